@@ -1,0 +1,35 @@
+# roster's whole set-up: `make demo` and `make test` (see README.md).
+GO       ?= go
+BIN      := bin/roster
+VERSION  ?= 0.1.0
+COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+LDFLAGS  := -X github.com/roster-dev/roster/internal/cli.Commit=$(COMMIT)
+GOFILES   = $(shell git ls-files '*.go' 2>/dev/null; git ls-files --others --exclude-standard '*.go' 2>/dev/null)
+
+.PHONY: build test fmt-check vet unit demo install bench fuzz clean
+
+build:
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/roster
+
+# test: formatting, vet, every test (fuzz seed corpora and benchmark smoke
+# runs included).
+test: fmt-check vet unit
+
+fmt-check:
+	@out=$$(gofmt -l $(GOFILES)); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+unit:
+	$(GO) test ./...
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./... > /dev/null
+
+demo: build
+	@bash scripts/demo.sh $(BIN)
+
+install:
+	$(GO) install -ldflags '$(LDFLAGS)' ./cmd/roster
+
+clean:
+	rm -rf bin

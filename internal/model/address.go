@@ -1,0 +1,226 @@
+package model
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode"
+)
+
+// Kind is the kind of an object, the first part of its address.
+type Kind string
+
+// The object kinds of language.md, in the order their addresses sort.
+const (
+	KindGrant  Kind = "grant"
+	KindGroup  Kind = "group"
+	KindMember Kind = "member"
+	KindSite   Kind = "site"
+	KindTeam   Kind = "team"
+)
+
+// Kinds lists every kind.
+var Kinds = []Kind{KindGrant, KindGroup, KindMember, KindSite, KindTeam}
+
+// GroupHolderPrefix marks a group as the holder of a grant:
+// grant/acme/shop-app/group:analysts.
+const GroupHolderPrefix = "group:"
+
+// Address names one object, exactly as language.md writes it:
+//
+//	team/acme
+//	site/acme/mysite.com
+//	member/acme/alice@acme.com
+//	grant/acme/mysite.com/jane@agency.com
+//	group/acme/analysts
+//	grant/acme/shop-app/group:analysts
+//
+// For a grant, exactly one of Email and Group is set.
+type Address struct {
+	Kind  Kind
+	Team  string
+	Site  string
+	Email string
+	Group string
+}
+
+// TeamAddress and the functions below build addresses of each kind.
+func TeamAddress(team string) Address { return Address{Kind: KindTeam, Team: team} }
+
+// SiteAddress is the address of a site of a team.
+func SiteAddress(team, site string) Address {
+	return Address{Kind: KindSite, Team: team, Site: site}
+}
+
+// MemberAddress is the address of a team membership.
+func MemberAddress(team, email string) Address {
+	return Address{Kind: KindMember, Team: team, Email: email}
+}
+
+// GroupAddress is the address of a group.
+func GroupAddress(team, group string) Address {
+	return Address{Kind: KindGroup, Team: team, Group: group}
+}
+
+// PersonGrantAddress is the address of a person's role on a site.
+func PersonGrantAddress(team, site, email string) Address {
+	return Address{Kind: KindGrant, Team: team, Site: site, Email: email}
+}
+
+// GroupGrantAddress is the address of a group's role on a site.
+func GroupGrantAddress(team, site, group string) Address {
+	return Address{Kind: KindGrant, Team: team, Site: site, Group: group}
+}
+
+// Holder is the last part of a grant's address: the email, or group:NAME.
+func (a Address) Holder() string {
+	if a.Group != "" {
+		return GroupHolderPrefix + a.Group
+	}
+	return a.Email
+}
+
+// IsZero reports whether a is the zero address.
+func (a Address) IsZero() bool { return a == Address{} }
+
+// String prints the address in its canonical form; ParseAddress reads it back.
+func (a Address) String() string {
+	switch a.Kind {
+	case KindTeam:
+		return "team/" + a.Team
+	case KindSite:
+		return "site/" + a.Team + "/" + a.Site
+	case KindMember:
+		return "member/" + a.Team + "/" + a.Email
+	case KindGroup:
+		return "group/" + a.Team + "/" + a.Group
+	case KindGrant:
+		return "grant/" + a.Team + "/" + a.Site + "/" + a.Holder()
+	}
+	return ""
+}
+
+// SiteAddr is the address of the site a grant or site address belongs to.
+func (a Address) SiteAddr() Address { return SiteAddress(a.Team, a.Site) }
+
+// ParseAddress reads an address printed by String. Emails are normalised,
+// so `member/acme/Alice@Acme.com` names the same object as its lower-case
+// form. Anything else is refused with an error that says what was expected.
+func ParseAddress(s string) (Address, error) {
+	kind, rest, ok := strings.Cut(s, "/")
+	if !ok || rest == "" {
+		return Address{}, fmt.Errorf("invalid address %q: expected KIND/TEAM/..., where KIND is team, site, member, grant or group", s)
+	}
+	parts := strings.Split(rest, "/")
+	want := map[Kind]int{KindTeam: 1, KindSite: 2, KindMember: 2, KindGroup: 2, KindGrant: 3}
+	n, known := want[Kind(kind)]
+	if !known {
+		return Address{}, fmt.Errorf("invalid address %q: unknown kind %q; expected team, site, member, grant or group", s, kind)
+	}
+	if len(parts) != n {
+		return Address{}, fmt.Errorf("invalid address %q: a %s address has the form %s", s, kind, addressForms[Kind(kind)])
+	}
+	a := Address{Kind: Kind(kind), Team: parts[0]}
+	if err := CheckTeamName(a.Team); err != nil {
+		return Address{}, fmt.Errorf("invalid address %q: %v", s, err)
+	}
+	var err error
+	switch a.Kind {
+	case KindSite:
+		a.Site = parts[1]
+		err = CheckSiteName(a.Site)
+	case KindMember:
+		a.Email, err = ParseEmail(parts[1])
+	case KindGroup:
+		a.Group = parts[1]
+		err = CheckGroupName(a.Group)
+	case KindGrant:
+		a.Site = parts[1]
+		err = CheckSiteName(a.Site)
+		if err == nil {
+			if g, isGroup := strings.CutPrefix(parts[2], GroupHolderPrefix); isGroup {
+				a.Group = g
+				err = CheckGroupName(g)
+			} else {
+				a.Email, err = ParseEmail(parts[2])
+			}
+		}
+	}
+	if err != nil {
+		return Address{}, fmt.Errorf("invalid address %q: %v", s, err)
+	}
+	return a, nil
+}
+
+var addressForms = map[Kind]string{
+	KindTeam:   "team/TEAM",
+	KindSite:   "site/TEAM/SITE",
+	KindMember: "member/TEAM/EMAIL",
+	KindGroup:  "group/TEAM/GROUP",
+	KindGrant:  "grant/TEAM/SITE/EMAIL or grant/TEAM/SITE/group:GROUP",
+}
+
+// NamePattern is the pattern of team and group names.
+var NamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
+// CheckTeamName reports whether name is a valid team name.
+func CheckTeamName(name string) error {
+	if !NamePattern.MatchString(name) {
+		return fmt.Errorf("team name %q does not match %s (lower-case letters, digits, '_' and '-', at most 63 characters, starting with a letter or digit)", name, NamePattern)
+	}
+	return nil
+}
+
+// CheckGroupName reports whether name is a valid group name.
+func CheckGroupName(name string) error {
+	if !NamePattern.MatchString(name) {
+		return fmt.Errorf("group name %q does not match %s (lower-case letters, digits, '_' and '-', at most 63 characters, starting with a letter or digit)", name, NamePattern)
+	}
+	return nil
+}
+
+// CheckSiteName reports whether name is a valid site name: non-empty, with
+// no '/', whitespace or control characters.
+func CheckSiteName(name string) error {
+	if name == "" {
+		return fmt.Errorf("site name is empty")
+	}
+	for _, r := range name {
+		switch {
+		case r == '/':
+			return fmt.Errorf("site name %q contains '/'", name)
+		case unicode.IsSpace(r):
+			return fmt.Errorf("site name %q contains whitespace", name)
+		case unicode.IsControl(r):
+			return fmt.Errorf("site name %q contains a control character", name)
+		}
+	}
+	return nil
+}
+
+// NormalizeEmail is the one place emails are normalised: trimmed and
+// lower-cased, so Jane@Acme.com and jane@acme.com are the same person.
+func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// ParseEmail normalises s and checks that it looks like an email address:
+// one '@' with text on both sides, and no whitespace, control characters or
+// '/' (which would break addresses).
+func ParseEmail(s string) (string, error) {
+	e := NormalizeEmail(s)
+	local, domain, ok := strings.Cut(e, "@")
+	if !ok || local == "" || domain == "" || strings.Contains(domain, "@") {
+		return "", fmt.Errorf("%q is not an email address (expected NAME@DOMAIN)", s)
+	}
+	for _, r := range e {
+		if r == '/' || unicode.IsSpace(r) || unicode.IsControl(r) {
+			return "", fmt.Errorf("email %q contains %q, which an email address cannot hold here", s, r)
+		}
+	}
+	return e, nil
+}
+
+// EmailDomain is the part of a normalised email after the '@'.
+func EmailDomain(email string) string {
+	_, d, _ := strings.Cut(email, "@")
+	return d
+}

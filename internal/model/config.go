@@ -1,0 +1,59 @@
+package model
+
+import (
+	"sort"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Config is a loaded configuration: the platforms it may use, the objects it
+// declares (the desired state), and its policy.
+type Config struct {
+	// Platforms holds the built-in profiles and the declared ones, by name.
+	Platforms map[string]*Platform
+	// Objects are the declared objects, sorted by address. Expired ones are
+	// included: dropping them is the planner's job, as of --now.
+	Objects []*Object
+	// Policy is the policy block, nil when there is none.
+	Policy *Policy
+	// Digest is "sha256:…" over the configuration files, in file order.
+	Digest string
+}
+
+// SortObjects sorts objects by address, the order of every output.
+func SortObjects(objs []*Object) {
+	keys := make([]string, len(objs))
+	for i, o := range objs {
+		keys[i] = o.Addr.String()
+	}
+	sort.Sort(byKey{objs, keys})
+}
+
+type byKey struct {
+	objs []*Object
+	keys []string
+}
+
+func (b byKey) Len() int           { return len(b.objs) }
+func (b byKey) Less(i, j int) bool { return b.keys[i] < b.keys[j] }
+func (b byKey) Swap(i, j int) {
+	b.objs[i], b.objs[j] = b.objs[j], b.objs[i]
+	b.keys[i], b.keys[j] = b.keys[j], b.keys[i]
+}
+
+// Policy is the policy block of language.md. A nil pointer or an empty list
+// means the rule is not checked.
+type Policy struct {
+	InternalDomains   []string
+	MinOwners         *int
+	ExternalExpiry    bool
+	MaxGrantDays      *int
+	RequireTicket     bool
+	ExternalForbidden []Capability
+	MaxRemovals       *int
+
+	// Range is the block's header; AttrRanges maps each written attribute
+	// to its range, so a violation can point at the rule.
+	Range      hcl.Range
+	AttrRanges map[string]hcl.Range
+}

@@ -1,0 +1,347 @@
+package model
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// HolderKind says how a person or group holds a grant.
+type HolderKind string
+
+// The holder kinds a grant records.
+const (
+	HolderMember HolderKind = "member"
+	HolderGuest  HolderKind = "guest"
+	HolderGroup  HolderKind = "group"
+)
+
+// Status is where a membership or grant stands on its platform (sync.md).
+type Status string
+
+// The statuses of sync.md; no other values exist.
+const (
+	StatusActive  Status = "active"
+	StatusInvited Status = "invited"
+	StatusManual  Status = "manual"
+)
+
+// Object is one managed object: a team, site, membership, grant or group.
+// The same value is declared by the configuration, kept in state, compared
+// by the planner and printed in plans and evidence. Which fields mean
+// something depends on the kind; Attrs lists them.
+type Object struct {
+	Addr Address
+
+	// team
+	Platform    string
+	DisplayName string
+	Require2FA  *bool
+	SSO         string
+
+	// site
+	Environment string
+
+	// site, group: the platform's own id
+	RemoteID string
+
+	// member, grant
+	Role       string
+	HolderKind HolderKind // grant only
+	Status     Status
+
+	// member, grant, group
+	Expires string // RFC 3339 in UTC, or "" for none
+	Reason  string
+	Ticket  string
+
+	// group
+	Members []string
+
+	// Decl is set on declared objects only: where they were declared and
+	// what the user wrote. It is never stored, compared or printed.
+	Decl *Decl
+}
+
+// Decl is what the configuration said about a declared object beyond its
+// attributes, for diagnostics and for the plan's "why".
+type Decl struct {
+	// Range is the declaring block's header (for a grant, the grant block).
+	Range hcl.Range
+	// HolderRange is the member, guest or group block a grant belongs to.
+	HolderRange hcl.Range
+	// ExpiresText is the expiry as written ("2026-06-01", or a time
+	// printed in UTC), for `why = "expired 2026-06-01"`.
+	ExpiresText string
+	// ExpiresRange, RoleRange and TicketRange point at those attributes
+	// where they were written (or at Range where inherited or absent).
+	ExpiresRange hcl.Range
+	RoleRange    hcl.Range
+	TicketRange  hcl.Range
+	// Connection is a team's API connection (sync.md), nil when offline.
+	Connection *Connection
+}
+
+// Connection is a team's `connection` block.
+type Connection struct {
+	Endpoint        string
+	AccountID       string
+	TokenEnv        string
+	RequestsPerHour int
+	Range           hcl.Range
+}
+
+// Person is the email of a member or person grant, "" for teams, sites,
+// groups and group grants.
+func (o *Object) Person() string { return o.Addr.Email }
+
+// ExpiresAt parses Expires; ok is false when the object does not expire.
+func (o *Object) ExpiresAt() (t time.Time, ok bool) {
+	if o.Expires == "" {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339, o.Expires)
+	return t, err == nil
+}
+
+// Attr is one attribute of an object as plans, state and evidence show it.
+// Value is nil (unset), a string, a bool or a []string.
+type Attr struct {
+	Name  string
+	Value any
+}
+
+func str(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// AttrNames lists the attributes of each kind, in the order plans print them.
+var AttrNames = map[Kind][]string{
+	KindTeam:   {"platform", "display_name", "require_2fa", "sso"},
+	KindSite:   {"environment", "remote_id"},
+	KindMember: {"role", "expires", "reason", "ticket", "status"},
+	KindGrant:  {"role", "holder_kind", "expires", "reason", "ticket", "status"},
+	KindGroup:  {"members", "expires", "reason", "ticket", "remote_id"},
+}
+
+// Attrs lists the object's attributes in AttrNames order, every one present
+// (nil when unset).
+func (o *Object) Attrs() []Attr {
+	switch o.Addr.Kind {
+	case KindTeam:
+		var tfa any
+		if o.Require2FA != nil {
+			tfa = *o.Require2FA
+		}
+		return []Attr{{"platform", str(o.Platform)}, {"display_name", str(o.DisplayName)}, {"require_2fa", tfa}, {"sso", str(o.SSO)}}
+	case KindSite:
+		return []Attr{{"environment", str(o.Environment)}, {"remote_id", str(o.RemoteID)}}
+	case KindMember:
+		return []Attr{{"role", str(o.Role)}, {"expires", str(o.Expires)}, {"reason", str(o.Reason)}, {"ticket", str(o.Ticket)}, {"status", str(string(o.Status))}}
+	case KindGrant:
+		return []Attr{{"role", str(o.Role)}, {"holder_kind", str(string(o.HolderKind))}, {"expires", str(o.Expires)}, {"reason", str(o.Reason)}, {"ticket", str(o.Ticket)}, {"status", str(string(o.Status))}}
+	case KindGroup:
+		m := o.Members
+		if m == nil {
+			m = []string{}
+		}
+		return []Attr{{"members", m}, {"expires", str(o.Expires)}, {"reason", str(o.Reason)}, {"ticket", str(o.Ticket)}, {"remote_id", str(o.RemoteID)}}
+	}
+	return nil
+}
+
+// AttrEqual compares two attribute values.
+func AttrEqual(a, b any) bool {
+	switch av := a.(type) {
+	case nil:
+		return b == nil
+	case string:
+		bv, ok := b.(string)
+		return ok && av == bv
+	case bool:
+		bv, ok := b.(bool)
+		return ok && av == bv
+	case []string:
+		bv, ok := b.([]string)
+		return ok && slices.Equal(av, bv)
+	}
+	return false
+}
+
+// SetAttr sets one attribute from a decoded JSON value; it is the inverse of
+// Attrs and refuses names and types that do not belong to the kind.
+func (o *Object) SetAttr(name string, v any) error {
+	bad := func() error {
+		return fmt.Errorf("%s: attribute %q cannot be %s", o.Addr, name, describe(v))
+	}
+	if !slices.Contains(AttrNames[o.Addr.Kind], name) {
+		return fmt.Errorf("%s: unknown attribute %q", o.Addr, name)
+	}
+	switch name {
+	case "require_2fa":
+		switch b := v.(type) {
+		case nil:
+			o.Require2FA = nil
+		case bool:
+			o.Require2FA = &b
+		default:
+			return bad()
+		}
+		return nil
+	case "members":
+		switch l := v.(type) {
+		case nil:
+			o.Members = nil
+		case []any:
+			o.Members = make([]string, 0, len(l))
+			for _, e := range l {
+				s, ok := e.(string)
+				if !ok {
+					return bad()
+				}
+				o.Members = append(o.Members, s)
+			}
+		case []string:
+			o.Members = slices.Clone(l)
+		default:
+			return bad()
+		}
+		return nil
+	}
+	var s string
+	switch x := v.(type) {
+	case nil:
+	case string:
+		s = x
+	default:
+		return bad()
+	}
+	switch name {
+	case "platform":
+		o.Platform = s
+	case "display_name":
+		o.DisplayName = s
+	case "sso":
+		o.SSO = s
+	case "environment":
+		o.Environment = s
+	case "remote_id":
+		o.RemoteID = s
+	case "role":
+		o.Role = s
+	case "holder_kind":
+		o.HolderKind = HolderKind(s)
+	case "status":
+		o.Status = Status(s)
+	case "expires":
+		if s != "" {
+			if _, err := time.Parse(time.RFC3339, s); err != nil {
+				return fmt.Errorf("%s: expires %q is not an RFC 3339 time", o.Addr, s)
+			}
+		}
+		o.Expires = s
+	case "reason":
+		o.Reason = s
+	case "ticket":
+		o.Ticket = s
+	}
+	return nil
+}
+
+func describe(v any) string {
+	switch v.(type) {
+	case bool:
+		return "a bool"
+	case float64, json.Number:
+		return "a number"
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "a list"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// objectJSON is how an object is written in state and plan files.
+type objectJSON struct {
+	Address string          `json:"address"`
+	Attrs   json.RawMessage `json:"attrs"`
+}
+
+// AttrsJSON writes the attributes as one JSON object, keys sorted, every
+// attribute present.
+func (o *Object) AttrsJSON() []byte {
+	attrs := o.Attrs()
+	sort.Slice(attrs, func(i, j int) bool { return attrs[i].Name < attrs[j].Name })
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, a := range attrs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(a.Name)
+		v, _ := json.Marshal(a.Value)
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes()
+}
+
+// MarshalJSON writes {"address": ..., "attrs": {...}}.
+func (o *Object) MarshalJSON() ([]byte, error) {
+	return json.Marshal(objectJSON{Address: o.Addr.String(), Attrs: o.AttrsJSON()})
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote, checking the address and
+// every attribute, so a damaged file is an error and never a panic.
+func (o *Object) UnmarshalJSON(data []byte) error {
+	var j objectJSON
+	if err := json.Unmarshal(data, &j); err != nil {
+		return err
+	}
+	addr, err := ParseAddress(j.Address)
+	if err != nil {
+		return err
+	}
+	*o = Object{Addr: addr}
+	if len(j.Attrs) == 0 {
+		return nil
+	}
+	return o.SetAttrsJSON(j.Attrs)
+}
+
+// SetAttrsJSON sets attributes from a JSON object, as AttrsJSON writes it.
+func (o *Object) SetAttrsJSON(data []byte) error {
+	var attrs map[string]any
+	if err := json.Unmarshal(data, &attrs); err != nil {
+		return fmt.Errorf("%s: attributes: %v", o.Addr, err)
+	}
+	for k, v := range attrs {
+		if err := o.SetAttr(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Clone returns a copy that shares nothing mutable with o. Decl is shared:
+// it is never changed after loading.
+func (o *Object) Clone() *Object {
+	c := *o
+	if o.Require2FA != nil {
+		b := *o.Require2FA
+		c.Require2FA = &b
+	}
+	c.Members = slices.Clone(o.Members)
+	return &c
+}

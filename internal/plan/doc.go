@@ -1,0 +1,6 @@
+// Package plan owns the planner: a pure function from the desired objects
+// (the configuration), the prior state (and, for connected teams, a live
+// snapshot) to an ordered list of changes with their risks, follow-up tasks
+// and reasons. It does no I/O. It also owns the saved plan file: the exact
+// changes `apply PLANFILE` makes, with what they were planned against.
+package plan

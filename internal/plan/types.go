@@ -1,0 +1,135 @@
+package plan
+
+import (
+	"time"
+
+	"github.com/roster-dev/roster/internal/model"
+)
+
+// Action is what a change does to an object.
+type Action string
+
+// The actions of cli.md.
+const (
+	Create Action = "create"
+	Update Action = "update"
+	Delete Action = "delete"
+)
+
+// Risk is a tag on a change that a reviewer should weigh.
+type Risk string
+
+// The risk tags of cli.md, in the order they are always listed.
+const (
+	RiskEscalation Risk = "escalation"
+	RiskExternal   Risk = "external"
+	RiskProduction Risk = "production"
+	RiskOwner      Risk = "owner"
+	RiskRemoval    Risk = "removal"
+	RiskExpired    Risk = "expired"
+	RiskDrift      Risk = "drift"
+)
+
+// RiskOrder lists every risk in its fixed order.
+var RiskOrder = []Risk{RiskEscalation, RiskExternal, RiskProduction, RiskOwner, RiskRemoval, RiskExpired, RiskDrift}
+
+// Change is one planned change. Before is nil for a create, After for a
+// delete. Risks are in RiskOrder.
+type Change struct {
+	Addr   model.Address
+	Action Action
+	Before *model.Object
+	After  *model.Object
+	Risks  []Risk
+	// Why explains a change that the configuration did not ask for in so
+	// many words: "expired 2026-06-01", "invitation expired", ...
+	Why string
+}
+
+// HasRisk reports whether the change carries r.
+func (c *Change) HasRisk(r Risk) bool {
+	for _, x := range c.Risks {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// Follow-up tasks of platforms.md.
+const (
+	TaskRotateAPIKey      = "rotate_api_key"
+	TaskReviewSharedLinks = "review_shared_links"
+)
+
+// FollowUp is a task a person must do on a site after the plan is applied.
+type FollowUp struct {
+	Site model.Address // a site address
+	Task string
+	Text string
+}
+
+// Drift is live access that differs from the stored state (sync.md).
+type Drift struct {
+	Addr   model.Address
+	Before *model.Object // as stored; nil when the state lacks it
+	After  *model.Object // as live; nil when it is gone
+}
+
+// Manual is an open manual step (sync.md): a change or task waiting for a
+// person to do it.
+type Manual struct {
+	Addr   model.Address
+	Task   string // a follow-up task, or "" for a change
+	Change string // the pending change's action, or "" for a task
+	Text   string
+}
+
+// Cost is what applying the plan will cost against a team's API budget.
+type Cost struct {
+	Team          string
+	Requests      int
+	BudgetPerHour *int
+	ETASeconds    *int
+}
+
+// Plan is the result of planning, and what a saved plan file holds.
+type Plan struct {
+	// CreatedAt is when the plan was made; Now the moment used for expiry.
+	CreatedAt time.Time
+	Now       time.Time
+	// Lineage and Serial are the state the plan was made against.
+	Lineage string
+	Serial  uint64
+	// ConfigDigest is "sha256:…" of the configuration files.
+	ConfigDigest     string
+	AllowMassRemoval bool
+	// Commit and ChangeRequest are known at plan time (cli.md): apply uses
+	// them unless its own flags say otherwise.
+	Commit        string
+	ChangeRequest string
+
+	Drift     []Drift
+	Changes   []Change
+	FollowUps []FollowUp
+	Manual    []Manual
+	Cost      []Cost
+}
+
+// Summary counts the changes by action: add, change, remove.
+func (p *Plan) Summary() (add, change, remove int) {
+	for i := range p.Changes {
+		switch p.Changes[i].Action {
+		case Create:
+			add++
+		case Update:
+			change++
+		case Delete:
+			remove++
+		}
+	}
+	return
+}
+
+// Empty reports whether the plan has nothing to do.
+func (p *Plan) Empty() bool { return len(p.Changes) == 0 }

@@ -1,0 +1,165 @@
+package state
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/roster-dev/roster/internal/model"
+)
+
+// SchemaVersion is the version of the state layout this roster writes. A
+// store refuses state written by a newer version (ErrNewer) and migrates
+// older ones.
+const SchemaVersion = 1
+
+// Snapshot is the whole state as of one read transaction.
+type Snapshot struct {
+	// Lineage is the random id made at the first apply; "" for an empty
+	// state that was never applied to.
+	Lineage string
+	// Serial counts the writes that changed objects; 0 for an empty state.
+	Serial uint64
+	// Objects are every stored object, sorted by address.
+	Objects []*model.Object
+}
+
+// Empty reports whether nothing was ever applied.
+func (s *Snapshot) Empty() bool { return s.Lineage == "" }
+
+// HistoryEntry is one applied changeset, as `roster history` lists it.
+type HistoryEntry struct {
+	Serial  uint64          `json:"serial"`
+	Time    time.Time       `json:"time"`
+	Actor   string          `json:"actor"`
+	Add     int             `json:"add"`
+	Change  int             `json:"change"`
+	Remove  int             `json:"remove"`
+	Changes []HistoryChange `json:"changes"`
+	// PlanDigest, Commit and ChangeRequest say where the change came from.
+	PlanDigest    string `json:"plan_digest,omitempty"`
+	Commit        string `json:"commit,omitempty"`
+	ChangeRequest string `json:"change_request,omitempty"`
+}
+
+// HistoryChange is one change of a history entry.
+type HistoryChange struct {
+	Address string `json:"address"`
+	Action  string `json:"action"`
+}
+
+// EvidenceRecord is one sealed evidence record as the store keeps it: its
+// sequence number and hashes (also inside JSON) and the canonical JSON
+// itself, hash included, stored verbatim. The store never interprets JSON.
+type EvidenceRecord struct {
+	Seq      uint64
+	PrevHash string
+	Hash     string
+	JSON     []byte
+}
+
+// Changeset is one atomic write: all of it is stored, or none.
+type Changeset struct {
+	// Lineage must equal the state's lineage; on an empty state it becomes
+	// the lineage.
+	Lineage string
+	// BaseSerial is the serial the change was planned against. If the
+	// state's serial differs, Commit fails with ErrStale and writes nothing.
+	BaseSerial uint64
+	// Put stores objects (replacing any at the same address); Delete
+	// removes addresses. An object write moves the serial by one.
+	Put    []*model.Object
+	Delete []model.Address
+	// History, when set, is stored under the new serial (its Serial field
+	// is set by the store).
+	History *HistoryEntry
+	// Evidence is appended to the chain: the first record's PrevHash must
+	// equal the current head hash and sequence numbers must follow the
+	// head's without a gap, else ErrChain and nothing is written.
+	Evidence []EvidenceRecord
+}
+
+// ChangesObjects reports whether the changeset writes objects, and so moves
+// the serial.
+func (c *Changeset) ChangesObjects() bool { return len(c.Put) > 0 || len(c.Delete) > 0 }
+
+// Store is a state store. Reads never wait for a writer longer than one
+// short transaction; only one writer holds the lock at a time.
+type Store interface {
+	// Snapshot reads every object, the lineage and the serial in one read
+	// transaction. A missing store is an empty snapshot, not an error.
+	Snapshot(ctx context.Context) (*Snapshot, error)
+	// Lock takes the writer's lock for operation (e.g. "apply"), trying
+	// until timeout has passed (0: once). When another process holds it,
+	// the error is a *LockedError. The lock dies with the process.
+	Lock(ctx context.Context, operation string, timeout time.Duration) (Unlocker, error)
+	// Commit writes a changeset in one transaction. The caller holds the
+	// lock. It returns the serial after the write.
+	Commit(ctx context.Context, cs *Changeset) (serial uint64, err error)
+	// History lists every history entry, oldest first.
+	History(ctx context.Context) ([]HistoryEntry, error)
+	// EvidenceHead is the last record's sequence number and hash (0 and ""
+	// when there is none).
+	EvidenceHead(ctx context.Context) (seq uint64, hash string, err error)
+	// Evidence calls fn for every record with Seq >= from, in the order the
+	// store keeps them (by sequence number), stopping at fn's first error.
+	Evidence(ctx context.Context, from uint64, fn func(EvidenceRecord) error) error
+	// Describe names the store for messages ("state file .roster/state.db").
+	Describe() string
+	// Close releases what the store holds open.
+	Close() error
+}
+
+// Unlocker releases a held lock.
+type Unlocker interface {
+	Unlock() error
+}
+
+// LockInfo names the holder of the writer's lock.
+type LockInfo struct {
+	PID       int       `json:"pid"`
+	Host      string    `json:"host"`
+	Operation string    `json:"operation"`
+	Since     time.Time `json:"since"`
+}
+
+// LockedError is returned by Lock when another process holds the lock.
+type LockedError struct {
+	Holder LockInfo
+}
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("state is locked by pid %d on %s (%s since %s)",
+		e.Holder.PID, e.Holder.Host, e.Holder.Operation, e.Holder.Since.UTC().Format(time.RFC3339))
+}
+
+// Errors every store reports, wrapped with detail; test with errors.Is.
+var (
+	// ErrStale: the changeset's BaseSerial is not the state's serial.
+	ErrStale = errors.New("state changed since the plan was made")
+	// ErrLineage: the changeset belongs to another state.
+	ErrLineage = errors.New("lineage does not match the state")
+	// ErrChain: the evidence does not continue the stored chain.
+	ErrChain = errors.New("evidence does not continue the stored chain")
+	// ErrDamaged: the store exists but cannot be read as a roster state.
+	ErrDamaged = errors.New("state is damaged or not a roster state")
+	// ErrNewer: the state was written by a newer roster.
+	ErrNewer = errors.New("state was written by a newer roster")
+)
+
+// DamagedError says what is wrong with a store and what to do about it.
+type DamagedError struct {
+	Where  string // the store, as Describe says
+	Reason string
+	Err    error // ErrDamaged or ErrNewer
+}
+
+func (e *DamagedError) Error() string {
+	if errors.Is(e.Err, ErrNewer) {
+		return fmt.Sprintf("%s was written by a newer roster (%s); upgrade roster to read it", e.Where, e.Reason)
+	}
+	return fmt.Sprintf("%s is damaged or not a roster state: %s; restore it from a backup (or point --state at the right file)", e.Where, e.Reason)
+}
+
+func (e *DamagedError) Unwrap() error { return e.Err }

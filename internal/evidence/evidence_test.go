@@ -1,0 +1,164 @@
+package evidence
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/state"
+)
+
+func TestCanonicalStable(t *testing.T) {
+	// Maps in Go iterate in random order; the canonical form must not.
+	m := map[string]any{"b": 1, "a": []any{"x", map[string]any{"z": true, "y": nil}}, "c": "é\"\\\n\u0001<>&\u2028"}
+	first, err := Canonical(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"a":["x",{"y":null,"z":true}],"b":1,"c":"é\"\\\n\u0001<>&` + "\u2028" + `"}`
+	if string(first) != want {
+		t.Fatalf("got  %s\nwant %s", first, want)
+	}
+	for i := 0; i < 50; i++ {
+		again, _ := Canonical(m)
+		if string(again) != string(first) {
+			t.Fatalf("run %d differs: %s", i, again)
+		}
+	}
+	if _, err := CanonicalizeJSON([]byte(`{"a":1.5}`)); err == nil {
+		t.Error("a fraction was accepted")
+	}
+	if _, err := CanonicalizeJSON([]byte(`{"a":1} x`)); err == nil {
+		t.Error("trailing data was accepted")
+	}
+}
+
+func TestCanonicalKeyOrderUTF16(t *testing.T) {
+	// RFC 8785 sorts by UTF-16 code units: U+1F600 (surrogates D83D…) sorts
+	// before U+FF21 although its code point is larger.
+	got, err := CanonicalizeJSON([]byte(`{"\uff21":1,"\ud83d\ude00":2,"a":3}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "{\"a\":3,\"\U0001F600\":2,\"\uff21\":1}"; string(got) != want {
+		t.Errorf("got %s want %s", got, want)
+	}
+}
+
+// memStore keeps evidence in memory: just enough of state.Store for Verify.
+type memStore struct {
+	state.Store
+	recs []state.EvidenceRecord
+}
+
+func (m *memStore) Evidence(_ context.Context, from uint64, fn func(state.EvidenceRecord) error) error {
+	for _, r := range m.recs {
+		if r.Seq >= from {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func sealed(t *testing.T, n int) []state.EvidenceRecord {
+	t.Helper()
+	var c Chain
+	var out []state.EvidenceRecord
+	for i := 0; i < n; i++ {
+		o := &model.Object{Addr: model.PersonGrantAddress("acme", "mysite.com", "jane@agency.com"), Role: "viewer", HolderKind: model.HolderGuest, Status: model.StatusActive, Reason: "Support, \"phase 2\""}
+		r := &Record{Time: FormatTime(time.Date(2026, 11, 26, 10, 0, i, 0, time.UTC)), Address: o.Addr.String(), Action: "create", After: ObjectJSON(o), Actor: "ci", Outcome: OutcomeApplied}
+		rec, err := c.Seal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, rec)
+	}
+	return out
+}
+
+func TestSealAndVerify(t *testing.T) {
+	recs := sealed(t, 5)
+	if recs[0].PrevHash != "" || recs[1].PrevHash != recs[0].Hash {
+		t.Fatal("chain links wrong")
+	}
+	// The hash is the sha256 of the canonical JSON without "hash".
+	var m map[string]any
+	json.Unmarshal(recs[2].JSON, &m)
+	delete(m, "hash")
+	body, _ := Canonical(m)
+	sum := sha256.Sum256(body)
+	if hex.EncodeToString(sum[:]) != recs[2].Hash {
+		t.Fatal("hash is not over the canonical JSON without hash")
+	}
+	canon, _ := CanonicalizeJSON(recs[2].JSON)
+	if string(canon) != string(recs[2].JSON) {
+		t.Fatal("stored bytes are not canonical")
+	}
+	res, err := Verify(context.Background(), &memStore{recs: recs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Count != 5 || res.Head != recs[4].Hash {
+		t.Fatalf("got %+v", res)
+	}
+}
+
+func TestVerifyCatchesTampering(t *testing.T) {
+	cases := []struct {
+		name   string
+		tamper func([]state.EvidenceRecord) []state.EvidenceRecord
+		seq    uint64
+		reason string
+	}{
+		{"changed field", func(r []state.EvidenceRecord) []state.EvidenceRecord {
+			r[2].JSON = []byte(strings.Replace(string(r[2].JSON), `"actor":"ci"`, `"actor":"mallory"`, 1))
+			return r
+		}, 3, "altered content"},
+		{"deleted record", func(r []state.EvidenceRecord) []state.EvidenceRecord {
+			return append(r[:2:2], r[3:]...)
+		}, 3, "missing"},
+		{"reordered records", func(r []state.EvidenceRecord) []state.EvidenceRecord {
+			r[1].JSON, r[2].JSON = r[2].JSON, r[1].JSON
+			return r
+		}, 2, "reordered"},
+		{"changed prev_hash", func(r []state.EvidenceRecord) []state.EvidenceRecord {
+			r[3].JSON = []byte(strings.Replace(string(r[3].JSON), r[2].Hash, strings.Repeat("0", 64), 1))
+			return r
+		}, 4, "broken link"},
+		{"not JSON", func(r []state.EvidenceRecord) []state.EvidenceRecord {
+			r[0].JSON = []byte("{garbage")
+			return r
+		}, 1, "unreadable"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			recs := c.tamper(sealed(t, 5))
+			_, err := Verify(context.Background(), &memStore{recs: recs})
+			ve, ok := err.(*VerifyError)
+			if !ok {
+				t.Fatalf("got %v, want a VerifyError", err)
+			}
+			if ve.Seq != c.seq || !strings.Contains(ve.Reason, c.reason) {
+				t.Fatalf("got record %d %q, want record %d mentioning %q", ve.Seq, ve.Reason, c.seq, c.reason)
+			}
+		})
+	}
+}
+
+func FuzzHashOf(f *testing.F) {
+	var c Chain
+	rec, _ := c.Seal(&Record{Address: "team/acme", Action: "create"})
+	f.Add(rec.JSON)
+	f.Add([]byte(`{"seq":1,"prev_hash":"","hash":""}`))
+	f.Add([]byte(`{"seq":1e400}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		HashOf(data)
+	})
+}

@@ -1,0 +1,173 @@
+package apply
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/roster-dev/roster/internal/evidence"
+	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/plan"
+	"github.com/roster-dev/roster/internal/state"
+)
+
+// Meta is who applies and where the change comes from (cli.md "apply and
+// evidence"); the CLI resolves it from flags and the environment.
+type Meta struct {
+	Actor         string
+	Approvers     []string
+	Commit        string
+	ChangeRequest string
+	Time          time.Time
+}
+
+// Result is what an apply wrote.
+type Result struct {
+	Applied int
+	Invited int
+	Manual  int
+	Serial  uint64
+	Records int
+	Head    string
+}
+
+// ErrStalePlan is returned when the state moved since the plan was made.
+var ErrStalePlan = errors.New("stale plan")
+
+// Apply commits every change of p to st in one transaction, with a history
+// entry and one evidence record per change. The caller holds the writer's
+// lock. A plan made against another serial or lineage is refused with an
+// error wrapping ErrStalePlan, and nothing is written.
+func Apply(ctx context.Context, st state.Store, p *plan.Plan, meta Meta) (*Result, error) {
+	res := &Result{}
+	if p.Empty() {
+		return res, nil
+	}
+	seq, head, err := st.EvidenceHead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	lineage := p.Lineage
+	if lineage == "" {
+		lineage = NewLineage()
+	}
+	chain := &evidence.Chain{Seq: seq, Hash: head}
+	digest := p.Digest()
+	cs := &state.Changeset{Lineage: lineage, BaseSerial: p.Serial}
+	hist := &state.HistoryEntry{
+		Time: meta.Time.UTC(), Actor: meta.Actor, PlanDigest: digest,
+		Commit: meta.Commit, ChangeRequest: meta.ChangeRequest,
+	}
+	followUps := indexFollowUps(p.FollowUps)
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		after := c.After
+		switch c.Action {
+		case plan.Create, plan.Update:
+			after = c.After.Clone()
+			after.Decl = nil
+			if after.Addr.Kind == model.KindMember || after.Addr.Kind == model.KindGrant {
+				// Offline teams: the state is the only truth, and the
+				// change is recorded as done.
+				after.Status = model.StatusActive
+			}
+			cs.Put = append(cs.Put, after)
+		case plan.Delete:
+			cs.Delete = append(cs.Delete, c.Addr)
+		default:
+			return nil, fmt.Errorf("%s: unknown action %q in plan", c.Addr, c.Action)
+		}
+		switch c.Action {
+		case plan.Create:
+			hist.Add++
+		case plan.Update:
+			hist.Change++
+		case plan.Delete:
+			hist.Remove++
+		}
+		hist.Changes = append(hist.Changes, state.HistoryChange{Address: c.Addr.String(), Action: string(c.Action)})
+		rec := changeRecord(c, after, p, digest, meta, followUps)
+		sealed, err := chain.Seal(rec)
+		if err != nil {
+			return nil, fmt.Errorf("%s: sealing evidence: %v", c.Addr, err)
+		}
+		cs.Evidence = append(cs.Evidence, sealed)
+		res.Applied++
+	}
+	cs.History = hist
+	serial, err := st.Commit(ctx, cs)
+	if err != nil {
+		if errors.Is(err, state.ErrStale) || errors.Is(err, state.ErrLineage) {
+			return nil, fmt.Errorf("%w: %v; the plan was made against serial %d; make a new plan", ErrStalePlan, err, p.Serial)
+		}
+		return nil, err
+	}
+	res.Serial = serial
+	res.Records = len(cs.Evidence)
+	res.Head = chain.Hash
+	return res, nil
+}
+
+// changeRecord is the evidence record of one applied change.
+func changeRecord(c *plan.Change, after *model.Object, p *plan.Plan, digest string, meta Meta, followUps map[string][]evidence.FollowUp) *evidence.Record {
+	src := after
+	if src == nil {
+		src = c.Before
+	}
+	risks := make([]string, len(c.Risks))
+	for i, r := range c.Risks {
+		risks[i] = string(r)
+	}
+	r := &evidence.Record{
+		Time:             evidence.FormatTime(meta.Time),
+		Address:          c.Addr.String(),
+		Action:           string(c.Action),
+		Before:           evidence.ObjectJSON(c.Before),
+		After:            evidence.ObjectJSON(after),
+		Risks:            risks,
+		Why:              c.Why,
+		Actor:            meta.Actor,
+		Approvers:        meta.Approvers,
+		Commit:           meta.Commit,
+		ChangeRequest:    meta.ChangeRequest,
+		PlanDigest:       digest,
+		AllowMassRemoval: p.AllowMassRemoval,
+		Outcome:          evidence.OutcomeApplied,
+	}
+	if src != nil {
+		r.Reason, r.Ticket = src.Reason, src.Ticket
+	}
+	// A person's follow-ups are those of the sites the change touched:
+	// the grant's site, or every site of the team for a team-wide role.
+	switch c.Addr.Kind {
+	case model.KindGrant:
+		r.FollowUps = followUps[c.Addr.SiteAddr().String()]
+	case model.KindMember:
+		r.FollowUps = followUps["team:"+c.Addr.Team]
+	}
+	return r
+}
+
+// indexFollowUps maps each site address, and "team:NAME", to its follow-ups.
+func indexFollowUps(fs []plan.FollowUp) map[string][]evidence.FollowUp {
+	m := make(map[string][]evidence.FollowUp)
+	for _, f := range fs {
+		e := evidence.FollowUp{Address: f.Site.String(), Task: f.Task, Text: f.Text}
+		m[e.Address] = append(m[e.Address], e)
+		m["team:"+f.Site.Team] = append(m["team:"+f.Site.Team], e)
+	}
+	return m
+}
+
+// NewLineage makes the random id of a new state.
+func NewLineage() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on supported systems
+	}
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}

@@ -1,12 +1,108 @@
 package cli
 
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/spf13/cobra"
+
+	"github.com/roster-dev/roster/internal/diag"
+)
+
 // Version is roster's version; Commit is set by the build (Makefile).
 var (
 	Version = "0.1.0"
 	Commit  = "unknown"
 )
 
-// Main runs roster with os.Args and returns the exit status.
-func Main() int { return run() }
+// Exit statuses of cli.md.
+const (
+	ExitOK      = 0
+	ExitError   = 1
+	ExitChanges = 2 // plan --detailed-exitcode with changes
+)
 
-func run() int { return 0 }
+// exitCode is an error that carries an exit status and has already been
+// reported (or needs no report).
+type exitCode struct {
+	code int
+	msg  string
+}
+
+func (e *exitCode) Error() string { return e.msg }
+
+// silentExit ends the command with a status after output was written.
+func silentExit(code int) error { return &exitCode{code: code} }
+
+// diagError carries diagnostics to be printed by Main.
+type diagError struct {
+	diags hcl.Diagnostics
+	files map[string]*hcl.File
+}
+
+func (e *diagError) Error() string { return e.diags.Error() }
+
+// Main runs roster with os.Args and returns the exit status.
+func Main() int {
+	return Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+}
+
+// Run runs roster with the given arguments and streams and returns the exit
+// status. It never lets a panic escape as a stack trace.
+func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "Error: internal error: %v\n\nThis is a bug in roster %s; please report it with the command you ran.\n", r, Version)
+			if os.Getenv("ROSTER_DEBUG") != "" {
+				stderr.Write(debug.Stack())
+			}
+			code = ExitError
+		}
+	}()
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	root := a.rootCommand()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.Execute()
+	return a.report(err)
+}
+
+// report prints err (if it has not been printed) and returns the status.
+func (a *app) report(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var ec *exitCode
+	if errors.As(err, &ec) {
+		if ec.msg != "" {
+			fmt.Fprintf(a.stderr, "Error: %s\n", ec.msg)
+		}
+		return ec.code
+	}
+	var de *diagError
+	if errors.As(err, &de) {
+		diag.WriteText(a.stderr, de.diags, de.files)
+		if de.diags.HasErrors() {
+			return ExitError
+		}
+		return ExitOK
+	}
+	fmt.Fprintf(a.stderr, "Error: %s\n", err)
+	return ExitError
+}
+
+// newCommand returns a command with roster's common settings.
+func newCommand(use, short string) *cobra.Command {
+	return &cobra.Command{
+		Use:           use,
+		Short:         short,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+}

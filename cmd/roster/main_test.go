@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/roster-dev/roster/internal/cli"
+	"github.com/roster-dev/roster/internal/state/boltstore"
+)
+
+var update = flag.Bool("update", false, "rewrite the expected output in testscript files")
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"roster":    func() { os.Exit(cli.Main()) },
+		"hold-lock": holdLock,
+	})
+}
+
+// TestScript runs the CLI scenarios in testdata/script: the behaviour users
+// and CI see, exit statuses included.
+func TestScript(t *testing.T) {
+	examples, err := filepath.Abs("../../examples")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		UpdateScripts:       *update,
+		RequireExplicitExec: false,
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"exitcode": cmdExitCode,
+			"waitfile": cmdWaitFile,
+		},
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("EXAMPLES", examples)
+			env.Setenv("NO_COLOR", "1")
+			env.Setenv("ROSTER_ACTOR", "tester")
+			env.Setenv("USER", "tester")
+			return nil
+		},
+	})
+}
+
+// cmdExitCode runs a command and checks its exact exit status:
+// `exitcode 2 roster plan --detailed-exitcode`. Its output can be checked
+// with stdout and stderr afterwards.
+func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exitcode N command [args...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exitcode: %q is not a number", args[0])
+	}
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("exitcode: %v", err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("exit status %d, want %d", got, want)
+	}
+}
+
+// holdLock is a test program: `hold-lock STATE READYFILE` takes the state's
+// writer lock as operation "apply", writes READYFILE, and holds the lock
+// until it is killed.
+func holdLock() {
+	if len(os.Args) != 3 {
+		os.Stderr.WriteString("usage: hold-lock STATE READYFILE\n")
+		os.Exit(2)
+	}
+	st, err := boltstore.Open(os.Args[1])
+	if err != nil {
+		os.Stderr.WriteString(err.Error() + "\n")
+		os.Exit(1)
+	}
+	if _, err := st.Lock(context.Background(), "apply", 0); err != nil {
+		os.Stderr.WriteString(err.Error() + "\n")
+		os.Exit(1)
+	}
+	os.WriteFile(os.Args[2], []byte("locked\n"), 0o600)
+	time.Sleep(time.Hour)
+}
+
+// cmdWaitFile waits (at most 20 s) until a file exists.
+func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: waitfile FILE")
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, err := os.Stat(ts.MkAbs(args[0])); err == nil {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ts.Fatalf("%s did not appear", args[0])
+}

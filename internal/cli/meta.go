@@ -1,0 +1,68 @@
+package cli
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+)
+
+// firstNonEmpty returns the first argument that is not empty.
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// envActor is who acts, when --actor is not given: $ROSTER_ACTOR,
+// $GITHUB_ACTOR, $USER (cli.md).
+func envActor() string {
+	return firstNonEmpty(os.Getenv("ROSTER_ACTOR"), os.Getenv("GITHUB_ACTOR"), os.Getenv("USER"), "unknown")
+}
+
+// envApprovers reads $ROSTER_APPROVERS, a comma list.
+func envApprovers() []string {
+	var out []string
+	for _, a := range strings.Split(os.Getenv("ROSTER_APPROVERS"), ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// envCommit is $GITHUB_SHA, else `git rev-parse HEAD` of dir, else "".
+func envCommit(dir string) string {
+	if s := os.Getenv("GITHUB_SHA"); s != "" {
+		return s
+	}
+	cmd := exec.Command("git", "rev-parse", "HEAD")
+	cmd.Dir = dir
+	cmd.Stderr = nil
+	out, err := cmd.Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// envChangeRequest builds the pull request's URL from GitHub's variables
+// when $GITHUB_REF is refs/pull/N/merge.
+func envChangeRequest() string {
+	ref := os.Getenv("GITHUB_REF")
+	rest, ok := strings.CutPrefix(ref, "refs/pull/")
+	if !ok {
+		return ""
+	}
+	n, ok := strings.CutSuffix(rest, "/merge")
+	if !ok || n == "" {
+		return ""
+	}
+	server, repo := os.Getenv("GITHUB_SERVER_URL"), os.Getenv("GITHUB_REPOSITORY")
+	if server == "" || repo == "" {
+		return ""
+	}
+	return strings.TrimRight(server, "/") + "/" + repo + "/pull/" + n
+}

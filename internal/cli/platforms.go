@@ -1,0 +1,216 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/roster-dev/roster/internal/config"
+	"github.com/roster-dev/roster/internal/model"
+)
+
+func (a *app) platformsCommand() *cobra.Command {
+	c := newCommand("platforms", "List the built-in and declared platforms")
+	c.Args = cobra.NoArgs
+	var asJSON bool
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	c.RunE = func(*cobra.Command, []string) error {
+		platforms, err := a.platforms()
+		if err != nil {
+			return err
+		}
+		names := sortedPlatformNames(platforms)
+		if asJSON {
+			out := make([]platformJSON, 0, len(names))
+			for _, n := range names {
+				out = append(out, newPlatformJSON(platforms[n]))
+			}
+			return writeJSON(a.stdout, out)
+		}
+		tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tSOURCE\tTEAM ROLES\tSITE ROLES")
+		for _, n := range names {
+			p := platforms[n]
+			src := "declared"
+			if p.Builtin {
+				src = "built-in"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Name, src,
+				strings.Join(p.RoleNames(model.TeamRole, false), ", "),
+				strings.Join(p.RoleNames(model.SiteRole, false), ", "))
+		}
+		return tw.Flush()
+	}
+
+	show := newCommand("show NAME", "Show a platform's roles and what each may do")
+	show.Args = cobra.ExactArgs(1)
+	var showJSON bool
+	show.Flags().BoolVar(&showJSON, "json", false, "print JSON")
+	show.RunE = func(_ *cobra.Command, args []string) error {
+		platforms, err := a.platforms()
+		if err != nil {
+			return err
+		}
+		p, ok := platforms[args[0]]
+		if !ok {
+			return &exitCode{code: ExitError, msg: fmt.Sprintf("unknown platform %q; known platforms: %s", args[0], strings.Join(sortedPlatformNames(platforms), ", "))}
+		}
+		if showJSON {
+			return writeJSON(a.stdout, newPlatformJSON(p))
+		}
+		return writeMatrix(a.stdout, p)
+	}
+	c.AddCommand(show)
+	return c
+}
+
+// platforms returns the built-in profiles and, when the configuration
+// directory holds a configuration, the platforms it declares.
+func (a *app) platforms() (map[string]*model.Platform, error) {
+	files, _ := filepath.Glob(filepath.Join(a.dir(), "*.hcl"))
+	if len(files) == 0 {
+		if _, err := os.Stat(a.dir()); err != nil {
+			return nil, &exitCode{code: ExitError, msg: fmt.Sprintf("configuration directory %s: %v", a.dir(), err)}
+		}
+		return config.BuiltinPlatforms(), nil
+	}
+	res, err := a.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	return res.Config.Platforms, nil
+}
+
+func sortedPlatformNames(m map[string]*model.Platform) []string {
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+type roleJSON struct {
+	Name         string   `json:"name"`
+	Capabilities []string `json:"capabilities"`
+	Grantable    bool     `json:"grantable"`
+}
+
+type platformJSON struct {
+	Name          string     `json:"name"`
+	Builtin       bool       `json:"builtin"`
+	Guests        bool       `json:"guests"`
+	GuestTeamRole string     `json:"guest_team_role"`
+	MemberGrants  bool       `json:"member_grants"`
+	Groups        bool       `json:"groups"`
+	SSOModes      []string   `json:"sso_modes"`
+	TwoFactor     bool       `json:"two_factor"`
+	TeamRoles     []roleJSON `json:"team_roles"`
+	SiteRoles     []roleJSON `json:"site_roles"`
+}
+
+func newPlatformJSON(p *model.Platform) platformJSON {
+	roles := func(rs []*model.Role) []roleJSON {
+		out := make([]roleJSON, 0, len(rs))
+		for _, r := range rs {
+			out = append(out, roleJSON{Name: r.Name, Capabilities: r.Caps.Strings(), Grantable: r.Grantable()})
+		}
+		return out
+	}
+	sso := p.SSOModes
+	if sso == nil {
+		sso = []string{}
+	}
+	return platformJSON{
+		Name: p.Name, Builtin: p.Builtin, Guests: p.Guests, GuestTeamRole: p.GuestTeamRole,
+		MemberGrants: p.MemberGrants, Groups: p.Groups, SSOModes: sso, TwoFactor: p.TwoFactor,
+		TeamRoles: roles(p.TeamRoles), SiteRoles: roles(p.SiteRoles),
+	}
+}
+
+// writeMatrix prints the profile's settings and a capability × role table.
+func writeMatrix(w interface{ Write([]byte) (int, error) }, p *model.Platform) error {
+	src := "declared"
+	if p.Builtin {
+		src = "built-in"
+	}
+	yes := func(b bool) string {
+		if b {
+			return "yes"
+		}
+		return "no"
+	}
+	guests := yes(p.Guests)
+	if p.Guests {
+		if p.GuestTeamRole == "" {
+			guests += " (a guest holds no team role)"
+		} else {
+			guests += fmt.Sprintf(" (a guest holds the team role %q)", p.GuestTeamRole)
+		}
+	}
+	sso := "not configurable"
+	if len(p.SSOModes) > 0 {
+		sso = strings.Join(p.SSOModes, ", ")
+	}
+	fmt.Fprintf(w, "Platform %s (%s)\n\n", p.Name, src)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "  guests\t%s\n", guests)
+	fmt.Fprintf(tw, "  member grants\t%s\n", yes(p.MemberGrants))
+	fmt.Fprintf(tw, "  groups\t%s\n", yes(p.Groups))
+	fmt.Fprintf(tw, "  sso modes\t%s\n", sso)
+	fmt.Fprintf(tw, "  two-factor enforcement\t%s\n", yes(p.TwoFactor))
+	tw.Flush()
+	fmt.Fprintln(w)
+
+	roles := append(append([]*model.Role{}, p.TeamRoles...), p.SiteRoles...)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	head1, head2 := "", "CAPABILITY"
+	for _, r := range roles {
+		head1 += "\t" + r.Kind.String()
+		head2 += "\t" + r.Name
+	}
+	fmt.Fprintln(tw, head1)
+	fmt.Fprintln(tw, head2)
+	for _, c := range model.Vocabulary {
+		line := string(c)
+		for _, r := range roles {
+			mark := "-"
+			if r.Caps.Has(c) {
+				mark = "x"
+			}
+			line += "\t" + mark
+		}
+		fmt.Fprintln(tw, line)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	var notes []string
+	for _, r := range roles {
+		if r.Wildcard {
+			notes = append(notes, fmt.Sprintf("%s role %q holds every capability (*).", r.Kind, r.Name))
+		}
+		if !r.Grantable() {
+			notes = append(notes, fmt.Sprintf("site role %q has no capability: it is listed, never granted.", r.Name))
+		}
+	}
+	if len(notes) > 0 {
+		fmt.Fprintln(w)
+		for _, n := range notes {
+			fmt.Fprintln(w, n)
+		}
+	}
+	return nil
+}
+
+func writeJSON(w interface{ Write([]byte) (int, error) }, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,131 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// app holds the streams and global flags of one run.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+
+	chdir   string
+	state   string
+	nowFlag string
+	noColor bool
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := newCommand("roster", "Access to web-analytics platforms, as code")
+	root.Long = `roster manages who may see and change what on web-analytics platforms
+(Plausible, Piwik PRO, PostHog and any platform you describe) from HCL files
+kept in git: plan shows whose access changes and how risky that is, apply
+makes the change and writes tamper-evident evidence for auditors.`
+	root.Version = Version
+	root.SetVersionTemplate("roster {{.Version}}\n")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &exitCode{code: ExitError, msg: err.Error() + " (see '" + c.CommandPath() + " --help')"}
+	})
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.chdir, "chdir", "", "configuration directory (default: the working directory)")
+	pf.StringVar(&a.state, "state", "", "state file, or a postgres:// URL (default: $ROSTER_STATE, else .roster/state.db in the configuration directory)")
+	pf.StringVar(&a.nowFlag, "now", "", "the moment used for expiry: YYYY-MM-DD or RFC 3339 (default: the wall clock)")
+	pf.BoolVar(&a.noColor, "no-color", false, "plain text output")
+
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if a.nowFlag != "" {
+			_, err := ParseNow(a.nowFlag)
+			return err
+		}
+		return nil
+	}
+	root.AddCommand(
+		a.versionCommand(),
+		a.platformsCommand(),
+	)
+	for _, add := range extraCommands {
+		root.AddCommand(add(a))
+	}
+	return root
+}
+
+// extraCommands are added by the files that define them, so each command
+// lives in its own file.
+var extraCommands []func(*app) *cobra.Command
+
+// dir is the configuration directory.
+func (a *app) dir() string {
+	if a.chdir != "" {
+		return a.chdir
+	}
+	return "."
+}
+
+// statePath is where the state lives: --state, $ROSTER_STATE, or
+// .roster/state.db inside the configuration directory.
+func (a *app) statePath() string {
+	if a.state != "" {
+		return a.state
+	}
+	if s := os.Getenv("ROSTER_STATE"); s != "" {
+		return s
+	}
+	return filepath.Join(a.dir(), ".roster", "state.db")
+}
+
+// now is --now or the wall clock. A date means the start of that day, UTC.
+func (a *app) now() (time.Time, error) {
+	if a.nowFlag == "" {
+		return time.Now().UTC(), nil
+	}
+	return ParseNow(a.nowFlag)
+}
+
+// ParseNow reads --now: a date (its start, 00:00:00Z) or an RFC 3339 time.
+func ParseNow(s string) (time.Time, error) {
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t.UTC(), nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	return time.Time{}, &exitCode{code: ExitError, msg: fmt.Sprintf("invalid --now %q: expected a date (YYYY-MM-DD) or an RFC 3339 time (2026-06-01T12:00:00Z)", s)}
+}
+
+// color reports whether output to w may be coloured: not with --no-color,
+// not with NO_COLOR set, and only on a terminal.
+func (a *app) color(w io.Writer) bool {
+	if a.noColor || os.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// isTerminal reports whether r is an interactive terminal.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// plural returns "1 thing" or "N things".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

@@ -1,0 +1,18 @@
+// Package config owns roster's configuration language (spec/language.md):
+// it loads every *.hcl file of a configuration directory, evaluates locals,
+// functions, for_each and dynamic blocks, decodes each block type into the
+// model (teams, sites, memberships, grants, groups, platform profiles and
+// the policy), and checks everything a configuration can get wrong, each
+// problem an HCL diagnostic with a source range, all of them in one run.
+//
+// It also decodes the built-in platform profiles embedded from
+// schema/platforms (the same decoder as users' platform blocks), formats
+// files for roster fmt, and lists the names its schemas accept.
+//
+// Files: load.go (reading files, limits on size, order, the Result),
+// schema.go (block schemas and reading bodies), expr.go (functions, locals,
+// for_each, dynamic blocks), decode_team.go (team, connection, site),
+// decode_people.go (member, guest, group, grant), decode_platform.go,
+// policy.go, checks.go (dates, texts, shared checks), limits.go (nesting,
+// value sizes), format.go.
+package config

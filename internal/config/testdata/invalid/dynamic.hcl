@@ -1,0 +1,48 @@
+team "acme" {
+  platform = "plausible"
+}
+
+site "a.example" {
+  team = "acme"
+}
+
+guest "g@agency.com" {
+  team = "acme"
+  grant "a.example" { role = "viewer" }
+  dynamic "access" { # ERROR: Unsupported block type # ERROR: only generate grant blocks
+    for_each = ["a.example"]
+    labels   = [access.value]
+    content { role = "viewer" }
+  }
+}
+
+guest "h@agency.com" {
+  team = "acme"
+  dynamic "grant" {
+    for_each = 3 # ERROR: Invalid dynamic for_each value
+    labels   = [grant.value]
+    content { role = "viewer" }
+  }
+  grant "a.example" { role = "viewer" }
+}
+
+guest "i@agency.com" {
+  team = "acme"
+  dynamic "grant" { # ERROR: Missing dynamic content block
+    for_each = ["a.example"]
+    labels   = [grant.value]
+  }
+  grant "a.example" { role = "viewer" }
+}
+
+guest "j@agency.com" {
+  team = "acme"
+  dynamic "grant" {
+    for_each = ["a.example"]
+    labels   = [grant.value]
+    content {
+      role  = "viewer"
+      color = "red" # ERROR: Unsupported argument
+    }
+  }
+}

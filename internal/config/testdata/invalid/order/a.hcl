@@ -1,0 +1,3 @@
+team "alpha" {
+  platform = "nope" # ERROR: Unknown platform
+}

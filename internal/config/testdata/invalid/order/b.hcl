@@ -1,0 +1,3 @@
+team "beta" {
+  platform = "nope" # ERROR: Unknown platform
+}

@@ -1,0 +1,14 @@
+policy {
+  internal_domains   = "acme.com" # ERROR: Invalid value for internal_domains # ERROR: list of strings
+  min_owners         = -1 # ERROR: Invalid value for min_owners # ERROR: whole number of 0 or more
+  max_grant_days     = 1.5 # ERROR: Invalid value for max_grant_days
+  max_removals       = "many" # ERROR: Invalid value for max_removals
+  external_expiry    = "yes" # ERROR: Invalid value for external_expiry
+  require_ticket     = [] # ERROR: Invalid value for require_ticket
+  external_forbidden = ["manage_members", "launch_rockets"] # ERROR: Unknown capability # ERROR: "launch_rockets"
+  min_admins         = 2 # ERROR: Unsupported argument
+}
+
+policy { # ERROR: Duplicate policy block # ERROR: at most one
+  internal_domains = ["a@acme.com"] # ERROR: Invalid internal_domains
+}

@@ -1,0 +1,4 @@
+team "acme" {
+  platform = "plausible"
+  display_name = # ERROR: Invalid expression
+}

@@ -1,0 +1,4 @@
+policy {
+  internal_domains = ["ACME.com"]
+  require_ticket   = false
+}

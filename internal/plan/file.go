@@ -1,0 +1,142 @@
+package plan
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+// FileVersion is the version of the saved plan file this roster writes and
+// reads.
+const FileVersion = 1
+
+// A saved plan file (`plan --out FILE`) is one JSON object:
+//
+//	{"roster_plan": 1, "digest": "sha256:…", "plan": {...}}
+//
+// where digest is the sha256 of the exact bytes of the "plan" member as
+// written, so any edit is caught. The plan member holds every field of Plan:
+//
+//	{"created_at": RFC3339Nano UTC, "now": ..., "lineage": "...", "serial": N,
+//	 "config_digest": "...", "allow_mass_removal": bool, "commit": "...",
+//	 "change_request": "...",
+//	 "drift":      [{"address", "before", "after"}],
+//	 "changes":    [{"address", "action", "before", "after", "risks", "why"}],
+//	 "follow_ups": [{"address", "task", "text"}],
+//	 "manual":     [{"address", "task", "change", "text"}],
+//	 "cost":       [{"team", "requests", "budget_per_hour", "eta_seconds"}]}
+//
+// Objects are model.Object's JSON ({"address", "attrs"}, every attribute
+// present, keys sorted) or null; every array is present. The before object
+// of each change is also what `apply PLANFILE` checks a connected team's live
+// access against (the fingerprint of cli.md).
+
+// ErrModified is the error Decode returns when the digest does not match.
+var ErrModified = errors.New("plan file was modified after it was saved (digest mismatch); make a new plan with roster plan --out")
+
+// Encode writes the plan as a saved plan file.
+func Encode(p *Plan) ([]byte, error) {
+	if p == nil {
+		return nil, errors.New("no plan to encode")
+	}
+	for _, t := range []time.Time{p.CreatedAt, p.Now} {
+		if y := t.UTC().Year(); y < 0 || y > 9999 {
+			return nil, fmt.Errorf("cannot save a plan dated %s: the year must be between 0 and 9999", t.UTC())
+		}
+	}
+	head := `{"roster_plan":` + strconv.Itoa(FileVersion) + `,"digest":"sha256:`
+	const hexLen = 2 * sha256.Size
+	out := make([]byte, 0, encodedSize(p))
+	out = append(out, head...)
+	out = append(out, make([]byte, hexLen)...) // the digest, filled in below
+	out = append(out, `","plan":`...)
+	start := len(out)
+	out = appendPlan(out, p)
+	sum := sha256.Sum256(out[start:])
+	hex.Encode(out[len(head):len(head)+hexLen], sum[:])
+	return append(out, "}\n"...), nil
+}
+
+// encodedSize guesses the size of the encoded plan, to allocate it once.
+func encodedSize(p *Plan) int {
+	return 1024 + 420*(len(p.Changes)+2*len(p.Drift)) + 200*(len(p.FollowUps)+len(p.Manual)+len(p.Cost))
+}
+
+// Digest is "sha256:" and the lowercase hex sha256 of the plan's canonical
+// encoding: the digest Encode writes into the file, and the evidence's
+// plan_digest.
+func (p *Plan) Digest() string {
+	sum := sha256.Sum256(appendPlan(make([]byte, 0, encodedSize(p)), p))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// fileJSON is the outer object of a saved plan file.
+// WriteFile saves the plan to path with mode 0600: written to a temporary
+// file in the same directory, synced, then renamed over path, so path is
+// never half-written.
+func WriteFile(path string, p *Plan) error {
+	data, err := Encode(p)
+	if err != nil {
+		return err
+	}
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("cannot save the plan to %s: %v", path, err)
+	}
+	fail := func(err error) error {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return fmt.Errorf("cannot save the plan to %s: %v", path, err)
+	}
+	if err := tmp.Chmod(0o600); err != nil {
+		return fail(err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		return fail(err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("cannot save the plan to %s: %v", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("cannot save the plan to %s: %v", path, err)
+	}
+	if d, err := os.Open(dir); err == nil { // make the rename durable, where the OS allows
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// ReadFile reads and decodes a saved plan file.
+func ReadFile(path string) (*Plan, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the plan file: %v", err)
+	}
+	p, err := Decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, nil
+}
+
+func truncate(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}

@@ -1,0 +1,379 @@
+package plan
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/roster-dev/roster/internal/model"
+)
+
+// fullPlan has every field of Plan set.
+func fullPlan(t testing.TB) *Plan {
+	tr := true
+	budget, eta := 600, 42
+	loc := time.FixedZone("CET", 3600)
+	return &Plan{
+		CreatedAt:        time.Date(2026, 11, 24, 11, 0, 0, 123456789, loc),
+		Now:              time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC),
+		Lineage:          "5f0c-lineage",
+		Serial:           3,
+		ConfigDigest:     "sha256:abc",
+		AllowMassRemoval: true,
+		Commit:           "0123456789abcdef",
+		ChangeRequest:    "https://github.com/acme/access/pull/7",
+		Drift: []Drift{
+			{Addr: mustAddr(t, "grant/live/l.com/g@agency.com"), Before: guest("live", "l.com", "g@agency.com", "viewer"), After: guest("live", "l.com", "g@agency.com", "editor")},
+			{Addr: mustAddr(t, "grant/live/l.com/h@agency.com"), After: guest("live", "l.com", "h@agency.com", "viewer")},
+		},
+		Changes: []Change{
+			{Addr: mustAddr(t, "grant/acme/mysite.com/jane@agency.com"), Action: Create,
+				After: with(guest("acme", "mysite.com", "jane@agency.com", "viewer"), func(o *model.Object) {
+					o.Expires = "2026-06-01T23:59:59Z"
+					o.Ticket = "IAM-1234"
+					o.Reason = "Post-implementation <support> & \"more\"\n\u2028é"
+					o.Status = model.StatusActive
+				}),
+				Risks: []Risk{RiskExternal, RiskProduction}},
+			{Addr: mustAddr(t, "group/acme/g"), Action: Update, Before: group("acme", "g", "a@acme.com"), After: group("acme", "g")},
+			{Addr: mustAddr(t, "member/acme/bob@acme.com"), Action: Delete, Before: member("acme", "bob@acme.com", "owner"),
+				Risks: []Risk{RiskOwner, RiskRemoval, RiskExpired}, Why: "expired 2026-06-01"},
+			{Addr: mustAddr(t, "site/acme/mysite.com"), Action: Update,
+				Before: with(site("acme", "mysite.com", "staging"), func(o *model.Object) { o.RemoteID = "12" }),
+				After:  with(site("acme", "mysite.com", "production"), func(o *model.Object) { o.RemoteID = "12" })},
+			{Addr: mustAddr(t, "team/acme"), Action: Create, After: with(team("acme", "plausible"), func(o *model.Object) { o.Require2FA = &tr; o.SSO = "none"; o.DisplayName = "Acme" })},
+		},
+		FollowUps: []FollowUp{{Site: mustAddr(t, "site/acme/mysite.com"), Task: TaskRotateAPIKey, Text: "Rotate the Stats API key of mysite.com: bob@acme.com could read it."}},
+		Manual:    []Manual{{Addr: mustAddr(t, "member/acme/x@acme.com"), Change: "update", Text: "Invite x"}, {Addr: mustAddr(t, "site/acme/mysite.com"), Task: TaskReviewSharedLinks, Text: "Review"}},
+		Cost:      []Cost{{Team: "live", Requests: 7, BudgetPerHour: &budget, ETASeconds: &eta}, {Team: "other", Requests: 1}},
+	}
+}
+
+var planCmp = []cmp.Option{cmpopts.EquateEmpty(), cmpopts.IgnoreFields(model.Object{}, "Decl")}
+
+func TestEncodeDecodeRoundTrip(t *testing.T) {
+	for name, p := range map[string]*Plan{
+		"full":  fullPlan(t),
+		"empty": {},
+		"made":  run(t, replace(base(), nil, "member/acme/alice@acme.com"), base(), withPolicy("acme.com")),
+	} {
+		t.Run(name, func(t *testing.T) {
+			data, err := Encode(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := Decode(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := *p
+			want.CreatedAt, want.Now = p.CreatedAt.UTC(), p.Now.UTC()
+			if d := cmp.Diff(&want, got, planCmp...); d != "" {
+				t.Errorf("round trip differs (-want +got):\n%s", d)
+			}
+			if !got.CreatedAt.Equal(p.CreatedAt) || got.CreatedAt.Location() != time.UTC {
+				t.Errorf("created_at %v, want %v in UTC", got.CreatedAt, p.CreatedAt)
+			}
+			again, _ := Encode(got)
+			if !bytes.Equal(again, data) {
+				t.Errorf("re-encoding differs:\n%s\n%s", data, again)
+			}
+			if got.Digest() != p.Digest() {
+				t.Error("digest changed in the round trip")
+			}
+			var f struct {
+				Digest string          `json:"digest"`
+				Plan   json.RawMessage `json:"plan"`
+			}
+			if err := json.Unmarshal(data, &f); err != nil {
+				t.Fatal(err)
+			}
+			if f.Digest != p.Digest() {
+				t.Errorf("file digest %s, Digest() %s", f.Digest, p.Digest())
+			}
+			for _, key := range []string{`"drift":[`, `"changes":[`, `"follow_ups":[`, `"manual":[`, `"cost":[`} {
+				if !bytes.Contains(f.Plan, []byte(key)) {
+					t.Errorf("plan lacks %s", key)
+				}
+			}
+		})
+	}
+}
+
+func TestEncodedTimes(t *testing.T) {
+	data, err := Encode(fullPlan(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(data, []byte(`"created_at":"2026-11-24T10:00:00.123456789Z"`)) {
+		t.Errorf("created_at not in UTC with nanoseconds:\n%s", data)
+	}
+	p := fullPlan(t)
+	p.Now = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := Encode(p); err == nil {
+		t.Error("a plan dated in year 10000 was encoded")
+	}
+	if _, err := Encode(nil); err == nil {
+		t.Error("Encode(nil) succeeded")
+	}
+}
+
+// TestObjectsAreModelJSON checks that the hand-rolled encoder writes what
+// model.Object.MarshalJSON and encoding/json write.
+func TestObjectsAreModelJSON(t *testing.T) {
+	tr := false
+	odd := "a\"b\\c<d>e&f\x00\x1f\b\f\n\r\t\u2028\u2029é\xff\xfe😀"
+	objs := []*model.Object{
+		with(team("acme", "plausible"), func(o *model.Object) { o.Require2FA = &tr; o.DisplayName = odd }),
+		site("acme", "s", ""),
+		with(site("acme", "s", "production"), func(o *model.Object) { o.RemoteID = odd }),
+		with(member("acme", "a@x.com", "viewer"), func(o *model.Object) { o.Status = model.StatusManual; o.Reason = odd; o.Ticket = "T" }),
+		with(guest("acme", "s", "a@x.com", "viewer"), func(o *model.Object) { o.Expires = "2026-01-01T00:00:00Z" }),
+		groupGrant("acme", "s", "g", "view"),
+		group("acme", "g"),
+		group("acme", "g", "a@x.com", odd),
+	}
+	for _, o := range objs {
+		want, err := json.Marshal(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendObject(nil, o); !bytes.Equal(got, want) {
+			t.Errorf("%s:\n got %s\nwant %s", o.Addr, got, want)
+		}
+	}
+	for _, a := range []model.Address{
+		{}, {Kind: "odd", Team: "x"},
+		model.TeamAddress("acme"), model.SiteAddress("acme", odd), model.MemberAddress("acme", "J\"<&>@x.com"),
+		model.GroupAddress("acme", "g"), model.PersonGrantAddress("acme", "s\xc3", "\xa9@x"), model.GroupGrantAddress("acme", "é", "g"),
+	} {
+		if got, want := appendAddr(nil, a), appendString(nil, a.String()); !bytes.Equal(got, want) {
+			t.Errorf("address %q: got %s want %s", a, got, want)
+		}
+	}
+	for _, s := range []string{"", odd, "plain", strings.Repeat("x<", 40)} {
+		want, _ := json.Marshal(s)
+		if got := appendString(nil, s); !bytes.Equal(got, want) {
+			t.Errorf("%q: got %s want %s", s, got, want)
+		}
+	}
+}
+
+// reseal replaces the plan member of a saved file and recomputes its digest,
+// as someone hand-crafting a file would.
+func reseal(t testing.TB, data []byte, edit func(string) string) []byte {
+	var f struct {
+		Plan json.RawMessage `json:"plan"`
+	}
+	if err := json.Unmarshal(data, &f); err != nil {
+		t.Fatal(err)
+	}
+	body := edit(string(f.Plan))
+	return wrap(FileVersion, []byte(body))
+}
+
+func wrap(version int, body []byte) []byte {
+	sum := sha256.Sum256(body)
+	return []byte(`{"roster_plan":` + itoa(version) + `,"digest":"sha256:` + hex.EncodeToString(sum[:]) + `","plan":` + string(body) + "}")
+}
+
+func itoa(n int) string { return string(appendIntPtr(nil, &n)) }
+
+func TestDecodeRefuses(t *testing.T) {
+	good, err := Encode(fullPlan(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit := func(old, new string) []byte {
+		if !bytes.Contains(good, []byte(old)) {
+			t.Fatalf("%q not in the plan", old)
+		}
+		return bytes.Replace(good, []byte(old), []byte(new), 1)
+	}
+	resealed := func(old, new string) []byte {
+		return reseal(t, good, func(s string) string {
+			if !strings.Contains(s, old) {
+				t.Fatalf("%q not in the plan", old)
+			}
+			return strings.Replace(s, old, new, 1)
+		})
+	}
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"hand edit", edit(`"role":"viewer"`, `"role":"owner"`), "plan file was modified after it was saved (digest mismatch); make a new plan with roster plan --out"},
+		{"digest edit", edit(`"digest":"sha256:`, `"digest":"sha256:0`), "digest mismatch"},
+		{"reformatted", bytes.Replace(good, []byte(`"plan":{`), []byte(`"plan": {`), 1), ""}, // whitespace outside the member is fine
+		{"whitespace inside the member", edit(`"changes":[`, `"changes": [`), "digest mismatch"},
+		{"truncated", good[:len(good)/2], "not a roster plan file: it is truncated"},
+		{"empty", nil, "not a roster plan file"},
+		{"not JSON", []byte("Plan: 1 to add"), "not a roster plan file"},
+		{"a JSON array", []byte(`[1,2]`), "not a roster plan file"},
+		{"a state file", []byte(`{"version":4,"serial":1}`), `not a roster plan file: it has no "roster_plan" version`},
+		{"newer", wrap(2, []byte(`{}`)), "made by a newer roster"},
+		{"version zero", wrap(0, []byte(`{}`)), "not a roster plan file"},
+		{"version text", []byte(`{"roster_plan":"1","digest":"","plan":{}}`), "not a roster plan file"},
+		{"no digest", []byte(`{"roster_plan":1,"plan":{}}`), `has no "digest"`},
+		{"no plan", []byte(`{"roster_plan":1,"digest":"sha256:x"}`), `has no "plan"`},
+		{"bad change address", resealed(`"address":"member/acme/bob@acme.com"`, `"address":"member/acme/bob"`), `change 3: invalid address "member/acme/bob"`},
+		{"object address mismatch", resealed(`{"address":"member/acme/bob@acme.com","attrs"`, `{"address":"member/acme/eve@acme.com","attrs"`), "change 3 (member/acme/bob@acme.com): before is the object member/acme/eve@acme.com"},
+		{"bad attribute", resealed(`"role":"owner"`, `"rank":"owner"`), `unknown attribute "rank"`},
+		{"bad attribute type", resealed(`"role":"owner"`, `"role":5`), `attribute "role" cannot be a number`},
+		{"bad expires", resealed(`"expires":"2026-06-01T23:59:59Z"`, `"expires":"June"`), `expires "June" is not an RFC 3339 time`},
+		{"unknown action", resealed(`"action":"delete"`, `"action":"destroy"`), `unknown action "destroy"`},
+		{"create with before", resealed(`"action":"delete"`, `"action":"create"`), "a create has no before"},
+		{"unknown risk", resealed(`"risks":["owner"`, `"risks":["danger"`), `unknown risk "danger"`},
+		{"twice the same risk", resealed(`"risks":["owner"`, `"risks":["removal"`), `risk "removal" is listed twice`},
+		{"bad time", resealed(`"now":"2026-11-24T10:00:00Z"`, `"now":"yesterday"`), `now "yesterday" is not an RFC 3339 time`},
+		{"no time", resealed(`"now":"2026-11-24T10:00:00Z",`, ``), `now is missing`},
+		{"follow-up not at a site", resealed(`"address":"site/acme/mysite.com","task":"rotate_api_key"`, `"address":"team/acme","task":"rotate_api_key"`), "follow-up 1: team/acme is not a site address"},
+		{"wrong type", resealed(`"serial":3`, `"serial":"3"`), "serial is a JSON string"},
+		{"empty drift", resealed(`"after":{"address":"grant/live/l.com/h@agency.com"`, `"after":null,"x":{"address":"grant/live/l.com/h@agency.com"`), "neither before nor after"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := Decode(tc.data)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("accepted: %+v", p)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+	if _, err := Decode(edit(`"role":"viewer"`, `"role":"owner"`)); !errors.Is(err, ErrModified) {
+		t.Errorf("a hand edit is not ErrModified: %v", err)
+	}
+}
+
+func TestWriteReadFile(t *testing.T) {
+	old := syscall.Umask(0)
+	defer syscall.Umask(old)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tfplan")
+	if err := os.WriteFile(path, []byte("old content"), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	p := fullPlan(t)
+	if err := WriteFile(path, p); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want 0600", st.Mode().Perm())
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("temporary files left behind: %v", entries)
+	}
+	got, err := ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Digest() != p.Digest() {
+		t.Error("read plan differs from the written one")
+	}
+
+	if err := WriteFile(filepath.Join(dir, "missing", "plan"), p); err == nil || !strings.Contains(err.Error(), "cannot save the plan") {
+		t.Errorf("writing into a missing directory: %v", err)
+	}
+	if _, err := ReadFile(filepath.Join(dir, "nope")); err == nil || !strings.Contains(err.Error(), "cannot read the plan file") {
+		t.Errorf("reading a missing file: %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, "junk"), []byte("{"), 0o600)
+	if _, err := ReadFile(filepath.Join(dir, "junk")); err == nil || !strings.Contains(err.Error(), "junk: not a roster plan file") {
+		t.Errorf("reading junk: %v", err)
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	good, err := Encode(fullPlan(f))
+	if err != nil {
+		f.Fatal(err)
+	}
+	made, _ := Encode(run(f, replace(base(), nil, "member/acme/alice@acme.com"), base()))
+	f.Add(good)
+	f.Add(made)
+	for _, n := range []int{0, 1, 10, len(good) / 3, len(good) / 2, len(good) - 2} {
+		f.Add(good[:n])
+	}
+	f.Add(bytes.Replace(good, []byte(`"viewer"`), []byte(`"owner"`), 1))
+	f.Add(bytes.Replace(good, []byte(`"roster_plan":1`), []byte(`"roster_plan":9`), 1))
+	f.Add([]byte(`{"roster_plan":1,"digest":"","plan":null}`))
+	var body struct {
+		Plan json.RawMessage `json:"plan"`
+	}
+	json.Unmarshal(good, &body)
+	f.Add([]byte(body.Plan))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		// As a whole file, which the digest mostly guards...
+		if p, err := Decode(data); err == nil {
+			checkReencodes(t, p)
+		}
+		// ...and as a plan member with a correct digest, to reach the
+		// checks behind it.
+		if p, err := Decode(wrap(FileVersion, data)); err == nil {
+			checkReencodes(t, p)
+		}
+	})
+}
+
+func checkReencodes(t *testing.T, p *Plan) {
+	data, err := Encode(p)
+	if err != nil {
+		return // a time outside what a plan can hold
+	}
+	q, err := Decode(data)
+	if err != nil {
+		t.Fatalf("a decoded plan does not decode after encoding: %v\n%s", err, data)
+	}
+	if q.Digest() != p.Digest() {
+		t.Fatal("digest changed after a round trip")
+	}
+}
+
+// FuzzJSONReader checks the plan file's JSON reader against encoding/json:
+// the same documents are valid, and strings read the same.
+func FuzzJSONReader(f *testing.F) {
+	for _, s := range []string{
+		`{"a":[1,-2.5e+3,true,false,null,"x\u00e9\ud83d\ude00\n"]}`, `[]`, `{}`, `"\ud800"`, `"\ud800\u0041"`,
+		`"\xff"`, `01`, `1.`, `-`, `[1,]`, `{"a":1,}`, `{"a" 1}`, "\"\t\"", `"\/\b\f\r"`, ` [ [ ] ] `, `nul`, `"\u12"`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d := &jdec{b: data}
+		ok := d.skip() && d.end()
+		if want := json.Valid(data); ok != want {
+			t.Fatalf("reader says valid=%v (%v), encoding/json says %v", ok, d.err, want)
+		}
+		var want string
+		if json.Unmarshal(data, &want) == nil {
+			d := &jdec{b: data}
+			got, ok := d.str("s")
+			if !ok || !d.end() || got != want {
+				t.Fatalf("string %q read as %q (%v), want %q", data, got, d.err, want)
+			}
+		}
+	})
+}

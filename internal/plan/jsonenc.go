@@ -1,0 +1,325 @@
+package plan
+
+import (
+	"encoding/json"
+	"slices"
+	"sort"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/roster-dev/roster/internal/model"
+)
+
+// The plan file is written by hand-rolled appenders rather than by
+// encoding/json's reflection: a plan of 100,000 changes is encoded once for
+// the file and once more for its digest. The output is byte for byte what
+// json.Marshal writes for the same values (tests check it), so objects are
+// exactly model.Object's JSON.
+
+// sortedAttrNames lists each kind's attribute names in sorted order, the
+// key order of model.Object's JSON.
+var sortedAttrNames = func() map[model.Kind][]string {
+	m := map[model.Kind][]string{}
+	for k, names := range model.AttrNames {
+		s := slices.Clone(names)
+		sort.Strings(s)
+		m[k] = s
+	}
+	return m
+}()
+
+// appendObject writes o as model.Object.MarshalJSON does, or null.
+func appendObject(b []byte, o *model.Object) []byte {
+	if o == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, `{"address":`...)
+	b = appendAddr(b, o.Addr)
+	b = append(b, `,"attrs":{`...)
+	for i, name := range sortedAttrNames[o.Addr.Kind] {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, name)
+		b = append(b, ':')
+		b = appendAttr(b, o, name)
+	}
+	return append(b, "}}"...)
+}
+
+func appendOptString(b []byte, s string) []byte {
+	if s == "" {
+		return append(b, "null"...)
+	}
+	return appendString(b, s)
+}
+
+func appendAttr(b []byte, o *model.Object, name string) []byte {
+	switch name {
+	case "platform":
+		return appendOptString(b, o.Platform)
+	case "display_name":
+		return appendOptString(b, o.DisplayName)
+	case "require_2fa":
+		if o.Require2FA == nil {
+			return append(b, "null"...)
+		}
+		if *o.Require2FA {
+			return append(b, "true"...)
+		}
+		return append(b, "false"...)
+	case "sso":
+		return appendOptString(b, o.SSO)
+	case "environment":
+		return appendOptString(b, o.Environment)
+	case "remote_id":
+		return appendOptString(b, o.RemoteID)
+	case "role":
+		return appendOptString(b, o.Role)
+	case "holder_kind":
+		return appendOptString(b, string(o.HolderKind))
+	case "status":
+		return appendOptString(b, string(o.Status))
+	case "expires":
+		return appendOptString(b, o.Expires)
+	case "reason":
+		return appendOptString(b, o.Reason)
+	case "ticket":
+		return appendOptString(b, o.Ticket)
+	case "members":
+		b = append(b, '[')
+		for i, m := range o.Members {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, m)
+		}
+		return append(b, ']')
+	}
+	// An attribute added to the model after this was written: fall back
+	// to the model's own values and encoding/json.
+	for _, a := range o.Attrs() {
+		if a.Name == name {
+			v, err := json.Marshal(a.Value)
+			if err == nil {
+				return append(b, v...)
+			}
+		}
+	}
+	return append(b, "null"...)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString writes s as a JSON string exactly as encoding/json does,
+// HTML escaping included: invalid UTF-8 becomes U+FFFD, and U+2028 and
+// U+2029 are escaped.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	b = appendStringBody(b, s)
+	return append(b, '"')
+}
+
+// appendAddr writes a.String() as a JSON string without building it. The
+// parts are joined by ASCII separators, so escaping them one by one gives
+// the same bytes as escaping the whole.
+func appendAddr(b []byte, a model.Address) []byte {
+	b = append(b, '"')
+	switch a.Kind {
+	case model.KindTeam, model.KindSite, model.KindMember, model.KindGroup, model.KindGrant:
+		b = appendStringBody(b, string(a.Kind))
+		b = append(b, '/')
+		b = appendStringBody(b, a.Team)
+	}
+	switch a.Kind {
+	case model.KindSite, model.KindGrant:
+		b = append(b, '/')
+		b = appendStringBody(b, a.Site)
+	}
+	switch a.Kind {
+	case model.KindMember:
+		b = append(b, '/')
+		b = appendStringBody(b, a.Email)
+	case model.KindGroup:
+		b = append(b, '/')
+		b = appendStringBody(b, a.Group)
+	case model.KindGrant:
+		b = append(b, '/')
+		if a.Group != "" {
+			b = append(b, model.GroupHolderPrefix...)
+			b = appendStringBody(b, a.Group)
+		} else {
+			b = appendStringBody(b, a.Email)
+		}
+	}
+	return append(b, '"')
+}
+
+func appendStringBody(b []byte, s string) []byte {
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '\\', '"':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	return append(b, s[start:]...)
+}
+
+// appendPlan writes the plan member: compact JSON in a fixed order, every
+// array present, so that the same plan always gives the same bytes.
+func appendPlan(b []byte, p *Plan) []byte {
+	b = append(b, `{"created_at":`...)
+	b = appendTime(b, p.CreatedAt)
+	b = append(b, `,"now":`...)
+	b = appendTime(b, p.Now)
+	b = append(b, `,"lineage":`...)
+	b = appendString(b, p.Lineage)
+	b = append(b, `,"serial":`...)
+	b = strconv.AppendUint(b, p.Serial, 10)
+	b = append(b, `,"config_digest":`...)
+	b = appendString(b, p.ConfigDigest)
+	b = append(b, `,"allow_mass_removal":`...)
+	b = strconv.AppendBool(b, p.AllowMassRemoval)
+	b = append(b, `,"commit":`...)
+	b = appendString(b, p.Commit)
+	b = append(b, `,"change_request":`...)
+	b = appendString(b, p.ChangeRequest)
+
+	b = append(b, `,"drift":[`...)
+	for i := range p.Drift {
+		d := &p.Drift[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"address":`...)
+		b = appendAddr(b, d.Addr)
+		b = append(b, `,"before":`...)
+		b = appendObject(b, d.Before)
+		b = append(b, `,"after":`...)
+		b = appendObject(b, d.After)
+		b = append(b, '}')
+	}
+	b = append(b, `],"changes":[`...)
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"address":`...)
+		b = appendAddr(b, c.Addr)
+		b = append(b, `,"action":`...)
+		b = appendString(b, string(c.Action))
+		b = append(b, `,"before":`...)
+		b = appendObject(b, c.Before)
+		b = append(b, `,"after":`...)
+		b = appendObject(b, c.After)
+		b = append(b, `,"risks":[`...)
+		for k, r := range c.Risks {
+			if k > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, string(r))
+		}
+		b = append(b, `],"why":`...)
+		b = appendString(b, c.Why)
+		b = append(b, '}')
+	}
+	b = append(b, `],"follow_ups":[`...)
+	for i, f := range p.FollowUps {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"address":`...)
+		b = appendAddr(b, f.Site)
+		b = append(b, `,"task":`...)
+		b = appendString(b, f.Task)
+		b = append(b, `,"text":`...)
+		b = appendString(b, f.Text)
+		b = append(b, '}')
+	}
+	b = append(b, `],"manual":[`...)
+	for i, m := range p.Manual {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"address":`...)
+		b = appendAddr(b, m.Addr)
+		b = append(b, `,"task":`...)
+		b = appendString(b, m.Task)
+		b = append(b, `,"change":`...)
+		b = appendString(b, m.Change)
+		b = append(b, `,"text":`...)
+		b = appendString(b, m.Text)
+		b = append(b, '}')
+	}
+	b = append(b, `],"cost":[`...)
+	for i, c := range p.Cost {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"team":`...)
+		b = appendString(b, c.Team)
+		b = append(b, `,"requests":`...)
+		b = strconv.AppendInt(b, int64(c.Requests), 10)
+		b = append(b, `,"budget_per_hour":`...)
+		b = appendIntPtr(b, c.BudgetPerHour)
+		b = append(b, `,"eta_seconds":`...)
+		b = appendIntPtr(b, c.ETASeconds)
+		b = append(b, '}')
+	}
+	return append(b, "]}"...)
+}
+
+func appendTime(b []byte, t time.Time) []byte {
+	b = append(b, '"')
+	b = t.UTC().AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"')
+}
+
+func appendIntPtr(b []byte, n *int) []byte {
+	if n == nil {
+		return append(b, "null"...)
+	}
+	return strconv.AppendInt(b, int64(*n), 10)
+}

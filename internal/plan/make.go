@@ -1,0 +1,517 @@
+package plan
+
+import (
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/roster-dev/roster/internal/model"
+)
+
+// Input is everything Make plans from. Make reads it and never changes it.
+type Input struct {
+	// Desired are the configuration's objects, sorted by address, with Decl
+	// set (Decl.ExpiresText is the expiry as written). Expired ones are
+	// included: dropping them is the planner's job, as of Now.
+	Desired []*model.Object
+	// Prior are the stored state's objects, sorted by address.
+	Prior []*model.Object
+	// Platforms holds the built-in and declared profiles by name.
+	Platforms map[string]*model.Platform
+	// Policy may be nil; only InternalDomains is used here.
+	Policy *model.Policy
+	// Now is the moment used for expiry.
+	Now time.Time
+
+	// Live, when LiveTeams is not empty, holds the live access (members,
+	// grants and groups) of the connected teams named in LiveTeams, as the
+	// refresh read it (sync.md). For those teams the changes are computed
+	// against Live instead of Prior: the "current" set is Prior with the
+	// member, grant and group objects of those teams replaced by Live's
+	// (their team and site objects stay from Prior, since no API creates or
+	// deletes them). Plan.Drift lists every address where Live and Prior
+	// differ (status aside: status changes are the platform's own), and a
+	// change that exists only because live differs from prior carries
+	// RiskDrift. Live objects of other teams, and Live team or site objects,
+	// are ignored.
+	Live      []*model.Object
+	LiveTeams map[string]bool
+
+	// Copied into the plan as they are.
+	Lineage          string
+	Serial           uint64
+	ConfigDigest     string
+	AllowMassRemoval bool
+	Commit           string
+	ChangeRequest    string
+	CreatedAt        time.Time
+}
+
+// Make plans the changes that take the current objects (Prior, or Live for
+// connected teams) to the desired ones. It is pure and deterministic: the
+// same input gives the same plan, changes sorted by address and follow-ups
+// by site address then task. Its cost is linear in the number of objects,
+// plus, for follow-ups, the sites of the people who actually lose something.
+//
+// Every Change.Before is the current object itself (never changed); every
+// Change.After of a create or update is a fresh copy of the desired object
+// with its status filled in: "active" for a create, the current status for
+// an update (an invited or manual object satisfies an active desired one,
+// so status is never compared). A desired site or group without remote_id
+// is satisfied by any stored remote_id (sync.md: the id found is kept in
+// state), and the update's After keeps the stored one.
+func Make(in Input) *Plan {
+	pl := newPlanner(&in)
+	p := &Plan{
+		CreatedAt:        in.CreatedAt,
+		Now:              in.Now,
+		Lineage:          in.Lineage,
+		Serial:           in.Serial,
+		ConfigDigest:     in.ConfigDigest,
+		AllowMassRemoval: in.AllowMassRemoval,
+		Commit:           in.Commit,
+		ChangeRequest:    in.ChangeRequest,
+	}
+	desired := keyedList(in.Desired, nil)
+	current := keyedList(in.Prior, nil)
+	if len(in.LiveTeams) > 0 {
+		current, p.Drift, pl.drifted = pl.mergeLive(current, keyedList(in.Live, pl.isLiveAccess))
+	}
+	pl.index(desired, current)
+	p.Changes = pl.join(desired, current)
+	p.FollowUps = pl.followUps(p.Changes, desired, current)
+	return p
+}
+
+// entry is an object with its address string, the sort key of every list.
+type entry struct {
+	key string
+	o   *model.Object
+}
+
+// keyedList pairs each object (those keep accepts) with its address string,
+// sorted by it. Inputs are meant to be sorted already; an unsorted one is
+// sorted, and of several objects with one address the first is kept (config
+// and state refuse duplicates before this).
+func keyedList(objs []*model.Object, keep func(*model.Object) bool) []entry {
+	out := make([]entry, 0, len(objs))
+	sorted := true
+	for _, o := range objs {
+		if o == nil || (keep != nil && !keep(o)) {
+			continue
+		}
+		k := o.Addr.String()
+		if n := len(out); n > 0 && k <= out[n-1].key {
+			sorted = false
+		}
+		out = append(out, entry{k, o})
+	}
+	if sorted {
+		return out
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].key < out[j].key })
+	w := 0
+	for i := range out {
+		if w > 0 && out[i].key == out[w-1].key {
+			continue
+		}
+		out[w] = out[i]
+		w++
+	}
+	return out[:w]
+}
+
+func isAccessKind(k model.Kind) bool {
+	return k == model.KindMember || k == model.KindGrant || k == model.KindGroup
+}
+
+// hasStatus reports whether objects of kind k carry a status.
+func hasStatus(k model.Kind) bool { return k == model.KindMember || k == model.KindGrant }
+
+type planner struct {
+	in        *Input
+	platforms map[string]*model.Platform // team name → its platform
+	prodSite  map[model.Address]bool     // site address → environment is production
+	prodTeam  map[string]bool            // team name → has a production site
+	internal  []string                   // lower-cased internal domains
+	expiry    map[string]bool            // Expires → expired at Now
+	drifted   map[string]*model.Object   // address with drift → prior object (nil: none)
+	risks     [1 << 7][]Risk             // risk bit mask → shared, read-only list
+	slab      []model.Object             // backing store for After copies
+}
+
+func newPlanner(in *Input) *planner {
+	pl := &planner{
+		in:        in,
+		platforms: map[string]*model.Platform{},
+		prodSite:  map[model.Address]bool{},
+		prodTeam:  map[string]bool{},
+		expiry:    map[string]bool{},
+	}
+	if in.Policy != nil {
+		for _, d := range in.Policy.InternalDomains {
+			d = strings.Trim(strings.ToLower(strings.TrimSpace(d)), ".")
+			if d != "" {
+				pl.internal = append(pl.internal, d)
+			}
+		}
+	}
+	return pl
+}
+
+func (pl *planner) isLiveAccess(o *model.Object) bool {
+	return isAccessKind(o.Addr.Kind) && pl.in.LiveTeams[o.Addr.Team]
+}
+
+// mergeLive builds the current set (prior, with the connected teams' access
+// replaced by live) and the drift between prior and live, in one merge.
+func (pl *planner) mergeLive(prior, live []entry) (current []entry, drift []Drift, drifted map[string]*model.Object) {
+	current = make([]entry, 0, len(prior)+len(live)/8)
+	drifted = map[string]*model.Object{}
+	i, j := 0, 0
+	for i < len(prior) || j < len(live) {
+		switch {
+		case j >= len(live) || (i < len(prior) && prior[i].key < live[j].key):
+			e := prior[i]
+			i++
+			if pl.isLiveAccess(e.o) { // stored, gone live
+				drift = append(drift, Drift{Addr: e.o.Addr, Before: e.o})
+				drifted[e.key] = e.o
+				continue
+			}
+			current = append(current, e)
+		case i >= len(prior) || live[j].key < prior[i].key:
+			e := live[j]
+			j++
+			drift = append(drift, Drift{Addr: e.o.Addr, After: e.o})
+			drifted[e.key] = nil
+			current = append(current, e)
+		default:
+			p, l := prior[i], live[j]
+			i++
+			j++
+			if pl.isLiveAccess(p.o) && differs(p.o, l.o) {
+				drift = append(drift, Drift{Addr: l.o.Addr, Before: p.o, After: l.o})
+				drifted[l.key] = p.o
+			}
+			current = append(current, l)
+		}
+	}
+	return current, drift, drifted
+}
+
+// index records each team's platform (desired first, else current) and the
+// production sites (desired first, else current).
+func (pl *planner) index(desired, current []entry) {
+	for _, list := range [][]entry{current, desired} { // desired last: it wins
+		for _, e := range list {
+			switch o := e.o; o.Addr.Kind {
+			case model.KindTeam:
+				if p := pl.in.Platforms[o.Platform]; p != nil {
+					pl.platforms[o.Addr.Team] = p
+				}
+			case model.KindSite:
+				pl.prodSite[o.Addr] = o.Environment == "production"
+			}
+		}
+	}
+	for a, prod := range pl.prodSite {
+		if prod {
+			pl.prodTeam[a.Team] = true
+		}
+	}
+}
+
+// isExpired reports whether a desired membership or grant has expired at
+// Now: Now strictly after its expiry (at the instant itself it is valid).
+func (pl *planner) isExpired(o *model.Object) bool {
+	if o.Expires == "" || !hasStatus(o.Addr.Kind) {
+		return false
+	}
+	exp, ok := pl.expiry[o.Expires]
+	if !ok {
+		t, valid := o.ExpiresAt()
+		exp = valid && pl.in.Now.After(t)
+		pl.expiry[o.Expires] = exp
+	}
+	return exp
+}
+
+func expiredWhy(d *model.Object) string {
+	if d.Decl != nil && d.Decl.ExpiresText != "" {
+		return "expired " + d.Decl.ExpiresText
+	}
+	return "expired " + d.Expires
+}
+
+// decide says what takes current object c (nil: none) to desired object d
+// (nil: not declared); ok is false when nothing needs doing.
+func (pl *planner) decide(d, c *model.Object) (act Action, expired bool, ok bool) {
+	switch {
+	case d != nil && pl.isExpired(d):
+		return Delete, true, c != nil
+	case d == nil && c == nil:
+		return "", false, false
+	case d == nil:
+		return Delete, false, true
+	case c == nil:
+		return Create, false, true
+	case differs(d, c):
+		return Update, false, true
+	}
+	return "", false, false
+}
+
+// join merges the desired and current lists into the changes, in address
+// order.
+func (pl *planner) join(desired, current []entry) []Change {
+	var changes []Change
+	i, j := 0, 0
+	for i < len(desired) || j < len(current) {
+		var d, c entry
+		switch {
+		case j >= len(current) || (i < len(desired) && desired[i].key < current[j].key):
+			d = desired[i]
+			i++
+		case i >= len(desired) || current[j].key < desired[i].key:
+			c = current[j]
+			j++
+		default:
+			d, c = desired[i], current[j]
+			i++
+			j++
+		}
+		act, expired, ok := pl.decide(d.o, c.o)
+		if !ok {
+			continue
+		}
+		if changes == nil {
+			// Most plans either add about what the size difference says
+			// or change little; growth covers the rest.
+			n := len(desired) - len(current)
+			changes = make([]Change, 0, max(n, -n)+64)
+		}
+		changes = append(changes, pl.change(act, expired, d, c))
+	}
+	return changes
+}
+
+func (pl *planner) change(act Action, expired bool, d, c entry) Change {
+	ch := Change{Action: act}
+	switch act {
+	case Create:
+		ch.Addr = d.o.Addr
+		ch.After = pl.copyOf(d.o)
+		if hasStatus(ch.Addr.Kind) && ch.After.Status == "" {
+			ch.After.Status = model.StatusActive
+		}
+	case Update:
+		ch.Addr = d.o.Addr
+		ch.Before = c.o
+		ch.After = pl.copyOf(d.o)
+		ch.After.Status = c.o.Status
+		if d.o.RemoteID == "" {
+			ch.After.RemoteID = c.o.RemoteID
+		}
+	case Delete:
+		ch.Addr = c.o.Addr
+		ch.Before = c.o
+		if expired {
+			ch.Why = expiredWhy(d.o)
+		}
+	}
+	mask := pl.riskMask(&ch, expired)
+	if pl.drifted != nil {
+		key := c.key
+		if key == "" {
+			key = d.key
+		}
+		if prior, ok := pl.drifted[key]; ok {
+			// Drift is the reason only when planning against the prior
+			// would not have made this same change.
+			if pact, _, pok := pl.decide(d.o, prior); !pok || pact != act {
+				mask |= riskBit(RiskDrift)
+			}
+		}
+	}
+	ch.Risks = pl.riskList(mask)
+	return ch
+}
+
+// copyOf copies o into the slab, so that a large plan makes a few big
+// allocations rather than one per change. Nothing mutable is shared with o.
+func (pl *planner) copyOf(o *model.Object) *model.Object {
+	if len(pl.slab) == cap(pl.slab) {
+		pl.slab = make([]model.Object, 0, 1024)
+	}
+	pl.slab = append(pl.slab, *o)
+	c := &pl.slab[len(pl.slab)-1]
+	if o.Require2FA != nil {
+		b := *o.Require2FA
+		c.Require2FA = &b
+	}
+	if o.Members != nil {
+		c.Members = slices.Clone(o.Members)
+	}
+	return c
+}
+
+// differs compares the attributes of d and c as Attrs and AttrEqual would,
+// without allocating, ignoring status (sync.md: an invited or manual object
+// satisfies an active one, and status changes are not drift). A remote_id
+// that d leaves unset is satisfied by any remote_id of c.
+func differs(d, c *model.Object) bool {
+	switch d.Addr.Kind {
+	case model.KindTeam:
+		return d.Platform != c.Platform || d.DisplayName != c.DisplayName ||
+			!boolPtrEqual(d.Require2FA, c.Require2FA) || d.SSO != c.SSO
+	case model.KindSite:
+		return d.Environment != c.Environment || (d.RemoteID != "" && d.RemoteID != c.RemoteID)
+	case model.KindMember:
+		return d.Role != c.Role || d.Expires != c.Expires || d.Reason != c.Reason || d.Ticket != c.Ticket
+	case model.KindGrant:
+		return d.Role != c.Role || d.HolderKind != c.HolderKind || d.Expires != c.Expires ||
+			d.Reason != c.Reason || d.Ticket != c.Ticket
+	case model.KindGroup:
+		return !slices.Equal(d.Members, c.Members) || d.Expires != c.Expires ||
+			d.Reason != c.Reason || d.Ticket != c.Ticket || (d.RemoteID != "" && d.RemoteID != c.RemoteID)
+	}
+	return false
+}
+
+func boolPtrEqual(a, b *bool) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+// platform is the team's platform: the desired team's, else the current's.
+func (pl *planner) platform(team string) *model.Platform { return pl.platforms[team] }
+
+// roleCaps is what role name of the given kind may do in team; an unknown
+// platform or role may do nothing.
+func (pl *planner) roleCaps(team string, kind model.RoleKind, name string) model.CapSet {
+	if name == "" {
+		return 0
+	}
+	p := pl.platform(team)
+	if p == nil {
+		return 0
+	}
+	if r, ok := p.Role(kind, name); ok {
+		return r.Caps
+	}
+	return 0
+}
+
+// objectCaps is what a member's team role or a grant's site role may do.
+func (pl *planner) objectCaps(o *model.Object) model.CapSet {
+	if o == nil {
+		return 0
+	}
+	switch o.Addr.Kind {
+	case model.KindMember:
+		return pl.roleCaps(o.Addr.Team, model.TeamRole, o.Role)
+	case model.KindGrant:
+		return pl.roleCaps(o.Addr.Team, model.SiteRole, o.Role)
+	}
+	return 0
+}
+
+// isExternal reports whether email's domain is outside the policy's
+// internal domains (a subdomain of one is inside). Without internal domains
+// nobody is external.
+func (pl *planner) isExternal(email string) bool {
+	if len(pl.internal) == 0 || email == "" {
+		return false
+	}
+	domain := strings.ToLower(model.EmailDomain(email))
+	for _, d := range pl.internal {
+		if domain == d || (len(domain) > len(d) && strings.HasSuffix(domain, d) && domain[len(domain)-len(d)-1] == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+const ownerRole = "owner"
+
+func riskBit(r Risk) uint8 {
+	for i, x := range RiskOrder {
+		if x == r {
+			return 1 << i
+		}
+	}
+	return 0
+}
+
+var (
+	bitEscalation = riskBit(RiskEscalation)
+	bitExternal   = riskBit(RiskExternal)
+	bitProduction = riskBit(RiskProduction)
+	bitOwner      = riskBit(RiskOwner)
+	bitRemoval    = riskBit(RiskRemoval)
+	bitExpired    = riskBit(RiskExpired)
+)
+
+// riskMask tags a change of a membership or grant (other kinds carry no
+// risk of their own; drift is added by the caller).
+func (pl *planner) riskMask(ch *Change, expired bool) uint8 {
+	a := ch.Addr
+	if a.Kind != model.KindMember && a.Kind != model.KindGrant {
+		return 0
+	}
+	var m uint8
+	b, f := ch.Before, ch.After
+	if ch.Action == Update && b.Role != f.Role && model.Adds(pl.objectCaps(b), pl.objectCaps(f)) {
+		m |= bitEscalation
+	}
+	if pl.isExternal(a.Email) {
+		m |= bitExternal
+	}
+	if (a.Kind == model.KindGrant && pl.prodSite[a.SiteAddr()]) || (a.Kind == model.KindMember && pl.prodTeam[a.Team]) {
+		m |= bitProduction
+	}
+	switch ch.Action {
+	case Create:
+		if f.Role == ownerRole {
+			m |= bitOwner
+		}
+	case Update:
+		if b.Role != f.Role && (b.Role == ownerRole || f.Role == ownerRole) {
+			m |= bitOwner
+		}
+	case Delete:
+		if b.Role == ownerRole {
+			m |= bitOwner
+		}
+		m |= bitRemoval
+		if expired {
+			m |= bitExpired
+		}
+	}
+	return m
+}
+
+// riskList turns a mask into its risks in RiskOrder. Lists are shared
+// between changes with the same risks (capacity equals length, so an
+// append copies); nil when there are none.
+func (pl *planner) riskList(m uint8) []Risk {
+	if m == 0 {
+		return nil
+	}
+	if l := pl.risks[m]; l != nil {
+		return l
+	}
+	var l []Risk
+	for i, r := range RiskOrder {
+		if m&(1<<i) != 0 {
+			l = append(l, r)
+		}
+	}
+	l = l[:len(l):len(l)]
+	pl.risks[m] = l
+	return l
+}

@@ -1,0 +1,372 @@
+package render
+
+import (
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/plan"
+)
+
+// DefaultMarkdownLimit is the size a markdown plan stays under unless told
+// otherwise: GitHub refuses comments over 65,536 characters.
+const DefaultMarkdownLimit = 65000
+
+// MarkdownOptions say how the markdown plan is written.
+type MarkdownOptions struct {
+	// Limit is the size in bytes (so never more characters) the comment
+	// stays under; 0 means DefaultMarkdownLimit. Lists are cut to fit, each
+	// with a line saying how many entries were left out. A limit too small
+	// for the headings and those lines (about 1,000 bytes) is exceeded by
+	// them.
+	Limit int
+}
+
+// cutLine is the line that ends a list that was cut.
+func cutLine(n int, what string) string {
+	return "… and " + strconv.Itoa(n) + " more " + what + " not shown (see roster plan output)."
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// mdSection is a list that may be cut to fit: laid out in full as
+//
+//	title open item... close tail
+//
+// cut as
+//
+//	title open item... close cutline tail
+//
+// and, when not one item fits, as title cutline tail.
+type mdSection struct {
+	title, open, close, tail string
+	n                        int
+	item                     func(i int) []byte
+	what                     string // "changes", in the cut line
+}
+
+func (s *mdSection) cut(left int) string { return cutLine(left, s.what) + "\n\n" }
+
+// minSize is the size of the section with no item shown.
+func (s *mdSection) minSize() int {
+	if s.n == 0 {
+		return 0
+	}
+	return len(s.title) + len(s.cut(s.n)) + len(s.tail)
+}
+
+// render appends the section, using at most avail bytes where it can.
+func (s *mdSection) render(b []byte, avail int) []byte {
+	if s.n == 0 {
+		return b
+	}
+	fixed := len(s.title) + len(s.open) + len(s.close) + len(s.tail)
+	size := fixed
+	var items [][]byte
+	for i := 0; i < s.n; i++ {
+		it := s.item(i)
+		if size+len(it) > avail {
+			break
+		}
+		items = append(items, it)
+		size += len(it)
+	}
+	if len(items) < s.n {
+		// Make room for the cut line.
+		for len(items) > 0 && size+len(s.cut(s.n-len(items))) > avail {
+			size -= len(items[len(items)-1])
+			items = items[:len(items)-1]
+		}
+	}
+	b = append(b, s.title...)
+	if len(items) == 0 {
+		b = append(b, s.cut(s.n)...)
+		return append(b, s.tail...)
+	}
+	b = append(b, s.open...)
+	for _, it := range items {
+		b = append(b, it...)
+	}
+	b = append(b, s.close...)
+	if len(items) < s.n {
+		b = append(b, s.cut(s.n-len(items))...)
+	}
+	return append(b, s.tail...)
+}
+
+// mdSpecial are the characters mdEscape escapes: those that open inline
+// constructs (code, emphasis, links, HTML, entities, strike-through, maths,
+// issue references) or end a table cell. Text never starts a line, so
+// block markers (-, +, 1.) need no escape.
+const mdSpecial = "\\`*_[]<>|~&$#"
+
+// mdEscape appends s as markdown text that cannot open any construct and
+// stays on one line, so it is safe in a table cell or a list item.
+func mdEscape(b []byte, s string) []byte {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '\n' || c == '\r' || c == '\t':
+				b = append(b, ' ')
+			case c < 0x20 || c == 0x7f:
+				b = appendClean(b, s[i:i+1])
+			case strings.IndexByte(mdSpecial, c) >= 0:
+				b = append(b, '\\', c)
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		b = appendClean(b, s[i:i+size])
+		i += size
+	}
+	return b
+}
+
+// codeSpan appends s as an inline code span that is safe in a table cell:
+// its fence is longer than any run of backticks in s, pipes are escaped (GFM
+// unescapes them inside code in tables) and line breaks become spaces.
+func codeSpan(b []byte, s string) []byte {
+	longest, run := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	fence := strings.Repeat("`", longest+1)
+	padded := len(s) > 0 && (s[0] == '`' || s[len(s)-1] == '`' || s[0] == ' ' && s[len(s)-1] == ' ')
+	b = append(b, fence...)
+	if padded {
+		b = append(b, ' ')
+	}
+	var clean []byte
+	clean = appendClean(clean, strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s))
+	for _, c := range clean {
+		if c == '|' {
+			b = append(b, '\\')
+		}
+		b = append(b, c)
+	}
+	if padded {
+		b = append(b, ' ')
+	}
+	return append(b, fence...)
+}
+
+// roleCell appends "before → after" of a member's or grant's role.
+func roleCell(b []byte, c *plan.Change) []byte {
+	if c.Addr.Kind != model.KindMember && c.Addr.Kind != model.KindGrant {
+		return append(b, "—"...)
+	}
+	side := func(b []byte, o *model.Object) []byte {
+		if o == nil || o.Role == "" {
+			return append(b, "—"...)
+		}
+		return codeSpan(b, o.Role)
+	}
+	b = side(b, c.Before)
+	b = append(b, " → "...)
+	return side(b, c.After)
+}
+
+// WriteMarkdown writes the plan as a pull-request comment: the summary and
+// a table of counts, the risky changes, follow-up tasks, drift, open manual
+// steps, and every change in a collapsible diff, all under opts.Limit bytes
+// (long lists are cut, risky changes last).
+func WriteMarkdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
+	limit := opts.Limit
+	if limit <= 0 {
+		limit = DefaultMarkdownLimit
+	}
+	v := newView(p)
+	b := make([]byte, 0, 4096)
+
+	b = append(b, "### roster plan\n\n"...)
+	b = append(b, summaryLine(v)...)
+	b = append(b, "\n\n"...)
+
+	if len(p.Changes) > 0 {
+		var risks []int // indices into riskNames with a count
+		for k, n := range v.riskCounts {
+			if n > 0 {
+				risks = append(risks, k)
+			}
+		}
+		b = append(b, "| action | changes |"...)
+		for _, k := range risks {
+			b = append(b, ' ')
+			b = append(b, riskNames[k]...)
+			b = append(b, " |"...)
+		}
+		b = append(b, "\n| --- | ---: |"...)
+		for range risks {
+			b = append(b, " ---: |"...)
+		}
+		b = append(b, '\n')
+		var perAction [3][len(riskNames)]int
+		counts := [3]int{v.add, v.chg, v.rmv}
+		actions := [3]plan.Action{plan.Create, plan.Update, plan.Delete}
+		for i := range p.Changes {
+			a := 0
+			switch p.Changes[i].Action {
+			case plan.Update:
+				a = 1
+			case plan.Delete:
+				a = 2
+			}
+			for _, r := range v.changeRiskSort[i] {
+				if k := riskRank(r); k < len(riskNames) {
+					perAction[a][k]++
+				}
+			}
+		}
+		for a, act := range actions {
+			b = append(b, "| "...)
+			b = append(b, act...)
+			b = append(b, " | "...)
+			b = strconv.AppendInt(b, int64(counts[a]), 10)
+			b = append(b, " |"...)
+			for _, k := range risks {
+				b = append(b, ' ')
+				b = strconv.AppendInt(b, int64(perAction[a][k]), 10)
+				b = append(b, " |"...)
+			}
+			b = append(b, '\n')
+		}
+		b = append(b, "| **total** | "...)
+		b = strconv.AppendInt(b, int64(len(p.Changes)), 10)
+		b = append(b, " |"...)
+		for _, k := range risks {
+			b = append(b, ' ')
+			b = strconv.AppendInt(b, int64(v.riskCounts[k]), 10)
+			b = append(b, " |"...)
+		}
+		b = append(b, "\n\n"...)
+	}
+
+	// Risky changes, in plan order.
+	var risky []int
+	for _, i := range v.changes {
+		if len(v.changeRiskSort[i]) > 0 {
+			risky = append(risky, i)
+		}
+	}
+	sections := []*mdSection{
+		{
+			title: "#### Risky changes\n\n",
+			open:  "| address | action | risks | role | why |\n| --- | --- | --- | --- | --- |\n",
+			close: "\n",
+			n:     len(risky),
+			what:  "risky changes",
+			item: func(k int) []byte {
+				i := risky[k]
+				c := &p.Changes[i]
+				r := make([]byte, 0, 160)
+				r = append(r, "| "...)
+				r = codeSpan(r, v.changeAddrs[i])
+				r = append(r, " | "...)
+				r = mdEscape(r, string(c.Action))
+				r = append(r, " | "...)
+				for j, risk := range v.changeRiskSort[i] {
+					if j > 0 {
+						r = append(r, ", "...)
+					}
+					r = mdEscape(r, string(risk))
+				}
+				r = append(r, " | "...)
+				r = roleCell(r, c)
+				r = append(r, " | "...)
+				r = mdEscape(r, c.Why)
+				return append(r, " |\n"...)
+			},
+		},
+		{
+			title: "#### Follow-up tasks\n\n",
+			close: "\n",
+			n:     len(v.followUps),
+			what:  "follow-up tasks",
+			item: func(k int) []byte {
+				i := v.followUps[k]
+				f := &p.FollowUps[i]
+				r := append([]byte(nil), "- "...)
+				r = codeSpan(r, v.followUpAddrs[i])
+				r = append(r, ": "...)
+				r = mdEscape(r, f.Text)
+				r = append(r, " ("...)
+				r = codeSpan(r, f.Task)
+				return append(r, ")\n"...)
+			},
+		},
+		{
+			title: "#### Changes outside roster\n\n",
+			open:  "```diff\n",
+			close: "```\n\n",
+			n:     len(v.drift),
+			what:  "changes outside roster",
+			item: func(k int) []byte {
+				i := v.drift[k]
+				return appendDrift(nil, &p.Drift[i], v.driftAddrs[i], style{diff: true})
+			},
+		},
+	}
+	var manual string
+	if len(p.Manual) > 0 {
+		manual = manualLine(len(p.Manual)) + "\n\n"
+	}
+	var scratch []attrDiff
+	details := &mdSection{
+		title: "<details><summary>" + plural(len(p.Changes), "change", "changes") + "</summary>\n\n",
+		open:  "```diff\n",
+		close: "```\n\n",
+		tail:  "</details>\n",
+		n:     len(v.changes),
+		what:  "changes",
+		item: func(k int) []byte {
+			i := v.changes[k]
+			var r []byte
+			if k > 0 {
+				r = append(r, '\n')
+			}
+			r, scratch = appendChange(r, &p.Changes[i], v.changeAddrs[i], v.changeRiskSort[i], style{diff: true}, scratch)
+			return r
+		},
+	}
+	sections = append(sections, details)
+
+	// Each section may use what is left once the later ones have room for
+	// their cut lines. The final newline trim below only shrinks the text.
+	budget := limit - 1 - len(b) - len(manual)
+	for k, s := range sections {
+		reserve := 0
+		for _, later := range sections[k+1:] {
+			reserve += later.minSize()
+		}
+		before := len(b)
+		b = s.render(b, budget-reserve)
+		budget -= len(b) - before
+		if s == sections[len(sections)-2] {
+			b = append(b, manual...)
+		}
+	}
+
+	// End with exactly one newline.
+	for len(b) > 0 && b[len(b)-1] == '\n' {
+		b = b[:len(b)-1]
+	}
+	b = append(b, '\n')
+	_, err := w.Write(b)
+	return err
+}

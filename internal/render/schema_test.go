@@ -1,0 +1,159 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/plan"
+)
+
+func compileSchema(t *testing.T, file string) *jsonschema.Schema {
+	t.Helper()
+	path, err := filepath.Abs(filepath.Join("..", "..", "schema", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	c.AssertFormat()
+	sch, err := c.Compile(path)
+	if err != nil {
+		t.Fatalf("schema %s does not compile: %v", file, err)
+	}
+	return sch
+}
+
+func decodeInstance(t *testing.T, b []byte) any {
+	t.Helper()
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// schemaPlans are plans whose rendering must satisfy the schema: empty,
+// every action on every kind, drift, follow-ups, manual steps and costs.
+func schemaPlans() map[string]*plan.Plan {
+	groupGrants := grantsPlan(30, plan.RiskExternal, plan.RiskProduction)
+	for i := range 5 {
+		a := model.GroupGrantAddress("acme", "shop.com", "g"+string(rune('a'+i)))
+		groupGrants.Changes = append(groupGrants.Changes, create(&model.Object{Addr: a, Role: "viewer", HolderKind: model.HolderGroup}))
+	}
+	neverApplied := emptyPlan()
+	neverApplied.Lineage, neverApplied.Serial = "", 0
+	return map[string]*plan.Plan{
+		"empty":         emptyPlan(),
+		"never applied": neverApplied,
+		"full":          fullPlan(),
+		"drift only":    driftOnlyPlan(),
+		"grants":        groupGrants,
+	}
+}
+
+func TestPlanSchema(t *testing.T) {
+	sch := compileSchema(t, "plan.schema.json")
+	for name, p := range schemaPlans() {
+		t.Run(name, func(t *testing.T) {
+			out := render(t, renderers["json"], p)
+			if err := sch.Validate(decodeInstance(t, out)); err != nil {
+				t.Fatalf("WriteJSON output does not match schema/plan.schema.json:\n%v", err)
+			}
+			viaStruct, err := json.Marshal(NewPlanJSON(p, testVersion))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := sch.Validate(decodeInstance(t, viaStruct)); err != nil {
+				t.Fatalf("NewPlanJSON does not match the schema:\n%v", err)
+			}
+		})
+	}
+}
+
+// The schema must refuse documents that break the contract, or the test
+// above proves nothing.
+func TestPlanSchemaRefuses(t *testing.T) {
+	sch := compileSchema(t, "plan.schema.json")
+	tests := []struct {
+		name   string
+		mutate func(doc map[string]any)
+	}{
+		{"missing key", func(d map[string]any) { delete(d, "manual") }},
+		{"null array", func(d map[string]any) { d["drift"] = nil }},
+		{"extra key", func(d map[string]any) { d["extra"] = 1 }},
+		{"format version", func(d map[string]any) { d["format_version"] = "2" }},
+		{"time with offset", func(d map[string]any) { d["now"] = "2026-11-24T11:30:00+01:00" }},
+		{"digest", func(d map[string]any) { d["config_digest"] = "md5:abc" }},
+		{"negative serial", func(d map[string]any) { d["state"].(map[string]any)["serial"] = -1 }},
+		{"action", func(d map[string]any) { change(d, 0)["action"] = "replace" }},
+		{"kind", func(d map[string]any) { change(d, 0)["kind"] = "user" }},
+		{"kind and address disagree", func(d map[string]any) { change(d, 0)["kind"] = "member" }},
+		{"unknown risk", func(d map[string]any) { change(d, 0)["risks"] = []any{"scary"} }},
+		{"null risks", func(d map[string]any) { change(d, 0)["risks"] = nil }},
+		{"repeated risk", func(d map[string]any) { change(d, 0)["risks"] = []any{"external", "external"} }},
+		{"missing why", func(d map[string]any) { delete(change(d, 0), "why") }},
+		{"missing attribute", func(d map[string]any) { delete(change(d, 0)["after"].(map[string]any), "status") }},
+		{"attribute of another kind", func(d map[string]any) { change(d, 0)["after"].(map[string]any)["members"] = []any{} }},
+		{"bad status", func(d map[string]any) { change(d, 0)["after"].(map[string]any)["status"] = "pending" }},
+		{"bad holder kind", func(d map[string]any) { change(d, 0)["after"].(map[string]any)["holder_kind"] = "friend" }},
+		{"bad expiry", func(d map[string]any) { change(d, 2)["after"].(map[string]any)["expires"] = "2026-06-01" }},
+		{"create with before", func(d map[string]any) { c := change(d, 1); c["before"] = c["after"] }},
+		{"delete with after", func(d map[string]any) { c := change(d, 3); c["after"] = c["before"] }},
+		{"update without before", func(d map[string]any) { change(d, 0)["before"] = nil }},
+		{"bad address", func(d map[string]any) { change(d, 0)["address"] = "grant/Acme/x/jane@agency.com" }},
+		{"grant address of a member", func(d map[string]any) { change(d, 0)["address"] = "grant/acme/jane@agency.com" }},
+		{"unknown task", func(d map[string]any) { item(d, "follow_ups", 0)["task"] = "call_mom" }},
+		{"follow-up on a member", func(d map[string]any) { item(d, "follow_ups", 0)["address"] = "member/acme/a@b.c" }},
+		{"manual with neither task nor change", func(d map[string]any) { item(d, "manual", 0)["change"] = "" }},
+		{"manual with both", func(d map[string]any) { item(d, "manual", 1)["change"] = "create" }},
+		{"drift of nothing", func(d map[string]any) { x := item(d, "drift", 0); x["before"], x["after"] = nil, nil }},
+		{"drift attributes of another kind", func(d map[string]any) { item(d, "drift", 0)["after"].(map[string]any)["sso"] = nil }},
+		{"cost budget zero", func(d map[string]any) { item(d, "cost", 0)["budget_per_hour"] = 0 }},
+		{"cost as string", func(d map[string]any) { item(d, "cost", 0)["requests"] = "12" }},
+		{"summary", func(d map[string]any) { delete(d["summary"].(map[string]any), "remove") }},
+	}
+	good := render(t, renderers["json"], fullPlan())
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var doc map[string]any
+			if err := json.Unmarshal(good, &doc); err != nil {
+				t.Fatal(err)
+			}
+			tt.mutate(doc)
+			b, err := json.Marshal(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := sch.Validate(decodeInstance(t, b)); err == nil {
+				t.Fatalf("the schema accepts a document with a %s", tt.name)
+			}
+		})
+	}
+}
+
+func item(d map[string]any, list string, i int) map[string]any {
+	return d[list].([]any)[i].(map[string]any)
+}
+
+// change returns a change of the full plan: 0 is an update of a grant
+// (dave), 1 a create of a grant, 2 a create with an expiry (jane), 3 a
+// delete (mallory).
+func change(d map[string]any, i int) map[string]any {
+	want := []string{
+		"grant/acme/mysite.com/dave@agency.com",
+		"grant/acme/mysite.com/group:analysts",
+		"grant/acme/mysite.com/jane@agency.com",
+		"grant/acme/mysite.com/mallory@x.io",
+	}
+	c := item(d, "changes", i)
+	if c["address"] != want[i] {
+		panic(fmt.Sprintf("change %d of the full plan is %v, want %s: fix the test", i, c["address"], want[i]))
+	}
+	return c
+}

@@ -1,0 +1,205 @@
+package report
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/roster-dev/roster/internal/evidence"
+	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/plan"
+)
+
+// FormatVersion is the format_version of every JSON report.
+const FormatVersion = "1"
+
+// Input is what every report is computed from.
+type Input struct {
+	// Objects is the state snapshot, sorted by address.
+	Objects []*model.Object
+	// Platforms holds the platform profiles by name.
+	Platforms map[string]*model.Platform
+	// InternalDomains is policy.internal_domains: everyone else is
+	// external. Empty: nobody is external.
+	InternalDomains []string
+	// Since maps an address to when its current access began, from the
+	// evidence (SinceFromEvidence); it may be nil.
+	Since map[string]time.Time
+	// Now is the moment expiry is judged at.
+	Now time.Time
+}
+
+// ProductionEnvironment is the site environment that marks risk.
+const ProductionEnvironment = "production"
+
+// OwnerRole and AdminRole are the role names review flags as admin_or_owner
+// whatever their capabilities.
+const (
+	OwnerRole = "owner"
+	AdminRole = "admin"
+)
+
+// teamIdx is one team's objects, gathered in one pass over the snapshot.
+type teamIdx struct {
+	name     string
+	obj      *model.Object   // nil when the state has members but no team
+	platform *model.Platform // nil when the profile is unknown
+	sites    []*model.Object // sorted by name
+	siteBy   map[string]*model.Object
+	members  []*model.Object
+	groups   map[string]*model.Object
+	grants   []*model.Object
+	// production is true when one of the team's sites is production.
+	production bool
+}
+
+// index is the snapshot arranged by team, built once per report.
+type index struct {
+	teams  []*teamIdx // sorted by name
+	byName map[string]*teamIdx
+}
+
+func newIndex(in Input) *index {
+	idx := &index{byName: map[string]*teamIdx{}}
+	team := func(name string) *teamIdx {
+		t := idx.byName[name]
+		if t == nil {
+			t = &teamIdx{name: name, siteBy: map[string]*model.Object{}, groups: map[string]*model.Object{}}
+			idx.byName[name] = t
+			idx.teams = append(idx.teams, t)
+		}
+		return t
+	}
+	for _, o := range in.Objects {
+		t := team(o.Addr.Team)
+		switch o.Addr.Kind {
+		case model.KindTeam:
+			t.obj = o
+			t.platform = in.Platforms[o.Platform]
+		case model.KindSite:
+			t.sites = append(t.sites, o)
+			t.siteBy[o.Addr.Site] = o
+			if isProduction(o) {
+				t.production = true
+			}
+		case model.KindMember:
+			t.members = append(t.members, o)
+		case model.KindGroup:
+			t.groups[o.Addr.Group] = o
+		case model.KindGrant:
+			t.grants = append(t.grants, o)
+		}
+	}
+	for _, t := range idx.teams {
+		// A grant on a site the state lacks still gives access there:
+		// show the site rather than lose the grant.
+		added := false
+		for _, g := range t.grants {
+			if t.siteBy[g.Addr.Site] == nil {
+				s := &model.Object{Addr: model.SiteAddress(t.name, g.Addr.Site)}
+				t.sites = append(t.sites, s)
+				t.siteBy[g.Addr.Site] = s
+				added = true
+			}
+		}
+		if added || !slices.IsSortedFunc(t.sites, bySiteName) {
+			slices.SortFunc(t.sites, bySiteName)
+		}
+	}
+	slices.SortFunc(idx.teams, func(a, b *teamIdx) int { return strings.Compare(a.name, b.name) })
+	return idx
+}
+
+func bySiteName(a, b *model.Object) int { return strings.Compare(a.Addr.Site, b.Addr.Site) }
+
+func isProduction(site *model.Object) bool {
+	return site != nil && strings.EqualFold(site.Environment, ProductionEnvironment)
+}
+
+// platformName is the team's platform as the state names it.
+func (t *teamIdx) platformName() string {
+	if t.obj == nil {
+		return ""
+	}
+	return t.obj.Platform
+}
+
+// role finds a role of the team's platform; nil when the platform or the
+// role is unknown (a role the profile lacks gives no capability).
+func (t *teamIdx) role(kind model.RoleKind, name string) *model.Role {
+	if t.platform == nil {
+		return nil
+	}
+	r, _ := t.platform.Role(kind, name)
+	return r
+}
+
+func (t *teamIdx) caps(kind model.RoleKind, name string) model.CapSet {
+	if r := t.role(kind, name); r != nil {
+		return r.Caps
+	}
+	return 0
+}
+
+// isAdmin is review's admin_or_owner rule: a role named "owner" or
+// "admin" (team or site), or any role holding manage_members (Plausible's
+// admin, Piwik PRO's manage, PostHog's admin roles), since whoever can
+// manage members can give themselves anything else.
+func (t *teamIdx) isAdmin(kind model.RoleKind, name string) bool {
+	return name == OwnerRole || name == AdminRole || t.caps(kind, name).Has(model.ManageMembers)
+}
+
+// statusOf is an object's status; a state written before statuses existed
+// has none, which means active.
+func statusOf(o *model.Object) model.Status {
+	if o.Status == "" {
+		return model.StatusActive
+	}
+	return o.Status
+}
+
+// expiredAt reports whether o has expired at now: now is after expires.
+func expiredAt(o *model.Object, now time.Time) bool {
+	t, ok := o.ExpiresAt()
+	return ok && now.After(t)
+}
+
+func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// optString is s, or nil (JSON null) when s is empty.
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// SinceFromEvidence reads when each address's current access began from
+// evidence records in chain order: the time of the earliest record that
+// created or changed the object after its last delete. A later update
+// keeps the earlier time; a delete forgets it, so a re-created access
+// starts again. Records of action adopt and import (access roster found
+// live) and confirm (a manual step done) count like create and update.
+// Records without an address or with an unreadable time are skipped.
+func SinceFromEvidence(records []*evidence.Record) map[string]time.Time {
+	since := map[string]time.Time{}
+	for _, r := range records {
+		if r == nil || r.Address == "" {
+			continue
+		}
+		switch r.Action {
+		case string(plan.Delete):
+			delete(since, r.Address)
+		case string(plan.Create), string(plan.Update), evidence.ActionAdopt, evidence.ActionImport, evidence.ActionConfirm:
+			if _, ok := since[r.Address]; ok {
+				continue
+			}
+			t, err := time.Parse(time.RFC3339, r.Time)
+			if err != nil {
+				continue
+			}
+			since[r.Address] = t.UTC()
+		}
+	}
+	return since
+}

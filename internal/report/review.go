@@ -1,0 +1,391 @@
+package report
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/policy"
+)
+
+// DefaultExpiringWithinDays is how far ahead review looks for expiring
+// access unless told otherwise.
+const DefaultExpiringWithinDays = 30
+
+// Row flags, in the order a row lists them.
+const (
+	// FlagExternal: the person is outside policy.internal_domains.
+	FlagExternal = "external"
+	// FlagAdminOrOwner: the role is named "owner" or "admin", or holds
+	// manage_members.
+	FlagAdminOrOwner = "admin_or_owner"
+	// FlagAdminOnProduction: an admin_or_owner team role in a team with a
+	// production site, or an admin_or_owner site role on a production site.
+	FlagAdminOnProduction = "admin_on_production"
+	// FlagInvited: the platform holds an invitation not yet accepted.
+	FlagInvited = "invited"
+	// FlagNoTicket: the access names no ticket.
+	FlagNoTicket = "no_ticket"
+	// FlagExpiring: it expires within the review's window and has not yet.
+	FlagExpiring = "expiring"
+	// FlagExpired: it expired before now and is still in the state.
+	FlagExpired = "expired"
+)
+
+// Flags lists every row flag in the order rows list them.
+var Flags = []string{FlagExternal, FlagAdminOrOwner, FlagAdminOnProduction, FlagInvited, FlagNoTicket, FlagExpiring, FlagExpired}
+
+// FindingBelowTwoOwners is the team finding raised when a team whose
+// platform has an owner role has fewer than two active owners.
+const FindingBelowTwoOwners = "below_two_owners"
+
+// Row kinds and the ways a row's access is held.
+const (
+	KindMember = "member" // a team member's team role, or a member's own grant
+	KindGuest  = "guest"  // a guest's grant
+	KindGroup  = "group"  // a group's grant, or a person holding it through the group
+	// TeamWide is the site of a row that covers every site of the team.
+	TeamWide = "*"
+)
+
+// ReviewOptions tunes Review.
+type ReviewOptions struct {
+	// ExpiringWithinDays is the window of the expiring flag; below 1 it is
+	// DefaultExpiringWithinDays.
+	ExpiringWithinDays int
+	// GeneratedAt is when the review is made, for generated_at; zero means
+	// the wall clock.
+	GeneratedAt time.Time
+}
+
+// ReviewDoc is the quarterly access review: everyone with access, per
+// team, with what needs attention flagged. Its JSON form is
+// schema/review.schema.json; times are RFC 3339 in UTC.
+type ReviewDoc struct {
+	FormatVersion      string        `json:"format_version"`
+	GeneratedAt        string        `json:"generated_at"`
+	Now                string        `json:"now"`
+	ExpiringWithinDays int           `json:"expiring_within_days"`
+	Teams              []ReviewTeam  `json:"teams"`
+	Summary            ReviewSummary `json:"summary"`
+}
+
+// ReviewTeam is one team's section of the review.
+type ReviewTeam struct {
+	Team     string `json:"team"`
+	Platform string `json:"platform"`
+	// Owners counts the active members whose team role is "owner" and who
+	// have not expired; InvitedOwners those still invited, who do not count.
+	Owners        int          `json:"owners"`
+	InvitedOwners int          `json:"invited_owners"`
+	Sites         []ReviewSite `json:"sites"`
+	Findings      []Finding    `json:"findings"`
+	// Rows are sorted flagged rows first, then team-wide rows before site
+	// rows, then by site, person and via.
+	Rows []ReviewRow `json:"rows"`
+}
+
+// ReviewSite is a site of a team.
+type ReviewSite struct {
+	Name        string  `json:"name"`
+	Environment *string `json:"environment"`
+}
+
+// Finding is something wrong with a team as a whole.
+type Finding struct {
+	Code string `json:"code"`
+	Text string `json:"text"`
+}
+
+// ReviewRow is one access: a team role (Site "*"), a person's grant, a
+// group's grant, or a person's share of a group's grant.
+type ReviewRow struct {
+	Team string `json:"team"`
+	// Site is the site's name, or "*" for a team role, which covers every
+	// site of the team.
+	Site string `json:"site"`
+	// Person is an email, or group:NAME for a group's grant itself.
+	Person string `json:"person"`
+	Role   string `json:"role"`
+	// Kind is member, guest or group (KindMember, KindGuest, KindGroup).
+	Kind string `json:"kind"`
+	// Via says how the access is held: "member" (a team role, or a
+	// member's own grant), "guest" (a guest's grant) or "group:NAME".
+	Via    string `json:"via"`
+	Status string `json:"status"`
+	// Since is when the access began, from the evidence; nil when unknown.
+	Since   *string `json:"since"`
+	Expires *string `json:"expires"`
+	Ticket  *string `json:"ticket"`
+	Reason  *string `json:"reason"`
+	// InvitationAgeDays is, for invited access whose start is known, the
+	// whole days since the invitation; nil otherwise.
+	InvitationAgeDays *int     `json:"invitation_age_days"`
+	Flags             []string `json:"flags"`
+	// Address is the object that gives the access (member/… or grant/…).
+	Address string `json:"address"`
+}
+
+// ReviewSummary counts what the review holds. People and ExternalPeople
+// count distinct emails across all teams.
+type ReviewSummary struct {
+	Teams          int `json:"teams"`
+	People         int `json:"people"`
+	Rows           int `json:"rows"`
+	FlaggedRows    int `json:"flagged_rows"`
+	ExternalPeople int `json:"external_people"`
+	Findings       int `json:"findings"`
+}
+
+// flag bits, in Flags order.
+const (
+	bitExternal uint8 = 1 << iota
+	bitAdmin
+	bitAdminProd
+	bitInvited
+	bitNoTicket
+	bitExpiring
+	bitExpired
+)
+
+// flagLists caches the flag list of every combination, so rows share them.
+var flagLists = func() (t [1 << 7][]string) {
+	for bits := range t {
+		l := []string{}
+		for i, f := range Flags {
+			if bits&(1<<i) != 0 {
+				l = append(l, f)
+			}
+		}
+		t[bits] = slices.Clip(l)
+	}
+	return t
+}()
+
+// Review builds the access review of the state in in.
+func Review(in Input, opts ReviewOptions) *ReviewDoc {
+	days := opts.ExpiringWithinDays
+	if days < 1 {
+		days = DefaultExpiringWithinDays
+	}
+	gen := opts.GeneratedAt
+	if gen.IsZero() {
+		gen = time.Now()
+	}
+	rb := &reviewBuilder{
+		in:       in,
+		horizon:  in.Now.Add(time.Duration(days) * 24 * time.Hour),
+		people:   map[string]bool{},
+		external: map[string]bool{},
+	}
+	idx := newIndex(in)
+	doc := &ReviewDoc{
+		FormatVersion:      FormatVersion,
+		GeneratedAt:        formatTime(gen),
+		Now:                formatTime(in.Now),
+		ExpiringWithinDays: days,
+		Teams:              make([]ReviewTeam, 0, len(idx.teams)),
+	}
+	for _, t := range idx.teams {
+		rt := rb.team(t)
+		doc.Summary.Rows += len(rt.Rows)
+		doc.Summary.Findings += len(rt.Findings)
+		for i := range rt.Rows {
+			if len(rt.Rows[i].Flags) > 0 {
+				doc.Summary.FlaggedRows++
+			}
+		}
+		doc.Teams = append(doc.Teams, rt)
+	}
+	doc.Summary.Teams = len(doc.Teams)
+	doc.Summary.People = len(rb.people)
+	doc.Summary.ExternalPeople = len(rb.external)
+	return doc
+}
+
+type reviewBuilder struct {
+	in       Input
+	horizon  time.Time
+	people   map[string]bool
+	external map[string]bool
+	// isExt caches policy.IsExternal per email.
+	isExt map[string]bool
+}
+
+func (rb *reviewBuilder) isExternal(email string) bool {
+	if len(rb.in.InternalDomains) == 0 {
+		return false
+	}
+	if rb.isExt == nil {
+		rb.isExt = map[string]bool{}
+	}
+	ext, ok := rb.isExt[email]
+	if !ok {
+		ext = policy.IsExternal(email, rb.in.InternalDomains)
+		rb.isExt[email] = ext
+	}
+	return ext
+}
+
+// sortedRow pairs a row with its flag bits for sorting.
+type sortedRow struct {
+	bits     uint8
+	teamWide bool
+	row      ReviewRow
+}
+
+func (rb *reviewBuilder) team(t *teamIdx) ReviewTeam {
+	rt := ReviewTeam{
+		Team:     t.name,
+		Platform: t.platformName(),
+		Sites:    make([]ReviewSite, 0, len(t.sites)),
+		Findings: []Finding{},
+	}
+	for _, s := range t.sites {
+		rt.Sites = append(rt.Sites, ReviewSite{Name: s.Addr.Site, Environment: optString(s.Environment)})
+	}
+	rows := make([]sortedRow, 0, len(t.members)+len(t.grants))
+	for _, m := range t.members {
+		admin := t.isAdmin(model.TeamRole, m.Role)
+		rows = append(rows, rb.row(m, TeamWide, m.Addr.Email, KindMember, KindMember, admin, admin && t.production))
+		if m.Role == OwnerRole && !expiredAt(m, rb.in.Now) {
+			switch statusOf(m) {
+			case model.StatusActive:
+				rt.Owners++
+			case model.StatusInvited:
+				rt.InvitedOwners++
+			}
+		}
+	}
+	for _, g := range t.grants {
+		admin := t.isAdmin(model.SiteRole, g.Role)
+		adminProd := admin && isProduction(t.siteBy[g.Addr.Site])
+		if g.Addr.Group == "" {
+			kind := KindMember
+			if g.HolderKind == model.HolderGuest {
+				kind = KindGuest
+			}
+			rows = append(rows, rb.row(g, g.Addr.Site, g.Addr.Email, kind, kind, admin, adminProd))
+			continue
+		}
+		holder := g.Addr.Holder()
+		rows = append(rows, rb.row(g, g.Addr.Site, holder, KindGroup, holder, admin, adminProd))
+		if grp := t.groups[g.Addr.Group]; grp != nil {
+			for _, person := range grp.Members {
+				rows = append(rows, rb.row(g, g.Addr.Site, model.NormalizeEmail(person), KindGroup, holder, admin, adminProd))
+			}
+		}
+	}
+	if t.platform != nil {
+		if _, ok := t.platform.TeamRole(OwnerRole); ok && rt.Owners < 2 {
+			rt.Findings = append(rt.Findings, Finding{Code: FindingBelowTwoOwners, Text: ownersText(t.name, rt.Owners, rt.InvitedOwners)})
+		}
+	}
+	slices.SortFunc(rows, compareRows)
+	rt.Rows = make([]ReviewRow, len(rows))
+	for i := range rows {
+		rt.Rows[i] = rows[i].row
+	}
+	return rt
+}
+
+func ownersText(team string, active, invited int) string {
+	var b strings.Builder
+	switch active {
+	case 0:
+		fmt.Fprintf(&b, "Team %s has no active owner", team)
+	case 1:
+		fmt.Fprintf(&b, "Team %s has 1 active owner", team)
+	default:
+		fmt.Fprintf(&b, "Team %s has %d active owners", team, active)
+	}
+	if invited > 0 {
+		fmt.Fprintf(&b, " (and %d invited, who do not count until they accept)", invited)
+	}
+	b.WriteString("; keep at least two owners so that nobody is locked out when one leaves.")
+	return b.String()
+}
+
+// row builds one row from the object o that gives the access.
+func (rb *reviewBuilder) row(o *model.Object, site, person, kind, via string, admin, adminProd bool) sortedRow {
+	var bits uint8
+	isPerson := !strings.HasPrefix(person, model.GroupHolderPrefix)
+	if isPerson {
+		rb.people[person] = true
+		if rb.isExternal(person) {
+			bits |= bitExternal
+			rb.external[person] = true
+		}
+	}
+	if admin {
+		bits |= bitAdmin
+	}
+	if adminProd {
+		bits |= bitAdminProd
+	}
+	status := statusOf(o)
+	if status == model.StatusInvited {
+		bits |= bitInvited
+	}
+	if o.Ticket == "" {
+		bits |= bitNoTicket
+	}
+	if exp, ok := o.ExpiresAt(); ok {
+		switch {
+		case rb.in.Now.After(exp):
+			bits |= bitExpired
+		case !exp.After(rb.horizon):
+			bits |= bitExpiring
+		}
+	}
+	r := ReviewRow{
+		Team:    o.Addr.Team,
+		Site:    site,
+		Person:  person,
+		Role:    o.Role,
+		Kind:    kind,
+		Via:     via,
+		Status:  string(status),
+		Expires: optString(o.Expires),
+		Ticket:  optString(o.Ticket),
+		Reason:  optString(o.Reason),
+		Flags:   flagLists[bits],
+		Address: o.Addr.String(),
+	}
+	if since, ok := rb.in.Since[r.Address]; ok {
+		s := formatTime(since)
+		r.Since = &s
+		if status == model.StatusInvited {
+			age := 0
+			if d := rb.in.Now.Sub(since); d > 0 {
+				age = int(d / (24 * time.Hour))
+			}
+			r.InvitationAgeDays = &age
+		}
+	}
+	return sortedRow{bits: bits, teamWide: o.Addr.Kind == model.KindMember, row: r}
+}
+
+func compareRows(a, b sortedRow) int {
+	if fa, fb := a.bits != 0, b.bits != 0; fa != fb {
+		if fa {
+			return -1
+		}
+		return 1
+	}
+	if a.teamWide != b.teamWide {
+		if a.teamWide {
+			return -1
+		}
+		return 1
+	}
+	if c := strings.Compare(a.row.Site, b.row.Site); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.row.Person, b.row.Person); c != 0 {
+		return c
+	}
+	return strings.Compare(a.row.Via, b.row.Via)
+}

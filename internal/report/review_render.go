@@ -1,0 +1,280 @@
+package report
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// WriteReviewJSON writes the review as schema/review.schema.json describes
+// it: indented, every key present, every array [] when empty.
+func WriteReviewJSON(w io.Writer, doc *ReviewDoc) error {
+	return writeJSON(w, doc)
+}
+
+func writeJSON(w io.Writer, v any) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// CSVHeader is the header row of WriteReviewCSV, one column per field of a
+// row; flags are joined with ";".
+var CSVHeader = []string{"team", "site", "person", "role", "kind", "via", "status", "since", "expires", "ticket", "reason", "invitation_age_days", "flags", "address"}
+
+// WriteReviewCSV writes one line per row of every team, after a header
+// line (CSVHeader), with encoding/csv's quoting (RFC 4180: a cell holding a
+// comma, a quote or a line break is quoted, quotes doubled). Empty values
+// are empty cells.
+//
+// Spreadsheets run a cell that starts with =, +, -, @, a tab or a carriage
+// return as a formula, so a reason or ticket such as =HYPERLINK(...) could
+// act when the review is opened. Such cells are written with a leading
+// apostrophe (OWASP's advice for CSV injection), which spreadsheets show
+// as text; a program reading the file sees the apostrophe.
+func WriteReviewCSV(w io.Writer, doc *ReviewDoc) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	cw := csv.NewWriter(bw)
+	if err := cw.Write(CSVHeader); err != nil {
+		return err
+	}
+	rec := make([]string, len(CSVHeader))
+	for _, t := range doc.Teams {
+		for i := range t.Rows {
+			r := &t.Rows[i]
+			age := ""
+			if r.InvitationAgeDays != nil {
+				age = strconv.Itoa(*r.InvitationAgeDays)
+			}
+			rec[0], rec[1], rec[2], rec[3] = r.Team, r.Site, r.Person, r.Role
+			rec[4], rec[5], rec[6] = r.Kind, r.Via, r.Status
+			rec[7], rec[8], rec[9], rec[10] = deref(r.Since), deref(r.Expires), deref(r.Ticket), deref(r.Reason)
+			rec[11], rec[12], rec[13] = age, strings.Join(r.Flags, ";"), r.Address
+			for j := range rec {
+				rec[j] = csvSafe(rec[j])
+			}
+			if err := cw.Write(rec); err != nil {
+				return err
+			}
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// csvSafe defuses a cell a spreadsheet would run as a formula.
+func csvSafe(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// WriteReviewMarkdown writes the review for a review ticket: a heading
+// with the date, the summary, a "Needs attention" section (team findings,
+// then a table of every flagged row), then a section per team with a table
+// of its team-wide roles and one per site. Text from the state is escaped
+// so that it cannot break a table: |, \, `, *, <, >, [ and ] are
+// backslash-escaped and line breaks become <br>.
+func WriteReviewMarkdown(w io.Writer, doc *ReviewDoc) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	s := doc.Summary
+	fmt.Fprintf(bw, "# Access review %s\n\n", datePart(doc.Now))
+	fmt.Fprintf(bw, "Access as the state holds it at %s (generated %s). *Expiring* means within %d days.\n\n", doc.Now, doc.GeneratedAt, doc.ExpiringWithinDays)
+	bw.WriteString("| teams | people | access rows | flagged rows | external people | team findings |\n")
+	bw.WriteString("| ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	fmt.Fprintf(bw, "| %d | %d | %d | %d | %d | %d |\n\n", s.Teams, s.People, s.Rows, s.FlaggedRows, s.ExternalPeople, s.Findings)
+
+	if len(doc.Teams) == 0 {
+		bw.WriteString("No access in the state.\n")
+		return bw.Flush()
+	}
+
+	bw.WriteString("## Needs attention\n\n")
+	if s.Findings == 0 && s.FlaggedRows == 0 {
+		bw.WriteString("Nothing is flagged.\n\n")
+	}
+	for _, t := range doc.Teams {
+		for _, f := range t.Findings {
+			fmt.Fprintf(bw, "- **%s** `%s`: %s\n", md(t.Team), f.Code, md(f.Text))
+		}
+	}
+	if s.Findings > 0 {
+		bw.WriteString("\n")
+	}
+	if s.FlaggedRows > 0 {
+		bw.WriteString("| team | site | person | role | via | status | expires | ticket | flags |\n")
+		bw.WriteString("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
+		for _, t := range doc.Teams {
+			for i := range t.Rows {
+				r := &t.Rows[i]
+				if len(r.Flags) == 0 {
+					break // flagged rows come first
+				}
+				site := md(r.Site)
+				if r.Site == TeamWide && strings.HasPrefix(r.Address, "member/") {
+					site = "all sites"
+				}
+				fmt.Fprintf(bw, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+					md(r.Team), site, md(r.Person), md(r.Role), md(r.Via), statusCell(r),
+					mdDate(r.Expires), mdOpt(r.Ticket), flagsCell(r.Flags))
+			}
+		}
+		bw.WriteString("\n")
+	}
+
+	for _, t := range doc.Teams {
+		writeTeamMarkdown(bw, &t)
+	}
+	return bw.Flush()
+}
+
+func writeTeamMarkdown(bw *bufio.Writer, t *ReviewTeam) {
+	platform := t.Platform
+	if platform == "" {
+		platform = "unknown platform"
+	}
+	fmt.Fprintf(bw, "## Team %s (%s)\n\n", md(t.Team), md(platform))
+	owners := fmt.Sprintf("%d active owners", t.Owners)
+	if t.Owners == 1 {
+		owners = "1 active owner"
+	}
+	if t.InvitedOwners > 0 {
+		owners += fmt.Sprintf(", %d invited", t.InvitedOwners)
+	}
+	fmt.Fprintf(bw, "%s. %s.\n\n", owners, sitesLine(t.Sites))
+	for _, f := range t.Findings {
+		fmt.Fprintf(bw, "> **`%s`**: %s\n\n", f.Code, md(f.Text))
+	}
+
+	// Group the rows by site, keeping their order (flagged first).
+	bySite := map[string][]*ReviewRow{}
+	var teamWide []*ReviewRow
+	for i := range t.Rows {
+		r := &t.Rows[i]
+		if r.Site == TeamWide && strings.HasPrefix(r.Address, "member/") {
+			teamWide = append(teamWide, r)
+			continue
+		}
+		bySite[r.Site] = append(bySite[r.Site], r)
+	}
+	bw.WriteString("### Team-wide roles (every site)\n\n")
+	writeRowTable(bw, teamWide, "No members.")
+	for _, site := range t.Sites {
+		heading := "### Site " + md(site.Name)
+		if site.Environment != nil {
+			heading += " (" + md(*site.Environment) + ")"
+		}
+		bw.WriteString(heading + "\n\n")
+		writeRowTable(bw, bySite[site.Name], "No grants on this site.")
+	}
+}
+
+func sitesLine(sites []ReviewSite) string {
+	if len(sites) == 0 {
+		return "No sites"
+	}
+	var b strings.Builder
+	if len(sites) == 1 {
+		b.WriteString("1 site: ")
+	} else {
+		fmt.Fprintf(&b, "%d sites: ", len(sites))
+	}
+	for i, s := range sites {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(md(s.Name))
+		if s.Environment != nil {
+			b.WriteString(" (" + md(*s.Environment) + ")")
+		}
+	}
+	return b.String()
+}
+
+func writeRowTable(bw *bufio.Writer, rows []*ReviewRow, empty string) {
+	if len(rows) == 0 {
+		bw.WriteString(empty + "\n\n")
+		return
+	}
+	bw.WriteString("| person | role | kind | via | status | since | expires | ticket | reason | flags |\n")
+	bw.WriteString("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
+	for _, r := range rows {
+		fmt.Fprintf(bw, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+			md(r.Person), md(r.Role), r.Kind, md(r.Via), statusCell(r), mdDate(r.Since), mdDate(r.Expires),
+			mdOpt(r.Ticket), mdOpt(r.Reason), flagsCell(r.Flags))
+	}
+	bw.WriteString("\n")
+}
+
+func flagsCell(flags []string) string {
+	if len(flags) == 0 {
+		return "-"
+	}
+	return strings.Join(flags, ", ")
+}
+
+func statusCell(r *ReviewRow) string {
+	s := md(r.Status)
+	if r.InvitationAgeDays != nil {
+		if *r.InvitationAgeDays == 1 {
+			s += " (1 day)"
+		} else {
+			s += fmt.Sprintf(" (%d days)", *r.InvitationAgeDays)
+		}
+	}
+	return s
+}
+
+// datePart is the date of an RFC 3339 time.
+func datePart(s string) string {
+	if len(s) >= 10 {
+		return s[:10]
+	}
+	return s
+}
+
+func mdDate(s *string) string {
+	if s == nil {
+		return "-"
+	}
+	return md(datePart(*s))
+}
+
+func mdOpt(s *string) string {
+	if s == nil {
+		return "-"
+	}
+	return md(*s)
+}
+
+var mdEscaper = strings.NewReplacer(
+	`\`, `\\`, "|", `\|`, "`", "\\`", "*", `\*`, "<", `\<`, ">", `\>`, "[", `\[`, "]", `\]`,
+	"\r\n", "<br>", "\n", "<br>", "\r", "<br>",
+)
+
+// md escapes text from the state for a markdown table cell.
+func md(s string) string { return mdEscaper.Replace(s) }

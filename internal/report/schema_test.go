@@ -1,0 +1,191 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"path/filepath"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/roster-dev/roster/internal/model"
+)
+
+func compileSchema(t *testing.T, file string) *jsonschema.Schema {
+	t.Helper()
+	path, err := filepath.Abs(filepath.Join("..", "..", "schema", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	c.AssertFormat()
+	sch, err := c.Compile(path)
+	if err != nil {
+		t.Fatalf("schema %s does not compile: %v", file, err)
+	}
+	return sch
+}
+
+func decodeInstance(t *testing.T, b []byte) any {
+	t.Helper()
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// schemaCase is a JSON output and the schema it must satisfy.
+type schemaCase struct {
+	name, schema string
+	write        func(io.Writer) error
+}
+
+func schemaCases() []schemaCase {
+	in := testInput()
+	empty := Input{Now: testNow}
+	var cases []schemaCase
+	add := func(name, schema string, write func(io.Writer) error) {
+		cases = append(cases, schemaCase{name, schema, write})
+	}
+	for name, doc := range map[string]*ReviewDoc{
+		"review":       testReview(),
+		"review empty": Review(empty, ReviewOptions{GeneratedAt: testNow}),
+		"review no domains": Review(Input{Objects: in.Objects, Platforms: in.Platforms, Now: testNow},
+			ReviewOptions{ExpiringWithinDays: 365}),
+	} {
+		add(name, "review.schema.json", func(w io.Writer) error { return WriteReviewJSON(w, doc) })
+	}
+	for _, email := range []string{"erin@acme.com", "jane@agency.com", "lee@consult.example", "old@agency.com", "alice@acme.com", "nobody@acme.com"} {
+		doc := Access(in, email)
+		add("access "+email, "access.schema.json", func(w io.Writer) error { return WriteAccessJSON(w, doc) })
+	}
+	for name, doc := range map[string]*WhoCanDoc{
+		"who-can manage_members":   WhoCan(in, model.ManageMembers, WhoCanFilter{}),
+		"who-can site filter":      WhoCan(in, model.ViewReports, WhoCanFilter{Site: "Production"}),
+		"who-can team/site filter": WhoCan(in, model.EditDashboards, WhoCanFilter{Team: "piwik-acme", Site: "piwik-acme/shop-app"}),
+		"who-can wildcard":         WhoCan(in, model.Wildcard, WhoCanFilter{}),
+		"who-can nobody":           WhoCan(empty, model.DeleteTeam, WhoCanFilter{}),
+	} {
+		add(name, "who-can.schema.json", func(w io.Writer) error { return WriteWhoCanJSON(w, doc) })
+	}
+	return cases
+}
+
+func TestSchemas(t *testing.T) {
+	schemas := map[string]*jsonschema.Schema{}
+	for _, c := range schemaCases() {
+		t.Run(c.name, func(t *testing.T) {
+			sch := schemas[c.schema]
+			if sch == nil {
+				sch = compileSchema(t, c.schema)
+				schemas[c.schema] = sch
+			}
+			out := render(t, c.write)
+			if err := sch.Validate(decodeInstance(t, out)); err != nil {
+				t.Fatalf("output does not match schema/%s:\n%v\n%s", c.schema, err, out)
+			}
+		})
+	}
+}
+
+// The schemas must refuse documents that break the contract, or the test
+// above proves nothing.
+func TestSchemasRefuse(t *testing.T) {
+	in := testInput()
+	type mutation struct {
+		name   string
+		mutate func(d map[string]any)
+	}
+	row := func(d map[string]any, team, i int) map[string]any {
+		return d["teams"].([]any)[team].(map[string]any)["rows"].([]any)[i].(map[string]any)
+	}
+	tests := []struct {
+		schema    string
+		write     func(io.Writer) error
+		mutations []mutation
+	}{
+		{"review.schema.json", func(w io.Writer) error { return WriteReviewJSON(w, testReview()) }, []mutation{
+			{"missing key", func(d map[string]any) { delete(d, "summary") }},
+			{"extra key", func(d map[string]any) { d["extra"] = true }},
+			{"format version", func(d map[string]any) { d["format_version"] = "2" }},
+			{"time with offset", func(d map[string]any) { d["now"] = "2026-11-24T11:00:00+01:00" }},
+			{"null teams", func(d map[string]any) { d["teams"] = nil }},
+			{"null flags", func(d map[string]any) { row(d, 0, 0)["flags"] = nil }},
+			{"unknown flag", func(d map[string]any) { row(d, 0, 0)["flags"] = []any{"scary"} }},
+			{"repeated flag", func(d map[string]any) { row(d, 0, 0)["flags"] = []any{"external", "external"} }},
+			{"expiring and expired", func(d map[string]any) { row(d, 0, 2)["flags"] = []any{"expiring", "expired"} }},
+			{"invited without the flag", func(d map[string]any) { row(d, 2, 1)["flags"] = []any{"admin_or_owner"} }},
+			{"invitation age of active access", func(d map[string]any) { row(d, 0, 0)["invitation_age_days"] = 3 }},
+			{"negative age", func(d map[string]any) { row(d, 2, 1)["invitation_age_days"] = -1 }},
+			{"bad status", func(d map[string]any) { row(d, 0, 0)["status"] = "pending" }},
+			{"bad kind", func(d map[string]any) { row(d, 0, 0)["kind"] = "friend" }},
+			{"member on a site", func(d map[string]any) { row(d, 0, 0)["site"] = "mysite.com" }},
+			{"guest via member", func(d map[string]any) { row(d, 0, 2)["via"] = "member" }},
+			{"bad address", func(d map[string]any) { row(d, 0, 0)["address"] = "team/acme" }},
+			{"since as a date", func(d map[string]any) { row(d, 0, 0)["since"] = "2025-01-15" }},
+			{"missing reason", func(d map[string]any) { delete(row(d, 0, 0), "reason") }},
+			{"unknown finding", func(d map[string]any) {
+				d["teams"].([]any)[0].(map[string]any)["findings"] = []any{map[string]any{"code": "oops", "text": "x"}}
+			}},
+			{"negative count", func(d map[string]any) { d["summary"].(map[string]any)["rows"] = -1 }},
+		}},
+		{"access.schema.json", func(w io.Writer) error { return WriteAccessJSON(w, Access(in, "erin@acme.com")) }, []mutation{
+			{"missing key", func(d map[string]any) { delete(d, "external") }},
+			{"null teams", func(d map[string]any) { d["teams"] = nil }},
+			{"unknown capability", func(d map[string]any) {
+				d["teams"].([]any)[0].(map[string]any)["sites"].([]any)[0].(map[string]any)["capabilities"] = []any{"fly"}
+			}},
+			{"wildcard as a capability", func(d map[string]any) {
+				d["teams"].([]any)[0].(map[string]any)["sites"].([]any)[0].(map[string]any)["capabilities"] = []any{"*"}
+			}},
+			{"site without sources", func(d map[string]any) {
+				d["teams"].([]any)[0].(map[string]any)["sites"].([]any)[0].(map[string]any)["sources"] = []any{}
+			}},
+			{"team role of a grant", func(d map[string]any) {
+				d["teams"].([]any)[0].(map[string]any)["team_role"].(map[string]any)["kind"] = "site"
+			}},
+			{"source extra key", func(d map[string]any) {
+				d["teams"].([]any)[0].(map[string]any)["team_role"].(map[string]any)["extra"] = 1
+			}},
+			{"bad how", func(d map[string]any) {
+				d["teams"].([]any)[0].(map[string]any)["sites"].([]any)[0].(map[string]any)["sources"].([]any)[0].(map[string]any)["how"] = "friend"
+			}},
+		}},
+		{"who-can.schema.json", func(w io.Writer) error { return WriteWhoCanJSON(w, WhoCan(in, model.ManageMembers, WhoCanFilter{})) }, []mutation{
+			{"unknown capability", func(d map[string]any) { d["capability"] = "fly" }},
+			{"null rows", func(d map[string]any) { d["rows"] = nil }},
+			{"missing filter", func(d map[string]any) { delete(d, "team") }},
+			{"empty filter", func(d map[string]any) { d["site"] = "" }},
+			{"bad kind", func(d map[string]any) { d["rows"].([]any)[0].(map[string]any)["kind"] = "org" }},
+			{"team role via guest", func(d map[string]any) { d["rows"].([]any)[0].(map[string]any)["via"] = "guest" }},
+			{"team role from a grant", func(d map[string]any) {
+				d["rows"].([]any)[0].(map[string]any)["address"] = "grant/acme/mysite.com/alice@acme.com"
+			}},
+			{"bad status", func(d map[string]any) { d["rows"].([]any)[0].(map[string]any)["status"] = "gone" }},
+			{"extra key", func(d map[string]any) { d["rows"].([]any)[0].(map[string]any)["capabilities"] = []any{} }},
+		}},
+	}
+	for _, tt := range tests {
+		sch := compileSchema(t, tt.schema)
+		good := render(t, tt.write)
+		for _, m := range tt.mutations {
+			t.Run(tt.schema+"/"+m.name, func(t *testing.T) {
+				var doc map[string]any
+				if err := json.Unmarshal(good, &doc); err != nil {
+					t.Fatal(err)
+				}
+				m.mutate(doc)
+				b, err := json.Marshal(doc)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := sch.Validate(decodeInstance(t, b)); err == nil {
+					t.Fatalf("the schema accepts a document with a %s", m.name)
+				}
+			})
+		}
+	}
+}

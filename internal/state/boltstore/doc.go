@@ -1,0 +1,20 @@
+// Package boltstore is the state store kept in one bbolt file (the default
+// --state, .roster/state.db). It is the only package that imports bbolt.
+//
+// The file holds four buckets: meta (schema_version, lineage, serial as
+// decimal text), objects (address → object JSON), history (8-byte
+// big-endian serial → history entry JSON) and evidence (8-byte big-endian
+// sequence number → the record's JSON, verbatim).
+//
+// The database is opened for each transaction only, never held open between
+// operations, so a long apply does not shut readers out. The writer's lock
+// is a separate file beside the state (STATE.lock): an OS lock (flock) plus
+// the holder's details as JSON. A missing file is an empty state; the file
+// is created, mode 0600 in a 0700 directory, by the first commit, built
+// aside and linked into place so no reader ever sees a half-made file.
+//
+// Damage of any kind (a file that is not bbolt, a truncated file, pages
+// overwritten with garbage, values that do not decode) is reported as a
+// *state.DamagedError, never a panic: bbolt's panics and faults on a
+// damaged memory map are recovered.
+package boltstore

@@ -1,0 +1,142 @@
+package boltstore
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/roster-dev/roster/internal/state"
+)
+
+// lockRetry is how often Lock tries again while it waits.
+const lockRetry = 75 * time.Millisecond
+
+// LockPath is the writer's lock file of the state file at path.
+func LockPath(path string) string { return path + ".lock" }
+
+// Lock takes the writer's lock: an exclusive flock on STATE.lock, which the
+// system releases when the process dies, so no stale lock can remain. The
+// holder's details are written into the file for the message of whoever
+// finds it locked. Two Locks in one process exclude each other too: each
+// opens the file anew, and flock locks belong to the open file.
+func (s *Store) Lock(ctx context.Context, operation string, timeout time.Duration) (state.Unlocker, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	lp := LockPath(s.path)
+	if err := mkdirPrivate(filepath.Dir(lp)); err != nil {
+		return nil, fmt.Errorf("cannot create the directory of %s: %w", s.Describe(), err)
+	}
+	f, err := openLockFile(lp)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the lock file of %s: %w", s.Describe(), err)
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+			f.Close()
+			return nil, fmt.Errorf("cannot lock %s: %w", lp, err)
+		}
+		locked := &state.LockedError{Holder: readHolder(f)}
+		left := time.Until(deadline)
+		if left <= 0 {
+			f.Close()
+			return nil, locked
+		}
+		t := time.NewTimer(min(lockRetry, left))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			f.Close()
+			return nil, fmt.Errorf("%w: %w", ctx.Err(), locked)
+		case <-t.C:
+		}
+	}
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "unknown host"
+	}
+	info, _ := json.Marshal(state.LockInfo{PID: os.Getpid(), Host: host, Operation: operation, Since: time.Now().UTC()})
+	info = append(info, '\n')
+	// Written over the old details and then cut to length, so a reader
+	// always finds one JSON value at the start (see readHolder).
+	if _, err := f.WriteAt(info, 0); err == nil {
+		err = f.Truncate(int64(len(info)))
+	}
+	if err != nil {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+		return nil, fmt.Errorf("cannot write the lock file %s: %w", lp, err)
+	}
+	return &unlocker{f: f}, nil
+}
+
+// openLockFile opens (or creates, mode 0600 whatever the umask) the lock
+// file. It is never the state file itself: bbolt takes its own flock on
+// that for every transaction.
+func openLockFile(lp string) (*os.File, error) {
+	f, err := os.OpenFile(lp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		if err := f.Chmod(0o600); err != nil {
+			f.Close()
+			return nil, err
+		}
+		return f, nil
+	}
+	if !errors.Is(err, fs.ErrExist) {
+		return nil, err
+	}
+	return os.OpenFile(lp, os.O_RDWR, 0)
+}
+
+// readHolder reads the holder's details from the lock file. The holder may
+// just be writing them, so an unreadable file is read again a few times.
+func readHolder(f *os.File) state.LockInfo {
+	buf := make([]byte, 4096)
+	for try := 0; ; try++ {
+		n, _ := f.ReadAt(buf, 0)
+		var info state.LockInfo
+		// Decode reads the first JSON value only: what follows it may be
+		// the tail of an older holder's details, not yet cut off.
+		if n > 0 && json.NewDecoder(bytes.NewReader(buf[:n])).Decode(&info) == nil && info.PID > 0 {
+			return info
+		}
+		if try == 4 {
+			return state.LockInfo{Host: "unknown host", Operation: "unknown operation"}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// unlocker releases the lock once.
+type unlocker struct {
+	once sync.Once
+	f    *os.File
+	err  error
+}
+
+// Unlock clears the holder's details, releases the lock and closes the file.
+func (u *unlocker) Unlock() error {
+	u.once.Do(func() {
+		terr := u.f.Truncate(0)
+		lerr := syscall.Flock(int(u.f.Fd()), syscall.LOCK_UN)
+		cerr := u.f.Close()
+		u.err = errors.Join(terr, lerr, cerr)
+		if u.err != nil {
+			u.err = fmt.Errorf("releasing the state lock: %w", u.err)
+		}
+	})
+	return u.err
+}

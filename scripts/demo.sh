@@ -15,3 +15,25 @@ step roster platforms
 
 step roster platforms show plausible
 "$roster" platforms show plausible
+
+for ex in examples/*/; do
+  step roster validate --chdir "$ex"
+  "$roster" validate --chdir "$ex"
+done
+
+ex=examples/plausible-agency
+state="$work/state.db"
+step roster plan --chdir $ex --state "\$TMP/state.db"
+"$roster" plan --chdir "$ex" --state "$state"
+
+step roster apply --chdir $ex --state "\$TMP/state.db" --auto-approve
+"$roster" apply --chdir "$ex" --state "$state" --auto-approve --actor demo
+
+step "roster plan (again: nothing to do)"
+"$roster" plan --chdir "$ex" --state "$state"
+
+step roster history
+"$roster" history --chdir "$ex" --state "$state"
+
+step roster evidence verify
+"$roster" evidence verify --state "$state"

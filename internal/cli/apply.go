@@ -86,6 +86,8 @@ func (a *app) applyCommand() *cobra.Command {
 				if !ok {
 					return &exitCode{code: ExitError, msg: "apply cancelled: only 'yes' is accepted to approve"}
 				}
+			} else {
+				fmt.Fprintln(a.stdout)
 			}
 		} else if p.Empty() {
 			fmt.Fprintln(a.stdout, "No changes.")

@@ -204,7 +204,11 @@ func (a *app) evidenceExportCommand() *cobra.Command {
 				return bw.WriteByte('\n')
 			})
 		case "csv":
+			// RFC 4180 line ends, and a byte-order mark so that
+			// spreadsheets read the file as UTF-8.
+			bw.WriteString("\ufeff")
 			cw := csv.NewWriter(bw)
+			cw.UseCRLF = true
 			cw.Write(csvHeader)
 			err = a.records(cmd, func(_ []byte, r *evidence.Record) error { return cw.Write(csvRow(r)) })
 			cw.Flush()

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"io"
 	"slices"
 	"strconv"
@@ -560,5 +561,77 @@ func TestIncompleteState(t *testing.T) {
 		func(w io.Writer) error { return WriteAccessText(w, d) },
 	} {
 		render(t, w)
+	}
+}
+
+// The hand-written JSON of review and who-can is byte for byte what
+// encoding/json writes, for the fixture, a large state, empty documents
+// and text holding everything JSON escapes.
+func TestJSONMatchesEncodingJSON(t *testing.T) {
+	nasty := []string{
+		"plain", "", `quote " and \ backslash`, "<b>&amp;</b>", "tab\tnl\ncr\rbs\bff\f", "\x00\x01\x1f\x7f",
+		"ünïcødé ✓ 🙂", "line\u2028para\u2029", "bad \xff\xfe utf8", "trunc \xe2\x82",
+	}
+	in := testInput()
+	for i, s := range nasty {
+		o := grant("acme", "mysite.com", fmt.Sprintf("n%d@x.io", i), "viewer", model.HolderGuest, s)
+		o.Reason = s
+		o.Role = s
+		in.Objects = append(in.Objects, o)
+	}
+	model.SortObjects(in.Objects)
+	reviews := map[string]*ReviewDoc{
+		"fixture": Review(in, ReviewOptions{GeneratedAt: testNow}),
+		"large":   Review(bigInput(4, 50, 5), ReviewOptions{GeneratedAt: testNow}),
+		"empty":   Review(Input{Now: testNow}, ReviewOptions{GeneratedAt: testNow}),
+		"no rows": {FormatVersion: "1", Teams: []ReviewTeam{{Team: "x", Sites: []ReviewSite{}, Findings: []Finding{}, Rows: []ReviewRow{}}}},
+	}
+	for name, doc := range reviews {
+		got := render(t, func(w io.Writer) error { return WriteReviewJSON(w, doc) })
+		want := render(t, func(w io.Writer) error { return writeJSON(w, doc) })
+		if !bytes.Equal(got, want) {
+			t.Errorf("review %s: hand-written JSON differs from encoding/json:\n%s", name, cmp.Diff(string(want), string(got)))
+		}
+	}
+	whos := map[string]*WhoCanDoc{
+		"fixture": WhoCan(in, model.ViewReports, WhoCanFilter{}),
+		"filter":  WhoCan(in, model.ViewReports, WhoCanFilter{Team: "acme", Site: "mysite.com"}),
+		"empty":   WhoCan(Input{Now: testNow}, model.DeleteTeam, WhoCanFilter{}),
+	}
+	for name, doc := range whos {
+		got := render(t, func(w io.Writer) error { return WriteWhoCanJSON(w, doc) })
+		want := render(t, func(w io.Writer) error { return writeJSON(w, doc) })
+		if !bytes.Equal(got, want) {
+			t.Errorf("who-can %s: hand-written JSON differs from encoding/json:\n%s", name, cmp.Diff(string(want), string(got)))
+		}
+	}
+}
+
+// failWriter fails after n bytes.
+type failWriter struct{ n int }
+
+func (f *failWriter) Write(p []byte) (int, error) {
+	if len(p) > f.n {
+		return 0, io.ErrClosedPipe
+	}
+	f.n -= len(p)
+	return len(p), nil
+}
+
+func TestWriteErrors(t *testing.T) {
+	doc := Review(bigInput(2, 50, 5), ReviewOptions{GeneratedAt: testNow})
+	in := testInput()
+	for name, write := range map[string]func(io.Writer) error{
+		"review json":     func(w io.Writer) error { return WriteReviewJSON(w, doc) },
+		"review csv":      func(w io.Writer) error { return WriteReviewCSV(w, doc) },
+		"review markdown": func(w io.Writer) error { return WriteReviewMarkdown(w, doc) },
+		"who-can json":    func(w io.Writer) error { return WriteWhoCanJSON(w, WhoCan(in, model.ViewReports, WhoCanFilter{})) },
+		"who-can text":    func(w io.Writer) error { return WriteWhoCanText(w, WhoCan(in, model.ViewReports, WhoCanFilter{})) },
+		"access json":     func(w io.Writer) error { return WriteAccessJSON(w, Access(in, "erin@acme.com")) },
+		"access text":     func(w io.Writer) error { return WriteAccessText(w, Access(in, "erin@acme.com")) },
+	} {
+		if err := write(&failWriter{n: 100}); err == nil {
+			t.Errorf("%s: a failing writer gave no error", name)
+		}
 	}
 }

@@ -13,7 +13,7 @@ import (
 // WriteReviewJSON writes the review as schema/review.schema.json describes
 // it: indented, every key present, every array [] when empty.
 func WriteReviewJSON(w io.Writer, doc *ReviewDoc) error {
-	return writeJSON(w, doc)
+	return writeReviewJSONFast(w, doc)
 }
 
 func writeJSON(w io.Writer, v any) error {
@@ -138,8 +138,7 @@ func WriteReviewMarkdown(w io.Writer, doc *ReviewDoc) error {
 				if r.Site == TeamWide && strings.HasPrefix(r.Address, "member/") {
 					site = "all sites"
 				}
-				fmt.Fprintf(bw, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-					md(r.Team), site, md(r.Person), md(r.Role), md(r.Via), statusCell(r),
+				writeCells(bw, md(r.Team), site, md(r.Person), md(r.Role), md(r.Via), statusCell(r),
 					mdDate(r.Expires), mdOpt(r.Ticket), flagsCell(r.Flags))
 			}
 		}
@@ -223,16 +222,28 @@ func writeRowTable(bw *bufio.Writer, rows []*ReviewRow, empty string) {
 	bw.WriteString("| person | role | kind | via | status | since | expires | ticket | reason | flags |\n")
 	bw.WriteString("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	for _, r := range rows {
-		fmt.Fprintf(bw, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-			md(r.Person), md(r.Role), r.Kind, md(r.Via), statusCell(r), mdDate(r.Since), mdDate(r.Expires),
+		writeCells(bw, md(r.Person), md(r.Role), r.Kind, md(r.Via), statusCell(r), mdDate(r.Since), mdDate(r.Expires),
 			mdOpt(r.Ticket), mdOpt(r.Reason), flagsCell(r.Flags))
 	}
 	bw.WriteString("\n")
 }
 
+// writeCells writes one table row of cells already escaped.
+func writeCells(bw *bufio.Writer, cells ...string) {
+	for _, c := range cells {
+		bw.WriteString("| ")
+		bw.WriteString(c)
+		bw.WriteByte(' ')
+	}
+	bw.WriteString("|\n")
+}
+
 func flagsCell(flags []string) string {
-	if len(flags) == 0 {
+	switch len(flags) {
+	case 0:
 		return "-"
+	case 1:
+		return flags[0]
 	}
 	return strings.Join(flags, ", ")
 }
@@ -277,4 +288,19 @@ var mdEscaper = strings.NewReplacer(
 )
 
 // md escapes text from the state for a markdown table cell.
-func md(s string) string { return mdEscaper.Replace(s) }
+func md(s string) string {
+	for i := 0; i < len(s); i++ {
+		if mdSpecial[s[i]] {
+			return mdEscaper.Replace(s)
+		}
+	}
+	return s
+}
+
+// mdSpecial marks the bytes md escapes.
+var mdSpecial = func() (t [256]bool) {
+	for _, c := range []byte("\\|`*<>[]\r\n") {
+		t[c] = true
+	}
+	return t
+}()

@@ -1,0 +1,80 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/csv"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/roster-dev/roster/internal/evidence"
+	"github.com/roster-dev/roster/internal/model"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// TestEvidenceCSV pins the CSV export: quotes, commas and newlines in a
+// reason stay inside their cell, and a cell that a spreadsheet would run as
+// a formula is defused, so the file opens correctly in a spreadsheet.
+func TestEvidenceCSV(t *testing.T) {
+	grant := &model.Object{Addr: model.PersonGrantAddress("acme", "mysite.com", "jane@agency.com"), Role: "viewer", HolderKind: model.HolderGuest, Status: model.StatusActive}
+	recs := []*evidence.Record{
+		{Seq: 1, Time: "2026-11-26T10:00:00Z", Address: grant.Addr.String(), Action: "create", Before: evidence.ObjectJSON(nil), After: evidence.ObjectJSON(grant),
+			Risks: []string{"external", "production"}, Actor: "ci", Approvers: []string{"rita@acme.com", "sam@acme.com"},
+			Reason: "Support, phase \"two\"\nand beyond", Ticket: "IAM-1234", Outcome: "applied", PrevHash: "", Hash: "aa"},
+		{Seq: 2, Time: "2026-11-26T10:00:01Z", Address: "member/acme/x@acme.com", Action: "delete", Before: []byte(`{"role":"admin"}`), After: evidence.ObjectJSON(nil),
+			Risks: []string{"removal"}, Actor: "ci", Reason: "=HYPERLINK(\"http://evil\")", Ticket: "+1", Outcome: "applied", PrevHash: "aa", Hash: "bb",
+			FollowUps: []evidence.FollowUp{{Address: "site/acme/mysite.com", Task: "rotate_api_key", Text: "Rotate…"}}},
+	}
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	w.UseCRLF = true
+	w.Write(csvHeader)
+	for _, r := range recs {
+		if err := w.Write(csvRow(r)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Flush()
+	golden := filepath.Join("testdata", "evidence.csv.golden")
+	if *update {
+		os.WriteFile(golden, b.Bytes(), 0o644)
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(b.Bytes(), want) {
+		t.Errorf("CSV differs from %s:\n%s", golden, b.String())
+	}
+	// Read back, a spreadsheet sees the same cells.
+	rows, err := csv.NewReader(bytes.NewReader(b.Bytes())).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 || len(rows[1]) != len(csvHeader) {
+		t.Fatalf("got %d rows of %d cells", len(rows), len(rows[1]))
+	}
+	col := func(name string) int {
+		for i, h := range csvHeader {
+			if h == name {
+				return i
+			}
+		}
+		t.Fatalf("no column %s", name)
+		return -1
+	}
+	if got := rows[1][col("reason")]; got != "Support, phase \"two\"\nand beyond" {
+		t.Errorf("reason cell = %q", got)
+	}
+	if got := rows[2][col("reason")]; got != "'=HYPERLINK(\"http://evil\")" {
+		t.Errorf("formula not defused: %q", got)
+	}
+	if got := rows[2][col("role_before")]; got != "admin" {
+		t.Errorf("role_before = %q", got)
+	}
+	if got := rows[1][col("person")]; got != "jane@agency.com" {
+		t.Errorf("person = %q", got)
+	}
+}

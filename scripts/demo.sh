@@ -37,3 +37,6 @@ step roster history
 
 step roster evidence verify
 "$roster" evidence verify --state "$state"
+
+step roster review --chdir $ex --state "\$TMP/state.db"
+"$roster" review --chdir "$ex" --state "$state"

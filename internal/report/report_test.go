@@ -635,3 +635,77 @@ func TestWriteErrors(t *testing.T) {
 		}
 	}
 }
+
+// Each source adds its own capabilities: a team role, an own grant and two
+// groups' grants, on a declared platform where every role differs.
+func TestCapabilityUnionThreeSources(t *testing.T) {
+	custom := &model.Platform{
+		Name: "custom", Groups: true, MemberGrants: true,
+		TeamRoles: []*model.Role{role("analyst", model.TeamRole, 0, model.ViewReports)},
+		SiteRoles: []*model.Role{
+			role("exporter", model.SiteRole, 0, model.ExportData),
+			role("tagger", model.SiteRole, 1, model.ManageTags),
+			role("linker", model.SiteRole, 2, model.CreateSharedLinks, model.ExportData),
+		},
+	}
+	objs := []*model.Object{
+		team("c", "custom"),
+		site("c", "s1", ""),
+		site("c", "s2", ""),
+		member("c", "p@acme.com", "analyst", "T", model.StatusActive),
+		{Addr: model.GroupAddress("c", "g1"), Members: []string{"P@Acme.com"}},
+		{Addr: model.GroupAddress("c", "g2"), Members: []string{"p@acme.com", "q@acme.com"}},
+		grant("c", "s1", "p@acme.com", "exporter", model.HolderMember, "T"),
+		groupGrant("c", "s1", "g1", "tagger", "T"),
+		groupGrant("c", "s1", "g2", "linker", "T"),
+		groupGrant("c", "s2", "g2", "tagger", "T"),
+	}
+	model.SortObjects(objs)
+	in := Input{Objects: objs, Platforms: map[string]*model.Platform{"custom": custom}, Now: testNow}
+	tests := []struct {
+		email, site string
+		caps        string
+		sources     string
+	}{
+		{"p@acme.com", "s1", "view_reports,export_data,create_shared_links,manage_tags", "member:analyst member:exporter group:g1:tagger group:g2:linker"},
+		{"p@acme.com", "s2", "view_reports,manage_tags", "member:analyst group:g2:tagger"},
+		{"q@acme.com", "s1", "export_data,create_shared_links", "group:g2:linker"},
+		{"q@acme.com", "s2", "manage_tags", "group:g2:tagger"},
+	}
+	for _, tt := range tests {
+		doc := Access(in, tt.email)
+		if len(doc.Teams) != 1 {
+			t.Fatalf("%s: teams %+v", tt.email, doc.Teams)
+		}
+		var found bool
+		for _, s := range doc.Teams[0].Sites {
+			if s.Site != tt.site {
+				continue
+			}
+			found = true
+			var src []string
+			for _, x := range s.Sources {
+				src = append(src, x.How+":"+x.Role)
+			}
+			if got := strings.Join(s.Capabilities, ","); got != tt.caps {
+				t.Errorf("%s on %s: capabilities %s, want %s", tt.email, tt.site, got, tt.caps)
+			}
+			if got := strings.Join(src, " "); got != tt.sources {
+				t.Errorf("%s on %s: sources %s, want %s", tt.email, tt.site, got, tt.sources)
+			}
+		}
+		if !found {
+			t.Errorf("%s: no access to %s", tt.email, tt.site)
+		}
+	}
+	// who-can agrees: p holds manage_tags on s1 through g1 and on s2
+	// through g2, q on s2.
+	var got []string
+	for _, r := range WhoCan(in, model.ManageTags, WhoCanFilter{}).Rows {
+		got = append(got, r.Person+" "+r.Site+" "+r.Via)
+	}
+	want := []string{"p@acme.com s1 group:g1", "p@acme.com s2 group:g2", "q@acme.com s2 group:g2"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("who-can manage_tags (-want +got):\n%s", d)
+	}
+}

@@ -115,7 +115,9 @@ type ReviewRow struct {
 	// member's own grant), "guest" (a guest's grant) or "group:NAME".
 	Via    string `json:"via"`
 	Status string `json:"status"`
-	// Since is when the access began, from the evidence; nil when unknown.
+	// Since is when the access began, from the evidence (Input.Since at
+	// Address; for a person's share of a group's grant, when the group's
+	// grant began); nil when unknown.
 	Since   *string `json:"since"`
 	Expires *string `json:"expires"`
 	Ticket  *string `json:"ticket"`

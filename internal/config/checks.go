@@ -69,8 +69,11 @@ func (l *loader) text(e hcl.Expression, ctx *hcl.EvalContext, name string) (stri
 		return "", false
 	}
 	if r, bad := controlChar(s); bad {
-		l.errorf(e.Range(), "Invalid characters in "+name,
-			"%s contains the control character U+%04X; reason, ticket and note texts may not hold control characters (U+0000–U+001F, U+007F).", name, r)
+		rule := "reason, ticket and note texts may not hold control characters (U+0000–U+001F, U+007F)"
+		if name != "reason" && name != "ticket" {
+			rule = "texts that roster prints may not hold control characters (U+0000–U+001F, U+007F)"
+		}
+		l.errorf(e.Range(), "Invalid characters in "+name, "%s contains the control character U+%04X; %s.", name, r, rule)
 		return s, true
 	}
 	return s, true

@@ -41,6 +41,9 @@ func FuzzLoad(f *testing.F) {
 			if d.Summary == "" {
 				t.Fatalf("diagnostic without summary: %+v", d)
 			}
+			if d.Summary == "Internal error" {
+				t.Fatalf("decoding panicked: %s", d.Detail)
+			}
 			if d.Severity == hcl.DiagError && d.Subject == nil {
 				t.Fatalf("error without a place: %s", d.Summary)
 			}

@@ -233,7 +233,7 @@ func load(srcs []Source, diags hcl.Diagnostics, checkSizes bool) *Result {
 	}
 	cfg.Digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
 	if !l.stop {
-		l.decode(bodies)
+		l.decodeSafely(bodies)
 		cfg.Objects = l.objects
 		cfg.Policy = l.policy
 		model.SortObjects(cfg.Objects)
@@ -253,6 +253,21 @@ func fatalParse(diags hcl.Diagnostics) bool {
 		}
 	}
 	return false
+}
+
+// decodeSafely decodes, turning a panic (a bug in roster or in a library)
+// into a diagnostic instead of a stack trace.
+func (l *loader) decodeSafely(bodies []*hclsyntax.Body) {
+	defer func() {
+		if r := recover(); r != nil {
+			l.diags = append(l.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Internal error",
+				Detail:   fmt.Sprintf("roster failed while decoding the configuration (%v). This is a bug; please report it with the configuration.", r),
+			})
+		}
+	}()
+	l.decode(bodies)
 }
 
 // parseSafely runs the HCL parser, turning a panic inside it into a

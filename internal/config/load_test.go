@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -229,5 +228,3 @@ func sortedDiagPlaces(diags hcl.Diagnostics) []string {
 	}
 	return out
 }
-
-var _ = sort.Strings

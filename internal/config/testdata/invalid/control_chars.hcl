@@ -1,9 +1,11 @@
 team "acme" {
-  platform = "plausible"
+  platform     = "plausible"
+  display_name = "Acme\u001b[31m" # ERROR: Invalid characters in display_name # ERROR: U+001B
 }
 
 site "a.example" {
-  team = "acme"
+  team        = "acme"
+  environment = "prod\r" # ERROR: Invalid characters in environment
 }
 
 member "a@acme.com" {

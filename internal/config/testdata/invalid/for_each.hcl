@@ -73,3 +73,10 @@ member "c@acme.com" {
   team = "acme"
   role = each.key # ERROR: Unknown variable
 }
+
+member "from-null-element" {
+  for_each = toset(["a@acme.com", null]) # ERROR: Invalid
+  email    = each.key
+  team     = "acme"
+  role     = "member"
+}

@@ -31,3 +31,8 @@ group "typed" {
   team    = "pw"
   members = "a@acme.com" # ERROR: Invalid value for members # ERROR: must be a list of strings
 }
+
+group "nulls" {
+  team    = "pw"
+  members = ["a@acme.com", null] # ERROR: element 2 is null
+}

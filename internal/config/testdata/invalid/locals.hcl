@@ -5,6 +5,7 @@ locals {
   self = "${local.self}x" # ERROR: Cycle in local values
   d = upper(1, 2) # ERROR: Too many function arguments
   e = nofunc("x") # ERROR: Call to unknown function
+  f = length(local) # ERROR: Invalid reference to local values # ERROR: local.NAME
 }
 
 locals {

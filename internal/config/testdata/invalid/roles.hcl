@@ -40,3 +40,8 @@ member "c@acme.com" {
   team = "pw"
   role = "view" # ERROR: is not a team role of platform "piwikpro"; its team roles are "user" and "owner"
 }
+
+member "d@acme.com" {
+  team = "pw"
+  role = null # ERROR: Invalid value for role # ERROR: cannot be null
+}

@@ -1,0 +1,91 @@
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2/hclparse"
+)
+
+// benchConfig generates the workload of spec/performance.md: guests of
+// ten grants each on a few teams with declared sites, with the
+// attributes people write (reason, ticket, expires; some grants with their
+// own expiry).
+func benchConfig(grants int) []byte {
+	var b bytes.Buffer
+	teams := []string{"acme", "globex", "initech", "umbrella"}
+	const sitesPerTeam = 50
+	for _, t := range teams {
+		fmt.Fprintf(&b, "team %q {\n  platform     = \"plausible\"\n  display_name = \"%s Inc.\"\n}\n\n", t, t)
+		for s := 0; s < sitesPerTeam; s++ {
+			fmt.Fprintf(&b, "site \"site%02d.%s.example\" {\n  team        = %q\n  environment = \"production\"\n}\n\n", s, t, t)
+		}
+	}
+	for g := 0; g < grants/10; g++ {
+		t := teams[g%len(teams)]
+		fmt.Fprintf(&b, "guest \"person%06d@agency%d.example\" {\n  team    = %q\n  reason  = \"Agency support contract %d\"\n  ticket  = \"IAM-%d\"\n  expires = \"2027-06-30\"\n\n", g, g%97, t, g, 1000+g)
+		for i := 0; i < 10; i++ {
+			site := fmt.Sprintf("site%02d.%s.example", (g+i*7)%sitesPerTeam, t)
+			if i == 3 {
+				fmt.Fprintf(&b, "  grant %q {\n    role    = \"editor\"\n    expires = \"2027-01-31\"\n  }\n", site)
+				continue
+			}
+			fmt.Fprintf(&b, "  grant %q { role = \"viewer\" }\n", site)
+		}
+		b.WriteString("}\n\n")
+	}
+	return b.Bytes()
+}
+
+var benchSizes = []int{1_000, 10_000, 100_000}
+
+func BenchmarkLoad(b *testing.B) {
+	for _, n := range benchSizes {
+		src := benchConfig(n)
+		b.Run(fmt.Sprintf("grants=%d", n), func(b *testing.B) {
+			b.SetBytes(int64(len(src)))
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				res := LoadSources([]Source{{Name: "main.hcl", Data: src}})
+				if res.Diags.HasErrors() {
+					b.Fatal(res.Diags)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkParseOnly is the floor of spec/performance.md: HCL's own parse
+// of the same bytes.
+func BenchmarkParseOnly(b *testing.B) {
+	for _, n := range benchSizes {
+		src := benchConfig(n)
+		b.Run(fmt.Sprintf("grants=%d", n), func(b *testing.B) {
+			b.SetBytes(int64(len(src)))
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				_, diags := hclparse.NewParser().ParseHCL(src, "main.hcl")
+				if diags.HasErrors() {
+					b.Fatal(diags)
+				}
+			}
+		})
+	}
+}
+
+func TestBenchConfigLoads(t *testing.T) {
+	res := LoadSources([]Source{{Name: "main.hcl", Data: benchConfig(1000)}})
+	if res.Diags.HasErrors() {
+		t.Fatal(res.Diags)
+	}
+	grants := 0
+	for _, o := range res.Config.Objects {
+		if o.Addr.Kind == "grant" {
+			grants++
+		}
+	}
+	if grants != 1000 {
+		t.Errorf("%d grants, want 1000", grants)
+	}
+}

@@ -93,7 +93,7 @@ func (s *Store) withDB(ctx context.Context, path string, mode openMode, growBy i
 				_ = db.Close()
 			}(db)
 		}
-		err = s.damaged("reading it failed (%v)", r)
+		err = s.damaged("its pages are damaged (%v)", r)
 	}()
 
 	opts := &bolt.Options{

@@ -178,6 +178,11 @@ func (s *Store) collect(tx *bolt.Tx, b *bolt.Bucket, r *rawPairs) error {
 		if total > limit {
 			return s.damaged("its %q bucket holds more data than the file", bucketObjects)
 		}
+		if n := r.len(); n > 0 {
+			if prev, _ := r.pair(n - 1); bytes.Compare(prev, k) >= 0 {
+				return s.damaged("its %q bucket is out of order at %q", bucketObjects, clip(k))
+			}
+		}
 		r.data = grow(r.data, len(k)+len(v))
 		r.data = append(r.data, k...)
 		r.ends = append(r.ends, len(r.data))
@@ -196,6 +201,52 @@ func grow(b []byte, n int) []byte {
 	nb := make([]byte, len(b), max(2*cap(b), len(b)+n, 64<<10))
 	copy(nb, b)
 	return nb
+}
+
+// walk reads every page of the objects bucket before a commit changes it,
+// so that a damaged page is reported (bbolt checks each page's header as
+// it reads it; walk checks the sizes of keys and values) instead of being
+// built upon. The append-only buckets are only ever changed at their end,
+// which finding the head already read.
+func (s *Store) walk(tx *bolt.Tx, b *bolt.Bucket) error {
+	limit := tx.Size()
+	total := int64(0)
+	var prev []byte
+	c := b.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if v == nil {
+			return s.damaged("its %q bucket holds a nested bucket %q", bucketObjects, clip(k))
+		}
+		if total += int64(len(k) + len(v)); total > limit {
+			return s.damaged("its %q bucket holds more data than the file", bucketObjects)
+		}
+		if prev != nil && bytes.Compare(prev, k) >= 0 {
+			return s.damaged("its %q bucket is out of order at %q", bucketObjects, clip(k))
+		}
+		prev = k
+	}
+	return nil
+}
+
+// walkTail reads the last entries of an append-only bucket, more than one
+// page holds, so that a damaged last page is reported before a commit
+// appends to it.
+func (s *Store) walkTail(tx *bolt.Tx, name []byte) error {
+	limit := tx.Size()
+	var next []byte
+	c := tx.Bucket(name).Cursor()
+	n := 0
+	for k, v := c.Last(); k != nil && n < 4096; k, v = c.Prev() {
+		if len(k) != 8 || v == nil || int64(len(v)) > limit {
+			return s.damaged("its %q bucket holds a damaged entry", name)
+		}
+		if next != nil && bytes.Compare(k, next) >= 0 {
+			return s.damaged("its %q bucket is out of order", name)
+		}
+		next = k
+		n++
+	}
+	return nil
 }
 
 // decodeObjects decodes the collected objects in parallel chunks.
@@ -244,6 +295,9 @@ func (s *Store) History(ctx context.Context) ([]state.HistoryEntry, error) {
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			if len(k) != 8 || v == nil {
 				return s.damaged("its %q bucket holds a key that is not a serial", bucketHistory)
+			}
+			if int64(len(v)) > tx.Size() {
+				return s.damaged("its %q bucket holds more data than the file", bucketHistory)
 			}
 			serial := binary.BigEndian.Uint64(k)
 			var e state.HistoryEntry
@@ -301,6 +355,9 @@ func (s *Store) head(tx *bolt.Tx) (uint64, string, error) {
 	if len(k) != 8 || v == nil {
 		return 0, "", s.damaged("its %q bucket holds a key that is not a sequence number", bucketEvidence)
 	}
+	if int64(len(v)) > tx.Size() {
+		return 0, "", s.damaged("its %q bucket holds more data than the file", bucketEvidence)
+	}
 	_, hash := hashFields(v)
 	return binary.BigEndian.Uint64(k), hash, nil
 }
@@ -318,7 +375,7 @@ const (
 // stopping at fn's first error, which it returns. The JSON handed to fn is
 // a copy fn may keep.
 func (s *Store) Evidence(ctx context.Context, from uint64, fn func(state.EvidenceRecord) error) error {
-	next := from
+	next, last := from, uint64(0)
 	hint := 0
 	for {
 		var (
@@ -331,6 +388,11 @@ func (s *Store) Evidence(ctx context.Context, from uint64, fn func(state.Evidenc
 			}
 			var err error
 			batch, more, err = s.evidenceBatch(tx, next, hint)
+			if err == nil && len(batch) > 0 && last > 0 && batch[0].Seq <= last {
+				// Only a damaged tree repeats itself; without this a walk
+				// over it might never end.
+				return s.damaged("its %q bucket is out of order at sequence number %d", bucketEvidence, batch[0].Seq)
+			}
 			return err
 		})
 		if errors.Is(err, errMissing) {
@@ -348,7 +410,8 @@ func (s *Store) Evidence(ctx context.Context, from uint64, fn func(state.Evidenc
 		if !more || len(batch) == 0 {
 			return nil
 		}
-		next = batch[len(batch)-1].Seq + 1
+		last = batch[len(batch)-1].Seq
+		next = last + 1
 		// The next batch is likely as large: start its buffer so.
 		hint = batchBytes(batch)
 		if err := ctx.Err(); err != nil {
@@ -375,10 +438,14 @@ func (s *Store) evidenceBatch(tx *bolt.Tx, from uint64, hint int) (batch []state
 		if int64(len(buf)+len(v)) > limit {
 			return nil, false, s.damaged("its %q bucket holds more data than the file", bucketEvidence)
 		}
+		seq := binary.BigEndian.Uint64(k)
+		if n := len(batch); n > 0 && batch[n-1].Seq >= seq {
+			return nil, false, s.damaged("its %q bucket is out of order at sequence number %d", bucketEvidence, seq)
+		}
 		buf = grow(buf, len(v))
 		buf = append(buf, v...)
 		ends = append(ends, len(buf))
-		batch = append(batch, state.EvidenceRecord{Seq: binary.BigEndian.Uint64(k)})
+		batch = append(batch, state.EvidenceRecord{Seq: seq})
 	}
 	start := 0
 	for i := range batch {
@@ -602,6 +669,14 @@ func (s *Store) write(tx *bolt.Tx, p *prepared, m metaValues) (uint64, error) {
 	}
 
 	ob := tx.Bucket(bucketObjects)
+	if err := s.walk(tx, ob); err != nil {
+		return 0, err
+	}
+	for _, name := range [][]byte{bucketHistory, bucketEvidence} {
+		if err := s.walkTail(tx, name); err != nil {
+			return 0, err
+		}
+	}
 	for _, kv := range p.puts {
 		if err := ob.Put(kv.key, kv.val); err != nil {
 			return 0, fmt.Errorf("writing %s: %w", kv.key, err)

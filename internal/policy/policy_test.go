@@ -46,7 +46,7 @@ func guestGrant(email, site, role, expires, ticket string, line int) *model.Obje
 	return &model.Object{Addr: model.PersonGrantAddress("acme", site, email), Role: role, HolderKind: model.HolderGuest, Expires: expires, Ticket: ticket, Status: model.StatusActive, Decl: decl(line)}
 }
 
-func config(pol *model.Policy, objs ...*model.Object) *model.Config {
+func newConfig(pol *model.Policy, objs ...*model.Object) *model.Config {
 	team := &model.Object{Addr: model.TeamAddress("acme"), Platform: "plausible", Decl: decl(1)}
 	return &model.Config{
 		Platforms: map[string]*model.Platform{"plausible": plausible()},
@@ -80,41 +80,41 @@ func TestRules(t *testing.T) {
 		errs  []string
 		warns []string
 	}{
-		{"min_owners holds", config(&model.Policy{InternalDomains: internal, MinOwners: intp(2)},
+		{"min_owners holds", newConfig(&model.Policy{InternalDomains: internal, MinOwners: intp(2)},
 			member("a@acme.com", "owner", "", "T", 2), member("b@acme.com", "owner", "", "T", 3)), nil, nil},
-		{"min_owners violated", config(&model.Policy{InternalDomains: internal, MinOwners: intp(2)},
+		{"min_owners violated", newConfig(&model.Policy{InternalDomains: internal, MinOwners: intp(2)},
 			member("a@acme.com", "owner", "", "T", 2), member("b@acme.com", "admin", "", "T", 3)), []string{"min_owners@1"}, nil},
-		{"min_owners does not count an owner expired at now", config(&model.Policy{InternalDomains: internal, MinOwners: intp(2)},
+		{"min_owners does not count an owner expired at now", newConfig(&model.Policy{InternalDomains: internal, MinOwners: intp(2)},
 			member("a@acme.com", "owner", "", "T", 2), member("b@acme.com", "owner", "2026-11-25T23:59:59Z", "T", 3)), []string{"min_owners@1"}, nil},
-		{"single owner warns when min_owners unset", config(&model.Policy{InternalDomains: internal},
+		{"single owner warns when min_owners unset", newConfig(&model.Policy{InternalDomains: internal},
 			member("a@acme.com", "owner", "", "T", 2)), nil, []string{"Team acme has a single owner"}},
-		{"external_expiry violated by a guest", config(&model.Policy{InternalDomains: internal, ExternalExpiry: true},
+		{"external_expiry violated by a guest", newConfig(&model.Policy{InternalDomains: internal, ExternalExpiry: true},
 			guestGrant("j@agency.com", "s", "viewer", "", "T", 4)), []string{"external_expiry@4"}, nil},
-		{"external_expiry: a subdomain of an internal domain is internal", config(&model.Policy{InternalDomains: internal, ExternalExpiry: true},
+		{"external_expiry: a subdomain of an internal domain is internal", newConfig(&model.Policy{InternalDomains: internal, ExternalExpiry: true},
 			guestGrant("j@EU.Acme.com", "s", "viewer", "", "T", 4)), nil, nil},
-		{"external_expiry: a look-alike domain is external", config(&model.Policy{InternalDomains: internal, ExternalExpiry: true},
+		{"external_expiry: a look-alike domain is external", newConfig(&model.Policy{InternalDomains: internal, ExternalExpiry: true},
 			guestGrant("j@notacme.com", "s", "viewer", "", "T", 4)), []string{"external_expiry@4"}, nil},
-		{"external_expiry holds with an expiry", config(&model.Policy{InternalDomains: internal, ExternalExpiry: true},
+		{"external_expiry holds with an expiry", newConfig(&model.Policy{InternalDomains: internal, ExternalExpiry: true},
 			guestGrant("j@agency.com", "s", "viewer", "2027-01-01T23:59:59Z", "T", 4)), nil, nil},
-		{"guest without expiry warns when external_expiry unset", config(&model.Policy{InternalDomains: internal},
+		{"guest without expiry warns when external_expiry unset", newConfig(&model.Policy{InternalDomains: internal},
 			guestGrant("j@agency.com", "s", "viewer", "", "T", 4)), nil, []string{"Guest j@agency.com has no expiry"}},
-		{"max_grant_days: exactly at the limit holds", config(&model.Policy{InternalDomains: internal, MaxGrantDays: intp(30)},
+		{"max_grant_days: exactly at the limit holds", newConfig(&model.Policy{InternalDomains: internal, MaxGrantDays: intp(30)},
 			guestGrant("j@agency.com", "s", "viewer", "2026-12-26T00:00:00Z", "T", 4)), nil, nil},
-		{"max_grant_days: one second past the limit", config(&model.Policy{InternalDomains: internal, MaxGrantDays: intp(30)},
+		{"max_grant_days: one second past the limit", newConfig(&model.Policy{InternalDomains: internal, MaxGrantDays: intp(30)},
 			guestGrant("j@agency.com", "s", "viewer", "2026-12-26T00:00:01Z", "T", 4)), []string{"max_grant_days@4"}, nil},
-		{"require_ticket on member and grant", config(&model.Policy{InternalDomains: internal, RequireTicket: true},
+		{"require_ticket on member and grant", newConfig(&model.Policy{InternalDomains: internal, RequireTicket: true},
 			member("a@acme.com", "viewer", "", "", 2), guestGrant("j@agency.com", "s", "viewer", "2027-01-01T00:00:00Z", "", 5)),
 			[]string{"require_ticket@2", "require_ticket@5"}, nil},
-		{"external_forbidden on a team role", config(&model.Policy{InternalDomains: internal, ExternalForbidden: []model.Capability{model.APIAccess}},
+		{"external_forbidden on a team role", newConfig(&model.Policy{InternalDomains: internal, ExternalForbidden: []model.Capability{model.APIAccess}},
 			member("x@agency.com", "admin", "2027-01-01T00:00:00Z", "T", 2)), []string{"external_forbidden@2"}, nil},
-		{"external_forbidden: internal admin is fine", config(&model.Policy{InternalDomains: internal, ExternalForbidden: []model.Capability{model.APIAccess}},
+		{"external_forbidden: internal admin is fine", newConfig(&model.Policy{InternalDomains: internal, ExternalForbidden: []model.Capability{model.APIAccess}},
 			member("x@acme.com", "admin", "", "T", 2)), nil, nil},
-		{"external_forbidden through a group", config(&model.Policy{InternalDomains: internal, ExternalForbidden: []model.Capability{model.EditSettings}},
+		{"external_forbidden through a group", newConfig(&model.Policy{InternalDomains: internal, ExternalForbidden: []model.Capability{model.EditSettings}},
 			member("x@agency.com", "viewer", "2027-01-01T00:00:00Z", "T", 2),
 			&model.Object{Addr: model.GroupAddress("acme", "g"), Members: []string{"x@agency.com"}, Decl: decl(6)},
 			&model.Object{Addr: model.GroupGrantAddress("acme", "s", "g"), Role: "editor", HolderKind: model.HolderGroup, Decl: decl(7)}),
 			[]string{"external_forbidden@7"}, nil},
-		{"no internal domains: nobody is external, with one warning", config(&model.Policy{ExternalExpiry: true, ExternalForbidden: []model.Capability{model.APIAccess}},
+		{"no internal domains: nobody is external, with one warning", newConfig(&model.Policy{ExternalExpiry: true, ExternalForbidden: []model.Capability{model.APIAccess}},
 			guestGrant("j@agency.com", "s", "viewer", "", "T", 4)), nil, []string{"Policy internal_domains is not set"}},
 	}
 	for _, c := range cases {

@@ -137,6 +137,7 @@ type planner struct {
 	internal  []string                   // lower-cased internal domains
 	expiry    map[string]bool            // Expires → expired at Now
 	drifted   map[string]*model.Object   // address with drift → prior object (nil: none)
+	lapsed    map[string]bool            // address whose stored invitation is gone live
 	risks     [1 << 7][]Risk             // risk bit mask → shared, read-only list
 	slab      []model.Object             // backing store for After copies
 }
@@ -148,6 +149,7 @@ func newPlanner(in *Input) *planner {
 		prodSite:  map[model.Address]bool{},
 		prodTeam:  map[string]bool{},
 		expiry:    map[string]bool{},
+		lapsed:    map[string]bool{},
 	}
 	if in.Policy != nil {
 		for _, d := range in.Policy.InternalDomains {
@@ -176,6 +178,13 @@ func (pl *planner) mergeLive(prior, live []entry) (current []entry, drift []Drif
 			e := prior[i]
 			i++
 			if pl.isLiveAccess(e.o) { // stored, gone live
+				if e.o.Status == model.StatusInvited {
+					// The platform let the invitation lapse (PostHog
+					// keeps it as expired, Plausible deletes it): no
+					// drift, and a desired object is invited again.
+					pl.lapsed[e.key] = true
+					continue
+				}
 				drift = append(drift, Drift{Addr: e.o.Addr, Before: e.o})
 				drifted[e.key] = e.o
 				continue
@@ -306,11 +315,17 @@ func (pl *planner) change(act Action, expired bool, d, c entry) Change {
 		if hasStatus(ch.Addr.Kind) && ch.After.Status == "" {
 			ch.After.Status = model.StatusActive
 		}
+		if pl.lapsed[d.key] {
+			ch.Why = WhyInvitationExpired
+		}
 	case Update:
 		ch.Addr = d.o.Addr
 		ch.Before = c.o
 		ch.After = pl.copyOf(d.o)
 		ch.After.Status = c.o.Status
+		if c.o.Status == model.StatusInvited {
+			ch.Why = WhyInvitationUpdated
+		}
 		if d.o.RemoteID == "" {
 			ch.After.RemoteID = c.o.RemoteID
 		}

@@ -853,3 +853,56 @@ func TestAfterSharesNothingWithInput(t *testing.T) {
 		t.Error("changing a planned object changed the input")
 	}
 }
+
+func TestInvitations(t *testing.T) {
+	liveWorld := []*model.Object{
+		team("live", "plausible"), site("live", "l.com", ""),
+		member("live", "o@acme.com", "owner"),
+	}
+	invited := with(guest("live", "l.com", "g@agency.com", "viewer"), status(model.StatusInvited))
+	prior := append(slices.Clone(liveWorld), invited)
+	live := func(objs ...*model.Object) func(*Input) {
+		return func(in *Input) {
+			in.LiveTeams = map[string]bool{"live": true}
+			in.Live = clones(objs)
+		}
+	}
+	owner := member("live", "o@acme.com", "owner")
+
+	t.Run("an invitation still pending satisfies the declaration", func(t *testing.T) {
+		p := run(t, append(slices.Clone(liveWorld), guest("live", "l.com", "g@agency.com", "viewer")), prior, live(owner, invited))
+		if len(p.Changes) != 0 || len(p.Drift) != 0 {
+			t.Fatalf("changes %q drift %d", addrs(p), len(p.Drift))
+		}
+	})
+	t.Run("an invitation gone from the platform is planned again, without drift", func(t *testing.T) {
+		p := run(t, append(slices.Clone(liveWorld), guest("live", "l.com", "g@agency.com", "viewer")), prior, live(owner))
+		c := findChange(p, "grant/live/l.com/g@agency.com")
+		if c == nil || c.Action != Create || c.Before != nil || c.Why != WhyInvitationExpired {
+			t.Fatalf("got %+v", c)
+		}
+		if len(p.Drift) != 0 || c.HasRisk(RiskDrift) {
+			t.Errorf("a lapsed invitation is not drift: %+v %q", p.Drift, c.Risks)
+		}
+	})
+	t.Run("a lapsed invitation no longer declared needs nothing", func(t *testing.T) {
+		p := run(t, slices.Clone(liveWorld), prior, live(owner))
+		if len(p.Changes) != 0 || len(p.Drift) != 0 {
+			t.Fatalf("changes %q drift %d", addrs(p), len(p.Drift))
+		}
+	})
+	t.Run("a change to someone still invited updates the invitation", func(t *testing.T) {
+		p := run(t, append(slices.Clone(liveWorld), guest("live", "l.com", "g@agency.com", "editor")), prior, live(owner, invited))
+		c := findChange(p, "grant/live/l.com/g@agency.com")
+		if c == nil || c.Action != Update || c.Why != WhyInvitationUpdated || c.After.Status != model.StatusInvited {
+			t.Fatalf("got %+v", c)
+		}
+	})
+	t.Run("removing someone only invited deletes the invitation", func(t *testing.T) {
+		p := run(t, slices.Clone(liveWorld), prior, live(owner, invited))
+		c := findChange(p, "grant/live/l.com/g@agency.com")
+		if c == nil || c.Action != Delete || c.Before.Status != model.StatusInvited {
+			t.Fatalf("got %+v", c)
+		}
+	})
+}

@@ -56,6 +56,12 @@ func (c *Change) HasRisk(r Risk) bool {
 	return false
 }
 
+// Reasons the planner gives for changes of invitations (sync.md).
+const (
+	WhyInvitationExpired = "invitation expired"
+	WhyInvitationUpdated = "invitation updated"
+)
+
 // Follow-up tasks of platforms.md.
 const (
 	TaskRotateAPIKey      = "rotate_api_key"

@@ -72,7 +72,10 @@ type Changeset struct {
 	Put    []*model.Object
 	Delete []model.Address
 	// History, when set, is stored under the new serial (its Serial field
-	// is set by the store).
+	// is set by the store). A changeset with a history entry and no object
+	// changes stores it under the current serial, which must have none
+	// yet: connected applies commit each change on its own and write the
+	// history entry last (sync.md).
 	History *HistoryEntry
 	// Evidence is appended to the chain: the first record's PrevHash must
 	// equal the current head hash and sequence numbers must follow the

@@ -481,9 +481,6 @@ func (s *Store) prepare(cs *state.Changeset) (*prepared, error) {
 	if cs == nil {
 		return nil, errors.New("nothing to commit: the changeset is nil")
 	}
-	if cs.History != nil && !cs.ChangesObjects() {
-		return nil, errors.New("the changeset has a history entry but changes no objects: history entries are kept per serial, and only object changes move the serial")
-	}
 	p := &prepared{cs: cs, puts: make([]putPair, len(cs.Put))}
 	for i, o := range cs.Put {
 		if o == nil {
@@ -710,6 +707,11 @@ func (s *Store) write(tx *bolt.Tx, p *prepared, m metaValues) (uint64, error) {
 			return 0, fmt.Errorf("encoding the history entry: %w", err)
 		}
 		hb := tx.Bucket(bucketHistory)
+		if !cs.ChangesObjects() && hb.Get(seqKey(serial)) != nil {
+			// A history-only changeset closes a series of per-change
+			// commits; it never replaces an entry.
+			return 0, fmt.Errorf("%w: a history entry for serial %d exists already", state.ErrStale, serial)
+		}
 		hb.FillPercent = 1 // appended in serial order
 		if err := hb.Put(seqKey(serial), v); err != nil {
 			return 0, err

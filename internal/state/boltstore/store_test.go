@@ -225,7 +225,6 @@ func TestCommitRefuses(t *testing.T) {
 		{"not canonical", &state.Changeset{Lineage: "l", BaseSerial: 1, Put: []*model.Object{{Addr: model.MemberAddress("acme", "Jane@X.com")}}}},
 		{"bad team name", &state.Changeset{Lineage: "l", BaseSerial: 1, Put: []*model.Object{{Addr: model.TeamAddress("Acme Inc")}}}},
 		{"delete zero address", &state.Changeset{Lineage: "l", BaseSerial: 1, Delete: []model.Address{{}}}},
-		{"history without objects", &state.Changeset{Lineage: "l", BaseSerial: 1, History: &state.HistoryEntry{}}},
 		{"evidence without JSON", &state.Changeset{Lineage: "l", BaseSerial: 1, Evidence: []state.EvidenceRecord{{Seq: 1, Hash: "h"}}}},
 	}
 	for _, tc := range tests {

@@ -474,6 +474,18 @@ func testHistory(t *testing.T, s state.Store) {
 	}
 	// A commit without a history entry adds none.
 	commit(t, s, &state.Changeset{Lineage: "l", BaseSerial: 3, Put: []*model.Object{team("t9")}})
+	// A history-only changeset (the end of a connected apply's per-change
+	// commits) goes under the current serial, without moving it...
+	last := state.HistoryEntry{Time: when, Actor: "connected", Add: 1, Changes: []state.HistoryChange{{Address: "team/t9", Action: "create"}}}
+	if serial := commit(t, s, &state.Changeset{Lineage: "l", BaseSerial: 4, History: &last}); serial != 4 {
+		t.Errorf("a history-only changeset moved the serial to %d", serial)
+	}
+	last.Serial = 4
+	want = append(want, last)
+	// ...and never replaces an entry.
+	if _, err := tryCommit(t, s, &state.Changeset{Lineage: "l", BaseSerial: 4, History: &last}); err == nil {
+		t.Error("a second history entry for serial 4 was accepted")
+	}
 	got := history(t, s)
 	if d := cmp.Diff(want, got, cmpopts.EquateEmpty()); d != "" {
 		t.Errorf("history (-want +got):\n%s", d)

@@ -5,12 +5,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/roster-dev/roster/internal/apply"
+	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
 	"github.com/roster-dev/roster/internal/render"
 	"github.com/roster-dev/roster/internal/state"
@@ -44,22 +49,23 @@ func (a *app) applyCommand() *cobra.Command {
 	c.Flags().DurationVar(&af.lockTimeout, "lock-timeout", 0, "how long to wait for the state lock")
 	c.Flags().DurationVar(&af.maxWait, "max-wait", 65*time.Minute, "longest wait for an hourly API budget")
 	c.RunE = func(cmd *cobra.Command, args []string) error {
-		ctx := cmd.Context()
+		ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
 		if len(args) == 1 && cmd.Flags().Changed("reinvite") {
 			return &exitCode{code: ExitError, msg: "--reinvite cannot be given with a saved plan: it is part of the plan; make the plan with roster plan --reinvite --out FILE"}
+		}
+		if len(args) == 1 && pf.refreshOnly {
+			return &exitCode{code: ExitError, msg: "--refresh-only cannot be given with a saved plan"}
 		}
 		st, err := a.openStore()
 		if err != nil {
 			return err
 		}
 		defer st.Close()
-		var p *plan.Plan
 		if len(args) == 1 {
-			p, err = plan.ReadFile(args[0])
-			if err != nil {
-				return &exitCode{code: ExitError, msg: fmt.Sprintf("plan file %s: %v", args[0], err)}
-			}
-		} else if !af.autoApprove && !isTerminal(a.stdin) {
+			return a.applySaved(ctx, st, args[0], &pf, &af)
+		}
+		if !af.autoApprove && !isTerminal(a.stdin) {
 			return &exitCode{code: ExitError, msg: "apply needs confirmation, and standard input is not a terminal: review the plan and run roster apply --auto-approve, or apply a saved plan (roster plan --out FILE; roster apply FILE)"}
 		}
 		lock, err := st.Lock(ctx, "apply", af.lockTimeout)
@@ -67,35 +73,92 @@ func (a *app) applyCommand() *cobra.Command {
 			return storeError(err)
 		}
 		defer lock.Unlock()
-		if p == nil {
-			p, _, err = a.makePlan(ctx, st, &pf)
+		pd, err := a.makePlan(ctx, st, &pf)
+		if err != nil {
+			return err
+		}
+		p := pd.p
+		if err := render.WriteText(a.stdout, p, render.TextOptions{Color: a.color(a.stdout)}); err != nil {
+			return err
+		}
+		nothing := p.Empty() && (pd.cn == nil || (len(p.Drift) == 0 && !pf.refreshOnly))
+		if pf.refreshOnly {
+			nothing = len(p.Drift) == 0
+		}
+		if nothing && (pd.cn == nil || len(apply.Adoptions(pd.cn.view.Live, pd.cn.view.LiveTeams, pd.snap.Objects, p)) == 0) {
+			return nil
+		}
+		if !af.autoApprove {
+			ok, err := a.confirm()
 			if err != nil {
 				return err
 			}
-			if err := render.WriteText(a.stdout, p, render.TextOptions{Color: a.color(a.stdout)}); err != nil {
-				return err
+			if !ok {
+				return &exitCode{code: ExitError, msg: "apply cancelled: only 'yes' is accepted to approve"}
 			}
-			if p.Empty() {
-				return nil
-			}
-			if !af.autoApprove {
-				ok, err := a.confirm()
-				if err != nil {
-					return err
-				}
-				if !ok {
-					return &exitCode{code: ExitError, msg: "apply cancelled: only 'yes' is accepted to approve"}
-				}
-			} else {
-				fmt.Fprintln(a.stdout)
-			}
-		} else if p.Empty() {
-			fmt.Fprintln(a.stdout, "No changes.")
-			return nil
+		} else {
+			fmt.Fprintln(a.stdout)
+		}
+		if pd.cn != nil {
+			return a.applyConnected(ctx, st, p, pd.cn, pd.snap.Objects, a.meta(p, &af), pf.parallelism, pf.refreshOnly)
 		}
 		return a.applyPlan(ctx, st, p, &af)
 	}
 	return c
+}
+
+// applySaved applies a saved plan exactly as saved. Connected teams the
+// plan changes are refreshed first, and the plan is refused as stale when
+// their live access moved.
+func (a *app) applySaved(ctx context.Context, st state.Store, file string, pf *planFlags, af *applyFlags) error {
+	p, err := plan.ReadFile(file)
+	if err != nil {
+		return &exitCode{code: ExitError, msg: fmt.Sprintf("plan file %s: %v", file, err)}
+	}
+	lock, err := st.Lock(ctx, "apply", af.lockTimeout)
+	if err != nil {
+		return storeError(err)
+	}
+	defer lock.Unlock()
+	if p.Empty() {
+		fmt.Fprintln(a.stdout, "No changes.")
+		return nil
+	}
+	touched := map[string]bool{}
+	for _, c := range p.Changes {
+		touched[c.Addr.Team] = true
+	}
+	var cn *connected
+	var prior []*model.Object
+	if files, _ := filepath.Glob(filepath.Join(a.dir(), "*.hcl")); len(files) > 0 {
+		cfg, err := a.loadConfig()
+		if err != nil {
+			return err
+		}
+		if hasConnections(cfg.Config) {
+			snap, err := a.snapshot(ctx, st)
+			if err != nil {
+				return err
+			}
+			if snap.Serial != p.Serial || snap.Lineage != p.Lineage && p.Lineage != "" {
+				return &exitCode{code: ExitError, msg: fmt.Sprintf("stale plan: the state moved to serial %d since the plan was made against serial %d; make a new plan", snap.Serial, p.Serial)}
+			}
+			prior = snap.Objects
+			cn, err = a.refresh(ctx, cfg, prior, pf.parallelism, func(t string) bool { return touched[t] })
+			if err != nil {
+				return err
+			}
+			if len(cn.teams) == 0 {
+				cn = nil
+			} else if err := checkStale(p, cn); err != nil {
+				return err
+			}
+		}
+	}
+	if cn != nil {
+		return a.applyConnected(ctx, st, p, cn, prior, a.meta(p, af), pf.parallelism, false)
+	}
+	return a.applyPlan(ctx, st, p, af)
 }
 
 // confirm asks for "yes" on the terminal.
@@ -109,8 +172,9 @@ func (a *app) confirm() (bool, error) {
 	return strings.TrimSpace(line) == "yes", nil
 }
 
-// applyPlan applies p with the metadata of flags, plan and environment.
-func (a *app) applyPlan(ctx context.Context, st state.Store, p *plan.Plan, af *applyFlags) error {
+// meta is who applies and where from: flags first, then the plan, then
+// the environment (cli.md).
+func (a *app) meta(p *plan.Plan, af *applyFlags) apply.Meta {
 	meta := apply.Meta{
 		Actor:         firstNonEmpty(af.actor, envActor()),
 		Approvers:     af.approvers,
@@ -121,7 +185,12 @@ func (a *app) applyPlan(ctx context.Context, st state.Store, p *plan.Plan, af *a
 	if len(meta.Approvers) == 0 {
 		meta.Approvers = envApprovers()
 	}
-	res, err := apply.Apply(ctx, st, p, meta)
+	return meta
+}
+
+// applyPlan applies a plan of offline teams in one transaction.
+func (a *app) applyPlan(ctx context.Context, st state.Store, p *plan.Plan, af *applyFlags) error {
+	res, err := apply.Apply(ctx, st, p, a.meta(p, af))
 	if err != nil {
 		if errors.Is(err, apply.ErrStalePlan) {
 			return &exitCode{code: ExitError, msg: err.Error()}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/roster-dev/roster/internal/config"
+	"github.com/roster-dev/roster/internal/live"
 	"github.com/roster-dev/roster/internal/plan"
 	"github.com/roster-dev/roster/internal/render"
 	"github.com/roster-dev/roster/internal/state"
@@ -56,10 +57,11 @@ func (a *app) planCommand() *cobra.Command {
 			return err
 		}
 		defer st.Close()
-		p, _, err := a.makePlan(ctx, st, &pf)
+		pd, err := a.makePlan(ctx, st, &pf)
 		if err != nil {
 			return err
 		}
+		p := pd.p
 		if out != "" {
 			if err := plan.WriteFile(out, p); err != nil {
 				return &exitCode{code: ExitError, msg: fmt.Sprintf("saving the plan: %v", err)}
@@ -71,7 +73,7 @@ func (a *app) planCommand() *cobra.Command {
 		if out != "" && format == "text" {
 			fmt.Fprintf(a.stdout, "\nSaved the plan to %s. Apply exactly this plan with:\n    roster apply %s\n", out, out)
 		}
-		if detailed && !p.Empty() {
+		if detailed && (!p.Empty() || (pf.refreshOnly && len(p.Drift) > 0)) {
 			return silentExit(ExitChanges)
 		}
 		return nil
@@ -79,22 +81,32 @@ func (a *app) planCommand() *cobra.Command {
 	return c
 }
 
-// makePlan loads the configuration, reads the state and plans. It checks
-// the policy, so a plan that breaks it is an error.
-func (a *app) makePlan(ctx context.Context, st state.Store, pf *planFlags) (*plan.Plan, *config.Result, error) {
+// planned is a plan with what it was made from, kept for apply.
+type planned struct {
+	p    *plan.Plan
+	cfg  *config.Result
+	snap *state.Snapshot
+	cn   *connected // nil when no team was refreshed
+}
+
+// makePlan loads the configuration, reads the state, refreshes the
+// connected teams (unless --refresh=false) and plans. It checks the policy,
+// so a plan that breaks it is an error.
+func (a *app) makePlan(ctx context.Context, st state.Store, pf *planFlags) (*planned, error) {
 	cfg, err := a.loadConfig()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	now, err := a.now()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	snap, err := a.snapshot(ctx, st)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	p := plan.Make(plan.Input{
+	pd := &planned{cfg: cfg, snap: snap}
+	in := plan.Input{
 		Desired:          cfg.Config.Objects,
 		Prior:            snap.Objects,
 		Platforms:        cfg.Config.Platforms,
@@ -104,14 +116,43 @@ func (a *app) makePlan(ctx context.Context, st state.Store, pf *planFlags) (*pla
 		Serial:           snap.Serial,
 		ConfigDigest:     cfg.Config.Digest,
 		AllowMassRemoval: pf.allowMassRemoval,
+		Commit:           envCommit(a.dir()),
+		ChangeRequest:    envChangeRequest(),
 		CreatedAt:        time.Now().UTC(),
-	})
-	p.Commit = envCommit(a.dir())
-	p.ChangeRequest = envChangeRequest()
-	if err := a.checkPlanPolicy(cfg, p, now); err != nil {
-		return nil, nil, err
 	}
-	return p, cfg, nil
+	if pf.refreshOnly && !pf.refresh {
+		return nil, &exitCode{code: ExitError, msg: "--refresh-only and --refresh=false contradict each other"}
+	}
+	if pf.refresh && hasConnections(cfg.Config) {
+		pd.cn, err = a.refresh(ctx, cfg, snap.Objects, pf.parallelism, nil)
+		if err != nil {
+			return nil, err
+		}
+		in.Desired = pd.cn.view.Desired
+		in.Live = pd.cn.view.Live
+		in.LiveTeams = pd.cn.view.LiveTeams
+		for _, n := range pd.cn.view.Notes {
+			fmt.Fprintf(a.stderr, "Note: %s\n", n)
+		}
+	}
+	p := plan.Make(in)
+	if pf.refreshOnly {
+		// Only what changed outside roster: no change is planned.
+		p.Changes, p.FollowUps = nil, nil
+		pd.p = p
+		return pd, nil
+	}
+	if pd.cn != nil {
+		if err := live.CheckSelf(p, pd.cn.view); err != nil {
+			return nil, &exitCode{code: ExitError, msg: err.Error()}
+		}
+		p.Cost = pd.cn.costs(p)
+	}
+	if err := a.checkPlanPolicy(cfg, p, now); err != nil {
+		return nil, err
+	}
+	pd.p = p
+	return pd, nil
 }
 
 // renderPlan prints p in format.

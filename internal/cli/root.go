@@ -113,7 +113,7 @@ func (a *app) color(w io.Writer) bool {
 }
 
 // isTerminal reports whether r is an interactive terminal.
-func isTerminal(r io.Reader) bool {
+func isTerminal(r any) bool {
 	f, ok := r.(*os.File)
 	if !ok {
 		return false

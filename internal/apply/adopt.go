@@ -1,0 +1,77 @@
+package apply
+
+import (
+	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/plan"
+)
+
+// Adoptions are the state corrections a refresh brings (sync.md): for the
+// connected teams in liveTeams, every live membership, grant or group the
+// plan does not change is written as live (an invitation accepted, declared
+// live access the state lacked), and every stored one gone live that the
+// plan does not change is dropped. With p nil (apply --refresh-only) the
+// state takes the whole live access.
+func Adoptions(live []*model.Object, liveTeams map[string]bool, prior []*model.Object, p *plan.Plan) []Adoption {
+	changed := map[string]bool{}
+	if p != nil {
+		for i := range p.Changes {
+			changed[p.Changes[i].Addr.String()] = true
+		}
+	}
+	stored := map[string]*model.Object{}
+	for _, o := range prior {
+		if liveTeams[o.Addr.Team] && isAccess(o.Addr.Kind) {
+			stored[o.Addr.String()] = o
+		}
+	}
+	seen := map[string]bool{}
+	var out []Adoption
+	for _, o := range live {
+		if !liveTeams[o.Addr.Team] || !isAccess(o.Addr.Kind) {
+			continue
+		}
+		k := o.Addr.String()
+		seen[k] = true
+		if changed[k] {
+			continue
+		}
+		s := stored[k]
+		switch {
+		case s == nil:
+			out = append(out, Adoption{Addr: o.Addr, After: o, Why: "found on the platform"})
+		case s.Status == model.StatusInvited && o.Status == model.StatusActive && sameAttrs(s, o):
+			out = append(out, Adoption{Addr: o.Addr, Before: s, After: o, Why: "invitation accepted"})
+		case !sameAttrs(s, o) || s.Status != o.Status:
+			out = append(out, Adoption{Addr: o.Addr, Before: s, After: o, Why: "changed outside roster"})
+		}
+	}
+	for _, s := range prior {
+		k := s.Addr.String()
+		if stored[k] == nil || seen[k] || changed[k] {
+			continue
+		}
+		why := "removed outside roster"
+		if s.Status == model.StatusInvited {
+			why = "invitation expired"
+		}
+		out = append(out, Adoption{Addr: s.Addr, Before: s, Why: why})
+	}
+	return out
+}
+
+func isAccess(k model.Kind) bool {
+	return k == model.KindMember || k == model.KindGrant || k == model.KindGroup
+}
+
+func sameAttrs(a, b *model.Object) bool {
+	x, y := a.Attrs(), b.Attrs()
+	for i := range x {
+		if x[i].Name == "status" {
+			continue
+		}
+		if !model.AttrEqual(x[i].Value, y[i].Value) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,416 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"sync"
+
+	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/evidence"
+	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/plan"
+	"github.com/roster-dev/roster/internal/state"
+)
+
+// Adoption is a correction the refresh makes to the state without any API
+// call (sync.md): an invitation accepted, declared live access the state
+// lacked, access gone from the platform. It is written with an `adopt`
+// evidence record.
+type Adoption struct {
+	Addr   model.Address
+	Before *model.Object // as stored, nil when the state lacked it
+	After  *model.Object // as live, nil when it is gone
+	Why    string
+}
+
+// Live is what an apply needs for connected teams.
+type Live struct {
+	// Drivers holds the refreshed driver of each connected team.
+	Drivers map[string]driver.Driver
+	// Adoptions are written first, in one transaction.
+	Adoptions []Adoption
+	// Parallelism bounds the teams applied at once (writes inside one team
+	// are never concurrent).
+	Parallelism int
+	// Progress, when set, is told after each change.
+	Progress func(done, total int, addr model.Address)
+}
+
+// Failure is one change the platform refused.
+type Failure struct {
+	Addr model.Address
+	Err  error
+}
+
+// Report is what ApplyAll did.
+type Report struct {
+	Result
+	Failed       int
+	NotAttempted int
+	Failures     []Failure
+	// Deferred are demotions from owner left for a later apply, because an
+	// owner the plan adds has not accepted yet.
+	Deferred []model.Address
+	// Manual are the changes recorded as manual steps.
+	ManualSteps []plan.Change
+	// Adopted counts the state corrections from the refresh.
+	Adopted int
+}
+
+// writer commits changes one short transaction at a time, keeping the
+// serial and the evidence chain between commits. It is safe for the teams'
+// goroutines to share.
+type writer struct {
+	mu      sync.Mutex
+	st      state.Store
+	lineage string
+	serial  uint64
+	chain   evidence.Chain
+	digest  string
+	p       *plan.Plan
+	meta    Meta
+	hist    state.HistoryEntry
+	commits int
+	records int
+}
+
+func (w *writer) commit(ctx context.Context, puts []*model.Object, dels []model.Address, recs []*evidence.Record) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	chain := w.chain
+	cs := &state.Changeset{Lineage: w.lineage, BaseSerial: w.serial, Put: puts, Delete: dels}
+	for _, r := range recs {
+		sealed, err := chain.Seal(r)
+		if err != nil {
+			return err
+		}
+		cs.Evidence = append(cs.Evidence, sealed)
+	}
+	serial, err := w.st.Commit(ctx, cs)
+	if err != nil {
+		return err
+	}
+	w.serial, w.chain = serial, chain
+	w.commits++
+	w.records += len(recs)
+	for _, r := range recs {
+		w.hist.Changes = append(w.hist.Changes, state.HistoryChange{Address: r.Address, Action: r.Action})
+		switch r.Action {
+		case string(plan.Create):
+			w.hist.Add++
+		case string(plan.Update):
+			w.hist.Change++
+		case string(plan.Delete):
+			w.hist.Remove++
+		}
+	}
+	return nil
+}
+
+func (w *writer) record(c *plan.Change, after *model.Object, outcome driver.Outcome, api []string) *evidence.Record {
+	r := changeRecord(c, after, w.p, w.digest, w.meta, nil)
+	r.Outcome = string(outcome)
+	r.API = api
+	return r
+}
+
+// ApplyAll applies a plan whose changes may touch connected teams: first
+// the refresh's adoptions, then every offline change in one transaction,
+// then each connected team's changes one at a time through its driver,
+// each confirmed change committed at once with its evidence, and last the
+// history entry. A refused change stops its team; other teams go on. The
+// caller holds the writer's lock.
+func ApplyAll(ctx context.Context, st state.Store, p *plan.Plan, meta Meta, lv *Live) (*Report, error) {
+	rep := &Report{}
+	seq, head, err := st.EvidenceHead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w := &writer{st: st, lineage: p.Lineage, serial: p.Serial, chain: evidence.Chain{Seq: seq, Hash: head}, digest: p.Digest(), p: p, meta: meta}
+	if w.lineage == "" {
+		w.lineage = NewLineage()
+	}
+	w.hist = state.HistoryEntry{Time: meta.Time.UTC(), Actor: meta.Actor, PlanDigest: w.digest, Commit: meta.Commit, ChangeRequest: meta.ChangeRequest}
+
+	if err := w.adopt(ctx, lv.Adoptions); err != nil {
+		return nil, staleOr(err, p)
+	}
+	rep.Adopted = len(lv.Adoptions)
+
+	// Offline changes: one transaction, all or nothing.
+	var offline []*plan.Change
+	byTeam := map[string][]*plan.Change{}
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		if lv.Drivers[c.Addr.Team] != nil {
+			byTeam[c.Addr.Team] = append(byTeam[c.Addr.Team], c)
+		} else {
+			offline = append(offline, c)
+		}
+	}
+	if len(offline) > 0 {
+		var puts []*model.Object
+		var dels []model.Address
+		var recs []*evidence.Record
+		for _, c := range offline {
+			after := stored(c, model.StatusActive)
+			if after != nil {
+				puts = append(puts, after)
+			} else {
+				dels = append(dels, c.Addr)
+			}
+			recs = append(recs, w.record(c, after, driver.Applied, nil))
+		}
+		if err := w.commit(ctx, puts, dels, recs); err != nil {
+			return nil, staleOr(err, p)
+		}
+		rep.Applied += len(offline)
+	}
+
+	teams := make([]string, 0, len(byTeam))
+	for t := range byTeam {
+		teams = append(teams, t)
+	}
+	sort.Strings(teams)
+	total := len(p.Changes)
+	var done int
+	var mu sync.Mutex
+	par := lv.Parallelism
+	if par < 1 {
+		par = 1
+	}
+	sem := make(chan struct{}, par)
+	var wg sync.WaitGroup
+	for _, team := range teams {
+		wg.Add(1)
+		go func(team string) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			tr := applyTeam(ctx, w, lv.Drivers[team], order(byTeam[team]), func(addr model.Address) {
+				if lv.Progress != nil {
+					mu.Lock()
+					done++
+					lv.Progress(done+len(offline), total, addr)
+					mu.Unlock()
+				}
+			})
+			mu.Lock()
+			defer mu.Unlock()
+			rep.Applied += tr.Applied
+			rep.Invited += tr.Invited
+			rep.Manual += tr.Manual
+			rep.Failed += tr.Failed
+			rep.NotAttempted += tr.NotAttempted
+			rep.Failures = append(rep.Failures, tr.Failures...)
+			rep.Deferred = append(rep.Deferred, tr.Deferred...)
+			rep.ManualSteps = append(rep.ManualSteps, tr.ManualSteps...)
+		}(team)
+	}
+	wg.Wait()
+	sort.Slice(rep.Failures, func(i, j int) bool { return rep.Failures[i].Addr.String() < rep.Failures[j].Addr.String() })
+
+	// The history entry last, after a failure too.
+	if w.commits > 0 {
+		h := w.hist
+		if err := func() error {
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			_, err := st.Commit(context.WithoutCancel(ctx), &state.Changeset{Lineage: w.lineage, BaseSerial: w.serial, History: &h})
+			return err
+		}(); err != nil {
+			return rep, fmt.Errorf("writing the history entry: %w", err)
+		}
+	}
+	rep.Serial = w.serial
+	rep.Records = w.records
+	rep.Head = w.chain.Hash
+	return rep, nil
+}
+
+func staleOr(err error, p *plan.Plan) error {
+	if errors.Is(err, state.ErrStale) || errors.Is(err, state.ErrLineage) {
+		return fmt.Errorf("%w: %v; the plan was made against serial %d; make a new plan", ErrStalePlan, err, p.Serial)
+	}
+	return err
+}
+
+// adopt writes the refresh's corrections in one transaction.
+func (w *writer) adopt(ctx context.Context, ads []Adoption) error {
+	if len(ads) == 0 {
+		return nil
+	}
+	var puts []*model.Object
+	var dels []model.Address
+	var recs []*evidence.Record
+	for _, a := range ads {
+		if a.After != nil {
+			o := a.After.Clone()
+			o.Decl = nil
+			puts = append(puts, o)
+		} else {
+			dels = append(dels, a.Addr)
+		}
+		c := &plan.Change{Addr: a.Addr, Before: a.Before, After: a.After, Why: a.Why}
+		r := changeRecord(c, a.After, w.p, w.digest, w.meta, nil)
+		r.Action = evidence.ActionAdopt
+		r.Outcome = evidence.OutcomeApplied
+		recs = append(recs, r)
+	}
+	return w.commit(ctx, puts, dels, recs)
+}
+
+// stored is what the state keeps after a change: the after object with the
+// given status, or nil for a deletion.
+func stored(c *plan.Change, status model.Status) *model.Object {
+	if c.Action == plan.Delete || c.After == nil {
+		return nil
+	}
+	o := c.After.Clone()
+	o.Decl = nil
+	if o.Addr.Kind == model.KindMember || o.Addr.Kind == model.KindGrant {
+		o.Status = status
+	}
+	return o
+}
+
+// Steps of a team's apply, in sync.md's order.
+const (
+	stepCreate = iota
+	stepPromote
+	stepUpdate
+	stepRemove
+	stepDemote
+)
+
+func step(c *plan.Change) int {
+	switch c.Action {
+	case plan.Create:
+		return stepCreate
+	case plan.Delete:
+		return stepRemove
+	}
+	if c.Addr.Kind == model.KindMember && c.Before.Role != c.After.Role {
+		if c.After.Role == "owner" {
+			return stepPromote
+		}
+		if c.Before.Role == "owner" {
+			return stepDemote
+		}
+	}
+	return stepUpdate
+}
+
+// order sorts a team's changes into sync.md's order: invitations and
+// creations; promotions to owner; other updates; removals; demotions from
+// owner last. Within a step, address order.
+func order(cs []*plan.Change) []*plan.Change {
+	sort.SliceStable(cs, func(i, j int) bool { return step(cs[i]) < step(cs[j]) })
+	return cs
+}
+
+type teamReport struct {
+	Applied, Invited, Manual, Failed, NotAttempted int
+	Failures                                       []Failure
+	Deferred                                       []model.Address
+	ManualSteps                                    []plan.Change
+}
+
+// applyTeam makes one team's changes, one at a time.
+func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Change, progress func(model.Address)) teamReport {
+	var tr teamReport
+	list := make([]plan.Change, len(cs))
+	for i, c := range cs {
+		list[i] = *c
+	}
+	d.Begin(list)
+	ownersPending := false
+	for i, c := range cs {
+		if err := ctx.Err(); err != nil {
+			tr.NotAttempted += len(cs) - i
+			tr.Failures = append(tr.Failures, Failure{Addr: c.Addr, Err: fmt.Errorf("interrupted before this change: %w", err)})
+			return tr
+		}
+		if step(c) == stepDemote && ownersPending {
+			tr.Deferred = append(tr.Deferred, c.Addr)
+			continue
+		}
+		var res driver.Result
+		var err error
+		switch manual, _ := d.Manual(c); {
+		case c.Addr.Kind == model.KindSite || c.Addr.Kind == model.KindTeam && c.Action != plan.Update:
+			// roster never creates or deletes a team or site through an
+			// API: the state alone records or forgets it.
+			res = driver.Result{Outcome: driver.Applied}
+		case manual:
+			res = driver.Result{Outcome: driver.Manual}
+		case c.Action == plan.Update && !platformChange(c):
+			// Only what roster alone keeps changed (reason, ticket,
+			// expiry): nothing to send.
+			res = driver.Result{Outcome: driver.Applied}
+		default:
+			res, err = d.Apply(ctx, c)
+		}
+		if err != nil {
+			tr.Failed++
+			tr.NotAttempted += len(cs) - i - 1
+			tr.Failures = append(tr.Failures, Failure{Addr: c.Addr, Err: err})
+			// The requests made for the failed change are evidence too,
+			// but nothing changed: no record is written for it.
+			return tr
+		}
+		status := model.StatusActive
+		if res.Outcome == driver.Invited {
+			status = model.StatusInvited
+			if c.Addr.Kind == model.KindMember && c.After != nil && c.After.Role == "owner" {
+				ownersPending = true
+			}
+		}
+		after := stored(c, status)
+		var puts []*model.Object
+		var dels []model.Address
+		if after != nil {
+			puts = append(puts, after)
+		} else {
+			dels = append(dels, c.Addr)
+		}
+		if err := w.commit(context.WithoutCancel(ctx), puts, dels, []*evidence.Record{w.record(c, after, res.Outcome, res.API)}); err != nil {
+			tr.Failed++
+			tr.NotAttempted += len(cs) - i - 1
+			tr.Failures = append(tr.Failures, Failure{Addr: c.Addr, Err: fmt.Errorf("the platform made the change but the state could not record it: %w", err)})
+			return tr
+		}
+		switch res.Outcome {
+		case driver.Invited:
+			tr.Invited++
+			tr.Applied++
+		case driver.Manual:
+			tr.Manual++
+			tr.Applied++
+			tr.ManualSteps = append(tr.ManualSteps, *c)
+		default:
+			tr.Applied++
+		}
+		progress(c.Addr)
+	}
+	return tr
+}
+
+// platformChange reports whether an update changes something the platform
+// holds: a role, a grant's holder kind (a guest becoming a member), a
+// group's members or id. Reason, ticket and expiry live in roster only.
+func platformChange(c *plan.Change) bool {
+	b, a := c.Before, c.After
+	switch c.Addr.Kind {
+	case model.KindMember:
+		return b.Role != a.Role
+	case model.KindGrant:
+		return b.Role != a.Role || b.HolderKind != a.HolderKind
+	case model.KindGroup:
+		return !slices.Equal(b.Members, a.Members) || b.RemoteID != a.RemoteID
+	}
+	return true
+}

@@ -1,0 +1,179 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/roster-dev/roster/internal/apply"
+	"github.com/roster-dev/roster/internal/config"
+	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/live"
+	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/plan"
+	"github.com/roster-dev/roster/internal/state"
+)
+
+// driverFactories makes each platform's driver; filled by drivers.go.
+var driverFactories = map[string]func(*driver.Team, driver.Options) driver.Driver{}
+
+// connected is a refresh's outcome, kept for apply.
+type connected struct {
+	teams   []*driver.Team
+	drivers map[string]driver.Driver
+	snaps   map[string]*driver.Snapshot
+	view    *live.View
+}
+
+// hasConnections reports whether any team of the configuration connects.
+func hasConnections(cfg *model.Config) bool {
+	for _, o := range cfg.Objects {
+		if o.Addr.Kind == model.KindTeam && o.Decl != nil && o.Decl.Connection != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// refresh reads the connected teams (those want accepts; nil: all).
+func (a *app) refresh(ctx context.Context, cfg *config.Result, prior []*model.Object, parallelism int, want func(string) bool) (*connected, error) {
+	teams, err := live.Teams(cfg.Config, prior, os.Getenv, want)
+	if err != nil {
+		return nil, &exitCode{code: ExitError, msg: err.Error()}
+	}
+	cn := &connected{teams: teams, drivers: map[string]driver.Driver{}}
+	for _, t := range teams {
+		mk := driverFactories[t.Platform.Name]
+		if mk == nil {
+			return nil, &exitCode{code: ExitError, msg: fmt.Sprintf("team %s: roster has no driver for %s in this version", t.Name, t.Platform.Name)}
+		}
+		cn.drivers[t.Name] = mk(t, driver.Options{UserAgent: "roster/" + Version, Log: debugLog(), Notify: a.notify})
+	}
+	cn.snaps, err = live.Refresh(ctx, teams, cn.drivers, parallelism)
+	if err != nil {
+		return nil, &exitCode{code: ExitError, msg: err.Error()}
+	}
+	cn.view = live.NewView(cn.snaps, cfg.Config.Objects, prior)
+	return cn, nil
+}
+
+// notify tells the user something while a command runs (a wait for an
+// hourly budget, say).
+func (a *app) notify(msg string) { fmt.Fprintln(a.stderr, msg) }
+
+// debugLog is where drivers log requests: standard error with
+// ROSTER_LOG=debug, else nowhere.
+func debugLog() io.Writer {
+	if strings.EqualFold(os.Getenv("ROSTER_LOG"), "debug") {
+		return os.Stderr
+	}
+	return nil
+}
+
+// costs asks each connected team's driver what applying its changes costs.
+func (cn *connected) costs(p *plan.Plan) []plan.Cost {
+	byTeam := map[string][]plan.Change{}
+	for _, c := range p.Changes {
+		if cn.drivers[c.Addr.Team] != nil {
+			byTeam[c.Addr.Team] = append(byTeam[c.Addr.Team], c)
+		}
+	}
+	var out []plan.Cost
+	names := make([]string, 0, len(cn.drivers))
+	for n := range cn.drivers {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		reqs, budget := cn.drivers[n].Cost(byTeam[n])
+		c := plan.Cost{Team: n, Requests: reqs}
+		if budget > 0 {
+			b, eta := budget, reqs*3600/budget
+			c.BudgetPerHour, c.ETASeconds = &b, &eta
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// checkStale refuses a saved plan when a connected team's live access at
+// an address the plan changes is no longer what the plan saw.
+func checkStale(p *plan.Plan, cn *connected) error {
+	liveAt := map[string]*model.Object{}
+	for _, o := range cn.view.Live {
+		liveAt[o.Addr.String()] = o
+	}
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		if !cn.view.LiveTeams[c.Addr.Team] || !isAccessKind(c.Addr.Kind) {
+			continue
+		}
+		now := liveAt[c.Addr.String()]
+		if !samePlatformView(c.Before, now) {
+			return &exitCode{code: ExitError, msg: fmt.Sprintf("stale plan: team %s changed on the platform since the plan was made (%s is no longer as planned); make a new plan", c.Addr.Team, c.Addr)}
+		}
+	}
+	return nil
+}
+
+func isAccessKind(k model.Kind) bool {
+	return k == model.KindMember || k == model.KindGrant || k == model.KindGroup
+}
+
+// samePlatformView compares what a platform holds of an object.
+func samePlatformView(a, b *model.Object) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.Role == b.Role && a.HolderKind == b.HolderKind && a.Status == b.Status && strings.Join(a.Members, ",") == strings.Join(b.Members, ",")
+}
+
+// applyConnected applies p with the refreshed drivers and reports as
+// sync.md says.
+func (a *app) applyConnected(ctx context.Context, st state.Store, p *plan.Plan, cn *connected, prior []*model.Object, meta apply.Meta, parallelism int, refreshOnly bool) error {
+	var ads []apply.Adoption
+	if refreshOnly {
+		ads = apply.Adoptions(cn.view.Live, cn.view.LiveTeams, prior, nil)
+		p = &plan.Plan{Lineage: p.Lineage, Serial: p.Serial, ConfigDigest: p.ConfigDigest, CreatedAt: p.CreatedAt, Now: p.Now}
+	} else {
+		ads = apply.Adoptions(cn.view.Live, cn.view.LiveTeams, prior, p)
+	}
+	lv := &apply.Live{Drivers: cn.drivers, Adoptions: ads, Parallelism: parallelism}
+	if isTerminal(a.stderr) {
+		lv.Progress = func(done, total int, addr model.Address) {
+			fmt.Fprintf(a.stderr, "\r\033[K[%d/%d] %s", done, total, addr)
+			if done == total {
+				fmt.Fprint(a.stderr, "\r\033[K")
+			}
+		}
+	}
+	rep, err := apply.ApplyAll(ctx, st, p, meta, lv)
+	if err != nil {
+		if rep == nil {
+			return storeOrExit(err)
+		}
+		fmt.Fprintf(a.stderr, "Error: %v\n", err)
+	}
+	for _, d := range rep.Deferred {
+		fmt.Fprintf(a.stdout, "Deferred: %s: the demotion from owner waits until every new owner has accepted; the next plan shows it again.\n", d)
+	}
+	if rep.Adopted > 0 {
+		fmt.Fprintf(a.stdout, "Refresh: %s written to the state from the platforms.\n", plural(rep.Adopted, "change", "changes"))
+	}
+	if rep.Failed > 0 || rep.NotAttempted > 0 || err != nil {
+		for _, f := range rep.Failures {
+			fmt.Fprintf(a.stderr, "Error: %v\n", f.Err)
+		}
+		fmt.Fprintf(a.stdout, "Apply failed: %d applied, %d failed, %d not attempted.\n", rep.Applied, rep.Failed, rep.NotAttempted)
+		if rep.Records > 0 {
+			fmt.Fprintf(a.stdout, "Evidence: %d records, head %s. Run roster plan to see what is left.\n", rep.Records, rep.Head)
+		}
+		return silentExit(ExitError)
+	}
+	fmt.Fprintf(a.stdout, "Apply complete: %d applied (%d invited, %d manual). Evidence: %d records, head %s.\n",
+		rep.Applied, rep.Invited, rep.Manual, rep.Records, rep.Head)
+	return nil
+}

@@ -1,0 +1,11 @@
+// Package driver owns the contract between roster and a platform's API:
+// the Driver interface (read one team's live access; make one planned
+// change and say its outcome; say which changes only a person can make),
+// the Team a driver works on, the live Snapshot it returns in the model's
+// terms, and the errors that name the address and the platform's message.
+//
+// Each platform's driver lives in a sub-package (posthog, piwikpro,
+// plausible), and driver/httpc is the one HTTP client they all use. Only
+// these packages speak HTTP. Planning stays pure: the planner receives a
+// Snapshot and never calls a driver.
+package driver

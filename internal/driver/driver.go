@@ -1,0 +1,149 @@
+package driver
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/plan"
+)
+
+// Team is one connected team, as a driver sees it.
+type Team struct {
+	Name     string
+	Platform *model.Platform
+	// Conn is the team's connection, with Endpoint already overridden by
+	// $ROSTER_ENDPOINT_<TEAM> when set.
+	Conn model.Connection
+	// Token is the credential read from Conn.TokenEnv. It must never reach
+	// a log line, an error, the state, a plan or evidence.
+	Token string
+	// Sites are the team's declared sites (declared or stored remote_id
+	// filled in when known). Site-level access is managed on these only.
+	Sites []*model.Object
+	// Guests are the emails declared or stored as guests of the team: their
+	// implicit team membership (PostHog level 1, Piwik PRO USER) belongs to
+	// their grants and is never reported as a member (sync.md).
+	Guests map[string]bool
+	// Members are the emails declared or stored as members of the team.
+	Members map[string]bool
+}
+
+// Snapshot is the live access of one team, in the model's terms.
+type Snapshot struct {
+	Team string
+	// Objects are the live members, grants and groups the driver manages,
+	// with Status active or invited, addressed with declared site names.
+	// Guests' implicit memberships are left out. Sorted by address.
+	Objects []*model.Object
+	// Invisible lists the kinds the API cannot read (Plausible: member):
+	// the stored objects of those kinds stand for live.
+	Invisible []model.Kind
+	// SiteIDs maps each declared site's name to the platform's id found.
+	SiteIDs map[string]string
+	// Self is the email of the person whose credential roster uses, "" when
+	// the platform cannot tell (Plausible).
+	Self string
+	// Notes are said once by the plan: live sites not declared, project
+	// defaults that grants cannot narrow, ...
+	Notes []string
+	// Requests counts the requests the refresh made.
+	Requests int
+}
+
+// Outcome is what became of a change (sync.md).
+type Outcome string
+
+// Outcomes a driver reports.
+const (
+	Applied Outcome = "applied"
+	Invited Outcome = "invited"
+	Manual  Outcome = "manual"
+)
+
+// Result is the outcome of one change and every request made for it,
+// retries included, as `METHOD path status` (no query, headers or bodies).
+type Result struct {
+	Outcome Outcome
+	API     []string
+}
+
+// Driver reads and changes one platform's access. A driver value serves
+// one team: Refresh first, then any number of Apply calls, which use what
+// the refresh learnt (ids of people, invitations, sites).
+type Driver interface {
+	// Refresh reads the team's live access. Reads fail closed: any read
+	// that fails after retries is an error naming the request.
+	Refresh(ctx context.Context) (*Snapshot, error)
+	// Begin tells the driver every change it is about to be asked to
+	// make for the team, in apply order, so that changes that ride
+	// together (PostHog: first project grants on an invitation) can.
+	Begin(changes []plan.Change)
+	// Manual reports whether the change is one the API cannot make, with
+	// the reason; such changes become manual steps and are never sent.
+	Manual(c *plan.Change) (manual bool, reason string)
+	// Apply makes one change through the API. Errors are *APIError when the
+	// platform refused, naming the change's address.
+	Apply(ctx context.Context, c *plan.Change) (Result, error)
+	// Cost is how many requests applying changes takes (reads included),
+	// and the team's hourly budget (0: none).
+	Cost(changes []plan.Change) (requests int, budgetPerHour int)
+}
+
+// APIError is a platform's refusal, worded for the user:
+// `member/acme/bob@x.io: PostHog refused the change (403): You can only
+// edit others if you are an admin.`
+type APIError struct {
+	Address  model.Address
+	Platform string // "PostHog", "Piwik PRO", "Plausible"
+	Status   int
+	Message  string // the platform's own message
+	Request  string // METHOD path
+	Read     bool   // a read during refresh, not a change
+}
+
+func (e *APIError) Error() string {
+	if e.Read {
+		return fmt.Sprintf("%s refused %s (%d): %s", e.Platform, e.Request, e.Status, e.Message)
+	}
+	return fmt.Sprintf("%s: %s refused the change (%d): %s", e.Address, e.Platform, e.Status, e.Message)
+}
+
+// Options are what every driver takes besides its team.
+type Options struct {
+	// UserAgent is "roster/VERSION".
+	UserAgent string
+	// Log receives one line per request with ROSTER_LOG=debug; nil: none.
+	Log io.Writer
+	// Notify tells the user about waits (an hourly budget used up).
+	Notify func(msg string)
+	// Clock is the time drivers pace and back off by; nil: the wall clock.
+	Clock Clock
+}
+
+// Clock is time as drivers see it, so pacing and expiry are tested with a
+// fake clock, never by sleeping.
+type Clock interface {
+	Now() time.Time
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+// RealClock is the wall clock.
+type RealClock struct{}
+
+// Now is time.Now.
+func (RealClock) Now() time.Time { return time.Now() }
+
+// Sleep waits d or until ctx is done.
+func (RealClock) Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,7 @@
+// Package live owns the connected teams' side of planning (sync.md): which
+// teams are connected and with what credential, refreshing them through
+// their drivers (in parallel, failing closed), and turning the snapshots
+// into the live objects the pure planner compares against — the stored
+// objects standing in for what an API cannot see, the credential's owner
+// left alone when undeclared, the sites' remote ids filled in.
+package live

@@ -1,0 +1,300 @@
+package live
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/plan"
+)
+
+// Factory makes the driver of one connected team.
+type Factory func(team *driver.Team) (driver.Driver, error)
+
+// EnvName turns a team name into the suffix of its environment variables:
+// upper-cased, every '-' turned into '_'.
+func EnvName(team string) string {
+	return strings.ToUpper(strings.ReplaceAll(team, "-", "_"))
+}
+
+// CheckEndpoint enforces sync.md: https, or http to a loopback address.
+func CheckEndpoint(endpoint string) error {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("endpoint %q is not a URL", endpoint)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		host := u.Hostname()
+		if host == "localhost" {
+			return nil
+		}
+		if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+			return nil
+		}
+		return fmt.Errorf("endpoint %q uses http:// on a non-loopback address; use https://", endpoint)
+	}
+	return fmt.Errorf("endpoint %q must start with https://", endpoint)
+}
+
+// Teams returns the connected teams of the configuration as drivers see
+// them, each with its credential read from the environment. A missing
+// variable is an error naming it, before any call is made. Only teams for
+// which want returns true are returned (nil: all).
+func Teams(cfg *model.Config, prior []*model.Object, getenv func(string) string, want func(team string) bool) ([]*driver.Team, error) {
+	byTeam := map[string]*driver.Team{}
+	var teams []*driver.Team
+	var missing []string
+	for _, o := range cfg.Objects {
+		if o.Addr.Kind != model.KindTeam || o.Decl == nil || o.Decl.Connection == nil {
+			continue
+		}
+		if want != nil && !want(o.Addr.Team) {
+			continue
+		}
+		c := *o.Decl.Connection
+		if e := getenv("ROSTER_ENDPOINT_" + EnvName(o.Addr.Team)); e != "" {
+			c.Endpoint = e
+		}
+		if err := CheckEndpoint(c.Endpoint); err != nil {
+			return nil, fmt.Errorf("team %s: %v", o.Addr.Team, err)
+		}
+		if c.TokenEnv == "" {
+			c.TokenEnv = "ROSTER_TOKEN_" + EnvName(o.Addr.Team)
+		}
+		token := getenv(c.TokenEnv)
+		if token == "" {
+			missing = append(missing, fmt.Sprintf("team %s needs its API credential in $%s", o.Addr.Team, c.TokenEnv))
+			continue
+		}
+		t := &driver.Team{
+			Name: o.Addr.Team, Platform: cfg.Platforms[o.Platform], Conn: c, Token: token,
+			Guests: map[string]bool{}, Members: map[string]bool{},
+		}
+		byTeam[t.Name] = t
+		teams = append(teams, t)
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("%s; set it (never in a file) and run again", strings.Join(missing, "; "))
+	}
+	storedSite := map[model.Address]*model.Object{}
+	for _, o := range prior {
+		t := byTeam[o.Addr.Team]
+		if t == nil {
+			continue
+		}
+		switch o.Addr.Kind {
+		case model.KindSite:
+			storedSite[o.Addr] = o
+		case model.KindMember:
+			t.Members[o.Addr.Email] = true
+		case model.KindGrant:
+			if o.HolderKind == model.HolderGuest {
+				t.Guests[o.Addr.Email] = true
+			}
+		}
+	}
+	for _, o := range cfg.Objects {
+		t := byTeam[o.Addr.Team]
+		if t == nil {
+			continue
+		}
+		switch o.Addr.Kind {
+		case model.KindSite:
+			s := o.Clone()
+			if s.RemoteID == "" {
+				if st := storedSite[o.Addr]; st != nil {
+					s.RemoteID = st.RemoteID
+				}
+			}
+			t.Sites = append(t.Sites, s)
+		case model.KindMember:
+			t.Members[o.Addr.Email] = true
+		case model.KindGrant:
+			if o.HolderKind == model.HolderGuest {
+				t.Guests[o.Addr.Email] = true
+			}
+		}
+	}
+	return teams, nil
+}
+
+// Refresh reads every team through its driver, at most parallelism at a
+// time. Reads fail closed: the first failure is returned, naming the team,
+// and no snapshot is used.
+func Refresh(ctx context.Context, teams []*driver.Team, drivers map[string]driver.Driver, parallelism int) (map[string]*driver.Snapshot, error) {
+	if parallelism < 1 {
+		parallelism = 1
+	}
+	snaps := make(map[string]*driver.Snapshot, len(teams))
+	var mu sync.Mutex
+	var firstErr error
+	sem := make(chan struct{}, parallelism)
+	var wg sync.WaitGroup
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for _, t := range teams {
+		wg.Add(1)
+		go func(t *driver.Team) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			snap, err := drivers[t.Name].Refresh(ctx)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if firstErr == nil {
+					firstErr = fmt.Errorf("refreshing team %s: %w", t.Name, err)
+					cancel()
+				}
+				return
+			}
+			snaps[t.Name] = snap
+		}(t)
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	return snaps, nil
+}
+
+// View is what the refresh means for planning.
+type View struct {
+	// Live and LiveTeams go into plan.Input.
+	Live      []*model.Object
+	LiveTeams map[string]bool
+	// Desired is the configuration's objects with the remote ids found
+	// filled into the connected teams' sites that declare none.
+	Desired []*model.Object
+	// Notes are said once by the plan.
+	Notes []string
+	// Self maps each team to the credential owner's email ("" unknown).
+	Self map[string]string
+}
+
+// NewView turns the snapshots into the planner's live input.
+func NewView(snaps map[string]*driver.Snapshot, desired, prior []*model.Object) *View {
+	v := &View{LiveTeams: map[string]bool{}, Self: map[string]string{}}
+	teams := make([]string, 0, len(snaps))
+	for t := range snaps {
+		teams = append(teams, t)
+	}
+	sort.Strings(teams)
+	declared := map[string]bool{}
+	decl := map[string]*model.Object{}
+	for _, o := range desired {
+		if o.Addr.Kind == model.KindMember {
+			declared[o.Addr.String()] = true
+		}
+		if snaps[o.Addr.Team] != nil {
+			decl[o.Addr.String()] = o
+		}
+	}
+	stored := map[string]*model.Object{}
+	for _, o := range prior {
+		if snaps[o.Addr.Team] != nil {
+			stored[o.Addr.String()] = o
+		}
+	}
+	for _, name := range teams {
+		s := snaps[name]
+		v.LiveTeams[name] = true
+		v.Self[name] = s.Self
+		invisible := map[model.Kind]bool{}
+		for _, k := range s.Invisible {
+			invisible[k] = true
+		}
+		selfUndeclared := s.Self != "" && !declared[model.MemberAddress(name, s.Self).String()]
+		for _, o := range s.Objects {
+			if invisible[o.Addr.Kind] {
+				continue
+			}
+			if selfUndeclared && o.Addr.Email == s.Self {
+				continue
+			}
+			v.Live = append(v.Live, withMeta(o, stored, decl))
+		}
+		for _, o := range prior {
+			if o.Addr.Team == name && invisible[o.Addr.Kind] {
+				v.Live = append(v.Live, o)
+			}
+		}
+		if selfUndeclared {
+			v.Notes = append(v.Notes, fmt.Sprintf("team %s: %s, whose credential roster uses, is not declared; roster leaves their access alone", name, s.Self))
+		}
+		for _, n := range s.Notes {
+			v.Notes = append(v.Notes, fmt.Sprintf("team %s: %s", name, n))
+		}
+	}
+	model.SortObjects(v.Live)
+	v.Desired = make([]*model.Object, len(desired))
+	for i, o := range desired {
+		v.Desired[i] = o
+		if o.Addr.Kind != model.KindSite || o.RemoteID != "" {
+			continue
+		}
+		if s := snaps[o.Addr.Team]; s != nil && s.SiteIDs[o.Addr.Site] != "" {
+			c := o.Clone()
+			c.RemoteID = s.SiteIDs[o.Addr.Site]
+			v.Desired[i] = c
+		}
+	}
+	return v
+}
+
+// CheckSelf refuses a plan that would demote or remove the person whose
+// credential roster uses on a connected team (sync.md): the API itself
+// refuses it, and it would lock roster out.
+func CheckSelf(p *plan.Plan, v *View) error {
+	var problems []string
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		self := v.Self[c.Addr.Team]
+		if self == "" || c.Addr.Kind != model.KindMember || c.Addr.Email != self {
+			continue
+		}
+		switch c.Action {
+		case plan.Delete:
+			problems = append(problems, fmt.Sprintf("%s would be removed, but %s's credential is the one roster uses on team %s", c.Addr, self, c.Addr.Team))
+		case plan.Update:
+			// Platforms refuse a change of one's own level either way
+			// (PostHog: "You can't change your own access level.").
+			if c.Before.Role != c.After.Role {
+				problems = append(problems, fmt.Sprintf("%s would change from %s to %s, but %s's credential is the one roster uses on team %s", c.Addr, c.Before.Role, c.After.Role, self, c.Addr.Team))
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%s. roster never demotes or removes the person whose credential it uses: declare them with their current role, or use another person's credential", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// withMeta gives a live object what only roster knows of it — reason,
+// ticket, expiry — from the state, else from the declaration, so that
+// these never show as drift: no platform holds them.
+func withMeta(o *model.Object, stored, decl map[string]*model.Object) *model.Object {
+	k := o.Addr.String()
+	src := stored[k]
+	if src == nil {
+		src = decl[k]
+	}
+	if src == nil {
+		return o
+	}
+	c := o.Clone()
+	c.Reason, c.Ticket, c.Expires = src.Reason, src.Ticket, src.Expires
+	if c.Addr.Kind == model.KindGroup && c.RemoteID == "" {
+		c.RemoteID = src.RemoteID
+	}
+	return c
+}

@@ -9,12 +9,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/roster-dev/roster/internal/cli"
+	fakeposthog "github.com/roster-dev/roster/internal/fake/posthog"
 	"github.com/roster-dev/roster/internal/state/boltstore"
 )
 
@@ -22,8 +24,10 @@ var update = flag.Bool("update", false, "rewrite the expected output in testscri
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"roster":    func() { os.Exit(cli.Main()) },
-		"hold-lock": holdLock,
+		"roster":            func() { os.Exit(cli.Main()) },
+		"hold-lock":         holdLock,
+		"fake-posthog":      func() { os.Exit(fakeposthog.Main(os.Args[1:])) },
+		"fake-posthog-call": func() { os.Exit(fakeposthog.Call(os.Args[1:])) },
 	})
 }
 
@@ -42,6 +46,7 @@ func TestScript(t *testing.T) {
 			"exitcode": cmdExitCode,
 			"waitfile": cmdWaitFile,
 			"replace":  cmdReplace,
+			"envfile":  cmdEnvFile,
 		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("EXAMPLES", examples)
@@ -128,4 +133,14 @@ func cmdReplace(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	out := append(append(append([]byte{}, data[:i]...), args[2]...), data[i+len(args[1]):]...)
 	ts.Check(os.WriteFile(name, out, 0o600))
+}
+
+// cmdEnvFile sets an environment variable to a file's content, waiting (at
+// most 20 s) for the file: `envfile ROSTER_ENDPOINT_ACME $WORK/url`.
+func cmdEnvFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: envfile NAME FILE")
+	}
+	cmdWaitFile(ts, false, args[1:])
+	ts.Setenv(args[0], strings.TrimSpace(ts.ReadFile(args[1])))
 }

@@ -6,12 +6,13 @@ import (
 )
 
 // Adoptions are the state corrections a refresh brings (sync.md): for the
-// connected teams in liveTeams, every live membership, grant or group the
-// plan does not change is written as live (an invitation accepted, declared
-// live access the state lacked), and every stored one gone live that the
-// plan does not change is dropped. With p nil (apply --refresh-only) the
-// state takes the whole live access.
-func Adoptions(live []*model.Object, liveTeams map[string]bool, prior []*model.Object, p *plan.Plan) []Adoption {
+// connected teams in liveTeams, every declared live membership, grant or
+// group the plan does not change is written as live (an invitation
+// accepted, declared live access the state lacked), and every stored one
+// gone live that the plan does not change is dropped. Undeclared live
+// access is not adopted: the plan removes it. With p nil (apply
+// --refresh-only) the state takes the whole live access.
+func Adoptions(live []*model.Object, liveTeams map[string]bool, prior []*model.Object, p *plan.Plan, declared map[string]bool) []Adoption {
 	changed := map[string]bool{}
 	if p != nil {
 		for i := range p.Changes {
@@ -36,6 +37,9 @@ func Adoptions(live []*model.Object, liveTeams map[string]bool, prior []*model.O
 			continue
 		}
 		s := stored[k]
+		if p != nil && !declared[k] && s == nil {
+			continue
+		}
 		switch {
 		case s == nil:
 			out = append(out, Adoption{Addr: o.Addr, After: o, Why: "found on the platform"})

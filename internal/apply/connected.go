@@ -304,11 +304,28 @@ func step(c *plan.Change) int {
 	return stepUpdate
 }
 
+// kindRank orders kinds within a step: containers before what they hold
+// (a membership before its grants), the reverse when removing.
+var kindRank = map[model.Kind]int{model.KindTeam: 0, model.KindSite: 1, model.KindGroup: 2, model.KindMember: 3, model.KindGrant: 4}
+
 // order sorts a team's changes into sync.md's order: invitations and
 // creations; promotions to owner; other updates; removals; demotions from
-// owner last. Within a step, address order.
+// owner last. Within a step, memberships come before grants when adding and
+// after them when removing, then address order.
 func order(cs []*plan.Change) []*plan.Change {
-	sort.SliceStable(cs, func(i, j int) bool { return step(cs[i]) < step(cs[j]) })
+	rank := func(c *plan.Change) int {
+		r := kindRank[c.Addr.Kind]
+		if step(c) == stepRemove {
+			return -r
+		}
+		return r
+	}
+	sort.SliceStable(cs, func(i, j int) bool {
+		if si, sj := step(cs[i]), step(cs[j]); si != sj {
+			return si < sj
+		}
+		return rank(cs[i]) < rank(cs[j])
+	})
 	return cs
 }
 

@@ -85,7 +85,7 @@ func (a *app) applyCommand() *cobra.Command {
 		if pf.refreshOnly {
 			nothing = len(p.Drift) == 0
 		}
-		if nothing && (pd.cn == nil || len(apply.Adoptions(pd.cn.view.Live, pd.cn.view.LiveTeams, pd.snap.Objects, p)) == 0) {
+		if nothing && (pd.cn == nil || len(apply.Adoptions(pd.cn.view.Live, pd.cn.view.LiveTeams, pd.snap.Objects, p, pd.cn.declared())) == 0) {
 			return nil
 		}
 		if !af.autoApprove {

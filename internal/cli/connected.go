@@ -60,6 +60,15 @@ func (a *app) refresh(ctx context.Context, cfg *config.Result, prior []*model.Ob
 	return cn, nil
 }
 
+// declared is the set of addresses the configuration declares.
+func (cn *connected) declared() map[string]bool {
+	m := make(map[string]bool, len(cn.view.Desired))
+	for _, o := range cn.view.Desired {
+		m[o.Addr.String()] = true
+	}
+	return m
+}
+
 // notify tells the user something while a command runs (a wait for an
 // hourly budget, say).
 func (a *app) notify(msg string) { fmt.Fprintln(a.stderr, msg) }
@@ -136,10 +145,10 @@ func samePlatformView(a, b *model.Object) bool {
 func (a *app) applyConnected(ctx context.Context, st state.Store, p *plan.Plan, cn *connected, prior []*model.Object, meta apply.Meta, parallelism int, refreshOnly bool) error {
 	var ads []apply.Adoption
 	if refreshOnly {
-		ads = apply.Adoptions(cn.view.Live, cn.view.LiveTeams, prior, nil)
+		ads = apply.Adoptions(cn.view.Live, cn.view.LiveTeams, prior, nil, nil)
 		p = &plan.Plan{Lineage: p.Lineage, Serial: p.Serial, ConfigDigest: p.ConfigDigest, CreatedAt: p.CreatedAt, Now: p.Now}
 	} else {
-		ads = apply.Adoptions(cn.view.Live, cn.view.LiveTeams, prior, p)
+		ads = apply.Adoptions(cn.view.Live, cn.view.LiveTeams, prior, p, cn.declared())
 	}
 	lv := &apply.Live{Drivers: cn.drivers, Adoptions: ads, Parallelism: parallelism}
 	if isTerminal(a.stderr) {

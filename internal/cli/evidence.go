@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -187,11 +188,17 @@ func (a *app) evidenceExportCommand() *cobra.Command {
 		var w io.Writer = a.stdout
 		var file *os.File
 		if out != "" {
+			// Written beside the target and renamed over it, mode 0600:
+			// an export is never seen half-written.
 			var err error
-			file, err = os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-			if err != nil {
-				return &exitCode{code: ExitError, msg: err.Error()}
+			file, err = os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp-*")
+			if err == nil {
+				err = file.Chmod(0o600)
 			}
+			if err != nil {
+				return &exitCode{code: ExitError, msg: fmt.Sprintf("writing %s: %v", out, err)}
+			}
+			defer os.Remove(file.Name())
 			defer file.Close()
 			w = file
 		}
@@ -234,7 +241,12 @@ func (a *app) evidenceExportCommand() *cobra.Command {
 			return err
 		}
 		if file != nil {
-			return file.Close()
+			if err := file.Close(); err != nil {
+				return &exitCode{code: ExitError, msg: fmt.Sprintf("writing %s: %v", out, err)}
+			}
+			if err := os.Rename(file.Name(), out); err != nil {
+				return &exitCode{code: ExitError, msg: fmt.Sprintf("writing %s: %v", out, err)}
+			}
 		}
 		return nil
 	}

@@ -156,6 +156,18 @@ func (s *Store) withDB(ctx context.Context, path string, mode openMode, growBy i
 // check looks at the file before bbolt maps it.
 // It returns the file's size.
 func (s *Store) check(path string, deep bool) (int64, error) {
+	// Look before opening: opening a named pipe would wait for a writer
+	// for ever, and a dangling link would read as a missing state.
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		if fi.IsDir() {
+			return 0, s.damaged("it is a directory, not a file")
+		}
+		return 0, s.damaged("it is not a regular file")
+	} else if errors.Is(err, fs.ErrNotExist) {
+		if li, lerr := os.Lstat(path); lerr == nil && li.Mode()&fs.ModeSymlink != 0 {
+			return 0, s.damaged("it is a symbolic link to a file that does not exist")
+		}
+	}
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, errMissing

@@ -40,6 +40,11 @@ func (s *Store) Lock(ctx context.Context, operation string, timeout time.Duratio
 		return nil, fmt.Errorf("cannot open the lock file of %s: %w", s.Describe(), err)
 	}
 	deadline := time.Now().Add(timeout)
+	// The holder writes its details just after taking the lock, and clears
+	// them just before releasing it: finding none means the lock is being
+	// taken or given up this very moment, so try again shortly (for up to
+	// a second) rather than report an unknown holder.
+	unknownUntil := time.Now().Add(time.Second)
 	for {
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 		if err == nil {
@@ -49,7 +54,15 @@ func (s *Store) Lock(ctx context.Context, operation string, timeout time.Duratio
 			f.Close()
 			return nil, fmt.Errorf("cannot lock %s: %w", lp, err)
 		}
-		locked := &state.LockedError{Holder: readHolder(f)}
+		holder, known := readHolder(f)
+		if !known && time.Now().Before(unknownUntil) {
+			if err := sleepCtx(ctx, 10*time.Millisecond); err != nil {
+				f.Close()
+				return nil, err
+			}
+			continue
+		}
+		locked := &state.LockedError{Holder: holder}
 		left := time.Until(deadline)
 		if left <= 0 {
 			f.Close()
@@ -101,9 +114,21 @@ func openLockFile(lp string) (*os.File, error) {
 	return os.OpenFile(lp, os.O_RDWR, 0)
 }
 
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
 // readHolder reads the holder's details from the lock file. The holder may
-// just be writing them, so an unreadable file is read again a few times.
-func readHolder(f *os.File) state.LockInfo {
+// just be writing them, so an unreadable file is read again a few times;
+// known is false when no details could be read.
+func readHolder(f *os.File) (info state.LockInfo, known bool) {
 	buf := make([]byte, 4096)
 	for try := 0; ; try++ {
 		n, _ := f.ReadAt(buf, 0)
@@ -111,10 +136,10 @@ func readHolder(f *os.File) state.LockInfo {
 		// Decode reads the first JSON value only: what follows it may be
 		// the tail of an older holder's details, not yet cut off.
 		if n > 0 && json.NewDecoder(bytes.NewReader(buf[:n])).Decode(&info) == nil && info.PID > 0 {
-			return info
+			return info, true
 		}
 		if try == 4 {
-			return state.LockInfo{Host: "unknown host", Operation: "unknown operation"}
+			return state.LockInfo{Host: "unknown host", Operation: "unknown operation"}, false
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -586,6 +586,13 @@ func (s *Store) create(ctx context.Context, p *prepared) (serial uint64, err err
 	if err := mkdirPrivate(dir); err != nil {
 		return 0, fmt.Errorf("cannot create the directory of %s: %w", s.Describe(), err)
 	}
+	// A process killed while creating the state leaves its temporary
+	// file behind; the caller holds the writer's lock, so none is in use.
+	if stale, _ := filepath.Glob(filepath.Join(dir, "."+filepath.Base(s.path)+".new-*")); len(stale) > 0 {
+		for _, f := range stale {
+			os.Remove(f)
+		}
+	}
 	f, err := os.CreateTemp(dir, "."+filepath.Base(s.path)+".new-*")
 	if err != nil {
 		return 0, fmt.Errorf("cannot create %s: %w", s.Describe(), err)

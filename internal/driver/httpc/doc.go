@@ -1,0 +1,18 @@
+// Package httpc owns roster's one HTTP client, used by every platform
+// driver (PostHog, Piwik PRO, Plausible) and by nothing else.
+//
+// A Client sends one API call at a time per Do: it builds the URL from the
+// team's endpoint, sets the User-Agent (roster/VERSION) and the credential
+// (through Options.Auth, never logged), retries as sync.md says (GET, PUT,
+// PATCH and DELETE on 429, 5xx and network errors; POST only on 429; at
+// most 5 tries; backoff from 200 ms doubling to 2 s with full jitter, or
+// Retry-After, capped at 60 s), renews the credential once on a 401, paces
+// requests within an hourly Budget (Plausible) and waits for the next clock
+// hour at most MaxWait, and keeps the API log of each call
+// (`METHOD path status`, retries included) for the evidence.
+//
+// Every time-dependent step goes through a driver.Clock, so tests never
+// sleep. Every log line and error message passes through a redactor that
+// replaces the credential and Options.Secrets with "[redacted]"; query
+// parameters whose names look secret are redacted in the debug log.
+package httpc

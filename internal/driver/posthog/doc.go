@@ -1,0 +1,15 @@
+// Package posthog owns roster's PostHog driver: it reads one organization's
+// live access (members and their levels, invitations, projects and their
+// access rows) through PostHog's REST API and makes planned changes to it
+// (level changes, removals, invitations with private_project_access,
+// project access rows), following /work/shared/apis/posthog.md and the
+// sync.md contract.
+//
+// It speaks HTTP only through driver/httpc (retries, backoff, Retry-After,
+// the API log, redaction). What it learns in Refresh (membership ids, user
+// uuids, invitation ids, project ids) is kept for Apply, and updated as
+// each request succeeds, so that a guest's first project grants ride on
+// their invitation, a change to someone still invited re-invites them with
+// everything, and a guest's implicit organization membership goes with
+// their last grant.
+package posthog

@@ -1,0 +1,632 @@
+package posthog
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/httpc"
+	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/plan"
+)
+
+// Options are the driver's options: those every driver takes.
+type Options = driver.Options
+
+// Platform is the platform's name in messages.
+const Platform = "PostHog"
+
+// Organization levels (posthog.md).
+const (
+	levelMember = 1
+	levelAdmin  = 8
+	levelOwner  = 15
+)
+
+// pageSize is the limit asked for on every list.
+const pageSize = 100
+
+// maxPages bounds one list (10 million entries), so that a server that
+// never ends a list cannot keep roster reading forever.
+const maxPages = 100000
+
+// readParallelism bounds the access_controls reads in flight.
+const readParallelism = 4
+
+var orgLevels = map[string]int{"member": levelMember, "admin": levelAdmin, "owner": levelOwner}
+
+func roleOfLevel(l int) string {
+	switch {
+	case l >= levelOwner:
+		return "owner"
+	case l >= levelAdmin:
+		return "admin"
+	}
+	return "member"
+}
+
+// Driver is the PostHog driver of one team.
+type Driver struct {
+	team     *driver.Team
+	hc       *httpc.Client
+	parallel int
+
+	org       string // the organization id as paths use it
+	refreshed bool
+	self      string
+	st        *state
+	pages     struct{ members, invites, projects int }
+	siteIDs   map[string]int // declared site name → project id
+	defaults  map[string]string
+	run       *run
+}
+
+// New makes the driver of a team. opts.Log is the debug log
+// (ROSTER_LOG=debug); opts.Clock is used for every wait.
+func New(team *driver.Team, opts Options) driver.Driver { return newDriver(team, opts, nil) }
+
+func newDriver(team *driver.Team, opts Options, transport http.RoundTripper) *Driver {
+	token := team.Token
+	o := httpc.Options{
+		BaseURL:   team.Conn.Endpoint,
+		Auth:      func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) },
+		UserAgent: opts.UserAgent,
+		Clock:     opts.Clock,
+		Log:       opts.Log,
+		Notify:    opts.Notify,
+		Platform:  Platform,
+		Secrets:   []string{token},
+	}
+	if transport != nil {
+		o.Transport = transport
+	}
+	return &Driver{team: team, hc: httpc.New(o), parallel: readParallelism, org: strings.TrimSpace(team.Conn.AccountID)}
+}
+
+// --- live state -------------------------------------------------------------
+
+type liveMember struct {
+	id    string // membership id (organization_member in access rows)
+	uuid  string // user uuid (members/{uuid}/)
+	email string
+	level int
+}
+
+type projectAccess struct {
+	project int
+	level   string
+}
+
+type liveInvite struct {
+	id        string
+	email     string
+	level     int
+	ppa       []projectAccess
+	expired   bool
+	createdAt string
+}
+
+type state struct {
+	members map[string]*liveMember   // by email
+	byID    map[string]*liveMember   // by membership id
+	invites map[string][]*liveInvite // by email, newest first
+	rows    map[int]map[string]string
+}
+
+func newState() *state {
+	return &state{members: map[string]*liveMember{}, byID: map[string]*liveMember{},
+		invites: map[string][]*liveInvite{}, rows: map[int]map[string]string{}}
+}
+
+func (s *state) clone() *state {
+	c := newState()
+	for e, m := range s.members {
+		cm := *m
+		c.members[e] = &cm
+		c.byID[cm.id] = &cm
+	}
+	for e, list := range s.invites {
+		for _, inv := range list {
+			ci := *inv
+			ci.ppa = append([]projectAccess(nil), inv.ppa...)
+			c.invites[e] = append(c.invites[e], &ci)
+		}
+	}
+	for p, rows := range s.rows {
+		cr := make(map[string]string, len(rows))
+		for k, v := range rows {
+			cr[k] = v
+		}
+		c.rows[p] = cr
+	}
+	return c
+}
+
+// pending is the person's invitations that have not expired, newest first.
+func (s *state) pending(email string) []*liveInvite {
+	var out []*liveInvite
+	for _, inv := range s.invites[email] {
+		if !inv.expired {
+			out = append(out, inv)
+		}
+	}
+	return out
+}
+
+func (s *state) removeMember(m *liveMember) {
+	delete(s.members, m.email)
+	delete(s.byID, m.id)
+	for _, rows := range s.rows {
+		delete(rows, m.id)
+	}
+}
+
+// grantsOf lists the projects where a membership has a member or admin row.
+func (s *state) grantsOf(mid string) map[int]bool {
+	out := map[int]bool{}
+	for p, rows := range s.rows {
+		if l := rows[mid]; l == "member" || l == "admin" {
+			out[p] = true
+		}
+	}
+	return out
+}
+
+// --- API shapes ----------------------------------------------------------------
+
+type page struct {
+	Count   int             `json:"count"`
+	Next    *string         `json:"next"`
+	Results json.RawMessage `json:"results"`
+}
+
+type apiMember struct {
+	ID    string `json:"id"`
+	Level int    `json:"level"`
+	User  struct {
+		UUID  string `json:"uuid"`
+		Email string `json:"email"`
+	} `json:"user"`
+}
+
+// flexInt reads an id given as a JSON number or string.
+type flexInt int
+
+func (f *flexInt) UnmarshalJSON(b []byte) error {
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return fmt.Errorf("not an id: %s", b)
+		}
+		n = json.Number(s)
+	}
+	i, err := strconv.Atoi(n.String())
+	if err != nil {
+		return fmt.Errorf("not an id: %s", b)
+	}
+	*f = flexInt(i)
+	return nil
+}
+
+type apiInvite struct {
+	ID          string `json:"id"`
+	TargetEmail string `json:"target_email"`
+	Level       int    `json:"level"`
+	IsExpired   bool   `json:"is_expired"`
+	CreatedAt   string `json:"created_at"`
+	PPA         []struct {
+		ID    flexInt `json:"id"`
+		Level string  `json:"level"`
+	} `json:"private_project_access"`
+}
+
+type apiProject struct {
+	ID   int    `json:"id"`
+	Name string `json:"name"`
+}
+
+type apiAccess struct {
+	AccessControls []struct {
+		AccessLevel        string  `json:"access_level"`
+		OrganizationMember *string `json:"organization_member"`
+		Role               *string `json:"role"`
+	} `json:"access_controls"`
+	DefaultAccessLevel string `json:"default_access_level"`
+}
+
+type apiMe struct {
+	UUID          string `json:"uuid"`
+	Email         string `json:"email"`
+	Organizations *[]struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	} `json:"organizations"`
+}
+
+// errBody is PostHog's error body.
+type errBody struct {
+	Type   string `json:"type"`
+	Code   string `json:"code"`
+	Detail string `json:"detail"`
+	Attr   any    `json:"attr"`
+}
+
+// apiErr turns an httpc failure into the error roster shows: a refusal
+// (an HTTP status) becomes *driver.APIError with PostHog's own detail.
+func apiErr(err error, addr model.Address, read bool) error {
+	var re *httpc.RequestError
+	if !errors.As(err, &re) || re.Status == 0 || re.Err != nil {
+		if read || addr.IsZero() {
+			return err
+		}
+		return fmt.Errorf("%s: %w", addr, err)
+	}
+	msg := ""
+	var eb errBody
+	if json.Unmarshal(re.Body, &eb) == nil && eb.Detail != "" {
+		msg = eb.Detail
+		if s, ok := eb.Attr.(string); ok && s != "" && eb.Type == "validation_error" {
+			msg += " (" + s + ")"
+		}
+	}
+	if msg == "" {
+		msg = strings.Join(strings.Fields(string(re.Body)), " ")
+		if len(msg) > 300 {
+			msg = msg[:300] + "..."
+		}
+		if msg == "" {
+			msg = fmt.Sprintf("HTTP %d", re.Status)
+		}
+	}
+	return &driver.APIError{Address: addr, Platform: Platform, Status: re.Status, Message: msg,
+		Request: re.Request(), Read: read}
+}
+
+// --- refresh ------------------------------------------------------------------
+
+func (d *Driver) orgPath(rest string) string {
+	return "/api/organizations/" + url.PathEscape(d.org) + "/" + rest
+}
+
+// reader counts the requests a refresh makes.
+type reader struct {
+	d  *Driver
+	mu sync.Mutex
+	n  int
+}
+
+func (r *reader) get(ctx context.Context, path string, q url.Values, out any) error {
+	api, err := r.d.hc.JSON(ctx, "GET", path, q, nil, out, "")
+	r.mu.Lock()
+	r.n += len(api)
+	r.mu.Unlock()
+	if err != nil {
+		return apiErr(err, model.Address{}, true)
+	}
+	return nil
+}
+
+// list reads every page of a list, calling each with its results.
+func (r *reader) list(ctx context.Context, path string, each func(json.RawMessage) (int, error)) (pages int, err error) {
+	offset := 0
+	for {
+		q := url.Values{"limit": {strconv.Itoa(pageSize)}, "offset": {strconv.Itoa(offset)}}
+		var p page
+		if err := r.get(ctx, path, q, &p); err != nil {
+			return pages, err
+		}
+		pages++
+		n, err := each(p.Results)
+		if err != nil {
+			return pages, fmt.Errorf("%s answered GET %s with a page roster cannot read: %v", Platform, path, err)
+		}
+		offset += n
+		if p.Next == nil || n == 0 || offset >= p.Count {
+			return pages, nil
+		}
+		if pages >= maxPages {
+			return pages, fmt.Errorf("%s kept answering GET %s with more pages after %d; roster stopped reading", Platform, path, pages)
+		}
+	}
+}
+
+// Refresh reads the organization's members, invitations, projects and the
+// access rows of every declared project.
+func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
+	if d.org == "" {
+		return nil, fmt.Errorf("team %s: connection.account_id (the PostHog organization id) is not set; copy it from PostHog's organization settings", d.team.Name)
+	}
+	r := &reader{d: d}
+	st := newState()
+
+	var me apiMe
+	if err := r.get(ctx, "/api/users/@me/", nil, &me); err != nil {
+		return nil, err
+	}
+	self := model.NormalizeEmail(me.Email)
+	if me.Organizations != nil && d.org != "@current" {
+		found := false
+		var names []string
+		for _, o := range *me.Organizations {
+			found = found || o.ID == d.org
+			names = append(names, fmt.Sprintf("%q (%s)", o.Name, o.ID))
+		}
+		if !found {
+			orgs := "none"
+			if len(names) > 0 {
+				orgs = strings.Join(names, ", ")
+			}
+			return nil, fmt.Errorf("the PostHog key of team %s belongs to %s, who is not a member of organization %s (connection.account_id); their organizations: %s",
+				d.team.Name, self, d.org, orgs)
+		}
+	}
+
+	memberPages, err := r.list(ctx, d.orgPath("members/"), func(raw json.RawMessage) (int, error) {
+		var ms []apiMember
+		if err := json.Unmarshal(raw, &ms); err != nil {
+			return 0, err
+		}
+		for _, am := range ms {
+			m := &liveMember{id: am.ID, uuid: am.User.UUID, email: model.NormalizeEmail(am.User.Email), level: am.Level}
+			st.members[m.email] = m
+			st.byID[m.id] = m
+		}
+		return len(ms), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	invitePages, err := r.list(ctx, d.orgPath("invites/"), func(raw json.RawMessage) (int, error) {
+		var is []apiInvite
+		if err := json.Unmarshal(raw, &is); err != nil {
+			return 0, err
+		}
+		for _, ai := range is {
+			inv := &liveInvite{id: ai.ID, email: model.NormalizeEmail(ai.TargetEmail), level: ai.Level,
+				expired: ai.IsExpired, createdAt: ai.CreatedAt}
+			for _, a := range ai.PPA {
+				inv.ppa = append(inv.ppa, projectAccess{project: int(a.ID), level: a.Level})
+			}
+			st.invites[inv.email] = append(st.invites[inv.email], inv)
+		}
+		return len(is), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, list := range st.invites {
+		sort.SliceStable(list, func(i, j int) bool { return list[i].createdAt > list[j].createdAt })
+	}
+	var projects []apiProject
+	projectPages, err := r.list(ctx, d.orgPath("projects/"), func(raw json.RawMessage) (int, error) {
+		var ps []apiProject
+		if err := json.Unmarshal(raw, &ps); err != nil {
+			return 0, err
+		}
+		projects = append(projects, ps...)
+		return len(ps), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	siteIDs, siteOf, err := d.resolveSites(projects)
+	if err != nil {
+		return nil, err
+	}
+	var notes []string
+	for _, p := range projects {
+		if _, ok := siteOf[p.ID]; !ok {
+			notes = append(notes, fmt.Sprintf("project %s (id %d) is not declared; roster does not manage its access", p.Name, p.ID))
+		}
+	}
+
+	// Access rows of each declared project, a few at a time.
+	declared := make([]int, 0, len(siteOf))
+	for id := range siteOf {
+		declared = append(declared, id)
+	}
+	sort.Ints(declared)
+	acc := make([]apiAccess, len(declared))
+	errs := make([]error, len(declared))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < min(max(1, d.parallel), len(declared)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(declared) {
+					return
+				}
+				if ctx.Err() != nil {
+					errs[i] = ctx.Err()
+					continue
+				}
+				errs[i] = r.get(ctx, "/api/projects/"+strconv.Itoa(declared[i])+"/access_controls/", nil, &acc[i])
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	defaults := map[string]string{}
+	for i, id := range declared {
+		rows := map[string]string{}
+		for _, row := range acc[i].AccessControls {
+			if row.OrganizationMember == nil || *row.OrganizationMember == "" || (row.Role != nil && *row.Role != "") {
+				continue
+			}
+			rows[*row.OrganizationMember] = row.AccessLevel
+		}
+		st.rows[id] = rows
+		defaults[siteOf[id]] = acc[i].DefaultAccessLevel
+		if def := acc[i].DefaultAccessLevel; def != "" && def != "none" {
+			notes = append(notes, fmt.Sprintf("site %s (PostHog project %d) gives every organization member %q access by default; declared grants cannot narrow it (set the project's default access to \"none\" in PostHog to make it private)",
+				siteOf[id], id, def))
+		}
+	}
+
+	d.st, d.self, d.siteIDs, d.defaults, d.refreshed = st, self, siteIDs, defaults, true
+	d.pages.members, d.pages.invites, d.pages.projects = memberPages, invitePages, projectPages
+	d.run = nil
+
+	snap := &driver.Snapshot{Team: d.team.Name, Self: self, Notes: notes, Requests: r.n, SiteIDs: map[string]string{}}
+	for name, id := range siteIDs {
+		snap.SiteIDs[name] = strconv.Itoa(id)
+	}
+	snap.Objects = d.objects(st, siteOf)
+	return snap, nil
+}
+
+// DefaultAccess maps each declared site to its project's default access
+// level as the last refresh read it ("none", "member" or "admin"), for
+// apply to record (sync.md: access that comes from a default is shown
+// "via default"). The Snapshot has no field for it yet.
+func (d *Driver) DefaultAccess() map[string]string {
+	out := make(map[string]string, len(d.defaults))
+	for k, v := range d.defaults {
+		out[k] = v
+	}
+	return out
+}
+
+// resolveSites finds each declared site's project: by remote_id, else by
+// exact name. Every site that cannot be resolved is reported at once.
+func (d *Driver) resolveSites(projects []apiProject) (map[string]int, map[int]string, error) {
+	byID := map[int]apiProject{}
+	byName := map[string][]apiProject{}
+	for _, p := range projects {
+		byID[p.ID] = p
+		byName[p.Name] = append(byName[p.Name], p)
+	}
+	candidates := func() string {
+		if len(projects) == 0 {
+			return "the key sees no project in this organization"
+		}
+		var c []string
+		for _, p := range projects {
+			c = append(c, fmt.Sprintf("%q (id %d)", p.Name, p.ID))
+		}
+		return "the projects are " + strings.Join(c, ", ")
+	}
+	siteIDs := map[string]int{}
+	siteOf := map[int]string{}
+	var problems []string
+	for _, s := range d.team.Sites {
+		name := s.Addr.Site
+		var id int
+		if s.RemoteID != "" {
+			n, err := strconv.Atoi(strings.TrimSpace(s.RemoteID))
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("site %q: remote_id %q is not a PostHog project id (a number)", name, s.RemoteID))
+				continue
+			}
+			if _, ok := byID[n]; !ok {
+				problems = append(problems, fmt.Sprintf("site %q: organization %s has no project with id %d that the key can see; %s", name, d.org, n, candidates()))
+				continue
+			}
+			id = n
+		} else {
+			ms := byName[name]
+			switch len(ms) {
+			case 1:
+				id = ms[0].ID
+			case 0:
+				problems = append(problems, fmt.Sprintf("site %q: no PostHog project is named %q; %s. Set remote_id on the site to the project's id", name, name, candidates()))
+				continue
+			default:
+				var ids []string
+				for _, p := range ms {
+					ids = append(ids, strconv.Itoa(p.ID))
+				}
+				problems = append(problems, fmt.Sprintf("site %q: %d PostHog projects are named %q (ids %s); set remote_id on the site to the id of the one roster manages", name, len(ms), name, strings.Join(ids, ", ")))
+				continue
+			}
+		}
+		if other, dup := siteOf[id]; dup {
+			problems = append(problems, fmt.Sprintf("sites %q and %q both name PostHog project %d; give each site its own project", other, name, id))
+			continue
+		}
+		siteIDs[name] = id
+		siteOf[id] = name
+	}
+	if len(problems) > 0 {
+		return nil, nil, fmt.Errorf("team %s: %s", d.team.Name, strings.Join(problems, "; "))
+	}
+	return siteIDs, siteOf, nil
+}
+
+// objects turns the live state into the model's objects.
+func (d *Driver) objects(st *state, siteOf map[int]string) []*model.Object {
+	team := d.team.Name
+	var objs []*model.Object
+	holder := func(email string) model.HolderKind {
+		if d.team.Guests[email] {
+			return model.HolderGuest
+		}
+		return model.HolderMember
+	}
+	for _, m := range st.members {
+		if d.team.Guests[m.email] && m.level == levelMember {
+			continue // a guest's implicit membership
+		}
+		objs = append(objs, &model.Object{Addr: model.MemberAddress(team, m.email), Role: roleOfLevel(m.level), Status: model.StatusActive})
+	}
+	for email := range st.invites {
+		if st.members[email] != nil {
+			continue
+		}
+		pend := st.pending(email)
+		if len(pend) == 0 {
+			continue // expired: planned again as "invitation expired"
+		}
+		inv := pend[0]
+		if !(d.team.Guests[email] && inv.level == levelMember) {
+			objs = append(objs, &model.Object{Addr: model.MemberAddress(team, email), Role: roleOfLevel(inv.level), Status: model.StatusInvited})
+		}
+		for _, a := range inv.ppa {
+			site, ok := siteOf[a.project]
+			if !ok || (a.level != "member" && a.level != "admin") {
+				continue
+			}
+			objs = append(objs, &model.Object{Addr: model.PersonGrantAddress(team, site, email), Role: a.level,
+				HolderKind: holder(email), Status: model.StatusInvited})
+		}
+	}
+	for pid, rows := range st.rows {
+		site := siteOf[pid]
+		for mid, level := range rows {
+			m := st.byID[mid]
+			if m == nil || (level != "member" && level != "admin") {
+				continue
+			}
+			objs = append(objs, &model.Object{Addr: model.PersonGrantAddress(team, site, m.email), Role: level,
+				HolderKind: holder(m.email), Status: model.StatusActive})
+		}
+	}
+	model.SortObjects(objs)
+	return objs
+}
+
+// Manual reports the changes PostHog's API cannot make: team settings.
+func (d *Driver) Manual(c *plan.Change) (bool, string) {
+	if c.Addr.Kind == model.KindTeam && c.Action == plan.Update {
+		return true, "PostHog has no API for team settings (display_name, require_2fa, sso): an organization owner changes them in PostHog's organization settings"
+	}
+	return false, ""
+}

@@ -1,0 +1,909 @@
+package fakeposthog
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Organization levels (posthog.md: member=1, admin=8, owner=15).
+const (
+	LevelMember = 1
+	LevelAdmin  = 8
+	LevelOwner  = 15
+)
+
+// InviteValidity is how long an invitation stays valid (INVITE_DAYS_VALIDITY).
+const InviteValidity = 3 * 24 * time.Hour
+
+// DefaultOrgID is the organization's id when the seed names none.
+const DefaultOrgID = "0190a1b2-0000-4000-8000-000000000001"
+
+// Options configure a fake server.
+type Options struct {
+	// Seed is the initial data.
+	Seed Seed
+	// Now fixes the server's clock; zero leaves it on the wall clock (or on
+	// Seed.Now when set). SetNow and Advance move it later.
+	Now time.Time
+	// Addr is the address to listen on; default 127.0.0.1:0.
+	Addr string
+}
+
+// Seed is the initial data of a server, as Go values or JSON (--seed).
+type Seed struct {
+	OrgID   string `json:"org_id,omitempty"`
+	OrgName string `json:"org_name,omitempty"`
+	// Now is the clock's start, RFC 3339; empty: the wall clock.
+	Now string `json:"now,omitempty"`
+	// Keys maps a personal API key to the email of its owner, a user who
+	// must be listed in Members or Users.
+	Keys map[string]string `json:"keys,omitempty"`
+	// Members are organization members, in joining order.
+	Members []SeedMember `json:"members,omitempty"`
+	// Users are users outside the organization (a key's owner who left).
+	Users []SeedUser `json:"users,omitempty"`
+	// Projects are the organization's projects.
+	Projects []SeedProject `json:"projects,omitempty"`
+	// Access are per-member project access rows.
+	Access []SeedAccess `json:"access,omitempty"`
+	// Invites are pending (or, with an old created_at, expired) invitations.
+	Invites []SeedInvite `json:"invites,omitempty"`
+}
+
+// SeedUser is a user.
+type SeedUser struct {
+	Email     string `json:"email"`
+	FirstName string `json:"first_name,omitempty"`
+	LastName  string `json:"last_name,omitempty"`
+}
+
+// SeedMember is a member: a user and their organization level (default 1).
+type SeedMember struct {
+	Email     string `json:"email"`
+	Level     int    `json:"level,omitempty"`
+	FirstName string `json:"first_name,omitempty"`
+	LastName  string `json:"last_name,omitempty"`
+}
+
+// SeedProject is a project. DefaultAccessLevel is the project's default
+// row: "none", "member" or "admin"; empty means no default row, which
+// PostHog reports as default_access_level "admin".
+type SeedProject struct {
+	ID                 int    `json:"id,omitempty"`
+	Name               string `json:"name"`
+	DefaultAccessLevel string `json:"default_access_level,omitempty"`
+}
+
+// SeedAccess is one member's access row on a project. Project is the
+// project's name or its id (a JSON number or string).
+type SeedAccess struct {
+	Project ProjectRef `json:"project"`
+	Email   string     `json:"email"`
+	Level   string     `json:"level"`
+}
+
+// SeedInvite is an invitation. CreatedAt is RFC 3339 (default: now);
+// CreatedBy is the inviter's email (default: the first owner).
+type SeedInvite struct {
+	Email                string          `json:"email"`
+	Level                int             `json:"level,omitempty"`
+	PrivateProjectAccess []ProjectAccess `json:"private_project_access,omitempty"`
+	CreatedAt            string          `json:"created_at,omitempty"`
+	CreatedBy            string          `json:"created_by,omitempty"`
+}
+
+// ProjectAccess is one private_project_access entry of an invitation.
+type ProjectAccess struct {
+	ID    int    `json:"id"`
+	Level string `json:"level"`
+}
+
+// ProjectRef names a project by name or id; JSON accepts a string or a number.
+type ProjectRef string
+
+// UnmarshalJSON accepts "name", "12" or 12.
+func (p *ProjectRef) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*p = ProjectRef(s)
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return fmt.Errorf("project must be a name or an id, not %s", b)
+	}
+	*p = ProjectRef(n.String())
+	return nil
+}
+
+// FailRule makes matching API requests fail: Method ("" any) and
+// PathPrefix ("" any) select requests; Count is how many times (0: every
+// time); RetryAfter, when set, is sent as the Retry-After header; Body
+// replaces the default error body for Status.
+type FailRule struct {
+	Method     string `json:"method,omitempty"`
+	PathPrefix string `json:"path_prefix,omitempty"`
+	Status     int    `json:"status"`
+	Count      int    `json:"count,omitempty"`
+	RetryAfter string `json:"retry_after,omitempty"`
+	Body       string `json:"body,omitempty"`
+}
+
+type user struct {
+	id                       int
+	uuid, email, first, last string
+	distinctID               string
+	createdAt                time.Time
+}
+
+type member struct {
+	id        string
+	user      *user
+	level     int
+	joinedAt  time.Time
+	updatedAt time.Time
+}
+
+type invite struct {
+	id        string
+	email     string
+	level     int
+	ppa       []ProjectAccess
+	createdAt time.Time
+	createdBy *user
+	firstName string
+	message   *string
+}
+
+type row struct {
+	member    string // membership id; "" for the project default
+	level     string
+	createdBy int
+	createdAt time.Time
+	updatedAt time.Time
+}
+
+type project struct {
+	id       int
+	uuid     string
+	name     string
+	apiToken string
+	rows     []*row
+}
+
+// Server is a running fake PostHog.
+type Server struct {
+	// URL is the base URL, http://127.0.0.1:PORT (no trailing slash).
+	URL string
+
+	srv *http.Server
+	ln  net.Listener
+
+	mu       sync.Mutex
+	orgID    string
+	orgName  string
+	orgAt    time.Time
+	fixed    time.Time // zero: wall clock plus offset
+	offset   time.Duration
+	seq      int
+	users    []*user
+	members  []*member // joining order
+	invites  []*invite // creation order
+	projects []*project
+	keys     map[string]*user
+	fails    []*FailRule
+	log      []string
+}
+
+// New starts a server and panics if the options are invalid: for tests.
+func New(opts Options) *Server {
+	s, err := Start(opts)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// Start starts a server, or says what is wrong with the options.
+func Start(opts Options) (*Server, error) {
+	s := &Server{keys: map[string]*user{}}
+	if !opts.Now.IsZero() {
+		s.fixed = opts.Now.UTC()
+	}
+	if err := s.load(opts.Seed); err != nil {
+		return nil, err
+	}
+	addr := opts.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("fake posthog: listen on %s: %v", addr, err)
+	}
+	s.ln = ln
+	s.URL = "http://" + ln.Addr().String()
+	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go s.srv.Serve(ln) //nolint:errcheck // Serve ends with ErrServerClosed on Close.
+	return s, nil
+}
+
+// Close stops the server.
+func (s *Server) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := s.srv.Shutdown(ctx); err != nil {
+		s.srv.Close()
+	}
+}
+
+// OrgID is the organization's id.
+func (s *Server) OrgID() string { return s.orgID }
+
+func (s *Server) nextID(prefix uint32) string {
+	s.seq++
+	return fmt.Sprintf("%08x-0000-4000-8000-%012x", prefix, s.seq)
+}
+
+const (
+	prefixUser    = 0x0190aaaa
+	prefixMember  = 0x0190bbbb
+	prefixInvite  = 0x0190cccc
+	prefixProject = 0x0190dddd
+)
+
+func (s *Server) load(seed Seed) error {
+	s.orgID = seed.OrgID
+	if s.orgID == "" {
+		s.orgID = DefaultOrgID
+	}
+	s.orgName = seed.OrgName
+	if s.orgName == "" {
+		s.orgName = "Acme"
+	}
+	if seed.Now != "" && s.fixed.IsZero() {
+		t, err := time.Parse(time.RFC3339, seed.Now)
+		if err != nil {
+			return fmt.Errorf("seed: now %q is not an RFC 3339 time", seed.Now)
+		}
+		s.fixed = t.UTC()
+	}
+	now := s.now()
+	s.orgAt = now
+	for _, u := range seed.Users {
+		if _, err := s.addUser(u.Email, u.FirstName, u.LastName); err != nil {
+			return fmt.Errorf("seed: %v", err)
+		}
+	}
+	for _, m := range seed.Members {
+		lvl := m.Level
+		if lvl == 0 {
+			lvl = LevelMember
+		}
+		u, err := s.addUser(m.Email, m.FirstName, m.LastName)
+		if err != nil {
+			return fmt.Errorf("seed: %v", err)
+		}
+		if _, err := s.addMembership(u, lvl); err != nil {
+			return fmt.Errorf("seed: %v", err)
+		}
+	}
+	for _, p := range seed.Projects {
+		if _, err := s.addProject(p.ID, p.Name, p.DefaultAccessLevel); err != nil {
+			return fmt.Errorf("seed: %v", err)
+		}
+	}
+	for _, a := range seed.Access {
+		if err := s.grant(a.Email, string(a.Project), a.Level); err != nil {
+			return fmt.Errorf("seed: %v", err)
+		}
+	}
+	for _, inv := range seed.Invites {
+		if err := s.addInvite(inv); err != nil {
+			return fmt.Errorf("seed: %v", err)
+		}
+	}
+	keys := make([]string, 0, len(seed.Keys))
+	for k := range seed.Keys {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if err := s.addKey(k, seed.Keys[k]); err != nil {
+			return fmt.Errorf("seed: %v", err)
+		}
+	}
+	return nil
+}
+
+// --- clock -------------------------------------------------------------
+
+func (s *Server) now() time.Time {
+	if !s.fixed.IsZero() {
+		return s.fixed
+	}
+	return time.Now().UTC().Add(s.offset)
+}
+
+// Now is the server's time.
+func (s *Server) Now() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.now()
+}
+
+// SetNow fixes the server's clock at t.
+func (s *Server) SetNow(t time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fixed = t.UTC()
+}
+
+// Advance moves the server's clock forward by d.
+func (s *Server) Advance(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.fixed.IsZero() {
+		s.fixed = s.fixed.Add(d)
+	} else {
+		s.offset += d
+	}
+}
+
+// ExpireInvites advances the clock by 4 days, past every invitation's
+// validity.
+func (s *Server) ExpireInvites() { s.Advance(4 * 24 * time.Hour) }
+
+// --- lookups (s.mu held) -------------------------------------------------
+
+func sameEmail(a, b string) bool { return strings.EqualFold(a, b) }
+
+func (s *Server) userByEmail(email string) *user {
+	for _, u := range s.users {
+		if sameEmail(u.email, email) {
+			return u
+		}
+	}
+	return nil
+}
+
+func (s *Server) memberByEmail(email string) *member {
+	for _, m := range s.members {
+		if sameEmail(m.user.email, email) {
+			return m
+		}
+	}
+	return nil
+}
+
+func (s *Server) memberOf(u *user) *member {
+	if u == nil {
+		return nil
+	}
+	for _, m := range s.members {
+		if m.user == u {
+			return m
+		}
+	}
+	return nil
+}
+
+func (s *Server) memberByID(id string) *member {
+	for _, m := range s.members {
+		if m.id == id {
+			return m
+		}
+	}
+	return nil
+}
+
+func (s *Server) memberByUserUUID(uuid string) *member {
+	for _, m := range s.members {
+		if m.user.uuid == uuid {
+			return m
+		}
+	}
+	return nil
+}
+
+func (s *Server) projectByID(id int) *project {
+	for _, p := range s.projects {
+		if p.id == id {
+			return p
+		}
+	}
+	return nil
+}
+
+func (s *Server) projectByRef(ref string) *project {
+	for _, p := range s.projects {
+		if p.name == ref {
+			return p
+		}
+	}
+	if n, err := strconv.Atoi(ref); err == nil {
+		return s.projectByID(n)
+	}
+	return nil
+}
+
+func (p *project) row(memberID string) *row {
+	for _, r := range p.rows {
+		if r.member == memberID {
+			return r
+		}
+	}
+	return nil
+}
+
+func (p *project) defaultLevel() string {
+	if r := p.row(""); r != nil {
+		return r.level
+	}
+	return "admin"
+}
+
+func (p *project) setRow(memberID, level string, by int, now time.Time) *row {
+	if r := p.row(memberID); r != nil {
+		r.level = level
+		r.updatedAt = now
+		return r
+	}
+	r := &row{member: memberID, level: level, createdBy: by, createdAt: now, updatedAt: now}
+	p.rows = append(p.rows, r)
+	return r
+}
+
+func (p *project) deleteRow(memberID string) {
+	for i, r := range p.rows {
+		if r.member == memberID {
+			p.rows = append(p.rows[:i], p.rows[i+1:]...)
+			return
+		}
+	}
+}
+
+var levelRank = map[string]int{"none": 0, "member": 1, "admin": 2}
+
+// effective is a member's effective level on a project: org admins and
+// owners are always project admins; others get the highest of the default
+// and their own row.
+func (p *project) effective(m *member) string {
+	if m == nil {
+		return "none"
+	}
+	if m.level >= LevelAdmin {
+		return "admin"
+	}
+	lvl := p.defaultLevel()
+	if r := p.row(m.id); r != nil && levelRank[r.level] > levelRank[lvl] {
+		lvl = r.level
+	}
+	return lvl
+}
+
+func (s *Server) expired(inv *invite) bool {
+	return inv.createdAt.Add(InviteValidity).Before(s.now())
+}
+
+// --- mutations (s.mu held) ----------------------------------------------
+
+func (s *Server) addUser(email, first, last string) (*user, error) {
+	if !strings.Contains(email, "@") {
+		return nil, fmt.Errorf("%q is not an email address", email)
+	}
+	if u := s.userByEmail(email); u != nil {
+		return u, nil
+	}
+	u := &user{id: len(s.users) + 1, uuid: s.nextID(prefixUser), email: email, first: first, last: last, createdAt: s.now()}
+	u.distinctID = "distinct-" + u.uuid
+	s.users = append(s.users, u)
+	return u, nil
+}
+
+func (s *Server) addMembership(u *user, level int) (*member, error) {
+	if !validLevel(level) {
+		return nil, fmt.Errorf("level %d is not 1, 8 or 15", level)
+	}
+	if m := s.memberOf(u); m != nil {
+		return nil, fmt.Errorf("%s is already a member", u.email)
+	}
+	now := s.now()
+	m := &member{id: s.nextID(prefixMember), user: u, level: level, joinedAt: now, updatedAt: now}
+	s.members = append(s.members, m)
+	return m, nil
+}
+
+func (s *Server) removeMembership(m *member) {
+	for i, x := range s.members {
+		if x == m {
+			s.members = append(s.members[:i], s.members[i+1:]...)
+			break
+		}
+	}
+	// AccessControl rows reference the membership and go with it.
+	for _, p := range s.projects {
+		p.deleteRow(m.id)
+	}
+}
+
+func validLevel(l int) bool { return l == LevelMember || l == LevelAdmin || l == LevelOwner }
+
+func (s *Server) addProject(id int, name, def string) (*project, error) {
+	if name == "" {
+		return nil, errors.New("a project needs a name")
+	}
+	if id == 0 {
+		id = 1
+		for _, p := range s.projects {
+			if p.id >= id {
+				id = p.id + 1
+			}
+		}
+	}
+	if s.projectByID(id) != nil {
+		return nil, fmt.Errorf("project id %d is used twice", id)
+	}
+	p := &project{id: id, uuid: s.nextID(prefixProject), name: name, apiToken: fmt.Sprintf("phc_project%d", id)}
+	if def != "" {
+		if _, ok := levelRank[def]; !ok {
+			return nil, fmt.Errorf("project %q: default access level %q is not none, member or admin", name, def)
+		}
+		p.setRow("", def, 0, s.now())
+	}
+	s.projects = append(s.projects, p)
+	return p, nil
+}
+
+func (s *Server) grant(email, projectRef, level string) error {
+	p := s.projectByRef(projectRef)
+	if p == nil {
+		return fmt.Errorf("no project %q", projectRef)
+	}
+	m := s.memberByEmail(email)
+	if m == nil {
+		return fmt.Errorf("%s is not a member of the organization", email)
+	}
+	if level == "" {
+		p.deleteRow(m.id)
+		return nil
+	}
+	if _, ok := levelRank[level]; !ok {
+		return fmt.Errorf("access level %q is not none, member or admin", level)
+	}
+	p.setRow(m.id, level, 0, s.now())
+	return nil
+}
+
+func (s *Server) addInvite(in SeedInvite) error {
+	lvl := in.Level
+	if lvl == 0 {
+		lvl = LevelMember
+	}
+	if !validLevel(lvl) {
+		return fmt.Errorf("invite of %s: level %d is not 1, 8 or 15", in.Email, lvl)
+	}
+	created := s.now()
+	if in.CreatedAt != "" {
+		t, err := time.Parse(time.RFC3339, in.CreatedAt)
+		if err != nil {
+			return fmt.Errorf("invite of %s: created_at %q is not an RFC 3339 time", in.Email, in.CreatedAt)
+		}
+		created = t.UTC()
+	}
+	var by *user
+	if in.CreatedBy != "" {
+		by = s.userByEmail(in.CreatedBy)
+		if by == nil {
+			return fmt.Errorf("invite of %s: no user %s", in.Email, in.CreatedBy)
+		}
+	} else {
+		for _, m := range s.members {
+			if m.level == LevelOwner {
+				by = m.user
+				break
+			}
+		}
+	}
+	for _, a := range in.PrivateProjectAccess {
+		if s.projectByID(a.ID) == nil {
+			return fmt.Errorf("invite of %s: no project %d", in.Email, a.ID)
+		}
+	}
+	s.invites = append(s.invites, &invite{
+		id: s.nextID(prefixInvite), email: lowerDomain(in.Email), level: lvl,
+		ppa: append([]ProjectAccess(nil), in.PrivateProjectAccess...), createdAt: created, createdBy: by,
+	})
+	return nil
+}
+
+func (s *Server) deleteInvitesOf(email string) {
+	kept := s.invites[:0]
+	for _, inv := range s.invites {
+		if !sameEmail(inv.email, email) {
+			kept = append(kept, inv)
+		}
+	}
+	for i := len(kept); i < len(s.invites); i++ {
+		s.invites[i] = nil
+	}
+	s.invites = kept
+}
+
+func (s *Server) addKey(key, email string) error {
+	u := s.userByEmail(email)
+	if u == nil {
+		return fmt.Errorf("key %q: no user %s (list them in members or users)", key, email)
+	}
+	s.keys[key] = u
+	return nil
+}
+
+func lowerDomain(email string) string {
+	local, domain, ok := strings.Cut(email, "@")
+	if !ok {
+		return email
+	}
+	return local + "@" + strings.ToLower(domain)
+}
+
+// --- admin hooks ----------------------------------------------------------
+
+// Accept accepts the pending invitation of email, as the invitee would:
+// the user (created if new) joins at the invitation's level, with one
+// access row per private_project_access entry, and their invitations go.
+func (s *Server) Accept(email string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var inv *invite
+	for _, x := range s.invites {
+		if sameEmail(x.email, email) && (inv == nil || !x.createdAt.Before(inv.createdAt)) {
+			inv = x
+		}
+	}
+	if inv == nil {
+		return fmt.Errorf("no invitation for %s", email)
+	}
+	if s.expired(inv) {
+		return fmt.Errorf("the invitation of %s has expired", email)
+	}
+	u, err := s.addUser(inv.email, inv.firstName, "")
+	if err != nil {
+		return err
+	}
+	m, err := s.addMembership(u, inv.level)
+	if err != nil {
+		return err
+	}
+	for _, a := range inv.ppa {
+		if p := s.projectByID(a.ID); p != nil {
+			p.setRow(m.id, a.Level, 0, s.now())
+		}
+	}
+	s.deleteInvitesOf(email)
+	return nil
+}
+
+// AddMember adds a member at level, creating the user if needed, and
+// returns the membership id and the user's uuid.
+func (s *Server) AddMember(email string, level int) (membershipID, userUUID string, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, err := s.addUser(email, "", "")
+	if err != nil {
+		return "", "", err
+	}
+	m, err := s.addMembership(u, level)
+	if err != nil {
+		return "", "", err
+	}
+	return m.id, u.uuid, nil
+}
+
+// AddUser adds a user outside the organization.
+func (s *Server) AddUser(email string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, err := s.addUser(email, "", "")
+	return err
+}
+
+// AddKey makes key a personal API key of the user with that email.
+func (s *Server) AddKey(key, email string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.addKey(key, email)
+}
+
+// SetLevel changes a member's level, as an owner would in the UI.
+func (s *Server) SetLevel(email string, level int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.memberByEmail(email)
+	if m == nil {
+		return fmt.Errorf("%s is not a member", email)
+	}
+	if !validLevel(level) {
+		return fmt.Errorf("level %d is not 1, 8 or 15", level)
+	}
+	m.level = level
+	m.updatedAt = s.now()
+	return nil
+}
+
+// RemoveMember removes a member and their access rows.
+func (s *Server) RemoveMember(email string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.memberByEmail(email)
+	if m == nil {
+		return fmt.Errorf("%s is not a member", email)
+	}
+	s.removeMembership(m)
+	return nil
+}
+
+// Grant sets a member's access row on a project (by name or id) to level
+// ("none", "member" or "admin"); an empty level deletes the row.
+func (s *Server) Grant(email, project, level string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.grant(email, project, level)
+}
+
+// AddProject adds a project and returns its id; def is its default access
+// level, "" for no default row.
+func (s *Server) AddProject(name, def string) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, err := s.addProject(0, name, def)
+	if err != nil {
+		return 0, err
+	}
+	return p.id, nil
+}
+
+// SetDefault sets a project's default access level; "" deletes the row.
+func (s *Server) SetDefault(project, level string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.projectByRef(project)
+	if p == nil {
+		return fmt.Errorf("no project %q", project)
+	}
+	if level == "" {
+		p.deleteRow("")
+		return nil
+	}
+	if _, ok := levelRank[level]; !ok {
+		return fmt.Errorf("access level %q is not none, member or admin", level)
+	}
+	p.setRow("", level, 0, s.now())
+	return nil
+}
+
+// Invite creates an invitation directly, as someone in the UI would,
+// without the API's checks (it still replaces earlier ones of the email).
+func (s *Server) Invite(in SeedInvite) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.deleteInvitesOf(in.Email)
+	return s.addInvite(in)
+}
+
+// Fail adds a failure rule.
+func (s *Server) Fail(r FailRule) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := r
+	s.fails = append(s.fails, &c)
+}
+
+// ClearFailures removes every failure rule.
+func (s *Server) ClearFailures() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fails = nil
+}
+
+// Requests is the request log: one "METHOD path" (no query) per API
+// request, in order, failed ones included.
+func (s *Server) Requests() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.log...)
+}
+
+// ResetRequests empties the request log.
+func (s *Server) ResetRequests() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.log = nil
+}
+
+// --- state dump -------------------------------------------------------------
+
+// State is a JSON-friendly dump of the server's data.
+type State struct {
+	OrgID    string         `json:"org_id"`
+	OrgName  string         `json:"org_name"`
+	Now      string         `json:"now"`
+	Members  []StateMember  `json:"members"`
+	Invites  []StateInvite  `json:"invites"`
+	Projects []StateProject `json:"projects"`
+}
+
+// StateMember is one member in a State.
+type StateMember struct {
+	ID       string `json:"id"`
+	UserUUID string `json:"user_uuid"`
+	Email    string `json:"email"`
+	Level    int    `json:"level"`
+}
+
+// StateInvite is one invitation in a State.
+type StateInvite struct {
+	ID                   string          `json:"id"`
+	Email                string          `json:"email"`
+	Level                int             `json:"level"`
+	CreatedAt            string          `json:"created_at"`
+	Expired              bool            `json:"is_expired"`
+	PrivateProjectAccess []ProjectAccess `json:"private_project_access"`
+}
+
+// StateProject is one project in a State.
+type StateProject struct {
+	ID                 int          `json:"id"`
+	Name               string       `json:"name"`
+	DefaultAccessLevel string       `json:"default_access_level"`
+	Access             []StateGrant `json:"access"`
+}
+
+// StateGrant is one member's access row in a State.
+type StateGrant struct {
+	Email  string `json:"email"`
+	Member string `json:"organization_member"`
+	Level  string `json:"level"`
+}
+
+// State dumps the data.
+func (s *Server) State() State {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := State{OrgID: s.orgID, OrgName: s.orgName, Now: fmtTime(s.now()),
+		Members: []StateMember{}, Invites: []StateInvite{}, Projects: []StateProject{}}
+	for _, m := range s.members {
+		st.Members = append(st.Members, StateMember{ID: m.id, UserUUID: m.user.uuid, Email: m.user.email, Level: m.level})
+	}
+	for _, inv := range s.invites {
+		ppa := append([]ProjectAccess{}, inv.ppa...)
+		st.Invites = append(st.Invites, StateInvite{ID: inv.id, Email: inv.email, Level: inv.level,
+			CreatedAt: fmtTime(inv.createdAt), Expired: s.expired(inv), PrivateProjectAccess: ppa})
+	}
+	for _, p := range s.projects {
+		sp := StateProject{ID: p.id, Name: p.name, DefaultAccessLevel: p.defaultLevel(), Access: []StateGrant{}}
+		for _, r := range p.rows {
+			if r.member == "" {
+				continue
+			}
+			g := StateGrant{Member: r.member, Level: r.level}
+			if m := s.memberByID(r.member); m != nil {
+				g.Email = m.user.email
+			}
+			sp.Access = append(sp.Access, g)
+		}
+		st.Projects = append(st.Projects, sp)
+	}
+	return st
+}
+
+func fmtTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }

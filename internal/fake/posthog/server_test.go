@@ -1,0 +1,649 @@
+package fakeposthog
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+
+// acme is a small organization: an owner (key phx_owner), an admin (key
+// phx_admin), a member (key phx_member) and two projects.
+func acme(t *testing.T) *Server {
+	t.Helper()
+	s := New(Options{Now: t0, Seed: Seed{
+		Keys: map[string]string{"phx_owner": "owner@acme.com", "phx_admin": "admin@acme.com", "phx_member": "member@acme.com"},
+		Members: []SeedMember{
+			{Email: "owner@acme.com", Level: LevelOwner},
+			{Email: "admin@acme.com", Level: LevelAdmin},
+			{Email: "member@acme.com", Level: LevelMember},
+			{Email: "owner2@acme.com", Level: LevelOwner},
+		},
+		Projects: []SeedProject{{ID: 11, Name: "Production", DefaultAccessLevel: "none"}, {ID: 12, Name: "Staging"}},
+	}})
+	t.Cleanup(s.Close)
+	return s
+}
+
+type answer struct {
+	status int
+	header http.Header
+	body   map[string]any
+	raw    string
+}
+
+func do(t *testing.T, s *Server, key, method, path string, body any) answer {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, s.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	a := answer{status: resp.StatusCode, header: resp.Header, raw: string(raw)}
+	if len(raw) > 0 && raw[0] == '{' {
+		if err := json.Unmarshal(raw, &a.body); err != nil {
+			t.Fatalf("%s %s: %v: %s", method, path, err, raw)
+		}
+	}
+	return a
+}
+
+// wantErr checks an error answer's status, shape and detail.
+func wantErr(t *testing.T, a answer, status int, detail string) {
+	t.Helper()
+	if a.status != status {
+		t.Fatalf("status %d, want %d: %s", a.status, status, a.raw)
+	}
+	for _, k := range []string{"type", "code", "detail", "attr"} {
+		if _, ok := a.body[k]; !ok {
+			t.Errorf("error body lacks %q: %s", k, a.raw)
+		}
+	}
+	if a.body["detail"] != detail {
+		t.Errorf("detail %q, want %q", a.body["detail"], detail)
+	}
+}
+
+func (s *Server) uuidOf(t *testing.T, email string) string {
+	t.Helper()
+	for _, m := range s.State().Members {
+		if m.Email == email {
+			return m.UserUUID
+		}
+	}
+	t.Fatalf("%s is not a member", email)
+	return ""
+}
+
+func (s *Server) membershipOf(t *testing.T, email string) string {
+	t.Helper()
+	for _, m := range s.State().Members {
+		if m.Email == email {
+			return m.ID
+		}
+	}
+	t.Fatalf("%s is not a member", email)
+	return ""
+}
+
+func (s *Server) levelOf(email string) int {
+	for _, m := range s.State().Members {
+		if m.Email == email {
+			return m.Level
+		}
+	}
+	return 0
+}
+
+func TestAuth(t *testing.T) {
+	s := acme(t)
+	org := "/api/organizations/" + s.OrgID() + "/members/"
+	a := do(t, s, "", "GET", org, nil)
+	wantErr(t, a, 401, "Authentication credentials were not provided.")
+	if a.body["type"] != "authentication_error" || a.body["code"] != "not_authenticated" || a.body["attr"] != nil {
+		t.Errorf("401 body: %s", a.raw)
+	}
+	a = do(t, s, "phx_nope", "GET", org, nil)
+	if a.status != 401 || a.body["type"] != "authentication_error" {
+		t.Errorf("unknown key: %d %s", a.status, a.raw)
+	}
+	if a := do(t, s, "phx_owner", "GET", "/api/organizations/0190ffff-0000-4000-8000-000000000000/members/", nil); a.status != 403 {
+		t.Errorf("another org: %d", a.status)
+	}
+	// The key in the query string is accepted too.
+	if a := do(t, s, "", "GET", org+"?personal_api_key=phx_owner", nil); a.status != 200 {
+		t.Errorf("query key: %d %s", a.status, a.raw)
+	}
+}
+
+func TestMe(t *testing.T) {
+	s := acme(t)
+	a := do(t, s, "phx_admin", "GET", "/api/users/@me/", nil)
+	if a.status != 200 || a.body["email"] != "admin@acme.com" || a.body["uuid"] != s.uuidOf(t, "admin@acme.com") {
+		t.Fatalf("@me: %s", a.raw)
+	}
+	orgs := a.body["organizations"].([]any)
+	o := orgs[0].(map[string]any)
+	if len(orgs) != 1 || o["id"] != s.OrgID() || o["membership_level"] != float64(8) {
+		t.Errorf("organizations: %v", orgs)
+	}
+	if a.body["organization"].(map[string]any)["id"] != s.OrgID() {
+		t.Errorf("organization: %v", a.body["organization"])
+	}
+	// Without the trailing slash too.
+	if a := do(t, s, "phx_admin", "GET", "/api/users/@me", nil); a.status != 200 {
+		t.Errorf("no trailing slash: %d", a.status)
+	}
+}
+
+func TestMembersPaging(t *testing.T) {
+	seed := Seed{Keys: map[string]string{"k": "m0@x.io"}}
+	for i := 0; i < 250; i++ {
+		seed.Members = append(seed.Members, SeedMember{Email: fmt.Sprintf("m%d@x.io", i), Level: LevelOwner})
+	}
+	s := New(Options{Seed: seed, Now: t0})
+	defer s.Close()
+	base := "/api/organizations/@current/members"
+	cases := []struct {
+		query      string
+		n          int
+		first      string
+		next, prev string
+	}{
+		{"", 100, "m0@x.io", "limit=100&offset=100", ""},
+		{"?limit=100&offset=100", 100, "m100@x.io", "limit=100&offset=200", "limit=100"},
+		{"?limit=100&offset=200", 50, "m200@x.io", "", "limit=100&offset=100"},
+		{"?limit=30&offset=240", 10, "m240@x.io", "", "limit=30&offset=210"},
+	}
+	for _, c := range cases {
+		a := do(t, s, "k", "GET", base+c.query, nil)
+		if a.status != 200 || a.body["count"] != float64(250) {
+			t.Fatalf("%s: %d %v", c.query, a.status, a.body["count"])
+		}
+		res := a.body["results"].([]any)
+		if len(res) != c.n {
+			t.Errorf("%s: %d results, want %d", c.query, len(res), c.n)
+		}
+		first := res[0].(map[string]any)["user"].(map[string]any)["email"]
+		if first != c.first {
+			t.Errorf("%s: first %v, want %s", c.query, first, c.first)
+		}
+		for name, want := range map[string]string{"next": c.next, "previous": c.prev} {
+			got, _ := a.body[name].(string)
+			if want == "" {
+				if a.body[name] != nil {
+					t.Errorf("%s: %s = %v, want null", c.query, name, a.body[name])
+				}
+				continue
+			}
+			if wantURL := s.URL + base + "?" + want; got != wantURL {
+				t.Errorf("%s: %s = %q, want %q", c.query, name, got, wantURL)
+			}
+		}
+	}
+	a := do(t, s, "k", "GET", base+"/?email=m7@x.io", nil)
+	if a.body["count"] != float64(1) {
+		t.Errorf("email filter: %s", a.raw)
+	}
+	m := a.body["results"].([]any)[0].(map[string]any)
+	for _, k := range []string{"id", "user", "level", "joined_at", "updated_at", "is_2fa_enabled", "has_social_auth", "last_login"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("member lacks %q", k)
+		}
+	}
+	wantErr(t, do(t, s, "k", "GET", base+"/?search="+strings.Repeat("a", 201), nil), 400, "Search query must be 200 characters or fewer.")
+}
+
+func TestLevelRules(t *testing.T) {
+	cases := []struct {
+		name, key, target string
+		level             int
+		status            int
+		detail            string
+	}{
+		{"member edits others", "phx_member", "admin@acme.com", 1, 403, "You can only edit others if you are an admin."},
+		{"member promotes", "phx_member", "admin@acme.com", 8, 403, "You can only change access level of others to lower or equal to your current one."},
+		{"self", "phx_admin", "admin@acme.com", 1, 403, "You can't change your own access level."},
+		{"admin edits owner", "phx_admin", "owner2@acme.com", 8, 403, "You can only edit others with level lower or equal to you."},
+		{"admin grants owner", "phx_admin", "member@acme.com", 15, 403, "You can only make another member owner if you're this organization's owner."},
+		{"admin promotes member", "phx_admin", "member@acme.com", 8, 200, ""},
+		{"owner makes owner", "phx_owner", "member@acme.com", 15, 200, ""},
+		{"owner demotes owner", "phx_owner", "owner2@acme.com", 8, 200, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := acme(t)
+			a := do(t, s, c.key, "PATCH", "/api/organizations/"+s.OrgID()+"/members/"+s.uuidOf(t, c.target)+"/", map[string]any{"level": c.level})
+			if c.status != 200 {
+				wantErr(t, a, c.status, c.detail)
+				if a.body["type"] != "authentication_error" || a.body["code"] != "permission_denied" {
+					t.Errorf("body: %s", a.raw)
+				}
+				return
+			}
+			if a.status != 200 || a.body["level"] != float64(c.level) || s.levelOf(c.target) != c.level {
+				t.Errorf("%d %s", a.status, a.raw)
+			}
+		})
+	}
+	s := acme(t)
+	a := do(t, s, "phx_owner", "PUT", "/api/organizations/@current/members/"+s.uuidOf(t, "member@acme.com"), map[string]any{"level": 5})
+	if a.status != 400 || a.body["code"] != "invalid_choice" || a.body["attr"] != "level" {
+		t.Errorf("invalid level: %s", a.raw)
+	}
+	wantErr(t, do(t, s, "phx_owner", "PATCH", "/api/organizations/@current/members/nobody/", map[string]any{"level": 1}), 404, "Not found.")
+}
+
+func TestRemovalRules(t *testing.T) {
+	cases := []struct {
+		name, key, target string
+		status            int
+		detail            string
+	}{
+		{"member removes other", "phx_member", "admin@acme.com", 403, "You can only edit others if you are an admin."},
+		{"admin removes owner", "phx_admin", "owner@acme.com", 403, "You can only edit others with level lower or equal to you."},
+		{"owner leaves", "phx_owner", "owner@acme.com", 400, "Cannot leave the organization as its owner!"},
+		{"member leaves", "phx_member", "member@acme.com", 204, ""},
+		{"admin removes member", "phx_admin", "member@acme.com", 204, ""},
+		{"owner removes owner", "phx_owner", "owner2@acme.com", 204, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := acme(t)
+			if err := s.Grant(c.target, "Production", "member"); err != nil {
+				t.Fatal(err)
+			}
+			a := do(t, s, c.key, "DELETE", "/api/organizations/"+s.OrgID()+"/members/"+s.uuidOf(t, c.target)+"/", nil)
+			if c.status != 204 {
+				wantErr(t, a, c.status, c.detail)
+				return
+			}
+			if a.status != 204 || s.levelOf(c.target) != 0 {
+				t.Errorf("%d %s", a.status, a.raw)
+			}
+			if n := len(s.State().Projects[0].Access); n != 0 {
+				t.Errorf("the removed member's access rows stayed: %d", n)
+			}
+		})
+	}
+}
+
+func TestInvites(t *testing.T) {
+	s := acme(t)
+	inv := "/api/organizations/" + s.OrgID() + "/invites/"
+	// Level above the inviter.
+	wantErr(t, do(t, s, "phx_admin", "POST", inv, map[string]any{"target_email": "x@y.io", "level": 15}), 403,
+		"You cannot invite a user with a higher permission level than your own.")
+	// Already a member.
+	a := do(t, s, "phx_owner", "POST", inv, map[string]any{"target_email": "member@acme.com"})
+	wantErr(t, a, 400, "A user with this email address already belongs to the organization.")
+	if a.body["type"] != "validation_error" || a.body["attr"] != nil {
+		t.Errorf("body: %s", a.raw)
+	}
+	// Unknown project.
+	a = do(t, s, "phx_owner", "POST", inv, map[string]any{"target_email": "x@y.io", "private_project_access": []any{map[string]any{"id": 99, "level": "member"}}})
+	wantErr(t, a, 400, "Project does not exist on this organization, or it is private and you do not have access to it.")
+	if a.body["attr"] != "private_project_access" {
+		t.Errorf("attr: %s", a.raw)
+	}
+	// A member inviting to a private project without project admin.
+	a = do(t, s, "phx_member", "POST", inv, map[string]any{"target_email": "x@y.io", "private_project_access": []any{map[string]any{"id": 11, "level": "member"}}})
+	wantErr(t, a, 400, "Project does not exist on this organization, or it is private and you do not have access to it.")
+	// A good one; the domain is lower-cased.
+	a = do(t, s, "phx_owner", "POST", inv, map[string]any{"target_email": "Jane@Agency.COM", "level": 8,
+		"private_project_access": []any{map[string]any{"id": 11, "level": "admin"}}})
+	if a.status != 201 || a.body["target_email"] != "Jane@agency.com" || a.body["level"] != float64(8) || a.body["is_expired"] != false {
+		t.Fatalf("invite: %d %s", a.status, a.raw)
+	}
+	first := a.body["id"]
+	// Listed, newest first.
+	do(t, s, "phx_owner", "POST", inv, map[string]any{"target_email": "bob@x.io"})
+	l := do(t, s, "phx_member", "GET", inv, nil)
+	res := l.body["results"].([]any)
+	if l.body["count"] != float64(2) || res[0].(map[string]any)["target_email"] != "bob@x.io" {
+		t.Errorf("list: %s", l.raw)
+	}
+	// Expiry after three days, by the server's clock.
+	s.Advance(3*24*time.Hour - time.Minute)
+	if st := s.State(); st.Invites[0].Expired {
+		t.Error("expired before three days")
+	}
+	s.Advance(2 * time.Minute)
+	l = do(t, s, "phx_owner", "GET", inv, nil)
+	for _, r := range l.body["results"].([]any) {
+		if r.(map[string]any)["is_expired"] != true {
+			t.Errorf("not expired after three days: %v", r)
+		}
+	}
+	if err := s.Accept("Jane@agency.com"); err == nil || !strings.Contains(err.Error(), "expired") {
+		t.Errorf("accepting an expired invitation: %v", err)
+	}
+	// Re-inviting replaces every earlier invitation of the email, expired too.
+	a = do(t, s, "phx_owner", "POST", inv, map[string]any{"target_email": "Jane@agency.com", "level": 1,
+		"private_project_access": []any{map[string]any{"id": 11, "level": "member"}, map[string]any{"id": 12, "level": "admin"}}})
+	if a.status != 201 || a.body["id"] == first {
+		t.Fatalf("re-invite: %s", a.raw)
+	}
+	st := s.State()
+	if len(st.Invites) != 2 {
+		t.Fatalf("invites after re-invite: %+v", st.Invites)
+	}
+	// Members may not delete invitations.
+	wantErr(t, do(t, s, "phx_member", "DELETE", inv+st.Invites[0].ID+"/", nil), 403, "Your organization access level is insufficient.")
+	if a := do(t, s, "phx_admin", "DELETE", inv+st.Invites[0].ID, nil); a.status != 204 {
+		t.Errorf("delete invite: %d %s", a.status, a.raw)
+	}
+	wantErr(t, do(t, s, "phx_admin", "DELETE", inv+st.Invites[0].ID+"/", nil), 404, "Not found.")
+	// Accepting creates the member at the invitation's level with its rows.
+	if err := s.Accept("jane@agency.com"); err != nil {
+		t.Fatal(err)
+	}
+	st = s.State()
+	if len(st.Invites) != 0 || s.levelOf("Jane@agency.com") != 1 {
+		t.Fatalf("after accept: %+v", st)
+	}
+	got := map[string]string{}
+	for _, p := range st.Projects {
+		for _, g := range p.Access {
+			got[p.Name] = g.Email + " " + g.Level
+		}
+	}
+	if got["Production"] != "Jane@agency.com member" || got["Staging"] != "Jane@agency.com admin" {
+		t.Errorf("rows after accept: %v", got)
+	}
+}
+
+func TestCombinePendingInvites(t *testing.T) {
+	s := acme(t)
+	inv := "/api/organizations/@current/invites/"
+	do(t, s, "phx_owner", "POST", inv, map[string]any{"target_email": "c@x.io", "level": 8, "private_project_access": []any{map[string]any{"id": 11, "level": "admin"}}})
+	a := do(t, s, "phx_owner", "POST", inv, map[string]any{"target_email": "c@x.io", "combine_pending_invites": true,
+		"private_project_access": []any{map[string]any{"id": 12, "level": "member"}}})
+	if a.status != 201 || a.body["level"] != float64(8) || len(a.body["private_project_access"].([]any)) != 2 {
+		t.Errorf("combined: %s", a.raw)
+	}
+}
+
+func TestAccessControls(t *testing.T) {
+	s := acme(t)
+	mid := s.membershipOf(t, "member@acme.com")
+	ac := "/api/projects/11/access_controls/"
+	a := do(t, s, "phx_owner", "PUT", ac, map[string]any{"access_level": "member", "organization_member": mid})
+	if a.status != 200 || a.body["access_level"] != "member" || a.body["organization_member"] != mid || a.body["resource_id"] != "11" {
+		t.Fatalf("put: %d %s", a.status, a.raw)
+	}
+	a = do(t, s, "phx_member", "GET", ac, nil)
+	if a.status != 200 || a.body["default_access_level"] != "none" || a.body["user_access_level"] != "member" {
+		t.Fatalf("get: %s", a.raw)
+	}
+	rows := a.body["access_controls"].([]any)
+	if len(rows) != 2 {
+		t.Fatalf("rows (default and member): %v", rows)
+	}
+	if lv := a.body["available_access_levels"].([]any); len(lv) != 3 || lv[0] != "none" {
+		t.Errorf("levels: %v", lv)
+	}
+	// Staging has no default row: the default is admin.
+	if a := do(t, s, "phx_owner", "GET", "/api/projects/12/access_controls", nil); a.body["default_access_level"] != "admin" || len(a.body["access_controls"].([]any)) != 0 {
+		t.Errorf("staging: %s", a.raw)
+	}
+	// Errors.
+	wantErr(t, do(t, s, "phx_member", "PUT", ac, map[string]any{"access_level": "admin", "organization_member": mid}), 403, "Must be admin to modify project permissions.")
+	wantErr(t, do(t, s, "phx_owner", "PUT", ac, map[string]any{"access_level": "member", "organization_member": "bogus"}), 400,
+		"Invalid organization member id. Use the 'id' field from the /api/organizations/<organization_id>/members/ endpoint.")
+	wantErr(t, do(t, s, "phx_owner", "PUT", ac, map[string]any{"access_level": "viewer", "organization_member": mid}), 400, "Invalid access level. Must be one of: none, member, admin")
+	wantErr(t, do(t, s, "phx_owner", "PUT", ac, map[string]any{"access_level": "member", "role": "r1"}), 403, "Role-based access controls require the Role-based access feature.")
+	wantErr(t, do(t, s, "phx_owner", "GET", "/api/projects/99/access_controls/", nil), 404, "Not found.")
+	// A project admin row lets a member write.
+	if err := s.Grant("member@acme.com", "11", "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if a := do(t, s, "phx_member", "PUT", ac, map[string]any{"access_level": "member", "organization_member": mid}); a.status != 200 {
+		t.Errorf("project admin: %s", a.raw)
+	}
+	// null deletes the row: 204.
+	a = do(t, s, "phx_owner", "PUT", ac, map[string]any{"access_level": nil, "organization_member": mid})
+	if a.status != 204 || len(s.State().Projects[0].Access) != 0 {
+		t.Errorf("delete: %d %s", a.status, a.raw)
+	}
+	// Members see only projects they can reach.
+	a = do(t, s, "phx_member", "GET", "/api/organizations/"+s.OrgID()+"/projects/", nil)
+	if a.body["count"] != float64(1) || a.body["results"].([]any)[0].(map[string]any)["name"] != "Staging" {
+		t.Errorf("member's projects: %s", a.raw)
+	}
+	a = do(t, s, "phx_owner", "GET", "/api/projects/", nil)
+	if a.body["count"] != float64(2) {
+		t.Errorf("owner's projects: %s", a.raw)
+	}
+}
+
+func TestFailureInjection(t *testing.T) {
+	s := acme(t)
+	s.Fail(FailRule{Method: "GET", PathPrefix: "/api/organizations/", Status: 429, Count: 2, RetryAfter: "3"})
+	path := "/api/organizations/" + s.OrgID() + "/members/?limit=100"
+	for i := 0; i < 2; i++ {
+		a := do(t, s, "phx_owner", "GET", path, nil)
+		if a.status != 429 || a.header.Get("Retry-After") != "3" || a.body["type"] != "throttled_error" {
+			t.Fatalf("try %d: %d %v %s", i, a.status, a.header, a.raw)
+		}
+	}
+	if a := do(t, s, "phx_owner", "GET", path, nil); a.status != 200 {
+		t.Errorf("after count: %d", a.status)
+	}
+	if a := do(t, s, "phx_owner", "GET", "/api/users/@me/", nil); a.status != 200 {
+		t.Errorf("other path: %d", a.status)
+	}
+	s.Fail(FailRule{Method: "DELETE", Status: 500, Body: `{"detail":"boom"}`})
+	for i := 0; i < 3; i++ {
+		if a := do(t, s, "phx_owner", "DELETE", "/api/projects/1/", nil); a.status != 500 || a.raw != `{"detail":"boom"}` {
+			t.Errorf("always: %d %s", a.status, a.raw)
+		}
+	}
+	s.ClearFailures()
+	want := []string{
+		"GET /api/organizations/" + s.OrgID() + "/members/",
+		"GET /api/organizations/" + s.OrgID() + "/members/",
+		"GET /api/organizations/" + s.OrgID() + "/members/",
+		"GET /api/users/@me/",
+		"DELETE /api/projects/1/", "DELETE /api/projects/1/", "DELETE /api/projects/1/",
+	}
+	if got := s.Requests(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("log:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	s.ResetRequests()
+	if len(s.Requests()) != 0 {
+		t.Error("reset")
+	}
+}
+
+func admin(t *testing.T, s *Server, method, path, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, s.URL+path, strings.NewReader(body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestAdminHTTP(t *testing.T) {
+	s := acme(t)
+	steps := []struct{ method, path, body, want string }{
+		{"POST", "/_fake/add-member", `{"email":"new@x.io","level":8}`, `"user_uuid"`},
+		{"POST", "/_fake/set-level", `{"email":"new@x.io","level":1}`, `"ok"`},
+		{"POST", "/_fake/grant", `{"email":"new@x.io","project":"Production","level":"admin"}`, `"ok"`},
+		{"POST", "/_fake/grant", `{"email":"new@x.io","project":12,"level":"member"}`, `"ok"`},
+		{"POST", "/_fake/add-project", `{"name":"Lab","default_access_level":"none"}`, `{"id":13}`},
+		{"POST", "/_fake/invite", `{"email":"inv@x.io","level":1,"private_project_access":[{"id":13,"level":"member"}]}`, `"ok"`},
+		{"POST", "/_fake/accept", `{"email":"inv@x.io"}`, `"ok"`},
+		{"POST", "/_fake/invite", `{"email":"late@x.io"}`, `"ok"`},
+		{"POST", "/_fake/expire-invites", ``, `"ok"`},
+		{"POST", "/_fake/remove-member", `{"email":"member@acme.com"}`, `"ok"`},
+		{"POST", "/_fake/fail", `{"method":"GET","path_prefix":"/api/users","status":503,"count":1}`, `"ok"`},
+	}
+	for _, st := range steps {
+		code, body := admin(t, s, st.method, st.path, st.body)
+		if code != 200 || !strings.Contains(body, st.want) {
+			t.Fatalf("%s %s: %d %s", st.method, st.path, code, body)
+		}
+	}
+	if code, body := admin(t, s, "POST", "/_fake/accept", `{"email":"late@x.io"}`); code != 400 || !strings.Contains(body, "expired") {
+		t.Errorf("accept expired: %d %s", code, body)
+	}
+	if code, _ := admin(t, s, "POST", "/_fake/nope", `{}`); code != 404 {
+		t.Errorf("unknown admin endpoint: %d", code)
+	}
+	if a := do(t, s, "phx_owner", "GET", "/api/users/@me/", nil); a.status != 503 {
+		t.Errorf("injected: %d", a.status)
+	}
+	_, log := admin(t, s, "GET", "/_fake/requests", "")
+	if log != "GET /api/users/@me/\n" {
+		t.Errorf("requests: %q", log)
+	}
+	admin(t, s, "POST", "/_fake/reset-requests", "")
+	if _, log := admin(t, s, "GET", "/_fake/requests", ""); log != "" {
+		t.Errorf("after reset: %q", log)
+	}
+	_, body := admin(t, s, "GET", "/_fake/state", "")
+	var st State
+	if err := json.Unmarshal([]byte(body), &st); err != nil {
+		t.Fatal(err)
+	}
+	levels := map[string]int{}
+	for _, m := range st.Members {
+		levels[m.Email] = m.Level
+	}
+	if levels["new@x.io"] != 1 || levels["inv@x.io"] != 1 || levels["member@acme.com"] != 0 {
+		t.Errorf("members: %v", levels)
+	}
+	if len(st.Invites) != 1 || !st.Invites[0].Expired {
+		t.Errorf("invites: %+v", st.Invites)
+	}
+	access := map[string]string{}
+	for _, p := range st.Projects {
+		for _, g := range p.Access {
+			access[p.Name+"/"+g.Email] = g.Level
+		}
+	}
+	if access["Production/new@x.io"] != "admin" || access["Staging/new@x.io"] != "member" || access["Lab/inv@x.io"] != "member" {
+		t.Errorf("access: %v", access)
+	}
+}
+
+func TestSeedFile(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "seed.json")
+	os.WriteFile(good, []byte(`{"org_id":"0190a1b2-0000-4000-8000-0000000000aa","now":"2026-01-01T00:00:00Z",
+		"keys":{"phx_k":"o@x.io"},"members":[{"email":"o@x.io","level":15},{"email":"g@y.io"}],
+		"projects":[{"id":5,"name":"Production","default_access_level":"none"}],
+		"access":[{"project":"Production","email":"g@y.io","level":"member"}],
+		"invites":[{"email":"i@z.io","level":8,"private_project_access":[{"id":5,"level":"admin"}],"created_at":"2025-12-31T00:00:00Z"}]}`), 0o644)
+	seed, err := LoadSeed(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(Options{Seed: seed})
+	defer s.Close()
+	st := s.State()
+	if st.OrgID != "0190a1b2-0000-4000-8000-0000000000aa" || st.Now != "2026-01-01T00:00:00.000000Z" || len(st.Members) != 2 ||
+		st.Projects[0].Access[0].Email != "g@y.io" || st.Invites[0].Expired || st.Invites[0].PrivateProjectAccess[0].Level != "admin" {
+		t.Errorf("state: %+v", st)
+	}
+	for body, want := range map[string]string{
+		`{"memebers":[]}`:              "unknown field",
+		`{"keys":{"k":"nobody@x.io"}}`: "no user nobody@x.io",
+		`{"projects":[{"name":"A","default_access_level":"viewer"}]}`:                                      "not none, member or admin",
+		`{"members":[{"email":"a@x.io"}],"access":[{"project":"Nope","email":"a@x.io","level":"member"}]}`: `no project "Nope"`,
+	} {
+		p := filepath.Join(dir, "bad.json")
+		os.WriteFile(p, []byte(body), 0o644)
+		seed, err := LoadSeed(p)
+		if err == nil {
+			_, err = Start(Options{Seed: seed})
+		}
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", body, err, want)
+		}
+	}
+}
+
+func TestMainAndCall(t *testing.T) {
+	dir := t.TempDir()
+	urlFile := filepath.Join(dir, "url")
+	seed := filepath.Join(dir, "seed.json")
+	os.WriteFile(seed, []byte(`{"keys":{"k":"o@x.io"},"members":[{"email":"o@x.io","level":15}]}`), 0o644)
+	done := make(chan int)
+	go func() { done <- Main([]string{urlFile, "--seed", seed}) }()
+	if code := Call([]string{urlFile, "POST", "/_fake/add-member", `{"email":"n@x.io"}`}); code != 0 {
+		t.Fatalf("call: %d", code)
+	}
+	if code := Call([]string{urlFile, "POST", "/_fake/accept", `{"email":"nobody@x.io"}`}); code != 1 {
+		t.Errorf("failing call: %d", code)
+	}
+	data, err := os.ReadFile(urlFile)
+	if err != nil || !strings.HasPrefix(string(data), "http://127.0.0.1:") {
+		t.Fatalf("url file: %q %v", data, err)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("Main returned %d", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Main did not stop on SIGTERM")
+	}
+	if code := Main(nil); code != 2 {
+		t.Errorf("no args: %d", code)
+	}
+	if code := Main([]string{urlFile, "--seed", filepath.Join(dir, "missing.json")}); code != 1 {
+		t.Errorf("missing seed: %d", code)
+	}
+}
+
+// FuzzSeed loads arbitrary seed JSON: an error or a server, never a panic.
+func FuzzSeed(f *testing.F) {
+	f.Add(`{"keys":{"k":"o@x.io"},"members":[{"email":"o@x.io","level":15}],"projects":[{"name":"P","default_access_level":"none"}],"access":[{"project":"P","email":"o@x.io","level":"admin"}],"invites":[{"email":"i@x.io","private_project_access":[{"id":1,"level":"member"}]}]}`)
+	f.Add(`{"projects":[{"id":3,"name":"A"},{"id":3,"name":"B"}]}`)
+	f.Add(`{"access":[{"project":7,"email":"x","level":"member"}]}`)
+	f.Add(`{"now":"yesterday","invites":[{"email":"a@b","level":99}]}`)
+	f.Fuzz(func(t *testing.T, data string) {
+		var seed Seed
+		if json.Unmarshal([]byte(data), &seed) != nil {
+			return
+		}
+		s := &Server{keys: map[string]*user{}}
+		if err := s.load(seed); err == nil && s.orgID == "" {
+			t.Fatal("loaded without an organization id")
+		}
+	})
+}

@@ -81,6 +81,10 @@ type Changeset struct {
 	// equal the current head hash and sequence numbers must follow the
 	// head's without a gap, else ErrChain and nothing is written.
 	Evidence []EvidenceRecord
+	// Checkpoints are signed evidence checkpoints (cli.md "Signed
+	// evidence"), each stored verbatim after the existing ones. Writing
+	// them does not move the serial.
+	Checkpoints [][]byte
 }
 
 // ChangesObjects reports whether the changeset writes objects, and so moves
@@ -108,6 +112,9 @@ type Store interface {
 	// Evidence calls fn for every record with Seq >= from, in the order the
 	// store keeps them (by sequence number), stopping at fn's first error.
 	Evidence(ctx context.Context, from uint64, fn func(EvidenceRecord) error) error
+	// Checkpoints calls fn for every stored checkpoint, oldest first, with
+	// its position (1, 2, ...) and its JSON as stored.
+	Checkpoints(ctx context.Context, fn func(n uint64, raw []byte) error) error
 	// Describe names the store for messages ("state file .roster/state.db").
 	Describe() string
 	// Close releases what the store holds open.

@@ -28,6 +28,9 @@ var (
 	bucketObjects  = []byte("objects")
 	bucketHistory  = []byte("history")
 	bucketEvidence = []byte("evidence")
+	// bucketCheckpoints holds signed checkpoints; it is made by the first
+	// one, so states without any lack it.
+	bucketCheckpoints = []byte("checkpoints")
 
 	keySchemaVersion = []byte("schema_version")
 	keyLineage       = []byte("lineage")
@@ -730,7 +733,61 @@ func (s *Store) write(tx *bolt.Tx, p *prepared, m metaValues) (uint64, error) {
 			return 0, fmt.Errorf("writing evidence record %d: %w", r.Seq, err)
 		}
 	}
+	if len(cs.Checkpoints) > 0 {
+		cb, err := tx.CreateBucketIfNotExists(bucketCheckpoints)
+		if err != nil {
+			return 0, err
+		}
+		cb.FillPercent = 1
+		n := uint64(0)
+		if k, _ := cb.Cursor().Last(); len(k) == 8 {
+			n = binary.BigEndian.Uint64(k)
+		}
+		for _, c := range cs.Checkpoints {
+			n++
+			if err := cb.Put(seqKey(n), c); err != nil {
+				return 0, fmt.Errorf("writing checkpoint %d: %w", n, err)
+			}
+		}
+	}
 	return serial, nil
+}
+
+// Checkpoints calls fn for every stored checkpoint, oldest first.
+func (s *Store) Checkpoints(ctx context.Context, fn func(n uint64, raw []byte) error) error {
+	type cp struct {
+		n   uint64
+		raw []byte
+	}
+	var all []cp
+	err := s.withDB(ctx, s.path, modeRead, 0, func(tx *bolt.Tx) error {
+		if _, err := s.readMeta(tx); err != nil {
+			return err
+		}
+		b := tx.Bucket(bucketCheckpoints)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			if len(k) != 8 {
+				return s.damaged("its %q bucket holds a key that is not a number", bucketCheckpoints)
+			}
+			all = append(all, cp{binary.BigEndian.Uint64(k), append([]byte(nil), v...)})
+			return nil
+		})
+	})
+	if errors.Is(err, errMissing) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, c := range all {
+		if err := fn(c.n, c.raw); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // mkdirPrivate makes dir and any missing parents with mode 0700 whatever

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -38,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) state.Store) {
 		{"EvidenceOnlyCommit", testEvidenceOnlyCommit},
 		{"EvidenceVerbatim", testEvidenceVerbatim},
 		{"History", testHistory},
+		{"Checkpoints", testCheckpoints},
 		{"EvidenceIteration", testEvidenceIteration},
 		{"EvidenceHead", testEvidenceHead},
 		{"CanceledContext", testCanceledContext},
@@ -755,5 +757,40 @@ func testLargeCommit(t *testing.T, s state.Store) {
 	commit(t, s, &state.Changeset{Lineage: "l", BaseSerial: 1, Delete: del})
 	if snap := snapshot(t, s); len(snap.Objects) != 0 || snap.Serial != 2 {
 		t.Errorf("after deleting all: %d objects, serial %d", len(snap.Objects), snap.Serial)
+	}
+}
+
+func testCheckpoints(t *testing.T, s state.Store) {
+	list := func() []string {
+		var out []string
+		err := s.Checkpoints(context.Background(), func(n uint64, raw []byte) error {
+			out = append(out, fmt.Sprintf("%d:%s", n, raw))
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("Checkpoints: %v", err)
+		}
+		return out
+	}
+	if got := list(); len(got) != 0 {
+		t.Fatalf("an empty store lists checkpoints %q", got)
+	}
+	recs := chain(1, 2, "")
+	commit(t, s, &state.Changeset{Lineage: "l", Put: []*model.Object{team("a")}, Evidence: recs, Checkpoints: [][]byte{[]byte(`{"seq":2}`)}})
+	// A checkpoint-only write (with its evidence) does not move the serial.
+	more := chain(3, 1, recs[1].Hash)
+	if serial := commit(t, s, &state.Changeset{Lineage: "l", BaseSerial: 1, Evidence: more, Checkpoints: [][]byte{[]byte(`{"seq":3}`), []byte(`{"seq":3,"again":true}`)}}); serial != 1 {
+		t.Errorf("checkpoints moved the serial to %d", serial)
+	}
+	want := []string{`1:{"seq":2}`, `2:{"seq":3}`, `3:{"seq":3,"again":true}`}
+	if got := list(); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("checkpoints %q, want %q", got, want)
+	}
+	// A refused changeset writes no checkpoint either.
+	if _, err := tryCommit(t, s, &state.Changeset{Lineage: "l", BaseSerial: 7, Checkpoints: [][]byte{[]byte(`{"x":1}`)}}); err == nil {
+		t.Error("a stale changeset was accepted")
+	}
+	if got := list(); len(got) != 3 {
+		t.Errorf("a refused changeset left checkpoints: %q", got)
 	}
 }

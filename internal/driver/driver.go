@@ -29,6 +29,11 @@ type Team struct {
 	Guests map[string]bool
 	// Members are the emails declared or stored as members of the team.
 	Members map[string]bool
+	// Declared and Stored are the team's objects as the configuration
+	// declares them and as the state holds them, for what a platform does
+	// not list (Piwik PRO leaves owners out of permission lists).
+	Declared []*model.Object
+	Stored   []*model.Object
 }
 
 // Snapshot is the live access of one team, in the model's terms.
@@ -121,6 +126,13 @@ type Options struct {
 	Notify func(msg string)
 	// Clock is the time drivers pace and back off by; nil: the wall clock.
 	Clock Clock
+	// Reinvite lets a driver delete and invite again an accepted guest
+	// whose role the API cannot change (Plausible), cutting their access
+	// until they accept; without it such a change is a manual step.
+	Reinvite bool
+	// MaxWait is the longest wait for an hourly budget (--max-wait);
+	// 0: the default, 65 minutes.
+	MaxWait time.Duration
 }
 
 // Clock is time as drivers see it, so pacing and expiry are tested with a

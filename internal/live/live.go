@@ -91,6 +91,7 @@ func Teams(cfg *model.Config, prior []*model.Object, getenv func(string) string,
 		if t == nil {
 			continue
 		}
+		t.Stored = append(t.Stored, o)
 		switch o.Addr.Kind {
 		case model.KindSite:
 			storedSite[o.Addr] = o
@@ -107,6 +108,7 @@ func Teams(cfg *model.Config, prior []*model.Object, getenv func(string) string,
 		if t == nil {
 			continue
 		}
+		t.Declared = append(t.Declared, o)
 		switch o.Addr.Kind {
 		case model.KindSite:
 			s := o.Clone()

@@ -137,6 +137,8 @@ func decodePlan(data []byte) (*Plan, error) {
 				p.ConfigDigest, _ = d.str("config_digest")
 			case "allow_mass_removal":
 				p.AllowMassRemoval, _ = d.boolean("allow_mass_removal")
+			case "reinvite":
+				p.Reinvite, _ = d.boolean("reinvite")
 			case "commit":
 				p.Commit, _ = d.str("commit")
 			case "change_request":

@@ -377,3 +377,19 @@ func FuzzJSONReader(f *testing.F) {
 		}
 	})
 }
+
+func TestReinviteRoundTrip(t *testing.T) {
+	for _, v := range []bool{true, false} {
+		data, err := Encode(&Plan{Reinvite: v, AllowMassRemoval: !v})
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := Decode(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if back.Reinvite != v || back.AllowMassRemoval == v {
+			t.Errorf("reinvite %v came back %v", v, back.Reinvite)
+		}
+	}
+}

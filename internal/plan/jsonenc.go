@@ -221,6 +221,8 @@ func appendPlan(b []byte, p *Plan) []byte {
 	b = appendString(b, p.ConfigDigest)
 	b = append(b, `,"allow_mass_removal":`...)
 	b = strconv.AppendBool(b, p.AllowMassRemoval)
+	b = append(b, `,"reinvite":`...)
+	b = strconv.AppendBool(b, p.Reinvite)
 	b = append(b, `,"commit":`...)
 	b = appendString(b, p.Commit)
 	b = append(b, `,"change_request":`...)

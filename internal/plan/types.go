@@ -110,6 +110,10 @@ type Plan struct {
 	// ConfigDigest is "sha256:…" of the configuration files.
 	ConfigDigest     string
 	AllowMassRemoval bool
+	// Reinvite allows deleting and inviting again an accepted guest whose
+	// role changes where the platform cannot change it (Plausible); it is
+	// kept in a saved plan (sync.md).
+	Reinvite bool
 	// Commit and ChangeRequest are known at plan time (cli.md): apply uses
 	// them unless its own flags say otherwise.
 	Commit        string

@@ -31,5 +31,12 @@ demo: build
 install:
 	$(GO) install -ldflags '$(LDFLAGS)' ./cmd/roster
 
+# bench: the targets of performance.md, measured on this machine against P
+# (see README.md, "Performance"). BENCHFLAGS passes options to roster-bench,
+# e.g. make bench BENCHFLAGS='-runs 5 -keep'; bin/roster-bench -help lists them.
+bench: build
+	$(GO) build -o bin/roster-bench ./cmd/roster-bench
+	bin/roster-bench -roster $(BIN) $(BENCHFLAGS)
+
 clean:
 	rm -rf bin

@@ -40,6 +40,13 @@ func Adoptions(live []*model.Object, liveTeams map[string]bool, prior []*model.O
 		if p != nil && !declared[k] && s == nil {
 			continue
 		}
+		if s != nil && s.PendingAction != "" {
+			if o.PendingAction == "" {
+				// A person did the manual step: the refresh closes it.
+				out = append(out, Adoption{Addr: o.Addr, Before: s, After: o, Why: "the manual step was done", Confirm: true})
+			}
+			continue
+		}
 		switch {
 		case s == nil:
 			out = append(out, Adoption{Addr: o.Addr, After: o, Why: "found on the platform"})
@@ -52,6 +59,13 @@ func Adoptions(live []*model.Object, liveTeams map[string]bool, prior []*model.O
 	for _, s := range prior {
 		k := s.Addr.String()
 		if stored[k] == nil || seen[k] || changed[k] {
+			continue
+		}
+		switch s.PendingAction {
+		case "create":
+			continue // not made yet: the step stays open
+		case "delete":
+			out = append(out, Adoption{Addr: s.Addr, Before: s, Why: "the manual step was done", Confirm: true})
 			continue
 		}
 		why := "removed outside roster"

@@ -24,7 +24,13 @@ type Adoption struct {
 	Before *model.Object // as stored, nil when the state lacked it
 	After  *model.Object // as live, nil when it is gone
 	Why    string
+	// Confirm marks a manual step the refresh saw done: it is written as
+	// a `confirm` record whose actor is "roster (refresh)" (sync.md).
+	Confirm bool
 }
+
+// RefreshActor is the actor of confirmations the refresh makes itself.
+const RefreshActor = "roster (refresh)"
 
 // Live is what an apply needs for connected teams.
 type Live struct {
@@ -258,6 +264,10 @@ func (w *writer) adopt(ctx context.Context, ads []Adoption) error {
 		r := changeRecord(c, a.After, w.p, w.digest, w.meta, nil)
 		r.Action = evidence.ActionAdopt
 		r.Outcome = evidence.OutcomeApplied
+		if a.Confirm {
+			r.Action = evidence.ActionConfirm
+			r.Actor = RefreshActor
+		}
 		recs = append(recs, r)
 	}
 	return w.commit(ctx, puts, dels, recs)
@@ -387,6 +397,9 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 			}
 		}
 		after := stored(c, status)
+		if res.Outcome == driver.Manual {
+			after = waiting(c)
+		}
 		var puts []*model.Object
 		var dels []model.Address
 		if after != nil {
@@ -430,4 +443,31 @@ func platformChange(c *plan.Change) bool {
 		return !slices.Equal(b.Members, a.Members) || b.RemoteID != a.RemoteID
 	}
 	return true
+}
+
+// waiting is what the state keeps for a change left to a person: the
+// access that really exists (for a creation, the object to be made), with
+// status manual and the pending change.
+func waiting(c *plan.Change) *model.Object {
+	var o *model.Object
+	if c.Before != nil {
+		o = c.Before.Clone()
+	} else {
+		o = c.After.Clone()
+	}
+	o.Decl = nil
+	if o.Addr.Kind == model.KindMember || o.Addr.Kind == model.KindGrant {
+		o.Status = model.StatusManual
+	}
+	o.PendingAction = string(c.Action)
+	o.Pending = nil
+	if c.After != nil {
+		o.Pending = c.After.Clone()
+		o.Pending.Decl = nil
+		o.Pending.PendingAction, o.Pending.Pending = "", nil
+		if o.Pending.Addr.Kind == model.KindMember || o.Pending.Addr.Kind == model.KindGrant {
+			o.Pending.Status = model.StatusActive
+		}
+	}
+	return o
 }

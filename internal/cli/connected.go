@@ -121,7 +121,7 @@ func checkStale(p *plan.Plan, cn *connected) error {
 			continue
 		}
 		now := liveAt[c.Addr.String()]
-		if !samePlatformView(c.Before, now) {
+		if !sameForStale(c.Before, now) {
 			return &exitCode{code: ExitError, msg: fmt.Sprintf("stale plan: team %s changed on the platform since the plan was made (%s is no longer as planned); make a new plan", c.Addr.Team, c.Addr)}
 		}
 	}
@@ -132,12 +132,10 @@ func isAccessKind(k model.Kind) bool {
 	return k == model.KindMember || k == model.KindGrant || k == model.KindGroup
 }
 
-// samePlatformView compares what a platform holds of an object.
-func samePlatformView(a, b *model.Object) bool {
-	if a == nil || b == nil {
-		return a == nil && b == nil
-	}
-	return a.Role == b.Role && a.HolderKind == b.HolderKind && a.Status == b.Status && strings.Join(a.Members, ",") == strings.Join(b.Members, ",")
+// sameForStale compares what a platform holds of an object, status
+// included: an invitation accepted meanwhile changes how a change is made.
+func sameForStale(a, b *model.Object) bool {
+	return live.SamePlatformView(a, b) && (a == nil || a.Status == b.Status)
 }
 
 // applyConnected applies p with the refreshed drivers and reports as

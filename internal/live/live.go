@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -298,5 +299,22 @@ func withMeta(o *model.Object, stored, decl map[string]*model.Object) *model.Obj
 	if c.Addr.Kind == model.KindGroup && c.RemoteID == "" {
 		c.RemoteID = src.RemoteID
 	}
+	if st := stored[k]; st != nil && st.PendingAction != "" && !(st.Pending != nil && SamePlatformView(st.Pending, c)) {
+		// The manual step is not done yet: it stays open.
+		c.Status = model.StatusManual
+		c.PendingAction = st.PendingAction
+		if st.Pending != nil {
+			c.Pending = st.Pending.Clone()
+		}
+	}
 	return c
+}
+
+// SamePlatformView compares what a platform holds of an object: role,
+// holder kind, members (status and roster-only attributes aside).
+func SamePlatformView(a, b *model.Object) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.Role == b.Role && a.HolderKind == b.HolderKind && slices.Equal(a.Members, b.Members)
 }

@@ -185,3 +185,32 @@ func TestObjectJSONRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestPendingRoundTrip(t *testing.T) {
+	cur := &Object{Addr: MemberAddress("acme", "a@acme.com"), Role: "viewer", Status: StatusManual, PendingAction: "update",
+		Pending: &Object{Addr: MemberAddress("acme", "a@acme.com"), Role: "admin", Status: StatusActive}}
+	data, err := cur.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Object
+	if err := back.UnmarshalJSON(data); err != nil {
+		t.Fatal(err)
+	}
+	if back.PendingAction != "update" || back.Pending == nil || back.Pending.Role != "admin" || back.Role != "viewer" || back.Status != StatusManual {
+		t.Fatalf("got %+v from %s", back, data)
+	}
+	del := &Object{Addr: cur.Addr, Role: "viewer", Status: StatusManual, PendingAction: "delete"}
+	data, _ = del.MarshalJSON()
+	back = Object{}
+	if err := back.UnmarshalJSON(data); err != nil || back.PendingAction != "delete" || back.Pending != nil {
+		t.Fatalf("delete: %+v %v (%s)", back, err, data)
+	}
+	if err := back.UnmarshalJSON([]byte(`{"address":"team/acme","attrs":{},"pending":{"action":"explode","after":null}}`)); err == nil {
+		t.Error("an unknown pending action was accepted")
+	}
+	plain, _ := (&Object{Addr: TeamAddress("acme")}).MarshalJSON()
+	if strings.Contains(string(plain), "pending") {
+		t.Errorf("an object without a pending change writes one: %s", plain)
+	}
+}

@@ -63,6 +63,14 @@ type Object struct {
 	// group
 	Members []string
 
+	// PendingAction and Pending are a change waiting for a person to make
+	// it by hand (Status manual, sync.md): the object keeps the access that
+	// really exists, Pending is what it becomes once confirmed (nil for a
+	// deletion). PendingAction is "create", "update" or "delete", "" when
+	// nothing waits.
+	PendingAction string
+	Pending       *Object
+
 	// Decl is set on declared objects only: where they were declared and
 	// what the user wrote. It is never stored, compared or printed.
 	Decl *Decl
@@ -274,6 +282,12 @@ func describe(v any) string {
 type objectJSON struct {
 	Address string          `json:"address"`
 	Attrs   json.RawMessage `json:"attrs"`
+	Pending *pendingJSON    `json:"pending,omitempty"`
+}
+
+type pendingJSON struct {
+	Action string          `json:"action"`
+	After  json.RawMessage `json:"after"`
 }
 
 // AttrsJSON writes the attributes as one JSON object, keys sorted, every
@@ -299,7 +313,14 @@ func (o *Object) AttrsJSON() []byte {
 
 // MarshalJSON writes {"address": ..., "attrs": {...}}.
 func (o *Object) MarshalJSON() ([]byte, error) {
-	return json.Marshal(objectJSON{Address: o.Addr.String(), Attrs: o.AttrsJSON()})
+	j := objectJSON{Address: o.Addr.String(), Attrs: o.AttrsJSON()}
+	if o.PendingAction != "" {
+		j.Pending = &pendingJSON{Action: o.PendingAction, After: json.RawMessage("null")}
+		if o.Pending != nil {
+			j.Pending.After = o.Pending.AttrsJSON()
+		}
+	}
+	return json.Marshal(j)
 }
 
 // UnmarshalJSON reads what MarshalJSON wrote, checking the address and
@@ -314,10 +335,26 @@ func (o *Object) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	*o = Object{Addr: addr}
-	if len(j.Attrs) == 0 {
-		return nil
+	if len(j.Attrs) > 0 {
+		if err := o.SetAttrsJSON(j.Attrs); err != nil {
+			return err
+		}
 	}
-	return o.SetAttrsJSON(j.Attrs)
+	if j.Pending != nil {
+		switch j.Pending.Action {
+		case "create", "update", "delete":
+		default:
+			return fmt.Errorf("%s: unknown pending action %q", addr, j.Pending.Action)
+		}
+		o.PendingAction = j.Pending.Action
+		if len(j.Pending.After) > 0 && string(j.Pending.After) != "null" {
+			o.Pending = &Object{Addr: addr}
+			if err := o.Pending.SetAttrsJSON(j.Pending.After); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // SetAttrsJSON sets attributes from a JSON object, as AttrsJSON writes it.
@@ -343,5 +380,8 @@ func (o *Object) Clone() *Object {
 		c.Require2FA = &b
 	}
 	c.Members = slices.Clone(o.Members)
+	if o.Pending != nil {
+		c.Pending = o.Pending.Clone()
+	}
 	return &c
 }

@@ -80,6 +80,7 @@ func Make(in Input) *Plan {
 	}
 	pl.index(desired, current)
 	p.Changes = pl.join(desired, current)
+	p.Manual = pl.manual
 	p.FollowUps = pl.followUps(p.Changes, desired, current)
 	return p
 }
@@ -138,6 +139,7 @@ type planner struct {
 	expiry    map[string]bool            // Expires → expired at Now
 	drifted   map[string]*model.Object   // address with drift → prior object (nil: none)
 	lapsed    map[string]bool            // address whose stored invitation is gone live
+	manual    []Manual                   // open manual steps met while joining
 	risks     [1 << 7][]Risk             // risk bit mask → shared, read-only list
 	slab      []model.Object             // backing store for After copies
 }
@@ -178,6 +180,15 @@ func (pl *planner) mergeLive(prior, live []entry) (current []entry, drift []Drif
 			e := prior[i]
 			i++
 			if pl.isLiveAccess(e.o) { // stored, gone live
+				switch e.o.PendingAction {
+				case "create":
+					// Waiting for a person to make it: not there yet.
+					current = append(current, e)
+					continue
+				case "delete":
+					// A person removed it, as the manual step asked.
+					continue
+				}
 				if e.o.Status == model.StatusInvited {
 					// The platform let the invitation lapse (PostHog
 					// keeps it as expired, Plausible deletes it): no
@@ -200,7 +211,7 @@ func (pl *planner) mergeLive(prior, live []entry) (current []entry, drift []Drif
 			p, l := prior[i], live[j]
 			i++
 			j++
-			if pl.isLiveAccess(p.o) && differs(p.o, l.o) {
+			if pl.isLiveAccess(p.o) && differs(p.o, l.o) && (p.o.Pending == nil || differs(p.o.Pending, l.o)) {
 				drift = append(drift, Drift{Addr: l.o.Addr, Before: p.o, After: l.o})
 				drifted[l.key] = p.o
 			}
@@ -290,6 +301,15 @@ func (pl *planner) join(desired, current []entry) []Change {
 			d, c = desired[i], current[j]
 			i++
 			j++
+		}
+		if c.o != nil && c.o.PendingAction != "" {
+			// A change waits for a person (status manual): when the
+			// configuration still asks for what it will make, it is an
+			// open manual step, not planned again (sync.md).
+			if _, _, ok := pl.decide(d.o, c.o.Pending); !ok {
+				pl.manual = append(pl.manual, Manual{Addr: c.o.Addr, Change: c.o.PendingAction})
+				continue
+			}
 		}
 		act, expired, ok := pl.decide(d.o, c.o)
 		if !ok {

@@ -906,3 +906,29 @@ func TestInvitations(t *testing.T) {
 		}
 	})
 }
+
+func TestManualStepsAreNotPlannedAgain(t *testing.T) {
+	world := []*model.Object{team("acme", "plausible"), site("acme", "s.com", "")}
+	waiting := with(member("acme", "a@acme.com", "viewer"), status(model.StatusManual))
+	waiting.PendingAction = "update"
+	waiting.Pending = member("acme", "a@acme.com", "admin")
+	prior := append(slices.Clone(world), waiting)
+
+	p := run(t, append(slices.Clone(world), member("acme", "a@acme.com", "admin")), prior)
+	if len(p.Changes) != 0 || len(p.Manual) != 1 || p.Manual[0].Addr.String() != "member/acme/a@acme.com" || p.Manual[0].Change != "update" {
+		t.Fatalf("changes %q manual %+v", addrs(p), p.Manual)
+	}
+	// Asked for something else now: planned against what really exists.
+	p = run(t, append(slices.Clone(world), member("acme", "a@acme.com", "editor")), prior)
+	c := findChange(p, "member/acme/a@acme.com")
+	if c == nil || c.Action != Update || c.Before.Role != "viewer" || c.After.Role != "editor" || len(p.Manual) != 0 {
+		t.Fatalf("got %+v manual %+v", c, p.Manual)
+	}
+	// A pending removal of what is no longer declared stays open.
+	gone := with(member("acme", "b@acme.com", "viewer"), status(model.StatusManual))
+	gone.PendingAction = "delete"
+	p = run(t, slices.Clone(world), append(slices.Clone(world), gone))
+	if len(p.Changes) != 0 || len(p.Manual) != 1 || p.Manual[0].Change != "delete" {
+		t.Fatalf("changes %q manual %+v", addrs(p), p.Manual)
+	}
+}

@@ -1,0 +1,264 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/roster-dev/roster/internal/gen"
+)
+
+func TestMedian(t *testing.T) {
+	for _, tc := range []struct {
+		in   []time.Duration
+		want time.Duration
+	}{
+		{nil, 0},
+		{[]time.Duration{5}, 5},
+		{[]time.Duration{9, 1, 5}, 5},
+		{[]time.Duration{4, 1, 3, 2}, 2}, // (2+3)/2, truncated
+	} {
+		in := append([]time.Duration(nil), tc.in...)
+		if got := median(tc.in); got != tc.want {
+			t.Errorf("median(%v) = %v, want %v", tc.in, got, tc.want)
+		}
+		for i := range in {
+			if in[i] != tc.in[i] {
+				t.Errorf("median reordered its argument: %v", tc.in)
+			}
+		}
+	}
+}
+
+func TestCount(t *testing.T) {
+	for n, want := range map[int]string{10_000: "10k", 100_000: "100k", 1_000_000: "1M", 1500: "1500", 999: "999", 2_000_000: "2M"} {
+		if got := count(n); got != want {
+			t.Errorf("count(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func meas(name string, p time.Duration, rss int64, wall ...time.Duration) *measurement {
+	return &measurement{name: name, p: pFloor{wall: p, cpu: p}, wall: wall, cpu: wall, rss: rss}
+}
+
+func TestVerdicts(t *testing.T) {
+	p := time.Second
+	failed := &measurement{name: "a", err: errors.New("boom")}
+	for _, tc := range []struct {
+		name string
+		r    row
+		want string
+	}{
+		{"under the ratio", ratioRow(meas("a", p, 1<<20, 2*p, 2*p, 3*p), 2.5, 0), "PASS"},
+		{"at the ratio", ratioRow(meas("a", p, 1<<20, 2500*time.Millisecond), 2.5, 0), "PASS"},
+		{"over the ratio", ratioRow(meas("a", p, 1<<20, 3*p, 3*p, 1*p), 2.5, 0), "FAIL"},
+		{"over the RSS", ratioRow(meas("a", p, 2<<30, p), 2.5, 1<<30), "FAIL"},
+		{"error", ratioRow(failed, 2.5, 0), "ERROR"},
+		{"absolute, under", absRow(meas("v", 0, 1, 9*p), 10*time.Second), "PASS"},
+		{"absolute, over", absRow(meas("v", 0, 1, 11*p), 10*time.Second), "FAIL"},
+		{"linear growth", growthRow(meas("s", p, 0, p), meas("l", 10*p, 0, 10*p), "10k", "100k"), "PASS"},
+		{"quadratic growth", growthRow(meas("s", p, 0, p), meas("l", 10*p, 0, 100*p), "10k", "100k"), "FAIL"},
+		{"growth of a failed run", growthRow(meas("s", p, 0, p), failed, "a", "b"), "ERROR"},
+	} {
+		if tc.r.verdict != tc.want {
+			t.Errorf("%s: %s, want %s (%+v)", tc.name, tc.r.verdict, tc.want, tc.r)
+		}
+	}
+	m := meas("plan", 2*p, 300<<20, 3*p)
+	m.cpu = []time.Duration{4 * p}
+	r := ratioRow(m, 2.5, 1<<30)
+	if r.ratio != "1.50×" || r.cpuRatio != "2.00×" || r.target != "≤ 2.5×P, ≤ 1 GiB" || r.rss != "300 MiB" || r.seconds != "3.000" || r.p != "2.000" {
+		t.Errorf("row %+v", r)
+	}
+	m = meas("verify", 0, 1, 40*p)
+	m.note = "1 run only"
+	m.wall = m.wall[:1]
+	if r := absRow(m, 10*time.Second); r.verdict != "FAIL" || r.note != "1 run only" {
+		t.Errorf("a run given up: %+v", r)
+	}
+	m = meas("plan", p, 2<<30, 4*p)
+	m.note = "1 run only"
+	if r := ratioRow(m, 2.5, 1<<30); r.note != "1 run only; peak RSS 2048 MiB is over 1 GiB" {
+		t.Errorf("notes: %q", r.note)
+	}
+	g := growthRow(meas("s", p, 0, p), meas("l", 8*p, 0, 10*p), "10k", "100k")
+	if g.seconds != "10.0×" || g.p != "8.00×" || g.ratio != "1.25" || g.verdict != "FAIL" {
+		t.Errorf("growth row %+v", g)
+	}
+}
+
+func TestWriteTable(t *testing.T) {
+	var b bytes.Buffer
+	writeTable(&b, []row{
+		ratioRow(meas("plan, 10k grants, empty state", 500*time.Millisecond, 50<<20, time.Second), 2.5, 0),
+		ratioRow(&measurement{name: "apply", err: errors.New("exit status 1\nstate is locked")}, 8, 0),
+	})
+	lines := strings.Split(b.String(), "\n")
+	if len(lines) < 5 {
+		t.Fatalf("table:\n%s", b.String())
+	}
+	if !strings.HasPrefix(lines[0], "workload") || !strings.Contains(lines[0], "result") || !strings.HasPrefix(lines[1], "---") {
+		t.Errorf("header:\n%s", b.String())
+	}
+	// Columns line up: "result" starts where the verdicts do.
+	col := strings.Index(lines[0], "result")
+	if !strings.HasSuffix(lines[2], "PASS") || len([]rune(lines[2]))-4 != col {
+		t.Errorf("verdict not under its header:\n%s", b.String())
+	}
+	if !strings.Contains(b.String(), "ERROR apply: exit status 1\nstate is locked") {
+		t.Errorf("the error's note is missing:\n%s", b.String())
+	}
+}
+
+func TestMeasureP(t *testing.T) {
+	c, err := gen.Generate(gen.Options{Grants: 300})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := c.WriteDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := measureP(dir, c, 3); err != nil || p.wall <= 0 || p.cpu <= 0 {
+		t.Errorf("measureP = %+v, %v", p, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, c.Files[1].Name), []byte("team {"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := measureP(dir, c, 1); err == nil || !strings.Contains(err.Error(), c.Files[1].Name) {
+		t.Errorf("a broken file: %v, want an error naming it", err)
+	}
+}
+
+// TestRunOne: the runner reports a program's output size, time and RSS,
+// and its failure with the program's stderr.
+func TestRunOne(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	var b bytes.Buffer
+	runOne([]string{out, sh, "-c", "printf hello"}, &b)
+	var rep report
+	if err := json.Unmarshal(b.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Error != "" || rep.Stdout != 5 || rep.WallNS <= 0 || rep.MaxRSS <= 0 {
+		t.Errorf("report %+v", rep)
+	}
+	b.Reset()
+	runOne([]string{out, sh, "-c", "echo no such state >&2; exit 3"}, &b)
+	rep = report{}
+	if err := json.Unmarshal(b.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(rep.Error, "exit status 3") || !strings.Contains(rep.Error, "no such state") {
+		t.Errorf("error %q, want the exit status and stderr", rep.Error)
+	}
+}
+
+func TestBusy(t *testing.T) {
+	for la, want := range map[string]bool{"0.50 1.00 1.00": false, "99.0 0 0": true, "": false, "x y z": false} {
+		if got := busy(la); got != want {
+			t.Errorf("busy(%q) = %v", la, got)
+		}
+	}
+}
+
+func TestRunRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"-roster", filepath.Join(t.TempDir(), "nothing")}, 1, "no roster binary"},
+		{[]string{"-runs", "0"}, 1, "-runs must be at least 1"},
+		{[]string{"-now", "tomorrow"}, 1, "is not a date"},
+		{[]string{"extra"}, 2, "unexpected argument"},
+		{[]string{"-nope"}, 2, "flag provided but not defined"},
+	} {
+		var out, errb bytes.Buffer
+		if code := run(tc.args, &out, &errb); code != tc.code || !strings.Contains(errb.String(), tc.want) {
+			t.Errorf("run(%q) = %d, stderr %q; want %d and %q", tc.args, code, errb.String(), tc.code, tc.want)
+		}
+	}
+}
+
+// TestEndToEnd builds roster and runs the whole bench at toy sizes: every
+// row is measured (none is ERROR) and the table is printed.
+func TestEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds roster")
+	}
+	tmp := t.TempDir()
+	bin := filepath.Join(tmp, "roster")
+	build := exec.Command("go", "build", "-o", bin, "github.com/roster-dev/roster/cmd/roster")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building roster: %v\n%s", err, out)
+	}
+	// The runner is this test binary: TestMain below plays roster-bench.
+	var out, errb bytes.Buffer
+	code := run([]string{"-roster", bin, "-runs", "1", "-small", "300", "-large", "1000", "-records", "500",
+		"-cache", filepath.Join(tmp, "cache"), "-work", filepath.Join(tmp, "work")}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	s := out.String()
+	for _, want := range []string{"plan, 300 grants, empty state", "plan --format json, 1k", "apply PLANFILE, 1k grants",
+		"plan, 1k grants, no change", "growth of plan time, 300 → 1k", "evidence verify, 500 records", "evidence state: building"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("output lacks %q:\n%s", want, s)
+		}
+	}
+	for _, line := range strings.Split(s, "\n") {
+		if strings.HasSuffix(line, "ERROR") || strings.HasPrefix(line, "ERROR") {
+			t.Errorf("a row could not be measured: %s\n%s", line, s)
+		}
+	}
+	// A second run finds the evidence state in the cache.
+	out.Reset()
+	if code := run([]string{"-roster", bin, "-runs", "1", "-small", "300", "-large", "1000", "-records", "500",
+		"-cache", filepath.Join(tmp, "cache")}, &out, &errb); code != 0 || !strings.Contains(out.String(), "evidence state: cached") {
+		t.Errorf("second run: exit %d, output:\n%s", code, out.String())
+	}
+}
+
+// TestMain lets the test binary serve as the runner, as roster-bench does
+// for itself.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == runnerArg {
+		os.Exit(runOne(os.Args[2:], os.Stdout))
+	}
+	os.Exit(m.Run())
+}
+
+// TestMeasureGivesUp: a command far over its target runs once, not
+// b.o.runs times; one within it runs every time.
+func TestMeasureGivesUp(t *testing.T) {
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("no sh")
+	}
+	dir := t.TempDir()
+	script := filepath.Join(dir, "fake-roster")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nsleep 0.2\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	b := &bench{o: options{runs: 3}, out: &out, roster: script, work: dir}
+	slow := b.measure("slow", nil, 0.01, func(int) cmdSpec { return cmdSpec{} })
+	if slow.err != nil || len(slow.wall) != 1 || !strings.Contains(slow.note, "1 run only") {
+		t.Errorf("slow: %d runs, note %q, err %v\n%s", len(slow.wall), slow.note, slow.err, out.String())
+	}
+	ok := b.measure("ok", nil, 10, func(int) cmdSpec { return cmdSpec{} })
+	if ok.err != nil || len(ok.wall) != 3 || ok.note != "" {
+		t.Errorf("ok: %d runs, note %q, err %v", len(ok.wall), ok.note, ok.err)
+	}
+}

@@ -1,0 +1,350 @@
+package runbook
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/roster-dev/roster/internal/model"
+)
+
+// Item is one open runbook item: a change waiting for a person, or a
+// follow-up task on a site.
+type Item struct {
+	Addr     model.Address
+	Task     string // a follow-up task, "" for a change
+	Change   string // create, update or delete; "" for a task
+	Platform string
+	// Title says in one line what to do; Steps say how.
+	Title string
+	Steps []string
+}
+
+// Key is how `roster confirm` names the item: ADDRESS, or ADDRESS#TASK.
+func (it *Item) Key() string {
+	if it.Task != "" {
+		return it.Addr.String() + "#" + it.Task
+	}
+	return it.Addr.String()
+}
+
+// ForChange is the item of a change: cur is the object as it is (nil for a
+// creation), next as it should be (nil for a deletion).
+func ForChange(platform string, action string, cur, next *model.Object) Item {
+	o := next
+	if o == nil {
+		o = cur
+	}
+	it := Item{Addr: o.Addr, Change: action, Platform: platform}
+	it.Title, it.Steps = changeSteps(platform, action, cur, next)
+	it.Steps = append(it.Steps, fmt.Sprintf("Record that it is done: roster confirm %s", it.Key()))
+	return it
+}
+
+// ForTask is the item of a follow-up task on a site.
+func ForTask(platform string, site model.Address, task, text string) Item {
+	it := Item{Addr: site, Task: task, Platform: platform, Title: text}
+	it.Steps = taskSteps(platform, site.Site, task)
+	it.Steps = append(it.Steps, fmt.Sprintf("Record that it is done: roster confirm %s", it.Key()))
+	return it
+}
+
+func who(o *model.Object) string {
+	if o.Addr.Group != "" {
+		return "the group " + o.Addr.Group
+	}
+	return o.Addr.Email
+}
+
+func changeSteps(platform, action string, cur, next *model.Object) (string, []string) {
+	o := next
+	if o == nil {
+		o = cur
+	}
+	a := o.Addr
+	var role, oldRole string
+	if next != nil {
+		role = next.Role
+	}
+	if cur != nil {
+		oldRole = cur.Role
+	}
+	switch a.Kind {
+	case model.KindTeam:
+		return teamSteps(platform, cur, next)
+	case model.KindSite:
+		return fmt.Sprintf("Nothing to do on %s for %s: roster records the site in its state only", platformName(platform), a), nil
+	case model.KindGroup:
+		return groupSteps(platform, action, cur, next)
+	case model.KindMember:
+		switch platform {
+		case "plausible":
+			login := "Log in to Plausible as an owner or admin of the team (only an owner can invite, promote or remove an owner)."
+			nav := fmt.Sprintf("Open the account menu, choose the team %q, then Team Settings → General (/settings/team/general).", a.Team)
+			switch action {
+			case "create":
+				return fmt.Sprintf("Invite %s to the team %s as %s", a.Email, a.Team, role), []string{login, nav,
+					fmt.Sprintf("Enter %s, pick the role %s and click Invite; Plausible emails the invitation at once.", a.Email, Title(role)),
+					fmt.Sprintf("Check that %s is listed as invited with the role %s. The invitation expires after 48 hours: send it again if it is not accepted by then.", a.Email, Title(role))}
+			case "update":
+				return fmt.Sprintf("Change %s's team role from %s to %s", a.Email, oldRole, role), []string{login, nav,
+					fmt.Sprintf("Find %s, click the role %s and choose %s. The change takes effect immediately.", a.Email, Title(oldRole), Title(role)),
+					fmt.Sprintf("Check that %s now shows the role %s.", a.Email, Title(role))}
+			default:
+				return fmt.Sprintf("Remove %s from the team %s", a.Email, a.Team), []string{login, nav,
+					fmt.Sprintf("Find %s, click the role %s and choose Remove member (the last owner cannot be removed).", a.Email, Title(oldRole)),
+					fmt.Sprintf("Check that %s is no longer listed, neither as a member nor under Guests.", a.Email)}
+			}
+		case "posthog":
+			login := "Log in to PostHog as an organization owner or admin (only an owner can make or touch owners)."
+			nav := "Open Settings → Organization → Members."
+			levels := "member, admin or owner"
+			switch action {
+			case "create":
+				return fmt.Sprintf("Invite %s to the organization as %s", a.Email, role), []string{login, nav,
+					fmt.Sprintf("Click Invite users, enter %s, choose the level %s (%s) and send the invitation.", a.Email, Title(role), levels),
+					fmt.Sprintf("Check that the invitation for %s is listed; it expires after 3 days.", a.Email)}
+			case "update":
+				return fmt.Sprintf("Change %s's organization level from %s to %s", a.Email, oldRole, role), []string{login, nav,
+					fmt.Sprintf("Find %s and change the level from %s to %s.", a.Email, Title(oldRole), Title(role)),
+					fmt.Sprintf("Check that %s shows the level %s.", a.Email, Title(role))}
+			default:
+				return fmt.Sprintf("Remove %s from the organization", a.Email), []string{login, nav,
+					fmt.Sprintf("Find %s, open the menu beside them and choose Remove from organization.", a.Email),
+					"Revoke their personal API keys if they had any, and transfer what they own (insights, dashboards)."}
+			}
+		case "piwikpro":
+			login := "Log in to Piwik PRO as an owner of the account."
+			switch action {
+			case "create":
+				steps := []string{login, "Go to Menu > Administration > Users and click Invite a user.",
+					fmt.Sprintf("Enter %s and click Send invitation; the user exists at once, with no access until granted.", a.Email)}
+				if role == "owner" {
+					steps = append(steps, fmt.Sprintf("Open Menu > Administration > Users > %s > Profile and turn on Owner access.", a.Email))
+				}
+				return fmt.Sprintf("Invite %s to the account as %s", a.Email, role), append(steps, fmt.Sprintf("Check that %s is listed under Users.", a.Email))
+			case "update":
+				toggle := "turn on Owner access"
+				if role != "owner" {
+					toggle = "turn off Owner access, then set their site and app permissions (Menu > Administration > Sites & apps > Permissions)"
+				}
+				return fmt.Sprintf("Change %s's account level from %s to %s", a.Email, oldRole, role), []string{login,
+					fmt.Sprintf("Go to Menu > Administration > Users > %s > Profile and %s.", a.Email, toggle),
+					fmt.Sprintf("Check the level shown for %s.", a.Email)}
+			default:
+				return fmt.Sprintf("Remove %s from the account", a.Email), []string{login,
+					fmt.Sprintf("Go to Menu > Administration > Users, pick %s, click Delete and confirm.", a.Email),
+					fmt.Sprintf("Check that %s is no longer listed.", a.Email)}
+			}
+		}
+		return genericMember(platform, action, a, oldRole, role)
+	case model.KindGrant:
+		return grantSteps(platform, action, cur, next)
+	}
+	return "", nil
+}
+
+func genericMember(platform, action string, a model.Address, oldRole, role string) (string, []string) {
+	name := platformName(platform)
+	switch action {
+	case "create":
+		return fmt.Sprintf("Give %s the team role %s on %s", a.Email, role, name), []string{
+			fmt.Sprintf("In %s's user management for the team %s, add %s with the role %s.", name, a.Team, a.Email, role),
+			fmt.Sprintf("Check that %s is listed with the role %s.", a.Email, role)}
+	case "update":
+		return fmt.Sprintf("Change %s's team role from %s to %s on %s", a.Email, oldRole, role, name), []string{
+			fmt.Sprintf("In %s's user management for the team %s, change %s's role from %s to %s.", name, a.Team, a.Email, oldRole, role),
+			fmt.Sprintf("Check that %s shows the role %s.", a.Email, role)}
+	}
+	return fmt.Sprintf("Remove %s from the team %s on %s", a.Email, a.Team, name), []string{
+		fmt.Sprintf("In %s's user management for the team %s, remove %s.", name, a.Team, a.Email),
+		fmt.Sprintf("Check that %s is no longer listed.", a.Email)}
+}
+
+func grantSteps(platform, action string, cur, next *model.Object) (string, []string) {
+	o := next
+	if o == nil {
+		o = cur
+	}
+	a := o.Addr
+	var role, oldRole string
+	if next != nil {
+		role = next.Role
+	}
+	if cur != nil {
+		oldRole = cur.Role
+	}
+	holder := who(o)
+	switch platform {
+	case "plausible":
+		login := "Log in to Plausible as the site's owner or a team owner or admin."
+		nav := fmt.Sprintf("Go to the site %s, then Site Settings → People.", a.Site)
+		switch action {
+		case "create":
+			return fmt.Sprintf("Invite %s to %s as a guest %s", holder, a.Site, role), []string{login, nav,
+				fmt.Sprintf("Click Invite Member, enter %s, select the role %s and click Send Invitation.", holder, Title(role)),
+				fmt.Sprintf("Check that %s is listed as invited; the invitation expires after 48 hours.", holder)}
+		case "update":
+			return fmt.Sprintf("Change %s's role on %s from %s to %s", holder, a.Site, oldRole, role), []string{login, nav,
+				fmt.Sprintf("Find %s, click the role dropdown beside them and select %s; the change takes effect immediately.", holder, Title(role)),
+				fmt.Sprintf("Have %s log in and confirm that the new role works as expected.", holder)}
+		default:
+			return fmt.Sprintf("Remove %s from %s", holder, a.Site), []string{login, nav,
+				fmt.Sprintf("Click Remove next to %s and confirm.", holder),
+				fmt.Sprintf("Check that %s no longer sees %s in their site list.", holder, a.Site)}
+		}
+	case "posthog":
+		login := "Log in to PostHog as an organization admin or owner, or a project admin."
+		nav := fmt.Sprintf("Switch to the project %s, then open Settings → Project → Access control.", a.Site)
+		switch action {
+		case "create", "update":
+			return fmt.Sprintf("Give %s the project role %s on %s", holder, role, a.Site), []string{login, nav,
+				fmt.Sprintf("Add %s (or change their level) and choose %s.", holder, Title(role)),
+				fmt.Sprintf("Check that %s is listed with %s.", holder, Title(role))}
+		default:
+			return fmt.Sprintf("Remove %s's access to %s", holder, a.Site), []string{login, nav,
+				fmt.Sprintf("Remove %s's row (set their access to none).", holder),
+				fmt.Sprintf("Check that %s no longer has access to %s.", holder, a.Site)}
+		}
+	case "piwikpro":
+		login := "Log in to Piwik PRO as an owner, or a user with the permission manage on the app."
+		kind := "Users"
+		if a.Group != "" {
+			kind = "Groups"
+		}
+		nav := fmt.Sprintf("Go to Menu > Administration > Sites & apps, select %s, click Permissions and pick %s.", a.Site, kind)
+		level := strings.ReplaceAll(role, "_", " & ")
+		switch action {
+		case "create", "update":
+			return fmt.Sprintf("Give %s the permission %s on %s", holder, role, a.Site), []string{login, nav,
+				fmt.Sprintf("Set %s's access level to %s.", holder, Title(level)),
+				fmt.Sprintf("Check that %s is listed with %s.", holder, Title(level))}
+		default:
+			return fmt.Sprintf("Remove %s's permission on %s", holder, a.Site), []string{login, nav,
+				fmt.Sprintf("Set %s's access level to No access.", holder),
+				fmt.Sprintf("Check that %s shows No access.", holder)}
+		}
+	}
+	name := platformName(platform)
+	switch action {
+	case "create", "update":
+		return fmt.Sprintf("Give %s the role %s on %s", holder, role, a.Site), []string{
+			fmt.Sprintf("In %s, open the site %s's user management and give %s the role %s.", name, a.Site, holder, role),
+			fmt.Sprintf("Check that %s is listed with the role %s.", holder, role)}
+	}
+	return fmt.Sprintf("Remove %s's access to %s", holder, a.Site), []string{
+		fmt.Sprintf("In %s, open the site %s's user management and remove %s.", name, a.Site, holder),
+		fmt.Sprintf("Check that %s is no longer listed.", holder)}
+}
+
+func groupSteps(platform, action string, cur, next *model.Object) (string, []string) {
+	o := next
+	if o == nil {
+		o = cur
+	}
+	g := o.Addr.Group
+	nav := "Log in to Piwik PRO as an owner and go to Menu > Administration > Users > Groups."
+	if platform != "piwikpro" {
+		nav = fmt.Sprintf("Open %s's group management.", platformName(platform))
+	}
+	switch action {
+	case "create":
+		return fmt.Sprintf("Create the group %s with %s", g, strings.Join(next.Members, ", ")), []string{nav,
+			fmt.Sprintf("Create a group named %s and add %s.", g, strings.Join(next.Members, ", "))}
+	case "update":
+		return fmt.Sprintf("Set the members of the group %s to %s", g, strings.Join(next.Members, ", ")), []string{nav,
+			fmt.Sprintf("Open the group %s and make its members exactly: %s.", g, strings.Join(next.Members, ", "))}
+	}
+	return fmt.Sprintf("Delete the group %s", g), []string{nav, fmt.Sprintf("Delete the group %s.", g)}
+}
+
+func teamSteps(platform string, cur, next *model.Object) (string, []string) {
+	if next == nil {
+		return fmt.Sprintf("Nothing to do on %s for %s: roster forgets the team in its state only", platformName(platform), cur.Addr), nil
+	}
+	if cur == nil {
+		return fmt.Sprintf("Nothing to do on %s for %s: roster records the team in its state only", platformName(platform), next.Addr), nil
+	}
+	var what []string
+	if cur.DisplayName != next.DisplayName {
+		what = append(what, fmt.Sprintf("set the name to %q", next.DisplayName))
+	}
+	if !boolEq(cur.Require2FA, next.Require2FA) {
+		if next.Require2FA != nil && *next.Require2FA {
+			what = append(what, "enforce two-factor authentication for all members")
+		} else {
+			what = append(what, "stop enforcing two-factor authentication")
+		}
+	}
+	if cur.SSO != next.SSO {
+		what = append(what, fmt.Sprintf("set single sign-on enforcement to %q", next.SSO))
+	}
+	title := fmt.Sprintf("Change the settings of the team %s: %s", next.Addr.Team, strings.Join(what, "; "))
+	switch platform {
+	case "plausible":
+		return title, []string{"Log in to Plausible as an owner of the team.",
+			fmt.Sprintf("Open the account menu, choose the team %q, then Team Settings (General for the name, Security for two-factor authentication and single sign-on).", next.Addr.Team),
+			"Make the change: " + strings.Join(what, "; ") + ".", "Check that the settings page shows the new values."}
+	case "posthog":
+		return title, []string{"Log in to PostHog as an organization owner.", "Open Settings → Organization.",
+			"Make the change: " + strings.Join(what, "; ") + "."}
+	case "piwikpro":
+		return title, []string{"Log in to Piwik PRO as an owner.", "Open Menu > Administration > Account settings.",
+			"Make the change: " + strings.Join(what, "; ") + "."}
+	}
+	return title, []string{fmt.Sprintf("In %s's team settings: %s.", platformName(platform), strings.Join(what, "; "))}
+}
+
+func taskSteps(platform, site, task string) []string {
+	switch task {
+	case "rotate_api_key":
+		if platform == "plausible" {
+			return []string{
+				"Log in to Plausible as the site's owner or an admin.",
+				fmt.Sprintf("Go to %s's Site Settings → Visibility, scroll to the Stats API section and click Regenerate API Key.", site),
+				"Copy the new key and update every integration that used the old one (dashboards, data pipelines, reporting scripts, BI tools).",
+				"Check that calls with the old key now fail, and note the rotation in the API key inventory."}
+		}
+		return []string{
+			fmt.Sprintf("Regenerate every API key of %s that the person could read, in %s's settings.", site, platformName(platform)),
+			"Update the integrations that used the old keys, and check that the old keys fail."}
+	case "review_shared_links":
+		if platform == "plausible" {
+			return []string{
+				"Log in to Plausible as the site's owner or an admin.",
+				fmt.Sprintf("Go to %s's Site Settings → Visibility → Shared links.", site),
+				"Revoke (trash icon) every shared link the person created or that should no longer be public.",
+				"Check that the revoked links no longer open the dashboard."}
+		}
+		return []string{
+			fmt.Sprintf("Open %s's shared links or public dashboards in %s.", site, platformName(platform)),
+			"Revoke those the person created or that should no longer be shared."}
+	}
+	return nil
+}
+
+func boolEq(a, b *bool) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+// Title capitalises a role for the UI ("editor" → "Editor").
+func Title(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func platformName(p string) string {
+	switch p {
+	case "plausible":
+		return "Plausible"
+	case "posthog":
+		return "PostHog"
+	case "piwikpro":
+		return "Piwik PRO"
+	}
+	return p
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
 	"github.com/roster-dev/roster/internal/render"
+	"github.com/roster-dev/roster/internal/runbook"
 	"github.com/roster-dev/roster/internal/state"
 )
 
@@ -102,7 +103,7 @@ func (a *app) applyCommand() *cobra.Command {
 		if pd.cn != nil {
 			return a.applyConnected(ctx, st, p, pd.cn, pd.snap.Objects, a.meta(p, &af), pf.parallelism, pf.refreshOnly)
 		}
-		return a.applyPlan(ctx, st, p, &af)
+		return a.applyPlan(ctx, st, p, &af, platformsOf(pd.cfg.Config.Objects))
 	}
 	return c
 }
@@ -130,10 +131,14 @@ func (a *app) applySaved(ctx context.Context, st state.Store, file string, pf *p
 	}
 	var cn *connected
 	var prior []*model.Object
+	platforms := teamPlatforms(p.Changes)
 	if files, _ := filepath.Glob(filepath.Join(a.dir(), "*.hcl")); len(files) > 0 {
 		cfg, err := a.loadConfig()
 		if err != nil {
 			return err
+		}
+		for t, name := range platformsOf(cfg.Config.Objects) {
+			platforms[t] = name
 		}
 		if hasConnections(cfg.Config) {
 			snap, err := a.snapshot(ctx, st)
@@ -158,7 +163,7 @@ func (a *app) applySaved(ctx context.Context, st state.Store, file string, pf *p
 	if cn != nil {
 		return a.applyConnected(ctx, st, p, cn, prior, a.meta(p, af), pf.parallelism, false)
 	}
-	return a.applyPlan(ctx, st, p, af)
+	return a.applyPlan(ctx, st, p, af, platforms)
 }
 
 // confirm asks for "yes" on the terminal.
@@ -189,7 +194,7 @@ func (a *app) meta(p *plan.Plan, af *applyFlags) apply.Meta {
 }
 
 // applyPlan applies a plan of offline teams in one transaction.
-func (a *app) applyPlan(ctx context.Context, st state.Store, p *plan.Plan, af *applyFlags) error {
+func (a *app) applyPlan(ctx context.Context, st state.Store, p *plan.Plan, af *applyFlags, platforms map[string]string) error {
 	res, err := apply.Apply(ctx, st, p, a.meta(p, af))
 	if err != nil {
 		if errors.Is(err, apply.ErrStalePlan) {
@@ -199,5 +204,41 @@ func (a *app) applyPlan(ctx context.Context, st state.Store, p *plan.Plan, af *a
 	}
 	fmt.Fprintf(a.stdout, "Apply complete: %d applied (%d invited, %d manual). Evidence: %d records, head %s.\n",
 		res.Applied, res.Invited, res.Manual, res.Records, res.Head)
+	a.printGuidance(p, platforms)
 	return nil
+}
+
+// guidanceLimit bounds the steps an offline apply prints for guidance.
+const guidanceLimit = 10
+
+// printGuidance prints, for offline teams, the steps a person follows in
+// each platform's UI to make the changes just recorded (sync.md), and says
+// where the follow-up tasks wait.
+func (a *app) printGuidance(p *plan.Plan, platforms map[string]string) {
+	var items []runbook.Item
+	for _, c := range p.Changes {
+		if c.Addr.Kind == model.KindTeam && c.Action != plan.Update || c.Addr.Kind == model.KindSite {
+			continue
+		}
+		items = append(items, runbook.ForChange(platforms[c.Addr.Team], string(c.Action), c.Before, c.After))
+	}
+	if len(items) > 0 {
+		fmt.Fprintf(a.stdout, "\nThese teams are offline: make the changes in the platforms' UIs. For guidance:\n\n")
+		shown := items
+		if len(shown) > guidanceLimit {
+			shown = shown[:guidanceLimit]
+		}
+		for i, it := range shown {
+			fmt.Fprintf(a.stdout, "%d. %s\n", i+1, it.Title)
+			for j, step := range it.Steps[:len(it.Steps)-1] {
+				fmt.Fprintf(a.stdout, "   %d.%d %s\n", i+1, j+1, step)
+			}
+		}
+		if n := len(items) - len(shown); n > 0 {
+			fmt.Fprintf(a.stdout, "… and %s more (roster evidence list shows every change).\n", plural(n, "change", "changes"))
+		}
+	}
+	if len(p.FollowUps) > 0 {
+		fmt.Fprintf(a.stdout, "\n%s wait for a person: roster runbook lists them, roster confirm closes them.\n", plural(len(p.FollowUps), "follow-up task", "follow-up tasks"))
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/roster-dev/roster/internal/live"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
+	"github.com/roster-dev/roster/internal/runbook"
 	"github.com/roster-dev/roster/internal/state"
 )
 
@@ -182,5 +183,23 @@ func (a *app) applyConnected(ctx context.Context, st state.Store, p *plan.Plan, 
 	}
 	fmt.Fprintf(a.stdout, "Apply complete: %d applied (%d invited, %d manual). Evidence: %d records, head %s.\n",
 		rep.Applied, rep.Invited, rep.Manual, rep.Records, rep.Head)
+	names := map[string]string{}
+	for _, t := range cn.teams {
+		names[t.Name] = t.Platform.Name
+	}
+	a.printManual(rep.ManualSteps, names)
 	return nil
+}
+
+// printManual prints the runbook of the changes left to a person.
+func (a *app) printManual(steps []plan.Change, platforms map[string]string) {
+	if len(steps) == 0 {
+		return
+	}
+	items := make([]runbook.Item, 0, len(steps))
+	for _, c := range steps {
+		items = append(items, runbook.ForChange(platforms[c.Addr.Team], string(c.Action), c.Before, c.After))
+	}
+	fmt.Fprintf(a.stdout, "\n%s no API can make; a person does them:\n\n", plural(len(items), "change", "changes"))
+	runbook.WriteText(a.stdout, items)
 }

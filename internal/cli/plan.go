@@ -136,6 +136,10 @@ func (a *app) makePlan(ctx context.Context, st state.Store, pf *planFlags) (*pla
 		}
 	}
 	p := plan.Make(in)
+	p.Reinvite = pf.reinvite
+	if err := a.manualOfPlan(ctx, st, p, snap.Objects); err != nil {
+		return nil, err
+	}
 	if pf.refreshOnly {
 		// Only what changed outside roster: no change is planned.
 		p.Changes, p.FollowUps = nil, nil

@@ -1,0 +1,102 @@
+package runbook
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/roster-dev/roster/internal/model"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs (run go test -update):\n%s", path, got)
+	}
+}
+
+func member(email, role string) *model.Object {
+	return &model.Object{Addr: model.MemberAddress("acme", email), Role: role}
+}
+
+func grant(site, email, role string) *model.Object {
+	return &model.Object{Addr: model.PersonGrantAddress("acme", site, email), Role: role, HolderKind: model.HolderGuest}
+}
+
+// kinds is one item of every kind of manual step on a platform.
+func kinds(platform string) []Item {
+	yes := true
+	site := "mysite.com"
+	if platform == "piwikpro" {
+		site = "shop-app"
+	}
+	groupOld := &model.Object{Addr: model.GroupAddress("acme", "analysts"), Members: []string{"a@acme.com"}}
+	groupNew := &model.Object{Addr: model.GroupAddress("acme", "analysts"), Members: []string{"a@acme.com", "b@acme.com"}}
+	items := []Item{
+		ForChange(platform, "create", nil, member("bob@acme.com", "admin")),
+		ForChange(platform, "update", member("bob@acme.com", "viewer"), member("bob@acme.com", "owner")),
+		ForChange(platform, "delete", member("bob@acme.com", "admin"), nil),
+		ForChange(platform, "create", nil, grant(site, "jane@agency.com", "viewer")),
+		ForChange(platform, "update", grant(site, "jane@agency.com", "viewer"), grant(site, "jane@agency.com", "editor")),
+		ForChange(platform, "delete", grant(site, "jane@agency.com", "viewer"), nil),
+		ForChange(platform, "update", &model.Object{Addr: model.TeamAddress("acme"), DisplayName: "Acme"},
+			&model.Object{Addr: model.TeamAddress("acme"), DisplayName: "Acme Corp", Require2FA: &yes, SSO: "all_but_owners"}),
+		ForTask(platform, model.SiteAddress("acme", site), "rotate_api_key", "Rotate the Stats API key of "+site+": bob@acme.com could read it."),
+		ForTask(platform, model.SiteAddress("acme", site), "review_shared_links", "Review the shared links of "+site+": jane@agency.com could create them."),
+	}
+	if platform == "piwikpro" {
+		items = append(items, ForChange(platform, "update", groupOld, groupNew))
+	}
+	return items
+}
+
+// TestRunbookGolden pins the text of every kind of manual step, per
+// platform, so a change of wording shows in review.
+func TestRunbookGolden(t *testing.T) {
+	for _, p := range []string{"plausible", "posthog", "piwikpro", "matomo"} {
+		var b bytes.Buffer
+		if err := WriteText(&b, kinds(p)); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, p+".txt", b.Bytes())
+	}
+	var md, js bytes.Buffer
+	WriteMarkdown(&md, kinds("plausible"))
+	golden(t, "plausible.md", md.Bytes())
+	WriteJSON(&js, kinds("plausible"))
+	golden(t, "plausible.json", js.Bytes())
+}
+
+func TestEveryStepEndsWithConfirm(t *testing.T) {
+	for _, p := range []string{"plausible", "posthog", "piwikpro", "matomo"} {
+		for _, it := range kinds(p) {
+			last := it.Steps[len(it.Steps)-1]
+			if !strings.HasPrefix(last, "Record that it is done: roster confirm "+it.Key()) {
+				t.Errorf("%s %s: last step %q", p, it.Key(), last)
+			}
+			if it.Title == "" || len(it.Steps) < 2 {
+				t.Errorf("%s %s: title %q, %d steps", p, it.Key(), it.Title, len(it.Steps))
+			}
+		}
+	}
+	var b bytes.Buffer
+	WriteText(&b, nil)
+	if b.String() != "No open manual steps.\n" {
+		t.Errorf("empty runbook: %q", b.String())
+	}
+}

@@ -17,6 +17,7 @@ step roster platforms show plausible
 "$roster" platforms show plausible
 
 for ex in examples/*/; do
+  ls "$ex"*.hcl >/dev/null 2>&1 || continue
   step roster validate --chdir "$ex"
   "$roster" validate --chdir "$ex"
 done

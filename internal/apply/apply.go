@@ -22,6 +22,24 @@ type Meta struct {
 	Commit        string
 	ChangeRequest string
 	Time          time.Time
+	// Sign, when set, makes the signed checkpoint of the chain's head (the
+	// last record's seq and hash) that ends every write of evidence
+	// (cli.md "Signed evidence"); its JSON is stored in the same
+	// transaction as the records.
+	Sign func(seq uint64, hash string, at time.Time) ([]byte, error)
+}
+
+// checkpoint adds the signed checkpoint of chain's head to cs.
+func (m Meta) checkpoint(cs *state.Changeset, chain *evidence.Chain) error {
+	if m.Sign == nil || chain.Seq == 0 {
+		return nil
+	}
+	cp, err := m.Sign(chain.Seq, chain.Hash, m.Time)
+	if err != nil {
+		return fmt.Errorf("signing the checkpoint: %w", err)
+	}
+	cs.Checkpoints = append(cs.Checkpoints, cp)
+	return nil
 }
 
 // Result is what an apply wrote.
@@ -98,6 +116,9 @@ func Apply(ctx context.Context, st state.Store, p *plan.Plan, meta Meta) (*Resul
 		res.Applied++
 	}
 	cs.History = hist
+	if err := meta.checkpoint(cs, chain); err != nil {
+		return nil, err
+	}
 	serial, err := st.Commit(ctx, cs)
 	if err != nil {
 		if errors.Is(err, state.ErrStale) || errors.Is(err, state.ErrLineage) {

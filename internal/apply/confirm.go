@@ -73,6 +73,9 @@ func Confirm(ctx context.Context, st state.Store, snap *state.Snapshot, items []
 	if cs.ChangesObjects() {
 		cs.History = hist
 	}
+	if err := meta.checkpoint(cs, chain); err != nil {
+		return nil, err
+	}
 	serial, err := st.Commit(ctx, cs)
 	if err != nil {
 		return nil, err

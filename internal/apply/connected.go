@@ -219,13 +219,18 @@ func ApplyAll(ctx context.Context, st state.Store, p *plan.Plan, meta Meta, lv *
 	wg.Wait()
 	sort.Slice(rep.Failures, func(i, j int) bool { return rep.Failures[i].Addr.String() < rep.Failures[j].Addr.String() })
 
-	// The history entry last, after a failure too.
+	// The history entry last, after a failure too, with the signed
+	// checkpoint of the chain's head.
 	if w.commits > 0 {
 		h := w.hist
 		if err := func() error {
 			w.mu.Lock()
 			defer w.mu.Unlock()
-			_, err := st.Commit(context.WithoutCancel(ctx), &state.Changeset{Lineage: w.lineage, BaseSerial: w.serial, History: &h})
+			cs := &state.Changeset{Lineage: w.lineage, BaseSerial: w.serial, History: &h}
+			if err := meta.checkpoint(cs, &w.chain); err != nil {
+				return err
+			}
+			_, err := st.Commit(context.WithoutCancel(ctx), cs)
 			return err
 		}(); err != nil {
 			return rep, fmt.Errorf("writing the history entry: %w", err)

@@ -2,11 +2,11 @@ package plan
 
 import (
 	"encoding/json"
+	"github.com/roster-dev/roster/internal/jsonw"
 	"slices"
 	"sort"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/roster-dev/roster/internal/model"
 )
@@ -110,16 +110,10 @@ func appendAttr(b []byte, o *model.Object, name string) []byte {
 	return append(b, "null"...)
 }
 
-const hexDigits = "0123456789abcdef"
-
 // appendString writes s as a JSON string exactly as encoding/json does,
 // HTML escaping included: invalid UTF-8 becomes U+FFFD, and U+2028 and
 // U+2029 are escaped.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	b = appendStringBody(b, s)
-	return append(b, '"')
-}
+func appendString(b []byte, s string) []byte { return jsonw.AppendStringHTML(b, s) }
 
 // appendAddr writes a.String() as a JSON string without building it. The
 // parts are joined by ASCII separators, so escaping them one by one gives
@@ -128,82 +122,32 @@ func appendAddr(b []byte, a model.Address) []byte {
 	b = append(b, '"')
 	switch a.Kind {
 	case model.KindTeam, model.KindSite, model.KindMember, model.KindGroup, model.KindGrant:
-		b = appendStringBody(b, string(a.Kind))
+		b = jsonw.AppendStringBody(b, string(a.Kind), true)
 		b = append(b, '/')
-		b = appendStringBody(b, a.Team)
+		b = jsonw.AppendStringBody(b, a.Team, true)
 	}
 	switch a.Kind {
 	case model.KindSite, model.KindGrant:
 		b = append(b, '/')
-		b = appendStringBody(b, a.Site)
+		b = jsonw.AppendStringBody(b, a.Site, true)
 	}
 	switch a.Kind {
 	case model.KindMember:
 		b = append(b, '/')
-		b = appendStringBody(b, a.Email)
+		b = jsonw.AppendStringBody(b, a.Email, true)
 	case model.KindGroup:
 		b = append(b, '/')
-		b = appendStringBody(b, a.Group)
+		b = jsonw.AppendStringBody(b, a.Group, true)
 	case model.KindGrant:
 		b = append(b, '/')
 		if a.Group != "" {
 			b = append(b, model.GroupHolderPrefix...)
-			b = appendStringBody(b, a.Group)
+			b = jsonw.AppendStringBody(b, a.Group, true)
 		} else {
-			b = appendStringBody(b, a.Email)
+			b = jsonw.AppendStringBody(b, a.Email, true)
 		}
 	}
 	return append(b, '"')
-}
-
-func appendStringBody(b []byte, s string) []byte {
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '\\', '"':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	return append(b, s[start:]...)
 }
 
 // appendPlan writes the plan member: compact JSON in a fixed order, every

@@ -16,6 +16,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/roster-dev/roster/internal/cli"
+	fakeplausible "github.com/roster-dev/roster/internal/fake/plausible"
 	fakeposthog "github.com/roster-dev/roster/internal/fake/posthog"
 	"github.com/roster-dev/roster/internal/state/boltstore"
 )
@@ -24,10 +25,12 @@ var update = flag.Bool("update", false, "rewrite the expected output in testscri
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"roster":            func() { os.Exit(cli.Main()) },
-		"hold-lock":         holdLock,
-		"fake-posthog":      func() { os.Exit(fakeposthog.Main(os.Args[1:])) },
-		"fake-posthog-call": func() { os.Exit(fakeposthog.Call(os.Args[1:])) },
+		"roster":              func() { os.Exit(cli.Main()) },
+		"hold-lock":           holdLock,
+		"fake-posthog":        func() { os.Exit(fakeposthog.Main(os.Args[1:])) },
+		"fake-posthog-call":   func() { os.Exit(fakeposthog.Call(os.Args[1:])) },
+		"fake-plausible":      func() { os.Exit(fakeplausible.Main(os.Args[1:])) },
+		"fake-plausible-call": func() { os.Exit(fakeplausible.Call(os.Args[1:])) },
 	})
 }
 

@@ -55,6 +55,7 @@ func (a *app) applyCommand() *cobra.Command {
 		if len(args) == 1 && cmd.Flags().Changed("reinvite") {
 			return &exitCode{code: ExitError, msg: "--reinvite cannot be given with a saved plan: it is part of the plan; make the plan with roster plan --reinvite --out FILE"}
 		}
+		a.maxWait, a.maxWaitSet = af.maxWait, cmd.Flags().Changed("max-wait")
 		if len(args) == 1 && pf.refreshOnly {
 			return &exitCode{code: ExitError, msg: "--refresh-only cannot be given with a saved plan"}
 		}
@@ -125,6 +126,7 @@ func (a *app) applySaved(ctx context.Context, st state.Store, file string, pf *p
 		fmt.Fprintln(a.stdout, "No changes.")
 		return nil
 	}
+	a.reinvite = p.Reinvite
 	touched := map[string]bool{}
 	for _, c := range p.Changes {
 		touched[c.Addr.Team] = true

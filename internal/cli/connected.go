@@ -51,7 +51,11 @@ func (a *app) refresh(ctx context.Context, cfg *config.Result, prior []*model.Ob
 		if mk == nil {
 			return nil, &exitCode{code: ExitError, msg: fmt.Sprintf("team %s: roster has no driver for %s in this version", t.Name, t.Platform.Name)}
 		}
-		cn.drivers[t.Name] = mk(t, driver.Options{UserAgent: "roster/" + Version, Log: debugLog(), Notify: a.notify})
+		maxWait := a.maxWait
+		if maxWait == 0 && a.maxWaitSet {
+			maxWait = -1 // --max-wait 0: never wait for the next hour
+		}
+		cn.drivers[t.Name] = mk(t, driver.Options{UserAgent: "roster/" + Version, Log: debugLog(), Notify: a.notify, Reinvite: a.reinvite, MaxWait: maxWait})
 	}
 	cn.snaps, err = live.Refresh(ctx, teams, cn.drivers, parallelism)
 	if err != nil {

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"github.com/roster-dev/roster/internal/driver/plausible"
 	"github.com/roster-dev/roster/internal/driver/posthog"
 )
 
 func init() {
 	driverFactories["posthog"] = posthog.New
+	driverFactories["plausible"] = plausible.New
 }

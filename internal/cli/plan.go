@@ -123,6 +123,7 @@ func (a *app) makePlan(ctx context.Context, st state.Store, pf *planFlags) (*pla
 	if pf.refreshOnly && !pf.refresh {
 		return nil, &exitCode{code: ExitError, msg: "--refresh-only and --refresh=false contradict each other"}
 	}
+	a.reinvite = pf.reinvite
 	if pf.refresh && hasConnections(cfg.Config) {
 		pd.cn, err = a.refresh(ctx, cfg, snap.Objects, pf.parallelism, nil)
 		if err != nil {

@@ -19,6 +19,12 @@ type app struct {
 	state   string
 	nowFlag string
 	noColor bool
+
+	// reinvite and maxWait reach the drivers (plan --reinvite, apply
+	// --max-wait).
+	reinvite   bool
+	maxWait    time.Duration
+	maxWaitSet bool
 }
 
 func (a *app) rootCommand() *cobra.Command {

@@ -16,6 +16,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/roster-dev/roster/internal/cli"
+	fakepiwikpro "github.com/roster-dev/roster/internal/fake/piwikpro"
 	fakeplausible "github.com/roster-dev/roster/internal/fake/plausible"
 	fakeposthog "github.com/roster-dev/roster/internal/fake/posthog"
 	"github.com/roster-dev/roster/internal/state/boltstore"
@@ -31,6 +32,8 @@ func TestMain(m *testing.M) {
 		"fake-posthog-call":   func() { os.Exit(fakeposthog.Call(os.Args[1:])) },
 		"fake-plausible":      func() { os.Exit(fakeplausible.Main(os.Args[1:])) },
 		"fake-plausible-call": func() { os.Exit(fakeplausible.Call(os.Args[1:])) },
+		"fake-piwikpro":       func() { os.Exit(fakepiwikpro.Main(os.Args[1:])) },
+		"fake-piwikpro-call":  func() { os.Exit(fakepiwikpro.Call(os.Args[1:])) },
 	})
 }
 

@@ -71,9 +71,9 @@ func pgSettle(t *testing.T, st *pgstore.Store) time.Duration {
 
 // Trials of TestPGCrashDuringApply, as in TestCrashDuringApply.
 const (
-	pgCrashBudget    = 30 * time.Second
+	pgCrashBudget    = 20 * time.Second
 	pgCrashMinTrials = 4
-	pgCrashMaxTrials = 10
+	pgCrashMaxTrials = 8
 )
 
 // TestPGCrashDuringApply kills `roster apply --auto-approve` of a

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"github.com/roster-dev/roster/internal/driver/piwikpro"
 	"github.com/roster-dev/roster/internal/driver/plausible"
 	"github.com/roster-dev/roster/internal/driver/posthog"
 )
@@ -8,4 +9,5 @@ import (
 func init() {
 	driverFactories["posthog"] = posthog.New
 	driverFactories["plausible"] = plausible.New
+	driverFactories["piwikpro"] = piwikpro.New
 }

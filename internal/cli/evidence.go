@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/roster-dev/roster/internal/checkpoint"
 	"github.com/roster-dev/roster/internal/evidence"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/state"
@@ -23,8 +25,8 @@ import (
 func init() { extraCommands = append(extraCommands, (*app).evidenceCommand) }
 
 func (a *app) evidenceCommand() *cobra.Command {
-	c := newCommand("evidence", "Evidence records of every applied change: list, export, verify")
-	c.AddCommand(a.evidenceListCommand(), a.evidenceExportCommand(), a.evidenceVerifyCommand())
+	c := newCommand("evidence", "Evidence records of every applied change: list, export, verify, checkpoint")
+	c.AddCommand(a.evidenceListCommand(), a.evidenceExportCommand(), a.evidenceVerifyCommand(), a.evidenceCheckpointCommand())
 	return c
 }
 
@@ -172,16 +174,23 @@ func storeOrExit(err error) error {
 }
 
 func (a *app) evidenceExportCommand() *cobra.Command {
-	c := newCommand("export", "Export all evidence for auditors: jsonl, csv or markdown")
+	c := newCommand("export", "Export all evidence for auditors: jsonl, csv, markdown, or a bundle to check without roster")
 	c.Args = cobra.NoArgs
-	var format, out string
+	var format, out, pubFile string
 	c.Flags().StringVar(&format, "format", "jsonl", "jsonl, csv, markdown or bundle")
 	c.Flags().StringVar(&out, "out", "", "write to FILE (DIR for bundle) instead of standard output")
+	c.Flags().StringVar(&pubFile, "public-key", "", "bundle only: the public key (FILE.pub of roster keygen) to put in the bundle")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
 		switch format {
 		case "jsonl", "csv", "markdown":
+			if pubFile != "" {
+				return &exitCode{code: ExitError, msg: "--public-key goes with --format bundle only"}
+			}
 		case "bundle":
-			return &exitCode{code: ExitError, msg: "--format bundle is not available in this version of roster; use jsonl, csv or markdown"}
+			if out == "" {
+				return &exitCode{code: ExitError, msg: "--format bundle needs --out DIR: the folder to write the bundle into"}
+			}
+			return a.exportBundle(cmd, out, pubFile)
 		default:
 			return &exitCode{code: ExitError, msg: fmt.Sprintf("invalid --format %q: expected jsonl, csv, markdown or bundle", format)}
 		}
@@ -300,28 +309,271 @@ func mdCell(s string) string {
 }
 
 func (a *app) evidenceVerifyCommand() *cobra.Command {
-	c := newCommand("verify", "Recompute the evidence hash chain; exit 1 naming the first bad record")
+	c := newCommand("verify", "Recompute the evidence hash chain, and check signed checkpoints; exit 1 naming the first bad record or checkpoint")
+	c.Long = `verify recomputes every evidence record's hash from its content and checks
+each link; on success it prints the count and the head hash.
+
+--public-key FILE also checks every checkpoint stored in the state: its
+signature by that key (its key id must be the key's), and that the record
+at its seq still has its hash. It says how many records follow the last
+signed checkpoint. Repeat --public-key for checkpoints signed by an earlier
+key.
+
+--checkpoint FILE (as roster evidence checkpoint --json prints it) checks
+that a checkpoint kept elsewhere is still in the chain; with --public-key,
+its signature too. A chain rebuilt after an edit fails it, even one rebuilt
+by someone who could write the state.`
 	c.Args = cobra.NoArgs
+	var pubFiles []string
+	var cpFile string
+	c.Flags().StringArrayVar(&pubFiles, "public-key", nil, "check every stored checkpoint's signature with this public key (FILE.pub of roster keygen); repeatable")
+	c.Flags().StringVar(&cpFile, "checkpoint", "", "check that this checkpoint, kept outside the state, is still in the chain")
+	c.RunE = func(cmd *cobra.Command, _ []string) error {
+		var opts checkpoint.Options
+		for _, f := range pubFiles {
+			k, err := checkpoint.ReadPublicKeyFile(f)
+			if err != nil {
+				return &exitCode{code: ExitError, msg: err.Error()}
+			}
+			opts.Keys = append(opts.Keys, k)
+		}
+		if cpFile != "" {
+			data, err := os.ReadFile(cpFile)
+			if err != nil {
+				return &exitCode{code: ExitError, msg: fmt.Sprintf("reading the checkpoint: %v", err)}
+			}
+			cp, err := checkpoint.Parse(data)
+			if err != nil {
+				return &exitCode{code: ExitError, msg: fmt.Sprintf("checkpoint file %s: %v", cpFile, err)}
+			}
+			opts.External = append(opts.External, checkpoint.External{Name: "checkpoint file " + cpFile, Checkpoint: cp})
+		}
+		st, err := a.openStore()
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		res, err := checkpoint.Verify(cmd.Context(), st, opts)
+		if err != nil {
+			var ve *evidence.VerifyError
+			var ce *checkpoint.Error
+			switch {
+			case errors.As(err, &ve):
+				return &exitCode{code: ExitError, msg: fmt.Sprintf("verification failed: %v (after %d good records)", ve, res.Records)}
+			case errors.As(err, &ce):
+				return &exitCode{code: ExitError, msg: fmt.Sprintf("verification failed: %v", ce)}
+			case errors.Is(err, checkpoint.ErrNoCheckpoint):
+				return &exitCode{code: ExitError, msg: "verification failed: " + err.Error()}
+			}
+			return storeError(err)
+		}
+		if res.Records == 0 {
+			fmt.Fprintln(a.stdout, "Evidence verified: 0 records.")
+		} else {
+			fmt.Fprintf(a.stdout, "Evidence verified: %d records, head %s.\n", res.Records, res.Head)
+		}
+		if len(opts.Keys) > 0 {
+			if res.Last == nil {
+				fmt.Fprintln(a.stdout, "No checkpoints.")
+			} else {
+				follow := "no record follows it"
+				switch res.After {
+				case 0:
+				case 1:
+					follow = "1 record follows it, not yet covered by a signature"
+				default:
+					follow = fmt.Sprintf("%d records follow it, not yet covered by a signature", res.After)
+				}
+				fmt.Fprintf(a.stdout, "Checkpoints verified: %s by key %s; the last signed, checkpoint %d, covers record %d (signed %s); %s.\n",
+					plural(res.Checked, "checkpoint", "checkpoints"), keyIDs(opts.Keys), res.LastN, res.Last.Seq, res.Last.Time, follow)
+			}
+		}
+		for _, e := range opts.External {
+			cp := e.Checkpoint
+			sig := "signature not checked: give --public-key to check it"
+			if len(opts.Keys) > 0 {
+				sig = "signature verified"
+			}
+			fmt.Fprintf(a.stdout, "Checkpoint %s is in the chain: record %d still has hash %s (key %s, signed %s; %s).\n",
+				cpFile, cp.Seq, cp.Hash, cp.KeyID, cp.Time, sig)
+		}
+		return nil
+	}
+	return c
+}
+
+func keyIDs(keys []*checkpoint.PublicKey) string {
+	ids := make([]string, len(keys))
+	for i, k := range keys {
+		ids[i] = k.ID
+	}
+	return strings.Join(ids, " or ")
+}
+
+func (a *app) evidenceCheckpointCommand() *cobra.Command {
+	c := newCommand("checkpoint", "The latest signed checkpoint, to keep outside roster")
+	c.Long = `checkpoint prints the latest signed checkpoint of the evidence: the last
+record's seq and hash when it was signed, the time, the key id and the
+signature. --json prints it exactly as stored: keep that file outside the
+state (in the pull request, a git tag, an auditor's folder) and check it
+later with roster evidence verify --checkpoint FILE.`
+	c.Args = cobra.NoArgs
+	var asJSON bool
+	c.Flags().BoolVar(&asJSON, "json", false, "print the checkpoint's JSON exactly as stored")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
 		st, err := a.openStore()
 		if err != nil {
 			return err
 		}
 		defer st.Close()
-		res, err := evidence.Verify(cmd.Context(), st)
+		last, ok, err := checkpoint.Latest(cmd.Context(), st)
 		if err != nil {
-			var ve *evidence.VerifyError
-			if errors.As(err, &ve) {
-				return &exitCode{code: ExitError, msg: fmt.Sprintf("verification failed: %v (after %d good records)", ve, res.Count)}
-			}
 			return storeError(err)
 		}
-		if res.Count == 0 {
-			fmt.Fprintln(a.stdout, "Evidence verified: 0 records.")
+		if !ok {
+			return &exitCode{code: ExitError, msg: fmt.Sprintf("no signed checkpoint in the state: roster writes one after each apply when $%s holds a key made by roster keygen", checkpoint.EnvSigningKey)}
+		}
+		if asJSON {
+			a.stdout.Write(last.Raw)
+			if !bytes.HasSuffix(last.Raw, []byte("\n")) {
+				fmt.Fprintln(a.stdout)
+			}
 			return nil
 		}
-		fmt.Fprintf(a.stdout, "Evidence verified: %d records, head %s.\n", res.Count, res.Head)
-		return nil
+		cp, err := checkpoint.Parse(last.Raw)
+		if err != nil {
+			return &exitCode{code: ExitError, msg: fmt.Sprintf("checkpoint %d in the state cannot be read: %v; run roster evidence verify --public-key FILE", last.N, err)}
+		}
+		tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintf(tw, "checkpoint\t%d\n", last.N)
+		fmt.Fprintf(tw, "seq\t%d\n", cp.Seq)
+		fmt.Fprintf(tw, "hash\t%s\n", cp.Hash)
+		fmt.Fprintf(tw, "time\t%s\n", cp.Time)
+		fmt.Fprintf(tw, "key id\t%s\n", cp.KeyID)
+		fmt.Fprintf(tw, "signature\t%s\n", cp.Signature)
+		return tw.Flush()
 	}
 	return c
+}
+
+// exportBundle writes the auditor's bundle into dir: evidence.jsonl,
+// checkpoints.jsonl, public-key.pem (when --public-key is given) and a
+// README.md with the commands that check them without roster. The bundle
+// is written into a folder beside dir and renamed to it, so it is never
+// seen half-written; dir must not exist or be empty. Like the other
+// exports, it is private to its owner (folder 0700, files 0600): evidence
+// names people.
+func (a *app) exportBundle(cmd *cobra.Command, dir, pubFile string) error {
+	fail := func(err error) error {
+		return &exitCode{code: ExitError, msg: fmt.Sprintf("writing the bundle %s: %v", dir, err)}
+	}
+	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+		return &exitCode{code: ExitError, msg: fmt.Sprintf("%s already exists and is not empty; give --out a new folder", dir)}
+	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fail(err)
+	}
+	var key *checkpoint.PublicKey
+	if pubFile != "" {
+		k, err := checkpoint.ReadPublicKeyFile(pubFile)
+		if err != nil {
+			return &exitCode{code: ExitError, msg: err.Error()}
+		}
+		key = k
+	}
+	st, err := a.openStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	// Checkpoints first: each names a record committed with it, so every
+	// one read is in the records read after.
+	stored, err := checkpoint.ReadStored(cmd.Context(), st)
+	if err != nil {
+		return storeError(err)
+	}
+	info := checkpoint.BundleInfo{RosterVersion: Version, Checkpoints: len(stored), PublicKey: key}
+	var cps bytes.Buffer
+	seenKey := map[string]bool{}
+	for _, s := range stored {
+		line := s.Raw
+		if bytes.ContainsAny(line, "\r\n") {
+			// One line per checkpoint: the same JSON without its line breaks.
+			var c bytes.Buffer
+			if json.Compact(&c, line) == nil {
+				line = c.Bytes()
+			}
+		}
+		cps.Write(line)
+		cps.WriteByte('\n')
+		if cp, err := checkpoint.Parse(s.Raw); err == nil {
+			if !seenKey[cp.KeyID] {
+				seenKey[cp.KeyID] = true
+				info.KeyIDs = append(info.KeyIDs, cp.KeyID)
+			}
+			info.LastSeq = max(info.LastSeq, cp.Seq)
+		}
+	}
+	if key != nil && len(info.KeyIDs) > 0 && !seenKey[key.ID] {
+		return &exitCode{code: ExitError, msg: fmt.Sprintf("public key %s has key id %s, but the checkpoints are signed by %s; give the key they were signed with", pubFile, key.ID, strings.Join(info.KeyIDs, ", "))}
+	}
+
+	parent := filepath.Dir(filepath.Clean(dir))
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(filepath.Clean(dir))+".tmp-")
+	if err != nil {
+		return fail(err)
+	}
+	defer os.RemoveAll(tmp)
+	write := func(name string, fill func(w *bufio.Writer) error) error {
+		f, err := os.OpenFile(filepath.Join(tmp, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return err
+		}
+		bw := bufio.NewWriterSize(f, 256<<10)
+		err = fill(bw)
+		if err == nil {
+			err = bw.Flush()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}
+	err = write(checkpoint.BundleEvidence, func(bw *bufio.Writer) error {
+		return st.Evidence(cmd.Context(), 1, func(rec state.EvidenceRecord) error {
+			bw.Write(rec.JSON)
+			info.Records = rec.Seq
+			info.Head = rec.Hash
+			return bw.WriteByte('\n')
+		})
+	})
+	if err != nil {
+		var de *state.DamagedError
+		if errors.As(err, &de) {
+			return storeError(err)
+		}
+		return fail(err)
+	}
+	if err := write(checkpoint.BundleCheckpoints, func(bw *bufio.Writer) error { _, err := bw.Write(cps.Bytes()); return err }); err != nil {
+		return fail(err)
+	}
+	if key != nil {
+		if err := write(checkpoint.BundlePublicKey, func(bw *bufio.Writer) error { _, err := bw.Write(key.PEM()); return err }); err != nil {
+			return fail(err)
+		}
+	}
+	if err := write(checkpoint.BundleReadme, func(bw *bufio.Writer) error { _, err := bw.Write(checkpoint.Readme(info)); return err }); err != nil {
+		return fail(err)
+	}
+	os.Remove(dir) // an empty folder given as --out
+	if err := os.Rename(tmp, dir); err != nil {
+		return fail(err)
+	}
+	keyNote := "no public key (the README says where to get it)"
+	if key != nil {
+		keyNote = "public key " + key.ID
+	}
+	fmt.Fprintf(a.stdout, "Wrote the evidence bundle to %s: %s, %s, %s. Its README.md says how to check it without roster.\n",
+		dir, plural(int(info.Records), "record", "records"), plural(info.Checkpoints, "checkpoint", "checkpoints"), keyNote)
+	return nil
 }

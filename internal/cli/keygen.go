@@ -1,0 +1,42 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/roster-dev/roster/internal/checkpoint"
+)
+
+func init() { extraCommands = append(extraCommands, (*app).keygenCommand) }
+
+func (a *app) keygenCommand() *cobra.Command {
+	c := newCommand("keygen", "Make an ed25519 key pair for signing evidence: FILE (private, 0600) and FILE.pub")
+	c.Long = `keygen writes a new ed25519 key pair for signed evidence checkpoints:
+FILE holds the private key (PKCS #8 PEM, mode 0600) and FILE.pub the public
+key (PKIX PEM, which openssl reads as it is). It never overwrites a file.
+
+Give the private key to the applies that should sign, in $ROSTER_SIGNING_KEY
+(the PEM text itself, or the path of FILE); give FILE.pub to whoever checks
+the evidence: roster evidence verify --public-key FILE.pub.`
+	c.Args = cobra.NoArgs
+	var out string
+	c.Flags().StringVar(&out, "out", "", "the private key's file; the public key goes to FILE.pub (required)")
+	c.RunE = func(cmd *cobra.Command, _ []string) error {
+		if out == "" {
+			return &exitCode{code: ExitError, msg: "roster keygen needs --out FILE: where to write the private key (the public key goes to FILE.pub)"}
+		}
+		s, err := checkpoint.GenerateSigner(nil)
+		if err != nil {
+			return &exitCode{code: ExitError, msg: err.Error()}
+		}
+		if err := checkpoint.WriteKeyPair(out, s); err != nil {
+			return &exitCode{code: ExitError, msg: err.Error()}
+		}
+		fmt.Fprintf(a.stdout, "Wrote the private key to %s (mode 0600; keep it secret) and the public key to %s.pub.\n", out, out)
+		fmt.Fprintf(a.stdout, "Key id: %s\n", s.KeyID())
+		fmt.Fprintf(a.stdout, "Set %s to the private key (its PEM text, or the path %s) for applies to sign evidence checkpoints.\n", checkpoint.EnvSigningKey, out)
+		return nil
+	}
+	return c
+}

@@ -1,0 +1,245 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/roster-dev/roster/internal/evidence"
+)
+
+// signedState applies schemaConfig with a signing key set and signs the
+// review off twice (each sign-off ends with a signed checkpoint, as every
+// apply does once apply signs), returning the configuration directory,
+// the global flags, the key's path and the verified head hash.
+func signedState(t *testing.T) (dir string, g []string, key, head string) {
+	t.Helper()
+	t.Setenv("ROSTER_ACTOR", "auditor-test")
+	t.Setenv("GITHUB_SHA", "")
+	dir = t.TempDir()
+	os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(schemaConfig), 0o644)
+	key = filepath.Join(t.TempDir(), "roster.key")
+	runCLI(t, 0, "keygen", "--out", key)
+	t.Setenv("ROSTER_SIGNING_KEY", key)
+	g = []string{"--chdir", dir, "--now", "2026-12-01"}
+	with := func(args ...string) []string { return append(args, g...) }
+	runCLI(t, 0, with("apply", "--auto-approve")...)
+	runCLI(t, 0, with("review", "--attest", "--reviewer", "rita@acme.com", "--note", "Q4")...)
+	os.WriteFile(filepath.Join(dir, "more.hcl"), []byte("member \"zoe@acme.com\" {\n  team = \"acme\"\n  role = \"viewer\"\n  ticket = \"IAM-9\"\n}\n"), 0o644)
+	runCLI(t, 0, with("apply", "--auto-approve")...)
+	runCLI(t, 0, with("review", "--attest", "--reviewer", "sam@acme.com")...)
+	out := string(runCLI(t, 0, with("evidence", "verify", "--public-key", key+".pub")...))
+	m := regexp.MustCompile(`head ([0-9a-f]{64})\.`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("verify printed %q", out)
+	}
+	return dir, g, key, m[1]
+}
+
+// readmeScript is every ```sh block of a bundle's README, in order.
+func readmeScript(t *testing.T, bundle string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(bundle, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(string(data), -1)
+	if len(blocks) < 5 {
+		t.Fatalf("the README holds %d shell blocks, want 5", len(blocks))
+	}
+	var b strings.Builder
+	for _, m := range blocks {
+		b.WriteString(m[1])
+	}
+	return b.String()
+}
+
+func runScript(t *testing.T, dir, script string) string {
+	t.Helper()
+	cmd := exec.Command("bash", "-c", script)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the README's commands failed: %v\n%s", err, out)
+	}
+	return string(out)
+}
+
+func lines(t *testing.T, path string) [][]byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n"))
+}
+
+// TestBundleReadmeProcedure follows a real bundle's README literally, with
+// only bash, sha256sum, jq and openssl: every hash and every signature is
+// confirmed; a chain rebuilt after an edit, and an edited checkpoint, are
+// caught. Skipped where jq or openssl is missing.
+func TestBundleReadmeProcedure(t *testing.T) {
+	for _, tool := range []string{"bash", "jq", "sha256sum", "openssl"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed", tool)
+		}
+	}
+	_, g, key, head := signedState(t)
+	bundle := filepath.Join(t.TempDir(), "bundle")
+	out := string(runCLI(t, 0, append([]string{"evidence", "export", "--format", "bundle", "--out", bundle, "--public-key", key + ".pub"}, g...)...))
+	if !strings.Contains(out, "Wrote the evidence bundle to "+bundle) {
+		t.Errorf("export printed %q", out)
+	}
+	records := lines(t, filepath.Join(bundle, "evidence.jsonl"))
+	cps := lines(t, filepath.Join(bundle, "checkpoints.jsonl"))
+	if len(cps) < 2 {
+		t.Fatalf("%d checkpoints in the bundle, want at least the two sign-offs'", len(cps))
+	}
+	keyID := strings.TrimSpace(string(runCLI(t, 0, append([]string{"evidence", "checkpoint", "--json"}, g...)...)))
+	keyID = regexp.MustCompile(`"key_id":"([0-9a-f]{16})"`).FindStringSubmatch(keyID)[1]
+
+	script := readmeScript(t, bundle)
+	got := runScript(t, bundle, script)
+	for _, want := range []string{
+		"checked " + strconv.Itoa(len(records)) + " records, head " + head + "\n",
+		"checked " + strconv.Itoa(len(cps)) + " checkpoints, 0 failed\n",
+		"Signature Verified Successfully\n",
+		keyID + "\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the README's commands did not print %q:\n%s", want, got)
+		}
+	}
+	// Step 1 prints the first record's hash twice: recomputed and stored.
+	first := records[0][bytes.Index(records[0], []byte(`"hash":"`))+8:][:64]
+	if strings.Count(got, string(first)+"\n") != 2 {
+		t.Errorf("step 1 did not print the first record's hash twice:\n%s", got)
+	}
+
+	// An attacker edits record 2 and recomputes every later hash: the chain
+	// checks out, the checkpoints do not.
+	var chain evidence.Chain
+	var rebuilt bytes.Buffer
+	for i, l := range records {
+		r, err := evidence.Decode(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 {
+			r.Actor = "mallory"
+		}
+		sealed, err := chain.Seal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rebuilt.Write(sealed.JSON)
+		rebuilt.WriteByte('\n')
+	}
+	os.WriteFile(filepath.Join(bundle, "evidence.jsonl"), rebuilt.Bytes(), 0o600)
+	got = runScript(t, bundle, script)
+	if !strings.Contains(got, "checked "+strconv.Itoa(len(records))+" records, head "+chain.Hash) {
+		t.Errorf("the rebuilt chain should pass the chain check:\n%s", got)
+	}
+	if !regexp.MustCompile(`checkpoint 1: record \d+ does not have the hash it signed`).MatchString(got) ||
+		!strings.Contains(got, "checked "+strconv.Itoa(len(cps))+" checkpoints, "+strconv.Itoa(len(cps))+" failed") {
+		t.Errorf("the rebuilt chain was not caught by the checkpoints:\n%s", got)
+	}
+
+	// An edited checkpoint fails its signature.
+	os.WriteFile(filepath.Join(bundle, "evidence.jsonl"), bytes.Join(append(records, nil), []byte("\n")), 0o600)
+	edited := append([][]byte{}, cps...)
+	edited[1] = regexp.MustCompile(`"time":"[^"]*"`).ReplaceAll(cps[1], []byte(`"time":"2030-01-01T00:00:00Z"`))
+	os.WriteFile(filepath.Join(bundle, "checkpoints.jsonl"), bytes.Join(append(edited, nil), []byte("\n")), 0o600)
+	got = runScript(t, bundle, script)
+	if !strings.Contains(got, "checkpoint 2: bad signature") || !strings.Contains(got, "checkpoints, 1 failed") {
+		t.Errorf("an edited checkpoint was not caught:\n%s", got)
+	}
+}
+
+func TestBundleExport(t *testing.T) {
+	dir, g, key, _ := signedState(t)
+	with := func(args ...string) []string { return append(args, g...) }
+	base := t.TempDir()
+
+	// Without a key: the README says where to get it.
+	bundle := filepath.Join(base, "b1")
+	runCLI(t, 0, with("evidence", "export", "--format", "bundle", "--out", bundle)...)
+	if _, err := os.Stat(filepath.Join(bundle, "public-key.pem")); !os.IsNotExist(err) {
+		t.Error("a public key was written without --public-key")
+	}
+	readme, _ := os.ReadFile(filepath.Join(bundle, "README.md"))
+	if !strings.Contains(string(readme), "This bundle holds no public key") {
+		t.Error("the README does not say where to get the key")
+	}
+	// The records exactly as stored, one per line.
+	stored := runCLI(t, 0, with("evidence", "export", "--format", "jsonl")...)
+	if got, _ := os.ReadFile(filepath.Join(bundle, "evidence.jsonl")); !bytes.Equal(got, stored) {
+		t.Error("evidence.jsonl differs from the jsonl export")
+	}
+	// The checkpoints as stored; the last is what evidence checkpoint
+	// --json prints, and it matches its schema.
+	last := runCLI(t, 0, with("evidence", "checkpoint", "--json")...)
+	cps := lines(t, filepath.Join(bundle, "checkpoints.jsonl"))
+	if !bytes.Equal(append(cps[len(cps)-1], '\n'), last) {
+		t.Errorf("the last checkpoint %s is not the one printed %s", cps[len(cps)-1], last)
+	}
+	sch := schema(t, "checkpoint.schema.json")
+	for i, c := range cps {
+		validateJSON(t, sch, "checkpoint "+strconv.Itoa(i+1), c)
+	}
+	// The review records match the evidence schema.
+	rec := schema(t, "evidence.schema.json")
+	sc := bufio.NewScanner(bytes.NewReader(stored))
+	sc.Buffer(nil, 1<<20)
+	reviews := 0
+	for sc.Scan() {
+		if bytes.Contains(sc.Bytes(), []byte(`"action":"review"`)) {
+			reviews++
+			validateJSON(t, rec, "review record", sc.Bytes())
+		}
+	}
+	if reviews != 2 {
+		t.Errorf("%d review records, want 2 (one team, two sign-offs)", reviews)
+	}
+	// review --format json validates with last_review set.
+	validateJSON(t, schema(t, "review.schema.json"), "review --format json", runCLI(t, 0, with("review", "--format", "json")...))
+
+	// Refusals.
+	for _, c := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"--out", bundle}, "already exists and is not empty"},
+		{[]string{}, "needs --out DIR"},
+		{[]string{"--out", filepath.Join(base, "b2"), "--public-key", filepath.Join(dir, "main.hcl")}, "not PEM"},
+	} {
+		var out, errb bytes.Buffer
+		args := with(append([]string{"evidence", "export", "--format", "bundle"}, c.args...)...)
+		if code := Run(args, strings.NewReader(""), &out, &errb); code != 1 || !strings.Contains(errb.String(), c.msg) {
+			t.Errorf("%v: exit %d, %q; want 1 and %q", c.args, code, errb.String(), c.msg)
+		}
+	}
+	// Another key than the checkpoints': refused.
+	other := filepath.Join(base, "other.key")
+	runCLI(t, 0, "keygen", "--out", other)
+	var out, errb bytes.Buffer
+	if code := Run(with("evidence", "export", "--format", "bundle", "--out", filepath.Join(base, "b3"), "--public-key", other+".pub"), strings.NewReader(""), &out, &errb); code != 1 || !strings.Contains(errb.String(), "but the checkpoints are signed by") {
+		t.Errorf("exit %d, %q", code, errb.String())
+	}
+	// An empty folder is fine.
+	empty := filepath.Join(base, "empty")
+	os.Mkdir(empty, 0o755)
+	runCLI(t, 0, with("evidence", "export", "--format", "bundle", "--out", empty, "--public-key", key+".pub")...)
+	if _, err := os.Stat(filepath.Join(empty, "public-key.pem")); err != nil {
+		t.Error(err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(base, ".*tmp*")); len(left) > 0 {
+		t.Errorf("temporary folders left behind: %v", left)
+	}
+}

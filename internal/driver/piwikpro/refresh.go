@@ -1,0 +1,749 @@
+package piwikpro
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/plan"
+)
+
+// pageSize is the limit asked for on every list (the API's maximum; its
+// default is 10).
+const pageSize = 1000
+
+// maxPages bounds one list, so that a server that never ends a list
+// cannot keep roster reading forever.
+const maxPages = 100000
+
+// readParallelism bounds the per-app and per-group reads in flight.
+const readParallelism = 4
+
+// Account roles and the no-access permission (piwikpro.md).
+const (
+	roleOwner = "OWNER"
+	roleUser  = "USER"
+	noAccess  = "no-access"
+)
+
+// levels are the app permissions a grant can hold, in the API's words.
+var levels = map[string]bool{"view": true, "edit": true, "edit-publish": true, "manage": true}
+
+// apiLevel maps a profile role (edit_publish) to the API's (edit-publish).
+func apiLevel(role string) string { return strings.ReplaceAll(role, "_", "-") }
+
+// modelRole maps an API permission (edit-publish) to the profile's role.
+func modelRole(level string) string { return strings.ReplaceAll(level, "-", "_") }
+
+// --- live state -------------------------------------------------------------
+
+type liveUser struct {
+	id, email, role string
+}
+
+type liveGroup struct {
+	id, name, label string
+	members         map[string]bool // emails
+}
+
+// state is what the driver knows of the account, kept up to date as each
+// request succeeds. Levels are the API's (edit-publish).
+type state struct {
+	users  map[string]*liveUser // by email
+	byID   map[string]*liveUser
+	perms  map[string]map[string]string // app id → user id → explicit level
+	groups map[string]*liveGroup        // by label
+	gperms map[string]map[string]string // app id → group id → level
+	// owners' grants as roster records them (Piwik PRO lists none): email
+	// → app id → level; cleared are the apps whose grant this apply
+	// removed while the person was an owner.
+	ownerGrants map[string]map[string]string
+	cleared     map[string]map[string]bool
+}
+
+func newState() *state {
+	return &state{users: map[string]*liveUser{}, byID: map[string]*liveUser{}, perms: map[string]map[string]string{},
+		groups: map[string]*liveGroup{}, gperms: map[string]map[string]string{},
+		ownerGrants: map[string]map[string]string{}, cleared: map[string]map[string]bool{}}
+}
+
+func cloneMap[K comparable, V any](m map[K]V) map[K]V {
+	c := make(map[K]V, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
+
+func (s *state) clone() *state {
+	c := newState()
+	for e, u := range s.users {
+		cu := *u
+		c.users[e] = &cu
+		c.byID[cu.id] = &cu
+	}
+	for a, m := range s.perms {
+		c.perms[a] = cloneMap(m)
+	}
+	for l, g := range s.groups {
+		cg := *g
+		cg.members = cloneMap(g.members)
+		c.groups[l] = &cg
+	}
+	for a, m := range s.gperms {
+		c.gperms[a] = cloneMap(m)
+	}
+	for e, m := range s.ownerGrants {
+		c.ownerGrants[e] = cloneMap(m)
+	}
+	for e, m := range s.cleared {
+		c.cleared[e] = cloneMap(m)
+	}
+	return c
+}
+
+func (s *state) addUser(u *liveUser) {
+	s.users[u.email] = u
+	s.byID[u.id] = u
+}
+
+func (s *state) removeUser(u *liveUser) {
+	delete(s.users, u.email)
+	delete(s.byID, u.id)
+	for _, m := range s.perms {
+		delete(m, u.id)
+	}
+	for _, g := range s.groups {
+		delete(g.members, u.email)
+	}
+	delete(s.ownerGrants, u.email)
+	delete(s.cleared, u.email)
+}
+
+func (s *state) setPerm(app, uid, level string) {
+	if level == "" || level == noAccess {
+		delete(s.perms[app], uid)
+		return
+	}
+	if s.perms[app] == nil {
+		s.perms[app] = map[string]string{}
+	}
+	s.perms[app][uid] = level
+}
+
+func (s *state) setGroupPerm(app, gid, level string) {
+	if level == "" || level == noAccess {
+		delete(s.gperms[app], gid)
+		return
+	}
+	if s.gperms[app] == nil {
+		s.gperms[app] = map[string]string{}
+	}
+	s.gperms[app][gid] = level
+}
+
+// grantsOf lists the apps where a person holds a grant: explicit
+// permissions for a USER, the recorded grants for an OWNER.
+func (s *state) grantsOf(u *liveUser) map[string]bool {
+	out := map[string]bool{}
+	if u.role == roleOwner {
+		for app := range s.ownerGrants[u.email] {
+			out[app] = true
+		}
+		return out
+	}
+	for app, m := range s.perms {
+		if m[u.id] != "" {
+			out[app] = true
+		}
+	}
+	return out
+}
+
+// --- API shapes ----------------------------------------------------------------
+
+type listPage struct {
+	Meta struct {
+		Total int `json:"total"`
+	} `json:"meta"`
+	Data json.RawMessage `json:"data"`
+}
+
+type apiUser struct {
+	ID         string `json:"id"`
+	Attributes struct {
+		Email string `json:"email"`
+		Role  string `json:"role"`
+	} `json:"attributes"`
+}
+
+type apiNamed struct {
+	ID         string `json:"id"`
+	Attributes struct {
+		Name string `json:"name"`
+	} `json:"attributes"`
+}
+
+type apiUserPermission struct {
+	ID         string `json:"id"`
+	Attributes struct {
+		Email       string `json:"email"`
+		Permission  string `json:"permission"`
+		Permissions string `json:"permissions"` // the spec's required list names this
+	} `json:"attributes"`
+}
+
+type apiGroupPermission struct {
+	ID         string `json:"id"`
+	Attributes struct {
+		Name       string `json:"name"`
+		Permission string `json:"permission"`
+	} `json:"attributes"`
+}
+
+type apiMember struct {
+	ID         string `json:"id"`
+	Attributes struct {
+		Email string `json:"email"`
+	} `json:"attributes"`
+}
+
+// --- reading ---------------------------------------------------------------------
+
+// reader counts the requests a refresh makes.
+type reader struct {
+	d  *Driver
+	mu sync.Mutex
+	n  int
+}
+
+func (r *reader) get(ctx context.Context, path string, q url.Values, out any) error {
+	api, err := r.d.call(ctx, "GET", path, q, nil, out)
+	r.mu.Lock()
+	r.n += len(api)
+	r.mu.Unlock()
+	if err != nil {
+		return apiErr(err, model.Address{}, true)
+	}
+	return nil
+}
+
+// list reads every page of a list, calling each with its data.
+func (r *reader) list(ctx context.Context, path string, each func(json.RawMessage) (int, error)) (pages int, err error) {
+	offset := 0
+	for {
+		q := url.Values{"limit": {strconv.Itoa(pageSize)}, "offset": {strconv.Itoa(offset)}}
+		var p listPage
+		if err := r.get(ctx, path, q, &p); err != nil {
+			return pages, err
+		}
+		pages++
+		n, err := each(p.Data)
+		if err != nil {
+			return pages, fmt.Errorf("%s answered GET %s with a page roster cannot read: %v", Platform, path, err)
+		}
+		offset += n
+		if n == 0 || offset >= p.Meta.Total {
+			return pages, nil
+		}
+		if pages >= maxPages {
+			return pages, fmt.Errorf("%s kept answering GET %s with more pages after %d; roster stopped reading", Platform, path, pages)
+		}
+	}
+}
+
+func decodeList[T any](raw json.RawMessage, into *[]T) (int, error) {
+	var items []T
+	if len(raw) > 0 && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return 0, err
+		}
+	}
+	*into = append(*into, items...)
+	return len(items), nil
+}
+
+func appPath(app, rest string) string {
+	return "/api/access-control/v2/app/" + url.PathEscape(app) + "/permission/" + rest
+}
+
+func groupPath(gid, rest string) string {
+	p := "/api/user-groups/v1/" + url.PathEscape(gid)
+	if rest != "" {
+		p += "/" + rest
+	}
+	return p
+}
+
+// Refresh reads the account's users, apps, groups and their members, and
+// the user and group permissions of every declared app.
+func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
+	if d.credErr != nil {
+		return nil, d.credErr
+	}
+	r := &reader{d: d}
+	st := newState()
+	var pg pages
+	var err error
+
+	var users []apiUser
+	if pg.users, err = r.list(ctx, "/api/users/v2", func(raw json.RawMessage) (int, error) { return decodeList(raw, &users) }); err != nil {
+		return nil, err
+	}
+	for _, au := range users {
+		u := &liveUser{id: au.ID, email: model.NormalizeEmail(au.Attributes.Email), role: strings.ToUpper(au.Attributes.Role)}
+		if u.email == "" || u.id == "" {
+			continue
+		}
+		st.addUser(u)
+	}
+	var apps []apiNamed
+	if pg.apps, err = r.list(ctx, "/api/apps/v2", func(raw json.RawMessage) (int, error) { return decodeList(raw, &apps) }); err != nil {
+		return nil, err
+	}
+	var groups []apiNamed
+	if pg.groups, err = r.list(ctx, "/api/user-groups/v1", func(raw json.RawMessage) (int, error) { return decodeList(raw, &groups) }); err != nil {
+		return nil, err
+	}
+	siteIDs, siteOf, err := d.resolveSites(apps)
+	if err != nil {
+		return nil, err
+	}
+	labels, err := d.groupLabels(groups)
+	if err != nil {
+		return nil, err
+	}
+	var notes []string
+	for _, a := range apps {
+		if _, ok := siteOf[a.ID]; !ok {
+			notes = append(notes, fmt.Sprintf("app %s (id %s) is not declared; roster does not manage its access", a.Attributes.Name, a.ID))
+		}
+	}
+
+	// Each group's users, and each declared app's user and group
+	// permissions, a few at a time.
+	declared := make([]string, 0, len(siteOf))
+	for id := range siteOf {
+		declared = append(declared, id)
+	}
+	sort.Strings(declared)
+	members := make([][]apiMember, len(groups))
+	memberPages := make([]int, len(groups))
+	permPages := make([]int, 2*len(declared))
+	uperms := make([][]apiUserPermission, len(declared))
+	gperms := make([][]apiGroupPermission, len(declared))
+	jobs := make([]func() error, 0, len(groups)+2*len(declared))
+	for i, g := range groups {
+		jobs = append(jobs, func() error {
+			n, err := r.list(ctx, groupPath(g.ID, "users"), func(raw json.RawMessage) (int, error) { return decodeList(raw, &members[i]) })
+			memberPages[i] = n
+			return err
+		})
+	}
+	for i, app := range declared {
+		jobs = append(jobs, func() error {
+			n, err := r.list(ctx, appPath(app, "user"), func(raw json.RawMessage) (int, error) { return decodeList(raw, &uperms[i]) })
+			permPages[2*i] = n
+			return err
+		}, func() error {
+			n, err := r.list(ctx, appPath(app, "user-group"), func(raw json.RawMessage) (int, error) { return decodeList(raw, &gperms[i]) })
+			permPages[2*i+1] = n
+			return err
+		})
+	}
+	if err := d.runJobs(ctx, jobs); err != nil {
+		return nil, err
+	}
+	for _, n := range memberPages {
+		pg.groupUsers += n
+	}
+	for _, n := range permPages {
+		pg.perms += n
+	}
+
+	byGroupID := map[string]*liveGroup{}
+	for i, g := range groups {
+		lg := &liveGroup{id: g.ID, name: g.Attributes.Name, label: labels[g.ID], members: map[string]bool{}}
+		for _, m := range members[i] {
+			if e := model.NormalizeEmail(m.Attributes.Email); e != "" {
+				lg.members[e] = true
+			}
+		}
+		st.groups[lg.label] = lg
+		byGroupID[g.ID] = lg
+	}
+	unknown := map[string]bool{}
+	for i, app := range declared {
+		for _, p := range uperms[i] {
+			level := p.Attributes.Permission
+			if level == "" {
+				level = p.Attributes.Permissions
+			}
+			u := st.byID[p.ID]
+			if u == nil || u.role == roleOwner || level == "" || level == noAccess {
+				continue // unknown since the users were read, an owner, or no grant
+			}
+			if !levels[level] {
+				unknown[fmt.Sprintf("%s has permission %q on site %s, which roster does not know; it is left alone", u.email, level, siteOf[app])] = true
+				continue
+			}
+			st.setPerm(app, u.id, level)
+		}
+		for _, p := range gperms[i] {
+			g := byGroupID[p.ID]
+			level := p.Attributes.Permission
+			if g == nil || level == "" || level == noAccess {
+				continue
+			}
+			if !levels[level] {
+				unknown[fmt.Sprintf("group %s has permission %q on site %s, which roster does not know; it is left alone", g.name, level, siteOf[app])] = true
+				continue
+			}
+			st.setGroupPerm(app, g.id, level)
+		}
+	}
+	odd := make([]string, 0, len(unknown))
+	for n := range unknown {
+		odd = append(odd, n)
+	}
+	sort.Strings(odd)
+	notes = append(notes, odd...)
+
+	d.tokMu.Lock()
+	sub := d.sub
+	d.tokMu.Unlock()
+	self := ""
+	if u := st.byID[sub]; u != nil {
+		self = u.email
+		if u.role != roleOwner {
+			notes = append(notes, fmt.Sprintf("the API key belongs to %s, a USER: Piwik PRO lets only owners manage users and groups, so changes will be refused; use an owner's API key", self))
+		}
+	}
+
+	d.ownerGrantsFrom(st, siteIDs)
+	d.st, d.siteIDs, d.siteOf, d.pages, d.refreshed, d.run = st, siteIDs, siteOf, pg, true, nil
+	snap := &driver.Snapshot{Team: d.team.Name, Self: self, Notes: notes, Requests: r.n, SiteIDs: cloneMap(siteIDs)}
+	snap.Objects = d.objects(st)
+	return snap, nil
+}
+
+// runJobs runs reads a few at a time; the first error wins.
+func (d *Driver) runJobs(ctx context.Context, jobs []func() error) error {
+	errs := make([]error, len(jobs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < min(max(1, d.parallel), len(jobs)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(jobs) {
+					return
+				}
+				if ctx.Err() != nil {
+					errs[i] = ctx.Err()
+					continue
+				}
+				errs[i] = jobs[i]()
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// resolveSites finds each declared site's app: by remote_id, else by exact
+// name. Every site that cannot be resolved is reported at once.
+func (d *Driver) resolveSites(apps []apiNamed) (map[string]string, map[string]string, error) {
+	byID := map[string]apiNamed{}
+	byName := map[string][]apiNamed{}
+	for _, a := range apps {
+		byID[a.ID] = a
+		byName[a.Attributes.Name] = append(byName[a.Attributes.Name], a)
+	}
+	candidates := func() string {
+		if len(apps) == 0 {
+			return "the API key sees no app in this account"
+		}
+		var c []string
+		for _, a := range apps {
+			c = append(c, fmt.Sprintf("%q (id %s)", a.Attributes.Name, a.ID))
+		}
+		return "the apps are " + strings.Join(c, ", ")
+	}
+	siteIDs := map[string]string{}
+	siteOf := map[string]string{}
+	var problems []string
+	for _, s := range d.team.Sites {
+		name := s.Addr.Site
+		var id string
+		if rid := strings.TrimSpace(s.RemoteID); rid != "" {
+			if _, ok := byID[rid]; !ok {
+				problems = append(problems, fmt.Sprintf("site %q: the account has no app with id %s (remote_id) that the API key can see; %s", name, rid, candidates()))
+				continue
+			}
+			id = rid
+		} else {
+			ms := byName[name]
+			switch len(ms) {
+			case 1:
+				id = ms[0].ID
+			case 0:
+				problems = append(problems, fmt.Sprintf("site %q: no Piwik PRO app is named %q; %s. Set remote_id on the site to the app's id", name, name, candidates()))
+				continue
+			default:
+				var ids []string
+				for _, a := range ms {
+					ids = append(ids, a.ID)
+				}
+				problems = append(problems, fmt.Sprintf("site %q: %d Piwik PRO apps are named %q (ids %s); set remote_id on the site to the id of the one roster manages", name, len(ms), name, strings.Join(ids, ", ")))
+				continue
+			}
+		}
+		if other, dup := siteOf[id]; dup {
+			problems = append(problems, fmt.Sprintf("sites %q and %q both name Piwik PRO app %s; give each site its own app", other, name, id))
+			continue
+		}
+		siteIDs[name] = id
+		siteOf[id] = name
+	}
+	if len(problems) > 0 {
+		return nil, nil, fmt.Errorf("team %s: %s", d.team.Name, strings.Join(problems, "; "))
+	}
+	return siteIDs, siteOf, nil
+}
+
+// GroupLabel turns a Piwik PRO group's name into a group label that fits
+// model.NamePattern: lower-cased, each run of other characters turned into
+// one '-', leading '-' and '_' dropped, at most 63 characters; "group"
+// when nothing is left (sync.md, import).
+func GroupLabel(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(strings.TrimSpace(name)) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') || r == '_' || r == '-' {
+			b.WriteRune(r)
+			dash = false
+			continue
+		}
+		if !dash {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	s := strings.TrimLeft(b.String(), "-_")
+	if len(s) > 63 {
+		s = s[:63]
+	}
+	if s == "" {
+		s = "group"
+	}
+	return s
+}
+
+// groupLabels addresses every live group: by the declared (else stored)
+// group whose remote_id is its id, else by GroupLabel of its name, "-2",
+// "-3" on collision. A declared remote_id that names no group is an error.
+func (d *Driver) groupLabels(groups []apiNamed) (map[string]string, error) {
+	live := map[string]bool{}
+	for _, g := range groups {
+		live[g.ID] = true
+	}
+	labels := map[string]string{} // group id → label
+	taken := map[string]bool{}
+	declaredRemote := map[string]string{} // label → declared remote_id
+	var problems []string
+	for _, o := range d.team.Declared {
+		if o.Addr.Kind != model.KindGroup || o.RemoteID == "" {
+			continue
+		}
+		declaredRemote[o.Addr.Group] = o.RemoteID
+		if !live[o.RemoteID] {
+			var names []string
+			for _, g := range groups {
+				names = append(names, fmt.Sprintf("%q (id %s)", g.Attributes.Name, g.ID))
+			}
+			list := "the account has no groups"
+			if len(names) > 0 {
+				list = "the groups are " + strings.Join(names, ", ")
+			}
+			problems = append(problems, fmt.Sprintf("group %q: the account has no user group with id %s (remote_id); %s. Fix remote_id, or remove it to match the group by its label", o.Addr.Group, o.RemoteID, list))
+			continue
+		}
+		if _, dup := labels[o.RemoteID]; !dup {
+			labels[o.RemoteID] = o.Addr.Group
+			taken[o.Addr.Group] = true
+		}
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("team %s: %s", d.team.Name, strings.Join(problems, "; "))
+	}
+	for _, o := range d.team.Stored {
+		if o.Addr.Kind != model.KindGroup || o.RemoteID == "" || !live[o.RemoteID] || taken[o.Addr.Group] {
+			continue
+		}
+		if rid, ok := declaredRemote[o.Addr.Group]; ok && rid != o.RemoteID {
+			continue
+		}
+		if _, dup := labels[o.RemoteID]; !dup {
+			labels[o.RemoteID] = o.Addr.Group
+			taken[o.Addr.Group] = true
+		}
+	}
+	rest := make([]apiNamed, 0, len(groups))
+	for _, g := range groups {
+		if _, ok := labels[g.ID]; !ok {
+			rest = append(rest, g)
+		}
+	}
+	sort.SliceStable(rest, func(i, j int) bool {
+		if rest[i].Attributes.Name != rest[j].Attributes.Name {
+			return rest[i].Attributes.Name < rest[j].Attributes.Name
+		}
+		return rest[i].ID < rest[j].ID
+	})
+	for _, g := range rest {
+		base := GroupLabel(g.Attributes.Name)
+		label := base
+		for n := 2; taken[label]; n++ {
+			suffix := "-" + strconv.Itoa(n)
+			label = base[:min(len(base), 63-len(suffix))] + suffix
+		}
+		labels[g.ID] = label
+		taken[label] = true
+	}
+	return labels, nil
+}
+
+// ownerGrantsFrom records each live owner's grants on the declared sites
+// (Piwik PRO lists none): from the state when it knows the person, else
+// from the configuration.
+func (d *Driver) ownerGrantsFrom(st *state, siteIDs map[string]string) {
+	known := map[string]bool{}
+	stored := map[string][]*model.Object{}
+	for _, o := range d.team.Stored {
+		switch {
+		case o.Addr.Kind == model.KindMember:
+			known[o.Addr.Email] = true
+		case o.Addr.Kind == model.KindGrant && o.Addr.Email != "":
+			known[o.Addr.Email] = true
+			stored[o.Addr.Email] = append(stored[o.Addr.Email], o)
+		}
+	}
+	declared := map[string][]*model.Object{}
+	for _, o := range d.team.Declared {
+		if o.Addr.Kind == model.KindGrant && o.Addr.Email != "" {
+			declared[o.Addr.Email] = append(declared[o.Addr.Email], o)
+		}
+	}
+	for email, u := range st.users {
+		if u.role != roleOwner {
+			continue
+		}
+		src := declared[email]
+		if known[email] {
+			src = stored[email]
+		}
+		grants := map[string]string{}
+		for _, o := range src {
+			if app, ok := siteIDs[o.Addr.Site]; ok && o.Role != "" {
+				grants[app] = apiLevel(o.Role)
+			}
+		}
+		st.ownerGrants[email] = grants
+	}
+}
+
+// objects turns the live state into the model's objects.
+func (d *Driver) objects(st *state) []*model.Object {
+	team := d.team.Name
+	var objs []*model.Object
+	holder := func(email string) model.HolderKind {
+		if d.team.Guests[email] {
+			return model.HolderGuest
+		}
+		return model.HolderMember
+	}
+	for email, u := range st.users {
+		if d.team.Guests[email] && u.role == roleUser {
+			continue // a guest's implicit membership
+		}
+		role := "user"
+		if u.role == roleOwner {
+			role = "owner"
+		}
+		objs = append(objs, &model.Object{Addr: model.MemberAddress(team, email), Role: role, Status: model.StatusActive})
+	}
+	for app, m := range st.perms {
+		site := d.siteOf[app]
+		for uid, level := range m {
+			u := st.byID[uid]
+			if u == nil {
+				continue
+			}
+			objs = append(objs, &model.Object{Addr: model.PersonGrantAddress(team, site, u.email), Role: modelRole(level),
+				HolderKind: holder(u.email), Status: model.StatusActive})
+		}
+	}
+	// Owners' grants, copied unchanged: owners are not drift.
+	copied := map[string]*model.Object{}
+	for _, list := range [][]*model.Object{d.team.Declared, d.team.Stored} { // stored last: it wins
+		for _, o := range list {
+			if o.Addr.Kind == model.KindGrant && o.Addr.Email != "" {
+				copied[o.Addr.String()] = o
+			}
+		}
+	}
+	for email, grants := range st.ownerGrants {
+		for app, level := range grants {
+			addr := model.PersonGrantAddress(team, d.siteOf[app], email)
+			o := &model.Object{Addr: addr, Role: modelRole(level), HolderKind: holder(email), Status: model.StatusActive}
+			if src := copied[addr.String()]; src != nil && apiLevel(src.Role) == level {
+				o = src.Clone()
+				o.Decl = nil
+				if o.Status == "" {
+					o.Status = model.StatusActive
+				}
+			}
+			objs = append(objs, o)
+		}
+	}
+	for _, g := range st.groups {
+		m := make([]string, 0, len(g.members))
+		for e := range g.members {
+			m = append(m, e)
+		}
+		sort.Strings(m)
+		objs = append(objs, &model.Object{Addr: model.GroupAddress(team, g.label), Members: m, RemoteID: g.id})
+		for app, perms := range st.gperms {
+			if level := perms[g.id]; level != "" {
+				objs = append(objs, &model.Object{Addr: model.GroupGrantAddress(team, d.siteOf[app], g.label), Role: modelRole(level),
+					HolderKind: model.HolderGroup, Status: model.StatusActive})
+			}
+		}
+	}
+	model.SortObjects(objs)
+	return objs
+}
+
+// Manual reports the changes Piwik PRO's API cannot make: team settings.
+func (d *Driver) Manual(c *plan.Change) (bool, string) {
+	if c.Addr.Kind == model.KindTeam && c.Action == plan.Update {
+		return true, "Piwik PRO has no API for team settings (display_name, require_2fa, sso): an owner changes them in Piwik PRO's account settings"
+	}
+	return false, ""
+}

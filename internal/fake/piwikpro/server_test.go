@@ -1,0 +1,811 @@
+package fakepiwikpro
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+
+// acme: an owner (client "owner-id"), a second owner, two users (one with
+// a client), apps Shop and Blog, a meta-site, a group Managers with
+// carol, and permissions.
+func acmeSeed() Seed {
+	return Seed{
+		Clients: []SeedClient{{ClientID: "owner-id", ClientSecret: "owner-secret", Email: "owner@acme.com"},
+			{ClientID: "carol-id", ClientSecret: "carol-secret", Email: "carol@x.io"}},
+		Users: []SeedUser{
+			{Email: "owner@acme.com", Role: "OWNER"},
+			{Email: "owner2@acme.com", Role: "owner"},
+			{Email: "carol@x.io"},
+			{Email: "dave@x.io", Role: "USER"},
+		},
+		Apps:      []SeedApp{{ID: "a0000000-0000-4000-8000-000000000001", Name: "Shop"}, {Name: "Blog"}},
+		MetaSites: []SeedApp{{Name: "All sites"}},
+		Groups:    []SeedGroup{{Name: "Managers", Members: []string{"carol@x.io"}}},
+		Permissions: []SeedPermission{
+			{App: "Shop", Email: "carol@x.io", Permission: "view"},
+			{App: "Blog", Email: "dave@x.io", Permission: "edit-publish"},
+		},
+		GroupPermissions: []SeedGroupPermission{{App: "Shop", Group: "Managers", Permission: "edit"}},
+	}
+}
+
+func acme(t *testing.T) *Server {
+	t.Helper()
+	s := New(Options{Now: t0, Seed: acmeSeed()})
+	t.Cleanup(s.Close)
+	return s
+}
+
+type answer struct {
+	status int
+	header http.Header
+	body   map[string]any
+	raw    string
+}
+
+func send(t *testing.T, s *Server, bearer, method, path, ctype string, body string) answer {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, s.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	a := answer{status: resp.StatusCode, header: resp.Header, raw: string(raw)}
+	if len(raw) > 0 && raw[0] == '{' {
+		if err := json.Unmarshal(raw, &a.body); err != nil {
+			t.Fatalf("%s %s: %v: %s", method, path, err, raw)
+		}
+	}
+	return a
+}
+
+// do sends a JSON:API request (body marshalled when not nil).
+func do(t *testing.T, s *Server, tok, method, path string, body any) answer {
+	t.Helper()
+	b := ""
+	if body != nil {
+		j, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = string(j)
+	}
+	return send(t, s, tok, method, path, JSONAPI, b)
+}
+
+func login(t *testing.T, s *Server, id, secret string) string {
+	t.Helper()
+	a := send(t, s, "", "POST", "/auth/token", "application/json",
+		fmt.Sprintf(`{"grant_type":"client_credentials","client_id":%q,"client_secret":%q}`, id, secret))
+	if a.status != 200 {
+		t.Fatalf("token: %d %s", a.status, a.raw)
+	}
+	return a.body["access_token"].(string)
+}
+
+// wantErr checks a JSON:API error answer.
+func wantErr(t *testing.T, a answer, status int, code, detail string) {
+	t.Helper()
+	if a.status != status {
+		t.Fatalf("status %d, want %d: %s", a.status, status, a.raw)
+	}
+	errs, _ := a.body["errors"].([]any)
+	if len(errs) != 1 {
+		t.Fatalf("not one JSON:API error: %s", a.raw)
+	}
+	e := errs[0].(map[string]any)
+	if e["status"] != fmt.Sprint(status) || e["code"] != code || e["title"] == "" {
+		t.Errorf("error %v, want status %q code %q", e, fmt.Sprint(status), code)
+	}
+	if detail != "" && e["detail"] != detail {
+		t.Errorf("detail %q, want %q", e["detail"], detail)
+	}
+}
+
+func (s *Server) idOf(t *testing.T, email string) string {
+	t.Helper()
+	for _, u := range s.State().Users {
+		if u.Email == email {
+			return u.ID
+		}
+	}
+	t.Fatalf("no user %s", email)
+	return ""
+}
+
+func (s *Server) appID(t *testing.T, name string) string {
+	t.Helper()
+	for _, a := range s.State().Apps {
+		if a.Name == name {
+			return a.ID
+		}
+	}
+	t.Fatalf("no app %s", name)
+	return ""
+}
+
+func (s *Server) groupID(t *testing.T, name string) string {
+	t.Helper()
+	for _, g := range s.State().Groups {
+		if g.Name == name {
+			return g.ID
+		}
+	}
+	t.Fatalf("no group %s", name)
+	return ""
+}
+
+func TestToken(t *testing.T) {
+	s := acme(t)
+	a := send(t, s, "", "POST", "/auth/token", "application/json", `{"grant_type":"client_credentials","client_id":"owner-id","client_secret":"owner-secret"}`)
+	if a.status != 200 || a.body["token_type"] != "Bearer" || a.body["expires_in"] != float64(1800) {
+		t.Fatalf("token: %d %s", a.status, a.raw)
+	}
+	tok := a.body["access_token"].(string)
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a JWT: %s", tok)
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims map[string]any
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		t.Fatal(err)
+	}
+	if claims["sub"] != s.idOf(t, "owner@acme.com") || claims["iss"] != "ppms" || claims["exp"] != float64(t0.Add(30*time.Minute).Unix()) {
+		t.Errorf("claims: %v", claims)
+	}
+	// A form works too.
+	f := send(t, s, "", "POST", "/auth/token", "application/x-www-form-urlencoded",
+		url.Values{"grant_type": {"client_credentials"}, "client_id": {"carol-id"}, "client_secret": {"carol-secret"}}.Encode())
+	if f.status != 200 {
+		t.Errorf("form: %d %s", f.status, f.raw)
+	}
+	for _, body := range []string{
+		`{"grant_type":"client_credentials","client_id":"owner-id","client_secret":"nope"}`,
+		`{"grant_type":"client_credentials","client_id":"nobody","client_secret":"owner-secret"}`,
+	} {
+		if a := send(t, s, "", "POST", "/auth/token", "application/json", body); a.status != 401 || a.raw != `{"message":"Unauthorized"}` {
+			t.Errorf("%s: %d %s", body, a.status, a.raw)
+		}
+	}
+	if a := send(t, s, "", "POST", "/auth/token", "application/json", `{"grant_type":"password"}`); a.status != 400 {
+		t.Errorf("grant type: %d", a.status)
+	}
+	// The token works, then expires by the clock.
+	if a := do(t, s, tok, "GET", "/api/users/v2", nil); a.status != 200 {
+		t.Fatalf("users: %d %s", a.status, a.raw)
+	}
+	for _, bad := range []string{"", "garbage"} {
+		if a := do(t, s, bad, "GET", "/api/users/v2", nil); a.status != 401 || a.raw != `{"message":"Unauthorized"}` {
+			t.Errorf("token %q: %d %s", bad, a.status, a.raw)
+		}
+	}
+	s.Advance(30*time.Minute - time.Second)
+	if a := do(t, s, tok, "GET", "/api/users/v2", nil); a.status != 200 {
+		t.Errorf("before expiry: %d", a.status)
+	}
+	s.Advance(time.Second)
+	if a := do(t, s, tok, "GET", "/api/users/v2", nil); a.status != 401 {
+		t.Errorf("after expiry: %d", a.status)
+	}
+	// ExpireTokens ends every token without moving the clock.
+	tok2 := login(t, s, "owner-id", "owner-secret")
+	if s.Tokens() != 1 {
+		t.Errorf("valid tokens: %d", s.Tokens())
+	}
+	s.ExpireTokens()
+	if a := do(t, s, tok2, "GET", "/api/users/v2", nil); a.status != 401 {
+		t.Errorf("after ExpireTokens: %d", a.status)
+	}
+}
+
+func TestContentType(t *testing.T) {
+	s := acme(t)
+	tok := login(t, s, "owner-id", "owner-secret")
+	body := `{"data":{"type":"ppms/user","attributes":{"email":"new@x.io"}}}`
+	for _, ct := range []string{"application/json", "", "text/plain"} {
+		a := send(t, s, tok, "POST", "/api/users/v2/invite", ct, body)
+		wantErr(t, a, 400, "error.json-api-content-type", "")
+	}
+	if len(s.State().Users) != 4 {
+		t.Fatal("a refused invitation created a user")
+	}
+	a := send(t, s, tok, "POST", "/api/users/v2/invite", "application/vnd.api+json; charset=utf-8", body)
+	if a.status != 201 || a.header.Get("Content-Type") != JSONAPI {
+		t.Errorf("vnd.api+json: %d %s %v", a.status, a.raw, a.header)
+	}
+	// A DELETE with a body needs it too; one without does not.
+	gid := s.groupID(t, "Managers")
+	a = send(t, s, tok, "DELETE", "/api/user-groups/v1/"+gid+"/relationships/users", "application/json",
+		`{"data":[{"type":"ppms/user","id":"`+s.idOf(t, "carol@x.io")+`"}]}`)
+	wantErr(t, a, 400, "error.json-api-content-type", "")
+	if a := send(t, s, tok, "DELETE", "/api/users/v2/"+s.idOf(t, "new@x.io"), "", ""); a.status != 204 {
+		t.Errorf("delete without body: %d %s", a.status, a.raw)
+	}
+}
+
+func TestUsersList(t *testing.T) {
+	seed := acmeSeed()
+	for i := 0; i < 1496; i++ {
+		seed.Users = append(seed.Users, SeedUser{Email: fmt.Sprintf("u%04d@x.io", i)})
+	}
+	s := New(Options{Seed: seed, Now: t0})
+	defer s.Close()
+	tok := login(t, s, "owner-id", "owner-secret")
+	a := do(t, s, tok, "GET", "/api/users/v2", nil)
+	data := a.body["data"].([]any)
+	if a.status != 200 || a.body["meta"].(map[string]any)["total"] != float64(1500) || len(data) != 10 {
+		t.Fatalf("default page: %d, %d items", a.status, len(data))
+	}
+	u := data[0].(map[string]any)
+	attrs := u["attributes"].(map[string]any)
+	if u["type"] != "ppms/user" || attrs["addedAt"] != "2026-03-02T10:00:00+00:00" || attrs["organization"] != "acme" || attrs["role"] == nil {
+		t.Errorf("user: %v", u)
+	}
+	seen := map[string]bool{}
+	for off := 0; off < 1500; off += 1000 {
+		a := do(t, s, tok, "GET", fmt.Sprintf("/api/users/v2?limit=1000&offset=%d", off), nil)
+		for _, d := range a.body["data"].([]any) {
+			seen[d.(map[string]any)["id"].(string)] = true
+		}
+	}
+	if len(seen) != 1500 {
+		t.Errorf("paging saw %d users", len(seen))
+	}
+	wantErr(t, do(t, s, tok, "GET", "/api/users/v2?limit=1001", nil), 400, "error.default", "")
+	wantErr(t, do(t, s, tok, "GET", "/api/users/v2?offset=-1", nil), 400, "error.default", "")
+	wantErr(t, do(t, s, tok, "GET", "/api/users/v2?sort=name", nil), 400, "error.default", "")
+	a = do(t, s, tok, "GET", "/api/users/v2?sort=email&limit=2", nil)
+	if first := a.body["data"].([]any)[0].(map[string]any)["attributes"].(map[string]any)["email"]; first != "carol@x.io" {
+		t.Errorf("sort=email: first %v", first)
+	}
+	a = do(t, s, tok, "GET", "/api/users/v2?search=DAVE", nil)
+	if a.body["meta"].(map[string]any)["total"] != float64(1) {
+		t.Errorf("search: %s", a.raw)
+	}
+	id := s.idOf(t, "dave@x.io")
+	if a := do(t, s, tok, "GET", "/api/users/v2/"+id, nil); a.status != 200 || a.body["data"].(map[string]any)["id"] != id {
+		t.Errorf("get: %s", a.raw)
+	}
+	wantErr(t, do(t, s, tok, "GET", "/api/users/v2/not-a-uuid", nil), 400, "error.default", "")
+	wantErr(t, do(t, s, tok, "GET", "/api/users/v2/00000000-0000-4000-8000-000000000000", nil), 404, "users.error.user-does-not-exist", "")
+}
+
+func TestInviteAndRoles(t *testing.T) {
+	s := acme(t)
+	tok := login(t, s, "owner-id", "owner-secret")
+	inv := func(email any) answer {
+		return do(t, s, tok, "POST", "/api/users/v2/invite", map[string]any{"data": map[string]any{"type": "ppms/user", "attributes": map[string]any{"email": email}}})
+	}
+	a := inv("new@x.io")
+	if a.status != 201 {
+		t.Fatalf("invite: %d %s", a.status, a.raw)
+	}
+	d := a.body["data"].(map[string]any)
+	id := d["id"].(string)
+	if d["attributes"].(map[string]any)["role"] != "USER" {
+		t.Errorf("invited: %v", d)
+	}
+	// The invited user is listed at once.
+	if a := do(t, s, tok, "GET", "/api/users/v2/"+id, nil); a.status != 200 {
+		t.Errorf("invited user: %d", a.status)
+	}
+	wantErr(t, inv("New@X.io"), 400, "users.error.user-already-exists", "")
+	wantErr(t, inv("not-an-email"), 400, "error.default", "This value is not a valid email address.")
+	wantErr(t, do(t, s, tok, "POST", "/api/users/v2/invite", map[string]any{"data": map[string]any{"type": "user", "attributes": map[string]any{"email": "a@b.c"}}}),
+		400, "error.json-api-resource-type", "")
+	// A USER may not invite.
+	ctok := login(t, s, "carol-id", "carol-secret")
+	wantErr(t, do(t, s, ctok, "POST", "/api/users/v2/invite", map[string]any{"data": map[string]any{"type": "ppms/user", "attributes": map[string]any{"email": "z@x.io"}}}),
+		403, "error.forbidden", "")
+
+	role := func(id, path, r string) answer {
+		return do(t, s, tok, "PATCH", "/api/users/v2/"+id+path, map[string]any{"data": map[string]any{"type": "ppms/user", "id": id, "attributes": map[string]any{"role": r}}})
+	}
+	if a := role(id, "/change-role", "OWNER"); a.status != 204 {
+		t.Fatalf("change-role: %d %s", a.status, a.raw)
+	}
+	if a := role(id, "", "USER"); a.status != 204 {
+		t.Fatalf("patch: %d %s", a.status, a.raw)
+	}
+	wantErr(t, role(id, "/change-role", "ADMIN"), 400, "users.error.invalid-role", "")
+	owner := s.idOf(t, "owner@acme.com")
+	wantErr(t, role(owner, "/change-role", "USER"), 400, "users.error.cannot-change-own-role", "You cannot change your own role.")
+	wantErr(t, do(t, s, tok, "PATCH", "/api/users/v2/"+id, map[string]any{"data": map[string]any{"type": "ppms/user", "id": owner, "attributes": map[string]any{"role": "USER"}}}),
+		409, "error.json-api-resource-id-conflict", "")
+	wantErr(t, do(t, s, tok, "PATCH", "/api/users/v2/"+id, map[string]any{"data": map[string]any{"type": "ppms/user", "attributes": map[string]any{"role": "USER"}}}),
+		400, "error.json-api-resource-id-not-provided", "")
+}
+
+func TestDeleteUser(t *testing.T) {
+	s := acme(t)
+	tok := login(t, s, "owner-id", "owner-secret")
+	del := func(email string) answer { return do(t, s, tok, "DELETE", "/api/users/v2/"+s.idOf(t, email), nil) }
+	wantErr(t, del("owner@acme.com"), 400, "users.error.cannot-delete-own-account", "You cannot delete your own account.")
+	if a := del("carol@x.io"); a.status != 204 {
+		t.Fatalf("delete: %d %s", a.status, a.raw)
+	}
+	st := s.State()
+	if len(st.Users) != 3 || len(st.Groups[0].Members) != 0 || st.Apps[0].Permissions["carol@x.io"] != "" {
+		t.Errorf("carol's traces stayed: %+v", st)
+	}
+	// carol's client and token went with her.
+	if a := send(t, s, "", "POST", "/auth/token", "application/json", `{"grant_type":"client_credentials","client_id":"carol-id","client_secret":"carol-secret"}`); a.status != 401 {
+		t.Errorf("deleted user's client: %d", a.status)
+	}
+	if a := del("owner2@acme.com"); a.status != 204 {
+		t.Fatalf("delete owner2: %d %s", a.status, a.raw)
+	}
+	// Now owner is the last owner: deleting themselves names that first.
+	wantErr(t, del("owner@acme.com"), 400, "users.error.cannot-delete-last-owner", "The account's last owner cannot be deleted.")
+}
+
+func TestAppsAndMetaSites(t *testing.T) {
+	seed := acmeSeed()
+	for i := 0; i < 23; i++ {
+		seed.Apps = append(seed.Apps, SeedApp{Name: fmt.Sprintf("app-%02d", i)})
+	}
+	s := New(Options{Seed: seed, Now: t0})
+	defer s.Close()
+	tok := login(t, s, "owner-id", "owner-secret")
+	a := do(t, s, tok, "GET", "/api/apps/v2", nil)
+	if a.body["meta"].(map[string]any)["total"] != float64(25) || len(a.body["data"].([]any)) != 10 {
+		t.Fatalf("default page of apps: %s", a.raw)
+	}
+	first := a.body["data"].([]any)[0].(map[string]any)
+	if first["type"] != "ppms/app" || first["attributes"].(map[string]any)["name"] != "Shop" || first["attributes"].(map[string]any)["appType"] != nil {
+		t.Errorf("app item: %v", first)
+	}
+	a = do(t, s, tok, "GET", "/api/apps/v2?offset=20&limit=10", nil)
+	if len(a.body["data"].([]any)) != 5 {
+		t.Errorf("last page: %s", a.raw)
+	}
+	wantErr(t, do(t, s, tok, "GET", "/api/apps/v2?limit=5000", nil), 400, "error.default", "")
+	full := do(t, s, tok, "GET", "/api/apps/v2/a0000000-0000-4000-8000-000000000001", nil)
+	if full.body["data"].(map[string]any)["attributes"].(map[string]any)["appType"] != "web" {
+		t.Errorf("full app: %s", full.raw)
+	}
+	// A USER sees only the apps they can view: carol sees Shop.
+	ctok := login(t, s, "carol-id", "carol-secret")
+	a = do(t, s, ctok, "GET", "/api/apps/v2?limit=100", nil)
+	if a.body["meta"].(map[string]any)["total"] != float64(1) {
+		t.Errorf("carol's apps: %s", a.raw)
+	}
+	m := do(t, s, tok, "GET", "/api/meta-sites/v1", nil)
+	if m.body["meta"].(map[string]any)["total"] != float64(1) || m.body["data"].([]any)[0].(map[string]any)["type"] != "ppms/meta-site" {
+		t.Errorf("meta-sites: %s", m.raw)
+	}
+}
+
+func TestAccessControl(t *testing.T) {
+	s := acme(t)
+	tok := login(t, s, "owner-id", "owner-secret")
+	shop := s.appID(t, "Shop")
+	base := "/api/access-control/v2/app/" + shop + "/permission/"
+	a := do(t, s, tok, "GET", base+"user?limit=100", nil)
+	if a.status != 200 {
+		t.Fatalf("list: %d %s", a.status, a.raw)
+	}
+	got := map[string]string{}
+	for _, d := range a.body["data"].([]any) {
+		item := d.(map[string]any)
+		at := item["attributes"].(map[string]any)
+		gp := at["group_permissions"].(map[string]any)
+		if item["type"] != "app/permission/user" {
+			t.Errorf("type %v", item["type"])
+		}
+		got[at["email"].(string)] = fmt.Sprint(at["permission"], " ", gp["permission"], " ", gp["group_names"])
+	}
+	want := map[string]string{"carol@x.io": "view edit [Managers]", "dave@x.io": "no-access no-access []"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("user permissions (owners left out): %v, want %v", got, want)
+	}
+	a = do(t, s, tok, "GET", base+"user-group", nil)
+	if len(a.body["data"].([]any)) != 1 || a.body["data"].([]any)[0].(map[string]any)["attributes"].(map[string]any)["permission"] != "edit" {
+		t.Errorf("group permissions: %s", a.raw)
+	}
+	set := func(kind, id, p string) answer {
+		return do(t, s, tok, "POST", base+kind+"/"+id, map[string]any{"data": map[string]any{"type": "app/permission/" + kind, "attributes": map[string]any{"permission": p}}})
+	}
+	dave := s.idOf(t, "dave@x.io")
+	if a := set("user", dave, "manage"); a.status != 204 || s.State().Apps[0].Permissions["dave@x.io"] != "manage" {
+		t.Fatalf("set: %d %s", a.status, a.raw)
+	}
+	if a := set("user", dave, "no-access"); a.status != 204 || s.State().Apps[0].Permissions["dave@x.io"] != "" {
+		t.Fatalf("no-access: %d %s", a.status, a.raw)
+	}
+	a = set("user", dave, "copy")
+	wantErr(t, a, 400, "error.default", `Invalid permission "copy", available are: [no-access, view, edit, edit-publish, manage]`)
+	if e := a.body["errors"].([]any)[0].(map[string]any); e["title"] != "Invalid form" || e["source"].(map[string]any)["pointer"] != "/data/attributes/permission" {
+		t.Errorf("error shape: %v", e)
+	}
+	wantErr(t, set("user", "00000000-0000-4000-8000-000000000000", "view"), 404, "users.error.user-does-not-exist", "")
+	wantErr(t, do(t, s, tok, "POST", base+"user/"+dave, map[string]any{"data": map[string]any{"type": "app/permission/user-group", "attributes": map[string]any{"permission": "view"}}}),
+		400, "error.json-api-resource-type", "")
+	gid := s.groupID(t, "Managers")
+	if a := set("user-group", gid, "no-access"); a.status != 204 || len(s.State().Apps[0].GroupPermissions) != 0 {
+		t.Errorf("group no-access: %d %s", a.status, a.raw)
+	}
+	wantErr(t, do(t, s, tok, "GET", "/api/access-control/v2/app/00000000-0000-4000-8000-000000000000/permission/user", nil), 404, "app.error.not-exists", "")
+	// carol (view on Shop) may not read Shop's permissions; manage may.
+	ctok := login(t, s, "carol-id", "carol-secret")
+	wantErr(t, do(t, s, ctok, "GET", base+"user", nil), 403, "error.forbidden", "")
+	if err := s.SetPermission("carol@x.io", "Shop", "manage"); err != nil {
+		t.Fatal(err)
+	}
+	if a := do(t, s, ctok, "GET", base+"user", nil); a.status != 200 {
+		t.Errorf("manager reads: %d", a.status)
+	}
+	// Meta-sites take their own type and levels.
+	ms := s.State().MetaSites[0].ID
+	a = do(t, s, tok, "POST", "/api/access-control/v2/meta-site/"+ms+"/permission/user/"+dave,
+		map[string]any{"data": map[string]any{"type": "meta-site/permission/user", "attributes": map[string]any{"permission": "edit-publish"}}})
+	wantErr(t, a, 400, "error.default", `Invalid permission "edit-publish", available are: [no-access, view, edit, manage]`)
+}
+
+func TestGroups(t *testing.T) {
+	s := acme(t)
+	tok := login(t, s, "owner-id", "owner-secret")
+	a := do(t, s, tok, "POST", "/api/user-groups/v1", map[string]any{"data": map[string]any{"type": "ppms/user-group", "attributes": map[string]any{"name": "Analysts"}}})
+	if a.status != 201 {
+		t.Fatalf("create: %d %s", a.status, a.raw)
+	}
+	gid := a.body["data"].(map[string]any)["id"].(string)
+	wantErr(t, do(t, s, tok, "POST", "/api/user-groups/v1", map[string]any{"data": map[string]any{"type": "ppms/user-group", "attributes": map[string]any{"name": "Analysts"}}}),
+		400, "error.default", `A user group named "Analysts" already exists.`)
+	l := do(t, s, tok, "GET", "/api/user-groups/v1?limit=100", nil)
+	names := []string{}
+	for _, d := range l.body["data"].([]any) {
+		names = append(names, d.(map[string]any)["attributes"].(map[string]any)["name"].(string))
+	}
+	if !slices.Equal(names, []string{"Analysts", "Managers"}) {
+		t.Errorf("groups: %v", names)
+	}
+	rel := "/api/user-groups/v1/" + gid + "/relationships/users"
+	ids := func(emails ...string) map[string]any {
+		var data []any
+		for _, e := range emails {
+			data = append(data, map[string]any{"type": "ppms/user", "id": s.idOf(t, e)})
+		}
+		return map[string]any{"data": data}
+	}
+	if a := do(t, s, tok, "POST", rel, ids("dave@x.io", "carol@x.io")); a.status != 204 {
+		t.Fatalf("add: %d %s", a.status, a.raw)
+	}
+	members := func() []string {
+		a := do(t, s, tok, "GET", "/api/user-groups/v1/"+gid+"/users?sort=email&limit=100", nil)
+		var out []string
+		for _, d := range a.body["data"].([]any) {
+			out = append(out, d.(map[string]any)["attributes"].(map[string]any)["email"].(string))
+		}
+		return out
+	}
+	if got := members(); !slices.Equal(got, []string{"carol@x.io", "dave@x.io"}) {
+		t.Errorf("members: %v", got)
+	}
+	if a := do(t, s, tok, "DELETE", rel, ids("carol@x.io")); a.status != 204 {
+		t.Fatalf("remove: %d %s", a.status, a.raw)
+	}
+	if got := members(); !slices.Equal(got, []string{"dave@x.io"}) {
+		t.Errorf("members after removal: %v", got)
+	}
+	ex := do(t, s, tok, "GET", "/api/user-groups/v1/"+gid+"/users/excluded?limit=100", nil)
+	if ex.body["meta"].(map[string]any)["total"] != float64(3) {
+		t.Errorf("excluded: %s", ex.raw)
+	}
+	// More than 1000 at once is refused; an unknown user too.
+	big := map[string]any{"data": slices.Repeat([]any{map[string]any{"type": "ppms/user", "id": s.idOf(t, "dave@x.io")}}, 1001)}
+	wantErr(t, do(t, s, tok, "POST", rel, big), 400, "error.default", "")
+	wantErr(t, do(t, s, tok, "POST", rel, map[string]any{"data": []any{map[string]any{"type": "ppms/user", "id": "00000000-0000-4000-8000-000000000000"}}}),
+		400, "users.error.user-does-not-exist", "")
+	// Rename, then delete: the group's permissions go with it.
+	if a := do(t, s, tok, "PATCH", "/api/user-groups/v1/"+gid, map[string]any{"data": map[string]any{"type": "ppms/user-group", "id": gid, "attributes": map[string]any{"name": "Data"}}}); a.status != 204 {
+		t.Fatalf("rename: %d %s", a.status, a.raw)
+	}
+	if err := s.SetGroupPermission("Data", "Shop", "view"); err != nil {
+		t.Fatal(err)
+	}
+	if a := do(t, s, tok, "DELETE", "/api/user-groups/v1/"+gid, nil); a.status != 204 {
+		t.Fatalf("delete: %d %s", a.status, a.raw)
+	}
+	if st := s.State(); len(st.Groups) != 1 || len(st.Apps[0].GroupPermissions) != 1 {
+		t.Errorf("after delete: %+v", st)
+	}
+	wantErr(t, do(t, s, tok, "GET", "/api/user-groups/v1/"+gid, nil), 404, "user-groups.error.not-exists", "")
+}
+
+func TestRateLimits(t *testing.T) {
+	s := acme(t)
+	tok := login(t, s, "owner-id", "owner-secret") // one write
+	s.Advance(15 * time.Second)
+	dave := s.idOf(t, "dave@x.io")
+	path := "/api/access-control/v2/app/" + s.appID(t, "Shop") + "/permission/user/" + dave
+	body := map[string]any{"data": map[string]any{"type": "app/permission/user", "attributes": map[string]any{"permission": "view"}}}
+	for i := 1; i < 60; i++ {
+		if a := do(t, s, tok, "POST", path, body); a.status != 204 {
+			t.Fatalf("write %d: %d %s", i+1, a.status, a.raw)
+		}
+	}
+	a := do(t, s, tok, "POST", path, body)
+	wantErr(t, a, 429, "error.too-many-requests", "Rate limit of 60 writes per minute exceeded.")
+	if a.header.Get("Retry-After") != "45" {
+		t.Errorf("Retry-After %q", a.header.Get("Retry-After"))
+	}
+	// Reads have their own budget.
+	if a := do(t, s, tok, "GET", "/api/users/v2", nil); a.status != 200 {
+		t.Errorf("read after writes: %d", a.status)
+	}
+	s.Advance(45 * time.Second)
+	if a := do(t, s, tok, "POST", path, body); a.status != 204 {
+		t.Errorf("next minute: %d %s", a.status, a.raw)
+	}
+	s.SetRateLimits(RateLimits{ReadsPerMinute: 2})
+	do(t, s, tok, "GET", "/api/users/v2", nil)
+	do(t, s, tok, "GET", "/api/users/v2", nil)
+	wantErr(t, do(t, s, tok, "GET", "/api/users/v2", nil), 429, "error.too-many-requests", "Rate limit of 2 reads per minute exceeded.")
+	s.SetRateLimits(RateLimits{ReadsPerMinute: -1, WritesPerMinute: -1})
+	for i := 0; i < 70; i++ {
+		if a := do(t, s, tok, "POST", path, body); a.status != 204 {
+			t.Fatalf("unlimited write %d: %d", i, a.status)
+		}
+	}
+}
+
+func TestFailureInjectionAndLog(t *testing.T) {
+	s := acme(t)
+	tok := login(t, s, "owner-id", "owner-secret")
+	s.Fail(FailRule{Method: "GET", PathPrefix: "/api/users/", Status: 429, Count: 2, RetryAfter: "3"})
+	for i := 0; i < 2; i++ {
+		a := do(t, s, tok, "GET", "/api/users/v2/", nil)
+		wantErr(t, a, 429, "error.too-many-requests", "")
+		if a.header.Get("Retry-After") != "3" {
+			t.Errorf("Retry-After: %v", a.header)
+		}
+	}
+	if a := do(t, s, tok, "GET", "/api/users/v2/?limit=5", nil); a.status != 200 {
+		t.Errorf("after count: %d", a.status)
+	}
+	s.Fail(FailRule{Method: "POST", PathPrefix: "/auth/token", Status: 401})
+	if a := send(t, s, "", "POST", "/auth/token", "application/json", `{}`); a.status != 401 || a.raw != `{"message":"Unauthorized"}` {
+		t.Errorf("injected 401: %d %s", a.status, a.raw)
+	}
+	s.Fail(FailRule{Method: "DELETE", Status: 500, Body: `{"errors":[{"status":"500","code":"boom","title":"Boom"}]}`})
+	if a := do(t, s, tok, "DELETE", "/api/users/v2/x", nil); a.status != 500 || !strings.Contains(a.raw, "boom") {
+		t.Errorf("body: %d %s", a.status, a.raw)
+	}
+	s.ClearFailures()
+	want := []string{"POST /auth/token", "GET /api/users/v2/", "GET /api/users/v2/", "GET /api/users/v2/", "POST /auth/token", "DELETE /api/users/v2/x"}
+	if got := s.Requests(); !slices.Equal(got, want) {
+		t.Errorf("log:\n%s", strings.Join(got, "\n"))
+	}
+	s.ResetRequests()
+	if len(s.Requests()) != 0 {
+		t.Error("reset")
+	}
+}
+
+func admin(t *testing.T, s *Server, method, path, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, s.URL+path, strings.NewReader(body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestAdminHTTP(t *testing.T) {
+	s := acme(t)
+	steps := []struct{ method, path, body, want string }{
+		{"POST", "/_fake/add-user", `{"email":"new@x.io","role":"owner"}`, `"id"`},
+		{"POST", "/_fake/set-role", `{"email":"new@x.io","role":"USER"}`, `"ok"`},
+		{"POST", "/_fake/add-app", `{"name":"Lab"}`, `"id"`},
+		{"POST", "/_fake/add-meta-site", `{"name":"Rollup"}`, `"id"`},
+		{"POST", "/_fake/set-permission", `{"email":"new@x.io","app":"Lab","permission":"edit-publish"}`, `"ok"`},
+		{"POST", "/_fake/add-group", `{"name":"Data"}`, `"id"`},
+		{"POST", "/_fake/add-to-group", `{"group":"Data","email":"new@x.io"}`, `"ok"`},
+		{"POST", "/_fake/add-to-group", `{"group":"Data","email":"dave@x.io"}`, `"ok"`},
+		{"POST", "/_fake/remove-from-group", `{"group":"Data","email":"dave@x.io"}`, `"ok"`},
+		{"POST", "/_fake/set-group-permission", `{"group":"Data","app":"Lab","permission":"view"}`, `"ok"`},
+		{"POST", "/_fake/add-client", `{"client_id":"n","client_secret":"s","email":"new@x.io"}`, `"ok"`},
+		{"POST", "/_fake/remove-user", `{"email":"dave@x.io"}`, `"ok"`},
+		{"POST", "/_fake/remove-group", `{"group":"Managers"}`, `"ok"`},
+		{"POST", "/_fake/set-rate-limits", `{"writes_per_minute":5}`, `"ok"`},
+		{"POST", "/_fake/fail", `{"method":"GET","path_prefix":"/api/apps","status":503,"count":1}`, `"ok"`},
+	}
+	for _, st := range steps {
+		code, body := admin(t, s, st.method, st.path, st.body)
+		if code != 200 || !strings.Contains(body, st.want) {
+			t.Fatalf("%s %s: %d %s", st.method, st.path, code, body)
+		}
+	}
+	for _, bad := range []struct{ path, body, want string }{
+		{"/_fake/set-permission", `{"email":"new@x.io","app":"Lab","permission":"copy"}`, "not one of"},
+		{"/_fake/set-role", `{"email":"new@x.io","role":"admin"}`, "not OWNER or USER"},
+		{"/_fake/add-user", `{"email":"new@x.io"}`, "exists already"},
+		{"/_fake/add-to-group", `{"group":"Nope","email":"new@x.io"}`, `no group`},
+		{"/_fake/advance", `{"duration":"soon"}`, "duration"},
+	} {
+		if code, body := admin(t, s, "POST", bad.path, bad.body); code != 400 || !strings.Contains(body, bad.want) {
+			t.Errorf("%s %s: %d %s", bad.path, bad.body, code, body)
+		}
+	}
+	if code, _ := admin(t, s, "POST", "/_fake/nope", `{}`); code != 404 {
+		t.Errorf("unknown admin endpoint: %d", code)
+	}
+	tok := login(t, s, "n", "s")
+	if a := do(t, s, tok, "GET", "/api/apps/v2", nil); a.status != 503 {
+		t.Errorf("injected: %d", a.status)
+	}
+	_, log := admin(t, s, "GET", "/_fake/requests", "")
+	if log != "POST /auth/token\nGET /api/apps/v2\n" {
+		t.Errorf("requests: %q", log)
+	}
+	admin(t, s, "POST", "/_fake/reset-requests", "")
+	admin(t, s, "POST", "/_fake/expire-tokens", "")
+	if a := do(t, s, tok, "GET", "/api/apps/v2", nil); a.status != 401 {
+		t.Errorf("after expire-tokens: %d", a.status)
+	}
+	admin(t, s, "POST", "/_fake/set-now", `{"now":"2027-01-01T00:00:00Z"}`)
+	admin(t, s, "POST", "/_fake/advance", `{"duration":"90s"}`)
+	_, body := admin(t, s, "GET", "/_fake/state", "")
+	var st State
+	if err := json.Unmarshal([]byte(body), &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Now != "2027-01-01T00:01:30+00:00" {
+		t.Errorf("now: %s", st.Now)
+	}
+	roles := map[string]string{}
+	for _, u := range st.Users {
+		roles[u.Email] = u.Role
+	}
+	if roles["new@x.io"] != "USER" || roles["dave@x.io"] != "" || len(st.MetaSites) != 2 {
+		t.Errorf("users: %v; meta-sites %v", roles, st.MetaSites)
+	}
+	var lab StateApp
+	for _, a := range st.Apps {
+		if a.Name == "Lab" {
+			lab = a
+		}
+	}
+	if lab.Permissions["new@x.io"] != "edit-publish" || lab.GroupPermissions["Data"] != "view" {
+		t.Errorf("Lab: %+v", lab)
+	}
+	if len(st.Groups) != 1 || !slices.Equal(st.Groups[0].Members, []string{"new@x.io"}) {
+		t.Errorf("groups: %+v", st.Groups)
+	}
+}
+
+func TestSeedFile(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "seed.json")
+	os.WriteFile(good, []byte(`{"organization":"acme","now":"2026-01-01T00:00:00Z",
+		"clients":[{"client_id":"id","client_secret":"sec","email":"o@x.io"}],
+		"users":[{"email":"o@x.io","role":"OWNER"},{"email":"g@y.io","id":"b30e0000-0000-4000-8000-0000000000aa"}],
+		"apps":[{"name":"Shop","id":"a0000000-0000-4000-8000-000000000001"}],
+		"groups":[{"name":"Managers","members":["g@y.io"]}],
+		"permissions":[{"app":"Shop","email":"g@y.io","permission":"view"}],
+		"group_permissions":[{"app":"a0000000-0000-4000-8000-000000000001","group":"Managers","permission":"manage"}],
+		"rate_limits":{"writes_per_minute":-1}}`), 0o644)
+	seed, err := LoadSeed(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(Options{Seed: seed})
+	defer s.Close()
+	st := s.State()
+	if st.Now != "2026-01-01T00:00:00+00:00" || len(st.Users) != 2 || st.Users[1].ID != "b30e0000-0000-4000-8000-0000000000aa" ||
+		st.Apps[0].Permissions["g@y.io"] != "view" || st.Apps[0].GroupPermissions["Managers"] != "manage" {
+		t.Errorf("state: %+v", st)
+	}
+	for body, want := range map[string]string{
+		`{"userz":[]}`: "unknown field",
+		`{"clients":[{"client_id":"a","client_secret":"b","email":"nobody@x.io"}]}`:                                             "no user nobody@x.io",
+		`{"users":[{"email":"a@x.io","role":"admin"}]}`:                                                                         "not OWNER or USER",
+		`{"users":[{"email":"a@x.io"}],"apps":[{"name":"A"}],"permissions":[{"app":"A","email":"a@x.io","permission":"copy"}]}`: "not one of",
+		`{"users":[{"email":"a@x.io"}],"permissions":[{"app":"Nope","email":"a@x.io","permission":"view"}]}`:                    `no app "Nope"`,
+		`{"groups":[{"name":"G"},{"name":"G"}]}`:                                                                                "exists already",
+	} {
+		p := filepath.Join(dir, "bad.json")
+		os.WriteFile(p, []byte(body), 0o644)
+		seed, err := LoadSeed(p)
+		if err == nil {
+			_, err = Start(Options{Seed: seed})
+		}
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", body, err, want)
+		}
+	}
+}
+
+func TestMainAndCall(t *testing.T) {
+	dir := t.TempDir()
+	urlFile := filepath.Join(dir, "url")
+	seed := filepath.Join(dir, "seed.json")
+	os.WriteFile(seed, []byte(`{"users":[{"email":"o@x.io","role":"OWNER"}],"clients":[{"client_id":"i","client_secret":"s","email":"o@x.io"}]}`), 0o644)
+	done := make(chan int)
+	go func() { done <- Main([]string{urlFile, "--seed", seed}) }()
+	if code := Call([]string{urlFile, "POST", "/_fake/add-user", `{"email":"n@x.io"}`}); code != 0 {
+		t.Fatalf("call: %d", code)
+	}
+	if code := Call([]string{urlFile, "POST", "/_fake/set-role", `{"email":"nobody@x.io","role":"USER"}`}); code != 1 {
+		t.Errorf("failing call: %d", code)
+	}
+	data, err := os.ReadFile(urlFile)
+	if err != nil || !strings.HasPrefix(string(data), "http://127.0.0.1:") {
+		t.Fatalf("url file: %q %v", data, err)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("Main returned %d", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Main did not stop on SIGTERM")
+	}
+	if code := Main(nil); code != 2 {
+		t.Errorf("no args: %d", code)
+	}
+	if code := Main([]string{urlFile, "--seed", filepath.Join(dir, "missing.json")}); code != 1 {
+		t.Errorf("missing seed: %d", code)
+	}
+	if code := Call([]string{urlFile}); code != 2 {
+		t.Errorf("call usage: %d", code)
+	}
+}
+
+// FuzzSeed loads arbitrary seed JSON: an error or a server, never a panic.
+func FuzzSeed(f *testing.F) {
+	b, _ := json.Marshal(acmeSeed())
+	f.Add(string(b))
+	f.Add(`{"users":[{"email":"a@b","id":"x"},{"email":"c@d","id":"x"}]}`)
+	f.Add(`{"groups":[{"name":"G","members":["nobody@x.io"]}]}`)
+	f.Add(`{"now":"yesterday","rate_limits":{"reads_per_minute":-5}}`)
+	f.Fuzz(func(t *testing.T, data string) {
+		var seed Seed
+		if json.Unmarshal([]byte(data), &seed) != nil {
+			return
+		}
+		s := newServer()
+		if err := s.load(seed); err == nil && s.org == "" {
+			t.Fatal("loaded without an organization")
+		}
+	})
+}

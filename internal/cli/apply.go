@@ -56,6 +56,9 @@ func (a *app) applyCommand() *cobra.Command {
 			return &exitCode{code: ExitError, msg: "--reinvite cannot be given with a saved plan: it is part of the plan; make the plan with roster plan --reinvite --out FILE"}
 		}
 		a.maxWait, a.maxWaitSet = af.maxWait, cmd.Flags().Changed("max-wait")
+		if err := checkSigner(); err != nil {
+			return err
+		}
 		if len(args) == 1 && pf.refreshOnly {
 			return &exitCode{code: ExitError, msg: "--refresh-only cannot be given with a saved plan"}
 		}
@@ -188,6 +191,7 @@ func (a *app) meta(p *plan.Plan, af *applyFlags) apply.Meta {
 		Commit:        firstNonEmpty(af.commit, p.Commit, envCommit(a.dir())),
 		ChangeRequest: firstNonEmpty(af.changeRequest, p.ChangeRequest, envChangeRequest()),
 		Time:          time.Now().UTC(),
+		Sign:          signFunc(),
 	}
 	if len(meta.Approvers) == 0 {
 		meta.Approvers = envApprovers()

@@ -185,6 +185,9 @@ func (a *app) confirmCommand() *cobra.Command {
 		if err := config.CheckText("note", note); err != nil {
 			return &exitCode{code: ExitError, msg: err.Error()}
 		}
+		if err := checkSigner(); err != nil {
+			return err
+		}
 		st, err := a.openStore()
 		if err != nil {
 			return err
@@ -222,7 +225,7 @@ func (a *app) confirmCommand() *cobra.Command {
 		if len(chosen) == 0 {
 			return &exitCode{code: ExitError, msg: "nothing is open: there is nothing to confirm"}
 		}
-		res, err := apply.Confirm(ctx, st, snap, chosen, apply.Meta{Actor: firstNonEmpty(actor, envActor()), Time: time.Now().UTC()}, note)
+		res, err := apply.Confirm(ctx, st, snap, chosen, apply.Meta{Actor: firstNonEmpty(actor, envActor()), Time: time.Now().UTC(), Sign: signFunc()}, note)
 		if err != nil {
 			return storeOrExit(err)
 		}

@@ -40,3 +40,19 @@ bench: build
 
 clean:
 	rm -rf bin
+
+# review-screenshot: the HTML access review of an example (bin/review.html),
+# rendered by headless Chromium to bin/review.png when it is installed.
+.PHONY: review-screenshot
+review-screenshot: build
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	ex=examples/plausible-agency && \
+	$(BIN) apply --chdir $$ex --state "$$tmp/state.db" --auto-approve --now 2026-12-01 > "$$tmp/apply.log" 2>&1 || { cat "$$tmp/apply.log"; exit 1; } && \
+	$(BIN) review --chdir $$ex --state "$$tmp/state.db" --now 2026-12-01 --format html --out bin/review.html && \
+	echo "Wrote bin/review.html, the review of $$ex." && \
+	if command -v chromium > /dev/null 2>&1; then \
+		cd bin && chromium --headless --no-sandbox --disable-gpu --screenshot=review.png --window-size=1200,1600 "file://$(CURDIR)/bin/review.html" && \
+		echo "Wrote bin/review.png."; \
+	else \
+		echo "chromium is not installed: no screenshot taken (open bin/review.html in a browser instead)."; \
+	fi

@@ -3,6 +3,9 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/roster-dev/roster/internal/evidence"
+	"github.com/roster-dev/roster/internal/report"
 )
 
 // signedState applies schemaConfig with a signing key set and signs the
@@ -241,5 +245,63 @@ func TestBundleExport(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(base, ".*tmp*")); len(left) > 0 {
 		t.Errorf("temporary folders left behind: %v", left)
+	}
+}
+
+// The digest a sign-off records is the sha256 of exactly the review JSON
+// it printed, generated_at included.
+func TestReviewAttestDigest(t *testing.T) {
+	t.Setenv("ROSTER_ACTOR", "tester")
+	t.Setenv("ROSTER_SIGNING_KEY", "")
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(schemaConfig), 0o644)
+	g := []string{"--chdir", dir, "--now", "2026-12-01"}
+	runCLI(t, 0, append([]string{"apply", "--auto-approve"}, g...)...)
+	var out, errb bytes.Buffer
+	if code := Run(append([]string{"review", "--attest", "--reviewer", "rita@acme.com", "--format", "json"}, g...), strings.NewReader(""), &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	sum := sha256.Sum256(out.Bytes())
+	digest := "sha256:" + hex.EncodeToString(sum[:])
+	if !strings.Contains(errb.String(), "digest "+digest+".") {
+		t.Errorf("stderr %q does not name the printed JSON's digest %s", errb.String(), digest)
+	}
+	recs := runCLI(t, 0, append([]string{"evidence", "list", "--team", "acme", "--json"}, g...)...)
+	var list []evidence.Record
+	if err := json.Unmarshal(recs, &list); err != nil {
+		t.Fatal(err)
+	}
+	last := list[len(list)-1]
+	var after report.AttestedReview
+	json.Unmarshal(last.After, &after)
+	if last.Action != "review" || after.ReviewDigest != digest || after.Reviewer != "rita@acme.com" {
+		t.Errorf("the review record holds %s %+v, want the digest %s", last.Action, after, digest)
+	}
+	// The JSON's generated_at is the record's time.
+	var doc struct {
+		GeneratedAt string `json:"generated_at"`
+	}
+	json.Unmarshal(out.Bytes(), &doc)
+	if doc.GeneratedAt != last.Time {
+		t.Errorf("generated_at %s, record time %s", doc.GeneratedAt, last.Time)
+	}
+}
+
+// Each run reads $ROSTER_SIGNING_KEY afresh: two runs in one process
+// (as Run allows) with different keys each sign with their own.
+func TestSigningKeyPerRun(t *testing.T) {
+	t.Setenv("ROSTER_ACTOR", "tester")
+	for i := 0; i < 2; i++ {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(schemaConfig), 0o644)
+		key := filepath.Join(dir, "k.pem")
+		runCLI(t, 0, "keygen", "--out", key)
+		t.Setenv("ROSTER_SIGNING_KEY", key)
+		g := []string{"--chdir", dir, "--now", "2026-12-01"}
+		runCLI(t, 0, append([]string{"apply", "--auto-approve"}, g...)...)
+		out := string(runCLI(t, 0, append([]string{"evidence", "verify", "--public-key", key + ".pub"}, g...)...))
+		if !strings.Contains(out, "Checkpoints verified: 1 checkpoint by key") {
+			t.Fatalf("run %d: apply did not sign with the key set for it: %s", i+1, out)
+		}
 	}
 }

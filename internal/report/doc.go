@@ -1,12 +1,12 @@
 // Package report owns roster's access reports, computed from a state
 // snapshot alone: the quarterly access review (`roster review`, as
-// markdown, CSV or JSON), one person's access across every team and site
-// with capabilities (`roster access`), and everyone holding a capability
-// (`roster who-can`).
+// markdown, CSV, JSON or one self-contained HTML page), one person's
+// access across every team and site, with capabilities (`roster
+// access`), and everyone holding a capability (`roster who-can`).
 //
 // Reports are pure functions of an Input (the snapshot's objects, the
-// platform profiles, the internal domains, when each access began and the
-// moment "now"); renderers write them byte-for-byte the same for the same
+// platform profiles, the internal domains, when each access began, each
+// team's last review sign-off and the moment "now"); renderers write them byte-for-byte the same for the same
 // input. The JSON documents are described by schema/review.schema.json,
 // schema/access.schema.json and schema/who-can.schema.json.
 //
@@ -16,4 +16,10 @@
 // invited and manual access is shown with its status, expired access with
 // its expiry, because until the next apply removes it, it is what the state
 // says exists.
+//
+// It also owns the review sign-off's evidence (`review --attest`): the
+// records AttestRecords makes (one per team, action review, with the
+// reviewer and the digest of the review's JSON), and ReviewsFromEvidence,
+// which reads them back as each team's last review, from which the review
+// shows "last reviewed" and raises not_reviewed_90_days.
 package report

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -144,6 +145,9 @@ func groupGrant(t, s, group, role, ticket string) *model.Object {
 //     guest with the manage role;
 //   - bw-posthog (posthog): two owners, an admin in a team with a
 //     production site, a member with grants, an invited external guest.
+//
+// acme was reviewed recently; bw-posthog and piwik-acme (never reviewed,
+// created long ago) are overdue for a review.
 func testInput() Input {
 	jane := grant("acme", "mysite.com", "jane@agency.com", "viewer", model.HolderGuest, "IAM-1234")
 	jane.Expires = "2026-12-04T23:59:59Z"
@@ -208,6 +212,15 @@ func testInput() Input {
 			"member/piwik-acme/dan@acme.com":                  time.Date(2026, 11, 12, 10, 0, 0, 0, time.UTC),
 			"grant/piwik-acme/shop-app/group:analysts":        time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC),
 			"grant/bw-posthog/Production/lee@consult.example": time.Date(2026, 11, 21, 8, 0, 0, 0, time.UTC),
+			"team/piwik-acme":                                 time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC),
+			"team/acme":                                       time.Date(2024, 1, 1, 9, 0, 0, 0, time.UTC),
+		},
+		// acme was reviewed 54 days before now; bw-posthog 146 days
+		// before (not_reviewed_90_days); piwik-acme never, and it was
+		// created long ago (not_reviewed_90_days).
+		Reviews: map[string]TeamReview{
+			"acme":       {Time: time.Date(2026, 10, 1, 15, 0, 0, 0, time.UTC), Reviewer: "rita@acme.com", Digest: "sha256:" + strings.Repeat("a", 64), Seq: 30},
+			"bw-posthog": {Time: time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC), Reviewer: "sam@acme.com", Digest: "sha256:" + strings.Repeat("b", 64), Seq: 12},
 		},
 		Now: testNow,
 	}

@@ -25,6 +25,9 @@ type Input struct {
 	// Since maps an address to when its current access began, from the
 	// evidence (SinceFromEvidence); it may be nil.
 	Since map[string]time.Time
+	// Reviews maps a team's name to its newest review sign-off, from the
+	// evidence (ReviewsFromEvidence); it may be nil.
+	Reviews map[string]TeamReview
 	// Now is the moment expiry is judged at.
 	Now time.Time
 }

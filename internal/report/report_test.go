@@ -170,13 +170,13 @@ func TestReviewTeams(t *testing.T) {
 	}
 	want := []teamSummary{
 		{"acme", "plausible", 1, 0, []string{"below_two_owners"}, 4, "alice@acme.com"},
-		{"bw-posthog", "posthog", 2, 0, []string{}, 5, "heidi@acme.com"},
-		{"piwik-acme", "piwikpro", 1, 1, []string{"below_two_owners"}, 3, "carol@acme.com"},
+		{"bw-posthog", "posthog", 2, 0, []string{"not_reviewed_90_days"}, 5, "heidi@acme.com"},
+		{"piwik-acme", "piwikpro", 1, 1, []string{"below_two_owners", "not_reviewed_90_days"}, 3, "carol@acme.com"},
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("teams (-want +got):\n%s", d)
 	}
-	wantSummary := ReviewSummary{Teams: 3, People: 14, Rows: 23, FlaggedRows: 12, ExternalPeople: 4, Findings: 2}
+	wantSummary := ReviewSummary{Teams: 3, People: 14, Rows: 23, FlaggedRows: 12, ExternalPeople: 4, Findings: 4}
 	if doc.Summary != wantSummary {
 		t.Errorf("summary %+v, want %+v", doc.Summary, wantSummary)
 	}

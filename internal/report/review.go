@@ -41,6 +41,18 @@ var Flags = []string{FlagExternal, FlagAdminOrOwner, FlagAdminOnProduction, Flag
 // platform has an owner role has fewer than two active owners.
 const FindingBelowTwoOwners = "below_two_owners"
 
+// FindingNotReviewed is the team finding raised when a team's last review
+// sign-off (`review --attest`), or, for a team never reviewed, its
+// creation, is more than ReviewIntervalDays before now. A team never
+// reviewed whose creation the evidence does not show is not flagged.
+const FindingNotReviewed = "not_reviewed_90_days"
+
+// ReviewIntervalDays is how often each team's access should be reviewed.
+const ReviewIntervalDays = 90
+
+// Findings lists every team finding in the order a team lists them.
+var Findings = []string{FindingBelowTwoOwners, FindingNotReviewed}
+
 // Row kinds and the ways a row's access is held.
 const (
 	KindMember = "member" // a team member's team role, or a member's own grant
@@ -78,13 +90,27 @@ type ReviewTeam struct {
 	Platform string `json:"platform"`
 	// Owners counts the active members whose team role is "owner" and who
 	// have not expired; InvitedOwners those still invited, who do not count.
-	Owners        int          `json:"owners"`
-	InvitedOwners int          `json:"invited_owners"`
-	Sites         []ReviewSite `json:"sites"`
-	Findings      []Finding    `json:"findings"`
+	Owners        int `json:"owners"`
+	InvitedOwners int `json:"invited_owners"`
+	// LastReview is the newest review sign-off that covered the team,
+	// from the evidence (Input.Reviews); nil when it was never reviewed.
+	LastReview *LastReview  `json:"last_review"`
+	Sites      []ReviewSite `json:"sites"`
+	Findings   []Finding    `json:"findings"`
 	// Rows are sorted flagged rows first, then team-wide rows before site
 	// rows, then by site, person and via.
 	Rows []ReviewRow `json:"rows"`
+}
+
+// LastReview is when a team was last reviewed and by whom: the newest
+// evidence record of action review at the team's address.
+type LastReview struct {
+	Time     string `json:"time"`
+	Reviewer string `json:"reviewer"`
+	// ReviewDigest is the sha256 of the review JSON that was signed off.
+	ReviewDigest string `json:"review_digest"`
+	// Seq is the evidence record's sequence number.
+	Seq uint64 `json:"seq"`
 }
 
 // ReviewSite is a site of a team.
@@ -285,12 +311,43 @@ func (rb *reviewBuilder) team(t *teamIdx) ReviewTeam {
 			rt.Findings = append(rt.Findings, Finding{Code: FindingBelowTwoOwners, Text: ownersText(t.name, rt.Owners, rt.InvitedOwners)})
 		}
 	}
+	if f, ok := rb.reviewFinding(t.name, &rt); ok {
+		rt.Findings = append(rt.Findings, f)
+	}
 	slices.SortFunc(rows, compareRows)
 	rt.Rows = make([]ReviewRow, len(rows))
 	for i := range rows {
 		rt.Rows[i] = rows[i].row
 	}
 	return rt
+}
+
+// reviewFinding sets rt's last review and says whether the team is
+// overdue for one (FindingNotReviewed).
+func (rb *reviewBuilder) reviewFinding(team string, rt *ReviewTeam) (Finding, bool) {
+	var ref time.Time
+	tr, reviewed := rb.in.Reviews[team]
+	if reviewed {
+		rt.LastReview = &LastReview{Time: formatTime(tr.Time), Reviewer: tr.Reviewer, ReviewDigest: tr.Digest, Seq: tr.Seq}
+		ref = tr.Time
+	} else if created, ok := rb.in.Since[model.TeamAddress(team).String()]; ok {
+		ref = created
+	} else {
+		return Finding{}, false
+	}
+	age := rb.in.Now.Sub(ref)
+	if age <= ReviewIntervalDays*24*time.Hour {
+		return Finding{}, false
+	}
+	days := int(age / (24 * time.Hour))
+	const todo = "review its access at least every %d days and record it with roster review --attest --reviewer EMAIL."
+	var text string
+	if reviewed {
+		text = fmt.Sprintf("Team %s was last reviewed %d days ago (%s, by %s); "+todo, team, days, datePart(formatTime(tr.Time)), tr.Reviewer, ReviewIntervalDays)
+	} else {
+		text = fmt.Sprintf("Team %s has not been reviewed in the %d days since it was created (%s); "+todo, team, days, datePart(formatTime(ref)), ReviewIntervalDays)
+	}
+	return Finding{Code: FindingNotReviewed, Text: text}, true
 }
 
 func ownersText(team string, active, invited int) string {

@@ -113,6 +113,15 @@ func WriteReviewMarkdown(w io.Writer, doc *ReviewDoc) error {
 		return bw.Flush()
 	}
 
+	bw.WriteString("| team | platform | sites | access rows | flagged rows | findings | last reviewed |\n")
+	bw.WriteString("| --- | --- | ---: | ---: | ---: | ---: | --- |\n")
+	for i := range doc.Teams {
+		t := &doc.Teams[i]
+		writeCells(bw, md(t.Team), md(dashIfEmpty(t.Platform)), strconv.Itoa(len(t.Sites)), strconv.Itoa(len(t.Rows)),
+			strconv.Itoa(flaggedRows(t)), strconv.Itoa(len(t.Findings)), md(LastReviewedText(t)))
+	}
+	bw.WriteString("\n")
+
 	bw.WriteString("## Needs attention\n\n")
 	if s.Findings == 0 && s.FlaggedRows == 0 {
 		bw.WriteString("Nothing is flagged.\n\n")
@@ -164,7 +173,7 @@ func writeTeamMarkdown(bw *bufio.Writer, t *ReviewTeam) {
 	if t.InvitedOwners > 0 {
 		owners += fmt.Sprintf(", %d invited", t.InvitedOwners)
 	}
-	fmt.Fprintf(bw, "%s. %s.\n\n", owners, sitesLine(t.Sites))
+	fmt.Fprintf(bw, "%s. %s. Last reviewed: %s.\n\n", owners, sitesLine(t.Sites), md(LastReviewedText(t)))
 	for _, f := range t.Findings {
 		fmt.Fprintf(bw, "> **`%s`**: %s\n\n", f.Code, md(f.Text))
 	}
@@ -190,6 +199,33 @@ func writeTeamMarkdown(bw *bufio.Writer, t *ReviewTeam) {
 		bw.WriteString(heading + "\n\n")
 		writeRowTable(bw, bySite[site.Name], "No grants on this site.")
 	}
+}
+
+// LastReviewedText says when a team was last reviewed and by whom:
+// "2026-10-01 by rita@acme.com", or "never".
+func LastReviewedText(t *ReviewTeam) string {
+	if t.LastReview == nil {
+		return "never"
+	}
+	return datePart(t.LastReview.Time) + " by " + t.LastReview.Reviewer
+}
+
+func flaggedRows(t *ReviewTeam) int {
+	n := 0
+	for i := range t.Rows {
+		if len(t.Rows[i].Flags) == 0 {
+			break // flagged rows come first
+		}
+		n++
+	}
+	return n
+}
+
+func dashIfEmpty(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 func sitesLine(sites []ReviewSite) string {

@@ -1,0 +1,216 @@
+package checkpoint
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/roster-dev/roster/internal/evidence"
+)
+
+// FormatVersion is the format_version of the checkpoints this roster
+// writes.
+const FormatVersion = "1"
+
+// Checkpoint is a signed statement that an evidence chain's record Seq had
+// hash Hash at Time. Its JSON form is schema/checkpoint.schema.json.
+type Checkpoint struct {
+	FormatVersion string `json:"format_version"`
+	Seq           uint64 `json:"seq"`
+	Hash          string `json:"hash"`
+	Time          string `json:"time"`
+	KeyID         string `json:"key_id"`
+	// Signature is the standard base64 (with padding) of the ed25519
+	// signature over SignedBytes.
+	Signature string `json:"signature"`
+
+	// signed is the canonical JSON without signature, kept by Parse so
+	// that what is verified is exactly what was read.
+	signed []byte
+}
+
+// Sign makes the checkpoint of record seq with hash, signed at at, and
+// returns its JSON as it is stored (canonical, one line). Its signature
+// matches apply.Meta's Sign hook.
+func (s *Signer) Sign(seq uint64, hash string, at time.Time) ([]byte, error) {
+	if seq == 0 {
+		return nil, errors.New("there is no evidence record to sign")
+	}
+	if !isHex(hash, 64) {
+		return nil, fmt.Errorf("%q is not a record hash (64 lowercase hex characters)", hash)
+	}
+	c := &Checkpoint{FormatVersion: FormatVersion, Seq: seq, Hash: hash, Time: evidence.FormatTime(at), KeyID: s.pub.ID}
+	msg, err := c.SignedBytes()
+	if err != nil {
+		return nil, err
+	}
+	c.Signature = base64.StdEncoding.EncodeToString(ed25519.Sign(s.priv, msg))
+	return evidence.Canonical(c)
+}
+
+// SignFunc is s.Sign as apply.Meta's Sign hook wants it, or nil when s is
+// nil (no signing key: nothing is signed), so that
+// meta.Sign = signer.SignFunc() needs no check.
+func (s *Signer) SignFunc() func(seq uint64, hash string, at time.Time) ([]byte, error) {
+	if s == nil {
+		return nil
+	}
+	return s.Sign
+}
+
+// SignedBytes are the bytes the signature is over: the canonical JSON
+// (RFC 8785) of the checkpoint without its signature member, no trailing
+// newline; `jq -cS 'del(.signature)' | tr -d '\n'` prints them.
+func (c *Checkpoint) SignedBytes() ([]byte, error) {
+	if c.signed != nil {
+		return c.signed, nil
+	}
+	return evidence.Canonical(struct {
+		FormatVersion string `json:"format_version"`
+		Seq           uint64 `json:"seq"`
+		Hash          string `json:"hash"`
+		Time          string `json:"time"`
+		KeyID         string `json:"key_id"`
+	}{c.FormatVersion, c.Seq, c.Hash, c.Time, c.KeyID})
+}
+
+// Parse reads a checkpoint's JSON (as stored, or as `roster evidence
+// checkpoint --json` prints it; whitespace around it is ignored) and
+// checks its shape. It does not check the signature: see VerifySignature.
+func Parse(data []byte) (*Checkpoint, error) {
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 {
+		return nil, errors.New("it is empty, not a checkpoint")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var c Checkpoint
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("it is not a checkpoint's JSON: %v", cleanJSONError(err))
+	}
+	if dec.More() {
+		return nil, errors.New("it holds more than one JSON value; give one checkpoint, as roster evidence checkpoint --json prints it")
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("it is not a JSON object: %v", cleanJSONError(err))
+	}
+	for _, k := range []string{"format_version", "seq", "hash", "time", "key_id", "signature"} {
+		if _, ok := m[k]; !ok {
+			return nil, fmt.Errorf("it has no %q member", k)
+		}
+	}
+	switch {
+	case c.FormatVersion != FormatVersion:
+		return nil, fmt.Errorf("its format_version is %q; this roster reads version %q (upgrade roster?)", c.FormatVersion, FormatVersion)
+	case c.Seq == 0:
+		return nil, errors.New("its seq is 0; records are numbered from 1")
+	case c.Seq > 1<<53:
+		return nil, fmt.Errorf("its seq %d is too large", c.Seq)
+	case !isHex(c.Hash, 64):
+		return nil, fmt.Errorf("its hash %q is not 64 lowercase hex characters", clip(c.Hash))
+	case !isHex(c.KeyID, 16):
+		return nil, fmt.Errorf("its key_id %q is not 16 lowercase hex characters", clip(c.KeyID))
+	}
+	if _, err := time.Parse(time.RFC3339, c.Time); err != nil {
+		return nil, fmt.Errorf("its time %q is not an RFC 3339 time", clip(c.Time))
+	}
+	sig, err := base64.StdEncoding.Strict().DecodeString(c.Signature)
+	if err != nil || len(sig) != ed25519.SignatureSize {
+		return nil, fmt.Errorf("its signature is not the base64 of a %d-byte ed25519 signature", ed25519.SignatureSize)
+	}
+	delete(m, "signature")
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	if c.signed, err = evidence.CanonicalizeJSON(raw); err != nil {
+		return nil, fmt.Errorf("it cannot be put in canonical form: %v", err)
+	}
+	return &c, nil
+}
+
+// cleanJSONError turns encoding/json's messages about Go types into words.
+func cleanJSONError(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("member %q has the wrong type (%s)", te.Field, te.Value)
+	}
+	return err.Error()
+}
+
+// ErrBadSignature: the signature does not verify with the key.
+var ErrBadSignature = errors.New("its signature does not verify: the checkpoint was altered, or signed by another key")
+
+// VerifySignature checks that c was signed by key: its key_id must be
+// key's id and its signature must verify over SignedBytes.
+func (c *Checkpoint) VerifySignature(key *PublicKey) error {
+	if c.KeyID != key.ID {
+		return fmt.Errorf("it was signed by key %s, not by the given key %s", c.KeyID, key.ID)
+	}
+	sig, err := base64.StdEncoding.DecodeString(c.Signature)
+	if err != nil || len(sig) != ed25519.SignatureSize {
+		return ErrBadSignature
+	}
+	msg, err := c.SignedBytes()
+	if err != nil {
+		return err
+	}
+	if !ed25519.Verify(key.Key, msg, sig) {
+		return ErrBadSignature
+	}
+	return nil
+}
+
+// verifyAny checks c against whichever of keys has its key id.
+func (c *Checkpoint) verifyAny(keys []*PublicKey) error {
+	for _, k := range keys {
+		if k.ID == c.KeyID {
+			return c.VerifySignature(k)
+		}
+	}
+	if len(keys) == 1 {
+		return c.VerifySignature(keys[0])
+	}
+	ids := make([]string, len(keys))
+	for i, k := range keys {
+		ids[i] = k.ID
+	}
+	return fmt.Errorf("it was signed by key %s, which is none of the given keys (%s)", c.KeyID, joinComma(ids))
+}
+
+func isHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// clip shortens a value quoted in a message.
+func clip(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "…"
+	}
+	return s
+}
+
+func joinComma(l []string) string {
+	var b bytes.Buffer
+	for i, s := range l {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -62,7 +64,9 @@ records nothing, and exits 1.`
 	c.Flags().StringVar(&actor, "actor", "", "who imports, for the evidence (default: $ROSTER_ACTOR, $GITHUB_ACTOR, $USER)")
 	c.Flags().DurationVar(&lockTimeout, "lock-timeout", 0, "how long to wait for the state lock")
 	c.RunE = func(cmd *cobra.Command, args []string) error {
-		return a.runImport(cmd.Context(), args[0], out, csvFile, actor, lockTimeout)
+		ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return a.runImport(ctx, args[0], out, csvFile, actor, lockTimeout)
 	}
 	return c
 }
@@ -84,6 +88,9 @@ type imported struct {
 }
 
 func (a *app) runImport(ctx context.Context, team, out, csvFile, actor string, lockTimeout time.Duration) error {
+	if err := checkSigner(); err != nil {
+		return err
+	}
 	cfg, err := a.loadConfig()
 	if err != nil {
 		return err
@@ -205,7 +212,11 @@ func (a *app) runImport(ctx context.Context, team, out, csvFile, actor string, l
 		fmt.Fprintln(a.stderr)
 		fmt.Fprintf(a.stdout, "Wrote %s: %s.\n", out, res.Summary())
 		fmt.Fprintf(a.stdout, "The policy refuses it (%s), so nothing was recorded in the state.\n", strings.Join(policyRules(errs), ", "))
-		fmt.Fprintf(a.stdout, "Each refused block has a comment saying why: edit those blocks as the policy asks, then run roster plan; apply then records the access.\n")
+		if len(notes) > 0 {
+			fmt.Fprintf(a.stdout, "Each refused block in %s has a comment saying why: edit those blocks as the policy asks, then run roster plan; apply then records the access.\n", out)
+		} else {
+			fmt.Fprintf(a.stdout, "The policy's objections are to other files of the configuration (see above): fix them, then run roster plan; apply then records the access.\n")
+		}
 		return silentExit(ExitError)
 	}
 	a.warnSome(pdiags, comb.Files, 10)
@@ -296,20 +307,7 @@ func (a *app) importLive(ctx context.Context, cfg *config.Result, snap *state.Sn
 			t.Sites = append(t.Sites, &model.Object{Addr: model.SiteAddress(team, s.Label), RemoteID: s.RemoteID})
 		}
 	} else {
-		fmt.Fprintf(a.stderr, "Note: roster cannot list the %s sites of team %s that the configuration does not declare; declare them by hand, then import again for the access on them.\n", plat.Name, team)
-	}
-	var newGroups []importer.Group
-	if plat.Groups {
-		if gl, ok := drv.(importer.GroupLister); ok {
-			groups, err := gl.LiveGroups(ctx)
-			if err != nil {
-				return nil, &exitCode{code: ExitError, msg: fmt.Sprintf("reading the groups of team %s: %v", team, err)}
-			}
-			newGroups = importer.UndeclaredGroups(team, cfg.Config.Objects, groups)
-			for _, g := range newGroups {
-				t.Declared = append(t.Declared, &model.Object{Addr: model.GroupAddress(team, g.Label), RemoteID: g.RemoteID})
-			}
-		}
+		fmt.Fprintf(a.stderr, "Note: roster cannot list the %s sites of team %s that the configuration does not declare; declare them by hand, then import again for the access on them.\n", platformTitle(plat.Name), team)
 	}
 	snaps, err := live.Refresh(ctx, teams, map[string]driver.Driver{team: drv}, 1)
 	if err != nil {
@@ -320,11 +318,11 @@ func (a *app) importLive(ctx context.Context, cfg *config.Result, snap *state.Sn
 		fmt.Fprintf(a.stderr, "Note: team %s: %s\n", team, n)
 	}
 	if slices.Contains(s.Invisible, model.KindMember) {
-		fmt.Fprintf(a.stderr, "Note: %s's API cannot read team-wide roles, so team %s's members are not imported: declare them by hand, or import them from a spreadsheet with --csv FILE.\n", plat.Name, team)
+		fmt.Fprintf(a.stderr, "Note: %s's API cannot read team-wide roles, so team %s's members are not imported: declare them by hand, or import them from a spreadsheet with --csv FILE.\n", platformTitle(plat.Name), team)
 	}
 	res := importer.FromLive(importer.LiveInput{
 		Team: team, Platform: plat, Declared: cfg.Config.Objects, Live: s.Objects, Invisible: s.Invisible,
-		NewSites: newSites, NewGroups: newGroups,
+		NewSites: newSites,
 	})
 	status := map[string]model.Status{}
 	for _, o := range s.Objects {
@@ -337,11 +335,11 @@ func (a *app) importLive(ctx context.Context, cfg *config.Result, snap *state.Sn
 	return &imported{
 		res: res,
 		header: []string{
-			fmt.Sprintf("Imported by roster import from team %s (%s at %s) at %s.", team, plat.Name, host, stamp),
+			fmt.Sprintf("Imported by roster import from team %s (%s at %s) at %s.", team, platformTitle(plat.Name), host, stamp),
 			"Every block below is access that existed on the platform then. Review it",
 			"like any change to access before you commit it.",
 		},
-		why:     fmt.Sprintf("found on %s at %s", plat.Name, host),
+		why:     fmt.Sprintf("found on %s at %s", platformTitle(plat.Name), host),
 		status:  status,
 		siteIDs: s.SiteIDs,
 		record:  true,
@@ -388,6 +386,19 @@ func importedObjects(im *imported, comb, orig *model.Config, snap *state.Snapsho
 		objs = append(objs, apply.Imported{Object: c, Why: im.why})
 	}
 	return objs, nil
+}
+
+// platformTitle is a platform's name as its makers write it.
+func platformTitle(name string) string {
+	switch name {
+	case "posthog":
+		return "PostHog"
+	case "piwikpro":
+		return "Piwik PRO"
+	case "plausible":
+		return "Plausible"
+	}
+	return name
 }
 
 // findTeam is the team object called name, nil when none is declared.

@@ -1,0 +1,28 @@
+package piwikpro
+
+import (
+	"context"
+	"encoding/json"
+)
+
+// LiveSites lists every app of the account that the API key can see,
+// declared or not, as app id → name, for `roster import` (which declares
+// the apps the configuration lacks). It reads the app list on its own and
+// may be called before Refresh.
+func (d *Driver) LiveSites(ctx context.Context) (map[string]string, error) {
+	if d.credErr != nil {
+		return nil, d.credErr
+	}
+	r := &reader{d: d}
+	var apps []apiNamed
+	if _, err := r.list(ctx, "/api/apps/v2", func(raw json.RawMessage) (int, error) { return decodeList(raw, &apps) }); err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(apps))
+	for _, a := range apps {
+		if a.ID != "" {
+			out[a.ID] = a.Attributes.Name
+		}
+	}
+	return out, nil
+}

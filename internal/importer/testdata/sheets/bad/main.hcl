@@ -1,0 +1,11 @@
+team "acme" {
+  platform = "plausible"
+}
+
+site "shop.example" {
+  team = "acme"
+}
+
+site "blog.example" {
+  team = "acme"
+}

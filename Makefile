@@ -22,6 +22,7 @@ vet:
 	$(GO) vet ./...
 
 unit:
+	@[ -n "$$ROSTER_TEST_POSTGRES" ] || echo "PostgreSQL state tests skipped: set ROSTER_TEST_POSTGRES to a postgres:// URL to run them"
 	$(GO) test ./...
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./... > /dev/null
 

@@ -157,7 +157,7 @@ func (a *app) stateCommand() *cobra.Command {
 		}
 		return &exitCode{code: ExitError, msg: fmt.Sprintf("no object %s in the state (roster state list shows what there is)", addr)}
 	}
-	c.AddCommand(list, show)
+	c.AddCommand(list, show, a.stateMigrateCommand())
 	return c
 }
 

@@ -4,18 +4,27 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/roster-dev/roster/internal/state"
 	"github.com/roster-dev/roster/internal/state/boltstore"
+	"github.com/roster-dev/roster/internal/state/pgstore"
 )
 
 // openStore opens the state store that --state, $ROSTER_STATE or the
 // default names.
 func (a *app) openStore() (state.Store, error) {
-	path := a.statePath()
-	if strings.HasPrefix(path, "postgres://") || strings.HasPrefix(path, "postgresql://") {
-		return nil, &exitCode{code: ExitError, msg: "PostgreSQL state is not available in this version of roster; use a state file"}
+	return openStoreAt(a.statePath())
+}
+
+// openStoreAt opens a state file, or a PostgreSQL database for a
+// postgres:// or postgresql:// URL.
+func openStoreAt(path string) (state.Store, error) {
+	if pgstore.IsURL(path) {
+		st, err := pgstore.Open(context.Background(), path)
+		if err != nil {
+			return nil, storeError(err)
+		}
+		return st, nil
 	}
 	st, err := boltstore.Open(path)
 	if err != nil {

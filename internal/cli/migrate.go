@@ -1,0 +1,47 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/roster-dev/roster/internal/evidence"
+	"github.com/roster-dev/roster/internal/state"
+)
+
+// stateMigrateCommand is `roster state migrate --to PATH|URL`.
+func (a *app) stateMigrateCommand() *cobra.Command {
+	c := newCommand("migrate --to PATH|URL", "Copy the whole state (objects, history, evidence) to another store, then verify it there")
+	c.Args = cobra.NoArgs
+	var to string
+	c.Flags().StringVar(&to, "to", "", "the target: a state file, or a postgres:// URL (it must be empty)")
+	c.RunE = func(cmd *cobra.Command, _ []string) error {
+		if to == "" {
+			return &exitCode{code: ExitError, msg: "state migrate needs --to PATH|URL: the store to copy the state into"}
+		}
+		src, err := a.openStore()
+		if err != nil {
+			return err
+		}
+		defer src.Close()
+		dst, err := openStoreAt(to)
+		if err != nil {
+			return err
+		}
+		defer dst.Close()
+		res, err := state.Migrate(cmd.Context(), src, dst, func(ctx context.Context, st state.Store) (uint64, string, error) {
+			r, err := evidence.Verify(ctx, st)
+			return r.Count, r.Head, err
+		})
+		if err != nil {
+			return storeOrExit(err)
+		}
+		fmt.Fprintf(a.stdout, "Migrated %s to %s: serial %d, %s, %s, %d evidence records (verified, head %s), %s.\n",
+			src.Describe(), dst.Describe(), res.Serial, plural(res.Objects, "object", "objects"),
+			plural(res.History, "history entry", "history entries"), res.Evidence, res.Head,
+			plural(res.Checkpoints, "checkpoint", "checkpoints"))
+		return nil
+	}
+	return c
+}

@@ -7,8 +7,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
@@ -195,41 +198,40 @@ func load(srcs []Source, diags hcl.Diagnostics, checkSizes bool) *Result {
 	}
 
 	h := sha256.New()
-	parser := newParser()
+	parsed := parseFiles(files)
 	var bodies []*hclsyntax.Body
-	for _, src := range files {
+	for i, src := range files {
 		h.Write([]byte(src.Name))
 		h.Write([]byte{0})
 		h.Write(src.Data)
 		h.Write([]byte{0})
 
-		if d := scanNesting(src.Data, src.Name, maxParseNesting); d != nil {
-			l.diags = append(l.diags, d)
+		p := &parsed[i]
+		if p.nesting != nil {
+			l.diags = append(l.diags, p.nesting)
 			l.stop = true
 			continue
 		}
-		f, pd := parseSafely(parser, src.Data, src.Name)
-		l.diags = append(l.diags, pd...)
-		if f == nil {
+		l.diags = append(l.diags, p.diags...)
+		if p.file == nil {
 			l.stop = true
 			continue
 		}
-		res.Files[src.Name] = f
-		if fatalParse(pd) {
+		res.Files[src.Name] = p.file
+		if fatalParse(p.diags) {
 			l.stop = true
 			continue
 		}
-		body, ok := f.Body.(*hclsyntax.Body)
-		if !ok {
+		if p.body == nil {
 			l.stop = true
 			continue
 		}
-		if dd := checkBodyDepth(body, nil); len(dd) > 0 {
-			l.diags = append(l.diags, dd...)
+		if len(p.depth) > 0 {
+			l.diags = append(l.diags, p.depth...)
 			l.stop = true
 			continue
 		}
-		bodies = append(bodies, body)
+		bodies = append(bodies, p.body)
 	}
 	cfg.Digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
 	if !l.stop {
@@ -240,6 +242,74 @@ func load(srcs []Source, diags hcl.Diagnostics, checkSizes bool) *Result {
 	}
 	res.Diags = sortDiags(l.diags, l.fileOrder)
 	return res
+}
+
+// parsedFile is what parsing one file found: a nesting diagnostic (and
+// nothing else), or the file, the parser's diagnostics and, for a body
+// that can be decoded, the body and its depth diagnostics.
+type parsedFile struct {
+	nesting *hcl.Diagnostic
+	file    *hcl.File
+	diags   hcl.Diagnostics
+	body    *hclsyntax.Body
+	depth   hcl.Diagnostics
+}
+
+// parseFiles parses files concurrently, in up to GOMAXPROCS goroutines:
+// each file is checked for nesting, parsed and checked for depth on its
+// own. The results keep the files' order; everything after parsing runs
+// in that order, so diagnostics and the digest do not depend on which
+// file finished first.
+func parseFiles(files []Source) []parsedFile {
+	out := make([]parsedFile, len(files))
+	parse := func(i int) {
+		src := files[i]
+		p := &out[i]
+		defer func() {
+			// parseSafely catches the parser's panics; this catches the
+			// checks' around it, which no caller could catch in a
+			// goroutine.
+			if r := recover(); r != nil {
+				*p = parsedFile{diags: hcl.Diagnostics{fileError(src.Name, "Cannot parse configuration file",
+					fmt.Sprintf("roster failed while checking %s (%v); please report this with the file.", src.Name, r))}}
+			}
+		}()
+		if p.nesting = scanNesting(src.Data, src.Name, maxParseNesting); p.nesting != nil {
+			return
+		}
+		p.file, p.diags = parseSafely(newParser(), src.Data, src.Name)
+		if p.file == nil || fatalParse(p.diags) {
+			return
+		}
+		if body, ok := p.file.Body.(*hclsyntax.Body); ok {
+			p.body = body
+			p.depth = checkBodyDepth(body, nil)
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(files))
+	if workers <= 1 {
+		for i := range files {
+			parse(i)
+		}
+		return out
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(files) {
+					return
+				}
+				parse(i)
+			}
+		}()
+	}
+	wg.Wait()
+	return out
 }
 
 // fatalParse reports whether parsing failed so that the body cannot be

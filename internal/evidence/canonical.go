@@ -42,6 +42,9 @@ func CanonicalizeJSON(data []byte) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// maxSafeInteger is 2^53: canonical numbers lie within ±maxSafeInteger.
+const maxSafeInteger = 1 << 53
+
 func writeCanonical(b *bytes.Buffer, v any) error {
 	switch x := v.(type) {
 	case nil:
@@ -54,7 +57,7 @@ func writeCanonical(b *bytes.Buffer, v any) error {
 		}
 	case json.Number:
 		n, err := strconv.ParseInt(string(x), 10, 64)
-		if err != nil || n > 1<<53 || n < -(1<<53) {
+		if err != nil || n > maxSafeInteger || n < -maxSafeInteger {
 			return fmt.Errorf("number %s is not an integer within ±2^53", x)
 		}
 		b.WriteString(strconv.FormatInt(n, 10))
@@ -76,9 +79,6 @@ func writeCanonical(b *bytes.Buffer, v any) error {
 		for k := range x {
 			keys = append(keys, k)
 		}
-		// JCS orders keys by UTF-16 code units; for the ASCII keys roster
-		// writes that is byte order, and for the rest it differs only
-		// beyond the Basic Multilingual Plane.
 		sort.Slice(keys, func(i, j int) bool { return lessUTF16(keys[i], keys[j]) })
 		b.WriteByte('{')
 		for i, k := range keys {
@@ -98,15 +98,61 @@ func writeCanonical(b *bytes.Buffer, v any) error {
 	return nil
 }
 
+// lessUTF16 orders keys as JCS does, by UTF-16 code units. UTF-8 byte
+// order is code point order, which differs from UTF-16 order only between
+// U+E000..U+FFFF and the runes beyond the Basic Multilingual Plane (whose
+// surrogates D800..DFFF sort lower), so the bytes are compared directly
+// and only a difference inside a non-ASCII rune looks at the runes.
 func lessUTF16(a, b string) bool {
-	ra, rb := []rune(a), []rune(b)
-	for i := 0; i < len(ra) && i < len(rb); i++ {
-		if ra[i] == rb[i] {
-			continue
-		}
-		return utf16Key(ra[i]) < utf16Key(rb[i])
+	n := min(len(a), len(b))
+	i := 0
+	for i < n && a[i] == b[i] {
+		i++
 	}
-	return len(ra) < len(rb)
+	if i == n {
+		return len(a) < len(b)
+	}
+	if a[i] < utf8.RuneSelf || b[i] < utf8.RuneSelf {
+		return a[i] < b[i]
+	}
+	for i > 0 && !utf8.RuneStart(a[i]) {
+		i--
+	}
+	ra, _ := utf8.DecodeRuneInString(a[i:])
+	rb, _ := utf8.DecodeRuneInString(b[i:])
+	return runeLessUTF16(ra, rb)
+}
+
+// lessUTF16Bytes is lessUTF16 for byte slices.
+func lessUTF16Bytes(a, b []byte) bool {
+	n := min(len(a), len(b))
+	i := 0
+	for i < n && a[i] == b[i] {
+		i++
+	}
+	if i == n {
+		return len(a) < len(b)
+	}
+	if a[i] < utf8.RuneSelf || b[i] < utf8.RuneSelf {
+		return a[i] < b[i]
+	}
+	for i > 0 && !utf8.RuneStart(a[i]) {
+		i--
+	}
+	ra, _ := utf8.DecodeRune(a[i:])
+	rb, _ := utf8.DecodeRune(b[i:])
+	return runeLessUTF16(ra, rb)
+}
+
+// runeLessUTF16 compares two runes by their UTF-16 code units: first
+// units, then (for two runes beyond the BMP with the same high surrogate)
+// the low surrogates, which follow code point order.
+func runeLessUTF16(a, b rune) bool {
+	ka, kb := utf16Key(a), utf16Key(b)
+	if ka != kb {
+		return ka < kb
+	}
+	return a < b
 }
 
 // utf16Key maps a rune to a value ordered like its first UTF-16 code unit.
@@ -119,47 +165,60 @@ func utf16Key(r rune) uint32 {
 
 const hexDigits = "0123456789abcdef"
 
-// writeString writes s as JCS does: only '"', '\\' and control characters
-// are escaped, with the short forms where JSON has them.
+// writeString writes s as JCS does (see appendString).
 func writeString(b *bytes.Buffer, s string) {
-	b.WriteByte('"')
+	b.Write(appendString(b.AvailableBuffer(), s))
+}
+
+// appendString appends s as a canonical (RFC 8785) JSON string: only '"',
+// '\\' and control characters are escaped, with JSON's short forms where
+// it has them (\b \f \n \r \t) and \u00xx otherwise; everything else,
+// non-ASCII included, is written as it is. A byte that is not valid UTF-8
+// becomes U+FFFD, as encoding/json reads and writes it, so that what is
+// written is the canonical form of what any JSON reader makes of s.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c >= utf8.RuneSelf {
 			r, size := utf8.DecodeRuneInString(s[i:])
 			if r == utf8.RuneError && size == 1 {
-				b.WriteString(`\ufffd`)
-			} else {
-				b.WriteString(s[i : i+size])
+				b = append(b, s[start:i]...)
+				b = append(b, "\uFFFD"...)
+				i++
+				start = i
+				continue
 			}
 			i += size
 			continue
 		}
+		if c >= 0x20 && c != '"' && c != '\\' {
+			i++
+			continue
+		}
+		b = append(b, s[start:i]...)
 		switch c {
 		case '"':
-			b.WriteString(`\"`)
+			b = append(b, '\\', '"')
 		case '\\':
-			b.WriteString(`\\`)
+			b = append(b, '\\', '\\')
 		case '\b':
-			b.WriteString(`\b`)
+			b = append(b, '\\', 'b')
 		case '\f':
-			b.WriteString(`\f`)
+			b = append(b, '\\', 'f')
 		case '\n':
-			b.WriteString(`\n`)
+			b = append(b, '\\', 'n')
 		case '\r':
-			b.WriteString(`\r`)
+			b = append(b, '\\', 'r')
 		case '\t':
-			b.WriteString(`\t`)
+			b = append(b, '\\', 't')
 		default:
-			if c < 0x20 {
-				b.WriteString(`\u00`)
-				b.WriteByte(hexDigits[c>>4])
-				b.WriteByte(hexDigits[c&0xf])
-			} else {
-				b.WriteByte(c)
-			}
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 		}
 		i++
+		start = i
 	}
-	b.WriteByte('"')
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }

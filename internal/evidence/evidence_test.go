@@ -67,7 +67,7 @@ func (m *memStore) Evidence(_ context.Context, from uint64, fn func(state.Eviden
 	return nil
 }
 
-func sealed(t *testing.T, n int) []state.EvidenceRecord {
+func sealed(t testing.TB, n int) []state.EvidenceRecord {
 	t.Helper()
 	var c Chain
 	var out []state.EvidenceRecord
@@ -152,13 +152,29 @@ func TestVerifyCatchesTampering(t *testing.T) {
 	}
 }
 
+// FuzzHashOf: whatever the bytes, the fast path (canonical bytes hashed
+// as they are) and the slow one (decode, canonicalise) agree.
 func FuzzHashOf(f *testing.F) {
 	var c Chain
 	rec, _ := c.Seal(&Record{Address: "team/acme", Action: "create"})
 	f.Add(rec.JSON)
+	rec2, _ := c.Seal(&Record{Address: "grant/acme/s/x@y.z", Action: "update", Before: []byte(`{"a":"\u0001\n"}`), FollowUps: []FollowUp{{Task: "t"}}})
+	f.Add(rec2.JSON)
+	f.Add([]byte(`{"hash":"x","prev_hash":"","seq":1}`))
+	f.Add([]byte(`{"a":1,"hash":"x","prev_hash":"","seq":1}`))
+	f.Add([]byte(` {"hash":"x","prev_hash":"y","seq":12} `))
 	f.Add([]byte(`{"seq":1,"prev_hash":"","hash":""}`))
 	f.Add([]byte(`{"seq":1e400}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		var fast, slow recordHash
+		hashRecord(sha256.New(), data, &fast)
+		hashSlow(data, &slow)
+		if (fast.err == nil) != (slow.err == nil) {
+			t.Fatalf("fast: %v, slow: %v", fast.err, slow.err)
+		}
+		if fast.err == nil && (fast.sum != slow.sum || fast.seq != slow.seq || string(fast.prev) != string(slow.prev) || string(fast.stated) != string(slow.stated)) {
+			t.Fatalf("fast %x %d %q %q, slow %x %d %q %q", fast.sum, fast.seq, fast.prev, fast.stated, slow.sum, slow.seq, slow.prev, slow.stated)
+		}
 		HashOf(data)
 	})
 }

@@ -1,11 +1,9 @@
 package model
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
-	"sort"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -278,97 +276,33 @@ func describe(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
-// objectJSON is how an object is written in state and plan files.
-type objectJSON struct {
-	Address string          `json:"address"`
-	Attrs   json.RawMessage `json:"attrs"`
-	Pending *pendingJSON    `json:"pending,omitempty"`
-}
-
-type pendingJSON struct {
-	Action string          `json:"action"`
-	After  json.RawMessage `json:"after"`
-}
-
 // AttrsJSON writes the attributes as one JSON object, keys sorted, every
-// attribute present.
+// attribute present (null when unset), strings escaped as encoding/json
+// escapes them.
 func (o *Object) AttrsJSON() []byte {
-	attrs := o.Attrs()
-	sort.Slice(attrs, func(i, j int) bool { return attrs[i].Name < attrs[j].Name })
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, a := range attrs {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, _ := json.Marshal(a.Name)
-		v, _ := json.Marshal(a.Value)
-		b.Write(k)
-		b.WriteByte(':')
-		b.Write(v)
-	}
-	b.WriteByte('}')
-	return b.Bytes()
+	return o.appendAttrsJSON(make([]byte, 0, o.attrsJSONSize()))
 }
 
-// MarshalJSON writes {"address": ..., "attrs": {...}}.
+// MarshalJSON writes {"address": ..., "attrs": {...}}, and "pending":
+// {"action": ..., "after": {...} or null} when a change waits.
 func (o *Object) MarshalJSON() ([]byte, error) {
-	j := objectJSON{Address: o.Addr.String(), Attrs: o.AttrsJSON()}
-	if o.PendingAction != "" {
-		j.Pending = &pendingJSON{Action: o.PendingAction, After: json.RawMessage("null")}
-		if o.Pending != nil {
-			j.Pending.After = o.Pending.AttrsJSON()
-		}
+	n := 64 + len(o.Addr.Team) + len(o.Addr.Site) + len(o.Addr.Email) + len(o.Addr.Group) + o.attrsJSONSize()
+	if o.Pending != nil {
+		n += o.Pending.attrsJSONSize()
 	}
-	return json.Marshal(j)
+	return o.appendObjectJSON(make([]byte, 0, n)), nil
 }
 
 // UnmarshalJSON reads what MarshalJSON wrote, checking the address and
 // every attribute, so a damaged file is an error and never a panic.
+// Unknown top-level keys are ignored; unknown attributes are errors.
 func (o *Object) UnmarshalJSON(data []byte) error {
-	var j objectJSON
-	if err := json.Unmarshal(data, &j); err != nil {
-		return err
-	}
-	addr, err := ParseAddress(j.Address)
-	if err != nil {
-		return err
-	}
-	*o = Object{Addr: addr}
-	if len(j.Attrs) > 0 {
-		if err := o.SetAttrsJSON(j.Attrs); err != nil {
-			return err
-		}
-	}
-	if j.Pending != nil {
-		switch j.Pending.Action {
-		case "create", "update", "delete":
-		default:
-			return fmt.Errorf("%s: unknown pending action %q", addr, j.Pending.Action)
-		}
-		o.PendingAction = j.Pending.Action
-		if len(j.Pending.After) > 0 && string(j.Pending.After) != "null" {
-			o.Pending = &Object{Addr: addr}
-			if err := o.Pending.SetAttrsJSON(j.Pending.After); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return o.decodeObject(data)
 }
 
 // SetAttrsJSON sets attributes from a JSON object, as AttrsJSON writes it.
 func (o *Object) SetAttrsJSON(data []byte) error {
-	var attrs map[string]any
-	if err := json.Unmarshal(data, &attrs); err != nil {
-		return fmt.Errorf("%s: attributes: %v", o.Addr, err)
-	}
-	for k, v := range attrs {
-		if err := o.SetAttr(k, v); err != nil {
-			return err
-		}
-	}
-	return nil
+	return o.setAttrsJSON(data)
 }
 
 // Clone returns a copy that shares nothing mutable with o. Decl is shared:

@@ -7,8 +7,10 @@
 // PATCH and DELETE on 429, 5xx and network errors; POST only on 429; at
 // most 5 tries; backoff from 200 ms doubling to 2 s with full jitter, or
 // Retry-After, capped at 60 s), renews the credential once on a 401, paces
-// requests within an hourly Budget (Plausible) and waits for the next clock
-// hour at most MaxWait, and keeps the API log of each call
+// requests within an hourly Budget (Plausible; a request within 5 s of the
+// hour counts in both hours, for requests in flight and clock skew) and
+// waits for the next clock hour at most MaxWait in total per call, and
+// keeps the API log of each call
 // (`METHOD path status`, retries included) for the evidence.
 //
 // Every time-dependent step goes through a driver.Clock, so tests never

@@ -112,9 +112,15 @@ func ParseAddress(s string) (Address, error) {
 		return Address{}, fmt.Errorf("invalid address %q: expected KIND/TEAM/..., where KIND is team, site, member, grant or group", s)
 	}
 	parts := strings.Split(rest, "/")
-	want := map[Kind]int{KindTeam: 1, KindSite: 2, KindMember: 2, KindGroup: 2, KindGrant: 3}
-	n, known := want[Kind(kind)]
-	if !known {
+	var n int
+	switch Kind(kind) {
+	case KindTeam:
+		n = 1
+	case KindSite, KindMember, KindGroup:
+		n = 2
+	case KindGrant:
+		n = 3
+	default:
 		return Address{}, fmt.Errorf("invalid address %q: unknown kind %q; expected team, site, member, grant or group", s, kind)
 	}
 	if len(parts) != n {
@@ -163,9 +169,27 @@ var addressForms = map[Kind]string{
 // NamePattern is the pattern of team and group names.
 var NamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 
+// validName is NamePattern without a regular expression: names are
+// checked for every address read from state, and this is the hot path.
+func validName(name string) bool {
+	if len(name) == 0 || len(name) > 63 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case (c == '_' || c == '-') && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // CheckTeamName reports whether name is a valid team name.
 func CheckTeamName(name string) error {
-	if !NamePattern.MatchString(name) {
+	if !validName(name) {
 		return fmt.Errorf("team name %q does not match %s (lower-case letters, digits, '_' and '-', at most 63 characters, starting with a letter or digit)", name, NamePattern)
 	}
 	return nil
@@ -173,7 +197,7 @@ func CheckTeamName(name string) error {
 
 // CheckGroupName reports whether name is a valid group name.
 func CheckGroupName(name string) error {
-	if !NamePattern.MatchString(name) {
+	if !validName(name) {
 		return fmt.Errorf("group name %q does not match %s (lower-case letters, digits, '_' and '-', at most 63 characters, starting with a letter or digit)", name, NamePattern)
 	}
 	return nil

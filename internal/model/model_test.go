@@ -214,3 +214,11 @@ func TestPendingRoundTrip(t *testing.T) {
 		t.Errorf("an object without a pending change writes one: %s", plain)
 	}
 }
+
+func TestValidNameMatchesPattern(t *testing.T) {
+	for _, s := range []string{"", "a", "acme", "a-b_c", "0x", "-a", "_a", "A", "a b", "a.b", "é", strings.Repeat("a", 63), strings.Repeat("a", 64), "a-", "a_"} {
+		if got, want := validName(s), NamePattern.MatchString(s); got != want {
+			t.Errorf("validName(%q) = %v, the pattern says %v", s, got, want)
+		}
+	}
+}

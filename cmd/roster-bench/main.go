@@ -11,6 +11,13 @@
 // measured seconds beside P, the ratio and the target, PASS or FAIL, and
 // the growth of plan time from 10k to 100k against P's own.
 //
+// The PostgreSQL rows run against -postgres URL, else $ROSTER_TEST_POSTGRES:
+// the saved 100k plan is applied into a fresh schema (roster_bench_ and 12
+// hex digits) on each run, so every apply starts from an empty state, and
+// the no-change plan runs against the first one's. The schemas are dropped
+// at the end with psql (kept with -keep; without psql, the end says which
+// to drop). Without a URL both rows are printed as skipped.
+//
 // It exits 0 when every command ran, whether or not the targets are met
 // (it reports); 1 only when it could not measure. A command whose first
 // run takes over three times its target is not run again.
@@ -19,6 +26,7 @@
 //
 //	roster-bench -roster bin/roster [-runs 3] [-now 2026-12-01] [-work DIR] [-keep]
 //	             [-small 10000] [-large 100000] [-records 1000000] [-cache DIR] [-fresh] [-seed 1]
+//	             [-postgres postgres://USER@HOST:PORT/DB?sslmode=disable]
 package main
 
 import (
@@ -58,6 +66,7 @@ type options struct {
 	cache   string
 	fresh   bool
 	seed    uint64
+	pg      string
 }
 
 func main() {
@@ -82,6 +91,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.cache, "cache", filepath.Join(os.TempDir(), "roster-bench-cache"), "where the evidence state is kept between runs")
 	fs.BoolVar(&o.fresh, "fresh", false, "rebuild the cached evidence state")
 	fs.Uint64Var(&o.seed, "seed", 1, "generator seed")
+	fs.StringVar(&o.pg, "postgres", "", "PostgreSQL database for the PostgreSQL rows, a postgres:// URL (default: $"+pgEnv+"; neither: those rows are skipped)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -105,12 +115,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // bench is one run of the whole measurement.
 type bench struct {
-	o       options
-	out     io.Writer
-	roster  string
-	work    string
-	ownWork bool
-	now     time.Time
+	o         options
+	out       io.Writer
+	roster    string
+	work      string
+	ownWork   bool
+	now       time.Time
+	pg        string   // the PostgreSQL URL, or "": skip those rows
+	pgSchemas []string // the schemas made, dropped by cleanup
 }
 
 func newBench(o options, out io.Writer) (*bench, error) {
@@ -124,6 +136,15 @@ func newBench(o options, out io.Writer) (*bench, error) {
 	if err != nil {
 		return nil, fmt.Errorf("-now %q is not a date (YYYY-MM-DD)", o.now)
 	}
+	pg := o.pg
+	if pg == "" {
+		pg = os.Getenv(pgEnv)
+	}
+	if pg != "" {
+		if err := checkPostgresURL(pg); err != nil {
+			return nil, err
+		}
+	}
 	roster, err := filepath.Abs(o.roster)
 	if err != nil {
 		return nil, err
@@ -131,7 +152,7 @@ func newBench(o options, out io.Writer) (*bench, error) {
 	if fi, err := os.Stat(roster); err != nil || fi.IsDir() {
 		return nil, fmt.Errorf("no roster binary at %s: build it first (make build), or name it with -roster", o.roster)
 	}
-	b := &bench{o: o, out: out, roster: roster, now: now, work: o.work}
+	b := &bench{o: o, out: out, roster: roster, now: now, work: o.work, pg: pg}
 	if b.work == "" {
 		b.work, err = os.MkdirTemp("", "roster-bench-")
 		if err != nil {
@@ -145,6 +166,7 @@ func newBench(o options, out io.Writer) (*bench, error) {
 }
 
 func (b *bench) cleanup() {
+	b.dropSchemas()
 	if b.ownWork {
 		os.RemoveAll(b.work)
 	} else if b.o.keep {
@@ -161,6 +183,7 @@ func (b *bench) run() error {
 	b.logf("  machine: %s/%s, %d CPUs, %s; load average %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), loadAvg())
 	b.logf("  roster:  %s (%s)", b.roster, firstLine(b.version()))
 	b.logf("  work:    %s; %d runs per command, median; --now %s", b.work, b.o.runs, b.o.now)
+	b.logf("  postgres: %s", b.pgHeader())
 
 	small, err := b.generate("small", b.o.small)
 	if err != nil {
@@ -228,29 +251,23 @@ func (b *bench) run() error {
 		verify := b.verify(global)
 		rows = append(rows, absRow(verify, 10*time.Second))
 	}
+	rows = append(rows, b.postgres(large, planFile, saved, global)...)
 
 	b.logf("")
 	writeTable(b.out, rows)
 	b.logf("\nseconds: wall clock of the whole command, process start included; cpu s: its user+sys time;")
 	b.logf("P: hclparse over the same files, measured just before; ratio: seconds / P (the target's);")
 	b.logf("cpu ratio: cpu s / P's cpu s, steadier than the wall ratio when other processes compete.")
+	if b.pg != "" {
+		b.logf("PostgreSQL rows: cpu s is roster's alone; the server's work is not in it (its cpu ratio understates the cost).")
+	}
 	la := loadAvg()
 	b.logf("Load average after: %s.", la)
 	if busy(la) {
 		b.logf("WARNING: the load average is above the %d CPUs: other processes ran beside the benchmark, so the", runtime.NumCPU())
 		b.logf("wall-clock figures (and their ratios) are unreliable; compare the cpu ratio, or run again when the machine is idle.")
 	}
-	failed := 0
-	for _, r := range rows {
-		if r.verdict == "FAIL" || r.verdict == "ERROR" {
-			failed++
-		}
-	}
-	if failed > 0 {
-		b.logf("\n%d of %d targets NOT MET (FAIL or ERROR above).", failed, len(rows))
-	} else {
-		b.logf("\nEvery target met.")
-	}
+	b.logf("\n%s", summary(rows))
 	return nil
 }
 
@@ -375,7 +392,7 @@ const giveUp = 3
 // status 0 is success (plan --detailed-exitcode says no change with it).
 func (b *bench) measure(name string, w *workload, target float64, spec func(i int) cmdSpec) *measurement {
 	m := &measurement{name: name}
-	fmt.Fprintf(b.out, "  %-36s", name)
+	fmt.Fprintf(b.out, "  %-41s", name)
 	if w != nil {
 		m.p, m.err = measureP(w.dir, w.cfg, b.o.runs)
 		if m.err != nil {
@@ -630,4 +647,28 @@ func tail(s string, lines int) string {
 		ls = ls[len(ls)-lines:]
 	}
 	return strings.Join(ls, "\n")
+}
+
+// summary is the last line: how many targets were not met, and how many
+// rows were skipped.
+func summary(rows []row) string {
+	failed, skipped := 0, 0
+	for _, r := range rows {
+		switch r.verdict {
+		case "FAIL", "ERROR":
+			failed++
+		case "SKIPPED":
+			skipped++
+		}
+	}
+	s := "Every target met."
+	if failed > 0 {
+		s = fmt.Sprintf("%d of %d targets NOT MET (FAIL or ERROR above).", failed, len(rows)-skipped)
+	} else if skipped > 0 {
+		s = "Every target measured was met."
+	}
+	if skipped > 0 {
+		s += fmt.Sprintf(" %d skipped (SKIPPED above).", skipped)
+	}
+	return s
 }

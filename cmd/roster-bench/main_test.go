@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -184,10 +185,15 @@ func TestRunRefuses(t *testing.T) {
 		{[]string{"-now", "tomorrow"}, 1, "is not a date"},
 		{[]string{"extra"}, 2, "unexpected argument"},
 		{[]string{"-nope"}, 2, "flag provided but not defined"},
+		{[]string{"-postgres", "mysql://u:secret@h/db"}, 1, "must be a postgres:// or postgresql:// URL"},
+		{[]string{"-postgres", "postgres://u:se%zzcret@h/db"}, 1, "is not a valid URL"},
 	} {
 		var out, errb bytes.Buffer
 		if code := run(tc.args, &out, &errb); code != tc.code || !strings.Contains(errb.String(), tc.want) {
 			t.Errorf("run(%q) = %d, stderr %q; want %d and %q", tc.args, code, errb.String(), tc.code, tc.want)
+		}
+		if strings.Contains(errb.String(), "secret") || strings.Contains(errb.String(), "cret") {
+			t.Errorf("run(%q) showed the password: %q", tc.args, errb.String())
 		}
 	}
 }
@@ -212,7 +218,14 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
 	}
 	s := out.String()
-	for _, want := range []string{"plan, 300 grants, empty state", "plan --format json, 1k", "apply PLANFILE, 1k grants",
+	if os.Getenv(pgEnv) == "" {
+		if !strings.Contains(s, "SKIPPED PostgreSQL: apply PLANFILE, 1k grants: set ROSTER_TEST_POSTGRES or -postgres") {
+			t.Errorf("without %s, the PostgreSQL rows are not skipped:\n%s", pgEnv, s)
+		}
+	} else {
+		checkDropped(t, s)
+	}
+	for _, want := range []string{"PostgreSQL: apply PLANFILE, 1k grants", "PostgreSQL: plan, 1k grants, no change", "plan, 300 grants, empty state", "plan --format json, 1k", "apply PLANFILE, 1k grants",
 		"plan, 1k grants, no change", "growth of plan time, 300 → 1k", "evidence verify, 500 records", "evidence state: building"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("output lacks %q:\n%s", want, s)
@@ -260,5 +273,198 @@ func TestMeasureGivesUp(t *testing.T) {
 	ok := b.measure("ok", nil, 10, func(int) cmdSpec { return cmdSpec{} })
 	if ok.err != nil || len(ok.wall) != 3 || ok.note != "" {
 		t.Errorf("ok: %d runs, note %q, err %v", len(ok.wall), ok.note, ok.err)
+	}
+}
+
+// checkDropped: the output names the schemas the run made as dropped, and
+// none of them is left in the database.
+func checkDropped(t *testing.T, out string) {
+	t.Helper()
+	_, after, ok := strings.Cut(out, "PostgreSQL schemas dropped: ")
+	if !ok {
+		t.Errorf("the output does not say which schemas were dropped:\n%s", out)
+		return
+	}
+	line, _, _ := strings.Cut(after, "\n")
+	names := strings.Split(strings.TrimSuffix(line, "."), ", ")
+	if len(names) != 1 { // -runs 1: one apply, one schema
+		t.Errorf("dropped %q, want one schema", names)
+	}
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		if !strings.HasPrefix(n, pgSchemaPrefix) {
+			t.Errorf("schema %q is not one of roster-bench's", n)
+		}
+		quoted[i] = "'" + n + "'"
+	}
+	psql, err := exec.LookPath("psql")
+	if err != nil {
+		t.Log("no psql: not checking that the schemas are gone")
+		return
+	}
+	conn, _, err := psqlConn(os.Getenv(pgEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	left, err := exec.Command(psql, "-X", "-w", "-tA", "-d", conn, "-c",
+		"SELECT count(*) FROM pg_namespace WHERE nspname IN ("+strings.Join(quoted, ",")+")").CombinedOutput()
+	if err != nil || strings.TrimSpace(string(left)) != "0" {
+		t.Errorf("schemas %v left in the database: %s %v", names, left, err)
+	}
+}
+
+// TestPostgresSkipped: without a database the two PostgreSQL rows are
+// printed as skipped, with their targets, and the summary counts them
+// apart from the targets.
+func TestPostgresSkipped(t *testing.T) {
+	var out bytes.Buffer
+	b := &bench{o: options{runs: 3}, out: &out}
+	rows := b.postgres(&workload{label: "100k"}, "plan.roster", nil, nil)
+	want := []struct{ name, target string }{
+		{"PostgreSQL: apply PLANFILE, 100k grants", "≤ 12×P"},
+		{"PostgreSQL: plan, 100k grants, no change", "≤ 3×P"},
+	}
+	if len(rows) != len(want) {
+		t.Fatalf("%d rows, want %d: %+v", len(rows), len(want), rows)
+	}
+	for i, w := range want {
+		r := rows[i]
+		if r.workload != w.name || r.target != w.target || r.verdict != "SKIPPED" || r.note != pgSkipReason {
+			t.Errorf("row %d: %+v, want %s, %s, SKIPPED", i, r, w.name, w.target)
+		}
+		if !strings.Contains(out.String(), w.name) {
+			t.Errorf("the progress lacks %q:\n%s", w.name, out.String())
+		}
+	}
+	if pgSkipped != "skipped: set ROSTER_TEST_POSTGRES or -postgres" {
+		t.Errorf("pgSkipped = %q", pgSkipped)
+	}
+	if strings.Count(out.String(), pgSkipped) != 2 {
+		t.Errorf("progress:\n%s", out.String())
+	}
+	var table bytes.Buffer
+	writeTable(&table, append([]row{ratioRow(meas("plan", time.Second, 1, time.Second), 2.5, 0)}, rows...))
+	if !strings.Contains(table.String(), "SKIPPED PostgreSQL: plan, 100k grants, no change: set ROSTER_TEST_POSTGRES or -postgres") {
+		t.Errorf("table:\n%s", table.String())
+	}
+	if got := summary(append([]row{ratioRow(meas("plan", time.Second, 1, time.Second), 2.5, 0)}, rows...)); got != "Every target measured was met. 2 skipped (SKIPPED above)." {
+		t.Errorf("summary %q", got)
+	}
+	// A plan that could not be saved: both rows are ERRORs, not skipped.
+	b.pg = "postgres://u@h/db"
+	rows = b.postgres(&workload{label: "100k"}, "plan.roster", errors.New("disk full"), nil)
+	for _, r := range rows {
+		if r.verdict != "ERROR" || !strings.Contains(r.note, "disk full") {
+			t.Errorf("after a failed plan: %+v", r)
+		}
+	}
+}
+
+// TestPostgresTargets: the apply row is judged against 12 × P, the
+// no-change plan against 3 × P.
+func TestPostgresTargets(t *testing.T) {
+	p := time.Second
+	for _, tc := range []struct {
+		name          string
+		apply, noChg  time.Duration
+		wantA, wantNo string
+	}{
+		{"both within", 11 * p, 2900 * time.Millisecond, "PASS", "PASS"},
+		{"both at the target", 12 * p, 3 * p, "PASS", "PASS"},
+		{"apply over", 12100 * time.Millisecond, 2 * p, "FAIL", "PASS"},
+		{"plan over", 8 * p, 3100 * time.Millisecond, "PASS", "FAIL"},
+	} {
+		rows := pgRows(meas("apply", p, 1<<20, tc.apply), meas("plan", p, 1<<20, tc.noChg))
+		if rows[0].verdict != tc.wantA || rows[1].verdict != tc.wantNo {
+			t.Errorf("%s: %s, %s; want %s, %s", tc.name, rows[0].verdict, rows[1].verdict, tc.wantA, tc.wantNo)
+		}
+		if rows[0].target != "≤ 12×P" || rows[1].target != "≤ 3×P" {
+			t.Errorf("targets %q, %q", rows[0].target, rows[1].target)
+		}
+	}
+}
+
+func TestSummary(t *testing.T) {
+	pass, fail, skip := row{verdict: "PASS"}, row{verdict: "FAIL"}, row{verdict: "SKIPPED"}
+	for _, tc := range []struct {
+		rows []row
+		want string
+	}{
+		{[]row{pass, pass}, "Every target met."},
+		{[]row{pass, skip, skip}, "Every target measured was met. 2 skipped (SKIPPED above)."},
+		{[]row{pass, fail, {verdict: "ERROR"}}, "2 of 3 targets NOT MET (FAIL or ERROR above)."},
+		{[]row{fail, skip}, "1 of 1 targets NOT MET (FAIL or ERROR above). 1 skipped (SKIPPED above)."},
+	} {
+		if got := summary(tc.rows); got != tc.want {
+			t.Errorf("summary(%v) = %q, want %q", tc.rows, got, tc.want)
+		}
+	}
+}
+
+// TestPostgresURLs: each run's URL carries its own schema; messages show
+// no password; psql gets only libpq's parameters and the password apart.
+func TestPostgresURLs(t *testing.T) {
+	for _, tc := range []struct {
+		base, schema, want string
+	}{
+		{"postgres://postgres@127.0.0.1:5432/test?sslmode=disable", "roster_bench_1", "postgres://postgres@127.0.0.1:5432/test?schema=roster_bench_1&sslmode=disable"},
+		{"postgresql://h/db?schema=mine", "roster_bench_2", "postgresql://h/db?schema=roster_bench_2"},
+	} {
+		if got, err := withSchema(tc.base, tc.schema); err != nil || got != tc.want {
+			t.Errorf("withSchema(%q) = %q, %v; want %q", tc.base, got, err, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		raw, describe, conn, password string
+	}{
+		{"postgres://u:s3cr%2Ft@h:5432/db?sslmode=disable&schema=x", "postgres://u@h:5432/db?sslmode=disable", "postgres://u@h:5432/db?sslmode=disable", "s3cr/t"},
+		{"postgres://u@h/db?password=pw&default_query_exec_mode=simple_protocol&connect_timeout=5", "postgres://u@h/db?connect_timeout=5&default_query_exec_mode=simple_protocol", "postgres://u@h/db?connect_timeout=5", "pw"},
+		{"postgres://h/db", "postgres://h/db", "postgres://h/db", ""},
+	} {
+		if got := describePostgres(tc.raw); got != tc.describe {
+			t.Errorf("describePostgres(%q) = %q, want %q", tc.raw, got, tc.describe)
+		}
+		conn, pw, err := psqlConn(tc.raw)
+		if err != nil || conn != tc.conn || pw != tc.password {
+			t.Errorf("psqlConn(%q) = %q, %q, %v; want %q, %q", tc.raw, conn, pw, err, tc.conn, tc.password)
+		}
+	}
+	// -postgres wins over the environment, which is the default.
+	bin := filepath.Join(t.TempDir(), "roster")
+	if err := os.WriteFile(bin, nil, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(pgEnv, "postgres://env@h/db")
+	for _, tc := range []struct{ flag, want string }{{"", "postgres://env@h/db"}, {"postgres://flag@h/db", "postgres://flag@h/db"}} {
+		b, err := newBench(options{roster: bin, runs: 1, now: "2026-12-01", small: 1, large: 1, work: t.TempDir(), pg: tc.flag}, io.Discard)
+		if err != nil || b.pg != tc.want {
+			t.Errorf("-postgres %q: %v, %v; want %q", tc.flag, b, err, tc.want)
+		}
+	}
+}
+
+// TestDropSchemas: when the schemas cannot be dropped (no server here, or
+// no psql), the output says which to drop and how, without the password;
+// with -keep it keeps them and says so.
+func TestDropSchemas(t *testing.T) {
+	for _, tc := range []struct {
+		keep bool
+		want string
+	}{
+		{false, `Drop them yourself: DROP SCHEMA IF EXISTS "roster_bench_a", "roster_bench_b" CASCADE;`},
+		{true, `PostgreSQL schemas kept in postgres://u@127.0.0.1:1/db?connect_timeout=2: roster_bench_a, roster_bench_b`},
+	} {
+		var out bytes.Buffer
+		b := &bench{o: options{keep: tc.keep}, out: &out, pg: "postgres://u:hunter2@127.0.0.1:1/db?connect_timeout=2",
+			pgSchemas: []string{"roster_bench_a", "roster_bench_b"}}
+		b.dropSchemas()
+		if !strings.Contains(out.String(), tc.want) || strings.Contains(out.String(), "hunter2") {
+			t.Errorf("keep %v: %s\nwant %q, and no password", tc.keep, out.String(), tc.want)
+		}
+	}
+	var out bytes.Buffer
+	(&bench{out: &out, pg: "postgres://h/db"}).dropSchemas()
+	if out.Len() != 0 {
+		t.Errorf("no schemas made, yet: %q", out.String())
 	}
 }

@@ -25,10 +25,7 @@ type row struct {
 // ratioRow judges a command against limit × P (measured beside it) and,
 // when rssLimit > 0, a peak RSS in bytes.
 func ratioRow(m *measurement, limit float64, rssLimit int64) row {
-	r := row{workload: m.name, p: secs(m.p.wall), target: "≤ " + strconv.FormatFloat(limit, 'f', -1, 64) + "×P"}
-	if rssLimit > 0 {
-		r.target += ", ≤ " + size(rssLimit)
-	}
+	r := row{workload: m.name, p: secs(m.p.wall), target: ratioTarget(limit, rssLimit)}
 	if m.err != nil {
 		return errorRow(r, m.err)
 	}
@@ -49,6 +46,20 @@ func ratioRow(m *measurement, limit float64, rssLimit int64) row {
 		r.note = strings.TrimPrefix(r.note+"; ", "; ") + fmt.Sprintf("peak RSS %s is over %s", mib(m.rss), size(rssLimit))
 	}
 	return r
+}
+
+// ratioTarget is the target column of a ratio row.
+func ratioTarget(limit float64, rssLimit int64) string {
+	t := "≤ " + strconv.FormatFloat(limit, 'f', -1, 64) + "×P"
+	if rssLimit > 0 {
+		t += ", ≤ " + size(rssLimit)
+	}
+	return t
+}
+
+// skippedRow is a row that was not measured, with why.
+func skippedRow(name string, limit float64, why string) row {
+	return row{workload: name, seconds: "—", cpu: "—", p: "—", ratio: "—", cpuRatio: "—", target: ratioTarget(limit, 0), rss: "—", verdict: "SKIPPED", note: why}
 }
 
 // absRow judges a command against an absolute time.

@@ -1,12 +1,9 @@
 package fakepiwikpro
 
 import (
-	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
-	"strings"
-	"time"
+
+	"github.com/roster-dev/roster/internal/fake/fakekit"
 )
 
 // AdminPaths lists the admin endpoints under /_fake/, for documentation
@@ -53,119 +50,48 @@ type adminBody struct {
 	WritesPerMinute int    `json:"writes_per_minute"`
 }
 
-func writePlain(w http.ResponseWriter, status int, v any) {
-	writeJSON(w, status, "application/json", v)
-}
-
 func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
-	name := strings.Trim(strings.TrimPrefix(r.URL.Path, "/_fake/"), "/")
-	fail := func(err error) { writePlain(w, http.StatusBadRequest, map[string]string{"error": err.Error()}) }
-	ok := func() { writePlain(w, http.StatusOK, map[string]bool{"ok": true}) }
-	id := func(id string, err error) {
-		if err != nil {
-			fail(err)
-			return
-		}
-		writePlain(w, http.StatusOK, map[string]string{"id": id})
-	}
-	done := func(err error) {
-		if err != nil {
-			fail(err)
-			return
-		}
-		ok()
-	}
-	switch name {
-	case "requests":
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		for _, l := range s.Requests() {
-			io.WriteString(w, l+"\n") //nolint:errcheck
-		}
-		return
-	case "state":
-		writePlain(w, http.StatusOK, s.State())
-		return
-	}
-	if r.Method != http.MethodPost {
-		writePlain(w, http.StatusMethodNotAllowed, map[string]string{"error": "use POST; endpoints: " + strings.Join(AdminPaths, "; ")})
-		return
-	}
-	raw, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	var b adminBody
-	var rule FailRule
-	if len(strings.TrimSpace(string(raw))) > 0 {
-		var err error
-		if name == "fail" {
-			err = json.Unmarshal(raw, &rule)
-		} else {
-			err = json.Unmarshal(raw, &b)
+	admin := fakekit.Admin{Paths: AdminPaths, Hooks: s, State: func() any { return s.State() }}
+	admin.Serve(w, r, &b, func(c *fakekit.AdminCall) bool {
+		switch c.Name {
+		case "add-user":
+			c.ID(s.AddUser(b.Email, b.Role))
+		case "set-role":
+			c.Done(s.SetRole(b.Email, b.Role))
+		case "remove-user":
+			c.Done(s.RemoveUser(b.Email))
+		case "add-app":
+			c.ID(s.AddApp(b.Name))
+		case "add-meta-site":
+			c.ID(s.AddMetaSite(b.Name))
+		case "set-permission":
+			c.Done(s.SetPermission(b.Email, b.App, b.Permission))
+		case "add-group":
+			c.ID(s.AddGroup(b.Name))
+		case "remove-group":
+			c.Done(s.RemoveGroup(b.Group))
+		case "add-to-group":
+			c.Done(s.AddToGroup(b.Group, b.Email))
+		case "remove-from-group":
+			c.Done(s.RemoveFromGroup(b.Group, b.Email))
+		case "set-group-permission":
+			c.Done(s.SetGroupPermission(b.Group, b.App, b.Permission))
+		case "add-client":
+			c.Done(s.AddClient(b.ClientID, b.ClientSecret, b.Email))
+		case "expire-tokens":
+			s.ExpireTokens()
+			c.OK()
+		case "advance":
+			c.Advance(b.Duration)
+		case "set-now":
+			c.SetNow(b.Now)
+		case "set-rate-limits":
+			s.SetRateLimits(RateLimits{ReadsPerMinute: b.ReadsPerMinute, WritesPerMinute: b.WritesPerMinute})
+			c.OK()
+		default:
+			return false
 		}
-		if err != nil {
-			fail(fmt.Errorf("body: %v", err))
-			return
-		}
-	}
-	switch name {
-	case "add-user":
-		id(s.AddUser(b.Email, b.Role))
-	case "set-role":
-		done(s.SetRole(b.Email, b.Role))
-	case "remove-user":
-		done(s.RemoveUser(b.Email))
-	case "add-app":
-		id(s.AddApp(b.Name))
-	case "add-meta-site":
-		id(s.AddMetaSite(b.Name))
-	case "set-permission":
-		done(s.SetPermission(b.Email, b.App, b.Permission))
-	case "add-group":
-		id(s.AddGroup(b.Name))
-	case "remove-group":
-		done(s.RemoveGroup(b.Group))
-	case "add-to-group":
-		done(s.AddToGroup(b.Group, b.Email))
-	case "remove-from-group":
-		done(s.RemoveFromGroup(b.Group, b.Email))
-	case "set-group-permission":
-		done(s.SetGroupPermission(b.Group, b.App, b.Permission))
-	case "add-client":
-		done(s.AddClient(b.ClientID, b.ClientSecret, b.Email))
-	case "expire-tokens":
-		s.ExpireTokens()
-		ok()
-	case "advance":
-		d, err := time.ParseDuration(b.Duration)
-		if err != nil {
-			fail(fmt.Errorf("duration %q: %v", b.Duration, err))
-			return
-		}
-		s.Advance(d)
-		ok()
-	case "set-now":
-		t, err := time.Parse(time.RFC3339, b.Now)
-		if err != nil {
-			fail(fmt.Errorf("now %q is not an RFC 3339 time", b.Now))
-			return
-		}
-		s.SetNow(t)
-		ok()
-	case "set-rate-limits":
-		s.SetRateLimits(RateLimits{ReadsPerMinute: b.ReadsPerMinute, WritesPerMinute: b.WritesPerMinute})
-		ok()
-	case "fail":
-		if rule.Status < 100 || rule.Status > 599 {
-			fail(fmt.Errorf("status %d is not an HTTP status", rule.Status))
-			return
-		}
-		s.Fail(rule)
-		ok()
-	case "clear-failures":
-		s.ClearFailures()
-		ok()
-	case "reset-requests":
-		s.ResetRequests()
-		ok()
-	default:
-		writePlain(w, http.StatusNotFound, map[string]string{"error": "unknown admin endpoint; endpoints: " + strings.Join(AdminPaths, "; ")})
-	}
+		return true
+	})
 }

@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/roster-dev/roster/internal/fake/fakekit"
 )
 
 // JSONAPI is the media type of every request body and API answer.
@@ -70,15 +72,8 @@ func noUser() *apiError {
 // unauthorized is the body of a 401 (piwikpro.md: {"message":"Unauthorized"}).
 var unauthorized = []byte(`{"message":"Unauthorized"}`)
 
-func writeJSON(w http.ResponseWriter, status int, ctype string, v any) {
-	w.Header().Set("Content-Type", ctype)
-	w.WriteHeader(status)
-	b, _ := json.Marshal(v)
-	w.Write(b) //nolint:errcheck
-}
-
 func writeErr(w http.ResponseWriter, e *apiError) {
-	writeJSON(w, e.status, JSONAPI, map[string]any{"errors": e.errs})
+	fakekit.WriteJSON(w, e.status, JSONAPI, map[string]any{"errors": e.errs})
 }
 
 // defaultBody is the error body of an injected failure without one.
@@ -105,7 +100,7 @@ func defaultBody(status int) []byte {
 
 // ServeHTTP serves the API and the /_fake/ admin endpoints.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.URL.Path, "/_fake/") {
+	if strings.HasPrefix(r.URL.Path, fakekit.AdminPrefix) {
 		s.serveAdmin(w, r)
 		return
 	}
@@ -115,8 +110,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.log = append(s.log, r.Method+" "+r.URL.Path)
-	if s.injectFailure(w, r) {
+	s.log.Add(fakekit.Request{Method: r.Method, Path: r.URL.Path})
+	if s.fails.Inject(w, r, JSONAPI, defaultBody) {
 		return
 	}
 	if s.throttle(w, r) {
@@ -149,39 +144,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.route()
 }
 
-func (s *Server) injectFailure(w http.ResponseWriter, r *http.Request) bool {
-	for i, f := range s.fails {
-		if f.Method != "" && !strings.EqualFold(f.Method, r.Method) {
-			continue
-		}
-		if !strings.HasPrefix(r.URL.Path, f.PathPrefix) {
-			continue
-		}
-		if f.Count > 0 {
-			f.Count--
-			if f.Count == 0 {
-				s.fails = append(s.fails[:i:i], s.fails[i+1:]...)
-			}
-		}
-		if f.RetryAfter != "" {
-			w.Header().Set("Retry-After", f.RetryAfter)
-		}
-		body := []byte(f.Body)
-		if f.Body == "" {
-			body = defaultBody(f.Status)
-		}
-		w.Header().Set("Content-Type", JSONAPI)
-		w.WriteHeader(f.Status)
-		w.Write(body) //nolint:errcheck
-		return true
-	}
-	return false
-}
-
 // throttle counts the request in its clock minute and answers 429 when
 // the minute's reads (GET) or writes (anything else) are used up.
 func (s *Server) throttle(w http.ResponseWriter, r *http.Request) bool {
-	now := s.now()
+	now := s.clock.Now()
 	minute := now.Truncate(time.Minute)
 	for m := range s.used {
 		if m.Before(minute) {
@@ -233,16 +199,16 @@ func (s *Server) issueToken(w http.ResponseWriter, r *http.Request, body []byte)
 	if mt == "application/x-www-form-urlencoded" {
 		v, err := url.ParseQuery(string(body))
 		if err != nil {
-			writeJSON(w, http.StatusBadRequest, "application/json", map[string]string{"error": "invalid_request", "message": "The body is not a form."})
+			fakekit.WriteJSON(w, http.StatusBadRequest, "application/json", map[string]string{"error": "invalid_request", "message": "The body is not a form."})
 			return
 		}
 		in.GrantType, in.ClientID, in.ClientSecret = v.Get("grant_type"), v.Get("client_id"), v.Get("client_secret")
 	} else if err := json.Unmarshal(body, &in); err != nil {
-		writeJSON(w, http.StatusBadRequest, "application/json", map[string]string{"error": "invalid_request", "message": "The body is not JSON."})
+		fakekit.WriteJSON(w, http.StatusBadRequest, "application/json", map[string]string{"error": "invalid_request", "message": "The body is not JSON."})
 		return
 	}
 	if in.GrantType != "client_credentials" {
-		writeJSON(w, http.StatusBadRequest, "application/json", map[string]string{"error": "unsupported_grant_type", "message": "grant_type must be client_credentials."})
+		fakekit.WriteJSON(w, http.StatusBadRequest, "application/json", map[string]string{"error": "unsupported_grant_type", "message": "grant_type must be client_credentials."})
 		return
 	}
 	c := s.clients[in.ClientID]
@@ -252,14 +218,14 @@ func (s *Server) issueToken(w http.ResponseWriter, r *http.Request, body []byte)
 		w.Write(unauthorized) //nolint:errcheck
 		return
 	}
-	now := s.now()
+	now := s.clock.Now()
 	s.seq++
 	tok := b64(map[string]string{"typ": "JWT", "alg": "RS256", "kid": "fake"}) + "." +
 		b64(map[string]any{"iss": "ppms", "aud": s.org, "sub": c.userID, "iat": now.Unix(),
 			"exp": now.Add(TokenLifetime).Unix(), "org": s.org, "jti": strconv.Itoa(s.seq)}) + "." +
 		base64.RawURLEncoding.EncodeToString([]byte("fake-signature-"+strconv.Itoa(s.seq)))
 	s.tokens[tok] = &token{userID: c.userID, expires: now.Add(TokenLifetime)}
-	writeJSON(w, http.StatusOK, "application/json", map[string]any{
+	fakekit.WriteJSON(w, http.StatusOK, "application/json", map[string]any{
 		"token_type": "Bearer", "expires_in": int(TokenLifetime / time.Second), "access_token": tok})
 }
 
@@ -270,7 +236,7 @@ func (s *Server) authenticate(r *http.Request) *user {
 		return nil
 	}
 	t := s.tokens[strings.TrimSpace(tok)]
-	if t == nil || !s.now().Before(t.expires) {
+	if t == nil || !s.clock.Now().Before(t.expires) {
 		return nil
 	}
 	return s.usersByID[t.userID]
@@ -289,7 +255,7 @@ type call struct {
 
 func (c *call) fail(e *apiError) { writeErr(c.w, e) }
 
-func (c *call) ok(status int, v any) { writeJSON(c.w, status, JSONAPI, v) }
+func (c *call) ok(status int, v any) { fakekit.WriteJSON(c.w, status, JSONAPI, v) }
 
 func (c *call) noContent() { c.w.WriteHeader(http.StatusNoContent) }
 
@@ -814,7 +780,7 @@ func (c *call) access(meta bool, id string, rest []string) {
 			a.groups[g.id] = p
 		}
 	}
-	a.updatedAt = s.now()
+	a.updatedAt = s.clock.Now()
 	c.noContent()
 }
 
@@ -971,7 +937,7 @@ func (c *call) groups(rest []string) {
 				ext, _ := v.(string)
 				g.externalID = ext
 			}
-			g.updatedAt = s.now()
+			g.updatedAt = s.clock.Now()
 			c.noContent()
 		case http.MethodDelete:
 			if !c.owner() {
@@ -1041,7 +1007,7 @@ func (c *call) groups(rest []string) {
 				g.members = slices.DeleteFunc(g.members, func(x string) bool { return x == id })
 			}
 		}
-		g.updatedAt = s.now()
+		g.updatedAt = s.clock.Now()
 		c.noContent()
 	default:
 		c.fail(notFound("error.not-found", "Not found."))

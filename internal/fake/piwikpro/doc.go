@@ -20,4 +20,9 @@
 // HTTP endpoints under /_fake/ (AdminPaths), do what a person would do in
 // Piwik PRO's UI: add a user, change a role, add an app or a group, set a
 // permission, let tokens expire, inject failures, and read the request log.
+//
+// What the three fakes share (the commands' plumbing, seed decoding, the
+// HTTP server, failure injection, the request log, the clock and the admin
+// endpoints' plumbing) lives in internal/fake/fakekit; this package keeps
+// the platform's rules and wire formats.
 package fakepiwikpro

@@ -1,16 +1,15 @@
 package fakepiwikpro
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/roster-dev/roster/internal/fake/fakekit"
 )
 
 // Account roles (piwikpro.md: OWNER or USER).
@@ -132,14 +131,7 @@ type RateLimits struct {
 // PathPrefix ("" any) select requests; Count is how many times (0: every
 // time); RetryAfter, when set, is sent as the Retry-After header; Body
 // replaces the default error body for Status.
-type FailRule struct {
-	Method     string `json:"method,omitempty"`
-	PathPrefix string `json:"path_prefix,omitempty"`
-	Status     int    `json:"status"`
-	Count      int    `json:"count,omitempty"`
-	RetryAfter string `json:"retry_after,omitempty"`
-	Body       string `json:"body,omitempty"`
-}
+type FailRule = fakekit.FailRule
 
 type user struct {
 	id       string
@@ -184,13 +176,11 @@ type Server struct {
 	// URL is the base URL, http://127.0.0.1:PORT (no trailing slash).
 	URL string
 
-	srv *http.Server
-	ln  net.Listener
+	srv *fakekit.HTTPServer
 
 	mu        sync.Mutex
 	org       string
-	fixed     time.Time // zero: wall clock plus offset
-	offset    time.Duration
+	clock     fakekit.Clock
 	seq       int
 	users     []*user
 	usersByID map[string]*user
@@ -198,42 +188,29 @@ type Server struct {
 	groups    []*group
 	clients   map[string]*client
 	tokens    map[string]*token
-	fails     []*FailRule
-	log       []string
+	fails     fakekit.Failures
+	log       fakekit.Log
 	limits    RateLimits
 	used      map[time.Time][2]int // minute → reads, writes
 }
 
 // New starts a server and panics if the options are invalid: for tests.
-func New(opts Options) *Server {
-	s, err := Start(opts)
-	if err != nil {
-		panic(err)
-	}
-	return s
-}
+func New(opts Options) *Server { return fakekit.Must(Start(opts)) }
 
 // Start starts a server, or says what is wrong with the options.
 func Start(opts Options) (*Server, error) {
 	s := newServer()
 	if !opts.Now.IsZero() {
-		s.fixed = opts.Now.UTC()
+		s.clock.Set(opts.Now)
 	}
 	if err := s.load(opts.Seed); err != nil {
 		return nil, err
 	}
-	addr := opts.Addr
-	if addr == "" {
-		addr = "127.0.0.1:0"
-	}
-	ln, err := net.Listen("tcp", addr)
+	hs, err := fakekit.Serve("fake piwikpro", opts.Addr, s)
 	if err != nil {
-		return nil, fmt.Errorf("fake piwikpro: listen on %s: %v", addr, err)
+		return nil, err
 	}
-	s.ln = ln
-	s.URL = "http://" + ln.Addr().String()
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	go s.srv.Serve(ln) //nolint:errcheck // Serve ends with ErrServerClosed on Close.
+	s.srv, s.URL = hs, hs.URL
 	return s, nil
 }
 
@@ -248,13 +225,7 @@ func newServer() *Server {
 }
 
 // Close stops the server.
-func (s *Server) Close() {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := s.srv.Shutdown(ctx); err != nil {
-		s.srv.Close()
-	}
-}
+func (s *Server) Close() { s.srv.Close() }
 
 const (
 	prefixUser  = 0xb30e0000
@@ -273,12 +244,8 @@ func (s *Server) load(seed Seed) error {
 	if s.org == "" {
 		s.org = "acme"
 	}
-	if seed.Now != "" && s.fixed.IsZero() {
-		t, err := time.Parse(time.RFC3339, seed.Now)
-		if err != nil {
-			return fmt.Errorf("seed: now %q is not an RFC 3339 time", seed.Now)
-		}
-		s.fixed = t.UTC()
+	if err := s.clock.Seed(seed.Now); err != nil {
+		return err
 	}
 	if seed.RateLimits != nil {
 		s.setLimits(*seed.RateLimits)
@@ -339,36 +306,25 @@ func (s *Server) setLimits(l RateLimits) {
 
 // --- clock -------------------------------------------------------------
 
-func (s *Server) now() time.Time {
-	if !s.fixed.IsZero() {
-		return s.fixed
-	}
-	return time.Now().UTC().Add(s.offset)
-}
-
 // Now is the server's time.
 func (s *Server) Now() time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.now()
+	return s.clock.Now()
 }
 
 // SetNow fixes the server's clock at t.
 func (s *Server) SetNow(t time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.fixed = t.UTC()
+	s.clock.Set(t)
 }
 
 // Advance moves the server's clock forward by d.
 func (s *Server) Advance(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.fixed.IsZero() {
-		s.fixed = s.fixed.Add(d)
-	} else {
-		s.offset += d
-	}
+	s.clock.Advance(d)
 }
 
 // --- lookups (s.mu held) -------------------------------------------------
@@ -531,7 +487,7 @@ func (s *Server) addUser(id, email, role string) (*user, error) {
 		return nil, fmt.Errorf("user id %s is used twice", id)
 	}
 	s.seq++
-	u := &user{id: id, email: email, role: r, language: "en-US", addedAt: s.now(), seq: s.seq}
+	u := &user{id: id, email: email, role: r, language: "en-US", addedAt: s.clock.Now(), seq: s.seq}
 	s.users = append(s.users, u)
 	s.usersByID[id] = u
 	return u, nil
@@ -576,7 +532,7 @@ func (s *Server) addApp(id, name string, meta bool) (*app, error) {
 			return nil, fmt.Errorf("app id %s is used twice", id)
 		}
 	}
-	now := s.now()
+	now := s.clock.Now()
 	a := &app{id: id, name: name, addedAt: now, updatedAt: now, meta: meta, perms: map[string]string{}, groups: map[string]string{}}
 	s.apps = append(s.apps, a)
 	return a, nil
@@ -597,7 +553,7 @@ func (s *Server) addGroup(id, name string) (*group, error) {
 	if id == "" {
 		id = s.nextID(prefixGroup)
 	}
-	now := s.now()
+	now := s.clock.Now()
 	g := &group{id: id, name: name, createdAt: now, updatedAt: now, members: []string{}}
 	s.groups = append(s.groups, g)
 	return g, nil
@@ -621,7 +577,7 @@ func (s *Server) addToGroup(groupRef, email string) error {
 	}
 	if !slices.Contains(g.members, u.id) {
 		g.members = append(g.members, u.id)
-		g.updatedAt = s.now()
+		g.updatedAt = s.clock.Now()
 	}
 	return nil
 }
@@ -636,7 +592,7 @@ func (s *Server) removeFromGroup(groupRef, email string) error {
 		return fmt.Errorf("no user %s", email)
 	}
 	g.members = slices.DeleteFunc(g.members, func(id string) bool { return id == u.id })
-	g.updatedAt = s.now()
+	g.updatedAt = s.clock.Now()
 	return nil
 }
 
@@ -838,7 +794,7 @@ func (s *Server) Tokens() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
-	now := s.now()
+	now := s.clock.Now()
 	for _, t := range s.tokens {
 		if now.Before(t.expires) {
 			n++
@@ -858,15 +814,14 @@ func (s *Server) SetRateLimits(l RateLimits) {
 func (s *Server) Fail(r FailRule) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := r
-	s.fails = append(s.fails, &c)
+	s.fails.Add(r)
 }
 
 // ClearFailures removes every failure rule.
 func (s *Server) ClearFailures() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.fails = nil
+	s.fails.Clear()
 }
 
 // Requests is the request log: one "METHOD path" (no query) per API
@@ -874,14 +829,14 @@ func (s *Server) ClearFailures() {
 func (s *Server) Requests() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Clone(s.log)
+	return s.log.Lines()
 }
 
 // ResetRequests empties the request log.
 func (s *Server) ResetRequests() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.log = nil
+	s.log.Reset()
 }
 
 // --- state dump -------------------------------------------------------------
@@ -923,7 +878,7 @@ type StateGroup struct {
 func (s *Server) State() State {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := State{Organization: s.org, Now: fmtTime(s.now()), Users: []StateUser{}, Apps: []StateApp{}, MetaSites: []StateApp{}, Groups: []StateGroup{}}
+	st := State{Organization: s.org, Now: fmtTime(s.clock.Now()), Users: []StateUser{}, Apps: []StateApp{}, MetaSites: []StateApp{}, Groups: []StateGroup{}}
 	for _, u := range s.users {
 		st.Users = append(st.Users, StateUser{ID: u.id, Email: u.email, Role: u.role})
 	}

@@ -1,12 +1,9 @@
 package fakeplausible
 
 import (
-	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
-	"strings"
-	"time"
+
+	"github.com/roster-dev/roster/internal/fake/fakekit"
 )
 
 // AdminPaths lists the admin endpoints under /_fake/, for documentation
@@ -60,112 +57,47 @@ type adminBody struct {
 }
 
 func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
-	name := strings.Trim(strings.TrimPrefix(r.URL.Path, "/_fake/"), "/")
-	fail := func(err error) { writeErr(w, http.StatusBadRequest, err.Error()) }
-	ok := func() { writeJSON(w, http.StatusOK, map[string]bool{"ok": true}) }
-	switch name {
-	case "requests":
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		for _, l := range s.Requests() {
-			io.WriteString(w, l+"\n") //nolint:errcheck
-		}
-		return
-	case "state":
-		writeJSON(w, http.StatusOK, s.State())
-		return
-	}
-	if r.Method != http.MethodPost {
-		writeErr(w, http.StatusMethodNotAllowed, "use POST; endpoints: "+strings.Join(AdminPaths, "; "))
-		return
-	}
-	raw, _ := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
 	var b adminBody
-	var rule FailRule
-	if len(strings.TrimSpace(string(raw))) > 0 {
-		var err error
-		if name == "fail" {
-			err = json.Unmarshal(raw, &rule)
-		} else {
-			err = json.Unmarshal(raw, &b)
+	admin := fakekit.Admin{Paths: AdminPaths, Hooks: s, State: func() any { return s.State() }}
+	admin.Serve(w, r, &b, func(c *fakekit.AdminCall) bool {
+		switch c.Name {
+		case "accept":
+			c.Done(s.Accept(b.Site, b.Email))
+		case "add-guest":
+			c.Done(s.AddGuest(b.Site, b.Email, b.Role, b.Status))
+		case "set-guest-role":
+			c.Done(s.SetGuestRole(b.Site, b.Email, b.Role))
+		case "remove-guest":
+			c.Done(s.RemoveGuest(b.Site, b.Email))
+		case "add-member":
+			c.Done(s.AddMember(b.Team, b.Email, b.Role))
+		case "promote":
+			c.Done(s.Promote(b.Team, b.Email, b.Role))
+		case "set-member-role":
+			c.Done(s.SetMemberRole(b.Team, b.Email, b.Role))
+		case "remove-member":
+			c.Done(s.RemoveMember(b.Team, b.Email))
+		case "add-team":
+			c.ID(s.AddTeam(SeedTeam{ID: b.ID, Name: b.Name, APIAvailable: b.APIAvailable, NoSitesAPI: b.NoSitesAPI, MemberLimit: b.MemberLimit}))
+		case "add-site":
+			c.Done(s.AddSite(b.Team, b.Domain, b.Timezone))
+		case "add-key":
+			c.Done(s.AddKey(SeedKey{Key: b.Key, Email: b.Email, Team: b.Team, ReadOnly: b.ReadOnly, HourlyLimit: b.HourlyLimit}))
+		case "spend":
+			c.Done(s.Spend(b.Key, b.Count))
+		case "expire-invitations":
+			s.ExpireInvitations()
+			c.OK()
+		case "cleanup":
+			s.RunCleanup()
+			c.OK()
+		case "advance":
+			c.Advance(b.Duration)
+		case "set-now", "set-clock":
+			c.SetNow(b.Now)
+		default:
+			return false
 		}
-		if err != nil {
-			fail(fmt.Errorf("body: %v", err))
-			return
-		}
-	}
-	done := func(err error) {
-		if err != nil {
-			fail(err)
-			return
-		}
-		ok()
-	}
-	switch name {
-	case "accept":
-		done(s.Accept(b.Site, b.Email))
-	case "add-guest":
-		done(s.AddGuest(b.Site, b.Email, b.Role, b.Status))
-	case "set-guest-role":
-		done(s.SetGuestRole(b.Site, b.Email, b.Role))
-	case "remove-guest":
-		done(s.RemoveGuest(b.Site, b.Email))
-	case "add-member":
-		done(s.AddMember(b.Team, b.Email, b.Role))
-	case "promote":
-		done(s.Promote(b.Team, b.Email, b.Role))
-	case "set-member-role":
-		done(s.SetMemberRole(b.Team, b.Email, b.Role))
-	case "remove-member":
-		done(s.RemoveMember(b.Team, b.Email))
-	case "add-team":
-		id, err := s.AddTeam(SeedTeam{ID: b.ID, Name: b.Name, APIAvailable: b.APIAvailable, NoSitesAPI: b.NoSitesAPI, MemberLimit: b.MemberLimit})
-		if err != nil {
-			fail(err)
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]string{"id": id})
-	case "add-site":
-		done(s.AddSite(b.Team, b.Domain, b.Timezone))
-	case "add-key":
-		done(s.AddKey(SeedKey{Key: b.Key, Email: b.Email, Team: b.Team, ReadOnly: b.ReadOnly, HourlyLimit: b.HourlyLimit}))
-	case "spend":
-		done(s.Spend(b.Key, b.Count))
-	case "expire-invitations":
-		s.ExpireInvitations()
-		ok()
-	case "cleanup":
-		s.RunCleanup()
-		ok()
-	case "advance":
-		d, err := time.ParseDuration(b.Duration)
-		if err != nil {
-			fail(fmt.Errorf("duration %q: %v", b.Duration, err))
-			return
-		}
-		s.Advance(d)
-		ok()
-	case "set-now", "set-clock":
-		t, err := time.Parse(time.RFC3339, b.Now)
-		if err != nil {
-			fail(fmt.Errorf("now %q is not an RFC 3339 time", b.Now))
-			return
-		}
-		s.SetNow(t)
-		ok()
-	case "fail":
-		if rule.Status < 100 || rule.Status > 599 {
-			fail(fmt.Errorf("status %d is not an HTTP status", rule.Status))
-			return
-		}
-		s.Fail(rule)
-		ok()
-	case "clear-failures":
-		s.ClearFailures()
-		ok()
-	case "reset-requests":
-		s.ResetRequests()
-		ok()
-	default:
-		writeErr(w, http.StatusNotFound, "unknown admin endpoint; endpoints: "+strings.Join(AdminPaths, "; "))
-	}
+		return true
+	})
 }

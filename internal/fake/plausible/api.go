@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/roster-dev/roster/internal/fake/fakekit"
 )
 
 // Error messages of plausible.md, verbatim ("(sic)" included).
@@ -37,10 +39,7 @@ const (
 func RateLimitMessage(limit int) string { return fmt.Sprintf(rateLimitTemplate, limit) }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	b, _ := json.Marshal(v)
-	w.Write(b) //nolint:errcheck
+	fakekit.WriteJSON(w, status, "application/json", v)
 }
 
 func writeErr(w http.ResponseWriter, status int, msg string) {
@@ -48,7 +47,7 @@ func writeErr(w http.ResponseWriter, status int, msg string) {
 }
 
 // defaultBody is the error body of an injected failure without one.
-func defaultBody(status int) string {
+func defaultBody(status int) []byte {
 	msg := "Bad request"
 	switch {
 	case status == http.StatusUnauthorized:
@@ -63,7 +62,7 @@ func defaultBody(status int) string {
 		msg = MsgInternal
 	}
 	b, _ := json.Marshal(map[string]string{"error": msg})
-	return string(b)
+	return b
 }
 
 // statusWriter remembers the status written, for the request log.
@@ -88,7 +87,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 // ServeHTTP serves the API and the /_fake/ admin endpoints.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.URL.Path, "/_fake/") {
+	if strings.HasPrefix(r.URL.Path, fakekit.AdminPrefix) {
 		s.serveAdmin(w, r)
 		return
 	}
@@ -101,42 +100,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.tick()
 	sw := &statusWriter{ResponseWriter: w}
 	defer func() {
-		s.log = append(s.log, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: sw.status, At: s.now()})
+		s.log.Add(Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: sw.status, At: s.now()})
 	}()
-	if s.injectFailure(sw, r) {
+	if s.fails.Inject(sw, r, "application/json", defaultBody) {
 		return
 	}
 	c := &call{s: s, w: sw, r: r, body: body}
 	c.serve()
-}
-
-func (s *Server) injectFailure(w http.ResponseWriter, r *http.Request) bool {
-	for i, f := range s.fails {
-		if f.Method != "" && !strings.EqualFold(f.Method, r.Method) {
-			continue
-		}
-		if !strings.HasPrefix(r.URL.Path, f.PathPrefix) {
-			continue
-		}
-		if f.Count > 0 {
-			f.Count--
-			if f.Count == 0 {
-				s.fails = append(s.fails[:i:i], s.fails[i+1:]...)
-			}
-		}
-		if f.RetryAfter != "" {
-			w.Header().Set("Retry-After", f.RetryAfter)
-		}
-		body := f.Body
-		if body == "" {
-			body = defaultBody(f.Status)
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(f.Status)
-		io.WriteString(w, body) //nolint:errcheck
-		return true
-	}
-	return false
 }
 
 // call is one API request being served (s.mu held).

@@ -1,18 +1,14 @@
 package fakeplausible
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
-	"os"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/roster-dev/roster/internal/fake/fakekit"
 )
 
 // Limits and times of plausible.md.
@@ -119,23 +115,12 @@ type SeedKey struct {
 // time); RetryAfter, when set, is sent as the Retry-After header; Body
 // replaces the default error body for Status. Injected failures are
 // logged but do not count against a key's hourly budget.
-type FailRule struct {
-	Method     string `json:"method,omitempty"`
-	PathPrefix string `json:"path_prefix,omitempty"`
-	Status     int    `json:"status"`
-	Count      int    `json:"count,omitempty"`
-	RetryAfter string `json:"retry_after,omitempty"`
-	Body       string `json:"body,omitempty"`
-}
+type FailRule = fakekit.FailRule
 
-// Request is one API request as the server saw it (admin calls excluded).
-type Request struct {
-	Method string
-	Path   string // without the query
-	Query  string // the raw query
-	Status int
-	At     time.Time // the server's clock
-}
+// Request is one API request as the server saw it (admin calls excluded):
+// its method, path (without the query), raw query, status and the
+// server's time.
+type Request = fakekit.Request
 
 type member struct {
 	email string
@@ -189,8 +174,7 @@ type Server struct {
 	// URL is the base URL, http://127.0.0.1:PORT (no trailing slash).
 	URL string
 
-	srv *http.Server
-	ln  net.Listener
+	srv *fakekit.HTTPServer
 
 	mu      sync.Mutex
 	clock   func() time.Time
@@ -202,18 +186,12 @@ type Server struct {
 	sites   map[string]*site // by lower-cased domain
 	keys    map[string]*apiKey
 	usage   map[string]*usage
-	fails   []*FailRule
-	log     []Request
+	fails   fakekit.Failures
+	log     fakekit.Log
 }
 
 // New starts a server and panics if the options are invalid: for tests.
-func New(opts Options) *Server {
-	s, err := Start(opts)
-	if err != nil {
-		panic(err)
-	}
-	return s
-}
+func New(opts Options) *Server { return fakekit.Must(Start(opts)) }
 
 // Start starts a server, or says what is wrong with the options.
 func Start(opts Options) (*Server, error) {
@@ -222,11 +200,11 @@ func Start(opts Options) (*Server, error) {
 		if !opts.Now.IsZero() {
 			s.fixed = opts.Now.UTC()
 		} else if opts.Seed.Now != "" {
-			t, err := time.Parse(time.RFC3339, opts.Seed.Now)
+			t, err := fakekit.SeedTime(opts.Seed.Now)
 			if err != nil {
-				return nil, fmt.Errorf("seed: now %q is not an RFC 3339 time", opts.Seed.Now)
+				return nil, err
 			}
-			s.fixed = t.UTC()
+			s.fixed = t
 		}
 	}
 	// The latest daily job before now has run: invitations it would have
@@ -236,29 +214,16 @@ func Start(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.tick()
-	addr := opts.Addr
-	if addr == "" {
-		addr = "127.0.0.1:0"
-	}
-	ln, err := net.Listen("tcp", addr)
+	hs, err := fakekit.Serve("fake plausible", opts.Addr, s)
 	if err != nil {
-		return nil, fmt.Errorf("fake plausible: listen on %s: %v", addr, err)
+		return nil, err
 	}
-	s.ln = ln
-	s.URL = "http://" + ln.Addr().String()
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	go s.srv.Serve(ln) //nolint:errcheck // Serve ends with ErrServerClosed on Close.
+	s.srv, s.URL = hs, hs.URL
 	return s, nil
 }
 
 // Close stops the server.
-func (s *Server) Close() {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := s.srv.Shutdown(ctx); err != nil {
-		s.srv.Close()
-	}
-}
+func (s *Server) Close() { s.srv.Close() }
 
 func (s *Server) load(seed Seed) error {
 	for _, st := range seed.Teams {
@@ -272,31 +237,6 @@ func (s *Server) load(seed Seed) error {
 		}
 	}
 	return nil
-}
-
-// ParseSeed reads a seed (JSON, the fields of Seed), refusing unknown
-// fields so that a typo is an error and not an empty team.
-func ParseSeed(data []byte) (Seed, error) {
-	var seed Seed
-	d := json.NewDecoder(bytes.NewReader(data))
-	d.DisallowUnknownFields()
-	if err := d.Decode(&seed); err != nil {
-		return Seed{}, err
-	}
-	return seed, nil
-}
-
-// LoadSeed reads a seed file (see ParseSeed).
-func LoadSeed(path string) (Seed, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return Seed{}, err
-	}
-	seed, err := ParseSeed(data)
-	if err != nil {
-		return Seed{}, fmt.Errorf("seed %s: %v", path, err)
-	}
-	return seed, nil
 }
 
 // --- clock and the cleanup job ------------------------------------------------
@@ -826,15 +766,14 @@ func (s *Server) RunCleanup() {
 func (s *Server) Fail(r FailRule) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := r
-	s.fails = append(s.fails, &c)
+	s.fails.Add(r)
 }
 
 // ClearFailures removes every failure rule.
 func (s *Server) ClearFailures() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.fails = nil
+	s.fails.Clear()
 }
 
 // Requests is the request log: one "METHOD path" (no query) per API
@@ -842,25 +781,21 @@ func (s *Server) ClearFailures() {
 func (s *Server) Requests() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]string, len(s.log))
-	for i, r := range s.log {
-		out[i] = r.Method + " " + r.Path
-	}
-	return out
+	return s.log.Lines()
 }
 
 // RequestLog is the request log with queries, statuses and times.
 func (s *Server) RequestLog() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Request(nil), s.log...)
+	return s.log.All()
 }
 
 // ResetRequests empties the request log.
 func (s *Server) ResetRequests() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.log = nil
+	s.log.Reset()
 }
 
 // --- state dump -------------------------------------------------------------------

@@ -3,10 +3,9 @@ package fakeposthog
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"strings"
-	"time"
+
+	"github.com/roster-dev/roster/internal/fake/fakekit"
 )
 
 // AdminPaths lists the admin endpoints under /_fake/, for documentation
@@ -86,162 +85,75 @@ func (b *adminBody) strLevel() (string, error) {
 }
 
 func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
-	name := strings.Trim(strings.TrimPrefix(r.URL.Path, "/_fake/"), "/")
-	fail := func(err error) {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
-	}
-	ok := func() { writeJSON(w, http.StatusOK, map[string]bool{"ok": true}) }
-	switch name {
-	case "requests":
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		for _, l := range s.Requests() {
-			io.WriteString(w, l+"\n") //nolint:errcheck
-		}
-		return
-	case "state":
-		writeJSON(w, http.StatusOK, s.State())
-		return
-	}
-	if r.Method != http.MethodPost {
-		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "use POST; endpoints: " + strings.Join(AdminPaths, "; ")})
-		return
-	}
-	raw, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	var b adminBody
-	var rule FailRule
-	if len(strings.TrimSpace(string(raw))) > 0 {
-		var err error
-		if name == "fail" {
-			err = json.Unmarshal(raw, &rule)
-		} else {
-			err = json.Unmarshal(raw, &b)
+	admin := fakekit.Admin{Paths: AdminPaths, Hooks: s, State: func() any { return s.State() }}
+	admin.Serve(w, r, &b, func(c *fakekit.AdminCall) bool {
+		switch c.Name {
+		case "accept":
+			c.Done(s.Accept(b.Email))
+		case "add-member":
+			lvl, err := b.intLevel()
+			if err == nil && lvl == 0 {
+				lvl = LevelMember
+			}
+			if err != nil {
+				c.Fail(err)
+				return true
+			}
+			id, uuid, err := s.AddMember(b.Email, lvl)
+			if err != nil {
+				c.Fail(err)
+				return true
+			}
+			c.JSON(map[string]string{"id": id, "user_uuid": uuid})
+		case "add-user":
+			c.Done(s.AddUser(b.Email))
+		case "add-key":
+			c.Done(s.AddKey(b.Key, b.Email))
+		case "set-level":
+			lvl, err := b.intLevel()
+			if err == nil {
+				err = s.SetLevel(b.Email, lvl)
+			}
+			c.Done(err)
+		case "remove-member":
+			c.Done(s.RemoveMember(b.Email))
+		case "grant":
+			lvl, err := b.strLevel()
+			if err == nil {
+				err = s.Grant(b.Email, string(b.Project), lvl)
+			}
+			c.Done(err)
+		case "add-project":
+			id, err := s.AddProject(b.Name, b.DefaultAccessLevel)
+			if err != nil {
+				c.Fail(err)
+				return true
+			}
+			c.JSON(map[string]int{"id": id})
+		case "set-default":
+			lvl, err := b.strLevel()
+			if err == nil {
+				err = s.SetDefault(string(b.Project), lvl)
+			}
+			c.Done(err)
+		case "invite":
+			lvl, err := b.intLevel()
+			if err == nil {
+				err = s.Invite(SeedInvite{Email: b.Email, Level: lvl, PrivateProjectAccess: b.PrivateProjectAccess,
+					CreatedAt: b.CreatedAt, CreatedBy: b.CreatedBy})
+			}
+			c.Done(err)
+		case "expire-invites":
+			s.ExpireInvites()
+			c.OK()
+		case "advance":
+			c.Advance(b.Duration)
+		case "set-now":
+			c.SetNow(b.Now)
+		default:
+			return false
 		}
-		if err != nil {
-			fail(fmt.Errorf("body: %v", err))
-			return
-		}
-	}
-	switch name {
-	case "accept":
-		if err := s.Accept(b.Email); err != nil {
-			fail(err)
-			return
-		}
-		ok()
-	case "add-member":
-		lvl, err := b.intLevel()
-		if err == nil && lvl == 0 {
-			lvl = LevelMember
-		}
-		if err != nil {
-			fail(err)
-			return
-		}
-		id, uuid, err := s.AddMember(b.Email, lvl)
-		if err != nil {
-			fail(err)
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]string{"id": id, "user_uuid": uuid})
-	case "add-user":
-		if err := s.AddUser(b.Email); err != nil {
-			fail(err)
-			return
-		}
-		ok()
-	case "add-key":
-		if err := s.AddKey(b.Key, b.Email); err != nil {
-			fail(err)
-			return
-		}
-		ok()
-	case "set-level":
-		lvl, err := b.intLevel()
-		if err == nil {
-			err = s.SetLevel(b.Email, lvl)
-		}
-		if err != nil {
-			fail(err)
-			return
-		}
-		ok()
-	case "remove-member":
-		if err := s.RemoveMember(b.Email); err != nil {
-			fail(err)
-			return
-		}
-		ok()
-	case "grant":
-		lvl, err := b.strLevel()
-		if err == nil {
-			err = s.Grant(b.Email, string(b.Project), lvl)
-		}
-		if err != nil {
-			fail(err)
-			return
-		}
-		ok()
-	case "add-project":
-		id, err := s.AddProject(b.Name, b.DefaultAccessLevel)
-		if err != nil {
-			fail(err)
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]int{"id": id})
-	case "set-default":
-		lvl, err := b.strLevel()
-		if err == nil {
-			err = s.SetDefault(string(b.Project), lvl)
-		}
-		if err != nil {
-			fail(err)
-			return
-		}
-		ok()
-	case "invite":
-		lvl, err := b.intLevel()
-		if err == nil {
-			err = s.Invite(SeedInvite{Email: b.Email, Level: lvl, PrivateProjectAccess: b.PrivateProjectAccess,
-				CreatedAt: b.CreatedAt, CreatedBy: b.CreatedBy})
-		}
-		if err != nil {
-			fail(err)
-			return
-		}
-		ok()
-	case "expire-invites":
-		s.ExpireInvites()
-		ok()
-	case "advance":
-		d, err := time.ParseDuration(b.Duration)
-		if err != nil {
-			fail(fmt.Errorf("duration %q: %v", b.Duration, err))
-			return
-		}
-		s.Advance(d)
-		ok()
-	case "set-now":
-		t, err := time.Parse(time.RFC3339, b.Now)
-		if err != nil {
-			fail(fmt.Errorf("now %q is not an RFC 3339 time", b.Now))
-			return
-		}
-		s.SetNow(t)
-		ok()
-	case "fail":
-		if rule.Status < 100 || rule.Status > 599 {
-			fail(fmt.Errorf("status %d is not an HTTP status", rule.Status))
-			return
-		}
-		s.Fail(rule)
-		ok()
-	case "clear-failures":
-		s.ClearFailures()
-		ok()
-	case "reset-requests":
-		s.ResetRequests()
-		ok()
-	default:
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "unknown admin endpoint; endpoints: " + strings.Join(AdminPaths, "; ")})
-	}
+		return true
+	})
 }

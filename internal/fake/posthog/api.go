@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/roster-dev/roster/internal/fake/fakekit"
 )
 
 // apiError is PostHog's error body: {"type","code","detail","attr"}.
@@ -37,10 +39,7 @@ func notFound() *apiError {
 const defaultDenied = "You do not have permission to perform this action."
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	b, _ := json.Marshal(v)
-	w.Write(b) //nolint:errcheck
+	fakekit.WriteJSON(w, status, "application/json", v)
 }
 
 func writeErr(w http.ResponseWriter, e *apiError) { writeJSON(w, e.status, e) }
@@ -68,14 +67,14 @@ func defaultBody(status int) []byte {
 
 // ServeHTTP serves the API and the /_fake/ admin endpoints.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.URL.Path, "/_fake/") {
+	if strings.HasPrefix(r.URL.Path, fakekit.AdminPrefix) {
 		s.serveAdmin(w, r)
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.log = append(s.log, r.Method+" "+r.URL.Path)
-	if s.injectFailure(w, r) {
+	s.log.Add(fakekit.Request{Method: r.Method, Path: r.URL.Path})
+	if s.fails.Inject(w, r, "application/json", defaultBody) {
 		return
 	}
 	if !strings.HasPrefix(r.URL.Path, "/api/") {
@@ -93,35 +92,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &call{s: s, w: w, r: r, caller: caller, body: body}
 	c.route()
-}
-
-func (s *Server) injectFailure(w http.ResponseWriter, r *http.Request) bool {
-	for i, f := range s.fails {
-		if f.Method != "" && !strings.EqualFold(f.Method, r.Method) {
-			continue
-		}
-		if !strings.HasPrefix(r.URL.Path, f.PathPrefix) {
-			continue
-		}
-		if f.Count > 0 {
-			f.Count--
-			if f.Count == 0 {
-				s.fails = append(s.fails[:i:i], s.fails[i+1:]...)
-			}
-		}
-		if f.RetryAfter != "" {
-			w.Header().Set("Retry-After", f.RetryAfter)
-		}
-		body := []byte(f.Body)
-		if f.Body == "" {
-			body = defaultBody(f.Status)
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(f.Status)
-		w.Write(body) //nolint:errcheck
-		return true
-	}
-	return false
 }
 
 func (s *Server) authenticate(r *http.Request) (*user, *apiError) {
@@ -420,7 +390,7 @@ func (c *call) updateMember(self *member, ref string) {
 	}
 	if newLevel != 0 {
 		target.level = newLevel
-		target.updatedAt = c.s.now()
+		target.updatedAt = c.s.clock.Now()
 	}
 	writeJSON(c.w, http.StatusOK, memberJSON(target))
 }
@@ -569,7 +539,7 @@ func (c *call) createInvite(self *member) {
 		}
 	}
 	s.deleteInvitesOf(email)
-	inv := &invite{id: s.nextID(prefixInvite), email: email, level: level, ppa: ppa, createdAt: s.now(),
+	inv := &invite{id: s.nextID(prefixInvite), email: email, level: level, ppa: ppa, createdAt: s.clock.Now(),
 		createdBy: c.caller, firstName: b.FirstName, message: b.Message}
 	s.invites = append(s.invites, inv)
 	writeJSON(c.w, http.StatusCreated, c.inviteJSON(inv))
@@ -696,6 +666,6 @@ func (c *call) putAccess(self *member, p *project) {
 		c.w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	r := p.setRow(memberID, level, c.caller.id, s.now())
+	r := p.setRow(memberID, level, c.caller.id, s.clock.Now())
 	writeJSON(c.w, http.StatusOK, c.rowJSON(p, r))
 }

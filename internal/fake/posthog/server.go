@@ -1,17 +1,16 @@
 package fakeposthog
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/roster-dev/roster/internal/fake/fakekit"
 )
 
 // Organization levels (posthog.md: member=1, admin=8, owner=15).
@@ -129,14 +128,7 @@ func (p *ProjectRef) UnmarshalJSON(b []byte) error {
 // PathPrefix ("" any) select requests; Count is how many times (0: every
 // time); RetryAfter, when set, is sent as the Retry-After header; Body
 // replaces the default error body for Status.
-type FailRule struct {
-	Method     string `json:"method,omitempty"`
-	PathPrefix string `json:"path_prefix,omitempty"`
-	Status     int    `json:"status"`
-	Count      int    `json:"count,omitempty"`
-	RetryAfter string `json:"retry_after,omitempty"`
-	Body       string `json:"body,omitempty"`
-}
+type FailRule = fakekit.FailRule
 
 type user struct {
 	id                       int
@@ -185,66 +177,45 @@ type Server struct {
 	// URL is the base URL, http://127.0.0.1:PORT (no trailing slash).
 	URL string
 
-	srv *http.Server
-	ln  net.Listener
+	srv *fakekit.HTTPServer
 
 	mu       sync.Mutex
 	orgID    string
 	orgName  string
 	orgAt    time.Time
-	fixed    time.Time // zero: wall clock plus offset
-	offset   time.Duration
+	clock    fakekit.Clock
 	seq      int
 	users    []*user
 	members  []*member // joining order
 	invites  []*invite // creation order
 	projects []*project
 	keys     map[string]*user
-	fails    []*FailRule
-	log      []string
+	fails    fakekit.Failures
+	log      fakekit.Log
 }
 
 // New starts a server and panics if the options are invalid: for tests.
-func New(opts Options) *Server {
-	s, err := Start(opts)
-	if err != nil {
-		panic(err)
-	}
-	return s
-}
+func New(opts Options) *Server { return fakekit.Must(Start(opts)) }
 
 // Start starts a server, or says what is wrong with the options.
 func Start(opts Options) (*Server, error) {
 	s := &Server{keys: map[string]*user{}}
 	if !opts.Now.IsZero() {
-		s.fixed = opts.Now.UTC()
+		s.clock.Set(opts.Now)
 	}
 	if err := s.load(opts.Seed); err != nil {
 		return nil, err
 	}
-	addr := opts.Addr
-	if addr == "" {
-		addr = "127.0.0.1:0"
-	}
-	ln, err := net.Listen("tcp", addr)
+	hs, err := fakekit.Serve("fake posthog", opts.Addr, s)
 	if err != nil {
-		return nil, fmt.Errorf("fake posthog: listen on %s: %v", addr, err)
+		return nil, err
 	}
-	s.ln = ln
-	s.URL = "http://" + ln.Addr().String()
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	go s.srv.Serve(ln) //nolint:errcheck // Serve ends with ErrServerClosed on Close.
+	s.srv, s.URL = hs, hs.URL
 	return s, nil
 }
 
 // Close stops the server.
-func (s *Server) Close() {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := s.srv.Shutdown(ctx); err != nil {
-		s.srv.Close()
-	}
-}
+func (s *Server) Close() { s.srv.Close() }
 
 // OrgID is the organization's id.
 func (s *Server) OrgID() string { return s.orgID }
@@ -270,14 +241,10 @@ func (s *Server) load(seed Seed) error {
 	if s.orgName == "" {
 		s.orgName = "Acme"
 	}
-	if seed.Now != "" && s.fixed.IsZero() {
-		t, err := time.Parse(time.RFC3339, seed.Now)
-		if err != nil {
-			return fmt.Errorf("seed: now %q is not an RFC 3339 time", seed.Now)
-		}
-		s.fixed = t.UTC()
+	if err := s.clock.Seed(seed.Now); err != nil {
+		return err
 	}
-	now := s.now()
+	now := s.clock.Now()
 	s.orgAt = now
 	for _, u := range seed.Users {
 		if _, err := s.addUser(u.Email, u.FirstName, u.LastName); err != nil {
@@ -327,36 +294,25 @@ func (s *Server) load(seed Seed) error {
 
 // --- clock -------------------------------------------------------------
 
-func (s *Server) now() time.Time {
-	if !s.fixed.IsZero() {
-		return s.fixed
-	}
-	return time.Now().UTC().Add(s.offset)
-}
-
 // Now is the server's time.
 func (s *Server) Now() time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.now()
+	return s.clock.Now()
 }
 
 // SetNow fixes the server's clock at t.
 func (s *Server) SetNow(t time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.fixed = t.UTC()
+	s.clock.Set(t)
 }
 
 // Advance moves the server's clock forward by d.
 func (s *Server) Advance(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.fixed.IsZero() {
-		s.fixed = s.fixed.Add(d)
-	} else {
-		s.offset += d
-	}
+	s.clock.Advance(d)
 }
 
 // ExpireInvites advances the clock by 4 days, past every invitation's
@@ -492,7 +448,7 @@ func (p *project) effective(m *member) string {
 }
 
 func (s *Server) expired(inv *invite) bool {
-	return inv.createdAt.Add(InviteValidity).Before(s.now())
+	return inv.createdAt.Add(InviteValidity).Before(s.clock.Now())
 }
 
 // --- mutations (s.mu held) ----------------------------------------------
@@ -504,7 +460,7 @@ func (s *Server) addUser(email, first, last string) (*user, error) {
 	if u := s.userByEmail(email); u != nil {
 		return u, nil
 	}
-	u := &user{id: len(s.users) + 1, uuid: s.nextID(prefixUser), email: email, first: first, last: last, createdAt: s.now()}
+	u := &user{id: len(s.users) + 1, uuid: s.nextID(prefixUser), email: email, first: first, last: last, createdAt: s.clock.Now()}
 	u.distinctID = "distinct-" + u.uuid
 	s.users = append(s.users, u)
 	return u, nil
@@ -517,7 +473,7 @@ func (s *Server) addMembership(u *user, level int) (*member, error) {
 	if m := s.memberOf(u); m != nil {
 		return nil, fmt.Errorf("%s is already a member", u.email)
 	}
-	now := s.now()
+	now := s.clock.Now()
 	m := &member{id: s.nextID(prefixMember), user: u, level: level, joinedAt: now, updatedAt: now}
 	s.members = append(s.members, m)
 	return m, nil
@@ -558,7 +514,7 @@ func (s *Server) addProject(id int, name, def string) (*project, error) {
 		if _, ok := levelRank[def]; !ok {
 			return nil, fmt.Errorf("project %q: default access level %q is not none, member or admin", name, def)
 		}
-		p.setRow("", def, 0, s.now())
+		p.setRow("", def, 0, s.clock.Now())
 	}
 	s.projects = append(s.projects, p)
 	return p, nil
@@ -580,7 +536,7 @@ func (s *Server) grant(email, projectRef, level string) error {
 	if _, ok := levelRank[level]; !ok {
 		return fmt.Errorf("access level %q is not none, member or admin", level)
 	}
-	p.setRow(m.id, level, 0, s.now())
+	p.setRow(m.id, level, 0, s.clock.Now())
 	return nil
 }
 
@@ -592,7 +548,7 @@ func (s *Server) addInvite(in SeedInvite) error {
 	if !validLevel(lvl) {
 		return fmt.Errorf("invite of %s: level %d is not 1, 8 or 15", in.Email, lvl)
 	}
-	created := s.now()
+	created := s.clock.Now()
 	if in.CreatedAt != "" {
 		t, err := time.Parse(time.RFC3339, in.CreatedAt)
 		if err != nil {
@@ -686,7 +642,7 @@ func (s *Server) Accept(email string) error {
 	}
 	for _, a := range inv.ppa {
 		if p := s.projectByID(a.ID); p != nil {
-			p.setRow(m.id, a.Level, 0, s.now())
+			p.setRow(m.id, a.Level, 0, s.clock.Now())
 		}
 	}
 	s.deleteInvitesOf(email)
@@ -736,7 +692,7 @@ func (s *Server) SetLevel(email string, level int) error {
 		return fmt.Errorf("level %d is not 1, 8 or 15", level)
 	}
 	m.level = level
-	m.updatedAt = s.now()
+	m.updatedAt = s.clock.Now()
 	return nil
 }
 
@@ -787,7 +743,7 @@ func (s *Server) SetDefault(project, level string) error {
 	if _, ok := levelRank[level]; !ok {
 		return fmt.Errorf("access level %q is not none, member or admin", level)
 	}
-	p.setRow("", level, 0, s.now())
+	p.setRow("", level, 0, s.clock.Now())
 	return nil
 }
 
@@ -804,15 +760,14 @@ func (s *Server) Invite(in SeedInvite) error {
 func (s *Server) Fail(r FailRule) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := r
-	s.fails = append(s.fails, &c)
+	s.fails.Add(r)
 }
 
 // ClearFailures removes every failure rule.
 func (s *Server) ClearFailures() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.fails = nil
+	s.fails.Clear()
 }
 
 // Requests is the request log: one "METHOD path" (no query) per API
@@ -820,14 +775,14 @@ func (s *Server) ClearFailures() {
 func (s *Server) Requests() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]string(nil), s.log...)
+	return s.log.Lines()
 }
 
 // ResetRequests empties the request log.
 func (s *Server) ResetRequests() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.log = nil
+	s.log.Reset()
 }
 
 // --- state dump -------------------------------------------------------------
@@ -879,7 +834,7 @@ type StateGrant struct {
 func (s *Server) State() State {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := State{OrgID: s.orgID, OrgName: s.orgName, Now: fmtTime(s.now()),
+	st := State{OrgID: s.orgID, OrgName: s.orgName, Now: fmtTime(s.clock.Now()),
 		Members: []StateMember{}, Invites: []StateInvite{}, Projects: []StateProject{}}
 	for _, m := range s.members {
 		st.Members = append(st.Members, StateMember{ID: m.id, UserUUID: m.user.uuid, Email: m.user.email, Level: m.level})

@@ -1,0 +1,23 @@
+// Package fakekit owns what the fake platform servers (internal/fake/posthog,
+// piwikpro and plausible) have in common, so that each fake keeps only its
+// platform's rules and wire formats:
+//
+//   - Main and Call, the bodies of the fake-NAME and fake-NAME-call
+//     commands the CLI's testscripts run: serve with the base URL written
+//     atomically into a file and a clean exit on SIGINT or SIGTERM, and a
+//     tiny client for the admin endpoints;
+//   - LoadSeed and DecodeStrict, seed files read as JSON with unknown fields
+//     refused;
+//   - Serve, an HTTP server on 127.0.0.1 started in the background and shut
+//     down by Close;
+//   - Clock, a settable clock (fixed, or the wall clock moved by Advance);
+//   - FailRule and Failures, failure injection (method and path prefix,
+//     a count, Retry-After, a custom body or the platform's default one);
+//   - Log, the request log;
+//   - Admin, the plumbing of the /_fake/ admin endpoints: the request log,
+//     the state dump, the failure and clock endpoints, a JSON body decoded
+//     into the fake's own struct, and {"ok":true} or {"error":…} answers.
+//
+// Nothing here locks: Clock, Failures and Log are guarded by the fake's own
+// mutex, as the rest of its data is.
+package fakekit

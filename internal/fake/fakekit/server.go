@@ -1,0 +1,62 @@
+package fakekit
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+)
+
+// HTTPServer is a fake's HTTP server, serving in the background.
+type HTTPServer struct {
+	// URL is the base URL, http://HOST:PORT (no trailing slash).
+	URL string
+
+	srv *http.Server
+}
+
+// Serve listens on addr (127.0.0.1:0, a free port, when empty) and serves
+// h in the background until Close. what names the fake in the error
+// ("fake posthog: listen on …").
+func Serve(what, addr string, h http.Handler) (*HTTPServer, error) {
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s: listen on %s: %v", what, addr, err)
+	}
+	hs := &HTTPServer{URL: "http://" + ln.Addr().String(), srv: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}}
+	go hs.srv.Serve(ln) //nolint:errcheck // Serve ends with ErrServerClosed on Close.
+	return hs, nil
+}
+
+// Close stops the server: it waits up to 2 s for requests in flight, then
+// closes what is left.
+func (hs *HTTPServer) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := hs.srv.Shutdown(ctx); err != nil {
+		hs.srv.Close()
+	}
+}
+
+// Must returns v, or panics with err: for a fake's New, which tests call
+// with options they know to be valid.
+func Must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// WriteJSON answers status with v as JSON (no trailing newline) and the
+// Content-Type contentType.
+func WriteJSON(w http.ResponseWriter, status int, contentType string, v any) {
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(status)
+	b, _ := json.Marshal(v)
+	w.Write(b) //nolint:errcheck
+}

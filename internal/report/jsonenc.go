@@ -6,7 +6,8 @@ import (
 	"encoding/json"
 	"io"
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/roster-dev/roster/internal/jsonw"
 )
 
 // The review and who-can documents can hold a row per grant (100,000 and
@@ -16,61 +17,11 @@ import (
 // write them (TestJSONMatchesEncodingJSON holds the two equal); the small
 // parts (sites, findings, summary) go through encoding/json.
 
-const hexDigits = "0123456789abcdef"
-
 // appendJSONString appends s as a JSON string exactly as encoding/json
 // writes it with HTML escaping off: \" and \\, short escapes for \b \f \n
 // \r \t, \u00XX for other control characters, U+2028 and U+2029 escaped,
 // and invalid UTF-8 replaced by U+FFFD.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
+func appendJSONString(b []byte, s string) []byte { return jsonw.AppendString(b, s) }
 
 func appendOptString(b []byte, s *string) []byte {
 	if s == nil {

@@ -4,5 +4,7 @@
 // and the conformance suite (statetest) that every store must pass.
 //
 // Stores live in sub-packages: boltstore (a bbolt file, the only importer of
-// bbolt) and later pgstore (PostgreSQL). Nothing here does I/O itself.
+// bbolt) and pgstore (PostgreSQL, the only importer of pgx). Migrate copies
+// a whole state from one store into an empty one through the optional
+// Importer interface. Nothing here does I/O itself.
 package state

@@ -53,6 +53,7 @@ func TestScript(t *testing.T) {
 			"waitfile": cmdWaitFile,
 			"replace":  cmdReplace,
 			"envfile":  cmdEnvFile,
+			"sleep":    cmdSleep,
 		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("EXAMPLES", examples)
@@ -149,4 +150,17 @@ func cmdEnvFile(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	cmdWaitFile(ts, false, args[1:])
 	ts.Setenv(args[0], strings.TrimSpace(ts.ReadFile(args[1])))
+}
+
+// cmdSleep waits a while: `sleep 2s`. For the few scenarios that must
+// act while a background command is in the middle of something.
+func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: sleep DURATION")
+	}
+	d, err := time.ParseDuration(args[0])
+	if err != nil {
+		ts.Fatalf("sleep: %v", err)
+	}
+	time.Sleep(d)
 }

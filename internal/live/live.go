@@ -239,6 +239,7 @@ func NewView(snaps map[string]*driver.Snapshot, desired, prior []*model.Object) 
 		}
 	}
 	model.SortObjects(v.Live)
+	v.Notes = append(v.Notes, doneSteps(v, prior)...)
 	v.Desired = make([]*model.Object, len(desired))
 	for i, o := range desired {
 		v.Desired[i] = o
@@ -317,4 +318,32 @@ func SamePlatformView(a, b *model.Object) bool {
 		return a == nil && b == nil
 	}
 	return a.Role == b.Role && a.HolderKind == b.HolderKind && slices.Equal(a.Members, b.Members)
+}
+
+// doneSteps says which manual steps the refresh sees done by hand: the
+// next apply closes them with a confirm record (sync.md); plan only says
+// so.
+func doneSteps(v *View, prior []*model.Object) []string {
+	liveAt := make(map[string]*model.Object, len(v.Live))
+	for _, o := range v.Live {
+		liveAt[o.Addr.String()] = o
+	}
+	var out []string
+	for _, st := range prior {
+		if st.PendingAction == "" || !v.LiveTeams[st.Addr.Team] {
+			continue
+		}
+		l := liveAt[st.Addr.String()]
+		done := false
+		switch st.PendingAction {
+		case "delete":
+			done = l == nil
+		default:
+			done = l != nil && l.PendingAction == "" && st.Pending != nil && SamePlatformView(st.Pending, l)
+		}
+		if done {
+			out = append(out, fmt.Sprintf("team %s: the manual step at %s was done by hand; the next apply records it", st.Addr.Team, st.Addr))
+		}
+	}
+	return out
 }

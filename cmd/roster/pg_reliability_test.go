@@ -9,12 +9,10 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -259,112 +257,7 @@ func TestPGConcurrentApplies(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			stateURL, _ := pgState(t)
-			root := t.TempDir()
-			baseDir := filepath.Join(root, "base")
-			base := gen{sites: 20}.write(t, baseDir)
-			configs := map[string][]string{"base": base}
-			if !tc.fromEmpty {
-				r.ok(t, baseDir, "apply", "--auto-approve", "--now", testNow, "--state", stateURL, "--actor", "base")
-			}
-			dirs := make([]string, tc.workers)
-			for i := range tc.workers {
-				dirs[i] = filepath.Join(root, fmt.Sprintf("w%d", i))
-				configs[fmt.Sprintf("worker%d", i)], _ = workerConfig(t, dirs[i], i)
-			}
-
-			started := time.Now()
-			results := make([]result, tc.workers)
-			var wg sync.WaitGroup
-			for i := range tc.workers {
-				wg.Go(func() {
-					var err error
-					results[i], err = r.try(t, hangLimit, dirs[i], "apply", "--auto-approve", "--now", testNow, "--state", stateURL,
-						"--lock-timeout", tc.lockTimeout, "--actor", fmt.Sprintf("worker%d", i))
-					if err != nil {
-						t.Error(err)
-						results[i].code = -1
-					}
-				})
-			}
-			wg.Wait()
-
-			succeeded := map[string]int{}
-			holders := map[int]bool{}
-			for i, res := range results {
-				if res.code == 0 {
-					n := appliedCount(res.stdout)
-					if n <= 0 {
-						t.Errorf("worker %d exited 0 without applying anything:\n%s", i, res)
-					}
-					succeeded[fmt.Sprintf("worker%d", i)] = n
-					holders[res.pid] = true
-				}
-			}
-			locked := 0
-			for i, res := range results {
-				if res.code == 0 {
-					continue
-				}
-				if tc.lockTimeout != "0s" {
-					t.Errorf("worker %d failed although it could wait for the lock:\n%s", i, res)
-					continue
-				}
-				checkLocked(t, res, holders, started)
-				locked++
-			}
-			t.Logf("%d applied, %d found the state locked", len(succeeded), locked)
-			if len(succeeded) == 0 {
-				t.Fatal("no apply succeeded")
-			}
-			if len(succeeded)+locked != tc.workers {
-				t.Fatalf("%d successes and %d lock failures of %d applies", len(succeeded), locked, tc.workers)
-			}
-
-			hist := r.history(t, baseDir, stateURL)
-			want := len(succeeded)
-			if !tc.fromEmpty {
-				want++
-			}
-			if len(hist) != want {
-				t.Fatalf("history has %d entries, want %d (one per successful apply)", len(hist), want)
-			}
-			prev := []string(nil)
-			if !tc.fromEmpty {
-				prev = base
-				hist = hist[1:]
-			}
-			seen := map[string]bool{}
-			for _, h := range hist {
-				n, ok := succeeded[h.Actor]
-				if !ok || seen[h.Actor] {
-					t.Fatalf("history entry %d is by %q, which is not one of the successful applies (or is there twice): %v", h.Serial, h.Actor, succeeded)
-				}
-				seen[h.Actor] = true
-				mine := configs[h.Actor]
-				if got := h.Add + h.Change + h.Remove; got != n || len(h.Changes) != n {
-					t.Errorf("history entry %d (%s): %d changes, but its apply said %d", h.Serial, h.Actor, got, n)
-				}
-				if d := symDiff(prev, mine); d != n {
-					t.Errorf("history entry %d (%s): %d changes, want %d, the step from the previous state to its configuration", h.Serial, h.Actor, n, d)
-				}
-				prev = mine
-			}
-			total := 0
-			if !tc.fromEmpty {
-				total = len(base)
-			}
-			for _, n := range succeeded {
-				total += n
-			}
-			if n := r.verifyCount(t, baseDir, stateURL); n != total {
-				t.Errorf("evidence verify counts %d records, want %d (one per change applied)", n, total)
-			}
-			if got := r.stateList(t, baseDir, stateURL); !slices.Equal(got, prev) {
-				t.Errorf("the state holds %v\nwant the last apply's configuration %v", got, prev)
-			}
-			if tc.lockTimeout != "0s" && len(succeeded) != tc.workers {
-				t.Errorf("%d of %d applies succeeded with --lock-timeout %s", len(succeeded), tc.workers, tc.lockTimeout)
-			}
+			concurrentApplies(t, r, stateURL, tc.workers, tc.lockTimeout, tc.fromEmpty)
 		})
 	}
 }

@@ -741,128 +741,135 @@ func TestConcurrentApplies(t *testing.T) {
 		{"8 wait, empty state", 8, "30s", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			root := t.TempDir()
-			statePath := filepath.Join(root, "state", "state.db")
-			baseDir := filepath.Join(root, "base")
-			base := gen{sites: 20}.write(t, baseDir)
-			configs := map[string][]string{} // actor → addresses
-			owns := map[string][]string{}    // actor → the worker's own grants
-			configs["base"] = base
-			if !tc.fromEmpty {
-				r.ok(t, baseDir, "apply", "--auto-approve", "--now", testNow, "--state", statePath, "--actor", "base")
-			}
-			dirs := make([]string, tc.workers)
-			for i := range tc.workers {
-				dirs[i] = filepath.Join(root, fmt.Sprintf("w%d", i))
-				actor := fmt.Sprintf("worker%d", i)
-				configs[actor], owns[actor] = workerConfig(t, dirs[i], i)
-			}
+			concurrentApplies(t, r, filepath.Join(t.TempDir(), "state", "state.db"), tc.workers, tc.lockTimeout, tc.fromEmpty)
+		})
+	}
+}
 
-			started := time.Now()
-			results := make([]result, tc.workers)
-			var wg sync.WaitGroup
-			for i := range tc.workers {
-				wg.Go(func() {
-					var err error
-					results[i], err = r.try(t, hangLimit, dirs[i], "apply", "--auto-approve", "--now", testNow, "--state", statePath,
-						"--lock-timeout", tc.lockTimeout, "--actor", fmt.Sprintf("worker%d", i))
-					if err != nil {
-						t.Error(err)
-						results[i].code = -1
-					}
-				})
-			}
-			wg.Wait()
+// concurrentApplies runs workers applies at once on the state (a file or a
+// postgres:// URL), each adding its own guest to a shared base, and checks
+// that exactly the lock holders succeed, the others name the holder, and
+// nothing is lost or doubled: one history entry and one evidence record
+// per change, each entry the step from the previous worker's configuration
+// to its own, and the state the last one's.
+func concurrentApplies(t *testing.T, r *runner, state string, workers int, lockTimeout string, fromEmpty bool) {
+	root := t.TempDir()
+	baseDir := filepath.Join(root, "base")
+	base := gen{sites: 20}.write(t, baseDir)
+	configs := map[string][]string{} // actor → addresses
+	configs["base"] = base
+	if !fromEmpty {
+		r.ok(t, baseDir, "apply", "--auto-approve", "--now", testNow, "--state", state, "--actor", "base")
+	}
+	dirs := make([]string, workers)
+	for i := range workers {
+		dirs[i] = filepath.Join(root, fmt.Sprintf("w%d", i))
+		configs[fmt.Sprintf("worker%d", i)], _ = workerConfig(t, dirs[i], i)
+	}
 
-			succeeded := map[string]int{} // actor → changes applied
-			holders := map[int]bool{}
-			for i, res := range results {
-				if res.code == 0 {
-					n := appliedCount(res.stdout)
-					if n <= 0 {
-						t.Errorf("worker %d exited 0 without applying anything:\n%s", i, res)
-					}
-					succeeded[fmt.Sprintf("worker%d", i)] = n
-					holders[res.pid] = true
-				}
-			}
-			locked := 0
-			for i, res := range results {
-				if res.code == 0 {
-					continue
-				}
-				if tc.lockTimeout != "0s" {
-					t.Errorf("worker %d failed although it could wait for the lock:\n%s", i, res)
-					continue
-				}
-				checkLocked(t, res, holders, started)
-				locked++
-			}
-			t.Logf("%d applied, %d found the state locked", len(succeeded), locked)
-			if len(succeeded) == 0 {
-				t.Fatal("no apply succeeded")
-			}
-			if len(succeeded)+locked != tc.workers {
-				t.Fatalf("%d successes and %d lock failures of %d applies", len(succeeded), locked, tc.workers)
-			}
-
-			// History: the base's entry, then one per success, in the
-			// order they ran; each is the step from the previous
-			// configuration to its own.
-			hist := r.history(t, baseDir, statePath)
-			want := len(succeeded)
-			if !tc.fromEmpty {
-				want++
-			}
-			if len(hist) != want {
-				t.Fatalf("history has %d entries, want %d (one per successful apply)", len(hist), want)
-			}
-			prev := []string(nil)
-			if !tc.fromEmpty {
-				prev = base
-				hist = hist[1:]
-			}
-			seen := map[string]bool{}
-			for _, h := range hist {
-				n, ok := succeeded[h.Actor]
-				if !ok || seen[h.Actor] {
-					t.Fatalf("history entry %d is by %q, which is not one of the successful applies (or is there twice): %v", h.Serial, h.Actor, succeeded)
-				}
-				seen[h.Actor] = true
-				mine := configs[h.Actor]
-				if got := h.Add + h.Change + h.Remove; got != n || len(h.Changes) != n {
-					t.Errorf("history entry %d (%s): %d changes, but its apply said %d", h.Serial, h.Actor, got, n)
-				}
-				if d := symDiff(prev, mine); d != n {
-					t.Errorf("history entry %d (%s): %d changes, want %d, the step from the previous state to its configuration", h.Serial, h.Actor, n, d)
-				}
-				for _, c := range h.Changes {
-					_, inMine := slices.BinarySearch(mine, c.Address)
-					_, inPrev := slices.BinarySearch(prev, c.Address)
-					if (c.Action == "create" && (!inMine || inPrev)) || (c.Action == "delete" && (inMine || !inPrev)) || c.Action == "update" {
-						t.Errorf("history entry %d (%s): %s %s is not a step from the previous state to its configuration", h.Serial, h.Actor, c.Action, c.Address)
-					}
-				}
-				prev = mine
-			}
-			total := 0 // records: one per change of every apply
-			if !tc.fromEmpty {
-				total = len(base)
-			}
-			for _, n := range succeeded {
-				total += n
-			}
-			if n := r.verifyCount(t, baseDir, statePath); n != total {
-				t.Errorf("evidence verify counts %d records, want %d (one per change applied)", n, total)
-			}
-			// Nothing lost: the state is exactly the last apply's configuration.
-			if got := r.stateList(t, baseDir, statePath); !slices.Equal(got, prev) {
-				t.Errorf("the state holds %v\nwant the last apply's configuration %v", got, prev)
-			}
-			if tc.lockTimeout != "0s" && len(succeeded) != tc.workers {
-				t.Errorf("%d of %d applies succeeded with --lock-timeout %s", len(succeeded), tc.workers, tc.lockTimeout)
+	started := time.Now()
+	results := make([]result, workers)
+	var wg sync.WaitGroup
+	for i := range workers {
+		wg.Go(func() {
+			var err error
+			results[i], err = r.try(t, hangLimit, dirs[i], "apply", "--auto-approve", "--now", testNow, "--state", state,
+				"--lock-timeout", lockTimeout, "--actor", fmt.Sprintf("worker%d", i))
+			if err != nil {
+				t.Error(err)
+				results[i].code = -1
 			}
 		})
+	}
+	wg.Wait()
+
+	succeeded := map[string]int{} // actor → changes applied
+	holders := map[int]bool{}
+	for i, res := range results {
+		if res.code == 0 {
+			n := appliedCount(res.stdout)
+			if n <= 0 {
+				t.Errorf("worker %d exited 0 without applying anything:\n%s", i, res)
+			}
+			succeeded[fmt.Sprintf("worker%d", i)] = n
+			holders[res.pid] = true
+		}
+	}
+	locked := 0
+	for i, res := range results {
+		if res.code == 0 {
+			continue
+		}
+		if lockTimeout != "0s" {
+			t.Errorf("worker %d failed although it could wait for the lock:\n%s", i, res)
+			continue
+		}
+		checkLocked(t, res, holders, started)
+		locked++
+	}
+	t.Logf("%d applied, %d found the state locked", len(succeeded), locked)
+	if len(succeeded) == 0 {
+		t.Fatal("no apply succeeded")
+	}
+	if len(succeeded)+locked != workers {
+		t.Fatalf("%d successes and %d lock failures of %d applies", len(succeeded), locked, workers)
+	}
+
+	// History: the base's entry, then one per success, in the
+	// order they ran; each is the step from the previous
+	// configuration to its own.
+	hist := r.history(t, baseDir, state)
+	want := len(succeeded)
+	if !fromEmpty {
+		want++
+	}
+	if len(hist) != want {
+		t.Fatalf("history has %d entries, want %d (one per successful apply)", len(hist), want)
+	}
+	prev := []string(nil)
+	if !fromEmpty {
+		prev = base
+		hist = hist[1:]
+	}
+	seen := map[string]bool{}
+	for _, h := range hist {
+		n, ok := succeeded[h.Actor]
+		if !ok || seen[h.Actor] {
+			t.Fatalf("history entry %d is by %q, which is not one of the successful applies (or is there twice): %v", h.Serial, h.Actor, succeeded)
+		}
+		seen[h.Actor] = true
+		mine := configs[h.Actor]
+		if got := h.Add + h.Change + h.Remove; got != n || len(h.Changes) != n {
+			t.Errorf("history entry %d (%s): %d changes, but its apply said %d", h.Serial, h.Actor, got, n)
+		}
+		if d := symDiff(prev, mine); d != n {
+			t.Errorf("history entry %d (%s): %d changes, want %d, the step from the previous state to its configuration", h.Serial, h.Actor, n, d)
+		}
+		for _, c := range h.Changes {
+			_, inMine := slices.BinarySearch(mine, c.Address)
+			_, inPrev := slices.BinarySearch(prev, c.Address)
+			if (c.Action == "create" && (!inMine || inPrev)) || (c.Action == "delete" && (inMine || !inPrev)) || c.Action == "update" {
+				t.Errorf("history entry %d (%s): %s %s is not a step from the previous state to its configuration", h.Serial, h.Actor, c.Action, c.Address)
+			}
+		}
+		prev = mine
+	}
+	total := 0 // records: one per change of every apply
+	if !fromEmpty {
+		total = len(base)
+	}
+	for _, n := range succeeded {
+		total += n
+	}
+	if n := r.verifyCount(t, baseDir, state); n != total {
+		t.Errorf("evidence verify counts %d records, want %d (one per change applied)", n, total)
+	}
+	// Nothing lost: the state is exactly the last apply's configuration.
+	if got := r.stateList(t, baseDir, state); !slices.Equal(got, prev) {
+		t.Errorf("the state holds %v\nwant the last apply's configuration %v", got, prev)
+	}
+	if lockTimeout != "0s" && len(succeeded) != workers {
+		t.Errorf("%d of %d applies succeeded with --lock-timeout %s", len(succeeded), workers, lockTimeout)
 	}
 }
 

@@ -1,6 +1,9 @@
 package apply
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
 )
@@ -10,7 +13,9 @@ import (
 // group the plan does not change is written as live (an invitation
 // accepted, declared live access the state lacked), and every stored one
 // gone live that the plan does not change is dropped. Undeclared live
-// access is not adopted: the plan removes it. With p nil (apply
+// access is not adopted: the plan removes it. A stored site whose default
+// access moved takes the live default, unless the plan changes the site
+// (its After carries the live default already). With p nil (apply
 // --refresh-only) the state takes the whole live access.
 func Adoptions(live []*model.Object, liveTeams map[string]bool, prior []*model.Object, p *plan.Plan, declared map[string]bool) []Adoption {
 	changed := map[string]bool{}
@@ -28,7 +33,16 @@ func Adoptions(live []*model.Object, liveTeams map[string]bool, prior []*model.O
 	seen := map[string]bool{}
 	var out []Adoption
 	for _, o := range live {
-		if !liveTeams[o.Addr.Team] || !isAccess(o.Addr.Kind) {
+		if !liveTeams[o.Addr.Team] {
+			continue
+		}
+		if o.Addr.Kind == model.KindSite {
+			if a, ok := siteAdoption(o, prior, changed); ok {
+				out = append(out, a)
+			}
+			continue
+		}
+		if !isAccess(o.Addr.Kind) {
 			continue
 		}
 		k := o.Addr.String()
@@ -75,6 +89,40 @@ func Adoptions(live []*model.Object, liveTeams map[string]bool, prior []*model.O
 		out = append(out, Adoption{Addr: s.Addr, Before: s, Why: why})
 	}
 	return out
+}
+
+// siteAdoption records the default access a live site reports on the
+// stored site (sync.md: apply records each project's default access).
+func siteAdoption(l *model.Object, prior []*model.Object, changed map[string]bool) (Adoption, bool) {
+	k := l.Addr.String()
+	if changed[k] || l.DefaultAccess == "" {
+		return Adoption{}, false
+	}
+	i, found := slices.BinarySearchFunc(prior, l.Addr, func(o *model.Object, a model.Address) int {
+		return strings.Compare(o.Addr.String(), k)
+	})
+	var s *model.Object
+	if found {
+		s = prior[i]
+	} else {
+		// Prior is meant to be sorted; look through it when it is not.
+		for _, o := range prior {
+			if o.Addr == l.Addr {
+				s = o
+				break
+			}
+		}
+	}
+	if s == nil || s.DefaultAccess == l.DefaultAccess {
+		return Adoption{}, false
+	}
+	after := s.Clone()
+	after.DefaultAccess = l.DefaultAccess
+	why := "default access changed outside roster"
+	if s.DefaultAccess == "" {
+		why = "default access read from the platform"
+	}
+	return Adoption{Addr: l.Addr, Before: s, After: after, Why: why}, true
 }
 
 func isAccess(k model.Kind) bool {

@@ -79,9 +79,11 @@ type imported struct {
 	header []string
 	why    string
 	// status is each live object's status (connected teams), siteIDs
-	// the remote id found for each declared site.
-	status  map[string]model.Status
-	siteIDs map[string]string
+	// the remote id found for each declared site, defaults the default
+	// access the platform gives on it.
+	status   map[string]model.Status
+	siteIDs  map[string]string
+	defaults map[string]string
 	// record is false when nothing is recorded in the state (a sheet
 	// imported for a connected team).
 	record bool
@@ -339,10 +341,11 @@ func (a *app) importLive(ctx context.Context, cfg *config.Result, snap *state.Sn
 			"Every block below is access that existed on the platform then. Review it",
 			"like any change to access before you commit it.",
 		},
-		why:     fmt.Sprintf("found on %s at %s", platformTitle(plat.Name), host),
-		status:  status,
-		siteIDs: s.SiteIDs,
-		record:  true,
+		why:      fmt.Sprintf("found on %s at %s", platformTitle(plat.Name), host),
+		status:   status,
+		siteIDs:  s.SiteIDs,
+		defaults: s.Defaults,
+		record:   true,
 	}, nil
 }
 
@@ -368,6 +371,7 @@ func importedObjects(im *imported, comb, orig *model.Config, snap *state.Snapsho
 		if c.RemoteID == "" {
 			c.RemoteID = im.siteIDs[o.Addr.Site]
 		}
+		c.DefaultAccess = im.defaults[o.Addr.Site]
 		objs = append(objs, apply.Imported{Object: c, Why: declared})
 	}
 	byAddr := make(map[string]*model.Object, len(comb.Objects))
@@ -380,6 +384,9 @@ func importedObjects(im *imported, comb, orig *model.Config, snap *state.Snapsho
 			return nil, fmt.Errorf("internal error: the imported file declares no %s", addr)
 		}
 		c := o.Clone()
+		if addr.Kind == model.KindSite {
+			c.DefaultAccess = im.defaults[addr.Site]
+		}
 		if s, ok := im.status[addr.String()]; ok && s != "" && (addr.Kind == model.KindMember || addr.Kind == model.KindGrant) {
 			c.Status = s
 		}

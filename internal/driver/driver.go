@@ -48,6 +48,11 @@ type Snapshot struct {
 	Invisible []model.Kind
 	// SiteIDs maps each declared site's name to the platform's id found.
 	SiteIDs map[string]string
+	// Defaults maps each declared site's name to the access level the
+	// platform gives every member of the team on it without a grant
+	// (PostHog: the project's default access level). Nil on platforms
+	// without defaults. Apply records it on the site (sync.md).
+	Defaults map[string]string
 	// Self is the email of the person whose credential roster uses, "" when
 	// the platform cannot tell (Plausible).
 	Self string

@@ -172,11 +172,14 @@ func Refresh(ctx context.Context, teams []*driver.Team, drivers map[string]drive
 
 // View is what the refresh means for planning.
 type View struct {
-	// Live and LiveTeams go into plan.Input.
+	// Live and LiveTeams go into plan.Input. Live holds the live access,
+	// the stored objects of kinds the API cannot see, and the stored sites
+	// whose default access the platform reports, with that default.
 	Live      []*model.Object
 	LiveTeams map[string]bool
 	// Desired is the configuration's objects with the remote ids found
-	// filled into the connected teams' sites that declare none.
+	// filled into the connected teams' sites that declare none, and the
+	// default access read filled into their sites.
 	Desired []*model.Object
 	// Notes are said once by the plan.
 	Notes []string
@@ -227,8 +230,19 @@ func NewView(snaps map[string]*driver.Snapshot, desired, prior []*model.Object) 
 			v.Live = append(v.Live, withMeta(o, stored, decl))
 		}
 		for _, o := range prior {
-			if o.Addr.Team == name && invisible[o.Addr.Kind] {
+			if o.Addr.Team != name {
+				continue
+			}
+			switch {
+			case invisible[o.Addr.Kind]:
 				v.Live = append(v.Live, o)
+			case o.Addr.Kind == model.KindSite && s.Defaults[o.Addr.Site] != "":
+				// A stored site with the default access the platform
+				// gives on it now: drift when it moved, and what apply
+				// records (sync.md).
+				c := o.Clone()
+				c.DefaultAccess = s.Defaults[o.Addr.Site]
+				v.Live = append(v.Live, c)
 			}
 		}
 		if selfUndeclared {
@@ -243,14 +257,22 @@ func NewView(snaps map[string]*driver.Snapshot, desired, prior []*model.Object) 
 	v.Desired = make([]*model.Object, len(desired))
 	for i, o := range desired {
 		v.Desired[i] = o
-		if o.Addr.Kind != model.KindSite || o.RemoteID != "" {
+		s := snaps[o.Addr.Team]
+		if o.Addr.Kind != model.KindSite || s == nil {
 			continue
 		}
-		if s := snaps[o.Addr.Team]; s != nil && s.SiteIDs[o.Addr.Site] != "" {
-			c := o.Clone()
-			c.RemoteID = s.SiteIDs[o.Addr.Site]
-			v.Desired[i] = c
+		id, def := s.SiteIDs[o.Addr.Site], s.Defaults[o.Addr.Site]
+		if (o.RemoteID != "" || id == "") && def == "" {
+			continue
 		}
+		c := o.Clone()
+		if c.RemoteID == "" {
+			c.RemoteID = id
+		}
+		if def != "" {
+			c.DefaultAccess = def
+		}
+		v.Desired[i] = c
 	}
 	return v
 }

@@ -44,6 +44,12 @@ type Object struct {
 
 	// site
 	Environment string
+	// DefaultAccess is the access level a site gives every member of its
+	// team without a grant (PostHog: the project's default access level,
+	// "none", "member" or "admin"), as the last refresh read it. It is
+	// never declared: "" when unknown (offline teams, platforms without
+	// defaults).
+	DefaultAccess string
 
 	// site, group: the platform's own id
 	RemoteID string
@@ -132,7 +138,7 @@ func str(s string) any {
 // AttrNames lists the attributes of each kind, in the order plans print them.
 var AttrNames = map[Kind][]string{
 	KindTeam:   {"platform", "display_name", "require_2fa", "sso"},
-	KindSite:   {"environment", "remote_id"},
+	KindSite:   {"environment", "remote_id", "default_access"},
 	KindMember: {"role", "expires", "reason", "ticket", "status"},
 	KindGrant:  {"role", "holder_kind", "expires", "reason", "ticket", "status"},
 	KindGroup:  {"members", "expires", "reason", "ticket", "remote_id"},
@@ -149,7 +155,7 @@ func (o *Object) Attrs() []Attr {
 		}
 		return []Attr{{"platform", str(o.Platform)}, {"display_name", str(o.DisplayName)}, {"require_2fa", tfa}, {"sso", str(o.SSO)}}
 	case KindSite:
-		return []Attr{{"environment", str(o.Environment)}, {"remote_id", str(o.RemoteID)}}
+		return []Attr{{"environment", str(o.Environment)}, {"remote_id", str(o.RemoteID)}, {"default_access", str(o.DefaultAccess)}}
 	case KindMember:
 		return []Attr{{"role", str(o.Role)}, {"expires", str(o.Expires)}, {"reason", str(o.Reason)}, {"ticket", str(o.Ticket)}, {"status", str(string(o.Status))}}
 	case KindGrant:
@@ -241,6 +247,8 @@ func (o *Object) SetAttr(name string, v any) error {
 		o.Environment = s
 	case "remote_id":
 		o.RemoteID = s
+	case "default_access":
+		o.DefaultAccess = s
 	case "role":
 		o.Role = s
 	case "holder_kind":

@@ -39,7 +39,9 @@ func (o *Object) appendAttrsJSON(b []byte) []byte {
 		b = append(b, `,"sso":`...)
 		b = appendOptString(b, o.SSO)
 	case KindSite:
-		b = append(b, `{"environment":`...)
+		b = append(b, `{"default_access":`...)
+		b = appendOptString(b, o.DefaultAccess)
+		b = append(b, `,"environment":`...)
 		b = appendOptString(b, o.Environment)
 		b = append(b, `,"remote_id":`...)
 		b = appendOptString(b, o.RemoteID)
@@ -92,7 +94,7 @@ func (o *Object) appendAttrsJSON(b []byte) []byte {
 // attrsJSONSize is a little more than the length of o's attributes as
 // JSON when no string needs an escape.
 func (o *Object) attrsJSONSize() int {
-	n := 96 + len(o.DisplayName) + len(o.Platform) + len(o.SSO) + len(o.Environment) + len(o.RemoteID) +
+	n := 96 + len(o.DisplayName) + len(o.Platform) + len(o.SSO) + len(o.Environment) + len(o.RemoteID) + len(o.DefaultAccess) +
 		len(o.Expires) + len(o.Reason) + len(o.Role) + len(o.Status) + len(o.Ticket) + len(o.HolderKind)
 	for _, m := range o.Members {
 		n += len(m) + 3
@@ -1006,6 +1008,8 @@ func internName(k []byte) string {
 		return "environment"
 	case "remote_id":
 		return "remote_id"
+	case "default_access":
+		return "default_access"
 	case "role":
 		return "role"
 	case "holder_kind":

@@ -113,6 +113,9 @@ func with(o *model.Object, f func(*model.Object)) *model.Object {
 
 func status(s model.Status) func(*model.Object) { return func(o *model.Object) { o.Status = s } }
 func role(r string) func(*model.Object)         { return func(o *model.Object) { o.Role = r } }
+func defaultAccess(level string) func(*model.Object) {
+	return func(o *model.Object) { o.DefaultAccess = level }
+}
 
 // clones copies every object, so tests can share fixtures safely.
 func clones(objs []*model.Object) []*model.Object {

@@ -75,6 +75,8 @@ func appendAttr(b []byte, o *model.Object, name string) []byte {
 		return appendOptString(b, o.Environment)
 	case "remote_id":
 		return appendOptString(b, o.RemoteID)
+	case "default_access":
+		return appendOptString(b, o.DefaultAccess)
 	case "role":
 		return appendOptString(b, o.Role)
 	case "holder_kind":

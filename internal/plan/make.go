@@ -33,8 +33,11 @@ type Input struct {
 	// deletes them). Plan.Drift lists every address where Live and Prior
 	// differ (status aside: status changes are the platform's own), and a
 	// change that exists only because live differs from prior carries
-	// RiskDrift. Live objects of other teams, and Live team or site objects,
-	// are ignored.
+	// RiskDrift. Live site objects carry the platform's default access
+	// (DefaultAccess) of stored sites: where it differs from Prior's it is
+	// drift that no change answers (a refresh records it). Live objects of
+	// other teams, Live team objects and every other attribute of a Live
+	// site are ignored.
 	Live      []*model.Object
 	LiveTeams map[string]bool
 
@@ -77,6 +80,7 @@ func Make(in Input) *Plan {
 	current := keyedList(in.Prior, nil)
 	if len(in.LiveTeams) > 0 {
 		current, p.Drift, pl.drifted = pl.mergeLive(current, keyedList(in.Live, pl.isLiveAccess))
+		p.Drift = siteDrift(p.Drift, current, in.Live, in.LiveTeams)
 	}
 	pl.index(desired, current)
 	p.Changes = pl.join(desired, current)
@@ -221,6 +225,34 @@ func (pl *planner) mergeLive(prior, live []entry) (current []entry, drift []Drif
 	return current, drift, drifted
 }
 
+// siteDrift adds to drift the stored sites of live teams whose default
+// access the refresh read differently, keeping drift in address order.
+func siteDrift(drift []Drift, current []entry, live []*model.Object, liveTeams map[string]bool) []Drift {
+	var sites map[model.Address]*model.Object
+	added := false
+	for _, l := range live {
+		if l.Addr.Kind != model.KindSite || !liveTeams[l.Addr.Team] {
+			continue
+		}
+		if sites == nil {
+			sites = map[model.Address]*model.Object{}
+			for _, e := range current {
+				if e.o.Addr.Kind == model.KindSite && liveTeams[e.o.Addr.Team] {
+					sites[e.o.Addr] = e.o
+				}
+			}
+		}
+		if st := sites[l.Addr]; st != nil && st.DefaultAccess != l.DefaultAccess {
+			drift = append(drift, Drift{Addr: l.Addr, Before: st, After: l})
+			added = true
+		}
+	}
+	if added {
+		slices.SortStableFunc(drift, func(a, b Drift) int { return strings.Compare(a.Addr.String(), b.Addr.String()) })
+	}
+	return drift
+}
+
 // index records each team's platform (desired first, else current) and the
 // production sites (desired first, else current).
 func (pl *planner) index(desired, current []entry) {
@@ -349,6 +381,9 @@ func (pl *planner) change(act Action, expired bool, d, c entry) Change {
 		if d.o.RemoteID == "" {
 			ch.After.RemoteID = c.o.RemoteID
 		}
+		if d.o.DefaultAccess == "" {
+			ch.After.DefaultAccess = c.o.DefaultAccess
+		}
 	case Delete:
 		ch.Addr = c.o.Addr
 		ch.Before = c.o
@@ -394,8 +429,10 @@ func (pl *planner) copyOf(o *model.Object) *model.Object {
 
 // differs compares the attributes of d and c as Attrs and AttrEqual would,
 // without allocating, ignoring status (sync.md: an invited or manual object
-// satisfies an active one, and status changes are not drift). A remote_id
-// that d leaves unset is satisfied by any remote_id of c.
+// satisfies an active one, and status changes are not drift) and a site's
+// default_access (the platform's setting, never declared: a refresh
+// records it, no change makes it). A remote_id that d leaves unset is
+// satisfied by any remote_id of c.
 func differs(d, c *model.Object) bool {
 	switch d.Addr.Kind {
 	case model.KindTeam:

@@ -233,11 +233,12 @@ func TestRemoteIDKeptWhenUndeclared(t *testing.T) {
 }
 
 // attrsDiffer is the reference comparison: Attrs with AttrEqual, status
-// ignored, and an unset desired remote_id satisfied by any.
+// and default_access (read from the platform, never declared) ignored, and
+// an unset desired remote_id satisfied by any.
 func attrsDiffer(d, c *model.Object) bool {
 	da, ca := d.Attrs(), c.Attrs()
 	for i := range da {
-		if da[i].Name == "status" || (da[i].Name == "remote_id" && da[i].Value == nil) {
+		if da[i].Name == "status" || da[i].Name == "default_access" || (da[i].Name == "remote_id" && da[i].Value == nil) {
 			continue
 		}
 		if !model.AttrEqual(da[i].Value, ca[i].Value) {
@@ -601,10 +602,12 @@ func TestLive(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		desired []*model.Object
+		prior   []*model.Object
 		live    []*model.Object
 		drift   []string
 		changes []string
 		risks   map[string][]Risk
+		after   map[string]string // address → the change's After.DefaultAccess
 	}{
 		{
 			name: "live as stored: nothing",
@@ -654,11 +657,36 @@ func TestLive(t *testing.T) {
 			risks:   map[string][]Risk{"grant/live/l.com/g@agency.com": risks(RiskRemoval)},
 		},
 		{
-			name: "live objects of other teams, and live sites, are ignored",
+			name: "live objects of other teams, and live sites' other attributes, are ignored",
 			live: []*model.Object{
 				member("live", "o@acme.com", "owner"), guest("live", "l.com", "g@agency.com", "viewer"),
 				member("acme", "intruder@x.com", "owner"), site("live", "l.com", "production"),
 			},
+		},
+		{
+			name: "a site's default access read live is drift without a change",
+			live: []*model.Object{
+				member("live", "o@acme.com", "owner"), guest("live", "l.com", "g@agency.com", "viewer"),
+				with(site("live", "l.com", ""), defaultAccess("member")),
+				with(site("acme", "s.com", ""), defaultAccess("admin")), // offline team: ignored
+			},
+			drift: []string{"site/live/l.com ->member"},
+		},
+		{
+			name:  "a site's default access as stored is no drift",
+			prior: replace(slices.Clone(prior), with(site("live", "l.com", ""), defaultAccess("member")), "site/live/l.com"),
+			live: []*model.Object{
+				member("live", "o@acme.com", "owner"), guest("live", "l.com", "g@agency.com", "viewer"),
+				with(site("live", "l.com", ""), defaultAccess("member")),
+			},
+		},
+		{
+			name:    "a site update keeps the stored default access",
+			desired: replace(slices.Clone(desired), site("live", "l.com", "staging"), "site/live/l.com"),
+			prior:   replace(slices.Clone(prior), with(site("live", "l.com", ""), defaultAccess("none")), "site/live/l.com"),
+			live:    []*model.Object{member("live", "o@acme.com", "owner"), guest("live", "l.com", "g@agency.com", "viewer")},
+			changes: []string{"update site/live/l.com"},
+			after:   map[string]string{"site/live/l.com": "none"},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -666,15 +694,31 @@ func TestLive(t *testing.T) {
 			if tc.desired != nil {
 				d = tc.desired
 			}
-			p := run(t, d, prior, live(tc.live...))
+			pr := prior
+			if tc.prior != nil {
+				pr = tc.prior
+			}
+			p := run(t, d, pr, live(tc.live...))
+			for addr, want := range tc.after {
+				if c := findChange(p, addr); c == nil || c.After.DefaultAccess != want {
+					t.Errorf("%s: after %+v, want default_access %q", addr, c, want)
+				}
+			}
 			var drift []string
 			for _, x := range p.Drift {
+				// A site's drift is its default access.
+				val := func(o *model.Object) string {
+					if o.Addr.Kind == model.KindSite {
+						return o.DefaultAccess
+					}
+					return o.Role
+				}
 				var b, a string
 				if x.Before != nil {
-					b = x.Before.Role
+					b = val(x.Before)
 				}
 				if x.After != nil {
-					a = x.After.Role
+					a = val(x.After)
 				}
 				drift = append(drift, x.Addr.String()+" "+b+"->"+a)
 			}

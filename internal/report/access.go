@@ -54,7 +54,9 @@ type AccessSite struct {
 
 // AccessSource is one way the person holds access: their team role (Kind
 // "team", How "member"), their own grant (Kind "site", How "member" or
-// "guest") or a group's grant (Kind "site", How "group:NAME").
+// "guest"), a group's grant (Kind "site", How "group:NAME"), or the site's
+// default access (Kind "site", How "default", Address the site's), which
+// reaches every member and guest whose team role does not already give it.
 type AccessSource struct {
 	How          string   `json:"how"`
 	Kind         string   `json:"kind"`
@@ -127,9 +129,22 @@ func accessInTeam(in Input, t *teamIdx, email string) (AccessTeam, bool) {
 	if member == nil && len(grants) == 0 && len(at.Groups) == 0 {
 		return at, false
 	}
+	// The team's sites' default access reaches members and guests.
+	var person *teamPerson
+	if member != nil || len(grants) > 0 {
+		people := t.defaultPeople()
+		for i := range people {
+			if people[i].email == email {
+				person = &people[i]
+				break
+			}
+		}
+	}
 	for _, s := range t.sites {
 		gs := grants[s.Addr.Site]
-		if len(gs) == 0 && teamCaps == 0 {
+		defRole, defCaps, hasDef := t.siteDefault(s)
+		hasDef = hasDef && person != nil && person.defaultReaches(defCaps)
+		if len(gs) == 0 && teamCaps == 0 && !hasDef {
 			continue
 		}
 		as := AccessSite{Site: s.Addr.Site, Environment: optString(s.Environment), Sources: []AccessSource{}}
@@ -137,6 +152,15 @@ func accessInTeam(in Input, t *teamIdx, email string) (AccessTeam, bool) {
 		if member != nil && teamCaps != 0 {
 			as.Sources = append(as.Sources, *at.TeamRole)
 			union |= teamCaps
+		}
+		if hasDef {
+			as.Sources = append(as.Sources, AccessSource{
+				How: ViaDefault, Kind: RoleKindSite, Role: defRole, Capabilities: defCaps.Strings(),
+				Status: string(person.status), Expires: optString(person.expires),
+				Expired: expiredAt(&model.Object{Expires: person.expires}, in.Now),
+				Address: s.Addr.String(),
+			})
+			union |= defCaps
 		}
 		// Own grant first, then groups by name (address order).
 		slices.SortFunc(gs, func(a, b *model.Object) int {
@@ -234,6 +258,8 @@ func WriteAccessText(w io.Writer, doc *AccessDoc) error {
 					what = "team role " + src.Role
 				case strings.HasPrefix(src.How, model.GroupHolderPrefix):
 					what = "grant " + src.Role + " via group " + strings.TrimPrefix(src.How, model.GroupHolderPrefix)
+				case src.How == ViaDefault:
+					what = src.Role + " via default (the site's default access)"
 				default:
 					what = "grant " + src.Role + " (" + src.How + ")"
 				}

@@ -54,6 +54,86 @@ type teamIdx struct {
 	grants   []*model.Object
 	// production is true when one of the team's sites is production.
 	production bool
+	// people is everyone a site's default access reaches, built on first
+	// use (defaultPeople).
+	people     []teamPerson
+	peopleDone bool
+}
+
+// ViaDefault is how access that comes from a site's default access is held
+// (sync.md: PostHog's project default gives every organization member
+// that level): a review row's and a who-can row's via, an access source's
+// how. Such access is given by the site itself, so its address is the
+// site's.
+const ViaDefault = "default"
+
+// teamPerson is someone a site's default access reaches: a member, or a
+// guest through the implicit membership their grants bring (sync.md).
+type teamPerson struct {
+	email    string
+	kind     string // KindMember or KindGuest
+	status   model.Status
+	expires  string // when the membership ends, "" for never
+	teamCaps model.CapSet
+}
+
+// siteDefault is the site role a site's default access gives and its
+// capabilities; ok is false when the site gives nothing by default ("",
+// "none", or a level the platform's profile lacks).
+func (t *teamIdx) siteDefault(s *model.Object) (role string, caps model.CapSet, ok bool) {
+	if s == nil || s.DefaultAccess == "" || s.DefaultAccess == "none" {
+		return "", 0, false
+	}
+	caps = t.caps(model.SiteRole, s.DefaultAccess)
+	return s.DefaultAccess, caps, caps != 0
+}
+
+// defaultPeople lists the members (in address order) and then the guests
+// (by email) of the team. A guest's implicit membership is active when one
+// of their grants exists on the platform, else invited when one is, and
+// lasts while their grants do: it ends with the last to expire, never when
+// one of them does not expire.
+func (t *teamIdx) defaultPeople() []teamPerson {
+	if t.peopleDone {
+		return t.people
+	}
+	t.peopleDone = true
+	isMember := make(map[string]bool, len(t.members))
+	for _, m := range t.members {
+		isMember[m.Addr.Email] = true
+		t.people = append(t.people, teamPerson{email: m.Addr.Email, kind: KindMember, status: statusOf(m), expires: m.Expires, teamCaps: t.caps(model.TeamRole, m.Role)})
+	}
+	guests := map[string]int{}
+	n := len(t.people)
+	for _, g := range t.grants {
+		if g.Addr.Email == "" || g.HolderKind != model.HolderGuest || isMember[g.Addr.Email] {
+			continue
+		}
+		i, seen := guests[g.Addr.Email]
+		if !seen {
+			i = len(t.people)
+			guests[g.Addr.Email] = i
+			t.people = append(t.people, teamPerson{email: g.Addr.Email, kind: KindGuest, status: model.StatusManual, expires: g.Expires})
+		}
+		p := &t.people[i]
+		switch st := statusOf(g); {
+		case st == model.StatusActive || (st == model.StatusManual && g.PendingAction != "create"):
+			p.status = model.StatusActive
+		case st == model.StatusInvited && p.status != model.StatusActive:
+			p.status = model.StatusInvited
+		}
+		if seen && p.expires != "" && (g.Expires == "" || g.Expires > p.expires) {
+			p.expires = g.Expires
+		}
+	}
+	slices.SortFunc(t.people[n:], func(a, b teamPerson) int { return strings.Compare(a.email, b.email) })
+	return t.people
+}
+
+// defaultReaches reports whether a site's default access gives p something
+// their team role does not (an admin's team role covers every project).
+func (p *teamPerson) defaultReaches(caps model.CapSet) bool {
+	return caps&^p.teamCaps != 0
 }
 
 // index is the snapshot arranged by team, built once per report.

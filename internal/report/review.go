@@ -138,7 +138,10 @@ type ReviewRow struct {
 	// Kind is member, guest or group (KindMember, KindGuest, KindGroup).
 	Kind string `json:"kind"`
 	// Via says how the access is held: "member" (a team role, or a
-	// member's own grant), "guest" (a guest's grant) or "group:NAME".
+	// member's own grant), "guest" (a guest's grant), "group:NAME", or
+	// "default" (the site's default access, which reaches every member
+	// and guest of the team whose team role does not already give it;
+	// Address is then the site's).
 	Via    string `json:"via"`
 	Status string `json:"status"`
 	// Since is when the access began, from the evidence (Input.Since at
@@ -306,6 +309,20 @@ func (rb *reviewBuilder) team(t *teamIdx) ReviewTeam {
 			}
 		}
 	}
+	for _, s := range t.sites {
+		role, caps, ok := t.siteDefault(s)
+		if !ok {
+			continue
+		}
+		admin := t.isAdmin(model.SiteRole, role)
+		adminProd := admin && isProduction(s)
+		people := t.defaultPeople()
+		for i := range people {
+			if people[i].defaultReaches(caps) {
+				rows = append(rows, rb.defaultRow(s, &people[i], role, admin, adminProd))
+			}
+		}
+	}
 	if t.platform != nil {
 		if _, ok := t.platform.TeamRole(OwnerRole); ok && rt.Owners < 2 {
 			rt.Findings = append(rt.Findings, Finding{Code: FindingBelowTwoOwners, Text: ownersText(t.name, rt.Owners, rt.InvitedOwners)})
@@ -369,13 +386,48 @@ func ownersText(team string, active, invited int) string {
 
 // row builds one row from the object o that gives the access.
 func (rb *reviewBuilder) row(o *model.Object, site, person, kind, via string, admin, adminProd bool) sortedRow {
+	r := ReviewRow{
+		Team:    o.Addr.Team,
+		Site:    site,
+		Person:  person,
+		Role:    o.Role,
+		Kind:    kind,
+		Via:     via,
+		Status:  string(statusOf(o)),
+		Expires: optString(o.Expires),
+		Ticket:  optString(o.Ticket),
+		Reason:  optString(o.Reason),
+		Address: o.Addr.String(),
+	}
+	return rb.finish(r, admin, adminProd, true, o.Addr.Kind == model.KindMember)
+}
+
+// defaultRow is the access site s's default access (role) gives person p.
+// It names no ticket, and is not flagged for lacking one: nobody granted
+// it, the platform's setting did.
+func (rb *reviewBuilder) defaultRow(s *model.Object, p *teamPerson, role string, admin, adminProd bool) sortedRow {
+	r := ReviewRow{
+		Team:    s.Addr.Team,
+		Site:    s.Addr.Site,
+		Person:  p.email,
+		Role:    role,
+		Kind:    p.kind,
+		Via:     ViaDefault,
+		Status:  string(p.status),
+		Expires: optString(p.expires),
+		Address: s.Addr.String(),
+	}
+	return rb.finish(r, admin, adminProd, false, false)
+}
+
+// finish flags r and fills in when it began.
+func (rb *reviewBuilder) finish(r ReviewRow, admin, adminProd, needsTicket, teamWide bool) sortedRow {
 	var bits uint8
-	isPerson := !strings.HasPrefix(person, model.GroupHolderPrefix)
-	if isPerson {
-		rb.people[person] = true
-		if rb.isExternal(person) {
+	if !strings.HasPrefix(r.Person, model.GroupHolderPrefix) {
+		rb.people[r.Person] = true
+		if rb.isExternal(r.Person) {
 			bits |= bitExternal
-			rb.external[person] = true
+			rb.external[r.Person] = true
 		}
 	}
 	if admin {
@@ -384,39 +436,33 @@ func (rb *reviewBuilder) row(o *model.Object, site, person, kind, via string, ad
 	if adminProd {
 		bits |= bitAdminProd
 	}
-	status := statusOf(o)
-	if status == model.StatusInvited {
+	invited := r.Status == string(model.StatusInvited)
+	if invited {
 		bits |= bitInvited
 	}
-	if o.Ticket == "" {
+	if needsTicket && r.Ticket == nil {
 		bits |= bitNoTicket
 	}
-	if exp, ok := o.ExpiresAt(); ok {
-		switch {
-		case rb.in.Now.After(exp):
-			bits |= bitExpired
-		case !exp.After(rb.horizon):
-			bits |= bitExpiring
+	if r.Expires != nil {
+		if exp, err := time.Parse(time.RFC3339, *r.Expires); err == nil {
+			switch {
+			case rb.in.Now.After(exp):
+				bits |= bitExpired
+			case !exp.After(rb.horizon):
+				bits |= bitExpiring
+			}
 		}
 	}
-	r := ReviewRow{
-		Team:    o.Addr.Team,
-		Site:    site,
-		Person:  person,
-		Role:    o.Role,
-		Kind:    kind,
-		Via:     via,
-		Status:  string(status),
-		Expires: optString(o.Expires),
-		Ticket:  optString(o.Ticket),
-		Reason:  optString(o.Reason),
-		Flags:   flagLists[bits],
-		Address: o.Addr.String(),
+	r.Flags = flagLists[bits]
+	if r.Via == ViaDefault {
+		// When a default began is not recorded: the evidence holds
+		// when the site and the membership did, not the setting.
+		return sortedRow{bits: bits, teamWide: teamWide, row: r}
 	}
 	if since, ok := rb.in.Since[r.Address]; ok {
 		s := formatTime(since)
 		r.Since = &s
-		if status == model.StatusInvited {
+		if invited {
 			age := 0
 			if d := rb.in.Now.Sub(since); d > 0 {
 				age = int(d / (24 * time.Hour))
@@ -424,7 +470,7 @@ func (rb *reviewBuilder) row(o *model.Object, site, person, kind, via string, ad
 			r.InvitationAgeDays = &age
 		}
 	}
-	return sortedRow{bits: bits, teamWide: o.Addr.Kind == model.KindMember, row: r}
+	return sortedRow{bits: bits, teamWide: teamWide, row: r}
 }
 
 func compareRows(a, b sortedRow) int {

@@ -58,9 +58,17 @@ func schemaCases() []schemaCase {
 	} {
 		add(name, "review.schema.json", func(w io.Writer) error { return WriteReviewJSON(w, doc) })
 	}
+	def := defaultInput()
+	add("review via default", "review.schema.json", func(w io.Writer) error {
+		return WriteReviewJSON(w, Review(def, ReviewOptions{GeneratedAt: testNow}))
+	})
 	for _, email := range []string{"erin@acme.com", "jane@agency.com", "lee@consult.example", "old@agency.com", "alice@acme.com", "nobody@acme.com"} {
 		doc := Access(in, email)
 		add("access "+email, "access.schema.json", func(w io.Writer) error { return WriteAccessJSON(w, doc) })
+	}
+	for _, email := range []string{"mia@acme.com", "gail@agency.io", "adam@acme.com"} {
+		doc := Access(def, email)
+		add("access via default "+email, "access.schema.json", func(w io.Writer) error { return WriteAccessJSON(w, doc) })
 	}
 	for name, doc := range map[string]*WhoCanDoc{
 		"who-can manage_members":   WhoCan(in, model.ManageMembers, WhoCanFilter{}),
@@ -68,6 +76,7 @@ func schemaCases() []schemaCase {
 		"who-can team/site filter": WhoCan(in, model.EditDashboards, WhoCanFilter{Team: "piwik-acme", Site: "piwik-acme/shop-app"}),
 		"who-can wildcard":         WhoCan(in, model.Wildcard, WhoCanFilter{}),
 		"who-can nobody":           WhoCan(empty, model.DeleteTeam, WhoCanFilter{}),
+		"who-can via default":      WhoCan(def, model.ViewReports, WhoCanFilter{}),
 	} {
 		add(name, "who-can.schema.json", func(w io.Writer) error { return WriteWhoCanJSON(w, doc) })
 	}
@@ -168,6 +177,41 @@ func TestSchemasRefuse(t *testing.T) {
 			{"extra key", func(d map[string]any) { d["rows"].([]any)[0].(map[string]any)["capabilities"] = []any{} }},
 		}},
 	}
+	def := defaultInput()
+	// rowVia finds the first review row or who-can row held via via.
+	rowVia := func(rows []any, via string) map[string]any {
+		for _, r := range rows {
+			if r := r.(map[string]any); r["via"] == via {
+				return r
+			}
+		}
+		panic("no row via " + via)
+	}
+	reviewRows := func(d map[string]any) []any { return d["teams"].([]any)[0].(map[string]any)["rows"].([]any) }
+	tests = append(tests, []struct {
+		schema    string
+		write     func(io.Writer) error
+		mutations []mutation
+	}{
+		{"review.schema.json", func(w io.Writer) error {
+			return WriteReviewJSON(w, Review(def, ReviewOptions{GeneratedAt: testNow}))
+		}, []mutation{
+			{"default from a grant", func(d map[string]any) { rowVia(reviewRows(d), "default")["address"] = "grant/ph/app/mia@acme.com" }},
+			{"default with a ticket", func(d map[string]any) { rowVia(reviewRows(d), "default")["ticket"] = "IAM-1" }},
+			{"default team-wide", func(d map[string]any) { rowVia(reviewRows(d), "default")["site"] = "*" }},
+			{"grant via default", func(d map[string]any) { rowVia(reviewRows(d), "guest")["via"] = "default" }},
+		}},
+		{"who-can.schema.json", func(w io.Writer) error { return WriteWhoCanJSON(w, WhoCan(def, model.ManageMembers, WhoCanFilter{Site: "app"})) }, []mutation{
+			{"team role via default", func(d map[string]any) { d["rows"].([]any)[0].(map[string]any)["via"] = "default" }},
+			{"default as a team role", func(d map[string]any) { rowVia(d["rows"].([]any), "default")["kind"] = "team" }},
+			{"default from a grant", func(d map[string]any) { rowVia(d["rows"].([]any), "default")["address"] = "grant/ph/app/mia@acme.com" }},
+		}},
+		{"access.schema.json", func(w io.Writer) error { return WriteAccessJSON(w, Access(def, "mia@acme.com")) }, []mutation{
+			{"default from a member", func(d map[string]any) {
+				d["teams"].([]any)[0].(map[string]any)["sites"].([]any)[0].(map[string]any)["sources"].([]any)[0].(map[string]any)["address"] = "member/ph/mia@acme.com"
+			}},
+		}},
+	}...)
 	for _, tt := range tests {
 		sch := compileSchema(t, tt.schema)
 		good := render(t, tt.write)

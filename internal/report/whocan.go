@@ -42,8 +42,9 @@ type WhoCanRow struct {
 	Role string `json:"role"`
 	// Kind is "team" (a team role) or "site" (a grant).
 	Kind string `json:"kind"`
-	// Via is "member" (a team role or a member's grant), "guest" or
-	// "group:NAME".
+	// Via is "member" (a team role or a member's grant), "guest",
+	// "group:NAME", or "default" (the site's default access; Address is
+	// then the site's).
 	Via string `json:"via"`
 	// Status is active, invited or manual: invited access counts.
 	Status  string  `json:"status"`
@@ -98,6 +99,23 @@ func WhoCan(in Input, capability model.Capability, filter WhoCanFilter) *WhoCanD
 			default:
 				for _, p := range grp.Members {
 					doc.Rows = append(doc.Rows, whoRow(g, model.NormalizeEmail(p), g.Addr.Site, RoleKindSite, g.Addr.Holder()))
+				}
+			}
+		}
+		for _, s := range t.sites {
+			if siteName != "" && s.Addr.Site != siteName {
+				continue
+			}
+			role, caps, ok := t.siteDefault(s)
+			if !ok || !caps.Has(capability) {
+				continue
+			}
+			people := t.defaultPeople()
+			for i := range people {
+				p := &people[i]
+				if p.defaultReaches(caps) {
+					doc.Rows = append(doc.Rows, WhoCanRow{Person: p.email, Team: t.name, Site: s.Addr.Site, Role: role, Kind: RoleKindSite,
+						Via: ViaDefault, Status: string(p.status), Expires: optString(p.expires), Address: s.Addr.String()})
 				}
 			}
 		}

@@ -177,7 +177,7 @@ member/acme/owner@acme.com owner active
 	if got := e.srv.Requests(); !slices.Equal(got, wantLog) {
 		t.Errorf("requests:\n%s", strings.Join(got, "\n"))
 	}
-	if got := fmt.Sprint(e.d.DefaultAccess()); got != "map[Production:none Staging:admin]" {
+	if got := fmt.Sprint(snap.Defaults); got != "map[Production:none Staging:admin]" {
 		t.Errorf("defaults: %s", got)
 	}
 	if snap.Requests != len(wantLog) {

@@ -66,7 +66,6 @@ type Driver struct {
 	st        *state
 	pages     struct{ members, invites, projects int }
 	siteIDs   map[string]int // declared site name → project id
-	defaults  map[string]string
 	run       *run
 }
 
@@ -474,35 +473,25 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 			rows[*row.OrganizationMember] = row.AccessLevel
 		}
 		st.rows[id] = rows
-		defaults[siteOf[id]] = acc[i].DefaultAccessLevel
+		if def := acc[i].DefaultAccessLevel; def != "" {
+			defaults[siteOf[id]] = def
+		}
 		if def := acc[i].DefaultAccessLevel; def != "" && def != "none" {
 			notes = append(notes, fmt.Sprintf("site %s (PostHog project %d) gives every organization member %q access by default; declared grants cannot narrow it (set the project's default access to \"none\" in PostHog to make it private)",
 				siteOf[id], id, def))
 		}
 	}
 
-	d.st, d.self, d.siteIDs, d.defaults, d.refreshed = st, self, siteIDs, defaults, true
+	d.st, d.self, d.siteIDs, d.refreshed = st, self, siteIDs, true
 	d.pages.members, d.pages.invites, d.pages.projects = memberPages, invitePages, projectPages
 	d.run = nil
 
-	snap := &driver.Snapshot{Team: d.team.Name, Self: self, Notes: notes, Requests: r.n, SiteIDs: map[string]string{}}
+	snap := &driver.Snapshot{Team: d.team.Name, Self: self, Notes: notes, Requests: r.n, SiteIDs: map[string]string{}, Defaults: defaults}
 	for name, id := range siteIDs {
 		snap.SiteIDs[name] = strconv.Itoa(id)
 	}
 	snap.Objects = d.objects(st, siteOf)
 	return snap, nil
-}
-
-// DefaultAccess maps each declared site to its project's default access
-// level as the last refresh read it ("none", "member" or "admin"), for
-// apply to record (sync.md: access that comes from a default is shown
-// "via default"). The Snapshot has no field for it yet.
-func (d *Driver) DefaultAccess() map[string]string {
-	out := make(map[string]string, len(d.defaults))
-	for k, v := range d.defaults {
-		out[k] = v
-	}
-	return out
 }
 
 // resolveSites finds each declared site's project: by remote_id, else by

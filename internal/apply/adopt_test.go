@@ -1,0 +1,49 @@
+package apply
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/plan"
+)
+
+// TestAdoptionsSiteDefaults checks that a refresh records each stored
+// site's default access (sync.md), and leaves alone what the plan changes,
+// what is already recorded and the sites of teams not refreshed.
+func TestAdoptionsSiteDefaults(t *testing.T) {
+	site := func(team, name, def string) *model.Object {
+		return &model.Object{Addr: model.SiteAddress(team, name), RemoteID: "7", DefaultAccess: def}
+	}
+	prior := []*model.Object{
+		site("ph", "new", ""),       // never read: recorded
+		site("ph", "moved", "none"), // changed in PostHog: recorded
+		site("ph", "same", "member"),
+		site("ph", "planned", "none"), // the plan's update carries it
+		site("off", "x", ""),          // team not refreshed
+	}
+	model.SortObjects(prior)
+	live := []*model.Object{
+		site("ph", "new", "member"), site("ph", "moved", "admin"), site("ph", "same", "member"),
+		site("ph", "planned", "admin"), site("off", "x", "admin"),
+	}
+	p := &plan.Plan{Changes: []plan.Change{{Addr: model.SiteAddress("ph", "planned"), Action: plan.Update}}}
+	var got []string
+	for _, a := range Adoptions(live, map[string]bool{"ph": true}, prior, p, nil) {
+		got = append(got, fmt.Sprintf("%s %q→%q (%s) remote_id %s", a.Addr, a.Before.DefaultAccess, a.After.DefaultAccess, a.Why, a.After.RemoteID))
+	}
+	want := []string{
+		`site/ph/moved "none"→"admin" (default access changed outside roster) remote_id 7`,
+		`site/ph/new ""→"member" (default access read from the platform) remote_id 7`,
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("adoptions:\n%q\nwant:\n%q", got, want)
+	}
+	for _, o := range prior {
+		if o.Addr.Site == "moved" && o.DefaultAccess != "none" {
+			t.Errorf("Adoptions changed the stored object: %+v", o)
+		}
+	}
+}

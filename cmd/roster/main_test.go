@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,10 +18,9 @@ import (
 	fakepiwikpro "github.com/roster-dev/roster/internal/fake/piwikpro"
 	fakeplausible "github.com/roster-dev/roster/internal/fake/plausible"
 	fakeposthog "github.com/roster-dev/roster/internal/fake/posthog"
+	"github.com/roster-dev/roster/internal/goldenfile"
 	"github.com/roster-dev/roster/internal/state/boltstore"
 )
-
-var update = flag.Bool("update", false, "rewrite the expected output in testscript files")
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
@@ -46,7 +44,7 @@ func TestScript(t *testing.T) {
 	}
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
-		UpdateScripts:       *update,
+		UpdateScripts:       *goldenfile.Update,
 		RequireExplicitExec: false,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitCode,

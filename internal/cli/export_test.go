@@ -3,16 +3,14 @@ package cli
 import (
 	"bytes"
 	"encoding/csv"
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/roster-dev/roster/internal/evidence"
+	"github.com/roster-dev/roster/internal/goldenfile"
 	"github.com/roster-dev/roster/internal/model"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // TestEvidenceCSV pins the CSV export: quotes, commas and newlines in a
 // reason stay inside their cell, and a cell that a spreadsheet would run as
@@ -38,7 +36,7 @@ func TestEvidenceCSV(t *testing.T) {
 	}
 	w.Flush()
 	golden := filepath.Join("testdata", "evidence.csv.golden")
-	if *update {
+	if *goldenfile.Update {
 		os.WriteFile(golden, b.Bytes(), 0o644)
 	}
 	want, err := os.ReadFile(golden)

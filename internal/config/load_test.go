@@ -1,7 +1,8 @@
 package config
 
 import (
-	"flag"
+	"github.com/roster-dev/roster/internal/goldenfile"
+
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,8 +11,6 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files of testdata/valid")
 
 // testCase is one configuration of testdata: a file, or a directory of
 // files read as one configuration.
@@ -101,7 +100,7 @@ func TestValid(t *testing.T) {
 				fmt.Fprintf(&b, "%s %s\n", o.Addr, o.AttrsJSON())
 			}
 			golden := filepath.Join("testdata/valid", c.name+".addresses")
-			if *update {
+			if *goldenfile.Update {
 				if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
 					t.Fatal(err)
 				}

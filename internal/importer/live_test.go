@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/roster-dev/roster/internal/config"
+	"github.com/roster-dev/roster/internal/goldenfile"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/policy"
 )
@@ -269,7 +270,7 @@ func TestAnnotate(t *testing.T) {
 	if out, _ := config.Format(annotated, "x.hcl"); !bytes.Equal(out, annotated) {
 		t.Errorf("the annotated file is not formatted:\n%s", annotated)
 	}
-	if golden := filepath.Join("testdata", "annotated.golden"); *update {
+	if golden := filepath.Join("testdata", "annotated.golden"); *goldenfile.Update {
 		os.WriteFile(golden, annotated, 0o644)
 	} else if want, err := os.ReadFile(golden); err != nil || !bytes.Equal(want, annotated) {
 		t.Errorf("annotated file differs from %s (go test -update rewrites it):\n%s", golden, annotated)

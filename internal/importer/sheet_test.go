@@ -2,7 +2,6 @@ package importer
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,11 +10,10 @@ import (
 	"time"
 
 	"github.com/roster-dev/roster/internal/config"
+	"github.com/roster-dev/roster/internal/goldenfile"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/policy"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 var testNow = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 
@@ -53,24 +51,6 @@ func withFile(cfg *config.Result, src []byte) *config.Result {
 	return config.LoadSources(append(srcs, config.Source{Name: "imported.hcl", Data: src}))
 }
 
-// golden compares got with the file, or rewrites it with -update.
-func golden(t *testing.T, file string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(file, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", file, got, want)
-	}
-}
-
 // TestSheetGolden imports each sheet of testdata/sheets into its
 // configuration: a sheet that fits gives want.golden, which loads with the
 // configuration, is formatted as roster fmt formats, and declares exactly
@@ -100,7 +80,7 @@ func TestSheetGolden(t *testing.T) {
 				for _, e := range errs {
 					fmt.Fprintf(&report, "%s\n", e)
 				}
-				golden(t, filepath.Join(dir, "want.errors"), report.Bytes())
+				goldenfile.Check(t, filepath.Join(dir, "want.errors"), report.Bytes())
 				if _, err := os.Stat(filepath.Join(dir, "want.golden")); err == nil {
 					t.Error("want.golden exists beside want.errors")
 				}
@@ -110,8 +90,8 @@ func TestSheetGolden(t *testing.T) {
 				fmt.Fprintf(&report, "drift: %s\n", d)
 			}
 			src := res.HCL(testHeader, nil)
-			golden(t, filepath.Join(dir, "want.golden"), src)
-			golden(t, filepath.Join(dir, "want.report"), report.Bytes())
+			goldenfile.Check(t, filepath.Join(dir, "want.golden"), src)
+			goldenfile.Check(t, filepath.Join(dir, "want.report"), report.Bytes())
 			checkLoads(t, cfg, res, src)
 		})
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -16,30 +15,16 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/roster-dev/roster/internal/goldenfile"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 const testVersion = "0.1.0"
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (-want +got):\n%s", name, cmp.Diff(string(want), string(got)))
-	}
+	goldenfile.Check(t, filepath.Join("testdata", name), got)
 }
 
 type renderer struct {
@@ -605,7 +590,7 @@ func TestMarkdownHugeDriftAndFollowUps(t *testing.T) {
 // The tests of this file must be able to fail: a broken golden comparison
 // would pass everything.
 func TestGoldenDetectsDifference(t *testing.T) {
-	if *update {
+	if *goldenfile.Update {
 		t.Skip("updating")
 	}
 	want, err := os.ReadFile(filepath.Join("testdata", "full.txt"))

@@ -201,7 +201,9 @@ func TestSchemasRefuse(t *testing.T) {
 			{"default team-wide", func(d map[string]any) { rowVia(reviewRows(d), "default")["site"] = "*" }},
 			{"grant via default", func(d map[string]any) { rowVia(reviewRows(d), "guest")["via"] = "default" }},
 		}},
-		{"who-can.schema.json", func(w io.Writer) error { return WriteWhoCanJSON(w, WhoCan(def, model.ManageMembers, WhoCanFilter{Site: "app"})) }, []mutation{
+		{"who-can.schema.json", func(w io.Writer) error {
+			return WriteWhoCanJSON(w, WhoCan(def, model.ManageMembers, WhoCanFilter{Site: "app"}))
+		}, []mutation{
 			{"team role via default", func(d map[string]any) { d["rows"].([]any)[0].(map[string]any)["via"] = "default" }},
 			{"default as a team role", func(d map[string]any) { rowVia(d["rows"].([]any), "default")["kind"] = "team" }},
 			{"default from a grant", func(d map[string]any) { rowVia(d["rows"].([]any), "default")["address"] = "grant/ph/app/mia@acme.com" }},

@@ -41,6 +41,16 @@ func TestAdoptionsSiteDefaults(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("adoptions:\n%q\nwant:\n%q", got, want)
 	}
+	// apply --refresh-only (no plan) takes every live default.
+	n := 0
+	for _, a := range Adoptions(live, map[string]bool{"ph": true}, prior, nil, nil) {
+		if a.Addr.Kind == model.KindSite {
+			n++
+		}
+	}
+	if n != 3 {
+		t.Errorf("refresh-only: %d site adoptions, want 3 (new, moved, planned)", n)
+	}
 	for _, o := range prior {
 		if o.Addr.Site == "moved" && o.DefaultAccess != "none" {
 			t.Errorf("Adoptions changed the stored object: %+v", o)

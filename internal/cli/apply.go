@@ -113,8 +113,9 @@ func (a *app) applyCommand() *cobra.Command {
 }
 
 // applySaved applies a saved plan exactly as saved. Connected teams the
-// plan changes are refreshed first, and the plan is refused as stale when
-// their live access moved.
+// plan changes or saw drift in are refreshed first, and the plan is refused
+// as stale when their live access moved; what the refresh finds is written
+// as in any apply, even when the plan has no change.
 func (a *app) applySaved(ctx context.Context, st state.Store, file string, pf *planFlags, af *applyFlags) error {
 	p, err := plan.ReadFile(file)
 	if err != nil {
@@ -125,14 +126,19 @@ func (a *app) applySaved(ctx context.Context, st state.Store, file string, pf *p
 		return storeError(err)
 	}
 	defer lock.Unlock()
-	if p.Empty() {
+	if p.Empty() && len(p.Drift) == 0 {
 		fmt.Fprintln(a.stdout, "No changes.")
 		return nil
 	}
 	a.reinvite = p.Reinvite
+	// The teams the plan changes, and those where it saw drift: like any
+	// apply, this one writes what the refresh finds there (sync.md).
 	touched := map[string]bool{}
 	for _, c := range p.Changes {
 		touched[c.Addr.Team] = true
+	}
+	for _, d := range p.Drift {
+		touched[d.Addr.Team] = true
 	}
 	var cn *connected
 	var prior []*model.Object
@@ -164,6 +170,10 @@ func (a *app) applySaved(ctx context.Context, st state.Store, file string, pf *p
 				return err
 			}
 		}
+	}
+	if p.Empty() && (cn == nil || len(apply.Adoptions(cn.view.Live, cn.view.LiveTeams, prior, p, cn.declared())) == 0) {
+		fmt.Fprintln(a.stdout, "No changes.")
+		return nil
 	}
 	if cn != nil {
 		return a.applyConnected(ctx, st, p, cn, prior, a.meta(p, af), pf.parallelism, false)

@@ -135,6 +135,10 @@ func (a *app) makePlan(ctx context.Context, st state.Store, pf *planFlags) (*pla
 		for _, n := range pd.cn.view.Notes {
 			fmt.Fprintf(a.stderr, "Note: %s\n", n)
 		}
+	} else if hasConnections(cfg.Config) {
+		for _, n := range live.StoredDefaultNotes(cfg.Config, snap.Objects) {
+			fmt.Fprintf(a.stderr, "Note: %s\n", n)
+		}
 	}
 	p := plan.Make(in)
 	p.Reinvite = pf.reinvite

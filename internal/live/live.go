@@ -277,6 +277,28 @@ func NewView(snaps map[string]*driver.Snapshot, desired, prior []*model.Object) 
 	return v
 }
 
+// StoredDefaultNotes are the plan's warnings about site defaults when the
+// connected teams are not refreshed (--refresh=false): each stored site of
+// a connected team whose default access, as the last refresh read it,
+// gives something that declared grants cannot narrow (sync.md).
+func StoredDefaultNotes(cfg *model.Config, prior []*model.Object) []string {
+	connected := map[string]bool{}
+	for _, o := range cfg.Objects {
+		if o.Addr.Kind == model.KindTeam && o.Decl != nil && o.Decl.Connection != nil {
+			connected[o.Addr.Team] = true
+		}
+	}
+	var out []string
+	for _, o := range prior {
+		if o.Addr.Kind != model.KindSite || !connected[o.Addr.Team] || o.DefaultAccess == "" || o.DefaultAccess == "none" {
+			continue
+		}
+		out = append(out, fmt.Sprintf("team %s: site %s gave every organization member %q access by default when last read; declared grants cannot narrow it (set the project's default access to \"none\" in PostHog to make it private)",
+			o.Addr.Team, o.Addr.Site, o.DefaultAccess))
+	}
+	return out
+}
+
 // CheckSelf refuses a plan that would demote or remove the person whose
 // credential roster uses on a connected team (sync.md): the API itself
 // refuses it, and it would lock roster out.

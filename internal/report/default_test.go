@@ -42,6 +42,14 @@ func defaultInput() Input {
 	return Input{Objects: objs, Platforms: testPlatforms(), InternalDomains: []string{"acme.com"}, Now: testNow}
 }
 
+// sameLines reports, as one error, lines that differ from want.
+func sameLines(t *testing.T, what string, got, want []string) {
+	t.Helper()
+	if !slices.Equal(got, want) {
+		t.Errorf("%s:\n%s\nwant:\n%s", what, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
 func whoCanLines(doc *WhoCanDoc) []string {
 	var out []string
 	for _, r := range doc.Rows {
@@ -87,10 +95,7 @@ func TestWhoCanViaDefault(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := whoCanLines(WhoCan(in, tt.cap, tt.filter))
-			if !slices.Equal(got, tt.want) {
-				t.Errorf("rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
-			}
+			sameLines(t, "rows", whoCanLines(WhoCan(in, tt.cap, tt.filter)), tt.want)
 		})
 	}
 }
@@ -134,10 +139,7 @@ func TestAccessViaDefault(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.email, func(t *testing.T) {
-			doc := Access(in, tt.email)
-			if got := sources(doc); !slices.Equal(got, tt.want) {
-				t.Errorf("sources:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
-			}
+			sameLines(t, "sources", sources(Access(in, tt.email)), tt.want)
 		})
 	}
 	var b bytes.Buffer
@@ -172,9 +174,7 @@ func TestReviewViaDefault(t *testing.T) {
 		"web ivy@acme.com member member invited site/ph/web [invited]",
 		"web mia@acme.com member member active site/ph/web []",
 	}
-	if !slices.Equal(got, want) {
-		t.Errorf("default rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
+	sameLines(t, "default rows", got, want)
 	if doc.Summary.People != 6 {
 		t.Errorf("people = %d, want 6: a default adds rows, not people", doc.Summary.People)
 	}
@@ -184,5 +184,54 @@ func TestReviewViaDefault(t *testing.T) {
 	}
 	if !strings.Contains(md.String(), "| ph | app | mia@acme.com | admin | default |") {
 		t.Errorf("markdown does not show the default:\n%s", md.String())
+	}
+}
+
+// TestDefaultPeopleGuests checks how a guest's implicit membership, which
+// a default reaches, follows their grants: active when one of them exists
+// on the platform (a manual step waiting to create one does not count),
+// invited when one is, and lasting until the last of them expires.
+func TestDefaultPeopleGuests(t *testing.T) {
+	g := func(site, email string, st model.Status, expires, pending string) *model.Object {
+		o := grant("ph", site, email, "member", model.HolderGuest, "IAM-1")
+		o.Status, o.Expires, o.PendingAction = st, expires, pending
+		return o
+	}
+	app := site("ph", "app", "")
+	app.DefaultAccess = "member"
+	objs := []*model.Object{
+		team("ph", "posthog"), app, site("ph", "a", ""), site("ph", "b", ""),
+		// invited on one site, active on the other: active; one grant
+		// never expires, so neither does the membership
+		g("a", "ann@x.io", model.StatusInvited, "2027-01-01T00:00:00Z", ""),
+		g("b", "ann@x.io", model.StatusActive, "", ""),
+		// two invitations: invited, until the later expiry
+		g("a", "ben@x.io", model.StatusInvited, "2027-01-01T00:00:00Z", ""),
+		g("b", "ben@x.io", model.StatusInvited, "2027-03-01T00:00:00Z", ""),
+		// a manual step that will create the grant: not there yet
+		g("a", "cid@x.io", model.StatusManual, "", "create"),
+		// a manual step changing an existing grant: it exists
+		g("a", "dee@x.io", model.StatusManual, "", "update"),
+	}
+	model.SortObjects(objs)
+	in := Input{Objects: objs, Platforms: testPlatforms(), Now: testNow}
+	got := whoCanLines(WhoCan(in, model.ViewReports, WhoCanFilter{Site: "app"}))
+	want := []string{
+		"app ann@x.io site member via default active site/ph/app",
+		"app ben@x.io site member via default invited site/ph/app",
+		"app cid@x.io site member via default manual site/ph/app",
+		"app dee@x.io site member via default active site/ph/app",
+	}
+	sameLines(t, "rows", got, want)
+	var exp []string
+	for _, r := range WhoCan(in, model.ViewReports, WhoCanFilter{Site: "app"}).Rows {
+		e := "never"
+		if r.Expires != nil {
+			e = *r.Expires
+		}
+		exp = append(exp, r.Person+" "+e)
+	}
+	if want := []string{"ann@x.io never", "ben@x.io 2027-03-01T00:00:00Z", "cid@x.io never", "dee@x.io never"}; !slices.Equal(exp, want) {
+		t.Errorf("expiries %q, want %q", exp, want)
 	}
 }

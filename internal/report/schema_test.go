@@ -212,6 +212,12 @@ func TestSchemasRefuse(t *testing.T) {
 			{"default from a member", func(d map[string]any) {
 				d["teams"].([]any)[0].(map[string]any)["sites"].([]any)[0].(map[string]any)["sources"].([]any)[0].(map[string]any)["address"] = "member/ph/mia@acme.com"
 			}},
+			{"default from a grant", func(d map[string]any) {
+				d["teams"].([]any)[0].(map[string]any)["sites"].([]any)[0].(map[string]any)["sources"].([]any)[0].(map[string]any)["address"] = "grant/ph/app/mia@acme.com"
+			}},
+			{"a grant at a site address", func(d map[string]any) {
+				d["teams"].([]any)[0].(map[string]any)["sites"].([]any)[0].(map[string]any)["sources"].([]any)[0].(map[string]any)["how"] = "guest"
+			}},
 		}},
 	}...)
 	for _, tt := range tests {

@@ -467,62 +467,19 @@ func (d *Driver) runJobs(ctx context.Context, jobs []func() error) error {
 }
 
 // resolveSites finds each declared site's app: by remote_id, else by exact
-// name. Every site that cannot be resolved is reported at once.
+// name (driver.ResolveSites).
 func (d *Driver) resolveSites(apps []apiNamed) (map[string]string, map[string]string, error) {
-	byID := map[string]apiNamed{}
-	byName := map[string][]apiNamed{}
-	for _, a := range apps {
-		byID[a.ID] = a
-		byName[a.Attributes.Name] = append(byName[a.Attributes.Name], a)
+	listed := make([]driver.Listed, len(apps))
+	for i, a := range apps {
+		listed[i] = driver.Listed{ID: a.ID, Name: a.Attributes.Name}
 	}
-	candidates := func() string {
-		if len(apps) == 0 {
-			return "the API key sees no app in this account"
-		}
-		var c []string
-		for _, a := range apps {
-			c = append(c, fmt.Sprintf("%q (id %s)", a.Attributes.Name, a.ID))
-		}
-		return "the apps are " + strings.Join(c, ", ")
+	siteIDs, err := driver.ResolveSites(d.team.Name, d.team.Sites, listed, driver.SiteKind{Platform: "Piwik PRO", Noun: "app", Owner: "the account"})
+	if err != nil {
+		return nil, nil, err
 	}
-	siteIDs := map[string]string{}
-	siteOf := map[string]string{}
-	var problems []string
-	for _, s := range d.team.Sites {
-		name := s.Addr.Site
-		var id string
-		if rid := strings.TrimSpace(s.RemoteID); rid != "" {
-			if _, ok := byID[rid]; !ok {
-				problems = append(problems, fmt.Sprintf("site %q: the account has no app with id %s (remote_id) that the API key can see; %s", name, rid, candidates()))
-				continue
-			}
-			id = rid
-		} else {
-			ms := byName[name]
-			switch len(ms) {
-			case 1:
-				id = ms[0].ID
-			case 0:
-				problems = append(problems, fmt.Sprintf("site %q: no Piwik PRO app is named %q; %s. Set remote_id on the site to the app's id", name, name, candidates()))
-				continue
-			default:
-				var ids []string
-				for _, a := range ms {
-					ids = append(ids, a.ID)
-				}
-				problems = append(problems, fmt.Sprintf("site %q: %d Piwik PRO apps are named %q (ids %s); set remote_id on the site to the id of the one roster manages", name, len(ms), name, strings.Join(ids, ", ")))
-				continue
-			}
-		}
-		if other, dup := siteOf[id]; dup {
-			problems = append(problems, fmt.Sprintf("sites %q and %q both name Piwik PRO app %s; give each site its own app", other, name, id))
-			continue
-		}
-		siteIDs[name] = id
+	siteOf := make(map[string]string, len(siteIDs))
+	for name, id := range siteIDs {
 		siteOf[id] = name
-	}
-	if len(problems) > 0 {
-		return nil, nil, fmt.Errorf("team %s: %s", d.team.Name, strings.Join(problems, "; "))
 	}
 	return siteIDs, siteOf, nil
 }

@@ -495,67 +495,38 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 }
 
 // resolveSites finds each declared site's project: by remote_id, else by
-// exact name. Every site that cannot be resolved is reported at once.
+// exact name (driver.ResolveSites). A remote_id is compared as a number.
 func (d *Driver) resolveSites(projects []apiProject) (map[string]int, map[int]string, error) {
-	byID := map[int]apiProject{}
-	byName := map[string][]apiProject{}
-	for _, p := range projects {
-		byID[p.ID] = p
-		byName[p.Name] = append(byName[p.Name], p)
+	listed := make([]driver.Listed, len(projects))
+	for i, p := range projects {
+		listed[i] = driver.Listed{ID: strconv.Itoa(p.ID), Name: p.Name}
 	}
-	candidates := func() string {
-		if len(projects) == 0 {
-			return "the key sees no project in this organization"
+	sites := make([]*model.Object, len(d.team.Sites))
+	for i, s := range d.team.Sites {
+		sites[i] = s
+		if n, err := strconv.Atoi(strings.TrimSpace(s.RemoteID)); err == nil && strconv.Itoa(n) != s.RemoteID {
+			c := s.Clone()
+			c.RemoteID = strconv.Itoa(n)
+			sites[i] = c
 		}
-		var c []string
-		for _, p := range projects {
-			c = append(c, fmt.Sprintf("%q (id %d)", p.Name, p.ID))
-		}
-		return "the projects are " + strings.Join(c, ", ")
 	}
-	siteIDs := map[string]int{}
-	siteOf := map[int]string{}
-	var problems []string
-	for _, s := range d.team.Sites {
-		name := s.Addr.Site
-		var id int
-		if s.RemoteID != "" {
-			n, err := strconv.Atoi(strings.TrimSpace(s.RemoteID))
-			if err != nil {
-				problems = append(problems, fmt.Sprintf("site %q: remote_id %q is not a PostHog project id (a number)", name, s.RemoteID))
-				continue
+	ids, err := driver.ResolveSites(d.team.Name, sites, listed, driver.SiteKind{
+		Platform: "PostHog", Noun: "project", Owner: "organization " + d.org,
+		CheckID: func(id string) string {
+			if _, err := strconv.Atoi(id); err != nil {
+				return "is not a PostHog project id (a number)"
 			}
-			if _, ok := byID[n]; !ok {
-				problems = append(problems, fmt.Sprintf("site %q: organization %s has no project with id %d that the key can see; %s", name, d.org, n, candidates()))
-				continue
-			}
-			id = n
-		} else {
-			ms := byName[name]
-			switch len(ms) {
-			case 1:
-				id = ms[0].ID
-			case 0:
-				problems = append(problems, fmt.Sprintf("site %q: no PostHog project is named %q; %s. Set remote_id on the site to the project's id", name, name, candidates()))
-				continue
-			default:
-				var ids []string
-				for _, p := range ms {
-					ids = append(ids, strconv.Itoa(p.ID))
-				}
-				problems = append(problems, fmt.Sprintf("site %q: %d PostHog projects are named %q (ids %s); set remote_id on the site to the id of the one roster manages", name, len(ms), name, strings.Join(ids, ", ")))
-				continue
-			}
-		}
-		if other, dup := siteOf[id]; dup {
-			problems = append(problems, fmt.Sprintf("sites %q and %q both name PostHog project %d; give each site its own project", other, name, id))
-			continue
-		}
-		siteIDs[name] = id
-		siteOf[id] = name
+			return ""
+		},
+	})
+	if err != nil {
+		return nil, nil, err
 	}
-	if len(problems) > 0 {
-		return nil, nil, fmt.Errorf("team %s: %s", d.team.Name, strings.Join(problems, "; "))
+	siteIDs := make(map[string]int, len(ids))
+	siteOf := make(map[int]string, len(ids))
+	for name, id := range ids {
+		n, _ := strconv.Atoi(id)
+		siteIDs[name], siteOf[n] = n, name
 	}
 	return siteIDs, siteOf, nil
 }

@@ -175,22 +175,25 @@ func (a *app) applyConnected(ctx context.Context, st state.Store, p *plan.Plan, 
 	if rep.Adopted > 0 {
 		fmt.Fprintf(a.stdout, "Refresh: %s written to the state from the platforms.\n", plural(rep.Adopted, "change", "changes"))
 	}
-	if rep.Failed > 0 || rep.NotAttempted > 0 || err != nil {
-		for _, f := range rep.Failures {
-			fmt.Fprintf(a.stderr, "Error: %v\n", f.Err)
-		}
-		fmt.Fprintf(a.stdout, "Apply failed: %d applied, %d failed, %d not attempted.\n", rep.Applied, rep.Failed, rep.NotAttempted)
-		if rep.Records > 0 {
-			fmt.Fprintf(a.stdout, "Evidence: %d records, head %s. Run roster plan to see what is left.\n", rep.Records, rep.Head)
-		}
-		return silentExit(ExitError)
-	}
-	fmt.Fprintf(a.stdout, "Apply complete: %d applied (%d invited, %d manual). Evidence: %d records, head %s.\n",
-		rep.Applied, rep.Invited, rep.Manual, rep.Records, rep.Head)
 	names := map[string]string{}
 	for _, t := range cn.teams {
 		names[t.Name] = t.Platform.Name
 	}
+	if rep.Failed > 0 || rep.NotAttempted > 0 || err != nil {
+		// What was done stands: its manual steps and evidence first,
+		// and the failure line last (sync.md: the command ends with it).
+		a.printManual(rep.ManualSteps, names)
+		for _, f := range rep.Failures {
+			fmt.Fprintf(a.stderr, "Error: %v\n", f.Err)
+		}
+		if rep.Records > 0 {
+			fmt.Fprintf(a.stdout, "Evidence: %d records, head %s. Run roster plan to see what is left.\n", rep.Records, rep.Head)
+		}
+		fmt.Fprintf(a.stdout, "Apply failed: %d applied, %d failed, %d not attempted.\n", rep.Applied, rep.Failed, rep.NotAttempted)
+		return silentExit(ExitError)
+	}
+	fmt.Fprintf(a.stdout, "Apply complete: %d applied (%d invited, %d manual). Evidence: %d records, head %s.\n",
+		rep.Applied, rep.Invited, rep.Manual, rep.Records, rep.Head)
 	a.printManual(rep.ManualSteps, names)
 	return nil
 }

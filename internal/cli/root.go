@@ -121,11 +121,7 @@ func (a *app) color(w io.Writer) bool {
 // isTerminal reports whether r is an interactive terminal.
 func isTerminal(r any) bool {
 	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return ok && isTerminalFile(f)
 }
 
 // plural returns "1 thing" or "N things".

@@ -255,7 +255,7 @@ func TestTextLines(t *testing.T) {
 			`  + group/acme/analysts: not in state, live members ["ann@acme.com"]`,
 			`  ~ site/acme/mysite.com: remote_id "1" → "2"`,
 			"",
-			"1 manual step awaits confirmation; see roster runbook",
+			"1 manual steps await confirmation; see roster runbook",
 			"",
 			"No changes.",
 		}, []string{"Plan:"}},

@@ -389,11 +389,10 @@ func appendFollowUp(b []byte, f *plan.FollowUp, addr string) []byte {
 	return append(b, ')', '\n')
 }
 
-// manualLine is the line that points at the runbook.
+// manualLine is the line that points at the runbook, worded as sync.md
+// writes it ("N manual steps await confirmation; see roster runbook"),
+// whatever N, so that scripts can match one pattern.
 func manualLine(n int) string {
-	if n == 1 {
-		return "1 manual step awaits confirmation; see roster runbook"
-	}
 	return strconv.Itoa(n) + " manual steps await confirmation; see roster runbook"
 }
 

@@ -211,6 +211,7 @@ func NewView(snaps map[string]*driver.Snapshot, desired, prior []*model.Object) 
 			stored[o.Addr.String()] = o
 		}
 	}
+	var keep []*model.Object // the stored access of undeclared credential owners
 	for _, name := range teams {
 		s := snaps[name]
 		v.LiveTeams[name] = true
@@ -247,6 +248,14 @@ func NewView(snaps map[string]*driver.Snapshot, desired, prior []*model.Object) 
 		}
 		if selfUndeclared {
 			v.Notes = append(v.Notes, fmt.Sprintf("team %s: %s, whose credential roster uses, is not declared; roster leaves their access alone", name, s.Self))
+			// Left alone means as stored: live and desired both, so
+			// that it is neither drift, nor a change, nor an adoption.
+			for _, o := range prior {
+				if o.Addr.Team == name && o.Addr.Email == s.Self && o.Addr.Kind != model.KindSite && !invisible[o.Addr.Kind] {
+					v.Live = append(v.Live, o)
+					keep = append(keep, o)
+				}
+			}
 		}
 		for _, n := range s.Notes {
 			v.Notes = append(v.Notes, fmt.Sprintf("team %s: %s", name, n))
@@ -254,7 +263,7 @@ func NewView(snaps map[string]*driver.Snapshot, desired, prior []*model.Object) 
 	}
 	model.SortObjects(v.Live)
 	v.Notes = append(v.Notes, doneSteps(v, prior)...)
-	v.Desired = make([]*model.Object, len(desired))
+	v.Desired = make([]*model.Object, len(desired), len(desired)+len(keep))
 	for i, o := range desired {
 		v.Desired[i] = o
 		s := snaps[o.Addr.Team]
@@ -273,6 +282,10 @@ func NewView(snaps map[string]*driver.Snapshot, desired, prior []*model.Object) 
 			c.DefaultAccess = def
 		}
 		v.Desired[i] = c
+	}
+	if len(keep) > 0 {
+		v.Desired = append(v.Desired, keep...)
+		model.SortObjects(v.Desired)
 	}
 	return v
 }

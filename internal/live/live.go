@@ -87,6 +87,7 @@ func Teams(cfg *model.Config, prior []*model.Object, getenv func(string) string,
 		return nil, fmt.Errorf("%s; set it (never in a file) and run again", strings.Join(missing, "; "))
 	}
 	storedSite := map[model.Address]*model.Object{}
+	storedMember := map[model.Address]bool{}
 	for _, o := range prior {
 		t := byTeam[o.Addr.Team]
 		if t == nil {
@@ -98,6 +99,7 @@ func Teams(cfg *model.Config, prior []*model.Object, getenv func(string) string,
 			storedSite[o.Addr] = o
 		case model.KindMember:
 			t.Members[o.Addr.Email] = true
+			storedMember[o.Addr] = true
 		case model.KindGrant:
 			if o.HolderKind == model.HolderGuest {
 				t.Guests[o.Addr.Email] = true
@@ -122,7 +124,11 @@ func Teams(cfg *model.Config, prior []*model.Object, getenv func(string) string,
 		case model.KindMember:
 			t.Members[o.Addr.Email] = true
 		case model.KindGrant:
-			if o.HolderKind == model.HolderGuest {
+			// A member declared a guest now is read as the member the
+			// state holds until the apply makes them one, so that the
+			// plan shows the delete and the holder_kind updates
+			// (sync.md) rather than drift.
+			if o.HolderKind == model.HolderGuest && !storedMember[model.MemberAddress(o.Addr.Team, o.Addr.Email)] {
 				t.Guests[o.Addr.Email] = true
 			}
 		}

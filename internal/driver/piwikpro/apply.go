@@ -466,6 +466,12 @@ func (d *Driver) implicitGuest(r *run, email string, u *liveUser) bool {
 // into a guest: they are a guest now and keep grants after this apply.
 func (d *Driver) keepsAsGuest(o *op, i int, u *liveUser) bool {
 	guest := d.team.Guests[u.email]
+	for _, j := range o.r.byPerson[u.email] {
+		// A grant this apply turns (or turned) into a guest's.
+		if c := &o.r.changes[j]; c.Addr.Kind == model.KindGrant && c.After != nil && c.After.HolderKind == model.HolderGuest {
+			guest = true
+		}
+	}
 	left := o.st.grantsOf(u)
 	for _, j := range o.r.remaining(u.email) {
 		c := &o.r.changes[j]

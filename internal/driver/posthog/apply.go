@@ -410,6 +410,12 @@ func (d *Driver) implicitGuest(r *run, email string, m *liveMember) bool {
 // their membership drops to level member instead of going.
 func (d *Driver) keepsAsGuest(r *run, i int, email string, m *liveMember) bool {
 	guest := d.team.Guests[email]
+	for _, j := range r.byPerson[email] {
+		// A grant this apply turns (or turned) into a guest's.
+		if c := &r.changes[j]; c.Addr.Kind == model.KindGrant && c.After != nil && c.After.HolderKind == model.HolderGuest {
+			guest = true
+		}
+	}
 	left := r.st.grantsOf(m.id)
 	for _, j := range r.remaining(email) {
 		c := &r.changes[j]

@@ -104,10 +104,16 @@ func (a *app) applyCommand() *cobra.Command {
 		} else {
 			fmt.Fprintln(a.stdout)
 		}
-		if pd.cn != nil {
-			return a.applyConnected(ctx, st, p, pd.cn, pd.snap.Objects, a.meta(p, &af), pf.parallelism, pf.refreshOnly)
+		// Teams the configuration no longer declares keep the platform
+		// the state knows, for their guidance.
+		platforms := platformsOf(pd.snap.Objects)
+		for t, name := range platformsOf(pd.cfg.Config.Objects) {
+			platforms[t] = name
 		}
-		return a.applyPlan(ctx, st, p, &af, platformsOf(pd.cfg.Config.Objects))
+		if pd.cn != nil {
+			return a.applyConnected(ctx, st, p, pd.cn, pd.snap.Objects, a.meta(p, &af), pf.parallelism, pf.refreshOnly, platforms)
+		}
+		return a.applyPlan(ctx, st, p, &af, platforms)
 	}
 	return c
 }
@@ -176,7 +182,7 @@ func (a *app) applySaved(ctx context.Context, st state.Store, file string, pf *p
 		return nil
 	}
 	if cn != nil {
-		return a.applyConnected(ctx, st, p, cn, prior, a.meta(p, af), pf.parallelism, false)
+		return a.applyConnected(ctx, st, p, cn, prior, a.meta(p, af), pf.parallelism, false, platforms)
 	}
 	return a.applyPlan(ctx, st, p, af, platforms)
 }

@@ -145,7 +145,7 @@ func sameForStale(a, b *model.Object) bool {
 
 // applyConnected applies p with the refreshed drivers and reports as
 // sync.md says.
-func (a *app) applyConnected(ctx context.Context, st state.Store, p *plan.Plan, cn *connected, prior []*model.Object, meta apply.Meta, parallelism int, refreshOnly bool) error {
+func (a *app) applyConnected(ctx context.Context, st state.Store, p *plan.Plan, cn *connected, prior []*model.Object, meta apply.Meta, parallelism int, refreshOnly bool, platforms map[string]string) error {
 	var ads []apply.Adoption
 	if refreshOnly {
 		ads = apply.Adoptions(cn.view.Live, cn.view.LiveTeams, prior, nil, nil)
@@ -195,6 +195,15 @@ func (a *app) applyConnected(ctx context.Context, st state.Store, p *plan.Plan, 
 	fmt.Fprintf(a.stdout, "Apply complete: %d applied (%d invited, %d manual). Evidence: %d records, head %s.\n",
 		rep.Applied, rep.Invited, rep.Manual, rep.Records, rep.Head)
 	a.printManual(rep.ManualSteps, names)
+	// The offline teams beside the connected ones get their guidance
+	// (sync.md: one configuration may mix both).
+	offline := &plan.Plan{FollowUps: p.FollowUps}
+	for _, c := range p.Changes {
+		if !cn.view.LiveTeams[c.Addr.Team] {
+			offline.Changes = append(offline.Changes, c)
+		}
+	}
+	a.printGuidance(offline, platforms)
 	return nil
 }
 

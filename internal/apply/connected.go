@@ -373,9 +373,10 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 		var res driver.Result
 		var err error
 		switch manual, _ := d.Manual(c); {
-		case c.Addr.Kind == model.KindSite || c.Addr.Kind == model.KindTeam && c.Action != plan.Update:
+		case c.Addr.Kind == model.KindSite || c.Addr.Kind == model.KindTeam && c.Action != plan.Update || c.Why == plan.WhyForgotten:
 			// roster never creates or deletes a team or site through an
-			// API: the state alone records or forgets it.
+			// API: the state alone records or forgets it, and the
+			// grants on a site it forgets.
 			res = driver.Result{Outcome: driver.Applied}
 		case manual:
 			res = driver.Result{Outcome: driver.Manual}

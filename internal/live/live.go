@@ -202,8 +202,12 @@ func NewView(snaps map[string]*driver.Snapshot, desired, prior []*model.Object) 
 	}
 	sort.Strings(teams)
 	declared := map[string]bool{}
+	declaredSite := map[model.Address]bool{}
 	decl := map[string]*model.Object{}
 	for _, o := range desired {
+		if o.Addr.Kind == model.KindSite {
+			declaredSite[o.Addr] = true
+		}
 		if o.Addr.Kind == model.KindMember {
 			declared[o.Addr.String()] = true
 		}
@@ -242,6 +246,11 @@ func NewView(snaps map[string]*driver.Snapshot, desired, prior []*model.Object) 
 			}
 			switch {
 			case invisible[o.Addr.Kind]:
+				v.Live = append(v.Live, o)
+			case o.Addr.Kind == model.KindGrant && !declaredSite[model.SiteAddress(name, o.Addr.Site)]:
+				// A grant on a site the configuration no longer
+				// declares: the refresh does not read that site, and
+				// the plan forgets it (sync.md); it is no drift.
 				v.Live = append(v.Live, o)
 			case o.Addr.Kind == model.KindSite && s.Defaults[o.Addr.Site] != "":
 				// A stored site with the default access the platform

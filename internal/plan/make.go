@@ -135,27 +135,29 @@ func isAccessKind(k model.Kind) bool {
 func hasStatus(k model.Kind) bool { return k == model.KindMember || k == model.KindGrant }
 
 type planner struct {
-	in        *Input
-	platforms map[string]*model.Platform // team name → its platform
-	prodSite  map[model.Address]bool     // site address → environment is production
-	prodTeam  map[string]bool            // team name → has a production site
-	internal  []string                   // lower-cased internal domains
-	expiry    map[string]bool            // Expires → expired at Now
-	drifted   map[string]*model.Object   // address with drift → prior object (nil: none)
-	lapsed    map[string]bool            // address whose stored invitation is gone live
-	manual    []Manual                   // open manual steps met while joining
-	risks     [1 << 7][]Risk             // risk bit mask → shared, read-only list
-	slab      []model.Object             // backing store for After copies
+	in           *Input
+	platforms    map[string]*model.Platform // team name → its platform
+	prodSite     map[model.Address]bool     // site address → environment is production
+	declaredSite map[model.Address]bool     // site address → desired
+	prodTeam     map[string]bool            // team name → has a production site
+	internal     []string                   // lower-cased internal domains
+	expiry       map[string]bool            // Expires → expired at Now
+	drifted      map[string]*model.Object   // address with drift → prior object (nil: none)
+	lapsed       map[string]bool            // address whose stored invitation is gone live
+	manual       []Manual                   // open manual steps met while joining
+	risks        [1 << 7][]Risk             // risk bit mask → shared, read-only list
+	slab         []model.Object             // backing store for After copies
 }
 
 func newPlanner(in *Input) *planner {
 	pl := &planner{
-		in:        in,
-		platforms: map[string]*model.Platform{},
-		prodSite:  map[model.Address]bool{},
-		prodTeam:  map[string]bool{},
-		expiry:    map[string]bool{},
-		lapsed:    map[string]bool{},
+		in:           in,
+		platforms:    map[string]*model.Platform{},
+		prodSite:     map[model.Address]bool{},
+		declaredSite: map[model.Address]bool{},
+		prodTeam:     map[string]bool{},
+		expiry:       map[string]bool{},
+		lapsed:       map[string]bool{},
 	}
 	if in.Policy != nil {
 		for _, d := range in.Policy.InternalDomains {
@@ -253,6 +255,20 @@ func siteDrift(drift []Drift, current []entry, live []*model.Object, liveTeams m
 	return drift
 }
 
+// forgotten reports whether deleting o only forgets it (sync.md): o is a
+// site of a connected team that the configuration no longer declares, or
+// a grant on one.
+func (pl *planner) forgotten(o *model.Object) bool {
+	if !pl.in.LiveTeams[o.Addr.Team] {
+		return false
+	}
+	switch o.Addr.Kind {
+	case model.KindSite, model.KindGrant:
+		return !pl.declaredSite[model.SiteAddress(o.Addr.Team, o.Addr.Site)]
+	}
+	return false
+}
+
 // index records each team's platform (desired first, else current) and the
 // production sites (desired first, else current).
 func (pl *planner) index(desired, current []entry) {
@@ -266,6 +282,11 @@ func (pl *planner) index(desired, current []entry) {
 			case model.KindSite:
 				pl.prodSite[o.Addr] = o.Environment == "production"
 			}
+		}
+	}
+	for _, e := range desired {
+		if e.o.Addr.Kind == model.KindSite {
+			pl.declaredSite[e.o.Addr] = true
 		}
 	}
 	for a, prod := range pl.prodSite {
@@ -389,6 +410,10 @@ func (pl *planner) change(act Action, expired bool, d, c entry) Change {
 		ch.Before = c.o
 		if expired {
 			ch.Why = expiredWhy(d.o)
+		}
+		if pl.forgotten(c.o) {
+			ch.Why = WhyForgotten
+			return ch
 		}
 	}
 	mask := pl.riskMask(&ch, expired)

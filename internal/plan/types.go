@@ -62,6 +62,12 @@ const (
 	WhyInvitationUpdated = "invitation updated"
 )
 
+// WhyForgotten marks the deletion of a connected team's site that the
+// configuration no longer declares, and of the grants on it: roster
+// forgets them in the state only and changes nothing on the platform
+// (sync.md). Such deletions carry no risk and raise no follow-up.
+const WhyForgotten = "no longer declared: forgotten in the state only, nothing changes on the platform"
+
 // Follow-up tasks of platforms.md.
 const (
 	TaskRotateAPIKey      = "rotate_api_key"

@@ -124,8 +124,10 @@ func (d *Driver) Apply(ctx context.Context, c *plan.Change) (driver.Result, erro
 // Cost counts the requests an apply of changes makes: the refresh's reads
 // (apply refreshes first; a token request included) and the writes,
 // simulated on a copy of the live state in apply order. Piwik PRO has no
-// hourly budget (budget 0); its limit of 60 writes a minute is kept by
-// pacing, so a long apply takes about one minute per 60 writes.
+// hourly budget: the budget is the connection's requests_per_hour when set
+// (for the plan's estimate), else 0 (none); its limit of 60 writes a
+// minute is kept by pacing, so a long apply takes about one minute per 60
+// writes.
 func (d *Driver) Cost(changes []plan.Change) (requests int, budgetPerHour int) {
 	ordered := slices.Clone(changes)
 	sort.SliceStable(ordered, func(i, j int) bool {
@@ -158,7 +160,7 @@ func (d *Driver) Cost(changes []plan.Change) (requests int, budgetPerHour int) {
 		}
 		r.done[i] = true
 	}
-	return d.readCost() + writes, 0
+	return d.readCost() + writes, d.team.Conn.RequestsPerHour
 }
 
 // readCost is the requests a refresh makes: a token, the pages of users,

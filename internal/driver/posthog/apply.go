@@ -123,8 +123,9 @@ func (d *Driver) Apply(ctx context.Context, c *plan.Change) (driver.Result, erro
 // Cost counts the requests an apply of changes makes: the refresh's reads
 // (apply refreshes first) and the writes, simulated on a copy of the live
 // state in apply order. PostHog's rate limit (480 a minute, 4,800 an hour)
-// is not a budget roster paces: it retries on 429 and honours Retry-After,
-// so the budget is 0 (none).
+// is not a budget roster paces: it retries on 429 and honours Retry-After.
+// The budget is the connection's requests_per_hour when set (for the
+// plan's estimate), else 0 (none).
 func (d *Driver) Cost(changes []plan.Change) (requests int, budgetPerHour int) {
 	reads := 1 + max(1, d.pages.members) + max(1, d.pages.invites) + max(1, d.pages.projects) + len(d.team.Sites)
 	ordered := slices.Clone(changes)
@@ -164,7 +165,7 @@ func (d *Driver) Cost(changes []plan.Change) (requests int, budgetPerHour int) {
 		}
 		r.done[i] = true
 	}
-	return reads + writes, 0
+	return reads + writes, d.team.Conn.RequestsPerHour
 }
 
 // step is the apply order of sync.md: creations; promotions to owner;

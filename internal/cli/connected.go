@@ -91,7 +91,7 @@ func debugLog() io.Writer {
 func (cn *connected) costs(p *plan.Plan) []plan.Cost {
 	byTeam := map[string][]plan.Change{}
 	for _, c := range p.Changes {
-		if cn.drivers[c.Addr.Team] != nil {
+		if cn.drivers[c.Addr.Team] != nil && !apply.StateOnly(&c) {
 			byTeam[c.Addr.Team] = append(byTeam[c.Addr.Team], c)
 		}
 	}
@@ -179,10 +179,21 @@ func (a *app) applyConnected(ctx context.Context, st state.Store, p *plan.Plan, 
 	for _, t := range cn.teams {
 		names[t.Name] = t.Platform.Name
 	}
+	// The offline teams beside the connected ones get their guidance
+	// (sync.md: one configuration may mix both); their changes are
+	// committed first, so a failure later does not undo them.
+	offline := &plan.Plan{FollowUps: p.FollowUps}
+	for _, c := range p.Changes {
+		if !cn.view.LiveTeams[c.Addr.Team] {
+			offline.Changes = append(offline.Changes, c)
+		}
+	}
 	if rep.Failed > 0 || rep.NotAttempted > 0 || err != nil {
-		// What was done stands: its manual steps and evidence first,
-		// and the failure line last (sync.md: the command ends with it).
+		// What was done stands: its manual steps, guidance and evidence
+		// first, and the failure line last (sync.md: the command ends
+		// with it).
 		a.printManual(rep.ManualSteps, names)
+		a.printGuidance(offline, platforms)
 		for _, f := range rep.Failures {
 			fmt.Fprintf(a.stderr, "Error: %v\n", f.Err)
 		}
@@ -195,14 +206,6 @@ func (a *app) applyConnected(ctx context.Context, st state.Store, p *plan.Plan, 
 	fmt.Fprintf(a.stdout, "Apply complete: %d applied (%d invited, %d manual). Evidence: %d records, head %s.\n",
 		rep.Applied, rep.Invited, rep.Manual, rep.Records, rep.Head)
 	a.printManual(rep.ManualSteps, names)
-	// The offline teams beside the connected ones get their guidance
-	// (sync.md: one configuration may mix both).
-	offline := &plan.Plan{FollowUps: p.FollowUps}
-	for _, c := range p.Changes {
-		if !cn.view.LiveTeams[c.Addr.Team] {
-			offline.Changes = append(offline.Changes, c)
-		}
-	}
 	a.printGuidance(offline, platforms)
 	return nil
 }

@@ -132,6 +132,7 @@ func (a *app) makePlan(ctx context.Context, st state.Store, pf *planFlags) (*pla
 		in.Desired = pd.cn.view.Desired
 		in.Live = pd.cn.view.Live
 		in.LiveTeams = pd.cn.view.LiveTeams
+		in.Keep = pd.cn.view.Keep
 		for _, n := range pd.cn.view.Notes {
 			fmt.Fprintf(a.stderr, "Note: %s\n", n)
 		}

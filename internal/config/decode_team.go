@@ -88,6 +88,7 @@ func (l *loader) decodeTeam(b *hcl.Block) {
 			continue
 		}
 		obj.Decl.Connection = l.decodeConnection(t, cb)
+		obj.Connected = obj.Decl.Connection != nil
 		t.connected = true
 	}
 	if nameOK {

@@ -179,8 +179,10 @@ func Refresh(ctx context.Context, teams []*driver.Team, drivers map[string]drive
 // View is what the refresh means for planning.
 type View struct {
 	// Live and LiveTeams go into plan.Input. Live holds the live access,
-	// the stored objects of kinds the API cannot see, and the stored sites
-	// whose default access the platform reports, with that default.
+	// the stored objects of kinds the API cannot see, the stored sites
+	// whose default access the platform reports, with that default, the
+	// stored grants on sites no longer declared (forgotten, not drift),
+	// and the stored team marked connected where the state lacks it.
 	Live      []*model.Object
 	LiveTeams map[string]bool
 	// Desired is the configuration's objects with the remote ids found
@@ -191,11 +193,14 @@ type View struct {
 	Notes []string
 	// Self maps each team to the credential owner's email ("" unknown).
 	Self map[string]string
+	// Keep goes into plan.Input: the stored access of undeclared
+	// credential owners, left alone.
+	Keep map[string]bool
 }
 
 // NewView turns the snapshots into the planner's live input.
 func NewView(snaps map[string]*driver.Snapshot, desired, prior []*model.Object) *View {
-	v := &View{LiveTeams: map[string]bool{}, Self: map[string]string{}}
+	v := &View{LiveTeams: map[string]bool{}, Self: map[string]string{}, Keep: map[string]bool{}}
 	teams := make([]string, 0, len(snaps))
 	for t := range snaps {
 		teams = append(teams, t)
@@ -221,7 +226,6 @@ func NewView(snaps map[string]*driver.Snapshot, desired, prior []*model.Object) 
 			stored[o.Addr.String()] = o
 		}
 	}
-	var keep []*model.Object // the stored access of undeclared credential owners
 	for _, name := range teams {
 		s := snaps[name]
 		v.LiveTeams[name] = true
@@ -252,6 +256,13 @@ func NewView(snaps map[string]*driver.Snapshot, desired, prior []*model.Object) 
 				// declares: the refresh does not read that site, and
 				// the plan forgets it (sync.md); it is no drift.
 				v.Live = append(v.Live, o)
+			case o.Addr.Kind == model.KindTeam && !o.Connected:
+				// A stored team that the state does not yet know as
+				// connected: apply records it, so that removing its
+				// block later forgets it (sync.md).
+				c := o.Clone()
+				c.Connected = true
+				v.Live = append(v.Live, c)
 			case o.Addr.Kind == model.KindSite && s.Defaults[o.Addr.Site] != "":
 				// A stored site with the default access the platform
 				// gives on it now: drift when it moved, and what apply
@@ -263,13 +274,17 @@ func NewView(snaps map[string]*driver.Snapshot, desired, prior []*model.Object) 
 		}
 		if selfUndeclared {
 			v.Notes = append(v.Notes, fmt.Sprintf("team %s: %s, whose credential roster uses, is not declared; roster leaves their access alone", name, s.Self))
-			// Left alone means as stored: live and desired both, so
-			// that it is neither drift, nor a change, nor an adoption.
+			// Left alone means as stored: the planner keeps their
+			// addresses out of drift and changes, and their stored
+			// access stands for live, so no adoption touches it. A grant
+			// on a site no longer declared is forgotten like any other.
 			for _, o := range prior {
-				if o.Addr.Team == name && o.Addr.Email == s.Self && o.Addr.Kind != model.KindSite && !invisible[o.Addr.Kind] {
-					v.Live = append(v.Live, o)
-					keep = append(keep, o)
+				if o.Addr.Team != name || o.Addr.Email != s.Self || invisible[o.Addr.Kind] ||
+					o.Addr.Kind == model.KindGrant && !declaredSite[model.SiteAddress(name, o.Addr.Site)] {
+					continue
 				}
+				v.Live = append(v.Live, o)
+				v.Keep[o.Addr.String()] = true
 			}
 		}
 		for _, n := range s.Notes {
@@ -278,7 +293,7 @@ func NewView(snaps map[string]*driver.Snapshot, desired, prior []*model.Object) 
 	}
 	model.SortObjects(v.Live)
 	v.Notes = append(v.Notes, doneSteps(v, prior)...)
-	v.Desired = make([]*model.Object, len(desired), len(desired)+len(keep))
+	v.Desired = make([]*model.Object, len(desired))
 	for i, o := range desired {
 		v.Desired[i] = o
 		s := snaps[o.Addr.Team]
@@ -297,10 +312,6 @@ func NewView(snaps map[string]*driver.Snapshot, desired, prior []*model.Object) 
 			c.DefaultAccess = def
 		}
 		v.Desired[i] = c
-	}
-	if len(keep) > 0 {
-		v.Desired = append(v.Desired, keep...)
-		model.SortObjects(v.Desired)
 	}
 	return v
 }

@@ -67,6 +67,12 @@ type Object struct {
 	// group
 	Members []string
 
+	// Connected is set on a team declared with a connection block, and
+	// kept in state, so that a connected team whose block is removed is
+	// forgotten (state only) rather than planned as removals (sync.md).
+	// It is no attribute: never compared, printed or in evidence.
+	Connected bool
+
 	// PendingAction and Pending are a change waiting for a person to make
 	// it by hand (Status manual, sync.md): the object keeps the access that
 	// really exists, Pending is what it becomes once confirmed (nil for a
@@ -291,8 +297,9 @@ func (o *Object) AttrsJSON() []byte {
 	return o.appendAttrsJSON(make([]byte, 0, o.attrsJSONSize()))
 }
 
-// MarshalJSON writes {"address": ..., "attrs": {...}}, and "pending":
-// {"action": ..., "after": {...} or null} when a change waits.
+// MarshalJSON writes {"address": ..., "attrs": {...}}, "pending":
+// {"action": ..., "after": {...} or null} when a change waits, and
+// "connected": true for a connected team.
 func (o *Object) MarshalJSON() ([]byte, error) {
 	n := 64 + len(o.Addr.Team) + len(o.Addr.Site) + len(o.Addr.Email) + len(o.Addr.Group) + o.attrsJSONSize()
 	if o.Pending != nil {

@@ -177,8 +177,9 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// appendObjectJSON appends {"address":...,"attrs":{...}} and, when a
-// change is pending, "pending":{"action":...,"after":{...}|null}.
+// appendObjectJSON appends {"address":...,"attrs":{...}}; when a change
+// is pending, "pending":{"action":...,"after":{...}|null}; and for a
+// connected team, "connected":true.
 func (o *Object) appendObjectJSON(b []byte) []byte {
 	b = append(b, `{"address":`...)
 	b = appendJSONString(b, o.Addr.String())
@@ -194,6 +195,9 @@ func (o *Object) appendObjectJSON(b []byte) []byte {
 			b = append(b, "null"...)
 		}
 		b = append(b, '}')
+	}
+	if o.Connected {
+		b = append(b, `,"connected":true`...)
 	}
 	return append(b, '}')
 }
@@ -729,7 +733,8 @@ type pendingFields struct {
 // refusing exactly what decoding into the struct
 //
 //	{Address string `json:"address"`; Attrs json.RawMessage `json:"attrs"`;
-//	 Pending *struct{Action string `json:"action"`; After json.RawMessage `json:"after"`} `json:"pending"`}
+//	 Pending *struct{Action string `json:"action"`; After json.RawMessage `json:"after"`} `json:"pending"`;
+//	 Connected bool `json:"connected"`}
 //
 // with encoding/json and then checking the address and attributes did:
 // keys matched case-insensitively, unknown keys ignored (but checked to be
@@ -738,9 +743,10 @@ type pendingFields struct {
 func (o *Object) decodeObject(data []byte) error {
 	r := jsonReader{d: data}
 	var (
-		address string
-		attrs   []byte
-		pending *pendingFields
+		address   string
+		attrs     []byte
+		pending   *pendingFields
+		connected bool
 	)
 	r.ws()
 	if r.i >= len(r.d) {
@@ -787,6 +793,10 @@ func (o *Object) decodeObject(data []byte) error {
 					if err := r.pending(&pending); err != nil {
 						return err
 					}
+				case foldedIs(k, "CONNECTED"):
+					if err := r.optBool(&connected, "connected"); err != nil {
+						return err
+					}
 				default:
 					if err := r.skip(); err != nil {
 						return err
@@ -810,7 +820,7 @@ func (o *Object) decodeObject(data []byte) error {
 	if err != nil {
 		return err
 	}
-	*o = Object{Addr: addr}
+	*o = Object{Addr: addr, Connected: connected}
 	if len(attrs) > 0 {
 		if err := o.setAttrsJSON(attrs); err != nil {
 			return err
@@ -850,6 +860,25 @@ func (r *jsonReader) optString(s *string, field string) error {
 	}
 	if v := r.d[start:r.i]; string(v) != "null" {
 		return fmt.Errorf("json: cannot unmarshal %s into Go struct field .%s of type string", valueKind(v), field)
+	}
+	return nil
+}
+
+// optBool reads a bool into *b; null leaves it as it is.
+func (r *jsonReader) optBool(b *bool, field string) error {
+	r.ws()
+	start := r.i
+	if err := r.skip(); err != nil {
+		return err
+	}
+	switch v := r.d[start:r.i]; string(v) {
+	case "true":
+		*b = true
+	case "false":
+		*b = false
+	case "null":
+	default:
+		return fmt.Errorf("json: cannot unmarshal %s into Go struct field .%s of type bool", valueKind(v), field)
 	}
 	return nil
 }

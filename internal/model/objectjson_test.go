@@ -17,9 +17,10 @@ import (
 // the same input.
 
 type refObjectJSON struct {
-	Address string          `json:"address"`
-	Attrs   json.RawMessage `json:"attrs"`
-	Pending *refPendingJSON `json:"pending,omitempty"`
+	Address   string          `json:"address"`
+	Attrs     json.RawMessage `json:"attrs"`
+	Pending   *refPendingJSON `json:"pending,omitempty"`
+	Connected bool            `json:"connected,omitempty"`
 }
 
 type refPendingJSON struct {
@@ -47,7 +48,7 @@ func refAttrsJSON(o *Object) []byte {
 }
 
 func refMarshalJSON(o *Object) ([]byte, error) {
-	j := refObjectJSON{Address: o.Addr.String(), Attrs: refAttrsJSON(o)}
+	j := refObjectJSON{Address: o.Addr.String(), Attrs: refAttrsJSON(o), Connected: o.Connected}
 	if o.PendingAction != "" {
 		j.Pending = &refPendingJSON{Action: o.PendingAction, After: json.RawMessage("null")}
 		if o.Pending != nil {
@@ -66,7 +67,7 @@ func refUnmarshalJSON(o *Object, data []byte) error {
 	if err != nil {
 		return err
 	}
-	*o = Object{Addr: addr}
+	*o = Object{Addr: addr, Connected: j.Connected}
 	if len(j.Attrs) > 0 {
 		if err := refSetAttrsJSON(o, j.Attrs); err != nil {
 			return err
@@ -122,7 +123,8 @@ func randObject(rng *rand.Rand, withPending bool) *Object {
 		PersonGrantAddress("acme", "mysite.com", "j@x.io"), GroupGrantAddress("acme", "mysite.com", "g"), GroupAddress("acme", "g"), {}}
 	s := func() string { return randJSONString(rng) }
 	o := &Object{Addr: addrs[rng.IntN(len(addrs))], Platform: s(), DisplayName: s(), SSO: s(), Environment: s(),
-		RemoteID: s(), Role: s(), HolderKind: HolderKind(s()), Status: Status(s()), Expires: s(), Reason: s(), Ticket: s()}
+		RemoteID: s(), Role: s(), HolderKind: HolderKind(s()), Status: Status(s()), Expires: s(), Reason: s(), Ticket: s(),
+		DefaultAccess: s(), Connected: withPending && rng.IntN(2) == 0}
 	if rng.IntN(3) > 0 {
 		b := rng.IntN(2) == 0
 		o.Require2FA = &b
@@ -189,6 +191,10 @@ func TestAttrsJSONKeys(t *testing.T) {
 // names, repeated keys, nulls, nesting, syntax.
 var readCases = []string{
 	`{"address":"team/acme","attrs":{"platform":"plausible","require_2fa":true}}`,
+	`{"address":"team/acme","connected":true}`,
+	`{"address":"team/acme","Connected":false,"connected":null}`,
+	`{"address":"team/acme","connected":"yes"}`,
+	`{"address":"team/acme","connected":1}`,
 	`{"ADDRESS":"team/acme","Attrs":{"platform":"plausible"}}`,
 	"{\"addre\u017fs\":\"team/acme\"}",           // long s folds to S
 	"{\"\u212Aey\":1,\"address\":\"team/acme\"}", // Kelvin sign, an unknown key

@@ -40,6 +40,10 @@ type Input struct {
 	// site are ignored.
 	Live      []*model.Object
 	LiveTeams map[string]bool
+	// Keep lists addresses roster leaves alone (the access of a connected
+	// team's undeclared credential owner, sync.md): neither drift nor a
+	// change, whatever desired, prior and live say.
+	Keep map[string]bool
 
 	// Copied into the plan as they are.
 	Lineage          string
@@ -76,10 +80,15 @@ func Make(in Input) *Plan {
 		Commit:           in.Commit,
 		ChangeRequest:    in.ChangeRequest,
 	}
-	desired := keyedList(in.Desired, nil)
-	current := keyedList(in.Prior, nil)
+	var notKept func(*model.Object) bool
+	if len(in.Keep) > 0 {
+		notKept = func(o *model.Object) bool { return !in.Keep[o.Addr.String()] }
+	}
+	desired := keyedList(in.Desired, notKept)
+	current := keyedList(in.Prior, notKept)
 	if len(in.LiveTeams) > 0 {
-		current, p.Drift, pl.drifted = pl.mergeLive(current, keyedList(in.Live, pl.isLiveAccess))
+		live := keyedList(in.Live, func(o *model.Object) bool { return pl.isLiveAccess(o) && (notKept == nil || notKept(o)) })
+		current, p.Drift, pl.drifted = pl.mergeLive(current, live)
 		p.Drift = siteDrift(p.Drift, current, in.Live, in.LiveTeams)
 	}
 	pl.index(desired, current)
@@ -139,6 +148,8 @@ type planner struct {
 	platforms    map[string]*model.Platform // team name → its platform
 	prodSite     map[model.Address]bool     // site address → environment is production
 	declaredSite map[model.Address]bool     // site address → desired
+	declaredTeam map[string]bool            // team name → desired
+	connected    map[string]bool            // team name → connected (desired, else stored)
 	prodTeam     map[string]bool            // team name → has a production site
 	internal     []string                   // lower-cased internal domains
 	expiry       map[string]bool            // Expires → expired at Now
@@ -155,6 +166,8 @@ func newPlanner(in *Input) *planner {
 		platforms:    map[string]*model.Platform{},
 		prodSite:     map[model.Address]bool{},
 		declaredSite: map[model.Address]bool{},
+		declaredTeam: map[string]bool{},
+		connected:    map[string]bool{},
 		prodTeam:     map[string]bool{},
 		expiry:       map[string]bool{},
 		lapsed:       map[string]bool{},
@@ -255,16 +268,22 @@ func siteDrift(drift []Drift, current []entry, live []*model.Object, liveTeams m
 	return drift
 }
 
-// forgotten reports whether deleting o only forgets it (sync.md): o is a
-// site of a connected team that the configuration no longer declares, or
-// a grant on one.
+// forgotten reports whether deleting o only forgets it (sync.md): o
+// belongs to a connected team (the configuration's connection block, else,
+// for a team no longer declared, the state's record of one) and is the
+// team itself or anything of it when the team is no longer declared, or a
+// site the configuration no longer declares or a grant on one.
 func (pl *planner) forgotten(o *model.Object) bool {
-	if !pl.in.LiveTeams[o.Addr.Team] {
+	t := o.Addr.Team
+	if !pl.connected[t] {
 		return false
+	}
+	if !pl.declaredTeam[t] {
+		return true
 	}
 	switch o.Addr.Kind {
 	case model.KindSite, model.KindGrant:
-		return !pl.declaredSite[model.SiteAddress(o.Addr.Team, o.Addr.Site)]
+		return !pl.declaredSite[model.SiteAddress(t, o.Addr.Site)]
 	}
 	return false
 }
@@ -279,14 +298,18 @@ func (pl *planner) index(desired, current []entry) {
 				if p := pl.in.Platforms[o.Platform]; p != nil {
 					pl.platforms[o.Addr.Team] = p
 				}
+				pl.connected[o.Addr.Team] = o.Connected || pl.in.LiveTeams[o.Addr.Team]
 			case model.KindSite:
 				pl.prodSite[o.Addr] = o.Environment == "production"
 			}
 		}
 	}
 	for _, e := range desired {
-		if e.o.Addr.Kind == model.KindSite {
+		switch e.o.Addr.Kind {
+		case model.KindSite:
 			pl.declaredSite[e.o.Addr] = true
+		case model.KindTeam:
+			pl.declaredTeam[e.o.Addr.Team] = true
 		}
 	}
 	for a, prod := range pl.prodSite {

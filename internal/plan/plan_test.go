@@ -976,3 +976,21 @@ func TestManualStepsAreNotPlannedAgain(t *testing.T) {
 		t.Fatalf("changes %q manual %+v", addrs(p), p.Manual)
 	}
 }
+
+// TestKeep: addresses the planner is told to keep (an undeclared
+// credential owner's access) are neither drift nor changed, even expired
+// and undeclared.
+func TestKeep(t *testing.T) {
+	owner := with(member("live", "o@acme.com", "owner"), func(o *model.Object) { o.Expires = "2020-01-01T00:00:00Z" })
+	g := guest("live", "l.com", "o@acme.com", "viewer")
+	prior := append(base(), team("live", "plausible"), site("live", "l.com", ""), owner, g)
+	desired := append(base(), team("live", "plausible"), site("live", "l.com", ""))
+	p := run(t, desired, prior, func(in *Input) {
+		in.LiveTeams = map[string]bool{"live": true}
+		in.Live = clones([]*model.Object{owner}) // the grant is gone live: kept anyway
+		in.Keep = map[string]bool{owner.Addr.String(): true, g.Addr.String(): true}
+	})
+	if len(p.Changes) != 0 || len(p.Drift) != 0 {
+		t.Errorf("changes %q, drift %+v; want none", addrs(p), p.Drift)
+	}
+}

@@ -14,9 +14,8 @@ import (
 // accepted, declared live access the state lacked), and every stored one
 // gone live that the plan does not change is dropped. Undeclared live
 // access is not adopted: the plan removes it. A stored site whose default
-// access moved takes the live default, and a stored team not yet marked
-// connected is marked, unless the plan changes it (its After carries
-// both already). With p nil (apply
+// access moved takes the live default, unless the plan changes the site
+// (its After carries the live default already). With p nil (apply
 // --refresh-only) the state takes the whole live access.
 func Adoptions(live []*model.Object, liveTeams map[string]bool, prior []*model.Object, p *plan.Plan, declared map[string]bool) []Adoption {
 	changed := map[string]bool{}
@@ -37,8 +36,8 @@ func Adoptions(live []*model.Object, liveTeams map[string]bool, prior []*model.O
 		if !liveTeams[o.Addr.Team] {
 			continue
 		}
-		if o.Addr.Kind == model.KindSite || o.Addr.Kind == model.KindTeam {
-			if a, ok := containerAdoption(o, prior, changed); ok {
+		if o.Addr.Kind == model.KindSite {
+			if a, ok := siteAdoption(o, prior, changed); ok {
 				out = append(out, a)
 			}
 			continue
@@ -92,10 +91,9 @@ func Adoptions(live []*model.Object, liveTeams map[string]bool, prior []*model.O
 	return out
 }
 
-// containerAdoption records what the refresh learnt of a stored site or
-// team: the default access a live site reports (sync.md: apply records
-// each project's default access), and that a team is connected.
-func containerAdoption(l *model.Object, prior []*model.Object, changed map[string]bool) (Adoption, bool) {
+// siteAdoption records the default access a live site reports on the
+// stored site (sync.md: apply records each project's default access).
+func siteAdoption(l *model.Object, prior []*model.Object, changed map[string]bool) (Adoption, bool) {
 	k := l.Addr.String()
 	if changed[k] {
 		return Adoption{}, false
@@ -118,20 +116,14 @@ func containerAdoption(l *model.Object, prior []*model.Object, changed map[strin
 	if s == nil {
 		return Adoption{}, false
 	}
-	after := s.Clone()
-	var why string
-	switch {
-	case l.Addr.Kind == model.KindTeam && l.Connected && !s.Connected:
-		after.Connected = true
-		why = "connected to the platform's API"
-	case l.Addr.Kind == model.KindSite && l.DefaultAccess != "" && l.DefaultAccess != s.DefaultAccess:
-		after.DefaultAccess = l.DefaultAccess
-		why = "default access changed outside roster"
-		if s.DefaultAccess == "" {
-			why = "default access read from the platform"
-		}
-	default:
+	if l.DefaultAccess == "" || l.DefaultAccess == s.DefaultAccess {
 		return Adoption{}, false
+	}
+	after := s.Clone()
+	after.DefaultAccess = l.DefaultAccess
+	why := "default access changed outside roster"
+	if s.DefaultAccess == "" {
+		why = "default access read from the platform"
 	}
 	return Adoption{Addr: l.Addr, Before: s, After: after, Why: why}, true
 }

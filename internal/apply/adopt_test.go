@@ -57,17 +57,3 @@ func TestAdoptionsSiteDefaults(t *testing.T) {
 		}
 	}
 }
-
-// TestAdoptionsTeamConnected: a connected team the state does not yet know
-// as connected is marked, once.
-func TestAdoptionsTeamConnected(t *testing.T) {
-	team := func(name string, connected bool) *model.Object {
-		return &model.Object{Addr: model.TeamAddress(name), Platform: "posthog", Connected: connected}
-	}
-	prior := []*model.Object{team("new", false), team("old", true)}
-	live := []*model.Object{team("new", true), team("old", true)}
-	ads := Adoptions(live, map[string]bool{"new": true, "old": true}, prior, &plan.Plan{}, nil)
-	if len(ads) != 1 || ads[0].Addr.Team != "new" || !ads[0].After.Connected || ads[0].Before.Connected || ads[0].Why != "connected to the platform's API" {
-		t.Fatalf("adoptions %+v", ads)
-	}
-}

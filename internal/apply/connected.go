@@ -352,19 +352,11 @@ type teamReport struct {
 }
 
 // applyTeam makes one team's changes, one at a time.
-// StateOnly reports whether the state alone makes c, with no driver:
-// roster never creates or deletes a team or a site through an API, and the
-// grants on a site it forgets are forgotten with it (sync.md). Drivers are
-// never told of such changes, and they cost no request.
-func StateOnly(c *plan.Change) bool {
-	return c.Addr.Kind == model.KindSite || c.Addr.Kind == model.KindTeam && c.Action != plan.Update || c.Why == plan.WhyForgotten
-}
-
 func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Change, progress func(model.Address)) teamReport {
 	var tr teamReport
 	list := make([]plan.Change, 0, len(cs))
 	for _, c := range cs {
-		if !StateOnly(c) {
+		if !c.StateOnly() {
 			list = append(list, *c)
 		}
 	}
@@ -383,7 +375,7 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 		var res driver.Result
 		var err error
 		switch manual, _ := d.Manual(c); {
-		case StateOnly(c):
+		case c.StateOnly():
 			res = driver.Result{Outcome: driver.Applied}
 		case manual:
 			res = driver.Result{Outcome: driver.Manual}

@@ -239,7 +239,7 @@ const guidanceLimit = 10
 func (a *app) printGuidance(p *plan.Plan, platforms map[string]string) {
 	var items []runbook.Item
 	for _, c := range p.Changes {
-		if c.Addr.Kind == model.KindTeam && c.Action != plan.Update || c.Addr.Kind == model.KindSite || c.Why == plan.WhyForgotten {
+		if c.StateOnly() {
 			continue
 		}
 		items = append(items, runbook.ForChange(platforms[c.Addr.Team], string(c.Action), c.Before, c.After))

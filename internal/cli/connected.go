@@ -91,7 +91,7 @@ func debugLog() io.Writer {
 func (cn *connected) costs(p *plan.Plan) []plan.Cost {
 	byTeam := map[string][]plan.Change{}
 	for _, c := range p.Changes {
-		if cn.drivers[c.Addr.Team] != nil && !apply.StateOnly(&c) {
+		if cn.drivers[c.Addr.Team] != nil && !c.StateOnly() {
 			byTeam[c.Addr.Team] = append(byTeam[c.Addr.Team], c)
 		}
 	}

@@ -181,8 +181,8 @@ type View struct {
 	// Live and LiveTeams go into plan.Input. Live holds the live access,
 	// the stored objects of kinds the API cannot see, the stored sites
 	// whose default access the platform reports, with that default, the
-	// stored grants on sites no longer declared (forgotten, not drift),
-	// and the stored team marked connected where the state lacks it.
+	// and the stored grants on sites no longer declared (forgotten, not
+	// drift).
 	Live      []*model.Object
 	LiveTeams map[string]bool
 	// Desired is the configuration's objects with the remote ids found
@@ -256,13 +256,6 @@ func NewView(snaps map[string]*driver.Snapshot, desired, prior []*model.Object) 
 				// declares: the refresh does not read that site, and
 				// the plan forgets it (sync.md); it is no drift.
 				v.Live = append(v.Live, o)
-			case o.Addr.Kind == model.KindTeam && !o.Connected:
-				// A stored team that the state does not yet know as
-				// connected: apply records it, so that removing its
-				// block later forgets it (sync.md).
-				c := o.Clone()
-				c.Connected = true
-				v.Live = append(v.Live, c)
 			case o.Addr.Kind == model.KindSite && s.Defaults[o.Addr.Site] != "":
 				// A stored site with the default access the platform
 				// gives on it now: drift when it moved, and what apply

@@ -284,6 +284,7 @@ func (d *planDec) readObject(what string, n int, side, hintStr string, hint mode
 	d.attrs = d.attrs[:0]
 	var addrStr string
 	var addr model.Address
+	connected := false
 	if d.enterObject(side) {
 		for first := true; ; {
 			key, more := d.nextKey(&first)
@@ -309,6 +310,15 @@ func (d *planDec) readObject(what string, n int, side, hintStr string, hint mode
 					}
 					d.attrs = append(d.attrs, pendingAttr{name, d.attrValue()})
 				}
+			case "connected":
+				switch v := d.attrValue().(type) {
+				case bool:
+					connected = v
+				case nil:
+				default:
+					d.failf("%s: %s: connected is not a bool", where(what, n, hintStr), side)
+					return nil
+				}
 			default:
 				d.skip()
 			}
@@ -321,7 +331,7 @@ func (d *planDec) readObject(what string, n int, side, hintStr string, hint mode
 		d.failf("%s: %s has no address", where(what, n, hintStr), side)
 		return nil
 	}
-	o := &model.Object{Addr: addr}
+	o := &model.Object{Addr: addr, Connected: connected}
 	for _, a := range d.attrs {
 		if err := o.SetAttr(a.name, a.v); err != nil {
 			d.failf("%s: %s: %v", where(what, n, hintStr), side, err)

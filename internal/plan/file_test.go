@@ -51,7 +51,7 @@ func fullPlan(t testing.TB) *Plan {
 			{Addr: mustAddr(t, "site/acme/mysite.com"), Action: Update,
 				Before: with(site("acme", "mysite.com", "staging"), func(o *model.Object) { o.RemoteID = "12" }),
 				After:  with(site("acme", "mysite.com", "production"), func(o *model.Object) { o.RemoteID = "12" })},
-			{Addr: mustAddr(t, "team/acme"), Action: Create, After: with(team("acme", "plausible"), func(o *model.Object) { o.Require2FA = &tr; o.SSO = "none"; o.DisplayName = "Acme" })},
+			{Addr: mustAddr(t, "team/acme"), Action: Create, After: with(team("acme", "plausible"), func(o *model.Object) { o.Require2FA = &tr; o.SSO = "none"; o.DisplayName = "Acme"; o.Connected = true })},
 		},
 		FollowUps: []FollowUp{{Site: mustAddr(t, "site/acme/mysite.com"), Task: TaskRotateAPIKey, Text: "Rotate the Stats API key of mysite.com: bob@acme.com could read it."}},
 		Manual:    []Manual{{Addr: mustAddr(t, "member/acme/x@acme.com"), Change: "update", Text: "Invite x"}, {Addr: mustAddr(t, "site/acme/mysite.com"), Task: TaskReviewSharedLinks, Text: "Review"}},
@@ -135,6 +135,7 @@ func TestObjectsAreModelJSON(t *testing.T) {
 	odd := "a\"b\\c<d>e&f\x00\x1f\b\f\n\r\t\u2028\u2029é\xff\xfe😀"
 	objs := []*model.Object{
 		with(team("acme", "plausible"), func(o *model.Object) { o.Require2FA = &tr; o.DisplayName = odd }),
+		with(team("acme", "posthog"), func(o *model.Object) { o.Connected = true }),
 		site("acme", "s", ""),
 		with(site("acme", "s", "production"), func(o *model.Object) { o.RemoteID = odd }),
 		with(member("acme", "a@x.com", "viewer"), func(o *model.Object) { o.Status = model.StatusManual; o.Reason = odd; o.Ticket = "T" }),

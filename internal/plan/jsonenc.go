@@ -45,6 +45,9 @@ func appendObject(b []byte, o *model.Object) []byte {
 		b = append(b, ':')
 		b = appendAttr(b, o, name)
 	}
+	if o.Connected {
+		return append(b, `},"connected":true}`...)
+	}
 	return append(b, "}}"...)
 }
 

@@ -428,6 +428,14 @@ func (pl *planner) change(act Action, expired bool, d, c entry) Change {
 		if d.o.DefaultAccess == "" {
 			ch.After.DefaultAccess = c.o.DefaultAccess
 		}
+		if ch.Addr.Kind == model.KindTeam && !teamSettingsDiffer(d.o, c.o) {
+			// Only the connection came or went: the state records it.
+			ch.Why = WhyDisconnected
+			if d.o.Connected {
+				ch.Why = WhyConnected
+			}
+			return ch
+		}
 	case Delete:
 		ch.Addr = c.o.Addr
 		ch.Before = c.o
@@ -480,12 +488,12 @@ func (pl *planner) copyOf(o *model.Object) *model.Object {
 // satisfies an active one, and status changes are not drift) and a site's
 // default_access (the platform's setting, never declared: a refresh
 // records it, no change makes it). A remote_id that d leaves unset is
-// satisfied by any remote_id of c.
+// satisfied by any remote_id of c. A team's Connected, no attribute, is
+// compared: the state records a connection that came or went.
 func differs(d, c *model.Object) bool {
 	switch d.Addr.Kind {
 	case model.KindTeam:
-		return d.Platform != c.Platform || d.DisplayName != c.DisplayName ||
-			!boolPtrEqual(d.Require2FA, c.Require2FA) || d.SSO != c.SSO
+		return teamSettingsDiffer(d, c) || d.Connected != c.Connected
 	case model.KindSite:
 		return d.Environment != c.Environment || (d.RemoteID != "" && d.RemoteID != c.RemoteID)
 	case model.KindMember:
@@ -498,6 +506,13 @@ func differs(d, c *model.Object) bool {
 			d.Reason != c.Reason || d.Ticket != c.Ticket || (d.RemoteID != "" && d.RemoteID != c.RemoteID)
 	}
 	return false
+}
+
+// teamSettingsDiffer compares what a platform holds of a team: its
+// attributes, not whether roster reaches it through an API.
+func teamSettingsDiffer(d, c *model.Object) bool {
+	return d.Platform != c.Platform || d.DisplayName != c.DisplayName ||
+		!boolPtrEqual(d.Require2FA, c.Require2FA) || d.SSO != c.SSO
 }
 
 func boolPtrEqual(a, b *bool) bool {

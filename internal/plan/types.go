@@ -68,6 +68,29 @@ const (
 // (sync.md). Such deletions carry no risk and raise no follow-up.
 const WhyForgotten = "no longer declared: forgotten in the state only, nothing changes on the platform"
 
+// WhyConnected and WhyDisconnected mark a team update that only records
+// that its connection block came or went (model.Object.Connected), so
+// that removing a connected team's block forgets it and removing an
+// offline team's does not. The state alone makes it.
+const (
+	WhyConnected    = "connection added: recorded in the state only"
+	WhyDisconnected = "connection removed: recorded in the state only"
+)
+
+// StateOnly reports whether the state alone makes c, with no driver and
+// no step for a person: roster never creates or deletes a team or a site
+// through an API, forgets what is no longer declared on a connected team,
+// and records a connection that came or went (sync.md). Drivers are never
+// told of such changes, they cost no request, and offline teams get no
+// guidance for them.
+func (c *Change) StateOnly() bool {
+	switch c.Why {
+	case WhyForgotten, WhyConnected, WhyDisconnected:
+		return true
+	}
+	return c.Addr.Kind == model.KindSite || c.Addr.Kind == model.KindTeam && c.Action != Update
+}
+
 // Follow-up tasks of platforms.md.
 const (
 	TaskRotateAPIKey      = "rotate_api_key"

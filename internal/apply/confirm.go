@@ -52,6 +52,7 @@ func Confirm(ctx context.Context, st state.Store, snap *state.Snapshot, items []
 			if cur.Pending != nil {
 				next := cur.Pending.Clone()
 				next.PendingAction, next.Pending = "", nil
+				next.Connected = cur.Connected // kept on the object, not on what waits
 				if next.Addr.Kind == model.KindMember || next.Addr.Kind == model.KindGrant {
 					next.Status = model.StatusActive
 				}

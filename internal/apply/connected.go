@@ -466,6 +466,11 @@ func waiting(c *plan.Change) *model.Object {
 	}
 	o.PendingAction = string(c.Action)
 	o.Pending = nil
+	if c.After != nil && o.Addr.Kind == model.KindTeam {
+		// Whether roster reaches the team through an API is roster's
+		// own to record at once; only the settings wait for a person.
+		o.Connected = c.After.Connected
+	}
 	if c.After != nil {
 		o.Pending = c.After.Clone()
 		o.Pending.Decl = nil

@@ -355,13 +355,23 @@ func (a *app) importLive(ctx context.Context, cfg *config.Result, snap *state.Sn
 func importedObjects(im *imported, comb, orig *model.Config, snap *state.Snapshot, teamObj *model.Object) ([]apply.Imported, error) {
 	team := teamObj.Addr.Team
 	stored := make(map[model.Address]bool, len(snap.Objects))
+	var storedTeam *model.Object
 	for _, o := range snap.Objects {
 		stored[o.Addr] = true
+		if o.Addr == teamObj.Addr {
+			storedTeam = o
+		}
 	}
 	var objs []apply.Imported
 	const declared = "declared; recorded by import"
-	if !stored[teamObj.Addr] {
+	switch {
+	case storedTeam == nil:
 		objs = append(objs, apply.Imported{Object: teamObj, Why: declared})
+	case storedTeam.Connected != teamObj.Connected && storedTeam.PendingAction == "":
+		// The state learns that the team is connected now.
+		c := storedTeam.Clone()
+		c.Connected = teamObj.Connected
+		objs = append(objs, apply.Imported{Object: c, Why: "connection recorded by import"})
 	}
 	for _, o := range orig.Objects {
 		if o.Addr.Kind != model.KindSite || o.Addr.Team != team || stored[o.Addr] {

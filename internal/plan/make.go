@@ -382,7 +382,15 @@ func (pl *planner) join(desired, current []entry) []Change {
 			// A change waits for a person (status manual): when the
 			// configuration still asks for what it will make, it is an
 			// open manual step, not planned again (sync.md).
-			if _, _, ok := pl.decide(d.o, c.o.Pending); !ok {
+			pending := c.o.Pending
+			if pending != nil && pending.Connected != c.o.Connected {
+				// The state keeps Connected on the object, not on
+				// what waits.
+				cp := *pending
+				cp.Connected = c.o.Connected
+				pending = &cp
+			}
+			if _, _, ok := pl.decide(d.o, pending); !ok {
 				pl.manual = append(pl.manual, Manual{Addr: c.o.Addr, Change: c.o.PendingAction})
 				continue
 			}

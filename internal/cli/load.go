@@ -5,6 +5,7 @@ import (
 
 	"github.com/roster-dev/roster/internal/config"
 	"github.com/roster-dev/roster/internal/diag"
+	"github.com/roster-dev/roster/internal/policy"
 )
 
 // loadConfig loads the configuration directory. Errors come back as a
@@ -13,7 +14,11 @@ import (
 func (a *app) loadConfig() (*config.Result, error) {
 	res := config.Load(a.dir())
 	if res.Diags.HasErrors() || res.Config == nil {
-		return nil, &diagError{diags: res.Diags, files: res.Files}
+		diags := res.Diags
+		if now, err := a.now(); err == nil && res.Config != nil {
+			diags = append(diags, policy.CheckObjects(res.Config, now)...)
+		}
+		return nil, &diagError{diags: diags, files: res.Files}
 	}
 	a.warn(res.Diags, res.Files)
 	return res, nil

@@ -9,6 +9,7 @@ import (
 	"github.com/roster-dev/roster/internal/config"
 	"github.com/roster-dev/roster/internal/diag"
 	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/policy"
 )
 
 func init() { extraCommands = append(extraCommands, (*app).validateCommand) }
@@ -21,12 +22,16 @@ func (a *app) validateCommand() *cobra.Command {
 	c.RunE = func(*cobra.Command, []string) error {
 		res := config.Load(a.dir())
 		diags := res.Diags
-		if !diags.HasErrors() && res.Config != nil {
+		if res.Config != nil {
 			now, err := a.now()
 			if err != nil {
 				return err
 			}
-			diags = append(diags, a.policyDiags(res, now)...)
+			if diags.HasErrors() {
+				diags = append(diags, policy.CheckObjects(res.Config, now)...)
+			} else {
+				diags = append(diags, a.policyDiags(res, now)...)
+			}
 		}
 		if asJSON {
 			if err := diag.WriteJSON(a.stdout, diags); err != nil {

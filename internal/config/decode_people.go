@@ -262,7 +262,10 @@ func (l *loader) decodeGrant(h *holder, b *hcl.Block, ctx *hcl.EvalContext) {
 			exp = e
 		}
 	}
-	if !exp.set || s[aExpires] == nil {
+	if !exp.set {
+		// No expiry: diagnostics about it point at the grant. An
+		// inherited one keeps pointing at the holder's expires, where
+		// it was set.
 		exp.rng = b.DefRange
 	}
 	siteOK := true

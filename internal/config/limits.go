@@ -321,8 +321,15 @@ func checkBodyDepth(body *hclsyntax.Body, diags hcl.Diagnostics) hcl.Diagnostics
 	return diags
 }
 
-// exprDepth is the nesting depth of e below level d, at most MaxDepth+1.
+// exprDepth is the nesting depth of e below level d, at most MaxDepth+1:
+// how many expressions enclose one another. A leaf (a literal, a variable)
+// nests nothing: "(((1)))" is nested 3 deep, and language.md's "nested 100
+// deep" is the last depth allowed.
 func exprDepth(e hclsyntax.Expression, d int) int {
+	switch e.(type) {
+	case *hclsyntax.LiteralValueExpr, *hclsyntax.ScopeTraversalExpr, *hclsyntax.AnonSymbolExpr:
+		return d
+	}
 	d++
 	if d > MaxDepth {
 		return d

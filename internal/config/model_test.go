@@ -91,7 +91,9 @@ func TestDecl(t *testing.T) {
 	if a.Decl.Range.Start.Line != 16 || a.Decl.HolderRange.Start.Line != 10 {
 		t.Errorf("ranges %v %v", a.Decl.Range, a.Decl.HolderRange)
 	}
-	if a.Decl.ExpiresRange != a.Decl.Range || a.Decl.TicketRange != a.Decl.Range || a.Decl.ExpiresText != "2026-06-01" {
+	// An inherited expiry points at the holder's expires, where it was
+	// set (policy's max_grant_days names it there); a ticket at the grant.
+	if a.Decl.ExpiresRange.Start.Line != 14 || a.Decl.TicketRange != a.Decl.Range || a.Decl.ExpiresText != "2026-06-01" {
 		t.Errorf("inherited expiry: text %q range %v ticket %v", a.Decl.ExpiresText, a.Decl.ExpiresRange, a.Decl.TicketRange)
 	}
 	if a.Decl.RoleRange.Start.Line != 16 || a.Decl.RoleRange.Start.Column != 30 {

@@ -97,7 +97,8 @@ type Decl struct {
 	// printed in UTC), for `why = "expired 2026-06-01"`.
 	ExpiresText string
 	// ExpiresRange, RoleRange and TicketRange point at those attributes
-	// where they were written (or at Range where inherited or absent).
+	// where they were written (or at Range where inherited or absent; an
+	// inherited expires points at the holder's, where it was set).
 	ExpiresRange hcl.Range
 	RoleRange    hcl.Range
 	TicketRange  hcl.Range

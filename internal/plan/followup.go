@@ -263,15 +263,12 @@ func dropsMembers(before, after []string) bool {
 
 // followUpText is the task's text of platforms.md. The person named is the
 // first affected email in sort order; with several people it reads
-// "PERSON and 1 other" for two (English, rather than "1 others") and
-// "PERSON and N others" for more.
+// "PERSON and N others", as platforms.md writes it whatever N, so that
+// scripts match one pattern (like "N manual steps await").
 func followUpText(task, site string, people []string) string {
 	sort.Strings(people)
 	who := people[0]
-	switch n := len(people) - 1; {
-	case n == 1:
-		who += " and 1 other"
-	case n > 1:
+	if n := len(people) - 1; n > 0 {
 		who += fmt.Sprintf(" and %d others", n)
 	}
 	switch task {

@@ -495,7 +495,7 @@ func TestFollowUps(t *testing.T) {
 			name:    "removing two viewer guests of one site",
 			desired: base(),
 			prior:   append(base(), guest("acme", "b.com", "zed@agency.com", "viewer"), guest("acme", "b.com", "xavier@agency.com", "viewer")),
-			want:    []string{"site/acme/b.com review_shared_links: Review the shared links of b.com: xavier@agency.com and 1 other could create them."},
+			want:    []string{"site/acme/b.com review_shared_links: Review the shared links of b.com: xavier@agency.com and 1 others could create them."},
 		},
 		{
 			name:    "removing three viewer guests of one site",
@@ -537,7 +537,7 @@ func TestFollowUps(t *testing.T) {
 			name:    "a group grant lowered",
 			desired: replace(gtWorld("a@acme.com", "c@acme.com"), groupGrant("gt", "web", "g", "share")),
 			prior:   gtWorld("a@acme.com", "c@acme.com"),
-			want:    []string{"site/gt/web rotate_api_key: Rotate the Stats API key of web: a@acme.com and 1 other could read it."},
+			want:    []string{"site/gt/web rotate_api_key: Rotate the Stats API key of web: a@acme.com and 1 others could read it."},
 		},
 		{
 			name:    "a group deleted with its grants",
@@ -571,7 +571,7 @@ func TestFollowUps(t *testing.T) {
 func TestFollowUpText(t *testing.T) {
 	for n, want := range map[int]string{
 		1: "Rotate the Stats API key of s: a@x could read it.",
-		2: "Rotate the Stats API key of s: a@x and 1 other could read it.",
+		2: "Rotate the Stats API key of s: a@x and 1 others could read it.",
 		5: "Rotate the Stats API key of s: a@x and 4 others could read it.",
 	} {
 		people := []string{"e@x", "d@x", "c@x", "b@x", "a@x"}[5-n:]

@@ -61,11 +61,32 @@ func Check(cfg *model.Config, now time.Time) hcl.Diagnostics {
 		})
 	}
 	diags = append(diags, MinOwners(idx, p, now)...)
+	diags = append(diags, objectRules(idx, p, now)...)
+	sortDiags(diags)
+	return diags
+}
+
+// CheckObjects runs the rules that judge each declaration on its own
+// (external_expiry, max_grant_days, require_ticket, external_forbidden),
+// for a configuration with other errors: their diagnostics are reported
+// with those (language.md: all diagnostics of a run together), while
+// min_owners, which counts a team's owners, waits until every
+// declaration loads, lest it count without the ones that failed.
+func CheckObjects(cfg *model.Config, now time.Time) hcl.Diagnostics {
+	if cfg == nil || cfg.Policy == nil {
+		return nil
+	}
+	diags := objectRules(newIndex(cfg), cfg.Policy, now)
+	sortDiags(diags)
+	return diags
+}
+
+func objectRules(idx *index, p *model.Policy, now time.Time) hcl.Diagnostics {
+	var diags hcl.Diagnostics
 	diags = append(diags, ExternalExpiry(idx, p)...)
 	diags = append(diags, MaxGrantDays(idx, p, now)...)
 	diags = append(diags, RequireTicket(idx, p)...)
 	diags = append(diags, ExternalForbidden(idx, p)...)
-	sortDiags(diags)
 	return diags
 }
 
@@ -261,15 +282,28 @@ func MaxGrantDays(idx *index, p *model.Policy, now time.Time) hcl.Diagnostics {
 		return nil
 	}
 	limit := now.Add(time.Duration(*p.MaxGrantDays) * 24 * time.Hour)
+	// An expiry written as a date lasts to the end of that day: the
+	// date N days from now is within the limit (language.md).
+	y, m, d := limit.UTC().Date()
+	dateLimit := time.Date(y, m, d, 23, 59, 59, 0, time.UTC)
 	var diags hcl.Diagnostics
+	reported := map[hcl.Range]bool{}
 	check := func(o *model.Object) {
 		t, ok := o.ExpiresAt()
-		if !ok || !t.After(limit) {
+		lim := limit
+		if o.Decl != nil && isDate(o.Decl.ExpiresText) {
+			lim = dateLimit
+		}
+		if !ok || !t.After(lim) {
 			return
 		}
 		r := declRange(o)
 		if o.Decl != nil && o.Decl.ExpiresRange.Filename != "" {
 			r = rangePtr(o.Decl.ExpiresRange)
+			if reported[*r] {
+				return // grants inheriting one expires: said once, there
+			}
+			reported[*r] = true
 		}
 		text := o.Expires
 		if o.Decl != nil && o.Decl.ExpiresText != "" {
@@ -277,7 +311,7 @@ func MaxGrantDays(idx *index, p *model.Policy, now time.Time) hcl.Diagnostics {
 		}
 		diags = append(diags, violation(RuleMaxGrantDays, o.Addr,
 			fmt.Sprintf("expiry %s is too far away", text),
-			fmt.Sprintf("it expires %s, more than %d days after now (%s); the latest allowed is %s. Shorten expires and renew the access when it is still needed.", text, *p.MaxGrantDays, now.UTC().Format(time.RFC3339), limit.UTC().Format(time.RFC3339)),
+			fmt.Sprintf("it expires %s, more than %d days after now (%s); the latest allowed is %s. Shorten expires and renew the access when it is still needed.", text, *p.MaxGrantDays, now.UTC().Format(time.RFC3339), latest(lim, o)),
 			r))
 	}
 	for _, m := range idx.members {
@@ -287,6 +321,21 @@ func MaxGrantDays(idx *index, p *model.Policy, now time.Time) hcl.Diagnostics {
 		check(g)
 	}
 	return diags
+}
+
+// isDate reports whether an expiry was written as a date (YYYY-MM-DD).
+func isDate(text string) bool {
+	_, err := time.Parse(time.DateOnly, text)
+	return err == nil
+}
+
+// latest words the latest expiry allowed, as the expiry was written: a
+// date, or a time in UTC.
+func latest(lim time.Time, o *model.Object) string {
+	if o.Decl != nil && isDate(o.Decl.ExpiresText) {
+		return lim.UTC().Format(time.DateOnly)
+	}
+	return lim.UTC().Format(time.RFC3339)
 }
 
 // RequireTicket: every member, guest and grant carries a ticket (a grant

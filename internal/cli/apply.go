@@ -91,10 +91,10 @@ func (a *app) applyCommand() *cobra.Command {
 			nothing = len(p.Drift) == 0
 		}
 		if nothing && (pd.cn == nil || len(apply.Adoptions(pd.cn.view.Live, pd.cn.view.LiveTeams, pd.snap.Objects, p, pd.cn.declared())) == 0) {
-			return nil
+			return a.checkpointHead(ctx, st)
 		}
 		if !af.autoApprove {
-			ok, err := a.confirm()
+			ok, err := a.confirm(ctx)
 			if err != nil {
 				return err
 			}
@@ -133,8 +133,15 @@ func (a *app) applySaved(ctx context.Context, st state.Store, file string, pf *p
 	}
 	defer lock.Unlock()
 	if p.Empty() && len(p.Drift) == 0 {
+		snap, err := a.snapshot(ctx, st)
+		if err != nil {
+			return err
+		}
+		if snap.Serial != p.Serial || snap.Lineage != p.Lineage && p.Lineage != "" {
+			return &exitCode{code: ExitError, msg: fmt.Sprintf("stale plan: the state moved to serial %d since the plan was made against serial %d; make a new plan", snap.Serial, p.Serial)}
+		}
 		fmt.Fprintln(a.stdout, "No changes.")
-		return nil
+		return a.checkpointHead(ctx, st)
 	}
 	a.reinvite = p.Reinvite
 	// The teams the plan changes, and those where it saw drift: like any
@@ -179,7 +186,7 @@ func (a *app) applySaved(ctx context.Context, st state.Store, file string, pf *p
 	}
 	if p.Empty() && (cn == nil || len(apply.Adoptions(cn.view.Live, cn.view.LiveTeams, prior, p, cn.declared())) == 0) {
 		fmt.Fprintln(a.stdout, "No changes.")
-		return nil
+		return a.checkpointHead(ctx, st)
 	}
 	if cn != nil {
 		return a.applyConnected(ctx, st, p, cn, prior, a.meta(p, af), pf.parallelism, false, platforms)
@@ -187,15 +194,32 @@ func (a *app) applySaved(ctx context.Context, st state.Store, file string, pf *p
 	return a.applyPlan(ctx, st, p, af, platforms)
 }
 
-// confirm asks for "yes" on the terminal.
-func (a *app) confirm() (bool, error) {
+// confirm asks for "yes" on the terminal. Ctrl-C (or SIGTERM) while it
+// waits cancels, as in Terraform: the lock is released and nothing is
+// written. The read is left behind in its goroutine; the process ends.
+func (a *app) confirm(ctx context.Context) (bool, error) {
 	fmt.Fprint(a.stdout, "\nDo you want to apply these changes?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
-	line, err := bufio.NewReader(a.stdin).ReadString('\n')
-	if err != nil && line == "" {
-		return false, nil
+	type answer struct {
+		line string
+		err  error
 	}
-	fmt.Fprintln(a.stdout)
-	return strings.TrimSpace(line) == "yes", nil
+	got := make(chan answer, 1)
+	in := a.stdin
+	go func() {
+		line, err := bufio.NewReader(in).ReadString('\n')
+		got <- answer{line, err}
+	}()
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(a.stdout)
+		return false, &exitCode{code: ExitError, msg: "apply cancelled: interrupted at the confirmation; nothing was changed"}
+	case ans := <-got:
+		if ans.err != nil && ans.line == "" {
+			return false, nil
+		}
+		fmt.Fprintln(a.stdout)
+		return strings.TrimSpace(ans.line) == "yes", nil
+	}
 }
 
 // meta is who applies and where from: flags first, then the plan, then

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -22,14 +23,30 @@ func (a *app) fmtCommand() *cobra.Command {
 	c.Flags().BoolVar(&check, "check", false, "change nothing; exit 1 listing the files that would change")
 	c.Flags().BoolVar(&showDiff, "diff", false, "show the changes as a unified diff")
 	c.RunE = func(_ *cobra.Command, args []string) error {
-		files := args
-		if len(files) == 0 {
-			var err error
-			files, err = filepath.Glob(filepath.Join(a.dir(), "*.hcl"))
+		if len(args) == 1 && args[0] == "-" {
+			return a.fmtStdin(check, showDiff)
+		}
+		// Files as given; a directory stands for its *.hcl files, and no
+		// argument for the configuration directory's.
+		var files []string
+		if len(args) == 0 {
+			args = []string{a.dir()}
+		}
+		for _, arg := range args {
+			if arg == "-" {
+				return &exitCode{code: ExitError, msg: "fmt - reads standard input alone; give it no other file"}
+			}
+			fi, err := os.Stat(arg)
+			if err != nil || !fi.IsDir() {
+				files = append(files, arg)
+				continue
+			}
+			in, err := filepath.Glob(filepath.Join(arg, "*.hcl"))
 			if err != nil {
 				return err
 			}
-			sort.Strings(files)
+			sort.Strings(in)
+			files = append(files, in...)
 		}
 		var diags hcl.Diagnostics
 		srcs := map[string]*hcl.File{}
@@ -75,6 +92,34 @@ func (a *app) fmtCommand() *cobra.Command {
 		return nil
 	}
 	return c
+}
+
+// fmtStdin formats standard input to standard output (fmt -, as in
+// Terraform); with --check it writes nothing and exits 1 when the input
+// is not formatted, with --diff it writes the diff instead.
+func (a *app) fmtStdin(check, showDiff bool) error {
+	src, err := io.ReadAll(a.stdin)
+	if err != nil {
+		return &exitCode{code: ExitError, msg: fmt.Sprintf("reading standard input: %v", err)}
+	}
+	const name = "<stdin>"
+	out, ds := config.Format(src, name)
+	if ds.HasErrors() {
+		return &diagError{diags: ds, files: map[string]*hcl.File{name: {Bytes: src}}}
+	}
+	changed := !bytes.Equal(src, out)
+	switch {
+	case showDiff:
+		if changed {
+			a.stdout.Write(diff.Diff(name, src, name+" (formatted)", out))
+		}
+	case !check:
+		a.stdout.Write(out)
+	}
+	if check && changed {
+		return silentExit(ExitError)
+	}
+	return nil
 }
 
 // writeFileKeepMode replaces a file's content by writing a temporary file

@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"context"
+	"fmt"
 	"time"
 
 	"github.com/roster-dev/roster/internal/checkpoint"
+	"github.com/roster-dev/roster/internal/state"
 )
 
 // checkSigner reports a $ROSTER_SIGNING_KEY that cannot be used, before a
@@ -24,4 +27,44 @@ func signFunc() func(seq uint64, hash string, at time.Time) ([]byte, error) {
 		return nil
 	}
 	return s.SignFunc()
+}
+
+// checkpointHead ends an apply that changed nothing (cli.md: each apply
+// ends by writing a checkpoint): with a signing key, the evidence head is
+// signed unless the newest checkpoint covers it already. The checkpoint
+// is evidence only: the serial does not move.
+func (a *app) checkpointHead(ctx context.Context, st state.Store) error {
+	sign := signFunc()
+	if sign == nil {
+		return nil
+	}
+	seq, head, err := st.EvidenceHead(ctx)
+	if err != nil {
+		return storeError(err)
+	}
+	if seq == 0 {
+		return nil
+	}
+	var last []byte
+	if err := st.Checkpoints(ctx, func(_ uint64, raw []byte) error { last = raw; return nil }); err != nil {
+		return storeError(err)
+	}
+	if last != nil {
+		if cp, err := checkpoint.Parse(last); err == nil && cp.Seq == seq && cp.Hash == head {
+			return nil
+		}
+	}
+	snap, err := a.snapshot(ctx, st)
+	if err != nil {
+		return err
+	}
+	raw, err := sign(seq, head, time.Now().UTC())
+	if err != nil {
+		return &exitCode{code: ExitError, msg: fmt.Sprintf("signing the checkpoint: %v", err)}
+	}
+	if _, err := st.Commit(ctx, &state.Changeset{Lineage: snap.Lineage, BaseSerial: snap.Serial, Checkpoints: [][]byte{raw}}); err != nil {
+		return storeError(err)
+	}
+	fmt.Fprintf(a.stdout, "Checkpoint signed: record %d, head %s.\n", seq, head)
+	return nil
 }

@@ -2,6 +2,8 @@
 // teams are connected and with what credential, refreshing them through
 // their drivers (in parallel, failing closed), and turning the snapshots
 // into the live objects the pure planner compares against — the stored
-// objects standing in for what an API cannot see, the credential's owner
-// left alone when undeclared, the sites' remote ids filled in.
+// objects standing in for what an API cannot see or no longer reads (grants
+// on sites no longer declared), the credential's owner left alone when
+// undeclared, the sites' remote ids and default access filled in, and the
+// guests and members each driver tells apart.
 package live

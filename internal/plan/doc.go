@@ -1,6 +1,9 @@
 // Package plan owns the planner: a pure function from the desired objects
 // (the configuration), the prior state (and, for connected teams, a live
 // snapshot) to an ordered list of changes with their risks, follow-up tasks
-// and reasons. It does no I/O. It also owns the saved plan file: the exact
-// changes `apply PLANFILE` makes, with what they were planned against.
+// and reasons. It does no I/O. It decides which changes the state alone
+// makes (Change.StateOnly: teams and sites, what a connected team forgets,
+// a connection that comes or goes) and which addresses it leaves alone
+// (Input.Keep). It also owns the saved plan file: the exact changes
+// `apply PLANFILE` makes, with what they were planned against.
 package plan

@@ -79,8 +79,12 @@ type writer struct {
 	p       *plan.Plan
 	meta    Meta
 	hist    state.HistoryEntry
-	commits int
-	records int
+	// followUps are the plan's follow-up tasks by site and team, kept in
+	// the records of the changes that raise them, where the runbook
+	// finds them (sync.md: follow-ups of any team are runbook items).
+	followUps map[string][]evidence.FollowUp
+	commits   int
+	records   int
 }
 
 func (w *writer) commit(ctx context.Context, puts []*model.Object, dels []model.Address, recs []*evidence.Record) error {
@@ -117,7 +121,7 @@ func (w *writer) commit(ctx context.Context, puts []*model.Object, dels []model.
 }
 
 func (w *writer) record(c *plan.Change, after *model.Object, outcome driver.Outcome, api []string) *evidence.Record {
-	r := changeRecord(c, after, w.p, w.digest, w.meta, nil)
+	r := changeRecord(c, after, w.p, w.digest, w.meta, w.followUps)
 	r.Outcome = string(outcome)
 	r.API = api
 	return r
@@ -135,7 +139,8 @@ func ApplyAll(ctx context.Context, st state.Store, p *plan.Plan, meta Meta, lv *
 	if err != nil {
 		return nil, err
 	}
-	w := &writer{st: st, lineage: p.Lineage, serial: p.Serial, chain: evidence.Chain{Seq: seq, Hash: head}, digest: p.Digest(), p: p, meta: meta}
+	w := &writer{st: st, lineage: p.Lineage, serial: p.Serial, chain: evidence.Chain{Seq: seq, Hash: head}, digest: p.Digest(), p: p, meta: meta,
+		followUps: indexFollowUps(p.FollowUps)}
 	if w.lineage == "" {
 		w.lineage = NewLineage()
 	}

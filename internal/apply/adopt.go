@@ -66,6 +66,9 @@ func Adoptions(live []*model.Object, liveTeams map[string]bool, prior []*model.O
 			out = append(out, Adoption{Addr: o.Addr, After: o, Why: "found on the platform"})
 		case s.Status == model.StatusInvited && o.Status == model.StatusActive && sameAttrs(s, o):
 			out = append(out, Adoption{Addr: o.Addr, Before: s, After: o, Why: "invitation accepted"})
+		case s.RemoteID == "" && o.RemoteID != "" && sameAttrs(s, withRemoteID(o, "")) && s.Status == o.Status:
+			// A group roster made, whose id the platform gave it.
+			out = append(out, Adoption{Addr: o.Addr, Before: s, After: o, Why: "remote id found on the platform"})
 		case !sameAttrs(s, o) || s.Status != o.Status:
 			out = append(out, Adoption{Addr: o.Addr, Before: s, After: o, Why: "changed outside roster"})
 		}
@@ -130,6 +133,13 @@ func siteAdoption(l *model.Object, prior []*model.Object, changed map[string]boo
 
 func isAccess(k model.Kind) bool {
 	return k == model.KindMember || k == model.KindGrant || k == model.KindGroup
+}
+
+// withRemoteID is a copy of o with another remote id.
+func withRemoteID(o *model.Object, id string) *model.Object {
+	c := o.Clone()
+	c.RemoteID = id
+	return c
 }
 
 func sameAttrs(a, b *model.Object) bool {

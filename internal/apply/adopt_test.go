@@ -57,3 +57,20 @@ func TestAdoptionsSiteDefaults(t *testing.T) {
 		}
 	}
 }
+
+// TestAdoptionsRemoteIDFound: a group roster created, whose id the next
+// refresh reads, is recorded as such, not as a change outside roster.
+func TestAdoptionsRemoteIDFound(t *testing.T) {
+	g := &model.Object{Addr: model.GroupAddress("pw", "analysts"), Members: []string{"a@x.io"}}
+	live := g.Clone()
+	live.RemoteID = "8f0e"
+	ads := Adoptions([]*model.Object{live}, map[string]bool{"pw": true}, []*model.Object{g}, &plan.Plan{}, map[string]bool{g.Addr.String(): true})
+	if len(ads) != 1 || ads[0].Why != "remote id found on the platform" || ads[0].After.RemoteID != "8f0e" {
+		t.Fatalf("adoptions %+v", ads)
+	}
+	live.Members = []string{"b@x.io"}
+	ads = Adoptions([]*model.Object{live}, map[string]bool{"pw": true}, []*model.Object{g}, &plan.Plan{}, map[string]bool{g.Addr.String(): true})
+	if len(ads) != 1 || ads[0].Why != "changed outside roster" {
+		t.Fatalf("members changed too: %+v", ads)
+	}
+}

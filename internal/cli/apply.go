@@ -83,6 +83,11 @@ func (a *app) applyCommand() *cobra.Command {
 			return err
 		}
 		p := pd.p
+		if !pf.refresh {
+			if err := refusesUnrefreshed(pd.cfg.Config, p); err != nil {
+				return err
+			}
+		}
 		if err := render.WriteText(a.stdout, p, render.TextOptions{Color: a.color(a.stdout)}); err != nil {
 			return err
 		}
@@ -132,26 +137,20 @@ func (a *app) applySaved(ctx context.Context, st state.Store, file string, pf *p
 		return storeError(err)
 	}
 	defer lock.Unlock()
-	if p.Empty() && len(p.Drift) == 0 {
-		snap, err := a.snapshot(ctx, st)
-		if err != nil {
-			return err
-		}
-		if snap.Serial != p.Serial || snap.Lineage != p.Lineage && p.Lineage != "" {
-			return &exitCode{code: ExitError, msg: fmt.Sprintf("stale plan: the state moved to serial %d since the plan was made against serial %d; make a new plan", snap.Serial, p.Serial)}
-		}
-		fmt.Fprintln(a.stdout, "No changes.")
-		return a.checkpointHead(ctx, st)
-	}
 	a.reinvite = p.Reinvite
 	// The teams the plan changes, and those where it saw drift: like any
-	// apply, this one writes what the refresh finds there (sync.md).
-	touched := map[string]bool{}
-	for _, c := range p.Changes {
-		touched[c.Addr.Team] = true
-	}
-	for _, d := range p.Drift {
-		touched[d.Addr.Team] = true
+	// apply, this one writes what the refresh finds there (sync.md). A
+	// plan with nothing at all refreshes every connected team, for the
+	// status changes (an invitation accepted) any apply writes.
+	var touched map[string]bool
+	if !p.Empty() || len(p.Drift) > 0 {
+		touched = map[string]bool{}
+		for _, c := range p.Changes {
+			touched[c.Addr.Team] = true
+		}
+		for _, d := range p.Drift {
+			touched[d.Addr.Team] = true
+		}
 	}
 	var cn *connected
 	var prior []*model.Object
@@ -169,11 +168,11 @@ func (a *app) applySaved(ctx context.Context, st state.Store, file string, pf *p
 			if err != nil {
 				return err
 			}
-			if snap.Serial != p.Serial || snap.Lineage != p.Lineage && p.Lineage != "" {
-				return &exitCode{code: ExitError, msg: fmt.Sprintf("stale plan: the state moved to serial %d since the plan was made against serial %d; make a new plan", snap.Serial, p.Serial)}
+			if err := checkSerial(snap, p); err != nil {
+				return err
 			}
 			prior = snap.Objects
-			cn, err = a.refresh(ctx, cfg, prior, pf.parallelism, func(t string) bool { return touched[t] })
+			cn, err = a.refresh(ctx, cfg, prior, pf.parallelism, func(t string) bool { return touched == nil || touched[t] })
 			if err != nil {
 				return err
 			}
@@ -185,6 +184,16 @@ func (a *app) applySaved(ctx context.Context, st state.Store, file string, pf *p
 		}
 	}
 	if p.Empty() && (cn == nil || len(apply.Adoptions(cn.view.Live, cn.view.LiveTeams, prior, p, cn.declared())) == 0) {
+		if cn == nil {
+			// Offline, nothing checked the plan against the state yet.
+			snap, err := a.snapshot(ctx, st)
+			if err != nil {
+				return err
+			}
+			if err := checkSerial(snap, p); err != nil {
+				return err
+			}
+		}
 		fmt.Fprintln(a.stdout, "No changes.")
 		return a.checkpointHead(ctx, st)
 	}
@@ -192,6 +201,35 @@ func (a *app) applySaved(ctx context.Context, st state.Store, file string, pf *p
 		return a.applyConnected(ctx, st, p, cn, prior, a.meta(p, af), pf.parallelism, false, platforms)
 	}
 	return a.applyPlan(ctx, st, p, af, platforms)
+}
+
+// refusesUnrefreshed refuses apply --refresh=false when the plan changes a
+// connected team: its changes go through the platform's API, which needs
+// the refresh (the people's and sites' ids); recording them as done
+// without making them would be false evidence. The state-only changes of
+// such a team need no API and pass.
+func refusesUnrefreshed(cfg *model.Config, p *plan.Plan) error {
+	connected := map[string]bool{}
+	for _, o := range cfg.Objects {
+		if o.Addr.Kind == model.KindTeam && o.Connected {
+			connected[o.Addr.Team] = true
+		}
+	}
+	for i := range p.Changes {
+		if c := &p.Changes[i]; connected[c.Addr.Team] && !c.StateOnly() {
+			return &exitCode{code: ExitError, msg: fmt.Sprintf("apply --refresh=false cannot change team %s: its changes go through the platform's API, which needs a refresh first (%s); apply without --refresh=false, or save this plan with roster plan --refresh=false --out FILE and apply the file, which refreshes the teams it changes", c.Addr.Team, c.Addr)}
+		}
+	}
+	return nil
+}
+
+// checkSerial refuses a saved plan made against another state (cli.md:
+// stale plan when the serial moved).
+func checkSerial(snap *state.Snapshot, p *plan.Plan) error {
+	if snap.Serial != p.Serial || snap.Lineage != p.Lineage && p.Lineage != "" {
+		return &exitCode{code: ExitError, msg: fmt.Sprintf("stale plan: the state moved to serial %d since the plan was made against serial %d; make a new plan", snap.Serial, p.Serial)}
+	}
+	return nil
 }
 
 // confirm asks for "yes" on the terminal. Ctrl-C (or SIGTERM) while it

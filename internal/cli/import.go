@@ -166,6 +166,20 @@ func (a *app) runImport(ctx context.Context, team, out, csvFile, actor string, l
 	}
 	if res.Empty() {
 		fmt.Fprintln(a.stdout, "Nothing to import.")
+		if !im.record {
+			return nil
+		}
+		// What the refresh found of the team and its sites is still
+		// recorded, so that the next plan has nothing left to record.
+		objs, err := importedObjects(im, cfg.Config, cfg.Config, snap, teamObj)
+		if err != nil || len(objs) == 0 {
+			return err
+		}
+		r, err := apply.Import(ctx, st, snap, objs, a.meta(&plan.Plan{}, &applyFlags{actor: actor}))
+		if err != nil {
+			return storeOrExit(err)
+		}
+		fmt.Fprintf(a.stdout, "Recorded %s the refresh found (the team's connection, its sites' ids and defaults). Evidence: %d records, head %s.\n", plural(r.Applied, "object", "objects"), r.Records, r.Head)
 		return nil
 	}
 
@@ -354,14 +368,11 @@ func (a *app) importLive(ctx context.Context, cfg *config.Result, snap *state.Sn
 // configuration with the new file declares it, with its live status.
 func importedObjects(im *imported, comb, orig *model.Config, snap *state.Snapshot, teamObj *model.Object) ([]apply.Imported, error) {
 	team := teamObj.Addr.Team
-	stored := make(map[model.Address]bool, len(snap.Objects))
-	var storedTeam *model.Object
+	stored := make(map[model.Address]*model.Object, len(snap.Objects))
 	for _, o := range snap.Objects {
-		stored[o.Addr] = true
-		if o.Addr == teamObj.Addr {
-			storedTeam = o
-		}
+		stored[o.Addr] = o
 	}
+	storedTeam := stored[teamObj.Addr]
 	var objs []apply.Imported
 	const declared = "declared; recorded by import"
 	switch {
@@ -374,14 +385,31 @@ func importedObjects(im *imported, comb, orig *model.Config, snap *state.Snapsho
 		objs = append(objs, apply.Imported{Object: c, Why: "connection recorded by import"})
 	}
 	for _, o := range orig.Objects {
-		if o.Addr.Kind != model.KindSite || o.Addr.Team != team || stored[o.Addr] {
+		if o.Addr.Kind != model.KindSite || o.Addr.Team != team {
+			continue
+		}
+		id, def := im.siteIDs[o.Addr.Site], im.defaults[o.Addr.Site]
+		if st := stored[o.Addr]; st != nil {
+			// A stored site learns what the refresh found of it, so
+			// that the next plan has nothing to record.
+			if st.PendingAction != "" || (st.RemoteID != "" || id == "") && (def == "" || def == st.DefaultAccess) {
+				continue
+			}
+			c := st.Clone()
+			if c.RemoteID == "" {
+				c.RemoteID = id
+			}
+			if def != "" {
+				c.DefaultAccess = def
+			}
+			objs = append(objs, apply.Imported{Object: c, Why: "found on the platform; recorded by import"})
 			continue
 		}
 		c := o.Clone()
 		if c.RemoteID == "" {
-			c.RemoteID = im.siteIDs[o.Addr.Site]
+			c.RemoteID = id
 		}
-		c.DefaultAccess = im.defaults[o.Addr.Site]
+		c.DefaultAccess = def
 		objs = append(objs, apply.Imported{Object: c, Why: declared})
 	}
 	byAddr := make(map[string]*model.Object, len(comb.Objects))

@@ -467,12 +467,14 @@ func (d *Driver) invite(r *run, i int, email string) ([]request, map[int]driver.
 		}
 		ppa = append(ppa, projectAccess{project: pid, level: lvl})
 	}
+	removed := false // the person's membership goes
 	for _, j := range rem {
 		c := &r.changes[j]
 		switch c.Addr.Kind {
 		case model.KindMember:
 			if c.Action == plan.Delete {
 				level = 0
+				removed = true
 				continue
 			}
 			l, err := orgLevel(c)
@@ -497,6 +499,17 @@ func (d *Driver) invite(r *run, i int, email string) ([]request, map[int]driver.
 		}
 	}
 	ppa = slices.DeleteFunc(ppa, func(a projectAccess) bool { return a.level != "member" && a.level != "admin" })
+	if removed {
+		// Someone removed who is only invited: access the invitation
+		// gives on projects roster does not manage does not keep it
+		// (sync.md: removing a person who is only invited deletes the
+		// invitation).
+		managed := map[int]bool{}
+		for _, id := range d.siteIDs {
+			managed[id] = true
+		}
+		ppa = slices.DeleteFunc(ppa, func(a projectAccess) bool { return !managed[a.project] })
+	}
 	if level == 0 && len(ppa) > 0 {
 		level = levelMember // a guest
 	}

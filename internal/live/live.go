@@ -280,6 +280,7 @@ func NewView(snaps map[string]*driver.Snapshot, desired, prior []*model.Object) 
 				v.Keep[o.Addr.String()] = true
 			}
 		}
+		v.Notes = append(v.Notes, forgottenGuests(name, prior, desired, declaredSite)...)
 		for _, n := range s.Notes {
 			v.Notes = append(v.Notes, fmt.Sprintf("team %s: %s", name, n))
 		}
@@ -329,6 +330,43 @@ func StoredDefaultNotes(cfg *model.Config, prior []*model.Object) []string {
 			o.Addr.Team, o.Addr.Site, o.DefaultAccess))
 	}
 	return out
+}
+
+// forgottenGuests warns about the guests of team whose every stored grant
+// is on a site no longer declared, and who are not declared either: the
+// plan forgets their grants (state only), but the platform keeps the
+// membership the grants brought (PostHog level member, Piwik PRO USER),
+// which the next refresh reads as an undeclared member to remove.
+func forgottenGuests(team string, prior, desired []*model.Object, declaredSite map[model.Address]bool) []string {
+	declaredPerson := map[string]bool{}
+	for _, o := range desired {
+		if o.Addr.Team == team && o.Addr.Email != "" {
+			declaredPerson[o.Addr.Email] = true
+		}
+	}
+	onForgotten := map[string]bool{}
+	kept := map[string]bool{}
+	var order []string
+	for _, o := range prior {
+		if o.Addr.Team != team || o.Addr.Kind != model.KindGrant || o.HolderKind != model.HolderGuest || declaredPerson[o.Addr.Email] {
+			continue
+		}
+		if declaredSite[model.SiteAddress(team, o.Addr.Site)] {
+			kept[o.Addr.Email] = true
+			continue
+		}
+		if !onForgotten[o.Addr.Email] {
+			onForgotten[o.Addr.Email] = true
+			order = append(order, o.Addr.Email)
+		}
+	}
+	var notes []string
+	for _, email := range order {
+		if !kept[email] {
+			notes = append(notes, fmt.Sprintf("team %s: %s's grants are forgotten with their sites, but the platform keeps the membership they brought; the next plan sees %s as an undeclared member and removes them, unless you declare them", team, email, email))
+		}
+	}
+	return notes
 }
 
 // CheckSelf refuses a plan that would demote or remove the person whose

@@ -64,3 +64,21 @@ func TestStoredDefaultNotes(t *testing.T) {
 		t.Errorf("notes %q", got)
 	}
 }
+
+// TestForgottenGuestsNote: a guest whose only grants are on a site no
+// longer declared, and who is not declared, is warned about; one with a
+// grant on a declared site, or declared, is not.
+func TestForgottenGuestsNote(t *testing.T) {
+	grant := func(site, email string) *model.Object {
+		return &model.Object{Addr: model.PersonGrantAddress("ph", site, email), Role: "member", HolderKind: model.HolderGuest}
+	}
+	prior := []*model.Object{
+		grant("gone", "gus@x.io"), grant("gone", "kay@x.io"), grant("kept", "kay@x.io"), grant("gone", "dee@x.io"),
+	}
+	desired := []*model.Object{siteObj("ph", "kept", "", ""), grant("kept", "dee@x.io")}
+	declaredSite := map[model.Address]bool{model.SiteAddress("ph", "kept"): true}
+	got := forgottenGuests("ph", prior, desired, declaredSite)
+	if len(got) != 1 || !strings.HasPrefix(got[0], "team ph: gus@x.io's grants are forgotten with their sites") {
+		t.Errorf("notes %q", got)
+	}
+}

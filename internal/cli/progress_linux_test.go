@@ -1,0 +1,118 @@
+//go:build linux
+
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	fake "github.com/roster-dev/roster/internal/fake/posthog"
+)
+
+// openPTY opens a pseudo-terminal pair: what is written to tty can be read
+// from ctrl.
+func openPTY(t *testing.T) (ctrl, tty *os.File) {
+	t.Helper()
+	ctrl, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminal here: %v", err)
+	}
+	if err := unix.IoctlSetPointerInt(int(ctrl.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		ctrl.Close()
+		t.Skipf("unlocking the pseudo-terminal: %v", err)
+	}
+	n, err := unix.IoctlGetInt(int(ctrl.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		ctrl.Close()
+		t.Skipf("naming the pseudo-terminal: %v", err)
+	}
+	tty, err = os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		ctrl.Close()
+		t.Skipf("opening the pseudo-terminal: %v", err)
+	}
+	return ctrl, tty
+}
+
+// TestProgressLineOnTerminal: a connected apply shows its progress on
+// standard error when that is a terminal (issue 10: a progress line on a
+// terminal), one rewritten line per change, cleared at the end; and never
+// when standard error is not a terminal.
+func TestProgressLineOnTerminal(t *testing.T) {
+	srv := fake.New(fake.Options{Seed: fake.Seed{
+		OrgID: "0190a1b2-0000-7000-8000-000000000001",
+		Keys:  map[string]string{"phx_progress_key": "ada@lumen.app"},
+		Members: []fake.SeedMember{
+			{Email: "ada@lumen.app", Level: 15},
+			{Email: "grace@lumen.app", Level: 15},
+		},
+		Projects: []fake.SeedProject{{ID: 1, Name: "Production", DefaultAccessLevel: "none"}},
+	}})
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	config := func(newMembers ...string) {
+		var b strings.Builder
+		fmt.Fprintf(&b, "team \"lumen\" {\n  platform = \"posthog\"\n  connection {\n    endpoint   = \"https://posthog.invalid\"\n    account_id = %q\n  }\n}\n\nsite \"Production\" {\n  team = \"lumen\"\n}\n", srv.OrgID())
+		for _, m := range append([]string{"ada@lumen.app", "grace@lumen.app"}, newMembers...) {
+			role := "member"
+			if strings.HasPrefix(m, "ada") || strings.HasPrefix(m, "grace") {
+				role = "owner"
+			}
+			fmt.Fprintf(&b, "\nmember %q {\n  team = \"lumen\"\n  role = %q\n}\n", m, role)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(b.String()), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("ROSTER_STATE", filepath.Join(dir, "state.db"))
+	t.Setenv("ROSTER_TOKEN_LUMEN", "phx_progress_key")
+	t.Setenv("ROSTER_ENDPOINT_LUMEN", srv.URL)
+	args := []string{"--chdir", dir, "apply", "--auto-approve", "--now", "2026-12-01"}
+
+	config("ann@lumen.app", "bob@lumen.app")
+	ctrl, tty := openPTY(t)
+	defer ctrl.Close()
+	got := make(chan []byte, 1)
+	go func() {
+		b, _ := io.ReadAll(ctrl) // ends with EIO once tty is closed
+		got <- b
+	}()
+	var out bytes.Buffer
+	code := Run(args, strings.NewReader(""), &out, tty)
+	tty.Close()
+	term := string(<-got)
+	if code != 0 {
+		t.Fatalf("apply: exit %d\n%s\n%s", code, out.String(), term)
+	}
+	// The team and its site are created first (state only), then the two
+	// invitations.
+	for _, want := range []string{"\r\033[K[1/4] team/lumen", "\r\033[K[3/4] member/lumen/ann@lumen.app", "\r\033[K[4/4] member/lumen/bob@lumen.app"} {
+		if !strings.Contains(term, want) {
+			t.Errorf("the terminal shows no %q:\n%q", want, term)
+		}
+	}
+	if !strings.HasSuffix(strings.TrimRight(term, "\r\n"), "\r\033[K") {
+		t.Errorf("the progress line is not cleared at the end:\n%q", term)
+	}
+	if strings.Contains(out.String(), "\033[K") {
+		t.Errorf("the progress line reached standard output:\n%q", out.String())
+	}
+
+	// Not a terminal: no progress line.
+	config("ann@lumen.app", "bob@lumen.app", "cy@lumen.app")
+	var errb bytes.Buffer
+	if code := Run(args, strings.NewReader(""), &out, &errb); code != 0 {
+		t.Fatalf("second apply: exit %d\n%s", code, errb.String())
+	}
+	if strings.Contains(errb.String(), "\033[K") || strings.Contains(errb.String(), "[1/1]") {
+		t.Errorf("a progress line went to a non-terminal:\n%q", errb.String())
+	}
+}

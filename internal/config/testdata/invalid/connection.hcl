@@ -33,6 +33,14 @@ team "none" {
   }
 }
 
+team "typo" {
+  platform = "plausible"
+  connection {
+    endpoint = "https://plausible.io"
+    token    = "secret" # ERROR: Unsupported argument
+  }
+}
+
 team "ph" {
   platform = "posthog"
   connection { # ERROR: Missing account_id

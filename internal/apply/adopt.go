@@ -1,9 +1,6 @@
 package apply
 
 import (
-	"slices"
-	"strings"
-
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
 )
@@ -25,9 +22,14 @@ func Adoptions(live []*model.Object, liveTeams map[string]bool, prior []*model.O
 		}
 	}
 	stored := map[string]*model.Object{}
+	storedSite := map[model.Address]*model.Object{}
 	for _, o := range prior {
-		if liveTeams[o.Addr.Team] && isAccess(o.Addr.Kind) {
+		switch {
+		case !liveTeams[o.Addr.Team]:
+		case isAccess(o.Addr.Kind):
 			stored[o.Addr.String()] = o
+		case o.Addr.Kind == model.KindSite:
+			storedSite[o.Addr] = o
 		}
 	}
 	seen := map[string]bool{}
@@ -37,7 +39,7 @@ func Adoptions(live []*model.Object, liveTeams map[string]bool, prior []*model.O
 			continue
 		}
 		if o.Addr.Kind == model.KindSite {
-			if a, ok := siteAdoption(o, prior, changed); ok {
+			if a, ok := siteAdoption(o, storedSite[o.Addr], changed); ok {
 				out = append(out, a)
 			}
 			continue
@@ -96,27 +98,8 @@ func Adoptions(live []*model.Object, liveTeams map[string]bool, prior []*model.O
 
 // siteAdoption records the default access a live site reports on the
 // stored site (sync.md: apply records each project's default access).
-func siteAdoption(l *model.Object, prior []*model.Object, changed map[string]bool) (Adoption, bool) {
-	k := l.Addr.String()
-	if changed[k] {
-		return Adoption{}, false
-	}
-	i, found := slices.BinarySearchFunc(prior, l.Addr, func(o *model.Object, a model.Address) int {
-		return strings.Compare(o.Addr.String(), k)
-	})
-	var s *model.Object
-	if found {
-		s = prior[i]
-	} else {
-		// Prior is meant to be sorted; look through it when it is not.
-		for _, o := range prior {
-			if o.Addr == l.Addr {
-				s = o
-				break
-			}
-		}
-	}
-	if s == nil {
+func siteAdoption(l, s *model.Object, changed map[string]bool) (Adoption, bool) {
+	if s == nil || changed[l.Addr.String()] {
 		return Adoption{}, false
 	}
 	if l.DefaultAccess == "" || l.DefaultAccess == s.DefaultAccess {

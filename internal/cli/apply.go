@@ -209,12 +209,7 @@ func (a *app) applySaved(ctx context.Context, st state.Store, file string, pf *p
 // without making them would be false evidence. The state-only changes of
 // such a team need no API and pass.
 func refusesUnrefreshed(cfg *model.Config, p *plan.Plan) error {
-	connected := map[string]bool{}
-	for _, o := range cfg.Objects {
-		if o.Addr.Kind == model.KindTeam && o.Connected {
-			connected[o.Addr.Team] = true
-		}
-	}
+	connected := cfg.ConnectedTeams()
 	for i := range p.Changes {
 		if c := &p.Changes[i]; connected[c.Addr.Team] && !c.StateOnly() {
 			return &exitCode{code: ExitError, msg: fmt.Sprintf("apply --refresh=false cannot change team %s: its changes go through the platform's API, which needs a refresh first (%s); apply without --refresh=false, or save this plan with roster plan --refresh=false --out FILE and apply the file, which refreshes the teams it changes", c.Addr.Team, c.Addr)}

@@ -30,14 +30,7 @@ type connected struct {
 }
 
 // hasConnections reports whether any team of the configuration connects.
-func hasConnections(cfg *model.Config) bool {
-	for _, o := range cfg.Objects {
-		if o.Addr.Kind == model.KindTeam && o.Decl != nil && o.Decl.Connection != nil {
-			return true
-		}
-	}
-	return false
-}
+func hasConnections(cfg *model.Config) bool { return len(cfg.ConnectedTeams()) > 0 }
 
 // refresh reads the connected teams (those want accepts; nil: all).
 func (a *app) refresh(ctx context.Context, cfg *config.Result, prior []*model.Object, parallelism int, want func(string) bool) (*connected, error) {

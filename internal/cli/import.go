@@ -392,25 +392,12 @@ func importedObjects(im *imported, comb, orig *model.Config, snap *state.Snapsho
 		if st := stored[o.Addr]; st != nil {
 			// A stored site learns what the refresh found of it, so
 			// that the next plan has nothing to record.
-			if st.PendingAction != "" || (st.RemoteID != "" || id == "") && (def == "" || def == st.DefaultAccess) {
-				continue
+			if found := live.FoundSite(st, id, def); st.PendingAction == "" && found != st {
+				objs = append(objs, apply.Imported{Object: found, Why: "found on the platform; recorded by import"})
 			}
-			c := st.Clone()
-			if c.RemoteID == "" {
-				c.RemoteID = id
-			}
-			if def != "" {
-				c.DefaultAccess = def
-			}
-			objs = append(objs, apply.Imported{Object: c, Why: "found on the platform; recorded by import"})
 			continue
 		}
-		c := o.Clone()
-		if c.RemoteID == "" {
-			c.RemoteID = id
-		}
-		c.DefaultAccess = def
-		objs = append(objs, apply.Imported{Object: c, Why: declared})
+		objs = append(objs, apply.Imported{Object: live.FoundSite(o, id, def), Why: declared})
 	}
 	byAddr := make(map[string]*model.Object, len(comb.Objects))
 	for _, o := range comb.Objects {

@@ -294,20 +294,26 @@ func NewView(snaps map[string]*driver.Snapshot, desired, prior []*model.Object) 
 		if o.Addr.Kind != model.KindSite || s == nil {
 			continue
 		}
-		id, def := s.SiteIDs[o.Addr.Site], s.Defaults[o.Addr.Site]
-		if (o.RemoteID != "" || id == "") && def == "" {
-			continue
-		}
-		c := o.Clone()
-		if c.RemoteID == "" {
-			c.RemoteID = id
-		}
-		if def != "" {
-			c.DefaultAccess = def
-		}
-		v.Desired[i] = c
+		v.Desired[i] = FoundSite(o, s.SiteIDs[o.Addr.Site], s.Defaults[o.Addr.Site])
 	}
 	return v
+}
+
+// FoundSite is site with what a refresh found of it: the platform's id
+// where it has none, and the default access when one was read. It is site
+// itself when that adds nothing, else a copy.
+func FoundSite(site *model.Object, id, def string) *model.Object {
+	if (site.RemoteID != "" || id == "") && (def == "" || def == site.DefaultAccess) {
+		return site
+	}
+	c := site.Clone()
+	if c.RemoteID == "" {
+		c.RemoteID = id
+	}
+	if def != "" {
+		c.DefaultAccess = def
+	}
+	return c
 }
 
 // StoredDefaultNotes are the plan's warnings about site defaults when the
@@ -315,12 +321,7 @@ func NewView(snaps map[string]*driver.Snapshot, desired, prior []*model.Object) 
 // a connected team whose default access, as the last refresh read it,
 // gives something that declared grants cannot narrow (sync.md).
 func StoredDefaultNotes(cfg *model.Config, prior []*model.Object) []string {
-	connected := map[string]bool{}
-	for _, o := range cfg.Objects {
-		if o.Addr.Kind == model.KindTeam && o.Decl != nil && o.Decl.Connection != nil {
-			connected[o.Addr.Team] = true
-		}
-	}
+	connected := cfg.ConnectedTeams()
 	var out []string
 	for _, o := range prior {
 		if o.Addr.Kind != model.KindSite || !connected[o.Addr.Team] || o.DefaultAccess == "" || o.DefaultAccess == "none" {

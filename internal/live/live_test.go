@@ -52,7 +52,7 @@ func TestNewViewSiteDefaults(t *testing.T) {
 
 func TestStoredDefaultNotes(t *testing.T) {
 	cfg := &model.Config{Objects: []*model.Object{
-		{Addr: model.TeamAddress("ph"), Decl: &model.Decl{Connection: &model.Connection{Endpoint: "https://ph.invalid"}}},
+		{Addr: model.TeamAddress("ph"), Connected: true, Decl: &model.Decl{Connection: &model.Connection{Endpoint: "https://ph.invalid"}}},
 		{Addr: model.TeamAddress("off"), Decl: &model.Decl{}},
 	}}
 	prior := []*model.Object{

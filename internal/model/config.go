@@ -57,3 +57,14 @@ type Policy struct {
 	Range      hcl.Range
 	AttrRanges map[string]hcl.Range
 }
+
+// ConnectedTeams names the teams declared with a connection block.
+func (c *Config) ConnectedTeams() map[string]bool {
+	out := map[string]bool{}
+	for _, o := range c.Objects {
+		if o.Addr.Kind == KindTeam && o.Connected {
+			out[o.Addr.Team] = true
+		}
+	}
+	return out
+}

@@ -291,7 +291,8 @@ func (pl *planner) forgotten(o *model.Object) bool {
 // index records each team's platform (desired first, else current) and the
 // production sites (desired first, else current).
 func (pl *planner) index(desired, current []entry) {
-	for _, list := range [][]entry{current, desired} { // desired last: it wins
+	for li, list := range [][]entry{current, desired} { // desired last: it wins
+		isDesired := li == 1
 		for _, e := range list {
 			switch o := e.o; o.Addr.Kind {
 			case model.KindTeam:
@@ -299,17 +300,11 @@ func (pl *planner) index(desired, current []entry) {
 					pl.platforms[o.Addr.Team] = p
 				}
 				pl.connected[o.Addr.Team] = o.Connected || pl.in.LiveTeams[o.Addr.Team]
+				pl.declaredTeam[o.Addr.Team] = pl.declaredTeam[o.Addr.Team] || isDesired
 			case model.KindSite:
 				pl.prodSite[o.Addr] = o.Environment == "production"
+				pl.declaredSite[o.Addr] = pl.declaredSite[o.Addr] || isDesired
 			}
-		}
-	}
-	for _, e := range desired {
-		switch e.o.Addr.Kind {
-		case model.KindSite:
-			pl.declaredSite[e.o.Addr] = true
-		case model.KindTeam:
-			pl.declaredTeam[e.o.Addr.Team] = true
 		}
 	}
 	for a, prod := range pl.prodSite {

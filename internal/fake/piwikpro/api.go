@@ -110,8 +110,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.log.Add(fakekit.Request{Method: r.Method, Path: r.URL.Path})
-	if s.fails.Inject(w, r, JSONAPI, defaultBody) {
+	s.Record(fakekit.Request{Method: r.Method, Path: r.URL.Path})
+	if s.Inject(w, r, JSONAPI, defaultBody) {
 		return
 	}
 	if s.throttle(w, r) {

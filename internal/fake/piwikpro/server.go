@@ -188,10 +188,11 @@ type Server struct {
 	groups    []*group
 	clients   map[string]*client
 	tokens    map[string]*token
-	fails     fakekit.Failures
-	log       fakekit.Log
-	limits    RateLimits
-	used      map[time.Time][2]int // minute → reads, writes
+
+	// Recorder keeps the request log and the failure rules.
+	fakekit.Recorder
+	limits RateLimits
+	used   map[time.Time][2]int // minute → reads, writes
 }
 
 // New starts a server and panics if the options are invalid: for tests.
@@ -808,35 +809,6 @@ func (s *Server) SetRateLimits(l RateLimits) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.setLimits(l)
-}
-
-// Fail adds a failure rule.
-func (s *Server) Fail(r FailRule) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fails.Add(r)
-}
-
-// ClearFailures removes every failure rule.
-func (s *Server) ClearFailures() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fails.Clear()
-}
-
-// Requests is the request log: one "METHOD path" (no query) per API
-// request, /auth/token included, in order, failed ones included.
-func (s *Server) Requests() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.log.Lines()
-}
-
-// ResetRequests empties the request log.
-func (s *Server) ResetRequests() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.log.Reset()
 }
 
 // --- state dump -------------------------------------------------------------

@@ -100,9 +100,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.tick()
 	sw := &statusWriter{ResponseWriter: w}
 	defer func() {
-		s.log.Add(Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: sw.status, At: s.now()})
+		s.Record(Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: sw.status, At: s.now()})
 	}()
-	if s.fails.Inject(sw, r, "application/json", defaultBody) {
+	if s.Inject(sw, r, "application/json", defaultBody) {
 		return
 	}
 	c := &call{s: s, w: sw, r: r, body: body}

@@ -186,8 +186,9 @@ type Server struct {
 	sites   map[string]*site // by lower-cased domain
 	keys    map[string]*apiKey
 	usage   map[string]*usage
-	fails   fakekit.Failures
-	log     fakekit.Log
+
+	// Recorder keeps the request log and the failure rules.
+	fakekit.Recorder
 }
 
 // New starts a server and panics if the options are invalid: for tests.
@@ -760,42 +761,6 @@ func (s *Server) RunCleanup() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.cleanup(s.now())
-}
-
-// Fail adds a failure rule.
-func (s *Server) Fail(r FailRule) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fails.Add(r)
-}
-
-// ClearFailures removes every failure rule.
-func (s *Server) ClearFailures() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fails.Clear()
-}
-
-// Requests is the request log: one "METHOD path" (no query) per API
-// request, in order, failed ones included.
-func (s *Server) Requests() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.log.Lines()
-}
-
-// RequestLog is the request log with queries, statuses and times.
-func (s *Server) RequestLog() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.log.All()
-}
-
-// ResetRequests empties the request log.
-func (s *Server) ResetRequests() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.log.Reset()
 }
 
 // --- state dump -------------------------------------------------------------------

@@ -190,8 +190,9 @@ type Server struct {
 	invites  []*invite // creation order
 	projects []*project
 	keys     map[string]*user
-	fails    fakekit.Failures
-	log      fakekit.Log
+
+	// Recorder keeps the request log and the failure rules.
+	fakekit.Recorder
 }
 
 // New starts a server and panics if the options are invalid: for tests.
@@ -754,35 +755,6 @@ func (s *Server) Invite(in SeedInvite) error {
 	defer s.mu.Unlock()
 	s.deleteInvitesOf(in.Email)
 	return s.addInvite(in)
-}
-
-// Fail adds a failure rule.
-func (s *Server) Fail(r FailRule) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fails.Add(r)
-}
-
-// ClearFailures removes every failure rule.
-func (s *Server) ClearFailures() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fails.Clear()
-}
-
-// Requests is the request log: one "METHOD path" (no query) per API
-// request, in order, failed ones included.
-func (s *Server) Requests() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.log.Lines()
-}
-
-// ResetRequests empties the request log.
-func (s *Server) ResetRequests() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.log.Reset()
 }
 
 // --- state dump -------------------------------------------------------------

@@ -44,7 +44,7 @@ func (a *app) planCommand() *cobra.Command {
 		format   string
 	)
 	pf.register(c)
-	c.Flags().StringVar(&out, "out", "", "save the plan to FILE for `roster apply FILE`")
+	c.Flags().StringVar(&out, "out", "", "save the plan to FILE, for roster apply FILE")
 	c.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 2 when there are changes (0: none, 1: error)")
 	c.Flags().StringVar(&format, "format", "text", "output format: text, markdown or json")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {

@@ -44,16 +44,27 @@ type Source struct {
 // order of file name; names starting with "." are editor files and are
 // skipped) and decodes them.
 func Load(dir string) *Result {
+	srcs, diags, listed := ReadDir(dir)
+	if !listed {
+		return &Result{Files: map[string]*hcl.File{}, Diags: diags}
+	}
+	return load(srcs, diags, false)
+}
+
+// ReadDir reads the configuration files of dir as Load does (every *.hcl
+// file directly in it, editor files skipped, sizes limited), for callers
+// that edit the sources before loading them (roster offboard). A file
+// over the size limit comes back without data, beside its diagnostic.
+// listed is false when the directory itself could not be read.
+func ReadDir(dir string) (srcs []Source, diags hcl.Diagnostics, listed bool) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return &Result{Files: map[string]*hcl.File{}, Diags: hcl.Diagnostics{{
+		return nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Cannot read the configuration directory",
 			Detail:   fmt.Sprintf("roster could not list %s: %v. Check the path given with --chdir.", dir, unwrapPathError(err)),
-		}}}
+		}}, false
 	}
-	var srcs []Source
-	var diags hcl.Diagnostics
 	total := int64(0)
 	for _, e := range entries {
 		name := e.Name()
@@ -98,7 +109,7 @@ func Load(dir string) *Result {
 			Detail:   fmt.Sprintf("The directory %s holds no *.hcl file. roster reads every *.hcl file directly in the configuration directory: run roster init to write a starter configuration, or pick another directory with --chdir.", dir),
 		})
 	}
-	return load(srcs, diags, false)
+	return srcs, diags, true
 }
 
 // LoadSources decodes files handed in memory, as Load does with files on

@@ -84,7 +84,8 @@ func (a *app) initCommand() *cobra.Command {
 			if len(matches) == 0 || strings.ContainsAny(example, "/*?[") {
 				return &exitCode{code: ExitError, msg: fmt.Sprintf("unknown example %q; the examples are: %s", example, strings.Join(exampleNames(), ", "))}
 			}
-			for _, m := range matches {
+			csvs, _ := fs.Glob(examples.FS, path.Join(example, "*.csv"))
+			for _, m := range append(matches, csvs...) {
 				data, _ := examples.FS.ReadFile(m)
 				files[path.Base(m)] = data
 			}

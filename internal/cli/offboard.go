@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -32,7 +33,7 @@ it as any other change.`
 		if diags.HasErrors() {
 			return &diagError{diags: diags}
 		}
-		res, err := offboard.Remove(srcs, email)
+		res, err := offboard.Remove(a.dir(), srcs, email)
 		var de *offboard.DiagError
 		switch {
 		case errors.Is(err, offboard.ErrNotDeclared):
@@ -65,7 +66,11 @@ it as any other change.`
 		if outDir != "" {
 			where = outDir
 		}
-		fmt.Fprintf(a.stdout, "\nRemoved %s from %s in %s.\n\n", email, plural(len(res.Changed), "file", "files"), where)
+		fmt.Fprintf(a.stdout, "\nRemoved %s from %s in %s.\n", email, plural(len(res.Changed), "file", "files"), where)
+		if len(res.Sponsored) > 0 {
+			fmt.Fprintf(a.stdout, "%s sponsors %s: give their access a new sponsor, or end it.\n", email, strings.Join(res.Sponsored, ", "))
+		}
+		fmt.Fprintln(a.stdout)
 
 		st, err := a.openStore()
 		if err != nil {

@@ -33,7 +33,7 @@ func FuzzRemove(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, src []byte, email string) {
-		res, err := Remove([]config.Source{{Name: "main.hcl", Data: src}}, email)
+		res, err := Remove("", []config.Source{{Name: "main.hcl", Data: src}}, email)
 		if err != nil || len(res.Changed) == 0 {
 			return
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -47,6 +48,10 @@ type Result struct {
 	// Config is the configuration as it loads after the edits (nil when
 	// Unsafe is not empty).
 	Config *config.Result
+	// Sponsored are the external people the person sponsors (their
+	// declarations name them as sponsor), sorted: their access needs a new
+	// sponsor or an end.
+	Sponsored []string
 }
 
 // DiagError carries the configuration's own errors: a configuration that
@@ -66,12 +71,12 @@ func (e *DiagError) Error() string { return e.Diags.Error() }
 // still gives the person access as Unsafe. It never returns a half-edited
 // configuration: either every declaration is gone (Changed) or none of
 // the edits is returned (Unsafe).
-func Remove(srcs []config.Source, email string) (*Result, error) {
+func Remove(dir string, srcs []config.Source, email string) (*Result, error) {
 	email, err := model.ParseEmail(email)
 	if err != nil {
 		return nil, err
 	}
-	before := config.LoadSources(srcs)
+	before := config.LoadSourcesAt(dir, srcs)
 	if before.Diags.HasErrors() || before.Config == nil {
 		return nil, &DiagError{Diags: before.Diags, Files: before.Files}
 	}
@@ -79,7 +84,7 @@ func Remove(srcs []config.Source, email string) (*Result, error) {
 		return nil, ErrNotDeclared
 	}
 
-	res := &Result{}
+	res := &Result{Sponsored: sponsoredBy(before.Config, email)}
 	edited := make([]config.Source, len(srcs))
 	var changed []config.Source
 	for i, src := range srcs {
@@ -107,7 +112,7 @@ func Remove(srcs []config.Source, email string) (*Result, error) {
 		changed = append(changed, edited[i])
 	}
 
-	after := config.LoadSources(edited)
+	after := config.LoadSourcesAt(dir, edited)
 	if after.Diags.HasErrors() || after.Config == nil {
 		// An edit that breaks the configuration is not safe: say where the
 		// person is declared instead of writing it.
@@ -150,6 +155,18 @@ func declarations(cfg *model.Config, email string) []*model.Object {
 			}
 		}
 	}
+	return out
+}
+
+// sponsoredBy lists the people whose declarations name email as sponsor.
+func sponsoredBy(cfg *model.Config, email string) []string {
+	var out []string
+	for _, o := range cfg.Objects {
+		if o.Decl != nil && o.Decl.Sponsor == email && o.Addr.Email != "" && !slices.Contains(out, o.Addr.Email) {
+			out = append(out, o.Addr.Email)
+		}
+	}
+	sort.Strings(out)
 	return out
 }
 

@@ -45,7 +45,7 @@ func TestRemove(t *testing.T) {
 					srcs = append(srcs, config.Source{Name: f.Name, Data: f.Data})
 				}
 			}
-			res, err := Remove(srcs, email)
+			res, err := Remove("", srcs, email)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -79,17 +79,17 @@ func places(ps []Place) string {
 
 func TestRemoveNotDeclared(t *testing.T) {
 	srcs := []config.Source{{Name: "main.hcl", Data: []byte("team \"acme\" {\n  platform = \"plausible\"\n}\n")}}
-	if _, err := Remove(srcs, "nobody@acme.com"); !errors.Is(err, ErrNotDeclared) {
+	if _, err := Remove("", srcs, "nobody@acme.com"); !errors.Is(err, ErrNotDeclared) {
 		t.Fatalf("err = %v, want ErrNotDeclared", err)
 	}
-	if _, err := Remove(srcs, "not an email"); err == nil {
+	if _, err := Remove("", srcs, "not an email"); err == nil {
 		t.Fatal("an address that is no email was accepted")
 	}
 }
 
 func TestRemoveBrokenConfig(t *testing.T) {
 	srcs := []config.Source{{Name: "main.hcl", Data: []byte("team \"acme\" {\n  platform = \n}\n")}}
-	_, err := Remove(srcs, "a@acme.com")
+	_, err := Remove("", srcs, "a@acme.com")
 	var de *DiagError
 	if !errors.As(err, &de) || !de.Diags.HasErrors() {
 		t.Fatalf("err = %v, want the configuration's diagnostics", err)

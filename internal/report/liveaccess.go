@@ -45,7 +45,6 @@ func LiveAccess(email string, now time.Time, read, offline []string, holdings []
 	return d
 }
 
-
 // WriteLiveAccessJSON prints the document, indented.
 func WriteLiveAccessJSON(w io.Writer, d *LiveAccessDoc) error {
 	if err := json.MarshalWrite(w, d, jsontext.WithIndent("  ")); err != nil {

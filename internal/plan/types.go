@@ -153,6 +153,10 @@ type Plan struct {
 	FollowUps []FollowUp
 	Manual    []Manual
 	Cost      []Cost
+
+	// Held are changes planned but left out by Only (apply --only): not
+	// made, not saved, and not to be overwritten by what a refresh read.
+	Held []Change
 }
 
 // Summary counts the changes by action: add, change, remove.

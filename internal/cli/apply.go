@@ -32,10 +32,9 @@ type applyFlags struct {
 	changeRequest string
 	lockTimeout   time.Duration
 	maxWait       time.Duration
-	reviewed      string       // --reviewed PLANFILE
-	reviewedPlan  *plan.Plan   // what it holds
-	only          []string     // --only, as given
-	causes        []plan.Cause // --only, parsed
+	reviewed      string     // --reviewed PLANFILE
+	reviewedPlan  *plan.Plan // what it holds
+	only          []string   // --only, as given
 }
 
 func (a *app) applyCommand() *cobra.Command {

@@ -9,7 +9,7 @@ import (
 
 // This file parses apply's --reviewed and --only (cli.md, "Command line,
 // version 2 additions"); the comparison and the filtering are the plan
-// package's (plan.CheckReviewed, Plan.Only).
+// package's (plan.CheckReviewed, plan.Input.Only).
 
 // checkNarrow checks --reviewed and --only against the other arguments,
 // reads the reviewed plan, and makes the fresh plan as the reviewed one
@@ -24,7 +24,7 @@ func (af *applyFlags) checkNarrow(args []string, pf *planFlags, reinviteGiven bo
 			}
 			return &exitCode{code: ExitError, msg: fmt.Sprintf("invalid --only %q: expected %s", s, strings.Join(names, " or "))}
 		}
-		af.causes = append(af.causes, k)
+		pf.only = append(pf.only, k)
 	}
 	if af.reviewed == "" && len(af.only) == 0 {
 		return nil
@@ -54,9 +54,9 @@ func (af *applyFlags) checkNarrow(args []string, pf *planFlags, reinviteGiven bo
 	return nil
 }
 
-// narrow is the plan apply makes of the fresh plan p: with --reviewed, p
-// itself when its changes are the reviewed plan's, else the refusal; with
-// --only, the changes of the causes given.
+// narrow checks the fresh plan against the reviewed one (--reviewed): p
+// itself when its changes are the reviewed plan's, else the refusal.
+// (--only narrows the plan as it is made: planFlags.only.)
 func (af *applyFlags) narrow(pd *planned) (*plan.Plan, error) {
 	p := pd.p
 	if r := af.reviewedPlan; r != nil {
@@ -67,9 +67,6 @@ func (af *applyFlags) narrow(pd *planned) (*plan.Plan, error) {
 			return nil, &exitCode{code: ExitError, msg: err.Error()}
 		}
 		return p, nil
-	}
-	if len(af.causes) > 0 {
-		return p.Only(af.causes...), nil
 	}
 	return p, nil
 }

@@ -13,7 +13,7 @@ import (
 // decided before (cli.md, "Command line, version 2 additions"):
 // `apply --reviewed PLANFILE` applies a fresh plan only when its changes
 // are exactly the reviewed ones (Compare), and `apply --only CAUSE` applies
-// only the changes planned for a given cause (Only).
+// only the changes planned for a given cause (Input.Only).
 
 // Difference is one address where a fresh plan's change is not the
 // reviewed plan's. Reviewed or Fresh is nil when that plan has no change
@@ -196,44 +196,21 @@ func (c *Change) HasCause(k Cause) bool {
 	return false
 }
 
-// Only returns a copy of p with only the changes planned for one of causes
-// (all of them when causes is empty). The changes left out are in Held:
-// they stay for the next plan, so an apply must neither make them nor
-// record the live access they would revert as the new truth. Follow-up
-// tasks are kept for the sites the kept changes touch (a grant's site;
-// every site of the team of a membership or group); open manual steps,
-// drift and the rest are kept as they are.
-func (p *Plan) Only(causes ...Cause) *Plan {
-	out := *p
-	if len(causes) == 0 {
-		return &out
-	}
-	out.Changes, out.Held = nil, append([]Change(nil), p.Held...)
-	sites, teams := map[model.Address]bool{}, map[string]bool{}
-	for _, c := range p.Changes {
+// splitCauses parts changes into those planned for one of causes and the
+// rest, keeping their order.
+func splitCauses(changes []Change, causes []Cause) (kept, held []Change) {
+	for _, c := range changes {
 		keep := false
 		for _, k := range causes {
 			keep = keep || c.HasCause(k)
 		}
-		if !keep {
-			out.Held = append(out.Held, c)
-			continue
-		}
-		out.Changes = append(out.Changes, c)
-		switch c.Addr.Kind {
-		case model.KindGrant, model.KindSite:
-			sites[c.Addr.SiteAddr()] = true
-		default:
-			teams[c.Addr.Team] = true
+		if keep {
+			kept = append(kept, c)
+		} else {
+			held = append(held, c)
 		}
 	}
-	out.FollowUps = nil
-	for _, f := range p.FollowUps {
-		if sites[f.Site] || teams[f.Site.Team] {
-			out.FollowUps = append(out.FollowUps, f)
-		}
-	}
-	return &out
+	return kept, held
 }
 
 // ChangedError is the refusal of a fresh plan that is not the reviewed one

@@ -154,8 +154,9 @@ type Plan struct {
 	Manual    []Manual
 	Cost      []Cost
 
-	// Held are changes planned but left out by Only (apply --only): not
-	// made, not saved, and not to be overwritten by what a refresh read.
+	// Held are changes planned but left out by Input.Only (apply --only):
+	// not made, not saved, and not to be overwritten by what a refresh
+	// read; they stay for the next plan.
 	Held []Change
 }
 

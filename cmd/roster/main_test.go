@@ -60,6 +60,8 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"replace":  cmdReplace,
 	"envfile":  cmdEnvFile,
 	"sleep":    cmdSleep,
+	// plandigest VAR FILE: VAR = a saved plan's digest (stores_test.go)
+	"plandigest": cmdPlanDigest,
 }
 
 // scriptSetup is the environment every script starts with.

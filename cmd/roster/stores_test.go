@@ -24,14 +24,10 @@ func TestScriptStores(t *testing.T) {
 			if store == "postgres" && !pgtest.Available() {
 				t.Skip(pgtest.SkipMessage("cmd/roster"))
 			}
-			cmds := map[string]func(ts *testscript.TestScript, neg bool, args []string){"plandigest": cmdPlanDigest}
-			for k, v := range scriptCmds {
-				cmds[k] = v
-			}
 			testscript.Run(t, testscript.Params{
 				Dir:           "testdata/stores",
 				UpdateScripts: *goldenfile.Update,
-				Cmds:          cmds,
+				Cmds:          scriptCmds,
 				Setup: func(env *testscript.Env) error {
 					if err := scriptSetup(env, examples); err != nil {
 						return err

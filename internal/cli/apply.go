@@ -102,6 +102,9 @@ func (a *app) applyCommand() *cobra.Command {
 		if err := render.WriteText(a.stdout, p, render.TextOptions{Color: a.color(a.stdout)}); err != nil {
 			return err
 		}
+		if n := len(p.Held); n > 0 { // --only
+			fmt.Fprintf(a.stdout, "%s of other causes left for the next plan.\n", plural(n, "change", "changes"))
+		}
 		nothing := p.Empty() && (pd.cn == nil || (len(p.Drift) == 0 && !pf.refreshOnly))
 		if pf.refreshOnly {
 			nothing = len(p.Drift) == 0

@@ -7,11 +7,11 @@ package ci
 import (
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
@@ -182,13 +182,17 @@ func triggersOf(on any) []string {
 }
 
 // secretsIn lists the secrets any string below v references.
-func secretsIn(v any) []string {
+func secretsIn(v any) []string { return refsIn(v, secretRef) }
+
+// refsIn lists the first submatches of re in every string below v (map
+// keys included), sorted, each once.
+func refsIn(v any, re *regexp.Regexp) []string {
 	seen := map[string]bool{}
 	var walk func(any)
 	walk = func(v any) {
 		switch v := v.(type) {
 		case string:
-			for _, m := range secretRef.FindAllStringSubmatch(v, -1) {
+			for _, m := range re.FindAllStringSubmatch(v, -1) {
 				seen[m[1]] = true
 			}
 		case []any:
@@ -206,14 +210,7 @@ func secretsIn(v any) []string {
 	return sortedKeys(seen)
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // TestGitHubRecipeLeastPrivilege checks the recipe: no job that runs on a
 // pull request can read a write credential, write secrets only behind an
@@ -323,26 +320,4 @@ func gitlabProblems(data []byte) []string {
 	return out
 }
 
-func varsIn(v any) []string {
-	seen := map[string]bool{}
-	var walk func(any)
-	walk = func(v any) {
-		switch v := v.(type) {
-		case string:
-			for _, m := range gitlabVar.FindAllStringSubmatch(v, -1) {
-				seen[m[1]] = true
-			}
-		case []any:
-			for _, x := range v {
-				walk(x)
-			}
-		case map[string]any:
-			for k, x := range v {
-				walk(k)
-				walk(x)
-			}
-		}
-	}
-	walk(v)
-	return sortedKeys(seen)
-}
+func varsIn(v any) []string { return refsIn(v, gitlabVar) }

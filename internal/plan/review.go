@@ -32,7 +32,8 @@ type Difference struct {
 // stays reviewed whatever the state did in between, as long as the fresh
 // plan makes exactly it. Objects are compared as a saved plan holds them
 // (every attribute, and the connection flag), so a plan read from a file
-// compares equal to the one it was saved from.
+// compares equal to the one it was saved from; status aside (see
+// sameObject).
 func Compare(reviewed, fresh *Plan) []Difference {
 	r, f := byAddress(reviewed.Changes), byAddress(fresh.Changes)
 	var out []Difference
@@ -82,7 +83,15 @@ func sameChange(a, b *Change) bool {
 	return a.Action == b.Action && sameObject(a.Before, b.Before) && sameObject(a.After, b.After)
 }
 
+// sameObject compares two objects as a saved plan holds them, status
+// aside: an invitation accepted since the review changes no decision (the
+// planner ignores status too, sync.md).
 func sameObject(a, b *model.Object) bool {
+	if a != nil && b != nil && a.Status != b.Status {
+		c := *b
+		c.Status = a.Status
+		b = &c
+	}
 	return bytes.Equal(appendObject(nil, a), appendObject(nil, b))
 }
 
@@ -138,7 +147,7 @@ func attrDiff(reviewed, fresh *model.Object) string {
 	r, f := reviewed.Attrs(), fresh.Attrs()
 	var parts []string
 	for i := range r {
-		if i < len(f) && !model.AttrEqual(r[i].Value, f[i].Value) {
+		if i < len(f) && r[i].Name != "status" && !model.AttrEqual(r[i].Value, f[i].Value) {
 			parts = append(parts, fmt.Sprintf("%s %s reviewed, %s now", r[i].Name, showAttr(r[i].Value), showAttr(f[i].Value)))
 		}
 	}

@@ -90,6 +90,12 @@ func TestCompare(t *testing.T) {
 			}
 		})
 	}
+	// An invitation accepted since the review (status) is no difference.
+	accepted := run(t, desired, append(clones(base), with(guest("acme", "a.com", "jane@agency.com", "editor"), status(model.StatusInvited))))
+	acceptedNow := run(t, desired, append(clones(base), with(guest("acme", "a.com", "jane@agency.com", "editor"), status(model.StatusActive))))
+	if d := Compare(accepted, acceptedNow); len(d) != 0 {
+		t.Errorf("a status change is a difference: %v", d)
+	}
 	// Nothing but serial, time and commit moved: no difference.
 	moved := run(t, desired, base, func(in *Input) {
 		in.Serial, in.CreatedAt, in.Commit = 9, testNow.Add(time.Hour), "other"

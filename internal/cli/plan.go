@@ -24,6 +24,7 @@ type planFlags struct {
 	refreshOnly      bool
 	parallelism      int
 	reinvite         bool
+	only             []plan.Cause // apply --only
 }
 
 func (f *planFlags) register(c *cobra.Command) {
@@ -116,6 +117,7 @@ func (a *app) makePlan(ctx context.Context, st state.Store, pf *planFlags) (*pla
 		Serial:           snap.Serial,
 		ConfigDigest:     cfg.Config.Digest,
 		AllowMassRemoval: pf.allowMassRemoval,
+		Only:             pf.only,
 		Commit:           envCommit(a.dir()),
 		ChangeRequest:    envChangeRequest(),
 		CreatedAt:        time.Now().UTC(),

@@ -133,7 +133,7 @@ func Apply(ctx context.Context, st state.Store, p *plan.Plan, meta Meta) (*Resul
 	serial, err := st.Commit(ctx, cs)
 	if err != nil {
 		if errors.Is(err, state.ErrStale) || errors.Is(err, state.ErrLineage) {
-			return nil, fmt.Errorf("%w: %v; the plan was made against serial %d; make a new plan", ErrStalePlan, err, p.Serial)
+			return nil, fmt.Errorf("%w: %v", ErrStalePlan, err) // the store says what moved and what to do
 		}
 		return nil, err
 	}

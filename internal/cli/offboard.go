@@ -24,6 +24,7 @@ computed from other values is reported with its file and line for you to
 edit, and then nothing is written. It prints the plan of the result; apply
 it as any other change.`
 	c.Args = cobra.ExactArgs(1)
+	c.ValidArgsFunction = completeOnce(a.emails)
 	var ticket, outDir string
 	c.Flags().StringVar(&ticket, "ticket", "", "the offboarding ticket, for the apply that follows")
 	c.Flags().StringVar(&outDir, "out", "", "write the changed files to this directory instead of in place")

@@ -326,6 +326,7 @@ func (o *outFile) discard() {
 func (a *app) accessCommand() *cobra.Command {
 	c := newCommand("access EMAIL", "One person's access across every team and site, with capabilities")
 	c.Args = cobra.ExactArgs(1)
+	c.ValidArgsFunction = completeOnce(a.emails)
 	var asJSON, fromLive bool
 	var parallelism int
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -355,6 +356,7 @@ func (a *app) accessCommand() *cobra.Command {
 func (a *app) whoCanCommand() *cobra.Command {
 	c := newCommand("who-can CAPABILITY", "Everyone holding a capability, and through which role")
 	c.Args = cobra.ExactArgs(1)
+	c.ValidArgsFunction = completeOnce(capabilities)
 	var f report.WhoCanFilter
 	var asJSON bool
 	c.Flags().StringVar(&f.Team, "team", "", "only this team")

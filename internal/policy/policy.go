@@ -257,7 +257,7 @@ func ExternalExpiry(idx *index, p *model.Policy) hcl.Diagnostics {
 			warned[o.Addr.Team+"/"+o.Addr.Email] = true
 			diags = append(diags, warning(
 				fmt.Sprintf("Guest %s has no expiry", o.Addr.Email),
-				fmt.Sprintf("%s: guests are usually external collaborators, and the seeds' routines give them time-limited access. Set expires on the guest, or external_expiry = true in the policy to require it.", o.Addr),
+				fmt.Sprintf("%s: guests are usually external collaborators, whose access should end by itself on a date. Set expires on the guest, or external_expiry = true in the policy to require it.", o.Addr),
 				holderRange(o)))
 		}
 	}

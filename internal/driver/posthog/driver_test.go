@@ -755,3 +755,25 @@ func TestCostWithoutRefresh(t *testing.T) {
 		t.Errorf("cost %d, budget %d", n, budget)
 	}
 }
+
+// TestDefaultIsTheDefaultRow: the project's default access is the row with
+// organization_member and role null; default_access_level ("admin" for
+// every project) only stands in when no such row exists (posthog.md).
+func TestDefaultIsTheDefaultRow(t *testing.T) {
+	seed := acmeSeed()
+	seed.Projects = append(seed.Projects, fake.SeedProject{ID: 104, Name: "Rowless"})
+	e := newEnv(t, seed, nil, site("Production", ""), site("Staging", ""), site("Rowless", ""))
+	snap := e.refresh()
+	want := map[string]string{"Production": "none", "Staging": "admin", "Rowless": "admin"}
+	for name, lvl := range want {
+		if snap.Defaults[name] != lvl {
+			t.Errorf("default of %s = %q, want %q (all: %v)", name, snap.Defaults[name], lvl, snap.Defaults)
+		}
+	}
+	if err := e.srv.SetDefault("Staging", "member"); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.refresh().Defaults["Staging"]; got != "member" {
+		t.Errorf("a default changed by hand reads %q, want member", got)
+	}
+}

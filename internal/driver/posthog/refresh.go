@@ -466,17 +466,29 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	defaults := map[string]string{}
 	for i, id := range declared {
 		rows := map[string]string{}
+		// posthog.md, Project access: the project's default is the row
+		// whose organization_member and role are both null; the
+		// response's default_access_level is a per-resource-type
+		// constant that applies only when no such row exists.
+		def, hasDefaultRow := "", false
 		for _, row := range acc[i].AccessControls {
-			if row.OrganizationMember == nil || *row.OrganizationMember == "" || (row.Role != nil && *row.Role != "") {
-				continue
+			member := row.OrganizationMember != nil && *row.OrganizationMember != ""
+			role := row.Role != nil && *row.Role != ""
+			switch {
+			case !member && !role:
+				def, hasDefaultRow = row.AccessLevel, true
+			case member && !role:
+				rows[*row.OrganizationMember] = row.AccessLevel
 			}
-			rows[*row.OrganizationMember] = row.AccessLevel
+		}
+		if !hasDefaultRow {
+			def = acc[i].DefaultAccessLevel
 		}
 		st.rows[id] = rows
-		if def := acc[i].DefaultAccessLevel; def != "" {
+		if def != "" {
 			defaults[siteOf[id]] = def
 		}
-		if def := acc[i].DefaultAccessLevel; def != "" && def != "none" {
+		if def != "" && def != "none" {
 			notes = append(notes, fmt.Sprintf("site %s (PostHog project %d) gives every organization member %q access by default; declared grants cannot narrow it (set the project's default access to \"none\" in PostHog to make it private)",
 				siteOf[id], id, def))
 		}

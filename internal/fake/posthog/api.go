@@ -615,7 +615,11 @@ func (c *call) accessControls(ref string) {
 		writeJSON(c.w, http.StatusOK, map[string]any{
 			"access_controls":             rows,
 			"available_access_levels":     []string{"none", "member", "admin"},
-			"default_access_level":        p.defaultLevel(),
+			// posthog.md, Project access: the top-level field is computed
+			// from the resource type alone (a constant, "admin" for
+			// projects), NOT the project's default; the default is the row
+			// whose organization_member and role are both null [AC][UAC].
+			"default_access_level":        resourceDefaultLevel,
 			"user_access_level":           p.effective(self),
 			"user_can_edit_access_levels": canEdit,
 		})
@@ -625,6 +629,11 @@ func (c *call) accessControls(ref string) {
 		c.methodNotAllowed()
 	}
 }
+
+// resourceDefaultLevel is what PostHog's default_access_level(resource)
+// answers for projects (posthog.md: "a constant: "admin" for projects
+// today").
+const resourceDefaultLevel = "admin"
 
 func (c *call) putAccess(self *member, p *project) {
 	s := c.s

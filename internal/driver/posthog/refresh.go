@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -260,6 +261,9 @@ type errBody struct {
 	Attr   any    `json:"attr"`
 }
 
+// missingScope matches PostHog's 403 detail for a key without a scope.
+var missingScope = regexp.MustCompile(`^API key missing required scope '([a-z_]+:(?:read|write)|\*)'`)
+
 // apiErr turns an httpc failure into the error roster shows: a refusal
 // (an HTTP status) becomes *driver.APIError with PostHog's own detail.
 func apiErr(err error, addr model.Address, read bool) error {
@@ -277,6 +281,15 @@ func apiErr(err error, addr model.Address, read bool) error {
 		if s, ok := eb.Attr.(string); ok && s != "" && eb.Type == "validation_error" {
 			msg += " (" + s + ")"
 		}
+	}
+	if sc := missingScope.FindStringSubmatch(eb.Detail); re.Status == http.StatusForbidden && sc != nil {
+		// posthog.md, Auth: PostHog names the scope the key lacks.
+		what := "the request"
+		if !read {
+			what = re.Request()
+		}
+		msg = fmt.Sprintf("the personal API key lacks the scope %s that %s needs (PostHog: %q); add %s to the key in PostHog (Settings, Personal API keys) or use a key that has it",
+			sc[1], what, eb.Detail, sc[1])
 	}
 	if msg == "" {
 		msg = strings.Join(strings.Fields(string(re.Body)), " ")

@@ -81,8 +81,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, notFound())
 		return
 	}
-	caller, e := s.authenticate(r)
+	caller, key, e := s.authenticate(r)
 	if e != nil {
+		writeErr(w, e)
+		return
+	}
+	if e := s.checkScope(key, r); e != nil {
 		writeErr(w, e)
 		return
 	}
@@ -94,7 +98,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.route()
 }
 
-func (s *Server) authenticate(r *http.Request) (*user, *apiError) {
+func (s *Server) authenticate(r *http.Request) (*user, string, *apiError) {
 	key := ""
 	if h := r.Header.Get("Authorization"); h != "" {
 		if k, ok := strings.CutPrefix(h, "Bearer "); ok {
@@ -104,15 +108,68 @@ func (s *Server) authenticate(r *http.Request) (*user, *apiError) {
 		key = k
 	}
 	if key == "" {
-		return nil, &apiError{status: http.StatusUnauthorized, Type: "authentication_error", Code: "not_authenticated",
+		return nil, "", &apiError{status: http.StatusUnauthorized, Type: "authentication_error", Code: "not_authenticated",
 			Detail: "Authentication credentials were not provided."}
 	}
 	u, ok := s.keys[key]
 	if !ok {
-		return nil, &apiError{status: http.StatusUnauthorized, Type: "authentication_error", Code: "not_authenticated",
+		return nil, "", &apiError{status: http.StatusUnauthorized, Type: "authentication_error", Code: "not_authenticated",
 			Detail: "Personal API key found in request Authorization header is invalid."}
 	}
-	return u, nil
+	return u, key, nil
+}
+
+// requiredScope is the scope an API request needs (posthog.md, Auth:
+// members and invites organization_member:read/write; project list
+// project:read; project access access_control:read/write; GET
+// /api/users/@me/ user:read; roles organization:read [inf]). Reads need
+// ":read", every other method ":write". "" for paths the fake does not
+// serve (they answer 404).
+func requiredScope(method, path string) string {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	object := ""
+	switch {
+	case len(segs) == 3 && segs[1] == "users":
+		object = "user"
+	case len(segs) >= 4 && segs[1] == "organizations":
+		switch segs[3] {
+		case "members", "invites":
+			object = "organization_member"
+		case "projects":
+			object = "project"
+		case "roles":
+			object = "organization"
+		}
+	case len(segs) == 2 && segs[1] == "projects":
+		object = "project"
+	case len(segs) == 4 && segs[1] == "projects" && segs[3] == "access_controls":
+		object = "access_control"
+	}
+	if object == "" {
+		return ""
+	}
+	if method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions {
+		return object + ":read"
+	}
+	return object + ":write"
+}
+
+// checkScope refuses a request its key's scopes do not allow, with
+// PostHog's own 403 (posthog.md, Auth): "write" satisfies "read", "*"
+// allows everything, and a legacy key without scopes may do anything.
+func (s *Server) checkScope(key string, r *http.Request) *apiError {
+	scopes, scoped := s.scopes[key]
+	need := requiredScope(r.Method, r.URL.Path)
+	if !scoped || need == "" {
+		return nil
+	}
+	object, _, _ := strings.Cut(need, ":")
+	for _, sc := range scopes {
+		if sc == "*" || sc == need || sc == object+":write" {
+			return nil
+		}
+	}
+	return denied(fmt.Sprintf("API key missing required scope '%s'", need))
 }
 
 // call is one authenticated API request, served with s.mu held.
@@ -613,8 +670,8 @@ func (c *call) accessControls(ref string) {
 		own := p.row(self.id)
 		canEdit := self.level >= LevelAdmin || (own != nil && own.level == "admin")
 		writeJSON(c.w, http.StatusOK, map[string]any{
-			"access_controls":             rows,
-			"available_access_levels":     []string{"none", "member", "admin"},
+			"access_controls":         rows,
+			"available_access_levels": []string{"none", "member", "admin"},
 			// posthog.md, Project access: the top-level field is computed
 			// from the resource type alone (a constant, "admin" for
 			// projects), NOT the project's default; the default is the row

@@ -46,6 +46,10 @@ type Seed struct {
 	// Keys maps a personal API key to the email of its owner, a user who
 	// must be listed in Members or Users.
 	Keys map[string]string `json:"keys,omitempty"`
+	// Scopes maps a key to its scopes ("user:read", "project:read",
+	// "organization_member:write", "*", ...). A key not listed here is a
+	// legacy key with no scopes, which may do anything (posthog.md, Auth).
+	Scopes map[string][]string `json:"scopes,omitempty"`
 	// Members are organization members, in joining order.
 	Members []SeedMember `json:"members,omitempty"`
 	// Users are users outside the organization (a key's owner who left).
@@ -190,6 +194,7 @@ type Server struct {
 	invites  []*invite // creation order
 	projects []*project
 	keys     map[string]*user
+	scopes   map[string][]string // by key; absent: a legacy key
 
 	// Recorder keeps the request log and the failure rules.
 	fakekit.Recorder
@@ -200,7 +205,7 @@ func New(opts Options) *Server { return fakekit.Must(Start(opts)) }
 
 // Start starts a server, or says what is wrong with the options.
 func Start(opts Options) (*Server, error) {
-	s := &Server{keys: map[string]*user{}}
+	s := &Server{keys: map[string]*user{}, scopes: map[string][]string{}}
 	if !opts.Now.IsZero() {
 		s.clock.Set(opts.Now)
 	}
@@ -289,6 +294,12 @@ func (s *Server) load(seed Seed) error {
 		if err := s.addKey(k, seed.Keys[k]); err != nil {
 			return fmt.Errorf("seed: %v", err)
 		}
+	}
+	for k, sc := range seed.Scopes {
+		if _, ok := s.keys[k]; !ok {
+			return fmt.Errorf("seed: scopes for key %q, which is not in keys", k)
+		}
+		s.scopes[k] = append([]string{}, sc...)
 	}
 	return nil
 }
@@ -679,6 +690,22 @@ func (s *Server) AddKey(key, email string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.addKey(key, email)
+}
+
+// AddScopedKey makes key a personal API key of the user with that email,
+// with those scopes; nil scopes make a legacy key that may do anything.
+func (s *Server) AddScopedKey(key, email string, scopes []string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.addKey(key, email); err != nil {
+		return err
+	}
+	if scopes == nil {
+		delete(s.scopes, key)
+	} else {
+		s.scopes[key] = append([]string{}, scopes...)
+	}
+	return nil
 }
 
 // SetLevel changes a member's level, as an owner would in the UI.

@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/kit"
 )
 
 // Defaults and limits.
@@ -356,6 +357,19 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 	}
 }
 
+// Shaped, passed to JSON as out, has the answer checked against Shape
+// (kit.Check) before it is decoded into Into: a malformed answer is a
+// *RequestError wrapping ErrMalformed, naming the request and what was
+// wrong, like a failed call.
+type Shaped struct {
+	Shape kit.Shape
+	Into  any
+}
+
+// ErrMalformed is wrapped by the error of a call whose answer does not
+// have the shape its caller expects.
+var ErrMalformed = errors.New("malformed answer")
+
 // JSON marshals in (nil: no body; contentType defaults to
 // application/json), calls Do, and on 2xx unmarshals the answer into out
 // (when out is non-nil and the answer non-empty). It returns the call's
@@ -382,6 +396,17 @@ func (c *Client) JSON(ctx context.Context, method, path string, query url.Values
 			return re.API, err
 		}
 		return nil, err
+	}
+	if sh, ok := out.(Shaped); ok {
+		// sync.md, Reading safely: the shape is checked before use.
+		if err := kit.Check(res.Body, sh.Shape); err != nil {
+			p, _, _ := strings.Cut(path, "?")
+			cl := &call{c: c, method: strings.ToUpper(method), path: p, api: res.API}
+			return res.API, cl.fail(res.Status, res.Header, res.Body, fmt.Errorf("%w: %v", ErrMalformed, err), fmt.Sprintf(
+				"%s answered %s %s with %d, but not in the shape roster expects: %v. Nothing was read from it; try again later, and report it if it persists",
+				c.platform, cl.method, p, res.Status, err))
+		}
+		out = sh.Into
 	}
 	if out != nil && len(bytes.TrimSpace(res.Body)) > 0 {
 		if err := json.Unmarshal(res.Body, out); err != nil {

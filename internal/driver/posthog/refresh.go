@@ -16,6 +16,7 @@ import (
 
 	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/driver/httpc"
+	"github.com/roster-dev/roster/internal/driver/kit"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
 )
@@ -328,29 +329,47 @@ func (r *reader) get(ctx context.Context, path string, q url.Values, out any) er
 	return nil
 }
 
-// list reads every page of a list, calling each with its results.
-func (r *reader) list(ctx context.Context, path string, each func(json.RawMessage) (int, error)) (pages int, err error) {
-	offset := 0
+// list reads every page of a list whose items have the shape item,
+// calling each with its results; the paging must keep its word (kit.Pager).
+func (r *reader) list(ctx context.Context, path string, item kit.Shape, each func(json.RawMessage) (int, error)) (pages int, err error) {
+	pg := kit.Pager{Linked: true}
+	shape := kit.Obj{"count": kit.Int, "next": kit.Null(kit.String), "results": kit.List(item)}
 	for {
-		q := url.Values{"limit": {strconv.Itoa(pageSize)}, "offset": {strconv.Itoa(offset)}}
+		q := url.Values{"limit": {strconv.Itoa(pageSize)}, "offset": {strconv.Itoa(pg.Read())}}
 		var p page
-		if err := r.get(ctx, path, q, &p); err != nil {
-			return pages, err
+		if err := r.get(ctx, path, q, httpc.Shaped{Shape: shape, Into: &p}); err != nil {
+			return pg.Pages(), err
 		}
-		pages++
 		n, err := each(p.Results)
 		if err != nil {
-			return pages, fmt.Errorf("%s answered GET %s with a page roster cannot read: %v", Platform, path, err)
+			return pg.Pages() + 1, fmt.Errorf("%s answered GET %s with a page roster cannot read: %v", Platform, path, err)
 		}
-		offset += n
-		if p.Next == nil || n == 0 || offset >= p.Count {
-			return pages, nil
+		done, err := pg.Page(n, &p.Count, p.Next != nil)
+		if err != nil {
+			return pg.Pages(), fmt.Errorf("%s answered GET %s with paging that does not keep its word: %v; nothing was planned from it, try again later", Platform, path, err)
 		}
-		if pages >= maxPages {
-			return pages, fmt.Errorf("%s kept answering GET %s with more pages after %d; roster stopped reading", Platform, path, pages)
+		if done {
+			return pg.Pages(), nil
 		}
 	}
 }
+
+// Shapes of the answers the driver reads (posthog.md; sync.md, Reading
+// safely): every field read, of its JSON type.
+var (
+	memberShape = kit.Obj{"id": kit.String, "level": kit.Int, "user": kit.Obj{"uuid": kit.String, "email": kit.String}}
+	inviteShape = kit.Obj{"id": kit.String, "target_email": kit.String, "level": kit.Int, "is_expired": kit.Bool,
+		"created_at": kit.String,
+		"private_project_access": kit.Opt(kit.Null(kit.List(kit.Obj{"id": kit.ID, "level": kit.String})))}
+	projectShape = kit.Obj{"id": kit.Int, "name": kit.String}
+	accessShape  = kit.Obj{
+		"access_controls": kit.List(kit.Obj{"access_level": kit.String,
+			"organization_member": kit.Null(kit.String), "role": kit.Null(kit.String)}),
+		"default_access_level": kit.String,
+	}
+	meShape = kit.Obj{"uuid": kit.String, "email": kit.String,
+		"organizations": kit.Opt(kit.List(kit.Obj{"id": kit.String, "name": kit.String}))}
+)
 
 // Refresh reads the organization's members, invitations, projects and the
 // access rows of every declared project.
@@ -362,7 +381,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	st := newState()
 
 	var me apiMe
-	if err := r.get(ctx, "/api/users/@me/", nil, &me); err != nil {
+	if err := r.get(ctx, "/api/users/@me/", nil, httpc.Shaped{Shape: meShape, Into: &me}); err != nil {
 		return nil, err
 	}
 	self := model.NormalizeEmail(me.Email)
@@ -383,7 +402,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 		}
 	}
 
-	memberPages, err := r.list(ctx, d.orgPath("members/"), func(raw json.RawMessage) (int, error) {
+	memberPages, err := r.list(ctx, d.orgPath("members/"), memberShape, func(raw json.RawMessage) (int, error) {
 		var ms []apiMember
 		if err := json.Unmarshal(raw, &ms); err != nil {
 			return 0, err
@@ -398,7 +417,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	invitePages, err := r.list(ctx, d.orgPath("invites/"), func(raw json.RawMessage) (int, error) {
+	invitePages, err := r.list(ctx, d.orgPath("invites/"), inviteShape, func(raw json.RawMessage) (int, error) {
 		var is []apiInvite
 		if err := json.Unmarshal(raw, &is); err != nil {
 			return 0, err
@@ -420,7 +439,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 		sort.SliceStable(list, func(i, j int) bool { return list[i].createdAt > list[j].createdAt })
 	}
 	var projects []apiProject
-	projectPages, err := r.list(ctx, d.orgPath("projects/"), func(raw json.RawMessage) (int, error) {
+	projectPages, err := r.list(ctx, d.orgPath("projects/"), projectShape, func(raw json.RawMessage) (int, error) {
 		var ps []apiProject
 		if err := json.Unmarshal(raw, &ps); err != nil {
 			return 0, err
@@ -466,7 +485,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 					errs[i] = ctx.Err()
 					continue
 				}
-				errs[i] = r.get(ctx, "/api/projects/"+strconv.Itoa(declared[i])+"/access_controls/", nil, &acc[i])
+				errs[i] = r.get(ctx, "/api/projects/"+strconv.Itoa(declared[i])+"/access_controls/", nil, httpc.Shaped{Shape: accessShape, Into: &acc[i]})
 			}
 		}()
 	}

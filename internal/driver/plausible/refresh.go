@@ -32,7 +32,6 @@ const DefaultRequestsPerHour = 600
 // pageSize is the limit asked for on every list (Plausible honours 1..100).
 const pageSize = 100
 
-
 // readParallelism bounds the guest reads in flight.
 const readParallelism = 4
 

@@ -359,7 +359,7 @@ func (r *reader) list(ctx context.Context, path string, item kit.Shape, each fun
 var (
 	memberShape = kit.Obj{"id": kit.String, "level": kit.Int, "user": kit.Obj{"uuid": kit.String, "email": kit.String}}
 	inviteShape = kit.Obj{"id": kit.String, "target_email": kit.String, "level": kit.Int, "is_expired": kit.Bool,
-		"created_at": kit.String,
+		"created_at":             kit.String,
 		"private_project_access": kit.Opt(kit.Null(kit.List(kit.Obj{"id": kit.ID, "level": kit.String})))}
 	projectShape = kit.Obj{"id": kit.Int, "name": kit.String}
 	accessShape  = kit.Obj{

@@ -135,9 +135,13 @@ type Options struct {
 	// whose role the API cannot change (Plausible), cutting their access
 	// until they accept; without it such a change is a manual step.
 	Reinvite bool
-	// MaxWait is the longest wait for an hourly budget (--max-wait);
-	// 0: the default, 65 minutes.
+	// MaxWait is the longest wait, in total per request, for an hourly
+	// budget or a platform's Retry-After (--max-wait); 0: the default,
+	// 65 minutes; negative: never wait.
 	MaxWait time.Duration
+	// Parallelism bounds the reads in flight inside the team
+	// (--parallelism); 0: 4.
+	Parallelism int
 }
 
 // Clock is time as drivers see it, so pacing and expiry are tested with a

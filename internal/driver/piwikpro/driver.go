@@ -14,6 +14,7 @@ import (
 
 	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/driver/httpc"
+	"github.com/roster-dev/roster/internal/driver/kit"
 	"github.com/roster-dev/roster/internal/model"
 )
 
@@ -76,7 +77,7 @@ type pages struct{ users, apps, groups, groupUsers, perms int }
 func New(team *driver.Team, opts Options) driver.Driver { return newDriver(team, opts, nil) }
 
 func newDriver(team *driver.Team, opts Options, transport http.RoundTripper) *Driver {
-	d := &Driver{team: team, clock: opts.Clock, notify: opts.Notify, parallel: readParallelism}
+	d := &Driver{team: team, clock: opts.Clock, notify: opts.Notify, parallel: kit.Limit(opts.Parallelism)}
 	if d.clock == nil {
 		d.clock = driver.RealClock{}
 	}
@@ -98,7 +99,8 @@ func newDriver(team *driver.Team, opts Options, transport http.RoundTripper) *Dr
 		UserAgent: opts.UserAgent,
 		Clock:     d.clock,
 		Log:       opts.Log,
-		Notify:    opts.Notify,
+		Notify:    kit.TeamNotify(team.Name, opts.Notify),
+		MaxWait:   opts.MaxWait,
 		Platform:  Platform,
 		Secrets:   secrets,
 		Transport: transport,
@@ -181,6 +183,9 @@ func (d *Driver) ensureToken(ctx context.Context, ci *callInfo) error {
 	return err
 }
 
+// tokenShape is the token answer's shape (piwikpro.md, /auth/token).
+var tokenShape = kit.Obj{"token_type": kit.String, "expires_in": kit.Int, "access_token": kit.String}
+
 type tokenAnswer struct {
 	TokenType   string `json:"token_type"`
 	ExpiresIn   int    `json:"expires_in"`
@@ -194,7 +199,7 @@ func (d *Driver) fetchToken(ctx context.Context) ([]string, error) {
 	}
 	body := map[string]string{"grant_type": "client_credentials", "client_id": d.clientID, "client_secret": d.secret}
 	var out tokenAnswer
-	lines, err := d.tc.JSON(ctx, "POST", "/auth/token", nil, body, &out, "application/json")
+	lines, err := d.tc.JSON(ctx, "POST", "/auth/token", nil, body, httpc.Shaped{Shape: tokenShape, Into: &out}, "application/json")
 	d.writes.note(len(lines) - 1)
 	if err != nil {
 		var re *httpc.RequestError

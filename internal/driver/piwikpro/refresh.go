@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/driver/httpc"
@@ -22,8 +21,6 @@ import (
 // default is 10).
 const pageSize = 1000
 
-// readParallelism bounds the per-app and per-group reads in flight.
-const readParallelism = 4
 
 // Account roles and the no-access permission (piwikpro.md).
 const (
@@ -445,35 +442,10 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	return snap, nil
 }
 
-// runJobs runs reads a few at a time; the first error wins.
+// runJobs runs reads at most d.parallel at a time (--parallelism); the
+// first error wins.
 func (d *Driver) runJobs(ctx context.Context, jobs []func() error) error {
-	errs := make([]error, len(jobs))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < min(max(1, d.parallel), len(jobs)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(jobs) {
-					return
-				}
-				if ctx.Err() != nil {
-					errs[i] = ctx.Err()
-					continue
-				}
-				errs[i] = jobs[i]()
-			}
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return kit.Each(ctx, d.parallel, len(jobs), func(ctx context.Context, i int) error { return jobs[i]() })
 }
 
 // resolveSites finds each declared site's app: by remote_id, else by exact

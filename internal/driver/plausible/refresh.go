@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"github.com/roster-dev/roster/internal/driver"
@@ -31,9 +30,6 @@ const DefaultRequestsPerHour = 600
 
 // pageSize is the limit asked for on every list (Plausible honours 1..100).
 const pageSize = 100
-
-// readParallelism bounds the guest reads in flight.
-const readParallelism = 4
 
 // maxCandidates is how many sites an error message lists.
 const maxCandidates = 20
@@ -100,7 +96,7 @@ func newDriver(team *driver.Team, opts Options, transport http.RoundTripper) *Dr
 		Secrets:   []string{token},
 		Transport: transport,
 	}
-	d := &Driver{team: team, opts: opts, hc: httpc.New(o), budget: budget, parallel: readParallelism,
+	d := &Driver{team: team, opts: opts, hc: httpc.New(o), budget: budget, parallel: kit.Limit(opts.Parallelism),
 		declaredMembers: map[string]bool{}}
 	for _, obj := range team.Declared {
 		if obj.Addr.Kind == model.KindMember {
@@ -293,32 +289,13 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	sort.Strings(domains)
 	lists := make([][]apiGuest, len(domains))
 	pages := make([]int, len(domains))
-	errs := make([]error, len(domains))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < min(max(1, d.parallel), len(domains)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(domains) {
-					return
-				}
-				if ctx.Err() != nil {
-					errs[i] = ctx.Err()
-					continue
-				}
-				pages[i], errs[i] = r.list(ctx, "/api/v1/sites/guests", url.Values{"site_id": {domains[i]}}, "guests", guestShape,
-					func(raw json.RawMessage) error { return decodeList(raw, &lists[i]) })
-			}
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
+	if err := kit.Each(ctx, d.parallel, len(domains), func(ctx context.Context, i int) error {
+		var err error
+		pages[i], err = r.list(ctx, "/api/v1/sites/guests", url.Values{"site_id": {domains[i]}}, "guests", guestShape,
+			func(raw json.RawMessage) error { return decodeList(raw, &lists[i]) })
+		return err
+	}); err != nil {
+		return nil, err
 	}
 	guests := map[string]map[string]*liveGuest{}
 	guestPages := map[string]int{}

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/driver/httpc"
@@ -40,9 +39,6 @@ const pageSize = 100
 // maxPages bounds one list (10 million entries), so that a server that
 // never ends a list cannot keep roster reading forever.
 const maxPages = 100000
-
-// readParallelism bounds the access_controls reads in flight.
-const readParallelism = 4
 
 var orgLevels = map[string]int{"member": levelMember, "admin": levelAdmin, "owner": levelOwner}
 
@@ -83,14 +79,15 @@ func newDriver(team *driver.Team, opts Options, transport http.RoundTripper) *Dr
 		UserAgent: opts.UserAgent,
 		Clock:     opts.Clock,
 		Log:       opts.Log,
-		Notify:    opts.Notify,
+		Notify:    kit.TeamNotify(team.Name, opts.Notify),
+		MaxWait:   opts.MaxWait,
 		Platform:  Platform,
 		Secrets:   []string{token},
 	}
 	if transport != nil {
 		o.Transport = transport
 	}
-	return &Driver{team: team, hc: httpc.New(o), parallel: readParallelism, org: strings.TrimSpace(team.Conn.AccountID)}
+	return &Driver{team: team, hc: httpc.New(o), parallel: kit.Limit(opts.Parallelism), org: strings.TrimSpace(team.Conn.AccountID)}
 }
 
 // --- live state -------------------------------------------------------------
@@ -469,31 +466,10 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	}
 	sort.Ints(declared)
 	acc := make([]apiAccess, len(declared))
-	errs := make([]error, len(declared))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < min(max(1, d.parallel), len(declared)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(declared) {
-					return
-				}
-				if ctx.Err() != nil {
-					errs[i] = ctx.Err()
-					continue
-				}
-				errs[i] = r.get(ctx, "/api/projects/"+strconv.Itoa(declared[i])+"/access_controls/", nil, httpc.Shaped{Shape: accessShape, Into: &acc[i]})
-			}
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
+	if err := kit.Each(ctx, d.parallel, len(declared), func(ctx context.Context, i int) error {
+		return r.get(ctx, "/api/projects/"+strconv.Itoa(declared[i])+"/access_controls/", nil, httpc.Shaped{Shape: accessShape, Into: &acc[i]})
+	}); err != nil {
+		return nil, err
 	}
 	defaults := map[string]string{}
 	for i, id := range declared {

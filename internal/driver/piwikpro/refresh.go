@@ -21,7 +21,6 @@ import (
 // default is 10).
 const pageSize = 1000
 
-
 // Account roles and the no-access permission (piwikpro.md).
 const (
 	roleOwner = "OWNER"

@@ -3,6 +3,7 @@ package fakeposthog
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -103,5 +104,126 @@ func (s *Server) userUUIDOf(t *testing.T, email string) string {
 		}
 	}
 	t.Fatalf("%s is not a member", email)
+	return ""
+}
+
+// TestFactsAccessControls encodes posthog.md's access_controls and
+// users/@me facts, which no published document covers (openapi/README.md).
+func TestFactsAccessControls(t *testing.T) {
+	const ac = "/api/projects/11/access_controls/"
+	rows := []struct {
+		fact   string
+		key    string
+		method string
+		path   string
+		body   func(s *Server) any
+		status int
+		check  func(t *testing.T, a answer)
+	}{
+		{"GET /api/users/@me/: uuid, email and organizations [{id, name, membership_level}]", "phx_owner", "GET", "/api/users/@me/", nil, 200,
+			func(t *testing.T, a answer) {
+				orgs, _ := a.body["organizations"].([]any)
+				if a.body["email"] != "owner@acme.com" || a.body["uuid"] == nil || len(orgs) != 1 {
+					t.Errorf("%s", a.raw)
+					return
+				}
+				o := orgs[0].(map[string]any)
+				if o["id"] == nil || o["name"] == nil || o["membership_level"] != float64(15) {
+					t.Errorf("%s", a.raw)
+				}
+			}},
+		{"access_controls GET: rows {access_level, resource \"project\", resource_id as a string, organization_member, role}, available levels none/member/admin", "phx_owner", "GET", ac, nil, 200,
+			func(t *testing.T, a answer) {
+				rows, _ := a.body["access_controls"].([]any)
+				lv, _ := a.body["available_access_levels"].([]any)
+				if len(rows) == 0 || len(lv) != 3 {
+					t.Fatalf("%s", a.raw)
+				}
+				r := rows[0].(map[string]any)
+				for _, k := range []string{"access_level", "resource", "resource_id", "organization_member", "role", "created_by", "created_at", "updated_at"} {
+					if _, ok := r[k]; !ok {
+						t.Errorf("row lacks %s: %s", k, a.raw)
+					}
+				}
+				if r["resource"] != "project" || r["resource_id"] != "11" {
+					t.Errorf("%s", a.raw)
+				}
+			}},
+		{"PUT with a membership id and a level grants: 200 row", "phx_owner", "PUT", ac,
+			func(s *Server) any {
+				return map[string]any{"access_level": "member", "organization_member": s.membershipOfEmail("member@acme.com")}
+			}, 200,
+			func(t *testing.T, a answer) {
+				if a.body["access_level"] != "member" || a.body["organization_member"] == nil {
+					t.Errorf("%s", a.raw)
+				}
+			}},
+		{"PUT with access_level null deletes the row: 204", "phx_owner", "PUT", ac,
+			func(s *Server) any {
+				return map[string]any{"access_level": nil, "organization_member": s.membershipOfEmail("member@acme.com")}
+			}, 204, nil},
+		{"A bad level: 400", "phx_owner", "PUT", ac,
+			func(s *Server) any {
+				return map[string]any{"access_level": "viewer", "organization_member": s.membershipOfEmail("member@acme.com")}
+			}, 400, nil},
+		{"organization_member is the membership id, not user.uuid: 400 \"Invalid organization member id. ...\"", "phx_owner", "PUT", ac,
+			func(s *Server) any {
+				return map[string]any{"access_level": "member", "organization_member": s.userUUIDOfEmail("member@acme.com")}
+			}, 400,
+			func(t *testing.T, a answer) {
+				if !strings.HasPrefix(a.body["detail"].(string), "Invalid organization member id. Use the 'id' field") {
+					t.Errorf("%s", a.raw)
+				}
+			}},
+		{"Writing needs org admin or a project admin row: 403 \"Must be admin to modify project permissions.\"", "phx_member", "PUT", ac,
+			func(s *Server) any {
+				return map[string]any{"access_level": "admin", "organization_member": s.membershipOfEmail("member@acme.com")}
+			}, 403,
+			func(t *testing.T, a answer) {
+				if a.body["detail"] != "Must be admin to modify project permissions." {
+					t.Errorf("%s", a.raw)
+				}
+			}},
+		{"Private project: PUT the default row {access_level: none} with no member or role", "phx_owner", "PUT", "/api/projects/12/access_controls/",
+			func(s *Server) any { return map[string]any{"access_level": "none"} }, 200,
+			func(t *testing.T, a answer) {
+				if a.body["organization_member"] != nil || a.body["role"] != nil || a.body["access_level"] != "none" {
+					t.Errorf("%s", a.raw)
+				}
+			}},
+	}
+	for _, r := range rows {
+		t.Run(r.fact, func(t *testing.T) {
+			s := acme(t)
+			var body any
+			if r.body != nil {
+				body = r.body(s)
+			}
+			a := do(t, s, r.key, r.method, r.path, body)
+			if a.status != r.status {
+				t.Fatalf("%s %s: %d, want %d: %s", r.method, r.path, a.status, r.status, a.raw)
+			}
+			if r.check != nil {
+				r.check(t, a)
+			}
+		})
+	}
+}
+
+func (s *Server) membershipOfEmail(email string) string {
+	for _, m := range s.State().Members {
+		if m.Email == email {
+			return m.ID
+		}
+	}
+	return ""
+}
+
+func (s *Server) userUUIDOfEmail(email string) string {
+	for _, m := range s.State().Members {
+		if m.Email == email {
+			return m.UserUUID
+		}
+	}
 	return ""
 }

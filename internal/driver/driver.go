@@ -53,6 +53,10 @@ type Snapshot struct {
 	// (PostHog: the project's default access level). Nil on platforms
 	// without defaults. Apply records it on the site (sync.md).
 	Defaults map[string]string
+	// RoleAccess is the access that platform roles give on declared sites
+	// (PostHog RBAC, Enterprise: a project access row of a role), which
+	// roster reads but does not manage. Sorted by site, then role.
+	RoleAccess []RoleAccess
 	// Self is the email of the person whose credential roster uses, "" when
 	// the platform cannot tell (Plausible).
 	Self string
@@ -61,6 +65,16 @@ type Snapshot struct {
 	Notes []string
 	// Requests counts the requests the refresh made.
 	Requests int
+}
+
+// RoleAccess is one platform role's access on a declared site: everyone
+// in Members (emails, sorted) holds Level there "via role Role".
+type RoleAccess struct {
+	Site    string
+	Role    string // the role's name ("" unknown: its id then)
+	RoleID  string
+	Level   string
+	Members []string
 }
 
 // Outcome is what became of a change (sync.md).

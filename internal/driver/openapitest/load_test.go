@@ -194,6 +194,23 @@ func TestDocumentsLoad(t *testing.T) {
 	}
 }
 
+// posthogFix: drf-spectacular types a SerializerMethodField it cannot
+// infer as a string; Role's members and associated_flags are such fields
+// and PostHog returns lists there (ee/api/rbac/role.py: RoleMembership
+// and flag lists). They are left untyped. (Found by this test; not yet
+// in openapi/README.md's list.)
+func posthogFix(doc *openapi3.T) {
+	s := doc.Components.Schemas["Role"]
+	if s == nil || s.Value == nil {
+		return
+	}
+	for _, name := range []string{"members", "associated_flags"} {
+		if p := s.Value.Properties[name]; p != nil && p.Value != nil {
+			p.Value.Type = nil
+		}
+	}
+}
+
 func piwikDocs(t *testing.T) []*document {
 	return []*document{
 		load(t, "piwikpro/users__public_v2.yaml", usersPatch, usersFix),
@@ -205,5 +222,5 @@ func piwikDocs(t *testing.T) []*document {
 }
 
 func posthogDoc(t *testing.T) *document {
-	return load(t, "posthog/schema-2024.yaml", nil, nil)
+	return load(t, "posthog/schema-2024.yaml", nil, posthogFix)
 }

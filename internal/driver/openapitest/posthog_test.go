@@ -55,9 +55,11 @@ func posthogExchanges(t *testing.T) []*exchange {
 		Members: []fakeposthog.SeedMember{
 			{Email: "owner@acme.com", Level: 15}, {Email: "bob@x.io", Level: 1}, {Email: "carol@x.io", Level: 8}, {Email: "dan@x.io", Level: 1},
 		},
-		Projects: []fakeposthog.SeedProject{{ID: 101, Name: "Production", DefaultAccessLevel: "none"}, {ID: 102, Name: "Staging"}},
-		Access:   []fakeposthog.SeedAccess{{Project: "Production", Email: "dan@x.io", Level: "member"}},
-		Invites:  []fakeposthog.SeedInvite{{Email: "old@x.io", Level: 1}},
+		Projects:   []fakeposthog.SeedProject{{ID: 101, Name: "Production", DefaultAccessLevel: "none"}, {ID: 102, Name: "Staging"}},
+		Access:     []fakeposthog.SeedAccess{{Project: "Production", Email: "dan@x.io", Level: "member"}},
+		Invites:    []fakeposthog.SeedInvite{{Email: "old@x.io", Level: 1}},
+		Roles:      []fakeposthog.SeedRole{{Name: "Analysts", Members: []string{"dan@x.io"}}},
+		RoleAccess: []fakeposthog.SeedRoleAccess{{Project: "Staging", Role: "Analysts", Level: "member"}},
 	}})
 	t.Cleanup(srv.Close)
 	rec := record(t, srv.URL)

@@ -777,3 +777,31 @@ func TestDefaultIsTheDefaultRow(t *testing.T) {
 		t.Errorf("a default changed by hand reads %q, want member", got)
 	}
 }
+
+// TestRoleAccess: access through RBAC role rows (Enterprise) is read into
+// the snapshot with the role's name and members (issue 18 defect 8).
+func TestRoleAccess(t *testing.T) {
+	seed := acmeSeed()
+	seed.Roles = []fake.SeedRole{{Name: "Analysts", Members: []string{"carol@x.io", "bob@x.io"}}, {Name: "Unused"}}
+	seed.RoleAccess = []fake.SeedRoleAccess{{Project: "Production", Role: "Analysts", Level: "member"}}
+	e := newEnv(t, seed, nil)
+	snap := e.refresh()
+	if len(snap.RoleAccess) != 1 {
+		t.Fatalf("role access %+v", snap.RoleAccess)
+	}
+	ra := snap.RoleAccess[0]
+	if ra.Site != "Production" || ra.Role != "Analysts" || ra.Level != "member" || strings.Join(ra.Members, ",") != "bob@x.io,carol@x.io" {
+		t.Errorf("role access %+v", ra)
+	}
+	// Without role rows, no role requests.
+	e = newEnv(t, acmeSeed(), nil)
+	e.srv.ResetRequests()
+	if snap := e.refresh(); len(snap.RoleAccess) != 0 {
+		t.Errorf("%+v", snap.RoleAccess)
+	}
+	for _, l := range e.srv.Requests() {
+		if strings.Contains(l, "/roles/") {
+			t.Errorf("read %s without role rows", l)
+		}
+	}
+}

@@ -472,6 +472,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 		return nil, err
 	}
 	defaults := map[string]string{}
+	var roleRows []roleRow
 	for i, id := range declared {
 		rows := map[string]string{}
 		// posthog.md, Project access: the project's default is the row
@@ -487,6 +488,9 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 				def, hasDefaultRow = row.AccessLevel, true
 			case member && !role:
 				rows[*row.OrganizationMember] = row.AccessLevel
+			case role && !member:
+				// posthog.md: rows per role (RBAC, Enterprise).
+				roleRows = append(roleRows, roleRow{site: siteOf[id], role: *row.Role, level: row.AccessLevel})
 			}
 		}
 		if !hasDefaultRow {
@@ -502,16 +506,113 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 		}
 	}
 
+	var roleAccess []driver.RoleAccess
+	if len(roleRows) > 0 {
+		names, members, err := d.readRoles(ctx, r, roleRows)
+		if err != nil {
+			return nil, err
+		}
+		for _, rr := range roleRows {
+			if rr.level != "member" && rr.level != "admin" {
+				continue
+			}
+			name := names[rr.role]
+			if name == "" {
+				name = rr.role
+			}
+			roleAccess = append(roleAccess, driver.RoleAccess{Site: rr.site, Role: name, RoleID: rr.role, Level: rr.level,
+				Members: members[rr.role]})
+		}
+		sort.Slice(roleAccess, func(i, j int) bool {
+			if roleAccess[i].Site != roleAccess[j].Site {
+				return roleAccess[i].Site < roleAccess[j].Site
+			}
+			return roleAccess[i].Role < roleAccess[j].Role
+		})
+	}
+
 	d.st, d.self, d.siteIDs, d.refreshed = st, self, siteIDs, true
 	d.pages.members, d.pages.invites, d.pages.projects = memberPages, invitePages, projectPages
 	d.run = nil
 
-	snap := &driver.Snapshot{Team: d.team.Name, Self: self, Notes: notes, Requests: r.n, SiteIDs: map[string]string{}, Defaults: defaults}
+	snap := &driver.Snapshot{Team: d.team.Name, Self: self, Notes: notes, Requests: r.n, SiteIDs: map[string]string{}, Defaults: defaults,
+		RoleAccess: roleAccess}
 	for name, id := range siteIDs {
 		snap.SiteIDs[name] = strconv.Itoa(id)
 	}
 	snap.Objects = d.objects(st, siteOf)
 	return snap, nil
+}
+
+// roleRow is a project access row of a role.
+type roleRow struct {
+	site, role, level string
+}
+
+// Shapes of the roles answers (schema-2024.yaml: Role, RoleMembership).
+var (
+	roleShape           = kit.Obj{"id": kit.String, "name": kit.String}
+	roleMembershipShape = kit.Obj{"id": kit.String, "user": kit.Obj{"email": kit.String}}
+)
+
+// readRoles reads the names of the organization's roles and the members
+// of each role that rows name (GET …/roles/, …/roles/{id}/role_memberships/;
+// the key needs organization:read). Only organizations with RBAC have
+// role rows, so others never make these requests.
+func (d *Driver) readRoles(ctx context.Context, r *reader, rows []roleRow) (map[string]string, map[string][]string, error) {
+	names := map[string]string{}
+	if _, err := r.list(ctx, d.orgPath("roles/"), roleShape, func(raw json.RawMessage) (int, error) {
+		var rs []struct {
+			ID   string `json:"id"`
+			Name string `json:"name"`
+		}
+		if err := json.Unmarshal(raw, &rs); err != nil {
+			return 0, err
+		}
+		for _, x := range rs {
+			names[x.ID] = x.Name
+		}
+		return len(rs), nil
+	}); err != nil {
+		return nil, nil, err
+	}
+	var ids []string
+	seen := map[string]bool{}
+	for _, x := range rows {
+		if !seen[x.role] {
+			seen[x.role] = true
+			ids = append(ids, x.role)
+		}
+	}
+	sort.Strings(ids)
+	lists := make([][]string, len(ids))
+	if err := kit.Each(ctx, d.parallel, len(ids), func(ctx context.Context, i int) error {
+		_, err := r.list(ctx, d.orgPath("roles/"+url.PathEscape(ids[i])+"/role_memberships/"), roleMembershipShape, func(raw json.RawMessage) (int, error) {
+			var ms []struct {
+				User struct {
+					Email string `json:"email"`
+				} `json:"user"`
+			}
+			if err := json.Unmarshal(raw, &ms); err != nil {
+				return 0, err
+			}
+			for _, m := range ms {
+				if e := model.NormalizeEmail(m.User.Email); e != "" {
+					lists[i] = append(lists[i], e)
+				}
+			}
+			return len(ms), nil
+		})
+		return err
+	}); err != nil {
+		return nil, nil, err
+	}
+	members := map[string][]string{}
+	for i, id := range ids {
+		sort.Strings(lists[i])
+		members[id] = lists[i]
+	}
+	return names, members, nil
 }
 
 // resolveSites finds each declared site's project: by remote_id, else by

@@ -267,6 +267,18 @@ func (c *call) org(orgRef string, rest []string) {
 			return
 		}
 		c.deleteInvite(self, rest[1])
+	case rest[0] == "roles" && len(rest) == 1:
+		if c.r.Method != http.MethodGet {
+			c.methodNotAllowed()
+			return
+		}
+		c.listRoles()
+	case rest[0] == "roles" && len(rest) == 3 && rest[2] == "role_memberships":
+		if c.r.Method != http.MethodGet {
+			c.methodNotAllowed()
+			return
+		}
+		c.listRoleMemberships(rest[1])
 	case rest[0] == "projects" && len(rest) == 1:
 		if c.r.Method != http.MethodGet {
 			c.methodNotAllowed()
@@ -663,9 +675,14 @@ func (c *call) accessControls(ref string) {
 			c.fail(denied(defaultDenied))
 			return
 		}
-		rows := make([]any, 0, len(p.rows))
+		rows := make([]any, 0, len(p.rows)+len(p.roleRows))
 		for _, r := range p.rows {
 			rows = append(rows, c.rowJSON(p, r))
+		}
+		for _, r := range p.roleRows {
+			rows = append(rows, map[string]any{"access_level": r.level, "resource": "project", "resource_id": strconv.Itoa(p.id),
+				"organization_member": nil, "role": r.role.id, "created_by": nil,
+				"created_at": fmtTime(r.createdAt), "updated_at": fmtTime(r.createdAt)})
 		}
 		own := p.row(self.id)
 		canEdit := self.level >= LevelAdmin || (own != nil && own.level == "admin")
@@ -685,6 +702,50 @@ func (c *call) accessControls(ref string) {
 	default:
 		c.methodNotAllowed()
 	}
+}
+
+// listRoles is GET /api/organizations/{org}/roles/: a page of roles
+// (schema-2024.yaml, Role: id, name, feature_flags_access_level,
+// created_at, created_by, members, associated_flags).
+func (c *call) listRoles() {
+	roles := c.s.roles
+	c.page(len(roles), func(i int) any {
+		r := roles[i]
+		members := make([]any, 0, len(r.members))
+		for _, rm := range r.members {
+			members = append(members, c.roleMembershipJSON(r, rm))
+		}
+		return map[string]any{"id": r.id, "name": r.name, "feature_flags_access_level": 37,
+			"created_at": fmtTime(r.createdAt), "created_by": userJSON(c.s.firstOwner()), "members": members, "associated_flags": []any{}}
+	})
+}
+
+func (s *Server) firstOwner() *user {
+	for _, m := range s.members {
+		if m.level == LevelOwner {
+			return m.user
+		}
+	}
+	if len(s.users) > 0 {
+		return s.users[0]
+	}
+	return &user{}
+}
+
+func (c *call) roleMembershipJSON(r *role, rm *roleMembership) map[string]any {
+	return map[string]any{"id": rm.id, "role_id": r.id, "user": userJSON(rm.user),
+		"joined_at": fmtTime(rm.joinedAt), "updated_at": fmtTime(rm.joinedAt)}
+}
+
+// listRoleMemberships is GET …/roles/{id}/role_memberships/ (schema-2024.yaml,
+// RoleMembership: id, role_id, user, joined_at, updated_at).
+func (c *call) listRoleMemberships(id string) {
+	r := c.s.roleByID(id)
+	if r == nil {
+		c.fail(notFound())
+		return
+	}
+	c.page(len(r.members), func(i int) any { return c.roleMembershipJSON(r, r.members[i]) })
 }
 
 // resourceDefaultLevel is what PostHog's default_access_level(resource)

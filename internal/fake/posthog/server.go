@@ -60,6 +60,24 @@ type Seed struct {
 	Access []SeedAccess `json:"access,omitempty"`
 	// Invites are pending (or, with an old created_at, expired) invitations.
 	Invites []SeedInvite `json:"invites,omitempty"`
+	// Roles are RBAC roles (Enterprise) and their members' emails.
+	Roles []SeedRole `json:"roles,omitempty"`
+	// RoleAccess are project access rows of roles (organization_member
+	// null, role the role's id; posthog.md, Project access).
+	RoleAccess []SeedRoleAccess `json:"role_access,omitempty"`
+}
+
+// SeedRole is an RBAC role: its name and members (emails of members).
+type SeedRole struct {
+	Name    string   `json:"name"`
+	Members []string `json:"members,omitempty"`
+}
+
+// SeedRoleAccess is one role's access row on a project.
+type SeedRoleAccess struct {
+	Project ProjectRef `json:"project"`
+	Role    string     `json:"role"` // the role's name
+	Level   string     `json:"level"`
 }
 
 // SeedUser is a user.
@@ -174,6 +192,29 @@ type project struct {
 	name     string
 	apiToken string
 	rows     []*row
+	roleRows []*roleRow
+}
+
+// role is an RBAC role (posthog.md: role rows need ROLE_BASED_ACCESS,
+// Enterprise).
+type role struct {
+	id        string
+	name      string
+	createdAt time.Time
+	members   []*roleMembership
+}
+
+type roleMembership struct {
+	id       string
+	user     *user
+	joinedAt time.Time
+}
+
+// roleRow is a project access row of a role: organization_member null.
+type roleRow struct {
+	role      *role
+	level     string
+	createdAt time.Time
 }
 
 // Server is a running fake PostHog.
@@ -193,6 +234,7 @@ type Server struct {
 	members  []*member // joining order
 	invites  []*invite // creation order
 	projects []*project
+	roles    []*role
 	keys     map[string]*user
 	scopes   map[string][]string // by key; absent: a legacy key
 
@@ -236,6 +278,7 @@ const (
 	prefixMember  = 0x0190bbbb
 	prefixInvite  = 0x0190cccc
 	prefixProject = 0x0190dddd
+	prefixRole    = 0x0190eeee
 )
 
 func (s *Server) load(seed Seed) error {
@@ -284,6 +327,34 @@ func (s *Server) load(seed Seed) error {
 		if err := s.addInvite(inv); err != nil {
 			return fmt.Errorf("seed: %v", err)
 		}
+	}
+	for _, sr := range seed.Roles {
+		if sr.Name == "" {
+			return errors.New("seed: a role needs a name")
+		}
+		r := &role{id: s.nextID(prefixRole), name: sr.Name, createdAt: now}
+		for _, e := range sr.Members {
+			u := s.userByEmail(e)
+			if u == nil || s.memberOf(u) == nil {
+				return fmt.Errorf("seed: role %s: %s is not a member", sr.Name, e)
+			}
+			r.members = append(r.members, &roleMembership{id: s.nextID(prefixRole), user: u, joinedAt: now})
+		}
+		s.roles = append(s.roles, r)
+	}
+	for _, ra := range seed.RoleAccess {
+		p := s.projectByRef(string(ra.Project))
+		if p == nil {
+			return fmt.Errorf("seed: role access: no project %q", ra.Project)
+		}
+		r := s.roleByName(ra.Role)
+		if r == nil {
+			return fmt.Errorf("seed: role access: no role %q", ra.Role)
+		}
+		if _, ok := levelRank[ra.Level]; !ok {
+			return fmt.Errorf("seed: role access: level %q is not none, member or admin", ra.Level)
+		}
+		p.roleRows = append(p.roleRows, &roleRow{role: r, level: ra.Level, createdAt: now})
 	}
 	keys := make([]string, 0, len(seed.Keys))
 	for k := range seed.Keys {
@@ -404,6 +475,33 @@ func (s *Server) projectByRef(ref string) *project {
 	return nil
 }
 
+func (s *Server) roleByName(name string) *role {
+	for _, r := range s.roles {
+		if r.name == name {
+			return r
+		}
+	}
+	return nil
+}
+
+func (s *Server) roleByID(id string) *role {
+	for _, r := range s.roles {
+		if r.id == id {
+			return r
+		}
+	}
+	return nil
+}
+
+func (r *role) has(m *member) bool {
+	for _, rm := range r.members {
+		if rm.user == m.user {
+			return true
+		}
+	}
+	return false
+}
+
 func (p *project) row(memberID string) *row {
 	for _, r := range p.rows {
 		if r.member == memberID {
@@ -456,6 +554,13 @@ func (p *project) effective(m *member) string {
 	if r := p.row(m.id); r != nil && levelRank[r.level] > levelRank[lvl] {
 		lvl = r.level
 	}
+	// posthog.md: the effective level is the highest of every row that
+	// applies, role rows included.
+	for _, rr := range p.roleRows {
+		if rr.role.has(m) && levelRank[rr.level] > levelRank[lvl] {
+			lvl = rr.level
+		}
+	}
 	return lvl
 }
 
@@ -498,9 +603,18 @@ func (s *Server) removeMembership(m *member) {
 			break
 		}
 	}
-	// AccessControl rows reference the membership and go with it.
+	// AccessControl rows reference the membership and go with it, and
+	// so do role memberships.
 	for _, p := range s.projects {
 		p.deleteRow(m.id)
+	}
+	for _, r := range s.roles {
+		for i, rm := range r.members {
+			if rm.user == m.user {
+				r.members = append(r.members[:i], r.members[i+1:]...)
+				break
+			}
+		}
 	}
 }
 

@@ -116,7 +116,7 @@ func TestFactsAccessControls(t *testing.T) {
 		key    string
 		method string
 		path   string
-		body   func(s *Server) any
+		body   func(t *testing.T, s *Server) any
 		status int
 		check  func(t *testing.T, a answer)
 	}{
@@ -150,8 +150,8 @@ func TestFactsAccessControls(t *testing.T) {
 				}
 			}},
 		{"PUT with a membership id and a level grants: 200 row", "phx_owner", "PUT", ac,
-			func(s *Server) any {
-				return map[string]any{"access_level": "member", "organization_member": s.membershipOfEmail("member@acme.com")}
+			func(t *testing.T, s *Server) any {
+				return map[string]any{"access_level": "member", "organization_member": s.membershipOf(t, "member@acme.com")}
 			}, 200,
 			func(t *testing.T, a answer) {
 				if a.body["access_level"] != "member" || a.body["organization_member"] == nil {
@@ -159,16 +159,16 @@ func TestFactsAccessControls(t *testing.T) {
 				}
 			}},
 		{"PUT with access_level null deletes the row: 204", "phx_owner", "PUT", ac,
-			func(s *Server) any {
-				return map[string]any{"access_level": nil, "organization_member": s.membershipOfEmail("member@acme.com")}
+			func(t *testing.T, s *Server) any {
+				return map[string]any{"access_level": nil, "organization_member": s.membershipOf(t, "member@acme.com")}
 			}, 204, nil},
 		{"A bad level: 400", "phx_owner", "PUT", ac,
-			func(s *Server) any {
-				return map[string]any{"access_level": "viewer", "organization_member": s.membershipOfEmail("member@acme.com")}
+			func(t *testing.T, s *Server) any {
+				return map[string]any{"access_level": "viewer", "organization_member": s.membershipOf(t, "member@acme.com")}
 			}, 400, nil},
 		{"organization_member is the membership id, not user.uuid: 400 \"Invalid organization member id. ...\"", "phx_owner", "PUT", ac,
-			func(s *Server) any {
-				return map[string]any{"access_level": "member", "organization_member": s.userUUIDOfEmail("member@acme.com")}
+			func(t *testing.T, s *Server) any {
+				return map[string]any{"access_level": "member", "organization_member": s.userUUIDOf(t, "member@acme.com")}
 			}, 400,
 			func(t *testing.T, a answer) {
 				if !strings.HasPrefix(a.body["detail"].(string), "Invalid organization member id. Use the 'id' field") {
@@ -176,8 +176,8 @@ func TestFactsAccessControls(t *testing.T) {
 				}
 			}},
 		{"Writing needs org admin or a project admin row: 403 \"Must be admin to modify project permissions.\"", "phx_member", "PUT", ac,
-			func(s *Server) any {
-				return map[string]any{"access_level": "admin", "organization_member": s.membershipOfEmail("member@acme.com")}
+			func(t *testing.T, s *Server) any {
+				return map[string]any{"access_level": "admin", "organization_member": s.membershipOf(t, "member@acme.com")}
 			}, 403,
 			func(t *testing.T, a answer) {
 				if a.body["detail"] != "Must be admin to modify project permissions." {
@@ -185,7 +185,7 @@ func TestFactsAccessControls(t *testing.T) {
 				}
 			}},
 		{"Private project: PUT the default row {access_level: none} with no member or role", "phx_owner", "PUT", "/api/projects/12/access_controls/",
-			func(s *Server) any { return map[string]any{"access_level": "none"} }, 200,
+			func(t *testing.T, s *Server) any { return map[string]any{"access_level": "none"} }, 200,
 			func(t *testing.T, a answer) {
 				if a.body["organization_member"] != nil || a.body["role"] != nil || a.body["access_level"] != "none" {
 					t.Errorf("%s", a.raw)
@@ -197,7 +197,7 @@ func TestFactsAccessControls(t *testing.T) {
 			s := acme(t)
 			var body any
 			if r.body != nil {
-				body = r.body(s)
+				body = r.body(t, s)
 			}
 			a := do(t, s, r.key, r.method, r.path, body)
 			if a.status != r.status {
@@ -208,22 +208,4 @@ func TestFactsAccessControls(t *testing.T) {
 			}
 		})
 	}
-}
-
-func (s *Server) membershipOfEmail(email string) string {
-	for _, m := range s.State().Members {
-		if m.Email == email {
-			return m.ID
-		}
-	}
-	return ""
-}
-
-func (s *Server) userUUIDOfEmail(email string) string {
-	for _, m := range s.State().Members {
-		if m.Email == email {
-			return m.UserUUID
-		}
-	}
-	return ""
 }

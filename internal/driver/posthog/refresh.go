@@ -529,6 +529,17 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 			}
 			return roleAccess[i].Role < roleAccess[j].Role
 		})
+		for _, ra := range roleAccess {
+			who, verb := "nobody", "holds"
+			if len(ra.Members) > 0 {
+				who = strings.Join(ra.Members, ", ")
+			}
+			if len(ra.Members) > 1 {
+				verb = "hold"
+			}
+			notes = append(notes, fmt.Sprintf("site %s: %s %s %q access via role %s (PostHog role-based access); roster reads roles but does not manage them",
+				ra.Site, who, verb, ra.Level, ra.Role))
+		}
 	}
 
 	d.st, d.self, d.siteIDs, d.refreshed = st, self, siteIDs, true

@@ -36,9 +36,6 @@ const (
 // pageSize is the limit asked for on every list.
 const pageSize = 100
 
-// maxPages bounds one list (10 million entries), so that a server that
-// never ends a list cannot keep roster reading forever.
-const maxPages = 100000
 
 var orgLevels = map[string]int{"member": levelMember, "admin": levelAdmin, "owner": levelOwner}
 

@@ -51,7 +51,7 @@ func piwikExchanges(t *testing.T) []*exchange {
 		Users: []fakepiwik.SeedUser{{Email: "owner@acme.com", Role: "OWNER"}, {Email: "boss@acme.com", Role: "OWNER"},
 			{Email: "carol@x.io"}, {Email: "dave@x.io"}, {Email: "erin@x.io"}},
 		Apps:             []fakepiwik.SeedApp{{Name: "Shop"}, {Name: "Blog"}},
-		Groups:           []fakepiwik.SeedGroup{{Name: "Managers", Members: []string{"carol@x.io"}}},
+		Groups:           []fakepiwik.SeedGroup{{Name: "Managers", Members: []string{"carol@x.io"}}, {Name: "Old"}},
 		Permissions:      []fakepiwik.SeedPermission{{App: "Shop", Email: "carol@x.io", Permission: "view"}},
 		GroupPermissions: []fakepiwik.SeedGroupPermission{{App: "Shop", Group: "Managers", Permission: "edit"}},
 	}})
@@ -68,13 +68,15 @@ func piwikExchanges(t *testing.T) []*exchange {
 	changes := []plan.Change{
 		member("new@x.io", "user", plan.Create, ""),
 		group("editors", plan.Create, nil, []string{"dave@x.io"}),
-		group("managers", plan.Update, []string{"carol@x.io"}, []string{"carol@x.io", "erin@x.io"}),
+		group("managers", plan.Update, []string{"carol@x.io"}, []string{"erin@x.io"}),
 		grant("Blog", "dave@x.io", "edit", plan.Create, ""),
 		grant("Shop", "carol@x.io", "manage", plan.Update, "view"),
 		groupGrant("Blog", "editors", "view", plan.Create, ""),
 		groupGrant("Shop", "managers", "", plan.Delete, "edit"),
 		member("erin@x.io", "owner", plan.Update, "user"),
 		member("boss@acme.com", "", plan.Delete, "owner"),
+		group("old", plan.Delete, []string{}, nil),
+		grant("Blog", "dave@x.io", "", plan.Delete, "edit"),
 	}
 	d.Begin(changes)
 	for i := range changes {

@@ -36,7 +36,6 @@ const (
 // pageSize is the limit asked for on every list.
 const pageSize = 100
 
-
 var orgLevels = map[string]int{"member": levelMember, "admin": levelAdmin, "owner": levelOwner}
 
 func roleOfLevel(l int) string {

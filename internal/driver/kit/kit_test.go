@@ -32,7 +32,8 @@ func TestCheck(t *testing.T) {
 		{`[]`, "the answer is a list where an object belongs"},
 		{``, "the answer is empty"},
 		{`{"count":0`, "not JSON"},
-		{`{} {}`, "more than one JSON value"},
+		{`{} {}`, "not JSON"},
+		{`{"count":1,"next":null,"results":[],"results":null}`, "repeats a key"},
 	} {
 		err := Check([]byte(tc.body), pageShape)
 		switch {

@@ -8,6 +8,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Shape is the JSON shape a value must have. Build one from String,
@@ -192,6 +194,14 @@ func mismatch(v any, at, want string) error {
 func Check(body []byte, s Shape) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return errors.New("the answer is empty")
+	}
+	// RFC 7493 (I-JSON): a key given twice is refused rather than read
+	// as whichever came last.
+	if !jsontext.Value(body).IsValid() {
+		if err := json.Unmarshal(body, new(any)); err != nil {
+			return fmt.Errorf("the answer is not JSON: %v", err)
+		}
+		return errors.New("the answer repeats a key in an object, or holds invalid UTF-8")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()

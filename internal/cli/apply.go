@@ -31,7 +31,6 @@ type applyFlags struct {
 	commit        string
 	changeRequest string
 	lockTimeout   time.Duration
-	maxWait       time.Duration
 }
 
 func (a *app) applyCommand() *cobra.Command {
@@ -48,14 +47,13 @@ func (a *app) applyCommand() *cobra.Command {
 	c.Flags().StringVar(&af.commit, "commit", "", "the commit applied (default: the plan's, $GITHUB_SHA, git rev-parse HEAD)")
 	c.Flags().StringVar(&af.changeRequest, "change-request", "", "URL of the reviewed change request")
 	c.Flags().DurationVar(&af.lockTimeout, "lock-timeout", 0, "how long to wait for the state lock")
-	c.Flags().DurationVar(&af.maxWait, "max-wait", 65*time.Minute, "longest wait for an hourly API budget")
 	c.RunE = func(cmd *cobra.Command, args []string) error {
 		ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
 		if len(args) == 1 && cmd.Flags().Changed("reinvite") {
 			return &exitCode{code: ExitError, msg: "--reinvite cannot be given with a saved plan: it is part of the plan; make the plan with roster plan --reinvite --out FILE"}
 		}
-		a.maxWait, a.maxWaitSet = af.maxWait, cmd.Flags().Changed("max-wait")
+		pf.take(a, cmd)
 		if err := checkSigner(); err != nil {
 			return err
 		}

@@ -48,7 +48,7 @@ func (a *app) refresh(ctx context.Context, cfg *config.Result, prior []*model.Ob
 		if maxWait == 0 && a.maxWaitSet {
 			maxWait = -1 // --max-wait 0: never wait for the next hour
 		}
-		cn.drivers[t.Name] = mk(t, driver.Options{UserAgent: "roster/" + Version, Log: debugLog(), Notify: a.notify, Reinvite: a.reinvite, MaxWait: maxWait})
+		cn.drivers[t.Name] = mk(t, driver.Options{UserAgent: "roster/" + Version, Log: debugLog(), Notify: a.notify, Reinvite: a.reinvite, MaxWait: maxWait, Parallelism: a.parallelism})
 	}
 	cn.snaps, err = live.Refresh(ctx, teams, cn.drivers, parallelism)
 	if err != nil {

@@ -24,6 +24,7 @@ type planFlags struct {
 	refreshOnly      bool
 	parallelism      int
 	reinvite         bool
+	maxWait          time.Duration
 }
 
 func (f *planFlags) register(c *cobra.Command) {
@@ -32,6 +33,14 @@ func (f *planFlags) register(c *cobra.Command) {
 	c.Flags().BoolVar(&f.refreshOnly, "refresh-only", false, "only show (or, with apply, adopt) what changed outside roster")
 	c.Flags().IntVar(&f.parallelism, "parallelism", 4, "reads in flight and teams applied at once")
 	c.Flags().BoolVar(&f.reinvite, "reinvite", false, "delete and re-invite accepted guests whose role changes (cuts their access until they accept)")
+	c.Flags().DurationVar(&f.maxWait, "max-wait", 65*time.Minute, "longest wait for an API budget or a Retry-After")
+}
+
+// take hands the flags that reach the drivers to a (sync.md: --max-wait
+// and --parallelism on plan and apply alike).
+func (f *planFlags) take(a *app, cmd *cobra.Command) {
+	a.maxWait, a.maxWaitSet = f.maxWait, cmd.Flags().Changed("max-wait")
+	a.parallelism = f.parallelism
 }
 
 func (a *app) planCommand() *cobra.Command {
@@ -52,6 +61,7 @@ func (a *app) planCommand() *cobra.Command {
 			return &exitCode{code: ExitError, msg: fmt.Sprintf("invalid --format %q: expected text, markdown or json", format)}
 		}
 		ctx := cmd.Context()
+		pf.take(a, cmd)
 		st, err := a.openStore()
 		if err != nil {
 			return err

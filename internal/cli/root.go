@@ -20,11 +20,12 @@ type app struct {
 	nowFlag string
 	noColor bool
 
-	// reinvite and maxWait reach the drivers (plan --reinvite, apply
-	// --max-wait).
-	reinvite   bool
-	maxWait    time.Duration
-	maxWaitSet bool
+	// reinvite, maxWait and parallelism reach the drivers (--reinvite,
+	// --max-wait, --parallelism).
+	reinvite    bool
+	maxWait     time.Duration
+	maxWaitSet  bool
+	parallelism int
 }
 
 func (a *app) rootCommand() *cobra.Command {

@@ -138,6 +138,9 @@ type Options struct {
 	// MaxWait is the longest wait for an hourly budget (--max-wait);
 	// 0: the default, 65 minutes.
 	MaxWait time.Duration
+	// Parallelism bounds the reads in flight inside the team
+	// (--parallelism); 0: 4.
+	Parallelism int
 }
 
 // Clock is time as drivers see it, so pacing and expiry are tested with a

@@ -23,5 +23,8 @@ policy {
   max_grant_days     = 400                  # and not too far out
   require_ticket     = true                 # every access traces to a request
   external_forbidden = ["manage_members", "api_access"]
-  max_removals       = 20 # a plan removing more than this needs --allow-mass-removal
+  # A plan removing more than this needs --allow-mass-removal. Without it,
+  # roster refuses a plan removing more than 10 accesses and more than a
+  # quarter of a team's; 0 turns the rail off.
+  max_removals = 20
 }

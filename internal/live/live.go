@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -370,30 +371,43 @@ func forgottenGuests(team string, prior, desired []*model.Object, declaredSite m
 	return notes
 }
 
-// CheckSelf refuses a plan that would demote or remove the person whose
-// credential roster uses on a connected team (sync.md): the API itself
-// refuses it, and it would lock roster out.
+// CheckSelf refuses a plan that would change the level of, or remove, the
+// person whose credential roster uses on a connected team (sync.md): the
+// API itself refuses it, and a demotion or removal would lock roster out.
+// The refusal says what the change really is: a promotion back (their
+// level was lowered by hand) is not a demotion.
 func CheckSelf(p *plan.Plan, v *View) error {
-	var problems []string
+	var lower, raise []string
 	for i := range p.Changes {
 		c := &p.Changes[i]
 		self := v.Self[c.Addr.Team]
 		if self == "" || c.Addr.Kind != model.KindMember || c.Addr.Email != self {
 			continue
 		}
-		switch c.Action {
-		case plan.Delete:
-			problems = append(problems, fmt.Sprintf("%s would be removed, but %s's credential is the one roster uses on team %s", c.Addr, self, c.Addr.Team))
-		case plan.Update:
+		switch {
+		case c.Action == plan.Delete:
+			lower = append(lower, fmt.Sprintf("%s would be removed, but %s's credential is the one roster uses on team %s", c.Addr, self, c.Addr.Team))
+		case c.Action == plan.Update && c.Before.Role != c.After.Role && c.HasRisk(plan.RiskEscalation):
 			// Platforms refuse a change of one's own level either way
 			// (PostHog: "You can't change your own access level.").
-			if c.Before.Role != c.After.Role {
-				problems = append(problems, fmt.Sprintf("%s would change from %s to %s, but %s's credential is the one roster uses on team %s", c.Addr, c.Before.Role, c.After.Role, self, c.Addr.Team))
+			how := "promoted"
+			if c.HasRisk(plan.RiskDrift) {
+				how = "promoted back (the role was changed by hand on the platform)"
 			}
+			raise = append(raise, fmt.Sprintf("%s would be %s from %s to %s, but %s's credential is the one roster uses on team %s, and the platform refuses a change of one's own role", c.Addr, how, c.Before.Role, c.After.Role, self, c.Addr.Team))
+		case c.Action == plan.Update && c.Before.Role != c.After.Role:
+			lower = append(lower, fmt.Sprintf("%s would change from %s to %s, but %s's credential is the one roster uses on team %s", c.Addr, c.Before.Role, c.After.Role, self, c.Addr.Team))
 		}
 	}
-	if len(problems) > 0 {
-		return fmt.Errorf("%s. roster never demotes or removes the person whose credential it uses: declare them with their current role, or use another person's credential", strings.Join(problems, "; "))
+	var msgs []string
+	if len(raise) > 0 {
+		msgs = append(msgs, fmt.Sprintf("%s. Ask another owner to give them the role in the platform's UI, or use another owner's credential; or declare them with the role they have now", strings.Join(raise, "; ")))
+	}
+	if len(lower) > 0 {
+		msgs = append(msgs, fmt.Sprintf("%s. roster never demotes or removes the person whose credential it uses: declare them with their current role, or use another person's credential", strings.Join(lower, "; ")))
+	}
+	if len(msgs) > 0 {
+		return errors.New(strings.Join(msgs, ". "))
 	}
 	return nil
 }

@@ -167,6 +167,9 @@ func (a *app) makePlan(ctx context.Context, st state.Store, pf *planFlags) (*pla
 			return nil, &exitCode{code: ExitError, msg: err.Error()}
 		}
 		p.Cost = pd.cn.costs(p)
+		for _, n := range live.ManualNotes(p, pd.cn.drivers) {
+			fmt.Fprintf(a.stderr, "Note: %s\n", n)
+		}
 	}
 	if err := a.checkPlanPolicy(cfg, p, now); err != nil {
 		return nil, err

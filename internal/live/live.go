@@ -476,3 +476,34 @@ func doneSteps(v *View, prior []*model.Object) []string {
 	}
 	return out
 }
+
+// ManualNotes says, once per change, which changes of the connected teams
+// the platforms' APIs cannot make and why: apply records them as manual
+// steps instead of sending them (sync.md), so the plan says what they are
+// (a guest invitation for a Plausible team member's email is one).
+func ManualNotes(p *plan.Plan, drivers map[string]driver.Driver) []string {
+	byTeam := map[string][]plan.Change{}
+	var teams []string
+	for _, c := range p.Changes {
+		if drivers[c.Addr.Team] == nil || c.StateOnly() {
+			continue
+		}
+		if byTeam[c.Addr.Team] == nil {
+			teams = append(teams, c.Addr.Team)
+		}
+		byTeam[c.Addr.Team] = append(byTeam[c.Addr.Team], c)
+	}
+	sort.Strings(teams)
+	var notes []string
+	for _, t := range teams {
+		d := drivers[t]
+		d.Begin(byTeam[t])
+		for i := range byTeam[t] {
+			c := &byTeam[t][i]
+			if manual, why := d.Manual(c); manual {
+				notes = append(notes, fmt.Sprintf("team %s: %s will be a manual step, not an API request: %s", t, c.Addr, why))
+			}
+		}
+	}
+	return notes
+}

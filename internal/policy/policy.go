@@ -103,7 +103,6 @@ func CheckPlan(cfg *model.Config, pl *plan.Plan) hcl.Diagnostics {
 	return MaxRemovals(p, pl)
 }
 
-
 // index is the configuration arranged for the rules.
 type index struct {
 	cfg       *model.Config

@@ -140,6 +140,7 @@ func (a *app) makePlan(ctx context.Context, st state.Store, pf *planFlags) (*pla
 			return nil, err
 		}
 		in.Desired = pd.cn.view.Desired
+		in.Prior = pd.cn.view.WithPrior(snap.Objects)
 		in.Live = pd.cn.view.Live
 		in.LiveTeams = pd.cn.view.LiveTeams
 		in.Keep = pd.cn.view.Keep
@@ -163,6 +164,8 @@ func (a *app) makePlan(ctx context.Context, st state.Store, pf *planFlags) (*pla
 		return pd, nil
 	}
 	if pd.cn != nil {
+		pd.cn.view.Explain(p)
+		p.Seen = live.Depends(p, pd.cn.view)
 		if err := live.CheckSelf(p, pd.cn.view); err != nil {
 			return nil, &exitCode{code: ExitError, msg: err.Error()}
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -64,9 +65,12 @@ type Driver struct {
 	refreshed bool
 	self      string
 	st        *state
-	pages     struct{ members, invites, projects int }
+	pages     struct{ members, invites, projects, undeclared int }
 	siteIDs   map[string]int // declared site name → project id
 	run       *run
+	// elsewhere maps members to the undeclared projects where they hold
+	// access rows.
+	elsewhere map[string][]string
 }
 
 // New makes the driver of a team. opts.Log is the debug log
@@ -436,24 +440,32 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 		declared = append(declared, id)
 	}
 	sort.Ints(declared)
-	acc := make([]apiAccess, len(declared))
-	errs := make([]error, len(declared))
+	// The undeclared projects' rows are read too: who holds access there
+	// keeps their organization membership (sync.md, Reading safely).
+	read := slices.Clone(declared)
+	for _, p := range projects {
+		if _, ok := siteOf[p.ID]; !ok {
+			read = append(read, p.ID)
+		}
+	}
+	acc := make([]apiAccess, len(read))
+	errs := make([]error, len(read))
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for w := 0; w < min(max(1, d.parallel), len(declared)); w++ {
+	for w := 0; w < min(max(1, d.parallel), len(read)); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
 				i := int(next.Add(1)) - 1
-				if i >= len(declared) {
+				if i >= len(read) {
 					return
 				}
 				if ctx.Err() != nil {
 					errs[i] = ctx.Err()
 					continue
 				}
-				errs[i] = r.get(ctx, "/api/projects/"+strconv.Itoa(declared[i])+"/access_controls/", nil, &acc[i])
+				errs[i] = r.get(ctx, "/api/projects/"+strconv.Itoa(read[i])+"/access_controls/", nil, &acc[i])
 			}
 		}()
 	}
@@ -482,16 +494,54 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 		}
 	}
 
+	d.elsewhere = elsewhereOf(st, projects, read[len(declared):], acc[len(declared):])
 	d.st, d.self, d.siteIDs, d.refreshed = st, self, siteIDs, true
 	d.pages.members, d.pages.invites, d.pages.projects = memberPages, invitePages, projectPages
+	d.pages.undeclared = len(read) - len(declared)
 	d.run = nil
 
-	snap := &driver.Snapshot{Team: d.team.Name, Self: self, Notes: notes, Requests: r.n, SiteIDs: map[string]string{}, Defaults: defaults}
+	snap := &driver.Snapshot{Team: d.team.Name, Self: self, Notes: notes, Requests: r.n, SiteIDs: map[string]string{}, Defaults: defaults, Elsewhere: d.elsewhere}
 	for name, id := range siteIDs {
 		snap.SiteIDs[name] = strconv.Itoa(id)
 	}
-	snap.Objects = d.objects(st, siteOf)
+	snap.Objects, snap.Implicit = d.objects(st, siteOf)
 	return snap, nil
+}
+
+// elsewhereOf maps each member holding a member or admin row on an
+// undeclared project (ids, with their access rows acc) to those projects'
+// names, sorted.
+func elsewhereOf(st *state, projects []apiProject, ids []int, acc []apiAccess) map[string][]string {
+	names := map[int]string{}
+	for _, p := range projects {
+		names[p.ID] = p.Name
+	}
+	out := map[string][]string{}
+	for i, id := range ids {
+		for _, row := range acc[i].AccessControls {
+			if row.OrganizationMember == nil || (row.Role != nil && *row.Role != "") || (row.AccessLevel != "member" && row.AccessLevel != "admin") {
+				continue
+			}
+			if m := st.byID[*row.OrganizationMember]; m != nil {
+				out[m.email] = append(out[m.email], names[id])
+			}
+		}
+	}
+	for e := range out {
+		slices.Sort(out[e])
+		out[e] = slices.Compact(out[e])
+	}
+	return out
+}
+
+// implicit reports whether a membership at level member is no access of
+// its own: a guest's, or that of someone who is no declared or stored
+// member and holds access on undeclared projects only.
+func (d *Driver) implicit(m *liveMember) bool {
+	if m.level != levelMember {
+		return false
+	}
+	return d.team.Guests[m.email] || (!d.team.Members[m.email] && len(d.elsewhere[m.email]) > 0)
 }
 
 // resolveSites finds each declared site's project: by remote_id, else by
@@ -531,10 +581,10 @@ func (d *Driver) resolveSites(projects []apiProject) (map[string]int, map[int]st
 	return siteIDs, siteOf, nil
 }
 
-// objects turns the live state into the model's objects.
-func (d *Driver) objects(st *state, siteOf map[int]string) []*model.Object {
+// objects turns the live state into the model's objects, and the
+// implicit memberships left out of them.
+func (d *Driver) objects(st *state, siteOf map[int]string) (objs, implicit []*model.Object) {
 	team := d.team.Name
-	var objs []*model.Object
 	holder := func(email string) model.HolderKind {
 		if d.team.Guests[email] {
 			return model.HolderGuest
@@ -542,8 +592,9 @@ func (d *Driver) objects(st *state, siteOf map[int]string) []*model.Object {
 		return model.HolderMember
 	}
 	for _, m := range st.members {
-		if d.team.Guests[m.email] && m.level == levelMember {
-			continue // a guest's implicit membership
+		if d.implicit(m) {
+			implicit = append(implicit, &model.Object{Addr: model.MemberAddress(team, m.email), Role: roleOfLevel(m.level), Status: model.StatusActive})
+			continue
 		}
 		objs = append(objs, &model.Object{Addr: model.MemberAddress(team, m.email), Role: roleOfLevel(m.level), Status: model.StatusActive})
 	}
@@ -580,7 +631,8 @@ func (d *Driver) objects(st *state, siteOf map[int]string) []*model.Object {
 		}
 	}
 	model.SortObjects(objs)
-	return objs
+	model.SortObjects(implicit)
+	return objs, implicit
 }
 
 // Manual reports the changes PostHog's API cannot make: team settings.

@@ -453,7 +453,7 @@ func elsewhereOf(st *state, apps []apiNamed, ids []string, uperms [][]apiUserPer
 	for _, a := range apps {
 		names[a.ID] = a.Attributes.Name
 	}
-	out := map[string][]string{}
+	out := driver.Elsewhere{}
 	for i, app := range ids {
 		for _, p := range uperms[i] {
 			level := p.Attributes.Permission
@@ -461,32 +461,18 @@ func elsewhereOf(st *state, apps []apiNamed, ids []string, uperms [][]apiUserPer
 				level = p.Attributes.Permissions
 			}
 			if u := st.byID[p.ID]; u != nil && level != "" && level != noAccess {
-				out[u.email] = append(out[u.email], names[app])
+				out.Add(u.email, names[app])
 			}
 		}
 		for _, p := range gperms[i] {
 			if g := groups[p.ID]; g != nil && p.Attributes.Permission != "" && p.Attributes.Permission != noAccess {
 				for e := range g.members {
-					out[e] = append(out[e], names[app])
+					out.Add(e, names[app])
 				}
 			}
 		}
 	}
-	for e := range out {
-		slices.Sort(out[e])
-		out[e] = slices.Compact(out[e])
-	}
-	return out
-}
-
-// implicit reports whether u is no access of its own: a USER who is a
-// guest, or who is no declared or stored member and holds access on
-// undeclared apps only.
-func (d *Driver) implicit(u *liveUser) bool {
-	if u.role != roleUser {
-		return false
-	}
-	return d.team.Guests[u.email] || (!d.team.Members[u.email] && len(d.elsewhere[u.email]) > 0)
+	return out.Sorted()
 }
 
 // runJobs runs reads a few at a time; the first error wins.
@@ -695,7 +681,7 @@ func (d *Driver) objects(st *state) (objs, implicit []*model.Object) {
 			role = "owner"
 		}
 		o := &model.Object{Addr: model.MemberAddress(team, email), Role: role, Status: model.StatusActive}
-		if d.implicit(u) {
+		if d.team.Implicit(email, u.role == roleUser, d.elsewhere) {
 			implicit = append(implicit, o)
 			continue
 		}

@@ -516,32 +516,18 @@ func elsewhereOf(st *state, projects []apiProject, ids []int, acc []apiAccess) m
 	for _, p := range projects {
 		names[p.ID] = p.Name
 	}
-	out := map[string][]string{}
+	out := driver.Elsewhere{}
 	for i, id := range ids {
 		for _, row := range acc[i].AccessControls {
 			if row.OrganizationMember == nil || (row.Role != nil && *row.Role != "") || (row.AccessLevel != "member" && row.AccessLevel != "admin") {
 				continue
 			}
 			if m := st.byID[*row.OrganizationMember]; m != nil {
-				out[m.email] = append(out[m.email], names[id])
+				out.Add(m.email, names[id])
 			}
 		}
 	}
-	for e := range out {
-		slices.Sort(out[e])
-		out[e] = slices.Compact(out[e])
-	}
-	return out
-}
-
-// implicit reports whether a membership at level member is no access of
-// its own: a guest's, or that of someone who is no declared or stored
-// member and holds access on undeclared projects only.
-func (d *Driver) implicit(m *liveMember) bool {
-	if m.level != levelMember {
-		return false
-	}
-	return d.team.Guests[m.email] || (!d.team.Members[m.email] && len(d.elsewhere[m.email]) > 0)
+	return out.Sorted()
 }
 
 // resolveSites finds each declared site's project: by remote_id, else by
@@ -592,7 +578,7 @@ func (d *Driver) objects(st *state, siteOf map[int]string) (objs, implicit []*mo
 		return model.HolderMember
 	}
 	for _, m := range st.members {
-		if d.implicit(m) {
+		if d.team.Implicit(m.email, m.level == levelMember, d.elsewhere) {
 			implicit = append(implicit, &model.Object{Addr: model.MemberAddress(team, m.email), Role: roleOfLevel(m.level), Status: model.StatusActive})
 			continue
 		}

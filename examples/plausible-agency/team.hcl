@@ -27,4 +27,10 @@ policy {
   # roster refuses a plan removing more than 10 accesses and more than a
   # quarter of a team's; 0 turns the rail off.
   max_removals = 20
+
+  # The company directory, exported from the identity provider: everyone at
+  # Northwind with access must be active there, and every guest names a
+  # sponsor who still is. "roster offboard EMAIL" removes a leaver.
+  directory        = "people.csv"
+  sponsor_required = true
 }

@@ -326,12 +326,18 @@ func (o *outFile) discard() {
 func (a *app) accessCommand() *cobra.Command {
 	c := newCommand("access EMAIL", "One person's access across every team and site, with capabilities")
 	c.Args = cobra.ExactArgs(1)
-	var asJSON bool
+	var asJSON, fromLive bool
+	var parallelism int
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	c.Flags().BoolVar(&fromLive, "live", false, "read every connected team and say where the platforms still show the person (exit 2 if anywhere)")
+	c.Flags().IntVar(&parallelism, "parallelism", 4, "with --live: reads in flight")
 	c.RunE = func(cmd *cobra.Command, args []string) error {
 		email, err := model.ParseEmail(args[0])
 		if err != nil {
 			return &exitCode{code: ExitError, msg: err.Error()}
+		}
+		if fromLive {
+			return a.accessLive(cmd.Context(), email, parallelism, asJSON)
 		}
 		in, err := a.reportInput(cmd, false)
 		if err != nil {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/roster-dev/roster/internal/config"
 )
 
 // app holds the streams and global flags of one run.
@@ -26,6 +28,10 @@ type app struct {
 	maxWait     time.Duration
 	maxWaitSet  bool
 	parallelism int
+
+	// preloaded is a configuration already loaded from edited sources
+	// (offboard --out): loadConfig returns it instead of reading --chdir.
+	preloaded *config.Result
 }
 
 func (a *app) rootCommand() *cobra.Command {

@@ -172,6 +172,11 @@ type Plan struct {
 	// Seen is what the changes of connected teams depend on, as the plan
 	// saw it; empty for offline teams.
 	Seen []Seen
+
+	// Held are changes planned but left out by Input.Only (apply --only):
+	// not made, not saved, and not to be overwritten by what a refresh
+	// read; they stay for the next plan.
+	Held []Change
 }
 
 // Summary counts the changes by action: add, change, remove.

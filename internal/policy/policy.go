@@ -21,6 +21,8 @@ const (
 	RuleRequireTicket     = "require_ticket"
 	RuleExternalForbidden = "external_forbidden"
 	RuleMaxRemovals       = "max_removals"
+	RuleDirectory         = "directory"
+	RuleSponsorRequired   = "sponsor_required"
 )
 
 // OwnerRole is the team role min_owners counts.
@@ -87,6 +89,8 @@ func objectRules(idx *index, p *model.Policy, now time.Time) hcl.Diagnostics {
 	diags = append(diags, MaxGrantDays(idx, p, now)...)
 	diags = append(diags, RequireTicket(idx, p)...)
 	diags = append(diags, ExternalForbidden(idx, p)...)
+	diags = append(diags, Directory(idx, p, now)...)
+	diags = append(diags, Sponsors(idx, p, now)...)
 	return diags
 }
 

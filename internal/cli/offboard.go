@@ -1,0 +1,148 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/roster-dev/roster/internal/config"
+	"github.com/roster-dev/roster/internal/offboard"
+)
+
+func init() { extraCommands = append(extraCommands, (*app).offboardCommand) }
+
+func (a *app) offboardCommand() *cobra.Command {
+	c := newCommand("offboard EMAIL", "Remove a person from every declaration, then show the plan")
+	c.Long = `offboard rewrites the configuration to remove EMAIL from every declaration:
+member and guest blocks, group member lists, and for_each collections and
+locals written as literals (formatting and comments kept). A declaration
+computed from other values is reported with its file and line for you to
+edit, and then nothing is written. It prints the plan of the result; apply
+it as any other change.`
+	c.Args = cobra.ExactArgs(1)
+	var ticket, outDir string
+	c.Flags().StringVar(&ticket, "ticket", "", "the offboarding ticket, for the apply that follows")
+	c.Flags().StringVar(&outDir, "out", "", "write the changed files to this directory instead of in place")
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		email := args[0]
+		srcs, diags, _ := config.ReadDir(a.dir())
+		if diags.HasErrors() {
+			return &diagError{diags: diags}
+		}
+		res, err := offboard.Remove(a.dir(), srcs, email)
+		var de *offboard.DiagError
+		switch {
+		case errors.Is(err, offboard.ErrNotDeclared):
+			return &exitCode{code: ExitError, msg: fmt.Sprintf("%s is declared nowhere in %s: nothing to offboard", email, a.dir())}
+		case errors.As(err, &de):
+			return &diagError{diags: de.Diags, files: de.Files}
+		case err != nil:
+			return &exitCode{code: ExitError, msg: fmt.Sprintf("offboard %s: %v", email, err)}
+		}
+		if len(res.Unsafe) > 0 {
+			fmt.Fprintf(a.stderr, "roster cannot remove %s safely from these declarations; edit them by hand, then run roster offboard again:\n", email)
+			for _, p := range res.Unsafe {
+				fmt.Fprintf(a.stderr, "  %s\n", p)
+			}
+			return &exitCode{code: ExitError, msg: "nothing was written"}
+		}
+		dir := a.dir()
+		if outDir != "" {
+			if err := os.MkdirAll(outDir, 0o755); err != nil {
+				return &exitCode{code: ExitError, msg: err.Error()}
+			}
+		}
+		if err := writeAll(dir, outDir, res.Changed); err != nil {
+			return &exitCode{code: ExitError, msg: fmt.Sprintf("writing the configuration: %v", err)}
+		}
+		for _, p := range res.Removed {
+			fmt.Fprintf(a.stdout, "%s\n", p)
+		}
+		where := dir
+		if outDir != "" {
+			where = outDir
+		}
+		fmt.Fprintf(a.stdout, "\nRemoved %s from %s in %s.\n", email, plural(len(res.Changed), "file", "files"), where)
+		if len(res.Sponsored) > 0 {
+			fmt.Fprintf(a.stdout, "%s sponsors %s: give their access a new sponsor, or end it.\n", email, strings.Join(res.Sponsored, ", "))
+		}
+		fmt.Fprintln(a.stdout)
+
+		st, err := a.openStore()
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		a.preloaded = res.Config
+		pd, err := a.makePlan(cmd.Context(), st, &planFlags{refresh: true, parallelism: 4})
+		if err != nil {
+			return err
+		}
+		if err := a.renderPlan(a.stdout, pd.p, "text"); err != nil {
+			return err
+		}
+		next := "roster apply"
+		if outDir != "" {
+			next = "copy the files into " + dir + ", then roster apply"
+		}
+		if ticket != "" {
+			next += " --ticket " + ticket
+		}
+		fmt.Fprintf(a.stdout, "\nNext: review the change, then %s.\n", next)
+		return nil
+	}
+	return c
+}
+
+// writeAll writes every changed source, all or nothing as far as the
+// filesystem allows: each file is first written beside its target, and the
+// targets are replaced only once every one of them is written. A file
+// keeps its mode; a new one in outDir takes its source's.
+func writeAll(dir, outDir string, files []config.Source) error {
+	type staged struct{ tmp, target string }
+	var done []staged
+	defer func() {
+		for _, s := range done {
+			os.Remove(s.tmp)
+		}
+	}()
+	for _, f := range files {
+		src := filepath.Join(dir, f.Name)
+		target := src
+		if real, err := filepath.EvalSymlinks(src); err == nil && outDir == "" {
+			target = real // a linked file is edited where it lives, as fmt does
+		}
+		if outDir != "" {
+			target = filepath.Join(outDir, f.Name)
+		}
+		mode := os.FileMode(0o644)
+		if fi, err := os.Stat(src); err == nil {
+			mode = fi.Mode().Perm()
+		}
+		tmp, err := os.CreateTemp(filepath.Dir(target), ".roster-offboard-*")
+		if err != nil {
+			return err
+		}
+		done = append(done, staged{tmp.Name(), target})
+		_, err = tmp.Write(f.Data)
+		if err == nil {
+			err = tmp.Chmod(mode)
+		}
+		if cerr := tmp.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+	}
+	for _, s := range done {
+		if err := os.Rename(s.tmp, s.target); err != nil {
+			return err
+		}
+	}
+	return nil
+}

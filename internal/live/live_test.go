@@ -185,3 +185,18 @@ func TestCheckStaleDependencies(t *testing.T) {
 		})
 	}
 }
+
+// TestPersonAccessImplicit: a membership kept for access on undeclared
+// sites is still access that `access --live` reports (an offboarding
+// proof must not miss it).
+func TestPersonAccessImplicit(t *testing.T) {
+	m := &model.Object{Addr: model.MemberAddress("ph", "gus@x.io"), Role: "member", Status: model.StatusActive}
+	snaps := map[string]*driver.Snapshot{"ph": {Team: "ph", Implicit: []*model.Object{m}, Elsewhere: map[string][]string{"gus@x.io": {"Lab"}}}}
+	got := PersonAccess(snaps, nil, "gus@x.io")
+	if len(got) != 1 || got[0].Addr != m.Addr || got[0].Kind != model.KindMember {
+		t.Errorf("holdings %+v, want gus's membership", got)
+	}
+	if got := PersonAccess(snaps, nil, "ann@x.io"); len(got) != 0 {
+		t.Errorf("someone else's membership reported: %+v", got)
+	}
+}

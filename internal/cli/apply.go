@@ -31,7 +31,6 @@ type applyFlags struct {
 	commit        string
 	changeRequest string
 	lockTimeout   time.Duration
-	maxWait       time.Duration
 	reviewed      string     // --reviewed PLANFILE
 	reviewedPlan  *plan.Plan // what it holds
 	only          []string   // --only, as given
@@ -51,7 +50,6 @@ func (a *app) applyCommand() *cobra.Command {
 	c.Flags().StringVar(&af.commit, "commit", "", "the commit applied (default: the plan's, $GITHUB_SHA, git rev-parse HEAD)")
 	c.Flags().StringVar(&af.changeRequest, "change-request", "", "URL of the reviewed change request")
 	c.Flags().DurationVar(&af.lockTimeout, "lock-timeout", 0, "how long to wait for the state lock")
-	c.Flags().DurationVar(&af.maxWait, "max-wait", 65*time.Minute, "longest wait for an hourly API budget")
 	c.Flags().StringVar(&af.reviewed, "reviewed", "", "plan afresh and apply only if the changes are exactly those of this reviewed plan file")
 	c.Flags().StringArrayVar(&af.only, "only", nil, "apply only the changes of this cause: expired or drift (repeatable)")
 	c.RunE = func(cmd *cobra.Command, args []string) error {
@@ -60,7 +58,7 @@ func (a *app) applyCommand() *cobra.Command {
 		if len(args) == 1 && cmd.Flags().Changed("reinvite") {
 			return &exitCode{code: ExitError, msg: "--reinvite cannot be given with a saved plan: it is part of the plan; make the plan with roster plan --reinvite --out FILE"}
 		}
-		a.maxWait, a.maxWaitSet = af.maxWait, cmd.Flags().Changed("max-wait")
+		pf.take(a, cmd)
 		if err := checkSigner(); err != nil {
 			return err
 		}

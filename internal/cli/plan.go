@@ -24,6 +24,7 @@ type planFlags struct {
 	refreshOnly      bool
 	parallelism      int
 	reinvite         bool
+	maxWait          time.Duration
 	only             []plan.Cause // apply --only
 }
 
@@ -33,6 +34,14 @@ func (f *planFlags) register(c *cobra.Command) {
 	c.Flags().BoolVar(&f.refreshOnly, "refresh-only", false, "only show (or, with apply, adopt) what changed outside roster")
 	c.Flags().IntVar(&f.parallelism, "parallelism", 4, "reads in flight and teams applied at once")
 	c.Flags().BoolVar(&f.reinvite, "reinvite", false, "delete and re-invite accepted guests whose role changes (cuts their access until they accept)")
+	c.Flags().DurationVar(&f.maxWait, "max-wait", 65*time.Minute, "longest wait for an API budget or a Retry-After")
+}
+
+// take hands the flags that reach the drivers to a (sync.md: --max-wait
+// and --parallelism on plan and apply alike).
+func (f *planFlags) take(a *app, cmd *cobra.Command) {
+	a.maxWait, a.maxWaitSet = f.maxWait, cmd.Flags().Changed("max-wait")
+	a.parallelism = f.parallelism
 }
 
 func (a *app) planCommand() *cobra.Command {
@@ -53,6 +62,7 @@ func (a *app) planCommand() *cobra.Command {
 			return &exitCode{code: ExitError, msg: fmt.Sprintf("invalid --format %q: expected text, markdown or json", format)}
 		}
 		ctx := cmd.Context()
+		pf.take(a, cmd)
 		st, err := a.openStore()
 		if err != nil {
 			return err
@@ -132,6 +142,7 @@ func (a *app) makePlan(ctx context.Context, st state.Store, pf *planFlags) (*pla
 			return nil, err
 		}
 		in.Desired = pd.cn.view.Desired
+		in.Prior = pd.cn.view.WithPrior(snap.Objects)
 		in.Live = pd.cn.view.Live
 		in.LiveTeams = pd.cn.view.LiveTeams
 		in.Keep = pd.cn.view.Keep
@@ -155,10 +166,15 @@ func (a *app) makePlan(ctx context.Context, st state.Store, pf *planFlags) (*pla
 		return pd, nil
 	}
 	if pd.cn != nil {
+		pd.cn.view.Explain(p)
+		p.Seen = live.Depends(p, pd.cn.view)
 		if err := live.CheckSelf(p, pd.cn.view); err != nil {
 			return nil, &exitCode{code: ExitError, msg: err.Error()}
 		}
 		p.Cost = pd.cn.costs(p)
+		for _, n := range live.ManualNotes(p, pd.cn.drivers) {
+			fmt.Fprintf(a.stderr, "Note: %s\n", n)
+		}
 	}
 	if err := a.checkPlanPolicy(cfg, p, now); err != nil {
 		return nil, err

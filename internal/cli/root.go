@@ -22,11 +22,12 @@ type app struct {
 	nowFlag string
 	noColor bool
 
-	// reinvite and maxWait reach the drivers (plan --reinvite, apply
-	// --max-wait).
-	reinvite   bool
-	maxWait    time.Duration
-	maxWaitSet bool
+	// reinvite, maxWait and parallelism reach the drivers (--reinvite,
+	// --max-wait, --parallelism).
+	reinvite    bool
+	maxWait     time.Duration
+	maxWaitSet  bool
+	parallelism int
 
 	// preloaded is a configuration already loaded from edited sources
 	// (offboard --out): loadConfig returns it instead of reading --chdir.

@@ -65,6 +65,17 @@ type Snapshot struct {
 	Notes []string
 	// Requests counts the requests the refresh made.
 	Requests int
+	// Implicit are the memberships left out of Objects as no access of
+	// their own (PostHog level member, Piwik PRO USER): guests' implicit
+	// ones, and those of people whose only access is on sites the team
+	// does not declare. Member objects, status active; none on platforms
+	// without account memberships (Plausible). The planner removes one
+	// only as sync.md says ("Reading safely"), as an explicit change.
+	Implicit []*model.Object
+	// Elsewhere maps each person who holds access of their own (a grant,
+	// or a group's) on a site of the platform account that the team does
+	// not declare to those sites' names, sorted.
+	Elsewhere map[string][]string
 }
 
 // RoleAccess is one platform role's access on a declared site: everyone

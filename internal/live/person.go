@@ -39,6 +39,14 @@ func PersonAccess(snaps map[string]*driver.Snapshot, stored []*model.Object, ema
 				out = append(out, Holding{Team: team, Addr: o.Addr, Kind: model.KindGroup, Status: o.Status})
 			}
 		}
+		// A membership that is no access of its own (a guest's, or one
+		// kept for access on undeclared sites) is still a membership of
+		// the platform's account.
+		for _, o := range s.Implicit {
+			if o.Addr.Email == email {
+				out = append(out, Holding{Team: team, Addr: o.Addr, Kind: model.KindMember, Role: o.Role, Status: o.Status})
+			}
+		}
 		for _, o := range stored {
 			if o.Addr.Team == team && o.Addr.Email == email && slices.Contains(s.Invisible, o.Addr.Kind) {
 				out = append(out, Holding{Team: team, Addr: o.Addr, Kind: o.Addr.Kind, Role: o.Role, Status: o.Status, Unread: true})

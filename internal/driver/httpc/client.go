@@ -177,6 +177,16 @@ func (e *redactedError) Unwrap() error { return e.err }
 
 type renewingKey struct{}
 
+type no5xxRetryKey struct{}
+
+// WithoutRetryOn5xx marks the requests made with the returned context as
+// not to be repeated on a 5xx answer: one whose 500 is the platform's
+// answer, not a passing fault (Plausible's guest invitation for a team
+// member's email). 429s are still retried.
+func WithoutRetryOn5xx(ctx context.Context) context.Context {
+	return context.WithValue(ctx, no5xxRetryKey{}, true)
+}
+
 var (
 	errTooLarge = fmt.Errorf("the answer is larger than %d MiB", MaxBody>>20)
 	errRequest  = errors.New("cannot make the request")
@@ -350,7 +360,7 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 			res.Gone = true
 			res.Body = nil
 			return res, nil
-		case s == http.StatusTooManyRequests || (s >= 500 && idempotent(cl.method)):
+		case s == http.StatusTooManyRequests || (s >= 500 && idempotent(cl.method) && ctx.Value(no5xxRetryKey{}) == nil):
 			if cl.tries >= MaxTries {
 				return nil, cl.statusErr(res)
 			}

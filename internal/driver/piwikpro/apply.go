@@ -443,27 +443,12 @@ func (d *Driver) applyGrant(o *op, i int, c *plan.Change) error {
 				return err
 			}
 		}
-		if d.implicitGuest(o.r, email, u) && len(st.grantsOf(u)) == 0 {
-			// The guest's implicit USER goes with their last grant.
-			return o.deleteUser(u)
-		}
+		// The access on this app only: a guest's USER goes only by a
+		// change of its own, which the plan shows (sync.md, Reading
+		// safely).
 		return nil
 	}
 	return fmt.Errorf("%s: unknown action %q", c.Addr, c.Action)
-}
-
-// implicitGuest reports whether u is a guest's implicit USER: a guest at
-// role USER whose membership no change of this apply manages.
-func (d *Driver) implicitGuest(r *run, email string, u *liveUser) bool {
-	if !d.team.Guests[email] || u.role != roleUser {
-		return false
-	}
-	for _, j := range r.byPerson[email] {
-		if r.changes[j].Addr.Kind == model.KindMember {
-			return false
-		}
-	}
-	return true
 }
 
 // keepsAsGuest reports whether removing member u (change i) turns them

@@ -67,6 +67,9 @@ type Driver struct {
 	siteOf    map[string]string // app id → declared site name
 	pages     pages
 	run       *run
+	// elsewhere maps users to the undeclared apps where they hold
+	// access.
+	elsewhere map[string][]string
 }
 
 // pages counts the list pages the last refresh read, for Cost.

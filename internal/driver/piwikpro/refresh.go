@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -341,12 +342,20 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 		declared = append(declared, id)
 	}
 	sort.Strings(declared)
+	// The undeclared apps' permissions are read too: who holds access
+	// there keeps their USER (sync.md, Reading safely).
+	read := slices.Clone(declared)
+	for _, a := range apps {
+		if _, ok := siteOf[a.ID]; !ok {
+			read = append(read, a.ID)
+		}
+	}
 	members := make([][]apiMember, len(groups))
 	memberPages := make([]int, len(groups))
-	permPages := make([]int, 2*len(declared))
-	uperms := make([][]apiUserPermission, len(declared))
-	gperms := make([][]apiGroupPermission, len(declared))
-	jobs := make([]func() error, 0, len(groups)+2*len(declared))
+	permPages := make([]int, 2*len(read))
+	uperms := make([][]apiUserPermission, len(read))
+	gperms := make([][]apiGroupPermission, len(read))
+	jobs := make([]func() error, 0, len(groups)+2*len(read))
 	for i, g := range groups {
 		jobs = append(jobs, func() error {
 			n, err := r.list(ctx, groupPath(g.ID, "users"), groupUserShape, func(raw json.RawMessage) (int, error) { return decodeList(raw, &members[i]) })
@@ -354,7 +363,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 			return err
 		})
 	}
-	for i, app := range declared {
+	for i, app := range read {
 		jobs = append(jobs, func() error {
 			n, err := r.list(ctx, appPath(app, "user"), userPermShape, func(raw json.RawMessage) (int, error) { return decodeList(raw, &uperms[i]) })
 			permPages[2*i] = n
@@ -434,11 +443,42 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 		}
 	}
 
+	d.elsewhere = elsewhereOf(st, apps, read[len(declared):], uperms[len(declared):], gperms[len(declared):], byGroupID)
 	d.ownerGrantsFrom(st, siteIDs)
 	d.st, d.siteIDs, d.siteOf, d.pages, d.refreshed, d.run = st, siteIDs, siteOf, pg, true, nil
-	snap := &driver.Snapshot{Team: d.team.Name, Self: self, Notes: notes, Requests: r.n, SiteIDs: cloneMap(siteIDs)}
-	snap.Objects = d.objects(st)
+	snap := &driver.Snapshot{Team: d.team.Name, Self: self, Notes: notes, Requests: r.n, SiteIDs: cloneMap(siteIDs), Elsewhere: d.elsewhere}
+	snap.Objects, snap.Implicit = d.objects(st)
 	return snap, nil
+}
+
+// elsewhereOf maps each user holding a permission on an undeclared app
+// (ids, with their user and group permissions), themselves or through a
+// group, to those apps' names, sorted.
+func elsewhereOf(st *state, apps []apiNamed, ids []string, uperms [][]apiUserPermission, gperms [][]apiGroupPermission, groups map[string]*liveGroup) map[string][]string {
+	names := map[string]string{}
+	for _, a := range apps {
+		names[a.ID] = a.Attributes.Name
+	}
+	out := driver.Elsewhere{}
+	for i, app := range ids {
+		for _, p := range uperms[i] {
+			level := p.Attributes.Permission
+			if level == "" {
+				level = p.Attributes.Permissions
+			}
+			if u := st.byID[p.ID]; u != nil && level != "" && level != noAccess {
+				out.Add(u.email, names[app])
+			}
+		}
+		for _, p := range gperms[i] {
+			if g := groups[p.ID]; g != nil && p.Attributes.Permission != "" && p.Attributes.Permission != noAccess {
+				for e := range g.members {
+					out.Add(e, names[app])
+				}
+			}
+		}
+	}
+	return out.Sorted()
 }
 
 // runJobs runs reads at most d.parallel at a time (--parallelism); the
@@ -606,10 +646,10 @@ func (d *Driver) ownerGrantsFrom(st *state, siteIDs map[string]string) {
 	}
 }
 
-// objects turns the live state into the model's objects.
-func (d *Driver) objects(st *state) []*model.Object {
+// objects turns the live state into the model's objects, and the
+// implicit memberships left out of them.
+func (d *Driver) objects(st *state) (objs, implicit []*model.Object) {
 	team := d.team.Name
-	var objs []*model.Object
 	holder := func(email string) model.HolderKind {
 		if d.team.Guests[email] {
 			return model.HolderGuest
@@ -617,14 +657,16 @@ func (d *Driver) objects(st *state) []*model.Object {
 		return model.HolderMember
 	}
 	for email, u := range st.users {
-		if d.team.Guests[email] && u.role == roleUser {
-			continue // a guest's implicit membership
-		}
 		role := "user"
 		if u.role == roleOwner {
 			role = "owner"
 		}
-		objs = append(objs, &model.Object{Addr: model.MemberAddress(team, email), Role: role, Status: model.StatusActive})
+		o := &model.Object{Addr: model.MemberAddress(team, email), Role: role, Status: model.StatusActive}
+		if d.team.Implicit(email, u.role == roleUser, d.elsewhere) {
+			implicit = append(implicit, o)
+			continue
+		}
+		objs = append(objs, o)
 	}
 	for app, m := range st.perms {
 		site := d.siteOf[app]
@@ -675,7 +717,8 @@ func (d *Driver) objects(st *state) []*model.Object {
 		}
 	}
 	model.SortObjects(objs)
-	return objs
+	model.SortObjects(implicit)
+	return objs, implicit
 }
 
 // Manual reports the changes Piwik PRO's API cannot make: team settings.

@@ -145,13 +145,25 @@ grant/acme/Staging/carol@x.io admin member active
 grant/acme/Staging/ginv@agency.io member guest invited
 member/acme/bob@x.io admin active
 member/acme/carol@x.io member active
-member/acme/dave@x.io member active
 member/acme/gadmin@agency.io admin active
 member/acme/inv@x.io admin invited
 member/acme/owner@acme.com owner active
 `
 	if got := render(snap.Objects); got != want {
 		t.Errorf("objects:\n%s\nwant:\n%s", got, want)
+	}
+	// Memberships at level member that are no access of their own: the
+	// guests', and dave's, whose only access is on an undeclared project
+	// (sync.md, Reading safely: their membership stays).
+	wantImplicit := `member/acme/dave@x.io member active
+member/acme/guest@agency.io member active
+member/acme/lone@agency.io member active
+`
+	if got := render(snap.Implicit); got != wantImplicit {
+		t.Errorf("implicit:\n%s\nwant:\n%s", got, wantImplicit)
+	}
+	if got := fmt.Sprint(snap.Elsewhere); got != "map[dave@x.io:[Lab]]" {
+		t.Errorf("elsewhere: %s", got)
 	}
 	if snap.Self != "owner@acme.com" || snap.Team != "acme" {
 		t.Errorf("self %q team %q", snap.Self, snap.Team)
@@ -173,6 +185,7 @@ member/acme/owner@acme.com owner active
 		"GET " + e.org("projects/"),
 		"GET /api/projects/101/access_controls/",
 		"GET /api/projects/102/access_controls/",
+		"GET /api/projects/103/access_controls/", // undeclared: who holds access there
 	}
 	if got := e.srv.Requests(); !slices.Equal(got, wantLog) {
 		t.Errorf("requests:\n%s", strings.Join(got, "\n"))
@@ -294,7 +307,7 @@ func memberChange(action plan.Action, email, before, after string, status model.
 func (e *env) applyAll(changes ...plan.Change) []driver.Result {
 	e.t.Helper()
 	e.srv.ResetRequests()
-	reads := len(e.d.team.Sites) + 1 + max(1, e.d.pages.members) + max(1, e.d.pages.invites) + max(1, e.d.pages.projects)
+	reads := len(e.d.team.Sites) + 1 + max(1, e.d.pages.members) + max(1, e.d.pages.invites) + max(1, e.d.pages.projects) + e.d.pages.undeclared
 	cost, budget := e.d.Cost(changes)
 	if budget != 0 {
 		e.t.Errorf("budget %d", budget)
@@ -511,6 +524,9 @@ func TestApplyMembersAndGrants(t *testing.T) {
 	}
 }
 
+// TestApplyGuestLastGrantRemovesMembership: the last grant's removal
+// removes the access on its project only; the membership goes by a change
+// of its own, which the plan shows (sync.md, Reading safely).
 func TestApplyGuestLastGrantRemovesMembership(t *testing.T) {
 	seed := acmeSeed()
 	seed.Members = append(seed.Members, fake.SeedMember{Email: "g@agency.io"})
@@ -523,9 +539,15 @@ func TestApplyGuestLastGrantRemovesMembership(t *testing.T) {
 		grantChange(plan.Delete, "Staging", "g@agency.io", "admin", "", model.HolderGuest, model.StatusActive),
 	)
 	e.wantResult(res[0], driver.Applied, "PUT /api/projects/101/access_controls/ 204")
-	e.wantResult(res[1], driver.Applied, "PUT /api/projects/102/access_controls/ 204", "DELETE "+e.org("members/"+g.UserUUID+"/")+" 204")
+	e.wantResult(res[1], driver.Applied, "PUT /api/projects/102/access_controls/ 204")
+	if _, ok := e.member("g@agency.io"); !ok {
+		t.Fatal("the last grant's removal took the membership the plan did not remove")
+	}
+	e.refresh()
+	res = e.applyAll(memberChange(plan.Delete, "g@agency.io", "member", "", model.StatusActive))
+	e.wantResult(res[0], driver.Applied, "DELETE "+e.org("members/"+g.UserUUID+"/")+" 204")
 	if _, ok := e.member("g@agency.io"); ok {
-		t.Error("the guest's implicit membership stayed")
+		t.Error("the membership's removal left it")
 	}
 }
 
@@ -646,7 +668,7 @@ func TestRefreshRetriesThrottled(t *testing.T) {
 	if snap.Self != "owner@acme.com" || len(snap.Objects) != 3 {
 		t.Errorf("snapshot: %s", render(snap.Objects))
 	}
-	if snap.Requests != 8 || len(e.srv.Requests()) != 8 {
+	if snap.Requests != 9 || len(e.srv.Requests()) != 9 { // 3 access reads: 2 declared, 1 undeclared
 		t.Errorf("requests %d, log %q", snap.Requests, e.srv.Requests())
 	}
 }

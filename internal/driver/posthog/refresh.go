@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -58,9 +59,12 @@ type Driver struct {
 	refreshed bool
 	self      string
 	st        *state
-	pages     struct{ members, invites, projects int }
+	pages     struct{ members, invites, projects, undeclared int }
 	siteIDs   map[string]int // declared site name → project id
 	run       *run
+	// elsewhere maps members to the undeclared projects where they hold
+	// access rows.
+	elsewhere map[string][]string
 }
 
 // New makes the driver of a team. opts.Log is the debug log
@@ -461,9 +465,17 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 		declared = append(declared, id)
 	}
 	sort.Ints(declared)
-	acc := make([]apiAccess, len(declared))
-	if err := kit.Each(ctx, d.parallel, len(declared), func(ctx context.Context, i int) error {
-		return r.get(ctx, "/api/projects/"+strconv.Itoa(declared[i])+"/access_controls/", nil, httpc.Shaped{Shape: accessShape, Into: &acc[i]})
+	// The undeclared projects' rows are read too: who holds access there
+	// keeps their organization membership (sync.md, Reading safely).
+	read := slices.Clone(declared)
+	for _, p := range projects {
+		if _, ok := siteOf[p.ID]; !ok {
+			read = append(read, p.ID)
+		}
+	}
+	acc := make([]apiAccess, len(read))
+	if err := kit.Each(ctx, d.parallel, len(read), func(ctx context.Context, i int) error {
+		return r.get(ctx, "/api/projects/"+strconv.Itoa(read[i])+"/access_controls/", nil, httpc.Shaped{Shape: accessShape, Into: &acc[i]})
 	}); err != nil {
 		return nil, err
 	}
@@ -538,16 +550,18 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 		}
 	}
 
+	d.elsewhere = elsewhereOf(st, projects, read[len(declared):], acc[len(declared):])
 	d.st, d.self, d.siteIDs, d.refreshed = st, self, siteIDs, true
 	d.pages.members, d.pages.invites, d.pages.projects = memberPages, invitePages, projectPages
+	d.pages.undeclared = len(read) - len(declared)
 	d.run = nil
 
 	snap := &driver.Snapshot{Team: d.team.Name, Self: self, Notes: notes, Requests: r.n, SiteIDs: map[string]string{}, Defaults: defaults,
-		RoleAccess: roleAccess}
+		RoleAccess: roleAccess, Elsewhere: d.elsewhere}
 	for name, id := range siteIDs {
 		snap.SiteIDs[name] = strconv.Itoa(id)
 	}
-	snap.Objects = d.objects(st, siteOf)
+	snap.Objects, snap.Implicit = d.objects(st, siteOf)
 	return snap, nil
 }
 
@@ -622,6 +636,28 @@ func (d *Driver) readRoles(ctx context.Context, r *reader, rows []roleRow) (map[
 	return names, members, nil
 }
 
+// elsewhereOf maps each member holding a member or admin row on an
+// undeclared project (ids, with their access rows acc) to those projects'
+// names, sorted.
+func elsewhereOf(st *state, projects []apiProject, ids []int, acc []apiAccess) map[string][]string {
+	names := map[int]string{}
+	for _, p := range projects {
+		names[p.ID] = p.Name
+	}
+	out := driver.Elsewhere{}
+	for i, id := range ids {
+		for _, row := range acc[i].AccessControls {
+			if row.OrganizationMember == nil || (row.Role != nil && *row.Role != "") || (row.AccessLevel != "member" && row.AccessLevel != "admin") {
+				continue
+			}
+			if m := st.byID[*row.OrganizationMember]; m != nil {
+				out.Add(m.email, names[id])
+			}
+		}
+	}
+	return out.Sorted()
+}
+
 // resolveSites finds each declared site's project: by remote_id, else by
 // exact name (driver.ResolveSites). A remote_id is compared as a number.
 func (d *Driver) resolveSites(projects []apiProject) (map[string]int, map[int]string, error) {
@@ -659,10 +695,10 @@ func (d *Driver) resolveSites(projects []apiProject) (map[string]int, map[int]st
 	return siteIDs, siteOf, nil
 }
 
-// objects turns the live state into the model's objects.
-func (d *Driver) objects(st *state, siteOf map[int]string) []*model.Object {
+// objects turns the live state into the model's objects, and the
+// implicit memberships left out of them.
+func (d *Driver) objects(st *state, siteOf map[int]string) (objs, implicit []*model.Object) {
 	team := d.team.Name
-	var objs []*model.Object
 	holder := func(email string) model.HolderKind {
 		if d.team.Guests[email] {
 			return model.HolderGuest
@@ -670,8 +706,9 @@ func (d *Driver) objects(st *state, siteOf map[int]string) []*model.Object {
 		return model.HolderMember
 	}
 	for _, m := range st.members {
-		if d.team.Guests[m.email] && m.level == levelMember {
-			continue // a guest's implicit membership
+		if d.team.Implicit(m.email, m.level == levelMember, d.elsewhere) {
+			implicit = append(implicit, &model.Object{Addr: model.MemberAddress(team, m.email), Role: roleOfLevel(m.level), Status: model.StatusActive})
+			continue
 		}
 		objs = append(objs, &model.Object{Addr: model.MemberAddress(team, m.email), Role: roleOfLevel(m.level), Status: model.StatusActive})
 	}
@@ -708,7 +745,8 @@ func (d *Driver) objects(st *state, siteOf map[int]string) []*model.Object {
 		}
 	}
 	model.SortObjects(objs)
-	return objs
+	model.SortObjects(implicit)
+	return objs, implicit
 }
 
 // Manual reports the changes PostHog's API cannot make: team settings.

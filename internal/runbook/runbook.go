@@ -345,6 +345,8 @@ func platformName(p string) string {
 		return "PostHog"
 	case "piwikpro":
 		return "Piwik PRO"
+	case "ga4":
+		return "Google Analytics"
 	}
 	return p
 }

@@ -82,6 +82,13 @@ type Options struct {
 	// Secrets are further strings to redact wherever they might appear
 	// (a token, a client secret, a client id:secret pair).
 	Secrets []string
+	// RateLimited, when set, says which other answers mean "too many
+	// requests" and are retried like a 429 (GA4: a 403 whose reason is
+	// rateLimitExceeded); RateLimitWait, when positive, is the wait
+	// after such an answer or a 429 that has no Retry-After, honoured
+	// like one (GA4's quotas refill each minute), instead of the backoff.
+	RateLimited   func(status int, body []byte) bool
+	RateLimitWait time.Duration
 }
 
 // Client calls one platform's API. Safe for concurrent use.
@@ -102,6 +109,8 @@ type Client struct {
 	platform string
 	red      *redactor
 	jitter   func(time.Duration) time.Duration
+	limited  func(int, []byte) bool
+	rateWait time.Duration
 }
 
 // Response is a successful (2xx) answer.
@@ -197,6 +206,8 @@ func New(o Options) *Client {
 		platform: o.Platform,
 		red:      newRedactor(o.Secrets),
 		jitter:   fullJitter,
+		limited:  o.RateLimited,
+		rateWait: o.RateLimitWait,
 	}
 	if c.ua == "" {
 		v := o.Version
@@ -350,12 +361,17 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 			res.Gone = true
 			res.Body = nil
 			return res, nil
-		case s == http.StatusTooManyRequests || (s >= 500 && idempotent(cl.method)):
+		case s == http.StatusTooManyRequests || (s >= 500 && idempotent(cl.method)) || (c.limited != nil && c.limited(s, res.Body)):
 			if cl.tries >= MaxTries {
 				return nil, cl.statusErr(res)
 			}
+			limited := s == http.StatusTooManyRequests || (c.limited != nil && c.limited(s, res.Body))
 			if d, ok := retryAfter(res.Header, c.clock.Now()); ok {
 				if err := cl.retryAfter(ctx, d, res); err != nil {
+					return nil, err
+				}
+			} else if limited && c.rateWait > 0 {
+				if err := cl.retryAfter(ctx, c.rateWait, res); err != nil {
 					return nil, err
 				}
 			} else if s == http.StatusTooManyRequests && c.budget != nil {

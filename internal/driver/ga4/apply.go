@@ -184,4 +184,3 @@ func (d *Driver) Apply(ctx context.Context, c *plan.Change) (driver.Result, erro
 	}
 	return res, fmt.Errorf("%s: unknown change %q", c.Addr, c.Action)
 }
-

@@ -72,7 +72,6 @@ func start(t *testing.T, seed fake.Seed) (*fake.Server, *driver.Team) {
 	return srv, team
 }
 
-
 func memberChange(action plan.Action, email, before, after string) plan.Change {
 	c := plan.Change{Addr: model.MemberAddress("acme", email), Action: action}
 	if before != "" {

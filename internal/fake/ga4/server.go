@@ -898,4 +898,3 @@ func (s *Server) listSummaries(w http.ResponseWriter, t *token, q url.Values) {
 	}
 	writeJSON(w, out)
 }
-

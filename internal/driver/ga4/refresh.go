@@ -149,19 +149,15 @@ func isNumber(s string) bool {
 	return true
 }
 
-// Refresh reads the account (accountSummaries: the account and its
-// properties), its access bindings, and each declared property's: 2 +
-// declared properties requests, plus paging and the token.
-func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
-	if d.keyErr != nil {
-		return nil, d.keyErr
-	}
+// readAccount pages accountSummaries and returns the team's account, its
+// properties included (one request for the account and its properties).
+func (r *reader) readAccount(ctx context.Context) (*apiSummary, int, error) {
+	d := r.d
 	acct := strings.TrimSpace(d.team.Conn.AccountID)
 	if !isNumber(acct) {
-		return nil, fmt.Errorf("connection.account_id %q is not a Google Analytics account id (a number)", d.team.Conn.AccountID)
+		return nil, 0, fmt.Errorf("connection.account_id %q is not a Google Analytics account id (a number)", d.team.Conn.AccountID)
 	}
 	account := "accounts/" + acct
-	r := &reader{d: d}
 	var summaries []apiSummary
 	spages, err := r.list(ctx, APIPrefix+"accountSummaries", SummaryPageSize, summaryShape, func(raw json.RawMessage) (int, string, error) {
 		var p struct {
@@ -175,7 +171,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 		return len(p.AccountSummaries), p.NextPageToken, nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var found *apiSummary
 	var seen []string
@@ -190,8 +186,42 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 		if len(seen) > 0 {
 			list = "it sees " + strings.Join(seen, ", ")
 		}
-		return nil, fmt.Errorf("GET %saccountSummaries: the service account %s cannot see Google Analytics account %s (%s); add it to that account as an Administrator (Admin > Account access management), or fix connection.account_id",
+		return nil, spages, fmt.Errorf("GET %saccountSummaries: the service account %s cannot see Google Analytics account %s (%s); add it to that account as an Administrator (Admin > Account access management), or fix connection.account_id",
 			APIPrefix, d.self(), acct, list)
+	}
+	return found, spages, nil
+}
+
+// LiveSites lists every property of the account the credential can see,
+// by id (importer.SiteLister).
+func (d *Driver) LiveSites(ctx context.Context) (map[string]string, error) {
+	if d.keyErr != nil {
+		return nil, d.keyErr
+	}
+	found, _, err := (&reader{d: d}).readAccount(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, p := range found.PropertySummaries {
+		out[strings.TrimPrefix(p.Property, "properties/")] = p.DisplayName
+	}
+	return out, nil
+}
+
+// Refresh reads the account (accountSummaries: the account and its
+// properties), its access bindings, and each declared property's: 2 +
+// declared properties requests, plus paging and the token.
+func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
+	if d.keyErr != nil {
+		return nil, d.keyErr
+	}
+	acct := strings.TrimSpace(d.team.Conn.AccountID)
+	account := "accounts/" + acct
+	r := &reader{d: d}
+	found, spages, err := r.readAccount(ctx)
+	if err != nil {
+		return nil, err
 	}
 	var listed []driver.Listed
 	for _, p := range found.PropertySummaries {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roster-dev/roster/internal/config"
 	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/fake/fakekit"
 	fake "github.com/roster-dev/roster/internal/fake/ga4"
@@ -268,5 +269,29 @@ func TestTokenRenewal(t *testing.T) {
 	want := []string{"POST /v1alpha/accounts/100/accessBindings 401", "POST /token 200", "POST /v1alpha/accounts/100/accessBindings 200"}
 	if !slices.Equal(res.API, want) {
 		t.Errorf("api %q", res.API)
+	}
+}
+
+// TestMootGrant: a grant that adds nothing to the person's account role
+// is said once (ga4.md: a property binding can only raise access).
+func TestMootGrant(t *testing.T) {
+	_, team := start(t, fake.Seed{})
+	team.Platform = config.BuiltinPlatforms()["ga4"]
+	team.Declared = []*model.Object{
+		{Addr: model.MemberAddress("acme", "ann@acme.com"), Role: "editor"},
+		{Addr: model.PersonGrantAddress("acme", "Web", "ann@acme.com"), Role: "viewer_no_revenue"},
+		{Addr: model.MemberAddress("acme", "bob@acme.com"), Role: "viewer_no_cost"},
+		{Addr: model.PersonGrantAddress("acme", "Web", "bob@acme.com"), Role: "viewer"},
+	}
+	snap, err := New(team, opts(nil)).Refresh(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes := strings.Join(snap.Notes, "\n")
+	if !strings.Contains(notes, "grant/acme/Web/ann@acme.com (viewer_no_revenue) adds nothing to ann@acme.com's account role editor") {
+		t.Errorf("notes %q", notes)
+	}
+	if strings.Contains(notes, "bob@acme.com") {
+		t.Errorf("bob's grant raises his access (view_cost_data) but was called moot: %q", notes)
 	}
 }

@@ -312,6 +312,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 			notes = append(notes, fmt.Sprintf("property %s (id %s) is not declared; roster does not manage its property-level access", p.DisplayName, id))
 		}
 	}
+	notes = append(notes, d.mootGrants()...)
 	extra := make([]string, 0, len(odd))
 	for n := range odd {
 		extra = append(extra, n)
@@ -326,6 +327,36 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	}
 	snap.Objects = d.objects(st)
 	return snap, nil
+}
+
+// mootGrants warns of each declared grant that adds nothing to the same
+// person's declared team role: an account binding covers every property
+// and a property binding can only raise it (ga4.md, Direct vs effective
+// access), so such a grant neither narrows nor widens their access.
+func (d *Driver) mootGrants() []string {
+	p := d.team.Platform
+	if p == nil {
+		return nil
+	}
+	teamRole := map[string]string{}
+	for _, o := range d.team.Declared {
+		if o.Addr.Kind == model.KindMember {
+			teamRole[o.Addr.Email] = o.Role
+		}
+	}
+	var out []string
+	for _, o := range d.team.Declared {
+		if o.Addr.Kind != model.KindGrant || o.Addr.Email == "" || teamRole[o.Addr.Email] == "" {
+			continue
+		}
+		tr, ok1 := p.TeamRole(teamRole[o.Addr.Email])
+		sr, ok2 := p.SiteRole(o.Role)
+		if ok1 && ok2 && sr.Caps.Minus(tr.Caps) == 0 {
+			out = append(out, fmt.Sprintf("%s (%s) adds nothing to %s's account role %s, which covers every property; a property binding cannot narrow it", o.Addr, o.Role, o.Addr.Email, tr.Name))
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // objects turns the live state into the model's objects: an account

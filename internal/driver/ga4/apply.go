@@ -104,6 +104,28 @@ func bindingPath(parent, name string) (string, error) {
 	return APIPrefix + name, nil
 }
 
+// isAdminRole: the base role admin, whatever its restrictions.
+func isAdminRole(role string) bool { return role == "admin" || strings.HasPrefix(role, "admin_") }
+
+// keepsAdmin refuses to remove or demote the account's last direct
+// Administrator other than the service account (ga4.md, Last
+// administrator and self): the account would be left to roster's key.
+func (d *Driver) keepsAdmin(c *plan.Change) error {
+	if c.Addr.Kind != model.KindMember {
+		return nil
+	}
+	b := d.live.members[c.Addr.Email]
+	if b == nil || !isAdminRole(b.role) || (c.After != nil && isAdminRole(c.After.Role)) {
+		return nil
+	}
+	for email, o := range d.live.members {
+		if email != c.Addr.Email && email != d.self() && isAdminRole(o.role) {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s: roster does not remove or demote the last Administrator of Google Analytics account %s besides its own service account; declare another person with the role admin first", c.Addr, d.team.Conn.AccountID)
+}
+
 // Apply makes one change: a POST, PATCH or DELETE of one binding.
 func (d *Driver) Apply(ctx context.Context, c *plan.Change) (driver.Result, error) {
 	if d.keyErr != nil {
@@ -124,6 +146,9 @@ func (d *Driver) Apply(ctx context.Context, c *plan.Change) (driver.Result, erro
 		return driver.Result{}, fmt.Errorf("%s: roster never changes the binding of the service account whose key it uses (%s)", c.Addr, email)
 	}
 	live := d.bindingsOf(c.Addr)
+	if err := d.keepsAdmin(c); err != nil {
+		return driver.Result{}, err
+	}
 	var res driver.Result
 	switch c.Action {
 	case plan.Create, plan.Update:

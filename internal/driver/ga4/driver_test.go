@@ -165,10 +165,10 @@ func TestBadInput(t *testing.T) {
 			[]string{"$" + tokenEnv, `type "authorized_user", not "service_account"`}},
 		{"scope", func(s *fake.Seed, _ *driver.Team) {
 			s.ServiceAccounts = []fake.SeedServiceAccount{{Email: saEmail, PublicKey: pub, Scopes: []string{fake.ScopeReadonly, fake.ScopeUsersReadonly}}}
-		}, []string{"GET /v1alpha/accounts/100/accessBindings", "(403)", "lacks the analytics.manage.users scope"}},
+		}, []string{"refused GET /v1alpha/", "/accessBindings (403)", "lacks the analytics.manage.users scope"}},
 		{"not an administrator", func(s *fake.Seed, _ *driver.Team) {
 			s.Bindings = []fake.SeedBinding{{Parent: "properties/1000", User: saEmail, Roles: []string{"predefinedRoles/viewer"}}}
-		}, []string{"GET /v1alpha/accounts/100/accessBindings", "(403)", "as an Administrator"}},
+		}, []string{"refused GET /v1alpha/", "/accessBindings (403)", "as an Administrator"}},
 		{"property not in the account", func(_ *fake.Seed, tm *driver.Team) { tm.Sites = []*model.Object{site("Web", "2000")} },
 			[]string{"team acme", "remote_id", "GET /v1alpha/accountSummaries", `"Web" (id 1000)`}},
 		{"account not seen", func(_ *fake.Seed, tm *driver.Team) { tm.Conn.AccountID = "999" },
@@ -293,5 +293,37 @@ func TestMootGrant(t *testing.T) {
 	}
 	if strings.Contains(notes, "bob@acme.com") {
 		t.Errorf("bob's grant raises his access (view_cost_data) but was called moot: %q", notes)
+	}
+}
+
+// TestLastAdmin: the last Administrator besides the service account is
+// neither removed nor demoted (ga4.md, Last administrator and self).
+func TestLastAdmin(t *testing.T) {
+	srv, team := start(t, fake.Seed{Bindings: []fake.SeedBinding{{Parent: "accounts/100", User: "ann@acme.com", Roles: []string{"predefinedRoles/admin"}}}})
+	d := New(team, opts(nil))
+	if _, err := d.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv.ResetRequests()
+	for _, c := range []plan.Change{memberChange(plan.Delete, "ann@acme.com", "admin", ""), memberChange(plan.Update, "ann@acme.com", "admin", "editor")} {
+		if _, err := d.Apply(context.Background(), &c); err == nil || !strings.Contains(err.Error(), "last Administrator") {
+			t.Errorf("%s %s: %v", c.Action, c.Addr, err)
+		}
+	}
+	if reqs := srv.Requests(); len(reqs) != 0 {
+		t.Errorf("requests sent: %q", reqs)
+	}
+	// With another admin, the demotion goes through.
+	c := memberChange(plan.Create, "bob@acme.com", "", "admin")
+	if _, err := d.Apply(context.Background(), &c); err != nil {
+		t.Fatal(err)
+	}
+	c = memberChange(plan.Update, "ann@acme.com", "admin", "admin_no_cost")
+	if _, err := d.Apply(context.Background(), &c); err != nil {
+		t.Fatal(err)
+	}
+	c = memberChange(plan.Delete, "ann@acme.com", "admin_no_cost", "")
+	if _, err := d.Apply(context.Background(), &c); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -430,6 +430,8 @@ func platformTitle(name string) string {
 		return "Piwik PRO"
 	case "plausible":
 		return "Plausible"
+	case "ga4":
+		return "Google Analytics"
 	}
 	return name
 }

@@ -82,6 +82,13 @@ type Options struct {
 	// Secrets are further strings to redact wherever they might appear
 	// (a token, a client secret, a client id:secret pair).
 	Secrets []string
+	// RateLimited, when set, says which other answers mean "too many
+	// requests" and are retried like a 429 (GA4: a 403 whose reason is
+	// rateLimitExceeded); RateLimitWait, when positive, is the wait
+	// after such an answer or a 429 that has no Retry-After, honoured
+	// like one (GA4's quotas refill each minute), instead of the backoff.
+	RateLimited   func(status int, body []byte) bool
+	RateLimitWait time.Duration
 }
 
 // Client calls one platform's API. Safe for concurrent use.
@@ -102,6 +109,8 @@ type Client struct {
 	platform string
 	red      *redactor
 	jitter   func(time.Duration) time.Duration
+	limited  func(int, []byte) bool
+	rateWait time.Duration
 }
 
 // Response is a successful (2xx) answer.
@@ -207,6 +216,8 @@ func New(o Options) *Client {
 		platform: o.Platform,
 		red:      newRedactor(o.Secrets),
 		jitter:   fullJitter,
+		limited:  o.RateLimited,
+		rateWait: o.RateLimitWait,
 	}
 	if c.ua == "" {
 		v := o.Version
@@ -360,12 +371,17 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 			res.Gone = true
 			res.Body = nil
 			return res, nil
-		case s == http.StatusTooManyRequests || (s >= 500 && idempotent(cl.method) && ctx.Value(no5xxRetryKey{}) == nil):
+		case s == http.StatusTooManyRequests || (s >= 500 && idempotent(cl.method) && ctx.Value(no5xxRetryKey{}) == nil) || (c.limited != nil && c.limited(s, res.Body)):
 			if cl.tries >= MaxTries {
 				return nil, cl.statusErr(res)
 			}
+			limited := s == http.StatusTooManyRequests || (c.limited != nil && c.limited(s, res.Body))
 			if d, ok := retryAfter(res.Header, c.clock.Now()); ok {
-				if err := cl.retryAfter(ctx, d, res); err != nil {
+				if err := cl.retryAfter(ctx, d, res, false); err != nil {
+					return nil, err
+				}
+			} else if limited && c.rateWait > 0 {
+				if err := cl.retryAfter(ctx, c.rateWait, res, true); err != nil {
 					return nil, err
 				}
 			} else if s == http.StatusTooManyRequests && c.budget != nil {
@@ -561,17 +577,23 @@ func (cl *call) pace(ctx context.Context, after429 bool) error {
 // retryAfter honours a Retry-After of d: it waits, saying so through
 // Notify, when the call's waits stay within MaxWait in total, and fails
 // otherwise (sync.md, Reading safely: honoured up to --max-wait).
-func (cl *call) retryAfter(ctx context.Context, d time.Duration, res *Response) error {
+// quota is true for Options.RateLimitWait's wait after a quota answer.
+func (cl *call) retryAfter(ctx context.Context, d time.Duration, res *Response, quota bool) error {
 	c := cl.c
+	wait, told := fmt.Sprintf("asked roster to wait %s before trying again (Retry-After)", d.Round(time.Second)), fmt.Sprintf("asked roster to wait %s (Retry-After)", d.Round(time.Second))
+	if quota {
+		wait = fmt.Sprintf("is over its quota, which refills within %s", d.Round(time.Second))
+		told = wait
+	}
 	if d > 0 && (c.maxWait < 0 || cl.waited+d > c.maxWait) {
 		left := max(c.maxWait-cl.waited, 0)
 		return cl.fail(res.Status, res.Header, res.Body, ErrWaitTooLong, fmt.Sprintf(
-			"%s answered %s %s with %d and asked roster to wait %s before trying again (Retry-After), more than the %s left of --max-wait; nothing more was sent for it. Run the command again after %s UTC, or raise --max-wait.",
-			c.platform, cl.method, cl.path, res.Status, d.Round(time.Second), left.Round(time.Second), c.clock.Now().Add(d).UTC().Format("15:04:05")))
+			"%s answered %s %s with %d and %s, more than the %s left of --max-wait; nothing more was sent for it. Run the command again after %s UTC, or raise --max-wait.",
+			c.platform, cl.method, cl.path, res.Status, wait, left.Round(time.Second), c.clock.Now().Add(d).UTC().Format("15:04:05")))
 	}
 	if d > 0 && c.notify != nil {
-		c.notify(c.red.redact(fmt.Sprintf("%s answered %s %s with %d and asked roster to wait %s (Retry-After); waiting until %s UTC, then trying again",
-			c.platform, cl.method, cl.path, res.Status, d.Round(time.Second), c.clock.Now().Add(d).UTC().Format("15:04:05"))))
+		c.notify(c.red.redact(fmt.Sprintf("%s answered %s %s with %d and %s; waiting until %s UTC, then trying again",
+			c.platform, cl.method, cl.path, res.Status, told, c.clock.Now().Add(d).UTC().Format("15:04:05"))))
 	}
 	cl.waited += d
 	return cl.sleep(ctx, d, fmt.Sprintf("%d with Retry-After", res.Status))

@@ -128,9 +128,9 @@ func (a *app) applyCommand() *cobra.Command {
 // as stale when their live access moved; what the refresh finds is written
 // as in any apply, even when the plan has no change.
 func (a *app) applySaved(ctx context.Context, st state.Store, file string, pf *planFlags, af *applyFlags) error {
-	p, err := plan.ReadFile(file)
+	p, err := readPlanFile(ctx, file)
 	if err != nil {
-		return &exitCode{code: ExitError, msg: fmt.Sprintf("plan file %s: %v", file, err)}
+		return err
 	}
 	lock, err := st.Lock(ctx, "apply", af.lockTimeout)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/roster-dev/roster/internal/config"
+	"github.com/roster-dev/roster/internal/fsx"
 )
 
 func init() { extraCommands = append(extraCommands, (*app).fmtCommand) }
@@ -76,8 +77,9 @@ func (a *app) fmtCommand() *cobra.Command {
 				}
 				continue
 			}
-			if err := writeFileKeepMode(name, out); err != nil {
-				return &exitCode{code: ExitError, msg: fmt.Sprintf("writing %s: %v", name, err)}
+			// Through a symlink to its target, keeping the file's mode.
+			if err := fsx.WriteFile(name, out, fsx.Options{KeepMode: true}); err != nil {
+				return &exitCode{code: ExitError, msg: err.Error()}
 			}
 			if !showDiff {
 				fmt.Fprintln(a.stdout, name)
@@ -120,30 +122,4 @@ func (a *app) fmtStdin(check, showDiff bool) error {
 		return silentExit(ExitError)
 	}
 	return nil
-}
-
-// writeFileKeepMode replaces a file's content by writing a temporary file
-// beside it and renaming it over, keeping the file's mode.
-func writeFileKeepMode(name string, data []byte) error {
-	fi, err := os.Stat(name)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), ".roster-fmt-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(fi.Mode().Perm()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
 }

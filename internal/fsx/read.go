@@ -1,0 +1,78 @@
+package fsx
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+)
+
+// TooLargeError is a file longer than the limit its reader allows.
+type TooLargeError struct {
+	Limit int64
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("it is larger than %s, the limit for this file", Size(e.Limit))
+}
+
+// Size is n bytes in the largest binary unit that divides it.
+func Size(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// ReadFile reads name whole, at most limit bytes (more is a
+// *TooLargeError), and gives up when ctx ends: opening or reading a FIFO
+// nobody writes to blocks in the system, so the read runs in a goroutine
+// that is left behind (the process is ending) and ctx's error returned.
+// Errors do not repeat name: the caller says which file it read.
+func ReadFile(ctx context.Context, name string, limit int64) ([]byte, error) {
+	type result struct {
+		data []byte
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		data, err := readLimited(name, limit)
+		done <- result{data, err}
+	}()
+	select {
+	case r := <-done:
+		return r.data, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func readLimited(name string, limit int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, bare(err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, bare(err)
+	}
+	if int64(len(data)) > limit {
+		return nil, &TooLargeError{Limit: limit}
+	}
+	return data, nil
+}
+
+// bare drops the path from an *os.PathError ("open X: no such file" ->
+// "no such file or directory").
+func bare(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}

@@ -73,22 +73,26 @@ func interruptContext(stderr io.Writer) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		if _, ok := <-sigs; !ok {
-			return
-		}
-		cancel()
-		if _, ok := <-sigs; !ok {
-			return
-		}
-		fsx.RemoveTemps()
-		fmt.Fprintln(stderr, "\nError: interrupted twice: stopped at once; what was committed to the state stays, roster plan shows what is left")
-		os.Exit(ExitInterrupted)
-	}()
+	go watchInterrupts(sigs, cancel, stderr, os.Exit)
 	return ctx, func() {
 		signal.Stop(sigs)
 		cancel()
 	}
+}
+
+// watchInterrupts cancels the command at the first signal and exits at
+// the second.
+func watchInterrupts(sigs <-chan os.Signal, cancel func(), stderr io.Writer, exit func(int)) {
+	if _, ok := <-sigs; !ok {
+		return
+	}
+	cancel()
+	if _, ok := <-sigs; !ok {
+		return
+	}
+	fsx.RemoveTemps()
+	fmt.Fprintln(stderr, "\nError: interrupted twice: stopped at once; what was committed to the state stays, and roster plan shows what is left")
+	exit(ExitInterrupted)
 }
 
 // tuneGC trades memory for speed: roster is a short-lived command whose

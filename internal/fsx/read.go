@@ -16,15 +16,18 @@ func (e *TooLargeError) Error() string {
 	return fmt.Sprintf("it is larger than %s, the limit for this file", Size(e.Limit))
 }
 
-// Size is n bytes in the largest binary unit that divides it.
+// Size is n bytes in binary units: "16 MiB", "30.1 MiB", "512 bytes".
 func Size(n int64) string {
-	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return fmt.Sprintf("%d GiB", n>>30)
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
+	for _, u := range []struct {
+		shift uint
+		name  string
+	}{{30, "GiB"}, {20, "MiB"}, {10, "KiB"}} {
+		if n >= 1<<u.shift {
+			if n%(1<<u.shift) == 0 {
+				return fmt.Sprintf("%d %s", n>>u.shift, u.name)
+			}
+			return fmt.Sprintf("%.1f %s", float64(n)/float64(int64(1)<<u.shift), u.name)
+		}
 	}
 	return fmt.Sprintf("%d bytes", n)
 }

@@ -88,7 +88,7 @@ func TestLockFileRemovedWhileWaiting(t *testing.T) {
 		got <- ub
 	}()
 	time.Sleep(300 * time.Millisecond) // b has opened the file and waits
-	ua.Unlock()                         // removes the file: a wrote nothing
+	ua.Unlock()                        // removes the file: a wrote nothing
 	ub := <-got
 	if ub == nil {
 		t.Fatal("b did not get the lock")

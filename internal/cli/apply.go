@@ -276,6 +276,9 @@ func (a *app) meta(p *plan.Plan, af *applyFlags) apply.Meta {
 func (a *app) applyPlan(ctx context.Context, st state.Store, p *plan.Plan, af *applyFlags, platforms map[string]string) error {
 	res, err := apply.Apply(ctx, st, p, a.meta(p, af))
 	if err != nil {
+		if ctx.Err() != nil {
+			return a.interruptedApply(len(p.Changes))
+		}
 		if errors.Is(err, apply.ErrStalePlan) {
 			return &exitCode{code: ExitError, msg: err.Error()}
 		}
@@ -285,6 +288,15 @@ func (a *app) applyPlan(ctx context.Context, st state.Store, p *plan.Plan, af *a
 		res.Applied, res.Invited, res.Manual, res.Records, res.Head)
 	a.printGuidance(p, platforms)
 	return nil
+}
+
+// interruptedApply ends an apply that Ctrl-C or SIGTERM stopped before
+// anything was recorded the way a failed apply ends (sync.md): what was
+// applied, with the failure line last.
+func (a *app) interruptedApply(changes int) error {
+	fmt.Fprintln(a.stderr, "Error: interrupted (Ctrl-C or SIGTERM) before any change was recorded: nothing was applied, and roster plan shows the same changes.")
+	fmt.Fprintf(a.stdout, "Apply failed: 0 applied, 0 failed, %d not attempted.\n", changes)
+	return silentExit(ExitError)
 }
 
 // guidanceLimit bounds the steps an offline apply prints for guidance.

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,9 @@ import (
 	"time"
 
 	"github.com/roster-dev/roster/internal/fsx"
+	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/plan"
+	"github.com/roster-dev/roster/internal/state/boltstore"
 )
 
 // The first signal cancels the command; the second exits at once with
@@ -52,5 +56,27 @@ func TestWatchInterrupts(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "interrupted twice") {
 		t.Fatalf("stderr: %q", stderr.String())
+	}
+}
+
+// An offline apply interrupted before its commit ends with the failure
+// line, not "state: context canceled" (issue 20).
+func TestInterruptedApplySaysWhatWasApplied(t *testing.T) {
+	var out, errb bytes.Buffer
+	a := &app{stdout: &out, stderr: &errb}
+	st, err := boltstore.Open(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	team := &model.Object{Addr: model.TeamAddress("acme")}
+	p := &plan.Plan{Changes: []plan.Change{{Addr: team.Addr, Action: plan.Create, After: team}}}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err = a.applyPlan(ctx, st, p, &applyFlags{}, nil)
+	if code := a.report(err); code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.HasSuffix(out.String(), "Apply failed: 0 applied, 0 failed, 1 not attempted.\n") || strings.Contains(errb.String(), "context canceled") {
+		t.Fatalf("stdout:\n%s\nstderr:\n%s", out.String(), errb.String())
 	}
 }

@@ -332,9 +332,9 @@ by someone who could write the state.`
 			opts.Keys = append(opts.Keys, k)
 		}
 		if cpFile != "" {
-			data, err := os.ReadFile(cpFile)
+			data, err := fsx.ReadFile(cmd.Context(), cpFile, 1<<20)
 			if err != nil {
-				return &exitCode{code: ExitError, msg: fmt.Sprintf("reading the checkpoint: %v", err)}
+				return &exitCode{code: ExitError, msg: fmt.Sprintf("reading the checkpoint file %s: %v", cpFile, err)}
 			}
 			cp, err := checkpoint.Parse(data)
 			if err != nil {

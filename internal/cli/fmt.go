@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -53,7 +52,7 @@ func (a *app) fmtCommand() *cobra.Command {
 		srcs := map[string]*hcl.File{}
 		changed := 0
 		for _, name := range files {
-			src, err := os.ReadFile(name)
+			src, err := fsx.ReadFile(a.context(), name, config.MaxFileSize)
 			if err != nil {
 				return &exitCode{code: ExitError, msg: fmt.Sprintf("reading %s: %v", name, err)}
 			}
@@ -100,7 +99,7 @@ func (a *app) fmtCommand() *cobra.Command {
 // Terraform); with --check it writes nothing and exits 1 when the input
 // is not formatted, with --diff it writes the diff instead.
 func (a *app) fmtStdin(check, showDiff bool) error {
-	src, err := io.ReadAll(a.stdin)
+	src, err := fsx.ReadAll(a.context(), a.stdin, config.MaxFileSize)
 	if err != nil {
 		return &exitCode{code: ExitError, msg: fmt.Sprintf("reading standard input: %v", err)}
 	}

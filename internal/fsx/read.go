@@ -55,6 +55,29 @@ func ReadFile(ctx context.Context, name string, limit int64) ([]byte, error) {
 	}
 }
 
+// ReadAll reads r to its end as ReadFile reads a file: at most limit
+// bytes, and given up when ctx ends (standard input nobody closes).
+func ReadAll(ctx context.Context, r io.Reader, limit int64) ([]byte, error) {
+	type result struct {
+		data []byte
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		data, err := io.ReadAll(io.LimitReader(r, limit+1))
+		if err == nil && int64(len(data)) > limit {
+			err = &TooLargeError{Limit: limit}
+		}
+		done <- result{data, err}
+	}()
+	select {
+	case r := <-done:
+		return r.data, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
 func readLimited(name string, limit int64) ([]byte, error) {
 	f, err := os.Open(name)
 	if err != nil {

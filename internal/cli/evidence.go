@@ -513,10 +513,13 @@ func (a *app) exportBundle(cmd *cobra.Command, dir, pubFile string) error {
 	}
 
 	parent := filepath.Dir(filepath.Clean(dir))
+	fsx.CleanStale(parent, filepath.Base(filepath.Clean(dir)))
 	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(filepath.Clean(dir))+".tmp-")
 	if err != nil {
 		return fail(err)
 	}
+	fsx.Register(tmp)
+	defer fsx.Unregister(tmp)
 	defer os.RemoveAll(tmp)
 	write := func(name string, fill func(w *bufio.Writer) error) error {
 		f, err := os.OpenFile(filepath.Join(tmp, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)

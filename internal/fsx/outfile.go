@@ -212,18 +212,24 @@ func WriteFile(name string, data []byte, o Options) error {
 }
 
 // CleanStale removes the temporary files a killed run left beside base in
-// dir: regular files named ".BASE.tmp-*" (or ".BASE.new-*") older than
-// StaleAfter. Fresh ones may belong to a run still going and are kept.
+// dir: regular files (or directories) named ".BASE.tmp-*" (or
+// ".BASE.new-*") older than StaleAfter. Fresh ones may belong to a run still going and are kept.
 func CleanStale(dir, base string) {
 	cutoff := time.Now().Add(-StaleAfter)
 	for _, pat := range []string{"." + base + ".tmp-*", "." + base + ".new-*"} {
 		matches, _ := filepath.Glob(filepath.Join(dir, globEscape(pat)))
 		for _, m := range matches {
 			fi, err := os.Lstat(m)
-			if err != nil || !fi.Mode().IsRegular() || fi.ModTime().After(cutoff) {
+			if err != nil || fi.ModTime().After(cutoff) {
 				continue
 			}
-			os.Remove(m)
+			switch {
+			case fi.Mode().IsRegular():
+				os.Remove(m)
+			case fi.IsDir():
+				// A bundle being built (evidence export --format bundle).
+				os.RemoveAll(m)
+			}
 		}
 	}
 }

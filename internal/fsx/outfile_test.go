@@ -237,7 +237,11 @@ func TestCleanStale(t *testing.T) {
 	for _, p := range []string{old, fresh, other} {
 		os.WriteFile(p, nil, 0o600)
 	}
+	oldDir := filepath.Join(dir, ".out.tmp-789")
+	os.Mkdir(oldDir, 0o700)
+	os.WriteFile(filepath.Join(oldDir, "evidence.jsonl"), nil, 0o600)
 	past := time.Now().Add(-2 * StaleAfter)
+	os.Chtimes(oldDir, past, past)
 	os.Chtimes(old, past, past)
 	os.Chtimes(other, past, past)
 	if err := write(t, filepath.Join(dir, "out"), "x", Options{}); err != nil {
@@ -245,6 +249,9 @@ func TestCleanStale(t *testing.T) {
 	}
 	if _, err := os.Stat(old); err == nil {
 		t.Error("stale temporary file kept")
+	}
+	if _, err := os.Stat(oldDir); err == nil {
+		t.Error("stale temporary directory kept")
 	}
 	if _, err := os.Stat(fresh); err != nil {
 		t.Error("fresh temporary file (maybe another run's) removed")

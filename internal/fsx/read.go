@@ -38,36 +38,26 @@ func Size(n int64) string {
 // that is left behind (the process is ending) and ctx's error returned.
 // Errors do not repeat name: the caller says which file it read.
 func ReadFile(ctx context.Context, name string, limit int64) ([]byte, error) {
-	type result struct {
-		data []byte
-		err  error
-	}
-	done := make(chan result, 1)
-	go func() {
-		data, err := readLimited(name, limit)
-		done <- result{data, err}
-	}()
-	select {
-	case r := <-done:
-		return r.data, r.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	return unlessDone(ctx, func() ([]byte, error) { return readLimited(name, limit) })
 }
 
 // ReadAll reads r to its end as ReadFile reads a file: at most limit
 // bytes, and given up when ctx ends (standard input nobody closes).
 func ReadAll(ctx context.Context, r io.Reader, limit int64) ([]byte, error) {
+	return unlessDone(ctx, func() ([]byte, error) { return readAll(r, limit) })
+}
+
+// unlessDone runs read in a goroutine and returns its result, or ctx's
+// error as soon as ctx ends: a read blocked in the system cannot be
+// stopped, so it is left behind (the command is ending).
+func unlessDone(ctx context.Context, read func() ([]byte, error)) ([]byte, error) {
 	type result struct {
 		data []byte
 		err  error
 	}
 	done := make(chan result, 1)
 	go func() {
-		data, err := io.ReadAll(io.LimitReader(r, limit+1))
-		if err == nil && int64(len(data)) > limit {
-			err = &TooLargeError{Limit: limit}
-		}
+		data, err := read()
 		done <- result{data, err}
 	}()
 	select {
@@ -84,7 +74,11 @@ func readLimited(name string, limit int64) ([]byte, error) {
 		return nil, bare(err)
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	return readAll(f, limit)
+}
+
+func readAll(r io.Reader, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return nil, bare(err)
 	}

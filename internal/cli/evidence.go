@@ -201,7 +201,7 @@ func (a *app) evidenceExportCommand() *cobra.Command {
 			// Mode 0600, never seen half-written, and written through a
 			// device, FIFO or link rather than replacing it (fsx).
 			var err error
-			file, err = fsx.Create(out, fsx.Options{Stdout: a.stdout})
+			file, err = fsx.Create(out, fsx.Options{Stdout: a.stdout, Context: cmd.Context()})
 			if err != nil {
 				return &exitCode{code: ExitError, msg: err.Error()}
 			}

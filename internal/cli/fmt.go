@@ -77,7 +77,7 @@ func (a *app) fmtCommand() *cobra.Command {
 				continue
 			}
 			// Through a symlink to its target, keeping the file's mode.
-			if err := fsx.WriteFile(name, out, fsx.Options{KeepMode: true}); err != nil {
+			if err := fsx.WriteFile(name, out, fsx.Options{KeepMode: true, Context: a.context()}); err != nil {
 				return &exitCode{code: ExitError, msg: err.Error()}
 			}
 			if !showDiff {

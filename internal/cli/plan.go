@@ -67,7 +67,7 @@ func (a *app) planCommand() *cobra.Command {
 		if out != "" {
 			data, err := plan.Encode(p)
 			if err == nil {
-				err = fsx.WriteFile(out, data, fsx.Options{Stdout: a.stdout})
+				err = fsx.WriteFile(out, data, fsx.Options{Stdout: a.stdout, Context: ctx})
 			}
 			if err != nil {
 				return &exitCode{code: ExitError, msg: fmt.Sprintf("saving the plan: %v", err)}

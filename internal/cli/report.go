@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -138,7 +139,7 @@ standard error.`
 		if f.out == "" {
 			return writeReview(a.stdout, doc, f.format)
 		}
-		o, err := newOutFile(f.out, a.stdout)
+		o, err := newOutFile(a.context(), f.out, a.stdout)
 		if err != nil {
 			return err
 		}
@@ -214,7 +215,7 @@ func (a *app) attestReview(cmd *cobra.Command, f reviewFlags) error {
 	var shown bytes.Buffer
 	w := io.Writer(&shown)
 	if f.out != "" {
-		if o, err = newOutFile(f.out, a.stdout); err != nil {
+		if o, err = newOutFile(a.context(), f.out, a.stdout); err != nil {
 			return err
 		}
 		defer o.discard()
@@ -282,8 +283,8 @@ type outFile struct {
 	w    *bufio.Writer
 }
 
-func newOutFile(path string, stdout io.Writer) (*outFile, error) {
-	f, err := fsx.Create(path, fsx.Options{Stdout: stdout})
+func newOutFile(ctx context.Context, path string, stdout io.Writer) (*outFile, error) {
+	f, err := fsx.Create(path, fsx.Options{Stdout: stdout, Context: ctx})
 	if err != nil {
 		return nil, &exitCode{code: ExitError, msg: err.Error()}
 	}

@@ -1,6 +1,7 @@
 package fsx
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -28,6 +29,8 @@ type Options struct {
 	Mode fs.FileMode
 	// KeepMode keeps an existing regular file's permission instead.
 	KeepMode bool
+	// Context, when set, ends the wait for a reader to open a FIFO.
+	Context context.Context
 }
 
 // File is one output being written. Write to it, then Commit; Discard
@@ -81,7 +84,7 @@ func Create(name string, o Options) (*File, error) {
 		switch t := fi.Mode().Type(); {
 		case t&fs.ModeNamedPipe != 0, t&fs.ModeCharDevice != 0:
 			// Written through, as a shell's > would: never replaced.
-			f, err := os.OpenFile(target, os.O_WRONLY, 0)
+			f, err := openWriter(o.Context, target)
 			if err != nil {
 				return nil, &Error{name, err}
 			}
@@ -115,6 +118,35 @@ func Create(name string, o Options) (*File, error) {
 		return nil, &Error{name, err}
 	}
 	return &File{name: name, target: target, w: tmp, f: tmp, tmp: tmp.Name()}, nil
+}
+
+// openWriter opens a device or FIFO for writing. Opening a FIFO waits
+// for a reader, in the system: with ctx, the wait is given up when ctx
+// ends (the open is left behind; the command is ending).
+func openWriter(ctx context.Context, path string) (*os.File, error) {
+	if ctx == nil {
+		return os.OpenFile(path, os.O_WRONLY, 0)
+	}
+	type result struct {
+		f   *os.File
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		done <- result{f, err}
+	}()
+	select {
+	case r := <-done:
+		return r.f, r.err
+	case <-ctx.Done():
+		go func() { // close it should a reader come after all
+			if r := <-done; r.f != nil {
+				r.f.Close()
+			}
+		}()
+		return nil, ctx.Err()
+	}
 }
 
 // resolve follows symlinks from name to the path that is finally written,

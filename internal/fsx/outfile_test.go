@@ -2,6 +2,7 @@ package fsx
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"io/fs"
@@ -258,5 +259,24 @@ func TestCleanStale(t *testing.T) {
 	}
 	if _, err := os.Stat(other); err != nil {
 		t.Error("another target's temporary file removed")
+	}
+}
+
+// Waiting for a reader of a FIFO ends with the context.
+func TestFIFOWithoutReaderCancelled(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(p, 0o600); err != nil {
+		t.Skip(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err := WriteFile(p, []byte("x"), Options{Context: ctx})
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 2*time.Second {
+		t.Fatalf("got %v after %v", err, time.Since(start))
+	}
+	// Let the left-behind open go.
+	if f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
+		f.Close()
 	}
 }

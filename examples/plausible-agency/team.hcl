@@ -24,4 +24,10 @@ policy {
   require_ticket     = true                 # every access traces to a request
   external_forbidden = ["manage_members", "api_access"]
   max_removals       = 20 # a plan removing more than this needs --allow-mass-removal
+
+  # The company directory, exported from the identity provider: everyone at
+  # Northwind with access must be active there, and every guest names a
+  # sponsor who still is. "roster offboard EMAIL" removes a leaver.
+  directory        = "people.csv"
+  sponsor_required = true
 }

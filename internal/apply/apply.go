@@ -22,11 +22,22 @@ type Meta struct {
 	Commit        string
 	ChangeRequest string
 	Time          time.Time
+	// PlanDigest, when set, is the evidence's plan_digest instead of the
+	// applied plan's own: apply --reviewed records the reviewed plan.
+	PlanDigest string
 	// Sign, when set, makes the signed checkpoint of the chain's head (the
 	// last record's seq and hash) that ends every write of evidence
 	// (cli.md "Signed evidence"); its JSON is stored in the same
 	// transaction as the records.
 	Sign func(seq uint64, hash string, at time.Time) ([]byte, error)
+}
+
+// digest is the plan_digest of p's evidence.
+func (m Meta) digest(p *plan.Plan) string {
+	if m.PlanDigest != "" {
+		return m.PlanDigest
+	}
+	return p.Digest()
 }
 
 // checkpoint adds the signed checkpoint of chain's head to cs.
@@ -73,7 +84,7 @@ func Apply(ctx context.Context, st state.Store, p *plan.Plan, meta Meta) (*Resul
 		lineage = NewLineage()
 	}
 	chain := &evidence.Chain{Seq: seq, Hash: head}
-	digest := p.Digest()
+	digest := meta.digest(p)
 	cs := &state.Changeset{Lineage: lineage, BaseSerial: p.Serial}
 	hist := &state.HistoryEntry{
 		Time: meta.Time.UTC(), Actor: meta.Actor, PlanDigest: digest,
@@ -122,7 +133,7 @@ func Apply(ctx context.Context, st state.Store, p *plan.Plan, meta Meta) (*Resul
 	serial, err := st.Commit(ctx, cs)
 	if err != nil {
 		if errors.Is(err, state.ErrStale) || errors.Is(err, state.ErrLineage) {
-			return nil, fmt.Errorf("%w: %v; the plan was made against serial %d; make a new plan", ErrStalePlan, err, p.Serial)
+			return nil, fmt.Errorf("%w: %v", ErrStalePlan, err) // the store says what moved and what to do
 		}
 		return nil, err
 	}

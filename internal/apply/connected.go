@@ -139,7 +139,7 @@ func ApplyAll(ctx context.Context, st state.Store, p *plan.Plan, meta Meta, lv *
 	if err != nil {
 		return nil, err
 	}
-	w := &writer{st: st, lineage: p.Lineage, serial: p.Serial, chain: evidence.Chain{Seq: seq, Hash: head}, digest: p.Digest(), p: p, meta: meta,
+	w := &writer{st: st, lineage: p.Lineage, serial: p.Serial, chain: evidence.Chain{Seq: seq, Hash: head}, digest: meta.digest(p), p: p, meta: meta,
 		followUps: indexFollowUps(p.FollowUps)}
 	if w.lineage == "" {
 		w.lineage = NewLineage()
@@ -249,7 +249,7 @@ func ApplyAll(ctx context.Context, st state.Store, p *plan.Plan, meta Meta, lv *
 
 func staleOr(err error, p *plan.Plan) error {
 	if errors.Is(err, state.ErrStale) || errors.Is(err, state.ErrLineage) {
-		return fmt.Errorf("%w: %v; the plan was made against serial %d; make a new plan", ErrStalePlan, err, p.Serial)
+		return fmt.Errorf("%w: %v", ErrStalePlan, err) // the store says what moved and what to do
 	}
 	return err
 }

@@ -32,6 +32,9 @@ type applyFlags struct {
 	changeRequest string
 	lockTimeout   time.Duration
 	maxWait       time.Duration
+	reviewed      string     // --reviewed PLANFILE
+	reviewedPlan  *plan.Plan // what it holds
+	only          []string   // --only, as given
 }
 
 func (a *app) applyCommand() *cobra.Command {
@@ -49,6 +52,8 @@ func (a *app) applyCommand() *cobra.Command {
 	c.Flags().StringVar(&af.changeRequest, "change-request", "", "URL of the reviewed change request")
 	c.Flags().DurationVar(&af.lockTimeout, "lock-timeout", 0, "how long to wait for the state lock")
 	c.Flags().DurationVar(&af.maxWait, "max-wait", 65*time.Minute, "longest wait for an hourly API budget")
+	c.Flags().StringVar(&af.reviewed, "reviewed", "", "plan afresh and apply only if the changes are exactly those of this reviewed plan file")
+	c.Flags().StringArrayVar(&af.only, "only", nil, "apply only the changes of this cause: expired or drift (repeatable)")
 	c.RunE = func(cmd *cobra.Command, args []string) error {
 		ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
@@ -61,6 +66,9 @@ func (a *app) applyCommand() *cobra.Command {
 		}
 		if len(args) == 1 && pf.refreshOnly {
 			return &exitCode{code: ExitError, msg: "--refresh-only cannot be given with a saved plan"}
+		}
+		if err := af.checkNarrow(ctx, args, &pf, cmd.Flags().Changed("reinvite")); err != nil {
+			return err
 		}
 		st, err := a.openStore()
 		if err != nil {
@@ -82,7 +90,10 @@ func (a *app) applyCommand() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		p := pd.p
+		p, err := af.narrow(pd)
+		if err != nil {
+			return err
+		}
 		if !pf.refresh {
 			if err := refusesUnrefreshed(pd.cfg.Config, p); err != nil {
 				return err
@@ -90,6 +101,9 @@ func (a *app) applyCommand() *cobra.Command {
 		}
 		if err := render.WriteText(a.stdout, p, render.TextOptions{Color: a.color(a.stdout)}); err != nil {
 			return err
+		}
+		if n := len(p.Held); n > 0 { // --only
+			fmt.Fprintf(a.stdout, "%s of other causes left for the next plan.\n", plural(n, "change", "changes"))
 		}
 		nothing := p.Empty() && (pd.cn == nil || (len(p.Drift) == 0 && !pf.refreshOnly))
 		if pf.refreshOnly {
@@ -258,7 +272,13 @@ func (a *app) confirm(ctx context.Context) (bool, error) {
 // meta is who applies and where from: flags first, then the plan, then
 // the environment (cli.md).
 func (a *app) meta(p *plan.Plan, af *applyFlags) apply.Meta {
+	var digest string
+	if af.reviewedPlan != nil {
+		// The evidence names the reviewed plan, and what it knew.
+		p, digest = af.reviewedPlan, af.reviewedPlan.Digest()
+	}
 	meta := apply.Meta{
+		PlanDigest:    digest,
 		Actor:         firstNonEmpty(af.actor, envActor()),
 		Approvers:     af.approvers,
 		Commit:        firstNonEmpty(af.commit, p.Commit, envCommit(a.dir())),

@@ -3,9 +3,11 @@ package cli
 import (
 	"bytes"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/rogpeppe/go-internal/diff"
@@ -19,8 +21,9 @@ func init() { extraCommands = append(extraCommands, (*app).fmtCommand) }
 
 func (a *app) fmtCommand() *cobra.Command {
 	c := newCommand("fmt [FILE...]", "Rewrite configuration files in canonical HCL formatting")
-	var check, showDiff bool
+	var check, showDiff, recursive bool
 	c.Flags().BoolVar(&check, "check", false, "change nothing; exit 1 listing the files that would change")
+	c.Flags().BoolVar(&recursive, "recursive", false, "also format the .hcl files in every directory below (hidden ones excepted)")
 	c.Flags().BoolVar(&showDiff, "diff", false, "show the changes as a unified diff")
 	c.RunE = func(_ *cobra.Command, args []string) error {
 		if len(args) == 1 && args[0] == "-" {
@@ -41,11 +44,15 @@ func (a *app) fmtCommand() *cobra.Command {
 				files = append(files, arg)
 				continue
 			}
-			in, err := filepath.Glob(filepath.Join(arg, "*.hcl"))
+			in, below, err := hclFiles(arg, recursive)
 			if err != nil {
-				return err
+				return &exitCode{code: ExitError, msg: fmt.Sprintf("reading %s: %v", arg, err)}
 			}
-			sort.Strings(in)
+			if len(in) == 0 && below > 0 {
+				// A check that finds nothing to check must not pass
+				// silently while the configuration sits one level down.
+				return &exitCode{code: ExitError, msg: fmt.Sprintf("%s holds no .hcl files, but %s below it: use --recursive", arg, plural(below, "file is", "files are"))}
+			}
 			files = append(files, in...)
 		}
 		var diags hcl.Diagnostics
@@ -121,4 +128,40 @@ func (a *app) fmtStdin(check, showDiff bool) error {
 		return silentExit(ExitError)
 	}
 	return nil
+}
+
+// hclFiles lists dir's .hcl files, sorted; with recursive, those of every
+// directory below it too, hidden directories (.git, .roster) excepted, as
+// terraform fmt -recursive does. Without recursive, below counts the .hcl
+// files the subdirectories hold, so a caller can say why it found none.
+func hclFiles(dir string, recursive bool) (files []string, below int, err error) {
+	if !recursive {
+		files, err = filepath.Glob(filepath.Join(dir, "*.hcl"))
+		if err != nil || len(files) > 0 {
+			sort.Strings(files)
+			return files, 0, err
+		}
+	}
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if path != dir && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if filepath.Ext(path) != ".hcl" {
+			return nil
+		}
+		if recursive || filepath.Dir(path) == filepath.Clean(dir) {
+			files = append(files, path)
+		} else {
+			below++
+		}
+		return nil
+	})
+	sort.Strings(files)
+	return files, below, err
 }

@@ -8,10 +8,12 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/roster-dev/roster/internal/diag"
 	"github.com/roster-dev/roster/internal/fsx"
@@ -128,7 +130,7 @@ func RunContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}()
 	a := &app{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
 	root := a.rootCommand()
-	root.SetArgs(args)
+	root.SetArgs(terraformFlags(root, args))
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -168,4 +170,52 @@ func newCommand(use, short string) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+}
+
+// terraformFlags turns the single-dash long flags a Terraform user types
+// (-out FILE, -detailed-exitcode, -refresh=false, -chdir=DIR) into their
+// double-dash forms (cli.md, version 2). Only names that are long flags of
+// the command being run are rewritten, so shorthands (-h), a lone "-"
+// (standard input) and values that merely begin with a dash stay as they
+// are, and nothing after "--" is touched.
+func terraformFlags(root *cobra.Command, args []string) []string {
+	cmd, _, err := root.Find(args)
+	if err != nil || cmd == nil {
+		return args
+	}
+	cmd.InitDefaultHelpFlag() // -help, as terraform takes it
+	lookup := func(name string) *pflag.Flag {
+		if f := cmd.Flags().Lookup(name); f != nil {
+			return f
+		}
+		return cmd.InheritedFlags().Lookup(name)
+	}
+	out := make([]string, len(args))
+	copy(out, args)
+	for i := 0; i < len(out); i++ {
+		arg := out[i]
+		if arg == "--" {
+			break
+		}
+		if strings.HasPrefix(arg, "--") {
+			// A value flag given as --name VALUE: skip its value.
+			if f := lookup(strings.TrimPrefix(arg, "--")); f != nil && f.NoOptDefVal == "" {
+				i++
+			}
+			continue
+		}
+		if len(arg) < 3 || arg[0] != '-' {
+			continue
+		}
+		name, _, hasValue := strings.Cut(arg[1:], "=")
+		f := lookup(name)
+		if len(name) < 2 || f == nil {
+			continue
+		}
+		out[i] = "-" + arg
+		if !hasValue && f.NoOptDefVal == "" {
+			i++ // -out FILE: FILE is the flag's value, whatever it looks like
+		}
+	}
+	return out
 }

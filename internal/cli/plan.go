@@ -25,6 +25,7 @@ type planFlags struct {
 	refreshOnly      bool
 	parallelism      int
 	reinvite         bool
+	only             []plan.Cause // apply --only
 }
 
 func (f *planFlags) register(c *cobra.Command) {
@@ -45,7 +46,7 @@ func (a *app) planCommand() *cobra.Command {
 		format   string
 	)
 	pf.register(c)
-	c.Flags().StringVar(&out, "out", "", "save the plan to FILE for `roster apply FILE`")
+	c.Flags().StringVar(&out, "out", "", "save the plan to FILE, for roster apply FILE")
 	c.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 2 when there are changes (0: none, 1: error)")
 	c.Flags().StringVar(&format, "format", "text", "output format: text, markdown or json")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
@@ -125,6 +126,7 @@ func (a *app) makePlan(ctx context.Context, st state.Store, pf *planFlags) (*pla
 		Serial:           snap.Serial,
 		ConfigDigest:     cfg.Config.Digest,
 		AllowMassRemoval: pf.allowMassRemoval,
+		Only:             pf.only,
 		Commit:           envCommit(a.dir()),
 		ChangeRequest:    envChangeRequest(),
 		CreatedAt:        time.Now().UTC(),

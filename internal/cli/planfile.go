@@ -17,16 +17,22 @@ const maxPlanFile = 256 << 20
 // bytes, giving up when ctx ends (a FIFO nobody writes to). Each error
 // names the file once.
 func readPlanFile(ctx context.Context, file string) (*plan.Plan, error) {
+	return readPlan(ctx, "plan file", file)
+}
+
+// readPlan is readPlanFile with the name messages give the file ("plan
+// file", "reviewed plan").
+func readPlan(ctx context.Context, what, file string) (*plan.Plan, error) {
 	data, err := fsx.ReadFile(ctx, file, maxPlanFile)
 	if errors.Is(err, context.Canceled) {
-		return nil, &exitCode{code: ExitError, msg: fmt.Sprintf("interrupted while reading the plan file %s; nothing was changed", file)}
+		return nil, &exitCode{code: ExitError, msg: fmt.Sprintf("interrupted while reading the %s %s; nothing was changed", what, file)}
 	}
 	if err != nil {
-		return nil, &exitCode{code: ExitError, msg: fmt.Sprintf("cannot read the plan file %s: %v", file, err)}
+		return nil, &exitCode{code: ExitError, msg: fmt.Sprintf("cannot read the %s %s: %v", what, file, err)}
 	}
 	p, err := plan.Decode(data)
 	if err != nil {
-		return nil, &exitCode{code: ExitError, msg: fmt.Sprintf("plan file %s: %v", file, err)}
+		return nil, &exitCode{code: ExitError, msg: fmt.Sprintf("%s %s: %v", what, file, err)}
 	}
 	return p, nil
 }

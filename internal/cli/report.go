@@ -312,12 +312,19 @@ func (o *outFile) discard() { o.f.Discard() }
 func (a *app) accessCommand() *cobra.Command {
 	c := newCommand("access EMAIL", "One person's access across every team and site, with capabilities")
 	c.Args = cobra.ExactArgs(1)
-	var asJSON bool
+	c.ValidArgsFunction = completeOnce(a.emails)
+	var asJSON, fromLive bool
+	var parallelism int
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	c.Flags().BoolVar(&fromLive, "live", false, "read every connected team and say where the platforms still show the person (exit 2 if anywhere)")
+	c.Flags().IntVar(&parallelism, "parallelism", 4, "with --live: reads in flight")
 	c.RunE = func(cmd *cobra.Command, args []string) error {
 		email, err := model.ParseEmail(args[0])
 		if err != nil {
 			return &exitCode{code: ExitError, msg: err.Error()}
+		}
+		if fromLive {
+			return a.accessLive(cmd.Context(), email, parallelism, asJSON)
 		}
 		in, err := a.reportInput(cmd, false)
 		if err != nil {
@@ -335,6 +342,7 @@ func (a *app) accessCommand() *cobra.Command {
 func (a *app) whoCanCommand() *cobra.Command {
 	c := newCommand("who-can CAPABILITY", "Everyone holding a capability, and through which role")
 	c.Args = cobra.ExactArgs(1)
+	c.ValidArgsFunction = completeOnce(capabilities)
 	var f report.WhoCanFilter
 	var asJSON bool
 	c.Flags().StringVar(&f.Team, "team", "", "only this team")

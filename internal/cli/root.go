@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/roster-dev/roster/internal/config"
 )
 
 // app holds the streams and global flags of one run.
@@ -27,6 +29,10 @@ type app struct {
 	reinvite   bool
 	maxWait    time.Duration
 	maxWaitSet bool
+
+	// preloaded is a configuration already loaded from edited sources
+	// (offboard --out): loadConfig returns it instead of reading --chdir.
+	preloaded *config.Result
 }
 
 func (a *app) rootCommand() *cobra.Command {

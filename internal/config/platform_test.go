@@ -32,14 +32,14 @@ var platformsMD = map[string]wantPlatform{
 		ssoModes: []string{"none", "all_but_owners"}, twoFactor: true,
 		team: []wantRole{
 			{"billing", "manage_billing"},
-			{"viewer", "view_reports, export_data, create_shared_links"},
-			{"editor", "view_reports, export_data, create_shared_links, edit_settings, manage_goals, manage_integrations"},
-			{"admin", "view_reports, export_data, create_shared_links, edit_settings, manage_goals, manage_integrations, manage_members, api_access, create_sites"},
+			{"viewer", "view_reports, view_cost_data, view_revenue_data, export_data, create_shared_links"},
+			{"editor", "view_reports, view_cost_data, view_revenue_data, export_data, create_shared_links, edit_settings, manage_goals, manage_integrations"},
+			{"admin", "view_reports, view_cost_data, view_revenue_data, export_data, create_shared_links, edit_settings, manage_goals, manage_integrations, manage_members, api_access, create_sites"},
 			{"owner", "*"},
 		},
 		site: []wantRole{
-			{"viewer", "view_reports, export_data, create_shared_links"},
-			{"editor", "view_reports, export_data, create_shared_links, edit_settings, manage_goals, manage_integrations"},
+			{"viewer", "view_reports, view_cost_data, view_revenue_data, export_data, create_shared_links"},
+			{"editor", "view_reports, view_cost_data, view_revenue_data, export_data, create_shared_links, edit_settings, manage_goals, manage_integrations"},
 		},
 	},
 	"piwikpro": {
@@ -47,14 +47,14 @@ var platformsMD = map[string]wantPlatform{
 		ssoModes: []string{}, twoFactor: false,
 		team: []wantRole{
 			{"user", ""},
-			{"owner", "view_reports, export_data, edit_dashboards, edit_settings, manage_goals, manage_integrations, manage_tags, publish_tags, manage_members, create_sites, delete_site"},
+			{"owner", "view_reports, view_cost_data, view_revenue_data, export_data, edit_dashboards, edit_settings, manage_goals, manage_integrations, manage_tags, publish_tags, manage_members, create_sites, delete_site"},
 		},
 		site: []wantRole{
 			{"no_access", ""},
-			{"view", "view_reports, export_data"},
-			{"edit", "view_reports, export_data, edit_dashboards, edit_settings, manage_goals, manage_tags"},
-			{"edit_publish", "view_reports, export_data, edit_dashboards, edit_settings, manage_goals, manage_tags, publish_tags"},
-			{"manage", "view_reports, export_data, edit_dashboards, edit_settings, manage_goals, manage_tags, publish_tags, manage_members"},
+			{"view", "view_reports, view_cost_data, view_revenue_data, export_data"},
+			{"edit", "view_reports, view_cost_data, view_revenue_data, export_data, edit_dashboards, edit_settings, manage_goals, manage_tags"},
+			{"edit_publish", "view_reports, view_cost_data, view_revenue_data, export_data, edit_dashboards, edit_settings, manage_goals, manage_tags, publish_tags"},
+			{"manage", "view_reports, view_cost_data, view_revenue_data, export_data, edit_dashboards, edit_settings, manage_goals, manage_tags, publish_tags, manage_members"},
 		},
 	},
 	"posthog": {
@@ -62,13 +62,13 @@ var platformsMD = map[string]wantPlatform{
 		ssoModes: []string{}, twoFactor: false,
 		team: []wantRole{
 			{"member", ""},
-			{"admin", "view_reports, export_data, create_shared_links, edit_dashboards, edit_settings, manage_integrations, manage_members, create_sites"},
-			{"owner", "view_reports, export_data, create_shared_links, edit_dashboards, edit_settings, manage_integrations, manage_members, create_sites, manage_billing, delete_site, delete_team"},
+			{"admin", "view_reports, view_cost_data, view_revenue_data, export_data, create_shared_links, edit_dashboards, edit_settings, manage_integrations, manage_members, create_sites"},
+			{"owner", "view_reports, view_cost_data, view_revenue_data, export_data, create_shared_links, edit_dashboards, edit_settings, manage_integrations, manage_members, create_sites, manage_billing, delete_site, delete_team"},
 		},
 		site: []wantRole{
-			{"viewer", "view_reports"},
-			{"member", "view_reports, export_data, create_shared_links, edit_dashboards"},
-			{"admin", "view_reports, export_data, create_shared_links, edit_dashboards, edit_settings, manage_integrations, manage_members"},
+			{"viewer", "view_reports, view_cost_data, view_revenue_data"},
+			{"member", "view_reports, view_cost_data, view_revenue_data, export_data, create_shared_links, edit_dashboards"},
+			{"admin", "view_reports, view_cost_data, view_revenue_data, export_data, create_shared_links, edit_dashboards, edit_settings, manage_integrations, manage_members"},
 		},
 	},
 }

@@ -45,6 +45,9 @@ const (
 	aRequireTicket
 	aExternalForbidden
 	aMaxRemovals
+	aSponsor
+	aDirectory
+	aSponsorRequired
 	nSlots
 )
 
@@ -131,6 +134,7 @@ var (
 		{"expires", aExpires, false},
 		{"for_each", aForEach, false},
 		{"email", aEmail, false},
+		{"sponsor", aSponsor, false},
 	}, []hcl.BlockHeaderSchema{grantHeader}, true)
 
 	guestSchema = newSchema("guest", []attrSpec{
@@ -140,6 +144,7 @@ var (
 		{"expires", aExpires, false},
 		{"for_each", aForEach, false},
 		{"email", aEmail, false},
+		{"sponsor", aSponsor, false},
 	}, []hcl.BlockHeaderSchema{grantHeader}, true)
 
 	groupSchema = newSchema("group", []attrSpec{
@@ -185,6 +190,8 @@ var (
 		{"require_ticket", aRequireTicket, false},
 		{"external_forbidden", aExternalForbidden, false},
 		{"max_removals", aMaxRemovals, false},
+		{"directory", aDirectory, false},
+		{"sponsor_required", aSponsorRequired, false},
 	}, nil, false)
 
 	// grantsOnly is the schema dynblock expands holders' bodies with.

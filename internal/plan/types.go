@@ -153,6 +153,11 @@ type Plan struct {
 	FollowUps []FollowUp
 	Manual    []Manual
 	Cost      []Cost
+
+	// Held are changes planned but left out by Input.Only (apply --only):
+	// not made, not saved, and not to be overwritten by what a refresh
+	// read; they stay for the next plan.
+	Held []Change
 }
 
 // Summary counts the changes by action: add, change, remove.

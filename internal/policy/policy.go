@@ -21,6 +21,8 @@ const (
 	RuleRequireTicket     = "require_ticket"
 	RuleExternalForbidden = "external_forbidden"
 	RuleMaxRemovals       = "max_removals"
+	RuleDirectory         = "directory"
+	RuleSponsorRequired   = "sponsor_required"
 )
 
 // OwnerRole is the team role min_owners counts.
@@ -87,6 +89,8 @@ func objectRules(idx *index, p *model.Policy, now time.Time) hcl.Diagnostics {
 	diags = append(diags, MaxGrantDays(idx, p, now)...)
 	diags = append(diags, RequireTicket(idx, p)...)
 	diags = append(diags, ExternalForbidden(idx, p)...)
+	diags = append(diags, Directory(idx, p, now)...)
+	diags = append(diags, Sponsors(idx, p, now)...)
 	return diags
 }
 
@@ -253,7 +257,7 @@ func ExternalExpiry(idx *index, p *model.Policy) hcl.Diagnostics {
 			warned[o.Addr.Team+"/"+o.Addr.Email] = true
 			diags = append(diags, warning(
 				fmt.Sprintf("Guest %s has no expiry", o.Addr.Email),
-				fmt.Sprintf("%s: guests are usually external collaborators, and the seeds' routines give them time-limited access. Set expires on the guest, or external_expiry = true in the policy to require it.", o.Addr),
+				fmt.Sprintf("%s: guests are usually external collaborators, whose access should end by itself on a date. Set expires on the guest, or external_expiry = true in the policy to require it.", o.Addr),
 				holderRange(o)))
 		}
 	}

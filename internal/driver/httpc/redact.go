@@ -43,10 +43,19 @@ type redactor struct {
 	// windows every minSecretPart-long run of them, for partial matches.
 	forms   []string
 	windows map[string]bool
+	// public are lower-cased words that messages name on purpose (the
+	// platform's name): a run inside one is not taken for a leak, though
+	// a secret may contain the word ("plausible-key-…").
+	public []string
 }
 
-func newRedactor(secrets []string) *redactor {
+func newRedactor(secrets []string, public ...string) *redactor {
 	r := &redactor{secrets: map[string]bool{}, windows: map[string]bool{}}
+	for _, w := range public {
+		if len(w) >= minSecretPart {
+			r.public = append(r.public, asciiLower(w))
+		}
+	}
 	r.add(secrets...)
 	return r
 }
@@ -128,10 +137,11 @@ func (r *redactor) redact(s string) string {
 		return s
 	}
 	low := asciiLower(s)
+	public := r.publicSpans(low)
 	var b strings.Builder
 	last := 0
 	for i := 0; i+minSecretPart <= len(low); {
-		if !windows[low[i:i+minSecretPart]] {
+		if !windows[low[i:i+minSecretPart]] || inSpan(public, i, i+minSecretPart) {
 			i++
 			continue
 		}
@@ -149,6 +159,32 @@ func (r *redactor) redact(s string) string {
 	}
 	b.WriteString(s[last:])
 	return b.String()
+}
+
+// publicSpans are the places of the public words in low.
+func (r *redactor) publicSpans(low string) [][2]int {
+	var spans [][2]int
+	for _, w := range r.public {
+		for from := 0; ; {
+			k := strings.Index(low[from:], w)
+			if k < 0 {
+				break
+			}
+			spans = append(spans, [2]int{from + k, from + k + len(w)})
+			from += k + 1
+		}
+	}
+	return spans
+}
+
+// inSpan reports whether [i, j) lies inside one of spans.
+func inSpan(spans [][2]int, i, j int) bool {
+	for _, sp := range spans {
+		if sp[0] <= i && j <= sp[1] {
+			return true
+		}
+	}
+	return false
 }
 
 func partOf(forms []string, s string) bool {

@@ -108,3 +108,19 @@ func TestRedactEchoedCredentials(t *testing.T) {
 	mustNotShow(t, "the error", err.Error())
 	mustNotShow(t, "the body", string(re.Body))
 }
+
+// The platform's name stays readable though a secret contains it; the
+// secret around it does not.
+func TestRedactKeepsPlatformName(t *testing.T) {
+	const token = "plausible-key-SECRET-0123456789"
+	r := newRedactor([]string{token}, "Plausible")
+	if got := r.redact("Plausible answered GET /api/v1/sites with 401"); got != "Plausible answered GET /api/v1/sites with 401" {
+		t.Errorf("the platform's name was redacted: %q", got)
+	}
+	got := r.redact("echo: PLAUSIBLE-KEY-SECRET-01 and plausible-key-SEC")
+	for _, leak := range []string{"KEY-SECRET", "key-SEC", "-0123"} {
+		if strings.Contains(got, leak) {
+			t.Errorf("%q shows %q", got, leak)
+		}
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/httpc"
+	"github.com/roster-dev/roster/internal/driver/kit"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
 )
@@ -590,7 +592,7 @@ func (o *op) invite(email string) (*liveUser, error) {
 	var out struct {
 		Data apiUser `json:"data"`
 	}
-	err := o.send("POST", "/api/users/v2/invite", body, &out)
+	err := o.send("POST", "/api/users/v2/invite", body, httpc.Shaped{Shape: kit.Obj{"data": userShape}, Into: &out})
 	var ae *driver.APIError
 	if errors.As(err, &ae) && ae.Status == 400 && strings.Contains(ae.Message, "users.error.user-already-exists") {
 		if u, lerr := o.lookup(email); lerr == nil && u != nil {
@@ -618,7 +620,8 @@ func (o *op) invite(email string) (*liveUser, error) {
 // lookup finds a user by email (GET /api/users/v2?search=EMAIL).
 func (o *op) lookup(email string) (*liveUser, error) {
 	var page listPage
-	lines, err := o.d.call(o.ctx, "GET", "/api/users/v2", url.Values{"search": {email}, "limit": {"1000"}}, nil, &page)
+	lines, err := o.d.call(o.ctx, "GET", "/api/users/v2", url.Values{"search": {email}, "limit": {"1000"}}, nil,
+		httpc.Shaped{Shape: kit.Obj{"meta": kit.Obj{"total": kit.Int}, "data": kit.List(userShape)}, Into: &page})
 	o.api = append(o.api, lines...)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"net/url"
 
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/httpc"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
 )
@@ -183,7 +184,7 @@ func (d *Driver) invite(ctx context.Context, c *plan.Change, domain, email, role
 	for attempt := 0; ; attempt++ {
 		var got apiGuest
 		body := map[string]string{"site_id": domain, "email": email, "role": role}
-		lines, err := d.hc.JSON(ctx, http.MethodPut, guestsPath, nil, body, &got, "")
+		lines, err := d.hc.JSON(ctx, http.MethodPut, guestsPath, nil, body, httpc.Shaped{Shape: guestShape, Into: &got}, "")
 		api = append(api, lines...)
 		if err != nil {
 			return driver.Result{API: api}, apiErr(err, c.Addr, false)

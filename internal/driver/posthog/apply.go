@@ -10,6 +10,8 @@ import (
 	"strconv"
 
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/httpc"
+	"github.com/roster-dev/roster/internal/driver/kit"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
 )
@@ -74,7 +76,9 @@ func (d *Driver) Begin(changes []plan.Change) {
 type request struct {
 	method, path string
 	body         any
-	effect       func(st *state, resp []byte)
+	// shape, when set, is checked on the answer before effect reads it.
+	shape  kit.Shape
+	effect func(st *state, resp []byte)
 }
 
 // Apply makes one change.
@@ -102,7 +106,11 @@ func (d *Driver) Apply(ctx context.Context, c *plan.Change) (driver.Result, erro
 	var api []string
 	for _, q := range reqs {
 		var raw json.RawMessage
-		lines, err := d.hc.JSON(ctx, q.method, q.path, nil, q.body, &raw, "")
+		var out any = &raw
+		if q.shape != nil {
+			out = httpc.Shaped{Shape: q.shape, Into: &raw}
+		}
+		lines, err := d.hc.JSON(ctx, q.method, q.path, nil, q.body, out, "")
 		api = append(api, lines...)
 		if err != nil {
 			return driver.Result{API: api}, apiErr(err, c.Addr, false)
@@ -606,6 +614,7 @@ func (d *Driver) postInvite(r *run, email string, lvl int, ppa []projectAccess) 
 	}
 	ppa = slices.Clone(ppa)
 	return request{method: "POST", path: d.orgPath("invites/"), body: body,
+		shape: kit.Obj{"id": kit.String, "created_at": kit.String},
 		effect: func(st *state, resp []byte) {
 			inv := &liveInvite{email: email, level: lvl, ppa: ppa}
 			var got apiInvite

@@ -755,3 +755,53 @@ func TestCostWithoutRefresh(t *testing.T) {
 		t.Errorf("cost %d, budget %d", n, budget)
 	}
 }
+
+// TestDefaultIsTheDefaultRow: the project's default access is the row with
+// organization_member and role null; default_access_level ("admin" for
+// every project) only stands in when no such row exists (posthog.md).
+func TestDefaultIsTheDefaultRow(t *testing.T) {
+	seed := acmeSeed()
+	seed.Projects = append(seed.Projects, fake.SeedProject{ID: 104, Name: "Rowless"})
+	e := newEnv(t, seed, nil, site("Production", ""), site("Staging", ""), site("Rowless", ""))
+	snap := e.refresh()
+	want := map[string]string{"Production": "none", "Staging": "admin", "Rowless": "admin"}
+	for name, lvl := range want {
+		if snap.Defaults[name] != lvl {
+			t.Errorf("default of %s = %q, want %q (all: %v)", name, snap.Defaults[name], lvl, snap.Defaults)
+		}
+	}
+	if err := e.srv.SetDefault("Staging", "member"); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.refresh().Defaults["Staging"]; got != "member" {
+		t.Errorf("a default changed by hand reads %q, want member", got)
+	}
+}
+
+// TestRoleAccess: access through RBAC role rows (Enterprise) is read into
+// the snapshot with the role's name and members (issue 18 defect 8).
+func TestRoleAccess(t *testing.T) {
+	seed := acmeSeed()
+	seed.Roles = []fake.SeedRole{{Name: "Analysts", Members: []string{"carol@x.io", "bob@x.io"}}, {Name: "Unused"}}
+	seed.RoleAccess = []fake.SeedRoleAccess{{Project: "Production", Role: "Analysts", Level: "member"}}
+	e := newEnv(t, seed, nil)
+	snap := e.refresh()
+	if len(snap.RoleAccess) != 1 {
+		t.Fatalf("role access %+v", snap.RoleAccess)
+	}
+	ra := snap.RoleAccess[0]
+	if ra.Site != "Production" || ra.Role != "Analysts" || ra.Level != "member" || strings.Join(ra.Members, ",") != "bob@x.io,carol@x.io" {
+		t.Errorf("role access %+v", ra)
+	}
+	// Without role rows, no role requests.
+	e = newEnv(t, acmeSeed(), nil)
+	e.srv.ResetRequests()
+	if snap := e.refresh(); len(snap.RoleAccess) != 0 {
+		t.Errorf("%+v", snap.RoleAccess)
+	}
+	for _, l := range e.srv.Requests() {
+		if strings.Contains(l, "/roles/") {
+			t.Errorf("read %s without role rows", l)
+		}
+	}
+}

@@ -76,10 +76,10 @@ func interruptContext(stderr io.Writer) (context.Context, func()) {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go watchInterrupts(sigs, cancel, stderr, os.Exit)
-	return ctx, func() {
-		signal.Stop(sigs)
-		cancel()
-	}
+	// The signals stay caught until the process exits: stopping here
+	// would let a second Ctrl-C during the orderly end kill roster
+	// without its exit status.
+	return ctx, cancel
 }
 
 // watchInterrupts cancels the command at the first signal and exits at

@@ -74,6 +74,9 @@ func readLimited(name string, limit int64) ([]byte, error) {
 		return nil, bare(err)
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > limit {
+		return nil, &TooLargeError{Limit: limit} // without reading it
+	}
 	return readAll(f, limit)
 }
 

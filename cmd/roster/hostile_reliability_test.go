@@ -176,3 +176,31 @@ func TestImportKilled(t *testing.T) {
 	}
 	t.Logf("outcomes: %v", outcomes)
 }
+
+// SIGTERM stops an import stuck reading its sheet (a FIFO) within 2 s.
+func TestSignalStopsStuckImport(t *testing.T) {
+	r := newRunner(t)
+	dir := t.TempDir()
+	cfg, _, _ := strings.Cut(hostileConfig, "member ")
+	os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(cfg), 0o644)
+	fifo := filepath.Join(dir, "sheet.csv")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	cmd := r.command(context.Background(), dir, "import", "acme", "--csv", fifo, "--state", filepath.Join(dir, "state.db"))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
+	time.Sleep(500 * time.Millisecond)
+	syscall.Kill(cmd.Process.Pid, syscall.SIGTERM)
+	code, took := waitExit(t, cmd, 2*time.Second)
+	if code != 1 || !strings.Contains(stderr.String(), "reading the sheet") {
+		t.Fatalf("exit %d after %v, stderr:\n%s", code, took, &stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "state.db.lock")); err == nil {
+		t.Error("the interrupted import left a lock file beside the missing state")
+	}
+}

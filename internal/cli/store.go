@@ -49,7 +49,7 @@ func storeError(err error) error {
 	case errors.As(err, &de), errors.As(err, &le), errors.Is(err, state.ErrLockLost):
 		return &exitCode{code: ExitError, msg: err.Error()}
 	case errors.Is(err, context.Canceled):
-		return &exitCode{code: ExitError, msg: "interrupted: " + err.Error() + "; nothing more was written to the state"}
+		return &exitCode{code: ExitError, msg: "interrupted (Ctrl-C or SIGTERM) while reading or writing the state; nothing more was written to it"}
 	}
 	return &exitCode{code: ExitError, msg: fmt.Sprintf("state: %v", err)}
 }

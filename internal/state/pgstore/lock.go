@@ -237,8 +237,9 @@ func (u *unlocker) Unlock() error {
 		u.mu.Lock()
 		defer u.mu.Unlock()
 		// Short: a frozen server must not hold an interrupted command;
-		// closing the connection releases the lock anyway.
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		// closing the connection releases the lock anyway, and a holder
+		// row left behind names a session that holds nothing (holder).
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		_, derr := u.conn.Exec(ctx, `DELETE FROM `+u.s.table(tableLock)+` WHERE id = 1 AND backend_pid = pg_backend_pid()`)
 		_, lerr := u.conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, u.s.lockKey)

@@ -65,7 +65,7 @@ func (a *app) applyCommand() *cobra.Command {
 		if len(args) == 1 && pf.refreshOnly {
 			return &exitCode{code: ExitError, msg: "--refresh-only cannot be given with a saved plan"}
 		}
-		if err := af.checkNarrow(args, &pf, cmd.Flags().Changed("reinvite")); err != nil {
+		if err := af.checkNarrow(ctx, args, &pf, cmd.Flags().Changed("reinvite")); err != nil {
 			return err
 		}
 		st, err := a.openStore()
@@ -140,9 +140,9 @@ func (a *app) applyCommand() *cobra.Command {
 // as stale when their live access moved; what the refresh finds is written
 // as in any apply, even when the plan has no change.
 func (a *app) applySaved(ctx context.Context, st state.Store, file string, pf *planFlags, af *applyFlags) error {
-	p, err := plan.ReadFile(file)
+	p, err := readPlanFile(ctx, file)
 	if err != nil {
-		return &exitCode{code: ExitError, msg: fmt.Sprintf("plan file %s: %v", file, err)}
+		return err
 	}
 	lock, err := st.Lock(ctx, "apply", af.lockTimeout)
 	if err != nil {
@@ -294,6 +294,9 @@ func (a *app) meta(p *plan.Plan, af *applyFlags) apply.Meta {
 func (a *app) applyPlan(ctx context.Context, st state.Store, p *plan.Plan, af *applyFlags, platforms map[string]string) error {
 	res, err := apply.Apply(ctx, st, p, a.meta(p, af))
 	if err != nil {
+		if ctx.Err() != nil {
+			return a.interruptedApply(len(p.Changes))
+		}
 		if errors.Is(err, apply.ErrStalePlan) {
 			return &exitCode{code: ExitError, msg: err.Error()}
 		}
@@ -303,6 +306,15 @@ func (a *app) applyPlan(ctx context.Context, st state.Store, p *plan.Plan, af *a
 		res.Applied, res.Invited, res.Manual, res.Records, res.Head)
 	a.printGuidance(p, platforms)
 	return nil
+}
+
+// interruptedApply ends an apply that Ctrl-C or SIGTERM stopped before
+// anything was recorded the way a failed apply ends (sync.md): what was
+// applied, with the failure line last.
+func (a *app) interruptedApply(changes int) error {
+	fmt.Fprintln(a.stderr, "Error: interrupted (Ctrl-C or SIGTERM) before any change was recorded: nothing was applied, and roster plan shows the same changes.")
+	fmt.Fprintf(a.stdout, "Apply failed: 0 applied, 0 failed, %d not attempted.\n", changes)
+	return silentExit(ExitError)
 }
 
 // guidanceLimit bounds the steps an offline apply prints for guidance.

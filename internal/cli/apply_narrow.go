@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -14,7 +15,7 @@ import (
 // checkNarrow checks --reviewed and --only against the other arguments,
 // reads the reviewed plan, and makes the fresh plan as the reviewed one
 // was made (its reinvite and mass-removal choices).
-func (af *applyFlags) checkNarrow(args []string, pf *planFlags, reinviteGiven bool) error {
+func (af *applyFlags) checkNarrow(ctx context.Context, args []string, pf *planFlags, reinviteGiven bool) error {
 	for _, s := range af.only {
 		k, ok := plan.ParseCause(s)
 		if !ok {
@@ -43,9 +44,9 @@ func (af *applyFlags) checkNarrow(args []string, pf *planFlags, reinviteGiven bo
 	if reinviteGiven {
 		return &exitCode{code: ExitError, msg: "--reinvite cannot be given with --reviewed: the reviewed plan says whether it reinvites"}
 	}
-	p, err := plan.ReadFile(af.reviewed)
+	p, err := readPlan(ctx, "reviewed plan", af.reviewed) // bounded, cancellable
 	if err != nil {
-		return &exitCode{code: ExitError, msg: fmt.Sprintf("reviewed plan %s: %v", af.reviewed, err)}
+		return err
 	}
 	af.reviewedPlan = p
 	af.autoApprove = true // it was reviewed, as apply PLANFILE

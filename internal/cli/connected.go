@@ -136,6 +136,9 @@ func (a *app) applyConnected(ctx context.Context, st state.Store, p *plan.Plan, 
 	rep, err := apply.ApplyAll(ctx, st, p, meta, lv)
 	if err != nil {
 		if rep == nil {
+			if ctx.Err() != nil {
+				return a.interruptedApply(len(p.Changes))
+			}
 			return storeOrExit(err)
 		}
 		fmt.Fprintf(a.stderr, "Error: %v\n", err)

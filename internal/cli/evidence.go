@@ -18,6 +18,7 @@ import (
 
 	"github.com/roster-dev/roster/internal/checkpoint"
 	"github.com/roster-dev/roster/internal/evidence"
+	"github.com/roster-dev/roster/internal/fsx"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/state"
 )
@@ -195,20 +196,16 @@ func (a *app) evidenceExportCommand() *cobra.Command {
 			return &exitCode{code: ExitError, msg: fmt.Sprintf("invalid --format %q: expected jsonl, csv, markdown or bundle", format)}
 		}
 		var w io.Writer = a.stdout
-		var file *os.File
+		var file *fsx.File
 		if out != "" {
-			// Written beside the target and renamed over it, mode 0600:
-			// an export is never seen half-written.
+			// Mode 0600, never seen half-written, and written through a
+			// device, FIFO or link rather than replacing it (fsx).
 			var err error
-			file, err = os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp-*")
-			if err == nil {
-				err = file.Chmod(0o600)
-			}
+			file, err = fsx.Create(out, fsx.Options{Stdout: a.stdout, Context: cmd.Context()})
 			if err != nil {
-				return &exitCode{code: ExitError, msg: fmt.Sprintf("writing %s: %v", out, err)}
+				return &exitCode{code: ExitError, msg: err.Error()}
 			}
-			defer os.Remove(file.Name())
-			defer file.Close()
+			defer file.Discard()
 			w = file
 		}
 		bw := bufio.NewWriter(w)
@@ -250,11 +247,8 @@ func (a *app) evidenceExportCommand() *cobra.Command {
 			return err
 		}
 		if file != nil {
-			if err := file.Close(); err != nil {
-				return &exitCode{code: ExitError, msg: fmt.Sprintf("writing %s: %v", out, err)}
-			}
-			if err := os.Rename(file.Name(), out); err != nil {
-				return &exitCode{code: ExitError, msg: fmt.Sprintf("writing %s: %v", out, err)}
+			if err := file.Commit(); err != nil {
+				return &exitCode{code: ExitError, msg: err.Error()}
 			}
 		}
 		return nil
@@ -338,9 +332,9 @@ by someone who could write the state.`
 			opts.Keys = append(opts.Keys, k)
 		}
 		if cpFile != "" {
-			data, err := os.ReadFile(cpFile)
+			data, err := fsx.ReadFile(cmd.Context(), cpFile, 1<<20)
 			if err != nil {
-				return &exitCode{code: ExitError, msg: fmt.Sprintf("reading the checkpoint: %v", err)}
+				return &exitCode{code: ExitError, msg: fmt.Sprintf("reading the checkpoint file %s: %v", cpFile, err)}
 			}
 			cp, err := checkpoint.Parse(data)
 			if err != nil {
@@ -519,10 +513,13 @@ func (a *app) exportBundle(cmd *cobra.Command, dir, pubFile string) error {
 	}
 
 	parent := filepath.Dir(filepath.Clean(dir))
+	fsx.CleanStale(parent, filepath.Base(filepath.Clean(dir)))
 	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(filepath.Clean(dir))+".tmp-")
 	if err != nil {
 		return fail(err)
 	}
+	fsx.Register(tmp)
+	defer fsx.Unregister(tmp)
 	defer os.RemoveAll(tmp)
 	write := func(name string, fill func(w *bufio.Writer) error) error {
 		f, err := os.OpenFile(filepath.Join(tmp, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)

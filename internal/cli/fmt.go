@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/roster-dev/roster/internal/config"
+	"github.com/roster-dev/roster/internal/fsx"
 )
 
 func init() { extraCommands = append(extraCommands, (*app).fmtCommand) }
@@ -59,7 +59,7 @@ func (a *app) fmtCommand() *cobra.Command {
 		srcs := map[string]*hcl.File{}
 		changed := 0
 		for _, name := range files {
-			src, err := os.ReadFile(name)
+			src, err := fsx.ReadFile(a.context(), name, config.MaxFileSize)
 			if err != nil {
 				return &exitCode{code: ExitError, msg: fmt.Sprintf("reading %s: %v", name, err)}
 			}
@@ -83,8 +83,9 @@ func (a *app) fmtCommand() *cobra.Command {
 				}
 				continue
 			}
-			if err := writeFileKeepMode(name, out); err != nil {
-				return &exitCode{code: ExitError, msg: fmt.Sprintf("writing %s: %v", name, err)}
+			// Through a symlink to its target, keeping the file's mode.
+			if err := fsx.WriteFile(name, out, fsx.Options{KeepMode: true, Context: a.context()}); err != nil {
+				return &exitCode{code: ExitError, msg: err.Error()}
 			}
 			if !showDiff {
 				fmt.Fprintln(a.stdout, name)
@@ -105,7 +106,7 @@ func (a *app) fmtCommand() *cobra.Command {
 // Terraform); with --check it writes nothing and exits 1 when the input
 // is not formatted, with --diff it writes the diff instead.
 func (a *app) fmtStdin(check, showDiff bool) error {
-	src, err := io.ReadAll(a.stdin)
+	src, err := fsx.ReadAll(a.context(), a.stdin, config.MaxFileSize)
 	if err != nil {
 		return &exitCode{code: ExitError, msg: fmt.Sprintf("reading standard input: %v", err)}
 	}
@@ -127,32 +128,6 @@ func (a *app) fmtStdin(check, showDiff bool) error {
 		return silentExit(ExitError)
 	}
 	return nil
-}
-
-// writeFileKeepMode replaces a file's content by writing a temporary file
-// beside it and renaming it over, keeping the file's mode.
-func writeFileKeepMode(name string, data []byte) error {
-	fi, err := os.Stat(name)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), ".roster-fmt-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(fi.Mode().Perm()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
 }
 
 // hclFiles lists dir's .hcl files, sorted; with recursive, those of every

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/roster-dev/roster/internal/config"
+	"github.com/roster-dev/roster/internal/fsx"
 	"github.com/roster-dev/roster/internal/offboard"
 )
 
@@ -57,7 +59,7 @@ it as any other change.`
 				return &exitCode{code: ExitError, msg: err.Error()}
 			}
 		}
-		if err := writeAll(dir, outDir, res.Changed); err != nil {
+		if err := writeAll(cmd.Context(), dir, outDir, res.Changed); err != nil {
 			return &exitCode{code: ExitError, msg: fmt.Sprintf("writing the configuration: %v", err)}
 		}
 		for _, p := range res.Removed {
@@ -102,21 +104,19 @@ it as any other change.`
 // writeAll writes every changed source, all or nothing as far as the
 // filesystem allows: each file is first written beside its target, and the
 // targets are replaced only once every one of them is written. A file
-// keeps its mode; a new one in outDir takes its source's.
-func writeAll(dir, outDir string, files []config.Source) error {
-	type staged struct{ tmp, target string }
-	var done []staged
+// keeps its mode; a new one in outDir takes its source's. Through fsx, a
+// linked file is edited where it lives (as fmt does) and a device or
+// FIFO is written to, never replaced.
+func writeAll(ctx context.Context, dir, outDir string, files []config.Source) error {
+	var staged []*fsx.File
 	defer func() {
-		for _, s := range done {
-			os.Remove(s.tmp)
+		for _, f := range staged {
+			f.Discard()
 		}
 	}()
 	for _, f := range files {
 		src := filepath.Join(dir, f.Name)
 		target := src
-		if real, err := filepath.EvalSymlinks(src); err == nil && outDir == "" {
-			target = real // a linked file is edited where it lives, as fmt does
-		}
 		if outDir != "" {
 			target = filepath.Join(outDir, f.Name)
 		}
@@ -124,24 +124,17 @@ func writeAll(dir, outDir string, files []config.Source) error {
 		if fi, err := os.Stat(src); err == nil {
 			mode = fi.Mode().Perm()
 		}
-		tmp, err := os.CreateTemp(filepath.Dir(target), ".roster-offboard-*")
+		out, err := fsx.Create(target, fsx.Options{Mode: mode, Context: ctx})
 		if err != nil {
 			return err
 		}
-		done = append(done, staged{tmp.Name(), target})
-		_, err = tmp.Write(f.Data)
-		if err == nil {
-			err = tmp.Chmod(mode)
-		}
-		if cerr := tmp.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
+		staged = append(staged, out)
+		if _, err := out.Write(f.Data); err != nil {
 			return err
 		}
 	}
-	for _, s := range done {
-		if err := os.Rename(s.tmp, s.target); err != nil {
+	for _, out := range staged {
+		if err := out.Commit(); err != nil {
 			return err
 		}
 	}

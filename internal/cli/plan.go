@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/roster-dev/roster/internal/config"
+	"github.com/roster-dev/roster/internal/fsx"
 	"github.com/roster-dev/roster/internal/live"
 	"github.com/roster-dev/roster/internal/plan"
 	"github.com/roster-dev/roster/internal/render"
@@ -73,15 +74,23 @@ func (a *app) planCommand() *cobra.Command {
 			return err
 		}
 		p := pd.p
+		w := a.stdout
 		if out != "" {
-			if err := plan.WriteFile(out, p); err != nil {
+			data, err := plan.Encode(p)
+			if err == nil {
+				err = fsx.WriteFile(out, data, fsx.Options{Stdout: a.stdout, Context: ctx})
+			}
+			if err != nil {
 				return &exitCode{code: ExitError, msg: fmt.Sprintf("saving the plan: %v", err)}
 			}
+			if out == "-" { // the plan file is on standard output
+				w = a.stderr
+			}
 		}
-		if err := a.renderPlan(a.stdout, p, format); err != nil {
+		if err := a.renderPlan(w, p, format); err != nil {
 			return err
 		}
-		if out != "" && format == "text" {
+		if out != "" && out != "-" && format == "text" {
 			fmt.Fprintf(a.stdout, "\nSaved the plan to %s. Apply exactly this plan with:\n    roster apply %s\n", out, out)
 		}
 		if detailed && (!p.Empty() || (pf.refreshOnly && len(p.Drift) > 0)) {

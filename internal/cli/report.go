@@ -3,9 +3,9 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -15,6 +15,7 @@ import (
 	"github.com/roster-dev/roster/internal/checkpoint"
 	"github.com/roster-dev/roster/internal/config"
 	"github.com/roster-dev/roster/internal/evidence"
+	"github.com/roster-dev/roster/internal/fsx"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/report"
 	"github.com/roster-dev/roster/internal/state"
@@ -138,7 +139,7 @@ standard error.`
 		if f.out == "" {
 			return writeReview(a.stdout, doc, f.format)
 		}
-		o, err := newOutFile(f.out)
+		o, err := newOutFile(a.context(), f.out, a.stdout)
 		if err != nil {
 			return err
 		}
@@ -214,7 +215,7 @@ func (a *app) attestReview(cmd *cobra.Command, f reviewFlags) error {
 	var shown bytes.Buffer
 	w := io.Writer(&shown)
 	if f.out != "" {
-		if o, err = newOutFile(f.out); err != nil {
+		if o, err = newOutFile(a.context(), f.out, a.stdout); err != nil {
 			return err
 		}
 		defer o.discard()
@@ -274,23 +275,18 @@ func (a *app) attestReview(cmd *cobra.Command, f reviewFlags) error {
 	return nil
 }
 
-// outFile is a file written beside its target and renamed over it when
-// complete (mode 0600, like the evidence exports), so it is never seen
-// half-written.
+// outFile is an output written through fsx (mode 0600, never seen
+// half-written, never replacing a device, FIFO or link), buffered.
 type outFile struct {
 	path string
-	f    *os.File
+	f    *fsx.File
 	w    *bufio.Writer
-	done bool
 }
 
-func newOutFile(path string) (*outFile, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err == nil {
-		err = f.Chmod(0o600)
-	}
+func newOutFile(ctx context.Context, path string, stdout io.Writer) (*outFile, error) {
+	f, err := fsx.Create(path, fsx.Options{Stdout: stdout, Context: ctx})
 	if err != nil {
-		return nil, &exitCode{code: ExitError, msg: fmt.Sprintf("writing %s: %v", path, err)}
+		return nil, &exitCode{code: ExitError, msg: err.Error()}
 	}
 	return &outFile{path: path, f: f, w: bufio.NewWriterSize(f, 256<<10)}, nil
 }
@@ -299,29 +295,19 @@ func (o *outFile) fail(err error) error {
 	return &exitCode{code: ExitError, msg: fmt.Sprintf("writing %s: %v", o.path, err)}
 }
 
-// commit flushes, closes and renames the file into place.
+// commit flushes the output and puts it into place.
 func (o *outFile) commit() error {
-	err := o.w.Flush()
-	if cerr := o.f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(o.f.Name(), o.path)
-	}
-	if err != nil {
+	if err := o.w.Flush(); err != nil {
 		return o.fail(err)
 	}
-	o.done = true
+	if err := o.f.Commit(); err != nil {
+		return &exitCode{code: ExitError, msg: err.Error()}
+	}
 	return nil
 }
 
 // discard removes the temporary file unless commit renamed it.
-func (o *outFile) discard() {
-	if !o.done {
-		o.f.Close()
-		os.Remove(o.f.Name())
-	}
-}
+func (o *outFile) discard() { o.f.Discard() }
 
 func (a *app) accessCommand() *cobra.Command {
 	c := newCommand("access EMAIL", "One person's access across every team and site, with capabilities")

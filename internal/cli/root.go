@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +15,7 @@ import (
 
 // app holds the streams and global flags of one run.
 type app struct {
+	ctx            context.Context // the command's, cancelled on interrupt
 	stdin          io.Reader
 	stdout, stderr io.Writer
 

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -80,6 +81,11 @@ func ReadDir(dir string) (srcs []Source, diags hcl.Diagnostics, listed bool) {
 		if info.IsDir() {
 			continue
 		}
+		if !info.Mode().IsRegular() {
+			// A FIFO or a device would block the read or never end.
+			diags = append(diags, fileError(name, "Cannot read configuration file", fmt.Sprintf("%s is not a regular file (it is a %s); roster reads only regular *.hcl files.", name, fileKind(info.Mode()))))
+			continue
+		}
 		if info.Size() > MaxFileSize {
 			diags = append(diags, tooBigFile(name))
 			srcs = append(srcs, Source{Name: name})
@@ -137,6 +143,21 @@ func LoadSourcesAt(dir string, srcs []Source) *Result {
 		})
 	}
 	return load(dir, sorted, diags, true)
+}
+
+// fileKind names a file mode's type for messages.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeCharDevice != 0:
+		return "character device"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	}
+	return "special file"
 }
 
 func readLimited(path string) ([]byte, error) {

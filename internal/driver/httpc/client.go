@@ -214,7 +214,7 @@ func New(o Options) *Client {
 		maxWait:  o.MaxWait,
 		notify:   o.Notify,
 		platform: o.Platform,
-		red:      newRedactor(o.Secrets),
+		red:      newRedactor(o.Secrets, o.Platform),
 		jitter:   fullJitter,
 		limited:  o.RateLimited,
 		rateWait: o.RateLimitWait,

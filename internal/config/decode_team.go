@@ -136,6 +136,10 @@ func (l *loader) decodeConnection(t *teamDecl, b *hcl.Block) *model.Connection {
 		l.errorf(b.DefRange, "Missing account_id",
 			"A connected posthog team needs account_id, the id of its PostHog organization.")
 	}
+	if p != nil && p.Builtin && p.Name == "matomo" && c.AccountID == "" && s[aAccountID] == nil {
+		l.errorf(b.DefRange, "Missing account_id",
+			"A connected matomo team needs account_id, the login of the superuser whose token_auth roster uses.")
+	}
 	return c
 }
 

@@ -483,6 +483,9 @@ func (pl *planner) copyOf(o *model.Object) *model.Object {
 	if o.Members != nil {
 		c.Members = slices.Clone(o.Members)
 	}
+	if o.Capabilities != nil {
+		c.Capabilities = slices.Clone(o.Capabilities)
+	}
 	return c
 }
 
@@ -503,7 +506,7 @@ func differs(d, c *model.Object) bool {
 		return d.Role != c.Role || d.Expires != c.Expires || d.Reason != c.Reason || d.Ticket != c.Ticket
 	case model.KindGrant:
 		return d.Role != c.Role || d.HolderKind != c.HolderKind || d.Expires != c.Expires ||
-			d.Reason != c.Reason || d.Ticket != c.Ticket
+			d.Reason != c.Reason || d.Ticket != c.Ticket || !slices.Equal(d.Capabilities, c.Capabilities)
 	case model.KindGroup:
 		return !slices.Equal(d.Members, c.Members) || d.Expires != c.Expires ||
 			d.Reason != c.Reason || d.Ticket != c.Ticket || (d.RemoteID != "" && d.RemoteID != c.RemoteID)

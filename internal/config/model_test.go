@@ -236,20 +236,20 @@ func TestFormat(t *testing.T) {
 func TestSchemaNames(t *testing.T) {
 	names := SchemaNames()
 	want := map[string][]string{
-		"":           {"team", "site", "member", "guest", "group", "platform", "policy", "locals"},
-		"team":       {"platform", "display_name", "require_2fa", "sso", "connection"},
-		"connection": {"endpoint", "account_id", "token_env", "requests_per_hour"},
-		"site":       {"team", "environment", "remote_id", "for_each", "name"},
-		"member":     {"team", "role", "reason", "ticket", "expires", "for_each", "email", "sponsor", "grant", "dynamic"},
-		"guest":      {"team", "reason", "ticket", "expires", "for_each", "email", "sponsor", "grant", "dynamic"},
-		"group":      {"team", "members", "reason", "ticket", "expires", "remote_id", "grant", "dynamic"},
-		"grant":      {"role", "reason", "ticket", "expires", "capabilities"},
-		"platform":   {"guests", "guest_team_role", "member_grants", "groups", "sso_modes", "two_factor", "team_role", "site_role", "grant_capability"},
-		"team_role":  {"capabilities"},
-		"site_role":  {"capabilities"},
+		"":                 {"team", "site", "member", "guest", "group", "platform", "policy", "locals"},
+		"team":             {"platform", "display_name", "require_2fa", "sso", "connection"},
+		"connection":       {"endpoint", "account_id", "token_env", "requests_per_hour"},
+		"site":             {"team", "environment", "remote_id", "for_each", "name"},
+		"member":           {"team", "role", "reason", "ticket", "expires", "for_each", "email", "sponsor", "grant", "dynamic"},
+		"guest":            {"team", "reason", "ticket", "expires", "for_each", "email", "sponsor", "grant", "dynamic"},
+		"group":            {"team", "members", "reason", "ticket", "expires", "remote_id", "grant", "dynamic"},
+		"grant":            {"role", "reason", "ticket", "expires", "capabilities"},
+		"platform":         {"guests", "guest_team_role", "member_grants", "groups", "sso_modes", "two_factor", "team_role", "site_role", "grant_capability"},
+		"team_role":        {"capabilities"},
+		"site_role":        {"capabilities"},
 		"grant_capability": {"capabilities", "included_in"},
-		"policy":     {"internal_domains", "min_owners", "external_expiry", "max_grant_days", "require_ticket", "external_forbidden", "max_removals", "directory", "sponsor_required"},
-		"locals":     {},
+		"policy":           {"internal_domains", "min_owners", "external_expiry", "max_grant_days", "require_ticket", "external_forbidden", "max_removals", "directory", "sponsor_required"},
+		"locals":           {},
 	}
 	if len(names) != len(want) {
 		t.Errorf("block types %v", sortedKeys(names))

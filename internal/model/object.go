@@ -62,7 +62,7 @@ type Object struct {
 	// attribute "capabilities" exists only on grants that hold some, so
 	// platforms without them read and write grants as before.
 	Capabilities []string
-	Status     Status
+	Status       Status
 
 	// member, grant, group
 	Expires string // RFC 3339 in UTC, or "" for none

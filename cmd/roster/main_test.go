@@ -15,6 +15,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/roster-dev/roster/internal/cli"
+	fakematomo "github.com/roster-dev/roster/internal/fake/matomo"
 	fakepiwikpro "github.com/roster-dev/roster/internal/fake/piwikpro"
 	fakeplausible "github.com/roster-dev/roster/internal/fake/plausible"
 	fakeposthog "github.com/roster-dev/roster/internal/fake/posthog"
@@ -32,6 +33,8 @@ func TestMain(m *testing.M) {
 		"fake-plausible-call": func() { os.Exit(fakeplausible.Call(os.Args[1:])) },
 		"fake-piwikpro":       func() { os.Exit(fakepiwikpro.Main(os.Args[1:])) },
 		"fake-piwikpro-call":  func() { os.Exit(fakepiwikpro.Call(os.Args[1:])) },
+		"fake-matomo":         func() { os.Exit(fakematomo.Main(os.Args[1:])) },
+		"fake-matomo-call":    func() { os.Exit(fakematomo.Call(os.Args[1:])) },
 	})
 }
 

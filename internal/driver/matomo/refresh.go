@@ -43,8 +43,8 @@ type grant struct {
 // state is what the driver knows of the instance, kept up to date as each
 // request succeeds.
 type state struct {
-	users   map[string]*liveUser // by email
-	byLogin map[string]*liveUser // by login, lower-cased
+	users   map[string]*liveUser        // by email
+	byLogin map[string]*liveUser        // by login, lower-cased
 	access  map[string]map[string]grant // idsite → login → grant
 }
 

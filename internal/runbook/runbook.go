@@ -135,6 +135,8 @@ func changeSteps(platform, action string, cur, next *model.Object) (string, []st
 					fmt.Sprintf("Go to Menu > Administration > Users, pick %s, click Delete and confirm.", a.Email),
 					fmt.Sprintf("Check that %s is no longer listed.", a.Email)}
 			}
+		case "matomo":
+			return matomoMember(action, a, oldRole, role)
 		}
 		return genericMember(platform, action, a, oldRole, role)
 	case model.KindGrant:
@@ -175,6 +177,12 @@ func grantSteps(platform, action string, cur, next *model.Object) (string, []str
 	}
 	holder := who(o)
 	switch platform {
+	case "matomo":
+		var caps []string
+		if next != nil {
+			caps = next.Capabilities
+		}
+		return matomoGrant(action, holder, a.Site, role, caps)
 	case "plausible":
 		login := "Log in to Plausible as the site's owner or a team owner or admin."
 		nav := fmt.Sprintf("Go to the site %s, then Site Settings → People.", a.Site)
@@ -290,6 +298,8 @@ func teamSteps(platform string, cur, next *model.Object) (string, []string) {
 	case "piwikpro":
 		return title, []string{"Log in to Piwik PRO as an owner.", "Open Menu > Administration > Account settings.",
 			"Make the change: " + strings.Join(what, "; ") + "."}
+	case "matomo":
+		return title, matomoTeam(what)
 	}
 	return title, []string{fmt.Sprintf("In %s's team settings: %s.", platformName(platform), strings.Join(what, "; "))}
 }
@@ -345,6 +355,8 @@ func platformName(p string) string {
 		return "PostHog"
 	case "piwikpro":
 		return "Piwik PRO"
+	case "matomo":
+		return "Matomo"
 	}
 	return p
 }

@@ -429,6 +429,8 @@ func platformTitle(name string) string {
 		return "Piwik PRO"
 	case "plausible":
 		return "Plausible"
+	case "matomo":
+		return "Matomo"
 	}
 	return name
 }

@@ -24,7 +24,7 @@ func site(name, remote string) *model.Object {
 // TestContract runs the drivers' contract (drivertest) against the fake.
 func TestContract(t *testing.T) {
 	rule := func(method, body string) fakekit.FailRule {
-		return fakekit.FailRule{Method: "POST", PathPrefix: "/index.php?method=" + method, Status: 200, Body: body}
+		return fakekit.FailRule{Method: "POST", PathPrefix: "/index.php?method=" + method + "&", Status: 200, Body: body}
 	}
 	drivertest.Run(t, drivertest.Harness{
 		Start: func(t *testing.T, people, sites int) *drivertest.Env {

@@ -118,20 +118,20 @@ func TestBadInputIsOneLineNamingTeamAndMethod(t *testing.T) {
 		want  []string
 	}{
 		{"not a superuser's token", func(srv *fake.Server, d *Driver) { d.token = "admin-token"; d.team.Token = "admin-token" },
-			[]string{"team m", "not a superuser's", "UsersManager.getSitesAccessFromUser", "401"}},
+			[]string{"not a superuser's", "UsersManager.getSitesAccessFromUser", "401"}},
 		{"account_id not a superuser", func(srv *fake.Server, d *Driver) { d.team.Conn.AccountID = "ann" },
-			[]string{"team m", "account_id \"ann\"", "UsersManager.getUsersHavingSuperUserAccess"}},
+			[]string{"account_id \"ann\"", "UsersManager.getUsersHavingSuperUserAccess"}},
 		{"unknown site id", func(srv *fake.Server, d *Driver) { d.team.Sites[1] = site("Blog", "99") },
 			[]string{"team m", "Blog", "99", "SitesManager.getSitesWithAdminAccess"}},
 		{"error body on a 200", func(srv *fake.Server, d *Driver) {
-			srv.Fail(fakekit.FailRule{PathPrefix: "/index.php?method=UsersManager.getUsers", Status: 200, Body: `{"result":"error","message":"Creating, updating, and deleting users has been disabled."}`, Count: 1})
+			srv.Fail(fakekit.FailRule{PathPrefix: "/index.php?method=UsersManager.getUsers&", Status: 200, Body: `{"result":"error","message":"Creating, updating, and deleting users has been disabled."}`, Count: 1})
 		}, []string{"UsersManager.getUsers", "(200)", "has been disabled"}},
 		{"non-JSON 500", func(srv *fake.Server, d *Driver) {
 			srv.Fail(fakekit.FailRule{PathPrefix: "/index.php?method=UsersManager.getUsersPlusRole", Status: 500, Body: "<b>Fatal error</b>", Count: 1})
 		}, []string{"UsersManager.getUsersPlusRole", "500", "not JSON"}},
 		{"too old", func(srv *fake.Server, d *Driver) {
 			srv.Fail(fakekit.FailRule{PathPrefix: "/index.php?method=API.getMatomoVersion", Status: 200, Body: `{"value":"4.11.0"}`})
-		}, []string{"team m", "4.11.0", "4.12", "API.getMatomoVersion"}},
+		}, []string{"4.11.0", "4.12", "API.getMatomoVersion"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -247,8 +247,8 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 			return nil, fmt.Errorf("%s answered API.getMatomoVersion with %q, which is not a version number", Platform, v.Value)
 		}
 		if ver.less(MinVersion) {
-			return nil, fmt.Errorf("team %s runs Matomo %s (API.getMatomoVersion); roster needs Matomo %s or later (inviteUser and the access rules it relies on). Upgrade Matomo, or remove the connection block to manage the team offline",
-				d.team.Name, v.Value, MinVersion.short())
+			return nil, fmt.Errorf("the instance runs Matomo %s (API.getMatomoVersion); roster needs Matomo %s or later (inviteUser and the access rules it relies on). Upgrade Matomo, or remove the connection block to manage the team offline",
+				v.Value, MinVersion.short())
 		}
 		d.version, d.bearer = ver, !ver.less(BearerSince)
 	}
@@ -266,8 +266,8 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 		}
 	}
 	if !found {
-		return nil, fmt.Errorf("team %s: connection.account_id %q is not a superuser of this Matomo (UsersManager.getUsersHavingSuperUserAccess lists %s); the token must belong to a superuser: set account_id to its owner's login",
-			d.team.Name, self, strings.Join(logins, ", "))
+		return nil, fmt.Errorf("connection.account_id %q is not a superuser of this Matomo (UsersManager.getUsersHavingSuperUserAccess lists %s); the token must belong to a superuser: set account_id to its owner's login",
+			self, strings.Join(logins, ", "))
 	}
 	// Only a superuser may call getSitesAccessFromUser: a refusal proves
 	// the token is not one (an admin's token hides emails and pending
@@ -275,7 +275,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	if _, err := r.call(ctx, "UsersManager.getSitesAccessFromUser", url.Values{"userLogin": {self}}, accessShape, nil); err != nil {
 		var ae *driver.APIError
 		if errors.As(err, &ae) {
-			return nil, fmt.Errorf("team %s: the token is not a superuser's: %s refused UsersManager.getSitesAccessFromUser (%d): %s", d.team.Name, Platform, ae.Status, strings.TrimSuffix(ae.Message, "."))
+			return nil, fmt.Errorf("the token is not a superuser's: %s refused UsersManager.getSitesAccessFromUser (%d): %s", Platform, ae.Status, strings.TrimSuffix(ae.Message, "."))
 		}
 		return nil, err
 	}

@@ -20,7 +20,7 @@ var AdminPaths = []string{
 	`POST /_fake/set-version {"version":"4.11.0"}`,
 	`POST /_fake/advance {"duration":"72h"}`,
 	`POST /_fake/set-now {"now":"2026-01-01T00:00:00Z"}`,
-	`POST /_fake/fail {"method","path_prefix","status","count","retry_after","body"}  (path_prefix matches "/index.php?method=MODULE.METHOD"; count 0: always)`,
+	`POST /_fake/fail {"method","path_prefix","status","count","retry_after","body"}  (path_prefix matches "/index.php?method=MODULE.METHOD&", so a trailing "&" names one method exactly; count 0: always)`,
 	`POST /_fake/clear-failures`,
 	`GET  /_fake/requests  (text: one "POST /index.php?method=MODULE.METHOD" line per API request)`,
 	`POST /_fake/reset-requests`,

@@ -267,9 +267,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		s.Record(fakekit.Request{Method: r.Method, Path: path, Status: sw.status, At: s.now()})
 	}()
-	// Failure rules match "/index.php?method=MODULE.METHOD" as the path.
+	// Failure rules match "/index.php?method=MODULE.METHOD&" as the path:
+	// a path_prefix ending in "&" names one method exactly.
 	m := r.Clone(r.Context())
-	m.URL.Path = path
+	m.URL.Path = path + "&"
 	if s.Inject(sw, m, "application/json", func(status int) []byte {
 		return []byte(`{"result":"error","message":"injected failure"}`)
 	}) {

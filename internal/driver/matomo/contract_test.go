@@ -84,4 +84,3 @@ func TestContract(t *testing.T) {
 		},
 	})
 }
-

@@ -1,6 +1,8 @@
 package fakematomo
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
@@ -300,7 +302,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		sw.Write([]byte(raw)) //nolint:errcheck
 		return
 	}
-	fakekit.WriteJSON(sw, status, "application/json; charset=utf-8", body)
+	// PHP's json_encode leaves '&', '<' and '>' as they are.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(body)
+	sw.Header().Set("Content-Type", "application/json; charset=utf-8")
+	sw.WriteHeader(status)
+	sw.Write(bytes.TrimRight(buf.Bytes(), "\n")) //nolint:errcheck
 }
 
 type headered struct {

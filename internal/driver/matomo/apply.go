@@ -194,6 +194,11 @@ func (d *Driver) applyMember(o *op, c *plan.Change) (driver.Outcome, error) {
 		if strings.EqualFold(u.login, d.team.Conn.AccountID) {
 			return "", fmt.Errorf("%s: %s is the superuser whose token roster uses (account_id); roster never deletes it", c.Addr, u.login)
 		}
+		// sync.md, Reading safely: the account goes only when it holds
+		// no access on a website roster does not manage.
+		if err := o.checkNoOtherAccess(u); err != nil {
+			return "", err
+		}
 		// deleteUser also deletes the user's dashboards, reports and
 		// tokens (matomo.md, Removing people): the plan names it.
 		if err := o.send("UsersManager.deleteUser", url.Values{"userLogin": {u.login}}); err != nil {
@@ -376,4 +381,36 @@ func (s *state) newLogin(email string) string {
 		login = base + "-" + strconv.Itoa(n)
 	}
 	return login
+}
+
+// checkNoOtherAccess reads every website where the user has access
+// (getSitesAccessFromUser) and refuses to delete a user who has access to
+// one that is not declared: deleting would take access roster does not
+// manage.
+func (o *op) checkNoOtherAccess(u *liveUser) error {
+	if o.sim {
+		o.n++
+		return nil
+	}
+	var rows []struct {
+		Site   any    `json:"site"`
+		Access string `json:"access"`
+	}
+	api, _, err := o.d.call(o.ctx, "UsersManager.getSitesAccessFromUser", url.Values{"userLogin": {u.login}}, accessShape, &rows)
+	o.api = append(o.api, api...)
+	if err != nil {
+		return changeErr(err, o.addr)
+	}
+	var other []string
+	for _, r := range rows {
+		id := strings.Trim(fmt.Sprint(r.Site), `"`)
+		if _, ok := o.d.siteOf[id]; !ok && !slices.Contains(other, id) {
+			other = append(other, id)
+		}
+	}
+	if len(other) > 0 {
+		return fmt.Errorf("%s: %s also has access to Matomo websites that are not declared (idsite %s); roster does not delete a user with access it does not manage. Declare those websites, or remove that access in Matomo first",
+			o.addr, u.email, strings.Join(other, ", "))
+	}
+	return nil
 }

@@ -28,13 +28,15 @@ func seed() fake.Seed {
 			{Login: "ann", Email: "ann@acme.com"},
 			{Login: "pen@x.io", Email: "pen@x.io", InviteExpires: "2026-03-05T00:00:00Z", InvitedBy: "root"},
 			{Login: "old@x.io", Email: "old@x.io", InviteExpires: "2026-03-01T00:00:00Z", InvitedBy: "root"},
+			{Login: "vic", Email: "vic@acme.com"},
 		},
-		Sites: []fake.SeedSite{{ID: 1, Name: "Shop"}, {ID: 2, Name: "Blog"}},
+		Sites: []fake.SeedSite{{ID: 1, Name: "Shop"}, {ID: 2, Name: "Blog"}, {ID: 3, Name: "Old"}},
 		Access: []fake.SeedAccess{
 			{Login: "ann", Site: 1, Access: []string{"admin"}},
 			{Login: "ann", Site: 2, Access: []string{"write", "tagmanager_publish_live_container"}},
 			{Login: "pen@x.io", Site: 1, Access: []string{"view"}},
 			{Login: "old@x.io", Site: 1, Access: []string{"view"}},
+			{Login: "vic", Site: 3, Access: []string{"view"}},
 		},
 	}
 }
@@ -278,8 +280,22 @@ func TestLastGrantKeepsTheUser(t *testing.T) {
 	d.team.Guests = map[string]bool{}
 	d.Begin([]plan.Change{c})
 	res, err := d.Apply(context.Background(), &c)
-	if err != nil || len(res.API) != 1 || !strings.Contains(res.API[0], "UsersManager.deleteUser") {
+	if err != nil || len(res.API) != 2 || !strings.Contains(res.API[1], "UsersManager.deleteUser") {
 		t.Fatalf("member removal: %+v %v", res, err)
+	}
+	// A user with access to a website roster does not manage is not
+	// deleted (sync.md, Reading safely).
+	v := &model.Object{Addr: model.MemberAddress("m", "vic@acme.com"), Role: "user"}
+	c = change(plan.Delete, v.Addr, v, nil)
+	d.Begin([]plan.Change{c})
+	srv.ResetRequests()
+	if _, err := d.Apply(context.Background(), &c); err == nil || !strings.Contains(err.Error(), "idsite 3") {
+		t.Errorf("vic deleted despite access to an undeclared website: %v", err)
+	}
+	for _, l := range srv.Requests() {
+		if strings.Contains(l, "deleteUser") {
+			t.Errorf("sent %q", l)
+		}
 	}
 }
 

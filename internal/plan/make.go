@@ -556,7 +556,13 @@ func (pl *planner) objectCaps(o *model.Object) model.CapSet {
 	case model.KindMember:
 		return pl.roleCaps(o.Addr.Team, model.TeamRole, o.Role)
 	case model.KindGrant:
-		return pl.roleCaps(o.Addr.Team, model.SiteRole, o.Role)
+		c := pl.roleCaps(o.Addr.Team, model.SiteRole, o.Role)
+		if len(o.Capabilities) > 0 {
+			if p := pl.platform(o.Addr.Team); p != nil {
+				c |= p.GrantCapSet(o.Capabilities) // Matomo's explicit rights
+			}
+		}
+		return c
 	}
 	return 0
 }
@@ -606,7 +612,7 @@ func (pl *planner) riskMask(ch *Change, expired bool) uint8 {
 	}
 	var m uint8
 	b, f := ch.Before, ch.After
-	if ch.Action == Update && b.Role != f.Role && model.Adds(pl.objectCaps(b), pl.objectCaps(f)) {
+	if ch.Action == Update && (b.Role != f.Role || !slices.Equal(b.Capabilities, f.Capabilities)) && model.Adds(pl.objectCaps(b), pl.objectCaps(f)) {
 		m |= bitEscalation
 	}
 	if pl.isExternal(a.Email) {

@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/driver/httpc"
@@ -42,6 +44,14 @@ const InviteExpiryDays = 7
 // reconciler must do).
 const pageSize = 100
 
+// Pacing (matomo.md, Rate limits: Matomo Cloud allows 350 requests a
+// minute per IP; safe reading is at most 5 a second per team): requests
+// start at most RequestsPerSecond a second, after a burst of Burst.
+const (
+	RequestsPerSecond = 5
+	Burst             = 10
+)
+
 // APIPath is the one endpoint of Matomo's HTTP API.
 const APIPath = "/index.php"
 
@@ -54,6 +64,10 @@ type Driver struct {
 
 	version version // read once by the first refresh
 	bearer  bool
+
+	clock  driver.Clock
+	paceMu sync.Mutex
+	tat    time.Time // when the next request is due, were there no burst
 
 	refreshed bool
 	st        *state
@@ -73,6 +87,7 @@ func newDriver(team *driver.Team, opts Options, transport http.RoundTripper) *Dr
 	if clock == nil {
 		clock = driver.RealClock{}
 	}
+	d.clock = clock
 	d.hc = httpc.New(httpc.Options{
 		BaseURL:   team.Conn.Endpoint,
 		UserAgent: opts.UserAgent,
@@ -156,6 +171,9 @@ func (d *Driver) call(ctx context.Context, method string, params url.Values, sha
 	form.Set("method", method)
 	form.Set("format", "JSON")
 	form.Set("token_auth", d.token)
+	if err := d.pace(ctx); err != nil {
+		return nil, nil, fmt.Errorf("%s %s: %w", Platform, method, err)
+	}
 	res, err := d.hc.Do(ctx, http.MethodPost, APIPath, nil, []byte(form.Encode()), "application/x-www-form-urlencoded")
 	var api []string
 	fix := func(lines []string) []string {
@@ -204,6 +222,24 @@ func (d *Driver) call(ctx context.Context, method string, params url.Values, sha
 		}
 	}
 	return api, res.Header, nil
+}
+
+// pace holds a request until it fits RequestsPerSecond after a Burst
+// (a virtual-scheduling rate limit: it never loops on the clock).
+func (d *Driver) pace(ctx context.Context) error {
+	const interval = time.Second / RequestsPerSecond
+	d.paceMu.Lock()
+	now := d.clock.Now()
+	if d.tat.Before(now) {
+		d.tat = now
+	}
+	wait := d.tat.Sub(now) - (Burst-1)*interval
+	d.tat = d.tat.Add(interval)
+	d.paceMu.Unlock()
+	if wait <= 0 {
+		return nil
+	}
+	return d.clock.Sleep(ctx, wait)
 }
 
 // callError is a call that failed without a refusal by Matomo: no answer,

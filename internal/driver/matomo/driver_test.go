@@ -477,3 +477,36 @@ func TestNewLogin(t *testing.T) {
 		}
 	}
 }
+
+// countingClock records the waits asked of it.
+type countingClock struct {
+	now   time.Time
+	waits []time.Duration
+}
+
+func (c *countingClock) Now() time.Time { return c.now }
+func (c *countingClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.waits = append(c.waits, d)
+	c.now = c.now.Add(d)
+	return ctx.Err()
+}
+
+// Requests keep to 5 a second after a burst of 10 (matomo.md, Rate limits).
+func TestPacing(t *testing.T) {
+	_, d := start(t, seed())
+	c := &countingClock{now: t0}
+	d.clock = c
+	for range 13 {
+		if err := d.pace(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(c.waits) != 3 {
+		t.Fatalf("waits %v, want 3 after a burst of 10", c.waits)
+	}
+	for _, w := range c.waits {
+		if w != 200*time.Millisecond {
+			t.Errorf("wait %s, want 200ms", w)
+		}
+	}
+}

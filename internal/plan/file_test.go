@@ -132,7 +132,7 @@ func TestEncodedTimes(t *testing.T) {
 // model.Object.MarshalJSON and encoding/json write.
 func TestObjectsAreModelJSON(t *testing.T) {
 	tr := false
-	odd := "a\"b\\c<d>e&f\x00\x1f\b\f\n\r\t\u2028\u2029é\xff\xfe😀"
+	odd := "a\"b\\c<d>e&f\x00\x1f\b\f\n\r\t\u2028\u2029é\ufffd😀" // objects hold valid UTF-8 (model.TestInvalidUTF8)
 	objs := []*model.Object{
 		with(team("acme", "plausible"), func(o *model.Object) { o.Require2FA = &tr; o.DisplayName = odd }),
 		with(team("acme", "posthog"), func(o *model.Object) { o.Connected = true }),

@@ -130,18 +130,29 @@ func (o *Object) AttrsJSON() []byte {
 	return b
 }
 
-// MarshalJSON writes {"address": ..., "attrs": {...}}, "pending":
-// {"action": ..., "after": {...} or null} when a change waits, and
-// "connected": true for a connected team.
-func (o *Object) MarshalJSON() ([]byte, error) {
-	w := objectWire{Address: o.Addr.String(), Attrs: o.attrsWire(), Connected: o.Connected}
+// wire returns o as written.
+func (o *Object) wire() *objectWire {
+	w := &objectWire{Address: o.Addr.String(), Attrs: o.attrsWire(), Connected: o.Connected}
 	if o.PendingAction != "" {
 		w.Pending = &pendingWire{Action: o.PendingAction}
 		if o.Pending != nil {
 			w.Pending.After = o.Pending.attrsWire()
 		}
 	}
-	return json.Marshal(&w, encodeOpts)
+	return w
+}
+
+// MarshalJSON writes {"address": ..., "attrs": {...}}, "pending":
+// {"action": ..., "after": {...} or null} when a change waits, and
+// "connected": true for a connected team.
+func (o *Object) MarshalJSON() ([]byte, error) {
+	return json.Marshal(o.wire(), encodeOpts)
+}
+
+// MarshalJSONTo writes what MarshalJSON writes, inside a larger document
+// (saved plans): the encoder's options apply.
+func (o *Object) MarshalJSONTo(enc *jsontext.Encoder) error {
+	return json.MarshalEncode(enc, o.wire())
 }
 
 // UnmarshalJSON reads what MarshalJSON wrote, checking the address and
@@ -153,6 +164,20 @@ func (o *Object) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
 	}
+	return o.fromWire(&w)
+}
+
+// UnmarshalJSONFrom reads what UnmarshalJSON reads, inside a larger
+// document (saved plans).
+func (o *Object) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	var w objectWireIn
+	if err := json.UnmarshalDecode(dec, &w); err != nil {
+		return err
+	}
+	return o.fromWire(&w)
+}
+
+func (o *Object) fromWire(w *objectWireIn) error {
 	addr, err := ParseAddress(w.Address)
 	if err != nil {
 		return err

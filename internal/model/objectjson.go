@@ -168,13 +168,75 @@ func (o *Object) UnmarshalJSON(data []byte) error {
 }
 
 // UnmarshalJSONFrom reads what UnmarshalJSON reads, inside a larger
-// document (saved plans).
+// document (saved plans). When the address comes before the attributes,
+// as roster writes it, the attributes are decoded in place, without a
+// copy; otherwise it reads as UnmarshalJSON does.
 func (o *Object) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	var w objectWireIn
-	if err := json.UnmarshalDecode(dec, &w); err != nil {
+	if dec.PeekKind() != '{' {
+		var w objectWireIn
+		if err := json.UnmarshalDecode(dec, &w); err != nil {
+			return err
+		}
+		return o.fromWire(&w)
+	}
+	if _, err := dec.ReadToken(); err != nil {
 		return err
 	}
-	return o.fromWire(&w)
+	var w objectWireIn
+	addrRead := false
+	*o = Object{}
+	for {
+		name, err := dec.ReadToken()
+		if err != nil {
+			return err
+		}
+		if name.Kind() == '}' {
+			break
+		}
+		switch name.String() {
+		case "address":
+			if err := json.UnmarshalDecode(dec, &w.Address); err != nil {
+				return err
+			}
+			if o.Addr, err = ParseAddress(w.Address); err != nil {
+				return err
+			}
+			addrRead = true
+		case "attrs":
+			if !addrRead {
+				if err := json.UnmarshalDecode(dec, &w.Attrs); err != nil {
+					return err
+				}
+				continue
+			}
+			w.Attrs = nil
+			if err := o.decodeAttrs(dec); err != nil {
+				return err
+			}
+		case "pending":
+			if err := json.UnmarshalDecode(dec, &w.Pending); err != nil {
+				return err
+			}
+		case "connected":
+			if err := json.UnmarshalDecode(dec, &w.Connected); err != nil {
+				return err
+			}
+		default:
+			if err := dec.SkipValue(); err != nil {
+				return err
+			}
+		}
+	}
+	if !addrRead || w.Attrs != nil {
+		return o.fromWire(&w)
+	}
+	attrs := *o
+	if err := o.fromWire(&w); err != nil {
+		return err
+	}
+	attrs.Connected, attrs.PendingAction, attrs.Pending = o.Connected, o.PendingAction, o.Pending
+	*o = attrs
+	return nil
 }
 
 func (o *Object) fromWire(w *objectWireIn) error {
@@ -222,6 +284,19 @@ func (o *Object) setAttrsJSON(data jsontext.Value) error {
 	if len(data) == 0 || data.Kind() == 'n' {
 		return nil
 	}
+	dec := jsontext.NewDecoder(bytes.NewBuffer(data))
+	if err := o.decodeAttrs(dec); err != nil {
+		return err
+	}
+	return nil
+}
+
+// decodeAttrs reads o's attributes from dec, as setAttrsJSON describes.
+func (o *Object) decodeAttrs(dec *jsontext.Decoder) error {
+	if dec.PeekKind() == 'n' {
+		_, err := dec.ReadToken()
+		return err
+	}
 	var (
 		a       any
 		expires bool
@@ -242,7 +317,7 @@ func (o *Object) setAttrsJSON(data jsontext.Value) error {
 	default:
 		a = &noAttrs{}
 	}
-	if err := json.Unmarshal(data, a, attrsDecodeOpts); err != nil {
+	if err := json.UnmarshalDecode(dec, a, attrsDecodeOpts); err != nil {
 		return fmt.Errorf("%s: attributes: %v", o.Addr, err)
 	}
 	switch a := a.(type) {

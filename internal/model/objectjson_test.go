@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	"fmt"
+	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 	"math/rand/v2"
 	"reflect"
@@ -346,9 +347,15 @@ func strictOnly(data []byte, err error) bool {
 // strict codec refused it.
 func compareRead(t *testing.T, data []byte) (accepted, strict bool) {
 	t.Helper()
-	var got, want Object
+	var got, want, inPlace Object
 	err1 := got.UnmarshalJSON(data)
 	err2 := refUnmarshalJSON(&want, data)
+	// Inside a larger document (a saved plan) the object is read by
+	// UnmarshalJSONFrom, which must agree with UnmarshalJSON.
+	err3 := jsonv2.Unmarshal(data, &inPlace)
+	if (err1 == nil) != (err3 == nil) || err1 == nil && !reflect.DeepEqual(got, inPlace) {
+		t.Fatalf("%.200q: UnmarshalJSON %+v, %v; UnmarshalJSONFrom %+v, %v", data, got, err1, inPlace, err3)
+	}
 	switch {
 	case err1 == nil && err2 != nil:
 		t.Fatalf("%.200q: accepted, the previous codec said %v", data, err2)

@@ -225,7 +225,7 @@ func TestDecodeRefuses(t *testing.T) {
 		{"bad change address", resealed(`"address":"member/acme/bob@acme.com"`, `"address":"member/acme/bob"`), `change 3: invalid address "member/acme/bob"`},
 		{"object address mismatch", resealed(`{"address":"member/acme/bob@acme.com","attrs"`, `{"address":"member/acme/eve@acme.com","attrs"`), "change 3 (member/acme/bob@acme.com): before is the object member/acme/eve@acme.com"},
 		{"bad attribute", resealed(`"role":"owner"`, `"rank":"owner"`), `unknown object member name "rank"`},
-		{"bad attribute type", resealed(`"role":"owner"`, `"role":5`), `cannot unmarshal JSON number into Go string within "/role"`},
+		{"bad attribute type", resealed(`"role":"owner"`, `"role":5`), `cannot unmarshal JSON number into Go string within "/changes/2/before/attrs/role"`},
 		{"bad expires", resealed(`"expires":"2026-06-01T23:59:59Z"`, `"expires":"June"`), `expires "June" is not an RFC 3339 time`},
 		{"unknown action", resealed(`"action":"delete"`, `"action":"destroy"`), `unknown action "destroy"`},
 		{"create with before", resealed(`"action":"delete"`, `"action":"create"`), "a create has no before"},

@@ -160,11 +160,8 @@ func (o *Object) MarshalJSONTo(enc *jsontext.Encoder) error {
 // Unknown top-level keys are ignored; unknown attributes and repeated keys
 // are errors.
 func (o *Object) UnmarshalJSON(data []byte) error {
-	var w objectWireIn
-	if err := json.Unmarshal(data, &w); err != nil {
-		return err
-	}
-	return o.fromWire(&w)
+	// json/v2 prefers UnmarshalJSONFrom, with a pooled decoder.
+	return json.Unmarshal(data, o)
 }
 
 // UnmarshalJSONFrom reads what UnmarshalJSON reads, inside a larger
@@ -210,7 +207,7 @@ func (o *Object) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 				continue
 			}
 			w.Attrs = nil
-			if err := o.decodeAttrs(dec); err != nil {
+			if err := o.decodeAttrs(dec, nil); err != nil {
 				return err
 			}
 		case "pending":
@@ -284,16 +281,13 @@ func (o *Object) setAttrsJSON(data jsontext.Value) error {
 	if len(data) == 0 || data.Kind() == 'n' {
 		return nil
 	}
-	dec := jsontext.NewDecoder(bytes.NewBuffer(data))
-	if err := o.decodeAttrs(dec); err != nil {
-		return err
-	}
-	return nil
+	return o.decodeAttrs(nil, data)
 }
 
-// decodeAttrs reads o's attributes from dec, as setAttrsJSON describes.
-func (o *Object) decodeAttrs(dec *jsontext.Decoder) error {
-	if dec.PeekKind() == 'n' {
+// decodeAttrs reads o's attributes, as setAttrsJSON describes, from data
+// or, when dec is set, from dec.
+func (o *Object) decodeAttrs(dec *jsontext.Decoder, data jsontext.Value) error {
+	if dec != nil && dec.PeekKind() == 'n' {
 		_, err := dec.ReadToken()
 		return err
 	}
@@ -317,7 +311,13 @@ func (o *Object) decodeAttrs(dec *jsontext.Decoder) error {
 	default:
 		a = &noAttrs{}
 	}
-	if err := json.UnmarshalDecode(dec, a, attrsDecodeOpts); err != nil {
+	var err error
+	if dec != nil {
+		err = json.UnmarshalDecode(dec, a, attrsDecodeOpts)
+	} else {
+		err = json.Unmarshal(data, a, attrsDecodeOpts)
+	}
+	if err != nil {
 		return fmt.Errorf("%s: attributes: %v", o.Addr, err)
 	}
 	switch a := a.(type) {

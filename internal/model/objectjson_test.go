@@ -326,7 +326,19 @@ func strictOnly(data []byte, err error) bool {
 			return true
 		}
 	}
-	// A name in another case is ignored (top level) or unknown (attrs).
+	// Refused for another reason first, but invalid for the strict
+	// codec all the same.
+	if v := jsontext.Value(data); !v.IsValid() && v.IsValid(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)) {
+		return true
+	}
+	return hasFoldedName(data)
+}
+
+// hasFoldedName reports whether data has a member name outside
+// [a-z0-9_]: the previous reader matched such a name to a member in
+// another case, the strict codec ignores it (top level) or refuses it
+// (attributes).
+func hasFoldedName(data []byte) bool {
 	dec := jsontext.NewDecoder(bytes.NewReader(data), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 	for {
 		tok, e := dec.ReadToken()
@@ -358,13 +370,16 @@ func compareRead(t *testing.T, data []byte) (accepted, strict bool) {
 	}
 	switch {
 	case err1 == nil && err2 != nil:
-		t.Fatalf("%.200q: accepted, the previous codec said %v", data, err2)
+		if !hasFoldedName(data) {
+			t.Fatalf("%.200q: accepted, the previous codec said %v", data, err2)
+		}
+		strict = true
 	case err1 != nil && err2 == nil:
 		if !strictOnly(data, err1) {
 			t.Fatalf("%.200q: refused (%v), the previous codec accepted it", data, err1)
 		}
 		strict = true
-	case err1 == nil && !reflect.DeepEqual(got, want):
+	case err1 == nil && err2 == nil && !reflect.DeepEqual(got, want) && !hasFoldedName(data):
 		t.Fatalf("%.200q:\ngot  %+v\nwant %+v", data, got, want)
 	}
 	// SetAttrsJSON on its own, for each kind.
@@ -372,11 +387,11 @@ func compareRead(t *testing.T, data []byte) (accepted, strict bool) {
 		a, b := &Object{Addr: Address{Kind: k, Team: "t"}}, &Object{Addr: Address{Kind: k, Team: "t"}}
 		e1, e2 := a.SetAttrsJSON(data), refSetAttrsJSON(b, data)
 		switch {
-		case e1 == nil && e2 != nil:
+		case e1 == nil && e2 != nil && !hasFoldedName(data):
 			t.Fatalf("SetAttrsJSON(%.200q) on a %s: accepted, the previous codec said %v", data, k, e2)
 		case e1 != nil && e2 == nil && !strictOnly(data, e1):
 			t.Fatalf("SetAttrsJSON(%.200q) on a %s: refused (%v), the previous codec accepted it", data, k, e1)
-		case e1 == nil && !reflect.DeepEqual(a, b):
+		case e1 == nil && e2 == nil && !reflect.DeepEqual(a, b):
 			t.Fatalf("SetAttrsJSON(%.200q) on a %s:\ngot  %+v\nwant %+v", data, k, a, b)
 		}
 	}

@@ -8,7 +8,10 @@ import (
 	"fmt"
 	"hash"
 	"strconv"
+	"strings"
 	"time"
+
+	jsonv2 "github.com/go-json-experiment/json"
 
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/state"
@@ -267,10 +270,11 @@ func appendStrings(b []byte, ss []string) []byte {
 // sha256 of its canonical JSON without "hash". It also returns the fields
 // the chain needs.
 //
-// A record stored as Seal wrote it is canonical: its bytes are checked to
-// be so in one pass and hashed without the hash member, nothing decoded.
-// Any other record is decoded and canonicalised first, so one that says
-// the same in another form still verifies by content.
+// A record must be stored as Seal wrote it, canonical (CheckStrict): its
+// bytes are checked to be so in one pass and hashed without the hash
+// member, nothing decoded. Any other bytes are refused, with the reason
+// CheckStrict gives: a record that says the same in another form, or
+// holds a member twice, is not evidence.
 func HashOf(data []byte) (hash string, seq uint64, prev, stated string, err error) {
 	var h recordHash
 	hashRecord(sha256.New(), data, &h)
@@ -293,6 +297,14 @@ func hashRecord(h hash.Hash, data []byte, out *recordHash) {
 	var f recordFields
 	start, end, ok := scanRecord(data, &f)
 	if !ok {
+		// Not what the scanner accepts: the strict check says why (it
+		// accepts exactly what the scanner does, FuzzStrictMatchesScanner),
+		// or, for a canonical record without seq, prev_hash or hash as
+		// strings, the slow path does.
+		if err := CheckStrict(data); err != nil {
+			*out = recordHash{err: err}
+			return
+		}
 		hashSlow(data, out)
 		return
 	}
@@ -352,11 +364,14 @@ func hashSlow(data []byte, out *recordHash) {
 	out.seq, out.prev, out.stated = uint64(s), []byte(prev), []byte(stated)
 }
 
-// Decode reads a stored record.
+// Decode reads a stored record. It refuses a record that names a member
+// twice or is not valid UTF-8 (json/v2's rules), so nothing shown from a
+// record can be one of two values a verifier saw; member names match
+// exactly, without case folding.
 func Decode(data []byte) (*Record, error) {
 	var r Record
-	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, err
+	if err := jsonv2.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "json: "))
 	}
 	return &r, nil
 }

@@ -75,6 +75,11 @@ func TestVerifyCatchesTamperedFile(t *testing.T) {
 		{"changed field", func(b *bolt.Bucket) {
 			b.Put(key(3), []byte(strings.Replace(string(get(b, 3)), `"actor":"ci"`, `"actor":"mallory"`, 1)))
 		}, 3, "altered content"},
+		{"duplicate member (issue 19)", func(b *bolt.Bucket) {
+			// The hash of what a last-wins reader sees is genuine; a
+			// first-wins reader sees mallory. Neither may pass.
+			b.Put(key(3), []byte(strings.Replace(string(get(b, 3)), `"actor":"ci"`, `"actor":"mallory","actor":"ci"`, 1)))
+		}, 3, `duplicate member "actor"`},
 		{"deleted record", func(b *bolt.Bucket) { b.Delete(key(2)) }, 2, "missing"},
 		{"deleted last record is invisible to the chain but not to the count", func(b *bolt.Bucket) {
 			// Removing the head leaves a valid shorter chain: only a head

@@ -64,7 +64,7 @@ func Apply(ctx context.Context, st state.Store, p *plan.Plan, meta Meta) (*Resul
 	if p.Empty() {
 		return res, nil
 	}
-	seq, head, err := st.EvidenceHead(ctx)
+	chain0, err := evidence.OpenChain(ctx, st)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +72,7 @@ func Apply(ctx context.Context, st state.Store, p *plan.Plan, meta Meta) (*Resul
 	if lineage == "" {
 		lineage = NewLineage()
 	}
-	chain := &evidence.Chain{Seq: seq, Hash: head}
+	chain := &chain0
 	digest := p.Digest()
 	cs := &state.Changeset{Lineage: lineage, BaseSerial: p.Serial}
 	hist := &state.HistoryEntry{

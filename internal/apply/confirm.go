@@ -19,7 +19,7 @@ func Confirm(ctx context.Context, st state.Store, snap *state.Snapshot, items []
 	for _, o := range snap.Objects {
 		byAddr[o.Addr] = o
 	}
-	seq, head, err := st.EvidenceHead(ctx)
+	chain0, err := evidence.OpenChain(ctx, st)
 	if err != nil {
 		return nil, err
 	}
@@ -27,7 +27,7 @@ func Confirm(ctx context.Context, st state.Store, snap *state.Snapshot, items []
 	if lineage == "" {
 		lineage = NewLineage()
 	}
-	chain := &evidence.Chain{Seq: seq, Hash: head}
+	chain := &chain0
 	cs := &state.Changeset{Lineage: lineage, BaseSerial: snap.Serial}
 	hist := &state.HistoryEntry{Time: meta.Time.UTC(), Actor: meta.Actor}
 	done := map[string]bool{}

@@ -135,11 +135,11 @@ func (w *writer) record(c *plan.Change, after *model.Object, outcome driver.Outc
 // caller holds the writer's lock.
 func ApplyAll(ctx context.Context, st state.Store, p *plan.Plan, meta Meta, lv *Live) (*Report, error) {
 	rep := &Report{}
-	seq, head, err := st.EvidenceHead(ctx)
+	chain, err := evidence.OpenChain(ctx, st)
 	if err != nil {
 		return nil, err
 	}
-	w := &writer{st: st, lineage: p.Lineage, serial: p.Serial, chain: evidence.Chain{Seq: seq, Hash: head}, digest: p.Digest(), p: p, meta: meta,
+	w := &writer{st: st, lineage: p.Lineage, serial: p.Serial, chain: chain, digest: p.Digest(), p: p, meta: meta,
 		followUps: indexFollowUps(p.FollowUps)}
 	if w.lineage == "" {
 		w.lineage = NewLineage()

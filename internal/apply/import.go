@@ -33,7 +33,7 @@ func Import(ctx context.Context, st state.Store, snap *state.Snapshot, objs []Im
 	for _, o := range snap.Objects {
 		stored[o.Addr] = o
 	}
-	seq, head, err := st.EvidenceHead(ctx)
+	chain0, err := evidence.OpenChain(ctx, st)
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +41,7 @@ func Import(ctx context.Context, st state.Store, snap *state.Snapshot, objs []Im
 	if lineage == "" {
 		lineage = NewLineage()
 	}
-	chain := &evidence.Chain{Seq: seq, Hash: head}
+	chain := &chain0
 	cs := &state.Changeset{Lineage: lineage, BaseSerial: snap.Serial}
 	hist := &state.HistoryEntry{Time: meta.Time.UTC(), Actor: meta.Actor, Commit: meta.Commit, ChangeRequest: meta.ChangeRequest}
 	done := make(map[model.Address]bool, len(objs))

@@ -232,11 +232,10 @@ func (a *app) attestReview(cmd *cobra.Command, f reviewFlags) error {
 		return err
 	}
 
-	seq, head, err := st.EvidenceHead(ctx)
+	chain, err := evidence.OpenChain(ctx, st)
 	if err != nil {
 		return storeError(err)
 	}
-	chain := evidence.Chain{Seq: seq, Hash: head}
 	cs := &state.Changeset{Lineage: snap.Lineage, BaseSerial: snap.Serial}
 	commit, cr := envCommit(a.dir()), envChangeRequest()
 	for _, r := range report.AttestRecords(doc, digest, reviewer, f.note, envActor(), at) {

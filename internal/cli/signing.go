@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/roster-dev/roster/internal/checkpoint"
+	"github.com/roster-dev/roster/internal/evidence"
 	"github.com/roster-dev/roster/internal/state"
 )
 
@@ -38,10 +39,11 @@ func (a *app) checkpointHead(ctx context.Context, st state.Store) error {
 	if sign == nil {
 		return nil
 	}
-	seq, head, err := st.EvidenceHead(ctx)
+	chain, err := evidence.OpenChain(ctx, st)
 	if err != nil {
 		return storeError(err)
 	}
+	seq, head := chain.Seq, chain.Hash
 	if seq == 0 {
 		return nil
 	}

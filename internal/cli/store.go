@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/roster-dev/roster/internal/evidence"
 	"github.com/roster-dev/roster/internal/state"
 	"github.com/roster-dev/roster/internal/state/boltstore"
 	"github.com/roster-dev/roster/internal/state/pgstore"
@@ -37,8 +38,9 @@ func openStoreAt(path string) (state.Store, error) {
 func storeError(err error) error {
 	var de *state.DamagedError
 	var le *state.LockedError
+	var he *evidence.HeadError
 	switch {
-	case errors.As(err, &de), errors.As(err, &le):
+	case errors.As(err, &de), errors.As(err, &le), errors.As(err, &he):
 		return &exitCode{code: ExitError, msg: err.Error()}
 	}
 	return &exitCode{code: ExitError, msg: fmt.Sprintf("state: %v", err)}

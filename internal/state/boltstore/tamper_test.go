@@ -131,3 +131,60 @@ func TestVerifyCatchesTamperedFile(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenChainRefusesDamagedHead: a write first checks the head it
+// extends (cli.md "Evidence, version 2"); a real state file edited
+// through bbolt at its head gives an *evidence.HeadError naming the
+// record, so apply refuses instead of sealing onto a chain verify fails.
+func TestOpenChainRefusesDamagedHead(t *testing.T) {
+	cases := []struct {
+		name   string
+		edit   func(b *bolt.Bucket)
+		seq    uint64
+		reason string
+	}{
+		{"intact", func(b *bolt.Bucket) {}, 0, ""},
+		{"head altered", func(b *bolt.Bucket) {
+			b.Put(key(5), []byte(strings.Replace(string(get(b, 5)), `"actor":"ci"`, `"actor":"mallory"`, 1)))
+		}, 5, "altered content"},
+		{"record before the head altered", func(b *bolt.Bucket) {
+			b.Put(key(4), []byte(strings.Replace(string(get(b, 4)), `"actor":"ci"`, `"actor":"mallory"`, 1)))
+		}, 4, "altered content"},
+		{"head holds a member twice", func(b *bolt.Bucket) {
+			b.Put(key(5), []byte(strings.Replace(string(get(b, 5)), `"actor":"ci"`, `"actor":"mallory","actor":"ci"`, 1)))
+		}, 5, "duplicate member"},
+		{"record before the head deleted", func(b *bolt.Bucket) { b.Delete(key(4)) }, 5, "broken link"},
+		{"head rehashed without relinking", func(b *bolt.Bucket) {
+			rec, _ := evidence.Decode(get(b, 5))
+			rec.Actor = "mallory"
+			chain := evidence.Chain{Seq: 4, Hash: strings.Repeat("0", 64)}
+			sealed, _ := chain.Seal(rec)
+			b.Put(key(5), sealed.JSON)
+		}, 5, "broken link"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := sealedState(t, 5)
+			tamper(t, path, c.edit)
+			st, err := Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			chain, err := evidence.OpenChain(context.Background(), st)
+			if c.seq == 0 {
+				if err != nil || chain.Seq != 5 || len(chain.Hash) != 64 {
+					t.Fatalf("intact state: %+v, %v", chain, err)
+				}
+				return
+			}
+			he, ok := err.(*evidence.HeadError)
+			if !ok {
+				t.Fatalf("got %+v, %v; want a HeadError", chain, err)
+			}
+			if he.Seq != c.seq || !strings.Contains(he.Reason, c.reason) {
+				t.Errorf("got record %d %q, want record %d mentioning %q", he.Seq, he.Reason, c.seq, c.reason)
+			}
+		})
+	}
+}

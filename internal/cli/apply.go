@@ -132,6 +132,9 @@ func (a *app) applySaved(ctx context.Context, st state.Store, file string, pf *p
 	if err != nil {
 		return &exitCode{code: ExitError, msg: fmt.Sprintf("plan file %s: %v", file, err)}
 	}
+	if err := a.checkSavedPlan(p, file); err != nil {
+		return err
+	}
 	lock, err := st.Lock(ctx, "apply", af.lockTimeout)
 	if err != nil {
 		return storeError(err)

@@ -63,7 +63,7 @@ func (a *app) planCommand() *cobra.Command {
 		}
 		p := pd.p
 		if out != "" {
-			if err := plan.WriteFile(out, p); err != nil {
+			if err := plan.WriteFileSigned(out, p, planSigner()); err != nil {
 				return &exitCode{code: ExitError, msg: fmt.Sprintf("saving the plan: %v", err)}
 			}
 		}

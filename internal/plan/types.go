@@ -147,6 +147,10 @@ type Plan struct {
 	// them unless its own flags say otherwise.
 	Commit        string
 	ChangeRequest string
+	// Signature is a saved plan file's signature of its digest (cli.md
+	// "Evidence, version 2"), as Decode read it; nil when unsigned. It is
+	// not part of the plan the digest covers.
+	Signature *Signature
 
 	Drift     []Drift
 	Changes   []Change

@@ -1,0 +1,47 @@
+package cli
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/roster-dev/roster/internal/checkpoint"
+	"github.com/roster-dev/roster/internal/config"
+	"github.com/roster-dev/roster/internal/plan"
+)
+
+// planSigner is how `plan --out` signs a saved plan: with the key of
+// $ROSTER_SIGNING_KEY, nil without one (cli.md "Evidence, version 2").
+func planSigner() plan.SignFunc {
+	s, err := checkpoint.SignerFromEnv()
+	if err != nil || s == nil {
+		return nil
+	}
+	return s.SignPlan
+}
+
+// checkSavedPlan refuses a saved plan that was not made from the
+// configuration on disk (its config_digest), and, with a signing key set,
+// one not signed with that key: a plan edited by hand with its digest
+// recomputed is not applied.
+func (a *app) checkSavedPlan(p *plan.Plan, file string) error {
+	s, err := checkpoint.SignerFromEnv()
+	if err != nil {
+		return &exitCode{code: ExitError, msg: err.Error()}
+	}
+	if s != nil {
+		if err := checkpoint.VerifyPlan(p, s.Public()); err != nil {
+			return &exitCode{code: ExitError, msg: fmt.Sprintf("plan file %s: %v", file, err)}
+		}
+	}
+	if files, _ := filepath.Glob(filepath.Join(a.dir(), "*.hcl")); len(files) == 0 {
+		return nil // no configuration here to compare with
+	}
+	res := config.Load(a.dir())
+	if res.Config == nil {
+		return nil // loading reports it where the configuration is needed
+	}
+	if p.ConfigDigest != res.Config.Digest {
+		return &exitCode{code: ExitError, msg: fmt.Sprintf("plan file %s: plan made from a different configuration (the plan's config_digest is %s, the configuration in %s is %s); make a new plan with roster plan --out", file, p.ConfigDigest, a.dir(), res.Config.Digest)}
+	}
+	return nil
+}

@@ -24,17 +24,24 @@ type Meta struct {
 	Time          time.Time
 	// Sign, when set, makes the signed checkpoint of the chain's head (the
 	// last record's seq and hash) that ends every write of evidence
-	// (cli.md "Signed evidence"); its JSON is stored in the same
-	// transaction as the records.
-	Sign func(seq uint64, hash string, at time.Time) ([]byte, error)
+	// (cli.md "Signed evidence"), following the newest stored checkpoint
+	// prev (nil when there is none: checkpoints chain, cli.md "Evidence,
+	// version 2"); its JSON is stored in the same transaction as the
+	// records.
+	Sign func(prev []byte, seq uint64, hash string, at time.Time) ([]byte, error)
 }
 
-// checkpoint adds the signed checkpoint of chain's head to cs.
-func (m Meta) checkpoint(cs *state.Changeset, chain *evidence.Chain) error {
+// checkpoint adds the signed checkpoint of chain's head to cs, after the
+// newest checkpoint st holds. The caller holds the writer's lock.
+func (m Meta) checkpoint(ctx context.Context, st state.Store, cs *state.Changeset, chain *evidence.Chain) error {
 	if m.Sign == nil || chain.Seq == 0 {
 		return nil
 	}
-	cp, err := m.Sign(chain.Seq, chain.Hash, m.Time)
+	var prev []byte
+	if err := st.Checkpoints(ctx, func(_ uint64, raw []byte) error { prev = raw; return nil }); err != nil {
+		return err
+	}
+	cp, err := m.Sign(prev, chain.Seq, chain.Hash, m.Time)
 	if err != nil {
 		return fmt.Errorf("signing the checkpoint: %w", err)
 	}
@@ -116,7 +123,7 @@ func Apply(ctx context.Context, st state.Store, p *plan.Plan, meta Meta) (*Resul
 		res.Applied++
 	}
 	cs.History = hist
-	if err := meta.checkpoint(cs, chain); err != nil {
+	if err := meta.checkpoint(ctx, st, cs, chain); err != nil {
 		return nil, err
 	}
 	serial, err := st.Commit(ctx, cs)

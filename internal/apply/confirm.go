@@ -74,7 +74,7 @@ func Confirm(ctx context.Context, st state.Store, snap *state.Snapshot, items []
 	if cs.ChangesObjects() {
 		cs.History = hist
 	}
-	if err := meta.checkpoint(cs, chain); err != nil {
+	if err := meta.checkpoint(ctx, st, cs, chain); err != nil {
 		return nil, err
 	}
 	serial, err := st.Commit(ctx, cs)

@@ -232,7 +232,7 @@ func ApplyAll(ctx context.Context, st state.Store, p *plan.Plan, meta Meta, lv *
 			w.mu.Lock()
 			defer w.mu.Unlock()
 			cs := &state.Changeset{Lineage: w.lineage, BaseSerial: w.serial, History: &h}
-			if err := meta.checkpoint(cs, &w.chain); err != nil {
+			if err := meta.checkpoint(context.WithoutCancel(ctx), st, cs, &w.chain); err != nil {
 				return err
 			}
 			_, err := st.Commit(context.WithoutCancel(ctx), cs)

@@ -87,7 +87,7 @@ func Import(ctx context.Context, st state.Store, snap *state.Snapshot, objs []Im
 		res.Applied++
 	}
 	cs.History = hist
-	if err := meta.checkpoint(cs, chain); err != nil {
+	if err := meta.checkpoint(ctx, st, cs, chain); err != nil {
 		return nil, err
 	}
 	serial, err := st.Commit(ctx, cs)

@@ -314,10 +314,12 @@ func (a *app) evidenceVerifyCommand() *cobra.Command {
 each link; on success it prints the count and the head hash.
 
 --public-key FILE also checks every checkpoint stored in the state: its
-signature by that key (its key id must be the key's), and that the record
-at its seq still has its hash. It says how many records follow the last
-signed checkpoint. Repeat --public-key for checkpoints signed by an earlier
-key.
+signature by the key its key id names (one of the keys given: repeat
+--public-key for a key that signed before a rotation; a checkpoint by a key
+not given fails), that it chains to the checkpoint before it
+(prev_checkpoint), and that the record at its seq still has its hash.
+Records after the last signed checkpoint fail verification, naming how
+many, unless --allow-unsigned-tail is given.
 
 --checkpoint FILE (as roster evidence checkpoint --json prints it) checks
 that a checkpoint kept elsewhere is still in the chain; with --public-key,
@@ -326,10 +328,12 @@ by someone who could write the state.`
 	c.Args = cobra.NoArgs
 	var pubFiles []string
 	var cpFile string
+	var allowTail bool
 	c.Flags().StringArrayVar(&pubFiles, "public-key", nil, "check every stored checkpoint's signature with this public key (FILE.pub of roster keygen); repeatable")
+	c.Flags().BoolVar(&allowTail, "allow-unsigned-tail", false, "with --public-key: accept records after the last signed checkpoint")
 	c.Flags().StringVar(&cpFile, "checkpoint", "", "check that this checkpoint, kept outside the state, is still in the chain")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
-		var opts checkpoint.Options
+		opts := checkpoint.Options{AllowUnsignedTail: allowTail}
 		for _, f := range pubFiles {
 			k, err := checkpoint.ReadPublicKeyFile(f)
 			if err != nil {
@@ -362,7 +366,7 @@ by someone who could write the state.`
 				return &exitCode{code: ExitError, msg: fmt.Sprintf("verification failed: %v (after %d good records)", ve, res.Records)}
 			case errors.As(err, &ce):
 				return &exitCode{code: ExitError, msg: fmt.Sprintf("verification failed: %v", ce)}
-			case errors.Is(err, checkpoint.ErrNoCheckpoint):
+			case errors.Is(err, checkpoint.ErrNoCheckpoint), errors.Is(err, checkpoint.ErrUnsignedTail):
 				return &exitCode{code: ExitError, msg: "verification failed: " + err.Error()}
 			}
 			return storeError(err)

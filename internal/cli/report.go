@@ -247,7 +247,11 @@ func (a *app) attestReview(cmd *cobra.Command, f reviewFlags) error {
 		cs.Evidence = append(cs.Evidence, sealed)
 	}
 	if signer != nil {
-		raw, err := signer.Sign(chain.Seq, chain.Hash, at)
+		var prev []byte
+		if err := st.Checkpoints(ctx, func(_ uint64, raw []byte) error { prev = raw; return nil }); err != nil {
+			return storeError(err)
+		}
+		raw, err := signer.SignAfter(prev, chain.Seq, chain.Hash, at)
 		if err != nil {
 			return &exitCode{code: ExitError, msg: fmt.Sprintf("signing the checkpoint: %v", err)}
 		}

@@ -176,21 +176,22 @@ func storeOrExit(err error) error {
 func (a *app) evidenceExportCommand() *cobra.Command {
 	c := newCommand("export", "Export all evidence for auditors: jsonl, csv, markdown, or a bundle to check without roster")
 	c.Args = cobra.NoArgs
-	var format, out, pubFile string
+	var format, out string
+	var pubFiles []string
 	c.Flags().StringVar(&format, "format", "jsonl", "jsonl, csv, markdown or bundle")
 	c.Flags().StringVar(&out, "out", "", "write to FILE (DIR for bundle) instead of standard output")
-	c.Flags().StringVar(&pubFile, "public-key", "", "bundle only: the public key (FILE.pub of roster keygen) to put in the bundle")
+	c.Flags().StringArrayVar(&pubFiles, "public-key", nil, "bundle only: the public key (FILE.pub of roster keygen) of a key that signed checkpoints; repeatable (default: the key of $ROSTER_SIGNING_KEY)")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
 		switch format {
 		case "jsonl", "csv", "markdown":
-			if pubFile != "" {
+			if len(pubFiles) > 0 {
 				return &exitCode{code: ExitError, msg: "--public-key goes with --format bundle only"}
 			}
 		case "bundle":
 			if out == "" {
 				return &exitCode{code: ExitError, msg: "--format bundle needs --out DIR: the folder to write the bundle into"}
 			}
-			return a.exportBundle(cmd, out, pubFile)
+			return a.exportBundle(cmd, out, pubFiles)
 		default:
 			return &exitCode{code: ExitError, msg: fmt.Sprintf("invalid --format %q: expected jsonl, csv, markdown or bundle", format)}
 		}
@@ -324,7 +325,11 @@ many, unless --allow-unsigned-tail is given.
 --checkpoint FILE (as roster evidence checkpoint --json prints it) checks
 that a checkpoint kept elsewhere is still in the chain; with --public-key,
 its signature too. A chain rebuilt after an edit fails it, even one rebuilt
-by someone who could write the state.`
+by someone who could write the state.
+
+--bundle DIR checks an auditor's bundle (evidence export --format bundle)
+with no state, as the bundle's verify.sh does; with --public-key, every key
+that signed in the bundle must also be one of the keys given.`
 	c.Args = cobra.NoArgs
 	var pubFiles []string
 	var cpFile string
@@ -332,7 +337,12 @@ by someone who could write the state.`
 	c.Flags().StringArrayVar(&pubFiles, "public-key", nil, "check every stored checkpoint's signature with this public key (FILE.pub of roster keygen); repeatable")
 	c.Flags().BoolVar(&allowTail, "allow-unsigned-tail", false, "with --public-key: accept records after the last signed checkpoint")
 	c.Flags().StringVar(&cpFile, "checkpoint", "", "check that this checkpoint, kept outside the state, is still in the chain")
+	var bundleDir string
+	c.Flags().StringVar(&bundleDir, "bundle", "", "check an exported bundle (evidence export --format bundle) as its verify.sh does, with no state")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
+		if bundleDir != "" {
+			return a.verifyBundle(cmd, bundleDir, pubFiles, cpFile, allowTail)
+		}
 		opts := checkpoint.Options{AllowUnsignedTail: allowTail}
 		for _, f := range pubFiles {
 			k, err := checkpoint.ReadPublicKeyFile(f)
@@ -458,126 +468,4 @@ later with roster evidence verify --checkpoint FILE.`
 		return tw.Flush()
 	}
 	return c
-}
-
-// exportBundle writes the auditor's bundle into dir: evidence.jsonl,
-// checkpoints.jsonl, public-key.pem (when --public-key is given) and a
-// README.md with the commands that check them without roster. The bundle
-// is written into a folder beside dir and renamed to it, so it is never
-// seen half-written; dir must not exist or be empty. Like the other
-// exports, it is private to its owner (folder 0700, files 0600): evidence
-// names people.
-func (a *app) exportBundle(cmd *cobra.Command, dir, pubFile string) error {
-	fail := func(err error) error {
-		return &exitCode{code: ExitError, msg: fmt.Sprintf("writing the bundle %s: %v", dir, err)}
-	}
-	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
-		return &exitCode{code: ExitError, msg: fmt.Sprintf("%s already exists and is not empty; give --out a new folder", dir)}
-	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fail(err)
-	}
-	var key *checkpoint.PublicKey
-	if pubFile != "" {
-		k, err := checkpoint.ReadPublicKeyFile(pubFile)
-		if err != nil {
-			return &exitCode{code: ExitError, msg: err.Error()}
-		}
-		key = k
-	}
-	st, err := a.openStore()
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-
-	// Checkpoints first: each names a record committed with it, so every
-	// one read is in the records read after.
-	stored, err := checkpoint.ReadStored(cmd.Context(), st)
-	if err != nil {
-		return storeError(err)
-	}
-	info := checkpoint.BundleInfo{RosterVersion: Version, Checkpoints: len(stored), PublicKey: key}
-	var cps bytes.Buffer
-	seenKey := map[string]bool{}
-	for _, s := range stored {
-		line := s.Raw
-		if bytes.ContainsAny(line, "\r\n") {
-			// One line per checkpoint: the same JSON without its line breaks.
-			var c bytes.Buffer
-			if json.Compact(&c, line) == nil {
-				line = c.Bytes()
-			}
-		}
-		cps.Write(line)
-		cps.WriteByte('\n')
-		if cp, err := checkpoint.Parse(s.Raw); err == nil {
-			if !seenKey[cp.KeyID] {
-				seenKey[cp.KeyID] = true
-				info.KeyIDs = append(info.KeyIDs, cp.KeyID)
-			}
-			info.LastSeq = max(info.LastSeq, cp.Seq)
-		}
-	}
-	if key != nil && len(info.KeyIDs) > 0 && !seenKey[key.ID] {
-		return &exitCode{code: ExitError, msg: fmt.Sprintf("public key %s has key id %s, but the checkpoints are signed by %s; give the key they were signed with", pubFile, key.ID, strings.Join(info.KeyIDs, ", "))}
-	}
-
-	parent := filepath.Dir(filepath.Clean(dir))
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(filepath.Clean(dir))+".tmp-")
-	if err != nil {
-		return fail(err)
-	}
-	defer os.RemoveAll(tmp)
-	write := func(name string, fill func(w *bufio.Writer) error) error {
-		f, err := os.OpenFile(filepath.Join(tmp, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return err
-		}
-		bw := bufio.NewWriterSize(f, 256<<10)
-		err = fill(bw)
-		if err == nil {
-			err = bw.Flush()
-		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		return err
-	}
-	err = write(checkpoint.BundleEvidence, func(bw *bufio.Writer) error {
-		return st.Evidence(cmd.Context(), 1, func(rec state.EvidenceRecord) error {
-			bw.Write(rec.JSON)
-			info.Records = rec.Seq
-			info.Head = rec.Hash
-			return bw.WriteByte('\n')
-		})
-	})
-	if err != nil {
-		var de *state.DamagedError
-		if errors.As(err, &de) {
-			return storeError(err)
-		}
-		return fail(err)
-	}
-	if err := write(checkpoint.BundleCheckpoints, func(bw *bufio.Writer) error { _, err := bw.Write(cps.Bytes()); return err }); err != nil {
-		return fail(err)
-	}
-	if key != nil {
-		if err := write(checkpoint.BundlePublicKey, func(bw *bufio.Writer) error { _, err := bw.Write(key.PEM()); return err }); err != nil {
-			return fail(err)
-		}
-	}
-	if err := write(checkpoint.BundleReadme, func(bw *bufio.Writer) error { _, err := bw.Write(checkpoint.Readme(info)); return err }); err != nil {
-		return fail(err)
-	}
-	os.Remove(dir) // an empty folder given as --out
-	if err := os.Rename(tmp, dir); err != nil {
-		return fail(err)
-	}
-	keyNote := "no public key (the README says where to get it)"
-	if key != nil {
-		keyNote = "public key " + key.ID
-	}
-	fmt.Fprintf(a.stdout, "Wrote the evidence bundle to %s: %s, %s, %s. Its README.md says how to check it without roster.\n",
-		dir, plural(int(info.Records), "record", "records"), plural(info.Checkpoints, "checkpoint", "checkpoints"), keyNote)
-	return nil
 }

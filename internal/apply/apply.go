@@ -21,7 +21,12 @@ type Meta struct {
 	Approvers     []string
 	Commit        string
 	ChangeRequest string
-	Time          time.Time
+	// ChangeTicket (apply --ticket, $ROSTER_TICKET) and PolicyDigest (the
+	// policy in force, policy.Digest) go on every record the apply writes
+	// (cli.md "Evidence, version 2").
+	ChangeTicket string
+	PolicyDigest string
+	Time         time.Time
 	// Sign, when set, makes the signed checkpoint of the chain's head (the
 	// last record's seq and hash) that ends every write of evidence
 	// (cli.md "Signed evidence"), following the newest stored checkpoint
@@ -29,6 +34,11 @@ type Meta struct {
 	// version 2"); its JSON is stored in the same transaction as the
 	// records.
 	Sign func(prev []byte, seq uint64, hash string, at time.Time) ([]byte, error)
+}
+
+// stamp puts what every record of this apply holds on r.
+func (m Meta) stamp(r *evidence.Record) {
+	r.ChangeTicket, r.PolicyDigest = m.ChangeTicket, m.PolicyDigest
 }
 
 // checkpoint adds the signed checkpoint of chain's head to cs, after the
@@ -165,6 +175,7 @@ func changeRecord(c *plan.Change, after *model.Object, p *plan.Plan, digest stri
 		AllowMassRemoval: p.AllowMassRemoval,
 		Outcome:          evidence.OutcomeApplied,
 	}
+	meta.stamp(r)
 	if src != nil {
 		r.Reason, r.Ticket = src.Reason, src.Ticket
 	}

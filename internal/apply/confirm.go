@@ -40,6 +40,7 @@ func Confirm(ctx context.Context, st state.Store, snap *state.Snapshot, items []
 			Time: evidence.FormatTime(meta.Time), Address: it.Addr.String(), Action: evidence.ActionConfirm,
 			Actor: meta.Actor, Note: note, Outcome: evidence.OutcomeApplied,
 		}
+		meta.stamp(r)
 		if it.Task != "" {
 			r.FollowUps = []evidence.FollowUp{{Address: it.Addr.String(), Task: it.Task, Text: it.Title}}
 		} else {

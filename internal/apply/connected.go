@@ -93,6 +93,7 @@ func (w *writer) commit(ctx context.Context, puts []*model.Object, dels []model.
 	chain := w.chain
 	cs := &state.Changeset{Lineage: w.lineage, BaseSerial: w.serial, Put: puts, Delete: dels}
 	for _, r := range recs {
+		w.meta.stamp(r)
 		sealed, err := chain.Seal(r)
 		if err != nil {
 			return err

@@ -79,6 +79,7 @@ func Import(ctx context.Context, st state.Store, snap *state.Snapshot, objs []Im
 			Ticket:        after.Ticket,
 			Outcome:       evidence.OutcomeApplied,
 		}
+		meta.stamp(r)
 		sealed, err := chain.Seal(r)
 		if err != nil {
 			return nil, fmt.Errorf("%s: sealing evidence: %v", o.Addr, err)

@@ -30,6 +30,7 @@ type applyFlags struct {
 	approvers     []string
 	commit        string
 	changeRequest string
+	ticket        string
 	lockTimeout   time.Duration
 	maxWait       time.Duration
 }
@@ -47,6 +48,7 @@ func (a *app) applyCommand() *cobra.Command {
 	c.Flags().StringArrayVar(&af.approvers, "approver", nil, "who approved the change (repeatable; default: $ROSTER_APPROVERS)")
 	c.Flags().StringVar(&af.commit, "commit", "", "the commit applied (default: the plan's, $GITHUB_SHA, git rev-parse HEAD)")
 	c.Flags().StringVar(&af.changeRequest, "change-request", "", "URL of the reviewed change request")
+	c.Flags().StringVar(&af.ticket, "ticket", "", "the change's ticket, recorded as change_ticket on every evidence record (default: $ROSTER_TICKET)")
 	c.Flags().DurationVar(&af.lockTimeout, "lock-timeout", 0, "how long to wait for the state lock")
 	c.Flags().DurationVar(&af.maxWait, "max-wait", 65*time.Minute, "longest wait for an hourly API budget")
 	c.RunE = func(cmd *cobra.Command, args []string) error {
@@ -97,6 +99,9 @@ func (a *app) applyCommand() *cobra.Command {
 		}
 		if nothing && (pd.cn == nil || len(apply.Adoptions(pd.cn.view.Live, pd.cn.view.LiveTeams, pd.snap.Objects, p, pd.cn.declared())) == 0) {
 			return a.checkpointHead(ctx, st)
+		}
+		if err := a.checkDuties(p, &af); err != nil {
+			return err
 		}
 		if !af.autoApprove {
 			ok, err := a.confirm(ctx)
@@ -200,6 +205,9 @@ func (a *app) applySaved(ctx context.Context, st state.Store, file string, pf *p
 		fmt.Fprintln(a.stdout, "No changes.")
 		return a.checkpointHead(ctx, st)
 	}
+	if err := a.checkDuties(p, af); err != nil {
+		return err
+	}
 	if cn != nil {
 		return a.applyConnected(ctx, st, p, cn, prior, a.meta(p, af), pf.parallelism, false, platforms)
 	}
@@ -266,6 +274,8 @@ func (a *app) meta(p *plan.Plan, af *applyFlags) apply.Meta {
 		Approvers:     af.approvers,
 		Commit:        firstNonEmpty(af.commit, p.Commit, envCommit(a.dir())),
 		ChangeRequest: firstNonEmpty(af.changeRequest, p.ChangeRequest, envChangeRequest()),
+		ChangeTicket:  firstNonEmpty(af.ticket, os.Getenv("ROSTER_TICKET")),
+		PolicyDigest:  a.policyDigest(),
 		Time:          time.Now().UTC(),
 		Sign:          signFunc(),
 	}

@@ -265,7 +265,7 @@ func (a *app) evidenceExportCommand() *cobra.Command {
 
 var csvHeader = []string{"seq", "time", "address", "kind", "team", "site", "person", "action", "role_before", "role_after",
 	"risks", "why", "actor", "approvers", "commit", "change_request", "reason", "ticket", "plan_digest",
-	"allow_mass_removal", "outcome", "api", "note", "follow_ups", "prev_hash", "hash"}
+	"allow_mass_removal", "outcome", "api", "note", "follow_ups", "prev_hash", "hash", "change_ticket", "policy_digest"}
 
 // csvRow flattens a record into the columns of csvHeader.
 func csvRow(r *evidence.Record) []string {
@@ -277,7 +277,7 @@ func csvRow(r *evidence.Record) []string {
 	row := []string{fmt.Sprint(r.Seq), r.Time, r.Address, string(addr.Kind), addr.Team, addr.Site, addr.Holder(), r.Action,
 		roleOf(r.Before), roleOf(r.After), strings.Join(r.Risks, " "), r.Why, r.Actor, strings.Join(r.Approvers, " "),
 		r.Commit, r.ChangeRequest, r.Reason, r.Ticket, r.PlanDigest, fmt.Sprint(r.AllowMassRemoval), r.Outcome,
-		strings.Join(r.API, "; "), r.Note, strings.Join(fus, " "), r.PrevHash, r.Hash}
+		strings.Join(r.API, "; "), r.Note, strings.Join(fus, " "), r.PrevHash, r.Hash, r.ChangeTicket, r.PolicyDigest}
 	for i, cell := range row {
 		row[i] = spreadsheetSafe(cell)
 	}

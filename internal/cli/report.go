@@ -240,6 +240,7 @@ func (a *app) attestReview(cmd *cobra.Command, f reviewFlags) error {
 	commit, cr := envCommit(a.dir()), envChangeRequest()
 	for _, r := range report.AttestRecords(doc, digest, reviewer, f.note, envActor(), at) {
 		r.Commit, r.ChangeRequest = commit, cr
+		r.PolicyDigest = a.policyDigest()
 		sealed, err := chain.Seal(r)
 		if err != nil {
 			return err

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"github.com/roster-dev/roster/internal/model"
 	"io"
 	"os"
 	"path/filepath"
@@ -25,6 +26,12 @@ type app struct {
 	reinvite   bool
 	maxWait    time.Duration
 	maxWaitSet bool
+
+	// policy is the policy of the configuration loadConfig last loaded
+	// (nil when none was): its digest goes on every evidence record, and
+	// distinct_approver is checked before an apply.
+	policy       *model.Policy
+	policyLoaded bool
 }
 
 func (a *app) rootCommand() *cobra.Command {

@@ -247,7 +247,7 @@ func TestSchemaNames(t *testing.T) {
 		"platform":   {"guests", "guest_team_role", "member_grants", "groups", "sso_modes", "two_factor", "team_role", "site_role"},
 		"team_role":  {"capabilities"},
 		"site_role":  {"capabilities"},
-		"policy":     {"internal_domains", "min_owners", "external_expiry", "max_grant_days", "require_ticket", "external_forbidden", "max_removals"},
+		"policy":     {"internal_domains", "min_owners", "external_expiry", "max_grant_days", "require_ticket", "external_forbidden", "max_removals", "distinct_approver"},
 		"locals":     {},
 	}
 	if len(names) != len(want) {

@@ -45,6 +45,7 @@ const (
 	aRequireTicket
 	aExternalForbidden
 	aMaxRemovals
+	aDistinctApprover
 	nSlots
 )
 
@@ -185,6 +186,7 @@ var (
 		{"require_ticket", aRequireTicket, false},
 		{"external_forbidden", aExternalForbidden, false},
 		{"max_removals", aMaxRemovals, false},
+		{"distinct_approver", aDistinctApprover, false},
 	}, nil, false)
 
 	// grantsOnly is the schema dynblock expands holders' bodies with.

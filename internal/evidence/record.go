@@ -44,28 +44,35 @@ type FollowUp struct {
 // strings, empty lists and nulls included), so every record has the same
 // shape; schema/evidence.schema.json describes it.
 type Record struct {
-	Seq              uint64          `json:"seq"`
-	Time             string          `json:"time"`
-	Address          string          `json:"address"`
-	Action           string          `json:"action"`
-	Before           json.RawMessage `json:"before"`
-	After            json.RawMessage `json:"after"`
-	Risks            []string        `json:"risks"`
-	Why              string          `json:"why"`
-	FollowUps        []FollowUp      `json:"follow_ups"`
-	Actor            string          `json:"actor"`
-	Approvers        []string        `json:"approvers"`
-	Commit           string          `json:"commit"`
-	ChangeRequest    string          `json:"change_request"`
-	Reason           string          `json:"reason"`
-	Ticket           string          `json:"ticket"`
-	PlanDigest       string          `json:"plan_digest"`
-	AllowMassRemoval bool            `json:"allow_mass_removal"`
-	Outcome          string          `json:"outcome"`
-	API              []string        `json:"api"`
-	Note             string          `json:"note"`
-	PrevHash         string          `json:"prev_hash"`
-	Hash             string          `json:"hash"`
+	Seq           uint64          `json:"seq"`
+	Time          string          `json:"time"`
+	Address       string          `json:"address"`
+	Action        string          `json:"action"`
+	Before        json.RawMessage `json:"before"`
+	After         json.RawMessage `json:"after"`
+	Risks         []string        `json:"risks"`
+	Why           string          `json:"why"`
+	FollowUps     []FollowUp      `json:"follow_ups"`
+	Actor         string          `json:"actor"`
+	Approvers     []string        `json:"approvers"`
+	Commit        string          `json:"commit"`
+	ChangeRequest string          `json:"change_request"`
+	// ChangeTicket is the change's own ticket (apply --ticket,
+	// $ROSTER_TICKET), the same on every record of one apply; Ticket is
+	// the grant's (cli.md "Evidence, version 2").
+	ChangeTicket string `json:"change_ticket"`
+	Reason       string `json:"reason"`
+	Ticket       string `json:"ticket"`
+	PlanDigest   string `json:"plan_digest"`
+	// PolicyDigest is "sha256:…" of the canonical JSON of the policy in
+	// force (policy.Digest).
+	PolicyDigest     string   `json:"policy_digest"`
+	AllowMassRemoval bool     `json:"allow_mass_removal"`
+	Outcome          string   `json:"outcome"`
+	API              []string `json:"api"`
+	Note             string   `json:"note"`
+	PrevHash         string   `json:"prev_hash"`
+	Hash             string   `json:"hash"`
 }
 
 // ObjectJSON is an object's attributes as a record holds them (before and
@@ -171,7 +178,7 @@ func canonicalRaw(field string, raw json.RawMessage) ([]byte, error) {
 func recordSize(r *Record, before, after []byte) int {
 	n := 400 + hashMemberLen + len(before) + len(after) + len(r.Time) + len(r.Address) + len(r.Action) +
 		len(r.Why) + len(r.Actor) + len(r.Commit) + len(r.ChangeRequest) + len(r.Reason) + len(r.Ticket) +
-		len(r.PlanDigest) + len(r.Outcome) + len(r.Note) + len(r.PrevHash)
+		len(r.PlanDigest) + len(r.Outcome) + len(r.ChangeTicket) + len(r.PolicyDigest) + len(r.Note) + len(r.PrevHash)
 	for _, s := range r.Risks {
 		n += len(s) + 3
 	}
@@ -209,6 +216,8 @@ func appendRecord(b []byte, r *Record, before, after []byte) ([]byte, int) {
 	b = append(b, before...)
 	b = append(b, `,"change_request":`...)
 	b = appendString(b, r.ChangeRequest)
+	b = append(b, `,"change_ticket":`...)
+	b = appendString(b, r.ChangeTicket)
 	b = append(b, `,"commit":`...)
 	b = appendString(b, r.Commit)
 	b = append(b, `,"follow_ups":[`...)
@@ -237,6 +246,8 @@ func appendRecord(b []byte, r *Record, before, after []byte) ([]byte, int) {
 	b = appendString(b, r.Outcome)
 	b = append(b, `,"plan_digest":`...)
 	b = appendString(b, r.PlanDigest)
+	b = append(b, `,"policy_digest":`...)
+	b = appendString(b, r.PolicyDigest)
 	b = append(b, `,"prev_hash":`...)
 	b = appendString(b, r.PrevHash)
 	b = append(b, `,"reason":`...)

@@ -112,7 +112,7 @@ func randRecord(rng *rand.Rand) Record {
 		Actor: randString(rng), Approvers: randStrings(rng), Commit: randString(rng),
 		ChangeRequest: randString(rng), Reason: randString(rng), Ticket: randString(rng),
 		PlanDigest: randString(rng), AllowMassRemoval: rng.IntN(2) == 0, Outcome: randString(rng),
-		API: randStrings(rng), Note: randString(rng),
+		API: randStrings(rng), Note: randString(rng), ChangeTicket: randString(rng), PolicyDigest: randString(rng),
 	}
 	if rng.IntN(3) > 0 {
 		for range rng.IntN(3) + 1 {

@@ -51,6 +51,9 @@ type Policy struct {
 	RequireTicket     bool
 	ExternalForbidden []Capability
 	MaxRemovals       *int
+	// DistinctApprover makes apply refuse unless an approver differs from
+	// the actor (cli.md "Evidence, version 2": separation of duties).
+	DistinctApprover bool
 
 	// Range is the block's header; AttrRanges maps each written attribute
 	// to its range, so a violation can point at the rule.

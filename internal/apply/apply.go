@@ -26,7 +26,10 @@ type Meta struct {
 	// (cli.md "Evidence, version 2").
 	ChangeTicket string
 	PolicyDigest string
-	Time         time.Time
+	// PolicyJSON is the policy in force (policy.JSON), kept in the history
+	// entry so the next plan can tell a weakened policy.
+	PolicyJSON []byte
+	Time       time.Time
 	// Sign, when set, makes the signed checkpoint of the chain's head (the
 	// last record's seq and hash) that ends every write of evidence
 	// (cli.md "Signed evidence"), following the newest stored checkpoint
@@ -94,7 +97,7 @@ func Apply(ctx context.Context, st state.Store, p *plan.Plan, meta Meta) (*Resul
 	cs := &state.Changeset{Lineage: lineage, BaseSerial: p.Serial}
 	hist := &state.HistoryEntry{
 		Time: meta.Time.UTC(), Actor: meta.Actor, PlanDigest: digest,
-		Commit: meta.Commit, ChangeRequest: meta.ChangeRequest,
+		Commit: meta.Commit, ChangeRequest: meta.ChangeRequest, Policy: meta.PolicyJSON,
 	}
 	followUps := indexFollowUps(p.FollowUps)
 	for i := range p.Changes {

@@ -145,7 +145,7 @@ func ApplyAll(ctx context.Context, st state.Store, p *plan.Plan, meta Meta, lv *
 	if w.lineage == "" {
 		w.lineage = NewLineage()
 	}
-	w.hist = state.HistoryEntry{Time: meta.Time.UTC(), Actor: meta.Actor, PlanDigest: w.digest, Commit: meta.Commit, ChangeRequest: meta.ChangeRequest}
+	w.hist = state.HistoryEntry{Time: meta.Time.UTC(), Actor: meta.Actor, PlanDigest: w.digest, Commit: meta.Commit, ChangeRequest: meta.ChangeRequest, Policy: meta.PolicyJSON}
 
 	if err := w.adopt(ctx, lv.Adoptions); err != nil {
 		return nil, staleOr(err, p)

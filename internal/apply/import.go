@@ -43,7 +43,7 @@ func Import(ctx context.Context, st state.Store, snap *state.Snapshot, objs []Im
 	}
 	chain := &chain0
 	cs := &state.Changeset{Lineage: lineage, BaseSerial: snap.Serial}
-	hist := &state.HistoryEntry{Time: meta.Time.UTC(), Actor: meta.Actor, Commit: meta.Commit, ChangeRequest: meta.ChangeRequest}
+	hist := &state.HistoryEntry{Time: meta.Time.UTC(), Actor: meta.Actor, Commit: meta.Commit, ChangeRequest: meta.ChangeRequest, Policy: meta.PolicyJSON}
 	done := make(map[model.Address]bool, len(objs))
 	for _, im := range objs {
 		o := im.Object

@@ -276,6 +276,7 @@ func (a *app) meta(p *plan.Plan, af *applyFlags) apply.Meta {
 		ChangeRequest: firstNonEmpty(af.changeRequest, p.ChangeRequest, envChangeRequest()),
 		ChangeTicket:  firstNonEmpty(af.ticket, os.Getenv("ROSTER_TICKET")),
 		PolicyDigest:  a.policyDigest(),
+		PolicyJSON:    a.policyJSON(),
 		Time:          time.Now().UTC(),
 		Sign:          signFunc(),
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -106,6 +107,13 @@ func (a *app) makePlan(ctx context.Context, st state.Store, pf *planFlags) (*pla
 		return nil, err
 	}
 	pd := &planned{cfg: cfg, snap: snap}
+	weakened, err := weakenedSince(ctx, st, cfg.Config.Policy)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	if len(weakened) > 0 {
+		fmt.Fprintf(a.stderr, "Warning: the policy removes or relaxes %s, in force at the last apply; every change of this plan is tagged policy_weakened.\n\n", strings.Join(weakened, ", "))
+	}
 	in := plan.Input{
 		Desired:          cfg.Config.Objects,
 		Prior:            snap.Objects,
@@ -115,6 +123,7 @@ func (a *app) makePlan(ctx context.Context, st state.Store, pf *planFlags) (*pla
 		Lineage:          snap.Lineage,
 		Serial:           snap.Serial,
 		ConfigDigest:     cfg.Config.Digest,
+		PolicyWeakened:   len(weakened) > 0,
 		AllowMassRemoval: pf.allowMassRemoval,
 		Commit:           envCommit(a.dir()),
 		ChangeRequest:    envChangeRequest(),

@@ -77,7 +77,9 @@ func (a *app) reportInputFrom(cmd *cobra.Command, st state.Store, withSince bool
 		}
 		in.Since = report.SinceFromEvidence(recs)
 		in.Reviews = report.ReviewsFromEvidence(recs)
+		in.Changes = report.ChangesSinceReviews(recs, in.Reviews)
 	}
+	in.Serial = snap.Serial
 	return in, snap, nil
 }
 

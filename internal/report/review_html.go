@@ -112,6 +112,8 @@ svg text { font: 12px system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-
 svg .axis { stroke: var(--line); }
 a { color: inherit; }
 .flag code { font-size: .72rem; color: var(--muted); margin-left: .25rem; }
+td { overflow-wrap: anywhere; min-width: 5.4rem; }
+td:last-child { min-width: 10rem; }
 .flag.violation { border-color: var(--bad); color: var(--bad); font-weight: 600; }
 .changes { margin: .4rem 0 1rem; padding-left: 1.2rem; }
 .changes li { margin: .15rem 0; }

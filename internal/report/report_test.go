@@ -590,10 +590,10 @@ func TestJSONMatchesEncodingJSON(t *testing.T) {
 	}
 	model.SortObjects(in.Objects)
 	reviews := map[string]*ReviewDoc{
-		"fixture": Review(in, ReviewOptions{GeneratedAt: testNow}),
-		"large":   Review(bigInput(4, 50, 5), ReviewOptions{GeneratedAt: testNow}),
-		"empty":   Review(Input{Now: testNow}, ReviewOptions{GeneratedAt: testNow}),
-		"no rows": {FormatVersion: "1", Teams: []ReviewTeam{{Team: "x", ChangesSinceReview: []ReviewChange{}, Sites: []ReviewSite{}, Findings: []Finding{}, Rows: []ReviewRow{}}}},
+		"fixture":  Review(in, ReviewOptions{GeneratedAt: testNow}),
+		"large":    Review(bigInput(4, 50, 5), ReviewOptions{GeneratedAt: testNow}),
+		"empty":    Review(Input{Now: testNow}, ReviewOptions{GeneratedAt: testNow}),
+		"no rows":  {FormatVersion: "1", Teams: []ReviewTeam{{Team: "x", ChangesSinceReview: []ReviewChange{}, Sites: []ReviewSite{}, Findings: []Finding{}, Rows: []ReviewRow{}}}},
 		"attested": {FormatVersion: "1", Serial: 7, Teams: []ReviewTeam{}, Attestation: &Attestation{Reviewer: "rita@acme.com", Time: "2026-12-01T00:00:00Z", Format: "json", Digest: PlaceholderDigest}},
 	}
 	for name, doc := range reviews {

@@ -111,23 +111,18 @@ func (c *Checkpoint) SignedBytes() ([]byte, error) {
 	if c.signed != nil {
 		return c.signed, nil
 	}
+	v := struct {
+		FormatVersion  string  `json:"format_version"`
+		Seq            uint64  `json:"seq"`
+		Hash           string  `json:"hash"`
+		Time           string  `json:"time"`
+		KeyID          string  `json:"key_id"`
+		PrevCheckpoint *string `json:"prev_checkpoint,omitempty"` // version 2 on
+	}{c.FormatVersion, c.Seq, c.Hash, c.Time, c.KeyID, nil}
 	if c.FormatVersion != formatVersion1 {
-		return evidence.Canonical(struct {
-			FormatVersion  string `json:"format_version"`
-			Seq            uint64 `json:"seq"`
-			Hash           string `json:"hash"`
-			Time           string `json:"time"`
-			KeyID          string `json:"key_id"`
-			PrevCheckpoint string `json:"prev_checkpoint"`
-		}{c.FormatVersion, c.Seq, c.Hash, c.Time, c.KeyID, c.PrevCheckpoint})
+		v.PrevCheckpoint = &c.PrevCheckpoint
 	}
-	return evidence.Canonical(struct {
-		FormatVersion string `json:"format_version"`
-		Seq           uint64 `json:"seq"`
-		Hash          string `json:"hash"`
-		Time          string `json:"time"`
-		KeyID         string `json:"key_id"`
-	}{c.FormatVersion, c.Seq, c.Hash, c.Time, c.KeyID})
+	return evidence.Canonical(v)
 }
 
 // Parse reads a checkpoint's JSON (as stored, or as `roster evidence

@@ -170,6 +170,19 @@ func (a *app) exportBundle(cmd *cobra.Command, dir string, pubFiles []string) er
 	return nil
 }
 
+// readExternal reads a checkpoint kept outside the state (--checkpoint).
+func readExternal(file string) (checkpoint.External, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return checkpoint.External{}, &exitCode{code: ExitError, msg: fmt.Sprintf("reading the checkpoint: %v", err)}
+	}
+	cp, err := checkpoint.Parse(data)
+	if err != nil {
+		return checkpoint.External{}, &exitCode{code: ExitError, msg: fmt.Sprintf("checkpoint file %s: %v", file, err)}
+	}
+	return checkpoint.External{Name: "checkpoint file " + file, Checkpoint: cp}, nil
+}
+
 // rawJSON is JSON text that marshals as itself.
 type rawJSON []byte
 
@@ -210,15 +223,11 @@ func (a *app) verifyBundle(cmd *cobra.Command, dir string, pubFiles []string, cp
 	}
 	var ext []checkpoint.External
 	if cpFile != "" {
-		data, err := os.ReadFile(cpFile)
+		e, err := readExternal(cpFile)
 		if err != nil {
-			return &exitCode{code: ExitError, msg: fmt.Sprintf("reading the checkpoint: %v", err)}
+			return err
 		}
-		cp, err := checkpoint.Parse(data)
-		if err != nil {
-			return &exitCode{code: ExitError, msg: fmt.Sprintf("checkpoint file %s: %v", cpFile, err)}
-		}
-		ext = append(ext, checkpoint.External{Name: "checkpoint file " + cpFile, Checkpoint: cp})
+		ext = append(ext, e)
 	}
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return &exitCode{code: ExitError, msg: fmt.Sprintf("bundle %s: not a folder", dir)}

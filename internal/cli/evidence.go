@@ -352,15 +352,11 @@ that signed in the bundle must also be one of the keys given.`
 			opts.Keys = append(opts.Keys, k)
 		}
 		if cpFile != "" {
-			data, err := os.ReadFile(cpFile)
+			e, err := readExternal(cpFile)
 			if err != nil {
-				return &exitCode{code: ExitError, msg: fmt.Sprintf("reading the checkpoint: %v", err)}
+				return err
 			}
-			cp, err := checkpoint.Parse(data)
-			if err != nil {
-				return &exitCode{code: ExitError, msg: fmt.Sprintf("checkpoint file %s: %v", cpFile, err)}
-			}
-			opts.External = append(opts.External, checkpoint.External{Name: "checkpoint file " + cpFile, Checkpoint: cp})
+			opts.External = append(opts.External, e)
 		}
 		st, err := a.openStore()
 		if err != nil {

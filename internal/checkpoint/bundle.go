@@ -224,7 +224,7 @@ done < checkpoints.jsonl
 # The latest checkpoint covers the head, and is the manifest's.
 if [ "$n" -gt 0 ]; then
   [ -n "$last" ] || fail "checkpoints: none, so no record is covered by a signature"
-  [ "$cseq" = "$n" ] && [ "$chash" = "$prev" ] || fail "checkpoints: the latest covers record $cseq, but the chain goes on to record $n ($((n-cseq)) records covered by no signature)"
+  [ "$cseq" = "$n" ] && [ "$chash" = "$prev" ] || fail "checkpoints: the latest covers record $cseq, but the chain goes on to record $n (records $((cseq+1)) to $n are covered by no signature)"
 fi
 has_del=0
 check_del "$last"
@@ -250,7 +250,7 @@ while IFS= read -r f; do
   ok "kept checkpoint $f: signed by key $kid, record $cseq still has the hash it signed"
 done < "$tmp/kept"
 
-printf 'PASS  the bundle verifies: %s records, head %s, %s checkpoints\n' "$n" "${prev:-none}" "$i"
+printf 'PASS  the bundle verifies: records %s, head %s, checkpoints %s\n' "$n" "${prev:-none}" "$i"
 `
 
 // BundleInfo describes a bundle for its README.

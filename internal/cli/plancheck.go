@@ -34,7 +34,7 @@ func (a *app) checkSavedPlan(p *plan.Plan, file string) error {
 		}
 	}
 	if files, _ := filepath.Glob(filepath.Join(a.dir(), "*.hcl")); len(files) == 0 {
-		return nil // no configuration here to compare with
+		return &exitCode{code: ExitError, msg: fmt.Sprintf("plan file %s: there is no configuration in %s to check the plan against (its config_digest); apply it where it was made, or give --chdir DIR", file, a.dir())}
 	}
 	res := config.Load(a.dir())
 	if res.Config == nil {

@@ -103,6 +103,9 @@ func (a *app) records(cmd *cobra.Command, fn func(raw []byte, r *evidence.Record
 	defer st.Close()
 	return st.Evidence(cmd.Context(), 1, func(rec state.EvidenceRecord) error {
 		r, err := evidence.Decode(rec.JSON)
+		if err == nil {
+			err = evidence.Check(rec.JSON)
+		}
 		if err != nil {
 			return &exitCode{code: ExitError, msg: fmt.Sprintf("evidence record %d cannot be read (%v); run roster evidence verify", rec.Seq, err)}
 		}

@@ -188,3 +188,33 @@ func TestOpenChainRefusesDamagedHead(t *testing.T) {
 		})
 	}
 }
+
+// TestDecodeAndCheckRefuseTamperedRecords: what evidence list and the
+// exports read (evidence.Decode, then evidence.Check) refuses a record
+// holding a member twice or not in canonical form, so neither ever prints
+// one of two values, nor a record verify refuses.
+func TestDecodeAndCheckRefuseTamperedRecords(t *testing.T) {
+	path := sealedState(t, 3)
+	tamper(t, path, func(b *bolt.Bucket) {
+		b.Put(key(2), []byte(strings.Replace(string(get(b, 2)), `"actor":"ci"`, `"actor":"mallory","actor":"ci"`, 1)))
+		b.Put(key(3), append([]byte(" "), get(b, 3)...))
+	})
+	st, _ := Open(path)
+	defer st.Close()
+	var errs []string
+	st.Evidence(context.Background(), 1, func(rec state.EvidenceRecord) error {
+		_, err := evidence.Decode(rec.JSON)
+		if err == nil {
+			err = evidence.Check(rec.JSON)
+		}
+		if err != nil {
+			errs = append(errs, err.Error())
+		} else {
+			errs = append(errs, "")
+		}
+		return nil
+	})
+	if len(errs) != 3 || errs[0] != "" || !strings.Contains(errs[1], "actor") || !strings.Contains(errs[2], "canonical") {
+		t.Fatalf("got %q", errs)
+	}
+}

@@ -25,6 +25,7 @@ unit:
 	@[ -n "$$ROSTER_TEST_POSTGRES" ] || echo "PostgreSQL state tests skipped: set ROSTER_TEST_POSTGRES to a postgres:// URL to run them"
 	$(GO) test ./...
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./... > /dev/null
+	cd examples/ci && $(GO) vet ./... && $(GO) test ./...  # the CI recipes' lint: a module of its own (docs/ci.md)
 
 demo: build
 	@bash scripts/demo.sh $(BIN)

@@ -5,7 +5,8 @@ package examples
 
 import "embed"
 
-// FS holds every example directory's *.hcl files.
+// FS holds every example directory's *.hcl files and the company
+// directory files (*.csv) their policies name.
 //
-//go:embed */*.hcl
+//go:embed */*.hcl */*.csv
 var FS embed.FS

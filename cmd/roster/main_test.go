@@ -15,6 +15,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/roster-dev/roster/internal/cli"
+	fakega4 "github.com/roster-dev/roster/internal/fake/ga4"
 	fakepiwikpro "github.com/roster-dev/roster/internal/fake/piwikpro"
 	fakeplausible "github.com/roster-dev/roster/internal/fake/plausible"
 	fakeposthog "github.com/roster-dev/roster/internal/fake/posthog"
@@ -32,6 +33,8 @@ func TestMain(m *testing.M) {
 		"fake-plausible-call": func() { os.Exit(fakeplausible.Call(os.Args[1:])) },
 		"fake-piwikpro":       func() { os.Exit(fakepiwikpro.Main(os.Args[1:])) },
 		"fake-piwikpro-call":  func() { os.Exit(fakepiwikpro.Call(os.Args[1:])) },
+		"fake-ga4":            func() { os.Exit(fakega4.Main(os.Args[1:])) },
+		"fake-ga4-call":       func() { os.Exit(fakega4.Call(os.Args[1:])) },
 	})
 }
 
@@ -46,21 +49,31 @@ func TestScript(t *testing.T) {
 		Dir:                 "testdata/script",
 		UpdateScripts:       *goldenfile.Update,
 		RequireExplicitExec: false,
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exitcode": cmdExitCode,
-			"waitfile": cmdWaitFile,
-			"replace":  cmdReplace,
-			"envfile":  cmdEnvFile,
-			"sleep":    cmdSleep,
-		},
+		Cmds:                scriptCmds,
 		Setup: func(env *testscript.Env) error {
-			env.Setenv("EXAMPLES", examples)
-			env.Setenv("NO_COLOR", "1")
-			env.Setenv("ROSTER_ACTOR", "tester")
-			env.Setenv("USER", "tester")
-			return nil
+			return scriptSetup(env, examples)
 		},
 	})
+}
+
+// scriptCmds are the commands the scripts may use beside testscript's own.
+var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
+	"exitcode": cmdExitCode,
+	"waitfile": cmdWaitFile,
+	"replace":  cmdReplace,
+	"envfile":  cmdEnvFile,
+	"sleep":    cmdSleep,
+	// plandigest VAR FILE: VAR = a saved plan's digest (stores_test.go)
+	"plandigest": cmdPlanDigest,
+}
+
+// scriptSetup is the environment every script starts with.
+func scriptSetup(env *testscript.Env, examples string) error {
+	env.Setenv("EXAMPLES", examples)
+	env.Setenv("NO_COLOR", "1")
+	env.Setenv("ROSTER_ACTOR", "tester")
+	env.Setenv("USER", "tester")
+	return nil
 }
 
 // cmdExitCode runs a command and checks its exact exit status:

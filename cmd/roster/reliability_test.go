@@ -432,7 +432,9 @@ func TestCrashDuringApply(t *testing.T) {
 
 	probe := func() bool { return committing(stateDir, statePath) }
 	apply := func(dir string) []string {
-		return []string{"apply", "--auto-approve", "--now", testNow, "--state", statePath, "--chdir", dir}
+		// A→B removes half the guests on purpose: the mass-removal rail is
+		// lifted (language.md, policy additions).
+		return []string{"apply", "--auto-approve", "--allow-mass-removal", "--now", testNow, "--state", statePath, "--chdir", dir}
 	}
 
 	// The time of a whole apply, measured on the first one, bounds the

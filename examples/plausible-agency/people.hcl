@@ -45,6 +45,7 @@ member "finance@northwind.agency" {
 
 guest "jane@acme-foods.com" {
   team    = "northwind"
+  sponsor = "lena@northwind.agency" # answers for this access inside Northwind
   reason  = "Acme's marketing lead reads her own numbers"
   ticket  = "IAM-1234"
   expires = "2027-06-30"
@@ -59,6 +60,7 @@ guest "jane@acme-foods.com" {
 
 guest "erik@fjordbikes.no" {
   team    = "northwind"
+  sponsor = "lena@northwind.agency"
   reason  = "Client contact at Fjord Bikes"
   ticket  = "IAM-1302"
   expires = "2027-09-30"
@@ -72,6 +74,7 @@ guest "erik@fjordbikes.no" {
 
 guest "sam@freelance.dev" {
   team    = "northwind"
+  sponsor = "oskar@northwind.agency"
   reason  = "Implements the tracking of the new shop"
   ticket  = "IAM-1311"
   expires = "2027-02-28"

@@ -23,5 +23,14 @@ policy {
   max_grant_days     = 400                  # and not too far out
   require_ticket     = true                 # every access traces to a request
   external_forbidden = ["manage_members", "api_access"]
-  max_removals       = 20 # a plan removing more than this needs --allow-mass-removal
+  # A plan removing more than this needs --allow-mass-removal. Without it,
+  # roster refuses a plan removing more than 10 accesses and more than a
+  # quarter of a team's; 0 turns the rail off.
+  max_removals = 20
+
+  # The company directory, exported from the identity provider: everyone at
+  # Northwind with access must be active there, and every guest names a
+  # sponsor who still is. "roster offboard EMAIL" removes a leaver.
+  directory        = "people.csv"
+  sponsor_required = true
 }

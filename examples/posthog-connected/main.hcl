@@ -3,9 +3,12 @@
 # by hand in the UI, and makes the declared changes itself on apply.
 #
 # The credential is a personal API key of an organization OWNER (an admin's
-# key cannot touch owners), with the scopes organization_member:write,
-# project:read and access_control:write. It is read from the environment
-# only, never from a file:
+# key cannot touch owners). Its scopes: to plan, user:read,
+# organization_member:read, project:read and access_control:read; to apply,
+# user:read, organization_member:write, project:read and
+# access_control:write (write includes read); organization:read too when
+# projects give access through roles (Enterprise). It is read from the
+# environment only, never from a file:
 #
 #   export ROSTER_TOKEN_LUMEN_POSTHOG=phx_...
 #   roster plan

@@ -20,6 +20,9 @@ func Adoptions(live []*model.Object, liveTeams map[string]bool, prior []*model.O
 		for i := range p.Changes {
 			changed[p.Changes[i].Addr.String()] = true
 		}
+		for i := range p.Held { // apply --only: left for the next plan
+			changed[p.Held[i].Addr.String()] = true
+		}
 	}
 	stored := map[string]*model.Object{}
 	storedSite := map[model.Address]*model.Object{}

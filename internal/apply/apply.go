@@ -30,6 +30,9 @@ type Meta struct {
 	// entry so the next plan can tell a weakened policy.
 	PolicyJSON []byte
 	Time       time.Time
+	// PlanDigest, when set, is the evidence's plan_digest instead of the
+	// applied plan's own: apply --reviewed records the reviewed plan.
+	PlanDigest string
 	// Sign, when set, makes the signed checkpoint of the chain's head (the
 	// last record's seq and hash) that ends every write of evidence
 	// (cli.md "Signed evidence"), following the newest stored checkpoint
@@ -42,6 +45,14 @@ type Meta struct {
 // stamp puts what every record of this apply holds on r.
 func (m Meta) stamp(r *evidence.Record) {
 	r.ChangeTicket, r.PolicyDigest = m.ChangeTicket, m.PolicyDigest
+}
+
+// digest is the plan_digest of p's evidence.
+func (m Meta) digest(p *plan.Plan) string {
+	if m.PlanDigest != "" {
+		return m.PlanDigest
+	}
+	return p.Digest()
 }
 
 // checkpoint adds the signed checkpoint of chain's head to cs, after the
@@ -93,7 +104,7 @@ func Apply(ctx context.Context, st state.Store, p *plan.Plan, meta Meta) (*Resul
 		lineage = NewLineage()
 	}
 	chain := &chain0
-	digest := p.Digest()
+	digest := meta.digest(p)
 	cs := &state.Changeset{Lineage: lineage, BaseSerial: p.Serial}
 	hist := &state.HistoryEntry{
 		Time: meta.Time.UTC(), Actor: meta.Actor, PlanDigest: digest,
@@ -142,7 +153,7 @@ func Apply(ctx context.Context, st state.Store, p *plan.Plan, meta Meta) (*Resul
 	serial, err := st.Commit(ctx, cs)
 	if err != nil {
 		if errors.Is(err, state.ErrStale) || errors.Is(err, state.ErrLineage) {
-			return nil, fmt.Errorf("%w: %v; the plan was made against serial %d; make a new plan", ErrStalePlan, err, p.Serial)
+			return nil, fmt.Errorf("%w: %v", ErrStalePlan, err) // the store says what moved and what to do
 		}
 		return nil, err
 	}

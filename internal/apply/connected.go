@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/roster-dev/roster/internal/driver"
@@ -108,6 +109,9 @@ func (w *writer) commit(ctx context.Context, puts []*model.Object, dels []model.
 	w.commits++
 	w.records += len(recs)
 	for _, r := range recs {
+		if r.Outcome == evidence.OutcomeFailed {
+			continue // nothing changed: the history counts what did
+		}
 		w.hist.Changes = append(w.hist.Changes, state.HistoryChange{Address: r.Address, Action: r.Action})
 		switch r.Action {
 		case string(plan.Create):
@@ -119,6 +123,23 @@ func (w *writer) commit(ctx context.Context, puts []*model.Object, dels []model.
 		}
 	}
 	return nil
+}
+
+// failed is the record of a change the platform refused or that failed
+// after retries: outcome failed, every request made for it, and the
+// platform's message in note. Its after is the object as it stays (the
+// change's before), and it raises no follow-up.
+func (w *writer) failed(c *plan.Change, api []string, err error) *evidence.Record {
+	r := changeRecord(c, c.Before, w.p, w.digest, w.meta, nil)
+	r.Outcome = evidence.OutcomeFailed
+	r.API = api
+	r.Note = strings.Map(func(c rune) rune {
+		if c < 0x20 || c == 0x7f {
+			return ' '
+		}
+		return c
+	}, err.Error())
+	return r
 }
 
 func (w *writer) record(c *plan.Change, after *model.Object, outcome driver.Outcome, api []string) *evidence.Record {
@@ -140,7 +161,7 @@ func ApplyAll(ctx context.Context, st state.Store, p *plan.Plan, meta Meta, lv *
 	if err != nil {
 		return nil, err
 	}
-	w := &writer{st: st, lineage: p.Lineage, serial: p.Serial, chain: chain, digest: p.Digest(), p: p, meta: meta,
+	w := &writer{st: st, lineage: p.Lineage, serial: p.Serial, chain: chain, digest: meta.digest(p), p: p, meta: meta,
 		followUps: indexFollowUps(p.FollowUps)}
 	if w.lineage == "" {
 		w.lineage = NewLineage()
@@ -250,7 +271,7 @@ func ApplyAll(ctx context.Context, st state.Store, p *plan.Plan, meta Meta, lv *
 
 func staleOr(err error, p *plan.Plan) error {
 	if errors.Is(err, state.ErrStale) || errors.Is(err, state.ErrLineage) {
-		return fmt.Errorf("%w: %v; the plan was made against serial %d; make a new plan", ErrStalePlan, err, p.Serial)
+		return fmt.Errorf("%w: %v", ErrStalePlan, err) // the store says what moved and what to do
 	}
 	return err
 }
@@ -396,8 +417,11 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 			tr.Failed++
 			tr.NotAttempted += len(cs) - i - 1
 			tr.Failures = append(tr.Failures, Failure{Addr: c.Addr, Err: err})
-			// The requests made for the failed change are evidence too,
-			// but nothing changed: no record is written for it.
+			// The failed attempt is evidence too (sync.md): its requests
+			// and the platform's message, the state object unchanged.
+			if cerr := w.commit(context.WithoutCancel(ctx), nil, nil, []*evidence.Record{w.failed(c, res.API, err)}); cerr != nil {
+				tr.Failures = append(tr.Failures, Failure{Addr: c.Addr, Err: fmt.Errorf("the failed attempt could not be recorded: %w", cerr)})
+			}
 			return tr
 		}
 		status := model.StatusActive

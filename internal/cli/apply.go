@@ -32,7 +32,9 @@ type applyFlags struct {
 	changeRequest string
 	ticket        string
 	lockTimeout   time.Duration
-	maxWait       time.Duration
+	reviewed      string     // --reviewed PLANFILE
+	reviewedPlan  *plan.Plan // what it holds
+	only          []string   // --only, as given
 }
 
 func (a *app) applyCommand() *cobra.Command {
@@ -50,19 +52,23 @@ func (a *app) applyCommand() *cobra.Command {
 	c.Flags().StringVar(&af.changeRequest, "change-request", "", "URL of the reviewed change request")
 	c.Flags().StringVar(&af.ticket, "ticket", "", "the change's ticket, recorded as change_ticket on every evidence record (default: $ROSTER_TICKET)")
 	c.Flags().DurationVar(&af.lockTimeout, "lock-timeout", 0, "how long to wait for the state lock")
-	c.Flags().DurationVar(&af.maxWait, "max-wait", 65*time.Minute, "longest wait for an hourly API budget")
+	c.Flags().StringVar(&af.reviewed, "reviewed", "", "plan afresh and apply only if the changes are exactly those of this reviewed plan file")
+	c.Flags().StringArrayVar(&af.only, "only", nil, "apply only the changes of this cause: expired or drift (repeatable)")
 	c.RunE = func(cmd *cobra.Command, args []string) error {
 		ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
 		if len(args) == 1 && cmd.Flags().Changed("reinvite") {
 			return &exitCode{code: ExitError, msg: "--reinvite cannot be given with a saved plan: it is part of the plan; make the plan with roster plan --reinvite --out FILE"}
 		}
-		a.maxWait, a.maxWaitSet = af.maxWait, cmd.Flags().Changed("max-wait")
+		pf.take(a, cmd)
 		if err := checkSigner(); err != nil {
 			return err
 		}
 		if len(args) == 1 && pf.refreshOnly {
 			return &exitCode{code: ExitError, msg: "--refresh-only cannot be given with a saved plan"}
+		}
+		if err := af.checkNarrow(ctx, args, &pf, cmd.Flags().Changed("reinvite")); err != nil {
+			return err
 		}
 		st, err := a.openStore()
 		if err != nil {
@@ -84,7 +90,10 @@ func (a *app) applyCommand() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		p := pd.p
+		p, err := af.narrow(pd)
+		if err != nil {
+			return err
+		}
 		if !pf.refresh {
 			if err := refusesUnrefreshed(pd.cfg.Config, p); err != nil {
 				return err
@@ -92,6 +101,9 @@ func (a *app) applyCommand() *cobra.Command {
 		}
 		if err := render.WriteText(a.stdout, p, render.TextOptions{Color: a.color(a.stdout)}); err != nil {
 			return err
+		}
+		if n := len(p.Held); n > 0 { // --only
+			fmt.Fprintf(a.stdout, "%s of other causes left for the next plan.\n", plural(n, "change", "changes"))
 		}
 		nothing := p.Empty() && (pd.cn == nil || (len(p.Drift) == 0 && !pf.refreshOnly))
 		if pf.refreshOnly {
@@ -133,11 +145,11 @@ func (a *app) applyCommand() *cobra.Command {
 // as stale when their live access moved; what the refresh finds is written
 // as in any apply, even when the plan has no change.
 func (a *app) applySaved(ctx context.Context, st state.Store, file string, pf *planFlags, af *applyFlags) error {
-	p, err := plan.ReadFile(file)
+	p, err := readPlanFile(ctx, file)
 	if err != nil {
-		return &exitCode{code: ExitError, msg: fmt.Sprintf("plan file %s: %v", file, err)}
+		return err
 	}
-	if err := a.checkSavedPlan(p, file); err != nil {
+	if err := a.checkSavedPlan(ctx, st, p, file); err != nil {
 		return err
 	}
 	lock, err := st.Lock(ctx, "apply", af.lockTimeout)
@@ -269,7 +281,13 @@ func (a *app) confirm(ctx context.Context) (bool, error) {
 // meta is who applies and where from: flags first, then the plan, then
 // the environment (cli.md).
 func (a *app) meta(p *plan.Plan, af *applyFlags) apply.Meta {
+	var digest string
+	if af.reviewedPlan != nil {
+		// The evidence names the reviewed plan, and what it knew.
+		p, digest = af.reviewedPlan, af.reviewedPlan.Digest()
+	}
 	meta := apply.Meta{
+		PlanDigest:    digest,
 		Actor:         firstNonEmpty(af.actor, envActor()),
 		Approvers:     af.approvers,
 		Commit:        firstNonEmpty(af.commit, p.Commit, envCommit(a.dir())),
@@ -290,6 +308,9 @@ func (a *app) meta(p *plan.Plan, af *applyFlags) apply.Meta {
 func (a *app) applyPlan(ctx context.Context, st state.Store, p *plan.Plan, af *applyFlags, platforms map[string]string) error {
 	res, err := apply.Apply(ctx, st, p, a.meta(p, af))
 	if err != nil {
+		if ctx.Err() != nil {
+			return a.interruptedApply(len(p.Changes))
+		}
 		if errors.Is(err, apply.ErrStalePlan) {
 			return &exitCode{code: ExitError, msg: err.Error()}
 		}
@@ -299,6 +320,15 @@ func (a *app) applyPlan(ctx context.Context, st state.Store, p *plan.Plan, af *a
 		res.Applied, res.Invited, res.Manual, res.Records, res.Head)
 	a.printGuidance(p, platforms)
 	return nil
+}
+
+// interruptedApply ends an apply that Ctrl-C or SIGTERM stopped before
+// anything was recorded the way a failed apply ends (sync.md): what was
+// applied, with the failure line last.
+func (a *app) interruptedApply(changes int) error {
+	fmt.Fprintln(a.stderr, "Error: interrupted (Ctrl-C or SIGTERM) before any change was recorded: nothing was applied, and roster plan shows the same changes.")
+	fmt.Fprintf(a.stdout, "Apply failed: 0 applied, 0 failed, %d not attempted.\n", changes)
+	return silentExit(ExitError)
 }
 
 // guidanceLimit bounds the steps an offline apply prints for guidance.

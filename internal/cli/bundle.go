@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/roster-dev/roster/internal/checkpoint"
 	"github.com/roster-dev/roster/internal/evidence"
+	"github.com/roster-dev/roster/internal/fsx"
 	"github.com/roster-dev/roster/internal/state"
 )
 
@@ -111,10 +113,13 @@ func (a *app) exportBundle(cmd *cobra.Command, dir string, pubFiles []string) er
 	}
 
 	parent := filepath.Dir(filepath.Clean(dir))
+	fsx.CleanStale(parent, filepath.Base(filepath.Clean(dir)))
 	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(filepath.Clean(dir))+".tmp-")
 	if err != nil {
 		return fail(err)
 	}
+	fsx.Register(tmp) // removed on a signal too
+	defer fsx.Unregister(tmp)
 	defer os.RemoveAll(tmp)
 	write := func(name string, data []byte, mode os.FileMode) error {
 		return os.WriteFile(filepath.Join(tmp, name), data, mode)
@@ -171,10 +176,10 @@ func (a *app) exportBundle(cmd *cobra.Command, dir string, pubFiles []string) er
 }
 
 // readExternal reads a checkpoint kept outside the state (--checkpoint).
-func readExternal(file string) (checkpoint.External, error) {
-	data, err := os.ReadFile(file)
+func readExternal(ctx context.Context, file string) (checkpoint.External, error) {
+	data, err := fsx.ReadFile(ctx, file, 1<<20)
 	if err != nil {
-		return checkpoint.External{}, &exitCode{code: ExitError, msg: fmt.Sprintf("reading the checkpoint: %v", err)}
+		return checkpoint.External{}, &exitCode{code: ExitError, msg: fmt.Sprintf("reading the checkpoint file %s: %v", file, err)}
 	}
 	cp, err := checkpoint.Parse(data)
 	if err != nil {
@@ -223,7 +228,7 @@ func (a *app) verifyBundle(cmd *cobra.Command, dir string, pubFiles []string, cp
 	}
 	var ext []checkpoint.External
 	if cpFile != "" {
-		e, err := readExternal(cpFile)
+		e, err := readExternal(cmd.Context(), cpFile)
 		if err != nil {
 			return err
 		}

@@ -48,7 +48,7 @@ func (a *app) refresh(ctx context.Context, cfg *config.Result, prior []*model.Ob
 		if maxWait == 0 && a.maxWaitSet {
 			maxWait = -1 // --max-wait 0: never wait for the next hour
 		}
-		cn.drivers[t.Name] = mk(t, driver.Options{UserAgent: "roster/" + Version, Log: debugLog(), Notify: a.notify, Reinvite: a.reinvite, MaxWait: maxWait})
+		cn.drivers[t.Name] = mk(t, driver.Options{UserAgent: "roster/" + Version, Log: debugLog(), Notify: a.notify, Reinvite: a.reinvite, MaxWait: maxWait, Parallelism: a.parallelism})
 	}
 	cn.snaps, err = live.Refresh(ctx, teams, cn.drivers, parallelism)
 	if err != nil {
@@ -106,34 +106,12 @@ func (cn *connected) costs(p *plan.Plan) []plan.Cost {
 	return out
 }
 
-// checkStale refuses a saved plan when a connected team's live access at
-// an address the plan changes is no longer what the plan saw.
+// checkStale refuses a saved plan whose connected teams moved (live.CheckStale).
 func checkStale(p *plan.Plan, cn *connected) error {
-	liveAt := map[string]*model.Object{}
-	for _, o := range cn.view.Live {
-		liveAt[o.Addr.String()] = o
-	}
-	for i := range p.Changes {
-		c := &p.Changes[i]
-		if !cn.view.LiveTeams[c.Addr.Team] || !isAccessKind(c.Addr.Kind) {
-			continue
-		}
-		now := liveAt[c.Addr.String()]
-		if !sameForStale(c.Before, now) {
-			return &exitCode{code: ExitError, msg: fmt.Sprintf("stale plan: team %s changed on the platform since the plan was made (%s is no longer as planned); make a new plan", c.Addr.Team, c.Addr)}
-		}
+	if err := live.CheckStale(p, cn.view); err != nil {
+		return &exitCode{code: ExitError, msg: err.Error()}
 	}
 	return nil
-}
-
-func isAccessKind(k model.Kind) bool {
-	return k == model.KindMember || k == model.KindGrant || k == model.KindGroup
-}
-
-// sameForStale compares what a platform holds of an object, status
-// included: an invitation accepted meanwhile changes how a change is made.
-func sameForStale(a, b *model.Object) bool {
-	return live.SamePlatformView(a, b) && (a == nil || a.Status == b.Status)
 }
 
 // applyConnected applies p with the refreshed drivers and reports as
@@ -158,6 +136,9 @@ func (a *app) applyConnected(ctx context.Context, st state.Store, p *plan.Plan, 
 	rep, err := apply.ApplyAll(ctx, st, p, meta, lv)
 	if err != nil {
 		if rep == nil {
+			if ctx.Err() != nil {
+				return a.interruptedApply(len(p.Changes))
+			}
 			return storeOrExit(err)
 		}
 		fmt.Fprintf(a.stderr, "Error: %v\n", err)

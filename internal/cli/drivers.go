@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"github.com/roster-dev/roster/internal/driver/ga4"
 	"github.com/roster-dev/roster/internal/driver/piwikpro"
 	"github.com/roster-dev/roster/internal/driver/plausible"
 	"github.com/roster-dev/roster/internal/driver/posthog"
@@ -10,4 +11,5 @@ func init() {
 	driverFactories["posthog"] = posthog.New
 	driverFactories["plausible"] = plausible.New
 	driverFactories["piwikpro"] = piwikpro.New
+	driverFactories["ga4"] = ga4.New
 }

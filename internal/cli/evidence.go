@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -18,6 +16,7 @@ import (
 
 	"github.com/roster-dev/roster/internal/checkpoint"
 	"github.com/roster-dev/roster/internal/evidence"
+	"github.com/roster-dev/roster/internal/fsx"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/state"
 )
@@ -199,20 +198,16 @@ func (a *app) evidenceExportCommand() *cobra.Command {
 			return &exitCode{code: ExitError, msg: fmt.Sprintf("invalid --format %q: expected jsonl, csv, markdown or bundle", format)}
 		}
 		var w io.Writer = a.stdout
-		var file *os.File
+		var file *fsx.File
 		if out != "" {
-			// Written beside the target and renamed over it, mode 0600:
-			// an export is never seen half-written.
+			// Mode 0600, never seen half-written, and written through a
+			// device, FIFO or link rather than replacing it (fsx).
 			var err error
-			file, err = os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp-*")
-			if err == nil {
-				err = file.Chmod(0o600)
-			}
+			file, err = fsx.Create(out, fsx.Options{Stdout: a.stdout, Context: cmd.Context()})
 			if err != nil {
-				return &exitCode{code: ExitError, msg: fmt.Sprintf("writing %s: %v", out, err)}
+				return &exitCode{code: ExitError, msg: err.Error()}
 			}
-			defer os.Remove(file.Name())
-			defer file.Close()
+			defer file.Discard()
 			w = file
 		}
 		bw := bufio.NewWriter(w)
@@ -254,11 +249,8 @@ func (a *app) evidenceExportCommand() *cobra.Command {
 			return err
 		}
 		if file != nil {
-			if err := file.Close(); err != nil {
-				return &exitCode{code: ExitError, msg: fmt.Sprintf("writing %s: %v", out, err)}
-			}
-			if err := os.Rename(file.Name(), out); err != nil {
-				return &exitCode{code: ExitError, msg: fmt.Sprintf("writing %s: %v", out, err)}
+			if err := file.Commit(); err != nil {
+				return &exitCode{code: ExitError, msg: err.Error()}
 			}
 		}
 		return nil
@@ -355,7 +347,7 @@ that signed in the bundle must also be one of the keys given.`
 			opts.Keys = append(opts.Keys, k)
 		}
 		if cpFile != "" {
-			e, err := readExternal(cpFile)
+			e, err := readExternal(cmd.Context(), cpFile)
 			if err != nil {
 				return err
 			}

@@ -3,24 +3,27 @@ package cli
 import (
 	"bytes"
 	"fmt"
-	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/rogpeppe/go-internal/diff"
 	"github.com/spf13/cobra"
 
 	"github.com/roster-dev/roster/internal/config"
+	"github.com/roster-dev/roster/internal/fsx"
 )
 
 func init() { extraCommands = append(extraCommands, (*app).fmtCommand) }
 
 func (a *app) fmtCommand() *cobra.Command {
 	c := newCommand("fmt [FILE...]", "Rewrite configuration files in canonical HCL formatting")
-	var check, showDiff bool
+	var check, showDiff, recursive bool
 	c.Flags().BoolVar(&check, "check", false, "change nothing; exit 1 listing the files that would change")
+	c.Flags().BoolVar(&recursive, "recursive", false, "also format the .hcl files in every directory below (hidden ones excepted)")
 	c.Flags().BoolVar(&showDiff, "diff", false, "show the changes as a unified diff")
 	c.RunE = func(_ *cobra.Command, args []string) error {
 		if len(args) == 1 && args[0] == "-" {
@@ -41,18 +44,22 @@ func (a *app) fmtCommand() *cobra.Command {
 				files = append(files, arg)
 				continue
 			}
-			in, err := filepath.Glob(filepath.Join(arg, "*.hcl"))
+			in, below, err := hclFiles(arg, recursive)
 			if err != nil {
-				return err
+				return &exitCode{code: ExitError, msg: fmt.Sprintf("reading %s: %v", arg, err)}
 			}
-			sort.Strings(in)
+			if len(in) == 0 && below > 0 {
+				// A check that finds nothing to check must not pass
+				// silently while the configuration sits one level down.
+				return &exitCode{code: ExitError, msg: fmt.Sprintf("%s holds no .hcl files, but %s below it: use --recursive", arg, plural(below, "file is", "files are"))}
+			}
 			files = append(files, in...)
 		}
 		var diags hcl.Diagnostics
 		srcs := map[string]*hcl.File{}
 		changed := 0
 		for _, name := range files {
-			src, err := os.ReadFile(name)
+			src, err := fsx.ReadFile(a.context(), name, config.MaxFileSize)
 			if err != nil {
 				return &exitCode{code: ExitError, msg: fmt.Sprintf("reading %s: %v", name, err)}
 			}
@@ -76,8 +83,9 @@ func (a *app) fmtCommand() *cobra.Command {
 				}
 				continue
 			}
-			if err := writeFileKeepMode(name, out); err != nil {
-				return &exitCode{code: ExitError, msg: fmt.Sprintf("writing %s: %v", name, err)}
+			// Through a symlink to its target, keeping the file's mode.
+			if err := fsx.WriteFile(name, out, fsx.Options{KeepMode: true, Context: a.context()}); err != nil {
+				return &exitCode{code: ExitError, msg: err.Error()}
 			}
 			if !showDiff {
 				fmt.Fprintln(a.stdout, name)
@@ -98,7 +106,7 @@ func (a *app) fmtCommand() *cobra.Command {
 // Terraform); with --check it writes nothing and exits 1 when the input
 // is not formatted, with --diff it writes the diff instead.
 func (a *app) fmtStdin(check, showDiff bool) error {
-	src, err := io.ReadAll(a.stdin)
+	src, err := fsx.ReadAll(a.context(), a.stdin, config.MaxFileSize)
 	if err != nil {
 		return &exitCode{code: ExitError, msg: fmt.Sprintf("reading standard input: %v", err)}
 	}
@@ -122,28 +130,38 @@ func (a *app) fmtStdin(check, showDiff bool) error {
 	return nil
 }
 
-// writeFileKeepMode replaces a file's content by writing a temporary file
-// beside it and renaming it over, keeping the file's mode.
-func writeFileKeepMode(name string, data []byte) error {
-	fi, err := os.Stat(name)
-	if err != nil {
-		return err
+// hclFiles lists dir's .hcl files, sorted; with recursive, those of every
+// directory below it too, hidden directories (.git, .roster) excepted, as
+// terraform fmt -recursive does. Without recursive, below counts the .hcl
+// files the subdirectories hold, so a caller can say why it found none.
+func hclFiles(dir string, recursive bool) (files []string, below int, err error) {
+	if !recursive {
+		files, err = filepath.Glob(filepath.Join(dir, "*.hcl"))
+		if err != nil || len(files) > 0 {
+			sort.Strings(files)
+			return files, 0, err
+		}
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), ".roster-fmt-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(fi.Mode().Perm()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if path != dir && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if filepath.Ext(path) != ".hcl" {
+			return nil
+		}
+		if recursive || filepath.Dir(path) == filepath.Clean(dir) {
+			files = append(files, path)
+		} else {
+			below++
+		}
+		return nil
+	})
+	sort.Strings(files)
+	return files, below, err
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/roster-dev/roster/internal/config"
 	"github.com/roster-dev/roster/internal/diag"
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/fsx"
 	"github.com/roster-dev/roster/internal/importer"
 	"github.com/roster-dev/roster/internal/live"
 	"github.com/roster-dev/roster/internal/model"
@@ -49,6 +50,7 @@ People the configuration already declares are never rewritten: where their
 access differs, import lists it for you to decide. If the policy would refuse
 the declarations, import writes the file with a comment on each refused block,
 records nothing, and exits 1.`
+	c.ValidArgsFunction = completeOnce(a.teams)
 	c.Args = func(_ *cobra.Command, args []string) error {
 		if len(args) != 1 {
 			return &exitCode{code: ExitError, msg: "name the one team to import: roster import TEAM (or roster import TEAM --csv FILE for a spreadsheet)"}
@@ -70,6 +72,10 @@ records nothing, and exits 1.`
 	}
 	return c
 }
+
+// maxSheet bounds a CSV sheet (README "Limits"): its declarations must
+// fit one configuration file of config.MaxFileSize.
+const maxSheet = config.MaxFileSize
 
 // imported is what one import found, whichever its source.
 type imported struct {
@@ -112,9 +118,9 @@ func (a *app) runImport(ctx context.Context, team, out, csvFile, actor string, l
 	connected := teamObj.Decl != nil && teamObj.Decl.Connection != nil
 	var sheet []byte
 	if csvFile != "" {
-		sheet, err = os.ReadFile(csvFile)
+		sheet, err = fsx.ReadFile(ctx, csvFile, maxSheet)
 		if err != nil {
-			return &exitCode{code: ExitError, msg: fmt.Sprintf("reading the sheet: %v", err)}
+			return &exitCode{code: ExitError, msg: fmt.Sprintf("reading the sheet %s: %v", csvFile, err)}
 		}
 	} else if !connected {
 		return &exitCode{code: ExitError, msg: fmt.Sprintf("team %s is offline (it has no connection block), so roster cannot read its access: import it from a spreadsheet with --csv FILE, or add a connection block to the team", team)}
@@ -132,6 +138,12 @@ func (a *app) runImport(ctx context.Context, team, out, csvFile, actor string, l
 	defer lock.Unlock()
 	snap, err := a.snapshot(ctx, st)
 	if err != nil {
+		return err
+	}
+	if out == "" {
+		out = filepath.Join(a.dir(), "imported_"+team+".hcl")
+	}
+	if done, err := a.finishPending(ctx, st, out); done || err != nil {
 		return err
 	}
 	stamp := time.Now().UTC().Format(time.RFC3339)
@@ -183,9 +195,6 @@ func (a *app) runImport(ctx context.Context, team, out, csvFile, actor string, l
 		return nil
 	}
 
-	if out == "" {
-		out = filepath.Join(a.dir(), "imported_"+team+".hcl")
-	}
 	if _, err := os.Lstat(out); err == nil {
 		return &exitCode{code: ExitError, msg: fmt.Sprintf("%s already exists, and roster import never overwrites a file: move it aside, or name another file with --out", out)}
 	}
@@ -202,6 +211,9 @@ func (a *app) runImport(ctx context.Context, team, out, csvFile, actor string, l
 		srcs = append(srcs, config.Source{Name: n, Data: f.Bytes})
 	}
 	src := res.HCL(im.header, nil)
+	if len(src) > config.MaxFileSize {
+		return &exitCode{code: ExitError, msg: fmt.Sprintf("the declarations for team %s would make %s %s, larger than %d MiB, the limit of one configuration file; nothing was written or recorded. Import the %s in parts (split it into several files, each imported with its own --out FILE)", team, out, fsx.Size(int64(len(src))), config.MaxFileSize>>20, what)}
+	}
 	srcs = append(srcs, config.Source{Name: name, Data: src})
 	comb := config.LoadSources(srcs)
 	if comb.Diags.HasErrors() || comb.Config == nil {
@@ -237,25 +249,37 @@ func (a *app) runImport(ctx context.Context, team, out, csvFile, actor string, l
 	}
 	a.warnSome(pdiags, comb.Files, 10)
 
-	if err := writeNewFile(out, src); err != nil {
-		return err
-	}
-	fmt.Fprintf(a.stdout, "Wrote %s: %s.\n", out, res.Summary())
 	if !im.record {
+		if err := writeNewFile(out, src); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "Wrote %s: %s.\n", out, res.Summary())
 		fmt.Fprintf(a.stdout, "Team %s is connected, so nothing from the sheet is recorded in the state: the next plan compares these declarations with the platform's live access, and apply adopts what matches.\n", team)
 	} else {
 		objs, err := importedObjects(im, comb.Config, cfg.Config, snap, teamObj)
 		if err != nil {
-			os.Remove(out)
-			return &exitCode{code: ExitError, msg: err.Error() + "; nothing was recorded, and " + out + " was removed"}
+			return &exitCode{code: ExitError, msg: err.Error() + "; nothing was written or recorded"}
 		}
+		// Pending file, state, then the file in place: a kill anywhere
+		// leaves both or neither, or a pending file the next import
+		// settles (import_pending.go).
 		meta := a.meta(&plan.Plan{}, &applyFlags{actor: actor})
+		if err := writePending(out, &pendingImport{serial: snap.Serial + 1, time: meta.Time, actor: meta.Actor, changes: len(objs), src: src}); err != nil {
+			return err
+		}
 		r, err := apply.Import(ctx, st, snap, objs, meta)
 		if err != nil {
-			os.Remove(out)
-			fmt.Fprintf(a.stderr, "Error: recording the import in the state failed, so %s was removed again.\n", out)
+			if ctx.Err() == nil { // else the commit's fate is settled by the next import
+				os.Remove(pendingPath(out))
+			}
+			fmt.Fprintf(a.stderr, "Error: recording the import in the state failed, so %s was not written.\n", out)
 			return storeOrExit(err)
 		}
+		if err := writeNewFile(out, src); err != nil {
+			return err
+		}
+		os.Remove(pendingPath(out))
+		fmt.Fprintf(a.stdout, "Wrote %s: %s.\n", out, res.Summary())
 		fmt.Fprintf(a.stdout, "Recorded %s in the state. Evidence: %d records, head %s.\n", plural(r.Applied, "object", "objects"), r.Records, r.Head)
 	}
 	if !inDir {
@@ -429,6 +453,8 @@ func platformTitle(name string) string {
 		return "Piwik PRO"
 	case "plausible":
 		return "Plausible"
+	case "ga4":
+		return "Google Analytics"
 	}
 	return name
 }

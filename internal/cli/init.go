@@ -84,7 +84,8 @@ func (a *app) initCommand() *cobra.Command {
 			if len(matches) == 0 || strings.ContainsAny(example, "/*?[") {
 				return &exitCode{code: ExitError, msg: fmt.Sprintf("unknown example %q; the examples are: %s", example, strings.Join(exampleNames(), ", "))}
 			}
-			for _, m := range matches {
+			csvs, _ := fs.Glob(examples.FS, path.Join(example, "*.csv"))
+			for _, m := range append(matches, csvs...) {
 				data, _ := examples.FS.ReadFile(m)
 				files[path.Base(m)] = data
 			}
@@ -95,7 +96,10 @@ func (a *app) initCommand() *cobra.Command {
 		}
 		existing, _ := filepath.Glob(filepath.Join(dir, "*.hcl"))
 		if len(existing) > 0 {
-			return &exitCode{code: ExitError, msg: fmt.Sprintf("%s already holds a configuration (%s); roster init never overwrites: use an empty directory", dir, filepath.Base(existing[0]))}
+			// Like terraform init run twice: nothing to do, and nothing
+			// overwritten (cli.md, version 2).
+			fmt.Fprintf(a.stdout, "%s already holds a configuration (%s); roster init never overwrites it. Nothing to do.\n\nNext: roster validate, then roster plan.\n", dir, filepath.Base(existing[0]))
+			return nil
 		}
 		names := make([]string, 0, len(files))
 		for n := range files {

@@ -12,6 +12,9 @@ import (
 // *diagError carrying every diagnostic; warnings are printed and loading
 // goes on.
 func (a *app) loadConfig() (*config.Result, error) {
+	if a.preloaded != nil {
+		return a.preloaded, nil
+	}
 	res := config.Load(a.dir())
 	if res.Diags.HasErrors() || res.Config == nil {
 		diags := res.Diags

@@ -1,16 +1,22 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"runtime/debug"
+	"strings"
+	"syscall"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/roster-dev/roster/internal/diag"
+	"github.com/roster-dev/roster/internal/fsx"
 )
 
 // Version is roster's version; Commit is set by the build (Makefile).
@@ -49,7 +55,46 @@ func (e *diagError) Error() string { return e.diags.Error() }
 // Main runs roster with os.Args and returns the exit status.
 func Main() int {
 	tuneGC()
-	return Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	ctx, stop := interruptContext(os.Stderr)
+	defer stop()
+	return RunContext(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+}
+
+// ExitInterrupted is the status of a command stopped at once by a second
+// Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).
+const ExitInterrupted = 130
+
+// interruptContext is the command's context: the first SIGINT or SIGTERM
+// cancels it, so every blocking read, parse and database call returns
+// and the command ends the way it ends on any failure (an apply with its
+// failure line). A second signal exits at once with ExitInterrupted,
+// after removing the temporary files of unfinished outputs; the system
+// releases the locks (a flock, the PostgreSQL connection) with the
+// process.
+func interruptContext(stderr io.Writer) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go watchInterrupts(sigs, cancel, stderr, os.Exit)
+	// The signals stay caught until the process exits: stopping here
+	// would let a second Ctrl-C during the orderly end kill roster
+	// without its exit status.
+	return ctx, cancel
+}
+
+// watchInterrupts cancels the command at the first signal and exits at
+// the second.
+func watchInterrupts(sigs <-chan os.Signal, cancel func(), stderr io.Writer, exit func(int)) {
+	if _, ok := <-sigs; !ok {
+		return
+	}
+	cancel()
+	if _, ok := <-sigs; !ok {
+		return
+	}
+	fsx.RemoveTemps()
+	fmt.Fprintln(stderr, "\nError: interrupted twice: stopped at once; what was committed to the state stays, and roster plan shows what is left")
+	exit(ExitInterrupted)
 }
 
 // tuneGC trades memory for speed: roster is a short-lived command whose
@@ -69,6 +114,11 @@ func tuneGC() {
 // Run runs roster with the given arguments and streams and returns the exit
 // status. It never lets a panic escape as a stack trace.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	return RunContext(context.Background(), args, stdin, stdout, stderr)
+}
+
+// RunContext is Run with the command's context (cancelled on interrupt).
+func RunContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(stderr, "Error: internal error: %v\n\nThis is a bug in roster %s; please report it with the command you ran.\n", r, Version)
@@ -78,13 +128,13 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 			code = ExitError
 		}
 	}()
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	a := &app{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
 	root := a.rootCommand()
-	root.SetArgs(args)
+	root.SetArgs(terraformFlags(root, args))
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.Execute()
+	err := root.ExecuteContext(ctx)
 	return a.report(err)
 }
 
@@ -120,4 +170,52 @@ func newCommand(use, short string) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+}
+
+// terraformFlags turns the single-dash long flags a Terraform user types
+// (-out FILE, -detailed-exitcode, -refresh=false, -chdir=DIR) into their
+// double-dash forms (cli.md, version 2). Only names that are long flags of
+// the command being run are rewritten, so shorthands (-h), a lone "-"
+// (standard input) and values that merely begin with a dash stay as they
+// are, and nothing after "--" is touched.
+func terraformFlags(root *cobra.Command, args []string) []string {
+	cmd, _, err := root.Find(args)
+	if err != nil || cmd == nil {
+		return args
+	}
+	cmd.InitDefaultHelpFlag() // -help, as terraform takes it
+	lookup := func(name string) *pflag.Flag {
+		if f := cmd.Flags().Lookup(name); f != nil {
+			return f
+		}
+		return cmd.InheritedFlags().Lookup(name)
+	}
+	out := make([]string, len(args))
+	copy(out, args)
+	for i := 0; i < len(out); i++ {
+		arg := out[i]
+		if arg == "--" {
+			break
+		}
+		if strings.HasPrefix(arg, "--") {
+			// A value flag given as --name VALUE: skip its value.
+			if f := lookup(strings.TrimPrefix(arg, "--")); f != nil && f.NoOptDefVal == "" {
+				i++
+			}
+			continue
+		}
+		if len(arg) < 3 || arg[0] != '-' {
+			continue
+		}
+		name, _, hasValue := strings.Cut(arg[1:], "=")
+		f := lookup(name)
+		if len(name) < 2 || f == nil {
+			continue
+		}
+		out[i] = "-" + arg
+		if !hasValue && f.NoOptDefVal == "" {
+			i++ // -out FILE: FILE is the flag's value, whatever it looks like
+		}
+	}
+	return out
 }

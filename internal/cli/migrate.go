@@ -25,7 +25,7 @@ func (a *app) stateMigrateCommand() *cobra.Command {
 			return err
 		}
 		defer src.Close()
-		dst, err := openStoreAt(to)
+		dst, err := openStoreAt(cmd.Context(), to)
 		if err != nil {
 			return err
 		}

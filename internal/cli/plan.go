@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/roster-dev/roster/internal/config"
+	"github.com/roster-dev/roster/internal/fsx"
 	"github.com/roster-dev/roster/internal/live"
 	"github.com/roster-dev/roster/internal/plan"
 	"github.com/roster-dev/roster/internal/render"
@@ -25,6 +26,8 @@ type planFlags struct {
 	refreshOnly      bool
 	parallelism      int
 	reinvite         bool
+	maxWait          time.Duration
+	only             []plan.Cause // apply --only
 }
 
 func (f *planFlags) register(c *cobra.Command) {
@@ -33,6 +36,14 @@ func (f *planFlags) register(c *cobra.Command) {
 	c.Flags().BoolVar(&f.refreshOnly, "refresh-only", false, "only show (or, with apply, adopt) what changed outside roster")
 	c.Flags().IntVar(&f.parallelism, "parallelism", 4, "reads in flight and teams applied at once")
 	c.Flags().BoolVar(&f.reinvite, "reinvite", false, "delete and re-invite accepted guests whose role changes (cuts their access until they accept)")
+	c.Flags().DurationVar(&f.maxWait, "max-wait", 65*time.Minute, "longest wait for an API budget or a Retry-After")
+}
+
+// take hands the flags that reach the drivers to a (sync.md: --max-wait
+// and --parallelism on plan and apply alike).
+func (f *planFlags) take(a *app, cmd *cobra.Command) {
+	a.maxWait, a.maxWaitSet = f.maxWait, cmd.Flags().Changed("max-wait")
+	a.parallelism = f.parallelism
 }
 
 func (a *app) planCommand() *cobra.Command {
@@ -45,7 +56,7 @@ func (a *app) planCommand() *cobra.Command {
 		format   string
 	)
 	pf.register(c)
-	c.Flags().StringVar(&out, "out", "", "save the plan to FILE for `roster apply FILE`")
+	c.Flags().StringVar(&out, "out", "", "save the plan to FILE, for roster apply FILE")
 	c.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 2 when there are changes (0: none, 1: error)")
 	c.Flags().StringVar(&format, "format", "text", "output format: text, markdown or json")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
@@ -53,6 +64,7 @@ func (a *app) planCommand() *cobra.Command {
 			return &exitCode{code: ExitError, msg: fmt.Sprintf("invalid --format %q: expected text, markdown or json", format)}
 		}
 		ctx := cmd.Context()
+		pf.take(a, cmd)
 		st, err := a.openStore()
 		if err != nil {
 			return err
@@ -63,15 +75,23 @@ func (a *app) planCommand() *cobra.Command {
 			return err
 		}
 		p := pd.p
+		w := a.stdout
 		if out != "" {
-			if err := plan.WriteFileSigned(out, p, planSigner()); err != nil {
+			data, err := plan.EncodeSigned(p, planSigner())
+			if err == nil {
+				err = fsx.WriteFile(out, data, fsx.Options{Stdout: a.stdout, Context: ctx})
+			}
+			if err != nil {
 				return &exitCode{code: ExitError, msg: fmt.Sprintf("saving the plan: %v", err)}
 			}
+			if out == "-" { // the plan file is on standard output
+				w = a.stderr
+			}
 		}
-		if err := a.renderPlan(a.stdout, p, format); err != nil {
+		if err := a.renderPlan(w, p, format); err != nil {
 			return err
 		}
-		if out != "" && format == "text" {
+		if out != "" && out != "-" && format == "text" {
 			fmt.Fprintf(a.stdout, "\nSaved the plan to %s. Apply exactly this plan with:\n    roster apply %s\n", out, out)
 		}
 		if detailed && (!p.Empty() || (pf.refreshOnly && len(p.Drift) > 0)) {
@@ -125,6 +145,7 @@ func (a *app) makePlan(ctx context.Context, st state.Store, pf *planFlags) (*pla
 		ConfigDigest:     cfg.Config.Digest,
 		PolicyWeakened:   len(weakened) > 0,
 		AllowMassRemoval: pf.allowMassRemoval,
+		Only:             pf.only,
 		Commit:           envCommit(a.dir()),
 		ChangeRequest:    envChangeRequest(),
 		CreatedAt:        time.Now().UTC(),
@@ -139,6 +160,7 @@ func (a *app) makePlan(ctx context.Context, st state.Store, pf *planFlags) (*pla
 			return nil, err
 		}
 		in.Desired = pd.cn.view.Desired
+		in.Prior = pd.cn.view.WithPrior(snap.Objects)
 		in.Live = pd.cn.view.Live
 		in.LiveTeams = pd.cn.view.LiveTeams
 		in.Keep = pd.cn.view.Keep
@@ -162,10 +184,15 @@ func (a *app) makePlan(ctx context.Context, st state.Store, pf *planFlags) (*pla
 		return pd, nil
 	}
 	if pd.cn != nil {
+		pd.cn.view.Explain(p)
+		p.Seen = live.Depends(p, pd.cn.view)
 		if err := live.CheckSelf(p, pd.cn.view); err != nil {
 			return nil, &exitCode{code: ExitError, msg: err.Error()}
 		}
 		p.Cost = pd.cn.costs(p)
+		for _, n := range live.ManualNotes(p, pd.cn.drivers) {
+			fmt.Fprintf(a.stderr, "Note: %s\n", n)
+		}
 	}
 	if err := a.checkPlanPolicy(cfg, p, now); err != nil {
 		return nil, err

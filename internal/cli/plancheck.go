@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 
 	"github.com/roster-dev/roster/internal/checkpoint"
 	"github.com/roster-dev/roster/internal/config"
 	"github.com/roster-dev/roster/internal/plan"
+	"github.com/roster-dev/roster/internal/state"
 )
 
 // planSigner is how `plan --out` signs a saved plan: with the key of
@@ -23,7 +25,7 @@ func planSigner() plan.SignFunc {
 // configuration on disk (its config_digest), and, with a signing key set,
 // one not signed with that key: a plan edited by hand with its digest
 // recomputed is not applied.
-func (a *app) checkSavedPlan(p *plan.Plan, file string) error {
+func (a *app) checkSavedPlan(ctx context.Context, st state.Store, p *plan.Plan, file string) error {
 	s, err := checkpoint.SignerFromEnv()
 	if err != nil {
 		return &exitCode{code: ExitError, msg: err.Error()}
@@ -44,6 +46,13 @@ func (a *app) checkSavedPlan(p *plan.Plan, file string) error {
 		return nil // loading reports it where the configuration is needed
 	}
 	if p.ConfigDigest != res.Config.Digest {
+		// A plan made against an older state says so first: that is the
+		// usual reason its configuration differs (a later merge).
+		if snap, err := st.Snapshot(ctx); err == nil {
+			if err := checkSerial(snap, p); err != nil {
+				return err
+			}
+		}
 		return &exitCode{code: ExitError, msg: fmt.Sprintf("plan file %s: plan made from a different configuration (the plan's config_digest is %s, the configuration in %s is %s); make a new plan with roster plan --out", file, p.ConfigDigest, a.dir(), res.Config.Digest)}
 	}
 	return nil

@@ -3,12 +3,12 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"html"
 	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -20,6 +20,7 @@ import (
 	"github.com/roster-dev/roster/internal/checkpoint"
 	"github.com/roster-dev/roster/internal/config"
 	"github.com/roster-dev/roster/internal/evidence"
+	"github.com/roster-dev/roster/internal/fsx"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/report"
 	"github.com/roster-dev/roster/internal/state"
@@ -153,7 +154,7 @@ states). A --now later than the wall clock is refused.`
 		if f.out == "" {
 			return writeReview(a.stdout, doc, f.format)
 		}
-		o, err := newOutFile(f.out)
+		o, err := newOutFile(a.context(), f.out, a.stdout)
 		if err != nil {
 			return err
 		}
@@ -209,7 +210,7 @@ func (a *app) attestReview(cmd *cobra.Command, f reviewFlags) error {
 	}
 	var saved *savedReview
 	if f.from != "" {
-		if saved, err = readSavedReview(f.from); err != nil {
+		if saved, err = readSavedReview(ctx, f.from); err != nil {
 			return err
 		}
 	}
@@ -259,7 +260,7 @@ func (a *app) attestReview(cmd *cobra.Command, f reviewFlags) error {
 		base.ReviewDigest, base.Format = digest, f.format
 		// Written before the commit and renamed into place after it: a
 		// sign-off is never recorded for a file that could not be written.
-		if o, err = newOutFile(f.out); err != nil {
+		if o, err = newOutFile(a.context(), f.out, a.stdout); err != nil {
 			return err
 		}
 		defer o.discard()
@@ -332,23 +333,18 @@ func (a *app) attestReview(cmd *cobra.Command, f reviewFlags) error {
 	return nil
 }
 
-// outFile is a file written beside its target and renamed over it when
-// complete (mode 0600, like the evidence exports), so it is never seen
-// half-written.
+// outFile is an output written through fsx (mode 0600, never seen
+// half-written, never replacing a device, FIFO or link), buffered.
 type outFile struct {
 	path string
-	f    *os.File
+	f    *fsx.File
 	w    *bufio.Writer
-	done bool
 }
 
-func newOutFile(path string) (*outFile, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err == nil {
-		err = f.Chmod(0o600)
-	}
+func newOutFile(ctx context.Context, path string, stdout io.Writer) (*outFile, error) {
+	f, err := fsx.Create(path, fsx.Options{Stdout: stdout, Context: ctx})
 	if err != nil {
-		return nil, &exitCode{code: ExitError, msg: fmt.Sprintf("writing %s: %v", path, err)}
+		return nil, &exitCode{code: ExitError, msg: err.Error()}
 	}
 	return &outFile{path: path, f: f, w: bufio.NewWriterSize(f, 256<<10)}, nil
 }
@@ -357,39 +353,36 @@ func (o *outFile) fail(err error) error {
 	return &exitCode{code: ExitError, msg: fmt.Sprintf("writing %s: %v", o.path, err)}
 }
 
-// commit flushes, closes and renames the file into place.
+// commit flushes the output and puts it into place.
 func (o *outFile) commit() error {
-	err := o.w.Flush()
-	if cerr := o.f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(o.f.Name(), o.path)
-	}
-	if err != nil {
+	if err := o.w.Flush(); err != nil {
 		return o.fail(err)
 	}
-	o.done = true
+	if err := o.f.Commit(); err != nil {
+		return &exitCode{code: ExitError, msg: err.Error()}
+	}
 	return nil
 }
 
 // discard removes the temporary file unless commit renamed it.
-func (o *outFile) discard() {
-	if !o.done {
-		o.f.Close()
-		os.Remove(o.f.Name())
-	}
-}
+func (o *outFile) discard() { o.f.Discard() }
 
 func (a *app) accessCommand() *cobra.Command {
 	c := newCommand("access EMAIL", "One person's access across every team and site, with capabilities")
 	c.Args = cobra.ExactArgs(1)
-	var asJSON bool
+	c.ValidArgsFunction = completeOnce(a.emails)
+	var asJSON, fromLive bool
+	var parallelism int
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	c.Flags().BoolVar(&fromLive, "live", false, "read every connected team and say where the platforms still show the person (exit 2 if anywhere)")
+	c.Flags().IntVar(&parallelism, "parallelism", 4, "with --live: reads in flight")
 	c.RunE = func(cmd *cobra.Command, args []string) error {
 		email, err := model.ParseEmail(args[0])
 		if err != nil {
 			return &exitCode{code: ExitError, msg: err.Error()}
+		}
+		if fromLive {
+			return a.accessLive(cmd.Context(), email, parallelism, asJSON)
 		}
 		in, err := a.reportInput(cmd, false)
 		if err != nil {
@@ -407,6 +400,7 @@ func (a *app) accessCommand() *cobra.Command {
 func (a *app) whoCanCommand() *cobra.Command {
 	c := newCommand("who-can CAPABILITY", "Everyone holding a capability, and through which role")
 	c.Args = cobra.ExactArgs(1)
+	c.ValidArgsFunction = completeOnce(capabilities)
 	var f report.WhoCanFilter
 	var asJSON bool
 	c.Flags().StringVar(&f.Team, "team", "", "only this team")
@@ -449,8 +443,8 @@ var (
 // readSavedReview reads a saved review; the format is the file's
 // extension (.json, .md, .csv, .html). The file must state its serial
 // and must not be attested already.
-func readSavedReview(path string) (*savedReview, error) {
-	data, err := os.ReadFile(path)
+func readSavedReview(ctx context.Context, path string) (*savedReview, error) {
+	data, err := fsx.ReadFile(ctx, path, 64<<20)
 	if err != nil {
 		return nil, &exitCode{code: ExitError, msg: fmt.Sprintf("reading the review to sign off: %v", err)}
 	}

@@ -1,18 +1,22 @@
 package cli
 
 import (
+	"context"
 	"fmt"
-	"github.com/roster-dev/roster/internal/model"
 	"io"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/roster-dev/roster/internal/config"
+	"github.com/roster-dev/roster/internal/model"
 )
 
 // app holds the streams and global flags of one run.
 type app struct {
+	ctx            context.Context // the command's, cancelled on interrupt
 	stdin          io.Reader
 	stdout, stderr io.Writer
 
@@ -21,11 +25,16 @@ type app struct {
 	nowFlag string
 	noColor bool
 
-	// reinvite and maxWait reach the drivers (plan --reinvite, apply
-	// --max-wait).
-	reinvite   bool
-	maxWait    time.Duration
-	maxWaitSet bool
+	// reinvite, maxWait and parallelism reach the drivers (--reinvite,
+	// --max-wait, --parallelism).
+	reinvite    bool
+	maxWait     time.Duration
+	maxWaitSet  bool
+	parallelism int
+
+	// preloaded is a configuration already loaded from edited sources
+	// (offboard --out): loadConfig returns it instead of reading --chdir.
+	preloaded *config.Result
 
 	// policy is the policy of the configuration loadConfig last loaded
 	// (nil when none was): its digest goes on every evidence record, and

@@ -170,6 +170,7 @@ func (a *app) runbookCommand() *cobra.Command {
 
 func (a *app) confirmCommand() *cobra.Command {
 	c := newCommand("confirm ADDRESS...", "Record that a person did the open manual steps")
+	c.ValidArgsFunction = completeEach(a.addresses)
 	var all bool
 	var note, actor string
 	var lockTimeout time.Duration

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/roster-dev/roster/internal/model"
-	"github.com/roster-dev/roster/internal/plan"
 	"github.com/roster-dev/roster/internal/render"
 	"github.com/roster-dev/roster/internal/state"
 )
@@ -26,9 +25,9 @@ func (a *app) showCommand() *cobra.Command {
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	c.RunE = func(cmd *cobra.Command, args []string) error {
 		if len(args) == 1 {
-			p, err := plan.ReadFile(args[0])
+			p, err := readPlanFile(cmd.Context(), args[0])
 			if err != nil {
-				return &exitCode{code: ExitError, msg: fmt.Sprintf("plan file %s: %v", args[0], err)}
+				return err
 			}
 			if asJSON {
 				return render.WriteJSON(a.stdout, p, Version)
@@ -135,6 +134,7 @@ func (a *app) stateCommand() *cobra.Command {
 	}
 	show := newCommand("show ADDRESS", "Show one object's attributes")
 	show.Args = cobra.ExactArgs(1)
+	show.ValidArgsFunction = completeOnce(a.addresses)
 	show.RunE = func(cmd *cobra.Command, args []string) error {
 		addr, err := model.ParseAddress(args[0])
 		if err != nil {

@@ -14,14 +14,14 @@ import (
 // openStore opens the state store that --state, $ROSTER_STATE or the
 // default names.
 func (a *app) openStore() (state.Store, error) {
-	return openStoreAt(a.statePath())
+	return openStoreAt(a.context(), a.statePath())
 }
 
 // openStoreAt opens a state file, or a PostgreSQL database for a
 // postgres:// or postgresql:// URL.
-func openStoreAt(path string) (state.Store, error) {
+func openStoreAt(ctx context.Context, path string) (state.Store, error) {
 	if pgstore.IsURL(path) {
-		st, err := pgstore.Open(context.Background(), path)
+		st, err := pgstore.Open(ctx, path)
 		if err != nil {
 			return nil, storeError(err)
 		}
@@ -34,14 +34,24 @@ func openStoreAt(path string) (state.Store, error) {
 	return st, nil
 }
 
+// context is the command's context (cancelled on Ctrl-C or SIGTERM).
+func (a *app) context() context.Context {
+	if a.ctx != nil {
+		return a.ctx
+	}
+	return context.Background()
+}
+
 // storeError turns a store's error into the message a user reads.
 func storeError(err error) error {
 	var de *state.DamagedError
 	var le *state.LockedError
 	var he *evidence.HeadError
 	switch {
-	case errors.As(err, &de), errors.As(err, &le), errors.As(err, &he):
+	case errors.As(err, &de), errors.As(err, &le), errors.Is(err, state.ErrLockLost), errors.As(err, &he):
 		return &exitCode{code: ExitError, msg: err.Error()}
+	case errors.Is(err, context.Canceled):
+		return &exitCode{code: ExitError, msg: "interrupted (Ctrl-C or SIGTERM) while reading or writing the state; nothing more was written to it"}
 	}
 	return &exitCode{code: ExitError, msg: fmt.Sprintf("state: %v", err)}
 }

@@ -18,6 +18,10 @@ type holder struct {
 	reason string
 	ticket string
 	exp    expiry
+	// sponsor and sponsorRng: a member's or guest's sponsor, which their
+	// grants carry too.
+	sponsor    string
+	sponsorRng hcl.Range
 }
 
 func (h *holder) describe() string {
@@ -76,6 +80,14 @@ func (l *loader) person(b *hcl.Block, kind model.HolderKind, s *slots, static []
 	h.reason, _ = l.text(s[aReason], ctx, "reason")
 	h.ticket, _ = l.text(s[aTicket], ctx, "ticket")
 	h.exp = l.expiry(s[aExpires], ctx, b.DefRange)
+	if raw, ok := l.str(s[aSponsor], ctx, "sponsor", false); ok && raw != "" {
+		sp, err := model.ParseEmail(raw)
+		if err != nil {
+			l.errorf(s[aSponsor].Range(), "Invalid sponsor", "sponsor must be the email of the internal person responsible for this access: %s.", sentence(err))
+		} else {
+			h.sponsor, h.sponsorRng = sp, s[aSponsor].Range()
+		}
+	}
 
 	var p *model.Platform
 	if t != nil {
@@ -121,6 +133,8 @@ func (l *loader) person(b *hcl.Block, kind model.HolderKind, s *slots, static []
 			ExpiresRange: h.exp.rng,
 			ExpiresText:  h.exp.text,
 			TicketRange:  rangeOr(s[aTicket], b.DefRange),
+			Sponsor:      h.sponsor,
+			SponsorRange: h.sponsorRng,
 		}
 		l.objects = append(l.objects, &model.Object{
 			Addr:    model.MemberAddress(t.name, email),
@@ -325,6 +339,8 @@ func (l *loader) decodeGrant(h *holder, b *hcl.Block, ctx *hcl.EvalContext) {
 			ExpiresRange: exp.rng,
 			RoleRange:    s[aRole].Range(),
 			TicketRange:  rangeOr(s[aTicket], b.DefRange),
+			Sponsor:      h.sponsor,
+			SponsorRange: h.sponsorRng,
 		},
 	})
 }

@@ -136,7 +136,23 @@ func (l *loader) decodeConnection(t *teamDecl, b *hcl.Block) *model.Connection {
 		l.errorf(b.DefRange, "Missing account_id",
 			"A connected posthog team needs account_id, the id of its PostHog organization.")
 	}
+	if p != nil && p.Builtin && p.Name == "ga4" {
+		l.checkGA4Account(b, c, s)
+	}
 	return c
+}
+
+// checkGA4Account: a connected ga4 team names its Google Analytics
+// account by its numeric id (ga4.md, mapping: team = accounts/{accountId}).
+func (l *loader) checkGA4Account(b *hcl.Block, c *model.Connection, s slots) {
+	switch {
+	case c.AccountID == "" && s[aAccountID] == nil:
+		l.errorf(b.DefRange, "Missing account_id",
+			"A connected ga4 team needs account_id, the numeric id of its Google Analytics account (Admin > Account settings > Account ID).")
+	case c.AccountID != "" && strings.Trim(c.AccountID, "0123456789") != "":
+		l.errorf(s[aAccountID].Range(), "Invalid account_id",
+			"account_id = %q is not a Google Analytics account id; write the account's number only (Admin > Account settings > Account ID), without \"accounts/\".", c.AccountID)
+	}
 }
 
 // checkEndpoint: https://, or http:// to a loopback address only.

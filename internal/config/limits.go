@@ -27,7 +27,23 @@ const (
 	// above any real configuration and far below what would exhaust the
 	// stack; MaxDepth, checked on the syntax tree, is the rule users see.
 	maxParseNesting = 256
+
+	// MaxHeredocLines and MaxHeredocBytes bound one heredoc: HCL's parser
+	// takes time proportional to a heredoc's lines times its bytes (20,000
+	// lines: 3 s; 2,000 lines of 1,000 bytes: 1.1 s), so a long or
+	// unterminated heredoc would hold loading for minutes.
+	MaxHeredocLines = 1000
+	MaxHeredocBytes = 256 << 10
 )
+
+func heredocTooLong(start hcl.Pos, filename, what string) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Heredoc too long",
+		Detail:   fmt.Sprintf("This heredoc is longer than %s, the limit of one heredoc (%d lines, %d KiB), or it is never closed; close it with its marker on a line of its own, or split the text.", what, MaxHeredocLines, MaxHeredocBytes>>10),
+		Subject:  &hcl.Range{Filename: filename, Start: start, End: start},
+	}
+}
 
 func fileStart(name string) *hcl.Range {
 	p := hcl.Pos{Line: 1, Column: 1, Byte: 0}
@@ -49,6 +65,9 @@ type scanFrame struct {
 	open   byte   // for code: the opening bracket, '$' for an interpolation, 0 at the top
 	marker []byte // heredoc end marker
 	ops    int    // unary operators, '?' and template directives parsed by recursion
+	// A heredoc's start, and the lines and bytes it has so far.
+	start        hcl.Pos
+	lines, bytes int
 }
 
 // scanNesting is a light lexer run before the HCL parser, whose recursive
@@ -96,6 +115,16 @@ func scanNesting(src []byte, filename string, limit int) *hcl.Diagnostic {
 		top := &stack[len(stack)-1]
 		switch top.kind {
 		case 'h':
+			top.bytes++
+			if atLineStart {
+				top.lines++
+			}
+			if top.lines > MaxHeredocLines {
+				return heredocTooLong(top.start, filename, fmt.Sprintf("%d lines", MaxHeredocLines))
+			}
+			if top.bytes > MaxHeredocBytes {
+				return heredocTooLong(top.start, filename, fmt.Sprintf("%d KiB", MaxHeredocBytes>>10))
+			}
 			if atLineStart {
 				j := i
 				for j < len(src) && (src[j] == ' ' || src[j] == '\t') {
@@ -179,7 +208,7 @@ func scanNesting(src []byte, filename string, limit int) *hcl.Diagnostic {
 				push(scanFrame{kind: 's'})
 			case '<':
 				if m, end := heredocStart(src, i); m != nil {
-					push(scanFrame{kind: 'h', marker: m})
+					push(scanFrame{kind: 'h', marker: m, start: hcl.Pos{Line: line, Column: col, Byte: i}})
 					col += end - i - 1
 					i = end - 1 // the newline is handled below
 					last = 'x'
@@ -414,6 +443,14 @@ func countElements(v cty.Value, limit int) (n int, tooLong bool) {
 		case ty.IsListType() || ty.IsSetType() || ty.IsMapType() || ty.IsTupleType() || ty.IsObjectType():
 			n += v.LengthInt()
 			if n > limit {
+				return
+			}
+			if ty.IsSetType() && ty.ElementType().IsPrimitiveType() {
+				// Iterating a set sorts it, at a cost (go-cty) that made a
+				// 100,000-element toset take seconds. Its primitive
+				// elements hold nothing more to count, and its strings
+				// were bounded where they were made: by the file's size,
+				// the guarded functions, or linearTo.
 				return
 			}
 			for it := v.ElementIterator(); it.Next(); {

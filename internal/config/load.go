@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -44,16 +45,27 @@ type Source struct {
 // order of file name; names starting with "." are editor files and are
 // skipped) and decodes them.
 func Load(dir string) *Result {
+	srcs, diags, listed := ReadDir(dir)
+	if !listed {
+		return &Result{Files: map[string]*hcl.File{}, Diags: diags}
+	}
+	return load(dir, srcs, diags, false)
+}
+
+// ReadDir reads the configuration files of dir as Load does (every *.hcl
+// file directly in it, editor files skipped, sizes limited), for callers
+// that edit the sources before loading them (roster offboard). A file
+// over the size limit comes back without data, beside its diagnostic.
+// listed is false when the directory itself could not be read.
+func ReadDir(dir string) (srcs []Source, diags hcl.Diagnostics, listed bool) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return &Result{Files: map[string]*hcl.File{}, Diags: hcl.Diagnostics{{
+		return nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Cannot read the configuration directory",
 			Detail:   fmt.Sprintf("roster could not list %s: %v. Check the path given with --chdir.", dir, unwrapPathError(err)),
-		}}}
+		}}, false
 	}
-	var srcs []Source
-	var diags hcl.Diagnostics
 	total := int64(0)
 	for _, e := range entries {
 		name := e.Name()
@@ -67,6 +79,11 @@ func Load(dir string) *Result {
 			continue
 		}
 		if info.IsDir() {
+			continue
+		}
+		if !info.Mode().IsRegular() {
+			// A FIFO or a device would block the read or never end.
+			diags = append(diags, fileError(name, "Cannot read configuration file", fmt.Sprintf("%s is not a regular file (it is a %s); roster reads only regular *.hcl files.", name, fileKind(info.Mode()))))
 			continue
 		}
 		if info.Size() > MaxFileSize {
@@ -98,12 +115,17 @@ func Load(dir string) *Result {
 			Detail:   fmt.Sprintf("The directory %s holds no *.hcl file. roster reads every *.hcl file directly in the configuration directory: run roster init to write a starter configuration, or pick another directory with --chdir.", dir),
 		})
 	}
-	return load(srcs, diags, false)
+	return srcs, diags, true
 }
 
 // LoadSources decodes files handed in memory, as Load does with files on
 // disk: in lexical order of name.
-func LoadSources(srcs []Source) *Result {
+func LoadSources(srcs []Source) *Result { return LoadSourcesAt("", srcs) }
+
+// LoadSourcesAt is LoadSources for sources that belong to the
+// configuration directory dir: the policy's directory file is read
+// relative to it.
+func LoadSourcesAt(dir string, srcs []Source) *Result {
 	sorted := make([]Source, len(srcs))
 	copy(sorted, srcs)
 	for i := range sorted {
@@ -120,7 +142,22 @@ func LoadSources(srcs []Source) *Result {
 			Detail:   "No *.hcl file was given; a configuration needs at least one.",
 		})
 	}
-	return load(sorted, diags, true)
+	return load(dir, sorted, diags, true)
+}
+
+// fileKind names a file mode's type for messages.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeCharDevice != 0:
+		return "character device"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	}
+	return "special file"
 }
 
 func readLimited(path string) ([]byte, error) {
@@ -155,10 +192,11 @@ func tooBigConfig(name string) *hcl.Diagnostic {
 
 // load parses and decodes srcs, which are in file order. Sources with nil
 // Data were refused before (too large) and only keep their place.
-func load(srcs []Source, diags hcl.Diagnostics, checkSizes bool) *Result {
+func load(dir string, srcs []Source, diags hcl.Diagnostics, checkSizes bool) *Result {
 	res := &Result{Files: map[string]*hcl.File{}}
 	l := newLoader()
 	l.diags = diags
+	l.baseDir = dir
 
 	// Names and sizes first: nothing is parsed from a configuration past
 	// its limits.
@@ -238,6 +276,7 @@ func load(srcs []Source, diags hcl.Diagnostics, checkSizes bool) *Result {
 		l.decodeSafely(bodies)
 		cfg.Objects = l.objects
 		cfg.Policy = l.policy
+		cfg.People = l.people
 		model.SortObjects(cfg.Objects)
 	}
 	res.Diags = sortDiags(l.diags, l.fileOrder)
@@ -409,6 +448,11 @@ type loader struct {
 	teams     map[string]*teamDecl
 	objects   []*model.Object
 	policy    *model.Policy
+	// baseDir is the configuration directory, which the policy's
+	// directory file is relative to ("" for the working directory), and
+	// people what that file holds.
+	baseDir string
+	people  *model.Directory
 
 	groupRecords []groupRecord
 

@@ -240,14 +240,14 @@ func TestSchemaNames(t *testing.T) {
 		"team":       {"platform", "display_name", "require_2fa", "sso", "connection"},
 		"connection": {"endpoint", "account_id", "token_env", "requests_per_hour"},
 		"site":       {"team", "environment", "remote_id", "for_each", "name"},
-		"member":     {"team", "role", "reason", "ticket", "expires", "for_each", "email", "grant", "dynamic"},
-		"guest":      {"team", "reason", "ticket", "expires", "for_each", "email", "grant", "dynamic"},
+		"member":     {"team", "role", "reason", "ticket", "expires", "for_each", "email", "sponsor", "grant", "dynamic"},
+		"guest":      {"team", "reason", "ticket", "expires", "for_each", "email", "sponsor", "grant", "dynamic"},
 		"group":      {"team", "members", "reason", "ticket", "expires", "remote_id", "grant", "dynamic"},
 		"grant":      {"role", "reason", "ticket", "expires"},
 		"platform":   {"guests", "guest_team_role", "member_grants", "groups", "sso_modes", "two_factor", "team_role", "site_role"},
 		"team_role":  {"capabilities"},
 		"site_role":  {"capabilities"},
-		"policy":     {"internal_domains", "min_owners", "external_expiry", "max_grant_days", "require_ticket", "external_forbidden", "max_removals", "distinct_approver"},
+		"policy":     {"internal_domains", "min_owners", "external_expiry", "max_grant_days", "require_ticket", "external_forbidden", "max_removals", "directory", "sponsor_required", "distinct_approver"},
 		"locals":     {},
 	}
 	if len(names) != len(want) {

@@ -32,14 +32,14 @@ var platformsMD = map[string]wantPlatform{
 		ssoModes: []string{"none", "all_but_owners"}, twoFactor: true,
 		team: []wantRole{
 			{"billing", "manage_billing"},
-			{"viewer", "view_reports, export_data, create_shared_links"},
-			{"editor", "view_reports, export_data, create_shared_links, edit_settings, manage_goals, manage_integrations"},
-			{"admin", "view_reports, export_data, create_shared_links, edit_settings, manage_goals, manage_integrations, manage_members, api_access, create_sites"},
+			{"viewer", "view_reports, view_cost_data, view_revenue_data, export_data, create_shared_links"},
+			{"editor", "view_reports, view_cost_data, view_revenue_data, export_data, create_shared_links, edit_settings, manage_goals, manage_integrations"},
+			{"admin", "view_reports, view_cost_data, view_revenue_data, export_data, create_shared_links, edit_settings, manage_goals, manage_integrations, manage_members, api_access, create_sites"},
 			{"owner", "*"},
 		},
 		site: []wantRole{
-			{"viewer", "view_reports, export_data, create_shared_links"},
-			{"editor", "view_reports, export_data, create_shared_links, edit_settings, manage_goals, manage_integrations"},
+			{"viewer", "view_reports, view_cost_data, view_revenue_data, export_data, create_shared_links"},
+			{"editor", "view_reports, view_cost_data, view_revenue_data, export_data, create_shared_links, edit_settings, manage_goals, manage_integrations"},
 		},
 	},
 	"piwikpro": {
@@ -47,14 +47,14 @@ var platformsMD = map[string]wantPlatform{
 		ssoModes: []string{}, twoFactor: false,
 		team: []wantRole{
 			{"user", ""},
-			{"owner", "view_reports, export_data, edit_dashboards, edit_settings, manage_goals, manage_integrations, manage_tags, publish_tags, manage_members, create_sites, delete_site"},
+			{"owner", "view_reports, view_cost_data, view_revenue_data, export_data, edit_dashboards, edit_settings, manage_goals, manage_integrations, manage_tags, publish_tags, manage_members, create_sites, delete_site"},
 		},
 		site: []wantRole{
 			{"no_access", ""},
-			{"view", "view_reports, export_data"},
-			{"edit", "view_reports, export_data, edit_dashboards, edit_settings, manage_goals, manage_tags"},
-			{"edit_publish", "view_reports, export_data, edit_dashboards, edit_settings, manage_goals, manage_tags, publish_tags"},
-			{"manage", "view_reports, export_data, edit_dashboards, edit_settings, manage_goals, manage_tags, publish_tags, manage_members"},
+			{"view", "view_reports, view_cost_data, view_revenue_data, export_data"},
+			{"edit", "view_reports, view_cost_data, view_revenue_data, export_data, edit_dashboards, edit_settings, manage_goals, manage_tags"},
+			{"edit_publish", "view_reports, view_cost_data, view_revenue_data, export_data, edit_dashboards, edit_settings, manage_goals, manage_tags, publish_tags"},
+			{"manage", "view_reports, view_cost_data, view_revenue_data, export_data, edit_dashboards, edit_settings, manage_goals, manage_tags, publish_tags, manage_members"},
 		},
 	},
 	"posthog": {
@@ -62,15 +62,42 @@ var platformsMD = map[string]wantPlatform{
 		ssoModes: []string{}, twoFactor: false,
 		team: []wantRole{
 			{"member", ""},
-			{"admin", "view_reports, export_data, create_shared_links, edit_dashboards, edit_settings, manage_integrations, manage_members, create_sites"},
-			{"owner", "view_reports, export_data, create_shared_links, edit_dashboards, edit_settings, manage_integrations, manage_members, create_sites, manage_billing, delete_site, delete_team"},
+			{"admin", "view_reports, view_cost_data, view_revenue_data, export_data, create_shared_links, edit_dashboards, edit_settings, manage_integrations, manage_members, create_sites"},
+			{"owner", "view_reports, view_cost_data, view_revenue_data, export_data, create_shared_links, edit_dashboards, edit_settings, manage_integrations, manage_members, create_sites, manage_billing, delete_site, delete_team"},
 		},
 		site: []wantRole{
-			{"viewer", "view_reports"},
-			{"member", "view_reports, export_data, create_shared_links, edit_dashboards"},
-			{"admin", "view_reports, export_data, create_shared_links, edit_dashboards, edit_settings, manage_integrations, manage_members"},
+			{"viewer", "view_reports, view_cost_data, view_revenue_data"},
+			{"member", "view_reports, view_cost_data, view_revenue_data, export_data, create_shared_links, edit_dashboards"},
+			{"admin", "view_reports, view_cost_data, view_revenue_data, export_data, create_shared_links, edit_dashboards, edit_settings, manage_integrations, manage_members"},
 		},
 	},
+	// ga4.md "Capability matrix proposal" (platforms.md, version 2): a `?`
+	// cell is not held; each restricted variant drops view_cost_data and/or
+	// view_revenue_data and sits just below its base role.
+	"ga4": {
+		guests: true, guestTeamRole: "", memberGrants: true, groups: false,
+		ssoModes: []string{}, twoFactor: false,
+		team: ga4Roles(),
+		site: ga4Roles(),
+	},
+}
+
+func ga4Roles() []wantRole {
+	base := []struct{ name, caps string }{
+		{"viewer", "view_reports, view_cost_data, view_revenue_data, export_data"},
+		{"analyst", "view_reports, view_cost_data, view_revenue_data, export_data, edit_dashboards"},
+		{"editor", "view_reports, view_cost_data, view_revenue_data, export_data, edit_dashboards, edit_settings, manage_goals, manage_integrations"},
+		{"admin", "view_reports, view_cost_data, view_revenue_data, export_data, edit_dashboards, edit_settings, manage_goals, manage_integrations, manage_members"},
+	}
+	var out []wantRole
+	for _, b := range base {
+		noCost := strings.Replace(b.caps, "view_cost_data, ", "", 1)
+		noRevenue := strings.Replace(b.caps, "view_revenue_data, ", "", 1)
+		noBoth := strings.Replace(noCost, "view_revenue_data, ", "", 1)
+		out = append(out, wantRole{b.name + "_no_cost_no_revenue", noBoth}, wantRole{b.name + "_no_cost", noCost},
+			wantRole{b.name + "_no_revenue", noRevenue}, wantRole{b.name, b.caps})
+	}
+	return out
 }
 
 func TestBuiltinPlatforms(t *testing.T) {
@@ -78,7 +105,7 @@ func TestBuiltinPlatforms(t *testing.T) {
 		t.Errorf("embedded profile: %s", diagText(d))
 	}
 	got := BuiltinPlatforms()
-	if names := sortedKeys(got); !slices.Equal(names, []string{"piwikpro", "plausible", "posthog"}) {
+	if names := sortedKeys(got); !slices.Equal(names, []string{"ga4", "piwikpro", "plausible", "posthog"}) {
 		t.Fatalf("built-in platforms = %v", names)
 	}
 	for name, want := range platformsMD {
@@ -210,7 +237,7 @@ platform "matomo" {
 		t.Fatal(res.Diags)
 	}
 	ps := res.Config.Platforms
-	if len(ps) != 4 || ps["matomo"] == nil || ps["matomo"].Builtin || !ps["plausible"].Builtin {
+	if len(ps) != 5 || ps["matomo"] == nil || ps["matomo"].Builtin || !ps["plausible"].Builtin {
 		t.Errorf("platforms %v", sortedKeys(ps))
 	}
 	if m := ps["matomo"]; m.Guests || m.SSOModes == nil || len(m.SSOModes) != 0 {

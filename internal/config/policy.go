@@ -53,6 +53,15 @@ func (l *loader) decodePolicy(b *hcl.Block) *model.Policy {
 		p.MaxRemovals = &n
 	}
 	p.ExternalExpiry, _ = l.boolean(s[aExternalExpiry], ctx, "external_expiry")
+	p.SponsorRequired, _ = l.boolean(s[aSponsorRequired], ctx, "sponsor_required")
+	if file, ok := l.str(s[aDirectory], ctx, "directory", false); ok {
+		if file == "" {
+			l.errorf(s[aDirectory].Range(), "Invalid directory", "directory names the company directory file (a CSV or JSON Lines export of the identity provider), relative to the configuration directory; it cannot be empty.")
+		} else {
+			p.Directory = file
+			l.people = l.readDirectory(file, s[aDirectory].Range())
+		}
+	}
 	p.RequireTicket, _ = l.boolean(s[aRequireTicket], ctx, "require_ticket")
 	p.DistinctApprover, _ = l.boolean(s[aDistinctApprover], ctx, "distinct_approver")
 	caps, rngs, _ := l.strList(s[aExternalForbidden], ctx, "external_forbidden")

@@ -30,7 +30,7 @@ func TestReferenceMentionsEverything(t *testing.T) {
 			t.Errorf("schema/language.md does not list the function %q", f)
 		}
 	}
-	for _, rule := range []string{"internal_domains", "min_owners", "external_expiry", "max_grant_days", "require_ticket", "external_forbidden", "max_removals"} {
+	for _, rule := range []string{"internal_domains", "min_owners", "external_expiry", "max_grant_days", "require_ticket", "external_forbidden", "max_removals", "directory", "sponsor_required"} {
 		if !strings.Contains(doc, "### "+rule) {
 			t.Errorf("schema/language.md has no section for the policy rule %s", rule)
 		}

@@ -46,6 +46,9 @@ const (
 	aExternalForbidden
 	aMaxRemovals
 	aDistinctApprover
+	aSponsor
+	aDirectory
+	aSponsorRequired
 	nSlots
 )
 
@@ -132,6 +135,7 @@ var (
 		{"expires", aExpires, false},
 		{"for_each", aForEach, false},
 		{"email", aEmail, false},
+		{"sponsor", aSponsor, false},
 	}, []hcl.BlockHeaderSchema{grantHeader}, true)
 
 	guestSchema = newSchema("guest", []attrSpec{
@@ -141,6 +145,7 @@ var (
 		{"expires", aExpires, false},
 		{"for_each", aForEach, false},
 		{"email", aEmail, false},
+		{"sponsor", aSponsor, false},
 	}, []hcl.BlockHeaderSchema{grantHeader}, true)
 
 	groupSchema = newSchema("group", []attrSpec{
@@ -186,6 +191,8 @@ var (
 		{"require_ticket", aRequireTicket, false},
 		{"external_forbidden", aExternalForbidden, false},
 		{"max_removals", aMaxRemovals, false},
+		{"directory", aDirectory, false},
+		{"sponsor_required", aSponsorRequired, false},
 		{"distinct_approver", aDistinctApprover, false},
 	}, nil, false)
 

@@ -7,7 +7,11 @@
 // name.
 //
 // Each platform's driver lives in a sub-package (posthog, piwikpro,
-// plausible), and driver/httpc is the one HTTP client they all use. Only
-// these packages speak HTTP. Planning stays pure: the planner receives a
+// plausible, ga4), driver/httpc is the one HTTP client they all use and
+// driver/kit what they share to read safely (answer shapes, paging held
+// to its word, reads bounded by Options.Parallelism). driver/drivertest is
+// the contract every driver passes against its fake, and
+// driver/openapitest checks drivers and fakes against the platforms'
+// published API documents. Only these packages speak HTTP. Planning stays pure: the planner receives a
 // Snapshot and never calls a driver.
 package driver

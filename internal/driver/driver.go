@@ -53,6 +53,10 @@ type Snapshot struct {
 	// (PostHog: the project's default access level). Nil on platforms
 	// without defaults. Apply records it on the site (sync.md).
 	Defaults map[string]string
+	// RoleAccess is the access that platform roles give on declared sites
+	// (PostHog RBAC, Enterprise: a project access row of a role), which
+	// roster reads but does not manage. Sorted by site, then role.
+	RoleAccess []RoleAccess
 	// Self is the email of the person whose credential roster uses, "" when
 	// the platform cannot tell (Plausible).
 	Self string
@@ -61,6 +65,27 @@ type Snapshot struct {
 	Notes []string
 	// Requests counts the requests the refresh made.
 	Requests int
+	// Implicit are the memberships left out of Objects as no access of
+	// their own (PostHog level member, Piwik PRO USER): guests' implicit
+	// ones, and those of people whose only access is on sites the team
+	// does not declare. Member objects, status active; none on platforms
+	// without account memberships (Plausible). The planner removes one
+	// only as sync.md says ("Reading safely"), as an explicit change.
+	Implicit []*model.Object
+	// Elsewhere maps each person who holds access of their own (a grant,
+	// or a group's) on a site of the platform account that the team does
+	// not declare to those sites' names, sorted.
+	Elsewhere map[string][]string
+}
+
+// RoleAccess is one platform role's access on a declared site: everyone
+// in Members (emails, sorted) holds Level there "via role Role".
+type RoleAccess struct {
+	Site    string
+	Role    string // the role's name ("" unknown: its id then)
+	RoleID  string
+	Level   string
+	Members []string
 }
 
 // Outcome is what became of a change (sync.md).
@@ -135,9 +160,13 @@ type Options struct {
 	// whose role the API cannot change (Plausible), cutting their access
 	// until they accept; without it such a change is a manual step.
 	Reinvite bool
-	// MaxWait is the longest wait for an hourly budget (--max-wait);
-	// 0: the default, 65 minutes.
+	// MaxWait is the longest wait, in total per request, for an hourly
+	// budget or a platform's Retry-After (--max-wait); 0: the default,
+	// 65 minutes; negative: never wait.
 	MaxWait time.Duration
+	// Parallelism bounds the reads in flight inside the team
+	// (--parallelism); 0: 4.
+	Parallelism int
 }
 
 // Clock is time as drivers see it, so pacing and expiry are tested with a

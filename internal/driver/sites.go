@@ -2,6 +2,7 @@ package driver
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/roster-dev/roster/internal/model"
@@ -78,4 +79,29 @@ func ResolveSites(team string, sites []*model.Object, listed []Listed, k SiteKin
 		return nil, fmt.Errorf("team %s: %s", team, strings.Join(problems, "; "))
 	}
 	return ids, nil
+}
+
+// Elsewhere collects, for Snapshot.Elsewhere, who holds access on which
+// undeclared sites of the platform account.
+type Elsewhere map[string][]string
+
+// Add records that email holds access on the undeclared site name.
+func (e Elsewhere) Add(email, name string) { e[email] = append(e[email], name) }
+
+// Sorted returns the map with each person's sites sorted, once each.
+func (e Elsewhere) Sorted() map[string][]string {
+	for k := range e {
+		slices.Sort(e[k])
+		e[k] = slices.Compact(e[k])
+	}
+	return e
+}
+
+// Implicit reports whether a membership at the platform's lowest level
+// (lowest: PostHog level member, Piwik PRO USER) is no access of its own
+// (Snapshot.Implicit): a guest's, or that of someone the team neither
+// declares nor stores as a member whose only access is on undeclared
+// sites.
+func (t *Team) Implicit(email string, lowest bool, elsewhere map[string][]string) bool {
+	return lowest && (t.Guests[email] || (!t.Members[email] && len(elsewhere[email]) > 0))
 }

@@ -31,6 +31,9 @@ const (
 	OutcomeApplied = "applied"
 	OutcomeInvited = "invited"
 	OutcomeManual  = "manual"
+	// OutcomeFailed is a change the platform refused or that failed after
+	// retries; the record's note holds the platform's message.
+	OutcomeFailed = "failed"
 )
 
 // FollowUp is a follow-up task as a record lists it.

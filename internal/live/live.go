@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -196,11 +197,47 @@ type View struct {
 	// Keep goes into plan.Input: the stored access of undeclared
 	// credential owners, left alone.
 	Keep map[string]bool
+	// Gone are the implicit memberships (a guest's, Snapshot.Implicit)
+	// that go (sync.md, Reading safely): their holder is declared nowhere
+	// in the team and holds no access on an undeclared site. They are in
+	// Live, and in Prior through WithPrior, so that the planner plans
+	// their removal as an explicit change, which Explain says why.
+	Gone []*model.Object
+	// Implicit and Elsewhere are the snapshots' (team → email → ...),
+	// for what the changes depend on (Depends).
+	Implicit  map[string]map[string]*model.Object
+	Elsewhere map[string]map[string][]string
+}
+
+// WithPrior is the stored objects with the implicit memberships that go:
+// the planner removes them as it would a stored membership, which is no
+// drift (roster's own invitation brought them).
+func (v *View) WithPrior(prior []*model.Object) []*model.Object {
+	if len(v.Gone) == 0 {
+		return prior
+	}
+	out := append(slices.Clone(prior), v.Gone...)
+	model.SortObjects(out)
+	return out
+}
+
+// Explain says why the plan removes an implicit membership.
+func (v *View) Explain(p *plan.Plan) {
+	gone := map[string]bool{}
+	for _, o := range v.Gone {
+		gone[o.Addr.String()] = true
+	}
+	for i := range p.Changes {
+		if c := &p.Changes[i]; c.Action == plan.Delete && gone[c.Addr.String()] {
+			c.Why = "no access left: declared nowhere in the team, and no access on sites the team does not declare"
+		}
+	}
 }
 
 // NewView turns the snapshots into the planner's live input.
 func NewView(snaps map[string]*driver.Snapshot, desired, prior []*model.Object) *View {
-	v := &View{LiveTeams: map[string]bool{}, Self: map[string]string{}, Keep: map[string]bool{}}
+	v := &View{LiveTeams: map[string]bool{}, Self: map[string]string{}, Keep: map[string]bool{},
+		Implicit: map[string]map[string]*model.Object{}, Elsewhere: map[string]map[string][]string{}}
 	teams := make([]string, 0, len(snaps))
 	for t := range snaps {
 		teams = append(teams, t)
@@ -281,10 +318,12 @@ func NewView(snaps map[string]*driver.Snapshot, desired, prior []*model.Object) 
 			}
 		}
 		v.Notes = append(v.Notes, forgottenGuests(name, prior, desired, declaredSite)...)
+		v.Notes = append(v.Notes, v.implicitMemberships(name, s, desired, prior, declaredSite)...)
 		for _, n := range s.Notes {
 			v.Notes = append(v.Notes, fmt.Sprintf("team %s: %s", name, n))
 		}
 	}
+	v.Live = append(v.Live, v.Gone...)
 	model.SortObjects(v.Live)
 	v.Notes = append(v.Notes, doneSteps(v, prior)...)
 	v.Desired = make([]*model.Object, len(desired))
@@ -333,11 +372,12 @@ func StoredDefaultNotes(cfg *model.Config, prior []*model.Object) []string {
 	return out
 }
 
-// forgottenGuests warns about the guests of team whose every stored grant
-// is on a site no longer declared, and who are not declared either: the
-// plan forgets their grants (state only), but the platform keeps the
-// membership the grants brought (PostHog level member, Piwik PRO USER),
-// which the next refresh reads as an undeclared member to remove.
+// forgottenGuests says which guests of team have every stored grant on a
+// site no longer declared, and are not declared either: the plan forgets
+// their grants (state only), and the platform keeps them and the
+// membership they brought (PostHog level member, Piwik PRO USER), which
+// roster leaves alone while they hold access on undeclared sites (sync.md,
+// Reading safely).
 func forgottenGuests(team string, prior, desired []*model.Object, declaredSite map[model.Address]bool) []string {
 	declaredPerson := map[string]bool{}
 	for _, o := range desired {
@@ -364,36 +404,49 @@ func forgottenGuests(team string, prior, desired []*model.Object, declaredSite m
 	var notes []string
 	for _, email := range order {
 		if !kept[email] {
-			notes = append(notes, fmt.Sprintf("team %s: %s's grants are forgotten with their sites, but the platform keeps the membership they brought; the next plan sees %s as an undeclared member and removes them, unless you declare them", team, email, email))
+			notes = append(notes, fmt.Sprintf("team %s: %s's grants are forgotten with their sites: the platform keeps that access and the membership it brings, which roster leaves alone while %s holds access on sites the team does not declare", team, email, email))
 		}
 	}
 	return notes
 }
 
-// CheckSelf refuses a plan that would demote or remove the person whose
-// credential roster uses on a connected team (sync.md): the API itself
-// refuses it, and it would lock roster out.
+// CheckSelf refuses a plan that would change the level of, or remove, the
+// person whose credential roster uses on a connected team (sync.md): the
+// API itself refuses it, and a demotion or removal would lock roster out.
+// The refusal says what the change really is: a promotion back (their
+// level was lowered by hand) is not a demotion.
 func CheckSelf(p *plan.Plan, v *View) error {
-	var problems []string
+	var lower, raise []string
 	for i := range p.Changes {
 		c := &p.Changes[i]
 		self := v.Self[c.Addr.Team]
 		if self == "" || c.Addr.Kind != model.KindMember || c.Addr.Email != self {
 			continue
 		}
-		switch c.Action {
-		case plan.Delete:
-			problems = append(problems, fmt.Sprintf("%s would be removed, but %s's credential is the one roster uses on team %s", c.Addr, self, c.Addr.Team))
-		case plan.Update:
+		switch {
+		case c.Action == plan.Delete:
+			lower = append(lower, fmt.Sprintf("%s would be removed, but %s's credential is the one roster uses on team %s", c.Addr, self, c.Addr.Team))
+		case c.Action == plan.Update && c.Before.Role != c.After.Role && c.HasRisk(plan.RiskEscalation):
 			// Platforms refuse a change of one's own level either way
 			// (PostHog: "You can't change your own access level.").
-			if c.Before.Role != c.After.Role {
-				problems = append(problems, fmt.Sprintf("%s would change from %s to %s, but %s's credential is the one roster uses on team %s", c.Addr, c.Before.Role, c.After.Role, self, c.Addr.Team))
+			how := "promoted"
+			if c.HasRisk(plan.RiskDrift) {
+				how = "promoted back (the role was changed by hand on the platform)"
 			}
+			raise = append(raise, fmt.Sprintf("%s would be %s from %s to %s, but %s's credential is the one roster uses on team %s, and the platform refuses a change of one's own role", c.Addr, how, c.Before.Role, c.After.Role, self, c.Addr.Team))
+		case c.Action == plan.Update && c.Before.Role != c.After.Role:
+			lower = append(lower, fmt.Sprintf("%s would change from %s to %s, but %s's credential is the one roster uses on team %s", c.Addr, c.Before.Role, c.After.Role, self, c.Addr.Team))
 		}
 	}
-	if len(problems) > 0 {
-		return fmt.Errorf("%s. roster never demotes or removes the person whose credential it uses: declare them with their current role, or use another person's credential", strings.Join(problems, "; "))
+	var msgs []string
+	if len(raise) > 0 {
+		msgs = append(msgs, fmt.Sprintf("%s. Ask another owner to give them the role in the platform's UI, or use another owner's credential; or declare them with the role they have now", strings.Join(raise, "; ")))
+	}
+	if len(lower) > 0 {
+		msgs = append(msgs, fmt.Sprintf("%s. roster never demotes or removes the person whose credential it uses: declare them with their current role, or use another person's credential", strings.Join(lower, "; ")))
+	}
+	if len(msgs) > 0 {
+		return errors.New(strings.Join(msgs, ". "))
 	}
 	return nil
 }
@@ -461,4 +514,253 @@ func doneSteps(v *View, prior []*model.Object) []string {
 		}
 	}
 	return out
+}
+
+// ManualNotes says, once per change, which changes of the connected teams
+// the platforms' APIs cannot make and why: apply records them as manual
+// steps instead of sending them (sync.md), so the plan says what they are
+// (a guest invitation for a Plausible team member's email is one).
+func ManualNotes(p *plan.Plan, drivers map[string]driver.Driver) []string {
+	byTeam := map[string][]plan.Change{}
+	var teams []string
+	for _, c := range p.Changes {
+		if drivers[c.Addr.Team] == nil || c.StateOnly() {
+			continue
+		}
+		if byTeam[c.Addr.Team] == nil {
+			teams = append(teams, c.Addr.Team)
+		}
+		byTeam[c.Addr.Team] = append(byTeam[c.Addr.Team], c)
+	}
+	sort.Strings(teams)
+	var notes []string
+	for _, t := range teams {
+		d := drivers[t]
+		d.Begin(byTeam[t])
+		for i := range byTeam[t] {
+			c := &byTeam[t][i]
+			if manual, why := d.Manual(c); manual {
+				notes = append(notes, fmt.Sprintf("team %s: %s will be a manual step, not an API request: %s", t, c.Addr, why))
+			}
+		}
+	}
+	return notes
+}
+
+// implicitMemberships decides, for team's implicit memberships (snapshot
+// s), which go and which stay (sync.md, Reading safely). A person declared
+// nowhere in the team (no member, guest, grant or group membership) with
+// no access on an undeclared site loses the membership: it joins v.Gone,
+// and the plan removes it as an explicit change. One who holds access on
+// undeclared sites keeps it; so does one still declared in the team; the
+// plan says so, once per person, when their declared access is removed.
+func (v *View) implicitMemberships(team string, s *driver.Snapshot, desired, prior []*model.Object, declaredSite map[model.Address]bool) []string {
+	v.Implicit[team] = map[string]*model.Object{}
+	v.Elsewhere[team] = s.Elsewhere
+	if len(s.Implicit) == 0 {
+		return nil
+	}
+	declaredIn := map[string]string{} // email → how the team still declares them
+	directly := map[string]bool{}     // email → a member or grant of their own
+	for _, o := range desired {
+		if o.Addr.Team != team {
+			continue
+		}
+		switch {
+		case o.Addr.Email != "":
+			declaredIn[o.Addr.Email] = o.Addr.String()
+			directly[o.Addr.Email] = true
+		case o.Addr.Kind == model.KindGroup:
+			for _, m := range o.Members {
+				if _, ok := declaredIn[m]; !ok {
+					declaredIn[m] = "a member of group " + o.Addr.Group
+				}
+			}
+		}
+	}
+	// Those who have access on a declared site that the plan removes.
+	losing := map[string]bool{}
+	for _, list := range [][]*model.Object{s.Objects, prior} {
+		for _, o := range list {
+			if o.Addr.Team == team && o.Addr.Kind == model.KindGrant && o.Addr.Email != "" &&
+				declaredSite[model.SiteAddress(team, o.Addr.Site)] && !directly[o.Addr.Email] {
+				losing[o.Addr.Email] = true
+			}
+		}
+	}
+	var notes []string
+	for _, m := range s.Implicit {
+		email := m.Addr.Email
+		v.Implicit[team][email] = m
+		if email == s.Self {
+			continue
+		}
+		elsewhere := s.Elsewhere[email]
+		how, declared := declaredIn[email]
+		switch {
+		case !declared && len(elsewhere) == 0:
+			v.Gone = append(v.Gone, m)
+		case !losing[email]:
+		case len(elsewhere) > 0:
+			notes = append(notes, fmt.Sprintf("team %s: %s loses their access on the team's declared sites only; their account membership stays, because they hold access on sites the team does not declare (%s)",
+				team, email, strings.Join(elsewhere, ", ")))
+		default:
+			notes = append(notes, fmt.Sprintf("team %s: %s loses their own grants on the team's declared sites; their account membership stays, because the team still declares them (%s)",
+				team, email, how))
+		}
+	}
+	return notes
+}
+
+// at is what a refresh found at an address of a live team: the live
+// object, or for a membership the implicit one (nil: none).
+func (v *View) at(liveAt map[string]*model.Object, a model.Address) *model.Object {
+	if o := liveAt[a.String()]; o != nil {
+		return o
+	}
+	if a.Kind == model.KindMember {
+		return v.Implicit[a.Team][a.Email]
+	}
+	return nil
+}
+
+func (v *View) liveIndex() map[string]*model.Object {
+	m := make(map[string]*model.Object, len(v.Live))
+	for _, o := range v.Live {
+		m[o.Addr.String()] = o
+	}
+	return m
+}
+
+// Depends is what the changes of the connected teams depend on without
+// changing it, as the refresh found it (sync.md, apply on connected
+// teams): a grant's holder's membership; when a group's members change,
+// the group's grants; when a membership is removed, the person's grants
+// and their access on the sites the team does not declare.
+func Depends(p *plan.Plan, v *View) []plan.Seen {
+	liveAt := v.liveIndex()
+	changed := map[string]bool{}
+	for i := range p.Changes {
+		changed[p.Changes[i].Addr.String()] = true
+	}
+	var out []plan.Seen
+	seen := map[string]bool{}
+	add := func(x plan.Seen) {
+		k := x.Addr.String()
+		if x.Undeclared {
+			k += "#undeclared"
+		}
+		if !seen[k] && (x.Undeclared || !changed[x.Addr.String()]) {
+			seen[k] = true
+			out = append(out, x)
+		}
+	}
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		team := c.Addr.Team
+		if !v.LiveTeams[team] || c.StateOnly() {
+			continue
+		}
+		switch {
+		case c.Addr.Kind == model.KindGrant && c.Addr.Email != "":
+			m := model.MemberAddress(team, c.Addr.Email)
+			add(plan.Seen{Addr: m, Object: v.at(liveAt, m)})
+		case c.Addr.Kind == model.KindGroup && c.Action == plan.Update:
+			for _, o := range v.Live {
+				if o.Addr.Team == team && o.Addr.Kind == model.KindGrant && o.Addr.Group == c.Addr.Group {
+					add(plan.Seen{Addr: o.Addr, Object: o})
+				}
+			}
+		case c.Addr.Kind == model.KindMember && c.Action == plan.Delete:
+			for _, o := range v.Live {
+				if o.Addr.Team == team && o.Addr.Kind == model.KindGrant && o.Addr.Email == c.Addr.Email {
+					add(plan.Seen{Addr: o.Addr, Object: o})
+				}
+			}
+			add(plan.Seen{Addr: c.Addr, Undeclared: true, Elsewhere: slices.Clone(v.Elsewhere[team][c.Addr.Email])})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Addr.String() < out[j].Addr.String() })
+	return out
+}
+
+// CheckStale refuses a saved plan when a connected team's live access is
+// no longer what the plan saw (sync.md, apply on connected teams): at an
+// address a change changes, or anywhere a change depends on (p.Seen, and
+// for a group's members or a membership's removal, no grant the plan did
+// not see). The message has `stale plan` and the team's name.
+func CheckStale(p *plan.Plan, v *View) error {
+	liveAt := v.liveIndex()
+	stale := func(team, what string) error {
+		return fmt.Errorf("stale plan: team %s changed on the platform since the plan was made (%s); make a new plan", team, what)
+	}
+	changed := map[string]bool{}
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		changed[c.Addr.String()] = true
+		if !v.LiveTeams[c.Addr.Team] || !isAccessKind(c.Addr.Kind) {
+			continue
+		}
+		if now := v.at(liveAt, c.Addr); !sameForStale(c.Before, now) {
+			return stale(c.Addr.Team, fmt.Sprintf("%s is no longer as planned", c.Addr))
+		}
+	}
+	seen := map[string]bool{}
+	for _, x := range p.Seen {
+		team := x.Addr.Team
+		if !v.LiveTeams[team] {
+			continue
+		}
+		if x.Undeclared {
+			if now := v.Elsewhere[team][x.Addr.Email]; !slices.Equal(now, x.Elsewhere) {
+				return stale(team, fmt.Sprintf("the access of %s on sites the team does not declare, which removing %s depends on, is no longer as planned: now %s", x.Addr.Email, x.Addr, listOrNone(now)))
+			}
+			continue
+		}
+		seen[x.Addr.String()] = true
+		if now := v.at(liveAt, x.Addr); !sameForStale(x.Object, now) {
+			return stale(team, fmt.Sprintf("%s, which a change depends on, is no longer as planned", x.Addr))
+		}
+	}
+	// Grants that appeared where a change depends on every grant.
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		team := c.Addr.Team
+		if !v.LiveTeams[team] || c.StateOnly() {
+			continue
+		}
+		var belongs func(a model.Address) bool
+		switch {
+		case c.Addr.Kind == model.KindGroup && c.Action == plan.Update:
+			belongs = func(a model.Address) bool { return a.Group == c.Addr.Group }
+		case c.Addr.Kind == model.KindMember && c.Action == plan.Delete:
+			belongs = func(a model.Address) bool { return a.Email == c.Addr.Email }
+		default:
+			continue
+		}
+		for _, o := range v.Live {
+			k := o.Addr.String()
+			if o.Addr.Team == team && o.Addr.Kind == model.KindGrant && belongs(o.Addr) && !seen[k] && !changed[k] {
+				return stale(team, fmt.Sprintf("%s, which %s depends on, appeared", o.Addr, c.Addr))
+			}
+		}
+	}
+	return nil
+}
+
+func listOrNone(l []string) string {
+	if len(l) == 0 {
+		return "none"
+	}
+	return strings.Join(l, ", ")
+}
+
+func isAccessKind(k model.Kind) bool {
+	return k == model.KindMember || k == model.KindGrant || k == model.KindGroup
+}
+
+// sameForStale compares what a platform holds of an object, status
+// included: an invitation accepted meanwhile changes how a change is made.
+func sameForStale(a, b *model.Object) bool {
+	return SamePlatformView(a, b) && (a == nil || a.Status == b.Status)
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/roster-dev/roster/internal/driver"
 	_ "github.com/roster-dev/roster/internal/goldenfile" // -update, for go test ./...
 	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/plan"
 )
 
 func siteObj(team, name, remoteID, def string) *model.Object {
@@ -80,5 +81,122 @@ func TestForgottenGuestsNote(t *testing.T) {
 	got := forgottenGuests("ph", prior, desired, declaredSite)
 	if len(got) != 1 || !strings.HasPrefix(got[0], "team ph: gus@x.io's grants are forgotten with their sites") {
 		t.Errorf("notes %q", got)
+	}
+}
+
+// TestImplicitMemberships: an implicit membership goes only when its
+// holder is declared nowhere in the team and holds nothing on undeclared
+// sites; otherwise the plan says, when their declared access goes, that it
+// stays and why (sync.md, Reading safely).
+func TestImplicitMemberships(t *testing.T) {
+	member := func(email string) *model.Object {
+		return &model.Object{Addr: model.MemberAddress("ph", email), Role: "member", Status: model.StatusActive}
+	}
+	grant := func(email string) *model.Object {
+		return &model.Object{Addr: model.PersonGrantAddress("ph", "app", email), Role: "member", HolderKind: model.HolderGuest, Status: model.StatusActive}
+	}
+	site := siteObj("ph", "app", "1", "")
+	group := &model.Object{Addr: model.GroupAddress("ph", "crew"), Members: []string{"grp@x.io"}}
+	cases := []struct {
+		name      string
+		email     string
+		elsewhere []string
+		desired   []*model.Object // besides the site
+		gone      bool
+		note      string // a part of the note, "" for none
+	}{
+		{"declared nowhere, nothing elsewhere: goes", "a@x.io", nil, nil, true, ""},
+		{"declared nowhere, access elsewhere: stays, said", "b@x.io", []string{"Lab"}, nil, false, "b@x.io loses their access on the team's declared sites only; their account membership stays, because they hold access on sites the team does not declare (Lab)"},
+		{"still declared with a grant: stays, nothing to say", "c@x.io", nil, []*model.Object{grant("c@x.io")}, false, ""},
+		{"still in a group: stays, said", "grp@x.io", nil, []*model.Object{group}, false, "grp@x.io loses their own grants on the team's declared sites; their account membership stays, because the team still declares them (a member of group crew)"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			snaps := map[string]*driver.Snapshot{"ph": {
+				Team:      "ph",
+				Objects:   []*model.Object{grant(tc.email)},
+				Implicit:  []*model.Object{member(tc.email)},
+				Elsewhere: map[string][]string{tc.email: tc.elsewhere},
+			}}
+			desired := append([]*model.Object{site}, tc.desired...)
+			v := NewView(snaps, desired, []*model.Object{site, grant(tc.email)})
+			if gone := len(v.Gone) == 1; gone != tc.gone {
+				t.Errorf("gone %v, want %v", v.Gone, tc.gone)
+			}
+			if tc.gone && !slices.ContainsFunc(v.WithPrior(nil), func(o *model.Object) bool { return o.Addr == member(tc.email).Addr }) {
+				t.Error("the membership that goes is not in the prior the planner removes it from")
+			}
+			notes := strings.Join(v.Notes, "\n")
+			if tc.note == "" && strings.Contains(notes, "membership stays") || tc.note != "" && !strings.Contains(notes, tc.note) {
+				t.Errorf("notes:\n%s\nwant a note with %q", notes, tc.note)
+			}
+		})
+	}
+}
+
+// TestCheckStaleDependencies: a saved plan is stale when what a change
+// depends on moved, not only the changed object (sync.md).
+func TestCheckStaleDependencies(t *testing.T) {
+	ben := &model.Object{Addr: model.MemberAddress("ph", "ben@x.io"), Role: "member", Status: model.StatusActive}
+	benGrant := &model.Object{Addr: model.PersonGrantAddress("ph", "app", "ben@x.io"), Role: "member", HolderKind: model.HolderMember}
+	gg := &model.Object{Addr: model.GroupGrantAddress("ph", "app", "crew"), Role: "view", HolderKind: model.HolderGroup, Status: model.StatusActive}
+	crew := &model.Object{Addr: model.GroupAddress("ph", "crew"), Members: []string{"a@x.io"}}
+	crew2 := &model.Object{Addr: model.GroupAddress("ph", "crew"), Members: []string{"a@x.io", "b@x.io"}}
+	view := func(live []*model.Object, elsewhere map[string][]string) *View {
+		return &View{LiveTeams: map[string]bool{"ph": true}, Live: live,
+			Implicit: map[string]map[string]*model.Object{}, Elsewhere: map[string]map[string][]string{"ph": elsewhere}}
+	}
+	raised := gg.Clone()
+	raised.Role = "manage"
+	admin := ben.Clone()
+	admin.Role = "admin"
+	cases := []struct {
+		name    string
+		changes []plan.Change
+		at, now *View
+		want    string // "" for fresh
+	}{
+		{"a grant, its holder unchanged", []plan.Change{{Addr: benGrant.Addr, Action: plan.Create, After: benGrant}},
+			view([]*model.Object{ben}, nil), view([]*model.Object{ben}, nil), ""},
+		{"a grant, its holder removed by hand", []plan.Change{{Addr: benGrant.Addr, Action: plan.Create, After: benGrant}},
+			view([]*model.Object{ben}, nil), view(nil, nil), "member/ph/ben@x.io, which a change depends on"},
+		{"a grant, its holder's role changed", []plan.Change{{Addr: benGrant.Addr, Action: plan.Create, After: benGrant}},
+			view([]*model.Object{ben}, nil), view([]*model.Object{admin}, nil), "member/ph/ben@x.io, which a change depends on"},
+		{"a group's members, its grant raised", []plan.Change{{Addr: crew.Addr, Action: plan.Update, Before: crew, After: crew2}},
+			view([]*model.Object{crew, gg}, nil), view([]*model.Object{crew, raised}, nil), "grant/ph/app/group:crew, which a change depends on"},
+		{"a group's members, a grant appeared", []plan.Change{{Addr: crew.Addr, Action: plan.Update, Before: crew, After: crew2}},
+			view([]*model.Object{crew}, nil), view([]*model.Object{crew, gg}, nil), "grant/ph/app/group:crew, which group/ph/crew depends on, appeared"},
+		{"a membership's removal, access elsewhere appeared", []plan.Change{{Addr: ben.Addr, Action: plan.Delete, Before: ben}},
+			view([]*model.Object{ben}, nil), view([]*model.Object{ben}, map[string][]string{"ben@x.io": {"Lab"}}), "on sites the team does not declare"},
+		{"a membership's removal, a grant appeared", []plan.Change{{Addr: ben.Addr, Action: plan.Delete, Before: ben}},
+			view([]*model.Object{ben}, nil), view([]*model.Object{ben, benGrant}, nil), "appeared"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &plan.Plan{Changes: tc.changes}
+			p.Seen = Depends(p, tc.at)
+			err := CheckStale(p, tc.now)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "stale plan: team ph")):
+				t.Errorf("got %v, want an error with %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestPersonAccessImplicit: a membership kept for access on undeclared
+// sites is still access that `access --live` reports (an offboarding
+// proof must not miss it).
+func TestPersonAccessImplicit(t *testing.T) {
+	m := &model.Object{Addr: model.MemberAddress("ph", "gus@x.io"), Role: "member", Status: model.StatusActive}
+	snaps := map[string]*driver.Snapshot{"ph": {Team: "ph", Implicit: []*model.Object{m}, Elsewhere: map[string][]string{"gus@x.io": {"Lab"}}}}
+	got := PersonAccess(snaps, nil, "gus@x.io")
+	if len(got) != 1 || got[0].Addr != m.Addr || got[0].Kind != model.KindMember {
+		t.Errorf("holdings %+v, want gus's membership", got)
+	}
+	if got := PersonAccess(snaps, nil, "ann@x.io"); len(got) != 0 {
+		t.Errorf("someone else's membership reported: %+v", got)
 	}
 }

@@ -14,6 +14,8 @@ type Capability string
 // every capability.
 const (
 	ViewReports        Capability = "view_reports"
+	ViewCostData       Capability = "view_cost_data"
+	ViewRevenueData    Capability = "view_revenue_data"
 	ExportData         Capability = "export_data"
 	CreateSharedLinks  Capability = "create_shared_links"
 	EditDashboards     Capability = "edit_dashboards"
@@ -36,7 +38,7 @@ const (
 // Vocabulary lists every capability except the wildcard, in spec order. The
 // position of a capability here is its bit in a CapSet.
 var Vocabulary = []Capability{
-	ViewReports, ExportData, CreateSharedLinks, EditDashboards, EditSettings,
+	ViewReports, ViewCostData, ViewRevenueData, ExportData, CreateSharedLinks, EditDashboards, EditSettings,
 	ManageGoals, ManageIntegrations, ManageTags, PublishTags, ManageMembers,
 	ManageBilling, APIAccess, DeleteSite, TransferSite, CreateSites, DeleteTeam,
 }
@@ -74,7 +76,7 @@ func VocabularyList() string {
 type CapSet uint32
 
 // AllCaps holds every capability of the vocabulary: what the wildcard means.
-const AllCaps CapSet = 1<<16 - 1
+const AllCaps CapSet = 1<<18 - 1
 
 // CapSetOf builds a set from capability names. The wildcard adds every
 // capability. Unknown names are ignored; config reports them before this.

@@ -18,6 +18,41 @@ type Config struct {
 	Policy *Policy
 	// Digest is "sha256:…" over the configuration files, in file order.
 	Digest string
+	// People is the company directory the policy names, nil without one.
+	People *Directory
+}
+
+// PersonStatus is where a person stands in the company directory.
+type PersonStatus string
+
+// The statuses of language.md's directory file.
+const (
+	PersonActive    PersonStatus = "active"
+	PersonSuspended PersonStatus = "suspended"
+	PersonLeft      PersonStatus = "left"
+)
+
+// Directory is the company's people, as the identity provider exported
+// them (policy.directory).
+type Directory struct {
+	// File is the file as the policy names it.
+	File   string
+	People map[string]DirectoryPerson // by normalised email
+}
+
+// DirectoryPerson is one row of the directory.
+type DirectoryPerson struct {
+	Email   string
+	Status  PersonStatus
+	Name    string
+	Manager string
+	Line    int
+}
+
+// Active reports whether email is an active person of the directory.
+func (d *Directory) Active(email string) bool {
+	p, ok := d.People[email]
+	return ok && p.Status == PersonActive
 }
 
 // SortObjects sorts objects by address, the order of every output.
@@ -54,6 +89,11 @@ type Policy struct {
 	// DistinctApprover makes apply refuse unless an approver differs from
 	// the actor (cli.md "Evidence, version 2": separation of duties).
 	DistinctApprover bool
+	// Directory is the directory file as written (relative to the
+	// configuration directory); SponsorRequired makes every external
+	// person name an internal sponsor (language.md, policy additions).
+	Directory       string
+	SponsorRequired bool
 
 	// Range is the block's header; AttrRanges maps each written attribute
 	// to its range, so a violation can point at the rule.

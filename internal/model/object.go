@@ -104,6 +104,11 @@ type Decl struct {
 	TicketRange  hcl.Range
 	// Connection is a team's API connection (sync.md), nil when offline.
 	Connection *Connection
+	// Sponsor is the internal person responsible for an external person's
+	// access (member and guest `sponsor`; a grant carries its holder's),
+	// "" when none is named; SponsorRange is where it was written.
+	Sponsor      string
+	SponsorRange hcl.Range
 }
 
 // Connection is a team's `connection` block.

@@ -201,6 +201,12 @@ func decodePlan(data []byte) (*Plan, error) {
 				for first := true; d.nextElem(&first); {
 					p.Cost = append(p.Cost, d.cost())
 				}
+			case "seen":
+				p.Seen = p.Seen[:0]
+				d.enterArray("seen")
+				for first := true; d.nextElem(&first); {
+					p.Seen = append(p.Seen, d.seen(len(p.Seen)+1))
+				}
 			default:
 				d.skip()
 			}
@@ -231,6 +237,9 @@ func decodePlan(data []byte) (*Plan, error) {
 	}
 	if len(p.Cost) == 0 {
 		p.Cost = nil
+	}
+	if len(p.Seen) == 0 {
+		p.Seen = nil
 	}
 	return p, nil
 }
@@ -495,6 +504,43 @@ func (d *planDec) drift(n int) Drift {
 	case !d.checkAt("drift", n, addrStr, "before", x.Before, x.Addr) || !d.checkAt("drift", n, addrStr, "after", x.After, x.Addr):
 	case x.Before == nil && x.After == nil:
 		d.failf("%s: neither before nor after is set", where("drift", n, addrStr))
+	}
+	return x
+}
+
+func (d *planDec) seen(n int) Seen {
+	var x Seen
+	var addrStr string
+	if !d.enterObject("a seen object") {
+		return x
+	}
+	for first := true; ; {
+		key, more := d.nextKey(&first)
+		if !more {
+			break
+		}
+		switch string(key) {
+		case "address":
+			addrStr, x.Addr = d.address("seen", n, "", "", model.Address{})
+		case "object":
+			x.Object = d.readObject("seen", n, "object", addrStr, x.Addr)
+		case "undeclared":
+			x.Undeclared, _ = d.boolean("undeclared")
+		case "elsewhere":
+			d.enterArray("elsewhere")
+			for first := true; d.nextElem(&first); {
+				e, _ := d.str("elsewhere")
+				x.Elsewhere = append(x.Elsewhere, e)
+			}
+		default:
+			d.skip()
+		}
+	}
+	switch {
+	case !d.ok():
+	case addrStr == "":
+		d.failf("%s: it has no address", where("seen", n, ""))
+	case !d.checkAt("seen", n, addrStr, "object", x.Object, x.Addr):
 	}
 	return x
 }

@@ -5,5 +5,7 @@
 // makes (Change.StateOnly: teams and sites, what a connected team forgets,
 // a connection that comes or goes) and which addresses it leaves alone
 // (Input.Keep). It also owns the saved plan file: the exact changes
-// `apply PLANFILE` makes, with what they were planned against.
+// `apply PLANFILE` makes, with what they were planned against; the
+// comparison of a fresh plan with a reviewed one (`apply --reviewed`,
+// Compare); and the causes `apply --only` keeps (Cause, Input.Only).
 package plan

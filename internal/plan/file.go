@@ -29,8 +29,11 @@ const FileVersion = 1
 //	 "changes":    [{"address", "action", "before", "after", "risks", "why"}],
 //	 "follow_ups": [{"address", "task", "text"}],
 //	 "manual":     [{"address", "task", "change", "text"}],
-//	 "cost":       [{"team", "requests", "budget_per_hour", "eta_seconds"}]}
+//	 "cost":       [{"team", "requests", "budget_per_hour", "eta_seconds"}],
+//	 "seen":       [{"address", "object", "undeclared", "elsewhere"}]}
 //
+// "seen" (what the changes of connected teams depend on, Plan.Seen) is
+// written only when there is any, so that other plans keep their bytes.
 // Objects are model.Object's JSON ({"address", "attrs"}, every attribute
 // present, keys sorted) or null; every array is present. The before object
 // of each change is also what `apply PLANFILE` checks a connected team's live

@@ -394,3 +394,32 @@ func TestReinviteRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestSeenRoundTrip: what the changes depend on is kept in a saved plan
+// (and left out, bytes unchanged, when there is none).
+func TestSeenRoundTrip(t *testing.T) {
+	m := &model.Object{Addr: model.MemberAddress("lumen", "ben@lumen.app"), Role: "member", Status: model.StatusActive}
+	in := &Plan{Seen: []Seen{
+		{Addr: m.Addr, Object: m},
+		{Addr: model.GroupGrantAddress("globex", "shop", "analysts")},
+		{Addr: m.Addr, Undeclared: true, Elsewhere: []string{"Marketing", "Staging"}},
+	}}
+	data, err := Encode(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(in.Seen, back.Seen); d != "" {
+		t.Errorf("seen came back changed (-want +got):\n%s", d)
+	}
+	empty, err := Encode(&Plan{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(empty), `"seen"`) {
+		t.Errorf("a plan without dependencies writes seen: %s", empty)
+	}
+}

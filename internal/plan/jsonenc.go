@@ -259,7 +259,34 @@ func appendPlan(b []byte, p *Plan) []byte {
 		b = appendIntPtr(b, c.ETASeconds)
 		b = append(b, '}')
 	}
-	return append(b, "]}"...)
+	b = append(b, ']')
+	if len(p.Seen) > 0 {
+		// Written only when there is any, so that the plans of offline
+		// teams keep the bytes (and digests) they always had.
+		b = append(b, `,"seen":[`...)
+		for i := range p.Seen {
+			x := &p.Seen[i]
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"address":`...)
+			b = appendAddr(b, x.Addr)
+			b = append(b, `,"object":`...)
+			b = appendObject(b, x.Object)
+			b = append(b, `,"undeclared":`...)
+			b = strconv.AppendBool(b, x.Undeclared)
+			b = append(b, `,"elsewhere":[`...)
+			for k, e := range x.Elsewhere {
+				if k > 0 {
+					b = append(b, ',')
+				}
+				b = appendString(b, e)
+			}
+			b = append(b, "]}"...)
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}')
 }
 
 func appendTime(b []byte, t time.Time) []byte {

@@ -49,6 +49,11 @@ type Input struct {
 	// change, whatever desired, prior and live say.
 	Keep map[string]bool
 
+	// Only, when not empty, keeps in Plan.Changes only the changes planned
+	// for one of these causes (apply --only); the others go to Plan.Held
+	// and raise no follow-up.
+	Only []Cause
+
 	// Copied into the plan as they are.
 	Lineage          string
 	Serial           uint64
@@ -97,6 +102,9 @@ func Make(in Input) *Plan {
 	}
 	pl.index(desired, current)
 	p.Changes = pl.join(desired, current)
+	if len(in.Only) > 0 {
+		p.Changes, p.Held = splitCauses(p.Changes, in.Only)
+	}
 	p.Manual = pl.manual
 	p.FollowUps = pl.followUps(p.Changes, desired, current)
 	return p

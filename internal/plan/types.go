@@ -124,6 +124,22 @@ type Manual struct {
 	Text   string
 }
 
+// Seen is what the plan saw, live, of something a change of a connected
+// team depends on without changing it (sync.md, apply on connected teams):
+// a grant's holder's membership, a group's grants when its members change,
+// the access of a person whose membership is removed. `apply PLANFILE`
+// refuses the plan as stale when any of it moved.
+type Seen struct {
+	Addr model.Address
+	// Object is the object at Addr as the plan saw it (nil: none).
+	Object *model.Object
+	// Undeclared marks the record of a person's access on the sites the
+	// team does not declare: Addr is their membership, Elsewhere those
+	// sites' platform names, sorted (Object is then nil and not compared).
+	Undeclared bool
+	Elsewhere  []string
+}
+
 // Cost is what applying the plan will cost against a team's API budget.
 type Cost struct {
 	Team          string
@@ -161,6 +177,14 @@ type Plan struct {
 	FollowUps []FollowUp
 	Manual    []Manual
 	Cost      []Cost
+	// Seen is what the changes of connected teams depend on, as the plan
+	// saw it; empty for offline teams.
+	Seen []Seen
+
+	// Held are changes planned but left out by Input.Only (apply --only):
+	// not made, not saved, and not to be overwritten by what a refresh
+	// read; they stay for the next plan.
+	Held []Change
 }
 
 // Summary counts the changes by action: add, change, remove.

@@ -22,6 +22,8 @@ const (
 	RuleExternalForbidden = "external_forbidden"
 	RuleMaxRemovals       = "max_removals"
 	RuleDistinctApprover  = "distinct_approver"
+	RuleDirectory         = "directory"
+	RuleSponsorRequired   = "sponsor_required"
 )
 
 // OwnerRole is the team role min_owners counts.
@@ -88,15 +90,22 @@ func objectRules(idx *index, p *model.Policy, now time.Time) hcl.Diagnostics {
 	diags = append(diags, MaxGrantDays(idx, p, now)...)
 	diags = append(diags, RequireTicket(idx, p)...)
 	diags = append(diags, ExternalForbidden(idx, p)...)
+	diags = append(diags, Directory(idx, p, now)...)
+	diags = append(diags, Sponsors(idx, p, now)...)
 	return diags
 }
 
-// CheckPlan runs the rules that need the plan: max_removals.
+// CheckPlan runs the rules that need the plan: max_removals, and without
+// it the default mass-removal rail (language.md, policy additions).
 func CheckPlan(cfg *model.Config, pl *plan.Plan) hcl.Diagnostics {
-	if cfg.Policy == nil {
-		return nil
+	p := cfg.Policy
+	if p == nil {
+		p = &model.Policy{}
 	}
-	return MaxRemovals(cfg.Policy, pl)
+	if p.MaxRemovals == nil {
+		return MassRemoval(cfg, pl)
+	}
+	return MaxRemovals(p, pl)
 }
 
 // index is the configuration arranged for the rules.
@@ -254,7 +263,7 @@ func ExternalExpiry(idx *index, p *model.Policy) hcl.Diagnostics {
 			warned[o.Addr.Team+"/"+o.Addr.Email] = true
 			diags = append(diags, warning(
 				fmt.Sprintf("Guest %s has no expiry", o.Addr.Email),
-				fmt.Sprintf("%s: guests are usually external collaborators, and the seeds' routines give them time-limited access. Set expires on the guest, or external_expiry = true in the policy to require it.", o.Addr),
+				fmt.Sprintf("%s: guests are usually external collaborators, whose access should end by itself on a date. Set expires on the guest, or external_expiry = true in the policy to require it.", o.Addr),
 				holderRange(o)))
 		}
 	}
@@ -417,14 +426,15 @@ func ExternalForbidden(idx *index, p *model.Policy) hcl.Diagnostics {
 
 // MaxRemovals: a plan removing more accesses (deletions tagged removal:
 // expired, drift and declared removals alike) than max_removals is refused
-// unless the rail was lifted for this run.
+// unless the rail was lifted for this run. max_removals = 0 turns the rail
+// off (language.md, policy additions).
 func MaxRemovals(p *model.Policy, pl *plan.Plan) hcl.Diagnostics {
-	if p.MaxRemovals == nil || pl.AllowMassRemoval {
+	if p.MaxRemovals == nil || *p.MaxRemovals == 0 || pl.AllowMassRemoval {
 		return nil
 	}
 	n := 0
 	for i := range pl.Changes {
-		if pl.Changes[i].Action == plan.Delete && pl.Changes[i].HasRisk(plan.RiskRemoval) {
+		if isRemoval(&pl.Changes[i]) {
 			n++
 		}
 	}
@@ -441,6 +451,80 @@ func MaxRemovals(p *model.Policy, pl *plan.Plan) hcl.Diagnostics {
 		Detail:   fmt.Sprintf("The plan removes %d memberships and grants, more than max_removals = %d allows in one run. Check that this is intended (a deleted file or a wrong --now can remove everyone), then run again with --allow-mass-removal to lift the limit for this run only.", n, *p.MaxRemovals),
 		Subject:  r,
 	}}
+}
+
+// Thresholds of the default mass-removal rail: a team loses more than
+// massRemovalMin accesses and more than a quarter of its accesses.
+const massRemovalMin = 10
+
+func isRemoval(c *plan.Change) bool {
+	return c.Action == plan.Delete && c.HasRisk(plan.RiskRemoval)
+}
+
+// MassRemoval is the rail without max_removals: a plan that removes more
+// than 10 of a team's accesses (memberships and grants) and more than a
+// quarter of those the team has before the plan is refused, with the
+// max_removals diagnostic, unless the rail was lifted for this run. A
+// team's accesses before the plan are those the plan keeps unchanged,
+// updates or removes.
+func MassRemoval(cfg *model.Config, pl *plan.Plan) hcl.Diagnostics {
+	if pl.AllowMassRemoval {
+		return nil
+	}
+	removed := map[string]int{}
+	before := map[string]int{}
+	changed := map[string]bool{}
+	for i := range pl.Changes {
+		c := &pl.Changes[i]
+		changed[c.Addr.String()] = true
+		if c.Addr.Kind != model.KindMember && c.Addr.Kind != model.KindGrant {
+			continue
+		}
+		switch {
+		case isRemoval(c):
+			removed[c.Addr.Team]++
+			before[c.Addr.Team]++
+		case c.Action != plan.Create && c.Before != nil:
+			before[c.Addr.Team]++
+		}
+	}
+	if len(removed) == 0 {
+		return nil
+	}
+	teamRange := map[string]*hcl.Range{}
+	for _, o := range cfg.Objects {
+		switch o.Addr.Kind {
+		case model.KindMember, model.KindGrant:
+			if !changed[o.Addr.String()] {
+				before[o.Addr.Team]++
+			}
+		case model.KindTeam:
+			teamRange[o.Addr.Team] = declRange(o)
+		}
+	}
+	teams := make([]string, 0, len(removed))
+	for t := range removed {
+		teams = append(teams, t)
+	}
+	sort.Strings(teams)
+	var diags hcl.Diagnostics
+	for _, t := range teams {
+		n, of := removed[t], before[t]
+		if n <= massRemovalMin || 4*n <= of {
+			continue
+		}
+		r := teamRange[t]
+		if cfg.Policy != nil && rangePtr(cfg.Policy.Range) != nil && r == nil {
+			r = rangePtr(cfg.Policy.Range)
+		}
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  fmt.Sprintf("Policy %s: the plan removes %d accesses of team %s", RuleMaxRemovals, n, t),
+			Detail:   fmt.Sprintf("The plan removes %d of team %s's %d memberships and grants: more than %d, and more than a quarter of the team's, which roster refuses by default when the policy sets no max_removals. Check that this is intended (a deleted file or a wrong account can empty a team), then run again with --allow-mass-removal to lift the limit for this run only, or set max_removals in the policy (0 turns this rail off).", n, t, of, massRemovalMin),
+			Subject:  r,
+		})
+	}
+	return diags
 }
 
 func sortDiags(diags hcl.Diagnostics) {

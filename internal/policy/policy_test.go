@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -165,5 +166,63 @@ func TestMaxRemovals(t *testing.T) {
 	}
 	if d := MaxRemovals(pol, mk(3, true)); len(d) != 0 {
 		t.Errorf("lifted rail still refused: %v", d)
+	}
+}
+
+// TestMassRemovalDefault: without max_removals, a plan removing more than
+// 10 of a team's accesses and more than a quarter of them is refused
+// (language.md, policy additions); max_removals = 0 turns the rail off.
+func TestMassRemovalDefault(t *testing.T) {
+	// mk plans `removed` removals of team acme whose configuration keeps
+	// `kept` members unchanged and adds `added`.
+	mk := func(pol *model.Policy, removed, kept, added int, lifted bool) (*model.Config, *plan.Plan) {
+		var objs []*model.Object
+		p := &plan.Plan{AllowMassRemoval: lifted}
+		for i := 0; i < kept; i++ {
+			objs = append(objs, member(fmt.Sprintf("k%03d@acme.com", i), "viewer", "", "", 10+i))
+		}
+		for i := 0; i < added; i++ {
+			o := member(fmt.Sprintf("a%03d@acme.com", i), "viewer", "", "", 500+i)
+			objs = append(objs, o)
+			p.Changes = append(p.Changes, plan.Change{Addr: o.Addr, Action: plan.Create, After: o})
+		}
+		for i := 0; i < removed; i++ {
+			o := member(fmt.Sprintf("r%03d@acme.com", i), "viewer", "", "", 0)
+			o.Decl = nil
+			p.Changes = append(p.Changes, plan.Change{Addr: o.Addr, Action: plan.Delete, Before: o, Risks: []plan.Risk{plan.RiskRemoval}})
+		}
+		// Forgetting a site is no removal of access.
+		p.Changes = append(p.Changes, plan.Change{Addr: model.SiteAddress("acme", "old.com"), Action: plan.Delete})
+		return newConfig(pol, objs...), p
+	}
+	cases := []struct {
+		name                 string
+		pol                  *model.Policy
+		removed, kept, added int
+		lifted               bool
+		want                 []string
+	}{
+		{"no policy block: 10 removals pass however few remain", nil, 10, 0, 0, false, nil},
+		{"no policy block: 11 of 11 refused", nil, 11, 0, 0, false, []string{"max_removals@1"}},
+		{"11 of 44 (exactly a quarter) pass", &model.Policy{}, 11, 33, 0, false, nil},
+		{"11 of 43 (over a quarter) refused", &model.Policy{}, 11, 32, 0, false, []string{"max_removals@1"}},
+		{"additions do not dilute the team's accesses", &model.Policy{}, 11, 32, 100, false, []string{"max_removals@1"}},
+		{"lifted with --allow-mass-removal", nil, 600, 0, 0, true, nil},
+		{"max_removals = 0 turns the rail off", &model.Policy{MaxRemovals: intp(0)}, 600, 0, 0, false, nil},
+		{"max_removals set replaces the default", &model.Policy{MaxRemovals: intp(700)}, 600, 0, 0, false, nil},
+		{"max_removals set is checked as before", &model.Policy{MaxRemovals: intp(5)}, 6, 1000, 0, false, []string{"max_removals@0"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, p := mk(tc.pol, tc.removed, tc.kept, tc.added, tc.lifted)
+			d := CheckPlan(cfg, p)
+			errs, _ := errorsOf(d)
+			if strings.Join(errs, ",") != strings.Join(tc.want, ",") {
+				t.Fatalf("got %v, want %v (%v)", errs, tc.want, d)
+			}
+			if len(d) > 0 && !strings.Contains(d[0].Detail, "--allow-mass-removal") {
+				t.Errorf("the diagnostic does not name --allow-mass-removal: %s", d[0].Detail)
+			}
+		})
 	}
 }

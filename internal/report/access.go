@@ -104,7 +104,7 @@ func accessInTeam(in Input, t *teamIdx, email string) (AccessTeam, bool) {
 	var teamCaps model.CapSet
 	if member != nil {
 		teamCaps = t.caps(model.TeamRole, member.Role)
-		src := source(in, member, KindMember, RoleKindTeam, teamCaps)
+		src := source(in, member, t.teamVia(), RoleKindTeam, teamCaps)
 		at.TeamRole = &src
 	}
 	inGroup := map[string]bool{}
@@ -254,6 +254,8 @@ func WriteAccessText(w io.Writer, doc *AccessDoc) error {
 				src := &s.Sources[i]
 				var what string
 				switch {
+				case src.Kind == RoleKindTeam && src.How == ViaAccount:
+					what = "team role " + src.Role + " via account (the account binding covers every property)"
 				case src.Kind == RoleKindTeam:
 					what = "team role " + src.Role
 				case strings.HasPrefix(src.How, model.GroupHolderPrefix):

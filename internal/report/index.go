@@ -72,6 +72,32 @@ type teamIdx struct {
 // site's.
 const ViaDefault = "default"
 
+// ViaAccount is how a team role is held where it is an account-level
+// binding that covers every property of the account (GA4: ga4.md, Direct
+// vs effective access): a review row's and a who-can row's via, an
+// access source's how, in place of "member".
+const ViaAccount = "account"
+
+// AccountPlatforms are the platforms whose team role is an account
+// binding shown as ViaAccount.
+var AccountPlatforms = map[string]bool{"ga4": true}
+
+// UnseenAccess says, per platform, the access its API cannot show, for
+// review to say it is not in the review (ga4.md: user groups and
+// organization admins are invisible to the Admin API).
+var UnseenAccess = map[string]string{
+	"ga4": "Access through Google Analytics user groups and Google Marketing Platform organization roles is not shown: the Admin API cannot read it. Review it in Admin > Account access management and in the organization's settings.",
+}
+
+// teamVia is how the team's members hold their team role: ViaAccount on
+// an account platform, else "member".
+func (t *teamIdx) teamVia() string {
+	if AccountPlatforms[t.platformName()] {
+		return ViaAccount
+	}
+	return KindMember
+}
+
 // teamPerson is someone a site's default access reaches: a member, or a
 // guest through the implicit membership their grants bring (sync.md).
 type teamPerson struct {

@@ -295,7 +295,7 @@ func (rb *reviewBuilder) team(t *teamIdx) ReviewTeam {
 	rows := make([]sortedRow, 0, len(t.members)+len(t.grants))
 	for _, m := range t.members {
 		admin := t.isAdmin(model.TeamRole, m.Role)
-		rows = append(rows, rb.row(m, TeamWide, m.Addr.Email, KindMember, KindMember, admin, admin && t.production))
+		rows = append(rows, rb.row(m, TeamWide, m.Addr.Email, KindMember, t.teamVia(), admin, admin && t.production))
 		if m.Role == OwnerRole && !expiredAt(m, rb.in.Now) {
 			switch statusOf(m) {
 			case model.StatusActive:

@@ -341,6 +341,9 @@ func (h *htmlWriter) team(t *ReviewTeam) {
 		owners += fmt.Sprintf(", %d invited", t.InvitedOwners)
 	}
 	h.s("<p class=\"team-meta\">", owners, ". ", esc(sitesLineText(t.Sites)), ". Last reviewed: ", lastReviewedHTML(t), ".</p>\n")
+	if u := UnseenAccess[t.Platform]; u != "" {
+		h.s("<p class=\"team-meta\">", esc(u), "</p>\n")
+	}
 	if len(t.Findings) > 0 {
 		h.s("<ul class=\"findings\">\n")
 		for _, f := range t.Findings {

@@ -234,6 +234,9 @@ func writeTeamMarkdown(bw *bufio.Writer, t *ReviewTeam) {
 		owners += fmt.Sprintf(", %d invited", t.InvitedOwners)
 	}
 	fmt.Fprintf(bw, "%s. %s. Last reviewed: %s.\n\n", owners, sitesLine(t.Sites), md(LastReviewedText(t)))
+	if u := UnseenAccess[t.Platform]; u != "" {
+		fmt.Fprintf(bw, "%s\n\n", md(u))
+	}
 	for _, f := range t.Findings {
 		fmt.Fprintf(bw, "> **`%s`**: %s\n\n", f.Code, md(f.Text))
 	}

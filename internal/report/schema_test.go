@@ -9,6 +9,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/roster-dev/roster/internal/live"
 	"github.com/roster-dev/roster/internal/model"
 )
 
@@ -70,6 +71,18 @@ func schemaCases() []schemaCase {
 		doc := Access(def, email)
 		add("access via default "+email, "access.schema.json", func(w io.Writer) error { return WriteAccessJSON(w, doc) })
 	}
+	holdings := []live.Holding{
+		{Team: "acme", Addr: model.MemberAddress("acme", "lena@agency.com"), Kind: model.KindMember, Role: "member", Status: model.StatusActive},
+		{Team: "acme", Addr: model.PersonGrantAddress("acme", "Production", "lena@agency.com"), Kind: model.KindGrant, Role: "admin", Status: model.StatusInvited},
+		{Team: "piwik", Addr: model.GroupAddress("piwik", "analysts"), Kind: model.KindGroup, Status: model.StatusActive},
+		{Team: "plaus", Addr: model.MemberAddress("plaus", "lena@agency.com"), Kind: model.KindMember, Role: "viewer", Status: model.StatusActive, Unread: true},
+	}
+	add("access live", "access-live.schema.json", func(w io.Writer) error {
+		return WriteLiveAccessJSON(w, LiveAccess("lena@agency.com", testNow, []string{"acme", "piwik", "plaus"}, []string{"offline"}, holdings))
+	})
+	add("access live nowhere", "access-live.schema.json", func(w io.Writer) error {
+		return WriteLiveAccessJSON(w, LiveAccess("lena@agency.com", testNow, nil, nil, nil))
+	})
 	for name, doc := range map[string]*WhoCanDoc{
 		"who-can manage_members":   WhoCan(in, model.ManageMembers, WhoCanFilter{}),
 		"who-can site filter":      WhoCan(in, model.ViewReports, WhoCanFilter{Site: "Production"}),

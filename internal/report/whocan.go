@@ -76,7 +76,7 @@ func WhoCan(in Input, capability model.Capability, filter WhoCanFilter) *WhoCanD
 		}
 		for _, m := range t.members {
 			if t.caps(model.TeamRole, m.Role).Has(capability) {
-				doc.Rows = append(doc.Rows, whoRow(m, m.Addr.Email, teamSite, RoleKindTeam, KindMember))
+				doc.Rows = append(doc.Rows, whoRow(m, m.Addr.Email, teamSite, RoleKindTeam, t.teamVia()))
 			}
 		}
 		for _, g := range t.grants {

@@ -136,11 +136,64 @@ func changeSteps(platform, action string, cur, next *model.Object) (string, []st
 					fmt.Sprintf("Check that %s is no longer listed.", a.Email)}
 			}
 		}
+		if platform == "ga4" {
+			return ga4Steps(action, a, "the account", "Admin > Account > Account access management", oldRole, role)
+		}
 		return genericMember(platform, action, a, oldRole, role)
 	case model.KindGrant:
 		return grantSteps(platform, action, cur, next)
 	}
 	return "", nil
+}
+
+// ga4Roles words a ga4 profile role as the admin UI shows it: the role,
+// and the data restrictions ticked (ga4.md, Roles [H-ROLES]).
+func ga4Roles(role string) string {
+	base, rest, _ := strings.Cut(role, "_no_")
+	var restrictions []string
+	if rest != "" {
+		for _, r := range strings.Split("no_"+rest, "_no_") {
+			switch strings.TrimPrefix(r, "no_") {
+			case "cost":
+				restrictions = append(restrictions, "No Cost Metrics")
+			case "revenue":
+				restrictions = append(restrictions, "No Revenue Metrics")
+			}
+		}
+	}
+	names := map[string]string{"viewer": "Viewer", "analyst": "Analyst", "editor": "Editor", "admin": "Administrator"}
+	name, ok := names[base]
+	if !ok {
+		return "the role " + role
+	}
+	out := "the role " + name
+	if len(restrictions) > 0 {
+		out += " with the data restrictions " + strings.Join(restrictions, " and ")
+	} else {
+		out += " with no data restrictions"
+	}
+	return out
+}
+
+// ga4Steps are the admin UI's steps for an access binding at where (the
+// account or a property), reached through nav (ga4.md, What a reconciler
+// must do: a binding is immediate; no notification is sent by the API).
+func ga4Steps(action string, a model.Address, where, nav, oldRole, role string) (string, []string) {
+	login := "Sign in to Google Analytics (analytics.google.com) as an Administrator of the account."
+	open := fmt.Sprintf("Open %s.", nav)
+	switch action {
+	case "create":
+		return fmt.Sprintf("Give %s %s on %s", a.Email, role, where), []string{login, open,
+			fmt.Sprintf("Click + then Add users, enter %s (it must be a Google account: if Google Analytics refuses the address, ask the person to create a Google account for it first), choose %s, and click Add.", a.Email, ga4Roles(role)),
+			fmt.Sprintf("Check that %s is listed with %s.", a.Email, ga4Roles(role))}
+	case "update":
+		return fmt.Sprintf("Change %s's role on %s from %s to %s", a.Email, where, oldRole, role), []string{login, open,
+			fmt.Sprintf("Click %s, choose %s, and save.", a.Email, ga4Roles(role)),
+			fmt.Sprintf("Check that %s is listed with %s.", a.Email, ga4Roles(role))}
+	}
+	return fmt.Sprintf("Remove %s's access to %s", a.Email, where), []string{login, open,
+		fmt.Sprintf("Open the menu beside %s and choose Remove access.", a.Email),
+		fmt.Sprintf("Check that %s is no longer listed there (access through user groups or the organization is not in this list).", a.Email)}
 }
 
 func genericMember(platform, action string, a model.Address, oldRole, role string) (string, []string) {
@@ -224,6 +277,9 @@ func grantSteps(platform, action string, cur, next *model.Object) (string, []str
 				fmt.Sprintf("Check that %s shows No access.", holder)}
 		}
 	}
+	if platform == "ga4" && a.Group == "" {
+		return ga4Steps(action, a, "the property "+a.Site, fmt.Sprintf("Admin, pick the property %s, then Property > Property access management", a.Site), oldRole, role)
+	}
 	name := platformName(platform)
 	switch action {
 	case "create", "update":
@@ -290,6 +346,9 @@ func teamSteps(platform string, cur, next *model.Object) (string, []string) {
 	case "piwikpro":
 		return title, []string{"Log in to Piwik PRO as an owner.", "Open Menu > Administration > Account settings.",
 			"Make the change: " + strings.Join(what, "; ") + "."}
+	case "ga4":
+		return title, []string{"Sign in to Google Analytics as an Administrator of the account.", "Open Admin > Account > Account details.",
+			"Make the change: " + strings.Join(what, "; ") + "."}
 	}
 	return title, []string{fmt.Sprintf("In %s's team settings: %s.", platformName(platform), strings.Join(what, "; "))}
 }
@@ -345,6 +404,8 @@ func platformName(p string) string {
 		return "PostHog"
 	case "piwikpro":
 		return "Piwik PRO"
+	case "ga4":
+		return "Google Analytics"
 	}
 	return p
 }

@@ -53,7 +53,7 @@ func kinds(platform string) []Item {
 // TestRunbookGolden pins the text of every kind of manual step, per
 // platform, so a change of wording shows in review.
 func TestRunbookGolden(t *testing.T) {
-	for _, p := range []string{"plausible", "posthog", "piwikpro", "matomo"} {
+	for _, p := range []string{"plausible", "posthog", "piwikpro", "matomo", "ga4"} {
 		var b bytes.Buffer
 		if err := WriteText(&b, kinds(p)); err != nil {
 			t.Fatal(err)
@@ -68,7 +68,7 @@ func TestRunbookGolden(t *testing.T) {
 }
 
 func TestEveryStepEndsWithConfirm(t *testing.T) {
-	for _, p := range []string{"plausible", "posthog", "piwikpro", "matomo"} {
+	for _, p := range []string{"plausible", "posthog", "piwikpro", "matomo", "ga4"} {
 		for _, it := range kinds(p) {
 			last := it.Steps[len(it.Steps)-1]
 			if !strings.HasPrefix(last, "Record that it is done: roster confirm "+it.Key()) {

@@ -130,6 +130,11 @@ type Unlocker interface {
 	Unlock() error
 }
 
+// ErrLockLost is a writer's lock that was lost before a commit (its
+// database connection ended, and another writer may hold it now): the
+// commit is refused.
+var ErrLockLost = errors.New("lost the state lock")
+
 // LockInfo names the holder of the writer's lock.
 type LockInfo struct {
 	PID       int       `json:"pid"`

@@ -8,6 +8,9 @@
 # seed 003 "Invite a user / Remove a user". Roles are listed from the least
 # to the most privileged; where the prose is silent the least privilege was
 # chosen.
+# platforms.md (version 2): view_cost_data and view_revenue_data join the
+# shared vocabulary, held by every role that holds view_reports, so that
+# "roster who-can view_revenue_data" answers across platforms.
 platform "piwikpro" {
   guests          = true   # a user with permissions on named apps only
   guest_team_role = "user" # seed 002: every person in the account is an owner or a user
@@ -30,7 +33,7 @@ platform "piwikpro" {
   # list: no billing, API keys are personal (no api_access), no shared links
   # or team deletion are described.
   team_role "owner" {
-    capabilities = ["view_reports", "export_data", "edit_dashboards", "edit_settings", "manage_goals", "manage_integrations", "manage_tags", "publish_tags", "manage_members", "create_sites", "delete_site"]
+    capabilities = ["view_reports", "view_cost_data", "view_revenue_data", "export_data", "edit_dashboards", "edit_settings", "manage_goals", "manage_integrations", "manage_tags", "publish_tags", "manage_members", "create_sites", "delete_site"]
   }
 
   # seed 002 "No access: The user can't see any of the above." Listed so a
@@ -44,7 +47,7 @@ platform "piwikpro" {
   # report". The module tables lost their marks; exporting is read as part
   # of viewing, nothing more.
   site_role "view" {
-    capabilities = ["view_reports", "export_data"]
+    capabilities = ["view_reports", "view_cost_data", "view_revenue_data", "export_data"]
   }
 
   # seed 002 "Edit: The user can edit a site/app and edit tags, triggers and
@@ -52,19 +55,19 @@ platform "piwikpro" {
   # Consent Manager." Editing a site covers its settings, goals and
   # dashboards (seed 003 meta-site edit: "see and edit dashboards").
   site_role "edit" {
-    capabilities = ["view_reports", "export_data", "edit_dashboards", "edit_settings", "manage_goals", "manage_tags"]
+    capabilities = ["view_reports", "view_cost_data", "view_revenue_data", "export_data", "edit_dashboards", "edit_settings", "manage_goals", "manage_tags"]
   }
 
   # seed 002 "Edit & publish: ... the same actions as those with permission
   # to Manage, except manage permissions": edit, plus publishing tags.
   site_role "edit_publish" {
-    capabilities = ["view_reports", "export_data", "edit_dashboards", "edit_settings", "manage_goals", "manage_tags", "publish_tags"]
+    capabilities = ["view_reports", "view_cost_data", "view_revenue_data", "export_data", "edit_dashboards", "edit_settings", "manage_goals", "manage_tags", "publish_tags"]
   }
 
   # seed 002 "Manage: ... edit and publish tags, triggers and variables;
   # manage permissions and use Consent Manager. But they can't add a site/app
   # or new user."
   site_role "manage" {
-    capabilities = ["view_reports", "export_data", "edit_dashboards", "edit_settings", "manage_goals", "manage_tags", "publish_tags", "manage_members"]
+    capabilities = ["view_reports", "view_cost_data", "view_revenue_data", "export_data", "edit_dashboards", "edit_settings", "manage_goals", "manage_tags", "publish_tags", "manage_members"]
   }
 }

@@ -7,6 +7,9 @@
 # least to the most privileged. Where a seed's table lost its check marks the
 # prose around it decides, and where the prose is silent the least privilege
 # was chosen.
+# platforms.md (version 2): view_cost_data and view_revenue_data join the
+# shared vocabulary, held by every role that holds view_reports, so that
+# "roster who-can view_revenue_data" answers across platforms.
 platform "plausible" {
   guests          = true  # seed 001 "Guest Memberships": access to specific sites only
   guest_team_role = ""    # seed 001: guests have "no access to team-wide settings"
@@ -26,7 +29,7 @@ platform "plausible" {
   # capabilities", so a viewer creates shared links too. Seed 000: viewers
   # "Cannot access Stats API (no API key)".
   team_role "viewer" {
-    capabilities = ["view_reports", "export_data", "create_shared_links"]
+    capabilities = ["view_reports", "view_cost_data", "view_revenue_data", "export_data", "create_shared_links"]
   }
 
   # seed 001 "Editor": "Edit site settings, Manage goals and funnels,
@@ -35,7 +38,7 @@ platform "plausible" {
   # email reports)"). No team management, no API key: seed 000 says only
   # administrators can view the Stats API key.
   team_role "editor" {
-    capabilities = ["view_reports", "export_data", "create_shared_links", "edit_settings", "manage_goals", "manage_integrations"]
+    capabilities = ["view_reports", "view_cost_data", "view_revenue_data", "export_data", "create_shared_links", "edit_settings", "manage_goals", "manage_integrations"]
   }
 
   # seed 001 "Admin": "Invite and remove team members (except owners),
@@ -45,7 +48,7 @@ platform "plausible" {
   # site stays with the owner (seed 000: "Only the billing owner can delete
   # the site permanently").
   team_role "admin" {
-    capabilities = ["view_reports", "export_data", "create_shared_links", "edit_settings", "manage_goals", "manage_integrations", "manage_members", "api_access", "create_sites"]
+    capabilities = ["view_reports", "view_cost_data", "view_revenue_data", "export_data", "create_shared_links", "edit_settings", "manage_goals", "manage_integrations", "manage_members", "api_access", "create_sites"]
   }
 
   # seed 001 "Owner": "Manage billing and subscription, Invite and remove
@@ -58,7 +61,7 @@ platform "plausible" {
   # seed 001 "Guest Viewers can: View analytics for assigned sites, Create
   # shared links, Export data, All viewer capabilities". No API key (seed 000).
   site_role "viewer" {
-    capabilities = ["view_reports", "export_data", "create_shared_links"]
+    capabilities = ["view_reports", "view_cost_data", "view_revenue_data", "export_data", "create_shared_links"]
   }
 
   # seed 001, guest editors (the list after the viewer's, which lost its
@@ -66,6 +69,6 @@ platform "plausible" {
   # events, Set up email reports" on top of a viewer's. The API key stays
   # with administrators (seed 000), so no api_access.
   site_role "editor" {
-    capabilities = ["view_reports", "export_data", "create_shared_links", "edit_settings", "manage_goals", "manage_integrations"]
+    capabilities = ["view_reports", "view_cost_data", "view_revenue_data", "export_data", "create_shared_links", "edit_settings", "manage_goals", "manage_integrations"]
   }
 }

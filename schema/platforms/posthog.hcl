@@ -6,6 +6,9 @@
 # belong to the person and inherit their permissions (seed 004 "API Access &
 # Service Accounts"), so no role carries api_access: nothing is rotated when
 # someone leaves, the key goes with them.
+# platforms.md (version 2): view_cost_data and view_revenue_data join the
+# shared vocabulary, held by every role that holds view_reports, so that
+# "roster who-can view_revenue_data" answers across platforms.
 platform "posthog" {
   guests          = true     # people with project roles only
   guest_team_role = "member" # seed 004: "Users invited to organization, then granted access to specific projects"
@@ -24,34 +27,34 @@ platform "posthog" {
   # organization, Manage organization settings, Cannot manage billing, Cannot
   # delete organization". Org admins are admins of every project.
   team_role "admin" {
-    capabilities = ["view_reports", "export_data", "create_shared_links", "edit_dashboards", "edit_settings", "manage_integrations", "manage_members", "create_sites"]
+    capabilities = ["view_reports", "view_cost_data", "view_revenue_data", "export_data", "create_shared_links", "edit_dashboards", "edit_settings", "manage_integrations", "manage_members", "create_sites"]
   }
 
   # seed 004 "Owner: Full control over organization, Manage billing and
   # subscription, Create and delete projects, Invite and remove users, Delete
   # organization".
   team_role "owner" {
-    capabilities = ["view_reports", "export_data", "create_shared_links", "edit_dashboards", "edit_settings", "manage_integrations", "manage_members", "create_sites", "manage_billing", "delete_site", "delete_team"]
+    capabilities = ["view_reports", "view_cost_data", "view_revenue_data", "export_data", "create_shared_links", "edit_dashboards", "edit_settings", "manage_integrations", "manage_members", "create_sites", "manage_billing", "delete_site", "delete_team"]
   }
 
   # seed 004 "Viewer (read-only): View dashboards and insights, Watch session
   # recordings, Cannot create or modify content". Exporting is not listed, so
   # the least privilege leaves it out.
   site_role "viewer" {
-    capabilities = ["view_reports"]
+    capabilities = ["view_reports", "view_cost_data", "view_revenue_data"]
   }
 
   # seed 004 "Member: Create insights, dashboards, and cohorts ... Cannot
   # modify project settings, Cannot invite users". Sharing insights is part of
   # creating them ("Insight sharing").
   site_role "member" {
-    capabilities = ["view_reports", "export_data", "create_shared_links", "edit_dashboards"]
+    capabilities = ["view_reports", "view_cost_data", "view_revenue_data", "export_data", "create_shared_links", "edit_dashboards"]
   }
 
   # seed 004 "Admin: Full project access, Configure project settings, Manage
   # feature flags and experiments, Create and delete dashboards, Invite users
   # to project".
   site_role "admin" {
-    capabilities = ["view_reports", "export_data", "create_shared_links", "edit_dashboards", "edit_settings", "manage_integrations", "manage_members"]
+    capabilities = ["view_reports", "view_cost_data", "view_revenue_data", "export_data", "create_shared_links", "edit_dashboards", "edit_settings", "manage_integrations", "manage_members"]
   }
 }

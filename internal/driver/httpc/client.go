@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/kit"
 )
 
 // Defaults and limits.
@@ -65,7 +66,8 @@ type Options struct {
 	// Budget paces requests within an hourly allowance (nil: none).
 	Budget *Budget
 	// MaxWait is the longest one call waits, in total, for the next clock
-	// hour on its Budget (default DefaultMaxWait). A negative value
+	// hour on its Budget and for a platform's Retry-After (default
+	// DefaultMaxWait). A negative value
 	// means never wait: the call stops as soon as the hour is used up.
 	// Note that 0 means the default, so map `--max-wait 0` to -1.
 	MaxWait time.Duration
@@ -80,6 +82,13 @@ type Options struct {
 	// Secrets are further strings to redact wherever they might appear
 	// (a token, a client secret, a client id:secret pair).
 	Secrets []string
+	// RateLimited, when set, says which other answers mean "too many
+	// requests" and are retried like a 429 (GA4: a 403 whose reason is
+	// rateLimitExceeded); RateLimitWait, when positive, is the wait
+	// after such an answer or a 429 that has no Retry-After, honoured
+	// like one (GA4's quotas refill each minute), instead of the backoff.
+	RateLimited   func(status int, body []byte) bool
+	RateLimitWait time.Duration
 }
 
 // Client calls one platform's API. Safe for concurrent use.
@@ -100,6 +109,8 @@ type Client struct {
 	platform string
 	red      *redactor
 	jitter   func(time.Duration) time.Duration
+	limited  func(int, []byte) bool
+	rateWait time.Duration
 }
 
 // Response is a successful (2xx) answer.
@@ -108,6 +119,10 @@ type Response struct {
 	Header http.Header
 	// Body is the whole answer (at most MaxBody bytes).
 	Body []byte
+	// Gone is true for a DELETE whose retry answered 404: an earlier
+	// try deleted it and its answer was lost. Status is then 404 and
+	// Body empty.
+	Gone bool
 	// API lists every request made for the call, retries included:
 	// `METHOD path status`, the path without its query string. A request
 	// that got no answer has "error" for status. Known secrets are
@@ -171,6 +186,16 @@ func (e *redactedError) Unwrap() error { return e.err }
 
 type renewingKey struct{}
 
+type no5xxRetryKey struct{}
+
+// WithoutRetryOn5xx marks the requests made with the returned context as
+// not to be repeated on a 5xx answer: one whose 500 is the platform's
+// answer, not a passing fault (Plausible's guest invitation for a team
+// member's email). 429s are still retried.
+func WithoutRetryOn5xx(ctx context.Context) context.Context {
+	return context.WithValue(ctx, no5xxRetryKey{}, true)
+}
+
 var (
 	errTooLarge = fmt.Errorf("the answer is larger than %d MiB", MaxBody>>20)
 	errRequest  = errors.New("cannot make the request")
@@ -189,8 +214,10 @@ func New(o Options) *Client {
 		maxWait:  o.MaxWait,
 		notify:   o.Notify,
 		platform: o.Platform,
-		red:      newRedactor(o.Secrets),
+		red:      newRedactor(o.Secrets, o.Platform),
 		jitter:   fullJitter,
+		limited:  o.RateLimited,
+		rateWait: o.RateLimitWait,
 	}
 	if c.ua == "" {
 		v := o.Version
@@ -336,12 +363,25 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 					"%s refused the credential for %s %s (401) and renewing it failed: %v. Check the team's token.",
 					c.platform, cl.method, cl.path, err))
 			}
-		case s == http.StatusTooManyRequests || (s >= 500 && idempotent(cl.method)):
+		case s == http.StatusNotFound && cl.method == http.MethodDelete && cl.tries > 1:
+			// sync.md, apply point 5: a retried DELETE whose retry
+			// answers 404 succeeded; the first answer was lost.
+			c.debugf("%s: %s %s answered 404 on a retry: the earlier try deleted it", c.platform, cl.method, cl.path)
+			res.API = cl.api
+			res.Gone = true
+			res.Body = nil
+			return res, nil
+		case s == http.StatusTooManyRequests || (s >= 500 && idempotent(cl.method) && ctx.Value(no5xxRetryKey{}) == nil) || (c.limited != nil && c.limited(s, res.Body)):
 			if cl.tries >= MaxTries {
 				return nil, cl.statusErr(res)
 			}
+			limited := s == http.StatusTooManyRequests || (c.limited != nil && c.limited(s, res.Body))
 			if d, ok := retryAfter(res.Header, c.clock.Now()); ok {
-				if err := cl.sleep(ctx, d, fmt.Sprintf("%d with Retry-After", s)); err != nil {
+				if err := cl.retryAfter(ctx, d, res, false); err != nil {
+					return nil, err
+				}
+			} else if limited && c.rateWait > 0 {
+				if err := cl.retryAfter(ctx, c.rateWait, res, true); err != nil {
 					return nil, err
 				}
 			} else if s == http.StatusTooManyRequests && c.budget != nil {
@@ -355,6 +395,19 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 		}
 	}
 }
+
+// Shaped, passed to JSON as out, has the answer checked against Shape
+// (kit.Check) before it is decoded into Into: a malformed answer is a
+// *RequestError wrapping ErrMalformed, naming the request and what was
+// wrong, like a failed call.
+type Shaped struct {
+	Shape kit.Shape
+	Into  any
+}
+
+// ErrMalformed is wrapped by the error of a call whose answer does not
+// have the shape its caller expects.
+var ErrMalformed = errors.New("malformed answer")
 
 // JSON marshals in (nil: no body; contentType defaults to
 // application/json), calls Do, and on 2xx unmarshals the answer into out
@@ -382,6 +435,17 @@ func (c *Client) JSON(ctx context.Context, method, path string, query url.Values
 			return re.API, err
 		}
 		return nil, err
+	}
+	if sh, ok := out.(Shaped); ok {
+		// sync.md, Reading safely: the shape is checked before use.
+		if err := kit.Check(res.Body, sh.Shape); err != nil {
+			p, _, _ := strings.Cut(path, "?")
+			cl := &call{c: c, method: strings.ToUpper(method), path: p, api: res.API}
+			return res.API, cl.fail(res.Status, res.Header, res.Body, fmt.Errorf("%w: %v", ErrMalformed, err), fmt.Sprintf(
+				"%s answered %s %s with %d, but not in the shape roster expects: %v. Nothing was read from it; try again later, and report it if it persists",
+				c.platform, cl.method, p, res.Status, err))
+		}
+		out = sh.Into
 	}
 	if out != nil && len(bytes.TrimSpace(res.Body)) > 0 {
 		if err := json.Unmarshal(res.Body, out); err != nil {
@@ -509,6 +573,35 @@ func (cl *call) pace(ctx context.Context, after429 bool) error {
 		after429 = false
 	}
 }
+
+// retryAfter honours a Retry-After of d: it waits, saying so through
+// Notify, when the call's waits stay within MaxWait in total, and fails
+// otherwise (sync.md, Reading safely: honoured up to --max-wait).
+// quota is true for Options.RateLimitWait's wait after a quota answer.
+func (cl *call) retryAfter(ctx context.Context, d time.Duration, res *Response, quota bool) error {
+	c := cl.c
+	wait, told := fmt.Sprintf("asked roster to wait %s before trying again (Retry-After)", d.Round(time.Second)), fmt.Sprintf("asked roster to wait %s (Retry-After)", d.Round(time.Second))
+	if quota {
+		wait = fmt.Sprintf("is over its quota, which refills within %s", d.Round(time.Second))
+		told = wait
+	}
+	if d > 0 && (c.maxWait < 0 || cl.waited+d > c.maxWait) {
+		left := max(c.maxWait-cl.waited, 0)
+		return cl.fail(res.Status, res.Header, res.Body, ErrWaitTooLong, fmt.Sprintf(
+			"%s answered %s %s with %d and %s, more than the %s left of --max-wait; nothing more was sent for it. Run the command again after %s UTC, or raise --max-wait.",
+			c.platform, cl.method, cl.path, res.Status, wait, left.Round(time.Second), c.clock.Now().Add(d).UTC().Format("15:04:05")))
+	}
+	if d > 0 && c.notify != nil {
+		c.notify(c.red.redact(fmt.Sprintf("%s answered %s %s with %d and %s; waiting until %s UTC, then trying again",
+			c.platform, cl.method, cl.path, res.Status, told, c.clock.Now().Add(d).UTC().Format("15:04:05"))))
+	}
+	cl.waited += d
+	return cl.sleep(ctx, d, fmt.Sprintf("%d with Retry-After", res.Status))
+}
+
+// ErrWaitTooLong is wrapped by the error of a call that stopped because
+// the platform asked for a wait (Retry-After) longer than MaxWait allows.
+var ErrWaitTooLong = errors.New("the platform asked for a longer wait than --max-wait allows")
 
 // sleep waits d before the next try.
 func (cl *call) sleep(ctx context.Context, d time.Duration, why string) error {

@@ -103,8 +103,8 @@ func TestRetryAfter(t *testing.T) {
 		{"zero", "0", 0},
 		{"date", t0.Add(7 * time.Second).Format(http.TimeFormat), 7 * time.Second},
 		{"past date", t0.Add(-time.Minute).Format(http.TimeFormat), 0},
-		{"capped seconds", "120", MaxRetryAfter},
-		{"capped date", t0.Add(time.Hour).Format(http.TimeFormat), MaxRetryAfter},
+		{"long seconds, not capped", "120", 120 * time.Second},
+		{"an hour's date, within the default --max-wait", t0.Add(time.Hour).Format(http.TimeFormat), time.Hour},
 		{"unreadable falls back to backoff", "soon", FirstBackoff},
 		{"negative falls back to backoff", "-5", FirstBackoff},
 	}
@@ -647,6 +647,79 @@ func BenchmarkDo(b *testing.B) {
 	for b.Loop() {
 		if _, err := c.Do(context.Background(), "GET", "/api/organizations/o/members/", q, nil, ""); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestRetryAfterMaxWait: Retry-After is honoured up to MaxWait, with a
+// Notify line saying how long and why; past MaxWait the call fails
+// naming the request (issue 18 defect 7; sync.md, Reading safely).
+func TestRetryAfterMaxWait(t *testing.T) {
+	srv := script(t, step{status: 429, header: map[string]string{"Retry-After": "300"}}, step{status: 200})
+	fc := newFakeClock(t0)
+	var said []string
+	c := newTest(srv.URL, fc, Options{MaxWait: 10 * time.Minute, Notify: func(m string) { said = append(said, m) }})
+	if _, err := c.Do(context.Background(), "GET", "/x", nil, nil, ""); err != nil {
+		t.Fatalf("Do: %v", err)
+	}
+	if fc.Total() != 5*time.Minute {
+		t.Errorf("waited %s, want 5m", fc.Total())
+	}
+	if len(said) != 1 || !strings.Contains(said[0], "Testing answered GET /x with 429 and asked roster to wait 5m0s (Retry-After); waiting until 14:04:00 UTC") {
+		t.Errorf("notify: %q", said)
+	}
+
+	srv = script(t, step{status: 429, header: map[string]string{"Retry-After": "3600"}}, step{status: 200})
+	fc = newFakeClock(t0)
+	c = newTest(srv.URL, fc, Options{MaxWait: 10 * time.Minute})
+	_, err := c.Do(context.Background(), "DELETE", "/y", nil, nil, "")
+	var re *RequestError
+	if !errors.As(err, &re) || !errors.Is(err, ErrWaitTooLong) || re.Status != 429 || len(re.API) != 1 {
+		t.Fatalf("err %v", err)
+	}
+	if want := "Testing answered DELETE /y with 429 and asked roster to wait 1h0m0s before trying again (Retry-After), more than the 10m0s left of --max-wait"; !strings.Contains(err.Error(), want) {
+		t.Errorf("message %q, want %q", err, want)
+	}
+	if fc.Total() != 0 || len(srv.Hits()) != 1 {
+		t.Errorf("waited %s, %d requests", fc.Total(), len(srv.Hits()))
+	}
+}
+
+// TestDeleteGoneOnRetry: a DELETE whose retry answers 404 succeeded (the
+// first answer was lost); a first 404 is a failure (sync.md, apply 5).
+func TestDeleteGoneOnRetry(t *testing.T) {
+	srv := script(t, step{status: 503}, step{status: 404, body: `{"detail":"Not found."}`})
+	c := newTest(srv.URL, newFakeClock(t0), Options{})
+	res, err := c.Do(context.Background(), "DELETE", "/members/1/", nil, nil, "")
+	if err != nil || !res.Gone || res.Status != 404 {
+		t.Fatalf("res %+v, err %v", res, err)
+	}
+	if diff := cmp.Diff([]string{"DELETE /members/1/ 503", "DELETE /members/1/ 404"}, res.API); diff != "" {
+		t.Errorf("api (-want +got):\n%s", diff)
+	}
+	api, err := c.JSON(context.Background(), "DELETE", "/members/1/", nil, nil, new(map[string]any), "")
+	if err == nil || len(api) != 1 {
+		t.Errorf("a first 404 must fail: %v %q", err, api)
+	}
+	srv = script(t, step{status: 503}, step{status: 404})
+	c = newTest(srv.URL, newFakeClock(t0), Options{})
+	if _, err := c.Do(context.Background(), "GET", "/members/1/", nil, nil, ""); err == nil {
+		t.Error("a GET's 404 on a retry must fail")
+	}
+}
+
+// TestFailureKeepsEveryRequest: a call that fails after retries lists
+// every request made, retries included (issue 18 defect 6).
+func TestFailureKeepsEveryRequest(t *testing.T) {
+	srv := script(t, step{status: 502})
+	c := newTest(srv.URL, newFakeClock(t0), Options{})
+	api, err := c.JSON(context.Background(), "PATCH", "/m/1/", nil, map[string]int{"level": 8}, nil, "")
+	if err == nil || len(api) != MaxTries {
+		t.Fatalf("%v %q", err, api)
+	}
+	for _, l := range api {
+		if l != "PATCH /m/1/ 502" {
+			t.Errorf("line %q", l)
 		}
 	}
 }

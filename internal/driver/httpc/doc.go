@@ -6,7 +6,10 @@
 // (through Options.Auth, never logged), retries as sync.md says (GET, PUT,
 // PATCH and DELETE on 429, 5xx and network errors; POST only on 429; at
 // most 5 tries; backoff from 200 ms doubling to 2 s with full jitter, or
-// Retry-After, capped at 60 s), renews the credential once on a 401, paces
+// Retry-After, honoured up to MaxWait with a Notify line and an error past
+// it), counts a DELETE whose retry answers 404 as done (Response.Gone),
+// checks an answer's shape before decoding it when asked (Shaped, with
+// driver/kit), renews the credential once on a 401, paces
 // requests within an hourly Budget (Plausible; a request within 5 s of the
 // hour counts in both hours, for requests in flight and clock skew) and
 // waits for the next clock hour at most MaxWait in total per call, and

@@ -20,11 +20,6 @@ const (
 	FirstBackoff = 200 * time.Millisecond
 	// MaxBackoff caps the backoff.
 	MaxBackoff = 2 * time.Second
-	// MaxRetryAfter caps a server's Retry-After: a longer one is waited
-	// for this long only, then the request is tried again (and counts as
-	// a try). An hourly budget is not paced through Retry-After but
-	// through Budget and MaxWait.
-	MaxRetryAfter = 60 * time.Second
 )
 
 // backoff is the ceiling of the wait after the n-th failed try (n ≥ 1):
@@ -46,8 +41,9 @@ func fullJitter(max time.Duration) time.Duration {
 }
 
 // retryAfter reads a Retry-After header, in seconds or as an HTTP date
-// (relative to now), clamped to [0, MaxRetryAfter]. ok is false when the
-// header is absent or unreadable.
+// (relative to now; a past date is 0). ok is false when the header is
+// absent or unreadable. The wait is not capped here: the call honours it
+// up to MaxWait, and fails past that.
 func retryAfter(h http.Header, now time.Time) (d time.Duration, ok bool) {
 	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
@@ -57,17 +53,14 @@ func retryAfter(h http.Header, now time.Time) (d time.Duration, ok bool) {
 		if n < 0 {
 			return 0, false
 		}
-		if n >= int64(MaxRetryAfter/time.Second) {
-			return MaxRetryAfter, true
-		}
-		return time.Duration(n) * time.Second, true
+		const most = int64(1<<62) / int64(time.Second)
+		return time.Duration(min(n, most)) * time.Second, true
 	}
 	t, err := http.ParseTime(v)
 	if err != nil {
 		return 0, false
 	}
-	d = t.Sub(now)
-	return max(0, min(d, MaxRetryAfter)), true
+	return max(0, t.Sub(now)), true
 }
 
 // idempotent methods are retried on 5xx and network errors; others

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/httpc"
+	"github.com/roster-dev/roster/internal/driver/kit"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
 )
@@ -441,27 +443,12 @@ func (d *Driver) applyGrant(o *op, i int, c *plan.Change) error {
 				return err
 			}
 		}
-		if d.implicitGuest(o.r, email, u) && len(st.grantsOf(u)) == 0 {
-			// The guest's implicit USER goes with their last grant.
-			return o.deleteUser(u)
-		}
+		// The access on this app only: a guest's USER goes only by a
+		// change of its own, which the plan shows (sync.md, Reading
+		// safely).
 		return nil
 	}
 	return fmt.Errorf("%s: unknown action %q", c.Addr, c.Action)
-}
-
-// implicitGuest reports whether u is a guest's implicit USER: a guest at
-// role USER whose membership no change of this apply manages.
-func (d *Driver) implicitGuest(r *run, email string, u *liveUser) bool {
-	if !d.team.Guests[email] || u.role != roleUser {
-		return false
-	}
-	for _, j := range r.byPerson[email] {
-		if r.changes[j].Addr.Kind == model.KindMember {
-			return false
-		}
-	}
-	return true
 }
 
 // keepsAsGuest reports whether removing member u (change i) turns them
@@ -590,7 +577,7 @@ func (o *op) invite(email string) (*liveUser, error) {
 	var out struct {
 		Data apiUser `json:"data"`
 	}
-	err := o.send("POST", "/api/users/v2/invite", body, &out)
+	err := o.send("POST", "/api/users/v2/invite", body, httpc.Shaped{Shape: kit.Obj{"data": userShape}, Into: &out})
 	var ae *driver.APIError
 	if errors.As(err, &ae) && ae.Status == 400 && strings.Contains(ae.Message, "users.error.user-already-exists") {
 		if u, lerr := o.lookup(email); lerr == nil && u != nil {
@@ -618,7 +605,8 @@ func (o *op) invite(email string) (*liveUser, error) {
 // lookup finds a user by email (GET /api/users/v2?search=EMAIL).
 func (o *op) lookup(email string) (*liveUser, error) {
 	var page listPage
-	lines, err := o.d.call(o.ctx, "GET", "/api/users/v2", url.Values{"search": {email}, "limit": {"1000"}}, nil, &page)
+	lines, err := o.d.call(o.ctx, "GET", "/api/users/v2", url.Values{"search": {email}, "limit": {"1000"}}, nil,
+		httpc.Shaped{Shape: kit.Obj{"meta": kit.Obj{"total": kit.Int}, "data": kit.List(userShape)}, Into: &page})
 	o.api = append(o.api, lines...)
 	if err != nil {
 		return nil, err

@@ -5,13 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/httpc"
+	"github.com/roster-dev/roster/internal/driver/kit"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
 )
@@ -19,13 +21,6 @@ import (
 // pageSize is the limit asked for on every list (the API's maximum; its
 // default is 10).
 const pageSize = 1000
-
-// maxPages bounds one list, so that a server that never ends a list
-// cannot keep roster reading forever.
-const maxPages = 100000
-
-// readParallelism bounds the per-app and per-group reads in flight.
-const readParallelism = 4
 
 // Account roles and the no-access permission (piwikpro.md).
 const (
@@ -236,29 +231,41 @@ func (r *reader) get(ctx context.Context, path string, q url.Values, out any) er
 	return nil
 }
 
-// list reads every page of a list, calling each with its data.
-func (r *reader) list(ctx context.Context, path string, each func(json.RawMessage) (int, error)) (pages int, err error) {
-	offset := 0
+// list reads every page of a list whose items have the shape item,
+// calling each with its data; the stated total must agree with the items
+// read (kit.Pager).
+func (r *reader) list(ctx context.Context, path string, item kit.Shape, each func(json.RawMessage) (int, error)) (pages int, err error) {
+	pg := kit.Pager{}
+	shape := kit.Obj{"meta": kit.Obj{"total": kit.Int}, "data": kit.List(item)}
 	for {
-		q := url.Values{"limit": {strconv.Itoa(pageSize)}, "offset": {strconv.Itoa(offset)}}
+		q := url.Values{"limit": {strconv.Itoa(pageSize)}, "offset": {strconv.Itoa(pg.Read())}}
 		var p listPage
-		if err := r.get(ctx, path, q, &p); err != nil {
-			return pages, err
+		if err := r.get(ctx, path, q, httpc.Shaped{Shape: shape, Into: &p}); err != nil {
+			return pg.Pages(), err
 		}
-		pages++
 		n, err := each(p.Data)
 		if err != nil {
-			return pages, fmt.Errorf("%s answered GET %s with a page roster cannot read: %v", Platform, path, err)
+			return pg.Pages() + 1, fmt.Errorf("%s answered GET %s with a page roster cannot read: %v", Platform, path, err)
 		}
-		offset += n
-		if n == 0 || offset >= p.Meta.Total {
-			return pages, nil
+		done, err := pg.Page(n, &p.Meta.Total, false)
+		if err != nil {
+			return pg.Pages(), fmt.Errorf("%s answered GET %s with paging that does not keep its word: %v; nothing was planned from it, try again later", Platform, path, err)
 		}
-		if pages >= maxPages {
-			return pages, fmt.Errorf("%s kept answering GET %s with more pages after %d; roster stopped reading", Platform, path, pages)
+		if done {
+			return pg.Pages(), nil
 		}
 	}
 }
+
+// Shapes of the list items the driver reads (the OpenAPI documents in
+// ../shared/apis/openapi/piwikpro; sync.md, Reading safely).
+var (
+	userShape      = kit.Obj{"id": kit.String, "attributes": kit.Obj{"email": kit.String, "role": kit.String}}
+	namedShape     = kit.Obj{"id": kit.String, "attributes": kit.Obj{"name": kit.String}}
+	userPermShape  = kit.Obj{"id": kit.String, "attributes": kit.Obj{"permission": kit.String}}
+	groupPermShape = kit.Obj{"id": kit.String, "attributes": kit.Obj{"permission": kit.String}}
+	groupUserShape = kit.Obj{"id": kit.String, "attributes": kit.Obj{"email": kit.String}}
+)
 
 func decodeList[T any](raw json.RawMessage, into *[]T) (int, error) {
 	var items []T
@@ -295,7 +302,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	var err error
 
 	var users []apiUser
-	if pg.users, err = r.list(ctx, "/api/users/v2", func(raw json.RawMessage) (int, error) { return decodeList(raw, &users) }); err != nil {
+	if pg.users, err = r.list(ctx, "/api/users/v2", userShape, func(raw json.RawMessage) (int, error) { return decodeList(raw, &users) }); err != nil {
 		return nil, err
 	}
 	for _, au := range users {
@@ -306,11 +313,11 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 		st.addUser(u)
 	}
 	var apps []apiNamed
-	if pg.apps, err = r.list(ctx, "/api/apps/v2", func(raw json.RawMessage) (int, error) { return decodeList(raw, &apps) }); err != nil {
+	if pg.apps, err = r.list(ctx, "/api/apps/v2", namedShape, func(raw json.RawMessage) (int, error) { return decodeList(raw, &apps) }); err != nil {
 		return nil, err
 	}
 	var groups []apiNamed
-	if pg.groups, err = r.list(ctx, "/api/user-groups/v1", func(raw json.RawMessage) (int, error) { return decodeList(raw, &groups) }); err != nil {
+	if pg.groups, err = r.list(ctx, "/api/user-groups/v1", namedShape, func(raw json.RawMessage) (int, error) { return decodeList(raw, &groups) }); err != nil {
 		return nil, err
 	}
 	siteIDs, siteOf, err := d.resolveSites(apps)
@@ -335,26 +342,34 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 		declared = append(declared, id)
 	}
 	sort.Strings(declared)
+	// The undeclared apps' permissions are read too: who holds access
+	// there keeps their USER (sync.md, Reading safely).
+	read := slices.Clone(declared)
+	for _, a := range apps {
+		if _, ok := siteOf[a.ID]; !ok {
+			read = append(read, a.ID)
+		}
+	}
 	members := make([][]apiMember, len(groups))
 	memberPages := make([]int, len(groups))
-	permPages := make([]int, 2*len(declared))
-	uperms := make([][]apiUserPermission, len(declared))
-	gperms := make([][]apiGroupPermission, len(declared))
-	jobs := make([]func() error, 0, len(groups)+2*len(declared))
+	permPages := make([]int, 2*len(read))
+	uperms := make([][]apiUserPermission, len(read))
+	gperms := make([][]apiGroupPermission, len(read))
+	jobs := make([]func() error, 0, len(groups)+2*len(read))
 	for i, g := range groups {
 		jobs = append(jobs, func() error {
-			n, err := r.list(ctx, groupPath(g.ID, "users"), func(raw json.RawMessage) (int, error) { return decodeList(raw, &members[i]) })
+			n, err := r.list(ctx, groupPath(g.ID, "users"), groupUserShape, func(raw json.RawMessage) (int, error) { return decodeList(raw, &members[i]) })
 			memberPages[i] = n
 			return err
 		})
 	}
-	for i, app := range declared {
+	for i, app := range read {
 		jobs = append(jobs, func() error {
-			n, err := r.list(ctx, appPath(app, "user"), func(raw json.RawMessage) (int, error) { return decodeList(raw, &uperms[i]) })
+			n, err := r.list(ctx, appPath(app, "user"), userPermShape, func(raw json.RawMessage) (int, error) { return decodeList(raw, &uperms[i]) })
 			permPages[2*i] = n
 			return err
 		}, func() error {
-			n, err := r.list(ctx, appPath(app, "user-group"), func(raw json.RawMessage) (int, error) { return decodeList(raw, &gperms[i]) })
+			n, err := r.list(ctx, appPath(app, "user-group"), groupPermShape, func(raw json.RawMessage) (int, error) { return decodeList(raw, &gperms[i]) })
 			permPages[2*i+1] = n
 			return err
 		})
@@ -428,42 +443,48 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 		}
 	}
 
+	d.elsewhere = elsewhereOf(st, apps, read[len(declared):], uperms[len(declared):], gperms[len(declared):], byGroupID)
 	d.ownerGrantsFrom(st, siteIDs)
 	d.st, d.siteIDs, d.siteOf, d.pages, d.refreshed, d.run = st, siteIDs, siteOf, pg, true, nil
-	snap := &driver.Snapshot{Team: d.team.Name, Self: self, Notes: notes, Requests: r.n, SiteIDs: cloneMap(siteIDs)}
-	snap.Objects = d.objects(st)
+	snap := &driver.Snapshot{Team: d.team.Name, Self: self, Notes: notes, Requests: r.n, SiteIDs: cloneMap(siteIDs), Elsewhere: d.elsewhere}
+	snap.Objects, snap.Implicit = d.objects(st)
 	return snap, nil
 }
 
-// runJobs runs reads a few at a time; the first error wins.
-func (d *Driver) runJobs(ctx context.Context, jobs []func() error) error {
-	errs := make([]error, len(jobs))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < min(max(1, d.parallel), len(jobs)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(jobs) {
-					return
-				}
-				if ctx.Err() != nil {
-					errs[i] = ctx.Err()
-					continue
-				}
-				errs[i] = jobs[i]()
-			}
-		}()
+// elsewhereOf maps each user holding a permission on an undeclared app
+// (ids, with their user and group permissions), themselves or through a
+// group, to those apps' names, sorted.
+func elsewhereOf(st *state, apps []apiNamed, ids []string, uperms [][]apiUserPermission, gperms [][]apiGroupPermission, groups map[string]*liveGroup) map[string][]string {
+	names := map[string]string{}
+	for _, a := range apps {
+		names[a.ID] = a.Attributes.Name
 	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
+	out := driver.Elsewhere{}
+	for i, app := range ids {
+		for _, p := range uperms[i] {
+			level := p.Attributes.Permission
+			if level == "" {
+				level = p.Attributes.Permissions
+			}
+			if u := st.byID[p.ID]; u != nil && level != "" && level != noAccess {
+				out.Add(u.email, names[app])
+			}
+		}
+		for _, p := range gperms[i] {
+			if g := groups[p.ID]; g != nil && p.Attributes.Permission != "" && p.Attributes.Permission != noAccess {
+				for e := range g.members {
+					out.Add(e, names[app])
+				}
+			}
 		}
 	}
-	return nil
+	return out.Sorted()
+}
+
+// runJobs runs reads at most d.parallel at a time (--parallelism); the
+// first error wins.
+func (d *Driver) runJobs(ctx context.Context, jobs []func() error) error {
+	return kit.Each(ctx, d.parallel, len(jobs), func(ctx context.Context, i int) error { return jobs[i]() })
 }
 
 // resolveSites finds each declared site's app: by remote_id, else by exact
@@ -625,10 +646,10 @@ func (d *Driver) ownerGrantsFrom(st *state, siteIDs map[string]string) {
 	}
 }
 
-// objects turns the live state into the model's objects.
-func (d *Driver) objects(st *state) []*model.Object {
+// objects turns the live state into the model's objects, and the
+// implicit memberships left out of them.
+func (d *Driver) objects(st *state) (objs, implicit []*model.Object) {
 	team := d.team.Name
-	var objs []*model.Object
 	holder := func(email string) model.HolderKind {
 		if d.team.Guests[email] {
 			return model.HolderGuest
@@ -636,14 +657,16 @@ func (d *Driver) objects(st *state) []*model.Object {
 		return model.HolderMember
 	}
 	for email, u := range st.users {
-		if d.team.Guests[email] && u.role == roleUser {
-			continue // a guest's implicit membership
-		}
 		role := "user"
 		if u.role == roleOwner {
 			role = "owner"
 		}
-		objs = append(objs, &model.Object{Addr: model.MemberAddress(team, email), Role: role, Status: model.StatusActive})
+		o := &model.Object{Addr: model.MemberAddress(team, email), Role: role, Status: model.StatusActive}
+		if d.team.Implicit(email, u.role == roleUser, d.elsewhere) {
+			implicit = append(implicit, o)
+			continue
+		}
+		objs = append(objs, o)
 	}
 	for app, m := range st.perms {
 		site := d.siteOf[app]
@@ -694,7 +717,8 @@ func (d *Driver) objects(st *state) []*model.Object {
 		}
 	}
 	model.SortObjects(objs)
-	return objs
+	model.SortObjects(implicit)
+	return objs, implicit
 }
 
 // Manual reports the changes Piwik PRO's API cannot make: team settings.

@@ -15,7 +15,7 @@ func (d *Driver) LiveSites(ctx context.Context) (map[string]string, error) {
 	}
 	r := &reader{d: d}
 	var apps []apiNamed
-	if _, err := r.list(ctx, "/api/apps/v2", func(raw json.RawMessage) (int, error) { return decodeList(raw, &apps) }); err != nil {
+	if _, err := r.list(ctx, "/api/apps/v2", namedShape, func(raw json.RawMessage) (int, error) { return decodeList(raw, &apps) }); err != nil {
 		return nil, err
 	}
 	out := make(map[string]string, len(apps))

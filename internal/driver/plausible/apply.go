@@ -2,11 +2,13 @@ package plausible
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/httpc"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
 )
@@ -183,9 +185,19 @@ func (d *Driver) invite(ctx context.Context, c *plan.Change, domain, email, role
 	for attempt := 0; ; attempt++ {
 		var got apiGuest
 		body := map[string]string{"site_id": domain, "email": email, "role": role}
-		lines, err := d.hc.JSON(ctx, http.MethodPut, guestsPath, nil, body, &got, "")
+		// Plausible answers 500 when the email is a team member's (or the
+		// team is at its member limit): its answer, not a passing fault,
+		// so the invitation is sent once (sync.md).
+		lines, err := d.hc.JSON(httpc.WithoutRetryOn5xx(ctx), http.MethodPut, guestsPath, nil, body, httpc.Shaped{Shape: guestShape, Into: &got}, "")
 		api = append(api, lines...)
 		if err != nil {
+			var re *httpc.RequestError
+			if errors.As(err, &re) && re.Status == http.StatusInternalServerError {
+				return driver.Result{API: api}, &driver.APIError{Address: c.Addr, Platform: Platform, Status: re.Status,
+					Request: "PUT " + guestsPath,
+					Message: fmt.Sprintf("Plausible could not invite %s as a guest of %s; it answers so when %s is already a member of team %s (or the team has reached its member limit). If they are a team member, declare them as a member instead of a guest; otherwise check the team's member limit in Plausible",
+						email, domain, email, d.team.Name)}
+			}
 			return driver.Result{API: api}, apiErr(err, c.Addr, false)
 		}
 		if got.Status != statusInvited && got.Status != statusAccepted {

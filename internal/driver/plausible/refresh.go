@@ -10,11 +10,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/driver/httpc"
+	"github.com/roster-dev/roster/internal/driver/kit"
 	"github.com/roster-dev/roster/internal/model"
 )
 
@@ -30,13 +30,6 @@ const DefaultRequestsPerHour = 600
 
 // pageSize is the limit asked for on every list (Plausible honours 1..100).
 const pageSize = 100
-
-// maxPages bounds one list, so that a server that never ends a list
-// cannot keep roster reading forever.
-const maxPages = 100000
-
-// readParallelism bounds the guest reads in flight.
-const readParallelism = 4
 
 // maxCandidates is how many sites an error message lists.
 const maxCandidates = 20
@@ -103,7 +96,7 @@ func newDriver(team *driver.Team, opts Options, transport http.RoundTripper) *Dr
 		Secrets:   []string{token},
 		Transport: transport,
 	}
-	d := &Driver{team: team, opts: opts, hc: httpc.New(o), budget: budget, parallel: readParallelism,
+	d := &Driver{team: team, opts: opts, hc: httpc.New(o), budget: budget, parallel: kit.Limit(opts.Parallelism),
 		declaredMembers: map[string]bool{}}
 	for _, obj := range team.Declared {
 		if obj.Addr.Kind == model.KindMember {
@@ -189,10 +182,13 @@ func (r *reader) get(ctx context.Context, path string, q url.Values, out any) er
 }
 
 // list reads every page of a cursor-paged list (always limit=100, the
-// same on every page), calling each with the list under field.
-func (r *reader) list(ctx context.Context, path string, q url.Values, field string, each func(json.RawMessage) error) (pages int, err error) {
+// same on every page) whose items under field have the shape item,
+// calling each with them; the paging must keep its word (kit.Pager).
+func (r *reader) list(ctx context.Context, path string, q url.Values, field string, item kit.Shape, each func(json.RawMessage) error) (pages int, err error) {
 	seen := map[string]bool{}
 	after := ""
+	pg := kit.Pager{Linked: true}
+	shape := kit.Obj{field: kit.List(item), "meta": kit.Obj{"after": kit.Null(kit.String)}}
 	for {
 		pq := url.Values{}
 		for k, v := range q {
@@ -203,32 +199,43 @@ func (r *reader) list(ctx context.Context, path string, q url.Values, field stri
 			pq.Set("after", after)
 		}
 		var raw map[string]json.RawMessage
-		if err := r.get(ctx, path, pq, &raw); err != nil {
-			return pages, err
+		if err := r.get(ctx, path, pq, httpc.Shaped{Shape: shape, Into: &raw}); err != nil {
+			return pg.Pages(), err
 		}
-		pages++
+		var items []json.RawMessage
+		if err := json.Unmarshal(raw[field], &items); err != nil {
+			return pg.Pages() + 1, fmt.Errorf("%s answered GET %s with a page roster cannot read: %v", Platform, path, err)
+		}
 		if err := each(raw[field]); err != nil {
-			return pages, fmt.Errorf("%s answered GET %s with a page roster cannot read: %v", Platform, path, err)
+			return pg.Pages() + 1, fmt.Errorf("%s answered GET %s with a page roster cannot read: %v", Platform, path, err)
 		}
 		var m pageMeta
-		if b := raw["meta"]; len(b) > 0 {
-			if err := json.Unmarshal(b, &m); err != nil {
-				return pages, fmt.Errorf("%s answered GET %s with paging roster cannot read: %v", Platform, path, err)
-			}
+		if err := json.Unmarshal(raw["meta"], &m); err != nil {
+			return pg.Pages() + 1, fmt.Errorf("%s answered GET %s with paging roster cannot read: %v", Platform, path, err)
 		}
-		if m.After == nil || *m.After == "" {
-			return pages, nil
+		more := m.After != nil && *m.After != ""
+		done, err := pg.Page(len(items), nil, more)
+		if err != nil {
+			return pg.Pages(), fmt.Errorf("%s answered GET %s with paging that does not keep its word: %v; nothing was planned from it, try again later", Platform, path, err)
+		}
+		if done {
+			return pg.Pages(), nil
 		}
 		if seen[*m.After] {
-			return pages, fmt.Errorf("%s answered GET %s with the same page twice; roster stopped reading", Platform, path)
-		}
-		if pages >= maxPages {
-			return pages, fmt.Errorf("%s kept answering GET %s with more pages after %d; roster stopped reading", Platform, path, pages)
+			return pg.Pages(), fmt.Errorf("%s answered GET %s with the same page twice; roster stopped reading", Platform, path)
 		}
 		seen[*m.After] = true
 		after = *m.After
 	}
 }
+
+// Shapes of the list items the driver reads (plausible.md; sync.md,
+// Reading safely).
+var (
+	teamShape  = kit.Obj{"id": kit.String, "name": kit.String}
+	siteShape  = kit.Obj{"domain": kit.String}
+	guestShape = kit.Obj{"email": kit.String, "role": kit.String, "status": kit.String}
+)
 
 // decodeList unmarshals a list that must be present (null is empty).
 func decodeList[T any](raw json.RawMessage, out *[]T) error {
@@ -249,7 +256,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	r := &reader{d: d}
 
 	var teams []apiTeam
-	teamPages, err := r.list(ctx, "/api/v1/sites/teams", nil, "teams", func(raw json.RawMessage) error { return decodeList(raw, &teams) })
+	teamPages, err := r.list(ctx, "/api/v1/sites/teams", nil, "teams", teamShape, func(raw json.RawMessage) error { return decodeList(raw, &teams) })
 	if err != nil {
 		return nil, err
 	}
@@ -259,7 +266,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	}
 
 	var sites []apiSite
-	sitePages, err := r.list(ctx, "/api/v1/sites", url.Values{"team_id": {teamID}}, "sites", func(raw json.RawMessage) error { return decodeList(raw, &sites) })
+	sitePages, err := r.list(ctx, "/api/v1/sites", url.Values{"team_id": {teamID}}, "sites", siteShape, func(raw json.RawMessage) error { return decodeList(raw, &sites) })
 	if err != nil {
 		return nil, err
 	}
@@ -282,32 +289,13 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	sort.Strings(domains)
 	lists := make([][]apiGuest, len(domains))
 	pages := make([]int, len(domains))
-	errs := make([]error, len(domains))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < min(max(1, d.parallel), len(domains)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(domains) {
-					return
-				}
-				if ctx.Err() != nil {
-					errs[i] = ctx.Err()
-					continue
-				}
-				pages[i], errs[i] = r.list(ctx, "/api/v1/sites/guests", url.Values{"site_id": {domains[i]}}, "guests",
-					func(raw json.RawMessage) error { return decodeList(raw, &lists[i]) })
-			}
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
+	if err := kit.Each(ctx, d.parallel, len(domains), func(ctx context.Context, i int) error {
+		var err error
+		pages[i], err = r.list(ctx, "/api/v1/sites/guests", url.Values{"site_id": {domains[i]}}, "guests", guestShape,
+			func(raw json.RawMessage) error { return decodeList(raw, &lists[i]) })
+		return err
+	}); err != nil {
+		return nil, err
 	}
 	guests := map[string]map[string]*liveGuest{}
 	guestPages := map[string]int{}

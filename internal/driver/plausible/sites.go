@@ -14,7 +14,7 @@ import (
 func (d *Driver) LiveSites(ctx context.Context) (map[string]string, error) {
 	r := &reader{d: d}
 	var teams []apiTeam
-	if _, err := r.list(ctx, "/api/v1/sites/teams", nil, "teams", func(raw json.RawMessage) error { return decodeList(raw, &teams) }); err != nil {
+	if _, err := r.list(ctx, "/api/v1/sites/teams", nil, "teams", teamShape, func(raw json.RawMessage) error { return decodeList(raw, &teams) }); err != nil {
 		return nil, err
 	}
 	teamID, err := d.pickTeam(teams)
@@ -22,7 +22,7 @@ func (d *Driver) LiveSites(ctx context.Context) (map[string]string, error) {
 		return nil, err
 	}
 	var sites []apiSite
-	if _, err := r.list(ctx, "/api/v1/sites", url.Values{"team_id": {teamID}}, "sites", func(raw json.RawMessage) error { return decodeList(raw, &sites) }); err != nil {
+	if _, err := r.list(ctx, "/api/v1/sites", url.Values{"team_id": {teamID}}, "sites", siteShape, func(raw json.RawMessage) error { return decodeList(raw, &sites) }); err != nil {
 		return nil, err
 	}
 	out := make(map[string]string, len(sites))

@@ -10,6 +10,8 @@ import (
 	"strconv"
 
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/httpc"
+	"github.com/roster-dev/roster/internal/driver/kit"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
 )
@@ -74,7 +76,9 @@ func (d *Driver) Begin(changes []plan.Change) {
 type request struct {
 	method, path string
 	body         any
-	effect       func(st *state, resp []byte)
+	// shape, when set, is checked on the answer before effect reads it.
+	shape  kit.Shape
+	effect func(st *state, resp []byte)
 }
 
 // Apply makes one change.
@@ -102,7 +106,11 @@ func (d *Driver) Apply(ctx context.Context, c *plan.Change) (driver.Result, erro
 	var api []string
 	for _, q := range reqs {
 		var raw json.RawMessage
-		lines, err := d.hc.JSON(ctx, q.method, q.path, nil, q.body, &raw, "")
+		var out any = &raw
+		if q.shape != nil {
+			out = httpc.Shaped{Shape: q.shape, Into: &raw}
+		}
+		lines, err := d.hc.JSON(ctx, q.method, q.path, nil, q.body, out, "")
 		api = append(api, lines...)
 		if err != nil {
 			return driver.Result{API: api}, apiErr(err, c.Addr, false)
@@ -127,7 +135,7 @@ func (d *Driver) Apply(ctx context.Context, c *plan.Change) (driver.Result, erro
 // The budget is the connection's requests_per_hour when set (for the
 // plan's estimate), else 0 (none).
 func (d *Driver) Cost(changes []plan.Change) (requests int, budgetPerHour int) {
-	reads := 1 + max(1, d.pages.members) + max(1, d.pages.invites) + max(1, d.pages.projects) + len(d.team.Sites)
+	reads := 1 + max(1, d.pages.members) + max(1, d.pages.invites) + max(1, d.pages.projects) + len(d.team.Sites) + d.pages.undeclared
 	ordered := slices.Clone(changes)
 	sort.SliceStable(ordered, func(i, j int) bool { return step(&ordered[i]) < step(&ordered[j]) })
 	var st *state
@@ -372,16 +380,10 @@ func (d *Driver) decide(r *run, i int) ([]request, map[int]driver.Outcome, error
 		return d.invite(r, i, email)
 	case plan.Delete:
 		if m != nil {
-			reqs := []request{d.putRow(pid, m, "")}
-			if d.implicitGuest(r, email, m) {
-				left := st.grantsOf(m.id)
-				delete(left, pid)
-				if len(left) == 0 {
-					// The guest's implicit membership goes with the last grant.
-					reqs = append(reqs, d.deleteMember(m))
-				}
-			}
-			return reqs, one(driver.Applied), nil
+			// The access on this project only: a guest's membership
+			// goes only by a change of its own, which the plan shows
+			// (sync.md, Reading safely).
+			return []request{d.putRow(pid, m, "")}, one(driver.Applied), nil
 		}
 		if invited {
 			return d.invite(r, i, email)
@@ -389,21 +391,6 @@ func (d *Driver) decide(r *run, i int) ([]request, map[int]driver.Outcome, error
 		return nil, one(driver.Applied), nil
 	}
 	return nil, nil, fmt.Errorf("%s: unknown action %q", c.Addr, c.Action)
-}
-
-// implicitGuest reports whether m's membership is a guest's implicit one:
-// a guest at level member whose membership no change of this apply
-// manages.
-func (d *Driver) implicitGuest(r *run, email string, m *liveMember) bool {
-	if !d.team.Guests[email] || m.level != levelMember {
-		return false
-	}
-	for _, j := range r.byPerson[email] {
-		if r.changes[j].Addr.Kind == model.KindMember {
-			return false
-		}
-	}
-	return true
 }
 
 // keepsAsGuest reports whether removing member m (change i) turns them
@@ -606,6 +593,7 @@ func (d *Driver) postInvite(r *run, email string, lvl int, ppa []projectAccess) 
 	}
 	ppa = slices.Clone(ppa)
 	return request{method: "POST", path: d.orgPath("invites/"), body: body,
+		shape: kit.Obj{"id": kit.String, "created_at": kit.String},
 		effect: func(st *state, resp []byte) {
 			inv := &liveInvite{email: email, level: lvl, ppa: ppa}
 			var got apiInvite

@@ -1,6 +1,8 @@
 // Package posthog owns roster's PostHog driver: it reads one organization's
 // live access (members and their levels, invitations, projects and their
-// access rows) through PostHog's REST API and makes planned changes to it
+// access rows: the project default is the row without member or role;
+// role rows, Enterprise RBAC, are read with the roles' names and members
+// into Snapshot.RoleAccess but not managed) through PostHog's REST API and makes planned changes to it
 // (level changes, removals, invitations with private_project_access,
 // project access rows), following /work/shared/apis/posthog.md and the
 // sync.md contract.

@@ -145,13 +145,25 @@ grant/acme/Staging/carol@x.io admin member active
 grant/acme/Staging/ginv@agency.io member guest invited
 member/acme/bob@x.io admin active
 member/acme/carol@x.io member active
-member/acme/dave@x.io member active
 member/acme/gadmin@agency.io admin active
 member/acme/inv@x.io admin invited
 member/acme/owner@acme.com owner active
 `
 	if got := render(snap.Objects); got != want {
 		t.Errorf("objects:\n%s\nwant:\n%s", got, want)
+	}
+	// Memberships at level member that are no access of their own: the
+	// guests', and dave's, whose only access is on an undeclared project
+	// (sync.md, Reading safely: their membership stays).
+	wantImplicit := `member/acme/dave@x.io member active
+member/acme/guest@agency.io member active
+member/acme/lone@agency.io member active
+`
+	if got := render(snap.Implicit); got != wantImplicit {
+		t.Errorf("implicit:\n%s\nwant:\n%s", got, wantImplicit)
+	}
+	if got := fmt.Sprint(snap.Elsewhere); got != "map[dave@x.io:[Lab]]" {
+		t.Errorf("elsewhere: %s", got)
 	}
 	if snap.Self != "owner@acme.com" || snap.Team != "acme" {
 		t.Errorf("self %q team %q", snap.Self, snap.Team)
@@ -173,6 +185,7 @@ member/acme/owner@acme.com owner active
 		"GET " + e.org("projects/"),
 		"GET /api/projects/101/access_controls/",
 		"GET /api/projects/102/access_controls/",
+		"GET /api/projects/103/access_controls/", // undeclared: who holds access there
 	}
 	if got := e.srv.Requests(); !slices.Equal(got, wantLog) {
 		t.Errorf("requests:\n%s", strings.Join(got, "\n"))
@@ -294,7 +307,7 @@ func memberChange(action plan.Action, email, before, after string, status model.
 func (e *env) applyAll(changes ...plan.Change) []driver.Result {
 	e.t.Helper()
 	e.srv.ResetRequests()
-	reads := len(e.d.team.Sites) + 1 + max(1, e.d.pages.members) + max(1, e.d.pages.invites) + max(1, e.d.pages.projects)
+	reads := len(e.d.team.Sites) + 1 + max(1, e.d.pages.members) + max(1, e.d.pages.invites) + max(1, e.d.pages.projects) + e.d.pages.undeclared
 	cost, budget := e.d.Cost(changes)
 	if budget != 0 {
 		e.t.Errorf("budget %d", budget)
@@ -511,6 +524,9 @@ func TestApplyMembersAndGrants(t *testing.T) {
 	}
 }
 
+// TestApplyGuestLastGrantRemovesMembership: the last grant's removal
+// removes the access on its project only; the membership goes by a change
+// of its own, which the plan shows (sync.md, Reading safely).
 func TestApplyGuestLastGrantRemovesMembership(t *testing.T) {
 	seed := acmeSeed()
 	seed.Members = append(seed.Members, fake.SeedMember{Email: "g@agency.io"})
@@ -523,9 +539,15 @@ func TestApplyGuestLastGrantRemovesMembership(t *testing.T) {
 		grantChange(plan.Delete, "Staging", "g@agency.io", "admin", "", model.HolderGuest, model.StatusActive),
 	)
 	e.wantResult(res[0], driver.Applied, "PUT /api/projects/101/access_controls/ 204")
-	e.wantResult(res[1], driver.Applied, "PUT /api/projects/102/access_controls/ 204", "DELETE "+e.org("members/"+g.UserUUID+"/")+" 204")
+	e.wantResult(res[1], driver.Applied, "PUT /api/projects/102/access_controls/ 204")
+	if _, ok := e.member("g@agency.io"); !ok {
+		t.Fatal("the last grant's removal took the membership the plan did not remove")
+	}
+	e.refresh()
+	res = e.applyAll(memberChange(plan.Delete, "g@agency.io", "member", "", model.StatusActive))
+	e.wantResult(res[0], driver.Applied, "DELETE "+e.org("members/"+g.UserUUID+"/")+" 204")
 	if _, ok := e.member("g@agency.io"); ok {
-		t.Error("the guest's implicit membership stayed")
+		t.Error("the membership's removal left it")
 	}
 }
 
@@ -646,7 +668,7 @@ func TestRefreshRetriesThrottled(t *testing.T) {
 	if snap.Self != "owner@acme.com" || len(snap.Objects) != 3 {
 		t.Errorf("snapshot: %s", render(snap.Objects))
 	}
-	if snap.Requests != 8 || len(e.srv.Requests()) != 8 {
+	if snap.Requests != 9 || len(e.srv.Requests()) != 9 { // 3 access reads: 2 declared, 1 undeclared
 		t.Errorf("requests %d, log %q", snap.Requests, e.srv.Requests())
 	}
 }
@@ -753,5 +775,55 @@ func TestCostWithoutRefresh(t *testing.T) {
 	// reads: @me, one page of each list, 2 sites; writes: one invitation, PATCH, DELETE.
 	if n != 1+3+2+3 || budget != 0 {
 		t.Errorf("cost %d, budget %d", n, budget)
+	}
+}
+
+// TestDefaultIsTheDefaultRow: the project's default access is the row with
+// organization_member and role null; default_access_level ("admin" for
+// every project) only stands in when no such row exists (posthog.md).
+func TestDefaultIsTheDefaultRow(t *testing.T) {
+	seed := acmeSeed()
+	seed.Projects = append(seed.Projects, fake.SeedProject{ID: 104, Name: "Rowless"})
+	e := newEnv(t, seed, nil, site("Production", ""), site("Staging", ""), site("Rowless", ""))
+	snap := e.refresh()
+	want := map[string]string{"Production": "none", "Staging": "admin", "Rowless": "admin"}
+	for name, lvl := range want {
+		if snap.Defaults[name] != lvl {
+			t.Errorf("default of %s = %q, want %q (all: %v)", name, snap.Defaults[name], lvl, snap.Defaults)
+		}
+	}
+	if err := e.srv.SetDefault("Staging", "member"); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.refresh().Defaults["Staging"]; got != "member" {
+		t.Errorf("a default changed by hand reads %q, want member", got)
+	}
+}
+
+// TestRoleAccess: access through RBAC role rows (Enterprise) is read into
+// the snapshot with the role's name and members (issue 18 defect 8).
+func TestRoleAccess(t *testing.T) {
+	seed := acmeSeed()
+	seed.Roles = []fake.SeedRole{{Name: "Analysts", Members: []string{"carol@x.io", "bob@x.io"}}, {Name: "Unused"}}
+	seed.RoleAccess = []fake.SeedRoleAccess{{Project: "Production", Role: "Analysts", Level: "member"}}
+	e := newEnv(t, seed, nil)
+	snap := e.refresh()
+	if len(snap.RoleAccess) != 1 {
+		t.Fatalf("role access %+v", snap.RoleAccess)
+	}
+	ra := snap.RoleAccess[0]
+	if ra.Site != "Production" || ra.Role != "Analysts" || ra.Level != "member" || strings.Join(ra.Members, ",") != "bob@x.io,carol@x.io" {
+		t.Errorf("role access %+v", ra)
+	}
+	// Without role rows, no role requests.
+	e = newEnv(t, acmeSeed(), nil)
+	e.srv.ResetRequests()
+	if snap := e.refresh(); len(snap.RoleAccess) != 0 {
+		t.Errorf("%+v", snap.RoleAccess)
+	}
+	for _, l := range e.srv.Requests() {
+		if strings.Contains(l, "/roles/") {
+			t.Errorf("read %s without role rows", l)
+		}
 	}
 }

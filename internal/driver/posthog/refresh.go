@@ -7,14 +7,16 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/driver/httpc"
+	"github.com/roster-dev/roster/internal/driver/kit"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
 )
@@ -34,13 +36,6 @@ const (
 
 // pageSize is the limit asked for on every list.
 const pageSize = 100
-
-// maxPages bounds one list (10 million entries), so that a server that
-// never ends a list cannot keep roster reading forever.
-const maxPages = 100000
-
-// readParallelism bounds the access_controls reads in flight.
-const readParallelism = 4
 
 var orgLevels = map[string]int{"member": levelMember, "admin": levelAdmin, "owner": levelOwner}
 
@@ -64,9 +59,12 @@ type Driver struct {
 	refreshed bool
 	self      string
 	st        *state
-	pages     struct{ members, invites, projects int }
+	pages     struct{ members, invites, projects, undeclared int }
 	siteIDs   map[string]int // declared site name → project id
 	run       *run
+	// elsewhere maps members to the undeclared projects where they hold
+	// access rows.
+	elsewhere map[string][]string
 }
 
 // New makes the driver of a team. opts.Log is the debug log
@@ -81,14 +79,15 @@ func newDriver(team *driver.Team, opts Options, transport http.RoundTripper) *Dr
 		UserAgent: opts.UserAgent,
 		Clock:     opts.Clock,
 		Log:       opts.Log,
-		Notify:    opts.Notify,
+		Notify:    kit.TeamNotify(team.Name, opts.Notify),
+		MaxWait:   opts.MaxWait,
 		Platform:  Platform,
 		Secrets:   []string{token},
 	}
 	if transport != nil {
 		o.Transport = transport
 	}
-	return &Driver{team: team, hc: httpc.New(o), parallel: readParallelism, org: strings.TrimSpace(team.Conn.AccountID)}
+	return &Driver{team: team, hc: httpc.New(o), parallel: kit.Limit(opts.Parallelism), org: strings.TrimSpace(team.Conn.AccountID)}
 }
 
 // --- live state -------------------------------------------------------------
@@ -260,6 +259,9 @@ type errBody struct {
 	Attr   any    `json:"attr"`
 }
 
+// missingScope matches PostHog's 403 detail for a key without a scope.
+var missingScope = regexp.MustCompile(`^API key missing required scope '([a-z_]+:(?:read|write)|\*)'`)
+
 // apiErr turns an httpc failure into the error roster shows: a refusal
 // (an HTTP status) becomes *driver.APIError with PostHog's own detail.
 func apiErr(err error, addr model.Address, read bool) error {
@@ -277,6 +279,15 @@ func apiErr(err error, addr model.Address, read bool) error {
 		if s, ok := eb.Attr.(string); ok && s != "" && eb.Type == "validation_error" {
 			msg += " (" + s + ")"
 		}
+	}
+	if sc := missingScope.FindStringSubmatch(eb.Detail); re.Status == http.StatusForbidden && sc != nil {
+		// posthog.md, Auth: PostHog names the scope the key lacks.
+		what := "the request"
+		if !read {
+			what = re.Request()
+		}
+		msg = fmt.Sprintf("the personal API key lacks the scope %s that %s needs (PostHog: %q); add %s to the key in PostHog (Settings, Personal API keys) or use a key that has it",
+			sc[1], what, eb.Detail, sc[1])
 	}
 	if msg == "" {
 		msg = strings.Join(strings.Fields(string(re.Body)), " ")
@@ -315,29 +326,47 @@ func (r *reader) get(ctx context.Context, path string, q url.Values, out any) er
 	return nil
 }
 
-// list reads every page of a list, calling each with its results.
-func (r *reader) list(ctx context.Context, path string, each func(json.RawMessage) (int, error)) (pages int, err error) {
-	offset := 0
+// list reads every page of a list whose items have the shape item,
+// calling each with its results; the paging must keep its word (kit.Pager).
+func (r *reader) list(ctx context.Context, path string, item kit.Shape, each func(json.RawMessage) (int, error)) (pages int, err error) {
+	pg := kit.Pager{Linked: true}
+	shape := kit.Obj{"count": kit.Int, "next": kit.Null(kit.String), "results": kit.List(item)}
 	for {
-		q := url.Values{"limit": {strconv.Itoa(pageSize)}, "offset": {strconv.Itoa(offset)}}
+		q := url.Values{"limit": {strconv.Itoa(pageSize)}, "offset": {strconv.Itoa(pg.Read())}}
 		var p page
-		if err := r.get(ctx, path, q, &p); err != nil {
-			return pages, err
+		if err := r.get(ctx, path, q, httpc.Shaped{Shape: shape, Into: &p}); err != nil {
+			return pg.Pages(), err
 		}
-		pages++
 		n, err := each(p.Results)
 		if err != nil {
-			return pages, fmt.Errorf("%s answered GET %s with a page roster cannot read: %v", Platform, path, err)
+			return pg.Pages() + 1, fmt.Errorf("%s answered GET %s with a page roster cannot read: %v", Platform, path, err)
 		}
-		offset += n
-		if p.Next == nil || n == 0 || offset >= p.Count {
-			return pages, nil
+		done, err := pg.Page(n, &p.Count, p.Next != nil)
+		if err != nil {
+			return pg.Pages(), fmt.Errorf("%s answered GET %s with paging that does not keep its word: %v; nothing was planned from it, try again later", Platform, path, err)
 		}
-		if pages >= maxPages {
-			return pages, fmt.Errorf("%s kept answering GET %s with more pages after %d; roster stopped reading", Platform, path, pages)
+		if done {
+			return pg.Pages(), nil
 		}
 	}
 }
+
+// Shapes of the answers the driver reads (posthog.md; sync.md, Reading
+// safely): every field read, of its JSON type.
+var (
+	memberShape = kit.Obj{"id": kit.String, "level": kit.Int, "user": kit.Obj{"uuid": kit.String, "email": kit.String}}
+	inviteShape = kit.Obj{"id": kit.String, "target_email": kit.String, "level": kit.Int, "is_expired": kit.Bool,
+		"created_at":             kit.String,
+		"private_project_access": kit.Opt(kit.Null(kit.List(kit.Obj{"id": kit.ID, "level": kit.String})))}
+	projectShape = kit.Obj{"id": kit.Int, "name": kit.String}
+	accessShape  = kit.Obj{
+		"access_controls": kit.List(kit.Obj{"access_level": kit.String,
+			"organization_member": kit.Null(kit.String), "role": kit.Null(kit.String)}),
+		"default_access_level": kit.String,
+	}
+	meShape = kit.Obj{"uuid": kit.String, "email": kit.String,
+		"organizations": kit.Opt(kit.List(kit.Obj{"id": kit.String, "name": kit.String}))}
+)
 
 // Refresh reads the organization's members, invitations, projects and the
 // access rows of every declared project.
@@ -349,7 +378,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	st := newState()
 
 	var me apiMe
-	if err := r.get(ctx, "/api/users/@me/", nil, &me); err != nil {
+	if err := r.get(ctx, "/api/users/@me/", nil, httpc.Shaped{Shape: meShape, Into: &me}); err != nil {
 		return nil, err
 	}
 	self := model.NormalizeEmail(me.Email)
@@ -370,7 +399,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 		}
 	}
 
-	memberPages, err := r.list(ctx, d.orgPath("members/"), func(raw json.RawMessage) (int, error) {
+	memberPages, err := r.list(ctx, d.orgPath("members/"), memberShape, func(raw json.RawMessage) (int, error) {
 		var ms []apiMember
 		if err := json.Unmarshal(raw, &ms); err != nil {
 			return 0, err
@@ -385,7 +414,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	invitePages, err := r.list(ctx, d.orgPath("invites/"), func(raw json.RawMessage) (int, error) {
+	invitePages, err := r.list(ctx, d.orgPath("invites/"), inviteShape, func(raw json.RawMessage) (int, error) {
 		var is []apiInvite
 		if err := json.Unmarshal(raw, &is); err != nil {
 			return 0, err
@@ -407,7 +436,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 		sort.SliceStable(list, func(i, j int) bool { return list[i].createdAt > list[j].createdAt })
 	}
 	var projects []apiProject
-	projectPages, err := r.list(ctx, d.orgPath("projects/"), func(raw json.RawMessage) (int, error) {
+	projectPages, err := r.list(ctx, d.orgPath("projects/"), projectShape, func(raw json.RawMessage) (int, error) {
 		var ps []apiProject
 		if err := json.Unmarshal(raw, &ps); err != nil {
 			return 0, err
@@ -436,62 +465,197 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 		declared = append(declared, id)
 	}
 	sort.Ints(declared)
-	acc := make([]apiAccess, len(declared))
-	errs := make([]error, len(declared))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < min(max(1, d.parallel), len(declared)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(declared) {
-					return
-				}
-				if ctx.Err() != nil {
-					errs[i] = ctx.Err()
-					continue
-				}
-				errs[i] = r.get(ctx, "/api/projects/"+strconv.Itoa(declared[i])+"/access_controls/", nil, &acc[i])
-			}
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
+	// The undeclared projects' rows are read too: who holds access there
+	// keeps their organization membership (sync.md, Reading safely).
+	read := slices.Clone(declared)
+	for _, p := range projects {
+		if _, ok := siteOf[p.ID]; !ok {
+			read = append(read, p.ID)
 		}
+	}
+	acc := make([]apiAccess, len(read))
+	if err := kit.Each(ctx, d.parallel, len(read), func(ctx context.Context, i int) error {
+		return r.get(ctx, "/api/projects/"+strconv.Itoa(read[i])+"/access_controls/", nil, httpc.Shaped{Shape: accessShape, Into: &acc[i]})
+	}); err != nil {
+		return nil, err
 	}
 	defaults := map[string]string{}
+	var roleRows []roleRow
 	for i, id := range declared {
 		rows := map[string]string{}
+		// posthog.md, Project access: the project's default is the row
+		// whose organization_member and role are both null; the
+		// response's default_access_level is a per-resource-type
+		// constant that applies only when no such row exists.
+		def, hasDefaultRow := "", false
 		for _, row := range acc[i].AccessControls {
-			if row.OrganizationMember == nil || *row.OrganizationMember == "" || (row.Role != nil && *row.Role != "") {
-				continue
+			member := row.OrganizationMember != nil && *row.OrganizationMember != ""
+			role := row.Role != nil && *row.Role != ""
+			switch {
+			case !member && !role:
+				def, hasDefaultRow = row.AccessLevel, true
+			case member && !role:
+				rows[*row.OrganizationMember] = row.AccessLevel
+			case role && !member:
+				// posthog.md: rows per role (RBAC, Enterprise).
+				roleRows = append(roleRows, roleRow{site: siteOf[id], role: *row.Role, level: row.AccessLevel})
 			}
-			rows[*row.OrganizationMember] = row.AccessLevel
+		}
+		if !hasDefaultRow {
+			def = acc[i].DefaultAccessLevel
 		}
 		st.rows[id] = rows
-		if def := acc[i].DefaultAccessLevel; def != "" {
+		if def != "" {
 			defaults[siteOf[id]] = def
 		}
-		if def := acc[i].DefaultAccessLevel; def != "" && def != "none" {
+		if def != "" && def != "none" {
 			notes = append(notes, fmt.Sprintf("site %s (PostHog project %d) gives every organization member %q access by default; declared grants cannot narrow it (set the project's default access to \"none\" in PostHog to make it private)",
 				siteOf[id], id, def))
 		}
 	}
 
+	var roleAccess []driver.RoleAccess
+	if len(roleRows) > 0 {
+		names, members, err := d.readRoles(ctx, r, roleRows)
+		if err != nil {
+			return nil, err
+		}
+		for _, rr := range roleRows {
+			if rr.level != "member" && rr.level != "admin" {
+				continue
+			}
+			name := names[rr.role]
+			if name == "" {
+				name = rr.role
+			}
+			roleAccess = append(roleAccess, driver.RoleAccess{Site: rr.site, Role: name, RoleID: rr.role, Level: rr.level,
+				Members: members[rr.role]})
+		}
+		sort.Slice(roleAccess, func(i, j int) bool {
+			if roleAccess[i].Site != roleAccess[j].Site {
+				return roleAccess[i].Site < roleAccess[j].Site
+			}
+			return roleAccess[i].Role < roleAccess[j].Role
+		})
+		for _, ra := range roleAccess {
+			who, verb := "nobody", "holds"
+			if len(ra.Members) > 0 {
+				who = strings.Join(ra.Members, ", ")
+			}
+			if len(ra.Members) > 1 {
+				verb = "hold"
+			}
+			notes = append(notes, fmt.Sprintf("site %s: %s %s %q access via role %s (PostHog role-based access); roster reads roles but does not manage them",
+				ra.Site, who, verb, ra.Level, ra.Role))
+		}
+	}
+
+	d.elsewhere = elsewhereOf(st, projects, read[len(declared):], acc[len(declared):])
 	d.st, d.self, d.siteIDs, d.refreshed = st, self, siteIDs, true
 	d.pages.members, d.pages.invites, d.pages.projects = memberPages, invitePages, projectPages
+	d.pages.undeclared = len(read) - len(declared)
 	d.run = nil
 
-	snap := &driver.Snapshot{Team: d.team.Name, Self: self, Notes: notes, Requests: r.n, SiteIDs: map[string]string{}, Defaults: defaults}
+	snap := &driver.Snapshot{Team: d.team.Name, Self: self, Notes: notes, Requests: r.n, SiteIDs: map[string]string{}, Defaults: defaults,
+		RoleAccess: roleAccess, Elsewhere: d.elsewhere}
 	for name, id := range siteIDs {
 		snap.SiteIDs[name] = strconv.Itoa(id)
 	}
-	snap.Objects = d.objects(st, siteOf)
+	snap.Objects, snap.Implicit = d.objects(st, siteOf)
 	return snap, nil
+}
+
+// roleRow is a project access row of a role.
+type roleRow struct {
+	site, role, level string
+}
+
+// Shapes of the roles answers (schema-2024.yaml: Role, RoleMembership).
+var (
+	roleShape           = kit.Obj{"id": kit.String, "name": kit.String}
+	roleMembershipShape = kit.Obj{"id": kit.String, "user": kit.Obj{"email": kit.String}}
+)
+
+// readRoles reads the names of the organization's roles and the members
+// of each role that rows name (GET …/roles/, …/roles/{id}/role_memberships/;
+// the key needs organization:read). Only organizations with RBAC have
+// role rows, so others never make these requests.
+func (d *Driver) readRoles(ctx context.Context, r *reader, rows []roleRow) (map[string]string, map[string][]string, error) {
+	names := map[string]string{}
+	if _, err := r.list(ctx, d.orgPath("roles/"), roleShape, func(raw json.RawMessage) (int, error) {
+		var rs []struct {
+			ID   string `json:"id"`
+			Name string `json:"name"`
+		}
+		if err := json.Unmarshal(raw, &rs); err != nil {
+			return 0, err
+		}
+		for _, x := range rs {
+			names[x.ID] = x.Name
+		}
+		return len(rs), nil
+	}); err != nil {
+		return nil, nil, err
+	}
+	var ids []string
+	seen := map[string]bool{}
+	for _, x := range rows {
+		if !seen[x.role] {
+			seen[x.role] = true
+			ids = append(ids, x.role)
+		}
+	}
+	sort.Strings(ids)
+	lists := make([][]string, len(ids))
+	if err := kit.Each(ctx, d.parallel, len(ids), func(ctx context.Context, i int) error {
+		_, err := r.list(ctx, d.orgPath("roles/"+url.PathEscape(ids[i])+"/role_memberships/"), roleMembershipShape, func(raw json.RawMessage) (int, error) {
+			var ms []struct {
+				User struct {
+					Email string `json:"email"`
+				} `json:"user"`
+			}
+			if err := json.Unmarshal(raw, &ms); err != nil {
+				return 0, err
+			}
+			for _, m := range ms {
+				if e := model.NormalizeEmail(m.User.Email); e != "" {
+					lists[i] = append(lists[i], e)
+				}
+			}
+			return len(ms), nil
+		})
+		return err
+	}); err != nil {
+		return nil, nil, err
+	}
+	members := map[string][]string{}
+	for i, id := range ids {
+		sort.Strings(lists[i])
+		members[id] = lists[i]
+	}
+	return names, members, nil
+}
+
+// elsewhereOf maps each member holding a member or admin row on an
+// undeclared project (ids, with their access rows acc) to those projects'
+// names, sorted.
+func elsewhereOf(st *state, projects []apiProject, ids []int, acc []apiAccess) map[string][]string {
+	names := map[int]string{}
+	for _, p := range projects {
+		names[p.ID] = p.Name
+	}
+	out := driver.Elsewhere{}
+	for i, id := range ids {
+		for _, row := range acc[i].AccessControls {
+			if row.OrganizationMember == nil || (row.Role != nil && *row.Role != "") || (row.AccessLevel != "member" && row.AccessLevel != "admin") {
+				continue
+			}
+			if m := st.byID[*row.OrganizationMember]; m != nil {
+				out.Add(m.email, names[id])
+			}
+		}
+	}
+	return out.Sorted()
 }
 
 // resolveSites finds each declared site's project: by remote_id, else by
@@ -531,10 +695,10 @@ func (d *Driver) resolveSites(projects []apiProject) (map[string]int, map[int]st
 	return siteIDs, siteOf, nil
 }
 
-// objects turns the live state into the model's objects.
-func (d *Driver) objects(st *state, siteOf map[int]string) []*model.Object {
+// objects turns the live state into the model's objects, and the
+// implicit memberships left out of them.
+func (d *Driver) objects(st *state, siteOf map[int]string) (objs, implicit []*model.Object) {
 	team := d.team.Name
-	var objs []*model.Object
 	holder := func(email string) model.HolderKind {
 		if d.team.Guests[email] {
 			return model.HolderGuest
@@ -542,8 +706,9 @@ func (d *Driver) objects(st *state, siteOf map[int]string) []*model.Object {
 		return model.HolderMember
 	}
 	for _, m := range st.members {
-		if d.team.Guests[m.email] && m.level == levelMember {
-			continue // a guest's implicit membership
+		if d.team.Implicit(m.email, m.level == levelMember, d.elsewhere) {
+			implicit = append(implicit, &model.Object{Addr: model.MemberAddress(team, m.email), Role: roleOfLevel(m.level), Status: model.StatusActive})
+			continue
 		}
 		objs = append(objs, &model.Object{Addr: model.MemberAddress(team, m.email), Role: roleOfLevel(m.level), Status: model.StatusActive})
 	}
@@ -580,7 +745,8 @@ func (d *Driver) objects(st *state, siteOf map[int]string) []*model.Object {
 		}
 	}
 	model.SortObjects(objs)
-	return objs
+	model.SortObjects(implicit)
+	return objs, implicit
 }
 
 // Manual reports the changes PostHog's API cannot make: team settings.

@@ -17,7 +17,7 @@ func (d *Driver) LiveSites(ctx context.Context) (map[string]string, error) {
 	}
 	r := &reader{d: d}
 	out := map[string]string{}
-	_, err := r.list(ctx, d.orgPath("projects/"), func(raw json.RawMessage) (int, error) {
+	_, err := r.list(ctx, d.orgPath("projects/"), projectShape, func(raw json.RawMessage) (int, error) {
 		var ps []apiProject
 		if err := json.Unmarshal(raw, &ps); err != nil {
 			return 0, err

@@ -98,7 +98,7 @@ func do(t *testing.T, s *Server, tok, method, path string, body any) answer {
 		}
 		b = string(j)
 	}
-	return send(t, s, tok, method, path, JSONAPI, b)
+	return send(t, s, tok, method, path, requestMediaType(method, path), b)
 }
 
 func login(t *testing.T, s *Server, id, secret string) string {

@@ -15,7 +15,7 @@ var AdminPaths = []string{
 	`POST /_fake/accept {"email"}`,
 	`POST /_fake/add-member {"email","level"} -> {"id","user_uuid"}`,
 	`POST /_fake/add-user {"email"}`,
-	`POST /_fake/add-key {"key","email"}`,
+	`POST /_fake/add-key {"key","email","scopes"}  (scopes absent: a legacy key that may do anything)`,
 	`POST /_fake/set-level {"email","level"}`,
 	`POST /_fake/remove-member {"email"}`,
 	`POST /_fake/grant {"email","project","level"}  (project: name or id; level none|member|admin, "" deletes)`,
@@ -36,6 +36,7 @@ type adminBody struct {
 	Email                string          `json:"email"`
 	Level                json.RawMessage `json:"level"`
 	Key                  string          `json:"key"`
+	Scopes               []string        `json:"scopes"`
 	Project              ProjectRef      `json:"project"`
 	Name                 string          `json:"name"`
 	DefaultAccessLevel   string          `json:"default_access_level"`
@@ -109,7 +110,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		case "add-user":
 			c.Done(s.AddUser(b.Email))
 		case "add-key":
-			c.Done(s.AddKey(b.Key, b.Email))
+			c.Done(s.AddScopedKey(b.Key, b.Email, b.Scopes))
 		case "set-level":
 			lvl, err := b.intLevel()
 			if err == nil {

@@ -81,8 +81,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, notFound())
 		return
 	}
-	caller, e := s.authenticate(r)
+	caller, key, e := s.authenticate(r)
 	if e != nil {
+		writeErr(w, e)
+		return
+	}
+	if e := s.checkScope(key, r); e != nil {
 		writeErr(w, e)
 		return
 	}
@@ -94,7 +98,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.route()
 }
 
-func (s *Server) authenticate(r *http.Request) (*user, *apiError) {
+func (s *Server) authenticate(r *http.Request) (*user, string, *apiError) {
 	key := ""
 	if h := r.Header.Get("Authorization"); h != "" {
 		if k, ok := strings.CutPrefix(h, "Bearer "); ok {
@@ -104,15 +108,68 @@ func (s *Server) authenticate(r *http.Request) (*user, *apiError) {
 		key = k
 	}
 	if key == "" {
-		return nil, &apiError{status: http.StatusUnauthorized, Type: "authentication_error", Code: "not_authenticated",
+		return nil, "", &apiError{status: http.StatusUnauthorized, Type: "authentication_error", Code: "not_authenticated",
 			Detail: "Authentication credentials were not provided."}
 	}
 	u, ok := s.keys[key]
 	if !ok {
-		return nil, &apiError{status: http.StatusUnauthorized, Type: "authentication_error", Code: "not_authenticated",
+		return nil, "", &apiError{status: http.StatusUnauthorized, Type: "authentication_error", Code: "not_authenticated",
 			Detail: "Personal API key found in request Authorization header is invalid."}
 	}
-	return u, nil
+	return u, key, nil
+}
+
+// requiredScope is the scope an API request needs (posthog.md, Auth:
+// members and invites organization_member:read/write; project list
+// project:read; project access access_control:read/write; GET
+// /api/users/@me/ user:read; roles organization:read [inf]). Reads need
+// ":read", every other method ":write". "" for paths the fake does not
+// serve (they answer 404).
+func requiredScope(method, path string) string {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	object := ""
+	switch {
+	case len(segs) == 3 && segs[1] == "users":
+		object = "user"
+	case len(segs) >= 4 && segs[1] == "organizations":
+		switch segs[3] {
+		case "members", "invites":
+			object = "organization_member"
+		case "projects":
+			object = "project"
+		case "roles":
+			object = "organization"
+		}
+	case len(segs) == 2 && segs[1] == "projects":
+		object = "project"
+	case len(segs) == 4 && segs[1] == "projects" && segs[3] == "access_controls":
+		object = "access_control"
+	}
+	if object == "" {
+		return ""
+	}
+	if method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions {
+		return object + ":read"
+	}
+	return object + ":write"
+}
+
+// checkScope refuses a request its key's scopes do not allow, with
+// PostHog's own 403 (posthog.md, Auth): "write" satisfies "read", "*"
+// allows everything, and a legacy key without scopes may do anything.
+func (s *Server) checkScope(key string, r *http.Request) *apiError {
+	scopes, scoped := s.scopes[key]
+	need := requiredScope(r.Method, r.URL.Path)
+	if !scoped || need == "" {
+		return nil
+	}
+	object, _, _ := strings.Cut(need, ":")
+	for _, sc := range scopes {
+		if sc == "*" || sc == need || sc == object+":write" {
+			return nil
+		}
+	}
+	return denied(fmt.Sprintf("API key missing required scope '%s'", need))
 }
 
 // call is one authenticated API request, served with s.mu held.
@@ -210,6 +267,18 @@ func (c *call) org(orgRef string, rest []string) {
 			return
 		}
 		c.deleteInvite(self, rest[1])
+	case rest[0] == "roles" && len(rest) == 1:
+		if c.r.Method != http.MethodGet {
+			c.methodNotAllowed()
+			return
+		}
+		c.listRoles()
+	case rest[0] == "roles" && len(rest) == 3 && rest[2] == "role_memberships":
+		if c.r.Method != http.MethodGet {
+			c.methodNotAllowed()
+			return
+		}
+		c.listRoleMemberships(rest[1])
 	case rest[0] == "projects" && len(rest) == 1:
 		if c.r.Method != http.MethodGet {
 			c.methodNotAllowed()
@@ -606,16 +675,25 @@ func (c *call) accessControls(ref string) {
 			c.fail(denied(defaultDenied))
 			return
 		}
-		rows := make([]any, 0, len(p.rows))
+		rows := make([]any, 0, len(p.rows)+len(p.roleRows))
 		for _, r := range p.rows {
 			rows = append(rows, c.rowJSON(p, r))
+		}
+		for _, r := range p.roleRows {
+			rows = append(rows, map[string]any{"access_level": r.level, "resource": "project", "resource_id": strconv.Itoa(p.id),
+				"organization_member": nil, "role": r.role.id, "created_by": nil,
+				"created_at": fmtTime(r.createdAt), "updated_at": fmtTime(r.createdAt)})
 		}
 		own := p.row(self.id)
 		canEdit := self.level >= LevelAdmin || (own != nil && own.level == "admin")
 		writeJSON(c.w, http.StatusOK, map[string]any{
-			"access_controls":             rows,
-			"available_access_levels":     []string{"none", "member", "admin"},
-			"default_access_level":        p.defaultLevel(),
+			"access_controls":         rows,
+			"available_access_levels": []string{"none", "member", "admin"},
+			// posthog.md, Project access: the top-level field is computed
+			// from the resource type alone (a constant, "admin" for
+			// projects), NOT the project's default; the default is the row
+			// whose organization_member and role are both null [AC][UAC].
+			"default_access_level":        resourceDefaultLevel,
 			"user_access_level":           p.effective(self),
 			"user_can_edit_access_levels": canEdit,
 		})
@@ -625,6 +703,55 @@ func (c *call) accessControls(ref string) {
 		c.methodNotAllowed()
 	}
 }
+
+// listRoles is GET /api/organizations/{org}/roles/: a page of roles
+// (schema-2024.yaml, Role: id, name, feature_flags_access_level,
+// created_at, created_by, members, associated_flags).
+func (c *call) listRoles() {
+	roles := c.s.roles
+	c.page(len(roles), func(i int) any {
+		r := roles[i]
+		members := make([]any, 0, len(r.members))
+		for _, rm := range r.members {
+			members = append(members, c.roleMembershipJSON(r, rm))
+		}
+		return map[string]any{"id": r.id, "name": r.name, "feature_flags_access_level": 37,
+			"created_at": fmtTime(r.createdAt), "created_by": userJSON(c.s.firstOwner()), "members": members, "associated_flags": []any{}}
+	})
+}
+
+func (s *Server) firstOwner() *user {
+	for _, m := range s.members {
+		if m.level == LevelOwner {
+			return m.user
+		}
+	}
+	if len(s.users) > 0 {
+		return s.users[0]
+	}
+	return &user{}
+}
+
+func (c *call) roleMembershipJSON(r *role, rm *roleMembership) map[string]any {
+	return map[string]any{"id": rm.id, "role_id": r.id, "user": userJSON(rm.user),
+		"joined_at": fmtTime(rm.joinedAt), "updated_at": fmtTime(rm.joinedAt)}
+}
+
+// listRoleMemberships is GET …/roles/{id}/role_memberships/ (schema-2024.yaml,
+// RoleMembership: id, role_id, user, joined_at, updated_at).
+func (c *call) listRoleMemberships(id string) {
+	r := c.s.roleByID(id)
+	if r == nil {
+		c.fail(notFound())
+		return
+	}
+	c.page(len(r.members), func(i int) any { return c.roleMembershipJSON(r, r.members[i]) })
+}
+
+// resourceDefaultLevel is what PostHog's default_access_level(resource)
+// answers for projects (posthog.md: "a constant: "admin" for projects
+// today").
+const resourceDefaultLevel = "admin"
 
 func (c *call) putAccess(self *member, p *project) {
 	s := c.s

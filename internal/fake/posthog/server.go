@@ -46,6 +46,10 @@ type Seed struct {
 	// Keys maps a personal API key to the email of its owner, a user who
 	// must be listed in Members or Users.
 	Keys map[string]string `json:"keys,omitempty"`
+	// Scopes maps a key to its scopes ("user:read", "project:read",
+	// "organization_member:write", "*", ...). A key not listed here is a
+	// legacy key with no scopes, which may do anything (posthog.md, Auth).
+	Scopes map[string][]string `json:"scopes,omitempty"`
 	// Members are organization members, in joining order.
 	Members []SeedMember `json:"members,omitempty"`
 	// Users are users outside the organization (a key's owner who left).
@@ -56,6 +60,24 @@ type Seed struct {
 	Access []SeedAccess `json:"access,omitempty"`
 	// Invites are pending (or, with an old created_at, expired) invitations.
 	Invites []SeedInvite `json:"invites,omitempty"`
+	// Roles are RBAC roles (Enterprise) and their members' emails.
+	Roles []SeedRole `json:"roles,omitempty"`
+	// RoleAccess are project access rows of roles (organization_member
+	// null, role the role's id; posthog.md, Project access).
+	RoleAccess []SeedRoleAccess `json:"role_access,omitempty"`
+}
+
+// SeedRole is an RBAC role: its name and members (emails of members).
+type SeedRole struct {
+	Name    string   `json:"name"`
+	Members []string `json:"members,omitempty"`
+}
+
+// SeedRoleAccess is one role's access row on a project.
+type SeedRoleAccess struct {
+	Project ProjectRef `json:"project"`
+	Role    string     `json:"role"` // the role's name
+	Level   string     `json:"level"`
 }
 
 // SeedUser is a user.
@@ -170,6 +192,29 @@ type project struct {
 	name     string
 	apiToken string
 	rows     []*row
+	roleRows []*roleRow
+}
+
+// role is an RBAC role (posthog.md: role rows need ROLE_BASED_ACCESS,
+// Enterprise).
+type role struct {
+	id        string
+	name      string
+	createdAt time.Time
+	members   []*roleMembership
+}
+
+type roleMembership struct {
+	id       string
+	user     *user
+	joinedAt time.Time
+}
+
+// roleRow is a project access row of a role: organization_member null.
+type roleRow struct {
+	role      *role
+	level     string
+	createdAt time.Time
 }
 
 // Server is a running fake PostHog.
@@ -189,7 +234,9 @@ type Server struct {
 	members  []*member // joining order
 	invites  []*invite // creation order
 	projects []*project
+	roles    []*role
 	keys     map[string]*user
+	scopes   map[string][]string // by key; absent: a legacy key
 
 	// Recorder keeps the request log and the failure rules.
 	fakekit.Recorder
@@ -200,7 +247,7 @@ func New(opts Options) *Server { return fakekit.Must(Start(opts)) }
 
 // Start starts a server, or says what is wrong with the options.
 func Start(opts Options) (*Server, error) {
-	s := &Server{keys: map[string]*user{}}
+	s := &Server{keys: map[string]*user{}, scopes: map[string][]string{}}
 	if !opts.Now.IsZero() {
 		s.clock.Set(opts.Now)
 	}
@@ -231,6 +278,7 @@ const (
 	prefixMember  = 0x0190bbbb
 	prefixInvite  = 0x0190cccc
 	prefixProject = 0x0190dddd
+	prefixRole    = 0x0190eeee
 )
 
 func (s *Server) load(seed Seed) error {
@@ -280,6 +328,34 @@ func (s *Server) load(seed Seed) error {
 			return fmt.Errorf("seed: %v", err)
 		}
 	}
+	for _, sr := range seed.Roles {
+		if sr.Name == "" {
+			return errors.New("seed: a role needs a name")
+		}
+		r := &role{id: s.nextID(prefixRole), name: sr.Name, createdAt: now}
+		for _, e := range sr.Members {
+			u := s.userByEmail(e)
+			if u == nil || s.memberOf(u) == nil {
+				return fmt.Errorf("seed: role %s: %s is not a member", sr.Name, e)
+			}
+			r.members = append(r.members, &roleMembership{id: s.nextID(prefixRole), user: u, joinedAt: now})
+		}
+		s.roles = append(s.roles, r)
+	}
+	for _, ra := range seed.RoleAccess {
+		p := s.projectByRef(string(ra.Project))
+		if p == nil {
+			return fmt.Errorf("seed: role access: no project %q", ra.Project)
+		}
+		r := s.roleByName(ra.Role)
+		if r == nil {
+			return fmt.Errorf("seed: role access: no role %q", ra.Role)
+		}
+		if _, ok := levelRank[ra.Level]; !ok {
+			return fmt.Errorf("seed: role access: level %q is not none, member or admin", ra.Level)
+		}
+		p.roleRows = append(p.roleRows, &roleRow{role: r, level: ra.Level, createdAt: now})
+	}
 	keys := make([]string, 0, len(seed.Keys))
 	for k := range seed.Keys {
 		keys = append(keys, k)
@@ -289,6 +365,12 @@ func (s *Server) load(seed Seed) error {
 		if err := s.addKey(k, seed.Keys[k]); err != nil {
 			return fmt.Errorf("seed: %v", err)
 		}
+	}
+	for k, sc := range seed.Scopes {
+		if _, ok := s.keys[k]; !ok {
+			return fmt.Errorf("seed: scopes for key %q, which is not in keys", k)
+		}
+		s.scopes[k] = append([]string{}, sc...)
 	}
 	return nil
 }
@@ -393,6 +475,33 @@ func (s *Server) projectByRef(ref string) *project {
 	return nil
 }
 
+func (s *Server) roleByName(name string) *role {
+	for _, r := range s.roles {
+		if r.name == name {
+			return r
+		}
+	}
+	return nil
+}
+
+func (s *Server) roleByID(id string) *role {
+	for _, r := range s.roles {
+		if r.id == id {
+			return r
+		}
+	}
+	return nil
+}
+
+func (r *role) has(m *member) bool {
+	for _, rm := range r.members {
+		if rm.user == m.user {
+			return true
+		}
+	}
+	return false
+}
+
 func (p *project) row(memberID string) *row {
 	for _, r := range p.rows {
 		if r.member == memberID {
@@ -445,6 +554,13 @@ func (p *project) effective(m *member) string {
 	if r := p.row(m.id); r != nil && levelRank[r.level] > levelRank[lvl] {
 		lvl = r.level
 	}
+	// posthog.md: the effective level is the highest of every row that
+	// applies, role rows included.
+	for _, rr := range p.roleRows {
+		if rr.role.has(m) && levelRank[rr.level] > levelRank[lvl] {
+			lvl = rr.level
+		}
+	}
 	return lvl
 }
 
@@ -487,9 +603,18 @@ func (s *Server) removeMembership(m *member) {
 			break
 		}
 	}
-	// AccessControl rows reference the membership and go with it.
+	// AccessControl rows reference the membership and go with it, and
+	// so do role memberships.
 	for _, p := range s.projects {
 		p.deleteRow(m.id)
+	}
+	for _, r := range s.roles {
+		for i, rm := range r.members {
+			if rm.user == m.user {
+				r.members = append(r.members[:i], r.members[i+1:]...)
+				break
+			}
+		}
 	}
 }
 
@@ -679,6 +804,22 @@ func (s *Server) AddKey(key, email string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.addKey(key, email)
+}
+
+// AddScopedKey makes key a personal API key of the user with that email,
+// with those scopes; nil scopes make a legacy key that may do anything.
+func (s *Server) AddScopedKey(key, email string, scopes []string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.addKey(key, email); err != nil {
+		return err
+	}
+	if scopes == nil {
+		delete(s.scopes, key)
+	} else {
+		s.scopes[key] = append([]string{}, scopes...)
+	}
+	return nil
 }
 
 // SetLevel changes a member's level, as an owner would in the UI.

@@ -398,7 +398,10 @@ func TestAccessControls(t *testing.T) {
 		t.Fatalf("put: %d %s", a.status, a.raw)
 	}
 	a = do(t, s, "phx_member", "GET", ac, nil)
-	if a.status != 200 || a.body["default_access_level"] != "none" || a.body["user_access_level"] != "member" {
+	// posthog.md: default_access_level is the per-resource constant
+	// ("admin" for projects); the project's own default ("none" here) is
+	// the row with organization_member and role null.
+	if a.status != 200 || a.body["default_access_level"] != "admin" || a.body["user_access_level"] != "member" {
 		t.Fatalf("get: %s", a.raw)
 	}
 	rows := a.body["access_controls"].([]any)

@@ -9,7 +9,9 @@
 // The database is opened for each transaction only, never held open between
 // operations, so a long apply does not shut readers out. The writer's lock
 // is a separate file beside the state (STATE.lock): an OS lock (flock) plus
-// the holder's details as JSON. A missing file is an empty state; the file
+// the holder's details as JSON. A lock file that a Lock made is removed by
+// its Unlock when nothing was written, so a failed command leaves none
+// beside a missing, damaged or odd state path. A missing file is an empty state; the file
 // is created, mode 0600 in a 0700 directory, by the first commit, built
 // aside and linked into place so no reader ever sees a half-made file.
 //

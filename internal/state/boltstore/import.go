@@ -22,6 +22,14 @@ var _ state.Importer = (*Store)(nil)
 // commit, so no reader ever sees half of it. Only a state file that does
 // not exist yet is empty; any other is refused. The caller holds the lock.
 func (s *Store) Import(ctx context.Context, im *state.Import) error {
+	err := s.importFile(ctx, im)
+	if err == nil {
+		s.wrote.Store(true)
+	}
+	return err
+}
+
+func (s *Store) importFile(ctx context.Context, im *state.Import) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}

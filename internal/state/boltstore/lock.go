@@ -35,7 +35,7 @@ func (s *Store) Lock(ctx context.Context, operation string, timeout time.Duratio
 	if err := mkdirPrivate(filepath.Dir(lp)); err != nil {
 		return nil, fmt.Errorf("cannot create the directory of %s: %w", s.Describe(), err)
 	}
-	f, err := openLockFile(lp)
+	f, created, err := openLockFile(lp)
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the lock file of %s: %w", s.Describe(), err)
 	}
@@ -48,7 +48,17 @@ func (s *Store) Lock(ctx context.Context, operation string, timeout time.Duratio
 	for {
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 		if err == nil {
-			break
+			if current(f, lp) {
+				break
+			}
+			// The holder removed the file as it let go (see Unlock):
+			// this lock is on a file nobody else will look at. Lock
+			// the file at the path now.
+			f.Close()
+			if f, created, err = openLockFile(lp); err != nil {
+				return nil, fmt.Errorf("cannot open the lock file of %s: %w", s.Describe(), err)
+			}
+			continue
 		}
 		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
 			f.Close()
@@ -93,25 +103,36 @@ func (s *Store) Lock(ctx context.Context, operation string, timeout time.Duratio
 		f.Close()
 		return nil, fmt.Errorf("cannot write the lock file %s: %w", lp, err)
 	}
-	return &unlocker{f: f}, nil
+	return &unlocker{f: f, s: s, path: lp, created: created}, nil
+}
+
+// current reports whether f is still the file at lp.
+func current(f *os.File, lp string) bool {
+	fi, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	pi, err := os.Stat(lp)
+	return err == nil && os.SameFile(fi, pi)
 }
 
 // openLockFile opens (or creates, mode 0600 whatever the umask) the lock
-// file. It is never the state file itself: bbolt takes its own flock on
-// that for every transaction.
-func openLockFile(lp string) (*os.File, error) {
+// file; created says it did not exist. It is never the state file itself:
+// bbolt takes its own flock on that for every transaction.
+func openLockFile(lp string) (*os.File, bool, error) {
 	f, err := os.OpenFile(lp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err == nil {
 		if err := f.Chmod(0o600); err != nil {
 			f.Close()
-			return nil, err
+			return nil, false, err
 		}
-		return f, nil
+		return f, true, nil
 	}
 	if !errors.Is(err, fs.ErrExist) {
-		return nil, err
+		return nil, false, err
 	}
-	return os.OpenFile(lp, os.O_RDWR, 0)
+	f, err = os.OpenFile(lp, os.O_RDWR, 0)
+	return f, false, err
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
@@ -147,14 +168,24 @@ func readHolder(f *os.File) (info state.LockInfo, known bool) {
 
 // unlocker releases the lock once.
 type unlocker struct {
-	once sync.Once
-	f    *os.File
-	err  error
+	once    sync.Once
+	f       *os.File
+	err     error
+	s       *Store
+	path    string
+	created bool // this Lock made the lock file
 }
 
-// Unlock clears the holder's details, releases the lock and closes the file.
+// Unlock clears the holder's details, releases the lock and closes the
+// file. A lock file this Lock made is removed again when the store wrote
+// nothing (a command that failed beside a missing, damaged or odd state
+// path leaves no file behind); Lock's check that it holds the file at the
+// path keeps this safe for a writer waiting on the removed file.
 func (u *unlocker) Unlock() error {
 	u.once.Do(func() {
+		if u.created && !u.s.wrote.Load() {
+			os.Remove(u.path)
+		}
 		terr := u.f.Truncate(0)
 		lerr := syscall.Flock(int(u.f.Fd()), syscall.LOCK_UN)
 		cerr := u.f.Close()

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
@@ -40,7 +41,8 @@ var (
 // Store is a state store in one bbolt file. It holds nothing open between
 // calls; its methods may be called from several goroutines.
 type Store struct {
-	path string
+	path  string
+	wrote atomic.Bool // a Commit or Import wrote the file
 }
 
 var _ state.Store = (*Store)(nil)
@@ -564,7 +566,10 @@ func (s *Store) Commit(ctx context.Context, cs *state.Changeset) (uint64, error)
 	}
 	serial, err := s.commitExisting(ctx, p)
 	if errors.Is(err, errMissing) {
-		return s.create(ctx, p)
+		serial, err = s.create(ctx, p)
+	}
+	if err == nil {
+		s.wrote.Store(true)
 	}
 	return serial, err
 }

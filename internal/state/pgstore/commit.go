@@ -177,6 +177,11 @@ func (s *Store) writeTx(ctx context.Context, fn func(tx pgx.Tx, m metaValues) er
 		if err != nil {
 			return err
 		}
+		// With the meta row locked, no writer commits between this
+		// check and this commit.
+		if err := s.checkLocks(ctx, tx); err != nil {
+			return err
+		}
 		// A new statement, so a new snapshot: it sees what the writer
 		// this one waited for committed.
 		m, err := s.inspect(ctx, tx)

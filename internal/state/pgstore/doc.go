@@ -34,7 +34,12 @@
 //
 // The writer's lock is a session-level advisory lock on a key derived from
 // the schema name, held on a connection of its own: the server releases it
-// when the connection ends, so a killed roster leaves no stale lock.
+// when the connection ends, so a killed roster leaves no stale lock. The
+// lock's connection runs a keepalive query every second (so that
+// idle_session_timeout does not end it), and every commit checks, with the
+// meta row locked, that the lock's server session still holds the lock:
+// if the connection ended anyway, the commit is refused with
+// state.ErrLockLost ("lost the state lock").
 //
 // Connections carry application_name "roster/SCHEMA" (unless the URL sets
 // one); a write transaction shows as "roster/SCHEMA (writing)" (Writing).

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -91,7 +92,75 @@ func (s *Store) lockOn(ctx context.Context, conn *pgx.Conn, operation string, ti
 	if err != nil {
 		return nil, s.wrap("cannot record the lock holder of", err)
 	}
-	return &unlocker{s: s, conn: conn}, nil
+	u := &unlocker{s: s, conn: conn, stop: make(chan struct{}), stopped: make(chan struct{})}
+	// The lock's server session, to check before each commit that it is
+	// still the one holding the lock (a pid alone could be reused).
+	if err := conn.QueryRow(ctx, `SELECT pid, backend_start FROM pg_catalog.pg_stat_activity WHERE pid = pg_backend_pid()`).
+		Scan(&u.backendPID, &u.backendStart); err != nil {
+		return nil, s.wrap("cannot lock", err)
+	}
+	go u.keepAlive()
+	return u, nil
+}
+
+// keepaliveEvery is how often the lock's idle connection is used, so that
+// idle_session_timeout or a middlebox dropping idle connections does not
+// end it (and with it the lock) during a long apply.
+const keepaliveEvery = time.Second
+
+// keepAlive queries on the lock's connection until Unlock.
+func (u *unlocker) keepAlive() {
+	defer close(u.stopped)
+	t := time.NewTicker(keepaliveEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-u.stop:
+			return
+		case <-t.C:
+		}
+		u.mu.Lock()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, err := u.conn.Exec(ctx, `SELECT 1`)
+		cancel()
+		u.mu.Unlock()
+		if err != nil {
+			u.lost.Store(true)
+			return // the connection is gone; the check before a commit says so
+		}
+	}
+}
+
+// checkLocks refuses a write when a lock this store took has been lost:
+// its connection ended (terminated, timed out, cut) and another writer may
+// hold the lock now. It runs inside the write's transaction, which holds
+// the meta row locked, so no other writer commits between the check and
+// the commit.
+func (s *Store) checkLocks(ctx context.Context, tx pgx.Tx) error {
+	s.locksMu.Lock()
+	held := make([]*unlocker, 0, len(s.locks))
+	for u := range s.locks {
+		held = append(held, u)
+	}
+	s.locksMu.Unlock()
+	key := uint64(s.lockKey)
+	for _, u := range held {
+		var holds bool
+		err := tx.QueryRow(ctx, `
+			SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_locks k
+				JOIN pg_catalog.pg_stat_activity a ON a.pid = k.pid
+				WHERE k.locktype = 'advisory' AND k.granted AND k.pid = $1 AND a.backend_start = $2
+				AND k.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
+				AND k.classid::text::bigint = $3 AND k.objid::text::bigint = $4 AND k.objsubid = 1)`,
+			u.backendPID, u.backendStart, int64(key>>32), int64(key&0xffffffff)).Scan(&holds)
+		if err != nil {
+			return err
+		}
+		if !holds || u.lost.Load() {
+			return fmt.Errorf("%w of %s: the database connection holding it ended (terminated, timed out or cut), so another writer may hold it now; nothing was committed. Run roster plan to see what is left", state.ErrLockLost, s.Describe())
+		}
+	}
+	return nil
 }
 
 // holder reads the details of the lock's holder. They are known when the
@@ -144,19 +213,33 @@ func closeQuietly(conn *pgx.Conn) {
 	_ = conn.Close(ctx)
 }
 
-// unlocker releases the lock once.
+// unlocker holds the lock and releases it once.
 type unlocker struct {
 	s    *Store
+	mu   sync.Mutex // conn is used by keepAlive and Unlock
 	conn *pgx.Conn
 	once sync.Once
 	err  error
+
+	backendPID   int32
+	backendStart time.Time
+	lost         atomic.Bool
+	stop         chan struct{}
+	stopped      chan struct{}
 }
 
 // Unlock clears the holder's row, releases the advisory lock and closes
 // the lock's connection (which alone would release it too).
 func (u *unlocker) Unlock() error {
 	u.once.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		close(u.stop)
+		<-u.stopped
+		u.mu.Lock()
+		defer u.mu.Unlock()
+		// Short: a frozen server must not hold an interrupted command;
+		// closing the connection releases the lock anyway, and a holder
+		// row left behind names a session that holds nothing (holder).
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		_, derr := u.conn.Exec(ctx, `DELETE FROM `+u.s.table(tableLock)+` WHERE id = 1 AND backend_pid = pg_backend_pid()`)
 		_, lerr := u.conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, u.s.lockKey)

@@ -209,7 +209,7 @@ func (s *Store) wrap(doing string, err error) error {
 	var le *state.LockedError
 	switch {
 	case errors.As(err, &de), errors.As(err, &le),
-		errors.Is(err, state.ErrStale), errors.Is(err, state.ErrLineage), errors.Is(err, state.ErrChain),
+		errors.Is(err, state.ErrStale), errors.Is(err, state.ErrLineage), errors.Is(err, state.ErrChain), errors.Is(err, state.ErrLockLost),
 		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), errors.Is(err, errRefused):
 		return s.scrub(err)
 	}

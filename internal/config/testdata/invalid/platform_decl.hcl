@@ -12,7 +12,7 @@ platform "bad" {
   guest_team_role = "visitor" # ERROR: Unknown guest_team_role # ERROR: "user" and "admin"
   sso_modes       = "none" # ERROR: Invalid value for sso_modes # ERROR: list of strings
 
-  team_role "user" { capabilities = ["view_report"] } # ERROR: Unknown capability # ERROR: view_reports, export_data, create_shared_links
+  team_role "user" { capabilities = ["view_report"] } # ERROR: Unknown capability # ERROR: view_reports, view_cost_data, view_revenue_data, export_data, create_shared_links
   team_role "admin" { capabilities = ["*", "fly"] } # ERROR: Unknown capability # ERROR: "fly"
   team_role "user" { capabilities = [] } # ERROR: Duplicate role
   site_role "user" { capabilities = ["view_reports"] }

@@ -7,8 +7,20 @@ policy {
   require_ticket     = [] # ERROR: Invalid value for require_ticket
   external_forbidden = ["manage_members", "launch_rockets"] # ERROR: Unknown capability # ERROR: "launch_rockets"
   min_admins         = 2 # ERROR: Unsupported argument
+  sponsor_required   = "often" # ERROR: Invalid value for sponsor_required
+  directory          = "" # ERROR: Invalid directory
 }
 
 policy { # ERROR: Duplicate policy block # ERROR: at most one
   internal_domains = ["a@acme.com"] # ERROR: Invalid internal_domains
+}
+
+team "acme" {
+  platform = "plausible"
+}
+
+member "x@acme.com" {
+  team    = "acme"
+  role    = "owner"
+  sponsor = "not an email" # ERROR: Invalid sponsor
 }

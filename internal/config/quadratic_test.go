@@ -1,0 +1,130 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// quick fails the test when loading src takes a second or more, or (on a
+// busy machine) more than three times what HCL's parser alone takes on it
+// (P, as performance.md measures). The inputs below took HCL's parser or
+// go-cty minutes before issue 20.
+func quick(t *testing.T, what string, src []byte, load func() *Result) *Result {
+	t.Helper()
+	start := time.Now()
+	hclsyntax.ParseConfig(src, "p.hcl", hcl.InitialPos)
+	p := time.Since(start)
+	start = time.Now()
+	res := load()
+	d := time.Since(start)
+	if d >= max(time.Second, 3*p) {
+		t.Errorf("%s took %v (P = %v), want under a second", what, d, p)
+	}
+	t.Logf("%s: %v (P = %v)", what, d, p)
+	return res
+}
+
+func TestHeredocLimits(t *testing.T) {
+	lines := func(n, width int) string {
+		return strings.Repeat(strings.Repeat("x", width)+"\n", n)
+	}
+	cases := []struct {
+		name, src string
+		want      string // "" loads
+	}{
+		{"unterminated, 100k lines", "team \"a\" {\n  platform = <<EOT\n" + lines(100_000, 8), "1000 lines"},
+		{"terminated, 100k lines", "locals {\n  x = <<EOT\n" + lines(100_000, 8) + "EOT\n}\n", "1000 lines"},
+		{"2,000 lines of 1,000 bytes", "locals {\n  x = <<-EOT\n" + lines(2000, 1000) + "  EOT\n}\n", "1000 lines"},
+		{"300 lines of 1,000 bytes", "locals {\n  x = <<EOT\n" + lines(300, 1000) + "EOT\n}\n", "256 KiB"},
+		{"1,000 lines", "locals {\n  x = <<EOT\n" + lines(999, 8) + "EOT\n}\n", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			// P of a long heredoc is the slow part: time the parser on
+			// the first lines only.
+			head := c.src[:min(len(c.src), 4096)]
+			res := quick(t, c.name, []byte(head), func() *Result { return LoadSources([]Source{{Name: "h.hcl", Data: []byte(c.src)}}) })
+			d := hasDiag(res.Diags, "Heredoc too long")
+			if c.want == "" {
+				if d != nil {
+					t.Fatalf("refused: %v", d)
+				}
+				return
+			}
+			if d == nil || !strings.Contains(d.Detail, c.want) || d.Subject == nil || d.Subject.Start.Line != 2 {
+				t.Fatalf("diagnostics: %v", res.Diags)
+			}
+			if _, fds := Format([]byte(c.src), "h.hcl"); hasDiag(fds, "Heredoc too long") == nil {
+				t.Errorf("fmt does not refuse it: %v", fds)
+			}
+		})
+	}
+}
+
+func TestTosetLinear(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("locals {\n  people = toset([")
+	for i := range 100_000 {
+		fmt.Fprintf(&b, "%q,\n", fmt.Sprintf("p%06d@acme.com", i))
+	}
+	b.WriteString("])\n}\n")
+	res := quick(t, "toset of 100,000 literal strings", []byte(b.String()), func() *Result {
+		return LoadSources([]Source{{Name: "s.hcl", Data: []byte(b.String())}})
+	})
+	if res.Diags.HasErrors() {
+		t.Fatalf("diagnostics: %v", res.Diags)
+	}
+
+	// Mixed types go to go-cty's conversion, up to the limit.
+	var m strings.Builder
+	m.WriteString("locals {\n  x = toset([")
+	for i := range MaxMixedConversion + 1 {
+		if i%2 == 0 {
+			fmt.Fprintf(&m, "%d,", i)
+		} else {
+			fmt.Fprintf(&m, "\"%d\",", i)
+		}
+	}
+	m.WriteString("])\n}\n")
+	res = quick(t, "toset of mixed types", []byte(m.String()), func() *Result {
+		return LoadSources([]Source{{Name: "m.hcl", Data: []byte(m.String())}})
+	})
+	var found *hcl.Diagnostic
+	for _, d := range res.Diags {
+		if strings.Contains(d.Detail, fmt.Sprint(MaxMixedConversion)) {
+			found = d
+		}
+	}
+	if found == nil {
+		t.Fatalf("mixed types over the limit: %v", res.Diags)
+	}
+}
+
+// The direct conversion gives what go-cty's does.
+func TestLinearToSameResult(t *testing.T) {
+	tup := cty.TupleVal([]cty.Value{cty.StringVal("b"), cty.StringVal("a"), cty.StringVal("b")})
+	for name, want := range map[string]cty.Value{
+		"toset":  cty.SetVal([]cty.Value{cty.StringVal("a"), cty.StringVal("b")}),
+		"tolist": cty.ListVal([]cty.Value{cty.StringVal("b"), cty.StringVal("a"), cty.StringVal("b")}),
+	} {
+		got, err := funcTable[name].Call([]cty.Value{tup})
+		if err != nil || !got.RawEquals(want) {
+			t.Errorf("%s: %#v %v, want %#v", name, got, err, want)
+		}
+	}
+	// Mixed, null and unknown elements still work through go-cty.
+	mixed := cty.TupleVal([]cty.Value{cty.StringVal("1"), cty.NumberIntVal(2)})
+	if got, err := funcTable["toset"].Call([]cty.Value{mixed}); err != nil || got.LengthInt() != 2 {
+		t.Errorf("mixed: %#v %v", got, err)
+	}
+	unk := cty.TupleVal([]cty.Value{cty.StringVal("1"), cty.UnknownVal(cty.String)})
+	if got, err := funcTable["toset"].Call([]cty.Value{unk}); err != nil || got.IsWhollyKnown() {
+		t.Errorf("unknown: %#v %v", got, err)
+	}
+}

@@ -1,0 +1,323 @@
+// Package drivertest is the contract every driver passes against its
+// platform's fake, like statetest for stores (issue 18; sync.md, Refresh,
+// apply on connected teams and Reading safely): paging to the minimum
+// number of requests, fail-closed on each malformed shape, every request
+// of a failed change in its Result, a retried DELETE's 404 as success,
+// and reads in flight bounded by Options.Parallelism. A driver joins by
+// calling Run from its tests with a Harness.
+package drivertest
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/httpc"
+	"github.com/roster-dev/roster/internal/fake/fakekit"
+	"github.com/roster-dev/roster/internal/plan"
+)
+
+// Fake is what the suite needs of a platform's fake: fakekit.Recorder's
+// request log and failure rules.
+type Fake interface {
+	Fail(rule fakekit.FailRule)
+	ClearFailures()
+	Requests() []string
+	ResetRequests()
+}
+
+// Env is one started fake and the team a driver reads on it.
+type Env struct {
+	Fake Fake
+	// Team is the connected team; the suite may point Team.Conn.Endpoint
+	// at a proxy in front of the fake.
+	Team *driver.Team
+	// New makes a driver of Team with opts (the suite sets Clock).
+	New func(team *driver.Team, opts driver.Options) driver.Driver
+}
+
+// Malformed is one malformed answer the fake is made to give (a
+// FailRule with status 200 and Body); Refresh must fail naming Request.
+type Malformed struct {
+	// Kind is one of the Kinds.
+	Kind string
+	Rule fakekit.FailRule
+	// Request is "GET path" as the error must name it.
+	Request string
+}
+
+// Kinds of malformed answers every driver must refuse (sync.md, Reading
+// safely). A harness gives a case for each, or says in Skip why the
+// platform's paging cannot show it.
+var Kinds = []string{
+	"null list",          // null where a list belongs
+	"object for list",    // an object where a list belongs
+	"wrong field type",   // a field the driver reads, of the wrong JSON type
+	"empty page, more",   // an empty page while next/count/total promises more
+	"total disagrees",    // a total that disagrees with the items read
+	"not an object",      // a list or null where the answer's object belongs
+	"missing list field", // the list's field absent
+}
+
+// Harness describes one driver for the suite.
+type Harness struct {
+	// Start starts a fake whose team has people members (or guests) on
+	// its one declared site, and sites declared sites in all.
+	Start func(t *testing.T, people, sites int) *Env
+	// PeopleList is the request "GET path" of the paged list that holds
+	// the people, and PageSize the items per page the driver asks for.
+	PeopleList string
+	PageSize   int
+	// Malformed gives the malformed answers for env.
+	Malformed func(env *Env) []Malformed
+	// Skip maps a Kind the platform cannot show to the reason.
+	Skip map[string]string
+	// Create is a change the driver makes with one write request, whose
+	// method and path prefix are WriteMethod and WritePath.
+	Create                 func(env *Env) plan.Change
+	WriteMethod, WritePath string
+	// Removal is a removal the driver makes with one DELETE at
+	// DeletePath (a prefix); RemoveByHand removes the same thing on the
+	// fake, as if an earlier DELETE had gone through, so that the next
+	// DELETE answers 404 (where the platform answers a DELETE of nothing
+	// otherwise, it adds a FailRule saying 404 once; it runs after the
+	// suite's own rule for the lost answer).
+	Removal      func(env *Env) plan.Change
+	DeletePath   string
+	RemoveByHand func(t *testing.T, env *Env)
+}
+
+// clock moves on at once when slept on, so backoff costs no time.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+	return ctx.Err()
+}
+
+func newDriver(env *Env, opts driver.Options) driver.Driver {
+	if opts.Clock == nil {
+		opts.Clock = &clock{now: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
+	}
+	opts.UserAgent = "roster/drivertest"
+	return env.New(env.Team, opts)
+}
+
+// Run runs the contract against h.
+func Run(t *testing.T, h Harness) {
+	t.Run("paging to the minimum", func(t *testing.T) { testPaging(t, h) })
+	t.Run("malformed answers fail closed", func(t *testing.T) { testMalformed(t, h) })
+	t.Run("a failed change lists every request", func(t *testing.T) { testFailedChange(t, h) })
+	t.Run("a retried DELETE's 404 is success", func(t *testing.T) { testDeleteGone(t, h) })
+	t.Run("parallelism bounds reads in flight", func(t *testing.T) { testParallelism(t, h) })
+}
+
+func count(lines []string, request string) int {
+	n := 0
+	for _, l := range lines {
+		if l == request {
+			n++
+		}
+	}
+	return n
+}
+
+func testPaging(t *testing.T, h Harness) {
+	for _, people := range []int{0, 1, h.PageSize - 1, h.PageSize, h.PageSize + 1, 2*h.PageSize + 3} {
+		if people < 0 {
+			continue
+		}
+		env := h.Start(t, people, 1)
+		d := newDriver(env, driver.Options{})
+		env.Fake.ResetRequests()
+		if _, err := d.Refresh(context.Background()); err != nil {
+			t.Fatalf("%d people: refresh: %v", people, err)
+		}
+		want := max(1, (people+h.PageSize-1)/h.PageSize)
+		if people > 0 && people%h.PageSize == 0 {
+			// The total (or a last full page) must end the list; one
+			// more request for an empty page is allowed only where the
+			// paging cannot say so (none of ours).
+			want = people / h.PageSize
+		}
+		if got := count(env.Fake.Requests(), h.PeopleList); got != want {
+			t.Errorf("%d people, %d a page: %d requests of %s, want %d", people, h.PageSize, got, h.PeopleList, want)
+		}
+	}
+}
+
+func testMalformed(t *testing.T, h Harness) {
+	env := h.Start(t, 3, 1)
+	cases := h.Malformed(env)
+	seen := map[string]bool{}
+	for _, c := range cases {
+		seen[c.Kind] = true
+	}
+	for _, k := range Kinds {
+		if !seen[k] && h.Skip[k] == "" {
+			t.Errorf("no malformed case of kind %q, and no reason to skip it", k)
+		}
+	}
+	for _, c := range cases {
+		t.Run(c.Kind, func(t *testing.T) {
+			env.Fake.ClearFailures()
+			env.Fake.Fail(c.Rule)
+			defer env.Fake.ClearFailures()
+			snap, err := newDriver(env, driver.Options{}).Refresh(context.Background())
+			if err == nil {
+				t.Fatalf("a %s was read as a snapshot of %d objects", c.Kind, len(snap.Objects))
+			}
+			if snap != nil {
+				t.Errorf("a snapshot came with the error")
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, c.Request) || strings.Contains(msg, "\n") {
+				t.Errorf("error %q: want one line naming %q", msg, c.Request)
+			}
+		})
+	}
+}
+
+func testFailedChange(t *testing.T, h Harness) {
+	env := h.Start(t, 3, 1)
+	d := newDriver(env, driver.Options{})
+	if _, err := d.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c := h.Create(env)
+	d.Begin([]plan.Change{c})
+	env.Fake.ResetRequests()
+	// 429 is retried for every method, POST included.
+	env.Fake.Fail(fakekit.FailRule{Method: h.WriteMethod, PathPrefix: h.WritePath, Status: 429})
+	defer env.Fake.ClearFailures()
+	res, err := d.Apply(context.Background(), &c)
+	if err == nil {
+		t.Fatalf("the change succeeded against a platform answering 429")
+	}
+	var writes []string
+	for _, l := range env.Fake.Requests() {
+		if strings.HasPrefix(l, h.WriteMethod+" "+h.WritePath) {
+			writes = append(writes, l)
+		}
+	}
+	// Retried at least once (up to httpc.MaxTries; Plausible's hourly
+	// budget stops at --max-wait sooner).
+	if len(writes) < 2 || len(writes) > httpc.MaxTries {
+		t.Errorf("%d tries of %s %s, want 2 to %d", len(writes), h.WriteMethod, h.WritePath, httpc.MaxTries)
+	}
+	got := 0
+	for _, l := range res.API {
+		if strings.HasPrefix(l, h.WriteMethod+" "+h.WritePath) && strings.HasSuffix(l, " 429") {
+			got++
+		}
+	}
+	if got != len(writes) {
+		t.Errorf("Result.API %q lists %d of the %d tries", res.API, got, len(writes))
+	}
+	if res.Outcome != "" {
+		t.Errorf("a failed change has outcome %q", res.Outcome)
+	}
+}
+
+func testDeleteGone(t *testing.T, h Harness) {
+	env := h.Start(t, 3, 1)
+	d := newDriver(env, driver.Options{})
+	if _, err := d.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c := h.Removal(env)
+	d.Begin([]plan.Change{c})
+	// The first DELETE went through, but its answer was lost (a 502 from
+	// a proxy): the retry finds nothing and answers 404.
+	env.Fake.Fail(fakekit.FailRule{Method: "DELETE", PathPrefix: h.DeletePath, Status: 502, Count: 1})
+	h.RemoveByHand(t, env)
+	defer env.Fake.ClearFailures()
+	res, err := d.Apply(context.Background(), &c)
+	if err != nil {
+		t.Fatalf("a retried DELETE answering 404 failed: %v", err)
+	}
+	if res.Outcome != driver.Applied {
+		t.Errorf("outcome %q, want applied", res.Outcome)
+	}
+	if n := len(res.API); n < 2 || !strings.HasSuffix(res.API[n-2], " 502") || !strings.HasSuffix(res.API[n-1], " 404") {
+		t.Errorf("api %q: want the 502 and the 404", res.API)
+	}
+	// A first 404 is a failure: nothing says it was ever there.
+	env2 := h.Start(t, 3, 1)
+	d2 := newDriver(env2, driver.Options{})
+	if _, err := d2.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c2 := h.Removal(env2)
+	d2.Begin([]plan.Change{c2})
+	env2.Fake.Fail(fakekit.FailRule{Method: "DELETE", PathPrefix: h.DeletePath, Status: 404, Count: 1})
+	if _, err := d2.Apply(context.Background(), &c2); err == nil && h.Skip["first 404"] == "" {
+		t.Errorf("a DELETE whose first answer is 404 succeeded")
+	}
+}
+
+// inflight is a proxy in front of a fake that counts the requests in
+// flight, holding each a little so that concurrency shows.
+type inflight struct {
+	mu       sync.Mutex
+	now, top int
+}
+
+func (f *inflight) handler(target *url.URL) http.Handler {
+	rp := httputil.NewSingleHostReverseProxy(target)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		f.now++
+		f.top = max(f.top, f.now)
+		f.mu.Unlock()
+		time.Sleep(15 * time.Millisecond)
+		rp.ServeHTTP(w, r)
+		f.mu.Lock()
+		f.now--
+		f.mu.Unlock()
+	})
+}
+
+func testParallelism(t *testing.T, h Harness) {
+	for _, p := range []int{1, 2, 3} {
+		env := h.Start(t, 2, 8)
+		target, err := url.Parse(env.Team.Conn.Endpoint)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := &inflight{}
+		proxy := httptest.NewServer(f.handler(target))
+		team := *env.Team
+		team.Conn.Endpoint = proxy.URL
+		env.Team = &team
+		_, err = newDriver(env, driver.Options{Parallelism: p}).Refresh(context.Background())
+		proxy.Close()
+		if err != nil {
+			t.Fatalf("parallelism %d: %v", p, err)
+		}
+		if f.top > p {
+			t.Errorf("parallelism %d: %d reads were in flight at once", p, f.top)
+		}
+		if p > 1 && f.top < 2 {
+			t.Errorf("parallelism %d: the reads never overlapped (at most %d in flight)", p, f.top)
+		}
+	}
+}

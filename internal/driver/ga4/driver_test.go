@@ -1,0 +1,329 @@
+package ga4
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/roster-dev/roster/internal/config"
+	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/fake/fakekit"
+	fake "github.com/roster-dev/roster/internal/fake/ga4"
+	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/plan"
+)
+
+type fakeClock struct{ now time.Time }
+
+func (c *fakeClock) Now() time.Time { return c.now }
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.now = c.now.Add(d)
+	return ctx.Err()
+}
+
+func opts(log *bytes.Buffer) driver.Options {
+	o := driver.Options{UserAgent: "roster/test", Clock: &fakeClock{now: t0}}
+	if log != nil {
+		o.Log = log
+	}
+	return o
+}
+
+func TestRoles(t *testing.T) {
+	for _, tc := range []struct {
+		role  string
+		roles []string
+	}{
+		{"viewer", []string{"predefinedRoles/viewer"}},
+		{"analyst_no_cost", []string{"predefinedRoles/analyst", "predefinedRoles/no-cost-data"}},
+		{"editor_no_revenue", []string{"predefinedRoles/editor", "predefinedRoles/no-revenue-data"}},
+		{"admin_no_cost_no_revenue", []string{"predefinedRoles/admin", "predefinedRoles/no-cost-data", "predefinedRoles/no-revenue-data"}},
+	} {
+		if got := apiRoles(tc.role); !slices.Equal(got, tc.roles) {
+			t.Errorf("apiRoles(%s) = %v, want %v", tc.role, got, tc.roles)
+		}
+		if got, ok, _ := modelRole(tc.roles); !ok || got != tc.role {
+			t.Errorf("modelRole(%v) = %q %v", tc.roles, got, ok)
+		}
+	}
+	// The restrictions in either order; two base roles read as the higher.
+	if r, ok, several := modelRole([]string{"predefinedRoles/no-revenue-data", "predefinedRoles/viewer", "predefinedRoles/no-cost-data"}); !ok || r != "viewer_no_cost_no_revenue" || several {
+		t.Errorf("got %q %v %v", r, ok, several)
+	}
+	if r, ok, several := modelRole([]string{"predefinedRoles/viewer", "predefinedRoles/editor"}); !ok || r != "editor" || !several {
+		t.Errorf("got %q %v %v", r, ok, several)
+	}
+	for _, roles := range [][]string{{"predefinedRoles/marketer"}, {"predefinedRoles/no-cost-data"}, {}, {"viewer"}} {
+		if _, ok, _ := modelRole(roles); ok {
+			t.Errorf("modelRole(%v) read a role", roles)
+		}
+	}
+}
+
+func TestRefresh(t *testing.T) {
+	srv, team := start(t, fake.Seed{Bindings: []fake.SeedBinding{
+		{Parent: "accounts/100", User: "Ann@Acme.com", Roles: []string{"predefinedRoles/viewer", "predefinedRoles/no-revenue-data"}},
+		{Parent: "properties/1000", User: "ann@acme.com", Roles: []string{"predefinedRoles/editor"}},
+		{Parent: "properties/1001", User: "jane@agency.com", Roles: []string{"predefinedRoles/analyst"}},
+		{Parent: "properties/1001", User: "mark@acme.com", Roles: []string{"predefinedRoles/marketer"}},
+	}})
+	srv.AddProperty(acct, "1002", "Blog")
+	snap, err := New(team, opts(nil)).Refresh(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range snap.Objects {
+		got = append(got, o.Addr.String()+" "+o.Role+" "+string(o.HolderKind))
+	}
+	want := []string{
+		"grant/acme/App/jane@agency.com analyst guest",
+		"grant/acme/Web/ann@acme.com editor member",
+		"member/acme/ann@acme.com viewer_no_revenue ",
+		"member/acme/" + saEmail + " admin ",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("objects:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if snap.Self != saEmail || snap.SiteIDs["Web"] != "1000" || snap.SiteIDs["App"] != "1001" {
+		t.Errorf("self %q, site ids %v", snap.Self, snap.SiteIDs)
+	}
+	notes := strings.Join(snap.Notes, "\n")
+	for _, w := range []string{"user groups or Google Marketing Platform organization roles", "property Blog (id 1002) is not declared", "mark@acme.com holds predefinedRoles/marketer"} {
+		if !strings.Contains(notes, w) {
+			t.Errorf("notes %q lack %q", notes, w)
+		}
+	}
+	// token, accountSummaries, the account's bindings, two properties'.
+	if snap.Requests != 5 {
+		t.Errorf("%d requests: %v", snap.Requests, srv.Requests())
+	}
+}
+
+func TestApply(t *testing.T) {
+	srv, team := start(t, fake.Seed{Bindings: []fake.SeedBinding{
+		{Parent: "accounts/100", User: "ann@acme.com", Roles: []string{"predefinedRoles/viewer"}},
+		{Parent: "properties/1001", User: "jane@agency.com", Roles: []string{"predefinedRoles/analyst"}},
+	}, NoGoogleAccount: []string{"nobody@example.org"}})
+	d := New(team, opts(nil))
+	if _, err := d.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv.ResetRequests()
+	for _, c := range []plan.Change{
+		memberChange(plan.Create, "bob@acme.com", "", "analyst_no_cost"),
+		grantChange(plan.Create, "Web", "jane@agency.com", "", "viewer_no_revenue"),
+		memberChange(plan.Update, "ann@acme.com", "viewer", "editor"),
+		grantChange(plan.Delete, "App", "jane@agency.com", "analyst", ""),
+	} {
+		res, err := d.Apply(context.Background(), &c)
+		if err != nil || res.Outcome != driver.Applied || len(res.API) != 1 {
+			t.Fatalf("%s: %+v %v", c.Addr, res, err)
+		}
+	}
+	want := []string{
+		"accounts/100 ann@acme.com predefinedRoles/editor",
+		"accounts/100 bob@acme.com predefinedRoles/analyst,predefinedRoles/no-cost-data",
+		"accounts/100 " + saEmail + " predefinedRoles/admin",
+		"properties/1000 jane@agency.com predefinedRoles/viewer,predefinedRoles/no-revenue-data",
+	}
+	if got := srv.Bindings(); !slices.Equal(got, want) {
+		t.Errorf("bindings:\n%s", strings.Join(got, "\n"))
+	}
+	reqs := srv.Requests()
+	if !slices.Equal(reqs, []string{"POST /v1alpha/accounts/100/accessBindings", "POST /v1alpha/properties/1000/accessBindings",
+		"PATCH /v1alpha/accounts/100/accessBindings/202", "DELETE /v1alpha/properties/1001/accessBindings/203"}) {
+		t.Errorf("requests %q", reqs)
+	}
+	// An address that is not a Google account becomes a manual step.
+	c := memberChange(plan.Create, "nobody@example.org", "", "viewer")
+	res, err := d.Apply(context.Background(), &c)
+	if err != nil || res.Outcome != driver.Manual || len(res.API) != 1 || !strings.HasSuffix(res.API[0], " 400") {
+		t.Errorf("no Google account: %+v %v", res, err)
+	}
+	// The service account's own binding is never touched.
+	c = memberChange(plan.Delete, saEmail, "admin", "")
+	if _, err := d.Apply(context.Background(), &c); err == nil || !strings.Contains(err.Error(), "never changes the binding of the service account") {
+		t.Errorf("self: %v", err)
+	}
+}
+
+// TestBadInput: each problem is one line naming the request and what to do.
+func TestBadInput(t *testing.T) {
+	_, pub := testKey(t)
+	for _, tc := range []struct {
+		name  string
+		setup func(*fake.Seed, *driver.Team)
+		want  []string
+	}{
+		{"not a key", func(_ *fake.Seed, tm *driver.Team) { tm.Token = "ya29.not-a-key" }, []string{"$" + tokenEnv, "is not a JSON key file", "Service accounts > Keys"}},
+		{"not a service account", func(_ *fake.Seed, tm *driver.Team) { tm.Token = `{"type":"authorized_user","client_id":"x"}` },
+			[]string{"$" + tokenEnv, `type "authorized_user", not "service_account"`}},
+		{"scope", func(s *fake.Seed, _ *driver.Team) {
+			s.ServiceAccounts = []fake.SeedServiceAccount{{Email: saEmail, PublicKey: pub, Scopes: []string{fake.ScopeReadonly, fake.ScopeUsersReadonly}}}
+		}, []string{"refused GET /v1alpha/", "/accessBindings (403)", "lacks the analytics.manage.users scope"}},
+		{"not an administrator", func(s *fake.Seed, _ *driver.Team) {
+			s.Bindings = []fake.SeedBinding{{Parent: "properties/1000", User: saEmail, Roles: []string{"predefinedRoles/viewer"}}}
+		}, []string{"refused GET /v1alpha/", "/accessBindings (403)", "as an Administrator"}},
+		{"property not in the account", func(_ *fake.Seed, tm *driver.Team) { tm.Sites = []*model.Object{site("Web", "2000")} },
+			[]string{"team acme", "remote_id", "GET /v1alpha/accountSummaries", `"Web" (id 1000)`}},
+		{"account not seen", func(_ *fake.Seed, tm *driver.Team) { tm.Conn.AccountID = "999" },
+			[]string{"GET /v1alpha/accountSummaries", "cannot see Google Analytics account 999", "Administrator"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			seed := fake.Seed{ServiceAccounts: []fake.SeedServiceAccount{{Email: saEmail, PublicKey: pub}}}
+			// Seed changes must come before the server starts.
+			probe := &driver.Team{Conn: model.Connection{AccountID: acct}}
+			tc.setup(&seed, probe)
+			srv, team := start(t, seed)
+			if probe.Token != "" {
+				team.Token = probe.Token
+			}
+			if probe.Sites != nil {
+				team.Sites = probe.Sites
+			}
+			if probe.Conn.AccountID != acct {
+				team.Conn.AccountID = probe.Conn.AccountID
+			}
+			if tc.name == "not an administrator" {
+				srv.RemoveBinding("accounts/"+acct, saEmail)
+			}
+			var log bytes.Buffer
+			d := New(team, opts(&log))
+			_, err := d.Refresh(context.Background())
+			if err == nil {
+				t.Fatal("no error")
+			}
+			msg := err.Error()
+			if strings.Contains(msg, "\n") {
+				t.Errorf("not one line: %q", msg)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("%q lacks %q", msg, w)
+				}
+			}
+			canary(t, msg+log.String())
+		})
+	}
+}
+
+// canary fails when any part of the private key shows in s.
+func canary(t *testing.T, s string) {
+	t.Helper()
+	testKey(t)
+	for _, l := range strings.Split(privPEM, "\n") {
+		if len(l) > 20 && !strings.HasPrefix(l, "-----") && strings.Contains(s, l) {
+			t.Fatalf("the private key shows in %q", s)
+		}
+	}
+	if strings.Contains(s, "PRIVATE KEY") {
+		t.Fatalf("the private key shows in %q", s)
+	}
+}
+
+// TestRateLimit: a 403 rateLimitExceeded is retried like a 429, after a
+// minute (ga4.md, Rate limits).
+func TestRateLimit(t *testing.T) {
+	srv, team := start(t, fake.Seed{})
+	srv.Fail(fakekit.FailRule{Method: "GET", PathPrefix: "/v1alpha/accounts/", Status: 403, Count: 1,
+		Body: `{"error":{"code":403,"message":"Quota Error: Rate Limit Exceeded","status":"PERMISSION_DENIED","errors":[{"reason":"rateLimitExceeded"}]}}`})
+	clk := &fakeClock{now: t0}
+	o := opts(nil)
+	o.Clock = clk
+	if _, err := New(team, o).Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if clk.now.Sub(t0) < time.Minute {
+		t.Errorf("waited %s, want a minute", clk.now.Sub(t0))
+	}
+	if n := strings.Count(strings.Join(srv.Requests(), "\n"), "GET /v1alpha/accounts/100/accessBindings"); n != 2 {
+		t.Errorf("%d reads of the account's bindings", n)
+	}
+	// A plain 403 is not retried.
+	srv.Fail(fakekit.FailRule{Method: "GET", PathPrefix: "/v1alpha/accounts/", Status: 403})
+	_, err := New(team, opts(nil)).Refresh(context.Background())
+	var ae *driver.APIError
+	if !errors.As(err, &ae) || ae.Status != 403 {
+		t.Errorf("plain 403: %v", err)
+	}
+}
+
+// TestTokenRenewal: a 401 signs a new assertion and repeats the request.
+func TestTokenRenewal(t *testing.T) {
+	srv, team := start(t, fake.Seed{})
+	d := New(team, opts(nil))
+	if _, err := d.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv.Fail(fakekit.FailRule{Method: "POST", PathPrefix: "/v1alpha/", Status: 401, Count: 1})
+	c := memberChange(plan.Create, "bob@acme.com", "", "viewer")
+	res, err := d.Apply(context.Background(), &c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"POST /v1alpha/accounts/100/accessBindings 401", "POST /token 200", "POST /v1alpha/accounts/100/accessBindings 200"}
+	if !slices.Equal(res.API, want) {
+		t.Errorf("api %q", res.API)
+	}
+}
+
+// TestMootGrant: a grant that adds nothing to the person's account role
+// is said once (ga4.md: a property binding can only raise access).
+func TestMootGrant(t *testing.T) {
+	_, team := start(t, fake.Seed{})
+	team.Platform = config.BuiltinPlatforms()["ga4"]
+	team.Declared = []*model.Object{
+		{Addr: model.MemberAddress("acme", "ann@acme.com"), Role: "editor"},
+		{Addr: model.PersonGrantAddress("acme", "Web", "ann@acme.com"), Role: "viewer_no_revenue"},
+		{Addr: model.MemberAddress("acme", "bob@acme.com"), Role: "viewer_no_cost"},
+		{Addr: model.PersonGrantAddress("acme", "Web", "bob@acme.com"), Role: "viewer"},
+	}
+	snap, err := New(team, opts(nil)).Refresh(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes := strings.Join(snap.Notes, "\n")
+	if !strings.Contains(notes, "grant/acme/Web/ann@acme.com (viewer_no_revenue) adds nothing to ann@acme.com's account role editor") {
+		t.Errorf("notes %q", notes)
+	}
+	if strings.Contains(notes, "bob@acme.com") {
+		t.Errorf("bob's grant raises his access (view_cost_data) but was called moot: %q", notes)
+	}
+}
+
+// TestLastAdmin: the last Administrator besides the service account is
+// neither removed nor demoted (ga4.md, Last administrator and self).
+func TestLastAdmin(t *testing.T) {
+	srv, team := start(t, fake.Seed{Bindings: []fake.SeedBinding{{Parent: "accounts/100", User: "ann@acme.com", Roles: []string{"predefinedRoles/admin"}}}})
+	d := New(team, opts(nil))
+	if _, err := d.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv.ResetRequests()
+	for _, c := range []plan.Change{memberChange(plan.Delete, "ann@acme.com", "admin", ""), memberChange(plan.Update, "ann@acme.com", "admin", "editor")} {
+		if _, err := d.Apply(context.Background(), &c); err == nil || !strings.Contains(err.Error(), "last Administrator") {
+			t.Errorf("%s %s: %v", c.Action, c.Addr, err)
+		}
+	}
+	if reqs := srv.Requests(); len(reqs) != 0 {
+		t.Errorf("requests sent: %q", reqs)
+	}
+	// With another admin, the demotion goes through.
+	c := memberChange(plan.Create, "bob@acme.com", "", "admin")
+	if _, err := d.Apply(context.Background(), &c); err != nil {
+		t.Fatal(err)
+	}
+	c = memberChange(plan.Update, "ann@acme.com", "admin", "admin_no_cost")
+	if _, err := d.Apply(context.Background(), &c); err != nil {
+		t.Fatal(err)
+	}
+	c = memberChange(plan.Delete, "ann@acme.com", "admin_no_cost", "")
+	if _, err := d.Apply(context.Background(), &c); err != nil {
+		t.Fatal(err)
+	}
+}

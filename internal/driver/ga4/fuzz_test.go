@@ -1,0 +1,84 @@
+package ga4
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/model"
+)
+
+// FuzzParseKey: any credential variable is either a key or one error that
+// quotes none of it.
+func FuzzParseKey(f *testing.F) {
+	key, _ := testKey(f)
+	f.Add(key)
+	f.Add(`{"type":"service_account","client_email":"a@b","private_key":"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"}`)
+	f.Add(`{"type":"authorized_user"}`)
+	f.Add("ya29.secret-token")
+	f.Fuzz(func(t *testing.T, raw string) {
+		k, err := parseKey(raw)
+		if err == nil {
+			if k.priv == nil || k.email == "" {
+				t.Fatalf("a key without its parts: %+v", k)
+			}
+			return
+		}
+		if len(raw) > 12 && strings.Contains(err.Error(), raw) {
+			t.Fatalf("the error %q quotes the credential", err)
+		}
+	})
+}
+
+// stub answers every request without a network: a token, the account with
+// one property P, and the fuzzed body for the first read of any binding
+// list, an empty page after.
+type stub struct {
+	mu   sync.Mutex
+	seen map[string]bool
+	body string
+}
+
+func (s *stub) RoundTrip(r *http.Request) (*http.Response, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	body := `{}`
+	switch {
+	case r.URL.Path == "/token":
+		body = `{"access_token":"ya29.x","expires_in":3599,"token_type":"Bearer"}`
+	case r.URL.Path == "/v1alpha/accountSummaries":
+		body = `{"accountSummaries":[{"account":"accounts/100","propertySummaries":[{"property":"properties/1","displayName":"P"}]}]}`
+	case !s.seen[r.URL.Path]:
+		body = s.body
+	}
+	s.seen[r.URL.Path] = true
+	return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
+}
+
+// FuzzRefresh: whatever a binding list answers, refresh returns a snapshot
+// or an error, never panics, and never a snapshot with an unknown role.
+func FuzzRefresh(f *testing.F) {
+	key, _ := testKey(f)
+	f.Add(`{"accessBindings":[{"name":"accounts/100/accessBindings/1","user":"a@x.io","roles":["predefinedRoles/viewer"]}]}`)
+	f.Add(`{"accessBindings":null}`)
+	f.Add(`{"nextPageToken":"x"}`)
+	f.Add(`[]`)
+	f.Fuzz(func(t *testing.T, body string) {
+		team := &driver.Team{Name: "acme", Conn: model.Connection{Endpoint: "http://127.0.0.1:1", AccountID: "100"}, Token: key,
+			Sites: []*model.Object{site("P", "")}, Guests: map[string]bool{}, Members: map[string]bool{}}
+		d := newDriver(team, driver.Options{Clock: &fakeClock{now: t0}}, &stub{seen: map[string]bool{}, body: body})
+		snap, err := d.Refresh(context.Background())
+		if err != nil {
+			return
+		}
+		for _, o := range snap.Objects {
+			if _, ok, _ := modelRole(apiRoles(o.Role)); !ok {
+				t.Fatalf("object %s with role %q", o.Addr, o.Role)
+			}
+		}
+	})
+}

@@ -1,0 +1,383 @@
+package ga4
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/httpc"
+	"github.com/roster-dev/roster/internal/driver/kit"
+	"github.com/roster-dev/roster/internal/model"
+)
+
+// Page sizes asked for: the API's maxima (ga4.md, Endpoints).
+const (
+	SummaryPageSize = 200
+	BindingPageSize = 500
+)
+
+// binding is one live access binding.
+type binding struct {
+	name  string // accounts/1/accessBindings/2
+	user  string // as GA4 returns it
+	roles []string
+	role  string // the profile role, "" when unknown
+}
+
+// liveState is what the driver knows of the account, kept up to date as
+// each change succeeds.
+type liveState struct {
+	account  string                         // accounts/N
+	members  map[string]*binding            // email → account binding
+	grants   map[string]map[string]*binding // property id → email → binding
+	siteIDs  map[string]string              // declared site → property id
+	siteOf   map[string]string              // property id → declared site
+	pages    int                            // list pages read, for Cost
+	accounts int                            // accountSummaries pages
+}
+
+// Shapes of the answers read (resources.proto through the proto3 JSON
+// mapping: empty lists and strings are omitted, so every list is
+// optional, but present it must be a list).
+var (
+	summaryShape = kit.Obj{
+		"accountSummaries": kit.Opt(kit.List(kit.Obj{
+			"account":     kit.String,
+			"displayName": kit.Opt(kit.String),
+			"propertySummaries": kit.Opt(kit.List(kit.Obj{
+				"property":    kit.String,
+				"displayName": kit.Opt(kit.String),
+			})),
+		})),
+		"nextPageToken": kit.Opt(kit.String),
+	}
+	bindingShape     = kit.Obj{"name": kit.String, "user": kit.Opt(kit.String), "roles": kit.Opt(kit.List(kit.String))}
+	bindingPageShape = kit.Obj{"accessBindings": kit.Opt(kit.List(bindingShape)), "nextPageToken": kit.Opt(kit.String)}
+)
+
+type apiBinding struct {
+	Name  string   `json:"name"`
+	User  string   `json:"user"`
+	Roles []string `json:"roles"`
+}
+
+type apiSummary struct {
+	Account           string `json:"account"`
+	DisplayName       string `json:"displayName"`
+	PropertySummaries []struct {
+		Property    string `json:"property"`
+		DisplayName string `json:"displayName"`
+	} `json:"propertySummaries"`
+}
+
+// reader counts the requests a refresh makes.
+type reader struct {
+	d  *Driver
+	mu sync.Mutex
+	n  int
+}
+
+// list reads every page of path, each answer checked against shape and
+// handed to each, which returns how many items the page held. Paging
+// keeps its word: an empty page with a nextPageToken is an error.
+func (r *reader) list(ctx context.Context, path string, size int, shape kit.Shape, each func(json.RawMessage) (int, string, error)) (int, error) {
+	pg := kit.Pager{Linked: true}
+	token := ""
+	for {
+		q := url.Values{"pageSize": {strconv.Itoa(size)}}
+		if token != "" {
+			q.Set("pageToken", token)
+		}
+		var raw json.RawMessage
+		api, err := r.d.call(ctx, "GET", path, q, nil, httpc.Shaped{Shape: shape, Into: &raw})
+		r.mu.Lock()
+		r.n += len(api)
+		r.mu.Unlock()
+		if err != nil {
+			return pg.Pages(), r.d.apiErr(err, model.Address{}, true, "")
+		}
+		n, next, err := each(raw)
+		if err != nil {
+			return pg.Pages(), fmt.Errorf("%s answered GET %s with a page roster cannot read: %v", Platform, path, err)
+		}
+		done, err := pg.Page(n, nil, next != "")
+		if err != nil {
+			return pg.Pages(), fmt.Errorf("%s answered GET %s with paging that does not keep its word: %v; nothing was planned from it, try again later", Platform, path, err)
+		}
+		if done {
+			return pg.Pages(), nil
+		}
+		if next == token {
+			return pg.Pages(), fmt.Errorf("%s answered GET %s with the same nextPageToken twice; nothing was planned from it, try again later", Platform, path)
+		}
+		token = next
+	}
+}
+
+// readBindings reads every binding of parent (accounts/N or properties/P).
+func (r *reader) readBindings(ctx context.Context, parent string) ([]apiBinding, int, error) {
+	var all []apiBinding
+	n, err := r.list(ctx, APIPrefix+parent+"/accessBindings", BindingPageSize, bindingPageShape, func(raw json.RawMessage) (int, string, error) {
+		var p struct {
+			AccessBindings []apiBinding `json:"accessBindings"`
+			NextPageToken  string       `json:"nextPageToken"`
+		}
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return 0, "", err
+		}
+		all = append(all, p.AccessBindings...)
+		return len(p.AccessBindings), p.NextPageToken, nil
+	})
+	return all, n, err
+}
+
+func isNumber(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// readAccount pages accountSummaries and returns the team's account, its
+// properties included (one request for the account and its properties).
+func (r *reader) readAccount(ctx context.Context) (*apiSummary, int, error) {
+	d := r.d
+	acct := strings.TrimSpace(d.team.Conn.AccountID)
+	if !isNumber(acct) {
+		return nil, 0, fmt.Errorf("connection.account_id %q is not a Google Analytics account id (a number)", d.team.Conn.AccountID)
+	}
+	account := "accounts/" + acct
+	var summaries []apiSummary
+	spages, err := r.list(ctx, APIPrefix+"accountSummaries", SummaryPageSize, summaryShape, func(raw json.RawMessage) (int, string, error) {
+		var p struct {
+			AccountSummaries []apiSummary `json:"accountSummaries"`
+			NextPageToken    string       `json:"nextPageToken"`
+		}
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return 0, "", err
+		}
+		summaries = append(summaries, p.AccountSummaries...)
+		return len(p.AccountSummaries), p.NextPageToken, nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	var found *apiSummary
+	var seen []string
+	for i := range summaries {
+		if summaries[i].Account == account {
+			found = &summaries[i]
+		}
+		seen = append(seen, fmt.Sprintf("%s (%s)", strings.TrimPrefix(summaries[i].Account, "accounts/"), summaries[i].DisplayName))
+	}
+	if found == nil {
+		list := "it sees no account"
+		if len(seen) > 0 {
+			list = "it sees " + strings.Join(seen, ", ")
+		}
+		return nil, spages, fmt.Errorf("GET %saccountSummaries: the service account %s cannot see Google Analytics account %s (%s); add it to that account as an Administrator (Admin > Account access management), or fix connection.account_id",
+			APIPrefix, d.self(), acct, list)
+	}
+	return found, spages, nil
+}
+
+// LiveSites lists every property of the account the credential can see,
+// by id (importer.SiteLister).
+func (d *Driver) LiveSites(ctx context.Context) (map[string]string, error) {
+	if d.keyErr != nil {
+		return nil, d.keyErr
+	}
+	found, _, err := (&reader{d: d}).readAccount(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, p := range found.PropertySummaries {
+		out[strings.TrimPrefix(p.Property, "properties/")] = p.DisplayName
+	}
+	return out, nil
+}
+
+// Refresh reads the account (accountSummaries: the account and its
+// properties), its access bindings, and each declared property's: 2 +
+// declared properties requests, plus paging and the token.
+func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
+	if d.keyErr != nil {
+		return nil, d.keyErr
+	}
+	acct := strings.TrimSpace(d.team.Conn.AccountID)
+	account := "accounts/" + acct
+	r := &reader{d: d}
+	found, spages, err := r.readAccount(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var listed []driver.Listed
+	for _, p := range found.PropertySummaries {
+		listed = append(listed, driver.Listed{ID: strings.TrimPrefix(p.Property, "properties/"), Name: p.DisplayName})
+	}
+	siteIDs, err := driver.ResolveSites(d.team.Name, d.team.Sites, listed, driver.SiteKind{
+		Platform: Platform, Noun: "property", Owner: "account " + acct,
+		CheckID: func(id string) string {
+			if !isNumber(id) {
+				return "is not a Google Analytics property id (a number, without \"properties/\")"
+			}
+			return ""
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w (GET %saccountSummaries); fix the site's remote_id or name, or move the property into the account", err, APIPrefix)
+	}
+	siteOf := make(map[string]string, len(siteIDs))
+	for name, id := range siteIDs {
+		siteOf[id] = name
+	}
+	props := make([]string, 0, len(siteOf))
+	for id := range siteOf {
+		props = append(props, id)
+	}
+	sort.Strings(props)
+
+	// The account's bindings and each declared property's, a few at a
+	// time (--parallelism).
+	parents := append([]string{account}, make([]string, len(props))...)
+	for i, p := range props {
+		parents[i+1] = "properties/" + p
+	}
+	lists := make([][]apiBinding, len(parents))
+	pages := make([]int, len(parents))
+	if err := kit.Each(ctx, d.parallel, len(parents), func(ctx context.Context, i int) error {
+		var err error
+		lists[i], pages[i], err = r.readBindings(ctx, parents[i])
+		return err
+	}); err != nil {
+		return nil, err
+	}
+
+	st := &liveState{account: account, members: map[string]*binding{}, grants: map[string]map[string]*binding{},
+		siteIDs: siteIDs, siteOf: siteOf, accounts: spages}
+	for _, n := range pages {
+		st.pages += n
+	}
+	var notes []string
+	odd := map[string]bool{}
+	read := func(parent string, b apiBinding, where string) *binding {
+		email := model.NormalizeEmail(b.User)
+		if email == "" {
+			odd[fmt.Sprintf("binding %s on %s has no user; roster leaves it alone", b.Name, where)] = true
+			return nil
+		}
+		if !strings.HasPrefix(b.Name, parent+"/accessBindings/") {
+			return nil // ga4.md: if an inherited binding ever appears, ignore it
+		}
+		role, ok, several := modelRole(b.Roles)
+		if !ok {
+			odd[fmt.Sprintf("%s holds %s on %s, which roster does not know (the Marketer role, say); roster leaves that binding alone", email, strings.Join(b.Roles, " + "), where)] = true
+			return nil
+		}
+		if several {
+			odd[fmt.Sprintf("%s holds several base roles (%s) on %s; roster reads the highest, %s", email, strings.Join(b.Roles, " + "), where, role)] = true
+		}
+		return &binding{name: b.Name, user: b.User, roles: b.Roles, role: role}
+	}
+	for _, b := range lists[0] {
+		if lb := read(account, b, "the account"); lb != nil {
+			st.members[model.NormalizeEmail(b.User)] = lb
+		}
+	}
+	for i, p := range props {
+		m := map[string]*binding{}
+		for _, b := range lists[i+1] {
+			if lb := read("properties/"+p, b, "property "+p+" (site "+siteOf[p]+")"); lb != nil {
+				m[model.NormalizeEmail(b.User)] = lb
+			}
+		}
+		st.grants[p] = m
+	}
+	notes = append(notes, fmt.Sprintf("%s shows no access that comes through user groups or Google Marketing Platform organization roles to its API; roster can neither see nor change it (review it in Admin > Account access management and in the organization's settings)", Platform))
+	for _, p := range found.PropertySummaries {
+		id := strings.TrimPrefix(p.Property, "properties/")
+		if _, ok := siteOf[id]; !ok {
+			notes = append(notes, fmt.Sprintf("property %s (id %s) is not declared; roster does not manage its property-level access", p.DisplayName, id))
+		}
+	}
+	notes = append(notes, d.mootGrants()...)
+	extra := make([]string, 0, len(odd))
+	for n := range odd {
+		extra = append(extra, n)
+	}
+	sort.Strings(extra)
+	notes = append(notes, extra...)
+
+	d.live, d.refreshed = st, true
+	snap := &driver.Snapshot{Team: d.team.Name, Self: d.self(), Notes: notes, Requests: r.n, SiteIDs: map[string]string{}}
+	for k, v := range siteIDs {
+		snap.SiteIDs[k] = v
+	}
+	snap.Objects = d.objects(st)
+	return snap, nil
+}
+
+// mootGrants warns of each declared grant that adds nothing to the same
+// person's declared team role: an account binding covers every property
+// and a property binding can only raise it (ga4.md, Direct vs effective
+// access), so such a grant neither narrows nor widens their access.
+func (d *Driver) mootGrants() []string {
+	p := d.team.Platform
+	if p == nil {
+		return nil
+	}
+	teamRole := map[string]string{}
+	for _, o := range d.team.Declared {
+		if o.Addr.Kind == model.KindMember {
+			teamRole[o.Addr.Email] = o.Role
+		}
+	}
+	var out []string
+	for _, o := range d.team.Declared {
+		if o.Addr.Kind != model.KindGrant || o.Addr.Email == "" || teamRole[o.Addr.Email] == "" {
+			continue
+		}
+		tr, ok1 := p.TeamRole(teamRole[o.Addr.Email])
+		sr, ok2 := p.SiteRole(o.Role)
+		if ok1 && ok2 && sr.Caps.Minus(tr.Caps) == 0 {
+			out = append(out, fmt.Sprintf("%s (%s) adds nothing to %s's account role %s, which covers every property; a property binding cannot narrow it", o.Addr, o.Role, o.Addr.Email, tr.Name))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// objects turns the live state into the model's objects: an account
+// binding is a member; a property binding a grant, held as a member's
+// when the person has an account binding, else as a guest's.
+func (d *Driver) objects(st *liveState) []*model.Object {
+	team := d.team.Name
+	var objs []*model.Object
+	for email, b := range st.members {
+		objs = append(objs, &model.Object{Addr: model.MemberAddress(team, email), Role: b.role, Status: model.StatusActive})
+	}
+	for p, m := range st.grants {
+		for email, b := range m {
+			hk := model.HolderGuest
+			if st.members[email] != nil {
+				hk = model.HolderMember
+			}
+			objs = append(objs, &model.Object{Addr: model.PersonGrantAddress(team, st.siteOf[p], email), Role: b.role,
+				HolderKind: hk, Status: model.StatusActive})
+		}
+	}
+	model.SortObjects(objs)
+	return objs
+}

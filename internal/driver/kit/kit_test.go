@@ -1,0 +1,100 @@
+package kit
+
+import (
+	"strings"
+	"testing"
+)
+
+var pageShape = Obj{
+	"count":   Int,
+	"next":    Null(String),
+	"results": List(Obj{"id": String, "level": Int, "user": Obj{"email": String}}),
+	"extra":   Opt(Bool),
+}
+
+func TestCheck(t *testing.T) {
+	for _, tc := range []struct {
+		body string
+		err  string // "" for none
+	}{
+		{`{"count":1,"next":null,"results":[{"id":"a","level":1,"user":{"email":"a@x"}}]}`, ""},
+		{`{"count":0,"next":null,"results":[],"extra":true,"other":1}`, ""},
+		{`{"count":0,"next":null,"results":null}`, "results is null where a list belongs"},
+		{`{"count":0,"next":null,"results":{}}`, "results is an object where a list belongs"},
+		{`{"count":0,"next":null}`, "results is missing"},
+		{`{"count":"1","next":null,"results":[]}`, "count is a string where an integer belongs"},
+		{`{"count":1.5,"next":null,"results":[]}`, "count is a number where an integer belongs"},
+		{`{"count":1,"next":3,"results":[]}`, "next is a number where a string belongs"},
+		{`{"count":1,"next":null,"results":[{"id":"a","level":1,"user":null}]}`, "results[0].user is null where an object belongs"},
+		{`{"count":1,"next":null,"results":[{"id":"a","level":1,"user":{"email":7}}]}`, "results[0].user.email is a number where a string belongs"},
+		{`{"count":0,"next":null,"results":[],"extra":"yes"}`, "extra is a string where true or false belongs"},
+		{`null`, "the answer is null where an object belongs"},
+		{`[]`, "the answer is a list where an object belongs"},
+		{``, "the answer is empty"},
+		{`{"count":0`, "not JSON"},
+		{`{} {}`, "not JSON"},
+		{`{"count":1,"next":null,"results":[],"results":null}`, "repeats a key"},
+	} {
+		err := Check([]byte(tc.body), pageShape)
+		switch {
+		case tc.err == "" && err != nil:
+			t.Errorf("%s: %v", tc.body, err)
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("%s: error %v, want %q", tc.body, err, tc.err)
+		}
+	}
+	if err := Check([]byte(`{"id":12}`), Obj{"id": ID}); err != nil {
+		t.Error(err)
+	}
+	if err := Check([]byte(`{"id":""}`), Obj{"id": ID}); err == nil {
+		t.Error("an empty id passed")
+	}
+}
+
+func TestPager(t *testing.T) {
+	n := func(i int) *int { return &i }
+	type page struct {
+		items int
+		total *int
+		more  bool
+	}
+	for _, tc := range []struct {
+		name   string
+		linked bool
+		pages  []page
+		err    string // the last page's error; "" when the list completes
+	}{
+		{"linked, two pages", true, []page{{100, n(150), true}, {50, n(150), false}}, ""},
+		{"cursor without total", true, []page{{100, nil, true}, {3, nil, false}}, ""},
+		{"empty list", true, []page{{0, n(0), false}}, ""},
+		{"empty page while next promises more", true, []page{{100, n(150), true}, {0, n(150), true}}, "page 2 is empty after 100 items of a stated total of 150"},
+		{"empty cursor page with a cursor", true, []page{{0, nil, true}}, "page 1 is empty while the paging promises more"},
+		{"count disagrees with the items", true, []page{{100, n(150), true}, {40, n(150), false}}, "ended after 140 items, but its stated total is 150"},
+		{"next promises more past the count", true, []page{{100, n(100), true}}, "promises more"},
+		{"total changes", true, []page{{100, n(150), true}, {50, n(151), false}}, "total changed from 150 to 151"},
+		{"too many items", true, []page{{10, n(5), false}}, "more than the stated total"},
+		{"total-paged", false, []page{{1000, n(1500), false}, {500, n(1500), false}}, ""},
+		{"total-paged empty page short of the total", false, []page{{1000, n(1500), false}, {0, n(1500), false}}, "page 2 is empty after 1000 items of a stated total of 1500"},
+		{"total-paged without a total", false, []page{{3, nil, false}}, "states no total"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := Pager{Linked: tc.linked}
+			for i, pg := range tc.pages {
+				done, err := p.Page(pg.items, pg.total, pg.more)
+				last := i == len(tc.pages)-1
+				if !last {
+					if err != nil || done {
+						t.Fatalf("page %d: done %v, %v", i+1, done, err)
+					}
+					continue
+				}
+				switch {
+				case tc.err == "" && (err != nil || !done):
+					t.Fatalf("last page: done %v, %v", done, err)
+				case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+					t.Fatalf("error %v, want %q", err, tc.err)
+				}
+			}
+		})
+	}
+}

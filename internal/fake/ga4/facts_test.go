@@ -1,0 +1,181 @@
+package fakega4
+
+import (
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+const saEmail = "roster@p.iam.gserviceaccount.com"
+
+var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+
+type env struct {
+	t   *testing.T
+	srv *Server
+	key *rsa.PrivateKey
+	tok string
+}
+
+func start(t *testing.T, scopes []string, bindings ...SeedBinding) *env {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalPKIXPublicKey(&k.PublicKey)
+	pub := string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+	seed := Seed{
+		ServiceAccounts: []SeedServiceAccount{{Email: saEmail, PublicKey: pub, Scopes: scopes}},
+		Accounts:        []SeedAccount{{ID: "100", Name: "Acme", Properties: []SeedProperty{{ID: "1000", Name: "Web"}, {ID: "1001", Name: "Old", Trashed: true}}}},
+		Bindings:        append([]SeedBinding{{Parent: "accounts/100", User: saEmail, Roles: []string{"predefinedRoles/admin"}}}, bindings...),
+		NoGoogleAccount: []string{"nobody@example.org"},
+	}
+	srv := New(Options{Seed: seed, Now: t0})
+	t.Cleanup(srv.Close)
+	e := &env{t: t, srv: srv, key: k}
+	status, body := e.token(e.assertion(srv.URL+"/token", t0, time.Hour, k))
+	if status != 200 {
+		t.Fatalf("token: %d %s", status, body)
+	}
+	var out struct {
+		AccessToken string `json:"access_token"`
+	}
+	json.Unmarshal([]byte(body), &out)
+	e.tok = out.AccessToken
+	return e
+}
+
+func (e *env) assertion(aud string, iat time.Time, life time.Duration, k *rsa.PrivateKey) string {
+	enc := base64.RawURLEncoding
+	claims, _ := json.Marshal(map[string]any{"iss": saEmail, "aud": aud, "iat": iat.Unix(), "exp": iat.Add(life).Unix(),
+		"scope": ScopeManageUsers + " " + ScopeReadonly})
+	s := enc.EncodeToString([]byte(`{"alg":"RS256","typ":"JWT"}`)) + "." + enc.EncodeToString(claims)
+	sum := sha256.Sum256([]byte(s))
+	sig, _ := rsa.SignPKCS1v15(rand.Reader, k, crypto.SHA256, sum[:])
+	return s + "." + enc.EncodeToString(sig)
+}
+
+func (e *env) token(assertion string) (int, string) {
+	form := url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"}, "assertion": {assertion}}
+	res, err := http.Post(e.srv.URL+"/token", "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+func (e *env) do(method, path, body string) (int, string) {
+	req, _ := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+e.tok)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+func TestFacts(t *testing.T) {
+	for _, tc := range []struct {
+		fact         string
+		scopes       []string
+		method, path string
+		body         string
+		status       int
+		want         string // in the body
+	}{
+		{"Endpoints: an empty list page is {} (proto3 omits empty lists)", nil, "GET", "/v1alpha/properties/1000/accessBindings", "", 200, `{}`},
+		{"Endpoints: accountSummaries lists the account with its properties, trashed ones left out", nil, "GET", "/v1alpha/accountSummaries", "", 200, `"propertySummaries":[{"property":"properties/1000","displayName":"Web"`},
+		{"Endpoints: success is 200 for creation too; the answer has the name", nil, "POST", "/v1alpha/properties/1000/accessBindings", `{"user":"jane@agency.com","roles":["predefinedRoles/viewer","predefinedRoles/no-cost-data"]}`, 200, `"name":"properties/1000/accessBindings/`},
+		{"Errors: token lacks the scope: 403 ACCESS_TOKEN_SCOPE_INSUFFICIENT", []string{ScopeReadonly}, "GET", "/v1alpha/accounts/100/accessBindings", "", 403, `"reason":"ACCESS_TOKEN_SCOPE_INSUFFICIENT"`},
+		{"Scopes: writes need analytics.manage.users", []string{ScopeReadonly, ScopeUsersReadonly}, "POST", "/v1alpha/accounts/100/accessBindings", `{"user":"a@x.io","roles":["predefinedRoles/viewer"]}`, 403, `insufficient authentication scopes`},
+		{"Errors: invalid role string: 400 INVALID_ARGUMENT", nil, "POST", "/v1alpha/accounts/100/accessBindings", `{"user":"a@x.io","roles":["predefinedRoles/marketer"]}`, 400, `"status":"INVALID_ARGUMENT"`},
+		{"No invitations: an address that is not a Google account is refused", nil, "POST", "/v1alpha/accounts/100/accessBindings", `{"user":"nobody@example.org","roles":["predefinedRoles/viewer"]}`, 400, `not a Google account`},
+		{"Errors: binding already exists: the fake answers 409 ALREADY_EXISTS", nil, "POST", "/v1alpha/accounts/100/accessBindings", `{"user":"ann@acme.com","roles":["predefinedRoles/viewer"]}`, 409, `"status":"ALREADY_EXISTS"`},
+		{"Last administrator and self: FAILED_PRECONDITION", nil, "DELETE", "/v1alpha/accounts/100/accessBindings/201", "", 400, `"status":"FAILED_PRECONDITION"`},
+		{"Errors: unknown binding: 404 NOT_FOUND", nil, "DELETE", "/v1alpha/accounts/100/accessBindings/999", "", 404, `"status":"NOT_FOUND"`},
+		{"Trash: a trashed property is not found", nil, "GET", "/v1alpha/properties/1001/accessBindings", "", 404, `NOT_FOUND`},
+		{"PATCH: user differing from the binding: 400", nil, "PATCH", "/v1alpha/accounts/100/accessBindings/202", `{"user":"other@acme.com","roles":["predefinedRoles/editor"]}`, 400, `INVALID_ARGUMENT`},
+		{"PATCH: no updateMask, the whole roles list", nil, "PATCH", "/v1alpha/accounts/100/accessBindings/202", `{"user":"ann@acme.com","roles":["predefinedRoles/editor"]}`, 200, `"roles":["predefinedRoles/editor"]`},
+		{"PATCH: an empty roles list deletes the binding [RES]", nil, "PATCH", "/v1alpha/accounts/100/accessBindings/202", `{"user":"ann@acme.com","roles":[]}`, 200, `"name":"accounts/100/accessBindings/202"`},
+	} {
+		t.Run(tc.fact, func(t *testing.T) {
+			e := start(t, tc.scopes, SeedBinding{Parent: "accounts/100", User: "ann@acme.com", Roles: []string{"predefinedRoles/viewer"}})
+			status, body := e.do(tc.method, tc.path, tc.body)
+			if status != tc.status || !strings.Contains(body, tc.want) {
+				t.Errorf("%s %s: %d %s, want %d with %s", tc.method, tc.path, status, body, tc.status, tc.want)
+			}
+		})
+	}
+}
+
+func TestTokenFacts(t *testing.T) {
+	e := start(t, nil)
+	other, _ := rsa.GenerateKey(rand.Reader, 2048)
+	for _, tc := range []struct {
+		fact string
+		jwt  string
+		want string
+	}{
+		{"Auth: a bad or deleted key: invalid_grant Invalid JWT Signature.", e.assertion(e.srv.URL+"/token", t0, time.Hour, other), "Invalid JWT Signature."},
+		{"Auth: exp at most an hour after iat", e.assertion(e.srv.URL+"/token", t0, 2*time.Hour, e.key), "short-lived token"},
+		{"Auth: clock skew", e.assertion(e.srv.URL+"/token", t0.Add(-3*time.Hour), time.Hour, e.key), "short-lived token"},
+		{"Auth: aud is the token URI", e.assertion("https://oauth2.googleapis.com/token", t0, time.Hour, e.key), "short-lived token"},
+	} {
+		if status, body := e.token(tc.jwt); status != 400 || !strings.Contains(body, tc.want) {
+			t.Errorf("%s: %d %s", tc.fact, status, body)
+		}
+	}
+	// Errors: a missing or invalid token is 401 with WWW-Authenticate.
+	req, _ := http.NewRequest("GET", e.srv.URL+"/v1alpha/accountSummaries", nil)
+	req.Header.Set("Authorization", "Bearer ya29.wrong")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 401 || !strings.Contains(res.Header.Get("WWW-Authenticate"), `error="invalid_token"`) {
+		t.Errorf("bad token: %d %v", res.StatusCode, res.Header)
+	}
+}
+
+// TestPaging: pageSize is coerced to the maximum, the last page has no
+// nextPageToken, and the token only serves the same pageSize [SVC].
+func TestPaging(t *testing.T) {
+	var bs []SeedBinding
+	for i := range 501 {
+		bs = append(bs, SeedBinding{Parent: "properties/1000", User: fmt.Sprintf("p%d@x.io", i), Roles: []string{"predefinedRoles/viewer"}})
+	}
+	e := start(t, nil, bs...)
+	_, body := e.do("GET", "/v1alpha/properties/1000/accessBindings?pageSize=900", "")
+	var p struct {
+		AccessBindings []json.RawMessage `json:"accessBindings"`
+		NextPageToken  string            `json:"nextPageToken"`
+	}
+	json.Unmarshal([]byte(body), &p)
+	if len(p.AccessBindings) != BindingMaxPage || p.NextPageToken == "" {
+		t.Fatalf("first page: %d items, token %q", len(p.AccessBindings), p.NextPageToken)
+	}
+	if status, _ := e.do("GET", "/v1alpha/properties/1000/accessBindings?pageSize=10&pageToken="+p.NextPageToken, ""); status != 400 {
+		t.Errorf("a token with another pageSize: %d", status)
+	}
+	_, body = e.do("GET", "/v1alpha/properties/1000/accessBindings?pageSize=900&pageToken="+p.NextPageToken, "")
+	if !strings.Contains(body, "p500@x.io") || strings.Contains(body, "nextPageToken") {
+		t.Errorf("last page: %s", body)
+	}
+}

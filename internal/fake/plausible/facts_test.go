@@ -1,0 +1,69 @@
+package fakeplausible
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestFacts encodes ../shared/apis/plausible.md, which stands in for the
+// OpenAPI document Plausible does not publish for its Sites API: one row
+// per fact, against the fake (issue 18, contract tests).
+func TestFacts(t *testing.T) {
+	const meta = `"meta":{"after":null,"before":null,"limit":100}`
+	rows := []struct {
+		fact         string // plausible.md, as written there
+		key          string
+		method, path string
+		body         any
+		status       int
+		has          []string // substrings of the raw answer
+	}{
+		{"Endpoints: GET /api/v1/sites/teams answers {teams:[{id,name,api_available}],meta:M}", "k_team", "GET", "/api/v1/sites/teams", nil, 200,
+			[]string{`"teams":[{`, `"id":"` + acmeID + `"`, `"api_available":`, meta}},
+		{"Endpoints: GET /api/v1/sites answers {sites:[{domain,timezone}],meta:M}", "k_team", "GET", "/api/v1/sites?team_id=" + acmeID, nil, 200,
+			[]string{`"sites":[`, `"domain":"a.com"`, `"timezone":"Etc/UTC"`, meta}},
+		{"Endpoints: GET guests answers {guests:[{email,role,status}],meta:M}; accepted and invited mixed", "k_team", "GET", "/api/v1/sites/guests?site_id=a.com", nil, 200,
+			[]string{`"status":"accepted"`, `"status":"invited"`, `"role":"viewer"`, meta}},
+		{"Endpoints: listing guests without site_id is 400 `Parameter site_id is required to list goals` (sic)", "k_team", "GET", "/api/v1/sites/guests", nil, 400,
+			[]string{"Parameter `site_id` is required to list goals"}},
+		{"The guest list contains only guests; team members never appear", "k_team", "GET", "/api/v1/sites/guests?site_id=a.com", nil, 200,
+			nil},
+		{"Auth: a read-only key on a write route gets 401 Invalid API key", "k_read", "PUT", "/api/v1/sites/guests",
+			map[string]any{"site_id": "a.com", "email": "n@x.io", "role": "viewer"}, 401, []string{"Invalid API key."}},
+		{"Auth: a missing key is 401 Missing API key", "", "GET", "/api/v1/sites", nil, 401, []string{"Missing API key."}},
+		{"PUT guest needs role: 400 `Parameter role is required to create guest. Possible values: viewer or editor`", "k_team", "PUT", "/api/v1/sites/guests",
+			map[string]any{"site_id": "a.com", "email": "n@x.io"}, 400, []string{"Parameter `role` is required to create guest. Possible values: `viewer` or `editor`"}},
+		{"PUT guest invites a new email: 200 {email,role,status:invited}", "k_team", "PUT", "/api/v1/sites/guests",
+			map[string]any{"site_id": "a.com", "email": "new@x.io", "role": "editor"}, 200, []string{`"email":"new@x.io"`, `"role":"editor"`, `"status":"invited"`}},
+		{"PUT guest is find-or-create: an existing guest comes back unchanged even when the role differs", "k_team", "PUT", "/api/v1/sites/guests",
+			map[string]any{"site_id": "a.com", "email": "viewer@agency.io", "role": "editor"}, 200, []string{`"role":"viewer"`, `"status":"accepted"`}},
+		{"DELETE guest always answers 200 {deleted:true}, unknown emails included", "k_team", "DELETE", "/api/v1/sites/guests/nobody@x.io?site_id=a.com", nil, 200,
+			[]string{`{"deleted":true}`}},
+		{"DELETE guest requires site_id: 400 `Parameter site_id is required to delete a guest`", "k_team", "DELETE", "/api/v1/sites/guests/nobody@x.io", nil, 400,
+			[]string{"Parameter `site_id` is required to delete a guest"}},
+		{"Team-scoped keys: another team's site gives 401 Invalid API key on guests", "k_team", "GET", "/api/v1/sites/guests?site_id=other.com", nil, 401,
+			[]string{"Invalid API key."}},
+		{"Errors are {\"error\":\"msg\"}", "k_team", "GET", "/api/v1/sites/guests", nil, 400, []string{`{"error":"`}},
+	}
+	for _, r := range rows {
+		t.Run(r.fact, func(t *testing.T) {
+			s := acme(t)
+			a := do(t, s, r.key, r.method, r.path, r.body)
+			if a.status != r.status {
+				t.Fatalf("%s %s: %d, want %d: %s", r.method, r.path, a.status, r.status, a.raw)
+			}
+			for _, h := range r.has {
+				if !strings.Contains(a.raw, h) {
+					t.Errorf("%s %s: %s\nlacks %s", r.method, r.path, a.raw, h)
+				}
+			}
+			if strings.HasPrefix(r.fact, "The guest list contains only guests") {
+				for _, m := range []string{"owner@acme.com", "admin@acme.com", "ed@acme.com"} {
+					if strings.Contains(a.raw, m) {
+						t.Errorf("team member %s listed as a guest: %s", m, a.raw)
+					}
+				}
+			}
+		})
+	}
+}

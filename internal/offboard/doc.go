@@ -1,0 +1,8 @@
+// Package offboard removes a person from a configuration's source text
+// (roster offboard, cli.md version 2): member and guest blocks labelled
+// with their email, group member lists, and for_each collections and
+// locals written as literals, edited with hclwrite so that formatting and
+// comments stay. What it cannot edit safely (an expression computed from
+// other values) it reports with file and line, and then returns no edit
+// at all. It reads and returns sources; writing files is the caller's.
+package offboard

@@ -1,0 +1,436 @@
+package offboard
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/hashicorp/hcl/v2/hclwrite"
+
+	"github.com/roster-dev/roster/internal/config"
+	"github.com/roster-dev/roster/internal/model"
+)
+
+var blankRuns = regexp.MustCompile(`\n{3,}`)
+
+// ErrNotDeclared is returned when the person is declared nowhere.
+var ErrNotDeclared = errors.New("not declared")
+
+// Place is one spot in the configuration: what was removed there, or what
+// a person must edit by hand.
+type Place struct {
+	File string
+	Line int
+	Text string
+}
+
+func (p Place) String() string { return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Text) }
+
+// Result is what removing a person from a configuration made.
+type Result struct {
+	// Changed are the files whose content changed, with the new content,
+	// in file name order. Empty when Unsafe is not.
+	Changed []config.Source
+	// Removed says what was taken out, in file and line order.
+	Removed []Place
+	// Unsafe lists every declaration that still gives the person access
+	// after the edits roster can make safely: expressions computed from
+	// other values, for a person to edit. When it is not empty, nothing
+	// may be written (all or nothing).
+	Unsafe []Place
+	// Config is the configuration as it loads after the edits (nil when
+	// Unsafe is not empty).
+	Config *config.Result
+	// Sponsored are the external people the person sponsors (their
+	// declarations name them as sponsor), sorted: their access needs a new
+	// sponsor or an end.
+	Sponsored []string
+}
+
+// DiagError carries the configuration's own errors: a configuration that
+// does not load cannot be edited safely.
+type DiagError struct {
+	Diags hcl.Diagnostics
+	Files map[string]*hcl.File
+}
+
+func (e *DiagError) Error() string { return e.Diags.Error() }
+
+// Remove takes email out of every declaration of the configuration srcs:
+// member and guest blocks labelled with it, group member lists, for_each
+// collections and locals written as literals (an element of a list, a
+// key of a map, or an entry of a collection whose object names the
+// person). It then loads the result and lists every declaration that
+// still gives the person access as Unsafe. It never returns a half-edited
+// configuration: either every declaration is gone (Changed) or none of
+// the edits is returned (Unsafe).
+func Remove(dir string, srcs []config.Source, email string) (*Result, error) {
+	email, err := model.ParseEmail(email)
+	if err != nil {
+		return nil, err
+	}
+	before := config.LoadSourcesAt(dir, srcs)
+	if before.Diags.HasErrors() || before.Config == nil {
+		return nil, &DiagError{Diags: before.Diags, Files: before.Files}
+	}
+	if len(declarations(before.Config, email)) == 0 {
+		return nil, ErrNotDeclared
+	}
+
+	res := &Result{Sponsored: sponsoredBy(before.Config, email)}
+	edited := make([]config.Source, len(srcs))
+	var changed []config.Source
+	for i, src := range srcs {
+		edited[i] = src
+		f, diags := hclwrite.ParseConfig(src.Data, src.Name, hcl.InitialPos)
+		if diags.HasErrors() {
+			return nil, &DiagError{Diags: diags, Files: before.Files}
+		}
+		syn, diags := hclsyntax.ParseConfig(src.Data, src.Name, hcl.InitialPos)
+		if diags.HasErrors() {
+			return nil, &DiagError{Diags: diags, Files: before.Files}
+		}
+		removed := removeFrom(f.Body(), syn.Body.(*hclsyntax.Body), src.Name, email)
+		if len(removed) == 0 {
+			continue
+		}
+		res.Removed = append(res.Removed, removed...)
+		// A removed block leaves the blank lines around it: fold each run
+		// into one, as fmt would have written the file.
+		out := blankRuns.ReplaceAll(hclwrite.Format(f.Bytes()), []byte("\n\n"))
+		if out = bytes.Trim(out, "\n"); len(out) > 0 {
+			out = append(out, '\n')
+		}
+		edited[i] = config.Source{Name: src.Name, Data: out}
+		changed = append(changed, edited[i])
+	}
+
+	after := config.LoadSourcesAt(dir, edited)
+	if after.Diags.HasErrors() || after.Config == nil {
+		// An edit that breaks the configuration is not safe: say where the
+		// person is declared instead of writing it.
+		for _, o := range declarations(before.Config, email) {
+			res.Unsafe = append(res.Unsafe, placeOf(o, "roster could not remove this declaration without breaking the configuration"))
+		}
+		res.Removed = nil
+		sortPlaces(res.Unsafe)
+		return res, nil
+	}
+	for _, o := range declarations(after.Config, email) {
+		res.Unsafe = append(res.Unsafe, placeOf(o, "the person comes from an expression computed from other values; edit it by hand"))
+	}
+	if len(res.Unsafe) > 0 {
+		res.Removed = nil
+		res.Unsafe = dedupe(res.Unsafe)
+		return res, nil
+	}
+	sort.Slice(changed, func(i, j int) bool { return changed[i].Name < changed[j].Name })
+	res.Changed = changed
+	res.Config = after
+	sortPlaces(res.Removed)
+	return res, nil
+}
+
+// declarations are the declared objects that give email access: their
+// memberships and grants, and the groups that list them.
+func declarations(cfg *model.Config, email string) []*model.Object {
+	var out []*model.Object
+	for _, o := range cfg.Objects {
+		switch {
+		case o.Addr.Email == email && (o.Addr.Kind == model.KindMember || o.Addr.Kind == model.KindGrant):
+			out = append(out, o)
+		case o.Addr.Kind == model.KindGroup:
+			for _, m := range o.Members {
+				if model.NormalizeEmail(m) == email {
+					out = append(out, o)
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+// sponsoredBy lists the people whose declarations name email as sponsor.
+func sponsoredBy(cfg *model.Config, email string) []string {
+	var out []string
+	for _, o := range cfg.Objects {
+		if o.Decl != nil && o.Decl.Sponsor == email && o.Addr.Email != "" && !slices.Contains(out, o.Addr.Email) {
+			out = append(out, o.Addr.Email)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func placeOf(o *model.Object, why string) Place {
+	r := o.Decl.Range
+	if o.Addr.Kind == model.KindGrant && o.Decl.HolderRange.Filename != "" {
+		r = o.Decl.HolderRange
+	}
+	return Place{File: r.Filename, Line: r.Start.Line, Text: fmt.Sprintf("%s: %s", o.Addr, why)}
+}
+
+func sortPlaces(ps []Place) {
+	sort.SliceStable(ps, func(i, j int) bool {
+		if ps[i].File != ps[j].File {
+			return ps[i].File < ps[j].File
+		}
+		return ps[i].Line < ps[j].Line
+	})
+}
+
+// dedupe keeps one place per file and line (a block's grants all point at
+// their holder).
+func dedupe(ps []Place) []Place {
+	sortPlaces(ps)
+	var out []Place
+	for _, p := range ps {
+		if n := len(out); n > 0 && out[n-1].File == p.File && out[n-1].Line == p.Line {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// removeFrom edits one file's top-level blocks and says what it removed.
+// syn is the same file parsed by hclsyntax, for line numbers (hclwrite
+// keeps none); both list the blocks in source order.
+func removeFrom(body *hclwrite.Body, syn *hclsyntax.Body, file, email string) []Place {
+	var removed []Place
+	blocks := body.Blocks()
+	if len(blocks) != len(syn.Blocks) {
+		return nil
+	}
+	for i, b := range blocks {
+		sb := syn.Blocks[i]
+		switch b.Type() {
+		case "member", "guest":
+			if b.Body().GetAttribute("for_each") == nil && len(b.Labels()) == 1 && model.NormalizeEmail(b.Labels()[0]) == email {
+				body.RemoveBlock(b)
+				removed = append(removed, Place{File: file, Line: sb.TypeRange.Start.Line, Text: fmt.Sprintf("%s block %q removed", b.Type(), b.Labels()[0])})
+				continue
+			}
+			removed = append(removed, removeItems(b.Body(), sb, "for_each", file, email, b.Type()+" for_each")...)
+		case "group":
+			removed = append(removed, removeItems(b.Body(), sb, "members", file, email, fmt.Sprintf("group %q members", strings.Join(b.Labels(), " ")))...)
+		case "locals":
+			names := make([]string, 0, len(b.Body().Attributes()))
+			for n := range b.Body().Attributes() {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			for _, n := range names {
+				removed = append(removed, removeItems(b.Body(), sb, n, file, email, "local."+n)...)
+			}
+		}
+	}
+	return removed
+}
+
+// removeItems removes from the literal collections of attribute name every
+// entry that names email, and says what it removed.
+func removeItems(body *hclwrite.Body, sb *hclsyntax.Block, name, file, email, what string) []Place {
+	attr := body.GetAttribute(name)
+	if attr == nil {
+		return nil
+	}
+	line := sb.TypeRange.Start.Line
+	if sa, ok := sb.Body.Attributes[name]; ok {
+		line = sa.SrcRange.Start.Line
+	}
+	toks := attr.Expr().BuildTokens(nil)
+	var removed []Place
+	for {
+		next, ok := removeOne(toks, email)
+		if !ok {
+			break
+		}
+		toks = next
+		removed = append(removed, Place{File: file, Line: line, Text: fmt.Sprintf("%s: %q removed", what, email)})
+	}
+	if len(removed) > 0 {
+		body.SetAttributeRaw(name, toks)
+	}
+	return removed
+}
+
+// removeOne removes the first entry naming email from toks: a list
+// element that is the quoted email, a map entry whose key is it, or the
+// entry of an enclosing collection whose object holds it as a value
+// (`{ email = "x" }`). It reports false when there is no such entry.
+func removeOne(toks hclwrite.Tokens, email string) (hclwrite.Tokens, bool) {
+	for k, t := range toks {
+		if t.Type != hclsyntax.TokenQuotedLit || !isEmailLit(toks, k, email) {
+			continue
+		}
+		// The quoted string spans k-1 .. k+1 (OQuote, QuotedLit, CQuote).
+		open := enclosing(toks, k-1)
+		for open >= 0 {
+			start, end := itemBounds(toks, open, k-1)
+			item := toks[start:end]
+			switch {
+			case toks[open].Type == hclsyntax.TokenOBrack && len(significant(item)) == 3:
+				return cut(toks, open, start, end), true
+			case toks[open].Type == hclsyntax.TokenOBrace && start == k-1:
+				return cut(toks, open, start, end), true
+			case toks[open].Type == hclsyntax.TokenOBrace:
+				// A value inside an object: the entry is the object's
+				// place in the collection around it.
+				outer := enclosing(toks, open)
+				if outer < 0 {
+					return toks, false
+				}
+				s, e := itemBounds(toks, outer, open)
+				if s > open || e <= open {
+					return toks, false
+				}
+				return cut(toks, outer, s, e), true
+			default:
+				return toks, false
+			}
+		}
+		return toks, false
+	}
+	return toks, false
+}
+
+// isEmailLit reports whether toks[k], a quoted literal, is exactly the
+// string email (a whole string, not part of a template).
+func isEmailLit(toks hclwrite.Tokens, k int, email string) bool {
+	if k == 0 || k+1 >= len(toks) || toks[k-1].Type != hclsyntax.TokenOQuote || toks[k+1].Type != hclsyntax.TokenCQuote {
+		return false
+	}
+	s, err := strconv.Unquote(`"` + string(toks[k].Bytes) + `"`)
+	if err != nil {
+		s = string(toks[k].Bytes)
+	}
+	return model.NormalizeEmail(s) == email
+}
+
+// enclosing is the index of the innermost [ or { that holds toks[i], or -1.
+func enclosing(toks hclwrite.Tokens, i int) int {
+	depth := 0
+	for j := i - 1; j >= 0; j-- {
+		switch toks[j].Type {
+		case hclsyntax.TokenCBrack, hclsyntax.TokenCBrace, hclsyntax.TokenCParen:
+			depth++
+		case hclsyntax.TokenOBrack, hclsyntax.TokenOBrace:
+			if depth == 0 {
+				return j
+			}
+			depth--
+		case hclsyntax.TokenOParen:
+			if depth > 0 {
+				depth--
+			}
+		}
+	}
+	return -1
+}
+
+// itemBounds finds the entry of the collection opened at toks[open] that
+// holds toks[i]: from just after the previous separator (a comma or a new
+// line at the collection's own depth) to just before the next one.
+func itemBounds(toks hclwrite.Tokens, open, i int) (start, end int) {
+	start = open + 1
+	depth := 0
+	for j := open + 1; j < i; j++ {
+		switch toks[j].Type {
+		case hclsyntax.TokenOBrack, hclsyntax.TokenOBrace, hclsyntax.TokenOParen:
+			depth++
+		case hclsyntax.TokenCBrack, hclsyntax.TokenCBrace, hclsyntax.TokenCParen:
+			depth--
+		case hclsyntax.TokenComma, hclsyntax.TokenNewline:
+			if depth == 0 {
+				start = j + 1
+			}
+		case hclsyntax.TokenComment:
+			if depth == 0 && endsLine(toks[j]) {
+				start = j + 1
+			}
+		}
+	}
+	for start < i && toks[start].Type == hclsyntax.TokenNewline {
+		start++
+	}
+	depth = 0
+	end = len(toks)
+	for j := i; j < len(toks); j++ {
+		switch toks[j].Type {
+		case hclsyntax.TokenOBrack, hclsyntax.TokenOBrace, hclsyntax.TokenOParen:
+			depth++
+		case hclsyntax.TokenCBrack, hclsyntax.TokenCBrace, hclsyntax.TokenCParen:
+			if depth == 0 {
+				return start, j
+			}
+			depth--
+		case hclsyntax.TokenComma, hclsyntax.TokenNewline:
+			if depth == 0 {
+				return start, j
+			}
+		case hclsyntax.TokenComment:
+			if depth == 0 {
+				return start, j
+			}
+		}
+	}
+	return start, end
+}
+
+// significant drops newlines and comments.
+func significant(ts hclwrite.Tokens) hclwrite.Tokens {
+	var out hclwrite.Tokens
+	for _, t := range ts {
+		if t.Type != hclsyntax.TokenNewline && t.Type != hclsyntax.TokenComment {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// cut removes toks[start:end], the entry of the collection opened at
+// toks[open], with one separator: the comma after it (and a comment on the
+// same line), or else the comma before it.
+func cut(toks hclwrite.Tokens, open, start, end int) hclwrite.Tokens {
+	j := end
+	if j < len(toks) && toks[j].Type == hclsyntax.TokenComma {
+		j++
+		if j < len(toks) && toks[j].Type == hclsyntax.TokenComment {
+			j++ // a line comment carries its own new line
+		} else if j < len(toks) && toks[j].Type == hclsyntax.TokenNewline {
+			j++
+		}
+	} else if j < len(toks) && toks[j].Type == hclsyntax.TokenComment {
+		j++
+	} else if j < len(toks) && toks[j].Type == hclsyntax.TokenNewline && start > open+1 && toks[start-1].Type == hclsyntax.TokenNewline {
+		j++ // an entry alone on its line takes its line with it
+	} else {
+		// The last entry without a trailing comma: take the comma before.
+		k := start - 1
+		for k > open && toks[k].Type == hclsyntax.TokenNewline {
+			k--
+		}
+		if k > open && toks[k].Type == hclsyntax.TokenComma {
+			start = k
+		}
+	}
+	out := make(hclwrite.Tokens, 0, len(toks)-(j-start))
+	out = append(out, toks[:start]...)
+	out = append(out, toks[j:]...)
+	return out
+}
+
+// endsLine reports whether a comment token ends its line (a # or //
+// comment carries the new line that ends it).
+func endsLine(t *hclwrite.Token) bool {
+	return len(t.Bytes) > 0 && t.Bytes[len(t.Bytes)-1] == '\n'
+}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/roster-dev/roster/internal/cli"
 	fakega4 "github.com/roster-dev/roster/internal/fake/ga4"
+	fakematomo "github.com/roster-dev/roster/internal/fake/matomo"
 	fakepiwikpro "github.com/roster-dev/roster/internal/fake/piwikpro"
 	fakeplausible "github.com/roster-dev/roster/internal/fake/plausible"
 	fakeposthog "github.com/roster-dev/roster/internal/fake/posthog"
@@ -35,6 +36,8 @@ func TestMain(m *testing.M) {
 		"fake-piwikpro-call":  func() { os.Exit(fakepiwikpro.Call(os.Args[1:])) },
 		"fake-ga4":            func() { os.Exit(fakega4.Main(os.Args[1:])) },
 		"fake-ga4-call":       func() { os.Exit(fakega4.Call(os.Args[1:])) },
+		"fake-matomo":         func() { os.Exit(fakematomo.Main(os.Args[1:])) },
+		"fake-matomo-call":    func() { os.Exit(fakematomo.Call(os.Args[1:])) },
 	})
 }
 

@@ -130,11 +130,14 @@ func withRemoteID(o *model.Object, id string) *model.Object {
 
 func sameAttrs(a, b *model.Object) bool {
 	x, y := a.Attrs(), b.Attrs()
+	if len(x) != len(y) {
+		return false // a grant's capabilities on one side only
+	}
 	for i := range x {
 		if x[i].Name == "status" {
 			continue
 		}
-		if !model.AttrEqual(x[i].Value, y[i].Value) {
+		if x[i].Name != y[i].Name || !model.AttrEqual(x[i].Value, y[i].Value) {
 			return false
 		}
 	}

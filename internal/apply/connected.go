@@ -473,7 +473,7 @@ func platformChange(c *plan.Change) bool {
 	case model.KindMember:
 		return b.Role != a.Role
 	case model.KindGrant:
-		return b.Role != a.Role || b.HolderKind != a.HolderKind
+		return b.Role != a.Role || b.HolderKind != a.HolderKind || !slices.Equal(b.Capabilities, a.Capabilities)
 	case model.KindGroup:
 		return !slices.Equal(b.Members, a.Members) || b.RemoteID != a.RemoteID
 	}

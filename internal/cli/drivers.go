@@ -2,6 +2,7 @@ package cli
 
 import (
 	"github.com/roster-dev/roster/internal/driver/ga4"
+	"github.com/roster-dev/roster/internal/driver/matomo"
 	"github.com/roster-dev/roster/internal/driver/piwikpro"
 	"github.com/roster-dev/roster/internal/driver/plausible"
 	"github.com/roster-dev/roster/internal/driver/posthog"
@@ -12,4 +13,5 @@ func init() {
 	driverFactories["plausible"] = plausible.New
 	driverFactories["piwikpro"] = piwikpro.New
 	driverFactories["ga4"] = ga4.New
+	driverFactories["matomo"] = matomo.New
 }

@@ -455,6 +455,8 @@ func platformTitle(name string) string {
 		return "Plausible"
 	case "ga4":
 		return "Google Analytics"
+	case "matomo":
+		return "Matomo"
 	}
 	return name
 }

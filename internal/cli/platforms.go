@@ -113,6 +113,14 @@ type platformJSON struct {
 	TwoFactor     bool       `json:"two_factor"`
 	TeamRoles     []roleJSON `json:"team_roles"`
 	SiteRoles     []roleJSON `json:"site_roles"`
+	// GrantCapabilities are left out for platforms without them.
+	GrantCapabilities []grantCapJSON `json:"grant_capabilities,omitempty"`
+}
+
+type grantCapJSON struct {
+	Name         string   `json:"name"`
+	Capabilities []string `json:"capabilities"`
+	IncludedIn   []string `json:"included_in"`
 }
 
 func newPlatformJSON(p *model.Platform) platformJSON {
@@ -131,7 +139,16 @@ func newPlatformJSON(p *model.Platform) platformJSON {
 		Name: p.Name, Builtin: p.Builtin, Guests: p.Guests, GuestTeamRole: p.GuestTeamRole,
 		MemberGrants: p.MemberGrants, Groups: p.Groups, SSOModes: sso, TwoFactor: p.TwoFactor,
 		TeamRoles: roles(p.TeamRoles), SiteRoles: roles(p.SiteRoles),
+		GrantCapabilities: grantCaps(p.GrantCaps),
 	}
+}
+
+func grantCaps(cs []*model.GrantCap) []grantCapJSON {
+	var out []grantCapJSON
+	for _, c := range cs {
+		out = append(out, grantCapJSON{Name: c.Name, Capabilities: c.Caps.Strings(), IncludedIn: c.IncludedIn})
+	}
+	return out
 }
 
 // writeMatrix prints the profile's settings and a capability × role table.
@@ -199,6 +216,13 @@ func writeMatrix(w interface{ Write([]byte) (int, error) }, p *model.Platform) e
 		if !r.Grantable() {
 			notes = append(notes, fmt.Sprintf("site role %q has no capability: it is listed, never granted.", r.Name))
 		}
+	}
+	for _, c := range p.GrantCaps {
+		n := fmt.Sprintf("grant capability %q adds %s", c.Name, strings.Join(c.Caps.Strings(), ", "))
+		if len(c.IncludedIn) > 0 {
+			n += fmt.Sprintf(" (included in %s)", strings.Join(c.IncludedIn, ", "))
+		}
+		notes = append(notes, n+".")
 	}
 	if len(notes) > 0 {
 		fmt.Fprintln(w)

@@ -311,13 +311,14 @@ func (l *loader) decodeGrant(h *holder, b *hcl.Block, ctx *hcl.EvalContext) {
 			roleOK = false
 		}
 	}
+	caps, capsOK := l.grantCaps(s[aCapabilities], ctx, p, role, roleOK)
 	if prev, dup := l.grantSeen[site]; dup {
 		l.errorf(siteRng, "Duplicate grant",
 			"The %s already has a grant on site %q (at %s); one grant per site per holder.", h.describe(), site, at(prev))
 		return
 	}
 	l.grantSeen[site] = b.DefRange
-	if !siteOK || !roleOK || (h.kind != model.HolderGroup && h.email == "") {
+	if !siteOK || !roleOK || !capsOK || (h.kind != model.HolderGroup && h.email == "") {
 		return
 	}
 	addr := model.PersonGrantAddress(t.name, site, h.email)
@@ -325,13 +326,14 @@ func (l *loader) decodeGrant(h *holder, b *hcl.Block, ctx *hcl.EvalContext) {
 		addr = model.GroupGrantAddress(t.name, site, h.group)
 	}
 	l.objects = append(l.objects, &model.Object{
-		Addr:       addr,
-		Role:       role,
-		HolderKind: h.kind,
-		Expires:    exp.norm,
-		Reason:     reason,
-		Ticket:     ticket,
-		Status:     model.StatusActive,
+		Addr:         addr,
+		Role:         role,
+		Capabilities: caps,
+		HolderKind:   h.kind,
+		Expires:      exp.norm,
+		Reason:       reason,
+		Ticket:       ticket,
+		Status:       model.StatusActive,
 		Decl: &model.Decl{
 			Range:        b.DefRange,
 			HolderRange:  h.rng,
@@ -343,6 +345,53 @@ func (l *loader) decodeGrant(h *holder, b *hcl.Block, ctx *hcl.EvalContext) {
 			SponsorRange: h.sponsorRng,
 		},
 	})
+}
+
+// grantCaps decodes a grant's `capabilities`: names of the platform's
+// grant capabilities, none already included in the grant's role. It
+// returns them sorted without duplicates, nil when none are written.
+func (l *loader) grantCaps(expr hcl.Expression, ctx *hcl.EvalContext, p *model.Platform, role string, roleOK bool) ([]string, bool) {
+	if expr == nil {
+		return nil, true
+	}
+	names, rngs, ok := l.strList(expr, ctx, "capabilities")
+	if !ok {
+		return nil, false
+	}
+	if p == nil {
+		return nil, true
+	}
+	if len(p.GrantCaps) == 0 && len(names) > 0 {
+		l.errorf(expr.Range(), "Platform without grant capabilities",
+			"Platform %q has no capabilities a grant can add to its role; remove capabilities, or choose a role that gives what is needed.", p.Name)
+		return nil, false
+	}
+	var out []string
+	good := true
+	for i, n := range names {
+		c, found := p.GrantCap(n)
+		switch {
+		case !found:
+			l.errorf(rngs[i], "Unknown grant capability",
+				"%q is not a capability a grant of platform %q can add; they are %s.", n, p.Name, model.QuoteList(p.GrantCapNames()))
+			good = false
+		case roleOK && slices.Contains(c.IncludedIn, role):
+			l.errorf(rngs[i], "Capability included in the role",
+				"Role %q of platform %q already includes %q, and the platform stores no separate right for it; remove it from capabilities.", role, p.Name, n)
+			good = false
+		case slices.Contains(out, n):
+		default:
+			out = append(out, n)
+		}
+	}
+	if !good {
+		return nil, false
+	}
+	slices.Sort(out)
+	if len(out) == 0 {
+		out = nil
+	}
+	return out, true
 }
 
 // checkGroupMembers: every member of a group is a member of its team.

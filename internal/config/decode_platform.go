@@ -141,7 +141,12 @@ func (l *loader) decodePlatform(b *hcl.Block) *model.Platform {
 	}
 	p.TeamRoles = []*model.Role{}
 	p.SiteRoles = []*model.Role{}
+	var capBlocks []*hcl.Block
 	for _, rb := range roles {
+		if rb.Type == "grant_capability" {
+			capBlocks = append(capBlocks, rb)
+			continue
+		}
 		kind := model.TeamRole
 		if rb.Type == "site_role" {
 			kind = model.SiteRole
@@ -183,7 +188,10 @@ func (l *loader) decodePlatform(b *hcl.Block) *model.Platform {
 			p.SiteRoles = append(p.SiteRoles, r)
 		}
 	}
-	if len(p.TeamRoles)+len(p.SiteRoles) == 0 && len(roles) == 0 {
+	for _, cb := range capBlocks {
+		l.decodeGrantCap(p, cb)
+	}
+	if len(p.TeamRoles)+len(p.SiteRoles) == 0 && len(roles) == len(capBlocks) {
 		l.errorf(b.DefRange, "Platform without roles",
 			"Platform %q declares no role; add at least one team_role or site_role block, listed from least to most privileged.", name)
 	}
@@ -194,4 +202,47 @@ func (l *loader) decodePlatform(b *hcl.Block) *model.Platform {
 		}
 	}
 	return p
+}
+
+// decodeGrantCap decodes one grant_capability block: a platform right
+// that a grant may hold beyond its role, what it adds, and which site
+// roles already include it.
+func (l *loader) decodeGrantCap(p *model.Platform, b *hcl.Block) {
+	name := b.Labels[0]
+	var s slots
+	l.content(b.Body, grantCapSchema, b.DefRange, &s)
+	if name == "" {
+		l.errorf(b.LabelRanges[0], "Invalid grant capability name", "A grant capability name cannot be empty.")
+		return
+	}
+	if _, ok := p.SiteRole(name); ok {
+		l.errorf(b.LabelRanges[0], "Grant capability named like a role",
+			"Platform %q already has a site role %q; a grant capability needs a name of its own.", p.Name, name)
+		return
+	}
+	if prev, dup := p.GrantCap(name); dup {
+		l.errorf(b.LabelRanges[0], "Duplicate grant capability",
+			"Platform %q already has a grant capability %q, declared at %s.", p.Name, name, at(prev.Range))
+		return
+	}
+	c := &model.GrantCap{Name: name, Range: b.DefRange, IncludedIn: []string{}}
+	caps, rngs, _ := l.strList(s[aCapabilities], l.ctx, "capabilities")
+	for i, v := range caps {
+		if !model.IsCapability(v) || model.Capability(v) == model.Wildcard {
+			l.errorf(rngs[i], "Unknown capability",
+				"%q is not a capability a grant capability can add. The vocabulary is: %s.", v, model.VocabularyList())
+			continue
+		}
+		c.Caps |= model.CapSetOf(model.Capability(v))
+	}
+	roles, rngs, _ := l.strList(s[aIncludedIn], l.ctx, "included_in")
+	for i, r := range roles {
+		if _, ok := p.SiteRole(r); !ok {
+			l.errorf(rngs[i], "Unknown role in included_in",
+				"included_in names %q, which is not a site role of platform %q; its site roles are %s.", r, p.Name, model.QuoteList(p.RoleNames(model.SiteRole, false)))
+			continue
+		}
+		c.IncludedIn = append(c.IncludedIn, r)
+	}
+	p.GrantCaps = append(p.GrantCaps, c)
 }

@@ -139,6 +139,10 @@ func (l *loader) decodeConnection(t *teamDecl, b *hcl.Block) *model.Connection {
 	if p != nil && p.Builtin && p.Name == "ga4" {
 		l.checkGA4Account(b, c, s)
 	}
+	if p != nil && p.Builtin && p.Name == "matomo" && c.AccountID == "" && s[aAccountID] == nil {
+		l.errorf(b.DefRange, "Missing account_id",
+			"A connected matomo team needs account_id, the login of the superuser whose token_auth roster uses.")
+	}
 	return c
 }
 

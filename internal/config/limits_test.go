@@ -38,7 +38,7 @@ func TestNoConfigurationFiles(t *testing.T) {
 		if d.Detail == "" {
 			t.Errorf("%s: no detail", name)
 		}
-		if res.Config == nil || len(res.Config.Objects) != 0 || len(res.Config.Platforms) != 4 {
+		if res.Config == nil || len(res.Config.Objects) != 0 || len(res.Config.Platforms) != len(BuiltinNames()) {
 			t.Errorf("%s: config %+v", name, res.Config)
 		}
 	}

@@ -236,19 +236,20 @@ func TestFormat(t *testing.T) {
 func TestSchemaNames(t *testing.T) {
 	names := SchemaNames()
 	want := map[string][]string{
-		"":           {"team", "site", "member", "guest", "group", "platform", "policy", "locals"},
-		"team":       {"platform", "display_name", "require_2fa", "sso", "connection"},
-		"connection": {"endpoint", "account_id", "token_env", "requests_per_hour"},
-		"site":       {"team", "environment", "remote_id", "for_each", "name"},
-		"member":     {"team", "role", "reason", "ticket", "expires", "for_each", "email", "sponsor", "grant", "dynamic"},
-		"guest":      {"team", "reason", "ticket", "expires", "for_each", "email", "sponsor", "grant", "dynamic"},
-		"group":      {"team", "members", "reason", "ticket", "expires", "remote_id", "grant", "dynamic"},
-		"grant":      {"role", "reason", "ticket", "expires"},
-		"platform":   {"guests", "guest_team_role", "member_grants", "groups", "sso_modes", "two_factor", "team_role", "site_role"},
-		"team_role":  {"capabilities"},
-		"site_role":  {"capabilities"},
-		"policy":     {"internal_domains", "min_owners", "external_expiry", "max_grant_days", "require_ticket", "external_forbidden", "max_removals", "directory", "sponsor_required", "distinct_approver"},
-		"locals":     {},
+		"":                 {"team", "site", "member", "guest", "group", "platform", "policy", "locals"},
+		"team":             {"platform", "display_name", "require_2fa", "sso", "connection"},
+		"connection":       {"endpoint", "account_id", "token_env", "requests_per_hour"},
+		"site":             {"team", "environment", "remote_id", "for_each", "name"},
+		"member":           {"team", "role", "reason", "ticket", "expires", "for_each", "email", "sponsor", "grant", "dynamic"},
+		"guest":            {"team", "reason", "ticket", "expires", "for_each", "email", "sponsor", "grant", "dynamic"},
+		"group":            {"team", "members", "reason", "ticket", "expires", "remote_id", "grant", "dynamic"},
+		"grant":            {"role", "reason", "ticket", "expires", "capabilities"},
+		"platform":         {"guests", "guest_team_role", "member_grants", "groups", "sso_modes", "two_factor", "team_role", "site_role", "grant_capability"},
+		"team_role":        {"capabilities"},
+		"site_role":        {"capabilities"},
+		"grant_capability": {"capabilities", "included_in"},
+		"policy":           {"internal_domains", "min_owners", "external_expiry", "max_grant_days", "require_ticket", "external_forbidden", "max_removals", "directory", "sponsor_required", "distinct_approver"},
+		"locals":           {},
 	}
 	if len(names) != len(want) {
 		t.Errorf("block types %v", sortedKeys(names))
@@ -267,9 +268,14 @@ func TestSchemaNames(t *testing.T) {
 		}
 		spec = append(spec, data...)
 	}
+	// Issue 27 extends the grant with the platform's own capabilities
+	// (../shared/apis/matomo.md, "Capability matrix proposal"), which the
+	// shared spec does not name yet: these names are held to
+	// schema/language.md instead (TestReferenceMentionsEverything).
+	extension := map[string]bool{"grant_capability": true, "included_in": true}
 	for k, ns := range names {
 		for _, n := range ns {
-			if !strings.Contains(string(spec), n) {
+			if !strings.Contains(string(spec), n) && !extension[n] {
 				t.Errorf("%s.%s is not in language.md", k, n)
 			}
 		}

@@ -105,7 +105,7 @@ func TestBuiltinPlatforms(t *testing.T) {
 		t.Errorf("embedded profile: %s", diagText(d))
 	}
 	got := BuiltinPlatforms()
-	if names := sortedKeys(got); !slices.Equal(names, []string{"ga4", "piwikpro", "plausible", "posthog"}) {
+	if names := sortedKeys(got); !slices.Equal(names, []string{"ga4", "matomo", "piwikpro", "plausible", "posthog"}) {
 		t.Fatalf("built-in platforms = %v", names)
 	}
 	for name, want := range platformsMD {
@@ -175,7 +175,7 @@ func parseBlock(t *testing.T, src string) *hcl.Block {
 }
 
 func TestDecodePlatform(t *testing.T) {
-	p, diags := DecodePlatform(parseBlock(t, `platform "matomo" {
+	p, diags := DecodePlatform(parseBlock(t, `platform "mixpanel" {
   guests          = true
   guest_team_role = "user"
   member_grants   = false
@@ -190,7 +190,7 @@ func TestDecodePlatform(t *testing.T) {
 	if len(diags) > 0 {
 		t.Fatal(diags)
 	}
-	if p.Name != "matomo" || p.Builtin || !p.Guests || p.GuestTeamRole != "user" || p.MemberGrants || p.Groups || !p.TwoFactor || !slices.Equal(p.SSOModes, []string{"saml"}) {
+	if p.Name != "mixpanel" || p.Builtin || !p.Guests || p.GuestTeamRole != "user" || p.MemberGrants || p.Groups || !p.TwoFactor || !slices.Equal(p.SSOModes, []string{"saml"}) {
 		t.Errorf("profile %+v", p)
 	}
 	if got := p.RoleNames(model.TeamRole, false); !slices.Equal(got, []string{"user", "superuser"}) {
@@ -228,7 +228,7 @@ func diagSummaries(diags hcl.Diagnostics) []string {
 
 func TestDeclaredPlatformInConfig(t *testing.T) {
 	res := LoadSources([]Source{{Name: "p.hcl", Data: []byte(`
-platform "matomo" {
+platform "mixpanel" {
   team_role "user" { capabilities = [] }
   site_role "view" { capabilities = ["view_reports"] }
 }
@@ -237,10 +237,10 @@ platform "matomo" {
 		t.Fatal(res.Diags)
 	}
 	ps := res.Config.Platforms
-	if len(ps) != 5 || ps["matomo"] == nil || ps["matomo"].Builtin || !ps["plausible"].Builtin {
+	if len(ps) != len(BuiltinNames())+1 || ps["mixpanel"] == nil || ps["mixpanel"].Builtin || !ps["plausible"].Builtin {
 		t.Errorf("platforms %v", sortedKeys(ps))
 	}
-	if m := ps["matomo"]; m.Guests || m.SSOModes == nil || len(m.SSOModes) != 0 {
+	if m := ps["mixpanel"]; m.Guests || m.SSOModes == nil || len(m.SSOModes) != 0 {
 		t.Errorf("defaults of an unwritten attribute: %+v", m)
 	}
 }

@@ -49,6 +49,7 @@ const (
 	aSponsor
 	aDirectory
 	aSponsorRequired
+	aIncludedIn
 	nSlots
 )
 
@@ -162,6 +163,7 @@ var (
 		{"reason", aReason, false},
 		{"ticket", aTicket, false},
 		{"expires", aExpires, false},
+		{"capabilities", aCapabilities, false},
 	}, nil, false)
 
 	platformSchema = newSchema("platform", []attrSpec{
@@ -174,6 +176,7 @@ var (
 	}, []hcl.BlockHeaderSchema{
 		{Type: "team_role", LabelNames: []string{"name"}},
 		{Type: "site_role", LabelNames: []string{"name"}},
+		{Type: "grant_capability", LabelNames: []string{"name"}},
 	}, false)
 
 	teamRoleSchema = newSchema("team_role", []attrSpec{
@@ -181,6 +184,10 @@ var (
 	}, nil, false)
 	siteRoleSchema = newSchema("site_role", []attrSpec{
 		{"capabilities", aCapabilities, true},
+	}, nil, false)
+	grantCapSchema = newSchema("grant_capability", []attrSpec{
+		{"capabilities", aCapabilities, true},
+		{"included_in", aIncludedIn, false},
 	}, nil, false)
 
 	policySchema = newSchema("policy", []attrSpec{
@@ -232,6 +239,7 @@ func SchemaNames() map[string][]string {
 	add("platform", platformSchema)
 	add("team_role", teamRoleSchema)
 	add("site_role", siteRoleSchema)
+	add("grant_capability", grantCapSchema)
 	add("policy", policySchema)
 	out["locals"] = []string{}
 	return out

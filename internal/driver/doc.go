@@ -7,7 +7,7 @@
 // name.
 //
 // Each platform's driver lives in a sub-package (posthog, piwikpro,
-// plausible, ga4), driver/httpc is the one HTTP client they all use and
+// plausible, ga4, matomo), driver/httpc is the one HTTP client they all use and
 // driver/kit what they share to read safely (answer shapes, paging held
 // to its word, reads bounded by Options.Parallelism). driver/drivertest is
 // the contract every driver passes against its fake, and

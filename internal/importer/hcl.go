@@ -179,6 +179,13 @@ func (w *tokenWriter) grants(grants []Grant, expires, reason, ticket string) {
 		w.newline()
 		w.open(1, "grant", g.Site)
 		as := []attr{{"role", str(g.Role)}}
+		if len(g.Capabilities) > 0 {
+			vals := make([]cty.Value, len(g.Capabilities))
+			for i, c := range g.Capabilities {
+				vals[i] = cty.StringVal(c)
+			}
+			as = append(as, attr{"capabilities", cty.ListVal(vals)})
+		}
 		if g.Reason != reason {
 			as = append(as, attr{"reason", str(g.Reason)})
 		}

@@ -117,7 +117,7 @@ func (d *declIndex) driftOf(h *holding, same func(a, b *model.Object) bool) []Dr
 // samePlatformView compares what a platform holds of an object: role,
 // holder kind and members. Reason, ticket and expiry live only in roster.
 func samePlatformView(a, b *model.Object) bool {
-	return a.Role == b.Role && a.HolderKind == b.HolderKind && slices.Equal(a.Members, b.Members)
+	return a.Role == b.Role && a.HolderKind == b.HolderKind && slices.Equal(a.Members, b.Members) && slices.Equal(a.Capabilities, b.Capabilities)
 }
 
 // sortedKeys lists a map's keys in order.
@@ -177,7 +177,7 @@ func FromLive(in LiveInput) *Result {
 			}
 		}
 		for _, gr := range h.grants {
-			g.Grants = append(g.Grants, Grant{Site: gr.Addr.Site, Role: gr.Role})
+			g.Grants = append(g.Grants, Grant{Site: gr.Addr.Site, Role: gr.Role, Capabilities: gr.Capabilities})
 		}
 		res.Groups = append(res.Groups, g)
 	}
@@ -234,7 +234,7 @@ func livePerson(team string, p *model.Platform, email string, h *holding, mustMe
 			skipped = append(skipped, fmt.Sprintf("%s: members of a %q team hold no grants (the team role covers every site); not declared", g.Addr, p.Name))
 			continue
 		}
-		person.Grants = append(person.Grants, Grant{Site: g.Addr.Site, Role: g.Role})
+		person.Grants = append(person.Grants, Grant{Site: g.Addr.Site, Role: g.Role, Capabilities: g.Capabilities})
 	}
 	return person, skipped
 }

@@ -25,11 +25,14 @@ type Site struct {
 // Reason and Ticket are written only where they differ from the holder's
 // (a grant inherits its holder's).
 type Grant struct {
-	Site    string // the site's label
-	Role    string
-	Expires string // as written: YYYY-MM-DD or RFC 3339 in UTC; "" for none
-	Reason  string
-	Ticket  string
+	Site string // the site's label
+	Role string
+	// Capabilities are the grant's explicit platform capabilities
+	// (Matomo's tagmanager_write), sorted; nil for none.
+	Capabilities []string
+	Expires      string // as written: YYYY-MM-DD or RFC 3339 in UTC; "" for none
+	Reason       string
+	Ticket       string
 }
 
 // Person is one member or guest block.

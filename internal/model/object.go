@@ -57,7 +57,12 @@ type Object struct {
 	// member, grant
 	Role       string
 	HolderKind HolderKind // grant only
-	Status     Status
+	// Capabilities are a grant's explicit platform capabilities beyond its
+	// role (Matomo: "tagmanager_write"), sorted; nil for none. The
+	// attribute "capabilities" exists only on grants that hold some, so
+	// platforms without them read and write grants as before.
+	Capabilities []string
+	Status       Status
 
 	// member, grant, group
 	Expires string // RFC 3339 in UTC, or "" for none
@@ -171,7 +176,11 @@ func (o *Object) Attrs() []Attr {
 	case KindMember:
 		return []Attr{{"role", str(o.Role)}, {"expires", str(o.Expires)}, {"reason", str(o.Reason)}, {"ticket", str(o.Ticket)}, {"status", str(string(o.Status))}}
 	case KindGrant:
-		return []Attr{{"role", str(o.Role)}, {"holder_kind", str(string(o.HolderKind))}, {"expires", str(o.Expires)}, {"reason", str(o.Reason)}, {"ticket", str(o.Ticket)}, {"status", str(string(o.Status))}}
+		a := []Attr{{"role", str(o.Role)}, {"holder_kind", str(string(o.HolderKind))}, {"expires", str(o.Expires)}, {"reason", str(o.Reason)}, {"ticket", str(o.Ticket)}, {"status", str(string(o.Status))}}
+		if len(o.Capabilities) > 0 {
+			a = append(a, Attr{"capabilities", slices.Clone(o.Capabilities)})
+		}
+		return a
 	case KindGroup:
 		m := o.Members
 		if m == nil {
@@ -205,6 +214,30 @@ func AttrEqual(a, b any) bool {
 func (o *Object) SetAttr(name string, v any) error {
 	bad := func() error {
 		return fmt.Errorf("%s: attribute %q cannot be %s", o.Addr, name, describe(v))
+	}
+	if name == "capabilities" && o.Addr.Kind == KindGrant {
+		var caps []string
+		switch l := v.(type) {
+		case nil:
+		case []any:
+			for _, e := range l {
+				c, ok := e.(string)
+				if !ok || c == "" {
+					return bad()
+				}
+				caps = append(caps, c)
+			}
+		case []string:
+			caps = slices.Clone(l)
+		default:
+			return bad()
+		}
+		slices.Sort(caps)
+		o.Capabilities = slices.Compact(caps)
+		if len(o.Capabilities) == 0 {
+			o.Capabilities = nil
+		}
+		return nil
 	}
 	if !slices.Contains(AttrNames[o.Addr.Kind], name) {
 		return fmt.Errorf("%s: unknown attribute %q", o.Addr, name)
@@ -335,6 +368,7 @@ func (o *Object) Clone() *Object {
 		c.Require2FA = &b
 	}
 	c.Members = slices.Clone(o.Members)
+	c.Capabilities = slices.Clone(o.Capabilities)
 	if o.Pending != nil {
 		c.Pending = o.Pending.Clone()
 	}

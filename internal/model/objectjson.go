@@ -57,7 +57,18 @@ func (o *Object) appendAttrsJSON(b []byte) []byte {
 		b = append(b, `,"ticket":`...)
 		b = appendOptString(b, o.Ticket)
 	case KindGrant:
-		b = append(b, `{"expires":`...)
+		b = append(b, '{')
+		if len(o.Capabilities) > 0 {
+			b = append(b, `"capabilities":[`...)
+			for i, c := range o.Capabilities {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = appendJSONString(b, c)
+			}
+			b = append(b, `],`...)
+		}
+		b = append(b, `"expires":`...)
 		b = appendOptString(b, o.Expires)
 		b = append(b, `,"holder_kind":`...)
 		b = appendOptString(b, string(o.HolderKind))
@@ -99,6 +110,10 @@ func (o *Object) attrsJSONSize() int {
 	for _, m := range o.Members {
 		n += len(m) + 3
 	}
+	for _, c := range o.Capabilities {
+		n += len(c) + 3
+	}
+	n += 16
 	return n
 }
 
@@ -1053,6 +1068,8 @@ func internName(k []byte) string {
 		return "status"
 	case "members":
 		return "members"
+	case "capabilities":
+		return "capabilities"
 	}
 	return string(k)
 }

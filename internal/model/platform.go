@@ -57,8 +57,55 @@ type Platform struct {
 	// TeamRoles and SiteRoles are ordered from least to most privileged.
 	TeamRoles []*Role
 	SiteRoles []*Role
+	// GrantCaps are the platform's explicit per-site capabilities that a
+	// grant may add to its role (`capabilities = [...]` on a grant;
+	// Matomo's Tag Manager rights), in profile order. Nil for platforms
+	// without them.
+	GrantCaps []*GrantCap
 	// Range is the declaration's range (the block header for user profiles).
 	Range hcl.Range
+}
+
+// GrantCap is one platform capability a grant may hold beyond its role.
+type GrantCap struct {
+	Name string
+	// Caps is what holding it adds on the site.
+	Caps CapSet
+	// IncludedIn names the site roles that already include it: a grant
+	// of such a role cannot declare it (the platform stores no row).
+	IncludedIn []string
+	Range      hcl.Range
+}
+
+// GrantCap returns the grant capability called name.
+func (p *Platform) GrantCap(name string) (*GrantCap, bool) {
+	for _, c := range p.GrantCaps {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return nil, false
+}
+
+// GrantCapNames lists the grant capabilities' names in profile order.
+func (p *Platform) GrantCapNames() []string {
+	out := make([]string, 0, len(p.GrantCaps))
+	for _, c := range p.GrantCaps {
+		out = append(out, c.Name)
+	}
+	return out
+}
+
+// GrantCapSet is the roster capabilities that a grant's explicit platform
+// capabilities add (unknown names add nothing).
+func (p *Platform) GrantCapSet(names []string) CapSet {
+	var s CapSet
+	for _, n := range names {
+		if c, ok := p.GrantCap(n); ok {
+			s |= c.Caps
+		}
+	}
+	return s
 }
 
 // TeamRole returns the team role called name.

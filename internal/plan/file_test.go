@@ -140,6 +140,7 @@ func TestObjectsAreModelJSON(t *testing.T) {
 		with(site("acme", "s", "production"), func(o *model.Object) { o.RemoteID = odd }),
 		with(member("acme", "a@x.com", "viewer"), func(o *model.Object) { o.Status = model.StatusManual; o.Reason = odd; o.Ticket = "T" }),
 		with(guest("acme", "s", "a@x.com", "viewer"), func(o *model.Object) { o.Expires = "2026-01-01T00:00:00Z" }),
+		with(guest("acme", "s", "a@x.com", "view"), func(o *model.Object) { o.Capabilities = []string{"tagmanager_write", odd} }),
 		groupGrant("acme", "s", "g", "view"),
 		group("acme", "g"),
 		group("acme", "g", "a@x.com", odd),

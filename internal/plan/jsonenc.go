@@ -37,6 +37,17 @@ func appendObject(b []byte, o *model.Object) []byte {
 	b = append(b, `{"address":`...)
 	b = appendAddr(b, o.Addr)
 	b = append(b, `,"attrs":{`...)
+	if len(o.Capabilities) > 0 && o.Addr.Kind == model.KindGrant {
+		// Sorted first: "capabilities" comes before every grant attribute.
+		b = append(b, `"capabilities":[`...)
+		for i, c := range o.Capabilities {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, c)
+		}
+		b = append(b, "],"...)
+	}
 	for i, name := range sortedAttrNames[o.Addr.Kind] {
 		if i > 0 {
 			b = append(b, ',')

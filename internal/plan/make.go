@@ -498,6 +498,9 @@ func (pl *planner) copyOf(o *model.Object) *model.Object {
 	if o.Members != nil {
 		c.Members = slices.Clone(o.Members)
 	}
+	if o.Capabilities != nil {
+		c.Capabilities = slices.Clone(o.Capabilities)
+	}
 	return c
 }
 
@@ -518,7 +521,7 @@ func differs(d, c *model.Object) bool {
 		return d.Role != c.Role || d.Expires != c.Expires || d.Reason != c.Reason || d.Ticket != c.Ticket
 	case model.KindGrant:
 		return d.Role != c.Role || d.HolderKind != c.HolderKind || d.Expires != c.Expires ||
-			d.Reason != c.Reason || d.Ticket != c.Ticket
+			d.Reason != c.Reason || d.Ticket != c.Ticket || !slices.Equal(d.Capabilities, c.Capabilities)
 	case model.KindGroup:
 		return !slices.Equal(d.Members, c.Members) || d.Expires != c.Expires ||
 			d.Reason != c.Reason || d.Ticket != c.Ticket || (d.RemoteID != "" && d.RemoteID != c.RemoteID)
@@ -568,7 +571,13 @@ func (pl *planner) objectCaps(o *model.Object) model.CapSet {
 	case model.KindMember:
 		return pl.roleCaps(o.Addr.Team, model.TeamRole, o.Role)
 	case model.KindGrant:
-		return pl.roleCaps(o.Addr.Team, model.SiteRole, o.Role)
+		c := pl.roleCaps(o.Addr.Team, model.SiteRole, o.Role)
+		if len(o.Capabilities) > 0 {
+			if p := pl.platform(o.Addr.Team); p != nil {
+				c |= p.GrantCapSet(o.Capabilities) // Matomo's explicit rights
+			}
+		}
+		return c
 	}
 	return 0
 }
@@ -618,7 +627,7 @@ func (pl *planner) riskMask(ch *Change, expired bool) uint8 {
 	}
 	var m uint8
 	b, f := ch.Before, ch.After
-	if ch.Action == Update && b.Role != f.Role && model.Adds(pl.objectCaps(b), pl.objectCaps(f)) {
+	if ch.Action == Update && (b.Role != f.Role || !slices.Equal(b.Capabilities, f.Capabilities)) && model.Adds(pl.objectCaps(b), pl.objectCaps(f)) {
 		m |= bitEscalation
 	}
 	if pl.isExternal(a.Email) {

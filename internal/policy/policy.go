@@ -405,9 +405,15 @@ func ExternalForbidden(idx *index, p *model.Policy) hcl.Diagnostics {
 		if !ok {
 			continue
 		}
+		what := fmt.Sprintf("the site role %q", g.Role)
+		if len(g.Capabilities) > 0 {
+			// A grant's explicit platform capabilities count too.
+			caps |= idx.platforms[g.Addr.Team].GrantCapSet(g.Capabilities)
+			what = fmt.Sprintf("the site role %q with %s", g.Role, strings.Join(g.Capabilities, ", "))
+		}
 		if g.Addr.Email != "" {
 			if IsExternal(g.Addr.Email, p.InternalDomains) {
-				report(g, g.Addr.Email, fmt.Sprintf("the site role %q on %s", g.Role, g.Addr.Site), caps)
+				report(g, g.Addr.Email, fmt.Sprintf("%s on %s", what, g.Addr.Site), caps)
 			}
 			continue
 		}

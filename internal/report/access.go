@@ -173,7 +173,7 @@ func accessInTeam(in Input, t *teamIdx, email string) (AccessTeam, bool) {
 			return strings.Compare(a.Addr.Group, b.Addr.Group)
 		})
 		for _, g := range gs {
-			caps := t.caps(model.SiteRole, g.Role)
+			caps := t.grantCaps(g)
 			how := KindMember
 			switch {
 			case g.Addr.Group != "":

@@ -255,6 +255,16 @@ func (t *teamIdx) caps(kind model.RoleKind, name string) model.CapSet {
 	return 0
 }
 
+// grantCaps is what a grant gives: its role's capabilities and those its
+// explicit platform capabilities add (Matomo's tagmanager_write).
+func (t *teamIdx) grantCaps(g *model.Object) model.CapSet {
+	c := t.caps(model.SiteRole, g.Role)
+	if t.platform != nil && len(g.Capabilities) > 0 {
+		c |= t.platform.GrantCapSet(g.Capabilities)
+	}
+	return c
+}
+
 // isAdmin is review's admin_or_owner rule: a role named "owner" or
 // "admin" (team or site), or any role holding manage_members (Plausible's
 // admin, Piwik PRO's manage, PostHog's admin roles), since whoever can

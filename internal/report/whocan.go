@@ -83,7 +83,7 @@ func WhoCan(in Input, capability model.Capability, filter WhoCanFilter) *WhoCanD
 			if siteName != "" && g.Addr.Site != siteName {
 				continue
 			}
-			if !t.caps(model.SiteRole, g.Role).Has(capability) {
+			if !t.grantCaps(g).Has(capability) {
 				continue
 			}
 			switch grp := t.groups[g.Addr.Group]; {

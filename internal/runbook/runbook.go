@@ -135,6 +135,8 @@ func changeSteps(platform, action string, cur, next *model.Object) (string, []st
 					fmt.Sprintf("Go to Menu > Administration > Users, pick %s, click Delete and confirm.", a.Email),
 					fmt.Sprintf("Check that %s is no longer listed.", a.Email)}
 			}
+		case "matomo":
+			return matomoMember(action, a, oldRole, role)
 		}
 		if platform == "ga4" {
 			return ga4Steps(action, a, "the account", "Admin > Account > Account access management", oldRole, role)
@@ -228,6 +230,12 @@ func grantSteps(platform, action string, cur, next *model.Object) (string, []str
 	}
 	holder := who(o)
 	switch platform {
+	case "matomo":
+		var caps []string
+		if next != nil {
+			caps = next.Capabilities
+		}
+		return matomoGrant(action, holder, a.Site, role, caps)
 	case "plausible":
 		login := "Log in to Plausible as the site's owner or a team owner or admin."
 		nav := fmt.Sprintf("Go to the site %s, then Site Settings → People.", a.Site)
@@ -349,6 +357,8 @@ func teamSteps(platform string, cur, next *model.Object) (string, []string) {
 	case "ga4":
 		return title, []string{"Sign in to Google Analytics as an Administrator of the account.", "Open Admin > Account > Account details.",
 			"Make the change: " + strings.Join(what, "; ") + "."}
+	case "matomo":
+		return title, matomoTeam(what)
 	}
 	return title, []string{fmt.Sprintf("In %s's team settings: %s.", platformName(platform), strings.Join(what, "; "))}
 }
@@ -406,6 +416,8 @@ func platformName(p string) string {
 		return "Piwik PRO"
 	case "ga4":
 		return "Google Analytics"
+	case "matomo":
+		return "Matomo"
 	}
 	return p
 }

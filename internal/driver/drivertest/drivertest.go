@@ -238,6 +238,9 @@ func testFailedChange(t *testing.T, h Harness) {
 }
 
 func testDeleteGone(t *testing.T, h Harness) {
+	if why := h.Skip["retried delete"]; why != "" {
+		t.Skip(why) // a platform without DELETE (Matomo: every call is a POST)
+	}
 	env := h.Start(t, 3, 1)
 	d := newDriver(env, driver.Options{})
 	if _, err := d.Refresh(context.Background()); err != nil {

@@ -46,6 +46,7 @@ type key struct {
 	tokenURI string
 	priv     *rsa.PrivateKey
 	pemText  string
+	keyID    string
 }
 
 // parseKey reads the key file's JSON. Its errors never quote the key.
@@ -89,7 +90,7 @@ func parseKey(raw string) (*key, error) {
 	if uri == "" {
 		uri = DefaultTokenURI
 	}
-	return &key{email: strings.ToLower(strings.TrimSpace(f.ClientEmail)), tokenURI: uri, priv: priv, pemText: f.PrivateKey}, nil
+	return &key{email: strings.ToLower(strings.TrimSpace(f.ClientEmail)), tokenURI: uri, priv: priv, pemText: f.PrivateKey, keyID: f.PrivateKeyID}, nil
 }
 
 // assertion is the signed JWT of the jwt-bearer grant [D-SA].

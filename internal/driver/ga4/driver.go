@@ -61,13 +61,22 @@ func newDriver(team *driver.Team, opts Options, transport http.RoundTripper) *Dr
 		d.clock = driver.RealClock{}
 	}
 	d.tok = &tokens{d: d}
-	secrets := []string{team.Token}
+	// The redactor hides any 8 characters of a secret, so it gets the
+	// key file's secret parts only (the private key and its id): the
+	// whole file would hide its public parts too (the service account's
+	// email, Google's URLs), which the error messages must name. A file
+	// that does not parse stays secret whole.
+	var secrets []string
 	k, err := parseKey(team.Token)
 	if err != nil {
+		secrets = append(secrets, team.Token)
 		d.keyErr = fmt.Errorf("%s %s; put the whole JSON key file of a service account in it (Google Cloud console > IAM > Service accounts > Keys > Add key > JSON), and add the service account's email to the Google Analytics account as an Administrator", d.tokenEnv(), err)
 	} else {
 		d.key = k
 		secrets = append(secrets, k.pemText)
+		if len(k.keyID) >= 8 { // a real key id is 40 hex digits
+			secrets = append(secrets, k.keyID)
+		}
 		for _, l := range strings.Split(k.pemText, "\n") {
 			if l = strings.TrimSpace(l); len(l) >= 16 && !strings.HasPrefix(l, "-----") {
 				secrets = append(secrets, l)

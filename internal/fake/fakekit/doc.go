@@ -1,5 +1,5 @@
 // Package fakekit owns what the fake platform servers (internal/fake/posthog,
-// piwikpro, plausible and ga4) have in common, so that each fake keeps only its
+// piwikpro, plausible, ga4 and matomo) have in common, so that each fake keeps only its
 // platform's rules and wire formats:
 //
 //   - Main and Call, the bodies of the fake-NAME and fake-NAME-call

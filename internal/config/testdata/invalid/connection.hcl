@@ -1,12 +1,12 @@
-platform "matomo" {
+platform "mixpanel" {
   team_role "user" { capabilities = [] }
   site_role "view" { capabilities = ["view_reports"] }
 }
 
 team "m" {
-  platform = "matomo"
-  connection { # ERROR: Connection not supported # ERROR: "piwikpro", "plausible" and "posthog"
-    endpoint = "https://matomo.example"
+  platform = "mixpanel"
+  connection { # ERROR: Connection not supported # ERROR: "matomo", "piwikpro", "plausible" and "posthog"
+    endpoint = "https://mixpanel.example"
   }
 }
 
@@ -76,4 +76,11 @@ guest "g@agency.com" {
 guest "g@agency.com" {
   team = "ph-offline"
   grant "app" { role = "viewer" }
+}
+
+team "mt" {
+  platform = "matomo"
+  connection { # ERROR: Missing account_id # ERROR: login of the superuser
+    endpoint = "https://matomo.example"
+  }
 }

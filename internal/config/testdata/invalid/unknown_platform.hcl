@@ -1,5 +1,5 @@
 team "acme" {
-  platform = "matomo" # ERROR: Unknown platform # ERROR: "piwikpro", "plausible" and "posthog"
+  platform = "mixpanel" # ERROR: Unknown platform # ERROR: "matomo", "piwikpro", "plausible" and "posthog"
 }
 
 team "num" {

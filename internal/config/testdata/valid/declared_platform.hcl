@@ -1,5 +1,5 @@
-# The matomo profile of language.md, and a tool with groups and member grants.
-platform "matomo" {
+# The mixpanel profile of language.md, and a tool with groups and member grants.
+platform "mixpanel" {
   guests          = true
   guest_team_role = ""
   member_grants   = false
@@ -27,7 +27,7 @@ platform "inhouse" {
 }
 
 team "m" {
-  platform = "matomo"
+  platform = "mixpanel"
 }
 
 team "tool" {

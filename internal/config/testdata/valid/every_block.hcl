@@ -3,7 +3,7 @@ locals {
   owners = ["owner@acme.com", "second@acme.com"]
 }
 
-platform "matomo" {
+platform "mixpanel" {
   guests          = true
   guest_team_role = ""
   member_grants   = false
@@ -28,8 +28,8 @@ team "piwik-acme" {
   platform = "piwikpro"
 }
 
-team "acme-matomo" {
-  platform = "matomo"
+team "acme-mixpanel" {
+  platform = "mixpanel"
 }
 
 site "mysite.com" {
@@ -49,7 +49,7 @@ site "shop-app" {
 }
 
 site "intranet" {
-  team = "acme-matomo"
+  team = "acme-mixpanel"
 }
 
 member "owner@acme.com" {
@@ -79,7 +79,7 @@ member "b@acme.com" {
 }
 
 member "boss@acme.com" {
-  team = "acme-matomo"
+  team = "acme-mixpanel"
   role = "superuser"
 }
 
@@ -97,7 +97,7 @@ guest "jane@agency.com" {
 }
 
 guest "viewer@partner.com" {
-  team = "acme-matomo"
+  team = "acme-mixpanel"
   grant "intranet" { role = "view" }
 }
 

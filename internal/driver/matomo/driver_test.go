@@ -1,0 +1,512 @@
+package matomo
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/fake/fakekit"
+	fake "github.com/roster-dev/roster/internal/fake/matomo"
+	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/plan"
+)
+
+// seed: root (superuser, the token's owner), ann (write + publish on Shop),
+// pen (pending invitation), old (expired invitation), on Shop (1) and
+// Blog (2).
+func seed() fake.Seed {
+	return fake.Seed{
+		Tokens: map[string]string{token: "root", "admin-token": "ann"},
+		Users: []fake.SeedUser{
+			{Login: "root", Email: "root@acme.com", Superuser: true},
+			{Login: "ann", Email: "ann@acme.com"},
+			{Login: "pen@x.io", Email: "pen@x.io", InviteExpires: "2026-03-05T00:00:00Z", InvitedBy: "root"},
+			{Login: "old@x.io", Email: "old@x.io", InviteExpires: "2026-03-01T00:00:00Z", InvitedBy: "root"},
+			{Login: "vic", Email: "vic@acme.com"},
+		},
+		Sites: []fake.SeedSite{{ID: 1, Name: "Shop"}, {ID: 2, Name: "Blog"}, {ID: 3, Name: "Old"}},
+		Access: []fake.SeedAccess{
+			{Login: "ann", Site: 1, Access: []string{"admin"}},
+			{Login: "ann", Site: 2, Access: []string{"write", "tagmanager_publish_live_container"}},
+			{Login: "pen@x.io", Site: 1, Access: []string{"view"}},
+			{Login: "old@x.io", Site: 1, Access: []string{"view"}},
+			{Login: "vic", Site: 3, Access: []string{"view"}},
+		},
+	}
+}
+
+func start(t *testing.T, s fake.Seed, guests ...string) (*fake.Server, *Driver) {
+	t.Helper()
+	srv := fake.New(fake.Options{Seed: s, Now: t0})
+	t.Cleanup(srv.Close)
+	g := map[string]bool{}
+	for _, e := range guests {
+		g[e] = true
+	}
+	team := &driver.Team{Name: "m", Conn: model.Connection{Endpoint: srv.URL, AccountID: "root", TokenEnv: "ROSTER_TOKEN_M"}, Token: token,
+		Sites: []*model.Object{site("Shop", ""), site("Blog", "2")}, Guests: g, Members: map[string]bool{}}
+	return srv, newDriver(team, driver.Options{Clock: &fixedClock{t0}}, nil)
+}
+
+type fixedClock struct{ now time.Time }
+
+func (c *fixedClock) Now() time.Time                                   { return c.now }
+func (c *fixedClock) Sleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+
+func find(objs []*model.Object, addr string) *model.Object {
+	for _, o := range objs {
+		if o.Addr.String() == addr {
+			return o
+		}
+	}
+	return nil
+}
+
+func TestRefreshReadsUsersAndAccess(t *testing.T) {
+	srv, d := start(t, seed(), "pen@x.io")
+	snap, err := d.Refresh(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Self != "root@acme.com" {
+		t.Errorf("self %q", snap.Self)
+	}
+	if o := find(snap.Objects, "member/m/root@acme.com"); o == nil || o.Role != "superuser" {
+		t.Errorf("root: %+v", o)
+	}
+	if o := find(snap.Objects, "grant/m/Blog/ann@acme.com"); o == nil || o.Role != "write" || !slices.Equal(o.Capabilities, []string{"tagmanager_publish_live_container"}) {
+		t.Errorf("ann on Blog: %+v", o)
+	}
+	if o := find(snap.Objects, "grant/m/Shop/pen@x.io"); o == nil || o.Status != model.StatusInvited || o.HolderKind != model.HolderGuest {
+		t.Errorf("pending guest's grant: %+v", o)
+	}
+	if o := find(snap.Objects, "member/m/pen@x.io"); o != nil {
+		t.Errorf("a guest's implicit account is reported: %+v", o)
+	}
+	// An expired invitation is left out: the plan invites again.
+	for _, o := range snap.Objects {
+		if o.Addr.Email == "old@x.io" {
+			t.Errorf("expired invitation reported: %s", o.Addr)
+		}
+	}
+	// 5 reads and one page per declared site; never the token in the
+	// query, always format=JSON (the fake refuses otherwise).
+	lines := srv.Requests()
+	if len(lines) != 7 || snap.Requests != 7 {
+		t.Errorf("%d requests (%d counted): %q", len(lines), snap.Requests, lines)
+	}
+	// The version is read once per driver.
+	srv.ResetRequests()
+	if _, err := d.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range srv.Requests() {
+		if strings.Contains(l, "getMatomoVersion") {
+			t.Errorf("version read again: %q", srv.Requests())
+		}
+	}
+}
+
+func TestBadInputIsOneLineNamingTeamAndMethod(t *testing.T) {
+	cases := []struct {
+		name  string
+		setup func(srv *fake.Server, d *Driver)
+		want  []string
+	}{
+		{"not a superuser's token", func(srv *fake.Server, d *Driver) { d.token = "admin-token"; d.team.Token = "admin-token" },
+			[]string{"not a superuser's", "UsersManager.getSitesAccessFromUser", "401"}},
+		{"account_id not a superuser", func(srv *fake.Server, d *Driver) { d.team.Conn.AccountID = "ann" },
+			[]string{"account_id \"ann\"", "UsersManager.getUsersHavingSuperUserAccess"}},
+		{"unknown site id", func(srv *fake.Server, d *Driver) { d.team.Sites[1] = site("Blog", "99") },
+			[]string{"team m", "Blog", "99", "SitesManager.getSitesWithAdminAccess"}},
+		{"error body on a 200", func(srv *fake.Server, d *Driver) {
+			srv.Fail(fakekit.FailRule{PathPrefix: "/index.php?method=UsersManager.getUsers&", Status: 200, Body: `{"result":"error","message":"Creating, updating, and deleting users has been disabled."}`, Count: 1})
+		}, []string{"UsersManager.getUsers", "(200)", "has been disabled"}},
+		{"non-JSON 500", func(srv *fake.Server, d *Driver) {
+			srv.Fail(fakekit.FailRule{PathPrefix: "/index.php?method=UsersManager.getUsersPlusRole", Status: 500, Body: "<b>Fatal error</b>", Count: 1})
+		}, []string{"UsersManager.getUsersPlusRole", "500", "not JSON"}},
+		{"too old", func(srv *fake.Server, d *Driver) {
+			srv.Fail(fakekit.FailRule{PathPrefix: "/index.php?method=API.getMatomoVersion", Status: 200, Body: `{"value":"4.11.0"}`})
+		}, []string{"4.11.0", "4.12", "API.getMatomoVersion"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv, d := start(t, seed())
+			c.setup(srv, d)
+			snap, err := d.Refresh(context.Background())
+			if err == nil {
+				t.Fatalf("refresh read %d objects", len(snap.Objects))
+			}
+			msg := err.Error()
+			if strings.Contains(msg, "\n") || strings.Contains(msg, token) || strings.Contains(msg, "admin-token") {
+				t.Errorf("not one line, or holds the token: %q", msg)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("%q lacks %q", msg, w)
+				}
+			}
+		})
+	}
+}
+
+func change(action plan.Action, addr model.Address, before, after *model.Object) plan.Change {
+	return plan.Change{Addr: addr, Action: action, Before: before, After: after}
+}
+
+func grantObj(site, email, role string, caps ...string) *model.Object {
+	return &model.Object{Addr: model.PersonGrantAddress("m", site, email), Role: role, Capabilities: caps, HolderKind: model.HolderGuest}
+}
+
+func accessOf(t *testing.T, srv *fake.Server, login string, site int) []string {
+	t.Helper()
+	for _, a := range srv.Dump().Access {
+		if a.Login == login && a.Site == site {
+			return a.Access
+		}
+	}
+	return nil
+}
+
+// A role change re-sends the site's capabilities in the same call: none is
+// wiped (setUserAccess replaces the whole grant).
+func TestRoleChangeKeepsCapabilities(t *testing.T) {
+	srv, d := start(t, seed())
+	if _, err := d.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	before := grantObj("Blog", "ann@acme.com", "write", "tagmanager_publish_live_container")
+	after := grantObj("Blog", "ann@acme.com", "view", "tagmanager_publish_live_container", "tagmanager_write")
+	c := change(plan.Update, before.Addr, before, after)
+	d.Begin([]plan.Change{c})
+	srv.ResetRequests()
+	res, err := d.Apply(context.Background(), &c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != driver.Applied || len(res.API) != 1 || res.API[0] != "POST /index.php?method=UsersManager.setUserAccess 200" {
+		t.Errorf("result %+v", res)
+	}
+	if got := accessOf(t, srv, "ann", 2); !slices.Equal(got, []string{"view", "tagmanager_publish_live_container", "tagmanager_write"}) {
+		t.Errorf("ann on Blog: %q", got)
+	}
+}
+
+// A new guest is invited on their first grant's site, with an expiry; a
+// role beyond view is set next; an expired invitation is resent once.
+func TestInviteAndResend(t *testing.T) {
+	srv, d := start(t, seed(), "new@x.io", "old@x.io")
+	if _, err := d.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	g1 := grantObj("Shop", "new@x.io", "write")
+	g2 := grantObj("Blog", "new@x.io", "view", "tagmanager_write")
+	o1 := grantObj("Shop", "old@x.io", "view")
+	o2 := grantObj("Blog", "old@x.io", "admin")
+	changes := []plan.Change{change(plan.Create, g1.Addr, nil, g1), change(plan.Create, g2.Addr, nil, g2),
+		change(plan.Create, o1.Addr, nil, o1), change(plan.Create, o2.Addr, nil, o2)}
+	d.Begin(changes)
+	srv.ResetRequests()
+	var outcomes []driver.Outcome
+	for i := range changes {
+		res, err := d.Apply(context.Background(), &changes[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		outcomes = append(outcomes, res.Outcome)
+	}
+	want := []string{
+		"POST /index.php?method=UsersManager.inviteUser", "POST /index.php?method=UsersManager.setUserAccess",
+		"POST /index.php?method=UsersManager.setUserAccess",
+		"POST /index.php?method=UsersManager.resendInvite",
+		"POST /index.php?method=UsersManager.setUserAccess",
+	}
+	if got := srv.Requests(); !slices.Equal(got, want) {
+		t.Errorf("requests\n%q\nwant\n%q", got, want)
+	}
+	for i, o := range outcomes {
+		if o != driver.Invited {
+			t.Errorf("change %d: outcome %q, want invited", i, o)
+		}
+	}
+	if got := accessOf(t, srv, "new@x.io", 2); !slices.Equal(got, []string{"view", "tagmanager_write"}) {
+		t.Errorf("new on Blog: %q", got)
+	}
+	for _, u := range srv.Dump().Users {
+		if u.Login == "old@x.io" && u.InviteStatus != float64(7) {
+			t.Errorf("old's invitation after resend: %v", u.InviteStatus)
+		}
+	}
+}
+
+// Removing a person's last grant leaves the Matomo user with no access;
+// deleting the user is a member removal of its own.
+func TestLastGrantKeepsTheUser(t *testing.T) {
+	srv, d := start(t, seed(), "ann@acme.com")
+	if _, err := d.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	g1 := grantObj("Shop", "ann@acme.com", "admin")
+	g2 := grantObj("Blog", "ann@acme.com", "write", "tagmanager_publish_live_container")
+	changes := []plan.Change{change(plan.Delete, g1.Addr, g1, nil), change(plan.Delete, g2.Addr, g2, nil)}
+	d.Begin(changes)
+	srv.ResetRequests()
+	for i := range changes {
+		if _, err := d.Apply(context.Background(), &changes[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, l := range srv.Requests() {
+		if strings.Contains(l, "deleteUser") {
+			t.Errorf("the last grant's removal deleted the user: %q", srv.Requests())
+		}
+	}
+	found := false
+	for _, u := range srv.Dump().Users {
+		found = found || u.Login == "ann"
+	}
+	if !found || accessOf(t, srv, "ann", 1) != nil || accessOf(t, srv, "ann", 2) != nil {
+		t.Errorf("ann: found %v, access %q %q", found, accessOf(t, srv, "ann", 1), accessOf(t, srv, "ann", 2))
+	}
+	// The explicit removal of the account deletes it.
+	m := &model.Object{Addr: model.MemberAddress("m", "ann@acme.com"), Role: "user"}
+	c := change(plan.Delete, m.Addr, m, nil)
+	d.team.Guests = map[string]bool{}
+	d.Begin([]plan.Change{c})
+	res, err := d.Apply(context.Background(), &c)
+	if err != nil || len(res.API) != 2 || !strings.Contains(res.API[1], "UsersManager.deleteUser") {
+		t.Fatalf("member removal: %+v %v", res, err)
+	}
+	// A user with access to a website roster does not manage is not
+	// deleted (sync.md, Reading safely).
+	v := &model.Object{Addr: model.MemberAddress("m", "vic@acme.com"), Role: "user"}
+	c = change(plan.Delete, v.Addr, v, nil)
+	d.Begin([]plan.Change{c})
+	srv.ResetRequests()
+	if _, err := d.Apply(context.Background(), &c); err == nil || !strings.Contains(err.Error(), "idsite 3") {
+		t.Errorf("vic deleted despite access to an undeclared website: %v", err)
+	}
+	for _, l := range srv.Requests() {
+		if strings.Contains(l, "deleteUser") {
+			t.Errorf("sent %q", l)
+		}
+	}
+}
+
+// Superuser access and team settings need the password: manual steps.
+func TestManual(t *testing.T) {
+	_, d := start(t, seed())
+	m := func(before, after string) *plan.Change {
+		addr := model.MemberAddress("m", "x@acme.com")
+		c := &plan.Change{Addr: addr}
+		if before != "" {
+			c.Before = &model.Object{Addr: addr, Role: before}
+		}
+		if after != "" {
+			c.After = &model.Object{Addr: addr, Role: after}
+		}
+		switch {
+		case before == "":
+			c.Action = plan.Create
+		case after == "":
+			c.Action = plan.Delete
+		default:
+			c.Action = plan.Update
+		}
+		return c
+	}
+	for _, c := range []*plan.Change{m("user", "superuser"), m("superuser", "user"), m("", "superuser"), m("superuser", "")} {
+		if ok, why := d.Manual(c); !ok || !strings.Contains(why, "Administration → System → Users") {
+			t.Errorf("%s %v: manual %v %q", c.Action, c.After, ok, why)
+		}
+	}
+	for _, c := range []*plan.Change{m("user", "user"), m("superuser", "superuser"), m("", "user"), m("user", "")} {
+		if ok, _ := d.Manual(c); ok {
+			t.Errorf("%s: manual", c.Action)
+		}
+	}
+	team := &plan.Change{Addr: model.TeamAddress("m"), Action: plan.Update}
+	if ok, why := d.Manual(team); !ok || !strings.Contains(why, "TwoFactorAuth") {
+		t.Errorf("team settings: %v %q", ok, why)
+	}
+}
+
+// A failed write is an APIError naming the change and the method; the
+// token appears nowhere: not in errors, API lines or the debug log.
+func TestWriteErrorsAndTokenCanary(t *testing.T) {
+	srv, _ := start(t, seed())
+	var log bytes.Buffer
+	team := &driver.Team{Name: "m", Conn: model.Connection{Endpoint: srv.URL, AccountID: "root"}, Token: token,
+		Sites: []*model.Object{site("Shop", "1")}, Guests: map[string]bool{}, Members: map[string]bool{}}
+	d := newDriver(team, driver.Options{Log: &log, Clock: &fixedClock{t0}}, nil)
+	if _, err := d.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	g := grantObj("Shop", "ann@acme.com", "view")
+	c := change(plan.Update, g.Addr, grantObj("Shop", "ann@acme.com", "admin"), g)
+	d.Begin([]plan.Change{c})
+	srv.Fail(fakekit.FailRule{PathPrefix: "/index.php?method=UsersManager.setUserAccess", Status: 200, Body: `{"result":"error","message":"User 'ann' doesn't exist."}`})
+	res, err := d.Apply(context.Background(), &c)
+	if err == nil {
+		t.Fatal("an error body on a 200 was taken for success")
+	}
+	if res.Outcome != "" || len(res.API) != 1 {
+		t.Errorf("result %+v", res)
+	}
+	msg := err.Error()
+	for _, w := range []string{"grant/m/Shop/ann@acme.com", "Matomo refused the change (200)", "UsersManager.setUserAccess", "doesn't exist"} {
+		if !strings.Contains(msg, w) {
+			t.Errorf("%q lacks %q", msg, w)
+		}
+	}
+	srv.ClearFailures()
+	srv.Fail(fakekit.FailRule{PathPrefix: "/index.php?method=UsersManager.setUserAccess", Status: 500, Body: "<b>Fatal error</b>: Uncaught ValueError"})
+	_, err = d.Apply(context.Background(), &c)
+	if err == nil || !strings.Contains(err.Error(), "not JSON") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("non-JSON 500: %v", err)
+	}
+	all := msg + err.Error() + log.String() + strings.Join(res.API, " ")
+	if strings.Contains(all, token) {
+		t.Errorf("the token leaked: %s", all)
+	}
+	if !strings.Contains(log.String(), "UsersManager") && !strings.Contains(log.String(), "/index.php") {
+		t.Errorf("no debug log: %q", log.String())
+	}
+}
+
+// The token travels in the POST body only, never in the URL; the Bearer
+// header comes only from 5.4 on, with the same token.
+func TestTokenTransport(t *testing.T) {
+	for _, v := range []string{"4.16.1", "5.4.0"} {
+		var seen []*http.Request
+		var bodies []string
+		srv := fake.New(fake.Options{Seed: func() fake.Seed { s := seed(); s.Version = v; return s }(), Now: t0})
+		proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_ = r.ParseForm()
+			seen = append(seen, r)
+			bodies = append(bodies, r.PostForm.Encode())
+			r2, _ := http.NewRequest(r.Method, srv.URL+r.URL.RequestURI(), strings.NewReader(r.PostForm.Encode()))
+			r2.Header = r.Header.Clone()
+			resp, err := http.DefaultClient.Do(r2)
+			if err != nil {
+				w.WriteHeader(502)
+				return
+			}
+			defer resp.Body.Close()
+			for k, vs := range resp.Header {
+				w.Header()[k] = vs
+			}
+			w.WriteHeader(resp.StatusCode)
+			var b bytes.Buffer
+			b.ReadFrom(resp.Body) //nolint:errcheck
+			w.Write(b.Bytes())    //nolint:errcheck
+		}))
+		team := &driver.Team{Name: "m", Conn: model.Connection{Endpoint: proxy.URL, AccountID: "root"}, Token: token,
+			Sites: []*model.Object{site("Shop", "1")}, Guests: map[string]bool{}, Members: map[string]bool{}}
+		d := newDriver(team, driver.Options{Clock: &fixedClock{t0}}, nil)
+		if _, err := d.Refresh(context.Background()); err != nil {
+			t.Fatalf("%s: %v", v, err)
+		}
+		proxy.Close()
+		srv.Close()
+		for i, r := range seen {
+			if r.Method != "POST" || strings.Contains(r.URL.RawQuery, "token") || !strings.Contains(bodies[i], "token_auth=") || !strings.Contains(bodies[i], "format=JSON") {
+				t.Errorf("%s: request %d: %s %s body %q", v, i, r.Method, r.URL, bodies[i])
+			}
+			bearer := r.Header.Get("Authorization")
+			if (i > 0 && v == "5.4.0") != (bearer == "Bearer "+token) {
+				t.Errorf("%s: request %d: Authorization %q", v, i, bearer)
+			}
+		}
+	}
+}
+
+// The pages of getUsersPlusRole keep to X-Matomo-Total-Results.
+func TestPagingKeepsItsWord(t *testing.T) {
+	for name, h := range map[string]http.HandlerFunc{
+		"empty page, more": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("X-Matomo-Total-Results", "5")
+			w.Write([]byte(`[]`)) //nolint:errcheck
+		},
+		"total disagrees": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("X-Matomo-Total-Results", "1")
+			w.Write([]byte(`[{"login":"ann","role":"view","capabilities":[]},{"login":"root","role":"superuser","capabilities":[]}]`)) //nolint:errcheck
+		},
+		"no total": func(w http.ResponseWriter, r *http.Request) {
+			w.Write([]byte(`[]`)) //nolint:errcheck
+		},
+	} {
+		srv := fake.New(fake.Options{Seed: seed(), Now: t0})
+		front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_ = r.ParseForm()
+			if r.PostForm.Get("method") == "UsersManager.getUsersPlusRole" {
+				h(w, r)
+				return
+			}
+			srv.ServeHTTP(w, r)
+		}))
+		team := &driver.Team{Name: "m", Conn: model.Connection{Endpoint: front.URL, AccountID: "root"}, Token: token,
+			Sites: []*model.Object{site("Shop", "1")}, Guests: map[string]bool{}, Members: map[string]bool{}}
+		_, err := newDriver(team, driver.Options{Clock: &fixedClock{t0}}, nil).Refresh(context.Background())
+		if err == nil || !strings.Contains(err.Error(), "UsersManager.getUsersPlusRole") {
+			t.Errorf("%s: %v", name, err)
+		}
+		front.Close()
+		srv.Close()
+	}
+}
+
+// Logins for invitees: the lower-cased email where Matomo allows it.
+func TestNewLogin(t *testing.T) {
+	st := newState()
+	st.addUser(&liveUser{login: "taken@x.io", email: "other@x.io"})
+	for email, want := range map[string]string{
+		"Ann@X.io":    "ann@x.io",
+		"o'neil@x.io": "o_neil@x.io",
+		"taken@x.io":  "taken@x.io-2",
+		"a%b@x.io":    "a_b@x.io",
+	} {
+		if got := st.newLogin(model.NormalizeEmail(email)); got != want {
+			t.Errorf("%s: %q, want %q", email, got, want)
+		}
+	}
+}
+
+// countingClock records the waits asked of it.
+type countingClock struct {
+	now   time.Time
+	waits []time.Duration
+}
+
+func (c *countingClock) Now() time.Time { return c.now }
+func (c *countingClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.waits = append(c.waits, d)
+	c.now = c.now.Add(d)
+	return ctx.Err()
+}
+
+// Requests keep to 5 a second after a burst of 10 (matomo.md, Rate limits).
+func TestPacing(t *testing.T) {
+	_, d := start(t, seed())
+	c := &countingClock{now: t0}
+	d.clock = c
+	for range 13 {
+		if err := d.pace(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(c.waits) != 3 {
+		t.Fatalf("waits %v, want 3 after a burst of 10", c.waits)
+	}
+	for _, w := range c.waits {
+		if w != 200*time.Millisecond {
+			t.Errorf("wait %s, want 200ms", w)
+		}
+	}
+}

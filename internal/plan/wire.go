@@ -181,6 +181,9 @@ func Decode(data []byte) (*Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("plan file is damaged: %v; make a new plan with roster plan --out", err)
 	}
+	if f.Signature != nil {
+		p.Signature = &Signature{KeyID: f.Signature.KeyID, Value: f.Signature.Value}
+	}
 	return p, nil
 }
 
@@ -191,6 +194,13 @@ type fileWire struct {
 	RosterPlan jsontext.Value
 	Digest     *string
 	Plan       []byte
+	Signature  *signatureWire
+}
+
+// signatureWire is the "signature" member (file.go); null reads as none.
+type signatureWire struct {
+	KeyID string `json:"key_id"`
+	Value string `json:"value"`
 }
 
 // readFile reads the outer object with the json/v2 tokenizer (repeated
@@ -238,6 +248,10 @@ func readFile(data []byte) (*fileWire, error) {
 			}
 			end := int(dec.InputOffset())
 			f.Plan = data[end-len(v) : end]
+		case "signature":
+			if err := json.UnmarshalDecode(dec, &f.Signature); err != nil {
+				return nil, err
+			}
 		default:
 			if err := dec.SkipValue(); err != nil {
 				return nil, err

@@ -110,3 +110,36 @@ func FuzzFastEncoderMatchesWire(f *testing.F) {
 		}
 	})
 }
+
+// TestSignatureRoundTrip: a signed plan's signature reads back; null reads
+// as none; a repeated or malformed signature is refused.
+func TestSignatureRoundTrip(t *testing.T) {
+	sign := func(digest string) (Signature, error) { return Signature{KeyID: "k1", Value: "sig<" + digest + ">"}, nil }
+	data, err := EncodeSigned(fullPlan(t), sign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Signature == nil || p.Signature.KeyID != "k1" || p.Signature.Value != "sig<"+p.Digest()+">" {
+		t.Errorf("signature read as %+v", p.Signature)
+	}
+	unsigned, _ := Encode(fullPlan(t))
+	nulled := append(unsigned[:len(unsigned)-2:len(unsigned)-2], []byte(`,"signature":null}`+"\n")...)
+	if p, err := Decode(nulled); err != nil || p.Signature != nil {
+		t.Errorf("null signature: %+v, %v", p, err)
+	}
+	for _, bad := range []string{
+		`,"signature":{"key_id":"a","value":"b"},"signature":{"key_id":"c","value":"d"}}`,
+		`,"signature":{"key_id":"a","key_id":"c","value":"b"}}`,
+		`,"signature":{"key_id":1,"value":"b"}}`,
+		`,"signature":"x"}`,
+	} {
+		data := append(unsigned[:len(unsigned)-2:len(unsigned)-2], []byte(bad+"\n")...)
+		if _, err := Decode(data); err == nil {
+			t.Errorf("%s: accepted", bad)
+		}
+	}
+}

@@ -114,7 +114,9 @@ func FuzzFastEncoderMatchesWire(f *testing.F) {
 // TestSignatureRoundTrip: a signed plan's signature reads back; null reads
 // as none; a repeated or malformed signature is refused.
 func TestSignatureRoundTrip(t *testing.T) {
-	sign := func(digest string) (Signature, error) { return Signature{KeyID: "k1", Value: "sig<" + digest + ">"}, nil }
+	sign := func(digest string) (Signature, error) {
+		return Signature{KeyID: "k1", Value: "sig<" + digest + ">"}, nil
+	}
 	data, err := EncodeSigned(fullPlan(t), sign)
 	if err != nil {
 		t.Fatal(err)

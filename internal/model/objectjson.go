@@ -45,6 +45,17 @@ func (o *Object) appendAttrsJSON(b []byte) []byte {
 		b = appendOptString(b, o.Environment)
 		b = append(b, `,"remote_id":`...)
 		b = appendOptString(b, o.RemoteID)
+		if len(o.RoleAccess) > 0 {
+			// Sorted last: "role_access" comes after every site attribute.
+			b = append(b, `,"role_access":[`...)
+			for i, r := range o.RoleAccess {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = appendJSONString(b, r.String())
+			}
+			b = append(b, ']')
+		}
 	case KindMember:
 		b = append(b, `{"expires":`...)
 		b = appendOptString(b, o.Expires)
@@ -112,6 +123,9 @@ func (o *Object) attrsJSONSize() int {
 	}
 	for _, c := range o.Capabilities {
 		n += len(c) + 3
+	}
+	for _, r := range o.RoleAccess {
+		n += len(r.Person) + len(r.Level) + len(r.Role) + 16
 	}
 	n += 16
 	return n
@@ -1070,6 +1084,8 @@ func internName(k []byte) string {
 		return "members"
 	case "capabilities":
 		return "capabilities"
+	case "role_access":
+		return "role_access"
 	}
 	return string(k)
 }

@@ -827,3 +827,18 @@ func TestRoleAccess(t *testing.T) {
 		}
 	}
 }
+
+// TestRoleMemberNotAnEmail: the state keeps role members' emails (a site's
+// role_access), so a role membership whose user has no usable email stops
+// the refresh, naming the request, rather than being kept or dropped.
+func TestRoleMemberNotAnEmail(t *testing.T) {
+	seed := acmeSeed()
+	seed.Members = append(seed.Members, fake.SeedMember{Email: "a/b@x.io", Level: fake.LevelMember})
+	seed.Roles = []fake.SeedRole{{Name: "Analysts", Members: []string{"carol@x.io", "a/b@x.io"}}}
+	seed.RoleAccess = []fake.SeedRoleAccess{{Project: "Production", Role: "Analysts", Level: "member"}}
+	e := newEnv(t, seed, nil)
+	_, err := e.d.Refresh(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "/role_memberships/") || !strings.Contains(err.Error(), "role membership") {
+		t.Fatalf("refresh: %v", err)
+	}
+}

@@ -618,9 +618,13 @@ func (d *Driver) readRoles(ctx context.Context, r *reader, rows []roleRow) (map[
 				return 0, err
 			}
 			for _, m := range ms {
-				if e := model.NormalizeEmail(m.User.Email); e != "" {
-					lists[i] = append(lists[i], e)
+				// The state keeps these emails (a site's role_access):
+				// one that is not an email stops the read.
+				e, err := model.ParseEmail(m.User.Email)
+				if err != nil {
+					return 0, fmt.Errorf("role membership: %v", err)
 				}
+				lists[i] = append(lists[i], e)
 			}
 			return len(ms), nil
 		})

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 )
 
 // RoleAccess is access a platform role gives one person on a site
@@ -14,7 +15,7 @@ import (
 type RoleAccess struct {
 	Person string // normalised email
 	Level  string // the site role the row gives ("member", "admin")
-	Role   string // the platform role's name
+	Role   string // the platform role's name, without control characters
 }
 
 // roleAccessSep separates the level from the role's name in String.
@@ -33,6 +34,10 @@ func ParseRoleAccess(s string) (RoleAccess, error) {
 	level, role, ok2 := strings.Cut(rest, roleAccessSep)
 	if !ok || !ok2 || level == "" || strings.ContainsAny(level, " \t") || role == "" {
 		return RoleAccess{}, fmt.Errorf("role access %q is not \"EMAIL: LEVEL via role NAME\"", s)
+	}
+	if strings.IndexFunc(role, unicode.IsControl) >= 0 {
+		// Reports print the name on terminals.
+		return RoleAccess{}, fmt.Errorf("role access %q names a role with control characters", s)
 	}
 	email, err := ParseEmail(person)
 	if err != nil || email != person {

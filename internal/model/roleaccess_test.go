@@ -23,6 +23,8 @@ func TestParseRoleAccess(t *testing.T) {
 		{"mia@lumen.app: via role Analysts", RoleAccess{}, false},
 		{"mia@lumen.app: project admin via role Analysts", RoleAccess{}, false},
 		{"", RoleAccess{}, false},
+		{"mia@lumen.app: admin via role Ana\x1b[2Jlysts", RoleAccess{}, false}, // printed on terminals
+		{"mia@lumen.app: admin via role A\nB", RoleAccess{}, false},
 	}
 	for _, tt := range tests {
 		got, err := ParseRoleAccess(tt.in)

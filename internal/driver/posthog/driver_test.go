@@ -842,3 +842,15 @@ func TestRoleMemberNotAnEmail(t *testing.T) {
 		t.Fatalf("refresh: %v", err)
 	}
 }
+
+// TestRoleNameControlCharacters: reports print role names on terminals,
+// so a role named with control characters is read with them replaced.
+func TestRoleNameControlCharacters(t *testing.T) {
+	seed := acmeSeed()
+	seed.Roles = []fake.SeedRole{{Name: "Ana\x1b[2Jlysts", Members: []string{"carol@x.io"}}}
+	seed.RoleAccess = []fake.SeedRoleAccess{{Project: "Production", Role: "Ana\x1b[2Jlysts", Level: "member"}}
+	snap := newEnv(t, seed, nil).refresh()
+	if len(snap.RoleAccess) != 1 || snap.RoleAccess[0].Role != "Ana\uFFFD[2Jlysts" {
+		t.Fatalf("role access %+v", snap.RoleAccess)
+	}
+}

@@ -1,6 +1,8 @@
 package apply
 
 import (
+	"slices"
+
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
 )
@@ -11,7 +13,7 @@ import (
 // accepted, declared live access the state lacked), and every stored one
 // gone live that the plan does not change is dropped. Undeclared live
 // access is not adopted: the plan removes it. A stored site whose default
-// access moved takes the live default, unless the plan changes the site
+// access or role access moved takes the live ones, unless the plan changes the site
 // (its After carries the live default already). With p nil (apply
 // --refresh-only) the state takes the whole live access.
 func Adoptions(live []*model.Object, liveTeams map[string]bool, prior []*model.Object, p *plan.Plan, declared map[string]bool) []Adoption {
@@ -99,20 +101,30 @@ func Adoptions(live []*model.Object, liveTeams map[string]bool, prior []*model.O
 	return out
 }
 
-// siteAdoption records the default access a live site reports on the
-// stored site (sync.md: apply records each project's default access).
+// siteAdoption records the default access a live site reports, and the
+// access its roles give, on the stored site (sync.md: apply records each
+// project's default access).
 func siteAdoption(l, s *model.Object, changed map[string]bool) (Adoption, bool) {
 	if s == nil || changed[l.Addr.String()] {
 		return Adoption{}, false
 	}
-	if l.DefaultAccess == "" || l.DefaultAccess == s.DefaultAccess {
+	sameDefault, sameRoles := l.DefaultAccess == s.DefaultAccess, slices.Equal(l.RoleAccess, s.RoleAccess)
+	if l.DefaultAccess == "" || sameDefault && sameRoles {
 		return Adoption{}, false
 	}
 	after := s.Clone()
 	after.DefaultAccess = l.DefaultAccess
-	why := "default access changed outside roster"
-	if s.DefaultAccess == "" {
+	after.RoleAccess = slices.Clone(l.RoleAccess)
+	var why string
+	switch {
+	case s.DefaultAccess == "":
 		why = "default access read from the platform"
+	case sameDefault:
+		why = "role access changed outside roster"
+	case sameRoles:
+		why = "default access changed outside roster"
+	default:
+		why = "default access and role access changed outside roster"
 	}
 	return Adoption{Addr: l.Addr, Before: s, After: after, Why: why}, true
 }

@@ -74,3 +74,36 @@ func TestAdoptionsRemoteIDFound(t *testing.T) {
 		t.Fatalf("members changed too: %+v", ads)
 	}
 }
+
+// TestAdoptionsSiteRoleAccess: the access PostHog roles give, kept on the
+// site, is recorded when it moved, with a why that says what moved.
+func TestAdoptionsSiteRoleAccess(t *testing.T) {
+	mia := model.RoleAccess{Person: "mia@x.io", Level: "admin", Role: "Analysts"}
+	tom := model.RoleAccess{Person: "tom@x.io", Level: "admin", Role: "Analysts"}
+	site := func(name, def string, roles ...model.RoleAccess) *model.Object {
+		return &model.Object{Addr: model.SiteAddress("ph", name), RemoteID: "7", DefaultAccess: def, RoleAccess: roles}
+	}
+	prior := []*model.Object{
+		site("left", "none", mia, tom), // tom left the role
+		site("joined", "none"),         // mia joined one
+		site("both", "none", mia),      // default and roles moved
+		site("same", "none", mia),
+	}
+	live := []*model.Object{site("left", "none", mia), site("joined", "none", mia), site("both", "member"), site("same", "none", mia)}
+	var got []string
+	for _, a := range Adoptions(live, map[string]bool{"ph": true}, prior, &plan.Plan{}, nil) {
+		got = append(got, fmt.Sprintf("%s %d→%d %s (%s)", a.Addr, len(a.Before.RoleAccess), len(a.After.RoleAccess), a.After.DefaultAccess, a.Why))
+	}
+	slices.Sort(got)
+	want := []string{
+		"site/ph/both 1→0 member (default access and role access changed outside roster)",
+		"site/ph/joined 0→1 none (role access changed outside roster)",
+		"site/ph/left 2→1 none (role access changed outside roster)",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("adoptions:\n%q\nwant:\n%q", got, want)
+	}
+	if len(prior[0].RoleAccess) != 2 {
+		t.Errorf("Adoptions changed the stored object: %+v", prior[0])
+	}
+}

@@ -86,10 +86,11 @@ type imported struct {
 	why    string
 	// status is each live object's status (connected teams), siteIDs
 	// the remote id found for each declared site, defaults the default
-	// access the platform gives on it.
+	// access the platform gives on it, roles the access its roles give.
 	status   map[string]model.Status
 	siteIDs  map[string]string
 	defaults map[string]string
+	roles    map[string][]model.RoleAccess
 	// record is false when nothing is recorded in the state (a sheet
 	// imported for a connected team).
 	record bool
@@ -383,6 +384,7 @@ func (a *app) importLive(ctx context.Context, cfg *config.Result, snap *state.Sn
 		status:   status,
 		siteIDs:  s.SiteIDs,
 		defaults: s.Defaults,
+		roles:    live.RoleAccessBySite(s),
 		record:   true,
 	}, nil
 }
@@ -412,16 +414,16 @@ func importedObjects(im *imported, comb, orig *model.Config, snap *state.Snapsho
 		if o.Addr.Kind != model.KindSite || o.Addr.Team != team {
 			continue
 		}
-		id, def := im.siteIDs[o.Addr.Site], im.defaults[o.Addr.Site]
+		id, def, roles := im.siteIDs[o.Addr.Site], im.defaults[o.Addr.Site], im.roles[o.Addr.Site]
 		if st := stored[o.Addr]; st != nil {
 			// A stored site learns what the refresh found of it, so
 			// that the next plan has nothing to record.
-			if found := live.FoundSite(st, id, def); st.PendingAction == "" && found != st {
+			if found := live.FoundSite(st, id, def, roles); st.PendingAction == "" && found != st {
 				objs = append(objs, apply.Imported{Object: found, Why: "found on the platform; recorded by import"})
 			}
 			continue
 		}
-		objs = append(objs, apply.Imported{Object: live.FoundSite(o, id, def), Why: declared})
+		objs = append(objs, apply.Imported{Object: live.FoundSite(o, id, def, roles), Why: declared})
 	}
 	byAddr := make(map[string]*model.Object, len(comb.Objects))
 	for _, o := range comb.Objects {
@@ -435,6 +437,9 @@ func importedObjects(im *imported, comb, orig *model.Config, snap *state.Snapsho
 		c := o.Clone()
 		if addr.Kind == model.KindSite {
 			c.DefaultAccess = im.defaults[addr.Site]
+			if c.DefaultAccess != "" {
+				c.RoleAccess = slices.Clone(im.roles[addr.Site])
+			}
 		}
 		if s, ok := im.status[addr.String()]; ok && s != "" && (addr.Kind == model.KindMember || addr.Kind == model.KindGrant) {
 			c.Status = s

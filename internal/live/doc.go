@@ -4,7 +4,7 @@
 // into the live objects the pure planner compares against — the stored
 // objects standing in for what an API cannot see or no longer reads (grants
 // on sites no longer declared), the credential's owner left alone when
-// undeclared, the sites' remote ids and default access filled in, and the
+// undeclared, the sites' remote ids, default access and role access filled in, and the
 // guests and members each driver tells apart; which implicit memberships
 // (a guest's) go and which stay, and why; and, for a saved plan, what its
 // changes depend on and whether any of it moved (stale plan).

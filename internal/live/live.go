@@ -267,6 +267,7 @@ func NewView(snaps map[string]*driver.Snapshot, desired, prior []*model.Object) 
 		s := snaps[name]
 		v.LiveTeams[name] = true
 		v.Self[name] = s.Self
+		roles := RoleAccessBySite(s)
 		invisible := map[model.Kind]bool{}
 		for _, k := range s.Invisible {
 			invisible[k] = true
@@ -295,10 +296,11 @@ func NewView(snaps map[string]*driver.Snapshot, desired, prior []*model.Object) 
 				v.Live = append(v.Live, o)
 			case o.Addr.Kind == model.KindSite && s.Defaults[o.Addr.Site] != "":
 				// A stored site with the default access the platform
-				// gives on it now: drift when it moved, and what apply
-				// records (sync.md).
+				// gives on it now, and the access its roles give: drift
+				// when either moved, and what apply records (sync.md).
 				c := o.Clone()
 				c.DefaultAccess = s.Defaults[o.Addr.Site]
+				c.RoleAccess = roles[o.Addr.Site]
 				v.Live = append(v.Live, c)
 			}
 		}
@@ -333,16 +335,37 @@ func NewView(snaps map[string]*driver.Snapshot, desired, prior []*model.Object) 
 		if o.Addr.Kind != model.KindSite || s == nil {
 			continue
 		}
-		v.Desired[i] = FoundSite(o, s.SiteIDs[o.Addr.Site], s.Defaults[o.Addr.Site])
+		v.Desired[i] = FoundSite(o, s.SiteIDs[o.Addr.Site], s.Defaults[o.Addr.Site], RoleAccessBySite(s)[o.Addr.Site])
 	}
 	return v
 }
 
+// RoleAccessBySite turns a snapshot's role access into what each
+// declared site records (model.Object.RoleAccess): one entry per member
+// of each role, sorted. Sites whose roles give nobody anything are absent.
+func RoleAccessBySite(s *driver.Snapshot) map[string][]model.RoleAccess {
+	if s == nil || len(s.RoleAccess) == 0 {
+		return nil
+	}
+	out := map[string][]model.RoleAccess{}
+	for _, ra := range s.RoleAccess {
+		for _, p := range ra.Members {
+			out[ra.Site] = append(out[ra.Site], model.RoleAccess{Person: model.NormalizeEmail(p), Level: ra.Level, Role: ra.Role})
+		}
+	}
+	for site, l := range out {
+		out[site] = model.SortRoleAccess(l)
+	}
+	return out
+}
+
 // FoundSite is site with what a refresh found of it: the platform's id
-// where it has none, and the default access when one was read. It is site
-// itself when that adds nothing, else a copy.
-func FoundSite(site *model.Object, id, def string) *model.Object {
-	if (site.RemoteID != "" || id == "") && (def == "" || def == site.DefaultAccess) {
+// where it has none, and, when the default access was read (def), that
+// default and the access roles give there (roles, nil for none). It is
+// site itself when that adds nothing, else a copy.
+func FoundSite(site *model.Object, id, def string, roles []model.RoleAccess) *model.Object {
+	settings := def != "" && (def != site.DefaultAccess || !slices.Equal(roles, site.RoleAccess))
+	if (site.RemoteID != "" || id == "") && !settings {
 		return site
 	}
 	c := site.Clone()
@@ -351,6 +374,7 @@ func FoundSite(site *model.Object, id, def string) *model.Object {
 	}
 	if def != "" {
 		c.DefaultAccess = def
+		c.RoleAccess = slices.Clone(roles)
 	}
 	return c
 }

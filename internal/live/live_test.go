@@ -200,3 +200,59 @@ func TestPersonAccessImplicit(t *testing.T) {
 		t.Errorf("someone else's membership reported: %+v", got)
 	}
 }
+
+// TestNewViewSiteRoleAccess: the access roles give reaches desired and
+// live sites with the default, one entry per member of each role, sorted;
+// a stored site whose roles give nothing now is live without any.
+func TestNewViewSiteRoleAccess(t *testing.T) {
+	snaps := map[string]*driver.Snapshot{"ph": {
+		Team:     "ph",
+		SiteIDs:  map[string]string{"app": "1", "web": "2"},
+		Defaults: map[string]string{"app": "none", "web": "none"},
+		RoleAccess: []driver.RoleAccess{
+			{Site: "app", Role: "Analysts", RoleID: "r1", Level: "admin", Members: []string{"tom@x.io", "mia@x.io"}},
+			{Site: "app", Role: "Empty", RoleID: "r2", Level: "member"},
+			{Site: "app", Role: "Data", RoleID: "r3", Level: "member", Members: []string{"mia@x.io"}},
+		},
+	}}
+	storedWeb := siteObj("ph", "web", "2", "none")
+	storedWeb.RoleAccess = []model.RoleAccess{{Person: "ann@x.io", Level: "member", Role: "Gone"}}
+	storedApp := siteObj("ph", "app", "1", "none")
+	desired := []*model.Object{siteObj("ph", "app", "", ""), siteObj("ph", "web", "", "")}
+	v := NewView(snaps, desired, []*model.Object{storedApp, storedWeb})
+	str := func(l []model.RoleAccess) string {
+		var s []string
+		for _, r := range l {
+			s = append(s, r.String())
+		}
+		return strings.Join(s, "; ")
+	}
+	const app = "mia@x.io: admin via role Analysts; mia@x.io: member via role Data; tom@x.io: admin via role Analysts"
+	if got := str(v.Desired[0].RoleAccess); got != app {
+		t.Errorf("desired app: %q, want %q", got, app)
+	}
+	if v.Desired[1].RoleAccess != nil {
+		t.Errorf("desired web: %v", v.Desired[1].RoleAccess)
+	}
+	for _, o := range v.Live {
+		want := map[string]string{"app": app, "web": ""}[o.Addr.Site]
+		if got := str(o.RoleAccess); got != want {
+			t.Errorf("live %s: %q, want %q", o.Addr, got, want)
+		}
+	}
+	if len(v.Live) != 2 || len(storedWeb.RoleAccess) != 1 {
+		t.Errorf("live %d objects; stored web %v", len(v.Live), storedWeb.RoleAccess)
+	}
+	// The plan shows both moves as drift of the site, and no change.
+	p := plan.Make(plan.Input{Desired: v.Desired, Prior: []*model.Object{storedApp, storedWeb}, Live: v.Live, LiveTeams: v.LiveTeams})
+	var drift []string
+	for _, d := range p.Drift {
+		drift = append(drift, d.Addr.String())
+	}
+	if want := []string{"site/ph/app", "site/ph/web"}; !slices.Equal(drift, want) {
+		t.Errorf("drift %q, want %q", drift, want)
+	}
+	if len(p.Changes) != 0 {
+		t.Errorf("changes %+v", p.Changes)
+	}
+}

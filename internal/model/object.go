@@ -50,6 +50,12 @@ type Object struct {
 	// never declared: "" when unknown (offline teams, platforms without
 	// defaults).
 	DefaultAccess string
+	// RoleAccess is the access platform roles give people on the site
+	// (PostHog RBAC), as the last refresh read it, in attribute order
+	// (SortRoleAccess). Like DefaultAccess it is never declared; the
+	// attribute "role_access" exists only on sites that have some, so
+	// sites of other platforms read and write as before.
+	RoleAccess []RoleAccess
 
 	// site, group: the platform's own id
 	RemoteID string
@@ -172,7 +178,11 @@ func (o *Object) Attrs() []Attr {
 		}
 		return []Attr{{"platform", str(o.Platform)}, {"display_name", str(o.DisplayName)}, {"require_2fa", tfa}, {"sso", str(o.SSO)}}
 	case KindSite:
-		return []Attr{{"environment", str(o.Environment)}, {"remote_id", str(o.RemoteID)}, {"default_access", str(o.DefaultAccess)}}
+		a := []Attr{{"environment", str(o.Environment)}, {"remote_id", str(o.RemoteID)}, {"default_access", str(o.DefaultAccess)}}
+		if len(o.RoleAccess) > 0 {
+			a = append(a, Attr{"role_access", roleAccessStrings(o.RoleAccess)})
+		}
+		return a
 	case KindMember:
 		return []Attr{{"role", str(o.Role)}, {"expires", str(o.Expires)}, {"reason", str(o.Reason)}, {"ticket", str(o.Ticket)}, {"status", str(string(o.Status))}}
 	case KindGrant:
@@ -236,6 +246,43 @@ func (o *Object) SetAttr(name string, v any) error {
 		o.Capabilities = slices.Compact(caps)
 		if len(o.Capabilities) == 0 {
 			o.Capabilities = nil
+		}
+		return nil
+	}
+	if name == "role_access" && o.Addr.Kind == KindSite {
+		var l []RoleAccess
+		add := func(s string) error {
+			r, err := ParseRoleAccess(s)
+			if err != nil {
+				return fmt.Errorf("%s: %v", o.Addr, err)
+			}
+			l = append(l, r)
+			return nil
+		}
+		switch x := v.(type) {
+		case nil:
+		case []any:
+			for _, e := range x {
+				s, ok := e.(string)
+				if !ok {
+					return bad()
+				}
+				if err := add(s); err != nil {
+					return err
+				}
+			}
+		case []string:
+			for _, s := range x {
+				if err := add(s); err != nil {
+					return err
+				}
+			}
+		default:
+			return bad()
+		}
+		o.RoleAccess = nil
+		if len(l) > 0 {
+			o.RoleAccess = SortRoleAccess(l)
 		}
 		return nil
 	}
@@ -339,6 +386,7 @@ func (o *Object) Clone() *Object {
 	}
 	c.Members = slices.Clone(o.Members)
 	c.Capabilities = slices.Clone(o.Capabilities)
+	c.RoleAccess = slices.Clone(o.RoleAccess)
 	if o.Pending != nil {
 		c.Pending = o.Pending.Clone()
 	}

@@ -48,6 +48,9 @@ type (
 		DefaultAccess *string `json:"default_access"`
 		Environment   *string `json:"environment"`
 		RemoteID      *string `json:"remote_id"`
+		// RoleAccess exists only on sites that have some (PostHog RBAC):
+		// "EMAIL: LEVEL via role NAME", sorted last among the keys.
+		RoleAccess []string `json:"role_access,omitempty"`
 	}
 	memberAttrs struct {
 		Expires *string `json:"expires"`
@@ -109,7 +112,7 @@ func (o *Object) attrsWire() any {
 	case KindTeam:
 		return &teamAttrs{opt(&o.DisplayName), opt(&o.Platform), o.Require2FA, opt(&o.SSO)}
 	case KindSite:
-		return &siteAttrs{opt(&o.DefaultAccess), opt(&o.Environment), opt(&o.RemoteID)}
+		return &siteAttrs{opt(&o.DefaultAccess), opt(&o.Environment), opt(&o.RemoteID), roleAccessStrings(o.RoleAccess)}
 	case KindMember:
 		return &memberAttrs{opt(&o.Expires), opt(&o.Reason), opt(&o.Role), opt((*string)(&o.Status)), opt(&o.Ticket)}
 	case KindGrant:
@@ -295,12 +298,14 @@ func (o *Object) decodeAttrs(dec *jsontext.Decoder, data jsontext.Value) error {
 		a       any
 		expires bool
 		grant   *grantAttrs
+		site    *siteAttrs
 	)
 	switch o.Addr.Kind {
 	case KindTeam:
 		a = &teamAttrs{&o.DisplayName, &o.Platform, nil, &o.SSO}
 	case KindSite:
-		a = &siteAttrs{&o.DefaultAccess, &o.Environment, &o.RemoteID}
+		site = &siteAttrs{&o.DefaultAccess, &o.Environment, &o.RemoteID, nil}
+		a = site
 	case KindMember:
 		a, expires = &memberAttrs{&o.Expires, &o.Reason, &o.Role, (*string)(&o.Status), &o.Ticket}, true
 	case KindGrant:
@@ -325,6 +330,11 @@ func (o *Object) decodeAttrs(dec *jsontext.Decoder, data jsontext.Value) error {
 		o.Require2FA = a.Require2FA
 	case *groupAttrs:
 		o.Members = a.Members
+	}
+	if site != nil && site.RoleAccess != nil {
+		if err := o.SetAttr("role_access", site.RoleAccess); err != nil {
+			return err
+		}
 	}
 	if grant != nil {
 		if slices.Contains(grant.Capabilities, "") {

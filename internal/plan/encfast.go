@@ -60,6 +60,17 @@ func appendObject(b []byte, o *model.Object) []byte {
 		b = append(b, ':')
 		b = appendAttr(b, o, name)
 	}
+	if len(o.RoleAccess) > 0 && o.Addr.Kind == model.KindSite {
+		// Sorted last: "role_access" comes after every site attribute.
+		b = append(b, `,"role_access":[`...)
+		for i, r := range o.RoleAccess {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, r.String())
+		}
+		b = append(b, ']')
+	}
 	if o.Connected {
 		return append(b, `},"connected":true}`...)
 	}

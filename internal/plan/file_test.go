@@ -143,6 +143,10 @@ func TestObjectsAreModelJSON(t *testing.T) {
 		with(member("acme", "a@x.com", "viewer"), func(o *model.Object) { o.Status = model.StatusManual; o.Reason = odd; o.Ticket = "T" }),
 		with(guest("acme", "s", "a@x.com", "viewer"), func(o *model.Object) { o.Expires = "2026-01-01T00:00:00Z" }),
 		with(guest("acme", "s", "a@x.com", "view"), func(o *model.Object) { o.Capabilities = []string{"tagmanager_write", odd} }),
+		with(site("acme", "s", ""), func(o *model.Object) {
+			o.DefaultAccess = "none"
+			o.RoleAccess = []model.RoleAccess{{Person: "a@x.com", Level: "admin", Role: odd}, {Person: "b@x.com", Level: "member", Role: "Analysts"}}
+		}),
 		groupGrant("acme", "s", "g", "view"),
 		group("acme", "g"),
 		group("acme", "g", "a@x.com", odd),

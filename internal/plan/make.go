@@ -38,8 +38,9 @@ type Input struct {
 	// differ (status aside: status changes are the platform's own), and a
 	// change that exists only because live differs from prior carries
 	// RiskDrift. Live site objects carry the platform's default access
-	// (DefaultAccess) of stored sites: where it differs from Prior's it is
-	// drift that no change answers (a refresh records it). Live objects of
+	// (DefaultAccess) and the access its roles give (RoleAccess) of stored
+	// sites: where either differs from Prior's it is drift that no change
+	// answers (a refresh records it). Live objects of
 	// other teams, Live team objects and every other attribute of a Live
 	// site are ignored.
 	Live      []*model.Object
@@ -253,7 +254,7 @@ func (pl *planner) mergeLive(prior, live []entry) (current []entry, drift []Drif
 }
 
 // siteDrift adds to drift the stored sites of live teams whose default
-// access the refresh read differently, keeping drift in address order.
+// access or role access the refresh read differently, keeping drift in address order.
 func siteDrift(drift []Drift, current []entry, live []*model.Object, liveTeams map[string]bool) []Drift {
 	var sites map[model.Address]*model.Object
 	added := false
@@ -269,7 +270,7 @@ func siteDrift(drift []Drift, current []entry, live []*model.Object, liveTeams m
 				}
 			}
 		}
-		if st := sites[l.Addr]; st != nil && st.DefaultAccess != l.DefaultAccess {
+		if st := sites[l.Addr]; st != nil && (st.DefaultAccess != l.DefaultAccess || !slices.Equal(st.RoleAccess, l.RoleAccess)) {
 			drift = append(drift, Drift{Addr: l.Addr, Before: st, After: l})
 			added = true
 		}
@@ -441,7 +442,9 @@ func (pl *planner) change(act Action, expired bool, d, c entry) Change {
 			ch.After.RemoteID = c.o.RemoteID
 		}
 		if d.o.DefaultAccess == "" {
+			// Not refreshed: the site keeps what was last read.
 			ch.After.DefaultAccess = c.o.DefaultAccess
+			ch.After.RoleAccess = slices.Clone(c.o.RoleAccess)
 		}
 		if ch.Addr.Kind == model.KindTeam && !teamSettingsDiffer(d.o, c.o) {
 			// Only the connection came or went: the state records it.
@@ -500,6 +503,9 @@ func (pl *planner) copyOf(o *model.Object) *model.Object {
 	}
 	if o.Capabilities != nil {
 		c.Capabilities = slices.Clone(o.Capabilities)
+	}
+	if o.RoleAccess != nil {
+		c.RoleAccess = slices.Clone(o.RoleAccess)
 	}
 	return c
 }

@@ -48,7 +48,18 @@ func schemaPlans() map[string]*plan.Plan {
 	}
 	neverApplied := emptyPlan()
 	neverApplied.Lineage, neverApplied.Serial = "", 0
+	roleDrift := basePlan()
+	roleDrift.Drift = []plan.Drift{{Addr: model.SiteAddress("acme", "mysite.com"),
+		Before: site("acme", "mysite.com", func(o *model.Object) {
+			o.DefaultAccess = "none"
+			o.RoleAccess = []model.RoleAccess{{Person: "mia@acme.com", Level: "admin", Role: "Analysts"}, {Person: "tom@acme.com", Level: "admin", Role: "Analysts"}}
+		}),
+		After: site("acme", "mysite.com", func(o *model.Object) {
+			o.DefaultAccess = "none"
+			o.RoleAccess = []model.RoleAccess{{Person: "mia@acme.com", Level: "admin", Role: "Analysts"}}
+		})}}
 	return map[string]*plan.Plan{
+		"role access":   roleDrift,
 		"empty":         emptyPlan(),
 		"never applied": neverApplied,
 		"full":          fullPlan(),
@@ -119,6 +130,30 @@ func TestPlanSchemaRefuses(t *testing.T) {
 		{"summary", func(d map[string]any) { delete(d["summary"].(map[string]any), "remove") }},
 	}
 	good := render(t, renderers["json"], fullPlan())
+	// A site's role_access: strings of the form "EMAIL: LEVEL via role
+	// NAME", never empty (absent instead).
+	roleGood := render(t, renderers["json"], schemaPlans()["role access"])
+	if !bytes.Contains(roleGood, []byte(`"role_access": [`)) {
+		t.Fatalf("the plan JSON has no role_access:\n%s", roleGood)
+	}
+	for name, v := range map[string]any{
+		"empty role access":     []any{},
+		"role access not text":  []any{1},
+		"role access malformed": []any{"mia@acme.com admin Analysts"},
+		"role access as a text": "mia@acme.com: admin via role Analysts",
+	} {
+		t.Run(name, func(t *testing.T) {
+			var doc map[string]any
+			if err := json.Unmarshal(roleGood, &doc); err != nil {
+				t.Fatal(err)
+			}
+			item(doc, "drift", 0)["after"].(map[string]any)["role_access"] = v
+			b, _ := json.Marshal(doc)
+			if err := sch.Validate(decodeInstance(t, b)); err == nil {
+				t.Fatalf("the schema accepts a document with %s", name)
+			}
+		})
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var doc map[string]any

@@ -54,9 +54,11 @@ type AccessSite struct {
 
 // AccessSource is one way the person holds access: their team role (Kind
 // "team", How "member"), their own grant (Kind "site", How "member" or
-// "guest"), a group's grant (Kind "site", How "group:NAME"), or the site's
+// "guest"), a group's grant (Kind "site", How "group:NAME"), the site's
 // default access (Kind "site", How "default", Address the site's), which
-// reaches every member and guest whose team role does not already give it.
+// reaches every member and guest whose team role does not already give it,
+// or a platform role's access recorded on the site (Kind "site", How
+// "role:NAME", Address the site's), where it gives more than the team role.
 type AccessSource struct {
 	How          string   `json:"how"`
 	Kind         string   `json:"kind"`
@@ -126,7 +128,16 @@ func accessInTeam(in Input, t *teamIdx, email string) (AccessTeam, bool) {
 			grants[g.Addr.Site] = append(grants[g.Addr.Site], g)
 		}
 	}
-	if member == nil && len(grants) == 0 && len(at.Groups) == 0 {
+	// The roles recorded on the team's sites that give the person access.
+	roles := map[string][]roleHolder{}
+	for _, s := range t.sites {
+		for _, h := range t.roleHolders(s) {
+			if h.person.email == email {
+				roles[s.Addr.Site] = append(roles[s.Addr.Site], h)
+			}
+		}
+	}
+	if member == nil && len(grants) == 0 && len(at.Groups) == 0 && len(roles) == 0 {
 		return at, false
 	}
 	// The team's sites' default access reaches members and guests.
@@ -144,7 +155,8 @@ func accessInTeam(in Input, t *teamIdx, email string) (AccessTeam, bool) {
 		gs := grants[s.Addr.Site]
 		defRole, defCaps, hasDef := t.siteDefault(s)
 		hasDef = hasDef && person != nil && person.defaultReaches(defCaps)
-		if len(gs) == 0 && teamCaps == 0 && !hasDef {
+		rs := roles[s.Addr.Site]
+		if len(gs) == 0 && teamCaps == 0 && !hasDef && len(rs) == 0 {
 			continue
 		}
 		as := AccessSite{Site: s.Addr.Site, Environment: optString(s.Environment), Sources: []AccessSource{}}
@@ -161,6 +173,15 @@ func accessInTeam(in Input, t *teamIdx, email string) (AccessTeam, bool) {
 				Address: s.Addr.String(),
 			})
 			union |= defCaps
+		}
+		for _, h := range rs {
+			as.Sources = append(as.Sources, AccessSource{
+				How: h.via, Kind: RoleKindSite, Role: h.level, Capabilities: h.caps.Strings(),
+				Status: string(h.person.status), Expires: optString(h.person.expires),
+				Expired: expiredAt(&model.Object{Expires: h.person.expires}, in.Now),
+				Address: s.Addr.String(),
+			})
+			union |= h.caps
 		}
 		// Own grant first, then groups by name (address order).
 		slices.SortFunc(gs, func(a, b *model.Object) int {
@@ -262,6 +283,8 @@ func WriteAccessText(w io.Writer, doc *AccessDoc) error {
 					what = "grant " + src.Role + " via group " + strings.TrimPrefix(src.How, model.GroupHolderPrefix)
 				case src.How == ViaDefault:
 					what = src.Role + " via default (the site's default access)"
+				case strings.HasPrefix(src.How, ViaRolePrefix):
+					what = src.Role + " via role " + strings.TrimPrefix(src.How, ViaRolePrefix) + " (a platform role; roster reads roles but does not manage them)"
 				default:
 					what = "grant " + src.Role + " (" + src.How + ")"
 				}

@@ -72,6 +72,13 @@ type teamIdx struct {
 // site's.
 const ViaDefault = "default"
 
+// ViaRolePrefix begins how access that a platform role gives is held
+// (PostHog RBAC, Enterprise: a project access row of a role, which roster
+// reads but does not manage): "role:NAME" is a review row's and a who-can
+// row's via, an access source's how. Like a default, such access is kept
+// on the site (model.Object.RoleAccess), so its address is the site's.
+const ViaRolePrefix = "role:"
+
 // ViaAccount is how a team role is held where it is an account-level
 // binding that covers every property of the account (GA4: ga4.md, Direct
 // vs effective access): a review row's and a who-can row's via, an
@@ -159,6 +166,46 @@ func (t *teamIdx) defaultPeople() []teamPerson {
 	}
 	slices.SortFunc(t.people[n:], func(a, b teamPerson) int { return strings.Compare(a.email, b.email) })
 	return t.people
+}
+
+// roleHolder is someone a platform role gives access on a site.
+type roleHolder struct {
+	person *teamPerson
+	via    string // ViaRolePrefix + the role's name
+	level  string // the site role the role gives
+	caps   model.CapSet
+}
+
+// roleHolders lists what the roles recorded on site s give, in the site's
+// order (by person), each only where it gives the person something their
+// team role does not (as a default). A role's member whom the state does
+// not hold is a member of the account on the platform (PostHog: only
+// organization members join roles): shown as an active member.
+func (t *teamIdx) roleHolders(s *model.Object) []roleHolder {
+	if s == nil || len(s.RoleAccess) == 0 {
+		return nil
+	}
+	people := t.defaultPeople()
+	var out []roleHolder
+	for _, ra := range s.RoleAccess {
+		caps := t.caps(model.SiteRole, ra.Level)
+		p := t.person(people, ra.Person)
+		if caps == 0 || !p.defaultReaches(caps) {
+			continue
+		}
+		out = append(out, roleHolder{person: p, via: ViaRolePrefix + ra.Role, level: ra.Level, caps: caps})
+	}
+	return out
+}
+
+// person finds email among people, or makes an active member of them.
+func (t *teamIdx) person(people []teamPerson, email string) *teamPerson {
+	for i := range people {
+		if people[i].email == email {
+			return &people[i]
+		}
+	}
+	return &teamPerson{email: email, kind: KindMember, status: model.StatusActive}
 }
 
 // defaultReaches reports whether a site's default access gives p something

@@ -148,10 +148,11 @@ type ReviewRow struct {
 	// Kind is member, guest or group (KindMember, KindGuest, KindGroup).
 	Kind string `json:"kind"`
 	// Via says how the access is held: "member" (a team role, or a
-	// member's own grant), "guest" (a guest's grant), "group:NAME", or
+	// member's own grant), "guest" (a guest's grant), "group:NAME",
 	// "default" (the site's default access, which reaches every member
 	// and guest of the team whose team role does not already give it;
-	// Address is then the site's).
+	// Address is then the site's), or "role:NAME" (what a platform role
+	// gives its members, ViaRolePrefix; Address is the site's too).
 	Via    string `json:"via"`
 	Status string `json:"status"`
 	// Since is when the access began, from the evidence (Input.Since at
@@ -325,6 +326,10 @@ func (rb *reviewBuilder) team(t *teamIdx) ReviewTeam {
 		}
 	}
 	for _, s := range t.sites {
+		for _, h := range t.roleHolders(s) {
+			admin := t.isAdmin(model.SiteRole, h.level)
+			rows = append(rows, rb.siteRow(s, h.person, h.level, h.via, admin, admin && isProduction(s)))
+		}
 		role, caps, ok := t.siteDefault(s)
 		if !ok {
 			continue
@@ -421,13 +426,20 @@ func (rb *reviewBuilder) row(o *model.Object, site, person, kind, via string, ad
 // It names no ticket, and is not flagged for lacking one: nobody granted
 // it, the platform's setting did.
 func (rb *reviewBuilder) defaultRow(s *model.Object, p *teamPerson, role string, admin, adminProd bool) sortedRow {
+	return rb.siteRow(s, p, role, ViaDefault, admin, adminProd)
+}
+
+// siteRow is access that site s itself gives person p: its default
+// access, or a platform role's (via ViaRolePrefix + NAME), both kept on
+// the site. Nobody granted it through roster, so it names no ticket.
+func (rb *reviewBuilder) siteRow(s *model.Object, p *teamPerson, role, via string, admin, adminProd bool) sortedRow {
 	r := ReviewRow{
 		Team:    s.Addr.Team,
 		Site:    s.Addr.Site,
 		Person:  p.email,
 		Role:    role,
 		Kind:    p.kind,
-		Via:     ViaDefault,
+		Via:     via,
 		Status:  string(p.status),
 		Expires: optString(p.expires),
 		Address: s.Addr.String(),
@@ -469,9 +481,10 @@ func (rb *reviewBuilder) finish(r ReviewRow, admin, adminProd, needsTicket, team
 		}
 	}
 	r.Flags = flagLists[bits]
-	if r.Via == ViaDefault {
-		// When a default began is not recorded: the evidence holds
-		// when the site and the membership did, not the setting.
+	if r.Via == ViaDefault || strings.HasPrefix(r.Via, ViaRolePrefix) {
+		// When a default or a role's access began is not recorded:
+		// the evidence holds when the site and the membership did,
+		// not the setting.
 		return sortedRow{bits: bits, teamWide: teamWide, row: r}
 	}
 	if since, ok := rb.in.Since[r.Address]; ok {

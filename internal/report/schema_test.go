@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -62,6 +63,17 @@ func schemaCases() []schemaCase {
 	def := defaultInput()
 	add("review via default", "review.schema.json", func(w io.Writer) error {
 		return WriteReviewJSON(w, Review(def, ReviewOptions{GeneratedAt: testNow}))
+	})
+	roles := roleInput()
+	add("review via role", "review.schema.json", func(w io.Writer) error {
+		return WriteReviewJSON(w, Review(roles, ReviewOptions{GeneratedAt: testNow}))
+	})
+	for _, email := range []string{"mia@acme.com", "zed@acme.com", "gail@agency.io"} {
+		doc := Access(roles, email)
+		add("access via role "+email, "access.schema.json", func(w io.Writer) error { return WriteAccessJSON(w, doc) })
+	}
+	add("who-can via role", "who-can.schema.json", func(w io.Writer) error {
+		return WriteWhoCanJSON(w, WhoCan(roles, model.ViewReports, WhoCanFilter{}))
 	})
 	for _, email := range []string{"erin@acme.com", "jane@agency.com", "lee@consult.example", "old@agency.com", "alice@acme.com", "nobody@acme.com"} {
 		doc := Access(in, email)
@@ -231,6 +243,51 @@ func TestSchemasRefuse(t *testing.T) {
 			{"a grant at a site address", func(d map[string]any) {
 				d["teams"].([]any)[0].(map[string]any)["sites"].([]any)[0].(map[string]any)["sources"].([]any)[0].(map[string]any)["how"] = "guest"
 			}},
+		}},
+	}...)
+	roles := roleInput()
+	// rowViaRole finds the first review row or who-can row held via a role.
+	rowViaRole := func(rows []any) map[string]any {
+		for _, r := range rows {
+			if r := r.(map[string]any); strings.HasPrefix(r["via"].(string), ViaRolePrefix) {
+				return r
+			}
+		}
+		panic("no row via a role")
+	}
+	firstSource := func(d map[string]any) map[string]any {
+		return d["teams"].([]any)[0].(map[string]any)["sites"].([]any)[0].(map[string]any)["sources"].([]any)[0].(map[string]any)
+	}
+	tests = append(tests, []struct {
+		schema    string
+		write     func(io.Writer) error
+		mutations []mutation
+	}{
+		{"review.schema.json", func(w io.Writer) error {
+			return WriteReviewJSON(w, Review(roles, ReviewOptions{GeneratedAt: testNow}))
+		}, []mutation{
+			{"role from a grant", func(d map[string]any) { rowViaRole(reviewRows(d))["address"] = "grant/ph/app/mia@acme.com" }},
+			{"role from a member", func(d map[string]any) { rowViaRole(reviewRows(d))["address"] = "member/ph/mia@acme.com" }},
+			{"role with a ticket", func(d map[string]any) { rowViaRole(reviewRows(d))["ticket"] = "IAM-1" }},
+			{"role with a start", func(d map[string]any) { rowViaRole(reviewRows(d))["since"] = "2026-01-01T00:00:00Z" }},
+			{"role team-wide", func(d map[string]any) { rowViaRole(reviewRows(d))["site"] = "*" }},
+			{"role without a name", func(d map[string]any) { rowViaRole(reviewRows(d))["via"] = "role:" }},
+			{"role of a group", func(d map[string]any) { rowViaRole(reviewRows(d))["kind"] = "group" }},
+			{"grant via a role", func(d map[string]any) { rowVia(reviewRows(d), "guest")["via"] = "role:Analysts" }},
+		}},
+		{"who-can.schema.json", func(w io.Writer) error {
+			return WriteWhoCanJSON(w, WhoCan(roles, model.ManageMembers, WhoCanFilter{Site: "app"}))
+		}, []mutation{
+			{"role as a team role", func(d map[string]any) { rowViaRole(d["rows"].([]any))["kind"] = "team" }},
+			{"role from a grant", func(d map[string]any) { rowViaRole(d["rows"].([]any))["address"] = "grant/ph/app/mia@acme.com" }},
+			{"role without a name", func(d map[string]any) { rowViaRole(d["rows"].([]any))["via"] = "role:" }},
+			{"team role via a role", func(d map[string]any) { rowVia(d["rows"].([]any), "member")["via"] = "role:Analysts" }},
+		}},
+		{"access.schema.json", func(w io.Writer) error { return WriteAccessJSON(w, Access(roles, "zed@acme.com")) }, []mutation{
+			{"role from a member", func(d map[string]any) { firstSource(d)["address"] = "member/ph/zed@acme.com" }},
+			{"role from a grant", func(d map[string]any) { firstSource(d)["address"] = "grant/ph/app/zed@acme.com" }},
+			{"role without a name", func(d map[string]any) { firstSource(d)["how"] = "role:" }},
+			{"role as a team role", func(d map[string]any) { firstSource(d)["kind"] = "team" }},
 		}},
 	}...)
 	for _, tt := range tests {

@@ -43,8 +43,9 @@ type WhoCanRow struct {
 	// Kind is "team" (a team role) or "site" (a grant).
 	Kind string `json:"kind"`
 	// Via is "member" (a team role or a member's grant), "guest",
-	// "group:NAME", or "default" (the site's default access; Address is
-	// then the site's).
+	// "group:NAME", "default" (the site's default access) or "role:NAME"
+	// (access a platform role gives, ViaRolePrefix); for the last two
+	// Address is the site's.
 	Via string `json:"via"`
 	// Status is active, invited or manual: invited access counts.
 	Status  string  `json:"status"`
@@ -105,6 +106,12 @@ func WhoCan(in Input, capability model.Capability, filter WhoCanFilter) *WhoCanD
 		for _, s := range t.sites {
 			if siteName != "" && s.Addr.Site != siteName {
 				continue
+			}
+			for _, h := range t.roleHolders(s) {
+				if h.caps.Has(capability) {
+					doc.Rows = append(doc.Rows, WhoCanRow{Person: h.person.email, Team: t.name, Site: s.Addr.Site, Role: h.level, Kind: RoleKindSite,
+						Via: h.via, Status: string(h.person.status), Expires: optString(h.person.expires), Address: s.Addr.String()})
+				}
 			}
 			role, caps, ok := t.siteDefault(s)
 			if !ok || !caps.Has(capability) {

@@ -827,3 +827,30 @@ func TestRoleAccess(t *testing.T) {
 		}
 	}
 }
+
+// TestRoleMemberNotAnEmail: the state keeps role members' emails (a site's
+// role_access), so a role membership whose user has no usable email stops
+// the refresh, naming the request, rather than being kept or dropped.
+func TestRoleMemberNotAnEmail(t *testing.T) {
+	seed := acmeSeed()
+	seed.Members = append(seed.Members, fake.SeedMember{Email: "a/b@x.io", Level: fake.LevelMember})
+	seed.Roles = []fake.SeedRole{{Name: "Analysts", Members: []string{"carol@x.io", "a/b@x.io"}}}
+	seed.RoleAccess = []fake.SeedRoleAccess{{Project: "Production", Role: "Analysts", Level: "member"}}
+	e := newEnv(t, seed, nil)
+	_, err := e.d.Refresh(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "/role_memberships/") || !strings.Contains(err.Error(), "role membership") {
+		t.Fatalf("refresh: %v", err)
+	}
+}
+
+// TestRoleNameControlCharacters: reports print role names on terminals,
+// so a role named with control characters is read with them replaced.
+func TestRoleNameControlCharacters(t *testing.T) {
+	seed := acmeSeed()
+	seed.Roles = []fake.SeedRole{{Name: "Ana\x1b[2Jlysts", Members: []string{"carol@x.io"}}}
+	seed.RoleAccess = []fake.SeedRoleAccess{{Project: "Production", Role: "Ana\x1b[2Jlysts", Level: "member"}}
+	snap := newEnv(t, seed, nil).refresh()
+	if len(snap.RoleAccess) != 1 || snap.RoleAccess[0].Role != "Ana\uFFFD[2Jlysts" {
+		t.Fatalf("role access %+v", snap.RoleAccess)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/driver/httpc"
@@ -591,7 +592,14 @@ func (d *Driver) readRoles(ctx context.Context, r *reader, rows []roleRow) (map[
 			return 0, err
 		}
 		for _, x := range rs {
-			names[x.ID] = x.Name
+			// Reports print role names on terminals, and the state
+			// keeps none with control characters (model.RoleAccess).
+			names[x.ID] = strings.Map(func(r rune) rune {
+				if unicode.IsControl(r) {
+					return unicode.ReplacementChar
+				}
+				return r
+			}, x.Name)
 		}
 		return len(rs), nil
 	}); err != nil {
@@ -618,9 +626,13 @@ func (d *Driver) readRoles(ctx context.Context, r *reader, rows []roleRow) (map[
 				return 0, err
 			}
 			for _, m := range ms {
-				if e := model.NormalizeEmail(m.User.Email); e != "" {
-					lists[i] = append(lists[i], e)
+				// The state keeps these emails (a site's role_access):
+				// one that is not an email stops the read.
+				e, err := model.ParseEmail(m.User.Email)
+				if err != nil {
+					return 0, fmt.Errorf("role membership: %v", err)
 				}
+				lists[i] = append(lists[i], e)
 			}
 			return len(ms), nil
 		})

@@ -21,6 +21,7 @@ var AdminPaths = []string{
 	`POST /_fake/grant {"email","project","level"}  (project: name or id; level none|member|admin, "" deletes)`,
 	`POST /_fake/add-project {"name","default_access_level"} -> {"id"}`,
 	`POST /_fake/set-default {"project","level"}`,
+	`POST /_fake/role-member {"role","email","remove"}  (adds a member to an RBAC role by its name; remove:true takes them out)`,
 	`POST /_fake/invite {"email","level","private_project_access":[{"id","level"}],"created_at","created_by"}`,
 	`POST /_fake/expire-invites  (advances the clock 4 days)`,
 	`POST /_fake/advance {"duration":"72h"}`,
@@ -45,6 +46,8 @@ type adminBody struct {
 	CreatedBy            string          `json:"created_by"`
 	Duration             string          `json:"duration"`
 	Now                  string          `json:"now"`
+	Role                 string          `json:"role"`
+	Remove               bool            `json:"remove"`
 }
 
 // intLevel reads an organization level: a number or a string of digits.
@@ -138,6 +141,8 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 				err = s.SetDefault(string(b.Project), lvl)
 			}
 			c.Done(err)
+		case "role-member":
+			c.Done(s.SetRoleMember(b.Role, b.Email, !b.Remove))
 		case "invite":
 			lvl, err := b.intLevel()
 			if err == nil {

@@ -889,6 +889,33 @@ func (s *Server) SetDefault(project, level string) error {
 	return nil
 }
 
+// SetRoleMember adds the member email to the RBAC role named role (in
+// true), as someone in PostHog's UI would, or takes them out of it.
+func (s *Server) SetRoleMember(role, email string, in bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.roleByName(role)
+	if r == nil {
+		return fmt.Errorf("no role %q", role)
+	}
+	m := s.memberByEmail(email)
+	if m == nil {
+		return fmt.Errorf("%s is not a member", email)
+	}
+	for i, rm := range r.members {
+		if rm.user == m.user {
+			if !in {
+				r.members = append(r.members[:i], r.members[i+1:]...)
+			}
+			return nil
+		}
+	}
+	if in {
+		r.members = append(r.members, &roleMembership{id: s.nextID(prefixRole), user: m.user, joinedAt: s.clock.Now()})
+	}
+	return nil
+}
+
 // Invite creates an invitation directly, as someone in the UI would,
 // without the API's checks (it still replaces earlier ones of the email).
 func (s *Server) Invite(in SeedInvite) error {

@@ -1,0 +1,44 @@
+package model
+
+// Move is one resolved rename of language.md's moved block: the object
+// stored under From is now declared as To (chains already followed to
+// their end). A person's move (member or guest) has From and To of kind
+// member; Guest marks a guest's, whose grants are all that moves.
+type Move struct {
+	From, To Address
+	Guest    bool
+}
+
+// Rekey gives the address a takes when the object at from moves to to,
+// and whether a is under from at all: from itself, or a dependent that
+// moves with it (a team's sites, memberships, groups and grants; a site's
+// grants; a person's grants in the team; a group's grants).
+func Rekey(a, from, to Address) (Address, bool) {
+	if a == from {
+		return to, true
+	}
+	if a.Team != from.Team {
+		return a, false
+	}
+	switch from.Kind {
+	case KindTeam:
+		a.Team = to.Team
+		return a, true
+	case KindSite:
+		if a.Kind == KindGrant && a.Site == from.Site {
+			a.Team, a.Site = to.Team, to.Site
+			return a, true
+		}
+	case KindMember:
+		if a.Kind == KindGrant && a.Group == "" && a.Email == from.Email {
+			a.Team, a.Email = to.Team, to.Email
+			return a, true
+		}
+	case KindGroup:
+		if a.Kind == KindGrant && a.Group == from.Group {
+			a.Team, a.Group = to.Team, to.Group
+			return a, true
+		}
+	}
+	return a, false
+}

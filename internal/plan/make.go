@@ -45,6 +45,12 @@ type Input struct {
 	// change, whatever desired, prior and live say.
 	Keep map[string]bool
 
+	// Moves are the configuration's resolved moved blocks (language.md):
+	// a stored object under From, when To is not stored, is planned as one
+	// move change to To, carrying what depends on it. A move whose From is
+	// not stored is ignored.
+	Moves []model.Move
+
 	// Only, when not empty, keeps in Plan.Changes only the changes planned
 	// for one of these causes (apply --only); the others go to Plan.Held
 	// and raise no follow-up.
@@ -95,6 +101,9 @@ func Make(in Input) *Plan {
 		live := keyedList(in.Live, func(o *model.Object) bool { return pl.isLiveAccess(o) && (notKept == nil || notKept(o)) })
 		current, p.Drift, pl.drifted = pl.mergeLive(current, live)
 		p.Drift = siteDrift(p.Drift, current, in.Live, in.LiveTeams)
+	}
+	if len(in.Moves) > 0 {
+		current = pl.applyMoves(current)
 	}
 	pl.index(desired, current)
 	p.Changes = pl.join(desired, current)
@@ -164,6 +173,7 @@ type planner struct {
 	drifted      map[string]*model.Object   // address with drift → prior object (nil: none)
 	lapsed       map[string]bool            // address whose stored invitation is gone live
 	manual       []Manual                   // open manual steps met while joining
+	moved        map[string]*moveInfo       // new address of a moved object → where it was
 	risks        [1 << 7][]Risk             // risk bit mask → shared, read-only list
 	slab         []model.Object             // backing store for After copies
 }
@@ -399,6 +409,10 @@ func (pl *planner) join(desired, current []entry) []Change {
 			}
 		}
 		act, expired, ok := pl.decide(d.o, c.o)
+		if mv := pl.moved[c.key]; mv != nil && c.o != nil {
+			changes = append(changes, pl.moveChange(mv, act, expired, ok, d, c))
+			continue
+		}
 		if !ok {
 			continue
 		}
@@ -669,4 +683,124 @@ func (pl *planner) riskList(m uint8) []Risk {
 	l = l[:len(l):len(l)]
 	pl.risks[m] = l
 	return l
+}
+
+// moveInfo is where a moved object was stored, and what moves with it.
+type moveInfo struct {
+	from    model.Address
+	before  *model.Object   // as stored, at from
+	carried []*model.Object // as stored, at their old addresses
+}
+
+// applyMoves re-keys the current objects under each move's From to its To
+// (language.md "moved"), recording each moved object in pl.moved. A move
+// whose From is not stored, or whose objects would land on stored ones,
+// is ignored.
+func (pl *planner) applyMoves(current []entry) []entry {
+	pl.moved = map[string]*moveInfo{}
+	changed := false
+	for _, mv := range pl.in.Moves {
+		at := make(map[string]int, len(current))
+		for i, e := range current {
+			at[e.key] = i
+		}
+		var hits []int
+		var newAddrs []model.Address
+		clash := false
+		for i, e := range current {
+			if mv.Guest && (e.o.Addr.Kind != model.KindGrant || e.o.HolderKind != model.HolderGuest) {
+				continue
+			}
+			na, ok := model.Rekey(e.o.Addr, mv.From, mv.To)
+			if !ok {
+				continue
+			}
+			if _, taken := at[na.String()]; taken {
+				clash = true
+				break
+			}
+			hits = append(hits, i)
+			newAddrs = append(newAddrs, na)
+		}
+		_, stored := at[mv.From.String()]
+		if clash || len(hits) == 0 || (!mv.Guest && !stored) {
+			continue
+		}
+		var primary *moveInfo
+		for n, i := range hits {
+			old := current[i].o
+			cp := *old
+			cp.Addr = newAddrs[n]
+			key := cp.Addr.String()
+			switch {
+			case mv.Guest:
+				pl.moved[key] = &moveInfo{from: old.Addr, before: old}
+			case old.Addr == mv.From:
+				primary = &moveInfo{from: old.Addr, before: old}
+				pl.moved[key] = primary
+			}
+			current[i] = entry{key, &cp}
+		}
+		if primary != nil {
+			for n, i := range hits {
+				if newAddrs[n] != mv.To {
+					primary.carried = append(primary.carried, pl.carriedBefore(mv, current[i].o))
+				}
+			}
+		}
+		changed = true
+	}
+	if changed {
+		sort.SliceStable(current, func(i, j int) bool { return current[i].key < current[j].key })
+	}
+	return current
+}
+
+// carriedBefore is the stored object a re-keyed dependent was made from.
+func (pl *planner) carriedBefore(mv model.Move, moved *model.Object) *model.Object {
+	cp := *moved
+	cp.Addr = unkey(moved.Addr, mv.From, mv.To)
+	return &cp
+}
+
+// unkey is Rekey backwards: the old address of a dependent now at a.
+func unkey(a, from, to model.Address) model.Address {
+	back, _ := model.Rekey(a, to, from)
+	return back
+}
+
+// moveChange is the one change of a moved object: Before as stored at its
+// old address, After as declared (with the stored status and platform
+// ids), and the risks of the attribute changes beside the move only.
+func (pl *planner) moveChange(mv *moveInfo, act Action, expired, ok bool, d, c entry) Change {
+	if d.o == nil || act == Delete {
+		// No longer declared (expired): removed where it is stored.
+		ch := pl.change(Delete, expired, d, entry{mv.from.String(), mv.before})
+		return ch
+	}
+	ch := Change{Action: Move}
+	if ok && act == Update {
+		ch = pl.change(Update, false, d, c)
+		if !differs(d.o, c.o) {
+			ch.Risks, ch.Why = nil, ""
+		}
+	} else {
+		ch.Addr = d.o.Addr
+		ch.After = pl.copyOf(d.o)
+		ch.After.Status = c.o.Status
+		if d.o.RemoteID == "" {
+			ch.After.RemoteID = c.o.RemoteID
+		}
+		if d.o.DefaultAccess == "" {
+			ch.After.DefaultAccess = c.o.DefaultAccess
+		}
+	}
+	if ch.Addr.Kind == model.KindTeam {
+		ch.After.Connected = d.o.Connected
+	}
+	ch.Action = Move
+	ch.From = mv.from
+	ch.Before = mv.before
+	ch.Carried = mv.carried
+	return ch
 }

@@ -380,6 +380,17 @@ func (d *planDec) change(n int, c *Change) {
 				break
 			}
 			action, _ = d.strBytes()
+		case "from":
+			_, c.From = d.address("change", n, "from", "", model.Address{})
+		case "carried":
+			d.enterArray("carried")
+			for first := true; d.nextElem(&first); {
+				if o := d.readObject("change", n, "carried", "", model.Address{}); o != nil {
+					c.Carried = append(c.Carried, o)
+				} else if d.ok() {
+					d.failf("%s: a carried object is null", where("change", n, addrStr))
+				}
+			}
 		case "before":
 			c.Before = d.readObject("change", n, "before", addrStr, c.Addr)
 		case "after":
@@ -420,7 +431,11 @@ func (d *planDec) change(n int, c *Change) {
 		d.failf("%s: it has no address", where("change", n, ""))
 		return
 	}
-	if !d.checkAt("change", n, addrStr, "before", c.Before, c.Addr) || !d.checkAt("change", n, addrStr, "after", c.After, c.Addr) {
+	beforeAt := c.Addr
+	if string(action) == string(Move) {
+		beforeAt = c.From
+	}
+	if !d.checkAt("change", n, addrStr, "before", c.Before, beforeAt) || !d.checkAt("change", n, addrStr, "after", c.After, c.Addr) {
 		return
 	}
 	at := func() string { return where("change", n, addrStr) }
@@ -440,8 +455,25 @@ func (d *planDec) change(n int, c *Change) {
 		if c.Before == nil || c.After != nil {
 			d.failf("%s: a delete has a before and no after", at())
 		}
+	case string(Move):
+		c.Action = Move
+		switch {
+		case c.Before == nil || c.After == nil:
+			d.failf("%s: a move has both a before and an after", at())
+		case c.From.IsZero() || c.From.Kind != c.Addr.Kind || c.From == c.Addr:
+			d.failf("%s: a move needs a from of the same kind, other than its address", at())
+		}
+		for _, o := range c.Carried {
+			if _, under := model.Rekey(o.Addr, c.From, c.Addr); !under || o.Addr == c.From {
+				d.failf("%s: carried object %s is not under %s", at(), o.Addr, c.From)
+				break
+			}
+		}
 	default:
-		d.failf("%s: unknown action %q; expected create, update or delete", at(), truncate(string(action)))
+		d.failf("%s: unknown action %q; expected create, update, delete or move", at(), truncate(string(action)))
+	}
+	if c.Action != Move && (!c.From.IsZero() || c.Carried != nil) {
+		d.failf("%s: only a move has a from or carried objects", at())
 	}
 	if len(risks) > 0 {
 		c.Risks = slices.Clip(risks)

@@ -2,7 +2,10 @@ package plan
 
 import (
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/roster-dev/roster/internal/model"
 )
@@ -140,5 +143,42 @@ func TestMoveGuest(t *testing.T) {
 	}
 	if c := p.Changes[0]; c.From.String() != "grant/acme/app/g@old.com" || !c.IsPersonMove() {
 		t.Errorf("from %s", c.From)
+	}
+}
+
+// movePlan is a made plan with a person's move carrying a grant.
+func movePlan(t *testing.T) *Plan {
+	prior := []*model.Object{team("acme", "grouptool"), site("acme", "app", ""), member("acme", "lena@old.com", "user"), guest("acme", "app", "lena@old.com", "view")}
+	prior[3].HolderKind = model.HolderMember
+	desired := []*model.Object{team("acme", "grouptool"), site("acme", "app", ""), member("acme", "lena@new.com", "owner"),
+		with(prior[3], func(o *model.Object) { o.Addr = model.PersonGrantAddress("acme", "app", "lena@new.com") })}
+	return run(t, desired, prior, withMoves(t, "member/acme/lena@old.com", "member/acme/lena@new.com"))
+}
+
+// TestMoveRoundTrip: a saved plan keeps a move's from and carried objects.
+func TestMoveRoundTrip(t *testing.T) {
+	p := movePlan(t)
+	data, err := Encode(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(p.Changes, back.Changes, planCmp...); d != "" {
+		t.Errorf("move came back changed (-want +got):\n%s", d)
+	}
+	// A move whose carried object is not under its from is refused.
+	bad := reseal(t, data, func(s string) string {
+		return strings.Replace(s, `"grant/acme/app/lena@old.com"`, `"grant/acme/app/other@old.com"`, 1)
+	})
+	if _, err := Decode(bad); err == nil || !strings.Contains(err.Error(), "not under") {
+		t.Errorf("decoding a stray carried object: %v", err)
+	}
+	// Only a move has a from.
+	bad = reseal(t, data, func(s string) string { return strings.Replace(s, `"action":"move"`, `"action":"update"`, 1) })
+	if _, err := Decode(bad); err == nil {
+		t.Error("an update with a from decoded")
 	}
 }

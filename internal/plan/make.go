@@ -698,6 +698,11 @@ type moveInfo struct {
 // is ignored.
 func (pl *planner) applyMoves(current []entry) []entry {
 	pl.moved = map[string]*moveInfo{}
+	// stored is the stored object behind each re-keyed entry, carrier the
+	// move that carries it, by the entry's current address: a later move
+	// of what an earlier one carried takes it over.
+	stored := map[string]*model.Object{}
+	carrier := map[string]*moveInfo{}
 	changed := false
 	for _, mv := range pl.in.Moves {
 		at := make(map[string]int, len(current))
@@ -705,7 +710,6 @@ func (pl *planner) applyMoves(current []entry) []entry {
 			at[e.key] = i
 		}
 		var hits []int
-		var newAddrs []model.Address
 		clash := false
 		for i, e := range current {
 			if mv.Guest && (e.o.Addr.Kind != model.KindGrant || e.o.HolderKind != model.HolderGuest) {
@@ -720,33 +724,64 @@ func (pl *planner) applyMoves(current []entry) []entry {
 				break
 			}
 			hits = append(hits, i)
-			newAddrs = append(newAddrs, na)
 		}
-		_, stored := at[mv.From.String()]
-		if clash || len(hits) == 0 || (!mv.Guest && !stored) {
+		_, isStored := at[mv.From.String()]
+		if clash || len(hits) == 0 || (!mv.Guest && !isStored) {
 			continue
 		}
-		var primary *moveInfo
-		for n, i := range hits {
-			old := current[i].o
-			cp := *old
-			cp.Addr = newAddrs[n]
-			key := cp.Addr.String()
+		// The primary first, so that what it carries can be listed.
+		slices.SortStableFunc(hits, func(a, b int) int {
+			pa, pb := current[a].o.Addr == mv.From, current[b].o.Addr == mv.From
 			switch {
-			case mv.Guest:
-				pl.moved[key] = &moveInfo{from: old.Addr, before: old}
-			case old.Addr == mv.From:
-				primary = &moveInfo{from: old.Addr, before: old}
-				pl.moved[key] = primary
+			case pa && !pb:
+				return -1
+			case pb && !pa:
+				return 1
 			}
-			current[i] = entry{key, &cp}
-		}
-		if primary != nil {
-			for n, i := range hits {
-				if newAddrs[n] != mv.To {
-					primary.carried = append(primary.carried, pl.carriedBefore(mv, current[i].o))
+			return 0
+		})
+		var primary *moveInfo
+		for _, i := range hits {
+			old := current[i]
+			na, _ := model.Rekey(old.o.Addr, mv.From, mv.To)
+			key := na.String()
+			orig, before := stored[old.key], true
+			if orig == nil {
+				orig, before = old.o, false
+			}
+			if mv.Guest || old.o.Addr == mv.From {
+				if c := carrier[old.key]; c != nil {
+					// Carried by an earlier move, moved on its own now:
+					// this move takes it from where it is stored.
+					c.carried = slices.DeleteFunc(c.carried, func(o *model.Object) bool { return o == orig })
+					delete(carrier, old.key)
 				}
+				delete(pl.moved, old.key)
+				info := &moveInfo{from: orig.Addr, before: orig}
+				pl.moved[key] = info
+				if !mv.Guest {
+					primary = info
+				}
+			} else if before {
+				// Moved by an earlier move, whose change takes it to its
+				// new address by model.Rekey: that one stays in charge.
+				if info := pl.moved[old.key]; info != nil {
+					delete(pl.moved, old.key)
+					pl.moved[key] = info
+				}
+				if c := carrier[old.key]; c != nil {
+					delete(carrier, old.key)
+					carrier[key] = c
+				}
+			} else if primary != nil {
+				primary.carried = append(primary.carried, orig)
+				carrier[key] = primary
 			}
+			delete(stored, old.key)
+			stored[key] = orig
+			cp := *old.o
+			cp.Addr = na
+			current[i] = entry{key, &cp}
 		}
 		changed = true
 	}
@@ -754,19 +789,6 @@ func (pl *planner) applyMoves(current []entry) []entry {
 		sort.SliceStable(current, func(i, j int) bool { return current[i].key < current[j].key })
 	}
 	return current
-}
-
-// carriedBefore is the stored object a re-keyed dependent was made from.
-func (pl *planner) carriedBefore(mv model.Move, moved *model.Object) *model.Object {
-	cp := *moved
-	cp.Addr = unkey(moved.Addr, mv.From, mv.To)
-	return &cp
-}
-
-// unkey is Rekey backwards: the old address of a dependent now at a.
-func unkey(a, from, to model.Address) model.Address {
-	back, _ := model.Rekey(a, to, from)
-	return back
 }
 
 // moveChange is the one change of a moved object: Before as stored at its

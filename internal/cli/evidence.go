@@ -36,9 +36,9 @@ type recordFilter struct {
 	person, site, team string
 	// persons are person and the emails it was moved from (by move
 	// records), so one history reads across both addresses.
-	persons map[string]bool
-	since, until       string
-	sinceT, untilT     time.Time
+	persons        map[string]bool
+	since, until   string
+	sinceT, untilT time.Time
 }
 
 func (f *recordFilter) parse() error {

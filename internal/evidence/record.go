@@ -45,7 +45,6 @@ func MovedFrom(r *Record) (model.Address, bool) {
 	return a, err == nil
 }
 
-
 // Outcomes of a change (sync.md).
 const (
 	OutcomeApplied = "applied"

@@ -209,6 +209,11 @@ func (o *Object) appendObjectJSON(b []byte) []byte {
 		} else {
 			b = append(b, "null"...)
 		}
+		if o.PendingAction == "move" && o.Pending != nil {
+			// A pending move (a person's new email): where it goes.
+			b = append(b, `,"to":`...)
+			b = appendJSONString(b, o.Pending.Addr.String())
+		}
 		b = append(b, '}')
 	}
 	if o.Connected {
@@ -742,6 +747,7 @@ func foldRune(r rune) rune {
 type pendingFields struct {
 	action string
 	after  []byte // raw JSON, nil when absent
+	to     string // a pending move's new address
 }
 
 // decodeObject reads what appendObjectJSON writes into o, accepting and
@@ -842,14 +848,23 @@ func (o *Object) decodeObject(data []byte) error {
 		}
 	}
 	if pending != nil {
+		to := addr
 		switch pending.action {
 		case "create", "update", "delete":
+			if pending.to != "" {
+				return fmt.Errorf("%s: a pending %s has no new address", addr, pending.action)
+			}
+		case "move":
+			// A person's new email, waiting for them (sync.md, Renames).
+			if to, err = ParseAddress(pending.to); err != nil || to.Kind != addr.Kind || to == addr {
+				return fmt.Errorf("%s: a pending move needs a new address of the same kind (to %q)", addr, pending.to)
+			}
 		default:
 			return fmt.Errorf("%s: unknown pending action %q", addr, pending.action)
 		}
 		o.PendingAction = pending.action
 		if len(pending.after) > 0 && string(pending.after) != "null" {
-			o.Pending = &Object{Addr: addr}
+			o.Pending = &Object{Addr: to}
 			if err := o.Pending.setAttrsJSON(pending.after); err != nil {
 				return err
 			}
@@ -942,6 +957,10 @@ func (r *jsonReader) pending(p **pendingFields) error {
 				return err
 			}
 			(*p).after = v
+		case foldedIs(k, "TO"):
+			if err := r.optString(&(*p).to, "pending.to"); err != nil {
+				return err
+			}
 		default:
 			if err := r.skip(); err != nil {
 				return err

@@ -174,6 +174,7 @@ type planner struct {
 	lapsed       map[string]bool            // address whose stored invitation is gone live
 	manual       []Manual                   // open manual steps met while joining
 	moved        map[string]*moveInfo       // new address of a moved object → where it was
+	movedTo      map[string]bool            // new address of a pending move (a person's new email)
 	risks        [1 << 7][]Risk             // risk bit mask → shared, read-only list
 	slab         []model.Object             // backing store for After copies
 }
@@ -210,6 +211,12 @@ func (pl *planner) isLiveAccess(o *model.Object) bool {
 func (pl *planner) mergeLive(prior, live []entry) (current []entry, drift []Drift, drifted map[string]*model.Object) {
 	current = make([]entry, 0, len(prior)+len(live)/8)
 	drifted = map[string]*model.Object{}
+	pl.movedTo = map[string]bool{}
+	for _, e := range prior {
+		if e.o.PendingAction == string(Move) && e.o.Pending != nil {
+			pl.movedTo[e.o.Pending.Addr.String()] = true
+		}
+	}
 	i, j := 0, 0
 	for i < len(prior) || j < len(live) {
 		switch {
@@ -222,8 +229,9 @@ func (pl *planner) mergeLive(prior, live []entry) (current []entry, drift []Drif
 					// Waiting for a person to make it: not there yet.
 					current = append(current, e)
 					continue
-				case "delete":
-					// A person removed it, as the manual step asked.
+				case "delete", string(Move):
+					// A person removed it, or changed their email, as
+					// the manual step asked.
 					continue
 				}
 				if e.o.Status == model.StatusInvited {
@@ -241,13 +249,23 @@ func (pl *planner) mergeLive(prior, live []entry) (current []entry, drift []Drif
 		case i >= len(prior) || live[j].key < prior[i].key:
 			e := live[j]
 			j++
-			drift = append(drift, Drift{Addr: e.o.Addr, After: e.o})
-			drifted[e.key] = nil
+			if !pl.movedTo[e.key] {
+				// (A person's new email, as a pending move asked, is
+				// not drift.)
+				drift = append(drift, Drift{Addr: e.o.Addr, After: e.o})
+				drifted[e.key] = nil
+			}
 			current = append(current, e)
 		default:
 			p, l := prior[i], live[j]
 			i++
 			j++
+			if p.o.PendingAction == string(Move) {
+				// A person's move waits for them: the state keeps it,
+				// and the old email live is not drift (sync.md).
+				current = append(current, p)
+				continue
+			}
 			if pl.isLiveAccess(p.o) && differs(p.o, l.o) && (p.o.Pending == nil || differs(p.o.Pending, l.o)) {
 				drift = append(drift, Drift{Addr: l.o.Addr, Before: p.o, After: l.o})
 				drifted[l.key] = p.o

@@ -448,6 +448,6 @@ func emailSteps(platform, from, to string) (string, []string) {
 	return fmt.Sprintf("Ask %s to change their email to %s", from, to), []string{
 		fmt.Sprintf("%s (not an admin: no API changes another person's email) logs in as %s and changes the email in %s to %s, then confirms it from the new mailbox if asked.", from, from, where, to),
 		"Do not remove and invite them again: that cuts their access until they accept, and loses what they own.",
-		fmt.Sprintf("The next roster plan or apply closes this step by itself once the platform shows %s.", to),
+		fmt.Sprintf("On a connected team, roster's next refresh closes this step by itself once the platform shows %s.", to),
 	}
 }

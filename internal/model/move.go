@@ -42,3 +42,38 @@ func Rekey(a, from, to Address) (Address, bool) {
 	}
 	return a, false
 }
+
+// WithMovedSites is objs plus, for each move of a stored site (or of a
+// team, for its sites) whose new address is not stored, a copy of the site
+// under its new address: a refresh then finds a relabelled site's
+// platform project by the remote_id stored under its old name (sync.md,
+// Renames). objs is not changed.
+func WithMovedSites(objs []*Object, moves []Move) []*Object {
+	if len(moves) == 0 {
+		return objs
+	}
+	stored := make(map[Address]bool, len(objs))
+	for _, o := range objs {
+		stored[o.Addr] = true
+	}
+	out := objs
+	for _, mv := range moves {
+		if (mv.From.Kind != KindSite && mv.From.Kind != KindTeam) || !stored[mv.From] || stored[mv.To] {
+			continue
+		}
+		for _, o := range objs {
+			if o.Addr.Kind != KindSite {
+				continue
+			}
+			if na, ok := Rekey(o.Addr, mv.From, mv.To); ok && !stored[na] {
+				cp := o.Clone()
+				cp.Addr = na
+				if len(out) == len(objs) {
+					out = append([]*Object(nil), objs...)
+				}
+				out = append(out, cp)
+			}
+		}
+	}
+	return out
+}

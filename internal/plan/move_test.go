@@ -182,3 +182,26 @@ func TestMoveRoundTrip(t *testing.T) {
 		t.Error("an update with a from decoded")
 	}
 }
+
+// TestMoveSiteAndPersonTogether: a site relabel and a guest's new email in
+// one plan: the guest's grant moves once, from where it is stored to where
+// both moves take it, and the site carries nothing twice.
+func TestMoveSiteAndPersonTogether(t *testing.T) {
+	prior := []*model.Object{team("acme", "grouptool"), site("acme", "app", ""), guest("acme", "app", "g@old.com", "view"), guest("acme", "app", "h@x.com", "view")}
+	desired := []*model.Object{team("acme", "grouptool"), site("acme", "shop", ""), guest("acme", "shop", "g@new.com", "view"), guest("acme", "shop", "h@x.com", "view")}
+	p := run(t, desired, prior, func(in *Input) {
+		in.Moves = []model.Move{
+			{From: model.SiteAddress("acme", "app"), To: model.SiteAddress("acme", "shop")},
+			{From: model.MemberAddress("acme", "g@old.com"), To: model.MemberAddress("acme", "g@new.com"), Guest: true},
+		}
+	})
+	if got := addrs(p); !slices.Equal(got, []string{"move grant/acme/shop/g@new.com", "move site/acme/shop"}) {
+		t.Fatalf("changes %v", got)
+	}
+	if c := p.Changes[0]; c.From.String() != "grant/acme/app/g@old.com" {
+		t.Errorf("the guest's grant moves from %s, want where it is stored", c.From)
+	}
+	if c := p.Changes[1]; len(c.Carried) != 1 || c.Carried[0].Addr.String() != "grant/acme/app/h@x.com" {
+		t.Errorf("the site carries %v, want only h@x.com's grant", c.Carried)
+	}
+}

@@ -10,7 +10,7 @@ import (
 	"github.com/roster-dev/roster/internal/model"
 )
 
-func withMoves(t *testing.T, pairs ...string) func(*Input) {
+func withMoves(t testing.TB, pairs ...string) func(*Input) {
 	return func(in *Input) {
 		for i := 0; i+1 < len(pairs); i += 2 {
 			in.Moves = append(in.Moves, model.Move{From: mustAddr(t, pairs[i]), To: mustAddr(t, pairs[i+1])})
@@ -147,7 +147,7 @@ func TestMoveGuest(t *testing.T) {
 }
 
 // movePlan is a made plan with a person's move carrying a grant.
-func movePlan(t *testing.T) *Plan {
+func movePlan(t testing.TB) *Plan {
 	prior := []*model.Object{team("acme", "grouptool"), site("acme", "app", ""), member("acme", "lena@old.com", "user"), guest("acme", "app", "lena@old.com", "view")}
 	prior[3].HolderKind = model.HolderMember
 	desired := []*model.Object{team("acme", "grouptool"), site("acme", "app", ""), member("acme", "lena@new.com", "owner"),

@@ -721,11 +721,31 @@ func (pl *planner) applyMoves(current []entry) []entry {
 	// of what an earlier one carried takes it over.
 	stored := map[string]*model.Object{}
 	carrier := map[string]*moveInfo{}
-	changed := false
-	for _, mv := range pl.in.Moves {
-		at := make(map[string]int, len(current))
+	changed, resort := false, false
+	// at indexes current by address, and people the team and email of
+	// every person's grant, so that a move whose from is not stored (a
+	// moved block kept after its apply) costs no scan. Both are rebuilt
+	// after a move is made.
+	var at map[string]int
+	var people map[[2]string]bool
+	index := func() {
+		at = make(map[string]int, len(current))
+		people = map[[2]string]bool{}
 		for i, e := range current {
 			at[e.key] = i
+			if e.o.Addr.Kind == model.KindGrant && e.o.Addr.Email != "" {
+				people[[2]string{e.o.Addr.Team, e.o.Addr.Email}] = true
+			}
+		}
+	}
+	index()
+	for _, mv := range pl.in.Moves {
+		if changed {
+			index()
+			changed = false
+		}
+		if _, ok := at[mv.From.String()]; !ok && (!mv.Guest || !people[[2]string{mv.From.Team, mv.From.Email}]) {
+			continue
 		}
 		var hits []int
 		clash := false
@@ -801,9 +821,9 @@ func (pl *planner) applyMoves(current []entry) []entry {
 			cp.Addr = na
 			current[i] = entry{key, &cp}
 		}
-		changed = true
+		changed, resort = true, true
 	}
-	if changed {
+	if resort {
 		sort.SliceStable(current, func(i, j int) bool { return current[i].key < current[j].key })
 	}
 	return current

@@ -721,7 +721,7 @@ func (pl *planner) applyMoves(current []entry) []entry {
 	// of what an earlier one carried takes it over.
 	stored := map[string]*model.Object{}
 	carrier := map[string]*moveInfo{}
-	changed, resort := false, false
+	changed, resort, dropped := false, false, false
 	// at indexes current by address, and people the team and email of
 	// every person's grant, so that a move whose from is not stored (a
 	// moved block kept after its apply) costs no scan. Both are rebuilt
@@ -758,6 +758,13 @@ func (pl *planner) applyMoves(current []entry) []entry {
 				continue
 			}
 			if _, taken := at[na.String()]; taken {
+				if mv.From.Kind == model.KindTeam && isAccessKind(na.Kind) && pl.in.LiveTeams[na.Team] {
+					// A connected team's relabel: what the refresh read
+					// under the new name is current; the stored object
+					// only moves in the state.
+					hits = append(hits, i)
+					continue
+				}
 				clash = true
 				break
 			}
@@ -816,10 +823,19 @@ func (pl *planner) applyMoves(current []entry) []entry {
 				carrier[key] = primary
 			}
 			delete(stored, old.key)
+			if _, live := at[key]; live {
+				current[i] = entry{} // dropped below: the live entry stands
+				dropped = true
+				continue
+			}
 			stored[key] = orig
 			cp := *old.o
 			cp.Addr = na
 			current[i] = entry{key, &cp}
+		}
+		if dropped {
+			current = slices.DeleteFunc(current, func(e entry) bool { return e.o == nil })
+			dropped = false
 		}
 		changed, resort = true, true
 	}

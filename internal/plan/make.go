@@ -175,6 +175,8 @@ type planner struct {
 	manual       []Manual                   // open manual steps met while joining
 	moved        map[string]*moveInfo       // new address of a moved object → where it was
 	movedTo      map[string]bool            // new address of a pending move (a person's new email)
+	teamMoves    []model.Move               // moves of a team to a connected team's name
+	priorByKey   map[string]*model.Object   // prior by address, when teamMoves is not empty
 	risks        [1 << 7][]Risk             // risk bit mask → shared, read-only list
 	slab         []model.Object             // backing store for After copies
 }
@@ -217,6 +219,17 @@ func (pl *planner) mergeLive(prior, live []entry) (current []entry, drift []Drif
 			pl.movedTo[e.o.Pending.Addr.String()] = true
 		}
 	}
+	for _, mv := range pl.in.Moves {
+		if mv.From.Kind == model.KindTeam && pl.in.LiveTeams[mv.To.Team] {
+			if pl.priorByKey == nil {
+				pl.priorByKey = make(map[string]*model.Object, len(prior))
+				for _, e := range prior {
+					pl.priorByKey[e.key] = e.o
+				}
+			}
+			pl.teamMoves = append(pl.teamMoves, mv)
+		}
+	}
 	i, j := 0, 0
 	for i < len(prior) || j < len(live) {
 		switch {
@@ -249,7 +262,7 @@ func (pl *planner) mergeLive(prior, live []entry) (current []entry, drift []Drif
 		case i >= len(prior) || live[j].key < prior[i].key:
 			e := live[j]
 			j++
-			if !pl.movedTo[e.key] {
+			if !pl.movedTo[e.key] && !pl.relabelled(e.o) {
 				// (A person's new email, as a pending move asked, is
 				// not drift.)
 				drift = append(drift, Drift{Addr: e.o.Addr, After: e.o})
@@ -879,4 +892,22 @@ func (pl *planner) moveChange(mv *moveInfo, act Action, expired, ok bool, d, c e
 	ch.Before = mv.before
 	ch.Carried = mv.carried
 	return ch
+}
+
+// relabelled reports whether live object o of a connected team is the
+// same as one stored under the team's old name (a team relabel, language.md
+// "moved"): not drift, the move carries it.
+func (pl *planner) relabelled(o *model.Object) bool {
+	for _, mv := range pl.teamMoves {
+		back, ok := model.Rekey(o.Addr, mv.To, mv.From)
+		if !ok {
+			continue
+		}
+		if p := pl.priorByKey[back.String()]; p != nil && p.Addr.Team == mv.From.Team {
+			cp := *p
+			cp.Addr = o.Addr
+			return !differs(&cp, o)
+		}
+	}
+	return false
 }

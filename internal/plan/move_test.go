@@ -205,3 +205,34 @@ func TestMoveSiteAndPersonTogether(t *testing.T) {
 		t.Errorf("the site carries %v, want only h@x.com's grant", c.Carried)
 	}
 }
+
+// TestMoveConnectedTeam: a connected team's relabel, refreshed under the
+// new name: the live access stands, and the plan is one move carrying the
+// stored objects, never removals and creations.
+func TestMoveConnectedTeam(t *testing.T) {
+	prior := []*model.Object{team("acme", "grouptool"), site("acme", "app", ""), member("acme", "a@x.com", "user"), guest("acme", "app", "g@y.com", "view")}
+	relabel := func(objs []*model.Object) []*model.Object {
+		var out []*model.Object
+		for _, o := range objs {
+			out = append(out, with(o, func(c *model.Object) { c.Addr.Team = "beta" }))
+		}
+		return out
+	}
+	desired := relabel(prior)
+	live := relabel(prior[2:])
+	for _, o := range live {
+		o.Status = model.StatusActive
+	}
+	p := run(t, desired, prior, withMoves(t, "team/acme", "team/beta"), func(in *Input) {
+		in.Live, in.LiveTeams = live, map[string]bool{"beta": true}
+	})
+	if got := addrs(p); !slices.Equal(got, []string{"move team/beta"}) {
+		t.Fatalf("changes %v, want one move", got)
+	}
+	if c := p.Changes[0]; len(c.Carried) != 3 || !c.StateOnly() {
+		t.Errorf("carried %d objects (want the 3 stored under acme), state-only %v", len(c.Carried), c.StateOnly())
+	}
+	if len(p.Drift) != 0 {
+		t.Errorf("drift %v", p.Drift)
+	}
+}

@@ -132,7 +132,7 @@ func commitEdit(ctx context.Context, st state.Store, snap *state.Snapshot, meta 
 		return nil, err
 	}
 	cs.History = hist
-	if err := meta.checkpoint(cs, chain); err != nil {
+	if err := meta.checkpoint(ctx, st, cs, chain); err != nil {
 		return nil, err
 	}
 	serial, err := st.Commit(ctx, cs)

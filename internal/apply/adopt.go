@@ -91,6 +91,13 @@ func Adoptions(live []*model.Object, liveTeams map[string]bool, prior []*model.O
 		case "delete":
 			out = append(out, Adoption{Addr: s.Addr, Before: s, Why: "the manual step was done", Confirm: true})
 			continue
+		case string(plan.Move):
+			// A person's new email (sync.md, Renames): done once the
+			// platform shows the new address, open until then.
+			if s.Pending != nil && seen[s.Pending.Addr.String()] {
+				out = append(out, Adoption{Addr: s.Addr, Before: s, Why: "the manual step was done", Confirm: true})
+			}
+			continue
 		}
 		why := "removed outside roster"
 		if s.Status == model.StatusInvited {

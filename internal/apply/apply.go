@@ -126,6 +126,17 @@ func Apply(ctx context.Context, st state.Store, p *plan.Plan, meta Meta) (*Resul
 			cs.Put = append(cs.Put, after)
 		case plan.Delete:
 			cs.Delete = append(cs.Delete, c.Addr)
+		case plan.Move:
+			after = c.After.Clone()
+			after.Decl = nil
+			if after.Addr.Kind == model.KindMember || after.Addr.Kind == model.KindGrant {
+				after.Status = model.StatusActive
+			}
+			// The moves go first: another change of a carried object at
+			// its new address is put after it, and so wins.
+			del, put := moveWrites(c, after)
+			cs.Delete = append(cs.Delete, del...)
+			cs.Put = append(put, cs.Put...)
 		default:
 			return nil, fmt.Errorf("%s: unknown action %q in plan", c.Addr, c.Action)
 		}
@@ -136,6 +147,8 @@ func Apply(ctx context.Context, st state.Store, p *plan.Plan, meta Meta) (*Resul
 			hist.Change++
 		case plan.Delete:
 			hist.Remove++
+		case plan.Move:
+			hist.Change++
 		}
 		hist.Changes = append(hist.Changes, state.HistoryChange{Address: c.Addr.String(), Action: string(c.Action)})
 		rec := changeRecord(c, after, p, digest, meta, followUps)
@@ -180,7 +193,7 @@ func changeRecord(c *plan.Change, after *model.Object, p *plan.Plan, digest stri
 		Before:           evidence.ObjectJSON(c.Before),
 		After:            evidence.ObjectJSON(after),
 		Risks:            risks,
-		Why:              c.Why,
+		Why:              recordWhy(c),
 		Actor:            meta.Actor,
 		Approvers:        meta.Approvers,
 		Commit:           meta.Commit,
@@ -223,4 +236,37 @@ func NewLineage() string {
 	}
 	h := hex.EncodeToString(b[:])
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// moveWrites are the state writes of a move: the old addresses of the
+// object and of everything carried with it go, and the same objects are
+// put under the new addresses, all in the one commit of the apply.
+func moveWrites(c *plan.Change, after *model.Object) (del []model.Address, put []*model.Object) {
+	del = append(del, c.From)
+	put = append(put, after)
+	for _, o := range c.Carried {
+		na, ok := model.Rekey(o.Addr, c.From, c.Addr)
+		if !ok {
+			continue
+		}
+		del = append(del, o.Addr)
+		cp := o.Clone()
+		cp.Addr, cp.Decl = na, nil
+		put = append(put, cp)
+	}
+	return del, put
+}
+
+// recordWhy is the why of a change's evidence record: a move's names its
+// old address (evidence.WhyMovedFrom), which is how the history of the old
+// address is found under the new one.
+func recordWhy(c *plan.Change) string {
+	if c.Action != plan.Move {
+		return c.Why
+	}
+	w := evidence.WhyMovedFrom + c.From.String()
+	if c.Why != "" {
+		w += " (" + c.Why + ")"
+	}
+	return w
 }

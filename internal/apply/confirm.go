@@ -58,6 +58,10 @@ func Confirm(ctx context.Context, st state.Store, snap *state.Snapshot, items []
 					next.Status = model.StatusActive
 				}
 				cs.Put = append(cs.Put, next)
+				if next.Addr != it.Addr {
+					// A person's move: the new address replaces the old.
+					cs.Delete = append(cs.Delete, it.Addr)
+				}
 				r.After = evidence.ObjectJSON(next)
 				r.Reason, r.Ticket = next.Reason, next.Ticket
 			} else {

@@ -120,6 +120,8 @@ func (w *writer) commit(ctx context.Context, puts []*model.Object, dels []model.
 			w.hist.Change++
 		case string(plan.Delete):
 			w.hist.Remove++
+		case string(plan.Move):
+			w.hist.Change++
 		}
 	}
 	return nil
@@ -190,9 +192,14 @@ func ApplyAll(ctx context.Context, st state.Store, p *plan.Plan, meta Meta, lv *
 		var recs []*evidence.Record
 		for _, c := range offline {
 			after := stored(c, model.StatusActive)
-			if after != nil {
+			switch {
+			case c.Action == plan.Move:
+				del, put := moveWrites(c, after)
+				dels = append(dels, del...)
+				puts = append(put, puts...)
+			case after != nil:
 				puts = append(puts, after)
-			} else {
+			default:
 				dels = append(dels, c.Addr)
 			}
 			recs = append(recs, w.record(c, after, driver.Applied, nil))
@@ -383,7 +390,7 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 	var tr teamReport
 	list := make([]plan.Change, 0, len(cs))
 	for _, c := range cs {
-		if !c.StateOnly() {
+		if !c.StateOnly() && c.Action != plan.Move {
 			list = append(list, *c)
 		}
 	}
@@ -401,7 +408,13 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 		}
 		var res driver.Result
 		var err error
-		switch manual, _ := d.Manual(c); {
+		switch manual, _ := driverManual(d, c); {
+		case c.IsPersonMove():
+			// No platform API changes another user's email (sync.md,
+			// Renames): the person does it in their account settings,
+			// and the refresh closes the step. Never a removal and an
+			// invitation.
+			res = driver.Result{Outcome: driver.Manual}
 		case c.StateOnly():
 			res = driver.Result{Outcome: driver.Applied}
 		case manual:
@@ -437,9 +450,12 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 		}
 		var puts []*model.Object
 		var dels []model.Address
-		if after != nil {
+		switch {
+		case c.Action == plan.Move && res.Outcome != driver.Manual:
+			dels, puts = moveWrites(c, after)
+		case after != nil:
 			puts = append(puts, after)
-		} else {
+		default:
 			dels = append(dels, c.Addr)
 		}
 		if err := w.commit(context.WithoutCancel(ctx), puts, dels, []*evidence.Record{w.record(c, after, res.Outcome, res.API)}); err != nil {
@@ -510,4 +526,13 @@ func waiting(c *plan.Change) *model.Object {
 		}
 	}
 	return o
+}
+
+// driverManual asks the driver whether c is left to a person; a move is
+// never the driver's (sync.md, Renames), so it is not asked.
+func driverManual(d driver.Driver, c *plan.Change) (bool, string) {
+	if c.Action == plan.Move {
+		return false, ""
+	}
+	return d.Manual(c)
 }

@@ -34,7 +34,7 @@ func hasConnections(cfg *model.Config) bool { return len(cfg.ConnectedTeams()) >
 
 // refresh reads the connected teams (those want accepts; nil: all).
 func (a *app) refresh(ctx context.Context, cfg *config.Result, prior []*model.Object, parallelism int, want func(string) bool) (*connected, error) {
-	teams, err := live.Teams(cfg.Config, prior, os.Getenv, want)
+	teams, err := live.Teams(cfg.Config, model.WithMovedSites(prior, cfg.Config.Moves), os.Getenv, want)
 	if err != nil {
 		return nil, &exitCode{code: ExitError, msg: err.Error()}
 	}

@@ -32,8 +32,11 @@ func (a *app) evidenceCommand() *cobra.Command {
 // recordFilter selects records for `evidence list`.
 type recordFilter struct {
 	person, site, team string
-	since, until       string
-	sinceT, untilT     time.Time
+	// persons are person and the emails it was moved from (by move
+	// records), so one history reads across both addresses.
+	persons        map[string]bool
+	since, until   string
+	sinceT, untilT time.Time
 }
 
 func (f *recordFilter) parse() error {
@@ -57,7 +60,7 @@ func (f *recordFilter) match(r *evidence.Record) bool {
 	if err != nil {
 		return f.person == "" && f.site == "" && f.team == ""
 	}
-	if f.person != "" && addr.Email != f.person {
+	if f.person != "" && addr.Email != f.person && !f.persons[addr.Email] {
 		return false
 	}
 	if f.team != "" && addr.Team != f.team {
@@ -129,6 +132,11 @@ func (a *app) evidenceListCommand() *cobra.Command {
 		}
 		var raws []json.RawMessage
 		var recs []*evidence.Record
+		if f.person != "" {
+			if err := a.personAliases(cmd, &f); err != nil {
+				return storeOrExit(err)
+			}
+		}
 		err := a.records(cmd, func(raw []byte, r *evidence.Record) error {
 			if f.match(r) {
 				raws = append(raws, json.RawMessage(raw))
@@ -157,6 +165,33 @@ func (a *app) evidenceListCommand() *cobra.Command {
 		return tw.Flush()
 	}
 	return c
+}
+
+// personAliases finds the emails f.person was moved from, following the
+// move records back (a chain of renames included).
+func (a *app) personAliases(cmd *cobra.Command, f *recordFilter) error {
+	type move struct{ from, to string }
+	var moves []move
+	err := a.records(cmd, func(_ []byte, r *evidence.Record) error {
+		from, ok := evidence.MovedFrom(r)
+		if !ok || from.Email == "" {
+			return nil
+		}
+		if to, err := model.ParseAddress(r.Address); err == nil && to.Email != "" && to.Email != from.Email {
+			moves = append(moves, move{from.Email, to.Email})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	f.persons = map[string]bool{f.person: true}
+	for i := len(moves) - 1; i >= 0; i-- {
+		if f.persons[moves[i].to] {
+			f.persons[moves[i].from] = true
+		}
+	}
+	return nil
 }
 
 func dash(s string) string {

@@ -139,6 +139,7 @@ func (a *app) makePlan(ctx context.Context, st state.Store, pf *planFlags) (*pla
 		Prior:            snap.Objects,
 		Platforms:        cfg.Config.Platforms,
 		Policy:           cfg.Config.Policy,
+		Moves:            cfg.Config.Moves,
 		Now:              now,
 		Lineage:          snap.Lineage,
 		Serial:           snap.Serial,

@@ -114,7 +114,7 @@ func formatValue(v any) string {
 }
 
 func (a *app) stateCommand() *cobra.Command {
-	c := newCommand("state", "Read the state: list addresses, show one object")
+	c := newCommand("state", "Read the state (list, show); rename (mv) or forget (rm) by hand")
 	list := newCommand("list", "List every address in the state, one per line, sorted")
 	list.Args = cobra.NoArgs
 	list.RunE = func(cmd *cobra.Command, _ []string) error {
@@ -157,7 +157,9 @@ func (a *app) stateCommand() *cobra.Command {
 		}
 		return &exitCode{code: ExitError, msg: fmt.Sprintf("no object %s in the state (roster state list shows what there is)", addr)}
 	}
-	c.AddCommand(list, show, a.stateMigrateCommand())
+	c.AddCommand(list, show, a.stateMigrateCommand(),
+		a.stateEditCommand("mv FROM TO", "Rename an object in the state, with what is under it (evidence: move)", 2),
+		a.stateEditCommand("rm ADDRESS", "Forget an object, and what is under it, in the state only (evidence: forget)", 1))
 	return c
 }
 

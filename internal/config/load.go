@@ -277,6 +277,7 @@ func load(dir string, srcs []Source, diags hcl.Diagnostics, checkSizes bool) *Re
 		cfg.Objects = l.objects
 		cfg.Policy = l.policy
 		cfg.People = l.people
+		cfg.Moves = l.moves
 		model.SortObjects(cfg.Objects)
 	}
 	res.Diags = sortDiags(l.diags, l.fileOrder)
@@ -455,6 +456,7 @@ type loader struct {
 	people  *model.Directory
 
 	groupRecords []groupRecord
+	moves        []model.Move
 
 	// grantSeen is reused for each holder to find duplicate grants.
 	grantSeen map[string]hcl.Range
@@ -481,7 +483,7 @@ func (l *loader) errorf(rng hcl.Range, summary, format string, args ...any) {
 // topBlocks groups the top-level blocks of every file by type, in file
 // order, reporting anything else found at the top.
 type topBlocks struct {
-	teams, sites, members, guests, groups, platforms, policies, locals []*hcl.Block
+	teams, sites, members, guests, groups, platforms, policies, locals, moved []*hcl.Block
 }
 
 var topSchema = func() *blockSchema {
@@ -512,6 +514,8 @@ func (l *loader) collect(bodies []*hclsyntax.Body) *topBlocks {
 				t.policies = append(t.policies, b)
 			case "locals":
 				t.locals = append(t.locals, b)
+			case "moved":
+				t.moved = append(t.moved, b)
 			}
 		}
 	}
@@ -550,6 +554,7 @@ func (l *loader) decode(bodies []*hclsyntax.Body) {
 	}
 	l.checkGroupMembers()
 	l.decodePolicies(t.policies)
+	l.moves = l.decodeMoved(t.moved)
 }
 
 func newParser() *hclparse.Parser { return hclparse.NewParser() }

@@ -236,7 +236,7 @@ func TestFormat(t *testing.T) {
 func TestSchemaNames(t *testing.T) {
 	names := SchemaNames()
 	want := map[string][]string{
-		"":                 {"team", "site", "member", "guest", "group", "platform", "policy", "locals"},
+		"":                 {"team", "site", "member", "guest", "group", "platform", "policy", "locals", "moved"},
 		"team":             {"platform", "display_name", "require_2fa", "sso", "connection"},
 		"connection":       {"endpoint", "account_id", "token_env", "requests_per_hour"},
 		"site":             {"team", "environment", "remote_id", "for_each", "name"},
@@ -250,6 +250,7 @@ func TestSchemaNames(t *testing.T) {
 		"grant_capability": {"capabilities", "included_in"},
 		"policy":           {"internal_domains", "min_owners", "external_expiry", "max_grant_days", "require_ticket", "external_forbidden", "max_removals", "directory", "sponsor_required", "distinct_approver"},
 		"locals":           {},
+		"moved":            {"from", "to"},
 	}
 	if len(names) != len(want) {
 		t.Errorf("block types %v", sortedKeys(names))

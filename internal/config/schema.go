@@ -50,6 +50,8 @@ const (
 	aDirectory
 	aSponsorRequired
 	aIncludedIn
+	aFrom
+	aTo
 	nSlots
 )
 
@@ -104,6 +106,7 @@ var (
 		{Type: "platform", LabelNames: []string{"name"}},
 		{Type: "policy"},
 		{Type: "locals"},
+		{Type: "moved"},
 	}}
 
 	teamSchema = newSchema("team", []attrSpec{
@@ -241,6 +244,7 @@ func SchemaNames() map[string][]string {
 	add("site_role", siteRoleSchema)
 	add("grant_capability", grantCapSchema)
 	add("policy", policySchema)
+	add("moved", movedSchema)
 	out["locals"] = []string{}
 	return out
 }

@@ -24,7 +24,29 @@ const (
 	ActionImport  = "import"
 	ActionConfirm = "confirm"
 	ActionReview  = "review"
+	// ActionMove is a rename (language.md "moved", `roster state mv`);
+	// ActionForget removes an object from the state only (`roster state rm`).
+	ActionMove   = "move"
+	ActionForget = "forget"
 )
+
+// WhyMovedFrom starts the why of a move record, followed by the old
+// address: the record is under the new address, and this is how the
+// history of the old one is found (`evidence list --person`).
+const WhyMovedFrom = "moved from "
+
+// MovedFrom is the old address of a move record, if r is one.
+func MovedFrom(r *Record) (model.Address, bool) {
+	if r.Action != ActionMove || len(r.Why) <= len(WhyMovedFrom) || r.Why[:len(WhyMovedFrom)] != WhyMovedFrom {
+		return model.Address{}, false
+	}
+	rest := r.Why[len(WhyMovedFrom):]
+	if i := bytes.IndexByte([]byte(rest), ' '); i >= 0 {
+		rest = rest[:i]
+	}
+	a, err := model.ParseAddress(rest)
+	return a, err == nil
+}
 
 // Outcomes of a change (sync.md).
 const (

@@ -74,7 +74,11 @@ func Teams(cfg *model.Config, prior []*model.Object, getenv func(string) string,
 		}
 		token := getenv(c.TokenEnv)
 		if token == "" {
-			missing = append(missing, fmt.Sprintf("team %s needs its API credential in $%s", o.Addr.Team, c.TokenEnv))
+			msg := fmt.Sprintf("team %s needs its API credential in $%s", o.Addr.Team, c.TokenEnv)
+			if c.TokenEnv == "ROSTER_TOKEN_"+EnvName(o.Addr.Team) {
+				msg += renamedFrom(cfg.Moves, o.Addr, getenv)
+			}
+			missing = append(missing, msg)
 			continue
 		}
 		t := &driver.Team{
@@ -787,4 +791,20 @@ func isAccessKind(k model.Kind) bool {
 // included: an invitation accepted meanwhile changes how a change is made.
 func sameForStale(a, b *model.Object) bool {
 	return SamePlatformView(a, b) && (a == nil || a.Status == b.Status)
+}
+
+// renamedFrom says, for a team a moved block renamed, that its credential
+// variable follows its new name (sync.md, Renames), naming the old one.
+func renamedFrom(moves []model.Move, team model.Address, getenv func(string) string) string {
+	for _, mv := range moves {
+		if mv.To == team && mv.From.Kind == model.KindTeam {
+			old := "ROSTER_TOKEN_" + EnvName(mv.From.Team)
+			set := "unset too"
+			if getenv(old) != "" {
+				set = "set"
+			}
+			return fmt.Sprintf(" (renamed from %s: the credential variable follows the team's new name; $%s is %s; rename it, or set token_env in the connection block)", mv.From.Team, old, set)
+		}
+	}
+	return ""
 }

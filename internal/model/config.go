@@ -20,6 +20,8 @@ type Config struct {
 	Digest string
 	// People is the company directory the policy names, nil without one.
 	People *Directory
+	// Moves are the moved blocks, chains resolved (language.md, version 2).
+	Moves []Move
 }
 
 // PersonStatus is where a person stands in the company directory.

@@ -89,6 +89,9 @@ type objectWire struct {
 type pendingWire struct {
 	Action string `json:"action"`
 	After  any    `json:"after"`
+	// To is a pending move's new address (a person's new email, waiting
+	// for them: schema/sync.md, Renames); written for moves only.
+	To string `json:"to,omitzero"`
 }
 
 // objectWireIn is objectWire as read: the attributes are decoded once the
@@ -103,6 +106,7 @@ type objectWireIn struct {
 type pendingWireIn struct {
 	Action string         `json:"action"`
 	After  jsontext.Value `json:"after"`
+	To     string         `json:"to"`
 }
 
 // attrsWire returns o's attributes as the wire struct of its kind, for
@@ -138,6 +142,9 @@ func (o *Object) wire() *objectWire {
 	w := &objectWire{Address: o.Addr.String(), Attrs: o.attrsWire(), Connected: o.Connected}
 	if o.PendingAction != "" {
 		w.Pending = &pendingWire{Action: o.PendingAction}
+		if o.PendingAction == "move" && o.Pending != nil {
+			w.Pending.To = o.Pending.Addr.String()
+		}
 		if o.Pending != nil {
 			w.Pending.After = o.Pending.attrsWire()
 		}
@@ -249,14 +256,24 @@ func (o *Object) fromWire(w *objectWireIn) error {
 		return err
 	}
 	if p := w.Pending; p != nil {
+		to := addr
 		switch p.Action {
 		case "create", "update", "delete":
+			if p.To != "" {
+				return fmt.Errorf("%s: a pending %s has no new address", addr, p.Action)
+			}
+		case "move":
+			// A person's new email, waiting for them (schema/sync.md, Renames).
+			var err error
+			if to, err = ParseAddress(p.To); err != nil || to.Kind != addr.Kind || to == addr {
+				return fmt.Errorf("%s: a pending move needs a new address of the same kind (to %q)", addr, p.To)
+			}
 		default:
 			return fmt.Errorf("%s: unknown pending action %q", addr, p.Action)
 		}
 		o.PendingAction = p.Action
 		if len(p.After) > 0 && p.After.Kind() != 'n' {
-			o.Pending = &Object{Addr: addr}
+			o.Pending = &Object{Addr: to}
 			if err := o.Pending.setAttrsJSON(p.After); err != nil {
 				return err
 			}

@@ -31,6 +31,7 @@ type refObjectJSON struct {
 type refPendingJSON struct {
 	Action string          `json:"action"`
 	After  json.RawMessage `json:"after"`
+	To     string          `json:"to,omitempty"` // a pending move's new address
 }
 
 func refAttrsJSON(o *Object) []byte {
@@ -58,6 +59,9 @@ func refMarshalJSON(o *Object) ([]byte, error) {
 		j.Pending = &refPendingJSON{Action: o.PendingAction, After: json.RawMessage("null")}
 		if o.Pending != nil {
 			j.Pending.After = refAttrsJSON(o.Pending)
+			if o.PendingAction == "move" {
+				j.Pending.To = o.Pending.Addr.String()
+			}
 		}
 	}
 	return json.Marshal(j)
@@ -79,14 +83,22 @@ func refUnmarshalJSON(o *Object, data []byte) error {
 		}
 	}
 	if j.Pending != nil {
+		to := addr
 		switch j.Pending.Action {
 		case "create", "update", "delete":
+			if j.Pending.To != "" {
+				return fmt.Errorf("%s: a pending %s has no new address", addr, j.Pending.Action)
+			}
+		case "move":
+			if to, err = ParseAddress(j.Pending.To); err != nil || to.Kind != addr.Kind || to == addr {
+				return fmt.Errorf("%s: a pending move needs a new address of the same kind (to %q)", addr, j.Pending.To)
+			}
 		default:
 			return fmt.Errorf("%s: unknown pending action %q", addr, j.Pending.Action)
 		}
 		o.PendingAction = j.Pending.Action
 		if len(j.Pending.After) > 0 && string(j.Pending.After) != "null" {
-			o.Pending = &Object{Addr: addr}
+			o.Pending = &Object{Addr: to}
 			if err := refSetAttrsJSON(o.Pending, j.Pending.After); err != nil {
 				return err
 			}
@@ -232,6 +244,11 @@ var readCases = []string{
 	`{"address":"member/acme/a@acme.com","pending":{"action":"update","after":{"role":"admin"}}}`,
 	`{"address":"member/acme/a@acme.com","pending":{"action":"delete","after":null}}`,
 	`{"address":"member/acme/a@acme.com","pending":{"action":"delete"}}`,
+	`{"address":"member/acme/a@acme.com","pending":{"action":"move","after":{"role":"admin"},"to":"member/acme/b@acme.com"}}`,
+	`{"address":"member/acme/a@acme.com","pending":{"action":"move","after":{"role":"admin"},"to":"site/acme/b"}}`,
+	`{"address":"member/acme/a@acme.com","pending":{"action":"move","after":{"role":"admin"}}}`,
+	`{"address":"member/acme/a@acme.com","pending":{"action":"create","after":{"role":"admin"},"to":"member/acme/b@acme.com"}}`,
+	`{"address":"member/acme/a@acme.com","pending":{"action":"move","TO":"member/acme/b@acme.com","to":null}}`,
 	`{"address":"member/acme/a@acme.com","pending":{}}`,
 	`{"address":"member/acme/a@acme.com","pending":null}`,
 	`{"address":"member/acme/a@acme.com","pending":{"action":"create"},"pending":{"after":{"role":"x"}}}`,

@@ -16,6 +16,7 @@ import (
 
 	"github.com/roster-dev/roster/internal/config"
 	"github.com/roster-dev/roster/internal/model"
+	"github.com/zclconf/go-cty/cty"
 )
 
 var blankRuns = regexp.MustCompile(`\n{3,}`)
@@ -220,6 +221,13 @@ func removeFrom(body *hclwrite.Body, syn *hclsyntax.Body, file, email string) []
 				continue
 			}
 			removed = append(removed, removeItems(b.Body(), sb, "for_each", file, email, b.Type()+" for_each")...)
+		case "moved":
+			// A rename to or from the person goes with them: left, its to
+			// would name an undeclared member (language.md "moved").
+			if movedNames(sb, "to", email) || movedNames(sb, "from", email) {
+				body.RemoveBlock(b)
+				removed = append(removed, Place{File: file, Line: sb.TypeRange.Start.Line, Text: "moved block removed"})
+			}
 		case "group":
 			removed = append(removed, removeItems(b.Body(), sb, "members", file, email, fmt.Sprintf("group %q members", strings.Join(b.Labels(), " ")))...)
 		case "locals":
@@ -433,4 +441,28 @@ func cut(toks hclwrite.Tokens, open, start, end int) hclwrite.Tokens {
 // comment carries the new line that ends it).
 func endsLine(t *hclwrite.Token) bool {
 	return len(t.Bytes) > 0 && t.Bytes[len(t.Bytes)-1] == '\n'
+}
+
+// movedNames reports whether a moved block's attribute name is a person's
+// address with email: member.TEAM["EMAIL"], guest.TEAM["EMAIL"] or the
+// printed "member/TEAM/EMAIL".
+func movedNames(sb *hclsyntax.Block, name, email string) bool {
+	a := sb.Body.Attributes[name]
+	if a == nil {
+		return false
+	}
+	if tr, diags := hcl.AbsTraversalForExpr(a.Expr); !diags.HasErrors() {
+		if len(tr) == 3 && (tr.RootName() == "member" || tr.RootName() == "guest") {
+			if idx, ok := tr[2].(hcl.TraverseIndex); ok && idx.Key.Type() == cty.String && !idx.Key.IsNull() {
+				return model.NormalizeEmail(idx.Key.AsString()) == email
+			}
+		}
+		return false
+	}
+	v, diags := a.Expr.Value(nil)
+	if diags.HasErrors() || v.Type() != cty.String || v.IsNull() || !v.IsKnown() {
+		return false
+	}
+	addr, err := model.ParseAddress(v.AsString())
+	return err == nil && addr.Kind == model.KindMember && addr.Email == email
 }

@@ -227,6 +227,19 @@ func appendPlanFast(b []byte, p *Plan) []byte {
 		b = appendAddr(b, c.Addr)
 		b = append(b, `,"action":`...)
 		b = appendString(b, string(c.Action))
+		if c.Action == Move {
+			// Only moves write these, so other plans keep their bytes.
+			b = append(b, `,"from":`...)
+			b = appendAddr(b, c.From)
+			b = append(b, `,"carried":[`...)
+			for k, o := range c.Carried {
+				if k > 0 {
+					b = append(b, ',')
+				}
+				b = appendObject(b, o)
+			}
+			b = append(b, ']')
+		}
 		b = append(b, `,"before":`...)
 		b = appendObject(b, c.Before)
 		b = append(b, `,"after":`...)

@@ -313,6 +313,8 @@ func FuzzDecode(f *testing.F) {
 	made, _ := Encode(run(f, replace(base(), nil, "member/acme/alice@acme.com"), base()))
 	f.Add(good)
 	f.Add(made)
+	moved, _ := Encode(movePlan(f))
+	f.Add(moved)
 	for _, n := range []int{0, 1, 10, len(good) / 3, len(good) / 2, len(good) - 2} {
 		f.Add(good[:n])
 	}

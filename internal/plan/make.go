@@ -50,6 +50,12 @@ type Input struct {
 	// change, whatever desired, prior and live say.
 	Keep map[string]bool
 
+	// Moves are the configuration's resolved moved blocks (language.md):
+	// a stored object under From, when To is not stored, is planned as one
+	// move change to To, carrying what depends on it. A move whose From is
+	// not stored is ignored.
+	Moves []model.Move
+
 	// Only, when not empty, keeps in Plan.Changes only the changes planned
 	// for one of these causes (apply --only); the others go to Plan.Held
 	// and raise no follow-up.
@@ -100,6 +106,9 @@ func Make(in Input) *Plan {
 		live := keyedList(in.Live, func(o *model.Object) bool { return pl.isLiveAccess(o) && (notKept == nil || notKept(o)) })
 		current, p.Drift, pl.drifted = pl.mergeLive(current, live)
 		p.Drift = siteDrift(p.Drift, current, in.Live, in.LiveTeams)
+	}
+	if len(in.Moves) > 0 {
+		current = pl.applyMoves(current)
 	}
 	pl.index(desired, current)
 	p.Changes = pl.join(desired, current)
@@ -169,6 +178,10 @@ type planner struct {
 	drifted      map[string]*model.Object   // address with drift → prior object (nil: none)
 	lapsed       map[string]bool            // address whose stored invitation is gone live
 	manual       []Manual                   // open manual steps met while joining
+	moved        map[string]*moveInfo       // new address of a moved object → where it was
+	movedTo      map[string]bool            // new address of a pending move (a person's new email)
+	teamMoves    []model.Move               // moves of a team to a connected team's name
+	priorByKey   map[string]*model.Object   // prior by address, when teamMoves is not empty
 	risks        [1 << 8][]Risk             // risk bit mask → shared, read-only list
 	slab         []model.Object             // backing store for After copies
 }
@@ -205,6 +218,23 @@ func (pl *planner) isLiveAccess(o *model.Object) bool {
 func (pl *planner) mergeLive(prior, live []entry) (current []entry, drift []Drift, drifted map[string]*model.Object) {
 	current = make([]entry, 0, len(prior)+len(live)/8)
 	drifted = map[string]*model.Object{}
+	pl.movedTo = map[string]bool{}
+	for _, e := range prior {
+		if e.o.PendingAction == string(Move) && e.o.Pending != nil {
+			pl.movedTo[e.o.Pending.Addr.String()] = true
+		}
+	}
+	for _, mv := range pl.in.Moves {
+		if mv.From.Kind == model.KindTeam && pl.in.LiveTeams[mv.To.Team] {
+			if pl.priorByKey == nil {
+				pl.priorByKey = make(map[string]*model.Object, len(prior))
+				for _, e := range prior {
+					pl.priorByKey[e.key] = e.o
+				}
+			}
+			pl.teamMoves = append(pl.teamMoves, mv)
+		}
+	}
 	i, j := 0, 0
 	for i < len(prior) || j < len(live) {
 		switch {
@@ -217,8 +247,9 @@ func (pl *planner) mergeLive(prior, live []entry) (current []entry, drift []Drif
 					// Waiting for a person to make it: not there yet.
 					current = append(current, e)
 					continue
-				case "delete":
-					// A person removed it, as the manual step asked.
+				case "delete", string(Move):
+					// A person removed it, or changed their email, as
+					// the manual step asked.
 					continue
 				}
 				if e.o.Status == model.StatusInvited {
@@ -236,13 +267,23 @@ func (pl *planner) mergeLive(prior, live []entry) (current []entry, drift []Drif
 		case i >= len(prior) || live[j].key < prior[i].key:
 			e := live[j]
 			j++
-			drift = append(drift, Drift{Addr: e.o.Addr, After: e.o})
-			drifted[e.key] = nil
+			if !pl.movedTo[e.key] && !pl.relabelled(e.o) {
+				// (A person's new email, as a pending move asked, is
+				// not drift.)
+				drift = append(drift, Drift{Addr: e.o.Addr, After: e.o})
+				drifted[e.key] = nil
+			}
 			current = append(current, e)
 		default:
 			p, l := prior[i], live[j]
 			i++
 			j++
+			if p.o.PendingAction == string(Move) {
+				// A person's move waits for them: the state keeps it,
+				// and the old email live is not drift (sync.md).
+				current = append(current, p)
+				continue
+			}
 			if pl.isLiveAccess(p.o) && differs(p.o, l.o) && (p.o.Pending == nil || differs(p.o.Pending, l.o)) {
 				drift = append(drift, Drift{Addr: l.o.Addr, Before: p.o, After: l.o})
 				drifted[l.key] = p.o
@@ -404,6 +445,10 @@ func (pl *planner) join(desired, current []entry) []Change {
 			}
 		}
 		act, expired, ok := pl.decide(d.o, c.o)
+		if mv := pl.moved[c.key]; mv != nil && c.o != nil {
+			changes = append(changes, pl.moveChange(mv, act, expired, ok, d, c))
+			continue
+		}
 		if !ok {
 			continue
 		}
@@ -682,4 +727,200 @@ func (pl *planner) riskList(m uint8) []Risk {
 	l = l[:len(l):len(l)]
 	pl.risks[m] = l
 	return l
+}
+
+// moveInfo is where a moved object was stored, and what moves with it.
+type moveInfo struct {
+	from    model.Address
+	before  *model.Object   // as stored, at from
+	carried []*model.Object // as stored, at their old addresses
+}
+
+// applyMoves re-keys the current objects under each move's From to its To
+// (language.md "moved"), recording each moved object in pl.moved. A move
+// whose From is not stored, or whose objects would land on stored ones,
+// is ignored.
+func (pl *planner) applyMoves(current []entry) []entry {
+	pl.moved = map[string]*moveInfo{}
+	// stored is the stored object behind each re-keyed entry, carrier the
+	// move that carries it, by the entry's current address: a later move
+	// of what an earlier one carried takes it over.
+	stored := map[string]*model.Object{}
+	carrier := map[string]*moveInfo{}
+	changed, resort, dropped := false, false, false
+	// at indexes current by address, and people the team and email of
+	// every person's grant, so that a move whose from is not stored (a
+	// moved block kept after its apply) costs no scan. Both are rebuilt
+	// after a move is made.
+	var at map[string]int
+	var people map[[2]string]bool
+	index := func() {
+		at = make(map[string]int, len(current))
+		people = map[[2]string]bool{}
+		for i, e := range current {
+			at[e.key] = i
+			if e.o.Addr.Kind == model.KindGrant && e.o.Addr.Email != "" {
+				people[[2]string{e.o.Addr.Team, e.o.Addr.Email}] = true
+			}
+		}
+	}
+	index()
+	for _, mv := range pl.in.Moves {
+		if changed {
+			index()
+			changed = false
+		}
+		if _, ok := at[mv.From.String()]; !ok && (!mv.Guest || !people[[2]string{mv.From.Team, mv.From.Email}]) {
+			continue
+		}
+		var hits []int
+		clash := false
+		for i, e := range current {
+			if mv.Guest && (e.o.Addr.Kind != model.KindGrant || e.o.HolderKind != model.HolderGuest) {
+				continue
+			}
+			na, ok := model.Rekey(e.o.Addr, mv.From, mv.To)
+			if !ok {
+				continue
+			}
+			if _, taken := at[na.String()]; taken {
+				if mv.From.Kind == model.KindTeam && isAccessKind(na.Kind) && pl.in.LiveTeams[na.Team] {
+					// A connected team's relabel: what the refresh read
+					// under the new name is current; the stored object
+					// only moves in the state.
+					hits = append(hits, i)
+					continue
+				}
+				clash = true
+				break
+			}
+			hits = append(hits, i)
+		}
+		_, isStored := at[mv.From.String()]
+		if clash || len(hits) == 0 || (!mv.Guest && !isStored) {
+			continue
+		}
+		// The primary first, so that what it carries can be listed.
+		slices.SortStableFunc(hits, func(a, b int) int {
+			pa, pb := current[a].o.Addr == mv.From, current[b].o.Addr == mv.From
+			switch {
+			case pa && !pb:
+				return -1
+			case pb && !pa:
+				return 1
+			}
+			return 0
+		})
+		var primary *moveInfo
+		for _, i := range hits {
+			old := current[i]
+			na, _ := model.Rekey(old.o.Addr, mv.From, mv.To)
+			key := na.String()
+			orig, before := stored[old.key], true
+			if orig == nil {
+				orig, before = old.o, false
+			}
+			if mv.Guest || old.o.Addr == mv.From {
+				if c := carrier[old.key]; c != nil {
+					// Carried by an earlier move, moved on its own now:
+					// this move takes it from where it is stored.
+					c.carried = slices.DeleteFunc(c.carried, func(o *model.Object) bool { return o == orig })
+					delete(carrier, old.key)
+				}
+				delete(pl.moved, old.key)
+				info := &moveInfo{from: orig.Addr, before: orig}
+				pl.moved[key] = info
+				if !mv.Guest {
+					primary = info
+				}
+			} else if before {
+				// Moved by an earlier move, whose change takes it to its
+				// new address by model.Rekey: that one stays in charge.
+				if info := pl.moved[old.key]; info != nil {
+					delete(pl.moved, old.key)
+					pl.moved[key] = info
+				}
+				if c := carrier[old.key]; c != nil {
+					delete(carrier, old.key)
+					carrier[key] = c
+				}
+			} else if primary != nil {
+				primary.carried = append(primary.carried, orig)
+				carrier[key] = primary
+			}
+			delete(stored, old.key)
+			if _, live := at[key]; live {
+				current[i] = entry{} // dropped below: the live entry stands
+				dropped = true
+				continue
+			}
+			stored[key] = orig
+			cp := *old.o
+			cp.Addr = na
+			current[i] = entry{key, &cp}
+		}
+		if dropped {
+			current = slices.DeleteFunc(current, func(e entry) bool { return e.o == nil })
+			dropped = false
+		}
+		changed, resort = true, true
+	}
+	if resort {
+		sort.SliceStable(current, func(i, j int) bool { return current[i].key < current[j].key })
+	}
+	return current
+}
+
+// moveChange is the one change of a moved object: Before as stored at its
+// old address, After as declared (with the stored status and platform
+// ids), and the risks of the attribute changes beside the move only.
+func (pl *planner) moveChange(mv *moveInfo, act Action, expired, ok bool, d, c entry) Change {
+	if d.o == nil || act == Delete {
+		// No longer declared (expired): removed where it is stored.
+		ch := pl.change(Delete, expired, d, entry{mv.from.String(), mv.before})
+		return ch
+	}
+	ch := Change{Action: Move}
+	if ok && act == Update {
+		ch = pl.change(Update, false, d, c)
+		if !differs(d.o, c.o) {
+			ch.Risks, ch.Why = nil, ""
+		}
+	} else {
+		ch.Addr = d.o.Addr
+		ch.After = pl.copyOf(d.o)
+		ch.After.Status = c.o.Status
+		if d.o.RemoteID == "" {
+			ch.After.RemoteID = c.o.RemoteID
+		}
+		if d.o.DefaultAccess == "" {
+			ch.After.DefaultAccess = c.o.DefaultAccess
+		}
+	}
+	if ch.Addr.Kind == model.KindTeam {
+		ch.After.Connected = d.o.Connected
+	}
+	ch.Action = Move
+	ch.From = mv.from
+	ch.Before = mv.before
+	ch.Carried = mv.carried
+	return ch
+}
+
+// relabelled reports whether live object o of a connected team is the
+// same as one stored under the team's old name (a team relabel, language.md
+// "moved"): not drift, the move carries it.
+func (pl *planner) relabelled(o *model.Object) bool {
+	for _, mv := range pl.teamMoves {
+		back, ok := model.Rekey(o.Addr, mv.To, mv.From)
+		if !ok {
+			continue
+		}
+		if p := pl.priorByKey[back.String()]; p != nil && p.Addr.Team == mv.From.Team {
+			cp := *p
+			cp.Addr = o.Addr
+			return !differs(&cp, o)
+		}
+	}
+	return false
 }

@@ -14,6 +14,9 @@ const (
 	Create Action = "create"
 	Update Action = "update"
 	Delete Action = "delete"
+	// Move re-keys an object stored under From, and what depends on it,
+	// under Addr (language.md "moved"; sync.md "Renames").
+	Move Action = "move"
 )
 
 // Risk is a tag on a change that a reviewer should weigh.
@@ -48,6 +51,22 @@ type Change struct {
 	// Why explains a change that the configuration did not ask for in so
 	// many words: "expired 2026-06-01", "invitation expired", ...
 	Why string
+	// From is a move's old address (Before is the object stored there);
+	// Carried are the stored objects under From that move with it (a
+	// site's grants, a person's grants, everything in a team), at their
+	// old addresses: model.Rekey gives their new ones. Both are empty for
+	// other actions.
+	From    model.Address
+	Carried []*model.Object
+}
+
+// IsPersonMove reports whether c moves a member or a guest's grant: a new
+// email for the same person, which no platform API can make (sync.md).
+func (c *Change) IsPersonMove() bool {
+	if c.Action != Move {
+		return false
+	}
+	return c.Addr.Kind == model.KindMember || c.Addr.Kind == model.KindGrant && c.Addr.Group == ""
 }
 
 // HasRisk reports whether the change carries r.
@@ -91,6 +110,11 @@ func (c *Change) StateOnly() bool {
 	switch c.Why {
 	case WhyForgotten, WhyConnected, WhyDisconnected:
 		return true
+	}
+	if c.Action == Move {
+		// A site, team or group keeps its platform id: only the state
+		// changes (sync.md, Renames). A person's move is not the state's.
+		return !c.IsPersonMove()
 	}
 	return c.Addr.Kind == model.KindSite || c.Addr.Kind == model.KindTeam && c.Action != Update
 }
@@ -187,7 +211,19 @@ type Plan struct {
 	Held []Change
 }
 
-// Summary counts the changes by action: add, change, remove.
+// Moves counts the move changes (the summary's "N to move").
+func (p *Plan) Moves() int {
+	n := 0
+	for i := range p.Changes {
+		if p.Changes[i].Action == Move {
+			n++
+		}
+	}
+	return n
+}
+
+// Summary counts the changes by action: add, change, remove (moves are
+// counted by Moves).
 func (p *Plan) Summary() (add, change, remove int) {
 	for i := range p.Changes {
 		switch p.Changes[i].Action {

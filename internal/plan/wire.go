@@ -54,12 +54,17 @@ type driftWire struct {
 }
 
 type changeWire struct {
-	Address string        `json:"address"`
-	Action  string        `json:"action"`
-	Before  *model.Object `json:"before"`
-	After   *model.Object `json:"after"`
-	Risks   []string      `json:"risks"`
-	Why     string        `json:"why"`
+	Address string `json:"address"`
+	Action  string `json:"action"`
+	// From and Carried are written for moves only (omitzero: a move's
+	// empty Carried is [], never left out), so other plans keep their
+	// bytes.
+	From    string          `json:"from,omitzero"`
+	Carried []*model.Object `json:"carried,omitzero"`
+	Before  *model.Object   `json:"before"`
+	After   *model.Object   `json:"after"`
+	Risks   []string        `json:"risks"`
+	Why     string          `json:"why"`
 }
 
 type followUpWire struct {
@@ -113,7 +118,14 @@ func toWire(p *Plan) *planWire {
 		for k, r := range c.Risks {
 			risks[k] = string(r)
 		}
-		w.Changes[i] = changeWire{c.Addr.String(), string(c.Action), c.Before, c.After, risks, c.Why}
+		w.Changes[i] = changeWire{Address: c.Addr.String(), Action: string(c.Action), Before: c.Before, After: c.After, Risks: risks, Why: c.Why}
+		if c.Action == Move {
+			w.Changes[i].From = c.From.String()
+			w.Changes[i].Carried = c.Carried
+			if c.Carried == nil {
+				w.Changes[i].Carried = []*model.Object{}
+			}
+		}
 	}
 	for i, f := range p.FollowUps {
 		w.FollowUps[i] = followUpWire{f.Site.String(), f.Task, f.Text}
@@ -392,13 +404,35 @@ func decodeChange(n int, x *changeWire, c *Change) error {
 		return err
 	}
 	*c = Change{Addr: addr, Before: x.Before, After: x.After, Why: x.Why}
-	if err := checkAt("change", n, x.Address, addr, "before", x.Before); err != nil {
+	at := where("change", n, x.Address)
+	beforeAt := addr
+	if x.From != "" {
+		from, err := model.ParseAddress(x.From)
+		if err != nil {
+			return fmt.Errorf("%s: from: %v", at, err)
+		}
+		c.From = from
+		if Action(x.Action) == Move {
+			beforeAt = from // a move's before is the object at its old address
+		}
+	}
+	if x.Carried != nil {
+		c.Carried = x.Carried
+		if len(c.Carried) == 0 {
+			c.Carried = nil
+		}
+		for _, o := range x.Carried {
+			if o == nil {
+				return fmt.Errorf("%s: a carried object is null", at)
+			}
+		}
+	}
+	if err := checkAt("change", n, x.Address, beforeAt, "before", x.Before); err != nil {
 		return err
 	}
 	if err := checkAt("change", n, x.Address, addr, "after", x.After); err != nil {
 		return err
 	}
-	at := where("change", n, x.Address)
 	for _, s := range x.Risks {
 		r, known := knownRisks[s]
 		if !known {
@@ -425,8 +459,24 @@ func decodeChange(n int, x *changeWire, c *Change) error {
 		if c.Before == nil || c.After != nil {
 			return fmt.Errorf("%s: a delete has a before and no after", at)
 		}
+	case Move:
+		c.Action = Move
+		switch {
+		case c.Before == nil || c.After == nil:
+			return fmt.Errorf("%s: a move has both a before and an after", at)
+		case c.From.IsZero() || c.From.Kind != c.Addr.Kind || c.From == c.Addr:
+			return fmt.Errorf("%s: a move needs a from of the same kind, other than its address", at)
+		}
+		for _, o := range c.Carried {
+			if _, under := model.Rekey(o.Addr, c.From, c.Addr); !under || o.Addr == c.From {
+				return fmt.Errorf("%s: carried object %s is not under %s", at, o.Addr, c.From)
+			}
+		}
 	default:
-		return fmt.Errorf("%s: unknown action %q; expected create, update or delete", at, truncate(x.Action))
+		return fmt.Errorf("%s: unknown action %q; expected create, update, delete or move", at, truncate(x.Action))
+	}
+	if c.Action != Move && (x.From != "" || x.Carried != nil) {
+		return fmt.Errorf("%s: only a move has a from or carried objects", at)
 	}
 	return nil
 }

@@ -54,6 +54,7 @@ type ChangeJSON struct {
 	Address string      `json:"address"`
 	Kind    model.Kind  `json:"kind"`
 	Action  plan.Action `json:"action"`
+	From    string      `json:"from,omitempty"` // a move's old address
 	Before  Attrs       `json:"before"`
 	After   Attrs       `json:"after"`
 	Risks   []plan.Risk `json:"risks"`
@@ -90,6 +91,7 @@ type SummaryJSON struct {
 	Add    int `json:"add"`
 	Change int `json:"change"`
 	Remove int `json:"remove"`
+	Move   int `json:"move,omitempty"`
 }
 
 // Attrs is an object's attributes as the JSON plan writes them: every
@@ -153,7 +155,7 @@ func NewPlanJSON(p *plan.Plan, rosterVersion string) *PlanJSON {
 		FollowUps:        make([]FollowUpJSON, 0, len(p.FollowUps)),
 		Manual:           make([]ManualJSON, 0, len(p.Manual)),
 		Cost:             make([]CostJSON, 0, len(p.Cost)),
-		Summary:          SummaryJSON{Add: v.add, Change: v.chg, Remove: v.rmv},
+		Summary:          SummaryJSON{Add: v.add, Change: v.chg, Remove: v.rmv, Move: v.mov},
 	}
 	for _, i := range v.drift {
 		d := &p.Drift[i]
@@ -169,6 +171,7 @@ func NewPlanJSON(p *plan.Plan, rosterVersion string) *PlanJSON {
 			Address: v.changeAddrs[i],
 			Kind:    c.Addr.Kind,
 			Action:  c.Action,
+			From:    fromOf(c),
 			Before:  AttrsOf(c.Before),
 			After:   AttrsOf(c.After),
 			Risks:   risks,
@@ -371,6 +374,9 @@ func WriteJSON(w io.Writer, p *plan.Plan, rosterVersion string) error {
 		b = strMember(b, 3, true, "address", v.changeAddrs[i])
 		b = strMember(b, 3, false, "kind", string(c.Addr.Kind))
 		b = strMember(b, 3, false, "action", string(c.Action))
+		if c.Action == plan.Move {
+			b = strMember(b, 3, false, "from", c.From.String())
+		}
 		b = key(b, 3, false, "before")
 		if b, err = appendAttrs(b, c.Before, 3); err != nil {
 			return b
@@ -428,6 +434,9 @@ func WriteJSON(w io.Writer, p *plan.Plan, rosterVersion string) error {
 	b = strconv.AppendInt(b, int64(v.add), 10)
 	b = intMember(b, 2, "change", v.chg)
 	b = intMember(b, 2, "remove", v.rmv)
+	if v.mov > 0 {
+		b = intMember(b, 2, "move", v.mov)
+	}
 	b = newline(b, 1)
 	b = append(b, '}', '\n', '}', '\n')
 	e.b = b
@@ -459,4 +468,12 @@ func (e *sink) array(name string, idx []int, elem func(b []byte, i int) []byte) 
 	}
 	b = newline(b, 1)
 	e.b = append(b, ']')
+}
+
+// fromOf is a move's old address, "" for other changes.
+func fromOf(c *plan.Change) string {
+	if c.Action != plan.Move {
+		return ""
+	}
+	return c.From.String()
 }

@@ -216,9 +216,9 @@ func WriteMarkdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 			b = append(b, " ---: |"...)
 		}
 		b = append(b, '\n')
-		var perAction [3][len(riskNames)]int
-		counts := [3]int{v.add, v.chg, v.rmv}
-		actions := [3]plan.Action{plan.Create, plan.Update, plan.Delete}
+		var perAction [4][len(riskNames)]int
+		counts := [4]int{v.add, v.chg, v.rmv, v.mov}
+		actions := [4]plan.Action{plan.Create, plan.Update, plan.Delete, plan.Move}
 		for i := range p.Changes {
 			a := 0
 			switch p.Changes[i].Action {
@@ -226,6 +226,8 @@ func WriteMarkdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 				a = 1
 			case plan.Delete:
 				a = 2
+			case plan.Move:
+				a = 3
 			}
 			for _, r := range v.changeRiskSort[i] {
 				if k := riskRank(r); k < len(riskNames) {
@@ -234,6 +236,9 @@ func WriteMarkdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 			}
 		}
 		for a, act := range actions {
+			if act == plan.Move && v.mov == 0 {
+				continue // the move row only when there are moves
+			}
 			b = append(b, "| "...)
 			b = append(b, act...)
 			b = append(b, " | "...)

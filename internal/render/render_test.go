@@ -43,6 +43,7 @@ var plans = map[string]func() *plan.Plan{
 	"empty": emptyPlan,
 	"full":  fullPlan,
 	"drift": driftOnlyPlan,
+	"move":  movePlan,
 }
 
 func render(t testing.TB, r renderer, p *plan.Plan) []byte {

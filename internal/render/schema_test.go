@@ -65,6 +65,7 @@ func schemaPlans() map[string]*plan.Plan {
 		"full":          fullPlan(),
 		"drift only":    driftOnlyPlan(),
 		"grants":        groupGrants,
+		"move":          movePlan(),
 	}
 }
 
@@ -128,6 +129,8 @@ func TestPlanSchemaRefuses(t *testing.T) {
 		{"cost budget zero", func(d map[string]any) { item(d, "cost", 0)["budget_per_hour"] = 0 }},
 		{"cost as string", func(d map[string]any) { item(d, "cost", 0)["requests"] = "12" }},
 		{"summary", func(d map[string]any) { delete(d["summary"].(map[string]any), "remove") }},
+		{"from on an update", func(d map[string]any) { change(d, 0)["from"] = "member/acme/a@b.c" }},
+		{"zero moves counted", func(d map[string]any) { d["summary"].(map[string]any)["move"] = 0 }},
 	}
 	good := render(t, renderers["json"], fullPlan())
 	// A site's role_access: strings of the form "EMAIL: LEVEL via role
@@ -169,6 +172,21 @@ func TestPlanSchemaRefuses(t *testing.T) {
 				t.Fatalf("the schema accepts a document with a %s", tt.name)
 			}
 		})
+	}
+	// A move without its from is refused too.
+	var doc map[string]any
+	if err := json.Unmarshal(render(t, renderers["json"], movePlan()), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range doc["changes"].([]any) {
+		if c.(map[string]any)["action"] == "move" {
+			delete(c.(map[string]any), "from")
+			break
+		}
+	}
+	b, _ := json.Marshal(doc)
+	if err := sch.Validate(decodeInstance(t, b)); err == nil {
+		t.Fatal("the schema accepts a move without from")
 	}
 }
 

@@ -107,6 +107,8 @@ func verb(a plan.Action) string {
 		return "updated"
 	case plan.Delete:
 		return "removed"
+	case plan.Move:
+		return "moved"
 	}
 	return "changed (" + string(a) + ")"
 }
@@ -228,6 +230,10 @@ func appendChange(b []byte, c *plan.Change, addr string, risks []plan.Risk, st s
 	b = st.paintClean(b, ansiBold, addr)
 	b = append(b, " will be "...)
 	b = append(b, verb(c.Action)...)
+	if c.Action == plan.Move {
+		b = append(b, " from "...)
+		b = appendClean(b, c.From.String())
+	}
 	if c.Why != "" {
 		b = append(b, ' ', '(')
 		b = appendClean(b, c.Why)
@@ -288,7 +294,7 @@ func appendChange(b []byte, c *plan.Change, addr string, risks []plan.Risk, st s
 		b = append(b, a.name...)
 		b = pad(b, width-len(a.name))
 		b = append(b, " = "...)
-		if c.Action == plan.Update {
+		if c.Action == plan.Update || c.Action == plan.Move {
 			b = appendTextValue(b, a.before)
 			b = append(b, " → "...)
 		}
@@ -396,12 +402,17 @@ func manualLine(n int) string {
 	return strconv.Itoa(n) + " manual steps await confirmation; see roster runbook"
 }
 
-// summaryLine is "Plan: N to add, N to change, N to remove." or "No changes.".
+// summaryLine is "Plan: N to add, N to change, N to remove." (with ", N to
+// move" before the period when there are moves) or "No changes.".
 func summaryLine(v *view) string {
 	if len(v.p.Changes) == 0 {
 		return "No changes."
 	}
-	return "Plan: " + strconv.Itoa(v.add) + " to add, " + strconv.Itoa(v.chg) + " to change, " + strconv.Itoa(v.rmv) + " to remove."
+	line := "Plan: " + strconv.Itoa(v.add) + " to add, " + strconv.Itoa(v.chg) + " to change, " + strconv.Itoa(v.rmv) + " to remove"
+	if v.mov > 0 {
+		line += ", " + strconv.Itoa(v.mov) + " to move"
+	}
+	return line + "."
 }
 
 // WriteText writes the text plan: drift under "Changes outside roster:",

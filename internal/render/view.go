@@ -28,6 +28,7 @@ type view struct {
 	manualAddrs    []string
 	cost           []int
 	add, chg, rmv  int
+	mov            int // move changes (the summary's "N to move")
 	riskCounts     [len(riskNames)]int
 	changeRiskSort [][]plan.Risk // risks of p.Changes[i] in RiskOrder
 }
@@ -106,6 +107,8 @@ func newView(p *plan.Plan) *view {
 			v.chg++
 		case plan.Delete:
 			v.rmv++
+		case plan.Move:
+			v.mov++
 		}
 		rs := c.Risks
 		if !slices.IsSortedFunc(rs, func(a, b plan.Risk) int { return cmp.Compare(riskRank(a), riskRank(b)) }) {

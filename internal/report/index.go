@@ -359,8 +359,23 @@ func SinceFromEvidence(records []*evidence.Record) map[string]time.Time {
 			continue
 		}
 		switch r.Action {
-		case string(plan.Delete):
+		case string(plan.Delete), evidence.ActionForget:
 			delete(since, r.Address)
+		case evidence.ActionMove:
+			// A rename keeps the access: it began when the old address's
+			// did (language.md "moved").
+			from, ok := evidence.MovedFrom(r)
+			if t, had := since[from.String()]; ok && had {
+				delete(since, from.String())
+				since[r.Address] = t
+				continue
+			}
+			if _, ok := since[r.Address]; ok {
+				continue
+			}
+			if t, err := time.Parse(time.RFC3339, r.Time); err == nil {
+				since[r.Address] = t.UTC()
+			}
 		case string(plan.Create), string(plan.Update), evidence.ActionAdopt, evidence.ActionImport, evidence.ActionConfirm:
 			if _, ok := since[r.Address]; ok {
 				continue

@@ -347,6 +347,9 @@ func TestSinceFromEvidence(t *testing.T) {
 		{"adopt, import and confirm start access", []*evidence.Record{rec(ts(4), "adopt", a), rec(ts(5), "import", b), rec(ts(6), "confirm", a)}, map[string]time.Time{a: day(4), b: day(5)}},
 		{"review records and bad times are skipped", []*evidence.Record{rec(ts(1), "review", ""), rec("yesterday", "create", a), rec(ts(2), "update", a), nil}, map[string]time.Time{a: day(2)}},
 		{"offset times become UTC", []*evidence.Record{rec("2026-01-01T13:00:00+01:00", "create", a)}, map[string]time.Time{a: day(1)}},
+		{"a move keeps the old address's since", []*evidence.Record{rec(ts(1), "create", b),
+			{Time: ts(5), Action: "move", Address: "member/acme/alice@new.com", Why: "moved from " + b}}, map[string]time.Time{"member/acme/alice@new.com": day(1)}},
+		{"forget forgets", []*evidence.Record{rec(ts(1), "create", a), rec(ts(2), "forget", a)}, map[string]time.Time{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -35,6 +35,10 @@ func ForChange(platform string, action string, cur, next *model.Object) Item {
 		o = cur
 	}
 	it := Item{Addr: o.Addr, Change: action, Platform: platform}
+	if action == "move" && cur != nil {
+		// The state keeps a pending move at the old address.
+		it.Addr = cur.Addr
+	}
 	it.Title, it.Steps = changeSteps(platform, action, cur, next)
 	it.Steps = append(it.Steps, fmt.Sprintf("Record that it is done: roster confirm %s", it.Key()))
 	return it
@@ -61,6 +65,9 @@ func changeSteps(platform, action string, cur, next *model.Object) (string, []st
 		o = cur
 	}
 	a := o.Addr
+	if action == "move" && cur != nil && next != nil && a.Email != "" {
+		return emailSteps(platform, cur.Addr.Email, a.Email)
+	}
 	var role, oldRole string
 	if next != nil {
 		role = next.Role
@@ -420,4 +427,27 @@ func platformName(p string) string {
 		return "Matomo"
 	}
 	return p
+}
+
+// emailSteps is the manual step of a person's move (sync.md, Renames): no
+// platform API changes another user's email, so the person changes it
+// in their own account settings. Removing and inviting them again is
+// never the way: it drops their access until they accept.
+func emailSteps(platform, from, to string) (string, []string) {
+	where := "their own account settings"
+	switch platform {
+	case "posthog":
+		where = "PostHog's account settings (the avatar menu → Account settings → Details, field Email)"
+	case "plausible":
+		where = "Plausible's account settings (the account menu → Account Settings, Email address → Change email)"
+	case "piwikpro":
+		where = "Piwik PRO's user profile (the account menu → Profile; an owner may also change it under Menu > Administration > Users)"
+	case "matomo":
+		where = "Matomo's personal settings (Administration → Personal → Settings, field Email)"
+	}
+	return fmt.Sprintf("Ask %s to change their email to %s", from, to), []string{
+		fmt.Sprintf("%s (not an admin: no API changes another person's email) logs in as %s and changes the email in %s to %s, then confirms it from the new mailbox if asked.", from, from, where, to),
+		"Do not remove and invite them again: that cuts their access until they accept, and loses what they own.",
+		fmt.Sprintf("On a connected team, roster's next refresh closes this step by itself once the platform shows %s.", to),
+	}
 }

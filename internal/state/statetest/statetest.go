@@ -49,6 +49,8 @@ func Run(t *testing.T, open func(t *testing.T) state.Store) {
 		{"LockCanceled", testLockCanceled},
 		{"ConsistentSnapshot", testConsistentSnapshot},
 		{"LargeCommit", testLargeCommit},
+		{"Move", testMove},
+		{"FailedMoveWritesNothing", testFailedMoveWritesNothing},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -793,4 +795,80 @@ func testCheckpoints(t *testing.T, s state.Store) {
 	if got := list(); len(got) != 3 {
 		t.Errorf("a refused changeset left checkpoints: %q", got)
 	}
+}
+
+// moveSeed stores a site with two grants and a member: serial 1.
+func moveSeed(t *testing.T, s state.Store) {
+	t.Helper()
+	commit(t, s, &state.Changeset{Lineage: "l", Put: []*model.Object{
+		team("acme"),
+		{Addr: model.SiteAddress("acme", "old.com"), Environment: "production", RemoteID: "42"},
+		grant("acme", "old.com", "jane@x.com", "viewer"),
+		grant("acme", "old.com", "joe@x.com", "viewer"),
+		{Addr: model.MemberAddress("acme", "lena@old.com"), Role: "admin", Status: model.StatusActive},
+	}})
+}
+
+// moveChangeset is a move as apply commits it (language.md "moved"): the
+// old addresses deleted and the objects put under the new ones in one
+// changeset, moves first; a later put of a moved address wins (an
+// attribute change beside the move), and a delete of one wins too.
+func moveChangeset() *state.Changeset {
+	return &state.Changeset{
+		Lineage: "l", BaseSerial: 1,
+		Put: []*model.Object{
+			{Addr: model.SiteAddress("acme", "new.com"), Environment: "production", RemoteID: "42"},
+			grant("acme", "new.com", "jane@x.com", "viewer"),
+			grant("acme", "new.com", "joe@x.com", "viewer"),
+			{Addr: model.MemberAddress("acme", "lena@new.com"), Role: "admin", Status: model.StatusActive},
+			grant("acme", "new.com", "jane@x.com", "editor"),
+		},
+		Delete: []model.Address{
+			model.SiteAddress("acme", "old.com"),
+			model.PersonGrantAddress("acme", "old.com", "jane@x.com"),
+			model.PersonGrantAddress("acme", "old.com", "joe@x.com"),
+			model.MemberAddress("acme", "lena@old.com"),
+			model.PersonGrantAddress("acme", "new.com", "joe@x.com"),
+		},
+		History:  &state.HistoryEntry{Actor: "bob", Change: 2, Changes: []state.HistoryChange{{Address: "site/acme/new.com", Action: "move"}, {Address: "member/acme/lena@new.com", Action: "move"}}},
+		Evidence: chain(1, 2, ""),
+	}
+}
+
+func testMove(t *testing.T, s state.Store) {
+	moveSeed(t, s)
+	if serial := commit(t, s, moveChangeset()); serial != 2 {
+		t.Errorf("a move moved the serial to %d, want 2", serial)
+	}
+	snap := snapshot(t, s)
+	want := []string{"grant/acme/new.com/jane@x.com", "member/acme/lena@new.com", "site/acme/new.com", "team/acme"}
+	if got := addrs(snap); !cmp.Equal(got, want) {
+		t.Fatalf("after the move: %v, want %v", got, want)
+	}
+	for _, o := range snap.Objects {
+		switch o.Addr.String() {
+		case "grant/acme/new.com/jane@x.com":
+			if o.Role != "editor" {
+				t.Errorf("the change beside the move was lost: role %q", o.Role)
+			}
+		case "site/acme/new.com":
+			if o.RemoteID != "42" {
+				t.Errorf("the moved site lost its remote_id: %q", o.RemoteID)
+			}
+		}
+	}
+	if h := history(t, s); len(h) != 1 || len(h[0].Changes) != 2 || h[0].Changes[0].Action != "move" {
+		t.Errorf("history %+v", h)
+	}
+}
+
+// A move that cannot commit (stale) leaves nothing half-moved.
+func testFailedMoveWritesNothing(t *testing.T, s state.Store) {
+	moveSeed(t, s)
+	commit(t, s, &state.Changeset{Lineage: "l", BaseSerial: 1, Put: []*model.Object{team("other")}})
+	before := everything(t, s)
+	if _, err := tryCommit(t, s, moveChangeset()); !errors.Is(err, state.ErrStale) {
+		t.Fatalf("a stale move: %v, want ErrStale", err)
+	}
+	sameAs(t, s, before)
 }

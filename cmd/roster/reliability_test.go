@@ -301,7 +301,8 @@ func (r *runner) verifyCount(t *testing.T, dir, statePath string) int {
 		t.Fatalf("evidence verify: no count in its output:\n%s", res)
 	}
 	n, _ := strconv.Atoi(m[1])
-	return n
+	k, _ := strconv.Atoi(m[2])
+	return n + k
 }
 
 // stateList runs `state list` and returns the addresses.
@@ -333,10 +334,11 @@ func (r *runner) history(t *testing.T, dir, statePath string) []historyEntry {
 	return h
 }
 
-var applyCompleteRE = regexp.MustCompile(`(?m)^Apply complete: (\d+) applied \(\d+ invited, \d+ manual\)\. Evidence: (\d+) records, head [0-9a-f]{64}\.$`)
+var applyCompleteRE = regexp.MustCompile(`(?m)^Apply complete: (\d+) applied, (\d+) manual steps, 0 failed\. Evidence: (\d+) records, head [0-9a-f]{64}\.$`)
 
-// appliedCount reads "Apply complete: N applied" from an apply's output;
-// -1 when the line is missing.
+// appliedCount reads the changes an apply recorded, made and left as
+// manual steps ("Apply complete: N applied, N manual steps"), from its
+// output; -1 when the line is missing.
 func appliedCount(stdout string) int {
 	m := applyCompleteRE.FindStringSubmatch(stdout)
 	if m == nil {

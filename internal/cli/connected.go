@@ -153,34 +153,38 @@ func (a *app) applyConnected(ctx context.Context, st state.Store, p *plan.Plan, 
 	for _, t := range cn.teams {
 		names[t.Name] = t.Platform.Name
 	}
-	// The offline teams beside the connected ones get their guidance
+	// The offline teams beside the connected ones get their steps
 	// (sync.md: one configuration may mix both); their changes are
 	// committed first, so a failure later does not undo them.
-	offline := &plan.Plan{FollowUps: p.FollowUps}
-	for _, c := range p.Changes {
-		if !cn.view.LiveTeams[c.Addr.Team] {
-			offline.Changes = append(offline.Changes, c)
+	var viaAPI, offline []plan.Change
+	for _, c := range rep.ManualSteps {
+		if cn.view.LiveTeams[c.Addr.Team] {
+			viaAPI = append(viaAPI, c)
+		} else {
+			offline = append(offline, c)
 		}
 	}
 	if rep.Failed > 0 || rep.NotAttempted > 0 || err != nil {
 		// What was done stands: its manual steps, guidance and evidence
 		// first, and the failure line last (sync.md: the command ends
 		// with it).
-		a.printManual(rep.ManualSteps, names)
-		a.printGuidance(offline, platforms)
+		a.printManual(viaAPI, names)
+		a.printOffline(offline, platforms)
+		a.printFollowUps(p)
 		for _, f := range rep.Failures {
 			fmt.Fprintf(a.stderr, "Error: %v\n", f.Err)
 		}
 		if rep.Records > 0 {
 			fmt.Fprintf(a.stdout, "Evidence: %d records, head %s. Run roster plan to see what is left.\n", rep.Records, rep.Head)
 		}
-		fmt.Fprintf(a.stdout, "Apply failed: %d applied, %d failed, %d not attempted.\n", rep.Applied, rep.Failed, rep.NotAttempted)
+		// sync.md: here manual outcomes count as applied.
+		fmt.Fprintf(a.stdout, "Apply failed: %d applied, %d failed, %d not attempted.\n", rep.Applied+rep.Manual, rep.Failed, rep.NotAttempted)
 		return silentExit(ExitError)
 	}
-	fmt.Fprintf(a.stdout, "Apply complete: %d applied (%d invited, %d manual). Evidence: %d records, head %s.\n",
-		rep.Applied, rep.Invited, rep.Manual, rep.Records, rep.Head)
-	a.printManual(rep.ManualSteps, names)
-	a.printGuidance(offline, platforms)
+	fmt.Fprintln(a.stdout, applySummary(&rep.Result))
+	a.printManual(viaAPI, names)
+	a.printOffline(offline, platforms)
+	a.printFollowUps(p)
 	return nil
 }
 

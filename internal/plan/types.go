@@ -77,6 +77,12 @@ const (
 	WhyDisconnected = "connection removed: recorded in the state only"
 )
 
+// WhyWithdrawn marks a change that withdraws a manual step the
+// configuration no longer asks for: the access that exists is declared
+// again (a pending update or removal). Nothing waits for a person any more, and
+// the state alone records it.
+const WhyWithdrawn = "the manual step waiting is withdrawn: recorded in the state only"
+
 // StateOnly reports whether the state alone makes c, with no driver and
 // no step for a person: roster never creates or deletes a team or a site
 // through an API, forgets what is no longer declared on a connected team,
@@ -85,7 +91,7 @@ const (
 // guidance for them.
 func (c *Change) StateOnly() bool {
 	switch c.Why {
-	case WhyForgotten, WhyConnected, WhyDisconnected:
+	case WhyForgotten, WhyConnected, WhyDisconnected, WhyWithdrawn:
 		return true
 	}
 	return c.Addr.Kind == model.KindSite || c.Addr.Kind == model.KindTeam && c.Action != Update

@@ -62,9 +62,9 @@ type Result struct {
 	Manual  int
 	// ManualSteps are the changes recorded as manual steps.
 	ManualSteps []plan.Change
-	Serial  uint64
-	Records int
-	Head    string
+	Serial      uint64
+	Records     int
+	Head        string
 }
 
 // ErrStalePlan is returned when the state moved since the plan was made.

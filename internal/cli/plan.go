@@ -6,9 +6,12 @@ import (
 	"io"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
+	"github.com/roster-dev/roster/internal/apply"
 	"github.com/roster-dev/roster/internal/config"
+	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/fsx"
 	"github.com/roster-dev/roster/internal/live"
 	"github.com/roster-dev/roster/internal/plan"
@@ -126,6 +129,7 @@ func (a *app) makePlan(ctx context.Context, st state.Store, pf *planFlags) (*pla
 		return nil, err
 	}
 	pd := &planned{cfg: cfg, snap: snap}
+	var notes []string // what the plan says on stderr besides warnings
 	in := plan.Input{
 		Desired:          cfg.Config.Objects,
 		Prior:            snap.Objects,
@@ -155,15 +159,13 @@ func (a *app) makePlan(ctx context.Context, st state.Store, pf *planFlags) (*pla
 		in.Live = pd.cn.view.Live
 		in.LiveTeams = pd.cn.view.LiveTeams
 		in.Keep = pd.cn.view.Keep
-		for _, n := range pd.cn.view.Notes {
-			fmt.Fprintf(a.stderr, "Note: %s\n", n)
-		}
+		notes = append(notes, pd.cn.view.Notes...)
 	} else if hasConnections(cfg.Config) {
-		for _, n := range live.StoredDefaultNotes(cfg.Config, snap.Objects) {
-			fmt.Fprintf(a.stderr, "Note: %s\n", n)
-		}
+		notes = append(notes, live.StoredDefaultNotes(cfg.Config, snap.Objects)...)
 	}
+	a.printNotes(notes)
 	p := plan.Make(in)
+	p.Diagnostics = planDiagnostics(cfg.Diags, notes)
 	p.Reinvite = pf.reinvite
 	if err := a.manualOfPlan(ctx, st, p, snap.Objects); err != nil {
 		return nil, err
@@ -181,15 +183,53 @@ func (a *app) makePlan(ctx context.Context, st state.Store, pf *planFlags) (*pla
 			return nil, &exitCode{code: ExitError, msg: err.Error()}
 		}
 		p.Cost = pd.cn.costs(p)
-		for _, n := range live.ManualNotes(p, pd.cn.drivers) {
-			fmt.Fprintf(a.stderr, "Note: %s\n", n)
-		}
+		notes = live.ManualNotes(p, pd.cn.drivers)
+		a.printNotes(notes)
+		p.Diagnostics = append(p.Diagnostics, planDiagnostics(nil, notes)...)
 	}
+	var drivers map[string]driver.Driver
+	if pd.cn != nil {
+		drivers = pd.cn.drivers
+	}
+	platforms := platformsOf(snap.Objects)
+	for t, name := range platformsOf(cfg.Config.Objects) {
+		platforms[t] = name
+	}
+	p.Upcoming = apply.Upcoming(p, drivers, platforms)
 	if err := a.checkPlanPolicy(cfg, p, now); err != nil {
 		return nil, err
 	}
 	pd.p = p
 	return pd, nil
+}
+
+// printNotes prints the planning's notes on stderr.
+func (a *app) printNotes(notes []string) {
+	for _, n := range notes {
+		fmt.Fprintf(a.stderr, "Note: %s\n", n)
+	}
+}
+
+// planDiagnostics are the configuration's warnings and the planning's
+// notes, as the JSON and markdown plans carry them.
+func planDiagnostics(diags hcl.Diagnostics, notes []string) []plan.Diagnostic {
+	var out []plan.Diagnostic
+	for _, d := range diags {
+		if d.Severity != hcl.DiagWarning {
+			continue
+		}
+		pd := plan.Diagnostic{Severity: plan.SeverityWarning, Summary: d.Summary, Detail: d.Detail}
+		if r := d.Subject; r != nil && r.Filename != "" {
+			pd.Range = &plan.Range{Filename: r.Filename,
+				Start: plan.Pos{Line: r.Start.Line, Column: r.Start.Column, Byte: r.Start.Byte},
+				End:   plan.Pos{Line: r.End.Line, Column: r.End.Column, Byte: r.End.Byte}}
+		}
+		out = append(out, pd)
+	}
+	for _, n := range notes {
+		out = append(out, plan.Diagnostic{Severity: plan.SeverityNote, Summary: n})
+	}
+	return out
 }
 
 // renderPlan prints p in format.

@@ -174,7 +174,12 @@ type Plan struct {
 	Changes   []Change
 	FollowUps []FollowUp
 	Manual    []Manual
-	Cost      []Cost
+	// Upcoming are the changes of this plan that apply will record as
+	// manual steps (Change set); Diagnostics the warnings and notes of
+	// its making. Neither is kept in a saved plan.
+	Upcoming    []Manual
+	Diagnostics []Diagnostic
+	Cost        []Cost
 	// Seen is what the changes of connected teams depend on, as the plan
 	// saw it; empty for offline teams.
 	Seen []Seen

@@ -106,6 +106,34 @@ func (cn *connected) costs(p *plan.Plan) []plan.Cost {
 	return out
 }
 
+// estimateCosts is the cost of p's changes to the connected teams when the
+// plan read no platform (--refresh=false): each driver counts from the
+// state and the changes alone, without a request and without the
+// credential, so the numbers are estimates (the pages to read unknown).
+func (a *app) estimateCosts(cfg *config.Result, prior []*model.Object, p *plan.Plan) []plan.Cost {
+	getenv := func(k string) string {
+		if strings.HasPrefix(k, "ROSTER_ENDPOINT_") {
+			return os.Getenv(k)
+		}
+		return "unread" // the credential: no request is made
+	}
+	teams, err := live.Teams(cfg.Config, prior, getenv, nil)
+	if err != nil {
+		return nil
+	}
+	cn := &connected{teams: teams, drivers: map[string]driver.Driver{}}
+	for _, t := range teams {
+		if mk := driverFactories[t.Platform.Name]; mk != nil {
+			cn.drivers[t.Name] = mk(t, driver.Options{UserAgent: "roster/" + Version})
+		}
+	}
+	costs := cn.costs(p)
+	for i := range costs {
+		costs[i].Estimate = true
+	}
+	return costs
+}
+
 // checkStale refuses a saved plan whose connected teams moved (live.CheckStale).
 func checkStale(p *plan.Plan, cn *connected) error {
 	if err := live.CheckStale(p, cn.view); err != nil {

@@ -187,6 +187,14 @@ func (a *app) makePlan(ctx context.Context, st state.Store, pf *planFlags) (*pla
 		a.printNotes(notes)
 		p.Diagnostics = append(p.Diagnostics, planDiagnostics(nil, notes)...)
 	}
+	if pd.cn == nil && !pf.refresh && hasConnections(cfg.Config) {
+		p.Cost = a.estimateCosts(cfg, snap.Objects, p)
+		if len(p.Cost) > 0 {
+			notes = []string{"the cost is an estimate from the state: with --refresh=false no platform was read, so the pages to read are not known"}
+			a.printNotes(notes)
+			p.Diagnostics = append(p.Diagnostics, planDiagnostics(nil, notes)...)
+		}
+	}
 	var drivers map[string]driver.Driver
 	if pd.cn != nil {
 		drivers = pd.cn.drivers

@@ -57,7 +57,7 @@ policy {
 	var doc struct {
 		Diagnostics []struct {
 			Severity, Summary string
-			Range     *struct{ Filename string }
+			Range             *struct{ Filename string }
 		}
 		Manual []struct {
 			Address, Change string

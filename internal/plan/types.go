@@ -148,6 +148,10 @@ type Cost struct {
 	Requests      int
 	BudgetPerHour *int
 	ETASeconds    *int
+	// Estimate is true when the cost comes from the state alone, the
+	// platform unread (plan --refresh=false): its pages and ids unknown.
+	// Not kept in a saved plan.
+	Estimate bool
 }
 
 // Plan is the result of planning, and what a saved plan file holds.

@@ -112,6 +112,8 @@ type CostJSON struct {
 	Requests      int    `json:"requests"`
 	BudgetPerHour *int   `json:"budget_per_hour"`
 	ETASeconds    *int   `json:"eta_seconds"`
+	// Estimate is true when no platform was read (plan --refresh=false).
+	Estimate bool `json:"estimate"`
 }
 
 // SummaryJSON counts the changes by action.
@@ -221,7 +223,7 @@ func NewPlanJSON(p *plan.Plan, rosterVersion string) *PlanJSON {
 	}
 	for _, i := range v.cost {
 		c := &p.Cost[i]
-		j.Cost = append(j.Cost, CostJSON{Team: c.Team, Requests: c.Requests, BudgetPerHour: c.BudgetPerHour, ETASeconds: c.ETASeconds})
+		j.Cost = append(j.Cost, CostJSON{Team: c.Team, Requests: c.Requests, BudgetPerHour: c.BudgetPerHour, ETASeconds: c.ETASeconds, Estimate: c.Estimate})
 	}
 	return j
 }
@@ -478,7 +480,9 @@ func WriteJSON(w io.Writer, p *plan.Plan, rosterVersion string) error {
 		b = key(b, 3, false, "budget_per_hour")
 		b = intPtr(b, c.BudgetPerHour)
 		b = key(b, 3, false, "eta_seconds")
-		return intPtr(b, c.ETASeconds)
+		b = intPtr(b, c.ETASeconds)
+		b = key(b, 3, false, "estimate")
+		return strconv.AppendBool(b, c.Estimate)
 	})
 	diags := make([]int, len(p.Diagnostics))
 	for k := range diags {

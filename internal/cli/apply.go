@@ -18,7 +18,6 @@ import (
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
 	"github.com/roster-dev/roster/internal/render"
-	"github.com/roster-dev/roster/internal/runbook"
 	"github.com/roster-dev/roster/internal/state"
 )
 
@@ -330,15 +329,7 @@ func (a *app) interruptedApply(changes int) error {
 // each platform's UI to make the changes just recorded as manual steps
 // (sync.md: every one of them, never cut short), and how to confirm them.
 func (a *app) printOffline(steps []plan.Change, platforms map[string]string) {
-	if len(steps) == 0 {
-		return
-	}
-	items := make([]runbook.Item, 0, len(steps))
-	for _, c := range steps {
-		items = append(items, runbook.ForChange(platforms[c.Addr.Team], string(c.Action), c.Before, c.After))
-	}
-	fmt.Fprintf(a.stdout, "\nThese teams are offline: %s wait for a person to make them in the platforms' UIs, then record them with roster confirm (roster runbook lists them):\n\n", plural(len(items), "change", "changes"))
-	runbook.WriteText(a.stdout, items)
+	a.printSteps(steps, platforms, "These teams are offline: %s wait for a person to make them in the platforms' UIs, then record them with roster confirm (roster runbook lists them):")
 }
 
 // printFollowUps says where the plan's follow-up tasks wait.

@@ -218,6 +218,12 @@ func (a *app) applyConnected(ctx context.Context, st state.Store, p *plan.Plan, 
 
 // printManual prints the runbook of the changes left to a person.
 func (a *app) printManual(steps []plan.Change, platforms map[string]string) {
+	a.printSteps(steps, platforms, "%s no API can make; a person does them:")
+}
+
+// printSteps prints the runbook of steps under header, whose %s is the
+// number of changes.
+func (a *app) printSteps(steps []plan.Change, platforms map[string]string, header string) {
 	if len(steps) == 0 {
 		return
 	}
@@ -225,6 +231,6 @@ func (a *app) printManual(steps []plan.Change, platforms map[string]string) {
 	for _, c := range steps {
 		items = append(items, runbook.ForChange(platforms[c.Addr.Team], string(c.Action), c.Before, c.After))
 	}
-	fmt.Fprintf(a.stdout, "\n%s no API can make; a person does them:\n\n", plural(len(items), "change", "changes"))
+	fmt.Fprintf(a.stdout, "\n"+header+"\n\n", plural(len(items), "change", "changes"))
 	runbook.WriteText(a.stdout, items)
 }

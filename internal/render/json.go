@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/roster-dev/roster/internal/diag"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
 )
@@ -41,24 +42,10 @@ type PlanJSON struct {
 // planning, as the text plan prints them on stderr; Range is null when
 // the diagnostic points nowhere in the configuration.
 type DiagnosticJSON struct {
-	Severity plan.Severity `json:"severity"`
-	Summary  string        `json:"summary"`
-	Detail   string        `json:"detail"`
-	Range    *RangeJSON    `json:"range"`
-}
-
-// RangeJSON is a source range, as validate --json writes it.
-type RangeJSON struct {
-	Filename string  `json:"filename"`
-	Start    PosJSON `json:"start"`
-	End      PosJSON `json:"end"`
-}
-
-// PosJSON is a position: line and column from 1, byte offset from 0.
-type PosJSON struct {
-	Line   int `json:"line"`
-	Column int `json:"column"`
-	Byte   int `json:"byte"`
+	Severity plan.Severity   `json:"severity"`
+	Summary  string          `json:"summary"`
+	Detail   string          `json:"detail"`
+	Range    *diag.RangeJSON `json:"range"`
 }
 
 // StateJSON is the state a plan was made against.
@@ -231,9 +218,9 @@ func NewPlanJSON(p *plan.Plan, rosterVersion string) *PlanJSON {
 func diagnosticJSON(d plan.Diagnostic) DiagnosticJSON {
 	dj := DiagnosticJSON{Severity: d.Severity, Summary: d.Summary, Detail: d.Detail}
 	if r := d.Range; r != nil {
-		dj.Range = &RangeJSON{Filename: r.Filename,
-			Start: PosJSON{r.Start.Line, r.Start.Column, r.Start.Byte},
-			End:   PosJSON{r.End.Line, r.End.Column, r.End.Byte}}
+		dj.Range = &diag.RangeJSON{Filename: r.Filename,
+			Start: diag.PosJSON{Line: r.Start.Line, Column: r.Start.Column, Byte: r.Start.Byte},
+			End:   diag.PosJSON{Line: r.End.Line, Column: r.End.Column, Byte: r.End.Byte}}
 	}
 	return dj
 }
@@ -501,7 +488,7 @@ func WriteJSON(w io.Writer, p *plan.Plan, rosterVersion string) error {
 		b = strMember(b, 4, true, "filename", d.Range.Filename)
 		for _, pos := range []struct {
 			name string
-			p    PosJSON
+			p    diag.PosJSON
 		}{{"start", d.Range.Start}, {"end", d.Range.End}} {
 			b = key(b, 4, false, pos.name)
 			b = append(b, '{')

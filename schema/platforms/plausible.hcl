@@ -3,10 +3,10 @@
 #
 # Sources, by title: Plausible's "Team Roles" page is Plausible's own team
 # model (owner, admin, billing, editor, viewer, guest; 2FA and SSO policies);
-# "Plausible User Management" (OpsBlu Docs) describes per-site sharing and the Stats API key. Roles are listed from the
-# least to the most privileged. Where a page's table lost its check marks the
-# prose around it decides, and where the prose is silent the least privilege
-# was chosen.
+# "Plausible User Management" (OpsBlu Docs) describes per-site sharing and
+# the Stats API key. Roles are listed from the least to the most privileged.
+# Where a page's table lost its check marks the prose around it decides, and
+# where the prose is silent the least privilege was chosen.
 # platforms.md (version 2): view_cost_data and view_revenue_data join the
 # shared vocabulary, held by every role that holds view_reports, so that
 # "roster who-can view_revenue_data" answers across platforms.

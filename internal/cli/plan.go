@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -79,7 +80,7 @@ func (a *app) planCommand() *cobra.Command {
 		p := pd.p
 		w := a.stdout
 		if out != "" {
-			data, err := plan.Encode(p)
+			data, err := plan.EncodeSigned(p, planSigner())
 			if err == nil {
 				err = fsx.WriteFile(out, data, fsx.Options{Stdout: a.stdout, Context: ctx})
 			}
@@ -130,6 +131,16 @@ func (a *app) makePlan(ctx context.Context, st state.Store, pf *planFlags) (*pla
 	}
 	pd := &planned{cfg: cfg, snap: snap}
 	var notes []string // what the plan says on stderr besides warnings
+	var warnings []plan.Diagnostic
+	weakened, err := weakenedSince(ctx, st, cfg.Config.Policy)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	if len(weakened) > 0 {
+		w := fmt.Sprintf("the policy removes or relaxes %s, in force at the last apply; every change of this plan is tagged policy_weakened.", strings.Join(weakened, ", "))
+		fmt.Fprintf(a.stderr, "Warning: %s\n\n", w)
+		warnings = append(warnings, plan.Diagnostic{Severity: plan.SeverityWarning, Summary: w})
+	}
 	in := plan.Input{
 		Desired:          cfg.Config.Objects,
 		Prior:            snap.Objects,
@@ -139,6 +150,7 @@ func (a *app) makePlan(ctx context.Context, st state.Store, pf *planFlags) (*pla
 		Lineage:          snap.Lineage,
 		Serial:           snap.Serial,
 		ConfigDigest:     cfg.Config.Digest,
+		PolicyWeakened:   len(weakened) > 0,
 		AllowMassRemoval: pf.allowMassRemoval,
 		Only:             pf.only,
 		Commit:           envCommit(a.dir()),
@@ -165,7 +177,7 @@ func (a *app) makePlan(ctx context.Context, st state.Store, pf *planFlags) (*pla
 	}
 	a.printNotes(notes)
 	p := plan.Make(in)
-	p.Diagnostics = planDiagnostics(cfg.Diags, notes)
+	p.Diagnostics = append(planDiagnostics(cfg.Diags, notes), warnings...)
 	p.Reinvite = pf.reinvite
 	if err := a.manualOfPlan(ctx, st, p, snap.Objects); err != nil {
 		return nil, err

@@ -329,36 +329,6 @@ func describe(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
-// AttrsJSON writes the attributes as one JSON object, keys sorted, every
-// attribute present (null when unset), strings escaped as encoding/json
-// escapes them.
-func (o *Object) AttrsJSON() []byte {
-	return o.appendAttrsJSON(make([]byte, 0, o.attrsJSONSize()))
-}
-
-// MarshalJSON writes {"address": ..., "attrs": {...}}, "pending":
-// {"action": ..., "after": {...} or null} when a change waits, and
-// "connected": true for a connected team.
-func (o *Object) MarshalJSON() ([]byte, error) {
-	n := 64 + len(o.Addr.Team) + len(o.Addr.Site) + len(o.Addr.Email) + len(o.Addr.Group) + o.attrsJSONSize()
-	if o.Pending != nil {
-		n += o.Pending.attrsJSONSize()
-	}
-	return o.appendObjectJSON(make([]byte, 0, n)), nil
-}
-
-// UnmarshalJSON reads what MarshalJSON wrote, checking the address and
-// every attribute, so a damaged file is an error and never a panic.
-// Unknown top-level keys are ignored; unknown attributes are errors.
-func (o *Object) UnmarshalJSON(data []byte) error {
-	return o.decodeObject(data)
-}
-
-// SetAttrsJSON sets attributes from a JSON object, as AttrsJSON writes it.
-func (o *Object) SetAttrsJSON(data []byte) error {
-	return o.setAttrsJSON(data)
-}
-
 // Clone returns a copy that shares nothing mutable with o. Decl is shared:
 // it is never changed after loading.
 func (o *Object) Clone() *Object {

@@ -3,7 +3,10 @@ package model
 import (
 	"bytes"
 	"encoding/json"
+
 	"fmt"
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -12,9 +15,11 @@ import (
 	"testing"
 )
 
-// The encoding/json implementations objects' JSON was first written with:
-// the hand-written ones must write the same bytes and accept and refuse
-// the same input.
+// The encoding/json implementations objects' JSON was first written with
+// (the previous codec): the json/v2 codec must write the same bytes, and
+// read every value the previous codec wrote to the same object. It is
+// stricter on reading only where a writer of roster never goes: repeated
+// member names, names in another case, invalid UTF-8 (see strictOnly).
 
 type refObjectJSON struct {
 	Address   string          `json:"address"`
@@ -104,10 +109,11 @@ func refSetAttrsJSON(o *Object, data []byte) error {
 }
 
 // jsonPieces make up random strings: everything encoding/json escapes,
-// non-ASCII, invalid UTF-8.
+// non-ASCII. (Objects never hold invalid UTF-8: HCL and every JSON
+// decoder roster reads with replace it; TestInvalidUTF8 covers it.)
 var jsonPieces = []string{
 	"", "a", "viewer", "jane@agency.com", `"`, `\`, "/", "\x00", "\x1f", "\x7f", "\b", "\f", "\n", "\r", "\t",
-	"é", "\u2028", "\u2029", "<", ">", "&", "\xff", "\xed\xa0\x80", "\U0001F600", "\uFFFD", " ", "2026-06-01T23:59:59Z",
+	"é", "\u2028", "\u2029", "<", ">", "&", "\U0001F600", "\uFFFD", " ", "2026-06-01T23:59:59Z",
 }
 
 func randJSONString(rng *rand.Rand) string {
@@ -253,46 +259,148 @@ var readCases = []string{
 	"{\"address\":\"site/acme/s\",\"x\":" + strings.Repeat("[", 10000) + strings.Repeat("]", 10000) + "}",
 }
 
-// TestObjectReadMatchesReference: for each case, the same object or an
-// error from both.
+// TestObjectReadMatchesReference: for each case, the same object as the
+// previous codec read, or an error where the previous codec failed too or
+// the input is one strictOnly names.
 func TestObjectReadMatchesReference(t *testing.T) {
-	accepted := 0
+	accepted, strict := 0, 0
 	for _, c := range readCases {
-		if compareRead(t, []byte(c)) {
+		acc, str := compareRead(t, []byte(c))
+		if acc {
 			accepted++
 		}
+		if str {
+			strict++
+		}
 	}
-	if accepted < 20 || accepted == len(readCases) {
-		t.Errorf("%d of %d cases accepted: the cases do not test both ways", accepted, len(readCases))
+	if accepted < 15 || accepted == len(readCases) || strict < 5 {
+		t.Errorf("%d of %d cases accepted, %d refused only by the strict codec: the cases do not test every way", accepted, len(readCases), strict)
 	}
 }
 
-// compareRead decodes data both ways and fails unless they agree; it
-// reports whether data was accepted.
-func compareRead(t *testing.T, data []byte) bool {
+// TestObjectReadRefusesDuplicates: a state value that says a thing twice
+// is an error, at any level.
+func TestObjectReadRefusesDuplicates(t *testing.T) {
+	for _, c := range []string{
+		`{"address":"team/acme","address":"team/evil"}`,
+		`{"address":"team/acme","attrs":{"sso":"a","sso":"b"}}`,
+		`{"address":"member/acme/a@acme.com","pending":{"action":"create","action":"delete"}}`,
+		`{"address":"member/acme/a@acme.com","pending":{"action":"update","after":{"role":"a","role":"b"}}}`,
+		`{"address":"team/acme","connected":true,"connected":false}`,
+	} {
+		var o Object
+		if err := o.UnmarshalJSON([]byte(c)); err == nil || !strings.Contains(err.Error(), "duplicate") {
+			t.Errorf("%s: got %v, want a duplicate-name error", c, err)
+		}
+	}
+	o := &Object{Addr: TeamAddress("acme")}
+	if err := o.SetAttrsJSON([]byte(`{"sso":"a","sso":"b"}`)); err == nil {
+		t.Error("SetAttrsJSON accepted a repeated attribute")
+	}
+}
+
+// TestInvalidUTF8: a string with invalid UTF-8 is written as valid JSON
+// (U+FFFD in its place) and reads back.
+func TestInvalidUTF8(t *testing.T) {
+	o := &Object{Addr: SiteAddress("acme", "s"), Environment: "a\xffb"}
+	data, err := o.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Object
+	if err := back.UnmarshalJSON(data); err != nil {
+		t.Fatal(err)
+	}
+	if back.Environment != "a\uFFFDb" {
+		t.Errorf("got %q", back.Environment)
+	}
+}
+
+// strictOnly reports whether err is a refusal the previous, encoding/json
+// v1 reader did not make, for input roster never wrote: a member name
+// repeated or in another case (v1 folded case), invalid UTF-8 or a lone
+// surrogate (v1 replaced them).
+func strictOnly(data []byte, err error) bool {
+	for _, s := range []string{"duplicate object member name", "invalid UTF-8", "invalid surrogate"} {
+		if strings.Contains(err.Error(), s) {
+			return true
+		}
+	}
+	// Refused for another reason first, but invalid for the strict
+	// codec all the same.
+	if v := jsontext.Value(data); !v.IsValid() && v.IsValid(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)) {
+		return true
+	}
+	return hasFoldedName(data)
+}
+
+// hasFoldedName reports whether data has a member name outside
+// [a-z0-9_]: the previous reader matched such a name to a member in
+// another case, the strict codec ignores it (top level) or refuses it
+// (attributes).
+func hasFoldedName(data []byte) bool {
+	dec := jsontext.NewDecoder(bytes.NewReader(data), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	for {
+		tok, e := dec.ReadToken()
+		if e != nil {
+			return false
+		}
+		if k, n := dec.StackIndex(dec.StackDepth()); k == '{' && n%2 == 1 && tok.Kind() == '"' {
+			if strings.ContainsFunc(tok.String(), func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') }) {
+				return true
+			}
+		}
+	}
+}
+
+// compareRead decodes data with the strict codec and the previous one and
+// fails unless they agree (or the strict one refuses what strictOnly
+// names); it reports whether data was accepted, and whether only the
+// strict codec refused it.
+func compareRead(t *testing.T, data []byte) (accepted, strict bool) {
 	t.Helper()
-	var got, want Object
+	var got, want, inPlace Object
 	err1 := got.UnmarshalJSON(data)
 	err2 := refUnmarshalJSON(&want, data)
-	if (err1 == nil) != (err2 == nil) {
-		t.Fatalf("%.200q:\ngot  %v\nwant %v", data, err1, err2)
+	// Inside a larger document (a saved plan) the object is read by
+	// UnmarshalJSONFrom, which must agree with UnmarshalJSON.
+	err3 := jsonv2.Unmarshal(data, &inPlace)
+	if (err1 == nil) != (err3 == nil) || err1 == nil && !reflect.DeepEqual(got, inPlace) {
+		t.Fatalf("%.200q: UnmarshalJSON %+v, %v; UnmarshalJSONFrom %+v, %v", data, got, err1, inPlace, err3)
 	}
-	if err1 == nil && !reflect.DeepEqual(got, want) {
+	switch {
+	case err1 == nil && err2 != nil:
+		if !hasFoldedName(data) {
+			t.Fatalf("%.200q: accepted, the previous codec said %v", data, err2)
+		}
+		strict = true
+	case err1 != nil && err2 == nil:
+		if !strictOnly(data, err1) {
+			t.Fatalf("%.200q: refused (%v), the previous codec accepted it", data, err1)
+		}
+		strict = true
+	case err1 == nil && err2 == nil && !reflect.DeepEqual(got, want) && !hasFoldedName(data):
 		t.Fatalf("%.200q:\ngot  %+v\nwant %+v", data, got, want)
 	}
 	// SetAttrsJSON on its own, for each kind.
 	for _, k := range Kinds {
 		a, b := &Object{Addr: Address{Kind: k, Team: "t"}}, &Object{Addr: Address{Kind: k, Team: "t"}}
 		e1, e2 := a.SetAttrsJSON(data), refSetAttrsJSON(b, data)
-		if (e1 == nil) != (e2 == nil) || e1 == nil && !reflect.DeepEqual(a, b) {
-			t.Fatalf("SetAttrsJSON(%.200q) on a %s:\ngot  %+v, %v\nwant %+v, %v", data, k, a, e1, b, e2)
+		switch {
+		case e1 == nil && e2 != nil && !hasFoldedName(data):
+			t.Fatalf("SetAttrsJSON(%.200q) on a %s: accepted, the previous codec said %v", data, k, e2)
+		case e1 != nil && e2 == nil && !strictOnly(data, e1):
+			t.Fatalf("SetAttrsJSON(%.200q) on a %s: refused (%v), the previous codec accepted it", data, k, e1)
+		case e1 == nil && e2 == nil && !reflect.DeepEqual(a, b):
+			t.Fatalf("SetAttrsJSON(%.200q) on a %s:\ngot  %+v\nwant %+v", data, k, a, b)
 		}
 	}
-	return err1 == nil
+	return err1 == nil, strict
 }
 
-// FuzzObjectUnmarshal: the hand-written decoder accepts and refuses what
-// encoding/json did, with the same object.
+// FuzzObjectUnmarshal: what the codec accepts, the previous codec read to
+// the same object; what it refuses, the previous codec refused too or
+// strictOnly names.
 func FuzzObjectUnmarshal(f *testing.F) {
 	for _, c := range readCases[:len(readCases)-3] {
 		f.Add([]byte(c))
@@ -316,7 +424,7 @@ func BenchmarkObjectUnmarshal(b *testing.B) {
 	for _, impl := range []struct {
 		name string
 		fn   func(*Object, []byte) error
-	}{{"hand", (*Object).UnmarshalJSON}, {"reference", refUnmarshalJSON}} {
+	}{{"v2", (*Object).UnmarshalJSON}, {"reference", refUnmarshalJSON}} {
 		b.Run(impl.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
@@ -337,7 +445,7 @@ func BenchmarkObjectMarshal(b *testing.B) {
 	for _, impl := range []struct {
 		name string
 		fn   func(*Object) ([]byte, error)
-	}{{"hand", (*Object).MarshalJSON}, {"reference", refMarshalJSON}} {
+	}{{"v2", (*Object).MarshalJSON}, {"reference", refMarshalJSON}} {
 		b.Run(impl.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

@@ -92,7 +92,7 @@ func sameObject(a, b *model.Object) bool {
 		c.Status = a.Status
 		b = &c
 	}
-	return bytes.Equal(appendObject(nil, a), appendObject(nil, b))
+	return bytes.Equal(objectJSON(a), objectJSON(b))
 }
 
 // String says how the fresh plan differs at d's address, in one line.
@@ -252,4 +252,13 @@ func CheckReviewed(reviewed, fresh *Plan) error {
 		return &ChangedError{Diffs: d}
 	}
 	return nil
+}
+
+// objectJSON is o's JSON, or null.
+func objectJSON(o *model.Object) []byte {
+	if o == nil {
+		return []byte("null")
+	}
+	b, _ := o.MarshalJSON()
+	return b
 }

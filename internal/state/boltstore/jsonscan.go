@@ -3,15 +3,39 @@ package boltstore
 import (
 	"encoding/json"
 	"strings"
+
+	jsonv2 "github.com/go-json-experiment/json"
 )
+
+// recordHashes are the members of an evidence record that listing reads
+// for every record; the evidence package decodes and verifies the rest.
+type recordHashes struct {
+	PrevHash string `json:"prev_hash"`
+	Hash     string `json:"hash"`
+}
+
+// hashFieldsStrict is what hashFields computes, with the json/v2 codec:
+// "", "" for a record it cannot decode (damaged, a repeated name, a hash
+// that is not a string).
+func hashFieldsStrict(data []byte) (prev, hash string) {
+	var h recordHashes
+	if err := jsonv2.Unmarshal(data, &h); err != nil {
+		return "", ""
+	}
+	return h.PrevHash, h.Hash
+}
 
 // hashFields returns the string values of the top-level keys "prev_hash"
 // and "hash" of a JSON object, best effort: what it cannot read stays "".
 // It does not validate the record (the evidence verifier does); it only
 // walks the top level, skipping nested values, so it costs far less than a
-// full decode over a million records. The last occurrence of a key wins, as
-// with encoding/json.
+// full decode over a million records (BenchmarkHashFields: several times
+// faster than hashFieldsStrict, the json/v2 decode it must agree with;
+// FuzzHashFields holds them equal on every record the strict one reads).
+// A repeated "hash" or "prev_hash" gives "", "", as the strict decoder
+// refuses repeated names.
 func hashFields(data []byte) (prev, hash string) {
+	seenPrev, seenHash := false, false
 	i := skipWS(data, 0)
 	if i >= len(data) || data[i] != '{' {
 		return "", ""
@@ -40,12 +64,30 @@ func hashFields(data []byte) (prev, hash string) {
 				return prev, hash
 			}
 			if key == keyHash {
-				hash = v
+				if seenHash {
+					return "", ""
+				}
+				hash, seenHash = v, true
 			} else {
-				prev = v
+				if seenPrev {
+					return "", ""
+				}
+				prev, seenPrev = v, true
 			}
 			i = end
 		} else {
+			switch key {
+			case keyHash:
+				if seenHash {
+					return "", ""
+				}
+				seenHash = true
+			case keyPrevHash:
+				if seenPrev {
+					return "", ""
+				}
+				seenPrev = true
+			}
 			end, ok := skipValue(data, i)
 			if !ok {
 				return prev, hash

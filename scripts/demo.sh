@@ -30,6 +30,14 @@ step roster plan --chdir $ex --state "\$TMP/state.db"
 step roster apply --chdir $ex --state "\$TMP/state.db" --auto-approve
 "$roster" apply --chdir "$ex" --state "$state" --auto-approve --actor demo
 
+# An offline team: every change is a manual step a person makes in the
+# platform's UI; the runbook lists them, roster confirm records them.
+step roster runbook --chdir $ex --state "\$TMP/state.db"
+"$roster" runbook --chdir "$ex" --state "$state"
+
+step roster confirm --all --chdir $ex --state "\$TMP/state.db" --note "Done in the Plausible UI"
+"$roster" confirm --all --chdir "$ex" --state "$state" --actor demo --note "Done in the Plausible UI"
+
 step "roster plan (again: nothing to do)"
 "$roster" plan --chdir "$ex" --state "$state"
 

@@ -333,17 +333,28 @@ func (r *runner) history(t *testing.T, dir, statePath string) []historyEntry {
 	return h
 }
 
-var applyCompleteRE = regexp.MustCompile(`(?m)^Apply complete: (\d+) applied \(\d+ invited, \d+ manual\)\. Evidence: (\d+) records, head [0-9a-f]{64}\.$`)
+var applyCompleteRE = regexp.MustCompile(`(?m)^Apply complete: (\d+) applied, (\d+) manual steps, 0 failed\. Evidence: (\d+) records, head [0-9a-f]{64}\.$`)
 
-// appliedCount reads "Apply complete: N applied" from an apply's output;
-// -1 when the line is missing.
+// waitingUnion is what the state lists after an offline apply from a to b
+// (both sorted), before anyone confirms: removals wait as manual steps, so
+// it holds a's objects as well as b's.
+func waitingUnion(a, b []string) []string {
+	u := append(slices.Clone(a), b...)
+	slices.Sort(u)
+	return slices.Compact(u)
+}
+
+// appliedCount reads the changes an apply recorded, made and left as
+// manual steps ("Apply complete: N applied, N manual steps"), from its
+// output; -1 when the line is missing.
 func appliedCount(stdout string) int {
 	m := applyCompleteRE.FindStringSubmatch(stdout)
 	if m == nil {
 		return -1
 	}
 	n, _ := strconv.Atoi(m[1])
-	return n
+	k, _ := strconv.Atoi(m[2])
+	return n + k
 }
 
 var lockedRE = regexp.MustCompile(`state is locked by pid (\d+) on (.+) \((\S+) since (\S+)\)`)
@@ -455,6 +466,10 @@ func TestCrashDuringApply(t *testing.T) {
 	if records != len(cfgs[0].addrs) {
 		t.Fatalf("evidence verify: %d records after the first apply, want %d", records, len(cfgs[0].addrs))
 	}
+	// The changes wait as manual steps (an offline team); a person
+	// confirms them, and the state holds A.
+	r.ok(t, cfgs[0].dir, "confirm", "--all", "--state", statePath)
+	records = r.verifyCount(t, cfgs[0].dir, statePath)
 	entries := len(r.history(t, cfgs[0].dir, statePath))
 
 	seed := uint64(time.Now().UnixNano())
@@ -526,7 +541,9 @@ func TestCrashDuringApply(t *testing.T) {
 		switch {
 		case slices.Equal(got, curAddrs):
 			outcome = "none"
-		case slices.Equal(got, tgt.addrs):
+		case slices.Equal(got, waitingUnion(curAddrs, tgt.addrs)):
+			// Removals wait as manual steps: until confirmed, the
+			// state holds what goes as well as what comes.
 			outcome = "all"
 		default:
 			t.Fatalf("trial %d (%s, killed after %s): state list has %d addresses, neither the %d before the apply nor the %d after it",
@@ -534,7 +551,7 @@ func TestCrashDuringApply(t *testing.T) {
 		}
 		if !killed {
 			outcome = "finished"
-			if !slices.Equal(got, tgt.addrs) {
+			if !slices.Equal(got, waitingUnion(curAddrs, tgt.addrs)) {
 				t.Fatalf("trial %d: the apply finished, but the state does not hold its objects", trial)
 			}
 		}
@@ -578,7 +595,9 @@ func TestCrashDuringApply(t *testing.T) {
 		if !strings.Contains(plan.stdout, "No changes.") {
 			t.Fatalf("trial %d: the plan after the apply has changes:\n%s", trial, plan)
 		}
-		cur, curAddrs, records, entries = target, tgt.addrs, records+changes, entries+1
+		r.ok(t, tgt.dir, "confirm", "--all", "--state", statePath)
+		cur, curAddrs = target, tgt.addrs
+		records, entries = r.verifyCount(t, tgt.dir, statePath), len(r.history(t, tgt.dir, statePath))
 		of := full
 		if targeted {
 			of = window
@@ -866,7 +885,10 @@ func concurrentApplies(t *testing.T, r *runner, state string, workers int, lockT
 	if n := r.verifyCount(t, baseDir, state); n != total {
 		t.Errorf("evidence verify counts %d records, want %d (one per change applied)", n, total)
 	}
-	// Nothing lost: the state is exactly the last apply's configuration.
+	// Nothing lost: once a person confirmed every manual step (an offline
+	// team's changes are steps, sync.md), the state is exactly the last
+	// apply's configuration.
+	r.ok(t, baseDir, "confirm", "--all", "--state", state)
 	if got := r.stateList(t, baseDir, state); !slices.Equal(got, prev) {
 		t.Errorf("the state holds %v\nwant the last apply's configuration %v", got, prev)
 	}

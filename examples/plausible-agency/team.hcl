@@ -6,7 +6,9 @@
 # Try it:
 #   roster validate
 #   roster plan
-#   roster apply
+#   roster apply          # the team is offline: each change is a manual step
+#   roster runbook        # the steps to make them in Plausible's UI
+#   roster confirm --all  # once done: the access is active, with evidence
 
 team "northwind" {
   platform     = "plausible"

@@ -75,12 +75,16 @@ func (m Meta) checkpoint(ctx context.Context, st state.Store, cs *state.Changese
 
 // Result is what an apply wrote.
 type Result struct {
+	// Applied counts the changes made (invitations included); Manual
+	// those left to a person as manual steps, counted apart.
 	Applied int
 	Invited int
 	Manual  int
-	Serial  uint64
-	Records int
-	Head    string
+	// ManualSteps are the changes recorded as manual steps.
+	ManualSteps []plan.Change
+	Serial      uint64
+	Records     int
+	Head        string
 }
 
 // ErrStalePlan is returned when the state moved since the plan was made.
@@ -113,32 +117,44 @@ func Apply(ctx context.Context, st state.Store, p *plan.Plan, meta Meta) (*Resul
 	followUps := indexFollowUps(p.FollowUps)
 	for i := range p.Changes {
 		c := &p.Changes[i]
-		after := c.After
+		var after *model.Object
+		outcome := evidence.OutcomeApplied
 		switch c.Action {
-		case plan.Create, plan.Update:
-			after = c.After.Clone()
-			after.Decl = nil
-			if after.Addr.Kind == model.KindMember || after.Addr.Kind == model.KindGrant {
-				// Offline teams: the state is the only truth, and the
-				// change is recorded as done.
-				after.Status = model.StatusActive
-			}
-			cs.Put = append(cs.Put, after)
-		case plan.Delete:
-			cs.Delete = append(cs.Delete, c.Addr)
-		case plan.Move:
+		case plan.Create, plan.Update, plan.Delete, plan.Move:
+		default:
+			return nil, fmt.Errorf("%s: unknown action %q in plan", c.Addr, c.Action)
+		}
+		if c.Action == plan.Move {
+			// A rename is recorded at once, with everything it carries:
+			// the moves go first, so that another change of a carried
+			// object at its new address is put after it, and so wins.
 			after = c.After.Clone()
 			after.Decl = nil
 			if after.Addr.Kind == model.KindMember || after.Addr.Kind == model.KindGrant {
 				after.Status = model.StatusActive
 			}
-			// The moves go first: another change of a carried object at
-			// its new address is put after it, and so wins.
 			del, put := moveWrites(c, after)
 			cs.Delete = append(cs.Delete, del...)
 			cs.Put = append(put, cs.Put...)
-		default:
-			return nil, fmt.Errorf("%s: unknown action %q in plan", c.Addr, c.Action)
+			// Recorded at once with everything the move carries (confirm
+			// re-keys only the object itself, so a pending offline rename
+			// would strand what it carries).
+			res.Applied++
+		} else if ByHand(c) {
+			// Offline teams: a person makes the change in the platform's
+			// UI; until roster confirm records it, the state keeps the
+			// access that really exists and the pending change (sync.md).
+			after = waiting(c)
+			outcome = evidence.OutcomeManual
+			cs.Put = append(cs.Put, after)
+			res.Manual++
+			res.ManualSteps = append(res.ManualSteps, *c)
+		} else if after = stored(c, model.StatusActive); after != nil {
+			cs.Put = append(cs.Put, after)
+			res.Applied++
+		} else {
+			cs.Delete = append(cs.Delete, c.Addr)
+			res.Applied++
 		}
 		switch c.Action {
 		case plan.Create:
@@ -152,12 +168,12 @@ func Apply(ctx context.Context, st state.Store, p *plan.Plan, meta Meta) (*Resul
 		}
 		hist.Changes = append(hist.Changes, state.HistoryChange{Address: c.Addr.String(), Action: string(c.Action)})
 		rec := changeRecord(c, after, p, digest, meta, followUps)
+		rec.Outcome = outcome
 		sealed, err := chain.Seal(rec)
 		if err != nil {
 			return nil, fmt.Errorf("%s: sealing evidence: %v", c.Addr, err)
 		}
 		cs.Evidence = append(cs.Evidence, sealed)
-		res.Applied++
 	}
 	cs.History = hist
 	if err := meta.checkpoint(ctx, st, cs, chain); err != nil {
@@ -174,6 +190,17 @@ func Apply(ctx context.Context, st state.Store, p *plan.Plan, meta Meta) (*Resul
 	res.Records = len(cs.Evidence)
 	res.Head = chain.Hash
 	return res, nil
+}
+
+// ByHand reports whether an offline team's change is a manual step
+// (sync.md "Offline and connected teams"): every change a person makes in
+// the platform's UI is. What roster alone keeps (sites, the team's
+// declaration, forgetting, a reason, ticket or expiry) is recorded at once.
+func ByHand(c *plan.Change) bool {
+	if c.StateOnly() {
+		return false
+	}
+	return c.Action != plan.Update || platformChange(c)
 }
 
 // changeRecord is the evidence record of one applied change.

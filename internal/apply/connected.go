@@ -61,8 +61,6 @@ type Report struct {
 	// Deferred are demotions from owner left for a later apply, because an
 	// owner the plan adds has not accepted yet.
 	Deferred []model.Address
-	// Manual are the changes recorded as manual steps.
-	ManualSteps []plan.Change
 	// Adopted counts the state corrections from the refresh.
 	Adopted int
 }
@@ -191,23 +189,34 @@ func ApplyAll(ctx context.Context, st state.Store, p *plan.Plan, meta Meta, lv *
 		var dels []model.Address
 		var recs []*evidence.Record
 		for _, c := range offline {
-			after := stored(c, model.StatusActive)
+			var after *model.Object
+			outcome := driver.Applied
 			switch {
 			case c.Action == plan.Move:
+				after = stored(c, model.StatusActive)
 				del, put := moveWrites(c, after)
 				dels = append(dels, del...)
 				puts = append(put, puts...)
-			case after != nil:
+				rep.Applied++ // recorded at once, as Apply does
+			case ByHand(c):
+				after, outcome = waiting(c), driver.Manual
+				rep.Manual++
+				rep.ManualSteps = append(rep.ManualSteps, *c)
 				puts = append(puts, after)
 			default:
-				dels = append(dels, c.Addr)
+				after = stored(c, model.StatusActive)
+				rep.Applied++
+				if after != nil {
+					puts = append(puts, after)
+				} else {
+					dels = append(dels, c.Addr)
+				}
 			}
-			recs = append(recs, w.record(c, after, driver.Applied, nil))
+			recs = append(recs, w.record(c, after, outcome, nil))
 		}
 		if err := w.commit(ctx, puts, dels, recs); err != nil {
 			return nil, staleOr(err, p)
 		}
-		rep.Applied += len(offline)
 	}
 
 	teams := make([]string, 0, len(byTeam))
@@ -470,7 +479,6 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 			tr.Applied++
 		case driver.Manual:
 			tr.Manual++
-			tr.Applied++
 			tr.ManualSteps = append(tr.ManualSteps, *c)
 		default:
 			tr.Applied++
@@ -511,6 +519,10 @@ func waiting(c *plan.Change) *model.Object {
 		o.Status = model.StatusManual
 	}
 	o.PendingAction = string(c.Action)
+	if c.Action == plan.Update && c.Before.PendingAction == string(plan.Create) {
+		// Still not made: the person makes it as it is now declared.
+		o.PendingAction = string(plan.Create)
+	}
 	o.Pending = nil
 	if c.After != nil && o.Addr.Kind == model.KindTeam {
 		// Whether roster reaches the team through an API is roster's

@@ -1,6 +1,9 @@
 // Package apply owns making a plan real: it turns a plan's changes into
 // one changeset for the state store — the new objects, a history entry and
 // one sealed evidence record per change — committed all or nothing. For
-// offline teams that is the whole apply; connected teams (drivers) come
-// through the same path, one confirmed change at a time.
+// offline teams that is the whole apply: every change a person makes in a
+// platform's UI is recorded as a manual step (status manual, the pending
+// change kept) until Confirm records it done (sync.md). Connected teams
+// (drivers) come through the same path, one confirmed change at a time.
+// Upcoming says, before any apply, which changes will be manual steps.
 package apply

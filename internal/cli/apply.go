@@ -18,7 +18,6 @@ import (
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
 	"github.com/roster-dev/roster/internal/render"
-	"github.com/roster-dev/roster/internal/runbook"
 	"github.com/roster-dev/roster/internal/state"
 )
 
@@ -316,10 +315,19 @@ func (a *app) applyPlan(ctx context.Context, st state.Store, p *plan.Plan, af *a
 		}
 		return storeError(err)
 	}
-	fmt.Fprintf(a.stdout, "Apply complete: %d applied (%d invited, %d manual). Evidence: %d records, head %s.\n",
-		res.Applied, res.Invited, res.Manual, res.Records, res.Head)
-	a.printGuidance(p, platforms)
+	fmt.Fprintln(a.stdout, applySummary(res))
+	a.printOffline(res.ManualSteps, platforms)
+	a.printFollowUps(p)
 	return nil
+}
+
+// applySummary is an apply's last line (cli.md "Command line, version 2
+// additions"): manual outcomes are counted apart from the changes made.
+func applySummary(res *apply.Result) string {
+	// The spec's words exactly, as the plan's "N manual steps await
+	// confirmation" writes them, for the scripts that read them.
+	return fmt.Sprintf("Apply complete: %d applied, %d manual steps, 0 failed. Evidence: %d records, head %s.",
+		res.Applied, res.Manual, res.Records, res.Head)
 }
 
 // interruptedApply ends an apply that Ctrl-C or SIGTERM stopped before
@@ -331,36 +339,15 @@ func (a *app) interruptedApply(changes int) error {
 	return silentExit(ExitError)
 }
 
-// guidanceLimit bounds the steps an offline apply prints for guidance.
-const guidanceLimit = 10
+// printOffline prints, for offline teams, every step a person follows in
+// each platform's UI to make the changes just recorded as manual steps
+// (sync.md: every one of them, never cut short), and how to confirm them.
+func (a *app) printOffline(steps []plan.Change, platforms map[string]string) {
+	a.printSteps(steps, platforms, "These teams are offline: %s wait for a person to make them in the platforms' UIs, then record them with roster confirm (roster runbook lists them):")
+}
 
-// printGuidance prints, for offline teams, the steps a person follows in
-// each platform's UI to make the changes just recorded (sync.md), and says
-// where the follow-up tasks wait.
-func (a *app) printGuidance(p *plan.Plan, platforms map[string]string) {
-	var items []runbook.Item
-	for _, c := range p.Changes {
-		if c.StateOnly() {
-			continue
-		}
-		items = append(items, runbook.ForChange(platforms[c.Addr.Team], string(c.Action), c.Before, c.After))
-	}
-	if len(items) > 0 {
-		fmt.Fprintf(a.stdout, "\nThese teams are offline: make the changes in the platforms' UIs. For guidance:\n\n")
-		shown := items
-		if len(shown) > guidanceLimit {
-			shown = shown[:guidanceLimit]
-		}
-		for i, it := range shown {
-			fmt.Fprintf(a.stdout, "%d. %s\n", i+1, it.Title)
-			for j, step := range it.Steps[:len(it.Steps)-1] {
-				fmt.Fprintf(a.stdout, "   %d.%d %s\n", i+1, j+1, step)
-			}
-		}
-		if n := len(items) - len(shown); n > 0 {
-			fmt.Fprintf(a.stdout, "… and %s more (roster evidence list shows every change).\n", plural(n, "change", "changes"))
-		}
-	}
+// printFollowUps says where the plan's follow-up tasks wait.
+func (a *app) printFollowUps(p *plan.Plan) {
 	if len(p.FollowUps) > 0 {
 		fmt.Fprintf(a.stdout, "\n%s wait for a person: roster runbook lists them, roster confirm closes them.\n", plural(len(p.FollowUps), "follow-up task", "follow-up tasks"))
 	}

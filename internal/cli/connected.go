@@ -106,6 +106,34 @@ func (cn *connected) costs(p *plan.Plan) []plan.Cost {
 	return out
 }
 
+// estimateCosts is the cost of p's changes to the connected teams when the
+// plan read no platform (--refresh=false): each driver counts from the
+// state and the changes alone, without a request and without the
+// credential, so the numbers are estimates (the pages to read unknown).
+func (a *app) estimateCosts(cfg *config.Result, prior []*model.Object, p *plan.Plan) []plan.Cost {
+	getenv := func(k string) string {
+		if strings.HasPrefix(k, "ROSTER_ENDPOINT_") {
+			return os.Getenv(k)
+		}
+		return "unread" // the credential: no request is made
+	}
+	teams, err := live.Teams(cfg.Config, prior, getenv, nil)
+	if err != nil {
+		return nil
+	}
+	cn := &connected{teams: teams, drivers: map[string]driver.Driver{}}
+	for _, t := range teams {
+		if mk := driverFactories[t.Platform.Name]; mk != nil {
+			cn.drivers[t.Name] = mk(t, driver.Options{UserAgent: "roster/" + Version})
+		}
+	}
+	costs := cn.costs(p)
+	for i := range costs {
+		costs[i].Estimate = true
+	}
+	return costs
+}
+
 // checkStale refuses a saved plan whose connected teams moved (live.CheckStale).
 func checkStale(p *plan.Plan, cn *connected) error {
 	if err := live.CheckStale(p, cn.view); err != nil {
@@ -153,39 +181,49 @@ func (a *app) applyConnected(ctx context.Context, st state.Store, p *plan.Plan, 
 	for _, t := range cn.teams {
 		names[t.Name] = t.Platform.Name
 	}
-	// The offline teams beside the connected ones get their guidance
+	// The offline teams beside the connected ones get their steps
 	// (sync.md: one configuration may mix both); their changes are
 	// committed first, so a failure later does not undo them.
-	offline := &plan.Plan{FollowUps: p.FollowUps}
-	for _, c := range p.Changes {
-		if !cn.view.LiveTeams[c.Addr.Team] {
-			offline.Changes = append(offline.Changes, c)
+	var viaAPI, offline []plan.Change
+	for _, c := range rep.ManualSteps {
+		if cn.view.LiveTeams[c.Addr.Team] {
+			viaAPI = append(viaAPI, c)
+		} else {
+			offline = append(offline, c)
 		}
 	}
 	if rep.Failed > 0 || rep.NotAttempted > 0 || err != nil {
 		// What was done stands: its manual steps, guidance and evidence
 		// first, and the failure line last (sync.md: the command ends
 		// with it).
-		a.printManual(rep.ManualSteps, names)
-		a.printGuidance(offline, platforms)
+		a.printManual(viaAPI, names)
+		a.printOffline(offline, platforms)
+		a.printFollowUps(p)
 		for _, f := range rep.Failures {
 			fmt.Fprintf(a.stderr, "Error: %v\n", f.Err)
 		}
 		if rep.Records > 0 {
 			fmt.Fprintf(a.stdout, "Evidence: %d records, head %s. Run roster plan to see what is left.\n", rep.Records, rep.Head)
 		}
-		fmt.Fprintf(a.stdout, "Apply failed: %d applied, %d failed, %d not attempted.\n", rep.Applied, rep.Failed, rep.NotAttempted)
+		// sync.md: here manual outcomes count as applied.
+		fmt.Fprintf(a.stdout, "Apply failed: %d applied, %d failed, %d not attempted.\n", rep.Applied+rep.Manual, rep.Failed, rep.NotAttempted)
 		return silentExit(ExitError)
 	}
-	fmt.Fprintf(a.stdout, "Apply complete: %d applied (%d invited, %d manual). Evidence: %d records, head %s.\n",
-		rep.Applied, rep.Invited, rep.Manual, rep.Records, rep.Head)
-	a.printManual(rep.ManualSteps, names)
-	a.printGuidance(offline, platforms)
+	fmt.Fprintln(a.stdout, applySummary(&rep.Result))
+	a.printManual(viaAPI, names)
+	a.printOffline(offline, platforms)
+	a.printFollowUps(p)
 	return nil
 }
 
 // printManual prints the runbook of the changes left to a person.
 func (a *app) printManual(steps []plan.Change, platforms map[string]string) {
+	a.printSteps(steps, platforms, "%s no API can make; a person does them:")
+}
+
+// printSteps prints the runbook of steps under header, whose %s is the
+// number of changes.
+func (a *app) printSteps(steps []plan.Change, platforms map[string]string, header string) {
 	if len(steps) == 0 {
 		return
 	}
@@ -193,6 +231,6 @@ func (a *app) printManual(steps []plan.Change, platforms map[string]string) {
 	for _, c := range steps {
 		items = append(items, runbook.ForChange(platforms[c.Addr.Team], string(c.Action), c.Before, c.After))
 	}
-	fmt.Fprintf(a.stdout, "\n%s no API can make; a person does them:\n\n", plural(len(items), "change", "changes"))
+	fmt.Fprintf(a.stdout, "\n"+header+"\n\n", plural(len(items), "change", "changes"))
 	runbook.WriteText(a.stdout, items)
 }

@@ -7,9 +7,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
+	"github.com/roster-dev/roster/internal/apply"
 	"github.com/roster-dev/roster/internal/config"
+	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/fsx"
 	"github.com/roster-dev/roster/internal/live"
 	"github.com/roster-dev/roster/internal/plan"
@@ -127,12 +130,16 @@ func (a *app) makePlan(ctx context.Context, st state.Store, pf *planFlags) (*pla
 		return nil, err
 	}
 	pd := &planned{cfg: cfg, snap: snap}
+	var notes []string // what the plan says on stderr besides warnings
+	var warnings []plan.Diagnostic
 	weakened, err := weakenedSince(ctx, st, cfg.Config.Policy)
 	if err != nil {
 		return nil, storeError(err)
 	}
 	if len(weakened) > 0 {
-		fmt.Fprintf(a.stderr, "Warning: the policy removes or relaxes %s, in force at the last apply; every change of this plan is tagged policy_weakened.\n\n", strings.Join(weakened, ", "))
+		w := fmt.Sprintf("the policy removes or relaxes %s, in force at the last apply; every change of this plan is tagged policy_weakened.", strings.Join(weakened, ", "))
+		fmt.Fprintf(a.stderr, "Warning: %s\n\n", w)
+		warnings = append(warnings, plan.Diagnostic{Severity: plan.SeverityWarning, Summary: w})
 	}
 	in := plan.Input{
 		Desired:          cfg.Config.Objects,
@@ -165,15 +172,13 @@ func (a *app) makePlan(ctx context.Context, st state.Store, pf *planFlags) (*pla
 		in.Live = pd.cn.view.Live
 		in.LiveTeams = pd.cn.view.LiveTeams
 		in.Keep = pd.cn.view.Keep
-		for _, n := range pd.cn.view.Notes {
-			fmt.Fprintf(a.stderr, "Note: %s\n", n)
-		}
+		notes = append(notes, pd.cn.view.Notes...)
 	} else if hasConnections(cfg.Config) {
-		for _, n := range live.StoredDefaultNotes(cfg.Config, snap.Objects) {
-			fmt.Fprintf(a.stderr, "Note: %s\n", n)
-		}
+		notes = append(notes, live.StoredDefaultNotes(cfg.Config, snap.Objects)...)
 	}
+	a.printNotes(notes)
 	p := plan.Make(in)
+	p.Diagnostics = append(planDiagnostics(cfg.Diags, notes), warnings...)
 	p.Reinvite = pf.reinvite
 	if err := a.manualOfPlan(ctx, st, p, snap.Objects); err != nil {
 		return nil, err
@@ -191,15 +196,61 @@ func (a *app) makePlan(ctx context.Context, st state.Store, pf *planFlags) (*pla
 			return nil, &exitCode{code: ExitError, msg: err.Error()}
 		}
 		p.Cost = pd.cn.costs(p)
-		for _, n := range live.ManualNotes(p, pd.cn.drivers) {
-			fmt.Fprintf(a.stderr, "Note: %s\n", n)
+		notes = live.ManualNotes(p, pd.cn.drivers)
+		a.printNotes(notes)
+		p.Diagnostics = append(p.Diagnostics, planDiagnostics(nil, notes)...)
+	}
+	if pd.cn == nil && !pf.refresh && hasConnections(cfg.Config) {
+		p.Cost = a.estimateCosts(cfg, snap.Objects, p)
+		if len(p.Cost) > 0 {
+			notes = []string{"the cost is an estimate from the state: with --refresh=false no platform was read, so the pages to read are not known"}
+			a.printNotes(notes)
+			p.Diagnostics = append(p.Diagnostics, planDiagnostics(nil, notes)...)
 		}
 	}
+	var drivers map[string]driver.Driver
+	if pd.cn != nil {
+		drivers = pd.cn.drivers
+	}
+	platforms := platformsOf(snap.Objects)
+	for t, name := range platformsOf(cfg.Config.Objects) {
+		platforms[t] = name
+	}
+	p.Upcoming = apply.Upcoming(p, drivers, platforms)
 	if err := a.checkPlanPolicy(cfg, p, now); err != nil {
 		return nil, err
 	}
 	pd.p = p
 	return pd, nil
+}
+
+// printNotes prints the planning's notes on stderr.
+func (a *app) printNotes(notes []string) {
+	for _, n := range notes {
+		fmt.Fprintf(a.stderr, "Note: %s\n", n)
+	}
+}
+
+// planDiagnostics are the configuration's warnings and the planning's
+// notes, as the JSON and markdown plans carry them.
+func planDiagnostics(diags hcl.Diagnostics, notes []string) []plan.Diagnostic {
+	var out []plan.Diagnostic
+	for _, d := range diags {
+		if d.Severity != hcl.DiagWarning {
+			continue
+		}
+		pd := plan.Diagnostic{Severity: plan.SeverityWarning, Summary: d.Summary, Detail: d.Detail}
+		if r := d.Subject; r != nil && r.Filename != "" {
+			pd.Range = &plan.Range{Filename: r.Filename,
+				Start: plan.Pos{Line: r.Start.Line, Column: r.Start.Column, Byte: r.Start.Byte},
+				End:   plan.Pos{Line: r.End.Line, Column: r.End.Column, Byte: r.End.Byte}}
+		}
+		out = append(out, pd)
+	}
+	for _, n := range notes {
+		out = append(out, plan.Diagnostic{Severity: plan.SeverityNote, Summary: n})
+	}
+	return out
 }
 
 // renderPlan prints p in format.

@@ -19,6 +19,7 @@ func (a *app) checkPlanPolicy(cfg *config.Result, p *plan.Plan, now time.Time) e
 		return &diagError{diags: diags, files: cfg.Files}
 	}
 	a.warn(diags, cfg.Files)
+	p.Diagnostics = append(p.Diagnostics, planDiagnostics(diags, nil)...)
 	return nil
 }
 

@@ -51,6 +51,7 @@ func TestSignOffBindsWhatWasSeen(t *testing.T) {
 	g := []string{"--chdir", dir}
 	with := func(args ...string) []string { return append(args, g...) }
 	runCLI(t, 0, with("apply", "--auto-approve", "--now", "2026-12-01")...)
+	runCLI(t, 0, with("confirm", "--all")...) // offline: the steps were made by hand
 	out := t.TempDir()
 
 	for _, format := range []string{"html", "markdown", "csv", "json"} {
@@ -123,6 +124,7 @@ func TestSignOffBindsWhatWasSeen(t *testing.T) {
 	// What changed since the last sign-off, per team.
 	os.WriteFile(filepath.Join(dir, "zoe.hcl"), []byte("member \"zoe@acme.com\" {\n  team = \"acme\"\n  role = \"viewer\"\n  ticket = \"IAM-9\"\n}\n"), 0o644)
 	runCLI(t, 0, with("apply", "--auto-approve")...)
+	runCLI(t, 0, with("confirm", "--all")...)
 	var doc report.ReviewDoc
 	if err := json.Unmarshal(runCLI(t, 0, with("review", "--format", "json")...), &doc); err != nil {
 		t.Fatal(err)

@@ -443,6 +443,10 @@ func (pl *planner) join(desired, current []entry) []Change {
 				pl.manual = append(pl.manual, Manual{Addr: c.o.Addr, Change: c.o.PendingAction})
 				continue
 			}
+			if ch, ok := pl.withdraw(d, c); ok {
+				changes = append(changes, ch)
+				continue
+			}
 		}
 		act, expired, ok := pl.decide(d.o, c.o)
 		if mv := pl.moved[c.key]; mv != nil && c.o != nil {
@@ -461,6 +465,22 @@ func (pl *planner) join(desired, current []entry) []Change {
 		changes = append(changes, pl.change(act, expired, d, c))
 	}
 	return changes
+}
+
+// withdraw is the change that withdraws c's waiting update or removal when
+// the configuration declares again the access that exists.
+func (pl *planner) withdraw(d, c entry) (Change, bool) {
+	// A pending creation no longer declared is not withdrawn: the person
+	// may have made it already, so its removal is a step like any other.
+	if c.o.PendingAction == string(Create) || d.o == nil || pl.isExpired(d.o) || differs(d.o, c.o) {
+		return Change{}, false
+	}
+	ch := pl.change(Update, false, d, c)
+	if hasStatus(ch.Addr.Kind) {
+		ch.After.Status = model.StatusActive
+	}
+	ch.Why, ch.Risks = WhyWithdrawn, nil
+	return ch, true
 }
 
 func (pl *planner) change(act Action, expired bool, d, c entry) Change {

@@ -100,6 +100,12 @@ const (
 	WhyDisconnected = "connection removed: recorded in the state only"
 )
 
+// WhyWithdrawn marks a change that withdraws a manual step the
+// configuration no longer asks for: the access that exists is declared
+// again (a pending update or removal). Nothing waits for a person any more, and
+// the state alone records it.
+const WhyWithdrawn = "the manual step waiting is withdrawn: recorded in the state only"
+
 // StateOnly reports whether the state alone makes c, with no driver and
 // no step for a person: roster never creates or deletes a team or a site
 // through an API, forgets what is no longer declared on a connected team,
@@ -108,7 +114,7 @@ const (
 // guidance for them.
 func (c *Change) StateOnly() bool {
 	switch c.Why {
-	case WhyForgotten, WhyConnected, WhyDisconnected:
+	case WhyForgotten, WhyConnected, WhyDisconnected, WhyWithdrawn:
 		return true
 	}
 	if c.Action == Move {
@@ -170,6 +176,10 @@ type Cost struct {
 	Requests      int
 	BudgetPerHour *int
 	ETASeconds    *int
+	// Estimate is true when the cost comes from the state alone, the
+	// platform unread (plan --refresh=false): its pages and ids unknown.
+	// Not kept in a saved plan.
+	Estimate bool
 }
 
 // Plan is the result of planning, and what a saved plan file holds.
@@ -200,7 +210,12 @@ type Plan struct {
 	Changes   []Change
 	FollowUps []FollowUp
 	Manual    []Manual
-	Cost      []Cost
+	// Upcoming are the changes of this plan that apply will record as
+	// manual steps (Change set); Diagnostics the warnings and notes of
+	// its making. Neither is kept in a saved plan.
+	Upcoming    []Manual
+	Diagnostics []Diagnostic
+	Cost        []Cost
 	// Seen is what the changes of connected teams depend on, as the plan
 	// saw it; empty for offline teams.
 	Seen []Seen

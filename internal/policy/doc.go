@@ -5,7 +5,7 @@
 // max_removals, the plan; for distinct_approver, the apply's actor and
 // approvers — returning diagnostics or errors that name the rule, the
 // address and the offending declaration. It also gives the advice the
-// seeds give when a rule is not set (warnings, which never change the exit
+// platforms' documentation gives when a rule is not set (warnings, which never change the exit
 // status), and says what policy is in force: its canonical JSON and digest
 // (every evidence record's policy_digest) and which rules a new policy
 // removes or relaxes (policy_weakened).

@@ -195,7 +195,7 @@ func expired(o *model.Object, now time.Time) bool {
 // MinOwners: every team has at least min_owners members whose team role is
 // named "owner" and who have not expired at now. A platform without an
 // owner role is skipped. With min_owners unset, a team with exactly one
-// owner gets a warning: the seeds advise two.
+// owner gets a warning: the platforms' documentation advises two.
 func MinOwners(idx *index, p *model.Policy, now time.Time) hcl.Diagnostics {
 	owners := map[string][]string{}
 	for _, m := range idx.members {

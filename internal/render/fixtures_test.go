@@ -141,6 +141,14 @@ func fullPlan() *plan.Plan {
 		{Team: "acme", Requests: 12, BudgetPerHour: ptr(600), ETASeconds: ptr(72)},
 		{Team: "beta", Requests: 3},
 	}
+	p.Upcoming = []plan.Manual{
+		{Addr: model.MemberAddress("acme", "alice@acme.com"), Change: "create", Text: "Invite alice@acme.com as admin in Team Settings → General."},
+	}
+	p.Diagnostics = []plan.Diagnostic{
+		{Severity: plan.SeverityWarning, Summary: "Guest without an expiry", Detail: "jane@agency.com is external and never expires; add expires.",
+			Range: &plan.Range{Filename: "main.hcl", Start: plan.Pos{Line: 9, Column: 1, Byte: 120}, End: plan.Pos{Line: 9, Column: 24, Byte: 143}}},
+		{Severity: plan.SeverityNote, Summary: "team beta: site \"blog\" on the platform is not declared; its access is not managed."},
+	}
 	return p
 }
 

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"slices"
 	"strconv"
 	"time"
 
+	"github.com/roster-dev/roster/internal/diag"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
 )
@@ -20,19 +22,30 @@ const FormatVersion = "1"
 // and `show --json PLANFILE` print it. Every slice is non-nil, so it is
 // written as [] when empty.
 type PlanJSON struct {
-	FormatVersion    string         `json:"format_version"`
-	RosterVersion    string         `json:"roster_version"`
-	CreatedAt        string         `json:"created_at"`
-	Now              string         `json:"now"`
-	State            StateJSON      `json:"state"`
-	ConfigDigest     string         `json:"config_digest"`
-	AllowMassRemoval bool           `json:"allow_mass_removal"`
-	Drift            []DriftJSON    `json:"drift"`
-	Changes          []ChangeJSON   `json:"changes"`
-	FollowUps        []FollowUpJSON `json:"follow_ups"`
-	Manual           []ManualJSON   `json:"manual"`
-	Cost             []CostJSON     `json:"cost"`
-	Summary          SummaryJSON    `json:"summary"`
+	FormatVersion    string           `json:"format_version"`
+	RosterVersion    string           `json:"roster_version"`
+	CreatedAt        string           `json:"created_at"`
+	Now              string           `json:"now"`
+	State            StateJSON        `json:"state"`
+	ConfigDigest     string           `json:"config_digest"`
+	AllowMassRemoval bool             `json:"allow_mass_removal"`
+	Drift            []DriftJSON      `json:"drift"`
+	Changes          []ChangeJSON     `json:"changes"`
+	FollowUps        []FollowUpJSON   `json:"follow_ups"`
+	Manual           []ManualJSON     `json:"manual"`
+	Cost             []CostJSON       `json:"cost"`
+	Diagnostics      []DiagnosticJSON `json:"diagnostics"`
+	Summary          SummaryJSON      `json:"summary"`
+}
+
+// DiagnosticJSON is a warning of the configuration or a note of the
+// planning, as the text plan prints them on stderr; Range is null when
+// the diagnostic points nowhere in the configuration.
+type DiagnosticJSON struct {
+	Severity plan.Severity   `json:"severity"`
+	Summary  string          `json:"summary"`
+	Detail   string          `json:"detail"`
+	Range    *diag.RangeJSON `json:"range"`
 }
 
 // StateJSON is the state a plan was made against.
@@ -68,13 +81,16 @@ type FollowUpJSON struct {
 	Text    string `json:"text"`
 }
 
-// ManualJSON is an open manual step: Task is set for a follow-up, Change
-// (the pending change's action) for a change; the other is "".
+// ManualJSON is a manual step: Task is set for a follow-up, Change (the
+// pending change's action) for a change; the other is "". Planned is true
+// for a change of this plan that apply will record as a step, false for a
+// step already open.
 type ManualJSON struct {
 	Address string `json:"address"`
 	Task    string `json:"task"`
 	Change  string `json:"change"`
 	Text    string `json:"text"`
+	Planned bool   `json:"planned"`
 }
 
 // CostJSON is what the apply will cost against a team's API budget;
@@ -84,6 +100,8 @@ type CostJSON struct {
 	Requests      int    `json:"requests"`
 	BudgetPerHour *int   `json:"budget_per_hour"`
 	ETASeconds    *int   `json:"eta_seconds"`
+	// Estimate is true when no platform was read (plan --refresh=false).
+	Estimate bool `json:"estimate"`
 }
 
 // SummaryJSON counts the changes by action.
@@ -153,8 +171,9 @@ func NewPlanJSON(p *plan.Plan, rosterVersion string) *PlanJSON {
 		Drift:            make([]DriftJSON, 0, len(p.Drift)),
 		Changes:          make([]ChangeJSON, 0, len(p.Changes)),
 		FollowUps:        make([]FollowUpJSON, 0, len(p.FollowUps)),
-		Manual:           make([]ManualJSON, 0, len(p.Manual)),
+		Manual:           make([]ManualJSON, 0, len(p.Manual)+len(p.Upcoming)),
 		Cost:             make([]CostJSON, 0, len(p.Cost)),
+		Diagnostics:      make([]DiagnosticJSON, 0, len(p.Diagnostics)),
 		Summary:          SummaryJSON{Add: v.add, Change: v.chg, Remove: v.rmv, Move: v.mov},
 	}
 	for _, i := range v.drift {
@@ -186,11 +205,27 @@ func NewPlanJSON(p *plan.Plan, rosterVersion string) *PlanJSON {
 		m := &p.Manual[i]
 		j.Manual = append(j.Manual, ManualJSON{Address: v.manualAddrs[i], Task: m.Task, Change: m.Change, Text: m.Text})
 	}
+	for _, m := range p.Upcoming {
+		j.Manual = append(j.Manual, ManualJSON{Address: m.Addr.String(), Task: m.Task, Change: m.Change, Text: m.Text, Planned: true})
+	}
+	for _, d := range p.Diagnostics {
+		j.Diagnostics = append(j.Diagnostics, diagnosticJSON(d))
+	}
 	for _, i := range v.cost {
 		c := &p.Cost[i]
-		j.Cost = append(j.Cost, CostJSON{Team: c.Team, Requests: c.Requests, BudgetPerHour: c.BudgetPerHour, ETASeconds: c.ETASeconds})
+		j.Cost = append(j.Cost, CostJSON{Team: c.Team, Requests: c.Requests, BudgetPerHour: c.BudgetPerHour, ETASeconds: c.ETASeconds, Estimate: c.Estimate})
 	}
 	return j
+}
+
+func diagnosticJSON(d plan.Diagnostic) DiagnosticJSON {
+	dj := DiagnosticJSON{Severity: d.Severity, Summary: d.Summary, Detail: d.Detail}
+	if r := d.Range; r != nil {
+		dj.Range = &diag.RangeJSON{Filename: r.Filename,
+			Start: diag.PosJSON{Line: r.Start.Line, Column: r.Start.Column, Byte: r.Start.Byte},
+			End:   diag.PosJSON{Line: r.End.Line, Column: r.End.Column, Byte: r.End.Byte}}
+	}
+	return dj
 }
 
 // flushAt is the size at which the JSON and text writers hand their buffer
@@ -409,12 +444,27 @@ func WriteJSON(w io.Writer, p *plan.Plan, rosterVersion string) error {
 		b = strMember(b, 3, false, "task", f.Task)
 		return strMember(b, 3, false, "text", f.Text)
 	})
-	e.array("manual", v.manual, func(b []byte, i int) []byte {
-		m := &p.Manual[i]
-		b = strMember(b, 3, true, "address", v.manualAddrs[i])
+	// The open steps, then the changes of this plan that will be steps.
+	manual := slices.Clone(v.manual)
+	for k := range p.Upcoming {
+		manual = append(manual, len(p.Manual)+k)
+	}
+	e.array("manual", manual, func(b []byte, i int) []byte {
+		planned := i >= len(p.Manual)
+		var m *plan.Manual
+		var addr string
+		if planned {
+			m = &p.Upcoming[i-len(p.Manual)]
+			addr = m.Addr.String()
+		} else {
+			m, addr = &p.Manual[i], v.manualAddrs[i]
+		}
+		b = strMember(b, 3, true, "address", addr)
 		b = strMember(b, 3, false, "task", m.Task)
 		b = strMember(b, 3, false, "change", m.Change)
-		return strMember(b, 3, false, "text", m.Text)
+		b = strMember(b, 3, false, "text", m.Text)
+		b = key(b, 3, false, "planned")
+		return strconv.AppendBool(b, planned)
 	})
 	e.array("cost", v.cost, func(b []byte, i int) []byte {
 		c := &p.Cost[i]
@@ -423,7 +473,40 @@ func WriteJSON(w io.Writer, p *plan.Plan, rosterVersion string) error {
 		b = key(b, 3, false, "budget_per_hour")
 		b = intPtr(b, c.BudgetPerHour)
 		b = key(b, 3, false, "eta_seconds")
-		return intPtr(b, c.ETASeconds)
+		b = intPtr(b, c.ETASeconds)
+		b = key(b, 3, false, "estimate")
+		return strconv.AppendBool(b, c.Estimate)
+	})
+	diags := make([]int, len(p.Diagnostics))
+	for k := range diags {
+		diags[k] = k
+	}
+	e.array("diagnostics", diags, func(b []byte, i int) []byte {
+		d := diagnosticJSON(p.Diagnostics[i])
+		b = strMember(b, 3, true, "severity", string(d.Severity))
+		b = strMember(b, 3, false, "summary", d.Summary)
+		b = strMember(b, 3, false, "detail", d.Detail)
+		b = key(b, 3, false, "range")
+		if d.Range == nil {
+			return append(b, "null"...)
+		}
+		b = append(b, '{')
+		b = strMember(b, 4, true, "filename", d.Range.Filename)
+		for _, pos := range []struct {
+			name string
+			p    diag.PosJSON
+		}{{"start", d.Range.Start}, {"end", d.Range.End}} {
+			b = key(b, 4, false, pos.name)
+			b = append(b, '{')
+			b = key(b, 5, true, "line")
+			b = strconv.AppendInt(b, int64(pos.p.Line), 10)
+			b = intMember(b, 5, "column", pos.p.Column)
+			b = intMember(b, 5, "byte", pos.p.Byte)
+			b = newline(b, 4)
+			b = append(b, '}')
+		}
+		b = newline(b, 3)
+		return append(b, '}')
 	})
 	if err != nil {
 		return err

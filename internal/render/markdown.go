@@ -271,6 +271,30 @@ func WriteMarkdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 	}
 	sections := []*mdSection{
 		{
+			// What the text plan says on stderr (cli.md, version 2).
+			title: "#### Warnings and notes\n\n",
+			close: "\n",
+			n:     len(p.Diagnostics),
+			what:  "warnings and notes",
+			item: func(k int) []byte {
+				d := &p.Diagnostics[k]
+				r := append(make([]byte, 0, 160), "- **"...)
+				r = append(r, d.Severity...)
+				r = append(r, "**"...)
+				if d.Range != nil {
+					r = append(r, ' ')
+					r = codeSpan(r, d.Range.Filename+":"+strconv.Itoa(d.Range.Start.Line))
+				}
+				r = append(r, ": "...)
+				r = mdEscape(r, d.Summary)
+				if d.Detail != "" {
+					r = append(r, " — "...)
+					r = mdEscape(r, d.Detail)
+				}
+				return append(r, '\n')
+			},
+		},
+		{
 			title: "#### Risky changes\n\n",
 			open:  "| address | action | risks | role | why |\n| --- | --- | --- | --- | --- |\n",
 			close: "\n",
@@ -313,6 +337,23 @@ func WriteMarkdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 				r = append(r, " ("...)
 				r = codeSpan(r, f.Task)
 				return append(r, ")\n"...)
+			},
+		},
+		{
+			// The changes apply will record as manual steps.
+			title: "#### Manual steps this plan makes\n\n",
+			close: "\n",
+			n:     len(p.Upcoming),
+			what:  "manual steps",
+			item: func(k int) []byte {
+				m := &p.Upcoming[k]
+				r := append([]byte(nil), "- "...)
+				r = codeSpan(r, m.Addr.String())
+				r = append(r, " ("...)
+				r = mdEscape(r, m.Change)
+				r = append(r, "): "...)
+				r = mdEscape(r, m.Text)
+				return append(r, '\n')
 			},
 		},
 		{

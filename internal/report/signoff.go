@@ -88,6 +88,9 @@ type ReviewChange struct {
 // with.
 func ChangesSinceReviews(records []*evidence.Record, reviews map[string]TeamReview) map[string][]ReviewChange {
 	out := map[string][]ReviewChange{}
+	// Creations left to a person: their confirm record is the addition
+	// (its before is the waiting object, not nothing).
+	waiting := map[string]bool{}
 	for _, r := range records {
 		if r == nil {
 			continue
@@ -95,6 +98,14 @@ func ChangesSinceReviews(records []*evidence.Record, reviews map[string]TeamRevi
 		addr, err := model.ParseAddress(r.Address)
 		if err != nil || (addr.Kind != model.KindMember && addr.Kind != model.KindGrant) {
 			continue
+		}
+		created := false
+		switch {
+		case r.Outcome == evidence.OutcomeManual:
+			waiting[r.Address] = string(r.Before) == "null" || len(r.Before) == 0
+		case r.Action == evidence.ActionConfirm:
+			created = waiting[r.Address]
+			delete(waiting, r.Address)
 		}
 		rev, ok := reviews[addr.Team]
 		if !ok || r.Seq <= rev.Seq {
@@ -106,8 +117,8 @@ func ChangesSinceReviews(records []*evidence.Record, reviews map[string]TeamRevi
 		before, after := roleIn(r.Before), roleIn(r.After)
 		c := ReviewChange{Seq: r.Seq, Time: r.Time, Address: r.Address, Person: addr.Holder(), Site: addr.Site, RoleBefore: before, RoleAfter: after}
 		switch {
-		case string(r.Before) == "null" || len(r.Before) == 0:
-			c.Change = ChangeAdded
+		case created || string(r.Before) == "null" || len(r.Before) == 0:
+			c.Change, c.RoleBefore = ChangeAdded, ""
 		case string(r.After) == "null" || len(r.After) == 0:
 			c.Change = ChangeRemoved
 		case before != after:

@@ -1,0 +1,53 @@
+package apply
+
+import (
+	"sort"
+
+	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/plan"
+	"github.com/roster-dev/roster/internal/runbook"
+)
+
+// Upcoming lists the changes of p that an apply will record as manual
+// steps rather than make (cli.md, "Command line, version 2 additions"):
+// every change of an offline team that a person makes in the UI, and the
+// changes of a connected team (a driver in drivers) that its API cannot
+// make. platforms maps each team to its platform's name, for the steps'
+// wording.
+func Upcoming(p *plan.Plan, drivers map[string]driver.Driver, platforms map[string]string) []plan.Manual {
+	var out []plan.Manual
+	byTeam := map[string][]plan.Change{}
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		if d := drivers[c.Addr.Team]; d != nil {
+			if !c.StateOnly() {
+				byTeam[c.Addr.Team] = append(byTeam[c.Addr.Team], *c)
+			}
+			continue
+		}
+		if ByHand(c) {
+			out = append(out, upcoming(c, platforms))
+		}
+	}
+	teams := make([]string, 0, len(byTeam))
+	for t := range byTeam {
+		teams = append(teams, t)
+	}
+	sort.Strings(teams)
+	for _, t := range teams {
+		d, cs := drivers[t], byTeam[t]
+		d.Begin(cs)
+		for i := range cs {
+			if manual, _ := d.Manual(&cs[i]); manual {
+				out = append(out, upcoming(&cs[i], platforms))
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Addr.String() < out[j].Addr.String() })
+	return out
+}
+
+func upcoming(c *plan.Change, platforms map[string]string) plan.Manual {
+	it := runbook.ForChange(platforms[c.Addr.Team], string(c.Action), c.Before, c.After)
+	return plan.Manual{Addr: c.Addr, Change: string(c.Action), Text: it.Title}
+}

@@ -730,6 +730,9 @@ func workerConfig(t *testing.T, dir string, i int) (addrs, own []string) {
 // evidence record per change, and each entry's changes are exactly the
 // step from the previous worker's configuration to its own.
 func TestConcurrentApplies(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (concurrent apply loop): skipped under -short; make test runs it")
+	}
 	r := newRunner(t)
 	for _, tc := range []struct {
 		name        string

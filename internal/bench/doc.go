@@ -17,6 +17,6 @@
 //
 // Every benchmark reports allocations and ns/grant (or ns/record), which
 // should stay flat from 1k to 100k. Whole commands, timed from outside
-// against P, are `make bench` (cmd/roster-bench). The package holds only
+// against P, are `make bench` (internal/cmd/roster-bench). The package holds only
 // test files and this one.
 package bench

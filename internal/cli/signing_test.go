@@ -89,6 +89,9 @@ func lines(t *testing.T, path string) [][]byte {
 // confirmed; a chain rebuilt after an edit, and an edited checkpoint, are
 // caught. Skipped where jq or openssl is missing.
 func TestBundleReadmeProcedure(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (follows the bundle README with openssl and jq): skipped under -short; make test runs it")
+	}
 	for _, tool := range []string{"bash", "jq", "sha256sum", "openssl"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s is not installed", tool)

@@ -68,6 +68,9 @@ func TestHeredocLimits(t *testing.T) {
 }
 
 func TestTosetLinear(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (100,000 elements): skipped under -short; make test runs it")
+	}
 	var b strings.Builder
 	b.WriteString("locals {\n  people = toset([")
 	for i := range 100_000 {

@@ -460,6 +460,9 @@ func TestGroupLabels(t *testing.T) {
 }
 
 func TestPaging(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (2,500 users over 1,200 apps): skipped under -short; make test runs it")
+	}
 	seed := acmeSeed()
 	seed.RateLimits = &fake.RateLimits{ReadsPerMinute: -1}
 	big := fake.SeedGroup{Name: "Everyone"}

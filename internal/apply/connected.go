@@ -318,55 +318,9 @@ func stored(c *plan.Change, status model.Status) *model.Object {
 	return o
 }
 
-// Steps of a team's apply, in sync.md's order.
-const (
-	stepCreate = iota
-	stepPromote
-	stepUpdate
-	stepRemove
-	stepDemote
-)
-
-func step(c *plan.Change) int {
-	switch c.Action {
-	case plan.Create:
-		return stepCreate
-	case plan.Delete:
-		return stepRemove
-	}
-	if c.Addr.Kind == model.KindMember && c.Before.Role != c.After.Role {
-		if c.After.Role == "owner" {
-			return stepPromote
-		}
-		if c.Before.Role == "owner" {
-			return stepDemote
-		}
-	}
-	return stepUpdate
-}
-
-// kindRank orders kinds within a step: containers before what they hold
-// (a membership before its grants), the reverse when removing.
-var kindRank = map[model.Kind]int{model.KindTeam: 0, model.KindSite: 1, model.KindGroup: 2, model.KindMember: 3, model.KindGrant: 4}
-
-// order sorts a team's changes into sync.md's order: invitations and
-// creations; promotions to owner; other updates; removals; demotions from
-// owner last. Within a step, memberships come before grants when adding and
-// after them when removing, then address order.
+// order sorts a team's changes into sync.md's apply order (plan.SortForApply).
 func order(cs []*plan.Change) []*plan.Change {
-	rank := func(c *plan.Change) int {
-		r := kindRank[c.Addr.Kind]
-		if step(c) == stepRemove {
-			return -r
-		}
-		return r
-	}
-	sort.SliceStable(cs, func(i, j int) bool {
-		if si, sj := step(cs[i]), step(cs[j]); si != sj {
-			return si < sj
-		}
-		return rank(cs[i]) < rank(cs[j])
-	})
+	plan.SortForApply(cs)
 	return cs
 }
 
@@ -394,7 +348,7 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 			tr.Failures = append(tr.Failures, Failure{Addr: c.Addr, Err: fmt.Errorf("interrupted before this change: %w", err)})
 			return tr
 		}
-		if step(c) == stepDemote && ownersPending {
+		if c.Step() == plan.StepDemote && ownersPending {
 			tr.Deferred = append(tr.Deferred, c.Addr)
 			continue
 		}

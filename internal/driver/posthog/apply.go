@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
-	"sort"
 	"strconv"
 
 	"github.com/roster-dev/roster/internal/driver"
@@ -137,7 +136,7 @@ func (d *Driver) Apply(ctx context.Context, c *plan.Change) (driver.Result, erro
 func (d *Driver) Cost(changes []plan.Change) (requests int, budgetPerHour int) {
 	reads := 1 + max(1, d.pages.members) + max(1, d.pages.invites) + max(1, d.pages.projects) + len(d.team.Sites) + d.pages.undeclared
 	ordered := slices.Clone(changes)
-	sort.SliceStable(ordered, func(i, j int) bool { return step(&ordered[i]) < step(&ordered[j]) })
+	plan.SortChangesForApply(ordered)
 	var st *state
 	if d.refreshed {
 		st = d.st.clone()
@@ -174,26 +173,6 @@ func (d *Driver) Cost(changes []plan.Change) (requests int, budgetPerHour int) {
 		r.done[i] = true
 	}
 	return reads + writes, d.team.Conn.RequestsPerHour
-}
-
-// step is the apply order of sync.md: creations; promotions to owner;
-// other updates; removals; demotions from owner.
-func step(c *plan.Change) int {
-	switch c.Action {
-	case plan.Create:
-		return 0
-	case plan.Delete:
-		return 3
-	}
-	if c.Addr.Kind == model.KindMember && c.Before != nil && c.After != nil && c.Before.Role != c.After.Role {
-		if c.After.Role == "owner" {
-			return 1
-		}
-		if c.Before.Role == "owner" {
-			return 4
-		}
-	}
-	return 2
 }
 
 // stateFromPlan makes a stand-in live state from the changes' before

@@ -291,7 +291,7 @@ func (w *writer) adopt(ctx context.Context, ads []Adoption) error {
 		} else {
 			dels = append(dels, a.Addr)
 		}
-		c := &plan.Change{Addr: a.Addr, Before: a.Before, After: a.After, Why: a.Why}
+		c := &plan.Change{Addr: a.Addr, Before: a.Before, After: a.After, Reason: plan.ReasonOf(a.Why), Why: a.Why}
 		r := changeRecord(c, a.After, w.p, w.digest, w.meta, nil)
 		r.Action = evidence.ActionAdopt
 		r.Outcome = evidence.OutcomeApplied

@@ -229,7 +229,7 @@ func (v *View) Explain(p *plan.Plan) {
 	}
 	for i := range p.Changes {
 		if c := &p.Changes[i]; c.Action == plan.Delete && gone[c.Addr.String()] {
-			c.Why = "no access left: declared nowhere in the team, and no access on sites the team does not declare"
+			c.SetReason(plan.ReasonNoAccessLeft, "")
 		}
 	}
 }

@@ -409,6 +409,7 @@ func (d *planDec) change(n int, c *Change) {
 			}
 		case "why":
 			c.Why, _ = d.str("why")
+			c.Reason = ReasonOf(c.Why)
 		default:
 			d.skip()
 		}

@@ -128,7 +128,7 @@ func (pl *planner) followUps(changes []Change, desired, current []entry) []Follo
 	for i := range changes {
 		ch := &changes[i]
 		b, a := ch.Before, ch.After
-		if b == nil || ch.Why == WhyForgotten {
+		if b == nil || ch.Because() == ReasonForgotten {
 			continue
 		}
 		switch ch.Addr.Kind {

@@ -337,11 +337,13 @@ func (pl *planner) isExpired(o *model.Object) bool {
 	return exp
 }
 
-func expiredWhy(d *model.Object) string {
+// expiresText is d's expiry as the configuration wrote it, for the Why of
+// ReasonExpired.
+func expiresText(d *model.Object) string {
 	if d.Decl != nil && d.Decl.ExpiresText != "" {
-		return "expired " + d.Decl.ExpiresText
+		return d.Decl.ExpiresText
 	}
-	return "expired " + d.Expires
+	return d.Expires
 }
 
 // decide says what takes current object c (nil: none) to desired object d
@@ -423,7 +425,7 @@ func (pl *planner) change(act Action, expired bool, d, c entry) Change {
 			ch.After.Status = model.StatusActive
 		}
 		if pl.lapsed[d.key] {
-			ch.Why = WhyInvitationExpired
+			ch.SetReason(ReasonInvitationExpired, "")
 		}
 	case Update:
 		ch.Addr = d.o.Addr
@@ -431,7 +433,7 @@ func (pl *planner) change(act Action, expired bool, d, c entry) Change {
 		ch.After = pl.copyOf(d.o)
 		ch.After.Status = c.o.Status
 		if c.o.Status == model.StatusInvited {
-			ch.Why = WhyInvitationUpdated
+			ch.SetReason(ReasonInvitationUpdated, "")
 		}
 		if d.o.RemoteID == "" {
 			ch.After.RemoteID = c.o.RemoteID
@@ -441,9 +443,9 @@ func (pl *planner) change(act Action, expired bool, d, c entry) Change {
 		}
 		if ch.Addr.Kind == model.KindTeam && !teamSettingsDiffer(d.o, c.o) {
 			// Only the connection came or went: the state records it.
-			ch.Why = WhyDisconnected
+			ch.SetReason(ReasonDisconnected, "")
 			if d.o.Connected {
-				ch.Why = WhyConnected
+				ch.SetReason(ReasonConnected, "")
 			}
 			return ch
 		}
@@ -451,10 +453,10 @@ func (pl *planner) change(act Action, expired bool, d, c entry) Change {
 		ch.Addr = c.o.Addr
 		ch.Before = c.o
 		if expired {
-			ch.Why = expiredWhy(d.o)
+			ch.SetReason(ReasonExpired, expiresText(d.o))
 		}
 		if pl.forgotten(c.o) {
-			ch.Why = WhyForgotten
+			ch.SetReason(ReasonForgotten, "")
 			return ch
 		}
 	}

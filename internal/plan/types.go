@@ -41,9 +41,12 @@ type Change struct {
 	Before *model.Object
 	After  *model.Object
 	Risks  []Risk
-	// Why explains a change that the configuration did not ask for in so
-	// many words: "expired 2026-06-01", "invitation expired", ...
-	Why string
+	// Reason is why the planner made a change the configuration did not
+	// ask for in so many words; Why is its text ("expired 2026-06-01",
+	// "invitation expired", ...), derived from it by SetReason, and is
+	// what plan files and output carry.
+	Reason Reason
+	Why    string
 }
 
 // HasRisk reports whether the change carries r.
@@ -56,27 +59,6 @@ func (c *Change) HasRisk(r Risk) bool {
 	return false
 }
 
-// Reasons the planner gives for changes of invitations (sync.md).
-const (
-	WhyInvitationExpired = "invitation expired"
-	WhyInvitationUpdated = "invitation updated"
-)
-
-// WhyForgotten marks the deletion of a connected team's site that the
-// configuration no longer declares, and of the grants on it: roster
-// forgets them in the state only and changes nothing on the platform
-// (sync.md). Such deletions carry no risk and raise no follow-up.
-const WhyForgotten = "no longer declared: forgotten in the state only, nothing changes on the platform"
-
-// WhyConnected and WhyDisconnected mark a team update that only records
-// that its connection block came or went (model.Object.Connected), so
-// that removing a connected team's block forgets it and removing an
-// offline team's does not. The state alone makes it.
-const (
-	WhyConnected    = "connection added: recorded in the state only"
-	WhyDisconnected = "connection removed: recorded in the state only"
-)
-
 // StateOnly reports whether the state alone makes c, with no driver and
 // no step for a person: roster never creates or deletes a team or a site
 // through an API, forgets what is no longer declared on a connected team,
@@ -84,8 +66,8 @@ const (
 // told of such changes, they cost no request, and offline teams get no
 // guidance for them.
 func (c *Change) StateOnly() bool {
-	switch c.Why {
-	case WhyForgotten, WhyConnected, WhyDisconnected:
+	switch c.Because() {
+	case ReasonForgotten, ReasonConnected, ReasonDisconnected:
 		return true
 	}
 	return c.Addr.Kind == model.KindSite || c.Addr.Kind == model.KindTeam && c.Action != Update

@@ -28,7 +28,8 @@ type Result struct {
 	// cannot be read); otherwise it is the best effort, errors or not.
 	Config *model.Config
 	// Files are the parsed files by the name used in ranges: the base name,
-	// so diagnostics read main.hcl:9:13.
+	// so diagnostics read main.hcl:9:13. They hold the source bytes only
+	// (Body is nil): the syntax tree is dropped once decoded.
 	Files map[string]*hcl.File
 	// Diags holds every diagnostic of the run, in file order and then in
 	// source order.
@@ -255,7 +256,9 @@ func load(dir string, srcs []Source, diags hcl.Diagnostics, checkSizes bool) *Re
 			l.stop = true
 			continue
 		}
-		res.Files[src.Name] = p.file
+		// Diagnostics need only the source bytes (diag.snippet): keeping
+		// the syntax tree here would hold it for the whole command.
+		res.Files[src.Name] = &hcl.File{Bytes: src.Data}
 		if fatalParse(p.diags) {
 			l.stop = true
 			continue

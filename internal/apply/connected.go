@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/evidence"
 	"github.com/roster-dev/roster/internal/model"
@@ -210,18 +212,10 @@ func ApplyAll(ctx context.Context, st state.Store, p *plan.Plan, meta Meta, lv *
 	total := len(p.Changes)
 	var done int
 	var mu sync.Mutex
-	par := lv.Parallelism
-	if par < 1 {
-		par = 1
-	}
-	sem := make(chan struct{}, par)
-	var wg sync.WaitGroup
+	var g errgroup.Group
+	g.SetLimit(max(lv.Parallelism, 1))
 	for _, team := range teams {
-		wg.Add(1)
-		go func(team string) {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
+		g.Go(func() error {
 			tr := applyTeam(ctx, w, lv.Drivers[team], order(byTeam[team]), func(addr model.Address) {
 				if lv.Progress != nil {
 					mu.Lock()
@@ -240,9 +234,10 @@ func ApplyAll(ctx context.Context, st state.Store, p *plan.Plan, meta Meta, lv *
 			rep.Failures = append(rep.Failures, tr.Failures...)
 			rep.Deferred = append(rep.Deferred, tr.Deferred...)
 			rep.ManualSteps = append(rep.ManualSteps, tr.ManualSteps...)
-		}(team)
+			return nil
+		})
 	}
-	wg.Wait()
+	_ = g.Wait() // the teams' failures are in the report
 	sort.Slice(rep.Failures, func(i, j int) bool { return rep.Failures[i].Addr.String() < rep.Failures[j].Addr.String() })
 
 	// The history entry last, after a failure too, with the signed

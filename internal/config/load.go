@@ -12,12 +12,12 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"golang.org/x/sync/errgroup"
+
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -341,22 +341,12 @@ func parseFiles(files []Source) []parsedFile {
 		}
 		return out
 	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(files) {
-					return
-				}
-				parse(i)
-			}
-		}()
+	var g errgroup.Group
+	g.SetLimit(workers)
+	for i := range files {
+		g.Go(func() error { parse(i); return nil })
 	}
-	wg.Wait()
+	_ = g.Wait() // parse records its failures in out
 	return out
 }
 

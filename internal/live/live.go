@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
@@ -141,38 +143,24 @@ func Teams(cfg *model.Config, prior []*model.Object, getenv func(string) string,
 // time. Reads fail closed: the first failure is returned, naming the team,
 // and no snapshot is used.
 func Refresh(ctx context.Context, teams []*driver.Team, drivers map[string]driver.Driver, parallelism int) (map[string]*driver.Snapshot, error) {
-	if parallelism < 1 {
-		parallelism = 1
-	}
 	snaps := make(map[string]*driver.Snapshot, len(teams))
 	var mu sync.Mutex
-	var firstErr error
-	sem := make(chan struct{}, parallelism)
-	var wg sync.WaitGroup
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(parallelism, 1))
 	for _, t := range teams {
-		wg.Add(1)
-		go func(t *driver.Team) {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
+		g.Go(func() error {
 			snap, err := drivers[t.Name].Refresh(ctx)
+			if err != nil {
+				return fmt.Errorf("refreshing team %s: %w", t.Name, err)
+			}
 			mu.Lock()
 			defer mu.Unlock()
-			if err != nil {
-				if firstErr == nil {
-					firstErr = fmt.Errorf("refreshing team %s: %w", t.Name, err)
-					cancel()
-				}
-				return
-			}
 			snaps[t.Name] = snap
-		}(t)
+			return nil
+		})
 	}
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	return snaps, nil
 }

@@ -433,7 +433,7 @@ func TestCrashDuringApply(t *testing.T) {
 	probe := func() bool { return committing(stateDir, statePath) }
 	apply := func(dir string) []string {
 		// A→B removes half the guests on purpose: the mass-removal rail is
-		// lifted (language.md, policy additions).
+		// lifted (schema/language.md, policy additions).
 		return []string{"apply", "--auto-approve", "--allow-mass-removal", "--now", testNow, "--state", statePath, "--chdir", dir}
 	}
 

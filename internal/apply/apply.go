@@ -14,7 +14,7 @@ import (
 	"github.com/roster-dev/roster/internal/state"
 )
 
-// Meta is who applies and where the change comes from (cli.md "apply and
+// Meta is who applies and where the change comes from (schema/cli.md "apply and
 // evidence"); the CLI resolves it from flags and the environment.
 type Meta struct {
 	Actor         string
@@ -27,7 +27,7 @@ type Meta struct {
 	PlanDigest string
 	// Sign, when set, makes the signed checkpoint of the chain's head (the
 	// last record's seq and hash) that ends every write of evidence
-	// (cli.md "Signed evidence"); its JSON is stored in the same
+	// (schema/cli.md "Signed evidence"); its JSON is stored in the same
 	// transaction as the records.
 	Sign func(seq uint64, hash string, at time.Time) ([]byte, error)
 }

@@ -19,7 +19,7 @@ import (
 )
 
 // Adoption is a correction the refresh makes to the state without any API
-// call (sync.md): an invitation accepted, declared live access the state
+// call (schema/sync.md): an invitation accepted, declared live access the state
 // lacked, access gone from the platform. It is written with an `adopt`
 // evidence record.
 type Adoption struct {
@@ -28,7 +28,7 @@ type Adoption struct {
 	After  *model.Object // as live, nil when it is gone
 	Why    string
 	// Confirm marks a manual step the refresh saw done: it is written as
-	// a `confirm` record whose actor is "roster (refresh)" (sync.md).
+	// a `confirm` record whose actor is "roster (refresh)" (schema/sync.md).
 	Confirm bool
 }
 
@@ -84,7 +84,7 @@ type writer struct {
 	hist    state.HistoryEntry
 	// followUps are the plan's follow-up tasks by site and team, kept in
 	// the records of the changes that raise them, where the runbook
-	// finds them (sync.md: follow-ups of any team are runbook items).
+	// finds them (schema/sync.md: follow-ups of any team are runbook items).
 	followUps map[string][]evidence.FollowUp
 	commits   int
 	records   int
@@ -313,7 +313,7 @@ func stored(c *plan.Change, status model.Status) *model.Object {
 	return o
 }
 
-// order sorts a team's changes into sync.md's apply order (plan.SortForApply).
+// order sorts a team's changes into schema/sync.md's apply order (plan.SortForApply).
 func order(cs []*plan.Change) []*plan.Change {
 	plan.SortForApply(cs)
 	return cs
@@ -365,7 +365,7 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 			tr.Failed++
 			tr.NotAttempted += len(cs) - i - 1
 			tr.Failures = append(tr.Failures, Failure{Addr: c.Addr, Err: err})
-			// The failed attempt is evidence too (sync.md): its requests
+			// The failed attempt is evidence too (schema/sync.md): its requests
 			// and the platform's message, the state object unchanged.
 			if cerr := w.commit(context.WithoutCancel(ctx), nil, nil, []*evidence.Record{w.failed(c, res.API, err)}); cerr != nil {
 				tr.Failures = append(tr.Failures, Failure{Addr: c.Addr, Err: fmt.Errorf("the failed attempt could not be recorded: %w", cerr)})

@@ -1,5 +1,5 @@
 // Package bench holds roster's Go benchmarks of every stage of a plan and
-// an apply, at the sizes of performance.md: parse (hclparse alone: P),
+// an apply, at the sizes of schema/performance.md: parse (hclparse alone: P),
 // load (parse and decode), policy checks, plan from empty state and with
 // nothing to change, rendering as text and JSON, saving and reading the
 // plan file, apply into a fresh state, reading the state back, and

@@ -1,4 +1,4 @@
-// Package checkpoint owns roster's signed evidence (cli.md "Signed
+// Package checkpoint owns roster's signed evidence (schema/cli.md "Signed
 // evidence"): ed25519 signing keys and their files (`roster keygen`), the
 // key id, the signed checkpoint of an evidence chain's head and its JSON
 // (schema/checkpoint.schema.json), and the verification of stored and

@@ -9,7 +9,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
-// The limits of language.md. Each one passed is a diagnostic, never a crash.
+// The limits of schema/language.md. Each one passed is a diagnostic, never a crash.
 const (
 	// MaxFileSize is the largest configuration file read: 16 MiB.
 	MaxFileSize = 16 << 20
@@ -367,7 +367,7 @@ func checkBodyDepth(body *hclsyntax.Body, diags hcl.Diagnostics) hcl.Diagnostics
 
 // exprDepth is the nesting depth of e below level d, at most MaxDepth+1:
 // how many expressions enclose one another. A leaf (a literal, a variable)
-// nests nothing: "(((1)))" is nested 3 deep, and language.md's "nested 100
+// nests nothing: "(((1)))" is nested 3 deep, and schema/language.md's "nested 100
 // deep" is the last depth allowed.
 func exprDepth(e hclsyntax.Expression, d int) int {
 	switch e.(type) {

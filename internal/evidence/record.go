@@ -23,7 +23,7 @@ const (
 	ActionReview  = "review"
 )
 
-// Outcomes of a change (sync.md).
+// Outcomes of a change (schema/sync.md).
 const (
 	OutcomeApplied = "applied"
 	OutcomeInvited = "invited"

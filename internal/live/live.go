@@ -27,7 +27,7 @@ func EnvName(team string) string {
 	return strings.ToUpper(strings.ReplaceAll(team, "-", "_"))
 }
 
-// CheckEndpoint enforces sync.md: https, or http to a loopback address.
+// CheckEndpoint enforces schema/sync.md: https, or http to a loopback address.
 func CheckEndpoint(endpoint string) error {
 	u, err := url.Parse(endpoint)
 	if err != nil || u.Host == "" {
@@ -130,7 +130,7 @@ func Teams(cfg *model.Config, prior []*model.Object, getenv func(string) string,
 			// A member declared a guest now is read as the member the
 			// state holds until the apply makes them one, so that the
 			// plan shows the delete and the holder_kind updates
-			// (sync.md) rather than drift.
+			// (schema/sync.md) rather than drift.
 			if o.HolderKind == model.HolderGuest && !storedMember[model.MemberAddress(o.Addr.Team, o.Addr.Email)] {
 				t.Guests[o.Addr.Email] = true
 			}
@@ -186,7 +186,7 @@ type View struct {
 	// credential owners, left alone.
 	Keep map[string]bool
 	// Gone are the implicit memberships (a guest's, Snapshot.Implicit)
-	// that go (sync.md, Reading safely): their holder is declared nowhere
+	// that go (schema/sync.md, Reading safely): their holder is declared nowhere
 	// in the team and holds no access on an undeclared site. They are in
 	// Live, and in Prior through WithPrior, so that the planner plans
 	// their removal as an explicit change, which Explain says why.
@@ -279,12 +279,12 @@ func NewView(snaps map[string]*driver.Snapshot, desired, prior []*model.Object) 
 			case o.Addr.Kind == model.KindGrant && !declaredSite[model.SiteAddress(name, o.Addr.Site)]:
 				// A grant on a site the configuration no longer
 				// declares: the refresh does not read that site, and
-				// the plan forgets it (sync.md); it is no drift.
+				// the plan forgets it (schema/sync.md); it is no drift.
 				v.Live = append(v.Live, o)
 			case o.Addr.Kind == model.KindSite && s.Defaults[o.Addr.Site] != "":
 				// A stored site with the default access the platform
 				// gives on it now: drift when it moved, and what apply
-				// records (sync.md).
+				// records (schema/sync.md).
 				c := o.Clone()
 				c.DefaultAccess = s.Defaults[o.Addr.Site]
 				v.Live = append(v.Live, c)
@@ -346,7 +346,7 @@ func FoundSite(site *model.Object, id, def string) *model.Object {
 // StoredDefaultNotes are the plan's warnings about site defaults when the
 // connected teams are not refreshed (--refresh=false): each stored site of
 // a connected team whose default access, as the last refresh read it,
-// gives something that declared grants cannot narrow (sync.md).
+// gives something that declared grants cannot narrow (schema/sync.md).
 func StoredDefaultNotes(cfg *model.Config, prior []*model.Object) []string {
 	connected := cfg.ConnectedTeams()
 	var out []string
@@ -364,7 +364,7 @@ func StoredDefaultNotes(cfg *model.Config, prior []*model.Object) []string {
 // site no longer declared, and are not declared either: the plan forgets
 // their grants (state only), and the platform keeps them and the
 // membership they brought (PostHog level member, Piwik PRO USER), which
-// roster leaves alone while they hold access on undeclared sites (sync.md,
+// roster leaves alone while they hold access on undeclared sites (schema/sync.md,
 // Reading safely).
 func forgottenGuests(team string, prior, desired []*model.Object, declaredSite map[model.Address]bool) []string {
 	declaredPerson := map[string]bool{}
@@ -399,7 +399,7 @@ func forgottenGuests(team string, prior, desired []*model.Object, declaredSite m
 }
 
 // CheckSelf refuses a plan that would change the level of, or remove, the
-// person whose credential roster uses on a connected team (sync.md): the
+// person whose credential roster uses on a connected team (schema/sync.md): the
 // API itself refuses it, and a demotion or removal would lock roster out.
 // The refusal says what the change really is: a promotion back (their
 // level was lowered by hand) is not a demotion.
@@ -477,7 +477,7 @@ func SamePlatformView(a, b *model.Object) bool {
 }
 
 // doneSteps says which manual steps the refresh sees done by hand: the
-// next apply closes them with a confirm record (sync.md); plan only says
+// next apply closes them with a confirm record (schema/sync.md); plan only says
 // so.
 func doneSteps(v *View, prior []*model.Object) []string {
 	liveAt := make(map[string]*model.Object, len(v.Live))
@@ -506,7 +506,7 @@ func doneSteps(v *View, prior []*model.Object) []string {
 
 // ManualNotes says, once per change, which changes of the connected teams
 // the platforms' APIs cannot make and why: apply records them as manual
-// steps instead of sending them (sync.md), so the plan says what they are
+// steps instead of sending them (schema/sync.md), so the plan says what they are
 // (a guest invitation for a Plausible team member's email is one).
 func ManualNotes(p *plan.Plan, drivers map[string]driver.Driver) []string {
 	byTeam := map[string][]plan.Change{}
@@ -536,7 +536,7 @@ func ManualNotes(p *plan.Plan, drivers map[string]driver.Driver) []string {
 }
 
 // implicitMemberships decides, for team's implicit memberships (snapshot
-// s), which go and which stay (sync.md, Reading safely). A person declared
+// s), which go and which stay (schema/sync.md, Reading safely). A person declared
 // nowhere in the team (no member, guest, grant or group membership) with
 // no access on an undeclared site loses the membership: it joins v.Gone,
 // and the plan removes it as an explicit change. One who holds access on
@@ -621,7 +621,7 @@ func (v *View) liveIndex() map[string]*model.Object {
 }
 
 // Depends is what the changes of the connected teams depend on without
-// changing it, as the refresh found it (sync.md, apply on connected
+// changing it, as the refresh found it (schema/sync.md, apply on connected
 // teams): a grant's holder's membership; when a group's members change,
 // the group's grants; when a membership is removed, the person's grants
 // and their access on the sites the team does not declare.
@@ -673,7 +673,7 @@ func Depends(p *plan.Plan, v *View) []plan.Seen {
 }
 
 // CheckStale refuses a saved plan when a connected team's live access is
-// no longer what the plan saw (sync.md, apply on connected teams): at an
+// no longer what the plan saw (schema/sync.md, apply on connected teams): at an
 // address a change changes, or anywhere a change depends on (p.Seen, and
 // for a group's members or a membership's removal, no grant the plan did
 // not see). The message has `stale plan` and the team's name.

@@ -37,7 +37,7 @@ const FileVersion = 1
 // Objects are model.Object's JSON ({"address", "attrs"}, every attribute
 // present, keys sorted) or null; every array is present. The before object
 // of each change is also what `apply PLANFILE` checks a connected team's live
-// access against (the fingerprint of cli.md).
+// access against (the fingerprint of schema/cli.md).
 
 // ErrModified is the error Decode returns when the digest does not match.
 var ErrModified = errors.New("plan file was modified after it was saved (digest mismatch); make a new plan with roster plan --out")

@@ -6,7 +6,7 @@ import (
 	"github.com/roster-dev/roster/internal/model"
 )
 
-// Step is a change's place in the apply order on connected teams (sync.md,
+// Step is a change's place in the apply order on connected teams (schema/sync.md,
 // "apply on connected teams"): invitations and creations; promotions to
 // owner; other updates; removals; demotions from owner last, so that a
 // team never loses its last owner half-way.

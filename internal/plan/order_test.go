@@ -42,7 +42,7 @@ func TestSortForApply(t *testing.T) {
 	}
 }
 
-// TestApplyOrderDefinedOnce fails when the apply order of sync.md is
+// TestApplyOrderDefinedOnce fails when the apply order of schema/sync.md is
 // written anywhere but order.go: the engine and the drivers must call
 // SortForApply (or Change.Step), not keep a copy that can drift.
 func TestApplyOrderDefinedOnce(t *testing.T) {

@@ -23,7 +23,7 @@ const (
 	ReasonInvitationUpdated
 	// ReasonForgotten: a connected team's site (or a grant on it) is no
 	// longer declared; roster forgets it in the state only and changes
-	// nothing on the platform (sync.md). No risk, no follow-up.
+	// nothing on the platform (schema/sync.md). No risk, no follow-up.
 	ReasonForgotten
 	// ReasonConnected and ReasonDisconnected: a team update that only
 	// records that its connection block came or went; the state alone
@@ -38,7 +38,7 @@ const (
 	ReasonOther
 )
 
-// Why texts of the reasons without a detail (sync.md); the plan's text and
+// Why texts of the reasons without a detail (schema/sync.md); the plan's text and
 // JSON output show them as they are.
 const (
 	WhyInvitationExpired = "invitation expired"

@@ -9,7 +9,7 @@ import (
 // Action is what a change does to an object.
 type Action string
 
-// The actions of cli.md.
+// The actions of schema/cli.md.
 const (
 	Create Action = "create"
 	Update Action = "update"
@@ -19,7 +19,7 @@ const (
 // Risk is a tag on a change that a reviewer should weigh.
 type Risk string
 
-// The risk tags of cli.md, in the order they are always listed.
+// The risk tags of schema/cli.md, in the order they are always listed.
 const (
 	RiskEscalation Risk = "escalation"
 	RiskExternal   Risk = "external"
@@ -62,7 +62,7 @@ func (c *Change) HasRisk(r Risk) bool {
 // StateOnly reports whether the state alone makes c, with no driver and
 // no step for a person: roster never creates or deletes a team or a site
 // through an API, forgets what is no longer declared on a connected team,
-// and records a connection that came or went (sync.md). Drivers are never
+// and records a connection that came or went (schema/sync.md). Drivers are never
 // told of such changes, they cost no request, and offline teams get no
 // guidance for them.
 func (c *Change) StateOnly() bool {
@@ -73,7 +73,7 @@ func (c *Change) StateOnly() bool {
 	return c.Addr.Kind == model.KindSite || c.Addr.Kind == model.KindTeam && c.Action != Update
 }
 
-// Follow-up tasks of platforms.md.
+// Follow-up tasks of schema/platforms.md.
 const (
 	TaskRotateAPIKey      = "rotate_api_key"
 	TaskReviewSharedLinks = "review_shared_links"
@@ -86,14 +86,14 @@ type FollowUp struct {
 	Text string
 }
 
-// Drift is live access that differs from the stored state (sync.md).
+// Drift is live access that differs from the stored state (schema/sync.md).
 type Drift struct {
 	Addr   model.Address
 	Before *model.Object // as stored; nil when the state lacks it
 	After  *model.Object // as live; nil when it is gone
 }
 
-// Manual is an open manual step (sync.md): a change or task waiting for a
+// Manual is an open manual step (schema/sync.md): a change or task waiting for a
 // person to do it.
 type Manual struct {
 	Addr   model.Address
@@ -103,7 +103,7 @@ type Manual struct {
 }
 
 // Seen is what the plan saw, live, of something a change of a connected
-// team depends on without changing it (sync.md, apply on connected teams):
+// team depends on without changing it (schema/sync.md, apply on connected teams):
 // a grant's holder's membership, a group's grants when its members change,
 // the access of a person whose membership is removed. `apply PLANFILE`
 // refuses the plan as stale when any of it moved.
@@ -139,9 +139,9 @@ type Plan struct {
 	AllowMassRemoval bool
 	// Reinvite allows deleting and inviting again an accepted guest whose
 	// role changes where the platform cannot change it (Plausible); it is
-	// kept in a saved plan (sync.md).
+	// kept in a saved plan (schema/sync.md).
 	Reinvite bool
-	// Commit and ChangeRequest are known at plan time (cli.md): apply uses
+	// Commit and ChangeRequest are known at plan time (schema/cli.md): apply uses
 	// them unless its own flags say otherwise.
 	Commit        string
 	ChangeRequest string

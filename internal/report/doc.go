@@ -11,7 +11,7 @@
 // schema/access.schema.json and schema/who-can.schema.json.
 //
 // A person's capabilities on a site are the union of their team role's,
-// their own grant's and their groups' grants there (platforms.md). Access
+// their own grant's and their groups' grants there (schema/platforms.md). Access
 // still held in the state is reported whatever its status or expiry:
 // invited and manual access is shown with its status, expired access with
 // its expiry, because until the next apply removes it, it is what the state

@@ -326,7 +326,7 @@ func (d *Driver) applyMember(o *op, i int, c *plan.Change) error {
 				return gone(c, "the user "+email)
 			}
 			// A guest's implicit USER already exists: it is changed,
-			// never invited again (sync.md).
+			// never invited again (schema/sync.md).
 			if u, err = o.invite(email); err != nil {
 				return err
 			}
@@ -401,7 +401,7 @@ func (d *Driver) applyGrant(o *op, i int, c *plan.Change) error {
 			}
 		}
 		// The access on this app only: a guest's USER goes only by a
-		// change of its own, which the plan shows (sync.md, Reading
+		// change of its own, which the plan shows (schema/sync.md, Reading
 		// safely).
 		return nil
 	}

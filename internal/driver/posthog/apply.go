@@ -361,7 +361,7 @@ func (d *Driver) decide(r *run, i int) ([]request, map[int]driver.Outcome, error
 		if m != nil {
 			// The access on this project only: a guest's membership
 			// goes only by a change of its own, which the plan shows
-			// (sync.md, Reading safely).
+			// (schema/sync.md, Reading safely).
 			return []request{d.putRow(pid, m, "")}, one(driver.Applied), nil
 		}
 		if invited {
@@ -468,7 +468,7 @@ func (d *Driver) invite(r *run, i int, email string) ([]request, map[int]driver.
 	if removed {
 		// Someone removed who is only invited: access the invitation
 		// gives on projects roster does not manage does not keep it
-		// (sync.md: removing a person who is only invited deletes the
+		// (schema/sync.md: removing a person who is only invited deletes the
 		// invitation).
 		managed := map[int]bool{}
 		for _, id := range d.siteIDs {

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"slices"
 	"time"
 
 	"github.com/roster-dev/roster/internal/model"
@@ -50,14 +51,7 @@ type Change struct {
 }
 
 // HasRisk reports whether the change carries r.
-func (c *Change) HasRisk(r Risk) bool {
-	for _, x := range c.Risks {
-		if x == r {
-			return true
-		}
-	}
-	return false
-}
+func (c *Change) HasRisk(r Risk) bool { return slices.Contains(c.Risks, r) }
 
 // StateOnly reports whether the state alone makes c, with no driver and
 // no step for a person: roster never creates or deletes a team or a site

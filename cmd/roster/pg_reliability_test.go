@@ -94,7 +94,9 @@ func TestPGCrashDuringApply(t *testing.T) {
 	cfgs[1].addrs = gen{sites: 200, guestLo: 1000, guestHi: 3000, grants: 10}.write(t, cfgs[1].dir)
 	probe := func() bool { return pgWriting(t, st) }
 	apply := func(dir string) []string {
-		return []string{"apply", "--auto-approve", "--now", testNow, "--state", stateURL, "--chdir", dir}
+		// A→B removes half the guests on purpose: the mass-removal rail is
+		// lifted (schema/language.md, policy additions).
+		return []string{"apply", "--auto-approve", "--allow-mass-removal", "--now", testNow, "--state", stateURL, "--chdir", dir}
 	}
 
 	first, commitAt := runWatched(t, r, cfgs[0].dir, probe, apply(cfgs[0].dir)...)

@@ -21,15 +21,30 @@ type Meta struct {
 	Approvers     []string
 	Commit        string
 	ChangeRequest string
-	Time          time.Time
+	// ChangeTicket (apply --ticket, $ROSTER_TICKET) and PolicyDigest (the
+	// policy in force, policy.Digest) go on every record the apply writes
+	// (schema/cli.md "Evidence, version 2").
+	ChangeTicket string
+	PolicyDigest string
+	// PolicyJSON is the policy in force (policy.JSON), kept in the history
+	// entry so the next plan can tell a weakened policy.
+	PolicyJSON []byte
+	Time       time.Time
 	// PlanDigest, when set, is the evidence's plan_digest instead of the
 	// applied plan's own: apply --reviewed records the reviewed plan.
 	PlanDigest string
 	// Sign, when set, makes the signed checkpoint of the chain's head (the
 	// last record's seq and hash) that ends every write of evidence
-	// (schema/cli.md "Signed evidence"); its JSON is stored in the same
-	// transaction as the records.
-	Sign func(seq uint64, hash string, at time.Time) ([]byte, error)
+	// (schema/cli.md "Signed evidence"), following the newest stored checkpoint
+	// prev (nil when there is none: checkpoints chain, schema/cli.md "Evidence,
+	// version 2"); its JSON is stored in the same transaction as the
+	// records.
+	Sign func(prev []byte, seq uint64, hash string, at time.Time) ([]byte, error)
+}
+
+// stamp puts what every record of this apply holds on r.
+func (m Meta) stamp(r *evidence.Record) {
+	r.ChangeTicket, r.PolicyDigest = m.ChangeTicket, m.PolicyDigest
 }
 
 // digest is the plan_digest of p's evidence.
@@ -40,12 +55,17 @@ func (m Meta) digest(p *plan.Plan) string {
 	return p.Digest()
 }
 
-// checkpoint adds the signed checkpoint of chain's head to cs.
-func (m Meta) checkpoint(cs *state.Changeset, chain *evidence.Chain) error {
+// checkpoint adds the signed checkpoint of chain's head to cs, after the
+// newest checkpoint st holds. The caller holds the writer's lock.
+func (m Meta) checkpoint(ctx context.Context, st state.Store, cs *state.Changeset, chain *evidence.Chain) error {
 	if m.Sign == nil || chain.Seq == 0 {
 		return nil
 	}
-	cp, err := m.Sign(chain.Seq, chain.Hash, m.Time)
+	var prev []byte
+	if err := st.Checkpoints(ctx, func(_ uint64, raw []byte) error { prev = raw; return nil }); err != nil {
+		return err
+	}
+	cp, err := m.Sign(prev, chain.Seq, chain.Hash, m.Time)
 	if err != nil {
 		return fmt.Errorf("signing the checkpoint: %w", err)
 	}
@@ -75,7 +95,7 @@ func Apply(ctx context.Context, st state.Store, p *plan.Plan, meta Meta) (*Resul
 	if p.Empty() {
 		return res, nil
 	}
-	seq, head, err := st.EvidenceHead(ctx)
+	chain0, err := evidence.OpenChain(ctx, st)
 	if err != nil {
 		return nil, err
 	}
@@ -83,12 +103,12 @@ func Apply(ctx context.Context, st state.Store, p *plan.Plan, meta Meta) (*Resul
 	if lineage == "" {
 		lineage = NewLineage()
 	}
-	chain := &evidence.Chain{Seq: seq, Hash: head}
+	chain := &chain0
 	digest := meta.digest(p)
 	cs := &state.Changeset{Lineage: lineage, BaseSerial: p.Serial}
 	hist := &state.HistoryEntry{
 		Time: meta.Time.UTC(), Actor: meta.Actor, PlanDigest: digest,
-		Commit: meta.Commit, ChangeRequest: meta.ChangeRequest,
+		Commit: meta.Commit, ChangeRequest: meta.ChangeRequest, Policy: meta.PolicyJSON,
 	}
 	followUps := indexFollowUps(p.FollowUps)
 	for i := range p.Changes {
@@ -127,7 +147,7 @@ func Apply(ctx context.Context, st state.Store, p *plan.Plan, meta Meta) (*Resul
 		res.Applied++
 	}
 	cs.History = hist
-	if err := meta.checkpoint(cs, chain); err != nil {
+	if err := meta.checkpoint(ctx, st, cs, chain); err != nil {
 		return nil, err
 	}
 	serial, err := st.Commit(ctx, cs)
@@ -169,6 +189,7 @@ func changeRecord(c *plan.Change, after *model.Object, p *plan.Plan, digest stri
 		AllowMassRemoval: p.AllowMassRemoval,
 		Outcome:          evidence.OutcomeApplied,
 	}
+	meta.stamp(r)
 	if src != nil {
 		r.Reason, r.Ticket = src.Reason, src.Ticket
 	}

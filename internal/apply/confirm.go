@@ -19,7 +19,7 @@ func Confirm(ctx context.Context, st state.Store, snap *state.Snapshot, items []
 	for _, o := range snap.Objects {
 		byAddr[o.Addr] = o
 	}
-	seq, head, err := st.EvidenceHead(ctx)
+	chain0, err := evidence.OpenChain(ctx, st)
 	if err != nil {
 		return nil, err
 	}
@@ -27,7 +27,7 @@ func Confirm(ctx context.Context, st state.Store, snap *state.Snapshot, items []
 	if lineage == "" {
 		lineage = NewLineage()
 	}
-	chain := &evidence.Chain{Seq: seq, Hash: head}
+	chain := &chain0
 	cs := &state.Changeset{Lineage: lineage, BaseSerial: snap.Serial}
 	hist := &state.HistoryEntry{Time: meta.Time.UTC(), Actor: meta.Actor}
 	done := map[string]bool{}
@@ -40,6 +40,7 @@ func Confirm(ctx context.Context, st state.Store, snap *state.Snapshot, items []
 			Time: evidence.FormatTime(meta.Time), Address: it.Addr.String(), Action: evidence.ActionConfirm,
 			Actor: meta.Actor, Note: note, Outcome: evidence.OutcomeApplied,
 		}
+		meta.stamp(r)
 		if it.Task != "" {
 			r.FollowUps = []evidence.FollowUp{{Address: it.Addr.String(), Task: it.Task, Text: it.Title}}
 		} else {
@@ -74,7 +75,7 @@ func Confirm(ctx context.Context, st state.Store, snap *state.Snapshot, items []
 	if cs.ChangesObjects() {
 		cs.History = hist
 	}
-	if err := meta.checkpoint(cs, chain); err != nil {
+	if err := meta.checkpoint(ctx, st, cs, chain); err != nil {
 		return nil, err
 	}
 	serial, err := st.Commit(ctx, cs)

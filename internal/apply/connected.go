@@ -96,6 +96,7 @@ func (w *writer) commit(ctx context.Context, puts []*model.Object, dels []model.
 	chain := w.chain
 	cs := &state.Changeset{Lineage: w.lineage, BaseSerial: w.serial, Put: puts, Delete: dels}
 	for _, r := range recs {
+		w.meta.stamp(r)
 		sealed, err := chain.Seal(r)
 		if err != nil {
 			return err
@@ -158,16 +159,16 @@ func (w *writer) record(c *plan.Change, after *model.Object, outcome driver.Outc
 // caller holds the writer's lock.
 func ApplyAll(ctx context.Context, st state.Store, p *plan.Plan, meta Meta, lv *Live) (*Report, error) {
 	rep := &Report{}
-	seq, head, err := st.EvidenceHead(ctx)
+	chain, err := evidence.OpenChain(ctx, st)
 	if err != nil {
 		return nil, err
 	}
-	w := &writer{st: st, lineage: p.Lineage, serial: p.Serial, chain: evidence.Chain{Seq: seq, Hash: head}, digest: meta.digest(p), p: p, meta: meta,
+	w := &writer{st: st, lineage: p.Lineage, serial: p.Serial, chain: chain, digest: meta.digest(p), p: p, meta: meta,
 		followUps: indexFollowUps(p.FollowUps)}
 	if w.lineage == "" {
 		w.lineage = NewLineage()
 	}
-	w.hist = state.HistoryEntry{Time: meta.Time.UTC(), Actor: meta.Actor, PlanDigest: w.digest, Commit: meta.Commit, ChangeRequest: meta.ChangeRequest}
+	w.hist = state.HistoryEntry{Time: meta.Time.UTC(), Actor: meta.Actor, PlanDigest: w.digest, Commit: meta.Commit, ChangeRequest: meta.ChangeRequest, Policy: meta.PolicyJSON}
 
 	if err := w.adopt(ctx, lv.Adoptions); err != nil {
 		return nil, staleOr(err, p)
@@ -248,7 +249,7 @@ func ApplyAll(ctx context.Context, st state.Store, p *plan.Plan, meta Meta, lv *
 			w.mu.Lock()
 			defer w.mu.Unlock()
 			cs := &state.Changeset{Lineage: w.lineage, BaseSerial: w.serial, History: &h}
-			if err := meta.checkpoint(cs, &w.chain); err != nil {
+			if err := meta.checkpoint(context.WithoutCancel(ctx), st, cs, &w.chain); err != nil {
 				return err
 			}
 			_, err := st.Commit(context.WithoutCancel(ctx), cs)

@@ -33,7 +33,7 @@ func Import(ctx context.Context, st state.Store, snap *state.Snapshot, objs []Im
 	for _, o := range snap.Objects {
 		stored[o.Addr] = o
 	}
-	seq, head, err := st.EvidenceHead(ctx)
+	chain0, err := evidence.OpenChain(ctx, st)
 	if err != nil {
 		return nil, err
 	}
@@ -41,9 +41,9 @@ func Import(ctx context.Context, st state.Store, snap *state.Snapshot, objs []Im
 	if lineage == "" {
 		lineage = NewLineage()
 	}
-	chain := &evidence.Chain{Seq: seq, Hash: head}
+	chain := &chain0
 	cs := &state.Changeset{Lineage: lineage, BaseSerial: snap.Serial}
-	hist := &state.HistoryEntry{Time: meta.Time.UTC(), Actor: meta.Actor, Commit: meta.Commit, ChangeRequest: meta.ChangeRequest}
+	hist := &state.HistoryEntry{Time: meta.Time.UTC(), Actor: meta.Actor, Commit: meta.Commit, ChangeRequest: meta.ChangeRequest, Policy: meta.PolicyJSON}
 	done := make(map[model.Address]bool, len(objs))
 	for _, im := range objs {
 		o := im.Object
@@ -79,6 +79,7 @@ func Import(ctx context.Context, st state.Store, snap *state.Snapshot, objs []Im
 			Ticket:        after.Ticket,
 			Outcome:       evidence.OutcomeApplied,
 		}
+		meta.stamp(r)
 		sealed, err := chain.Seal(r)
 		if err != nil {
 			return nil, fmt.Errorf("%s: sealing evidence: %v", o.Addr, err)
@@ -87,7 +88,7 @@ func Import(ctx context.Context, st state.Store, snap *state.Snapshot, objs []Im
 		res.Applied++
 	}
 	cs.History = hist
-	if err := meta.checkpoint(cs, chain); err != nil {
+	if err := meta.checkpoint(ctx, st, cs, chain); err != nil {
 		return nil, err
 	}
 	serial, err := st.Commit(ctx, cs)

@@ -43,7 +43,7 @@ func TestImport(t *testing.T) {
 	ada := &model.Object{Addr: old.Addr, Role: "owner", Ticket: "IAM-1"}
 	invited := &model.Object{Addr: model.PersonGrantAddress("acme", "shop.example", "jo@x.io"), Role: "viewer", HolderKind: model.HolderGuest, Status: model.StatusInvited}
 	var signed []uint64
-	meta := Meta{Actor: "tester", Commit: "abc", Time: at, Sign: func(seq uint64, hash string, _ time.Time) ([]byte, error) {
+	meta := Meta{Actor: "tester", Commit: "abc", Time: at, Sign: func(_ []byte, seq uint64, hash string, _ time.Time) ([]byte, error) {
 		signed = append(signed, seq)
 		return fmt.Appendf(nil, `{"seq":%d,"hash":%q}`, seq, hash), nil
 	}}

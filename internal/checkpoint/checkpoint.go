@@ -3,18 +3,28 @@ package checkpoint
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/roster-dev/roster/internal/evidence"
 )
 
 // FormatVersion is the format_version of the checkpoints this roster
-// writes.
-const FormatVersion = "1"
+// writes: version 2 holds prev_checkpoint (cli.md "Evidence, version 2").
+// Version 1 checkpoints, without it, are still read, but only before the
+// first version 2 one.
+const FormatVersion = "2"
+
+// formatVersion1 is the first format, without prev_checkpoint.
+const formatVersion1 = "1"
 
 // Checkpoint is a signed statement that an evidence chain's record Seq had
 // hash Hash at Time. Its JSON form is schema/checkpoint.schema.json.
@@ -24,6 +34,10 @@ type Checkpoint struct {
 	Hash          string `json:"hash"`
 	Time          string `json:"time"`
 	KeyID         string `json:"key_id"`
+	// PrevCheckpoint is the lowercase hex sha256 of the previous
+	// checkpoint's canonical JSON (Digest), "" for the first: checkpoints
+	// form a chain of their own. Version 2 only.
+	PrevCheckpoint string `json:"prev_checkpoint"`
 	// Signature is the standard base64 (with padding) of the ed25519
 	// signature over SignedBytes.
 	Signature string `json:"signature"`
@@ -33,17 +47,32 @@ type Checkpoint struct {
 	signed []byte
 }
 
-// Sign makes the checkpoint of record seq with hash, signed at at, and
-// returns its JSON as it is stored (canonical, one line). Its signature
-// matches apply.Meta's Sign hook.
+// Sign makes the first checkpoint of a chain (prev_checkpoint ""): see
+// SignAfter.
 func (s *Signer) Sign(seq uint64, hash string, at time.Time) ([]byte, error) {
+	return s.SignAfter(nil, seq, hash, at)
+}
+
+// SignAfter makes the checkpoint of record seq with hash, signed at at,
+// that follows the checkpoint whose stored JSON is prev (nil for the
+// first), and returns its JSON as it is stored (canonical, one line). Its
+// signature matches apply.Meta's Sign hook.
+func (s *Signer) SignAfter(prev []byte, seq uint64, hash string, at time.Time) ([]byte, error) {
 	if seq == 0 {
 		return nil, errors.New("there is no evidence record to sign")
 	}
 	if !isHex(hash, 64) {
 		return nil, fmt.Errorf("%q is not a record hash (64 lowercase hex characters)", hash)
 	}
-	c := &Checkpoint{FormatVersion: FormatVersion, Seq: seq, Hash: hash, Time: evidence.FormatTime(at), KeyID: s.pub.ID}
+	var prevDigest string
+	if prev != nil {
+		d, err := Digest(prev)
+		if err != nil {
+			return nil, fmt.Errorf("the previous checkpoint: %v", err)
+		}
+		prevDigest = d
+	}
+	c := &Checkpoint{FormatVersion: FormatVersion, Seq: seq, Hash: hash, Time: evidence.FormatTime(at), KeyID: s.pub.ID, PrevCheckpoint: prevDigest}
 	msg, err := c.SignedBytes()
 	if err != nil {
 		return nil, err
@@ -52,14 +81,27 @@ func (s *Signer) Sign(seq uint64, hash string, at time.Time) ([]byte, error) {
 	return evidence.Canonical(c)
 }
 
-// SignFunc is s.Sign as apply.Meta's Sign hook wants it, or nil when s is
-// nil (no signing key: nothing is signed), so that
+// SignFunc is s.SignAfter as apply.Meta's Sign hook wants it, or nil
+// when s is nil (no signing key: nothing is signed), so that
 // meta.Sign = signer.SignFunc() needs no check.
-func (s *Signer) SignFunc() func(seq uint64, hash string, at time.Time) ([]byte, error) {
+func (s *Signer) SignFunc() func(prev []byte, seq uint64, hash string, at time.Time) ([]byte, error) {
 	if s == nil {
 		return nil
 	}
-	return s.Sign
+	return s.SignAfter
+}
+
+// Digest is what the next checkpoint's prev_checkpoint says of the stored
+// checkpoint raw: the lowercase hex sha256 of its canonical JSON (RFC
+// 8785), signature included. JSON that names a member twice has no
+// digest.
+func Digest(raw []byte) (string, error) {
+	v := jsontext.Value(bytes.Clone(bytes.TrimSpace(raw)))
+	if err := v.Canonicalize(); err != nil {
+		return "", fmt.Errorf("it is not one JSON object without duplicate members: %v", strings.TrimPrefix(err.Error(), "jsontext: "))
+	}
+	sum := sha256.Sum256(v)
+	return hex.EncodeToString(sum[:]), nil
 }
 
 // SignedBytes are the bytes the signature is over: the canonical JSON
@@ -69,13 +111,18 @@ func (c *Checkpoint) SignedBytes() ([]byte, error) {
 	if c.signed != nil {
 		return c.signed, nil
 	}
-	return evidence.Canonical(struct {
-		FormatVersion string `json:"format_version"`
-		Seq           uint64 `json:"seq"`
-		Hash          string `json:"hash"`
-		Time          string `json:"time"`
-		KeyID         string `json:"key_id"`
-	}{c.FormatVersion, c.Seq, c.Hash, c.Time, c.KeyID})
+	v := struct {
+		FormatVersion  string  `json:"format_version"`
+		Seq            uint64  `json:"seq"`
+		Hash           string  `json:"hash"`
+		Time           string  `json:"time"`
+		KeyID          string  `json:"key_id"`
+		PrevCheckpoint *string `json:"prev_checkpoint,omitempty"` // version 2 on
+	}{c.FormatVersion, c.Seq, c.Hash, c.Time, c.KeyID, nil}
+	if c.FormatVersion != formatVersion1 {
+		v.PrevCheckpoint = &c.PrevCheckpoint
+	}
+	return evidence.Canonical(v)
 }
 
 // Parse reads a checkpoint's JSON (as stored, or as `roster evidence
@@ -85,6 +132,10 @@ func Parse(data []byte) (*Checkpoint, error) {
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 {
 		return nil, errors.New("it is empty, not a checkpoint")
+	}
+	v := jsontext.Value(bytes.Clone(data))
+	if err := v.Canonicalize(); err != nil { // duplicate members refused
+		return nil, fmt.Errorf("it is not a checkpoint's JSON: %v", strings.TrimPrefix(err.Error(), "jsontext: "))
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -104,9 +155,16 @@ func Parse(data []byte) (*Checkpoint, error) {
 			return nil, fmt.Errorf("it has no %q member", k)
 		}
 	}
+	_, hasPrev := m["prev_checkpoint"]
 	switch {
-	case c.FormatVersion != FormatVersion:
-		return nil, fmt.Errorf("its format_version is %q; this roster reads version %q (upgrade roster?)", c.FormatVersion, FormatVersion)
+	case c.FormatVersion != FormatVersion && c.FormatVersion != formatVersion1:
+		return nil, fmt.Errorf("its format_version is %q; this roster reads versions %q and %q (upgrade roster?)", c.FormatVersion, formatVersion1, FormatVersion)
+	case c.FormatVersion == FormatVersion && !hasPrev:
+		return nil, fmt.Errorf("it has no \"prev_checkpoint\" member, which format version %s requires", FormatVersion)
+	case c.FormatVersion == formatVersion1 && hasPrev:
+		return nil, fmt.Errorf("format version %s has no \"prev_checkpoint\" member", formatVersion1)
+	case c.PrevCheckpoint != "" && !isHex(c.PrevCheckpoint, 64):
+		return nil, fmt.Errorf("its prev_checkpoint %q is neither \"\" nor 64 lowercase hex characters", clip(c.PrevCheckpoint))
 	case c.Seq == 0:
 		return nil, errors.New("its seq is 0; records are numbered from 1")
 	case c.Seq > 1<<53:

@@ -224,7 +224,7 @@ func TestSignAndParse(t *testing.T) {
 	if !bytes.Equal(canon, raw) || bytes.ContainsRune(raw, '\n') {
 		t.Fatalf("not canonical: %s", raw)
 	}
-	if !strings.HasPrefix(string(raw), `{"format_version":"1","hash":"`+hash+`","key_id":"`+s.KeyID()+`","seq":7,"signature":"`) ||
+	if !strings.HasPrefix(string(raw), `{"format_version":"2","hash":"`+hash+`","key_id":"`+s.KeyID()+`","prev_checkpoint":"","seq":7,"signature":"`) ||
 		!strings.HasSuffix(string(raw), `","time":"2026-11-26T10:00:00Z"}`) {
 		t.Fatalf("unexpected JSON: %s", raw)
 	}
@@ -318,10 +318,14 @@ func TestParseRejects(t *testing.T) {
 		{"empty", "", "empty"},
 		{"not JSON", "{", "not a checkpoint's JSON"},
 		{"array", "[]", "not a checkpoint's JSON"},
-		{"two values", string(raw) + string(raw), "more than one JSON value"},
+		{"two values", string(raw) + string(raw), "not a checkpoint's JSON"},
+		{"duplicate member", edit(`"seq":3`, `"seq":4,"seq":3`), `duplicate object member name "seq"`},
 		{"unknown member", edit(`{`, `{"extra":1,`), "unknown field"},
-		{"missing member", edit(`"format_version":"1",`, ``), `no "format_version"`},
-		{"newer format", edit(`"format_version":"1"`, `"format_version":"2"`), "upgrade roster"},
+		{"missing member", edit(`"format_version":"2",`, ``), `no "format_version"`},
+		{"newer format", edit(`"format_version":"2"`, `"format_version":"3"`), "upgrade roster"},
+		{"version 2 without prev_checkpoint", edit(`"prev_checkpoint":"",`, ``), `no "prev_checkpoint"`},
+		{"version 1 with prev_checkpoint", edit(`"format_version":"2"`, `"format_version":"1"`), `format version 1 has no "prev_checkpoint"`},
+		{"bad prev_checkpoint", edit(`"prev_checkpoint":""`, `"prev_checkpoint":"x"`), "prev_checkpoint"},
 		{"seq zero", edit(`"seq":3`, `"seq":0`), "seq is 0"},
 		{"seq negative", edit(`"seq":3`, `"seq":-3`), "wrong type"},
 		{"seq fraction", edit(`"seq":3`, `"seq":3.5`), "wrong type"},
@@ -369,6 +373,14 @@ func (m *memStore) Checkpoints(_ context.Context, fn func(uint64, []byte) error)
 	return nil
 }
 
+// last is the newest checkpoint, nil when there is none.
+func (m *memStore) last() []byte {
+	if len(m.cps) == 0 {
+		return nil
+	}
+	return m.cps[len(m.cps)-1]
+}
+
 // chainOf seals n records with the given actor, as apply does.
 func chainOf(t testing.TB, n int, actor func(i int) string) []state.EvidenceRecord {
 	t.Helper()
@@ -393,7 +405,7 @@ func signedStore(t testing.TB, s *Signer, n int, at ...int) *memStore {
 	t.Helper()
 	m := &memStore{recs: chainOf(t, n, ci)}
 	for _, seq := range at {
-		raw, err := s.Sign(uint64(seq), m.recs[seq-1].Hash, time.Date(2026, 11, 26, 10, seq, 0, 0, time.UTC))
+		raw, err := s.SignAfter(m.last(), uint64(seq), m.recs[seq-1].Hash, time.Date(2026, 11, 26, 10, seq, 0, 0, time.UTC))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -407,7 +419,7 @@ func TestVerifyStored(t *testing.T) {
 	other := fixedSigner(t, 10)
 	ctx := context.Background()
 
-	res, err := Verify(ctx, signedStore(t, s, 8, 3, 6), Options{Keys: []*PublicKey{s.pub}})
+	res, err := Verify(ctx, signedStore(t, s, 8, 3, 6), Options{Keys: []*PublicKey{s.pub}, AllowUnsignedTail: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -421,10 +433,16 @@ func TestVerifyStored(t *testing.T) {
 	}
 	// A rotated key: both keys given, each checkpoint checked with its own.
 	m := signedStore(t, s, 6, 2)
-	raw, _ := other.Sign(5, m.recs[4].Hash, at)
+	raw, _ := other.SignAfter(m.last(), 5, m.recs[4].Hash, at)
 	m.cps = append(m.cps, raw)
-	if res, err := Verify(ctx, m, Options{Keys: []*PublicKey{s.pub, other.pub}}); err != nil || res.Checked != 2 || res.After != 1 {
+	if res, err := Verify(ctx, m, Options{Keys: []*PublicKey{s.pub, other.pub}, AllowUnsignedTail: true}); err != nil || res.Checked != 2 || res.After != 1 {
 		t.Fatalf("got %+v, %v", res, err)
+	}
+	// Either key alone fails: a checkpoint by a key not given fails.
+	for _, k := range []*PublicKey{s.pub, other.pub} {
+		if _, err := Verify(ctx, m, Options{Keys: []*PublicKey{k}, AllowUnsignedTail: true}); err == nil || !strings.Contains(err.Error(), "not by the given key") {
+			t.Fatalf("key %s alone: %v", k.ID, err)
+		}
 	}
 	// Empty state, no checkpoint: fine.
 	if res, err := Verify(ctx, &memStore{}, Options{Keys: []*PublicKey{s.pub}}); err != nil || res.Records != 0 {
@@ -463,14 +481,33 @@ func TestVerifyCatchesRewrittenChain(t *testing.T) {
 		more   int
 	}{
 		{"record rewritten under two checkpoints", func(m *memStore) { rewrite(t, m, 4) }, nil, "checkpoint 2", "record 5 now has hash", 1},
-		{"record rewritten after the checkpoints", func(m *memStore) { rewrite(t, m, 8) }, nil, "", "", 0},
+		{"record rewritten after the checkpoints, tail allowed", func(m *memStore) { rewrite(t, m, 8) }, func(*memStore) Options {
+			return Options{Keys: keys, AllowUnsignedTail: true}
+		}, "", "", 0},
 		{"records removed from the end", func(m *memStore) { m.recs = m.recs[:6] }, nil, "checkpoint 3", "holds only 6 records", 0},
 		{"checkpoint edited", func(m *memStore) {
 			m.cps[0] = bytes.Replace(m.cps[0], []byte(`"seq":2`), []byte(`"seq":3`), 1)
-		}, nil, "checkpoint 1", "signature does not verify", 0},
-		{"checkpoint unreadable", func(m *memStore) { m.cps[1] = []byte("{oops") }, nil, "checkpoint 2", "unreadable", 0},
+		}, nil, "checkpoint 1", "signature does not verify", 1}, // and checkpoint 2 no longer chains to it
+		{"checkpoint unreadable", func(m *memStore) { m.cps[1] = []byte("{oops") }, nil, "checkpoint 2", "unreadable", 1},
+		{"checkpoint removed", func(m *memStore) { m.cps = append(m.cps[:1:1], m.cps[2:]...) }, nil, "checkpoint 2", "do not chain", 0},
+		{"first checkpoint removed", func(m *memStore) { m.cps = m.cps[1:] }, nil, "checkpoint 1", "checkpoints before it were removed", 0},
+		{"checkpoints reordered", func(m *memStore) { m.cps[0], m.cps[1] = m.cps[1], m.cps[0] }, nil, "checkpoint 1", "checkpoints before it were removed", 2},
+		{"a version 1 checkpoint after version 2", func(m *memStore) {
+			s1 := fixedSigner(t, 11)
+			c := &Checkpoint{FormatVersion: "1", Seq: 7, Hash: m.recs[6].Hash, Time: "2026-11-26T10:00:00Z", KeyID: s1.KeyID()}
+			msg, _ := c.SignedBytes()
+			c.Signature = base64.StdEncoding.EncodeToString(ed25519.Sign(s1.priv, msg))
+			m.cps[2], _ = evidence.Canonical(struct {
+				FormatVersion string `json:"format_version"`
+				Seq           uint64 `json:"seq"`
+				Hash          string `json:"hash"`
+				Time          string `json:"time"`
+				KeyID         string `json:"key_id"`
+				Signature     string `json:"signature"`
+			}{c.FormatVersion, c.Seq, c.Hash, c.Time, c.KeyID, c.Signature})
+		}, nil, "checkpoint 3", "without prev_checkpoint, after checkpoint 1", 0},
 		{"checkpoint by another key", func(m *memStore) {
-			m.cps[2], _ = fixedSigner(t, 12).Sign(7, m.recs[6].Hash, at)
+			m.cps[2], _ = fixedSigner(t, 12).SignAfter(m.cps[1], 7, m.recs[6].Hash, at)
 		}, nil, "checkpoint 3", "not by the given key", 0},
 		{"external checkpoint of a rewritten chain", func(m *memStore) { rewrite(t, m, 1) }, func(m *memStore) Options {
 			cp, _ := Parse(m.cps[1])
@@ -638,5 +675,57 @@ func BenchmarkSign(b *testing.B) {
 		if _, err := s.Sign(uint64(i+1), hash, at); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestUnsignedTail: with keys, records after the last signed checkpoint
+// fail unless the tail is allowed (issue 19: a forged sign-off appended
+// after the last checkpoint passed verify).
+func TestUnsignedTail(t *testing.T) {
+	s := fixedSigner(t, 20)
+	ctx := context.Background()
+	keys := []*PublicKey{s.pub}
+	m := signedStore(t, s, 6, 3, 5)
+	_, err := Verify(ctx, m, Options{Keys: keys})
+	if !errors.Is(err, ErrUnsignedTail) || !strings.Contains(err.Error(), "1 record follows the last signed checkpoint (checkpoint 2, record 5)") {
+		t.Fatalf("got %v, want the unsigned tail named", err)
+	}
+	res, err := Verify(ctx, m, Options{Keys: keys, AllowUnsignedTail: true})
+	if err != nil || res.After != 1 {
+		t.Fatalf("allowed: %+v, %v", res, err)
+	}
+	full := signedStore(t, s, 6, 3, 6)
+	if res, err := Verify(ctx, full, Options{Keys: keys}); err != nil || res.After != 0 {
+		t.Fatalf("fully signed: %+v, %v", res, err)
+	}
+	// Without keys there is nothing to cover it with: no tail rule.
+	if _, err := Verify(ctx, m, Options{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestKeysRotate: a chain signed by two keys in turn verifies with both
+// keys given, each checkpoint checked with the key its id names, and the
+// checkpoints chain across the rotation.
+func TestKeysRotate(t *testing.T) {
+	a, b := fixedSigner(t, 21), fixedSigner(t, 22)
+	ctx := context.Background()
+	m := &memStore{recs: chainOf(t, 8, ci)}
+	for i, signer := range []*Signer{a, b, a, b} {
+		seq := 2 * (i + 1)
+		raw, err := signer.SignAfter(m.last(), uint64(seq), m.recs[seq-1].Hash, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.cps = append(m.cps, raw)
+	}
+	res, err := Verify(ctx, m, Options{Keys: []*PublicKey{b.pub, a.pub}})
+	if err != nil || res.Checked != 4 || res.After != 0 {
+		t.Fatalf("both keys: %+v, %v", res, err)
+	}
+	_, err = Verify(ctx, m, Options{Keys: []*PublicKey{a.pub}})
+	var ce *Error
+	if !errors.As(err, &ce) || ce.Name != "checkpoint 2" || !strings.Contains(ce.Reason, "signed by key "+b.KeyID()) {
+		t.Fatalf("key a alone: %v", err)
 	}
 }

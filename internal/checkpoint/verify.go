@@ -55,6 +55,9 @@ type Options struct {
 	// External checkpoints must each be in the chain: the record at their
 	// seq has their hash.
 	External []External
+	// AllowUnsignedTail lets records follow the last signed checkpoint;
+	// otherwise, with Keys, such records fail (ErrUnsignedTail).
+	AllowUnsignedTail bool
 }
 
 // Result is what a successful Verify found.
@@ -106,6 +109,10 @@ func (e *Error) Error() string {
 	return s
 }
 
+// ErrUnsignedTail: keys were given and records follow the last signed
+// checkpoint, which no signature covers (cli.md "Evidence, version 2").
+var ErrUnsignedTail = errors.New("unsigned records")
+
 // ErrNoCheckpoint: keys were given but the state holds records and no
 // checkpoint, so no record is covered by a signature.
 var ErrNoCheckpoint = errors.New("no signed checkpoint")
@@ -131,6 +138,33 @@ func Verify(ctx context.Context, st state.Store, opts Options) (Result, error) {
 		err  string // why it failed before the chain was consulted
 		keys bool   // check its signature
 	}
+	// linkErr says why stored checkpoint i does not follow the one before
+	// (prev_checkpoint), "" when it does.
+	linkErr := func(stored []Stored, cps []*Checkpoint, i int) string {
+		cp := cps[i]
+		if cp.FormatVersion == formatVersion1 {
+			for j := 0; j < i; j++ {
+				if cps[j] != nil && cps[j].FormatVersion != formatVersion1 {
+					return fmt.Sprintf("it is format version %s, without prev_checkpoint, after checkpoint %d of version %s: checkpoints were replaced", formatVersion1, stored[j].N, cps[j].FormatVersion)
+				}
+			}
+			return ""
+		}
+		if i == 0 {
+			if cp.PrevCheckpoint != "" {
+				return fmt.Sprintf("it is the first checkpoint but its prev_checkpoint is %s, not \"\": checkpoints before it were removed", short(cp.PrevCheckpoint))
+			}
+			return ""
+		}
+		want, err := Digest(stored[i-1].Raw)
+		if err != nil {
+			return fmt.Sprintf("the checkpoint before it cannot be read: %v", err)
+		}
+		if cp.PrevCheckpoint != want {
+			return fmt.Sprintf("its prev_checkpoint %s is not the digest of checkpoint %d (%s): the checkpoints do not chain (one was removed, replaced or reordered)", short(cp.PrevCheckpoint), stored[i-1].N, short(want))
+		}
+		return ""
+	}
 	var checks []check
 	if len(opts.Keys) > 0 {
 		stored, err := ReadStored(ctx, st)
@@ -140,13 +174,17 @@ func Verify(ctx context.Context, st state.Store, opts Options) (Result, error) {
 		if len(stored) == 0 && res.Records > 0 {
 			return res, fmt.Errorf("%w: none of the %d evidence records is covered by a signature (set $%s for apply, or check an exported checkpoint with --checkpoint)", ErrNoCheckpoint, res.Records, EnvSigningKey)
 		}
-		for _, s := range stored {
+		cps := make([]*Checkpoint, len(stored))
+		for i, s := range stored {
 			c := check{name: fmt.Sprintf("checkpoint %d", s.N), n: s.N, keys: true}
 			cp, err := Parse(s.Raw)
 			if err != nil {
 				c.err = "unreadable: " + err.Error()
 			}
-			c.cp = cp
+			c.cp, cps[i] = cp, cp
+			if c.err == "" {
+				c.err = linkErr(stored, cps, i)
+			}
 			checks = append(checks, c)
 		}
 	}
@@ -226,6 +264,17 @@ func Verify(ctx context.Context, st state.Store, opts Options) (Result, error) {
 	}
 	if res.Last != nil {
 		res.After = res.Records - res.Last.Seq
+	}
+	if len(opts.Keys) > 0 && res.After > 0 && !opts.AllowUnsignedTail {
+		last := "any signed checkpoint"
+		if res.Last != nil {
+			last = fmt.Sprintf("the last signed checkpoint (checkpoint %d, record %d)", res.LastN, res.Last.Seq)
+		}
+		n := "1 record follows"
+		if res.After > 1 {
+			n = fmt.Sprintf("%d records follow", res.After)
+		}
+		return res, fmt.Errorf("%w: %s %s, covered by no signature (records %d to %d); give --allow-unsigned-tail to accept them", ErrUnsignedTail, n, last, res.Records-res.After+1, res.Records)
 	}
 	return res, nil
 }

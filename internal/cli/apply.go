@@ -30,6 +30,7 @@ type applyFlags struct {
 	approvers     []string
 	commit        string
 	changeRequest string
+	ticket        string
 	lockTimeout   time.Duration
 	reviewed      string     // --reviewed PLANFILE
 	reviewedPlan  *plan.Plan // what it holds
@@ -49,6 +50,7 @@ func (a *app) applyCommand() *cobra.Command {
 	c.Flags().StringArrayVar(&af.approvers, "approver", nil, "who approved the change (repeatable; default: $ROSTER_APPROVERS)")
 	c.Flags().StringVar(&af.commit, "commit", "", "the commit applied (default: the plan's, $GITHUB_SHA, git rev-parse HEAD)")
 	c.Flags().StringVar(&af.changeRequest, "change-request", "", "URL of the reviewed change request")
+	c.Flags().StringVar(&af.ticket, "ticket", "", "the change's ticket, recorded as change_ticket on every evidence record (default: $ROSTER_TICKET)")
 	c.Flags().DurationVar(&af.lockTimeout, "lock-timeout", 0, "how long to wait for the state lock")
 	c.Flags().StringVar(&af.reviewed, "reviewed", "", "plan afresh and apply only if the changes are exactly those of this reviewed plan file")
 	c.Flags().StringArrayVar(&af.only, "only", nil, "apply only the changes of this cause: expired or drift (repeatable)")
@@ -110,6 +112,9 @@ func (a *app) applyCommand() *cobra.Command {
 		if nothing && (pd.cn == nil || len(apply.Adoptions(pd.cn.view.Live, pd.cn.view.LiveTeams, pd.snap.Objects, p, pd.cn.declared())) == 0) {
 			return a.checkpointHead(ctx, st)
 		}
+		if err := a.checkDuties(p, &af); err != nil {
+			return err
+		}
 		if !af.autoApprove {
 			ok, err := a.confirm(ctx)
 			if err != nil {
@@ -142,6 +147,9 @@ func (a *app) applyCommand() *cobra.Command {
 func (a *app) applySaved(ctx context.Context, st state.Store, file string, pf *planFlags, af *applyFlags) error {
 	p, err := readPlanFile(ctx, file)
 	if err != nil {
+		return err
+	}
+	if err := a.checkSavedPlan(ctx, st, p, file); err != nil {
 		return err
 	}
 	lock, err := st.Lock(ctx, "apply", af.lockTimeout)
@@ -208,6 +216,9 @@ func (a *app) applySaved(ctx context.Context, st state.Store, file string, pf *p
 		}
 		fmt.Fprintln(a.stdout, "No changes.")
 		return a.checkpointHead(ctx, st)
+	}
+	if err := a.checkDuties(p, af); err != nil {
+		return err
 	}
 	if cn != nil {
 		return a.applyConnected(ctx, st, p, cn, prior, a.meta(p, af), pf.parallelism, false, platforms)
@@ -281,6 +292,9 @@ func (a *app) meta(p *plan.Plan, af *applyFlags) apply.Meta {
 		Approvers:     af.approvers,
 		Commit:        firstNonEmpty(af.commit, p.Commit, envCommit(a.dir())),
 		ChangeRequest: firstNonEmpty(af.changeRequest, p.ChangeRequest, envChangeRequest()),
+		ChangeTicket:  firstNonEmpty(af.ticket, os.Getenv("ROSTER_TICKET")),
+		PolicyDigest:  a.policyDigest(),
+		PolicyJSON:    a.policyJSON(),
 		Time:          time.Now().UTC(),
 		Sign:          signFunc(),
 	}

@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -104,6 +102,9 @@ func (a *app) records(cmd *cobra.Command, fn func(raw []byte, r *evidence.Record
 	defer st.Close()
 	return st.Evidence(cmd.Context(), 1, func(rec state.EvidenceRecord) error {
 		r, err := evidence.Decode(rec.JSON)
+		if err == nil {
+			err = evidence.Check(rec.JSON)
+		}
 		if err != nil {
 			return &exitCode{code: ExitError, msg: fmt.Sprintf("evidence record %d cannot be read (%v); run roster evidence verify", rec.Seq, err)}
 		}
@@ -177,21 +178,22 @@ func storeOrExit(err error) error {
 func (a *app) evidenceExportCommand() *cobra.Command {
 	c := newCommand("export", "Export all evidence for auditors: jsonl, csv, markdown, or a bundle to check without roster")
 	c.Args = cobra.NoArgs
-	var format, out, pubFile string
+	var format, out string
+	var pubFiles []string
 	c.Flags().StringVar(&format, "format", "jsonl", "jsonl, csv, markdown or bundle")
 	c.Flags().StringVar(&out, "out", "", "write to FILE (DIR for bundle) instead of standard output")
-	c.Flags().StringVar(&pubFile, "public-key", "", "bundle only: the public key (FILE.pub of roster keygen) to put in the bundle")
+	c.Flags().StringArrayVar(&pubFiles, "public-key", nil, "bundle only: the public key (FILE.pub of roster keygen) of a key that signed checkpoints; repeatable (default: the key of $ROSTER_SIGNING_KEY)")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
 		switch format {
 		case "jsonl", "csv", "markdown":
-			if pubFile != "" {
+			if len(pubFiles) > 0 {
 				return &exitCode{code: ExitError, msg: "--public-key goes with --format bundle only"}
 			}
 		case "bundle":
 			if out == "" {
 				return &exitCode{code: ExitError, msg: "--format bundle needs --out DIR: the folder to write the bundle into"}
 			}
-			return a.exportBundle(cmd, out, pubFile)
+			return a.exportBundle(cmd, out, pubFiles)
 		default:
 			return &exitCode{code: ExitError, msg: fmt.Sprintf("invalid --format %q: expected jsonl, csv, markdown or bundle", format)}
 		}
@@ -258,7 +260,7 @@ func (a *app) evidenceExportCommand() *cobra.Command {
 
 var csvHeader = []string{"seq", "time", "address", "kind", "team", "site", "person", "action", "role_before", "role_after",
 	"risks", "why", "actor", "approvers", "commit", "change_request", "reason", "ticket", "plan_digest",
-	"allow_mass_removal", "outcome", "api", "note", "follow_ups", "prev_hash", "hash"}
+	"allow_mass_removal", "outcome", "api", "note", "follow_ups", "prev_hash", "hash", "change_ticket", "policy_digest"}
 
 // csvRow flattens a record into the columns of csvHeader.
 func csvRow(r *evidence.Record) []string {
@@ -270,7 +272,7 @@ func csvRow(r *evidence.Record) []string {
 	row := []string{fmt.Sprint(r.Seq), r.Time, r.Address, string(addr.Kind), addr.Team, addr.Site, addr.Holder(), r.Action,
 		roleOf(r.Before), roleOf(r.After), strings.Join(r.Risks, " "), r.Why, r.Actor, strings.Join(r.Approvers, " "),
 		r.Commit, r.ChangeRequest, r.Reason, r.Ticket, r.PlanDigest, fmt.Sprint(r.AllowMassRemoval), r.Outcome,
-		strings.Join(r.API, "; "), r.Note, strings.Join(fus, " "), r.PrevHash, r.Hash}
+		strings.Join(r.API, "; "), r.Note, strings.Join(fus, " "), r.PrevHash, r.Hash, r.ChangeTicket, r.PolicyDigest}
 	for i, cell := range row {
 		row[i] = spreadsheetSafe(cell)
 	}
@@ -308,22 +310,35 @@ func (a *app) evidenceVerifyCommand() *cobra.Command {
 each link; on success it prints the count and the head hash.
 
 --public-key FILE also checks every checkpoint stored in the state: its
-signature by that key (its key id must be the key's), and that the record
-at its seq still has its hash. It says how many records follow the last
-signed checkpoint. Repeat --public-key for checkpoints signed by an earlier
-key.
+signature by the key its key id names (one of the keys given: repeat
+--public-key for a key that signed before a rotation; a checkpoint by a key
+not given fails), that it chains to the checkpoint before it
+(prev_checkpoint), and that the record at its seq still has its hash.
+Records after the last signed checkpoint fail verification, naming how
+many, unless --allow-unsigned-tail is given.
 
 --checkpoint FILE (as roster evidence checkpoint --json prints it) checks
 that a checkpoint kept elsewhere is still in the chain; with --public-key,
 its signature too. A chain rebuilt after an edit fails it, even one rebuilt
-by someone who could write the state.`
+by someone who could write the state.
+
+--bundle DIR checks an auditor's bundle (evidence export --format bundle)
+with no state, as the bundle's verify.sh does; with --public-key, every key
+that signed in the bundle must also be one of the keys given.`
 	c.Args = cobra.NoArgs
 	var pubFiles []string
 	var cpFile string
+	var allowTail bool
 	c.Flags().StringArrayVar(&pubFiles, "public-key", nil, "check every stored checkpoint's signature with this public key (FILE.pub of roster keygen); repeatable")
+	c.Flags().BoolVar(&allowTail, "allow-unsigned-tail", false, "with --public-key: accept records after the last signed checkpoint")
 	c.Flags().StringVar(&cpFile, "checkpoint", "", "check that this checkpoint, kept outside the state, is still in the chain")
+	var bundleDir string
+	c.Flags().StringVar(&bundleDir, "bundle", "", "check an exported bundle (evidence export --format bundle) as its verify.sh does, with no state")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
-		var opts checkpoint.Options
+		if bundleDir != "" {
+			return a.verifyBundle(cmd, bundleDir, pubFiles, cpFile, allowTail)
+		}
+		opts := checkpoint.Options{AllowUnsignedTail: allowTail}
 		for _, f := range pubFiles {
 			k, err := checkpoint.ReadPublicKeyFile(f)
 			if err != nil {
@@ -332,15 +347,11 @@ by someone who could write the state.`
 			opts.Keys = append(opts.Keys, k)
 		}
 		if cpFile != "" {
-			data, err := fsx.ReadFile(cmd.Context(), cpFile, 1<<20)
+			e, err := readExternal(cmd.Context(), cpFile)
 			if err != nil {
-				return &exitCode{code: ExitError, msg: fmt.Sprintf("reading the checkpoint file %s: %v", cpFile, err)}
+				return err
 			}
-			cp, err := checkpoint.Parse(data)
-			if err != nil {
-				return &exitCode{code: ExitError, msg: fmt.Sprintf("checkpoint file %s: %v", cpFile, err)}
-			}
-			opts.External = append(opts.External, checkpoint.External{Name: "checkpoint file " + cpFile, Checkpoint: cp})
+			opts.External = append(opts.External, e)
 		}
 		st, err := a.openStore()
 		if err != nil {
@@ -356,7 +367,7 @@ by someone who could write the state.`
 				return &exitCode{code: ExitError, msg: fmt.Sprintf("verification failed: %v (after %d good records)", ve, res.Records)}
 			case errors.As(err, &ce):
 				return &exitCode{code: ExitError, msg: fmt.Sprintf("verification failed: %v", ce)}
-			case errors.Is(err, checkpoint.ErrNoCheckpoint):
+			case errors.Is(err, checkpoint.ErrNoCheckpoint), errors.Is(err, checkpoint.ErrUnsignedTail):
 				return &exitCode{code: ExitError, msg: "verification failed: " + err.Error()}
 			}
 			return storeError(err)
@@ -448,129 +459,4 @@ later with roster evidence verify --checkpoint FILE.`
 		return tw.Flush()
 	}
 	return c
-}
-
-// exportBundle writes the auditor's bundle into dir: evidence.jsonl,
-// checkpoints.jsonl, public-key.pem (when --public-key is given) and a
-// README.md with the commands that check them without roster. The bundle
-// is written into a folder beside dir and renamed to it, so it is never
-// seen half-written; dir must not exist or be empty. Like the other
-// exports, it is private to its owner (folder 0700, files 0600): evidence
-// names people.
-func (a *app) exportBundle(cmd *cobra.Command, dir, pubFile string) error {
-	fail := func(err error) error {
-		return &exitCode{code: ExitError, msg: fmt.Sprintf("writing the bundle %s: %v", dir, err)}
-	}
-	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
-		return &exitCode{code: ExitError, msg: fmt.Sprintf("%s already exists and is not empty; give --out a new folder", dir)}
-	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fail(err)
-	}
-	var key *checkpoint.PublicKey
-	if pubFile != "" {
-		k, err := checkpoint.ReadPublicKeyFile(pubFile)
-		if err != nil {
-			return &exitCode{code: ExitError, msg: err.Error()}
-		}
-		key = k
-	}
-	st, err := a.openStore()
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-
-	// Checkpoints first: each names a record committed with it, so every
-	// one read is in the records read after.
-	stored, err := checkpoint.ReadStored(cmd.Context(), st)
-	if err != nil {
-		return storeError(err)
-	}
-	info := checkpoint.BundleInfo{RosterVersion: Version, Checkpoints: len(stored), PublicKey: key}
-	var cps bytes.Buffer
-	seenKey := map[string]bool{}
-	for _, s := range stored {
-		line := s.Raw
-		if bytes.ContainsAny(line, "\r\n") {
-			// One line per checkpoint: the same JSON without its line breaks.
-			var c bytes.Buffer
-			if json.Compact(&c, line) == nil {
-				line = c.Bytes()
-			}
-		}
-		cps.Write(line)
-		cps.WriteByte('\n')
-		if cp, err := checkpoint.Parse(s.Raw); err == nil {
-			if !seenKey[cp.KeyID] {
-				seenKey[cp.KeyID] = true
-				info.KeyIDs = append(info.KeyIDs, cp.KeyID)
-			}
-			info.LastSeq = max(info.LastSeq, cp.Seq)
-		}
-	}
-	if key != nil && len(info.KeyIDs) > 0 && !seenKey[key.ID] {
-		return &exitCode{code: ExitError, msg: fmt.Sprintf("public key %s has key id %s, but the checkpoints are signed by %s; give the key they were signed with", pubFile, key.ID, strings.Join(info.KeyIDs, ", "))}
-	}
-
-	parent := filepath.Dir(filepath.Clean(dir))
-	fsx.CleanStale(parent, filepath.Base(filepath.Clean(dir)))
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(filepath.Clean(dir))+".tmp-")
-	if err != nil {
-		return fail(err)
-	}
-	fsx.Register(tmp)
-	defer fsx.Unregister(tmp)
-	defer os.RemoveAll(tmp)
-	write := func(name string, fill func(w *bufio.Writer) error) error {
-		f, err := os.OpenFile(filepath.Join(tmp, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return err
-		}
-		bw := bufio.NewWriterSize(f, 256<<10)
-		err = fill(bw)
-		if err == nil {
-			err = bw.Flush()
-		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		return err
-	}
-	err = write(checkpoint.BundleEvidence, func(bw *bufio.Writer) error {
-		return st.Evidence(cmd.Context(), 1, func(rec state.EvidenceRecord) error {
-			bw.Write(rec.JSON)
-			info.Records = rec.Seq
-			info.Head = rec.Hash
-			return bw.WriteByte('\n')
-		})
-	})
-	if err != nil {
-		var de *state.DamagedError
-		if errors.As(err, &de) {
-			return storeError(err)
-		}
-		return fail(err)
-	}
-	if err := write(checkpoint.BundleCheckpoints, func(bw *bufio.Writer) error { _, err := bw.Write(cps.Bytes()); return err }); err != nil {
-		return fail(err)
-	}
-	if key != nil {
-		if err := write(checkpoint.BundlePublicKey, func(bw *bufio.Writer) error { _, err := bw.Write(key.PEM()); return err }); err != nil {
-			return fail(err)
-		}
-	}
-	if err := write(checkpoint.BundleReadme, func(bw *bufio.Writer) error { _, err := bw.Write(checkpoint.Readme(info)); return err }); err != nil {
-		return fail(err)
-	}
-	os.Remove(dir) // an empty folder given as --out
-	if err := os.Rename(tmp, dir); err != nil {
-		return fail(err)
-	}
-	keyNote := "no public key (the README says where to get it)"
-	if key != nil {
-		keyNote = "public key " + key.ID
-	}
-	fmt.Fprintf(a.stdout, "Wrote the evidence bundle to %s: %s, %s, %s. Its README.md says how to check it without roster.\n",
-		dir, plural(int(info.Records), "record", "records"), plural(info.Checkpoints, "checkpoint", "checkpoints"), keyNote)
-	return nil
 }

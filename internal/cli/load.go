@@ -24,6 +24,7 @@ func (a *app) loadConfig() (*config.Result, error) {
 		return nil, &diagError{diags: diags, files: res.Files}
 	}
 	a.warn(res.Diags, res.Files)
+	a.policy, a.policyLoaded = res.Config.Policy, true
 	return res, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -76,7 +77,7 @@ func (a *app) planCommand() *cobra.Command {
 		p := pd.p
 		w := a.stdout
 		if out != "" {
-			data, err := plan.Encode(p)
+			data, err := plan.EncodeSigned(p, planSigner())
 			if err == nil {
 				err = fsx.WriteFile(out, data, fsx.Options{Stdout: a.stdout, Context: ctx})
 			}
@@ -126,6 +127,13 @@ func (a *app) makePlan(ctx context.Context, st state.Store, pf *planFlags) (*pla
 		return nil, err
 	}
 	pd := &planned{cfg: cfg, snap: snap}
+	weakened, err := weakenedSince(ctx, st, cfg.Config.Policy)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	if len(weakened) > 0 {
+		fmt.Fprintf(a.stderr, "Warning: the policy removes or relaxes %s, in force at the last apply; every change of this plan is tagged policy_weakened.\n\n", strings.Join(weakened, ", "))
+	}
 	in := plan.Input{
 		Desired:          cfg.Config.Objects,
 		Prior:            snap.Objects,
@@ -135,6 +143,7 @@ func (a *app) makePlan(ctx context.Context, st state.Store, pf *planFlags) (*pla
 		Lineage:          snap.Lineage,
 		Serial:           snap.Serial,
 		ConfigDigest:     cfg.Config.Digest,
+		PolicyWeakened:   len(weakened) > 0,
 		AllowMassRemoval: pf.allowMassRemoval,
 		Only:             pf.only,
 		Commit:           envCommit(a.dir()),

@@ -4,9 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/csv"
+	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -78,7 +83,9 @@ func (a *app) reportInputFrom(cmd *cobra.Command, st state.Store, withSince bool
 		}
 		in.Since = report.SinceFromEvidence(recs)
 		in.Reviews = report.ReviewsFromEvidence(recs)
+		in.Changes = report.ChangesSinceReviews(recs, in.Reviews)
 	}
+	in.Serial = snap.Serial
 	return in, snap, nil
 }
 
@@ -90,6 +97,7 @@ type reviewFlags struct {
 	attest   bool
 	reviewer string
 	note     string
+	from     string
 }
 
 func (a *app) reviewCommand() *cobra.Command {
@@ -106,8 +114,11 @@ one evidence record per team reviewed (action review, address team/NAME)
 holding the reviewer, the note, the time and the digest of the review's
 JSON ("sha256:…" of exactly what review --format json prints in the same
 run), and, when $ROSTER_SIGNING_KEY is set, a signed checkpoint. The review
-is printed (or written to --out) as usual; the sign-off's summary goes to
-standard error.`
+is printed as usual; the sign-off's summary goes to standard error. With
+--out FILE the file written is the one attested: it shows the digest, which
+is the sha256 of the file with the digest's hex written as zeros. --from
+FILE attests a review saved earlier as it is (its sha256, and the serial it
+states). A --now later than the wall clock is refused.`
 	c.Args = cobra.NoArgs
 	var f reviewFlags
 	c.Flags().StringVar(&f.format, "format", "markdown", "markdown, csv, json or html")
@@ -116,6 +127,7 @@ standard error.`
 	c.Flags().BoolVar(&f.attest, "attest", false, "sign the review off: record who reviewed it, in the evidence")
 	c.Flags().StringVar(&f.reviewer, "reviewer", "", "with --attest: the email of the person signing the review off")
 	c.Flags().StringVar(&f.note, "note", "", "with --attest: a note kept with the sign-off")
+	c.Flags().StringVar(&f.from, "from", "", "with --attest: sign off a review saved earlier (review --format F --out FILE) instead of a new one")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
 		switch f.format {
 		case "markdown", "csv", "json", "html":
@@ -124,6 +136,9 @@ standard error.`
 		}
 		if f.within < 1 {
 			return &exitCode{code: ExitError, msg: fmt.Sprintf("invalid --expiring-within %d: give a number of days, 1 or more", f.within)}
+		}
+		if !f.attest && f.from != "" {
+			return &exitCode{code: ExitError, msg: "--from goes with --attest (roster review --attest --reviewer EMAIL --from FILE)"}
 		}
 		if !f.attest && (f.reviewer != "" || f.note != "") {
 			return &exitCode{code: ExitError, msg: "--reviewer and --note go with --attest (roster review --attest --reviewer EMAIL)"}
@@ -179,6 +194,26 @@ func (a *app) attestReview(cmd *cobra.Command, f reviewFlags) error {
 	if err != nil {
 		return &exitCode{code: ExitError, msg: fmt.Sprintf("invalid --reviewer: %v", err)}
 	}
+	// A sign-off happens at the wall clock's time: a review judged at a
+	// later moment would attest expiries nobody has seen yet.
+	if a.nowFlag != "" {
+		now, err := a.now()
+		if err != nil {
+			return err
+		}
+		if wall := time.Now().UTC(); now.After(wall) {
+			return &exitCode{code: ExitError, msg: fmt.Sprintf("--now %s is later than the wall clock (%s): a sign-off is recorded at the wall clock's time, so --attest refuses a future --now", a.nowFlag, evidence.FormatTime(wall))}
+		}
+	}
+	if f.from != "" && f.out != "" {
+		return &exitCode{code: ExitError, msg: "--from and --out contradict each other: --from signs off a review already written"}
+	}
+	var saved *savedReview
+	if f.from != "" {
+		if saved, err = readSavedReview(ctx, f.from); err != nil {
+			return err
+		}
+	}
 	signer, err := checkpoint.SignerFromEnv()
 	if err != nil {
 		return &exitCode{code: ExitError, msg: err.Error()}
@@ -203,45 +238,58 @@ func (a *app) attestReview(cmd *cobra.Command, f reviewFlags) error {
 	if snap.Empty() || len(doc.Teams) == 0 {
 		return &exitCode{code: ExitError, msg: "nothing to sign off: the state holds no team yet (apply first)"}
 	}
-	var js bytes.Buffer
-	if err := report.WriteReviewJSON(&js, doc); err != nil {
-		return err
-	}
-	digest := report.ReviewDigest(js.Bytes())
-
-	// The review is written before the commit and shown after it: a
-	// sign-off is never recorded for a review that could not be written.
+	// What is attested: a review saved earlier (--from), the file written
+	// now (--out: it shows its own digest), or the review JSON of this run.
+	base := report.AttestedReview{Reviewer: reviewer, Format: "json", Serial: doc.Serial}
 	var o *outFile
 	var shown bytes.Buffer
-	w := io.Writer(&shown)
-	if f.out != "" {
+	switch {
+	case saved != nil:
+		base.ReviewDigest, base.Format, base.Serial, base.From = saved.digest, saved.format, saved.serial, filepath.Base(f.from)
+		doc = saved.doc(doc)
+	case f.out != "":
+		doc.Attestation = &report.Attestation{Reviewer: reviewer, Time: evidence.FormatTime(at), Format: f.format, Digest: report.PlaceholderDigest}
+		var buf bytes.Buffer
+		if err := writeReview(&buf, doc, f.format); err != nil {
+			return err
+		}
+		sealed, digest, ok := report.SealAttested(buf.Bytes())
+		if !ok {
+			return fmt.Errorf("the %s review does not show its digest", f.format)
+		}
+		base.ReviewDigest, base.Format = digest, f.format
+		// Written before the commit and renamed into place after it: a
+		// sign-off is never recorded for a file that could not be written.
 		if o, err = newOutFile(a.context(), f.out, a.stdout); err != nil {
 			return err
 		}
 		defer o.discard()
-		w = o.w
-	}
-	if f.format == "json" {
-		_, err = w.Write(js.Bytes())
-	} else {
-		err = writeReview(w, doc, f.format)
-	}
-	if err != nil {
-		if o != nil {
+		if _, err := o.w.Write(sealed); err != nil {
 			return o.fail(err)
 		}
-		return err
+	default:
+		var js bytes.Buffer
+		if err := report.WriteReviewJSON(&js, doc); err != nil {
+			return err
+		}
+		base.ReviewDigest = report.ReviewDigest(js.Bytes())
+		if f.format == "json" {
+			shown.Write(js.Bytes())
+		} else if err := writeReview(&shown, doc, f.format); err != nil {
+			return err
+		}
 	}
+	digest := base.ReviewDigest
 
-	seq, head, err := st.EvidenceHead(ctx)
+	chain, err := evidence.OpenChain(ctx, st)
 	if err != nil {
 		return storeError(err)
 	}
-	chain := evidence.Chain{Seq: seq, Hash: head}
 	cs := &state.Changeset{Lineage: snap.Lineage, BaseSerial: snap.Serial}
 	commit, cr := envCommit(a.dir()), envChangeRequest()
-	for _, r := range report.AttestRecords(doc, digest, reviewer, f.note, envActor(), at) {
+	for _, r := range report.AttestRecordsOf(doc, base, f.note, envActor(), at) {
 		r.Commit, r.ChangeRequest = commit, cr
+		r.PolicyDigest = a.policyDigest()
 		sealed, err := chain.Seal(r)
 		if err != nil {
 			return err
@@ -249,7 +297,11 @@ func (a *app) attestReview(cmd *cobra.Command, f reviewFlags) error {
 		cs.Evidence = append(cs.Evidence, sealed)
 	}
 	if signer != nil {
-		raw, err := signer.Sign(chain.Seq, chain.Hash, at)
+		var prev []byte
+		if err := st.Checkpoints(ctx, func(_ uint64, raw []byte) error { prev = raw; return nil }); err != nil {
+			return storeError(err)
+		}
+		raw, err := signer.SignAfter(prev, chain.Seq, chain.Hash, at)
 		if err != nil {
 			return &exitCode{code: ExitError, msg: fmt.Sprintf("signing the checkpoint: %v", err)}
 		}
@@ -272,6 +324,12 @@ func (a *app) attestReview(cmd *cobra.Command, f reviewFlags) error {
 	}
 	fmt.Fprintf(a.stderr, "Review signed off by %s: %s, digest %s. Evidence: %s, head %s.%s\n",
 		reviewer, plural(len(doc.Teams), "team", "teams"), digest, plural(len(cs.Evidence), "record", "records"), chain.Hash, signed)
+	switch {
+	case saved != nil:
+		fmt.Fprintf(a.stderr, "Attested %s (%s, made at state serial %d) as it is: its sha256 is the digest.\n", f.from, saved.format, saved.serial)
+	case f.out != "":
+		fmt.Fprintf(a.stderr, "Attested %s (%s), which shows the digest: it is %s.\n", f.out, f.format, report.AttestedDigestRule)
+	}
 	return nil
 }
 
@@ -363,4 +421,115 @@ func (a *app) whoCanCommand() *cobra.Command {
 		return report.WriteWhoCanText(a.stdout, doc)
 	}
 	return c
+}
+
+// savedReview is a review written earlier (review --format F --out FILE)
+// to be signed off with --attest --from FILE: its format, the serial it
+// states it was made at, its digest, and the teams it covers.
+type savedReview struct {
+	format string
+	serial uint64
+	digest string
+	teams  []string
+	parsed *report.ReviewDoc // JSON only
+}
+
+var (
+	serialText = regexp.MustCompile(`state serial (\d+)[,)]`)
+	mdTeam     = regexp.MustCompile(`(?m)^## Team (.+) \(`)
+	htmlTeam   = regexp.MustCompile(`<section class="team" id="team-([^"]+)"`)
+)
+
+// readSavedReview reads a saved review; the format is the file's
+// extension (.json, .md, .csv, .html). The file must state its serial
+// and must not be attested already.
+func readSavedReview(ctx context.Context, path string) (*savedReview, error) {
+	data, err := fsx.ReadFile(ctx, path, 64<<20)
+	if err != nil {
+		return nil, &exitCode{code: ExitError, msg: fmt.Sprintf("reading the review to sign off: %v", err)}
+	}
+	bad := func(format string, args ...any) error {
+		return &exitCode{code: ExitError, msg: fmt.Sprintf("review file %s: %s", path, fmt.Sprintf(format, args...))}
+	}
+	s := &savedReview{digest: report.ReviewDigest(data)}
+	if bytes.Contains(data, []byte("Attested digest")) || bytes.Contains(data, []byte("# signed off")) {
+		return nil, bad("it is attested already (it shows its digest); its sign-off is in the evidence")
+	}
+	found := false
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".json":
+		s.format = "json"
+		var raw map[string]json.RawMessage
+		var doc report.ReviewDoc
+		if err := json.Unmarshal(data, &raw); err != nil || json.Unmarshal(data, &doc) != nil {
+			return nil, bad("not a review's JSON")
+		}
+		if _, ok := raw["serial"]; ok {
+			found, s.serial = true, doc.Serial
+		}
+		if doc.Attestation != nil {
+			return nil, bad("it is attested already (it shows its digest); its sign-off is in the evidence")
+		}
+		s.parsed = &doc
+		for _, t := range doc.Teams {
+			s.teams = append(s.teams, t.Team)
+		}
+	case ".md", ".markdown":
+		s.format = "markdown"
+		for _, m := range mdTeam.FindAllSubmatch(data, -1) {
+			s.teams = append(s.teams, strings.ReplaceAll(string(m[1]), `\`, ""))
+		}
+	case ".html", ".htm":
+		s.format = "html"
+		for _, m := range htmlTeam.FindAllSubmatch(data, -1) {
+			s.teams = append(s.teams, html.UnescapeString(string(m[1])))
+		}
+	case ".csv":
+		s.format = "csv"
+		rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\ufeff")))).ReadAll()
+		if err != nil || len(rows) == 0 {
+			return nil, bad("not a review's CSV")
+		}
+		seen := map[string]bool{}
+		for _, r := range rows[1:] {
+			if r[0] == "# serial" && len(r) > 1 {
+				n, err := strconv.ParseUint(r[1], 10, 64)
+				found, s.serial = err == nil, n
+				continue
+			}
+			if !strings.HasPrefix(r[0], "# ") && !seen[r[0]] {
+				seen[r[0]] = true
+				s.teams = append(s.teams, r[0])
+			}
+		}
+	default:
+		return nil, bad("give a review saved as .json, .md, .csv or .html")
+	}
+	if s.format == "markdown" || s.format == "html" {
+		if m := serialText.FindSubmatch(data); m != nil {
+			n, err := strconv.ParseUint(string(m[1]), 10, 64)
+			found, s.serial = err == nil, n
+		}
+	}
+	if !found {
+		return nil, bad("it does not state the serial it was made at; save the review with this roster (roster review --format %s --out FILE)", s.format)
+	}
+	if len(s.teams) == 0 {
+		return nil, bad("it covers no team: nothing to sign off")
+	}
+	return s, nil
+}
+
+// doc is the review the sign-off records cover: the saved JSON itself, or
+// for the other formats its teams (rows and findings are counted only
+// from JSON).
+func (s *savedReview) doc(current *report.ReviewDoc) *report.ReviewDoc {
+	if s.parsed != nil {
+		return s.parsed
+	}
+	d := &report.ReviewDoc{FormatVersion: current.FormatVersion, Serial: s.serial}
+	for _, t := range s.teams {
+		d.Teams = append(d.Teams, report.ReviewTeam{Team: t})
+	}
+	return d
 }

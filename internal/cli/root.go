@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/roster-dev/roster/internal/config"
+	"github.com/roster-dev/roster/internal/model"
 )
 
 // app holds the streams and global flags of one run.
@@ -35,6 +36,12 @@ type app struct {
 	// preloaded is a configuration already loaded from edited sources
 	// (offboard --out): loadConfig returns it instead of reading --chdir.
 	preloaded *config.Result
+
+	// policy is the policy of the configuration loadConfig last loaded
+	// (nil when none was): its digest goes on every evidence record, and
+	// distinct_approver is checked before an apply.
+	policy       *model.Policy
+	policyLoaded bool
 }
 
 func (a *app) rootCommand() *cobra.Command {

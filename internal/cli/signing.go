@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/roster-dev/roster/internal/checkpoint"
+	"github.com/roster-dev/roster/internal/evidence"
 	"github.com/roster-dev/roster/internal/state"
 )
 
@@ -21,7 +22,7 @@ func checkSigner() error {
 // signFunc is the apply.Meta hook that signs checkpoints, nil without a
 // key. The key is read on each call (it takes microseconds), so one process
 // running several commands, as the tests do, sees each run's environment.
-func signFunc() func(seq uint64, hash string, at time.Time) ([]byte, error) {
+func signFunc() func(prev []byte, seq uint64, hash string, at time.Time) ([]byte, error) {
 	s, err := checkpoint.SignerFromEnv()
 	if err != nil {
 		return nil
@@ -38,10 +39,11 @@ func (a *app) checkpointHead(ctx context.Context, st state.Store) error {
 	if sign == nil {
 		return nil
 	}
-	seq, head, err := st.EvidenceHead(ctx)
+	chain, err := evidence.OpenChain(ctx, st)
 	if err != nil {
 		return storeError(err)
 	}
+	seq, head := chain.Seq, chain.Hash
 	if seq == 0 {
 		return nil
 	}
@@ -58,7 +60,7 @@ func (a *app) checkpointHead(ctx context.Context, st state.Store) error {
 	if err != nil {
 		return err
 	}
-	raw, err := sign(seq, head, time.Now().UTC())
+	raw, err := sign(last, seq, head, time.Now().UTC())
 	if err != nil {
 		return &exitCode{code: ExitError, msg: fmt.Sprintf("signing the checkpoint: %v", err)}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/roster-dev/roster/internal/evidence"
 	"github.com/roster-dev/roster/internal/state"
 	"github.com/roster-dev/roster/internal/state/boltstore"
 	"github.com/roster-dev/roster/internal/state/pgstore"
@@ -45,8 +46,9 @@ func (a *app) context() context.Context {
 func storeError(err error) error {
 	var de *state.DamagedError
 	var le *state.LockedError
+	var he *evidence.HeadError
 	switch {
-	case errors.As(err, &de), errors.As(err, &le), errors.Is(err, state.ErrLockLost):
+	case errors.As(err, &de), errors.As(err, &le), errors.Is(err, state.ErrLockLost), errors.As(err, &he):
 		return &exitCode{code: ExitError, msg: err.Error()}
 	case errors.Is(err, context.Canceled):
 		return &exitCode{code: ExitError, msg: "interrupted (Ctrl-C or SIGTERM) while reading or writing the state; nothing more was written to it"}

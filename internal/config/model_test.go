@@ -248,7 +248,7 @@ func TestSchemaNames(t *testing.T) {
 		"team_role":        {"capabilities"},
 		"site_role":        {"capabilities"},
 		"grant_capability": {"capabilities", "included_in"},
-		"policy":           {"internal_domains", "min_owners", "external_expiry", "max_grant_days", "require_ticket", "external_forbidden", "max_removals", "directory", "sponsor_required"},
+		"policy":           {"internal_domains", "min_owners", "external_expiry", "max_grant_days", "require_ticket", "external_forbidden", "max_removals", "directory", "sponsor_required", "distinct_approver"},
 		"locals":           {},
 	}
 	if len(names) != len(want) {

@@ -63,6 +63,7 @@ func (l *loader) decodePolicy(b *hcl.Block) *model.Policy {
 		}
 	}
 	p.RequireTicket, _ = l.boolean(s[aRequireTicket], ctx, "require_ticket")
+	p.DistinctApprover, _ = l.boolean(s[aDistinctApprover], ctx, "distinct_approver")
 	caps, rngs, _ := l.strList(s[aExternalForbidden], ctx, "external_forbidden")
 	for i, c := range caps {
 		if !model.IsCapability(c) {

@@ -45,6 +45,7 @@ const (
 	aRequireTicket
 	aExternalForbidden
 	aMaxRemovals
+	aDistinctApprover
 	aSponsor
 	aDirectory
 	aSponsorRequired
@@ -199,6 +200,7 @@ var (
 		{"max_removals", aMaxRemovals, false},
 		{"directory", aDirectory, false},
 		{"sponsor_required", aSponsorRequired, false},
+		{"distinct_approver", aDistinctApprover, false},
 	}, nil, false)
 
 	// grantsOnly is the schema dynblock expands holders' bodies with.

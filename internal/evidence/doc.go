@@ -4,11 +4,19 @@
 // chain, and verifying a stored chain record by record. Stores keep the
 // sealed bytes verbatim; only this package interprets them.
 //
-// Both ends are fast paths with a generic fallback: Seal writes a record's
-// canonical JSON directly in its fixed key order (checked against the
-// generic marshal-and-canonicalise path by the tests), and the verifier
-// hashes a stored record's bytes as they are once one pass has shown them
-// canonical, decoding only records that are not (which still verify by
-// content). Verify hashes records in parallel and checks the links in
-// order, so it reports the same first bad record a sequential walk would.
+// A stored record is valid only if its bytes are exactly the RFC 8785
+// canonical JSON of what they parse to, with no member named twice
+// (CheckStrict, which parses and canonicalises with jsontext, the json/v2
+// design): anything else fails verification by name, even where its hash
+// would match (cli.md "Evidence, version 2").
+//
+// Both ends are fast paths: Seal writes a record's canonical JSON directly
+// in its fixed key order (checked against the generic marshal-and-
+// canonicalise path by the tests), and the verifier hashes a stored
+// record's bytes as they are once one pass (scan.go) has shown them
+// canonical; FuzzStrictMatchesScanner holds that pass to exactly the bytes
+// CheckStrict accepts, and bytes it refuses get CheckStrict's reason.
+// Verify hashes records in parallel and checks the links in order, so it
+// reports the same first bad record a sequential walk would. OpenChain is
+// the chain a write extends, its head checked first (HeadError).
 package evidence

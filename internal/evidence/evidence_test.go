@@ -132,6 +132,29 @@ func TestVerifyCatchesTampering(t *testing.T) {
 			r[3].JSON = []byte(strings.Replace(string(r[3].JSON), r[2].Hash, strings.Repeat("0", 64), 1))
 			return r
 		}, 4, "broken link"},
+		{"duplicate member, last one genuine", func(r []state.EvidenceRecord) []state.EvidenceRecord {
+			// The attack of issue 19: a reader that keeps the last value
+			// hashes the genuine record; one that keeps the first shows
+			// mallory.
+			r[2].JSON = []byte(strings.Replace(string(r[2].JSON), `"actor":"ci"`, `"actor":"mallory","actor":"ci"`, 1))
+			return r
+		}, 3, `duplicate member "actor"`},
+		{"duplicate member inside before", func(r []state.EvidenceRecord) []state.EvidenceRecord {
+			r[1].JSON = []byte(strings.Replace(string(r[1].JSON), `"before":null`, `"before":{"role":"owner","role":"viewer"}`, 1))
+			return r
+		}, 2, `duplicate member "role"`},
+		{"whitespace around the record", func(r []state.EvidenceRecord) []state.EvidenceRecord {
+			r[3].JSON = append(append([]byte(" "), r[3].JSON...), '\n')
+			return r
+		}, 4, "canonical"},
+		{"escaped where JSON needs no escape", func(r []state.EvidenceRecord) []state.EvidenceRecord {
+			r[0].JSON = []byte(strings.Replace(string(r[0].JSON), `"actor":"ci"`, `"actor":"\u0063i"`, 1))
+			return r
+		}, 1, "canonical"},
+		{"members reordered", func(r []state.EvidenceRecord) []state.EvidenceRecord {
+			r[4].JSON = []byte(strings.Replace(string(r[4].JSON), `{"action":"create","actor":"ci",`, `{"actor":"ci","action":"create",`, 1))
+			return r
+		}, 5, "canonical"},
 		{"not JSON", func(r []state.EvidenceRecord) []state.EvidenceRecord {
 			r[0].JSON = []byte("{garbage")
 			return r
@@ -153,7 +176,8 @@ func TestVerifyCatchesTampering(t *testing.T) {
 }
 
 // FuzzHashOf: whatever the bytes, the fast path (canonical bytes hashed
-// as they are) and the slow one (decode, canonicalise) agree.
+// as they are) and the strict one (CheckStrict, then decode, canonicalise)
+// agree.
 func FuzzHashOf(f *testing.F) {
 	var c Chain
 	rec, _ := c.Seal(&Record{Address: "team/acme", Action: "create"})
@@ -168,7 +192,11 @@ func FuzzHashOf(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var fast, slow recordHash
 		hashRecord(sha256.New(), data, &fast)
-		hashSlow(data, &slow)
+		if err := CheckStrict(data); err != nil {
+			slow.err = err
+		} else {
+			hashSlow(data, &slow)
+		}
 		if (fast.err == nil) != (slow.err == nil) {
 			t.Fatalf("fast: %v, slow: %v", fast.err, slow.err)
 		}

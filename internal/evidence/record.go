@@ -8,7 +8,10 @@ import (
 	"fmt"
 	"hash"
 	"strconv"
+	"strings"
 	"time"
+
+	jsonv2 "github.com/go-json-experiment/json"
 
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/state"
@@ -23,7 +26,7 @@ const (
 	ActionReview  = "review"
 )
 
-// Outcomes of a change (schema/sync.md).
+// Outcomes of a change (sync.md).
 const (
 	OutcomeApplied = "applied"
 	OutcomeInvited = "invited"
@@ -44,28 +47,35 @@ type FollowUp struct {
 // strings, empty lists and nulls included), so every record has the same
 // shape; schema/evidence.schema.json describes it.
 type Record struct {
-	Seq              uint64          `json:"seq"`
-	Time             string          `json:"time"`
-	Address          string          `json:"address"`
-	Action           string          `json:"action"`
-	Before           json.RawMessage `json:"before"`
-	After            json.RawMessage `json:"after"`
-	Risks            []string        `json:"risks"`
-	Why              string          `json:"why"`
-	FollowUps        []FollowUp      `json:"follow_ups"`
-	Actor            string          `json:"actor"`
-	Approvers        []string        `json:"approvers"`
-	Commit           string          `json:"commit"`
-	ChangeRequest    string          `json:"change_request"`
-	Reason           string          `json:"reason"`
-	Ticket           string          `json:"ticket"`
-	PlanDigest       string          `json:"plan_digest"`
-	AllowMassRemoval bool            `json:"allow_mass_removal"`
-	Outcome          string          `json:"outcome"`
-	API              []string        `json:"api"`
-	Note             string          `json:"note"`
-	PrevHash         string          `json:"prev_hash"`
-	Hash             string          `json:"hash"`
+	Seq           uint64          `json:"seq"`
+	Time          string          `json:"time"`
+	Address       string          `json:"address"`
+	Action        string          `json:"action"`
+	Before        json.RawMessage `json:"before"`
+	After         json.RawMessage `json:"after"`
+	Risks         []string        `json:"risks"`
+	Why           string          `json:"why"`
+	FollowUps     []FollowUp      `json:"follow_ups"`
+	Actor         string          `json:"actor"`
+	Approvers     []string        `json:"approvers"`
+	Commit        string          `json:"commit"`
+	ChangeRequest string          `json:"change_request"`
+	// ChangeTicket is the change's own ticket (apply --ticket,
+	// $ROSTER_TICKET), the same on every record of one apply; Ticket is
+	// the grant's (cli.md "Evidence, version 2").
+	ChangeTicket string `json:"change_ticket"`
+	Reason       string `json:"reason"`
+	Ticket       string `json:"ticket"`
+	PlanDigest   string `json:"plan_digest"`
+	// PolicyDigest is "sha256:…" of the canonical JSON of the policy in
+	// force (policy.Digest).
+	PolicyDigest     string   `json:"policy_digest"`
+	AllowMassRemoval bool     `json:"allow_mass_removal"`
+	Outcome          string   `json:"outcome"`
+	API              []string `json:"api"`
+	Note             string   `json:"note"`
+	PrevHash         string   `json:"prev_hash"`
+	Hash             string   `json:"hash"`
 }
 
 // ObjectJSON is an object's attributes as a record holds them (before and
@@ -171,7 +181,7 @@ func canonicalRaw(field string, raw json.RawMessage) ([]byte, error) {
 func recordSize(r *Record, before, after []byte) int {
 	n := 400 + hashMemberLen + len(before) + len(after) + len(r.Time) + len(r.Address) + len(r.Action) +
 		len(r.Why) + len(r.Actor) + len(r.Commit) + len(r.ChangeRequest) + len(r.Reason) + len(r.Ticket) +
-		len(r.PlanDigest) + len(r.Outcome) + len(r.Note) + len(r.PrevHash)
+		len(r.PlanDigest) + len(r.Outcome) + len(r.ChangeTicket) + len(r.PolicyDigest) + len(r.Note) + len(r.PrevHash)
 	for _, s := range r.Risks {
 		n += len(s) + 3
 	}
@@ -209,6 +219,8 @@ func appendRecord(b []byte, r *Record, before, after []byte) ([]byte, int) {
 	b = append(b, before...)
 	b = append(b, `,"change_request":`...)
 	b = appendString(b, r.ChangeRequest)
+	b = append(b, `,"change_ticket":`...)
+	b = appendString(b, r.ChangeTicket)
 	b = append(b, `,"commit":`...)
 	b = appendString(b, r.Commit)
 	b = append(b, `,"follow_ups":[`...)
@@ -237,6 +249,8 @@ func appendRecord(b []byte, r *Record, before, after []byte) ([]byte, int) {
 	b = appendString(b, r.Outcome)
 	b = append(b, `,"plan_digest":`...)
 	b = appendString(b, r.PlanDigest)
+	b = append(b, `,"policy_digest":`...)
+	b = appendString(b, r.PolicyDigest)
 	b = append(b, `,"prev_hash":`...)
 	b = appendString(b, r.PrevHash)
 	b = append(b, `,"reason":`...)
@@ -270,10 +284,11 @@ func appendStrings(b []byte, ss []string) []byte {
 // sha256 of its canonical JSON without "hash". It also returns the fields
 // the chain needs.
 //
-// A record stored as Seal wrote it is canonical: its bytes are checked to
-// be so in one pass and hashed without the hash member, nothing decoded.
-// Any other record is decoded and canonicalised first, so one that says
-// the same in another form still verifies by content.
+// A record must be stored as Seal wrote it, canonical (CheckStrict): its
+// bytes are checked to be so in one pass and hashed without the hash
+// member, nothing decoded. Any other bytes are refused, with the reason
+// CheckStrict gives: a record that says the same in another form, or
+// holds a member twice, is not evidence.
 func HashOf(data []byte) (hash string, seq uint64, prev, stated string, err error) {
 	var h recordHash
 	hashRecord(sha256.New(), data, &h)
@@ -296,6 +311,14 @@ func hashRecord(h hash.Hash, data []byte, out *recordHash) {
 	var f recordFields
 	start, end, ok := scanRecord(data, &f)
 	if !ok {
+		// Not what the scanner accepts: the strict check says why (it
+		// accepts exactly what the scanner does, FuzzStrictMatchesScanner),
+		// or, for a canonical record without seq, prev_hash or hash as
+		// strings, the slow path does.
+		if err := CheckStrict(data); err != nil {
+			*out = recordHash{err: err}
+			return
+		}
 		hashSlow(data, out)
 		return
 	}
@@ -355,11 +378,14 @@ func hashSlow(data []byte, out *recordHash) {
 	out.seq, out.prev, out.stated = uint64(s), []byte(prev), []byte(stated)
 }
 
-// Decode reads a stored record.
+// Decode reads a stored record. It refuses a record that names a member
+// twice or is not valid UTF-8 (json/v2's rules), so nothing shown from a
+// record can be one of two values a verifier saw; member names match
+// exactly, without case folding.
 func Decode(data []byte) (*Record, error) {
 	var r Record
-	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, err
+	if err := jsonv2.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "json: "))
 	}
 	return &r, nil
 }

@@ -354,31 +354,24 @@ func unescapeCanonical(s []byte) []byte {
 	return out
 }
 
-// scanRecord checks that data is a canonical JSON object (whitespace
-// around it allowed, as decoders allow it) and finds the members the chain
-// needs. ok is false when the record must take the slow path. body is the
-// object's extent in data.
+// scanRecord checks that data is a canonical JSON object, byte for byte
+// (nothing around it), and finds the members the chain needs. ok is false
+// when the record is not canonical or lacks one of those members. body is
+// the object's extent in data.
 func scanRecord(data []byte, f *recordFields) (bodyStart, bodyEnd int, ok bool) {
-	i := skipSpace(data, 0)
-	if i >= len(data) || data[i] != '{' {
+	i := 0
+	if len(data) == 0 || data[0] != '{' {
 		return 0, 0, false
 	}
 	s := canonScanner{d: data, i: i}
 	if !s.object(1, f) {
 		return 0, 0, false
 	}
-	if skipSpace(data, s.i) != len(data) {
+	if s.i != len(data) {
 		return 0, 0, false
 	}
 	if !f.seqFound || !f.prevFound || !f.hashFound {
 		return 0, 0, false
 	}
 	return i, s.i, true
-}
-
-func skipSpace(d []byte, i int) int {
-	for i < len(d) && (d[i] == ' ' || d[i] == '\t' || d[i] == '\n' || d[i] == '\r') {
-		i++
-	}
-	return i
 }

@@ -112,7 +112,7 @@ func randRecord(rng *rand.Rand) Record {
 		Actor: randString(rng), Approvers: randStrings(rng), Commit: randString(rng),
 		ChangeRequest: randString(rng), Reason: randString(rng), Ticket: randString(rng),
 		PlanDigest: randString(rng), AllowMassRemoval: rng.IntN(2) == 0, Outcome: randString(rng),
-		API: randStrings(rng), Note: randString(rng),
+		API: randStrings(rng), Note: randString(rng), ChangeTicket: randString(rng), PolicyDigest: randString(rng),
 	}
 	if rng.IntN(3) > 0 {
 		for range rng.IntN(3) + 1 {
@@ -253,9 +253,9 @@ func (m *memStoreErr) Evidence(ctx context.Context, from uint64, fn func(state.E
 }
 
 // TestVerifyLongChain: over many batches, the first bad record in
-// sequence order is reported, whatever follows it; equivalent records
-// that are not canonical verify; a store's error comes after any bad
-// record before it.
+// sequence order is reported, whatever follows it; an equivalent record
+// that is not canonical is refused by name (cli.md "Evidence, version 2");
+// a store's error comes after any bad record before it.
 func TestVerifyLongChain(t *testing.T) {
 	const n = 5000
 	recs := sealed(t, n)
@@ -319,8 +319,9 @@ func TestVerifyLongChain(t *testing.T) {
 			recs[i].JSON, _ = json.MarshalIndent(m, " ", "\t") // encoding/json sorts keys too, but indents
 		}
 		res, err := Verify(context.Background(), &memStore{recs: recs})
-		if err != nil || res.Count != 3000 {
-			t.Fatalf("%+v, %v", res, err)
+		var ve *VerifyError
+		if !errors.As(err, &ve) || ve.Seq != 1 || !strings.Contains(ve.Reason, "canonical") || res.Count != 0 {
+			t.Fatalf("%+v, %v; want record 1 refused as not canonical", res, err)
 		}
 	})
 

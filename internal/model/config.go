@@ -86,6 +86,9 @@ type Policy struct {
 	RequireTicket     bool
 	ExternalForbidden []Capability
 	MaxRemovals       *int
+	// DistinctApprover makes apply refuse unless an approver differs from
+	// the actor (schema/cli.md "Evidence, version 2": separation of duties).
+	DistinctApprover bool
 	// Directory is the directory file as written (relative to the
 	// configuration directory); SponsorRequired makes every external
 	// person name an internal sponsor (schema/language.md, policy additions).

@@ -19,6 +19,7 @@ func Decode(data []byte) (*Plan, error) {
 	d := &jdec{b: data}
 	var version []byte
 	var digest *string
+	var sig *Signature
 	planStart, planEnd := -1, -1
 	if d.enterObject("the file") {
 		for first := true; ; {
@@ -40,6 +41,8 @@ func Decode(data []byte) (*Plan, error) {
 				planStart = d.i
 				d.skip()
 				planEnd = d.i
+			case "signature":
+				sig = d.signature()
 			default:
 				d.skip()
 			}
@@ -76,7 +79,31 @@ func Decode(data []byte) (*Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("plan file is damaged: %v; make a new plan with roster plan --out", err)
 	}
+	p.Signature = sig
 	return p, nil
+}
+
+// signature reads the file's signature member; null reads as none.
+func (d *jdec) signature() *Signature {
+	if d.null() || !d.enterObject("signature") {
+		return nil
+	}
+	sig := &Signature{}
+	for first := true; ; {
+		key, more := d.nextKey(&first)
+		if !more {
+			break
+		}
+		switch string(key) {
+		case "key_id":
+			sig.KeyID, _ = d.str("key_id")
+		case "value":
+			sig.Value, _ = d.str("value")
+		default:
+			d.skip()
+		}
+	}
+	return sig
 }
 
 var knownRisks = func() map[string]Risk {

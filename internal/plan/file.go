@@ -39,11 +39,30 @@ const FileVersion = 1
 // of each change is also what `apply PLANFILE` checks a connected team's live
 // access against (the fingerprint of schema/cli.md).
 
+// A plan saved while $ROSTER_SIGNING_KEY is set carries, after "plan", a
+// "signature" member: {"key_id": "…", "value": "…"}, the ed25519 signature
+// (standard base64) of the digest's text ("sha256:…"). The digest covers
+// the plan's bytes, so the signature does too; who may sign is the
+// signing key's business (internal/checkpoint), not this package's.
+
+// Signature is a saved plan's signature of its digest.
+type Signature struct {
+	KeyID string
+	Value string
+}
+
+// SignFunc signs a plan's digest ("sha256:…").
+type SignFunc func(digest string) (Signature, error)
+
 // ErrModified is the error Decode returns when the digest does not match.
 var ErrModified = errors.New("plan file was modified after it was saved (digest mismatch); make a new plan with roster plan --out")
 
 // Encode writes the plan as a saved plan file.
-func Encode(p *Plan) ([]byte, error) {
+func Encode(p *Plan) ([]byte, error) { return EncodeSigned(p, nil) }
+
+// EncodeSigned writes the plan as a saved plan file signed by sign (none
+// when sign is nil).
+func EncodeSigned(p *Plan, sign SignFunc) ([]byte, error) {
 	if p == nil {
 		return nil, errors.New("no plan to encode")
 	}
@@ -62,6 +81,17 @@ func Encode(p *Plan) ([]byte, error) {
 	out = appendPlan(out, p)
 	sum := sha256.Sum256(out[start:])
 	hex.Encode(out[len(head):len(head)+hexLen], sum[:])
+	if sign != nil {
+		sig, err := sign("sha256:" + hex.EncodeToString(sum[:]))
+		if err != nil {
+			return nil, fmt.Errorf("signing the plan: %v", err)
+		}
+		out = append(out, `,"signature":{"key_id":`...)
+		out = appendString(out, sig.KeyID)
+		out = append(out, `,"value":`...)
+		out = appendString(out, sig.Value)
+		out = append(out, '}')
+	}
 	return append(out, "}\n"...), nil
 }
 
@@ -82,8 +112,11 @@ func (p *Plan) Digest() string {
 // WriteFile saves the plan to path with mode 0600: written to a temporary
 // file in the same directory, synced, then renamed over path, so path is
 // never half-written.
-func WriteFile(path string, p *Plan) error {
-	data, err := Encode(p)
+func WriteFile(path string, p *Plan) error { return WriteFileSigned(path, p, nil) }
+
+// WriteFileSigned is WriteFile for a plan signed by sign (none when nil).
+func WriteFileSigned(path string, p *Plan, sign SignFunc) error {
+	data, err := EncodeSigned(p, sign)
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,10 @@ type Input struct {
 	Platforms map[string]*model.Platform
 	// Policy may be nil; only InternalDomains is used here.
 	Policy *model.Policy
+	// PolicyWeakened tags every change with RiskPolicyWeakened: the
+	// caller found that Policy removes or relaxes a rule of the policy in
+	// force at the last apply (policy.Weakened).
+	PolicyWeakened bool
 	// Now is the moment used for expiry.
 	Now time.Time
 
@@ -164,7 +168,7 @@ type planner struct {
 	drifted      map[string]*model.Object   // address with drift → prior object (nil: none)
 	lapsed       map[string]bool            // address whose stored invitation is gone live
 	manual       []Manual                   // open manual steps met while joining
-	risks        [1 << 7][]Risk             // risk bit mask → shared, read-only list
+	risks        [1 << 8][]Risk             // risk bit mask → shared, read-only list
 	slab         []model.Object             // backing store for After copies
 }
 
@@ -473,6 +477,9 @@ func (pl *planner) change(act Action, expired bool, d, c entry) Change {
 				mask |= riskBit(RiskDrift)
 			}
 		}
+	}
+	if pl.in.PolicyWeakened {
+		mask |= riskBit(RiskPolicyWeakened)
 	}
 	ch.Risks = pl.riskList(mask)
 	return ch

@@ -27,12 +27,16 @@ const (
 	RiskProduction Risk = "production"
 	RiskOwner      Risk = "owner"
 	RiskRemoval    Risk = "removal"
-	RiskExpired    Risk = "expired"
-	RiskDrift      Risk = "drift"
+	// RiskPolicyWeakened: the plan is made under a policy that removes or
+	// relaxes a rule of the one in force at the last apply (schema/cli.md
+	// "Evidence, version 2"); every change of such a plan carries it.
+	RiskPolicyWeakened Risk = "policy_weakened"
+	RiskExpired        Risk = "expired"
+	RiskDrift          Risk = "drift"
 )
 
 // RiskOrder lists every risk in its fixed order.
-var RiskOrder = []Risk{RiskEscalation, RiskExternal, RiskProduction, RiskOwner, RiskRemoval, RiskExpired, RiskDrift}
+var RiskOrder = []Risk{RiskEscalation, RiskExternal, RiskProduction, RiskOwner, RiskRemoval, RiskPolicyWeakened, RiskExpired, RiskDrift}
 
 // Change is one planned change. Before is nil for a create, After for a
 // delete. Risks are in RiskOrder.
@@ -139,6 +143,10 @@ type Plan struct {
 	// them unless its own flags say otherwise.
 	Commit        string
 	ChangeRequest string
+	// Signature is a saved plan file's signature of its digest (schema/cli.md
+	// "Evidence, version 2"), as Decode read it; nil when unsigned. It is
+	// not part of the plan the digest covers.
+	Signature *Signature
 
 	Drift     []Drift
 	Changes   []Change

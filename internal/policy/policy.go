@@ -21,6 +21,7 @@ const (
 	RuleRequireTicket     = "require_ticket"
 	RuleExternalForbidden = "external_forbidden"
 	RuleMaxRemovals       = "max_removals"
+	RuleDistinctApprover  = "distinct_approver"
 	RuleDirectory         = "directory"
 	RuleSponsorRequired   = "sponsor_required"
 )

@@ -36,7 +36,7 @@ type view struct {
 // an array.
 var riskNames = [...]plan.Risk{
 	plan.RiskEscalation, plan.RiskExternal, plan.RiskProduction, plan.RiskOwner,
-	plan.RiskRemoval, plan.RiskExpired, plan.RiskDrift,
+	plan.RiskRemoval, plan.RiskPolicyWeakened, plan.RiskExpired, plan.RiskDrift,
 }
 
 func riskRank(r plan.Risk) int {

@@ -30,6 +30,14 @@ type AttestedReview struct {
 	Rows        int      `json:"rows"`
 	FlaggedRows int      `json:"flagged_rows"`
 	Findings    []string `json:"findings"`
+	// Format is the format of the document attested: "json" for the
+	// review JSON of the same run, or the --out FILE's format, whose
+	// digest is then that of the file (SealAttested).
+	Format string `json:"format,omitempty"`
+	// Serial is the state serial the review was made at; From the name
+	// of the file attested with --from, "" otherwise.
+	Serial uint64 `json:"serial,omitempty"`
+	From   string `json:"from,omitempty"`
 }
 
 // ReviewDigest is the digest of a review's JSON: "sha256:" and its
@@ -43,10 +51,18 @@ func ReviewDigest(reviewJSON []byte) string {
 // has digest) by reviewer at at: one per team, in the review's order,
 // not yet sealed. actor is who ran roster.
 func AttestRecords(doc *ReviewDoc, digest, reviewer, note, actor string, at time.Time) []*evidence.Record {
+	return AttestRecordsOf(doc, AttestedReview{Reviewer: reviewer, ReviewDigest: digest, Format: "json", Serial: doc.Serial}, note, actor, at)
+}
+
+// AttestRecordsOf is AttestRecords with what every record's after says
+// given: the reviewer, the digest, the format, the serial and the file;
+// rows, flagged rows and findings are each team's in doc.
+func AttestRecordsOf(doc *ReviewDoc, base AttestedReview, note, actor string, at time.Time) []*evidence.Record {
 	recs := make([]*evidence.Record, 0, len(doc.Teams))
 	for i := range doc.Teams {
 		t := &doc.Teams[i]
-		a := AttestedReview{Reviewer: reviewer, ReviewDigest: digest, Rows: len(t.Rows), Findings: []string{}}
+		a := base
+		a.Rows, a.FlaggedRows, a.Findings = len(t.Rows), 0, []string{}
 		for j := range t.Rows {
 			if len(t.Rows[j].Flags) > 0 {
 				a.FlaggedRows++

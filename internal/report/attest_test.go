@@ -110,7 +110,7 @@ func TestAttestRecordsRoundTrip(t *testing.T) {
 	if err := json.Unmarshal(first.After, &after); err != nil {
 		t.Fatal(err)
 	}
-	want := AttestedReview{Reviewer: "rita@acme.com", ReviewDigest: digest, Rows: 12, FlaggedRows: 3, Findings: []string{"below_two_owners", "not_reviewed_90_days"}}
+	want := AttestedReview{Reviewer: "rita@acme.com", ReviewDigest: digest, Rows: 12, FlaggedRows: 3, Findings: []string{"below_two_owners", "not_reviewed_90_days"}, Format: "json"}
 	if d := cmp.Diff(want, after); d != "" {
 		t.Fatalf("after (-want +got):\n%s", d)
 	}

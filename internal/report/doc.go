@@ -21,5 +21,9 @@
 // records AttestRecords makes (one per team, action review, with the
 // reviewer and the digest of the review's JSON), and ReviewsFromEvidence,
 // which reads them back as each team's last review, from which the review
-// shows "last reviewed" and raises not_reviewed_90_days.
+// shows "last reviewed" and raises not_reviewed_90_days, and
+// ChangesSinceReviews, the people added, removed or whose role changed
+// since it. An attested document (`review --attest --out FILE`) shows the
+// digest it is attested under: SealAttested and CheckAttested (the sha256
+// of the document with the digest's hex written as zeros).
 package report

@@ -28,6 +28,11 @@ type Input struct {
 	// Reviews maps a team's name to its newest review sign-off, from the
 	// evidence (ReviewsFromEvidence); it may be nil.
 	Reviews map[string]TeamReview
+	// Changes maps a team's name to the changes since its last sign-off
+	// (ChangesSinceReviews); it may be nil.
+	Changes map[string][]ReviewChange
+	// Serial is the state's serial.
+	Serial uint64
 	// Now is the moment expiry is judged at.
 	Now time.Time
 }

@@ -76,12 +76,18 @@ type ReviewOptions struct {
 // team, with what needs attention flagged. Its JSON form is
 // schema/review.schema.json; times are RFC 3339 in UTC.
 type ReviewDoc struct {
-	FormatVersion      string        `json:"format_version"`
-	GeneratedAt        string        `json:"generated_at"`
-	Now                string        `json:"now"`
-	ExpiringWithinDays int           `json:"expiring_within_days"`
-	Teams              []ReviewTeam  `json:"teams"`
-	Summary            ReviewSummary `json:"summary"`
+	FormatVersion      string `json:"format_version"`
+	GeneratedAt        string `json:"generated_at"`
+	Now                string `json:"now"`
+	ExpiringWithinDays int    `json:"expiring_within_days"`
+	// Serial is the state's serial the review was made at: a review saved
+	// and signed off later (review --attest --from FILE) states it.
+	Serial  uint64        `json:"serial"`
+	Teams   []ReviewTeam  `json:"teams"`
+	Summary ReviewSummary `json:"summary"`
+	// Attestation is the sign-off the document shows when it is the one
+	// attested (review --attest --out FILE), nil otherwise.
+	Attestation *Attestation `json:"attestation"`
 }
 
 // ReviewTeam is one team's section of the review.
@@ -94,9 +100,13 @@ type ReviewTeam struct {
 	InvitedOwners int `json:"invited_owners"`
 	// LastReview is the newest review sign-off that covered the team,
 	// from the evidence (Input.Reviews); nil when it was never reviewed.
-	LastReview *LastReview  `json:"last_review"`
-	Sites      []ReviewSite `json:"sites"`
-	Findings   []Finding    `json:"findings"`
+	LastReview *LastReview `json:"last_review"`
+	// ChangesSinceReview are the people added, removed or whose role
+	// changed since LastReview, from the evidence, oldest first; [] when
+	// none or never reviewed.
+	ChangesSinceReview []ReviewChange `json:"changes_since_review"`
+	Sites              []ReviewSite   `json:"sites"`
+	Findings           []Finding      `json:"findings"`
 	// Rows are sorted flagged rows first, then team-wide rows before site
 	// rows, then by site, person and via.
 	Rows []ReviewRow `json:"rows"`
@@ -217,10 +227,15 @@ func Review(in Input, opts ReviewOptions) *ReviewDoc {
 		GeneratedAt:        formatTime(gen),
 		Now:                formatTime(in.Now),
 		ExpiringWithinDays: days,
+		Serial:             in.Serial,
 		Teams:              make([]ReviewTeam, 0, len(idx.teams)),
 	}
 	for _, t := range idx.teams {
 		rt := rb.team(t)
+		rt.ChangesSinceReview = in.Changes[rt.Team]
+		if rt.ChangesSinceReview == nil {
+			rt.ChangesSinceReview = []ReviewChange{}
+		}
 		doc.Summary.Rows += len(rt.Rows)
 		doc.Summary.Findings += len(rt.Findings)
 		for i := range rt.Rows {

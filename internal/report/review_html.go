@@ -6,6 +6,7 @@ import (
 	"html"
 	"io"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -110,7 +111,22 @@ figure.chart figcaption { color: var(--muted); font-size: .85rem; }
 svg text { font: 12px system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; fill: var(--ink); }
 svg .axis { stroke: var(--line); }
 a { color: inherit; }
-@page { margin: 14mm; }
+.flag code { font-size: .72rem; color: var(--muted); margin-left: .25rem; }
+td { overflow-wrap: anywhere; min-width: 5.4rem; }
+td:last-child { min-width: 10rem; }
+.flag.violation { border-color: var(--bad); color: var(--bad); font-weight: 600; }
+.changes { margin: .4rem 0 1rem; padding-left: 1.2rem; }
+.changes li { margin: .15rem 0; }
+section.signoff { margin: 2.5rem 0 1rem; border: 2px solid var(--ink); border-radius: 6px; padding: .8rem 1.2rem; break-inside: avoid; }
+section.signoff h2 { border: 0; margin: 0 0 .6rem; }
+section.signoff dl { display: grid; grid-template-columns: 9rem 1fr; gap: .5rem 1rem; margin: 0; }
+section.signoff dt { color: var(--muted); }
+section.signoff dd { margin: 0; min-height: 1.6rem; border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
+section.signoff dd code { font-size: .85rem; }
+section.signoff p { color: var(--muted); font-size: .85rem; margin: .6rem 0 0; }
+@page { margin: 14mm 14mm 18mm;
+  @bottom-right { content: "Page " counter(page) " of " counter(pages); font: 8pt system-ui, sans-serif; color: #5b6473; }
+  @bottom-left { content: "roster access review"; font: 8pt system-ui, sans-serif; color: #5b6473; } }
 @media print {
   body { margin: 0; max-width: none; padding: 0; font-size: 9pt; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
@@ -118,7 +134,7 @@ a { color: inherit; }
   section.team { break-before: page; }
   h2, h3 { break-after: avoid; }
   thead { display: table-header-group; }
-  tr, figure, .findings li, .summary div { break-inside: avoid; }
+  tr, td, th, figure, .findings li, .summary div, .changes li, section.signoff { break-inside: avoid; }
   table { font-size: 8pt; }
 }
 `
@@ -132,7 +148,7 @@ func (h *htmlWriter) page(doc *ReviewDoc) {
 		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
 		"<title>Access review ", esc(date), "</title>\n<style>", reviewCSS, "</style>\n</head>\n<body>\n")
 	h.s("<header>\n<h1>Access review ", esc(date), "</h1>\n<p class=\"meta\">Access as the state holds it at ", esc(doc.Now),
-		" (generated ", esc(doc.GeneratedAt), "). <em>Expiring</em> means within ", strconv.Itoa(doc.ExpiringWithinDays), " days.</p>\n</header>\n")
+		" (state serial ", strconv.FormatUint(doc.Serial, 10), ", generated ", esc(doc.GeneratedAt), "). <em>Expiring</em> means within ", strconv.Itoa(doc.ExpiringWithinDays), " days.</p>\n</header>\n")
 
 	sm := doc.Summary
 	h.s("<dl class=\"summary\">\n")
@@ -154,7 +170,9 @@ func (h *htmlWriter) page(doc *ReviewDoc) {
 	h.s("</dl>\n")
 
 	if len(doc.Teams) == 0 {
-		h.s("<p>No access in the state.</p>\n</body>\n</html>\n")
+		h.s("<p>No access in the state.</p>\n")
+		h.signOff(doc.Attestation)
+		h.s("</body>\n</html>\n")
 		return
 	}
 
@@ -185,13 +203,21 @@ func (h *htmlWriter) page(doc *ReviewDoc) {
 	}
 	if sm.FlaggedRows > 0 {
 		h.s("<table>\n<thead><tr><th>team</th><th>site</th><th>person</th><th>role</th><th>via</th><th>status</th><th>expires</th><th>ticket</th><th>flags</th></tr></thead>\n<tbody>\n")
+		// Violations first (expired but still held, no ticket), then the
+		// other flagged rows, each in the review's order.
+		var flagged []*ReviewRow
 		for i := range doc.Teams {
 			t := &doc.Teams[i]
 			for j := range t.Rows {
-				r := &t.Rows[j]
-				if len(r.Flags) == 0 {
+				if len(t.Rows[j].Flags) == 0 {
 					break // flagged rows come first
 				}
+				flagged = append(flagged, &t.Rows[j])
+			}
+		}
+		sort.SliceStable(flagged, func(i, j int) bool { return isViolation(flagged[i]) && !isViolation(flagged[j]) })
+		for _, r := range flagged {
+			{
 				h.s("<tr class=\"flagged\"><td>", esc(r.Team), "</td><td>", siteCell(r), "</td><td>", esc(r.Person), "</td><td>", esc(r.Role),
 					"</td><td>", esc(r.Via), "</td><td>", statusHTML(r), "</td><td>", dateOpt(r.Expires), "</td><td>", escOpt(r.Ticket),
 					"</td><td>", flagsHTML(r.Flags), "</td></tr>\n")
@@ -204,7 +230,46 @@ func (h *htmlWriter) page(doc *ReviewDoc) {
 	for i := range doc.Teams {
 		h.team(&doc.Teams[i])
 	}
+	h.signOff(doc.Attestation)
 	h.s("</body>\n</html>\n")
+}
+
+// flagWords says each flag in words; the raw code is shown beside it.
+var flagWords = map[string]string{
+	FlagExpired:           "Expired but still held",
+	FlagNoTicket:          "No ticket",
+	FlagExpiring:          "Expires soon",
+	FlagExternal:          "External person",
+	FlagAdminOrOwner:      "Administrator or owner",
+	FlagAdminOnProduction: "Administrator on production",
+	FlagInvited:           "Invitation not accepted",
+}
+
+// violations are the flags that break a rule rather than ask for a look.
+var violations = map[string]bool{FlagExpired: true, FlagNoTicket: true}
+
+func isViolation(r *ReviewRow) bool {
+	for _, f := range r.Flags {
+		if violations[f] {
+			return true
+		}
+	}
+	return false
+}
+
+// signOff is the block an officer signs: filled in with the attestation
+// (reviewer, time, digest) when the document is the one attested, blank
+// lines to sign on paper otherwise.
+func (h *htmlWriter) signOff(a *Attestation) {
+	h.s("<section class=\"signoff\" id=\"signoff\">\n<h2>Sign-off</h2>\n<dl>\n")
+	if a != nil {
+		h.s("<dt>Reviewer</dt><dd>", esc(a.Reviewer), "</dd>\n<dt>Date</dt><dd>", esc(a.Time), "</dd>\n",
+			"<dt>Attested digest</dt><dd><code>", esc(a.Digest), "</code></dd>\n</dl>\n",
+			"<p>Recorded in roster's evidence (action review). The digest is ", AttestedDigestRule, ".</p>\n</section>\n")
+		return
+	}
+	h.s("<dt>Reviewer</dt><dd></dd>\n<dt>Date</dt><dd></dd>\n<dt>Signature</dt><dd></dd>\n</dl>\n",
+		"<p>Not attested in roster's evidence: roster review --attest --reviewer EMAIL --format html --out FILE writes a page that is.</p>\n</section>\n")
 }
 
 func lastReviewedHTML(t *ReviewTeam) string {
@@ -245,8 +310,18 @@ func flagsHTML(flags []string) string {
 	for _, f := range flags {
 		b.WriteString(`<span class="flag `)
 		b.WriteString(esc(f))
+		if violations[f] {
+			b.WriteString(` violation`)
+		}
 		b.WriteString(`">`)
-		b.WriteString(esc(f))
+		if w, ok := flagWords[f]; ok {
+			b.WriteString(esc(w))
+			b.WriteString(`<code>`)
+			b.WriteString(esc(f))
+			b.WriteString(`</code>`)
+		} else {
+			b.WriteString(esc(f))
+		}
 		b.WriteString(`</span>`)
 	}
 	return b.String()
@@ -275,6 +350,19 @@ func (h *htmlWriter) team(t *ReviewTeam) {
 			h.s("<li><code>", esc(f.Code), "</code>: ", esc(f.Text), "</li>\n")
 		}
 		h.s("</ul>\n")
+	}
+	if t.LastReview != nil {
+		h.s("<p class=\"team-meta\">Since the last sign-off (", esc(LastReviewedText(t)), ", digest <code>", esc(t.LastReview.ReviewDigest), "</code>)")
+		if len(t.ChangesSinceReview) == 0 {
+			h.s(": no one added, removed or changed role.</p>\n")
+		} else {
+			h.s(":</p>\n<ul class=\"changes\">\n")
+			for i := range t.ChangesSinceReview {
+				c := &t.ChangesSinceReview[i]
+				h.s("<li>", esc(changesText(c)), " <span class=\"none\">(", esc(datePart(c.Time)), ", evidence record ", strconv.FormatUint(c.Seq, 10), ")</span></li>\n")
+			}
+			h.s("</ul>\n")
+		}
 	}
 
 	bySite := map[string][]*ReviewRow{}

@@ -154,8 +154,31 @@ func TestReviewHTMLStructure(t *testing.T) {
 	// The attention table comes first and holds only flagged rows; every
 	// team table has its flagged rows first.
 	sections := findAll(root, func(n *html.Node) bool { return n.DataAtom == atom.Section })
-	if len(sections) != 5 || attr(sections[0], "id") != "teams" || attr(sections[1], "id") != "attention" {
-		t.Fatalf("sections: got %d, want teams, attention and 3 teams", len(sections))
+	if len(sections) != 6 || attr(sections[0], "id") != "teams" || attr(sections[1], "id") != "attention" || attr(sections[5], "id") != "signoff" {
+		t.Fatalf("sections: got %d, want teams, attention, 3 teams and the sign-off block", len(sections))
+	}
+	// Violations (expired but still held, no ticket) come first in the
+	// attention table; flags are words with the raw code beside them.
+	seenOther := false
+	for _, tr := range findAll(sections[1], func(n *html.Node) bool { return n.DataAtom == atom.Tr && n.Parent.DataAtom == atom.Tbody }) {
+		v := strings.Contains(text(tr), "Expired but still heldexpired") || strings.Contains(text(tr), "No ticketno_ticket")
+		if v && seenOther {
+			t.Errorf("a violation after other flagged rows: %s", text(tr))
+		}
+		seenOther = seenOther || !v
+	}
+	if !strings.Contains(string(page), `<span class="flag expired violation">Expired but still held<code>expired</code></span>`) {
+		t.Error("the expired flag is not written as words with its code beside them")
+	}
+	// The sign-off block: blank lines to sign when not attested.
+	if !strings.Contains(text(sections[5]), "Reviewer") || !strings.Contains(text(sections[5]), "Signature") {
+		t.Errorf("sign-off block: %s", text(sections[5]))
+	}
+	// The print stylesheet keeps cells whole and numbers pages.
+	for _, css := range []string{`counter(page) " of " counter(pages)`, "tr, td, th, figure"} {
+		if !strings.Contains(string(page), css) {
+			t.Errorf("the print stylesheet lacks %q", css)
+		}
 	}
 	attention := findAll(sections[1], func(n *html.Node) bool { return n.DataAtom == atom.Tr && n.Parent.DataAtom == atom.Tbody })
 	if len(attention) != 12 {

@@ -67,6 +67,35 @@ func WriteReviewCSV(w io.Writer, doc *ReviewDoc) error {
 			}
 		}
 	}
+	// What the table cannot hold: the serial, changes since each team's
+	// last sign-off and the document's own sign-off, as rows after the
+	// access rows whose first cell names them ("# …", never a team name).
+	extra := [][]string{{"# serial", strconv.FormatUint(doc.Serial, 10)}}
+	for _, t := range doc.Teams {
+		if t.LastReview != nil {
+			extra = append(extra, []string{"# last sign-off", t.Team, t.LastReview.Time, t.LastReview.Reviewer, t.LastReview.ReviewDigest})
+		}
+		for i := range t.ChangesSinceReview {
+			c := &t.ChangesSinceReview[i]
+			extra = append(extra, []string{"# changed since sign-off", t.Team, c.Site, c.Person, c.Change, c.RoleBefore, c.RoleAfter, c.Time})
+		}
+	}
+	if a := doc.Attestation; a != nil {
+		extra = append(extra, []string{"# signed off", a.Reviewer, a.Time, a.Digest, AttestedDigestRule})
+	}
+	for _, row := range extra {
+		for len(row) < len(CSVHeader) {
+			row = append(row, "") // every row as wide as the header, for strict readers
+		}
+		for j := range row {
+			if j > 0 {
+				row[j] = csvSafe(row[j])
+			}
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
 		return err
@@ -103,7 +132,7 @@ func WriteReviewMarkdown(w io.Writer, doc *ReviewDoc) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	s := doc.Summary
 	fmt.Fprintf(bw, "# Access review %s\n\n", datePart(doc.Now))
-	fmt.Fprintf(bw, "Access as the state holds it at %s (generated %s). *Expiring* means within %d days.\n\n", doc.Now, doc.GeneratedAt, doc.ExpiringWithinDays)
+	fmt.Fprintf(bw, "Access as the state holds it at %s (state serial %d, generated %s). *Expiring* means within %d days.\n\n", doc.Now, doc.Serial, doc.GeneratedAt, doc.ExpiringWithinDays)
 	bw.WriteString("| teams | people | access rows | flagged rows | external people | team findings |\n")
 	bw.WriteString("| ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	fmt.Fprintf(bw, "| %d | %d | %d | %d | %d | %d |\n\n", s.Teams, s.People, s.Rows, s.FlaggedRows, s.ExternalPeople, s.Findings)
@@ -157,7 +186,38 @@ func WriteReviewMarkdown(w io.Writer, doc *ReviewDoc) error {
 	for _, t := range doc.Teams {
 		writeTeamMarkdown(bw, &t)
 	}
+	writeSignOffMarkdown(bw, doc.Attestation)
 	return bw.Flush()
+}
+
+// writeSignOffMarkdown ends an attested review with its sign-off.
+func writeSignOffMarkdown(bw *bufio.Writer, a *Attestation) {
+	if a == nil {
+		return
+	}
+	bw.WriteString("## Sign-off\n\n")
+	fmt.Fprintf(bw, "Signed off by %s at %s.\n\n", md(a.Reviewer), a.Time)
+	fmt.Fprintf(bw, "Attested digest: `%s` (%s)\n", a.Digest, AttestedDigestRule)
+}
+
+// AttestedDigestRule says how an attested document's digest is
+// recomputed, in the words every format shows beside it.
+const AttestedDigestRule = "the sha256 of this file with these 64 hex digits written as zeros"
+
+// changesText says what changed in a team since its last sign-off, one
+// line per change.
+func changesText(c *ReviewChange) string {
+	where := "the team"
+	if c.Site != "" {
+		where = c.Site
+	}
+	switch c.Change {
+	case ChangeAdded:
+		return fmt.Sprintf("%s added to %s as %s", c.Person, where, c.RoleAfter)
+	case ChangeRemoved:
+		return fmt.Sprintf("%s removed from %s (was %s)", c.Person, where, c.RoleBefore)
+	}
+	return fmt.Sprintf("%s on %s: role %s → %s", c.Person, where, c.RoleBefore, c.RoleAfter)
 }
 
 func writeTeamMarkdown(bw *bufio.Writer, t *ReviewTeam) {
@@ -179,6 +239,18 @@ func writeTeamMarkdown(bw *bufio.Writer, t *ReviewTeam) {
 	}
 	for _, f := range t.Findings {
 		fmt.Fprintf(bw, "> **`%s`**: %s\n\n", f.Code, md(f.Text))
+	}
+	if t.LastReview != nil {
+		if len(t.ChangesSinceReview) == 0 {
+			fmt.Fprintf(bw, "Since the last sign-off (%s, digest `%s`): no one added, removed or changed role.\n\n", md(LastReviewedText(t)), t.LastReview.ReviewDigest)
+		} else {
+			fmt.Fprintf(bw, "Since the last sign-off (%s, digest `%s`):\n\n", md(LastReviewedText(t)), t.LastReview.ReviewDigest)
+			for i := range t.ChangesSinceReview {
+				c := &t.ChangesSinceReview[i]
+				fmt.Fprintf(bw, "- %s (%s, evidence record %d)\n", md(changesText(c)), datePart(c.Time), c.Seq)
+			}
+			bw.WriteString("\n")
+		}
 	}
 
 	// Group the rows by site, keeping their order (flagged first).

@@ -2,6 +2,7 @@ package state
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -41,6 +42,9 @@ type HistoryEntry struct {
 	PlanDigest    string `json:"plan_digest,omitempty"`
 	Commit        string `json:"commit,omitempty"`
 	ChangeRequest string `json:"change_request,omitempty"`
+	// Policy is the policy in force at this apply, as policy.JSON writes
+	// it; the next plan compares its policy with it (policy_weakened).
+	Policy json.RawMessage `json:"policy,omitempty"`
 }
 
 // HistoryChange is one change of a history entry.

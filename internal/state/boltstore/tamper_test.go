@@ -75,6 +75,11 @@ func TestVerifyCatchesTamperedFile(t *testing.T) {
 		{"changed field", func(b *bolt.Bucket) {
 			b.Put(key(3), []byte(strings.Replace(string(get(b, 3)), `"actor":"ci"`, `"actor":"mallory"`, 1)))
 		}, 3, "altered content"},
+		{"duplicate member (issue 19)", func(b *bolt.Bucket) {
+			// The hash of what a last-wins reader sees is genuine; a
+			// first-wins reader sees mallory. Neither may pass.
+			b.Put(key(3), []byte(strings.Replace(string(get(b, 3)), `"actor":"ci"`, `"actor":"mallory","actor":"ci"`, 1)))
+		}, 3, `duplicate member "actor"`},
 		{"deleted record", func(b *bolt.Bucket) { b.Delete(key(2)) }, 2, "missing"},
 		{"deleted last record is invisible to the chain but not to the count", func(b *bolt.Bucket) {
 			// Removing the head leaves a valid shorter chain: only a head
@@ -124,5 +129,92 @@ func TestVerifyCatchesTamperedFile(t *testing.T) {
 				t.Errorf("got record %d %q, want record %d mentioning %q", ve.Seq, ve.Reason, c.seq, c.reason)
 			}
 		})
+	}
+}
+
+// TestOpenChainRefusesDamagedHead: a write first checks the head it
+// extends (schema/cli.md "Evidence, version 2"); a real state file edited
+// through bbolt at its head gives an *evidence.HeadError naming the
+// record, so apply refuses instead of sealing onto a chain verify fails.
+func TestOpenChainRefusesDamagedHead(t *testing.T) {
+	cases := []struct {
+		name   string
+		edit   func(b *bolt.Bucket)
+		seq    uint64
+		reason string
+	}{
+		{"intact", func(b *bolt.Bucket) {}, 0, ""},
+		{"head altered", func(b *bolt.Bucket) {
+			b.Put(key(5), []byte(strings.Replace(string(get(b, 5)), `"actor":"ci"`, `"actor":"mallory"`, 1)))
+		}, 5, "altered content"},
+		{"record before the head altered", func(b *bolt.Bucket) {
+			b.Put(key(4), []byte(strings.Replace(string(get(b, 4)), `"actor":"ci"`, `"actor":"mallory"`, 1)))
+		}, 4, "altered content"},
+		{"head holds a member twice", func(b *bolt.Bucket) {
+			b.Put(key(5), []byte(strings.Replace(string(get(b, 5)), `"actor":"ci"`, `"actor":"mallory","actor":"ci"`, 1)))
+		}, 5, "duplicate member"},
+		{"record before the head deleted", func(b *bolt.Bucket) { b.Delete(key(4)) }, 5, "broken link"},
+		{"head rehashed without relinking", func(b *bolt.Bucket) {
+			rec, _ := evidence.Decode(get(b, 5))
+			rec.Actor = "mallory"
+			chain := evidence.Chain{Seq: 4, Hash: strings.Repeat("0", 64)}
+			sealed, _ := chain.Seal(rec)
+			b.Put(key(5), sealed.JSON)
+		}, 5, "broken link"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := sealedState(t, 5)
+			tamper(t, path, c.edit)
+			st, err := Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			chain, err := evidence.OpenChain(context.Background(), st)
+			if c.seq == 0 {
+				if err != nil || chain.Seq != 5 || len(chain.Hash) != 64 {
+					t.Fatalf("intact state: %+v, %v", chain, err)
+				}
+				return
+			}
+			he, ok := err.(*evidence.HeadError)
+			if !ok {
+				t.Fatalf("got %+v, %v; want a HeadError", chain, err)
+			}
+			if he.Seq != c.seq || !strings.Contains(he.Reason, c.reason) {
+				t.Errorf("got record %d %q, want record %d mentioning %q", he.Seq, he.Reason, c.seq, c.reason)
+			}
+		})
+	}
+}
+
+// TestDecodeAndCheckRefuseTamperedRecords: what evidence list and the
+// exports read (evidence.Decode, then evidence.Check) refuses a record
+// holding a member twice or not in canonical form, so neither ever prints
+// one of two values, nor a record verify refuses.
+func TestDecodeAndCheckRefuseTamperedRecords(t *testing.T) {
+	path := sealedState(t, 3)
+	tamper(t, path, func(b *bolt.Bucket) {
+		b.Put(key(2), []byte(strings.Replace(string(get(b, 2)), `"actor":"ci"`, `"actor":"mallory","actor":"ci"`, 1)))
+		b.Put(key(3), append([]byte(" "), get(b, 3)...))
+	})
+	st, _ := Open(path)
+	defer st.Close()
+	var errs []string
+	st.Evidence(context.Background(), 1, func(rec state.EvidenceRecord) error {
+		_, err := evidence.Decode(rec.JSON)
+		if err == nil {
+			err = evidence.Check(rec.JSON)
+		}
+		if err != nil {
+			errs = append(errs, err.Error())
+		} else {
+			errs = append(errs, "")
+		}
+		return nil
+	})
+	if len(errs) != 3 || errs[0] != "" || !strings.Contains(errs[1], "actor") || !strings.Contains(errs[2], "canonical") {
+		t.Fatalf("got %q", errs)
 	}
 }

@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/plan"
+	"github.com/roster-dev/roster/internal/policy"
+	"github.com/roster-dev/roster/internal/state"
+)
+
+// policyDigest is the policy_digest of the records an apply writes: the
+// digest of the policy of the configuration loaded (schema/cli.md "Evidence,
+// version 2"), "" when the command loaded none.
+func (a *app) policyDigest() string {
+	if !a.policyLoaded {
+		return ""
+	}
+	return policy.Digest(a.policy)
+}
+
+// policyJSON is the policy of the configuration loaded as the history
+// entry keeps it, nil when the command loaded none.
+func (a *app) policyJSON() []byte {
+	if !a.policyLoaded {
+		return nil
+	}
+	return policy.JSON(a.policy)
+}
+
+// weakenedSince says which rules of cfgPolicy remove or relax a rule of
+// the policy in force at the last apply that recorded one (nil when none
+// did): the plan then tags every change policy_weakened.
+func weakenedSince(ctx context.Context, st state.Store, cfgPolicy *model.Policy) ([]string, error) {
+	hist, err := st.History(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := len(hist) - 1; i >= 0; i-- {
+		if len(hist[i].Policy) == 0 {
+			continue
+		}
+		prior, err := policy.FromJSON(hist[i].Policy)
+		if err != nil {
+			return nil, fmt.Errorf("the policy kept by the history entry of serial %d cannot be read: %v", hist[i].Serial, err)
+		}
+		return policy.Weakened(prior, cfgPolicy), nil
+	}
+	return nil, nil
+}
+
+// checkDuties refuses an apply that changes something when the policy's
+// distinct_approver rule is not met: no approver other than the actor.
+func (a *app) checkDuties(p *plan.Plan, af *applyFlags) error {
+	if p.Empty() {
+		return nil
+	}
+	approvers := af.approvers
+	if len(approvers) == 0 {
+		approvers = envApprovers()
+	}
+	if err := policy.DistinctApprover(a.policy, firstNonEmpty(af.actor, envActor()), approvers); err != nil {
+		return &exitCode{code: ExitError, msg: err.Error()}
+	}
+	return nil
+}

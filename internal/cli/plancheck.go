@@ -1,0 +1,59 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/roster-dev/roster/internal/checkpoint"
+	"github.com/roster-dev/roster/internal/config"
+	"github.com/roster-dev/roster/internal/plan"
+	"github.com/roster-dev/roster/internal/state"
+)
+
+// planSigner is how `plan --out` signs a saved plan: with the key of
+// $ROSTER_SIGNING_KEY, nil without one (schema/cli.md "Evidence, version 2").
+func planSigner() plan.SignFunc {
+	s, err := checkpoint.SignerFromEnv()
+	if err != nil || s == nil {
+		return nil
+	}
+	return s.SignPlan
+}
+
+// checkSavedPlan refuses a saved plan that was not made from the
+// configuration on disk (its config_digest), and, with a signing key set,
+// one not signed with that key: a plan edited by hand with its digest
+// recomputed is not applied.
+func (a *app) checkSavedPlan(ctx context.Context, st state.Store, p *plan.Plan, file string) error {
+	s, err := checkpoint.SignerFromEnv()
+	if err != nil {
+		return &exitCode{code: ExitError, msg: err.Error()}
+	}
+	if s != nil {
+		if err := checkpoint.VerifyPlan(p, s.Public()); err != nil {
+			return &exitCode{code: ExitError, msg: fmt.Sprintf("plan file %s: %v", file, err)}
+		}
+	}
+	if files, _ := filepath.Glob(filepath.Join(a.dir(), "*.hcl")); len(files) == 0 {
+		// No configuration here to compare with: the plan is applied as
+		// saved (the state's serial and lineage still guard it; with a
+		// signing key, so does its signature).
+		return nil
+	}
+	res := config.Load(a.dir())
+	if res.Config == nil {
+		return nil // loading reports it where the configuration is needed
+	}
+	if p.ConfigDigest != res.Config.Digest {
+		// A plan made against an older state says so first: that is the
+		// usual reason its configuration differs (a later merge).
+		if snap, err := st.Snapshot(ctx); err == nil {
+			if err := checkSerial(snap, p); err != nil {
+				return err
+			}
+		}
+		return &exitCode{code: ExitError, msg: fmt.Sprintf("plan file %s: plan made from a different configuration (the plan's config_digest is %s, the configuration in %s is %s); make a new plan with roster plan --out", file, p.ConfigDigest, a.dir(), res.Config.Digest)}
+	}
+	return nil
+}

@@ -1,0 +1,168 @@
+package policy
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/roster-dev/roster/internal/evidence"
+	"github.com/roster-dev/roster/internal/model"
+)
+
+// Digest is the policy_digest every evidence record holds (schema/cli.md
+// "Evidence, version 2"): "sha256:" and the lowercase hex sha256 of JSON(p).
+func Digest(p *model.Policy) string {
+	sum := sha256.Sum256(JSON(p))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// policyJSON is the policy in force as JSON: every rule with its value
+// (null for a number not set), lists sorted.
+type policyJSON struct {
+	InternalDomains   []string `json:"internal_domains"`
+	MinOwners         *int     `json:"min_owners"`
+	ExternalExpiry    bool     `json:"external_expiry"`
+	MaxGrantDays      *int     `json:"max_grant_days"`
+	RequireTicket     bool     `json:"require_ticket"`
+	ExternalForbidden []string `json:"external_forbidden"`
+	MaxRemovals       *int     `json:"max_removals"`
+	DistinctApprover  bool     `json:"distinct_approver"`
+}
+
+// JSON is the canonical JSON (RFC 8785) of the policy in force: every
+// rule written with its value (null for a number not set), lists sorted.
+// No policy block is the default policy: every rule off.
+func JSON(p *model.Policy) []byte {
+	if p == nil {
+		p = &model.Policy{}
+	}
+	j := policyJSON{MinOwners: p.MinOwners, ExternalExpiry: p.ExternalExpiry, MaxGrantDays: p.MaxGrantDays,
+		RequireTicket: p.RequireTicket, MaxRemovals: p.MaxRemovals, DistinctApprover: p.DistinctApprover,
+		InternalDomains: []string{}, ExternalForbidden: []string{}}
+	for _, d := range p.InternalDomains {
+		j.InternalDomains = append(j.InternalDomains, strings.ToLower(strings.TrimPrefix(strings.TrimSpace(d), "@")))
+	}
+	slices.Sort(j.InternalDomains)
+	j.InternalDomains = slices.Compact(j.InternalDomains)
+	for _, c := range p.ExternalForbidden {
+		j.ExternalForbidden = append(j.ExternalForbidden, string(c))
+	}
+	slices.Sort(j.ExternalForbidden)
+	j.ExternalForbidden = slices.Compact(j.ExternalForbidden)
+	b, err := evidence.Canonical(j)
+	if err != nil {
+		panic(fmt.Sprintf("policy JSON: %v", err)) // plain values always marshal
+	}
+	return b
+}
+
+// FromJSON reads what JSON wrote.
+func FromJSON(data []byte) (*model.Policy, error) {
+	var j policyJSON
+	if err := json.Unmarshal(data, &j); err != nil {
+		return nil, err
+	}
+	p := &model.Policy{InternalDomains: j.InternalDomains, MinOwners: j.MinOwners, ExternalExpiry: j.ExternalExpiry,
+		MaxGrantDays: j.MaxGrantDays, RequireTicket: j.RequireTicket, MaxRemovals: j.MaxRemovals, DistinctApprover: j.DistinctApprover}
+	for _, c := range j.ExternalForbidden {
+		p.ExternalForbidden = append(p.ExternalForbidden, model.Capability(c))
+	}
+	return p, nil
+}
+
+// Weakened lists the rules of cur that remove or relax a rule of prior
+// (nil policies are the default, every rule off): a rule turned off or
+// removed, a limit raised or lifted, an internal domain added (fewer
+// people count as external), a forbidden capability allowed.
+func Weakened(prior, cur *model.Policy) []string {
+	if prior == nil {
+		return nil
+	}
+	if cur == nil {
+		cur = &model.Policy{}
+	}
+	var out []string
+	pj, cj := decodeJSON(JSON(prior)), decodeJSON(JSON(cur))
+	if len(pj.InternalDomains) > 0 && (len(cj.InternalDomains) == 0 || !subset(cj.InternalDomains, pj.InternalDomains)) {
+		out = append(out, RuleInternalDomains)
+	}
+	lowered := func(p, c *int) bool { return p != nil && (c == nil || *c < *p) }
+	raised := func(p, c *int) bool { return p != nil && (c == nil || *c > *p) }
+	if lowered(prior.MinOwners, cur.MinOwners) {
+		out = append(out, RuleMinOwners)
+	}
+	if prior.ExternalExpiry && !cur.ExternalExpiry {
+		out = append(out, RuleExternalExpiry)
+	}
+	if raised(prior.MaxGrantDays, cur.MaxGrantDays) {
+		out = append(out, RuleMaxGrantDays)
+	}
+	if prior.RequireTicket && !cur.RequireTicket {
+		out = append(out, RuleRequireTicket)
+	}
+	if !subset(pj.ExternalForbidden, cj.ExternalForbidden) {
+		out = append(out, RuleExternalForbidden)
+	}
+	if raised(prior.MaxRemovals, cur.MaxRemovals) {
+		out = append(out, RuleMaxRemovals)
+	}
+	if prior.DistinctApprover && !cur.DistinctApprover {
+		out = append(out, RuleDistinctApprover)
+	}
+	return out
+}
+
+func decodeJSON(b []byte) policyJSON {
+	var j policyJSON
+	json.Unmarshal(b, &j)
+	return j
+}
+
+// subset reports whether every element of a is in b.
+func subset(a, b []string) bool {
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
+}
+
+// ErrSelfApproval is DistinctApprover's refusal.
+type ErrSelfApproval struct {
+	Actor     string
+	Approvers []string
+}
+
+func (e *ErrSelfApproval) Error() string {
+	who := "no approver"
+	if len(e.Approvers) > 0 {
+		who = "the only approver is the actor"
+	}
+	return fmt.Sprintf("policy rule %s: %s (actor %s); an apply needs an approver other than its actor (--approver or $ROSTER_APPROVERS)", RuleDistinctApprover, who, e.Actor)
+}
+
+// DistinctApprover checks separation of duties before an apply: with
+// distinct_approver set, at least one approver must differ from the actor
+// (emails compared case-insensitively, names exactly after trimming).
+func DistinctApprover(p *model.Policy, actor string, approvers []string) error {
+	if p == nil || !p.DistinctApprover {
+		return nil
+	}
+	same := func(a, b string) bool {
+		a, b = strings.TrimSpace(a), strings.TrimSpace(b)
+		if strings.Contains(a, "@") || strings.Contains(b, "@") {
+			return strings.EqualFold(a, b)
+		}
+		return a == b
+	}
+	for _, ap := range approvers {
+		if strings.TrimSpace(ap) != "" && !same(ap, actor) {
+			return nil
+		}
+	}
+	return &ErrSelfApproval{Actor: actor, Approvers: approvers}
+}

@@ -1,0 +1,132 @@
+package report
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"strings"
+
+	"github.com/roster-dev/roster/internal/evidence"
+	"github.com/roster-dev/roster/internal/model"
+)
+
+// A review written with --attest --out FILE is the document attested
+// (schema/cli.md "Evidence, version 2": review sign-off binds what was seen). It
+// shows the digest it is attested under, so the digest cannot be that of
+// the file as it is: it is the sha256 of the file in which every
+// occurrence of the digest's 64 hex digits is written as 64 zeros (the
+// placeholder the file was first written with). Anyone can recompute it:
+//
+//	sed "s/$HEX/$(printf '0%.0s' $(seq 64))/g" FILE | sha256sum
+//
+// where HEX is the digest the evidence record holds, without "sha256:".
+
+// placeholderHex is what the digest is written as while it is computed.
+var placeholderHex = strings.Repeat("0", 2*sha256.Size)
+
+// PlaceholderDigest is the digest an attested document is first written
+// with (Attestation.Digest), "sha256:" and 64 zeros.
+var PlaceholderDigest = "sha256:" + placeholderHex
+
+// Attestation is the sign-off an attested document shows: who signs it
+// off, when, in which format, and the digest it is attested under.
+type Attestation struct {
+	Reviewer string `json:"reviewer"`
+	Time     string `json:"time"`
+	Format   string `json:"format"`
+	Digest   string `json:"digest"`
+}
+
+// SealAttested takes a document written with PlaceholderDigest and
+// returns it with its digest filled in, and the digest. ok is false when
+// the document does not show the placeholder (it would not show its
+// digest).
+func SealAttested(doc []byte) (sealed []byte, digest string, ok bool) {
+	if !bytes.Contains(doc, []byte(placeholderHex)) {
+		return nil, "", false
+	}
+	sum := sha256.Sum256(doc)
+	hexSum := hex.EncodeToString(sum[:])
+	return bytes.ReplaceAll(doc, []byte(placeholderHex), []byte(hexSum)), "sha256:" + hexSum, true
+}
+
+// CheckAttested reports whether doc is attested under digest ("sha256:…"):
+// the sha256 of doc with the digest's hex written as zeros is the digest.
+func CheckAttested(doc []byte, digest string) bool {
+	hexSum, ok := strings.CutPrefix(digest, "sha256:")
+	if !ok || len(hexSum) != len(placeholderHex) || !bytes.Contains(doc, []byte(hexSum)) {
+		return false
+	}
+	sum := sha256.Sum256(bytes.ReplaceAll(doc, []byte(hexSum), []byte(placeholderHex)))
+	return hex.EncodeToString(sum[:]) == hexSum
+}
+
+// Kinds of ReviewChange.
+const (
+	ChangeAdded       = "added"
+	ChangeRemoved     = "removed"
+	ChangeRoleChanged = "role changed"
+)
+
+// ReviewChange is one change to a team's access since its last sign-off,
+// from the evidence: a person added, removed, or whose role changed.
+type ReviewChange struct {
+	Seq        uint64 `json:"seq"`
+	Time       string `json:"time"`
+	Address    string `json:"address"`
+	Person     string `json:"person"`
+	Site       string `json:"site"`
+	Change     string `json:"change"`
+	RoleBefore string `json:"role_before"`
+	RoleAfter  string `json:"role_after"`
+}
+
+// ChangesSinceReviews lists, per team with a sign-off, the changes to
+// memberships and grants recorded after it, oldest first (records in seq
+// order). Teams never signed off have none: there is nothing to compare
+// with.
+func ChangesSinceReviews(records []*evidence.Record, reviews map[string]TeamReview) map[string][]ReviewChange {
+	out := map[string][]ReviewChange{}
+	for _, r := range records {
+		if r == nil {
+			continue
+		}
+		addr, err := model.ParseAddress(r.Address)
+		if err != nil || (addr.Kind != model.KindMember && addr.Kind != model.KindGrant) {
+			continue
+		}
+		rev, ok := reviews[addr.Team]
+		if !ok || r.Seq <= rev.Seq {
+			continue
+		}
+		if r.Outcome != "" && r.Outcome != evidence.OutcomeApplied && r.Outcome != evidence.OutcomeInvited {
+			continue // a manual step waiting, or a failed attempt: nothing changed yet
+		}
+		before, after := roleIn(r.Before), roleIn(r.After)
+		c := ReviewChange{Seq: r.Seq, Time: r.Time, Address: r.Address, Person: addr.Holder(), Site: addr.Site, RoleBefore: before, RoleAfter: after}
+		switch {
+		case string(r.Before) == "null" || len(r.Before) == 0:
+			c.Change = ChangeAdded
+		case string(r.After) == "null" || len(r.After) == 0:
+			c.Change = ChangeRemoved
+		case before != after:
+			c.Change = ChangeRoleChanged
+		default:
+			continue // same role: a ticket, reason or expiry edited
+		}
+		out[addr.Team] = append(out[addr.Team], c)
+	}
+	return out
+}
+
+// roleIn is the role of a record's before or after object, "" when none.
+func roleIn(raw json.RawMessage) string {
+	var m struct {
+		Role string `json:"role"`
+	}
+	if json.Unmarshal(raw, &m) != nil {
+		return ""
+	}
+	return m.Role
+}

@@ -6,7 +6,7 @@ COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS  := -X github.com/roster-dev/roster/internal/cli.Commit=$(COMMIT)
 GOFILES   = $(shell git ls-files '*.go' 2>/dev/null; git ls-files --others --exclude-standard '*.go' 2>/dev/null)
 
-.PHONY: build test fmt-check vet unit demo install bench fuzz clean
+.PHONY: build test check fmt-check vet unit demo install bench fuzz clean
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/roster
@@ -14,6 +14,11 @@ build:
 # test: formatting, vet, every test (fuzz seed corpora and benchmark smoke
 # runs included).
 test: fmt-check vet unit
+
+# check: the developer's quick loop, the whole suite minus the long crash,
+# kill, soak and cross-build tests (they skip under -short); under a minute.
+check:
+	$(GO) test -short ./...
 
 fmt-check:
 	@out=$$(gofmt -l $(GOFILES)); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
@@ -37,7 +42,7 @@ install:
 # (see README.md, "Performance"). BENCHFLAGS passes options to roster-bench,
 # e.g. make bench BENCHFLAGS='-runs 5 -keep'; bin/roster-bench -help lists them.
 bench: build
-	$(GO) build -o bin/roster-bench ./cmd/roster-bench
+	$(GO) build -o bin/roster-bench ./internal/cmd/roster-bench
 	bin/roster-bench -roster $(BIN) $(BENCHFLAGS)
 
 clean:

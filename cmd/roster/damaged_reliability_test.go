@@ -85,6 +85,9 @@ func isDamageMessage(stderr, statePath string) bool {
 // hangs, and any failure is reported as damage (or, by evidence verify, as
 // a failed verification).
 func TestDamagedState(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (damage loop): skipped under -short; make test runs it")
+	}
 	r := newRunner(t)
 	dir, good := goodStateFile(t, r)
 	end := boltDataEnd(t, good)
@@ -242,6 +245,9 @@ func replaceIn(t *testing.T, data []byte, from int, old, new string) []byte {
 // with exit 1 and a message saying what is wrong, and the state is left
 // exactly as it was. The untouched plan then applies.
 func TestDamagedPlan(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (damage loop): skipped under -short; make test runs it")
+	}
 	r := newRunner(t)
 	root := t.TempDir()
 	stateA := filepath.Join(root, "a", "state.db")

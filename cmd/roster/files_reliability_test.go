@@ -31,6 +31,9 @@ func checkMode(t *testing.T, path string, want fs.FileMode) {
 // plans and evidence exports 0600. A saved plan replaces an older file
 // whole, and no temporary file is left beside it.
 func TestFileModes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (runs every writing command): skipped under -short; make test runs it")
+	}
 	base := newRunner(t)
 	for _, mask := range []string{"000", "077", "022"} {
 		t.Run("umask "+mask, func(t *testing.T) {

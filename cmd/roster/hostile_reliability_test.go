@@ -78,6 +78,9 @@ func waitExit(t *testing.T, cmd *exec.Cmd, limit time.Duration) (int, time.Durat
 // exit 1, saying nothing was changed. Before issue 20 it ran on for
 // minutes.
 func TestSignalStopsStuckApply(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (signal loop): skipped under -short; make test runs it")
+	}
 	r := newRunner(t)
 	cmd, stderr := startStuckApply(t, r)
 	syscall.Kill(cmd.Process.Pid, syscall.SIGTERM)
@@ -92,6 +95,9 @@ func TestSignalStopsStuckApply(t *testing.T) {
 
 // A second signal right after the first exits at once.
 func TestSecondSignalExitsAtOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (signal loop): skipped under -short; make test runs it")
+	}
 	r := newRunner(t)
 	cmd, stderr := startStuckApply(t, r)
 	syscall.Kill(cmd.Process.Pid, syscall.SIGINT)
@@ -179,6 +185,9 @@ func TestImportKilled(t *testing.T) {
 
 // SIGTERM stops an import stuck reading its sheet (a FIFO) within 2 s.
 func TestSignalStopsStuckImport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (signal loop): skipped under -short; make test runs it")
+	}
 	r := newRunner(t)
 	dir := t.TempDir()
 	cfg, _, _ := strings.Cut(hostileConfig, "member ")

@@ -95,7 +95,7 @@ func TestPGCrashDuringApply(t *testing.T) {
 	probe := func() bool { return pgWriting(t, st) }
 	apply := func(dir string) []string {
 		// A→B removes half the guests on purpose: the mass-removal rail is
-		// lifted (language.md, policy additions).
+		// lifted (schema/language.md, policy additions).
 		return []string{"apply", "--auto-approve", "--allow-mass-removal", "--now", testNow, "--state", stateURL, "--chdir", dir}
 	}
 

@@ -444,7 +444,7 @@ func TestCrashDuringApply(t *testing.T) {
 	probe := func() bool { return committing(stateDir, statePath) }
 	apply := func(dir string) []string {
 		// A→B removes half the guests on purpose: the mass-removal rail is
-		// lifted (language.md, policy additions).
+		// lifted (schema/language.md, policy additions).
 		return []string{"apply", "--auto-approve", "--allow-mass-removal", "--now", testNow, "--state", statePath, "--chdir", dir}
 	}
 
@@ -749,6 +749,9 @@ func workerConfig(t *testing.T, dir string, i int) (addrs, own []string) {
 // evidence record per change, and each entry's changes are exactly the
 // step from the previous worker's configuration to its own.
 func TestConcurrentApplies(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (concurrent apply loop): skipped under -short; make test runs it")
+	}
 	r := newRunner(t)
 	for _, tc := range []struct {
 		name        string

@@ -7,7 +7,7 @@ import (
 	"github.com/roster-dev/roster/internal/plan"
 )
 
-// Adoptions are the state corrections a refresh brings (sync.md): for the
+// Adoptions are the state corrections a refresh brings (schema/sync.md): for the
 // connected teams in liveTeams, every declared live membership, grant or
 // group the plan does not change is written as live (an invitation
 // accepted, declared live access the state lacked), and every stored one
@@ -109,7 +109,7 @@ func Adoptions(live []*model.Object, liveTeams map[string]bool, prior []*model.O
 }
 
 // siteAdoption records the default access a live site reports, and the
-// access its roles give, on the stored site (sync.md: apply records each
+// access its roles give, on the stored site (schema/sync.md: apply records each
 // project's default access).
 func siteAdoption(l, s *model.Object, changed map[string]bool) (Adoption, bool) {
 	if s == nil || changed[l.Addr.String()] {

@@ -10,7 +10,7 @@ import (
 )
 
 // TestAdoptionsSiteDefaults checks that a refresh records each stored
-// site's default access (sync.md), and leaves alone what the plan changes,
+// site's default access (schema/sync.md), and leaves alone what the plan changes,
 // what is already recorded and the sites of teams not refreshed.
 func TestAdoptionsSiteDefaults(t *testing.T) {
 	site := func(team, name, def string) *model.Object {

@@ -14,7 +14,7 @@ import (
 	"github.com/roster-dev/roster/internal/state"
 )
 
-// Meta is who applies and where the change comes from (cli.md "apply and
+// Meta is who applies and where the change comes from (schema/cli.md "apply and
 // evidence"); the CLI resolves it from flags and the environment.
 type Meta struct {
 	Actor         string
@@ -23,7 +23,7 @@ type Meta struct {
 	ChangeRequest string
 	// ChangeTicket (apply --ticket, $ROSTER_TICKET) and PolicyDigest (the
 	// policy in force, policy.Digest) go on every record the apply writes
-	// (cli.md "Evidence, version 2").
+	// (schema/cli.md "Evidence, version 2").
 	ChangeTicket string
 	PolicyDigest string
 	// PolicyJSON is the policy in force (policy.JSON), kept in the history
@@ -35,8 +35,8 @@ type Meta struct {
 	PlanDigest string
 	// Sign, when set, makes the signed checkpoint of the chain's head (the
 	// last record's seq and hash) that ends every write of evidence
-	// (cli.md "Signed evidence"), following the newest stored checkpoint
-	// prev (nil when there is none: checkpoints chain, cli.md "Evidence,
+	// (schema/cli.md "Signed evidence"), following the newest stored checkpoint
+	// prev (nil when there is none: checkpoints chain, schema/cli.md "Evidence,
 	// version 2"); its JSON is stored in the same transaction as the
 	// records.
 	Sign func(prev []byte, seq uint64, hash string, at time.Time) ([]byte, error)

@@ -10,7 +10,7 @@ import (
 	"github.com/roster-dev/roster/internal/state"
 )
 
-// Confirm records that a person did the given runbook items (sync.md): a
+// Confirm records that a person did the given runbook items (schema/sync.md): a
 // waiting change becomes the state (status active), and every item gets a
 // `confirm` evidence record with the actor, the note and the time. One
 // transaction; the caller holds the writer's lock.

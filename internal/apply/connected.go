@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/evidence"
 	"github.com/roster-dev/roster/internal/model"
@@ -17,7 +19,7 @@ import (
 )
 
 // Adoption is a correction the refresh makes to the state without any API
-// call (sync.md): an invitation accepted, declared live access the state
+// call (schema/sync.md): an invitation accepted, declared live access the state
 // lacked, access gone from the platform. It is written with an `adopt`
 // evidence record.
 type Adoption struct {
@@ -26,7 +28,7 @@ type Adoption struct {
 	After  *model.Object // as live, nil when it is gone
 	Why    string
 	// Confirm marks a manual step the refresh saw done: it is written as
-	// a `confirm` record whose actor is "roster (refresh)" (sync.md).
+	// a `confirm` record whose actor is "roster (refresh)" (schema/sync.md).
 	Confirm bool
 }
 
@@ -80,7 +82,7 @@ type writer struct {
 	hist    state.HistoryEntry
 	// followUps are the plan's follow-up tasks by site and team, kept in
 	// the records of the changes that raise them, where the runbook
-	// finds them (sync.md: follow-ups of any team are runbook items).
+	// finds them (schema/sync.md: follow-ups of any team are runbook items).
 	followUps map[string][]evidence.FollowUp
 	commits   int
 	records   int
@@ -227,18 +229,10 @@ func ApplyAll(ctx context.Context, st state.Store, p *plan.Plan, meta Meta, lv *
 	total := len(p.Changes)
 	var done int
 	var mu sync.Mutex
-	par := lv.Parallelism
-	if par < 1 {
-		par = 1
-	}
-	sem := make(chan struct{}, par)
-	var wg sync.WaitGroup
+	var g errgroup.Group
+	g.SetLimit(max(lv.Parallelism, 1))
 	for _, team := range teams {
-		wg.Add(1)
-		go func(team string) {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
+		g.Go(func() error {
 			tr := applyTeam(ctx, w, lv.Drivers[team], order(byTeam[team]), func(addr model.Address) {
 				if lv.Progress != nil {
 					mu.Lock()
@@ -257,9 +251,10 @@ func ApplyAll(ctx context.Context, st state.Store, p *plan.Plan, meta Meta, lv *
 			rep.Failures = append(rep.Failures, tr.Failures...)
 			rep.Deferred = append(rep.Deferred, tr.Deferred...)
 			rep.ManualSteps = append(rep.ManualSteps, tr.ManualSteps...)
-		}(team)
+			return nil
+		})
 	}
-	wg.Wait()
+	_ = g.Wait() // the teams' failures are in the report
 	sort.Slice(rep.Failures, func(i, j int) bool { return rep.Failures[i].Addr.String() < rep.Failures[j].Addr.String() })
 
 	// The history entry last, after a failure too, with the signed
@@ -308,7 +303,7 @@ func (w *writer) adopt(ctx context.Context, ads []Adoption) error {
 		} else {
 			dels = append(dels, a.Addr)
 		}
-		c := &plan.Change{Addr: a.Addr, Before: a.Before, After: a.After, Why: a.Why}
+		c := &plan.Change{Addr: a.Addr, Before: a.Before, After: a.After, Reason: plan.ReasonOf(a.Why), Why: a.Why}
 		r := changeRecord(c, a.After, w.p, w.digest, w.meta, nil)
 		r.Action = evidence.ActionAdopt
 		r.Outcome = evidence.OutcomeApplied
@@ -335,55 +330,9 @@ func stored(c *plan.Change, status model.Status) *model.Object {
 	return o
 }
 
-// Steps of a team's apply, in sync.md's order.
-const (
-	stepCreate = iota
-	stepPromote
-	stepUpdate
-	stepRemove
-	stepDemote
-)
-
-func step(c *plan.Change) int {
-	switch c.Action {
-	case plan.Create:
-		return stepCreate
-	case plan.Delete:
-		return stepRemove
-	}
-	if c.Addr.Kind == model.KindMember && c.Before.Role != c.After.Role {
-		if c.After.Role == "owner" {
-			return stepPromote
-		}
-		if c.Before.Role == "owner" {
-			return stepDemote
-		}
-	}
-	return stepUpdate
-}
-
-// kindRank orders kinds within a step: containers before what they hold
-// (a membership before its grants), the reverse when removing.
-var kindRank = map[model.Kind]int{model.KindTeam: 0, model.KindSite: 1, model.KindGroup: 2, model.KindMember: 3, model.KindGrant: 4}
-
-// order sorts a team's changes into sync.md's order: invitations and
-// creations; promotions to owner; other updates; removals; demotions from
-// owner last. Within a step, memberships come before grants when adding and
-// after them when removing, then address order.
+// order sorts a team's changes into schema/sync.md's apply order (plan.SortForApply).
 func order(cs []*plan.Change) []*plan.Change {
-	rank := func(c *plan.Change) int {
-		r := kindRank[c.Addr.Kind]
-		if step(c) == stepRemove {
-			return -r
-		}
-		return r
-	}
-	sort.SliceStable(cs, func(i, j int) bool {
-		if si, sj := step(cs[i]), step(cs[j]); si != sj {
-			return si < sj
-		}
-		return rank(cs[i]) < rank(cs[j])
-	})
+	plan.SortForApply(cs)
 	return cs
 }
 
@@ -411,7 +360,7 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 			tr.Failures = append(tr.Failures, Failure{Addr: c.Addr, Err: fmt.Errorf("interrupted before this change: %w", err)})
 			return tr
 		}
-		if step(c) == stepDemote && ownersPending {
+		if c.Step() == plan.StepDemote && ownersPending {
 			tr.Deferred = append(tr.Deferred, c.Addr)
 			continue
 		}
@@ -439,7 +388,7 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 			tr.Failed++
 			tr.NotAttempted += len(cs) - i - 1
 			tr.Failures = append(tr.Failures, Failure{Addr: c.Addr, Err: err})
-			// The failed attempt is evidence too (sync.md): its requests
+			// The failed attempt is evidence too (schema/sync.md): its requests
 			// and the platform's message, the state object unchanged.
 			if cerr := w.commit(context.WithoutCancel(ctx), nil, nil, []*evidence.Record{w.failed(c, res.API, err)}); cerr != nil {
 				tr.Failures = append(tr.Failures, Failure{Addr: c.Addr, Err: fmt.Errorf("the failed attempt could not be recorded: %w", cerr)})

@@ -18,7 +18,7 @@ type Imported struct {
 	Why string
 }
 
-// Import records what `roster import` declared (sync.md "import"): every
+// Import records what `roster import` declared (schema/sync.md "import"): every
 // object is put in the state as given, with one evidence record each
 // (action import, outcome applied, the actor and the time), and a history
 // entry — all in one transaction, on top of the snapshot the caller read

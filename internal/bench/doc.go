@@ -1,5 +1,5 @@
 // Package bench holds roster's Go benchmarks of every stage of a plan and
-// an apply, at the sizes of performance.md: parse (hclparse alone: P),
+// an apply, at the sizes of schema/performance.md: parse (hclparse alone: P),
 // load (parse and decode), policy checks, plan from empty state and with
 // nothing to change, rendering as text and JSON, saving and reading the
 // plan file, apply into a fresh state, reading the state back, and
@@ -17,6 +17,6 @@
 //
 // Every benchmark reports allocations and ns/grant (or ns/record), which
 // should stay flat from 1k to 100k. Whole commands, timed from outside
-// against P, are `make bench` (cmd/roster-bench). The package holds only
+// against P, are `make bench` (internal/cmd/roster-bench). The package holds only
 // test files and this one.
 package bench

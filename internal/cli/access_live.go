@@ -11,7 +11,7 @@ import (
 
 // accessLive is `roster access EMAIL --live`: it refreshes every connected
 // team and reports where the platforms still show the person, exit 2 if
-// anywhere (cli.md, version 2 additions): the proof an offboarding ticket
+// anywhere (schema/cli.md, version 2 additions): the proof an offboarding ticket
 // needs.
 func (a *app) accessLive(ctx context.Context, email string, parallelism int, asJSON bool) error {
 	cfg, err := a.loadConfig()

@@ -158,7 +158,7 @@ func (a *app) applySaved(ctx context.Context, st state.Store, file string, pf *p
 	defer lock.Unlock()
 	a.reinvite = p.Reinvite
 	// The teams the plan changes, and those where it saw drift: like any
-	// apply, this one writes what the refresh finds there (sync.md). A
+	// apply, this one writes what the refresh finds there (schema/sync.md). A
 	// plan with nothing at all refreshes every connected team, for the
 	// status changes (an invitation accepted) any apply writes.
 	var touched map[string]bool
@@ -240,7 +240,7 @@ func refusesUnrefreshed(cfg *model.Config, p *plan.Plan) error {
 	return nil
 }
 
-// checkSerial refuses a saved plan made against another state (cli.md:
+// checkSerial refuses a saved plan made against another state (schema/cli.md:
 // stale plan when the serial moved).
 func checkSerial(snap *state.Snapshot, p *plan.Plan) error {
 	if snap.Serial != p.Serial || snap.Lineage != p.Lineage && p.Lineage != "" {
@@ -278,7 +278,7 @@ func (a *app) confirm(ctx context.Context) (bool, error) {
 }
 
 // meta is who applies and where from: flags first, then the plan, then
-// the environment (cli.md).
+// the environment (schema/cli.md).
 func (a *app) meta(p *plan.Plan, af *applyFlags) apply.Meta {
 	var digest string
 	if af.reviewedPlan != nil {
@@ -331,7 +331,7 @@ func applySummary(res *apply.Result) string {
 }
 
 // interruptedApply ends an apply that Ctrl-C or SIGTERM stopped before
-// anything was recorded the way a failed apply ends (sync.md): what was
+// anything was recorded the way a failed apply ends (schema/sync.md): what was
 // applied, with the failure line last.
 func (a *app) interruptedApply(changes int) error {
 	fmt.Fprintln(a.stderr, "Error: interrupted (Ctrl-C or SIGTERM) before any change was recorded: nothing was applied, and roster plan shows the same changes.")

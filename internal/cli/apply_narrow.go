@@ -8,7 +8,7 @@ import (
 	"github.com/roster-dev/roster/internal/plan"
 )
 
-// This file parses apply's --reviewed and --only (cli.md, "Command line,
+// This file parses apply's --reviewed and --only (schema/cli.md, "Command line,
 // version 2 additions"); the comparison and the filtering are the plan
 // package's (plan.CheckReviewed, plan.Input.Only).
 

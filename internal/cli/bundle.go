@@ -17,7 +17,7 @@ import (
 	"github.com/roster-dev/roster/internal/state"
 )
 
-// exportBundle writes the auditor's bundle into dir (cli.md "Evidence,
+// exportBundle writes the auditor's bundle into dir (schema/cli.md "Evidence,
 // version 2"): evidence.jsonl, checkpoints.jsonl, keys/KEYID.pub for every
 // key that signed a checkpoint, MANIFEST.json, verify.sh and README.md.
 // It fails closed: the state's evidence must verify with those keys, and

@@ -113,6 +113,9 @@ func hashOf(t *testing.T, line []byte) string {
 // and roster evidence verify --bundle; one tampered copy per attack fails
 // both, never one without the other (issue 19, point 3).
 func TestBundleAttacks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (runs verify.sh over every attacked bundle): skipped under -short; make test runs it")
+	}
 	needTools(t)
 	_, g, key, _ := signedState(t)
 	with := func(args ...string) []string { return append(args, g...) }

@@ -143,7 +143,7 @@ func checkStale(p *plan.Plan, cn *connected) error {
 }
 
 // applyConnected applies p with the refreshed drivers and reports as
-// sync.md says.
+// schema/sync.md says.
 func (a *app) applyConnected(ctx context.Context, st state.Store, p *plan.Plan, cn *connected, prior []*model.Object, meta apply.Meta, parallelism int, refreshOnly bool, platforms map[string]string) error {
 	var ads []apply.Adoption
 	if refreshOnly {
@@ -182,7 +182,7 @@ func (a *app) applyConnected(ctx context.Context, st state.Store, p *plan.Plan, 
 		names[t.Name] = t.Platform.Name
 	}
 	// The offline teams beside the connected ones get their steps
-	// (sync.md: one configuration may mix both); their changes are
+	// (schema/sync.md: one configuration may mix both); their changes are
 	// committed first, so a failure later does not undo them.
 	var viaAPI, offline []plan.Change
 	for _, c := range rep.ManualSteps {
@@ -194,7 +194,7 @@ func (a *app) applyConnected(ctx context.Context, st state.Store, p *plan.Plan, 
 	}
 	if rep.Failed > 0 || rep.NotAttempted > 0 || err != nil {
 		// What was done stands: its manual steps, guidance and evidence
-		// first, and the failure line last (sync.md: the command ends
+		// first, and the failure line last (schema/sync.md: the command ends
 		// with it).
 		a.printManual(viaAPI, names)
 		a.printOffline(offline, platforms)

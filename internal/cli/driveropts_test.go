@@ -32,7 +32,7 @@ func (d *optsDriver) Apply(context.Context, *plan.Change) (driver.Result, error)
 }
 
 // TestPlanPassesDriverOptions: plan (not only apply) takes --max-wait, its
-// --parallelism reaches the drivers (sync.md, Reading safely: it bounds
+// --parallelism reaches the drivers (schema/sync.md, Reading safely: it bounds
 // the reads inside a team), and the drivers' wait line reaches stderr.
 func TestPlanPassesDriverOptions(t *testing.T) {
 	var got []driver.Options

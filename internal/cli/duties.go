@@ -11,7 +11,7 @@ import (
 )
 
 // policyDigest is the policy_digest of the records an apply writes: the
-// digest of the policy of the configuration loaded (cli.md "Evidence,
+// digest of the policy of the configuration loaded (schema/cli.md "Evidence,
 // version 2"), "" when the command loaded none.
 func (a *app) policyDigest() string {
 	if !a.policyLoaded {

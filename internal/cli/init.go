@@ -97,7 +97,7 @@ func (a *app) initCommand() *cobra.Command {
 		existing, _ := filepath.Glob(filepath.Join(dir, "*.hcl"))
 		if len(existing) > 0 {
 			// Like terraform init run twice: nothing to do, and nothing
-			// overwritten (cli.md, version 2).
+			// overwritten (schema/cli.md, version 2).
 			fmt.Fprintf(a.stdout, "%s already holds a configuration (%s); roster init never overwrites it. Nothing to do.\n\nNext: roster validate, then roster plan.\n", dir, filepath.Base(existing[0]))
 			return nil
 		}

@@ -25,7 +25,7 @@ var (
 	Commit  = "unknown"
 )
 
-// Exit statuses of cli.md.
+// Exit statuses of schema/cli.md.
 const (
 	ExitOK      = 0
 	ExitError   = 1
@@ -100,7 +100,7 @@ func watchInterrupts(sigs <-chan os.Signal, cancel func(), stderr io.Writer, exi
 // tuneGC trades memory for speed: roster is a short-lived command whose
 // large runs (100,000 grants) spend a quarter of their time collecting
 // garbage at Go's default. A higher target with a soft memory limit keeps
-// the peak well under 1 GiB (performance.md). GOGC and GOMEMLIMIT, when
+// the peak well under 1 GiB (schema/performance.md). GOGC and GOMEMLIMIT, when
 // set, win.
 func tuneGC() {
 	if os.Getenv("GOGC") == "" {
@@ -174,7 +174,7 @@ func newCommand(use, short string) *cobra.Command {
 
 // terraformFlags turns the single-dash long flags a Terraform user types
 // (-out FILE, -detailed-exitcode, -refresh=false, -chdir=DIR) into their
-// double-dash forms (cli.md, version 2). Only names that are long flags of
+// double-dash forms (schema/cli.md, version 2). Only names that are long flags of
 // the command being run are rewritten, so shorthands (-h), a lone "-"
 // (standard input) and values that merely begin with a dash stay as they
 // are, and nothing after "--" is touched.

@@ -17,7 +17,7 @@ func firstNonEmpty(vals ...string) string {
 }
 
 // envActor is who acts, when --actor is not given: $ROSTER_ACTOR,
-// $GITHUB_ACTOR, $USER (cli.md).
+// $GITHUB_ACTOR, $USER (schema/cli.md).
 func envActor() string {
 	return firstNonEmpty(os.Getenv("ROSTER_ACTOR"), os.Getenv("GITHUB_ACTOR"), os.Getenv("USER"), "unknown")
 }

@@ -42,7 +42,7 @@ func (f *planFlags) register(c *cobra.Command) {
 	c.Flags().DurationVar(&f.maxWait, "max-wait", 65*time.Minute, "longest wait for an API budget or a Retry-After")
 }
 
-// take hands the flags that reach the drivers to a (sync.md: --max-wait
+// take hands the flags that reach the drivers to a (schema/sync.md: --max-wait
 // and --parallelism on plan and apply alike).
 func (f *planFlags) take(a *app, cmd *cobra.Command) {
 	a.maxWait, a.maxWaitSet = f.maxWait, cmd.Flags().Changed("max-wait")

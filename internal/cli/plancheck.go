@@ -12,7 +12,7 @@ import (
 )
 
 // planSigner is how `plan --out` signs a saved plan: with the key of
-// $ROSTER_SIGNING_KEY, nil without one (cli.md "Evidence, version 2").
+// $ROSTER_SIGNING_KEY, nil without one (schema/cli.md "Evidence, version 2").
 func planSigner() plan.SignFunc {
 	s, err := checkpoint.SignerFromEnv()
 	if err != nil || s == nil {

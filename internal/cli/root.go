@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/roster-dev/roster/internal/config"
 	"github.com/roster-dev/roster/internal/model"
@@ -134,10 +135,12 @@ func (a *app) color(w io.Writer) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
-// isTerminal reports whether r is an interactive terminal.
+// isTerminal reports whether r is an interactive terminal: whether it
+// answers the terminal-attributes request (x/term). A character device
+// alone is not enough: /dev/null is one.
 func isTerminal(r any) bool {
 	f, ok := r.(*os.File)
-	return ok && isTerminalFile(f)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // plural returns "1 thing" or "N things".

@@ -30,7 +30,7 @@ func signFunc() func(prev []byte, seq uint64, hash string, at time.Time) ([]byte
 	return s.SignFunc()
 }
 
-// checkpointHead ends an apply that changed nothing (cli.md: each apply
+// checkpointHead ends an apply that changed nothing (schema/cli.md: each apply
 // ends by writing a checkpoint): with a signing key, the evidence head is
 // signed unless the newest checkpoint covers it already. The checkpoint
 // is evidence only: the serial does not move.

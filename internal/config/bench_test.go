@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"fmt"
+	"runtime"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2/hclparse"
@@ -87,5 +88,36 @@ func TestBenchConfigLoads(t *testing.T) {
 	}
 	if grants != 1000 {
 		t.Errorf("%d grants, want 1000", grants)
+	}
+}
+
+// BenchmarkLoadRetained reports what a load result keeps alive while the
+// command goes on (retained-MB: the live heap after a collection, the
+// result still held) and the peak heap the load reached (peak-heap-MB,
+// sampled by a collection-free watcher is not possible, so: the heap in
+// use when LoadSources returns, before any collection).
+func BenchmarkLoadRetained(b *testing.B) {
+	for _, n := range benchSizes {
+		src := benchConfig(n)
+		b.Run(fmt.Sprintf("grants=%d", n), func(b *testing.B) {
+			var retained, atReturn uint64
+			for i := 0; i < b.N; i++ {
+				runtime.GC()
+				var before, ret, after runtime.MemStats
+				runtime.ReadMemStats(&before)
+				res := LoadSources([]Source{{Name: "main.hcl", Data: src}})
+				runtime.ReadMemStats(&ret)
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				if res.Diags.HasErrors() {
+					b.Fatal(res.Diags)
+				}
+				runtime.KeepAlive(res)
+				retained += after.HeapAlloc - min(after.HeapAlloc, before.HeapAlloc)
+				atReturn += ret.HeapAlloc - min(ret.HeapAlloc, before.HeapAlloc)
+			}
+			b.ReportMetric(float64(retained)/float64(b.N)/(1<<20), "retained-MB")
+			b.ReportMetric(float64(atReturn)/float64(b.N)/(1<<20), "heap-at-return-MB")
+		})
 	}
 }

@@ -34,7 +34,7 @@ var directoryColumns = map[string]string{
 }
 
 // directoryStatus maps the status words of the same exports onto
-// language.md's three statuses.
+// schema/language.md's three statuses.
 var directoryStatus = map[string]model.PersonStatus{
 	"active": model.PersonActive, "true": model.PersonActive, "enabled": model.PersonActive,
 	"provisioned": model.PersonActive, "password_expired": model.PersonActive,

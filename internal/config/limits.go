@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/hashicorp/hcl/v2"
@@ -8,7 +9,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
-// The limits of language.md. Each one passed is a diagnostic, never a crash.
+// The limits of schema/language.md. Each one passed is a diagnostic, never a crash.
 const (
 	// MaxFileSize is the largest configuration file read: 16 MiB.
 	MaxFileSize = 16 << 20
@@ -77,6 +78,15 @@ type scanFrame struct {
 // recurses on, over-estimating rather than missing any. It reports the
 // position where the count first passes limit.
 func scanNesting(src []byte, filename string, limit int) *hcl.Diagnostic {
+	d, _ := scanBlocks(src, filename, limit)
+	return d
+}
+
+// scanBlocks is scanNesting that also returns where the file can be cut
+// between top-level blocks: the offsets just after the line on which a
+// top-level block's closing brace stands (see parseBlocks).
+func scanBlocks(src []byte, filename string, limit int) (*hcl.Diagnostic, []int) {
+	var cuts []int
 	stack := []scanFrame{{kind: 'c'}}
 	units := 0 // len(stack)-1 plus the ops of every frame
 	line, col := 1, 1
@@ -110,7 +120,7 @@ func scanNesting(src []byte, filename string, limit int) *hcl.Diagnostic {
 	for i := 0; i < len(src); i++ {
 		b := src[i]
 		if units > limit {
-			return fail(i)
+			return fail(i), nil
 		}
 		top := &stack[len(stack)-1]
 		switch top.kind {
@@ -120,10 +130,10 @@ func scanNesting(src []byte, filename string, limit int) *hcl.Diagnostic {
 				top.lines++
 			}
 			if top.lines > MaxHeredocLines {
-				return heredocTooLong(top.start, filename, fmt.Sprintf("%d lines", MaxHeredocLines))
+				return heredocTooLong(top.start, filename, fmt.Sprintf("%d lines", MaxHeredocLines)), nil
 			}
 			if top.bytes > MaxHeredocBytes {
-				return heredocTooLong(top.start, filename, fmt.Sprintf("%d KiB", MaxHeredocBytes>>10))
+				return heredocTooLong(top.start, filename, fmt.Sprintf("%d KiB", MaxHeredocBytes>>10)), nil
 			}
 			if atLineStart {
 				j := i
@@ -219,6 +229,11 @@ func scanNesting(src []byte, filename string, limit int) *hcl.Diagnostic {
 				push(scanFrame{kind: 'c', open: b})
 				last = b
 			case ')', ']', '}':
+				if b == '}' && len(stack) == 2 && stack[1].open == '{' {
+					if nl := bytes.IndexByte(src[i:], '\n'); nl >= 0 {
+						cuts = append(cuts, i+nl+1)
+					}
+				}
 				pop()
 				last = b
 			case '!', '?':
@@ -254,9 +269,9 @@ func scanNesting(src []byte, filename string, limit int) *hcl.Diagnostic {
 		}
 	}
 	if units > limit {
-		return fail(len(src))
+		return fail(len(src)), nil
 	}
-	return nil
+	return nil, cuts
 }
 
 // templateOpen reports whether src[i:] opens an interpolation (1) or a
@@ -352,7 +367,7 @@ func checkBodyDepth(body *hclsyntax.Body, diags hcl.Diagnostics) hcl.Diagnostics
 
 // exprDepth is the nesting depth of e below level d, at most MaxDepth+1:
 // how many expressions enclose one another. A leaf (a literal, a variable)
-// nests nothing: "(((1)))" is nested 3 deep, and language.md's "nested 100
+// nests nothing: "(((1)))" is nested 3 deep, and schema/language.md's "nested 100
 // deep" is the last depth allowed.
 func exprDepth(e hclsyntax.Expression, d int) int {
 	switch e.(type) {

@@ -123,6 +123,9 @@ func TestConfigurationTooLarge(t *testing.T) {
 }
 
 func TestDeepNesting(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (nesting a million deep): skipped under -short; make test runs it")
+	}
 	rep := strings.Repeat
 	for name, src := range map[string]string{
 		"parens 150":          "locals {\n  x = " + rep("(", 150) + "1" + rep(")", 150) + "\n}\n",
@@ -173,6 +176,9 @@ func TestDeepNesting(t *testing.T) {
 }
 
 func TestValueTooLarge(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (builds a million-element value): skipped under -short; make test runs it")
+	}
 	res := LoadSources([]Source{{Name: "big.hcl", Data: []byte(`locals {
   big = [for i in range(1000) : [for j in range(1001) : true]]
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -11,12 +12,12 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"golang.org/x/sync/errgroup"
+
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -28,7 +29,8 @@ type Result struct {
 	// cannot be read); otherwise it is the best effort, errors or not.
 	Config *model.Config
 	// Files are the parsed files by the name used in ranges: the base name,
-	// so diagnostics read main.hcl:9:13.
+	// so diagnostics read main.hcl:9:13. They hold the source bytes only
+	// (Body is nil): the syntax tree is dropped once decoded.
 	Files map[string]*hcl.File
 	// Diags holds every diagnostic of the run, in file order and then in
 	// source order.
@@ -255,7 +257,9 @@ func load(dir string, srcs []Source, diags hcl.Diagnostics, checkSizes bool) *Re
 			l.stop = true
 			continue
 		}
-		res.Files[src.Name] = p.file
+		// Diagnostics need only the source bytes (diag.snippet): keeping
+		// the syntax tree here would hold it for the whole command.
+		res.Files[src.Name] = &hcl.File{Bytes: src.Data}
 		if fatalParse(p.diags) {
 			l.stop = true
 			continue
@@ -314,10 +318,15 @@ func parseFiles(files []Source) []parsedFile {
 					fmt.Sprintf("roster failed while checking %s (%v); please report this with the file.", src.Name, r))}}
 			}
 		}()
-		if p.nesting = scanNesting(src.Data, src.Name, maxParseNesting); p.nesting != nil {
+		var cuts []int
+		if p.nesting, cuts = scanBlocks(src.Data, src.Name, maxParseNesting); p.nesting != nil {
 			return
 		}
-		p.file, p.diags = parseSafely(newParser(), src.Data, src.Name)
+		if body := parseBlocks(src.Data, src.Name, cuts); body != nil {
+			p.file = &hcl.File{Body: body, Bytes: src.Data}
+		} else {
+			p.file, p.diags = parseSafely(newParser(), src.Data, src.Name)
+		}
 		if p.file == nil || fatalParse(p.diags) {
 			return
 		}
@@ -333,23 +342,60 @@ func parseFiles(files []Source) []parsedFile {
 		}
 		return out
 	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(files) {
-					return
-				}
-				parse(i)
-			}
-		}()
+	var g errgroup.Group
+	g.SetLimit(workers)
+	for i := range files {
+		g.Go(func() error { parse(i); return nil })
 	}
-	wg.Wait()
+	_ = g.Wait() // parse records its failures in out
 	return out
+}
+
+// parseBlocks parses a file a top-level block at a time, at the cuts
+// scanBlocks found, and joins the blocks into one body: the parser's token
+// array for one block is dropped before the next is parsed, where a
+// whole-file parse holds the tokens of the whole file at once. It returns
+// nil, and the caller parses the whole file, when there is nothing to cut
+// or when any part has a diagnostic or a top-level attribute, so that
+// diagnostics are those of a whole-file parse.
+func parseBlocks(src []byte, name string, cuts []int) (body *hclsyntax.Body) {
+	if len(cuts) < 2 {
+		return nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			body = nil
+		}
+	}()
+	body = &hclsyntax.Body{Attributes: hclsyntax.Attributes{}}
+	start := hcl.InitialPos
+	var last *hclsyntax.Body
+	for k := 0; k <= len(cuts); k++ {
+		end := len(src)
+		if k < len(cuts) {
+			end = cuts[k]
+		}
+		if end < start.Byte || k < len(cuts) && end == start.Byte {
+			continue
+		}
+		f, diags := hclsyntax.ParseConfig(src[start.Byte:end], name, start)
+		if len(diags) > 0 || f == nil {
+			return nil
+		}
+		part, ok := f.Body.(*hclsyntax.Body)
+		if !ok || len(part.Attributes) > 0 {
+			return nil
+		}
+		body.Blocks = append(body.Blocks, part.Blocks...)
+		last = part
+		start = hcl.Pos{Line: start.Line + bytes.Count(src[start.Byte:end], []byte{'\n'}), Column: 1, Byte: end}
+	}
+	if last == nil {
+		return nil
+	}
+	body.SrcRange = hcl.Range{Filename: name, Start: hcl.InitialPos, End: last.SrcRange.End}
+	body.EndRange = last.EndRange
+	return body
 }
 
 // fatalParse reports whether parsing failed so that the body cannot be

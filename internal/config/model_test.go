@@ -260,7 +260,7 @@ func TestSchemaNames(t *testing.T) {
 			t.Errorf("%q: %v, want %v", k, names[k], w)
 		}
 	}
-	// Every name is in the language reference (connection: in sync.md).
+	// Every name is in the language reference (connection: in schema/sync.md).
 	var spec []byte
 	for _, f := range []string{"language.md", "sync.md"} {
 		data, err := os.ReadFile("../../../shared/spec/" + f)

@@ -71,7 +71,7 @@ var platformsMD = map[string]wantPlatform{
 			{"admin", "view_reports, view_cost_data, view_revenue_data, export_data, create_shared_links, edit_dashboards, edit_settings, manage_integrations, manage_members"},
 		},
 	},
-	// ga4.md "Capability matrix proposal" (platforms.md, version 2): a `?`
+	// ga4.md "Capability matrix proposal" (schema/platforms.md, version 2): a `?`
 	// cell is not held; each restricted variant drops view_cost_data and/or
 	// view_revenue_data and sits just below its base role.
 	"ga4": {

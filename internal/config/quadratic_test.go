@@ -13,7 +13,7 @@ import (
 
 // quick fails the test when loading src takes a second or more, or (on a
 // busy machine) more than three times what HCL's parser alone takes on it
-// (P, as performance.md measures). The inputs below took HCL's parser or
+// (P, as schema/performance.md measures). The inputs below took HCL's parser or
 // go-cty minutes before issue 20.
 func quick(t *testing.T, what string, src []byte, load func() *Result) *Result {
 	t.Helper()
@@ -68,6 +68,9 @@ func TestHeredocLimits(t *testing.T) {
 }
 
 func TestTosetLinear(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (100,000 elements): skipped under -short; make test runs it")
+	}
 	var b strings.Builder
 	b.WriteString("locals {\n  people = toset([")
 	for i := range 100_000 {

@@ -25,7 +25,7 @@ type Team struct {
 	Sites []*model.Object
 	// Guests are the emails declared or stored as guests of the team: their
 	// implicit team membership (PostHog level 1, Piwik PRO USER) belongs to
-	// their grants and is never reported as a member (sync.md).
+	// their grants and is never reported as a member (schema/sync.md).
 	Guests map[string]bool
 	// Members are the emails declared or stored as members of the team.
 	Members map[string]bool
@@ -51,7 +51,7 @@ type Snapshot struct {
 	// Defaults maps each declared site's name to the access level the
 	// platform gives every member of the team on it without a grant
 	// (PostHog: the project's default access level). Nil on platforms
-	// without defaults. Apply records it on the site (sync.md).
+	// without defaults. Apply records it on the site (schema/sync.md).
 	Defaults map[string]string
 	// RoleAccess is the access that platform roles give on declared sites
 	// (PostHog RBAC, Enterprise: a project access row of a role), which
@@ -70,7 +70,7 @@ type Snapshot struct {
 	// ones, and those of people whose only access is on sites the team
 	// does not declare. Member objects, status active; none on platforms
 	// without account memberships (Plausible). The planner removes one
-	// only as sync.md says ("Reading safely"), as an explicit change.
+	// only as schema/sync.md says ("Reading safely"), as an explicit change.
 	Implicit []*model.Object
 	// Elsewhere maps each person who holds access of their own (a grant,
 	// or a group's) on a site of the platform account that the team does
@@ -88,7 +88,7 @@ type RoleAccess struct {
 	Members []string
 }
 
-// Outcome is what became of a change (sync.md).
+// Outcome is what became of a change (schema/sync.md).
 type Outcome string
 
 // Outcomes a driver reports.

@@ -8,7 +8,7 @@ import (
 	"github.com/roster-dev/roster/internal/state/boltstore"
 )
 
-// BenchmarkGenerate makes the 100k-grant workload of performance.md (and
+// BenchmarkGenerate makes the 100k-grant workload of schema/performance.md (and
 // 10k): the generator must never be what `make bench` waits for.
 func BenchmarkGenerate(b *testing.B) {
 	for _, n := range []struct {

@@ -12,6 +12,6 @@
 //
 // Version names the shape of what gen makes; it changes whenever the
 // output for the same Options changes, so that caches of generated
-// workloads (cmd/roster-bench keeps its evidence state) can be keyed by
+// workloads (internal/cmd/roster-bench keeps its evidence state) can be keyed by
 // it.
 package gen

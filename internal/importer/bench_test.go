@@ -71,6 +71,9 @@ func BenchmarkImportCSV10k(b *testing.B) {
 // TestSheet10k checks the benchmark's sheet once, so that a change that
 // breaks it fails the tests and not only the benchmark.
 func TestSheet10k(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (a 10,000-row sheet): skipped under -short; make test runs it")
+	}
 	cfgSrc, sheet := sheet10k()
 	cfg := config.LoadSources([]config.Source{{Name: "main.hcl", Data: cfgSrc}})
 	if cfg.Diags.HasErrors() {

@@ -1,4 +1,4 @@
-// Package importer owns `roster import` (sync.md "import"): it turns what
+// Package importer owns `roster import` (schema/sync.md "import"): it turns what
 // already exists — a connected team's live access, or a spreadsheet kept by
 // hand — into the declarations a person would have written.
 //

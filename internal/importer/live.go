@@ -132,7 +132,7 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // FromLive decides what to declare for a connected team's live access:
 // the sites and groups not declared, and every person the configuration
-// does not declare, as a person would write them (sync.md "import"):
+// does not declare, as a person would write them (schema/sync.md "import"):
 //
 //   - someone with a team role is a member, with their grants nested where
 //     the platform allows member grants;

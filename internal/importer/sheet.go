@@ -10,7 +10,7 @@ import (
 	"github.com/roster-dev/roster/internal/model"
 )
 
-// Columns are the columns a sheet may have (sync.md "import"): email, site
+// Columns are the columns a sheet may have (schema/sync.md "import"): email, site
 // and role are required, the rest optional, in any order, headers compared
 // without regard to case.
 var Columns = []string{"email", "site", "role", "expires", "ticket", "reason"}

@@ -1,4 +1,4 @@
-// Package live owns the connected teams' side of planning (sync.md): which
+// Package live owns the connected teams' side of planning (schema/sync.md): which
 // teams are connected and with what credential, refreshing them through
 // their drivers (in parallel, failing closed), and turning the snapshots
 // into the live objects the pure planner compares against — the stored

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
@@ -25,7 +27,7 @@ func EnvName(team string) string {
 	return strings.ToUpper(strings.ReplaceAll(team, "-", "_"))
 }
 
-// CheckEndpoint enforces sync.md: https, or http to a loopback address.
+// CheckEndpoint enforces schema/sync.md: https, or http to a loopback address.
 func CheckEndpoint(endpoint string) error {
 	u, err := url.Parse(endpoint)
 	if err != nil || u.Host == "" {
@@ -132,7 +134,7 @@ func Teams(cfg *model.Config, prior []*model.Object, getenv func(string) string,
 			// A member declared a guest now is read as the member the
 			// state holds until the apply makes them one, so that the
 			// plan shows the delete and the holder_kind updates
-			// (sync.md) rather than drift.
+			// (schema/sync.md) rather than drift.
 			if o.HolderKind == model.HolderGuest && !storedMember[model.MemberAddress(o.Addr.Team, o.Addr.Email)] {
 				t.Guests[o.Addr.Email] = true
 			}
@@ -145,38 +147,24 @@ func Teams(cfg *model.Config, prior []*model.Object, getenv func(string) string,
 // time. Reads fail closed: the first failure is returned, naming the team,
 // and no snapshot is used.
 func Refresh(ctx context.Context, teams []*driver.Team, drivers map[string]driver.Driver, parallelism int) (map[string]*driver.Snapshot, error) {
-	if parallelism < 1 {
-		parallelism = 1
-	}
 	snaps := make(map[string]*driver.Snapshot, len(teams))
 	var mu sync.Mutex
-	var firstErr error
-	sem := make(chan struct{}, parallelism)
-	var wg sync.WaitGroup
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(parallelism, 1))
 	for _, t := range teams {
-		wg.Add(1)
-		go func(t *driver.Team) {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
+		g.Go(func() error {
 			snap, err := drivers[t.Name].Refresh(ctx)
+			if err != nil {
+				return fmt.Errorf("refreshing team %s: %w", t.Name, err)
+			}
 			mu.Lock()
 			defer mu.Unlock()
-			if err != nil {
-				if firstErr == nil {
-					firstErr = fmt.Errorf("refreshing team %s: %w", t.Name, err)
-					cancel()
-				}
-				return
-			}
 			snaps[t.Name] = snap
-		}(t)
+			return nil
+		})
 	}
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	return snaps, nil
 }
@@ -202,7 +190,7 @@ type View struct {
 	// credential owners, left alone.
 	Keep map[string]bool
 	// Gone are the implicit memberships (a guest's, Snapshot.Implicit)
-	// that go (sync.md, Reading safely): their holder is declared nowhere
+	// that go (schema/sync.md, Reading safely): their holder is declared nowhere
 	// in the team and holds no access on an undeclared site. They are in
 	// Live, and in Prior through WithPrior, so that the planner plans
 	// their removal as an explicit change, which Explain says why.
@@ -233,7 +221,7 @@ func (v *View) Explain(p *plan.Plan) {
 	}
 	for i := range p.Changes {
 		if c := &p.Changes[i]; c.Action == plan.Delete && gone[c.Addr.String()] {
-			c.Why = "no access left: declared nowhere in the team, and no access on sites the team does not declare"
+			c.SetReason(plan.ReasonNoAccessLeft, "")
 		}
 	}
 }
@@ -296,12 +284,12 @@ func NewView(snaps map[string]*driver.Snapshot, desired, prior []*model.Object) 
 			case o.Addr.Kind == model.KindGrant && !declaredSite[model.SiteAddress(name, o.Addr.Site)]:
 				// A grant on a site the configuration no longer
 				// declares: the refresh does not read that site, and
-				// the plan forgets it (sync.md); it is no drift.
+				// the plan forgets it (schema/sync.md); it is no drift.
 				v.Live = append(v.Live, o)
 			case o.Addr.Kind == model.KindSite && s.Defaults[o.Addr.Site] != "":
 				// A stored site with the default access the platform
 				// gives on it now, and the access its roles give: drift
-				// when either moved, and what apply records (sync.md).
+				// when either moved, and what apply records (schema/sync.md).
 				c := o.Clone()
 				c.DefaultAccess = s.Defaults[o.Addr.Site]
 				c.RoleAccess = roles[o.Addr.Site]
@@ -386,7 +374,7 @@ func FoundSite(site *model.Object, id, def string, roles []model.RoleAccess) *mo
 // StoredDefaultNotes are the plan's warnings about site defaults when the
 // connected teams are not refreshed (--refresh=false): each stored site of
 // a connected team whose default access, as the last refresh read it,
-// gives something that declared grants cannot narrow (sync.md).
+// gives something that declared grants cannot narrow (schema/sync.md).
 func StoredDefaultNotes(cfg *model.Config, prior []*model.Object) []string {
 	connected := cfg.ConnectedTeams()
 	var out []string
@@ -404,7 +392,7 @@ func StoredDefaultNotes(cfg *model.Config, prior []*model.Object) []string {
 // site no longer declared, and are not declared either: the plan forgets
 // their grants (state only), and the platform keeps them and the
 // membership they brought (PostHog level member, Piwik PRO USER), which
-// roster leaves alone while they hold access on undeclared sites (sync.md,
+// roster leaves alone while they hold access on undeclared sites (schema/sync.md,
 // Reading safely).
 func forgottenGuests(team string, prior, desired []*model.Object, declaredSite map[model.Address]bool) []string {
 	declaredPerson := map[string]bool{}
@@ -439,7 +427,7 @@ func forgottenGuests(team string, prior, desired []*model.Object, declaredSite m
 }
 
 // CheckSelf refuses a plan that would change the level of, or remove, the
-// person whose credential roster uses on a connected team (sync.md): the
+// person whose credential roster uses on a connected team (schema/sync.md): the
 // API itself refuses it, and a demotion or removal would lock roster out.
 // The refusal says what the change really is: a promotion back (their
 // level was lowered by hand) is not a demotion.
@@ -517,7 +505,7 @@ func SamePlatformView(a, b *model.Object) bool {
 }
 
 // doneSteps says which manual steps the refresh sees done by hand: the
-// next apply closes them with a confirm record (sync.md); plan only says
+// next apply closes them with a confirm record (schema/sync.md); plan only says
 // so.
 func doneSteps(v *View, prior []*model.Object) []string {
 	liveAt := make(map[string]*model.Object, len(v.Live))
@@ -546,7 +534,7 @@ func doneSteps(v *View, prior []*model.Object) []string {
 
 // ManualNotes says, once per change, which changes of the connected teams
 // the platforms' APIs cannot make and why: apply records them as manual
-// steps instead of sending them (sync.md), so the plan says what they are
+// steps instead of sending them (schema/sync.md), so the plan says what they are
 // (a guest invitation for a Plausible team member's email is one).
 func ManualNotes(p *plan.Plan, drivers map[string]driver.Driver) []string {
 	byTeam := map[string][]plan.Change{}
@@ -576,7 +564,7 @@ func ManualNotes(p *plan.Plan, drivers map[string]driver.Driver) []string {
 }
 
 // implicitMemberships decides, for team's implicit memberships (snapshot
-// s), which go and which stay (sync.md, Reading safely). A person declared
+// s), which go and which stay (schema/sync.md, Reading safely). A person declared
 // nowhere in the team (no member, guest, grant or group membership) with
 // no access on an undeclared site loses the membership: it joins v.Gone,
 // and the plan removes it as an explicit change. One who holds access on
@@ -661,7 +649,7 @@ func (v *View) liveIndex() map[string]*model.Object {
 }
 
 // Depends is what the changes of the connected teams depend on without
-// changing it, as the refresh found it (sync.md, apply on connected
+// changing it, as the refresh found it (schema/sync.md, apply on connected
 // teams): a grant's holder's membership; when a group's members change,
 // the group's grants; when a membership is removed, the person's grants
 // and their access on the sites the team does not declare.
@@ -713,7 +701,7 @@ func Depends(p *plan.Plan, v *View) []plan.Seen {
 }
 
 // CheckStale refuses a saved plan when a connected team's live access is
-// no longer what the plan saw (sync.md, apply on connected teams): at an
+// no longer what the plan saw (schema/sync.md, apply on connected teams): at an
 // address a change changes, or anywhere a change depends on (p.Seen, and
 // for a group's members or a membership's removal, no grant the plan did
 // not see). The message has `stale plan` and the team's name.

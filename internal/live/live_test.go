@@ -87,7 +87,7 @@ func TestForgottenGuestsNote(t *testing.T) {
 // TestImplicitMemberships: an implicit membership goes only when its
 // holder is declared nowhere in the team and holds nothing on undeclared
 // sites; otherwise the plan says, when their declared access goes, that it
-// stays and why (sync.md, Reading safely).
+// stays and why (schema/sync.md, Reading safely).
 func TestImplicitMemberships(t *testing.T) {
 	member := func(email string) *model.Object {
 		return &model.Object{Addr: model.MemberAddress("ph", email), Role: "member", Status: model.StatusActive}
@@ -135,7 +135,7 @@ func TestImplicitMemberships(t *testing.T) {
 }
 
 // TestCheckStaleDependencies: a saved plan is stale when what a change
-// depends on moved, not only the changed object (sync.md).
+// depends on moved, not only the changed object (schema/sync.md).
 func TestCheckStaleDependencies(t *testing.T) {
 	ben := &model.Object{Addr: model.MemberAddress("ph", "ben@x.io"), Role: "member", Status: model.StatusActive}
 	benGrant := &model.Object{Addr: model.PersonGrantAddress("ph", "app", "ben@x.io"), Role: "member", HolderKind: model.HolderMember}

@@ -10,7 +10,7 @@ import (
 // Kind is the kind of an object, the first part of its address.
 type Kind string
 
-// The object kinds of language.md, in the order their addresses sort.
+// The object kinds of schema/language.md, in the order their addresses sort.
 const (
 	KindGrant  Kind = "grant"
 	KindGroup  Kind = "group"
@@ -26,7 +26,7 @@ var Kinds = []Kind{KindGrant, KindGroup, KindMember, KindSite, KindTeam}
 // grant/acme/shop-app/group:analysts.
 const GroupHolderPrefix = "group:"
 
-// Address names one object, exactly as language.md writes it:
+// Address names one object, exactly as schema/language.md writes it:
 //
 //	team/acme
 //	site/acme/mysite.com

@@ -5,12 +5,12 @@ import (
 	"strings"
 )
 
-// Capability is one word of the shared vocabulary of language.md: what a role
+// Capability is one word of the shared vocabulary of schema/language.md: what a role
 // lets a person do, named the same way on every platform so that one policy
 // or query covers them all.
 type Capability string
 
-// The capability vocabulary, in the order of language.md. Wildcard stands for
+// The capability vocabulary, in the order of schema/language.md. Wildcard stands for
 // every capability.
 const (
 	ViewReports        Capability = "view_reports"
@@ -133,6 +133,6 @@ func (s CapSet) Strings() []string {
 }
 
 // Adds reports whether going from old to new gains a capability: the
-// definition of an escalation in language.md. It is capability-based, so
+// definition of an escalation in schema/language.md. It is capability-based, so
 // Plausible's billing → viewer is an escalation although both are "small".
 func Adds(old, new CapSet) bool { return new.Minus(old) != 0 }

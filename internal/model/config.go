@@ -27,7 +27,7 @@ type Config struct {
 // PersonStatus is where a person stands in the company directory.
 type PersonStatus string
 
-// The statuses of language.md's directory file.
+// The statuses of schema/language.md's directory file.
 const (
 	PersonActive    PersonStatus = "active"
 	PersonSuspended PersonStatus = "suspended"
@@ -78,7 +78,7 @@ func (b byKey) Swap(i, j int) {
 	b.keys[i], b.keys[j] = b.keys[j], b.keys[i]
 }
 
-// Policy is the policy block of language.md. A nil pointer or an empty list
+// Policy is the policy block of schema/language.md. A nil pointer or an empty list
 // means the rule is not checked.
 type Policy struct {
 	InternalDomains   []string
@@ -89,11 +89,11 @@ type Policy struct {
 	ExternalForbidden []Capability
 	MaxRemovals       *int
 	// DistinctApprover makes apply refuse unless an approver differs from
-	// the actor (cli.md "Evidence, version 2": separation of duties).
+	// the actor (schema/cli.md "Evidence, version 2": separation of duties).
 	DistinctApprover bool
 	// Directory is the directory file as written (relative to the
 	// configuration directory); SponsorRequired makes every external
-	// person name an internal sponsor (language.md, policy additions).
+	// person name an internal sponsor (schema/language.md, policy additions).
 	Directory       string
 	SponsorRequired bool
 

@@ -3,6 +3,8 @@
 // capability sets; addresses (grant/acme/mysite.com/jane@agency.com) with
 // parsing and printing; and the one place where emails are normalised.
 //
-// It is a leaf: it imports nothing of roster's, does no I/O and knows no
-// file formats. Everything else (config, plan, state, render) speaks it.
+// It is a leaf: it imports nothing of roster's and does no I/O. The one
+// format it knows is the JSON encoding of a stored object (Object's
+// MarshalJSON and UnmarshalJSON), which the state stores and saved plans
+// share. Everything else (config, plan, state, render) speaks it.
 package model

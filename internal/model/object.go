@@ -19,10 +19,10 @@ const (
 	HolderGroup  HolderKind = "group"
 )
 
-// Status is where a membership or grant stands on its platform (sync.md).
+// Status is where a membership or grant stands on its platform (schema/sync.md).
 type Status string
 
-// The statuses of sync.md; no other values exist.
+// The statuses of schema/sync.md; no other values exist.
 const (
 	StatusActive  Status = "active"
 	StatusInvited Status = "invited"
@@ -80,12 +80,12 @@ type Object struct {
 
 	// Connected is set on a team declared with a connection block, and
 	// kept in state, so that a connected team whose block is removed is
-	// forgotten (state only) rather than planned as removals (sync.md).
+	// forgotten (state only) rather than planned as removals (schema/sync.md).
 	// It is no attribute: never compared, printed or in evidence.
 	Connected bool
 
 	// PendingAction and Pending are a change waiting for a person to make
-	// it by hand (Status manual, sync.md): the object keeps the access that
+	// it by hand (Status manual, schema/sync.md): the object keeps the access that
 	// really exists, Pending is what it becomes once confirmed (nil for a
 	// deletion). PendingAction is "create", "update" or "delete", "" when
 	// nothing waits.
@@ -113,7 +113,7 @@ type Decl struct {
 	ExpiresRange hcl.Range
 	RoleRange    hcl.Range
 	TicketRange  hcl.Range
-	// Connection is a team's API connection (sync.md), nil when offline.
+	// Connection is a team's API connection (schema/sync.md), nil when offline.
 	Connection *Connection
 	// Sponsor is the internal person responsible for an external person's
 	// access (member and guest `sponsor`; a grant carries its holder's),

@@ -1,5 +1,5 @@
 // Package offboard removes a person from a configuration's source text
-// (roster offboard, cli.md version 2): member and guest blocks labelled
+// (roster offboard, schema/cli.md version 2): member and guest blocks labelled
 // with their email, group member lists, and for_each collections and
 // locals written as literals, edited with hclwrite so that formatting and
 // comments stay. What it cannot edit safely (an expression computed from

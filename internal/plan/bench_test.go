@@ -7,7 +7,7 @@ import (
 	"github.com/roster-dev/roster/internal/model"
 )
 
-// benchWorld is the performance.md workload: 10,000 guests of 10 grants
+// benchWorld is the schema/performance.md workload: 10,000 guests of 10 grants
 // each, across four Plausible teams of 10 sites, as the configuration
 // loader hands it over (sorted, Decl set, a quarter with an expiry).
 func benchWorld(guests, sitesPerGuest, teams int) []*model.Object {

@@ -37,7 +37,7 @@ const FileVersion = 1
 // Objects are model.Object's JSON ({"address", "attrs"}, every attribute
 // present, keys sorted) or null; every array is present. The before object
 // of each change is also what `apply PLANFILE` checks a connected team's live
-// access against (the fingerprint of cli.md).
+// access against (the fingerprint of schema/cli.md).
 
 // A plan saved while $ROSTER_SIGNING_KEY is set carries, after "plan", a
 // "signature" member: {"key_id": "…", "value": "…"}, the ed25519 signature

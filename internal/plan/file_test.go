@@ -48,7 +48,7 @@ func fullPlan(t testing.TB) *Plan {
 				Risks: []Risk{RiskExternal, RiskProduction}},
 			{Addr: mustAddr(t, "group/acme/g"), Action: Update, Before: group("acme", "g", "a@acme.com"), After: group("acme", "g")},
 			{Addr: mustAddr(t, "member/acme/bob@acme.com"), Action: Delete, Before: member("acme", "bob@acme.com", "owner"),
-				Risks: []Risk{RiskOwner, RiskRemoval, RiskExpired}, Why: "expired 2026-06-01"},
+				Risks: []Risk{RiskOwner, RiskRemoval, RiskExpired}, Reason: ReasonExpired, Why: "expired 2026-06-01"},
 			{Addr: mustAddr(t, "site/acme/mysite.com"), Action: Update,
 				Before: with(site("acme", "mysite.com", "staging"), func(o *model.Object) { o.RemoteID = "12" }),
 				After:  with(site("acme", "mysite.com", "production"), func(o *model.Object) { o.RemoteID = "12" })},

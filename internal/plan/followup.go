@@ -7,7 +7,7 @@ import (
 	"github.com/roster-dev/roster/internal/model"
 )
 
-// Follow-up tasks (platforms.md) are raised when a person loses a
+// Follow-up tasks (schema/platforms.md) are raised when a person loses a
 // capability on a site: api_access asks to rotate the site's API key,
 // create_shared_links to review its shared links.
 //
@@ -17,7 +17,7 @@ import (
 // current objects (prior, or live for connected teams), "after" over the
 // desired objects that have not expired. A team role is taken to cover a
 // site on both sides even when the site itself is no longer declared:
-// forgetting a site (state only, sync.md) takes nobody's team-wide access
+// forgetting a site (state only, schema/sync.md) takes nobody's team-wide access
 // away, while the people whose grants on it go do lose it, and the task
 // still names the site, since they could read its key.
 //
@@ -128,7 +128,7 @@ func (pl *planner) followUps(changes []Change, desired, current []entry) []Follo
 	for i := range changes {
 		ch := &changes[i]
 		b, a := ch.Before, ch.After
-		if b == nil || ch.Why == WhyForgotten {
+		if b == nil || ch.Because() == ReasonForgotten {
 			continue
 		}
 		switch ch.Addr.Kind {
@@ -261,9 +261,9 @@ func dropsMembers(before, after []string) bool {
 	return false
 }
 
-// followUpText is the task's text of platforms.md. The person named is the
+// followUpText is the task's text of schema/platforms.md. The person named is the
 // first affected email in sort order; with several people it reads
-// "PERSON and N others", as platforms.md writes it whatever N, so that
+// "PERSON and N others", as schema/platforms.md writes it whatever N, so that
 // scripts match one pattern (like "N manual steps await").
 func followUpText(task, site string, people []string) string {
 	sort.Strings(people)

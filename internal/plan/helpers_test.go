@@ -8,7 +8,7 @@ import (
 	"github.com/roster-dev/roster/internal/model"
 )
 
-// Platforms built by hand, mirroring platforms.md (the config package that
+// Platforms built by hand, mirroring schema/platforms.md (the config package that
 // loads the real profiles is not a dependency of the planner).
 
 var (
@@ -40,7 +40,7 @@ func mkPlatform(name string, groups bool, team, site []roleDef) *model.Platform 
 	return p
 }
 
-// plausible is platforms.md's plausible table.
+// plausible is schema/platforms.md's plausible table.
 func plausible() *model.Platform {
 	return mkPlatform("plausible", false, []roleDef{
 		{"billing", []model.Capability{mb}},

@@ -30,7 +30,7 @@ type Input struct {
 
 	// Live, when LiveTeams is not empty, holds the live access (members,
 	// grants and groups) of the connected teams named in LiveTeams, as the
-	// refresh read it (sync.md). For those teams the changes are computed
+	// refresh read it (schema/sync.md). For those teams the changes are computed
 	// against Live instead of Prior: the "current" set is Prior with the
 	// member, grant and group objects of those teams replaced by Live's
 	// (their team and site objects stay from Prior, since no API creates or
@@ -46,7 +46,7 @@ type Input struct {
 	Live      []*model.Object
 	LiveTeams map[string]bool
 	// Keep lists addresses roster leaves alone (the access of a connected
-	// team's undeclared credential owner, sync.md): neither drift nor a
+	// team's undeclared credential owner, schema/sync.md): neither drift nor a
 	// change, whatever desired, prior and live say.
 	Keep map[string]bool
 
@@ -82,7 +82,7 @@ type Input struct {
 // with its status filled in: "active" for a create, the current status for
 // an update (an invited or manual object satisfies an active desired one,
 // so status is never compared). A desired site or group without remote_id
-// is satisfied by any stored remote_id (sync.md: the id found is kept in
+// is satisfied by any stored remote_id (schema/sync.md: the id found is kept in
 // state), and the update's After keeps the stored one.
 func Make(in Input) *Plan {
 	pl := newPlanner(&in)
@@ -322,7 +322,7 @@ func siteDrift(drift []Drift, current []entry, live []*model.Object, liveTeams m
 	return drift
 }
 
-// forgotten reports whether deleting o only forgets it (sync.md): o
+// forgotten reports whether deleting o only forgets it (schema/sync.md): o
 // belongs to a connected team (the configuration's connection block, else,
 // for a team no longer declared, the state's record of one) and is the
 // team itself or anything of it when the team is no longer declared, or a
@@ -383,11 +383,13 @@ func (pl *planner) isExpired(o *model.Object) bool {
 	return exp
 }
 
-func expiredWhy(d *model.Object) string {
+// expiresText is d's expiry as the configuration wrote it, for the Why of
+// ReasonExpired.
+func expiresText(d *model.Object) string {
 	if d.Decl != nil && d.Decl.ExpiresText != "" {
-		return "expired " + d.Decl.ExpiresText
+		return d.Decl.ExpiresText
 	}
-	return "expired " + d.Expires
+	return d.Expires
 }
 
 // decide says what takes current object c (nil: none) to desired object d
@@ -430,7 +432,7 @@ func (pl *planner) join(desired, current []entry) []Change {
 		if c.o != nil && c.o.PendingAction != "" {
 			// A change waits for a person (status manual): when the
 			// configuration still asks for what it will make, it is an
-			// open manual step, not planned again (sync.md).
+			// open manual step, not planned again (schema/sync.md).
 			pending := c.o.Pending
 			if pending != nil && pending.Connected != c.o.Connected {
 				// The state keeps Connected on the object, not on
@@ -479,7 +481,8 @@ func (pl *planner) withdraw(d, c entry) (Change, bool) {
 	if hasStatus(ch.Addr.Kind) {
 		ch.After.Status = model.StatusActive
 	}
-	ch.Why, ch.Risks = WhyWithdrawn, nil
+	ch.SetReason(ReasonWithdrawn, "")
+	ch.Risks = nil
 	return ch, true
 }
 
@@ -493,7 +496,7 @@ func (pl *planner) change(act Action, expired bool, d, c entry) Change {
 			ch.After.Status = model.StatusActive
 		}
 		if pl.lapsed[d.key] {
-			ch.Why = WhyInvitationExpired
+			ch.SetReason(ReasonInvitationExpired, "")
 		}
 	case Update:
 		ch.Addr = d.o.Addr
@@ -501,7 +504,7 @@ func (pl *planner) change(act Action, expired bool, d, c entry) Change {
 		ch.After = pl.copyOf(d.o)
 		ch.After.Status = c.o.Status
 		if c.o.Status == model.StatusInvited {
-			ch.Why = WhyInvitationUpdated
+			ch.SetReason(ReasonInvitationUpdated, "")
 		}
 		if d.o.RemoteID == "" {
 			ch.After.RemoteID = c.o.RemoteID
@@ -513,9 +516,9 @@ func (pl *planner) change(act Action, expired bool, d, c entry) Change {
 		}
 		if ch.Addr.Kind == model.KindTeam && !teamSettingsDiffer(d.o, c.o) {
 			// Only the connection came or went: the state records it.
-			ch.Why = WhyDisconnected
+			ch.SetReason(ReasonDisconnected, "")
 			if d.o.Connected {
-				ch.Why = WhyConnected
+				ch.SetReason(ReasonConnected, "")
 			}
 			return ch
 		}
@@ -523,10 +526,10 @@ func (pl *planner) change(act Action, expired bool, d, c entry) Change {
 		ch.Addr = c.o.Addr
 		ch.Before = c.o
 		if expired {
-			ch.Why = expiredWhy(d.o)
+			ch.SetReason(ReasonExpired, expiresText(d.o))
 		}
 		if pl.forgotten(c.o) {
-			ch.Why = WhyForgotten
+			ch.SetReason(ReasonForgotten, "")
 			return ch
 		}
 	}
@@ -576,7 +579,7 @@ func (pl *planner) copyOf(o *model.Object) *model.Object {
 }
 
 // differs compares the attributes of d and c as Attrs and AttrEqual would,
-// without allocating, ignoring status (sync.md: an invited or manual object
+// without allocating, ignoring status (schema/sync.md: an invited or manual object
 // satisfies an active one, and status changes are not drift) and a site's
 // default_access (the platform's setting, never declared: a refresh
 // records it, no change makes it). A remote_id that d leaves unset is

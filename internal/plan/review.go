@@ -10,7 +10,7 @@ import (
 )
 
 // This file holds the two ways apply narrows what it applies to what was
-// decided before (cli.md, "Command line, version 2 additions"):
+// decided before (schema/cli.md, "Command line, version 2 additions"):
 // `apply --reviewed PLANFILE` applies a fresh plan only when its changes
 // are exactly the reviewed ones (Compare), and `apply --only CAUSE` applies
 // only the changes planned for a given cause (Input.Only).
@@ -85,7 +85,7 @@ func sameChange(a, b *Change) bool {
 
 // sameObject compares two objects as a saved plan holds them, status
 // aside: an invitation accepted since the review changes no decision (the
-// planner ignores status too, sync.md).
+// planner ignores status too, schema/sync.md).
 func sameObject(a, b *model.Object) bool {
 	if a != nil && b != nil && a.Status != b.Status {
 		c := *b
@@ -170,7 +170,7 @@ func showAttr(v any) string {
 // apart. It is read from the change's typed risks, never from its text.
 type Cause string
 
-// The causes of cli.md's `apply --only`.
+// The causes of schema/cli.md's `apply --only`.
 const (
 	// CauseExpired: the deletion of a membership or grant whose expiry
 	// passed (risk expired); the configuration decided it when the date

@@ -25,7 +25,7 @@ func TestWriteFuzzSeeds(t *testing.T) {
 				Risks: []Risk{RiskExternal}},
 			{Addr: model.MemberAddress("acme", "bob@acme.com"), Action: Delete,
 				Before: &model.Object{Addr: model.MemberAddress("acme", "bob@acme.com"), Role: "admin", Status: model.StatusActive},
-				Risks:  []Risk{RiskRemoval, RiskExpired}, Why: "expired 2026-06-01"},
+				Risks:  []Risk{RiskRemoval, RiskExpired}, Reason: ReasonExpired, Why: "expired 2026-06-01"},
 		},
 		FollowUps: []FollowUp{{Site: model.SiteAddress("acme", "mysite.com"), Task: TaskRotateAPIKey, Text: "Rotate."}},
 	}

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"slices"
 	"time"
 
 	"github.com/roster-dev/roster/internal/model"
@@ -9,7 +10,7 @@ import (
 // Action is what a change does to an object.
 type Action string
 
-// The actions of cli.md.
+// The actions of schema/cli.md.
 const (
 	Create Action = "create"
 	Update Action = "update"
@@ -22,7 +23,7 @@ const (
 // Risk is a tag on a change that a reviewer should weigh.
 type Risk string
 
-// The risk tags of cli.md, in the order they are always listed.
+// The risk tags of schema/cli.md, in the order they are always listed.
 const (
 	RiskEscalation Risk = "escalation"
 	RiskExternal   Risk = "external"
@@ -30,7 +31,7 @@ const (
 	RiskOwner      Risk = "owner"
 	RiskRemoval    Risk = "removal"
 	// RiskPolicyWeakened: the plan is made under a policy that removes or
-	// relaxes a rule of the one in force at the last apply (cli.md
+	// relaxes a rule of the one in force at the last apply (schema/cli.md
 	// "Evidence, version 2"); every change of such a plan carries it.
 	RiskPolicyWeakened Risk = "policy_weakened"
 	RiskExpired        Risk = "expired"
@@ -48,9 +49,12 @@ type Change struct {
 	Before *model.Object
 	After  *model.Object
 	Risks  []Risk
-	// Why explains a change that the configuration did not ask for in so
-	// many words: "expired 2026-06-01", "invitation expired", ...
-	Why string
+	// Reason is why the planner made a change the configuration did not
+	// ask for in so many words; Why is its text ("expired 2026-06-01",
+	// "invitation expired", ...), derived from it by SetReason, and is
+	// what plan files and output carry.
+	Reason Reason
+	Why    string
 	// From is a move's old address (Before is the object stored there);
 	// Carried are the stored objects under From that move with it (a
 	// site's grants, a person's grants, everything in a team), at their
@@ -61,7 +65,7 @@ type Change struct {
 }
 
 // IsPersonMove reports whether c moves a member or a guest's grant: a new
-// email for the same person, which no platform API can make (sync.md).
+// email for the same person, which no platform API can make (schema/sync.md).
 func (c *Change) IsPersonMove() bool {
 	if c.Action != Move {
 		return false
@@ -70,51 +74,17 @@ func (c *Change) IsPersonMove() bool {
 }
 
 // HasRisk reports whether the change carries r.
-func (c *Change) HasRisk(r Risk) bool {
-	for _, x := range c.Risks {
-		if x == r {
-			return true
-		}
-	}
-	return false
-}
-
-// Reasons the planner gives for changes of invitations (sync.md).
-const (
-	WhyInvitationExpired = "invitation expired"
-	WhyInvitationUpdated = "invitation updated"
-)
-
-// WhyForgotten marks the deletion of a connected team's site that the
-// configuration no longer declares, and of the grants on it: roster
-// forgets them in the state only and changes nothing on the platform
-// (sync.md). Such deletions carry no risk and raise no follow-up.
-const WhyForgotten = "no longer declared: forgotten in the state only, nothing changes on the platform"
-
-// WhyConnected and WhyDisconnected mark a team update that only records
-// that its connection block came or went (model.Object.Connected), so
-// that removing a connected team's block forgets it and removing an
-// offline team's does not. The state alone makes it.
-const (
-	WhyConnected    = "connection added: recorded in the state only"
-	WhyDisconnected = "connection removed: recorded in the state only"
-)
-
-// WhyWithdrawn marks a change that withdraws a manual step the
-// configuration no longer asks for: the access that exists is declared
-// again (a pending update or removal). Nothing waits for a person any more, and
-// the state alone records it.
-const WhyWithdrawn = "the manual step waiting is withdrawn: recorded in the state only"
+func (c *Change) HasRisk(r Risk) bool { return slices.Contains(c.Risks, r) }
 
 // StateOnly reports whether the state alone makes c, with no driver and
 // no step for a person: roster never creates or deletes a team or a site
 // through an API, forgets what is no longer declared on a connected team,
-// and records a connection that came or went (sync.md). Drivers are never
+// and records a connection that came or went (schema/sync.md). Drivers are never
 // told of such changes, they cost no request, and offline teams get no
 // guidance for them.
 func (c *Change) StateOnly() bool {
-	switch c.Why {
-	case WhyForgotten, WhyConnected, WhyDisconnected, WhyWithdrawn:
+	switch c.Because() {
+	case ReasonForgotten, ReasonConnected, ReasonDisconnected, ReasonWithdrawn:
 		return true
 	}
 	if c.Action == Move {
@@ -125,7 +95,7 @@ func (c *Change) StateOnly() bool {
 	return c.Addr.Kind == model.KindSite || c.Addr.Kind == model.KindTeam && c.Action != Update
 }
 
-// Follow-up tasks of platforms.md.
+// Follow-up tasks of schema/platforms.md.
 const (
 	TaskRotateAPIKey      = "rotate_api_key"
 	TaskReviewSharedLinks = "review_shared_links"
@@ -138,14 +108,14 @@ type FollowUp struct {
 	Text string
 }
 
-// Drift is live access that differs from the stored state (sync.md).
+// Drift is live access that differs from the stored state (schema/sync.md).
 type Drift struct {
 	Addr   model.Address
 	Before *model.Object // as stored; nil when the state lacks it
 	After  *model.Object // as live; nil when it is gone
 }
 
-// Manual is an open manual step (sync.md): a change or task waiting for a
+// Manual is an open manual step (schema/sync.md): a change or task waiting for a
 // person to do it.
 type Manual struct {
 	Addr   model.Address
@@ -155,7 +125,7 @@ type Manual struct {
 }
 
 // Seen is what the plan saw, live, of something a change of a connected
-// team depends on without changing it (sync.md, apply on connected teams):
+// team depends on without changing it (schema/sync.md, apply on connected teams):
 // a grant's holder's membership, a group's grants when its members change,
 // the access of a person whose membership is removed. `apply PLANFILE`
 // refuses the plan as stale when any of it moved.
@@ -195,13 +165,13 @@ type Plan struct {
 	AllowMassRemoval bool
 	// Reinvite allows deleting and inviting again an accepted guest whose
 	// role changes where the platform cannot change it (Plausible); it is
-	// kept in a saved plan (sync.md).
+	// kept in a saved plan (schema/sync.md).
 	Reinvite bool
-	// Commit and ChangeRequest are known at plan time (cli.md): apply uses
+	// Commit and ChangeRequest are known at plan time (schema/cli.md): apply uses
 	// them unless its own flags say otherwise.
 	Commit        string
 	ChangeRequest string
-	// Signature is a saved plan file's signature of its digest (cli.md
+	// Signature is a saved plan file's signature of its digest (schema/cli.md
 	// "Evidence, version 2"), as Decode read it; nil when unsigned. It is
 	// not part of the plan the digest covers.
 	Signature *Signature

@@ -403,7 +403,7 @@ func decodeChange(n int, x *changeWire, c *Change) error {
 	if err != nil {
 		return err
 	}
-	*c = Change{Addr: addr, Before: x.Before, After: x.After, Why: x.Why}
+	*c = Change{Addr: addr, Before: x.Before, After: x.After, Why: x.Why, Reason: ReasonOf(x.Why)}
 	at := where("change", n, x.Address)
 	beforeAt := addr
 	if x.From != "" {

@@ -12,7 +12,7 @@ import (
 	"github.com/roster-dev/roster/internal/model"
 )
 
-// Digest is the policy_digest every evidence record holds (cli.md
+// Digest is the policy_digest every evidence record holds (schema/cli.md
 // "Evidence, version 2"): "sha256:" and the lowercase hex sha256 of JSON(p).
 func Digest(p *model.Policy) string {
 	sum := sha256.Sum256(JSON(p))

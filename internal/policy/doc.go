@@ -1,5 +1,5 @@
 // Package policy owns the guardrails of the `policy` block: each rule of
-// language.md (internal_domains, min_owners, external_expiry,
+// schema/language.md (internal_domains, min_owners, external_expiry,
 // max_grant_days, require_ticket, external_forbidden, max_removals,
 // distinct_approver) as its own small function over the model — and, for
 // max_removals, the plan; for distinct_approver, the apply's actor and

@@ -72,7 +72,7 @@ func Check(cfg *model.Config, now time.Time) hcl.Diagnostics {
 // CheckObjects runs the rules that judge each declaration on its own
 // (external_expiry, max_grant_days, require_ticket, external_forbidden),
 // for a configuration with other errors: their diagnostics are reported
-// with those (language.md: all diagnostics of a run together), while
+// with those (schema/language.md: all diagnostics of a run together), while
 // min_owners, which counts a team's owners, waits until every
 // declaration loads, lest it count without the ones that failed.
 func CheckObjects(cfg *model.Config, now time.Time) hcl.Diagnostics {
@@ -96,7 +96,7 @@ func objectRules(idx *index, p *model.Policy, now time.Time) hcl.Diagnostics {
 }
 
 // CheckPlan runs the rules that need the plan: max_removals, and without
-// it the default mass-removal rail (language.md, policy additions).
+// it the default mass-removal rail (schema/language.md, policy additions).
 func CheckPlan(cfg *model.Config, pl *plan.Plan) hcl.Diagnostics {
 	p := cfg.Policy
 	if p == nil {
@@ -293,7 +293,7 @@ func MaxGrantDays(idx *index, p *model.Policy, now time.Time) hcl.Diagnostics {
 	}
 	limit := now.Add(time.Duration(*p.MaxGrantDays) * 24 * time.Hour)
 	// An expiry written as a date lasts to the end of that day: the
-	// date N days from now is within the limit (language.md).
+	// date N days from now is within the limit (schema/language.md).
 	y, m, d := limit.UTC().Date()
 	dateLimit := time.Date(y, m, d, 23, 59, 59, 0, time.UTC)
 	var diags hcl.Diagnostics
@@ -433,7 +433,7 @@ func ExternalForbidden(idx *index, p *model.Policy) hcl.Diagnostics {
 // MaxRemovals: a plan removing more accesses (deletions tagged removal:
 // expired, drift and declared removals alike) than max_removals is refused
 // unless the rail was lifted for this run. max_removals = 0 turns the rail
-// off (language.md, policy additions).
+// off (schema/language.md, policy additions).
 func MaxRemovals(p *model.Policy, pl *plan.Plan) hcl.Diagnostics {
 	if p.MaxRemovals == nil || *p.MaxRemovals == 0 || pl.AllowMassRemoval {
 		return nil

@@ -171,7 +171,7 @@ func TestMaxRemovals(t *testing.T) {
 
 // TestMassRemovalDefault: without max_removals, a plan removing more than
 // 10 of a team's accesses and more than a quarter of them is refused
-// (language.md, policy additions); max_removals = 0 turns the rail off.
+// (schema/language.md, policy additions); max_removals = 0 turns the rail off.
 func TestMassRemovalDefault(t *testing.T) {
 	// mk plans `removed` removals of team acme whose configuration keeps
 	// `kept` members unchanged and adds `added`.

@@ -8,7 +8,7 @@ import (
 	"github.com/roster-dev/roster/internal/plan"
 )
 
-// 100,000 create-changes of guest grants, the size of performance.md's
+// 100,000 create-changes of guest grants, the size of schema/performance.md's
 // largest workload.
 var benchPlan = func() func() *plan.Plan {
 	var p *plan.Plan

@@ -18,7 +18,7 @@ import (
 // version "1".
 const FormatVersion = "1"
 
-// PlanJSON is the JSON plan of cli.md ("JSON plan"), as `plan --format json`
+// PlanJSON is the JSON plan of schema/cli.md ("JSON plan"), as `plan --format json`
 // and `show --json PLANFILE` print it. Every slice is non-nil, so it is
 // written as [] when empty.
 type PlanJSON struct {
@@ -54,7 +54,7 @@ type StateJSON struct {
 	Serial  uint64 `json:"serial"`
 }
 
-// DriftJSON is live access that differs from the state (sync.md). Before is
+// DriftJSON is live access that differs from the state (schema/sync.md). Before is
 // what the state holds, After what is live; either is null when absent.
 type DriftJSON struct {
 	Address string `json:"address"`

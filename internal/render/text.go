@@ -395,7 +395,7 @@ func appendFollowUp(b []byte, f *plan.FollowUp, addr string) []byte {
 	return append(b, ')', '\n')
 }
 
-// manualLine is the line that points at the runbook, worded as sync.md
+// manualLine is the line that points at the runbook, worded as schema/sync.md
 // writes it ("N manual steps await confirmation; see roster runbook"),
 // whatever N, so that scripts can match one pattern.
 func manualLine(n int) string {

@@ -9,7 +9,7 @@ import (
 )
 
 // bigInput is a state of teams × guests × sitesPerGuest person grants,
-// like performance.md's workload (10,000 guests of 10 grants for 100,000),
+// like schema/performance.md's workload (10,000 guests of 10 grants for 100,000),
 // spread over PostHog and Piwik PRO teams of 20 sites, each with 5 members
 // and a group of 10 people granted on 2 sites.
 func bigInput(teams, guestsPerTeam, sitesPerGuest int) Input {

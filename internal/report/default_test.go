@@ -11,7 +11,7 @@ import (
 )
 
 // defaultInput is a PostHog team whose projects give access by default
-// (sync.md: shown "via default"):
+// (schema/sync.md: shown "via default"):
 //   - app (production) gives every organization member admin, web gives
 //     member, private gives none;
 //   - olga (owner) and adam (admin) hold all of it through their team

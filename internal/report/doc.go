@@ -11,7 +11,7 @@
 // schema/access.schema.json and schema/who-can.schema.json.
 //
 // A person's capabilities on a site are the union of their team role's,
-// their own grant's and their groups' grants there (platforms.md), and of
+// their own grant's and their groups' grants there (schema/platforms.md), and of
 // what the site itself gives, as recorded on it: its default access (via
 // default) and the access platform roles give (via role:NAME). Access
 // still held in the state is reported whatever its status or expiry:

@@ -23,7 +23,7 @@ func role(name string, kind model.RoleKind, rank int, caps ...model.Capability) 
 	return &model.Role{Name: name, Kind: kind, Caps: model.CapSetOf(caps...), Wildcard: len(caps) == 1 && caps[0] == model.Wildcard, Rank: rank}
 }
 
-// testPlatforms mirrors the tables of platforms.md, built by hand so that
+// testPlatforms mirrors the tables of schema/platforms.md, built by hand so that
 // this package does not depend on the configuration loader.
 func testPlatforms() map[string]*model.Platform {
 	const (

@@ -66,7 +66,7 @@ type teamIdx struct {
 }
 
 // ViaDefault is how access that comes from a site's default access is held
-// (sync.md: PostHog's project default gives every organization member
+// (schema/sync.md: PostHog's project default gives every organization member
 // that level): a review row's and a who-can row's via, an access source's
 // how. Such access is given by the site itself, so its address is the
 // site's.
@@ -106,7 +106,7 @@ func (t *teamIdx) teamVia() string {
 }
 
 // teamPerson is someone a site's default access reaches: a member, or a
-// guest through the implicit membership their grants bring (sync.md).
+// guest through the implicit membership their grants bring (schema/sync.md).
 type teamPerson struct {
 	email    string
 	kind     string // KindMember or KindGuest

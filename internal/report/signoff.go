@@ -12,7 +12,7 @@ import (
 )
 
 // A review written with --attest --out FILE is the document attested
-// (cli.md "Evidence, version 2": review sign-off binds what was seen). It
+// (schema/cli.md "Evidence, version 2": review sign-off binds what was seen). It
 // shows the digest it is attested under, so the digest cannot be that of
 // the file as it is: it is the sha256 of the file in which every
 // occurrence of the digest's 64 hex digits is written as 64 zeros (the

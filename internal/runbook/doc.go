@@ -1,5 +1,5 @@
 // Package runbook owns the steps a person follows in a platform's UI: for
-// changes an API cannot make (manual steps, sync.md), for every change of
+// changes an API cannot make (manual steps, schema/sync.md), for every change of
 // an offline team (printed by apply for guidance), and for follow-up tasks
 // (rotate a Stats API key, review shared links). The steps follow the
 // source documents' procedures: menu paths, the role to pick, what to check

@@ -79,13 +79,13 @@ type Changeset struct {
 	// is set by the store). A changeset with a history entry and no object
 	// changes stores it under the current serial, which must have none
 	// yet: connected applies commit each change on its own and write the
-	// history entry last (sync.md).
+	// history entry last (schema/sync.md).
 	History *HistoryEntry
 	// Evidence is appended to the chain: the first record's PrevHash must
 	// equal the current head hash and sequence numbers must follow the
 	// head's without a gap, else ErrChain and nothing is written.
 	Evidence []EvidenceRecord
-	// Checkpoints are signed evidence checkpoints (cli.md "Signed
+	// Checkpoints are signed evidence checkpoints (schema/cli.md "Signed
 	// evidence"), each stored verbatim after the existing ones. Writing
 	// them does not move the serial.
 	Checkpoints [][]byte

@@ -1,5 +1,5 @@
 // Package drivertest is the contract every driver passes against its
-// platform's fake, like statetest for stores (issue 18; sync.md, Refresh,
+// platform's fake, like statetest for stores (issue 18; schema/sync.md, Refresh,
 // apply on connected teams and Reading safely): paging to the minimum
 // number of requests, fail-closed on each malformed shape, every request
 // of a failed change in its Result, a retried DELETE's 404 as success,
@@ -53,7 +53,7 @@ type Malformed struct {
 	Request string
 }
 
-// Kinds of malformed answers every driver must refuse (sync.md, Reading
+// Kinds of malformed answers every driver must refuse (schema/sync.md, Reading
 // safely). A harness gives a case for each, or says in Skip why the
 // platform's paging cannot show it.
 var Kinds = []string{

@@ -40,7 +40,7 @@ var ErrBudgetUsedUp = errors.New("the hourly API budget is used up")
 type Options struct {
 	// BaseURL is the team's endpoint, e.g. "https://eu.posthog.com". It
 	// must be https://, except for loopback hosts (127.0.0.1, [::1],
-	// localhost), which may use http:// (sync.md).
+	// localhost), which may use http:// (schema/sync.md).
 	BaseURL string
 	// Auth sets the credential on each request (a header, usually
 	// Authorization). Every header value and query value it sets is
@@ -364,7 +364,7 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 					c.platform, cl.method, cl.path, err))
 			}
 		case s == http.StatusNotFound && cl.method == http.MethodDelete && cl.tries > 1:
-			// sync.md, apply point 5: a retried DELETE whose retry
+			// schema/sync.md, apply point 5: a retried DELETE whose retry
 			// answers 404 succeeded; the first answer was lost.
 			c.debugf("%s: %s %s answered 404 on a retry: the earlier try deleted it", c.platform, cl.method, cl.path)
 			res.API = cl.api
@@ -437,7 +437,7 @@ func (c *Client) JSON(ctx context.Context, method, path string, query url.Values
 		return nil, err
 	}
 	if sh, ok := out.(Shaped); ok {
-		// sync.md, Reading safely: the shape is checked before use.
+		// schema/sync.md, Reading safely: the shape is checked before use.
 		if err := kit.Check(res.Body, sh.Shape); err != nil {
 			p, _, _ := strings.Cut(path, "?")
 			cl := &call{c: c, method: strings.ToUpper(method), path: p, api: res.API}
@@ -576,7 +576,7 @@ func (cl *call) pace(ctx context.Context, after429 bool) error {
 
 // retryAfter honours a Retry-After of d: it waits, saying so through
 // Notify, when the call's waits stay within MaxWait in total, and fails
-// otherwise (sync.md, Reading safely: honoured up to --max-wait).
+// otherwise (schema/sync.md, Reading safely: honoured up to --max-wait).
 // quota is true for Options.RateLimitWait's wait after a quota answer.
 func (cl *call) retryAfter(ctx context.Context, d time.Duration, res *Response, quota bool) error {
 	c := cl.c

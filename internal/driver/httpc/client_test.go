@@ -653,7 +653,7 @@ func BenchmarkDo(b *testing.B) {
 
 // TestRetryAfterMaxWait: Retry-After is honoured up to MaxWait, with a
 // Notify line saying how long and why; past MaxWait the call fails
-// naming the request (issue 18 defect 7; sync.md, Reading safely).
+// naming the request (issue 18 defect 7; schema/sync.md, Reading safely).
 func TestRetryAfterMaxWait(t *testing.T) {
 	srv := script(t, step{status: 429, header: map[string]string{"Retry-After": "300"}}, step{status: 200})
 	fc := newFakeClock(t0)
@@ -686,7 +686,7 @@ func TestRetryAfterMaxWait(t *testing.T) {
 }
 
 // TestDeleteGoneOnRetry: a DELETE whose retry answers 404 succeeded (the
-// first answer was lost); a first 404 is a failure (sync.md, apply 5).
+// first answer was lost); a first 404 is a failure (schema/sync.md, apply 5).
 func TestDeleteGoneOnRetry(t *testing.T) {
 	srv := script(t, step{status: 503}, step{status: 404, body: `{"detail":"Not found."}`})
 	c := newTest(srv.URL, newFakeClock(t0), Options{})

@@ -3,7 +3,7 @@
 //
 // A Client sends one API call at a time per Do: it builds the URL from the
 // team's endpoint, sets the User-Agent (roster/VERSION) and the credential
-// (through Options.Auth, never logged), retries as sync.md says (GET, PUT,
+// (through Options.Auth, never logged), retries as schema/sync.md says (GET, PUT,
 // PATCH and DELETE on 429, 5xx and network errors; POST only on 429; at
 // most 5 tries; backoff from 200 ms doubling to 2 s with full jitter, or
 // Retry-After, honoured up to MaxWait with a Notify line and an error past

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Retry limits (sync.md, apply on connected teams, point 6).
+// Retry limits (schema/sync.md, apply on connected teams, point 6).
 const (
 	// MaxTries is the most requests one call makes on 429, 5xx and
 	// network errors. The single repeat after renewing the credential on

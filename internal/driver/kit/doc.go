@@ -1,5 +1,5 @@
 // Package kit holds what the drivers share to read a platform's answers
-// safely (sync.md, "Reading safely (version 2)"): Shape, the JSON shape an
+// safely (schema/sync.md, "Reading safely (version 2)"): Shape, the JSON shape an
 // answer must have before a driver uses it (a list where a list belongs,
 // an object where an object belongs, every field read of the right JSON
 // type), and Pager, which holds a paged list to its word (no empty page

@@ -7,7 +7,7 @@ import (
 )
 
 // DefaultParallelism is the reads in flight inside a team when
-// driver.Options.Parallelism is 0 (sync.md: --parallelism, default 4).
+// driver.Options.Parallelism is 0 (schema/sync.md: --parallelism, default 4).
 const DefaultParallelism = 4
 
 // Limit is the reads in flight that a parallelism option allows: n, or
@@ -19,7 +19,7 @@ func Limit(n int) int {
 	return n
 }
 
-// Each runs job(0) … job(n-1), at most limit at a time (sync.md,
+// Each runs job(0) … job(n-1), at most limit at a time (schema/sync.md,
 // --parallelism bounds the reads in flight inside a team). The first
 // error cancels the context the others see and is returned; a job
 // started after it sees ctx's error.

@@ -8,7 +8,7 @@ const MaxPages = 100000
 
 // Pager holds a paged list to its word. Feed it each page with Page; it
 // says when the list is complete and refuses a page that breaks the
-// paging's promises (sync.md, Reading safely).
+// paging's promises (schema/sync.md, Reading safely).
 type Pager struct {
 	// Linked is true when each page says whether another follows (a next
 	// link or cursor: PostHog, Plausible); false when only the stated

@@ -194,7 +194,7 @@ func (d *Driver) applyMember(o *op, c *plan.Change) (driver.Outcome, error) {
 		if strings.EqualFold(u.login, d.team.Conn.AccountID) {
 			return "", fmt.Errorf("%s: %s is the superuser whose token roster uses (account_id); roster never deletes it", c.Addr, u.login)
 		}
-		// sync.md, Reading safely: the account goes only when it holds
+		// schema/sync.md, Reading safely: the account goes only when it holds
 		// no access on a website roster does not manage.
 		if err := o.checkNoOtherAccess(u); err != nil {
 			return "", err

@@ -284,7 +284,7 @@ func TestLastGrantKeepsTheUser(t *testing.T) {
 		t.Fatalf("member removal: %+v %v", res, err)
 	}
 	// A user with access to a website roster does not manage is not
-	// deleted (sync.md, Reading safely).
+	// deleted (schema/sync.md, Reading safely).
 	v := &model.Object{Addr: model.MemberAddress("m", "vic@acme.com"), Role: "user"}
 	c = change(plan.Delete, v.Addr, v, nil)
 	d.Begin([]plan.Change{c})

@@ -94,7 +94,7 @@ func (s *state) set(site, login string, g grant) {
 
 // --- answers ----------------------------------------------------------------
 
-// Shapes of the answers the driver reads (matomo.md, Endpoints; sync.md,
+// Shapes of the answers the driver reads (matomo.md, Endpoints; schema/sync.md,
 // Reading safely). Numbers read from MySQL may come as strings, so ids and
 // flags accept either.
 var (

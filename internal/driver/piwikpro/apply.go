@@ -132,13 +132,7 @@ func (d *Driver) Apply(ctx context.Context, c *plan.Change) (driver.Result, erro
 // writes.
 func (d *Driver) Cost(changes []plan.Change) (requests int, budgetPerHour int) {
 	ordered := slices.Clone(changes)
-	sort.SliceStable(ordered, func(i, j int) bool {
-		si, sj := step(&ordered[i]), step(&ordered[j])
-		if si != sj {
-			return si < sj
-		}
-		return rank(&ordered[i]) < rank(&ordered[j])
-	})
+	plan.SortChangesForApply(ordered)
 	var st *state
 	if d.refreshed {
 		st = d.st.clone()
@@ -180,43 +174,6 @@ func (d *Driver) readCost() int {
 		}
 	}
 	return 1 + 3 + groups + 2*len(d.team.Sites)
-}
-
-// Steps of sync.md's apply order, as the engine sorts a team's changes.
-const (
-	stepCreate = iota
-	stepPromote
-	stepUpdate
-	stepRemove
-	stepDemote
-)
-
-func step(c *plan.Change) int {
-	switch c.Action {
-	case plan.Create:
-		return stepCreate
-	case plan.Delete:
-		return stepRemove
-	}
-	if c.Addr.Kind == model.KindMember && c.Before != nil && c.After != nil && c.Before.Role != c.After.Role {
-		if c.After.Role == "owner" {
-			return stepPromote
-		}
-		if c.Before.Role == "owner" {
-			return stepDemote
-		}
-	}
-	return stepUpdate
-}
-
-// rank orders kinds within a step: containers first when adding, last
-// when removing.
-func rank(c *plan.Change) int {
-	r := map[model.Kind]int{model.KindTeam: 0, model.KindSite: 1, model.KindGroup: 2, model.KindMember: 3, model.KindGrant: 4}[c.Addr.Kind]
-	if step(c) == stepRemove {
-		return -r
-	}
-	return r
 }
 
 // platformChange reports whether an update changes something Piwik PRO
@@ -369,7 +326,7 @@ func (d *Driver) applyMember(o *op, i int, c *plan.Change) error {
 				return gone(c, "the user "+email)
 			}
 			// A guest's implicit USER already exists: it is changed,
-			// never invited again (sync.md).
+			// never invited again (schema/sync.md).
 			if u, err = o.invite(email); err != nil {
 				return err
 			}
@@ -444,7 +401,7 @@ func (d *Driver) applyGrant(o *op, i int, c *plan.Change) error {
 			}
 		}
 		// The access on this app only: a guest's USER goes only by a
-		// change of its own, which the plan shows (sync.md, Reading
+		// change of its own, which the plan shows (schema/sync.md, Reading
 		// safely).
 		return nil
 	}

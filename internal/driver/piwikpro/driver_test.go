@@ -251,7 +251,7 @@ member/acme/owner@acme.com owner active
 		t.Errorf("objects:\n%s\nwant:\n%s", got, want)
 	}
 	// Memberships that are no access of their own: the guests', and
-	// erin's, whose only access is on the undeclared Lab (sync.md,
+	// erin's, whose only access is on the undeclared Lab (schema/sync.md,
 	// Reading safely: it stays).
 	wantImplicit := `member/acme/erin@x.io user active
 member/acme/guest@agency.io user active
@@ -460,6 +460,9 @@ func TestGroupLabels(t *testing.T) {
 }
 
 func TestPaging(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (2,500 users over 1,200 apps): skipped under -short; make test runs it")
+	}
 	seed := acmeSeed()
 	seed.RateLimits = &fake.RateLimits{ReadsPerMinute: -1}
 	big := fake.SeedGroup{Name: "Everyone"}
@@ -666,7 +669,7 @@ func TestApplyGuestGrants(t *testing.T) {
 		grantChange(plan.Create, "Blog", "new@agency.io", "", "edit_publish", model.HolderGuest),
 		grantChange(plan.Update, "Shop", "g@agency.io", "view", "manage", model.HolderGuest),
 		// The guest's last grants, then their USER by a change of its
-		// own, as the plan shows it (sync.md, Reading safely).
+		// own, as the plan shows it (schema/sync.md, Reading safely).
 		grantChange(plan.Delete, "Blog", "g@agency.io", "edit", "", model.HolderGuest),
 		grantChange(plan.Delete, "Shop", "g@agency.io", "manage", "", model.HolderGuest),
 		memberChange(plan.Delete, "g@agency.io", "user", ""),

@@ -258,7 +258,7 @@ func (r *reader) list(ctx context.Context, path string, item kit.Shape, each fun
 }
 
 // Shapes of the list items the driver reads (the OpenAPI documents in
-// ../shared/apis/openapi/piwikpro; sync.md, Reading safely).
+// ../shared/apis/openapi/piwikpro; schema/sync.md, Reading safely).
 var (
 	userShape      = kit.Obj{"id": kit.String, "attributes": kit.Obj{"email": kit.String, "role": kit.String}}
 	namedShape     = kit.Obj{"id": kit.String, "attributes": kit.Obj{"name": kit.String}}
@@ -343,7 +343,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	}
 	sort.Strings(declared)
 	// The undeclared apps' permissions are read too: who holds access
-	// there keeps their USER (sync.md, Reading safely).
+	// there keeps their USER (schema/sync.md, Reading safely).
 	read := slices.Clone(declared)
 	for _, a := range apps {
 		if _, ok := siteOf[a.ID]; !ok {
@@ -508,7 +508,7 @@ func (d *Driver) resolveSites(apps []apiNamed) (map[string]string, map[string]st
 // GroupLabel turns a Piwik PRO group's name into a group label that fits
 // model.NamePattern: lower-cased, each run of other characters turned into
 // one '-', leading '-' and '_' dropped, at most 63 characters; "group"
-// when nothing is left (sync.md, import).
+// when nothing is left (schema/sync.md, import).
 func GroupLabel(name string) string {
 	var b strings.Builder
 	dash := false

@@ -58,7 +58,7 @@ func roleChange(c *plan.Change) bool {
 	return c.Action == plan.Update && c.Before != nil && c.After != nil && c.Before.Role != c.After.Role
 }
 
-// Manual reports the changes Plausible's API cannot make (sync.md): every
+// Manual reports the changes Plausible's API cannot make (schema/sync.md): every
 // team member change and team setting; a role change of a guest who has
 // accepted (unless Options.Reinvite); a guest invitation for a team
 // member's email, which Plausible refuses; and the guest removals of
@@ -187,7 +187,7 @@ func (d *Driver) invite(ctx context.Context, c *plan.Change, domain, email, role
 		body := map[string]string{"site_id": domain, "email": email, "role": role}
 		// Plausible answers 500 when the email is a team member's (or the
 		// team is at its member limit): its answer, not a passing fault,
-		// so the invitation is sent once (sync.md).
+		// so the invitation is sent once (schema/sync.md).
 		lines, err := d.hc.JSON(httpc.WithoutRetryOn5xx(ctx), http.MethodPut, guestsPath, nil, body, httpc.Shaped{Shape: guestShape, Into: &got}, "")
 		api = append(api, lines...)
 		if err != nil {

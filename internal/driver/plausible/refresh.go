@@ -229,7 +229,7 @@ func (r *reader) list(ctx context.Context, path string, q url.Values, field stri
 	}
 }
 
-// Shapes of the list items the driver reads (plausible.md; sync.md,
+// Shapes of the list items the driver reads (plausible.md; schema/sync.md,
 // Reading safely).
 var (
 	teamShape  = kit.Obj{"id": kit.String, "name": kit.String}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
-	"sort"
 	"strconv"
 
 	"github.com/roster-dev/roster/internal/driver"
@@ -137,7 +136,7 @@ func (d *Driver) Apply(ctx context.Context, c *plan.Change) (driver.Result, erro
 func (d *Driver) Cost(changes []plan.Change) (requests int, budgetPerHour int) {
 	reads := 1 + max(1, d.pages.members) + max(1, d.pages.invites) + max(1, d.pages.projects) + len(d.team.Sites) + d.pages.undeclared
 	ordered := slices.Clone(changes)
-	sort.SliceStable(ordered, func(i, j int) bool { return step(&ordered[i]) < step(&ordered[j]) })
+	plan.SortChangesForApply(ordered)
 	var st *state
 	if d.refreshed {
 		st = d.st.clone()
@@ -174,26 +173,6 @@ func (d *Driver) Cost(changes []plan.Change) (requests int, budgetPerHour int) {
 		r.done[i] = true
 	}
 	return reads + writes, d.team.Conn.RequestsPerHour
-}
-
-// step is the apply order of sync.md: creations; promotions to owner;
-// other updates; removals; demotions from owner.
-func step(c *plan.Change) int {
-	switch c.Action {
-	case plan.Create:
-		return 0
-	case plan.Delete:
-		return 3
-	}
-	if c.Addr.Kind == model.KindMember && c.Before != nil && c.After != nil && c.Before.Role != c.After.Role {
-		if c.After.Role == "owner" {
-			return 1
-		}
-		if c.Before.Role == "owner" {
-			return 4
-		}
-	}
-	return 2
 }
 
 // stateFromPlan makes a stand-in live state from the changes' before
@@ -382,7 +361,7 @@ func (d *Driver) decide(r *run, i int) ([]request, map[int]driver.Outcome, error
 		if m != nil {
 			// The access on this project only: a guest's membership
 			// goes only by a change of its own, which the plan shows
-			// (sync.md, Reading safely).
+			// (schema/sync.md, Reading safely).
 			return []request{d.putRow(pid, m, "")}, one(driver.Applied), nil
 		}
 		if invited {
@@ -489,7 +468,7 @@ func (d *Driver) invite(r *run, i int, email string) ([]request, map[int]driver.
 	if removed {
 		// Someone removed who is only invited: access the invitation
 		// gives on projects roster does not manage does not keep it
-		// (sync.md: removing a person who is only invited deletes the
+		// (schema/sync.md: removing a person who is only invited deletes the
 		// invitation).
 		managed := map[int]bool{}
 		for _, id := range d.siteIDs {

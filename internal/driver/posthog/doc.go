@@ -5,7 +5,7 @@
 // into Snapshot.RoleAccess but not managed) through PostHog's REST API and makes planned changes to it
 // (level changes, removals, invitations with private_project_access,
 // project access rows), following /work/shared/apis/posthog.md and the
-// sync.md contract.
+// schema/sync.md contract.
 //
 // It speaks HTTP only through driver/httpc (retries, backoff, Retry-After,
 // the API log, redaction). What it learns in Refresh (membership ids, user

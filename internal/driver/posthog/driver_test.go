@@ -154,7 +154,7 @@ member/acme/owner@acme.com owner active
 	}
 	// Memberships at level member that are no access of their own: the
 	// guests', and dave's, whose only access is on an undeclared project
-	// (sync.md, Reading safely: their membership stays).
+	// (schema/sync.md, Reading safely: their membership stays).
 	wantImplicit := `member/acme/dave@x.io member active
 member/acme/guest@agency.io member active
 member/acme/lone@agency.io member active
@@ -526,7 +526,7 @@ func TestApplyMembersAndGrants(t *testing.T) {
 
 // TestApplyGuestLastGrantRemovesMembership: the last grant's removal
 // removes the access on its project only; the membership goes by a change
-// of its own, which the plan shows (sync.md, Reading safely).
+// of its own, which the plan shows (schema/sync.md, Reading safely).
 func TestApplyGuestLastGrantRemovesMembership(t *testing.T) {
 	seed := acmeSeed()
 	seed.Members = append(seed.Members, fake.SeedMember{Email: "g@agency.io"})

@@ -352,7 +352,7 @@ func (r *reader) list(ctx context.Context, path string, item kit.Shape, each fun
 	}
 }
 
-// Shapes of the answers the driver reads (posthog.md; sync.md, Reading
+// Shapes of the answers the driver reads (posthog.md; schema/sync.md, Reading
 // safely): every field read, of its JSON type.
 var (
 	memberShape = kit.Obj{"id": kit.String, "level": kit.Int, "user": kit.Obj{"uuid": kit.String, "email": kit.String}}
@@ -467,7 +467,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	}
 	sort.Ints(declared)
 	// The undeclared projects' rows are read too: who holds access there
-	// keeps their organization membership (sync.md, Reading safely).
+	// keeps their organization membership (schema/sync.md, Reading safely).
 	read := slices.Clone(declared)
 	for _, p := range projects {
 		if _, ok := siteOf[p.ID]; !ok {

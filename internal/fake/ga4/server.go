@@ -618,7 +618,7 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request, t *token, rest stri
 		return
 	}
 	if strings.Contains(rest, ":batch") {
-		// roster never batches (sync.md); the fake does not serve them.
+		// roster never batches (schema/sync.md); the fake does not serve them.
 		write(w, 404, rpcErr(404, "NOT_FOUND", "The fake serves no batch methods."))
 		return
 	}

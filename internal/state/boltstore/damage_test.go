@@ -258,6 +258,9 @@ func TestDamagedFiles(t *testing.T) {
 // TestDamageSweep overwrites a small stretch at every kilobyte of a real
 // state file: every operation must end in success or a DamagedError.
 func TestDamageSweep(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (damages a state file at every kilobyte): skipped under -short; make test runs it")
+	}
 	good := goodState(t, 150)
 	rnd := rand.New(rand.NewPCG(1, 9))
 	damaged := 0

@@ -84,7 +84,7 @@ func (s *Store) withDB(ctx context.Context, path string, mode openMode, growBy i
 		// could block: release the file lock and the descriptor directly,
 		// and let Close unmap the file in the background if it can.
 		if file != nil {
-			_ = syscall.Flock(int(file.Fd()), syscall.LOCK_UN)
+			_ = unlockFile(file)
 			_ = file.Close()
 		}
 		if db != nil {

@@ -10,11 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/roster-dev/roster/internal/state"
 )
+
+// errLockBusy is tryLock's answer when another open file holds the lock.
+var errLockBusy = errors.New("the lock is held")
 
 // lockRetry is how often Lock tries again while it waits.
 const lockRetry = 75 * time.Millisecond
@@ -46,7 +48,7 @@ func (s *Store) Lock(ctx context.Context, operation string, timeout time.Duratio
 	// a second) rather than report an unknown holder.
 	unknownUntil := time.Now().Add(time.Second)
 	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		err := tryLock(f)
 		if err == nil {
 			if current(f, lp) {
 				break
@@ -60,7 +62,7 @@ func (s *Store) Lock(ctx context.Context, operation string, timeout time.Duratio
 			}
 			continue
 		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+		if !errors.Is(err, errLockBusy) {
 			f.Close()
 			return nil, fmt.Errorf("cannot lock %s: %w", lp, err)
 		}
@@ -99,7 +101,7 @@ func (s *Store) Lock(ctx context.Context, operation string, timeout time.Duratio
 		err = f.Truncate(int64(len(info)))
 	}
 	if err != nil {
-		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		_ = unlockFile(f)
 		f.Close()
 		return nil, fmt.Errorf("cannot write the lock file %s: %w", lp, err)
 	}
@@ -187,7 +189,7 @@ func (u *unlocker) Unlock() error {
 			os.Remove(u.path)
 		}
 		terr := u.f.Truncate(0)
-		lerr := syscall.Flock(int(u.f.Fd()), syscall.LOCK_UN)
+		lerr := unlockFile(u.f)
 		cerr := u.f.Close()
 		u.err = errors.Join(terr, lerr, cerr)
 		if u.err != nil {

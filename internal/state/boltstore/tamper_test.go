@@ -133,7 +133,7 @@ func TestVerifyCatchesTamperedFile(t *testing.T) {
 }
 
 // TestOpenChainRefusesDamagedHead: a write first checks the head it
-// extends (cli.md "Evidence, version 2"); a real state file edited
+// extends (schema/cli.md "Evidence, version 2"); a real state file edited
 // through bbolt at its head gives an *evidence.HeadError naming the
 // record, so apply refuses instead of sealing onto a chain verify fails.
 func TestOpenChainRefusesDamagedHead(t *testing.T) {

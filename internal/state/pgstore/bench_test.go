@@ -11,7 +11,7 @@ import (
 )
 
 // benchChangeset is the apply of the 100,000-grant workload: n grants
-// (10 sites per guest, as in performance.md) and one evidence record of
+// (10 sites per guest, as in schema/performance.md) and one evidence record of
 // about 400 bytes per grant, as boltstore's benchmark has it.
 func benchChangeset(n int) *state.Changeset {
 	cs := &state.Changeset{Lineage: "bench", History: &state.HistoryEntry{Actor: "bench", Add: n}}

@@ -14,7 +14,7 @@ import (
 
 // TestOpenChainRefusesDamagedHead: in PostgreSQL as in bbolt, a write
 // first checks the head it extends; a head edited with SQL gives an
-// *evidence.HeadError naming the record (cli.md "Evidence, version 2").
+// *evidence.HeadError naming the record (schema/cli.md "Evidence, version 2").
 func TestOpenChainRefusesDamagedHead(t *testing.T) {
 	pgtest.Base(t)
 	cases := []struct {

@@ -1,5 +1,5 @@
 // Command roster-bench is `make bench`: it measures roster's whole
-// commands against the targets of performance.md on this machine, now.
+// commands against the targets of schema/performance.md on this machine, now.
 //
 // It generates the workloads (internal/gen: 10,000 and 100,000 grants, and
 // a 1,000,000-record evidence chain, cached between runs under -cache),

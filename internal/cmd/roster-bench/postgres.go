@@ -14,7 +14,7 @@ import (
 	"time"
 )
 
-// The PostgreSQL rows of performance.md: the same saved plan applied into
+// The PostgreSQL rows of schema/performance.md: the same saved plan applied into
 // a PostgreSQL state, and the plan with nothing to change against it.
 
 // pgEnv names the database the PostgreSQL rows run against when -postgres

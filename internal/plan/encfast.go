@@ -296,6 +296,9 @@ func appendPlanFast(b []byte, p *Plan) []byte {
 		b = appendIntPtr(b, c.BudgetPerHour)
 		b = append(b, `,"eta_seconds":`...)
 		b = appendIntPtr(b, c.ETASeconds)
+		if c.Estimate {
+			b = append(b, `,"estimate":true`...)
+		}
 		b = append(b, '}')
 	}
 	b = append(b, ']')
@@ -325,6 +328,63 @@ func appendPlanFast(b []byte, p *Plan) []byte {
 		}
 		b = append(b, ']')
 	}
+	if len(p.Diagnostics) > 0 {
+		b = append(b, `,"diagnostics":[`...)
+		for i := range p.Diagnostics {
+			d := &p.Diagnostics[i]
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"severity":`...)
+			b = appendString(b, string(d.Severity))
+			b = append(b, `,"summary":`...)
+			b = appendString(b, d.Summary)
+			b = append(b, `,"detail":`...)
+			b = appendString(b, d.Detail)
+			b = append(b, `,"range":`...)
+			if r := d.Range; r == nil {
+				b = append(b, "null"...)
+			} else {
+				b = append(b, `{"filename":`...)
+				b = appendString(b, r.Filename)
+				b = append(b, `,"start":`...)
+				b = appendPos(b, r.Start)
+				b = append(b, `,"end":`...)
+				b = appendPos(b, r.End)
+				b = append(b, '}')
+			}
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	if len(p.Upcoming) > 0 {
+		b = append(b, `,"upcoming":[`...)
+		for i, m := range p.Upcoming {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"address":`...)
+			b = appendAddr(b, m.Addr)
+			b = append(b, `,"task":`...)
+			b = appendString(b, m.Task)
+			b = append(b, `,"change":`...)
+			b = appendString(b, m.Change)
+			b = append(b, `,"text":`...)
+			b = appendString(b, m.Text)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}')
+}
+
+func appendPos(b []byte, p Pos) []byte {
+	b = append(b, `{"line":`...)
+	b = strconv.AppendInt(b, int64(p.Line), 10)
+	b = append(b, `,"column":`...)
+	b = strconv.AppendInt(b, int64(p.Column), 10)
+	b = append(b, `,"byte":`...)
+	b = strconv.AppendInt(b, int64(p.Byte), 10)
 	return append(b, '}')
 }
 

@@ -56,7 +56,13 @@ func fullPlan(t testing.TB) *Plan {
 		},
 		FollowUps: []FollowUp{{Site: mustAddr(t, "site/acme/mysite.com"), Task: TaskRotateAPIKey, Text: "Rotate the Stats API key of mysite.com: bob@acme.com could read it."}},
 		Manual:    []Manual{{Addr: mustAddr(t, "member/acme/x@acme.com"), Change: "update", Text: "Invite x"}, {Addr: mustAddr(t, "site/acme/mysite.com"), Task: TaskReviewSharedLinks, Text: "Review"}},
-		Cost:      []Cost{{Team: "live", Requests: 7, BudgetPerHour: &budget, ETASeconds: &eta}, {Team: "other", Requests: 1}},
+		Cost:      []Cost{{Team: "live", Requests: 7, BudgetPerHour: &budget, ETASeconds: &eta}, {Team: "other", Requests: 1, Estimate: true}},
+		Diagnostics: []Diagnostic{
+			{Severity: SeverityWarning, Summary: "Team acme has a single owner", Detail: "team/acme: \"x\" <is> the only owner.",
+				Range: &Range{Filename: "main.hcl", Start: Pos{1, 1, 0}, End: Pos{1, 12, 11}}},
+			{Severity: SeverityNote, Summary: "Note", Detail: "site s: nothing declared"},
+		},
+		Upcoming: []Manual{{Addr: mustAddr(t, "member/acme/x@acme.com"), Change: "create", Text: "Invite x"}},
 	}
 }
 

@@ -45,6 +45,12 @@ type planWire struct {
 	// Seen is written only when there is any, so that the plans of
 	// offline teams keep the bytes (and digests) they always had.
 	Seen []seenWire `json:"seen,omitempty"`
+	// Diagnostics and Upcoming (the changes apply will record as manual
+	// steps) are what the plan says besides its changes (schema/cli.md,
+	// version 2 additions); written only when there are any, so that
+	// other plans keep the bytes (and digests) they always had.
+	Diagnostics []diagnosticWire `json:"diagnostics,omitempty"`
+	Upcoming    []manualWire     `json:"upcoming,omitempty"`
 }
 
 type driftWire struct {
@@ -85,6 +91,26 @@ type costWire struct {
 	Requests      int    `json:"requests"`
 	BudgetPerHour *int   `json:"budget_per_hour"`
 	ETASeconds    *int   `json:"eta_seconds"`
+	Estimate      bool   `json:"estimate,omitzero"`
+}
+
+type diagnosticWire struct {
+	Severity string     `json:"severity"`
+	Summary  string     `json:"summary"`
+	Detail   string     `json:"detail"`
+	Range    *rangeWire `json:"range"`
+}
+
+type rangeWire struct {
+	Filename string  `json:"filename"`
+	Start    posWire `json:"start"`
+	End      posWire `json:"end"`
+}
+
+type posWire struct {
+	Line   int `json:"line"`
+	Column int `json:"column"`
+	Byte   int `json:"byte"`
 }
 
 type seenWire struct {
@@ -134,10 +160,20 @@ func toWire(p *Plan) *planWire {
 		w.Manual[i] = manualWire{m.Addr.String(), m.Task, m.Change, m.Text}
 	}
 	for i, c := range p.Cost {
-		w.Cost[i] = costWire{c.Team, c.Requests, c.BudgetPerHour, c.ETASeconds}
+		w.Cost[i] = costWire{c.Team, c.Requests, c.BudgetPerHour, c.ETASeconds, c.Estimate}
 	}
 	for i, x := range p.Seen {
 		w.Seen[i] = seenWire{x.Addr.String(), x.Object, x.Undeclared, x.Elsewhere}
+	}
+	for _, d := range p.Diagnostics {
+		x := diagnosticWire{Severity: string(d.Severity), Summary: d.Summary, Detail: d.Detail}
+		if r := d.Range; r != nil {
+			x.Range = &rangeWire{r.Filename, posWire{r.Start.Line, r.Start.Column, r.Start.Byte}, posWire{r.End.Line, r.End.Column, r.End.Byte}}
+		}
+		w.Diagnostics = append(w.Diagnostics, x)
+	}
+	for _, m := range p.Upcoming {
+		w.Upcoming = append(w.Upcoming, manualWire{m.Addr.String(), m.Task, m.Change, m.Text})
 	}
 	return w
 }
@@ -377,7 +413,7 @@ func decodePlan(data []byte) (*Plan, error) {
 		p.Cost = make([]Cost, len(w.Cost))
 	}
 	for i, x := range w.Cost {
-		p.Cost[i] = Cost{Team: x.Team, Requests: x.Requests, BudgetPerHour: x.BudgetPerHour, ETASeconds: x.ETASeconds}
+		p.Cost[i] = Cost{Team: x.Team, Requests: x.Requests, BudgetPerHour: x.BudgetPerHour, ETASeconds: x.ETASeconds, Estimate: x.Estimate}
 	}
 	if len(w.Seen) > 0 {
 		p.Seen = make([]Seen, len(w.Seen))
@@ -394,6 +430,23 @@ func decodePlan(data []byte) (*Plan, error) {
 			x.Elsewhere = nil
 		}
 		p.Seen[i] = Seen{Addr: addr, Object: x.Object, Undeclared: x.Undeclared, Elsewhere: x.Elsewhere}
+	}
+	for i, x := range w.Diagnostics {
+		if x.Severity != string(SeverityWarning) && x.Severity != string(SeverityNote) {
+			return nil, fmt.Errorf("diagnostic %d: unknown severity %q", i+1, truncate(x.Severity))
+		}
+		d := Diagnostic{Severity: Severity(x.Severity), Summary: x.Summary, Detail: x.Detail}
+		if r := x.Range; r != nil {
+			d.Range = &Range{Filename: r.Filename, Start: Pos{r.Start.Line, r.Start.Column, r.Start.Byte}, End: Pos{r.End.Line, r.End.Column, r.End.Byte}}
+		}
+		p.Diagnostics = append(p.Diagnostics, d)
+	}
+	for i, x := range w.Upcoming {
+		addr, err := address("upcoming manual step", i+1, x.Address)
+		if err != nil {
+			return nil, err
+		}
+		p.Upcoming = append(p.Upcoming, Manual{Addr: addr, Task: x.Task, Change: x.Change, Text: x.Text})
 	}
 	return p, nil
 }

@@ -498,21 +498,42 @@ func sameDir(a, b string) bool {
 
 // writeNewFile writes data to a file that must not exist yet.
 func writeNewFile(name string, data []byte) error {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	exists := func() error {
+		return &exitCode{code: ExitError, msg: fmt.Sprintf("%s already exists, and roster import never overwrites a file: move it aside, or name another file with --out", name)}
+	}
+	failed := func(err error) error {
+		return &exitCode{code: ExitError, msg: fmt.Sprintf("writing %s: %v", name, err)}
+	}
+	if _, err := os.Lstat(name); err == nil {
+		return exists()
+	}
+	// Written whole beside it, then linked into place: a kill leaves the
+	// file whole or absent, never cut short (a hidden temporary file is
+	// all that can remain), and a link never replaces a file that
+	// appeared meanwhile.
+	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-*")
 	if err != nil {
+		return failed(err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Chmod(0o644)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return failed(err)
+	}
+	if err := os.Link(tmp.Name(), name); err != nil {
 		if errors.Is(err, os.ErrExist) {
-			return &exitCode{code: ExitError, msg: fmt.Sprintf("%s already exists, and roster import never overwrites a file: move it aside, or name another file with --out", name)}
+			return exists()
 		}
-		return &exitCode{code: ExitError, msg: fmt.Sprintf("writing %s: %v", name, err)}
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(name)
-		return &exitCode{code: ExitError, msg: fmt.Sprintf("writing %s: %v", name, err)}
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(name)
-		return &exitCode{code: ExitError, msg: fmt.Sprintf("writing %s: %v", name, err)}
+		return failed(err)
 	}
 	return nil
 }

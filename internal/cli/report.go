@@ -62,6 +62,7 @@ func (a *app) reportInputFrom(cmd *cobra.Command, st state.Store, withSince bool
 		if res.Config.Policy != nil {
 			in.InternalDomains = res.Config.Policy.InternalDomains
 		}
+		in.Sponsors, in.People = report.SponsorsOf(res.Config), res.Config.People
 	}
 	snap, err := a.snapshot(cmd.Context(), st)
 	if err != nil {

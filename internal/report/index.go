@@ -33,6 +33,11 @@ type Input struct {
 	Changes map[string][]ReviewChange
 	// Serial is the state's serial.
 	Serial uint64
+	// Sponsors maps a person's email to the sponsor the configuration
+	// names for them, and People is the policy's company directory, nil
+	// without one: review shows each sponsor and flags those who left.
+	Sponsors map[string]string
+	People   *model.Directory
 	// Now is the moment expiry is judged at.
 	Now time.Time
 }
@@ -388,4 +393,17 @@ func SinceFromEvidence(records []*evidence.Record) map[string]time.Time {
 		}
 	}
 	return since
+}
+
+// SponsorsOf maps each person the configuration names a sponsor for to
+// that sponsor (the member's or guest's sponsor attribute, which their
+// grants carry).
+func SponsorsOf(cfg *model.Config) map[string]string {
+	out := map[string]string{}
+	for _, o := range cfg.Objects {
+		if o.Decl != nil && o.Decl.Sponsor != "" && o.Addr.Email != "" {
+			out[o.Addr.Email] = o.Decl.Sponsor
+		}
+	}
+	return out
 }

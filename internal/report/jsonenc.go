@@ -239,6 +239,9 @@ func appendReviewRow(b []byte, r *ReviewRow) []byte {
 	b = append(b, ',')
 	b = appendKey(b, in, "address")
 	b = appendJSONString(b, r.Address)
+	b = append(b, ',')
+	b = appendKey(b, in, "sponsor")
+	b = appendOptString(b, r.Sponsor)
 	return append(b, "\n        }"...)
 }
 

@@ -232,7 +232,7 @@ func TestReviewCSVRoundTrip(t *testing.T) {
 				age = strconv.Itoa(*r.InvitationAgeDays)
 			}
 			want = append(want, []string{r.Team, r.Site, r.Person, r.Role, r.Kind, r.Via, r.Status, deref(r.Since), deref(r.Expires),
-				deref(r.Ticket), deref(r.Reason), age, strings.Join(r.Flags, ";"), r.Address})
+				deref(r.Ticket), deref(r.Reason), age, strings.Join(r.Flags, ";"), r.Address, deref(r.Sponsor)})
 		}
 	}
 	for _, rec := range want {
@@ -720,5 +720,57 @@ func TestCapabilityUnionThreeSources(t *testing.T) {
 	want := []string{"p@acme.com s1 group:g1", "p@acme.com s2 group:g2", "q@acme.com s2 group:g2"}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("who-can manage_tags (-want +got):\n%s", d)
+	}
+}
+
+// TestReviewSponsors: review shows each person's sponsor, and flags
+// the rows of people whose sponsor is no longer an active person of the
+// directory (schema/language.md, sponsor_required).
+func TestReviewSponsors(t *testing.T) {
+	in := testInput()
+	in.Sponsors = map[string]string{"jane@agency.com": "carol@acme.com", "lee@consult.example": "erin@acme.com"}
+	in.People = &model.Directory{File: "people.csv", People: map[string]model.DirectoryPerson{
+		"carol@acme.com": {Email: "carol@acme.com", Status: model.PersonLeft},
+		"erin@acme.com":  {Email: "erin@acme.com", Status: model.PersonActive},
+	}}
+	doc := Review(in, ReviewOptions{GeneratedAt: testNow})
+	seen := map[string]bool{}
+	for _, team := range doc.Teams {
+		for _, r := range team.Rows {
+			want, named := in.Sponsors[r.Person]
+			switch {
+			case !named && r.Sponsor != nil:
+				t.Errorf("%s: sponsor %q, none named", r.Address, *r.Sponsor)
+			case named && (r.Sponsor == nil || *r.Sponsor != want):
+				t.Errorf("%s: sponsor %v, want %s", r.Address, r.Sponsor, want)
+			}
+			left := slices.Contains(r.Flags, FlagSponsorLeft)
+			if left != (named && want == "carol@acme.com") {
+				t.Errorf("%s: flags %v", r.Address, r.Flags)
+			}
+			if named {
+				seen[r.Person] = true
+			}
+		}
+	}
+	if !seen["jane@agency.com"] || !seen["lee@consult.example"] {
+		t.Fatalf("the fixture's sponsored people are missing: %v", seen)
+	}
+	// Without a directory nobody is flagged, but sponsors still show.
+	in.People = nil
+	for _, team := range Review(in, ReviewOptions{GeneratedAt: testNow}).Teams {
+		for _, r := range team.Rows {
+			if slices.Contains(r.Flags, FlagSponsorLeft) {
+				t.Errorf("%s flagged sponsor_left without a directory", r.Address)
+			}
+		}
+	}
+	md := render(t, func(w io.Writer) error { return WriteReviewMarkdown(w, doc) })
+	if !bytes.Contains(md, []byte("jane@agency.com (sponsor carol@acme.com)")) || !bytes.Contains(md, []byte("sponsor_left")) {
+		t.Errorf("the markdown review does not show jane's sponsor and flag:\n%s", md)
+	}
+	js := render(t, func(w io.Writer) error { return WriteReviewJSON(w, doc) })
+	if err := compileSchema(t, "review.schema.json").Validate(decodeInstance(t, js)); err != nil {
+		t.Errorf("the review with sponsors does not match its schema: %v", err)
 	}
 }

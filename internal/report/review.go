@@ -32,10 +32,13 @@ const (
 	FlagExpiring = "expiring"
 	// FlagExpired: it expired before now and is still in the state.
 	FlagExpired = "expired"
+	// FlagSponsorLeft: the person's sponsor is not an active person of the
+	// policy's directory (schema/language.md, sponsor_required).
+	FlagSponsorLeft = "sponsor_left"
 )
 
 // Flags lists every row flag in the order rows list them.
-var Flags = []string{FlagExternal, FlagAdminOrOwner, FlagAdminOnProduction, FlagInvited, FlagNoTicket, FlagExpiring, FlagExpired}
+var Flags = []string{FlagExternal, FlagAdminOrOwner, FlagAdminOnProduction, FlagInvited, FlagNoTicket, FlagExpiring, FlagExpired, FlagSponsorLeft}
 
 // FindingBelowTwoOwners is the team finding raised when a team whose
 // platform has an owner role has fewer than two active owners.
@@ -168,6 +171,10 @@ type ReviewRow struct {
 	Flags             []string `json:"flags"`
 	// Address is the object that gives the access (member/… or grant/…).
 	Address string `json:"address"`
+	// Sponsor is the internal person the configuration names as
+	// responsible for this person's access (member and guest sponsor),
+	// nil when none is named.
+	Sponsor *string `json:"sponsor"`
 }
 
 // ReviewSummary counts what the review holds. People and ExternalPeople
@@ -190,10 +197,11 @@ const (
 	bitNoTicket
 	bitExpiring
 	bitExpired
+	bitSponsorLeft
 )
 
 // flagLists caches the flag list of every combination, so rows share them.
-var flagLists = func() (t [1 << 7][]string) {
+var flagLists = func() (t [1 << 8][]string) {
 	for bits := range t {
 		l := []string{}
 		for i, f := range Flags {
@@ -469,6 +477,12 @@ func (rb *reviewBuilder) finish(r ReviewRow, admin, adminProd, needsTicket, team
 	}
 	if needsTicket && r.Ticket == nil {
 		bits |= bitNoTicket
+	}
+	if sp := rb.in.Sponsors[r.Person]; sp != "" {
+		r.Sponsor = &sp
+		if rb.in.People != nil && !rb.in.People.Active(sp) {
+			bits |= bitSponsorLeft
+		}
 	}
 	if r.Expires != nil {
 		if exp, err := time.Parse(time.RFC3339, *r.Expires); err == nil {

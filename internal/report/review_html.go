@@ -218,7 +218,7 @@ func (h *htmlWriter) page(doc *ReviewDoc) {
 		sort.SliceStable(flagged, func(i, j int) bool { return isViolation(flagged[i]) && !isViolation(flagged[j]) })
 		for _, r := range flagged {
 			{
-				h.s("<tr class=\"flagged\"><td>", esc(r.Team), "</td><td>", siteCell(r), "</td><td>", esc(r.Person), "</td><td>", esc(r.Role),
+				h.s("<tr class=\"flagged\"><td>", esc(r.Team), "</td><td>", siteCell(r), "</td><td>", personHTML(r), "</td><td>", esc(r.Role),
 					"</td><td>", esc(r.Via), "</td><td>", statusHTML(r), "</td><td>", dateOpt(r.Expires), "</td><td>", escOpt(r.Ticket),
 					"</td><td>", flagsHTML(r.Flags), "</td></tr>\n")
 			}
@@ -243,10 +243,11 @@ var flagWords = map[string]string{
 	FlagAdminOrOwner:      "Administrator or owner",
 	FlagAdminOnProduction: "Administrator on production",
 	FlagInvited:           "Invitation not accepted",
+	FlagSponsorLeft:       "Sponsor has left",
 }
 
 // violations are the flags that break a rule rather than ask for a look.
-var violations = map[string]bool{FlagExpired: true, FlagNoTicket: true}
+var violations = map[string]bool{FlagExpired: true, FlagNoTicket: true, FlagSponsorLeft: true}
 
 func isViolation(r *ReviewRow) bool {
 	for _, f := range r.Flags {
@@ -425,7 +426,7 @@ func (h *htmlWriter) rowTable(rows []*ReviewRow, empty string) {
 		} else {
 			h.s("<tr>")
 		}
-		h.s("<td>", esc(r.Person), "</td><td>", esc(r.Role), "</td><td>", esc(r.Kind), "</td><td>", esc(r.Via), "</td><td>", statusHTML(r),
+		h.s("<td>", personHTML(r), "</td><td>", esc(r.Role), "</td><td>", esc(r.Kind), "</td><td>", esc(r.Via), "</td><td>", statusHTML(r),
 			"</td><td>", dateOpt(r.Since), "</td><td>", dateOpt(r.Expires), "</td><td>", escOpt(r.Ticket), "</td><td>", escOpt(r.Reason),
 			"</td><td>", flagsHTML(r.Flags), "</td></tr>\n")
 		if h.err != nil {
@@ -543,4 +544,12 @@ func (h *htmlWriter) chart(t *ReviewTeam, teamWide []*ReviewRow, bySite map[stri
 // fmtUnits writes an SVG length with at most one decimal.
 func fmtUnits(v float64) string {
 	return strconv.FormatFloat(float64(int(v*10+0.5))/10, 'f', -1, 64)
+}
+
+// personHTML is the person, with their sponsor where one is named.
+func personHTML(r *ReviewRow) string {
+	if r.Sponsor == nil {
+		return esc(r.Person)
+	}
+	return esc(r.Person) + " <small>(sponsor " + esc(*r.Sponsor) + ")</small>"
 }

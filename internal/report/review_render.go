@@ -29,7 +29,7 @@ func writeJSON(w io.Writer, v any) error {
 
 // CSVHeader is the header row of WriteReviewCSV, one column per field of a
 // row; flags are joined with ";".
-var CSVHeader = []string{"team", "site", "person", "role", "kind", "via", "status", "since", "expires", "ticket", "reason", "invitation_age_days", "flags", "address"}
+var CSVHeader = []string{"team", "site", "person", "role", "kind", "via", "status", "since", "expires", "ticket", "reason", "invitation_age_days", "flags", "address", "sponsor"}
 
 // WriteReviewCSV writes one line per row of every team, after a header
 // line (CSVHeader), with encoding/csv's quoting (RFC 4180: a cell holding a
@@ -58,7 +58,7 @@ func WriteReviewCSV(w io.Writer, doc *ReviewDoc) error {
 			rec[0], rec[1], rec[2], rec[3] = r.Team, r.Site, r.Person, r.Role
 			rec[4], rec[5], rec[6] = r.Kind, r.Via, r.Status
 			rec[7], rec[8], rec[9], rec[10] = deref(r.Since), deref(r.Expires), deref(r.Ticket), deref(r.Reason)
-			rec[11], rec[12], rec[13] = age, strings.Join(r.Flags, ";"), r.Address
+			rec[11], rec[12], rec[13], rec[14] = age, strings.Join(r.Flags, ";"), r.Address, deref(r.Sponsor)
 			for j := range rec {
 				rec[j] = csvSafe(rec[j])
 			}
@@ -176,7 +176,7 @@ func WriteReviewMarkdown(w io.Writer, doc *ReviewDoc) error {
 				if r.Site == TeamWide && strings.HasPrefix(r.Address, "member/") {
 					site = "all sites"
 				}
-				writeCells(bw, md(r.Team), site, md(r.Person), md(r.Role), md(r.Via), statusCell(r),
+				writeCells(bw, md(r.Team), site, personCell(r), md(r.Role), md(r.Via), statusCell(r),
 					mdDate(r.Expires), mdOpt(r.Ticket), flagsCell(r.Flags))
 			}
 		}
@@ -333,7 +333,7 @@ func writeRowTable(bw *bufio.Writer, rows []*ReviewRow, empty string) {
 	bw.WriteString("| person | role | kind | via | status | since | expires | ticket | reason | flags |\n")
 	bw.WriteString("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	for _, r := range rows {
-		writeCells(bw, md(r.Person), md(r.Role), r.Kind, md(r.Via), statusCell(r), mdDate(r.Since), mdDate(r.Expires),
+		writeCells(bw, personCell(r), md(r.Role), r.Kind, md(r.Via), statusCell(r), mdDate(r.Since), mdDate(r.Expires),
 			mdOpt(r.Ticket), mdOpt(r.Reason), flagsCell(r.Flags))
 	}
 	bw.WriteString("\n")
@@ -415,3 +415,11 @@ var mdSpecial = func() (t [256]bool) {
 	}
 	return t
 }()
+
+// personCell is the person, with their sponsor where one is named.
+func personCell(r *ReviewRow) string {
+	if r.Sponsor == nil {
+		return md(r.Person)
+	}
+	return md(r.Person) + " (sponsor " + md(*r.Sponsor) + ")"
+}

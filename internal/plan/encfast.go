@@ -268,22 +268,9 @@ func appendPlanFast(b []byte, p *Plan) []byte {
 		b = appendString(b, f.Text)
 		b = append(b, '}')
 	}
-	b = append(b, `],"manual":[`...)
-	for i, m := range p.Manual {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"address":`...)
-		b = appendAddr(b, m.Addr)
-		b = append(b, `,"task":`...)
-		b = appendString(b, m.Task)
-		b = append(b, `,"change":`...)
-		b = appendString(b, m.Change)
-		b = append(b, `,"text":`...)
-		b = appendString(b, m.Text)
-		b = append(b, '}')
-	}
-	b = append(b, `],"cost":[`...)
+	b = append(b, `],"manual":`...)
+	b = appendManuals(b, p.Manual)
+	b = append(b, `,"cost":[`...)
 	for i, c := range p.Cost {
 		if i > 0 {
 			b = append(b, ',')
@@ -358,22 +345,8 @@ func appendPlanFast(b []byte, p *Plan) []byte {
 		b = append(b, ']')
 	}
 	if len(p.Upcoming) > 0 {
-		b = append(b, `,"upcoming":[`...)
-		for i, m := range p.Upcoming {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, `{"address":`...)
-			b = appendAddr(b, m.Addr)
-			b = append(b, `,"task":`...)
-			b = appendString(b, m.Task)
-			b = append(b, `,"change":`...)
-			b = appendString(b, m.Change)
-			b = append(b, `,"text":`...)
-			b = appendString(b, m.Text)
-			b = append(b, '}')
-		}
-		b = append(b, ']')
+		b = append(b, `,"upcoming":`...)
+		b = appendManuals(b, p.Upcoming)
 	}
 	return append(b, '}')
 }
@@ -399,4 +372,24 @@ func appendIntPtr(b []byte, n *int) []byte {
 		return append(b, "null"...)
 	}
 	return strconv.AppendInt(b, int64(*n), 10)
+}
+
+// appendManuals writes a list of manual steps (open, or planned).
+func appendManuals(b []byte, ms []Manual) []byte {
+	b = append(b, '[')
+	for i, m := range ms {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"address":`...)
+		b = appendAddr(b, m.Addr)
+		b = append(b, `,"task":`...)
+		b = appendString(b, m.Task)
+		b = append(b, `,"change":`...)
+		b = appendString(b, m.Change)
+		b = append(b, `,"text":`...)
+		b = appendString(b, m.Text)
+		b = append(b, '}')
+	}
+	return append(b, ']')
 }

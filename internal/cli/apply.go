@@ -21,8 +21,6 @@ import (
 	"github.com/roster-dev/roster/internal/state"
 )
 
-func init() { extraCommands = append(extraCommands, (*app).applyCommand) }
-
 type applyFlags struct {
 	autoApprove   bool
 	actor         string

@@ -18,9 +18,6 @@ import (
 	"github.com/roster-dev/roster/internal/state"
 )
 
-// driverFactories makes each platform's driver; filled by drivers.go.
-var driverFactories = map[string]func(*driver.Team, driver.Options) driver.Driver{}
-
 // connected is a refresh's outcome, kept for apply.
 type connected struct {
 	teams   []*driver.Team

@@ -21,8 +21,6 @@ import (
 	"github.com/roster-dev/roster/internal/state"
 )
 
-func init() { extraCommands = append(extraCommands, (*app).evidenceCommand) }
-
 func (a *app) evidenceCommand() *cobra.Command {
 	c := newCommand("evidence", "Evidence records of every applied change: list, export, verify, checkpoint")
 	c.AddCommand(a.evidenceListCommand(), a.evidenceExportCommand(), a.evidenceVerifyCommand(), a.evidenceCheckpointCommand())

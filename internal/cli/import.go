@@ -30,8 +30,6 @@ import (
 	"github.com/roster-dev/roster/internal/state"
 )
 
-func init() { extraCommands = append(extraCommands, (*app).importCommand) }
-
 func (a *app) importCommand() *cobra.Command {
 	c := newCommand("import TEAM", "Write declarations for a team's existing access, from its platform or a spreadsheet")
 	c.Long = `import reads the access a team already has and writes the HCL declarations a

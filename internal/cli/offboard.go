@@ -15,8 +15,6 @@ import (
 	"github.com/roster-dev/roster/internal/offboard"
 )
 
-func init() { extraCommands = append(extraCommands, (*app).offboardCommand) }
-
 func (a *app) offboardCommand() *cobra.Command {
 	c := newCommand("offboard EMAIL", "Remove a person from every declaration, then show the plan")
 	c.Long = `offboard rewrites the configuration to remove EMAIL from every declaration:

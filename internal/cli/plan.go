@@ -20,8 +20,6 @@ import (
 	"github.com/roster-dev/roster/internal/state"
 )
 
-func init() { extraCommands = append(extraCommands, (*app).planCommand) }
-
 // planFlags are the flags plan shares with plan-and-apply.
 type planFlags struct {
 	allowMassRemoval bool

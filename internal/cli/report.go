@@ -26,10 +26,6 @@ import (
 	"github.com/roster-dev/roster/internal/state"
 )
 
-func init() {
-	extraCommands = append(extraCommands, (*app).reviewCommand, (*app).accessCommand, (*app).whoCanCommand)
-}
-
 // reportInput reads what every report needs: the state, the platforms
 // (built-in, and declared ones when the directory holds a configuration),
 // the internal domains of its policy and, when since is wanted, when each

@@ -68,19 +68,35 @@ makes the change and writes tamper-evident evidence for auditors.`
 		}
 		return nil
 	}
-	root.AddCommand(
-		a.versionCommand(),
-		a.platformsCommand(),
-	)
-	for _, add := range extraCommands {
-		root.AddCommand(add(a))
-	}
+	root.AddCommand(a.commands()...)
 	return root
 }
 
-// extraCommands are added by the files that define them, so each command
-// lives in its own file.
-var extraCommands []func(*app) *cobra.Command
+// commands lists every command of roster, in one place; each is defined
+// in its own file.
+func (a *app) commands() []*cobra.Command {
+	return []*cobra.Command{
+		a.versionCommand(),
+		a.platformsCommand(),
+		a.initCommand(),
+		a.fmtCommand(),
+		a.validateCommand(),
+		a.planCommand(),
+		a.applyCommand(),
+		a.showCommand(),
+		a.stateCommand(),
+		a.historyCommand(),
+		a.importCommand(),
+		a.offboardCommand(),
+		a.runbookCommand(),
+		a.confirmCommand(),
+		a.reviewCommand(),
+		a.accessCommand(),
+		a.whoCanCommand(),
+		a.evidenceCommand(),
+		a.keygenCommand(),
+	}
+}
 
 // dir is the configuration directory.
 func (a *app) dir() string {

@@ -19,10 +19,6 @@ import (
 	"github.com/roster-dev/roster/internal/state"
 )
 
-func init() {
-	extraCommands = append(extraCommands, (*app).runbookCommand, (*app).confirmCommand)
-}
-
 // platformsOf maps each team of a snapshot to its platform's name.
 func platformsOf(objs []*model.Object) map[string]string {
 	m := map[string]string{}

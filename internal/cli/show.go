@@ -14,10 +14,6 @@ import (
 	"github.com/roster-dev/roster/internal/state"
 )
 
-func init() {
-	extraCommands = append(extraCommands, (*app).showCommand, (*app).stateCommand, (*app).historyCommand)
-}
-
 func (a *app) showCommand() *cobra.Command {
 	c := newCommand("show [PLANFILE]", "Show the current state, or a saved plan")
 	c.Args = cobra.MaximumNArgs(1)

@@ -12,8 +12,6 @@ import (
 	"github.com/roster-dev/roster/internal/policy"
 )
 
-func init() { extraCommands = append(extraCommands, (*app).validateCommand) }
-
 func (a *app) validateCommand() *cobra.Command {
 	c := newCommand("validate", "Load and check the configuration and its policy")
 	c.Args = cobra.NoArgs

@@ -199,15 +199,6 @@ func dash(s string) string {
 	return s
 }
 
-// storeOrExit keeps exit codes and maps store errors.
-func storeOrExit(err error) error {
-	var ec *exitCode
-	if errors.As(err, &ec) {
-		return err
-	}
-	return storeError(err)
-}
-
 func (a *app) evidenceExportCommand() *cobra.Command {
 	c := newCommand("export", "Export all evidence for auditors: jsonl, csv, markdown, or a bundle to check without roster")
 	c.Args = cobra.NoArgs

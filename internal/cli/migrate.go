@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/roster-dev/roster/internal/evidence"
+	"github.com/roster-dev/roster/internal/ops"
 	"github.com/roster-dev/roster/internal/state"
 )
 
@@ -25,7 +26,7 @@ func (a *app) stateMigrateCommand() *cobra.Command {
 			return err
 		}
 		defer src.Close()
-		dst, err := openStoreAt(cmd.Context(), to)
+		dst, err := ops.OpenStore(cmd.Context(), to)
 		if err != nil {
 			return err
 		}

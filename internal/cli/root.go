@@ -10,9 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
-
-	"github.com/roster-dev/roster/internal/config"
-	"github.com/roster-dev/roster/internal/model"
 )
 
 // app holds the streams and global flags of one run.
@@ -25,23 +22,6 @@ type app struct {
 	state   string
 	nowFlag string
 	noColor bool
-
-	// reinvite, maxWait and parallelism reach the drivers (--reinvite,
-	// --max-wait, --parallelism).
-	reinvite    bool
-	maxWait     time.Duration
-	maxWaitSet  bool
-	parallelism int
-
-	// preloaded is a configuration already loaded from edited sources
-	// (offboard --out): loadConfig returns it instead of reading --chdir.
-	preloaded *config.Result
-
-	// policy is the policy of the configuration loadConfig last loaded
-	// (nil when none was): its digest goes on every evidence record, and
-	// distinct_approver is checked before an apply.
-	policy       *model.Policy
-	policyLoaded bool
 }
 
 func (a *app) rootCommand() *cobra.Command {

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/ops"
 	"github.com/roster-dev/roster/internal/render"
 	"github.com/roster-dev/roster/internal/state"
 )
@@ -21,7 +22,7 @@ func (a *app) showCommand() *cobra.Command {
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	c.RunE = func(cmd *cobra.Command, args []string) error {
 		if len(args) == 1 {
-			p, err := readPlanFile(cmd.Context(), args[0])
+			p, err := ops.ReadPlanFile(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}

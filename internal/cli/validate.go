@@ -28,7 +28,7 @@ func (a *app) validateCommand() *cobra.Command {
 			if diags.HasErrors() {
 				diags = append(diags, policy.CheckObjects(res.Config, now)...)
 			} else {
-				diags = append(diags, a.policyDiags(res, now)...)
+				diags = append(diags, policy.Check(res.Config, now)...)
 			}
 		}
 		if asJSON {

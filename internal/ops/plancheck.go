@@ -1,8 +1,7 @@
-package cli
+package ops
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 
 	"github.com/roster-dev/roster/internal/checkpoint"
@@ -11,9 +10,9 @@ import (
 	"github.com/roster-dev/roster/internal/state"
 )
 
-// planSigner is how `plan --out` signs a saved plan: with the key of
+// PlanSigner is how `plan --out` signs a saved plan: with the key of
 // $ROSTER_SIGNING_KEY, nil without one (schema/cli.md "Evidence, version 2").
-func planSigner() plan.SignFunc {
+func PlanSigner() plan.SignFunc {
 	s, err := checkpoint.SignerFromEnv()
 	if err != nil || s == nil {
 		return nil
@@ -25,23 +24,23 @@ func planSigner() plan.SignFunc {
 // configuration on disk (its config_digest), and, with a signing key set,
 // one not signed with that key: a plan edited by hand with its digest
 // recomputed is not applied.
-func (a *app) checkSavedPlan(ctx context.Context, st state.Store, p *plan.Plan, file string) error {
+func (r *run) checkSavedPlan(ctx context.Context, st state.Store, p *plan.Plan, file string) error {
 	s, err := checkpoint.SignerFromEnv()
 	if err != nil {
-		return &exitCode{code: ExitError, msg: err.Error()}
+		return &Error{Msg: err.Error()}
 	}
 	if s != nil {
 		if err := checkpoint.VerifyPlan(p, s.Public()); err != nil {
-			return &exitCode{code: ExitError, msg: fmt.Sprintf("plan file %s: %v", file, err)}
+			return errorf("plan file %s: %v", file, err)
 		}
 	}
-	if files, _ := filepath.Glob(filepath.Join(a.dir(), "*.hcl")); len(files) == 0 {
+	if files, _ := filepath.Glob(filepath.Join(r.Dir, "*.hcl")); len(files) == 0 {
 		// No configuration here to compare with: the plan is applied as
 		// saved (the state's serial and lineage still guard it; with a
 		// signing key, so does its signature).
 		return nil
 	}
-	res := config.Load(a.dir())
+	res := config.Load(r.Dir)
 	if res.Config == nil {
 		return nil // loading reports it where the configuration is needed
 	}
@@ -53,7 +52,7 @@ func (a *app) checkSavedPlan(ctx context.Context, st state.Store, p *plan.Plan, 
 				return err
 			}
 		}
-		return &exitCode{code: ExitError, msg: fmt.Sprintf("plan file %s: plan made from a different configuration (the plan's config_digest is %s, the configuration in %s is %s); make a new plan with roster plan --out", file, p.ConfigDigest, a.dir(), res.Config.Digest)}
+		return errorf("plan file %s: plan made from a different configuration (the plan's config_digest is %s, the configuration in %s is %s); make a new plan with roster plan --out", file, p.ConfigDigest, r.Dir, res.Config.Digest)
 	}
 	return nil
 }

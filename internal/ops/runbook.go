@@ -1,0 +1,219 @@
+package ops
+
+import (
+	"bytes"
+	"context"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/roster-dev/roster/internal/apply"
+	"github.com/roster-dev/roster/internal/config"
+	"github.com/roster-dev/roster/internal/evidence"
+	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/plan"
+	"github.com/roster-dev/roster/internal/runbook"
+	"github.com/roster-dev/roster/internal/state"
+)
+
+// platformsOf maps each team of a snapshot to its platform's name.
+func platformsOf(objs []*model.Object) map[string]string {
+	m := map[string]string{}
+	for _, o := range objs {
+		if o.Addr.Kind == model.KindTeam {
+			m[o.Addr.Team] = o.Platform
+		}
+	}
+	return m
+}
+
+// teamPlatforms maps each team a plan's changes touch to its platform.
+func teamPlatforms(cs []plan.Change) map[string]string {
+	m := map[string]string{}
+	for _, c := range cs {
+		if c.Addr.Kind != model.KindTeam {
+			continue
+		}
+		if c.After != nil {
+			m[c.Addr.Team] = c.After.Platform
+		} else if c.Before != nil {
+			m[c.Addr.Team] = c.Before.Platform
+		}
+	}
+	return m
+}
+
+// openTask is a follow-up task not yet confirmed.
+type openTask struct {
+	site model.Address
+	task string
+	text string
+}
+
+// openTasks reads the follow-up tasks that applies raised and nobody has
+// confirmed yet, from the evidence: every record lists the follow-ups its
+// change raised, and a confirm record lists those it closes.
+func openTasks(ctx context.Context, st state.Store) (map[string]openTask, error) {
+	open := map[string]openTask{}
+	empty := []byte(`"follow_ups":[]`)
+	err := st.Evidence(ctx, 1, func(rec state.EvidenceRecord) error {
+		if bytes.Contains(rec.JSON, empty) {
+			return nil // most records raise nothing: skip the decoding
+		}
+		r, err := evidence.Decode(rec.JSON)
+		if err != nil {
+			return nil // evidence verify reports damaged records
+		}
+		for _, f := range r.FollowUps {
+			key := f.Address + "#" + f.Task
+			if r.Action == evidence.ActionConfirm {
+				delete(open, key)
+				continue
+			}
+			addr, err := model.ParseAddress(f.Address)
+			if err != nil {
+				continue
+			}
+			open[key] = openTask{site: addr, task: f.Task, text: f.Text}
+		}
+		return nil
+	})
+	return open, err
+}
+
+// openItems lists every open runbook item: changes waiting for a person
+// (objects with status manual) and unconfirmed follow-up tasks, sorted by
+// address then task.
+func openItems(ctx context.Context, st state.Store, objs []*model.Object) ([]runbook.Item, error) {
+	platforms := platformsOf(objs)
+	var items []runbook.Item
+	for _, o := range objs {
+		if o.PendingAction == "" {
+			continue
+		}
+		cur := o
+		if o.PendingAction == string(plan.Create) {
+			cur = nil
+		}
+		items = append(items, runbook.ForChange(platforms[o.Addr.Team], o.PendingAction, cur, o.Pending))
+	}
+	tasks, err := openTasks(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range tasks {
+		items = append(items, runbook.ForTask(platforms[t.site.Team], t.site, t.task, t.text))
+	}
+	sort.SliceStable(items, func(i, j int) bool {
+		a, b := items[i].Addr.String(), items[j].Addr.String()
+		if a != b {
+			return a < b
+		}
+		return items[i].Task < items[j].Task
+	})
+	return items, nil
+}
+
+// manualOfPlan fills the plan's open manual steps: those the planner met
+// (with their texts) and the open follow-up tasks.
+func manualOfPlan(ctx context.Context, st state.Store, p *plan.Plan, prior []*model.Object) error {
+	items, err := openItems(ctx, st, prior)
+	if err != nil {
+		return StoreOrError(err)
+	}
+	p.Manual = p.Manual[:0]
+	for _, it := range items {
+		p.Manual = append(p.Manual, plan.Manual{Addr: it.Addr, Task: it.Task, Change: it.Change, Text: it.Title})
+	}
+	return nil
+}
+
+// RunbookRequest asks for the open runbook items.
+type RunbookRequest struct{}
+
+// Runbook lists the open runbook items: the manual steps and follow-up
+// tasks still open.
+func Runbook(ctx context.Context, env *Env, _ RunbookRequest) ([]runbook.Item, error) {
+	st, err := env.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	snap, err := snapshot(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	items, err := openItems(ctx, st, snap.Objects)
+	if err != nil {
+		return nil, StoreOrError(err)
+	}
+	return items, nil
+}
+
+// ConfirmRequest names the open items a person did: Items (ADDRESS, or
+// ADDRESS#TASK), or All.
+type ConfirmRequest struct {
+	Items       []string
+	All         bool
+	Note        string
+	Actor       string
+	LockTimeout time.Duration
+}
+
+// ConfirmResult is what a confirm recorded: the items, and the evidence.
+type ConfirmResult struct {
+	Confirmed []runbook.Item
+	Result    *apply.Result
+}
+
+// Confirm records that a person did the open manual steps chosen.
+func Confirm(ctx context.Context, env *Env, req ConfirmRequest) (*ConfirmResult, error) {
+	if err := config.CheckText("note", req.Note); err != nil {
+		return nil, &Error{Msg: err.Error()}
+	}
+	if err := CheckSigner(); err != nil {
+		return nil, err
+	}
+	st, err := env.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	lock, err := st.Lock(ctx, "confirm", req.LockTimeout)
+	if err != nil {
+		return nil, StoreError(err)
+	}
+	defer lock.Unlock()
+	snap, err := snapshot(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	items, err := openItems(ctx, st, snap.Objects)
+	if err != nil {
+		return nil, StoreOrError(err)
+	}
+	chosen := items
+	if !req.All {
+		chosen = nil
+		for _, arg := range req.Items {
+			var hit []runbook.Item
+			for _, it := range items {
+				if it.Key() == arg || (!strings.Contains(arg, "#") && it.Addr.String() == arg) {
+					hit = append(hit, it)
+				}
+			}
+			if len(hit) == 0 {
+				return nil, errorf("nothing is open at %s (roster runbook lists the open items)", arg)
+			}
+			chosen = append(chosen, hit...)
+		}
+	}
+	if len(chosen) == 0 {
+		return nil, &Error{Msg: "nothing is open: there is nothing to confirm"}
+	}
+	res, err := apply.Confirm(ctx, st, snap, chosen, apply.Meta{Actor: firstNonEmpty(req.Actor, envActor()), Time: time.Now().UTC(), Sign: signFunc()}, req.Note)
+	if err != nil {
+		return nil, StoreOrError(err)
+	}
+	return &ConfirmResult{Confirmed: chosen, Result: res}, nil
+}

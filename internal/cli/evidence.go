@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/roster-dev/roster/internal/evidence"
 	"github.com/roster-dev/roster/internal/fsx"
 	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/ops"
 	"github.com/roster-dev/roster/internal/state"
 )
 
@@ -217,7 +219,14 @@ func (a *app) evidenceExportCommand() *cobra.Command {
 			if out == "" {
 				return &exitCode{code: ExitError, msg: "--format bundle needs --out DIR: the folder to write the bundle into"}
 			}
-			return a.exportBundle(cmd, out, pubFiles)
+			res, err := ops.Export(cmd.Context(), a.env(), ops.ExportRequest{Dir: out, PublicKeys: pubFiles})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "Wrote the evidence bundle to %s: %s, %s, %s. Check it without roster: sh %s\n",
+				res.Dir, plural(int(res.Info.Records), "record", "records"), plural(res.Info.Checkpoints, "checkpoint", "checkpoints"),
+				plural(len(res.Info.KeyIDs), "key", "keys"), filepath.Join(res.Dir, checkpoint.BundleVerify))
+			return nil
 		default:
 			return &exitCode{code: ExitError, msg: fmt.Sprintf("invalid --format %q: expected jsonl, csv, markdown or bundle", format)}
 		}

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -368,49 +367,27 @@ that signed in the bundle must also be one of the keys given.`
 	var bundleDir string
 	c.Flags().StringVar(&bundleDir, "bundle", "", "check an exported bundle (evidence export --format bundle) as its verify.sh does, with no state")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
-		if bundleDir != "" {
-			return a.verifyBundle(cmd, bundleDir, pubFiles, cpFile, allowTail)
-		}
-		opts := checkpoint.Options{AllowUnsignedTail: allowTail}
-		for _, f := range pubFiles {
-			k, err := checkpoint.ReadPublicKeyFile(f)
-			if err != nil {
-				return &exitCode{code: ExitError, msg: err.Error()}
-			}
-			opts.Keys = append(opts.Keys, k)
-		}
-		if cpFile != "" {
-			e, err := readExternal(cmd.Context(), cpFile)
-			if err != nil {
-				return err
-			}
-			opts.External = append(opts.External, e)
-		}
-		st, err := a.openStore()
+		v, err := ops.Verify(cmd.Context(), a.env(), ops.VerifyRequest{PublicKeys: pubFiles, Checkpoint: cpFile, AllowUnsignedTail: allowTail, Bundle: bundleDir})
 		if err != nil {
 			return err
 		}
-		defer st.Close()
-		res, err := checkpoint.Verify(cmd.Context(), st, opts)
-		if err != nil {
-			var ve *evidence.VerifyError
-			var ce *checkpoint.Error
-			switch {
-			case errors.As(err, &ve):
-				return &exitCode{code: ExitError, msg: fmt.Sprintf("verification failed: %v (after %d good records)", ve, res.Records)}
-			case errors.As(err, &ce):
-				return &exitCode{code: ExitError, msg: fmt.Sprintf("verification failed: %v", ce)}
-			case errors.Is(err, checkpoint.ErrNoCheckpoint), errors.Is(err, checkpoint.ErrUnsignedTail):
-				return &exitCode{code: ExitError, msg: "verification failed: " + err.Error()}
+		res := v.Result
+		if man := v.Manifest; man != nil {
+			fmt.Fprintf(a.stdout, "Bundle verified: %s, head %s; %s by %s; the latest covers record %d.\n",
+				plural(int(res.Records), "record", "records"), dash(res.Head), plural(man.Checkpoints, "checkpoint", "checkpoints"),
+				plural(len(man.Keys), "key", "keys")+" "+strings.Join(man.Keys, ", "), res.Records)
+			if e := v.External; e != nil {
+				cp := e.Checkpoint
+				fmt.Fprintf(a.stdout, "Checkpoint %s is in the chain: record %d still has hash %s (key %s, signed %s).\n", cpFile, cp.Seq, cp.Hash, cp.KeyID, cp.Time)
 			}
-			return storeError(err)
+			return nil
 		}
 		if res.Records == 0 {
 			fmt.Fprintln(a.stdout, "Evidence verified: 0 records.")
 		} else {
 			fmt.Fprintf(a.stdout, "Evidence verified: %d records, head %s.\n", res.Records, res.Head)
 		}
-		if len(opts.Keys) > 0 {
+		if len(v.Keys) > 0 {
 			if res.Last == nil {
 				fmt.Fprintln(a.stdout, "No checkpoints.")
 			} else {
@@ -423,13 +400,13 @@ that signed in the bundle must also be one of the keys given.`
 					follow = fmt.Sprintf("%d records follow it, not yet covered by a signature", res.After)
 				}
 				fmt.Fprintf(a.stdout, "Checkpoints verified: %s by key %s; the last signed, checkpoint %d, covers record %d (signed %s); %s.\n",
-					plural(res.Checked, "checkpoint", "checkpoints"), keyIDs(opts.Keys), res.LastN, res.Last.Seq, res.Last.Time, follow)
+					plural(res.Checked, "checkpoint", "checkpoints"), keyIDs(v.Keys), res.LastN, res.Last.Seq, res.Last.Time, follow)
 			}
 		}
-		for _, e := range opts.External {
+		if e := v.External; e != nil {
 			cp := e.Checkpoint
 			sig := "signature not checked: give --public-key to check it"
-			if len(opts.Keys) > 0 {
+			if len(v.Keys) > 0 {
 				sig = "signature verified"
 			}
 			fmt.Fprintf(a.stdout, "Checkpoint %s is in the chain: record %d still has hash %s (key %s, signed %s; %s).\n",

@@ -1,0 +1,225 @@
+package ops
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/plan"
+	"github.com/roster-dev/roster/internal/report"
+)
+
+// recorder is a View that keeps what an operation said.
+type recorder struct {
+	notes, warnings, errors, notified []string
+	diags                             hcl.Diagnostics
+}
+
+func (v *recorder) Warnings(d hcl.Diagnostics, _ map[string]*hcl.File, _ int) {
+	for _, x := range d {
+		if x.Severity == hcl.DiagWarning {
+			v.diags = append(v.diags, x)
+		}
+	}
+}
+func (v *recorder) Errors(d hcl.Diagnostics, _ map[string]*hcl.File) { v.diags = append(v.diags, d...) }
+func (v *recorder) Note(t string)                                    { v.notes = append(v.notes, t) }
+func (v *recorder) Warning(t string)                                 { v.warnings = append(v.warnings, t) }
+func (v *recorder) Error(t string)                                   { v.errors = append(v.errors, t) }
+func (v *recorder) Notify(t string)                                  { v.notified = append(v.notified, t) }
+func (v *recorder) Progress() func(int, int, model.Address)          { return nil }
+
+// approve is an ApplyUI that approves without asking.
+type approve struct{ shown *plan.Plan }
+
+func (u *approve) Show(p *plan.Plan) error                     { u.shown = p; return nil }
+func (u *approve) Approve(context.Context, bool) (bool, error) { return true, nil }
+
+var now = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+
+// offline is a configuration of one offline Plausible team with two
+// members: applying it records two manual steps.
+const offline = `team "acme" {
+  platform = "plausible"
+}
+
+member "ana@acme.com" {
+  team   = "acme"
+  role   = "owner"
+  reason = "Runs analytics"
+  ticket = "IAM-1"
+}
+
+member "bo@acme.com" {
+  team   = "acme"
+  role   = "viewer"
+  reason = "Reads reports"
+  ticket = "IAM-2"
+}
+`
+
+// newEnv writes the configuration into a fresh directory and returns the
+// environment of an operation there, with a bbolt state beside it.
+func newEnv(t *testing.T, cfg string) (*Env, *recorder) {
+	t.Helper()
+	t.Setenv("ROSTER_SIGNING_KEY", "")
+	t.Setenv("ROSTER_ACTOR", "tester")
+	t.Setenv("ROSTER_APPROVERS", "")
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	v := &recorder{}
+	return &Env{Dir: dir, State: filepath.Join(dir, "state.db"), Version: "test", View: v, Drivers: map[string]DriverFactory{}}, v
+}
+
+func TestPlanThenApplyOffline(t *testing.T) {
+	env, _ := newEnv(t, offline)
+	ctx := context.Background()
+	pd, err := Plan(ctx, env, PlanRequest{Now: now, Refresh: true, Parallelism: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(pd.Plan.Changes); n != 3 || pd.Connected != nil {
+		t.Fatalf("plan: %d changes (want 3: the team, two members), connected %v", n, pd.Connected)
+	}
+	ui := &approve{}
+	res, err := Apply(ctx, env, ApplyRequest{PlanRequest: PlanRequest{Now: now, Refresh: true}, AutoApprove: true, UI: ui})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ui.shown == nil || res.Result == nil || res.Result.Applied != 1 || res.Result.Manual != 2 || len(res.Offline) != 2 || res.Failed() {
+		t.Fatalf("apply: %+v", res)
+	}
+	if res.Platforms["acme"] != "plausible" {
+		t.Fatalf("platforms %v", res.Platforms)
+	}
+	// Applied, the configuration plans nothing, and the manual steps wait.
+	again, err := Apply(ctx, env, ApplyRequest{PlanRequest: PlanRequest{Now: now, Refresh: true}, AutoApprove: true, UI: ui})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !again.Nothing || again.Checkpoint != nil {
+		t.Fatalf("second apply: %+v", again)
+	}
+	items, err := Runbook(ctx, env, RunbookRequest{})
+	if err != nil || len(items) != 2 {
+		t.Fatalf("runbook: %v, %v", items, err)
+	}
+}
+
+// Apply refuses to ask when nobody can answer, before it plans.
+func TestApplyNeedsApproval(t *testing.T) {
+	env, _ := newEnv(t, offline)
+	_, err := Apply(context.Background(), env, ApplyRequest{PlanRequest: PlanRequest{Now: now, Refresh: true}, UI: &approve{}})
+	if err == nil || !strings.Contains(err.Error(), "standard input is not a terminal") {
+		t.Fatalf("err %v", err)
+	}
+}
+
+func TestConfirmAndStateEdit(t *testing.T) {
+	env, _ := newEnv(t, offline)
+	ctx := context.Background()
+	if _, err := Apply(ctx, env, ApplyRequest{PlanRequest: PlanRequest{Now: now, Refresh: true}, AutoApprove: true, UI: &approve{}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Confirm(ctx, env, ConfirmRequest{Items: []string{"member/acme/nobody@acme.com"}}); err == nil || !strings.Contains(err.Error(), "nothing is open at member/acme/nobody@acme.com") {
+		t.Fatalf("confirm of nothing: %v", err)
+	}
+	res, err := Confirm(ctx, env, ConfirmRequest{Items: []string{"member/acme/bo@acme.com"}, Note: "done in the UI"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Confirmed) != 1 || res.Result.Records != 1 {
+		t.Fatalf("confirm: %+v", res)
+	}
+	from, _ := model.ParseAddress("member/acme/bo@acme.com")
+	if _, err := StateEdit(ctx, env, StateEditRequest{From: from}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := StateEdit(ctx, env, StateEditRequest{From: from}); err == nil {
+		t.Fatal("forgetting what is not in the state succeeded")
+	}
+}
+
+// A configuration that does not load comes back as diagnostics.
+func TestPlanDiagnostics(t *testing.T) {
+	env, _ := newEnv(t, "team \"acme\" {\n  platform = \"nowhere\"\n}\n")
+	_, err := Plan(context.Background(), env, PlanRequest{Now: now, Refresh: true})
+	de, ok := err.(*DiagError)
+	if !ok || !de.Diags.HasErrors() {
+		t.Fatalf("err %T %v", err, err)
+	}
+}
+
+func TestImportSheetRecordsOfflineTeam(t *testing.T) {
+	env, _ := newEnv(t, "team \"acme\" {\n  platform = \"plausible\"\n}\n\npolicy {\n  internal_domains = [\"acme.com\"]\n}\n")
+	sheet := filepath.Join(t.TempDir(), "acme.csv")
+	if err := os.WriteFile(sheet, []byte("email,site,role,ticket,reason\ncy@acme.com,,viewer,IAM-3,Reads reports\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	res, err := Import(ctx, env, ImportRequest{Team: "acme", CSV: sheet, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != ImportRecorded || res.Recorded == nil || !res.InDir || res.Source != "sheet" {
+		t.Fatalf("import: %+v", res)
+	}
+	if _, err := os.Stat(filepath.Join(env.Dir, "imported_acme.hcl")); err != nil {
+		t.Fatal(err)
+	}
+	// What was imported plans nothing.
+	pd, err := Plan(ctx, env, PlanRequest{Now: now, Refresh: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !pd.Plan.Empty() {
+		t.Fatalf("plan after import: %d changes", len(pd.Plan.Changes))
+	}
+	// A second import finds nothing, and writes nothing over the first.
+	res, err = Import(ctx, env, ImportRequest{Team: "acme", CSV: sheet, Now: now})
+	if err != nil || res.Outcome != ImportNothing {
+		t.Fatalf("second import: %+v, %v", res, err)
+	}
+}
+
+func TestAttestAndExport(t *testing.T) {
+	env, _ := newEnv(t, offline)
+	ctx := context.Background()
+	if _, err := Attest(ctx, env, AttestRequest{Reviewer: "rita@acme.com", Format: "json", Within: 30, Now: now}); err == nil || !strings.Contains(err.Error(), "nothing to sign off") {
+		t.Fatalf("attest of an empty state: %v", err)
+	}
+	if _, err := Apply(ctx, env, ApplyRequest{PlanRequest: PlanRequest{Now: now, Refresh: true}, AutoApprove: true, UI: &approve{}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Attest(ctx, env, AttestRequest{Reviewer: "rita@acme.com", Format: "json", Within: 30, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Teams != 1 || res.Records != 1 || !strings.HasPrefix(res.Digest, "sha256:") || len(res.Shown) == 0 || res.KeyID != "" {
+		t.Fatalf("attest: %+v", res)
+	}
+	if want := report.ReviewDigest(res.Shown); res.Digest != want {
+		t.Fatalf("digest %s, the review shown hashes to %s", res.Digest, want)
+	}
+	// Without a signing key no checkpoint covers the records: the bundle
+	// is refused, and nothing is written.
+	out := filepath.Join(t.TempDir(), "bundle")
+	if _, err := Export(ctx, env, ExportRequest{Dir: out}); err == nil || !strings.Contains(err.Error(), "covered by a signed checkpoint") {
+		t.Fatalf("export: %v", err)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Fatalf("bundle folder: %v", err)
+	}
+	v, err := Verify(ctx, env, VerifyRequest{})
+	if err != nil || v.Result.Records != 4 {
+		t.Fatalf("verify: %+v, %v", v, err)
+	}
+}

@@ -223,3 +223,23 @@ func TestAttestAndExport(t *testing.T) {
 		t.Fatalf("verify: %+v, %v", v, err)
 	}
 }
+
+// Migrate copies the state into an empty store and refuses one that is not.
+func TestMigrate(t *testing.T) {
+	env, _ := newEnv(t, offline)
+	ctx := context.Background()
+	if _, err := Apply(ctx, env, ApplyRequest{PlanRequest: PlanRequest{Now: now, Refresh: true}, AutoApprove: true, UI: &approve{}}); err != nil {
+		t.Fatal(err)
+	}
+	to := filepath.Join(t.TempDir(), "copy.db")
+	res, err := Migrate(ctx, env, MigrateRequest{To: to})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Objects != 3 || res.Evidence != 3 || res.Serial != 1 {
+		t.Fatalf("migrate: %+v", res.MigrateResult)
+	}
+	if _, err := Migrate(ctx, env, MigrateRequest{To: to}); err == nil || !strings.Contains(err.Error(), "empty") {
+		t.Fatalf("a second migrate: %v", err)
+	}
+}

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -19,7 +18,6 @@ import (
 	"github.com/roster-dev/roster/internal/fsx"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/ops"
-	"github.com/roster-dev/roster/internal/state"
 )
 
 func (a *app) evidenceCommand() *cobra.Command {
@@ -28,100 +26,41 @@ func (a *app) evidenceCommand() *cobra.Command {
 	return c
 }
 
-// recordFilter selects records for `evidence list`.
-type recordFilter struct {
-	person, site, team string
-	// persons are person and the emails it was moved from (by move
-	// records), so one history reads across both addresses.
-	persons        map[string]bool
-	since, until   string
-	sinceT, untilT time.Time
+// recordFlags are evidence list's filter flags, as given.
+type recordFlags struct {
+	ops.RecordFilter
+	since, until string
 }
 
-func (f *recordFilter) parse() error {
+// parse reads --since and --until.
+func (f *recordFlags) parse() error {
 	var err error
 	if f.since != "" {
-		if f.sinceT, err = ParseNow(f.since); err != nil {
+		if f.Since, err = ParseNow(f.since); err != nil {
 			return &exitCode{code: ExitError, msg: fmt.Sprintf("invalid --since %q: expected a date (YYYY-MM-DD) or an RFC 3339 time", f.since)}
 		}
 	}
 	if f.until != "" {
-		if f.untilT, err = ParseNow(f.until); err != nil {
+		if f.Until, err = ParseNow(f.until); err != nil {
 			return &exitCode{code: ExitError, msg: fmt.Sprintf("invalid --until %q: expected a date (YYYY-MM-DD) or an RFC 3339 time", f.until)}
 		}
 	}
-	f.person = model.NormalizeEmail(f.person)
 	return nil
-}
-
-func (f *recordFilter) match(r *evidence.Record) bool {
-	addr, err := model.ParseAddress(r.Address)
-	if err != nil {
-		return f.person == "" && f.site == "" && f.team == ""
-	}
-	if f.person != "" && addr.Email != f.person && !f.persons[addr.Email] {
-		return false
-	}
-	if f.team != "" && addr.Team != f.team {
-		return false
-	}
-	if f.site != "" && !matchSite(f.site, addr) {
-		return false
-	}
-	if !f.sinceT.IsZero() || !f.untilT.IsZero() {
-		t, err := time.Parse(time.RFC3339, r.Time)
-		if err != nil {
-			return false
-		}
-		if !f.sinceT.IsZero() && t.Before(f.sinceT) {
-			return false
-		}
-		if !f.untilT.IsZero() && !t.Before(f.untilT) {
-			return false
-		}
-	}
-	return true
-}
-
-// matchSite reports whether addr is on the site named by spec: TEAM/SITE,
-// or a bare site name that matches that site in every team.
-func matchSite(spec string, addr model.Address) bool {
-	if addr.Site == "" {
-		return false
-	}
-	if team, site, ok := strings.Cut(spec, "/"); ok {
-		return addr.Team == team && addr.Site == site
-	}
-	return addr.Site == spec
 }
 
 // records reads every evidence record in order.
 func (a *app) records(cmd *cobra.Command, fn func(raw []byte, r *evidence.Record) error) error {
-	st, err := a.openStore()
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	return st.Evidence(cmd.Context(), 1, func(rec state.EvidenceRecord) error {
-		r, err := evidence.Decode(rec.JSON)
-		if err == nil {
-			err = evidence.Check(rec.JSON)
-		}
-		if err != nil {
-			return &exitCode{code: ExitError, msg: fmt.Sprintf("evidence record %d cannot be read (%v); run roster evidence verify", rec.Seq, err)}
-		}
-		return fn(rec.JSON, r)
-	})
+	return ops.Records(cmd.Context(), a.env(), ops.RecordFilter{}, fn)
 }
 
 func (a *app) evidenceListCommand() *cobra.Command {
 	c := newCommand("list", "List evidence records, filtered by person, site, team or time")
 	c.Args = cobra.NoArgs
-	var f recordFilter
+	var f recordFlags
 	var asJSON bool
-	c.Flags().StringVar(&f.person, "person", "", "only records about this email")
-	c.Flags().StringVar(&f.site, "site", "", "only records on this site (TEAM/SITE, or a site name in every team)")
-	c.Flags().StringVar(&f.team, "team", "", "only records of this team")
+	c.Flags().StringVar(&f.Person, "person", "", "only records about this email")
+	c.Flags().StringVar(&f.Site, "site", "", "only records on this site (TEAM/SITE, or a site name in every team)")
+	c.Flags().StringVar(&f.Team, "team", "", "only records of this team")
 	c.Flags().StringVar(&f.since, "since", "", "only records at or after this date or time")
 	c.Flags().StringVar(&f.until, "until", "", "only records before this date or time")
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON (an array of records)")
@@ -131,16 +70,9 @@ func (a *app) evidenceListCommand() *cobra.Command {
 		}
 		var raws []json.RawMessage
 		var recs []*evidence.Record
-		if f.person != "" {
-			if err := a.personAliases(cmd, &f); err != nil {
-				return storeOrExit(err)
-			}
-		}
-		err := a.records(cmd, func(raw []byte, r *evidence.Record) error {
-			if f.match(r) {
-				raws = append(raws, json.RawMessage(raw))
-				recs = append(recs, r)
-			}
+		err := ops.Records(cmd.Context(), a.env(), f.RecordFilter, func(raw []byte, r *evidence.Record) error {
+			raws = append(raws, json.RawMessage(raw))
+			recs = append(recs, r)
 			return nil
 		})
 		if err != nil {
@@ -164,33 +96,6 @@ func (a *app) evidenceListCommand() *cobra.Command {
 		return tw.Flush()
 	}
 	return c
-}
-
-// personAliases finds the emails f.person was moved from, following the
-// move records back (a chain of renames included).
-func (a *app) personAliases(cmd *cobra.Command, f *recordFilter) error {
-	type move struct{ from, to string }
-	var moves []move
-	err := a.records(cmd, func(_ []byte, r *evidence.Record) error {
-		from, ok := evidence.MovedFrom(r)
-		if !ok || from.Email == "" {
-			return nil
-		}
-		if to, err := model.ParseAddress(r.Address); err == nil && to.Email != "" && to.Email != from.Email {
-			moves = append(moves, move{from.Email, to.Email})
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	f.persons = map[string]bool{f.person: true}
-	for i := len(moves) - 1; i >= 0; i-- {
-		if f.persons[moves[i].to] {
-			f.persons[moves[i].from] = true
-		}
-	}
-	return nil
 }
 
 func dash(s string) string {

@@ -117,8 +117,11 @@ func StoreError(err error) error {
 }
 
 // StoreOrError keeps the errors a user reads as they are and maps store
-// errors.
+// errors; nil stays nil.
 func StoreOrError(err error) error {
+	if err == nil {
+		return nil
+	}
 	var e *Error
 	var de *DiagError
 	if errors.As(err, &e) || errors.As(err, &de) || errors.Is(err, Failed) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/roster-dev/roster/internal/evidence"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
 	"github.com/roster-dev/roster/internal/report"
@@ -241,5 +242,35 @@ func TestMigrate(t *testing.T) {
 	}
 	if _, err := Migrate(ctx, env, MigrateRequest{To: to}); err == nil || !strings.Contains(err.Error(), "empty") {
 		t.Fatalf("a second migrate: %v", err)
+	}
+}
+
+// Records selects by person across a rename (state mv), and by team.
+func TestRecordsFollowMoves(t *testing.T) {
+	env, _ := newEnv(t, offline)
+	ctx := context.Background()
+	if _, err := Apply(ctx, env, ApplyRequest{PlanRequest: PlanRequest{Now: now, Refresh: true}, AutoApprove: true, UI: &approve{}}); err != nil {
+		t.Fatal(err)
+	}
+	from, _ := model.ParseAddress("member/acme/bo@acme.com")
+	to, _ := model.ParseAddress("member/acme/bob@acme.com")
+	if _, err := StateEdit(ctx, env, StateEditRequest{From: from, To: &to}); err != nil {
+		t.Fatal(err)
+	}
+	count := func(f RecordFilter) int {
+		n := 0
+		if err := Records(ctx, env, f, func([]byte, *evidence.Record) error { n++; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(RecordFilter{Person: "BOB@acme.com"}); n != 2 {
+		t.Errorf("bob's records: %d, want 2 (applied as bo, moved)", n)
+	}
+	if n := count(RecordFilter{Team: "acme"}); n != 4 {
+		t.Errorf("acme's records: %d, want 4", n)
+	}
+	if n := count(RecordFilter{Team: "other"}); n != 0 {
+		t.Errorf("other's records: %d", n)
 	}
 }

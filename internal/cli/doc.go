@@ -7,8 +7,7 @@
 // operation's request, calls the operation once and renders its result;
 // the operation reports as it runs through the ops.View and ops.ApplyUI
 // this package implements (termView, applyUI) on standard error and the
-// terminal. Reading-only commands with no workflow of their own (show,
-// state list and show, history, evidence list, export and checkpoint,
-// runbook's rendering, platforms, validate, fmt, init, keygen) read the
-// state or the configuration and render it here.
+// terminal. evidence export's jsonl, csv and markdown are views over
+// ops.Records. The commands that work on files alone, with no state
+// (fmt, init, keygen, platforms, version), stay here whole.
 package cli

@@ -341,17 +341,9 @@ later with roster evidence verify --checkpoint FILE.`
 	var asJSON bool
 	c.Flags().BoolVar(&asJSON, "json", false, "print the checkpoint's JSON exactly as stored")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
-		st, err := a.openStore()
+		last, err := ops.LatestCheckpoint(cmd.Context(), a.env())
 		if err != nil {
 			return err
-		}
-		defer st.Close()
-		last, ok, err := checkpoint.Latest(cmd.Context(), st)
-		if err != nil {
-			return storeError(err)
-		}
-		if !ok {
-			return &exitCode{code: ExitError, msg: fmt.Sprintf("no signed checkpoint in the state: roster writes one after each apply when $%s holds a key made by roster keygen", checkpoint.EnvSigningKey)}
 		}
 		if asJSON {
 			a.stdout.Write(last.Raw)

@@ -31,12 +31,7 @@ func (a *app) showCommand() *cobra.Command {
 			}
 			return render.WriteText(a.stdout, p, render.TextOptions{Color: a.color(a.stdout)})
 		}
-		st, err := a.openStore()
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		snap, err := a.snapshot(cmd.Context(), st)
+		snap, err := ops.Snapshot(cmd.Context(), a.env())
 		if err != nil {
 			return err
 		}
@@ -115,12 +110,7 @@ func (a *app) stateCommand() *cobra.Command {
 	list := newCommand("list", "List every address in the state, one per line, sorted")
 	list.Args = cobra.NoArgs
 	list.RunE = func(cmd *cobra.Command, _ []string) error {
-		st, err := a.openStore()
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		snap, err := a.snapshot(cmd.Context(), st)
+		snap, err := ops.Snapshot(cmd.Context(), a.env())
 		if err != nil {
 			return err
 		}
@@ -137,12 +127,7 @@ func (a *app) stateCommand() *cobra.Command {
 		if err != nil {
 			return &exitCode{code: ExitError, msg: err.Error()}
 		}
-		st, err := a.openStore()
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		snap, err := a.snapshot(cmd.Context(), st)
+		snap, err := ops.Snapshot(cmd.Context(), a.env())
 		if err != nil {
 			return err
 		}
@@ -166,14 +151,9 @@ func (a *app) historyCommand() *cobra.Command {
 	var asJSON bool
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
-		st, err := a.openStore()
+		hist, err := ops.History(cmd.Context(), a.env())
 		if err != nil {
 			return err
-		}
-		defer st.Close()
-		hist, err := st.History(cmd.Context())
-		if err != nil {
-			return storeError(err)
 		}
 		if asJSON {
 			if hist == nil {

@@ -2,6 +2,9 @@ package cli
 
 import (
 	"fmt"
+	"io"
+	"os"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -13,7 +16,16 @@ import (
 // env is where the operations run: the configuration directory, the
 // state, the drivers, and this command's terminal as their view.
 func (a *app) env() *ops.Env {
-	return &ops.Env{Dir: a.dir(), State: a.statePath(), Drivers: driverFactories, Version: Version, View: termView{a}}
+	return &ops.Env{Dir: a.dir(), State: a.statePath(), Drivers: driverFactories, Version: Version, View: termView{a}, Log: debugLog()}
+}
+
+// debugLog is where drivers log requests: standard error with
+// ROSTER_LOG=debug, else nowhere.
+func debugLog() io.Writer {
+	if strings.EqualFold(os.Getenv("ROSTER_LOG"), "debug") {
+		return os.Stderr
+	}
+	return nil
 }
 
 // termView shows what an operation says while it runs on standard error.

@@ -2,7 +2,6 @@ package ops
 
 import (
 	"context"
-	"io"
 	"os"
 	"sort"
 	"strings"
@@ -56,7 +55,7 @@ func (r *run) refresh(ctx context.Context, cfg *config.Result, prior []*model.Ob
 		if mk == nil {
 			return nil, errorf("team %s: roster has no driver for %s in this version", t.Name, t.Platform.Name)
 		}
-		cn.drivers[t.Name] = mk(t, driver.Options{UserAgent: r.userAgent(), Log: debugLog(), Notify: r.View.Notify, Reinvite: ro.reinvite, MaxWait: ro.maxWait, Parallelism: ro.parallelism})
+		cn.drivers[t.Name] = mk(t, driver.Options{UserAgent: r.userAgent(), Log: r.Log, Notify: r.View.Notify, Reinvite: ro.reinvite, MaxWait: ro.maxWait, Parallelism: ro.parallelism})
 	}
 	cn.snaps, err = live.Refresh(ctx, teams, cn.drivers, ro.parallelism)
 	if err != nil {
@@ -77,15 +76,6 @@ func (cn *Connected) declared() map[string]bool {
 
 // userAgent is the drivers' User-Agent.
 func (env *Env) userAgent() string { return "roster/" + env.Version }
-
-// debugLog is where drivers log requests: standard error with
-// ROSTER_LOG=debug, else nowhere.
-func debugLog() io.Writer {
-	if strings.EqualFold(os.Getenv("ROSTER_LOG"), "debug") {
-		return os.Stderr
-	}
-	return nil
-}
 
 // costs asks each connected team's driver what applying its changes costs.
 func (cn *Connected) costs(p *plan.Plan) []plan.Cost {

@@ -323,7 +323,7 @@ func (r *run) importLive(ctx context.Context, cfg *config.Result, snap *state.Sn
 	if mk == nil {
 		return nil, errorf("team %s: roster has no driver for %s in this version", team, t.Platform.Name)
 	}
-	drv := mk(t, driver.Options{UserAgent: r.userAgent(), Log: debugLog(), Notify: r.View.Notify})
+	drv := mk(t, driver.Options{UserAgent: r.userAgent(), Log: r.Log, Notify: r.View.Notify})
 	var newSites []importer.Site
 	if sl, ok := drv.(importer.SiteLister); ok {
 		sites, err := sl.LiveSites(ctx)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -29,6 +30,8 @@ type Env struct {
 	Version string
 	// View hears what an operation has to say while it runs.
 	View View
+	// Log is where the drivers log their requests, nil: nowhere.
+	Log io.Writer
 }
 
 // DriverFactory makes one team's driver.

@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/roster-dev/roster/internal/fsx"
 	"github.com/roster-dev/roster/internal/ops"
 	"github.com/roster-dev/roster/internal/plan"
 	"github.com/roster-dev/roster/internal/render"
@@ -81,12 +80,8 @@ func (a *app) planCommand() *cobra.Command {
 		p := pd.Plan
 		w := a.stdout
 		if out != "" {
-			data, err := plan.EncodeSigned(p, ops.PlanSigner())
-			if err == nil {
-				err = fsx.WriteFile(out, data, fsx.Options{Stdout: a.stdout, Context: cmd.Context()})
-			}
-			if err != nil {
-				return &exitCode{code: ExitError, msg: fmt.Sprintf("saving the plan: %v", err)}
+			if err := ops.SavePlan(cmd.Context(), p, out, a.stdout); err != nil {
+				return err
 			}
 			if out == "-" { // the plan file is on standard output
 				w = a.stderr

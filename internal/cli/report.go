@@ -75,11 +75,10 @@ states). A --now later than the wall clock is refused.`
 		if f.attest {
 			return a.attest(cmd.Context(), f, now)
 		}
-		in, err := ops.ReportInput(cmd.Context(), a.env(), ops.ReportRequest{Now: now, Since: true})
+		doc, err := ops.Review(cmd.Context(), a.env(), ops.ReviewRequest{Now: now, Within: f.within})
 		if err != nil {
 			return err
 		}
-		doc := report.Review(in, report.ReviewOptions{ExpiringWithinDays: f.within})
 		if f.out == "" {
 			return writeReview(a.stdout, doc, f.format)
 		}
@@ -152,11 +151,11 @@ func (a *app) accessCommand() *cobra.Command {
 		if err != nil {
 			return &exitCode{code: ExitError, msg: err.Error()}
 		}
+		now, err := a.now()
+		if err != nil {
+			return err
+		}
 		if fromLive {
-			now, err := a.now()
-			if err != nil {
-				return err
-			}
 			doc, err := ops.LiveAccess(cmd.Context(), a.env(), ops.LiveAccessRequest{Email: email, Now: now, Parallelism: parallelism})
 			if err != nil {
 				return err
@@ -174,11 +173,10 @@ func (a *app) accessCommand() *cobra.Command {
 			}
 			return nil
 		}
-		in, err := a.reportInput(cmd)
+		doc, err := ops.Access(cmd.Context(), a.env(), ops.AccessRequest{Now: now, Email: email})
 		if err != nil {
 			return err
 		}
-		doc := report.Access(in, email)
 		if asJSON {
 			return report.WriteAccessJSON(a.stdout, doc)
 		}
@@ -200,24 +198,18 @@ func (a *app) whoCanCommand() *cobra.Command {
 		if !model.IsCapability(args[0]) || args[0] == string(model.Wildcard) {
 			return &exitCode{code: ExitError, msg: fmt.Sprintf("unknown capability %q; the capabilities are: %s", args[0], strings.TrimSuffix(model.VocabularyList(), ", *"))}
 		}
-		in, err := a.reportInput(cmd)
+		now, err := a.now()
 		if err != nil {
 			return err
 		}
-		doc := report.WhoCan(in, model.Capability(args[0]), f)
+		doc, err := ops.WhoCan(cmd.Context(), a.env(), ops.WhoCanRequest{Now: now, Capability: model.Capability(args[0]), Filter: f})
+		if err != nil {
+			return err
+		}
 		if asJSON {
 			return report.WriteWhoCanJSON(a.stdout, doc)
 		}
 		return report.WriteWhoCanText(a.stdout, doc)
 	}
 	return c
-}
-
-// reportInput reads what access and who-can report on.
-func (a *app) reportInput(cmd *cobra.Command) (report.Input, error) {
-	now, err := a.now()
-	if err != nil {
-		return report.Input{}, err
-	}
-	return ops.ReportInput(cmd.Context(), a.env(), ops.ReportRequest{Now: now})
 }

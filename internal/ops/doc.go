@@ -15,13 +15,12 @@
 // keeps the declarations and the state in step across a kill), Offboard,
 // Confirm and Runbook (the open manual steps and follow-up tasks),
 // StateEdit (state mv and rm), Migrate (the state copied to another
-// store), Attest (a review's sign-off), ReportInput (what the reports
-// read), LiveAccess (access EMAIL --live), Records (the evidence records a
+// store), Review, Attest (a review's sign-off), Access, WhoCan, LiveAccess (access EMAIL --live), Records (the evidence records a
 // filter selects, a person's moves followed), Export (the auditor's
 // evidence bundle), Verify (the evidence chain and its checkpoints, of
 // the state or of a bundle) and Validate; Snapshot, History and
 // LatestCheckpoint read the state for show, history and evidence
-// checkpoint.
+// checkpoint; ReadPlanFile and SavePlan read and write plan files.
 //
 // Operations print nothing. What they say while they run (notes,
 // warnings, a driver's wait, an apply's progress) goes through View, and

@@ -2,22 +2,37 @@ package ops
 
 import (
 	"context"
+	"io"
 	"path/filepath"
 
 	"github.com/roster-dev/roster/internal/checkpoint"
 	"github.com/roster-dev/roster/internal/config"
+	"github.com/roster-dev/roster/internal/fsx"
 	"github.com/roster-dev/roster/internal/plan"
 	"github.com/roster-dev/roster/internal/state"
 )
 
-// PlanSigner is how `plan --out` signs a saved plan: with the key of
+// planSigner is how `plan --out` signs a saved plan: with the key of
 // $ROSTER_SIGNING_KEY, nil without one (schema/cli.md "Evidence, version 2").
-func PlanSigner() plan.SignFunc {
+func planSigner() plan.SignFunc {
 	s, err := checkpoint.SignerFromEnv()
 	if err != nil || s == nil {
 		return nil
 	}
 	return s.SignPlan
+}
+
+// SavePlan writes p to file, signed with the key of $ROSTER_SIGNING_KEY
+// when one is set ("-": to stdout), as plan --out saves it.
+func SavePlan(ctx context.Context, p *plan.Plan, file string, stdout io.Writer) error {
+	data, err := plan.EncodeSigned(p, planSigner())
+	if err == nil {
+		err = fsx.WriteFile(file, data, fsx.Options{Stdout: stdout, Context: ctx})
+	}
+	if err != nil {
+		return errorf("saving the plan: %v", err)
+	}
+	return nil
 }
 
 // checkSavedPlan refuses a saved plan that was not made from the

@@ -410,3 +410,51 @@ func (s *SavedReview) doc(current *report.ReviewDoc) *report.ReviewDoc {
 	}
 	return d
 }
+
+// ReviewRequest asks for the access review, flagging access that expires
+// within Within days.
+type ReviewRequest struct {
+	Now    time.Time
+	Within int
+}
+
+// Review makes the access review of the state.
+func Review(ctx context.Context, env *Env, req ReviewRequest) (*report.ReviewDoc, error) {
+	in, err := ReportInput(ctx, env, ReportRequest{Now: req.Now, Since: true})
+	if err != nil {
+		return nil, err
+	}
+	return report.Review(in, report.ReviewOptions{ExpiringWithinDays: req.Within}), nil
+}
+
+// AccessRequest asks for one person's access.
+type AccessRequest struct {
+	Now   time.Time
+	Email string
+}
+
+// Access reports one person's access across every team and site, from
+// the state.
+func Access(ctx context.Context, env *Env, req AccessRequest) (*report.AccessDoc, error) {
+	in, err := ReportInput(ctx, env, ReportRequest{Now: req.Now})
+	if err != nil {
+		return nil, err
+	}
+	return report.Access(in, req.Email), nil
+}
+
+// WhoCanRequest asks who holds a capability (on a team or site: Filter).
+type WhoCanRequest struct {
+	Now        time.Time
+	Capability model.Capability
+	Filter     report.WhoCanFilter
+}
+
+// WhoCan reports everyone holding a capability, and through which role.
+func WhoCan(ctx context.Context, env *Env, req WhoCanRequest) (*report.WhoCanDoc, error) {
+	in, err := ReportInput(ctx, env, ReportRequest{Now: req.Now})
+	if err != nil {
+		return nil, err
+	}
+	return report.WhoCan(in, req.Capability, req.Filter), nil
+}

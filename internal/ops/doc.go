@@ -15,10 +15,12 @@
 // keeps the declarations and the state in step across a kill), Offboard,
 // Confirm and Runbook (the open manual steps and follow-up tasks),
 // StateEdit (state mv and rm), Migrate (the state copied to another
-// store), Review, Attest (a review's sign-off), Access, WhoCan, LiveAccess (access EMAIL --live), Records (the evidence records a
-// filter selects, a person's moves followed), Export (the auditor's
-// evidence bundle), Verify (the evidence chain and its checkpoints, of
-// the state or of a bundle) and Validate; Snapshot, History and
+// store), Review, Attest (a review's sign-off), Access, WhoCan and
+// LiveAccess (access EMAIL --live) over ReportInput (what the reports
+// read), Records (the evidence records a filter selects, a person's moves
+// followed), Export (the auditor's evidence bundle), Verify (the evidence
+// chain and its checkpoints, of the state or of a bundle) and Validate;
+// Snapshot, History and
 // LatestCheckpoint read the state for show, history and evidence
 // checkpoint; ReadPlanFile and SavePlan read and write plan files.
 //

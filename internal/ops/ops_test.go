@@ -274,3 +274,68 @@ func TestRecordsFollowMoves(t *testing.T) {
 		t.Errorf("other's records: %d", n)
 	}
 }
+
+// A saved plan applies as saved; once the state has moved, or the
+// configuration changed, it is refused.
+func TestApplySavedRefusesStalePlans(t *testing.T) {
+	env, _ := newEnv(t, offline)
+	ctx := context.Background()
+	save := func() string {
+		t.Helper()
+		pd, err := Plan(ctx, env, PlanRequest{Now: now, Refresh: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(t.TempDir(), "plan.json")
+		if err := SavePlan(ctx, pd.Plan, file, nil); err != nil {
+			t.Fatal(err)
+		}
+		return file
+	}
+	first, second := save(), save()
+	res, err := ApplySaved(ctx, env, ApplySavedRequest{File: first, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Result == nil || res.Result.Applied != 1 || res.Result.Manual != 2 {
+		t.Fatalf("apply of the saved plan: %+v", res)
+	}
+	if _, err := ApplySaved(ctx, env, ApplySavedRequest{File: second, Now: now}); err == nil || !strings.HasPrefix(err.Error(), "stale plan") {
+		t.Fatalf("a plan made against serial 0: %v", err)
+	}
+	third := save()
+	cfg := strings.Replace(offline, `role   = "viewer"`, `role   = "editor"`, 1)
+	if err := os.WriteFile(filepath.Join(env.Dir, "main.hcl"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ApplySaved(ctx, env, ApplySavedRequest{File: third, Now: now}); err == nil || !strings.Contains(err.Error(), "plan made from a different configuration") {
+		t.Fatalf("a plan of another configuration: %v", err)
+	}
+}
+
+// Offboard removes the person from the declarations and plans the removal.
+func TestOffboard(t *testing.T) {
+	env, _ := newEnv(t, offline)
+	ctx := context.Background()
+	if _, err := Apply(ctx, env, ApplyRequest{PlanRequest: PlanRequest{Now: now, Refresh: true}, AutoApprove: true, UI: &approve{}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Offboard(ctx, env, OffboardRequest{Email: "bo@acme.com", Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Changed != 1 || len(res.Removed) != 1 || res.Where != env.Dir {
+		t.Fatalf("offboard: %+v", res)
+	}
+	p := res.Planned.Plan
+	if len(p.Changes) != 1 || p.Changes[0].Action != plan.Delete || p.Changes[0].Addr.Email != "bo@acme.com" {
+		t.Fatalf("plan: %+v", p.Changes)
+	}
+	data, err := os.ReadFile(filepath.Join(env.Dir, "main.hcl"))
+	if err != nil || strings.Contains(string(data), "bo@acme.com") {
+		t.Fatalf("main.hcl still declares bo (%v):\n%s", err, data)
+	}
+	if _, err := Offboard(ctx, env, OffboardRequest{Email: "bo@acme.com", Now: now}); err == nil || !strings.Contains(err.Error(), "declared nowhere") {
+		t.Fatalf("a second offboard: %v", err)
+	}
+}

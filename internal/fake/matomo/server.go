@@ -491,6 +491,11 @@ func (c *call) adminSomewhere() bool {
 	return false
 }
 
+// superusers answers UsersManager.getUsersHavingSuperUserAccess (Endpoints:
+// every superuser, login ascending, for any caller but anonymous, whom
+// authentication has already refused above). It is how a driver checks
+// connection.account_id: no method returns the caller's own login (Auth,
+// "Who the credential is"), so the answer does not depend on the caller.
 func (c *call) superusers() (int, any) {
 	var out []map[string]any
 	for _, login := range c.s.logins() {

@@ -111,7 +111,6 @@ func (v version) short() string {
 	return v.String()
 }
 
-
 // --- apply ------------------------------------------------------------------
 
 // Begin remembers the team's changes, in apply order.

@@ -333,4 +333,3 @@ func (d *Driver) objects(st *state) []*model.Object {
 	model.SortObjects(objs)
 	return objs
 }
-

@@ -564,3 +564,47 @@ func TestCredentialCheckedFirst(t *testing.T) {
 		})
 	}
 }
+
+// The plan's cost is what apply sends: the refresh's reads and each
+// change's requests, none for a move or a manual step (schema/sync.md,
+// Reading safely: apply sends nothing the plan did not show).
+func TestCostMatchesApply(t *testing.T) {
+	srv, d := start(t, seed(), "new@x.io")
+	snap, err := d.Refresh(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := grantObj("Shop", "new@x.io", "write")
+	pen := memberObj("pen@x.io", "user")
+	su := memberObj("ann@acme.com", "superuser")
+	moved := memberObj("lisa@new.io", "user")
+	changes := []plan.Change{
+		change(plan.Create, g.Addr, nil, g),                                 // inviteUser, setUserAccess
+		change(plan.Update, su.Addr, memberObj("ann@acme.com", "user"), su), // manual
+		{Addr: moved.Addr, Action: plan.Move, From: model.MemberAddress("m", "lisa@old.io"), Before: memberObj("lisa@old.io", "user"), After: moved},
+		change(plan.Delete, pen.Addr, pen, nil), // getSitesAccessFromUser, deleteUser
+	}
+	cost, budget := d.Cost(changes)
+	if budget != 0 {
+		t.Errorf("budget %d", budget)
+	}
+	if want := snap.Requests + 4; cost != want {
+		t.Errorf("cost %d, want %d (%d reads and 4 writes)", cost, want, snap.Requests)
+	}
+	var sendable []plan.Change
+	for _, c := range changes {
+		if manual, _ := d.Manual(&c); !manual && c.Action != plan.Move {
+			sendable = append(sendable, c)
+		}
+	}
+	d.Begin(sendable)
+	srv.ResetRequests()
+	for i := range sendable {
+		if _, err := d.Apply(context.Background(), &sendable[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := len(srv.Requests()); got != cost-snap.Requests {
+		t.Errorf("apply sent %d requests %q; the plan showed %d", got, srv.Requests(), cost-snap.Requests)
+	}
+}

@@ -294,6 +294,11 @@ func TestMootGrant(t *testing.T) {
 	if strings.Contains(notes, "bob@acme.com") {
 		t.Errorf("bob's grant raises his access (view_cost_data) but was called moot: %q", notes)
 	}
+	// ann has no live binding on Web: the plan leaves the grant out, so
+	// no request is ever made for it.
+	if want := []model.Address{model.PersonGrantAddress("acme", "Web", "ann@acme.com")}; !slices.Equal(snap.Moot, want) || !strings.Contains(notes, "so roster does not create it") {
+		t.Errorf("moot %v, notes %q", snap.Moot, notes)
+	}
 }
 
 // TestLastAdmin: the last Administrator besides the service account is

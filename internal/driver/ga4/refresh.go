@@ -312,7 +312,8 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 			notes = append(notes, fmt.Sprintf("property %s (id %s) is not declared; roster does not manage its property-level access", p.DisplayName, id))
 		}
 	}
-	notes = append(notes, d.mootGrants()...)
+	mootNotes, moot := d.moot(st)
+	notes = append(notes, mootNotes...)
 	extra := make([]string, 0, len(odd))
 	for n := range odd {
 		extra = append(extra, n)
@@ -321,7 +322,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	notes = append(notes, extra...)
 
 	d.live, d.refreshed = st, true
-	snap := &driver.Snapshot{Team: d.team.Name, Self: d.self(), Notes: notes, Requests: r.n, SiteIDs: map[string]string{}}
+	snap := &driver.Snapshot{Team: d.team.Name, Self: d.self(), Notes: notes, Requests: r.n, SiteIDs: map[string]string{}, Moot: moot}
 	for k, v := range siteIDs {
 		snap.SiteIDs[k] = v
 	}
@@ -329,34 +330,24 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	return snap, nil
 }
 
-// mootGrants warns of each declared grant that adds nothing to the same
-// person's declared team role: an account binding covers every property
-// and a property binding can only raise it (ga4.md, Direct vs effective
-// access), so such a grant neither narrows nor widens their access.
-func (d *Driver) mootGrants() []string {
-	p := d.team.Platform
-	if p == nil {
-		return nil
-	}
-	teamRole := map[string]string{}
-	for _, o := range d.team.Declared {
-		if o.Addr.Kind == model.KindMember {
-			teamRole[o.Addr.Email] = o.Role
+// moot says of each declared grant that adds nothing to the person's
+// declared account role (mootGrants) that it is moot, and returns those
+// that have no live binding: the plan leaves them out, so roster never
+// sends a binding that GA4 would make no use of (ga4.md, open questions:
+// "Is a property binding below the account role accepted, rejected or
+// ignored? Do not create it; warn that it is moot"). A live binding for
+// it stays managed as declared.
+func (d *Driver) moot(st *liveState) (notes []string, skip []model.Address) {
+	for _, m := range mootGrants(d.team.Platform, d.team.Declared) {
+		a := m.grant.Addr
+		line := fmt.Sprintf("%s (%s) adds nothing to %s's account role %s, which covers every property; a property binding cannot narrow it", a, m.grant.Role, a.Email, m.teamRole)
+		if id, ok := st.siteIDs[a.Site]; ok && st.grants[id][a.Email] == nil {
+			line += ", so roster does not create it; remove the grant from the configuration"
+			skip = append(skip, a)
 		}
+		notes = append(notes, line)
 	}
-	var out []string
-	for _, o := range d.team.Declared {
-		if o.Addr.Kind != model.KindGrant || o.Addr.Email == "" || teamRole[o.Addr.Email] == "" {
-			continue
-		}
-		tr, ok1 := p.TeamRole(teamRole[o.Addr.Email])
-		sr, ok2 := p.SiteRole(o.Role)
-		if ok1 && ok2 && sr.Caps.Minus(tr.Caps) == 0 {
-			out = append(out, fmt.Sprintf("%s (%s) adds nothing to %s's account role %s, which covers every property; a property binding cannot narrow it", o.Addr, o.Role, o.Addr.Email, tr.Name))
-		}
-	}
-	sort.Strings(out)
-	return out
+	return notes, skip
 }
 
 // objects turns the live state into the model's objects: an account

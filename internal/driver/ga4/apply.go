@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/roster-dev/roster/internal/driver"
-	"github.com/roster-dev/roster/internal/driver/httpc"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
 )
@@ -63,28 +62,29 @@ func (d *Driver) Apply(ctx context.Context, c *plan.Change) (driver.Result, erro
 	var res driver.Result
 	email := c.Addr.Email
 	live := d.bindingsOf(c.Addr)
+	var out apiBinding
+	switch req.Method {
+	case http.MethodDelete:
+		res.API, err = d.deleteBinding(ctx, req.Path)
+	case http.MethodPatch:
+		out, res.API, err = d.patchBinding(ctx, req.Path, *req.Body)
+	default:
+		out, res.API, err = d.createBinding(ctx, req.Parent, *req.Body)
+	}
+	var se *StatusError
+	if req.Method == http.MethodPost && errors.As(err, &se) && se.HTTP == http.StatusBadRequest && se.Status == "INVALID_ARGUMENT" {
+		// ga4.md: a 400 on create means this address cannot be bound
+		// (no Google account, say): a manual step.
+		res.Outcome = driver.Manual
+		return res, nil
+	}
+	if err != nil {
+		return res, d.apiErr(err, c.Addr, false, req.What)
+	}
 	if req.Method == http.MethodDelete {
-		res.API, err = d.call(ctx, req.Method, req.Path, nil, nil, nil)
-		if err != nil {
-			return res, d.apiErr(err, c.Addr, false, req.What)
-		}
 		delete(live, email)
 		res.Outcome = driver.Applied
 		return res, nil
-	}
-	var out apiBinding
-	res.API, err = d.call(ctx, req.Method, req.Path, nil, req.Body, httpc.Shaped{Shape: bindingShape, Into: &out})
-	if err != nil {
-		var re *httpc.RequestError
-		if req.Method == http.MethodPost && errors.As(err, &re) && re.Err == nil && re.Status == http.StatusBadRequest {
-			if s, ok := parseStatus(re.Body); ok && s.Error.Status == "INVALID_ARGUMENT" {
-				// ga4.md: a 400 on create means this address cannot be
-				// bound (no Google account, say): a manual step.
-				res.Outcome = driver.Manual
-				return res, nil
-			}
-		}
-		return res, d.apiErr(err, c.Addr, false, req.What)
 	}
 	if !strings.HasPrefix(out.Name, req.Parent+"/accessBindings/") {
 		return res, fmt.Errorf("%s: %s answered with the binding %q, not one of %s; run roster plan again", c.Addr, Platform, out.Name, req.Parent)

@@ -23,12 +23,6 @@ type request struct {
 	What   string       // the binding, for messages
 }
 
-// wireBinding is an AccessBinding as it is sent.
-type wireBinding struct {
-	User  string   `json:"user"`
-	Roles []string `json:"roles"`
-}
-
 // writes is how many requests a change sends: one, or none when only
 // what roster alone keeps, or who holds a grant, changes.
 func writes(c *plan.Change) int {

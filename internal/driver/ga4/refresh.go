@@ -2,24 +2,13 @@ package ga4
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/url"
 	"sort"
-	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/roster-dev/roster/internal/driver"
-	"github.com/roster-dev/roster/internal/driver/httpc"
 	"github.com/roster-dev/roster/internal/driver/kit"
 	"github.com/roster-dev/roster/internal/model"
-)
-
-// Page sizes asked for: the API's maxima (ga4.md, Endpoints).
-const (
-	SummaryPageSize = 200
-	BindingPageSize = 500
 )
 
 // binding is one live access binding.
@@ -40,101 +29,6 @@ type liveState struct {
 	siteOf   map[string]string              // property id → declared site
 	pages    int                            // list pages read, for Cost
 	accounts int                            // accountSummaries pages
-}
-
-// Shapes of the answers read (resources.proto through the proto3 JSON
-// mapping: empty lists and strings are omitted, so every list is
-// optional, but present it must be a list).
-var (
-	summaryShape = kit.Obj{
-		"accountSummaries": kit.Opt(kit.List(kit.Obj{
-			"account":     kit.String,
-			"displayName": kit.Opt(kit.String),
-			"propertySummaries": kit.Opt(kit.List(kit.Obj{
-				"property":    kit.String,
-				"displayName": kit.Opt(kit.String),
-			})),
-		})),
-		"nextPageToken": kit.Opt(kit.String),
-	}
-	bindingShape     = kit.Obj{"name": kit.String, "user": kit.Opt(kit.String), "roles": kit.Opt(kit.List(kit.String))}
-	bindingPageShape = kit.Obj{"accessBindings": kit.Opt(kit.List(bindingShape)), "nextPageToken": kit.Opt(kit.String)}
-)
-
-type apiBinding struct {
-	Name  string   `json:"name"`
-	User  string   `json:"user"`
-	Roles []string `json:"roles"`
-}
-
-type apiSummary struct {
-	Account           string `json:"account"`
-	DisplayName       string `json:"displayName"`
-	PropertySummaries []struct {
-		Property    string `json:"property"`
-		DisplayName string `json:"displayName"`
-	} `json:"propertySummaries"`
-}
-
-// reader counts the requests a refresh makes.
-type reader struct {
-	d  *Driver
-	mu sync.Mutex
-	n  int
-}
-
-// list reads every page of path, each answer checked against shape and
-// handed to each, which returns how many items the page held. Paging
-// keeps its word: an empty page with a nextPageToken is an error.
-func (r *reader) list(ctx context.Context, path string, size int, shape kit.Shape, each func(json.RawMessage) (int, string, error)) (int, error) {
-	pg := kit.Pager{Linked: true}
-	token := ""
-	for {
-		q := url.Values{"pageSize": {strconv.Itoa(size)}}
-		if token != "" {
-			q.Set("pageToken", token)
-		}
-		var raw json.RawMessage
-		api, err := r.d.call(ctx, "GET", path, q, nil, httpc.Shaped{Shape: shape, Into: &raw})
-		r.mu.Lock()
-		r.n += len(api)
-		r.mu.Unlock()
-		if err != nil {
-			return pg.Pages(), r.d.apiErr(err, model.Address{}, true, "")
-		}
-		n, next, err := each(raw)
-		if err != nil {
-			return pg.Pages(), fmt.Errorf("%s answered GET %s with a page roster cannot read: %v", Platform, path, err)
-		}
-		done, err := pg.Page(n, nil, next != "")
-		if err != nil {
-			return pg.Pages(), fmt.Errorf("%s answered GET %s with paging that does not keep its word: %v; nothing was planned from it, try again later", Platform, path, err)
-		}
-		if done {
-			return pg.Pages(), nil
-		}
-		if next == token {
-			return pg.Pages(), fmt.Errorf("%s answered GET %s with the same nextPageToken twice; nothing was planned from it, try again later", Platform, path)
-		}
-		token = next
-	}
-}
-
-// readBindings reads every binding of parent (accounts/N or properties/P).
-func (r *reader) readBindings(ctx context.Context, parent string) ([]apiBinding, int, error) {
-	var all []apiBinding
-	n, err := r.list(ctx, APIPrefix+parent+"/accessBindings", BindingPageSize, bindingPageShape, func(raw json.RawMessage) (int, string, error) {
-		var p struct {
-			AccessBindings []apiBinding `json:"accessBindings"`
-			NextPageToken  string       `json:"nextPageToken"`
-		}
-		if err := json.Unmarshal(raw, &p); err != nil {
-			return 0, "", err
-		}
-		all = append(all, p.AccessBindings...)
-		return len(p.AccessBindings), p.NextPageToken, nil
-	})
-	return all, n, err
 }
 
 func isNumber(s string) bool {
@@ -158,18 +52,7 @@ func (r *reader) readAccount(ctx context.Context) (*apiSummary, int, error) {
 		return nil, 0, fmt.Errorf("connection.account_id %q is not a Google Analytics account id (a number)", d.team.Conn.AccountID)
 	}
 	account := "accounts/" + acct
-	var summaries []apiSummary
-	spages, err := r.list(ctx, APIPrefix+"accountSummaries", SummaryPageSize, summaryShape, func(raw json.RawMessage) (int, string, error) {
-		var p struct {
-			AccountSummaries []apiSummary `json:"accountSummaries"`
-			NextPageToken    string       `json:"nextPageToken"`
-		}
-		if err := json.Unmarshal(raw, &p); err != nil {
-			return 0, "", err
-		}
-		summaries = append(summaries, p.AccountSummaries...)
-		return len(p.AccountSummaries), p.NextPageToken, nil
-	})
+	summaries, spages, err := r.readSummaries(ctx)
 	if err != nil {
 		return nil, 0, err
 	}

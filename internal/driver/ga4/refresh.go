@@ -111,7 +111,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 		listed = append(listed, driver.Listed{ID: strings.TrimPrefix(p.Property, "properties/"), Name: p.DisplayName})
 	}
 	siteIDs, err := driver.ResolveSites(d.team.Name, d.team.Sites, listed, driver.SiteKind{
-		Platform: Platform, Noun: "property", Owner: "account " + acct,
+		Platform: Platform, Noun: "property", Nouns: "properties", Owner: "account " + acct,
 		CheckID: func(id string) string {
 			if !isNumber(id) {
 				return "is not a Google Analytics property id (a number, without \"properties/\")"

@@ -15,10 +15,16 @@ import (
 // Begin is told the changes about to be made; in GA4 none ride together.
 func (d *Driver) Begin(changes []plan.Change) {}
 
-// Manual reports the changes GA4's API cannot make: account settings.
+// Manual reports the changes GA4's API cannot make: account settings;
+// and a property binding that the refresh found moot (at or below the
+// person's account role), which a plan made without a refresh may hold:
+// it is never sent (ga4.md: do not create it).
 func (d *Driver) Manual(c *plan.Change) (bool, string) {
 	if c.Addr.Kind == model.KindTeam && c.Action == plan.Update {
 		return true, "the Admin API does not change account settings (display_name, require_2fa, sso): an Administrator changes them in Google Analytics under Admin > Account settings"
+	}
+	if c.Action != plan.Delete && d.mootSkip[c.Addr] {
+		return true, "this property binding adds nothing to the person's account role, which covers every property, so roster does not send it; remove the grant from the configuration"
 	}
 	return false, ""
 }

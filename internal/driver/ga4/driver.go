@@ -12,6 +12,7 @@ import (
 	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/driver/httpc"
 	"github.com/roster-dev/roster/internal/driver/kit"
+	"github.com/roster-dev/roster/internal/model"
 )
 
 // Options are the driver's options: those every driver takes.
@@ -43,7 +44,8 @@ type Driver struct {
 
 	refreshed bool
 	live      *liveState
-	run       []string // addresses of the changes Begin announced
+	mootSkip  map[model.Address]bool // declared grants the refresh found moot, with no live binding
+	run       []string               // addresses of the changes Begin announced
 }
 
 // New makes the driver of a team. team.Token is the whole JSON key file

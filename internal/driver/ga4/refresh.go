@@ -205,6 +205,10 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	notes = append(notes, extra...)
 
 	d.live, d.refreshed = st, true
+	d.mootSkip = map[model.Address]bool{}
+	for _, a := range moot {
+		d.mootSkip[a] = true
+	}
 	snap := &driver.Snapshot{Team: d.team.Name, Self: d.self(), Notes: notes, Requests: r.n, SiteIDs: map[string]string{}, Moot: moot}
 	for k, v := range siteIDs {
 		snap.SiteIDs[k] = v

@@ -192,10 +192,14 @@ func (d *Driver) CheckPlan(changes []plan.Change) error {
 	}
 	what := make([]string, len(took))
 	for i, c := range took {
+		was := "admin"
+		if b := d.live.members[c.Addr.Email]; b != nil {
+			was = b.role
+		}
 		if c.Action == plan.Delete {
-			what[i] = fmt.Sprintf("%s would be removed (role %s)", c.Addr, c.Before.Role)
+			what[i] = fmt.Sprintf("%s would be removed (role %s)", c.Addr, was)
 		} else {
-			what[i] = fmt.Sprintf("%s would change from %s to %s", c.Addr, d.live.members[c.Addr.Email].role, c.After.Role)
+			what[i] = fmt.Sprintf("%s would change from %s to %s", c.Addr, was, c.After.Role)
 		}
 	}
 	return fmt.Errorf("%s, but %s", strings.Join(what, "; "), lastAdminText(d.team.Conn.AccountID, d.self()))

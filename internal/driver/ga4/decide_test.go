@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/roster-dev/roster/internal/config"
+	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
 )
@@ -143,5 +144,25 @@ func TestMootGrants(t *testing.T) {
 	want := []string{"grant/acme/App/ann@acme.com editor", "grant/acme/Web/ann@acme.com editor"}
 	if !slices.Equal(got, want) {
 		t.Errorf("moot %v, want %v", got, want)
+	}
+}
+
+// TestCheckPlan: the driver's plan check names each change that takes the
+// last other Administrator away, with the role it had live.
+func TestCheckPlan(t *testing.T) {
+	d := &Driver{team: &driver.Team{Name: "acme", Conn: model.Connection{AccountID: "100"}}, key: &key{email: saEmail}, live: liveFixture(), refreshed: true}
+	err := d.CheckPlan([]plan.Change{
+		memberChange(plan.Update, "bob@acme.com", "viewer", "analyst"),
+		memberChange(plan.Delete, "ann@acme.com", "admin", ""),
+	})
+	want := "member/acme/ann@acme.com would be removed (role admin), but that is the last Administrator of Google Analytics account 100 besides roster's own service account " + saEmail
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("got %v\nwant %s...", err, want)
+	}
+	if err := d.CheckPlan([]plan.Change{memberChange(plan.Update, "bob@acme.com", "viewer", "admin"), memberChange(plan.Delete, "ann@acme.com", "admin", "")}); err != nil {
+		t.Errorf("a handover refused: %v", err)
+	}
+	if err := (&Driver{}).CheckPlan([]plan.Change{memberChange(plan.Delete, "ann@acme.com", "admin", "")}); err != nil {
+		t.Errorf("before a refresh: %v", err)
 	}
 }

@@ -195,6 +195,9 @@ func (a *app) makePlan(ctx context.Context, st state.Store, pf *planFlags) (*pla
 		if err := live.CheckSelf(p, pd.cn.view); err != nil {
 			return nil, &exitCode{code: ExitError, msg: err.Error()}
 		}
+		if err := live.CheckDrivers(p, pd.cn.drivers); err != nil {
+			return nil, &exitCode{code: ExitError, msg: err.Error()}
+		}
 		p.Cost = pd.cn.costs(p)
 		notes = live.ManualNotes(p, pd.cn.drivers)
 		a.printNotes(notes)

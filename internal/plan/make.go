@@ -46,7 +46,8 @@ type Input struct {
 	Live      []*model.Object
 	LiveTeams map[string]bool
 	// Keep lists addresses roster leaves alone (the access of a connected
-	// team's undeclared credential owner, schema/sync.md): neither drift nor a
+	// team's undeclared credential owner, schema/sync.md; a declared GA4
+	// property binding its account binding already covers): neither drift nor a
 	// change, whatever desired, prior and live say.
 	Keep map[string]bool
 
@@ -111,6 +112,13 @@ func Make(in Input) *Plan {
 		current = pl.applyMoves(current)
 	}
 	pl.index(desired, current)
+	for i := range p.Drift {
+		if d := &p.Drift[i]; d.Addr.Kind == model.KindMember {
+			if pf := pl.platform(d.Addr.Team); pf != nil {
+				d.Via = model.TeamVia(pf.Name)
+			}
+		}
+	}
 	p.Changes = pl.join(desired, current)
 	if len(in.Only) > 0 {
 		p.Changes, p.Held = splitCauses(p.Changes, in.Only)

@@ -107,9 +107,7 @@ func Make(in Input) *Plan {
 		current, p.Drift, pl.drifted = pl.mergeLive(current, live)
 		p.Drift = siteDrift(p.Drift, current, in.Live, in.LiveTeams)
 	}
-	if len(in.Moves) > 0 {
-		current = pl.applyMoves(current)
-	}
+	current = pl.applyMoves(current)
 	pl.index(desired, current)
 	p.Changes = pl.join(desired, current)
 	if len(in.Only) > 0 {
@@ -764,6 +762,10 @@ type moveInfo struct {
 // whose From is not stored, or whose objects would land on stored ones,
 // is ignored.
 func (pl *planner) applyMoves(current []entry) []entry {
+	moves := pl.moves()
+	if len(moves) == 0 {
+		return current
+	}
 	pl.moved = map[string]*moveInfo{}
 	// stored is the stored object behind each re-keyed entry, carrier the
 	// move that carries it, by the entry's current address: a later move
@@ -788,10 +790,19 @@ func (pl *planner) applyMoves(current []entry) []entry {
 		}
 	}
 	index()
-	for _, mv := range pl.in.Moves {
+	var made []model.Move // the moves made so far, in order
+	for _, mv := range moves {
 		if changed {
 			index()
 			changed = false
+		}
+		// An earlier move may have carried this one's object already (a
+		// team relabel and an email change in one plan): it is found
+		// where that move put it, and this move takes it on from there.
+		for _, e := range made {
+			if na, ok := model.Rekey(mv.From, e.From, e.To); ok {
+				mv.From = na
+			}
 		}
 		if _, ok := at[mv.From.String()]; !ok && (!mv.Guest || !people[[2]string{mv.From.Team, mv.From.Email}]) {
 			continue
@@ -858,13 +869,21 @@ func (pl *planner) applyMoves(current []entry) []entry {
 				}
 			} else if before {
 				// Moved by an earlier move, whose change takes it to its
-				// new address by model.Rekey: that one stays in charge.
+				// new address by model.Rekey: that one stays in charge,
+				// unless what it carried moves with this one's object (a
+				// person's grants in a relabelled team), which takes it
+				// on to its final address.
 				if info := pl.moved[old.key]; info != nil {
 					delete(pl.moved, old.key)
 					pl.moved[key] = info
 				}
 				if c := carrier[old.key]; c != nil {
 					delete(carrier, old.key)
+					if primary != nil && primary != c {
+						c.carried = slices.DeleteFunc(c.carried, func(o *model.Object) bool { return o == orig })
+						primary.carried = append(primary.carried, orig)
+						c = primary
+					}
 					carrier[key] = c
 				}
 			} else if primary != nil {
@@ -887,11 +906,39 @@ func (pl *planner) applyMoves(current []entry) []entry {
 			dropped = false
 		}
 		changed, resort = true, true
+		made = append(made, mv)
 	}
 	if resort {
 		sort.SliceStable(current, func(i, j int) bool { return current[i].key < current[j].key })
 	}
 	return current
+}
+
+// moves are the configuration's moves, then a move for each person's move
+// an offline team's state keeps waiting for its manual step (sync.md,
+// Renames): until roster confirm records it, the old address is stored
+// with the new one pending, and the plan sees the declared new address as
+// that same object even once the moved block is gone. (A connected team's
+// refresh reads the person where the platform has them.)
+func (pl *planner) moves() []model.Move {
+	out := pl.in.Moves
+	var from map[model.Address]bool
+	for _, o := range pl.in.Prior {
+		if o.PendingAction != string(Move) || o.Pending == nil || o.Pending.Addr == o.Addr || pl.in.LiveTeams[o.Addr.Team] {
+			continue
+		}
+		if from == nil {
+			from = make(map[model.Address]bool, len(pl.in.Moves))
+			for _, mv := range pl.in.Moves {
+				from[mv.From] = true
+			}
+			out = slices.Clip(out)
+		}
+		if !from[o.Addr] {
+			out = append(out, model.Move{From: o.Addr, To: o.Pending.Addr})
+		}
+	}
+	return out
 }
 
 // moveChange is the one change of a moved object: Before as stored at its

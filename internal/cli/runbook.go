@@ -102,7 +102,12 @@ func openItems(ctx context.Context, st state.Store, objs []*model.Object) ([]run
 		if o.PendingAction == string(plan.Create) {
 			cur = nil
 		}
-		items = append(items, runbook.ForChange(platforms[o.Addr.Team], o.PendingAction, cur, o.Pending))
+		plat := platforms[o.Addr.Team]
+		if plat == "" && o.Pending != nil {
+			// A person's move waiting in a team relabelled since.
+			plat = platforms[o.Pending.Addr.Team]
+		}
+		items = append(items, runbook.ForChange(plat, o.PendingAction, cur, o.Pending))
 	}
 	tasks, err := openTasks(ctx, st)
 	if err != nil {

@@ -35,8 +35,10 @@ func ForChange(platform string, action string, cur, next *model.Object) Item {
 		o = cur
 	}
 	it := Item{Addr: o.Addr, Change: action, Platform: platform}
-	if action == "move" && cur != nil {
-		// The state keeps a pending move at the old address.
+	if cur != nil {
+		// The state keeps a waiting change where the access is: a
+		// pending move at the old address, and a change of what that
+		// move carries there too.
 		it.Addr = cur.Addr
 	}
 	it.Title, it.Steps = changeSteps(platform, action, cur, next)

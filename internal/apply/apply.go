@@ -338,9 +338,7 @@ func moveWrites(c *plan.Change, after *model.Object) (del []model.Address, put [
 			continue
 		}
 		del = append(del, o.Addr)
-		cp := o.Clone()
-		cp.Addr, cp.Decl = na, nil
-		put = append(put, cp)
+		put = append(put, movedCopy(o, c.From, c.Addr, na))
 	}
 	return del, put
 }

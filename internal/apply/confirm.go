@@ -166,12 +166,20 @@ func rekeyUnder(objs []*model.Object, taken func(model.Address) bool, from, to m
 		if taken(na) {
 			return nil, &RefusedError{fmt.Sprintf("cannot move %s to %s: %s, where %s would go, already exists in the state", from, to, na, o.Addr)}
 		}
-		cp := o.Clone()
-		cp.Addr, cp.Decl = na, nil
-		if cp.Pending != nil && cp.Pending.Addr == o.Addr {
-			cp.Pending.Addr = na
-		}
-		out = append(out, rekeyed{o.Addr, cp})
+		out = append(out, rekeyed{o.Addr, movedCopy(o, from, to, na)})
 	}
 	return out, nil
+}
+
+// movedCopy is o, under from, as a move to to leaves it at na: a change
+// waiting on it moves with it.
+func movedCopy(o *model.Object, from, to, na model.Address) *model.Object {
+	cp := o.Clone()
+	cp.Addr, cp.Decl = na, nil
+	if cp.Pending != nil {
+		if pa, ok := model.Rekey(cp.Pending.Addr, from, to); ok {
+			cp.Pending.Addr = pa
+		}
+	}
+	return cp
 }

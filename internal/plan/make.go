@@ -803,6 +803,9 @@ func (pl *planner) applyMoves(current []entry) []entry {
 			if na, ok := model.Rekey(mv.From, e.From, e.To); ok {
 				mv.From = na
 			}
+			if na, ok := model.Rekey(mv.To, e.From, e.To); ok {
+				mv.To = na // a pending move's, stored before a relabel
+			}
 		}
 		if _, ok := at[mv.From.String()]; !ok && (!mv.Guest || !people[[2]string{mv.From.Team, mv.From.Email}]) {
 			continue
@@ -891,9 +894,17 @@ func (pl *planner) applyMoves(current []entry) []entry {
 				carrier[key] = primary
 			}
 			delete(stored, old.key)
-			if _, live := at[key]; live {
+			if j, live := at[key]; live {
 				current[i] = entry{} // dropped below: the live entry stands
 				dropped = true
+				if old.o.PendingAction == string(Move) {
+					// Unless a person's move waits on it: the old
+					// email live is that person (sync.md, Renames).
+					cp := *old.o
+					cp.Addr = na
+					current[j] = entry{key, &cp}
+					stored[key] = orig
+				}
 				continue
 			}
 			stored[key] = orig
@@ -915,16 +926,16 @@ func (pl *planner) applyMoves(current []entry) []entry {
 }
 
 // moves are the configuration's moves, then a move for each person's move
-// an offline team's state keeps waiting for its manual step (sync.md,
-// Renames): until roster confirm records it, the old address is stored
-// with the new one pending, and the plan sees the declared new address as
-// that same object even once the moved block is gone. (A connected team's
-// refresh reads the person where the platform has them.)
+// the state keeps waiting for its manual step (sync.md, Renames): until
+// roster confirm (or, on a connected team, the refresh) records it, the
+// old address is stored with the new one pending, and the plan sees the
+// declared new address as that same object even once the moved block is
+// gone.
 func (pl *planner) moves() []model.Move {
 	out := pl.in.Moves
 	var from map[model.Address]bool
 	for _, o := range pl.in.Prior {
-		if o.PendingAction != string(Move) || o.Pending == nil || o.Pending.Addr == o.Addr || pl.in.LiveTeams[o.Addr.Team] {
+		if o.PendingAction != string(Move) || o.Pending == nil || o.Pending.Addr == o.Addr {
 			continue
 		}
 		if from == nil {

@@ -178,7 +178,7 @@ type planner struct {
 	manual       []Manual                   // open manual steps met while joining
 	moved        map[string]*moveInfo       // new address of a moved object → where it was
 	movedTo      map[string]bool            // new address of a pending move (a person's new email)
-	teamMoves    []model.Move               // moves of a team to a connected team's name
+	teamMoves    []model.Move               // relabels of a connected team, or of a site of one
 	priorByKey   map[string]*model.Object   // prior by address, when teamMoves is not empty
 	risks        [1 << 8][]Risk             // risk bit mask → shared, read-only list
 	slab         []model.Object             // backing store for After copies
@@ -223,7 +223,7 @@ func (pl *planner) mergeLive(prior, live []entry) (current []entry, drift []Drif
 		}
 	}
 	for _, mv := range pl.in.Moves {
-		if mv.From.Kind == model.KindTeam && pl.in.LiveTeams[mv.To.Team] {
+		if (mv.From.Kind == model.KindTeam || mv.From.Kind == model.KindSite) && pl.in.LiveTeams[mv.To.Team] {
 			if pl.priorByKey == nil {
 				pl.priorByKey = make(map[string]*model.Object, len(prior))
 				for _, e := range prior {
@@ -821,10 +821,10 @@ func (pl *planner) applyMoves(current []entry) []entry {
 				continue
 			}
 			if _, taken := at[na.String()]; taken {
-				if mv.From.Kind == model.KindTeam && isAccessKind(na.Kind) && pl.in.LiveTeams[na.Team] {
-					// A connected team's relabel: what the refresh read
-					// under the new name is current; the stored object
-					// only moves in the state.
+				if (mv.From.Kind == model.KindTeam || mv.From.Kind == model.KindSite) && isAccessKind(na.Kind) && pl.in.LiveTeams[na.Team] {
+					// A connected team's or site's relabel: what the
+					// refresh read under the new name is current; the
+					// stored object only moves in the state.
 					hits = append(hits, i)
 					continue
 				}
@@ -989,8 +989,8 @@ func (pl *planner) moveChange(mv *moveInfo, act Action, expired, ok bool, d, c e
 }
 
 // relabelled reports whether live object o of a connected team is the
-// same as one stored under the team's old name (a team relabel, language.md
-// "moved"): not drift, the move carries it.
+// same as one stored under the team's or its site's old name (a relabel,
+// language.md "moved"): not drift, the move carries it.
 func (pl *planner) relabelled(o *model.Object) bool {
 	for _, mv := range pl.teamMoves {
 		back, ok := model.Rekey(o.Addr, mv.To, mv.From)

@@ -291,3 +291,34 @@ func TestMovePendingOffline(t *testing.T) {
 		}
 	}
 }
+
+// TestMoveConnectedSite: a connected team's site relabel, its grant read
+// live under the new label and kept from the state under the old one (the
+// refresh reads no undeclared site): one move carrying the stored grant,
+// no drift, never a removal and a creation.
+func TestMoveConnectedSite(t *testing.T) {
+	prior := []*model.Object{team("acme", "grouptool"), site("acme", "app", ""), guest("acme", "app", "g@y.com", "view")}
+	desired := []*model.Object{team("acme", "grouptool"), site("acme", "shop", ""), guest("acme", "shop", "g@y.com", "view")}
+	liveGrant := with(desired[2], func(o *model.Object) { o.Status = model.StatusActive })
+	p := run(t, desired, prior, withMoves(t, "site/acme/app", "site/acme/shop"), func(in *Input) {
+		in.Live, in.LiveTeams = []*model.Object{liveGrant, findObj(in.Prior, "grant/acme/app/g@y.com")}, map[string]bool{"acme": true}
+	})
+	if got := addrs(p); !slices.Equal(got, []string{"move site/acme/shop"}) {
+		t.Fatalf("changes %v, want one move", got)
+	}
+	if c := p.Changes[0]; len(c.Carried) != 1 || !c.StateOnly() {
+		t.Errorf("carried %d objects (want the stored grant), state-only %v", len(c.Carried), c.StateOnly())
+	}
+	if len(p.Drift) != 0 {
+		t.Errorf("drift %v", p.Drift)
+	}
+}
+
+func findObj(objs []*model.Object, addr string) *model.Object {
+	for _, o := range objs {
+		if o.Addr.String() == addr {
+			return o
+		}
+	}
+	panic("no " + addr)
+}

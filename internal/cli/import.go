@@ -406,11 +406,10 @@ func importedObjects(im *imported, comb, orig *model.Config, snap *state.Snapsho
 	storedTeam := stored[teamObj.Addr]
 	// What a moved block brings from a stored object is the plan's move.
 	isStored := func(a model.Address) bool { return stored[a] != nil }
-	_, movedHere := importer.StoredBefore(comb.Moves, teamObj.Addr, isStored)
 	var objs []apply.Imported
 	const declared = "declared; recorded by import"
 	switch {
-	case movedHere:
+	case importer.StoredBefore(comb.Moves, teamObj.Addr, isStored):
 	case storedTeam == nil:
 		objs = append(objs, apply.Imported{Object: teamObj, Why: declared})
 	case storedTeam.Connected != teamObj.Connected && storedTeam.PendingAction == "":
@@ -432,7 +431,7 @@ func importedObjects(im *imported, comb, orig *model.Config, snap *state.Snapsho
 			}
 			continue
 		}
-		if _, ok := importer.StoredBefore(comb.Moves, o.Addr, isStored); ok {
+		if importer.StoredBefore(comb.Moves, o.Addr, isStored) {
 			continue
 		}
 		objs = append(objs, apply.Imported{Object: live.FoundSite(o, id, def, roles), Why: declared})

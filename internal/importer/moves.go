@@ -87,20 +87,20 @@ func MovedTeam(moves []model.Move, team string) (string, bool) {
 	return a.Team, moved && a.Kind == model.KindTeam
 }
 
-// StoredBefore is the stored address a moved block takes to a, when the
-// state holds it (stored says): import records nothing at a, since the
-// next plan moves that object there.
-func StoredBefore(moves []model.Move, a model.Address, stored func(model.Address) bool) (model.Address, bool) {
+// StoredBefore reports whether the state holds (stored says) an object a
+// moved block takes to a: import records nothing at a, since the next plan
+// moves that object there.
+func StoredBefore(moves []model.Move, a model.Address, stored func(model.Address) bool) bool {
 	for i := len(moves) - 1; i >= 0; i-- {
 		mv := moves[i]
 		if back, ok := model.Rekey(a, mv.To, mv.From); ok {
 			a = back
 			if stored(a) {
-				return a, true
+				return true
 			}
 		}
 	}
-	return model.Address{}, false
+	return false
 }
 
 // movedFound pairs each person's object found under a moved block's from
@@ -162,9 +162,5 @@ func (h *holding) move(team string, moves []model.Move, p *Person) (string, []Fo
 // Stored reports whether the state holds a, or what a moved block takes
 // to a (StoredBefore).
 func Stored(moves []model.Move, a model.Address, stored func(model.Address) bool) bool {
-	if stored(a) {
-		return true
-	}
-	_, ok := StoredBefore(moves, a, stored)
-	return ok
+	return stored(a) || StoredBefore(moves, a, stored)
 }

@@ -521,7 +521,7 @@ func emailSteps(platform, from, to string) (string, []string) {
 	case "piwikpro":
 		where = "Piwik PRO's user profile (the account menu → Profile; an owner may also change it under Menu > Administration > Users)"
 	case "matomo":
-		where = "Matomo's personal settings (Administration → Personal → Settings, field Email)"
+		where = "Matomo's personal settings (Administration → Personal → Settings, field Email, confirmed with their password; a superuser may also change it under Administration → System → Users → edit the user, with the superuser's own password)"
 	}
 	return fmt.Sprintf("Ask %s to change their email to %s", from, to), []string{
 		fmt.Sprintf("%s (not an admin: no API changes another person's email) logs in as %s and changes the email in %s to %s, then confirms it from the new mailbox if asked.", from, from, where, to),

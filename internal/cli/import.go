@@ -109,6 +109,10 @@ func (a *app) runImport(ctx context.Context, team, out, csvFile, actor string, l
 		return err
 	}
 	teamObj := findTeam(cfg.Config, team)
+	if to, ok := importer.MovedTeam(cfg.Config.Moves, team); ok && teamObj == nil {
+		fmt.Fprintf(a.stderr, "Note: a moved block renames team %s to %s; importing into %s.\n", team, to, to)
+		team, teamObj = to, findTeam(cfg.Config, to)
+	}
 	if teamObj == nil {
 		return &exitCode{code: ExitError, msg: fmt.Sprintf("team %q is not declared; declare it first with a team block (its platform, and a connection block to import from the platform). Declared teams: %s", team, model.QuoteList(teamNames(cfg.Config)))}
 	}
@@ -151,7 +155,7 @@ func (a *app) runImport(ctx context.Context, team, out, csvFile, actor string, l
 
 	var im *imported
 	if csvFile != "" {
-		im, err = a.importSheet(csvFile, sheet, team, plat, connected, cfg, now, stamp)
+		im, err = a.importSheet(csvFile, sheet, team, plat, connected, cfg, snap, now, stamp)
 	} else {
 		im, err = a.importLive(ctx, cfg, snap, team, plat, stamp)
 	}
@@ -292,9 +296,9 @@ func (a *app) runImport(ctx context.Context, team, out, csvFile, actor string, l
 }
 
 // importSheet reads a CSV sheet for team.
-func (a *app) importSheet(file string, data []byte, team string, plat *model.Platform, connected bool, cfg *config.Result, now time.Time, stamp string) (*imported, error) {
+func (a *app) importSheet(file string, data []byte, team string, plat *model.Platform, connected bool, cfg *config.Result, snap *state.Snapshot, now time.Time, stamp string) (*imported, error) {
 	res, notes, errs := importer.FromCSV(data, importer.SheetInput{
-		Team: team, Platform: plat, Connected: connected, Declared: cfg.Config.Objects, Now: now,
+		Team: team, Platform: plat, Connected: connected, Declared: cfg.Config.Objects, Now: now, Moves: importer.Moves(cfg.Config.Moves, snap.Objects),
 	})
 	for _, n := range notes {
 		fmt.Fprintf(a.stderr, "Note: %s: %s\n", file, n)
@@ -324,7 +328,7 @@ func (a *app) importSheet(file string, data []byte, team string, plat *model.Pla
 // the configuration lacks are listed first (where the driver can), so
 // that the refresh reads the access on them too.
 func (a *app) importLive(ctx context.Context, cfg *config.Result, snap *state.Snapshot, team string, plat *model.Platform, stamp string) (*imported, error) {
-	teams, err := live.Teams(cfg.Config, snap.Objects, os.Getenv, func(t string) bool { return t == team })
+	teams, err := live.Teams(cfg.Config, model.WithMovedSites(snap.Objects, cfg.Config.Moves), os.Getenv, func(t string) bool { return t == team })
 	if err != nil {
 		return nil, &exitCode{code: ExitError, msg: err.Error()}
 	}
@@ -338,12 +342,13 @@ func (a *app) importLive(ctx context.Context, cfg *config.Result, snap *state.Sn
 	}
 	drv := mk(t, driver.Options{UserAgent: "roster/" + Version, Log: debugLog(), Notify: a.notify})
 	var newSites []importer.Site
+	moves := importer.Moves(cfg.Config.Moves, snap.Objects)
 	if sl, ok := drv.(importer.SiteLister); ok {
 		sites, err := sl.LiveSites(ctx)
 		if err != nil {
 			return nil, &exitCode{code: ExitError, msg: fmt.Sprintf("reading the sites of team %s: %v", team, err)}
 		}
-		newSites = importer.UndeclaredSites(team, cfg.Config.Objects, sites)
+		newSites = importer.UndeclaredSites(team, t.Sites, moves, sites)
 		for _, s := range newSites {
 			t.Sites = append(t.Sites, &model.Object{Addr: model.SiteAddress(team, s.Label), RemoteID: s.RemoteID})
 		}
@@ -363,7 +368,7 @@ func (a *app) importLive(ctx context.Context, cfg *config.Result, snap *state.Sn
 	}
 	res := importer.FromLive(importer.LiveInput{
 		Team: team, Platform: plat, Declared: cfg.Config.Objects, Live: s.Objects, Invisible: s.Invisible,
-		NewSites: newSites,
+		NewSites: newSites, Moves: moves,
 	})
 	status := map[string]model.Status{}
 	for _, o := range s.Objects {
@@ -399,9 +404,12 @@ func importedObjects(im *imported, comb, orig *model.Config, snap *state.Snapsho
 		stored[o.Addr] = o
 	}
 	storedTeam := stored[teamObj.Addr]
+	// What a moved block brings from a stored object is the plan's move.
+	isStored := func(a model.Address) bool { return stored[a] != nil }
 	var objs []apply.Imported
 	const declared = "declared; recorded by import"
 	switch {
+	case importer.StoredBefore(comb.Moves, teamObj.Addr, isStored):
 	case storedTeam == nil:
 		objs = append(objs, apply.Imported{Object: teamObj, Why: declared})
 	case storedTeam.Connected != teamObj.Connected && storedTeam.PendingAction == "":
@@ -423,7 +431,15 @@ func importedObjects(im *imported, comb, orig *model.Config, snap *state.Snapsho
 			}
 			continue
 		}
+		if importer.StoredBefore(comb.Moves, o.Addr, isStored) {
+			continue
+		}
 		objs = append(objs, apply.Imported{Object: live.FoundSite(o, id, def, roles), Why: declared})
+	}
+	for _, f := range im.res.Moved {
+		if !importer.Stored(comb.Moves, f.Object.Addr, isStored) && !importer.Stored(comb.Moves, f.To, isStored) {
+			objs = append(objs, apply.Imported{Object: f.Object, Why: im.why + "; declared as " + f.To.String() + " by a moved block"})
+		}
 	}
 	byAddr := make(map[string]*model.Object, len(comb.Objects))
 	for _, o := range comb.Objects {

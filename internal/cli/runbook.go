@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -102,7 +101,12 @@ func openItems(ctx context.Context, st state.Store, objs []*model.Object) ([]run
 		if o.PendingAction == string(plan.Create) {
 			cur = nil
 		}
-		items = append(items, runbook.ForChange(platforms[o.Addr.Team], o.PendingAction, cur, o.Pending))
+		plat := platforms[o.Addr.Team]
+		if plat == "" && o.Pending != nil {
+			// A person's move waiting in a team relabelled since.
+			plat = platforms[o.Pending.Addr.Team]
+		}
+		items = append(items, runbook.ForChange(plat, o.PendingAction, cur, o.Pending))
 	}
 	tasks, err := openTasks(ctx, st)
 	if err != nil {
@@ -118,7 +122,7 @@ func openItems(ctx context.Context, st state.Store, objs []*model.Object) ([]run
 		}
 		return items[i].Task < items[j].Task
 	})
-	return items, nil
+	return runbook.Merge(items), nil
 }
 
 // manualOfPlan fills the plan's open manual steps: those the planner met
@@ -213,7 +217,7 @@ func (a *app) confirmCommand() *cobra.Command {
 			for _, arg := range args {
 				var hit []runbook.Item
 				for _, it := range items {
-					if it.Key() == arg || (!strings.Contains(arg, "#") && it.Addr.String() == arg) {
+					if it.Names(arg) {
 						hit = append(hit, it)
 					}
 				}
@@ -226,7 +230,7 @@ func (a *app) confirmCommand() *cobra.Command {
 		if len(chosen) == 0 {
 			return &exitCode{code: ExitError, msg: "nothing is open: there is nothing to confirm"}
 		}
-		res, err := apply.Confirm(ctx, st, snap, chosen, apply.Meta{Actor: firstNonEmpty(actor, envActor()), Time: time.Now().UTC(), Sign: signFunc()}, note)
+		res, err := apply.Confirm(ctx, st, snap, runbook.Expand(chosen), apply.Meta{Actor: firstNonEmpty(actor, envActor()), Time: time.Now().UTC(), Sign: signFunc()}, note)
 		if err != nil {
 			return storeOrExit(err)
 		}

@@ -62,8 +62,10 @@ func Adoptions(live []*model.Object, liveTeams map[string]bool, prior []*model.O
 			continue
 		}
 		if s != nil && s.PendingAction != "" {
-			if o.PendingAction == "" {
+			if o.PendingAction == "" && s.PendingAction != string(plan.Move) {
 				// A person did the manual step: the refresh closes it.
+				// (A person's move is done when the new email shows,
+				// below; the old one live means it still waits.)
 				out = append(out, Adoption{Addr: o.Addr, Before: s, After: o, Why: "the manual step was done", Confirm: true})
 			}
 			continue

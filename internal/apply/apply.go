@@ -115,46 +115,29 @@ func Apply(ctx context.Context, st state.Store, p *plan.Plan, meta Meta) (*Resul
 		Commit: meta.Commit, ChangeRequest: meta.ChangeRequest, Policy: meta.PolicyJSON,
 	}
 	followUps := indexFollowUps(p.FollowUps)
+	stays := waitingMoves(p.Changes, nil)
 	for i := range p.Changes {
 		c := &p.Changes[i]
-		var after *model.Object
-		outcome := evidence.OutcomeApplied
 		switch c.Action {
 		case plan.Create, plan.Update, plan.Delete, plan.Move:
 		default:
 			return nil, fmt.Errorf("%s: unknown action %q in plan", c.Addr, c.Action)
 		}
-		if c.Action == plan.Move {
-			// A rename is recorded at once, with everything it carries:
-			// the moves go first, so that another change of a carried
-			// object at its new address is put after it, and so wins.
-			after = c.After.Clone()
-			after.Decl = nil
-			if after.Addr.Kind == model.KindMember || after.Addr.Kind == model.KindGrant {
-				after.Status = model.StatusActive
-			}
-			del, put := moveWrites(c, after)
-			cs.Delete = append(cs.Delete, del...)
-			cs.Put = append(put, cs.Put...)
-			// Recorded at once with everything the move carries (confirm
-			// re-keys only the object itself, so a pending offline rename
-			// would strand what it carries).
-			res.Applied++
-		} else if ByHand(c) {
-			// Offline teams: a person makes the change in the platform's
-			// UI; until roster confirm records it, the state keeps the
-			// access that really exists and the pending change (sync.md).
-			after = waiting(c)
+		w := recordOffline(c, stays)
+		after := w.after
+		outcome := evidence.OutcomeApplied
+		if w.manual {
 			outcome = evidence.OutcomeManual
-			cs.Put = append(cs.Put, after)
 			res.Manual++
-			res.ManualSteps = append(res.ManualSteps, *c)
-		} else if after = stored(c, model.StatusActive); after != nil {
-			cs.Put = append(cs.Put, after)
-			res.Applied++
+			res.ManualSteps = append(res.ManualSteps, w.step(c))
 		} else {
-			cs.Delete = append(cs.Delete, c.Addr)
 			res.Applied++
+		}
+		cs.Delete = append(cs.Delete, w.dels...)
+		if w.first {
+			cs.Put = append(w.puts, cs.Put...)
+		} else {
+			cs.Put = append(cs.Put, w.puts...)
 		}
 		switch c.Action {
 		case plan.Create:
@@ -190,6 +173,84 @@ func Apply(ctx context.Context, st state.Store, p *plan.Plan, meta Meta) (*Resul
 	res.Records = len(cs.Evidence)
 	res.Head = chain.Hash
 	return res, nil
+}
+
+// offlineWrite is what the state records of one offline change at apply
+// (sync.md "Offline and connected teams").
+type offlineWrite struct {
+	after *model.Object // the evidence record's after
+	puts  []*model.Object
+	dels  []model.Address
+	// first: the puts go before the other changes' (a move's, so that a
+	// later change of what it carries, at its new address, wins).
+	first bool
+	// manual: a step for a person, open until roster confirm.
+	manual bool
+	// at is where a waiting change of what a waiting move carries stays
+	// (the carried object's old address); zero otherwise.
+	at model.Address
+}
+
+// recordOffline is the state's record of offline change c. What roster alone
+// keeps (ByHand false) is recorded at once, a site's, team's or group's
+// move with everything it carries. A person's move is one manual step
+// (sync.md, Renames: a rename is one step): the state keeps the object at
+// its old address with the move pending, and what the move carries where
+// it is, until roster confirm re-keys them all (Confirm). stays
+// (waitingMoves) gives, for the new address of each object such a move
+// carries, its old one: a change of that object beside the move waits
+// there too.
+func recordOffline(c *plan.Change, stays map[model.Address]model.Address) offlineWrite {
+	switch {
+	case c.Action == plan.Move && !ByHand(c):
+		after := stored(c, model.StatusActive)
+		del, put := moveWrites(c, after)
+		return offlineWrite{after: after, puts: put, dels: del, first: true}
+	case ByHand(c):
+		after := waiting(c)
+		w := offlineWrite{after: after, puts: []*model.Object{after}, manual: true}
+		if old, ok := stays[c.Addr]; ok && c.Action != plan.Create {
+			after.Addr, w.at = old, old
+		}
+		return w
+	}
+	if after := stored(c, model.StatusActive); after != nil {
+		return offlineWrite{after: after, puts: []*model.Object{after}}
+	}
+	return offlineWrite{dels: []model.Address{c.Addr}}
+}
+
+// step is c as its manual step is printed: a waiting change of what a
+// waiting move carries is where the state keeps it (w.at).
+func (w offlineWrite) step(c *plan.Change) plan.Change {
+	s := *c
+	if w.at != (model.Address{}) && s.Before != nil {
+		s.Before = s.Before.Clone()
+		s.Before.Addr = w.at
+	}
+	return s
+}
+
+// waitingMoves maps the new address of everything a person's move among
+// cs carries to its old address, for the moves that are manual steps
+// (offline, where keep is nil or says so).
+func waitingMoves(cs []plan.Change, keep func(*plan.Change) bool) map[model.Address]model.Address {
+	var m map[model.Address]model.Address
+	for i := range cs {
+		c := &cs[i]
+		if !c.IsPersonMove() || len(c.Carried) == 0 || keep != nil && !keep(c) {
+			continue
+		}
+		if m == nil {
+			m = map[model.Address]model.Address{}
+		}
+		for _, o := range c.Carried {
+			if na, ok := model.Rekey(o.Addr, c.From, c.Addr); ok {
+				m[na] = o.Addr
+			}
+		}
+	}
+	return m
 }
 
 // ByHand reports whether an offline team's change is a manual step
@@ -277,9 +338,7 @@ func moveWrites(c *plan.Change, after *model.Object) (del []model.Address, put [
 			continue
 		}
 		del = append(del, o.Addr)
-		cp := o.Clone()
-		cp.Addr, cp.Decl = na, nil
-		put = append(put, cp)
+		put = append(put, movedCopy(o, c.From, c.Addr, na))
 	}
 	return del, put
 }

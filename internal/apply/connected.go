@@ -190,29 +190,22 @@ func ApplyAll(ctx context.Context, st state.Store, p *plan.Plan, meta Meta, lv *
 		var puts []*model.Object
 		var dels []model.Address
 		var recs []*evidence.Record
+		stays := waitingMoves(p.Changes, func(c *plan.Change) bool { return lv.Drivers[c.Addr.Team] == nil })
 		for _, c := range offline {
-			var after *model.Object
-			outcome := driver.Applied
-			switch {
-			case c.Action == plan.Move:
-				after = stored(c, model.StatusActive)
-				del, put := moveWrites(c, after)
-				dels = append(dels, del...)
-				puts = append(put, puts...)
-				rep.Applied++ // recorded at once, as Apply does
-			case ByHand(c):
-				after, outcome = waiting(c), driver.Manual
+			ow := recordOffline(c, stays)
+			after, outcome := ow.after, driver.Applied
+			if ow.manual {
+				outcome = driver.Manual
 				rep.Manual++
-				rep.ManualSteps = append(rep.ManualSteps, *c)
-				puts = append(puts, after)
-			default:
-				after = stored(c, model.StatusActive)
+				rep.ManualSteps = append(rep.ManualSteps, ow.step(c))
+			} else {
 				rep.Applied++
-				if after != nil {
-					puts = append(puts, after)
-				} else {
-					dels = append(dels, c.Addr)
-				}
+			}
+			dels = append(dels, ow.dels...)
+			if ow.first {
+				puts = append(ow.puts, puts...)
+			} else {
+				puts = append(puts, ow.puts...)
 			}
 			recs = append(recs, w.record(c, after, outcome, nil))
 		}

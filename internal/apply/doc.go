@@ -3,7 +3,9 @@
 // one sealed evidence record per change — committed all or nothing. For
 // offline teams that is the whole apply: every change a person makes in a
 // platform's UI is recorded as a manual step (status manual, the pending
-// change kept) until Confirm records it done (sync.md). Connected teams
+// change kept) until Confirm records it done (sync.md) — a person's move
+// included: Confirm re-keys the person and what the move carries, as
+// StateMove does by hand (statemv.go). Connected teams
 // (drivers) come through the same path, one confirmed change at a time.
 // Upcoming says, before any apply, which changes will be manual steps.
 package apply

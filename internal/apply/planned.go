@@ -38,7 +38,8 @@ func Upcoming(p *plan.Plan, drivers map[string]driver.Driver, platforms map[stri
 		d, cs := drivers[t], byTeam[t]
 		d.Begin(cs)
 		for i := range cs {
-			if manual, _ := d.Manual(&cs[i]); manual {
+			// A person's move is always theirs (sync.md, Renames).
+			if manual, _ := driverManual(d, &cs[i]); manual || cs[i].IsPersonMove() {
 				out = append(out, upcoming(&cs[i], platforms))
 			}
 		}

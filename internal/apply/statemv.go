@@ -39,27 +39,17 @@ func StateMove(ctx context.Context, st state.Store, snap *state.Snapshot, from, 
 	if stored[to] != nil {
 		return nil, &RefusedError{fmt.Sprintf("%s already exists in the state; roster state mv never overwrites an object (roster state rm it first if it is stale)", to)}
 	}
-	var moved []*model.Object
-	for _, o := range snap.Objects {
-		na, ok := model.Rekey(o.Addr, from, to)
-		if !ok || (from.Kind == model.KindGrant && o.Addr != from) {
-			continue
-		}
-		if stored[na] != nil {
-			return nil, &RefusedError{fmt.Sprintf("cannot move %s to %s: %s, where %s would go, already exists in the state", from, to, na, o.Addr)}
-		}
-		cp := o.Clone()
-		cp.Addr = na
-		moved = append(moved, cp)
+	moved, err := rekeyUnder(snap.Objects, func(a model.Address) bool { return stored[a] != nil }, from, to)
+	if err != nil {
+		return nil, err
 	}
 	return commitEdit(ctx, st, snap, meta, func(cs *state.Changeset, chain *evidence.Chain, hist *state.HistoryEntry) error {
 		var after *model.Object
-		for _, o := range moved {
-			old, _ := model.Rekey(o.Addr, to, from)
-			cs.Delete = append(cs.Delete, old)
-			cs.Put = append(cs.Put, o)
-			if o.Addr == to {
-				after = o
+		for _, m := range moved {
+			cs.Delete = append(cs.Delete, m.old)
+			cs.Put = append(cs.Put, m.obj)
+			if m.obj.Addr == to {
+				after = m.obj
 			}
 		}
 		hist.Change++

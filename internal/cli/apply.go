@@ -229,7 +229,9 @@ func (a *app) printSteps(steps []plan.Change, platforms map[string]string, heade
 	for _, c := range steps {
 		items = append(items, runbook.ForChange(platforms[c.Addr.Team], string(c.Action), c.Before, c.After))
 	}
-	fmt.Fprintf(a.stdout, "\n"+header+"\n\n", plural(len(items), "change", "changes"))
+	n := len(items)
+	items = runbook.Merge(items)
+	fmt.Fprintf(a.stdout, "\n"+header+"\n\n", plural(n, "change", "changes"))
 	runbook.WriteText(a.stdout, items)
 }
 

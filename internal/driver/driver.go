@@ -76,6 +76,12 @@ type Snapshot struct {
 	// or a group's) on a site of the platform account that the team does
 	// not declare to those sites' names, sorted.
 	Elsewhere map[string][]string
+	// Moot are declared objects that would add no access, so the plan
+	// neither makes them nor reports drift on them (GA4: a property
+	// binding at or below the person's declared account role, which a
+	// property binding can only raise; ga4.md). The driver says why in
+	// Notes.
+	Moot []model.Address
 }
 
 // RoleAccess is one platform role's access on a declared site: everyone
@@ -125,6 +131,14 @@ type Driver interface {
 	// Cost is how many requests applying changes takes (reads included),
 	// and the team's hourly budget (0: none).
 	Cost(changes []plan.Change) (requests int, budgetPerHour int)
+}
+
+// PlanChecker is a driver that refuses, before anything is sent, changes
+// that together would leave the platform unmanageable (GA4: the account
+// with no Administrator besides roster's own service account). CheckPlan
+// is given the team's changes in apply order, after Refresh.
+type PlanChecker interface {
+	CheckPlan(changes []plan.Change) error
 }
 
 // APIError is a platform's refusal, worded for the user:

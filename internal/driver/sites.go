@@ -17,10 +17,18 @@ type Listed struct {
 type SiteKind struct {
 	Platform string // "PostHog"
 	Noun     string // "project": one of the platform's sites
+	Nouns    string // the plural when it is not Noun+"s" ("properties")
 	Owner    string // what holds them: "organization 0190…", "the account"
 	// CheckID says what is wrong with a remote_id ("is not a PostHog
 	// project id (a number)"), "" when it is well formed; nil: any is.
 	CheckID func(id string) string
+}
+
+func (k SiteKind) plural() string {
+	if k.Nouns != "" {
+		return k.Nouns
+	}
+	return k.Noun + "s"
 }
 
 // ResolveSites finds the platform id of each declared site: its remote_id
@@ -43,7 +51,7 @@ func ResolveSites(team string, sites []*model.Object, listed []Listed, k SiteKin
 		for i, l := range listed {
 			c[i] = fmt.Sprintf("%q (id %s)", l.Name, l.ID)
 		}
-		return "the " + k.Noun + "s are " + strings.Join(c, ", ")
+		return "the " + k.plural() + " are " + strings.Join(c, ", ")
 	}
 	ids := map[string]string{}
 	siteOf := map[string]string{}
@@ -65,7 +73,7 @@ func ResolveSites(team string, sites []*model.Object, listed []Listed, k SiteKin
 			problems = append(problems, fmt.Sprintf("site %q: no %s %s is named %q; %s. Set remote_id on the site to the %s's id", name, k.Platform, k.Noun, name, candidates(), k.Noun))
 			continue
 		default:
-			problems = append(problems, fmt.Sprintf("site %q: %d %s %ss are named %q (ids %s); set remote_id on the site to the id of the one roster manages", name, len(ms), k.Platform, k.Noun, name, strings.Join(ms, ", ")))
+			problems = append(problems, fmt.Sprintf("site %q: %d %s %s are named %q (ids %s); set remote_id on the site to the id of the one roster manages", name, len(ms), k.Platform, k.plural(), name, strings.Join(ms, ", ")))
 			continue
 		}
 		if other, dup := siteOf[id]; dup {

@@ -7,7 +7,10 @@
 // live groups themselves), decides which live people become members and
 // which guests, and which live access of declared people and groups differs
 // from their declaration (live.go), reads CSV sheets with their
-// spreadsheet habits and checks every row (csv.go, sheet.go), and writes
+// spreadsheet habits and checks every row (csv.go, sheet.go), follows the
+// configuration's moved blocks and the state's waiting moves (moves.go:
+// access under an old email, site label or team name is the object
+// declared under the new one), and writes
 // the result as HCL with hclwrite, in the layout `roster fmt` keeps, with
 // comments on the blocks the policy refuses (hcl.go).
 //

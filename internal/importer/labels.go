@@ -89,13 +89,22 @@ func sortedIDs(live map[string]string) []string {
 }
 
 // UndeclaredSites returns the live sites (the platform's id → name) that
-// no declared site of the team names, labelled for their site blocks, by
+// no declared site of the team names (declared: with the remote ids the
+// state keeps for them), labelled for their site blocks, by
 // label. A declared site names a live one as the drivers match them: by
 // remote_id (compared without regard to case: Plausible's ids are
 // domains), else by exact name — or, where the platform's id is the name
-// (Plausible), by that id without regard to case.
-func UndeclaredSites(team string, declared []*model.Object, live map[string]string) []Site {
+// (Plausible), by that id without regard to case. A site a moved block
+// relabels (moves) is declared under its new label: a live site still
+// named by its old one is that site, never a new block (a configuration
+// may not declare a moved block's from).
+func UndeclaredSites(team string, declared []*model.Object, moves []model.Move, live map[string]string) []Site {
 	byID, byName, taken := declaredSites(team, declared)
+	for _, mv := range moves {
+		if mv.From.Kind == model.KindSite && mv.From.Team == team {
+			byName[mv.From.Site], taken[mv.From.Site] = true, true
+		}
+	}
 	folded := map[string]bool{}
 	for l := range byName {
 		folded[strings.ToLower(l)] = true

@@ -26,6 +26,9 @@ type LiveInput struct {
 	// (UndeclaredSites). Live groups come with Live: the driver addresses
 	// every live group, declared or not.
 	NewSites []Site
+	// Moves are the configuration's moved blocks (moves.go): live access
+	// under a from is the access declared under its to.
+	Moves []model.Move
 }
 
 // declIndex is the team's declared objects, arranged for import.
@@ -147,7 +150,9 @@ func FromLive(in LiveInput) *Result {
 	p := in.Platform
 	res := &Result{Team: in.Team, Sites: slices.Clone(in.NewSites)}
 	d := indexDeclared(in.Team, in.Declared)
-	people, groups := collect(in.Team, in.Live, in.Invisible)
+	found, moved := rekeyFound(in.Team, in.Moves, in.Live)
+	res.Moved = movedFound(in.Team, in.Moves, moved, in.Invisible)
+	people, groups := collect(in.Team, found, in.Invisible)
 
 	mustMember := map[string]bool{}
 	for _, label := range sortedKeys(groups) {

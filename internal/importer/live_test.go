@@ -48,7 +48,7 @@ func TestUndeclaredSites(t *testing.T) {
 	}
 	live := map[string]string{"1": "Production", "2": "Staging", "3": "Marketing site", "4": "Staging", "5": "Staging", "6": "Blog", "9": "Old name",
 		"shop.example": "shop.example", "news.example": "news.example"}
-	got := UndeclaredSites("t", declared, live)
+	got := UndeclaredSites("t", declared, nil, live)
 	want := []Site{
 		{Label: "Blog", Name: "Blog", RemoteID: "6"},
 		{Label: "Marketing-site-2", Name: "Marketing site", RemoteID: "3"},

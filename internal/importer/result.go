@@ -149,6 +149,18 @@ type Result struct {
 	// Skipped lists live access that cannot be declared as it is, each
 	// with the reason, for the user to handle by hand.
 	Skipped []string
+	// Moved is a person's access found under the from of a moved block
+	// (moves.go), as found, at its old address: declared already under
+	// the to, so written nowhere, it is recorded where it is (unless the
+	// state holds it, or holds the to), and the next plan moves it.
+	Moved []Found
+}
+
+// Found is an object found at its old address, and where a moved block
+// takes it.
+type Found struct {
+	Object *model.Object
+	To     model.Address
 }
 
 // Empty reports whether there is nothing to declare.

@@ -29,6 +29,9 @@ type SheetInput struct {
 	// Now is the moment expiries are checked against (--now); zero: not
 	// checked.
 	Now time.Time
+	// Moves are the configuration's moved blocks (moves.go): a row under
+	// an old email or site label is the access declared under the new.
+	Moves []model.Move
 }
 
 // row is one checked row of a sheet.
@@ -75,6 +78,11 @@ func FromCSV(data []byte, in SheetInput) (res *Result, notes []string, errs []*S
 		}
 	}
 	sort.Strings(siteNames)
+	for _, mv := range in.Moves {
+		if mv.From.Kind == model.KindSite && mv.From.Team == in.Team {
+			sites[mv.From.Site] = true // the site's old label, moved below
+		}
+	}
 
 	delim := delimiter(data)
 	rows := make([]row, 0, len(recs)-1)
@@ -114,6 +122,11 @@ func FromCSV(data []byte, in SheetInput) (res *Result, notes []string, errs []*S
 		errs = append(errs, personErrs...)
 		if len(personErrs) > 0 {
 			continue
+		}
+		if len(in.Moves) > 0 {
+			var moved []Found
+			email, moved = found.move(in.Team, in.Moves, person)
+			res.Moved = append(res.Moved, moved...)
 		}
 		if _, declared := d.people[email]; declared {
 			res.Drift = append(res.Drift, d.driftOf(found, sameRow)...)

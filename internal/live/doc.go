@@ -5,7 +5,10 @@
 // objects standing in for what an API cannot see or no longer reads (grants
 // on sites no longer declared), the credential's owner left alone when
 // undeclared, the sites' remote ids, default access and role access filled in, and the
-// guests and members each driver tells apart; which implicit memberships
-// (a guest's) go and which stay, and why; and, for a saved plan, what its
-// changes depend on and whether any of it moved (stale plan).
+// guests and members each driver tells apart, and the declared access a
+// driver calls moot (left alone); which implicit memberships (a guest's)
+// go and which stay, and why; the plan checks before anything is sent
+// (the credential's owner, CheckSelf; each driver's own, CheckDrivers);
+// and, for a saved plan, what its changes depend on and whether any of it
+// moved (stale plan).
 package live

@@ -187,7 +187,8 @@ type View struct {
 	// Self maps each team to the credential owner's email ("" unknown).
 	Self map[string]string
 	// Keep goes into plan.Input: the stored access of undeclared
-	// credential owners, left alone.
+	// credential owners, left alone, and the declared access that would
+	// add nothing (Snapshot.Moot).
 	Keep map[string]bool
 	// Gone are the implicit memberships (a guest's, Snapshot.Implicit)
 	// that go (schema/sync.md, Reading safely): their holder is declared nowhere
@@ -315,6 +316,13 @@ func NewView(snaps map[string]*driver.Snapshot, desired, prior []*model.Object) 
 		v.Notes = append(v.Notes, v.implicitMemberships(name, s, desired, prior, declaredSite)...)
 		for _, n := range s.Notes {
 			v.Notes = append(v.Notes, fmt.Sprintf("team %s: %s", name, n))
+		}
+		for _, a := range s.Moot {
+			// Access that adds nothing (the driver's note says why):
+			// neither made nor drift, like a left-alone address.
+			if a.Team == name {
+				v.Keep[a.String()] = true
+			}
 		}
 	}
 	v.Live = append(v.Live, v.Gone...)
@@ -463,6 +471,41 @@ func CheckSelf(p *plan.Plan, v *View) error {
 	}
 	if len(msgs) > 0 {
 		return errors.New(strings.Join(msgs, ". "))
+	}
+	return nil
+}
+
+// CheckDrivers asks each connected team's driver that checks plans
+// (driver.PlanChecker) whether it accepts the team's changes, in team
+// order, before anything is sent: GA4 refuses a plan that leaves its
+// account with no Administrator besides roster's service account.
+func CheckDrivers(p *plan.Plan, drivers map[string]driver.Driver) error {
+	teams := make([]string, 0, len(drivers))
+	for t := range drivers {
+		teams = append(teams, t)
+	}
+	sort.Strings(teams)
+	var msgs []string
+	for _, t := range teams {
+		pc, ok := drivers[t].(driver.PlanChecker)
+		if !ok {
+			continue
+		}
+		var changes []plan.Change
+		for i := range p.Changes {
+			if c := &p.Changes[i]; c.Addr.Team == t && !c.StateOnly() {
+				changes = append(changes, *c)
+			}
+		}
+		if len(changes) == 0 {
+			continue
+		}
+		if err := pc.CheckPlan(changes); err != nil {
+			msgs = append(msgs, fmt.Sprintf("team %s: %v", t, err))
+		}
+	}
+	if len(msgs) > 0 {
+		return errors.New(strings.Join(msgs, "; "))
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package live
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -254,5 +255,50 @@ func TestNewViewSiteRoleAccess(t *testing.T) {
 	}
 	if len(p.Changes) != 0 {
 		t.Errorf("changes %+v", p.Changes)
+	}
+}
+
+// TestNewViewMoot: a snapshot's moot addresses of its own team are left
+// alone by the planner (Keep); another team's are not taken.
+func TestNewViewMoot(t *testing.T) {
+	moot := model.PersonGrantAddress("ga", "web", "ann@acme.com")
+	snaps := map[string]*driver.Snapshot{"ga": {Team: "ga", Moot: []model.Address{moot, model.PersonGrantAddress("other", "web", "x@y.io")}}}
+	v := NewView(snaps, nil, nil)
+	if !v.Keep[moot.String()] || len(v.Keep) != 1 {
+		t.Errorf("keep %v", v.Keep)
+	}
+}
+
+// checker is a driver that refuses any plan with a removal in it.
+type checker struct {
+	driver.Driver
+	got []string
+}
+
+func (c *checker) CheckPlan(changes []plan.Change) error {
+	for _, ch := range changes {
+		c.got = append(c.got, ch.Addr.String())
+		if ch.Action == plan.Delete {
+			return errors.New(ch.Addr.String() + " would be removed")
+		}
+	}
+	return nil
+}
+
+// TestCheckDrivers: each checking driver sees its own team's changes
+// (the state's own changes left out) and its refusal names the team.
+func TestCheckDrivers(t *testing.T) {
+	ga, other := &checker{}, &checker{}
+	p := &plan.Plan{Changes: []plan.Change{
+		{Addr: model.MemberAddress("ga", "ann@acme.com"), Action: plan.Delete},
+		{Addr: model.SiteAddress("ga", "web"), Action: plan.Create},
+		{Addr: model.MemberAddress("ok", "bob@acme.com"), Action: plan.Create},
+	}}
+	err := CheckDrivers(p, map[string]driver.Driver{"ga": ga, "ok": other, "plain": nil})
+	if err == nil || err.Error() != "team ga: member/ga/ann@acme.com would be removed" {
+		t.Errorf("error %v", err)
+	}
+	if !slices.Equal(ga.got, []string{"member/ga/ann@acme.com"}) || !slices.Equal(other.got, []string{"member/ok/bob@acme.com"}) {
+		t.Errorf("ga saw %v, ok saw %v", ga.got, other.got)
 	}
 }

@@ -66,6 +66,29 @@ type Platform struct {
 	Range hcl.Range
 }
 
+// Via is how a person holds access that comes from somewhere other than
+// their own object at that place.
+type Via string
+
+// ViaAccount is a team role held through an account-level binding, which
+// covers every site of the team (GA4: a property binding can only raise
+// it; schema/platforms.md, version 2).
+const ViaAccount Via = "account"
+
+// accountPlatforms are the built-in platforms whose team role is an
+// account-level binding.
+var accountPlatforms = map[string]bool{"ga4": true}
+
+// TeamVia is how the platform named name gives its team role on the
+// team's sites: ViaAccount where it is an account binding, "" where a
+// member simply holds it.
+func TeamVia(name string) Via {
+	if accountPlatforms[name] {
+		return ViaAccount
+	}
+	return ""
+}
+
 // GrantCap is one platform capability a grant may hold beyond its role.
 type GrantCap struct {
 	Name string

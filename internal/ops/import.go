@@ -120,6 +120,10 @@ func Import(ctx context.Context, env *Env, req ImportRequest) (*ImportResult, er
 	}
 	now := req.Now
 	teamObj := findTeam(cfg.Config, team)
+	if to, ok := importer.MovedTeam(cfg.Config.Moves, team); ok && teamObj == nil {
+		r.View.Note(fmt.Sprintf("a moved block renames team %s to %s; importing into %s.", team, to, to))
+		team, teamObj = to, findTeam(cfg.Config, to)
+	}
 	if teamObj == nil {
 		return nil, errorf("team %q is not declared; declare it first with a team block (its platform, and a connection block to import from the platform). Declared teams: %s", team, model.QuoteList(teamNames(cfg.Config)))
 	}
@@ -165,7 +169,7 @@ func Import(ctx context.Context, env *Env, req ImportRequest) (*ImportResult, er
 
 	var im *imported
 	if csvFile != "" {
-		im, err = r.importSheet(csvFile, sheet, team, plat, connected, cfg, now, stamp)
+		im, err = r.importSheet(csvFile, sheet, team, plat, connected, cfg, snap, now, stamp)
 	} else {
 		im, err = r.importLive(ctx, cfg, snap, team, plat, stamp)
 	}
@@ -279,9 +283,9 @@ func Import(ctx context.Context, env *Env, req ImportRequest) (*ImportResult, er
 }
 
 // importSheet reads a CSV sheet for team.
-func (r *run) importSheet(file string, data []byte, team string, plat *model.Platform, connected bool, cfg *config.Result, now time.Time, stamp string) (*imported, error) {
+func (r *run) importSheet(file string, data []byte, team string, plat *model.Platform, connected bool, cfg *config.Result, snap *state.Snapshot, now time.Time, stamp string) (*imported, error) {
 	res, notes, errs := importer.FromCSV(data, importer.SheetInput{
-		Team: team, Platform: plat, Connected: connected, Declared: cfg.Config.Objects, Now: now,
+		Team: team, Platform: plat, Connected: connected, Declared: cfg.Config.Objects, Now: now, Moves: importer.Moves(cfg.Config.Moves, snap.Objects),
 	})
 	for _, n := range notes {
 		r.View.Note(file + ": " + n)
@@ -311,7 +315,7 @@ func (r *run) importSheet(file string, data []byte, team string, plat *model.Pla
 // the configuration lacks are listed first (where the driver can), so
 // that the refresh reads the access on them too.
 func (r *run) importLive(ctx context.Context, cfg *config.Result, snap *state.Snapshot, team string, plat *model.Platform, stamp string) (*imported, error) {
-	teams, err := live.Teams(cfg.Config, snap.Objects, os.Getenv, func(t string) bool { return t == team })
+	teams, err := live.Teams(cfg.Config, model.WithMovedSites(snap.Objects, cfg.Config.Moves), os.Getenv, func(t string) bool { return t == team })
 	if err != nil {
 		return nil, &Error{Msg: err.Error()}
 	}
@@ -325,12 +329,13 @@ func (r *run) importLive(ctx context.Context, cfg *config.Result, snap *state.Sn
 	}
 	drv := mk(t, driver.Options{UserAgent: r.userAgent(), Log: r.Log, Notify: r.View.Notify})
 	var newSites []importer.Site
+	moves := importer.Moves(cfg.Config.Moves, snap.Objects)
 	if sl, ok := drv.(importer.SiteLister); ok {
 		sites, err := sl.LiveSites(ctx)
 		if err != nil {
 			return nil, errorf("reading the sites of team %s: %v", team, err)
 		}
-		newSites = importer.UndeclaredSites(team, cfg.Config.Objects, sites)
+		newSites = importer.UndeclaredSites(team, t.Sites, moves, sites)
 		for _, s := range newSites {
 			t.Sites = append(t.Sites, &model.Object{Addr: model.SiteAddress(team, s.Label), RemoteID: s.RemoteID})
 		}
@@ -350,7 +355,7 @@ func (r *run) importLive(ctx context.Context, cfg *config.Result, snap *state.Sn
 	}
 	res := importer.FromLive(importer.LiveInput{
 		Team: team, Platform: plat, Declared: cfg.Config.Objects, Live: s.Objects, Invisible: s.Invisible,
-		NewSites: newSites,
+		NewSites: newSites, Moves: moves,
 	})
 	status := map[string]model.Status{}
 	for _, o := range s.Objects {
@@ -386,9 +391,12 @@ func importedObjects(im *imported, comb, orig *model.Config, snap *state.Snapsho
 		stored[o.Addr] = o
 	}
 	storedTeam := stored[teamObj.Addr]
+	// What a moved block brings from a stored object is the plan's move.
+	isStored := func(a model.Address) bool { return stored[a] != nil }
 	var objs []apply.Imported
 	const declared = "declared; recorded by import"
 	switch {
+	case importer.StoredBefore(comb.Moves, teamObj.Addr, isStored):
 	case storedTeam == nil:
 		objs = append(objs, apply.Imported{Object: teamObj, Why: declared})
 	case storedTeam.Connected != teamObj.Connected && storedTeam.PendingAction == "":
@@ -410,7 +418,15 @@ func importedObjects(im *imported, comb, orig *model.Config, snap *state.Snapsho
 			}
 			continue
 		}
+		if importer.StoredBefore(comb.Moves, o.Addr, isStored) {
+			continue
+		}
 		objs = append(objs, apply.Imported{Object: live.FoundSite(o, id, def, roles), Why: declared})
+	}
+	for _, f := range im.res.Moved {
+		if !importer.Stored(comb.Moves, f.Object.Addr, isStored) && !importer.Stored(comb.Moves, f.To, isStored) {
+			objs = append(objs, apply.Imported{Object: f.Object, Why: im.why + "; declared as " + f.To.String() + " by a moved block"})
+		}
 	}
 	byAddr := make(map[string]*model.Object, len(comb.Objects))
 	for _, o := range comb.Objects {

@@ -135,6 +135,9 @@ func (r *run) makePlan(ctx context.Context, st state.Store, req *PlanRequest) (*
 		if err := live.CheckSelf(p, cn.view); err != nil {
 			return nil, &Error{Msg: err.Error()}
 		}
+		if err := live.CheckDrivers(p, cn.drivers); err != nil {
+			return nil, &Error{Msg: err.Error()}
+		}
 		p.Cost = cn.costs(p)
 		notes = live.ManualNotes(p, cn.drivers)
 		r.notes(notes)

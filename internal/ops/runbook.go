@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/roster-dev/roster/internal/apply"
@@ -95,7 +94,12 @@ func openItems(ctx context.Context, st state.Store, objs []*model.Object) ([]run
 		if o.PendingAction == string(plan.Create) {
 			cur = nil
 		}
-		items = append(items, runbook.ForChange(platforms[o.Addr.Team], o.PendingAction, cur, o.Pending))
+		plat := platforms[o.Addr.Team]
+		if plat == "" && o.Pending != nil {
+			// A person's move waiting in a team relabelled since.
+			plat = platforms[o.Pending.Addr.Team]
+		}
+		items = append(items, runbook.ForChange(plat, o.PendingAction, cur, o.Pending))
 	}
 	tasks, err := openTasks(ctx, st)
 	if err != nil {
@@ -111,7 +115,7 @@ func openItems(ctx context.Context, st state.Store, objs []*model.Object) ([]run
 		}
 		return items[i].Task < items[j].Task
 	})
-	return items, nil
+	return runbook.Merge(items), nil
 }
 
 // manualOfPlan fills the plan's open manual steps: those the planner met
@@ -198,7 +202,7 @@ func Confirm(ctx context.Context, env *Env, req ConfirmRequest) (*ConfirmResult,
 		for _, arg := range req.Items {
 			var hit []runbook.Item
 			for _, it := range items {
-				if it.Key() == arg || (!strings.Contains(arg, "#") && it.Addr.String() == arg) {
+				if it.Names(arg) {
 					hit = append(hit, it)
 				}
 			}
@@ -211,7 +215,7 @@ func Confirm(ctx context.Context, env *Env, req ConfirmRequest) (*ConfirmResult,
 	if len(chosen) == 0 {
 		return nil, &Error{Msg: "nothing is open: there is nothing to confirm"}
 	}
-	res, err := apply.Confirm(ctx, st, snap, chosen, apply.Meta{Actor: firstNonEmpty(req.Actor, envActor()), Time: time.Now().UTC(), Sign: signFunc()}, req.Note)
+	res, err := apply.Confirm(ctx, st, snap, runbook.Expand(chosen), apply.Meta{Actor: firstNonEmpty(req.Actor, envActor()), Time: time.Now().UTC(), Sign: signFunc()}, req.Note)
 	if err != nil {
 		return nil, StoreOrError(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/roster-dev/roster/internal/model"
 )
 
 // The plan files in testdata/prev were written by the release before the
@@ -78,6 +80,7 @@ func TestFastEncoderMatchesWire(t *testing.T) {
 		"compat": compatPlan(t),
 		"empty":  {},
 		"made":   run(t, replace(base(), nil, "member/acme/alice@acme.com"), base(), withPolicy("acme.com")),
+		"via":    viaPlan(t),
 	} {
 		if got, want := appendPlanFast(nil, p), appendPlanWire(nil, p); !bytes.Equal(got, want) {
 			t.Errorf("%s:\nfast %s\nwire %s", name, got, want)
@@ -105,10 +108,46 @@ func FuzzFastEncoderMatchesWire(f *testing.F) {
 		p.Cost[0].Team, p.Cost[0].Requests, p.Cost[1].BudgetPerHour = b, n, &m
 		p.Seen[2].Elsewhere = []string{c, d}
 		p.Drift[0].After.Role = a
+		p.Drift[0].Via = model.Via(d)
 		if got, want := appendPlanFast(nil, p), appendPlanWire(nil, p); !bytes.Equal(got, want) {
 			t.Fatalf("fast %s\nwire %s", got, want)
 		}
 	})
+}
+
+// viaPlan is the compat plan with drift held via an account binding.
+func viaPlan(t *testing.T) *Plan {
+	p := compatPlan(t)
+	p.Drift[0].Via = model.ViaAccount
+	return p
+}
+
+// TestDriftViaRoundTrip: a drift's via is kept in a saved plan, written
+// only when set, and a value roster does not know is refused.
+func TestDriftViaRoundTrip(t *testing.T) {
+	data, err := Encode(viaPlan(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Drift[0].Via != model.ViaAccount {
+		t.Errorf("via read as %q", p.Drift[0].Via)
+	}
+	if plain, _ := Encode(compatPlan(t)); bytes.Contains(plain, []byte(`"via"`)) {
+		t.Error("a plan without via writes one")
+	}
+	odd := viaPlan(t)
+	odd.Drift[0].Via = "group"
+	bad, err := Encode(odd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Decode(bad); err == nil || !strings.Contains(err.Error(), `via "group"`) {
+		t.Errorf("unknown via: %v", err)
+	}
 }
 
 // TestSignatureRoundTrip: a signed plan's signature reads back; null reads

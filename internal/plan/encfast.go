@@ -215,6 +215,10 @@ func appendPlanFast(b []byte, p *Plan) []byte {
 		b = appendObject(b, d.Before)
 		b = append(b, `,"after":`...)
 		b = appendObject(b, d.After)
+		if d.Via != "" {
+			b = append(b, `,"via":`...)
+			b = appendString(b, string(d.Via))
+		}
 		b = append(b, '}')
 	}
 	b = append(b, `],"changes":[`...)

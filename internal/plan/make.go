@@ -46,7 +46,8 @@ type Input struct {
 	Live      []*model.Object
 	LiveTeams map[string]bool
 	// Keep lists addresses roster leaves alone (the access of a connected
-	// team's undeclared credential owner, schema/sync.md): neither drift nor a
+	// team's undeclared credential owner, schema/sync.md; a declared GA4
+	// property binding its account binding already covers): neither drift nor a
 	// change, whatever desired, prior and live say.
 	Keep map[string]bool
 
@@ -107,10 +108,15 @@ func Make(in Input) *Plan {
 		current, p.Drift, pl.drifted = pl.mergeLive(current, live)
 		p.Drift = siteDrift(p.Drift, current, in.Live, in.LiveTeams)
 	}
-	if len(in.Moves) > 0 {
-		current = pl.applyMoves(current)
-	}
+	current = pl.applyMoves(current)
 	pl.index(desired, current)
+	for i := range p.Drift {
+		if d := &p.Drift[i]; d.Addr.Kind == model.KindMember {
+			if pf := pl.platform(d.Addr.Team); pf != nil {
+				d.Via = model.TeamVia(pf.Name)
+			}
+		}
+	}
 	p.Changes = pl.join(desired, current)
 	if len(in.Only) > 0 {
 		p.Changes, p.Held = splitCauses(p.Changes, in.Only)
@@ -180,7 +186,7 @@ type planner struct {
 	manual       []Manual                   // open manual steps met while joining
 	moved        map[string]*moveInfo       // new address of a moved object → where it was
 	movedTo      map[string]bool            // new address of a pending move (a person's new email)
-	teamMoves    []model.Move               // moves of a team to a connected team's name
+	teamMoves    []model.Move               // relabels of a connected team, or of a site of one
 	priorByKey   map[string]*model.Object   // prior by address, when teamMoves is not empty
 	risks        [1 << 8][]Risk             // risk bit mask → shared, read-only list
 	slab         []model.Object             // backing store for After copies
@@ -225,7 +231,7 @@ func (pl *planner) mergeLive(prior, live []entry) (current []entry, drift []Drif
 		}
 	}
 	for _, mv := range pl.in.Moves {
-		if mv.From.Kind == model.KindTeam && pl.in.LiveTeams[mv.To.Team] {
+		if (mv.From.Kind == model.KindTeam || mv.From.Kind == model.KindSite) && pl.in.LiveTeams[mv.To.Team] {
 			if pl.priorByKey == nil {
 				pl.priorByKey = make(map[string]*model.Object, len(prior))
 				for _, e := range prior {
@@ -764,6 +770,10 @@ type moveInfo struct {
 // whose From is not stored, or whose objects would land on stored ones,
 // is ignored.
 func (pl *planner) applyMoves(current []entry) []entry {
+	moves := pl.moves()
+	if len(moves) == 0 {
+		return current
+	}
 	pl.moved = map[string]*moveInfo{}
 	// stored is the stored object behind each re-keyed entry, carrier the
 	// move that carries it, by the entry's current address: a later move
@@ -788,10 +798,22 @@ func (pl *planner) applyMoves(current []entry) []entry {
 		}
 	}
 	index()
-	for _, mv := range pl.in.Moves {
+	var made []model.Move // the moves made so far, in order
+	for _, mv := range moves {
 		if changed {
 			index()
 			changed = false
+		}
+		// An earlier move may have carried this one's object already (a
+		// team relabel and an email change in one plan): it is found
+		// where that move put it, and this move takes it on from there.
+		for _, e := range made {
+			if na, ok := model.Rekey(mv.From, e.From, e.To); ok {
+				mv.From = na
+			}
+			if na, ok := model.Rekey(mv.To, e.From, e.To); ok {
+				mv.To = na // a pending move's, stored before a relabel
+			}
 		}
 		if _, ok := at[mv.From.String()]; !ok && (!mv.Guest || !people[[2]string{mv.From.Team, mv.From.Email}]) {
 			continue
@@ -807,10 +829,10 @@ func (pl *planner) applyMoves(current []entry) []entry {
 				continue
 			}
 			if _, taken := at[na.String()]; taken {
-				if mv.From.Kind == model.KindTeam && isAccessKind(na.Kind) && pl.in.LiveTeams[na.Team] {
-					// A connected team's relabel: what the refresh read
-					// under the new name is current; the stored object
-					// only moves in the state.
+				if (mv.From.Kind == model.KindTeam || mv.From.Kind == model.KindSite) && isAccessKind(na.Kind) && pl.in.LiveTeams[na.Team] {
+					// A connected team's or site's relabel: what the
+					// refresh read under the new name is current; the
+					// stored object only moves in the state.
 					hits = append(hits, i)
 					continue
 				}
@@ -858,13 +880,21 @@ func (pl *planner) applyMoves(current []entry) []entry {
 				}
 			} else if before {
 				// Moved by an earlier move, whose change takes it to its
-				// new address by model.Rekey: that one stays in charge.
+				// new address by model.Rekey: that one stays in charge,
+				// unless what it carried moves with this one's object (a
+				// person's grants in a relabelled team), which takes it
+				// on to its final address.
 				if info := pl.moved[old.key]; info != nil {
 					delete(pl.moved, old.key)
 					pl.moved[key] = info
 				}
 				if c := carrier[old.key]; c != nil {
 					delete(carrier, old.key)
+					if primary != nil && primary != c {
+						c.carried = slices.DeleteFunc(c.carried, func(o *model.Object) bool { return o == orig })
+						primary.carried = append(primary.carried, orig)
+						c = primary
+					}
 					carrier[key] = c
 				}
 			} else if primary != nil {
@@ -872,9 +902,17 @@ func (pl *planner) applyMoves(current []entry) []entry {
 				carrier[key] = primary
 			}
 			delete(stored, old.key)
-			if _, live := at[key]; live {
+			if j, live := at[key]; live {
 				current[i] = entry{} // dropped below: the live entry stands
 				dropped = true
+				if old.o.PendingAction == string(Move) {
+					// Unless a person's move waits on it: the old
+					// email live is that person (sync.md, Renames).
+					cp := *old.o
+					cp.Addr = na
+					current[j] = entry{key, &cp}
+					stored[key] = orig
+				}
 				continue
 			}
 			stored[key] = orig
@@ -887,11 +925,39 @@ func (pl *planner) applyMoves(current []entry) []entry {
 			dropped = false
 		}
 		changed, resort = true, true
+		made = append(made, mv)
 	}
 	if resort {
 		sort.SliceStable(current, func(i, j int) bool { return current[i].key < current[j].key })
 	}
 	return current
+}
+
+// moves are the configuration's moves, then a move for each person's move
+// the state keeps waiting for its manual step (sync.md, Renames): until
+// roster confirm (or, on a connected team, the refresh) records it, the
+// old address is stored with the new one pending, and the plan sees the
+// declared new address as that same object even once the moved block is
+// gone.
+func (pl *planner) moves() []model.Move {
+	out := pl.in.Moves
+	var from map[model.Address]bool
+	for _, o := range pl.in.Prior {
+		if o.PendingAction != string(Move) || o.Pending == nil || o.Pending.Addr == o.Addr {
+			continue
+		}
+		if from == nil {
+			from = make(map[model.Address]bool, len(pl.in.Moves))
+			for _, mv := range pl.in.Moves {
+				from[mv.From] = true
+			}
+			out = slices.Clip(out)
+		}
+		if !from[o.Addr] {
+			out = append(out, model.Move{From: o.Addr, To: o.Pending.Addr})
+		}
+	}
+	return out
 }
 
 // moveChange is the one change of a moved object: Before as stored at its
@@ -931,8 +997,8 @@ func (pl *planner) moveChange(mv *moveInfo, act Action, expired, ok bool, d, c e
 }
 
 // relabelled reports whether live object o of a connected team is the
-// same as one stored under the team's old name (a team relabel, language.md
-// "moved"): not drift, the move carries it.
+// same as one stored under the team's or its site's old name (a relabel,
+// language.md "moved"): not drift, the move carries it.
 func (pl *planner) relabelled(o *model.Object) bool {
 	for _, mv := range pl.teamMoves {
 		back, ok := model.Rekey(o.Addr, mv.To, mv.From)

@@ -236,3 +236,89 @@ func TestMoveConnectedTeam(t *testing.T) {
 		t.Errorf("drift %v", p.Drift)
 	}
 }
+
+// TestMoveTeamAndPerson: a team relabel and a person's new email in one
+// plan combine: one move each, the person's move taking them (and their
+// grant) from where they are stored to the new team and the new email,
+// and the team's move carrying nothing of theirs.
+func TestMoveTeamAndPerson(t *testing.T) {
+	prior := []*model.Object{team("acme", "grouptool"), site("acme", "app", ""), member("acme", "lena@old.com", "user"), guest("acme", "app", "lena@old.com", "view")}
+	prior[3].HolderKind = model.HolderMember
+	desired := []*model.Object{team("beta", "grouptool"), site("beta", "app", ""), member("beta", "lena@new.com", "user"),
+		with(prior[3], func(o *model.Object) { o.Addr = model.PersonGrantAddress("beta", "app", "lena@new.com") })}
+	p := run(t, desired, prior, withMoves(t, "team/acme", "team/beta", "member/acme/lena@old.com", "member/beta/lena@new.com"))
+	if got := addrs(p); !slices.Equal(got, []string{"move member/beta/lena@new.com", "move team/beta"}) {
+		t.Fatalf("changes %v, want two moves", got)
+	}
+	person, tm := p.Changes[0], p.Changes[1]
+	if person.From.String() != "member/acme/lena@old.com" || person.Before.Addr != person.From {
+		t.Errorf("the person moves from %s, want where they are stored", person.From)
+	}
+	if len(person.Carried) != 1 || person.Carried[0].Addr != prior[3].Addr {
+		t.Fatalf("the person carries %v, want their grant as stored", person.Carried)
+	}
+	if na, _ := model.Rekey(person.Carried[0].Addr, person.From, person.Addr); na.String() != "grant/beta/app/lena@new.com" {
+		t.Errorf("the grant lands at %s", na)
+	}
+	var carried []string
+	for _, o := range tm.Carried {
+		carried = append(carried, o.Addr.String())
+	}
+	if !slices.Equal(carried, []string{"site/acme/app"}) {
+		t.Errorf("the team carries %v, want its site only", carried)
+	}
+}
+
+// TestMovePendingOffline: an offline person's move waiting for its manual
+// step is the same object as the declared new address, even without the
+// moved block: no change is planned, the step is open.
+func TestMovePendingOffline(t *testing.T) {
+	old := member("acme", "lena@old.com", "user")
+	old.Status, old.PendingAction = model.StatusManual, string(Move)
+	old.Pending = member("acme", "lena@new.com", "user")
+	gr := guest("acme", "app", "lena@old.com", "view")
+	gr.HolderKind = model.HolderMember
+	prior := []*model.Object{team("acme", "grouptool"), site("acme", "app", ""), old, gr}
+	desired := []*model.Object{team("acme", "grouptool"), site("acme", "app", ""), member("acme", "lena@new.com", "user"),
+		with(gr, func(o *model.Object) { o.Addr = model.PersonGrantAddress("acme", "app", "lena@new.com") })}
+	for _, moves := range [][]string{nil, {"member/acme/lena@old.com", "member/acme/lena@new.com"}} {
+		p := run(t, desired, prior, withMoves(t, moves...))
+		if len(p.Changes) != 0 {
+			t.Errorf("moves %v: changes %v, want none while the step waits", moves, addrs(p))
+		}
+		if len(p.Manual) != 1 || p.Manual[0].Change != string(Move) {
+			t.Errorf("moves %v: manual %v, want the open move", moves, p.Manual)
+		}
+	}
+}
+
+// TestMoveConnectedSite: a connected team's site relabel, its grant read
+// live under the new label and kept from the state under the old one (the
+// refresh reads no undeclared site): one move carrying the stored grant,
+// no drift, never a removal and a creation.
+func TestMoveConnectedSite(t *testing.T) {
+	prior := []*model.Object{team("acme", "grouptool"), site("acme", "app", ""), guest("acme", "app", "g@y.com", "view")}
+	desired := []*model.Object{team("acme", "grouptool"), site("acme", "shop", ""), guest("acme", "shop", "g@y.com", "view")}
+	liveGrant := with(desired[2], func(o *model.Object) { o.Status = model.StatusActive })
+	p := run(t, desired, prior, withMoves(t, "site/acme/app", "site/acme/shop"), func(in *Input) {
+		in.Live, in.LiveTeams = []*model.Object{liveGrant, findObj(in.Prior, "grant/acme/app/g@y.com")}, map[string]bool{"acme": true}
+	})
+	if got := addrs(p); !slices.Equal(got, []string{"move site/acme/shop"}) {
+		t.Fatalf("changes %v, want one move", got)
+	}
+	if c := p.Changes[0]; len(c.Carried) != 1 || !c.StateOnly() {
+		t.Errorf("carried %d objects (want the stored grant), state-only %v", len(c.Carried), c.StateOnly())
+	}
+	if len(p.Drift) != 0 {
+		t.Errorf("drift %v", p.Drift)
+	}
+}
+
+func findObj(objs []*model.Object, addr string) *model.Object {
+	for _, o := range objs {
+		if o.Addr.String() == addr {
+			return o
+		}
+	}
+	panic("no " + addr)
+}

@@ -994,3 +994,40 @@ func TestKeep(t *testing.T) {
 		t.Errorf("changes %q, drift %+v; want none", addrs(p), p.Drift)
 	}
 }
+
+// TestDriftVia: a member's drift on a platform whose team role is an
+// account binding (GA4) says it is held via the account; a grant's drift
+// and other platforms' members say nothing of the kind.
+func TestDriftVia(t *testing.T) {
+	ga := mkPlatform("ga4", false, []roleDef{{"viewer", []model.Capability{vr}}, {"admin", []model.Capability{vr, mm}}},
+		[]roleDef{{"viewer", []model.Capability{vr}}})
+	world := []*model.Object{
+		team("g", "ga4"), site("g", "web", ""), member("g", "ann@acme.com", "viewer"),
+		team("live", "plausible"), site("live", "l.com", ""), member("live", "o@acme.com", "owner"),
+	}
+	p := run(t, clones(world), clones(world), func(in *Input) {
+		in.Platforms["ga4"] = ga
+		in.LiveTeams = map[string]bool{"g": true, "live": true}
+		in.Live = []*model.Object{
+			member("g", "ann@acme.com", "admin"), guest("g", "web", "hand@agency.com", "viewer"),
+			member("live", "o@acme.com", "admin"),
+		}
+	})
+	got := map[string]model.Via{}
+	for _, d := range p.Drift {
+		got[d.Addr.String()] = d.Via
+	}
+	want := map[string]model.Via{
+		"member/g/ann@acme.com":       model.ViaAccount,
+		"grant/g/web/hand@agency.com": "",
+		"member/live/o@acme.com":      "",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("drift %v", got)
+	}
+	for a, v := range want {
+		if g, ok := got[a]; !ok || g != v {
+			t.Errorf("%s: via %q (drift: %v), want %q", a, g, ok, v)
+		}
+	}
+}

@@ -113,6 +113,10 @@ type Drift struct {
 	Addr   model.Address
 	Before *model.Object // as stored; nil when the state lacks it
 	After  *model.Object // as live; nil when it is gone
+	// Via is how the member's access is held where that is not plain
+	// membership: model.ViaAccount for a member of a platform whose team
+	// role is an account binding covering every site (GA4), "" otherwise.
+	Via model.Via
 }
 
 // Manual is an open manual step (schema/sync.md): a change or task waiting for a

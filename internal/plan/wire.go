@@ -57,6 +57,8 @@ type driftWire struct {
 	Address string        `json:"address"`
 	Before  *model.Object `json:"before"`
 	After   *model.Object `json:"after"`
+	// Via is written only when set, so that other plans keep their bytes.
+	Via model.Via `json:"via,omitempty"`
 }
 
 type changeWire struct {
@@ -136,7 +138,7 @@ func toWire(p *Plan) *planWire {
 		Cost: make([]costWire, len(p.Cost)), Seen: make([]seenWire, len(p.Seen)),
 	}
 	for i, d := range p.Drift {
-		w.Drift[i] = driftWire{d.Addr.String(), d.Before, d.After}
+		w.Drift[i] = driftWire{d.Addr.String(), d.Before, d.After, d.Via}
 	}
 	for i := range p.Changes {
 		c := &p.Changes[i]
@@ -365,7 +367,10 @@ func decodePlan(data []byte) (*Plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		*d = Drift{Addr: addr, Before: x.Before, After: x.After}
+		if x.Via != "" && x.Via != model.ViaAccount {
+			return nil, fmt.Errorf("drift %d (%s): via %q is not %q", i+1, x.Address, x.Via, model.ViaAccount)
+		}
+		*d = Drift{Addr: addr, Before: x.Before, After: x.After, Via: x.Via}
 		if err := checkAt("drift", i+1, x.Address, addr, "before", x.Before); err != nil {
 			return nil, err
 		}

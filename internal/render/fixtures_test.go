@@ -157,6 +157,9 @@ func driftOnlyPlan() *plan.Plan {
 	p := basePlan()
 	p.Drift = []plan.Drift{
 		{Addr: model.GroupAddress("acme", "analysts"), After: group("acme", "analysts", "ann@acme.com")},
+		// A GA4 account binding changed by hand: held via the account.
+		{Addr: model.MemberAddress("ga", "carol@acme.com"), Before: member("ga", "carol@acme.com", "analyst", nil),
+			After: member("ga", "carol@acme.com", "admin", nil), Via: model.ViaAccount},
 		{Addr: model.SiteAddress("acme", "mysite.com"),
 			Before: site("acme", "mysite.com", func(o *model.Object) { o.RemoteID = "1" }),
 			After:  site("acme", "mysite.com", func(o *model.Object) { o.RemoteID = "2" })},

@@ -60,6 +60,9 @@ type DriftJSON struct {
 	Address string `json:"address"`
 	Before  Attrs  `json:"before"`
 	After   Attrs  `json:"after"`
+	// Via is "account" where the access is an account binding covering
+	// every site (GA4); left out otherwise.
+	Via model.Via `json:"via,omitempty"`
 }
 
 // ChangeJSON is one planned change.
@@ -178,7 +181,7 @@ func NewPlanJSON(p *plan.Plan, rosterVersion string) *PlanJSON {
 	}
 	for _, i := range v.drift {
 		d := &p.Drift[i]
-		j.Drift = append(j.Drift, DriftJSON{Address: v.driftAddrs[i], Before: AttrsOf(d.Before), After: AttrsOf(d.After)})
+		j.Drift = append(j.Drift, DriftJSON{Address: v.driftAddrs[i], Before: AttrsOf(d.Before), After: AttrsOf(d.After), Via: d.Via})
 	}
 	for _, i := range v.changes {
 		c := &p.Changes[i]
@@ -402,6 +405,9 @@ func WriteJSON(w io.Writer, p *plan.Plan, rosterVersion string) error {
 		}
 		b = key(b, 3, false, "after")
 		b, err = appendAttrs(b, d.After, 3)
+		if d.Via != "" {
+			b = strMember(b, 3, false, "via", string(d.Via))
+		}
 		return b
 	})
 	e.array("changes", v.changes, func(b []byte, i int) []byte {

@@ -254,6 +254,7 @@ func TestTextLines(t *testing.T) {
 		{"drift only", driftOnlyPlan, []string{
 			"Changes outside roster:",
 			`  + group/acme/analysts: not in state, live members ["ann@acme.com"]`,
+			`  ~ member/ga/carol@acme.com: role "analyst" → "admin"; via account: the account binding covers every property`,
 			`  ~ site/acme/mysite.com: remote_id "1" → "2"`,
 			"",
 			"1 manual steps await confirmation; see roster runbook",

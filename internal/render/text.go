@@ -381,8 +381,15 @@ func appendDrift(b []byte, d *plan.Drift, addr string, st style) []byte {
 			b = appendTextValue(b, a.after)
 		}
 	}
+	if d.Via == model.ViaAccount {
+		b = append(b, viaAccountText...)
+	}
 	return append(b, '\n')
 }
+
+// viaAccountText ends a drift line of access held through an account
+// binding (GA4): it is the person's access on every site of the team.
+const viaAccountText = "; via account: the account binding covers every property"
 
 // appendFollowUp appends "  - SITE: TEXT (TASK)".
 func appendFollowUp(b []byte, f *plan.FollowUp, addr string) []byte {

@@ -88,11 +88,7 @@ const ViaRolePrefix = "role:"
 // binding that covers every property of the account (GA4: ga4.md, Direct
 // vs effective access): a review row's and a who-can row's via, an
 // access source's how, in place of "member".
-const ViaAccount = "account"
-
-// AccountPlatforms are the platforms whose team role is an account
-// binding shown as ViaAccount.
-var AccountPlatforms = map[string]bool{"ga4": true}
+const ViaAccount = string(model.ViaAccount)
 
 // UnseenAccess says, per platform, the access its API cannot show, for
 // review to say it is not in the review (ga4.md: user groups and
@@ -104,7 +100,7 @@ var UnseenAccess = map[string]string{
 // teamVia is how the team's members hold their team role: ViaAccount on
 // an account platform, else "member".
 func (t *teamIdx) teamVia() string {
-	if AccountPlatforms[t.platformName()] {
+	if model.TeamVia(t.platformName()) == model.ViaAccount {
 		return ViaAccount
 	}
 	return KindMember

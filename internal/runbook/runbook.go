@@ -17,6 +17,79 @@ type Item struct {
 	// Title says in one line what to do; Steps say how.
 	Title string
 	Steps []string
+	// Also are the other addresses this item closes: a guest's grants,
+	// each waiting with the same new email, are one step (Merge).
+	Also []model.Address
+	// move is the person's old and new address of a move, "" otherwise.
+	move string
+}
+
+// Names reports whether arg (as `roster confirm` takes it: ADDRESS or
+// ADDRESS#TASK) names the item.
+func (it *Item) Names(arg string) bool {
+	if it.Key() == arg {
+		return true
+	}
+	if strings.Contains(arg, "#") {
+		return false
+	}
+	if it.Addr.String() == arg {
+		return true
+	}
+	for _, a := range it.Also {
+		if a.String() == arg {
+			return true
+		}
+	}
+	return false
+}
+
+// Merge folds the items of one person's move into the first of them
+// (sync.md, Renames: a rename is one step): each grant of a guest waits
+// with the same new email, and the person changes it once. The others'
+// addresses go to its Also; Expand lists them again for confirm.
+func Merge(items []Item) []Item {
+	var out []Item
+	first := map[string]int{}
+	for _, it := range items {
+		if it.move == "" {
+			out = append(out, it)
+			continue
+		}
+		if i, ok := first[it.move]; ok {
+			out[i].Also = append(out[i].Also, it.Addr)
+			continue
+		}
+		first[it.move] = len(out)
+		out = append(out, it)
+	}
+	for i := range out {
+		if it := &out[i]; len(it.Also) > 0 {
+			names := make([]string, 0, len(it.Also)+1)
+			names = append(names, it.Addr.String())
+			for _, a := range it.Also {
+				names = append(names, a.String())
+			}
+			last := len(it.Steps) - 1
+			it.Steps = append(it.Steps[:last:last], fmt.Sprintf("One change of email moves all their access: %s.", strings.Join(names, ", ")), it.Steps[last])
+		}
+	}
+	return out
+}
+
+// Expand is items with one item more for each address in an item's Also,
+// as Merge found them: what `roster confirm` records.
+func Expand(items []Item) []Item {
+	out := items
+	for _, it := range items {
+		for _, a := range it.Also {
+			if len(out) == len(items) {
+				out = append([]Item(nil), items...)
+			}
+			out = append(out, Item{Addr: a, Change: it.Change, Platform: it.Platform, Title: it.Title})
+		}
+	}
+	return out
 }
 
 // Key is how `roster confirm` names the item: ADDRESS, or ADDRESS#TASK.
@@ -35,9 +108,14 @@ func ForChange(platform string, action string, cur, next *model.Object) Item {
 		o = cur
 	}
 	it := Item{Addr: o.Addr, Change: action, Platform: platform}
-	if action == "move" && cur != nil {
-		// The state keeps a pending move at the old address.
+	if cur != nil {
+		// The state keeps a waiting change where the access is: a
+		// pending move at the old address, and a change of what that
+		// move carries there too.
 		it.Addr = cur.Addr
+	}
+	if action == "move" && cur != nil && next != nil && cur.Addr.Email != "" {
+		it.move = platform + "\x00" + cur.Addr.Team + "\x00" + cur.Addr.Email + "\x00" + next.Addr.Team + "\x00" + next.Addr.Email
 	}
 	it.Title, it.Steps = changeSteps(platform, action, cur, next)
 	it.Steps = append(it.Steps, fmt.Sprintf("Record that it is done: roster confirm %s", it.Key()))
@@ -443,7 +521,7 @@ func emailSteps(platform, from, to string) (string, []string) {
 	case "piwikpro":
 		where = "Piwik PRO's user profile (the account menu → Profile; an owner may also change it under Menu > Administration > Users)"
 	case "matomo":
-		where = "Matomo's personal settings (Administration → Personal → Settings, field Email)"
+		where = "Matomo's personal settings (Administration → Personal → Settings, field Email, confirmed with their password; a superuser may also change it under Administration → System → Users → edit the user, with the superuser's own password)"
 	}
 	return fmt.Sprintf("Ask %s to change their email to %s", from, to), []string{
 		fmt.Sprintf("%s (not an admin: no API changes another person's email) logs in as %s and changes the email in %s to %s, then confirms it from the new mailbox if asked.", from, from, where, to),

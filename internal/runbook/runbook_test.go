@@ -85,3 +85,42 @@ func TestEveryStepEndsWithConfirm(t *testing.T) {
 		t.Errorf("empty runbook: %q", b.String())
 	}
 }
+
+// TestMergeMove: the grants of one guest, each waiting with the same new
+// email, are one item, named by any of their addresses; confirm expands it
+// again. Another person's move and other changes stay apart.
+func TestMergeMove(t *testing.T) {
+	grant := func(site, email string) *model.Object {
+		return &model.Object{Addr: model.PersonGrantAddress("acme", site, email), Role: "viewer", HolderKind: model.HolderGuest}
+	}
+	items := []Item{
+		ForChange("plausible", "move", grant("a.com", "jane@old.com"), grant("a.com", "jane@new.com")),
+		ForChange("plausible", "move", grant("a.com", "kim@old.com"), grant("a.com", "kim@new.com")),
+		ForChange("plausible", "move", grant("b.com", "jane@old.com"), grant("b.com", "jane@new.com")),
+		ForChange("plausible", "delete", grant("b.com", "lou@x.com"), nil),
+	}
+	got := Merge(items)
+	if len(got) != 3 {
+		t.Fatalf("merged into %d items, want 3", len(got))
+	}
+	jane := got[0]
+	if len(jane.Also) != 1 || jane.Also[0].String() != "grant/acme/b.com/jane@old.com" {
+		t.Fatalf("jane's item closes also %v", jane.Also)
+	}
+	if !jane.Names("grant/acme/b.com/jane@old.com") || !jane.Names("grant/acme/a.com/jane@old.com") || jane.Names("grant/acme/a.com/kim@old.com") {
+		t.Error("jane's item is not named by exactly her addresses")
+	}
+	if !strings.Contains(strings.Join(jane.Steps, "\n"), "One change of email moves all their access: grant/acme/a.com/jane@old.com, grant/acme/b.com/jane@old.com.") ||
+		!strings.HasPrefix(jane.Steps[len(jane.Steps)-1], "Record that it is done: roster confirm grant/acme/a.com/jane@old.com") {
+		t.Errorf("jane's steps %q", jane.Steps)
+	}
+	if len(items[0].Steps) != len(jane.Steps)-1 {
+		t.Error("Merge changed its input's steps")
+	}
+	if len(got[1].Also) != 0 || len(got[2].Also) != 0 {
+		t.Error("another person's move or a removal was merged")
+	}
+	if exp := Expand(got); len(exp) != 4 || exp[3].Addr.String() != "grant/acme/b.com/jane@old.com" {
+		t.Errorf("expanded %d items", len(exp))
+	}
+}

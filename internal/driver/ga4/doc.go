@@ -11,4 +11,14 @@
 // (predefinedRoles/viewer … admin, no-cost-data, no-revenue-data) and the
 // ga4 profile's roles, one request per change, and google.rpc.Status
 // errors turned into one-line messages that name the binding.
+//
+// Layout: api.go is the typed client of the Admin API (wire shapes, paged
+// lists, the three writes, refusals as *StatusError; context first);
+// decide.go decides without a network what each change sends, which
+// changes are refused (the service account's own binding, the account's
+// last other Administrator: also for a whole plan, CheckPlan) and which
+// declared grants are moot (a property binding at or below the account
+// role, never sent); refresh.go reads the account into the model's
+// objects; apply.go carries the decisions out; auth.go is the
+// service-account token.
 package ga4

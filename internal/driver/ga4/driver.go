@@ -1,10 +1,7 @@
 package ga4
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -47,7 +44,8 @@ type Driver struct {
 
 	refreshed bool
 	live      *liveState
-	run       []string // addresses of the changes Begin announced
+	mootSkip  map[model.Address]bool // declared grants the refresh found moot, with no live binding
+	run       []string               // addresses of the changes Begin announced
 }
 
 // New makes the driver of a team. team.Token is the whole JSON key file
@@ -188,129 +186,4 @@ func merge(pre, api, renew []string) []string {
 		out = append(out, renew...)
 	}
 	return out
-}
-
-// --- errors ---------------------------------------------------------------
-
-// rpcStatus is the google.rpc.Status envelope [AIP][RPC].
-type rpcStatus struct {
-	Error struct {
-		Code    int    `json:"code"`
-		Message string `json:"message"`
-		Status  string `json:"status"`
-		Details []struct {
-			Type     string            `json:"@type"`
-			Reason   string            `json:"reason"`
-			Metadata map[string]string `json:"metadata"`
-		} `json:"details"`
-		Errors []struct {
-			Reason string `json:"reason"`
-		} `json:"errors"`
-	} `json:"error"`
-}
-
-func parseStatus(body []byte) (rpcStatus, bool) {
-	var s rpcStatus
-	if json.Unmarshal(body, &s) != nil || (s.Error.Status == "" && s.Error.Message == "" && s.Error.Code == 0) {
-		return s, false
-	}
-	return s, true
-}
-
-// reasons are the ErrorInfo reasons and legacy errors[].reason values.
-func (s rpcStatus) reasons() []string {
-	var out []string
-	for _, d := range s.Error.Details {
-		if d.Reason != "" {
-			out = append(out, d.Reason)
-		}
-	}
-	for _, e := range s.Error.Errors {
-		if e.Reason != "" {
-			out = append(out, e.Reason)
-		}
-	}
-	return out
-}
-
-func (s rpcStatus) has(reason string) bool {
-	for _, r := range s.reasons() {
-		if strings.EqualFold(r, reason) {
-			return true
-		}
-	}
-	return false
-}
-
-// rateLimited: a 403 whose reason says over quota is a 429 (ga4.md).
-func rateLimited(status int, body []byte) bool {
-	if status != http.StatusForbidden || !bytes.Contains(bytes.ToLower(body), []byte("ratelimitexceeded")) && !bytes.Contains(bytes.ToLower(body), []byte("rate_limit_exceeded")) {
-		return false
-	}
-	s, ok := parseStatus(body)
-	return ok && (s.has("RATE_LIMIT_EXCEEDED") || s.has("rateLimitExceeded") || s.has("userRateLimitExceeded"))
-}
-
-// message is the platform's refusal in one line, with what to do: the
-// driver switches on the status and reasons, never on the message [AIP].
-func (d *Driver) message(status int, body []byte, what string) string {
-	s, ok := parseStatus(body)
-	msg := strings.Join(strings.Fields(string(body)), " ")
-	if ok {
-		msg = strings.Join(strings.Fields(s.Error.Message), " ")
-		if s.Error.Status != "" {
-			msg = s.Error.Status + ": " + msg
-		}
-	}
-	if len(msg) > 300 {
-		msg = msg[:300] + "..."
-	}
-	if msg == "" {
-		msg = fmt.Sprintf("HTTP %d", status)
-	}
-	who := "the service account"
-	if d.key != nil {
-		who += " " + d.key.email
-	}
-	var hint string
-	switch {
-	case ok && s.has("ACCESS_TOKEN_SCOPE_INSUFFICIENT"):
-		hint = fmt.Sprintf("the token of %s lacks the analytics.manage.users scope; allow the scopes %s for it (in Google Workspace: Security > API controls > Domain-wide delegation, if it is restricted there)", who, strings.Join(Scopes, " and "))
-	case ok && s.has("SERVICE_DISABLED"):
-		hint = "enable the Google Analytics Admin API in the service account's Google Cloud project (APIs & Services > Library), then run the command again"
-	case status == http.StatusForbidden:
-		hint = fmt.Sprintf("add %s to Google Analytics account %s as an Administrator (Admin > Account access management), since only Administrators manage access", who, d.team.Conn.AccountID)
-	case status == http.StatusNotFound:
-		hint = fmt.Sprintf("%s no longer exists; run roster plan again", what)
-	case status == http.StatusConflict:
-		hint = fmt.Sprintf("%s exists already (made since roster read the account); run roster plan again", what)
-	case status == http.StatusBadRequest && ok && s.Error.Status == "FAILED_PRECONDITION":
-		hint = "Google Analytics keeps the account's last Administrator and the caller's own binding; change it in the admin UI if it must change"
-	case status == http.StatusBadRequest:
-		hint = "check the email (it must be a Google account) and the role"
-	}
-	if hint != "" {
-		msg += "; " + hint
-	}
-	return d.hc.Redact(msg)
-}
-
-// apiErr turns an httpc failure into the error roster shows: a refusal
-// becomes *driver.APIError with Google's message and what to do.
-func (d *Driver) apiErr(err error, addr model.Address, read bool, what string) error {
-	var re *httpc.RequestError
-	if !errors.As(err, &re) || re.Status == 0 || re.Err != nil {
-		if read || addr.IsZero() {
-			return err
-		}
-		return fmt.Errorf("%s: %w", addr, err)
-	}
-	if !read {
-		// The refused request, named in the one line (the brief: team,
-		// request and what to do).
-		return &driver.APIError{Address: addr, Platform: Platform, Status: re.Status,
-			Message: re.Request() + ": " + d.message(re.Status, re.Body, what), Request: re.Request()}
-	}
-	return &driver.APIError{Address: addr, Platform: Platform, Status: re.Status, Message: d.message(re.Status, re.Body, what),
-		Request: re.Request(), Read: read}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/roster-dev/roster/internal/config"
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/httpc"
 	"github.com/roster-dev/roster/internal/fake/fakekit"
 	fake "github.com/roster-dev/roster/internal/fake/ga4"
 	"github.com/roster-dev/roster/internal/model"
@@ -294,6 +296,11 @@ func TestMootGrant(t *testing.T) {
 	if strings.Contains(notes, "bob@acme.com") {
 		t.Errorf("bob's grant raises his access (view_cost_data) but was called moot: %q", notes)
 	}
+	// ann has no live binding on Web: the plan leaves the grant out, so
+	// no request is ever made for it.
+	if want := []model.Address{model.PersonGrantAddress("acme", "Web", "ann@acme.com")}; !slices.Equal(snap.Moot, want) || !strings.Contains(notes, "so roster does not create it") {
+		t.Errorf("moot %v, notes %q", snap.Moot, notes)
+	}
 }
 
 // TestLastAdmin: the last Administrator besides the service account is
@@ -325,5 +332,40 @@ func TestLastAdmin(t *testing.T) {
 	c = memberChange(plan.Delete, "ann@acme.com", "admin_no_cost", "")
 	if _, err := d.Apply(context.Background(), &c); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestStatusError: the typed client turns a google.rpc.Status refusal
+// into *StatusError (HTTP, canonical status, reasons), still unwrapping
+// to httpc's failure, and makes one request per call.
+func TestStatusError(t *testing.T) {
+	srv, team := start(t, fake.Seed{Bindings: []fake.SeedBinding{{Parent: "accounts/100", User: "ann@acme.com", Roles: []string{"predefinedRoles/viewer"}}},
+		NoGoogleAccount: []string{"nobody@example.org"}})
+	d := newDriver(team, opts(nil), nil)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		user   string
+		http   int
+		status string
+	}{
+		{"ann@acme.com", 409, "ALREADY_EXISTS"},
+		{"nobody@example.org", 400, "INVALID_ARGUMENT"},
+	} {
+		srv.ResetRequests()
+		_, lines, err := d.createBinding(ctx, "accounts/100", wireBinding{User: tc.user, Roles: apiRoles("viewer")})
+		var se *StatusError
+		var re *httpc.RequestError
+		if !errors.As(err, &se) || se.HTTP != tc.http || se.Status != tc.status || !errors.As(err, &re) {
+			t.Errorf("%s: %#v", tc.user, err)
+		}
+		if want := "POST /v1alpha/accounts/100/accessBindings " + fmt.Sprint(tc.http); len(lines) == 0 || lines[len(lines)-1] != want {
+			t.Errorf("%s: lines %q, want last %q", tc.user, lines, want)
+		}
+	}
+	// A refusal read during a refresh names the request and what to do.
+	err := d.apiErr(&StatusError{HTTP: 403, Status: "PERMISSION_DENIED", req: &httpc.RequestError{Method: "GET", Path: "/v1alpha/accounts/100/accessBindings", Status: 403}}, model.Address{}, true, "")
+	var ae *driver.APIError
+	if !errors.As(err, &ae) || !ae.Read || !strings.Contains(ae.Error(), "as an Administrator") {
+		t.Errorf("%v", err)
 	}
 }

@@ -2,24 +2,13 @@ package ga4
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/url"
 	"sort"
-	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/roster-dev/roster/internal/driver"
-	"github.com/roster-dev/roster/internal/driver/httpc"
 	"github.com/roster-dev/roster/internal/driver/kit"
 	"github.com/roster-dev/roster/internal/model"
-)
-
-// Page sizes asked for: the API's maxima (ga4.md, Endpoints).
-const (
-	SummaryPageSize = 200
-	BindingPageSize = 500
 )
 
 // binding is one live access binding.
@@ -40,101 +29,6 @@ type liveState struct {
 	siteOf   map[string]string              // property id → declared site
 	pages    int                            // list pages read, for Cost
 	accounts int                            // accountSummaries pages
-}
-
-// Shapes of the answers read (resources.proto through the proto3 JSON
-// mapping: empty lists and strings are omitted, so every list is
-// optional, but present it must be a list).
-var (
-	summaryShape = kit.Obj{
-		"accountSummaries": kit.Opt(kit.List(kit.Obj{
-			"account":     kit.String,
-			"displayName": kit.Opt(kit.String),
-			"propertySummaries": kit.Opt(kit.List(kit.Obj{
-				"property":    kit.String,
-				"displayName": kit.Opt(kit.String),
-			})),
-		})),
-		"nextPageToken": kit.Opt(kit.String),
-	}
-	bindingShape     = kit.Obj{"name": kit.String, "user": kit.Opt(kit.String), "roles": kit.Opt(kit.List(kit.String))}
-	bindingPageShape = kit.Obj{"accessBindings": kit.Opt(kit.List(bindingShape)), "nextPageToken": kit.Opt(kit.String)}
-)
-
-type apiBinding struct {
-	Name  string   `json:"name"`
-	User  string   `json:"user"`
-	Roles []string `json:"roles"`
-}
-
-type apiSummary struct {
-	Account           string `json:"account"`
-	DisplayName       string `json:"displayName"`
-	PropertySummaries []struct {
-		Property    string `json:"property"`
-		DisplayName string `json:"displayName"`
-	} `json:"propertySummaries"`
-}
-
-// reader counts the requests a refresh makes.
-type reader struct {
-	d  *Driver
-	mu sync.Mutex
-	n  int
-}
-
-// list reads every page of path, each answer checked against shape and
-// handed to each, which returns how many items the page held. Paging
-// keeps its word: an empty page with a nextPageToken is an error.
-func (r *reader) list(ctx context.Context, path string, size int, shape kit.Shape, each func(json.RawMessage) (int, string, error)) (int, error) {
-	pg := kit.Pager{Linked: true}
-	token := ""
-	for {
-		q := url.Values{"pageSize": {strconv.Itoa(size)}}
-		if token != "" {
-			q.Set("pageToken", token)
-		}
-		var raw json.RawMessage
-		api, err := r.d.call(ctx, "GET", path, q, nil, httpc.Shaped{Shape: shape, Into: &raw})
-		r.mu.Lock()
-		r.n += len(api)
-		r.mu.Unlock()
-		if err != nil {
-			return pg.Pages(), r.d.apiErr(err, model.Address{}, true, "")
-		}
-		n, next, err := each(raw)
-		if err != nil {
-			return pg.Pages(), fmt.Errorf("%s answered GET %s with a page roster cannot read: %v", Platform, path, err)
-		}
-		done, err := pg.Page(n, nil, next != "")
-		if err != nil {
-			return pg.Pages(), fmt.Errorf("%s answered GET %s with paging that does not keep its word: %v; nothing was planned from it, try again later", Platform, path, err)
-		}
-		if done {
-			return pg.Pages(), nil
-		}
-		if next == token {
-			return pg.Pages(), fmt.Errorf("%s answered GET %s with the same nextPageToken twice; nothing was planned from it, try again later", Platform, path)
-		}
-		token = next
-	}
-}
-
-// readBindings reads every binding of parent (accounts/N or properties/P).
-func (r *reader) readBindings(ctx context.Context, parent string) ([]apiBinding, int, error) {
-	var all []apiBinding
-	n, err := r.list(ctx, APIPrefix+parent+"/accessBindings", BindingPageSize, bindingPageShape, func(raw json.RawMessage) (int, string, error) {
-		var p struct {
-			AccessBindings []apiBinding `json:"accessBindings"`
-			NextPageToken  string       `json:"nextPageToken"`
-		}
-		if err := json.Unmarshal(raw, &p); err != nil {
-			return 0, "", err
-		}
-		all = append(all, p.AccessBindings...)
-		return len(p.AccessBindings), p.NextPageToken, nil
-	})
-	return all, n, err
 }
 
 func isNumber(s string) bool {
@@ -158,18 +52,7 @@ func (r *reader) readAccount(ctx context.Context) (*apiSummary, int, error) {
 		return nil, 0, fmt.Errorf("connection.account_id %q is not a Google Analytics account id (a number)", d.team.Conn.AccountID)
 	}
 	account := "accounts/" + acct
-	var summaries []apiSummary
-	spages, err := r.list(ctx, APIPrefix+"accountSummaries", SummaryPageSize, summaryShape, func(raw json.RawMessage) (int, string, error) {
-		var p struct {
-			AccountSummaries []apiSummary `json:"accountSummaries"`
-			NextPageToken    string       `json:"nextPageToken"`
-		}
-		if err := json.Unmarshal(raw, &p); err != nil {
-			return 0, "", err
-		}
-		summaries = append(summaries, p.AccountSummaries...)
-		return len(p.AccountSummaries), p.NextPageToken, nil
-	})
+	summaries, spages, err := r.readSummaries(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -228,7 +111,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 		listed = append(listed, driver.Listed{ID: strings.TrimPrefix(p.Property, "properties/"), Name: p.DisplayName})
 	}
 	siteIDs, err := driver.ResolveSites(d.team.Name, d.team.Sites, listed, driver.SiteKind{
-		Platform: Platform, Noun: "property", Owner: "account " + acct,
+		Platform: Platform, Noun: "property", Nouns: "properties", Owner: "account " + acct,
 		CheckID: func(id string) string {
 			if !isNumber(id) {
 				return "is not a Google Analytics property id (a number, without \"properties/\")"
@@ -312,7 +195,8 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 			notes = append(notes, fmt.Sprintf("property %s (id %s) is not declared; roster does not manage its property-level access", p.DisplayName, id))
 		}
 	}
-	notes = append(notes, d.mootGrants()...)
+	mootNotes, moot := d.moot(st)
+	notes = append(notes, mootNotes...)
 	extra := make([]string, 0, len(odd))
 	for n := range odd {
 		extra = append(extra, n)
@@ -321,7 +205,11 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	notes = append(notes, extra...)
 
 	d.live, d.refreshed = st, true
-	snap := &driver.Snapshot{Team: d.team.Name, Self: d.self(), Notes: notes, Requests: r.n, SiteIDs: map[string]string{}}
+	d.mootSkip = map[model.Address]bool{}
+	for _, a := range moot {
+		d.mootSkip[a] = true
+	}
+	snap := &driver.Snapshot{Team: d.team.Name, Self: d.self(), Notes: notes, Requests: r.n, SiteIDs: map[string]string{}, Moot: moot}
 	for k, v := range siteIDs {
 		snap.SiteIDs[k] = v
 	}
@@ -329,34 +217,24 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	return snap, nil
 }
 
-// mootGrants warns of each declared grant that adds nothing to the same
-// person's declared team role: an account binding covers every property
-// and a property binding can only raise it (ga4.md, Direct vs effective
-// access), so such a grant neither narrows nor widens their access.
-func (d *Driver) mootGrants() []string {
-	p := d.team.Platform
-	if p == nil {
-		return nil
-	}
-	teamRole := map[string]string{}
-	for _, o := range d.team.Declared {
-		if o.Addr.Kind == model.KindMember {
-			teamRole[o.Addr.Email] = o.Role
+// moot says of each declared grant that adds nothing to the person's
+// declared account role (mootGrants) that it is moot, and returns those
+// that have no live binding: the plan leaves them out, so roster never
+// sends a binding that GA4 would make no use of (ga4.md, open questions:
+// "Is a property binding below the account role accepted, rejected or
+// ignored? Do not create it; warn that it is moot"). A live binding for
+// it stays managed as declared.
+func (d *Driver) moot(st *liveState) (notes []string, skip []model.Address) {
+	for _, m := range mootGrants(d.team.Platform, d.team.Declared) {
+		a := m.grant.Addr
+		line := fmt.Sprintf("%s (%s) adds nothing to %s's account role %s, which covers every property; a property binding cannot narrow it", a, m.grant.Role, a.Email, m.teamRole)
+		if id, ok := st.siteIDs[a.Site]; ok && st.grants[id][a.Email] == nil {
+			line += ", so roster does not create it; remove the grant from the configuration"
+			skip = append(skip, a)
 		}
+		notes = append(notes, line)
 	}
-	var out []string
-	for _, o := range d.team.Declared {
-		if o.Addr.Kind != model.KindGrant || o.Addr.Email == "" || teamRole[o.Addr.Email] == "" {
-			continue
-		}
-		tr, ok1 := p.TeamRole(teamRole[o.Addr.Email])
-		sr, ok2 := p.SiteRole(o.Role)
-		if ok1 && ok2 && sr.Caps.Minus(tr.Caps) == 0 {
-			out = append(out, fmt.Sprintf("%s (%s) adds nothing to %s's account role %s, which covers every property; a property binding cannot narrow it", o.Addr, o.Role, o.Addr.Email, tr.Name))
-		}
-	}
-	sort.Strings(out)
-	return out
+	return notes, skip
 }
 
 // objects turns the live state into the model's objects: an account

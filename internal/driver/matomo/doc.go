@@ -3,9 +3,17 @@
 // instance's users, websites and per-site access through the HTTP
 // Reporting API (POST index.php, token_auth in the form body, format=JSON),
 // and invites, re-invites, sets access (the role with its explicit
-// capabilities in one setUserAccess) and deletes users. Matomo's errors
-// arrive as HTTP 200 {"result":"error"} bodies and are treated as errors;
-// every answer's shape is checked (driver/kit) before use. What needs the
-// token owner's password (superuser access, email changes, 2FA) is a
-// manual step. It never deletes a user for losing their last grant.
+// capabilities in one setUserAccess) and deletes users.
+//
+// api.go is the typed client: one method per API method, context first;
+// Matomo's errors, which mostly arrive as HTTP 200 {"result":"error"}
+// bodies, are *driver.APIError, and an answer that is not JSON or not of
+// the expected shape (driver/kit) is a *callError. Its request lines are
+// `POST /index.php STATUS`: the API method travels in the body, and errors
+// name it. decide.go turns a plan change into requests without HTTP;
+// refresh.go reads the instance, checking first that connection.account_id
+// is a superuser and that the token is a superuser's; driver.go sends the
+// decided requests, counts them for the plan's cost, and names the manual
+// steps: what needs the token owner's password (superuser access, email
+// changes, 2FA). It never deletes a user for losing their last grant.
 package matomo

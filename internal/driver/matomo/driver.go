@@ -1,22 +1,18 @@
 package matomo
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
+	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/roster-dev/roster/internal/driver"
-	"github.com/roster-dev/roster/internal/driver/httpc"
 	"github.com/roster-dev/roster/internal/driver/kit"
 	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/plan"
 )
 
 // Options are the driver's options: those every driver takes.
@@ -52,22 +48,13 @@ const (
 	Burst             = 10
 )
 
-// APIPath is the one endpoint of Matomo's HTTP API.
-const APIPath = "/index.php"
-
 // Driver is the Matomo driver of one team: one instance.
 type Driver struct {
 	team     *driver.Team
-	hc       *httpc.Client
+	api      *client
 	parallel int
-	token    string
 
 	version version // read once by the first refresh
-	bearer  bool
-
-	clock  driver.Clock
-	paceMu sync.Mutex
-	tat    time.Time // when the next request is due, were there no burst
 
 	refreshed bool
 	st        *state
@@ -82,33 +69,7 @@ type Driver struct {
 func New(team *driver.Team, opts Options) driver.Driver { return newDriver(team, opts, nil) }
 
 func newDriver(team *driver.Team, opts Options, transport http.RoundTripper) *Driver {
-	d := &Driver{team: team, parallel: kit.Limit(opts.Parallelism), token: strings.TrimSpace(team.Token)}
-	clock := opts.Clock
-	if clock == nil {
-		clock = driver.RealClock{}
-	}
-	d.clock = clock
-	d.hc = httpc.New(httpc.Options{
-		BaseURL:   team.Conn.Endpoint,
-		UserAgent: opts.UserAgent,
-		Clock:     clock,
-		Log:       opts.Log,
-		Notify:    kit.TeamNotify(team.Name, opts.Notify),
-		MaxWait:   opts.MaxWait,
-		Platform:  Platform,
-		Secrets:   []string{team.Token, d.token},
-		Transport: transport,
-		Auth:      d.auth,
-	})
-	return d
-}
-
-// auth adds the Bearer header on servers that read it; the token always
-// travels in the POST body as well (matomo.md: safe on 4.x and every 5.x).
-func (d *Driver) auth(r *http.Request) {
-	if d.bearer {
-		r.Header.Set("Authorization", "Bearer "+d.token)
-	}
+	return &Driver{team: team, parallel: kit.Limit(opts.Parallelism), api: newClient(team.Conn.Endpoint, team.Token, opts, team.Name, transport)}
 }
 
 // --- versions ---------------------------------------------------------------
@@ -150,148 +111,111 @@ func (v version) short() string {
 	return v.String()
 }
 
-// --- calls ------------------------------------------------------------------
+// --- apply ------------------------------------------------------------------
 
-// apiLine is how a request appears in the plan's cost, evidence and errors:
-// Matomo has one path, so the API method follows it.
-func apiLine(method string) string { return "POST " + APIPath + "?method=" + method }
+// Begin remembers the team's changes, in apply order.
+func (d *Driver) Begin(changes []plan.Change) { d.run = newRun(slices.Clone(changes)) }
 
-// call makes one API call: POST index.php with every parameter, the token
-// included, in the form body, and format=JSON. An answer is used only
-// once it is JSON, is not Matomo's error body (which comes with HTTP 200
-// for most failures: matomo.md, Response format) and has shape; it is then
-// decoded into out. It returns the requests made (apiLine, status) and the
-// answer's headers.
-func (d *Driver) call(ctx context.Context, method string, params url.Values, shape kit.Shape, out any) ([]string, http.Header, error) {
-	form := url.Values{}
-	for k, vs := range params {
-		form[k] = append([]string(nil), vs...)
+func (d *Driver) decider(st *state, r *run, sim bool) decider {
+	return decider{team: d.team, siteIDs: d.siteIDs, st: st, run: r, sim: sim}
+}
+
+// Apply makes one change: it sends the decision's requests in order,
+// and each one's effect reaches the live state once Matomo confirms it.
+func (d *Driver) Apply(ctx context.Context, c *plan.Change) (driver.Result, error) {
+	if !d.refreshed {
+		return driver.Result{}, fmt.Errorf("%s: the Matomo driver must refresh team %s before applying changes", c.Addr, d.team.Name)
 	}
-	form.Set("module", "API")
-	form.Set("method", method)
-	form.Set("format", "JSON")
-	form.Set("token_auth", d.token)
-	if err := d.pace(ctx); err != nil {
-		return nil, nil, fmt.Errorf("%s %s: %w", Platform, method, err)
+	if d.run == nil {
+		d.Begin(nil)
 	}
-	res, err := d.hc.Do(ctx, http.MethodPost, APIPath, nil, []byte(form.Encode()), "application/x-www-form-urlencoded")
-	var api []string
-	fix := func(lines []string) []string {
-		out := make([]string, len(lines))
-		for i, l := range lines {
-			out[i] = strings.Replace(l, "POST "+APIPath+" ", apiLine(method)+" ", 1)
-		}
-		return out
-	}
+	dc, err := d.decider(d.st, d.run, false).decide(c)
 	if err != nil {
-		var re *httpc.RequestError
-		if !errors.As(err, &re) {
-			return nil, nil, fmt.Errorf("%s %s: %w", Platform, method, err)
-		}
-		api = fix(re.API)
-		if re.Status == 0 || re.Err != nil {
-			return api, nil, &callError{method: method, err: err, msg: strings.Replace(re.Error(), "POST "+APIPath, method, 1)}
-		}
-		msg, isJSON := errorBody(re.Body)
-		if !isJSON {
-			msg = fmt.Sprintf("an HTTP %d answer that is not JSON (a server error in Matomo; an unknown capability gives one under PHP 8)%s", re.Status, snippet(re.Body))
-		} else if re.Status == http.StatusUnauthorized {
-			msg += " Check the team's token: roster needs the token_auth of a superuser (Administration → Personal → Security)."
-		}
-		return api, re.Header, &driver.APIError{Platform: Platform, Status: re.Status, Message: msg, Request: method, Read: true}
+		return driver.Result{}, err
 	}
-	api = fix(res.API)
-	if !json.Valid(res.Body) {
-		return api, res.Header, &callError{method: method, msg: fmt.Sprintf("%s answered %s with HTTP %d, but not with JSON%s; nothing was read from it", Platform, method, res.Status, snippet(res.Body))}
-	}
-	if msg, isErr := errorResult(res.Body); isErr {
-		return api, res.Header, &driver.APIError{Platform: Platform, Status: res.Status, Message: msg, Request: method, Read: true}
-	}
-	if shape != nil {
-		if err := kit.Check(res.Body, shape); err != nil {
-			return api, res.Header, &callError{method: method, err: httpc.ErrMalformed, msg: fmt.Sprintf(
-				"%s answered %s with HTTP %d, but not in the shape roster expects: %v. Nothing was read from it; try again later, and report it if it persists",
-				Platform, method, res.Status, err)}
+	var api []string
+	for _, s := range dc.steps {
+		if s.req.guard {
+			rows, lines, err := d.api.SitesAccess(ctx, s.req.Params.Get("userLogin"))
+			api = append(api, lines...)
+			if err != nil {
+				return driver.Result{API: api}, changeErr(err, c.Addr)
+			}
+			if other := d.undeclared(rows); len(other) > 0 {
+				return driver.Result{API: api}, fmt.Errorf("%s: %s also has access to Matomo websites that are not declared (idsite %s); roster does not delete a user with access it does not manage. Declare those websites, or remove that access in Matomo first",
+					c.Addr, c.Addr.Email, strings.Join(other, ", "))
+			}
+			continue
+		}
+		lines, err := d.api.Send(ctx, s.req)
+		api = append(api, lines...)
+		if err != nil {
+			return driver.Result{API: api}, changeErr(err, c.Addr)
+		}
+		if s.effect != nil {
+			s.effect(d.st, d.run)
 		}
 	}
-	if out != nil {
-		dec := json.NewDecoder(bytes.NewReader(res.Body))
-		dec.UseNumber()
-		if err := dec.Decode(out); err != nil {
-			return api, res.Header, &callError{method: method, err: err, msg: fmt.Sprintf("%s answered %s with JSON roster cannot read: %v", Platform, method, err)}
+	return driver.Result{Outcome: dc.outcome, API: api}, nil
+}
+
+// undeclared is the idsites, in the order read, of access rows on
+// websites the team does not declare.
+func (d *Driver) undeclared(rows []apiAccessRow) []string {
+	var other []string
+	for _, r := range rows {
+		id := r.site()
+		if _, ok := d.siteOf[id]; !ok && !slices.Contains(other, id) {
+			other = append(other, id)
 		}
 	}
-	return api, res.Header, nil
+	return other
 }
 
-// pace holds a request until it fits RequestsPerSecond after a Burst
-// (a virtual-scheduling rate limit: it never loops on the clock).
-func (d *Driver) pace(ctx context.Context) error {
-	const interval = time.Second / RequestsPerSecond
-	d.paceMu.Lock()
-	now := d.clock.Now()
-	if d.tat.Before(now) {
-		d.tat = now
+// Cost counts the requests an apply of changes makes: the refresh's reads
+// and the writes, decided on a copy of the live state in plan order.
+// Matomo has no hourly budget (Matomo Cloud's per-IP limits are per
+// minutes); the budget is the connection's requests_per_hour when set.
+func (d *Driver) Cost(changes []plan.Change) (requests int, budgetPerHour int) {
+	st := newState()
+	if d.refreshed {
+		st = d.st.clone()
 	}
-	wait := d.tat.Sub(now) - (Burst-1)*interval
-	d.tat = d.tat.Add(interval)
-	d.paceMu.Unlock()
-	if wait <= 0 {
-		return nil
+	r := newRun(changes)
+	dec := d.decider(st, r, true)
+	writes := 0
+	for i := range changes {
+		c := &changes[i]
+		if manual, _ := d.Manual(c); manual || c.Addr.Kind == model.KindSite || c.Addr.Kind == model.KindTeam || c.StateOnly() || c.Action == plan.Move {
+			continue
+		}
+		if c.Action == plan.Update && c.Before != nil && c.After != nil && !platformChange(c) {
+			continue
+		}
+		dc, err := dec.decide(c)
+		if err != nil {
+			writes++ // the change fails; count the request it would try
+			continue
+		}
+		writes += len(dc.steps)
+		for _, s := range dc.steps {
+			if s.effect != nil {
+				s.effect(st, r)
+			}
+		}
 	}
-	return d.clock.Sleep(ctx, wait)
+	return d.readCost() + writes, d.team.Conn.RequestsPerHour
 }
 
-// callError is a call that failed without a refusal by Matomo: no answer,
-// an answer that is not JSON, or one of the wrong shape.
-type callError struct {
-	method string
-	msg    string
-	err    error
-}
-
-func (e *callError) Error() string { return e.msg }
-func (e *callError) Unwrap() error { return e.err }
-
-// errorResult reports whether a 200 answer is Matomo's error body,
-// {"result":"error","message":"…"}, and its message.
-func errorResult(body []byte) (string, bool) {
-	var e struct {
-		Result  *string `json:"result"`
-		Message *string `json:"message"`
+// readCost is the requests a refresh makes: the superusers, the superuser
+// check, the version (first refresh only, but counted always), the
+// websites, the users, and each declared site's pages of users.
+func (d *Driver) readCost() int {
+	pages := d.pages
+	if !d.refreshed {
+		pages = len(d.team.Sites)
 	}
-	if json.Unmarshal(body, &e) != nil || e.Result == nil || *e.Result != "error" {
-		return "", false
-	}
-	if e.Message == nil || strings.TrimSpace(*e.Message) == "" {
-		return "an error without a message", true
-	}
-	return oneLine(*e.Message), true
-}
-
-// errorBody is the message of a non-2xx answer, and whether it was JSON.
-func errorBody(body []byte) (string, bool) {
-	if msg, ok := errorResult(body); ok {
-		return msg, true
-	}
-	if json.Valid(body) && len(bytes.TrimSpace(body)) > 0 {
-		return "an error answer without Matomo's message" + snippet(body), true
-	}
-	return "", false
-}
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// snippet is ": " and the start of a body on one line, or "".
-func snippet(body []byte) string {
-	s := oneLine(string(body))
-	if s == "" {
-		return ""
-	}
-	if len(s) > 200 {
-		s = s[:200] + "..."
-	}
-	return ": " + s
+	return 5 + max(pages, len(d.siteIDs))
 }
 
 // changeErr turns a call's error into the error of the change at addr.
@@ -304,4 +228,30 @@ func changeErr(err error, addr model.Address) error {
 		return &c
 	}
 	return fmt.Errorf("%s: %w", addr, err)
+}
+
+// Manual reports the changes Matomo's API cannot make with a token alone:
+// those that need the token owner's password (matomo.md, Auth:
+// setSuperUserAccess, updateUser of an email, the 2FA system setting), and
+// team settings. A person's new email (a move) is never asked: the apply
+// engine makes every move a manual step (schema/sync.md, Renames), whose
+// runbook gives Matomo's path.
+func (d *Driver) Manual(c *plan.Change) (bool, string) {
+	switch {
+	case c.Addr.Kind == model.KindTeam && c.Action == plan.Update:
+		return true, "Matomo changes team settings only with the superuser's password (CorePluginsAdmin.setSystemSettings): Administration → System → General settings → TwoFactorAuth"
+	case c.Addr.Kind == model.KindMember && superuserChange(c):
+		return true, "granting or revoking superuser access needs the password of the superuser making the change (UsersManager.setSuperUserAccess): Administration → System → Users → edit the user → Superuser access"
+	}
+	return false, ""
+}
+
+// superuserChange reports a member change that makes, touches or removes a
+// superuser.
+func superuserChange(c *plan.Change) bool {
+	b, a := c.Before, c.After
+	if b != nil && a != nil && b.Role == a.Role {
+		return false // reason, ticket or expiry: roster's alone
+	}
+	return (b != nil && b.Role == "superuser") || (a != nil && a.Role == "superuser")
 }

@@ -119,7 +119,7 @@ func TestBadInputIsOneLineNamingTeamAndMethod(t *testing.T) {
 		setup func(srv *fake.Server, d *Driver)
 		want  []string
 	}{
-		{"not a superuser's token", func(srv *fake.Server, d *Driver) { d.token = "admin-token"; d.team.Token = "admin-token" },
+		{"not a superuser's token", func(srv *fake.Server, d *Driver) { d.api.token = "admin-token"; d.team.Token = "admin-token" },
 			[]string{"not a superuser's", "UsersManager.getSitesAccessFromUser", "401"}},
 		{"account_id not a superuser", func(srv *fake.Server, d *Driver) { d.team.Conn.AccountID = "ann" },
 			[]string{"account_id \"ann\"", "UsersManager.getUsersHavingSuperUserAccess"}},
@@ -190,7 +190,7 @@ func TestRoleChangeKeepsCapabilities(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Outcome != driver.Applied || len(res.API) != 1 || res.API[0] != "POST /index.php?method=UsersManager.setUserAccess 200" {
+	if res.Outcome != driver.Applied || len(res.API) != 1 || res.API[0] != "POST /index.php 200" {
 		t.Errorf("result %+v", res)
 	}
 	if got := accessOf(t, srv, "ann", 2); !slices.Equal(got, []string{"view", "tagmanager_publish_live_container", "tagmanager_write"}) {
@@ -280,8 +280,11 @@ func TestLastGrantKeepsTheUser(t *testing.T) {
 	d.team.Guests = map[string]bool{}
 	d.Begin([]plan.Change{c})
 	res, err := d.Apply(context.Background(), &c)
-	if err != nil || len(res.API) != 2 || !strings.Contains(res.API[1], "UsersManager.deleteUser") {
+	if err != nil || !slices.Equal(res.API, []string{"POST /index.php 200", "POST /index.php 200"}) {
 		t.Fatalf("member removal: %+v %v", res, err)
+	}
+	if got := srv.Requests(); len(got) == 0 || got[len(got)-1] != "POST /index.php?method=UsersManager.deleteUser" {
+		t.Errorf("member removal sent %q", got)
 	}
 	// A user with access to a website roster does not manage is not
 	// deleted (schema/sync.md, Reading safely).
@@ -415,12 +418,19 @@ func TestTokenTransport(t *testing.T) {
 		}
 		proxy.Close()
 		srv.Close()
+		// The header comes once the version is known.
+		after := len(seen)
+		for i, b := range bodies {
+			if strings.Contains(b, "method=API.getMatomoVersion") {
+				after = i
+			}
+		}
 		for i, r := range seen {
 			if r.Method != "POST" || strings.Contains(r.URL.RawQuery, "token") || !strings.Contains(bodies[i], "token_auth=") || !strings.Contains(bodies[i], "format=JSON") {
 				t.Errorf("%s: request %d: %s %s body %q", v, i, r.Method, r.URL, bodies[i])
 			}
 			bearer := r.Header.Get("Authorization")
-			if (i > 0 && v == "5.4.0") != (bearer == "Bearer "+token) {
+			if (i > after && v == "5.4.0") != (bearer == "Bearer "+token) {
 				t.Errorf("%s: request %d: Authorization %q", v, i, bearer)
 			}
 		}
@@ -495,9 +505,9 @@ func (c *countingClock) Sleep(ctx context.Context, d time.Duration) error {
 func TestPacing(t *testing.T) {
 	_, d := start(t, seed())
 	c := &countingClock{now: t0}
-	d.clock = c
+	d.api.clock = c
 	for range 13 {
-		if err := d.pace(context.Background()); err != nil {
+		if err := d.api.pace(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -508,5 +518,93 @@ func TestPacing(t *testing.T) {
 		if w != 200*time.Millisecond {
 			t.Errorf("wait %s, want 200ms", w)
 		}
+	}
+}
+
+// Who the token is, is checked before anything else is read or sent:
+// account_id must be a superuser, and the token a superuser's (matomo.md,
+// Auth, "Who the credential is").
+func TestCredentialCheckedFirst(t *testing.T) {
+	cases := []struct {
+		name  string
+		setup func(d *Driver)
+		sent  []string
+		want  []string
+	}{
+		{"account_id is not a superuser", func(d *Driver) { d.team.Conn.AccountID = "ann" },
+			[]string{"POST /index.php?method=UsersManager.getUsersHavingSuperUserAccess"},
+			[]string{`connection.account_id "ann" is not a superuser`, "UsersManager.getUsersHavingSuperUserAccess lists root"}},
+		{"account_id is unknown", func(d *Driver) { d.team.Conn.AccountID = "nobody" },
+			[]string{"POST /index.php?method=UsersManager.getUsersHavingSuperUserAccess"},
+			[]string{`connection.account_id "nobody"`, "UsersManager.getUsersHavingSuperUserAccess"}},
+		{"the token is an admin's", func(d *Driver) { d.api.token = "admin-token" },
+			[]string{"POST /index.php?method=UsersManager.getUsersHavingSuperUserAccess", "POST /index.php?method=UsersManager.getSitesAccessFromUser"},
+			[]string{"the token is not a superuser's", "UsersManager.getSitesAccessFromUser (401)"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv, d := start(t, seed())
+			c.setup(d)
+			_, err := d.Refresh(context.Background())
+			if err == nil {
+				t.Fatal("refreshed")
+			}
+			if got := srv.Requests(); !slices.Equal(got, c.sent) {
+				t.Errorf("sent %q, want %q", got, c.sent)
+			}
+			msg := err.Error()
+			if strings.Contains(msg, "\n") || strings.Contains(msg, token) || strings.Contains(msg, "admin-token") {
+				t.Errorf("not one line, or holds the token: %q", msg)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("%q lacks %q", msg, w)
+				}
+			}
+		})
+	}
+}
+
+// The plan's cost is what apply sends: the refresh's reads and each
+// change's requests, none for a move or a manual step (schema/sync.md,
+// Reading safely: apply sends nothing the plan did not show).
+func TestCostMatchesApply(t *testing.T) {
+	srv, d := start(t, seed(), "new@x.io")
+	snap, err := d.Refresh(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := grantObj("Shop", "new@x.io", "write")
+	pen := memberObj("pen@x.io", "user")
+	su := memberObj("ann@acme.com", "superuser")
+	moved := memberObj("lisa@new.io", "user")
+	changes := []plan.Change{
+		change(plan.Create, g.Addr, nil, g),                                 // inviteUser, setUserAccess
+		change(plan.Update, su.Addr, memberObj("ann@acme.com", "user"), su), // manual
+		{Addr: moved.Addr, Action: plan.Move, From: model.MemberAddress("m", "lisa@old.io"), Before: memberObj("lisa@old.io", "user"), After: moved},
+		change(plan.Delete, pen.Addr, pen, nil), // getSitesAccessFromUser, deleteUser
+	}
+	cost, budget := d.Cost(changes)
+	if budget != 0 {
+		t.Errorf("budget %d", budget)
+	}
+	if want := snap.Requests + 4; cost != want {
+		t.Errorf("cost %d, want %d (%d reads and 4 writes)", cost, want, snap.Requests)
+	}
+	var sendable []plan.Change
+	for _, c := range changes {
+		if manual, _ := d.Manual(&c); !manual && c.Action != plan.Move {
+			sendable = append(sendable, c)
+		}
+	}
+	d.Begin(sendable)
+	srv.ResetRequests()
+	for i := range sendable {
+		if _, err := d.Apply(context.Background(), &sendable[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := len(srv.Requests()); got != cost-snap.Requests {
+		t.Errorf("apply sent %d requests %q; the plan showed %d", got, srv.Requests(), cost-snap.Requests)
 	}
 }

@@ -6,4 +6,10 @@
 // create, patch, delete), google.rpc.Status errors, scopes, the rule that
 // only Administrators manage access, and failure injection through
 // fakekit. It also serves /_fake/ admin endpoints (AdminPaths).
+//
+// No published GA4 Admin API document (OpenAPI or discovery) with access
+// bindings is stored beside the other platforms' (ga4.md: the discovery
+// documents found predate them), so no request or answer is validated
+// against one: TestFacts is the contract instead, one row per fact, each
+// citing its ga4.md section, table row and source tag.
 package fakega4

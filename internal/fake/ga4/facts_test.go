@@ -16,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/roster-dev/roster/internal/fake/fakekit"
 )
 
 const saEmail = "roster@p.iam.gserviceaccount.com"
@@ -38,8 +40,11 @@ func start(t *testing.T, scopes []string, bindings ...SeedBinding) *env {
 	pub := string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
 	seed := Seed{
 		ServiceAccounts: []SeedServiceAccount{{Email: saEmail, PublicKey: pub, Scopes: scopes}},
-		Accounts:        []SeedAccount{{ID: "100", Name: "Acme", Properties: []SeedProperty{{ID: "1000", Name: "Web"}, {ID: "1001", Name: "Old", Trashed: true}}}},
-		Bindings:        append([]SeedBinding{{Parent: "accounts/100", User: saEmail, Roles: []string{"predefinedRoles/admin"}}}, bindings...),
+		Accounts: []SeedAccount{{ID: "100", Name: "Acme", Properties: []SeedProperty{{ID: "1000", Name: "Web"}, {ID: "1001", Name: "Old", Trashed: true}}},
+			{ID: "300", Name: "Viewed"}},
+		// The service account administers account 100 and only views 300.
+		Bindings: append(append([]SeedBinding{{Parent: "accounts/100", User: saEmail, Roles: []string{"predefinedRoles/admin"}}}, bindings...),
+			SeedBinding{Parent: "accounts/300", User: saEmail, Roles: []string{"predefinedRoles/viewer"}}),
 		NoGoogleAccount: []string{"nobody@example.org"},
 	}
 	srv := New(Options{Seed: seed, Now: t0})
@@ -90,32 +95,53 @@ func (e *env) do(method, path, body string) (int, string) {
 	return res.StatusCode, string(b)
 }
 
+// TestFacts holds the fake to ga4.md, one row per fact: cite names the
+// section and table row of ga4.md the fact comes from, with the note's
+// source tag. No GA4 API document is stored beside the platforms' OpenAPI
+// documents (ga4.md: the discovery documents in the index predate access
+// bindings), so this table is the fake's contract.
 func TestFacts(t *testing.T) {
+	const ann = `{"user":"ann@acme.com","roles":["predefinedRoles/editor"]}`
 	for _, tc := range []struct {
-		fact         string
+		cite         string // ga4.md section, row [source]
 		scopes       []string
+		fail         *fakekit.FailRule // injected before the request
 		method, path string
 		body         string
 		status       int
 		want         string // in the body
 	}{
-		{"Endpoints: an empty list page is {} (proto3 omits empty lists)", nil, "GET", "/v1alpha/properties/1000/accessBindings", "", 200, `{}`},
-		{"Endpoints: accountSummaries lists the account with its properties, trashed ones left out", nil, "GET", "/v1alpha/accountSummaries", "", 200, `"propertySummaries":[{"property":"properties/1000","displayName":"Web"`},
-		{"Endpoints: success is 200 for creation too; the answer has the name", nil, "POST", "/v1alpha/properties/1000/accessBindings", `{"user":"jane@agency.com","roles":["predefinedRoles/viewer","predefinedRoles/no-cost-data"]}`, 200, `"name":"properties/1000/accessBindings/`},
-		{"Errors: token lacks the scope: 403 ACCESS_TOKEN_SCOPE_INSUFFICIENT", []string{ScopeReadonly}, "GET", "/v1alpha/accounts/100/accessBindings", "", 403, `"reason":"ACCESS_TOKEN_SCOPE_INSUFFICIENT"`},
-		{"Scopes: writes need analytics.manage.users", []string{ScopeReadonly, ScopeUsersReadonly}, "POST", "/v1alpha/accounts/100/accessBindings", `{"user":"a@x.io","roles":["predefinedRoles/viewer"]}`, 403, `insufficient authentication scopes`},
-		{"Errors: invalid role string: 400 INVALID_ARGUMENT", nil, "POST", "/v1alpha/accounts/100/accessBindings", `{"user":"a@x.io","roles":["predefinedRoles/marketer"]}`, 400, `"status":"INVALID_ARGUMENT"`},
-		{"No invitations: an address that is not a Google account is refused", nil, "POST", "/v1alpha/accounts/100/accessBindings", `{"user":"nobody@example.org","roles":["predefinedRoles/viewer"]}`, 400, `not a Google account`},
-		{"Errors: binding already exists: the fake answers 409 ALREADY_EXISTS", nil, "POST", "/v1alpha/accounts/100/accessBindings", `{"user":"ann@acme.com","roles":["predefinedRoles/viewer"]}`, 409, `"status":"ALREADY_EXISTS"`},
-		{"Last administrator and self: FAILED_PRECONDITION", nil, "DELETE", "/v1alpha/accounts/100/accessBindings/201", "", 400, `"status":"FAILED_PRECONDITION"`},
-		{"Errors: unknown binding: 404 NOT_FOUND", nil, "DELETE", "/v1alpha/accounts/100/accessBindings/999", "", 404, `"status":"NOT_FOUND"`},
-		{"Trash: a trashed property is not found", nil, "GET", "/v1alpha/properties/1001/accessBindings", "", 404, `NOT_FOUND`},
-		{"PATCH: user differing from the binding: 400", nil, "PATCH", "/v1alpha/accounts/100/accessBindings/202", `{"user":"other@acme.com","roles":["predefinedRoles/editor"]}`, 400, `INVALID_ARGUMENT`},
-		{"PATCH: no updateMask, the whole roles list", nil, "PATCH", "/v1alpha/accounts/100/accessBindings/202", `{"user":"ann@acme.com","roles":["predefinedRoles/editor"]}`, 200, `"roles":["predefinedRoles/editor"]`},
-		{"PATCH: an empty roles list deletes the binding [RES]", nil, "PATCH", "/v1alpha/accounts/100/accessBindings/202", `{"user":"ann@acme.com","roles":[]}`, 200, `"name":"accounts/100/accessBindings/202"`},
+		{"Endpoints, intro: per proto3 JSON an empty list page is {} [D-AB, inf]", nil, nil, "GET", "/v1alpha/properties/1000/accessBindings", "", 200, `{}`},
+		{"Endpoints, row GET v1alpha/accountSummaries: every account the caller can see, each with its properties [SVC]", nil, nil, "GET", "/v1alpha/accountSummaries", "", 200, `"propertySummaries":[{"property":"properties/1000","displayName":"Web"`},
+		{"Semantics, Trash: trashed properties are absent from lists [SVC]", nil, nil, "GET", "/v1alpha/accountSummaries", "", 200, `"account":"accounts/100","displayName":"Acme","propertySummaries":[{"property":"properties/1000","displayName":"Web","propertyType":"PROPERTY_TYPE_ORDINARY","parent":"accounts/100"}]`},
+		{"Endpoints, row GET v1alpha/accounts/{a}/accessBindings: the bindings of the account [SVC]", nil, nil, "GET", "/v1alpha/accounts/100/accessBindings", "", 200, `{"name":"accounts/100/accessBindings/202","user":"ann@acme.com","roles":["predefinedRoles/viewer"]}`},
+		{"Endpoints, row GET …/accessBindings/{b}: one AccessBinding [SVC]", nil, nil, "GET", "/v1alpha/accounts/100/accessBindings/202", "", 200, `"user":"ann@acme.com"`},
+		{"Endpoints, row POST v1alpha/{parent}/accessBindings: success is 200 for creation too, the answer has the name [D-AB, inf]", nil, nil, "POST", "/v1alpha/properties/1000/accessBindings", `{"user":"jane@agency.com","roles":["predefinedRoles/viewer","predefinedRoles/no-cost-data"]}`, 200, `"name":"properties/1000/accessBindings/`},
+		{"Endpoints, row PATCH v1alpha/{name}: no updateMask, the whole roles list [SVC]", nil, nil, "PATCH", "/v1alpha/accounts/100/accessBindings/202", ann, 200, `"roles":["predefinedRoles/editor"]`},
+		{"Endpoints, row PATCH v1alpha/{name}: an empty roles list deletes the binding [RES]", nil, nil, "PATCH", "/v1alpha/accounts/100/accessBindings/202", `{"user":"ann@acme.com","roles":[]}`, 200, `"name":"accounts/100/accessBindings/202"`},
+		{"Endpoints, row DELETE v1alpha/{name}: {} (google.protobuf.Empty) [SVC]", nil, nil, "DELETE", "/v1alpha/accounts/100/accessBindings/202", "", 200, `{}`},
+		{"Endpoints, row :batchCreate …: roster must not use them; the fake serves none [SVC; sync.md]", nil, nil, "POST", "/v1alpha/accounts/100/accessBindings:batchCreate", `{"requests":[]}`, 404, `NOT_FOUND`},
+		{"Auth, Scopes: writes need analytics.manage.users only [SCOPES]", []string{ScopeReadonly, ScopeUsersReadonly}, nil, "POST", "/v1alpha/accounts/100/accessBindings", `{"user":"a@x.io","roles":["predefinedRoles/viewer"]}`, 403, `insufficient authentication scopes`},
+		{"Auth, Scopes: accountSummaries.list needs analytics.readonly or analytics.edit [SCOPES]", []string{ScopeManageUsers}, nil, "GET", "/v1alpha/accountSummaries", "", 403, `"reason":"ACCESS_TOKEN_SCOPE_INSUFFICIENT"`},
+		{"Errors, row token lacks the scope: 403 PERMISSION_DENIED, ErrorInfo ACCESS_TOKEN_SCOPE_INSUFFICIENT naming the method [OBS; metadata inf]", []string{ScopeReadonly}, nil, "GET", "/v1alpha/accounts/100/accessBindings", "", 403, `"metadata":{"method":"google.analytics.admin.v1alpha.AnalyticsAdminService.ListAccessBindings"`},
+		{"Errors, row caller has no GA role (or too low a role): 403 PERMISSION_DENIED, the fake's wording [unverified]", nil, nil, "GET", "/v1alpha/accounts/300/accessBindings", "", 403, `User does not have sufficient permissions for this account.`},
+		{"Errors, row unknown binding: 404 NOT_FOUND [inf]", nil, nil, "DELETE", "/v1alpha/accounts/100/accessBindings/999", "", 404, `"status":"NOT_FOUND"`},
+		{"Errors, row unknown account: 404 NOT_FOUND [inf]", nil, nil, "GET", "/v1alpha/accounts/999/accessBindings", "", 404, `Requested entity was not found.`},
+		{"Errors, row invalid role string: 400 INVALID_ARGUMENT (Marketer has no predefinedRoles/ value) [inf]", nil, nil, "POST", "/v1alpha/accounts/100/accessBindings", `{"user":"a@x.io","roles":["predefinedRoles/marketer"]}`, 400, `"status":"INVALID_ARGUMENT"`},
+		{"Errors, row malformed email: 400 INVALID_ARGUMENT [inf]", nil, nil, "POST", "/v1alpha/accounts/100/accessBindings", `{"user":"not an email","roles":["predefinedRoles/viewer"]}`, 400, `"status":"INVALID_ARGUMENT"`},
+		{"Errors, row email of no Google account: 400 INVALID_ARGUMENT [H-USERS; text unverified]", nil, nil, "POST", "/v1alpha/accounts/100/accessBindings", `{"user":"nobody@example.org","roles":["predefinedRoles/viewer"]}`, 400, `not a Google account`},
+		{"Errors, row user in PATCH differing from the binding: 400 INVALID_ARGUMENT [inf]", nil, nil, "PATCH", "/v1alpha/accounts/100/accessBindings/202", `{"user":"other@acme.com","roles":["predefinedRoles/editor"]}`, 400, `INVALID_ARGUMENT`},
+		{"Errors, row binding already exists for that email at that parent: the fake answers 409 ALREADY_EXISTS [unverified]", nil, nil, "POST", "/v1alpha/accounts/100/accessBindings", `{"user":"Ann@Acme.com","roles":["predefinedRoles/viewer"]}`, 409, `"status":"ALREADY_EXISTS"`},
+		{"Errors, row quota exceeded: 429 RESOURCE_EXHAUSTED with ErrorInfo RATE_LIMIT_EXCEEDED [RPC][OBS, other service]", nil, &fakekit.FailRule{Status: 429, Count: 1}, "GET", "/v1alpha/accountSummaries", "", 429, `"reason":"RATE_LIMIT_EXCEEDED"`},
+		{"Errors, table intro: every error body is the google.rpc.Status envelope [AIP][RPC]", nil, &fakekit.FailRule{Status: 503, Count: 1}, "GET", "/v1alpha/accountSummaries", "", 503, `{"error":{"code":503,"message":"The service is currently unavailable.","status":"UNAVAILABLE"}}`},
+		{"Semantics, Last administrator and self: the fake answers FAILED_PRECONDITION for the caller's own binding [unverified]", nil, nil, "DELETE", "/v1alpha/accounts/100/accessBindings/201", "", 400, `"status":"FAILED_PRECONDITION"`},
+		{"Semantics, Trash: a trashed property is not found [SVC, inf]", nil, nil, "GET", "/v1alpha/properties/1001/accessBindings", "", 404, `NOT_FOUND`},
 	} {
-		t.Run(tc.fact, func(t *testing.T) {
+		t.Run(tc.cite, func(t *testing.T) {
 			e := start(t, tc.scopes, SeedBinding{Parent: "accounts/100", User: "ann@acme.com", Roles: []string{"predefinedRoles/viewer"}})
+			if tc.fail != nil {
+				e.srv.Fail(*tc.fail)
+			}
 			status, body := e.do(tc.method, tc.path, tc.body)
 			if status != tc.status || !strings.Contains(body, tc.want) {
 				t.Errorf("%s %s: %d %s, want %d with %s", tc.method, tc.path, status, body, tc.status, tc.want)

@@ -17,6 +17,7 @@ var AdminPaths = []string{
 	`POST /_fake/add-site {"id","name"}`,
 	`POST /_fake/set-access {"login","site","access":["write","tagmanager_publish_live_container"]}  (access [] removes; a change made in the UI)`,
 	`POST /_fake/delete-user {"login"}`,
+	`POST /_fake/set-email {"login","email"}  (the user changes their email in the UI; the login stays)`,
 	`POST /_fake/set-version {"version":"4.11.0"}`,
 	`POST /_fake/advance {"duration":"72h"}`,
 	`POST /_fake/set-now {"now":"2026-01-01T00:00:00Z"}`,
@@ -63,6 +64,8 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 			c.Done(s.SetAccess(b.Login, b.Site, b.Access))
 		case "delete-user":
 			c.Done(s.DeleteUser(b.Login))
+		case "set-email":
+			c.Done(s.SetEmail(b.Login, b.Email))
 		case "set-version":
 			s.mu.Lock()
 			s.version = b.Version

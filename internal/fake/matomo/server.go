@@ -208,6 +208,26 @@ func (s *Server) Accept(login string) error {
 	return nil
 }
 
+// SetEmail changes a user's email by hand, as its owner does in the UI
+// (Manual steps: updateUser of an email needs the password of whoever
+// makes it, so only a person can). The login stays; the email is unique
+// (Identity: a unique index).
+func (s *Server) SetEmail(login, email string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.users[login]
+	if u == nil {
+		return fmt.Errorf("no user %q", login)
+	}
+	for _, o := range s.users {
+		if o != u && strings.EqualFold(o.email, email) {
+			return fmt.Errorf("email %q is another user's", email)
+		}
+	}
+	u.email = email
+	return nil
+}
+
 // DeleteUser deletes a user by hand.
 func (s *Server) DeleteUser(login string) error {
 	s.mu.Lock()
@@ -491,6 +511,11 @@ func (c *call) adminSomewhere() bool {
 	return false
 }
 
+// superusers answers UsersManager.getUsersHavingSuperUserAccess (Endpoints:
+// every superuser, login ascending, for any caller but anonymous, whom
+// authentication has already refused above). It is how a driver checks
+// connection.account_id: no method returns the caller's own login (Auth,
+// "Who the credential is"), so the answer does not depend on the caller.
 func (c *call) superusers() (int, any) {
 	var out []map[string]any
 	for _, login := range c.s.logins() {

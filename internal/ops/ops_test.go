@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/evidence"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
@@ -337,5 +338,66 @@ func TestOffboard(t *testing.T) {
 	}
 	if _, err := Offboard(ctx, env, OffboardRequest{Email: "bo@acme.com", Now: now}); err == nil || !strings.Contains(err.Error(), "declared nowhere") {
 		t.Fatalf("a second offboard: %v", err)
+	}
+}
+
+// recDriver records the options it was made with, says it waits, and
+// applies every change.
+type recDriver struct {
+	team *driver.Team
+	opts driver.Options
+}
+
+func (d *recDriver) Refresh(context.Context) (*driver.Snapshot, error) {
+	d.opts.Notify("waiting 5s (Retry-After)")
+	return &driver.Snapshot{Team: d.team.Name}, nil
+}
+func (d *recDriver) Begin([]plan.Change)                {}
+func (d *recDriver) Manual(*plan.Change) (bool, string) { return false, "" }
+func (d *recDriver) Cost(cs []plan.Change) (int, int)   { return len(cs), 0 }
+func (d *recDriver) Apply(context.Context, *plan.Change) (driver.Result, error) {
+	return driver.Result{Outcome: driver.Applied}, nil
+}
+
+// The run options of a request reach the drivers (schema/sync.md: --max-wait
+// and --parallelism on plan and apply alike; --max-wait 0 means never
+// wait), a driver's message reaches the view, and the plan carries the
+// cost the driver counts.
+func TestPlanRequestReachesDrivers(t *testing.T) {
+	env, v := newEnv(t, "team \"acme\" {\n  platform = \"plausible\"\n  connection {\n    endpoint = \"http://127.0.0.1:9\"\n  }\n}\n")
+	t.Setenv("ROSTER_TOKEN_ACME", "key")
+	var got []driver.Options
+	env.Drivers["plausible"] = func(team *driver.Team, opts driver.Options) driver.Driver {
+		got = append(got, opts)
+		return &recDriver{team: team, opts: opts}
+	}
+	pd, err := Plan(context.Background(), env, PlanRequest{Now: now, Refresh: true, Parallelism: 3, MaxWait: 0, MaxWaitSet: true, Reinvite: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Parallelism != 3 || got[0].MaxWait != -1 || !got[0].Reinvite || got[0].UserAgent != "roster/test" {
+		t.Fatalf("driver options %+v", got)
+	}
+	if len(v.notified) != 1 || v.notified[0] != "waiting 5s (Retry-After)" {
+		t.Fatalf("notified %q", v.notified)
+	}
+	sent := 0 // the changes that go through the API
+	for i := range pd.Plan.Changes {
+		if !pd.Plan.Changes[i].StateOnly() {
+			sent++
+		}
+	}
+	if pd.Connected == nil || len(pd.Plan.Cost) != 1 || pd.Plan.Cost[0].Team != "acme" || pd.Plan.Cost[0].Requests != sent || pd.Plan.Cost[0].Estimate {
+		t.Fatalf("cost %+v of %d changes sent", pd.Plan.Cost, sent)
+	}
+	// Without a refresh no driver is made to read, and the cost is an
+	// estimate.
+	got = nil
+	pd, err = Plan(context.Background(), env, PlanRequest{Now: now, Refresh: false})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pd.Connected != nil || len(pd.Plan.Cost) != 1 || !pd.Plan.Cost[0].Estimate {
+		t.Fatalf("cost without a refresh: %+v", pd.Plan.Cost)
 	}
 }

@@ -401,3 +401,40 @@ func TestPlanRequestReachesDrivers(t *testing.T) {
 		t.Fatalf("cost without a refresh: %+v", pd.Plan.Cost)
 	}
 }
+
+// failDriver refuses every change.
+type failDriver struct{ recDriver }
+
+func (d *failDriver) Apply(_ context.Context, c *plan.Change) (driver.Result, error) {
+	return driver.Result{}, &driver.APIError{Address: c.Addr, Platform: "Plausible", Status: 403, Message: "forbidden"}
+}
+
+// A connected apply goes through the drivers and says what failed.
+func TestApplyConnected(t *testing.T) {
+	cfg := "team \"acme\" {\n  platform = \"plausible\"\n  connection {\n    endpoint = \"http://127.0.0.1:9\"\n  }\n}\n" + offline[strings.Index(offline, "member"):]
+	for _, fail := range []bool{false, true} {
+		env, _ := newEnv(t, cfg)
+		t.Setenv("ROSTER_TOKEN_ACME", "key")
+		env.Drivers["plausible"] = func(team *driver.Team, opts driver.Options) driver.Driver {
+			if fail {
+				return &failDriver{recDriver{team: team, opts: opts}}
+			}
+			return &recDriver{team: team, opts: opts}
+		}
+		res, err := Apply(context.Background(), env, ApplyRequest{PlanRequest: PlanRequest{Now: now, Refresh: true}, AutoApprove: true, UI: &approve{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep := res.Report
+		if rep == nil || res.Result != nil || res.Teams["acme"] != "plausible" {
+			t.Fatalf("fail %v: %+v", fail, res)
+		}
+		if fail {
+			if !res.Failed() || rep.Failed != 1 || len(rep.Failures) != 1 || rep.Failed+rep.NotAttempted != 2 {
+				t.Errorf("failing driver: failed %v, %d failed, %d not attempted, %d failures", res.Failed(), rep.Failed, rep.NotAttempted, len(rep.Failures))
+			}
+		} else if res.Failed() || rep.Applied != 3 {
+			t.Errorf("driver: failed %v, %d applied", res.Failed(), rep.Applied)
+		}
+	}
+}

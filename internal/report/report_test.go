@@ -788,3 +788,31 @@ func TestReviewSponsors(t *testing.T) {
 		t.Errorf("the review with sponsors does not match its schema: %v", err)
 	}
 }
+
+// chunkWriter records the largest single write it is handed.
+type chunkWriter struct{ writes, largest, total int }
+
+func (w *chunkWriter) Write(p []byte) (int, error) {
+	w.writes++
+	w.largest = max(w.largest, len(p))
+	w.total += len(p)
+	return len(p), nil
+}
+
+// The JSON reports stream: a review of 10,000 rows reaches the writer in
+// many pieces, none of them anywhere near the whole document.
+func TestJSONStreams(t *testing.T) {
+	in := bigInput(10, 100, 10)
+	for name, doc := range map[string]any{
+		"review":  Review(in, ReviewOptions{GeneratedAt: testNow}),
+		"who-can": WhoCan(in, model.ViewReports, WhoCanFilter{}),
+	} {
+		var w chunkWriter
+		if err := writeJSON(&w, doc); err != nil {
+			t.Fatal(err)
+		}
+		if w.writes < 10 || w.largest > 1<<20 || w.largest > w.total/10 {
+			t.Errorf("%s: %d bytes in %d writes, the largest %d bytes: the document was not streamed", name, w.total, w.writes, w.largest)
+		}
+	}
+}

@@ -16,6 +16,9 @@
 // record's bytes as they are once one pass (scan.go) has shown them
 // canonical; FuzzStrictMatchesScanner holds that pass to exactly the bytes
 // CheckStrict accepts, and bytes it refuses get CheckStrict's reason.
+// Hashes reads a record's prev_hash and hash for the stores that list
+// records, with the same pass (FuzzHashesMatchDecode holds it to the strict
+// json/v2 decode).
 // Verify hashes records in parallel and checks the links in order, so it
 // reports the same first bad record a sequential walk would. OpenChain is
 // the chain a write extends, its head checked first (HeadError).

@@ -19,6 +19,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/roster-dev/roster/internal/evidence"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/state"
 )
@@ -363,7 +364,7 @@ func (s *Store) head(tx *bolt.Tx) (uint64, string, error) {
 	if int64(len(v)) > tx.Size() {
 		return 0, "", s.damaged("its %q bucket holds more data than the file", bucketEvidence)
 	}
-	_, hash := hashFields(v)
+	_, hash := evidence.Hashes(v)
 	return binary.BigEndian.Uint64(k), hash, nil
 }
 
@@ -407,7 +408,7 @@ func (s *Store) Evidence(ctx context.Context, from uint64, fn func(state.Evidenc
 			return err
 		}
 		for _, r := range batch {
-			r.PrevHash, r.Hash = hashFields(r.JSON)
+			r.PrevHash, r.Hash = evidence.Hashes(r.JSON)
 			if err := fn(r); err != nil {
 				return err
 			}

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/roster-dev/roster/internal/driver"
@@ -52,12 +51,7 @@ type Driver struct {
 
 	clientID, secret string
 	credErr          error
-
-	tokMu   sync.Mutex
-	token   string
-	gen     int // counts the tokens fetched
-	expires time.Time
-	sub     string // the token's sub claim: the key owner's user id
+	tokens           kit.Tokens
 
 	writes, reads *pacer
 
@@ -108,9 +102,10 @@ func newDriver(team *driver.Team, opts Options, transport http.RoundTripper) *Dr
 		Secrets:   secrets,
 		Transport: transport,
 	}
+	d.tokens = kit.Tokens{Fetch: d.fetchToken, Now: d.clock.Now, Margin: tokenMargin}
 	api := common
-	api.Auth = d.auth
-	api.Renew = d.renew
+	api.Auth = d.tokens.Auth
+	api.Renew = d.tokens.Renew
 	d.hc = httpc.New(api)
 	d.tc = httpc.New(common)
 	d.writes = newPacer(d.clock, WritesPerMinute, func(wait time.Duration) {
@@ -124,68 +119,6 @@ func newDriver(team *driver.Team, opts Options, transport http.RoundTripper) *Dr
 
 // --- the bearer token -------------------------------------------------------
 
-// callInfo follows one API call through httpc: the token generation its
-// request carried, and the token requests made for it.
-type callInfo struct {
-	mu    sync.Mutex
-	gen   int
-	pre   []string // a token fetched before the call
-	renew []string // a token fetched after a 401
-}
-
-type callKey struct{}
-
-func (d *Driver) auth(r *http.Request) {
-	d.tokMu.Lock()
-	tok, gen := d.token, d.gen
-	d.tokMu.Unlock()
-	if ci, ok := r.Context().Value(callKey{}).(*callInfo); ok {
-		ci.mu.Lock()
-		ci.gen = gen
-		ci.mu.Unlock()
-	}
-	r.Header.Set("Authorization", "Bearer "+tok)
-}
-
-// renew is httpc's Renew: a new token after a 401, unless another call
-// renewed it since this one's request was sent.
-func (d *Driver) renew(ctx context.Context) error {
-	ci, _ := ctx.Value(callKey{}).(*callInfo)
-	d.tokMu.Lock()
-	defer d.tokMu.Unlock()
-	if ci != nil {
-		ci.mu.Lock()
-		stale := ci.gen != d.gen
-		ci.mu.Unlock()
-		if stale {
-			return nil
-		}
-	}
-	lines, err := d.fetchToken(ctx)
-	if ci != nil {
-		ci.mu.Lock()
-		ci.renew = append(ci.renew, lines...)
-		ci.mu.Unlock()
-	}
-	return err
-}
-
-// ensureToken fetches a token when there is none or it expires within
-// tokenMargin.
-func (d *Driver) ensureToken(ctx context.Context, ci *callInfo) error {
-	if d.credErr != nil {
-		return d.credErr
-	}
-	d.tokMu.Lock()
-	defer d.tokMu.Unlock()
-	if d.token != "" && d.clock.Now().Before(d.expires.Add(-tokenMargin)) {
-		return nil
-	}
-	lines, err := d.fetchToken(ctx)
-	ci.pre = append(ci.pre, lines...)
-	return err
-}
-
 // tokenShape is the token answer's shape (piwikpro.md, /auth/token).
 var tokenShape = kit.Obj{"token_type": kit.String, "expires_in": kit.Int, "access_token": kit.String}
 
@@ -195,10 +128,11 @@ type tokenAnswer struct {
 	AccessToken string `json:"access_token"`
 }
 
-// fetchToken exchanges the client credentials for a token (d.tokMu held).
-func (d *Driver) fetchToken(ctx context.Context) ([]string, error) {
+// fetchToken exchanges the client credentials for a token: kit.Tokens'
+// Fetch.
+func (d *Driver) fetchToken(ctx context.Context) (string, time.Duration, []string, error) {
 	if err := d.pace(ctx, d.writes); err != nil {
-		return nil, err
+		return "", 0, nil, err
 	}
 	body := map[string]string{"grant_type": "client_credentials", "client_id": d.clientID, "client_secret": d.secret}
 	var out tokenAnswer
@@ -207,23 +141,20 @@ func (d *Driver) fetchToken(ctx context.Context) ([]string, error) {
 	if err != nil {
 		var re *httpc.RequestError
 		if errors.As(err, &re) && re.Status != 0 && re.Err == nil {
-			return lines, &driver.APIError{Platform: Platform, Status: re.Status, Request: re.Request(), Read: true,
+			return "", 0, lines, &driver.APIError{Platform: Platform, Status: re.Status, Request: re.Request(), Read: true,
 				Message: fmt.Sprintf("%s; check that %s holds the CLIENT_ID:CLIENT_SECRET of a valid Piwik PRO API key",
 					d.hc.Redact(errorMessage(re.Body, re.Status)), d.tokenEnv())}
 		}
-		return lines, err
+		return "", 0, lines, err
 	}
 	if out.AccessToken == "" {
-		return lines, fmt.Errorf("%s answered POST /auth/token without an access_token", Platform)
+		return "", 0, lines, fmt.Errorf("%s answered POST /auth/token without an access_token", Platform)
 	}
 	life := time.Duration(out.ExpiresIn) * time.Second
 	if life <= 0 {
 		life = defaultTokenLife
 	}
-	d.token, d.expires = out.AccessToken, d.clock.Now().Add(life)
-	d.gen++
-	d.sub = subject(out.AccessToken)
-	return lines, nil
+	return out.AccessToken, life, lines, nil
 }
 
 func (d *Driver) tokenEnv() string {
@@ -259,17 +190,19 @@ func subject(tok string) string {
 // request (retried and renewed by httpc). Its API lines list every
 // request made for it, token requests included, in order.
 func (d *Driver) call(ctx context.Context, method, path string, q url.Values, in, out any) ([]string, error) {
-	ci := &callInfo{}
-	ctx = context.WithValue(ctx, callKey{}, ci)
-	if err := d.ensureToken(ctx, ci); err != nil {
-		return ci.pre, err
+	if d.credErr != nil {
+		return nil, d.credErr
+	}
+	ctx, tc := kit.WithTokenCall(ctx)
+	if err := d.tokens.Ensure(ctx, tc); err != nil {
+		return tc.Pre(), err
 	}
 	p := d.writes
 	if method == http.MethodGet {
 		p = d.reads
 	}
 	if err := d.pace(ctx, p); err != nil {
-		return ci.pre, err
+		return tc.Pre(), err
 	}
 	ctype := ""
 	if in != nil {
@@ -277,9 +210,7 @@ func (d *Driver) call(ctx context.Context, method, path string, q url.Values, in
 	}
 	api, err := d.hc.JSON(ctx, method, path, q, in, out, ctype)
 	p.note(len(api) - 1)
-	ci.mu.Lock()
-	defer ci.mu.Unlock()
-	return merge(ci.pre, api, ci.renew), err
+	return tc.Lines(api), err
 }
 
 // mediaType is the Content-Type of a request body, as the published
@@ -293,25 +224,6 @@ func mediaType(method, path string) string {
 		return "application/json"
 	}
 	return JSONAPI
-}
-
-// merge puts the token requests where they happened: those before the
-// call first, those after a 401 right after it.
-func merge(pre, api, renew []string) []string {
-	out := make([]string, 0, len(pre)+len(api)+len(renew))
-	out = append(out, pre...)
-	placed := len(renew) == 0
-	for _, l := range api {
-		out = append(out, l)
-		if !placed && strings.HasSuffix(l, " 401") {
-			out = append(out, renew...)
-			placed = true
-		}
-	}
-	if !placed {
-		out = append(out, renew...)
-	}
-	return out
 }
 
 // pace waits for room in p.

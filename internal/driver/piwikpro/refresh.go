@@ -432,9 +432,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	sort.Strings(odd)
 	notes = append(notes, odd...)
 
-	d.tokMu.Lock()
-	sub := d.sub
-	d.tokMu.Unlock()
+	sub := subject(d.tokens.Token()) // the key owner's user id
 	self := ""
 	if u := st.byID[sub]; u != nil {
 		self = u.email

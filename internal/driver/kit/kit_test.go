@@ -98,3 +98,20 @@ func TestPager(t *testing.T) {
 		})
 	}
 }
+
+func TestBodyText(t *testing.T) {
+	long := strings.Repeat("x", 301)
+	for _, tc := range []struct {
+		body string
+		want string
+	}{
+		{"", "HTTP 502"},
+		{" \n\t", "HTTP 502"},
+		{"<html>\n  Bad   gateway </html>", "<html> Bad gateway </html>"},
+		{long, strings.Repeat("x", 300) + "..."},
+	} {
+		if got := BodyText([]byte(tc.body), 502); got != tc.want {
+			t.Errorf("BodyText(%q) = %q, want %q", tc.body, got, tc.want)
+		}
+	}
+}

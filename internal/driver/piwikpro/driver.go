@@ -139,8 +139,7 @@ func (d *Driver) fetchToken(ctx context.Context) (string, time.Duration, []strin
 	lines, err := d.tc.JSON(ctx, "POST", "/auth/token", nil, body, httpc.Shaped{Shape: tokenShape, Into: &out}, "application/json")
 	d.writes.note(len(lines) - 1)
 	if err != nil {
-		var re *httpc.RequestError
-		if errors.As(err, &re) && re.Status != 0 && re.Err == nil {
+		if re, ok := httpc.Refusal(err); ok {
 			return "", 0, lines, &driver.APIError{Platform: Platform, Status: re.Status, Request: re.Request(), Read: true,
 				Message: fmt.Sprintf("%s; check that %s holds the CLIENT_ID:CLIENT_SECRET of a valid Piwik PRO API key",
 					d.hc.Redact(errorMessage(re.Body, re.Status)), d.tokenEnv())}

@@ -8,12 +8,10 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/driver/httpc"
 	"github.com/roster-dev/roster/internal/driver/kit"
-	"github.com/roster-dev/roster/internal/model"
 )
 
 // Client is a typed client of the part of Plausible's Sites API roster
@@ -22,13 +20,6 @@ import (
 // through httpc, which retries, paces and checks each answer's shape.
 type Client struct {
 	hc *httpc.Client
-}
-
-// Response is what a call made: the API log lines of its requests (one
-// a request, retries included) and, for a list, the pages read.
-type Response struct {
-	API   []string
-	Pages int
 }
 
 // Team is an item of GET /api/v1/sites/teams.
@@ -70,17 +61,17 @@ var (
 )
 
 // Teams lists the teams the key sees.
-func (c *Client) Teams(ctx context.Context) ([]Team, Response, error) {
+func (c *Client) Teams(ctx context.Context) ([]Team, kit.Response, error) {
 	return list[Team](ctx, c, "/api/v1/sites/teams", nil, "teams", teamShape)
 }
 
 // Sites lists a team's sites.
-func (c *Client) Sites(ctx context.Context, teamID string) ([]Site, Response, error) {
+func (c *Client) Sites(ctx context.Context, teamID string) ([]Site, kit.Response, error) {
 	return list[Site](ctx, c, "/api/v1/sites", url.Values{"team_id": {teamID}}, "sites", siteShape)
 }
 
 // Guests lists a site's guests, invited or accepted.
-func (c *Client) Guests(ctx context.Context, domain string) ([]Guest, Response, error) {
+func (c *Client) Guests(ctx context.Context, domain string) ([]Guest, kit.Response, error) {
 	return list[Guest](ctx, c, guestsPath, url.Values{"site_id": {domain}}, "guests", guestShape)
 }
 
@@ -88,25 +79,25 @@ func (c *Client) Guests(ctx context.Context, domain string) ([]Guest, Response, 
 // existing guest comes back unchanged. Plausible answers 500 when the
 // email is a team member's (or the team is at its member limit): its
 // answer, not a passing fault, so the request is sent once.
-func (c *Client) PutGuest(ctx context.Context, req GuestRequest) (Guest, Response, error) {
+func (c *Client) PutGuest(ctx context.Context, req GuestRequest) (Guest, kit.Response, error) {
 	var got Guest
 	api, err := c.hc.JSON(httpc.WithoutRetryOn5xx(ctx), http.MethodPut, guestsPath, nil, req, httpc.Shaped{Shape: guestShape, Into: &got}, "")
-	return got, Response{API: api}, c.refusal(err, false)
+	return got, kit.Response{API: api}, c.refusal(err, false)
 }
 
 // DeleteGuest removes a guest, which Plausible answers {"deleted":true}
 // whether or not the email was a guest.
-func (c *Client) DeleteGuest(ctx context.Context, domain, email string) (Response, error) {
+func (c *Client) DeleteGuest(ctx context.Context, domain, email string) (kit.Response, error) {
 	api, err := c.hc.JSON(ctx, http.MethodDelete, guestsPath+"/"+url.PathEscape(email), url.Values{"site_id": {domain}}, nil, nil, "")
-	return Response{API: api}, c.refusal(err, false)
+	return kit.Response{API: api}, c.refusal(err, false)
 }
 
 // refusal turns an httpc failure into the error roster shows: a refusal
 // (an HTTP status) becomes *driver.APIError with Plausible's own message
 // (Read for a read); any other failure comes back as it is.
 func (c *Client) refusal(err error, read bool) error {
-	var re *httpc.RequestError
-	if err == nil || !errors.As(err, &re) || re.Status == 0 || re.Err != nil {
+	re, ok := httpc.Refusal(err)
+	if !ok {
 		return err
 	}
 	msg := ""
@@ -124,33 +115,17 @@ func (c *Client) refusal(err error, read bool) error {
 		}
 	}
 	if msg == "" {
-		msg = strings.Join(strings.Fields(string(re.Body)), " ")
+		msg = kit.BodyText(re.Body, re.Status)
 	}
-	if len(msg) > 300 {
-		msg = msg[:300] + "..."
-	}
-	if msg == "" {
-		msg = fmt.Sprintf("HTTP %d", re.Status)
-	}
-	return &driver.APIError{Platform: Platform, Status: re.Status, Message: msg, Request: re.Request(), Read: read}
-}
-
-// atChange puts a write's error at the change's address.
-func atChange(err error, addr model.Address) error {
-	var ae *driver.APIError
-	if errors.As(err, &ae) {
-		ae.Address = addr
-		return ae
-	}
-	return fmt.Errorf("%s: %w", addr, err)
+	return &driver.APIError{Platform: Platform, Status: re.Status, Message: kit.Cut(msg), Request: re.Request(), Read: read}
 }
 
 // list reads every page of a cursor-paged list (always limit=100, the
 // same on every page) whose items under field have the shape item; the
 // paging must keep its word (kit.Pager).
-func list[T any](ctx context.Context, c *Client, path string, q url.Values, field string, item kit.Shape) ([]T, Response, error) {
+func list[T any](ctx context.Context, c *Client, path string, q url.Values, field string, item kit.Shape) ([]T, kit.Response, error) {
 	var out []T
-	var res Response
+	var res kit.Response
 	seen := map[string]bool{}
 	after := ""
 	pg := kit.Pager{Linked: true}

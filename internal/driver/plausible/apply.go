@@ -8,6 +8,7 @@ import (
 
 	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/driver/httpc"
+	"github.com/roster-dev/roster/internal/driver/kit"
 	"github.com/roster-dev/roster/internal/plan"
 )
 
@@ -61,7 +62,7 @@ func (d *Driver) invite(ctx context.Context, c *plan.Change, r request, api []st
 					Message: fmt.Sprintf("Plausible could not invite %s as a guest of %s; it answers so when %s is already a member of team %s (or the team has reached its member limit). If they are a team member, declare them as a member instead of a guest; otherwise check the team's member limit in Plausible",
 						email, domain, email, d.team.Name)}
 			}
-			return driver.Result{API: api}, atChange(err, c.Addr)
+			return driver.Result{API: api}, kit.AtChange(err, c.Addr)
 		}
 		if got.Status != statusInvited && got.Status != statusAccepted {
 			return driver.Result{API: api}, &driver.APIError{Address: c.Addr, Platform: Platform, Status: http.StatusOK,
@@ -107,7 +108,7 @@ func status(err error) int {
 func (d *Driver) remove(ctx context.Context, c *plan.Change, domain, email string) ([]string, error) {
 	res, err := d.api.DeleteGuest(ctx, domain, email)
 	if err != nil {
-		return res.API, atChange(err, c.Addr)
+		return res.API, kit.AtChange(err, c.Addr)
 	}
 	if m := d.guests[domain]; m != nil {
 		delete(m, email)

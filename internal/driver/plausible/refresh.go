@@ -46,7 +46,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	}
 	sort.Strings(domains)
 	lists := make([][]Guest, len(domains))
-	guestRes := make([]Response, len(domains))
+	guestRes := make([]kit.Response, len(domains))
 	if err := kit.Each(ctx, d.parallel, len(domains), func(ctx context.Context, i int) error {
 		var err error
 		lists[i], guestRes[i], err = d.api.Guests(ctx, domains[i])

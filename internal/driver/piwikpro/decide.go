@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/kit"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
 )
@@ -380,33 +381,11 @@ func (d *Driver) applyGrant(o *op, i int, c *plan.Change) error {
 // keepsAsGuest reports whether removing member u (change i) turns them
 // into a guest: they are a guest now and keep grants after this apply.
 func (d *Driver) keepsAsGuest(o *op, i int, u *liveUser) bool {
-	guest := d.team.Guests[u.email]
-	for _, j := range o.r.byPerson[u.email] {
-		// A grant this apply turns (or turned) into a guest's.
-		if c := &o.r.changes[j]; c.Addr.Kind == model.KindGrant && c.After != nil && c.After.HolderKind == model.HolderGuest {
-			guest = true
-		}
-	}
-	left := o.st.grantsOf(u)
-	for _, j := range o.r.remaining(u.email) {
-		c := &o.r.changes[j]
-		if j == i || c.Addr.Kind != model.KindGrant {
-			continue
-		}
-		app, err := d.app(o, c)
-		if err != nil {
-			continue
-		}
-		if c.Action == plan.Delete {
-			delete(left, app)
-			continue
-		}
-		left[app] = true
-		if c.After != nil && c.After.HolderKind == model.HolderGuest {
-			guest = true
-		}
-	}
-	return guest && len(left) > 0
+	return kit.KeepsAsGuest(d.team.Guests[u.email], o.r.changes, o.r.byPerson[u.email], o.r.remaining(u.email), i, o.st.grantsOf(u),
+		func(c *plan.Change) (string, bool) {
+			app, err := d.app(o, c)
+			return app, err == nil
+		})
 }
 
 func (d *Driver) applyGroup(o *op, c *plan.Change) error {

@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/drivertest"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
 )
@@ -82,14 +83,8 @@ func TestDecide(t *testing.T) {
 				t.Errorf("manual %v %q, want %q", manual, why, tc.manual)
 			}
 			got, err := v.decide(&tc.c)
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("error %v, want %q", err, tc.err)
-				}
+			if drivertest.WantErr(t, err, tc.err) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(decision{}, request{})); diff != "" {
 				t.Errorf("decision (-want +got):\n%s", diff)

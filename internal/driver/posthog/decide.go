@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/kit"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
 )
@@ -212,33 +213,11 @@ func (d *Driver) decide(r *run, i int) ([]request, map[int]driver.Outcome, error
 // into a guest: they are a guest now and keep grants after this apply, so
 // their membership drops to level member instead of going.
 func (d *Driver) keepsAsGuest(r *run, i int, email string, m *liveMember) bool {
-	guest := d.team.Guests[email]
-	for _, j := range r.byPerson[email] {
-		// A grant this apply turns (or turned) into a guest's.
-		if c := &r.changes[j]; c.Addr.Kind == model.KindGrant && c.After != nil && c.After.HolderKind == model.HolderGuest {
-			guest = true
-		}
-	}
-	left := r.st.grantsOf(m.id)
-	for _, j := range r.remaining(email) {
-		c := &r.changes[j]
-		if j == i || c.Addr.Kind != model.KindGrant {
-			continue
-		}
-		pid, err := d.project(r, c)
-		if err != nil {
-			continue
-		}
-		if c.Action == plan.Delete {
-			delete(left, pid)
-			continue
-		}
-		left[pid] = true
-		if c.After.HolderKind == model.HolderGuest {
-			guest = true
-		}
-	}
-	return guest && len(left) > 0
+	return kit.KeepsAsGuest(d.team.Guests[email], r.changes, r.byPerson[email], r.remaining(email), i, r.st.grantsOf(m.id),
+		func(c *plan.Change) (int, bool) {
+			pid, err := d.project(r, c)
+			return pid, err == nil
+		})
 }
 
 // invite makes (or remakes) the invitation of someone who is not an

@@ -1,13 +1,13 @@
 package posthog
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/drivertest"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
 )
@@ -117,14 +117,8 @@ func TestDecide(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRun(tc.changes, live(), false)
 			got, outcomes, err := d.decide(r, 0)
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("error %v, want %q", err, tc.err)
-				}
+			if drivertest.WantErr(t, err, tc.err) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(request{}), cmpopts.IgnoreFields(request{}, "effect"), cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("requests (-want +got):\n%s", diff)

@@ -291,15 +291,10 @@ func (d *Driver) applyMember(o *op, i int, c *plan.Change) error {
 		if err != nil {
 			return err
 		}
-		if u == nil {
-			if c.Action == plan.Update {
-				return gone(c, "the user "+email)
-			}
-			// A guest's implicit USER already exists: it is changed,
-			// never invited again (schema/sync.md).
-			if u, err = o.invite(email); err != nil {
-				return err
-			}
+		// A guest's implicit USER already exists: it is changed, never
+		// invited again (schema/sync.md).
+		if u, err = o.user(c, u); err != nil {
+			return err
 		}
 		if u.role != want {
 			return o.changeRole(u, want)
@@ -340,14 +335,9 @@ func (d *Driver) applyGrant(o *op, i int, c *plan.Change) error {
 		if err != nil {
 			return err
 		}
-		if u == nil {
-			if c.Action == plan.Update {
-				return gone(c, "the user "+email)
-			}
-			// A guest's implicit USER rides before their first grant.
-			if u, err = o.invite(email); err != nil {
-				return err
-			}
+		// A guest's implicit USER rides before their first grant.
+		if u, err = o.user(c, u); err != nil {
+			return err
 		}
 		if u.role == roleOwner {
 			o.ownerGrant(u, app, level)
@@ -376,6 +366,18 @@ func (d *Driver) applyGrant(o *op, i int, c *plan.Change) error {
 		return nil
 	}
 	return fmt.Errorf("%s: unknown action %q", c.Addr, c.Action)
+}
+
+// user is the user of a creation or update: the live one u, else (a
+// creation) a new one, invited; an update of a user who is gone fails.
+func (o *op) user(c *plan.Change, u *liveUser) (*liveUser, error) {
+	if u != nil {
+		return u, nil
+	}
+	if c.Action == plan.Update {
+		return nil, gone(c, "the user "+c.Addr.Email)
+	}
+	return o.invite(c.Addr.Email)
 }
 
 // keepsAsGuest reports whether removing member u (change i) turns them

@@ -232,10 +232,6 @@ func TestAdmin(t *testing.T) {
 					c.ID("id-"+b.Email, need(b.Email))
 				case "done":
 					c.Done(need(b.Email))
-				case "advance":
-					c.Advance(b.Duration)
-				case "set-now":
-					c.SetNow(b.Now)
 				default:
 					return false
 				}

@@ -122,9 +122,9 @@ var tokenShape = kit.Obj{"access_token": kit.String, "expires_in": kit.Opt(kit.I
 // tokens holds the bearer token in a kit.Tokens: renewed after about 55
 // minutes and after a 401. Safe for concurrent use.
 type tokens struct {
-	d     *Driver
-	once  sync.Once
-	cache kit.Tokens
+	d    *Driver
+	once sync.Once
+	kt   kit.Tokens
 }
 
 // callInfo is what call keeps of one call: its token requests, before
@@ -137,10 +137,11 @@ type callInfo struct {
 
 type callKey struct{}
 
-// kit is the cache, made on first use (the driver's clock is set then).
-func (t *tokens) kit() *kit.Tokens {
-	t.once.Do(func() { t.cache = kit.Tokens{Fetch: t.fetch, Now: t.d.clock.Now} })
-	return &t.cache
+// cache is the kit.Tokens, made on first use (the driver's clock is set
+// by then).
+func (t *tokens) cache() *kit.Tokens {
+	t.once.Do(func() { t.kt = kit.Tokens{Fetch: t.fetch, Now: t.d.clock.Now} })
+	return &t.kt
 }
 
 // tokenCall is the kit record of ctx's call (nil outside a call).
@@ -153,14 +154,14 @@ func tokenCall(ctx context.Context) (*callInfo, *kit.TokenCall) {
 
 func (t *tokens) auth(r *http.Request) {
 	_, tc := tokenCall(r.Context())
-	t.kit().AuthCall(r, tc)
+	t.cache().AuthCall(r, tc)
 }
 
 // renew is httpc's Renew: a new token after a 401, unless another call
 // renewed it since.
 func (t *tokens) renew(ctx context.Context) error {
 	ci, tc := tokenCall(ctx)
-	err := t.kit().RenewCall(ctx, tc)
+	err := t.cache().RenewCall(ctx, tc)
 	if ci != nil {
 		ci.mu.Lock()
 		ci.renew = tc.Renewed()
@@ -170,7 +171,7 @@ func (t *tokens) renew(ctx context.Context) error {
 }
 
 func (t *tokens) ensure(ctx context.Context, ci *callInfo) error {
-	err := t.kit().Ensure(ctx, &ci.tc)
+	err := t.cache().Ensure(ctx, &ci.tc)
 	ci.pre = ci.tc.Pre()
 	return err
 }

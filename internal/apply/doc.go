@@ -5,5 +5,7 @@
 // platform's UI is recorded as a manual step (status manual, the pending
 // change kept) until Confirm records it done (sync.md). Connected teams
 // (drivers) come through the same path, one confirmed change at a time.
+// The follow-up tasks records raise, and those Confirm closes, change the
+// state's set of open tasks in the same transaction (evidence.NoteTasks).
 // Upcoming says, before any apply, which changes will be manual steps.
 package apply

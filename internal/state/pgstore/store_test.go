@@ -67,6 +67,25 @@ func TestConformance(t *testing.T) {
 	statetest.Run(t, func(t *testing.T) state.Store { return openTest(t) })
 }
 
+// TestLegacyTasks runs the conformance cases of a state that keeps no
+// open follow-up tasks on a schema as a roster of schema version 1 left
+// it: its tables without open_tasks, schema_version 1.
+func TestLegacyTasks(t *testing.T) {
+	pgtest.Base(t)
+	statetest.RunLegacy(t, func(t *testing.T) state.Store {
+		s := openTest(t)
+		commit(t, s, &state.Changeset{Lineage: "old", Put: []*model.Object{team("acme")}, Evidence: []state.EvidenceRecord{rec(1, "", "h1")}})
+		ctx := context.Background()
+		if _, err := s.pool.Exec(ctx, `DROP TABLE `+s.table(tableTasks)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.pool.Exec(ctx, `UPDATE `+s.table(tableMeta)+` SET value = '1' WHERE key = 'schema_version'`); err != nil {
+			t.Fatal(err)
+		}
+		return openURL(t, pgtest.WithSchema(t, pgtest.Base(t), s.Schema()))
+	})
+}
+
 func rec(seq uint64, prev, hash string) state.EvidenceRecord {
 	return state.EvidenceRecord{Seq: seq, PrevHash: prev, Hash: hash,
 		JSON: fmt.Appendf(nil, `{"hash":%q,"prev_hash":%q,"seq":%d}`, hash, prev, seq)}

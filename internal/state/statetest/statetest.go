@@ -51,6 +51,10 @@ func Run(t *testing.T, open func(t *testing.T) state.Store) {
 		{"LargeCommit", testLargeCommit},
 		{"Move", testMove},
 		{"FailedMoveWritesNothing", testFailedMoveWritesNothing},
+		{"TasksEmpty", testTasksEmpty},
+		{"TasksRaiseClose", testTasksRaiseClose},
+		{"TasksAtomic", testTasksAtomic},
+		{"TasksRefused", testTasksRefused},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -176,17 +180,20 @@ var objectOpts = cmp.Options{cmpopts.EquateEmpty(), cmpopts.IgnoreFields(model.O
 // whole is everything a store keeps, to show that a failed commit wrote
 // nothing.
 type whole struct {
-	Snap     *state.Snapshot
-	History  []state.HistoryEntry
-	Evidence []state.EvidenceRecord
-	HeadSeq  uint64
-	HeadHash string
+	Snap      *state.Snapshot
+	History   []state.HistoryEntry
+	Evidence  []state.EvidenceRecord
+	HeadSeq   uint64
+	HeadHash  string
+	Tasks     []state.Task
+	TasksKept bool
 }
 
 func everything(t *testing.T, s state.Store) whole {
 	t.Helper()
 	seq, hash := head(t, s)
-	return whole{snapshot(t, s), history(t, s), evidence(t, s, 0), seq, hash}
+	tasks, kept := openTasks(t, s)
+	return whole{snapshot(t, s), history(t, s), evidence(t, s, 0), seq, hash, tasks, kept}
 }
 
 func sameAs(t *testing.T, s state.Store, before whole) {

@@ -10,10 +10,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"unicode/utf8"
 
@@ -264,37 +262,28 @@ func (s *Store) walkTail(tx *bolt.Tx, name []byte) error {
 	return nil
 }
 
-// decodeObjects decodes the collected objects in parallel chunks.
+// decodeObjects decodes the collected objects in parallel chunks
+// (state.InChunks).
 func (s *Store) decodeObjects(r *rawPairs) ([]*model.Object, error) {
 	n := r.len()
 	objs := make([]*model.Object, n)
 	vals := make([]model.Object, n)
-	workers := min(runtime.GOMAXPROCS(0), n/2048+1)
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		lo, hi := n*w/workers, n*(w+1)/workers
-		wg.Go(func() {
-			for i := lo; i < hi; i++ {
-				k, v := r.pair(i)
-				o := &vals[i]
-				if err := o.UnmarshalJSON(v); err != nil {
-					errs[w] = s.damaged("the object stored under %q cannot be read (%v)", clip(k), err)
-					return
-				}
-				if o.Addr.String() != string(k) {
-					errs[w] = s.damaged("the object stored under %q says it is %q", clip(k), o.Addr.String())
-					return
-				}
-				objs[i] = o
+	err := state.InChunks(n, func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			k, v := r.pair(i)
+			o := &vals[i]
+			if err := o.UnmarshalJSON(v); err != nil {
+				return s.damaged("the object stored under %q cannot be read (%v)", clip(k), err)
 			}
-		})
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
+			if o.Addr.String() != string(k) {
+				return s.damaged("the object stored under %q says it is %q", clip(k), o.Addr.String())
+			}
+			objs[i] = o
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return objs, nil
 }
@@ -563,25 +552,16 @@ func taskKey(t state.Task) []byte {
 
 // encodeObjects marshals the objects, in parallel for large changesets.
 func encodeObjects(objs []*model.Object, out []putPair) error {
-	n := len(objs)
-	workers := min(runtime.GOMAXPROCS(0), n/2048+1)
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		lo, hi := n*w/workers, n*(w+1)/workers
-		wg.Go(func() {
-			for i := lo; i < hi; i++ {
-				v, err := objs[i].MarshalJSON()
-				if err != nil {
-					errs[w] = fmt.Errorf("encoding %s: %w", objs[i].Addr, err)
-					return
-				}
-				out[i].val = v
+	return state.InChunks(len(objs), func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			v, err := objs[i].MarshalJSON()
+			if err != nil {
+				return fmt.Errorf("encoding %s: %w", objs[i].Addr, err)
 			}
-		})
-	}
-	wg.Wait()
-	return errors.Join(errs...)
+			out[i].val = v
+		}
+		return nil
+	})
 }
 
 // Commit writes the changeset in one write transaction: all of it, or

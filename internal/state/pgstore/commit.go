@@ -5,11 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -108,25 +106,16 @@ func prepare(cs *state.Changeset) (*prepared, error) {
 
 // encodeObjects marshals the objects, in parallel for large changesets.
 func encodeObjects(objs []*model.Object, out []putRow) error {
-	n := len(objs)
-	workers := min(runtime.GOMAXPROCS(0), n/2048+1)
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		lo, hi := n*w/workers, n*(w+1)/workers
-		wg.Go(func() {
-			for i := lo; i < hi; i++ {
-				v, err := objs[i].MarshalJSON()
-				if err != nil {
-					errs[w] = refuse("encoding %s: %v", objs[i].Addr, err)
-					return
-				}
-				out[i].val = v
+	return state.InChunks(len(objs), func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			v, err := objs[i].MarshalJSON()
+			if err != nil {
+				return refuse("encoding %s: %v", objs[i].Addr, err)
 			}
-		})
-	}
-	wg.Wait()
-	return errors.Join(errs...)
+			out[i].val = v
+		}
+		return nil
+	})
 }
 
 // Commit writes the changeset in one SQL transaction: all of it, or

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -579,48 +578,38 @@ func (r *rawPairs) pair(i int) (k, v []byte) {
 	return r.data[start:r.ends[2*i]], r.data[r.ends[2*i]:r.ends[2*i+1]]
 }
 
-// decodeObjects decodes the collected objects in parallel chunks, checking
+// decodeObjects decodes the collected objects in parallel chunks
+// (state.InChunks), checking
 // that each is stored under its own address and that addresses are in
 // order.
 func (s *Store) decodeObjects(r *rawPairs) ([]*model.Object, error) {
 	n := r.len()
 	objs := make([]*model.Object, n)
 	vals := make([]model.Object, n)
-	workers := min(runtime.GOMAXPROCS(0), n/2048+1)
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		lo, hi := n*w/workers, n*(w+1)/workers
-		wg.Go(func() {
-			var prev []byte
-			if lo > 0 {
-				prev, _ = r.pair(lo - 1)
-			}
-			for i := lo; i < hi; i++ {
-				k, v := r.pair(i)
-				if prev != nil && string(prev) >= string(k) {
-					errs[w] = s.damaged("its objects table returns the addresses out of order at %q", clip(string(k)))
-					return
-				}
-				prev = k
-				o := &vals[i]
-				if err := o.UnmarshalJSON(v); err != nil {
-					errs[w] = s.damaged("the object stored under %q cannot be read (%v)", clip(string(k)), err)
-					return
-				}
-				if o.Addr.String() != string(k) {
-					errs[w] = s.damaged("the object stored under %q says it is %q", clip(string(k)), o.Addr.String())
-					return
-				}
-				objs[i] = o
-			}
-		})
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
+	err := state.InChunks(n, func(lo, hi int) error {
+		var prev []byte
+		if lo > 0 {
+			prev, _ = r.pair(lo - 1)
 		}
+		for i := lo; i < hi; i++ {
+			k, v := r.pair(i)
+			if prev != nil && string(prev) >= string(k) {
+				return s.damaged("its objects table returns the addresses out of order at %q", clip(string(k)))
+			}
+			prev = k
+			o := &vals[i]
+			if err := o.UnmarshalJSON(v); err != nil {
+				return s.damaged("the object stored under %q cannot be read (%v)", clip(string(k)), err)
+			}
+			if o.Addr.String() != string(k) {
+				return s.damaged("the object stored under %q says it is %q", clip(string(k)), o.Addr.String())
+			}
+			objs[i] = o
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return objs, nil
 }

@@ -8,9 +8,10 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/state"
@@ -315,24 +316,22 @@ func TestLockStaleRow(t *testing.T) {
 func TestCreateTogether(t *testing.T) {
 	u := pgtest.URL(t)
 	ctx := context.Background()
-	var wg sync.WaitGroup
-	errs := make([]error, 4)
-	for i := range errs {
+	var g errgroup.Group
+	for i := range 4 {
 		s := openURL(t, u)
-		wg.Go(func() {
+		g.Go(func() error {
 			lk, err := s.Lock(ctx, "apply", 30*time.Second)
-			if err != nil {
-				errs[i] = err
-				return
+			if err == nil {
+				err = lk.Unlock()
 			}
-			errs[i] = lk.Unlock()
+			if err != nil {
+				return fmt.Errorf("store %d: %w", i, err)
+			}
+			return nil
 		})
 	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Errorf("store %d: %v", i, err)
-		}
+	if err := g.Wait(); err != nil {
+		t.Error(err)
 	}
 }
 

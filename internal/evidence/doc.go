@@ -22,4 +22,10 @@
 // Verify hashes records in parallel and checks the links in order, so it
 // reports the same first bad record a sequential walk would. OpenChain is
 // the chain a write extends, its head checked first (HeadError).
+//
+// Records raise and confirm follow-up tasks: NoteTasks puts what a record
+// does to them into the changeset that stores it, so the state keeps the
+// open set; OpenTasks reads it, deriving it from the chain for a state
+// written before the set was kept (PrepareTasks starts the set there at
+// the next write), and stops at a record that does not decode.
 package evidence

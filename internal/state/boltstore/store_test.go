@@ -126,7 +126,8 @@ func TestLayout(t *testing.T) {
 	ctx := context.Background()
 	o := &model.Object{Addr: model.TeamAddress("acme"), Platform: "plausible"}
 	if _, err := s.Commit(ctx, &state.Changeset{Lineage: "lin", Put: []*model.Object{o},
-		History: &state.HistoryEntry{Actor: "me"}, Evidence: []state.EvidenceRecord{rec(1, "", "h1")}}); err != nil {
+		History: &state.HistoryEntry{Actor: "me"}, Evidence: []state.EvidenceRecord{rec(1, "", "h1")},
+		Tasks: []state.TaskChange{{Task: state.Task{Site: model.SiteAddress("acme", "a.com"), Name: "rotate_api_key", Text: "Rotate."}}}}); err != nil {
 		t.Fatal(err)
 	}
 	db, err := bolt.Open(s.path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
@@ -136,11 +137,12 @@ func TestLayout(t *testing.T) {
 	defer db.Close()
 	oj, _ := o.MarshalJSON()
 	want := []struct{ bucket, key, val string }{
-		{"meta", "schema_version", "1"},
+		{"meta", "schema_version", "2"},
 		{"meta", "lineage", "lin"},
 		{"meta", "serial", "1"},
 		{"objects", "team/acme", string(oj)},
 		{"evidence", string(seqKey(1)), string(rec(1, "", "h1").JSON)},
+		{"tasks", "site/acme/a.com\x00rotate_api_key", "Rotate."},
 	}
 	err = db.View(func(tx *bolt.Tx) error {
 		for _, w := range want {

@@ -157,8 +157,14 @@ func Apply(ctx context.Context, st state.Store, p *plan.Plan, meta Meta) (*Resul
 			return nil, fmt.Errorf("%s: sealing evidence: %v", c.Addr, err)
 		}
 		cs.Evidence = append(cs.Evidence, sealed)
+		if err := evidence.NoteTasks(cs, rec); err != nil {
+			return nil, err
+		}
 	}
 	cs.History = hist
+	if err := evidence.PrepareTasks(ctx, st, cs); err != nil {
+		return nil, err
+	}
 	if err := meta.checkpoint(ctx, st, cs, chain); err != nil {
 		return nil, err
 	}

@@ -119,6 +119,9 @@ func Confirm(ctx context.Context, st state.Store, snap *state.Snapshot, items []
 			return nil, err
 		}
 		cs.Evidence = append(cs.Evidence, sealed)
+		if err := evidence.NoteTasks(cs, r); err != nil {
+			return nil, err
+		}
 	}
 	addrs := make([]model.Address, 0, len(touched))
 	for a := range touched {
@@ -134,6 +137,9 @@ func Confirm(ctx context.Context, st state.Store, snap *state.Snapshot, items []
 	}
 	if cs.ChangesObjects() {
 		cs.History = hist
+	}
+	if err := evidence.PrepareTasks(ctx, st, cs); err != nil {
+		return nil, err
 	}
 	if err := meta.checkpoint(ctx, st, cs, chain); err != nil {
 		return nil, err

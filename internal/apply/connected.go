@@ -86,6 +86,9 @@ type writer struct {
 	followUps map[string][]evidence.FollowUp
 	commits   int
 	records   int
+	// tasksKept: the state keeps the open follow-up tasks (a first
+	// commit made it so, evidence.PrepareTasks).
+	tasksKept bool
 }
 
 func (w *writer) commit(ctx context.Context, puts []*model.Object, dels []model.Address, recs []*evidence.Record) error {
@@ -100,12 +103,20 @@ func (w *writer) commit(ctx context.Context, puts []*model.Object, dels []model.
 			return err
 		}
 		cs.Evidence = append(cs.Evidence, sealed)
+		if err := evidence.NoteTasks(cs, r); err != nil {
+			return err
+		}
+	}
+	if !w.tasksKept {
+		if err := evidence.PrepareTasks(ctx, w.st, cs); err != nil {
+			return err
+		}
 	}
 	serial, err := w.st.Commit(ctx, cs)
 	if err != nil {
 		return err
 	}
-	w.serial, w.chain = serial, chain
+	w.serial, w.chain, w.tasksKept = serial, chain, true
 	w.commits++
 	w.records += len(recs)
 	for _, r := range recs {

@@ -7,5 +7,7 @@
 // included: Confirm re-keys the person and what the move carries, as
 // StateMove does by hand (statemv.go). Connected teams
 // (drivers) come through the same path, one confirmed change at a time.
+// The follow-up tasks records raise, and those Confirm closes, change the
+// state's set of open tasks in the same transaction (evidence.NoteTasks).
 // Upcoming says, before any apply, which changes will be manual steps.
 package apply

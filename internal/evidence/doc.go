@@ -16,7 +16,16 @@
 // record's bytes as they are once one pass (scan.go) has shown them
 // canonical; FuzzStrictMatchesScanner holds that pass to exactly the bytes
 // CheckStrict accepts, and bytes it refuses get CheckStrict's reason.
+// Hashes reads a record's prev_hash and hash for the stores that list
+// records, with the same pass (FuzzHashesMatchDecode holds it to the strict
+// json/v2 decode).
 // Verify hashes records in parallel and checks the links in order, so it
 // reports the same first bad record a sequential walk would. OpenChain is
 // the chain a write extends, its head checked first (HeadError).
+//
+// Records raise and confirm follow-up tasks: NoteTasks puts what a record
+// does to them into the changeset that stores it, so the state keeps the
+// open set; OpenTasks reads it, deriving it from the chain for a state
+// written before the set was kept (PrepareTasks starts the set there at
+// the next write), and stops at a record that does not decode.
 package evidence

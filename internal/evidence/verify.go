@@ -8,8 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"sync"
 	"sync/atomic"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/roster-dev/roster/internal/state"
 )
@@ -31,7 +32,7 @@ type Result struct {
 }
 
 // Records are hashed in batches of at most this many records or bytes,
-// by GOMAXPROCS workers, with at most verifyBatchesPerWorker batches per
+// by at most GOMAXPROCS goroutines (an errgroup with SetLimit), with at most verifyBatchesPerWorker batches per
 // worker in flight: memory stays bounded however long the chain.
 const (
 	verifyBatchRecords     = 1024
@@ -72,26 +73,22 @@ func Verify(ctx context.Context, st state.Store) (Result, error) {
 	for range nBatches {
 		free <- &verifyBatch{}
 	}
-	work := make(chan *verifyBatch, nBatches)
 	inOrder := make(chan *verifyBatch, nBatches)
 	var failed atomic.Bool // a record did not verify: stop reading
 
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	// The hashers: one goroutine per batch, at most workers at a time.
+	var hashers errgroup.Group
+	hashers.SetLimit(workers)
+	hash := func(b *verifyBatch) error {
+		if !failed.Load() {
 			h := sha256.New()
-			for b := range work {
-				if !failed.Load() {
-					for i := range b.items {
-						it := &b.items[i]
-						hashRecord(h, b.buf[it.start:it.end], &it.recordHash)
-					}
-				}
-				close(b.done)
+			for i := range b.items {
+				it := &b.items[i]
+				hashRecord(h, b.buf[it.start:it.end], &it.recordHash)
 			}
-		}()
+		}
+		close(b.done)
+		return nil
 	}
 
 	// The checker takes batches in order and checks each record's
@@ -127,9 +124,10 @@ func Verify(ctx context.Context, st state.Store) (Result, error) {
 		cur    *verifyBatch
 	)
 	submit := func() {
-		cur.done = make(chan struct{})
-		inOrder <- cur
-		work <- cur
+		b := cur
+		b.done = make(chan struct{})
+		inOrder <- b
+		hashers.Go(func() error { return hash(b) })
 		cur = nil
 	}
 	err := st.Evidence(ctx, 1, func(rec state.EvidenceRecord) error {
@@ -160,10 +158,9 @@ func Verify(ctx context.Context, st state.Store) (Result, error) {
 	if cur != nil && len(cur.items) > 0 {
 		submit()
 	}
-	close(work)
 	close(inOrder)
 	<-checked
-	wg.Wait()
+	hashers.Wait() // every batch is hashed: the checker saw them all
 
 	res.Head = string(lastHash)
 	switch {

@@ -81,11 +81,9 @@ func Evidence(ctx context.Context, st state.Store, o EvidenceOptions) (EvidenceR
 		n := min(o.Batch, o.Records-done)
 		cs := &state.Changeset{Lineage: lineage, Evidence: make([]state.EvidenceRecord, 0, n)}
 		for range n {
-			rec, err := s.next()
-			if err != nil {
+			if err := s.next(cs); err != nil {
 				return EvidenceResult{}, err
 			}
-			cs.Evidence = append(cs.Evidence, rec)
 		}
 		if _, err := st.Commit(ctx, cs); err != nil {
 			return EvidenceResult{}, fmt.Errorf("gen: committing evidence records %d to %d: %w", base+uint64(done)+1, base+uint64(done+n), err)
@@ -202,20 +200,22 @@ func (s *sealer) record() *evidence.Record {
 
 // next seals the next record with evidence.Chain.Seal and, as
 // CheckEvery says, checks it by evidence.HashOf, the verifier's own
-// recomputation.
-func (s *sealer) next() (state.EvidenceRecord, error) {
+// recomputation; it adds the record to cs with the follow-up tasks it
+// raises (evidence.NoteTasks).
+func (s *sealer) next(cs *state.Changeset) error {
 	r := s.record()
 	chain := evidence.Chain{Seq: s.seq, Hash: s.hash}
 	rec, err := chain.Seal(r)
 	if err != nil {
-		return state.EvidenceRecord{}, fmt.Errorf("gen: sealing evidence record %d: %w", s.seq+1, err)
+		return fmt.Errorf("gen: sealing evidence record %d: %w", s.seq+1, err)
 	}
 	if c := s.o.CheckEvery; c > 0 && (s.n <= 100 || s.n%c == 0) {
 		hash, seq, prev, stated, err := evidence.HashOf(rec.JSON)
 		if err != nil || hash != rec.Hash || stated != rec.Hash || seq != rec.Seq || prev != s.hash {
-			return state.EvidenceRecord{}, fmt.Errorf("gen: record %d does not verify as sealed (hash %s, seq %d, prev_hash %s, error %v): %s", rec.Seq, hash, seq, prev, err, rec.JSON)
+			return fmt.Errorf("gen: record %d does not verify as sealed (hash %s, seq %d, prev_hash %s, error %v): %s", rec.Seq, hash, seq, prev, err, rec.JSON)
 		}
 	}
 	s.seq, s.hash = rec.Seq, rec.Hash
-	return rec, nil
+	cs.Evidence = append(cs.Evidence, rec)
+	return evidence.NoteTasks(cs, r)
 }

@@ -301,11 +301,12 @@ func TestEvidence(t *testing.T) {
 func TestEvidenceNotCanonical(t *testing.T) {
 	s := newSealer(EvidenceOptions{PerApply: 10, CheckEvery: 1, Start: DefaultNow}, 0, "")
 	s.objs = [][]byte{[]byte(`{"role": "viewer"}`)}
+	var cs state.Changeset
 	for range 50 {
-		rec, err := s.next()
-		if err != nil {
+		if err := s.next(&cs); err != nil {
 			t.Fatal(err)
 		}
+		rec := cs.Evidence[len(cs.Evidence)-1]
 		if strings.Contains(string(rec.JSON), `"role": "viewer"`) {
 			t.Fatalf("record %d keeps the space: %s", rec.Seq, rec.JSON)
 		}

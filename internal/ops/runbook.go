@@ -1,7 +1,6 @@
 package ops
 
 import (
-	"bytes"
 	"context"
 	"sort"
 	"time"
@@ -42,44 +41,6 @@ func teamPlatforms(cs []plan.Change) map[string]string {
 	return m
 }
 
-// openTask is a follow-up task not yet confirmed.
-type openTask struct {
-	site model.Address
-	task string
-	text string
-}
-
-// openTasks reads the follow-up tasks that applies raised and nobody has
-// confirmed yet, from the evidence: every record lists the follow-ups its
-// change raised, and a confirm record lists those it closes.
-func openTasks(ctx context.Context, st state.Store) (map[string]openTask, error) {
-	open := map[string]openTask{}
-	empty := []byte(`"follow_ups":[]`)
-	err := st.Evidence(ctx, 1, func(rec state.EvidenceRecord) error {
-		if bytes.Contains(rec.JSON, empty) {
-			return nil // most records raise nothing: skip the decoding
-		}
-		r, err := evidence.Decode(rec.JSON)
-		if err != nil {
-			return nil // evidence verify reports damaged records
-		}
-		for _, f := range r.FollowUps {
-			key := f.Address + "#" + f.Task
-			if r.Action == evidence.ActionConfirm {
-				delete(open, key)
-				continue
-			}
-			addr, err := model.ParseAddress(f.Address)
-			if err != nil {
-				continue
-			}
-			open[key] = openTask{site: addr, task: f.Task, text: f.Text}
-		}
-		return nil
-	})
-	return open, err
-}
-
 // openItems lists every open runbook item: changes waiting for a person
 // (objects with status manual) and unconfirmed follow-up tasks, sorted by
 // address then task.
@@ -101,12 +62,12 @@ func openItems(ctx context.Context, st state.Store, objs []*model.Object) ([]run
 		}
 		items = append(items, runbook.ForChange(plat, o.PendingAction, cur, o.Pending))
 	}
-	tasks, err := openTasks(ctx, st)
+	tasks, err := evidence.OpenTasks(ctx, st)
 	if err != nil {
 		return nil, err
 	}
 	for _, t := range tasks {
-		items = append(items, runbook.ForTask(platforms[t.site.Team], t.site, t.task, t.text))
+		items = append(items, runbook.ForTask(platforms[t.Site.Team], t.Site, t.Name, t.Text))
 	}
 	sort.SliceStable(items, func(i, j int) bool {
 		a, b := items[i].Addr.String(), items[j].Addr.String()

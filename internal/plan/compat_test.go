@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
-
-	"github.com/roster-dev/roster/internal/model"
 )
 
 // The plan files in testdata/prev were written by the release before the
@@ -69,84 +66,6 @@ func TestGenPreviousReleasePlan(t *testing.T) {
 	}
 	if err := WriteFile(filepath.Join(dir, "full.plan"), compatPlan(t)); err != nil {
 		t.Fatal(err)
-	}
-}
-
-// TestFastEncoderMatchesWire: the hand-written plan encoder writes what
-// the wire types write with json/v2, byte for byte.
-func TestFastEncoderMatchesWire(t *testing.T) {
-	for name, p := range map[string]*Plan{
-		"full":   fullPlan(t),
-		"compat": compatPlan(t),
-		"empty":  {},
-		"made":   run(t, replace(base(), nil, "member/acme/alice@acme.com"), base(), withPolicy("acme.com")),
-		"via":    viaPlan(t),
-	} {
-		if got, want := appendPlanFast(nil, p), appendPlanWire(nil, p); !bytes.Equal(got, want) {
-			t.Errorf("%s:\nfast %s\nwire %s", name, got, want)
-		}
-	}
-}
-
-// FuzzFastEncoderMatchesWire puts arbitrary strings and numbers into every
-// kind of field of a plan and holds the two encoders equal.
-func FuzzFastEncoderMatchesWire(f *testing.F) {
-	f.Add("why <&> \u2028", "ticket\x00\"\\", "2026-06-01T23:59:59Z", "é😀", 3, -1)
-	f.Add("", "", "", "", 0, 0)
-	f.Fuzz(func(t *testing.T, a, b, c, d string, n, m int) {
-		// Invalid UTF-8, which no plan holds (HCL and the platforms'
-		// JSON give valid text), is the one difference: the hand path
-		// writes \ufffd, json/v2 a raw U+FFFD.
-		a, b, c, d = strings.ToValidUTF8(a, "\uFFFD"), strings.ToValidUTF8(b, "\uFFFD"), strings.ToValidUTF8(c, "\uFFFD"), strings.ToValidUTF8(d, "\uFFFD")
-		p := compatPlan(t)
-		p.Lineage, p.Commit, p.ChangeRequest, p.ConfigDigest = a, b, c, d
-		p.Serial = uint64(n)
-		p.Changes[0].Why = a
-		p.Changes[0].After.Reason, p.Changes[0].After.Ticket, p.Changes[0].After.Expires = b, c, d
-		p.Changes[1].After.Members = []string{a, b}
-		p.FollowUps[0].Text, p.Manual[0].Task, p.Manual[0].Change = c, d, a
-		p.Cost[0].Team, p.Cost[0].Requests, p.Cost[1].BudgetPerHour = b, n, &m
-		p.Seen[2].Elsewhere = []string{c, d}
-		p.Drift[0].After.Role = a
-		p.Drift[0].Via = model.Via(d)
-		if got, want := appendPlanFast(nil, p), appendPlanWire(nil, p); !bytes.Equal(got, want) {
-			t.Fatalf("fast %s\nwire %s", got, want)
-		}
-	})
-}
-
-// viaPlan is the compat plan with drift held via an account binding.
-func viaPlan(t *testing.T) *Plan {
-	p := compatPlan(t)
-	p.Drift[0].Via = model.ViaAccount
-	return p
-}
-
-// TestDriftViaRoundTrip: a drift's via is kept in a saved plan, written
-// only when set, and a value roster does not know is refused.
-func TestDriftViaRoundTrip(t *testing.T) {
-	data, err := Encode(viaPlan(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := Decode(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.Drift[0].Via != model.ViaAccount {
-		t.Errorf("via read as %q", p.Drift[0].Via)
-	}
-	if plain, _ := Encode(compatPlan(t)); bytes.Contains(plain, []byte(`"via"`)) {
-		t.Error("a plan without via writes one")
-	}
-	odd := viaPlan(t)
-	odd.Drift[0].Via = "group"
-	bad, err := Encode(odd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Decode(bad); err == nil || !strings.Contains(err.Error(), `via "group"`) {
-		t.Errorf("unknown via: %v", err)
 	}
 }
 

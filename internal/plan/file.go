@@ -86,11 +86,8 @@ func EncodeSigned(p *Plan, sign SignFunc) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("signing the plan: %v", err)
 		}
-		out = append(out, `,"signature":{"key_id":`...)
-		out = appendString(out, sig.KeyID)
-		out = append(out, `,"value":`...)
-		out = appendString(out, sig.Value)
-		out = append(out, '}')
+		out = append(out, `,"signature":`...)
+		out = appendSignature(out, sig)
 	}
 	return append(out, "}\n"...), nil
 }

@@ -180,19 +180,34 @@ func toWire(p *Plan) *planWire {
 	return w
 }
 
-// appendPlan writes the plan member: compact JSON in a fixed order, every
-// array present, so that the same plan always gives the same bytes. It is
-// appendPlanFast (encfast.go), which writes what appendPlanWire writes.
-func appendPlan(b []byte, p *Plan) []byte { return appendPlanFast(b, p) }
-
-// appendPlanWire writes the plan member from its wire type with json/v2:
-// the definition appendPlanFast is held to.
-func appendPlanWire(b []byte, p *Plan) []byte {
-	buf := bytes.NewBuffer(b)
-	if err := json.MarshalWrite(buf, toWire(p), encodeOpts); err != nil {
+// appendPlan writes the plan member from its wire type: compact JSON in a
+// fixed order, every array present, so that the same plan always gives
+// the same bytes.
+func appendPlan(b []byte, p *Plan) []byte {
+	w := &appender{b}
+	if err := json.MarshalWrite(w, toWire(p), encodeOpts); err != nil {
 		panic(fmt.Sprintf("plan: encoding: %v", err)) // cannot happen: Encode checked the times
 	}
-	return buf.Bytes()
+	return w.b
+}
+
+// appender appends what is written to b. (Handed a *bytes.Buffer, json/v2
+// grows it to keep a quarter free, copying a 100,000-change plan several
+// times over; this keeps the one buffer encodedSize sized.)
+type appender struct{ b []byte }
+
+func (w *appender) Write(p []byte) (int, error) {
+	w.b = append(w.b, p...)
+	return len(p), nil
+}
+
+// appendSignature writes the "signature" member's value.
+func appendSignature(b []byte, sig Signature) []byte {
+	out, err := json.Marshal(signatureWire{KeyID: sig.KeyID, Value: sig.Value}, encodeOpts)
+	if err != nil {
+		panic(fmt.Sprintf("plan: encoding the signature: %v", err)) // cannot happen: two strings
+	}
+	return append(b, out...)
 }
 
 // Decode reads a saved plan file, refusing anything that is not one, one

@@ -1,7 +1,6 @@
 package render
 
 import (
-	"encoding/json"
 	"io"
 	"testing"
 
@@ -55,18 +54,6 @@ func BenchmarkWriteMarkdown(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := WriteMarkdown(io.Discard, p, MarkdownOptions{}); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkNewPlanJSON is the struct path (NewPlanJSON + encoding/json), for
-// comparison with WriteJSON.
-func BenchmarkNewPlanJSON(b *testing.B) {
-	p := benchPlan()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := json.MarshalIndent(NewPlanJSON(p, testVersion), "", "  "); err != nil {
 			b.Fatal(err)
 		}
 	}

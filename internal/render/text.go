@@ -476,3 +476,22 @@ func WriteText(w io.Writer, p *plan.Plan, opts TextOptions) error {
 	tw.flush()
 	return tw.err
 }
+
+// flushAt is the size at which the text writer hands its buffer to the
+// underlying writer.
+const flushAt = 64 << 10
+
+// sink collects output in a buffer and hands it to w in large chunks,
+// keeping the first write error. The text writer appends to b.
+type sink struct {
+	w   io.Writer
+	b   []byte
+	err error
+}
+
+func (e *sink) flush() {
+	if e.err == nil && len(e.b) > 0 {
+		_, e.err = e.w.Write(e.b)
+	}
+	e.b = e.b[:0]
+}

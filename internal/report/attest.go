@@ -3,8 +3,9 @@ package report
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"time"
+
+	json "github.com/go-json-experiment/json"
 
 	"github.com/roster-dev/roster/internal/evidence"
 	"github.com/roster-dev/roster/internal/model"
@@ -33,11 +34,11 @@ type AttestedReview struct {
 	// Format is the format of the document attested: "json" for the
 	// review JSON of the same run, or the --out FILE's format, whose
 	// digest is then that of the file (SealAttested).
-	Format string `json:"format,omitempty"`
+	Format string `json:"format,omitzero"`
 	// Serial is the state serial the review was made at; From the name
 	// of the file attested with --from, "" otherwise.
-	Serial uint64 `json:"serial,omitempty"`
-	From   string `json:"from,omitempty"`
+	Serial uint64 `json:"serial,omitzero"`
+	From   string `json:"from,omitzero"`
 }
 
 // ReviewDigest is the digest of a review's JSON: "sha256:" and its

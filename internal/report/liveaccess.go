@@ -6,9 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-json-experiment/json"
-	"github.com/go-json-experiment/json/jsontext"
-
 	"github.com/roster-dev/roster/internal/live"
 )
 
@@ -46,13 +43,7 @@ func LiveAccess(email string, now time.Time, read, offline []string, holdings []
 }
 
 // WriteLiveAccessJSON prints the document, indented.
-func WriteLiveAccessJSON(w io.Writer, d *LiveAccessDoc) error {
-	if err := json.MarshalWrite(w, d, jsontext.WithIndent("  ")); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
-}
+func WriteLiveAccessJSON(w io.Writer, d *LiveAccessDoc) error { return writeJSON(w, d) }
 
 // WriteLiveAccessText prints the document for a person.
 func WriteLiveAccessText(w io.Writer, d *LiveAccessDoc) error {

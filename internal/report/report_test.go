@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/roster-dev/roster/internal/evidence"
@@ -576,10 +577,10 @@ func TestIncompleteState(t *testing.T) {
 	}
 }
 
-// The hand-written JSON of review and who-can is byte for byte what
-// encoding/json writes, for the fixture, a large state, empty documents
-// and text holding everything JSON escapes.
-func TestJSONMatchesEncodingJSON(t *testing.T) {
+// The JSON reports escape what JSON must and U+2028 and U+2029, nothing
+// else (HTML stays as it is), and read back as the document they were
+// written from, invalid UTF-8 turned into U+FFFD.
+func TestJSONEscapesAndReadsBack(t *testing.T) {
 	nasty := []string{
 		"plain", "", `quote " and \ backslash`, "<b>&amp;</b>", "tab\tnl\ncr\rbs\bff\f", "\x00\x01\x1f\x7f",
 		"ünïcødé ✓ 🙂", "line\u2028para\u2029", "bad \xff\xfe utf8", "trunc \xe2\x82",
@@ -592,31 +593,44 @@ func TestJSONMatchesEncodingJSON(t *testing.T) {
 		in.Objects = append(in.Objects, o)
 	}
 	model.SortObjects(in.Objects)
-	reviews := map[string]*ReviewDoc{
-		"fixture":  Review(in, ReviewOptions{GeneratedAt: testNow}),
-		"large":    Review(bigInput(4, 50, 5), ReviewOptions{GeneratedAt: testNow}),
-		"empty":    Review(Input{Now: testNow}, ReviewOptions{GeneratedAt: testNow}),
-		"no rows":  {FormatVersion: "1", Teams: []ReviewTeam{{Team: "x", ChangesSinceReview: []ReviewChange{}, Sites: []ReviewSite{}, Findings: []Finding{}, Rows: []ReviewRow{}}}},
-		"attested": {FormatVersion: "1", Serial: 7, Teams: []ReviewTeam{}, Attestation: &Attestation{Reviewer: "rita@acme.com", Time: "2026-12-01T00:00:00Z", Format: "json", Digest: PlaceholderDigest}},
-	}
-	for name, doc := range reviews {
-		got := render(t, func(w io.Writer) error { return WriteReviewJSON(w, doc) })
-		want := render(t, func(w io.Writer) error { return writeJSON(w, doc) })
-		if !bytes.Equal(got, want) {
-			t.Errorf("review %s: hand-written JSON differs from encoding/json:\n%s", name, cmp.Diff(string(want), string(got)))
+	// Each byte of invalid UTF-8 becomes one U+FFFD, as strings.Map does.
+	valid := func(s string) string { return strings.Map(func(r rune) rune { return r }, s) }
+	review := Review(in, ReviewOptions{GeneratedAt: testNow})
+	out := render(t, func(w io.Writer) error { return WriteReviewJSON(w, review) })
+	for _, want := range []string{`"<b>&amp;</b>"`, `"line\u2028para\u2029"`, `"tab\tnl\ncr\rbs\bff\f"`, `"\u0000\u0001\u001f` + "\x7f\""} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("review JSON lacks %s", want)
 		}
 	}
-	whos := map[string]*WhoCanDoc{
-		"fixture": WhoCan(in, model.ViewReports, WhoCanFilter{}),
-		"filter":  WhoCan(in, model.ViewReports, WhoCanFilter{Team: "acme", Site: "mysite.com"}),
-		"empty":   WhoCan(Input{Now: testNow}, model.DeleteTeam, WhoCanFilter{}),
+	var back ReviewDoc
+	if err := jsonv2.Unmarshal(out, &back); err != nil {
+		t.Fatal(err)
 	}
-	for name, doc := range whos {
-		got := render(t, func(w io.Writer) error { return WriteWhoCanJSON(w, doc) })
-		want := render(t, func(w io.Writer) error { return writeJSON(w, doc) })
-		if !bytes.Equal(got, want) {
-			t.Errorf("who-can %s: hand-written JSON differs from encoding/json:\n%s", name, cmp.Diff(string(want), string(got)))
+	for _, team := range review.Teams {
+		for i := range team.Rows {
+			r := &team.Rows[i]
+			r.Role = valid(r.Role)
+			for _, p := range []*string{r.Reason, r.Ticket} {
+				if p != nil {
+					*p = valid(*p)
+				}
+			}
 		}
+	}
+	if diff := cmp.Diff(review, &back); diff != "" {
+		t.Errorf("review read back (-wrote +read):\n%s", diff)
+	}
+	who := WhoCan(in, model.ViewReports, WhoCanFilter{})
+	out = render(t, func(w io.Writer) error { return WriteWhoCanJSON(w, who) })
+	var whoBack WhoCanDoc
+	if err := jsonv2.Unmarshal(out, &whoBack); err != nil {
+		t.Fatal(err)
+	}
+	for i := range who.Rows {
+		who.Rows[i].Role = valid(who.Rows[i].Role)
+	}
+	if diff := cmp.Diff(who, &whoBack); diff != "" {
+		t.Errorf("who-can read back (-wrote +read):\n%s", diff)
 	}
 }
 
@@ -772,5 +786,33 @@ func TestReviewSponsors(t *testing.T) {
 	js := render(t, func(w io.Writer) error { return WriteReviewJSON(w, doc) })
 	if err := compileSchema(t, "review.schema.json").Validate(decodeInstance(t, js)); err != nil {
 		t.Errorf("the review with sponsors does not match its schema: %v", err)
+	}
+}
+
+// chunkWriter records the largest single write it is handed.
+type chunkWriter struct{ writes, largest, total int }
+
+func (w *chunkWriter) Write(p []byte) (int, error) {
+	w.writes++
+	w.largest = max(w.largest, len(p))
+	w.total += len(p)
+	return len(p), nil
+}
+
+// The JSON reports stream: a review of 10,000 rows reaches the writer in
+// many pieces, none of them anywhere near the whole document.
+func TestJSONStreams(t *testing.T) {
+	in := bigInput(10, 100, 10)
+	for name, doc := range map[string]any{
+		"review":  Review(in, ReviewOptions{GeneratedAt: testNow}),
+		"who-can": WhoCan(in, model.ViewReports, WhoCanFilter{}),
+	} {
+		var w chunkWriter
+		if err := writeJSON(&w, doc); err != nil {
+			t.Fatal(err)
+		}
+		if w.writes < 10 || w.largest > 1<<20 || w.largest > w.total/10 {
+			t.Errorf("%s: %d bytes in %d writes, the largest %d bytes: the document was not streamed", name, w.total, w.writes, w.largest)
+		}
 	}
 }

@@ -2,8 +2,7 @@ package report
 
 import (
 	"bufio"
-	"fmt"
-	"html"
+	"html/template"
 	"io"
 	"slices"
 	"sort"
@@ -22,59 +21,18 @@ import (
 // per site (people with access; a group's own grant row is not counted,
 // its members are) and a table of team-wide roles and one per site, each
 // with flagged rows first. It prints on paper (@media print: one team per
-// page, table headers repeated, rows kept whole). Every text from the
-// state is HTML-escaped.
+// page, table headers repeated, rows kept whole).
+//
+// The page is an html/template (reviewPage): every text from the state
+// is escaped by the template for where it lands (text, attribute, URL),
+// so no value can become markup.
 func WriteReviewHTML(w io.Writer, doc *ReviewDoc) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	hw := &htmlWriter{w: bw}
-	hw.page(doc)
-	if hw.err != nil {
-		return hw.err
+	if err := reviewTemplate.Execute(bw, newHTMLPage(doc)); err != nil {
+		return err
 	}
 	return bw.Flush()
 }
-
-type htmlWriter struct {
-	w   *bufio.Writer
-	err error
-}
-
-// s writes raw markup.
-func (h *htmlWriter) s(parts ...string) {
-	for _, p := range parts {
-		if h.err != nil {
-			return
-		}
-		_, h.err = h.w.WriteString(p)
-	}
-}
-
-// esc is text for HTML, line breaks as <br>.
-func esc(s string) string {
-	e := html.EscapeString(s)
-	if strings.ContainsAny(e, "\r\n") {
-		e = strings.NewReplacer("\r\n", "<br>", "\n", "<br>", "\r", "<br>").Replace(e)
-	}
-	return e
-}
-
-func escOpt(s *string) string {
-	if s == nil {
-		return `<span class="none">-</span>`
-	}
-	return esc(*s)
-}
-
-func dateOpt(s *string) string {
-	if s == nil {
-		return `<span class="none">-</span>`
-	}
-	return esc(datePart(*s))
-}
-
-// anchor is a team's id in the page. Team names are [a-z0-9_-], so the
-// id needs no escaping beyond what esc does.
-func anchor(team string) string { return "team-" + team }
 
 const reviewCSS = `
 :root { --ink: #1d2430; --muted: #5b6473; --line: #d5d9e0; --flag: #fff4e5; --flag-line: #f0b35e; --bad: #b42318; --head: #f3f5f8; }
@@ -142,96 +100,302 @@ section.signoff p { color: var(--muted); font-size: .85rem; margin: .6rem 0 0; }
 // chartColors fill the role segments of the charts, in order.
 var chartColors = []string{"#3b6fd8", "#e8853a", "#3fa66b", "#c4463d", "#8a5cc2", "#2aa3b3", "#b58f1c", "#d0609d", "#6b7280", "#1f4e8c"}
 
-func (h *htmlWriter) page(doc *ReviewDoc) {
-	date := datePart(doc.Now)
-	h.s("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n",
-		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
-		"<title>Access review ", esc(date), "</title>\n<style>", reviewCSS, "</style>\n</head>\n<body>\n")
-	h.s("<header>\n<h1>Access review ", esc(date), "</h1>\n<p class=\"meta\">Access as the state holds it at ", esc(doc.Now),
-		" (state serial ", strconv.FormatUint(doc.Serial, 10), ", generated ", esc(doc.GeneratedAt), "). <em>Expiring</em> means within ", strconv.Itoa(doc.ExpiringWithinDays), " days.</p>\n</header>\n")
+// reviewTemplate is the page. Its text is trusted markup; every value is
+// escaped by html/template for its context. "text" shows a text with its
+// line breaks as <br>; "row" a table row whose cells (htmlCell) the code
+// made ready, so that a row costs one template call (a page may hold tens
+// of thousands).
+var reviewTemplate = template.Must(template.New("review").Funcs(template.FuncMap{
+	"lines":      lines,
+	"date":       datePart,
+	"dash":       dashIfEmpty,
+	"reviewed":   LastReviewedText,
+	"changeText": changesText,
+	"anchor":     func(team string) string { return "team-" + team },
+	"digestRule": func() string { return AttestedDigestRule },
+	"rowsOf":     func(rows []*ReviewRow, empty string) htmlRows { return htmlRows{teamRows(rows), empty} },
+}).Parse(reviewPageHead + reviewCSS + reviewPageBody))
 
+// reviewPageHead and reviewPageBody are the page around the CSS.
+const reviewPageHead = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Access review {{.Date}}</title>
+<style>`
+
+const reviewPageBody = `</style>
+</head>
+<body>
+<header>
+<h1>Access review {{.Date}}</h1>
+<p class="meta">Access as the state holds it at {{template "text" .Now}} (state serial {{.Serial}}, generated {{template "text" .GeneratedAt}}). <em>Expiring</em> means within {{.ExpiringWithinDays}} days.</p>
+</header>
+<dl class="summary">
+{{range .Cards}}<div{{if .Warn}} class="warn"{{end}}><dt>{{.Label}}</dt><dd>{{.N}}</dd></div>
+{{end}}</dl>
+{{if not .Teams}}<p>No access in the state.</p>
+{{else}}<section id="teams">
+<h2>Teams</h2>
+<table>
+<thead><tr><th>team</th><th>platform</th><th class="num">sites</th><th class="num">access rows</th><th class="num">flagged rows</th><th class="num">findings</th><th>last reviewed</th></tr></thead>
+<tbody>
+{{range .Teams}}<tr><td><a href="#{{anchor .Team}}">{{template "text" .Team}}</a></td><td>{{template "text" (dash .Platform)}}</td><td class="num">{{len .Sites}}</td><td class="num">{{len .Rows}}</td><td class="num">{{.Flagged}}</td><td class="num">{{len .Findings}}</td><td>{{template "reviewed" .ReviewTeam}}</td></tr>
+{{end}}</tbody>
+</table>
+</section>
+<section id="attention">
+<h2>Needs attention</h2>
+{{if and (not .Summary.Findings) (not .Summary.FlaggedRows)}}<p>Nothing is flagged.</p>
+{{end}}{{if .Summary.Findings}}<ul class="findings">
+{{range .Teams}}{{$team := .Team}}{{range .Findings}}<li><strong>{{template "text" $team}}</strong> <code>{{template "text" .Code}}</code>: {{template "text" .Text}}</li>
+{{end}}{{end}}</ul>
+{{end}}{{if .Summary.FlaggedRows}}<table>
+<thead><tr><th>team</th><th>site</th><th>person</th><th>role</th><th>via</th><th>status</th><th>expires</th><th>ticket</th><th>flags</th></tr></thead>
+<tbody>
+{{range .Flagged}}{{template "row" .}}{{end}}</tbody>
+</table>
+{{end}}</section>
+{{range .Teams}}{{template "team" .}}{{end}}{{end}}{{template "signoff" .Attestation}}</body>
+</html>
+{{define "text"}}{{range $i, $l := lines .}}{{if $i}}<br>{{end}}{{$l}}{{end}}{{end}}
+{{- define "reviewed"}}{{if .LastReview}}{{template "text" (reviewed .)}}{{else}}<span class="never">never</span>{{end}}{{end}}
+{{- /* A table row: its cells inline, for speed (one template call a row). */ -}}
+{{- define "row"}}<tr{{if .Flagged}} class="flagged"{{end}}>
+{{- range .Cells}}<td>{{if .Dash}}<span class="none">-</span>{{else if .Lines}}{{range $i, $l := .Lines}}{{if $i}}<br>{{end}}{{$l}}{{end}}{{else}}{{.Text}}{{end}}
+{{- with .Sponsor}} <small>(sponsor {{if .Lines}}{{range $i, $l := .Lines}}{{if $i}}<br>{{end}}{{$l}}{{end}}{{else}}{{.Text}}{{end}})</small>{{end}}</td>{{end}}<td>
+{{- range .Flags}}<span class="flag {{.Code}}{{if .Violation}} violation{{end}}">{{if .Word}}{{.Word}}<code>{{.Code}}</code>{{else}}{{.Code}}{{end}}</span>{{else}}<span class="none">-</span>{{end}}</td></tr>
+{{end}}
+{{- define "signoff"}}<section class="signoff" id="signoff">
+<h2>Sign-off</h2>
+<dl>
+{{if .}}<dt>Reviewer</dt><dd>{{template "text" .Reviewer}}</dd>
+<dt>Date</dt><dd>{{template "text" .Time}}</dd>
+<dt>Attested digest</dt><dd><code>{{template "text" .Digest}}</code></dd>
+</dl>
+<p>Recorded in roster's evidence (action review). The digest is {{digestRule}}.</p>
+</section>
+{{else}}<dt>Reviewer</dt><dd></dd>
+<dt>Date</dt><dd></dd>
+<dt>Signature</dt><dd></dd>
+</dl>
+<p>Not attested in roster's evidence: roster review --attest --reviewer EMAIL --format html --out FILE writes a page that is.</p>
+</section>
+{{end}}{{end}}
+{{- define "team"}}<section class="team" id="{{anchor .Team}}">
+<h2>Team {{template "text" .Team}}{{if .Platform}} <span class="platform">({{template "text" .Platform}})</span>{{end}}</h2>
+<p class="team-meta">{{.Owners}}. {{template "text" .SitesLine}}. Last reviewed: {{template "reviewed" .ReviewTeam}}.</p>
+{{with .Unseen}}<p class="team-meta">{{template "text" .}}</p>
+{{end}}{{if .Findings}}<ul class="findings">
+{{range .Findings}}<li><code>{{template "text" .Code}}</code>: {{template "text" .Text}}</li>
+{{end}}</ul>
+{{end}}{{with .LastReview}}<p class="team-meta">Since the last sign-off ({{template "text" (reviewed $.ReviewTeam)}}, digest <code>{{template "text" .ReviewDigest}}</code>){{if not $.ChangesSinceReview}}: no one added, removed or changed role.</p>
+{{else}}:</p>
+<ul class="changes">
+{{range $.ChangesSinceReview}}<li>{{template "text" (changeText .)}} <span class="none">({{template "text" (date .Time)}}, evidence record {{.Seq}})</span></li>
+{{end}}</ul>
+{{end}}{{end}}{{with .Chart}}{{template "chart" .}}{{end}}<h3>Team-wide roles (every site)</h3>
+{{template "rows" (rowsOf .TeamWide "No members.")}}{{range .Sites}}<h3>Site {{template "text" .Name}}{{with .Environment}} <span class="env">({{template "text" .}})</span>{{end}}</h3>
+{{template "rows" (rowsOf .Rows "No grants on this site.")}}{{end}}</section>
+{{end}}
+{{- define "rows"}}{{if .Rows}}<table>
+<thead><tr><th>person</th><th>role</th><th>kind</th><th>via</th><th>status</th><th>since</th><th>expires</th><th>ticket</th><th>reason</th><th>flags</th></tr></thead>
+<tbody>
+{{range .Rows}}{{template "row" .}}{{end}}</tbody>
+</table>
+{{else}}<p class="none">{{.Empty}}</p>
+{{end}}{{end}}
+{{- define "chart"}}<figure class="chart">
+<svg role="img" width="{{.Width}}" height="{{.Height}}" viewBox="0 0 {{.Width}} {{.Height}}" aria-label="{{.Title}}">
+<title>{{.Title}}</title>
+{{range .Bars}}<text x="{{$.LabelX}}" y="{{.TextY}}" text-anchor="end">{{.Label}}<title>{{.Full}}</title></text>
+{{range .Segments}}<rect x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{$.BarH}}" fill="{{.Fill}}"><title>{{.Title}}</title></rect>
+{{end}}<text x="{{.CountX}}" y="{{.TextY}}">{{.Total}}</text>
+{{end}}<line class="axis" x1="{{.AxisX}}" y1="0" x2="{{.AxisX}}" y2="{{.AxisY2}}"/>
+{{range .Legend}}<rect x="{{.X}}" y="{{.Y}}" width="12" height="12" fill="{{.Fill}}"/><text x="{{.TextX}}" y="{{.TextY}}">{{.Label}}</text>
+{{end}}</svg>
+<figcaption>People with access, by role, per site of team {{template "text" .Team}}; team roles cover every site.</figcaption>
+</figure>
+{{end}}`
+
+// htmlRows is a table of rows, or the sentence that says there are none.
+type htmlRows struct {
+	Rows  []htmlRow
+	Empty string
+}
+
+// htmlRow is a table row, its cells made ready for the template.
+type htmlRow struct {
+	Flagged bool
+	Cells   []htmlCell
+	Flags   []htmlFlag
+}
+
+// htmlCell is the text of one cell.
+type htmlCell struct {
+	Text  string
+	Lines []string // Text's lines, when it has line breaks (shown as <br>)
+	Dash  bool     // no value: a muted -
+	// Sponsor is the sponsor named beside a person.
+	Sponsor *htmlCell
+}
+
+// htmlFlag is one flag of a row: its code, and its words if it has some.
+type htmlFlag struct {
+	Code, Word string
+	Violation  bool
+}
+
+func cell(s string) htmlCell {
+	c := htmlCell{Text: s}
+	if strings.ContainsAny(s, "\r\n") {
+		c.Lines = lines(s)
+	}
+	return c
+}
+
+func optCell(s *string) htmlCell {
+	if s == nil {
+		return htmlCell{Dash: true}
+	}
+	return cell(*s)
+}
+
+func dateCell(s *string) htmlCell {
+	if s == nil {
+		return htmlCell{Dash: true}
+	}
+	return cell(datePart(*s))
+}
+
+func personHTMLCell(r *ReviewRow) htmlCell {
+	c := cell(r.Person)
+	if r.Sponsor != nil {
+		sp := cell(*r.Sponsor)
+		c.Sponsor = &sp
+	}
+	return c
+}
+
+// newRow is the row of r with the given cells.
+func newRow(r *ReviewRow, cells ...htmlCell) htmlRow {
+	hr := htmlRow{Flagged: len(r.Flags) > 0, Cells: cells, Flags: make([]htmlFlag, len(r.Flags))}
+	for i, f := range r.Flags {
+		hr.Flags[i] = htmlFlag{Code: f, Word: flagWords[f], Violation: violations[f]}
+	}
+	return hr
+}
+
+// teamRows are the rows of a team's table: person, role, kind, via,
+// status, since, expires, ticket, reason, flags.
+func teamRows(rows []*ReviewRow) []htmlRow {
+	out := make([]htmlRow, len(rows))
+	for i, r := range rows {
+		out[i] = newRow(r, personHTMLCell(r), cell(r.Role), cell(r.Kind), cell(r.Via), cell(statusText(r)),
+			dateCell(r.Since), dateCell(r.Expires), optCell(r.Ticket), optCell(r.Reason))
+	}
+	return out
+}
+
+// attentionRows are the rows of the "Needs attention" table: team, site,
+// person, role, via, status, expires, ticket, flags.
+func attentionRows(rows []*ReviewRow) []htmlRow {
+	out := make([]htmlRow, len(rows))
+	for i, r := range rows {
+		site := cell(r.Site)
+		if isTeamWide(r) {
+			site = cell("all sites")
+		}
+		out[i] = newRow(r, cell(r.Team), site, personHTMLCell(r), cell(r.Role), cell(r.Via), cell(statusText(r)),
+			dateCell(r.Expires), optCell(r.Ticket))
+	}
+	return out
+}
+
+// htmlPage is what the page template shows.
+type htmlPage struct {
+	*ReviewDoc
+	Date    string
+	Cards   []htmlCard
+	Flagged []htmlRow // violations first, then the other flagged rows
+	Teams   []htmlTeam
+}
+
+// htmlCard is one number of the summary.
+type htmlCard struct {
+	Label string
+	N     int
+	Warn  bool
+}
+
+// htmlTeam is a team's section.
+type htmlTeam struct {
+	*ReviewTeam
+	Flagged   int
+	Owners    string // "2 active owners, 1 invited"
+	SitesLine string
+	Unseen    string // access the platform's API does not show
+	Chart     *htmlChart
+	TeamWide  []*ReviewRow
+	Sites     []htmlSite
+}
+
+// htmlSite is a site's table.
+type htmlSite struct {
+	Name        string
+	Environment *string
+	Rows        []*ReviewRow
+}
+
+func newHTMLPage(doc *ReviewDoc) *htmlPage {
 	sm := doc.Summary
-	h.s("<dl class=\"summary\">\n")
-	for _, c := range []struct {
-		label string
-		n     int
-		warn  bool
-	}{
+	pg := &htmlPage{ReviewDoc: doc, Date: datePart(doc.Now), Cards: []htmlCard{
 		{"teams", sm.Teams, false}, {"people", sm.People, false}, {"access rows", sm.Rows, false},
 		{"flagged rows", sm.FlaggedRows, sm.FlaggedRows > 0}, {"external people", sm.ExternalPeople, false},
 		{"team findings", sm.Findings, sm.Findings > 0},
-	} {
-		class := ""
-		if c.warn {
-			class = ` class="warn"`
-		}
-		h.s("<div", class, "><dt>", c.label, "</dt><dd>", strconv.Itoa(c.n), "</dd></div>\n")
-	}
-	h.s("</dl>\n")
-
-	if len(doc.Teams) == 0 {
-		h.s("<p>No access in the state.</p>\n")
-		h.signOff(doc.Attestation)
-		h.s("</body>\n</html>\n")
-		return
-	}
-
-	h.s("<section id=\"teams\">\n<h2>Teams</h2>\n<table>\n<thead><tr><th>team</th><th>platform</th><th class=\"num\">sites</th>",
-		"<th class=\"num\">access rows</th><th class=\"num\">flagged rows</th><th class=\"num\">findings</th><th>last reviewed</th></tr></thead>\n<tbody>\n")
+	}}
+	var flagged []*ReviewRow
 	for i := range doc.Teams {
 		t := &doc.Teams[i]
-		h.s("<tr><td><a href=\"#", esc(anchor(t.Team)), "\">", esc(t.Team), "</a></td><td>", esc(dashIfEmpty(t.Platform)),
-			"</td><td class=\"num\">", strconv.Itoa(len(t.Sites)), "</td><td class=\"num\">", strconv.Itoa(len(t.Rows)),
-			"</td><td class=\"num\">", strconv.Itoa(flaggedRows(t)), "</td><td class=\"num\">", strconv.Itoa(len(t.Findings)),
-			"</td><td>", lastReviewedHTML(t), "</td></tr>\n")
+		for j := range t.Rows {
+			if len(t.Rows[j].Flags) == 0 {
+				break // flagged rows come first
+			}
+			flagged = append(flagged, &t.Rows[j])
+		}
+		pg.Teams = append(pg.Teams, newHTMLTeam(t))
 	}
-	h.s("</tbody>\n</table>\n</section>\n")
+	// Violations first (expired but still held, no ticket), then the
+	// other flagged rows, each in the review's order.
+	sort.SliceStable(flagged, func(i, j int) bool { return isViolation(flagged[i]) && !isViolation(flagged[j]) })
+	pg.Flagged = attentionRows(flagged)
+	return pg
+}
 
-	h.s("<section id=\"attention\">\n<h2>Needs attention</h2>\n")
-	if sm.Findings == 0 && sm.FlaggedRows == 0 {
-		h.s("<p>Nothing is flagged.</p>\n")
+func newHTMLTeam(t *ReviewTeam) htmlTeam {
+	ht := htmlTeam{ReviewTeam: t, Flagged: flaggedRows(t), SitesLine: sitesLineText(t.Sites), Unseen: UnseenAccess[t.Platform]}
+	ht.Owners = strconv.Itoa(t.Owners) + " active owners"
+	if t.Owners == 1 {
+		ht.Owners = "1 active owner"
 	}
-	if sm.Findings > 0 {
-		h.s("<ul class=\"findings\">\n")
-		for i := range doc.Teams {
-			t := &doc.Teams[i]
-			for _, f := range t.Findings {
-				h.s("<li><strong>", esc(t.Team), "</strong> <code>", esc(f.Code), "</code>: ", esc(f.Text), "</li>\n")
-			}
+	if t.InvitedOwners > 0 {
+		ht.Owners += ", " + strconv.Itoa(t.InvitedOwners) + " invited"
+	}
+	bySite := map[string][]*ReviewRow{}
+	for i := range t.Rows {
+		r := &t.Rows[i]
+		if isTeamWide(r) {
+			ht.TeamWide = append(ht.TeamWide, r)
+			continue
 		}
-		h.s("</ul>\n")
+		bySite[r.Site] = append(bySite[r.Site], r)
 	}
-	if sm.FlaggedRows > 0 {
-		h.s("<table>\n<thead><tr><th>team</th><th>site</th><th>person</th><th>role</th><th>via</th><th>status</th><th>expires</th><th>ticket</th><th>flags</th></tr></thead>\n<tbody>\n")
-		// Violations first (expired but still held, no ticket), then the
-		// other flagged rows, each in the review's order.
-		var flagged []*ReviewRow
-		for i := range doc.Teams {
-			t := &doc.Teams[i]
-			for j := range t.Rows {
-				if len(t.Rows[j].Flags) == 0 {
-					break // flagged rows come first
-				}
-				flagged = append(flagged, &t.Rows[j])
-			}
-		}
-		sort.SliceStable(flagged, func(i, j int) bool { return isViolation(flagged[i]) && !isViolation(flagged[j]) })
-		for _, r := range flagged {
-			{
-				h.s("<tr class=\"flagged\"><td>", esc(r.Team), "</td><td>", siteCell(r), "</td><td>", personHTML(r), "</td><td>", esc(r.Role),
-					"</td><td>", esc(r.Via), "</td><td>", statusHTML(r), "</td><td>", dateOpt(r.Expires), "</td><td>", escOpt(r.Ticket),
-					"</td><td>", flagsHTML(r.Flags), "</td></tr>\n")
-			}
-		}
-		h.s("</tbody>\n</table>\n")
+	for _, s := range t.Sites {
+		ht.Sites = append(ht.Sites, htmlSite{Name: s.Name, Environment: s.Environment, Rows: bySite[s.Name]})
 	}
-	h.s("</section>\n")
-
-	for i := range doc.Teams {
-		h.team(&doc.Teams[i])
-	}
-	h.signOff(doc.Attestation)
-	h.s("</body>\n</html>\n")
+	ht.Chart = newChart(t, ht.TeamWide, bySite)
+	return ht
 }
 
 // flagWords says each flag in words; the raw code is shown beside it.
@@ -258,137 +422,25 @@ func isViolation(r *ReviewRow) bool {
 	return false
 }
 
-// signOff is the block an officer signs: filled in with the attestation
-// (reviewer, time, digest) when the document is the one attested, blank
-// lines to sign on paper otherwise.
-func (h *htmlWriter) signOff(a *Attestation) {
-	h.s("<section class=\"signoff\" id=\"signoff\">\n<h2>Sign-off</h2>\n<dl>\n")
-	if a != nil {
-		h.s("<dt>Reviewer</dt><dd>", esc(a.Reviewer), "</dd>\n<dt>Date</dt><dd>", esc(a.Time), "</dd>\n",
-			"<dt>Attested digest</dt><dd><code>", esc(a.Digest), "</code></dd>\n</dl>\n",
-			"<p>Recorded in roster's evidence (action review). The digest is ", AttestedDigestRule, ".</p>\n</section>\n")
-		return
-	}
-	h.s("<dt>Reviewer</dt><dd></dd>\n<dt>Date</dt><dd></dd>\n<dt>Signature</dt><dd></dd>\n</dl>\n",
-		"<p>Not attested in roster's evidence: roster review --attest --reviewer EMAIL --format html --out FILE writes a page that is.</p>\n</section>\n")
-}
-
-func lastReviewedHTML(t *ReviewTeam) string {
-	if t.LastReview == nil {
-		return `<span class="never">never</span>`
-	}
-	return esc(LastReviewedText(t))
-}
-
 func isTeamWide(r *ReviewRow) bool {
 	return r.Site == TeamWide && strings.HasPrefix(r.Address, "member/")
 }
 
-func siteCell(r *ReviewRow) string {
-	if isTeamWide(r) {
-		return "all sites"
+// statusText is a row's status, with the age of an open invitation.
+func statusText(r *ReviewRow) string {
+	switch {
+	case r.InvitationAgeDays == nil:
+		return r.Status
+	case *r.InvitationAgeDays == 1:
+		return r.Status + " (1 day)"
 	}
-	return esc(r.Site)
+	return r.Status + " (" + strconv.Itoa(*r.InvitationAgeDays) + " days)"
 }
 
-func statusHTML(r *ReviewRow) string {
-	s := esc(r.Status)
-	if r.InvitationAgeDays != nil {
-		if *r.InvitationAgeDays == 1 {
-			s += " (1 day)"
-		} else {
-			s += fmt.Sprintf(" (%d days)", *r.InvitationAgeDays)
-		}
-	}
-	return s
-}
-
-func flagsHTML(flags []string) string {
-	if len(flags) == 0 {
-		return `<span class="none">-</span>`
-	}
-	var b strings.Builder
-	for _, f := range flags {
-		b.WriteString(`<span class="flag `)
-		b.WriteString(esc(f))
-		if violations[f] {
-			b.WriteString(` violation`)
-		}
-		b.WriteString(`">`)
-		if w, ok := flagWords[f]; ok {
-			b.WriteString(esc(w))
-			b.WriteString(`<code>`)
-			b.WriteString(esc(f))
-			b.WriteString(`</code>`)
-		} else {
-			b.WriteString(esc(f))
-		}
-		b.WriteString(`</span>`)
-	}
-	return b.String()
-}
-
-func (h *htmlWriter) team(t *ReviewTeam) {
-	h.s("<section class=\"team\" id=\"", esc(anchor(t.Team)), "\">\n<h2>Team ", esc(t.Team))
-	if t.Platform != "" {
-		h.s(" <span class=\"platform\">(", esc(t.Platform), ")</span>")
-	}
-	h.s("</h2>\n")
-	owners := fmt.Sprintf("%d active owners", t.Owners)
-	if t.Owners == 1 {
-		owners = "1 active owner"
-	}
-	if t.InvitedOwners > 0 {
-		owners += fmt.Sprintf(", %d invited", t.InvitedOwners)
-	}
-	h.s("<p class=\"team-meta\">", owners, ". ", esc(sitesLineText(t.Sites)), ". Last reviewed: ", lastReviewedHTML(t), ".</p>\n")
-	if u := UnseenAccess[t.Platform]; u != "" {
-		h.s("<p class=\"team-meta\">", esc(u), "</p>\n")
-	}
-	if len(t.Findings) > 0 {
-		h.s("<ul class=\"findings\">\n")
-		for _, f := range t.Findings {
-			h.s("<li><code>", esc(f.Code), "</code>: ", esc(f.Text), "</li>\n")
-		}
-		h.s("</ul>\n")
-	}
-	if t.LastReview != nil {
-		h.s("<p class=\"team-meta\">Since the last sign-off (", esc(LastReviewedText(t)), ", digest <code>", esc(t.LastReview.ReviewDigest), "</code>)")
-		if len(t.ChangesSinceReview) == 0 {
-			h.s(": no one added, removed or changed role.</p>\n")
-		} else {
-			h.s(":</p>\n<ul class=\"changes\">\n")
-			for i := range t.ChangesSinceReview {
-				c := &t.ChangesSinceReview[i]
-				h.s("<li>", esc(changesText(c)), " <span class=\"none\">(", esc(datePart(c.Time)), ", evidence record ", strconv.FormatUint(c.Seq, 10), ")</span></li>\n")
-			}
-			h.s("</ul>\n")
-		}
-	}
-
-	bySite := map[string][]*ReviewRow{}
-	var teamWide []*ReviewRow
-	for i := range t.Rows {
-		r := &t.Rows[i]
-		if isTeamWide(r) {
-			teamWide = append(teamWide, r)
-			continue
-		}
-		bySite[r.Site] = append(bySite[r.Site], r)
-	}
-	h.chart(t, teamWide, bySite)
-
-	h.s("<h3>Team-wide roles (every site)</h3>\n")
-	h.rowTable(teamWide, "No members.")
-	for _, site := range t.Sites {
-		h.s("<h3>Site ", esc(site.Name))
-		if site.Environment != nil {
-			h.s(" <span class=\"env\">(", esc(*site.Environment), ")</span>")
-		}
-		h.s("</h3>\n")
-		h.rowTable(bySite[site.Name], "No grants on this site.")
-	}
-	h.s("</section>\n")
+// lines splits a text at its line breaks (CR LF, LF or CR), which the
+// page shows as <br>.
+func lines(s string) []string {
+	return strings.Split(strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n"), "\n")
 }
 
 // sitesLineText is sitesLine without markdown escaping.
@@ -400,7 +452,7 @@ func sitesLineText(sites []ReviewSite) string {
 	if len(sites) == 1 {
 		b.WriteString("1 site: ")
 	} else {
-		fmt.Fprintf(&b, "%d sites: ", len(sites))
+		b.WriteString(strconv.Itoa(len(sites)) + " sites: ")
 	}
 	for i, s := range sites {
 		if i > 0 {
@@ -412,28 +464,6 @@ func sitesLineText(sites []ReviewSite) string {
 		}
 	}
 	return b.String()
-}
-
-func (h *htmlWriter) rowTable(rows []*ReviewRow, empty string) {
-	if len(rows) == 0 {
-		h.s("<p class=\"none\">", empty, "</p>\n")
-		return
-	}
-	h.s("<table>\n<thead><tr><th>person</th><th>role</th><th>kind</th><th>via</th><th>status</th><th>since</th><th>expires</th><th>ticket</th><th>reason</th><th>flags</th></tr></thead>\n<tbody>\n")
-	for _, r := range rows {
-		if len(r.Flags) > 0 {
-			h.s("<tr class=\"flagged\">")
-		} else {
-			h.s("<tr>")
-		}
-		h.s("<td>", personHTML(r), "</td><td>", esc(r.Role), "</td><td>", esc(r.Kind), "</td><td>", esc(r.Via), "</td><td>", statusHTML(r),
-			"</td><td>", dateOpt(r.Since), "</td><td>", dateOpt(r.Expires), "</td><td>", escOpt(r.Ticket), "</td><td>", escOpt(r.Reason),
-			"</td><td>", flagsHTML(r.Flags), "</td></tr>\n")
-		if h.err != nil {
-			return
-		}
-	}
-	h.s("</tbody>\n</table>\n")
 }
 
 // chartBar is one bar of a team's chart: a site (or the team-wide roles)
@@ -453,10 +483,44 @@ const (
 	chartCountW = 50
 )
 
-// chart writes the team's access by role per site as a horizontal stacked
-// bar chart: one bar per site (and one for the team-wide roles), one
-// segment per role, sized by the people holding it.
-func (h *htmlWriter) chart(t *ReviewTeam, teamWide []*ReviewRow, bySite map[string][]*ReviewRow) {
+// htmlChart is a team's access by role per site as a horizontal stacked
+// bar chart, laid out in SVG user units.
+type htmlChart struct {
+	Team          string
+	Width, Height int
+	Title         string
+	LabelX, BarH  int // where bar labels end; a bar's height
+	Bars          []htmlBar
+	AxisX, AxisY2 int
+	Legend        []htmlLegend
+}
+
+// htmlBar is one bar: its label (cut to fit, Full in its tooltip), one
+// segment per role and the total after it.
+type htmlBar struct {
+	Label, Full string
+	TextY       int
+	Segments    []htmlSegment
+	CountX      string
+	Total       int
+}
+
+type htmlSegment struct {
+	X, W  string
+	Y     int
+	Fill  string
+	Title string
+}
+
+type htmlLegend struct {
+	X, Y, TextX, TextY int
+	Fill, Label        string
+}
+
+// newChart lays out the team's chart: one bar per site (and one for the
+// team-wide roles), one segment per role, sized by the people holding
+// it; nil when nobody has access.
+func newChart(t *ReviewTeam, teamWide []*ReviewRow, bySite map[string][]*ReviewRow) *htmlChart {
 	count := func(label string, rows []*ReviewRow) chartBar {
 		b := chartBar{label: label, counts: map[string]int{}}
 		for _, r := range rows {
@@ -481,7 +545,7 @@ func (h *htmlWriter) chart(t *ReviewTeam, teamWide []*ReviewRow, bySite map[stri
 		most = max(most, b.total)
 	}
 	if most == 0 {
-		return
+		return nil
 	}
 	roles := make([]string, 0, len(roleSet))
 	for r := range roleSet {
@@ -499,17 +563,14 @@ func (h *htmlWriter) chart(t *ReviewTeam, teamWide []*ReviewRow, bySite map[stri
 	const legendItemW = 130
 	perLine := max(1, width/legendItemW)
 	legendLines := (len(roles) + perLine - 1) / perLine
-	height := legendY + legendLines*20 + 4
-	title := "Access by role per site, team " + t.Team
-	h.s("<figure class=\"chart\">\n<svg role=\"img\" width=\"", strconv.Itoa(width), "\" height=\"", strconv.Itoa(height),
-		"\" viewBox=\"0 0 ", strconv.Itoa(width), " ", strconv.Itoa(height), "\" aria-label=\"", esc(title), "\">\n<title>", esc(title), "</title>\n")
+	c := &htmlChart{Team: t.Team, LabelX: chartLabelW - 8, BarH: chartBarH, Width: width, Height: legendY + legendLines*20 + 4, Title: "Access by role per site, team " + t.Team,
+		AxisX: chartLabelW, AxisY2: len(bars)*chartRowH - chartRowH + chartBarH}
 	for i, b := range bars {
 		y := i * chartRowH
-		label := b.label
-		if len([]rune(label)) > 28 {
-			label = string([]rune(label)[:27]) + "…"
+		hb := htmlBar{Label: b.label, Full: b.label, TextY: y + chartBarH - 3, Total: b.total}
+		if len([]rune(hb.Label)) > 28 {
+			hb.Label = string([]rune(hb.Label)[:27]) + "…"
 		}
-		h.s("<text x=\"", strconv.Itoa(chartLabelW-8), "\" y=\"", strconv.Itoa(y+chartBarH-3), "\" text-anchor=\"end\">", esc(label), "<title>", esc(b.label), "</title></text>\n")
 		x := float64(chartLabelW)
 		for _, r := range roles {
 			n := b.counts[r]
@@ -521,35 +582,25 @@ func (h *htmlWriter) chart(t *ReviewTeam, teamWide []*ReviewRow, bySite map[stri
 			if n == 1 {
 				people = "person"
 			}
-			h.s("<rect x=\"", fmtUnits(x), "\" y=\"", strconv.Itoa(y), "\" width=\"", fmtUnits(w), "\" height=\"", strconv.Itoa(chartBarH),
-				"\" fill=\"", color[r], "\"><title>", esc(b.label), ": ", strconv.Itoa(n), " ", people, " with role ", esc(r), "</title></rect>\n")
+			hb.Segments = append(hb.Segments, htmlSegment{X: fmtUnits(x), W: fmtUnits(w), Y: y, Fill: color[r],
+				Title: b.label + ": " + strconv.Itoa(n) + " " + people + " with role " + r})
 			x += w
 		}
-		h.s("<text x=\"", fmtUnits(x+6), "\" y=\"", strconv.Itoa(y+chartBarH-3), "\">", strconv.Itoa(b.total), "</text>\n")
+		hb.CountX = fmtUnits(x + 6)
+		c.Bars = append(c.Bars, hb)
 	}
-	h.s("<line class=\"axis\" x1=\"", strconv.Itoa(chartLabelW), "\" y1=\"0\" x2=\"", strconv.Itoa(chartLabelW), "\" y2=\"", strconv.Itoa(len(bars)*chartRowH-chartRowH+chartBarH), "\"/>\n")
 	for i, r := range roles {
-		x := (i % perLine) * legendItemW
-		y := legendY + (i/perLine)*20
-		label := r
-		if len([]rune(label)) > 16 {
-			label = string([]rune(label)[:15]) + "…"
+		l := htmlLegend{X: (i % perLine) * legendItemW, Y: legendY + (i/perLine)*20, Fill: color[r], Label: r}
+		l.TextX, l.TextY = l.X+17, l.Y+10
+		if len([]rune(l.Label)) > 16 {
+			l.Label = string([]rune(l.Label)[:15]) + "…"
 		}
-		h.s("<rect x=\"", strconv.Itoa(x), "\" y=\"", strconv.Itoa(y), "\" width=\"12\" height=\"12\" fill=\"", color[r], "\"/>",
-			"<text x=\"", strconv.Itoa(x+17), "\" y=\"", strconv.Itoa(y+10), "\">", esc(label), "</text>\n")
+		c.Legend = append(c.Legend, l)
 	}
-	h.s("</svg>\n<figcaption>People with access, by role, per site of team ", esc(t.Team), "; team roles cover every site.</figcaption>\n</figure>\n")
+	return c
 }
 
 // fmtUnits writes an SVG length with at most one decimal.
 func fmtUnits(v float64) string {
 	return strconv.FormatFloat(float64(int(v*10+0.5))/10, 'f', -1, 64)
-}
-
-// personHTML is the person, with their sponsor where one is named.
-func personHTML(r *ReviewRow) string {
-	if r.Sponsor == nil {
-		return esc(r.Person)
-	}
-	return esc(r.Person) + " <small>(sponsor " + esc(*r.Sponsor) + ")</small>"
 }

@@ -3,28 +3,42 @@ package report
 import (
 	"bufio"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+
+	json "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // WriteReviewJSON writes the review as schema/review.schema.json describes
 // it: indented, every key present, every array [] when empty.
-func WriteReviewJSON(w io.Writer, doc *ReviewDoc) error {
-	return writeReviewJSONFast(w, doc)
-}
+func WriteReviewJSON(w io.Writer, doc *ReviewDoc) error { return writeJSON(w, doc) }
 
+// jsonOpts are the options every JSON report is written with: indented by
+// two spaces, no HTML escaping, U+2028 and U+2029 escaped, as
+// encoding/json wrote them before.
+var jsonOpts = json.JoinOptions(jsontext.WithIndent("  "), jsontext.EscapeForJS(true), jsontext.AllowInvalidUTF8(true))
+
+// writeJSON writes a report document, its tagged types being its wire
+// types, with json/v2 (github.com/go-json-experiment/json), ending in a
+// newline. The encoder hands its output to w as it goes, so a document of
+// 100,000 rows is never held twice; a nil list is written as [].
 func writeJSON(w io.Writer, v any) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
+	if err := json.MarshalWrite(bw, v, jsonOpts); err != nil {
 		return err
 	}
+	bw.WriteByte('\n')
 	return bw.Flush()
+}
+
+func nonNil[T any](l []T) []T {
+	if l == nil {
+		return []T{}
+	}
+	return l
 }
 
 // CSVHeader is the header row of WriteReviewCSV, one column per field of a

@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"strings"
+
+	json "github.com/go-json-experiment/json"
 
 	"github.com/roster-dev/roster/internal/evidence"
 	"github.com/roster-dev/roster/internal/model"
@@ -132,7 +133,7 @@ func ChangesSinceReviews(records []*evidence.Record, reviews map[string]TeamRevi
 }
 
 // roleIn is the role of a record's before or after object, "" when none.
-func roleIn(raw json.RawMessage) string {
+func roleIn(raw []byte) string {
 	var m struct {
 		Role string `json:"role"`
 	}

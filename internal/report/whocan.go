@@ -167,7 +167,7 @@ func whoRow(o *model.Object, person, site, kind, via string) WhoCanRow {
 
 // WriteWhoCanJSON writes the document as schema/who-can.schema.json
 // describes it.
-func WriteWhoCanJSON(w io.Writer, doc *WhoCanDoc) error { return writeWhoCanJSONFast(w, doc) }
+func WriteWhoCanJSON(w io.Writer, doc *WhoCanDoc) error { return writeJSON(w, doc) }
 
 // WriteWhoCanText writes a table, one line per row, or "Nobody holds CAP."
 // when nobody does.

@@ -1,6 +1,6 @@
 // Package state owns the contract of a state store: the Store interface
 // (read a snapshot, take the writer's lock, commit a changeset atomically,
-// list history and evidence), the errors every store reports the same way,
+// list history, evidence and the open follow-up tasks), the errors every store reports the same way,
 // and the conformance suite (statetest) that every store must pass.
 //
 // Stores live in sub-packages: boltstore (a bbolt file, the only importer of

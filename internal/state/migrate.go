@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Import is a whole state handed to an empty store at once: what Migrate
@@ -22,6 +23,11 @@ type Import struct {
 	Evidence func(fn func(EvidenceRecord) error) error
 	// Checkpoints are the signed checkpoints, oldest first, verbatim.
 	Checkpoints [][]byte
+	// Tasks are the open follow-up tasks when TasksKept; a source that
+	// keeps none (Store.OpenTasks) makes a target that keeps none either:
+	// its evidence tells them.
+	Tasks     []Task
+	TasksKept bool
 }
 
 // Importer is a store that can take an Import. Import writes it in one
@@ -50,7 +56,7 @@ type MigrateResult struct {
 }
 
 // Migrate copies a whole state (objects, lineage, serial, history,
-// evidence and checkpoints, verbatim) from one store into another, which
+// evidence, checkpoints and open follow-up tasks, verbatim) from one store into another, which
 // must be empty and implement Importer, in one Import. It holds both
 // stores' writer locks (operation "migrate", one try each) throughout, so
 // no apply runs meanwhile. It verifies the source's evidence chain first
@@ -106,6 +112,10 @@ func Migrate(ctx context.Context, from, to Store, verify VerifyFunc) (res *Migra
 	}); err != nil {
 		return nil, err
 	}
+	tasks, kept, err := from.OpenTasks(ctx)
+	if err != nil {
+		return nil, err
+	}
 	err = imp.Import(ctx, &Import{
 		Snapshot: snap,
 		History:  hist,
@@ -113,6 +123,8 @@ func Migrate(ctx context.Context, from, to Store, verify VerifyFunc) (res *Migra
 			return from.Evidence(ctx, 1, fn)
 		},
 		Checkpoints: cps,
+		Tasks:       tasks,
+		TasksKept:   kept,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot migrate into %s: %w", to.Describe(), err)
@@ -139,6 +151,11 @@ func Migrate(ctx context.Context, from, to Store, verify VerifyFunc) (res *Migra
 		if !bytes.Equal(a, b) {
 			return nil, bad("object %s differs", o.Addr)
 		}
+	}
+	if gotTasks, gotKept, err := to.OpenTasks(ctx); err != nil {
+		return nil, err
+	} else if gotKept != kept || !slices.Equal(gotTasks, tasks) {
+		return nil, bad("its open follow-up tasks differ (%d, kept %t; want %d, kept %t)", len(gotTasks), gotKept, len(tasks), kept)
 	}
 	if h, err := to.History(ctx); err != nil {
 		return nil, err

@@ -94,7 +94,11 @@ func fill(t *testing.T, s state.Store, grants int) {
 		commit(cs)
 	}
 	commit(&state.Changeset{Lineage: "lineage-m", BaseSerial: 3, Evidence: []state.EvidenceRecord{seal("team/t1", "review")},
-		Checkpoints: [][]byte{[]byte(`{"seq":1,"sig":"a"}`), []byte(`{ "seq" : 2 }`)}})
+		Checkpoints: [][]byte{[]byte(`{"seq":1,"sig":"a"}`), []byte(`{ "seq" : 2 }`)},
+		Tasks: []state.TaskChange{
+			{Task: state.Task{Site: model.SiteAddress("t1", "a.com"), Name: "rotate_api_key", Text: "Rotate the key ✓."}},
+			{Task: state.Task{Site: model.SiteAddress("t2", "a.com"), Name: "review_shared_links", Text: "Review."}},
+		}})
 }
 
 // everything is what a store keeps, for comparing two.
@@ -105,6 +109,8 @@ type everything struct {
 	Checkpoints []string
 	Count       uint64
 	Head        string
+	Tasks       []state.Task
+	TasksKept   bool
 }
 
 func read(t *testing.T, s state.Store) everything {
@@ -130,6 +136,9 @@ func read(t *testing.T, s state.Store) everything {
 	if e.Count, e.Head, err = verify(ctx, s); err != nil {
 		t.Fatalf("verify %s: %v", s.Describe(), err)
 	}
+	if e.Tasks, e.TasksKept, err = s.OpenTasks(ctx); err != nil {
+		t.Fatal(err)
+	}
 	return e
 }
 
@@ -150,6 +159,10 @@ func (e everything) lines() []string {
 	}
 	for _, c := range e.Checkpoints {
 		out = append(out, "checkpoint "+c)
+	}
+	out = append(out, fmt.Sprintf("tasks kept %t", e.TasksKept))
+	for _, tk := range e.Tasks {
+		out = append(out, fmt.Sprintf("task %s %q", tk.Key(), tk.Text))
 	}
 	return out
 }
@@ -197,7 +210,7 @@ func TestMigrateRoundTrip(t *testing.T) {
 			src := tc.chain[0](t)
 			fill(t, src, 300)
 			want := read(t, src)
-			if want.Count != 904 || len(want.History) != 3 || len(want.Checkpoints) != 2 {
+			if want.Count != 904 || len(want.History) != 3 || len(want.Checkpoints) != 2 || !want.TasksKept || len(want.Tasks) != 2 {
 				t.Fatalf("the source holds %d records, %d history entries, %d checkpoints", want.Count, len(want.History), len(want.Checkpoints))
 			}
 			for _, open := range tc.chain[1:] {
@@ -223,6 +236,35 @@ func TestMigrateRoundTrip(t *testing.T) {
 				src = dst
 			}
 		})
+	}
+}
+
+// TestMigrateLegacyTasks: a state of the previous release, which keeps no
+// open follow-up tasks, is copied as such (its evidence tells them), into
+// either store.
+func TestMigrateLegacyTasks(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("boltstore", "testdata", "prev", "agency.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := openBolt(t)
+	if err := os.WriteFile(strings.TrimPrefix(src.Describe(), "state file "), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	want := read(t, src)
+	if want.TasksKept {
+		t.Fatal("the previous release's state keeps tasks")
+	}
+	dsts := []func(t *testing.T) state.Store{func(t *testing.T) state.Store { return openBolt(t) }}
+	if pgtest.Available() {
+		dsts = append(dsts, func(t *testing.T) state.Store { return openPG(t) })
+	}
+	for _, open := range dsts {
+		dst := open(t)
+		if _, err := state.Migrate(context.Background(), src, dst, verify); err != nil {
+			t.Fatalf("Migrate → %s: %v", dst.Describe(), err)
+		}
+		same(t, dst.Describe(), want, read(t, dst))
 	}
 }
 

@@ -5,15 +5,23 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/roster-dev/roster/internal/model"
 )
 
 // SchemaVersion is the version of the state layout this roster writes. A
-// store refuses state written by a newer version (ErrNewer) and migrates
-// older ones.
-const SchemaVersion = 1
+// store refuses state written by a newer version (ErrNewer) and reads older
+// ones. Version 2 added the set of open follow-up tasks (OpenTasks); a
+// version 1 state keeps none until a changeset gives its TaskBase, which
+// makes it version 2 (so a roster that would not keep the set up to date
+// refuses it).
+const SchemaVersion = 2
+
+// SchemaNoTasks is the last schema version without the set of open
+// follow-up tasks.
+const SchemaNoTasks = 1
 
 // Snapshot is the whole state as of one read transaction.
 type Snapshot struct {
@@ -63,6 +71,44 @@ type EvidenceRecord struct {
 	JSON     []byte
 }
 
+// Task is a follow-up task on a site (schema/platforms.md): an apply that
+// raises it records it in the evidence, and it stays open until a confirm
+// record closes it.
+type Task struct {
+	// Site is the address of the site the task is for.
+	Site model.Address
+	// Name is the task, e.g. rotate_api_key.
+	Name string
+	// Text says what to do, in one sentence.
+	Text string
+}
+
+// Key names the task as `roster confirm` does: SITE#NAME.
+func (t *Task) Key() string { return t.Site.String() + "#" + t.Name }
+
+// Check reports a task no store can keep: an address that is not a
+// valid site's, no name, or a NUL character (stores use it in keys).
+func (t *Task) Check() error {
+	if a, err := model.ParseAddress(t.Site.String()); err != nil || a != t.Site || a.Kind != model.KindSite {
+		return fmt.Errorf("the follow-up task %q is not on a site address", t.Key())
+	}
+	if t.Name == "" {
+		return fmt.Errorf("the follow-up task on %s has no name", t.Site)
+	}
+	if strings.ContainsRune(t.Key(), 0) || strings.ContainsRune(t.Text, 0) {
+		return fmt.Errorf("the follow-up task %q holds a NUL character", t.Key())
+	}
+	return nil
+}
+
+// TaskChange opens or closes one follow-up task.
+type TaskChange struct {
+	Task Task // for a close, only Site and Name count
+	// Close closes the task; else the change opens it (or, when it is
+	// open, replaces its text).
+	Close bool
+}
+
 // Changeset is one atomic write: all of it is stored, or none.
 type Changeset struct {
 	// Lineage must equal the state's lineage; on an empty state it becomes
@@ -89,6 +135,19 @@ type Changeset struct {
 	// evidence"), each stored verbatim after the existing ones. Writing
 	// them does not move the serial.
 	Checkpoints [][]byte
+	// Tasks open and close follow-up tasks, in order, as this changeset's
+	// evidence records raise and confirm them (evidence.NoteTasks).
+	// Closing a task that is not open changes nothing. Writing them does
+	// not move the serial.
+	Tasks []TaskChange
+	// TaskBase, when not nil, is the whole set of open follow-up tasks
+	// before Tasks, for a state that keeps none yet (OpenTasks said
+	// kept=false: schema version 1): the writer derived it from the
+	// evidence chain the changeset continues (evidence.OpenTasks). The
+	// state then keeps the set from this commit on. Without it such a
+	// state goes on keeping none and Tasks are not stored: the evidence
+	// holds them. A state that keeps the set refuses a TaskBase.
+	TaskBase []Task
 }
 
 // ChangesObjects reports whether the changeset writes objects, and so moves
@@ -119,6 +178,12 @@ type Store interface {
 	// Checkpoints calls fn for every stored checkpoint, oldest first, with
 	// its position (1, 2, ...) and its JSON as stored.
 	Checkpoints(ctx context.Context, fn func(n uint64, raw []byte) error) error
+	// OpenTasks lists the open follow-up tasks, sorted by site address
+	// then name, as the commits' Tasks left them. kept is false for a
+	// state that keeps no such set (written by a roster of schema version
+	// 1): the set is then the evidence's to tell (evidence.OpenTasks). A
+	// missing state keeps an empty set.
+	OpenTasks(ctx context.Context) (tasks []Task, kept bool, err error)
 	// Describe names the store for messages ("state file .roster/state.db").
 	Describe() string
 	// Close releases what the store holds open.

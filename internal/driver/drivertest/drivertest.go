@@ -324,3 +324,17 @@ func testParallelism(t *testing.T, h Harness) {
 		}
 	}
 }
+
+// WantErr checks the error of a table case and says whether the case
+// ends there: with want set, err must contain it (the case ends); with
+// want empty, err must be nil (the case goes on).
+func WantErr(t testing.TB, err error, want string) (done bool) {
+	t.Helper()
+	switch {
+	case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+		t.Fatalf("error %v, want %q", err, want)
+	case want == "" && err != nil:
+		t.Fatal(err)
+	}
+	return want != ""
+}

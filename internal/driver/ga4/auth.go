@@ -119,107 +119,99 @@ func (k *key) assertion(aud string, now time.Time) (string, error) {
 // tokenShape is the token answer [D-SA].
 var tokenShape = kit.Obj{"access_token": kit.String, "expires_in": kit.Opt(kit.Int), "token_type": kit.Opt(kit.String)}
 
-// tokens holds the bearer token. Safe for concurrent use.
+// tokens holds the bearer token in a kit.Tokens: renewed after about 55
+// minutes and after a 401. Safe for concurrent use.
 type tokens struct {
-	d       *Driver
-	mu      sync.Mutex
-	token   string
-	gen     int
-	expires time.Time
+	d    *Driver
+	once sync.Once
+	kt   kit.Tokens
 }
 
+// callInfo is what call keeps of one call: its token requests, before
+// it and after a 401 (copied from tc under mu).
 type callInfo struct {
-	mu    sync.Mutex
-	gen   int
-	pre   []string
-	renew []string
+	mu         sync.Mutex
+	tc         kit.TokenCall
+	pre, renew []string
 }
 
 type callKey struct{}
 
-func (t *tokens) auth(r *http.Request) {
-	t.mu.Lock()
-	tok, gen := t.token, t.gen
-	t.mu.Unlock()
-	if ci, ok := r.Context().Value(callKey{}).(*callInfo); ok {
-		ci.mu.Lock()
-		ci.gen = gen
-		ci.mu.Unlock()
+// cache is the kit.Tokens, made on first use (the driver's clock is set
+// by then).
+func (t *tokens) cache() *kit.Tokens {
+	t.once.Do(func() { t.kt = kit.Tokens{Fetch: t.fetch, Now: t.d.clock.Now} })
+	return &t.kt
+}
+
+// tokenCall is the kit record of ctx's call (nil outside a call).
+func tokenCall(ctx context.Context) (*callInfo, *kit.TokenCall) {
+	if ci, ok := ctx.Value(callKey{}).(*callInfo); ok {
+		return ci, &ci.tc
 	}
-	r.Header.Set("Authorization", "Bearer "+tok)
+	return nil, nil
+}
+
+func (t *tokens) auth(r *http.Request) {
+	_, tc := tokenCall(r.Context())
+	t.cache().AuthCall(r, tc)
 }
 
 // renew is httpc's Renew: a new token after a 401, unless another call
 // renewed it since.
 func (t *tokens) renew(ctx context.Context) error {
-	ci, _ := ctx.Value(callKey{}).(*callInfo)
-	t.mu.Lock()
-	defer t.mu.Unlock()
+	ci, tc := tokenCall(ctx)
+	err := t.cache().RenewCall(ctx, tc)
 	if ci != nil {
 		ci.mu.Lock()
-		stale := ci.gen != t.gen
-		ci.mu.Unlock()
-		if stale {
-			return nil
-		}
-	}
-	lines, err := t.fetch(ctx)
-	if ci != nil {
-		ci.mu.Lock()
-		ci.renew = append(ci.renew, lines...)
+		ci.renew = tc.Renewed()
 		ci.mu.Unlock()
 	}
 	return err
 }
 
 func (t *tokens) ensure(ctx context.Context, ci *callInfo) error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.token != "" && t.d.clock.Now().Before(t.expires) {
-		return nil
-	}
-	lines, err := t.fetch(ctx)
-	ci.pre = append(ci.pre, lines...)
+	err := t.cache().Ensure(ctx, &ci.tc)
+	ci.pre = ci.tc.Pre()
 	return err
 }
 
-// fetch signs an assertion and exchanges it for a token (t.mu held).
-func (t *tokens) fetch(ctx context.Context) ([]string, error) {
+// fetch signs an assertion and exchanges it for a token: kit.Tokens'
+// Fetch.
+func (t *tokens) fetch(ctx context.Context) (string, time.Duration, []string, error) {
 	d := t.d
 	jwt, err := d.key.assertion(d.tokenAud, d.clock.Now())
 	if err != nil {
-		return nil, fmt.Errorf("cannot sign the token request with the service account's key: %v", err)
+		return "", 0, nil, fmt.Errorf("cannot sign the token request with the service account's key: %v", err)
 	}
 	form := url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"}, "assertion": {jwt}}
 	res, err := d.tc.Do(ctx, "POST", d.tokenPath, nil, []byte(form.Encode()), "application/x-www-form-urlencoded")
 	if err != nil {
 		var re *httpc.RequestError
 		if errors.As(err, &re) && re.Status != 0 && re.Err == nil {
-			return re.API, fmt.Errorf("Google refused the service account's token request (POST %s answered %d: %s); check that %s holds a current key of %s (IAM > Service accounts > Keys) and that the machine's clock is right",
+			return "", 0, re.API, fmt.Errorf("Google refused the service account's token request (POST %s answered %d: %s); check that %s holds a current key of %s (IAM > Service accounts > Keys) and that the machine's clock is right",
 				re.Path, re.Status, tokenError(re.Body), d.tokenEnv(), d.key.email)
 		}
 		if re != nil {
-			return re.API, err
+			return "", 0, re.API, err
 		}
-		return nil, err
+		return "", 0, nil, err
 	}
 	if err := kit.Check(res.Body, tokenShape); err != nil {
-		return res.API, fmt.Errorf("Google answered POST %s, but not in the shape roster expects: %v", d.tokenPath, err)
+		return "", 0, res.API, fmt.Errorf("Google answered POST %s, but not in the shape roster expects: %v", d.tokenPath, err)
 	}
 	var out struct {
 		AccessToken string `json:"access_token"`
 		ExpiresIn   int    `json:"expires_in"`
 	}
 	if err := json.Unmarshal(res.Body, &out); err != nil || out.AccessToken == "" {
-		return res.API, fmt.Errorf("Google answered POST %s without an access_token", d.tokenPath)
+		return "", 0, res.API, fmt.Errorf("Google answered POST %s without an access_token", d.tokenPath)
 	}
 	life := tokenLife
 	if out.ExpiresIn > 0 {
 		life = min(life, time.Duration(out.ExpiresIn)*time.Second-time.Minute)
 	}
-	t.token, t.expires = out.AccessToken, d.clock.Now().Add(max(life, time.Minute))
-	t.gen++
-	return res.API, nil
+	return out.AccessToken, max(life, time.Minute), res.API, nil
 }
 
 // tokenError is the token endpoint's own words: error_description, else

@@ -172,6 +172,17 @@ func (e *RequestError) Error() string {
 // Unwrap is the cause (nil for a plain status).
 func (e *RequestError) Unwrap() error { return e.Err }
 
+// Refusal is the RequestError of err when the platform refused the call:
+// it answered with a status that is not 2xx, and nothing else went
+// wrong. Its body holds the platform's own words.
+func Refusal(err error) (*RequestError, bool) {
+	var re *RequestError
+	if err == nil || !errors.As(err, &re) || re.Status == 0 || re.Err != nil {
+		return nil, false
+	}
+	return re, true
+}
+
 // Request is "METHOD path".
 func (e *RequestError) Request() string { return e.Method + " " + e.Path }
 

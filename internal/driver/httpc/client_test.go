@@ -723,3 +723,24 @@ func TestFailureKeepsEveryRequest(t *testing.T) {
 		}
 	}
 }
+
+func TestRefusal(t *testing.T) {
+	refused := &RequestError{Method: "GET", Path: "/a", Status: 403, Body: []byte(`{"detail":"no"}`)}
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"nil", nil, false},
+		{"a status", refused, true},
+		{"a wrapped status", fmt.Errorf("x: %w", refused), true},
+		{"no answer", &RequestError{Method: "GET", Path: "/a", Err: errors.New("connection refused")}, false},
+		{"a status with a cause", &RequestError{Method: "GET", Path: "/a", Status: 200, Err: errors.New("not JSON")}, false},
+		{"another error", errors.New("x"), false},
+	} {
+		re, ok := Refusal(tc.err)
+		if ok != tc.want || (ok && re != refused) {
+			t.Errorf("%s: %v %v", tc.name, re, ok)
+		}
+	}
+}

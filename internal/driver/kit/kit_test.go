@@ -3,6 +3,9 @@ package kit
 import (
 	"strings"
 	"testing"
+
+	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/plan"
 )
 
 var pageShape = Obj{
@@ -96,5 +99,59 @@ func TestPager(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestBodyText(t *testing.T) {
+	long := strings.Repeat("x", 301)
+	for _, tc := range []struct {
+		body string
+		want string
+	}{
+		{"", "HTTP 502"},
+		{" \n\t", "HTTP 502"},
+		{"<html>\n  Bad   gateway </html>", "<html> Bad gateway </html>"},
+		{long, strings.Repeat("x", 300) + "..."},
+	} {
+		if got := BodyText([]byte(tc.body), 502); got != tc.want {
+			t.Errorf("BodyText(%q) = %q, want %q", tc.body, got, tc.want)
+		}
+	}
+}
+
+func TestKeepsAsGuest(t *testing.T) {
+	grant := func(action plan.Action, site string, hk model.HolderKind) plan.Change {
+		c := plan.Change{Addr: model.PersonGrantAddress("acme", site, "gus@agency.io"), Action: action}
+		if action != plan.Delete {
+			c.After = &model.Object{Addr: c.Addr, Role: "view", HolderKind: hk}
+		}
+		return c
+	}
+	member := plan.Change{Addr: model.MemberAddress("acme", "gus@agency.io"), Action: plan.Delete}
+	site := func(c *plan.Change) (string, bool) { return c.Addr.Site, c.Addr.Site != "undeclared" }
+	for _, tc := range []struct {
+		name    string
+		guest   bool
+		changes []plan.Change // the member change first
+		left    []string
+		want    bool
+	}{
+		{"a guest with access left", true, []plan.Change{member}, []string{"web"}, true},
+		{"a member with access left goes", false, []plan.Change{member}, []string{"web"}, false},
+		{"a guest whose last grant goes", true, []plan.Change{member, grant(plan.Delete, "web", model.HolderGuest)}, []string{"web"}, false},
+		{"made a guest by a grant of this apply", false, []plan.Change{member, grant(plan.Create, "shop", model.HolderGuest)}, nil, true},
+		{"a grant on an unresolved site counts for nothing", true, []plan.Change{member, grant(plan.Create, "undeclared", model.HolderMember)}, nil, false},
+	} {
+		left := map[string]bool{}
+		for _, s := range tc.left {
+			left[s] = true
+		}
+		all := make([]int, len(tc.changes))
+		for i := range all {
+			all[i] = i
+		}
+		if got := KeepsAsGuest(tc.guest, tc.changes, all, all, 0, left, site); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }

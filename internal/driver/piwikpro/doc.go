@@ -14,6 +14,13 @@
 // log, redaction) and paces its own requests to stay within Piwik PRO's
 // limits of 60 writes and 600 reads a minute, by the driver's clock.
 //
+// Its layers: api.go is a typed client of that API (Client: context
+// first, typed answers, refusals as *driver.APIError; the token, pacing
+// and retries inside); decide.go decides what a change needs, sending its
+// requests through a sender (the client in Apply, a simulation in Cost and
+// in the tests, which checks it without a server); refresh.go turns the
+// answers into the snapshot; apply.go runs decide against the client.
+//
 // Owners are never listed in Piwik PRO's permission lists: their grants
 // are read from the state (or the configuration) so that they are not
 // drift, no permission is sent for an owner, and a demoted owner's

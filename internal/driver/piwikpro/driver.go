@@ -1,21 +1,16 @@
 package piwikpro
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/driver/httpc"
 	"github.com/roster-dev/roster/internal/driver/kit"
-	"github.com/roster-dev/roster/internal/model"
 )
 
 // Options are the driver's options: those every driver takes.
@@ -46,20 +41,8 @@ type Driver struct {
 	team     *driver.Team
 	clock    driver.Clock
 	notify   func(string)
-	hc       *httpc.Client // the API, with the bearer token
-	tc       *httpc.Client // POST /auth/token, without it
+	api      *Client
 	parallel int
-
-	clientID, secret string
-	credErr          error
-
-	tokMu   sync.Mutex
-	token   string
-	gen     int // counts the tokens fetched
-	expires time.Time
-	sub     string // the token's sub claim: the key owner's user id
-
-	writes, reads *pacer
 
 	refreshed bool
 	st        *state
@@ -84,18 +67,16 @@ func newDriver(team *driver.Team, opts Options, transport http.RoundTripper) *Dr
 	if d.clock == nil {
 		d.clock = driver.RealClock{}
 	}
+	c := &Client{tokenEnv: "the team's token variable"}
+	if team.Conn.TokenEnv != "" {
+		c.tokenEnv = "$" + team.Conn.TokenEnv
+	}
 	id, secret, ok := strings.Cut(team.Token, ":")
 	id, secret = strings.TrimSpace(id), strings.TrimSpace(secret)
 	if !ok || id == "" || secret == "" {
-		env := team.Conn.TokenEnv
-		if env == "" {
-			env = "the team's token variable"
-		} else {
-			env = "$" + env
-		}
-		d.credErr = fmt.Errorf("team %s: %s must hold a Piwik PRO API key as CLIENT_ID:CLIENT_SECRET (the client id, a colon, then the client secret, from Menu > Profile > API keys)", team.Name, env)
+		c.credErr = fmt.Errorf("team %s: %s must hold a Piwik PRO API key as CLIENT_ID:CLIENT_SECRET (the client id, a colon, then the client secret, from Menu > Profile > API keys)", team.Name, c.tokenEnv)
 	}
-	d.clientID, d.secret = id, secret
+	c.clientID, c.secret = id, secret
 	secrets := []string{team.Token, id, secret}
 	common := httpc.Options{
 		BaseURL:   team.Conn.Endpoint,
@@ -108,129 +89,20 @@ func newDriver(team *driver.Team, opts Options, transport http.RoundTripper) *Dr
 		Secrets:   secrets,
 		Transport: transport,
 	}
+	c.tokens = kit.Tokens{Fetch: c.fetchToken, Now: d.clock.Now, Margin: tokenMargin}
 	api := common
-	api.Auth = d.auth
-	api.Renew = d.renew
-	d.hc = httpc.New(api)
-	d.tc = httpc.New(common)
-	d.writes = newPacer(d.clock, WritesPerMinute, func(wait time.Duration) {
+	api.Auth = c.tokens.Auth
+	api.Renew = c.tokens.Renew
+	c.hc = httpc.New(api)
+	c.tc = httpc.New(common)
+	c.writes = newPacer(d.clock, WritesPerMinute, func(wait time.Duration) {
 		if d.notify != nil {
 			d.notify(fmt.Sprintf("%s accepts about %d changes a minute; roster paces its requests (waiting %s)", Platform, WritesPerMinute, wait.Round(time.Second)))
 		}
 	})
-	d.reads = newPacer(d.clock, ReadsPerMinute, nil)
+	c.reads = newPacer(d.clock, ReadsPerMinute, nil)
+	d.api = c
 	return d
-}
-
-// --- the bearer token -------------------------------------------------------
-
-// callInfo follows one API call through httpc: the token generation its
-// request carried, and the token requests made for it.
-type callInfo struct {
-	mu    sync.Mutex
-	gen   int
-	pre   []string // a token fetched before the call
-	renew []string // a token fetched after a 401
-}
-
-type callKey struct{}
-
-func (d *Driver) auth(r *http.Request) {
-	d.tokMu.Lock()
-	tok, gen := d.token, d.gen
-	d.tokMu.Unlock()
-	if ci, ok := r.Context().Value(callKey{}).(*callInfo); ok {
-		ci.mu.Lock()
-		ci.gen = gen
-		ci.mu.Unlock()
-	}
-	r.Header.Set("Authorization", "Bearer "+tok)
-}
-
-// renew is httpc's Renew: a new token after a 401, unless another call
-// renewed it since this one's request was sent.
-func (d *Driver) renew(ctx context.Context) error {
-	ci, _ := ctx.Value(callKey{}).(*callInfo)
-	d.tokMu.Lock()
-	defer d.tokMu.Unlock()
-	if ci != nil {
-		ci.mu.Lock()
-		stale := ci.gen != d.gen
-		ci.mu.Unlock()
-		if stale {
-			return nil
-		}
-	}
-	lines, err := d.fetchToken(ctx)
-	if ci != nil {
-		ci.mu.Lock()
-		ci.renew = append(ci.renew, lines...)
-		ci.mu.Unlock()
-	}
-	return err
-}
-
-// ensureToken fetches a token when there is none or it expires within
-// tokenMargin.
-func (d *Driver) ensureToken(ctx context.Context, ci *callInfo) error {
-	if d.credErr != nil {
-		return d.credErr
-	}
-	d.tokMu.Lock()
-	defer d.tokMu.Unlock()
-	if d.token != "" && d.clock.Now().Before(d.expires.Add(-tokenMargin)) {
-		return nil
-	}
-	lines, err := d.fetchToken(ctx)
-	ci.pre = append(ci.pre, lines...)
-	return err
-}
-
-// tokenShape is the token answer's shape (piwikpro.md, /auth/token).
-var tokenShape = kit.Obj{"token_type": kit.String, "expires_in": kit.Int, "access_token": kit.String}
-
-type tokenAnswer struct {
-	TokenType   string `json:"token_type"`
-	ExpiresIn   int    `json:"expires_in"`
-	AccessToken string `json:"access_token"`
-}
-
-// fetchToken exchanges the client credentials for a token (d.tokMu held).
-func (d *Driver) fetchToken(ctx context.Context) ([]string, error) {
-	if err := d.pace(ctx, d.writes); err != nil {
-		return nil, err
-	}
-	body := map[string]string{"grant_type": "client_credentials", "client_id": d.clientID, "client_secret": d.secret}
-	var out tokenAnswer
-	lines, err := d.tc.JSON(ctx, "POST", "/auth/token", nil, body, httpc.Shaped{Shape: tokenShape, Into: &out}, "application/json")
-	d.writes.note(len(lines) - 1)
-	if err != nil {
-		var re *httpc.RequestError
-		if errors.As(err, &re) && re.Status != 0 && re.Err == nil {
-			return lines, &driver.APIError{Platform: Platform, Status: re.Status, Request: re.Request(), Read: true,
-				Message: fmt.Sprintf("%s; check that %s holds the CLIENT_ID:CLIENT_SECRET of a valid Piwik PRO API key",
-					d.hc.Redact(errorMessage(re.Body, re.Status)), d.tokenEnv())}
-		}
-		return lines, err
-	}
-	if out.AccessToken == "" {
-		return lines, fmt.Errorf("%s answered POST /auth/token without an access_token", Platform)
-	}
-	life := time.Duration(out.ExpiresIn) * time.Second
-	if life <= 0 {
-		life = defaultTokenLife
-	}
-	d.token, d.expires = out.AccessToken, d.clock.Now().Add(life)
-	d.gen++
-	d.sub = subject(out.AccessToken)
-	return lines, nil
-}
-
-func (d *Driver) tokenEnv() string {
-	if d.team.Conn.TokenEnv != "" {
-		return "$" + d.team.Conn.TokenEnv
-	}
-	return "the team's token variable"
 }
 
 // subject reads the `sub` claim of a JWT without checking its signature
@@ -251,167 +123,4 @@ func subject(tok string) string {
 		return ""
 	}
 	return claims.Sub
-}
-
-// --- calls --------------------------------------------------------------------
-
-// call makes one API call: a token first when needed, paced, then the
-// request (retried and renewed by httpc). Its API lines list every
-// request made for it, token requests included, in order.
-func (d *Driver) call(ctx context.Context, method, path string, q url.Values, in, out any) ([]string, error) {
-	ci := &callInfo{}
-	ctx = context.WithValue(ctx, callKey{}, ci)
-	if err := d.ensureToken(ctx, ci); err != nil {
-		return ci.pre, err
-	}
-	p := d.writes
-	if method == http.MethodGet {
-		p = d.reads
-	}
-	if err := d.pace(ctx, p); err != nil {
-		return ci.pre, err
-	}
-	ctype := ""
-	if in != nil {
-		ctype = mediaType(method, path)
-	}
-	api, err := d.hc.JSON(ctx, method, path, q, in, out, ctype)
-	p.note(len(api) - 1)
-	ci.mu.Lock()
-	defer ci.mu.Unlock()
-	return merge(ci.pre, api, ci.renew), err
-}
-
-// mediaType is the Content-Type of a request body, as the published
-// documents declare it (../shared/apis/openapi/piwikpro): the user groups
-// API v1 creates a group from application/json
-// (user_groups__public_v1.yaml, POST /api/user-groups/v1); every other
-// endpoint roster writes to takes JSON:API. The contract test
-// (internal/driver/openapitest) checks each request against them.
-func mediaType(method, path string) string {
-	if method == http.MethodPost && strings.TrimSuffix(path, "/") == "/api/user-groups/v1" {
-		return "application/json"
-	}
-	return JSONAPI
-}
-
-// merge puts the token requests where they happened: those before the
-// call first, those after a 401 right after it.
-func merge(pre, api, renew []string) []string {
-	out := make([]string, 0, len(pre)+len(api)+len(renew))
-	out = append(out, pre...)
-	placed := len(renew) == 0
-	for _, l := range api {
-		out = append(out, l)
-		if !placed && strings.HasSuffix(l, " 401") {
-			out = append(out, renew...)
-			placed = true
-		}
-	}
-	if !placed {
-		out = append(out, renew...)
-	}
-	return out
-}
-
-// pace waits for room in p.
-func (d *Driver) pace(ctx context.Context, p *pacer) error {
-	if err := p.wait(ctx); err != nil {
-		return fmt.Errorf("%s: interrupted while pacing the requests: %w", Platform, err)
-	}
-	return nil
-}
-
-// --- errors -----------------------------------------------------------------------
-
-// errBody is a JSON:API error answer, or the 401's {"message"}.
-type errBody struct {
-	Errors []struct {
-		Status string `json:"status"`
-		Code   string `json:"code"`
-		Title  string `json:"title"`
-		Detail string `json:"detail"`
-	} `json:"errors"`
-	Message string `json:"message"`
-	Error   string `json:"error"`
-}
-
-// knownCodes explain Piwik PRO's error codes when the answer gives no detail.
-var knownCodes = map[string]string{
-	"users.error.cannot-delete-last-owner":  "Piwik PRO cannot delete the account's last owner",
-	"users.error.cannot-delete-own-account": "the API key's owner cannot delete their own account",
-	"users.error.cannot-change-own-role":    "the API key's owner cannot change their own role",
-	"users.error.user-already-exists":       "a user with this email exists already (an email belongs to one Piwik PRO account only)",
-	"users.error.user-does-not-exist":       "the user does not exist",
-	"users.error.invalid-role":              "the role is not OWNER or USER",
-	"error.json-api-content-type":           "the request's Content-Type is not application/vnd.api+json",
-	"error.forbidden":                       "the API key's owner may not do this (managing users and groups needs an owner)",
-}
-
-// errorMessage is the platform's own words: each error's detail, else its
-// title, with its code when that says more; else the body itself.
-func errorMessage(body []byte, status int) string {
-	var eb errBody
-	if json.Unmarshal(body, &eb) == nil {
-		var parts []string
-		for _, e := range eb.Errors {
-			msg := e.Detail
-			if msg == "" {
-				msg = knownCodes[e.Code]
-			}
-			if msg == "" {
-				msg = e.Title
-			}
-			if e.Code != "" && e.Code != "error.default" && !strings.Contains(msg, e.Code) {
-				if msg == "" {
-					msg = e.Code
-				} else {
-					msg += " (" + e.Code + ")"
-				}
-			}
-			if msg != "" {
-				parts = append(parts, msg)
-			}
-		}
-		if len(parts) > 0 {
-			return strings.Join(parts, "; ")
-		}
-		if eb.Message != "" {
-			return eb.Message
-		}
-		if eb.Error != "" {
-			return eb.Error
-		}
-	}
-	msg := strings.Join(strings.Fields(string(body)), " ")
-	if len(msg) > 300 {
-		msg = msg[:300] + "..."
-	}
-	if msg == "" {
-		msg = fmt.Sprintf("HTTP %d", status)
-	}
-	return msg
-}
-
-// apiErr turns an httpc failure into the error roster shows: a refusal
-// (an HTTP status) becomes *driver.APIError with Piwik PRO's own message.
-func apiErr(err error, addr model.Address, read bool) error {
-	var ae *driver.APIError
-	if errors.As(err, &ae) {
-		if !read {
-			c := *ae
-			c.Address, c.Read = addr, false
-			return &c
-		}
-		return err
-	}
-	var re *httpc.RequestError
-	if !errors.As(err, &re) || re.Status == 0 || re.Err != nil {
-		if read || addr.IsZero() {
-			return err
-		}
-		return fmt.Errorf("%s: %w", addr, err)
-	}
-	return &driver.APIError{Address: addr, Platform: Platform, Status: re.Status, Message: errorMessage(re.Body, re.Status),
-		Request: re.Request(), Read: read}
 }

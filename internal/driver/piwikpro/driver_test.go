@@ -1145,7 +1145,7 @@ func TestSecretsNeverShown(t *testing.T) {
 	}
 	all := []string{err1.Error(), err2.Error(), e.log.String(), strings.Join(res.API, "\n")}
 	for _, s := range all {
-		for _, sec := range []string{secret, clientID, e.d.token} {
+		for _, sec := range []string{secret, clientID, e.d.api.tokens.Token()} {
 			if strings.Contains(s, sec) {
 				t.Errorf("%q shows in %q", sec, s)
 			}

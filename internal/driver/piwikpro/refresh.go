@@ -2,25 +2,17 @@ package piwikpro
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/url"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
+	"sync/atomic"
 
 	"github.com/roster-dev/roster/internal/driver"
-	"github.com/roster-dev/roster/internal/driver/httpc"
 	"github.com/roster-dev/roster/internal/driver/kit"
 	"github.com/roster-dev/roster/internal/model"
-	"github.com/roster-dev/roster/internal/plan"
 )
-
-// pageSize is the limit asked for on every list (the API's maximum; its
-// default is 10).
-const pageSize = 1000
 
 // Account roles and the no-access permission (piwikpro.md).
 const (
@@ -163,146 +155,23 @@ func (s *state) grantsOf(u *liveUser) map[string]bool {
 	return out
 }
 
-// --- API shapes ----------------------------------------------------------------
-
-type listPage struct {
-	Meta struct {
-		Total int `json:"total"`
-	} `json:"meta"`
-	Data json.RawMessage `json:"data"`
-}
-
-type apiUser struct {
-	ID         string `json:"id"`
-	Attributes struct {
-		Email string `json:"email"`
-		Role  string `json:"role"`
-	} `json:"attributes"`
-}
-
-type apiNamed struct {
-	ID         string `json:"id"`
-	Attributes struct {
-		Name string `json:"name"`
-	} `json:"attributes"`
-}
-
-type apiUserPermission struct {
-	ID         string `json:"id"`
-	Attributes struct {
-		Email       string `json:"email"`
-		Permission  string `json:"permission"`
-		Permissions string `json:"permissions"` // the spec's required list names this
-	} `json:"attributes"`
-}
-
-type apiGroupPermission struct {
-	ID         string `json:"id"`
-	Attributes struct {
-		Name       string `json:"name"`
-		Permission string `json:"permission"`
-	} `json:"attributes"`
-}
-
-type apiMember struct {
-	ID         string `json:"id"`
-	Attributes struct {
-		Email string `json:"email"`
-	} `json:"attributes"`
-}
-
-// --- reading ---------------------------------------------------------------------
-
-// reader counts the requests a refresh makes.
-type reader struct {
-	d  *Driver
-	mu sync.Mutex
-	n  int
-}
-
-func (r *reader) get(ctx context.Context, path string, q url.Values, out any) error {
-	api, err := r.d.call(ctx, "GET", path, q, nil, out)
-	r.mu.Lock()
-	r.n += len(api)
-	r.mu.Unlock()
-	if err != nil {
-		return apiErr(err, model.Address{}, true)
-	}
-	return nil
-}
-
-// list reads every page of a list whose items have the shape item,
-// calling each with its data; the stated total must agree with the items
-// read (kit.Pager).
-func (r *reader) list(ctx context.Context, path string, item kit.Shape, each func(json.RawMessage) (int, error)) (pages int, err error) {
-	pg := kit.Pager{}
-	shape := kit.Obj{"meta": kit.Obj{"total": kit.Int}, "data": kit.List(item)}
-	for {
-		q := url.Values{"limit": {strconv.Itoa(pageSize)}, "offset": {strconv.Itoa(pg.Read())}}
-		var p listPage
-		if err := r.get(ctx, path, q, httpc.Shaped{Shape: shape, Into: &p}); err != nil {
-			return pg.Pages(), err
-		}
-		n, err := each(p.Data)
-		if err != nil {
-			return pg.Pages() + 1, fmt.Errorf("%s answered GET %s with a page roster cannot read: %v", Platform, path, err)
-		}
-		done, err := pg.Page(n, &p.Meta.Total, false)
-		if err != nil {
-			return pg.Pages(), fmt.Errorf("%s answered GET %s with paging that does not keep its word: %v; nothing was planned from it, try again later", Platform, path, err)
-		}
-		if done {
-			return pg.Pages(), nil
-		}
-	}
-}
-
-// Shapes of the list items the driver reads (the OpenAPI documents in
-// ../shared/apis/openapi/piwikpro; schema/sync.md, Reading safely).
-var (
-	userShape      = kit.Obj{"id": kit.String, "attributes": kit.Obj{"email": kit.String, "role": kit.String}}
-	namedShape     = kit.Obj{"id": kit.String, "attributes": kit.Obj{"name": kit.String}}
-	userPermShape  = kit.Obj{"id": kit.String, "attributes": kit.Obj{"permission": kit.String}}
-	groupPermShape = kit.Obj{"id": kit.String, "attributes": kit.Obj{"permission": kit.String}}
-	groupUserShape = kit.Obj{"id": kit.String, "attributes": kit.Obj{"email": kit.String}}
-)
-
-func decodeList[T any](raw json.RawMessage, into *[]T) (int, error) {
-	var items []T
-	if len(raw) > 0 && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &items); err != nil {
-			return 0, err
-		}
-	}
-	*into = append(*into, items...)
-	return len(items), nil
-}
-
-func appPath(app, rest string) string {
-	return "/api/access-control/v2/app/" + url.PathEscape(app) + "/permission/" + rest
-}
-
-func groupPath(gid, rest string) string {
-	p := "/api/user-groups/v1/" + url.PathEscape(gid)
-	if rest != "" {
-		p += "/" + rest
-	}
-	return p
-}
-
 // Refresh reads the account's users, apps, groups and their members, and
 // the user and group permissions of every declared app.
 func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
-	if d.credErr != nil {
-		return nil, d.credErr
+	if d.api.credErr != nil {
+		return nil, d.api.credErr
 	}
-	r := &reader{d: d}
+	var requests atomic.Int64
+	count := func(res kit.Response) int {
+		requests.Add(int64(len(res.API)))
+		return res.Pages
+	}
 	st := newState()
 	var pg pages
-	var err error
 
-	var users []apiUser
-	if pg.users, err = r.list(ctx, "/api/users/v2", userShape, func(raw json.RawMessage) (int, error) { return decodeList(raw, &users) }); err != nil {
+	users, res, err := d.api.Users(ctx)
+	pg.users = count(res)
+	if err != nil {
 		return nil, err
 	}
 	for _, au := range users {
@@ -312,12 +181,14 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 		}
 		st.addUser(u)
 	}
-	var apps []apiNamed
-	if pg.apps, err = r.list(ctx, "/api/apps/v2", namedShape, func(raw json.RawMessage) (int, error) { return decodeList(raw, &apps) }); err != nil {
+	apps, res, err := d.api.Apps(ctx)
+	pg.apps = count(res)
+	if err != nil {
 		return nil, err
 	}
-	var groups []apiNamed
-	if pg.groups, err = r.list(ctx, "/api/user-groups/v1", namedShape, func(raw json.RawMessage) (int, error) { return decodeList(raw, &groups) }); err != nil {
+	groups, res, err := d.api.Groups(ctx)
+	pg.groups = count(res)
+	if err != nil {
 		return nil, err
 	}
 	siteIDs, siteOf, err := d.resolveSites(apps)
@@ -350,27 +221,33 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 			read = append(read, a.ID)
 		}
 	}
-	members := make([][]apiMember, len(groups))
+	members := make([][]GroupUser, len(groups))
 	memberPages := make([]int, len(groups))
 	permPages := make([]int, 2*len(read))
-	uperms := make([][]apiUserPermission, len(read))
-	gperms := make([][]apiGroupPermission, len(read))
+	uperms := make([][]UserPermission, len(read))
+	gperms := make([][]GroupPermission, len(read))
 	jobs := make([]func() error, 0, len(groups)+2*len(read))
 	for i, g := range groups {
 		jobs = append(jobs, func() error {
-			n, err := r.list(ctx, groupPath(g.ID, "users"), groupUserShape, func(raw json.RawMessage) (int, error) { return decodeList(raw, &members[i]) })
-			memberPages[i] = n
+			var res kit.Response
+			var err error
+			members[i], res, err = d.api.GroupUsers(ctx, g.ID)
+			memberPages[i] = count(res)
 			return err
 		})
 	}
 	for i, app := range read {
 		jobs = append(jobs, func() error {
-			n, err := r.list(ctx, appPath(app, "user"), userPermShape, func(raw json.RawMessage) (int, error) { return decodeList(raw, &uperms[i]) })
-			permPages[2*i] = n
+			var res kit.Response
+			var err error
+			uperms[i], res, err = d.api.UserPermissions(ctx, app)
+			permPages[2*i] = count(res)
 			return err
 		}, func() error {
-			n, err := r.list(ctx, appPath(app, "user-group"), groupPermShape, func(raw json.RawMessage) (int, error) { return decodeList(raw, &gperms[i]) })
-			permPages[2*i+1] = n
+			var res kit.Response
+			var err error
+			gperms[i], res, err = d.api.GroupPermissions(ctx, app)
+			permPages[2*i+1] = count(res)
 			return err
 		})
 	}
@@ -432,9 +309,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	sort.Strings(odd)
 	notes = append(notes, odd...)
 
-	d.tokMu.Lock()
-	sub := d.sub
-	d.tokMu.Unlock()
+	sub := d.api.Subject()
 	self := ""
 	if u := st.byID[sub]; u != nil {
 		self = u.email
@@ -446,7 +321,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	d.elsewhere = elsewhereOf(st, apps, read[len(declared):], uperms[len(declared):], gperms[len(declared):], byGroupID)
 	d.ownerGrantsFrom(st, siteIDs)
 	d.st, d.siteIDs, d.siteOf, d.pages, d.refreshed, d.run = st, siteIDs, siteOf, pg, true, nil
-	snap := &driver.Snapshot{Team: d.team.Name, Self: self, Notes: notes, Requests: r.n, SiteIDs: cloneMap(siteIDs), Elsewhere: d.elsewhere}
+	snap := &driver.Snapshot{Team: d.team.Name, Self: self, Notes: notes, Requests: int(requests.Load()), SiteIDs: cloneMap(siteIDs), Elsewhere: d.elsewhere}
 	snap.Objects, snap.Implicit = d.objects(st)
 	return snap, nil
 }
@@ -454,7 +329,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 // elsewhereOf maps each user holding a permission on an undeclared app
 // (ids, with their user and group permissions), themselves or through a
 // group, to those apps' names, sorted.
-func elsewhereOf(st *state, apps []apiNamed, ids []string, uperms [][]apiUserPermission, gperms [][]apiGroupPermission, groups map[string]*liveGroup) map[string][]string {
+func elsewhereOf(st *state, apps []Named, ids []string, uperms [][]UserPermission, gperms [][]GroupPermission, groups map[string]*liveGroup) map[string][]string {
 	names := map[string]string{}
 	for _, a := range apps {
 		names[a.ID] = a.Attributes.Name
@@ -489,7 +364,7 @@ func (d *Driver) runJobs(ctx context.Context, jobs []func() error) error {
 
 // resolveSites finds each declared site's app: by remote_id, else by exact
 // name (driver.ResolveSites).
-func (d *Driver) resolveSites(apps []apiNamed) (map[string]string, map[string]string, error) {
+func (d *Driver) resolveSites(apps []Named) (map[string]string, map[string]string, error) {
 	listed := make([]driver.Listed, len(apps))
 	for i, a := range apps {
 		listed[i] = driver.Listed{ID: a.ID, Name: a.Attributes.Name}
@@ -536,7 +411,7 @@ func GroupLabel(name string) string {
 // groupLabels addresses every live group: by the declared (else stored)
 // group whose remote_id is its id, else by GroupLabel of its name, "-2",
 // "-3" on collision. A declared remote_id that names no group is an error.
-func (d *Driver) groupLabels(groups []apiNamed) (map[string]string, error) {
+func (d *Driver) groupLabels(groups []Named) (map[string]string, error) {
 	live := map[string]bool{}
 	for _, g := range groups {
 		live[g.ID] = true
@@ -582,7 +457,7 @@ func (d *Driver) groupLabels(groups []apiNamed) (map[string]string, error) {
 			taken[o.Addr.Group] = true
 		}
 	}
-	rest := make([]apiNamed, 0, len(groups))
+	rest := make([]Named, 0, len(groups))
 	for _, g := range groups {
 		if _, ok := labels[g.ID]; !ok {
 			rest = append(rest, g)
@@ -719,12 +594,4 @@ func (d *Driver) objects(st *state) (objs, implicit []*model.Object) {
 	model.SortObjects(objs)
 	model.SortObjects(implicit)
 	return objs, implicit
-}
-
-// Manual reports the changes Piwik PRO's API cannot make: team settings.
-func (d *Driver) Manual(c *plan.Change) (bool, string) {
-	if c.Addr.Kind == model.KindTeam && c.Action == plan.Update {
-		return true, "Piwik PRO has no API for team settings (display_name, require_2fa, sso): an owner changes them in Piwik PRO's account settings"
-	}
-	return false, ""
 }

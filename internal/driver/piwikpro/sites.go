@@ -2,7 +2,6 @@ package piwikpro
 
 import (
 	"context"
-	"encoding/json"
 )
 
 // LiveSites lists every app of the account that the API key can see,
@@ -10,12 +9,11 @@ import (
 // the apps the configuration lacks). It reads the app list on its own and
 // may be called before Refresh.
 func (d *Driver) LiveSites(ctx context.Context) (map[string]string, error) {
-	if d.credErr != nil {
-		return nil, d.credErr
+	if d.api.credErr != nil {
+		return nil, d.api.credErr
 	}
-	r := &reader{d: d}
-	var apps []apiNamed
-	if _, err := r.list(ctx, "/api/apps/v2", namedShape, func(raw json.RawMessage) (int, error) { return decodeList(raw, &apps) }); err != nil {
+	apps, _, err := d.api.Apps(ctx)
+	if err != nil {
 		return nil, err
 	}
 	out := make(map[string]string, len(apps))

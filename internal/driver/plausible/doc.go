@@ -14,6 +14,12 @@
 // guest who is being made a team member loses their guest access in
 // Plausible itself, so those removals are part of the manual step.
 //
+// Its layers: api.go is a typed client of the Sites API (Client: context
+// first, typed answers, refusals as *driver.APIError); decide.go decides,
+// without any request, what a change needs (a manual step, the requests
+// to send, their cost) and is tested on its own; refresh.go turns the
+// answers into the snapshot; apply.go sends what decide says.
+//
 // It speaks HTTP only through driver/httpc, whose hourly Budget keeps the
 // team within requests_per_hour (600 by default: Plausible counts every
 // request of a key in fixed clock hours, rejected ones too, and answers

@@ -7,6 +7,13 @@
 // project access rows), following /work/shared/apis/posthog.md and the
 // schema/sync.md contract.
 //
+// Its layers: api.go is a typed client of that API (Client: context
+// first, typed answers, refusals as *driver.APIError); decide.go decides,
+// without any request, what a change needs in the live state (the
+// requests, what each does to the state, and the changes that ride on
+// them) and is tested on its own; refresh.go turns the answers into the
+// snapshot; apply.go sends what decide says, and Cost simulates it.
+//
 // It speaks HTTP only through driver/httpc (retries, backoff, Retry-After,
 // the API log, redaction). What it learns in Refresh (membership ids, user
 // uuids, invitation ids, project ids) is kept for Apply, and updated as

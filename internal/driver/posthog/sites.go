@@ -2,7 +2,6 @@ package posthog
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 )
@@ -15,20 +14,13 @@ func (d *Driver) LiveSites(ctx context.Context) (map[string]string, error) {
 	if d.org == "" {
 		return nil, fmt.Errorf("team %s: connection.account_id (the PostHog organization id) is not set; copy it from PostHog's organization settings", d.team.Name)
 	}
-	r := &reader{d: d}
-	out := map[string]string{}
-	_, err := r.list(ctx, d.orgPath("projects/"), projectShape, func(raw json.RawMessage) (int, error) {
-		var ps []apiProject
-		if err := json.Unmarshal(raw, &ps); err != nil {
-			return 0, err
-		}
-		for _, p := range ps {
-			out[strconv.Itoa(p.ID)] = p.Name
-		}
-		return len(ps), nil
-	})
+	projects, _, err := d.api.Projects(ctx)
 	if err != nil {
 		return nil, err
+	}
+	out := map[string]string{}
+	for _, p := range projects {
+		out[strconv.Itoa(p.ID)] = p.Name
 	}
 	return out, nil
 }

@@ -43,7 +43,8 @@ type Admin struct {
 // an optional JSON body, decoded into a FailRule for /_fake/fail and into
 // body (a pointer to the fake's own struct) for the others; a body that
 // does not decode is a 400. Serve itself answers fail (a status from 100
-// to 599), clear-failures and reset-requests, and hands the others to
+// to 599), clear-failures, reset-requests, advance {"duration":"72h"} and
+// set-now {"now":RFC 3339} (the Hooks' clock), and hands the others to
 // handle, which reports false for a name it does not know (then 404).
 // Every JSON answer is {"ok":true}, {"error":"…"} or an endpoint's own.
 func (a *Admin) Serve(w http.ResponseWriter, r *http.Request, body any, handle func(c *AdminCall) bool) {
@@ -65,10 +66,14 @@ func (a *Admin) Serve(w http.ResponseWriter, r *http.Request, body any, handle f
 	}
 	raw, _ := io.ReadAll(io.LimitReader(r.Body, maxAdminBody))
 	var rule FailRule
+	var clock clockBody
 	if len(strings.TrimSpace(string(raw))) > 0 {
 		into := body
-		if c.Name == "fail" {
+		switch c.Name {
+		case "fail":
 			into = &rule
+		case "advance", "set-now":
+			into = &clock
 		}
 		if err := json.Unmarshal(raw, into); err != nil {
 			c.Fail(fmt.Errorf("body: %v", err))
@@ -76,6 +81,10 @@ func (a *Admin) Serve(w http.ResponseWriter, r *http.Request, body any, handle f
 		}
 	}
 	switch c.Name {
+	case "advance":
+		c.Advance(clock.Duration)
+	case "set-now":
+		c.SetNow(clock.Now)
 	case "fail":
 		if rule.Status < 100 || rule.Status > 599 {
 			c.Fail(fmt.Errorf("status %d is not an HTTP status", rule.Status))
@@ -94,6 +103,12 @@ func (a *Admin) Serve(w http.ResponseWriter, r *http.Request, body any, handle f
 			c.error(http.StatusNotFound, "unknown admin endpoint; endpoints: "+strings.Join(a.Paths, "; "))
 		}
 	}
+}
+
+// clockBody is the body of /_fake/advance and /_fake/set-now.
+type clockBody struct {
+	Duration string `json:"duration"`
+	Now      string `json:"now"`
 }
 
 // AdminCall is one admin request being served: its endpoint's name (the

@@ -2,6 +2,10 @@
 // piwikpro, plausible, ga4 and matomo) have in common, so that each fake keeps only its
 // platform's rules and wire formats:
 //
+//   - Base, what a fake server embeds: its HTTP server (Start, Close),
+//     the lock over its data, its Clock (Now, SetNow, Advance) and its
+//     Recorder; Options, the options every fake takes, its seed type
+//     aside; Run, Main for a fake whose Start takes Options;
 //   - Main and Call, the bodies of the fake-NAME and fake-NAME-call
 //     commands the CLI's testscripts run: serve with the base URL written
 //     atomically into a file and a clean exit on SIGINT or SIGTERM, and a
@@ -18,6 +22,6 @@
 //     the state dump, the failure and clock endpoints, a JSON body decoded
 //     into the fake's own struct, and {"ok":true} or {"error":…} answers.
 //
-// Nothing here locks: Clock, Failures and Log are guarded by the fake's own
-// mutex, as the rest of its data is.
+// Clock, Failures and Log do not lock: Clock is guarded by Base.Mu, as
+// the fake's own data is; Recorder guards Failures and Log.
 package fakekit

@@ -232,10 +232,6 @@ func TestAdmin(t *testing.T) {
 					c.ID("id-"+b.Email, need(b.Email))
 				case "done":
 					c.Done(need(b.Email))
-				case "advance":
-					c.Advance(b.Duration)
-				case "set-now":
-					c.SetNow(b.Now)
 				default:
 					return false
 				}
@@ -466,5 +462,72 @@ func TestMainAndCall(t *testing.T) {
 	case <-stopped:
 	default:
 		t.Error("Main did not stop the server")
+	}
+}
+
+func TestClockSource(t *testing.T) {
+	src := t0
+	c := Clock{Source: func() time.Time { return src }}
+	if err := c.Seed("2020-01-01T00:00:00Z"); err != nil || !c.Now().Equal(t0) {
+		t.Fatalf("a seed moved a sourced clock: %v %v", c.Now(), err)
+	}
+	c.Set(t0.Add(time.Hour))
+	src = src.Add(time.Minute)
+	if want := t0.Add(time.Hour + time.Minute); !c.Now().Equal(want) {
+		t.Errorf("after Set: %v, want %v (the source's time, shifted)", c.Now(), want)
+	}
+	c.Advance(time.Hour)
+	if want := t0.Add(2*time.Hour + time.Minute); !c.Now().Equal(want) {
+		t.Errorf("after Advance: %v, want %v", c.Now(), want)
+	}
+}
+
+// baseFake is the smallest fake on Base.
+type baseFake struct {
+	Base
+	seeded string
+	moved  int
+}
+
+func (f *baseFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	f.Record(Request{Method: r.Method, Path: r.URL.Path})
+	io.WriteString(w, f.seeded+" "+f.Clock.Now().Format(time.RFC3339)) //nolint:errcheck
+}
+
+func TestBase(t *testing.T) {
+	f := &baseFake{}
+	f.OnClock = func() { f.moved++ }
+	err := Start(&f.Base, "fake test", Options[string]{Seed: "seeded", Now: t0}, f, func(s string) error {
+		f.seeded = s
+		return f.Clock.Seed("2020-01-01T00:00:00Z") // Now wins
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.Advance(time.Hour)
+	resp, err := http.Get(f.BaseURL() + "/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if want := "seeded 2026-03-01T13:00:00Z"; string(body) != want {
+		t.Errorf("answer %q, want %q", body, want)
+	}
+	if f.moved != 1 || !slices.Equal(f.Requests(), []string{"GET /x"}) {
+		t.Errorf("OnClock ran %d times; requests %q", f.moved, f.Requests())
+	}
+	f.SetNow(t0)
+	if !f.Now().Equal(t0) || f.moved != 2 {
+		t.Errorf("SetNow: %v, OnClock ran %d times", f.Now(), f.moved)
+	}
+	// A seed that does not load stops Start before it listens.
+	g := &baseFake{}
+	bad := errors.New("bad seed")
+	if err := Start(&g.Base, "fake test", Options[string]{}, g, func(string) error { return bad }); !errors.Is(err, bad) || g.URL != "" {
+		t.Errorf("bad seed: %v, URL %q", err, g.URL)
 	}
 }

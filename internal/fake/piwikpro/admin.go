@@ -1,4 +1,4 @@
-package fakepiwikpro
+package piwikpro
 
 import (
 	"net/http"
@@ -44,8 +44,6 @@ type adminBody struct {
 	Permission      string `json:"permission"`
 	ClientID        string `json:"client_id"`
 	ClientSecret    string `json:"client_secret"`
-	Duration        string `json:"duration"`
-	Now             string `json:"now"`
 	ReadsPerMinute  int    `json:"reads_per_minute"`
 	WritesPerMinute int    `json:"writes_per_minute"`
 }
@@ -82,10 +80,6 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		case "expire-tokens":
 			s.ExpireTokens()
 			c.OK()
-		case "advance":
-			c.Advance(b.Duration)
-		case "set-now":
-			c.SetNow(b.Now)
 		case "set-rate-limits":
 			s.SetRateLimits(RateLimits{ReadsPerMinute: b.ReadsPerMinute, WritesPerMinute: b.WritesPerMinute})
 			c.OK()

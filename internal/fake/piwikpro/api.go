@@ -1,4 +1,4 @@
-package fakepiwikpro
+package piwikpro
 
 import (
 	"bytes"
@@ -108,8 +108,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Body != nil {
 		body, _ = io.ReadAll(io.LimitReader(r.Body, 8<<20))
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	s.Record(fakekit.Request{Method: r.Method, Path: r.URL.Path})
 	if s.Inject(w, r, JSONAPI, defaultBody) {
 		return
@@ -159,7 +159,7 @@ func requestMediaType(method, path string) string {
 // throttle counts the request in its clock minute and answers 429 when
 // the minute's reads (GET) or writes (anything else) are used up.
 func (s *Server) throttle(w http.ResponseWriter, r *http.Request) bool {
-	now := s.clock.Now()
+	now := s.Clock.Now()
 	minute := now.Truncate(time.Minute)
 	for m := range s.used {
 		if m.Before(minute) {
@@ -230,7 +230,7 @@ func (s *Server) issueToken(w http.ResponseWriter, r *http.Request, body []byte)
 		w.Write(unauthorized) //nolint:errcheck
 		return
 	}
-	now := s.clock.Now()
+	now := s.Clock.Now()
 	s.seq++
 	tok := b64(map[string]string{"typ": "JWT", "alg": "RS256", "kid": "fake"}) + "." +
 		b64(map[string]any{"iss": "ppms", "aud": s.org, "sub": c.userID, "iat": now.Unix(),
@@ -248,7 +248,7 @@ func (s *Server) authenticate(r *http.Request) *user {
 		return nil
 	}
 	t := s.tokens[strings.TrimSpace(tok)]
-	if t == nil || !s.clock.Now().Before(t.expires) {
+	if t == nil || !s.Clock.Now().Before(t.expires) {
 		return nil
 	}
 	return s.usersByID[t.userID]
@@ -256,7 +256,7 @@ func (s *Server) authenticate(r *http.Request) *user {
 
 // --- routing ------------------------------------------------------------------
 
-// call is one authenticated API request, served with s.mu held.
+// call is one authenticated API request, served with s.Mu held.
 type call struct {
 	s      *Server
 	w      http.ResponseWriter
@@ -792,7 +792,7 @@ func (c *call) access(meta bool, id string, rest []string) {
 			a.groups[g.id] = p
 		}
 	}
-	a.updatedAt = s.clock.Now()
+	a.updatedAt = s.Clock.Now()
 	c.noContent()
 }
 
@@ -949,7 +949,7 @@ func (c *call) groups(rest []string) {
 				ext, _ := v.(string)
 				g.externalID = ext
 			}
-			g.updatedAt = s.clock.Now()
+			g.updatedAt = s.Clock.Now()
 			c.noContent()
 		case http.MethodDelete:
 			if !c.owner() {
@@ -1019,7 +1019,7 @@ func (c *call) groups(rest []string) {
 				g.members = slices.DeleteFunc(g.members, func(x string) bool { return x == id })
 			}
 		}
-		g.updatedAt = s.clock.Now()
+		g.updatedAt = s.Clock.Now()
 		c.noContent()
 	default:
 		c.fail(notFound("error.not-found", "Not found."))

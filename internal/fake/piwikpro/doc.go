@@ -1,4 +1,4 @@
-// Package fakepiwikpro owns a fake Piwik PRO API server for tests: one
+// Package piwikpro owns a fake Piwik PRO API server for tests: one
 // account with its users (OWNER or USER), apps, meta-sites, user groups,
 // per-app permissions of users and groups, and API clients, served over
 // HTTP on 127.0.0.1 with the endpoints, JSON:API bodies, paging, error
@@ -25,4 +25,4 @@
 // HTTP server, failure injection, the request log, the clock and the admin
 // endpoints' plumbing) lives in internal/fake/fakekit; this package keeps
 // the platform's rules and wire formats.
-package fakepiwikpro
+package piwikpro

@@ -1,4 +1,4 @@
-package fakepiwikpro
+package piwikpro
 
 import (
 	"errors"
@@ -6,7 +6,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/roster-dev/roster/internal/fake/fakekit"
@@ -41,15 +40,7 @@ const MaxLimit = 1000
 const DefaultLimit = 10
 
 // Options configure a fake server.
-type Options struct {
-	// Seed is the initial data.
-	Seed Seed
-	// Now fixes the server's clock; zero leaves it on the wall clock (or on
-	// Seed.Now when set). SetNow and Advance move it.
-	Now time.Time
-	// Addr is the address to listen on; default 127.0.0.1:0.
-	Addr string
-}
+type Options = fakekit.Options[Seed]
 
 // Seed is the initial data of a server, as Go values or JSON (--seed).
 type Seed struct {
@@ -173,14 +164,11 @@ type token struct {
 
 // Server is a running fake Piwik PRO.
 type Server struct {
-	// URL is the base URL, http://127.0.0.1:PORT (no trailing slash).
-	URL string
+	// Base is the HTTP server, the lock (Mu) over the data below, the
+	// clock and the request log and failure rules.
+	fakekit.Base
 
-	srv *fakekit.HTTPServer
-
-	mu        sync.Mutex
 	org       string
-	clock     fakekit.Clock
 	seq       int
 	users     []*user
 	usersByID map[string]*user
@@ -189,8 +177,6 @@ type Server struct {
 	clients   map[string]*client
 	tokens    map[string]*token
 
-	// Recorder keeps the request log and the failure rules.
-	fakekit.Recorder
 	limits RateLimits
 	used   map[time.Time][2]int // minute → reads, writes
 }
@@ -201,17 +187,9 @@ func New(opts Options) *Server { return fakekit.Must(Start(opts)) }
 // Start starts a server, or says what is wrong with the options.
 func Start(opts Options) (*Server, error) {
 	s := newServer()
-	if !opts.Now.IsZero() {
-		s.clock.Set(opts.Now)
-	}
-	if err := s.load(opts.Seed); err != nil {
+	if err := fakekit.Start(&s.Base, "fake piwikpro", opts, s, s.load); err != nil {
 		return nil, err
 	}
-	hs, err := fakekit.Serve("fake piwikpro", opts.Addr, s)
-	if err != nil {
-		return nil, err
-	}
-	s.srv, s.URL = hs, hs.URL
 	return s, nil
 }
 
@@ -224,9 +202,6 @@ func newServer() *Server {
 		limits:    RateLimits{ReadsPerMinute: DefaultReadsPerMinute, WritesPerMinute: DefaultWritesPerMinute},
 	}
 }
-
-// Close stops the server.
-func (s *Server) Close() { s.srv.Close() }
 
 const (
 	prefixUser  = 0xb30e0000
@@ -245,7 +220,7 @@ func (s *Server) load(seed Seed) error {
 	if s.org == "" {
 		s.org = "acme"
 	}
-	if err := s.clock.Seed(seed.Now); err != nil {
+	if err := s.Clock.Seed(seed.Now); err != nil {
 		return err
 	}
 	if seed.RateLimits != nil {
@@ -305,30 +280,7 @@ func (s *Server) setLimits(l RateLimits) {
 	}
 }
 
-// --- clock -------------------------------------------------------------
-
-// Now is the server's time.
-func (s *Server) Now() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.clock.Now()
-}
-
-// SetNow fixes the server's clock at t.
-func (s *Server) SetNow(t time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.clock.Set(t)
-}
-
-// Advance moves the server's clock forward by d.
-func (s *Server) Advance(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.clock.Advance(d)
-}
-
-// --- lookups (s.mu held) -------------------------------------------------
+// --- lookups (s.Mu held) -------------------------------------------------
 
 func sameEmail(a, b string) bool { return strings.EqualFold(a, b) }
 
@@ -453,7 +405,7 @@ func (s *Server) effective(u *user, a *app) string {
 	return p
 }
 
-// --- mutations (s.mu held) ----------------------------------------------
+// --- mutations (s.Mu held) ----------------------------------------------
 
 func normRole(r string) (string, error) {
 	switch strings.ToUpper(strings.TrimSpace(r)) {
@@ -488,7 +440,7 @@ func (s *Server) addUser(id, email, role string) (*user, error) {
 		return nil, fmt.Errorf("user id %s is used twice", id)
 	}
 	s.seq++
-	u := &user{id: id, email: email, role: r, language: "en-US", addedAt: s.clock.Now(), seq: s.seq}
+	u := &user{id: id, email: email, role: r, language: "en-US", addedAt: s.Clock.Now(), seq: s.seq}
 	s.users = append(s.users, u)
 	s.usersByID[id] = u
 	return u, nil
@@ -533,7 +485,7 @@ func (s *Server) addApp(id, name string, meta bool) (*app, error) {
 			return nil, fmt.Errorf("app id %s is used twice", id)
 		}
 	}
-	now := s.clock.Now()
+	now := s.Clock.Now()
 	a := &app{id: id, name: name, addedAt: now, updatedAt: now, meta: meta, perms: map[string]string{}, groups: map[string]string{}}
 	s.apps = append(s.apps, a)
 	return a, nil
@@ -554,7 +506,7 @@ func (s *Server) addGroup(id, name string) (*group, error) {
 	if id == "" {
 		id = s.nextID(prefixGroup)
 	}
-	now := s.clock.Now()
+	now := s.Clock.Now()
 	g := &group{id: id, name: name, createdAt: now, updatedAt: now, members: []string{}}
 	s.groups = append(s.groups, g)
 	return g, nil
@@ -578,7 +530,7 @@ func (s *Server) addToGroup(groupRef, email string) error {
 	}
 	if !slices.Contains(g.members, u.id) {
 		g.members = append(g.members, u.id)
-		g.updatedAt = s.clock.Now()
+		g.updatedAt = s.Clock.Now()
 	}
 	return nil
 }
@@ -593,7 +545,7 @@ func (s *Server) removeFromGroup(groupRef, email string) error {
 		return fmt.Errorf("no user %s", email)
 	}
 	g.members = slices.DeleteFunc(g.members, func(id string) bool { return id == u.id })
-	g.updatedAt = s.clock.Now()
+	g.updatedAt = s.Clock.Now()
 	return nil
 }
 
@@ -661,8 +613,8 @@ func (s *Server) addClient(id, secret, email string) error {
 
 // AddUser adds a user (role OWNER or USER, "" for USER) and returns its id.
 func (s *Server) AddUser(email, role string) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	u, err := s.addUser("", email, role)
 	if err != nil {
 		return "", err
@@ -672,8 +624,8 @@ func (s *Server) AddUser(email, role string) (string, error) {
 
 // SetRole changes a user's role, as an owner would in the UI.
 func (s *Server) SetRole(email, role string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	u := s.userRef(email)
 	if u == nil {
 		return fmt.Errorf("no user %s", email)
@@ -688,8 +640,8 @@ func (s *Server) SetRole(email, role string) error {
 
 // RemoveUser deletes a user and their permissions and memberships.
 func (s *Server) RemoveUser(email string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	u := s.userRef(email)
 	if u == nil {
 		return fmt.Errorf("no user %s", email)
@@ -700,8 +652,8 @@ func (s *Server) RemoveUser(email string) error {
 
 // AddApp adds an app and returns its id.
 func (s *Server) AddApp(name string) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	a, err := s.addApp("", name, false)
 	if err != nil {
 		return "", err
@@ -711,8 +663,8 @@ func (s *Server) AddApp(name string) (string, error) {
 
 // AddMetaSite adds a meta-site and returns its id.
 func (s *Server) AddMetaSite(name string) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	a, err := s.addApp("", name, true)
 	if err != nil {
 		return "", err
@@ -723,15 +675,15 @@ func (s *Server) AddMetaSite(name string) (string, error) {
 // SetPermission sets a user's explicit permission on an app (name or id);
 // "no-access" or "" removes it.
 func (s *Server) SetPermission(email, app, permission string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	return s.setPermission(email, app, permission)
 }
 
 // AddGroup adds a user group and returns its id.
 func (s *Server) AddGroup(name string) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	g, err := s.addGroup("", name)
 	if err != nil {
 		return "", err
@@ -741,8 +693,8 @@ func (s *Server) AddGroup(name string) (string, error) {
 
 // RemoveGroup deletes a group (name or id) and its permissions.
 func (s *Server) RemoveGroup(ref string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	g := s.groupRef(ref)
 	if g == nil {
 		return fmt.Errorf("no group %q", ref)
@@ -753,38 +705,38 @@ func (s *Server) RemoveGroup(ref string) error {
 
 // AddToGroup adds a user to a group (name or id).
 func (s *Server) AddToGroup(group, email string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	return s.addToGroup(group, email)
 }
 
 // RemoveFromGroup removes a user from a group (name or id).
 func (s *Server) RemoveFromGroup(group, email string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	return s.removeFromGroup(group, email)
 }
 
 // SetGroupPermission sets a group's permission on an app; "no-access" or
 // "" removes it.
 func (s *Server) SetGroupPermission(group, app, permission string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	return s.setGroupPermission(group, app, permission)
 }
 
 // AddClient adds an API key pair acting as the user with that email.
 func (s *Server) AddClient(clientID, clientSecret, email string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	return s.addClient(clientID, clientSecret, email)
 }
 
 // ExpireTokens makes every access token issued so far expired, without
 // moving the clock: the next call with one gets 401.
 func (s *Server) ExpireTokens() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	for _, t := range s.tokens {
 		t.expires = time.Time{}
 	}
@@ -792,10 +744,10 @@ func (s *Server) ExpireTokens() {
 
 // Tokens is how many access tokens were issued and are still valid.
 func (s *Server) Tokens() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	n := 0
-	now := s.clock.Now()
+	now := s.Clock.Now()
 	for _, t := range s.tokens {
 		if now.Before(t.expires) {
 			n++
@@ -806,8 +758,8 @@ func (s *Server) Tokens() int {
 
 // SetRateLimits changes the limits (0 keeps one, negative: no limit).
 func (s *Server) SetRateLimits(l RateLimits) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	s.setLimits(l)
 }
 
@@ -848,9 +800,9 @@ type StateGroup struct {
 
 // State dumps the data.
 func (s *Server) State() State {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := State{Organization: s.org, Now: fmtTime(s.clock.Now()), Users: []StateUser{}, Apps: []StateApp{}, MetaSites: []StateApp{}, Groups: []StateGroup{}}
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	st := State{Organization: s.org, Now: fmtTime(s.Clock.Now()), Users: []StateUser{}, Apps: []StateApp{}, MetaSites: []StateApp{}, Groups: []StateGroup{}}
 	for _, u := range s.users {
 		st.Users = append(st.Users, StateUser{ID: u.id, Email: u.email, Role: u.role})
 	}

@@ -1,4 +1,4 @@
-package fakepiwikpro
+package piwikpro
 
 import (
 	"encoding/base64"

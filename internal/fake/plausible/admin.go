@@ -1,4 +1,4 @@
-package fakeplausible
+package plausible
 
 import (
 	"net/http"
@@ -52,7 +52,6 @@ type adminBody struct {
 	ReadOnly     bool   `json:"read_only"`
 	HourlyLimit  int    `json:"hourly_limit"`
 	Count        int    `json:"count"`
-	Duration     string `json:"duration"`
 	Now          string `json:"now"`
 }
 
@@ -91,9 +90,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		case "cleanup":
 			s.RunCleanup()
 			c.OK()
-		case "advance":
-			c.Advance(b.Duration)
-		case "set-now", "set-clock":
+		case "set-clock": // an older name of set-now
 			c.SetNow(b.Now)
 		default:
 			return false

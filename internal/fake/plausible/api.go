@@ -1,4 +1,4 @@
-package fakeplausible
+package plausible
 
 import (
 	"bytes"
@@ -95,12 +95,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Body != nil {
 		body, _ = io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	s.tick()
 	sw := &statusWriter{ResponseWriter: w}
 	defer func() {
-		s.Record(Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: sw.status, At: s.now()})
+		s.Record(Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: sw.status, At: s.Clock.Now()})
 	}()
 	if s.Inject(sw, r, "application/json", defaultBody) {
 		return
@@ -109,7 +109,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.serve()
 }
 
-// call is one API request being served (s.mu held).
+// call is one API request being served (s.Mu held).
 type call struct {
 	s    *Server
 	w    http.ResponseWriter
@@ -517,7 +517,7 @@ func (c *call) putGuest() {
 		writeErr(c.w, http.StatusInternalServerError, MsgInternal)
 		return
 	}
-	g := &guest{id: c.s.nextSeq(), email: email, role: role, status: StatusInvited, insertedAt: c.s.now()}
+	g := &guest{id: c.s.nextSeq(), email: email, role: role, status: StatusInvited, insertedAt: c.s.Clock.Now()}
 	st.add(g)
 	writeJSON(c.w, http.StatusOK, guestJSON{Email: g.email, Role: g.role, Status: g.status})
 }

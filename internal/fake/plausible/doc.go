@@ -1,4 +1,4 @@
-// Package fakeplausible owns a fake Plausible Sites API server for tests:
+// Package plausible owns a fake Plausible Sites API server for tests:
 // teams with their sites, team members (kept, but never shown by the API,
 // as in Plausible) and site guests (invited or accepted), served over HTTP
 // on 127.0.0.1 with the endpoints, cursor paging, quirks and error bodies
@@ -25,4 +25,4 @@
 // HTTP server, failure injection, the request log, and the admin
 // endpoints' plumbing) lives in internal/fake/fakekit; this package keeps
 // the platform's rules and wire formats.
-package fakeplausible
+package plausible

@@ -1,4 +1,4 @@
-package fakeplausible
+package plausible
 
 import (
 	"strings"

@@ -1,4 +1,4 @@
-package fakeplausible
+package plausible
 
 import "github.com/roster-dev/roster/internal/fake/fakekit"
 
@@ -6,15 +6,7 @@ import "github.com/roster-dev/roster/internal/fake/fakekit"
 // [--addr HOST:PORT]` (args without the program name). It starts the
 // server, writes its base URL (no trailing newline) into URLFILE once it
 // accepts connections, and serves until interrupted or terminated.
-func Main(args []string) int {
-	return fakekit.Main("fake-plausible", args, func(seed Seed, addr string) (string, func(), error) {
-		s, err := Start(Options{Seed: seed, Addr: addr})
-		if err != nil {
-			return "", nil, err
-		}
-		return s.URL, s.Close, nil
-	})
-}
+func Main(args []string) int { return fakekit.Run("fake-plausible", args, Start) }
 
 // ParseSeed reads a seed (JSON, the fields of Seed), refusing unknown
 // fields so that a typo is an error and not an empty team.

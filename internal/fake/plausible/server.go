@@ -1,11 +1,10 @@
-package fakeplausible
+package plausible
 
 import (
 	"errors"
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/roster-dev/roster/internal/fake/fakekit"
@@ -39,19 +38,7 @@ const (
 )
 
 // Options configure a fake server.
-type Options struct {
-	// Seed is the initial data.
-	Seed Seed
-	// Now fixes the server's clock; zero leaves it on the wall clock (or
-	// on Seed.Now when set). SetNow and Advance move it.
-	Now time.Time
-	// Clock, when set, is the server's clock (a test's fake clock, shared
-	// with the code under test); Now and Seed.Now are then ignored, and
-	// SetNow and Advance shift the server's time from it.
-	Clock func() time.Time
-	// Addr is the address to listen on; default 127.0.0.1:0.
-	Addr string
-}
+type Options = fakekit.Options[Seed]
 
 // Seed is the initial data of a server, as Go values or JSON (--seed).
 type Seed struct {
@@ -171,24 +158,16 @@ type usage struct {
 
 // Server is a running fake Plausible.
 type Server struct {
-	// URL is the base URL, http://127.0.0.1:PORT (no trailing slash).
-	URL string
+	// Base is the HTTP server, the lock (Mu) over the data below, the
+	// clock and the request log and failure rules.
+	fakekit.Base
 
-	srv *fakekit.HTTPServer
-
-	mu      sync.Mutex
-	clock   func() time.Time
-	fixed   time.Time // zero: wall clock (or clock) plus offset
-	offset  time.Duration
 	lastJob time.Time // the last moment the cleanup schedule was checked
 	seq     int
 	teams   []*team
 	sites   map[string]*site // by lower-cased domain
 	keys    map[string]*apiKey
 	usage   map[string]*usage
-
-	// Recorder keeps the request log and the failure rules.
-	fakekit.Recorder
 }
 
 // New starts a server and panics if the options are invalid: for tests.
@@ -196,37 +175,23 @@ func New(opts Options) *Server { return fakekit.Must(Start(opts)) }
 
 // Start starts a server, or says what is wrong with the options.
 func Start(opts Options) (*Server, error) {
-	s := &Server{clock: opts.Clock, sites: map[string]*site{}, keys: map[string]*apiKey{}, usage: map[string]*usage{}}
-	if s.clock == nil {
-		if !opts.Now.IsZero() {
-			s.fixed = opts.Now.UTC()
-		} else if opts.Seed.Now != "" {
-			t, err := fakekit.SeedTime(opts.Seed.Now)
-			if err != nil {
-				return nil, err
-			}
-			s.fixed = t
-		}
-	}
-	// The latest daily job before now has run: invitations it would have
-	// deleted are gone from the start.
-	s.lastJob = s.now().Add(-24 * time.Hour)
-	if err := s.load(opts.Seed); err != nil {
+	s := &Server{sites: map[string]*site{}, keys: map[string]*apiKey{}, usage: map[string]*usage{}}
+	s.OnClock = s.tick
+	if err := fakekit.Start(&s.Base, "fake plausible", opts, s, s.load); err != nil {
 		return nil, err
 	}
-	s.tick()
-	hs, err := fakekit.Serve("fake plausible", opts.Addr, s)
-	if err != nil {
-		return nil, err
-	}
-	s.srv, s.URL = hs, hs.URL
 	return s, nil
 }
 
-// Close stops the server.
-func (s *Server) Close() { s.srv.Close() }
-
+// load starts the clock at the seed's time (unless the options set it),
+// takes the seed's data and runs the cleanup jobs due.
 func (s *Server) load(seed Seed) error {
+	if err := s.Clock.Seed(seed.Now); err != nil {
+		return err
+	}
+	// The latest daily job before now has run: invitations it would have
+	// deleted are gone from the start.
+	s.lastJob = s.Clock.Now().Add(-24 * time.Hour)
 	for _, st := range seed.Teams {
 		if err := s.addTeam(st); err != nil {
 			return fmt.Errorf("seed: %v", err)
@@ -237,59 +202,18 @@ func (s *Server) load(seed Seed) error {
 			return fmt.Errorf("seed: %v", err)
 		}
 	}
+	s.tick()
 	return nil
 }
 
 // --- clock and the cleanup job ------------------------------------------------
 
-func (s *Server) now() time.Time {
-	if s.clock != nil {
-		return s.clock().UTC().Add(s.offset)
-	}
-	if !s.fixed.IsZero() {
-		return s.fixed
-	}
-	return time.Now().UTC().Add(s.offset)
-}
-
-// Now is the server's time.
-func (s *Server) Now() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.now()
-}
-
-// SetNow sets the server's clock to t and runs the cleanup jobs due.
-func (s *Server) SetNow(t time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.clock != nil {
-		s.offset = t.UTC().Sub(s.clock().UTC())
-	} else {
-		s.fixed = t.UTC()
-	}
-	s.tick()
-}
-
-// Advance moves the server's clock forward by d and runs the cleanup jobs
-// due.
-func (s *Server) Advance(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.clock == nil && !s.fixed.IsZero() {
-		s.fixed = s.fixed.Add(d)
-	} else {
-		s.offset += d
-	}
-	s.tick()
-}
-
 // tick runs the daily 01:00 UTC cleanup job if one fell due since the last
 // check (only the latest matters: each deletes what the earlier would
-// have). Called with s.mu held, before every request and after every
+// have). Called with s.Mu held, before every request and after every
 // clock change.
 func (s *Server) tick() {
-	now := s.now()
+	now := s.Clock.Now()
 	if now.After(s.lastJob) {
 		day := time.Date(now.Year(), now.Month(), now.Day(), CleanupHour, 0, 0, 0, time.UTC)
 		if day.After(now) {
@@ -317,7 +241,7 @@ func (s *Server) cleanup(at time.Time) {
 	}
 }
 
-// --- lookups and mutations (s.mu held) -----------------------------------------
+// --- lookups and mutations (s.Mu held) -----------------------------------------
 
 func lower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
@@ -472,7 +396,7 @@ func (s *Server) addGuest(st *site, g SeedGuest) error {
 	if st.byEmail[lower(g.Email)] != nil {
 		return fmt.Errorf("%s is already a guest of %s", g.Email, st.domain)
 	}
-	at := s.now()
+	at := s.Clock.Now()
 	if g.InsertedAt != "" {
 		t, err := time.Parse(time.RFC3339, g.InsertedAt)
 		if err != nil {
@@ -528,8 +452,8 @@ func (t *team) roleOf(email string) string {
 // meanwhile became a team member keeps their team role: the invitation is
 // used up without making them a guest.
 func (s *Server) Accept(domain, email string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	s.tick()
 	var sites []*site
 	if domain != "" {
@@ -568,8 +492,8 @@ func (s *Server) Accept(domain, email string) error {
 // AddGuest adds a guest to a site by hand (Site Settings → People), with
 // role viewer or editor and status invited or accepted ("" accepted).
 func (s *Server) AddGuest(domain, email, role, status string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	s.tick()
 	st, err := s.siteByRef(domain)
 	if err != nil {
@@ -581,8 +505,8 @@ func (s *Server) AddGuest(domain, email, role, status string) error {
 // SetGuestRole changes a guest's role by hand, as an owner does in the UI
 // (the API cannot).
 func (s *Server) SetGuestRole(domain, email, role string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	s.tick()
 	st, err := s.siteByRef(domain)
 	if err != nil {
@@ -601,8 +525,8 @@ func (s *Server) SetGuestRole(domain, email, role string) error {
 
 // RemoveGuest removes a guest or their invitation from a site by hand.
 func (s *Server) RemoveGuest(domain, email string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	s.tick()
 	st, err := s.siteByRef(domain)
 	if err != nil {
@@ -620,8 +544,8 @@ func (s *Server) RemoveGuest(domain, email string) error {
 // is one team) with a team role, as Team Settings → General would. Their
 // guest access in the team goes, as in Plausible.
 func (s *Server) AddMember(team, email, role string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	s.tick()
 	t, err := s.teamByRef(team)
 	if err != nil {
@@ -633,8 +557,8 @@ func (s *Server) AddMember(team, email, role string) error {
 // Promote turns a guest (or invitee) of a team's sites into a team member
 // with role; Plausible deletes their guest memberships and invitations.
 func (s *Server) Promote(team, email, role string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	s.tick()
 	t, err := s.teamByRef(team)
 	if err != nil {
@@ -652,8 +576,8 @@ func (s *Server) Promote(team, email, role string) error {
 
 // SetMemberRole changes a team member's role.
 func (s *Server) SetMemberRole(team, email, role string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	t, err := s.teamByRef(team)
 	if err != nil {
 		return err
@@ -671,8 +595,8 @@ func (s *Server) SetMemberRole(team, email, role string) error {
 
 // RemoveMember removes a team member.
 func (s *Server) RemoveMember(team, email string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	t, err := s.teamByRef(team)
 	if err != nil {
 		return err
@@ -693,8 +617,8 @@ func (s *Server) RemoveMember(team, email string) error {
 
 // AddTeam adds a team and returns its id.
 func (s *Server) AddTeam(st SeedTeam) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	if err := s.addTeam(st); err != nil {
 		return "", err
 	}
@@ -703,8 +627,8 @@ func (s *Server) AddTeam(st SeedTeam) (string, error) {
 
 // AddSite adds a site to a team (by id or name; "" when there is one).
 func (s *Server) AddSite(team, domain, timezone string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	t, err := s.teamByRef(team)
 	if err != nil {
 		return err
@@ -715,16 +639,16 @@ func (s *Server) AddSite(team, domain, timezone string) error {
 
 // AddKey adds an API key.
 func (s *Server) AddKey(k SeedKey) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	return s.addKey(k)
 }
 
 // Spend counts n requests of key in the current clock hour, as if someone
 // else used the same key.
 func (s *Server) Spend(key string, n int) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	if s.keys[key] == nil {
 		return errors.New("no such key")
 	}
@@ -735,14 +659,14 @@ func (s *Server) Spend(key string, n int) error {
 
 // Used is how many requests key has made in the current clock hour.
 func (s *Server) Used(key string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	return s.usageOf(key).n
 }
 
 // usageOf is key's count for the current clock hour.
 func (s *Server) usageOf(key string) *usage {
-	h := s.now().Truncate(time.Hour)
+	h := s.Clock.Now().Truncate(time.Hour)
 	u := s.usage[key]
 	if u == nil || !u.hour.Equal(h) {
 		u = &usage{hour: h}
@@ -758,9 +682,9 @@ func (s *Server) ExpireInvitations() { s.Advance(ExpireAdvance) }
 // RunCleanup runs the daily cleanup job now: invitations older than 48
 // hours are deleted.
 func (s *Server) RunCleanup() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.cleanup(s.now())
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	s.cleanup(s.Clock.Now())
 }
 
 // --- state dump -------------------------------------------------------------------
@@ -801,10 +725,10 @@ type StateGuest struct {
 
 // State dumps the data.
 func (s *Server) State() State {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	s.tick()
-	st := State{Now: s.now().Format(time.RFC3339), Teams: []StateTeam{}}
+	st := State{Now: s.Clock.Now().Format(time.RFC3339), Teams: []StateTeam{}}
 	for _, t := range s.teams {
 		stt := StateTeam{ID: t.id, Name: t.name, Members: []StateMember{}, Sites: []StateSite{}}
 		for _, m := range t.members {
@@ -825,8 +749,8 @@ func (s *Server) State() State {
 // Guests lists a site's guests as "email role status" lines sorted by
 // email, for tests.
 func (s *Server) Guests(domain string) []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	s.tick()
 	st := s.sites[lower(domain)]
 	if st == nil {
@@ -842,8 +766,8 @@ func (s *Server) Guests(domain string) []string {
 
 // TeamID is the id of a team by name ("" when there is one team).
 func (s *Server) TeamID(name string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	t, err := s.teamByRef(name)
 	if err != nil {
 		return ""

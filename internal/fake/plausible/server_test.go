@@ -1,4 +1,4 @@
-package fakeplausible
+package plausible
 
 import (
 	"bytes"
@@ -271,8 +271,8 @@ func TestListGuests(t *testing.T) {
 // list carries: its own first entry's.
 func cursorOf(t *testing.T, _ answer, s *Server) string {
 	t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	g := s.sites["a.com"].byEmail["viewer@agency.io"]
 	return sortKey{g.insertedAt.UnixNano(), int64(g.id)}.cursor()
 }
@@ -698,7 +698,8 @@ func FuzzSeed(f *testing.F) {
 		if err != nil {
 			return
 		}
-		s := &Server{fixed: t0, sites: map[string]*site{}, keys: map[string]*apiKey{}, usage: map[string]*usage{}}
+		s := &Server{sites: map[string]*site{}, keys: map[string]*apiKey{}, usage: map[string]*usage{}}
+		s.Clock.Set(t0)
 		if err := s.load(seed); err == nil {
 			for _, tm := range s.teams {
 				if tm.id == "" || tm.name == "" {

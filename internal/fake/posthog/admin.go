@@ -1,4 +1,4 @@
-package fakeposthog
+package posthog
 
 import (
 	"encoding/json"
@@ -44,8 +44,6 @@ type adminBody struct {
 	PrivateProjectAccess []ProjectAccess `json:"private_project_access"`
 	CreatedAt            string          `json:"created_at"`
 	CreatedBy            string          `json:"created_by"`
-	Duration             string          `json:"duration"`
-	Now                  string          `json:"now"`
 	Role                 string          `json:"role"`
 	Remove               bool            `json:"remove"`
 }
@@ -153,10 +151,6 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		case "expire-invites":
 			s.ExpireInvites()
 			c.OK()
-		case "advance":
-			c.Advance(b.Duration)
-		case "set-now":
-			c.SetNow(b.Now)
 		default:
 			return false
 		}

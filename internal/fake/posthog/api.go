@@ -1,4 +1,4 @@
-package fakeposthog
+package posthog
 
 import (
 	"bytes"
@@ -71,8 +71,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveAdmin(w, r)
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	s.Record(fakekit.Request{Method: r.Method, Path: r.URL.Path})
 	if s.Inject(w, r, "application/json", defaultBody) {
 		return
@@ -172,7 +172,7 @@ func (s *Server) checkScope(key string, r *http.Request) *apiError {
 	return denied(fmt.Sprintf("API key missing required scope '%s'", need))
 }
 
-// call is one authenticated API request, served with s.mu held.
+// call is one authenticated API request, served with s.Mu held.
 type call struct {
 	s      *Server
 	w      http.ResponseWriter
@@ -459,7 +459,7 @@ func (c *call) updateMember(self *member, ref string) {
 	}
 	if newLevel != 0 {
 		target.level = newLevel
-		target.updatedAt = c.s.clock.Now()
+		target.updatedAt = c.s.Clock.Now()
 	}
 	writeJSON(c.w, http.StatusOK, memberJSON(target))
 }
@@ -608,7 +608,7 @@ func (c *call) createInvite(self *member) {
 		}
 	}
 	s.deleteInvitesOf(email)
-	inv := &invite{id: s.nextID(prefixInvite), email: email, level: level, ppa: ppa, createdAt: s.clock.Now(),
+	inv := &invite{id: s.nextID(prefixInvite), email: email, level: level, ppa: ppa, createdAt: s.Clock.Now(),
 		createdBy: c.caller, firstName: b.FirstName, message: b.Message}
 	s.invites = append(s.invites, inv)
 	writeJSON(c.w, http.StatusCreated, c.inviteJSON(inv))
@@ -793,6 +793,6 @@ func (c *call) putAccess(self *member, p *project) {
 		c.w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	r := p.setRow(memberID, level, c.caller.id, s.clock.Now())
+	r := p.setRow(memberID, level, c.caller.id, s.Clock.Now())
 	writeJSON(c.w, http.StatusOK, c.rowJSON(p, r))
 }

@@ -1,4 +1,4 @@
-// Package fakeposthog owns a fake PostHog API server for tests: one
+// Package posthog owns a fake PostHog API server for tests: one
 // organization with its users, members, invitations, projects and project
 // access rows, served over HTTP on 127.0.0.1 with the endpoints, paging,
 // error bodies and permission rules that /work/shared/apis/posthog.md
@@ -18,4 +18,4 @@
 // HTTP server, failure injection, the request log, the clock and the admin
 // endpoints' plumbing) lives in internal/fake/fakekit; this package keeps
 // the platform's rules and wire formats.
-package fakeposthog
+package posthog

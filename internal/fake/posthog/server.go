@@ -1,4 +1,4 @@
-package fakeposthog
+package posthog
 
 import (
 	"encoding/json"
@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/roster-dev/roster/internal/fake/fakekit"
@@ -27,15 +26,7 @@ const InviteValidity = 3 * 24 * time.Hour
 const DefaultOrgID = "0190a1b2-0000-4000-8000-000000000001"
 
 // Options configure a fake server.
-type Options struct {
-	// Seed is the initial data.
-	Seed Seed
-	// Now fixes the server's clock; zero leaves it on the wall clock (or on
-	// Seed.Now when set). SetNow and Advance move it later.
-	Now time.Time
-	// Addr is the address to listen on; default 127.0.0.1:0.
-	Addr string
-}
+type Options = fakekit.Options[Seed]
 
 // Seed is the initial data of a server, as Go values or JSON (--seed).
 type Seed struct {
@@ -219,16 +210,13 @@ type roleRow struct {
 
 // Server is a running fake PostHog.
 type Server struct {
-	// URL is the base URL, http://127.0.0.1:PORT (no trailing slash).
-	URL string
+	// Base is the HTTP server, the lock (Mu) over the data below, the
+	// clock and the request log and failure rules.
+	fakekit.Base
 
-	srv *fakekit.HTTPServer
-
-	mu       sync.Mutex
 	orgID    string
 	orgName  string
 	orgAt    time.Time
-	clock    fakekit.Clock
 	seq      int
 	users    []*user
 	members  []*member // joining order
@@ -237,9 +225,6 @@ type Server struct {
 	roles    []*role
 	keys     map[string]*user
 	scopes   map[string][]string // by key; absent: a legacy key
-
-	// Recorder keeps the request log and the failure rules.
-	fakekit.Recorder
 }
 
 // New starts a server and panics if the options are invalid: for tests.
@@ -248,22 +233,11 @@ func New(opts Options) *Server { return fakekit.Must(Start(opts)) }
 // Start starts a server, or says what is wrong with the options.
 func Start(opts Options) (*Server, error) {
 	s := &Server{keys: map[string]*user{}, scopes: map[string][]string{}}
-	if !opts.Now.IsZero() {
-		s.clock.Set(opts.Now)
-	}
-	if err := s.load(opts.Seed); err != nil {
+	if err := fakekit.Start(&s.Base, "fake posthog", opts, s, s.load); err != nil {
 		return nil, err
 	}
-	hs, err := fakekit.Serve("fake posthog", opts.Addr, s)
-	if err != nil {
-		return nil, err
-	}
-	s.srv, s.URL = hs, hs.URL
 	return s, nil
 }
-
-// Close stops the server.
-func (s *Server) Close() { s.srv.Close() }
 
 // OrgID is the organization's id.
 func (s *Server) OrgID() string { return s.orgID }
@@ -290,10 +264,10 @@ func (s *Server) load(seed Seed) error {
 	if s.orgName == "" {
 		s.orgName = "Acme"
 	}
-	if err := s.clock.Seed(seed.Now); err != nil {
+	if err := s.Clock.Seed(seed.Now); err != nil {
 		return err
 	}
-	now := s.clock.Now()
+	now := s.Clock.Now()
 	s.orgAt = now
 	for _, u := range seed.Users {
 		if _, err := s.addUser(u.Email, u.FirstName, u.LastName); err != nil {
@@ -375,34 +349,11 @@ func (s *Server) load(seed Seed) error {
 	return nil
 }
 
-// --- clock -------------------------------------------------------------
-
-// Now is the server's time.
-func (s *Server) Now() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.clock.Now()
-}
-
-// SetNow fixes the server's clock at t.
-func (s *Server) SetNow(t time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.clock.Set(t)
-}
-
-// Advance moves the server's clock forward by d.
-func (s *Server) Advance(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.clock.Advance(d)
-}
-
 // ExpireInvites advances the clock by 4 days, past every invitation's
 // validity.
 func (s *Server) ExpireInvites() { s.Advance(4 * 24 * time.Hour) }
 
-// --- lookups (s.mu held) -------------------------------------------------
+// --- lookups (s.Mu held) -------------------------------------------------
 
 func sameEmail(a, b string) bool { return strings.EqualFold(a, b) }
 
@@ -565,10 +516,10 @@ func (p *project) effective(m *member) string {
 }
 
 func (s *Server) expired(inv *invite) bool {
-	return inv.createdAt.Add(InviteValidity).Before(s.clock.Now())
+	return inv.createdAt.Add(InviteValidity).Before(s.Clock.Now())
 }
 
-// --- mutations (s.mu held) ----------------------------------------------
+// --- mutations (s.Mu held) ----------------------------------------------
 
 func (s *Server) addUser(email, first, last string) (*user, error) {
 	if !strings.Contains(email, "@") {
@@ -577,7 +528,7 @@ func (s *Server) addUser(email, first, last string) (*user, error) {
 	if u := s.userByEmail(email); u != nil {
 		return u, nil
 	}
-	u := &user{id: len(s.users) + 1, uuid: s.nextID(prefixUser), email: email, first: first, last: last, createdAt: s.clock.Now()}
+	u := &user{id: len(s.users) + 1, uuid: s.nextID(prefixUser), email: email, first: first, last: last, createdAt: s.Clock.Now()}
 	u.distinctID = "distinct-" + u.uuid
 	s.users = append(s.users, u)
 	return u, nil
@@ -590,7 +541,7 @@ func (s *Server) addMembership(u *user, level int) (*member, error) {
 	if m := s.memberOf(u); m != nil {
 		return nil, fmt.Errorf("%s is already a member", u.email)
 	}
-	now := s.clock.Now()
+	now := s.Clock.Now()
 	m := &member{id: s.nextID(prefixMember), user: u, level: level, joinedAt: now, updatedAt: now}
 	s.members = append(s.members, m)
 	return m, nil
@@ -640,7 +591,7 @@ func (s *Server) addProject(id int, name, def string) (*project, error) {
 		if _, ok := levelRank[def]; !ok {
 			return nil, fmt.Errorf("project %q: default access level %q is not none, member or admin", name, def)
 		}
-		p.setRow("", def, 0, s.clock.Now())
+		p.setRow("", def, 0, s.Clock.Now())
 	}
 	s.projects = append(s.projects, p)
 	return p, nil
@@ -662,7 +613,7 @@ func (s *Server) grant(email, projectRef, level string) error {
 	if _, ok := levelRank[level]; !ok {
 		return fmt.Errorf("access level %q is not none, member or admin", level)
 	}
-	p.setRow(m.id, level, 0, s.clock.Now())
+	p.setRow(m.id, level, 0, s.Clock.Now())
 	return nil
 }
 
@@ -674,7 +625,7 @@ func (s *Server) addInvite(in SeedInvite) error {
 	if !validLevel(lvl) {
 		return fmt.Errorf("invite of %s: level %d is not 1, 8 or 15", in.Email, lvl)
 	}
-	created := s.clock.Now()
+	created := s.Clock.Now()
 	if in.CreatedAt != "" {
 		t, err := time.Parse(time.RFC3339, in.CreatedAt)
 		if err != nil {
@@ -744,8 +695,8 @@ func lowerDomain(email string) string {
 // the user (created if new) joins at the invitation's level, with one
 // access row per private_project_access entry, and their invitations go.
 func (s *Server) Accept(email string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	var inv *invite
 	for _, x := range s.invites {
 		if sameEmail(x.email, email) && (inv == nil || !x.createdAt.Before(inv.createdAt)) {
@@ -768,7 +719,7 @@ func (s *Server) Accept(email string) error {
 	}
 	for _, a := range inv.ppa {
 		if p := s.projectByID(a.ID); p != nil {
-			p.setRow(m.id, a.Level, 0, s.clock.Now())
+			p.setRow(m.id, a.Level, 0, s.Clock.Now())
 		}
 	}
 	s.deleteInvitesOf(email)
@@ -778,8 +729,8 @@ func (s *Server) Accept(email string) error {
 // AddMember adds a member at level, creating the user if needed, and
 // returns the membership id and the user's uuid.
 func (s *Server) AddMember(email string, level int) (membershipID, userUUID string, err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	u, err := s.addUser(email, "", "")
 	if err != nil {
 		return "", "", err
@@ -793,24 +744,24 @@ func (s *Server) AddMember(email string, level int) (membershipID, userUUID stri
 
 // AddUser adds a user outside the organization.
 func (s *Server) AddUser(email string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	_, err := s.addUser(email, "", "")
 	return err
 }
 
 // AddKey makes key a personal API key of the user with that email.
 func (s *Server) AddKey(key, email string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	return s.addKey(key, email)
 }
 
 // AddScopedKey makes key a personal API key of the user with that email,
 // with those scopes; nil scopes make a legacy key that may do anything.
 func (s *Server) AddScopedKey(key, email string, scopes []string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	if err := s.addKey(key, email); err != nil {
 		return err
 	}
@@ -824,8 +775,8 @@ func (s *Server) AddScopedKey(key, email string, scopes []string) error {
 
 // SetLevel changes a member's level, as an owner would in the UI.
 func (s *Server) SetLevel(email string, level int) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	m := s.memberByEmail(email)
 	if m == nil {
 		return fmt.Errorf("%s is not a member", email)
@@ -834,14 +785,14 @@ func (s *Server) SetLevel(email string, level int) error {
 		return fmt.Errorf("level %d is not 1, 8 or 15", level)
 	}
 	m.level = level
-	m.updatedAt = s.clock.Now()
+	m.updatedAt = s.Clock.Now()
 	return nil
 }
 
 // RemoveMember removes a member and their access rows.
 func (s *Server) RemoveMember(email string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	m := s.memberByEmail(email)
 	if m == nil {
 		return fmt.Errorf("%s is not a member", email)
@@ -853,16 +804,16 @@ func (s *Server) RemoveMember(email string) error {
 // Grant sets a member's access row on a project (by name or id) to level
 // ("none", "member" or "admin"); an empty level deletes the row.
 func (s *Server) Grant(email, project, level string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	return s.grant(email, project, level)
 }
 
 // AddProject adds a project and returns its id; def is its default access
 // level, "" for no default row.
 func (s *Server) AddProject(name, def string) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	p, err := s.addProject(0, name, def)
 	if err != nil {
 		return 0, err
@@ -872,8 +823,8 @@ func (s *Server) AddProject(name, def string) (int, error) {
 
 // SetDefault sets a project's default access level; "" deletes the row.
 func (s *Server) SetDefault(project, level string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	p := s.projectByRef(project)
 	if p == nil {
 		return fmt.Errorf("no project %q", project)
@@ -885,15 +836,15 @@ func (s *Server) SetDefault(project, level string) error {
 	if _, ok := levelRank[level]; !ok {
 		return fmt.Errorf("access level %q is not none, member or admin", level)
 	}
-	p.setRow("", level, 0, s.clock.Now())
+	p.setRow("", level, 0, s.Clock.Now())
 	return nil
 }
 
 // SetRoleMember adds the member email to the RBAC role named role (in
 // true), as someone in PostHog's UI would, or takes them out of it.
 func (s *Server) SetRoleMember(role, email string, in bool) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	r := s.roleByName(role)
 	if r == nil {
 		return fmt.Errorf("no role %q", role)
@@ -911,7 +862,7 @@ func (s *Server) SetRoleMember(role, email string, in bool) error {
 		}
 	}
 	if in {
-		r.members = append(r.members, &roleMembership{id: s.nextID(prefixRole), user: m.user, joinedAt: s.clock.Now()})
+		r.members = append(r.members, &roleMembership{id: s.nextID(prefixRole), user: m.user, joinedAt: s.Clock.Now()})
 	}
 	return nil
 }
@@ -919,8 +870,8 @@ func (s *Server) SetRoleMember(role, email string, in bool) error {
 // Invite creates an invitation directly, as someone in the UI would,
 // without the API's checks (it still replaces earlier ones of the email).
 func (s *Server) Invite(in SeedInvite) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	s.deleteInvitesOf(in.Email)
 	return s.addInvite(in)
 }
@@ -972,9 +923,9 @@ type StateGrant struct {
 
 // State dumps the data.
 func (s *Server) State() State {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := State{OrgID: s.orgID, OrgName: s.orgName, Now: fmtTime(s.clock.Now()),
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	st := State{OrgID: s.orgID, OrgName: s.orgName, Now: fmtTime(s.Clock.Now()),
 		Members: []StateMember{}, Invites: []StateInvite{}, Projects: []StateProject{}}
 	for _, m := range s.members {
 		st.Members = append(st.Members, StateMember{ID: m.id, UserUUID: m.user.uuid, Email: m.user.email, Level: m.level})

@@ -1,4 +1,4 @@
-package fakeposthog
+package posthog
 
 import (
 	"bytes"

@@ -12,6 +12,7 @@ import (
 	"github.com/roster-dev/roster/internal/goldenfile"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/state"
+	"github.com/roster-dev/roster/internal/state/statetest"
 )
 
 // The state files in testdata/prev were written by the release before the
@@ -99,6 +100,26 @@ func TestPreviousReleaseState(t *testing.T) {
 			goldenfile.Check(t, filepath.Join("testdata", "prev", name+".golden"), []byte(dumpObjects(snap.Objects)))
 		})
 	}
+}
+
+// TestPreviousReleaseTasks runs the conformance cases of a state that
+// keeps no open follow-up tasks on the previous release's agency.db.
+func TestPreviousReleaseTasks(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("testdata", "prev", "agency.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	statetest.RunLegacy(t, func(t *testing.T) state.Store {
+		path := filepath.Join(t.TempDir(), "state.db")
+		if err := os.WriteFile(path, src, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		s, err := Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
 }
 
 // TestGenPreviousReleaseState writes objects.db when ROSTER_GEN_COMPAT

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -103,6 +104,8 @@ func outcome(t testing.TB, data []byte) map[string]string {
 	check("Evidence", s.Evidence(ctx, 0, func(state.EvidenceRecord) error { return nil }))
 	_, _, err = s.EvidenceHead(ctx)
 	check("EvidenceHead", err)
+	_, _, err = s.OpenTasks(ctx)
+	check("OpenTasks", err)
 	_, err = s.Commit(ctx, &state.Changeset{Lineage: "lin", BaseSerial: 2,
 		Put:    []*model.Object{{Addr: model.TeamAddress("zzz")}, {Addr: model.PersonGrantAddress("acme", "s1.com", "new@x.com"), Role: "viewer"}},
 		Delete: []model.Address{model.PersonGrantAddress("acme", "s3.com", "user3@x.com")}})
@@ -219,7 +222,10 @@ func TestDamagedFiles(t *testing.T) {
 		{"history value", setValue(t, good, "history", seqKey(1), []byte("[")), []string{"History"}},
 		{"history serial", setValue(t, good, "history", seqKey(1), []byte(`{"serial":7}`)), []string{"History"}},
 		{"evidence key", setValue(t, good, "evidence", []byte("abc"), []byte("{}")), []string{"Evidence", "EvidenceHead", "Commit"}},
-		{"missing bucket", dropBucket(t, good, "history"), []string{"Snapshot", "History", "Evidence", "EvidenceHead", "Commit"}},
+		{"missing bucket", dropBucket(t, good, "history"), []string{"Snapshot", "History", "Evidence", "EvidenceHead", "OpenTasks", "Commit"}},
+		{"missing tasks bucket", dropBucket(t, good, "tasks"), []string{"Snapshot", "History", "Evidence", "EvidenceHead", "OpenTasks", "Commit"}},
+		{"task not on a site", setValue(t, good, "tasks", []byte("team/acme\x00rotate_api_key"), []byte("x")), []string{"OpenTasks"}},
+		{"task key without a name", setValue(t, good, "tasks", []byte("site/acme/s1.com"), []byte("x")), []string{"OpenTasks"}},
 	}
 	for _, tc := range parts {
 		t.Run(tc.name, func(t *testing.T) {
@@ -314,7 +320,7 @@ func TestCommitLeavesForeignFile(t *testing.T) {
 
 // TestNewerRefusesCommit: a state of a newer schema is not written.
 func TestNewerRefusesCommit(t *testing.T) {
-	data := setMeta(t, goodState(t, 5), "schema_version", "2")
+	data := setMeta(t, goodState(t, 5), "schema_version", strconv.Itoa(state.SchemaVersion+1))
 	path := filepath.Join(t.TempDir(), "state.db")
 	os.WriteFile(path, data, 0o600)
 	s, _ := Open(path)

@@ -1,10 +1,14 @@
 // Package boltstore is the state store kept in one bbolt file (the default
 // --state, .roster/state.db). It is the only package that imports bbolt.
 //
-// The file holds four buckets: meta (schema_version, lineage, serial as
+// The file holds these buckets: meta (schema_version, lineage, serial as
 // decimal text), objects (address → object JSON), history (8-byte
-// big-endian serial → history entry JSON) and evidence (8-byte big-endian
-// sequence number → the record's JSON, verbatim).
+// big-endian serial → history entry JSON), evidence (8-byte big-endian
+// sequence number → the record's JSON, verbatim), checkpoints (from the
+// first signed one) and tasks (the open follow-up tasks: site address, NUL,
+// task name → text). A schema version 1 file, written before roster kept
+// the open tasks, has no tasks bucket until a commit gives the set derived
+// from its evidence (state.Changeset.TaskBase), which makes it version 2.
 //
 // The database is opened for each transaction only, never held open between
 // operations, so a long apply does not shut readers out. The writer's lock

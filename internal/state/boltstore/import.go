@@ -37,7 +37,15 @@ func (s *Store) importFile(ctx context.Context, im *state.Import) error {
 		return errors.New("nothing to import: the state has no lineage")
 	}
 	snap := im.Snapshot
-	p, err := s.prepare(&state.Changeset{Lineage: snap.Lineage, Put: snap.Objects})
+	cs := &state.Changeset{Lineage: snap.Lineage, Put: snap.Objects}
+	version := state.SchemaNoTasks
+	if im.TasksKept {
+		cs.TaskBase, version = im.Tasks, state.SchemaVersion
+		if cs.TaskBase == nil {
+			cs.TaskBase = []state.Task{}
+		}
+	}
+	p, err := s.prepare(cs)
 	if err != nil {
 		return fmt.Errorf("cannot import into %s: %w", s.Describe(), err)
 	}
@@ -78,9 +86,14 @@ func (s *Store) importFile(ctx context.Context, im *state.Import) error {
 				return err
 			}
 		}
+		// A source that keeps no follow-up tasks makes a version 1 state,
+		// whose evidence tells them; writeTasks makes it version 2.
+		if err := s.writeTasks(tx, p, metaValues{version: state.SchemaNoTasks}); err != nil {
+			return err
+		}
 		mb := tx.Bucket(bucketMeta)
 		for k, v := range map[string]string{
-			string(keySchemaVersion): strconv.Itoa(state.SchemaVersion),
+			string(keySchemaVersion): strconv.Itoa(version),
 			string(keyLineage):       snap.Lineage,
 			string(keySerial):        strconv.FormatUint(snap.Serial, 10),
 		} {

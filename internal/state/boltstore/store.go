@@ -10,15 +10,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/roster-dev/roster/internal/evidence"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/state"
 )
@@ -32,6 +31,9 @@ var (
 	// bucketCheckpoints holds signed checkpoints; it is made by the first
 	// one, so states without any lack it.
 	bucketCheckpoints = []byte("checkpoints")
+	// bucketTasks holds the open follow-up tasks (schema version 2):
+	// SITE ADDRESS, NUL, NAME → text.
+	bucketTasks = []byte("tasks")
 
 	keySchemaVersion = []byte("schema_version")
 	keyLineage       = []byte("lineage")
@@ -70,9 +72,13 @@ func seqKey(n uint64) []byte {
 
 // metaValues is what the meta bucket holds.
 type metaValues struct {
+	version uint64
 	lineage string
 	serial  uint64
 }
+
+// keepsTasks reports whether the state keeps the open follow-up tasks.
+func (m metaValues) keepsTasks() bool { return m.version > state.SchemaNoTasks }
 
 // readMeta reads and checks the meta bucket and that every bucket exists.
 func (s *Store) readMeta(tx *bolt.Tx) (metaValues, error) {
@@ -95,7 +101,7 @@ func (s *Store) readMeta(tx *bolt.Tx) (metaValues, error) {
 			Err:    state.ErrNewer,
 		}
 	}
-	var m metaValues
+	m := metaValues{version: version}
 	v = b.Get(keyLineage)
 	if len(v) == 0 || len(v) > 256 || !utf8.Valid(v) {
 		return metaValues{}, s.damaged("its lineage is missing or unreadable")
@@ -109,6 +115,9 @@ func (s *Store) readMeta(tx *bolt.Tx) (metaValues, error) {
 		if tx.Bucket(name) == nil {
 			return metaValues{}, s.damaged("its %q bucket is missing", name)
 		}
+	}
+	if m.keepsTasks() && tx.Bucket(bucketTasks) == nil {
+		return metaValues{}, s.damaged("its %q bucket is missing", bucketTasks)
 	}
 	return m, nil
 }
@@ -254,37 +263,28 @@ func (s *Store) walkTail(tx *bolt.Tx, name []byte) error {
 	return nil
 }
 
-// decodeObjects decodes the collected objects in parallel chunks.
+// decodeObjects decodes the collected objects in parallel chunks
+// (state.InChunks).
 func (s *Store) decodeObjects(r *rawPairs) ([]*model.Object, error) {
 	n := r.len()
 	objs := make([]*model.Object, n)
 	vals := make([]model.Object, n)
-	workers := min(runtime.GOMAXPROCS(0), n/2048+1)
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		lo, hi := n*w/workers, n*(w+1)/workers
-		wg.Go(func() {
-			for i := lo; i < hi; i++ {
-				k, v := r.pair(i)
-				o := &vals[i]
-				if err := o.UnmarshalJSON(v); err != nil {
-					errs[w] = s.damaged("the object stored under %q cannot be read (%v)", clip(k), err)
-					return
-				}
-				if o.Addr.String() != string(k) {
-					errs[w] = s.damaged("the object stored under %q says it is %q", clip(k), o.Addr.String())
-					return
-				}
-				objs[i] = o
+	err := state.InChunks(n, func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			k, v := r.pair(i)
+			o := &vals[i]
+			if err := o.UnmarshalJSON(v); err != nil {
+				return s.damaged("the object stored under %q cannot be read (%v)", clip(k), err)
 			}
-		})
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
+			if o.Addr.String() != string(k) {
+				return s.damaged("the object stored under %q says it is %q", clip(k), o.Addr.String())
+			}
+			objs[i] = o
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return objs, nil
 }
@@ -363,7 +363,7 @@ func (s *Store) head(tx *bolt.Tx) (uint64, string, error) {
 	if int64(len(v)) > tx.Size() {
 		return 0, "", s.damaged("its %q bucket holds more data than the file", bucketEvidence)
 	}
-	_, hash := hashFields(v)
+	_, hash := evidence.Hashes(v)
 	return binary.BigEndian.Uint64(k), hash, nil
 }
 
@@ -407,7 +407,7 @@ func (s *Store) Evidence(ctx context.Context, from uint64, fn func(state.Evidenc
 			return err
 		}
 		for _, r := range batch {
-			r.PrevHash, r.Hash = hashFields(r.JSON)
+			r.PrevHash, r.Hash = evidence.Hashes(r.JSON)
 			if err := fn(r); err != nil {
 				return err
 			}
@@ -474,6 +474,10 @@ type prepared struct {
 	puts []putPair // sorted by key, one per key
 	dels [][]byte
 	size int64 // about how many bytes of pages the write adds
+	// taskPuts and taskDels are the follow-up tasks open and closed after
+	// cs.Tasks (over cs.TaskBase), keyed as the tasks bucket keys them.
+	taskPuts []putPair
+	taskDels [][]byte
 }
 
 type putPair struct {
@@ -528,30 +532,37 @@ func (s *Store) prepare(cs *state.Changeset) (*prepared, error) {
 		}
 		p.size += int64(len(r.JSON)) + 24
 	}
+	put, del, err := state.FoldTasks(cs.TaskBase, cs.Tasks)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range put {
+		p.taskPuts = append(p.taskPuts, putPair{taskKey(t), []byte(t.Text)})
+		p.size += 2 * int64(len(t.Text)+len(t.Site.String())+len(t.Name)+16)
+	}
+	for _, t := range del {
+		p.taskDels = append(p.taskDels, taskKey(t))
+	}
 	return p, nil
+}
+
+// taskKey is the key of a task in the tasks bucket.
+func taskKey(t state.Task) []byte {
+	return []byte(t.Site.String() + "\x00" + t.Name)
 }
 
 // encodeObjects marshals the objects, in parallel for large changesets.
 func encodeObjects(objs []*model.Object, out []putPair) error {
-	n := len(objs)
-	workers := min(runtime.GOMAXPROCS(0), n/2048+1)
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		lo, hi := n*w/workers, n*(w+1)/workers
-		wg.Go(func() {
-			for i := lo; i < hi; i++ {
-				v, err := objs[i].MarshalJSON()
-				if err != nil {
-					errs[w] = fmt.Errorf("encoding %s: %w", objs[i].Addr, err)
-					return
-				}
-				out[i].val = v
+	return state.InChunks(len(objs), func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			v, err := objs[i].MarshalJSON()
+			if err != nil {
+				return fmt.Errorf("encoding %s: %w", objs[i].Addr, err)
 			}
-		})
-	}
-	wg.Wait()
-	return errors.Join(errs...)
+			out[i].val = v
+		}
+		return nil
+	})
 }
 
 // Commit writes the changeset in one write transaction: all of it, or
@@ -615,7 +626,7 @@ func (s *Store) create(ctx context.Context, p *prepared) (serial uint64, err err
 		return 0, fmt.Errorf("cannot create %s: %w", s.Describe(), err)
 	}
 	err = s.withDB(ctx, tmp, modeCreate, p.size, func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketMeta, bucketObjects, bucketHistory, bucketEvidence} {
+		for _, name := range [][]byte{bucketMeta, bucketObjects, bucketHistory, bucketEvidence, bucketTasks} {
 			if _, err := tx.CreateBucket(name); err != nil {
 				return err
 			}
@@ -624,7 +635,7 @@ func (s *Store) create(ctx context.Context, p *prepared) (serial uint64, err err
 			return err
 		}
 		var err error
-		serial, err = s.write(tx, p, metaValues{})
+		serial, err = s.write(tx, p, metaValues{version: state.SchemaVersion})
 		return err
 	})
 	if err != nil {
@@ -664,6 +675,9 @@ func (s *Store) write(tx *bolt.Tx, p *prepared, m metaValues) (uint64, error) {
 	}
 	if cs.BaseSerial != m.serial {
 		return 0, fmt.Errorf("%w: the plan was made at serial %d, %s is at serial %d; plan again", state.ErrStale, cs.BaseSerial, s.Describe(), m.serial)
+	}
+	if cs.TaskBase != nil && m.keepsTasks() {
+		return 0, fmt.Errorf("%w: the changeset gives the open follow-up tasks derived from the evidence, but %s keeps them already", state.ErrStale, s.Describe())
 	}
 	evb := tx.Bucket(bucketEvidence)
 	seq, hash, err := s.head(tx)
@@ -738,6 +752,9 @@ func (s *Store) write(tx *bolt.Tx, p *prepared, m metaValues) (uint64, error) {
 			return 0, fmt.Errorf("writing evidence record %d: %w", r.Seq, err)
 		}
 	}
+	if err := s.writeTasks(tx, p, m); err != nil {
+		return 0, err
+	}
 	if len(cs.Checkpoints) > 0 {
 		cb, err := tx.CreateBucketIfNotExists(bucketCheckpoints)
 		if err != nil {
@@ -756,6 +773,77 @@ func (s *Store) write(tx *bolt.Tx, p *prepared, m metaValues) (uint64, error) {
 		}
 	}
 	return serial, nil
+}
+
+// writeTasks writes the changeset's follow-up tasks: into the tasks bucket
+// of a state that keeps them; for one that does not, nothing unless the
+// changeset gives the TaskBase, which starts the bucket and makes the
+// state schema version 2.
+func (s *Store) writeTasks(tx *bolt.Tx, p *prepared, m metaValues) error {
+	if !m.keepsTasks() {
+		if p.cs.TaskBase == nil {
+			return nil // the evidence holds them
+		}
+		if _, err := tx.CreateBucket(bucketTasks); err != nil {
+			return fmt.Errorf("creating the %q bucket: %w", bucketTasks, err)
+		}
+		if err := tx.Bucket(bucketMeta).Put(keySchemaVersion, strconv.AppendUint(nil, state.SchemaVersion, 10)); err != nil {
+			return err
+		}
+	}
+	tb := tx.Bucket(bucketTasks)
+	for _, kv := range p.taskPuts {
+		if err := tb.Put(kv.key, kv.val); err != nil {
+			return fmt.Errorf("writing the follow-up task %q: %w", kv.key, err)
+		}
+	}
+	for _, k := range p.taskDels {
+		if err := tb.Delete(k); err != nil {
+			return fmt.Errorf("deleting the follow-up task %q: %w", k, err)
+		}
+	}
+	return nil
+}
+
+// OpenTasks lists the open follow-up tasks, sorted by site then name (the
+// bucket's key order); kept is false for a schema version 1 state.
+func (s *Store) OpenTasks(ctx context.Context) ([]state.Task, bool, error) {
+	tasks := []state.Task{}
+	kept := true
+	err := s.withDB(ctx, s.path, modeRead, 0, func(tx *bolt.Tx) error {
+		m, err := s.readMeta(tx)
+		if err != nil {
+			return err
+		}
+		if kept = m.keepsTasks(); !kept {
+			return nil
+		}
+		limit := tx.Size()
+		total := int64(0)
+		return tx.Bucket(bucketTasks).ForEach(func(k, v []byte) error {
+			if total += int64(len(k) + len(v)); v == nil || total > limit {
+				return s.damaged("its %q bucket holds a damaged entry", bucketTasks)
+			}
+			site, name, ok := bytes.Cut(k, []byte{0})
+			addr, err := model.ParseAddress(string(site))
+			t := state.Task{Site: addr, Name: string(name), Text: string(v)}
+			if !ok || err != nil || t.Check() != nil {
+				return s.damaged("its %q bucket holds the key %q, which is not a follow-up task", bucketTasks, clip(k))
+			}
+			tasks = append(tasks, t)
+			return nil
+		})
+	})
+	if errors.Is(err, errMissing) {
+		return tasks, true, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if !kept {
+		return nil, false, nil
+	}
+	return tasks, true, nil
 }
 
 // Checkpoints calls fn for every stored checkpoint, oldest first.

@@ -5,11 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -24,6 +22,9 @@ type prepared struct {
 	cs      *state.Changeset
 	puts    []putRow // sorted by address, one per address, none deleted
 	touched []string // every address put or deleted: deleted first
+	// taskPuts and taskDels are the follow-up tasks open and closed after
+	// cs.Tasks (over cs.TaskBase).
+	taskPuts, taskDels []state.Task
 }
 
 type putRow struct {
@@ -96,30 +97,25 @@ func prepare(cs *state.Changeset) (*prepared, error) {
 			return nil, refuse("checkpoint %d of the changeset is empty", i)
 		}
 	}
+	var err error
+	if p.taskPuts, p.taskDels, err = state.FoldTasks(cs.TaskBase, cs.Tasks); err != nil {
+		return nil, refuse("%v", err)
+	}
 	return p, nil
 }
 
 // encodeObjects marshals the objects, in parallel for large changesets.
 func encodeObjects(objs []*model.Object, out []putRow) error {
-	n := len(objs)
-	workers := min(runtime.GOMAXPROCS(0), n/2048+1)
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		lo, hi := n*w/workers, n*(w+1)/workers
-		wg.Go(func() {
-			for i := lo; i < hi; i++ {
-				v, err := objs[i].MarshalJSON()
-				if err != nil {
-					errs[w] = refuse("encoding %s: %v", objs[i].Addr, err)
-					return
-				}
-				out[i].val = v
+	return state.InChunks(len(objs), func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			v, err := objs[i].MarshalJSON()
+			if err != nil {
+				return refuse("encoding %s: %v", objs[i].Addr, err)
 			}
-		})
-	}
-	wg.Wait()
-	return errors.Join(errs...)
+			out[i].val = v
+		}
+		return nil
+	})
 }
 
 // Commit writes the changeset in one SQL transaction: all of it, or
@@ -218,6 +214,9 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, p *prepared, m metaValues)
 	if cs.BaseSerial != m.serial {
 		return 0, fmt.Errorf("%w: the plan was made at serial %d, %s is at serial %d; plan again", state.ErrStale, cs.BaseSerial, s.Describe(), m.serial)
 	}
+	if cs.TaskBase != nil && m.keepsTasks() {
+		return 0, fmt.Errorf("%w: the changeset gives the open follow-up tasks derived from the evidence, but %s keeps them already", state.ErrStale, s.Describe())
+	}
 	seq, hash, err := s.head(ctx, tx)
 	if err != nil {
 		return 0, err
@@ -276,6 +275,9 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, p *prepared, m metaValues)
 	if err := s.copyEvidence(ctx, tx, cs.Evidence); err != nil {
 		return 0, err
 	}
+	if err := s.writeTasks(ctx, tx, p, m); err != nil {
+		return 0, err
+	}
 	if len(cs.Checkpoints) > 0 {
 		var last int64
 		if err := tx.QueryRow(ctx, `SELECT coalesce(max(n), 0) FROM `+s.table(tableCheckpoints)).Scan(&last); err != nil {
@@ -286,6 +288,55 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, p *prepared, m metaValues)
 		}
 	}
 	return serial, nil
+}
+
+// writeTasks writes the changeset's follow-up tasks: into the open_tasks
+// table of a state that keeps them; for one that does not, nothing unless
+// the changeset gives the TaskBase, which makes the table and the state
+// schema version 2.
+func (s *Store) writeTasks(ctx context.Context, tx pgx.Tx, p *prepared, m metaValues) error {
+	if !m.keepsTasks() {
+		if p.cs.TaskBase == nil {
+			return nil // the evidence holds them
+		}
+		for _, l := range layout {
+			if l.name == tableTasks {
+				if err := s.createTable(ctx, tx, l.name, l.create); err != nil {
+					return err
+				}
+			}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE `+s.table(tableMeta)+` SET value = $2 WHERE key = $1`, keySchemaVersion, strconv.Itoa(state.SchemaVersion)); err != nil {
+			return err
+		}
+	}
+	if len(p.taskDels) > 0 {
+		sites, names := taskColumns(p.taskDels)
+		if _, err := tx.Exec(ctx, `DELETE FROM `+s.table(tableTasks)+` WHERE (site, name) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, sites, names); err != nil {
+			return err
+		}
+	}
+	if len(p.taskPuts) > 0 {
+		sites, names := taskColumns(p.taskPuts)
+		texts := make([]string, len(p.taskPuts))
+		for i, t := range p.taskPuts {
+			texts[i] = t.Text
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO `+s.table(tableTasks)+` (site, name, text) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+			ON CONFLICT (site, name) DO UPDATE SET text = EXCLUDED.text`, sites, names, texts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// taskColumns splits tasks into their sites and names.
+func taskColumns(ts []state.Task) (sites, names []string) {
+	sites, names = make([]string, len(ts)), make([]string, len(ts))
+	for i, t := range ts {
+		sites[i], names[i] = t.Site.String(), t.Name
+	}
+	return sites, names
 }
 
 // setMeta writes the lineage and the serial.

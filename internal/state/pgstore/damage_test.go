@@ -41,9 +41,9 @@ func TestDamaged(t *testing.T) {
 		{name: "newer schema version", newer: true, want: "schema version 999", setup: func(s string) []string {
 			return []string{`UPDATE ` + s + `.meta SET value = '999' WHERE key = 'schema_version'`}
 		}},
-		{name: "newer version with other tables", newer: true, fresh: true, want: "schema version 2", setup: func(s string) []string {
+		{name: "newer version with other tables", newer: true, fresh: true, want: "schema version 3", setup: func(s string) []string {
 			return []string{`CREATE SCHEMA ` + s, `CREATE TABLE ` + s + `.meta (key text, value text)`,
-				`INSERT INTO ` + s + `.meta VALUES ('schema_version', '2')`, `CREATE TABLE ` + s + `.objects (address text, object jsonb, extra int)`}
+				`INSERT INTO ` + s + `.meta VALUES ('schema_version', '3')`, `CREATE TABLE ` + s + `.objects (address text, object jsonb, extra int)`}
 		}},
 		{name: "schema version not a number", want: `schema_version "one"`, setup: func(s string) []string {
 			return []string{`UPDATE ` + s + `.meta SET value = 'one' WHERE key = 'schema_version'`}
@@ -71,6 +71,12 @@ func TestDamaged(t *testing.T) {
 		}},
 		{name: "object unreadable", ops: []string{"Snapshot"}, want: `the object stored under "team/acme" cannot be read`, setup: func(s string) []string {
 			return []string{`UPDATE ` + s + `.objects SET object = '[1,2]' WHERE address = 'team/acme'`}
+		}},
+		{name: "open_tasks table dropped", want: "its table open_tasks is missing", setup: func(s string) []string {
+			return []string{`DROP TABLE ` + s + `.open_tasks`}
+		}},
+		{name: "task not on a site", ops: []string{"OpenTasks"}, want: `its open_tasks table holds "team/acme#rotate_api_key"`, setup: func(s string) []string {
+			return []string{`INSERT INTO ` + s + `.open_tasks VALUES ('team/acme', 'rotate_api_key', 'x')`}
 		}},
 		{name: "history entry under another serial", ops: []string{"History"}, want: "says it is serial 5", setup: func(s string) []string {
 			return []string{`UPDATE ` + s + `.history SET entry = '{"serial":5}'`}
@@ -109,6 +115,7 @@ func TestDamaged(t *testing.T) {
 				"Snapshot":     func() error { _, err := s.Snapshot(ctx); return err },
 				"History":      func() error { _, err := s.History(ctx); return err },
 				"EvidenceHead": func() error { _, _, err := s.EvidenceHead(ctx); return err },
+				"OpenTasks":    func() error { _, _, err := s.OpenTasks(ctx); return err },
 				"Evidence": func() error {
 					return s.Evidence(ctx, 0, func(state.EvidenceRecord) error { return nil })
 				},
@@ -126,7 +133,7 @@ func TestDamaged(t *testing.T) {
 			}
 			damagedOps := tc.ops
 			if damagedOps == nil {
-				damagedOps = []string{"Snapshot", "History", "EvidenceHead", "Evidence", "Lock", "Commit"}
+				damagedOps = []string{"Snapshot", "History", "EvidenceHead", "OpenTasks", "Evidence", "Lock", "Commit"}
 			}
 			for _, op := range damagedOps {
 				check(op, ops[op]())

@@ -16,6 +16,11 @@
 //	evidence     seq bigint → prev_hash text, hash text, record json (verbatim)
 //	checkpoints  n bigint → checkpoint json (verbatim)
 //	writer_lock  one row: the holder of the writer's lock (backend_pid, pid, host, operation, since)
+//	open_tasks   site text, name text (collation "C") → text: the open follow-up tasks
+//
+// A schema version 1 state, written before roster kept the open tasks, has
+// no open_tasks table until a commit gives the set derived from its
+// evidence (state.Changeset.TaskBase), which makes it version 2.
 //
 // json columns keep their text exactly as written, so evidence records are
 // stored byte for byte (the database's encoding should be UTF8) and

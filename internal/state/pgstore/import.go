@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
@@ -26,7 +27,11 @@ func (s *Store) Import(ctx context.Context, im *state.Import) error {
 		return refuse("nothing to import: the state has no lineage")
 	}
 	snap := im.Snapshot
-	p, err := prepare(&state.Changeset{Lineage: snap.Lineage, Put: snap.Objects})
+	cs := &state.Changeset{Lineage: snap.Lineage, Put: snap.Objects}
+	if im.TasksKept {
+		cs.TaskBase = append([]state.Task{}, im.Tasks...)
+	}
+	p, err := prepare(cs)
 	if err != nil {
 		return s.scrub(fmt.Errorf("cannot import into %s: %w", s.Describe(), err))
 	}
@@ -57,6 +62,18 @@ func (s *Store) Import(ctx context.Context, im *state.Import) error {
 			return err
 		}
 		if err := s.importHistory(ctx, tx, im.History); err != nil {
+			return err
+		}
+		if !im.TasksKept && m.keepsTasks() {
+			// A source that keeps no follow-up tasks makes a version 1
+			// state, whose evidence tells them.
+			if _, err := tx.Exec(ctx, `DROP TABLE `+s.table(tableTasks)); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE `+s.table(tableMeta)+` SET value = $2 WHERE key = $1`, keySchemaVersion, strconv.Itoa(state.SchemaNoTasks)); err != nil {
+				return err
+			}
+		} else if err := s.writeTasks(ctx, tx, p, m); err != nil { // over an empty set
 			return err
 		}
 		if im.Evidence != nil {

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,6 +30,7 @@ const (
 	tableEvidence    = "evidence"
 	tableCheckpoints = "checkpoints"
 	tableLock        = "writer_lock"
+	tableTasks       = "open_tasks"
 )
 
 // Keys of the meta table.
@@ -47,19 +47,23 @@ var layout = []struct {
 	name    string
 	columns string
 	create  string // the column list of CREATE TABLE
+	// since is the schema version that added the table (0: the first).
+	since uint64
 }{
 	{tableMeta, "key text, value text",
-		"key text PRIMARY KEY, value text NOT NULL"},
+		"key text PRIMARY KEY, value text NOT NULL", 0},
 	{tableObjects, "address text, object json",
-		`address text COLLATE "C" PRIMARY KEY, object json NOT NULL`},
+		`address text COLLATE "C" PRIMARY KEY, object json NOT NULL`, 0},
 	{tableHistory, "serial bigint, entry json",
-		"serial bigint PRIMARY KEY, entry json NOT NULL"},
+		"serial bigint PRIMARY KEY, entry json NOT NULL", 0},
 	{tableEvidence, "seq bigint, prev_hash text, hash text, record json",
-		"seq bigint PRIMARY KEY CHECK (seq > 0), prev_hash text NOT NULL, hash text NOT NULL, record json NOT NULL"},
+		"seq bigint PRIMARY KEY CHECK (seq > 0), prev_hash text NOT NULL, hash text NOT NULL, record json NOT NULL", 0},
 	{tableCheckpoints, "n bigint, checkpoint json",
-		"n bigint PRIMARY KEY CHECK (n > 0), checkpoint json NOT NULL"},
+		"n bigint PRIMARY KEY CHECK (n > 0), checkpoint json NOT NULL", 0},
 	{tableLock, "id integer, backend_pid integer, pid integer, host text, operation text, since timestamp with time zone",
-		"id integer PRIMARY KEY CHECK (id = 1), backend_pid integer NOT NULL, pid integer NOT NULL, host text NOT NULL, operation text NOT NULL, since timestamptz NOT NULL"},
+		"id integer PRIMARY KEY CHECK (id = 1), backend_pid integer NOT NULL, pid integer NOT NULL, host text NOT NULL, operation text NOT NULL, since timestamptz NOT NULL", 0},
+	{tableTasks, "site text, name text, text text",
+		`site text COLLATE "C", name text COLLATE "C", text text NOT NULL, PRIMARY KEY (site, name)`, state.SchemaNoTasks + 1},
 }
 
 // defaultConnectTimeout bounds connecting when neither the URL
@@ -266,9 +270,13 @@ var errMissing = errors.New("no roster tables")
 
 // metaValues is what the meta table holds.
 type metaValues struct {
+	version uint64
 	lineage string
 	serial  uint64
 }
+
+// keepsTasks reports whether the state keeps the open follow-up tasks.
+func (m metaValues) keepsTasks() bool { return m.version > state.SchemaNoTasks }
 
 // inspect checks that the schema holds roster's tables, as this version
 // of roster made them, and reads the meta table. None of the tables is
@@ -373,6 +381,10 @@ func (s *Store) inspect(ctx context.Context, q querier) (metaValues, error) {
 		}
 	}
 	for _, l := range layout[1:] {
+		if l.since > version {
+			// A table a later version added; an older state lacks it.
+			continue
+		}
 		if err := check(l.name, l.columns); err != nil {
 			return metaValues{}, err
 		}
@@ -380,7 +392,7 @@ func (s *Store) inspect(ctx context.Context, q querier) (metaValues, error) {
 	if objectsCollation != "C" {
 		return metaValues{}, s.damaged("its objects table sorts addresses by the collation %q, not \"C\" as roster made it", objectsCollation)
 	}
-	var m metaValues
+	m := metaValues{version: version}
 	lineage, hasLineage := meta[keyLineage]
 	serial, hasSerial := meta[keySerial]
 	switch {
@@ -475,7 +487,7 @@ func (s *Store) ensureTables(ctx context.Context) error {
 			}
 		}
 		for _, l := range layout {
-			if _, err := tx.Exec(ctx, `CREATE TABLE `+s.table(l.name)+` (`+l.create+`)`); err != nil {
+			if err := s.createTable(ctx, tx, l.name, l.create); err != nil {
 				return err
 			}
 		}
@@ -488,6 +500,12 @@ func (s *Store) ensureTables(ctx context.Context) error {
 	}
 	s.ready.Store(true)
 	return nil
+}
+
+// createTable makes one of roster's tables.
+func (s *Store) createTable(ctx context.Context, tx pgx.Tx, name, columns string) error {
+	_, err := tx.Exec(ctx, `CREATE TABLE `+s.table(name)+` (`+columns+`)`)
+	return err
 }
 
 // --- reads ---
@@ -560,48 +578,38 @@ func (r *rawPairs) pair(i int) (k, v []byte) {
 	return r.data[start:r.ends[2*i]], r.data[r.ends[2*i]:r.ends[2*i+1]]
 }
 
-// decodeObjects decodes the collected objects in parallel chunks, checking
+// decodeObjects decodes the collected objects in parallel chunks
+// (state.InChunks), checking
 // that each is stored under its own address and that addresses are in
 // order.
 func (s *Store) decodeObjects(r *rawPairs) ([]*model.Object, error) {
 	n := r.len()
 	objs := make([]*model.Object, n)
 	vals := make([]model.Object, n)
-	workers := min(runtime.GOMAXPROCS(0), n/2048+1)
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		lo, hi := n*w/workers, n*(w+1)/workers
-		wg.Go(func() {
-			var prev []byte
-			if lo > 0 {
-				prev, _ = r.pair(lo - 1)
-			}
-			for i := lo; i < hi; i++ {
-				k, v := r.pair(i)
-				if prev != nil && string(prev) >= string(k) {
-					errs[w] = s.damaged("its objects table returns the addresses out of order at %q", clip(string(k)))
-					return
-				}
-				prev = k
-				o := &vals[i]
-				if err := o.UnmarshalJSON(v); err != nil {
-					errs[w] = s.damaged("the object stored under %q cannot be read (%v)", clip(string(k)), err)
-					return
-				}
-				if o.Addr.String() != string(k) {
-					errs[w] = s.damaged("the object stored under %q says it is %q", clip(string(k)), o.Addr.String())
-					return
-				}
-				objs[i] = o
-			}
-		})
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
+	err := state.InChunks(n, func(lo, hi int) error {
+		var prev []byte
+		if lo > 0 {
+			prev, _ = r.pair(lo - 1)
 		}
+		for i := lo; i < hi; i++ {
+			k, v := r.pair(i)
+			if prev != nil && string(prev) >= string(k) {
+				return s.damaged("its objects table returns the addresses out of order at %q", clip(string(k)))
+			}
+			prev = k
+			o := &vals[i]
+			if err := o.UnmarshalJSON(v); err != nil {
+				return s.damaged("the object stored under %q cannot be read (%v)", clip(string(k)), err)
+			}
+			if o.Addr.String() != string(k) {
+				return s.damaged("the object stored under %q says it is %q", clip(string(k)), o.Addr.String())
+			}
+			objs[i] = o
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return objs, nil
 }
@@ -811,6 +819,50 @@ func (s *Store) Checkpoints(ctx context.Context, fn func(n uint64, raw []byte) e
 		}
 	}
 	return nil
+}
+
+// OpenTasks lists the open follow-up tasks, sorted by site then name; kept
+// is false for a schema version 1 state.
+func (s *Store) OpenTasks(ctx context.Context) ([]state.Task, bool, error) {
+	tasks := []state.Task{}
+	kept := true
+	err := s.read(ctx, func(tx pgx.Tx) error {
+		m, err := s.inspect(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if kept = m.keepsTasks(); !kept {
+			return nil
+		}
+		rows, err := tx.Query(ctx, `SELECT site, name, text FROM `+s.table(tableTasks)+` ORDER BY site, name`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var site, name, text string
+			if err := rows.Scan(&site, &name, &text); err != nil {
+				return err
+			}
+			addr, err := model.ParseAddress(site)
+			t := state.Task{Site: addr, Name: name, Text: text}
+			if err != nil || t.Check() != nil {
+				return s.damaged("its %s table holds %q, which is not a follow-up task", tableTasks, clip(site+"#"+name))
+			}
+			tasks = append(tasks, t)
+		}
+		return rows.Err()
+	})
+	if errors.Is(err, errMissing) {
+		return tasks, true, nil
+	}
+	if err != nil {
+		return nil, false, s.wrap("cannot read the follow-up tasks of", err)
+	}
+	if !kept {
+		return nil, false, nil
+	}
+	return tasks, true, nil
 }
 
 // Writing reports whether a roster write transaction on this state (a

@@ -8,9 +8,10 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/state"
@@ -65,6 +66,25 @@ func openURL(t testing.TB, u string) *Store {
 func TestConformance(t *testing.T) {
 	pgtest.Base(t)
 	statetest.Run(t, func(t *testing.T) state.Store { return openTest(t) })
+}
+
+// TestLegacyTasks runs the conformance cases of a state that keeps no
+// open follow-up tasks on a schema as a roster of schema version 1 left
+// it: its tables without open_tasks, schema_version 1.
+func TestLegacyTasks(t *testing.T) {
+	pgtest.Base(t)
+	statetest.RunLegacy(t, func(t *testing.T) state.Store {
+		s := openTest(t)
+		commit(t, s, &state.Changeset{Lineage: "old", Put: []*model.Object{team("acme")}, Evidence: []state.EvidenceRecord{rec(1, "", "h1")}})
+		ctx := context.Background()
+		if _, err := s.pool.Exec(ctx, `DROP TABLE `+s.table(tableTasks)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.pool.Exec(ctx, `UPDATE `+s.table(tableMeta)+` SET value = '1' WHERE key = 'schema_version'`); err != nil {
+			t.Fatal(err)
+		}
+		return openURL(t, pgtest.WithSchema(t, pgtest.Base(t), s.Schema()))
+	})
 }
 
 func rec(seq uint64, prev, hash string) state.EvidenceRecord {
@@ -296,24 +316,22 @@ func TestLockStaleRow(t *testing.T) {
 func TestCreateTogether(t *testing.T) {
 	u := pgtest.URL(t)
 	ctx := context.Background()
-	var wg sync.WaitGroup
-	errs := make([]error, 4)
-	for i := range errs {
+	var g errgroup.Group
+	for i := range 4 {
 		s := openURL(t, u)
-		wg.Go(func() {
+		g.Go(func() error {
 			lk, err := s.Lock(ctx, "apply", 30*time.Second)
-			if err != nil {
-				errs[i] = err
-				return
+			if err == nil {
+				err = lk.Unlock()
 			}
-			errs[i] = lk.Unlock()
+			if err != nil {
+				return fmt.Errorf("store %d: %w", i, err)
+			}
+			return nil
 		})
 	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Errorf("store %d: %v", i, err)
-		}
+	if err := g.Wait(); err != nil {
+		t.Error(err)
 	}
 }
 

@@ -8,13 +8,13 @@ import (
 	"os"
 	"sort"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/state"
@@ -51,6 +51,10 @@ func Run(t *testing.T, open func(t *testing.T) state.Store) {
 		{"LargeCommit", testLargeCommit},
 		{"Move", testMove},
 		{"FailedMoveWritesNothing", testFailedMoveWritesNothing},
+		{"TasksEmpty", testTasksEmpty},
+		{"TasksRaiseClose", testTasksRaiseClose},
+		{"TasksAtomic", testTasksAtomic},
+		{"TasksRefused", testTasksRefused},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -176,17 +180,20 @@ var objectOpts = cmp.Options{cmpopts.EquateEmpty(), cmpopts.IgnoreFields(model.O
 // whole is everything a store keeps, to show that a failed commit wrote
 // nothing.
 type whole struct {
-	Snap     *state.Snapshot
-	History  []state.HistoryEntry
-	Evidence []state.EvidenceRecord
-	HeadSeq  uint64
-	HeadHash string
+	Snap      *state.Snapshot
+	History   []state.HistoryEntry
+	Evidence  []state.EvidenceRecord
+	HeadSeq   uint64
+	HeadHash  string
+	Tasks     []state.Task
+	TasksKept bool
 }
 
 func everything(t *testing.T, s state.Store) whole {
 	t.Helper()
 	seq, hash := head(t, s)
-	return whole{snapshot(t, s), history(t, s), evidence(t, s, 0), seq, hash}
+	tasks, kept := openTasks(t, s)
+	return whole{snapshot(t, s), history(t, s), evidence(t, s, 0), seq, hash, tasks, kept}
 }
 
 func sameAs(t *testing.T, s state.Store, before whole) {
@@ -628,16 +635,16 @@ func testLockWaits(t *testing.T, s state.Store) {
 		t.Fatalf("Lock: %v", err)
 	}
 	var released atomic.Bool
-	var wg sync.WaitGroup
-	wg.Go(func() {
+	var g errgroup.Group
+	g.Go(func() error {
 		time.Sleep(100 * time.Millisecond)
 		released.Store(true)
-		if err := u.Unlock(); err != nil {
-			t.Errorf("Unlock: %v", err)
-		}
+		return u.Unlock()
 	})
 	u2, err := s.Lock(ctx, "apply", time.Minute)
-	wg.Wait()
+	if err := g.Wait(); err != nil {
+		t.Errorf("Unlock: %v", err)
+	}
 	if err != nil {
 		t.Fatalf("Lock with a timeout while the holder unlocks: %v", err)
 	}
@@ -674,17 +681,16 @@ func testConsistentSnapshot(t *testing.T, s state.Store) {
 		objs = append(objs, grant("acme", "big.com", fmt.Sprintf("user%05d@x.com", i), "viewer"))
 	}
 	var done atomic.Bool
-	var wg sync.WaitGroup
-	var commitErr error
-	wg.Go(func() {
+	var g errgroup.Group
+	g.Go(func() error {
 		defer done.Store(true)
 		u, err := s.Lock(context.Background(), "apply", time.Minute)
 		if err != nil {
-			commitErr = err
-			return
+			return err
 		}
 		defer u.Unlock()
-		_, commitErr = s.Commit(context.Background(), &state.Changeset{Lineage: "l", BaseSerial: 1, Put: objs, Evidence: chain(1, n, "")})
+		_, err = s.Commit(context.Background(), &state.Changeset{Lineage: "l", BaseSerial: 1, Put: objs, Evidence: chain(1, n, "")})
+		return err
 	})
 	seen := map[int]int{}
 	for last := false; !last; {
@@ -707,9 +713,8 @@ func testConsistentSnapshot(t *testing.T, s state.Store) {
 			t.Fatalf("snapshot with %d grants has serial %d", grants, snap.Serial)
 		}
 	}
-	wg.Wait()
-	if commitErr != nil {
-		t.Fatalf("Commit: %v", commitErr)
+	if err := g.Wait(); err != nil {
+		t.Fatalf("Commit: %v", err)
 	}
 	if seen[n] == 0 {
 		t.Errorf("the last snapshot, after the commit, did not see it: %v", seen)

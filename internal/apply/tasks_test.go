@@ -1,0 +1,190 @@
+package apply
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/roster-dev/roster/internal/evidence"
+	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/runbook"
+	"github.com/roster-dev/roster/internal/state"
+	"github.com/roster-dev/roster/internal/state/boltstore"
+)
+
+// previousRelease opens a copy of a state file the previous release wrote
+// (it keeps no set of open follow-up tasks), and the addresses of two of
+// its sites.
+func previousRelease(t *testing.T) (state.Store, model.Address, model.Address) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "state", "boltstore", "testdata", "prev", "agency.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "state.db")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st, err := boltstore.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := st.Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sites []model.Address
+	for _, o := range snap.Objects {
+		if o.Addr.Kind == model.KindSite {
+			sites = append(sites, o.Addr)
+		}
+	}
+	if len(sites) < 2 {
+		t.Fatalf("the state holds %d sites", len(sites))
+	}
+	return st, sites[0], sites[1]
+}
+
+// commitAsBefore appends records as the previous release did: in the
+// evidence only.
+func commitAsBefore(t *testing.T, st state.Store, recs ...*evidence.Record) {
+	t.Helper()
+	ctx := context.Background()
+	chain, err := evidence.OpenChain(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := st.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := &state.Changeset{Lineage: snap.Lineage, BaseSerial: snap.Serial}
+	for _, r := range recs {
+		sealed, err := chain.Seal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs.Evidence = append(cs.Evidence, sealed)
+	}
+	if _, err := st.Commit(ctx, cs); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func followUp(site model.Address, task string) evidence.FollowUp {
+	return evidence.FollowUp{Address: site.String(), Task: task, Text: task + " on " + site.Site}
+}
+
+func openTasks(t *testing.T, st state.Store) ([]string, bool) {
+	t.Helper()
+	tasks, kept, err := st.OpenTasks(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, tk := range tasks {
+		out = append(out, tk.Key()+" "+tk.Text)
+	}
+	return out, kept
+}
+
+// TestTasksOfPreviousRelease: on a state the previous release wrote, the
+// open follow-up tasks are those its evidence tells; the first confirm
+// starts the state's own set, in its transaction, and later ones change
+// it.
+func TestTasksOfPreviousRelease(t *testing.T) {
+	ctx := context.Background()
+	st, s1, s2 := previousRelease(t)
+	when := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	at := evidence.FormatTime(when)
+	grant := model.PersonGrantAddress(s1.Team, s1.Site, "gone@x.com")
+	commitAsBefore(t, st,
+		&evidence.Record{Time: at, Address: grant.String(), Action: "delete", Outcome: evidence.OutcomeApplied,
+			FollowUps: []evidence.FollowUp{followUp(s1, "rotate_api_key"), followUp(s1, "review_shared_links")}},
+		&evidence.Record{Time: at, Address: grant.String(), Action: "delete", Outcome: evidence.OutcomeApplied,
+			FollowUps: []evidence.FollowUp{followUp(s2, "rotate_api_key")}},
+		&evidence.Record{Time: at, Address: s1.String(), Action: evidence.ActionConfirm, Outcome: evidence.OutcomeApplied,
+			FollowUps: []evidence.FollowUp{followUp(s1, "review_shared_links")}},
+	)
+	if got, kept := openTasks(t, st); kept || got != nil {
+		t.Fatalf("the state keeps tasks: %v", got)
+	}
+	derived, err := evidence.OpenTasks(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, tk := range derived {
+		keys = append(keys, tk.Key()+" "+tk.Text)
+	}
+	k1, k2 := s1.String()+"#rotate_api_key rotate_api_key on "+s1.Site, s2.String()+"#rotate_api_key rotate_api_key on "+s2.Site
+	if d := cmp.Diff([]string{k1, k2}, keys); d != "" {
+		t.Fatalf("derived tasks (-want +got):\n%s", d)
+	}
+
+	snap, _ := st.Snapshot(ctx)
+	item := runbook.ForTask("plausible", s2, "rotate_api_key", "rotate_api_key on "+s2.Site)
+	if _, err := Confirm(ctx, st, snap, []runbook.Item{item}, Meta{Actor: "anna", Time: when}, "done"); err != nil {
+		t.Fatal(err)
+	}
+	if got, kept := openTasks(t, st); !kept || !cmp.Equal(got, []string{k1}) {
+		t.Fatalf("after the first confirm: %v, kept %t; want [%s], kept", got, kept, k1)
+	}
+	snap, _ = st.Snapshot(ctx)
+	item = runbook.ForTask("plausible", s1, "rotate_api_key", "rotate_api_key on "+s1.Site)
+	if _, err := Confirm(ctx, st, snap, []runbook.Item{item}, Meta{Actor: "anna", Time: when}, "done"); err != nil {
+		t.Fatal(err)
+	}
+	if got, kept := openTasks(t, st); !kept || len(got) != 0 {
+		t.Fatalf("after the second confirm: %v, kept %t; want none, kept", got, kept)
+	}
+}
+
+// TestTasksUndecodableRecord: a record that does not decode stops the
+// reading of the open tasks, and a confirm, which writes nothing.
+func TestTasksUndecodableRecord(t *testing.T) {
+	ctx := context.Background()
+	st, s1, _ := previousRelease(t)
+	seq, head, err := st.EvidenceHead(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, _ := st.Snapshot(ctx)
+	// The damaged record is not the head (OpenChain checks that one):
+	// two sound records follow it.
+	bad := fmt.Sprintf(`{"follow_ups":[{"address":7,"task":"rotate_api_key","text":""}],"hash":"sha256:bad","prev_hash":%q,"seq":%d}`, head, seq+1)
+	cs := &state.Changeset{Lineage: snap.Lineage, BaseSerial: snap.Serial,
+		Evidence: []state.EvidenceRecord{{Seq: seq + 1, PrevHash: head, Hash: "sha256:bad", JSON: []byte(bad)}}}
+	chain := evidence.Chain{Seq: seq + 1, Hash: "sha256:bad"}
+	for range 2 {
+		r, err := chain.Seal(&evidence.Record{Time: evidence.FormatTime(time.Now()), Address: s1.String(), Action: evidence.ActionReview, Outcome: evidence.OutcomeApplied})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs.Evidence = append(cs.Evidence, r)
+	}
+	if _, err := st.Commit(ctx, cs); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("evidence record %d cannot be read", seq+1)
+	if _, err := evidence.OpenTasks(ctx, st); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("OpenTasks: %v, want %q", err, want)
+	}
+	snap, _ = st.Snapshot(ctx)
+	item := runbook.ForTask("plausible", s1, "rotate_api_key", "x")
+	if _, err := Confirm(ctx, st, snap, []runbook.Item{item}, Meta{Actor: "anna", Time: time.Now()}, ""); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Confirm: %v, want %q", err, want)
+	}
+	if n, _, _ := st.EvidenceHead(ctx); n != seq+3 {
+		t.Errorf("the failed confirm wrote: evidence head %d", n)
+	}
+	if _, kept := openTasks(t, st); kept {
+		t.Error("the failed confirm made the state keep tasks")
+	}
+}

@@ -1,0 +1,189 @@
+package plausible
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/httpc"
+	"github.com/roster-dev/roster/internal/driver/kit"
+)
+
+// Client is a typed client of the part of Plausible's Sites API roster
+// uses (plausible.md): context first, typed answers, and a refusal as a
+// *driver.APIError with Plausible's own message. It makes every request
+// through httpc, which retries, paces and checks each answer's shape.
+type Client struct {
+	hc *httpc.Client
+}
+
+// Team is an item of GET /api/v1/sites/teams.
+type Team struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// Site is an item of GET /api/v1/sites.
+type Site struct {
+	Domain string `json:"domain"`
+}
+
+// Guest is an item of GET /api/v1/sites/guests and the answer of PUT.
+type Guest struct {
+	Email  string `json:"email"`
+	Role   string `json:"role"`
+	Status string `json:"status"`
+}
+
+// GuestRequest is the body of PUT /api/v1/sites/guests.
+type GuestRequest struct {
+	SiteID string `json:"site_id"`
+	Email  string `json:"email"`
+	Role   string `json:"role"`
+}
+
+const guestsPath = "/api/v1/sites/guests"
+
+// pageSize is the limit asked for on every list (Plausible honours 1..100).
+const pageSize = 100
+
+// Shapes of the answers the driver reads (plausible.md; schema/sync.md,
+// Reading safely).
+var (
+	teamShape  = kit.Obj{"id": kit.String, "name": kit.String}
+	siteShape  = kit.Obj{"domain": kit.String}
+	guestShape = kit.Obj{"email": kit.String, "role": kit.String, "status": kit.String}
+)
+
+// Teams lists the teams the key sees.
+func (c *Client) Teams(ctx context.Context) ([]Team, kit.Response, error) {
+	return list[Team](ctx, c, "/api/v1/sites/teams", nil, "teams", teamShape)
+}
+
+// Sites lists a team's sites.
+func (c *Client) Sites(ctx context.Context, teamID string) ([]Site, kit.Response, error) {
+	return list[Site](ctx, c, "/api/v1/sites", url.Values{"team_id": {teamID}}, "sites", siteShape)
+}
+
+// Guests lists a site's guests, invited or accepted.
+func (c *Client) Guests(ctx context.Context, domain string) ([]Guest, kit.Response, error) {
+	return list[Guest](ctx, c, guestsPath, url.Values{"site_id": {domain}}, "guests", guestShape)
+}
+
+// PutGuest invites a guest. Plausible finds or creates by email: an
+// existing guest comes back unchanged. Plausible answers 500 when the
+// email is a team member's (or the team is at its member limit): its
+// answer, not a passing fault, so the request is sent once.
+func (c *Client) PutGuest(ctx context.Context, req GuestRequest) (Guest, kit.Response, error) {
+	var got Guest
+	api, err := c.hc.JSON(httpc.WithoutRetryOn5xx(ctx), http.MethodPut, guestsPath, nil, req, httpc.Shaped{Shape: guestShape, Into: &got}, "")
+	return got, kit.Response{API: api}, c.refusal(err, false)
+}
+
+// DeleteGuest removes a guest, which Plausible answers {"deleted":true}
+// whether or not the email was a guest.
+func (c *Client) DeleteGuest(ctx context.Context, domain, email string) (kit.Response, error) {
+	api, err := c.hc.JSON(ctx, http.MethodDelete, guestsPath+"/"+url.PathEscape(email), url.Values{"site_id": {domain}}, nil, nil, "")
+	return kit.Response{API: api}, c.refusal(err, false)
+}
+
+// refusal turns an httpc failure into the error roster shows: a refusal
+// (an HTTP status) becomes *driver.APIError with Plausible's own message
+// (Read for a read); any other failure comes back as it is.
+func (c *Client) refusal(err error, read bool) error {
+	re, ok := httpc.Refusal(err)
+	if !ok {
+		return err
+	}
+	msg := ""
+	var eb struct {
+		Error any `json:"error"`
+	}
+	if json.Unmarshal(re.Body, &eb) == nil {
+		switch e := eb.Error.(type) {
+		case string:
+			msg = e
+		case nil:
+		default:
+			b, _ := json.Marshal(e)
+			msg = string(b)
+		}
+	}
+	if msg == "" {
+		msg = kit.BodyText(re.Body, re.Status)
+	}
+	return &driver.APIError{Platform: Platform, Status: re.Status, Message: kit.Cut(msg), Request: re.Request(), Read: read}
+}
+
+// list reads every page of a cursor-paged list (always limit=100, the
+// same on every page) whose items under field have the shape item; the
+// paging must keep its word (kit.Pager).
+func list[T any](ctx context.Context, c *Client, path string, q url.Values, field string, item kit.Shape) ([]T, kit.Response, error) {
+	var out []T
+	var res kit.Response
+	seen := map[string]bool{}
+	after := ""
+	pg := kit.Pager{Linked: true}
+	shape := kit.Obj{field: kit.List(item), "meta": kit.Obj{"after": kit.Null(kit.String)}}
+	for {
+		pq := url.Values{}
+		for k, v := range q {
+			pq[k] = v
+		}
+		pq.Set("limit", strconv.Itoa(pageSize))
+		if after != "" {
+			pq.Set("after", after)
+		}
+		var raw map[string]json.RawMessage
+		api, err := c.hc.JSON(ctx, http.MethodGet, path, pq, nil, httpc.Shaped{Shape: shape, Into: &raw}, "")
+		res.API = append(res.API, api...)
+		res.Pages = pg.Pages()
+		if err != nil {
+			return out, res, c.refusal(err, true)
+		}
+		res.Pages++
+		var items []T
+		if err := decodeList(raw[field], &items); err != nil {
+			return out, res, fmt.Errorf("%s answered GET %s with a page roster cannot read: %v", Platform, path, err)
+		}
+		var m struct {
+			After *string `json:"after"`
+		}
+		if err := json.Unmarshal(raw["meta"], &m); err != nil {
+			return out, res, fmt.Errorf("%s answered GET %s with paging roster cannot read: %v", Platform, path, err)
+		}
+		out = append(out, items...)
+		more := m.After != nil && *m.After != ""
+		done, err := pg.Page(len(items), nil, more)
+		res.Pages = pg.Pages()
+		if err != nil {
+			return out, res, fmt.Errorf("%s answered GET %s with paging that does not keep its word: %v; nothing was planned from it, try again later", Platform, path, err)
+		}
+		if done {
+			return out, res, nil
+		}
+		if seen[*m.After] {
+			return out, res, fmt.Errorf("%s answered GET %s with the same page twice; roster stopped reading", Platform, path)
+		}
+		seen[*m.After] = true
+		after = *m.After
+	}
+}
+
+// decodeList unmarshals a list that must be present (null is empty).
+func decodeList[T any](raw json.RawMessage, out *[]T) error {
+	if len(raw) == 0 {
+		return errors.New("the list is missing")
+	}
+	var items []T
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return err
+	}
+	*out = append(*out, items...)
+	return nil
+}

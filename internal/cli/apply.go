@@ -3,11 +3,9 @@ package cli
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -15,13 +13,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/roster-dev/roster/internal/apply"
-	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/ops"
 	"github.com/roster-dev/roster/internal/plan"
 	"github.com/roster-dev/roster/internal/render"
-	"github.com/roster-dev/roster/internal/state"
+	"github.com/roster-dev/roster/internal/runbook"
 )
-
-func init() { extraCommands = append(extraCommands, (*app).applyCommand) }
 
 type applyFlags struct {
 	autoApprove   bool
@@ -31,9 +27,13 @@ type applyFlags struct {
 	changeRequest string
 	ticket        string
 	lockTimeout   time.Duration
-	reviewed      string     // --reviewed PLANFILE
-	reviewedPlan  *plan.Plan // what it holds
-	only          []string   // --only, as given
+	reviewed      string   // --reviewed PLANFILE
+	only          []string // --only, as given
+}
+
+// who is who applies, as the flags say.
+func (af *applyFlags) who() ops.Who {
+	return ops.Who{Actor: af.actor, Approvers: af.approvers, Commit: af.commit, ChangeRequest: af.changeRequest, Ticket: af.ticket}
 }
 
 func (a *app) applyCommand() *cobra.Command {
@@ -59,194 +59,61 @@ func (a *app) applyCommand() *cobra.Command {
 		if len(args) == 1 && cmd.Flags().Changed("reinvite") {
 			return &exitCode{code: ExitError, msg: "--reinvite cannot be given with a saved plan: it is part of the plan; make the plan with roster plan --reinvite --out FILE"}
 		}
-		pf.take(a, cmd)
-		if err := checkSigner(); err != nil {
-			return err
-		}
 		if len(args) == 1 && pf.refreshOnly {
 			return &exitCode{code: ExitError, msg: "--refresh-only cannot be given with a saved plan"}
 		}
-		if err := af.checkNarrow(ctx, args, &pf, cmd.Flags().Changed("reinvite")); err != nil {
+		if err := af.checkNarrow(args, &pf, cmd.Flags().Changed("reinvite")); err != nil {
 			return err
 		}
-		st, err := a.openStore()
+		req, err := pf.request(a, cmd)
 		if err != nil {
 			return err
 		}
-		defer st.Close()
 		if len(args) == 1 {
-			return a.applySaved(ctx, st, args[0], &pf, &af)
-		}
-		if !af.autoApprove && !isTerminal(a.stdin) {
-			return &exitCode{code: ExitError, msg: "apply needs confirmation, and standard input is not a terminal: review the plan and run roster apply --auto-approve, or apply a saved plan (roster plan --out FILE; roster apply FILE)"}
-		}
-		lock, err := st.Lock(ctx, "apply", af.lockTimeout)
-		if err != nil {
-			return storeError(err)
-		}
-		defer lock.Unlock()
-		pd, err := a.makePlan(ctx, st, &pf)
-		if err != nil {
-			return err
-		}
-		p, err := af.narrow(pd)
-		if err != nil {
-			return err
-		}
-		if !pf.refresh {
-			if err := refusesUnrefreshed(pd.cfg.Config, p); err != nil {
-				return err
-			}
-		}
-		if err := render.WriteText(a.stdout, p, render.TextOptions{Color: a.color(a.stdout)}); err != nil {
-			return err
-		}
-		if n := len(p.Held); n > 0 { // --only
-			fmt.Fprintf(a.stdout, "%s of other causes left for the next plan.\n", plural(n, "change", "changes"))
-		}
-		nothing := p.Empty() && (pd.cn == nil || (len(p.Drift) == 0 && !pf.refreshOnly))
-		if pf.refreshOnly {
-			nothing = len(p.Drift) == 0
-		}
-		if nothing && (pd.cn == nil || len(apply.Adoptions(pd.cn.view.Live, pd.cn.view.LiveTeams, pd.snap.Objects, p, pd.cn.declared())) == 0) {
-			return a.checkpointHead(ctx, st)
-		}
-		if err := a.checkDuties(p, &af); err != nil {
-			return err
-		}
-		if !af.autoApprove {
-			ok, err := a.confirm(ctx)
+			res, err := ops.ApplySaved(ctx, a.env(), ops.ApplySavedRequest{
+				File: args[0], Now: req.Now, Parallelism: req.Parallelism, MaxWait: req.MaxWait, MaxWaitSet: req.MaxWaitSet,
+				Who: af.who(), LockTimeout: af.lockTimeout,
+			})
 			if err != nil {
 				return err
 			}
-			if !ok {
-				return &exitCode{code: ExitError, msg: "apply cancelled: only 'yes' is accepted to approve"}
+			if res.Nothing {
+				fmt.Fprintln(a.stdout, "No changes.")
 			}
-		} else {
-			fmt.Fprintln(a.stdout)
+			return a.showApply(res)
 		}
-		// Teams the configuration no longer declares keep the platform
-		// the state knows, for their guidance.
-		platforms := platformsOf(pd.snap.Objects)
-		for t, name := range platformsOf(pd.cfg.Config.Objects) {
-			platforms[t] = name
+		res, err := ops.Apply(ctx, a.env(), ops.ApplyRequest{
+			PlanRequest: req, Who: af.who(), AutoApprove: af.autoApprove, CanAsk: isTerminal(a.stdin),
+			LockTimeout: af.lockTimeout, Reviewed: af.reviewed, UI: applyUI{a},
+		})
+		if err != nil {
+			return err
 		}
-		if pd.cn != nil {
-			return a.applyConnected(ctx, st, p, pd.cn, pd.snap.Objects, a.meta(p, &af), pf.parallelism, pf.refreshOnly, platforms)
-		}
-		return a.applyPlan(ctx, st, p, &af, platforms)
+		return a.showApply(res)
 	}
 	return c
 }
 
-// applySaved applies a saved plan exactly as saved. Connected teams the
-// plan changes or saw drift in are refreshed first, and the plan is refused
-// as stale when their live access moved; what the refresh finds is written
-// as in any apply, even when the plan has no change.
-func (a *app) applySaved(ctx context.Context, st state.Store, file string, pf *planFlags, af *applyFlags) error {
-	p, err := readPlanFile(ctx, file)
-	if err != nil {
-		return err
-	}
-	if err := a.checkSavedPlan(ctx, st, p, file); err != nil {
-		return err
-	}
-	lock, err := st.Lock(ctx, "apply", af.lockTimeout)
-	if err != nil {
-		return storeError(err)
-	}
-	defer lock.Unlock()
-	a.reinvite = p.Reinvite
-	// The teams the plan changes, and those where it saw drift: like any
-	// apply, this one writes what the refresh finds there (schema/sync.md). A
-	// plan with nothing at all refreshes every connected team, for the
-	// status changes (an invitation accepted) any apply writes.
-	var touched map[string]bool
-	if !p.Empty() || len(p.Drift) > 0 {
-		touched = map[string]bool{}
-		for _, c := range p.Changes {
-			touched[c.Addr.Team] = true
-		}
-		for _, d := range p.Drift {
-			touched[d.Addr.Team] = true
-		}
-	}
-	var cn *connected
-	var prior []*model.Object
-	platforms := teamPlatforms(p.Changes)
-	if files, _ := filepath.Glob(filepath.Join(a.dir(), "*.hcl")); len(files) > 0 {
-		cfg, err := a.loadConfig()
-		if err != nil {
-			return err
-		}
-		for t, name := range platformsOf(cfg.Config.Objects) {
-			platforms[t] = name
-		}
-		if hasConnections(cfg.Config) {
-			snap, err := a.snapshot(ctx, st)
-			if err != nil {
-				return err
-			}
-			if err := checkSerial(snap, p); err != nil {
-				return err
-			}
-			prior = snap.Objects
-			cn, err = a.refresh(ctx, cfg, prior, pf.parallelism, func(t string) bool { return touched == nil || touched[t] })
-			if err != nil {
-				return err
-			}
-			if len(cn.teams) == 0 {
-				cn = nil
-			} else if err := checkStale(p, cn); err != nil {
-				return err
-			}
-		}
-	}
-	if p.Empty() && (cn == nil || len(apply.Adoptions(cn.view.Live, cn.view.LiveTeams, prior, p, cn.declared())) == 0) {
-		if cn == nil {
-			// Offline, nothing checked the plan against the state yet.
-			snap, err := a.snapshot(ctx, st)
-			if err != nil {
-				return err
-			}
-			if err := checkSerial(snap, p); err != nil {
-				return err
-			}
-		}
-		fmt.Fprintln(a.stdout, "No changes.")
-		return a.checkpointHead(ctx, st)
-	}
-	if err := a.checkDuties(p, af); err != nil {
-		return err
-	}
-	if cn != nil {
-		return a.applyConnected(ctx, st, p, cn, prior, a.meta(p, af), pf.parallelism, false, platforms)
-	}
-	return a.applyPlan(ctx, st, p, af, platforms)
-}
+// applyUI shows the plan an apply is about to make and asks for "yes".
+type applyUI struct{ a *app }
 
-// refusesUnrefreshed refuses apply --refresh=false when the plan changes a
-// connected team: its changes go through the platform's API, which needs
-// the refresh (the people's and sites' ids); recording them as done
-// without making them would be false evidence. The state-only changes of
-// such a team need no API and pass.
-func refusesUnrefreshed(cfg *model.Config, p *plan.Plan) error {
-	connected := cfg.ConnectedTeams()
-	for i := range p.Changes {
-		if c := &p.Changes[i]; connected[c.Addr.Team] && !c.StateOnly() {
-			return &exitCode{code: ExitError, msg: fmt.Sprintf("apply --refresh=false cannot change team %s: its changes go through the platform's API, which needs a refresh first (%s); apply without --refresh=false, or save this plan with roster plan --refresh=false --out FILE and apply the file, which refreshes the teams it changes", c.Addr.Team, c.Addr)}
-		}
+func (u applyUI) Show(p *plan.Plan) error {
+	a := u.a
+	if err := render.WriteText(a.stdout, p, render.TextOptions{Color: a.color(a.stdout)}); err != nil {
+		return err
+	}
+	if n := len(p.Held); n > 0 { // --only
+		fmt.Fprintf(a.stdout, "%s of other causes left for the next plan.\n", plural(n, "change", "changes"))
 	}
 	return nil
 }
 
-// checkSerial refuses a saved plan made against another state (schema/cli.md:
-// stale plan when the serial moved).
-func checkSerial(snap *state.Snapshot, p *plan.Plan) error {
-	if snap.Serial != p.Serial || snap.Lineage != p.Lineage && p.Lineage != "" {
-		return &exitCode{code: ExitError, msg: fmt.Sprintf("stale plan: the state moved to serial %d since the plan was made against serial %d; make a new plan", snap.Serial, p.Serial)}
+func (u applyUI) Approve(ctx context.Context, ask bool) (bool, error) {
+	if !ask {
+		fmt.Fprintln(u.a.stdout)
+		return true, nil
 	}
-	return nil
+	return u.a.confirm(ctx)
 }
 
 // confirm asks for "yes" on the terminal. Ctrl-C (or SIGTERM) while it
@@ -277,46 +144,56 @@ func (a *app) confirm(ctx context.Context) (bool, error) {
 	}
 }
 
-// meta is who applies and where from: flags first, then the plan, then
-// the environment (schema/cli.md).
-func (a *app) meta(p *plan.Plan, af *applyFlags) apply.Meta {
-	var digest string
-	if af.reviewedPlan != nil {
-		// The evidence names the reviewed plan, and what it knew.
-		p, digest = af.reviewedPlan, af.reviewedPlan.Digest()
-	}
-	meta := apply.Meta{
-		PlanDigest:    digest,
-		Actor:         firstNonEmpty(af.actor, envActor()),
-		Approvers:     af.approvers,
-		Commit:        firstNonEmpty(af.commit, p.Commit, envCommit(a.dir())),
-		ChangeRequest: firstNonEmpty(af.changeRequest, p.ChangeRequest, envChangeRequest()),
-		ChangeTicket:  firstNonEmpty(af.ticket, os.Getenv("ROSTER_TICKET")),
-		PolicyDigest:  a.policyDigest(),
-		PolicyJSON:    a.policyJSON(),
-		Time:          time.Now().UTC(),
-		Sign:          signFunc(),
-	}
-	if len(meta.Approvers) == 0 {
-		meta.Approvers = envApprovers()
-	}
-	return meta
-}
-
-// applyPlan applies a plan of offline teams in one transaction.
-func (a *app) applyPlan(ctx context.Context, st state.Store, p *plan.Plan, af *applyFlags, platforms map[string]string) error {
-	res, err := apply.Apply(ctx, st, p, a.meta(p, af))
-	if err != nil {
-		if ctx.Err() != nil {
-			return a.interruptedApply(len(p.Changes))
+// showApply reports an apply as schema/sync.md says: what was done, its
+// manual steps, guidance and evidence, and a failure line last.
+func (a *app) showApply(res *ops.ApplyResult) error {
+	p := res.Plan
+	switch {
+	case res.Nothing:
+		if cp := res.Checkpoint; cp != nil {
+			fmt.Fprintf(a.stdout, "Checkpoint signed: record %d, head %s.\n", cp.Seq, cp.Head)
 		}
-		if errors.Is(err, apply.ErrStalePlan) {
-			return &exitCode{code: ExitError, msg: err.Error()}
-		}
-		return storeError(err)
+		return nil
+	case res.Interrupted:
+		fmt.Fprintln(a.stderr, "Error: interrupted (Ctrl-C or SIGTERM) before any change was recorded: nothing was applied, and roster plan shows the same changes.")
+		fmt.Fprintf(a.stdout, "Apply failed: 0 applied, 0 failed, %d not attempted.\n", len(p.Changes))
+		return silentExit(ExitError)
+	case res.Result != nil: // offline
+		fmt.Fprintln(a.stdout, applySummary(res.Result))
+		a.printOffline(res.Offline, res.Platforms)
+		a.printFollowUps(p)
+		return nil
 	}
-	fmt.Fprintln(a.stdout, applySummary(res))
-	a.printOffline(res.ManualSteps, platforms)
+	rep := res.Report
+	if res.Err != nil {
+		fmt.Fprintf(a.stderr, "Error: %v\n", res.Err)
+	}
+	for _, d := range rep.Deferred {
+		fmt.Fprintf(a.stdout, "Deferred: %s: the demotion from owner waits until every new owner has accepted; the next plan shows it again.\n", d)
+	}
+	if rep.Adopted > 0 {
+		fmt.Fprintf(a.stdout, "Refresh: %s written to the state from the platforms.\n", plural(rep.Adopted, "change", "changes"))
+	}
+	if res.Failed() {
+		// What was done stands: its manual steps, guidance and evidence
+		// first, and the failure line last (schema/sync.md: the command ends
+		// with it).
+		a.printManual(res.ViaAPI, res.Teams)
+		a.printOffline(res.Offline, res.Platforms)
+		a.printFollowUps(p)
+		for _, f := range rep.Failures {
+			fmt.Fprintf(a.stderr, "Error: %v\n", f.Err)
+		}
+		if rep.Records > 0 {
+			fmt.Fprintf(a.stdout, "Evidence: %d records, head %s. Run roster plan to see what is left.\n", rep.Records, rep.Head)
+		}
+		// sync.md: here manual outcomes count as applied.
+		fmt.Fprintf(a.stdout, "Apply failed: %d applied, %d failed, %d not attempted.\n", rep.Applied+rep.Manual, rep.Failed, rep.NotAttempted)
+		return silentExit(ExitError)
+	}
+	fmt.Fprintln(a.stdout, applySummary(&rep.Result))
+	a.printManual(res.ViaAPI, res.Teams)
+	a.printOffline(res.Offline, res.Platforms)
 	a.printFollowUps(p)
 	return nil
 }
@@ -330,13 +207,9 @@ func applySummary(res *apply.Result) string {
 		res.Applied, res.Manual, res.Records, res.Head)
 }
 
-// interruptedApply ends an apply that Ctrl-C or SIGTERM stopped before
-// anything was recorded the way a failed apply ends (schema/sync.md): what was
-// applied, with the failure line last.
-func (a *app) interruptedApply(changes int) error {
-	fmt.Fprintln(a.stderr, "Error: interrupted (Ctrl-C or SIGTERM) before any change was recorded: nothing was applied, and roster plan shows the same changes.")
-	fmt.Fprintf(a.stdout, "Apply failed: 0 applied, 0 failed, %d not attempted.\n", changes)
-	return silentExit(ExitError)
+// printManual prints the runbook of the changes left to a person.
+func (a *app) printManual(steps []plan.Change, platforms map[string]string) {
+	a.printSteps(steps, platforms, "%s no API can make; a person does them:")
 }
 
 // printOffline prints, for offline teams, every step a person follows in
@@ -344,6 +217,22 @@ func (a *app) interruptedApply(changes int) error {
 // (sync.md: every one of them, never cut short), and how to confirm them.
 func (a *app) printOffline(steps []plan.Change, platforms map[string]string) {
 	a.printSteps(steps, platforms, "These teams are offline: %s wait for a person to make them in the platforms' UIs, then record them with roster confirm (roster runbook lists them):")
+}
+
+// printSteps prints the runbook of steps under header, whose %s is the
+// number of changes.
+func (a *app) printSteps(steps []plan.Change, platforms map[string]string, header string) {
+	if len(steps) == 0 {
+		return
+	}
+	items := make([]runbook.Item, 0, len(steps))
+	for _, c := range steps {
+		items = append(items, runbook.ForChange(platforms[c.Addr.Team], string(c.Action), c.Before, c.After))
+	}
+	n := len(items)
+	items = runbook.Merge(items)
+	fmt.Fprintf(a.stdout, "\n"+header+"\n\n", plural(n, "change", "changes"))
+	runbook.WriteText(a.stdout, items)
 }
 
 // printFollowUps says where the plan's follow-up tasks wait.

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
@@ -9,13 +8,12 @@ import (
 )
 
 // This file parses apply's --reviewed and --only (schema/cli.md, "Command line,
-// version 2 additions"); the comparison and the filtering are the plan
-// package's (plan.CheckReviewed, plan.Input.Only).
+// version 2 additions"); reading the reviewed plan and comparing is
+// ops.Apply's (with plan.CheckReviewed), the filtering the plan package's
+// (plan.Input.Only).
 
-// checkNarrow checks --reviewed and --only against the other arguments,
-// reads the reviewed plan, and makes the fresh plan as the reviewed one
-// was made (its reinvite and mass-removal choices).
-func (af *applyFlags) checkNarrow(ctx context.Context, args []string, pf *planFlags, reinviteGiven bool) error {
+// checkNarrow checks --reviewed and --only against the other arguments.
+func (af *applyFlags) checkNarrow(args []string, pf *planFlags, reinviteGiven bool) error {
 	for _, s := range af.only {
 		k, ok := plan.ParseCause(s)
 		if !ok {
@@ -38,36 +36,8 @@ func (af *applyFlags) checkNarrow(ctx context.Context, args []string, pf *planFl
 	case pf.refreshOnly:
 		return &exitCode{code: ExitError, msg: "--refresh-only cannot be given with --reviewed or --only"}
 	}
-	if af.reviewed == "" {
-		return nil
-	}
-	if reinviteGiven {
+	if af.reviewed != "" && reinviteGiven {
 		return &exitCode{code: ExitError, msg: "--reinvite cannot be given with --reviewed: the reviewed plan says whether it reinvites"}
 	}
-	p, err := readPlan(ctx, "reviewed plan", af.reviewed) // bounded, cancellable
-	if err != nil {
-		return err
-	}
-	af.reviewedPlan = p
-	af.autoApprove = true // it was reviewed, as apply PLANFILE
-	pf.reinvite = p.Reinvite
-	pf.allowMassRemoval = pf.allowMassRemoval || p.AllowMassRemoval
 	return nil
-}
-
-// narrow checks the fresh plan against the reviewed one (--reviewed): p
-// itself when its changes are the reviewed plan's, else the refusal.
-// (--only narrows the plan as it is made: planFlags.only.)
-func (af *applyFlags) narrow(pd *planned) (*plan.Plan, error) {
-	p := pd.p
-	if r := af.reviewedPlan; r != nil {
-		if r.Lineage != "" && pd.snap.Lineage != r.Lineage {
-			return nil, &exitCode{code: ExitError, msg: fmt.Sprintf("reviewed plan %s was made against another state (lineage %s, this state's is %s)", af.reviewed, r.Lineage, pd.snap.Lineage)}
-		}
-		if err := plan.CheckReviewed(r, p); err != nil {
-			return nil, &exitCode{code: ExitError, msg: err.Error()}
-		}
-		return p, nil
-	}
-	return p, nil
 }

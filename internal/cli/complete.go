@@ -11,6 +11,7 @@ import (
 
 	"github.com/roster-dev/roster/internal/config"
 	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/ops"
 )
 
 // Shell completion of arguments (cobra's __complete): addresses for the
@@ -45,12 +46,7 @@ func (a *app) storedObjects() []*model.Object {
 			return nil // no state yet: do not create one while completing
 		}
 	}
-	st, err := a.openStore()
-	if err != nil {
-		return nil
-	}
-	defer st.Close()
-	snap, err := st.Snapshot(context.Background())
+	snap, err := ops.Snapshot(context.Background(), a.env())
 	if err != nil {
 		return nil
 	}

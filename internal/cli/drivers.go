@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/driver/ga4"
 	"github.com/roster-dev/roster/internal/driver/matomo"
 	"github.com/roster-dev/roster/internal/driver/piwikpro"
@@ -8,10 +9,11 @@ import (
 	"github.com/roster-dev/roster/internal/driver/posthog"
 )
 
-func init() {
-	driverFactories["posthog"] = posthog.New
-	driverFactories["plausible"] = plausible.New
-	driverFactories["piwikpro"] = piwikpro.New
-	driverFactories["ga4"] = ga4.New
-	driverFactories["matomo"] = matomo.New
+// driverFactories makes each platform's driver (the tests replace one).
+var driverFactories = map[string]func(*driver.Team, driver.Options) driver.Driver{
+	"posthog":   posthog.New,
+	"plausible": plausible.New,
+	"piwikpro":  piwikpro.New,
+	"ga4":       ga4.New,
+	"matomo":    matomo.New,
 }

@@ -5,12 +5,11 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -18,10 +17,8 @@ import (
 	"github.com/roster-dev/roster/internal/evidence"
 	"github.com/roster-dev/roster/internal/fsx"
 	"github.com/roster-dev/roster/internal/model"
-	"github.com/roster-dev/roster/internal/state"
+	"github.com/roster-dev/roster/internal/ops"
 )
-
-func init() { extraCommands = append(extraCommands, (*app).evidenceCommand) }
 
 func (a *app) evidenceCommand() *cobra.Command {
 	c := newCommand("evidence", "Evidence records of every applied change: list, export, verify, checkpoint")
@@ -29,100 +26,41 @@ func (a *app) evidenceCommand() *cobra.Command {
 	return c
 }
 
-// recordFilter selects records for `evidence list`.
-type recordFilter struct {
-	person, site, team string
-	// persons are person and the emails it was moved from (by move
-	// records), so one history reads across both addresses.
-	persons        map[string]bool
-	since, until   string
-	sinceT, untilT time.Time
+// recordFlags are evidence list's filter flags, as given.
+type recordFlags struct {
+	ops.RecordFilter
+	since, until string
 }
 
-func (f *recordFilter) parse() error {
+// parse reads --since and --until.
+func (f *recordFlags) parse() error {
 	var err error
 	if f.since != "" {
-		if f.sinceT, err = ParseNow(f.since); err != nil {
+		if f.Since, err = ParseNow(f.since); err != nil {
 			return &exitCode{code: ExitError, msg: fmt.Sprintf("invalid --since %q: expected a date (YYYY-MM-DD) or an RFC 3339 time", f.since)}
 		}
 	}
 	if f.until != "" {
-		if f.untilT, err = ParseNow(f.until); err != nil {
+		if f.Until, err = ParseNow(f.until); err != nil {
 			return &exitCode{code: ExitError, msg: fmt.Sprintf("invalid --until %q: expected a date (YYYY-MM-DD) or an RFC 3339 time", f.until)}
 		}
 	}
-	f.person = model.NormalizeEmail(f.person)
 	return nil
-}
-
-func (f *recordFilter) match(r *evidence.Record) bool {
-	addr, err := model.ParseAddress(r.Address)
-	if err != nil {
-		return f.person == "" && f.site == "" && f.team == ""
-	}
-	if f.person != "" && addr.Email != f.person && !f.persons[addr.Email] {
-		return false
-	}
-	if f.team != "" && addr.Team != f.team {
-		return false
-	}
-	if f.site != "" && !matchSite(f.site, addr) {
-		return false
-	}
-	if !f.sinceT.IsZero() || !f.untilT.IsZero() {
-		t, err := time.Parse(time.RFC3339, r.Time)
-		if err != nil {
-			return false
-		}
-		if !f.sinceT.IsZero() && t.Before(f.sinceT) {
-			return false
-		}
-		if !f.untilT.IsZero() && !t.Before(f.untilT) {
-			return false
-		}
-	}
-	return true
-}
-
-// matchSite reports whether addr is on the site named by spec: TEAM/SITE,
-// or a bare site name that matches that site in every team.
-func matchSite(spec string, addr model.Address) bool {
-	if addr.Site == "" {
-		return false
-	}
-	if team, site, ok := strings.Cut(spec, "/"); ok {
-		return addr.Team == team && addr.Site == site
-	}
-	return addr.Site == spec
 }
 
 // records reads every evidence record in order.
 func (a *app) records(cmd *cobra.Command, fn func(raw []byte, r *evidence.Record) error) error {
-	st, err := a.openStore()
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	return st.Evidence(cmd.Context(), 1, func(rec state.EvidenceRecord) error {
-		r, err := evidence.Decode(rec.JSON)
-		if err == nil {
-			err = evidence.Check(rec.JSON)
-		}
-		if err != nil {
-			return &exitCode{code: ExitError, msg: fmt.Sprintf("evidence record %d cannot be read (%v); run roster evidence verify", rec.Seq, err)}
-		}
-		return fn(rec.JSON, r)
-	})
+	return ops.Records(cmd.Context(), a.env(), ops.RecordFilter{}, fn)
 }
 
 func (a *app) evidenceListCommand() *cobra.Command {
 	c := newCommand("list", "List evidence records, filtered by person, site, team or time")
 	c.Args = cobra.NoArgs
-	var f recordFilter
+	var f recordFlags
 	var asJSON bool
-	c.Flags().StringVar(&f.person, "person", "", "only records about this email")
-	c.Flags().StringVar(&f.site, "site", "", "only records on this site (TEAM/SITE, or a site name in every team)")
-	c.Flags().StringVar(&f.team, "team", "", "only records of this team")
+	c.Flags().StringVar(&f.Person, "person", "", "only records about this email")
+	c.Flags().StringVar(&f.Site, "site", "", "only records on this site (TEAM/SITE, or a site name in every team)")
+	c.Flags().StringVar(&f.Team, "team", "", "only records of this team")
 	c.Flags().StringVar(&f.since, "since", "", "only records at or after this date or time")
 	c.Flags().StringVar(&f.until, "until", "", "only records before this date or time")
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON (an array of records)")
@@ -132,16 +70,9 @@ func (a *app) evidenceListCommand() *cobra.Command {
 		}
 		var raws []json.RawMessage
 		var recs []*evidence.Record
-		if f.person != "" {
-			if err := a.personAliases(cmd, &f); err != nil {
-				return storeOrExit(err)
-			}
-		}
-		err := a.records(cmd, func(raw []byte, r *evidence.Record) error {
-			if f.match(r) {
-				raws = append(raws, json.RawMessage(raw))
-				recs = append(recs, r)
-			}
+		err := ops.Records(cmd.Context(), a.env(), f.RecordFilter, func(raw []byte, r *evidence.Record) error {
+			raws = append(raws, json.RawMessage(raw))
+			recs = append(recs, r)
 			return nil
 		})
 		if err != nil {
@@ -167,47 +98,11 @@ func (a *app) evidenceListCommand() *cobra.Command {
 	return c
 }
 
-// personAliases finds the emails f.person was moved from, following the
-// move records back (a chain of renames included).
-func (a *app) personAliases(cmd *cobra.Command, f *recordFilter) error {
-	type move struct{ from, to string }
-	var moves []move
-	err := a.records(cmd, func(_ []byte, r *evidence.Record) error {
-		from, ok := evidence.MovedFrom(r)
-		if !ok || from.Email == "" {
-			return nil
-		}
-		if to, err := model.ParseAddress(r.Address); err == nil && to.Email != "" && to.Email != from.Email {
-			moves = append(moves, move{from.Email, to.Email})
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	f.persons = map[string]bool{f.person: true}
-	for i := len(moves) - 1; i >= 0; i-- {
-		if f.persons[moves[i].to] {
-			f.persons[moves[i].from] = true
-		}
-	}
-	return nil
-}
-
 func dash(s string) string {
 	if s == "" {
 		return "-"
 	}
 	return s
-}
-
-// storeOrExit keeps exit codes and maps store errors.
-func storeOrExit(err error) error {
-	var ec *exitCode
-	if errors.As(err, &ec) {
-		return err
-	}
-	return storeError(err)
 }
 
 func (a *app) evidenceExportCommand() *cobra.Command {
@@ -228,7 +123,14 @@ func (a *app) evidenceExportCommand() *cobra.Command {
 			if out == "" {
 				return &exitCode{code: ExitError, msg: "--format bundle needs --out DIR: the folder to write the bundle into"}
 			}
-			return a.exportBundle(cmd, out, pubFiles)
+			res, err := ops.Export(cmd.Context(), a.env(), ops.ExportRequest{Dir: out, PublicKeys: pubFiles})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "Wrote the evidence bundle to %s: %s, %s, %s. Check it without roster: sh %s\n",
+				res.Dir, plural(int(res.Info.Records), "record", "records"), plural(res.Info.Checkpoints, "checkpoint", "checkpoints"),
+				plural(len(res.Info.KeyIDs), "key", "keys"), filepath.Join(res.Dir, checkpoint.BundleVerify))
+			return nil
 		default:
 			return &exitCode{code: ExitError, msg: fmt.Sprintf("invalid --format %q: expected jsonl, csv, markdown or bundle", format)}
 		}
@@ -370,49 +272,27 @@ that signed in the bundle must also be one of the keys given.`
 	var bundleDir string
 	c.Flags().StringVar(&bundleDir, "bundle", "", "check an exported bundle (evidence export --format bundle) as its verify.sh does, with no state")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
-		if bundleDir != "" {
-			return a.verifyBundle(cmd, bundleDir, pubFiles, cpFile, allowTail)
-		}
-		opts := checkpoint.Options{AllowUnsignedTail: allowTail}
-		for _, f := range pubFiles {
-			k, err := checkpoint.ReadPublicKeyFile(f)
-			if err != nil {
-				return &exitCode{code: ExitError, msg: err.Error()}
-			}
-			opts.Keys = append(opts.Keys, k)
-		}
-		if cpFile != "" {
-			e, err := readExternal(cmd.Context(), cpFile)
-			if err != nil {
-				return err
-			}
-			opts.External = append(opts.External, e)
-		}
-		st, err := a.openStore()
+		v, err := ops.Verify(cmd.Context(), a.env(), ops.VerifyRequest{PublicKeys: pubFiles, Checkpoint: cpFile, AllowUnsignedTail: allowTail, Bundle: bundleDir})
 		if err != nil {
 			return err
 		}
-		defer st.Close()
-		res, err := checkpoint.Verify(cmd.Context(), st, opts)
-		if err != nil {
-			var ve *evidence.VerifyError
-			var ce *checkpoint.Error
-			switch {
-			case errors.As(err, &ve):
-				return &exitCode{code: ExitError, msg: fmt.Sprintf("verification failed: %v (after %d good records)", ve, res.Records)}
-			case errors.As(err, &ce):
-				return &exitCode{code: ExitError, msg: fmt.Sprintf("verification failed: %v", ce)}
-			case errors.Is(err, checkpoint.ErrNoCheckpoint), errors.Is(err, checkpoint.ErrUnsignedTail):
-				return &exitCode{code: ExitError, msg: "verification failed: " + err.Error()}
+		res := v.Result
+		if man := v.Manifest; man != nil {
+			fmt.Fprintf(a.stdout, "Bundle verified: %s, head %s; %s by %s; the latest covers record %d.\n",
+				plural(int(res.Records), "record", "records"), dash(res.Head), plural(man.Checkpoints, "checkpoint", "checkpoints"),
+				plural(len(man.Keys), "key", "keys")+" "+strings.Join(man.Keys, ", "), res.Records)
+			if e := v.External; e != nil {
+				cp := e.Checkpoint
+				fmt.Fprintf(a.stdout, "Checkpoint %s is in the chain: record %d still has hash %s (key %s, signed %s).\n", cpFile, cp.Seq, cp.Hash, cp.KeyID, cp.Time)
 			}
-			return storeError(err)
+			return nil
 		}
 		if res.Records == 0 {
 			fmt.Fprintln(a.stdout, "Evidence verified: 0 records.")
 		} else {
 			fmt.Fprintf(a.stdout, "Evidence verified: %d records, head %s.\n", res.Records, res.Head)
 		}
-		if len(opts.Keys) > 0 {
+		if len(v.Keys) > 0 {
 			if res.Last == nil {
 				fmt.Fprintln(a.stdout, "No checkpoints.")
 			} else {
@@ -425,13 +305,13 @@ that signed in the bundle must also be one of the keys given.`
 					follow = fmt.Sprintf("%d records follow it, not yet covered by a signature", res.After)
 				}
 				fmt.Fprintf(a.stdout, "Checkpoints verified: %s by key %s; the last signed, checkpoint %d, covers record %d (signed %s); %s.\n",
-					plural(res.Checked, "checkpoint", "checkpoints"), keyIDs(opts.Keys), res.LastN, res.Last.Seq, res.Last.Time, follow)
+					plural(res.Checked, "checkpoint", "checkpoints"), keyIDs(v.Keys), res.LastN, res.Last.Seq, res.Last.Time, follow)
 			}
 		}
-		for _, e := range opts.External {
+		if e := v.External; e != nil {
 			cp := e.Checkpoint
 			sig := "signature not checked: give --public-key to check it"
-			if len(opts.Keys) > 0 {
+			if len(v.Keys) > 0 {
 				sig = "signature verified"
 			}
 			fmt.Fprintf(a.stdout, "Checkpoint %s is in the chain: record %d still has hash %s (key %s, signed %s; %s).\n",
@@ -461,17 +341,9 @@ later with roster evidence verify --checkpoint FILE.`
 	var asJSON bool
 	c.Flags().BoolVar(&asJSON, "json", false, "print the checkpoint's JSON exactly as stored")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
-		st, err := a.openStore()
+		last, err := ops.LatestCheckpoint(cmd.Context(), a.env())
 		if err != nil {
 			return err
-		}
-		defer st.Close()
-		last, ok, err := checkpoint.Latest(cmd.Context(), st)
-		if err != nil {
-			return storeError(err)
-		}
-		if !ok {
-			return &exitCode{code: ExitError, msg: fmt.Sprintf("no signed checkpoint in the state: roster writes one after each apply when $%s holds a key made by roster keygen", checkpoint.EnvSigningKey)}
 		}
 		if asJSON {
 			a.stdout.Write(last.Raw)

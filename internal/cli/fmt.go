@@ -17,8 +17,6 @@ import (
 	"github.com/roster-dev/roster/internal/fsx"
 )
 
-func init() { extraCommands = append(extraCommands, (*app).fmtCommand) }
-
 func (a *app) fmtCommand() *cobra.Command {
 	c := newCommand("fmt [FILE...]", "Rewrite configuration files in canonical HCL formatting")
 	var check, showDiff, recursive bool

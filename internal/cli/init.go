@@ -14,8 +14,6 @@ import (
 	"github.com/roster-dev/roster/examples"
 )
 
-func init() { extraCommands = append(extraCommands, (*app).initCommand) }
-
 // starter is what `roster init` writes without --example.
 const starter = `# roster configuration: who may see and change what, as code.
 # Reference: schema/language.md in roster's repository. Check it with

@@ -8,8 +8,6 @@ import (
 	"github.com/roster-dev/roster/internal/checkpoint"
 )
 
-func init() { extraCommands = append(extraCommands, (*app).keygenCommand) }
-
 func (a *app) keygenCommand() *cobra.Command {
 	c := newCommand("keygen", "Make an ed25519 key pair for signing evidence: FILE (private, 0600) and FILE.pub")
 	c.Long = `keygen writes a new ed25519 key pair for signed evidence checkpoints:

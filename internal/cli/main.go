@@ -17,6 +17,7 @@ import (
 
 	"github.com/roster-dev/roster/internal/diag"
 	"github.com/roster-dev/roster/internal/fsx"
+	"github.com/roster-dev/roster/internal/ops"
 )
 
 // Version is roster's version; Commit is set by the build (Makefile).
@@ -151,12 +152,19 @@ func (a *app) report(err error) int {
 		return ec.code
 	}
 	var de *diagError
-	if errors.As(err, &de) {
+	var ode *ops.DiagError
+	if errors.As(err, &ode) {
+		de = &diagError{diags: ode.Diags, files: ode.Files}
+	}
+	if de != nil || errors.As(err, &de) {
 		diag.WriteText(a.stderr, de.diags, de.files)
 		if de.diags.HasErrors() {
 			return ExitError
 		}
 		return ExitOK
+	}
+	if errors.Is(err, ops.Failed) {
+		return ExitError
 	}
 	fmt.Fprintf(a.stderr, "Error: %s\n", err)
 	return ExitError

@@ -1,13 +1,11 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
-	"github.com/roster-dev/roster/internal/evidence"
-	"github.com/roster-dev/roster/internal/state"
+	"github.com/roster-dev/roster/internal/ops"
 )
 
 // stateMigrateCommand is `roster state migrate --to PATH|URL`.
@@ -20,25 +18,12 @@ func (a *app) stateMigrateCommand() *cobra.Command {
 		if to == "" {
 			return &exitCode{code: ExitError, msg: "state migrate needs --to PATH|URL: the store to copy the state into"}
 		}
-		src, err := a.openStore()
+		res, err := ops.Migrate(cmd.Context(), a.env(), ops.MigrateRequest{To: to})
 		if err != nil {
 			return err
-		}
-		defer src.Close()
-		dst, err := openStoreAt(cmd.Context(), to)
-		if err != nil {
-			return err
-		}
-		defer dst.Close()
-		res, err := state.Migrate(cmd.Context(), src, dst, func(ctx context.Context, st state.Store) (uint64, string, error) {
-			r, err := evidence.Verify(ctx, st)
-			return r.Count, r.Head, err
-		})
-		if err != nil {
-			return storeOrExit(err)
 		}
 		fmt.Fprintf(a.stdout, "Migrated %s to %s: serial %d, %s, %s, %d evidence records (verified, head %s), %s.\n",
-			src.Describe(), dst.Describe(), res.Serial, plural(res.Objects, "object", "objects"),
+			res.From, res.To, res.Serial, plural(res.Objects, "object", "objects"),
 			plural(res.History, "history entry", "history entries"), res.Evidence, res.Head,
 			plural(res.Checkpoints, "checkpoint", "checkpoints"))
 		return nil

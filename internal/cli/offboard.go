@@ -1,21 +1,13 @@
 package cli
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/roster-dev/roster/internal/config"
-	"github.com/roster-dev/roster/internal/fsx"
-	"github.com/roster-dev/roster/internal/offboard"
+	"github.com/roster-dev/roster/internal/ops"
 )
-
-func init() { extraCommands = append(extraCommands, (*app).offboardCommand) }
 
 func (a *app) offboardCommand() *cobra.Command {
 	c := newCommand("offboard EMAIL", "Remove a person from every declaration, then show the plan")
@@ -32,65 +24,37 @@ it as any other change.`
 	c.Flags().StringVar(&outDir, "out", "", "write the changed files to this directory instead of in place")
 	c.RunE = func(cmd *cobra.Command, args []string) error {
 		email := args[0]
-		srcs, diags, _ := config.ReadDir(a.dir())
-		if diags.HasErrors() {
-			return &diagError{diags: diags}
+		now, err := a.now()
+		if err != nil {
+			return err
 		}
-		res, err := offboard.Remove(a.dir(), srcs, email)
-		var de *offboard.DiagError
-		switch {
-		case errors.Is(err, offboard.ErrNotDeclared):
-			return &exitCode{code: ExitError, msg: fmt.Sprintf("%s is declared nowhere in %s: nothing to offboard", email, a.dir())}
-		case errors.As(err, &de):
-			return &diagError{diags: de.Diags, files: de.Files}
-		case err != nil:
-			return &exitCode{code: ExitError, msg: fmt.Sprintf("offboard %s: %v", email, err)}
-		}
-		if len(res.Unsafe) > 0 {
+		res, err := ops.Offboard(cmd.Context(), a.env(), ops.OffboardRequest{Email: email, Out: outDir, Now: now})
+		if res != nil && len(res.Unsafe) > 0 {
 			fmt.Fprintf(a.stderr, "roster cannot remove %s safely from these declarations; edit them by hand, then run roster offboard again:\n", email)
 			for _, p := range res.Unsafe {
 				fmt.Fprintf(a.stderr, "  %s\n", p)
 			}
-			return &exitCode{code: ExitError, msg: "nothing was written"}
+			return err
 		}
-		dir := a.dir()
-		if outDir != "" {
-			if err := os.MkdirAll(outDir, 0o755); err != nil {
-				return &exitCode{code: ExitError, msg: err.Error()}
+		if res != nil {
+			for _, p := range res.Removed {
+				fmt.Fprintf(a.stdout, "%s\n", p)
 			}
+			fmt.Fprintf(a.stdout, "\nRemoved %s from %s in %s.\n", email, plural(res.Changed, "file", "files"), res.Where)
+			if len(res.Sponsored) > 0 {
+				fmt.Fprintf(a.stdout, "%s sponsors %s: give their access a new sponsor, or end it.\n", email, strings.Join(res.Sponsored, ", "))
+			}
+			fmt.Fprintln(a.stdout)
 		}
-		if err := writeAll(cmd.Context(), dir, outDir, res.Changed); err != nil {
-			return &exitCode{code: ExitError, msg: fmt.Sprintf("writing the configuration: %v", err)}
-		}
-		for _, p := range res.Removed {
-			fmt.Fprintf(a.stdout, "%s\n", p)
-		}
-		where := dir
-		if outDir != "" {
-			where = outDir
-		}
-		fmt.Fprintf(a.stdout, "\nRemoved %s from %s in %s.\n", email, plural(len(res.Changed), "file", "files"), where)
-		if len(res.Sponsored) > 0 {
-			fmt.Fprintf(a.stdout, "%s sponsors %s: give their access a new sponsor, or end it.\n", email, strings.Join(res.Sponsored, ", "))
-		}
-		fmt.Fprintln(a.stdout)
-
-		st, err := a.openStore()
 		if err != nil {
 			return err
 		}
-		defer st.Close()
-		a.preloaded = res.Config
-		pd, err := a.makePlan(cmd.Context(), st, &planFlags{refresh: true, parallelism: 4})
-		if err != nil {
-			return err
-		}
-		if err := a.renderPlan(a.stdout, pd.p, "text"); err != nil {
+		if err := a.renderPlan(a.stdout, res.Planned.Plan, "text"); err != nil {
 			return err
 		}
 		next := "roster apply"
 		if outDir != "" {
-			next = "copy the files into " + dir + ", then roster apply"
+			next = "copy the files into " + a.dir() + ", then roster apply"
 		}
 		if ticket != "" {
 			next += " --ticket " + ticket
@@ -99,44 +63,4 @@ it as any other change.`
 		return nil
 	}
 	return c
-}
-
-// writeAll writes every changed source, all or nothing as far as the
-// filesystem allows: each file is first written beside its target, and the
-// targets are replaced only once every one of them is written. A file
-// keeps its mode; a new one in outDir takes its source's. Through fsx, a
-// linked file is edited where it lives (as fmt does) and a device or
-// FIFO is written to, never replaced.
-func writeAll(ctx context.Context, dir, outDir string, files []config.Source) error {
-	var staged []*fsx.File
-	defer func() {
-		for _, f := range staged {
-			f.Discard()
-		}
-	}()
-	for _, f := range files {
-		src := filepath.Join(dir, f.Name)
-		target := src
-		if outDir != "" {
-			target = filepath.Join(outDir, f.Name)
-		}
-		mode := os.FileMode(0o644)
-		if fi, err := os.Stat(src); err == nil {
-			mode = fi.Mode().Perm()
-		}
-		out, err := fsx.Create(target, fsx.Options{Mode: mode, Context: ctx})
-		if err != nil {
-			return err
-		}
-		staged = append(staged, out)
-		if _, err := out.Write(f.Data); err != nil {
-			return err
-		}
-	}
-	for _, out := range staged {
-		if err := out.Commit(); err != nil {
-			return err
-		}
-	}
-	return nil
 }

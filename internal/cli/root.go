@@ -10,9 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
-
-	"github.com/roster-dev/roster/internal/config"
-	"github.com/roster-dev/roster/internal/model"
 )
 
 // app holds the streams and global flags of one run.
@@ -25,23 +22,6 @@ type app struct {
 	state   string
 	nowFlag string
 	noColor bool
-
-	// reinvite, maxWait and parallelism reach the drivers (--reinvite,
-	// --max-wait, --parallelism).
-	reinvite    bool
-	maxWait     time.Duration
-	maxWaitSet  bool
-	parallelism int
-
-	// preloaded is a configuration already loaded from edited sources
-	// (offboard --out): loadConfig returns it instead of reading --chdir.
-	preloaded *config.Result
-
-	// policy is the policy of the configuration loadConfig last loaded
-	// (nil when none was): its digest goes on every evidence record, and
-	// distinct_approver is checked before an apply.
-	policy       *model.Policy
-	policyLoaded bool
 }
 
 func (a *app) rootCommand() *cobra.Command {
@@ -68,19 +48,35 @@ makes the change and writes tamper-evident evidence for auditors.`
 		}
 		return nil
 	}
-	root.AddCommand(
-		a.versionCommand(),
-		a.platformsCommand(),
-	)
-	for _, add := range extraCommands {
-		root.AddCommand(add(a))
-	}
+	root.AddCommand(a.commands()...)
 	return root
 }
 
-// extraCommands are added by the files that define them, so each command
-// lives in its own file.
-var extraCommands []func(*app) *cobra.Command
+// commands lists every command of roster, in one place; each is defined
+// in its own file.
+func (a *app) commands() []*cobra.Command {
+	return []*cobra.Command{
+		a.versionCommand(),
+		a.platformsCommand(),
+		a.initCommand(),
+		a.fmtCommand(),
+		a.validateCommand(),
+		a.planCommand(),
+		a.applyCommand(),
+		a.showCommand(),
+		a.stateCommand(),
+		a.historyCommand(),
+		a.importCommand(),
+		a.offboardCommand(),
+		a.runbookCommand(),
+		a.confirmCommand(),
+		a.reviewCommand(),
+		a.accessCommand(),
+		a.whoCanCommand(),
+		a.evidenceCommand(),
+		a.keygenCommand(),
+	}
+}
 
 // dir is the configuration directory.
 func (a *app) dir() string {

@@ -10,13 +10,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/ops"
 	"github.com/roster-dev/roster/internal/render"
 	"github.com/roster-dev/roster/internal/state"
 )
-
-func init() {
-	extraCommands = append(extraCommands, (*app).showCommand, (*app).stateCommand, (*app).historyCommand)
-}
 
 func (a *app) showCommand() *cobra.Command {
 	c := newCommand("show [PLANFILE]", "Show the current state, or a saved plan")
@@ -25,7 +22,7 @@ func (a *app) showCommand() *cobra.Command {
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	c.RunE = func(cmd *cobra.Command, args []string) error {
 		if len(args) == 1 {
-			p, err := readPlanFile(cmd.Context(), args[0])
+			p, err := ops.ReadPlanFile(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
@@ -34,12 +31,7 @@ func (a *app) showCommand() *cobra.Command {
 			}
 			return render.WriteText(a.stdout, p, render.TextOptions{Color: a.color(a.stdout)})
 		}
-		st, err := a.openStore()
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		snap, err := a.snapshot(cmd.Context(), st)
+		snap, err := ops.Snapshot(cmd.Context(), a.env())
 		if err != nil {
 			return err
 		}
@@ -118,12 +110,7 @@ func (a *app) stateCommand() *cobra.Command {
 	list := newCommand("list", "List every address in the state, one per line, sorted")
 	list.Args = cobra.NoArgs
 	list.RunE = func(cmd *cobra.Command, _ []string) error {
-		st, err := a.openStore()
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		snap, err := a.snapshot(cmd.Context(), st)
+		snap, err := ops.Snapshot(cmd.Context(), a.env())
 		if err != nil {
 			return err
 		}
@@ -140,12 +127,7 @@ func (a *app) stateCommand() *cobra.Command {
 		if err != nil {
 			return &exitCode{code: ExitError, msg: err.Error()}
 		}
-		st, err := a.openStore()
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		snap, err := a.snapshot(cmd.Context(), st)
+		snap, err := ops.Snapshot(cmd.Context(), a.env())
 		if err != nil {
 			return err
 		}
@@ -169,14 +151,9 @@ func (a *app) historyCommand() *cobra.Command {
 	var asJSON bool
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
-		st, err := a.openStore()
+		hist, err := ops.History(cmd.Context(), a.env())
 		if err != nil {
 			return err
-		}
-		defer st.Close()
-		hist, err := st.History(cmd.Context())
-		if err != nil {
-			return storeError(err)
 		}
 		if asJSON {
 			if hist == nil {

@@ -1,14 +1,12 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/roster-dev/roster/internal/apply"
 	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/ops"
 )
 
 // stateEditCommand is `state mv FROM TO` (args 2) or `state rm ADDRESS`
@@ -18,12 +16,10 @@ func (a *app) stateEditCommand(use, short string, args int) *cobra.Command {
 	c := newCommand(use, short)
 	c.Args = cobra.ExactArgs(args)
 	c.ValidArgsFunction = completeOnce(a.addresses)
-	var actor string
-	var lockTimeout time.Duration
-	c.Flags().StringVar(&actor, "actor", "", "who did it (default: $ROSTER_ACTOR, $GITHUB_ACTOR, $USER)")
-	c.Flags().DurationVar(&lockTimeout, "lock-timeout", 0, "how long to wait for the state lock")
+	var req ops.StateEditRequest
+	c.Flags().StringVar(&req.Actor, "actor", "", "who did it (default: $ROSTER_ACTOR, $GITHUB_ACTOR, $USER)")
+	c.Flags().DurationVar(&req.LockTimeout, "lock-timeout", 0, "how long to wait for the state lock")
 	c.RunE = func(cmd *cobra.Command, argv []string) error {
-		ctx := cmd.Context()
 		addrs := make([]model.Address, len(argv))
 		for i, s := range argv {
 			a, err := model.ParseAddress(s)
@@ -32,36 +28,13 @@ func (a *app) stateEditCommand(use, short string, args int) *cobra.Command {
 			}
 			addrs[i] = a
 		}
-		if err := checkSigner(); err != nil {
-			return err
-		}
-		st, err := a.openStore()
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		lock, err := st.Lock(ctx, "state "+c.Name(), lockTimeout)
-		if err != nil {
-			return storeError(err)
-		}
-		defer lock.Unlock()
-		snap, err := a.snapshot(ctx, st)
-		if err != nil {
-			return err
-		}
-		meta := apply.Meta{Actor: firstNonEmpty(actor, envActor()), Time: time.Now().UTC(), Sign: signFunc()}
-		var res *apply.Result
+		req.From = addrs[0]
 		if args == 2 {
-			res, err = apply.StateMove(ctx, st, snap, addrs[0], addrs[1], meta)
-		} else {
-			res, err = apply.StateForget(ctx, st, snap, addrs[0], meta)
+			req.To = &addrs[1]
 		}
-		var refused *apply.RefusedError
-		if errors.As(err, &refused) {
-			return &exitCode{code: ExitError, msg: refused.Msg}
-		}
+		res, err := ops.StateEdit(cmd.Context(), a.env(), req)
 		if err != nil {
-			return storeOrExit(err)
+			return err
 		}
 		what := "Moved " + addrs[0].String() + " to " + addrs[len(addrs)-1].String()
 		if args == 1 {

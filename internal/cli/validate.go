@@ -3,16 +3,12 @@ package cli
 import (
 	"fmt"
 
-	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
-	"github.com/roster-dev/roster/internal/config"
 	"github.com/roster-dev/roster/internal/diag"
 	"github.com/roster-dev/roster/internal/model"
-	"github.com/roster-dev/roster/internal/policy"
+	"github.com/roster-dev/roster/internal/ops"
 )
-
-func init() { extraCommands = append(extraCommands, (*app).validateCommand) }
 
 func (a *app) validateCommand() *cobra.Command {
 	c := newCommand("validate", "Load and check the configuration and its policy")
@@ -20,19 +16,11 @@ func (a *app) validateCommand() *cobra.Command {
 	var asJSON bool
 	c.Flags().BoolVar(&asJSON, "json", false, "print diagnostics as JSON (the shape of terraform validate -json)")
 	c.RunE = func(*cobra.Command, []string) error {
-		res := config.Load(a.dir())
-		diags := res.Diags
-		if res.Config != nil {
-			now, err := a.now()
-			if err != nil {
-				return err
-			}
-			if diags.HasErrors() {
-				diags = append(diags, policy.CheckObjects(res.Config, now)...)
-			} else {
-				diags = append(diags, a.policyDiags(res, now)...)
-			}
+		now, err := a.now()
+		if err != nil {
+			return err
 		}
+		res, diags := ops.Validate(a.env(), ops.ValidateRequest{Now: now})
 		if asJSON {
 			if err := diag.WriteJSON(a.stdout, diags); err != nil {
 				return err
@@ -74,5 +62,3 @@ func summarize(cfg *model.Config) string {
 	return fmt.Sprintf("%s, %s, %s, %s", plural(teams, "team", "teams"), plural(sites, "site", "sites"),
 		plural(len(people), "person", "people"), plural(grants, "grant", "grants"))
 }
-
-var _ hcl.Diagnostics

@@ -1,9 +1,8 @@
-package cli
+package ops
 
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/roster-dev/roster/internal/fsx"
 	"github.com/roster-dev/roster/internal/plan"
@@ -13,26 +12,26 @@ import (
 // plan is about 45 MB.
 const maxPlanFile = 256 << 20
 
-// readPlanFile reads and decodes a saved plan file, at most maxPlanFile
+// ReadPlanFile reads and decodes a saved plan file, at most maxPlanFile
 // bytes, giving up when ctx ends (a FIFO nobody writes to). Each error
 // names the file once.
-func readPlanFile(ctx context.Context, file string) (*plan.Plan, error) {
+func ReadPlanFile(ctx context.Context, file string) (*plan.Plan, error) {
 	return readPlan(ctx, "plan file", file)
 }
 
-// readPlan is readPlanFile with the name messages give the file ("plan
+// readPlan is ReadPlanFile with the name messages give the file ("plan
 // file", "reviewed plan").
 func readPlan(ctx context.Context, what, file string) (*plan.Plan, error) {
 	data, err := fsx.ReadFile(ctx, file, maxPlanFile)
 	if errors.Is(err, context.Canceled) {
-		return nil, &exitCode{code: ExitError, msg: fmt.Sprintf("interrupted while reading the %s %s; nothing was changed", what, file)}
+		return nil, errorf("interrupted while reading the %s %s; nothing was changed", what, file)
 	}
 	if err != nil {
-		return nil, &exitCode{code: ExitError, msg: fmt.Sprintf("cannot read the %s %s: %v", what, file, err)}
+		return nil, errorf("cannot read the %s %s: %v", what, file, err)
 	}
 	p, err := plan.Decode(data)
 	if err != nil {
-		return nil, &exitCode{code: ExitError, msg: fmt.Sprintf("%s %s: %v", what, file, err)}
+		return nil, errorf("%s %s: %v", what, file, err)
 	}
 	return p, nil
 }

@@ -1,8 +1,7 @@
-package cli
+package ops
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/roster-dev/roster/internal/checkpoint"
@@ -10,11 +9,11 @@ import (
 	"github.com/roster-dev/roster/internal/state"
 )
 
-// checkSigner reports a $ROSTER_SIGNING_KEY that cannot be used, before a
+// CheckSigner reports a $ROSTER_SIGNING_KEY that cannot be used, before a
 // command writes anything.
-func checkSigner() error {
+func CheckSigner() error {
 	if _, err := checkpoint.SignerFromEnv(); err != nil {
-		return &exitCode{code: ExitError, msg: err.Error()}
+		return &Error{Msg: err.Error()}
 	}
 	return nil
 }
@@ -30,43 +29,49 @@ func signFunc() func(prev []byte, seq uint64, hash string, at time.Time) ([]byte
 	return s.SignFunc()
 }
 
+// Checkpointed is the checkpoint an apply that changed nothing signed:
+// the record it covers and its hash.
+type Checkpointed struct {
+	Seq  uint64
+	Head string
+}
+
 // checkpointHead ends an apply that changed nothing (schema/cli.md: each apply
 // ends by writing a checkpoint): with a signing key, the evidence head is
 // signed unless the newest checkpoint covers it already. The checkpoint
 // is evidence only: the serial does not move.
-func (a *app) checkpointHead(ctx context.Context, st state.Store) error {
+func checkpointHead(ctx context.Context, st state.Store) (*Checkpointed, error) {
 	sign := signFunc()
 	if sign == nil {
-		return nil
+		return nil, nil
 	}
 	chain, err := evidence.OpenChain(ctx, st)
 	if err != nil {
-		return storeError(err)
+		return nil, StoreError(err)
 	}
 	seq, head := chain.Seq, chain.Hash
 	if seq == 0 {
-		return nil
+		return nil, nil
 	}
 	var last []byte
 	if err := st.Checkpoints(ctx, func(_ uint64, raw []byte) error { last = raw; return nil }); err != nil {
-		return storeError(err)
+		return nil, StoreError(err)
 	}
 	if last != nil {
 		if cp, err := checkpoint.Parse(last); err == nil && cp.Seq == seq && cp.Hash == head {
-			return nil
+			return nil, nil
 		}
 	}
-	snap, err := a.snapshot(ctx, st)
+	snap, err := snapshot(ctx, st)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	raw, err := sign(last, seq, head, time.Now().UTC())
 	if err != nil {
-		return &exitCode{code: ExitError, msg: fmt.Sprintf("signing the checkpoint: %v", err)}
+		return nil, errorf("signing the checkpoint: %v", err)
 	}
 	if _, err := st.Commit(ctx, &state.Changeset{Lineage: snap.Lineage, BaseSerial: snap.Serial, Checkpoints: [][]byte{raw}}); err != nil {
-		return storeError(err)
+		return nil, StoreError(err)
 	}
-	fmt.Fprintf(a.stdout, "Checkpoint signed: record %d, head %s.\n", seq, head)
-	return nil
+	return &Checkpointed{Seq: seq, Head: head}, nil
 }

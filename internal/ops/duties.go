@@ -1,4 +1,4 @@
-package cli
+package ops
 
 import (
 	"context"
@@ -13,20 +13,20 @@ import (
 // policyDigest is the policy_digest of the records an apply writes: the
 // digest of the policy of the configuration loaded (schema/cli.md "Evidence,
 // version 2"), "" when the command loaded none.
-func (a *app) policyDigest() string {
-	if !a.policyLoaded {
+func (r *run) policyDigest() string {
+	if !r.policyLoaded {
 		return ""
 	}
-	return policy.Digest(a.policy)
+	return policy.Digest(r.policy)
 }
 
 // policyJSON is the policy of the configuration loaded as the history
 // entry keeps it, nil when the command loaded none.
-func (a *app) policyJSON() []byte {
-	if !a.policyLoaded {
+func (r *run) policyJSON() []byte {
+	if !r.policyLoaded {
 		return nil
 	}
-	return policy.JSON(a.policy)
+	return policy.JSON(r.policy)
 }
 
 // weakenedSince says which rules of cfgPolicy remove or relax a rule of
@@ -52,16 +52,16 @@ func weakenedSince(ctx context.Context, st state.Store, cfgPolicy *model.Policy)
 
 // checkDuties refuses an apply that changes something when the policy's
 // distinct_approver rule is not met: no approver other than the actor.
-func (a *app) checkDuties(p *plan.Plan, af *applyFlags) error {
+func (r *run) checkDuties(p *plan.Plan, who Who) error {
 	if p.Empty() {
 		return nil
 	}
-	approvers := af.approvers
+	approvers := who.Approvers
 	if len(approvers) == 0 {
 		approvers = envApprovers()
 	}
-	if err := policy.DistinctApprover(a.policy, firstNonEmpty(af.actor, envActor()), approvers); err != nil {
-		return &exitCode{code: ExitError, msg: err.Error()}
+	if err := policy.DistinctApprover(r.policy, firstNonEmpty(who.Actor, envActor()), approvers); err != nil {
+		return &Error{Msg: err.Error()}
 	}
 	return nil
 }

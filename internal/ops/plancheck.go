@@ -1,12 +1,13 @@
-package cli
+package ops
 
 import (
 	"context"
-	"fmt"
+	"io"
 	"path/filepath"
 
 	"github.com/roster-dev/roster/internal/checkpoint"
 	"github.com/roster-dev/roster/internal/config"
+	"github.com/roster-dev/roster/internal/fsx"
 	"github.com/roster-dev/roster/internal/plan"
 	"github.com/roster-dev/roster/internal/state"
 )
@@ -21,27 +22,40 @@ func planSigner() plan.SignFunc {
 	return s.SignPlan
 }
 
+// SavePlan writes p to file, signed with the key of $ROSTER_SIGNING_KEY
+// when one is set ("-": to stdout), as plan --out saves it.
+func SavePlan(ctx context.Context, p *plan.Plan, file string, stdout io.Writer) error {
+	data, err := plan.EncodeSigned(p, planSigner())
+	if err == nil {
+		err = fsx.WriteFile(file, data, fsx.Options{Stdout: stdout, Context: ctx})
+	}
+	if err != nil {
+		return errorf("saving the plan: %v", err)
+	}
+	return nil
+}
+
 // checkSavedPlan refuses a saved plan that was not made from the
 // configuration on disk (its config_digest), and, with a signing key set,
 // one not signed with that key: a plan edited by hand with its digest
 // recomputed is not applied.
-func (a *app) checkSavedPlan(ctx context.Context, st state.Store, p *plan.Plan, file string) error {
+func (r *run) checkSavedPlan(ctx context.Context, st state.Store, p *plan.Plan, file string) error {
 	s, err := checkpoint.SignerFromEnv()
 	if err != nil {
-		return &exitCode{code: ExitError, msg: err.Error()}
+		return &Error{Msg: err.Error()}
 	}
 	if s != nil {
 		if err := checkpoint.VerifyPlan(p, s.Public()); err != nil {
-			return &exitCode{code: ExitError, msg: fmt.Sprintf("plan file %s: %v", file, err)}
+			return errorf("plan file %s: %v", file, err)
 		}
 	}
-	if files, _ := filepath.Glob(filepath.Join(a.dir(), "*.hcl")); len(files) == 0 {
+	if files, _ := filepath.Glob(filepath.Join(r.Dir, "*.hcl")); len(files) == 0 {
 		// No configuration here to compare with: the plan is applied as
 		// saved (the state's serial and lineage still guard it; with a
 		// signing key, so does its signature).
 		return nil
 	}
-	res := config.Load(a.dir())
+	res := config.Load(r.Dir)
 	if res.Config == nil {
 		return nil // loading reports it where the configuration is needed
 	}
@@ -53,7 +67,7 @@ func (a *app) checkSavedPlan(ctx context.Context, st state.Store, p *plan.Plan, 
 				return err
 			}
 		}
-		return &exitCode{code: ExitError, msg: fmt.Sprintf("plan file %s: plan made from a different configuration (the plan's config_digest is %s, the configuration in %s is %s); make a new plan with roster plan --out", file, p.ConfigDigest, a.dir(), res.Config.Digest)}
+		return errorf("plan file %s: plan made from a different configuration (the plan's config_digest is %s, the configuration in %s is %s); make a new plan with roster plan --out", file, p.ConfigDigest, r.Dir, res.Config.Digest)
 	}
 	return nil
 }

@@ -1,0 +1,77 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/roster-dev/roster/internal/diag"
+	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/ops"
+)
+
+// env is where the operations run: the configuration directory, the
+// state, the drivers, and this command's terminal as their view.
+func (a *app) env() *ops.Env {
+	return &ops.Env{Dir: a.dir(), State: a.statePath(), Drivers: driverFactories, Version: Version, View: termView{a}, Log: debugLog()}
+}
+
+// debugLog is where drivers log requests: standard error with
+// ROSTER_LOG=debug, else nowhere.
+func debugLog() io.Writer {
+	if strings.EqualFold(os.Getenv("ROSTER_LOG"), "debug") {
+		return os.Stderr
+	}
+	return nil
+}
+
+// termView shows what an operation says while it runs on standard error.
+type termView struct{ a *app }
+
+var _ ops.View = termView{}
+
+func (v termView) Warnings(diags hcl.Diagnostics, files map[string]*hcl.File, limit int) {
+	var ws hcl.Diagnostics
+	for _, d := range diags {
+		if d.Severity == hcl.DiagWarning {
+			ws = append(ws, d)
+		}
+	}
+	more := 0
+	if limit > 0 && len(ws) > limit {
+		ws, more = ws[:limit], len(ws)-limit
+	}
+	if len(ws) > 0 {
+		diag.WriteText(v.a.stderr, ws, files)
+		v.a.stderr.Write([]byte("\n"))
+	}
+	if more > 0 {
+		fmt.Fprintf(v.a.stderr, "… and %s more (roster validate lists them all).\n\n", plural(more, "warning", "warnings"))
+	}
+}
+
+func (v termView) Errors(diags hcl.Diagnostics, files map[string]*hcl.File) {
+	diag.WriteText(v.a.stderr, diags, files)
+	fmt.Fprintln(v.a.stderr)
+}
+
+func (v termView) Note(text string)    { fmt.Fprintf(v.a.stderr, "Note: %s\n", text) }
+func (v termView) Warning(text string) { fmt.Fprintf(v.a.stderr, "Warning: %s\n\n", text) }
+func (v termView) Error(text string)   { fmt.Fprintf(v.a.stderr, "Error: %s\n", text) }
+func (v termView) Notify(text string)  { fmt.Fprintln(v.a.stderr, text) }
+
+// Progress counts an apply's changes on a terminal, on one line.
+func (v termView) Progress() func(done, total int, addr model.Address) {
+	if !isTerminal(v.a.stderr) {
+		return nil
+	}
+	return func(done, total int, addr model.Address) {
+		fmt.Fprintf(v.a.stderr, "\r\033[K[%d/%d] %s", done, total, addr)
+		if done == total {
+			fmt.Fprint(v.a.stderr, "\r\033[K")
+		}
+	}
+}

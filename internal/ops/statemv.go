@@ -1,0 +1,60 @@
+package ops
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/roster-dev/roster/internal/apply"
+	"github.com/roster-dev/roster/internal/model"
+)
+
+// StateEditRequest is a rename (state mv: From and To) or a forgetting
+// (state rm: From alone) by hand, in the state only.
+type StateEditRequest struct {
+	From        model.Address
+	To          *model.Address // nil: forget From
+	Actor       string
+	LockTimeout time.Duration
+}
+
+// StateEdit renames or forgets an object, with what is under it, under
+// the state lock, with evidence (schema/language.md "moved").
+func StateEdit(ctx context.Context, env *Env, req StateEditRequest) (*apply.Result, error) {
+	if err := CheckSigner(); err != nil {
+		return nil, err
+	}
+	st, err := env.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	name := "state rm"
+	if req.To != nil {
+		name = "state mv"
+	}
+	lock, err := st.Lock(ctx, name, req.LockTimeout)
+	if err != nil {
+		return nil, StoreError(err)
+	}
+	defer lock.Unlock()
+	snap, err := snapshot(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	meta := apply.Meta{Actor: firstNonEmpty(req.Actor, envActor()), Time: time.Now().UTC(), Sign: signFunc()}
+	var res *apply.Result
+	if req.To != nil {
+		res, err = apply.StateMove(ctx, st, snap, req.From, *req.To, meta)
+	} else {
+		res, err = apply.StateForget(ctx, st, snap, req.From, meta)
+	}
+	var refused *apply.RefusedError
+	if errors.As(err, &refused) {
+		return nil, &Error{Msg: refused.Msg}
+	}
+	if err != nil {
+		return nil, StoreOrError(err)
+	}
+	return res, nil
+}

@@ -81,22 +81,12 @@ func newDriver(team *driver.Team, opts Options, transport http.RoundTripper) *Dr
 			}
 		}
 	}
-	common := httpc.Options{
-		UserAgent: opts.UserAgent,
-		Clock:     d.clock,
-		Log:       opts.Log,
-		Notify:    kit.TeamNotify(team.Name, opts.Notify),
-		MaxWait:   opts.MaxWait,
-		Platform:  Platform,
-		Secrets:   secrets,
-		Transport: transport,
-		// ga4.md, Rate limits: over quota is 429 RESOURCE_EXHAUSTED, or a
-		// 403 whose reason is rateLimitExceeded; both wait a minute.
-		RateLimited:   rateLimited,
-		RateLimitWait: RateLimitWait,
-	}
+	common := httpc.TeamOptions(team, opts, Platform, secrets...)
+	common.Clock, common.Transport = d.clock, transport
+	// ga4.md, Rate limits: over quota is 429 RESOURCE_EXHAUSTED, or a 403
+	// whose reason is rateLimitExceeded; both wait a minute.
+	common.RateLimited, common.RateLimitWait = rateLimited, RateLimitWait
 	api := common
-	api.BaseURL = team.Conn.Endpoint
 	api.Auth = d.tokens.Auth
 	api.Renew = d.tokens.Renew
 	d.hc = httpc.New(api)

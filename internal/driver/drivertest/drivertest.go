@@ -1,9 +1,10 @@
 // Package drivertest is the contract every driver passes against its
 // platform's fake, like statetest for stores (issue 18; schema/sync.md, Refresh,
 // apply on connected teams and Reading safely): paging to the minimum
-// number of requests, fail-closed on each malformed shape, every request
-// of a failed change in its Result, a retried DELETE's 404 as success,
-// and reads in flight bounded by Options.Parallelism. A driver joins by
+// number of requests, fail-closed on each malformed shape, no deletion
+// nobody asked for, every request of a failed change in its Result, a
+// retried DELETE's 404 as success, and reads in flight bounded by
+// Options.Parallelism. A driver joins by
 // calling Run from its tests with a Harness.
 package drivertest
 
@@ -21,6 +22,7 @@ import (
 	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/driver/httpc"
 	"github.com/roster-dev/roster/internal/fake/fakekit"
+	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
 )
 
@@ -83,6 +85,14 @@ type Harness struct {
 	// method and path prefix are WriteMethod and WritePath.
 	Create                 func(env *Env) plan.Change
 	WriteMethod, WritePath string
+	// Update, when set, changes the role of someone Start seeded (people
+	// 3, site 1), an existing member or grant: it too must remove
+	// nothing.
+	Update func(env *Env) plan.Change
+	// Removals are the requests ("METHOD path" prefixes of the fake's
+	// request log) that remove something on the platform besides a
+	// DELETE (Matomo: "POST /index.php?method=UsersManager.deleteUser").
+	Removals []string
 	// Removal is a removal the driver makes with one DELETE at
 	// DeletePath (a prefix); RemoveByHand removes the same thing on the
 	// fake, as if an earlier DELETE had gone through, so that the next
@@ -125,6 +135,7 @@ func newDriver(env *Env, opts driver.Options) driver.Driver {
 func Run(t *testing.T, h Harness) {
 	t.Run("paging to the minimum", func(t *testing.T) { testPaging(t, h) })
 	t.Run("malformed answers fail closed", func(t *testing.T) { testMalformed(t, h) })
+	t.Run("no unrequested deletion", func(t *testing.T) { testNoUnrequestedDeletion(t, h) })
 	t.Run("a failed change lists every request", func(t *testing.T) { testFailedChange(t, h) })
 	t.Run("a retried DELETE's 404 is success", func(t *testing.T) { testDeleteGone(t, h) })
 	t.Run("parallelism bounds reads in flight", func(t *testing.T) { testParallelism(t, h) })
@@ -193,6 +204,71 @@ func testMalformed(t *testing.T, h Harness) {
 				t.Errorf("error %q: want one line naming %q", msg, c.Request)
 			}
 		})
+	}
+}
+
+// testNoUnrequestedDeletion applies changes that remove nothing (Create,
+// and Update where the harness has one) and then reads the platform
+// again: everything that lived before still lives, untouched unless a
+// change named it, and no request removed anything (schema/sync.md:
+// apply sends nothing the plan did not show).
+func testNoUnrequestedDeletion(t *testing.T, h Harness) {
+	env := h.Start(t, 3, 1)
+	ctx := context.Background()
+	d := newDriver(env, driver.Options{})
+	before, err := d.Refresh(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(before.Objects) == 0 {
+		t.Fatal("the refresh found nothing, so nothing could be lost")
+	}
+	changes := []plan.Change{h.Create(env)}
+	if h.Update != nil {
+		changes = append(changes, h.Update(env))
+	}
+	d.Begin(changes)
+	env.Fake.ResetRequests()
+	named := map[model.Address]bool{}
+	for i := range changes {
+		named[changes[i].Addr] = true
+		res, err := d.Apply(ctx, &changes[i])
+		if err != nil {
+			t.Fatalf("%s %s: %v", changes[i].Action, changes[i].Addr, err)
+		}
+		if res.Outcome != driver.Applied && res.Outcome != driver.Invited {
+			t.Fatalf("%s %s: outcome %q, want applied or invited", changes[i].Action, changes[i].Addr, res.Outcome)
+		}
+	}
+	removals := append([]string{"DELETE "}, h.Removals...)
+	for _, l := range env.Fake.Requests() {
+		for _, r := range removals {
+			if strings.HasPrefix(l, r) {
+				t.Errorf("a change that removes nothing sent %s", l)
+			}
+		}
+	}
+	after, err := newDriver(env, driver.Options{}).Refresh(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := make(map[model.Address]*model.Object, len(after.Objects))
+	for _, o := range after.Objects {
+		live[o.Addr] = o
+	}
+	for _, o := range before.Objects {
+		now := live[o.Addr]
+		switch {
+		case now == nil:
+			t.Errorf("%s (role %q) is gone from the platform", o.Addr, o.Role)
+		case !named[o.Addr] && (now.Role != o.Role || now.Status != o.Status || now.HolderKind != o.HolderKind):
+			t.Errorf("%s changed from role %q (%s) to %q (%s), and no change named it", o.Addr, o.Role, o.Status, now.Role, now.Status)
+		}
+	}
+	for _, c := range changes {
+		if live[c.Addr] == nil {
+			t.Errorf("%s %s was applied, but the platform does not show it", c.Action, c.Addr)
+		}
 	}
 }
 

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/driver/httpc"
@@ -21,7 +20,8 @@ import (
 // This file is the typed client of the Admin API v1alpha (ga4.md,
 // Endpoints and Errors): the wire shapes, paged lists, the three writes,
 // and google.rpc.Status refusals as *StatusError. Every call takes its
-// context first and returns the requests it made, as httpc logs them.
+// context first and returns the requests it made (kit.Response), as
+// httpc logs them.
 
 // Page sizes asked for: the API's maxima (ga4.md, Endpoints).
 const (
@@ -65,18 +65,12 @@ type apiSummary struct {
 	} `json:"propertySummaries"`
 }
 
-// reader counts the requests a refresh makes.
-type reader struct {
-	d  *Driver
-	mu sync.Mutex
-	n  int
-}
-
 // list reads every page of path, each answer checked against shape and
 // handed to each, which returns how many items the page held. Paging
 // keeps its word: an empty page with a nextPageToken is an error.
-func (r *reader) list(ctx context.Context, path string, size int, shape kit.Shape, each func(json.RawMessage) (int, string, error)) (int, error) {
+func (d *Driver) list(ctx context.Context, path string, size int, shape kit.Shape, each func(json.RawMessage) (int, string, error)) (kit.Response, error) {
 	pg := kit.Pager{Linked: true}
+	var res kit.Response
 	token := ""
 	for {
 		q := url.Values{"pageSize": {strconv.Itoa(size)}}
@@ -84,35 +78,35 @@ func (r *reader) list(ctx context.Context, path string, size int, shape kit.Shap
 			q.Set("pageToken", token)
 		}
 		var raw json.RawMessage
-		api, err := r.d.api(ctx, http.MethodGet, path, q, nil, httpc.Shaped{Shape: shape, Into: &raw})
-		r.mu.Lock()
-		r.n += len(api)
-		r.mu.Unlock()
+		api, err := d.api(ctx, http.MethodGet, path, q, nil, httpc.Shaped{Shape: shape, Into: &raw})
+		res.API = append(res.API, api...)
+		res.Pages = pg.Pages()
 		if err != nil {
-			return pg.Pages(), r.d.apiErr(err, model.Address{}, true, "")
+			return res, d.apiErr(err, model.Address{}, true, "")
 		}
 		n, next, err := each(raw)
 		if err != nil {
-			return pg.Pages(), fmt.Errorf("%s answered GET %s with a page roster cannot read: %v", Platform, path, err)
+			return res, fmt.Errorf("%s answered GET %s with a page roster cannot read: %v", Platform, path, err)
 		}
 		done, err := pg.Page(n, nil, next != "")
+		res.Pages = pg.Pages()
 		if err != nil {
-			return pg.Pages(), fmt.Errorf("%s answered GET %s with paging that does not keep its word: %v; nothing was planned from it, try again later", Platform, path, err)
+			return res, fmt.Errorf("%s answered GET %s with paging that does not keep its word: %v; nothing was planned from it, try again later", Platform, path, err)
 		}
 		if done {
-			return pg.Pages(), nil
+			return res, nil
 		}
 		if next == token {
-			return pg.Pages(), fmt.Errorf("%s answered GET %s with the same nextPageToken twice; nothing was planned from it, try again later", Platform, path)
+			return res, fmt.Errorf("%s answered GET %s with the same nextPageToken twice; nothing was planned from it, try again later", Platform, path)
 		}
 		token = next
 	}
 }
 
 // readBindings reads every binding of parent (accounts/N or properties/P).
-func (r *reader) readBindings(ctx context.Context, parent string) ([]apiBinding, int, error) {
+func (d *Driver) readBindings(ctx context.Context, parent string) ([]apiBinding, kit.Response, error) {
 	var all []apiBinding
-	n, err := r.list(ctx, APIPrefix+parent+"/accessBindings", BindingPageSize, bindingPageShape, func(raw json.RawMessage) (int, string, error) {
+	res, err := d.list(ctx, APIPrefix+parent+"/accessBindings", BindingPageSize, bindingPageShape, func(raw json.RawMessage) (int, string, error) {
 		var p struct {
 			AccessBindings []apiBinding `json:"accessBindings"`
 			NextPageToken  string       `json:"nextPageToken"`
@@ -123,14 +117,14 @@ func (r *reader) readBindings(ctx context.Context, parent string) ([]apiBinding,
 		all = append(all, p.AccessBindings...)
 		return len(p.AccessBindings), p.NextPageToken, nil
 	})
-	return all, n, err
+	return all, res, err
 }
 
 // readSummaries pages accountSummaries: every account the caller can see,
 // each with its properties [SVC].
-func (r *reader) readSummaries(ctx context.Context) ([]apiSummary, int, error) {
+func (d *Driver) readSummaries(ctx context.Context) ([]apiSummary, kit.Response, error) {
 	var all []apiSummary
-	n, err := r.list(ctx, APIPrefix+"accountSummaries", SummaryPageSize, summaryShape, func(raw json.RawMessage) (int, string, error) {
+	res, err := d.list(ctx, APIPrefix+"accountSummaries", SummaryPageSize, summaryShape, func(raw json.RawMessage) (int, string, error) {
 		var p struct {
 			AccountSummaries []apiSummary `json:"accountSummaries"`
 			NextPageToken    string       `json:"nextPageToken"`
@@ -141,7 +135,7 @@ func (r *reader) readSummaries(ctx context.Context) ([]apiSummary, int, error) {
 		all = append(all, p.AccountSummaries...)
 		return len(p.AccountSummaries), p.NextPageToken, nil
 	})
-	return all, n, err
+	return all, res, err
 }
 
 // wireBinding is an AccessBinding as it is sent.
@@ -191,23 +185,24 @@ func (d *Driver) api(ctx context.Context, method, path string, q url.Values, in,
 
 // createBinding POSTs a binding under parent; the answer has its name
 // (200, not 201 [D-AB]).
-func (d *Driver) createBinding(ctx context.Context, parent string, b wireBinding) (apiBinding, []string, error) {
+func (d *Driver) createBinding(ctx context.Context, parent string, b wireBinding) (apiBinding, kit.Response, error) {
 	var out apiBinding
 	lines, err := d.api(ctx, http.MethodPost, APIPrefix+parent+"/accessBindings", nil, b, httpc.Shaped{Shape: bindingShape, Into: &out})
-	return out, lines, err
+	return out, kit.Response{API: lines}, err
 }
 
 // patchBinding replaces the roles of the binding at path (no updateMask:
 // the whole list [SVC]).
-func (d *Driver) patchBinding(ctx context.Context, path string, b wireBinding) (apiBinding, []string, error) {
+func (d *Driver) patchBinding(ctx context.Context, path string, b wireBinding) (apiBinding, kit.Response, error) {
 	var out apiBinding
 	lines, err := d.api(ctx, http.MethodPatch, path, nil, b, httpc.Shaped{Shape: bindingShape, Into: &out})
-	return out, lines, err
+	return out, kit.Response{API: lines}, err
 }
 
 // deleteBinding DELETEs the binding at path.
-func (d *Driver) deleteBinding(ctx context.Context, path string) ([]string, error) {
-	return d.api(ctx, http.MethodDelete, path, nil, nil, nil)
+func (d *Driver) deleteBinding(ctx context.Context, path string) (kit.Response, error) {
+	lines, err := d.api(ctx, http.MethodDelete, path, nil, nil, nil)
+	return kit.Response{API: lines}, err
 }
 
 // --- errors ---------------------------------------------------------------

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/kit"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
 )
@@ -69,14 +70,16 @@ func (d *Driver) Apply(ctx context.Context, c *plan.Change) (driver.Result, erro
 	email := c.Addr.Email
 	live := d.bindingsOf(c.Addr)
 	var out apiBinding
+	var sent kit.Response
 	switch req.Method {
 	case http.MethodDelete:
-		res.API, err = d.deleteBinding(ctx, req.Path)
+		sent, err = d.deleteBinding(ctx, req.Path)
 	case http.MethodPatch:
-		out, res.API, err = d.patchBinding(ctx, req.Path, *req.Body)
+		out, sent, err = d.patchBinding(ctx, req.Path, *req.Body)
 	default:
-		out, res.API, err = d.createBinding(ctx, req.Parent, *req.Body)
+		out, sent, err = d.createBinding(ctx, req.Parent, *req.Body)
 	}
+	res.API = sent.API
 	var se *StatusError
 	if req.Method == http.MethodPost && errors.As(err, &se) && se.HTTP == http.StatusBadRequest && se.Status == "INVALID_ARGUMENT" {
 		// ga4.md: a 400 on create means this address cannot be bound

@@ -12,10 +12,8 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/roster-dev/roster/internal/driver/httpc"
@@ -119,67 +117,9 @@ func (k *key) assertion(aud string, now time.Time) (string, error) {
 // tokenShape is the token answer [D-SA].
 var tokenShape = kit.Obj{"access_token": kit.String, "expires_in": kit.Opt(kit.Int), "token_type": kit.Opt(kit.String)}
 
-// tokens holds the bearer token in a kit.Tokens: renewed after about 55
-// minutes and after a 401. Safe for concurrent use.
-type tokens struct {
-	d    *Driver
-	once sync.Once
-	kt   kit.Tokens
-}
-
-// callInfo is what call keeps of one call: its token requests, before
-// it and after a 401 (copied from tc under mu).
-type callInfo struct {
-	mu         sync.Mutex
-	tc         kit.TokenCall
-	pre, renew []string
-}
-
-type callKey struct{}
-
-// cache is the kit.Tokens, made on first use (the driver's clock is set
-// by then).
-func (t *tokens) cache() *kit.Tokens {
-	t.once.Do(func() { t.kt = kit.Tokens{Fetch: t.fetch, Now: t.d.clock.Now} })
-	return &t.kt
-}
-
-// tokenCall is the kit record of ctx's call (nil outside a call).
-func tokenCall(ctx context.Context) (*callInfo, *kit.TokenCall) {
-	if ci, ok := ctx.Value(callKey{}).(*callInfo); ok {
-		return ci, &ci.tc
-	}
-	return nil, nil
-}
-
-func (t *tokens) auth(r *http.Request) {
-	_, tc := tokenCall(r.Context())
-	t.cache().AuthCall(r, tc)
-}
-
-// renew is httpc's Renew: a new token after a 401, unless another call
-// renewed it since.
-func (t *tokens) renew(ctx context.Context) error {
-	ci, tc := tokenCall(ctx)
-	err := t.cache().RenewCall(ctx, tc)
-	if ci != nil {
-		ci.mu.Lock()
-		ci.renew = tc.Renewed()
-		ci.mu.Unlock()
-	}
-	return err
-}
-
-func (t *tokens) ensure(ctx context.Context, ci *callInfo) error {
-	err := t.cache().Ensure(ctx, &ci.tc)
-	ci.pre = ci.tc.Pre()
-	return err
-}
-
-// fetch signs an assertion and exchanges it for a token: kit.Tokens'
-// Fetch.
-func (t *tokens) fetch(ctx context.Context) (string, time.Duration, []string, error) {
-	d := t.d
+// fetchToken signs an assertion and exchanges it for a token: kit.Tokens'
+// Fetch. The token is renewed after about 55 minutes and after a 401.
+func (d *Driver) fetchToken(ctx context.Context) (string, time.Duration, []string, error) {
 	jwt, err := d.key.assertion(d.tokenAud, d.clock.Now())
 	if err != nil {
 		return "", 0, nil, fmt.Errorf("cannot sign the token request with the service account's key: %v", err)

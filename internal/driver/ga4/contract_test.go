@@ -51,6 +51,9 @@ func TestContract(t *testing.T) {
 			return memberChange(plan.Create, "new@x.io", "", "viewer")
 		},
 		WriteMethod: "POST", WritePath: members,
+		Update: func(env *drivertest.Env) plan.Change {
+			return memberChange(plan.Update, "p0001@x.io", "viewer", "analyst")
+		},
 		Removal: func(env *drivertest.Env) plan.Change {
 			return memberChange(plan.Delete, "p0001@x.io", "viewer", "")
 		},

@@ -20,5 +20,5 @@
 // declared grants are moot (a property binding at or below the account
 // role, never sent); refresh.go reads the account into the model's
 // objects; apply.go carries the decisions out; auth.go is the
-// service-account token.
+// service-account token, cached and renewed by kit.Tokens.
 package ga4

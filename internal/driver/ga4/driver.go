@@ -38,7 +38,7 @@ type Driver struct {
 	tc       *httpc.Client // the token endpoint
 	key      *key
 	keyErr   error
-	tok      *tokens
+	tokens   kit.Tokens // the bearer token
 
 	tokenAud, tokenPath string
 
@@ -58,7 +58,7 @@ func newDriver(team *driver.Team, opts Options, transport http.RoundTripper) *Dr
 	if d.clock == nil {
 		d.clock = driver.RealClock{}
 	}
-	d.tok = &tokens{d: d}
+	d.tokens = kit.Tokens{Fetch: d.fetchToken, Now: d.clock.Now}
 	// The redactor hides any 8 characters of a secret, so it gets the
 	// key file's secret parts only (the private key and its id): the
 	// whole file would hide its public parts too (the service account's
@@ -81,24 +81,14 @@ func newDriver(team *driver.Team, opts Options, transport http.RoundTripper) *Dr
 			}
 		}
 	}
-	common := httpc.Options{
-		UserAgent: opts.UserAgent,
-		Clock:     d.clock,
-		Log:       opts.Log,
-		Notify:    kit.TeamNotify(team.Name, opts.Notify),
-		MaxWait:   opts.MaxWait,
-		Platform:  Platform,
-		Secrets:   secrets,
-		Transport: transport,
-		// ga4.md, Rate limits: over quota is 429 RESOURCE_EXHAUSTED, or a
-		// 403 whose reason is rateLimitExceeded; both wait a minute.
-		RateLimited:   rateLimited,
-		RateLimitWait: RateLimitWait,
-	}
+	common := httpc.TeamOptions(team, opts, Platform, secrets...)
+	common.Clock, common.Transport = d.clock, transport
+	// ga4.md, Rate limits: over quota is 429 RESOURCE_EXHAUSTED, or a 403
+	// whose reason is rateLimitExceeded; both wait a minute.
+	common.RateLimited, common.RateLimitWait = rateLimited, RateLimitWait
 	api := common
-	api.BaseURL = team.Conn.Endpoint
-	api.Auth = d.tok.auth
-	api.Renew = d.tok.renew
+	api.Auth = d.tokens.Auth
+	api.Renew = d.tokens.Renew
 	d.hc = httpc.New(api)
 	tokOpts := common
 	tokOpts.BaseURL, d.tokenPath, d.tokenAud = d.tokenEndpoint()
@@ -154,36 +144,15 @@ func (d *Driver) self() string {
 
 // call makes one API call: a token first when needed, then the request
 // (retried and renewed by httpc). Its API lines list every request made
-// for it, token requests included, in order.
+// for it, token requests included, in order (kit.TokenCall).
 func (d *Driver) call(ctx context.Context, method, path string, q url.Values, in, out any) ([]string, error) {
 	if d.keyErr != nil {
 		return nil, d.keyErr
 	}
-	ci := &callInfo{}
-	ctx = context.WithValue(ctx, callKey{}, ci)
-	if err := d.tok.ensure(ctx, ci); err != nil {
-		return ci.pre, err
+	ctx, tc := kit.WithTokenCall(ctx)
+	if err := d.tokens.Ensure(ctx, tc); err != nil {
+		return tc.Pre(), err
 	}
 	api, err := d.hc.JSON(ctx, method, path, q, in, out, "")
-	ci.mu.Lock()
-	defer ci.mu.Unlock()
-	return merge(ci.pre, api, ci.renew), err
-}
-
-// merge puts the token requests where they happened.
-func merge(pre, api, renew []string) []string {
-	out := make([]string, 0, len(pre)+len(api)+len(renew))
-	out = append(out, pre...)
-	placed := len(renew) == 0
-	for _, l := range api {
-		out = append(out, l)
-		if !placed && strings.HasSuffix(l, " 401") {
-			out = append(out, renew...)
-			placed = true
-		}
-	}
-	if !placed {
-		out = append(out, renew...)
-	}
-	return out
+	return tc.Lines(api), err
 }

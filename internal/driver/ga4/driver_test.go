@@ -352,14 +352,14 @@ func TestStatusError(t *testing.T) {
 		{"nobody@example.org", 400, "INVALID_ARGUMENT"},
 	} {
 		srv.ResetRequests()
-		_, lines, err := d.createBinding(ctx, "accounts/100", wireBinding{User: tc.user, Roles: apiRoles("viewer")})
+		_, res, err := d.createBinding(ctx, "accounts/100", wireBinding{User: tc.user, Roles: apiRoles("viewer")})
 		var se *StatusError
 		var re *httpc.RequestError
 		if !errors.As(err, &se) || se.HTTP != tc.http || se.Status != tc.status || !errors.As(err, &re) {
 			t.Errorf("%s: %#v", tc.user, err)
 		}
-		if want := "POST /v1alpha/accounts/100/accessBindings " + fmt.Sprint(tc.http); len(lines) == 0 || lines[len(lines)-1] != want {
-			t.Errorf("%s: lines %q, want last %q", tc.user, lines, want)
+		if want := "POST /v1alpha/accounts/100/accessBindings " + fmt.Sprint(tc.http); len(res.API) == 0 || res.API[len(res.API)-1] != want {
+			t.Errorf("%s: lines %q, want last %q", tc.user, res.API, want)
 		}
 	}
 	// A refusal read during a refresh names the request and what to do.

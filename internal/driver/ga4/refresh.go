@@ -45,16 +45,15 @@ func isNumber(s string) bool {
 
 // readAccount pages accountSummaries and returns the team's account, its
 // properties included (one request for the account and its properties).
-func (r *reader) readAccount(ctx context.Context) (*apiSummary, int, error) {
-	d := r.d
+func (d *Driver) readAccount(ctx context.Context) (*apiSummary, kit.Response, error) {
 	acct := strings.TrimSpace(d.team.Conn.AccountID)
 	if !isNumber(acct) {
-		return nil, 0, fmt.Errorf("connection.account_id %q is not a Google Analytics account id (a number)", d.team.Conn.AccountID)
+		return nil, kit.Response{}, fmt.Errorf("connection.account_id %q is not a Google Analytics account id (a number)", d.team.Conn.AccountID)
 	}
 	account := "accounts/" + acct
-	summaries, spages, err := r.readSummaries(ctx)
+	summaries, res, err := d.readSummaries(ctx)
 	if err != nil {
-		return nil, 0, err
+		return nil, res, err
 	}
 	var found *apiSummary
 	var seen []string
@@ -69,10 +68,10 @@ func (r *reader) readAccount(ctx context.Context) (*apiSummary, int, error) {
 		if len(seen) > 0 {
 			list = "it sees " + strings.Join(seen, ", ")
 		}
-		return nil, spages, fmt.Errorf("GET %saccountSummaries: the service account %s cannot see Google Analytics account %s (%s); add it to that account as an Administrator (Admin > Account access management), or fix connection.account_id",
+		return nil, res, fmt.Errorf("GET %saccountSummaries: the service account %s cannot see Google Analytics account %s (%s); add it to that account as an Administrator (Admin > Account access management), or fix connection.account_id",
 			APIPrefix, d.self(), acct, list)
 	}
-	return found, spages, nil
+	return found, res, nil
 }
 
 // LiveSites lists every property of the account the credential can see,
@@ -81,7 +80,7 @@ func (d *Driver) LiveSites(ctx context.Context) (map[string]string, error) {
 	if d.keyErr != nil {
 		return nil, d.keyErr
 	}
-	found, _, err := (&reader{d: d}).readAccount(ctx)
+	found, _, err := d.readAccount(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -101,8 +100,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	}
 	acct := strings.TrimSpace(d.team.Conn.AccountID)
 	account := "accounts/" + acct
-	r := &reader{d: d}
-	found, spages, err := r.readAccount(ctx)
+	found, sres, err := d.readAccount(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -139,19 +137,21 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 		parents[i+1] = "properties/" + p
 	}
 	lists := make([][]apiBinding, len(parents))
-	pages := make([]int, len(parents))
+	reads := make([]kit.Response, len(parents))
 	if err := kit.Each(ctx, d.parallel, len(parents), func(ctx context.Context, i int) error {
 		var err error
-		lists[i], pages[i], err = r.readBindings(ctx, parents[i])
+		lists[i], reads[i], err = d.readBindings(ctx, parents[i])
 		return err
 	}); err != nil {
 		return nil, err
 	}
 
 	st := &liveState{account: account, members: map[string]*binding{}, grants: map[string]map[string]*binding{},
-		siteIDs: siteIDs, siteOf: siteOf, accounts: spages}
-	for _, n := range pages {
-		st.pages += n
+		siteIDs: siteIDs, siteOf: siteOf, accounts: sres.Pages}
+	requests := len(sres.API)
+	for _, res := range reads {
+		st.pages += res.Pages
+		requests += len(res.API)
 	}
 	var notes []string
 	odd := map[string]bool{}
@@ -209,7 +209,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	for _, a := range moot {
 		d.mootSkip[a] = true
 	}
-	snap := &driver.Snapshot{Team: d.team.Name, Self: d.self(), Notes: notes, Requests: r.n, SiteIDs: map[string]string{}, Moot: moot}
+	snap := &driver.Snapshot{Team: d.team.Name, Self: d.self(), Notes: notes, Requests: requests, SiteIDs: map[string]string{}, Moot: moot}
 	for k, v := range siteIDs {
 		snap.SiteIDs[k] = v
 	}

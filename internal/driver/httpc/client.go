@@ -36,6 +36,24 @@ const (
 // the hourly budget was used up and the next hour was past MaxWait.
 var ErrBudgetUsedUp = errors.New("the hourly API budget is used up")
 
+// TeamOptions are the Options every driver starts from for team: its
+// endpoint, and the run's user agent, clock, debug log, notices (named
+// with the team) and --max-wait from opts; platform names it in messages,
+// and secrets are hidden in every error and log line. A driver adds its
+// Auth and whatever its platform needs.
+func TeamOptions(team *driver.Team, opts driver.Options, platform string, secrets ...string) Options {
+	return Options{
+		BaseURL:   team.Conn.Endpoint,
+		UserAgent: opts.UserAgent,
+		Clock:     opts.Clock,
+		Log:       opts.Log,
+		Notify:    kit.TeamNotify(team.Name, opts.Notify),
+		MaxWait:   opts.MaxWait,
+		Platform:  platform,
+		Secrets:   secrets,
+	}
+}
+
 // Options configure a Client. Only BaseURL is required.
 type Options struct {
 	// BaseURL is the team's endpoint, e.g. "https://eu.posthog.com". It

@@ -18,6 +18,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/model"
 )
 
 const ms = time.Millisecond
@@ -742,5 +745,23 @@ func TestRefusal(t *testing.T) {
 		if ok != tc.want || (ok && re != refused) {
 			t.Errorf("%s: %v %v", tc.name, re, ok)
 		}
+	}
+}
+
+// TestTeamOptions: a driver's options start from the team and the run.
+func TestTeamOptions(t *testing.T) {
+	var heard []string
+	team := &driver.Team{Name: "acme", Conn: model.Connection{Endpoint: "https://api.example.com"}}
+	clock := &driver.RealClock{}
+	o := TeamOptions(team, driver.Options{UserAgent: "roster/test", Clock: clock, MaxWait: time.Minute, Notify: func(s string) { heard = append(heard, s) }}, "Example", "s3cret", "k3y")
+	if o.BaseURL != team.Conn.Endpoint || o.UserAgent != "roster/test" || o.Clock != clock || o.MaxWait != time.Minute || o.Platform != "Example" {
+		t.Errorf("%+v", o)
+	}
+	if diff := cmp.Diff([]string{"s3cret", "k3y"}, o.Secrets); diff != "" {
+		t.Errorf("secrets (-want +got):\n%s", diff)
+	}
+	o.Notify("waiting")
+	if diff := cmp.Diff([]string{"team acme: waiting"}, heard); diff != "" {
+		t.Errorf("notices (-want +got):\n%s", diff)
 	}
 }

@@ -44,23 +44,14 @@ type client struct {
 	tat    time.Time // when the next request is due, were there no burst
 }
 
-func newClient(endpoint, token string, opts driver.Options, team string, transport http.RoundTripper) *client {
-	c := &client{token: strings.TrimSpace(token), clock: opts.Clock}
+func newClient(team *driver.Team, opts driver.Options, transport http.RoundTripper) *client {
+	c := &client{token: strings.TrimSpace(team.Token), clock: opts.Clock}
 	if c.clock == nil {
 		c.clock = driver.RealClock{}
 	}
-	c.hc = httpc.New(httpc.Options{
-		BaseURL:   endpoint,
-		UserAgent: opts.UserAgent,
-		Clock:     c.clock,
-		Log:       opts.Log,
-		Notify:    kit.TeamNotify(team, opts.Notify),
-		MaxWait:   opts.MaxWait,
-		Platform:  Platform,
-		Secrets:   []string{token, c.token},
-		Transport: transport,
-		Auth:      c.auth,
-	})
+	o := httpc.TeamOptions(team, opts, Platform, team.Token, c.token)
+	o.Clock, o.Transport, o.Auth = c.clock, transport, c.auth
+	c.hc = httpc.New(o)
 	return c
 }
 

@@ -74,6 +74,16 @@ func TestContract(t *testing.T) {
 		// Result.API lines are "POST /index.php STATUS" (schema/sync.md: the
 		// path without query or body); the create sends only inviteUser.
 		WriteMethod: "POST", WritePath: "/index.php",
+		Update: func(env *drivertest.Env) plan.Change {
+			addr := model.PersonGrantAddress("acme", "Site0", "p001@x.io")
+			return plan.Change{Addr: addr, Action: plan.Update,
+				Before: &model.Object{Addr: addr, Role: "view", HolderKind: model.HolderGuest, Status: model.StatusActive},
+				After:  &model.Object{Addr: addr, Role: "write", HolderKind: model.HolderGuest}}
+		},
+		// A removal is deleteUser, or setUserAccess with "noaccess" (in
+		// the body, which the log does not show: the second refresh
+		// catches that one).
+		Removals: []string{"POST /index.php?method=UsersManager.deleteUser"},
 		Removal: func(env *drivertest.Env) plan.Change {
 			addr := model.MemberAddress("acme", "p001@x.io")
 			return plan.Change{Addr: addr, Action: plan.Delete, Before: &model.Object{Addr: addr, Role: "user", Status: model.StatusActive}}

@@ -69,7 +69,7 @@ type Driver struct {
 func New(team *driver.Team, opts Options) driver.Driver { return newDriver(team, opts, nil) }
 
 func newDriver(team *driver.Team, opts Options, transport http.RoundTripper) *Driver {
-	return &Driver{team: team, parallel: kit.Limit(opts.Parallelism), api: newClient(team.Conn.Endpoint, team.Token, opts, team.Name, transport)}
+	return &Driver{team: team, parallel: kit.Limit(opts.Parallelism), api: newClient(team, opts, transport)}
 }
 
 // --- versions ---------------------------------------------------------------

@@ -55,6 +55,9 @@ func TestContract(t *testing.T) {
 			return memberChange(plan.Create, "new@x.io", "", "user")
 		},
 		WriteMethod: "POST", WritePath: users + "/invite",
+		Update: func(env *drivertest.Env) plan.Change {
+			return memberChange(plan.Update, "p0001@x.io", "user", "owner")
+		},
 		Removal: func(env *drivertest.Env) plan.Change {
 			return memberChange(plan.Delete, "p0001@x.io", "user", "")
 		},

@@ -78,17 +78,8 @@ func newDriver(team *driver.Team, opts Options, transport http.RoundTripper) *Dr
 	}
 	c.clientID, c.secret = id, secret
 	secrets := []string{team.Token, id, secret}
-	common := httpc.Options{
-		BaseURL:   team.Conn.Endpoint,
-		UserAgent: opts.UserAgent,
-		Clock:     d.clock,
-		Log:       opts.Log,
-		Notify:    kit.TeamNotify(team.Name, opts.Notify),
-		MaxWait:   opts.MaxWait,
-		Platform:  Platform,
-		Secrets:   secrets,
-		Transport: transport,
-	}
+	common := httpc.TeamOptions(team, opts, Platform, secrets...)
+	common.Clock, common.Transport = d.clock, transport
 	c.tokens = kit.Tokens{Fetch: c.fetchToken, Now: d.clock.Now, Margin: tokenMargin}
 	api := common
 	api.Auth = c.tokens.Auth

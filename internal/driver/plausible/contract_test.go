@@ -62,6 +62,8 @@ func TestContract(t *testing.T) {
 			return grantChange(plan.Create, "s0.com", "new@agency.io", "", "viewer", "")
 		},
 		WriteMethod: "PUT", WritePath: guests,
+		// No Update: Plausible cannot change an accepted guest's role
+		// (plausible.md); --reinvite removes on purpose.
 		Removal: func(env *drivertest.Env) plan.Change {
 			return grantChange(plan.Delete, "s0.com", "g001@agency.io", "viewer", "", model.StatusActive)
 		},

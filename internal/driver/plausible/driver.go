@@ -66,19 +66,9 @@ func newDriver(team *driver.Team, opts Options, transport http.RoundTripper) *Dr
 		perHour = DefaultRequestsPerHour
 	}
 	budget := httpc.NewBudget(perHour, opts.Clock)
-	o := httpc.Options{
-		BaseURL:   team.Conn.Endpoint,
-		Auth:      func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) },
-		UserAgent: opts.UserAgent,
-		Clock:     opts.Clock,
-		Log:       opts.Log,
-		Budget:    budget,
-		MaxWait:   opts.MaxWait,
-		Notify:    kit.TeamNotify(team.Name, opts.Notify),
-		Platform:  Platform,
-		Secrets:   []string{token},
-		Transport: transport,
-	}
+	o := httpc.TeamOptions(team, opts, Platform, token)
+	o.Auth = func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) }
+	o.Budget, o.Transport = budget, transport
 	d := &Driver{team: team, opts: opts, api: &Client{hc: httpc.New(o)}, budget: budget, parallel: kit.Limit(opts.Parallelism),
 		declaredMembers: map[string]bool{}}
 	for _, obj := range team.Declared {

@@ -59,6 +59,9 @@ func TestContract(t *testing.T) {
 			return plan.Change{Addr: addr, Action: plan.Create, After: &model.Object{Addr: addr, Role: "member"}}
 		},
 		WriteMethod: "POST", WritePath: orgPath + "invites/",
+		Update: func(env *drivertest.Env) plan.Change {
+			return memberChange(plan.Update, "p001@x.io", "member", "admin", model.StatusActive)
+		},
 		Removal: func(env *drivertest.Env) plan.Change {
 			addr := model.MemberAddress("acme", "p001@x.io")
 			return plan.Change{Addr: addr, Action: plan.Delete, Before: &model.Object{Addr: addr, Role: "member", Status: model.StatusActive}}

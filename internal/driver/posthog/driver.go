@@ -58,20 +58,9 @@ func New(team *driver.Team, opts Options) driver.Driver { return newDriver(team,
 
 func newDriver(team *driver.Team, opts Options, transport http.RoundTripper) *Driver {
 	token := team.Token
-	o := httpc.Options{
-		BaseURL:   team.Conn.Endpoint,
-		Auth:      func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) },
-		UserAgent: opts.UserAgent,
-		Clock:     opts.Clock,
-		Log:       opts.Log,
-		Notify:    kit.TeamNotify(team.Name, opts.Notify),
-		MaxWait:   opts.MaxWait,
-		Platform:  Platform,
-		Secrets:   []string{token},
-	}
-	if transport != nil {
-		o.Transport = transport
-	}
+	o := httpc.TeamOptions(team, opts, Platform, token)
+	o.Auth = func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) }
+	o.Transport = transport
 	org := strings.TrimSpace(team.Conn.AccountID)
 	return &Driver{team: team, api: &Client{hc: httpc.New(o), org: org}, parallel: kit.Limit(opts.Parallelism), org: org}
 }

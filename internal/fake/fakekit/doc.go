@@ -17,7 +17,8 @@
 //   - Clock, a settable clock (fixed, or the wall clock moved by Advance);
 //   - FailRule and Failures, failure injection (method and path prefix,
 //     a count, Retry-After, a custom body or the platform's default one);
-//   - Log, the request log;
+//   - Log, the request log; StatusWriter, the status a handler answered,
+//     for it;
 //   - Admin, the plumbing of the /_fake/ admin endpoints: the request log,
 //     the state dump, the failure and clock endpoints, a JSON body decoded
 //     into the fake's own struct, and {"ok":true} or {"error":…} answers.

@@ -531,3 +531,26 @@ func TestBase(t *testing.T) {
 		t.Errorf("bad seed: %v, URL %q", err, g.URL)
 	}
 }
+
+func TestStatusWriter(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		serve func(w http.ResponseWriter)
+		want  int
+	}{
+		{"a status", func(w http.ResponseWriter) { w.WriteHeader(404) }, 404},
+		{"the first status counts", func(w http.ResponseWriter) { w.WriteHeader(429); w.WriteHeader(500) }, 429},
+		{"a body alone is a 200", func(w http.ResponseWriter) { io.WriteString(w, "{}") }, 200},
+		{"a status, then the body", func(w http.ResponseWriter) { w.WriteHeader(201); io.WriteString(w, "{}") }, 201},
+		{"nothing is a 200", func(w http.ResponseWriter) {}, 200},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			sw := &StatusWriter{ResponseWriter: rec}
+			tc.serve(sw)
+			if got := sw.Status(); got != tc.want || rec.Code != tc.want {
+				t.Errorf("Status %d, answered %d; want %d", got, rec.Code, tc.want)
+			}
+		})
+	}
+}

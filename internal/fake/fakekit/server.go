@@ -1,6 +1,7 @@
 package fakekit
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -60,3 +61,30 @@ func WriteJSON(w http.ResponseWriter, status int, contentType string, v any) {
 	b, _ := json.Marshal(v)
 	w.Write(b) //nolint:errcheck
 }
+
+// StatusWriter remembers the status a handler answered, for the request
+// log: the first one written, 200 when the handler wrote only a body (or
+// nothing, as net/http then answers).
+type StatusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+// WriteHeader writes and remembers the status (the first one counts).
+func (w *StatusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Write writes b; without a status written before, it is a 200.
+func (w *StatusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Status is the status answered.
+func (w *StatusWriter) Status() int { return cmp.Or(w.status, http.StatusOK) }

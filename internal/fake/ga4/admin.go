@@ -1,4 +1,4 @@
-package fakega4
+package ga4
 
 import (
 	"net/http"
@@ -23,14 +23,12 @@ var AdminPaths = []string{
 }
 
 type adminBody struct {
-	Parent   string   `json:"parent"`
-	User     string   `json:"user"`
-	Roles    []string `json:"roles"`
-	Account  string   `json:"account"`
-	ID       string   `json:"id"`
-	Name     string   `json:"name"`
-	Duration string   `json:"duration"`
-	Now      string   `json:"now"`
+	Parent  string   `json:"parent"`
+	User    string   `json:"user"`
+	Roles   []string `json:"roles"`
+	Account string   `json:"account"`
+	ID      string   `json:"id"`
+	Name    string   `json:"name"`
 }
 
 func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
@@ -46,10 +44,6 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			c.Done(s.AddProperty(b.Account, b.ID, b.Name))
 		case "trash-property":
 			c.Done(s.TrashProperty(b.ID))
-		case "advance":
-			c.Advance(b.Duration)
-		case "set-now":
-			c.SetNow(b.Now)
 		default:
 			return false
 		}

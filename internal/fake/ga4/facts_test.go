@@ -1,4 +1,4 @@
-package fakega4
+package ga4
 
 import (
 	"crypto"

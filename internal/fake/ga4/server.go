@@ -1,4 +1,4 @@
-package fakega4
+package ga4
 
 import (
 	"crypto"
@@ -17,7 +17,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/roster-dev/roster/internal/fake/fakekit"
@@ -49,12 +48,7 @@ const (
 const TokenLifetime = 3599 * time.Second
 
 // Options configure a fake server.
-type Options struct {
-	Seed Seed
-	// Now fixes the clock; zero: the wall clock (or Seed.Now).
-	Now  time.Time
-	Addr string
-}
+type Options = fakekit.Options[Seed]
 
 // Seed is the initial data, as Go values or JSON (--seed).
 type Seed struct {
@@ -128,11 +122,8 @@ type token struct {
 
 // Server is a running fake GA4 Admin API.
 type Server struct {
-	URL string
-	srv *fakekit.HTTPServer
+	fakekit.Base
 
-	mu       sync.Mutex
-	clock    fakekit.Clock
 	seq      int
 	accounts []*account
 	props    []*property
@@ -140,8 +131,6 @@ type Server struct {
 	sas      map[string]*sa
 	tokens   map[string]*token
 	noGoogle map[string]bool
-
-	fakekit.Recorder
 }
 
 // New starts a server and panics on bad options: for tests.
@@ -150,27 +139,13 @@ func New(opts Options) *Server { return fakekit.Must(Start(opts)) }
 // Start starts a server.
 func Start(opts Options) (*Server, error) {
 	s := &Server{sas: map[string]*sa{}, tokens: map[string]*token{}, noGoogle: map[string]bool{}, seq: 200}
-	if err := s.clock.Seed(opts.Seed.Now); err != nil {
-		return nil, err
-	}
-	if !opts.Now.IsZero() {
-		s.clock.Set(opts.Now)
-	}
-	if err := s.load(opts.Seed); err != nil {
-		return nil, err
-	}
-	hs, err := fakekit.Serve("fake ga4", opts.Addr, s)
-	if err != nil {
-		return nil, err
-	}
-	s.srv, s.URL = hs, hs.URL
-	return s, nil
+	return s, fakekit.Start(&s.Base, "fake ga4", opts, s, s.load)
 }
 
-// Close stops the server.
-func (s *Server) Close() { s.srv.Close() }
-
 func (s *Server) load(seed Seed) error {
+	if err := s.Clock.Seed(seed.Now); err != nil {
+		return err
+	}
 	for _, a := range seed.ServiceAccounts {
 		block, _ := pem.Decode([]byte(a.PublicKey))
 		if block == nil {
@@ -207,8 +182,8 @@ func (s *Server) load(seed Seed) error {
 
 // AddBinding adds or replaces user's binding at parent.
 func (s *Server) AddBinding(parent, user string, roles ...string) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	return s.addBinding(parent, user, roles)
 }
 
@@ -228,8 +203,8 @@ func (s *Server) addBinding(parent, user string, roles []string) (string, error)
 
 // RemoveBinding removes user's binding at parent, as if done in the UI.
 func (s *Server) RemoveBinding(parent, user string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	b := s.find(parent, user)
 	if b == nil {
 		return fmt.Errorf("%s has no binding at %s", user, parent)
@@ -240,8 +215,8 @@ func (s *Server) RemoveBinding(parent, user string) error {
 
 // AddProperty adds a property to an account.
 func (s *Server) AddProperty(acct, id, name string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	if s.account(acct) == nil {
 		return fmt.Errorf("no account %q", acct)
 	}
@@ -251,8 +226,8 @@ func (s *Server) AddProperty(acct, id, name string) error {
 
 // TrashProperty moves a property to the trash [SVC].
 func (s *Server) TrashProperty(id string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	p := s.property(id)
 	if p == nil {
 		return fmt.Errorf("no property %q", id)
@@ -263,8 +238,8 @@ func (s *Server) TrashProperty(id string) error {
 
 // Bindings lists "parent user roles…" lines, sorted: for tests.
 func (s *Server) Bindings() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	var out []string
 	for _, b := range s.bindings {
 		out = append(out, b.parent+" "+b.user+" "+strings.Join(b.roles, ","))
@@ -275,8 +250,8 @@ func (s *Server) Bindings() []string {
 
 // State is the data as JSON, for /_fake/state.
 func (s *Server) State() any {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	type jb struct {
 		Name  string   `json:"name"`
 		User  string   `json:"user"`
@@ -289,21 +264,7 @@ func (s *Server) State() any {
 	return map[string]any{"bindings": out}
 }
 
-// SetNow sets the clock.
-func (s *Server) SetNow(t time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.clock.Set(t)
-}
-
-// Advance moves the clock forward.
-func (s *Server) Advance(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.clock.Advance(d)
-}
-
-// --- lookups (s.mu held) ----------------------------------------------------
+// --- lookups (s.Mu held) ----------------------------------------------------
 
 func (s *Server) account(id string) *account {
 	for _, a := range s.accounts {
@@ -439,11 +400,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 8<<20))
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec := &statusWriter{ResponseWriter: w}
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	rec := &fakekit.StatusWriter{ResponseWriter: w}
 	defer func() {
-		s.Record(fakekit.Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: rec.status, At: s.clock.Now()})
+		s.Record(fakekit.Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: rec.Status(), At: s.Clock.Now()})
 	}()
 	w = rec
 	if s.Inject(w, r, "application/json; charset=UTF-8", defaultBody) {
@@ -466,18 +427,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.api(w, r, tok, rest, body)
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
 }
 
 // issueToken is the jwt-bearer grant [D-SA]: the assertion's signature
@@ -523,7 +472,7 @@ func (s *Server) issueToken(w http.ResponseWriter, r *http.Request, body []byte)
 		bad("Invalid JWT Signature.")
 		return
 	}
-	now := s.clock.Now().Unix()
+	now := s.Clock.Now().Unix()
 	if claims.Aud != "http://"+r.Host+"/token" || claims.Exp <= claims.Iat || claims.Exp-claims.Iat > 3600 || claims.Iat > now+300 || claims.Exp < now {
 		bad("Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.")
 		return
@@ -534,7 +483,7 @@ func (s *Server) issueToken(w http.ResponseWriter, r *http.Request, body []byte)
 	}
 	s.seq++
 	tk := fmt.Sprintf("ya29.fake-%d", s.seq)
-	s.tokens[tk] = &token{email: strings.ToLower(claims.Iss), scopes: scopes, expires: s.clock.Now().Add(TokenLifetime)}
+	s.tokens[tk] = &token{email: strings.ToLower(claims.Iss), scopes: scopes, expires: s.Clock.Now().Add(TokenLifetime)}
 	writeJSON(w, map[string]any{"access_token": tk, "expires_in": int(TokenLifetime / time.Second), "token_type": "Bearer"})
 }
 
@@ -544,7 +493,7 @@ func (s *Server) authenticate(r *http.Request) *token {
 		return nil
 	}
 	t := s.tokens[v]
-	if t == nil || !s.clock.Now().Before(t.expires) {
+	if t == nil || !s.Clock.Now().Before(t.expires) {
 		return nil
 	}
 	return t

@@ -1,4 +1,4 @@
-package fakega4
+package ga4
 
 // This package has no golden files; importing goldenfile gives its tests
 // the -update flag, so that go test ./... -update runs here as well.

@@ -1,4 +1,4 @@
-package fakematomo
+package matomo
 
 import (
 	"fmt"
@@ -40,8 +40,6 @@ type adminBody struct {
 	Site          int      `json:"site"`
 	Access        []string `json:"access"`
 	Version       string   `json:"version"`
-	Duration      string   `json:"duration"`
-	Now           string   `json:"now"`
 }
 
 func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
@@ -56,9 +54,9 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 		case "add-token":
 			c.Done(s.AddToken(b.Token, b.Login))
 		case "add-site":
-			s.mu.Lock()
+			s.Mu.Lock()
 			s.sites[b.ID] = b.Name
-			s.mu.Unlock()
+			s.Mu.Unlock()
 			c.OK()
 		case "set-access":
 			c.Done(s.SetAccess(b.Login, b.Site, b.Access))
@@ -67,14 +65,10 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 		case "set-email":
 			c.Done(s.SetEmail(b.Login, b.Email))
 		case "set-version":
-			s.mu.Lock()
+			s.Mu.Lock()
 			s.version = b.Version
-			s.mu.Unlock()
+			s.Mu.Unlock()
 			c.OK()
-		case "advance":
-			c.Advance(b.Duration)
-		case "set-now":
-			c.SetNow(b.Now)
 		default:
 			return false
 		}
@@ -84,8 +78,8 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 
 // AddUser adds a user by hand.
 func (s *Server) AddUser(u SeedUser) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	if u.Login == "" || s.users[u.Login] != nil {
 		return fmt.Errorf("login %q is empty or taken", u.Login)
 	}
@@ -103,8 +97,8 @@ func (s *Server) AddUser(u SeedUser) error {
 
 // AddToken gives a user a token_auth.
 func (s *Server) AddToken(token, login string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	if s.users[login] == nil {
 		return fmt.Errorf("no user %q", login)
 	}

@@ -1,18 +1,10 @@
-package fakematomo
+package matomo
 
 import "github.com/roster-dev/roster/internal/fake/fakekit"
 
 // Main runs the fake as a command: `fake-matomo URLFILE [--seed FILE.json]
 // [--addr HOST:PORT]` (args without the program name).
-func Main(args []string) int {
-	return fakekit.Main("fake-matomo", args, func(seed Seed, addr string) (string, func(), error) {
-		s, err := Start(Options{Seed: seed, Addr: addr})
-		if err != nil {
-			return "", nil, err
-		}
-		return s.URL, s.Close, nil
-	})
-}
+func Main(args []string) int { return fakekit.Run("fake-matomo", args, Start) }
 
 // Call is a tiny client for the admin endpoints, as a command:
 // `fake-matomo-call URLFILE|URL METHOD PATH [JSON-BODY]`.

@@ -1,7 +1,8 @@
-package fakematomo
+package matomo
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -10,7 +11,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/roster-dev/roster/internal/fake/fakekit"
@@ -76,12 +76,7 @@ type SeedAccess struct {
 }
 
 // Options configure a server.
-type Options struct {
-	Seed Seed
-	// Now fixes the clock; zero: Seed.Now, else the wall clock.
-	Now  time.Time
-	Addr string
-}
+type Options = fakekit.Options[Seed]
 
 type user struct {
 	login, email  string
@@ -99,17 +94,13 @@ type grant struct {
 
 // Server is a fake Matomo instance.
 type Server struct {
-	fakekit.Recorder
-	URL string
+	fakekit.Base
 
-	mu      sync.Mutex
-	clock   fakekit.Clock
 	version string
 	tokens  map[string]string
 	users   map[string]*user // by login
 	sites   map[int]string   // idsite → name
 	access  map[int]map[string]*grant
-	hs      *fakekit.HTTPServer
 }
 
 // New starts a server, or panics (tests).
@@ -117,64 +108,50 @@ func New(o Options) *Server { return fakekit.Must(Start(o)) }
 
 // Start starts a server on o.Addr (default 127.0.0.1:0).
 func Start(o Options) (*Server, error) {
-	s := &Server{version: o.Seed.Version, tokens: map[string]string{}, users: map[string]*user{}, sites: map[int]string{}, access: map[int]map[string]*grant{}}
-	if s.version == "" {
-		s.version = DefaultVersion
-	}
-	if !o.Now.IsZero() {
-		s.clock.Set(o.Now)
-	} else if err := s.clock.Seed(o.Seed.Now); err != nil {
-		return nil, err
+	s := &Server{tokens: map[string]string{}, users: map[string]*user{}, sites: map[int]string{}, access: map[int]map[string]*grant{}}
+	return s, fakekit.Start(&s.Base, "fake-matomo", o, s, s.load)
+}
+
+func (s *Server) load(seed Seed) error {
+	s.version = cmp.Or(seed.Version, DefaultVersion)
+	if err := s.Clock.Seed(seed.Now); err != nil {
+		return err
 	}
 	// Response format, Semantics (anonymous): the anonymous row exists.
 	s.users["anonymous"] = &user{login: "anonymous", email: "anonymous@example.org"}
-	for _, u := range o.Seed.Users {
+	for _, u := range seed.Users {
 		nu := &user{login: u.Login, email: u.Email, superuser: u.Superuser, invitedBy: u.InvitedBy}
 		if u.InviteExpires != "" {
 			t, err := fakekit.SeedTime(u.InviteExpires)
 			if err != nil {
-				return nil, fmt.Errorf("user %s: %v", u.Login, err)
+				return fmt.Errorf("user %s: %v", u.Login, err)
 			}
 			nu.inviteToken, nu.inviteExpires = true, t
 		}
 		s.users[u.Login] = nu
 	}
-	for tok, login := range o.Seed.Tokens {
+	for tok, login := range seed.Tokens {
 		if s.users[login] == nil {
-			return nil, fmt.Errorf("token of %q: no such user", login)
+			return fmt.Errorf("token of %q: no such user", login)
 		}
 		s.tokens[tok] = login
 	}
-	for _, st := range o.Seed.Sites {
+	for _, st := range seed.Sites {
 		s.sites[st.ID] = st.Name
 	}
-	for _, a := range o.Seed.Access {
+	for _, a := range seed.Access {
 		if err := s.SetAccess(a.Login, a.Site, a.Access); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	hs, err := fakekit.Serve("fake-matomo", o.Addr, s)
-	if err != nil {
-		return nil, err
-	}
-	s.hs, s.URL = hs, hs.URL
-	return s, nil
+	return nil
 }
-
-// Close stops the server.
-func (s *Server) Close() { s.hs.Close() }
-
-// Advance and SetNow move the clock (fakekit.Hooks).
-func (s *Server) Advance(d time.Duration) { s.mu.Lock(); s.clock.Advance(d); s.mu.Unlock() }
-
-// SetNow sets the clock.
-func (s *Server) SetNow(t time.Time) { s.mu.Lock(); s.clock.Set(t); s.mu.Unlock() }
 
 // SetAccess sets a user's access on a site by hand (a change in the UI):
 // access as setUserAccess takes it; empty removes it.
 func (s *Server) SetAccess(login string, site int, access []string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	if s.users[login] == nil {
 		return fmt.Errorf("no user %q", login)
 	}
@@ -198,8 +175,8 @@ func (s *Server) SetAccess(login string, site int, access []string) error {
 // Accept accepts a user's invitation (Semantics, Invitations: the token
 // and expiry are cleared).
 func (s *Server) Accept(login string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	u := s.users[login]
 	if u == nil || !u.inviteToken {
 		return fmt.Errorf("no pending invitation for %q", login)
@@ -213,8 +190,8 @@ func (s *Server) Accept(login string) error {
 // makes it, so only a person can). The login stays; the email is unique
 // (Identity: a unique index).
 func (s *Server) SetEmail(login, email string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	u := s.users[login]
 	if u == nil {
 		return fmt.Errorf("no user %q", login)
@@ -230,8 +207,8 @@ func (s *Server) SetEmail(login, email string) error {
 
 // DeleteUser deletes a user by hand.
 func (s *Server) DeleteUser(login string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	if s.users[login] == nil {
 		return fmt.Errorf("no user %q", login)
 	}
@@ -269,13 +246,6 @@ func slicesContains(list []string, v string) bool {
 
 // --- HTTP ---------------------------------------------------------------------
 
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(s int) { w.status = s; w.ResponseWriter.WriteHeader(s) }
-
 // ServeHTTP answers the API at /index.php and the admin endpoints.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, fakekit.AdminPrefix) {
@@ -285,9 +255,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
 	method := r.Form.Get("method")
 	path := "/index.php?method=" + method
-	sw := &statusWriter{ResponseWriter: w, status: 200}
+	sw := &fakekit.StatusWriter{ResponseWriter: w}
 	defer func() {
-		s.Record(fakekit.Request{Method: r.Method, Path: path, Status: sw.status, At: s.now()})
+		s.Record(fakekit.Request{Method: r.Method, Path: path, Status: sw.Status(), At: s.Now()})
 	}()
 	// Failure rules match "/index.php?method=MODULE.METHOD&" as the path:
 	// a path_prefix ending in "&" names one method exactly.
@@ -340,12 +310,6 @@ type headered struct {
 // rawBody is an answer that is not JSON (a PHP fatal error).
 type rawBody string
 
-func (s *Server) now() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.clock.Now()
-}
-
 func errBody(msg string) map[string]string {
 	return map[string]string{"result": "error", "message": msg}
 }
@@ -364,8 +328,8 @@ func (s *Server) atLeast(major, minor int) bool {
 
 // api answers one API call under the lock.
 func (s *Server) api(r *http.Request, method string) (int, any) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	s.cleanUpExpiredInvites()
 	// Auth, "How to send it": a token in the query string is refused
 	// since 5.0 (secure-only tokens), with the GET wording.
@@ -443,7 +407,7 @@ func (s *Server) api(r *http.Request, method string) (int, any) {
 // cleanUpExpiredInvites is the daily task (Semantics, Invitations): users
 // whose invitation expired more than 3 days ago are deleted.
 func (s *Server) cleanUpExpiredInvites() {
-	now := s.clock.Now()
+	now := s.Clock.Now()
 	for login, u := range s.users {
 		if u.inviteToken && !u.inviteExpires.IsZero() && now.Sub(u.inviteExpires) > 3*24*time.Hour {
 			s.deleteUser(login)
@@ -598,7 +562,7 @@ func (s *Server) inviteStatus(u *user) any {
 	if !u.inviteToken || u.inviteExpires.IsZero() {
 		return "active"
 	}
-	left := u.inviteExpires.Sub(s.clock.Now())
+	left := u.inviteExpires.Sub(s.Clock.Now())
 	if left < 0 {
 		return "expired"
 	}
@@ -763,7 +727,7 @@ func (c *call) invite() (int, any) {
 	}
 	// Semantics, Invitations: the user exists at once, pending, with view
 	// on initialIdSite.
-	u := &user{login: login, email: email, inviteToken: true, inviteExpires: c.s.clock.Now().Add(time.Duration(days) * 24 * time.Hour), invitedBy: c.caller.login, invites: 1}
+	u := &user{login: login, email: email, inviteToken: true, inviteExpires: c.s.Clock.Now().Add(time.Duration(days) * 24 * time.Hour), invitedBy: c.caller.login, invites: 1}
 	c.s.users[login] = u
 	c.s.grantOn(site)[login] = &grant{role: "view", caps: map[string]bool{}}
 	return 200, ok
@@ -782,7 +746,7 @@ func (c *call) resend() (int, any) {
 	if v := c.get("expiryInDays"); v != "" {
 		days, _ = strconv.Atoi(v)
 	}
-	u.inviteExpires = c.s.clock.Now().Add(time.Duration(days) * 24 * time.Hour)
+	u.inviteExpires = c.s.Clock.Now().Add(time.Duration(days) * 24 * time.Hour)
 	u.invites++
 	return 200, ok
 }
@@ -970,8 +934,8 @@ type StateUser struct {
 
 // Dump returns the data.
 func (s *Server) Dump() State {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	st := State{Version: s.version, Sites: map[string]string{}, Users: []StateUser{}, Access: []SeedAccess{}}
 	for _, l := range s.logins() {
 		u := s.users[l]

@@ -1,4 +1,4 @@
-package fakematomo
+package matomo
 
 import (
 	"encoding/json"

@@ -65,26 +65,6 @@ func defaultBody(status int) []byte {
 	return b
 }
 
-// statusWriter remembers the status written, for the request log.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
 // ServeHTTP serves the API and the /_fake/ admin endpoints.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, fakekit.AdminPrefix) {
@@ -98,9 +78,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.Mu.Lock()
 	defer s.Mu.Unlock()
 	s.tick()
-	sw := &statusWriter{ResponseWriter: w}
+	sw := &fakekit.StatusWriter{ResponseWriter: w}
 	defer func() {
-		s.Record(Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: sw.status, At: s.Clock.Now()})
+		s.Record(Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: sw.Status(), At: s.Clock.Now()})
 	}()
 	if s.Inject(sw, r, "application/json", defaultBody) {
 		return

@@ -186,8 +186,9 @@ func (a *app) runImport(ctx context.Context, team, out, csvFile, actor string, l
 		if !im.record {
 			return nil
 		}
-		// What the refresh found of the team and its sites is still
-		// recorded, so that the next plan has nothing left to record.
+		// What the refresh found of the team and its sites, and people
+		// found under an old email, are still recorded, so that the
+		// next plan has nothing left to record.
 		objs, err := importedObjects(im, cfg.Config, cfg.Config, snap, teamObj)
 		if err != nil || len(objs) == 0 {
 			return err
@@ -196,7 +197,11 @@ func (a *app) runImport(ctx context.Context, team, out, csvFile, actor string, l
 		if err != nil {
 			return storeOrExit(err)
 		}
-		fmt.Fprintf(a.stdout, "Recorded %s the refresh found (the team's connection, its sites' ids and defaults). Evidence: %d records, head %s.\n", plural(r.Applied, "object", "objects"), r.Records, r.Head)
+		recorded := make([]*model.Object, len(objs))
+		for i, o := range objs {
+			recorded[i] = o.Object
+		}
+		fmt.Fprintf(a.stdout, "Recorded %s: %s. Evidence: %d records, head %s.\n", plural(r.Applied, "object", "objects"), importer.Recorded(recorded, csvFile == ""), r.Records, r.Head)
 		return nil
 	}
 

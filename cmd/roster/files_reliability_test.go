@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -135,34 +134,9 @@ func TestPlanOutKilled(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "saved.plan"), old, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		targeted := trial%2 == 1
-		var delay time.Duration
-		if targeted {
-			delay = time.Duration(rnd.Int64N(int64(window) + 1))
-		} else {
-			delay = time.Duration(rnd.Int64N(int64(full) + 1))
-		}
-		w := startWatched(t, r, dir, writing, args...)
-		var timer <-chan time.Time
-		if !targeted {
-			timer = time.After(delay)
-		}
-	wait:
-		for {
-			select {
-			case <-w.done:
-				break wait
-			case <-w.commit:
-				w.commit = nil
-				if targeted {
-					timer = time.After(delay)
-				}
-			case <-timer:
-				_ = syscall.Kill(-w.cmd.Process.Pid, syscall.SIGKILL)
-				<-w.done
-				break wait
-			}
-		}
+		k := randomKill(rnd, trial, full, window)
+		delay := k.delay
+		runKilled(t, r, dir, writing, k, args...)
 		got, err := os.ReadFile(filepath.Join(dir, "saved.plan"))
 		if err != nil {
 			t.Fatal(err)

@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -138,38 +137,11 @@ func TestPGCrashDuringApply(t *testing.T) {
 		changes := symDiff(curAddrs, tgt.addrs)
 
 		full, window := took[kind], commitTook[kind]
-		targeted := trial%2 == 1
-		var delay time.Duration
-		if targeted {
-			delay = time.Duration(rnd.Int64N(int64(window) + 1))
-		} else {
-			delay = time.Duration(rnd.Int64N(int64(full) + 1))
-		}
-		a := startWatched(t, r, tgt.dir, probe, apply(tgt.dir)...)
-		killed := false
-		var timer <-chan time.Time
-		if !targeted {
-			timer = time.After(delay)
-		}
-	wait:
-		for {
-			select {
-			case err := <-a.done:
-				if err != nil {
-					t.Fatalf("trial %d: the apply failed before it was killed: %v\n%s", trial, err, a.out.String())
-				}
-				break wait
-			case <-a.commit:
-				a.commit = nil
-				if targeted {
-					timer = time.After(delay)
-				}
-			case <-timer:
-				_ = syscall.Kill(-a.cmd.Process.Pid, syscall.SIGKILL)
-				<-a.done
-				killed = true
-				break wait
-			}
+		k := randomKill(rnd, trial, full, window)
+		targeted, delay := k.targeted, k.delay
+		killed, err := runKilled(t, r, tgt.dir, probe, k, apply(tgt.dir)...)
+		if err != nil {
+			t.Fatalf("trial %d: the apply failed before it was killed: %v", trial, err)
 		}
 		baseKind := kind
 		if targeted {

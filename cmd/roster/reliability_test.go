@@ -497,38 +497,11 @@ func TestCrashDuringApply(t *testing.T) {
 		// Half the kills at a random moment of the whole apply, half at a
 		// random moment of its commit, which the watcher sees begin.
 		full, window := took[kind], commitTook[kind]
-		targeted := trial%2 == 1
-		var delay time.Duration
-		if targeted {
-			delay = time.Duration(rnd.Int64N(int64(window) + 1))
-		} else {
-			delay = time.Duration(rnd.Int64N(int64(full) + 1))
-		}
-		a := startWatched(t, r, tgt.dir, probe, apply(tgt.dir)...)
-		killed := false
-		var timer <-chan time.Time
-		if !targeted {
-			timer = time.After(delay)
-		}
-	wait:
-		for {
-			select {
-			case err := <-a.done:
-				if err != nil {
-					t.Fatalf("trial %d: the apply failed before it was killed: %v\n%s", trial, err, a.out.String())
-				}
-				break wait
-			case <-a.commit:
-				a.commit = nil
-				if targeted {
-					timer = time.After(delay)
-				}
-			case <-timer:
-				_ = syscall.Kill(-a.cmd.Process.Pid, syscall.SIGKILL)
-				<-a.done
-				killed = true
-				break wait
-			}
+		k := randomKill(rnd, trial, full, window)
+		targeted, delay := k.targeted, k.delay
+		killed, err := runKilled(t, r, tgt.dir, probe, k, apply(tgt.dir)...)
+		if err != nil {
+			t.Fatalf("trial %d: the apply failed before it was killed: %v", trial, err)
 		}
 		baseKind := kind
 		if targeted {
@@ -719,6 +692,66 @@ wait:
 		commitAt = res.end
 	}
 	return res, commitAt
+}
+
+// crashKill is when a crash trial kills roster: delay after it starts,
+// or, targeted, delay after the watcher sees its commit (or the write
+// the probe watches) begin.
+type crashKill struct {
+	targeted bool
+	delay    time.Duration
+}
+
+// randomKill draws the kill of trial: odd trials are targeted, at a
+// random moment of window (the commit, as measured on a whole run); even
+// ones at a random moment of full (the whole run).
+func randomKill(rnd *rand.Rand, trial int, full, window time.Duration) crashKill {
+	if trial%2 == 1 {
+		return crashKill{targeted: true, delay: time.Duration(rnd.Int64N(int64(window) + 1))}
+	}
+	return crashKill{delay: time.Duration(rnd.Int64N(int64(full) + 1))}
+}
+
+func (k crashKill) String() string {
+	if k.targeted {
+		return fmt.Sprintf("%s into its commit", k.delay)
+	}
+	return k.delay.String()
+}
+
+// runKilled runs roster with args under the watcher probe, and kills its
+// process group with SIGKILL at k. killed is false when roster ended
+// first, and then err is how it ended (nil for exit 0, else with its
+// output).
+func runKilled(t *testing.T, r *runner, dir string, probe func() bool, k crashKill, args ...string) (killed bool, err error) {
+	t.Helper()
+	w := startWatched(t, r, dir, probe, args...)
+	var timer <-chan time.Time
+	if !k.targeted {
+		timer = time.After(k.delay)
+	}
+	guard := time.After(hangLimit)
+	for {
+		select {
+		case err := <-w.done:
+			if err != nil {
+				err = fmt.Errorf("%w\n%s", err, clipText(w.out.String()))
+			}
+			return false, err
+		case <-w.commit:
+			w.commit = nil
+			if k.targeted {
+				timer = time.After(k.delay)
+			}
+		case <-timer:
+			_ = syscall.Kill(-w.cmd.Process.Pid, syscall.SIGKILL)
+			<-w.done
+			return true, nil
+		case <-guard:
+			_ = syscall.Kill(-w.cmd.Process.Pid, syscall.SIGKILL)
+			t.Fatalf("roster %s hung: killed after %s\n%s", strings.Join(args, " "), hangLimit, clipText(w.out.String()))
+		}
+	}
 }
 
 // --- 2. concurrency ---

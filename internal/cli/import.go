@@ -86,7 +86,7 @@ func (a *app) showImport(res *ops.ImportResult) {
 	case ops.ImportNothing:
 		fmt.Fprintln(w, "Nothing to import.")
 		if rec != nil {
-			fmt.Fprintf(w, "Recorded %s the refresh found (the team's connection, its sites' ids and defaults). Evidence: %d records, head %s.\n", plural(rec.Applied, "object", "objects"), rec.Records, rec.Head)
+			fmt.Fprintf(w, "Recorded %s: %s. Evidence: %d records, head %s.\n", plural(rec.Applied, "object", "objects"), res.RecordedWhat, rec.Records, rec.Head)
 		}
 		return
 	case ops.ImportRefused:

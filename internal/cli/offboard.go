@@ -15,8 +15,10 @@ func (a *app) offboardCommand() *cobra.Command {
 member and guest blocks, group member lists, and for_each collections and
 locals written as literals (formatting and comments kept). A declaration
 computed from other values is reported with its file and line for you to
-edit, and then nothing is written. It prints the plan of the result; apply
-it as any other change.`
+edit, and then nothing is written. A renamed person is one person: EMAIL
+may be an old or a new email of a moved block, or of a move waiting in the
+state, and every email so linked is removed, with the moved blocks that
+name them. It prints the plan of the result; apply it as any other change.`
 	c.Args = cobra.ExactArgs(1)
 	c.ValidArgsFunction = completeOnce(a.emails)
 	var ticket, outDir string
@@ -40,7 +42,11 @@ it as any other change.`
 			for _, p := range res.Removed {
 				fmt.Fprintf(a.stdout, "%s\n", p)
 			}
-			fmt.Fprintf(a.stdout, "\nRemoved %s from %s in %s.\n", email, plural(res.Changed, "file", "files"), res.Where)
+			who := email
+			if len(res.Moved) > 0 {
+				who = fmt.Sprintf("%s (moved: %s)", email, strings.Join(res.Moved, ", "))
+			}
+			fmt.Fprintf(a.stdout, "\nRemoved %s from %s in %s.\n", who, plural(res.Changed, "file", "files"), res.Where)
 			if len(res.Sponsored) > 0 {
 				fmt.Fprintf(a.stdout, "%s sponsors %s: give their access a new sponsor, or end it.\n", email, strings.Join(res.Sponsored, ", "))
 			}

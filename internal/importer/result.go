@@ -2,6 +2,7 @@ package importer
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -242,6 +243,56 @@ func (r *Result) Summary() string {
 		return "nothing"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// Recorded says what an import that declares nothing recorded in the
+// state, by what the objects are: "the team with its connection, the ids and
+// defaults of 2 sites and the access of 1 person found under an old email,
+// which the next plan moves". found is true when the platform was read
+// (a connected team's refresh), false for a spreadsheet: then a site is
+// recorded as declared, with nothing found of it.
+func Recorded(objs []*model.Object, found bool) string {
+	var parts []string
+	sites := 0
+	var people []string
+	for _, o := range objs {
+		switch {
+		case o.Addr.Kind == model.KindTeam && o.Connected:
+			parts = append(parts, "the team with its connection")
+		case o.Addr.Kind == model.KindTeam:
+			parts = append(parts, "the team")
+		case o.Addr.Kind == model.KindSite:
+			sites++
+		case o.Addr.Email != "" && !slices.Contains(people, o.Addr.Email):
+			people = append(people, o.Addr.Email)
+		}
+	}
+	count := func(n int, one, many string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return fmt.Sprintf("%d %s", n, many)
+	}
+	switch {
+	case sites > 0 && found:
+		parts = append(parts, "the ids and defaults of "+count(sites, "site", "sites"))
+	case sites > 0:
+		parts = append(parts, count(sites, "declared site", "declared sites"))
+	}
+	switch len(people) {
+	case 0:
+	case 1:
+		parts = append(parts, "the access of 1 person found under an old email, which the next plan moves")
+	default:
+		parts = append(parts, fmt.Sprintf("the access of %d people found under old emails, which the next plan moves", len(people)))
+	}
+	switch len(parts) {
+	case 0:
+		return "nothing"
+	case 1:
+		return parts[0]
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }
 
 // sortResult puts every list in the order the file is written: sites by

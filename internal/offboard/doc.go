@@ -4,5 +4,8 @@
 // locals written as literals, edited with hclwrite so that formatting and
 // comments stay. What it cannot edit safely (an expression computed from
 // other values) it reports with file and line, and then returns no edit
-// at all. It reads and returns sources; writing files is the caller's.
+// at all. A renamed person is one person under every email that moved
+// blocks and the moves waiting in the state link (schema/language.md
+// "moved"): all of them go, with the moved blocks naming them. It reads
+// and returns sources; writing files is the caller's.
 package offboard

@@ -33,7 +33,7 @@ func FuzzRemove(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, src []byte, email string) {
-		res, err := Remove("", []config.Source{{Name: "main.hcl", Data: src}}, email)
+		res, err := Remove("", []config.Source{{Name: "main.hcl", Data: src}}, email, nil)
 		if err != nil || len(res.Changed) == 0 {
 			return
 		}
@@ -45,7 +45,7 @@ func FuzzRemove(f *testing.F) {
 			t.Fatalf("the edited configuration does not load: %v", after.Diags)
 		}
 		e, _ := model.ParseEmail(email)
-		if d := declarations(after.Config, e); len(d) > 0 {
+		if d := declarations(after.Config, person(append([]string{e}, res.Moved...))); len(d) > 0 {
 			t.Fatalf("%s is still declared at %s", e, d[0].Addr)
 		}
 	})

@@ -53,6 +53,10 @@ type Result struct {
 	// declarations name them as sponsor), sorted: their access needs a new
 	// sponsor or an end.
 	Sponsored []string
+	// Moved are the person's other emails, sorted: those a move links to
+	// the one asked for, either way (a moved block, or a move the state
+	// keeps waiting for the person). Every one of them was removed too.
+	Moved []string
 }
 
 // DiagError carries the configuration's own errors: a configuration that
@@ -72,7 +76,17 @@ func (e *DiagError) Error() string { return e.Diags.Error() }
 // still gives the person access as Unsafe. It never returns a half-edited
 // configuration: either every declaration is gone (Changed) or none of
 // the edits is returned (Unsafe).
-func Remove(dir string, srcs []config.Source, email string) (*Result, error) {
+//
+// A renamed person is one person under all their emails (schema/language.md
+// "moved", schema/sync.md "Renames"): the moved blocks of srcs and the
+// moves stored keeps waiting (the state's objects; nil for none) link an
+// old email to the new one, and Remove takes out every email so linked to
+// email, whichever of them it is given. The moved blocks that name one of
+// them go too: left, a moved block's to would name a person no longer
+// declared, and the configuration would not load. The plan then removes
+// the person wherever the state holds them, under the old email while
+// their move waits.
+func Remove(dir string, srcs []config.Source, email string, stored []*model.Object) (*Result, error) {
 	email, err := model.ParseEmail(email)
 	if err != nil {
 		return nil, err
@@ -81,11 +95,18 @@ func Remove(dir string, srcs []config.Source, email string) (*Result, error) {
 	if before.Diags.HasErrors() || before.Config == nil {
 		return nil, &DiagError{Diags: before.Diags, Files: before.Files}
 	}
-	if len(declarations(before.Config, email)) == 0 {
+	who := personOf(before.Config.Moves, stored, email)
+	if len(declarations(before.Config, who)) == 0 {
 		return nil, ErrNotDeclared
 	}
 
-	res := &Result{Sponsored: sponsoredBy(before.Config, email)}
+	res := &Result{Sponsored: sponsoredBy(before.Config, who)}
+	for _, e := range who {
+		if e != email {
+			res.Moved = append(res.Moved, e)
+		}
+	}
+	sort.Strings(res.Moved)
 	edited := make([]config.Source, len(srcs))
 	var changed []config.Source
 	for i, src := range srcs {
@@ -98,7 +119,7 @@ func Remove(dir string, srcs []config.Source, email string) (*Result, error) {
 		if diags.HasErrors() {
 			return nil, &DiagError{Diags: diags, Files: before.Files}
 		}
-		removed := removeFrom(f.Body(), syn.Body.(*hclsyntax.Body), src.Name, email)
+		removed := removeFrom(f.Body(), syn.Body.(*hclsyntax.Body), src.Name, who)
 		if len(removed) == 0 {
 			continue
 		}
@@ -117,14 +138,14 @@ func Remove(dir string, srcs []config.Source, email string) (*Result, error) {
 	if after.Diags.HasErrors() || after.Config == nil {
 		// An edit that breaks the configuration is not safe: say where the
 		// person is declared instead of writing it.
-		for _, o := range declarations(before.Config, email) {
+		for _, o := range declarations(before.Config, who) {
 			res.Unsafe = append(res.Unsafe, placeOf(o, "roster could not remove this declaration without breaking the configuration"))
 		}
 		res.Removed = nil
 		sortPlaces(res.Unsafe)
 		return res, nil
 	}
-	for _, o := range declarations(after.Config, email) {
+	for _, o := range declarations(after.Config, who) {
 		res.Unsafe = append(res.Unsafe, placeOf(o, "the person comes from an expression computed from other values; edit it by hand"))
 	}
 	if len(res.Unsafe) > 0 {
@@ -139,17 +160,55 @@ func Remove(dir string, srcs []config.Source, email string) (*Result, error) {
 	return res, nil
 }
 
-// declarations are the declared objects that give email access: their
-// memberships and grants, and the groups that list them.
-func declarations(cfg *model.Config, email string) []*model.Object {
+// person is one person's emails, normalized: the one asked for first,
+// then those moves link to it.
+type person []string
+
+// is reports whether s, normalized, is one of the person's emails.
+func (p person) is(s string) bool { return slices.Contains(p, model.NormalizeEmail(s)) }
+
+// personOf is email and every email a person's move links to it, either
+// way and through chains: the configuration's moves of members and guests,
+// and the moves stored keeps waiting for the person to make (an object
+// with a pending move to a new email, schema/sync.md "Renames").
+func personOf(moves []model.Move, stored []*model.Object, email string) person {
+	var links [][2]string
+	for _, mv := range moves {
+		if mv.From.Kind == model.KindMember && mv.To.Kind == model.KindMember {
+			links = append(links, [2]string{mv.From.Email, mv.To.Email})
+		}
+	}
+	for _, o := range stored {
+		if o.PendingAction == "move" && o.Pending != nil && o.Addr.Email != "" && o.Pending.Addr.Email != "" {
+			links = append(links, [2]string{o.Addr.Email, o.Pending.Addr.Email})
+		}
+	}
+	p := person{email}
+	for grown := true; grown; {
+		grown = false
+		for _, l := range links {
+			switch a, b := p.is(l[0]), p.is(l[1]); {
+			case a && !b:
+				p, grown = append(p, model.NormalizeEmail(l[1])), true
+			case b && !a:
+				p, grown = append(p, model.NormalizeEmail(l[0])), true
+			}
+		}
+	}
+	return p
+}
+
+// declarations are the declared objects that give the person access:
+// their memberships and grants, and the groups that list them.
+func declarations(cfg *model.Config, who person) []*model.Object {
 	var out []*model.Object
 	for _, o := range cfg.Objects {
 		switch {
-		case o.Addr.Email == email && (o.Addr.Kind == model.KindMember || o.Addr.Kind == model.KindGrant):
+		case o.Addr.Email != "" && who.is(o.Addr.Email) && (o.Addr.Kind == model.KindMember || o.Addr.Kind == model.KindGrant):
 			out = append(out, o)
 		case o.Addr.Kind == model.KindGroup:
 			for _, m := range o.Members {
-				if model.NormalizeEmail(m) == email {
+				if who.is(m) {
 					out = append(out, o)
 					break
 				}
@@ -159,11 +218,12 @@ func declarations(cfg *model.Config, email string) []*model.Object {
 	return out
 }
 
-// sponsoredBy lists the people whose declarations name email as sponsor.
-func sponsoredBy(cfg *model.Config, email string) []string {
+// sponsoredBy lists the people whose declarations name the person as
+// sponsor.
+func sponsoredBy(cfg *model.Config, who person) []string {
 	var out []string
 	for _, o := range cfg.Objects {
-		if o.Decl != nil && o.Decl.Sponsor == email && o.Addr.Email != "" && !slices.Contains(out, o.Addr.Email) {
+		if o.Decl != nil && o.Decl.Sponsor != "" && who.is(o.Decl.Sponsor) && o.Addr.Email != "" && !who.is(o.Addr.Email) && !slices.Contains(out, o.Addr.Email) {
 			out = append(out, o.Addr.Email)
 		}
 	}
@@ -205,7 +265,7 @@ func dedupe(ps []Place) []Place {
 // removeFrom edits one file's top-level blocks and says what it removed.
 // syn is the same file parsed by hclsyntax, for line numbers (hclwrite
 // keeps none); both list the blocks in source order.
-func removeFrom(body *hclwrite.Body, syn *hclsyntax.Body, file, email string) []Place {
+func removeFrom(body *hclwrite.Body, syn *hclsyntax.Body, file string, who person) []Place {
 	var removed []Place
 	blocks := body.Blocks()
 	if len(blocks) != len(syn.Blocks) {
@@ -215,21 +275,21 @@ func removeFrom(body *hclwrite.Body, syn *hclsyntax.Body, file, email string) []
 		sb := syn.Blocks[i]
 		switch b.Type() {
 		case "member", "guest":
-			if b.Body().GetAttribute("for_each") == nil && len(b.Labels()) == 1 && model.NormalizeEmail(b.Labels()[0]) == email {
+			if b.Body().GetAttribute("for_each") == nil && len(b.Labels()) == 1 && who.is(b.Labels()[0]) {
 				body.RemoveBlock(b)
 				removed = append(removed, Place{File: file, Line: sb.TypeRange.Start.Line, Text: fmt.Sprintf("%s block %q removed", b.Type(), b.Labels()[0])})
 				continue
 			}
-			removed = append(removed, removeItems(b.Body(), sb, "for_each", file, email, b.Type()+" for_each")...)
+			removed = append(removed, removeItems(b.Body(), sb, "for_each", file, who, b.Type()+" for_each")...)
 		case "moved":
 			// A rename to or from the person goes with them: left, its to
 			// would name an undeclared member (language.md "moved").
-			if movedNames(sb, "to", email) || movedNames(sb, "from", email) {
+			if movedNames(sb, "to", who) || movedNames(sb, "from", who) {
 				body.RemoveBlock(b)
 				removed = append(removed, Place{File: file, Line: sb.TypeRange.Start.Line, Text: "moved block removed"})
 			}
 		case "group":
-			removed = append(removed, removeItems(b.Body(), sb, "members", file, email, fmt.Sprintf("group %q members", strings.Join(b.Labels(), " ")))...)
+			removed = append(removed, removeItems(b.Body(), sb, "members", file, who, fmt.Sprintf("group %q members", strings.Join(b.Labels(), " ")))...)
 		case "locals":
 			names := make([]string, 0, len(b.Body().Attributes()))
 			for n := range b.Body().Attributes() {
@@ -237,7 +297,7 @@ func removeFrom(body *hclwrite.Body, syn *hclsyntax.Body, file, email string) []
 			}
 			sort.Strings(names)
 			for _, n := range names {
-				removed = append(removed, removeItems(b.Body(), sb, n, file, email, "local."+n)...)
+				removed = append(removed, removeItems(b.Body(), sb, n, file, who, "local."+n)...)
 			}
 		}
 	}
@@ -245,8 +305,8 @@ func removeFrom(body *hclwrite.Body, syn *hclsyntax.Body, file, email string) []
 }
 
 // removeItems removes from the literal collections of attribute name every
-// entry that names email, and says what it removed.
-func removeItems(body *hclwrite.Body, sb *hclsyntax.Block, name, file, email, what string) []Place {
+// entry that names the person, and says what it removed.
+func removeItems(body *hclwrite.Body, sb *hclsyntax.Block, name, file string, who person, what string) []Place {
 	attr := body.GetAttribute(name)
 	if attr == nil {
 		return nil
@@ -258,7 +318,7 @@ func removeItems(body *hclwrite.Body, sb *hclsyntax.Block, name, file, email, wh
 	toks := attr.Expr().BuildTokens(nil)
 	var removed []Place
 	for {
-		next, ok := removeOne(toks, email)
+		next, email, ok := removeOne(toks, who)
 		if !ok {
 			break
 		}
@@ -271,13 +331,18 @@ func removeItems(body *hclwrite.Body, sb *hclsyntax.Block, name, file, email, wh
 	return removed
 }
 
-// removeOne removes the first entry naming email from toks: a list
-// element that is the quoted email, a map entry whose key is it, or the
-// entry of an enclosing collection whose object holds it as a value
-// (`{ email = "x" }`). It reports false when there is no such entry.
-func removeOne(toks hclwrite.Tokens, email string) (hclwrite.Tokens, bool) {
+// removeOne removes the first entry naming one of the person's emails
+// from toks: a list element that is the quoted email, a map entry whose
+// key is it, or the entry of an enclosing collection whose object holds it
+// as a value (`{ email = "x" }`). It returns the email it removed, and
+// reports false when there is no such entry.
+func removeOne(toks hclwrite.Tokens, who person) (hclwrite.Tokens, string, bool) {
 	for k, t := range toks {
-		if t.Type != hclsyntax.TokenQuotedLit || !isEmailLit(toks, k, email) {
+		if t.Type != hclsyntax.TokenQuotedLit {
+			continue
+		}
+		email, ok := emailLit(toks, k, who)
+		if !ok {
 			continue
 		}
 		// The quoted string spans k-1 .. k+1 (OQuote, QuotedLit, CQuote).
@@ -287,41 +352,42 @@ func removeOne(toks hclwrite.Tokens, email string) (hclwrite.Tokens, bool) {
 			item := toks[start:end]
 			switch {
 			case toks[open].Type == hclsyntax.TokenOBrack && len(significant(item)) == 3:
-				return cut(toks, open, start, end), true
+				return cut(toks, open, start, end), email, true
 			case toks[open].Type == hclsyntax.TokenOBrace && start == k-1:
-				return cut(toks, open, start, end), true
+				return cut(toks, open, start, end), email, true
 			case toks[open].Type == hclsyntax.TokenOBrace:
 				// A value inside an object: the entry is the object's
 				// place in the collection around it.
 				outer := enclosing(toks, open)
 				if outer < 0 {
-					return toks, false
+					return toks, "", false
 				}
 				s, e := itemBounds(toks, outer, open)
 				if s > open || e <= open {
-					return toks, false
+					return toks, "", false
 				}
-				return cut(toks, outer, s, e), true
+				return cut(toks, outer, s, e), email, true
 			default:
-				return toks, false
+				return toks, "", false
 			}
 		}
-		return toks, false
+		return toks, "", false
 	}
-	return toks, false
+	return toks, "", false
 }
 
-// isEmailLit reports whether toks[k], a quoted literal, is exactly the
-// string email (a whole string, not part of a template).
-func isEmailLit(toks hclwrite.Tokens, k int, email string) bool {
+// emailLit reports whether toks[k], a quoted literal, is exactly one of
+// the person's emails (a whole string, not part of a template), and
+// which, normalized.
+func emailLit(toks hclwrite.Tokens, k int, who person) (string, bool) {
 	if k == 0 || k+1 >= len(toks) || toks[k-1].Type != hclsyntax.TokenOQuote || toks[k+1].Type != hclsyntax.TokenCQuote {
-		return false
+		return "", false
 	}
 	s, err := strconv.Unquote(`"` + string(toks[k].Bytes) + `"`)
 	if err != nil {
 		s = string(toks[k].Bytes)
 	}
-	return model.NormalizeEmail(s) == email
+	return model.NormalizeEmail(s), who.is(s)
 }
 
 // enclosing is the index of the innermost [ or { that holds toks[i], or -1.
@@ -443,10 +509,10 @@ func endsLine(t *hclwrite.Token) bool {
 	return len(t.Bytes) > 0 && t.Bytes[len(t.Bytes)-1] == '\n'
 }
 
-// movedNames reports whether a moved block's attribute name is a person's
-// address with email: member.TEAM["EMAIL"], guest.TEAM["EMAIL"] or the
-// printed "member/TEAM/EMAIL".
-func movedNames(sb *hclsyntax.Block, name, email string) bool {
+// movedNames reports whether a moved block's attribute name is an address
+// of the person: member.TEAM["EMAIL"], guest.TEAM["EMAIL"] or the printed
+// "member/TEAM/EMAIL".
+func movedNames(sb *hclsyntax.Block, name string, who person) bool {
 	a := sb.Body.Attributes[name]
 	if a == nil {
 		return false
@@ -454,7 +520,7 @@ func movedNames(sb *hclsyntax.Block, name, email string) bool {
 	if tr, diags := hcl.AbsTraversalForExpr(a.Expr); !diags.HasErrors() {
 		if len(tr) == 3 && (tr.RootName() == "member" || tr.RootName() == "guest") {
 			if idx, ok := tr[2].(hcl.TraverseIndex); ok && idx.Key.Type() == cty.String && !idx.Key.IsNull() {
-				return model.NormalizeEmail(idx.Key.AsString()) == email
+				return who.is(idx.Key.AsString())
 			}
 		}
 		return false
@@ -464,5 +530,5 @@ func movedNames(sb *hclsyntax.Block, name, email string) bool {
 		return false
 	}
 	addr, err := model.ParseAddress(v.AsString())
-	return err == nil && addr.Kind == model.KindMember && addr.Email == email
+	return err == nil && addr.Kind == model.KindMember && who.is(addr.Email)
 }

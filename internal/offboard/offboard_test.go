@@ -10,13 +10,16 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 
 	"github.com/roster-dev/roster/internal/config"
+	"github.com/roster-dev/roster/internal/model"
 )
 
 // TestRemove runs the cases in testdata/*.txtar. Each archive holds the
-// configuration (*.hcl), the email to remove (email), and what must come
-// of it: want/NAME.hcl for every file that changes (files without one
-// must not change), removed (one place a line) or unsafe (one place a
-// line; then nothing may change).
+// configuration (*.hcl), the email to remove (email), optionally the
+// person's moves the state keeps waiting (pending: "FROM TO" addresses, one
+// a line), and what must come of it: want/NAME.hcl for every file that
+// changes (files without one must not change), removed (one place a line)
+// or unsafe (one place a line; then nothing may change), and moved (the
+// person's other emails, one a line).
 func TestRemove(t *testing.T) {
 	paths, err := filepath.Glob("testdata/*.txtar")
 	if err != nil || len(paths) == 0 {
@@ -30,11 +33,16 @@ func TestRemove(t *testing.T) {
 			}
 			var srcs []config.Source
 			want := map[string]string{}
-			var email, removed, unsafe string
+			var email, removed, unsafe, moved string
+			var stored []*model.Object
 			for _, f := range ar.Files {
 				switch {
 				case f.Name == "email":
 					email = strings.TrimSpace(string(f.Data))
+				case f.Name == "pending":
+					stored = pendingMoves(t, string(f.Data))
+				case f.Name == "moved":
+					moved = string(f.Data)
 				case f.Name == "removed":
 					removed = string(f.Data)
 				case f.Name == "unsafe":
@@ -45,9 +53,16 @@ func TestRemove(t *testing.T) {
 					srcs = append(srcs, config.Source{Name: f.Name, Data: f.Data})
 				}
 			}
-			res, err := Remove("", srcs, email)
+			res, err := Remove("", srcs, email, stored)
 			if err != nil {
 				t.Fatal(err)
+			}
+			var gotMoved strings.Builder
+			for _, e := range res.Moved {
+				gotMoved.WriteString(e + "\n")
+			}
+			if diff := cmp.Diff(moved, gotMoved.String()); diff != "" {
+				t.Errorf("moved (-want +got):\n%s", diff)
 			}
 			got := map[string]string{}
 			for _, c := range res.Changed {
@@ -69,6 +84,22 @@ func TestRemove(t *testing.T) {
 	}
 }
 
+// pendingMoves are state objects, one a line "FROM TO": a person stored
+// at FROM whose move to TO waits for them.
+func pendingMoves(t *testing.T, text string) []*model.Object {
+	var out []*model.Object
+	for _, line := range strings.Split(strings.TrimSpace(text), "\n") {
+		from, to, ok := strings.Cut(line, " ")
+		fa, err1 := model.ParseAddress(from)
+		ta, err2 := model.ParseAddress(to)
+		if !ok || err1 != nil || err2 != nil {
+			t.Fatalf("pending: bad line %q", line)
+		}
+		out = append(out, &model.Object{Addr: fa, Status: model.StatusManual, PendingAction: "move", Pending: &model.Object{Addr: ta}})
+	}
+	return out
+}
+
 func places(ps []Place) string {
 	var b strings.Builder
 	for _, p := range ps {
@@ -79,17 +110,17 @@ func places(ps []Place) string {
 
 func TestRemoveNotDeclared(t *testing.T) {
 	srcs := []config.Source{{Name: "main.hcl", Data: []byte("team \"acme\" {\n  platform = \"plausible\"\n}\n")}}
-	if _, err := Remove("", srcs, "nobody@acme.com"); !errors.Is(err, ErrNotDeclared) {
+	if _, err := Remove("", srcs, "nobody@acme.com", nil); !errors.Is(err, ErrNotDeclared) {
 		t.Fatalf("err = %v, want ErrNotDeclared", err)
 	}
-	if _, err := Remove("", srcs, "not an email"); err == nil {
+	if _, err := Remove("", srcs, "not an email", nil); err == nil {
 		t.Fatal("an address that is no email was accepted")
 	}
 }
 
 func TestRemoveBrokenConfig(t *testing.T) {
 	srcs := []config.Source{{Name: "main.hcl", Data: []byte("team \"acme\" {\n  platform = \n}\n")}}
-	_, err := Remove("", srcs, "a@acme.com")
+	_, err := Remove("", srcs, "a@acme.com", nil)
 	var de *DiagError
 	if !errors.As(err, &de) || !de.Diags.HasErrors() {
 		t.Fatalf("err = %v, want the configuration's diagnostics", err)

@@ -96,8 +96,11 @@ type ImportResult struct {
 	Dir   string
 	// Serial is the commit a finished pending import was recorded in.
 	Serial uint64
-	// Recorded is the commit that recorded the import (nil: none).
-	Recorded *apply.Result
+	// Recorded is the commit that recorded the import (nil: none), and
+	// RecordedWhat says what it recorded when nothing was imported
+	// (importer.Recorded).
+	Recorded     *apply.Result
+	RecordedWhat string
 	// PolicyRules are the rules that refused the declarations; Annotated
 	// says the file carries a comment on each refused block.
 	PolicyRules []string
@@ -187,8 +190,9 @@ func Import(ctx context.Context, env *Env, req ImportRequest) (*ImportResult, er
 		if !im.record {
 			return result, nil
 		}
-		// What the refresh found of the team and its sites is still
-		// recorded, so that the next plan has nothing left to record.
+		// What the refresh found of the team and its sites, and people
+		// found under an old email, are still recorded, so that the
+		// next plan has nothing left to record.
 		objs, err := importedObjects(im, cfg.Config, cfg.Config, snap, teamObj)
 		if err != nil || len(objs) == 0 {
 			return result, err
@@ -197,7 +201,11 @@ func Import(ctx context.Context, env *Env, req ImportRequest) (*ImportResult, er
 		if err != nil {
 			return result, StoreOrError(err)
 		}
-		result.Recorded = rec
+		recorded := make([]*model.Object, len(objs))
+		for i, o := range objs {
+			recorded[i] = o.Object
+		}
+		result.Recorded, result.RecordedWhat = rec, importer.Recorded(recorded, csvFile == "")
 		return result, nil
 	}
 

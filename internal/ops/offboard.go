@@ -29,8 +29,10 @@ type OffboardResult struct {
 	Unsafe []offboard.Place
 	// Removed says what was removed where, Changed is how many files
 	// changed, Where the directory they were written to; Sponsored are
-	// the people the person sponsors.
+	// the people the person sponsors; Moved are the person's other
+	// emails, linked by moved blocks or a move waiting in the state.
 	Removed   []offboard.Place
+	Moved     []string
 	Changed   int
 	Where     string
 	Sponsored []string
@@ -49,7 +51,16 @@ func Offboard(ctx context.Context, env *Env, req OffboardRequest) (*OffboardResu
 	if diags.HasErrors() {
 		return nil, &DiagError{Diags: diags}
 	}
-	res, err := offboard.Remove(env.Dir, srcs, email)
+	st, err := env.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	snap, err := snapshot(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	res, err := offboard.Remove(env.Dir, srcs, email, snap.Objects)
 	var de *offboard.DiagError
 	switch {
 	case errors.Is(err, offboard.ErrNotDeclared):
@@ -71,15 +82,10 @@ func Offboard(ctx context.Context, env *Env, req OffboardRequest) (*OffboardResu
 	if err := writeAll(ctx, dir, req.Out, res.Changed); err != nil {
 		return nil, errorf("writing the configuration: %v", err)
 	}
-	out := &OffboardResult{Removed: res.Removed, Changed: len(res.Changed), Where: dir, Sponsored: res.Sponsored}
+	out := &OffboardResult{Removed: res.Removed, Changed: len(res.Changed), Where: dir, Sponsored: res.Sponsored, Moved: res.Moved}
 	if req.Out != "" {
 		out.Where = req.Out
 	}
-	st, err := env.open(ctx)
-	if err != nil {
-		return out, err
-	}
-	defer st.Close()
 	r := env.run(req.Now)
 	r.preloaded = res.Config
 	out.Planned, err = r.makePlan(ctx, st, &PlanRequest{Now: req.Now, Refresh: true, Parallelism: 4})

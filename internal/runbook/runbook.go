@@ -22,10 +22,15 @@ type Item struct {
 	Also []model.Address
 	// move is the person's old and new address of a move, "" otherwise.
 	move string
+	// to are the new addresses of a person's move (the item's and its
+	// Also's): where the configuration declares the person now.
+	to []model.Address
 }
 
 // Names reports whether arg (as `roster confirm` takes it: ADDRESS or
-// ADDRESS#TASK) names the item.
+// ADDRESS#TASK) names the item. A person's move is named by its old
+// addresses (where the state keeps it waiting, as the runbook prints it)
+// and by its new ones (where the person is declared).
 func (it *Item) Names(arg string) bool {
 	if it.Key() == arg {
 		return true
@@ -37,6 +42,11 @@ func (it *Item) Names(arg string) bool {
 		return true
 	}
 	for _, a := range it.Also {
+		if a.String() == arg {
+			return true
+		}
+	}
+	for _, a := range it.to {
 		if a.String() == arg {
 			return true
 		}
@@ -58,6 +68,7 @@ func Merge(items []Item) []Item {
 		}
 		if i, ok := first[it.move]; ok {
 			out[i].Also = append(out[i].Also, it.Addr)
+			out[i].to = append(out[i].to, it.to...)
 			continue
 		}
 		first[it.move] = len(out)
@@ -116,6 +127,9 @@ func ForChange(platform string, action string, cur, next *model.Object) Item {
 	}
 	if action == "move" && cur != nil && next != nil && cur.Addr.Email != "" {
 		it.move = platform + "\x00" + cur.Addr.Team + "\x00" + cur.Addr.Email + "\x00" + next.Addr.Team + "\x00" + next.Addr.Email
+		if next.Addr != cur.Addr {
+			it.to = []model.Address{next.Addr}
+		}
 	}
 	it.Title, it.Steps = changeSteps(platform, action, cur, next)
 	it.Steps = append(it.Steps, fmt.Sprintf("Record that it is done: roster confirm %s", it.Key()))

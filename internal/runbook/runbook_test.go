@@ -107,8 +107,18 @@ func TestMergeMove(t *testing.T) {
 	if len(jane.Also) != 1 || jane.Also[0].String() != "grant/acme/b.com/jane@old.com" {
 		t.Fatalf("jane's item closes also %v", jane.Also)
 	}
-	if !jane.Names("grant/acme/b.com/jane@old.com") || !jane.Names("grant/acme/a.com/jane@old.com") || jane.Names("grant/acme/a.com/kim@old.com") {
-		t.Error("jane's item is not named by exactly her addresses")
+	for _, arg := range []string{"grant/acme/b.com/jane@old.com", "grant/acme/a.com/jane@old.com", "grant/acme/a.com/jane@new.com", "grant/acme/b.com/jane@new.com"} {
+		if !jane.Names(arg) {
+			t.Errorf("jane's item is not named by %s", arg)
+		}
+	}
+	for _, arg := range []string{"grant/acme/a.com/kim@old.com", "grant/acme/a.com/kim@new.com", "grant/acme/b.com/lou@x.com", "grant/acme/a.com/jane@new.com#rotate"} {
+		if jane.Names(arg) {
+			t.Errorf("jane's item is named by %s", arg)
+		}
+	}
+	if !got[1].Names("grant/acme/a.com/kim@new.com") {
+		t.Error("kim's move is not named by her new address")
 	}
 	if !strings.Contains(strings.Join(jane.Steps, "\n"), "One change of email moves all their access: grant/acme/a.com/jane@old.com, grant/acme/b.com/jane@old.com.") ||
 		!strings.HasPrefix(jane.Steps[len(jane.Steps)-1], "Record that it is done: roster confirm grant/acme/a.com/jane@old.com") {

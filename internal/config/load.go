@@ -624,6 +624,10 @@ type loader struct {
 	groupRecords []groupRecord
 	moves        []model.Move
 
+	// spans makes the places declared objects keep (model.Decl), one
+	// file name string shared by all of a file's.
+	spans model.SpanFiles
+
 	// grantSeen is reused for each holder to find duplicate grants.
 	grantSeen map[string]hcl.Range
 }

@@ -163,7 +163,7 @@ func TestShape(t *testing.T) {
 			if o.Expires != "" {
 				expiring++
 			}
-			if o.Decl != nil && o.Decl.ExpiresRange != o.Decl.Range && o.Decl.ExpiresRange.Start.Line > o.Decl.Range.Start.Line {
+			if o.Decl != nil && o.Decl.ExpiresRange != o.Decl.Range && o.Decl.ExpiresRange.HCL().Start.Line > o.Decl.Range.HCL().Start.Line {
 				withOwn++
 			}
 		}

@@ -340,9 +340,17 @@ func (b *bench) generate(name string, grants int, oneFile bool) (*workload, erro
 	}
 	s := cfg.Stats
 	w := &workload{label: count(grants), dir: dir, cfg: cfg}
-	b.logf("  %s, %s: %d grants (%d guests, %d members, %d groups), %d teams, %d sites, %d objects; %d files, %.1f MB of HCL (generated in %s s)",
-		w.label, name, s.Grants, s.Guests, s.Members, s.Groups, s.Teams, s.Sites, s.Objects, len(cfg.Files), float64(s.Bytes)/1e6, secs(time.Since(start)))
+	b.logf("  %s, %s: %d grants (%d guests, %d members, %d groups), %d teams, %d sites, %d objects; %s, %.1f MB of HCL (generated in %s s)",
+		w.label, name, s.Grants, s.Guests, s.Members, s.Groups, s.Teams, s.Sites, s.Objects, plural(len(cfg.Files), "file"), float64(s.Bytes)/1e6, secs(time.Since(start)))
 	return w, nil
+}
+
+// plural is n and the noun, with an s unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 // count names a number of grants or records: 10k, 100k, 1M.

@@ -231,7 +231,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	for _, want := range []string{"PostgreSQL: apply PLANFILE, 1k grants", "PostgreSQL: plan, 1k grants, no change", "plan, 300 grants, empty state", "plan --format json, 1k", "apply PLANFILE, 1k grants",
 		"plan, 1k grants, no change", "growth of plan time, 300 → 1k", "evidence verify, 500 records", "evidence state: building",
-		"plan, 1k grants in one file, empty", "plan, 2k grants, empty state", "growth of plan CPU per grant, 300 → 1k", "1 files"} {
+		"plan, 1k grants in one file, empty", "plan, 2k grants, empty state", "growth of plan CPU per grant, 300 → 1k", "; 1 file, "} {
 		if !strings.Contains(s, want) {
 			t.Errorf("output lacks %q:\n%s", want, s)
 		}

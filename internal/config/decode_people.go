@@ -22,6 +22,10 @@ type holder struct {
 	// grants carry too.
 	sponsor    string
 	sponsorRng hcl.Range
+	// span and sponsorSpan are rng and sponsorRng as their grants keep
+	// them, made once (spans is set then).
+	span, sponsorSpan model.Span
+	spans             bool
 }
 
 func (h *holder) describe() string {
@@ -128,13 +132,13 @@ func (l *loader) person(b *hcl.Block, kind model.HolderKind, s *slots, static []
 
 	if kind == model.HolderMember && roleOK {
 		d := &model.Decl{
-			Range:        b.DefRange,
-			RoleRange:    s[aRole].Range(),
-			ExpiresRange: h.exp.rng,
+			Range:        l.spans.Span(b.DefRange),
+			RoleRange:    l.spans.Span(s[aRole].Range()),
+			ExpiresRange: l.spans.Span(h.exp.rng),
 			ExpiresText:  h.exp.text,
-			TicketRange:  rangeOr(s[aTicket], b.DefRange),
+			TicketRange:  l.spans.Span(rangeOr(s[aTicket], b.DefRange)),
 			Sponsor:      h.sponsor,
-			SponsorRange: h.sponsorRng,
+			SponsorRange: l.spans.Span(h.sponsorRng),
 		}
 		l.objects = append(l.objects, &model.Object{
 			Addr:    model.MemberAddress(t.name, email),
@@ -228,11 +232,11 @@ func (l *loader) decodeGroup(b *hcl.Block) {
 		Ticket:   h.ticket,
 		RemoteID: remoteID,
 		Decl: &model.Decl{
-			Range:        b.DefRange,
-			RoleRange:    b.DefRange,
-			ExpiresRange: h.exp.rng,
+			Range:        l.spans.Span(b.DefRange),
+			RoleRange:    l.spans.Span(b.DefRange),
+			ExpiresRange: l.spans.Span(h.exp.rng),
 			ExpiresText:  h.exp.text,
-			TicketRange:  rangeOr(s[aTicket], b.DefRange),
+			TicketRange:  l.spans.Span(rangeOr(s[aTicket], b.DefRange)),
 		},
 	})
 	l.grants(h, l.expandGrants(b.Body, static, ctx), ctx)
@@ -321,6 +325,19 @@ func (l *loader) decodeGrant(h *holder, b *hcl.Block, ctx *hcl.EvalContext) {
 	if !siteOK || !roleOK || !capsOK || (h.kind != model.HolderGroup && h.email == "") {
 		return
 	}
+	if !h.spans {
+		// Once per holder: every grant of it shares these.
+		h.span, h.sponsorSpan, h.spans = l.spans.Span(h.rng), l.spans.Span(h.sponsorRng), true
+	}
+	def := l.spans.Span(b.DefRange)
+	ticketSpan := def
+	if s[aTicket] != nil {
+		ticketSpan = l.spans.Span(s[aTicket].Range())
+	}
+	expSpan := def
+	if exp.rng != b.DefRange {
+		expSpan = l.spans.Span(exp.rng)
+	}
 	addr := model.PersonGrantAddress(t.name, site, h.email)
 	if h.kind == model.HolderGroup {
 		addr = model.GroupGrantAddress(t.name, site, h.group)
@@ -335,14 +352,14 @@ func (l *loader) decodeGrant(h *holder, b *hcl.Block, ctx *hcl.EvalContext) {
 		Ticket:       ticket,
 		Status:       model.StatusActive,
 		Decl: &model.Decl{
-			Range:        b.DefRange,
-			HolderRange:  h.rng,
+			Range:        def,
+			HolderRange:  h.span,
 			ExpiresText:  exp.text,
-			ExpiresRange: exp.rng,
-			RoleRange:    s[aRole].Range(),
-			TicketRange:  rangeOr(s[aTicket], b.DefRange),
+			ExpiresRange: expSpan,
+			RoleRange:    l.spans.Span(s[aRole].Range()),
+			TicketRange:  ticketSpan,
 			Sponsor:      h.sponsor,
-			SponsorRange: h.sponsorRng,
+			SponsorRange: h.sponsorSpan,
 		},
 	})
 }

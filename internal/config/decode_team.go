@@ -47,8 +47,8 @@ func (l *loader) decodeTeam(b *hcl.Block) {
 		groups: map[string]hcl.Range{},
 	}
 	l.teams[name] = t
-	obj := &model.Object{Addr: model.TeamAddress(name), Decl: &model.Decl{Range: b.DefRange}}
-	obj.Decl.RoleRange, obj.Decl.ExpiresRange, obj.Decl.TicketRange = b.DefRange, b.DefRange, b.DefRange
+	def := l.spans.Span(b.DefRange)
+	obj := &model.Object{Addr: model.TeamAddress(name), Decl: &model.Decl{Range: def, RoleRange: def, ExpiresRange: def, TicketRange: def}}
 
 	if pname, ok := l.str(s[aPlatform], l.ctx, "platform", true); ok {
 		obj.Platform = pname
@@ -216,8 +216,8 @@ func (l *loader) site(b *hcl.Block, s *slots, ctx *hcl.EvalContext, repeated boo
 		nameOK = false
 	}
 	t := l.lookupTeam(s[aTeam], ctx)
-	obj := &model.Object{Decl: &model.Decl{Range: b.DefRange}}
-	obj.Decl.RoleRange, obj.Decl.ExpiresRange, obj.Decl.TicketRange = b.DefRange, b.DefRange, b.DefRange
+	def := l.spans.Span(b.DefRange)
+	obj := &model.Object{Decl: &model.Decl{Range: def, RoleRange: def, ExpiresRange: def, TicketRange: def}}
 	obj.Environment, _ = l.text(s[aEnvironment], ctx, "environment")
 	obj.RemoteID, _ = l.str(s[aRemoteID], ctx, "remote_id", false)
 	if t == nil || !nameOK {

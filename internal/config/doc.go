@@ -9,7 +9,13 @@
 // schema/platforms (the same decoder as users' platform blocks), formats
 // files for roster fmt, and lists the names its schemas accept.
 //
-// Files: load.go (reading files, limits on size, order, the Result),
+// A large configuration is nearly all member and guest blocks: they are
+// parsed a block at a time while they are decoded and their syntax trees
+// dropped, so that the load never holds the trees of the whole
+// configuration; the Result keeps only the source bytes, for diagnostics.
+//
+// Files: load.go (reading files, parsing by blocks, limits on size, order,
+// the Result),
 // schema.go (block schemas and reading bodies), expr.go (functions, locals,
 // for_each, dynamic blocks), decode_team.go (team, connection, site),
 // decode_people.go (member, guest, group, grant), decode_platform.go,

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 
@@ -229,23 +230,56 @@ func load(dir string, srcs []Source, diags hcl.Diagnostics, checkSizes bool) *Re
 		}
 		files = append(files, src)
 	}
-	cfg := &model.Config{Platforms: BuiltinPlatforms()}
-	res.Config = cfg
-	l.platforms = cfg.Platforms
 	if l.diags.HasErrors() {
+		res.Config = &model.Config{Platforms: BuiltinPlatforms()}
 		res.Diags = sortDiags(l.diags, l.fileOrder)
 		return res
 	}
-
 	h := sha256.New()
-	parsed := parseFiles(files)
-	var bodies []*hclsyntax.Body
-	for i, src := range files {
+	for _, src := range files {
 		h.Write([]byte(src.Name))
 		h.Write([]byte{0})
 		h.Write(src.Data)
 		h.Write([]byte{0})
+	}
+	digest := "sha256:" + hex.EncodeToString(h.Sum(nil))
+	// Member and guest blocks, nearly all of a large configuration, are
+	// parsed one at a time while they are decoded, and dropped. When one
+	// of them cannot be parsed on its own, everything starts again with
+	// files parsed whole (and cut into blocks where they can be): the
+	// run that reports the problem as a whole-file parse does.
+	res = nil
+	if streamPeople {
+		res = decodeFiles(dir, files, l, true)
+	}
+	if res == nil {
+		res = decodeFiles(dir, files, l, false)
+	}
+	res.Config.Digest = digest
+	return res
+}
 
+// streamPeople is false only in tests, to compare the two ways of loading.
+var streamPeople = true
+
+// decodeFiles parses and decodes files, on a loader that starts with
+// pre's diagnostics and file order. With stream, member and guest blocks
+// are parsed as they are decoded (see parseFiles); it returns nil when
+// one of them fails to parse on its own.
+func decodeFiles(dir string, files []Source, pre *loader, stream bool) *Result {
+	res := &Result{Files: map[string]*hcl.File{}}
+	l := newLoader()
+	l.diags = slices.Clone(pre.diags)
+	l.fileOrder = pre.fileOrder
+	l.baseDir = dir
+	cfg := &model.Config{Platforms: BuiltinPlatforms()}
+	res.Config = cfg
+	l.platforms = cfg.Platforms
+
+	parsed := parseFiles(files, stream)
+	var bodies []*hclsyntax.Body
+	var people []personRefs
+	for i, src := range files {
 		p := &parsed[i]
 		if p.nesting != nil {
 			l.diags = append(l.diags, p.nesting)
@@ -274,10 +308,12 @@ func load(dir string, srcs []Source, diags hcl.Diagnostics, checkSizes bool) *Re
 			continue
 		}
 		bodies = append(bodies, p.body)
+		people = append(people, personRefs{src: src, segs: p.people})
 	}
-	cfg.Digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
 	if !l.stop {
-		l.decodeSafely(bodies)
+		if !l.decodeSafely(bodies, people) {
+			return nil
+		}
 		cfg.Objects = l.objects
 		cfg.Policy = l.policy
 		cfg.People = l.people
@@ -297,14 +333,18 @@ type parsedFile struct {
 	diags   hcl.Diagnostics
 	body    *hclsyntax.Body
 	depth   hcl.Diagnostics
+	// people are the member and guest blocks left out of body, to be
+	// parsed as they are decoded (parseFiles with stream).
+	people []segment
 }
 
 // parseFiles parses files concurrently, in up to GOMAXPROCS goroutines:
 // each file is checked for nesting, parsed and checked for depth on its
 // own. The results keep the files' order; everything after parsing runs
 // in that order, so diagnostics and the digest do not depend on which
-// file finished first.
-func parseFiles(files []Source) []parsedFile {
+// file finished first. With stream, the member and guest blocks of a file
+// cut into blocks are left unparsed (parsedFile.people).
+func parseFiles(files []Source, stream bool) []parsedFile {
 	out := make([]parsedFile, len(files))
 	parse := func(i int) {
 		src := files[i]
@@ -322,8 +362,9 @@ func parseFiles(files []Source) []parsedFile {
 		if p.nesting, cuts = scanBlocks(src.Data, src.Name, maxParseNesting); p.nesting != nil {
 			return
 		}
-		if body := parseBlocks(src.Data, src.Name, cuts); body != nil {
+		if body, people := parseBlocks(src.Data, src.Name, cuts, stream); body != nil {
 			p.file = &hcl.File{Body: body, Bytes: src.Data}
+			p.people = people
 		} else {
 			p.file, p.diags = parseSafely(newParser(), src.Data, src.Name)
 		}
@@ -358,13 +399,16 @@ func parseFiles(files []Source) []parsedFile {
 // nil, and the caller parses the whole file, when there is nothing to cut
 // or when any part has a diagnostic or a top-level attribute, so that
 // diagnostics are those of a whole-file parse.
-func parseBlocks(src []byte, name string, cuts []int) (body *hclsyntax.Body) {
+//
+// With stream, the parts that start a member or guest block are not
+// parsed but returned as segments, in file order, for parseSegment.
+func parseBlocks(src []byte, name string, cuts []int, stream bool) (body *hclsyntax.Body, people []segment) {
 	if len(cuts) < 2 {
-		return nil
+		return nil, nil
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			body = nil
+			body, people = nil, nil
 		}
 	}()
 	body = &hclsyntax.Body{Attributes: hclsyntax.Attributes{}}
@@ -378,24 +422,98 @@ func parseBlocks(src []byte, name string, cuts []int) (body *hclsyntax.Body) {
 		if end < start.Byte || k < len(cuts) && end == start.Byte {
 			continue
 		}
+		next := hcl.Pos{Line: start.Line + bytes.Count(src[start.Byte:end], []byte{'\n'}), Column: 1, Byte: end}
+		if typ := blockType(src[start.Byte:end]); stream && (typ == "member" || typ == "guest") {
+			people = append(people, segment{typ: typ, start: start, end: end})
+			start = next
+			continue
+		}
 		f, diags := hclsyntax.ParseConfig(src[start.Byte:end], name, start)
 		if len(diags) > 0 || f == nil {
-			return nil
+			return nil, nil
 		}
 		part, ok := f.Body.(*hclsyntax.Body)
 		if !ok || len(part.Attributes) > 0 {
-			return nil
+			return nil, nil
 		}
 		body.Blocks = append(body.Blocks, part.Blocks...)
 		last = part
-		start = hcl.Pos{Line: start.Line + bytes.Count(src[start.Byte:end], []byte{'\n'}), Column: 1, Byte: end}
+		start = next
 	}
-	if last == nil {
-		return nil
+	if last == nil && len(people) == 0 {
+		return nil, nil
 	}
-	body.SrcRange = hcl.Range{Filename: name, Start: hcl.InitialPos, End: last.SrcRange.End}
-	body.EndRange = last.EndRange
-	return body
+	end := start
+	if last != nil && len(people) == 0 {
+		end = last.SrcRange.End
+	}
+	body.SrcRange = hcl.Range{Filename: name, Start: hcl.InitialPos, End: end}
+	body.EndRange = hcl.Range{Filename: name, Start: end, End: end}
+	if last != nil && len(people) == 0 {
+		body.EndRange = last.EndRange
+	}
+	return body, people
+}
+
+// segment is a part of a file that parseBlocks left unparsed: one member
+// or guest block, from start to the byte end.
+type segment struct {
+	typ   string
+	start hcl.Pos
+	end   int
+}
+
+// blockType is the first word of src after space and comments: the type
+// of the block a part of a file starts, or "" when it starts otherwise.
+func blockType(src []byte) string {
+	i := 0
+	for i < len(src) {
+		switch c := src[i]; {
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+			i++
+		case c == '#' || c == '/' && i+1 < len(src) && src[i+1] == '/':
+			for i < len(src) && src[i] != '\n' {
+				i++
+			}
+		case c == '/' && i+1 < len(src) && src[i+1] == '*':
+			end := bytes.Index(src[i+2:], []byte("*/"))
+			if end < 0 {
+				return ""
+			}
+			i += end + 4
+		default:
+			j := i
+			for j < len(src) && (src[j] >= 'a' && src[j] <= 'z' || src[j] >= 'A' && src[j] <= 'Z' || src[j] >= '0' && src[j] <= '9' || src[j] == '_' || src[j] == '-') {
+				j++
+			}
+			return string(src[i:j])
+		}
+	}
+	return ""
+}
+
+// parseSegment parses one segment of src on its own: ok only when it is
+// exactly one block of its type, without a diagnostic of the parser or
+// of checkBodyDepth, so that decoding it gives what decoding a whole-file
+// parse would.
+func parseSegment(src []byte, name string, seg segment) (b *hclsyntax.Block, ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			b, ok = nil, false
+		}
+	}()
+	f, diags := hclsyntax.ParseConfig(src[seg.start.Byte:seg.end], name, seg.start)
+	if len(diags) > 0 || f == nil {
+		return nil, false
+	}
+	body, isSyntax := f.Body.(*hclsyntax.Body)
+	if !isSyntax || len(body.Attributes) > 0 || len(body.Blocks) != 1 || body.Blocks[0].Type != seg.typ {
+		return nil, false
+	}
+	if len(checkBodyDepth(body, nil)) > 0 {
+		return nil, false
+	}
+	return body.Blocks[0], true
 }
 
 // fatalParse reports whether parsing failed so that the body cannot be
@@ -412,10 +530,12 @@ func fatalParse(diags hcl.Diagnostics) bool {
 }
 
 // decodeSafely decodes, turning a panic (a bug in roster or in a library)
-// into a diagnostic instead of a stack trace.
-func (l *loader) decodeSafely(bodies []*hclsyntax.Body) {
+// into a diagnostic instead of a stack trace. It is false when a member
+// or guest block could not be parsed on its own (see decodeFiles).
+func (l *loader) decodeSafely(bodies []*hclsyntax.Body, people []personRefs) (ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
+			ok = true
 			l.diags = append(l.diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Internal error",
@@ -423,7 +543,7 @@ func (l *loader) decodeSafely(bodies []*hclsyntax.Body) {
 			})
 		}
 	}()
-	l.decode(bodies)
+	return l.decode(bodies, people)
 }
 
 // parseSafely runs the HCL parser, turning a panic inside it into a
@@ -504,6 +624,10 @@ type loader struct {
 	groupRecords []groupRecord
 	moves        []model.Move
 
+	// spans makes the places declared objects keep (model.Decl), one
+	// file name string shared by all of a file's.
+	spans model.SpanFiles
+
 	// grantSeen is reused for each holder to find duplicate grants.
 	grantSeen map[string]hcl.Range
 }
@@ -529,7 +653,24 @@ func (l *loader) errorf(rng hcl.Range, summary, format string, args ...any) {
 // topBlocks groups the top-level blocks of every file by type, in file
 // order, reporting anything else found at the top.
 type topBlocks struct {
-	teams, sites, members, guests, groups, platforms, policies, locals, moved []*hcl.Block
+	teams, sites, groups, platforms, policies, locals, moved []*hcl.Block
+	members, guests                                          []personBlock
+}
+
+// personRefs are the member and guest blocks of one file that
+// parseBlocks left unparsed, in file order.
+type personRefs struct {
+	src  Source
+	segs []segment
+}
+
+// personBlock is a member or guest block: parsed with its file (block),
+// or a segment of src parsed only when it is decoded.
+type personBlock struct {
+	block *hcl.Block
+	src   []byte
+	name  string
+	seg   segment
 }
 
 var topSchema = func() *blockSchema {
@@ -538,9 +679,11 @@ var topSchema = func() *blockSchema {
 	return s
 }()
 
-func (l *loader) collect(bodies []*hclsyntax.Body) *topBlocks {
+// collect groups the blocks of bodies, and the unparsed people of each
+// (people[i] belongs to bodies[i]).
+func (l *loader) collect(bodies []*hclsyntax.Body, people []personRefs) *topBlocks {
 	t := &topBlocks{}
-	for _, body := range bodies {
+	for i, body := range bodies {
 		var none slots
 		for _, b := range l.content(body, topSchema, body.SrcRange, &none) {
 			switch b.Type {
@@ -549,9 +692,9 @@ func (l *loader) collect(bodies []*hclsyntax.Body) *topBlocks {
 			case "site":
 				t.sites = append(t.sites, b)
 			case "member":
-				t.members = append(t.members, b)
+				t.members = append(t.members, personBlock{block: b})
 			case "guest":
-				t.guests = append(t.guests, b)
+				t.guests = append(t.guests, personBlock{block: b})
 			case "group":
 				t.groups = append(t.groups, b)
 			case "platform":
@@ -564,18 +707,30 @@ func (l *loader) collect(bodies []*hclsyntax.Body) *topBlocks {
 				t.moved = append(t.moved, b)
 			}
 		}
+		for _, seg := range people[i].segs {
+			pb := personBlock{src: people[i].src.Data, name: people[i].src.Name, seg: seg}
+			if seg.typ == "member" {
+				t.members = append(t.members, pb)
+			} else {
+				t.guests = append(t.guests, pb)
+			}
+		}
 	}
 	return t
 }
 
 // decode runs the decoders in dependency order: platforms and locals
 // first, then teams, sites, people and groups, then the checks across
-// blocks. Diagnostics are sorted by place afterwards.
-func (l *loader) decode(bodies []*hclsyntax.Body) {
-	t := l.collect(bodies)
-	n := len(t.teams) + len(t.sites) + len(t.members) + len(t.groups)
+// blocks. Diagnostics are sorted by place afterwards. It is false when a
+// member or guest block could not be parsed on its own (decodeFiles).
+func (l *loader) decode(bodies []*hclsyntax.Body, people []personRefs) bool {
+	t := l.collect(bodies, people)
+	n := len(t.teams) + len(t.sites) + len(t.members) + len(t.groups) + len(t.guests)
 	for _, g := range t.guests {
-		if sb, ok := g.Body.(*hclsyntax.Body); ok {
+		if g.block == nil {
+			continue
+		}
+		if sb, ok := g.block.Body.(*hclsyntax.Body); ok {
 			n += len(sb.Blocks)
 		}
 	}
@@ -589,11 +744,8 @@ func (l *loader) decode(bodies []*hclsyntax.Body) {
 	for _, b := range t.sites {
 		l.decodeSite(b)
 	}
-	for _, b := range t.members {
-		l.decodePerson(b, model.HolderMember)
-	}
-	for _, b := range t.guests {
-		l.decodePerson(b, model.HolderGuest)
+	if !l.decodePeople(t.members, model.HolderMember) || !l.decodePeople(t.guests, model.HolderGuest) {
+		return false
 	}
 	for _, b := range t.groups {
 		l.decodeGroup(b)
@@ -601,6 +753,70 @@ func (l *loader) decode(bodies []*hclsyntax.Body) {
 	l.checkGroupMembers()
 	l.decodePolicies(t.policies)
 	l.moves = l.decodeMoved(t.moved)
+	return true
+}
+
+// peopleBatch is how many member or guest blocks are parsed ahead of the
+// one being decoded: the syntax trees of a batch or two are all that is
+// held at a time.
+const peopleBatch = 256
+
+// decodePeople decodes member or guest blocks in order. Those not parsed
+// yet are parsed a batch at a time, the next batch (on every CPU) while
+// this one is decoded, and each tree is dropped once decoded. It is false
+// when one fails to parse on its own.
+func (l *loader) decodePeople(list []personBlock, kind model.HolderKind) bool {
+	workers := max(1, runtime.GOMAXPROCS(0))
+	parse := func(lo, hi int) <-chan []*hclsyntax.Block {
+		ch := make(chan []*hclsyntax.Block, 1)
+		go func() {
+			out := make([]*hclsyntax.Block, hi-lo)
+			var g errgroup.Group
+			per := (hi - lo + workers - 1) / workers
+			for w := lo; w < hi; w += per {
+				g.Go(func() error {
+					for i := w; i < min(w+per, hi); i++ {
+						if pb := &list[i]; pb.block == nil {
+							out[i-lo], _ = parseSegment(pb.src, pb.name, pb.seg)
+						}
+					}
+					return nil
+				})
+			}
+			_ = g.Wait() // a block that failed is nil in out
+			ch <- out
+		}()
+		return ch
+	}
+	var next <-chan []*hclsyntax.Block
+	if len(list) > 0 {
+		next = parse(0, min(peopleBatch, len(list)))
+	}
+	for lo := 0; lo < len(list); lo += peopleBatch {
+		trees := <-next
+		if hi := lo + peopleBatch; hi < len(list) {
+			next = parse(hi, min(hi+peopleBatch, len(list)))
+		}
+		for i, tree := range trees {
+			pb := &list[lo+i]
+			b := pb.block
+			if b == nil {
+				if tree == nil {
+					return false
+				}
+				var none slots
+				top := &hclsyntax.Body{Blocks: hclsyntax.Blocks{tree}, SrcRange: tree.Range(), EndRange: tree.CloseBraceRange}
+				blocks := l.content(top, topSchema, tree.Range(), &none)
+				if len(blocks) == 0 {
+					continue // its labels are wrong, and said so
+				}
+				b = blocks[0]
+			}
+			l.decodePerson(b, kind)
+			trees[i] = nil
+		}
+	}
+	return true
 }
 
 func newParser() *hclparse.Parser { return hclparse.NewParser() }

@@ -30,7 +30,7 @@ func TestParseBlocksSameTree(t *testing.T) {
 	cut := 0
 	for name, src := range srcs {
 		_, cuts := scanBlocks(src, name, maxParseNesting)
-		got := parseBlocks(src, name, cuts)
+		got, _ := parseBlocks(src, name, cuts, false)
 		whole, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
 		if got == nil {
 			continue
@@ -54,7 +54,7 @@ func TestParseBlocksSameTree(t *testing.T) {
 		"team \"a\" {\n}\nteam \"b\" { \"\n}\n",
 	} {
 		_, cuts := scanBlocks([]byte(bad), "bad.hcl", maxParseNesting)
-		if parseBlocks([]byte(bad), "bad.hcl", cuts) != nil {
+		if got, _ := parseBlocks([]byte(bad), "bad.hcl", cuts, false); got != nil {
 			t.Errorf("%q was cut into blocks: a whole-file parse must report its problem", strings.ReplaceAll(bad, "\n", `\n`))
 		}
 	}

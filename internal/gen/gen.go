@@ -44,6 +44,13 @@ type Options struct {
 	// GrantsPerGuest is the number of grants of each guest, the last
 	// guest of a team taking what is left (0: 10). At most SitesPerTeam.
 	GrantsPerGuest int
+	// OneFile puts the whole configuration into one file, main.hcl, the
+	// teams' blocks after the policy in the order their files would
+	// have; otherwise each team has a file of its own. The parser and
+	// the loader behave differently on one big file (one token array,
+	// one syntax tree) than on many small ones, so the benchmarks
+	// measure both.
+	OneFile bool
 }
 
 // File is one generated configuration file.
@@ -75,7 +82,8 @@ type Stats struct {
 }
 
 // Config is a generated configuration: one main.hcl holding the policy
-// and one file per team, in lexical order of name.
+// and one file per team, in lexical order of name (Options.OneFile: only
+// main.hcl, holding everything).
 type Config struct {
 	Files   []File
 	Stats   Stats
@@ -130,6 +138,9 @@ func Generate(opts Options) (*Config, error) {
 		g.write()
 		c.Files = append(c.Files, File{Name: "team-" + g.num + "-" + g.brand + ".hcl", Data: g.b.Bytes()})
 	}
+	if o.OneFile {
+		c.Files = []File{{Name: "main.hcl", Data: joinFiles(c.Files)}}
+	}
 	for _, f := range c.Files {
 		c.Stats.Bytes += len(f.Data)
 	}
@@ -141,6 +152,23 @@ func Generate(opts Options) (*Config, error) {
 		return nil, fmt.Errorf("gen: made %d grants instead of %d", s.Grants, o.Grants)
 	}
 	return c, nil
+}
+
+// joinFiles is the files' bytes one after the other, a blank line between
+// two files.
+func joinFiles(files []File) []byte {
+	n := 0
+	for _, f := range files {
+		n += len(f.Data) + 1
+	}
+	out := make([]byte, 0, n)
+	for i, f := range files {
+		if i > 0 {
+			out = append(out, '\n')
+		}
+		out = append(out, f.Data...)
+	}
+	return out
 }
 
 // Sources is the configuration as config.LoadSources takes it.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -162,7 +163,7 @@ func TestShape(t *testing.T) {
 			if o.Expires != "" {
 				expiring++
 			}
-			if o.Decl != nil && o.Decl.ExpiresRange != o.Decl.Range && o.Decl.ExpiresRange.Start.Line > o.Decl.Range.Start.Line {
+			if o.Decl != nil && o.Decl.ExpiresRange != o.Decl.Range && o.Decl.ExpiresRange.HCL().Start.Line > o.Decl.Range.HCL().Start.Line {
 				withOwn++
 			}
 		}
@@ -337,6 +338,47 @@ func TestFormatted(t *testing.T) {
 		}
 		if !bytes.Equal(got, f.Data) {
 			t.Errorf("%s is not formatted as roster fmt would", f.Name)
+		}
+	}
+}
+
+// TestOneFile: OneFile gives one main.hcl holding what the files per
+// team hold, in their order, formatted, declaring the same objects with
+// the same attributes, and the same Stats.
+func TestOneFile(t *testing.T) {
+	opts := Options{Grants: 3000, Seed: 9}
+	split, err := Generate(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.OneFile = true
+	one, err := Generate(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(one.Files) != 1 || one.Files[0].Name != "main.hcl" {
+		t.Fatalf("OneFile made %d files, the first %q; want main.hcl alone", len(one.Files), one.Files[0].Name)
+	}
+	var parts [][]byte
+	for _, f := range split.Files {
+		parts = append(parts, f.Data)
+	}
+	if !bytes.Equal(one.Files[0].Data, bytes.Join(parts, []byte("\n"))) {
+		t.Error("main.hcl is not the files per team one after the other")
+	}
+	if got, diags := config.Format(one.Files[0].Data, "main.hcl"); diags.HasErrors() || !bytes.Equal(got, one.Files[0].Data) {
+		t.Errorf("main.hcl is not formatted as roster fmt would (%v)", diags)
+	}
+	if one.Stats.Bytes != len(one.Files[0].Data) || one.Stats.Objects != split.Stats.Objects || one.Stats.Grants != split.Stats.Grants {
+		t.Errorf("Stats %+v, files per team %+v", one.Stats, split.Stats)
+	}
+	a, b := load(t, split).Config.Objects, load(t, one).Config.Objects
+	if len(a) != len(b) {
+		t.Fatalf("%d objects from one file, %d from files per team", len(b), len(a))
+	}
+	for i := range a {
+		if a[i].Addr != b[i].Addr || !reflect.DeepEqual(a[i].Attrs(), b[i].Attrs()) {
+			t.Fatalf("object %d: %s from files per team, %s from one file", i, a[i].Addr, b[i].Addr)
 		}
 	}
 }

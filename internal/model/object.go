@@ -98,28 +98,30 @@ type Object struct {
 }
 
 // Decl is what the configuration said about a declared object beyond its
-// attributes, for diagnostics and for the plan's "why".
+// attributes, for diagnostics and for the plan's "why". Its places are
+// Spans, which take half the memory of hcl.Range: a large configuration
+// declares hundreds of thousands of objects, each with six places.
 type Decl struct {
 	// Range is the declaring block's header (for a grant, the grant block).
-	Range hcl.Range
+	Range Span
 	// HolderRange is the member, guest or group block a grant belongs to.
-	HolderRange hcl.Range
+	HolderRange Span
 	// ExpiresText is the expiry as written ("2026-06-01", or a time
 	// printed in UTC), for `why = "expired 2026-06-01"`.
 	ExpiresText string
 	// ExpiresRange, RoleRange and TicketRange point at those attributes
 	// where they were written (or at Range where inherited or absent; an
 	// inherited expires points at the holder's, where it was set).
-	ExpiresRange hcl.Range
-	RoleRange    hcl.Range
-	TicketRange  hcl.Range
+	ExpiresRange Span
+	RoleRange    Span
+	TicketRange  Span
 	// Connection is a team's API connection (schema/sync.md), nil when offline.
 	Connection *Connection
 	// Sponsor is the internal person responsible for an external person's
 	// access (member and guest `sponsor`; a grant carries its holder's),
 	// "" when none is named; SponsorRange is where it was written.
 	Sponsor      string
-	SponsorRange hcl.Range
+	SponsorRange Span
 }
 
 // Connection is a team's `connection` block.

@@ -233,10 +233,11 @@ func sponsoredBy(cfg *model.Config, who person) []string {
 
 func placeOf(o *model.Object, why string) Place {
 	r := o.Decl.Range
-	if o.Addr.Kind == model.KindGrant && o.Decl.HolderRange.Filename != "" {
+	if o.Addr.Kind == model.KindGrant && o.Decl.HolderRange.HasFile() {
 		r = o.Decl.HolderRange
 	}
-	return Place{File: r.Filename, Line: r.Start.Line, Text: fmt.Sprintf("%s: %s", o.Addr, why)}
+	rng := r.HCL()
+	return Place{File: rng.Filename, Line: rng.Start.Line, Text: fmt.Sprintf("%s: %s", o.Addr, why)}
 }
 
 func sortPlaces(ps []Place) {

@@ -78,11 +78,13 @@ type Input struct {
 // by site address then task. Its cost is linear in the number of objects,
 // plus, for follow-ups, the sites of the people who actually lose something.
 //
-// Every Change.Before is the current object itself (never changed); every
-// Change.After of a create or update is a fresh copy of the desired object
-// with its status filled in: "active" for a create, the current status for
-// an update (an invited or manual object satisfies an active desired one,
-// so status is never compared). A desired site or group without remote_id
+// Every Change.Before is the current object itself; the Change.After of
+// a create is the desired object itself when its status is set (as the
+// configuration sets it), else a copy with status "active"; the After of
+// an update is a fresh copy of the desired object with the current status
+// (an invited or manual object satisfies an active desired one, so status
+// is never compared). Neither Before nor After is ever changed: callers
+// that need to change one clone it (as apply does). A desired site or group without remote_id
 // is satisfied by any stored remote_id (schema/sync.md: the id found is kept in
 // state), and the update's After keeps the stored one.
 func Make(in Input) *Plan {
@@ -497,9 +499,14 @@ func (pl *planner) change(act Action, expired bool, d, c entry) Change {
 	switch act {
 	case Create:
 		ch.Addr = d.o.Addr
-		ch.After = pl.copyOf(d.o)
-		if hasStatus(ch.Addr.Kind) && ch.After.Status == "" {
+		if hasStatus(ch.Addr.Kind) && d.o.Status == "" {
+			ch.After = pl.copyOf(d.o)
 			ch.After.Status = model.StatusActive
+		} else {
+			// Nothing to fill in: the change points at the desired
+			// object instead of copying it (a large plan is nearly all
+			// creations, and copies would double its memory).
+			ch.After = d.o
 		}
 		if pl.lapsed[d.key] {
 			ch.SetReason(ReasonInvitationExpired, "")

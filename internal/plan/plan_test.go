@@ -833,7 +833,8 @@ func TestDeterministicAndPure(t *testing.T) {
 	if d := cmp.Diff(pSnap, prior, opt); d != "" {
 		t.Errorf("Make changed the prior objects:\n%s", d)
 	}
-	// Changes are sorted, afters are fresh objects, risks in order.
+	// Changes are sorted; an after is a fresh object, or for a create the
+	// desired object of its address; risks are in order.
 	inputs := map[*model.Object]bool{}
 	for _, o := range slices.Concat(desired, prior) {
 		inputs[o] = true
@@ -842,8 +843,8 @@ func TestDeterministicAndPure(t *testing.T) {
 		if i > 0 && p1.Changes[i-1].Addr.String() >= c.Addr.String() {
 			t.Errorf("changes out of order at %s", c.Addr)
 		}
-		if c.After != nil && inputs[c.After] {
-			t.Errorf("%s: after is an input object", c.Addr)
+		if c.After != nil && inputs[c.After] && (c.Action != Create || c.After.Addr != c.Addr || slices.Index(prior, c.After) >= 0) {
+			t.Errorf("%s: the %s's after is an input object", c.Addr, c.Action)
 		}
 		var last = -1
 		for _, r := range c.Risks {
@@ -881,20 +882,36 @@ func TestSummaryOfMadePlan(t *testing.T) {
 	}
 }
 
-func TestAfterSharesNothingWithInput(t *testing.T) {
+// TestAfterOfCreatePointsAtDesired: a create whose status is set points
+// at the desired object instead of copying it; one without a status gets
+// a copy with status active; an update's after is a copy that shares
+// nothing with the input.
+func TestAfterOfCreatePointsAtDesired(t *testing.T) {
 	tr := true
-	desired := []*model.Object{
-		group("gt", "g", "a@acme.com"),
-		with(team("gt", "grouptool"), func(o *model.Object) { o.Require2FA = &tr }),
-	}
-	p := Make(Input{Desired: desired, Platforms: platforms(), Now: testNow})
-	if len(p.Changes) != 2 {
+	g := group("gt", "g", "a@acme.com")
+	tm := with(team("gt", "grouptool"), func(o *model.Object) { o.Require2FA = &tr })
+	m := with(member("gt", "b@acme.com", "viewer"), func(o *model.Object) { o.Status = "" })
+	p := Make(Input{Desired: []*model.Object{g, m, tm}, Platforms: platforms(), Now: testNow})
+	if len(p.Changes) != 3 {
 		t.Fatalf("changes %q", addrs(p))
+	}
+	if p.Changes[0].After != g || p.Changes[2].After != tm {
+		t.Error("a create copied the desired object")
+	}
+	if a := p.Changes[1].After; a == m || a.Status != model.StatusActive || m.Status != "" {
+		t.Errorf("a create without status: after %+v, desired status %q", a, m.Status)
+	}
+
+	prior := []*model.Object{group("gt", "g", "b@acme.com"), with(team("gt", "grouptool"), func(o *model.Object) { o.Require2FA = new(bool) })}
+	desired := []*model.Object{group("gt", "g", "a@acme.com"), tm}
+	p = Make(Input{Desired: desired, Prior: prior, Platforms: platforms(), Now: testNow})
+	if len(p.Changes) != 2 || p.Changes[0].Action != Update || p.Changes[1].Action != Update {
+		t.Fatalf("changes %+v", p.Changes)
 	}
 	p.Changes[0].After.Members[0] = "changed@acme.com"
 	*p.Changes[1].After.Require2FA = false
 	if desired[0].Members[0] != "a@acme.com" || !*desired[1].Require2FA {
-		t.Error("changing a planned object changed the input")
+		t.Error("changing an update's after changed the input")
 	}
 }
 

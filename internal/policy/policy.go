@@ -159,7 +159,7 @@ func declRange(o *model.Object) *hcl.Range {
 	if o.Decl == nil {
 		return nil
 	}
-	return rangePtr(o.Decl.Range)
+	return rangePtr(o.Decl.Range.HCL())
 }
 
 // holderRange is where a person's declaration starts: the member or guest
@@ -168,10 +168,10 @@ func holderRange(o *model.Object) *hcl.Range {
 	if o.Decl == nil {
 		return nil
 	}
-	if o.Addr.Kind == model.KindGrant && o.Decl.HolderRange.Filename != "" {
-		return rangePtr(o.Decl.HolderRange)
+	if o.Addr.Kind == model.KindGrant && o.Decl.HolderRange.HasFile() {
+		return rangePtr(o.Decl.HolderRange.HCL())
 	}
-	return rangePtr(o.Decl.Range)
+	return rangePtr(o.Decl.Range.HCL())
 }
 
 func violation(rule string, addr model.Address, summary, detail string, subject *hcl.Range) *hcl.Diagnostic {
@@ -308,8 +308,8 @@ func MaxGrantDays(idx *index, p *model.Policy, now time.Time) hcl.Diagnostics {
 			return
 		}
 		r := declRange(o)
-		if o.Decl != nil && o.Decl.ExpiresRange.Filename != "" {
-			r = rangePtr(o.Decl.ExpiresRange)
+		if o.Decl != nil && o.Decl.ExpiresRange.HasFile() {
+			r = rangePtr(o.Decl.ExpiresRange.HCL())
 			if reported[*r] {
 				return // grants inheriting one expires: said once, there
 			}
@@ -384,8 +384,8 @@ func ExternalForbidden(idx *index, p *model.Policy) hcl.Diagnostics {
 			return
 		}
 		r := declRange(o)
-		if o.Decl != nil && o.Decl.RoleRange.Filename != "" {
-			r = rangePtr(o.Decl.RoleRange)
+		if o.Decl != nil && o.Decl.RoleRange.HasFile() {
+			r = rangePtr(o.Decl.RoleRange.HCL())
 		}
 		diags = append(diags, violation(RuleExternalForbidden, o.Addr,
 			fmt.Sprintf("external %s may %s", person, strings.Join(bad.Strings(), ", ")),

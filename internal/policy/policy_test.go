@@ -36,7 +36,7 @@ func plausible() *model.Platform {
 
 func decl(line int) *model.Decl {
 	r := hcl.Range{Filename: "main.hcl", Start: hcl.Pos{Line: line, Column: 1, Byte: line * 10}, End: hcl.Pos{Line: line, Column: 5, Byte: line*10 + 4}}
-	return &model.Decl{Range: r, HolderRange: r}
+	return &model.Decl{Range: model.SpanOf(r), HolderRange: model.SpanOf(r)}
 }
 
 func member(email, role, expires, ticket string, line int) *model.Object {

@@ -67,6 +67,10 @@ func TestVerdicts(t *testing.T) {
 		{"linear growth", growthRow(meas("s", p, 0, p), meas("l", 10*p, 0, 10*p), "10k", "100k"), "PASS"},
 		{"quadratic growth", growthRow(meas("s", p, 0, p), meas("l", 10*p, 0, 100*p), "10k", "100k"), "FAIL"},
 		{"growth of a failed run", growthRow(meas("s", p, 0, p), failed, "a", "b"), "ERROR"},
+		{"cpu per grant, linear", cpuGrowthRow(meas("s", p, 0, p), meas("l", p, 0, 10*p), "10k", "100k", 10_000, 100_000), "PASS"},
+		{"cpu per grant, 1.2 times", cpuGrowthRow(meas("s", p, 0, p), meas("l", p, 0, 12*p), "10k", "100k", 10_000, 100_000), "PASS"},
+		{"cpu per grant, 1.3 times", cpuGrowthRow(meas("s", p, 0, p), meas("l", p, 0, 13*p), "10k", "100k", 10_000, 100_000), "FAIL"},
+		{"cpu per grant of a failed run", cpuGrowthRow(failed, meas("l", p, 0, p), "a", "b", 1, 2), "ERROR"},
 	} {
 		if tc.r.verdict != tc.want {
 			t.Errorf("%s: %s, want %s (%+v)", tc.name, tc.r.verdict, tc.want, tc.r)
@@ -212,7 +216,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	// The runner is this test binary: TestMain below plays roster-bench.
 	var out, errb bytes.Buffer
-	code := run([]string{"-roster", bin, "-runs", "1", "-small", "300", "-large", "1000", "-records", "500",
+	code := run([]string{"-roster", bin, "-runs", "1", "-small", "300", "-large", "1000", "-huge", "2000", "-records", "500",
 		"-cache", filepath.Join(tmp, "cache"), "-work", filepath.Join(tmp, "work")}, &out, &errb)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
@@ -226,7 +230,8 @@ func TestEndToEnd(t *testing.T) {
 		checkDropped(t, s)
 	}
 	for _, want := range []string{"PostgreSQL: apply PLANFILE, 1k grants", "PostgreSQL: plan, 1k grants, no change", "plan, 300 grants, empty state", "plan --format json, 1k", "apply PLANFILE, 1k grants",
-		"plan, 1k grants, no change", "growth of plan time, 300 → 1k", "evidence verify, 500 records", "evidence state: building"} {
+		"plan, 1k grants, no change", "growth of plan time, 300 → 1k", "evidence verify, 500 records", "evidence state: building",
+		"plan, 1k grants in one file, empty", "plan, 2k grants, empty state", "growth of plan CPU per grant, 300 → 1k", "; 1 file, "} {
 		if !strings.Contains(s, want) {
 			t.Errorf("output lacks %q:\n%s", want, s)
 		}
@@ -238,7 +243,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	// A second run finds the evidence state in the cache.
 	out.Reset()
-	if code := run([]string{"-roster", bin, "-runs", "1", "-small", "300", "-large", "1000", "-records", "500",
+	if code := run([]string{"-roster", bin, "-runs", "1", "-small", "300", "-large", "1000", "-huge", "0", "-records", "500",
 		"-cache", filepath.Join(tmp, "cache")}, &out, &errb); code != 0 || !strings.Contains(out.String(), "evidence state: cached") {
 		t.Errorf("second run: exit %d, output:\n%s", code, out.String())
 	}
@@ -273,6 +278,35 @@ func TestMeasureGivesUp(t *testing.T) {
 	ok := b.measure("ok", nil, 10, func(int) cmdSpec { return cmdSpec{} })
 	if ok.err != nil || len(ok.wall) != 3 || ok.note != "" {
 		t.Errorf("ok: %d runs, note %q, err %v", len(ok.wall), ok.note, ok.err)
+	}
+}
+
+// TestInterleave: the jobs run in rounds, each once per round in order;
+// a job that fails is not run again, and the others go on.
+func TestInterleave(t *testing.T) {
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("no sh")
+	}
+	dir := t.TempDir()
+	log := filepath.Join(dir, "log")
+	script := filepath.Join(dir, "fake-roster")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\necho \"$1\" >> "+log+"\n[ \"$1\" != c ]\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	b := &bench{o: options{runs: 3}, out: &out, roster: script, work: dir}
+	spec := func(name string) func(int) cmdSpec { return func(int) cmdSpec { return cmdSpec{args: []string{name}} } }
+	a, bj, c := b.newJob("a", nil, 10, spec("a")), b.newJob("b", nil, 10, spec("b")), b.newJob("c", nil, 10, spec("c"))
+	b.interleave(a, bj, c)
+	got, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "a\nb\nc\na\nb\na\nb\n"; string(got) != want {
+		t.Errorf("runs in the order\n%s\nwant\n%s", got, want)
+	}
+	if len(a.m.wall) != 3 || len(bj.m.wall) != 3 || c.m.err == nil || len(c.m.wall) != 0 {
+		t.Errorf("a %d runs, b %d runs, c %d runs and error %v", len(a.m.wall), len(bj.m.wall), len(c.m.wall), c.m.err)
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -101,6 +102,37 @@ func growthRow(small, large *measurement, sl, ll string) row {
 	}
 	r.verdict = "PASS"
 	if g/pg > 1.2 {
+		r.verdict = "FAIL"
+	}
+	return r
+}
+
+// cpuGrowthLimit bounds how CPU time per grant grows from the small to
+// the large workload: a planner linear in its input stays near 1 (process
+// start weighs more in the small one).
+const cpuGrowthLimit = 1.2
+
+// cpuGrowthRow judges how a plan's CPU time (user+sys) per grant grows
+// from the small workload (sn grants) to the large one (ln): at most
+// cpuGrowthLimit. The seconds column shows how the wall time per grant
+// grows, beside it.
+func cpuGrowthRow(small, large *measurement, sl, ll string, sn, ln int) row {
+	r := row{workload: fmt.Sprintf("growth of plan CPU per grant, %s → %s", sl, ll), p: "—", ratio: "—", cpuRatio: "—", rss: "—",
+		target: "cpu ≤ " + strconv.FormatFloat(cpuGrowthLimit, 'f', -1, 64) + "×"}
+	switch {
+	case small.err != nil:
+		return errorRow(r, small.err)
+	case large.err != nil:
+		return errorRow(r, large.err)
+	case small.medianCPU() <= 0 || small.median() <= 0:
+		return errorRow(r, errors.New("no CPU time measured for the small workload"))
+	}
+	scale := float64(sn) / float64(ln)
+	g := large.medianCPU().Seconds() / small.medianCPU().Seconds() * scale
+	r.cpu = fmtFloat(g) + "×"
+	r.seconds = fmtFloat(large.median().Seconds()/small.median().Seconds()*scale) + "×"
+	r.verdict = "PASS"
+	if g > cpuGrowthLimit+1e-9 { // 1.2 is 1.2, whatever the rounding
 		r.verdict = "FAIL"
 	}
 	return r

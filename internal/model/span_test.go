@@ -1,0 +1,36 @@
+package model
+
+import (
+	"testing"
+	"unsafe"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// TestSpan: a span gives back the range it was made from, file name
+// included; the zero range is the zero span; spans of one SpanFiles
+// share their file names, so equal places compare equal.
+func TestSpan(t *testing.T) {
+	r := hcl.Range{Filename: "team-0001.hcl", Start: hcl.Pos{Line: 12, Column: 3, Byte: 401}, End: hcl.Pos{Line: 12, Column: 31, Byte: 429}}
+	if got := SpanOf(r).HCL(); got != r {
+		t.Errorf("SpanOf(%v).HCL() = %v", r, got)
+	}
+	if s := SpanOf(hcl.Range{}); s.HasFile() || s.HCL() != (hcl.Range{}) {
+		t.Errorf("the zero range gives %+v", s)
+	}
+	var f SpanFiles
+	a, b := f.Span(r), f.Span(r)
+	other := r
+	other.Filename = "main.hcl"
+	c := f.Span(other)
+	d := f.Span(r)
+	if a != b || a != d || !a.HasFile() || a.HCL() != r || c.HCL() != other || c == a {
+		t.Errorf("spans %+v %+v %+v %+v", a, b, c, d)
+	}
+	if f.Span(hcl.Range{}) != (Span{}) {
+		t.Error("SpanFiles made a place of the zero range")
+	}
+	if n := unsafe.Sizeof(Span{}); n > unsafe.Sizeof(hcl.Range{})/2 {
+		t.Errorf("a Span takes %d bytes, an hcl.Range %d", n, unsafe.Sizeof(hcl.Range{}))
+	}
+}

@@ -28,15 +28,11 @@ func LiveAccess(ctx context.Context, env *Env, req LiveAccessRequest) (*report.L
 	if err != nil {
 		return nil, err
 	}
-	st, err := env.open(ctx)
+	_, snap, done, err := env.openRead(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer st.Close()
-	snap, err := snapshot(ctx, st)
-	if err != nil {
-		return nil, err
-	}
+	defer done()
 	var read, offline []string
 	connected := cfg.Config.ConnectedTeams()
 	for _, o := range cfg.Config.Objects {

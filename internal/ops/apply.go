@@ -121,11 +121,11 @@ func Apply(ctx context.Context, env *Env, req ApplyRequest) (*ApplyResult, error
 	if !req.AutoApprove && !req.CanAsk {
 		return nil, &Error{Msg: "apply needs confirmation, and standard input is not a terminal: review the plan and run roster apply --auto-approve, or apply a saved plan (roster plan --out FILE; roster apply FILE)"}
 	}
-	lock, err := st.Lock(ctx, "apply", req.LockTimeout)
+	unlock, err := lockState(ctx, st, "apply", req.LockTimeout)
 	if err != nil {
-		return nil, StoreError(err)
+		return nil, err
 	}
-	defer lock.Unlock()
+	defer unlock()
 	r := env.run(req.Now)
 	pd, err := r.makePlan(ctx, st, &req.PlanRequest)
 	if err != nil {
@@ -200,11 +200,11 @@ func ApplySaved(ctx context.Context, env *Env, req ApplySavedRequest) (*ApplyRes
 	if err := r.checkSavedPlan(ctx, st, p, file); err != nil {
 		return nil, err
 	}
-	lock, err := st.Lock(ctx, "apply", req.LockTimeout)
+	unlock, err := lockState(ctx, st, "apply", req.LockTimeout)
 	if err != nil {
-		return nil, StoreError(err)
+		return nil, err
 	}
-	defer lock.Unlock()
+	defer unlock()
 	ro := (&PlanRequest{Parallelism: req.Parallelism, Reinvite: p.Reinvite, MaxWait: req.MaxWait, MaxWaitSet: req.MaxWaitSet}).driverOptions()
 	// The teams the plan changes, and those where it saw drift: like any
 	// apply, this one writes what the refresh finds there (schema/sync.md). A

@@ -145,20 +145,11 @@ func Import(ctx context.Context, env *Env, req ImportRequest) (*ImportResult, er
 		return nil, errorf("team %s is offline (it has no connection block), so roster cannot read its access: import it from a spreadsheet with --csv FILE, or add a connection block to the team", team)
 	}
 
-	st, err := env.open(ctx)
+	st, snap, done, err := env.openLocked(ctx, "import", req.LockTimeout)
 	if err != nil {
 		return nil, err
 	}
-	defer st.Close()
-	lock, err := st.Lock(ctx, "import", req.LockTimeout)
-	if err != nil {
-		return nil, StoreError(err)
-	}
-	defer lock.Unlock()
-	snap, err := snapshot(ctx, st)
-	if err != nil {
-		return nil, err
-	}
+	defer done()
 	if out == "" {
 		out = filepath.Join(r.Dir, "imported_"+team+".hcl")
 	}

@@ -51,15 +51,11 @@ func Offboard(ctx context.Context, env *Env, req OffboardRequest) (*OffboardResu
 	if diags.HasErrors() {
 		return nil, &DiagError{Diags: diags}
 	}
-	st, err := env.open(ctx)
+	st, snap, done, err := env.openRead(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer st.Close()
-	snap, err := snapshot(ctx, st)
-	if err != nil {
-		return nil, err
-	}
+	defer done()
 	res, err := offboard.Remove(env.Dir, srcs, email, snap.Objects)
 	var de *offboard.DiagError
 	switch {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -131,6 +132,47 @@ func StoreOrError(err error) error {
 		return err
 	}
 	return StoreError(err)
+}
+
+// openRead opens the state and reads it; done closes it.
+func (env *Env) openRead(ctx context.Context) (st state.Store, snap *state.Snapshot, done func(), err error) {
+	if st, err = env.open(ctx); err != nil {
+		return nil, nil, nil, err
+	}
+	if snap, err = snapshot(ctx, st); err != nil {
+		st.Close()
+		return nil, nil, nil, err
+	}
+	return st, snap, func() { st.Close() }, nil
+}
+
+// openLocked opens the state, takes its lock for the operation name and
+// reads it; done releases the lock and closes the state.
+func (env *Env) openLocked(ctx context.Context, name string, timeout time.Duration) (st state.Store, snap *state.Snapshot, done func(), err error) {
+	if st, err = env.open(ctx); err != nil {
+		return nil, nil, nil, err
+	}
+	unlock, err := lockState(ctx, st, name, timeout)
+	if err != nil {
+		st.Close()
+		return nil, nil, nil, err
+	}
+	if snap, err = snapshot(ctx, st); err != nil {
+		unlock()
+		st.Close()
+		return nil, nil, nil, err
+	}
+	return st, snap, func() { unlock(); st.Close() }, nil
+}
+
+// lockState takes the state's lock for the operation name; unlock
+// releases it.
+func lockState(ctx context.Context, st state.Store, name string, timeout time.Duration) (unlock func(), err error) {
+	lock, err := st.Lock(ctx, name, timeout)
+	if err != nil {
+		return nil, StoreError(err)
+	}
+	return func() { lock.Unlock() }, nil
 }
 
 // snapshot reads the state.

@@ -158,11 +158,11 @@ func Attest(ctx context.Context, env *Env, f AttestRequest) (*AttestResult, erro
 		return nil, err
 	}
 	defer st.Close()
-	lock, err := st.Lock(ctx, "review", 0)
+	unlock, err := lockState(ctx, st, "review", 0)
 	if err != nil {
-		return nil, StoreError(err)
+		return nil, err
 	}
-	defer lock.Unlock()
+	defer unlock()
 
 	r := env.run(f.Now)
 	in, snap, err := r.reportInput(ctx, st, true)

@@ -99,15 +99,11 @@ type RunbookRequest struct{}
 // Runbook lists the open runbook items: the manual steps and follow-up
 // tasks still open.
 func Runbook(ctx context.Context, env *Env, _ RunbookRequest) ([]runbook.Item, error) {
-	st, err := env.open(ctx)
+	st, snap, done, err := env.openRead(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer st.Close()
-	snap, err := snapshot(ctx, st)
-	if err != nil {
-		return nil, err
-	}
+	defer done()
 	items, err := openItems(ctx, st, snap.Objects)
 	if err != nil {
 		return nil, StoreOrError(err)
@@ -139,20 +135,11 @@ func Confirm(ctx context.Context, env *Env, req ConfirmRequest) (*ConfirmResult,
 	if err := CheckSigner(); err != nil {
 		return nil, err
 	}
-	st, err := env.open(ctx)
+	st, snap, done, err := env.openLocked(ctx, "confirm", req.LockTimeout)
 	if err != nil {
 		return nil, err
 	}
-	defer st.Close()
-	lock, err := st.Lock(ctx, "confirm", req.LockTimeout)
-	if err != nil {
-		return nil, StoreError(err)
-	}
-	defer lock.Unlock()
-	snap, err := snapshot(ctx, st)
-	if err != nil {
-		return nil, err
-	}
+	defer done()
 	items, err := openItems(ctx, st, snap.Objects)
 	if err != nil {
 		return nil, StoreOrError(err)

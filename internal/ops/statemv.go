@@ -24,24 +24,15 @@ func StateEdit(ctx context.Context, env *Env, req StateEditRequest) (*apply.Resu
 	if err := CheckSigner(); err != nil {
 		return nil, err
 	}
-	st, err := env.open(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
 	name := "state rm"
 	if req.To != nil {
 		name = "state mv"
 	}
-	lock, err := st.Lock(ctx, name, req.LockTimeout)
-	if err != nil {
-		return nil, StoreError(err)
-	}
-	defer lock.Unlock()
-	snap, err := snapshot(ctx, st)
+	st, snap, done, err := env.openLocked(ctx, name, req.LockTimeout)
 	if err != nil {
 		return nil, err
 	}
+	defer done()
 	meta := apply.Meta{Actor: firstNonEmpty(req.Actor, envActor()), Time: time.Now().UTC(), Sign: signFunc()}
 	var res *apply.Result
 	if req.To != nil {

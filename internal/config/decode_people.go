@@ -1,6 +1,7 @@
 package config
 
 import (
+	"maps"
 	"slices"
 
 	"github.com/hashicorp/hcl/v2"
@@ -289,7 +290,7 @@ func (l *loader) decodeGrant(h *holder, b *hcl.Block, ctx *hcl.EvalContext) {
 	siteOK := true
 	if _, ok := t.sites[site]; !ok {
 		l.errorf(siteRng, "Unknown site in grant",
-			"Team %q has no site %q; declare it with a site block, or grant one of the team's sites: %s.", t.name, site, listNames(sortedKeys(t.sites)))
+			"Team %q has no site %q; declare it with a site block, or grant one of the team's sites: %s.", t.name, site, listNames(slices.Sorted(maps.Keys(t.sites))))
 		siteOK = false
 	}
 	if roleOK && p != nil {

@@ -2,6 +2,8 @@ package config
 
 import (
 	"io/fs"
+	"maps"
+	"slices"
 	"sort"
 	"sync"
 
@@ -39,7 +41,7 @@ func builtinDiags() hcl.Diagnostics {
 }
 
 // BuiltinNames lists the built-in platforms, sorted.
-func BuiltinNames() []string { return sortedKeys(BuiltinPlatforms()) }
+func BuiltinNames() []string { return slices.Sorted(maps.Keys(BuiltinPlatforms())) }
 
 func loadBuiltins() {
 	builtins.m = map[string]*model.Platform{}

@@ -1,8 +1,10 @@
 package config
 
 import (
+	"maps"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -56,7 +58,7 @@ func (l *loader) decodeTeam(b *hcl.Block) {
 			t.platform = p
 		} else {
 			l.errorf(s[aPlatform].Range(), "Unknown platform",
-				"platform = %q names no built-in or declared platform; the known platforms are %s.", pname, model.QuoteList(sortedKeys(l.platforms)))
+				"platform = %q names no built-in or declared platform; the known platforms are %s.", pname, model.QuoteList(slices.Sorted(maps.Keys(l.platforms))))
 		}
 	}
 	p := t.platform
@@ -243,7 +245,7 @@ func (l *loader) lookupTeam(e hcl.Expression, ctx *hcl.EvalContext) *teamDecl {
 	t := l.teams[name]
 	if t == nil {
 		l.errorf(e.Range(), "Unknown team",
-			"team = %q names no declared team; the declared teams are %s.", name, listNames(sortedKeys(l.teams)))
+			"team = %q names no declared team; the declared teams are %s.", name, listNames(slices.Sorted(maps.Keys(l.teams))))
 	}
 	return t
 }

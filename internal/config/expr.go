@@ -2,6 +2,8 @@ package config
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -172,7 +174,7 @@ func oneElementType(ty cty.Type) (cty.Type, bool) {
 }
 
 // FunctionNames lists the functions expressions may call, sorted.
-func FunctionNames() []string { return sortedKeys(funcTable) }
+func FunctionNames() []string { return slices.Sorted(maps.Keys(funcTable)) }
 
 // guarded wraps f so that check sees the arguments first.
 func guarded(f function.Function, check func([]cty.Value) error) function.Function {

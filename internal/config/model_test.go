@@ -3,6 +3,7 @@ package config
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -63,7 +64,7 @@ func TestFileOrder(t *testing.T) {
 		if want := []string{"a.hcl:4", "b.hcl:2", "c.hcl:2"}; !slices.Equal(got, want) {
 			t.Errorf("%s: diagnostics at %v, want %v", name, got, want)
 		}
-		if keys := sortedKeys(res.Files); !slices.Equal(keys, []string{"a.hcl", "b.hcl", "c.hcl"}) {
+		if keys := slices.Sorted(maps.Keys(res.Files)); !slices.Equal(keys, []string{"a.hcl", "b.hcl", "c.hcl"}) {
 			t.Errorf("%s: files %v", name, keys)
 		}
 		if res.Config.Digest != digest {
@@ -253,7 +254,7 @@ func TestSchemaNames(t *testing.T) {
 		"moved":            {"from", "to"},
 	}
 	if len(names) != len(want) {
-		t.Errorf("block types %v", sortedKeys(names))
+		t.Errorf("block types %v", slices.Sorted(maps.Keys(names)))
 	}
 	for k, w := range want {
 		if !slices.Equal(names[k], w) {

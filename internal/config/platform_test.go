@@ -1,6 +1,7 @@
 package config
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -105,7 +106,7 @@ func TestBuiltinPlatforms(t *testing.T) {
 		t.Errorf("embedded profile: %s", diagText(d))
 	}
 	got := BuiltinPlatforms()
-	if names := sortedKeys(got); !slices.Equal(names, []string{"ga4", "matomo", "piwikpro", "plausible", "posthog"}) {
+	if names := slices.Sorted(maps.Keys(got)); !slices.Equal(names, []string{"ga4", "matomo", "piwikpro", "plausible", "posthog"}) {
 		t.Fatalf("built-in platforms = %v", names)
 	}
 	for name, want := range platformsMD {
@@ -238,7 +239,7 @@ platform "mixpanel" {
 	}
 	ps := res.Config.Platforms
 	if len(ps) != len(BuiltinNames())+1 || ps["mixpanel"] == nil || ps["mixpanel"].Builtin || !ps["plausible"].Builtin {
-		t.Errorf("platforms %v", sortedKeys(ps))
+		t.Errorf("platforms %v", slices.Sorted(maps.Keys(ps)))
 	}
 	if m := ps["mixpanel"]; m.Guests || m.SSOModes == nil || len(m.SSOModes) != 0 {
 		t.Errorf("defaults of an unwritten attribute: %+v", m)

@@ -2,8 +2,8 @@ package importer
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/roster-dev/roster/internal/model"
@@ -123,16 +123,6 @@ func samePlatformView(a, b *model.Object) bool {
 	return a.Role == b.Role && a.HolderKind == b.HolderKind && slices.Equal(a.Members, b.Members) && slices.Equal(a.Capabilities, b.Capabilities)
 }
 
-// sortedKeys lists a map's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // FromLive decides what to declare for a connected team's live access:
 // the sites and groups not declared, and every person the configuration
 // does not declare, as a person would write them (schema/sync.md "import"):
@@ -155,7 +145,7 @@ func FromLive(in LiveInput) *Result {
 	people, groups := collect(in.Team, found, in.Invisible)
 
 	mustMember := map[string]bool{}
-	for _, label := range sortedKeys(groups) {
+	for _, label := range slices.Sorted(maps.Keys(groups)) {
 		h := groups[label]
 		if d.groups[label] {
 			res.Drift = append(res.Drift, d.driftOf(h, samePlatformView)...)
@@ -186,7 +176,7 @@ func FromLive(in LiveInput) *Result {
 		}
 		res.Groups = append(res.Groups, g)
 	}
-	for _, email := range sortedKeys(people) {
+	for _, email := range slices.Sorted(maps.Keys(people)) {
 		h := people[email]
 		if _, declared := d.people[email]; declared {
 			res.Drift = append(res.Drift, d.driftOf(h, samePlatformView)...)

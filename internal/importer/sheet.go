@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/agext/levenshtein"
 	"github.com/roster-dev/roster/internal/config"
 	"github.com/roster-dev/roster/internal/model"
 )
@@ -201,31 +202,11 @@ func lookalike(name string) string {
 		return a
 	}
 	for _, c := range Columns {
-		if editDistance(name, c) <= 2 || strings.HasPrefix(name, c) {
+		if len(name) <= 64 && levenshtein.Distance(name, c, nil) <= 2 || strings.HasPrefix(name, c) {
 			return c
 		}
 	}
 	return ""
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // checkRow checks one row; r is nil when it cannot be used.

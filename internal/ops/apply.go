@@ -1,6 +1,7 @@
 package ops
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"os"
@@ -312,11 +313,11 @@ func (r *run) meta(p *plan.Plan, who Who, reviewed *plan.Plan) apply.Meta {
 	}
 	meta := apply.Meta{
 		PlanDigest:    digest,
-		Actor:         firstNonEmpty(who.Actor, envActor()),
+		Actor:         cmp.Or(who.Actor, envActor()),
 		Approvers:     who.Approvers,
-		Commit:        firstNonEmpty(who.Commit, p.Commit, envCommit(r.Dir)),
-		ChangeRequest: firstNonEmpty(who.ChangeRequest, p.ChangeRequest, envChangeRequest()),
-		ChangeTicket:  firstNonEmpty(who.Ticket, os.Getenv("ROSTER_TICKET")),
+		Commit:        cmp.Or(who.Commit, p.Commit, envCommit(r.Dir)),
+		ChangeRequest: cmp.Or(who.ChangeRequest, p.ChangeRequest, envChangeRequest()),
+		ChangeTicket:  cmp.Or(who.Ticket, os.Getenv("ROSTER_TICKET")),
 		PolicyDigest:  r.policyDigest(),
 		PolicyJSON:    r.policyJSON(),
 		Time:          time.Now().UTC(),

@@ -1,6 +1,7 @@
 package ops
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -60,7 +61,7 @@ func (r *run) checkDuties(p *plan.Plan, who Who) error {
 	if len(approvers) == 0 {
 		approvers = envApprovers()
 	}
-	if err := policy.DistinctApprover(r.policy, firstNonEmpty(who.Actor, envActor()), approvers); err != nil {
+	if err := policy.DistinctApprover(r.policy, cmp.Or(who.Actor, envActor()), approvers); err != nil {
 		return &Error{Msg: err.Error()}
 	}
 	return nil

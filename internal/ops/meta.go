@@ -1,25 +1,16 @@
 package ops
 
 import (
+	"cmp"
 	"os"
 	"os/exec"
 	"strings"
 )
 
-// firstNonEmpty returns the first argument that is not empty.
-func firstNonEmpty(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
 // envActor is who acts, when --actor is not given: $ROSTER_ACTOR,
 // $GITHUB_ACTOR, $USER (schema/cli.md).
 func envActor() string {
-	return firstNonEmpty(os.Getenv("ROSTER_ACTOR"), os.Getenv("GITHUB_ACTOR"), os.Getenv("USER"), "unknown")
+	return cmp.Or(os.Getenv("ROSTER_ACTOR"), os.Getenv("GITHUB_ACTOR"), os.Getenv("USER"), "unknown")
 }
 
 // envApprovers reads $ROSTER_APPROVERS, a comma list.

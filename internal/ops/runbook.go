@@ -1,6 +1,7 @@
 package ops
 
 import (
+	"cmp"
 	"context"
 	"sort"
 	"time"
@@ -163,7 +164,7 @@ func Confirm(ctx context.Context, env *Env, req ConfirmRequest) (*ConfirmResult,
 	if len(chosen) == 0 {
 		return nil, &Error{Msg: "nothing is open: there is nothing to confirm"}
 	}
-	res, err := apply.Confirm(ctx, st, snap, runbook.Expand(chosen), apply.Meta{Actor: firstNonEmpty(req.Actor, envActor()), Time: time.Now().UTC(), Sign: signFunc()}, req.Note)
+	res, err := apply.Confirm(ctx, st, snap, runbook.Expand(chosen), apply.Meta{Actor: cmp.Or(req.Actor, envActor()), Time: time.Now().UTC(), Sign: signFunc()}, req.Note)
 	if err != nil {
 		return nil, StoreOrError(err)
 	}

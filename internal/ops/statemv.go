@@ -1,6 +1,7 @@
 package ops
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"time"
@@ -33,7 +34,7 @@ func StateEdit(ctx context.Context, env *Env, req StateEditRequest) (*apply.Resu
 		return nil, err
 	}
 	defer done()
-	meta := apply.Meta{Actor: firstNonEmpty(req.Actor, envActor()), Time: time.Now().UTC(), Sign: signFunc()}
+	meta := apply.Meta{Actor: cmp.Or(req.Actor, envActor()), Time: time.Now().UTC(), Sign: signFunc()}
 	var res *apply.Result
 	if req.To != nil {
 		res, err = apply.StateMove(ctx, st, snap, req.From, *req.To, meta)

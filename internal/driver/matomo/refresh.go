@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -142,10 +143,10 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 			st.set(site, u.login, grant{role: row.Role, caps: slices.Compact(caps)})
 		}
 	}
-	for _, name := range sortedKeys(public) {
+	for _, name := range slices.Sorted(maps.Keys(public)) {
 		notes = append(notes, fmt.Sprintf("site %s is public: Matomo's anonymous user may view its reports", name))
 	}
-	notes = append(notes, sortedKeys(unknown)...)
+	notes = append(notes, slices.Sorted(maps.Keys(unknown))...)
 
 	selfEmail := ""
 	if u := st.byLogin[strings.ToLower(self)]; u != nil {
@@ -230,15 +231,6 @@ func (d *Driver) LiveSites(ctx context.Context) (map[string]string, error) {
 	return out, nil
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 func cloneMap(m map[string]string) map[string]string {
 	c := make(map[string]string, len(m))
 	for k, v := range m {
@@ -321,7 +313,7 @@ func (d *Driver) objects(st *state) []*model.Object {
 			}
 		}
 	}
-	for _, k := range sortedKeys(copied) {
+	for _, k := range slices.Sorted(maps.Keys(copied)) {
 		o := copied[k].Clone()
 		o.Decl = nil
 		if o.Status == "" || o.Status == model.StatusManual {

@@ -5,9 +5,11 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -943,19 +945,10 @@ func (s *Server) Dump() State {
 	}
 	for _, id := range s.siteIDs() {
 		st.Sites[strconv.Itoa(id)] = s.sites[id]
-		for _, l := range sortedKeysG(s.access[id]) {
+		for _, l := range slices.Sorted(maps.Keys(s.access[id])) {
 			g := s.access[id][l]
 			st.Access = append(st.Access, SeedAccess{Login: l, Site: id, Access: append([]string{g.role}, sortedCaps(g.caps)...)})
 		}
 	}
 	return st
-}
-
-func sortedKeysG[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

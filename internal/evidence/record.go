@@ -7,11 +7,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash"
-	"strconv"
 	"strings"
 	"time"
 
 	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/state"
@@ -143,12 +143,10 @@ type Chain struct {
 // computes its hash and returns it as the store keeps it. The chain's head
 // moves to r.
 //
-// The record's canonical JSON is written directly, members in their sorted
-// order; Before and After are copied as they are when they are canonical
-// already (as Object.AttrsJSON writes them, unless a string needs
-// encoding/json's HTML escapes) and canonicalised otherwise. The hash is
-// the sha256 of that JSON without the hash member, which is then spliced
-// in at its place (after follow_ups, before note).
+// The record's canonical JSON (RFC 8785) is json/v2's marshal of its
+// members before and after "hash" (sealHead, sealTail), joined around the
+// hash member; Before and After are put in canonical form first. The hash
+// is the sha256 of that JSON without the hash member.
 func (c *Chain) Seal(r *Record) (state.EvidenceRecord, error) {
 	r.normalise()
 	r.Seq = c.Seq + 1
@@ -165,7 +163,31 @@ func (c *Chain) Seal(r *Record) (state.EvidenceRecord, error) {
 	if err != nil {
 		return state.EvidenceRecord{}, err
 	}
-	full, hashAt := appendRecord(make([]byte, 0, recordSize(r, before, after)), r, before, after)
+	head, err := jsonv2.Marshal(&sealHead{
+		Action: r.Action, Actor: r.Actor, Address: r.Address, After: after, AllowMassRemoval: r.AllowMassRemoval,
+		API: r.API, Approvers: r.Approvers, Before: before, ChangeRequest: r.ChangeRequest,
+		ChangeTicket: r.ChangeTicket, Commit: r.Commit, FollowUps: r.FollowUps,
+	}, sealOptions)
+	if err != nil {
+		return state.EvidenceRecord{}, err
+	}
+	tail, err := jsonv2.Marshal(&sealTail{
+		Note: r.Note, Outcome: r.Outcome, PlanDigest: r.PlanDigest, PolicyDigest: r.PolicyDigest,
+		PrevHash: r.PrevHash, Reason: r.Reason, Risks: r.Risks, Seq: r.Seq, Ticket: r.Ticket, Time: r.Time, Why: r.Why,
+	}, sealOptions)
+	if err != nil {
+		return state.EvidenceRecord{}, err
+	}
+	// head is {…} and tail {…}, neither empty: the record is head's
+	// members, the hash member, tail's members.
+	full := make([]byte, 0, len(head)+hashMemberLen+len(tail))
+	full = append(full, head[:len(head)-1]...)
+	full = append(full, ',')
+	hashAt := len(full)
+	full = append(full, `"hash":"`...)
+	full = append(full, make([]byte, 2*sha256.Size)...)
+	full = append(full, `",`...)
+	full = append(full, tail[1:]...)
 	h := sha256.New()
 	h.Write(full[:hashAt])
 	h.Write(full[hashAt+hashMemberLen:])
@@ -177,14 +199,54 @@ func (c *Chain) Seal(r *Record) (state.EvidenceRecord, error) {
 	return state.EvidenceRecord{Seq: r.Seq, PrevHash: r.PrevHash, Hash: r.Hash, JSON: full}, nil
 }
 
+// sealHead and sealTail are a record's members before and after "hash",
+// each declared in RFC 8785 order (all names are ASCII, so that is byte
+// order): json/v2 writes a struct's fields in declaration order and, by
+// default, escapes strings as RFC 8785 does (only '"', '\\' and control
+// characters, short forms where JSON has them, else lower-case \u00xx).
+// TestSealCanonical holds the two to CheckStrict.
+type sealHead struct {
+	Action           string         `json:"action"`
+	Actor            string         `json:"actor"`
+	Address          string         `json:"address"`
+	After            jsontext.Value `json:"after"`
+	AllowMassRemoval bool           `json:"allow_mass_removal"`
+	API              []string       `json:"api"`
+	Approvers        []string       `json:"approvers"`
+	Before           jsontext.Value `json:"before"`
+	ChangeRequest    string         `json:"change_request"`
+	ChangeTicket     string         `json:"change_ticket"`
+	Commit           string         `json:"commit"`
+	FollowUps        []FollowUp     `json:"follow_ups"`
+}
+
+type sealTail struct {
+	Note         string   `json:"note"`
+	Outcome      string   `json:"outcome"`
+	PlanDigest   string   `json:"plan_digest"`
+	PolicyDigest string   `json:"policy_digest"`
+	PrevHash     string   `json:"prev_hash"`
+	Reason       string   `json:"reason"`
+	Risks        []string `json:"risks"`
+	Seq          uint64   `json:"seq"`
+	Ticket       string   `json:"ticket"`
+	Time         string   `json:"time"`
+	Why          string   `json:"why"`
+}
+
+// sealOptions: a string that is not valid UTF-8 (from a platform, say) is
+// sealed with U+FFFD in place of each bad byte, as encoding/json writes
+// it, rather than failing the record of a change already made.
+var sealOptions = jsontext.AllowInvalidUTF8(true)
+
 // hashMemberLen is the length of `"hash":"<64 hex digits>",`.
 const hashMemberLen = len(`"hash":"",`) + 2*sha256.Size
 
 // canonicalRaw returns raw JSON in canonical form: raw itself when it is
 // canonical already.
-func canonicalRaw(field string, raw json.RawMessage) ([]byte, error) {
+func canonicalRaw(field string, raw json.RawMessage) (jsontext.Value, error) {
 	if isCanonical(raw) {
-		return raw, nil
+		return jsontext.Value(raw), nil
 	}
 	if !json.Valid(raw) {
 		var v any
@@ -196,110 +258,6 @@ func canonicalRaw(field string, raw json.RawMessage) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %v", field, err)
 	}
 	return out, nil
-}
-
-// recordSize is a little more than the length of r's canonical JSON when
-// its strings need no escapes.
-func recordSize(r *Record, before, after []byte) int {
-	n := 400 + hashMemberLen + len(before) + len(after) + len(r.Time) + len(r.Address) + len(r.Action) +
-		len(r.Why) + len(r.Actor) + len(r.Commit) + len(r.ChangeRequest) + len(r.Reason) + len(r.Ticket) +
-		len(r.PlanDigest) + len(r.Outcome) + len(r.ChangeTicket) + len(r.PolicyDigest) + len(r.Note) + len(r.PrevHash)
-	for _, s := range r.Risks {
-		n += len(s) + 3
-	}
-	for _, s := range r.Approvers {
-		n += len(s) + 3
-	}
-	for _, s := range r.API {
-		n += len(s) + 3
-	}
-	for _, f := range r.FollowUps {
-		n += len(f.Address) + len(f.Task) + len(f.Text) + 40
-	}
-	return n
-}
-
-// appendRecord appends r's canonical JSON (RFC 8785) with a placeholder
-// hash member of the right length, and says where that member starts.
-// before and after must be canonical.
-func appendRecord(b []byte, r *Record, before, after []byte) ([]byte, int) {
-	b = append(b, `{"action":`...)
-	b = appendString(b, r.Action)
-	b = append(b, `,"actor":`...)
-	b = appendString(b, r.Actor)
-	b = append(b, `,"address":`...)
-	b = appendString(b, r.Address)
-	b = append(b, `,"after":`...)
-	b = append(b, after...)
-	b = append(b, `,"allow_mass_removal":`...)
-	b = strconv.AppendBool(b, r.AllowMassRemoval)
-	b = append(b, `,"api":`...)
-	b = appendStrings(b, r.API)
-	b = append(b, `,"approvers":`...)
-	b = appendStrings(b, r.Approvers)
-	b = append(b, `,"before":`...)
-	b = append(b, before...)
-	b = append(b, `,"change_request":`...)
-	b = appendString(b, r.ChangeRequest)
-	b = append(b, `,"change_ticket":`...)
-	b = appendString(b, r.ChangeTicket)
-	b = append(b, `,"commit":`...)
-	b = appendString(b, r.Commit)
-	b = append(b, `,"follow_ups":[`...)
-	for i, f := range r.FollowUps {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"address":`...)
-		b = appendString(b, f.Address)
-		b = append(b, `,"task":`...)
-		b = appendString(b, f.Task)
-		b = append(b, `,"text":`...)
-		b = appendString(b, f.Text)
-		b = append(b, '}')
-	}
-	b = append(b, "],"...)
-	hashAt := len(b)
-	b = append(b, `"hash":"`...)
-	for range 2 * sha256.Size {
-		b = append(b, '0')
-	}
-	b = append(b, `",`...)
-	b = append(b, `"note":`...)
-	b = appendString(b, r.Note)
-	b = append(b, `,"outcome":`...)
-	b = appendString(b, r.Outcome)
-	b = append(b, `,"plan_digest":`...)
-	b = appendString(b, r.PlanDigest)
-	b = append(b, `,"policy_digest":`...)
-	b = appendString(b, r.PolicyDigest)
-	b = append(b, `,"prev_hash":`...)
-	b = appendString(b, r.PrevHash)
-	b = append(b, `,"reason":`...)
-	b = appendString(b, r.Reason)
-	b = append(b, `,"risks":`...)
-	b = appendStrings(b, r.Risks)
-	b = append(b, `,"seq":`...)
-	b = strconv.AppendUint(b, r.Seq, 10)
-	b = append(b, `,"ticket":`...)
-	b = appendString(b, r.Ticket)
-	b = append(b, `,"time":`...)
-	b = appendString(b, r.Time)
-	b = append(b, `,"why":`...)
-	b = appendString(b, r.Why)
-	b = append(b, '}')
-	return b, hashAt
-}
-
-func appendStrings(b []byte, ss []string) []byte {
-	b = append(b, '[')
-	for i, s := range ss {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendString(b, s)
-	}
-	return append(b, ']')
 }
 
 // HashOf recomputes the hash of a stored record from its content: the

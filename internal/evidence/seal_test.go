@@ -14,6 +14,10 @@ import (
 	"testing"
 	"time"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/state"
 )
@@ -144,6 +148,56 @@ func TestSealMatchesGeneric(t *testing.T) {
 		}
 		if !isCanonical(got.JSON) {
 			t.Fatalf("record %d is not canonical: %q", i, got.JSON)
+		}
+	}
+}
+
+// TestSealCanonical: what Seal writes is a record in canonical form
+// (CheckStrict: jsontext's RFC 8785 form, every member once), whose hash
+// is the sha256 of its canonical JSON without the hash member (hashed here
+// the generic way), and which reads back as the record sealed: its
+// strings with U+FFFD for each byte that is not UTF-8, before and after in
+// canonical form.
+func TestSealCanonical(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	validUTF8 := cmp.Transformer("validUTF8", func(s string) string { return string([]rune(s)) })
+	canonical := cmp.Transformer("canonical", func(raw json.RawMessage) string {
+		v, err := CanonicalizeJSON(raw)
+		if err != nil {
+			t.Fatalf("%q: %v", raw, err)
+		}
+		return string(v)
+	})
+	var c Chain
+	for i := range 3000 {
+		r := randRecord(rng)
+		got, err := c.Seal(&r)
+		if err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+		if err := CheckStrict(got.JSON); err != nil {
+			t.Fatalf("record %d is not canonical: %v\n%s", i, err, got.JSON)
+		}
+		var members map[string]jsontext.Value
+		if err := jsonv2.Unmarshal(got.JSON, &members); err != nil {
+			t.Fatal(err)
+		}
+		delete(members, "hash")
+		rest, _ := jsonv2.Marshal(members)
+		v := jsontext.Value(rest)
+		if err := v.Canonicalize(); err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(v)
+		if h := hex.EncodeToString(sum[:]); got.Hash != h || r.Hash != h || got.Seq != uint64(i+1) || r.Seq != got.Seq {
+			t.Fatalf("record %d: sealed as %d %s (record %d %s), want %d %s", i, got.Seq, got.Hash, r.Seq, r.Hash, i+1, h)
+		}
+		back, err := Decode(got.JSON)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(&r, back, validUTF8, canonical); d != "" {
+			t.Fatalf("record %d reads back differently (-sealed +read):\n%s", i, d)
 		}
 	}
 }

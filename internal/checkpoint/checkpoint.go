@@ -117,7 +117,7 @@ func (c *Checkpoint) SignedBytes() ([]byte, error) {
 		Hash           string  `json:"hash"`
 		Time           string  `json:"time"`
 		KeyID          string  `json:"key_id"`
-		PrevCheckpoint *string `json:"prev_checkpoint,omitempty"` // version 2 on
+		PrevCheckpoint *string `json:"prev_checkpoint,omitzero"` // version 2 on: nil omits it, "" is written
 	}{c.FormatVersion, c.Seq, c.Hash, c.Time, c.KeyID, nil}
 	if c.FormatVersion != formatVersion1 {
 		v.PrevCheckpoint = &c.PrevCheckpoint

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -35,6 +36,29 @@ func TestCanonicalStable(t *testing.T) {
 	}
 	if _, err := CanonicalizeJSON([]byte(`{"a":1} x`)); err == nil {
 		t.Error("trailing data was accepted")
+	}
+}
+
+// TestCanonicalizeRefusesDuplicates: a member named twice, at any depth
+// and however its name is escaped, is refused by name. The encoding/json
+// canonicaliser this replaced kept the last one (its comment claimed it
+// refused them), so a tampered record's before or after, or a checkpoint,
+// could say two things and still be put in canonical form.
+func TestCanonicalizeRefusesDuplicates(t *testing.T) {
+	for _, c := range []struct{ in, name string }{
+		{`{"a":1,"a":2}`, "a"},
+		{`{"after":{"role":"viewer","role":"admin"}}`, "role"},
+		{`[{"b":"","c":0,"b":""}]`, "b"},
+		{`{"\u0061":1,"a":1}`, "a"},
+	} {
+		out, err := CanonicalizeJSON([]byte(c.in))
+		var se *StrictError
+		if !errors.As(err, &se) || se.Duplicate != c.name {
+			t.Errorf("%s: got %q, %v; want duplicate %q refused", c.in, out, err, c.name)
+		}
+		if _, err := Canonical(json.RawMessage(c.in)); err == nil {
+			t.Errorf("Canonical accepted %s", c.in)
+		}
 	}
 }
 

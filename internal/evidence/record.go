@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash"
+	"strconv"
 	"strings"
 	"time"
 
@@ -248,11 +249,6 @@ func canonicalRaw(field string, raw json.RawMessage) (jsontext.Value, error) {
 	if isCanonical(raw) {
 		return jsontext.Value(raw), nil
 	}
-	if !json.Valid(raw) {
-		var v any
-		err := json.Unmarshal(raw, &v)
-		return nil, fmt.Errorf("%s is not valid JSON: %v", field, err)
-	}
 	out, err := CanonicalizeJSON(raw)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", field, err)
@@ -316,46 +312,46 @@ func hashRecord(h hash.Hash, data []byte, out *recordHash) {
 	out.seq, out.prev, out.stated, out.err = f.seq, f.prev, f.hash, nil
 }
 
-// hashSlow is HashOf for records that are not canonical: decode,
-// canonicalise without "hash", hash.
+// hashSlow is HashOf for a record in canonical form (CheckStrict) that
+// the scanner did not take: its seq, prev_hash or hash is missing, of
+// another type or escaped. It reads those members and hashes the
+// canonical JSON of the other ones.
 func hashSlow(data []byte, out *recordHash) {
 	*out = recordHash{}
-	fail := func(err error) { out.err = err }
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
-		fail(fmt.Errorf("not valid JSON: %v", err))
+	var m map[string]jsontext.Value
+	if err := jsonv2.Unmarshal(data, &m); err != nil {
+		out.err = fmt.Errorf("not a JSON object: %v", strings.TrimPrefix(err.Error(), "json: "))
 		return
 	}
-	if dec.More() {
-		fail(fmt.Errorf("trailing data after the record"))
+	seq := m["seq"]
+	if seq.Kind() != '0' {
+		out.err = fmt.Errorf("no seq field")
 		return
 	}
-	n, ok := m["seq"].(json.Number)
-	if !ok {
-		fail(fmt.Errorf("no seq field"))
+	n, err := strconv.ParseUint(string(seq), 10, 64)
+	if err != nil || n < 1 {
+		out.err = fmt.Errorf("seq %s is not a positive whole number", seq)
 		return
 	}
-	s, err := n.Int64()
-	if err != nil || s < 1 {
-		fail(fmt.Errorf("seq %s is not a positive whole number", n))
-		return
-	}
-	prev, ok1 := m["prev_hash"].(string)
-	stated, ok2 := m["hash"].(string)
-	if !ok1 || !ok2 {
-		fail(fmt.Errorf("prev_hash or hash is missing or not a string"))
+	var prev, stated string
+	if m["prev_hash"].Kind() != '"' || m["hash"].Kind() != '"' ||
+		jsonv2.Unmarshal(m["prev_hash"], &prev) != nil || jsonv2.Unmarshal(m["hash"], &stated) != nil {
+		out.err = fmt.Errorf("prev_hash or hash is missing or not a string")
 		return
 	}
 	delete(m, "hash")
-	var b bytes.Buffer
-	if err := writeCanonical(&b, m); err != nil {
-		fail(err)
+	rest, err := jsonv2.Marshal(m)
+	if err != nil {
+		out.err = err
 		return
 	}
-	out.sum = sha256.Sum256(b.Bytes())
-	out.seq, out.prev, out.stated = uint64(s), []byte(prev), []byte(stated)
+	v, err := CanonicalizeJSON(rest)
+	if err != nil {
+		out.err = err
+		return
+	}
+	out.sum = sha256.Sum256(v)
+	out.seq, out.prev, out.stated = n, []byte(prev), []byte(stated)
 }
 
 // Decode reads a stored record. It refuses a record that names a member

@@ -42,12 +42,16 @@ func sealGeneric(c *Chain, r *Record) (state.EvidenceRecord, error) {
 	}
 	delete(m, "hash")
 	var b bytes.Buffer
-	if err := writeCanonical(&b, m); err != nil {
+	if err := oldWriteCanonical(&b, m); err != nil {
 		return state.EvidenceRecord{}, err
 	}
 	sum := sha256.Sum256(b.Bytes())
 	r.Hash = hex.EncodeToString(sum[:])
-	full, err := Canonical(r)
+	raw, err = json.Marshal(r)
+	if err != nil {
+		return state.EvidenceRecord{}, err
+	}
+	full, err := oldCanonicalizeJSON(raw)
 	if err != nil {
 		return state.EvidenceRecord{}, err
 	}
@@ -260,9 +264,6 @@ func TestLessUTF16(t *testing.T) {
 	ordered := []string{"", "a", "ab", "b", "\u00e9", "\U0001F600", "\U0001F600a", "\U0001F601", "\uFF21"}
 	for i, a := range ordered {
 		for j, b := range ordered {
-			if got := lessUTF16(a, b); got != (i < j) {
-				t.Errorf("lessUTF16(%q, %q) = %v", a, b, got)
-			}
 			if got := lessUTF16Bytes([]byte(a), []byte(b)); got != (i < j) {
 				t.Errorf("lessUTF16Bytes(%q, %q) = %v", a, b, got)
 			}

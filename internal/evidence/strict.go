@@ -34,26 +34,28 @@ func (e *StrictError) Error() string { return e.Reason }
 // CheckStrict reports whether data is acceptable as a stored record (or
 // any other canonical JSON roster signs): nil, or a *StrictError.
 func CheckStrict(data []byte) error {
-	v := jsontext.Value(bytes.Clone(data))
-	if err := v.Canonicalize(); err != nil {
-		var se *jsontext.SyntacticError
-		if errors.As(err, &se) && errors.Is(se.Err, jsontext.ErrDuplicateName) {
-			name := se.JSONPointer.LastToken()
-			where := ""
-			if p := se.JSONPointer.Parent(); p != "" {
-				where = fmt.Sprintf(" (in %s)", p)
-			}
-			return &StrictError{Duplicate: name, Reason: fmt.Sprintf("duplicate member %q%s: a record must name each member once", name, where)}
-		}
-		return &StrictError{Reason: "not valid JSON: " + strings.TrimPrefix(err.Error(), "jsontext: ")}
+	v, err := canonicalize(data)
+	if err != nil {
+		return err
 	}
 	if !bytes.Equal(v, data) {
 		return &StrictError{Reason: fmt.Sprintf("not in canonical form (RFC 8785): its bytes differ from the canonical JSON of what they hold at byte %d", firstDiff(v, data))}
 	}
-	if err := checkNumbers(data); err != nil {
-		return err
+	return checkNumbers(data)
+}
+
+// strictError says why jsontext refused bytes.
+func strictError(err error) *StrictError {
+	var se *jsontext.SyntacticError
+	if errors.As(err, &se) && errors.Is(se.Err, jsontext.ErrDuplicateName) {
+		name := se.JSONPointer.LastToken()
+		where := ""
+		if p := se.JSONPointer.Parent(); p != "" {
+			where = fmt.Sprintf(" (in %s)", p)
+		}
+		return &StrictError{Duplicate: name, Reason: fmt.Sprintf("duplicate member %q%s: a record must name each member once", name, where)}
 	}
-	return nil
+	return &StrictError{Reason: "not valid JSON: " + strings.TrimPrefix(err.Error(), "jsontext: ")}
 }
 
 func firstDiff(a, b []byte) int {

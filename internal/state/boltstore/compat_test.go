@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/roster-dev/roster/internal/evidence"
 	"github.com/roster-dev/roster/internal/goldenfile"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/state"
@@ -97,6 +98,15 @@ func TestPreviousReleaseState(t *testing.T) {
 				t.Fatalf("only %d objects", len(snap.Objects))
 			}
 			goldenfile.Check(t, filepath.Join("testdata", "prev", name+".golden"), []byte(dumpObjects(snap.Objects)))
+			// The evidence that release sealed (records without
+			// change_ticket and policy_digest) still verifies.
+			res, err := evidence.Verify(context.Background(), s)
+			if err != nil {
+				t.Fatalf("its evidence: %v", err)
+			}
+			if name != "objects" && res.Count < 10 {
+				t.Fatalf("only %d evidence records verified", res.Count)
+			}
 		})
 	}
 }

@@ -10,8 +10,9 @@ import (
 // This file checks that bytes are canonical JSON (RFC 8785 as Canonical
 // writes it) in one pass, without decoding them. Stored records are
 // canonical, so the verifier can hash their bytes as they are and decode
-// nothing; only bytes that are not canonical go the slow way (decode,
-// canonicalise, hash), so an equivalent record still verifies by content.
+// nothing; bytes the scanner does not take go to CheckStrict, which
+// accepts exactly the same bytes (FuzzStrictMatchesScanner) and says why
+// it refuses the others.
 //
 // Canonical here means exactly what CanonicalizeJSON writes: no
 // whitespace; object keys strictly increasing in UTF-16 order (so no

@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -9,6 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/state"
@@ -199,9 +203,10 @@ func TestVerifyCatchesTampering(t *testing.T) {
 	}
 }
 
-// FuzzHashOf: whatever the bytes, the fast path (canonical bytes hashed
-// as they are) and the strict one (CheckStrict, then decode, canonicalise)
-// agree.
+// FuzzHashOf: whatever the bytes, HashOf accepts exactly the records
+// CheckStrict accepts that have a positive seq and a prev_hash and hash
+// that are strings without escapes, and gives what a generic decode reads
+// of them and the hash genericHash computes.
 func FuzzHashOf(f *testing.F) {
 	var c Chain
 	rec, _ := c.Seal(&Record{Address: "team/acme", Action: "create"})
@@ -210,23 +215,55 @@ func FuzzHashOf(f *testing.F) {
 	f.Add(rec2.JSON)
 	f.Add([]byte(`{"hash":"x","prev_hash":"","seq":1}`))
 	f.Add([]byte(`{"a":1,"hash":"x","prev_hash":"","seq":1}`))
+	f.Add([]byte(`{"hash":"x\n","prev_hash":"","seq":1}`))
+	f.Add([]byte(`{"hash":"x","prev_hash":null,"seq":1}`))
+	f.Add([]byte(`{"hash":"x","prev_hash":"","seq":0}`))
 	f.Add([]byte(` {"hash":"x","prev_hash":"y","seq":12} `))
 	f.Add([]byte(`{"seq":1,"prev_hash":"","hash":""}`))
 	f.Add([]byte(`{"seq":1e400}`))
+	f.Add([]byte(`[1]`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var fast, slow recordHash
-		hashRecord(sha256.New(), data, &fast)
-		if err := CheckStrict(data); err != nil {
-			slow.err = err
-		} else {
-			hashSlow(data, &slow)
+		hash, seq, prev, stated, err := HashOf(data)
+		if CheckStrict(data) != nil {
+			if err == nil {
+				t.Fatalf("%q is not canonical but hashed", data)
+			}
+			return
 		}
-		if (fast.err == nil) != (slow.err == nil) {
-			t.Fatalf("fast: %v, slow: %v", fast.err, slow.err)
+		var m map[string]jsontext.Value
+		var wantSeq uint64
+		var wantPrev, wantStated string
+		plain := func(v jsontext.Value, s *string) bool {
+			return v.Kind() == '"' && !bytes.Contains(v, []byte{'\\'}) && jsonv2.Unmarshal(v, s) == nil
 		}
-		if fast.err == nil && (fast.sum != slow.sum || fast.seq != slow.seq || string(fast.prev) != string(slow.prev) || string(fast.stated) != string(slow.stated)) {
-			t.Fatalf("fast %x %d %q %q, slow %x %d %q %q", fast.sum, fast.seq, fast.prev, fast.stated, slow.sum, slow.seq, slow.prev, slow.stated)
+		ok := jsonv2.Unmarshal(data, &m) == nil && m["seq"].Kind() == '0' && jsonv2.Unmarshal(m["seq"], &wantSeq) == nil &&
+			wantSeq >= 1 && plain(m["prev_hash"], &wantPrev) && plain(m["hash"], &wantStated)
+		if ok != (err == nil) {
+			t.Fatalf("%q: HashOf says %v, the generic reading %v", data, err, ok)
 		}
-		HashOf(data)
+		if ok && (hash != genericHash(t, data) || seq != wantSeq || prev != wantPrev || stated != wantStated) {
+			t.Fatalf("%q: HashOf %s %d %q %q, generic %s %d %q %q", data, hash, seq, prev, stated, genericHash(t, data), wantSeq, wantPrev, wantStated)
+		}
 	})
+}
+
+// genericHash is a record's hash computed the generic way: decode its
+// members, drop hash, marshal, canonicalise, sha256.
+func genericHash(t testing.TB, data []byte) string {
+	t.Helper()
+	var members map[string]jsontext.Value
+	if err := jsonv2.Unmarshal(data, &members); err != nil {
+		t.Fatal(err)
+	}
+	delete(members, "hash")
+	rest, err := jsonv2.Marshal(members)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := jsontext.Value(rest)
+	if err := v.Canonicalize(); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(v)
+	return hex.EncodeToString(sum[:])
 }

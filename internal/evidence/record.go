@@ -5,9 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash"
-	"strconv"
 	"strings"
 	"time"
 
@@ -264,7 +264,9 @@ func canonicalRaw(field string, raw json.RawMessage) (jsontext.Value, error) {
 // bytes are checked to be so in one pass and hashed without the hash
 // member, nothing decoded. Any other bytes are refused, with the reason
 // CheckStrict gives: a record that says the same in another form, or
-// holds a member twice, is not evidence.
+// holds a member twice, is not evidence. So is a record without a
+// positive seq, or whose prev_hash or hash is not a string without
+// escapes (hashes are hex digits).
 func HashOf(data []byte) (hash string, seq uint64, prev, stated string, err error) {
 	var h recordHash
 	hashRecord(sha256.New(), data, &h)
@@ -289,13 +291,18 @@ func hashRecord(h hash.Hash, data []byte, out *recordHash) {
 	if !ok {
 		// Not what the scanner accepts: the strict check says why (it
 		// accepts exactly what the scanner does, FuzzStrictMatchesScanner),
-		// or, for a canonical record without seq, prev_hash or hash as
-		// strings, the slow path does.
-		if err := CheckStrict(data); err != nil {
-			*out = recordHash{err: err}
-			return
+		// or, the bytes being canonical and so scanned whole, f does.
+		err := CheckStrict(data)
+		switch {
+		case err != nil:
+		case data[0] != '{':
+			err = errors.New("not a JSON object")
+		case !f.seqFound:
+			err = errors.New("no seq member that is a positive whole number")
+		default:
+			err = errors.New("prev_hash or hash is missing, not a string, or holds an escape (a hash never does)")
 		}
-		hashSlow(data, out)
+		*out = recordHash{err: err}
 		return
 	}
 	cutStart, cutEnd := f.hashStart, f.hashEnd
@@ -310,48 +317,6 @@ func hashRecord(h hash.Hash, data []byte, out *recordHash) {
 	h.Write(data[cutEnd:end])
 	h.Sum(out.sum[:0])
 	out.seq, out.prev, out.stated, out.err = f.seq, f.prev, f.hash, nil
-}
-
-// hashSlow is HashOf for a record in canonical form (CheckStrict) that
-// the scanner did not take: its seq, prev_hash or hash is missing, of
-// another type or escaped. It reads those members and hashes the
-// canonical JSON of the other ones.
-func hashSlow(data []byte, out *recordHash) {
-	*out = recordHash{}
-	var m map[string]jsontext.Value
-	if err := jsonv2.Unmarshal(data, &m); err != nil {
-		out.err = fmt.Errorf("not a JSON object: %v", strings.TrimPrefix(err.Error(), "json: "))
-		return
-	}
-	seq := m["seq"]
-	if seq.Kind() != '0' {
-		out.err = fmt.Errorf("no seq field")
-		return
-	}
-	n, err := strconv.ParseUint(string(seq), 10, 64)
-	if err != nil || n < 1 {
-		out.err = fmt.Errorf("seq %s is not a positive whole number", seq)
-		return
-	}
-	var prev, stated string
-	if m["prev_hash"].Kind() != '"' || m["hash"].Kind() != '"' ||
-		jsonv2.Unmarshal(m["prev_hash"], &prev) != nil || jsonv2.Unmarshal(m["hash"], &stated) != nil {
-		out.err = fmt.Errorf("prev_hash or hash is missing or not a string")
-		return
-	}
-	delete(m, "hash")
-	rest, err := jsonv2.Marshal(m)
-	if err != nil {
-		out.err = err
-		return
-	}
-	v, err := CanonicalizeJSON(rest)
-	if err != nil {
-		out.err = err
-		return
-	}
-	out.sum = sha256.Sum256(v)
-	out.seq, out.prev, out.stated = n, []byte(prev), []byte(stated)
 }
 
 // Decode reads a stored record. It refuses a record that names a member

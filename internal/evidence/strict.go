@@ -22,7 +22,9 @@ import (
 // The verifier's fast path (scan.go) accepts exactly the same bytes; a
 // differential fuzz test (FuzzStrictMatchesScanner) holds it to that.
 
-// StrictError says why bytes are not a valid stored record's JSON.
+// StrictError says why bytes are not a valid stored record's JSON
+// (CheckStrict), or why JSON cannot be put in canonical form
+// (CanonicalizeJSON).
 type StrictError struct {
 	// Duplicate is the member name given twice, "" when that is not why.
 	Duplicate string

@@ -107,6 +107,14 @@ func TestPreviousReleaseState(t *testing.T) {
 			if name != "objects" && res.Count < 10 {
 				t.Fatalf("only %d evidence records verified", res.Count)
 			}
+			// And its history reads (json/v2 now reads what encoding/json wrote).
+			hist, err := s.History(context.Background())
+			if err != nil {
+				t.Fatalf("its history: %v", err)
+			}
+			if name != "objects" && (len(hist) == 0 || hist[0].Serial == 0 || hist[0].Time.IsZero() || len(hist[0].Changes) == 0) {
+				t.Fatalf("history read as %+v", hist)
+			}
 		})
 	}
 }

@@ -2,9 +2,9 @@ package pgstore
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
+	json "github.com/go-json-experiment/json"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/roster-dev/roster/internal/state"

@@ -8,7 +8,9 @@
 // canonical JSON of what they parse to, with no member named twice
 // (CheckStrict, which parses and canonicalises with jsontext, the json/v2
 // design): anything else fails verification by name, even where its hash
-// would match (cli.md "Evidence, version 2").
+// would match (schema/cli.md "Evidence, version 2"). CanonicalizeJSON and
+// Canonical, which checkpoints and the policy digest use too, are the
+// same jsontext canonical form, numbers held to integers within ±2^53.
 //
 // Seal writes a record's canonical JSON with json/v2, from wire structs
 // whose fields are declared in canonical order (TestSealCanonical holds

@@ -25,7 +25,7 @@ const (
 	ActionImport  = "import"
 	ActionConfirm = "confirm"
 	ActionReview  = "review"
-	// ActionMove is a rename (language.md "moved", `roster state mv`);
+	// ActionMove is a rename (schema/language.md "moved", `roster state mv`);
 	// ActionForget removes an object from the state only (`roster state rm`).
 	ActionMove   = "move"
 	ActionForget = "forget"
@@ -49,7 +49,7 @@ func MovedFrom(r *Record) (model.Address, bool) {
 	return a, err == nil
 }
 
-// Outcomes of a change (sync.md).
+// Outcomes of a change (schema/sync.md).
 const (
 	OutcomeApplied = "applied"
 	OutcomeInvited = "invited"
@@ -85,7 +85,7 @@ type Record struct {
 	ChangeRequest string          `json:"change_request"`
 	// ChangeTicket is the change's own ticket (apply --ticket,
 	// $ROSTER_TICKET), the same on every record of one apply; Ticket is
-	// the grant's (cli.md "Evidence, version 2").
+	// the grant's (schema/cli.md "Evidence, version 2").
 	ChangeTicket string `json:"change_ticket"`
 	Reason       string `json:"reason"`
 	Ticket       string `json:"ticket"`

@@ -232,7 +232,7 @@ func (m *memStoreErr) Evidence(ctx context.Context, from uint64, fn func(state.E
 
 // TestVerifyLongChain: over many batches, the first bad record in
 // sequence order is reported, whatever follows it; an equivalent record
-// that is not canonical is refused by name (cli.md "Evidence, version 2");
+// that is not canonical is refused by name (schema/cli.md "Evidence, version 2");
 // a store's error comes after any bad record before it.
 func TestVerifyLongChain(t *testing.T) {
 	const n = 5000

@@ -11,7 +11,7 @@ import (
 )
 
 // This file is the authority on which bytes a stored record may be
-// (cli.md "Evidence, version 2", unambiguous records): they must parse as
+// (schema/cli.md "Evidence, version 2", unambiguous records): they must parse as
 // JSON with no duplicate member names (compared exactly), and be byte for
 // byte the RFC 8785 canonical form of what they parse to. Parsing and
 // canonicalising are jsontext's (the json/v2 design), not roster's own:

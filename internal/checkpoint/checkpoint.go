@@ -6,12 +6,12 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/roster-dev/roster/internal/evidence"
@@ -117,7 +117,7 @@ func (c *Checkpoint) SignedBytes() ([]byte, error) {
 		Hash           string  `json:"hash"`
 		Time           string  `json:"time"`
 		KeyID          string  `json:"key_id"`
-		PrevCheckpoint *string `json:"prev_checkpoint,omitempty"` // version 2 on
+		PrevCheckpoint *string `json:"prev_checkpoint,omitzero"` // version 2 on: nil omits it, "" is written
 	}{c.FormatVersion, c.Seq, c.Hash, c.Time, c.KeyID, nil}
 	if c.FormatVersion != formatVersion1 {
 		v.PrevCheckpoint = &c.PrevCheckpoint
@@ -137,18 +137,14 @@ func Parse(data []byte) (*Checkpoint, error) {
 	if err := v.Canonicalize(); err != nil { // duplicate members refused
 		return nil, fmt.Errorf("it is not a checkpoint's JSON: %v", strings.TrimPrefix(err.Error(), "jsontext: "))
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
+	// json/v2: member names match exactly, unknown ones are refused.
 	var c Checkpoint
-	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("it is not a checkpoint's JSON: %v", cleanJSONError(err))
+	if err := jsonv2.Unmarshal(v, &c, jsonv2.RejectUnknownMembers(true)); err != nil {
+		return nil, fmt.Errorf("it is not a checkpoint's JSON: %v", jsonError(err))
 	}
-	if dec.More() {
-		return nil, errors.New("it holds more than one JSON value; give one checkpoint, as roster evidence checkpoint --json prints it")
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("it is not a JSON object: %v", cleanJSONError(err))
+	var m map[string]jsontext.Value
+	if err := jsonv2.Unmarshal(v, &m); err != nil {
+		return nil, fmt.Errorf("it is not a JSON object: %v", jsonError(err))
 	}
 	for _, k := range []string{"format_version", "seq", "hash", "time", "key_id", "signature"} {
 		if _, ok := m[k]; !ok {
@@ -182,7 +178,7 @@ func Parse(data []byte) (*Checkpoint, error) {
 		return nil, fmt.Errorf("its signature is not the base64 of a %d-byte ed25519 signature", ed25519.SignatureSize)
 	}
 	delete(m, "signature")
-	raw, err := json.Marshal(m)
+	raw, err := jsonv2.Marshal(m)
 	if err != nil {
 		return nil, err
 	}
@@ -192,13 +188,19 @@ func Parse(data []byte) (*Checkpoint, error) {
 	return &c, nil
 }
 
-// cleanJSONError turns encoding/json's messages about Go types into words.
-func cleanJSONError(err error) string {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return fmt.Sprintf("member %q has the wrong type (%s)", te.Field, te.Value)
+// jsonError turns json/v2's messages about Go types into words.
+func jsonError(err error) string {
+	var se *jsonv2.SemanticError
+	if errors.As(err, &se) {
+		member := strings.TrimPrefix(string(se.JSONPointer), "/")
+		if errors.Is(se.Err, jsonv2.ErrUnknownName) {
+			return fmt.Sprintf("unknown field %q", member)
+		}
+		if member != "" {
+			return fmt.Sprintf("member %q has the wrong type (%s %s)", member, se.JSONKind, se.JSONValue)
+		}
 	}
-	return err.Error()
+	return strings.TrimPrefix(err.Error(), "json: ")
 }
 
 // ErrBadSignature: the signature does not verify with the key.

@@ -321,6 +321,7 @@ func TestParseRejects(t *testing.T) {
 		{"two values", string(raw) + string(raw), "not a checkpoint's JSON"},
 		{"duplicate member", edit(`"seq":3`, `"seq":4,"seq":3`), `duplicate object member name "seq"`},
 		{"unknown member", edit(`{`, `{"extra":1,`), "unknown field"},
+		{"member name in another case", edit(`"seq":3`, `"SEQ":3`), `unknown field "SEQ"`},
 		{"missing member", edit(`"format_version":"2",`, ``), `no "format_version"`},
 		{"newer format", edit(`"format_version":"2"`, `"format_version":"3"`), "upgrade roster"},
 		{"version 2 without prev_checkpoint", edit(`"prev_checkpoint":"",`, ``), `no "prev_checkpoint"`},

@@ -2,11 +2,12 @@ package diag
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 
+	json "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/hashicorp/hcl/v2"
 )
 
@@ -149,9 +150,9 @@ func NewJSON(diags hcl.Diagnostics) *JSON {
 	return doc
 }
 
-// WriteJSON writes the JSON document, indented, with a final newline.
+// WriteJSON writes the JSON document, indented, with a final newline: the
+// bytes encoding/json wrote ('<', '>', '&', U+2028 and U+2029 escaped).
 func WriteJSON(w io.Writer, diags hcl.Diagnostics) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(NewJSON(diags))
+	return json.MarshalEncode(jsontext.NewEncoder(w, jsontext.Multiline(true), jsontext.WithIndent("  "),
+		jsontext.EscapeForHTML(true), jsontext.EscapeForJS(true), jsontext.AllowInvalidUTF8(true)), NewJSON(diags))
 }

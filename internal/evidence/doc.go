@@ -8,12 +8,14 @@
 // canonical JSON of what they parse to, with no member named twice
 // (CheckStrict, which parses and canonicalises with jsontext, the json/v2
 // design): anything else fails verification by name, even where its hash
-// would match (cli.md "Evidence, version 2").
+// would match (schema/cli.md "Evidence, version 2"). CanonicalizeJSON and
+// Canonical, which checkpoints and the policy digest use too, are the
+// same jsontext canonical form, numbers held to integers within ±2^53.
 //
-// Both ends are fast paths: Seal writes a record's canonical JSON directly
-// in its fixed key order (checked against the generic marshal-and-
-// canonicalise path by the tests), and the verifier hashes a stored
-// record's bytes as they are once one pass (scan.go) has shown them
+// Seal writes a record's canonical JSON with json/v2, from wire structs
+// whose fields are declared in canonical order (TestSealCanonical holds
+// them to CheckStrict). The verifier's end is a fast path: it hashes a
+// stored record's bytes as they are once one pass (scan.go) has shown them
 // canonical; FuzzStrictMatchesScanner holds that pass to exactly the bytes
 // CheckStrict accepts, and bytes it refuses get CheckStrict's reason.
 // Hashes reads a record's prev_hash and hash for the stores that list

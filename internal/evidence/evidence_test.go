@@ -1,13 +1,18 @@
 package evidence
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/state"
@@ -35,6 +40,29 @@ func TestCanonicalStable(t *testing.T) {
 	}
 	if _, err := CanonicalizeJSON([]byte(`{"a":1} x`)); err == nil {
 		t.Error("trailing data was accepted")
+	}
+}
+
+// TestCanonicalizeRefusesDuplicates: a member named twice, at any depth
+// and however its name is escaped, is refused by name. The encoding/json
+// canonicaliser this replaced kept the last one (its comment claimed it
+// refused them), so a tampered record's before or after, or a checkpoint,
+// could say two things and still be put in canonical form.
+func TestCanonicalizeRefusesDuplicates(t *testing.T) {
+	for _, c := range []struct{ in, name string }{
+		{`{"a":1,"a":2}`, "a"},
+		{`{"after":{"role":"viewer","role":"admin"}}`, "role"},
+		{`[{"b":"","c":0,"b":""}]`, "b"},
+		{`{"\u0061":1,"a":1}`, "a"},
+	} {
+		out, err := CanonicalizeJSON([]byte(c.in))
+		var se *StrictError
+		if !errors.As(err, &se) || se.Duplicate != c.name {
+			t.Errorf("%s: got %q, %v; want duplicate %q refused", c.in, out, err, c.name)
+		}
+		if _, err := Canonical(json.RawMessage(c.in)); err == nil {
+			t.Errorf("Canonical accepted %s", c.in)
+		}
 	}
 }
 
@@ -175,9 +203,10 @@ func TestVerifyCatchesTampering(t *testing.T) {
 	}
 }
 
-// FuzzHashOf: whatever the bytes, the fast path (canonical bytes hashed
-// as they are) and the strict one (CheckStrict, then decode, canonicalise)
-// agree.
+// FuzzHashOf: whatever the bytes, HashOf accepts exactly the records
+// CheckStrict accepts that have a positive seq and a prev_hash and hash
+// that are strings without escapes, and gives what a generic decode reads
+// of them and the hash genericHash computes.
 func FuzzHashOf(f *testing.F) {
 	var c Chain
 	rec, _ := c.Seal(&Record{Address: "team/acme", Action: "create"})
@@ -186,23 +215,55 @@ func FuzzHashOf(f *testing.F) {
 	f.Add(rec2.JSON)
 	f.Add([]byte(`{"hash":"x","prev_hash":"","seq":1}`))
 	f.Add([]byte(`{"a":1,"hash":"x","prev_hash":"","seq":1}`))
+	f.Add([]byte(`{"hash":"x\n","prev_hash":"","seq":1}`))
+	f.Add([]byte(`{"hash":"x","prev_hash":null,"seq":1}`))
+	f.Add([]byte(`{"hash":"x","prev_hash":"","seq":0}`))
 	f.Add([]byte(` {"hash":"x","prev_hash":"y","seq":12} `))
 	f.Add([]byte(`{"seq":1,"prev_hash":"","hash":""}`))
 	f.Add([]byte(`{"seq":1e400}`))
+	f.Add([]byte(`[1]`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var fast, slow recordHash
-		hashRecord(sha256.New(), data, &fast)
-		if err := CheckStrict(data); err != nil {
-			slow.err = err
-		} else {
-			hashSlow(data, &slow)
+		hash, seq, prev, stated, err := HashOf(data)
+		if CheckStrict(data) != nil {
+			if err == nil {
+				t.Fatalf("%q is not canonical but hashed", data)
+			}
+			return
 		}
-		if (fast.err == nil) != (slow.err == nil) {
-			t.Fatalf("fast: %v, slow: %v", fast.err, slow.err)
+		var m map[string]jsontext.Value
+		var wantSeq uint64
+		var wantPrev, wantStated string
+		plain := func(v jsontext.Value, s *string) bool {
+			return v.Kind() == '"' && !bytes.Contains(v, []byte{'\\'}) && jsonv2.Unmarshal(v, s) == nil
 		}
-		if fast.err == nil && (fast.sum != slow.sum || fast.seq != slow.seq || string(fast.prev) != string(slow.prev) || string(fast.stated) != string(slow.stated)) {
-			t.Fatalf("fast %x %d %q %q, slow %x %d %q %q", fast.sum, fast.seq, fast.prev, fast.stated, slow.sum, slow.seq, slow.prev, slow.stated)
+		ok := jsonv2.Unmarshal(data, &m) == nil && m["seq"].Kind() == '0' && jsonv2.Unmarshal(m["seq"], &wantSeq) == nil &&
+			wantSeq >= 1 && plain(m["prev_hash"], &wantPrev) && plain(m["hash"], &wantStated)
+		if ok != (err == nil) {
+			t.Fatalf("%q: HashOf says %v, the generic reading %v", data, err, ok)
 		}
-		HashOf(data)
+		if ok && (hash != genericHash(t, data) || seq != wantSeq || prev != wantPrev || stated != wantStated) {
+			t.Fatalf("%q: HashOf %s %d %q %q, generic %s %d %q %q", data, hash, seq, prev, stated, genericHash(t, data), wantSeq, wantPrev, wantStated)
+		}
 	})
+}
+
+// genericHash is a record's hash computed the generic way: decode its
+// members, drop hash, marshal, canonicalise, sha256.
+func genericHash(t testing.TB, data []byte) string {
+	t.Helper()
+	var members map[string]jsontext.Value
+	if err := jsonv2.Unmarshal(data, &members); err != nil {
+		t.Fatal(err)
+	}
+	delete(members, "hash")
+	rest, err := jsonv2.Marshal(members)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := jsontext.Value(rest)
+	if err := v.Canonicalize(); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(v)
+	return hex.EncodeToString(sum[:])
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // HeadError says that the record a write would extend, the chain's head,
-// does not verify: nothing may be appended to it (cli.md "Evidence,
+// does not verify: nothing may be appended to it (schema/cli.md "Evidence,
 // version 2": fail closed on a damaged chain).
 type HeadError struct {
 	Seq    uint64

@@ -5,13 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash"
-	"strconv"
 	"strings"
 	"time"
 
 	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/state"
@@ -24,7 +25,7 @@ const (
 	ActionImport  = "import"
 	ActionConfirm = "confirm"
 	ActionReview  = "review"
-	// ActionMove is a rename (language.md "moved", `roster state mv`);
+	// ActionMove is a rename (schema/language.md "moved", `roster state mv`);
 	// ActionForget removes an object from the state only (`roster state rm`).
 	ActionMove   = "move"
 	ActionForget = "forget"
@@ -48,7 +49,7 @@ func MovedFrom(r *Record) (model.Address, bool) {
 	return a, err == nil
 }
 
-// Outcomes of a change (sync.md).
+// Outcomes of a change (schema/sync.md).
 const (
 	OutcomeApplied = "applied"
 	OutcomeInvited = "invited"
@@ -84,7 +85,7 @@ type Record struct {
 	ChangeRequest string          `json:"change_request"`
 	// ChangeTicket is the change's own ticket (apply --ticket,
 	// $ROSTER_TICKET), the same on every record of one apply; Ticket is
-	// the grant's (cli.md "Evidence, version 2").
+	// the grant's (schema/cli.md "Evidence, version 2").
 	ChangeTicket string `json:"change_ticket"`
 	Reason       string `json:"reason"`
 	Ticket       string `json:"ticket"`
@@ -143,12 +144,10 @@ type Chain struct {
 // computes its hash and returns it as the store keeps it. The chain's head
 // moves to r.
 //
-// The record's canonical JSON is written directly, members in their sorted
-// order; Before and After are copied as they are when they are canonical
-// already (as Object.AttrsJSON writes them, unless a string needs
-// encoding/json's HTML escapes) and canonicalised otherwise. The hash is
-// the sha256 of that JSON without the hash member, which is then spliced
-// in at its place (after follow_ups, before note).
+// The record's canonical JSON (RFC 8785) is json/v2's marshal of its
+// members before and after "hash" (sealHead, sealTail), joined around the
+// hash member; Before and After are put in canonical form first. The hash
+// is the sha256 of that JSON without the hash member.
 func (c *Chain) Seal(r *Record) (state.EvidenceRecord, error) {
 	r.normalise()
 	r.Seq = c.Seq + 1
@@ -165,7 +164,31 @@ func (c *Chain) Seal(r *Record) (state.EvidenceRecord, error) {
 	if err != nil {
 		return state.EvidenceRecord{}, err
 	}
-	full, hashAt := appendRecord(make([]byte, 0, recordSize(r, before, after)), r, before, after)
+	head, err := jsonv2.Marshal(&sealHead{
+		Action: r.Action, Actor: r.Actor, Address: r.Address, After: after, AllowMassRemoval: r.AllowMassRemoval,
+		API: r.API, Approvers: r.Approvers, Before: before, ChangeRequest: r.ChangeRequest,
+		ChangeTicket: r.ChangeTicket, Commit: r.Commit, FollowUps: r.FollowUps,
+	}, sealOptions)
+	if err != nil {
+		return state.EvidenceRecord{}, err
+	}
+	tail, err := jsonv2.Marshal(&sealTail{
+		Note: r.Note, Outcome: r.Outcome, PlanDigest: r.PlanDigest, PolicyDigest: r.PolicyDigest,
+		PrevHash: r.PrevHash, Reason: r.Reason, Risks: r.Risks, Seq: r.Seq, Ticket: r.Ticket, Time: r.Time, Why: r.Why,
+	}, sealOptions)
+	if err != nil {
+		return state.EvidenceRecord{}, err
+	}
+	// head is {…} and tail {…}, neither empty: the record is head's
+	// members, the hash member, tail's members.
+	full := make([]byte, 0, len(head)+hashMemberLen+len(tail))
+	full = append(full, head[:len(head)-1]...)
+	full = append(full, ',')
+	hashAt := len(full)
+	full = append(full, `"hash":"`...)
+	full = append(full, make([]byte, 2*sha256.Size)...)
+	full = append(full, `",`...)
+	full = append(full, tail[1:]...)
 	h := sha256.New()
 	h.Write(full[:hashAt])
 	h.Write(full[hashAt+hashMemberLen:])
@@ -177,129 +200,60 @@ func (c *Chain) Seal(r *Record) (state.EvidenceRecord, error) {
 	return state.EvidenceRecord{Seq: r.Seq, PrevHash: r.PrevHash, Hash: r.Hash, JSON: full}, nil
 }
 
+// sealHead and sealTail are a record's members before and after "hash",
+// each declared in RFC 8785 order (all names are ASCII, so that is byte
+// order): json/v2 writes a struct's fields in declaration order and, by
+// default, escapes strings as RFC 8785 does (only '"', '\\' and control
+// characters, short forms where JSON has them, else lower-case \u00xx).
+// TestSealCanonical holds the two to CheckStrict.
+type sealHead struct {
+	Action           string         `json:"action"`
+	Actor            string         `json:"actor"`
+	Address          string         `json:"address"`
+	After            jsontext.Value `json:"after"`
+	AllowMassRemoval bool           `json:"allow_mass_removal"`
+	API              []string       `json:"api"`
+	Approvers        []string       `json:"approvers"`
+	Before           jsontext.Value `json:"before"`
+	ChangeRequest    string         `json:"change_request"`
+	ChangeTicket     string         `json:"change_ticket"`
+	Commit           string         `json:"commit"`
+	FollowUps        []FollowUp     `json:"follow_ups"`
+}
+
+type sealTail struct {
+	Note         string   `json:"note"`
+	Outcome      string   `json:"outcome"`
+	PlanDigest   string   `json:"plan_digest"`
+	PolicyDigest string   `json:"policy_digest"`
+	PrevHash     string   `json:"prev_hash"`
+	Reason       string   `json:"reason"`
+	Risks        []string `json:"risks"`
+	Seq          uint64   `json:"seq"`
+	Ticket       string   `json:"ticket"`
+	Time         string   `json:"time"`
+	Why          string   `json:"why"`
+}
+
+// sealOptions: a string that is not valid UTF-8 (from a platform, say) is
+// sealed with U+FFFD in place of each bad byte, as encoding/json writes
+// it, rather than failing the record of a change already made.
+var sealOptions = jsontext.AllowInvalidUTF8(true)
+
 // hashMemberLen is the length of `"hash":"<64 hex digits>",`.
 const hashMemberLen = len(`"hash":"",`) + 2*sha256.Size
 
 // canonicalRaw returns raw JSON in canonical form: raw itself when it is
 // canonical already.
-func canonicalRaw(field string, raw json.RawMessage) ([]byte, error) {
+func canonicalRaw(field string, raw json.RawMessage) (jsontext.Value, error) {
 	if isCanonical(raw) {
-		return raw, nil
-	}
-	if !json.Valid(raw) {
-		var v any
-		err := json.Unmarshal(raw, &v)
-		return nil, fmt.Errorf("%s is not valid JSON: %v", field, err)
+		return jsontext.Value(raw), nil
 	}
 	out, err := CanonicalizeJSON(raw)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", field, err)
 	}
 	return out, nil
-}
-
-// recordSize is a little more than the length of r's canonical JSON when
-// its strings need no escapes.
-func recordSize(r *Record, before, after []byte) int {
-	n := 400 + hashMemberLen + len(before) + len(after) + len(r.Time) + len(r.Address) + len(r.Action) +
-		len(r.Why) + len(r.Actor) + len(r.Commit) + len(r.ChangeRequest) + len(r.Reason) + len(r.Ticket) +
-		len(r.PlanDigest) + len(r.Outcome) + len(r.ChangeTicket) + len(r.PolicyDigest) + len(r.Note) + len(r.PrevHash)
-	for _, s := range r.Risks {
-		n += len(s) + 3
-	}
-	for _, s := range r.Approvers {
-		n += len(s) + 3
-	}
-	for _, s := range r.API {
-		n += len(s) + 3
-	}
-	for _, f := range r.FollowUps {
-		n += len(f.Address) + len(f.Task) + len(f.Text) + 40
-	}
-	return n
-}
-
-// appendRecord appends r's canonical JSON (RFC 8785) with a placeholder
-// hash member of the right length, and says where that member starts.
-// before and after must be canonical.
-func appendRecord(b []byte, r *Record, before, after []byte) ([]byte, int) {
-	b = append(b, `{"action":`...)
-	b = appendString(b, r.Action)
-	b = append(b, `,"actor":`...)
-	b = appendString(b, r.Actor)
-	b = append(b, `,"address":`...)
-	b = appendString(b, r.Address)
-	b = append(b, `,"after":`...)
-	b = append(b, after...)
-	b = append(b, `,"allow_mass_removal":`...)
-	b = strconv.AppendBool(b, r.AllowMassRemoval)
-	b = append(b, `,"api":`...)
-	b = appendStrings(b, r.API)
-	b = append(b, `,"approvers":`...)
-	b = appendStrings(b, r.Approvers)
-	b = append(b, `,"before":`...)
-	b = append(b, before...)
-	b = append(b, `,"change_request":`...)
-	b = appendString(b, r.ChangeRequest)
-	b = append(b, `,"change_ticket":`...)
-	b = appendString(b, r.ChangeTicket)
-	b = append(b, `,"commit":`...)
-	b = appendString(b, r.Commit)
-	b = append(b, `,"follow_ups":[`...)
-	for i, f := range r.FollowUps {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"address":`...)
-		b = appendString(b, f.Address)
-		b = append(b, `,"task":`...)
-		b = appendString(b, f.Task)
-		b = append(b, `,"text":`...)
-		b = appendString(b, f.Text)
-		b = append(b, '}')
-	}
-	b = append(b, "],"...)
-	hashAt := len(b)
-	b = append(b, `"hash":"`...)
-	for range 2 * sha256.Size {
-		b = append(b, '0')
-	}
-	b = append(b, `",`...)
-	b = append(b, `"note":`...)
-	b = appendString(b, r.Note)
-	b = append(b, `,"outcome":`...)
-	b = appendString(b, r.Outcome)
-	b = append(b, `,"plan_digest":`...)
-	b = appendString(b, r.PlanDigest)
-	b = append(b, `,"policy_digest":`...)
-	b = appendString(b, r.PolicyDigest)
-	b = append(b, `,"prev_hash":`...)
-	b = appendString(b, r.PrevHash)
-	b = append(b, `,"reason":`...)
-	b = appendString(b, r.Reason)
-	b = append(b, `,"risks":`...)
-	b = appendStrings(b, r.Risks)
-	b = append(b, `,"seq":`...)
-	b = strconv.AppendUint(b, r.Seq, 10)
-	b = append(b, `,"ticket":`...)
-	b = appendString(b, r.Ticket)
-	b = append(b, `,"time":`...)
-	b = appendString(b, r.Time)
-	b = append(b, `,"why":`...)
-	b = appendString(b, r.Why)
-	b = append(b, '}')
-	return b, hashAt
-}
-
-func appendStrings(b []byte, ss []string) []byte {
-	b = append(b, '[')
-	for i, s := range ss {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendString(b, s)
-	}
-	return append(b, ']')
 }
 
 // HashOf recomputes the hash of a stored record from its content: the
@@ -310,7 +264,9 @@ func appendStrings(b []byte, ss []string) []byte {
 // bytes are checked to be so in one pass and hashed without the hash
 // member, nothing decoded. Any other bytes are refused, with the reason
 // CheckStrict gives: a record that says the same in another form, or
-// holds a member twice, is not evidence.
+// holds a member twice, is not evidence. So is a record without a
+// positive seq, or whose prev_hash or hash is not a string without
+// escapes (hashes are hex digits).
 func HashOf(data []byte) (hash string, seq uint64, prev, stated string, err error) {
 	var h recordHash
 	hashRecord(sha256.New(), data, &h)
@@ -335,13 +291,18 @@ func hashRecord(h hash.Hash, data []byte, out *recordHash) {
 	if !ok {
 		// Not what the scanner accepts: the strict check says why (it
 		// accepts exactly what the scanner does, FuzzStrictMatchesScanner),
-		// or, for a canonical record without seq, prev_hash or hash as
-		// strings, the slow path does.
-		if err := CheckStrict(data); err != nil {
-			*out = recordHash{err: err}
-			return
+		// or, the bytes being canonical and so scanned whole, f does.
+		err := CheckStrict(data)
+		switch {
+		case err != nil:
+		case data[0] != '{':
+			err = errors.New("not a JSON object")
+		case !f.seqFound:
+			err = errors.New("no seq member that is a positive whole number")
+		default:
+			err = errors.New("prev_hash or hash is missing, not a string, or holds an escape (a hash never does)")
 		}
-		hashSlow(data, out)
+		*out = recordHash{err: err}
 		return
 	}
 	cutStart, cutEnd := f.hashStart, f.hashEnd
@@ -356,48 +317,6 @@ func hashRecord(h hash.Hash, data []byte, out *recordHash) {
 	h.Write(data[cutEnd:end])
 	h.Sum(out.sum[:0])
 	out.seq, out.prev, out.stated, out.err = f.seq, f.prev, f.hash, nil
-}
-
-// hashSlow is HashOf for records that are not canonical: decode,
-// canonicalise without "hash", hash.
-func hashSlow(data []byte, out *recordHash) {
-	*out = recordHash{}
-	fail := func(err error) { out.err = err }
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
-		fail(fmt.Errorf("not valid JSON: %v", err))
-		return
-	}
-	if dec.More() {
-		fail(fmt.Errorf("trailing data after the record"))
-		return
-	}
-	n, ok := m["seq"].(json.Number)
-	if !ok {
-		fail(fmt.Errorf("no seq field"))
-		return
-	}
-	s, err := n.Int64()
-	if err != nil || s < 1 {
-		fail(fmt.Errorf("seq %s is not a positive whole number", n))
-		return
-	}
-	prev, ok1 := m["prev_hash"].(string)
-	stated, ok2 := m["hash"].(string)
-	if !ok1 || !ok2 {
-		fail(fmt.Errorf("prev_hash or hash is missing or not a string"))
-		return
-	}
-	delete(m, "hash")
-	var b bytes.Buffer
-	if err := writeCanonical(&b, m); err != nil {
-		fail(err)
-		return
-	}
-	out.sum = sha256.Sum256(b.Bytes())
-	out.seq, out.prev, out.stated = uint64(s), []byte(prev), []byte(stated)
 }
 
 // Decode reads a stored record. It refuses a record that names a member

@@ -10,8 +10,9 @@ import (
 // This file checks that bytes are canonical JSON (RFC 8785 as Canonical
 // writes it) in one pass, without decoding them. Stored records are
 // canonical, so the verifier can hash their bytes as they are and decode
-// nothing; only bytes that are not canonical go the slow way (decode,
-// canonicalise, hash), so an equivalent record still verifies by content.
+// nothing; bytes the scanner does not take go to CheckStrict, which
+// accepts exactly the same bytes (FuzzStrictMatchesScanner) and says why
+// it refuses the others.
 //
 // Canonical here means exactly what CanonicalizeJSON writes: no
 // whitespace; object keys strictly increasing in UTF-16 order (so no
@@ -401,4 +402,49 @@ func Hashes(data []byte) (prev, hash string) {
 		return "", ""
 	}
 	return h.PrevHash, h.Hash
+}
+
+// lessUTF16Bytes orders keys as RFC 8785 does, by UTF-16 code units.
+// UTF-8 byte order is code point order, which differs from UTF-16 order
+// only between U+E000..U+FFFF and the runes beyond the Basic Multilingual
+// Plane (whose surrogates D800..DFFF sort lower), so the bytes are
+// compared directly and only a difference inside a non-ASCII rune looks at
+// the runes.
+func lessUTF16Bytes(a, b []byte) bool {
+	n := min(len(a), len(b))
+	i := 0
+	for i < n && a[i] == b[i] {
+		i++
+	}
+	if i == n {
+		return len(a) < len(b)
+	}
+	if a[i] < utf8.RuneSelf || b[i] < utf8.RuneSelf {
+		return a[i] < b[i]
+	}
+	for i > 0 && !utf8.RuneStart(a[i]) {
+		i--
+	}
+	ra, _ := utf8.DecodeRune(a[i:])
+	rb, _ := utf8.DecodeRune(b[i:])
+	return runeLessUTF16(ra, rb)
+}
+
+// runeLessUTF16 compares two runes by their UTF-16 code units: first
+// units, then (for two runes beyond the BMP with the same high surrogate)
+// the low surrogates, which follow code point order.
+func runeLessUTF16(a, b rune) bool {
+	ka, kb := utf16Key(a), utf16Key(b)
+	if ka != kb {
+		return ka < kb
+	}
+	return a < b
+}
+
+// utf16Key maps a rune to a value ordered like its first UTF-16 code unit.
+func utf16Key(r rune) uint32 {
+	if r >= 0x10000 {
+		return 0xD800 + uint32((r-0x10000)>>10)
+	}
+	return uint32(r)
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // This file is the authority on which bytes a stored record may be
-// (cli.md "Evidence, version 2", unambiguous records): they must parse as
+// (schema/cli.md "Evidence, version 2", unambiguous records): they must parse as
 // JSON with no duplicate member names (compared exactly), and be byte for
 // byte the RFC 8785 canonical form of what they parse to. Parsing and
 // canonicalising are jsontext's (the json/v2 design), not roster's own:
@@ -22,7 +22,9 @@ import (
 // The verifier's fast path (scan.go) accepts exactly the same bytes; a
 // differential fuzz test (FuzzStrictMatchesScanner) holds it to that.
 
-// StrictError says why bytes are not a valid stored record's JSON.
+// StrictError says why bytes are not a valid stored record's JSON
+// (CheckStrict), or why JSON cannot be put in canonical form
+// (CanonicalizeJSON).
 type StrictError struct {
 	// Duplicate is the member name given twice, "" when that is not why.
 	Duplicate string
@@ -34,26 +36,28 @@ func (e *StrictError) Error() string { return e.Reason }
 // CheckStrict reports whether data is acceptable as a stored record (or
 // any other canonical JSON roster signs): nil, or a *StrictError.
 func CheckStrict(data []byte) error {
-	v := jsontext.Value(bytes.Clone(data))
-	if err := v.Canonicalize(); err != nil {
-		var se *jsontext.SyntacticError
-		if errors.As(err, &se) && errors.Is(se.Err, jsontext.ErrDuplicateName) {
-			name := se.JSONPointer.LastToken()
-			where := ""
-			if p := se.JSONPointer.Parent(); p != "" {
-				where = fmt.Sprintf(" (in %s)", p)
-			}
-			return &StrictError{Duplicate: name, Reason: fmt.Sprintf("duplicate member %q%s: a record must name each member once", name, where)}
-		}
-		return &StrictError{Reason: "not valid JSON: " + strings.TrimPrefix(err.Error(), "jsontext: ")}
+	v, err := canonicalize(data)
+	if err != nil {
+		return err
 	}
 	if !bytes.Equal(v, data) {
 		return &StrictError{Reason: fmt.Sprintf("not in canonical form (RFC 8785): its bytes differ from the canonical JSON of what they hold at byte %d", firstDiff(v, data))}
 	}
-	if err := checkNumbers(data); err != nil {
-		return err
+	return checkNumbers(data)
+}
+
+// strictError says why jsontext refused bytes.
+func strictError(err error) *StrictError {
+	var se *jsontext.SyntacticError
+	if errors.As(err, &se) && errors.Is(se.Err, jsontext.ErrDuplicateName) {
+		name := se.JSONPointer.LastToken()
+		where := ""
+		if p := se.JSONPointer.Parent(); p != "" {
+			where = fmt.Sprintf(" (in %s)", p)
+		}
+		return &StrictError{Duplicate: name, Reason: fmt.Sprintf("duplicate member %q%s: a record must name each member once", name, where)}
 	}
-	return nil
+	return &StrictError{Reason: "not valid JSON: " + strings.TrimPrefix(err.Error(), "jsontext: ")}
 }
 
 func firstDiff(a, b []byte) int {

@@ -20,7 +20,8 @@ import (
 //
 // Writing keeps the bytes encoding/json wrote before (evidence hashes and
 // plan digests cover them): keys in sorted order, every attribute present
-// (null when unset), '<', '>', '&', U+2028 and U+2029 escaped.
+// (null when unset), '<', '>', '&', U+2028 and U+2029 escaped
+// (testdata/objects.golden holds them).
 
 // encodeOpts are the options every object is written with.
 var encodeOpts = json.JoinOptions(jsontext.EscapeForHTML(true), jsontext.EscapeForJS(true), jsontext.AllowInvalidUTF8(true))

@@ -3,10 +3,11 @@ package policy
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
+
+	jsonv2 "github.com/go-json-experiment/json"
 
 	"github.com/roster-dev/roster/internal/evidence"
 	"github.com/roster-dev/roster/internal/model"
@@ -62,7 +63,7 @@ func JSON(p *model.Policy) []byte {
 // FromJSON reads what JSON wrote.
 func FromJSON(data []byte) (*model.Policy, error) {
 	var j policyJSON
-	if err := json.Unmarshal(data, &j); err != nil {
+	if err := jsonv2.Unmarshal(data, &j); err != nil { // a member named twice is refused
 		return nil, err
 	}
 	p := &model.Policy{InternalDomains: j.InternalDomains, MinOwners: j.MinOwners, ExternalExpiry: j.ExternalExpiry,
@@ -117,7 +118,7 @@ func Weakened(prior, cur *model.Policy) []string {
 
 func decodeJSON(b []byte) policyJSON {
 	var j policyJSON
-	json.Unmarshal(b, &j)
+	jsonv2.Unmarshal(b, &j) //nolint:errcheck // b is JSON(p)
 	return j
 }
 

@@ -53,6 +53,10 @@ func TestWeakened(t *testing.T) {
 	if err != nil || Weakened(&base, back) != nil || Weakened(back, &base) != nil || Digest(back) != Digest(&base) {
 		t.Fatalf("round trip: %+v, %v", back, err)
 	}
+	// A policy in the state that says a rule twice (tampered) is refused.
+	if p, err := FromJSON([]byte(`{"min_owners":1,"min_owners":null}`)); err == nil {
+		t.Errorf("a rule given twice was read as %+v", p)
+	}
 	reordered := base
 	reordered.InternalDomains = []string{"ACME.com", "acme.com"}
 	if Digest(&reordered) != Digest(&base) || Digest(nil) != Digest(&model.Policy{}) || Digest(nil) == Digest(&base) {

@@ -1,10 +1,12 @@
 package runbook
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
+
+	json "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // WriteText prints the items as numbered steps.
@@ -67,7 +69,8 @@ type ItemJSON struct {
 	Steps    []string `json:"steps"`
 }
 
-// WriteJSON prints {"format_version": "1", "items": [...]}.
+// WriteJSON prints {"format_version": "1", "items": [...]}, indented,
+// as encoding/json wrote it (U+2028 and U+2029 escaped).
 func WriteJSON(w io.Writer, items []Item) error {
 	out := struct {
 		FormatVersion string     `json:"format_version"`
@@ -80,8 +83,6 @@ func WriteJSON(w io.Writer, items []Item) error {
 		}
 		out.Items = append(out.Items, ItemJSON{Address: it.Addr.String(), Task: it.Task, Change: it.Change, Platform: it.Platform, Title: it.Title, Steps: steps})
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(out)
+	return json.MarshalEncode(jsontext.NewEncoder(w, jsontext.Multiline(true), jsontext.WithIndent("  "),
+		jsontext.EscapeForJS(true), jsontext.AllowInvalidUTF8(true)), out)
 }

@@ -434,7 +434,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // and exp at most an hour after iat, around now.
 func (s *Server) issueToken(w http.ResponseWriter, r *http.Request, body []byte) {
 	bad := func(desc string) {
-		write(w, 400, []byte(`{"error":"invalid_grant","error_description":`+strconv.Quote(desc)+`}`))
+		b, _ := json.Marshal(map[string]string{"error": "invalid_grant", "error_description": desc})
+		write(w, 400, b)
 	}
 	form, err := url.ParseQuery(string(body))
 	if err != nil || form.Get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer" {

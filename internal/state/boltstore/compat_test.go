@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/roster-dev/roster/internal/evidence"
 	"github.com/roster-dev/roster/internal/goldenfile"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/state"
@@ -98,6 +99,23 @@ func TestPreviousReleaseState(t *testing.T) {
 				t.Fatalf("only %d objects", len(snap.Objects))
 			}
 			goldenfile.Check(t, filepath.Join("testdata", "prev", name+".golden"), []byte(dumpObjects(snap.Objects)))
+			// The evidence that release sealed (records without
+			// change_ticket and policy_digest) still verifies.
+			res, err := evidence.Verify(context.Background(), s)
+			if err != nil {
+				t.Fatalf("its evidence: %v", err)
+			}
+			if name != "objects" && res.Count < 10 {
+				t.Fatalf("only %d evidence records verified", res.Count)
+			}
+			// And its history reads (json/v2 now reads what encoding/json wrote).
+			hist, err := s.History(context.Background())
+			if err != nil {
+				t.Fatalf("its history: %v", err)
+			}
+			if name != "objects" && (len(hist) == 0 || hist[0].Serial == 0 || hist[0].Time.IsZero() || len(hist[0].Changes) == 0) {
+				t.Fatalf("history read as %+v", hist)
+			}
 		})
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -15,6 +14,7 @@ import (
 	"sync/atomic"
 	"unicode/utf8"
 
+	json "github.com/go-json-experiment/json"
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/roster-dev/roster/internal/evidence"

@@ -2,10 +2,10 @@ package pgstore
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 
+	json "github.com/go-json-experiment/json"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/roster-dev/roster/internal/state"

@@ -23,12 +23,17 @@ import (
 // with flagged rows first. It prints on paper (@media print: one team per
 // page, table headers repeated, rows kept whole).
 //
-// The page is an html/template (reviewPage): every text from the state
-// is escaped by the template for where it lands (text, attribute, URL),
-// so no value can become markup.
+// The page is an html/template (reviewTemplate): every text from the
+// state is escaped by the template for where it lands (text, attribute,
+// URL), so no value can become markup. Table cells are written by the
+// same template set once per distinct value and reused (htmlMemo).
 func WriteReviewHTML(w io.Writer, doc *ReviewDoc) error {
+	pg, err := newHTMLPage(doc)
+	if err != nil {
+		return err
+	}
 	bw := bufio.NewWriterSize(w, 64<<10)
-	if err := reviewTemplate.Execute(bw, newHTMLPage(doc)); err != nil {
+	if err := reviewTemplate.Execute(bw, pg); err != nil {
 		return err
 	}
 	return bw.Flush()
@@ -102,9 +107,9 @@ var chartColors = []string{"#3b6fd8", "#e8853a", "#3fa66b", "#c4463d", "#8a5cc2"
 
 // reviewTemplate is the page. Its text is trusted markup; every value is
 // escaped by html/template for its context. "text" shows a text with its
-// line breaks as <br>; "row" a table row whose cells (htmlCell) the code
-// made ready, so that a row costs one template call (a page may hold tens
-// of thousands).
+// line breaks as <br>; "trs" a table's rows, whose cells "cells" and
+// "person" wrote beforehand, once per distinct value (htmlMemo), so that a
+// row costs four actions (a page may hold tens of thousands).
 var reviewTemplate = template.Must(template.New("review").Funcs(template.FuncMap{
 	"lines":      lines,
 	"date":       datePart,
@@ -113,7 +118,6 @@ var reviewTemplate = template.Must(template.New("review").Funcs(template.FuncMap
 	"changeText": changesText,
 	"anchor":     func(team string) string { return "team-" + team },
 	"digestRule": func() string { return AttestedDigestRule },
-	"rowsOf":     func(rows []*ReviewRow, empty string) htmlRows { return htmlRows{teamRows(rows), empty} },
 }).Parse(reviewPageHead + reviewCSS + reviewPageBody))
 
 // reviewPageHead and reviewPageBody are the page around the CSS.
@@ -154,19 +158,19 @@ const reviewPageBody = `</style>
 {{end}}{{if .Summary.FlaggedRows}}<table>
 <thead><tr><th>team</th><th>site</th><th>person</th><th>role</th><th>via</th><th>status</th><th>expires</th><th>ticket</th><th>flags</th></tr></thead>
 <tbody>
-{{range .Flagged}}{{template "row" .}}{{end}}</tbody>
+{{template "trs" .Flagged}}</tbody>
 </table>
 {{end}}</section>
 {{range .Teams}}{{template "team" .}}{{end}}{{end}}{{template "signoff" .Attestation}}</body>
 </html>
 {{define "text"}}{{range $i, $l := lines .}}{{if $i}}<br>{{end}}{{$l}}{{end}}{{end}}
 {{- define "reviewed"}}{{if .LastReview}}{{template "text" (reviewed .)}}{{else}}<span class="never">never</span>{{end}}{{end}}
-{{- /* A table row: its cells inline, for speed (one template call a row). */ -}}
-{{- define "row"}}<tr{{if .Flagged}} class="flagged"{{end}}>
-{{- range .Cells}}<td>{{if .Dash}}<span class="none">-</span>{{else if .Lines}}{{range $i, $l := .Lines}}{{if $i}}<br>{{end}}{{$l}}{{end}}{{else}}{{.Text}}{{end}}
-{{- with .Sponsor}} <small>(sponsor {{if .Lines}}{{range $i, $l := .Lines}}{{if $i}}<br>{{end}}{{$l}}{{end}}{{else}}{{.Text}}{{end}})</small>{{end}}</td>{{end}}<td>
-{{- range .Flags}}<span class="flag {{.Code}}{{if .Violation}} violation{{end}}">{{if .Word}}{{.Word}}<code>{{.Code}}</code>{{else}}{{.Code}}{{end}}</span>{{else}}<span class="none">-</span>{{end}}</td></tr>
-{{end}}
+{{- /* A table's rows, their cells as "cells" and "person" wrote them (htmlMemo). */ -}}
+{{- define "trs"}}{{range .}}<tr{{if .Flagged}} class="flagged"{{end}}>{{with .Head}}{{.}}{{end}}{{.Person}}{{.Tail}}</tr>
+{{end}}{{end}}
+{{- define "person"}}<td>{{template "text" .Person}}{{if .HasSponsor}} <small>(sponsor {{template "text" .Sponsor}})</small>{{end}}</td>{{end}}
+{{- define "cells"}}{{range .Texts}}<td>{{if .Dash}}<span class="none">-</span>{{else}}{{template "text" .Text}}{{end}}</td>{{end}}
+{{- if .HasFlags}}<td>{{range .FlagList}}<span class="flag {{.Code}}{{if .Violation}} violation{{end}}">{{if .Word}}{{.Word}}<code>{{.Code}}</code>{{else}}{{.Code}}{{end}}</span>{{else}}<span class="none">-</span>{{end}}</td>{{end}}{{end}}
 {{- define "signoff"}}<section class="signoff" id="signoff">
 <h2>Sign-off</h2>
 <dl>
@@ -196,13 +200,13 @@ const reviewPageBody = `</style>
 {{range $.ChangesSinceReview}}<li>{{template "text" (changeText .)}} <span class="none">({{template "text" (date .Time)}}, evidence record {{.Seq}})</span></li>
 {{end}}</ul>
 {{end}}{{end}}{{with .Chart}}{{template "chart" .}}{{end}}<h3>Team-wide roles (every site)</h3>
-{{template "rows" (rowsOf .TeamWide "No members.")}}{{range .Sites}}<h3>Site {{template "text" .Name}}{{with .Environment}} <span class="env">({{template "text" .}})</span>{{end}}</h3>
-{{template "rows" (rowsOf .Rows "No grants on this site.")}}{{end}}</section>
+{{template "rows" .TeamWide}}{{range .Sites}}<h3>Site {{template "text" .Name}}{{with .Environment}} <span class="env">({{template "text" .}})</span>{{end}}</h3>
+{{template "rows" .Rows}}{{end}}</section>
 {{end}}
 {{- define "rows"}}{{if .Rows}}<table>
 <thead><tr><th>person</th><th>role</th><th>kind</th><th>via</th><th>status</th><th>since</th><th>expires</th><th>ticket</th><th>reason</th><th>flags</th></tr></thead>
 <tbody>
-{{range .Rows}}{{template "row" .}}{{end}}</tbody>
+{{template "trs" .Rows}}</tbody>
 </table>
 {{else}}<p class="none">{{.Empty}}</p>
 {{end}}{{end}}
@@ -225,20 +229,50 @@ type htmlRows struct {
 	Empty string
 }
 
-// htmlRow is a table row, its cells made ready for the template.
+// htmlRow is a table row: whether it is flagged, and its cells as
+// html/template wrote them (htmlMemo), so that a row costs one template
+// call of four actions (a page may hold tens of thousands).
 type htmlRow struct {
 	Flagged bool
-	Cells   []htmlCell
-	Flags   []htmlFlag
+	// Head holds the cells before the person (the attention table's team
+	// and site), Person the person's cell, Tail the cells after it, the
+	// flags last.
+	Head, Person, Tail template.HTML
 }
 
-// htmlCell is the text of one cell.
+// htmlMemo writes the cells of rows through reviewTemplate ("cells",
+// "person") once per distinct value and keeps what it wrote: the same
+// roles, dates, tickets and people recur thousands of times, and a
+// template action costs reflection. Every text is still escaped by
+// html/template, in the text context of a table cell where the rows use
+// it; the memo only keeps its output.
+type htmlMemo struct {
+	cells   map[htmlCells]template.HTML
+	persons map[htmlPerson]template.HTML
+	err     error // the first failed rendering
+}
+
+// htmlCells is a run of table cells, and the flags cell after them when
+// Flags is set: the key of the memo and the data of "cells".
+type htmlCells struct {
+	N     int
+	Cells [8]htmlCell
+	// Flags are the row's flag codes joined by spaces (codes are fixed
+	// identifiers, see Flags); HasFlags adds the flags cell, "-" when empty.
+	Flags    string
+	HasFlags bool
+}
+
+// htmlCell is the text of one cell, or a muted - when it has no value.
 type htmlCell struct {
-	Text  string
-	Lines []string // Text's lines, when it has line breaks (shown as <br>)
-	Dash  bool     // no value: a muted -
-	// Sponsor is the sponsor named beside a person.
-	Sponsor *htmlCell
+	Text string
+	Dash bool
+}
+
+// htmlPerson is a person's cell, with their sponsor where one is named.
+type htmlPerson struct {
+	Person, Sponsor string
+	HasSponsor      bool
 }
 
 // htmlFlag is one flag of a row: its code, and its words if it has some.
@@ -247,13 +281,69 @@ type htmlFlag struct {
 	Violation  bool
 }
 
-func cell(s string) htmlCell {
-	c := htmlCell{Text: s}
-	if strings.ContainsAny(s, "\r\n") {
-		c.Lines = lines(s)
+func newHTMLMemo() *htmlMemo {
+	return &htmlMemo{cells: map[htmlCells]template.HTML{}, persons: map[htmlPerson]template.HTML{}}
+}
+
+// render executes the named template of the page on data, as HTML.
+func (m *htmlMemo) render(name string, data any) template.HTML {
+	var b strings.Builder
+	if err := reviewTemplate.ExecuteTemplate(&b, name, data); err != nil && m.err == nil {
+		m.err = err
+	}
+	return template.HTML(b.String())
+}
+
+// run is the cells' markup, written by "cells".
+func (m *htmlMemo) run(c htmlCells) template.HTML {
+	h, ok := m.cells[c]
+	if !ok {
+		h = m.render("cells", c)
+		m.cells[c] = h
+	}
+	return h
+}
+
+// person is the person's cell of r, written by "person".
+func (m *htmlMemo) person(r *ReviewRow) template.HTML {
+	p := htmlPerson{Person: r.Person}
+	if r.Sponsor != nil {
+		p.Sponsor, p.HasSponsor = *r.Sponsor, true
+	}
+	h, ok := m.persons[p]
+	if !ok {
+		h = m.render("person", p)
+		m.persons[p] = h
+	}
+	return h
+}
+
+// Texts are the cells in order, for "cells".
+func (c htmlCells) Texts() []htmlCell { return c.Cells[:c.N] }
+
+// FlagList are the flags, for "cells".
+func (c htmlCells) FlagList() []htmlFlag {
+	if c.Flags == "" {
+		return nil
+	}
+	var out []htmlFlag
+	for _, f := range strings.Split(c.Flags, " ") {
+		out = append(out, htmlFlag{Code: f, Word: flagWords[f], Violation: violations[f]})
+	}
+	return out
+}
+
+// cells is a run of cells, with the flags cell of r when r is not nil.
+func cells(r *ReviewRow, cs ...htmlCell) htmlCells {
+	var c htmlCells
+	c.N = copy(c.Cells[:], cs)
+	if r != nil {
+		c.Flags, c.HasFlags = strings.Join(r.Flags, " "), true
 	}
 	return c
 }
+
+func cell(s string) htmlCell { return htmlCell{Text: s} }
 
 func optCell(s *string) htmlCell {
 	if s == nil {
@@ -269,46 +359,29 @@ func dateCell(s *string) htmlCell {
 	return cell(datePart(*s))
 }
 
-func personHTMLCell(r *ReviewRow) htmlCell {
-	c := cell(r.Person)
-	if r.Sponsor != nil {
-		sp := cell(*r.Sponsor)
-		c.Sponsor = &sp
-	}
-	return c
-}
-
-// newRow is the row of r with the given cells.
-func newRow(r *ReviewRow, cells ...htmlCell) htmlRow {
-	hr := htmlRow{Flagged: len(r.Flags) > 0, Cells: cells, Flags: make([]htmlFlag, len(r.Flags))}
-	for i, f := range r.Flags {
-		hr.Flags[i] = htmlFlag{Code: f, Word: flagWords[f], Violation: violations[f]}
-	}
-	return hr
-}
-
 // teamRows are the rows of a team's table: person, role, kind, via,
 // status, since, expires, ticket, reason, flags.
-func teamRows(rows []*ReviewRow) []htmlRow {
+func (m *htmlMemo) teamRows(rows []*ReviewRow) []htmlRow {
 	out := make([]htmlRow, len(rows))
 	for i, r := range rows {
-		out[i] = newRow(r, personHTMLCell(r), cell(r.Role), cell(r.Kind), cell(r.Via), cell(statusText(r)),
-			dateCell(r.Since), dateCell(r.Expires), optCell(r.Ticket), optCell(r.Reason))
+		out[i] = htmlRow{Flagged: len(r.Flags) > 0, Person: m.person(r),
+			Tail: m.run(cells(r, cell(r.Role), cell(r.Kind), cell(r.Via), cell(statusText(r)),
+				dateCell(r.Since), dateCell(r.Expires), optCell(r.Ticket), optCell(r.Reason)))}
 	}
 	return out
 }
 
 // attentionRows are the rows of the "Needs attention" table: team, site,
 // person, role, via, status, expires, ticket, flags.
-func attentionRows(rows []*ReviewRow) []htmlRow {
+func (m *htmlMemo) attentionRows(rows []*ReviewRow) []htmlRow {
 	out := make([]htmlRow, len(rows))
 	for i, r := range rows {
 		site := cell(r.Site)
 		if isTeamWide(r) {
 			site = cell("all sites")
 		}
-		out[i] = newRow(r, cell(r.Team), site, personHTMLCell(r), cell(r.Role), cell(r.Via), cell(statusText(r)),
-			dateCell(r.Expires), optCell(r.Ticket))
+		out[i] = htmlRow{Flagged: len(r.Flags) > 0, Head: m.run(cells(nil, cell(r.Team), site)), Person: m.person(r),
+			Tail: m.run(cells(r, cell(r.Role), cell(r.Via), cell(statusText(r)), dateCell(r.Expires), optCell(r.Ticket)))}
 	}
 	return out
 }
@@ -337,7 +410,7 @@ type htmlTeam struct {
 	SitesLine string
 	Unseen    string // access the platform's API does not show
 	Chart     *htmlChart
-	TeamWide  []*ReviewRow
+	TeamWide  htmlRows
 	Sites     []htmlSite
 }
 
@@ -345,16 +418,17 @@ type htmlTeam struct {
 type htmlSite struct {
 	Name        string
 	Environment *string
-	Rows        []*ReviewRow
+	Rows        htmlRows
 }
 
-func newHTMLPage(doc *ReviewDoc) *htmlPage {
+func newHTMLPage(doc *ReviewDoc) (*htmlPage, error) {
 	sm := doc.Summary
 	pg := &htmlPage{ReviewDoc: doc, Date: datePart(doc.Now), Cards: []htmlCard{
 		{"teams", sm.Teams, false}, {"people", sm.People, false}, {"access rows", sm.Rows, false},
 		{"flagged rows", sm.FlaggedRows, sm.FlaggedRows > 0}, {"external people", sm.ExternalPeople, false},
 		{"team findings", sm.Findings, sm.Findings > 0},
 	}}
+	memo := newHTMLMemo()
 	var flagged []*ReviewRow
 	for i := range doc.Teams {
 		t := &doc.Teams[i]
@@ -364,16 +438,16 @@ func newHTMLPage(doc *ReviewDoc) *htmlPage {
 			}
 			flagged = append(flagged, &t.Rows[j])
 		}
-		pg.Teams = append(pg.Teams, newHTMLTeam(t))
+		pg.Teams = append(pg.Teams, memo.newHTMLTeam(t))
 	}
 	// Violations first (expired but still held, no ticket), then the
 	// other flagged rows, each in the review's order.
 	sort.SliceStable(flagged, func(i, j int) bool { return isViolation(flagged[i]) && !isViolation(flagged[j]) })
-	pg.Flagged = attentionRows(flagged)
-	return pg
+	pg.Flagged = memo.attentionRows(flagged)
+	return pg, memo.err
 }
 
-func newHTMLTeam(t *ReviewTeam) htmlTeam {
+func (m *htmlMemo) newHTMLTeam(t *ReviewTeam) htmlTeam {
 	ht := htmlTeam{ReviewTeam: t, Flagged: flaggedRows(t), SitesLine: sitesLineText(t.Sites), Unseen: UnseenAccess[t.Platform]}
 	ht.Owners = strconv.Itoa(t.Owners) + " active owners"
 	if t.Owners == 1 {
@@ -383,18 +457,20 @@ func newHTMLTeam(t *ReviewTeam) htmlTeam {
 		ht.Owners += ", " + strconv.Itoa(t.InvitedOwners) + " invited"
 	}
 	bySite := map[string][]*ReviewRow{}
+	var teamWide []*ReviewRow
 	for i := range t.Rows {
 		r := &t.Rows[i]
 		if isTeamWide(r) {
-			ht.TeamWide = append(ht.TeamWide, r)
+			teamWide = append(teamWide, r)
 			continue
 		}
 		bySite[r.Site] = append(bySite[r.Site], r)
 	}
+	ht.TeamWide = htmlRows{m.teamRows(teamWide), "No members."}
 	for _, s := range t.Sites {
-		ht.Sites = append(ht.Sites, htmlSite{Name: s.Name, Environment: s.Environment, Rows: bySite[s.Name]})
+		ht.Sites = append(ht.Sites, htmlSite{Name: s.Name, Environment: s.Environment, Rows: htmlRows{m.teamRows(bySite[s.Name]), "No grants on this site."}})
 	}
-	ht.Chart = newChart(t, ht.TeamWide, bySite)
+	ht.Chart = newChart(t, teamWide, bySite)
 	return ht
 }
 

@@ -2,10 +2,10 @@ package report
 
 import (
 	"bufio"
+	"encoding/binary"
 	"html/template"
 	"io"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -107,9 +107,9 @@ var chartColors = []string{"#3b6fd8", "#e8853a", "#3fa66b", "#c4463d", "#8a5cc2"
 
 // reviewTemplate is the page. Its text is trusted markup; every value is
 // escaped by html/template for its context. "text" shows a text with its
-// line breaks as <br>; "trs" a table's rows, whose cells "cells" and
-// "person" wrote beforehand, once per distinct value (htmlMemo), so that a
-// row costs four actions (a page may hold tens of thousands).
+// line breaks as <br>; "trs" a table's rows, whose cells "cells" wrote
+// beforehand, once per distinct run (htmlMemo), so that a row costs a few
+// actions (a page may hold tens of thousands).
 var reviewTemplate = template.Must(template.New("review").Funcs(template.FuncMap{
 	"lines":      lines,
 	"date":       datePart,
@@ -165,11 +165,11 @@ const reviewPageBody = `</style>
 </html>
 {{define "text"}}{{range $i, $l := lines .}}{{if $i}}<br>{{end}}{{$l}}{{end}}{{end}}
 {{- define "reviewed"}}{{if .LastReview}}{{template "text" (reviewed .)}}{{else}}<span class="never">never</span>{{end}}{{end}}
-{{- /* A table's rows, their cells as "cells" and "person" wrote them (htmlMemo). */ -}}
-{{- define "trs"}}{{range .}}<tr{{if .Flagged}} class="flagged"{{end}}>{{with .Head}}{{.}}{{end}}{{.Person}}{{.Tail}}</tr>
+{{- /* A table's rows, their cells as "cells" wrote them (htmlMemo). */ -}}
+{{- define "trs"}}{{range .}}<tr{{if .Flagged}} class="flagged"{{end}}>{{with .Head}}{{.}}{{end}}{{.Cells}}</tr>
 {{end}}{{end}}
-{{- define "person"}}<td>{{template "text" .Person}}{{if .HasSponsor}} <small>(sponsor {{template "text" .Sponsor}})</small>{{end}}</td>{{end}}
-{{- define "cells"}}{{range .Texts}}<td>{{if .Dash}}<span class="none">-</span>{{else}}{{template "text" .Text}}{{end}}</td>{{end}}
+{{- define "cells"}}{{if .HasPerson}}<td>{{template "text" .Person}}{{if .HasSponsor}} <small>(sponsor {{template "text" .Sponsor}})</small>{{end}}</td>{{end}}
+{{- range .Texts}}<td>{{if .Dash}}<span class="none">-</span>{{else}}{{template "text" .Text}}{{end}}</td>{{end}}
 {{- if .HasFlags}}<td>{{range .FlagList}}<span class="flag {{.Code}}{{if .Violation}} violation{{end}}">{{if .Word}}{{.Word}}<code>{{.Code}}</code>{{else}}{{.Code}}{{end}}</span>{{else}}<span class="none">-</span>{{end}}</td>{{end}}{{end}}
 {{- define "signoff"}}<section class="signoff" id="signoff">
 <h2>Sign-off</h2>
@@ -231,35 +231,36 @@ type htmlRows struct {
 
 // htmlRow is a table row: whether it is flagged, and its cells as
 // html/template wrote them (htmlMemo), so that a row costs one template
-// call of four actions (a page may hold tens of thousands).
+// action or two (a page may hold tens of thousands).
 type htmlRow struct {
 	Flagged bool
-	// Head holds the cells before the person (the attention table's team
-	// and site), Person the person's cell, Tail the cells after it, the
-	// flags last.
-	Head, Person, Tail template.HTML
+	// Head holds the attention table's team and site cells, Cells the
+	// person's cell and those after it, the flags last.
+	Head, Cells template.HTML
 }
 
-// htmlMemo writes the cells of rows through reviewTemplate ("cells",
-// "person") once per distinct value and keeps what it wrote: the same
-// roles, dates, tickets and people recur thousands of times, and a
-// template action costs reflection. Every text is still escaped by
-// html/template, in the text context of a table cell where the rows use
-// it; the memo only keeps its output.
+// htmlMemo writes runs of cells through reviewTemplate ("cells") once per
+// distinct run and keeps what it wrote: a person holds the same role on
+// many sites, and roles, dates, tickets and statuses recur thousands of
+// times, while a template action costs reflection. Every text is still
+// escaped by html/template, in the text context of a table row where the
+// rows use it; the memo only keeps its output.
 type htmlMemo struct {
-	cells   map[htmlCells]template.HTML
-	persons map[htmlPerson]template.HTML
-	err     error // the first failed rendering
+	runs map[string]template.HTML // by htmlCells.key
+	key  []byte
+	err  error // the first failed rendering
 }
 
-// htmlCells is a run of table cells, and the flags cell after them when
-// Flags is set: the key of the memo and the data of "cells".
+// htmlCells is a run of table cells: the person's when HasPerson, then
+// Cells, then the flags cell when HasFlags.
 type htmlCells struct {
-	N     int
-	Cells [8]htmlCell
-	// Flags are the row's flag codes joined by spaces (codes are fixed
-	// identifiers, see Flags); HasFlags adds the flags cell, "-" when empty.
-	Flags    string
+	HasPerson       bool
+	Person, Sponsor string
+	HasSponsor      bool
+	N               int
+	Cells           [8]htmlCell
+	// Flags are the row's flag codes (fixed identifiers, see Flags).
+	Flags    []string
 	HasFlags bool
 }
 
@@ -269,78 +270,82 @@ type htmlCell struct {
 	Dash bool
 }
 
-// htmlPerson is a person's cell, with their sponsor where one is named.
-type htmlPerson struct {
-	Person, Sponsor string
-	HasSponsor      bool
-}
-
 // htmlFlag is one flag of a row: its code, and its words if it has some.
 type htmlFlag struct {
 	Code, Word string
 	Violation  bool
 }
 
-func newHTMLMemo() *htmlMemo {
-	return &htmlMemo{cells: map[htmlCells]template.HTML{}, persons: map[htmlPerson]template.HTML{}}
-}
-
-// render executes the named template of the page on data, as HTML.
-func (m *htmlMemo) render(name string, data any) template.HTML {
-	var b strings.Builder
-	if err := reviewTemplate.ExecuteTemplate(&b, name, data); err != nil && m.err == nil {
-		m.err = err
-	}
-	return template.HTML(b.String())
-}
+func newHTMLMemo() *htmlMemo { return &htmlMemo{runs: map[string]template.HTML{}} }
 
 // run is the cells' markup, written by "cells".
-func (m *htmlMemo) run(c htmlCells) template.HTML {
-	h, ok := m.cells[c]
-	if !ok {
-		h = m.render("cells", c)
-		m.cells[c] = h
+func (m *htmlMemo) run(c *htmlCells) template.HTML {
+	m.key = c.appendKey(m.key[:0])
+	if h, ok := m.runs[string(m.key)]; ok {
+		return h
 	}
+	var b strings.Builder
+	data := *c // c stays on the caller's stack
+	if err := reviewTemplate.ExecuteTemplate(&b, "cells", &data); err != nil && m.err == nil {
+		m.err = err
+	}
+	h := template.HTML(b.String())
+	m.runs[string(m.key)] = h
 	return h
 }
 
-// person is the person's cell of r, written by "person".
-func (m *htmlMemo) person(r *ReviewRow) template.HTML {
-	p := htmlPerson{Person: r.Person}
-	if r.Sponsor != nil {
-		p.Sponsor, p.HasSponsor = *r.Sponsor, true
+// appendKey appends what tells c from every other run: each part in
+// order, a text as its length plus one and its bytes, an absent one as 0.
+func (c *htmlCells) appendKey(b []byte) []byte {
+	str := func(s string, ok bool) {
+		if !ok {
+			b = append(b, 0)
+			return
+		}
+		b = binary.AppendUvarint(b, uint64(len(s))+1)
+		b = append(b, s...)
 	}
-	h, ok := m.persons[p]
-	if !ok {
-		h = m.render("person", p)
-		m.persons[p] = h
+	str(c.Person, c.HasPerson)
+	str(c.Sponsor, c.HasSponsor)
+	b = append(b, byte(c.N))
+	for _, x := range c.Cells[:c.N] {
+		str(x.Text, !x.Dash)
 	}
-	return h
+	b = append(b, byte(len(c.Flags)))
+	if c.HasFlags {
+		b = append(b, 1)
+	}
+	for _, f := range c.Flags {
+		str(f, true)
+	}
+	return b
 }
 
 // Texts are the cells in order, for "cells".
-func (c htmlCells) Texts() []htmlCell { return c.Cells[:c.N] }
+func (c *htmlCells) Texts() []htmlCell { return c.Cells[:c.N] }
 
 // FlagList are the flags, for "cells".
-func (c htmlCells) FlagList() []htmlFlag {
-	if c.Flags == "" {
-		return nil
-	}
-	var out []htmlFlag
-	for _, f := range strings.Split(c.Flags, " ") {
-		out = append(out, htmlFlag{Code: f, Word: flagWords[f], Violation: violations[f]})
+func (c *htmlCells) FlagList() []htmlFlag {
+	out := make([]htmlFlag, len(c.Flags))
+	for i, f := range c.Flags {
+		out[i] = htmlFlag{Code: f, Word: flagWords[f], Violation: violations[f]}
 	}
 	return out
 }
 
-// cells is a run of cells, with the flags cell of r when r is not nil.
-func cells(r *ReviewRow, cs ...htmlCell) htmlCells {
+// cells is the markup of a run of cells: r's person, cs and r's flags
+// when r is not nil.
+func (m *htmlMemo) cells(r *ReviewRow, cs ...htmlCell) template.HTML {
 	var c htmlCells
 	c.N = copy(c.Cells[:], cs)
 	if r != nil {
-		c.Flags, c.HasFlags = strings.Join(r.Flags, " "), true
+		c.HasPerson, c.Person = true, r.Person
+		if r.Sponsor != nil {
+			c.HasSponsor, c.Sponsor = true, *r.Sponsor
+		}
+		c.HasFlags, c.Flags = true, r.Flags
 	}
-	return c
+	return m.run(&c)
 }
 
 func cell(s string) htmlCell { return htmlCell{Text: s} }
@@ -364,9 +369,8 @@ func dateCell(s *string) htmlCell {
 func (m *htmlMemo) teamRows(rows []*ReviewRow) []htmlRow {
 	out := make([]htmlRow, len(rows))
 	for i, r := range rows {
-		out[i] = htmlRow{Flagged: len(r.Flags) > 0, Person: m.person(r),
-			Tail: m.run(cells(r, cell(r.Role), cell(r.Kind), cell(r.Via), cell(statusText(r)),
-				dateCell(r.Since), dateCell(r.Expires), optCell(r.Ticket), optCell(r.Reason)))}
+		out[i] = htmlRow{Flagged: len(r.Flags) > 0, Cells: m.cells(r, cell(r.Role), cell(r.Kind), cell(r.Via), cell(statusText(r)),
+			dateCell(r.Since), dateCell(r.Expires), optCell(r.Ticket), optCell(r.Reason))}
 	}
 	return out
 }
@@ -380,8 +384,8 @@ func (m *htmlMemo) attentionRows(rows []*ReviewRow) []htmlRow {
 		if isTeamWide(r) {
 			site = cell("all sites")
 		}
-		out[i] = htmlRow{Flagged: len(r.Flags) > 0, Head: m.run(cells(nil, cell(r.Team), site)), Person: m.person(r),
-			Tail: m.run(cells(r, cell(r.Role), cell(r.Via), cell(statusText(r)), dateCell(r.Expires), optCell(r.Ticket)))}
+		out[i] = htmlRow{Flagged: len(r.Flags) > 0, Head: m.cells(nil, cell(r.Team), site),
+			Cells: m.cells(r, cell(r.Role), cell(r.Via), cell(statusText(r)), dateCell(r.Expires), optCell(r.Ticket))}
 	}
 	return out
 }
@@ -429,21 +433,25 @@ func newHTMLPage(doc *ReviewDoc) (*htmlPage, error) {
 		{"team findings", sm.Findings, sm.Findings > 0},
 	}}
 	memo := newHTMLMemo()
-	var flagged []*ReviewRow
+	// Violations first (expired but still held, no ticket), then the
+	// other flagged rows, each in the review's order.
+	var violating, flagged []*ReviewRow
 	for i := range doc.Teams {
 		t := &doc.Teams[i]
 		for j := range t.Rows {
-			if len(t.Rows[j].Flags) == 0 {
+			r := &t.Rows[j]
+			if len(r.Flags) == 0 {
 				break // flagged rows come first
 			}
-			flagged = append(flagged, &t.Rows[j])
+			if isViolation(r) {
+				violating = append(violating, r)
+			} else {
+				flagged = append(flagged, r)
+			}
 		}
 		pg.Teams = append(pg.Teams, memo.newHTMLTeam(t))
 	}
-	// Violations first (expired but still held, no ticket), then the
-	// other flagged rows, each in the review's order.
-	sort.SliceStable(flagged, func(i, j int) bool { return isViolation(flagged[i]) && !isViolation(flagged[j]) })
-	pg.Flagged = memo.attentionRows(flagged)
+	pg.Flagged = memo.attentionRows(append(violating, flagged...))
 	return pg, memo.err
 }
 

@@ -295,7 +295,8 @@ func (m *htmlMemo) run(c *htmlCells) template.HTML {
 }
 
 // appendKey appends what tells c from every other run: each part in
-// order, a text as its length plus one and its bytes, an absent one as 0.
+// order, a text as its length plus one (uvarint) and its bytes, an
+// absent one as 0; a count (cells, flags) as one byte.
 func (c *htmlCells) appendKey(b []byte) []byte {
 	str := func(s string, ok bool) {
 		if !ok {
@@ -311,10 +312,10 @@ func (c *htmlCells) appendKey(b []byte) []byte {
 	for _, x := range c.Cells[:c.N] {
 		str(x.Text, !x.Dash)
 	}
-	b = append(b, byte(len(c.Flags)))
-	if c.HasFlags {
-		b = append(b, 1)
+	if !c.HasFlags {
+		return append(b, 0)
 	}
+	b = append(b, byte(len(c.Flags))+1) // at most len(Flags) flags
 	for _, f := range c.Flags {
 		str(f, true)
 	}

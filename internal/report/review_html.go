@@ -107,9 +107,9 @@ var chartColors = []string{"#3b6fd8", "#e8853a", "#3fa66b", "#c4463d", "#8a5cc2"
 
 // reviewTemplate is the page. Its text is trusted markup; every value is
 // escaped by html/template for its context. "text" shows a text with its
-// line breaks as <br>; "trs" a table's rows, whose cells "cells" wrote
-// beforehand, once per distinct run (htmlMemo), so that a row costs a few
-// actions (a page may hold tens of thousands).
+// line breaks as <br>; "cells" a run of a row's cells, or a whole row,
+// which the code writes beforehand once per distinct run (htmlMemo), so
+// that a row costs one action or two (a page may hold tens of thousands).
 var reviewTemplate = template.Must(template.New("review").Funcs(template.FuncMap{
 	"lines":      lines,
 	"date":       datePart,
@@ -158,19 +158,19 @@ const reviewPageBody = `</style>
 {{end}}{{if .Summary.FlaggedRows}}<table>
 <thead><tr><th>team</th><th>site</th><th>person</th><th>role</th><th>via</th><th>status</th><th>expires</th><th>ticket</th><th>flags</th></tr></thead>
 <tbody>
-{{template "trs" .Flagged}}</tbody>
+{{range .Flagged}}<tr class="flagged">{{.Head}}{{.Cells}}</tr>
+{{end}}</tbody>
 </table>
 {{end}}</section>
 {{range .Teams}}{{template "team" .}}{{end}}{{end}}{{template "signoff" .Attestation}}</body>
 </html>
 {{define "text"}}{{range $i, $l := lines .}}{{if $i}}<br>{{end}}{{$l}}{{end}}{{end}}
 {{- define "reviewed"}}{{if .LastReview}}{{template "text" (reviewed .)}}{{else}}<span class="never">never</span>{{end}}{{end}}
-{{- /* A table's rows, their cells as "cells" wrote them (htmlMemo). */ -}}
-{{- define "trs"}}{{range .}}<tr{{if .Flagged}} class="flagged"{{end}}>{{with .Head}}{{.}}{{end}}{{.Cells}}</tr>
-{{end}}{{end}}
-{{- define "cells"}}{{if .HasPerson}}<td>{{template "text" .Person}}{{if .HasSponsor}} <small>(sponsor {{template "text" .Sponsor}})</small>{{end}}</td>{{end}}
+{{- /* A run of cells, or a whole row; written once per distinct run (htmlMemo). */ -}}
+{{- define "cells"}}{{if .Row}}<tr{{if .Flags}} class="flagged"{{end}}>{{end}}{{if .HasPerson}}<td>{{template "text" .Person}}{{if .HasSponsor}} <small>(sponsor {{template "text" .Sponsor}})</small>{{end}}</td>{{end}}
 {{- range .Texts}}<td>{{if .Dash}}<span class="none">-</span>{{else}}{{template "text" .Text}}{{end}}</td>{{end}}
-{{- if .HasFlags}}<td>{{range .FlagList}}<span class="flag {{.Code}}{{if .Violation}} violation{{end}}">{{if .Word}}{{.Word}}<code>{{.Code}}</code>{{else}}{{.Code}}{{end}}</span>{{else}}<span class="none">-</span>{{end}}</td>{{end}}{{end}}
+{{- if .HasFlags}}<td>{{range .FlagList}}<span class="flag {{.Code}}{{if .Violation}} violation{{end}}">{{if .Word}}{{.Word}}<code>{{.Code}}</code>{{else}}{{.Code}}{{end}}</span>{{else}}<span class="none">-</span>{{end}}</td>{{end}}{{if .Row}}</tr>
+{{end}}{{end}}
 {{- define "signoff"}}<section class="signoff" id="signoff">
 <h2>Sign-off</h2>
 <dl>
@@ -206,7 +206,7 @@ const reviewPageBody = `</style>
 {{- define "rows"}}{{if .Rows}}<table>
 <thead><tr><th>person</th><th>role</th><th>kind</th><th>via</th><th>status</th><th>since</th><th>expires</th><th>ticket</th><th>reason</th><th>flags</th></tr></thead>
 <tbody>
-{{template "trs" .Rows}}</tbody>
+{{range .Rows}}{{.}}{{end}}</tbody>
 </table>
 {{else}}<p class="none">{{.Empty}}</p>
 {{end}}{{end}}
@@ -223,19 +223,17 @@ const reviewPageBody = `</style>
 </figure>
 {{end}}`
 
-// htmlRows is a table of rows, or the sentence that says there are none.
+// htmlRows is a table of rows, each as "cells" wrote it, or the sentence
+// that says there are none.
 type htmlRows struct {
-	Rows  []htmlRow
+	Rows  []template.HTML
 	Empty string
 }
 
-// htmlRow is a table row: whether it is flagged, and its cells as
-// html/template wrote them (htmlMemo), so that a row costs one template
-// action or two (a page may hold tens of thousands).
+// htmlRow is a row of the attention table (all flagged): its team and
+// site cells (Head) and the person's cell and those after it (Cells), as
+// "cells" wrote them.
 type htmlRow struct {
-	Flagged bool
-	// Head holds the attention table's team and site cells, Cells the
-	// person's cell and those after it, the flags last.
 	Head, Cells template.HTML
 }
 
@@ -243,17 +241,19 @@ type htmlRow struct {
 // distinct run and keeps what it wrote: a person holds the same role on
 // many sites, and roles, dates, tickets and statuses recur thousands of
 // times, while a template action costs reflection. Every text is still
-// escaped by html/template, in the text context of a table row where the
-// rows use it; the memo only keeps its output.
+// escaped by html/template, in the text context between table cells (or
+// rows) where the page puts the run; the memo only keeps its output.
 type htmlMemo struct {
-	runs map[string]template.HTML // by htmlCells.key
+	runs map[string]template.HTML // by htmlCells.appendKey
 	key  []byte
 	err  error // the first failed rendering
 }
 
 // htmlCells is a run of table cells: the person's when HasPerson, then
-// Cells, then the flags cell when HasFlags.
+// Cells, then the flags cell when HasFlags; a whole row (<tr>, flagged
+// when it has flags) when Row.
 type htmlCells struct {
+	Row             bool
 	HasPerson       bool
 	Person, Sponsor string
 	HasSponsor      bool
@@ -306,6 +306,7 @@ func (c *htmlCells) appendKey(b []byte) []byte {
 		b = binary.AppendUvarint(b, uint64(len(s))+1)
 		b = append(b, s...)
 	}
+	b = append(b, boolByte(c.Row))
 	str(c.Person, c.HasPerson)
 	str(c.Sponsor, c.HasSponsor)
 	b = append(b, byte(c.N))
@@ -334,9 +335,29 @@ func (c *htmlCells) FlagList() []htmlFlag {
 	return out
 }
 
+func boolByte(b bool) byte {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // cells is the markup of a run of cells: r's person, cs and r's flags
 // when r is not nil.
 func (m *htmlMemo) cells(r *ReviewRow, cs ...htmlCell) template.HTML {
+	c := runOf(r, cs)
+	return m.run(&c)
+}
+
+// row is the markup of r's whole row, its cells r's person, cs and r's
+// flags.
+func (m *htmlMemo) row(r *ReviewRow, cs ...htmlCell) template.HTML {
+	c := runOf(r, cs)
+	c.Row = true
+	return m.run(&c)
+}
+
+func runOf(r *ReviewRow, cs []htmlCell) htmlCells {
 	var c htmlCells
 	c.N = copy(c.Cells[:], cs)
 	if r != nil {
@@ -346,7 +367,7 @@ func (m *htmlMemo) cells(r *ReviewRow, cs ...htmlCell) template.HTML {
 		}
 		c.HasFlags, c.Flags = true, r.Flags
 	}
-	return m.run(&c)
+	return c
 }
 
 func cell(s string) htmlCell { return htmlCell{Text: s} }
@@ -367,11 +388,11 @@ func dateCell(s *string) htmlCell {
 
 // teamRows are the rows of a team's table: person, role, kind, via,
 // status, since, expires, ticket, reason, flags.
-func (m *htmlMemo) teamRows(rows []*ReviewRow) []htmlRow {
-	out := make([]htmlRow, len(rows))
+func (m *htmlMemo) teamRows(rows []*ReviewRow) []template.HTML {
+	out := make([]template.HTML, len(rows))
 	for i, r := range rows {
-		out[i] = htmlRow{Flagged: len(r.Flags) > 0, Cells: m.cells(r, cell(r.Role), cell(r.Kind), cell(r.Via), cell(statusText(r)),
-			dateCell(r.Since), dateCell(r.Expires), optCell(r.Ticket), optCell(r.Reason))}
+		out[i] = m.row(r, cell(r.Role), cell(r.Kind), cell(r.Via), cell(statusText(r)),
+			dateCell(r.Since), dateCell(r.Expires), optCell(r.Ticket), optCell(r.Reason))
 	}
 	return out
 }
@@ -385,7 +406,7 @@ func (m *htmlMemo) attentionRows(rows []*ReviewRow) []htmlRow {
 		if isTeamWide(r) {
 			site = cell("all sites")
 		}
-		out[i] = htmlRow{Flagged: len(r.Flags) > 0, Head: m.cells(nil, cell(r.Team), site),
+		out[i] = htmlRow{Head: m.cells(nil, cell(r.Team), site),
 			Cells: m.cells(r, cell(r.Role), cell(r.Via), cell(statusText(r)), dateCell(r.Expires), optCell(r.Ticket))}
 	}
 	return out

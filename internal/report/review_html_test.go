@@ -274,27 +274,35 @@ func TestReviewHTMLMemoKeys(t *testing.T) {
 		return &ReviewRow{Person: person, Sponsor: sponsor, Flags: flags}
 	}
 	runs := []struct {
-		r    *ReviewRow
-		cs   []htmlCell
-		want template.HTML
+		r     *ReviewRow
+		cs    []htmlCell
+		want  template.HTML
+		whole bool // the whole row
 	}{
-		{nil, []htmlCell{cell("ab"), cell("c")}, `<td>ab</td><td>c</td>`},
-		{nil, []htmlCell{cell("a"), cell("bc")}, `<td>a</td><td>bc</td>`},
-		{nil, []htmlCell{cell("")}, `<td></td>`},
-		{nil, []htmlCell{optCell(nil)}, `<td><span class="none">-</span></td>`},
-		{nil, []htmlCell{optCell(&ticket)}, `<td>IAM-1</td>`},
-		{nil, []htmlCell{cell("a\nb<")}, `<td>a<br>b&lt;</td>`},
-		{row("a", nil), nil, `<td>a</td><td><span class="none">-</span></td>`},
-		{row("a", &empty), nil, `<td>a <small>(sponsor )</small></td><td><span class="none">-</span></td>`},
-		{row("a", nil, FlagExternal), nil, `<td>a</td><td><span class="flag external">External person<code>external</code></span></td>`},
+		{nil, []htmlCell{cell("ab"), cell("c")}, `<td>ab</td><td>c</td>`, false},
+		{nil, []htmlCell{cell("a"), cell("bc")}, `<td>a</td><td>bc</td>`, false},
+		{nil, []htmlCell{cell("")}, `<td></td>`, false},
+		{nil, []htmlCell{optCell(nil)}, `<td><span class="none">-</span></td>`, false},
+		{nil, []htmlCell{optCell(&ticket)}, `<td>IAM-1</td>`, false},
+		{nil, []htmlCell{cell("a\nb<")}, `<td>a<br>b&lt;</td>`, false},
+		{row("a", nil), nil, `<td>a</td><td><span class="none">-</span></td>`, false},
+		{row("a", &empty), nil, `<td>a <small>(sponsor )</small></td><td><span class="none">-</span></td>`, false},
+		{row("a", nil, FlagExternal), nil, `<td>a</td><td><span class="flag external">External person<code>external</code></span></td>`, false},
 		{row("a", nil, FlagExternal, FlagNoTicket), nil,
-			`<td>a</td><td><span class="flag external">External person<code>external</code></span><span class="flag no_ticket violation">No ticket<code>no_ticket</code></span></td>`},
-		{row(`"><b>`, nil), []htmlCell{cell("x")}, `<td>&#34;&gt;&lt;b&gt;</td><td>x</td><td><span class="none">-</span></td>`},
+			`<td>a</td><td><span class="flag external">External person<code>external</code></span><span class="flag no_ticket violation">No ticket<code>no_ticket</code></span></td>`, false},
+		{row(`"><b>`, nil), []htmlCell{cell("x")}, `<td>&#34;&gt;&lt;b&gt;</td><td>x</td><td><span class="none">-</span></td>`, false},
+		{row("a", nil), nil, "<tr><td>a</td><td><span class=\"none\">-</span></td></tr>\n", true},
+		{row("a", nil, FlagExpiring), nil, "<tr class=\"flagged\"><td>a</td><td><span class=\"flag expiring\">Expires soon<code>expiring</code></span></td></tr>\n", true},
 	}
 	m := newHTMLMemo()
 	for round := range 2 { // the second round is answered from the memo
 		for i, c := range runs {
-			if got := m.cells(c.r, c.cs...); got != c.want {
+			run := m.cells
+			if c.whole {
+				run = m.row
+			}
+			got := run(c.r, c.cs...)
+			if got != c.want {
 				t.Errorf("round %d, run %d: got %s, want %s", round, i, got, c.want)
 			}
 		}

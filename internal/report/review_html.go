@@ -164,11 +164,12 @@ const reviewPageBody = `</style>
 {{end}}</section>
 {{range .Teams}}{{template "team" .}}{{end}}{{end}}{{template "signoff" .Attestation}}</body>
 </html>
-{{define "text"}}{{range $i, $l := lines .}}{{if $i}}<br>{{end}}{{$l}}{{end}}{{end}}
+{{define "text"}}{{template "lines" (lines .)}}{{end}}
+{{- define "lines"}}{{range $i, $l := .}}{{if $i}}<br>{{end}}{{$l}}{{end}}{{end}}
 {{- define "reviewed"}}{{if .LastReview}}{{template "text" (reviewed .)}}{{else}}<span class="never">never</span>{{end}}{{end}}
 {{- /* A run of cells, or a whole row; written once per distinct run (htmlMemo). */ -}}
 {{- define "cells"}}{{if .Row}}<tr{{if .Flags}} class="flagged"{{end}}>{{end}}{{if .HasPerson}}<td>{{template "text" .Person}}{{if .HasSponsor}} <small>(sponsor {{template "text" .Sponsor}})</small>{{end}}</td>{{end}}
-{{- range .Texts}}<td>{{if .Dash}}<span class="none">-</span>{{else}}{{template "text" .Text}}{{end}}</td>{{end}}
+{{- range .Texts}}<td>{{if .Dash}}<span class="none">-</span>{{else if .Lines}}{{template "lines" .Lines}}{{else}}{{.Text}}{{end}}</td>{{end}}
 {{- if .HasFlags}}<td>{{range .FlagList}}<span class="flag {{.Code}}{{if .Violation}} violation{{end}}">{{if .Word}}{{.Word}}<code>{{.Code}}</code>{{else}}{{.Code}}{{end}}</span>{{else}}<span class="none">-</span>{{end}}</td>{{end}}{{if .Row}}</tr>
 {{end}}{{end}}
 {{- define "signoff"}}<section class="signoff" id="signoff">
@@ -266,8 +267,9 @@ type htmlCells struct {
 
 // htmlCell is the text of one cell, or a muted - when it has no value.
 type htmlCell struct {
-	Text string
-	Dash bool
+	Text  string
+	Dash  bool
+	Lines []string // Text's lines when it has line breaks (set for "cells")
 }
 
 // htmlFlag is one flag of a row: its code, and its words if it has some.
@@ -286,6 +288,11 @@ func (m *htmlMemo) run(c *htmlCells) template.HTML {
 	}
 	var b strings.Builder
 	data := *c // c stays on the caller's stack
+	for i, x := range data.Texts() {
+		if strings.ContainsAny(x.Text, "\r\n") {
+			data.Cells[i].Lines = lines(x.Text)
+		}
+	}
 	if err := reviewTemplate.ExecuteTemplate(&b, "cells", &data); err != nil && m.err == nil {
 		m.err = err
 	}

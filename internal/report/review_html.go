@@ -2,10 +2,10 @@ package report
 
 import (
 	"bufio"
+	"encoding/binary"
 	"html/template"
 	"io"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -23,12 +23,17 @@ import (
 // with flagged rows first. It prints on paper (@media print: one team per
 // page, table headers repeated, rows kept whole).
 //
-// The page is an html/template (reviewPage): every text from the state
-// is escaped by the template for where it lands (text, attribute, URL),
-// so no value can become markup.
+// The page is an html/template (reviewTemplate): every text from the
+// state is escaped by the template for where it lands (text, attribute,
+// URL), so no value can become markup. Table cells are written by the
+// same template set once per distinct value and reused (htmlMemo).
 func WriteReviewHTML(w io.Writer, doc *ReviewDoc) error {
+	pg, err := newHTMLPage(doc)
+	if err != nil {
+		return err
+	}
 	bw := bufio.NewWriterSize(w, 64<<10)
-	if err := reviewTemplate.Execute(bw, newHTMLPage(doc)); err != nil {
+	if err := reviewTemplate.Execute(bw, pg); err != nil {
 		return err
 	}
 	return bw.Flush()
@@ -102,9 +107,9 @@ var chartColors = []string{"#3b6fd8", "#e8853a", "#3fa66b", "#c4463d", "#8a5cc2"
 
 // reviewTemplate is the page. Its text is trusted markup; every value is
 // escaped by html/template for its context. "text" shows a text with its
-// line breaks as <br>; "row" a table row whose cells (htmlCell) the code
-// made ready, so that a row costs one template call (a page may hold tens
-// of thousands).
+// line breaks as <br>; "cells" a run of a row's cells, or a whole row,
+// which the code writes beforehand once per distinct run (htmlMemo), so
+// that a row costs one action or two (a page may hold tens of thousands).
 var reviewTemplate = template.Must(template.New("review").Funcs(template.FuncMap{
 	"lines":      lines,
 	"date":       datePart,
@@ -113,7 +118,6 @@ var reviewTemplate = template.Must(template.New("review").Funcs(template.FuncMap
 	"changeText": changesText,
 	"anchor":     func(team string) string { return "team-" + team },
 	"digestRule": func() string { return AttestedDigestRule },
-	"rowsOf":     func(rows []*ReviewRow, empty string) htmlRows { return htmlRows{teamRows(rows), empty} },
 }).Parse(reviewPageHead + reviewCSS + reviewPageBody))
 
 // reviewPageHead and reviewPageBody are the page around the CSS.
@@ -154,19 +158,20 @@ const reviewPageBody = `</style>
 {{end}}{{if .Summary.FlaggedRows}}<table>
 <thead><tr><th>team</th><th>site</th><th>person</th><th>role</th><th>via</th><th>status</th><th>expires</th><th>ticket</th><th>flags</th></tr></thead>
 <tbody>
-{{range .Flagged}}{{template "row" .}}{{end}}</tbody>
+{{range .Flagged}}<tr class="flagged">{{.Head}}{{.Cells}}</tr>
+{{end}}</tbody>
 </table>
 {{end}}</section>
 {{range .Teams}}{{template "team" .}}{{end}}{{end}}{{template "signoff" .Attestation}}</body>
 </html>
-{{define "text"}}{{range $i, $l := lines .}}{{if $i}}<br>{{end}}{{$l}}{{end}}{{end}}
+{{define "text"}}{{template "lines" (lines .)}}{{end}}
+{{- define "lines"}}{{range $i, $l := .}}{{if $i}}<br>{{end}}{{$l}}{{end}}{{end}}
 {{- define "reviewed"}}{{if .LastReview}}{{template "text" (reviewed .)}}{{else}}<span class="never">never</span>{{end}}{{end}}
-{{- /* A table row: its cells inline, for speed (one template call a row). */ -}}
-{{- define "row"}}<tr{{if .Flagged}} class="flagged"{{end}}>
-{{- range .Cells}}<td>{{if .Dash}}<span class="none">-</span>{{else if .Lines}}{{range $i, $l := .Lines}}{{if $i}}<br>{{end}}{{$l}}{{end}}{{else}}{{.Text}}{{end}}
-{{- with .Sponsor}} <small>(sponsor {{if .Lines}}{{range $i, $l := .Lines}}{{if $i}}<br>{{end}}{{$l}}{{end}}{{else}}{{.Text}}{{end}})</small>{{end}}</td>{{end}}<td>
-{{- range .Flags}}<span class="flag {{.Code}}{{if .Violation}} violation{{end}}">{{if .Word}}{{.Word}}<code>{{.Code}}</code>{{else}}{{.Code}}{{end}}</span>{{else}}<span class="none">-</span>{{end}}</td></tr>
-{{end}}
+{{- /* A run of cells, or a whole row; written once per distinct run (htmlMemo). */ -}}
+{{- define "cells"}}{{if .Row}}<tr{{if .Flags}} class="flagged"{{end}}>{{end}}{{if .HasPerson}}<td>{{template "text" .Person}}{{if .HasSponsor}} <small>(sponsor {{template "text" .Sponsor}})</small>{{end}}</td>{{end}}
+{{- range .Texts}}<td>{{if .Dash}}<span class="none">-</span>{{else if .Lines}}{{template "lines" .Lines}}{{else}}{{.Text}}{{end}}</td>{{end}}
+{{- if .HasFlags}}<td>{{range .FlagList}}<span class="flag {{.Code}}{{if .Violation}} violation{{end}}">{{if .Word}}{{.Word}}<code>{{.Code}}</code>{{else}}{{.Code}}{{end}}</span>{{else}}<span class="none">-</span>{{end}}</td>{{end}}{{if .Row}}</tr>
+{{end}}{{end}}
 {{- define "signoff"}}<section class="signoff" id="signoff">
 <h2>Sign-off</h2>
 <dl>
@@ -196,13 +201,13 @@ const reviewPageBody = `</style>
 {{range $.ChangesSinceReview}}<li>{{template "text" (changeText .)}} <span class="none">({{template "text" (date .Time)}}, evidence record {{.Seq}})</span></li>
 {{end}}</ul>
 {{end}}{{end}}{{with .Chart}}{{template "chart" .}}{{end}}<h3>Team-wide roles (every site)</h3>
-{{template "rows" (rowsOf .TeamWide "No members.")}}{{range .Sites}}<h3>Site {{template "text" .Name}}{{with .Environment}} <span class="env">({{template "text" .}})</span>{{end}}</h3>
-{{template "rows" (rowsOf .Rows "No grants on this site.")}}{{end}}</section>
+{{template "rows" .TeamWide}}{{range .Sites}}<h3>Site {{template "text" .Name}}{{with .Environment}} <span class="env">({{template "text" .}})</span>{{end}}</h3>
+{{template "rows" .Rows}}{{end}}</section>
 {{end}}
 {{- define "rows"}}{{if .Rows}}<table>
 <thead><tr><th>person</th><th>role</th><th>kind</th><th>via</th><th>status</th><th>since</th><th>expires</th><th>ticket</th><th>reason</th><th>flags</th></tr></thead>
 <tbody>
-{{range .Rows}}{{template "row" .}}{{end}}</tbody>
+{{range .Rows}}{{.}}{{end}}</tbody>
 </table>
 {{else}}<p class="none">{{.Empty}}</p>
 {{end}}{{end}}
@@ -219,26 +224,52 @@ const reviewPageBody = `</style>
 </figure>
 {{end}}`
 
-// htmlRows is a table of rows, or the sentence that says there are none.
+// htmlRows is a table of rows, each as "cells" wrote it, or the sentence
+// that says there are none.
 type htmlRows struct {
-	Rows  []htmlRow
+	Rows  []template.HTML
 	Empty string
 }
 
-// htmlRow is a table row, its cells made ready for the template.
+// htmlRow is a row of the attention table (all flagged): its team and
+// site cells (Head) and the person's cell and those after it (Cells), as
+// "cells" wrote them.
 type htmlRow struct {
-	Flagged bool
-	Cells   []htmlCell
-	Flags   []htmlFlag
+	Head, Cells template.HTML
 }
 
-// htmlCell is the text of one cell.
+// htmlMemo writes runs of cells through reviewTemplate ("cells") once per
+// distinct run and keeps what it wrote: a person holds the same role on
+// many sites, and roles, dates, tickets and statuses recur thousands of
+// times, while a template action costs reflection. Every text is still
+// escaped by html/template, in the text context between table cells (or
+// rows) where the page puts the run; the memo only keeps its output.
+type htmlMemo struct {
+	runs map[string]template.HTML // by htmlCells.appendKey
+	key  []byte
+	err  error // the first failed rendering
+}
+
+// htmlCells is a run of table cells: the person's when HasPerson, then
+// Cells, then the flags cell when HasFlags; a whole row (<tr>, flagged
+// when it has flags) when Row.
+type htmlCells struct {
+	Row             bool
+	HasPerson       bool
+	Person, Sponsor string
+	HasSponsor      bool
+	N               int
+	Cells           [8]htmlCell
+	// Flags are the row's flag codes (fixed identifiers, see Flags).
+	Flags    []string
+	HasFlags bool
+}
+
+// htmlCell is the text of one cell, or a muted - when it has no value.
 type htmlCell struct {
 	Text  string
-	Lines []string // Text's lines, when it has line breaks (shown as <br>)
-	Dash  bool     // no value: a muted -
-	// Sponsor is the sponsor named beside a person.
-	Sponsor *htmlCell
+	Dash  bool
+	Lines []string // Text's lines when it has line breaks (set for "cells")
 }
 
 // htmlFlag is one flag of a row: its code, and its words if it has some.
@@ -247,13 +278,106 @@ type htmlFlag struct {
 	Violation  bool
 }
 
-func cell(s string) htmlCell {
-	c := htmlCell{Text: s}
-	if strings.ContainsAny(s, "\r\n") {
-		c.Lines = lines(s)
+func newHTMLMemo() *htmlMemo { return &htmlMemo{runs: map[string]template.HTML{}} }
+
+// run is the cells' markup, written by "cells".
+func (m *htmlMemo) run(c *htmlCells) template.HTML {
+	m.key = c.appendKey(m.key[:0])
+	if h, ok := m.runs[string(m.key)]; ok {
+		return h
+	}
+	var b strings.Builder
+	data := *c // c stays on the caller's stack
+	for i, x := range data.Texts() {
+		if strings.ContainsAny(x.Text, "\r\n") {
+			data.Cells[i].Lines = lines(x.Text)
+		}
+	}
+	if err := reviewTemplate.ExecuteTemplate(&b, "cells", &data); err != nil && m.err == nil {
+		m.err = err
+	}
+	h := template.HTML(b.String())
+	m.runs[string(m.key)] = h
+	return h
+}
+
+// appendKey appends what tells c from every other run: each part in
+// order, a text as its length plus one (uvarint) and its bytes, an
+// absent one as 0; a count (cells, flags) as one byte.
+func (c *htmlCells) appendKey(b []byte) []byte {
+	str := func(s string, ok bool) {
+		if !ok {
+			b = append(b, 0)
+			return
+		}
+		b = binary.AppendUvarint(b, uint64(len(s))+1)
+		b = append(b, s...)
+	}
+	b = append(b, boolByte(c.Row))
+	str(c.Person, c.HasPerson)
+	str(c.Sponsor, c.HasSponsor)
+	b = append(b, byte(c.N))
+	for _, x := range c.Cells[:c.N] {
+		str(x.Text, !x.Dash)
+	}
+	if !c.HasFlags {
+		return append(b, 0)
+	}
+	b = append(b, byte(len(c.Flags))+1) // at most len(Flags) flags
+	for _, f := range c.Flags {
+		str(f, true)
+	}
+	return b
+}
+
+// Texts are the cells in order, for "cells".
+func (c *htmlCells) Texts() []htmlCell { return c.Cells[:c.N] }
+
+// FlagList are the flags, for "cells".
+func (c *htmlCells) FlagList() []htmlFlag {
+	out := make([]htmlFlag, len(c.Flags))
+	for i, f := range c.Flags {
+		out[i] = htmlFlag{Code: f, Word: flagWords[f], Violation: violations[f]}
+	}
+	return out
+}
+
+func boolByte(b bool) byte {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// cells is the markup of a run of cells: r's person, cs and r's flags
+// when r is not nil.
+func (m *htmlMemo) cells(r *ReviewRow, cs ...htmlCell) template.HTML {
+	c := runOf(r, cs)
+	return m.run(&c)
+}
+
+// row is the markup of r's whole row, its cells r's person, cs and r's
+// flags.
+func (m *htmlMemo) row(r *ReviewRow, cs ...htmlCell) template.HTML {
+	c := runOf(r, cs)
+	c.Row = true
+	return m.run(&c)
+}
+
+func runOf(r *ReviewRow, cs []htmlCell) htmlCells {
+	var c htmlCells
+	c.N = copy(c.Cells[:], cs)
+	if r != nil {
+		c.HasPerson, c.Person = true, r.Person
+		if r.Sponsor != nil {
+			c.HasSponsor, c.Sponsor = true, *r.Sponsor
+		}
+		c.HasFlags, c.Flags = true, r.Flags
 	}
 	return c
 }
+
+func cell(s string) htmlCell { return htmlCell{Text: s} }
 
 func optCell(s *string) htmlCell {
 	if s == nil {
@@ -269,30 +393,12 @@ func dateCell(s *string) htmlCell {
 	return cell(datePart(*s))
 }
 
-func personHTMLCell(r *ReviewRow) htmlCell {
-	c := cell(r.Person)
-	if r.Sponsor != nil {
-		sp := cell(*r.Sponsor)
-		c.Sponsor = &sp
-	}
-	return c
-}
-
-// newRow is the row of r with the given cells.
-func newRow(r *ReviewRow, cells ...htmlCell) htmlRow {
-	hr := htmlRow{Flagged: len(r.Flags) > 0, Cells: cells, Flags: make([]htmlFlag, len(r.Flags))}
-	for i, f := range r.Flags {
-		hr.Flags[i] = htmlFlag{Code: f, Word: flagWords[f], Violation: violations[f]}
-	}
-	return hr
-}
-
 // teamRows are the rows of a team's table: person, role, kind, via,
 // status, since, expires, ticket, reason, flags.
-func teamRows(rows []*ReviewRow) []htmlRow {
-	out := make([]htmlRow, len(rows))
+func (m *htmlMemo) teamRows(rows []*ReviewRow) []template.HTML {
+	out := make([]template.HTML, len(rows))
 	for i, r := range rows {
-		out[i] = newRow(r, personHTMLCell(r), cell(r.Role), cell(r.Kind), cell(r.Via), cell(statusText(r)),
+		out[i] = m.row(r, cell(r.Role), cell(r.Kind), cell(r.Via), cell(statusText(r)),
 			dateCell(r.Since), dateCell(r.Expires), optCell(r.Ticket), optCell(r.Reason))
 	}
 	return out
@@ -300,15 +406,15 @@ func teamRows(rows []*ReviewRow) []htmlRow {
 
 // attentionRows are the rows of the "Needs attention" table: team, site,
 // person, role, via, status, expires, ticket, flags.
-func attentionRows(rows []*ReviewRow) []htmlRow {
+func (m *htmlMemo) attentionRows(rows []*ReviewRow) []htmlRow {
 	out := make([]htmlRow, len(rows))
 	for i, r := range rows {
 		site := cell(r.Site)
 		if isTeamWide(r) {
 			site = cell("all sites")
 		}
-		out[i] = newRow(r, cell(r.Team), site, personHTMLCell(r), cell(r.Role), cell(r.Via), cell(statusText(r)),
-			dateCell(r.Expires), optCell(r.Ticket))
+		out[i] = htmlRow{Head: m.cells(nil, cell(r.Team), site),
+			Cells: m.cells(r, cell(r.Role), cell(r.Via), cell(statusText(r)), dateCell(r.Expires), optCell(r.Ticket))}
 	}
 	return out
 }
@@ -337,7 +443,7 @@ type htmlTeam struct {
 	SitesLine string
 	Unseen    string // access the platform's API does not show
 	Chart     *htmlChart
-	TeamWide  []*ReviewRow
+	TeamWide  htmlRows
 	Sites     []htmlSite
 }
 
@@ -345,35 +451,40 @@ type htmlTeam struct {
 type htmlSite struct {
 	Name        string
 	Environment *string
-	Rows        []*ReviewRow
+	Rows        htmlRows
 }
 
-func newHTMLPage(doc *ReviewDoc) *htmlPage {
+func newHTMLPage(doc *ReviewDoc) (*htmlPage, error) {
 	sm := doc.Summary
 	pg := &htmlPage{ReviewDoc: doc, Date: datePart(doc.Now), Cards: []htmlCard{
 		{"teams", sm.Teams, false}, {"people", sm.People, false}, {"access rows", sm.Rows, false},
 		{"flagged rows", sm.FlaggedRows, sm.FlaggedRows > 0}, {"external people", sm.ExternalPeople, false},
 		{"team findings", sm.Findings, sm.Findings > 0},
 	}}
-	var flagged []*ReviewRow
+	memo := newHTMLMemo()
+	// Violations first (expired but still held, no ticket), then the
+	// other flagged rows, each in the review's order.
+	var violating, flagged []*ReviewRow
 	for i := range doc.Teams {
 		t := &doc.Teams[i]
 		for j := range t.Rows {
-			if len(t.Rows[j].Flags) == 0 {
+			r := &t.Rows[j]
+			if len(r.Flags) == 0 {
 				break // flagged rows come first
 			}
-			flagged = append(flagged, &t.Rows[j])
+			if isViolation(r) {
+				violating = append(violating, r)
+			} else {
+				flagged = append(flagged, r)
+			}
 		}
-		pg.Teams = append(pg.Teams, newHTMLTeam(t))
+		pg.Teams = append(pg.Teams, memo.newHTMLTeam(t))
 	}
-	// Violations first (expired but still held, no ticket), then the
-	// other flagged rows, each in the review's order.
-	sort.SliceStable(flagged, func(i, j int) bool { return isViolation(flagged[i]) && !isViolation(flagged[j]) })
-	pg.Flagged = attentionRows(flagged)
-	return pg
+	pg.Flagged = memo.attentionRows(append(violating, flagged...))
+	return pg, memo.err
 }
 
-func newHTMLTeam(t *ReviewTeam) htmlTeam {
+func (m *htmlMemo) newHTMLTeam(t *ReviewTeam) htmlTeam {
 	ht := htmlTeam{ReviewTeam: t, Flagged: flaggedRows(t), SitesLine: sitesLineText(t.Sites), Unseen: UnseenAccess[t.Platform]}
 	ht.Owners = strconv.Itoa(t.Owners) + " active owners"
 	if t.Owners == 1 {
@@ -383,18 +494,20 @@ func newHTMLTeam(t *ReviewTeam) htmlTeam {
 		ht.Owners += ", " + strconv.Itoa(t.InvitedOwners) + " invited"
 	}
 	bySite := map[string][]*ReviewRow{}
+	var teamWide []*ReviewRow
 	for i := range t.Rows {
 		r := &t.Rows[i]
 		if isTeamWide(r) {
-			ht.TeamWide = append(ht.TeamWide, r)
+			teamWide = append(teamWide, r)
 			continue
 		}
 		bySite[r.Site] = append(bySite[r.Site], r)
 	}
+	ht.TeamWide = htmlRows{m.teamRows(teamWide), "No members."}
 	for _, s := range t.Sites {
-		ht.Sites = append(ht.Sites, htmlSite{Name: s.Name, Environment: s.Environment, Rows: bySite[s.Name]})
+		ht.Sites = append(ht.Sites, htmlSite{Name: s.Name, Environment: s.Environment, Rows: htmlRows{m.teamRows(bySite[s.Name]), "No grants on this site."}})
 	}
-	ht.Chart = newChart(t, ht.TeamWide, bySite)
+	ht.Chart = newChart(t, teamWide, bySite)
 	return ht
 }
 

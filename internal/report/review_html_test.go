@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"html/template"
 	"io"
 	"strings"
 	"testing"
@@ -262,5 +263,51 @@ func BenchmarkReviewHTML(b *testing.B) {
 		if err := WriteReviewHTML(io.Discard, doc); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// The memo tells apart runs of cells that a careless key would confuse:
+// each is written as itself, however many runs came before.
+func TestReviewHTMLMemoKeys(t *testing.T) {
+	ticket, empty := "IAM-1", ""
+	row := func(person string, sponsor *string, flags ...string) *ReviewRow {
+		return &ReviewRow{Person: person, Sponsor: sponsor, Flags: flags}
+	}
+	runs := []struct {
+		r     *ReviewRow
+		cs    []htmlCell
+		want  template.HTML
+		whole bool // the whole row
+	}{
+		{nil, []htmlCell{cell("ab"), cell("c")}, `<td>ab</td><td>c</td>`, false},
+		{nil, []htmlCell{cell("a"), cell("bc")}, `<td>a</td><td>bc</td>`, false},
+		{nil, []htmlCell{cell("")}, `<td></td>`, false},
+		{nil, []htmlCell{optCell(nil)}, `<td><span class="none">-</span></td>`, false},
+		{nil, []htmlCell{optCell(&ticket)}, `<td>IAM-1</td>`, false},
+		{nil, []htmlCell{cell("a\nb<")}, `<td>a<br>b&lt;</td>`, false},
+		{row("a", nil), nil, `<td>a</td><td><span class="none">-</span></td>`, false},
+		{row("a", &empty), nil, `<td>a <small>(sponsor )</small></td><td><span class="none">-</span></td>`, false},
+		{row("a", nil, FlagExternal), nil, `<td>a</td><td><span class="flag external">External person<code>external</code></span></td>`, false},
+		{row("a", nil, FlagExternal, FlagNoTicket), nil,
+			`<td>a</td><td><span class="flag external">External person<code>external</code></span><span class="flag no_ticket violation">No ticket<code>no_ticket</code></span></td>`, false},
+		{row(`"><b>`, nil), []htmlCell{cell("x")}, `<td>&#34;&gt;&lt;b&gt;</td><td>x</td><td><span class="none">-</span></td>`, false},
+		{row("a", nil), nil, "<tr><td>a</td><td><span class=\"none\">-</span></td></tr>\n", true},
+		{row("a", nil, FlagExpiring), nil, "<tr class=\"flagged\"><td>a</td><td><span class=\"flag expiring\">Expires soon<code>expiring</code></span></td></tr>\n", true},
+	}
+	m := newHTMLMemo()
+	for round := range 2 { // the second round is answered from the memo
+		for i, c := range runs {
+			run := m.cells
+			if c.whole {
+				run = m.row
+			}
+			got := run(c.r, c.cs...)
+			if got != c.want {
+				t.Errorf("round %d, run %d: got %s, want %s", round, i, got, c.want)
+			}
+		}
+	}
+	if m.err != nil || len(m.runs) != len(runs) {
+		t.Errorf("%d runs kept for %d distinct ones (err %v)", len(m.runs), len(runs), m.err)
 	}
 }

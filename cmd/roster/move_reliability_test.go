@@ -81,20 +81,7 @@ func TestCrashDuringMove(t *testing.T) {
 			t.Fatalf("trial %d: the apply failed before it was killed: %v", trial, err)
 		}
 		got := r.stateList(t, tgt.dir, statePath)
-		outcome := "all"
-		switch {
-		case slices.Equal(got, cfgs[cur].addrs):
-			outcome = "none"
-		case slices.Equal(got, tgt.addrs):
-		default:
-			t.Fatalf("trial %d (killed after %s): the state holds %d addresses, neither all under the old team nor all under the new: half-moved", trial, k, len(got))
-		}
-		if !killed {
-			outcome = "finished"
-		}
-		if k.targeted {
-			outcome += " (killed in the commit)"
-		}
+		outcome := moveOutcome(t, trial, k, killed, got, cfgs[cur].addrs, tgt.addrs, "under the old team nor all under the new")
 		outcomes[outcome]++
 		want := records
 		if !strings.HasPrefix(outcome, "none") {
@@ -230,19 +217,10 @@ func TestCrashDuringConfirmMove(t *testing.T) {
 			t.Fatalf("trial %d: the confirm failed before it was killed: %v", trial, err)
 		}
 		got := r.stateList(t, tgt.dir, statePath)
-		outcome, want := "all", records+guests*g.grants
-		switch {
-		case slices.Equal(got, cfgs[cur].addrs):
-			outcome, want = "none", records
-		case slices.Equal(got, tgt.addrs):
-		default:
-			t.Fatalf("trial %d (killed after %s): the state holds %d addresses, neither all at the old emails nor all at the new: half-moved", trial, k, len(got))
-		}
-		if !killed {
-			outcome = "finished"
-		}
-		if k.targeted {
-			outcome += " (killed in the commit)"
+		outcome := moveOutcome(t, trial, k, killed, got, cfgs[cur].addrs, tgt.addrs, "at the old emails nor all at the new")
+		want := records + guests*g.grants
+		if slices.Equal(got, cfgs[cur].addrs) {
+			want = records
 		}
 		outcomes[outcome]++
 		if n := r.verifyCount(t, tgt.dir, statePath); n != want {
@@ -276,4 +254,28 @@ func TestCrashDuringConfirmMove(t *testing.T) {
 		cur = target
 	}
 	t.Logf("outcomes: %v", outcomes)
+}
+
+// moveOutcome names what a killed move left in the state: "none" (got is
+// before, every address old), "all" (got is after), or "finished" (the
+// run was not killed), with " (killed in the commit)" for a targeted
+// kill. A state that is neither is a half-done move, and fails the test;
+// neither says what the two sides are.
+func moveOutcome(t *testing.T, trial int, k crashKill, killed bool, got, before, after []string, neither string) string {
+	t.Helper()
+	outcome := "all"
+	switch {
+	case slices.Equal(got, before):
+		outcome = "none"
+	case slices.Equal(got, after):
+	default:
+		t.Fatalf("trial %d (killed after %s): the state holds %d addresses, neither all %s: half-moved", trial, k, len(got), neither)
+	}
+	if !killed {
+		outcome = "finished"
+	}
+	if k.targeted {
+		outcome += " (killed in the commit)"
+	}
+	return outcome
 }

@@ -73,6 +73,20 @@ func (m Meta) checkpoint(ctx context.Context, st state.Store, cs *state.Changese
 	return nil
 }
 
+// commit signs a checkpoint where one is due and commits cs, filling res
+// with the commit's serial, its records and the chain's new head.
+func (m Meta) commit(ctx context.Context, st state.Store, cs *state.Changeset, chain *evidence.Chain, res *Result) error {
+	if err := m.checkpoint(ctx, st, cs, chain); err != nil {
+		return err
+	}
+	serial, err := st.Commit(ctx, cs)
+	if err != nil {
+		return err
+	}
+	res.Serial, res.Records, res.Head = serial, len(cs.Evidence), chain.Hash
+	return nil
+}
+
 // Result is what an apply wrote.
 type Result struct {
 	// Applied counts the changes made (invitations included); Manual
@@ -165,19 +179,12 @@ func Apply(ctx context.Context, st state.Store, p *plan.Plan, meta Meta) (*Resul
 	if err := evidence.PrepareTasks(ctx, st, cs); err != nil {
 		return nil, err
 	}
-	if err := meta.checkpoint(ctx, st, cs, chain); err != nil {
-		return nil, err
-	}
-	serial, err := st.Commit(ctx, cs)
-	if err != nil {
+	if err := meta.commit(ctx, st, cs, chain, res); err != nil {
 		if errors.Is(err, state.ErrStale) || errors.Is(err, state.ErrLineage) {
 			return nil, fmt.Errorf("%w: %v", ErrStalePlan, err) // the store says what moved and what to do
 		}
 		return nil, err
 	}
-	res.Serial = serial
-	res.Records = len(cs.Evidence)
-	res.Head = chain.Hash
 	return res, nil
 }
 

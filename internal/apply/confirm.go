@@ -141,14 +141,11 @@ func Confirm(ctx context.Context, st state.Store, snap *state.Snapshot, items []
 	if err := evidence.PrepareTasks(ctx, st, cs); err != nil {
 		return nil, err
 	}
-	if err := meta.checkpoint(ctx, st, cs, chain); err != nil {
+	res := &Result{}
+	if err := meta.commit(ctx, st, cs, chain, res); err != nil {
 		return nil, err
 	}
-	serial, err := st.Commit(ctx, cs)
-	if err != nil {
-		return nil, err
-	}
-	return &Result{Serial: serial, Records: len(cs.Evidence), Head: chain.Hash}, nil
+	return res, nil
 }
 
 // rekeyed is an object re-keyed by a move: a copy under its new address,

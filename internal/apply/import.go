@@ -88,18 +88,11 @@ func Import(ctx context.Context, st state.Store, snap *state.Snapshot, objs []Im
 		res.Applied++
 	}
 	cs.History = hist
-	if err := meta.checkpoint(ctx, st, cs, chain); err != nil {
-		return nil, err
-	}
-	serial, err := st.Commit(ctx, cs)
-	if err != nil {
+	if err := meta.commit(ctx, st, cs, chain, res); err != nil {
 		if errors.Is(err, state.ErrStale) || errors.Is(err, state.ErrLineage) {
 			return nil, fmt.Errorf("the state changed while import ran (%w); nothing was recorded: run roster import again", err)
 		}
 		return nil, err
 	}
-	res.Serial = serial
-	res.Records = len(cs.Evidence)
-	res.Head = chain.Hash
 	return res, nil
 }

@@ -122,12 +122,9 @@ func commitEdit(ctx context.Context, st state.Store, snap *state.Snapshot, meta 
 		return nil, err
 	}
 	cs.History = hist
-	if err := meta.checkpoint(ctx, st, cs, chain); err != nil {
+	res := &Result{}
+	if err := meta.commit(ctx, st, cs, chain, res); err != nil {
 		return nil, err
 	}
-	serial, err := st.Commit(ctx, cs)
-	if err != nil {
-		return nil, err
-	}
-	return &Result{Serial: serial, Records: len(cs.Evidence), Head: chain.Hash}, nil
+	return res, nil
 }

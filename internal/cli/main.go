@@ -182,33 +182,43 @@ func newCommand(use, short string) *cobra.Command {
 }
 
 // terraformFlags turns the single-dash long flags a Terraform user types
-// (-out FILE, -detailed-exitcode, -refresh=false, -chdir=DIR) into their
+// (-out FILE, -detailed-exitcode, -refresh=false, -chdir DIR) into their
 // double-dash forms (schema/cli.md, version 2). Only names that are long flags of
 // the command being run are rewritten, so shorthands (-h), a lone "-"
 // (standard input) and values that merely begin with a dash stay as they
-// are, and nothing after "--" is touched.
+// are, and nothing after "--" is touched. Global flags before the command
+// name (-chdir DIR plan) are rewritten first, so that finding the command
+// does not take their values for its name.
 func terraformFlags(root *cobra.Command, args []string) []string {
+	args = rewriteFlags(args, root.PersistentFlags().Lookup, true)
 	cmd, _, err := root.Find(args)
 	if err != nil || cmd == nil {
 		return args
 	}
 	cmd.InitDefaultHelpFlag() // -help, as terraform takes it
-	lookup := func(name string) *pflag.Flag {
+	return rewriteFlags(args, func(name string) *pflag.Flag {
 		if f := cmd.Flags().Lookup(name); f != nil {
 			return f
 		}
 		return cmd.InheritedFlags().Lookup(name)
-	}
+	}, false)
+}
+
+// rewriteFlags returns args with each single-dash long flag lookup knows
+// given its double dash; leading stops at the first argument that is not a
+// flag (the command's name).
+func rewriteFlags(args []string, lookup func(string) *pflag.Flag, leading bool) []string {
 	out := make([]string, len(args))
 	copy(out, args)
 	for i := 0; i < len(out); i++ {
 		arg := out[i]
-		if arg == "--" {
+		if arg == "--" || leading && !strings.HasPrefix(arg, "-") {
 			break
 		}
 		if strings.HasPrefix(arg, "--") {
 			// A value flag given as --name VALUE: skip its value.
-			if f := lookup(strings.TrimPrefix(arg, "--")); f != nil && f.NoOptDefVal == "" {
+			name, _, hasValue := strings.Cut(strings.TrimPrefix(arg, "--"), "=")
+			if f := lookup(name); f != nil && f.NoOptDefVal == "" && !hasValue {
 				i++
 			}
 			continue

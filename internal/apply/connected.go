@@ -95,7 +95,10 @@ func (w *writer) commit(ctx context.Context, puts []*model.Object, dels []model.
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	chain := w.chain
-	cs := &state.Changeset{Lineage: w.lineage, BaseSerial: w.serial, Put: puts, Delete: dels}
+	// Every change's record moves the serial, a failed attempt's too
+	// (schema/sync.md "apply on connected teams"), which leaves the
+	// history entry written last a serial of its own.
+	cs := &state.Changeset{Lineage: w.lineage, BaseSerial: w.serial, Put: puts, Delete: dels, MoveSerial: true}
 	for _, r := range recs {
 		w.meta.stamp(r)
 		sealed, err := chain.Seal(r)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"path/filepath"
 
+	"github.com/roster-dev/roster/internal/apply"
 	"github.com/roster-dev/roster/internal/checkpoint"
 	"github.com/roster-dev/roster/internal/config"
 	"github.com/roster-dev/roster/internal/fsx"
@@ -23,8 +24,14 @@ func planSigner() plan.SignFunc {
 }
 
 // SavePlan writes p to file, signed with the key of $ROSTER_SIGNING_KEY
-// when one is set ("-": to stdout), as plan --out saves it.
+// when one is set ("-": to stdout), as plan --out saves it. A plan made
+// against an empty state is given here the lineage (p.Lineage) of the state
+// its apply creates: like any saved plan it names its state, so applying
+// it again is refused as stale because the serial moved (schema/cli.md).
 func SavePlan(ctx context.Context, p *plan.Plan, file string, stdout io.Writer) error {
+	if p.Lineage == "" && p.Serial == 0 {
+		p.Lineage = apply.NewLineage()
+	}
 	data, err := plan.EncodeSigned(p, planSigner())
 	if err == nil {
 		err = fsx.WriteFile(file, data, fsx.Options{Stdout: stdout, Context: ctx})

@@ -121,11 +121,16 @@ type Changeset struct {
 	// removes addresses. An object write moves the serial by one.
 	Put    []*model.Object
 	Delete []model.Address
+	// MoveSerial moves the serial by one though no object changes: a
+	// connected apply's failed attempt, whose evidence record moves the
+	// serial like any other change's (schema/sync.md "apply on connected
+	// teams").
+	MoveSerial bool
 	// History, when set, is stored under the new serial (its Serial field
-	// is set by the store). A changeset with a history entry and no object
-	// changes stores it under the current serial, which must have none
-	// yet: connected applies commit each change on its own and write the
-	// history entry last (schema/sync.md).
+	// is set by the store). A changeset with a history entry that does not
+	// move the serial stores it under the current serial, which must have
+	// none yet: connected applies commit each change on its own and write
+	// the history entry last (schema/sync.md).
 	History *HistoryEntry
 	// Evidence is appended to the chain: the first record's PrevHash must
 	// equal the current head hash and sequence numbers must follow the
@@ -153,6 +158,10 @@ type Changeset struct {
 // ChangesObjects reports whether the changeset writes objects, and so moves
 // the serial.
 func (c *Changeset) ChangesObjects() bool { return len(c.Put) > 0 || len(c.Delete) > 0 }
+
+// MovesSerial reports whether committing the changeset moves the serial by
+// one: it writes objects, or MoveSerial says so.
+func (c *Changeset) MovesSerial() bool { return c.MoveSerial || c.ChangesObjects() }
 
 // Store is a state store. Reads never wait for a writer longer than one
 // short transaction; only one writer holds the lock at a time.

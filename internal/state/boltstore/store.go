@@ -714,7 +714,7 @@ func (s *Store) write(tx *bolt.Tx, p *prepared, m metaValues) (uint64, error) {
 		}
 	}
 	serial := m.serial
-	if cs.ChangesObjects() {
+	if cs.MovesSerial() {
 		serial++
 	}
 	mb := tx.Bucket(bucketMeta)
@@ -736,7 +736,7 @@ func (s *Store) write(tx *bolt.Tx, p *prepared, m metaValues) (uint64, error) {
 			return 0, fmt.Errorf("encoding the history entry: %w", err)
 		}
 		hb := tx.Bucket(bucketHistory)
-		if !cs.ChangesObjects() && hb.Get(seqKey(serial)) != nil {
+		if !cs.MovesSerial() && hb.Get(seqKey(serial)) != nil {
 			// A history-only changeset closes a series of per-change
 			// commits; it never replaces an entry.
 			return 0, fmt.Errorf("%w: a history entry for serial %d exists already", state.ErrStale, serial)

@@ -231,10 +231,10 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, p *prepared, m metaValues)
 		seq, hash = r.Seq, r.Hash
 	}
 	serial := m.serial
-	if cs.ChangesObjects() {
+	if cs.MovesSerial() {
 		serial++
 	}
-	if cs.History != nil && !cs.ChangesObjects() {
+	if cs.History != nil && !cs.MovesSerial() {
 		// A history-only changeset closes a series of per-change commits;
 		// it never replaces an entry.
 		var exists bool

@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) state.Store) {
 		{"WrongLineage", testWrongLineage},
 		{"BrokenChain", testBrokenChain},
 		{"EvidenceOnlyCommit", testEvidenceOnlyCommit},
+		{"MoveSerial", testMoveSerial},
 		{"EvidenceVerbatim", testEvidenceVerbatim},
 		{"History", testHistory},
 		{"Checkpoints", testCheckpoints},
@@ -438,6 +439,39 @@ func testEvidenceOnlyCommit(t *testing.T, s state.Store) {
 	// The serial did not move, so a plan made at serial 1 still applies.
 	if serial := commit(t, s, &state.Changeset{Lineage: "lineage-1", BaseSerial: 1, Put: []*model.Object{team("b")}}); serial != 2 {
 		t.Errorf("next object commit: serial %d, want 2", serial)
+	}
+}
+
+// testMoveSerial: a connected apply's failed attempt, evidence alone, moves
+// the serial (MoveSerial), and the history entry written after it goes
+// under the serial it moved to, though the serial it moved from has one.
+func testMoveSerial(t *testing.T, s state.Store) {
+	seed(t, s)
+	snapBefore := snapshot(t, s)
+	serial := commit(t, s, &state.Changeset{Lineage: "lineage-1", BaseSerial: 1, Evidence: chain(4, 1, "h3"), MoveSerial: true})
+	if serial != 2 {
+		t.Errorf("an evidence-only commit with MoveSerial returned serial %d, want 2", serial)
+	}
+	if got := snapshot(t, s); got.Serial != 2 {
+		t.Errorf("snapshot at serial %d, want 2", got.Serial)
+	}
+	if d := cmp.Diff(snapBefore.Objects, snapshot(t, s).Objects, objectOpts); d != "" {
+		t.Errorf("an evidence-only commit changed the objects:\n%s", d)
+	}
+	if seq, hash := head(t, s); seq != 4 || hash != "h4" {
+		t.Errorf("head %d %q, want 4 h4", seq, hash)
+	}
+	// A plan made at serial 1 is stale now.
+	if _, err := tryCommit(t, s, &state.Changeset{Lineage: "lineage-1", BaseSerial: 1, Put: []*model.Object{team("b")}}); !errors.Is(err, state.ErrStale) {
+		t.Errorf("a commit at the old serial: %v, want ErrStale", err)
+	}
+	last := state.HistoryEntry{Actor: "connected"}
+	if serial := commit(t, s, &state.Changeset{Lineage: "lineage-1", BaseSerial: 2, History: &last}); serial != 2 {
+		t.Errorf("the history-only changeset moved the serial to %d", serial)
+	}
+	h := history(t, s)
+	if len(h) != 2 || h[0].Serial != 1 || h[1].Serial != 2 || h[1].Actor != "connected" {
+		t.Errorf("history %+v, want the seed's entry at serial 1 and the connected apply's at 2", h)
 	}
 }
 

@@ -214,7 +214,7 @@ func TestAttestAndExport(t *testing.T) {
 	// Without a signing key no checkpoint covers the records: the bundle
 	// is refused, and nothing is written.
 	out := filepath.Join(t.TempDir(), "bundle")
-	if _, err := Export(ctx, env, ExportRequest{Dir: out}); err == nil || !strings.Contains(err.Error(), "covered by a signed checkpoint") {
+	if _, err := Export(ctx, env, ExportRequest{Format: ExportBundle, Out: out}); err == nil || !strings.Contains(err.Error(), "covered by a signed checkpoint") {
 		t.Fatalf("export: %v", err)
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {

@@ -283,12 +283,8 @@ func TestApplySavedRefusesStalePlans(t *testing.T) {
 	ctx := context.Background()
 	save := func() string {
 		t.Helper()
-		pd, err := Plan(ctx, env, PlanRequest{Now: now, Refresh: true})
-		if err != nil {
-			t.Fatal(err)
-		}
 		file := filepath.Join(t.TempDir(), "plan.json")
-		if err := SavePlan(ctx, pd.Plan, file, nil); err != nil {
+		if _, err := Plan(ctx, env, PlanRequest{Now: now, Refresh: true, Out: file}); err != nil {
 			t.Fatal(err)
 		}
 		return file

@@ -4,10 +4,12 @@
 // terminal. It is the only importer of cobra.
 //
 // Workflows are internal/ops's: a command's RunE parses its flags into an
-// operation's request, calls the operation once and renders its result;
-// the operation reports as it runs through the ops.View and ops.ApplyUI
-// this package implements (termView, applyUI) on standard error and the
-// terminal. evidence export's jsonl, csv and markdown are views over
-// ops.Records. The commands that work on files alone, with no state
-// (fmt, init, keygen, platforms, version), stay here whole.
+// operation's request, calls one operation and renders its result (a
+// table, text, or JSON written with json/v2 as encoding/json wrote it
+// before); TestRunEMakesOneOperationCall holds every RunE to that. The
+// operation reports as it runs through the ops.View and ops.ApplyUI this
+// package implements (termView, applyUI) on standard error and the
+// terminal, and writes what it writes to files, or to the standard
+// output a request hands it (plan --out -, evidence export, review
+// --out). Version and Commit, which the build stamps, live here.
 package cli

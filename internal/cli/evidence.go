@@ -1,22 +1,17 @@
 package cli
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/csv"
-	"encoding/json"
 	"fmt"
-	"io"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/spf13/cobra"
 
 	"github.com/roster-dev/roster/internal/checkpoint"
 	"github.com/roster-dev/roster/internal/evidence"
-	"github.com/roster-dev/roster/internal/fsx"
-	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/ops"
 )
 
@@ -48,11 +43,6 @@ func (f *recordFlags) parse() error {
 	return nil
 }
 
-// records reads every evidence record in order.
-func (a *app) records(cmd *cobra.Command, fn func(raw []byte, r *evidence.Record) error) error {
-	return ops.Records(cmd.Context(), a.env(), ops.RecordFilter{}, fn)
-}
-
 func (a *app) evidenceListCommand() *cobra.Command {
 	c := newCommand("list", "List evidence records, filtered by person, site, team or time")
 	c.Args = cobra.NoArgs
@@ -68,20 +58,17 @@ func (a *app) evidenceListCommand() *cobra.Command {
 		if err := f.parse(); err != nil {
 			return err
 		}
-		var raws []json.RawMessage
+		raws := []jsontext.Value{}
 		var recs []*evidence.Record
 		err := ops.Records(cmd.Context(), a.env(), f.RecordFilter, func(raw []byte, r *evidence.Record) error {
-			raws = append(raws, json.RawMessage(raw))
+			raws = append(raws, jsontext.Value(raw))
 			recs = append(recs, r)
 			return nil
 		})
 		if err != nil {
-			return storeOrExit(err)
+			return err
 		}
 		if asJSON {
-			if raws == nil {
-				raws = []json.RawMessage{}
-			}
 			return writeJSON(a.stdout, raws)
 		}
 		if len(recs) == 0 {
@@ -114,131 +101,30 @@ func (a *app) evidenceExportCommand() *cobra.Command {
 	c.Flags().StringVar(&out, "out", "", "write to FILE (DIR for bundle) instead of standard output")
 	c.Flags().StringArrayVar(&pubFiles, "public-key", nil, "bundle only: the public key (FILE.pub of roster keygen) of a key that signed checkpoints; repeatable (default: the key of $ROSTER_SIGNING_KEY)")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
-		switch format {
-		case "jsonl", "csv", "markdown":
-			if len(pubFiles) > 0 {
-				return &exitCode{code: ExitError, msg: "--public-key goes with --format bundle only"}
-			}
-		case "bundle":
-			if out == "" {
-				return &exitCode{code: ExitError, msg: "--format bundle needs --out DIR: the folder to write the bundle into"}
-			}
-			res, err := ops.Export(cmd.Context(), a.env(), ops.ExportRequest{Dir: out, PublicKeys: pubFiles})
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "Wrote the evidence bundle to %s: %s, %s, %s. Check it without roster: sh %s\n",
-				res.Dir, plural(int(res.Info.Records), "record", "records"), plural(res.Info.Checkpoints, "checkpoint", "checkpoints"),
-				plural(len(res.Info.KeyIDs), "key", "keys"), filepath.Join(res.Dir, checkpoint.BundleVerify))
-			return nil
-		default:
+		f, ok := exportFormats[format]
+		switch {
+		case !ok:
 			return &exitCode{code: ExitError, msg: fmt.Sprintf("invalid --format %q: expected jsonl, csv, markdown or bundle", format)}
+		case f == ops.ExportBundle && out == "":
+			return &exitCode{code: ExitError, msg: "--format bundle needs --out DIR: the folder to write the bundle into"}
+		case f != ops.ExportBundle && len(pubFiles) > 0:
+			return &exitCode{code: ExitError, msg: "--public-key goes with --format bundle only"}
 		}
-		var w io.Writer = a.stdout
-		var file *fsx.File
-		if out != "" {
-			// Mode 0600, never seen half-written, and written through a
-			// device, FIFO or link rather than replacing it (fsx).
-			var err error
-			file, err = fsx.Create(out, fsx.Options{Stdout: a.stdout, Context: cmd.Context()})
-			if err != nil {
-				return &exitCode{code: ExitError, msg: err.Error()}
-			}
-			defer file.Discard()
-			w = file
-		}
-		bw := bufio.NewWriter(w)
-		var err error
-		switch format {
-		case "jsonl":
-			err = a.records(cmd, func(raw []byte, _ *evidence.Record) error {
-				bw.Write(raw)
-				return bw.WriteByte('\n')
-			})
-		case "csv":
-			// RFC 4180 line ends, and a byte-order mark so that
-			// spreadsheets read the file as UTF-8.
-			bw.WriteString("\ufeff")
-			cw := csv.NewWriter(bw)
-			cw.UseCRLF = true
-			cw.Write(csvHeader)
-			err = a.records(cmd, func(_ []byte, r *evidence.Record) error { return cw.Write(csvRow(r)) })
-			cw.Flush()
-			if err == nil {
-				err = cw.Error()
-			}
-		case "markdown":
-			fmt.Fprintln(bw, "# roster evidence")
-			fmt.Fprintln(bw)
-			fmt.Fprintln(bw, "| seq | time | action | address | before | after | actor | approvers | reason | ticket | risks | outcome | hash |")
-			fmt.Fprintln(bw, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-			err = a.records(cmd, func(_ []byte, r *evidence.Record) error {
-				_, err := fmt.Fprintf(bw, "| %d | %s | %s | `%s` | %s | %s | %s | %s | %s | %s | %s | %s | `%s` |\n",
-					r.Seq, r.Time, r.Action, r.Address, mdCell(roleOf(r.Before)), mdCell(roleOf(r.After)), mdCell(r.Actor),
-					mdCell(strings.Join(r.Approvers, ", ")), mdCell(r.Reason), mdCell(r.Ticket), strings.Join(r.Risks, ", "), r.Outcome, r.Hash[:min(12, len(r.Hash))])
-				return err
-			})
-		}
-		if err != nil {
-			return storeOrExit(err)
-		}
-		if err := bw.Flush(); err != nil {
+		res, err := ops.Export(cmd.Context(), a.env(), ops.ExportRequest{Format: f, Out: out, PublicKeys: pubFiles, Stdout: a.stdout})
+		if err != nil || res == nil {
 			return err
 		}
-		if file != nil {
-			if err := file.Commit(); err != nil {
-				return &exitCode{code: ExitError, msg: err.Error()}
-			}
-		}
+		fmt.Fprintf(a.stdout, "Wrote the evidence bundle to %s: %s, %s, %s. Check it without roster: sh %s\n",
+			res.Dir, plural(int(res.Info.Records), "record", "records"), plural(res.Info.Checkpoints, "checkpoint", "checkpoints"),
+			plural(len(res.Info.KeyIDs), "key", "keys"), filepath.Join(res.Dir, checkpoint.BundleVerify))
 		return nil
 	}
 	return c
 }
 
-var csvHeader = []string{"seq", "time", "address", "kind", "team", "site", "person", "action", "role_before", "role_after",
-	"risks", "why", "actor", "approvers", "commit", "change_request", "reason", "ticket", "plan_digest",
-	"allow_mass_removal", "outcome", "api", "note", "follow_ups", "prev_hash", "hash", "change_ticket", "policy_digest"}
-
-// csvRow flattens a record into the columns of csvHeader.
-func csvRow(r *evidence.Record) []string {
-	addr, _ := model.ParseAddress(r.Address)
-	fus := make([]string, len(r.FollowUps))
-	for i, f := range r.FollowUps {
-		fus[i] = f.Address + "#" + f.Task
-	}
-	row := []string{fmt.Sprint(r.Seq), r.Time, r.Address, string(addr.Kind), addr.Team, addr.Site, addr.Holder(), r.Action,
-		roleOf(r.Before), roleOf(r.After), strings.Join(r.Risks, " "), r.Why, r.Actor, strings.Join(r.Approvers, " "),
-		r.Commit, r.ChangeRequest, r.Reason, r.Ticket, r.PlanDigest, fmt.Sprint(r.AllowMassRemoval), r.Outcome,
-		strings.Join(r.API, "; "), r.Note, strings.Join(fus, " "), r.PrevHash, r.Hash, r.ChangeTicket, r.PolicyDigest}
-	for i, cell := range row {
-		row[i] = spreadsheetSafe(cell)
-	}
-	return row
-}
-
-// spreadsheetSafe stops a spreadsheet from reading a cell as a formula
-// (a reason written as "=HYPERLINK(…)"): such cells get a leading '.
-func spreadsheetSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
-// roleOf is the role in a record's before or after attributes, or "".
-func roleOf(raw json.RawMessage) string {
-	var m map[string]any
-	if json.Unmarshal(raw, &m) != nil {
-		return ""
-	}
-	s, _ := m["role"].(string)
-	return s
-}
-
-func mdCell(s string) string {
-	s = strings.ReplaceAll(s, "|", `\|`)
-	s = strings.ReplaceAll(s, "\r", " ")
-	return strings.ReplaceAll(s, "\n", " ")
+// exportFormats are evidence export's --format values.
+var exportFormats = map[string]ops.ExportFormat{
+	"jsonl": ops.ExportJSONL, "csv": ops.ExportCSV, "markdown": ops.ExportMarkdown, "bundle": ops.ExportBundle,
 }
 
 func (a *app) evidenceVerifyCommand() *cobra.Command {

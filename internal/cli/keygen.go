@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/roster-dev/roster/internal/checkpoint"
+	"github.com/roster-dev/roster/internal/ops"
 )
 
 func (a *app) keygenCommand() *cobra.Command {
@@ -20,20 +21,17 @@ the evidence: roster evidence verify --public-key FILE.pub.`
 	c.Args = cobra.NoArgs
 	var out string
 	c.Flags().StringVar(&out, "out", "", "the private key's file; the public key goes to FILE.pub (required)")
-	c.RunE = func(cmd *cobra.Command, _ []string) error {
+	c.RunE = func(*cobra.Command, []string) error {
 		if out == "" {
 			return &exitCode{code: ExitError, msg: "roster keygen needs --out FILE: where to write the private key (the public key goes to FILE.pub)"}
 		}
-		s, err := checkpoint.GenerateSigner(nil)
+		res, err := ops.Keygen(ops.KeygenRequest{Out: out})
 		if err != nil {
-			return &exitCode{code: ExitError, msg: err.Error()}
+			return err
 		}
-		if err := checkpoint.WriteKeyPair(out, s); err != nil {
-			return &exitCode{code: ExitError, msg: err.Error()}
-		}
-		fmt.Fprintf(a.stdout, "Wrote the private key to %s (mode 0600; keep it secret) and the public key to %s.pub.\n", out, out)
-		fmt.Fprintf(a.stdout, "Key id: %s\n", s.KeyID())
-		fmt.Fprintf(a.stdout, "Set %s to the private key (its PEM text, or the path %s) for applies to sign evidence checkpoints.\n", checkpoint.EnvSigningKey, out)
+		fmt.Fprintf(a.stdout, "Wrote the private key to %s (mode 0600; keep it secret) and the public key to %s.\n", res.Private, res.Public)
+		fmt.Fprintf(a.stdout, "Key id: %s\n", res.KeyID)
+		fmt.Fprintf(a.stdout, "Set %s to the private key (its PEM text, or the path %s) for applies to sign evidence checkpoints.\n", checkpoint.EnvSigningKey, res.Private)
 		return nil
 	}
 	return c

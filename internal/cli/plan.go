@@ -73,19 +73,15 @@ func (a *app) planCommand() *cobra.Command {
 		if err != nil {
 			return err
 		}
+		req.Out, req.Stdout = out, a.stdout
 		pd, err := ops.Plan(cmd.Context(), a.env(), req)
 		if err != nil {
 			return err
 		}
 		p := pd.Plan
 		w := a.stdout
-		if out != "" {
-			if err := ops.SavePlan(cmd.Context(), p, out, a.stdout); err != nil {
-				return err
-			}
-			if out == "-" { // the plan file is on standard output
-				w = a.stderr
-			}
+		if out == "-" { // the plan file is on standard output
+			w = a.stderr
 		}
 		if err := a.renderPlan(w, p, format); err != nil {
 			return err

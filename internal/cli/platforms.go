@@ -1,18 +1,14 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
-	"github.com/roster-dev/roster/internal/config"
 	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/ops"
 )
 
 func (a *app) platformsCommand() *cobra.Command {
@@ -21,22 +17,24 @@ func (a *app) platformsCommand() *cobra.Command {
 	var asJSON bool
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	c.RunE = func(*cobra.Command, []string) error {
-		platforms, err := a.platforms()
+		now, err := a.now()
 		if err != nil {
 			return err
 		}
-		names := sortedPlatformNames(platforms)
+		platforms, err := ops.Platforms(a.env(), ops.PlatformsRequest{Now: now})
+		if err != nil {
+			return err
+		}
 		if asJSON {
-			out := make([]platformJSON, 0, len(names))
-			for _, n := range names {
-				out = append(out, newPlatformJSON(platforms[n]))
+			out := make([]platformJSON, 0, len(platforms))
+			for _, p := range platforms {
+				out = append(out, newPlatformJSON(p))
 			}
 			return writeJSON(a.stdout, out)
 		}
 		tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "NAME\tSOURCE\tTEAM ROLES\tSITE ROLES")
-		for _, n := range names {
-			p := platforms[n]
+		for _, p := range platforms {
 			src := "declared"
 			if p.Builtin {
 				src = "built-in"
@@ -53,13 +51,13 @@ func (a *app) platformsCommand() *cobra.Command {
 	var showJSON bool
 	show.Flags().BoolVar(&showJSON, "json", false, "print JSON")
 	show.RunE = func(_ *cobra.Command, args []string) error {
-		platforms, err := a.platforms()
+		now, err := a.now()
 		if err != nil {
 			return err
 		}
-		p, ok := platforms[args[0]]
-		if !ok {
-			return &exitCode{code: ExitError, msg: fmt.Sprintf("unknown platform %q; known platforms: %s", args[0], strings.Join(sortedPlatformNames(platforms), ", "))}
+		p, err := ops.Platform(a.env(), ops.PlatformRequest{Now: now, Name: args[0]})
+		if err != nil {
+			return err
 		}
 		if showJSON {
 			return writeJSON(a.stdout, newPlatformJSON(p))
@@ -68,32 +66,6 @@ func (a *app) platformsCommand() *cobra.Command {
 	}
 	c.AddCommand(show)
 	return c
-}
-
-// platforms returns the built-in profiles and, when the configuration
-// directory holds a configuration, the platforms it declares.
-func (a *app) platforms() (map[string]*model.Platform, error) {
-	files, _ := filepath.Glob(filepath.Join(a.dir(), "*.hcl"))
-	if len(files) == 0 {
-		if _, err := os.Stat(a.dir()); err != nil {
-			return nil, &exitCode{code: ExitError, msg: fmt.Sprintf("configuration directory %s: %v", a.dir(), err)}
-		}
-		return config.BuiltinPlatforms(), nil
-	}
-	res, err := a.loadConfig()
-	if err != nil {
-		return nil, err
-	}
-	return res.Config.Platforms, nil
-}
-
-func sortedPlatformNames(m map[string]*model.Platform) []string {
-	names := make([]string, 0, len(m))
-	for n := range m {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
 }
 
 type roleJSON struct {
@@ -231,10 +203,4 @@ func writeMatrix(w interface{ Write([]byte) (int, error) }, p *model.Platform) e
 		}
 	}
 	return nil
-}
-
-func writeJSON(w interface{ Write([]byte) (int, error) }, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }

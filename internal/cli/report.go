@@ -75,22 +75,14 @@ states). A --now later than the wall clock is refused.`
 		if f.attest {
 			return a.attest(cmd.Context(), f, now)
 		}
-		doc, err := ops.Review(cmd.Context(), a.env(), ops.ReviewRequest{Now: now, Within: f.within})
-		if err != nil {
+		doc, err := ops.Review(cmd.Context(), a.env(), ops.ReviewRequest{
+			Now: now, Within: f.within, Out: f.out, Stdout: a.stdout,
+			Render: func(w io.Writer, doc *report.ReviewDoc) error { return writeReview(w, doc, f.format) },
+		})
+		if err != nil || f.out != "" {
 			return err
 		}
-		if f.out == "" {
-			return writeReview(a.stdout, doc, f.format)
-		}
-		o, err := ops.CreateOut(a.context(), f.out, a.stdout)
-		if err != nil {
-			return err
-		}
-		defer o.Discard()
-		if err := writeReview(o, doc, f.format); err != nil {
-			return o.Fail(err)
-		}
-		return o.Commit()
+		return writeReview(a.stdout, doc, f.format)
 	}
 	return c
 }

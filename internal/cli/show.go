@@ -1,12 +1,13 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 
+	json "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/spf13/cobra"
 
 	"github.com/roster-dev/roster/internal/model"
@@ -61,9 +62,9 @@ type stateJSON struct {
 }
 
 type stateObjectJSON struct {
-	Address string          `json:"address"`
-	Kind    string          `json:"kind"`
-	Attrs   json.RawMessage `json:"attrs"`
+	Address string         `json:"address"`
+	Kind    string         `json:"kind"`
+	Attrs   jsontext.Value `json:"attrs"`
 }
 
 func writeStateJSON(w io.Writer, snap *state.Snapshot) error {
@@ -92,17 +93,21 @@ func formatValue(v any) string {
 	case bool:
 		return fmt.Sprint(x)
 	case string:
-		b, _ := json.Marshal(x)
-		return string(b)
+		return quoteJSON(x)
 	case []string:
 		q := make([]string, len(x))
 		for i, s := range x {
-			b, _ := json.Marshal(s)
-			q[i] = string(b)
+			q[i] = quoteJSON(s)
 		}
 		return "[" + strings.Join(q, ", ") + "]"
 	}
 	return fmt.Sprint(v)
+}
+
+// quoteJSON is s as a JSON string, escaped as the JSON documents are.
+func quoteJSON(s string) string {
+	b, _ := json.Marshal(s, jsonOpts)
+	return string(b)
 }
 
 func (a *app) stateCommand() *cobra.Command {

@@ -75,3 +75,8 @@ func (v termView) Progress() func(done, total int, addr model.Address) {
 		}
 	}
 }
+
+// warn prints the warnings among diags.
+func (a *app) warn(diags hcl.Diagnostics, files map[string]*hcl.File) {
+	termView{a}.Warnings(diags, files, 0)
+}

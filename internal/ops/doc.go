@@ -18,17 +18,25 @@
 // store), Review, Attest (a review's sign-off), Access, WhoCan and
 // LiveAccess (access EMAIL --live) over ReportInput (what the reports
 // read), Records (the evidence records a filter selects, a person's moves
-// followed), Export (the auditor's evidence bundle), Verify (the evidence
-// chain and its checkpoints, of the state or of a bundle) and Validate;
-// Snapshot, History and
-// LatestCheckpoint read the state for show, history and evidence
-// checkpoint; ReadPlanFile and SavePlan read and write plan files.
+// followed), Export (every evidence record as jsonl, csv or markdown, in
+// report's formats, or the auditor's evidence bundle), Verify (the
+// evidence chain and its checkpoints, of the state or of a bundle) and
+// Validate; Snapshot, History and LatestCheckpoint read the state for
+// show, history and evidence checkpoint; ReadPlanFile and SavePlan read
+// and write plan files (Plan saves with PlanRequest.Out, Review writes
+// with ReviewRequest.Out). The operations that work on files alone, with
+// no state: Fmt (canonical HCL formatting, of files or standard input),
+// Init (a starter configuration or a bundled example), Keygen (a signing
+// key pair), Platforms and Platform (the built-in and declared platform
+// profiles) and Version (the build's version, commit and Go).
 //
 // Operations print nothing. What they say while they run (notes,
 // warnings, a driver's wait, an apply's progress) goes through View, and
 // the few steps a person takes part in (seeing the plan, approving it)
 // through ApplyUI; the command line (internal/cli) implements both and
-// renders the results. Errors are *Error (a message the user reads as
+// renders the results. A document an operation writes (a saved plan, an
+// evidence export, a review) goes to a file, or to the Stdout writer its
+// request gives it. Errors are *Error (a message the user reads as
 // it is), *DiagError (configuration or policy diagnostics) or Failed
 // (the result already says what failed). Env says where an operation
 // runs: the configuration directory, the state, the drivers it may make.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,34 +12,108 @@ import (
 	"github.com/roster-dev/roster/internal/checkpoint"
 	"github.com/roster-dev/roster/internal/evidence"
 	"github.com/roster-dev/roster/internal/fsx"
+	"github.com/roster-dev/roster/internal/report"
 	"github.com/roster-dev/roster/internal/state"
 )
 
-// ExportRequest asks for the auditor's bundle in the folder Dir, with the
+// ExportFormat is what evidence export writes.
+type ExportFormat int
+
+const (
+	// ExportJSONL, ExportCSV and ExportMarkdown are every evidence record,
+	// in report's formats (report.EvidenceFormat).
+	ExportJSONL ExportFormat = iota + 1
+	ExportCSV
+	ExportMarkdown
+	// ExportBundle is the auditor's bundle, a folder to check without
+	// roster.
+	ExportBundle
+)
+
+// ExportRequest asks for the evidence in Format, written to the file Out
+// ("" or "-": to Stdout), or for the bundle in the folder Out, with the
 // public keys (files roster keygen wrote) of the keys that signed
 // checkpoints; the key of $ROSTER_SIGNING_KEY is added.
 type ExportRequest struct {
-	Dir        string
+	Format     ExportFormat
+	Out        string
 	PublicKeys []string
+	Stdout     io.Writer
 }
 
-// ExportResult is what the bundle holds.
+// ExportResult is what a bundle holds (nil for the other formats).
 type ExportResult struct {
 	Dir  string
 	Info checkpoint.BundleInfo
 }
 
-// Export writes the auditor's bundle into dir (schema/cli.md "Evidence,
-// version 2"): evidence.jsonl, checkpoints.jsonl, keys/KEYID.pub for every
-// key that signed a checkpoint, MANIFEST.json, verify.sh and README.md.
-// It fails closed: the state's evidence must verify with those keys, and
-// every record must be covered by a signed checkpoint, or nothing is
-// written. The bundle is written into a folder beside dir and renamed to
-// it, so it is never seen half-written; dir must not exist or be empty.
-// Like the other exports, it is private to its owner (folders 0700, files
-// 0600, verify.sh 0700): evidence names people.
+// Export writes the evidence in req.Format: the records (as
+// exportRecords writes them), or the auditor's bundle (exportBundle).
 func Export(ctx context.Context, env *Env, req ExportRequest) (*ExportResult, error) {
-	dir, pubFiles := req.Dir, req.PublicKeys
+	var format report.EvidenceFormat
+	switch req.Format {
+	case ExportBundle:
+		if req.Out == "" {
+			return nil, errorf("the bundle needs a folder to be written into")
+		}
+		return exportBundle(ctx, env, req)
+	case ExportJSONL:
+		format = report.EvidenceJSONL
+	case ExportCSV:
+		format = report.EvidenceCSV
+	case ExportMarkdown:
+		format = report.EvidenceMarkdown
+	default:
+		return nil, errorf("unknown export format %d", req.Format)
+	}
+	if len(req.PublicKeys) > 0 {
+		return nil, errorf("public keys go with the bundle only")
+	}
+	return nil, exportRecords(ctx, env, format, req.Out, req.Stdout)
+}
+
+// exportRecords writes every evidence record in format to the file out
+// (mode 0600, never seen half-written, and written through a device, FIFO
+// or link rather than replacing it: fsx), or to stdout when out is "".
+func exportRecords(ctx context.Context, env *Env, format report.EvidenceFormat, out string, stdout io.Writer) error {
+	if out == "" {
+		return writeRecords(ctx, env, format, stdout)
+	}
+	file, err := fsx.Create(out, fsx.Options{Stdout: stdout, Context: ctx})
+	if err != nil {
+		return &Error{Msg: err.Error()}
+	}
+	defer file.Discard()
+	if err := writeRecords(ctx, env, format, file); err != nil {
+		return err
+	}
+	if err := file.Commit(); err != nil {
+		return &Error{Msg: err.Error()}
+	}
+	return nil
+}
+
+// writeRecords writes every evidence record in format to w.
+func writeRecords(ctx context.Context, env *Env, format report.EvidenceFormat, w io.Writer) error {
+	ew := report.NewEvidenceWriter(w, format)
+	if err := Records(ctx, env, RecordFilter{}, ew.Write); err != nil {
+		return err
+	}
+	return ew.Flush()
+}
+
+// exportBundle writes the auditor's bundle into the folder req.Out
+// (schema/cli.md "Evidence, version 2"): evidence.jsonl,
+// checkpoints.jsonl, keys/KEYID.pub for every key that signed a
+// checkpoint, MANIFEST.json, verify.sh and README.md. It fails closed:
+// the state's evidence must verify with those keys, and every record must
+// be covered by a signed checkpoint, or nothing is written. The bundle is
+// written into a folder beside the folder and renamed to it, so it is
+// never seen half-written; the folder must not exist or be empty. Like the
+// other exports, it is private to its owner (folders 0700, files 0600,
+// verify.sh 0700): evidence names people.
+func exportBundle(ctx context.Context, env *Env, req ExportRequest) (*ExportResult, error) {
+	dir, pubFiles := req.Out, req.PublicKeys
 	fail := func(err error) error {
 		return errorf("writing the bundle %s: %v", dir, err)
 	}

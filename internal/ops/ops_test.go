@@ -214,7 +214,7 @@ func TestAttestAndExport(t *testing.T) {
 	// Without a signing key no checkpoint covers the records: the bundle
 	// is refused, and nothing is written.
 	out := filepath.Join(t.TempDir(), "bundle")
-	if _, err := Export(ctx, env, ExportRequest{Dir: out}); err == nil || !strings.Contains(err.Error(), "covered by a signed checkpoint") {
+	if _, err := Export(ctx, env, ExportRequest{Format: ExportBundle, Out: out}); err == nil || !strings.Contains(err.Error(), "covered by a signed checkpoint") {
 		t.Fatalf("export: %v", err)
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
@@ -283,12 +283,8 @@ func TestApplySavedRefusesStalePlans(t *testing.T) {
 	ctx := context.Background()
 	save := func() string {
 		t.Helper()
-		pd, err := Plan(ctx, env, PlanRequest{Now: now, Refresh: true})
-		if err != nil {
-			t.Fatal(err)
-		}
 		file := filepath.Join(t.TempDir(), "plan.json")
-		if err := SavePlan(ctx, pd.Plan, file, nil); err != nil {
+		if _, err := Plan(ctx, env, PlanRequest{Now: now, Refresh: true, Out: file}); err != nil {
 			t.Fatal(err)
 		}
 		return file

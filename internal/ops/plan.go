@@ -3,6 +3,7 @@ package ops
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -35,6 +36,11 @@ type PlanRequest struct {
 	MaxWaitSet  bool
 	// Only narrows the plan to the changes of these causes (apply --only).
 	Only []plan.Cause
+	// Out saves the plan to this file, signed with the key of
+	// $ROSTER_SIGNING_KEY when one is set (plan --out); "-" writes it to
+	// Stdout. Apply plans afresh and never saves: it leaves both unset.
+	Out    string
+	Stdout io.Writer
 }
 
 // Planned is a plan with what it was made from, kept for an apply.
@@ -48,14 +54,23 @@ type Planned struct {
 
 // Plan loads the configuration, reads the state, refreshes the connected
 // teams (unless Refresh is false) and plans. It checks the policy, so a
-// plan that breaks it is an error.
+// plan that breaks it is an error. With Out, it saves the plan there.
 func Plan(ctx context.Context, env *Env, req PlanRequest) (*Planned, error) {
 	st, err := env.open(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer st.Close()
-	return env.run(req.Now).makePlan(ctx, st, &req)
+	pd, err := env.run(req.Now).makePlan(ctx, st, &req)
+	if err != nil {
+		return nil, err
+	}
+	if req.Out != "" {
+		if err := SavePlan(ctx, pd.Plan, req.Out, req.Stdout); err != nil {
+			return nil, err
+		}
+	}
+	return pd, nil
 }
 
 // makePlan is Plan with the state open (apply holds its lock meanwhile).

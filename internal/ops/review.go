@@ -196,7 +196,7 @@ func Attest(ctx context.Context, env *Env, f AttestRequest) (*AttestResult, erro
 		base.ReviewDigest, base.Format = digest, f.Format
 		// Written before the commit and renamed into place after it: a
 		// sign-off is never recorded for a file that could not be written.
-		if o, err = CreateOut(ctx, f.Out, f.Stdout); err != nil {
+		if o, err = createOut(ctx, f.Out, f.Stdout); err != nil {
 			return nil, err
 		}
 		defer o.Discard()
@@ -269,8 +269,8 @@ type OutFile struct {
 	w    *bufio.Writer
 }
 
-// CreateOut starts the output path ("-": stdout).
-func CreateOut(ctx context.Context, path string, stdout io.Writer) (*OutFile, error) {
+// createOut starts the output path ("-": stdout).
+func createOut(ctx context.Context, path string, stdout io.Writer) (*OutFile, error) {
 	f, err := fsx.Create(path, fsx.Options{Stdout: stdout, Context: ctx})
 	if err != nil {
 		return nil, &Error{Msg: err.Error()}
@@ -412,19 +412,39 @@ func (s *SavedReview) doc(current *report.ReviewDoc) *report.ReviewDoc {
 }
 
 // ReviewRequest asks for the access review, flagging access that expires
-// within Within days.
+// within Within days. With Out, the review is written there by Render
+// (mode 0600, never seen half-written; "-": to Stdout).
 type ReviewRequest struct {
 	Now    time.Time
 	Within int
+	Out    string
+	Stdout io.Writer
+	Render func(io.Writer, *report.ReviewDoc) error
 }
 
-// Review makes the access review of the state.
+// Review makes the access review of the state, and writes it to req.Out
+// when given.
 func Review(ctx context.Context, env *Env, req ReviewRequest) (*report.ReviewDoc, error) {
 	in, err := ReportInput(ctx, env, ReportRequest{Now: req.Now, Since: true})
 	if err != nil {
 		return nil, err
 	}
-	return report.Review(in, report.ReviewOptions{ExpiringWithinDays: req.Within}), nil
+	doc := report.Review(in, report.ReviewOptions{ExpiringWithinDays: req.Within})
+	if req.Out == "" {
+		return doc, nil
+	}
+	o, err := createOut(ctx, req.Out, req.Stdout)
+	if err != nil {
+		return nil, err
+	}
+	defer o.Discard()
+	if err := req.Render(o, doc); err != nil {
+		return nil, o.Fail(err)
+	}
+	if err := o.Commit(); err != nil {
+		return nil, err
+	}
+	return doc, nil
 }
 
 // AccessRequest asks for one person's access.

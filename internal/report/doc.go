@@ -28,4 +28,8 @@
 // since it. An attested document (`review --attest --out FILE`) shows the
 // digest it is attested under: SealAttested and CheckAttested (the sha256
 // of the document with the digest's hex written as zeros).
+//
+// And it writes the evidence records for auditors (`evidence export`):
+// EvidenceWriter, in an EvidenceFormat (the records as stored, one a
+// line; a spreadsheet's CSV, no cell a formula; a markdown table).
 package report

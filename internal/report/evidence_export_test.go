@@ -1,4 +1,4 @@
-package cli
+package report
 
 import (
 	"bytes"
@@ -25,29 +25,34 @@ func TestEvidenceCSV(t *testing.T) {
 			Risks: []string{"removal"}, Actor: "ci", Reason: "=HYPERLINK(\"http://evil\")", Ticket: "+1", Outcome: "applied", PrevHash: "aa", Hash: "bb",
 			FollowUps: []evidence.FollowUp{{Address: "site/acme/mysite.com", Task: "rotate_api_key", Text: "Rotate…"}}},
 	}
-	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	w.UseCRLF = true
-	w.Write(csvHeader)
+	var out bytes.Buffer
+	w := NewEvidenceWriter(&out, EvidenceCSV)
 	for _, r := range recs {
-		if err := w.Write(csvRow(r)); err != nil {
+		if err := w.Write(nil, r); err != nil {
 			t.Fatal(err)
 		}
 	}
-	w.Flush()
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	// A byte-order mark first, so that spreadsheets read UTF-8.
+	b, ok := bytes.CutPrefix(out.Bytes(), []byte("\ufeff"))
+	if !ok {
+		t.Fatalf("no byte-order mark: %q", out.Bytes()[:min(8, out.Len())])
+	}
 	golden := filepath.Join("testdata", "evidence.csv.golden")
 	if *goldenfile.Update {
-		os.WriteFile(golden, b.Bytes(), 0o644)
+		os.WriteFile(golden, b, 0o644)
 	}
 	want, err := os.ReadFile(golden)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(b.Bytes(), want) {
-		t.Errorf("CSV differs from %s:\n%s", golden, b.String())
+	if !bytes.Equal(b, want) {
+		t.Errorf("CSV differs from %s:\n%s", golden, b)
 	}
 	// Read back, a spreadsheet sees the same cells.
-	rows, err := csv.NewReader(bytes.NewReader(b.Bytes())).ReadAll()
+	rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}

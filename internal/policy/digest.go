@@ -21,7 +21,11 @@ func Digest(p *model.Policy) string {
 }
 
 // policyJSON is the policy in force as JSON: every rule with its value
-// (null for a number not set), lists sorted.
+// (null for a number not set), lists sorted. The rules of language.md's
+// "policy additions" that came after distinct_approver (directory,
+// sponsor_required) are written only when set, so a policy that does not
+// use them keeps the digest it had before they were part of it, and the
+// evidence and history written then still read the same.
 type policyJSON struct {
 	InternalDomains   []string `json:"internal_domains"`
 	MinOwners         *int     `json:"min_owners"`
@@ -31,10 +35,13 @@ type policyJSON struct {
 	ExternalForbidden []string `json:"external_forbidden"`
 	MaxRemovals       *int     `json:"max_removals"`
 	DistinctApprover  bool     `json:"distinct_approver"`
+	Directory         string   `json:"directory,omitzero"`
+	SponsorRequired   bool     `json:"sponsor_required,omitzero"`
 }
 
 // JSON is the canonical JSON (RFC 8785) of the policy in force: every
-// rule written with its value (null for a number not set), lists sorted.
+// rule written with its value (null for a number not set; directory and
+// sponsor_required left out when not set), lists sorted.
 // No policy block is the default policy: every rule off.
 func JSON(p *model.Policy) []byte {
 	if p == nil {
@@ -42,6 +49,7 @@ func JSON(p *model.Policy) []byte {
 	}
 	j := policyJSON{MinOwners: p.MinOwners, ExternalExpiry: p.ExternalExpiry, MaxGrantDays: p.MaxGrantDays,
 		RequireTicket: p.RequireTicket, MaxRemovals: p.MaxRemovals, DistinctApprover: p.DistinctApprover,
+		Directory: p.Directory, SponsorRequired: p.SponsorRequired,
 		InternalDomains: []string{}, ExternalForbidden: []string{}}
 	for _, d := range p.InternalDomains {
 		j.InternalDomains = append(j.InternalDomains, strings.ToLower(strings.TrimPrefix(strings.TrimSpace(d), "@")))
@@ -67,7 +75,8 @@ func FromJSON(data []byte) (*model.Policy, error) {
 		return nil, err
 	}
 	p := &model.Policy{InternalDomains: j.InternalDomains, MinOwners: j.MinOwners, ExternalExpiry: j.ExternalExpiry,
-		MaxGrantDays: j.MaxGrantDays, RequireTicket: j.RequireTicket, MaxRemovals: j.MaxRemovals, DistinctApprover: j.DistinctApprover}
+		MaxGrantDays: j.MaxGrantDays, RequireTicket: j.RequireTicket, MaxRemovals: j.MaxRemovals, DistinctApprover: j.DistinctApprover,
+		Directory: j.Directory, SponsorRequired: j.SponsorRequired}
 	for _, c := range j.ExternalForbidden {
 		p.ExternalForbidden = append(p.ExternalForbidden, model.Capability(c))
 	}
@@ -77,7 +86,13 @@ func FromJSON(data []byte) (*model.Policy, error) {
 // Weakened lists the rules of cur that remove or relax a rule of prior
 // (nil policies are the default, every rule off): a rule turned off or
 // removed, a limit raised or lifted, an internal domain added (fewer
-// people count as external), a forbidden capability allowed.
+// people count as external), a forbidden capability allowed, the
+// directory dropped. max_removals counts as language.md says it works:
+// unset is the default mass-removal rail (more than 10 of a team's
+// accesses and more than a quarter), 0 turns every rail off, N is a limit
+// of N; so 0 after anything else, a limit raised, a limit unset, and an
+// unset limit replaced by one above 10 all relax it. A directory renamed
+// is not a weakening: only its contents say who is active.
 func Weakened(prior, cur *model.Policy) []string {
 	if prior == nil {
 		return nil
@@ -107,13 +122,37 @@ func Weakened(prior, cur *model.Policy) []string {
 	if !subset(pj.ExternalForbidden, cj.ExternalForbidden) {
 		out = append(out, RuleExternalForbidden)
 	}
-	if raised(prior.MaxRemovals, cur.MaxRemovals) {
+	if removalsRelaxed(prior.MaxRemovals, cur.MaxRemovals) {
 		out = append(out, RuleMaxRemovals)
 	}
 	if prior.DistinctApprover && !cur.DistinctApprover {
 		out = append(out, RuleDistinctApprover)
 	}
+	if prior.Directory != "" && cur.Directory == "" {
+		out = append(out, RuleDirectory)
+	}
+	if prior.SponsorRequired && !cur.SponsorRequired {
+		out = append(out, RuleSponsorRequired)
+	}
 	return out
+}
+
+// removalsRelaxed reports whether max_removals c relaxes p (nil: the
+// default rail; 0: no rail; N: at most N removals per plan).
+func removalsRelaxed(p, c *int) bool {
+	off := func(n *int) bool { return n != nil && *n == 0 }
+	switch {
+	case off(p):
+		return false // nothing is weaker than no rail
+	case off(c):
+		return true
+	case p == nil:
+		// A limit of N refuses every plan the default rail refuses
+		// (more than 10 of one team's) exactly when N <= 10.
+		return c != nil && *c > massRemovalMin
+	default:
+		return c == nil || *c > *p
+	}
 }
 
 func decodeJSON(b []byte) policyJSON {

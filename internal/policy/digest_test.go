@@ -9,7 +9,8 @@ import (
 
 func TestWeakened(t *testing.T) {
 	base := model.Policy{InternalDomains: []string{"acme.com"}, MinOwners: intp(2), ExternalExpiry: true, MaxGrantDays: intp(90),
-		RequireTicket: true, ExternalForbidden: []model.Capability{"api_access", "manage_members"}, MaxRemovals: intp(20), DistinctApprover: true}
+		RequireTicket: true, ExternalForbidden: []model.Capability{"api_access", "manage_members"}, MaxRemovals: intp(20), DistinctApprover: true,
+		Directory: "people.csv", SponsorRequired: true}
 	cases := []struct {
 		name string
 		edit func(p *model.Policy)
@@ -32,6 +33,10 @@ func TestWeakened(t *testing.T) {
 		{"a capability allowed", func(p *model.Policy) { p.ExternalForbidden = p.ExternalForbidden[:1] }, []string{RuleExternalForbidden}},
 		{"max_removals lifted", func(p *model.Policy) { p.MaxRemovals = nil }, []string{RuleMaxRemovals}},
 		{"distinct_approver off", func(p *model.Policy) { p.DistinctApprover = false }, []string{RuleDistinctApprover}},
+		{"max_removals 0 turns the rail off", func(p *model.Policy) { p.MaxRemovals = intp(0) }, []string{RuleMaxRemovals}},
+		{"directory removed", func(p *model.Policy) { p.Directory = "" }, []string{RuleDirectory}},
+		{"directory renamed", func(p *model.Policy) { p.Directory = "hr/people.jsonl" }, nil},
+		{"sponsor_required off", func(p *model.Policy) { p.SponsorRequired = false }, []string{RuleSponsorRequired}},
 	}
 	for _, c := range cases {
 		cur := base
@@ -42,11 +47,17 @@ func TestWeakened(t *testing.T) {
 			t.Errorf("%s: %v, want %v", c.name, got, c.want)
 		}
 	}
-	if got := Weakened(&base, nil); len(got) != 8 {
+	if got := Weakened(&base, nil); len(got) != 10 {
 		t.Errorf("the policy block removed: %v, want every rule", got)
 	}
 	if got := Weakened(nil, &base); got != nil {
 		t.Errorf("no prior policy: %v", got)
+	}
+	// Each rule, from unset to set, is never a weakening.
+	for _, p := range []model.Policy{{Directory: "people.csv"}, {SponsorRequired: true}, {DistinctApprover: true}, {MaxRemovals: intp(10)}} {
+		if got := Weakened(&model.Policy{}, &p); got != nil {
+			t.Errorf("%+v added: %v", p, got)
+		}
 	}
 	// JSON round-trips, and the digest follows what is in force, not how it is written.
 	back, err := FromJSON(JSON(&base))
@@ -61,6 +72,72 @@ func TestWeakened(t *testing.T) {
 	reordered.InternalDomains = []string{"ACME.com", "acme.com"}
 	if Digest(&reordered) != Digest(&base) || Digest(nil) != Digest(&model.Policy{}) || Digest(nil) == Digest(&base) {
 		t.Error("the digest depends on how the policy is written, or not on what it says")
+	}
+}
+
+// TestMaxRemovalsWeakened follows language.md: unset is the default rail
+// (more than 10 of a team's accesses and more than a quarter), 0 no rail.
+func TestMaxRemovalsWeakened(t *testing.T) {
+	for _, c := range []struct {
+		prior, cur *int
+		want       bool
+	}{
+		{nil, nil, false},
+		{nil, intp(10), false},
+		{nil, intp(11), true},
+		{nil, intp(0), true},
+		{intp(20), intp(0), true},
+		{intp(20), intp(21), true},
+		{intp(20), nil, true},
+		{intp(20), intp(20), false},
+		{intp(20), intp(5), false},
+		{intp(0), nil, false},
+		{intp(0), intp(50), false},
+		{intp(0), intp(0), false},
+	} {
+		got := slices.Contains(Weakened(&model.Policy{MaxRemovals: c.prior}, &model.Policy{MaxRemovals: c.cur}), RuleMaxRemovals)
+		if got != c.want {
+			t.Errorf("max_removals %v -> %v: weakened %v, want %v", show(c.prior), show(c.cur), got, c.want)
+		}
+	}
+}
+
+func show(n *int) any {
+	if n == nil {
+		return "unset"
+	}
+	return *n
+}
+
+// TestDigestKept pins the policy JSON of policies that use none of the
+// rules added after distinct_approver: their digest is the one earlier
+// evidence records hold. The added rules are written when set.
+func TestDigestKept(t *testing.T) {
+	v1 := model.Policy{InternalDomains: []string{"acme.com"}, MinOwners: intp(2), ExternalExpiry: true, MaxGrantDays: intp(90),
+		RequireTicket: true, ExternalForbidden: []model.Capability{"api_access", "manage_members"}, MaxRemovals: intp(20), DistinctApprover: true}
+	for _, c := range []struct {
+		p          *model.Policy
+		json, hash string
+	}{
+		{nil, `{"distinct_approver":false,"external_expiry":false,"external_forbidden":[],"internal_domains":[],"max_grant_days":null,"max_removals":null,"min_owners":null,"require_ticket":false}`,
+			"sha256:a8b2807221677b5fae1b9a69e82c750af25a77d38d170a8ea649a1963a79212e"},
+		{&v1, `{"distinct_approver":true,"external_expiry":true,"external_forbidden":["api_access","manage_members"],"internal_domains":["acme.com"],"max_grant_days":90,"max_removals":20,"min_owners":2,"require_ticket":true}`,
+			"sha256:bf6f4b1d7ea3a36b4740de380b5c1ffd67ddc6bd57b91815d615aae0261ef590"},
+		{&model.Policy{Directory: "people.csv", SponsorRequired: true}, `{"directory":"people.csv","distinct_approver":false,"external_expiry":false,"external_forbidden":[],"internal_domains":[],"max_grant_days":null,"max_removals":null,"min_owners":null,"require_ticket":false,"sponsor_required":true}`, ""},
+	} {
+		if got := string(JSON(c.p)); got != c.json {
+			t.Errorf("JSON(%+v) = %s, want %s", c.p, got, c.json)
+		}
+		if c.hash != "" && Digest(c.p) != c.hash {
+			t.Errorf("Digest(%+v) = %s, want %s", c.p, Digest(c.p), c.hash)
+		}
+	}
+	withDir := v1
+	withDir.Directory = "people.csv"
+	withSponsor := v1
+	withSponsor.SponsorRequired = true
+	if Digest(&withDir) == Digest(&v1) || Digest(&withSponsor) == Digest(&v1) || Digest(&withDir) == Digest(&withSponsor) {
+		t.Error("directory or sponsor_required does not change the digest")
 	}
 }
 

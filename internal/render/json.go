@@ -118,13 +118,13 @@ type FollowUpJSON struct {
 }
 
 // ManualJSON is a manual step: Task is set for a follow-up, Change (the
-// pending change's action) for a change; the other is "". Planned is true
-// for a change of this plan that apply will record as a step, false for a
-// step already open.
+// pending change's action) for a change; the other is left out (sync.md
+// "JSON additions": task or change). Planned is true for a change of this
+// plan that apply will record as a step, false for a step already open.
 type ManualJSON struct {
 	Address string `json:"address"`
-	Task    string `json:"task"`
-	Change  string `json:"change"`
+	Task    string `json:"task,omitzero"`
+	Change  string `json:"change,omitzero"`
 	Text    string `json:"text"`
 	Planned bool   `json:"planned"`
 }

@@ -50,6 +50,49 @@ type mdSection struct {
 	n                        int
 	item                     func(i int) []byte
 	what                     string // "changes", in the cut line
+	// share is the part of the whole budget the section is sure of
+	// (budget/share; 0 for nothing beyond its headings and cut line): the
+	// sections before it leave it that much, or what it needs in full
+	// when that is less.
+	share int
+	// cap, when set, is the most of the whole budget (budget/cap) the
+	// section takes while the sections after it need the room.
+	cap int
+
+	items [][]byte // the items laid out so far, item(i) at i
+}
+
+// at is item i, laid out once.
+func (s *mdSection) at(i int) []byte {
+	for len(s.items) <= i {
+		s.items = append(s.items, s.item(len(s.items)))
+	}
+	return s.items[i]
+}
+
+// reserve is what the sections before s leave it out of budget: its
+// share, or its full size when that is smaller, and never less than its
+// headings and cut line.
+func (s *mdSection) reserve(budget int) int {
+	if s.n == 0 {
+		return 0
+	}
+	if s.share == 0 {
+		return s.minSize()
+	}
+	return max(s.minSize(), s.need(budget/s.share))
+}
+
+// need is the section's full size, or want when it is larger.
+func (s *mdSection) need(want int) int {
+	if s.n == 0 {
+		return 0
+	}
+	size := len(s.title) + len(s.open) + len(s.close) + len(s.tail)
+	for i := 0; i < s.n && size <= want; i++ {
+		size += len(s.at(i))
+	}
+	return min(size, want)
 }
 
 func (s *mdSection) cut(left int) string { return cutLine(left, s.what) + "\n\n" }
@@ -71,7 +114,7 @@ func (s *mdSection) render(b []byte, avail int) []byte {
 	size := fixed
 	var items [][]byte
 	for i := 0; i < s.n; i++ {
-		it := s.item(i)
+		it := s.at(i)
 		if size+len(it) > avail {
 			break
 		}
@@ -185,7 +228,9 @@ func roleCell(b []byte, c *plan.Change) []byte {
 // WriteMarkdown writes the plan as a pull-request comment: the summary and
 // a table of counts, the risky changes, follow-up tasks, drift, open manual
 // steps, and every change in a collapsible diff, all under opts.Limit bytes
-// (long lists are cut, risky changes last).
+// (long lists are cut, each with its cut line; the changes keep a third of
+// the room and the warnings and notes take at most a quarter of it when
+// others need it, so a plan with changes always shows some).
 func WriteMarkdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 	limit := opts.Limit
 	if limit <= 0 {
@@ -276,6 +321,7 @@ func WriteMarkdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 			close: "\n",
 			n:     len(p.Diagnostics),
 			what:  "warnings and notes",
+			cap:   4,
 			item: func(k int) []byte {
 				d := &p.Diagnostics[k]
 				r := append(make([]byte, 0, 160), "- **"...)
@@ -380,6 +426,7 @@ func WriteMarkdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 		tail:  "</details>\n",
 		n:     len(v.changes),
 		what:  "changes",
+		share: 3,
 		item: func(k int) []byte {
 			i := v.changes[k]
 			var r []byte
@@ -392,16 +439,30 @@ func WriteMarkdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 	}
 	sections = append(sections, details)
 
-	// Each section may use what is left once the later ones have room for
-	// their cut lines. The final newline trim below only shrinks the text.
+	// Each section may use what is left once the later ones have their
+	// reserve: a third of the budget for the changes (or what they
+	// need, when less), room for their cut lines for the others. The
+	// warnings and notes take at most a quarter while the sections after
+	// them need the room. So no list of warnings, risky changes, drift or
+	// follow-ups pushes every change out of the comment (cli.md: every
+	// change in the details section, only the long tail cut). The final
+	// newline trim below only shrinks the text.
 	budget := limit - 1 - len(b) - len(manual)
+	whole := budget
 	for k, s := range sections {
-		reserve := 0
-		for _, later := range sections[k+1:] {
-			reserve += later.minSize()
+		reserve, later := 0, 0
+		for _, l := range sections[k+1:] {
+			reserve += l.reserve(whole)
+			if s.cap > 0 {
+				later += l.need(whole)
+			}
+		}
+		avail := budget - reserve
+		if s.cap > 0 {
+			avail = min(avail, max(whole/s.cap, budget-later))
 		}
 		before := len(b)
-		b = s.render(b, budget-reserve)
+		b = s.render(b, avail)
 		budget -= len(b) - before
 		if s == sections[len(sections)-2] {
 			b = append(b, manual...)

@@ -461,7 +461,7 @@ func FuzzMarkdownCell(f *testing.F) {
 	})
 }
 
-var cutRE = regexp.MustCompile(`… and (\d+) more (changes|risky changes|follow-up tasks|changes outside roster) not shown \(see roster plan output\)\.`)
+var cutRE = regexp.MustCompile(`… and (\d+) more (changes|risky changes|follow-up tasks|changes outside roster|warnings and notes|manual steps) not shown \(see roster plan output\)\.`)
 
 // cutCounts returns the counts of every cut line by what was cut.
 func cutCounts(md string) map[string]int {
@@ -514,7 +514,7 @@ func TestMarkdownTruncation(t *testing.T) {
 				if shown+cuts["changes"] != n {
 					t.Errorf("%d changes shown + %d cut = %d, want %d", shown, cuts["changes"], shown+cuts["changes"], n)
 				}
-				if limit == DefaultMarkdownLimit && !tt.cutRisky && shown < 50 {
+				if limit == DefaultMarkdownLimit && shown < 50 {
 					t.Errorf("only %d changes shown", shown)
 				}
 			} else if cuts["changes"] != 0 || shown != n {
@@ -622,5 +622,57 @@ func TestWriteJSONStreams(t *testing.T) {
 	}
 	if w.writes < 10 || w.largest > 1<<20 || w.largest > w.total/10 {
 		t.Errorf("%d bytes in %d writes, the largest %d bytes: the document was not streamed", w.total, w.writes, w.largest)
+	}
+}
+
+// TestMarkdownWarningsLeaveRoomForChanges: a plan with more warnings than
+// fit (1,500 guests without an expiry each give one) still shows its
+// changes; the warnings are cut like any other list (cli.md: every change
+// in the details section, only the long tail cut).
+func TestMarkdownWarningsLeaveRoomForChanges(t *testing.T) {
+	for _, c := range []struct {
+		changes  int
+		risky    bool
+		minShown int // changes in the details section, at least
+	}{
+		{1500, false, 100},
+		{1500, true, 50},
+		{10, false, 10},
+	} {
+		var p *plan.Plan
+		if c.risky {
+			p = grantsPlan(c.changes, plan.RiskExternal)
+		} else {
+			p = grantsPlan(c.changes)
+		}
+		for i := range 1500 {
+			p.Diagnostics = append(p.Diagnostics, plan.Diagnostic{Severity: plan.SeverityWarning,
+				Summary: "External person without expiry",
+				Detail:  "guest" + strconv.Itoa(100000+i) + "@agency.com is outside the internal domains and has no expiry; the seed routine asks for an end date on every external access.",
+				Range:   &plan.Range{Filename: "people.hcl", Start: plan.Pos{Line: i + 1}, End: plan.Pos{Line: i + 1}}})
+		}
+		var buf bytes.Buffer
+		if err := WriteMarkdown(&buf, p, MarkdownOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		md := buf.String()
+		if len(md) >= DefaultMarkdownLimit {
+			t.Fatalf("%d changes, risky %v: markdown is %d bytes", c.changes, c.risky, len(md))
+		}
+		cuts := cutCounts(md)
+		shown := changesShown(md)
+		if shown < c.minShown || shown+cuts["changes"] != len(p.Changes) {
+			t.Errorf("%d changes, risky %v: %d changes shown, %d cut", c.changes, c.risky, shown, cuts["changes"])
+		}
+		warnings := strings.Count(md, "\n- **warning**")
+		if warnings < 50 || warnings+cuts["warnings and notes"] != len(p.Diagnostics) {
+			t.Errorf("%d changes, risky %v: %d warnings shown, %d cut, of %d", c.changes, c.risky, warnings, cuts["warnings and notes"], len(p.Diagnostics))
+		}
+		if c.risky {
+			rows := len(mdTableRows(t, md, "#### Risky changes")) - 2
+			if rows < 50 || rows+cuts["risky changes"] != len(p.Changes) {
+				t.Errorf("%d risky rows shown, %d cut, of %d", rows, cuts["risky changes"], len(p.Changes))
+			}
+		}
 	}
 }

@@ -90,6 +90,32 @@ func TestFileModes(t *testing.T) {
 			if s := strayFiles(t, dir, "main.hcl", ".roster", "change.plan", "x", "evidence.jsonl", "old.plan"); len(s) > 0 {
 				t.Errorf("files left in the configuration directory: %v", s)
 			}
+
+			// Files roster writes for the user: a starter configuration,
+			// an imported register (it names people), a key pair, a
+			// configuration that offboard writes elsewhere.
+			fresh := filepath.Join(dir, "fresh")
+			r.ok(t, dir, "init", "--chdir", fresh)
+			checkMode(t, filepath.Join(fresh, "main.hcl"), 0o600)
+			r.ok(t, dir, "keygen", "--out", "signing.pem")
+			checkMode(t, filepath.Join(dir, "signing.pem"), 0o600)
+			checkMode(t, filepath.Join(dir, "signing.pem.pub"), 0o600)
+			reg := filepath.Join(dir, "register")
+			if err := os.MkdirAll(reg, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			for name, text := range map[string]string{
+				"main.hcl":   "team \"acme\" {\n  platform = \"plausible\"\n}\n\nsite \"shop.example\" {\n  team = \"acme\"\n}\n",
+				"people.csv": "email,site,role,ticket\nada@acme.com,,owner,IAM-1\njane@agency.com,shop.example,viewer,IAM-3\n",
+			} {
+				if err := os.WriteFile(filepath.Join(reg, name), []byte(text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r.ok(t, reg, "import", "acme", "--csv", "people.csv", "--now", testNow, "--state", filepath.Join(reg, "state.db"))
+			checkMode(t, filepath.Join(reg, "imported_acme.hcl"), 0o600)
+			r.ok(t, reg, "offboard", "jane@agency.com", "--out", "after", "--now", testNow, "--state", filepath.Join(reg, "state.db"))
+			checkMode(t, filepath.Join(reg, "after", "imported_acme.hcl"), 0o600)
 		})
 	}
 }

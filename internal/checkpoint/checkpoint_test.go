@@ -76,7 +76,7 @@ func TestWriteKeyPair(t *testing.T) {
 	if fi.Mode().Perm() != 0o600 {
 		t.Errorf("private key mode %o, want 600", fi.Mode().Perm())
 	}
-	if fi, _ := os.Stat(path + ".pub"); fi == nil || fi.Mode().Perm() != 0o644 {
+	if fi, _ := os.Stat(path + ".pub"); fi == nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("public key missing or wrong mode: %v", fi)
 	}
 	data, _ := os.ReadFile(path)

@@ -231,8 +231,8 @@ func SignerFromValue(v string) (*Signer, error) {
 }
 
 // WriteKeyPair writes s's private key to path (PKCS #8 PEM, mode 0600
-// whatever the umask) and its public key to path+".pub" (PKIX PEM, mode
-// 0644). It refuses to overwrite either file and leaves neither behind
+// whatever the umask) and its public key to path+".pub" (PKIX PEM, also
+// 0600, as every file roster writes; hand it on as you see fit). It refuses to overwrite either file and leaves neither behind
 // when it fails.
 func WriteKeyPair(path string, s *Signer) error {
 	pubPath := path + ".pub"
@@ -244,7 +244,7 @@ func WriteKeyPair(path string, s *Signer) error {
 	if err := writeNew(path, s.PrivatePEM(), 0o600); err != nil {
 		return err
 	}
-	if err := writeNew(pubPath, s.pub.PEM(), 0o644); err != nil {
+	if err := writeNew(pubPath, s.pub.PEM(), 0o600); err != nil {
 		os.Remove(path)
 		return err
 	}

@@ -520,7 +520,7 @@ func writeNewFile(name string, data []byte) error {
 	defer os.Remove(tmp.Name())
 	_, err = tmp.Write(data)
 	if err == nil {
-		err = tmp.Chmod(0o644)
+		err = tmp.Chmod(0o600)
 	}
 	if err == nil {
 		err = tmp.Sync()

@@ -115,7 +115,7 @@ func Init(env *Env, req InitRequest) (*InitResult, error) {
 	sort.Strings(names)
 	for _, n := range names {
 		name := filepath.Join(dir, n)
-		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if err != nil {
 			return res, &Error{Msg: err.Error()}
 		}

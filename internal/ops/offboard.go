@@ -110,7 +110,7 @@ func writeAll(ctx context.Context, dir, outDir string, files []config.Source) er
 		if outDir != "" {
 			target = filepath.Join(outDir, f.Name)
 		}
-		mode := os.FileMode(0o644)
+		mode := os.FileMode(0o600)
 		if fi, err := os.Stat(src); err == nil {
 			mode = fi.Mode().Perm()
 		}

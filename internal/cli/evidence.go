@@ -226,7 +226,7 @@ func spreadsheetSafe(s string) string {
 }
 
 // roleOf is the role in a record's before or after attributes, or "".
-func roleOf(raw json.RawMessage) string {
+func roleOf(raw []byte) string {
 	var m map[string]any
 	if json.Unmarshal(raw, &m) != nil {
 		return ""

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -14,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	json "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/roster-dev/roster/internal/model"
@@ -99,8 +100,8 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 				t.Error("digest changed in the round trip")
 			}
 			var f struct {
-				Digest string          `json:"digest"`
-				Plan   json.RawMessage `json:"plan"`
+				Digest string         `json:"digest"`
+				Plan   jsontext.Value `json:"plan"`
 			}
 			if err := json.Unmarshal(data, &f); err != nil {
 				t.Fatal(err)
@@ -159,11 +160,11 @@ func TestObjectsAreModelJSON(t *testing.T) {
 		with(member("acme", "J\"<&>@x.com", "viewer"), func(o *model.Object) { o.Addr = model.SiteAddress("acme", odd) }),
 	}
 	for _, o := range objs {
-		want, err := json.Marshal(o)
+		want, err := o.MarshalJSON()
 		if err != nil {
 			t.Fatal(err)
 		}
-		addr, _ := json.Marshal(o.Addr.String())
+		addr, _ := json.Marshal(o.Addr.String(), encodeOpts)
 		data, err := Encode(&Plan{Changes: []Change{{Addr: o.Addr, Action: Create, After: o}}})
 		if err != nil {
 			t.Fatal(err)
@@ -178,7 +179,7 @@ func TestObjectsAreModelJSON(t *testing.T) {
 // as someone hand-crafting a file would.
 func reseal(t testing.TB, data []byte, edit func(string) string) []byte {
 	var f struct {
-		Plan json.RawMessage `json:"plan"`
+		Plan jsontext.Value `json:"plan"`
 	}
 	if err := json.Unmarshal(data, &f); err != nil {
 		t.Fatal(err)
@@ -328,7 +329,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add(bytes.Replace(good, []byte(`"roster_plan":1`), []byte(`"roster_plan":9`), 1))
 	f.Add([]byte(`{"roster_plan":1,"digest":"","plan":null}`))
 	var body struct {
-		Plan json.RawMessage `json:"plan"`
+		Plan jsontext.Value `json:"plan"`
 	}
 	json.Unmarshal(good, &body)
 	f.Add([]byte(body.Plan))

@@ -246,6 +246,7 @@ func TestDecodeRefuses(t *testing.T) {
 		{"no time", resealed(`"now":"2026-11-24T10:00:00Z",`, ``), `now is missing`},
 		{"follow-up not at a site", resealed(`"address":"site/acme/mysite.com","task":"rotate_api_key"`, `"address":"team/acme","task":"rotate_api_key"`), "follow-up 1: team/acme is not a site address"},
 		{"wrong type", resealed(`"serial":3`, `"serial":"3"`), `JSON string into Go uint64 within "/serial"`},
+		{"unknown severity", resealed(`"severity":"note"`, `"severity":"error"`), `diagnostic 2: unknown severity "error"`},
 		{"empty drift", resealed(`"after":{"address":"grant/live/l.com/h@agency.com"`, `"after":null,"x":{"address":"grant/live/l.com/h@agency.com"`), "neither before nor after"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

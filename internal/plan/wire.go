@@ -49,8 +49,8 @@ type planWire struct {
 	// steps) are what the plan says besides its changes (schema/cli.md,
 	// version 2 additions); written only when there are any, so that
 	// other plans keep the bytes (and digests) they always had.
-	Diagnostics []diagnosticWire `json:"diagnostics,omitempty"`
-	Upcoming    []manualWire     `json:"upcoming,omitempty"`
+	Diagnostics []Diagnostic `json:"diagnostics,omitempty"`
+	Upcoming    []manualWire `json:"upcoming,omitempty"`
 }
 
 type driftWire struct {
@@ -96,25 +96,6 @@ type costWire struct {
 	Estimate      bool   `json:"estimate,omitzero"`
 }
 
-type diagnosticWire struct {
-	Severity string     `json:"severity"`
-	Summary  string     `json:"summary"`
-	Detail   string     `json:"detail"`
-	Range    *rangeWire `json:"range"`
-}
-
-type rangeWire struct {
-	Filename string  `json:"filename"`
-	Start    posWire `json:"start"`
-	End      posWire `json:"end"`
-}
-
-type posWire struct {
-	Line   int `json:"line"`
-	Column int `json:"column"`
-	Byte   int `json:"byte"`
-}
-
 type seenWire struct {
 	Address    string        `json:"address"`
 	Object     *model.Object `json:"object"`
@@ -136,6 +117,7 @@ func toWire(p *Plan) *planWire {
 		Drift: make([]driftWire, len(p.Drift)), Changes: make([]changeWire, len(p.Changes)),
 		FollowUps: make([]followUpWire, len(p.FollowUps)), Manual: make([]manualWire, len(p.Manual)),
 		Cost: make([]costWire, len(p.Cost)), Seen: make([]seenWire, len(p.Seen)),
+		Diagnostics: p.Diagnostics,
 	}
 	for i, d := range p.Drift {
 		w.Drift[i] = driftWire{d.Addr.String(), d.Before, d.After, d.Via}
@@ -166,13 +148,6 @@ func toWire(p *Plan) *planWire {
 	}
 	for i, x := range p.Seen {
 		w.Seen[i] = seenWire{x.Addr.String(), x.Object, x.Undeclared, x.Elsewhere}
-	}
-	for _, d := range p.Diagnostics {
-		x := diagnosticWire{Severity: string(d.Severity), Summary: d.Summary, Detail: d.Detail}
-		if r := d.Range; r != nil {
-			x.Range = &rangeWire{r.Filename, posWire{r.Start.Line, r.Start.Column, r.Start.Byte}, posWire{r.End.Line, r.End.Column, r.End.Byte}}
-		}
-		w.Diagnostics = append(w.Diagnostics, x)
 	}
 	for _, m := range p.Upcoming {
 		w.Upcoming = append(w.Upcoming, manualWire{m.Addr.String(), m.Task, m.Change, m.Text})
@@ -451,15 +426,13 @@ func decodePlan(data []byte) (*Plan, error) {
 		}
 		p.Seen[i] = Seen{Addr: addr, Object: x.Object, Undeclared: x.Undeclared, Elsewhere: x.Elsewhere}
 	}
-	for i, x := range w.Diagnostics {
-		if x.Severity != string(SeverityWarning) && x.Severity != string(SeverityNote) {
-			return nil, fmt.Errorf("diagnostic %d: unknown severity %q", i+1, truncate(x.Severity))
+	for i, d := range w.Diagnostics {
+		if d.Severity != SeverityWarning && d.Severity != SeverityNote {
+			return nil, fmt.Errorf("diagnostic %d: unknown severity %q", i+1, truncate(string(d.Severity)))
 		}
-		d := Diagnostic{Severity: Severity(x.Severity), Summary: x.Summary, Detail: x.Detail}
-		if r := x.Range; r != nil {
-			d.Range = &Range{Filename: r.Filename, Start: Pos{r.Start.Line, r.Start.Column, r.Start.Byte}, End: Pos{r.End.Line, r.End.Column, r.End.Byte}}
-		}
-		p.Diagnostics = append(p.Diagnostics, d)
+	}
+	if len(w.Diagnostics) > 0 {
+		p.Diagnostics = w.Diagnostics
 	}
 	for i, x := range w.Upcoming {
 		addr, err := address("upcoming manual step", i+1, x.Address)

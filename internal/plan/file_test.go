@@ -272,6 +272,23 @@ func TestDecodeRefuses(t *testing.T) {
 	}
 }
 
+// The saved plan writes a diagnostic as it always has (the plan's digest
+// covers these bytes): every member present, a range null when there is
+// none.
+func TestDiagnosticsBytes(t *testing.T) {
+	data, err := Encode(fullPlan(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `"diagnostics":[{"severity":"warning","summary":"Team acme has a single owner",` +
+		`"detail":"team/acme: \"x\" \u003cis\u003e the only owner.",` +
+		`"range":{"filename":"main.hcl","start":{"line":1,"column":1,"byte":0},"end":{"line":1,"column":12,"byte":11}}},` +
+		`{"severity":"note","summary":"Note","detail":"site s: nothing declared","range":null}]`
+	if !bytes.Contains(data, []byte(want)) {
+		t.Errorf("the diagnostics are not written as\n%s\nin\n%s", want, data)
+	}
+}
+
 func TestWriteReadFile(t *testing.T) {
 	old := syscall.Umask(0)
 	defer syscall.Umask(old)

@@ -12,7 +12,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -28,6 +27,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	json "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // rosterBin builds cmd/roster into a temporary directory of t and returns
@@ -995,7 +997,7 @@ func TestReadersDuringApply(t *testing.T) {
 		}},
 		{"show", []string{"show", "--json", "--state", statePath}, func(t *testing.T, res result) int {
 			var s struct {
-				Objects []json.RawMessage `json:"objects"`
+				Objects []jsontext.Value `json:"objects"`
 			}
 			if err := json.Unmarshal([]byte(res.stdout), &s); err != nil {
 				t.Errorf("show --json during the apply: %v", err)
@@ -1004,7 +1006,7 @@ func TestReadersDuringApply(t *testing.T) {
 			return len(s.Objects)
 		}},
 		{"evidence", []string{"evidence", "list", "--json", "--state", statePath}, func(t *testing.T, res result) int {
-			var recs []json.RawMessage
+			var recs []jsontext.Value
 			if err := json.Unmarshal([]byte(res.stdout), &recs); err != nil {
 				t.Errorf("evidence list --json during the apply: %v", err)
 				return -1

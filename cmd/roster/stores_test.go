@@ -1,10 +1,10 @@
 package main
 
 import (
-	"encoding/json"
 	"path/filepath"
 	"testing"
 
+	json "github.com/go-json-experiment/json"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/roster-dev/roster/internal/goldenfile"

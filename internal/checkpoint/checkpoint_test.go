@@ -10,7 +10,6 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -21,6 +20,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	json "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/roster-dev/roster/internal/evidence"
 	"github.com/roster-dev/roster/internal/model"
@@ -305,9 +307,9 @@ func TestSignatureCatchesEdits(t *testing.T) {
 }
 
 func indented(raw []byte) []byte {
-	var b bytes.Buffer
-	json.Indent(&b, raw, "", "  ")
-	return b.Bytes()
+	v := jsontext.Value(bytes.Clone(raw))
+	v.Indent(jsontext.WithIndent("  "))
+	return v
 }
 
 func TestParseRejects(t *testing.T) {

@@ -2,10 +2,10 @@ package diag
 
 import (
 	"bytes"
-	"encoding/json"
 	"strings"
 	"testing"
 
+	json "github.com/go-json-experiment/json"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 )

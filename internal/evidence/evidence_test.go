@@ -5,13 +5,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
-	jsonv2 "github.com/go-json-experiment/json"
+	json "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/roster-dev/roster/internal/model"
@@ -60,7 +59,7 @@ func TestCanonicalizeRefusesDuplicates(t *testing.T) {
 		if !errors.As(err, &se) || se.Duplicate != c.name {
 			t.Errorf("%s: got %q, %v; want duplicate %q refused", c.in, out, err, c.name)
 		}
-		if _, err := Canonical(json.RawMessage(c.in)); err == nil {
+		if _, err := Canonical(jsontext.Value(c.in)); err == nil {
 			t.Errorf("Canonical accepted %s", c.in)
 		}
 	}
@@ -234,9 +233,9 @@ func FuzzHashOf(f *testing.F) {
 		var wantSeq uint64
 		var wantPrev, wantStated string
 		plain := func(v jsontext.Value, s *string) bool {
-			return v.Kind() == '"' && !bytes.Contains(v, []byte{'\\'}) && jsonv2.Unmarshal(v, s) == nil
+			return v.Kind() == '"' && !bytes.Contains(v, []byte{'\\'}) && json.Unmarshal(v, s) == nil
 		}
-		ok := jsonv2.Unmarshal(data, &m) == nil && m["seq"].Kind() == '0' && jsonv2.Unmarshal(m["seq"], &wantSeq) == nil &&
+		ok := json.Unmarshal(data, &m) == nil && m["seq"].Kind() == '0' && json.Unmarshal(m["seq"], &wantSeq) == nil &&
 			wantSeq >= 1 && plain(m["prev_hash"], &wantPrev) && plain(m["hash"], &wantStated)
 		if ok != (err == nil) {
 			t.Fatalf("%q: HashOf says %v, the generic reading %v", data, err, ok)
@@ -252,11 +251,11 @@ func FuzzHashOf(f *testing.F) {
 func genericHash(t testing.TB, data []byte) string {
 	t.Helper()
 	var members map[string]jsontext.Value
-	if err := jsonv2.Unmarshal(data, &members); err != nil {
+	if err := json.Unmarshal(data, &members); err != nil {
 		t.Fatal(err)
 	}
 	delete(members, "hash")
-	rest, err := jsonv2.Marshal(members)
+	rest, err := json.Marshal(members)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,14 +4,13 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
 	"strings"
 	"time"
 
-	jsonv2 "github.com/go-json-experiment/json"
+	json "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/roster-dev/roster/internal/model"
@@ -70,19 +69,19 @@ type FollowUp struct {
 // strings, empty lists and nulls included), so every record has the same
 // shape; schema/evidence.schema.json describes it.
 type Record struct {
-	Seq           uint64          `json:"seq"`
-	Time          string          `json:"time"`
-	Address       string          `json:"address"`
-	Action        string          `json:"action"`
-	Before        json.RawMessage `json:"before"`
-	After         json.RawMessage `json:"after"`
-	Risks         []string        `json:"risks"`
-	Why           string          `json:"why"`
-	FollowUps     []FollowUp      `json:"follow_ups"`
-	Actor         string          `json:"actor"`
-	Approvers     []string        `json:"approvers"`
-	Commit        string          `json:"commit"`
-	ChangeRequest string          `json:"change_request"`
+	Seq           uint64         `json:"seq"`
+	Time          string         `json:"time"`
+	Address       string         `json:"address"`
+	Action        string         `json:"action"`
+	Before        jsontext.Value `json:"before"`
+	After         jsontext.Value `json:"after"`
+	Risks         []string       `json:"risks"`
+	Why           string         `json:"why"`
+	FollowUps     []FollowUp     `json:"follow_ups"`
+	Actor         string         `json:"actor"`
+	Approvers     []string       `json:"approvers"`
+	Commit        string         `json:"commit"`
+	ChangeRequest string         `json:"change_request"`
 	// ChangeTicket is the change's own ticket (apply --ticket,
 	// $ROSTER_TICKET), the same on every record of one apply; Ticket is
 	// the grant's (schema/cli.md "Evidence, version 2").
@@ -103,11 +102,11 @@ type Record struct {
 
 // ObjectJSON is an object's attributes as a record holds them (before and
 // after), or null.
-func ObjectJSON(o *model.Object) json.RawMessage {
+func ObjectJSON(o *model.Object) jsontext.Value {
 	if o == nil {
-		return json.RawMessage("null")
+		return jsontext.Value("null")
 	}
-	return json.RawMessage(o.AttrsJSON())
+	return jsontext.Value(o.AttrsJSON())
 }
 
 // FormatTime is how records write times: RFC 3339 in UTC, to the second.
@@ -115,10 +114,10 @@ func FormatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 func (r *Record) normalise() {
 	if r.Before == nil {
-		r.Before = json.RawMessage("null")
+		r.Before = jsontext.Value("null")
 	}
 	if r.After == nil {
-		r.After = json.RawMessage("null")
+		r.After = jsontext.Value("null")
 	}
 	if r.Risks == nil {
 		r.Risks = []string{}
@@ -164,7 +163,7 @@ func (c *Chain) Seal(r *Record) (state.EvidenceRecord, error) {
 	if err != nil {
 		return state.EvidenceRecord{}, err
 	}
-	head, err := jsonv2.Marshal(&sealHead{
+	head, err := json.Marshal(&sealHead{
 		Action: r.Action, Actor: r.Actor, Address: r.Address, After: after, AllowMassRemoval: r.AllowMassRemoval,
 		API: r.API, Approvers: r.Approvers, Before: before, ChangeRequest: r.ChangeRequest,
 		ChangeTicket: r.ChangeTicket, Commit: r.Commit, FollowUps: r.FollowUps,
@@ -172,7 +171,7 @@ func (c *Chain) Seal(r *Record) (state.EvidenceRecord, error) {
 	if err != nil {
 		return state.EvidenceRecord{}, err
 	}
-	tail, err := jsonv2.Marshal(&sealTail{
+	tail, err := json.Marshal(&sealTail{
 		Note: r.Note, Outcome: r.Outcome, PlanDigest: r.PlanDigest, PolicyDigest: r.PolicyDigest,
 		PrevHash: r.PrevHash, Reason: r.Reason, Risks: r.Risks, Seq: r.Seq, Ticket: r.Ticket, Time: r.Time, Why: r.Why,
 	}, sealOptions)
@@ -245,7 +244,7 @@ const hashMemberLen = len(`"hash":"",`) + 2*sha256.Size
 
 // canonicalRaw returns raw JSON in canonical form: raw itself when it is
 // canonical already.
-func canonicalRaw(field string, raw json.RawMessage) (jsontext.Value, error) {
+func canonicalRaw(field string, raw jsontext.Value) (jsontext.Value, error) {
 	if isCanonical(raw) {
 		return jsontext.Value(raw), nil
 	}
@@ -325,7 +324,7 @@ func hashRecord(h hash.Hash, data []byte, out *recordHash) {
 // exactly, without case folding.
 func Decode(data []byte) (*Record, error) {
 	var r Record
-	if err := jsonv2.Unmarshal(data, &r); err != nil {
+	if err := json.Unmarshal(data, &r); err != nil {
 		return nil, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "json: "))
 	}
 	return &r, nil

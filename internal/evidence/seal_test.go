@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -13,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	json "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/roster-dev/roster/internal/model"
@@ -48,12 +49,16 @@ func randStrings(rng *rand.Rand) []string {
 
 // randRaw is a before or after: null, an object's attributes as
 // AttrsJSON writes them, or JSON that is not canonical but means the same.
-func randRaw(rng *rand.Rand) json.RawMessage {
+// v1Escapes write strings as encoding/json did: invalid UTF-8 let
+// through (as U+FFFD), HTML and JavaScript line terminators escaped.
+var v1Escapes = json.JoinOptions(jsontext.AllowInvalidUTF8(true), jsontext.EscapeForHTML(true), jsontext.EscapeForJS(true))
+
+func randRaw(rng *rand.Rand) jsontext.Value {
 	switch rng.IntN(8) {
 	case 0:
 		return nil
 	case 1:
-		return json.RawMessage("null")
+		return jsontext.Value("null")
 	case 2, 3, 4:
 		o := &model.Object{Addr: model.PersonGrantAddress("acme", "mysite.com", "jane@agency.com"),
 			Role: randString(rng), HolderKind: model.HolderGuest, Status: model.StatusActive,
@@ -64,13 +69,13 @@ func randRaw(rng *rand.Rand) json.RawMessage {
 		}
 		return ObjectJSON(o)
 	case 5:
-		return json.RawMessage(` { "b" : 1 , "a" : [ true, null, "x\u00e9\/" ], "\u00e9": -0, "c": {"z":{},"y":[]} } `)
+		return jsontext.Value(` { "b" : 1 , "a" : [ true, null, "x\u00e9\/" ], "\u00e9": -0, "c": {"z":{},"y":[]} } `)
 	case 6:
-		k1, _ := json.Marshal(randString(rng))
-		v1, _ := json.Marshal(randString(rng))
-		return json.RawMessage(fmt.Sprintf(`{%s:%s,"n":9007199254740992,"m":-12}`, k1, v1))
+		k1, _ := json.Marshal(randString(rng), v1Escapes)
+		v1, _ := json.Marshal(randString(rng), v1Escapes)
+		return jsontext.Value(fmt.Sprintf(`{%s:%s,"n":9007199254740992,"m":-12}`, k1, v1))
 	}
-	return json.RawMessage(`{"x":"\u003c\u2028\ud83d\ude00"}`)
+	return jsontext.Value(`{"x":"\u003c\u2028\ud83d\ude00"}`)
 }
 
 func randRecord(rng *rand.Rand) Record {
@@ -99,7 +104,7 @@ func randRecord(rng *rand.Rand) Record {
 func TestSealCanonical(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	validUTF8 := cmp.Transformer("validUTF8", func(s string) string { return string([]rune(s)) })
-	canonical := cmp.Transformer("canonical", func(raw json.RawMessage) string {
+	canonical := cmp.Transformer("canonical", func(raw jsontext.Value) string {
 		v, err := CanonicalizeJSON(raw)
 		if err != nil {
 			t.Fatalf("%q: %v", raw, err)
@@ -134,7 +139,7 @@ func TestSealCanonical(t *testing.T) {
 func TestSealRefuses(t *testing.T) {
 	for _, raw := range []string{`{"a":1.5}`, `{"a":`, `{"a":1}}`, `{"a":1e400}`, ``, `[1] [2]`, `{"a":9007199254740993}`} {
 		c := Chain{Seq: 3, Hash: "abc"}
-		r := Record{After: json.RawMessage(raw)}
+		r := Record{After: jsontext.Value(raw)}
 		if _, err := c.Seal(&r); err == nil {
 			t.Errorf("after %q was sealed", raw)
 		}
@@ -294,7 +299,7 @@ func TestVerifyLongChain(t *testing.T) {
 			if err := json.Unmarshal(recs[i].JSON, &m); err != nil {
 				t.Fatal(err)
 			}
-			recs[i].JSON, _ = json.MarshalIndent(m, " ", "\t") // encoding/json sorts keys too, but indents
+			recs[i].JSON, _ = json.Marshal(m, json.Deterministic(true), jsontext.WithIndentPrefix(" "), jsontext.WithIndent("\t")) // keys sorted too, but indented
 		}
 		res, err := Verify(context.Background(), &memStore{recs: recs})
 		var ve *VerifyError

@@ -1,7 +1,6 @@
 package model
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -368,7 +367,7 @@ func describe(v any) string {
 	switch v.(type) {
 	case bool:
 		return "a bool"
-	case float64, json.Number:
+	case float64: // what JSON numbers decode to
 		return "a number"
 	case map[string]any:
 		return "an object"

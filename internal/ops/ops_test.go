@@ -434,3 +434,29 @@ func TestApplyConnected(t *testing.T) {
 		}
 	}
 }
+
+// A saved JSON review is read strictly: a member named twice (one serial
+// or team for the reader, another for roster) or miscased is refused.
+func TestSavedReviewJSONStrict(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		text, err string
+	}{
+		{`{"serial":3,"teams":[{"team":"acme"}]}`, ""},
+		{`{"serial":3,"serial":4,"teams":[{"team":"acme"}]}`, "not a review's JSON"},
+		{`{"serial":3,"teams":[{"team":"acme","team":"globex"}]}`, "not a review's JSON"},
+		{`{"Serial":3,"teams":[{"team":"acme"}]}`, "does not state the serial"},
+	} {
+		path := filepath.Join(dir, "review.json")
+		if err := os.WriteFile(path, []byte(c.text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		s, err := readSavedReview(context.Background(), path)
+		switch {
+		case c.err == "" && (err != nil || s.Serial != 3 || len(s.teams) != 1 || s.teams[0] != "acme"):
+			t.Errorf("%s: read %+v, %v", c.text, s, err)
+		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+			t.Errorf("%s: %v, want an error saying %q", c.text, err, c.err)
+		}
+	}
+}

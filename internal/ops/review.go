@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"html"
 	"io"
@@ -14,6 +13,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	json "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/roster-dev/roster/internal/checkpoint"
 	"github.com/roster-dev/roster/internal/config"
@@ -336,7 +338,9 @@ func readSavedReview(ctx context.Context, path string) (*SavedReview, error) {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".json":
 		s.Format = "json"
-		var raw map[string]json.RawMessage
+		// json/v2 refuses a member named twice: an edited file cannot show
+		// one serial or team to the reader and give another to roster.
+		var raw map[string]jsontext.Value
 		var doc report.ReviewDoc
 		if err := json.Unmarshal(data, &raw); err != nil || json.Unmarshal(data, &doc) != nil {
 			return nil, bad("not a review's JSON")

@@ -105,7 +105,6 @@ func (p *Plan) Digest() string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-// fileJSON is the outer object of a saved plan file.
 // WriteFile saves the plan to path with mode 0600: written to a temporary
 // file in the same directory, synced, then renamed over path, so path is
 // never half-written.

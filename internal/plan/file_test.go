@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -14,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	json "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/roster-dev/roster/internal/model"
@@ -99,8 +100,8 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 				t.Error("digest changed in the round trip")
 			}
 			var f struct {
-				Digest string          `json:"digest"`
-				Plan   json.RawMessage `json:"plan"`
+				Digest string         `json:"digest"`
+				Plan   jsontext.Value `json:"plan"`
 			}
 			if err := json.Unmarshal(data, &f); err != nil {
 				t.Fatal(err)
@@ -159,11 +160,11 @@ func TestObjectsAreModelJSON(t *testing.T) {
 		with(member("acme", "J\"<&>@x.com", "viewer"), func(o *model.Object) { o.Addr = model.SiteAddress("acme", odd) }),
 	}
 	for _, o := range objs {
-		want, err := json.Marshal(o)
+		want, err := o.MarshalJSON()
 		if err != nil {
 			t.Fatal(err)
 		}
-		addr, _ := json.Marshal(o.Addr.String())
+		addr, _ := json.Marshal(o.Addr.String(), encodeOpts)
 		data, err := Encode(&Plan{Changes: []Change{{Addr: o.Addr, Action: Create, After: o}}})
 		if err != nil {
 			t.Fatal(err)
@@ -178,7 +179,7 @@ func TestObjectsAreModelJSON(t *testing.T) {
 // as someone hand-crafting a file would.
 func reseal(t testing.TB, data []byte, edit func(string) string) []byte {
 	var f struct {
-		Plan json.RawMessage `json:"plan"`
+		Plan jsontext.Value `json:"plan"`
 	}
 	if err := json.Unmarshal(data, &f); err != nil {
 		t.Fatal(err)
@@ -232,6 +233,8 @@ func TestDecodeRefuses(t *testing.T) {
 		{"version text", []byte(`{"roster_plan":"1","digest":"","plan":{}}`), "not a roster plan file"},
 		{"no digest", []byte(`{"roster_plan":1,"plan":{}}`), `has no "digest"`},
 		{"no plan", []byte(`{"roster_plan":1,"digest":"sha256:x"}`), `has no "plan"`},
+		{"digest a number", []byte(`{"roster_plan":1,"digest":5,"plan":{}}`), "not a roster plan file"},
+		{"digest null", []byte(`{"roster_plan":1,"digest":null,"plan":{}}`), `has no "digest"`},
 		{"bad change address", resealed(`"address":"member/acme/bob@acme.com"`, `"address":"member/acme/bob"`), `change 3: invalid address "member/acme/bob"`},
 		{"object address mismatch", resealed(`{"address":"member/acme/bob@acme.com","attrs"`, `{"address":"member/acme/eve@acme.com","attrs"`), "change 3 (member/acme/bob@acme.com): before is the object member/acme/eve@acme.com"},
 		{"bad attribute", resealed(`"role":"owner"`, `"rank":"owner"`), `unknown object member name "rank"`},
@@ -245,6 +248,7 @@ func TestDecodeRefuses(t *testing.T) {
 		{"no time", resealed(`"now":"2026-11-24T10:00:00Z",`, ``), `now is missing`},
 		{"follow-up not at a site", resealed(`"address":"site/acme/mysite.com","task":"rotate_api_key"`, `"address":"team/acme","task":"rotate_api_key"`), "follow-up 1: team/acme is not a site address"},
 		{"wrong type", resealed(`"serial":3`, `"serial":"3"`), `JSON string into Go uint64 within "/serial"`},
+		{"unknown severity", resealed(`"severity":"note"`, `"severity":"error"`), `diagnostic 2: unknown severity "error"`},
 		{"empty drift", resealed(`"after":{"address":"grant/live/l.com/h@agency.com"`, `"after":null,"x":{"address":"grant/live/l.com/h@agency.com"`), "neither before nor after"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -265,6 +269,23 @@ func TestDecodeRefuses(t *testing.T) {
 	}
 	if _, err := Decode(edit(`"role":"viewer"`, `"role":"owner"`)); !errors.Is(err, ErrModified) {
 		t.Errorf("a hand edit is not ErrModified: %v", err)
+	}
+}
+
+// The saved plan writes a diagnostic as it always has (the plan's digest
+// covers these bytes): every member present, a range null when there is
+// none.
+func TestDiagnosticsBytes(t *testing.T) {
+	data, err := Encode(fullPlan(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `"diagnostics":[{"severity":"warning","summary":"Team acme has a single owner",` +
+		`"detail":"team/acme: \"x\" \u003cis\u003e the only owner.",` +
+		`"range":{"filename":"main.hcl","start":{"line":1,"column":1,"byte":0},"end":{"line":1,"column":12,"byte":11}}},` +
+		`{"severity":"note","summary":"Note","detail":"site s: nothing declared","range":null}]`
+	if !bytes.Contains(data, []byte(want)) {
+		t.Errorf("the diagnostics are not written as\n%s\nin\n%s", want, data)
 	}
 }
 
@@ -328,7 +349,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add(bytes.Replace(good, []byte(`"roster_plan":1`), []byte(`"roster_plan":9`), 1))
 	f.Add([]byte(`{"roster_plan":1,"digest":"","plan":null}`))
 	var body struct {
-		Plan json.RawMessage `json:"plan"`
+		Plan jsontext.Value `json:"plan"`
 	}
 	json.Unmarshal(good, &body)
 	f.Add([]byte(body.Plan))

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -49,8 +50,8 @@ type planWire struct {
 	// steps) are what the plan says besides its changes (schema/cli.md,
 	// version 2 additions); written only when there are any, so that
 	// other plans keep the bytes (and digests) they always had.
-	Diagnostics []diagnosticWire `json:"diagnostics,omitempty"`
-	Upcoming    []manualWire     `json:"upcoming,omitempty"`
+	Diagnostics []Diagnostic `json:"diagnostics,omitempty"`
+	Upcoming    []manualWire `json:"upcoming,omitempty"`
 }
 
 type driftWire struct {
@@ -96,25 +97,6 @@ type costWire struct {
 	Estimate      bool   `json:"estimate,omitzero"`
 }
 
-type diagnosticWire struct {
-	Severity string     `json:"severity"`
-	Summary  string     `json:"summary"`
-	Detail   string     `json:"detail"`
-	Range    *rangeWire `json:"range"`
-}
-
-type rangeWire struct {
-	Filename string  `json:"filename"`
-	Start    posWire `json:"start"`
-	End      posWire `json:"end"`
-}
-
-type posWire struct {
-	Line   int `json:"line"`
-	Column int `json:"column"`
-	Byte   int `json:"byte"`
-}
-
 type seenWire struct {
 	Address    string        `json:"address"`
 	Object     *model.Object `json:"object"`
@@ -129,56 +111,48 @@ func timeString(t time.Time) *string {
 
 // toWire returns p as written.
 func toWire(p *Plan) *planWire {
-	w := &planWire{
+	return &planWire{
 		CreatedAt: timeString(p.CreatedAt), Now: timeString(p.Now), Lineage: p.Lineage, Serial: p.Serial,
 		ConfigDigest: p.ConfigDigest, AllowMassRemoval: p.AllowMassRemoval, Reinvite: p.Reinvite,
 		Commit: p.Commit, ChangeRequest: p.ChangeRequest,
-		Drift: make([]driftWire, len(p.Drift)), Changes: make([]changeWire, len(p.Changes)),
-		FollowUps: make([]followUpWire, len(p.FollowUps)), Manual: make([]manualWire, len(p.Manual)),
-		Cost: make([]costWire, len(p.Cost)), Seen: make([]seenWire, len(p.Seen)),
+		Drift:       each(p.Drift, func(d *Drift) driftWire { return driftWire{d.Addr.String(), d.Before, d.After, d.Via} }),
+		Changes:     each(p.Changes, changeToWire),
+		FollowUps:   each(p.FollowUps, func(f *FollowUp) followUpWire { return followUpWire{f.Site.String(), f.Task, f.Text} }),
+		Manual:      each(p.Manual, manualToWire),
+		Cost:        each(p.Cost, func(c *Cost) costWire { return costWire(*c) }),
+		Seen:        each(p.Seen, func(x *Seen) seenWire { return seenWire{x.Addr.String(), x.Object, x.Undeclared, x.Elsewhere} }),
+		Diagnostics: p.Diagnostics,
+		Upcoming:    each(p.Upcoming, manualToWire),
 	}
-	for i, d := range p.Drift {
-		w.Drift[i] = driftWire{d.Addr.String(), d.Before, d.After, d.Via}
+}
+
+// each converts every element of a list with f; an empty list gives an
+// empty list, written as [].
+func each[T, W any](xs []T, f func(*T) W) []W {
+	out := make([]W, len(xs))
+	for i := range xs {
+		out[i] = f(&xs[i])
 	}
-	for i := range p.Changes {
-		c := &p.Changes[i]
-		risks := make([]string, len(c.Risks))
-		for k, r := range c.Risks {
-			risks[k] = string(r)
+	return out
+}
+
+func changeToWire(c *Change) changeWire {
+	risks := make([]string, len(c.Risks))
+	for k, r := range c.Risks {
+		risks[k] = string(r)
+	}
+	w := changeWire{Address: c.Addr.String(), Action: string(c.Action), Before: c.Before, After: c.After, Risks: risks, Why: c.Why}
+	if c.Action == Move {
+		w.From = c.From.String()
+		w.Carried = c.Carried
+		if c.Carried == nil {
+			w.Carried = []*model.Object{}
 		}
-		w.Changes[i] = changeWire{Address: c.Addr.String(), Action: string(c.Action), Before: c.Before, After: c.After, Risks: risks, Why: c.Why}
-		if c.Action == Move {
-			w.Changes[i].From = c.From.String()
-			w.Changes[i].Carried = c.Carried
-			if c.Carried == nil {
-				w.Changes[i].Carried = []*model.Object{}
-			}
-		}
-	}
-	for i, f := range p.FollowUps {
-		w.FollowUps[i] = followUpWire{f.Site.String(), f.Task, f.Text}
-	}
-	for i, m := range p.Manual {
-		w.Manual[i] = manualWire{m.Addr.String(), m.Task, m.Change, m.Text}
-	}
-	for i, c := range p.Cost {
-		w.Cost[i] = costWire{c.Team, c.Requests, c.BudgetPerHour, c.ETASeconds, c.Estimate}
-	}
-	for i, x := range p.Seen {
-		w.Seen[i] = seenWire{x.Addr.String(), x.Object, x.Undeclared, x.Elsewhere}
-	}
-	for _, d := range p.Diagnostics {
-		x := diagnosticWire{Severity: string(d.Severity), Summary: d.Summary, Detail: d.Detail}
-		if r := d.Range; r != nil {
-			x.Range = &rangeWire{r.Filename, posWire{r.Start.Line, r.Start.Column, r.Start.Byte}, posWire{r.End.Line, r.End.Column, r.End.Byte}}
-		}
-		w.Diagnostics = append(w.Diagnostics, x)
-	}
-	for _, m := range p.Upcoming {
-		w.Upcoming = append(w.Upcoming, manualWire{m.Addr.String(), m.Task, m.Change, m.Text})
 	}
 	return w
 }
+
+func manualToWire(m *Manual) manualWire { return manualWire{m.Addr.String(), m.Task, m.Change, m.Text} }
 
 // appendPlan writes the plan member from its wire type: compact JSON in a
 // fixed order, every array present, so that the same plan always gives
@@ -279,7 +253,7 @@ func readFile(data []byte) (*fileWire, error) {
 		return nil, err
 	}
 	if tok.Kind() != '{' {
-		return nil, fmt.Errorf("the file is a JSON %s, not an object", kindName(tok.Kind()))
+		return nil, errors.New("the file is not a JSON object")
 	}
 	for {
 		name, err := dec.ReadToken()
@@ -297,15 +271,9 @@ func readFile(data []byte) (*fileWire, error) {
 			}
 			f.RosterPlan = v.Clone()
 		case "digest":
-			v, err := dec.ReadToken()
-			if err != nil {
+			if err := json.UnmarshalDecode(dec, &f.Digest); err != nil {
 				return nil, err
 			}
-			if v.Kind() != '"' {
-				return nil, fmt.Errorf("digest is a JSON %s, not a string", kindName(v.Kind()))
-			}
-			s := v.String()
-			f.Digest = &s
 		case "plan":
 			v, err := dec.ReadValue()
 			if err != nil {
@@ -332,22 +300,6 @@ func readFile(data []byte) (*fileWire, error) {
 	return f, nil
 }
 
-func kindName(k jsontext.Kind) string {
-	switch k {
-	case 'n':
-		return "null"
-	case 't', 'f':
-		return "bool"
-	case '"':
-		return "string"
-	case '0':
-		return "number"
-	case '[', ']':
-		return "array"
-	}
-	return "object"
-}
-
 var knownRisks = func() map[string]Risk {
 	m := map[string]Risk{}
 	for _, r := range RiskOrder {
@@ -372,117 +324,120 @@ func decodePlan(data []byte) (*Plan, error) {
 	if p.Now, err = decodeTime("now", w.Now); err != nil {
 		return nil, err
 	}
-	// Empty lists read as nil, as Make leaves them.
-	if len(w.Drift) > 0 {
-		p.Drift = make([]Drift, len(w.Drift))
-	}
-	for i, x := range w.Drift {
-		d := &p.Drift[i]
-		addr, err := address("drift", i+1, x.Address)
-		if err != nil {
-			return nil, err
-		}
-		if x.Via != "" && x.Via != model.ViaAccount {
-			return nil, fmt.Errorf("drift %d (%s): via %q is not %q", i+1, x.Address, x.Via, model.ViaAccount)
-		}
-		*d = Drift{Addr: addr, Before: x.Before, After: x.After, Via: x.Via}
-		if err := checkAt("drift", i+1, x.Address, addr, "before", x.Before); err != nil {
-			return nil, err
-		}
-		if err := checkAt("drift", i+1, x.Address, addr, "after", x.After); err != nil {
-			return nil, err
-		}
-		if x.Before == nil && x.After == nil {
-			return nil, fmt.Errorf("%s: neither before nor after is set", where("drift", i+1, x.Address))
-		}
-	}
-	if len(w.Changes) > 0 {
-		p.Changes = make([]Change, len(w.Changes))
-	}
-	for i := range w.Changes {
-		if err := decodeChange(i+1, &w.Changes[i], &p.Changes[i]); err != nil {
-			return nil, err
-		}
-	}
-	if len(w.FollowUps) > 0 {
-		p.FollowUps = make([]FollowUp, len(w.FollowUps))
-	}
-	for i, x := range w.FollowUps {
-		addr, err := address("follow-up", i+1, x.Address)
-		switch {
-		case err != nil:
-			return nil, err
-		case addr.Kind != model.KindSite:
-			return nil, fmt.Errorf("%s: %s is not a site address", where("follow-up", i+1, ""), x.Address)
-		case x.Task == "":
-			return nil, fmt.Errorf("%s: it has no task", where("follow-up", i+1, x.Address))
-		}
-		p.FollowUps[i] = FollowUp{Site: addr, Task: x.Task, Text: x.Text}
-	}
-	if len(w.Manual) > 0 {
-		p.Manual = make([]Manual, len(w.Manual))
-	}
-	for i, x := range w.Manual {
-		addr, err := address("manual step", i+1, x.Address)
-		if err != nil {
-			return nil, err
-		}
-		p.Manual[i] = Manual{Addr: addr, Task: x.Task, Change: x.Change, Text: x.Text}
-	}
-	if len(w.Cost) > 0 {
-		p.Cost = make([]Cost, len(w.Cost))
-	}
-	for i, x := range w.Cost {
-		p.Cost[i] = Cost{Team: x.Team, Requests: x.Requests, BudgetPerHour: x.BudgetPerHour, ETASeconds: x.ETASeconds, Estimate: x.Estimate}
-	}
-	if len(w.Seen) > 0 {
-		p.Seen = make([]Seen, len(w.Seen))
-	}
-	for i, x := range w.Seen {
-		addr, err := address("seen", i+1, x.Address)
-		if err != nil {
-			return nil, err
-		}
-		if err := checkAt("seen", i+1, x.Address, addr, "object", x.Object); err != nil {
-			return nil, err
-		}
-		if len(x.Elsewhere) == 0 {
-			x.Elsewhere = nil
-		}
-		p.Seen[i] = Seen{Addr: addr, Object: x.Object, Undeclared: x.Undeclared, Elsewhere: x.Elsewhere}
-	}
-	for i, x := range w.Diagnostics {
-		if x.Severity != string(SeverityWarning) && x.Severity != string(SeverityNote) {
-			return nil, fmt.Errorf("diagnostic %d: unknown severity %q", i+1, truncate(x.Severity))
-		}
-		d := Diagnostic{Severity: Severity(x.Severity), Summary: x.Summary, Detail: x.Detail}
-		if r := x.Range; r != nil {
-			d.Range = &Range{Filename: r.Filename, Start: Pos{r.Start.Line, r.Start.Column, r.Start.Byte}, End: Pos{r.End.Line, r.End.Column, r.End.Byte}}
-		}
-		p.Diagnostics = append(p.Diagnostics, d)
-	}
-	for i, x := range w.Upcoming {
-		addr, err := address("upcoming manual step", i+1, x.Address)
-		if err != nil {
-			return nil, err
-		}
-		p.Upcoming = append(p.Upcoming, Manual{Addr: addr, Task: x.Task, Change: x.Change, Text: x.Text})
+	p.Drift = decodeEach(&err, w.Drift, decodeDrift)
+	p.Changes = decodeEach(&err, w.Changes, decodeChange)
+	p.FollowUps = decodeEach(&err, w.FollowUps, decodeFollowUp)
+	p.Manual = decodeEach(&err, w.Manual, manualDecoder("manual step"))
+	p.Cost = decodeEach(&err, w.Cost, func(_ int, x *costWire) (Cost, error) { return Cost(*x), nil })
+	p.Seen = decodeEach(&err, w.Seen, decodeSeen)
+	p.Diagnostics = decodeEach(&err, w.Diagnostics, decodeDiagnostic)
+	p.Upcoming = decodeEach(&err, w.Upcoming, manualDecoder("upcoming manual step"))
+	if err != nil {
+		return nil, err
 	}
 	return p, nil
 }
 
-func decodeChange(n int, x *changeWire, c *Change) error {
-	addr, err := address("change", n, x.Address)
-	if err != nil {
-		return err
+// decodeEach reads a list's elements with f, given each one's number from
+// 1, stopping at the first error (in *err); nothing is read once *err is
+// set. An empty list reads as nil, as Make leaves it.
+func decodeEach[W, T any](err *error, ws []W, f func(n int, x *W) (T, error)) []T {
+	if *err != nil || len(ws) == 0 {
+		return nil
 	}
-	*c = Change{Addr: addr, Before: x.Before, After: x.After, Why: x.Why, Reason: ReasonOf(x.Why)}
-	at := where("change", n, x.Address)
+	out := make([]T, len(ws))
+	for i := range ws {
+		if out[i], *err = f(i+1, &ws[i]); *err != nil {
+			return nil
+		}
+	}
+	return out
+}
+
+func decodeDrift(n int, x *driftWire) (Drift, error) {
+	e := elem{"drift", n, x.Address}
+	addr, err := e.address()
+	switch {
+	case err != nil:
+		return Drift{}, err
+	case x.Via != "" && x.Via != model.ViaAccount:
+		return Drift{}, e.errorf("via %q is not %q", x.Via, model.ViaAccount)
+	}
+	if err := cmp.Or(e.at(addr, "before", x.Before), e.at(addr, "after", x.After)); err != nil {
+		return Drift{}, err
+	}
+	if x.Before == nil && x.After == nil {
+		return Drift{}, e.errorf("neither before nor after is set")
+	}
+	return Drift{Addr: addr, Before: x.Before, After: x.After, Via: x.Via}, nil
+}
+
+func decodeFollowUp(n int, x *followUpWire) (FollowUp, error) {
+	e := elem{"follow-up", n, x.Address}
+	addr, err := e.address()
+	switch {
+	case err != nil:
+		return FollowUp{}, err
+	case addr.Kind != model.KindSite:
+		return FollowUp{}, fmt.Errorf("%s: %s is not a site address", elem{what: e.what, n: n}, x.Address)
+	case x.Task == "":
+		return FollowUp{}, e.errorf("it has no task")
+	}
+	return FollowUp{Site: addr, Task: x.Task, Text: x.Text}, nil
+}
+
+// manualDecoder reads the manual steps of a list named what.
+func manualDecoder(what string) func(int, *manualWire) (Manual, error) {
+	return func(n int, x *manualWire) (Manual, error) {
+		addr, err := elem{what, n, x.Address}.address()
+		return Manual{Addr: addr, Task: x.Task, Change: x.Change, Text: x.Text}, err
+	}
+}
+
+func decodeSeen(n int, x *seenWire) (Seen, error) {
+	e := elem{"seen", n, x.Address}
+	addr, err := e.address()
+	if err != nil {
+		return Seen{}, err
+	}
+	if err := e.at(addr, "object", x.Object); err != nil {
+		return Seen{}, err
+	}
+	if len(x.Elsewhere) == 0 {
+		x.Elsewhere = nil
+	}
+	return Seen{Addr: addr, Object: x.Object, Undeclared: x.Undeclared, Elsewhere: x.Elsewhere}, nil
+}
+
+func decodeDiagnostic(n int, d *Diagnostic) (Diagnostic, error) {
+	if d.Severity != SeverityWarning && d.Severity != SeverityNote {
+		return Diagnostic{}, fmt.Errorf("diagnostic %d: unknown severity %q", n, truncate(string(d.Severity)))
+	}
+	return *d, nil
+}
+
+func decodeChange(n int, x *changeWire) (Change, error) {
+	e := elem{"change", n, x.Address}
+	addr, err := e.address()
+	if err != nil {
+		return Change{}, err
+	}
+	c := Change{Addr: addr, Before: x.Before, After: x.After, Why: x.Why, Reason: ReasonOf(x.Why)}
+	if err := checkChange(e, x, &c); err != nil {
+		return Change{}, err
+	}
+	return c, nil
+}
+
+// checkChange fills in and checks what a change's wire form says besides
+// its address.
+func checkChange(e elem, x *changeWire, c *Change) error {
+	addr := c.Addr
 	beforeAt := addr
 	if x.From != "" {
 		from, err := model.ParseAddress(x.From)
 		if err != nil {
-			return fmt.Errorf("%s: from: %v", at, err)
+			return e.errorf("from: %v", err)
 		}
 		c.From = from
 		if Action(x.Action) == Move {
@@ -496,23 +451,20 @@ func decodeChange(n int, x *changeWire, c *Change) error {
 		}
 		for _, o := range x.Carried {
 			if o == nil {
-				return fmt.Errorf("%s: a carried object is null", at)
+				return e.errorf("a carried object is null")
 			}
 		}
 	}
-	if err := checkAt("change", n, x.Address, beforeAt, "before", x.Before); err != nil {
-		return err
-	}
-	if err := checkAt("change", n, x.Address, addr, "after", x.After); err != nil {
+	if err := cmp.Or(e.at(beforeAt, "before", x.Before), e.at(addr, "after", x.After)); err != nil {
 		return err
 	}
 	for _, s := range x.Risks {
 		r, known := knownRisks[s]
 		if !known {
-			return fmt.Errorf("%s: unknown risk %q", at, truncate(s))
+			return e.errorf("unknown risk %q", truncate(s))
 		}
 		if slices.Contains(c.Risks, r) {
-			return fmt.Errorf("%s: risk %q is listed twice", at, r)
+			return e.errorf("risk %q is listed twice", r)
 		}
 		c.Risks = append(c.Risks, r)
 	}
@@ -520,36 +472,36 @@ func decodeChange(n int, x *changeWire, c *Change) error {
 	case Create:
 		c.Action = Create
 		if c.Before != nil || c.After == nil {
-			return fmt.Errorf("%s: a create has no before and has an after", at)
+			return e.errorf("a create has no before and has an after")
 		}
 	case Update:
 		c.Action = Update
 		if c.Before == nil || c.After == nil {
-			return fmt.Errorf("%s: an update has both a before and an after", at)
+			return e.errorf("an update has both a before and an after")
 		}
 	case Delete:
 		c.Action = Delete
 		if c.Before == nil || c.After != nil {
-			return fmt.Errorf("%s: a delete has a before and no after", at)
+			return e.errorf("a delete has a before and no after")
 		}
 	case Move:
 		c.Action = Move
 		switch {
 		case c.Before == nil || c.After == nil:
-			return fmt.Errorf("%s: a move has both a before and an after", at)
+			return e.errorf("a move has both a before and an after")
 		case c.From.IsZero() || c.From.Kind != c.Addr.Kind || c.From == c.Addr:
-			return fmt.Errorf("%s: a move needs a from of the same kind, other than its address", at)
+			return e.errorf("a move needs a from of the same kind, other than its address")
 		}
 		for _, o := range c.Carried {
 			if _, under := model.Rekey(o.Addr, c.From, c.Addr); !under || o.Addr == c.From {
-				return fmt.Errorf("%s: carried object %s is not under %s", at, o.Addr, c.From)
+				return e.errorf("carried object %s is not under %s", o.Addr, c.From)
 			}
 		}
 	default:
-		return fmt.Errorf("%s: unknown action %q; expected create, update, delete or move", at, truncate(x.Action))
+		return e.errorf("unknown action %q; expected create, update, delete or move", truncate(x.Action))
 	}
 	if c.Action != Move && (x.From != "" || x.Carried != nil) {
-		return fmt.Errorf("%s: only a move has a from or carried objects", at)
+		return e.errorf("only a move has a from or carried objects")
 	}
 	return nil
 }
@@ -565,31 +517,43 @@ func decodeTime(name string, s *string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
-// where names an element in messages: "change 3 (member/acme/bob@acme.com)".
-func where(what string, n int, addr string) string {
-	if addr == "" {
-		return fmt.Sprintf("%s %d", what, n)
-	}
-	return fmt.Sprintf("%s %d (%s)", what, n, addr)
+// elem names an element of a list in messages: "change 3
+// (member/acme/bob@acme.com)", or "change 3" when it has no address.
+type elem struct {
+	what string
+	n    int
+	addr string
 }
 
-// address parses an element's address.
-func address(what string, n int, s string) (model.Address, error) {
-	if s == "" {
-		return model.Address{}, fmt.Errorf("%s: it has no address", where(what, n, ""))
+func (e elem) String() string {
+	if e.addr == "" {
+		return fmt.Sprintf("%s %d", e.what, e.n)
 	}
-	a, err := model.ParseAddress(s)
+	return fmt.Sprintf("%s %d (%s)", e.what, e.n, e.addr)
+}
+
+// errorf is an error about the element.
+func (e elem) errorf(format string, args ...any) error {
+	return fmt.Errorf("%s: %s", e, fmt.Sprintf(format, args...))
+}
+
+// address parses the element's address.
+func (e elem) address() (model.Address, error) {
+	if e.addr == "" {
+		return model.Address{}, e.errorf("it has no address")
+	}
+	a, err := model.ParseAddress(e.addr)
 	if err != nil {
-		return model.Address{}, fmt.Errorf("%s: %v", where(what, n, ""), err)
+		return model.Address{}, fmt.Errorf("%s: %v", elem{what: e.what, n: e.n}, err)
 	}
 	return a, nil
 }
 
-// checkAt checks that an object read as before, after or object is at the
-// element's address.
-func checkAt(what string, n int, addrStr string, addr model.Address, side string, o *model.Object) error {
+// at checks that an object read as the element's before, after or object
+// (side) is at addr.
+func (e elem) at(addr model.Address, side string, o *model.Object) error {
 	if o != nil && o.Addr != addr {
-		return fmt.Errorf("%s: %s is the object %s, not %s", where(what, n, addrStr), side, o.Addr, addr)
+		return e.errorf("%s is the object %s, not %s", side, o.Addr, addr)
 	}
 	return nil
 }

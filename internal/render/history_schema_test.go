@@ -2,9 +2,11 @@ package render
 
 import (
 	"bytes"
-	"encoding/json"
 	"testing"
 	"time"
+
+	json "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/roster-dev/roster/internal/state"
 )
@@ -22,9 +24,7 @@ func historyJSON(t *testing.T, entries []state.HistoryEntry) []byte {
 		}
 	}
 	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(entries); err != nil {
+	if err := json.MarshalWrite(&buf, entries, jsontext.WithIndent("  ")); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()

@@ -7,7 +7,6 @@ import (
 	json "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 
-	"github.com/roster-dev/roster/internal/diag"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
 )
@@ -28,20 +27,20 @@ var jsonOpts = json.JoinOptions(jsontext.WithIndent("  "), jsontext.EscapeForJS(
 // and `show --json PLANFILE` print it. Every list is written as [] when
 // empty.
 type PlanJSON struct {
-	FormatVersion    string               `json:"format_version"`
-	RosterVersion    string               `json:"roster_version"`
-	CreatedAt        string               `json:"created_at"`
-	Now              string               `json:"now"`
-	State            StateJSON            `json:"state"`
-	ConfigDigest     string               `json:"config_digest"`
-	AllowMassRemoval bool                 `json:"allow_mass_removal"`
-	Drift            List[DriftJSON]      `json:"drift"`
-	Changes          List[ChangeJSON]     `json:"changes"`
-	FollowUps        List[FollowUpJSON]   `json:"follow_ups"`
-	Manual           List[ManualJSON]     `json:"manual"`
-	Cost             List[CostJSON]       `json:"cost"`
-	Diagnostics      List[DiagnosticJSON] `json:"diagnostics"`
-	Summary          SummaryJSON          `json:"summary"`
+	FormatVersion    string                `json:"format_version"`
+	RosterVersion    string                `json:"roster_version"`
+	CreatedAt        string                `json:"created_at"`
+	Now              string                `json:"now"`
+	State            StateJSON             `json:"state"`
+	ConfigDigest     string                `json:"config_digest"`
+	AllowMassRemoval bool                  `json:"allow_mass_removal"`
+	Drift            List[DriftJSON]       `json:"drift"`
+	Changes          List[ChangeJSON]      `json:"changes"`
+	FollowUps        List[FollowUpJSON]    `json:"follow_ups"`
+	Manual           List[ManualJSON]      `json:"manual"`
+	Cost             List[CostJSON]        `json:"cost"`
+	Diagnostics      List[plan.Diagnostic] `json:"diagnostics"`
+	Summary          SummaryJSON           `json:"summary"`
 }
 
 // List is a JSON array whose elements are made as they are written, one
@@ -69,16 +68,6 @@ func (l List[T]) MarshalJSONTo(enc *jsontext.Encoder) error {
 		}
 	}
 	return enc.WriteToken(jsontext.EndArray)
-}
-
-// DiagnosticJSON is a warning of the configuration or a note of the
-// planning, as the text plan prints them on stderr; Range is null when
-// the diagnostic points nowhere in the configuration.
-type DiagnosticJSON struct {
-	Severity plan.Severity   `json:"severity"`
-	Summary  string          `json:"summary"`
-	Detail   string          `json:"detail"`
-	Range    *diag.RangeJSON `json:"range"`
 }
 
 // StateJSON is the state a plan was made against.
@@ -264,19 +253,11 @@ func NewPlanJSON(p *plan.Plan, rosterVersion string) *PlanJSON {
 			c := &p.Cost[v.cost[k]]
 			return CostJSON{Team: c.Team, Requests: c.Requests, BudgetPerHour: c.BudgetPerHour, ETASeconds: c.ETASeconds, Estimate: c.Estimate}
 		}),
-		Diagnostics: listOf(len(p.Diagnostics), func(i int) DiagnosticJSON { return diagnosticJSON(p.Diagnostics[i]) }),
+		// The warnings of the configuration and the notes of the planning,
+		// as the text plan prints them on stderr (plan.Diagnostic's JSON).
+		Diagnostics: listOf(len(p.Diagnostics), func(i int) plan.Diagnostic { return p.Diagnostics[i] }),
 		Summary:     SummaryJSON{Add: v.add, Change: v.chg, Remove: v.rmv, Move: v.mov},
 	}
-}
-
-func diagnosticJSON(d plan.Diagnostic) DiagnosticJSON {
-	dj := DiagnosticJSON{Severity: d.Severity, Summary: d.Summary, Detail: d.Detail}
-	if r := d.Range; r != nil {
-		dj.Range = &diag.RangeJSON{Filename: r.Filename,
-			Start: diag.PosJSON{Line: r.Start.Line, Column: r.Start.Column, Byte: r.Start.Byte},
-			End:   diag.PosJSON{Line: r.End.Line, Column: r.End.Column, Byte: r.End.Byte}}
-	}
-	return dj
 }
 
 // WriteJSON writes the JSON plan of p, indented by two spaces, ending in a

@@ -2,7 +2,6 @@ package render
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"math/rand/v2"
@@ -14,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	jsonv2 "github.com/go-json-experiment/json"
+	json "github.com/go-json-experiment/json"
 	"github.com/google/go-cmp/cmp"
 	"github.com/roster-dev/roster/internal/goldenfile"
 	"github.com/roster-dev/roster/internal/model"
@@ -122,14 +121,17 @@ func TestWriteJSONEscapes(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, got)
 		}
 	}
+	type change struct {
+		Why string `json:"why"`
+	}
 	var doc struct {
-		Changes []struct{ Why string }
+		Changes []change `json:"changes"`
 	}
 	if err := json.Unmarshal(got, &doc); err != nil {
 		t.Fatal(err)
 	}
 	w := why + " bad \ufffd\ufffd"
-	if !slices.ContainsFunc(doc.Changes, func(c struct{ Why string }) bool { return c.Why == w }) {
+	if !slices.ContainsFunc(doc.Changes, func(c change) bool { return c.Why == w }) {
 		t.Errorf("no change's why reads back as %q", w)
 	}
 }
@@ -202,7 +204,7 @@ func TestAttrsMarshal(t *testing.T) {
 		{Attrs{{Name: "x", Value: 3}}, `{"x":3}`},
 	}
 	for _, tt := range tests {
-		got, err := jsonv2.Marshal(tt.attrs)
+		got, err := json.Marshal(tt.attrs)
 		if err != nil {
 			t.Fatal(err)
 		}

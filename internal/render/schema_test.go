@@ -2,11 +2,11 @@ package render
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"testing"
 
+	json "github.com/go-json-experiment/json"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/roster-dev/roster/internal/model"

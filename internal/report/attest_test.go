@@ -1,11 +1,12 @@
 package report
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
+	json "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/roster-dev/roster/internal/evidence"
@@ -117,13 +118,13 @@ func TestAttestRecordsRoundTrip(t *testing.T) {
 
 	// A second sign-off of one team later in the chain; records given in
 	// reverse order, with noise.
-	later, _ := chain.Seal(&evidence.Record{Time: "2026-11-25T09:00:00Z", Address: "team/acme", Action: "review", After: json.RawMessage(`{"reviewer":"sam@acme.com","review_digest":"sha256:x"}`)})
+	later, _ := chain.Seal(&evidence.Record{Time: "2026-11-25T09:00:00Z", Address: "team/acme", Action: "review", After: jsontext.Value(`{"reviewer":"sam@acme.com","review_digest":"sha256:x"}`)})
 	laterRec, _ := evidence.Decode(later.JSON)
 	noise := []*evidence.Record{
 		{Seq: 90, Time: "2026-11-26T00:00:00Z", Address: "team/acme", Action: "create"},
 		{Seq: 91, Time: "2026-11-26T00:00:00Z", Address: "site/acme/x.com", Action: "review"},
 		{Seq: 92, Time: "later", Address: "team/bw-posthog", Action: "review"},
-		{Seq: 93, Time: "2026-11-26T00:00:00Z", Address: "team/bw-posthog", Action: "review", After: json.RawMessage(`"not an object"`)},
+		{Seq: 93, Time: "2026-11-26T00:00:00Z", Address: "team/bw-posthog", Action: "review", After: jsontext.Value(`"not an object"`)},
 		nil,
 	}
 	all := append(append([]*evidence.Record{laterRec}, noise...), read[2], read[1], read[0])

@@ -3,10 +3,11 @@ package report
 import (
 	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"io"
 	"strings"
 	"testing"
+
+	json "github.com/go-json-experiment/json"
 
 	"github.com/roster-dev/roster/internal/model"
 )

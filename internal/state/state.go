@@ -2,11 +2,12 @@ package state
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/roster-dev/roster/internal/model"
 )
@@ -52,7 +53,7 @@ type HistoryEntry struct {
 	ChangeRequest string `json:"change_request,omitempty"`
 	// Policy is the policy in force at this apply, as policy.JSON writes
 	// it; the next plan compares its policy with it (policy_weakened).
-	Policy json.RawMessage `json:"policy,omitempty"`
+	Policy jsontext.Value `json:"policy,omitempty"`
 }
 
 // HistoryChange is one change of a history entry.

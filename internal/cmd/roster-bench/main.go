@@ -41,7 +41,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -56,6 +55,8 @@ import (
 	"syscall"
 	"time"
 
+	json "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/hashicorp/hcl/v2/hclparse"
 
 	"github.com/roster-dev/roster/internal/gen"
@@ -589,7 +590,11 @@ type report struct {
 // MiB it never touched.
 func runOne(args []string, stdout io.Writer) int {
 	rep := report{}
-	defer func() { json.NewEncoder(stdout).Encode(rep) }()
+	defer func() {
+		// One line; a program's stderr that is not UTF-8 is written with
+		// U+FFFD for what is not, rather than losing the report.
+		json.MarshalEncode(jsontext.NewEncoder(stdout, jsontext.AllowInvalidUTF8(true)), rep)
+	}()
 	if len(args) < 2 {
 		rep.Error = "usage: roster-bench __run OUTFILE PROGRAM [ARGS...]"
 		return 0

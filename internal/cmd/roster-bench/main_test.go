@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	json "github.com/go-json-experiment/json"
 
 	"github.com/roster-dev/roster/internal/gen"
 )
@@ -167,6 +168,13 @@ func TestRunOne(t *testing.T) {
 	}
 	if !strings.Contains(rep.Error, "exit status 3") || !strings.Contains(rep.Error, "no such state") {
 		t.Errorf("error %q, want the exit status and stderr", rep.Error)
+	}
+	// Stderr that is not UTF-8 still gives a report.
+	b.Reset()
+	runOne([]string{out, sh, "-c", `printf 'bad \377 byte' >&2; exit 3`}, &b)
+	rep = report{}
+	if err := json.Unmarshal(b.Bytes(), &rep); err != nil || !strings.Contains(rep.Error, "bad \uFFFD byte") {
+		t.Errorf("report %q (%v), want the stderr with U+FFFD", b.Bytes(), err)
 	}
 }
 

@@ -3,7 +3,6 @@ package boltstore
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,6 +10,9 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	json "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/roster-dev/roster/internal/state"
 )
@@ -93,7 +95,7 @@ func (s *Store) Lock(ctx context.Context, operation string, timeout time.Duratio
 	if err != nil || host == "" {
 		host = "unknown host"
 	}
-	info, _ := json.Marshal(state.LockInfo{PID: os.Getpid(), Host: host, Operation: operation, Since: time.Now().UTC()})
+	info, _ := json.Marshal(state.LockInfo{PID: os.Getpid(), Host: host, Operation: operation, Since: time.Now().UTC()}, jsontext.AllowInvalidUTF8(true))
 	info = append(info, '\n')
 	// Written over the old details and then cut to length, so a reader
 	// always finds one JSON value at the start (see readHolder).
@@ -156,9 +158,10 @@ func readHolder(f *os.File) (info state.LockInfo, known bool) {
 	for try := 0; ; try++ {
 		n, _ := f.ReadAt(buf, 0)
 		var info state.LockInfo
-		// Decode reads the first JSON value only: what follows it may be
-		// the tail of an older holder's details, not yet cut off.
-		if n > 0 && json.NewDecoder(bytes.NewReader(buf[:n])).Decode(&info) == nil && info.PID > 0 {
+		// The first JSON value only is read (a repeated name refused): what
+		// follows it may be the tail of an older holder's details, not yet
+		// cut off.
+		if n > 0 && json.UnmarshalDecode(jsontext.NewDecoder(bytes.NewReader(buf[:n])), &info) == nil && info.PID > 0 {
 			return info, true
 		}
 		if try == 4 {

@@ -175,3 +175,31 @@ func TestLockUnreadableDetails(t *testing.T) {
 		t.Errorf("Lock: %v, want a LockedError with an unknown holder", err)
 	}
 }
+
+// TestReadHolder: the holder's details are the first JSON value in the
+// lock file, whatever older tail follows; details naming a member twice
+// are not believed.
+func TestReadHolder(t *testing.T) {
+	for _, c := range []struct {
+		text  string
+		known bool
+		pid   int
+	}{
+		{`{"pid":42,"host":"h","operation":"apply","since":"2020-01-01T00:00:00Z"}` + "\n" + `ration":"plan"}`, true, 42},
+		{`{"pid":42,"host":"h","operation":"apply","pid":7,"since":"2020-01-01T00:00:00Z"}`, false, 0},
+		{`{"PID":42,"host":"h"}`, false, 0},
+	} {
+		f, err := os.CreateTemp(t.TempDir(), "lock")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.WriteString(c.text); err != nil {
+			t.Fatal(err)
+		}
+		info, known := readHolder(f)
+		f.Close()
+		if known != c.known || info.PID != c.pid {
+			t.Errorf("%s: read %+v (known %t), want pid %d (known %t)", c.text, info, known, c.pid, c.known)
+		}
+	}
+}

@@ -1,11 +1,12 @@
 package cli
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	json "github.com/go-json-experiment/json"
 )
 
 // The plan's JSON and markdown carry what the text plan says on stderr (the
@@ -56,13 +57,17 @@ policy {
 	validateJSON(t, schema(t, "plan.schema.json"), "plan --format json", out)
 	var doc struct {
 		Diagnostics []struct {
-			Severity, Summary string
-			Range             *struct{ Filename string }
-		}
+			Severity string `json:"severity"`
+			Summary  string `json:"summary"`
+			Range    *struct {
+				Filename string `json:"filename"`
+			} `json:"range"`
+		} `json:"diagnostics"`
 		Manual []struct {
-			Address, Change string
-			Planned         bool
-		}
+			Address string `json:"address"`
+			Change  string `json:"change"`
+			Planned bool   `json:"planned"`
+		} `json:"manual"`
 	}
 	if err := json.Unmarshal(out, &doc); err != nil {
 		t.Fatal(err)

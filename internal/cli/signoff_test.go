@@ -3,12 +3,14 @@ package cli
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	json "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/roster-dev/roster/internal/evidence"
 	"github.com/roster-dev/roster/internal/report"
@@ -17,7 +19,7 @@ import (
 // lastReviewAfter is the after of the newest review record.
 func lastReviewAfter(t *testing.T, g []string) report.AttestedReview {
 	t.Helper()
-	var recs []json.RawMessage
+	var recs []jsontext.Value
 	if err := json.Unmarshal(runCLI(t, 0, append([]string{"evidence", "list", "--json"}, g...)...), &recs); err != nil {
 		t.Fatal(err)
 	}

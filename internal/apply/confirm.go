@@ -3,7 +3,9 @@ package apply
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/roster-dev/roster/internal/evidence"
 	"github.com/roster-dev/roster/internal/model"
@@ -20,21 +22,7 @@ import (
 // model.Rekey says) to the new address, as a move recorded at once does.
 // One transaction, all or nothing; the caller holds the writer's lock.
 func Confirm(ctx context.Context, st state.Store, snap *state.Snapshot, items []runbook.Item, meta Meta, note string) (*Result, error) {
-	// view is the state as the confirmations so far leave it; touched
-	// the addresses they wrote, each put or deleted once at the end.
-	view := make(map[model.Address]*model.Object, len(snap.Objects))
-	for _, o := range snap.Objects {
-		view[o.Addr] = o
-	}
-	touched := map[model.Address]bool{}
-	set := func(a model.Address, o *model.Object) {
-		if o == nil {
-			delete(view, a)
-		} else {
-			view[a] = o
-		}
-		touched[a] = true
-	}
+	v := newConfirmView(snap.Objects)
 	// movedTo is where a confirmed move took what it carried: an item
 	// of a carried object (a change waiting beside the move) follows it.
 	movedTo := map[model.Address]model.Address{}
@@ -64,12 +52,12 @@ func Confirm(ctx context.Context, st state.Store, snap *state.Snapshot, items []
 			r.FollowUps = []evidence.FollowUp{{Address: it.Addr.String(), Task: it.Task, Text: it.Title}}
 		} else {
 			at := it.Addr
-			if view[at] == nil {
+			if v.objs[at] == nil {
 				if na, ok := movedTo[at]; ok {
 					at = na
 				}
 			}
-			cur := view[at]
+			cur := v.objs[at]
 			if cur == nil || cur.PendingAction == "" {
 				return nil, fmt.Errorf("%s has no change waiting", it.Addr)
 			}
@@ -84,32 +72,26 @@ func Confirm(ctx context.Context, st state.Store, snap *state.Snapshot, items []
 				}
 				if cur.PendingAction == string(plan.Move) && next.Addr != at {
 					// A person's move: what it carries goes with them.
-					others := make([]*model.Object, 0, len(view))
-					for _, o := range view {
-						if o.Addr != at {
-							others = append(others, o)
-						}
-					}
-					carried, err := rekeyUnder(others, func(a model.Address) bool { return view[a] != nil && a != at }, at, next.Addr)
+					carried, err := rekeyUnder(v.carried(at), func(a model.Address) bool { return v.objs[a] != nil && a != at }, at, next.Addr)
 					if err != nil {
 						return nil, err
 					}
 					for _, m := range carried {
-						set(m.old, nil)
+						v.set(m.old, nil)
 					}
 					for _, m := range carried {
-						set(m.obj.Addr, m.obj)
+						v.set(m.obj.Addr, m.obj)
 						movedTo[m.old] = m.obj.Addr
 					}
 				}
 				if next.Addr != at {
-					set(at, nil)
+					v.set(at, nil)
 				}
-				set(next.Addr, next)
+				v.set(next.Addr, next)
 				r.After = evidence.ObjectJSON(next)
 				r.Reason, r.Ticket = next.Reason, next.Ticket
 			} else {
-				set(at, nil)
+				v.set(at, nil)
 			}
 			hist.Change++
 			hist.Changes = append(hist.Changes, state.HistoryChange{Address: it.Addr.String(), Action: evidence.ActionConfirm})
@@ -123,13 +105,18 @@ func Confirm(ctx context.Context, st state.Store, snap *state.Snapshot, items []
 			return nil, err
 		}
 	}
-	addrs := make([]model.Address, 0, len(touched))
-	for a := range touched {
-		addrs = append(addrs, a)
+	type keyed struct {
+		key  string
+		addr model.Address
 	}
-	sort.Slice(addrs, func(i, j int) bool { return addrs[i].String() < addrs[j].String() })
-	for _, a := range addrs {
-		if o := view[a]; o != nil {
+	addrs := make([]keyed, 0, len(v.touched))
+	for a := range v.touched {
+		addrs = append(addrs, keyed{a.String(), a})
+	}
+	slices.SortFunc(addrs, func(x, y keyed) int { return strings.Compare(x.key, y.key) })
+	for _, k := range addrs {
+		a := k.addr
+		if o := v.objs[a]; o != nil {
 			cs.Put = append(cs.Put, o)
 		} else {
 			cs.Delete = append(cs.Delete, a)
@@ -146,6 +133,89 @@ func Confirm(ctx context.Context, st state.Store, snap *state.Snapshot, items []
 		return nil, err
 	}
 	return res, nil
+}
+
+// confirmView is the state as Confirm's confirmations so far leave it:
+// every object by address, the addresses they wrote (each put or deleted
+// once at the end), and the person grants by team and email, so that a
+// person's move finds what it carries without a look at every object
+// (confirming every waiting move of a state costs what they move).
+type confirmView struct {
+	objs    map[model.Address]*model.Object
+	touched map[model.Address]bool
+	grants  map[personKey]map[model.Address]bool // nil until a member's move
+}
+
+// personKey names a person in a team: a person's grants are keyed by it.
+type personKey struct{ team, email string }
+
+// grantOf is the person whose grant a is, if a is a person's grant: what
+// a member's move carries (model.Rekey).
+func grantOf(a model.Address) (personKey, bool) {
+	return personKey{a.Team, a.Email}, a.Kind == model.KindGrant && a.Group == ""
+}
+
+func newConfirmView(objs []*model.Object) *confirmView {
+	v := &confirmView{objs: make(map[model.Address]*model.Object, len(objs)), touched: map[model.Address]bool{}}
+	for _, o := range objs {
+		v.objs[o.Addr] = o
+	}
+	return v
+}
+
+// index adds a to the person grants, once the first member's move has
+// made them.
+func (v *confirmView) index(a model.Address) {
+	if k, ok := grantOf(a); ok && v.grants != nil {
+		if v.grants[k] == nil {
+			v.grants[k] = map[model.Address]bool{}
+		}
+		v.grants[k][a] = true
+	}
+}
+
+// set stores o at a, or deletes a when o is nil.
+func (v *confirmView) set(a model.Address, o *model.Object) {
+	if o == nil {
+		delete(v.objs, a)
+		if k, ok := grantOf(a); ok {
+			delete(v.grants[k], a)
+		}
+	} else {
+		v.objs[a] = o
+		v.index(a)
+	}
+	v.touched[a] = true
+}
+
+// carried lists the objects besides at itself that a move of at may
+// carry, sorted by address; rekeyUnder keeps those model.Rekey carries. A
+// member's move carries their grants, a person's grant (a guest's move)
+// nothing but itself; a move of anything else looks at every object.
+func (v *confirmView) carried(at model.Address) []*model.Object {
+	var out []*model.Object
+	switch at.Kind {
+	case model.KindMember:
+		if v.grants == nil {
+			v.grants = map[personKey]map[model.Address]bool{}
+			for a := range v.objs {
+				v.index(a)
+			}
+		}
+		for a := range v.grants[personKey{at.Team, at.Email}] {
+			out = append(out, v.objs[a])
+		}
+	case model.KindGrant:
+		return nil
+	default:
+		for a, o := range v.objs {
+			if a != at {
+				out = append(out, o)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Addr.String() < out[j].Addr.String() })
+	return out
 }
 
 // rekeyed is an object re-keyed by a move: a copy under its new address,

@@ -110,7 +110,7 @@ func (w *writer) commit(ctx context.Context, puts []*model.Object, dels []model.
 			return err
 		}
 	}
-	if !w.tasksKept {
+	if !w.tasksKept || state.HasTaskMoves(cs.Tasks) {
 		if err := evidence.PrepareTasks(ctx, w.st, cs); err != nil {
 			return err
 		}

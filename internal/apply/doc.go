@@ -8,6 +8,8 @@
 // StateMove does by hand (statemv.go). Connected teams
 // (drivers) come through the same path, one confirmed change at a time.
 // The follow-up tasks records raise, and those Confirm closes, change the
-// state's set of open tasks in the same transaction (evidence.NoteTasks).
+// state's set of open tasks in the same transaction (evidence.NoteTasks),
+// and a site's or team's move takes the open tasks of its sites to their
+// new addresses there too (evidence.PrepareTasks).
 // Upcoming says, before any apply, which changes will be manual steps.
 package apply

@@ -13,7 +13,7 @@ import (
 	"github.com/roster-dev/roster/internal/state/boltstore"
 )
 
-func openStore(t *testing.T) state.Store {
+func openStore(t testing.TB) state.Store {
 	t.Helper()
 	st, err := boltstore.Open(filepath.Join(t.TempDir(), "state.db"))
 	if err != nil {

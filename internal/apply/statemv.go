@@ -16,8 +16,9 @@ type RefusedError struct{ Msg string }
 func (e *RefusedError) Error() string { return e.Msg }
 
 // StateMove re-keys the stored object at from, and everything under it
-// (model.Rekey), to to, in one transaction with a `move` evidence record
-// (language.md "moved": `roster state mv`). It refuses, writing nothing,
+// (model.Rekey) with the open follow-up tasks of a moved site (or of a
+// moved team's sites), to to, in one transaction with a `move` evidence
+// record (language.md "moved": `roster state mv`). It refuses, writing nothing,
 // a from that is not stored, a to of another kind, and a to (or a new
 // address of anything carried) that is stored already. The caller holds
 // the writer's lock.
@@ -65,7 +66,8 @@ func StateMove(ctx context.Context, st state.Store, snap *state.Snapshot, from, 
 			return err
 		}
 		cs.Evidence = append(cs.Evidence, sealed)
-		return nil
+		// The open follow-up tasks of a moved site move with it.
+		return evidence.NoteTasks(cs, r)
 	})
 }
 
@@ -122,6 +124,9 @@ func commitEdit(ctx context.Context, st state.Store, snap *state.Snapshot, meta 
 		return nil, err
 	}
 	cs.History = hist
+	if err := evidence.PrepareTasks(ctx, st, cs); err != nil {
+		return nil, err
+	}
 	res := &Result{}
 	if err := meta.commit(ctx, st, cs, chain, res); err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -186,5 +187,52 @@ func TestTasksUndecodableRecord(t *testing.T) {
 	}
 	if _, kept := openTasks(t, st); kept {
 		t.Error("the failed confirm made the state keep tasks")
+	}
+}
+
+// TestTasksFollowMovesOfPreviousRelease: on a state the previous release
+// wrote, a site's move record in the evidence moves the tasks open on it,
+// as the set derived from the chain tells them; roster state mv of the
+// other site starts the state's own set in its transaction, that site's
+// tasks at its new address.
+func TestTasksFollowMovesOfPreviousRelease(t *testing.T) {
+	ctx := context.Background()
+	st, s1, s2 := previousRelease(t)
+	when := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	at := evidence.FormatTime(when)
+	grant := model.PersonGrantAddress(s1.Team, s1.Site, "gone@x.com")
+	s1New := model.SiteAddress(s1.Team, "renamed-"+s1.Site)
+	commitAsBefore(t, st,
+		&evidence.Record{Time: at, Address: grant.String(), Action: "delete", Outcome: evidence.OutcomeApplied,
+			FollowUps: []evidence.FollowUp{followUp(s1, "rotate_api_key"), followUp(s2, "rotate_api_key")}},
+		// The previous release moved the site, not its task.
+		&evidence.Record{Time: at, Address: s1New.String(), Action: evidence.ActionMove, Outcome: evidence.OutcomeApplied,
+			Why: evidence.WhyMovedFrom + s1.String()},
+	)
+	derived, err := evidence.OpenTasks(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, tk := range derived {
+		keys = append(keys, tk.Key()+" "+tk.Text)
+	}
+	k1 := s1New.String() + "#rotate_api_key rotate_api_key on " + s1.Site
+	k2 := s2.String() + "#rotate_api_key rotate_api_key on " + s2.Site
+	want := []string{k1, k2}
+	slices.Sort(want)
+	if d := cmp.Diff(want, keys); d != "" {
+		t.Fatalf("derived tasks (-want +got):\n%s", d)
+	}
+
+	snap, _ := st.Snapshot(ctx)
+	s2New := model.SiteAddress(s2.Team, "renamed-"+s2.Site)
+	if _, err := StateMove(ctx, st, snap, s2, s2New, Meta{Actor: "anna", Time: when}); err != nil {
+		t.Fatal(err)
+	}
+	want = []string{k1, s2New.String() + "#rotate_api_key rotate_api_key on " + s2.Site}
+	slices.Sort(want)
+	if got, kept := openTasks(t, st); !kept || !cmp.Equal(got, want) {
+		t.Fatalf("after state mv: %v, kept %t; want %v, kept", got, kept, want)
 	}
 }

@@ -9,9 +9,19 @@ import (
 )
 
 // taskChanges is what r does to the open follow-up tasks (schema/sync.md):
-// a confirm record closes the tasks it lists, any other record opens them.
+// a confirm record closes the tasks it lists, any other record opens them,
+// and the move record of a site or team (applied, MovedFrom) moves the
+// tasks open on it to the new address (schema/evidence.md "Move and forget
+// records"), as state.ResolveTaskMoves resolves it.
 func taskChanges(r *Record) ([]state.TaskChange, error) {
 	out := make([]state.TaskChange, 0, len(r.FollowUps))
+	if from, ok := MovedFrom(r); ok && r.Outcome == OutcomeApplied && (from.Kind == model.KindSite || from.Kind == model.KindTeam) {
+		to, err := model.ParseAddress(r.Address)
+		if err != nil {
+			return nil, fmt.Errorf("its move from %s: %v", from, err)
+		}
+		out = append(out, state.TaskChange{Move: &state.TaskMove{From: from, To: to}})
+	}
 	for _, f := range r.FollowUps {
 		addr, err := model.ParseAddress(f.Address)
 		if err != nil {
@@ -28,7 +38,8 @@ func taskChanges(r *Record) ([]state.TaskChange, error) {
 
 // NoteTasks adds to cs what the record r, sealed into cs, does to the open
 // follow-up tasks, so the state's set changes in the transaction that
-// stores the record.
+// stores the record. A move it notes is resolved by PrepareTasks, which
+// a writer of a move calls before it commits.
 func NoteTasks(cs *state.Changeset, r *Record) error {
 	cs2, err := taskChanges(r)
 	if err != nil {
@@ -68,27 +79,32 @@ func tasksFromChain(ctx context.Context, st state.Store) ([]state.Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	open, _, err := state.FoldTasks(nil, changes)
+	open, _, err := state.FoldTasks(nil, state.ResolveTaskMoves(nil, changes))
 	if err != nil {
 		return nil, err
 	}
 	return append([]state.Task{}, open...), nil // never nil: a TaskBase
 }
 
-// PrepareTasks readies cs, whose records NoteTasks noted, for a state
-// that keeps no set of open follow-up tasks yet: it gives cs the set the
-// evidence tells (TaskBase), so that the commit starts the set. It does
-// nothing for a state that keeps one. The caller holds the writer's lock,
-// and cs continues the chain as it is now.
+// PrepareTasks readies cs, whose records NoteTasks noted, for st: for a
+// state that keeps no set of open follow-up tasks yet, it gives cs the set
+// the evidence tells (TaskBase), so that the commit starts the set; and it
+// resolves the moves of cs's tasks against the open set
+// (state.ResolveTaskMoves), so that a moved site's tasks move in the same
+// commit. A state that keeps the set and a cs without moves need nothing.
+// The caller holds the writer's lock, and cs continues the chain as it is
+// now.
 func PrepareTasks(ctx context.Context, st state.Store, cs *state.Changeset) error {
-	_, kept, err := st.OpenTasks(ctx)
-	if err != nil || kept {
-		return err
-	}
-	base, err := tasksFromChain(ctx, st)
+	open, kept, err := st.OpenTasks(ctx)
 	if err != nil {
 		return err
 	}
-	cs.TaskBase = base
+	if !kept {
+		if open, err = tasksFromChain(ctx, st); err != nil {
+			return err
+		}
+		cs.TaskBase = open
+	}
+	cs.Tasks = state.ResolveTaskMoves(open, cs.Tasks)
 	return nil
 }

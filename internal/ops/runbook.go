@@ -148,17 +148,22 @@ func Confirm(ctx context.Context, env *Env, req ConfirmRequest) (*ConfirmResult,
 	chosen := items
 	if !req.All {
 		chosen = nil
-		for _, arg := range req.Items {
-			var hit []runbook.Item
-			for _, it := range items {
-				if it.Names(arg) {
-					hit = append(hit, it)
-				}
+		// named lists, for each arg that names items (Item.Aliases), the
+		// items it names in runbook order: one look per arg.
+		named := make(map[string][]int, len(items))
+		for i := range items {
+			for _, a := range items[i].Aliases() {
+				named[a] = append(named[a], i)
 			}
+		}
+		for _, arg := range req.Items {
+			hit := named[arg]
 			if len(hit) == 0 {
 				return nil, errorf("nothing is open at %s (roster runbook lists the open items)", arg)
 			}
-			chosen = append(chosen, hit...)
+			for _, i := range hit {
+				chosen = append(chosen, items[i])
+			}
 		}
 	}
 	if len(chosen) == 0 {

@@ -2,6 +2,7 @@ package runbook
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/roster-dev/roster/internal/model"
@@ -28,30 +29,31 @@ type Item struct {
 }
 
 // Names reports whether arg (as `roster confirm` takes it: ADDRESS or
-// ADDRESS#TASK) names the item. A person's move is named by its old
-// addresses (where the state keeps it waiting, as the runbook prints it)
-// and by its new ones (where the person is declared).
+// ADDRESS#TASK) names the item: whether it is one of its Aliases.
 func (it *Item) Names(arg string) bool {
-	if it.Key() == arg {
-		return true
-	}
-	if strings.Contains(arg, "#") {
-		return false
-	}
-	if it.Addr.String() == arg {
-		return true
-	}
-	for _, a := range it.Also {
-		if a.String() == arg {
-			return true
+	return slices.Contains(it.Aliases(), arg)
+}
+
+// Aliases are the args that name the item: its key (ADDRESS, or
+// ADDRESS#TASK for a follow-up task) and, without a #, its address (every
+// item at it) and, for a person's move, its old addresses (where the state
+// keeps it waiting, as the runbook prints it) and its new ones (where the
+// person is declared). Each is listed once, the key first.
+func (it *Item) Aliases() []string {
+	out := []string{it.Key()}
+	add := func(a model.Address) {
+		if s := a.String(); !strings.Contains(s, "#") && !slices.Contains(out, s) {
+			out = append(out, s)
 		}
+	}
+	add(it.Addr)
+	for _, a := range it.Also {
+		add(a)
 	}
 	for _, a := range it.to {
-		if a.String() == arg {
-			return true
-		}
+		add(a)
 	}
-	return false
+	return out
 }
 
 // Merge folds the items of one person's move into the first of them

@@ -3,6 +3,7 @@ package runbook
 import (
 	"bytes"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -116,6 +117,13 @@ func TestMergeMove(t *testing.T) {
 		if jane.Names(arg) {
 			t.Errorf("jane's item is named by %s", arg)
 		}
+	}
+	if al := jane.Aliases(); !slices.Equal(al, []string{"grant/acme/a.com/jane@old.com", "grant/acme/b.com/jane@old.com", "grant/acme/a.com/jane@new.com", "grant/acme/b.com/jane@new.com"}) {
+		t.Errorf("jane's item's aliases %q", al)
+	}
+	task := ForTask("plausible", model.SiteAddress("acme", "a.com"), "rotate_api_key", "Rotate.")
+	if al := task.Aliases(); !slices.Equal(al, []string{"site/acme/a.com#rotate_api_key", "site/acme/a.com"}) {
+		t.Errorf("a task's aliases %q", al)
 	}
 	if !got[1].Names("grant/acme/a.com/kim@new.com") {
 		t.Error("kim's move is not named by her new address")

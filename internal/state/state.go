@@ -102,12 +102,27 @@ func (t *Task) Check() error {
 	return nil
 }
 
-// TaskChange opens or closes one follow-up task.
+// TaskChange opens or closes one follow-up task, or moves the open tasks
+// of a moved site or team.
 type TaskChange struct {
 	Task Task // for a close, only Site and Name count
 	// Close closes the task; else the change opens it (or, when it is
 	// open, replaces its text).
 	Close bool
+	// Move, when not nil, is a move (Task and Close do not count): every
+	// task open at that point of the changes whose site the move carries
+	// goes to its new address, with its name and text. Only a writer that
+	// holds the open set can apply one: ResolveTaskMoves makes it the
+	// closes and opens it stands for, and FoldTasks, so every store,
+	// refuses one left unresolved.
+	Move *TaskMove
+}
+
+// TaskMove is a rename of a site, or of a team with its sites (model.Rekey),
+// as the open follow-up tasks on them follow it (schema/evidence.md "Move
+// and forget records").
+type TaskMove struct {
+	From, To model.Address
 }
 
 // Changeset is one atomic write: all of it is stored, or none.
@@ -142,7 +157,9 @@ type Changeset struct {
 	// them does not move the serial.
 	Checkpoints [][]byte
 	// Tasks open and close follow-up tasks, in order, as this changeset's
-	// evidence records raise and confirm them (evidence.NoteTasks).
+	// evidence records raise and confirm them (evidence.NoteTasks), and
+	// move them to a site's new address (resolved by the writer first,
+	// evidence.PrepareTasks).
 	// Closing a task that is not open changes nothing. Writing them does
 	// not move the serial.
 	Tasks []TaskChange

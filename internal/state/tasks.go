@@ -2,8 +2,11 @@ package state
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/roster-dev/roster/internal/model"
 )
 
 // FoldTasks reduces the task changes of a changeset, over base (its
@@ -26,6 +29,9 @@ func FoldTasks(base []Task, changes []TaskChange) (put, del []Task, err error) {
 	}
 	for i := range changes {
 		c := &changes[i]
+		if c.Move != nil {
+			return nil, nil, fmt.Errorf("the move of the follow-up tasks of %s to %s was not resolved against the open tasks (ResolveTaskMoves)", c.Move.From, c.Move.To)
+		}
 		if err := c.Task.Check(); err != nil {
 			return nil, nil, err
 		}
@@ -47,4 +53,89 @@ func FoldTasks(base []Task, changes []TaskChange) (put, del []Task, err error) {
 // OpenTasks lists them in.
 func CompareTasks(a, b Task) int {
 	return cmp.Or(strings.Compare(a.Site.String(), b.Site.String()), strings.Compare(a.Name, b.Name))
+}
+
+// HasTaskMoves reports whether changes hold a move (TaskChange.Move) that
+// ResolveTaskMoves must resolve before a store can take them.
+func HasTaskMoves(changes []TaskChange) bool {
+	for i := range changes {
+		if changes[i].Move != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// ResolveTaskMoves is changes with each move replaced by what it does to
+// the tasks open at that point (open, the set before changes, with the
+// changes before the move applied): a close of each task on a site the
+// move carries (model.Rekey) and an open of the same task, name and text,
+// at the site's new address. A task already open there under the same
+// name keeps the moved one's text. Changes without a move come back as
+// they are.
+func ResolveTaskMoves(open []Task, changes []TaskChange) []TaskChange {
+	if !HasTaskMoves(changes) {
+		return changes
+	}
+	// bySite holds the tasks open as the changes go: site → name → text.
+	bySite := make(map[model.Address]map[string]string)
+	put := func(t Task) {
+		m := bySite[t.Site]
+		if m == nil {
+			m = make(map[string]string)
+			bySite[t.Site] = m
+		}
+		m[t.Name] = t.Text
+	}
+	for _, t := range open {
+		put(t)
+	}
+	out := make([]TaskChange, 0, len(changes))
+	for _, c := range changes {
+		if c.Move == nil {
+			out = append(out, c)
+			if c.Close {
+				delete(bySite[c.Task.Site], c.Task.Name)
+			} else {
+				put(c.Task)
+			}
+			continue
+		}
+		mv := *c.Move
+		if mv.From.Kind != mv.To.Kind || (mv.From.Kind != model.KindSite && mv.From.Kind != model.KindTeam) {
+			continue // only a site carries tasks, and a team its sites'
+		}
+		var sites []model.Address
+		if mv.From.Kind == model.KindSite {
+			if len(bySite[mv.From]) > 0 {
+				sites = append(sites, mv.From)
+			}
+		} else {
+			for site, names := range bySite {
+				if site.Team == mv.From.Team && len(names) > 0 {
+					sites = append(sites, site)
+				}
+			}
+			slices.SortFunc(sites, func(a, b model.Address) int { return strings.Compare(a.String(), b.String()) })
+		}
+		for _, site := range sites {
+			na, ok := model.Rekey(site, mv.From, mv.To)
+			if !ok || na == site {
+				continue
+			}
+			names := bySite[site]
+			keys := make([]string, 0, len(names))
+			for name := range names {
+				keys = append(keys, name)
+			}
+			slices.Sort(keys)
+			for _, name := range keys {
+				t := Task{Site: na, Name: name, Text: names[name]}
+				out = append(out, TaskChange{Task: Task{Site: site, Name: name}, Close: true}, TaskChange{Task: t})
+				put(t)
+			}
+			delete(bySite, site)
+		}
+	}
+	return out
 }

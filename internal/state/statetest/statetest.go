@@ -56,6 +56,8 @@ func Run(t *testing.T, open func(t *testing.T) state.Store) {
 		{"TasksRaiseClose", testTasksRaiseClose},
 		{"TasksAtomic", testTasksAtomic},
 		{"TasksRefused", testTasksRefused},
+		{"TasksMove", testTasksMove},
+		{"TasksMoveFailed", testTasksMoveFailed},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -137,6 +137,7 @@ func RunLegacy(t *testing.T, open func(t *testing.T) state.Store) {
 		{"TasksWithoutBase", testLegacyTasksWithoutBase},
 		{"TaskBaseStartsTheSet", testLegacyTaskBase},
 		{"FailedTaskBase", testLegacyFailedTaskBase},
+		{"TaskMove", testLegacyTaskMove},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -218,4 +219,90 @@ func testLegacyFailedTaskBase(t *testing.T, s state.Store) {
 	if _, kept := openTasks(t, s); kept {
 		t.Error("a failed commit made the state keep the tasks")
 	}
+}
+
+// moveTasks is what a writer commits for the moves of a site or team
+// (language.md "moved"): each move resolved against the open set, as
+// evidence.PrepareTasks does (state.ResolveTaskMoves).
+func moveTasks(t *testing.T, s state.Store, changes ...state.TaskChange) []state.TaskChange {
+	t.Helper()
+	open, _ := openTasks(t, s)
+	return state.ResolveTaskMoves(open, changes)
+}
+
+func move(from, to model.Address) state.TaskChange {
+	return state.TaskChange{Move: &state.TaskMove{From: from, To: to}}
+}
+
+// testTasksMove: the open tasks of a moved site move in the move's commit
+// with its objects, name and text kept; a task already open at the new
+// address under the same name takes the moved one's text; other sites'
+// tasks stay. A team's move then carries the tasks of every site of it.
+func testTasksMove(t *testing.T, s state.Store) {
+	moveSeed(t, s)
+	keys := state.Task{Site: model.SiteAddress("acme", "old.com"), Name: "rotate_api_key", Text: "Rotate the key of old.com."}
+	links := state.Task{Site: model.SiteAddress("acme", "old.com"), Name: "review_shared_links", Text: "Review the links of old.com."}
+	there := state.Task{Site: model.SiteAddress("acme", "new.com"), Name: "rotate_api_key", Text: "Rotate the key of new.com."}
+	other := state.Task{Site: model.SiteAddress("beta", "b.com"), Name: "rotate_api_key", Text: "Rotate the key of b.com."}
+	commit(t, s, &state.Changeset{Lineage: "l", BaseSerial: 1, Evidence: chain(1, 1, ""),
+		Tasks: []state.TaskChange{raise(keys), raise(links), raise(there), raise(other)}})
+
+	cs := moveChangeset()
+	cs.Evidence = chain(2, 2, "h1")
+	cs.Tasks = moveTasks(t, s, move(model.SiteAddress("acme", "old.com"), model.SiteAddress("acme", "new.com")))
+	if serial := commit(t, s, cs); serial != 2 {
+		t.Errorf("the move moved the serial to %d, want 2", serial)
+	}
+	movedLinks, movedKeys := links, keys
+	movedLinks.Site, movedKeys.Site = model.SiteAddress("acme", "new.com"), model.SiteAddress("acme", "new.com")
+	wantTasks(t, s, movedLinks, movedKeys, other)
+
+	cs = &state.Changeset{Lineage: "l", BaseSerial: 2, Evidence: chain(4, 1, "h3"),
+		Tasks: moveTasks(t, s, move(model.TeamAddress("acme"), model.TeamAddress("globex")))}
+	commit(t, s, cs)
+	movedLinks.Site, movedKeys.Site = model.SiteAddress("globex", "new.com"), model.SiteAddress("globex", "new.com")
+	wantTasks(t, s, other, movedLinks, movedKeys)
+}
+
+// testTasksMoveFailed: a move that cannot commit (stale) leaves the tasks
+// where they were, and a move no writer resolved (TaskChange.Move) is
+// refused, writing nothing.
+func testTasksMoveFailed(t *testing.T, s state.Store) {
+	moveSeed(t, s)
+	keys := state.Task{Site: model.SiteAddress("acme", "old.com"), Name: "rotate_api_key", Text: "Rotate."}
+	commit(t, s, &state.Changeset{Lineage: "l", BaseSerial: 1, Evidence: chain(1, 1, ""), Tasks: []state.TaskChange{raise(keys)}})
+	commit(t, s, &state.Changeset{Lineage: "l", BaseSerial: 1, Put: []*model.Object{team("other")}})
+	before := everything(t, s)
+	cs := moveChangeset()
+	cs.Evidence = chain(2, 2, "h1")
+	cs.Tasks = moveTasks(t, s, move(model.SiteAddress("acme", "old.com"), model.SiteAddress("acme", "new.com")))
+	if _, err := tryCommit(t, s, cs); !errors.Is(err, state.ErrStale) {
+		t.Fatalf("a stale move: %v, want ErrStale", err)
+	}
+	sameAs(t, s, before)
+
+	cs = moveChangeset()
+	cs.BaseSerial = 2
+	cs.Evidence = chain(2, 2, "h1")
+	cs.Tasks = []state.TaskChange{move(model.SiteAddress("acme", "old.com"), model.SiteAddress("acme", "new.com"))}
+	if _, err := tryCommit(t, s, cs); err == nil {
+		t.Error("a commit of an unresolved move of tasks succeeded")
+	}
+	sameAs(t, s, before)
+	wantTasks(t, s, keys)
+}
+
+// testLegacyTaskMove: on a state that keeps no set, a move's commit
+// starts the set (TaskBase) with the tasks of the moved site at its new
+// address.
+func testLegacyTaskMove(t *testing.T, s state.Store) {
+	a := task("a.com", "rotate_api_key", "Rotate a.")
+	b := task("b.com", "rotate_api_key", "Rotate b.")
+	cs := next(t, s)
+	cs.TaskBase = []state.Task{a, b}
+	cs.Tasks = state.ResolveTaskMoves(cs.TaskBase, []state.TaskChange{move(a.Site, model.SiteAddress("acme", "shop.com"))})
+	commit(t, s, cs)
+	moved := a
+	moved.Site = model.SiteAddress("acme", "shop.com")
+	wantTasks(t, s, b, moved)
 }

@@ -1,0 +1,49 @@
+package state
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/roster-dev/roster/internal/model"
+)
+
+// TestResolveTaskMoves: a move takes the tasks open at its point of the
+// changes (the open set with the changes before it applied) to the new
+// address of their site; what comes after it stays where it says.
+func TestResolveTaskMoves(t *testing.T) {
+	site := func(team, name string) model.Address { return model.SiteAddress(team, name) }
+	tk := func(s model.Address, name string) Task { return Task{Site: s, Name: name, Text: name + " " + s.Site} }
+	a, b, c := site("acme", "a.com"), site("acme", "b.com"), site("beta", "c.com")
+	shop := site("acme", "shop.com")
+	open := []Task{tk(a, "rotate_api_key"), tk(b, "rotate_api_key"), tk(c, "rotate_api_key")}
+	changes := []TaskChange{
+		{Task: tk(a, "review_shared_links")},                       // raised before the move: moves
+		{Task: Task{Site: a, Name: "rotate_api_key"}, Close: true}, // closed before it: stays closed
+		{Move: &TaskMove{From: a, To: shop}},
+		{Task: tk(a, "later")}, // raised at the old address after the move: stays there
+		{Move: &TaskMove{From: model.TeamAddress("acme"), To: model.TeamAddress("globex")}},
+		{Move: &TaskMove{From: model.MemberAddress("beta", "x@y.z"), To: model.MemberAddress("beta", "x@w.z")}}, // carries no site
+	}
+	got, _, err := FoldTasks(open, ResolveTaskMoves(open, changes))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := func(s string) model.Address { return site("globex", s) }
+	moved := func(t Task, to model.Address) Task { t.Site = to; return t }
+	want := []Task{
+		tk(c, "rotate_api_key"),
+		moved(tk(a, "later"), g("a.com")),
+		moved(tk(b, "rotate_api_key"), g("b.com")),
+		moved(tk(a, "review_shared_links"), g("shop.com")),
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("open tasks (-want +got):\n%s", d)
+	}
+	if _, _, err := FoldTasks(open, changes); err == nil {
+		t.Error("FoldTasks took an unresolved move")
+	}
+	if !HasTaskMoves(changes) || HasTaskMoves(changes[:2]) {
+		t.Error("HasTaskMoves")
+	}
+}

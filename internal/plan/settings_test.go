@@ -43,3 +43,36 @@ func TestSettingsByHand(t *testing.T) {
 		}
 	}
 }
+
+// TestTeamSettingsWaiting: a team stored with its settings waiting (the
+// apply cleared them and keeps the declared team pending as a creation)
+// is an open manual step while the configuration declares the same
+// settings, an update that waits too when it declares others, and is
+// withdrawn, in the state only, once it declares none.
+func TestTeamSettingsWaiting(t *testing.T) {
+	yes := true
+	declared := with(team("acme", "plausible"), func(o *model.Object) { o.DisplayName, o.Require2FA = "Acme", &yes })
+	stored := with(team("acme", "plausible"), func(o *model.Object) {
+		o.PendingAction, o.Pending = string(Create), declared.Clone()
+	})
+	mk := func(d *model.Object) *Plan {
+		return Make(Input{Desired: []*model.Object{d}, Prior: []*model.Object{stored.Clone()}, Platforms: platforms(), Now: testNow})
+	}
+
+	p := mk(declared)
+	if len(p.Changes) != 0 || len(p.Manual) != 1 || p.Manual[0].Change != string(Create) {
+		t.Errorf("same settings: changes %q, manual %+v; want one open step", addrs(p), p.Manual)
+	}
+
+	p = mk(with(declared, func(o *model.Object) { o.DisplayName = "Acme Corp" }))
+	if len(p.Changes) != 1 || p.Changes[0].Action != Update || p.Changes[0].Because() == ReasonWithdrawn {
+		t.Errorf("other settings: changes %+v; want an update", p.Changes)
+	}
+
+	for _, d := range []*model.Object{team("acme", "plausible"), with(team("acme", "plausible"), func(o *model.Object) { o.Require2FA = new(bool) })} {
+		p = mk(d)
+		if len(p.Changes) != 1 || p.Changes[0].Because() != ReasonWithdrawn || !p.Changes[0].StateOnly() || p.Changes[0].SettingsByHand() {
+			t.Errorf("no settings (%v): changes %+v; want the step withdrawn in the state only", d.Require2FA, p.Changes)
+		}
+	}
+}

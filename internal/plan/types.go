@@ -111,8 +111,14 @@ func (c *Change) SettingsByHand() bool {
 	case ReasonForgotten, ReasonConnected, ReasonDisconnected, ReasonWithdrawn:
 		return false
 	}
-	a := c.After
-	return a.DisplayName != "" || a.Require2FA != nil && *a.Require2FA || a.SSO != ""
+	return declaresSettings(c.After)
+}
+
+// declaresSettings reports whether team o is declared with settings a
+// person checks: a name, two-factor authentication enforced, or single
+// sign-on (require_2fa = false is every platform's default).
+func declaresSettings(o *model.Object) bool {
+	return o.DisplayName != "" || o.Require2FA != nil && *o.Require2FA || o.SSO != ""
 }
 
 // Follow-up tasks of schema/platforms.md.

@@ -21,7 +21,9 @@ type stubDriver struct {
 	begun, asked, applied []model.Address
 }
 
-func (d *stubDriver) Refresh(context.Context) (*driver.Snapshot, error) { return &driver.Snapshot{}, nil }
+func (d *stubDriver) Refresh(context.Context) (*driver.Snapshot, error) {
+	return &driver.Snapshot{}, nil
+}
 func (d *stubDriver) Begin(cs []plan.Change) {
 	for _, c := range cs {
 		d.begun = append(d.begun, c.Addr)

@@ -12,8 +12,9 @@ import (
 // steps rather than make (cli.md, "Command line, version 2 additions"):
 // every change of an offline team that a person makes in the UI, the
 // changes of a connected team (a driver in drivers) that its API cannot
-// make, and on either the settings of a team declared with them. platforms maps each team to its platform's name, for the steps'
-// wording.
+// make, and on either the settings of a team declared with them
+// (plan.Change.SettingsByHand). platforms maps each team to its
+// platform's name, for the steps' wording.
 func Upcoming(p *plan.Plan, drivers map[string]driver.Driver, platforms map[string]string) []plan.Manual {
 	var out []plan.Manual
 	byTeam := map[string][]plan.Change{}

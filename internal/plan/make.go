@@ -478,7 +478,8 @@ func (pl *planner) join(desired, current []entry) []Change {
 }
 
 // withdraw is the change that withdraws c's waiting update or removal when
-// the configuration declares again the access that exists.
+// the configuration declares again the access that exists, and a team's
+// waiting settings when it declares the team without them.
 func (pl *planner) withdraw(d, c entry) (Change, bool) {
 	switch {
 	case d.o == nil || pl.isExpired(d.o):

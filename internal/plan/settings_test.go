@@ -76,3 +76,16 @@ func TestTeamSettingsWaiting(t *testing.T) {
 		}
 	}
 }
+
+// TestTeamSettingsRecordedBefore: a state written before a team's settings
+// were a step keeps its team as recorded (sync.md: a state written that
+// way keeps its records): the same declaration plans nothing and opens no
+// step.
+func TestTeamSettingsRecordedBefore(t *testing.T) {
+	yes := true
+	declared := with(team("acme", "plausible"), func(o *model.Object) { o.DisplayName, o.Require2FA, o.SSO = "Acme", &yes, "all_but_owners" })
+	p := Make(Input{Desired: []*model.Object{declared}, Prior: []*model.Object{declared.Clone()}, Platforms: platforms(), Now: testNow})
+	if len(p.Changes) != 0 || len(p.Manual) != 0 {
+		t.Errorf("changes %q, manual %+v; want none", addrs(p), p.Manual)
+	}
+}

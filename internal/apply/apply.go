@@ -268,9 +268,14 @@ func waitingMoves(cs []plan.Change, keep func(*plan.Change) bool) map[model.Addr
 
 // ByHand reports whether an offline team's change is a manual step
 // (sync.md "Offline and connected teams"): every change a person makes in
-// the platform's UI is. What roster alone keeps (sites, the team's
-// declaration, forgetting, a reason, ticket or expiry) is recorded at once.
+// the platform's UI is, and so are the settings of a team declared with
+// them (plan.Change.SettingsByHand), on connected teams too. What roster
+// alone keeps (sites, a team declared without settings, forgetting, a
+// reason, ticket or expiry) is recorded at once.
 func ByHand(c *plan.Change) bool {
+	if c.SettingsByHand() {
+		return true
+	}
 	if c.StateOnly() {
 		return false
 	}

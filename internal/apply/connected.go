@@ -380,6 +380,10 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 			// and the refresh closes the step. Never a removal and an
 			// invitation.
 			res = driver.Result{Outcome: driver.Manual}
+		case c.SettingsByHand():
+			// The team is roster's to record, its settings a person's:
+			// no platform has an API for them (sync.md).
+			res = driver.Result{Outcome: driver.Manual}
 		case c.StateOnly():
 			res = driver.Result{Outcome: driver.Applied}
 		case manual:
@@ -473,6 +477,11 @@ func waiting(c *plan.Change) *model.Object {
 	o.Decl = nil
 	if o.Addr.Kind == model.KindMember || o.Addr.Kind == model.KindGrant {
 		o.Status = model.StatusManual
+	}
+	if c.Before == nil && o.Addr.Kind == model.KindTeam {
+		// A team roster adopts (SettingsByHand): what its settings are,
+		// no one has checked yet; the declared ones wait in Pending.
+		o.DisplayName, o.Require2FA, o.SSO = "", nil, ""
 	}
 	o.PendingAction = string(c.Action)
 	if c.Action == plan.Update && c.Before.PendingAction == string(plan.Create) {

@@ -6,7 +6,9 @@
 // change kept) until Confirm records it done (sync.md) — a person's move
 // included: Confirm re-keys the person and what the move carries, as
 // StateMove does by hand (statemv.go). Connected teams
-// (drivers) come through the same path, one confirmed change at a time.
+// (drivers) come through the same path, one confirmed change at a time;
+// on either, a team declared with settings is stored at once with its
+// settings waiting (plan.Change.SettingsByHand).
 // The follow-up tasks records raise, and those Confirm closes, change the
 // state's set of open tasks in the same transaction (evidence.NoteTasks),
 // and a site's or team's move takes the open tasks of its sites to their

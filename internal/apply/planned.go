@@ -10,17 +10,21 @@ import (
 
 // Upcoming lists the changes of p that an apply will record as manual
 // steps rather than make (cli.md, "Command line, version 2 additions"):
-// every change of an offline team that a person makes in the UI, and the
+// every change of an offline team that a person makes in the UI, the
 // changes of a connected team (a driver in drivers) that its API cannot
-// make. platforms maps each team to its platform's name, for the steps'
-// wording.
+// make, and on either the settings of a team declared with them
+// (plan.Change.SettingsByHand). platforms maps each team to its
+// platform's name, for the steps' wording.
 func Upcoming(p *plan.Plan, drivers map[string]driver.Driver, platforms map[string]string) []plan.Manual {
 	var out []plan.Manual
 	byTeam := map[string][]plan.Change{}
 	for i := range p.Changes {
 		c := &p.Changes[i]
 		if d := drivers[c.Addr.Team]; d != nil {
-			if !c.StateOnly() {
+			if c.SettingsByHand() {
+				// Never the driver's: no platform API sets them.
+				out = append(out, upcoming(c, platforms))
+			} else if !c.StateOnly() {
 				byTeam[c.Addr.Team] = append(byTeam[c.Addr.Team], *c)
 			}
 			continue

@@ -582,8 +582,15 @@ func doneSteps(v *View, prior []*model.Object) []string {
 func ManualNotes(p *plan.Plan, drivers map[string]driver.Driver) []string {
 	byTeam := map[string][]plan.Change{}
 	var teams []string
+	settings := map[string]model.Address{} // a team declared with settings, never the driver's
 	for _, c := range p.Changes {
-		if drivers[c.Addr.Team] == nil || c.StateOnly() {
+		if drivers[c.Addr.Team] == nil {
+			continue
+		}
+		if c.SettingsByHand() {
+			settings[c.Addr.Team] = c.Addr
+		}
+		if c.StateOnly() {
 			continue
 		}
 		if byTeam[c.Addr.Team] == nil {
@@ -591,9 +598,17 @@ func ManualNotes(p *plan.Plan, drivers map[string]driver.Driver) []string {
 		}
 		byTeam[c.Addr.Team] = append(byTeam[c.Addr.Team], c)
 	}
+	for t := range settings {
+		if byTeam[t] == nil {
+			teams = append(teams, t)
+		}
+	}
 	sort.Strings(teams)
 	var notes []string
 	for _, t := range teams {
+		if a, ok := settings[t]; ok {
+			notes = append(notes, fmt.Sprintf("team %s: %s will be a manual step, not an API request: no platform has an API for team settings (display_name, require_2fa, sso); roster records the team, and a person checks its settings", t, a))
+		}
 		d := drivers[t]
 		d.Begin(byTeam[t])
 		for i := range byTeam[t] {

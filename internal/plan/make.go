@@ -478,11 +478,22 @@ func (pl *planner) join(desired, current []entry) []Change {
 }
 
 // withdraw is the change that withdraws c's waiting update or removal when
-// the configuration declares again the access that exists.
+// the configuration declares again the access that exists, and a team's
+// waiting settings when it declares the team without them.
 func (pl *planner) withdraw(d, c entry) (Change, bool) {
-	// A pending creation no longer declared is not withdrawn: the person
-	// may have made it already, so its removal is a step like any other.
-	if c.o.PendingAction == string(Create) || d.o == nil || pl.isExpired(d.o) || differs(d.o, c.o) {
+	switch {
+	case d.o == nil || pl.isExpired(d.o):
+		return Change{}, false
+	case c.o.Addr.Kind == model.KindTeam && c.o.PendingAction == string(Create):
+		// A team whose settings wait to be checked (SettingsByHand),
+		// now declared without them: nothing is left to check.
+		if declaresSettings(d.o) || d.o.Platform != c.o.Platform {
+			return Change{}, false
+		}
+	case c.o.PendingAction == string(Create) || differs(d.o, c.o):
+		// A pending creation no longer declared is not withdrawn: the
+		// person may have made it already, so its removal is a step
+		// like any other.
 		return Change{}, false
 	}
 	ch := pl.change(Update, false, d, c)

@@ -76,12 +76,12 @@ func (c *Change) IsPersonMove() bool {
 // HasRisk reports whether the change carries r.
 func (c *Change) HasRisk(r Risk) bool { return slices.Contains(c.Risks, r) }
 
-// StateOnly reports whether the state alone makes c, with no driver and
-// no step for a person: roster never creates or deletes a team or a site
-// through an API, forgets what is no longer declared on a connected team,
-// and records a connection that came or went (schema/sync.md). Drivers are never
-// told of such changes, they cost no request, and offline teams get no
-// guidance for them.
+// StateOnly reports whether the state alone makes c, with no driver: roster
+// never creates or deletes a team or a site through an API, forgets what is
+// no longer declared on a connected team, and records a connection that
+// came or went (schema/sync.md). Drivers are never told of such changes
+// and they cost no request. None is a step for a person, but for a team
+// declared with settings (SettingsByHand): its settings are.
 func (c *Change) StateOnly() bool {
 	switch c.Because() {
 	case ReasonForgotten, ReasonConnected, ReasonDisconnected, ReasonWithdrawn:
@@ -93,6 +93,32 @@ func (c *Change) StateOnly() bool {
 		return !c.IsPersonMove()
 	}
 	return c.Addr.Kind == model.KindSite || c.Addr.Kind == model.KindTeam && c.Action != Update
+}
+
+// SettingsByHand reports whether c declares a team whose settings a person
+// must set or check: roster never creates a team through an API (the
+// creation is StateOnly: it adopts a team that exists), and no platform
+// has an API for team settings (schema/sync.md, "Offline and connected
+// teams"), so a team created with a display_name, require_2fa = true or
+// an sso setting is a manual step on every platform, offline or connected.
+// The state records the team at once, its settings waiting until roster
+// confirm.
+func (c *Change) SettingsByHand() bool {
+	if c.Action != Create || c.Addr.Kind != model.KindTeam || c.After == nil {
+		return false
+	}
+	switch c.Because() {
+	case ReasonForgotten, ReasonConnected, ReasonDisconnected, ReasonWithdrawn:
+		return false
+	}
+	return declaresSettings(c.After)
+}
+
+// declaresSettings reports whether team o is declared with settings a
+// person checks: a name, two-factor authentication enforced, or single
+// sign-on (require_2fa = false is every platform's default).
+func declaresSettings(o *model.Object) bool {
+	return o.DisplayName != "" || o.Require2FA != nil && *o.Require2FA || o.SSO != ""
 }
 
 // Follow-up tasks of schema/platforms.md.

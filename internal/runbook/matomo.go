@@ -69,8 +69,10 @@ func matomoGrant(action string, holder, site, role string, caps []string) (strin
 		fmt.Sprintf("Check that %s no longer has access to %s.", holder, site)}
 }
 
-func matomoTeam(what []string) []string {
+// matomoTeam are the steps to Matomo's team settings, then do (a sentence
+// without its full stop).
+func matomoTeam(do string) []string {
 	return []string{matomoLogin,
 		"Open Administration (the gear icon) → System → General settings, section TwoFactorAuth (two-factor authentication), or the setting named.",
-		"Make the change: " + strings.Join(what, "; ") + ", save, and confirm with your password."}
+		do + ", save, and confirm with your password."}
 }

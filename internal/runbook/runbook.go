@@ -427,7 +427,14 @@ func teamSteps(platform string, cur, next *model.Object) (string, []string) {
 		return fmt.Sprintf("Nothing to do on %s for %s: roster forgets the team in its state only", platformName(platform), cur.Addr), nil
 	}
 	if cur == nil {
-		return fmt.Sprintf("Nothing to do on %s for %s: roster records the team in its state only", platformName(platform), next.Addr), nil
+		// roster adopts a team that exists; its settings have no API on
+		// any platform, so a person checks them (sync.md).
+		what := teamSettings(next)
+		if len(what) == 0 {
+			return fmt.Sprintf("Nothing to do on %s for %s: roster records the team in its state only", platformName(platform), next.Addr), nil
+		}
+		title := fmt.Sprintf("Check the settings of the team %s and set them where they differ: %s", next.Addr.Team, strings.Join(what, "; "))
+		return title, teamSettingsSteps(platform, next.Addr.Team, true, what)
 	}
 	var what []string
 	if cur.DisplayName != next.DisplayName {
@@ -444,24 +451,51 @@ func teamSteps(platform string, cur, next *model.Object) (string, []string) {
 		what = append(what, fmt.Sprintf("set single sign-on enforcement to %q", next.SSO))
 	}
 	title := fmt.Sprintf("Change the settings of the team %s: %s", next.Addr.Team, strings.Join(what, "; "))
+	return title, teamSettingsSteps(platform, next.Addr.Team, false, what)
+}
+
+// teamSettings are the settings a team is declared with, as a person
+// checks them; those left to the platform's default are not named.
+func teamSettings(o *model.Object) []string {
+	var what []string
+	if o.DisplayName != "" {
+		what = append(what, fmt.Sprintf("the name is %q", o.DisplayName))
+	}
+	if o.Require2FA != nil && *o.Require2FA {
+		what = append(what, "two-factor authentication is enforced for all members")
+	}
+	if o.SSO != "" {
+		what = append(what, fmt.Sprintf("single sign-on enforcement is %q", o.SSO))
+	}
+	return what
+}
+
+// teamSettingsSteps are the steps to a team's settings on platform, then
+// to make the changes what, or with check to check the settings what and
+// set those that differ.
+func teamSettingsSteps(platform, team string, check bool, what []string) []string {
+	do, shows := "Make the change: "+strings.Join(what, "; "), "the new values"
+	if check {
+		do, shows = "Check each setting and set it where it differs: "+strings.Join(what, "; "), "these values"
+	}
 	switch platform {
 	case "plausible":
-		return title, []string{"Log in to Plausible as an owner of the team.",
-			fmt.Sprintf("Open the account menu, choose the team %q, then Team Settings (General for the name, Security for two-factor authentication and single sign-on).", next.Addr.Team),
-			"Make the change: " + strings.Join(what, "; ") + ".", "Check that the settings page shows the new values."}
+		return []string{"Log in to Plausible as an owner of the team.",
+			fmt.Sprintf("Open the account menu, choose the team %q, then Team Settings (General for the name, Security for two-factor authentication and single sign-on).", team),
+			do + ".", "Check that the settings page shows " + shows + "."}
 	case "posthog":
-		return title, []string{"Log in to PostHog as an organization owner.", "Open Settings → Organization.",
-			"Make the change: " + strings.Join(what, "; ") + "."}
+		return []string{"Log in to PostHog as an organization owner.", "Open Settings → Organization.", do + "."}
 	case "piwikpro":
-		return title, []string{"Log in to Piwik PRO as an owner.", "Open Menu > Administration > Account settings.",
-			"Make the change: " + strings.Join(what, "; ") + "."}
+		return []string{"Log in to Piwik PRO as an owner.", "Open Menu > Administration > Account settings.", do + "."}
 	case "ga4":
-		return title, []string{"Sign in to Google Analytics as an Administrator of the account.", "Open Admin > Account > Account details.",
-			"Make the change: " + strings.Join(what, "; ") + "."}
+		return []string{"Sign in to Google Analytics as an Administrator of the account.", "Open Admin > Account > Account details.", do + "."}
 	case "matomo":
-		return title, matomoTeam(what)
+		return matomoTeam(do)
 	}
-	return title, []string{fmt.Sprintf("In %s's team settings: %s.", platformName(platform), strings.Join(what, "; "))}
+	if check {
+		return []string{fmt.Sprintf("In %s's team settings, check each setting and set it where it differs: %s.", platformName(platform), strings.Join(what, "; "))}
+	}
+	return []string{fmt.Sprintf("In %s's team settings: %s.", platformName(platform), strings.Join(what, "; "))}
 }
 
 func taskSteps(platform, site, task string) []string {

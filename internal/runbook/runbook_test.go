@@ -42,6 +42,8 @@ func kinds(platform string) []Item {
 		ForChange(platform, "delete", grant(site, "jane@agency.com", "viewer"), nil),
 		ForChange(platform, "update", &model.Object{Addr: model.TeamAddress("acme"), DisplayName: "Acme"},
 			&model.Object{Addr: model.TeamAddress("acme"), DisplayName: "Acme Corp", Require2FA: &yes, SSO: "all_but_owners"}),
+		ForChange(platform, "create", nil,
+			&model.Object{Addr: model.TeamAddress("acme"), DisplayName: "Acme Corp", Require2FA: &yes, SSO: "all_but_owners"}),
 		ForTask(platform, model.SiteAddress("acme", site), "rotate_api_key", "Rotate the Stats API key of "+site+": bob@acme.com could read it."),
 		ForTask(platform, model.SiteAddress("acme", site), "review_shared_links", "Review the shared links of "+site+": jane@agency.com could create them."),
 	}
@@ -140,5 +142,28 @@ func TestMergeMove(t *testing.T) {
 	}
 	if exp := Expand(got); len(exp) != 4 || exp[3].Addr.String() != "grant/acme/b.com/jane@old.com" {
 		t.Errorf("expanded %d items", len(exp))
+	}
+}
+
+// TestTeamCreateSettings: a team roster adopts is a step only for the
+// settings it is declared with, each named once; one declared without
+// settings (or with require_2fa = false, the platforms' default) is
+// roster's alone.
+func TestTeamCreateSettings(t *testing.T) {
+	no, yes := false, true
+	bare := ForChange("posthog", "create", nil, &model.Object{Addr: model.TeamAddress("acme"), Require2FA: &no})
+	if !strings.HasPrefix(bare.Title, "Nothing to do on PostHog for team/acme") {
+		t.Errorf("team without settings: %q", bare.Title)
+	}
+	it := ForChange("posthog", "create", nil, &model.Object{Addr: model.TeamAddress("acme"), Require2FA: &yes})
+	want := "Check the settings of the team acme and set them where they differ: two-factor authentication is enforced for all members"
+	if it.Title != want {
+		t.Errorf("title %q, want %q", it.Title, want)
+	}
+	if it.Key() != "team/acme" || it.Change != "create" {
+		t.Errorf("key %q, change %q", it.Key(), it.Change)
+	}
+	if got := strings.Join(it.Steps, "\n"); !strings.Contains(got, "Open Settings → Organization.") || strings.Contains(got, "name is") {
+		t.Errorf("steps:\n%s", got)
 	}
 }

@@ -116,14 +116,7 @@ func TestTasksOfPreviousRelease(t *testing.T) {
 	if got, kept := openTasks(t, st); kept || got != nil {
 		t.Fatalf("the state keeps tasks: %v", got)
 	}
-	derived, err := evidence.OpenTasks(ctx, st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var keys []string
-	for _, tk := range derived {
-		keys = append(keys, tk.Key()+" "+tk.Text)
-	}
+	keys := derivedTaskKeys(t, st)
 	k1, k2 := s1.String()+"#rotate_api_key rotate_api_key on "+s1.Site, s2.String()+"#rotate_api_key rotate_api_key on "+s2.Site
 	if d := cmp.Diff([]string{k1, k2}, keys); d != "" {
 		t.Fatalf("derived tasks (-want +got):\n%s", d)
@@ -209,14 +202,7 @@ func TestTasksFollowMovesOfPreviousRelease(t *testing.T) {
 		&evidence.Record{Time: at, Address: s1New.String(), Action: evidence.ActionMove, Outcome: evidence.OutcomeApplied,
 			Why: evidence.WhyMovedFrom + s1.String()},
 	)
-	derived, err := evidence.OpenTasks(ctx, st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var keys []string
-	for _, tk := range derived {
-		keys = append(keys, tk.Key()+" "+tk.Text)
-	}
+	keys := derivedTaskKeys(t, st)
 	k1 := s1New.String() + "#rotate_api_key rotate_api_key on " + s1.Site
 	k2 := s2.String() + "#rotate_api_key rotate_api_key on " + s2.Site
 	want := []string{k1, k2}
@@ -235,4 +221,19 @@ func TestTasksFollowMovesOfPreviousRelease(t *testing.T) {
 	if got, kept := openTasks(t, st); !kept || !cmp.Equal(got, want) {
 		t.Fatalf("after state mv: %v, kept %t; want %v, kept", got, kept, want)
 	}
+}
+
+// derivedTaskKeys are the open tasks a previous release's state derives
+// from its evidence chain, as "KEY TEXT".
+func derivedTaskKeys(t *testing.T, st state.Store) []string {
+	t.Helper()
+	derived, err := evidence.OpenTasks(context.Background(), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, tk := range derived {
+		keys = append(keys, tk.Key()+" "+tk.Text)
+	}
+	return keys
 }

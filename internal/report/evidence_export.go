@@ -7,8 +7,6 @@ import (
 	"io"
 	"strings"
 
-	json "github.com/go-json-experiment/json"
-
 	"github.com/roster-dev/roster/internal/evidence"
 	"github.com/roster-dev/roster/internal/model"
 )
@@ -61,7 +59,7 @@ func (e *EvidenceWriter) Write(raw []byte, r *evidence.Record) error {
 		return e.cw.Write(csvRow(r))
 	case EvidenceMarkdown:
 		_, err := fmt.Fprintf(e.bw, "| %d | %s | %s | `%s` | %s | %s | %s | %s | %s | %s | %s | %s | `%s` |\n",
-			r.Seq, r.Time, r.Action, r.Address, mdCell(roleOf(r.Before)), mdCell(roleOf(r.After)), mdCell(r.Actor),
+			r.Seq, r.Time, r.Action, r.Address, mdCell(roleIn(r.Before)), mdCell(roleIn(r.After)), mdCell(r.Actor),
 			mdCell(strings.Join(r.Approvers, ", ")), mdCell(r.Reason), mdCell(r.Ticket), strings.Join(r.Risks, ", "), r.Outcome, r.Hash[:min(12, len(r.Hash))])
 		return err
 	}
@@ -92,7 +90,7 @@ func csvRow(r *evidence.Record) []string {
 		fus[i] = f.Address + "#" + f.Task
 	}
 	row := []string{fmt.Sprint(r.Seq), r.Time, r.Address, string(addr.Kind), addr.Team, addr.Site, addr.Holder(), r.Action,
-		roleOf(r.Before), roleOf(r.After), strings.Join(r.Risks, " "), r.Why, r.Actor, strings.Join(r.Approvers, " "),
+		roleIn(r.Before), roleIn(r.After), strings.Join(r.Risks, " "), r.Why, r.Actor, strings.Join(r.Approvers, " "),
 		r.Commit, r.ChangeRequest, r.Reason, r.Ticket, r.PlanDigest, fmt.Sprint(r.AllowMassRemoval), r.Outcome,
 		strings.Join(r.API, "; "), r.Note, strings.Join(fus, " "), r.PrevHash, r.Hash, r.ChangeTicket, r.PolicyDigest}
 	for i, cell := range row {
@@ -107,18 +105,6 @@ func spreadsheetSafe(s string) string {
 	if s != "" && strings.ContainsRune("=+-@", rune(s[0])) {
 		return "'" + s
 	}
-	return s
-}
-
-// roleOf is the role in a record's before or after attributes, or "".
-func roleOf(raw []byte) string {
-	var attrs struct {
-		Role any `json:"role"`
-	}
-	if json.Unmarshal(raw, &attrs) != nil {
-		return ""
-	}
-	s, _ := attrs.Role.(string)
 	return s
 }
 

@@ -733,7 +733,7 @@ func TestSeedFile(t *testing.T) {
 		t.Errorf("state: %+v", st)
 	}
 	for body, want := range map[string]string{
-		`{"userz":[]}`: "unknown field",
+		`{"userz":[]}`: "unknown object member name",
 		`{"clients":[{"client_id":"a","client_secret":"b","email":"nobody@x.io"}]}`:                                             "no user nobody@x.io",
 		`{"users":[{"email":"a@x.io","role":"admin"}]}`:                                                                         "not OWNER or USER",
 		`{"users":[{"email":"a@x.io"}],"apps":[{"name":"A"}],"permissions":[{"app":"A","email":"a@x.io","permission":"copy"}]}`: "not one of",

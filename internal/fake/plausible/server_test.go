@@ -626,7 +626,7 @@ func TestSeedFile(t *testing.T) {
 		t.Errorf("seeded key: %d", a.status)
 	}
 	for body, want := range map[string]string{
-		`{"teamz":[]}`: "unknown field",
+		`{"teamz":[]}`: "unknown object member name",
 		`{"keys":[{"key":"k","email":"o@x.io","team":"nope"}]}`:                                   `no team "nope"`,
 		`{"teams":[{"members":[{"email":"o@x.io","role":"guest"}]}]}`:                             "not owner, admin",
 		`{"teams":[{"sites":[{"domain":"a.com","guests":[{"email":"g@y.io","role":"admin"}]}]}]}`: "not viewer or editor",

@@ -580,7 +580,7 @@ func TestSeedFile(t *testing.T) {
 		t.Errorf("state: %+v", st)
 	}
 	for body, want := range map[string]string{
-		`{"memebers":[]}`:              "unknown field",
+		`{"memebers":[]}`:              "unknown object member name",
 		`{"keys":{"k":"nobody@x.io"}}`: "no user nobody@x.io",
 		`{"projects":[{"name":"A","default_access_level":"viewer"}]}`:                                      "not none, member or admin",
 		`{"members":[{"email":"a@x.io"}],"access":[{"project":"Nope","email":"a@x.io","level":"member"}]}`: `no project "Nope"`,

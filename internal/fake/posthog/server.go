@@ -1,13 +1,15 @@
 package posthog
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	json "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/roster-dev/roster/internal/fake/fakekit"
 )
@@ -129,11 +131,10 @@ func (p *ProjectRef) UnmarshalJSON(b []byte) error {
 		*p = ProjectRef(s)
 		return nil
 	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
+	if jsontext.Value(b).Kind() != '0' {
 		return fmt.Errorf("project must be a name or an id, not %s", b)
 	}
-	*p = ProjectRef(n.String())
+	*p = ProjectRef(b)
 	return nil
 }
 

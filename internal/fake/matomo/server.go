@@ -58,7 +58,7 @@ type Seed struct {
 type SeedUser struct {
 	Login         string `json:"login"`
 	Email         string `json:"email"`
-	Superuser     bool   `json:"superuser,omitempty"`
+	Superuser     bool   `json:"superuser,omitzero"`
 	InviteExpires string `json:"invite_expires,omitempty"`
 	InvitedBy     string `json:"invited_by,omitempty"`
 }
@@ -929,9 +929,9 @@ type State struct {
 type StateUser struct {
 	Login        string `json:"login"`
 	Email        string `json:"email"`
-	Superuser    bool   `json:"superuser,omitempty"`
+	Superuser    bool   `json:"superuser,omitzero"`
 	InviteStatus any    `json:"invite_status"`
-	Invites      int    `json:"invites,omitempty"`
+	Invites      int    `json:"invites,omitzero"`
 }
 
 // Dump returns the data.

@@ -61,10 +61,10 @@ func Must[T any](v T, err error) T {
 var writeOpts = json.JoinOptions(json.Deterministic(true), json.FormatNilSliceAsNull(true),
 	json.FormatNilMapAsNull(true), jsontext.EscapeForHTML(true), jsontext.EscapeForJS(true))
 
-// Marshal is v as a fake writes JSON (json/v2, writeOpts); nil when v
-// cannot be written, which is a bug of the fake.
-func Marshal(v any) []byte {
-	b, _ := json.Marshal(v, writeOpts)
+// Marshal is v as a fake writes JSON (json/v2, writeOpts, then opts,
+// which win); nil when v cannot be written, which is a bug of the fake.
+func Marshal(v any, opts ...json.Options) []byte {
+	b, _ := json.Marshal(v, append([]json.Options{writeOpts}, opts...)...)
 	return b
 }
 

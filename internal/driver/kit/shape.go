@@ -192,6 +192,3 @@ func Check(body []byte, s Shape) error {
 	}
 	return s.check(v, "")
 }
-
-// Field is a field of an object, for messages: `"count"`.
-func Field(names ...string) string { return strings.Join(names, ".") }

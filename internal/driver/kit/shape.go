@@ -55,7 +55,7 @@ func (k kind) String() string {
 }
 
 func (k kind) check(v jsontext.Value, at string) error {
-	ok := false
+	var ok bool
 	switch v.Kind() {
 	case '"':
 		ok = k == String || k == Anything || (k == ID && string(v) != `""`)

@@ -66,7 +66,13 @@ var Kinds = []string{
 	"total disagrees",    // a total that disagrees with the items read
 	"not an object",      // a list or null where the answer's object belongs
 	"missing list field", // the list's field absent
+	"repeated member",    // a member given twice in one object, once with Secret
 }
+
+// Secret is the value a "repeated member" case gives one of the two
+// members: the error must name the member (json/v2's "duplicate object
+// member name"), never a value.
+const Secret = "s3cret-never-shown"
 
 // Harness describes one driver for the suite.
 type Harness struct {
@@ -202,6 +208,9 @@ func testMalformed(t *testing.T, h Harness) {
 			msg := err.Error()
 			if !strings.Contains(msg, c.Request) || strings.Contains(msg, "\n") {
 				t.Errorf("error %q: want one line naming %q", msg, c.Request)
+			}
+			if c.Kind == "repeated member" && (!strings.Contains(msg, "duplicate object member name") || strings.Contains(msg, Secret)) {
+				t.Errorf("error %q: want it to name the repeated member, and not %q", msg, Secret)
 			}
 		})
 	}

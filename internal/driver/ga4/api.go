@@ -3,13 +3,15 @@ package ga4
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+
+	json "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/driver/httpc"
@@ -65,10 +67,12 @@ type apiSummary struct {
 	} `json:"propertySummaries"`
 }
 
-// list reads every page of path, each answer checked against shape and
-// handed to each, which returns how many items the page held. Paging
-// keeps its word: an empty page with a nextPageToken is an error.
-func (d *Driver) list(ctx context.Context, path string, size int, shape kit.Shape, each func(json.RawMessage) (int, string, error)) (kit.Response, error) {
+// list reads every page of path, each answer checked against shape, its
+// items under field (absent when there are none: proto3 JSON leaves an
+// empty list out). Paging keeps its word: an empty page with a
+// nextPageToken is an error.
+func list[T any](ctx context.Context, d *Driver, path, field string, size int, shape kit.Shape) ([]T, kit.Response, error) {
+	var all []T
 	pg := kit.Pager{Linked: true}
 	var res kit.Response
 	token := ""
@@ -77,27 +81,34 @@ func (d *Driver) list(ctx context.Context, path string, size int, shape kit.Shap
 		if token != "" {
 			q.Set("pageToken", token)
 		}
-		var raw json.RawMessage
-		api, err := d.api(ctx, http.MethodGet, path, q, nil, httpc.Shaped{Shape: shape, Into: &raw})
+		var p struct {
+			NextPageToken string                    `json:"nextPageToken"`
+			Lists         map[string]jsontext.Value `json:",embed"` // field among them
+		}
+		api, err := d.api(ctx, http.MethodGet, path, q, nil, httpc.Shaped{Shape: shape, Into: &p})
 		res.API = append(res.API, api...)
 		res.Pages = pg.Pages()
 		if err != nil {
-			return res, d.apiErr(err, model.Address{}, true, "")
+			return all, res, d.apiErr(err, model.Address{}, true, "")
 		}
-		n, next, err := each(raw)
-		if err != nil {
-			return res, fmt.Errorf("%s answered GET %s with a page roster cannot read: %v", Platform, path, err)
+		var items []T
+		if raw, ok := p.Lists[field]; ok {
+			if err := json.Unmarshal(raw, &items); err != nil {
+				return all, res, fmt.Errorf("%s answered GET %s with a page roster cannot read: %v", Platform, path, err)
+			}
 		}
-		done, err := pg.Page(n, nil, next != "")
+		all = append(all, items...)
+		next := p.NextPageToken
+		done, err := pg.Page(len(items), nil, next != "")
 		res.Pages = pg.Pages()
 		if err != nil {
-			return res, fmt.Errorf("%s answered GET %s with paging that does not keep its word: %v; nothing was planned from it, try again later", Platform, path, err)
+			return all, res, fmt.Errorf("%s answered GET %s with paging that does not keep its word: %v; nothing was planned from it, try again later", Platform, path, err)
 		}
 		if done {
-			return res, nil
+			return all, res, nil
 		}
 		if next == token {
-			return res, fmt.Errorf("%s answered GET %s with the same nextPageToken twice; nothing was planned from it, try again later", Platform, path)
+			return all, res, fmt.Errorf("%s answered GET %s with the same nextPageToken twice; nothing was planned from it, try again later", Platform, path)
 		}
 		token = next
 	}
@@ -105,37 +116,13 @@ func (d *Driver) list(ctx context.Context, path string, size int, shape kit.Shap
 
 // readBindings reads every binding of parent (accounts/N or properties/P).
 func (d *Driver) readBindings(ctx context.Context, parent string) ([]apiBinding, kit.Response, error) {
-	var all []apiBinding
-	res, err := d.list(ctx, APIPrefix+parent+"/accessBindings", BindingPageSize, bindingPageShape, func(raw json.RawMessage) (int, string, error) {
-		var p struct {
-			AccessBindings []apiBinding `json:"accessBindings"`
-			NextPageToken  string       `json:"nextPageToken"`
-		}
-		if err := json.Unmarshal(raw, &p); err != nil {
-			return 0, "", err
-		}
-		all = append(all, p.AccessBindings...)
-		return len(p.AccessBindings), p.NextPageToken, nil
-	})
-	return all, res, err
+	return list[apiBinding](ctx, d, APIPrefix+parent+"/accessBindings", "accessBindings", BindingPageSize, bindingPageShape)
 }
 
 // readSummaries pages accountSummaries: every account the caller can see,
 // each with its properties [SVC].
 func (d *Driver) readSummaries(ctx context.Context) ([]apiSummary, kit.Response, error) {
-	var all []apiSummary
-	res, err := d.list(ctx, APIPrefix+"accountSummaries", SummaryPageSize, summaryShape, func(raw json.RawMessage) (int, string, error) {
-		var p struct {
-			AccountSummaries []apiSummary `json:"accountSummaries"`
-			NextPageToken    string       `json:"nextPageToken"`
-		}
-		if err := json.Unmarshal(raw, &p); err != nil {
-			return 0, "", err
-		}
-		all = append(all, p.AccountSummaries...)
-		return len(p.AccountSummaries), p.NextPageToken, nil
-	})
-	return all, res, err
+	return list[apiSummary](ctx, d, APIPrefix+"accountSummaries", "accountSummaries", SummaryPageSize, summaryShape)
 }
 
 // wireBinding is an AccessBinding as it is sent.

@@ -8,13 +8,14 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/url"
 	"strings"
 	"time"
+
+	json "github.com/go-json-experiment/json"
 
 	"github.com/roster-dev/roster/internal/driver/httpc"
 	"github.com/roster-dev/roster/internal/driver/kit"
@@ -95,13 +96,13 @@ func parseKey(raw string) (*key, error) {
 func (k *key) assertion(aud string, now time.Time) (string, error) {
 	enc := base64.RawURLEncoding
 	header := enc.EncodeToString([]byte(`{"alg":"RS256","typ":"JWT"}`))
-	claims, err := json.Marshal(map[string]any{
-		"iss":   k.email,
-		"scope": strings.Join(Scopes, " "),
-		"aud":   aud,
-		"iat":   now.Unix(),
-		"exp":   now.Add(jwtLife).Unix(),
-	})
+	claims, err := json.Marshal(struct { // the claims in the order encoding/json sorted them
+		Aud   string `json:"aud"`
+		Exp   int64  `json:"exp"`
+		Iat   int64  `json:"iat"`
+		Iss   string `json:"iss"`
+		Scope string `json:"scope"`
+	}{aud, now.Add(jwtLife).Unix(), now.Unix(), k.email, strings.Join(Scopes, " ")})
 	if err != nil {
 		return "", err
 	}

@@ -41,6 +41,7 @@ func TestContract(t *testing.T) {
 				{Kind: "empty page, more", Rule: rule("/v1alpha/properties/", `{"nextPageToken":"abc"}`), Request: "GET /v1alpha/properties/"},
 				{Kind: "not an object", Rule: rule(members, `[]`), Request: "GET " + members},
 				{Kind: "not an object", Rule: rule(summaries, `null`), Request: "GET " + summaries},
+				{Kind: "repeated member", Rule: rule(members, `{"accessBindings":[{"name":"accounts/100/accessBindings/9","user":"`+drivertest.Secret+`","user":"a@x.io","roles":["predefinedRoles/viewer"]}]}`), Request: "GET " + members},
 			}
 		},
 		Skip: map[string]string{

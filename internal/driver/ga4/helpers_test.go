@@ -4,12 +4,13 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
+
+	json "github.com/go-json-experiment/json"
 
 	"github.com/roster-dev/roster/internal/driver"
 	fake "github.com/roster-dev/roster/internal/fake/ga4"

@@ -3,7 +3,6 @@ package httpc
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +15,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	json "github.com/go-json-experiment/json"
 
 	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/driver/kit"
@@ -440,13 +441,16 @@ var ErrMalformed = errors.New("malformed answer")
 
 // JSON marshals in (nil: no body; contentType defaults to
 // application/json), calls Do, and on 2xx unmarshals the answer into out
-// (when out is non-nil and the answer non-empty). It returns the call's
-// API log, also on failure; a failure is a *RequestError, whose Body keeps
-// the platform's answer.
+// (when out is non-nil and the answer non-empty). Both ways are json/v2
+// with its defaults (and map keys sorted): a nil list is sent as [],
+// never null; an answer's member names match exactly, a repeated one is
+// refused and unknown ones are ignored (platforms add fields). It returns
+// the call's API log, also on failure; a failure is a *RequestError,
+// whose Body keeps the platform's answer.
 func (c *Client) JSON(ctx context.Context, method, path string, query url.Values, in, out any, contentType string) ([]string, error) {
 	var body []byte
 	if in != nil {
-		b, err := json.Marshal(in)
+		b, err := json.Marshal(in, json.Deterministic(true)) // a map's keys sorted, as encoding/json did
 		if err != nil {
 			p, _, _ := strings.Cut(path, "?")
 			return nil, &RequestError{Platform: c.platform, Method: method, Path: p, Err: err,

@@ -578,11 +578,17 @@ func TestJSON(t *testing.T) {
 		step{status: 204},
 		step{status: 403, body: `{"type":"authentication_error","detail":"You can't change your own access level."}`},
 		step{status: 200, body: `not json`},
+		step{status: 200, body: `{"results":[{"id":1,"id":2}]}`},
+		step{status: 200, body: `{"Results":[{"ID":1}]}`},
 	)
 	c := newTest(srv.URL, newFakeClock(t0), Options{})
 	ctx := context.Background()
 
-	var out struct{ Results []struct{ ID int } }
+	var out struct {
+		Results []struct {
+			ID int `json:"id"`
+		} `json:"results"`
+	}
 	api, err := c.JSON(ctx, "PATCH", "/api/m/u1/", nil, map[string]int{"level": 8}, &out, "")
 	if err != nil || len(out.Results) != 1 || out.Results[0].ID != 1 {
 		t.Fatalf("JSON: %v, %+v", err, out)
@@ -614,6 +620,17 @@ func TestJSON(t *testing.T) {
 	api, err = c.JSON(ctx, "GET", "/api/x", nil, nil, &out, "")
 	if !errors.As(err, &re) || !strings.Contains(err.Error(), "not with the JSON roster expects") || len(api) != 1 || string(re.Body) != "not json" {
 		t.Errorf("bad JSON: %v, api %v", err, api)
+	}
+
+	// json/v2: a repeated member is refused, not read as the last one.
+	_, err = c.JSON(ctx, "GET", "/api/x", nil, nil, &out, "")
+	if !errors.As(err, &re) || !strings.Contains(err.Error(), `duplicate object member name "id" within "/results/0"`) {
+		t.Errorf("repeated member: %v", err)
+	}
+	// json/v2: names match exactly; a platform's names are its own.
+	out.Results = nil
+	if _, err = c.JSON(ctx, "GET", "/api/x", nil, nil, &out, ""); err != nil || out.Results != nil {
+		t.Errorf("names of another case: %v, %+v", err, out)
 	}
 
 	if _, err := c.JSON(ctx, "POST", "/api/x", nil, func() {}, nil, ""); err == nil || !strings.Contains(err.Error(), "cannot encode") {

@@ -10,7 +10,8 @@
 // Retry-After, honoured up to MaxWait with a Notify line and an error past
 // it), counts a DELETE whose retry answers 404 as done (Response.Gone),
 // checks an answer's shape before decoding it when asked (Shaped, with
-// driver/kit), renews the credential once on a 401, paces
+// driver/kit), encodes and decodes JSON with json/v2 (exact member names,
+// a repeated member refused), renews the credential once on a 401, paces
 // requests within an hourly Budget (Plausible; a request within 5 s of the
 // hour counts in both hours, for requests in flight and clock skew) and
 // waits for the next clock hour at most MaxWait in total per call, and

@@ -36,7 +36,9 @@ func TestCheck(t *testing.T) {
 		{``, "the answer is empty"},
 		{`{"count":0`, "not JSON"},
 		{`{} {}`, "not JSON"},
-		{`{"count":1,"next":null,"results":[],"results":null}`, "repeats a key"},
+		{`{"count":1,"next":null,"results":[],"results":null}`, `repeats a key in an object (duplicate object member name "results")`},
+		{`{"count":1,"next":null,"results":[{"id":"a","id":"b","level":1,"user":{"email":"a@x"}}]}`, `"id" within "/results/0"`},
+		{"{\"count\":1,\"next\":\"\xff\",\"results\":[]}", "invalid UTF-8"},
 	} {
 		err := Check([]byte(tc.body), pageShape)
 		switch {

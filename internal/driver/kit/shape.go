@@ -2,20 +2,21 @@ package kit
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"sort"
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
 
+	json "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Shape is the JSON shape a value must have. Build one from String,
 // Number, Int, Bool, Anything, ID, Null, List and Obj.
 type Shape interface {
-	check(v any, at string) error
+	check(v jsontext.Value, at string) error
 }
 
 type kind int
@@ -53,29 +54,18 @@ func (k kind) String() string {
 	return "a value"
 }
 
-func (k kind) check(v any, at string) error {
-	ok := false
-	switch k {
-	case String:
-		_, ok = v.(string)
-	case Number:
-		_, ok = v.(json.Number)
-	case Int:
-		n, isNum := v.(json.Number)
-		_, err := n.Int64()
-		ok = isNum && err == nil
-	case Bool:
-		_, ok = v.(bool)
-	case Anything:
-		ok = true
-	case ID:
-		switch x := v.(type) {
-		case string:
-			ok = x != ""
-		case json.Number:
-			_, err := x.Int64()
-			ok = err == nil
-		}
+func (k kind) check(v jsontext.Value, at string) error {
+	var ok bool
+	switch v.Kind() {
+	case '"':
+		ok = k == String || k == Anything || (k == ID && string(v) != `""`)
+	case '0':
+		_, err := strconv.ParseInt(string(v), 10, 64)
+		ok = k == Number || k == Anything || ((k == Int || k == ID) && err == nil)
+	case 't', 'f':
+		ok = k == Bool || k == Anything
+	default:
+		ok = k == Anything
 	}
 	if !ok {
 		return mismatch(v, at, k.String())
@@ -88,8 +78,8 @@ type nullable struct{ s Shape }
 // Null is s or null.
 func Null(s Shape) Shape { return nullable{s} }
 
-func (n nullable) check(v any, at string) error {
-	if v == nil {
+func (n nullable) check(v jsontext.Value, at string) error {
+	if v.Kind() == 'n' {
 		return nil
 	}
 	return n.s.check(v, at)
@@ -100,9 +90,9 @@ type list struct{ elem Shape }
 // List is a JSON array (never null) whose every item has the shape elem.
 func List(elem Shape) Shape { return list{elem} }
 
-func (l list) check(v any, at string) error {
-	a, ok := v.([]any)
-	if !ok {
+func (l list) check(v jsontext.Value, at string) error {
+	var a []jsontext.Value
+	if v.Kind() != '[' || json.Unmarshal(v, &a) != nil {
 		return mismatch(v, at, "a list")
 	}
 	for i, x := range a {
@@ -119,24 +109,19 @@ type optional struct{ s Shape }
 // the shape s.
 func Opt(s Shape) Shape { return optional{s} }
 
-func (o optional) check(v any, at string) error { return o.s.check(v, at) }
+func (o optional) check(v jsontext.Value, at string) error { return o.s.check(v, at) }
 
 // Obj is a JSON object (never null) with at least these fields, each of
 // its shape; a field is required unless its shape is Opt. Other fields
 // are allowed.
 type Obj map[string]Shape
 
-func (o Obj) check(v any, at string) error {
-	m, ok := v.(map[string]any)
-	if !ok {
+func (o Obj) check(v jsontext.Value, at string) error {
+	var m map[string]jsontext.Value
+	if v.Kind() != '{' || json.Unmarshal(v, &m) != nil {
 		return mismatch(v, at, "an object")
 	}
-	names := make([]string, 0, len(o))
-	for name := range o {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(o)) {
 		s := o[name]
 		x, present := m[name]
 		where := join(at, name)
@@ -161,28 +146,28 @@ func join(at, name string) string {
 }
 
 // describe names a JSON value's type for a message.
-func describe(v any) string {
-	switch x := v.(type) {
-	case nil:
+func describe(v jsontext.Value) string {
+	switch v.Kind() {
+	case 'n':
 		return "null"
-	case string:
-		if x == "" {
+	case '"':
+		if string(v) == `""` {
 			return "an empty string"
 		}
 		return "a string"
-	case json.Number:
+	case '0':
 		return "a number"
-	case bool:
+	case 't', 'f':
 		return "a boolean"
-	case []any:
+	case '[':
 		return "a list"
-	case map[string]any:
+	case '{':
 		return "an object"
 	}
-	return fmt.Sprintf("%T", v)
+	return "not a value"
 }
 
-func mismatch(v any, at, want string) error {
+func mismatch(v jsontext.Value, at, want string) error {
 	if at == "" {
 		at = "the answer"
 	}
@@ -191,29 +176,19 @@ func mismatch(v any, at, want string) error {
 
 // Check reports whether body is one JSON value of shape s. Its error says
 // where and what was wrong, e.g. "results is null where a list belongs".
+// json/v2 refuses a key given twice in an object (RFC 7493, I-JSON)
+// rather than reading whichever came last, invalid UTF-8, and anything
+// after the value.
 func Check(body []byte, s Shape) error {
-	if len(bytes.TrimSpace(body)) == 0 {
+	var v jsontext.Value
+	var serr *jsontext.SyntacticError
+	switch err := json.Unmarshal(body, &v); {
+	case len(bytes.TrimSpace(body)) == 0:
 		return errors.New("the answer is empty")
-	}
-	// RFC 7493 (I-JSON): a key given twice is refused rather than read
-	// as whichever came last.
-	if !jsontext.Value(body).IsValid() {
-		if err := json.Unmarshal(body, new(any)); err != nil {
-			return fmt.Errorf("the answer is not JSON: %v", err)
-		}
-		return errors.New("the answer repeats a key in an object, or holds invalid UTF-8")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+	case errors.As(err, &serr) && serr.Err == jsontext.ErrDuplicateName:
+		return fmt.Errorf("the answer repeats a key in an object (%s)", strings.TrimPrefix(serr.Error(), "jsontext: "))
+	case err != nil:
 		return fmt.Errorf("the answer is not JSON: %v", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errors.New("the answer holds more than one JSON value")
 	}
 	return s.check(v, "")
 }
-
-// Field is a field of an object, for messages: `"count"`.
-func Field(names ...string) string { return strings.Join(names, ".") }

@@ -1,18 +1,20 @@
 package matomo
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	json "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/driver/httpc"
@@ -98,7 +100,7 @@ func (c *client) call(ctx context.Context, method string, params url.Values, sha
 		}
 		return re.API, re.Header, &driver.APIError{Platform: Platform, Status: re.Status, Message: msg, Request: method, Read: true}
 	}
-	if !json.Valid(res.Body) {
+	if !isJSON(res.Body) {
 		return res.API, res.Header, &callError{method: method, msg: fmt.Sprintf("%s answered %s with HTTP %d, but not with JSON%s; nothing was read from it", Platform, method, res.Status, snippet(res.Body))}
 	}
 	if msg, isErr := errorResult(res.Body); isErr {
@@ -112,9 +114,7 @@ func (c *client) call(ctx context.Context, method string, params url.Values, sha
 		}
 	}
 	if out != nil {
-		dec := json.NewDecoder(bytes.NewReader(res.Body))
-		dec.UseNumber()
-		if err := dec.Decode(out); err != nil {
+		if err := json.Unmarshal(res.Body, out); err != nil {
 			return res.API, res.Header, &callError{method: method, err: err, msg: fmt.Sprintf("%s answered %s with JSON roster cannot read: %v", Platform, method, err)}
 		}
 	}
@@ -169,8 +169,8 @@ func (c *client) SitesAccess(ctx context.Context, login string) ([]apiAccessRow,
 // Sites is SitesManager.getSitesWithAdminAccess: every website the
 // caller administers (a superuser: all), as a list or keyed by idsite.
 func (c *client) Sites(ctx context.Context) ([]apiSite, []string, error) {
-	var raw json.RawMessage
-	api, _, err := c.call(ctx, "SitesManager.getSitesWithAdminAccess", url.Values{"fetchAliasUrls": {"0"}}, nil, &raw)
+	var raw jsontext.Value
+	api, _, err := c.call(ctx, "SitesManager.getSitesWithAdminAccess", url.Values{"fetchAliasUrls": {"0"}}, kit.Anything, &raw) // decodeSites checks each site
 	if err != nil {
 		return nil, api, err
 	}
@@ -258,10 +258,16 @@ func errorBody(body []byte) (string, bool) {
 	if msg, ok := errorResult(body); ok {
 		return msg, true
 	}
-	if json.Valid(body) && len(bytes.TrimSpace(body)) > 0 {
+	if isJSON(body) {
 		return "an error answer without Matomo's message" + snippet(body), true
 	}
 	return "", false
+}
+
+// isJSON reports whether body is one JSON value. A repeated member is
+// let through here, for kit.Check (or the decoding) to refuse by name.
+func isJSON(body []byte) bool {
+	return jsontext.Value(body).IsValid(jsontext.AllowDuplicateNames(true))
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
@@ -293,18 +299,18 @@ var (
 )
 
 type apiSite struct {
-	ID   json.Number `json:"idsite"`
-	Name string      `json:"name"`
+	ID   jsontext.Value `json:"idsite"` // a number, or a string of one
+	Name string         `json:"name"`
 }
 
 // id is a site id as text whatever its JSON type.
-func (s apiSite) id() string { return strings.Trim(s.ID.String(), `"`) }
+func (s apiSite) id() string { return strings.Trim(string(s.ID), `"`) }
 
 type apiUser struct {
-	Login        string `json:"login"`
-	Email        string `json:"email"`
-	Superuser    any    `json:"superuser_access"`
-	InviteStatus any    `json:"invite_status"`
+	Login        string         `json:"login"`
+	Email        string         `json:"email"`
+	Superuser    jsontext.Value `json:"superuser_access"`
+	InviteStatus jsontext.Value `json:"invite_status"`
 }
 
 type apiRoleRow struct {
@@ -314,87 +320,84 @@ type apiRoleRow struct {
 }
 
 type apiAccessRow struct {
-	Site   any    `json:"site"`
-	Access string `json:"access"`
+	Site   jsontext.Value `json:"site"` // a number, or a string of one
+	Access string         `json:"access"`
 }
 
 // site is the row's idsite as text, whatever its JSON type.
-func (r apiAccessRow) site() string { return strings.Trim(fmt.Sprint(r.Site), `"`) }
+func (r apiAccessRow) site() string { return strings.Trim(string(r.Site), `"`) }
+
+// text is a JSON string's text ("" for another value).
+func text(v jsontext.Value) string {
+	var s string
+	json.Unmarshal(v, &s) //nolint:errcheck // not a string: ""
+	return s
+}
 
 // flag reads superuser_access: true/false, 1/0 or "1"/"0" (matomo.md: the
 // raw column in getUsers, a boolean in getUsersPlusRole).
-func flag(v any) (bool, error) {
-	switch x := v.(type) {
-	case bool:
-		return x, nil
-	case json.Number:
-		return x.String() != "0", nil
-	case string:
-		switch x {
+func flag(v jsontext.Value) (bool, error) {
+	switch v.Kind() {
+	case 't', 'f':
+		return v.Kind() == 't', nil
+	case '0':
+		return string(v) != "0", nil
+	case '"':
+		switch text(v) {
 		case "1", "true":
 			return true, nil
 		case "0", "false", "":
 			return false, nil
 		}
 	}
-	return false, fmt.Errorf("superuser_access %v is neither a boolean nor 0 or 1", v)
+	return false, fmt.Errorf("superuser_access %s is neither a boolean nor 0 or 1", v)
 }
 
 // inviteStatus reads invite_status: "active", "expired", or the whole days
 // left as a number (6 or 6.0) or numeric string (matomo.md, REPO enrichUser).
-func inviteStatus(v any) (pending, expired bool, err error) {
-	switch x := v.(type) {
-	case nil:
+func inviteStatus(v jsontext.Value) (pending, expired bool, err error) {
+	switch v.Kind() {
+	case 'n', 0: // null or absent
 		return false, false, nil
-	case string:
-		switch x {
+	case '"':
+		switch x := text(v); x {
 		case "active", "":
 			return false, false, nil
 		case "expired":
 			return true, true, nil
+		default:
+			if _, err := strconv.ParseFloat(x, 64); err == nil {
+				return true, false, nil
+			}
 		}
-		if _, err := strconv.ParseFloat(x, 64); err == nil {
-			return true, false, nil
-		}
-	case json.Number:
+	case '0':
 		return true, false, nil
 	}
-	return false, false, fmt.Errorf("invite_status %v is not \"active\", \"expired\" or a number of days", v)
+	return false, false, fmt.Errorf("invite_status %s is not \"active\", \"expired\" or a number of days", v)
 }
 
 // decodeSites reads getSitesWithAdminAccess: a list, or an object keyed by
 // idsite (matomo.md: accept both shapes).
-func decodeSites(raw json.RawMessage) ([]apiSite, error) {
-	var list []json.RawMessage
-	if err := json.Unmarshal(raw, &list); err != nil || list == nil {
-		var byID map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &byID); err != nil || byID == nil {
-			return nil, errors.New("not a list of websites, nor an object of them keyed by idsite")
-		}
-		keys := make([]string, 0, len(byID))
-		for k := range byID {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+func decodeSites(raw jsontext.Value) ([]apiSite, error) {
+	var list []jsontext.Value
+	var byID map[string]jsontext.Value
+	switch {
+	case raw.Kind() == '[' && json.Unmarshal(raw, &list) == nil:
+	case raw.Kind() == '{' && json.Unmarshal(raw, &byID) == nil:
+		for _, k := range slices.Sorted(maps.Keys(byID)) {
 			list = append(list, byID[k])
 		}
+	default:
+		return nil, errors.New("not a list of websites, nor an object of them keyed by idsite")
 	}
-	out := make([]apiSite, 0, len(list))
+	out := make([]apiSite, len(list))
 	for i, item := range list {
 		if err := kit.Check(item, siteShape); err != nil {
 			return nil, fmt.Errorf("website %d: %v", i, err)
 		}
-		var s struct {
-			ID   any    `json:"idsite"`
-			Name string `json:"name"`
-		}
-		dec := json.NewDecoder(bytes.NewReader(item))
-		dec.UseNumber()
-		if err := dec.Decode(&s); err != nil {
+		if err := json.Unmarshal(item, &out[i]); err != nil {
 			return nil, err
 		}
-		out = append(out, apiSite{ID: json.Number(fmt.Sprint(s.ID)), Name: s.Name})
 	}
 	return out, nil
 }

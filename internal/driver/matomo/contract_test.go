@@ -57,6 +57,8 @@ func TestContract(t *testing.T) {
 				{Kind: "wrong field type", Rule: rule("UsersManager.getUsers", `[{"login":"a","email":"a@x.io","superuser_access":"maybe","invite_status":"active"}]`), Request: "UsersManager.getUsers"},
 				{Kind: "wrong field type", Rule: rule("UsersManager.getUsersPlusRole", `[{"login":"a","role":"view","capabilities":"tagmanager_write"}]`), Request: "UsersManager.getUsersPlusRole"},
 				{Kind: "not an object", Rule: rule("API.getMatomoVersion", `[]`), Request: "API.getMatomoVersion"},
+				{Kind: "repeated member", Rule: rule("UsersManager.getUsers", `[{"login":"a","email":"`+drivertest.Secret+`","email":"a@x.io","superuser_access":"0","invite_status":"active"}]`), Request: "UsersManager.getUsers"},
+				{Kind: "repeated member", Rule: rule("SitesManager.getSitesWithAdminAccess", `[{"idsite":1,"name":"Shop","name":"`+drivertest.Secret+`"}]`), Request: "SitesManager.getSitesWithAdminAccess"},
 				{Kind: "missing list field", Rule: rule("UsersManager.getUsersPlusRole", `[{"login":"p001","role":"view"}]`), Request: "UsersManager.getUsersPlusRole"},
 				{Kind: "null list", Rule: rule("SitesManager.getSitesWithAdminAccess", `null`), Request: "SitesManager.getSitesWithAdminAccess"},
 				{Kind: "null list", Rule: rule("UsersManager.getUsersHavingSuperUserAccess", `null`), Request: "UsersManager.getUsersHavingSuperUserAccess"},

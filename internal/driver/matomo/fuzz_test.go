@@ -1,9 +1,9 @@
 package matomo
 
 import (
-	"bytes"
-	"encoding/json"
 	"testing"
+
+	json "github.com/go-json-experiment/json"
 
 	"github.com/roster-dev/roster/internal/driver/kit"
 )
@@ -25,9 +25,7 @@ func FuzzAnswers(f *testing.F) {
 		parseVersion(string(body))
 		if kit.Check(body, usersShape) == nil {
 			var users []apiUser
-			dec := json.NewDecoder(bytes.NewReader(body))
-			dec.UseNumber()
-			if err := dec.Decode(&users); err != nil {
+			if err := json.Unmarshal(body, &users); err != nil {
 				t.Fatalf("a shaped answer did not decode: %v", err)
 			}
 			for _, u := range users {

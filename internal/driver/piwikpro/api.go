@@ -2,13 +2,14 @@ package piwikpro
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	json "github.com/go-json-experiment/json"
 
 	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/driver/httpc"
@@ -39,11 +40,11 @@ type Client struct {
 // default is 10).
 const pageSize = 1000
 
-type listPage struct {
+type listPage[T any] struct {
 	Meta struct {
 		Total int `json:"total"`
 	} `json:"meta"`
-	Data json.RawMessage `json:"data"`
+	Data []T `json:"data"`
 }
 
 // User is a user of the account.
@@ -148,18 +149,14 @@ func (c *Client) GroupPermissions(ctx context.Context, app string) ([]GroupPermi
 
 // SearchUsers lists the users whose email contains search (one page).
 func (c *Client) SearchUsers(ctx context.Context, search string) ([]User, kit.Response, error) {
-	var page listPage
+	var page listPage[User]
 	api, err := c.call(ctx, http.MethodGet, "/api/users/v2", url.Values{"search": {search}, "limit": {strconv.Itoa(pageSize)}}, nil,
 		httpc.Shaped{Shape: kit.Obj{"meta": kit.Obj{"total": kit.Int}, "data": kit.List(userShape)}, Into: &page})
 	res := kit.Response{API: api, Pages: 1}
 	if err != nil {
 		return nil, res, err
 	}
-	var users []User
-	if _, err := decodeList(page.Data, &users); err != nil {
-		return nil, res, err
-	}
-	return users, res, nil
+	return page.Data, res, nil
 }
 
 // --- writes ------------------------------------------------------------------
@@ -249,18 +246,15 @@ func list[T any](ctx context.Context, c *Client, path string, item kit.Shape) ([
 	shape := kit.Obj{"meta": kit.Obj{"total": kit.Int}, "data": kit.List(item)}
 	for {
 		q := url.Values{"limit": {strconv.Itoa(pageSize)}, "offset": {strconv.Itoa(pg.Read())}}
-		var p listPage
+		var p listPage[T]
 		api, err := c.call(ctx, http.MethodGet, path, q, nil, httpc.Shaped{Shape: shape, Into: &p})
 		res.API = append(res.API, api...)
 		res.Pages = pg.Pages()
 		if err != nil {
 			return out, res, refusal(err, true)
 		}
-		n, err := decodeList(p.Data, &out)
-		if err != nil {
-			return out, res, fmt.Errorf("%s answered GET %s with a page roster cannot read: %v", Platform, path, err)
-		}
-		done, err := pg.Page(n, &p.Meta.Total, false)
+		out = append(out, p.Data...)
+		done, err := pg.Page(len(p.Data), &p.Meta.Total, false)
 		res.Pages = pg.Pages()
 		if err != nil {
 			return out, res, fmt.Errorf("%s answered GET %s with paging that does not keep its word: %v; nothing was planned from it, try again later", Platform, path, err)
@@ -269,17 +263,6 @@ func list[T any](ctx context.Context, c *Client, path string, item kit.Shape) ([
 			return out, res, nil
 		}
 	}
-}
-
-func decodeList[T any](raw json.RawMessage, into *[]T) (int, error) {
-	var items []T
-	if len(raw) > 0 && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &items); err != nil {
-			return 0, err
-		}
-	}
-	*into = append(*into, items...)
-	return len(items), nil
 }
 
 // --- calls --------------------------------------------------------------------

@@ -48,6 +48,7 @@ func TestContract(t *testing.T) {
 				{Kind: "total disagrees", Rule: rule(users, `{"meta":{"total":0},"data":[{"id":"u","type":"ppms/user","attributes":{"email":"a@x.io","role":"OWNER"}}]}`), Request: "GET " + users},
 				{Kind: "not an object", Rule: rule("/api/access-control/v2/app/", `null`), Request: "GET /api/access-control/v2/app/"},
 				{Kind: "missing list field", Rule: rule(users, `{"meta":{"total":0}}`), Request: "GET " + users},
+				{Kind: "repeated member", Rule: rule(users, `{"meta":{"total":1},"data":[{"id":"u","type":"ppms/user","attributes":{"email":"`+drivertest.Secret+`","email":"a@x.io","role":"OWNER"}}]}`), Request: "GET " + users},
 				{Kind: "wrong field type", Rule: rule(users, `{"meta":{"total":"1"},"data":[]}`), Request: "GET " + users},
 			}
 		},

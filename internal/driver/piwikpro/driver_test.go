@@ -14,6 +14,7 @@ import (
 
 	"github.com/roster-dev/roster/internal/config"
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/httpc"
 	fake "github.com/roster-dev/roster/internal/fake/piwikpro"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
@@ -1191,5 +1192,30 @@ func TestCostWithoutRefresh(t *testing.T) {
 	// DELETE relationships, DELETE.
 	if n != 1+3+1+4+(3+1+2+1) || budget != 0 {
 		t.Errorf("cost %d, budget %d", n, budget)
+	}
+}
+
+// A reply that repeats a member is refused (json/v2), not read as its
+// last value: the token answer's included, whose error names the member
+// and never its value.
+func TestDuplicateMemberRefused(t *testing.T) {
+	const leaked = "eyJsecret.token.value"
+	for _, c := range []struct {
+		rule fake.FailRule
+		want string
+	}{
+		{fake.FailRule{Method: "POST", PathPrefix: "/auth/token", Status: 200,
+			Body: `{"token_type":"Bearer","expires_in":1800,"access_token":"` + leaked + `","access_token":"x"}`},
+			`Piwik PRO answered POST /auth/token with 200, but not in the shape roster expects: the answer repeats a key in an object (duplicate object member name "access_token")`},
+		{fake.FailRule{Method: "GET", PathPrefix: "/api/users/", Status: 200,
+			Body: `{"meta":{"total":1},"data":[{"id":"u1","attributes":{"email":"a@x.io","role":"USER","role":"OWNER"}}]}`},
+			`Piwik PRO answered GET /api/users/v2 with 200, but not in the shape roster expects: the answer repeats a key in an object (duplicate object member name "role" within "/data/0/attributes")`},
+	} {
+		e := newEnv(t, acmeSeed(), nil)
+		e.srv.Fail(c.rule)
+		_, err := e.d.Refresh(context.Background())
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) || strings.Contains(err.Error(), leaked) || !errors.Is(err, httpc.ErrMalformed) {
+			t.Errorf("error:\n%v\nwant:\n%s", err, c.want)
+		}
 	}
 }

@@ -2,12 +2,13 @@ package plausible
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
+
+	json "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/driver/httpc"
@@ -100,19 +101,14 @@ func (c *Client) refusal(err error, read bool) error {
 	if !ok {
 		return err
 	}
+	// plausible.md: errors are {"error":"msg"}; another error value is
+	// shown as the JSON it is.
 	msg := ""
 	var eb struct {
-		Error any `json:"error"`
+		Error jsontext.Value `json:"error"`
 	}
-	if json.Unmarshal(re.Body, &eb) == nil {
-		switch e := eb.Error.(type) {
-		case string:
-			msg = e
-		case nil:
-		default:
-			b, _ := json.Marshal(e)
-			msg = string(b)
-		}
+	if json.Unmarshal(re.Body, &eb) == nil && len(eb.Error) > 0 && eb.Error.Kind() != 'n' && json.Unmarshal(eb.Error, &msg) != nil {
+		msg = string(eb.Error)
 	}
 	if msg == "" {
 		msg = kit.BodyText(re.Body, re.Status)
@@ -139,8 +135,13 @@ func list[T any](ctx context.Context, c *Client, path string, q url.Values, fiel
 		if after != "" {
 			pq.Set("after", after)
 		}
-		var raw map[string]json.RawMessage
-		api, err := c.hc.JSON(ctx, http.MethodGet, path, pq, nil, httpc.Shaped{Shape: shape, Into: &raw}, "")
+		var p struct {
+			Meta struct {
+				After *string `json:"after"`
+			} `json:"meta"`
+			Lists map[string]jsontext.Value `json:",embed"` // field among them
+		}
+		api, err := c.hc.JSON(ctx, http.MethodGet, path, pq, nil, httpc.Shaped{Shape: shape, Into: &p}, "")
 		res.API = append(res.API, api...)
 		res.Pages = pg.Pages()
 		if err != nil {
@@ -148,15 +149,10 @@ func list[T any](ctx context.Context, c *Client, path string, q url.Values, fiel
 		}
 		res.Pages++
 		var items []T
-		if err := decodeList(raw[field], &items); err != nil {
+		if err := json.Unmarshal(p.Lists[field], &items); err != nil {
 			return out, res, fmt.Errorf("%s answered GET %s with a page roster cannot read: %v", Platform, path, err)
 		}
-		var m struct {
-			After *string `json:"after"`
-		}
-		if err := json.Unmarshal(raw["meta"], &m); err != nil {
-			return out, res, fmt.Errorf("%s answered GET %s with paging roster cannot read: %v", Platform, path, err)
-		}
+		m := p.Meta
 		out = append(out, items...)
 		more := m.After != nil && *m.After != ""
 		done, err := pg.Page(len(items), nil, more)
@@ -173,17 +169,4 @@ func list[T any](ctx context.Context, c *Client, path string, q url.Values, fiel
 		seen[*m.After] = true
 		after = *m.After
 	}
-}
-
-// decodeList unmarshals a list that must be present (null is empty).
-func decodeList[T any](raw json.RawMessage, out *[]T) error {
-	if len(raw) == 0 {
-		return errors.New("the list is missing")
-	}
-	var items []T
-	if err := json.Unmarshal(raw, &items); err != nil {
-		return err
-	}
-	*out = append(*out, items...)
-	return nil
 }

@@ -53,6 +53,7 @@ func TestContract(t *testing.T) {
 				{Kind: "empty page, more", Rule: rule(guests, `{"guests":[],"meta":{"after":"g2","before":null,"limit":100}}`), Request: "GET " + guests},
 				{Kind: "not an object", Rule: rule("/api/v1/sites/teams", `[]`), Request: "GET /api/v1/sites/teams"},
 				{Kind: "missing list field", Rule: rule(guests, `{"meta":{"after":null,"before":null,"limit":100}}`), Request: "GET " + guests},
+				{Kind: "repeated member", Rule: rule(guests, `{"guests":[{"email":"a@x.io","role":"viewer","role":"`+drivertest.Secret+`","status":"accepted"}],"meta":{"after":null,"before":null,"limit":100}}`), Request: "GET " + guests},
 			}
 		},
 		Skip: map[string]string{

@@ -670,6 +670,11 @@ func TestRefreshFailsClosed(t *testing.T) {
 			"Plausible answered GET /api/v1/sites/teams with the same page twice"},
 		{"odd status", fake.FailRule{Method: "GET", PathPrefix: guestsEP, Status: 200, Body: `{"guests":[{"email":"a@b.io","role":"viewer","status":"pending"}],"meta":{"after":null}}`},
 			`with status "pending", which roster does not know`},
+		// json/v2: a repeated member is refused, named without its value.
+		{"repeated member", fake.FailRule{Method: "GET", PathPrefix: "/api/v1/sites/teams", Status: 200, Body: `{"teams":[],"teams":[{"id":"t","name":"T"}],"meta":{"after":null}}`},
+			`Plausible answered GET /api/v1/sites/teams with 200, but not in the shape roster expects: the answer repeats a key in an object (duplicate object member name "teams")`},
+		{"error not a string", fake.FailRule{Method: "GET", PathPrefix: "/api/v1/sites/teams", Status: 422, Body: `{"error": {"team_id": ["is invalid"]}}`},
+			`Plausible refused GET /api/v1/sites/teams (422): {"team_id": ["is invalid"]}`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

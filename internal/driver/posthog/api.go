@@ -2,12 +2,15 @@ package posthog
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
+
+	json "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/driver/httpc"
@@ -115,15 +118,7 @@ type Created struct {
 type flexInt int
 
 func (f *flexInt) UnmarshalJSON(b []byte) error {
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return fmt.Errorf("not an id: %s", b)
-		}
-		n = json.Number(s)
-	}
-	i, err := strconv.Atoi(n.String())
+	i, err := strconv.Atoi(strings.Trim(string(b), `"`))
 	if err != nil {
 		return fmt.Errorf("not an id: %s", b)
 	}
@@ -239,7 +234,7 @@ func (c *Client) CreateInvite(ctx context.Context, req InviteRequest) (Created, 
 // write sends a change. An answer is read as JSON (into, checked
 // against its shape, when given), so that one that is not JSON fails.
 func (c *Client) write(ctx context.Context, method, path string, body any, into *Created) (kit.Response, error) {
-	var raw json.RawMessage
+	var raw jsontext.Value
 	var out any = &raw
 	if into != nil {
 		out = httpc.Shaped{Shape: createdShape, Into: into}
@@ -248,10 +243,10 @@ func (c *Client) write(ctx context.Context, method, path string, body any, into 
 	return kit.Response{API: api}, refusal(err, false)
 }
 
-type page struct {
-	Count   int             `json:"count"`
-	Next    *string         `json:"next"`
-	Results json.RawMessage `json:"results"`
+type page[T any] struct {
+	Count   int     `json:"count"`
+	Next    *string `json:"next"`
+	Results []T     `json:"results"`
 }
 
 // list reads every page of an offset-paged list whose items have the
@@ -263,19 +258,15 @@ func list[T any](ctx context.Context, c *Client, path string, item kit.Shape) ([
 	shape := kit.Obj{"count": kit.Int, "next": kit.Null(kit.String), "results": kit.List(item)}
 	for {
 		q := url.Values{"limit": {strconv.Itoa(pageSize)}, "offset": {strconv.Itoa(pg.Read())}}
-		var p page
+		var p page[T]
 		api, err := c.hc.JSON(ctx, http.MethodGet, path, q, nil, httpc.Shaped{Shape: shape, Into: &p}, "")
 		res.API = append(res.API, api...)
 		res.Pages = pg.Pages()
 		if err != nil {
 			return out, res, refusal(err, true)
 		}
-		var items []T
-		if err := json.Unmarshal(p.Results, &items); err != nil {
-			return out, res, fmt.Errorf("%s answered GET %s with a page roster cannot read: %v", Platform, path, err)
-		}
-		out = append(out, items...)
-		done, err := pg.Page(len(items), &p.Count, p.Next != nil)
+		out = append(out, p.Results...)
+		done, err := pg.Page(len(p.Results), &p.Count, p.Next != nil)
 		res.Pages = pg.Pages()
 		if err != nil {
 			return out, res, fmt.Errorf("%s answered GET %s with paging that does not keep its word: %v; nothing was planned from it, try again later", Platform, path, err)

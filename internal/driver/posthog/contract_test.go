@@ -52,6 +52,7 @@ func TestContract(t *testing.T) {
 				{Kind: "not an object", Rule: rule(access, `[]`), Request: "GET " + access},
 				{Kind: "missing list field", Rule: rule(members, `{"count":0,"next":null,"previous":null}`), Request: "GET " + members},
 				{Kind: "not an object", Rule: rule("/api/users/@me/", `null`), Request: "GET /api/users/@me/"},
+				{Kind: "repeated member", Rule: rule(members, `{"count":1,"next":null,"previous":null,"results":[{"id":"m","level":8,"user":{"uuid":"u","email":"`+drivertest.Secret+`","email":"a@x.io"}}]}`), Request: "GET " + members},
 			}
 		},
 		Create: func(env *drivertest.Env) plan.Change {

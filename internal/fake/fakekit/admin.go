@@ -1,12 +1,13 @@
 package fakekit
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"time"
+
+	json "github.com/go-json-experiment/json"
 )
 
 // AdminPrefix is the path under which a fake serves its admin endpoints.

@@ -1,9 +1,7 @@
 package fakekit
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	json "github.com/go-json-experiment/json"
 )
 
 // Main runs a fake as the command name (say "fake-posthog"), with args
@@ -172,13 +172,11 @@ func waitForFile(path string) ([]byte, error) {
 	}
 }
 
-// DecodeStrict decodes the first JSON value of data into v, refusing
-// fields that v does not have, so that a typo is an error and not data
-// silently left out.
+// DecodeStrict decodes data, one JSON value, into v (json/v2), refusing
+// members that v does not have (names match exactly) and repeated ones,
+// so that a typo is an error and not data silently left out.
 func DecodeStrict(data []byte, v any) error {
-	d := json.NewDecoder(bytes.NewReader(data))
-	d.DisallowUnknownFields()
-	return d.Decode(v)
+	return json.Unmarshal(data, v, json.RejectUnknownMembers(true))
 }
 
 // LoadSeed reads a seed file, JSON decoded into a T with DecodeStrict. A

@@ -10,8 +10,9 @@
 //     commands the CLI's testscripts run: serve with the base URL written
 //     atomically into a file and a clean exit on SIGINT or SIGTERM, and a
 //     tiny client for the admin endpoints;
-//   - LoadSeed and DecodeStrict, seed files read as JSON with unknown fields
-//     refused;
+//   - LoadSeed and DecodeStrict, seed files read as JSON (json/v2) with
+//     unknown and repeated members refused; Marshal and WriteJSON, the
+//     fakes' one JSON writer (the bytes encoding/json wrote);
 //   - Serve, an HTTP server on 127.0.0.1 started in the background and shut
 //     down by Close;
 //   - Clock, a settable clock (fixed, or the wall clock moved by Advance);

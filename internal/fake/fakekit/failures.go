@@ -13,7 +13,7 @@ type FailRule struct {
 	Method     string `json:"method,omitempty"`
 	PathPrefix string `json:"path_prefix,omitempty"`
 	Status     int    `json:"status"`
-	Count      int    `json:"count,omitempty"`
+	Count      int    `json:"count,omitzero"`
 	RetryAfter string `json:"retry_after,omitempty"`
 	Body       string `json:"body,omitempty"`
 }

@@ -3,11 +3,13 @@ package fakekit
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
 	"time"
+
+	json "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // HTTPServer is a fake's HTTP server, serving in the background.
@@ -53,13 +55,25 @@ func Must[T any](v T, err error) T {
 	return v
 }
 
-// WriteJSON answers status with v as JSON (no trailing newline) and the
-// Content-Type contentType.
+// writeOpts make json/v2 write the bytes the fakes always wrote (with
+// encoding/json): map keys sorted, a nil list or map as null, HTML-safe
+// escapes.
+var writeOpts = json.JoinOptions(json.Deterministic(true), json.FormatNilSliceAsNull(true),
+	json.FormatNilMapAsNull(true), jsontext.EscapeForHTML(true), jsontext.EscapeForJS(true))
+
+// Marshal is v as a fake writes JSON (json/v2, writeOpts, then opts,
+// which win); nil when v cannot be written, which is a bug of the fake.
+func Marshal(v any, opts ...json.Options) []byte {
+	b, _ := json.Marshal(v, append([]json.Options{writeOpts}, opts...)...)
+	return b
+}
+
+// WriteJSON answers status with v as JSON (Marshal, no trailing newline)
+// and the Content-Type contentType.
 func WriteJSON(w http.ResponseWriter, status int, contentType string, v any) {
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(status)
-	b, _ := json.Marshal(v)
-	w.Write(b) //nolint:errcheck
+	w.Write(Marshal(v)) //nolint:errcheck
 }
 
 // StatusWriter remembers the status a handler answered, for the request

@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"io"
@@ -16,6 +15,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
+
+	json "github.com/go-json-experiment/json"
 
 	"github.com/roster-dev/roster/internal/fake/fakekit"
 )
@@ -190,8 +193,8 @@ func TestPaging(t *testing.T) {
 	e := start(t, nil, bs...)
 	_, body := e.do("GET", "/v1alpha/properties/1000/accessBindings?pageSize=900", "")
 	var p struct {
-		AccessBindings []json.RawMessage `json:"accessBindings"`
-		NextPageToken  string            `json:"nextPageToken"`
+		AccessBindings []jsontext.Value `json:"accessBindings"`
+		NextPageToken  string           `json:"nextPageToken"`
 	}
 	json.Unmarshal([]byte(body), &p)
 	if len(p.AccessBindings) != BindingMaxPage || p.NextPageToken == "" {

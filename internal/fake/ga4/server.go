@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"io"
@@ -18,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	json "github.com/go-json-experiment/json"
 
 	"github.com/roster-dev/roster/internal/fake/fakekit"
 )
@@ -83,7 +84,7 @@ type SeedAccount struct {
 type SeedProperty struct {
 	ID      string `json:"id"`
 	Name    string `json:"name"`
-	Trashed bool   `json:"trashed,omitempty"`
+	Trashed bool   `json:"trashed,omitzero"`
 }
 
 // SeedBinding is one access binding.
@@ -351,8 +352,7 @@ func rpcErr(code int, status, msg string, details ...map[string]any) []byte {
 	if len(details) > 0 {
 		e["details"] = details
 	}
-	b, _ := json.Marshal(map[string]any{"error": e})
-	return b
+	return fakekit.Marshal(map[string]any{"error": e})
 }
 
 func errorInfo(reason string, meta map[string]string) map[string]any {
@@ -389,8 +389,7 @@ func write(w http.ResponseWriter, status int, body []byte) {
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
-	b, _ := json.Marshal(v)
-	write(w, http.StatusOK, b)
+	write(w, http.StatusOK, fakekit.Marshal(v))
 }
 
 // ServeHTTP serves the token endpoint, the API and /_fake/.
@@ -434,8 +433,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // and exp at most an hour after iat, around now.
 func (s *Server) issueToken(w http.ResponseWriter, r *http.Request, body []byte) {
 	bad := func(desc string) {
-		b, _ := json.Marshal(map[string]string{"error": "invalid_grant", "error_description": desc})
-		write(w, 400, b)
+		write(w, 400, fakekit.Marshal(map[string]string{"error": "invalid_grant", "error_description": desc}))
 	}
 	form, err := url.ParseQuery(string(body))
 	if err != nil || form.Get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer" {
@@ -451,7 +449,10 @@ func (s *Server) issueToken(w http.ResponseWriter, r *http.Request, body []byte)
 	hb, err1 := enc.DecodeString(parts[0])
 	cb, err2 := enc.DecodeString(parts[1])
 	sig, err3 := enc.DecodeString(parts[2])
-	var hdr struct{ Alg, Typ string }
+	var hdr struct {
+		Alg string `json:"alg"`
+		Typ string `json:"typ"`
+	}
 	var claims struct {
 		Iss   string `json:"iss"`
 		Scope string `json:"scope"`
@@ -706,9 +707,7 @@ func checkRoles(roles []string) string {
 
 func (s *Server) decodeBinding(w http.ResponseWriter, body []byte) (wireBinding, bool) {
 	var in wireBinding
-	d := json.NewDecoder(strings.NewReader(string(body)))
-	d.DisallowUnknownFields()
-	if err := d.Decode(&in); err != nil {
+	if err := json.Unmarshal(body, &in, json.RejectUnknownMembers(true)); err != nil {
 		write(w, 400, rpcErr(400, "INVALID_ARGUMENT", "Invalid JSON payload received. "+err.Error()))
 		return in, false
 	}

@@ -1,9 +1,7 @@
 package matomo
 
 import (
-	"bytes"
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"math"
@@ -14,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/roster-dev/roster/internal/fake/fakekit"
 )
@@ -58,7 +58,7 @@ type Seed struct {
 type SeedUser struct {
 	Login         string `json:"login"`
 	Email         string `json:"email"`
-	Superuser     bool   `json:"superuser,omitempty"`
+	Superuser     bool   `json:"superuser,omitzero"`
 	InviteExpires string `json:"invite_expires,omitempty"`
 	InvitedBy     string `json:"invited_by,omitempty"`
 }
@@ -294,14 +294,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		sw.Write([]byte(raw)) //nolint:errcheck
 		return
 	}
-	// PHP's json_encode leaves '&', '<' and '>' as they are.
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(body)
 	sw.Header().Set("Content-Type", "application/json; charset=utf-8")
 	sw.WriteHeader(status)
-	sw.Write(bytes.TrimRight(buf.Bytes(), "\n")) //nolint:errcheck
+	// PHP's json_encode leaves '&', '<' and '>' as they are.
+	sw.Write(fakekit.Marshal(body, jsontext.EscapeForHTML(false))) //nolint:errcheck
 }
 
 type headered struct {
@@ -929,9 +925,9 @@ type State struct {
 type StateUser struct {
 	Login        string `json:"login"`
 	Email        string `json:"email"`
-	Superuser    bool   `json:"superuser,omitempty"`
+	Superuser    bool   `json:"superuser,omitzero"`
 	InviteStatus any    `json:"invite_status"`
-	Invites      int    `json:"invites,omitempty"`
+	Invites      int    `json:"invites,omitzero"`
 }
 
 // Dump returns the data.

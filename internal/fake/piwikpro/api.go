@@ -3,7 +3,6 @@ package piwikpro
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
@@ -15,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	json "github.com/go-json-experiment/json"
 
 	"github.com/roster-dev/roster/internal/fake/fakekit"
 )
@@ -94,8 +95,7 @@ func defaultBody(status int) []byte {
 	default:
 		e = newErr(status, "error.default", "Bad request", "Invalid request.", "")
 	}
-	b, _ := json.Marshal(map[string]any{"errors": e.errs})
-	return b
+	return fakekit.Marshal(map[string]any{"errors": e.errs})
 }
 
 // ServeHTTP serves the API and the /_fake/ admin endpoints.
@@ -191,8 +191,7 @@ func (s *Server) throttle(w http.ResponseWriter, r *http.Request) bool {
 // --- auth ---------------------------------------------------------------------
 
 func b64(v any) string {
-	b, _ := json.Marshal(v)
-	return base64.RawURLEncoding.EncodeToString(b)
+	return base64.RawURLEncoding.EncodeToString(fakekit.Marshal(v))
 }
 
 // issueToken is POST /auth/token: client credentials, as JSON or as a

@@ -114,8 +114,8 @@ type SeedGroupPermission struct {
 // token request included); a negative value means no limit, 0 the
 // default.
 type RateLimits struct {
-	ReadsPerMinute  int `json:"reads_per_minute,omitempty"`
-	WritesPerMinute int `json:"writes_per_minute,omitempty"`
+	ReadsPerMinute  int `json:"reads_per_minute,omitzero"`
+	WritesPerMinute int `json:"writes_per_minute,omitzero"`
 }
 
 // FailRule makes matching API requests fail: Method ("" any) and

@@ -3,7 +3,6 @@ package plausible
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
@@ -12,6 +11,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	json "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/roster-dev/roster/internal/fake/fakekit"
 )
@@ -61,8 +63,7 @@ func defaultBody(status int) []byte {
 	case status >= 500:
 		msg = MsgInternal
 	}
-	b, _ := json.Marshal(map[string]string{"error": msg})
-	return b
+	return fakekit.Marshal(map[string]string{"error": msg})
 }
 
 // ServeHTTP serves the API and the /_fake/ admin endpoints.
@@ -166,22 +167,17 @@ func (c *call) params() map[string]string {
 	ct, _, _ := mime.ParseMediaType(c.r.Header.Get("Content-Type"))
 	switch ct {
 	case "application/json":
-		d := json.NewDecoder(bytes.NewReader(c.body))
-		d.UseNumber()
-		var m map[string]any
-		if d.Decode(&m) == nil {
+		var m map[string]jsontext.Value
+		if json.Unmarshal(c.body, &m) == nil {
 			for k, v := range m {
-				switch x := v.(type) {
-				case nil:
-				case string:
-					p[k] = x
-				case json.Number:
-					p[k] = x.String()
-				case bool:
-					p[k] = strconv.FormatBool(x)
-				default:
-					b, _ := json.Marshal(x)
-					p[k] = string(b)
+				switch v.Kind() {
+				case 'n':
+				case '"':
+					var s string
+					json.Unmarshal(v, &s) //nolint:errcheck // a valid string
+					p[k] = s
+				default: // a number or boolean as written; a list or object as JSON
+					p[k] = string(v)
 				}
 			}
 		}

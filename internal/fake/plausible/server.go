@@ -54,12 +54,12 @@ type SeedTeam struct {
 	ID   string `json:"id,omitempty"`
 	Name string `json:"name,omitempty"`
 	// APIAvailable is /sites/teams' api_available (the Stats API feature).
-	APIAvailable bool `json:"api_available,omitempty"`
+	APIAvailable bool `json:"api_available,omitzero"`
 	// NoSitesAPI makes guest writes on the team's sites answer 402.
-	NoSitesAPI bool `json:"no_sites_api,omitempty"`
+	NoSitesAPI bool `json:"no_sites_api,omitzero"`
 	// MemberLimit, when positive, is how many people (members and guests,
 	// invitations included) the team may hold; a PUT beyond it is a 500.
-	MemberLimit int          `json:"member_limit,omitempty"`
+	MemberLimit int          `json:"member_limit,omitzero"`
 	Members     []SeedMember `json:"members,omitempty"`
 	Sites       []SeedSite   `json:"sites,omitempty"`
 }
@@ -93,8 +93,8 @@ type SeedKey struct {
 	Key         string `json:"key"`
 	Email       string `json:"email"`
 	Team        string `json:"team,omitempty"`
-	ReadOnly    bool   `json:"read_only,omitempty"`
-	HourlyLimit int    `json:"hourly_limit,omitempty"`
+	ReadOnly    bool   `json:"read_only,omitzero"`
+	HourlyLimit int    `json:"hourly_limit,omitzero"`
 }
 
 // FailRule makes matching API requests fail: Method ("" any) and

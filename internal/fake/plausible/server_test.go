@@ -2,7 +2,6 @@ package plausible
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	json "github.com/go-json-experiment/json"
 )
 
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
@@ -626,7 +627,7 @@ func TestSeedFile(t *testing.T) {
 		t.Errorf("seeded key: %d", a.status)
 	}
 	for body, want := range map[string]string{
-		`{"teamz":[]}`: "unknown field",
+		`{"teamz":[]}`: "unknown object member name",
 		`{"keys":[{"key":"k","email":"o@x.io","team":"nope"}]}`:                                   `no team "nope"`,
 		`{"teams":[{"members":[{"email":"o@x.io","role":"guest"}]}]}`:                             "not owner, admin",
 		`{"teams":[{"sites":[{"domain":"a.com","guests":[{"email":"g@y.io","role":"admin"}]}]}]}`: "not viewer or editor",

@@ -1,9 +1,11 @@
 package posthog
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
+
+	json "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/roster-dev/roster/internal/fake/fakekit"
 )
@@ -35,7 +37,7 @@ var AdminPaths = []string{
 
 type adminBody struct {
 	Email                string          `json:"email"`
-	Level                json.RawMessage `json:"level"`
+	Level                jsontext.Value  `json:"level"`
 	Key                  string          `json:"key"`
 	Scopes               []string        `json:"scopes"`
 	Project              ProjectRef      `json:"project"`

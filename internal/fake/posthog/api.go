@@ -2,13 +2,14 @@ package posthog
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+
+	json "github.com/go-json-experiment/json"
 
 	"github.com/roster-dev/roster/internal/fake/fakekit"
 )
@@ -61,8 +62,7 @@ func defaultBody(status int) []byte {
 	default:
 		e = apiError{Type: "validation_error", Code: "invalid_input", Detail: "Invalid input."}
 	}
-	b, _ := json.Marshal(e)
-	return b
+	return fakekit.Marshal(e)
 }
 
 // ServeHTTP serves the API and the /_fake/ admin endpoints.
@@ -377,9 +377,7 @@ func (c *call) decode(v any) bool {
 	if len(bytes.TrimSpace(c.body)) == 0 {
 		return true
 	}
-	d := json.NewDecoder(bytes.NewReader(c.body))
-	d.UseNumber()
-	if err := d.Decode(v); err != nil {
+	if err := json.Unmarshal(c.body, v); err != nil {
 		c.fail(&apiError{status: http.StatusBadRequest, Type: "validation_error", Code: "parse_error",
 			Detail: "JSON parse error - " + err.Error()})
 		return false
@@ -390,9 +388,8 @@ func (c *call) decode(v any) bool {
 // intField reads an integer given as a JSON number or a string of digits.
 func intField(v any) (int, bool) {
 	switch x := v.(type) {
-	case json.Number:
-		n, err := strconv.Atoi(x.String())
-		return n, err == nil
+	case float64:
+		return int(x), x == float64(int(x))
 	case string:
 		n, err := strconv.Atoi(x)
 		return n, err == nil

@@ -1,13 +1,15 @@
 package posthog
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	json "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/roster-dev/roster/internal/fake/fakekit"
 )
@@ -81,7 +83,7 @@ type SeedUser struct {
 // SeedMember is a member: a user and their organization level (default 1).
 type SeedMember struct {
 	Email     string `json:"email"`
-	Level     int    `json:"level,omitempty"`
+	Level     int    `json:"level,omitzero"`
 	FirstName string `json:"first_name,omitempty"`
 	LastName  string `json:"last_name,omitempty"`
 }
@@ -90,7 +92,7 @@ type SeedMember struct {
 // row: "none", "member" or "admin"; empty means no default row, which
 // PostHog reports as default_access_level "admin".
 type SeedProject struct {
-	ID                 int    `json:"id,omitempty"`
+	ID                 int    `json:"id,omitzero"`
 	Name               string `json:"name"`
 	DefaultAccessLevel string `json:"default_access_level,omitempty"`
 }
@@ -107,7 +109,7 @@ type SeedAccess struct {
 // CreatedBy is the inviter's email (default: the first owner).
 type SeedInvite struct {
 	Email                string          `json:"email"`
-	Level                int             `json:"level,omitempty"`
+	Level                int             `json:"level,omitzero"`
 	PrivateProjectAccess []ProjectAccess `json:"private_project_access,omitempty"`
 	CreatedAt            string          `json:"created_at,omitempty"`
 	CreatedBy            string          `json:"created_by,omitempty"`
@@ -129,11 +131,10 @@ func (p *ProjectRef) UnmarshalJSON(b []byte) error {
 		*p = ProjectRef(s)
 		return nil
 	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
+	if jsontext.Value(b).Kind() != '0' {
 		return fmt.Errorf("project must be a name or an id, not %s", b)
 	}
-	*p = ProjectRef(n.String())
+	*p = ProjectRef(b)
 	return nil
 }
 

@@ -2,7 +2,6 @@ package posthog
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	json "github.com/go-json-experiment/json"
 )
 
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
@@ -580,7 +581,7 @@ func TestSeedFile(t *testing.T) {
 		t.Errorf("state: %+v", st)
 	}
 	for body, want := range map[string]string{
-		`{"memebers":[]}`:              "unknown field",
+		`{"memebers":[]}`:              "unknown object member name",
 		`{"keys":{"k":"nobody@x.io"}}`: "no user nobody@x.io",
 		`{"projects":[{"name":"A","default_access_level":"viewer"}]}`:                                      "not none, member or admin",
 		`{"members":[{"email":"a@x.io"}],"access":[{"project":"Nope","email":"a@x.io","level":"member"}]}`: `no project "Nope"`,

@@ -134,12 +134,7 @@ func Apply(ctx context.Context, env *Env, req ApplyRequest) (*ApplyResult, error
 	}
 	p := pd.Plan
 	if reviewed != nil {
-		switch {
-		case pd.Snapshot.Lineage == "":
-			// Still empty: the state it creates takes the reviewed
-			// plan's lineage, as with apply FILE.
-			p.Lineage = reviewed.Lineage
-		case reviewed.Lineage != "" && pd.Snapshot.Lineage != reviewed.Lineage:
+		if reviewed.Lineage != "" && pd.Snapshot.Lineage != reviewed.Lineage {
 			return nil, errorf("reviewed plan %s was made against another state (lineage %s, this state's is %s)", req.Reviewed, reviewed.Lineage, pd.Snapshot.Lineage)
 		}
 		if err := plan.CheckReviewed(reviewed, p); err != nil {
@@ -301,8 +296,7 @@ func refusesUnrefreshed(cfg *model.Config, p *plan.Plan) error {
 
 // checkSerial refuses a saved plan made against another state (schema/cli.md:
 // stale plan when the serial moved). A plan made against an empty state
-// names the lineage the state takes when it is applied (SavePlan); one
-// saved without a lineage is checked by its serial alone.
+// names no lineage (SavePlan) and is checked by its serial alone.
 func checkSerial(snap *state.Snapshot, p *plan.Plan) error {
 	if snap.Lineage != "" && p.Lineage != "" && snap.Lineage != p.Lineage {
 		return errorf("stale plan: the plan was made against another state (lineage %s; this state's is %s); make a new plan", p.Lineage, snap.Lineage)

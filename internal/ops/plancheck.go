@@ -5,7 +5,6 @@ import (
 	"io"
 	"path/filepath"
 
-	"github.com/roster-dev/roster/internal/apply"
 	"github.com/roster-dev/roster/internal/checkpoint"
 	"github.com/roster-dev/roster/internal/config"
 	"github.com/roster-dev/roster/internal/fsx"
@@ -25,13 +24,10 @@ func planSigner() plan.SignFunc {
 
 // SavePlan writes p to file, signed with the key of $ROSTER_SIGNING_KEY
 // when one is set ("-": to stdout), as plan --out saves it. A plan made
-// against an empty state is given here the lineage (p.Lineage) of the state
-// its apply creates: like any saved plan it names its state, so applying
-// it again is refused as stale because the serial moved (schema/cli.md).
+// against an empty state names no lineage: each state its apply creates
+// gets a new one, so one plan file never makes two states look alike, and
+// applying it again is refused as stale because the serial moved.
 func SavePlan(ctx context.Context, p *plan.Plan, file string, stdout io.Writer) error {
-	if p.Lineage == "" && p.Serial == 0 {
-		p.Lineage = apply.NewLineage()
-	}
 	data, err := plan.EncodeSigned(p, planSigner())
 	if err == nil {
 		err = fsx.WriteFile(file, data, fsx.Options{Stdout: stdout, Context: ctx})

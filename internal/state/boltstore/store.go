@@ -670,11 +670,13 @@ func (s *Store) write(tx *bolt.Tx, p *prepared, m metaValues) (uint64, error) {
 	switch {
 	case m.lineage == "" && cs.Lineage == "":
 		return 0, errors.New("cannot commit to an empty state without a lineage")
+	case cs.BaseSerial != m.serial:
+		// Stale first: a plan made against an empty state is given a
+		// new lineage when applied, so once that state exists its
+		// lineage differs too, and "plan again" is what to say.
+		return 0, fmt.Errorf("%w: the plan was made at serial %d, %s is at serial %d; plan again", state.ErrStale, cs.BaseSerial, s.Describe(), m.serial)
 	case m.lineage != "" && cs.Lineage != m.lineage:
 		return 0, fmt.Errorf("%w: the changeset is for lineage %q, %s has lineage %q; it belongs to another state", state.ErrLineage, cs.Lineage, s.Describe(), m.lineage)
-	}
-	if cs.BaseSerial != m.serial {
-		return 0, fmt.Errorf("%w: the plan was made at serial %d, %s is at serial %d; plan again", state.ErrStale, cs.BaseSerial, s.Describe(), m.serial)
 	}
 	if cs.TaskBase != nil && m.keepsTasks() {
 		return 0, fmt.Errorf("%w: the changeset gives the open follow-up tasks derived from the evidence, but %s keeps them already", state.ErrStale, s.Describe())

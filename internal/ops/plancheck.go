@@ -56,6 +56,7 @@ func (r *run) checkSavedPlan(ctx context.Context, st state.Store, p *plan.Plan, 
 		return nil
 	}
 	res := config.Load(r.Dir)
+	r.read = res
 	if res.Config == nil {
 		return nil // loading reports it where the configuration is needed
 	}

@@ -46,7 +46,10 @@ func (r *run) loadConfig() (*config.Result, error) {
 	var res *config.Result
 	var err error
 	if r.read != nil {
+		// Taken, not kept: the run would otherwise hold the whole
+		// configuration through the apply's commit.
 		res, err = judgeConfig(r.read, r.now, r.View)
+		r.read = nil
 	} else {
 		res, err = LoadConfig(r.Dir, r.now, r.View)
 	}

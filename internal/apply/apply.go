@@ -130,6 +130,21 @@ func Apply(ctx context.Context, st state.Store, p *plan.Plan, meta Meta) (*Resul
 	}
 	followUps := indexFollowUps(p.FollowUps)
 	stays := waitingMoves(p.Changes, nil)
+	// Every list below gets about one entry per change: sized once, not
+	// grown by doubling (a Change is large, and a 100,000-change plan
+	// copied its manual steps some twenty times over).
+	n, manual := len(p.Changes), 0
+	for i := range p.Changes {
+		if ByHand(&p.Changes[i]) {
+			manual++
+		}
+	}
+	cs.Put = make([]*model.Object, 0, n)
+	cs.Evidence = make([]state.EvidenceRecord, 0, n)
+	hist.Changes = make([]state.HistoryChange, 0, n)
+	if manual > 0 {
+		res.ManualSteps = make([]plan.Change, 0, manual)
+	}
 	for i := range p.Changes {
 		c := &p.Changes[i]
 		switch c.Action {
@@ -163,8 +178,8 @@ func Apply(ctx context.Context, st state.Store, p *plan.Plan, meta Meta) (*Resul
 		case plan.Move:
 			hist.Change++
 		}
-		hist.Changes = append(hist.Changes, state.HistoryChange{Address: c.Addr.String(), Action: string(c.Action)})
 		rec := changeRecord(c, after, p, digest, meta, followUps)
+		hist.Changes = append(hist.Changes, state.HistoryChange{Address: rec.Address, Action: string(c.Action)})
 		rec.Outcome = outcome
 		sealed, err := chain.Seal(rec)
 		if err != nil {

@@ -30,8 +30,10 @@ type Meta struct {
 	// entry so the next plan can tell a weakened policy.
 	PolicyJSON []byte
 	Time       time.Time
-	// PlanDigest, when set, is the evidence's plan_digest instead of the
-	// applied plan's own: apply --reviewed records the reviewed plan.
+	// PlanDigest, when set, is the evidence's plan_digest: the reviewed
+	// plan's with apply --reviewed, or the applied plan's own computed
+	// beforehand (apply PLANFILE computes it while the configuration is
+	// checked).
 	PlanDigest string
 	// Sign, when set, makes the signed checkpoint of the chain's head (the
 	// last record's seq and hash) that ends every write of evidence

@@ -24,6 +24,9 @@ type run struct {
 	// the CPU time of applying a 100,000-grant plan), so that a saved
 	// plan is checked against, and applied with, one reading.
 	read *config.Result
+	// reading is the reading of Dir readAhead started, until readConfig
+	// takes it.
+	reading chan configRead
 
 	// policy is the policy of the configuration loadConfig last loaded
 	// (nil when none was): its digest goes on every evidence record, and

@@ -30,8 +30,10 @@ type Meta struct {
 	// entry so the next plan can tell a weakened policy.
 	PolicyJSON []byte
 	Time       time.Time
-	// PlanDigest, when set, is the evidence's plan_digest instead of the
-	// applied plan's own: apply --reviewed records the reviewed plan.
+	// PlanDigest, when set, is the evidence's plan_digest: the reviewed
+	// plan's with apply --reviewed, or the applied plan's own computed
+	// beforehand (apply PLANFILE computes it while the configuration is
+	// checked).
 	PlanDigest string
 	// Sign, when set, makes the signed checkpoint of the chain's head (the
 	// last record's seq and hash) that ends every write of evidence
@@ -130,6 +132,21 @@ func Apply(ctx context.Context, st state.Store, p *plan.Plan, meta Meta) (*Resul
 	}
 	followUps := indexFollowUps(p.FollowUps)
 	stays := waitingMoves(p.Changes, nil)
+	// Every list below gets about one entry per change: sized once, not
+	// grown by doubling (a Change is large, and a 100,000-change plan
+	// copied its manual steps some twenty times over).
+	n, manual := len(p.Changes), 0
+	for i := range p.Changes {
+		if ByHand(&p.Changes[i]) {
+			manual++
+		}
+	}
+	cs.Put = make([]*model.Object, 0, n)
+	cs.Evidence = make([]state.EvidenceRecord, 0, n)
+	hist.Changes = make([]state.HistoryChange, 0, n)
+	if manual > 0 {
+		res.ManualSteps = make([]plan.Change, 0, manual)
+	}
 	for i := range p.Changes {
 		c := &p.Changes[i]
 		switch c.Action {
@@ -163,8 +180,8 @@ func Apply(ctx context.Context, st state.Store, p *plan.Plan, meta Meta) (*Resul
 		case plan.Move:
 			hist.Change++
 		}
-		hist.Changes = append(hist.Changes, state.HistoryChange{Address: c.Addr.String(), Action: string(c.Action)})
 		rec := changeRecord(c, after, p, digest, meta, followUps)
+		hist.Changes = append(hist.Changes, state.HistoryChange{Address: rec.Address, Action: string(c.Action)})
 		rec.Outcome = outcome
 		sealed, err := chain.Seal(rec)
 		if err != nil {

@@ -70,6 +70,7 @@ func (a *app) applyCommand() *cobra.Command {
 			return err
 		}
 		if len(args) == 1 {
+			tuneGCForApply()
 			res, err := ops.ApplySaved(ctx, a.env(), ops.ApplySavedRequest{
 				File: args[0], Now: req.Now, Parallelism: req.Parallelism, MaxWait: req.MaxWait, MaxWaitSet: req.MaxWaitSet,
 				Who: af.who(), LockTimeout: af.lockTimeout,

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"strings"
+	"sync"
 	"time"
 
 	json "github.com/go-json-experiment/json"
@@ -163,21 +164,26 @@ func (c *Chain) Seal(r *Record) (state.EvidenceRecord, error) {
 	if err != nil {
 		return state.EvidenceRecord{}, err
 	}
-	head, err := json.Marshal(&sealHead{
+	// head and tail are marshalled into one scratch buffer (sealScratch),
+	// and only the record itself is allocated.
+	buf := sealScratch.Get().(*bytes.Buffer)
+	defer sealScratch.Put(buf)
+	buf.Reset()
+	if err := json.MarshalWrite(buf, &sealHead{
 		Action: r.Action, Actor: r.Actor, Address: r.Address, After: after, AllowMassRemoval: r.AllowMassRemoval,
 		API: r.API, Approvers: r.Approvers, Before: before, ChangeRequest: r.ChangeRequest,
 		ChangeTicket: r.ChangeTicket, Commit: r.Commit, FollowUps: r.FollowUps,
-	}, sealOptions)
-	if err != nil {
+	}, sealOptions); err != nil {
 		return state.EvidenceRecord{}, err
 	}
-	tail, err := json.Marshal(&sealTail{
+	headLen := buf.Len()
+	if err := json.MarshalWrite(buf, &sealTail{
 		Note: r.Note, Outcome: r.Outcome, PlanDigest: r.PlanDigest, PolicyDigest: r.PolicyDigest,
 		PrevHash: r.PrevHash, Reason: r.Reason, Risks: r.Risks, Seq: r.Seq, Ticket: r.Ticket, Time: r.Time, Why: r.Why,
-	}, sealOptions)
-	if err != nil {
+	}, sealOptions); err != nil {
 		return state.EvidenceRecord{}, err
 	}
+	head, tail := buf.Bytes()[:headLen], buf.Bytes()[headLen:]
 	// head is {…} and tail {…}, neither empty: the record is head's
 	// members, the hash member, tail's members.
 	full := make([]byte, 0, len(head)+hashMemberLen+len(tail))
@@ -238,6 +244,9 @@ type sealTail struct {
 // sealed with U+FFFD in place of each bad byte, as encoding/json writes
 // it, rather than failing the record of a change already made.
 var sealOptions = jsontext.AllowInvalidUTF8(true)
+
+// sealScratch holds the buffers Seal marshals a record's two halves into.
+var sealScratch = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // hashMemberLen is the length of `"hash":"<64 hex digits>",`.
 const hashMemberLen = len(`"hash":"",`) + 2*sha256.Size

@@ -194,13 +194,19 @@ func ApplySaved(ctx context.Context, env *Env, req ApplySavedRequest) (*ApplyRes
 	defer st.Close()
 	r := env.run(req.Now)
 	file := req.File
+	// The configuration is read and parsed while the plan file is, and
+	// the plan's digest computed while the configuration is checked:
+	// none needs another, and each takes one core for a while.
+	r.readAhead()
 	p, err := ReadPlanFile(ctx, file)
 	if err != nil {
 		return nil, err
 	}
+	digest := digestAhead(p)
 	if err := r.checkSavedPlan(ctx, st, p, file); err != nil {
 		return nil, err
 	}
+	planDigest := digest()
 	unlock, err := lockState(ctx, st, "apply", req.LockTimeout)
 	if err != nil {
 		return nil, err
@@ -273,6 +279,7 @@ func ApplySaved(ctx context.Context, env *Env, req ApplySavedRequest) (*ApplyRes
 		return nil, err
 	}
 	meta := r.meta(p, req.Who, nil)
+	meta.PlanDigest = planDigest
 	if cn != nil {
 		return r.applyConnected(ctx, st, p, cn, prior, meta, req.Parallelism, false, platforms)
 	}

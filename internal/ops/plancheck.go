@@ -58,7 +58,8 @@ func (r *run) checkSavedPlan(ctx context.Context, st state.Store, p *plan.Plan, 
 		// signing key, so does its signature).
 		return nil
 	}
-	res := config.Load(r.Dir)
+	res := r.readConfig()
+	r.read = res
 	if res.Config == nil {
 		return nil // loading reports it where the configuration is needed
 	}
@@ -73,4 +74,70 @@ func (r *run) checkSavedPlan(ctx context.Context, st state.Store, p *plan.Plan, 
 		return errorf("plan file %s: plan made from a different configuration (the plan's config_digest is %s, the configuration in %s is %s); make a new plan with roster plan --out", file, p.ConfigDigest, r.Dir, res.Config.Digest)
 	}
 	return nil
+}
+
+// configRead is what readAhead's reading gives: the configuration, or
+// the panic that stopped it (raised again where it is taken, so that the
+// command's recovery reports it as from any other step).
+type configRead struct {
+	res      *config.Result
+	panicked any
+}
+
+// readAhead starts reading and parsing the configuration in Dir, when
+// there is one, in the background; checkSavedPlan takes it (readConfig).
+func (r *run) readAhead() {
+	if files, _ := filepath.Glob(filepath.Join(r.Dir, "*.hcl")); len(files) == 0 {
+		return
+	}
+	dir, ch := r.Dir, make(chan configRead, 1)
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				ch <- configRead{panicked: v}
+			}
+		}()
+		ch <- configRead{res: config.Load(dir)}
+	}()
+	r.reading = ch
+}
+
+// readConfig is the configuration in Dir: readAhead's reading when one
+// was started, else one made now.
+func (r *run) readConfig() *config.Result {
+	if r.reading == nil {
+		return config.Load(r.Dir)
+	}
+	got := <-r.reading
+	r.reading = nil
+	if got.panicked != nil {
+		panic(got.panicked)
+	}
+	return got.res
+}
+
+// digestAhead computes p's digest in the background; the function it
+// returns waits for it (and raises again a panic that stopped it). p
+// must not change until then.
+func digestAhead(p *plan.Plan) func() string {
+	type result struct {
+		digest   string
+		panicked any
+	}
+	ch := make(chan result, 1)
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				ch <- result{panicked: v}
+			}
+		}()
+		ch <- result{digest: p.Digest()}
+	}()
+	return func() string {
+		got := <-ch
+		if got.panicked != nil {
+			panic(got.panicked)
+		}
+		return got.digest
+	}
 }

@@ -705,6 +705,13 @@ func (s *Store) write(tx *bolt.Tx, p *prepared, m metaValues) (uint64, error) {
 			return 0, err
 		}
 	}
+	if k, _ := ob.Cursor().First(); k == nil {
+		// An empty bucket (a first apply) is loaded in key order: its
+		// pages are filled up rather than by half, bbolt's default for
+		// room to change, which any later commit that grows a page makes
+		// by splitting it.
+		ob.FillPercent = 1
+	}
 	for _, kv := range p.puts {
 		if err := ob.Put(kv.key, kv.val); err != nil {
 			return 0, fmt.Errorf("writing %s: %w", kv.key, err)

@@ -241,3 +241,59 @@ func TestCommitRefuses(t *testing.T) {
 		})
 	}
 }
+
+// TestFirstCommitFillsObjectPages: the objects of a first commit go into
+// an empty bucket in key order and fill its pages (bbolt's default would
+// leave each half empty); a later commit into those full pages still
+// works and keeps every object.
+func TestFirstCommitFillsObjectPages(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	var objs []*model.Object
+	for i := range 3000 {
+		objs = append(objs, &model.Object{Addr: model.MemberAddress("acme", fmt.Sprintf("p%05d@acme.com", i)), Role: "viewer", Status: model.StatusActive})
+	}
+	if _, err := s.Commit(ctx, &state.Changeset{Lineage: "lin", Put: objs}); err != nil {
+		t.Fatal(err)
+	}
+	db, err := bolt.Open(s.path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st bolt.BucketStats
+	err = db.View(func(tx *bolt.Tx) error {
+		st = tx.Bucket(bucketObjects).Stats()
+		return nil
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if used := float64(st.LeafInuse) / float64(st.LeafAlloc); st.KeyN != len(objs) || used < 0.85 {
+		t.Errorf("objects bucket after a first commit: %d keys, leaf pages %.0f%% used (%d of %d bytes); want %d keys, at least 85%%", st.KeyN, 100*used, st.LeafInuse, st.LeafAlloc, len(objs))
+	}
+	// A second commit grows objects in the middle of full pages.
+	more := []*model.Object{}
+	for i := 0; i < len(objs); i += 7 {
+		o := *objs[i]
+		o.Reason = "a reason long enough to grow the page this object is on"
+		more = append(more, &o)
+	}
+	if _, err := s.Commit(ctx, &state.Changeset{Lineage: "lin", BaseSerial: 1, Put: more}); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := s.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.Objects) != len(objs) {
+		t.Fatalf("after the second commit: %d objects, want %d", len(snap.Objects), len(objs))
+	}
+	for _, o := range snap.Objects {
+		i := 0
+		fmt.Sscanf(o.Addr.Email, "p%05d@acme.com", &i)
+		if want := i%7 == 0; (o.Reason != "") != want {
+			t.Errorf("%s: reason %q after the second commit", o.Addr, o.Reason)
+		}
+	}
+}

@@ -47,3 +47,33 @@ func TestResolveTaskMoves(t *testing.T) {
 		t.Error("HasTaskMoves")
 	}
 }
+
+// TestResolveTaskMovesTeamThenSite: a site moves to the team its own team
+// is relabelled to, and the team's move is committed first (a connected
+// apply commits each change on its own): the site's tasks end at the
+// site's new address, not at its old name under the new team.
+func TestResolveTaskMovesTeamThenSite(t *testing.T) {
+	a, b := model.SiteAddress("acme", "a.com"), model.SiteAddress("acme", "b.com")
+	shop := model.SiteAddress("globex", "shop.com")
+	open := []Task{{Site: a, Name: "rotate_api_key", Text: "on a"}, {Site: b, Name: "rotate_api_key", Text: "on b"}}
+	for _, order := range []string{"team first", "site first"} {
+		teamMove := []TaskChange{{Move: &TaskMove{From: model.TeamAddress("acme"), To: model.TeamAddress("globex")}}}
+		siteMove := []TaskChange{{Move: &TaskMove{From: a, To: shop}}}
+		first, second := teamMove, siteMove
+		if order == "site first" {
+			first, second = siteMove, teamMove
+		}
+		mid, _, err := FoldTasks(open, ResolveTaskMoves(open, first))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _, err := FoldTasks(mid, ResolveTaskMoves(mid, second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []Task{{Site: model.SiteAddress("globex", "b.com"), Name: "rotate_api_key", Text: "on b"}, {Site: shop, Name: "rotate_api_key", Text: "on a"}}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("%s: open tasks (-want +got):\n%s", order, d)
+		}
+	}
+}

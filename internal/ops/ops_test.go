@@ -2,6 +2,7 @@ package ops
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -273,6 +274,21 @@ func TestRecordsFollowMoves(t *testing.T) {
 	}
 	if n := count(RecordFilter{Team: "other"}); n != 0 {
 		t.Errorf("other's records: %d", n)
+	}
+}
+
+// TestRecordsCallerError: an error of the caller's function (writing an
+// export to a full disk) comes back as it is, not as the state's.
+func TestRecordsCallerError(t *testing.T) {
+	env, _ := newEnv(t, offline)
+	ctx := context.Background()
+	if _, err := Apply(ctx, env, ApplyRequest{PlanRequest: PlanRequest{Now: now, Refresh: true}, AutoApprove: true, UI: &approve{}}); err != nil {
+		t.Fatal(err)
+	}
+	full := errors.New("write evidence.jsonl: no space left on device")
+	err := Records(ctx, env, RecordFilter{}, func([]byte, *evidence.Record) error { return full })
+	if err != full {
+		t.Errorf("Records = %v, want the caller's own error %v", err, full)
 	}
 }
 

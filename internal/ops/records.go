@@ -35,12 +35,20 @@ func Records(ctx context.Context, env *Env, f RecordFilter, fn func(raw []byte, 
 			return StoreOrError(err)
 		}
 	}
-	return StoreOrError(records(ctx, st, func(raw []byte, r *evidence.Record) error {
+	// fn's own errors (writing an export: a full disk, a closed pipe)
+	// are not the state's, and come back as they are.
+	var fnErr error
+	err = records(ctx, st, func(raw []byte, r *evidence.Record) error {
 		if m.match(r) {
-			return fn(raw, r)
+			fnErr = fn(raw, r)
+			return fnErr
 		}
 		return nil
-	}))
+	})
+	if fnErr != nil {
+		return fnErr
+	}
+	return StoreOrError(err)
 }
 
 // records reads every evidence record in order.

@@ -59,8 +59,8 @@ func (e *EvidenceWriter) Write(raw []byte, r *evidence.Record) error {
 		return e.cw.Write(csvRow(r))
 	case EvidenceMarkdown:
 		_, err := fmt.Fprintf(e.bw, "| %d | %s | %s | `%s` | %s | %s | %s | %s | %s | %s | %s | %s | `%s` |\n",
-			r.Seq, r.Time, r.Action, r.Address, mdCell(roleIn(r.Before)), mdCell(roleIn(r.After)), mdCell(r.Actor),
-			mdCell(strings.Join(r.Approvers, ", ")), mdCell(r.Reason), mdCell(r.Ticket), strings.Join(r.Risks, ", "), r.Outcome, r.Hash[:min(12, len(r.Hash))])
+			r.Seq, mdCell(r.Time), mdCell(r.Action), mdCell(r.Address), mdCell(roleIn(r.Before)), mdCell(roleIn(r.After)), mdCell(r.Actor),
+			mdCell(strings.Join(r.Approvers, ", ")), mdCell(r.Reason), mdCell(r.Ticket), mdCell(strings.Join(r.Risks, ", ")), mdCell(r.Outcome), r.Hash[:min(12, len(r.Hash))])
 		return err
 	}
 	e.bw.Write(raw)

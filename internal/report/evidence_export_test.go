@@ -81,3 +81,27 @@ func TestEvidenceCSV(t *testing.T) {
 		t.Errorf("person = %q", got)
 	}
 }
+
+// TestEvidenceMarkdownCells: no field of a record can break the markdown
+// table's row: a pipe or a line break in any cell is escaped or flattened.
+func TestEvidenceMarkdownCells(t *testing.T) {
+	r := &evidence.Record{Seq: 1, Time: "2026-11-26T10:00:00Z|x", Address: "member/acme/a|b@acme.com", Action: "create\nx",
+		Before: evidence.ObjectJSON(nil), After: evidence.ObjectJSON(nil), Risks: []string{"external|x"}, Actor: "ci",
+		Outcome: "applied|x", Hash: "aa"}
+	var out bytes.Buffer
+	w := NewEvidenceWriter(&out, EvidenceMarkdown)
+	if err := w.Write(nil, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.Split(bytes.TrimSuffix(out.Bytes(), []byte("\n")), []byte("\n"))
+	row := lines[len(lines)-1]
+	if n := bytes.Count(bytes.ReplaceAll(row, []byte(`\|`), nil), []byte("|")); n != 14 {
+		t.Errorf("the row has %d cell separators, want 14: %s", n, row)
+	}
+	if len(lines) != 5 {
+		t.Errorf("%d lines, want 5 (title, blank, header, rule, one row):\n%s", len(lines), out.Bytes())
+	}
+}

@@ -304,7 +304,7 @@ type apiSite struct {
 }
 
 // id is a site id as text whatever its JSON type.
-func (s apiSite) id() string { return strings.Trim(string(s.ID), `"`) }
+func (s apiSite) id() string { return idText(s.ID) }
 
 type apiUser struct {
 	Login        string         `json:"login"`
@@ -325,7 +325,16 @@ type apiAccessRow struct {
 }
 
 // site is the row's idsite as text, whatever its JSON type.
-func (r apiAccessRow) site() string { return strings.Trim(string(r.Site), `"`) }
+func (r apiAccessRow) site() string { return idText(r.Site) }
+
+// idText is an id given as a JSON number or string as text: a string is
+// decoded (escapes and all), a number is its digits.
+func idText(v jsontext.Value) string {
+	if v.Kind() == '"' {
+		return text(v)
+	}
+	return string(v)
+}
 
 // text is a JSON string's text ("" for another value).
 func text(v jsontext.Value) string {

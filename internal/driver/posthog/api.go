@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
-	"strings"
 
 	json "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -118,7 +117,13 @@ type Created struct {
 type flexInt int
 
 func (f *flexInt) UnmarshalJSON(b []byte) error {
-	i, err := strconv.Atoi(strings.Trim(string(b), `"`))
+	digits := string(b)
+	if len(b) > 0 && b[0] == '"' {
+		if err := json.Unmarshal(b, &digits); err != nil {
+			return fmt.Errorf("not an id: %s", b)
+		}
+	}
+	i, err := strconv.Atoi(digits)
 	if err != nil {
 		return fmt.Errorf("not an id: %s", b)
 	}

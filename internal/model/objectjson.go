@@ -239,7 +239,7 @@ func (o *Object) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 		return o.fromWire(&w)
 	}
 	attrs := *o
-	if err := o.fromWire(&w); err != nil {
+	if err := o.fromWireAt(o.Addr, &w); err != nil { // the address is parsed already
 		return err
 	}
 	attrs.Connected, attrs.PendingAction, attrs.Pending = o.Connected, o.PendingAction, o.Pending
@@ -252,6 +252,11 @@ func (o *Object) fromWire(w *objectWireIn) error {
 	if err != nil {
 		return err
 	}
+	return o.fromWireAt(addr, w)
+}
+
+// fromWireAt is fromWire with w.Address parsed to addr.
+func (o *Object) fromWireAt(addr Address, w *objectWireIn) error {
 	*o = Object{Addr: addr, Connected: w.Connected}
 	if err := o.setAttrsJSON(w.Attrs); err != nil {
 		return err

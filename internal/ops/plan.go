@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -14,6 +15,8 @@ import (
 	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/live"
 	"github.com/roster-dev/roster/internal/plan"
+	"github.com/roster-dev/roster/internal/policy"
+	"github.com/roster-dev/roster/internal/runbook"
 	"github.com/roster-dev/roster/internal/state"
 )
 
@@ -132,12 +135,30 @@ func (r *run) makePlan(ctx context.Context, st state.Store, req *PlanRequest) (*
 		notes = append(notes, live.StoredDefaultNotes(cfg.Config, snap.Objects)...)
 	}
 	r.notes(notes)
+	// The policy's rules over the configuration alone are checked beside
+	// the planning, which reads the configuration but never changes it.
+	var cfgDiags hcl.Diagnostics
+	waitPolicy := func() {}
+	if !req.RefreshOnly {
+		waitPolicy = background(func() { cfgDiags = policy.Check(cfg.Config, now) })
+		defer waitPolicy()
+	}
+	// So are the open manual steps listed, from the state's objects
+	// (which planning reads and never changes) and its open tasks.
+	var (
+		items    []runbook.Item
+		itemsErr error
+	)
+	waitItems := background(func() { items, itemsErr = openItems(ctx, st, snap.Objects, true) })
+	defer waitItems()
 	p := plan.Make(in)
 	p.Diagnostics = append(planDiagnostics(cfg.Diags, notes), warnings...)
 	p.Reinvite = req.Reinvite
-	if err := manualOfPlan(ctx, st, p, snap.Objects); err != nil {
-		return nil, err
+	waitItems()
+	if itemsErr != nil {
+		return nil, StoreOrError(itemsErr)
 	}
+	setManual(p, items)
 	if req.RefreshOnly {
 		// Only what changed outside roster: no change is planned.
 		p.Changes, p.FollowUps = nil, nil
@@ -171,7 +192,8 @@ func (r *run) makePlan(ctx context.Context, st state.Store, req *PlanRequest) (*
 		drivers = pd.Connected.drivers
 	}
 	p.Upcoming = apply.Upcoming(p, drivers, pd.Platforms())
-	if err := r.checkPlanPolicy(cfg, p, now); err != nil {
+	waitPolicy()
+	if err := r.checkPlanPolicy(cfg, cfgDiags, p); err != nil {
 		return nil, err
 	}
 	pd.Plan = p
@@ -216,4 +238,26 @@ func planDiagnostics(diags hcl.Diagnostics, notes []string) []plan.Diagnostic {
 		out = append(out, plan.Diagnostic{Severity: plan.SeverityNote, Summary: n})
 	}
 	return out
+}
+
+// background runs fn on a goroutine of its own. The wait it returns blocks
+// until fn has finished (at once when called again) and raises again, on
+// the caller's goroutine, a panic of fn, so that the command reports it as
+// it reports its own.
+func background(fn func()) (wait func()) {
+	done := make(chan any, 1)
+	go func() {
+		defer func() { done <- recover() }()
+		fn()
+	}()
+	var once sync.Once
+	var panicked any
+	return func() {
+		once.Do(func() { panicked = <-done })
+		if panicked != nil {
+			p := panicked
+			panicked = nil
+			panic(p)
+		}
+	}
 }

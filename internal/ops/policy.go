@@ -1,18 +1,18 @@
 package ops
 
 import (
-	"time"
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/roster-dev/roster/internal/config"
 	"github.com/roster-dev/roster/internal/plan"
 	"github.com/roster-dev/roster/internal/policy"
 )
 
-// checkPlanPolicy runs every policy rule, the plan's included: violations
-// stop the command, warnings are printed.
-func (r *run) checkPlanPolicy(cfg *config.Result, p *plan.Plan, now time.Time) error {
-	diags := policy.Check(cfg.Config, now)
-	diags = append(diags, policy.CheckPlan(cfg.Config, p)...)
+// checkPlanPolicy runs the plan's policy rules after cfgDiags, what
+// policy.Check said of the configuration: violations stop the command,
+// warnings are printed.
+func (r *run) checkPlanPolicy(cfg *config.Result, cfgDiags hcl.Diagnostics, p *plan.Plan) error {
+	diags := append(cfgDiags, policy.CheckPlan(cfg.Config, p)...)
 	if diags.HasErrors() {
 		return &DiagError{Diags: diags, Files: cfg.Files}
 	}

@@ -421,6 +421,18 @@ func (pl *planner) decide(d, c *model.Object) (act Action, expired bool, ok bool
 // join merges the desired and current lists into the changes, in address
 // order.
 func (pl *planner) join(desired, current []entry) []Change {
+	// Every object waiting for a person may be an open manual step: room
+	// for them all at once (a state of 100,000 waiting grants grew this
+	// slice by doubling).
+	waiting := 0
+	for _, c := range current {
+		if c.o != nil && c.o.PendingAction != "" {
+			waiting++
+		}
+	}
+	if waiting > 0 {
+		pl.manual = slices.Grow(pl.manual, waiting)
+	}
 	var changes []Change
 	i, j := 0, 0
 	for i < len(desired) || j < len(current) {

@@ -62,6 +62,9 @@ func (it *Item) Aliases() []string {
 // addresses go to its Also; Expand lists them again for confirm.
 func Merge(items []Item) []Item {
 	var out []Item
+	if len(items) > 0 {
+		out = make([]Item, 0, len(items)) // one allocation for 100,000 items
+	}
 	first := map[string]int{}
 	for _, it := range items {
 		if it.move == "" {

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"sync/atomic"
@@ -131,20 +132,26 @@ func clip(v []byte) string {
 }
 
 // Snapshot reads the lineage, the serial and every object in one read
-// transaction. The values are copied out of the transaction and decoded
-// after it, on every core, so the file is shared for as short a time as
-// possible.
+// transaction. The objects are decoded inside it, on every core, straight
+// from the mapped file: copying 100,000 values out first cost a buffer as
+// large as the objects bucket (and twice that while it grew) for nothing,
+// since decoding copies every string it keeps.
 func (s *Store) Snapshot(ctx context.Context) (*state.Snapshot, error) {
 	var (
-		m   metaValues
-		raw rawPairs
+		m    metaValues
+		objs []*model.Object
 	)
 	err := s.withDB(ctx, s.path, modeRead, 0, func(tx *bolt.Tx) error {
 		var err error
 		if m, err = s.readMeta(tx); err != nil {
 			return err
 		}
-		return s.collect(tx, tx.Bucket(bucketObjects), &raw)
+		pairs, err := s.collect(tx, tx.Bucket(bucketObjects))
+		if err != nil {
+			return err
+		}
+		objs, err = s.decodeObjects(pairs)
+		return err
 	})
 	if errors.Is(err, errMissing) {
 		return &state.Snapshot{Objects: []*model.Object{}}, nil
@@ -152,58 +159,32 @@ func (s *Store) Snapshot(ctx context.Context) (*state.Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	objs, err := s.decodeObjects(&raw)
-	if err != nil {
-		return nil, err
-	}
 	return &state.Snapshot{Lineage: m.lineage, Serial: m.serial, Objects: objs}, nil
 }
 
-// rawPairs holds keys and values copied out of a transaction, back to back
-// in one buffer: pair i is data[ends[2i-1]:ends[2i]] (key) and
-// data[ends[2i]:ends[2i+1]] (value), with ends[-1] taken as 0.
-type rawPairs struct {
-	data []byte
-	ends []int
-}
-
-func (r *rawPairs) len() int { return len(r.ends) / 2 }
-
-func (r *rawPairs) pair(i int) (k, v []byte) {
-	start := 0
-	if i > 0 {
-		start = r.ends[2*i-1]
-	}
-	return r.data[start:r.ends[2*i]], r.data[r.ends[2*i]:r.ends[2*i+1]]
-}
-
-// collect copies every key and value of b. Lengths are checked against the
-// size of the database, so garbage in a damaged page cannot make it copy
-// (or allocate) more than the file holds.
-func (s *Store) collect(tx *bolt.Tx, b *bolt.Bucket, r *rawPairs) error {
+// collect lists every key and value of b, as slices of the transaction's
+// pages (valid until it ends): pair i is pairs[2i] (key) and pairs[2i+1]
+// (value). Lengths are checked against the size of the database, so
+// garbage in a damaged page cannot make a reader go past the file.
+func (s *Store) collect(tx *bolt.Tx, b *bolt.Bucket) ([][]byte, error) {
 	limit := tx.Size()
 	total := int64(0)
+	var pairs [][]byte
 	c := b.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		if v == nil {
-			return s.damaged("its %q bucket holds a nested bucket %q", bucketObjects, clip(k))
+			return nil, s.damaged("its %q bucket holds a nested bucket %q", bucketObjects, clip(k))
 		}
 		total += int64(len(k) + len(v))
 		if total > limit {
-			return s.damaged("its %q bucket holds more data than the file", bucketObjects)
+			return nil, s.damaged("its %q bucket holds more data than the file", bucketObjects)
 		}
-		if n := r.len(); n > 0 {
-			if prev, _ := r.pair(n - 1); bytes.Compare(prev, k) >= 0 {
-				return s.damaged("its %q bucket is out of order at %q", bucketObjects, clip(k))
-			}
+		if n := len(pairs); n > 0 && bytes.Compare(pairs[n-2], k) >= 0 {
+			return nil, s.damaged("its %q bucket is out of order at %q", bucketObjects, clip(k))
 		}
-		r.data = grow(r.data, len(k)+len(v))
-		r.data = append(r.data, k...)
-		r.ends = append(r.ends, len(r.data))
-		r.data = append(r.data, v...)
-		r.ends = append(r.ends, len(r.data))
+		pairs = append(pairs, k, v)
 	}
-	return nil
+	return pairs, nil
 }
 
 // grow makes room for n more bytes, doubling the capacity: append alone
@@ -264,14 +245,22 @@ func (s *Store) walkTail(tx *bolt.Tx, name []byte) error {
 }
 
 // decodeObjects decodes the collected objects in parallel chunks
-// (state.InChunks).
-func (s *Store) decodeObjects(r *rawPairs) ([]*model.Object, error) {
-	n := r.len()
+// (state.InChunks). They are read from the mapped file, so each worker
+// turns a fault on a damaged or truncated file into an error, as withDB
+// does on its own goroutine (debug.SetPanicOnFault is per goroutine).
+func (s *Store) decodeObjects(pairs [][]byte) ([]*model.Object, error) {
+	n := len(pairs) / 2
 	objs := make([]*model.Object, n)
 	vals := make([]model.Object, n)
-	err := state.InChunks(n, func(lo, hi int) error {
+	err := state.InChunks(n, func(lo, hi int) (err error) {
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+		defer func() {
+			if r := recover(); r != nil {
+				err = s.damaged("its pages are damaged (%v)", r)
+			}
+		}()
 		for i := lo; i < hi; i++ {
-			k, v := r.pair(i)
+			k, v := pairs[2*i], pairs[2*i+1]
 			o := &vals[i]
 			if err := o.UnmarshalJSON(v); err != nil {
 				return s.damaged("the object stored under %q cannot be read (%v)", clip(k), err)

@@ -16,7 +16,6 @@ import (
 	"github.com/roster-dev/roster/internal/live"
 	"github.com/roster-dev/roster/internal/plan"
 	"github.com/roster-dev/roster/internal/policy"
-	"github.com/roster-dev/roster/internal/runbook"
 	"github.com/roster-dev/roster/internal/state"
 )
 
@@ -143,22 +142,12 @@ func (r *run) makePlan(ctx context.Context, st state.Store, req *PlanRequest) (*
 		waitPolicy = background(func() { cfgDiags = policy.Check(cfg.Config, now) })
 		defer waitPolicy()
 	}
-	// So are the open manual steps listed, from the state's objects
-	// (which planning reads and never changes) and its open tasks.
-	var (
-		items    []runbook.Item
-		itemsErr error
-	)
-	waitItems := background(func() { items, itemsErr = openItems(ctx, st, snap.Objects, true) })
-	defer waitItems()
 	p := plan.Make(in)
 	p.Diagnostics = append(planDiagnostics(cfg.Diags, notes), warnings...)
 	p.Reinvite = req.Reinvite
-	waitItems()
-	if itemsErr != nil {
-		return nil, StoreOrError(itemsErr)
+	if err := manualOfPlan(ctx, st, p, snap.Objects); err != nil {
+		return nil, err
 	}
-	setManual(p, items)
 	if req.RefreshOnly {
 		// Only what changed outside roster: no change is planned.
 		p.Changes, p.FollowUps = nil, nil

@@ -113,13 +113,18 @@ func (o itemOrder) Swap(i, j int) {
 	o.keys[i], o.keys[j] = o.keys[j], o.keys[i]
 }
 
-// setManual makes items, the open runbook items (openItems), the plan's
-// open manual steps, in the backing array of those the planner met.
-func setManual(p *plan.Plan, items []runbook.Item) {
+// manualOfPlan fills the plan's open manual steps: those the planner met
+// (with their texts) and the open follow-up tasks.
+func manualOfPlan(ctx context.Context, st state.Store, p *plan.Plan, prior []*model.Object) error {
+	items, err := openItems(ctx, st, prior, true)
+	if err != nil {
+		return StoreOrError(err)
+	}
 	p.Manual = slices.Grow(p.Manual[:0], len(items))
 	for _, it := range items {
 		p.Manual = append(p.Manual, plan.Manual{Addr: it.Addr, Task: it.Task, Change: it.Change, Text: it.Title})
 	}
+	return nil
 }
 
 // RunbookRequest asks for the open runbook items.

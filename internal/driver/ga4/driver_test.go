@@ -369,3 +369,34 @@ func TestStatusError(t *testing.T) {
 		t.Errorf("%v", err)
 	}
 }
+
+// TestCreateConflict: a binding made since the refresh answers the POST
+// with 409; ga4.md (What a reconciler must do, 4: "409 on create: list,
+// then PATCH") has the driver list the parent and PATCH that binding.
+func TestCreateConflict(t *testing.T) {
+	srv, team := start(t, fake.Seed{})
+	d := New(team, opts(nil))
+	if _, err := d.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.AddBinding("properties/1000", "Jane@Agency.com", "predefinedRoles/viewer"); err != nil {
+		t.Fatal(err)
+	}
+	srv.ResetRequests()
+	c := grantChange(plan.Create, "Web", "jane@agency.com", "", "editor")
+	res, err := d.Apply(context.Background(), &c)
+	if err != nil || res.Outcome != driver.Applied {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if got := srv.Bindings(); !slices.Contains(got, "properties/1000 Jane@Agency.com predefinedRoles/editor") {
+		t.Errorf("bindings:\n%s", strings.Join(got, "\n"))
+	}
+	reqs := srv.Requests()
+	if len(reqs) != 3 || reqs[0] != "POST /v1alpha/properties/1000/accessBindings" ||
+		reqs[1] != "GET /v1alpha/properties/1000/accessBindings" || !strings.HasPrefix(reqs[2], "PATCH /v1alpha/properties/1000/accessBindings/") {
+		t.Errorf("requests %q", reqs)
+	}
+	if len(res.API) != 3 || !strings.HasSuffix(res.API[0], " 409") {
+		t.Errorf("api %q", res.API)
+	}
+}

@@ -126,7 +126,8 @@ func (d *Driver) bindingsOf(a model.Address) map[string]*binding {
 }
 
 // patchExisting finds email's binding at req.Parent (a create answered
-// 409) and PATCHes it to req's roles; conflict stands when none is found.
+// 409) and PATCHes it to req's roles; conflict stands when none is found
+// or the one found holds a role roster does not know (the Marketer role).
 func (d *Driver) patchExisting(ctx context.Context, req request, email string, conflict error) (apiBinding, kit.Response, error) {
 	found, res, err := d.readBindings(ctx, req.Parent)
 	if err != nil {
@@ -135,6 +136,9 @@ func (d *Driver) patchExisting(ctx context.Context, req request, email string, c
 	for _, b := range found {
 		if !strings.EqualFold(strings.TrimSpace(b.User), email) {
 			continue
+		}
+		if _, known, _ := modelRole(b.Roles); !known {
+			return apiBinding{}, res, conflict // ga4.md: an unknown role's binding is left alone
 		}
 		path, err := bindingPath(req.Parent, b.Name)
 		if err != nil {

@@ -400,3 +400,24 @@ func TestCreateConflict(t *testing.T) {
 		t.Errorf("api %q", res.API)
 	}
 }
+
+// TestCreateConflictUnknownRole: a binding found after a 409 that holds a
+// role roster does not know is left alone (ga4.md, What a reconciler must
+// do, 3): the 409 stands.
+func TestCreateConflictUnknownRole(t *testing.T) {
+	srv, team := start(t, fake.Seed{})
+	d := New(team, opts(nil))
+	if _, err := d.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.AddBinding("properties/1000", "jane@agency.com", "predefinedRoles/marketer"); err != nil {
+		t.Skipf("the fake refuses the Marketer role: %v", err)
+	}
+	c := grantChange(plan.Create, "Web", "jane@agency.com", "", "editor")
+	if _, err := d.Apply(context.Background(), &c); err == nil || !strings.Contains(err.Error(), "409") {
+		t.Errorf("want the 409, got %v", err)
+	}
+	if got := srv.Bindings(); !slices.Contains(got, "properties/1000 jane@agency.com predefinedRoles/marketer") {
+		t.Errorf("bindings:\n%s", strings.Join(got, "\n"))
+	}
+}

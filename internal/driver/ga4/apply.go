@@ -81,17 +81,17 @@ func (d *Driver) Apply(ctx context.Context, c *plan.Change) (driver.Result, erro
 	}
 	res.API = sent.API
 	var se *StatusError
+	if req.Method == http.MethodPost && errors.As(err, &se) && se.HTTP == http.StatusBadRequest {
+		// ga4.md, Open questions: "Treat any 400 on create as 'cannot
+		// bind this address'" (no Google account, say): a manual step.
+		res.Outcome = driver.Manual
+		return res, nil
+	}
 	if req.Method == http.MethodPost && errors.As(err, &se) && se.HTTP == http.StatusConflict {
 		// ga4.md, What a reconciler must do, 4: "409 on create: list,
 		// then PATCH" (a binding made since the refresh).
 		out, sent, err = d.patchExisting(ctx, req, email, se)
 		res.API = append(res.API, sent.API...)
-	}
-	if req.Method == http.MethodPost && errors.As(err, &se) && se.HTTP == http.StatusBadRequest && se.Status == "INVALID_ARGUMENT" {
-		// ga4.md: a 400 on create means this address cannot be bound
-		// (no Google account, say): a manual step.
-		res.Outcome = driver.Manual
-		return res, nil
 	}
 	if err != nil {
 		return res, d.apiErr(err, c.Addr, false, req.What)

@@ -81,11 +81,17 @@ func (d *Driver) Apply(ctx context.Context, c *plan.Change) (driver.Result, erro
 	}
 	res.API = sent.API
 	var se *StatusError
-	if req.Method == http.MethodPost && errors.As(err, &se) && se.HTTP == http.StatusBadRequest && se.Status == "INVALID_ARGUMENT" {
-		// ga4.md: a 400 on create means this address cannot be bound
-		// (no Google account, say): a manual step.
+	if req.Method == http.MethodPost && errors.As(err, &se) && se.HTTP == http.StatusBadRequest {
+		// ga4.md, Open questions: "Treat any 400 on create as 'cannot
+		// bind this address'" (no Google account, say): a manual step.
 		res.Outcome = driver.Manual
 		return res, nil
+	}
+	if req.Method == http.MethodPost && errors.As(err, &se) && se.HTTP == http.StatusConflict {
+		// ga4.md, What a reconciler must do, 4: "409 on create: list,
+		// then PATCH" (a binding made since the refresh).
+		out, sent, err = d.patchExisting(ctx, req, email, se)
+		res.API = append(res.API, sent.API...)
 	}
 	if err != nil {
 		return res, d.apiErr(err, c.Addr, false, req.What)
@@ -117,4 +123,30 @@ func (d *Driver) bindingsOf(a model.Address) map[string]*binding {
 		d.live.grants[p] = map[string]*binding{}
 	}
 	return d.live.grants[p]
+}
+
+// patchExisting finds email's binding at req.Parent (a create answered
+// 409) and PATCHes it to req's roles; conflict stands when none is found
+// or the one found holds a role roster does not know (the Marketer role).
+func (d *Driver) patchExisting(ctx context.Context, req request, email string, conflict error) (apiBinding, kit.Response, error) {
+	found, res, err := d.readBindings(ctx, req.Parent)
+	if err != nil {
+		return apiBinding{}, res, err
+	}
+	for _, b := range found {
+		if !strings.EqualFold(strings.TrimSpace(b.User), email) {
+			continue
+		}
+		if _, known, _ := modelRole(b.Roles); !known {
+			return apiBinding{}, res, conflict // ga4.md: an unknown role's binding is left alone
+		}
+		path, err := bindingPath(req.Parent, b.Name)
+		if err != nil {
+			return apiBinding{}, res, err
+		}
+		out, sent, err := d.patchBinding(ctx, path, *req.Body)
+		res.API = append(res.API, sent.API...)
+		return out, res, err
+	}
+	return apiBinding{}, res, conflict
 }

@@ -134,7 +134,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(bytes.TrimSpace(body)) > 0 || r.Method == http.MethodPost || r.Method == http.MethodPatch {
 		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		if want := requestMediaType(r.Method, r.URL.Path); mt != want {
+		// piwikpro.md: group creation, declared application/json by [G],
+		// takes vnd.api+json too ("send vnd.api+json anyway").
+		if want := requestMediaType(r.Method, r.URL.Path); mt != want && !(want == "application/json" && mt == JSONAPI) {
 			writeErr(w, newErr(http.StatusBadRequest, "error.json-api-content-type", "Invalid content type",
 				fmt.Sprintf("The request's Content-Type must be %q, not %q.", want, r.Header.Get("Content-Type")), ""))
 			return

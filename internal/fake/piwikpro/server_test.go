@@ -254,6 +254,17 @@ func TestContentType(t *testing.T) {
 	if a := send(t, s, tok, "DELETE", "/api/users/v2/"+s.idOf(t, "new@x.io"), "", ""); a.status != 204 {
 		t.Errorf("delete without body: %d %s", a.status, a.raw)
 	}
+	// Group creation: [G] declares application/json; piwikpro.md says
+	// every body needs vnd.api+json ("send vnd.api+json anyway"), so the
+	// fake takes both there, and nothing else.
+	for i, ct := range []string{"application/json", JSONAPI} {
+		body := fmt.Sprintf(`{"data":{"type":"ppms/user-group","attributes":{"name":"Made %d"}}}`, i)
+		if a := send(t, s, tok, "POST", "/api/user-groups/v1", ct, body); a.status != 201 {
+			t.Errorf("group creation as %s: %d %s", ct, a.status, a.raw)
+		}
+	}
+	a = send(t, s, tok, "POST", "/api/user-groups/v1", "text/plain", `{"data":{"type":"ppms/user-group","attributes":{"name":"Plain"}}}`)
+	wantErr(t, a, 400, "error.json-api-content-type", "")
 }
 
 func TestUsersList(t *testing.T) {

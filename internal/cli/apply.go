@@ -148,6 +148,7 @@ func (a *app) confirm(ctx context.Context) (bool, error) {
 // showApply reports an apply as schema/sync.md says: what was done, its
 // manual steps, guidance and evidence, and a failure line last.
 func (a *app) showApply(res *ops.ApplyResult) error {
+	a.endProgress() // a failed or interrupted apply leaves it shown
 	p := res.Plan
 	switch {
 	case res.Nothing:

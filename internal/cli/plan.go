@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -27,9 +29,29 @@ func (f *planFlags) register(c *cobra.Command) {
 	c.Flags().BoolVar(&f.allowMassRemoval, "allow-mass-removal", false, "lift the policy's max_removals for this run")
 	c.Flags().BoolVar(&f.refresh, "refresh", true, "read live access of connected teams first")
 	c.Flags().BoolVar(&f.refreshOnly, "refresh-only", false, "only show (or, with apply, adopt) what changed outside roster")
-	c.Flags().IntVar(&f.parallelism, "parallelism", 4, "reads in flight and teams applied at once")
+	f.parallelism = 4
+	c.Flags().Var((*parallelismValue)(&f.parallelism), "parallelism", "reads in flight and teams applied at once")
 	c.Flags().BoolVar(&f.reinvite, "reinvite", false, "delete and re-invite accepted guests whose role changes (cuts their access until they accept)")
 	c.Flags().DurationVar(&f.maxWait, "max-wait", 65*time.Minute, "longest wait for an API budget or a Retry-After")
+}
+
+// parallelismValue is --parallelism: a whole number of at least 1 (it
+// bounds the requests in flight, sync.md; 0 would never send one). Anything
+// else is refused as pflag refuses a malformed number, naming the flag.
+type parallelismValue int
+
+func (v *parallelismValue) String() string { return strconv.Itoa(int(*v)) }
+func (v *parallelismValue) Type() string   { return "int" }
+func (v *parallelismValue) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return err
+	}
+	if n < 1 {
+		return errors.New("must be at least 1")
+	}
+	*v = parallelismValue(n)
+	return nil
 }
 
 // request is the plan request the flags make (schema/sync.md: --max-wait and

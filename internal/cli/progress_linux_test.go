@@ -115,4 +115,46 @@ func TestProgressLineOnTerminal(t *testing.T) {
 	if strings.Contains(errb.String(), "\033[K") || strings.Contains(errb.String(), "[1/1]") {
 		t.Errorf("a progress line went to a non-terminal:\n%q", errb.String())
 	}
+
+	// A failed apply clears the progress line before its errors: dan's
+	// invitation is made, cy's invitation update fails; "Error:" starts a line of
+	// its own, never the end of "[1/2] member/lumen/dan@lumen.app".
+	config("ann@lumen.app", "bob@lumen.app", "dan@lumen.app")
+	cfg, err := os.ReadFile(filepath.Join(dir, "main.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = append(cfg, "\nmember \"cy@lumen.app\" {\n  team = \"lumen\"\n  role = \"admin\"\n}\n"...)
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv.Fail(fake.FailRule{Method: "DELETE", Status: 400, Body: `{"detail":"no"}`})
+	ctrl, tty = openPTY(t)
+	defer ctrl.Close()
+	go func() {
+		b, _ := io.ReadAll(ctrl)
+		got <- b
+	}()
+	out.Reset()
+	code = Run(args, strings.NewReader(""), &out, tty)
+	tty.Close()
+	term = string(<-got)
+	if code != 1 || !strings.Contains(term, "[1/2] member/lumen/dan@lumen.app") {
+		t.Fatalf("failing apply: exit %d\n%s\n%q", code, out.String(), term)
+	}
+	for i := strings.Index(term, "Error:"); i >= 0; i = next(term, "Error:", i) {
+		if !strings.HasSuffix(term[:i], "\n") && !strings.HasSuffix(term[:i], "\r\033[K") {
+			t.Errorf("an error follows the progress line on the same line:\n%q", term)
+			break
+		}
+	}
+}
+
+// next is the index of the next sub in s after index i, or -1.
+func next(s, sub string, i int) int {
+	j := strings.Index(s[i+1:], sub)
+	if j < 0 {
+		return -1
+	}
+	return i + 1 + j
 }

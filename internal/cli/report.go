@@ -134,10 +134,10 @@ func (a *app) accessCommand() *cobra.Command {
 	c.Args = cobra.ExactArgs(1)
 	c.ValidArgsFunction = completeOnce(a.emails)
 	var asJSON, fromLive bool
-	var parallelism int
+	parallelism := 4
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	c.Flags().BoolVar(&fromLive, "live", false, "read every connected team and say where the platforms still show the person (exit 2 if anywhere)")
-	c.Flags().IntVar(&parallelism, "parallelism", 4, "with --live: reads in flight")
+	c.Flags().Var((*parallelismValue)(&parallelism), "parallelism", "with --live: reads in flight")
 	c.RunE = func(cmd *cobra.Command, args []string) error {
 		email, err := model.ParseEmail(args[0])
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -22,6 +23,10 @@ type app struct {
 	state   string
 	nowFlag string
 	noColor bool
+
+	// progressShown: an apply's progress line is on stderr, not ended by
+	// a newline; anything else written there clears it first.
+	progressShown atomic.Bool
 }
 
 func (a *app) rootCommand() *cobra.Command {

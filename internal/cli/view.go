@@ -34,6 +34,7 @@ type termView struct{ a *app }
 var _ ops.View = termView{}
 
 func (v termView) Warnings(diags hcl.Diagnostics, files map[string]*hcl.File, limit int) {
+	v.a.endProgress()
 	var ws hcl.Diagnostics
 	for _, d := range diags {
 		if d.Severity == hcl.DiagWarning {
@@ -54,14 +55,26 @@ func (v termView) Warnings(diags hcl.Diagnostics, files map[string]*hcl.File, li
 }
 
 func (v termView) Errors(diags hcl.Diagnostics, files map[string]*hcl.File) {
+	v.a.endProgress()
 	diag.WriteText(v.a.stderr, diags, files)
 	fmt.Fprintln(v.a.stderr)
 }
 
-func (v termView) Note(text string)    { fmt.Fprintf(v.a.stderr, "Note: %s\n", text) }
-func (v termView) Warning(text string) { fmt.Fprintf(v.a.stderr, "Warning: %s\n\n", text) }
-func (v termView) Error(text string)   { fmt.Fprintf(v.a.stderr, "Error: %s\n", text) }
-func (v termView) Notify(text string)  { fmt.Fprintln(v.a.stderr, text) }
+func (v termView) Note(text string) { v.a.endProgress(); fmt.Fprintf(v.a.stderr, "Note: %s\n", text) }
+func (v termView) Warning(text string) {
+	v.a.endProgress()
+	fmt.Fprintf(v.a.stderr, "Warning: %s\n\n", text)
+}
+func (v termView) Error(text string)  { v.a.endProgress(); fmt.Fprintf(v.a.stderr, "Error: %s\n", text) }
+func (v termView) Notify(text string) { v.a.endProgress(); fmt.Fprintln(v.a.stderr, text) }
+
+// endProgress clears the progress line, if one is shown, so that what
+// follows on stderr starts a line of its own.
+func (a *app) endProgress() {
+	if a.progressShown.Swap(false) {
+		fmt.Fprint(a.stderr, "\r\033[K")
+	}
+}
 
 // Progress counts an apply's changes on a terminal, on one line.
 func (v termView) Progress() func(done, total int, addr model.Address) {
@@ -70,8 +83,9 @@ func (v termView) Progress() func(done, total int, addr model.Address) {
 	}
 	return func(done, total int, addr model.Address) {
 		fmt.Fprintf(v.a.stderr, "\r\033[K[%d/%d] %s", done, total, addr)
+		v.a.progressShown.Store(true)
 		if done == total {
-			fmt.Fprint(v.a.stderr, "\r\033[K")
+			v.a.endProgress()
 		}
 	}
 }

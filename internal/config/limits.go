@@ -370,9 +370,13 @@ func checkBodyDepth(body *hclsyntax.Body, diags hcl.Diagnostics) hcl.Diagnostics
 // nests nothing: "(((1)))" is nested 3 deep, and schema/language.md's "nested 100
 // deep" is the last depth allowed.
 func exprDepth(e hclsyntax.Expression, d int) int {
-	switch e.(type) {
+	switch e := e.(type) {
 	case *hclsyntax.LiteralValueExpr, *hclsyntax.ScopeTraversalExpr, *hclsyntax.AnonSymbolExpr:
 		return d
+	case *hclsyntax.ObjectConsKeyExpr:
+		// An object's key is part of its object, not a level of its own:
+		// "{a = 1}" nests 1 deep, as "[1]" does.
+		return exprDepth(e.Wrapped, d)
 	}
 	d++
 	if d > MaxDepth {
@@ -421,8 +425,6 @@ func exprDepth(e hclsyntax.Expression, d int) int {
 			sub(it.KeyExpr)
 			sub(it.ValueExpr)
 		}
-	case *hclsyntax.ObjectConsKeyExpr:
-		sub(e.Wrapped)
 	case *hclsyntax.ForExpr:
 		sub(e.CollExpr)
 		sub(e.KeyExpr)

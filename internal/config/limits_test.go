@@ -146,6 +146,7 @@ func TestDeepNesting(t *testing.T) {
 		"for 150":             "locals {\n  x = " + rep("[for a in ", 150) + "[]" + rep(": a]", 150) + "\n}\n",
 		"parens 101":          "locals {\n  x = " + rep("(", 101) + "1" + rep(")", 101) + "\n}\n",
 		"tuples 101":          "locals {\n  x = " + rep("[", 101) + rep("]", 101) + "\n}\n",
+		"objects 101":         "locals {\n  x = " + rep("{a = ", 101) + "1" + rep("}", 101) + "\n}\n",
 	} {
 		t.Run(name, func(t *testing.T) {
 			res := LoadSources([]Source{{Name: "deep.hcl", Data: []byte(src)}})
@@ -162,6 +163,7 @@ func TestDeepNesting(t *testing.T) {
 		"parens 50":    "locals {\n  x = " + rep("(", 50) + "1" + rep(")", 50) + "\n}\n",
 		"parens 100":   "locals {\n  x = " + rep("(", 100) + "1" + rep(")", 100) + "\n}\n",
 		"tuples 100":   "locals {\n  x = " + rep("[", 100) + rep("]", 100) + "\n}\n",
+		"objects 100":  "locals {\n  x = " + rep("{a = ", 100) + "1" + rep("}", 100) + "\n}\n",
 		"comments":     "# " + rep("((((", 1000) + "\n/* " + rep("[[", 1000) + " */\nlocals {\n  x = \"" + rep("(", 1000) + "\"\n  y = \"$${" + rep("{", 300) + "\"\n}\n",
 		"many minuses": "locals {\n" + rep("  x = -1\n", 0) + "  a = [" + rep("-1, ", 1000) + "-1]\n  b = 1 - 2 - 3 - 4 - 5\n}\n",
 		"heredoc text": "locals {\n  x = <<-EOT\n    " + rep("(((", 500) + "\n    EOT\n}\n",

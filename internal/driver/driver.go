@@ -181,7 +181,19 @@ type Options struct {
 	// Parallelism bounds the reads in flight inside the team
 	// (--parallelism); 0: 4.
 	Parallelism int
+	// Slots, shared by every team of a run, bound the requests on the
+	// wire across teams (schema/sync.md: --parallelism bounds the reads in
+	// flight inside a team as well as across teams); nil: no bound
+	// across teams.
+	Slots Slots
 }
+
+// Slots are the requests a run may have on the wire at once: a request
+// takes one from sending it until its answer is read.
+type Slots chan struct{}
+
+// NewSlots makes n slots (n ≤ 0: 1).
+func NewSlots(n int) Slots { return make(Slots, max(n, 1)) }
 
 // Clock is time as drivers see it, so pacing and expiry are tested with a
 // fake clock, never by sleeping.

@@ -52,6 +52,7 @@ func TeamOptions(team *driver.Team, opts driver.Options, platform string, secret
 		MaxWait:   opts.MaxWait,
 		Platform:  platform,
 		Secrets:   secrets,
+		Slots:     opts.Slots,
 	}
 }
 
@@ -95,6 +96,10 @@ type Options struct {
 	Notify func(msg string)
 	// Transport replaces the HTTP transport (tests).
 	Transport http.RoundTripper
+	// Slots, when set, bound the requests on the wire across every
+	// client that shares them: each round trip holds one until its
+	// answer's body is closed.
+	Slots driver.Slots
 	// Platform names the platform in messages ("PostHog", "Piwik PRO",
 	// "Plausible"); default: the endpoint's host.
 	Platform string
@@ -276,6 +281,9 @@ func New(o Options) *Client {
 	rt := o.Transport
 	if rt == nil {
 		rt = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	if o.Slots != nil {
+		rt = slotted{rt, o.Slots}
 	}
 	c.hc = &http.Client{
 		Transport: rt,
@@ -738,4 +746,42 @@ func (c *Client) debugf(format string, args ...any) {
 	c.logMu.Lock()
 	defer c.logMu.Unlock()
 	io.WriteString(c.log, line)
+}
+
+// slotted holds one of slots for each round trip, from sending the
+// request until the answer's body is closed (or the trip fails).
+type slotted struct {
+	rt    http.RoundTripper
+	slots driver.Slots
+}
+
+func (s slotted) RoundTrip(req *http.Request) (*http.Response, error) {
+	select {
+	case s.slots <- struct{}{}:
+	case <-req.Context().Done():
+		if req.Body != nil {
+			req.Body.Close() // a RoundTripper closes the body, even on error
+		}
+		return nil, req.Context().Err()
+	}
+	resp, err := s.rt.RoundTrip(req)
+	if err != nil {
+		<-s.slots
+		return nil, err
+	}
+	resp.Body = &slotBody{ReadCloser: resp.Body, slots: s.slots}
+	return resp, nil
+}
+
+// slotBody gives its slot back once, when closed.
+type slotBody struct {
+	io.ReadCloser
+	slots driver.Slots
+	once  sync.Once
+}
+
+func (b *slotBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(func() { <-b.slots })
+	return err
 }

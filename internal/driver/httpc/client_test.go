@@ -380,8 +380,8 @@ func TestContextCancel(t *testing.T) {
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("err = %v, want context.Canceled", err)
 		}
-		if !strings.Contains(err.Error(), "GET /x was interrupted waiting to try again") {
-			t.Errorf("error = %q", err)
+		if !strings.Contains(err.Error(), "GET /x was interrupted waiting to try again: roster was stopped") || strings.Contains(err.Error(), "context canceled") {
+			t.Errorf("error = %q, want it to say why in words, not Go's %q", err, context.Canceled)
 		}
 		var re *RequestError
 		if !errors.As(err, &re) || !cmp.Equal(re.API, []string{"GET /x 500"}) {

@@ -122,7 +122,7 @@ func (c *Client) Users(ctx context.Context) ([]User, kit.Response, error) {
 	return list[User](ctx, c, "/api/users/v2", userShape)
 }
 
-// Apps lists the account's apps and meta-sites.
+// Apps lists the account's apps (meta-sites are not managed: schema/sync.md).
 func (c *Client) Apps(ctx context.Context) ([]Named, kit.Response, error) {
 	return list[Named](ctx, c, "/api/apps/v2", namedShape)
 }

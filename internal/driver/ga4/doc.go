@@ -10,7 +10,11 @@
 // bindings, paged), the mapping between GA4's role lists
 // (predefinedRoles/viewer … admin, no-cost-data, no-revenue-data) and the
 // ga4 profile's roles, one request per change, and google.rpc.Status
-// errors turned into one-line messages that name the binding.
+// errors turned into one-line messages that name the binding. It paces
+// its own requests within the service account's quotas (600 requests and
+// 180 writes a minute, kit.Pacer by the driver's clock, the first wait
+// told through Options.Notify); a quota answer that comes anyway waits a
+// minute in httpc.
 //
 // Layout: api.go is the typed client of the Admin API (wire shapes, paged
 // lists, the three writes, refusals as *StatusError; context first);

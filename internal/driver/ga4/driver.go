@@ -29,6 +29,15 @@ const APIPrefix = "/v1alpha/"
 // GA4's quotas refill every minute (ga4.md, Rate limits).
 const RateLimitWait = time.Minute
 
+// The per-user quotas of the Admin API (ga4.md, Rate limits: the user is
+// the service account): every request counts against RequestsPerMinute,
+// a create, patch or delete against WritesPerMinute as well. The driver
+// paces its requests to keep both, by its clock.
+const (
+	RequestsPerMinute = 600
+	WritesPerMinute   = 180
+)
+
 // Driver is the GA4 driver of one team.
 type Driver struct {
 	team     *driver.Team
@@ -39,6 +48,9 @@ type Driver struct {
 	key      *key
 	keyErr   error
 	tokens   kit.Tokens // the bearer token
+	notify   func(string)
+
+	requests, writes *kit.Pacer // the minute's quotas of the service account
 
 	tokenAud, tokenPath string
 
@@ -54,10 +66,12 @@ type Driver struct {
 func New(team *driver.Team, opts Options) driver.Driver { return newDriver(team, opts, nil) }
 
 func newDriver(team *driver.Team, opts Options, transport http.RoundTripper) *Driver {
-	d := &Driver{team: team, clock: opts.Clock, parallel: kit.Limit(opts.Parallelism)}
+	d := &Driver{team: team, clock: opts.Clock, notify: opts.Notify, parallel: kit.Limit(opts.Parallelism)}
 	if d.clock == nil {
 		d.clock = driver.RealClock{}
 	}
+	d.requests = kit.NewPacer(d.clock, RequestsPerMinute, d.announce(RequestsPerMinute, "requests"))
+	d.writes = kit.NewPacer(d.clock, WritesPerMinute, d.announce(WritesPerMinute, "changes"))
 	d.tokens = kit.Tokens{Fetch: d.fetchToken, Now: d.clock.Now}
 	// The redactor hides any 8 characters of a secret, so it gets the
 	// key file's secret parts only (the private key and its id): the
@@ -142,9 +156,21 @@ func (d *Driver) self() string {
 	return d.key.email
 }
 
-// call makes one API call: a token first when needed, then the request
-// (retried and renewed by httpc). Its API lines list every request made
-// for it, token requests included, in order (kit.TokenCall).
+// announce tells the user, once a pacer first waits, why roster waits.
+func (d *Driver) announce(perMinute int, what string) func(time.Duration) {
+	return func(wait time.Duration) {
+		if d.notify != nil {
+			d.notify(fmt.Sprintf("%s accepts about %d %s a minute; roster paces its requests (waiting %s)", Platform, perMinute, what, wait.Round(time.Second)))
+		}
+	}
+}
+
+// call makes one API call: a token first when needed, paced within the
+// minute's requests (and writes, for anything but a GET), then the
+// request (retried and renewed by httpc, each retry counted against the
+// quotas after the fact). The token endpoint is not the Admin API and is
+// not paced. Its API lines list every request made for it, token requests
+// included, in order (kit.TokenCall).
 func (d *Driver) call(ctx context.Context, method, path string, q url.Values, in, out any) ([]string, error) {
 	if d.keyErr != nil {
 		return nil, d.keyErr
@@ -153,6 +179,27 @@ func (d *Driver) call(ctx context.Context, method, path string, q url.Values, in
 	if err := d.tokens.Ensure(ctx, tc); err != nil {
 		return tc.Pre(), err
 	}
+	write := method != http.MethodGet
+	if write {
+		if err := d.pace(ctx, d.writes); err != nil {
+			return tc.Pre(), err
+		}
+	}
+	if err := d.pace(ctx, d.requests); err != nil {
+		return tc.Pre(), err
+	}
 	api, err := d.hc.JSON(ctx, method, path, q, in, out, "")
+	d.requests.Note(len(api) - 1)
+	if write {
+		d.writes.Note(len(api) - 1)
+	}
 	return tc.Lines(api), err
+}
+
+// pace waits for room in p.
+func (d *Driver) pace(ctx context.Context, p *kit.Pacer) error {
+	if err := p.Wait(ctx); err != nil {
+		return fmt.Errorf("%s: interrupted while pacing the requests: %w", Platform, err)
+	}
+	return nil
 }

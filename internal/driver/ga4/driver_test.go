@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,10 +20,22 @@ import (
 	"github.com/roster-dev/roster/internal/plan"
 )
 
-type fakeClock struct{ now time.Time }
+// fakeClock is a driver.Clock whose Sleep moves it at once (safe for
+// the refresh's fan-out).
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
 
-func (c *fakeClock) Now() time.Time { return c.now }
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
 func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
 	return ctx.Err()
 }
@@ -240,8 +253,8 @@ func TestRateLimit(t *testing.T) {
 	if _, err := New(team, o).Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if clk.now.Sub(t0) < time.Minute {
-		t.Errorf("waited %s, want a minute", clk.now.Sub(t0))
+	if clk.Now().Sub(t0) < time.Minute {
+		t.Errorf("waited %s, want a minute", clk.Now().Sub(t0))
 	}
 	if n := strings.Count(strings.Join(srv.Requests(), "\n"), "GET /v1alpha/accounts/100/accessBindings"); n != 2 {
 		t.Errorf("%d reads of the account's bindings", n)
@@ -438,5 +451,91 @@ func TestCreateRefusedManual(t *testing.T) {
 	res, err := d.Apply(context.Background(), &c)
 	if err != nil || res.Outcome != driver.Manual || len(res.API) != 1 {
 		t.Errorf("%+v %v", res, err)
+	}
+}
+
+// TestPacingWrites makes 200 writes at once by a fake clock: the first
+// 180 go out at t0, the 181st waits until the minute (and the guard)
+// has passed, no minute holds more than 180 (ga4.md, Rate limits: writes
+// a minute per user), the wait is announced once, and reads are not held
+// by the full write budget.
+func TestPacingWrites(t *testing.T) {
+	srv, team := start(t, fake.Seed{})
+	clk := &fakeClock{now: t0}
+	var notes []string
+	o := opts(nil)
+	o.Clock, o.Notify = clk, func(m string) { notes = append(notes, m) }
+	d := New(team, o)
+	ctx := context.Background()
+	if _, err := d.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var at []time.Time
+	for i := 0; i < 200; i++ {
+		c := memberChange(plan.Create, fmt.Sprintf("u%03d@x.io", i), "", "viewer")
+		res, err := d.Apply(ctx, &c)
+		if err != nil || res.Outcome != driver.Applied {
+			t.Fatalf("write %d: %+v %v", i, res, err)
+		}
+		at = append(at, clk.Now()) // Sleep comes before the request
+		if i == 179 {
+			// The write budget is spent; a refresh (reads only) is not held.
+			if _, err := d.Refresh(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if !clk.Now().Equal(t0) {
+				t.Errorf("a refresh after 180 writes waited until %s", clk.Now())
+			}
+		}
+	}
+	if n := len(srv.Bindings()); n != 201 {
+		t.Errorf("%d bindings, want 201", n)
+	}
+	if !at[179].Equal(t0) {
+		t.Errorf("the 180th write went out at %s, want t0", at[179])
+	}
+	if w := at[180].Sub(t0); w < time.Minute || w > time.Minute+2*time.Second {
+		t.Errorf("the 181st write went out %s after t0, want just over a minute", w)
+	}
+	for i := range at {
+		j := i
+		for j < len(at) && at[j].Sub(at[i]) < time.Minute {
+			j++
+		}
+		if j-i > 180 {
+			t.Fatalf("%d writes within a minute from %s", j-i, at[i])
+		}
+	}
+	if len(notes) != 1 || notes[0] != "Google Analytics accepts about 180 changes a minute; roster paces its requests (waiting 1m1s)" {
+		t.Errorf("notes: %q", notes)
+	}
+}
+
+// TestPacingReads: 600 requests a minute (ga4.md, Rate limits: requests
+// a minute per user), reads alone included; the 601st waits a minute.
+func TestPacingReads(t *testing.T) {
+	_, team := start(t, fake.Seed{})
+	clk := &fakeClock{now: t0}
+	var notes []string
+	o := opts(nil)
+	o.Clock, o.Notify = clk, func(m string) { notes = append(notes, m) }
+	d := newDriver(team, o, nil)
+	ctx := context.Background()
+	for i := 0; i < 600; i++ {
+		if _, _, err := d.readSummaries(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !clk.Now().Equal(t0) || len(notes) != 0 {
+		t.Fatalf("600 reads waited until %s (notes %q)", clk.Now(), notes)
+	}
+	if _, _, err := d.readSummaries(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if w := clk.Now().Sub(t0); w < time.Minute || w > time.Minute+2*time.Second {
+		t.Errorf("the 601st read went out %s after t0, want just over a minute", w)
+	}
+	if len(notes) != 1 || notes[0] != "Google Analytics accepts about 600 requests a minute; roster paces its requests (waiting 1m1s)" {
+		t.Errorf("notes: %q", notes)
 	}
 }

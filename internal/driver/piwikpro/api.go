@@ -33,7 +33,7 @@ type Client struct {
 	credErr          error  // the key is not CLIENT_ID:CLIENT_SECRET
 	tokens           kit.Tokens
 
-	writes, reads *pacer
+	writes, reads *kit.Pacer
 }
 
 // pageSize is the limit asked for on every list (the API's maximum; its
@@ -290,7 +290,7 @@ func (c *Client) call(ctx context.Context, method, path string, q url.Values, in
 		ctype = mediaType(method, path)
 	}
 	api, err := c.hc.JSON(ctx, method, path, q, in, out, ctype)
-	p.note(len(api) - 1)
+	p.Note(len(api) - 1)
 	return tc.Lines(api), err
 }
 
@@ -308,8 +308,8 @@ func mediaType(method, path string) string {
 }
 
 // pace waits for room in p.
-func (c *Client) pace(ctx context.Context, p *pacer) error {
-	if err := p.wait(ctx); err != nil {
+func (c *Client) pace(ctx context.Context, p *kit.Pacer) error {
+	if err := p.Wait(ctx); err != nil {
 		return fmt.Errorf("%s: interrupted while pacing the requests: %w", Platform, err)
 	}
 	return nil
@@ -335,7 +335,7 @@ func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, []strin
 	body := map[string]string{"grant_type": "client_credentials", "client_id": c.clientID, "client_secret": c.secret}
 	var out tokenAnswer
 	lines, err := c.tc.JSON(ctx, "POST", "/auth/token", nil, body, httpc.Shaped{Shape: tokenShape, Into: &out}, "application/json")
-	c.writes.note(len(lines) - 1)
+	c.writes.Note(len(lines) - 1)
 	if err != nil {
 		if re, ok := httpc.Refusal(err); ok {
 			return "", 0, lines, &driver.APIError{Platform: Platform, Status: re.Status, Request: re.Request(), Read: true,

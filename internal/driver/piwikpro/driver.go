@@ -87,12 +87,12 @@ func newDriver(team *driver.Team, opts Options, transport http.RoundTripper) *Dr
 	api.Renew = c.tokens.Renew
 	c.hc = httpc.New(api)
 	c.tc = httpc.New(common)
-	c.writes = newPacer(d.clock, WritesPerMinute, func(wait time.Duration) {
+	c.writes = kit.NewPacer(d.clock, WritesPerMinute, func(wait time.Duration) {
 		if d.notify != nil {
 			d.notify(fmt.Sprintf("%s accepts about %d changes a minute; roster paces its requests (waiting %s)", Platform, WritesPerMinute, wait.Round(time.Second)))
 		}
 	})
-	c.reads = newPacer(d.clock, ReadsPerMinute, nil)
+	c.reads = kit.NewPacer(d.clock, ReadsPerMinute, nil)
 	d.api = c
 	return d
 }

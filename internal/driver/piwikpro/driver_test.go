@@ -1053,31 +1053,6 @@ func TestPacing(t *testing.T) {
 	}
 }
 
-func TestPacer(t *testing.T) {
-	c := &fakeClock{now: t0}
-	p := newPacer(c, 3, nil)
-	for i := 0; i < 7; i++ {
-		if err := p.wait(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		if i == 1 {
-			p.note(1) // a retry
-			c.advance(10 * time.Second)
-		}
-	}
-	// 3 at t0 (one a retry), 3 a minute later, 1 a minute after that.
-	want := []time.Duration{time.Minute + paceGuard - 10*time.Second, time.Minute + paceGuard}
-	if !slices.Equal(c.slept, want) {
-		t.Errorf("slept %v, want %v", c.slept, want)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	p.note(5)
-	if err := p.wait(ctx); err == nil {
-		t.Error("a cancelled wait succeeded")
-	}
-}
-
 func TestRefreshFailsClosed(t *testing.T) {
 	cases := []struct {
 		name string

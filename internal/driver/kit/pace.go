@@ -1,4 +1,4 @@
-package piwikpro
+package kit
 
 import (
 	"context"
@@ -8,17 +8,17 @@ import (
 	"github.com/roster-dev/roster/internal/driver"
 )
 
-// paceGuard widens the pacing window a little beyond a minute, for
+// PaceGuard widens the pacing window a little beyond a minute, for
 // requests in flight and for the difference between our clock and the
 // platform's: n requests in any minute plus this guard are at most n in
 // any clock minute the platform counts.
-const paceGuard = time.Second
+const PaceGuard = time.Second
 
-// pacer lets at most n requests start in any window of a minute (plus
-// paceGuard), by a driver.Clock, so Piwik PRO's per-minute limits are kept
-// without relying on its 429s. Retries that httpc makes are noted after
-// the fact. Safe for concurrent use.
-type pacer struct {
+// Pacer lets at most n requests start in any window of a minute (plus
+// PaceGuard), by a driver.Clock, so a platform's per-minute limits are
+// kept without relying on its 429s. Retries that httpc makes are noted
+// after the fact. Safe for concurrent use.
+type Pacer struct {
 	clock  driver.Clock
 	n      int
 	window time.Duration
@@ -29,12 +29,14 @@ type pacer struct {
 	announced bool
 }
 
-func newPacer(clock driver.Clock, perMinute int, onWait func(time.Duration)) *pacer {
-	return &pacer{clock: clock, n: perMinute, window: time.Minute + paceGuard, onWait: onWait}
+// NewPacer paces perMinute requests a minute by clock; onWait (may be
+// nil) is told how long the first wait lasts, once.
+func NewPacer(clock driver.Clock, perMinute int, onWait func(time.Duration)) *Pacer {
+	return &Pacer{clock: clock, n: perMinute, window: time.Minute + PaceGuard, onWait: onWait}
 }
 
 // prune drops the start times that left the window (p.mu held).
-func (p *pacer) prune(now time.Time) {
+func (p *Pacer) prune(now time.Time) {
 	cut := 0
 	for cut < len(p.times) && !p.times[cut].After(now.Add(-p.window)) {
 		cut++
@@ -44,9 +46,9 @@ func (p *pacer) prune(now time.Time) {
 	}
 }
 
-// wait takes room for one request, sleeping on the clock while the
+// Wait takes room for one request, sleeping on the clock while the
 // window is full.
-func (p *pacer) wait(ctx context.Context) error {
+func (p *Pacer) Wait(ctx context.Context) error {
 	for {
 		p.mu.Lock()
 		now := p.clock.Now()
@@ -69,8 +71,8 @@ func (p *pacer) wait(ctx context.Context) error {
 	}
 }
 
-// note counts k more requests started now (httpc's retries of a call).
-func (p *pacer) note(k int) {
+// Note counts k more requests started now (httpc's retries of a call).
+func (p *Pacer) Note(k int) {
 	if k <= 0 {
 		return
 	}

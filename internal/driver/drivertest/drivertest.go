@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/fakeclock"
 	"github.com/roster-dev/roster/internal/driver/httpc"
 	"github.com/roster-dev/roster/internal/fake/fakekit"
 	"github.com/roster-dev/roster/internal/model"
@@ -110,28 +111,9 @@ type Harness struct {
 	RemoveByHand func(t *testing.T, env *Env)
 }
 
-// clock moves on at once when slept on, so backoff costs no time.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-	return ctx.Err()
-}
-
 func newDriver(env *Env, opts driver.Options) driver.Driver {
 	if opts.Clock == nil {
-		opts.Clock = &clock{now: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
+		opts.Clock = fakeclock.New(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)) // backoff costs no time
 	}
 	opts.UserAgent = "roster/drivertest"
 	return env.New(env.Team, opts)

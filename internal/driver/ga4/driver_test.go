@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/roster-dev/roster/internal/config"
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/fakeclock"
 	"github.com/roster-dev/roster/internal/driver/httpc"
 	"github.com/roster-dev/roster/internal/fake/fakekit"
 	fake "github.com/roster-dev/roster/internal/fake/ga4"
@@ -20,28 +20,8 @@ import (
 	"github.com/roster-dev/roster/internal/plan"
 )
 
-// fakeClock is a driver.Clock whose Sleep moves it at once (safe for
-// the refresh's fan-out).
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	return ctx.Err()
-}
-
 func opts(log *bytes.Buffer) driver.Options {
-	o := driver.Options{UserAgent: "roster/test", Clock: &fakeClock{now: t0}}
+	o := driver.Options{UserAgent: "roster/test", Clock: fakeclock.New(t0)}
 	if log != nil {
 		o.Log = log
 	}
@@ -247,7 +227,7 @@ func TestRateLimit(t *testing.T) {
 	srv, team := start(t, fake.Seed{})
 	srv.Fail(fakekit.FailRule{Method: "GET", PathPrefix: "/v1alpha/accounts/", Status: 403, Count: 1,
 		Body: `{"error":{"code":403,"message":"Quota Error: Rate Limit Exceeded","status":"PERMISSION_DENIED","errors":[{"reason":"rateLimitExceeded"}]}}`})
-	clk := &fakeClock{now: t0}
+	clk := fakeclock.New(t0)
 	o := opts(nil)
 	o.Clock = clk
 	if _, err := New(team, o).Refresh(context.Background()); err != nil {
@@ -461,7 +441,7 @@ func TestCreateRefusedManual(t *testing.T) {
 // by the full write budget.
 func TestPacingWrites(t *testing.T) {
 	srv, team := start(t, fake.Seed{})
-	clk := &fakeClock{now: t0}
+	clk := fakeclock.New(t0)
 	var notes []string
 	o := opts(nil)
 	o.Clock, o.Notify = clk, func(m string) { notes = append(notes, m) }
@@ -515,7 +495,7 @@ func TestPacingWrites(t *testing.T) {
 // a minute per user), reads alone included; the 601st waits a minute.
 func TestPacingReads(t *testing.T) {
 	_, team := start(t, fake.Seed{})
-	clk := &fakeClock{now: t0}
+	clk := fakeclock.New(t0)
 	var notes []string
 	o := opts(nil)
 	o.Clock, o.Notify = clk, func(m string) { notes = append(notes, m) }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/fakeclock"
 	"github.com/roster-dev/roster/internal/model"
 )
 
@@ -70,7 +71,7 @@ func FuzzRefresh(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body string) {
 		team := &driver.Team{Name: "acme", Conn: model.Connection{Endpoint: "http://127.0.0.1:1", AccountID: "100"}, Token: key,
 			Sites: []*model.Object{site("P", "")}, Guests: map[string]bool{}, Members: map[string]bool{}}
-		d := newDriver(team, driver.Options{Clock: &fakeClock{now: t0}}, &stub{seen: map[string]bool{}, body: body})
+		d := newDriver(team, driver.Options{Clock: fakeclock.New(t0)}, &stub{seen: map[string]bool{}, body: body})
 		snap, err := d.Refresh(context.Background())
 		if err != nil {
 			return

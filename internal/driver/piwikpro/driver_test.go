@@ -14,6 +14,7 @@ import (
 
 	"github.com/roster-dev/roster/internal/config"
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/fakeclock"
 	"github.com/roster-dev/roster/internal/driver/httpc"
 	fake "github.com/roster-dev/roster/internal/fake/piwikpro"
 	"github.com/roster-dev/roster/internal/model"
@@ -29,36 +30,12 @@ const (
 
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 
-type fakeClock struct {
-	mu    sync.Mutex
-	now   time.Time
-	slept []time.Duration
-	// also moves the fake server's clock, so both agree
-	srv *fake.Server
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	c.slept = append(c.slept, d)
-	c.now = c.now.Add(d)
-	srv := c.srv
-	c.mu.Unlock()
-	if srv != nil {
-		srv.Advance(d)
-	}
-	return ctx.Err()
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+// newClock is the driver's clock at t; a sleep also moves the fake
+// server's clock, so both agree.
+func newClock(t time.Time, srv *fake.Server) *fakeclock.Clock {
+	c := fakeclock.New(t)
+	c.OnSleep = srv.Advance
+	return c
 }
 
 // env is a fake Piwik PRO and a driver on it.
@@ -67,7 +44,7 @@ type env struct {
 	srv   *fake.Server
 	team  *driver.Team
 	d     *Driver
-	clock *fakeClock
+	clock *fakeclock.Clock
 	log   *bytes.Buffer
 }
 
@@ -115,7 +92,7 @@ func newEnv(t *testing.T, seed fake.Seed, guests []string, sites ...*model.Objec
 	for _, g := range guests {
 		team.Guests[g] = true
 	}
-	e := &env{t: t, srv: srv, team: team, clock: &fakeClock{now: t0, srv: srv}, log: &bytes.Buffer{}}
+	e := &env{t: t, srv: srv, team: team, clock: newClock(t0, srv), log: &bytes.Buffer{}}
 	e.remake(nil)
 	return e
 }
@@ -906,7 +883,7 @@ func TestTokenExpiredMidApply(t *testing.T) {
 	e.wantAPI(res, p+" 401", "POST /auth/token 200", p+" 204")
 	// By the driver's clock, a token a minute from its end is replaced
 	// before the call.
-	e.clock.advance(29*time.Minute + 30*time.Second)
+	e.clock.Advance(29*time.Minute + 30*time.Second)
 	res, err = e.d.Apply(context.Background(), &changes[2])
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/fakeclock"
 	"github.com/roster-dev/roster/internal/driver/httpc"
 	fake "github.com/roster-dev/roster/internal/fake/plausible"
 	"github.com/roster-dev/roster/internal/model"
@@ -29,48 +30,14 @@ const (
 
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 
-// fakeClock is the driver's and the fake server's time. Sleep moves it;
-// tick, when set, is how far each request moves it.
-type fakeClock struct {
-	mu    sync.Mutex
-	now   time.Time
-	slept []time.Duration
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.slept = append(c.slept, d)
-	c.now = c.now.Add(d)
-	return ctx.Err()
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-func (c *fakeClock) sleeps() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return slices.Clone(c.slept)
-}
-
 // ticking is a transport on which every request takes d of fake time.
 type ticking struct {
-	clock *fakeClock
+	clock *fakeclock.Clock
 	d     time.Duration
 }
 
 func (t ticking) RoundTrip(r *http.Request) (*http.Response, error) {
-	t.clock.advance(t.d)
+	t.clock.Advance(t.d)
 	return http.DefaultTransport.RoundTrip(r)
 }
 
@@ -113,7 +80,7 @@ type env struct {
 	srv   *fake.Server
 	team  *driver.Team
 	d     *Driver
-	clock *fakeClock
+	clock *fakeclock.Clock
 	log   *bytes.Buffer
 	mu    sync.Mutex
 	notes []string
@@ -121,7 +88,7 @@ type env struct {
 
 func newEnv(t *testing.T, seed fake.Seed, sites ...*model.Object) *env {
 	t.Helper()
-	e := &env{t: t, clock: &fakeClock{now: t0}, log: &bytes.Buffer{}}
+	e := &env{t: t, clock: fakeclock.New(t0), log: &bytes.Buffer{}}
 	e.srv = fake.New(fake.Options{Seed: seed, Clock: e.clock.Now})
 	t.Cleanup(e.srv.Close)
 	if sites == nil {
@@ -710,11 +677,11 @@ func TestInvitationExpiry(t *testing.T) {
 	}
 	// 47 hours on, it is still there; at the second 01:00 UTC after 48
 	// hours, the daily job deletes it (and inv@agency.io, invited at 09:00).
-	e.clock.advance(47 * time.Hour)
+	e.clock.Advance(47 * time.Hour)
 	if !strings.Contains(render(e.refresh().Objects), "new@agency.io") {
 		t.Fatal("expired too early")
 	}
-	e.clock.advance(16 * time.Hour) // 2026-03-05 01:00
+	e.clock.Advance(16 * time.Hour) // 2026-03-05 01:00
 	want := `grant/acme/Blog/writer@agency.io editor guest active
 grant/acme/a.com/viewer@agency.io viewer guest active
 `
@@ -779,7 +746,7 @@ func TestPacing(t *testing.T) {
 	if len(notes) != 1 || !strings.HasPrefix(notes[0], "team acme: Plausible allows 600 requests an hour; waiting ") || !strings.HasSuffix(notes[0], "for the next hour (11:00 UTC)") {
 		t.Errorf("notes %q", notes)
 	}
-	if s := e.clock.sleeps(); len(s) != 1 || s[0] < 58*time.Minute {
+	if s := e.clock.Slept(); len(s) != 1 || s[0] < 58*time.Minute {
 		t.Errorf("sleeps %v", s)
 	}
 	if n := len(e.srv.Guests("site3.com")); n != 100 {
@@ -813,7 +780,7 @@ func TestThrottled(t *testing.T) {
 	// Someone else spent the key's hour: Plausible answers 429 without
 	// Retry-After, and the driver waits for the next clock hour.
 	e := newEnv(t, acmeSeed())
-	e.clock.advance(15 * time.Minute) // 10:15
+	e.clock.Advance(15 * time.Minute) // 10:15
 	e.refresh()
 	if err := e.srv.Spend(token, 600); err != nil {
 		t.Fatal(err)
@@ -824,7 +791,7 @@ func TestThrottled(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.wantResult(res, driver.Invited, "PUT "+guestsEP+" 429", put)
-	if s := e.clock.sleeps(); !slices.Equal(s, []time.Duration{45*time.Minute + 5*time.Second}) {
+	if s := e.clock.Slept(); !slices.Equal(s, []time.Duration{45*time.Minute + 5*time.Second}) {
 		t.Errorf("sleeps %v", s)
 	}
 	want := "team acme: Plausible refused a request because the hourly API budget is used up (600 requests an hour); waiting 45m5s for the next hour (11:00 UTC)"
@@ -847,8 +814,8 @@ func TestThrottled(t *testing.T) {
 			t.Errorf("error %q lacks %q", err, w)
 		}
 	}
-	if len(e.clock.sleeps()) != 0 || !slices.Equal(res.API, []string{"PUT " + guestsEP + " 429"}) {
-		t.Errorf("sleeps %v, api %q", e.clock.sleeps(), res.API)
+	if len(e.clock.Slept()) != 0 || !slices.Equal(res.API, []string{"PUT " + guestsEP + " 429"}) {
+		t.Errorf("sleeps %v, api %q", e.clock.Slept(), res.API)
 	}
 	e.wantGuests("a.com", "Viewer@Agency.io viewer accepted", "inv@agency.io editor invited")
 
@@ -856,8 +823,8 @@ func TestThrottled(t *testing.T) {
 	e = newEnv(t, acmeSeed())
 	e.srv.Spend(token, 600)
 	snap := e.refresh()
-	if len(snap.Objects) != 3 || snap.Requests != 5 || len(e.clock.sleeps()) != 1 {
-		t.Errorf("refresh after 429: %d objects, %d requests, sleeps %v", len(snap.Objects), snap.Requests, e.clock.sleeps())
+	if len(snap.Objects) != 3 || snap.Requests != 5 || len(e.clock.Slept()) != 1 {
+		t.Errorf("refresh after 429: %d objects, %d requests, sleeps %v", len(snap.Objects), snap.Requests, e.clock.Slept())
 	}
 }
 

@@ -7,8 +7,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/fakeclock"
 	"github.com/roster-dev/roster/internal/model"
 )
 
@@ -52,7 +54,7 @@ func FuzzRefresh(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body string) {
 		team := &driver.Team{Name: "acme", Conn: model.Connection{Endpoint: "https://plausible.io"}, Token: "k",
 			Sites: []*model.Object{{Addr: model.SiteAddress("acme", "p.com")}}}
-		d := newDriver(team, Options{Clock: &fakeClock{}}, &stub{body: body})
+		d := newDriver(team, Options{Clock: fakeclock.New(time.Time{})}, &stub{body: body})
 		snap, err := d.Refresh(context.Background())
 		if err != nil {
 			return

@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/fakeclock"
 	fake "github.com/roster-dev/roster/internal/fake/posthog"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
@@ -21,33 +21,13 @@ const token = "phx_s3cret_token_value"
 
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 
-type fakeClock struct {
-	mu    sync.Mutex
-	now   time.Time
-	slept []time.Duration
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.slept = append(c.slept, d)
-	c.now = c.now.Add(d)
-	return ctx.Err()
-}
-
 // env is a fake PostHog and a driver on it.
 type env struct {
 	t     *testing.T
 	srv   *fake.Server
 	team  *driver.Team
 	d     *Driver
-	clock *fakeClock
+	clock *fakeclock.Clock
 	log   *bytes.Buffer
 }
 
@@ -90,7 +70,7 @@ func newEnv(t *testing.T, seed fake.Seed, guests []string, sites ...*model.Objec
 	for _, g := range guests {
 		team.Guests[g] = true
 	}
-	e := &env{t: t, srv: srv, team: team, clock: &fakeClock{now: t0}, log: &bytes.Buffer{}}
+	e := &env{t: t, srv: srv, team: team, clock: fakeclock.New(t0), log: &bytes.Buffer{}}
 	e.d = newDriver(team, Options{Clock: e.clock, Log: e.log, UserAgent: "roster/test"}, nil)
 	e.d.parallel = 1
 	return e
@@ -662,8 +642,8 @@ func TestRefreshRetriesThrottled(t *testing.T) {
 	e.srv.Fail(fake.FailRule{Method: "GET", PathPrefix: "/api/users/", Status: 429, Count: 1, RetryAfter: "7"})
 	e.srv.Fail(fake.FailRule{Method: "GET", PathPrefix: e.org("members"), Status: 429, Count: 1, RetryAfter: "3"})
 	snap := e.refresh()
-	if !slices.Equal(e.clock.slept, []time.Duration{7 * time.Second, 3 * time.Second}) {
-		t.Errorf("waits: %v", e.clock.slept)
+	if !slices.Equal(e.clock.Slept(), []time.Duration{7 * time.Second, 3 * time.Second}) {
+		t.Errorf("waits: %v", e.clock.Slept())
 	}
 	if snap.Self != "owner@acme.com" || len(snap.Objects) != 3 {
 		t.Errorf("snapshot: %s", render(snap.Objects))

@@ -7,8 +7,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/fakeclock"
 	"github.com/roster-dev/roster/internal/model"
 )
 
@@ -55,7 +57,7 @@ func FuzzRefresh(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body string) {
 		team := &driver.Team{Name: "acme", Conn: model.Connection{Endpoint: "https://eu.posthog.com", AccountID: "org"}, Token: "k",
 			Sites: []*model.Object{{Addr: model.SiteAddress("acme", "P")}}, Guests: map[string]bool{"b@x.io": true}}
-		d := newDriver(team, Options{Clock: &fakeClock{}}, &stub{seen: map[string]bool{}, body: body})
+		d := newDriver(team, Options{Clock: fakeclock.New(time.Time{})}, &stub{seen: map[string]bool{}, body: body})
 		snap, err := d.Refresh(context.Background())
 		if err == nil && snap.SiteIDs["P"] != "1" {
 			t.Fatalf("site ids %v", snap.SiteIDs)

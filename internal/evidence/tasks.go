@@ -105,6 +105,7 @@ func PrepareTasks(ctx context.Context, st state.Store, cs *state.Changeset) erro
 		}
 		cs.TaskBase = open
 	}
+	state.CarriedSites(cs.Tasks, cs.Put)
 	cs.Tasks = state.ResolveTaskMoves(open, cs.Tasks)
 	return nil
 }

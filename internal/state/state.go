@@ -123,6 +123,31 @@ type TaskChange struct {
 // and forget records").
 type TaskMove struct {
 	From, To model.Address
+	// Sites, when set, are the sites (old addresses) a team's move
+	// carries: those its changeset writes anew (CarriedSites). A site
+	// that moves on its own is not among them, and its tasks wait for
+	// its own move. nil: every site of the team (a move read back from
+	// the evidence chain).
+	Sites map[model.Address]bool
+}
+
+// CarriedSites sets Sites on each move of a team in changes: the sites
+// the changeset cs writes under the team's new name.
+func CarriedSites(changes []TaskChange, put []*model.Object) {
+	for _, c := range changes {
+		mv := c.Move
+		if mv == nil || mv.From.Kind != model.KindTeam {
+			continue
+		}
+		mv.Sites = map[model.Address]bool{}
+		for _, o := range put {
+			if o.Addr.Kind == model.KindSite && o.Addr.Team == mv.To.Team {
+				if old, ok := model.Rekey(o.Addr, mv.To, mv.From); ok {
+					mv.Sites[old] = true
+				}
+			}
+		}
+	}
 }
 
 // Changeset is one atomic write: all of it is stored, or none.

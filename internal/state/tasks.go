@@ -110,16 +110,9 @@ func ResolveTaskMoves(open []Task, changes []TaskChange) []TaskChange {
 			if len(bySite[mv.From]) > 0 {
 				sites = append(sites, mv.From)
 			}
-			// A site that moves to another team while its team is
-			// relabelled to that team: where the team's move, applied
-			// first (connected teams apply it in its own commit), put
-			// the site's tasks.
-			if relabelled := (model.Address{Kind: model.KindSite, Team: mv.To.Team, Site: mv.From.Site}); mv.From.Team != mv.To.Team && relabelled != mv.To && len(bySite[relabelled]) > 0 {
-				sites = append(sites, relabelled)
-			}
 		} else {
 			for site, names := range bySite {
-				if site.Team == mv.From.Team && len(names) > 0 {
+				if site.Team == mv.From.Team && len(names) > 0 && (mv.Sites == nil || mv.Sites[site]) {
 					sites = append(sites, site)
 				}
 			}
@@ -127,9 +120,6 @@ func ResolveTaskMoves(open []Task, changes []TaskChange) []TaskChange {
 		}
 		for _, site := range sites {
 			na, ok := model.Rekey(site, mv.From, mv.To)
-			if site.Team != mv.From.Team { // the relabelled site above
-				na, ok = mv.To, true
-			}
 			if !ok || na == site {
 				continue
 			}

@@ -50,14 +50,17 @@ func TestResolveTaskMoves(t *testing.T) {
 
 // TestResolveTaskMovesTeamThenSite: a site moves to the team its own team
 // is relabelled to, and the team's move is committed first (a connected
-// apply commits each change on its own): the site's tasks end at the
-// site's new address, not at its old name under the new team.
+// apply commits each change on its own): the team's move carries only the
+// sites its changeset writes (CarriedSites), so the moving site's tasks
+// wait for its own move and end at its new address.
 func TestResolveTaskMovesTeamThenSite(t *testing.T) {
 	a, b := model.SiteAddress("acme", "a.com"), model.SiteAddress("acme", "b.com")
 	shop := model.SiteAddress("globex", "shop.com")
 	open := []Task{{Site: a, Name: "rotate_api_key", Text: "on a"}, {Site: b, Name: "rotate_api_key", Text: "on b"}}
 	for _, order := range []string{"team first", "site first"} {
 		teamMove := []TaskChange{{Move: &TaskMove{From: model.TeamAddress("acme"), To: model.TeamAddress("globex")}}}
+		// The team's changeset writes b.com anew; a.com moves on its own.
+		CarriedSites(teamMove, []*model.Object{{Addr: model.TeamAddress("globex")}, {Addr: model.SiteAddress("globex", "b.com")}})
 		siteMove := []TaskChange{{Move: &TaskMove{From: a, To: shop}}}
 		first, second := teamMove, siteMove
 		if order == "site first" {
@@ -75,5 +78,22 @@ func TestResolveTaskMovesTeamThenSite(t *testing.T) {
 		if d := cmp.Diff(want, got); d != "" {
 			t.Errorf("%s: open tasks (-want +got):\n%s", order, d)
 		}
+	}
+}
+
+// TestResolveTaskMovesOtherTeamsSite: a site moving to another team, under
+// a new name, takes its own tasks only, not those of a site of that team
+// that has its old name.
+func TestResolveTaskMovesOtherTeamsSite(t *testing.T) {
+	acmeWWW, globexWWW := model.SiteAddress("acme", "www.com"), model.SiteAddress("globex", "www.com")
+	shop := model.SiteAddress("globex", "shop.com")
+	open := []Task{{Site: acmeWWW, Name: "rotate_api_key", Text: "acme's"}, {Site: globexWWW, Name: "rotate_api_key", Text: "globex's"}}
+	got, _, err := FoldTasks(open, ResolveTaskMoves(open, []TaskChange{{Move: &TaskMove{From: acmeWWW, To: shop}}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Task{{Site: shop, Name: "rotate_api_key", Text: "acme's"}, {Site: globexWWW, Name: "rotate_api_key", Text: "globex's"}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("open tasks (-want +got):\n%s", d)
 	}
 }

@@ -97,8 +97,8 @@ type Options struct {
 	// Transport replaces the HTTP transport (tests).
 	Transport http.RoundTripper
 	// Slots, when set, bound the requests on the wire across every
-	// client that shares them: each round trip holds one until its
-	// answer's body is closed.
+	// client that shares them: a request holds one from being sent until
+	// its answer is read. Its timeout starts once it has one.
 	Slots driver.Slots
 	// Platform names the platform in messages ("PostHog", "Piwik PRO",
 	// "Plausible"); default: the endpoint's host.
@@ -135,6 +135,7 @@ type Client struct {
 	jitter   func(time.Duration) time.Duration
 	limited  func(int, []byte) bool
 	rateWait time.Duration
+	slots    driver.Slots // shared across clients: see Options.Slots
 }
 
 // Response is a successful (2xx) answer.
@@ -253,6 +254,7 @@ func New(o Options) *Client {
 		jitter:   fullJitter,
 		limited:  o.RateLimited,
 		rateWait: o.RateLimitWait,
+		slots:    o.Slots,
 	}
 	if c.ua == "" {
 		v := o.Version
@@ -281,9 +283,6 @@ func New(o Options) *Client {
 	rt := o.Transport
 	if rt == nil {
 		rt = http.DefaultTransport.(*http.Transport).Clone()
-	}
-	if o.Slots != nil {
-		rt = slotted{rt, o.Slots}
 	}
 	c.hc = &http.Client{
 		Transport: rt,
@@ -371,7 +370,12 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 		}
 		after429 = false
 		cl.tries++
+		release, err := cl.slot(ctx)
+		if err != nil {
+			return nil, err
+		}
 		res, err := cl.send(ctx, u, body, contentType)
+		release()
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, cl.interrupted(ctx.Err(), "waiting for the answer")
@@ -516,6 +520,21 @@ func (c *Client) url(path string, query url.Values) (*url.URL, error) {
 		u.RawQuery = q.Encode()
 	}
 	return u, nil
+}
+
+// slot waits for one of the client's Slots (none: at once) and returns
+// what gives it back.
+func (cl *call) slot(ctx context.Context) (release func(), err error) {
+	slots := cl.c.slots
+	if slots == nil {
+		return func() {}, nil
+	}
+	select {
+	case slots <- struct{}{}:
+		return func() { <-slots }, nil
+	case <-ctx.Done():
+		return nil, cl.interrupted(ctx.Err(), "before sending it")
+	}
 }
 
 // send makes one request and reads its answer whatever its status.
@@ -753,42 +772,4 @@ func (c *Client) debugf(format string, args ...any) {
 	c.logMu.Lock()
 	defer c.logMu.Unlock()
 	io.WriteString(c.log, line)
-}
-
-// slotted holds one of slots for each round trip, from sending the
-// request until the answer's body is closed (or the trip fails).
-type slotted struct {
-	rt    http.RoundTripper
-	slots driver.Slots
-}
-
-func (s slotted) RoundTrip(req *http.Request) (*http.Response, error) {
-	select {
-	case s.slots <- struct{}{}:
-	case <-req.Context().Done():
-		if req.Body != nil {
-			req.Body.Close() // a RoundTripper closes the body, even on error
-		}
-		return nil, req.Context().Err()
-	}
-	resp, err := s.rt.RoundTrip(req)
-	if err != nil {
-		<-s.slots
-		return nil, err
-	}
-	resp.Body = &slotBody{ReadCloser: resp.Body, slots: s.slots}
-	return resp, nil
-}
-
-// slotBody gives its slot back once, when closed.
-type slotBody struct {
-	io.ReadCloser
-	slots driver.Slots
-	once  sync.Once
-}
-
-func (b *slotBody) Close() error {
-	err := b.ReadCloser.Close()
-	b.once.Do(func() { <-b.slots })
-	return err
 }

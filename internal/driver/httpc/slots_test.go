@@ -74,3 +74,33 @@ func TestSlotsAcrossClients(t *testing.T) {
 		}
 	}
 }
+
+// slowWire answers after d, or fails when the request's context ends
+// first (its timeout).
+type slowWire struct{ d time.Duration }
+
+func (w slowWire) RoundTrip(req *http.Request) (*http.Response, error) {
+	select {
+	case <-time.After(w.d):
+	case <-req.Context().Done():
+		return nil, req.Context().Err()
+	}
+	return &http.Response{StatusCode: 201, Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(`{}`))}, nil
+}
+
+// TestSlotWaitIsNotTheTimeout: a request's timeout starts when it is sent,
+// not while it waits for a slot, so requests queued behind slow answers
+// are not reported unreachable (POSTs are not retried).
+func TestSlotWaitIsNotTheTimeout(t *testing.T) {
+	slots := driver.NewSlots(1)
+	c := New(Options{BaseURL: "http://127.0.0.1:1", Transport: slowWire{120 * time.Millisecond}, Slots: slots, Timeout: 300 * time.Millisecond})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			if _, err := c.Do(context.Background(), "POST", "/x", nil, []byte(`{}`), "application/json"); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+}

@@ -144,7 +144,9 @@ func (d *Driver) patchExisting(ctx context.Context, req request, email string, c
 		if err != nil {
 			return apiBinding{}, res, err
 		}
-		out, sent, err := d.patchBinding(ctx, path, *req.Body)
+		body := *req.Body
+		body.User = b.User // the binding's own spelling: a PATCH may not change it (ga4.md)
+		out, sent, err := d.patchBinding(ctx, path, body)
 		res.API = append(res.API, sent.API...)
 		return out, res, err
 	}

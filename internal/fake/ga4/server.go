@@ -755,7 +755,9 @@ func (s *Server) patch(w http.ResponseWriter, t *token, parent string, b *bnd, b
 	if !ok {
 		return
 	}
-	if in.User != "" && !strings.EqualFold(in.User, b.user) {
+	// Spelt exactly as the binding has it: whether Google folds case
+	// here is unverified (ga4.md, Errors), so the fake does not.
+	if in.User != "" && in.User != b.user {
 		write(w, 400, rpcErr(400, "INVALID_ARGUMENT", "The user of an access binding cannot change."))
 		return
 	}

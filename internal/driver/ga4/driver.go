@@ -199,7 +199,7 @@ func (d *Driver) call(ctx context.Context, method, path string, q url.Values, in
 // pace waits for room in p.
 func (d *Driver) pace(ctx context.Context, p *kit.Pacer) error {
 	if err := p.Wait(ctx); err != nil {
-		return fmt.Errorf("%s: interrupted while pacing the requests: %w", Platform, err)
+		return kit.Interrupted(Platform+": interrupted while pacing the requests", err)
 	}
 	return nil
 }

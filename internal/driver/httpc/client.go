@@ -690,15 +690,8 @@ func (cl *call) fail(status int, h http.Header, body []byte, err error, msg stri
 }
 
 func (cl *call) interrupted(err error, doing string) *RequestError {
-	why := err.Error()
-	switch {
-	case errors.Is(err, context.Canceled):
-		why = "roster was stopped (Ctrl-C or SIGTERM), or another request of the run failed"
-	case errors.Is(err, context.DeadlineExceeded):
-		why = "the time allowed for it ran out"
-	}
 	return cl.fail(0, nil, nil, err, fmt.Sprintf("%s: %s %s was interrupted %s: %s",
-		cl.c.platform, cl.method, cl.path, doing, why))
+		cl.c.platform, cl.method, cl.path, doing, kit.Why(err)))
 }
 
 func (cl *call) unreachable(err error) *RequestError {

@@ -310,7 +310,7 @@ func mediaType(method, path string) string {
 // pace waits for room in p.
 func (c *Client) pace(ctx context.Context, p *kit.Pacer) error {
 	if err := p.Wait(ctx); err != nil {
-		return fmt.Errorf("%s: interrupted while pacing the requests: %w", Platform, err)
+		return kit.Interrupted(Platform+": interrupted while pacing the requests", err)
 	}
 	return nil
 }

@@ -231,6 +231,7 @@ func (a *app) report(err error) int {
 	if err == nil {
 		return ExitOK
 	}
+	a.endProgress() // an apply that stopped with an error may leave it shown
 	var ec *exitCode
 	if errors.As(err, &ec) {
 		if ec.msg != "" {

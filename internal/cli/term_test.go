@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -61,5 +63,20 @@ func TestConfirmInterrupted(t *testing.T) {
 	a.stdin = strings.NewReader("yes\n")
 	if ok, err := a.confirm(context.Background()); !ok || err != nil {
 		t.Errorf("confirm with yes: %v %v", ok, err)
+	}
+}
+
+// TestReportEndsProgress: an error that ends a command while the progress
+// line is shown starts a line of its own.
+func TestReportEndsProgress(t *testing.T) {
+	var errb strings.Builder
+	a := &app{stdout: io.Discard, stderr: &errb}
+	errb.WriteString("[1/2] member/acme/bob@acme.com")
+	a.progressShown.Store(true)
+	if code := a.report(errors.New("writing the state: disk full")); code != ExitError {
+		t.Errorf("exit %d", code)
+	}
+	if want := "[1/2] member/acme/bob@acme.com\r\033[KError: writing the state: disk full\n"; errb.String() != want {
+		t.Errorf("stderr %q, want %q", errb.String(), want)
 	}
 }

@@ -82,8 +82,8 @@ func (v termView) Progress() func(done, total int, addr model.Address) {
 		return nil
 	}
 	return func(done, total int, addr model.Address) {
+		v.a.progressShown.Store(true) // before it is written: a notice meanwhile clears it
 		fmt.Fprintf(v.a.stderr, "\r\033[K[%d/%d] %s", done, total, addr)
-		v.a.progressShown.Store(true)
 		if done == total {
 			v.a.endProgress()
 		}

@@ -519,3 +519,39 @@ func TestPacingReads(t *testing.T) {
 		t.Errorf("notes: %q", notes)
 	}
 }
+
+// TestPacingWritesAfterReads: with the request quota spent by reads, the
+// first write waits for it; it is counted among the writes when it goes
+// out, so no minute of sending holds more than 180 writes.
+func TestPacingWritesAfterReads(t *testing.T) {
+	_, team := start(t, fake.Seed{})
+	clk := fakeclock.New(t0)
+	o := opts(nil)
+	o.Clock = clk
+	d := newDriver(team, o, nil)
+	ctx := context.Background()
+	if _, err := d.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(2 * time.Minute) // the refresh's reads leave the window
+	base := clk.Now()
+	for i := 0; i < 600; i++ {
+		if _, _, err := d.readSummaries(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !clk.Now().Equal(base) {
+		t.Fatalf("600 reads waited until %s", clk.Now())
+	}
+	var at []time.Time
+	for i := 0; i < 181; i++ {
+		c := memberChange(plan.Create, fmt.Sprintf("u%03d@x.io", i), "", "viewer")
+		if res, err := d.Apply(ctx, &c); err != nil || res.Outcome != driver.Applied {
+			t.Fatalf("write %d: %+v %v", i, res, err)
+		}
+		at = append(at, clk.Now())
+	}
+	if n := 181; at[n-1].Sub(at[0]) < time.Minute {
+		t.Errorf("181 writes went out within %s (the first at %s)", at[n-1].Sub(at[0]), at[0])
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/roster-dev/roster/internal/model"
@@ -181,11 +182,41 @@ type Options struct {
 	// Parallelism bounds the reads in flight inside the team
 	// (--parallelism); 0: 4.
 	Parallelism int
+	// Shared holds what the drivers of one run share across teams (the
+	// per-credential quotas of a platform: GA4's service account); nil:
+	// nothing is shared.
+	Shared *Shared
 	// Slots, shared by every team of a run, bound the requests on the
 	// wire across teams (schema/sync.md: --parallelism bounds the reads in
 	// flight inside a team as well as across teams); nil: no bound
 	// across teams.
 	Slots Slots
+}
+
+// Shared is what the drivers of one run share, by key. Safe for
+// concurrent use.
+type Shared struct {
+	mu sync.Mutex
+	m  map[string]any
+}
+
+// NewShared is an empty Shared.
+func NewShared() *Shared { return &Shared{m: map[string]any{}} }
+
+// Get is the value under key, made by mk the first time it is asked for
+// (on a nil Shared: mk's, every time).
+func (s *Shared) Get(key string, mk func() any) any {
+	if s == nil {
+		return mk()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.m[key]
+	if !ok {
+		v = mk()
+		s.m[key] = v
+	}
+	return v
 }
 
 // Slots are the requests a run may have on the wire at once: a request

@@ -51,13 +51,13 @@ func (r *run) refresh(ctx context.Context, cfg *config.Result, prior []*model.Ob
 		return nil, &Error{Msg: err.Error()}
 	}
 	cn := &Connected{teams: teams, drivers: map[string]driver.Driver{}}
-	slots := driver.NewSlots(kit.Limit(ro.parallelism)) // shared by every team
+	slots, shared := driver.NewSlots(kit.Limit(ro.parallelism)), driver.NewShared() // for every team
 	for _, t := range teams {
 		mk := r.Drivers[t.Platform.Name]
 		if mk == nil {
 			return nil, errorf("team %s: roster has no driver for %s in this version", t.Name, t.Platform.Name)
 		}
-		cn.drivers[t.Name] = mk(t, driver.Options{UserAgent: r.userAgent(), Log: r.Log, Notify: r.View.Notify, Reinvite: ro.reinvite, MaxWait: ro.maxWait, Parallelism: ro.parallelism, Slots: slots})
+		cn.drivers[t.Name] = mk(t, driver.Options{UserAgent: r.userAgent(), Log: r.Log, Notify: r.View.Notify, Reinvite: ro.reinvite, MaxWait: ro.maxWait, Parallelism: ro.parallelism, Slots: slots, Shared: shared})
 	}
 	cn.snaps, err = live.Refresh(ctx, teams, cn.drivers, ro.parallelism)
 	if err != nil {

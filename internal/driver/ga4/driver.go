@@ -60,6 +60,9 @@ type Driver struct {
 	run       []string               // addresses of the changes Begin announced
 }
 
+// quotas pace the requests and the writes of one service account.
+type quotas struct{ requests, writes *kit.Pacer }
+
 // New makes the driver of a team. team.Token is the whole JSON key file
 // of a Google Cloud service account; a token that is not one makes every
 // call fail with a message saying so.
@@ -70,8 +73,6 @@ func newDriver(team *driver.Team, opts Options, transport http.RoundTripper) *Dr
 	if d.clock == nil {
 		d.clock = driver.RealClock{}
 	}
-	d.requests = kit.NewPacer(d.clock, RequestsPerMinute, d.announce(RequestsPerMinute, "requests"))
-	d.writes = kit.NewPacer(d.clock, WritesPerMinute, d.announce(WritesPerMinute, "changes"))
 	d.tokens = kit.Tokens{Fetch: d.fetchToken, Now: d.clock.Now}
 	// The redactor hides any 8 characters of a secret, so it gets the
 	// key file's secret parts only (the private key and its id): the
@@ -95,6 +96,21 @@ func newDriver(team *driver.Team, opts Options, transport http.RoundTripper) *Dr
 			}
 		}
 	}
+	// ga4.md, Rate limits: the minute's quotas are the service
+	// account's, so the teams of a run that use one key share them.
+	shared, email := opts.Shared, ""
+	if d.key == nil {
+		shared = nil // no service account: nothing to share (every call fails)
+	} else {
+		email = d.key.email
+	}
+	q := shared.Get(Platform+" quotas of "+email, func() any {
+		return &quotas{
+			requests: kit.NewPacer(d.clock, RequestsPerMinute, d.announce(RequestsPerMinute, "requests")),
+			writes:   kit.NewPacer(d.clock, WritesPerMinute, d.announce(WritesPerMinute, "changes")),
+		}
+	}).(*quotas)
+	d.requests, d.writes = q.requests, q.writes
 	common := httpc.TeamOptions(team, opts, Platform, secrets...)
 	common.Clock, common.Transport = d.clock, transport
 	// ga4.md, Rate limits: over quota is 429 RESOURCE_EXHAUSTED, or a 403

@@ -555,3 +555,45 @@ func TestPacingWritesAfterReads(t *testing.T) {
 		t.Errorf("181 writes went out within %s (the first at %s)", at[n-1].Sub(at[0]), at[0])
 	}
 }
+
+// TestPacingSharedByServiceAccount: the minute's quotas are the service
+// account's (ga4.md, Rate limits), so two teams of a run that use one key
+// pace together: after 180 writes through one, the other's first write
+// waits for the minute. Drivers of separate runs (no Shared) do not.
+func TestPacingSharedByServiceAccount(t *testing.T) {
+	for _, shared := range []*driver.Shared{driver.NewShared(), nil} {
+		_, team := start(t, fake.Seed{})
+		other := *team
+		other.Name = "other"
+		clk := fakeclock.New(t0)
+		o := opts(nil)
+		o.Clock, o.Shared = clk, shared
+		a, b := newDriver(team, o, nil), newDriver(&other, o, nil)
+		ctx := context.Background()
+		for _, d := range []*Driver{a, b} {
+			if _, err := d.Refresh(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := 0; i < 180; i++ {
+			c := memberChange(plan.Create, fmt.Sprintf("u%03d@x.io", i), "", "viewer")
+			if res, err := a.Apply(ctx, &c); err != nil || res.Outcome != driver.Applied {
+				t.Fatalf("write %d: %+v %v", i, res, err)
+			}
+		}
+		if !clk.Now().Equal(t0) {
+			t.Fatalf("180 writes waited until %s", clk.Now())
+		}
+		c := memberChange(plan.Create, "last@x.io", "", "viewer")
+		if res, err := b.Apply(ctx, &c); err != nil || res.Outcome != driver.Applied {
+			t.Fatalf("the other team's write: %+v %v", res, err)
+		}
+		waited := clk.Now().Sub(t0)
+		if shared != nil && waited < time.Minute {
+			t.Errorf("shared: the other team's write waited %s, want a minute", waited)
+		}
+		if shared == nil && waited != 0 {
+			t.Errorf("not shared: the other team's write waited %s", waited)
+		}
+	}
+}

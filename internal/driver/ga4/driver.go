@@ -199,27 +199,16 @@ func (d *Driver) call(ctx context.Context, method, path string, q url.Values, in
 	// stamped in the tighter quota (180 a minute) when it goes out, not a
 	// wait earlier, so GA4 never counts more writes in a minute than the
 	// pacer did.
-	write := method != http.MethodGet
-	if err := d.pace(ctx, d.requests); err != nil {
+	pacers := []*kit.Pacer{d.requests}
+	if method != http.MethodGet {
+		pacers = append(pacers, d.writes)
+	}
+	if err := kit.Pace(ctx, Platform, pacers...); err != nil {
 		return tc.Pre(), err
 	}
-	if write {
-		if err := d.pace(ctx, d.writes); err != nil {
-			return tc.Pre(), err
-		}
-	}
 	api, err := d.hc.JSON(ctx, method, path, q, in, out, "")
-	d.requests.Note(len(api) - 1)
-	if write {
-		d.writes.Note(len(api) - 1)
+	for _, p := range pacers {
+		p.Note(len(api) - 1)
 	}
 	return tc.Lines(api), err
-}
-
-// pace waits for room in p.
-func (d *Driver) pace(ctx context.Context, p *kit.Pacer) error {
-	if err := p.Wait(ctx); err != nil {
-		return kit.Interrupted(Platform+": interrupted while pacing the requests", err)
-	}
-	return nil
 }

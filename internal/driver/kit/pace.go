@@ -83,3 +83,15 @@ func (p *Pacer) Note(k int) {
 		p.times = append(p.times, now)
 	}
 }
+
+// Pace waits for room in each of pacers in turn (a call's order: the
+// tightest quota last, so that its count is taken when the request goes
+// out). An interruption says so in words, naming the platform.
+func Pace(ctx context.Context, platform string, pacers ...*Pacer) error {
+	for _, p := range pacers {
+		if err := p.Wait(ctx); err != nil {
+			return Interrupted(platform+": interrupted while pacing the requests", err)
+		}
+	}
+	return nil
+}

@@ -153,7 +153,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 		selfEmail = u.email
 	}
 	d.st, d.siteIDs, d.siteOf, d.refreshed, d.run = st, siteIDs, siteOf, true, nil
-	snap := &driver.Snapshot{Team: d.team.Name, Self: selfEmail, Notes: notes, Requests: r.n, SiteIDs: cloneMap(siteIDs)}
+	snap := &driver.Snapshot{Team: d.team.Name, Self: selfEmail, Notes: notes, Requests: r.n, SiteIDs: maps.Clone(siteIDs)}
 	snap.Objects = d.objects(st)
 	return snap, nil
 }
@@ -229,14 +229,6 @@ func (d *Driver) LiveSites(ctx context.Context) (map[string]string, error) {
 		out[s.id()] = s.Name
 	}
 	return out, nil
-}
-
-func cloneMap(m map[string]string) map[string]string {
-	c := make(map[string]string, len(m))
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
 }
 
 // resolveSites finds each declared site's idsite: its remote_id, else the

@@ -282,7 +282,7 @@ func (c *Client) call(ctx context.Context, method, path string, q url.Values, in
 	if method == http.MethodGet {
 		p = c.reads
 	}
-	if err := c.pace(ctx, p); err != nil {
+	if err := kit.Pace(ctx, Platform, p); err != nil {
 		return tc.Pre(), err
 	}
 	ctype := ""
@@ -307,14 +307,6 @@ func mediaType(method, path string) string {
 	return JSONAPI
 }
 
-// pace waits for room in p.
-func (c *Client) pace(ctx context.Context, p *kit.Pacer) error {
-	if err := p.Wait(ctx); err != nil {
-		return kit.Interrupted(Platform+": interrupted while pacing the requests", err)
-	}
-	return nil
-}
-
 // --- the bearer token -------------------------------------------------------
 
 // tokenShape is the token answer's shape (piwikpro.md, /auth/token).
@@ -329,7 +321,7 @@ type tokenAnswer struct {
 // fetchToken exchanges the client credentials for a token: kit.Tokens'
 // Fetch.
 func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, []string, error) {
-	if err := c.pace(ctx, c.writes); err != nil {
+	if err := kit.Pace(ctx, Platform, c.writes); err != nil {
 		return "", 0, nil, err
 	}
 	body := map[string]string{"grant_type": "client_credentials", "client_id": c.clientID, "client_secret": c.secret}

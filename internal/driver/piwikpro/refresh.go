@@ -3,6 +3,7 @@ package piwikpro
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -321,7 +322,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	d.elsewhere = elsewhereOf(st, apps, read[len(declared):], uperms[len(declared):], gperms[len(declared):], byGroupID)
 	d.ownerGrantsFrom(st, siteIDs)
 	d.st, d.siteIDs, d.siteOf, d.pages, d.refreshed, d.run = st, siteIDs, siteOf, pg, true, nil
-	snap := &driver.Snapshot{Team: d.team.Name, Self: self, Notes: notes, Requests: int(requests.Load()), SiteIDs: cloneMap(siteIDs), Elsewhere: d.elsewhere}
+	snap := &driver.Snapshot{Team: d.team.Name, Self: self, Notes: notes, Requests: int(requests.Load()), SiteIDs: maps.Clone(siteIDs), Elsewhere: d.elsewhere}
 	snap.Objects, snap.Implicit = d.objects(st)
 	return snap, nil
 }

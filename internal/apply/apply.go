@@ -141,7 +141,7 @@ func Apply(ctx context.Context, st state.Store, p *plan.Plan, meta Meta) (*Resul
 			manual++
 		}
 	}
-	cs.Put = make([]*model.Object, 0, n)
+	puts := offlinePuts{rest: make([]*model.Object, 0, n)}
 	cs.Evidence = make([]state.EvidenceRecord, 0, n)
 	hist.Changes = make([]state.HistoryChange, 0, n)
 	if manual > 0 {
@@ -165,11 +165,7 @@ func Apply(ctx context.Context, st state.Store, p *plan.Plan, meta Meta) (*Resul
 			res.Applied++
 		}
 		cs.Delete = append(cs.Delete, w.dels...)
-		if w.first {
-			cs.Put = append(w.puts, cs.Put...)
-		} else {
-			cs.Put = append(cs.Put, w.puts...)
-		}
+		puts.add(&w)
 		switch c.Action {
 		case plan.Create:
 			hist.Add++
@@ -192,6 +188,7 @@ func Apply(ctx context.Context, st state.Store, p *plan.Plan, meta Meta) (*Resul
 			return nil, err
 		}
 	}
+	cs.Put = puts.objects()
 	cs.History = hist
 	if err := evidence.PrepareTasks(ctx, st, cs); err != nil {
 		return nil, err
@@ -219,6 +216,39 @@ type offlineWrite struct {
 	// at is where a waiting change of what a waiting move carries stays
 	// (the carried object's old address); zero otherwise.
 	at model.Address
+}
+
+// offlinePuts gathers the objects offline changes put, for one commit:
+// the moves' first (offlineWrite.first), the latest move's before the
+// earlier ones', then the others in plan order. Collected apart and joined
+// once: prepending each move's objects copied all gathered so far.
+type offlinePuts struct {
+	moves [][]*model.Object
+	rest  []*model.Object
+}
+
+func (o *offlinePuts) add(w *offlineWrite) {
+	if w.first {
+		o.moves = append(o.moves, w.puts)
+	} else {
+		o.rest = append(o.rest, w.puts...)
+	}
+}
+
+// objects are the puts in commit order.
+func (o *offlinePuts) objects() []*model.Object {
+	if len(o.moves) == 0 {
+		return o.rest
+	}
+	n := len(o.rest)
+	for _, m := range o.moves {
+		n += len(m)
+	}
+	out := make([]*model.Object, 0, n)
+	for i := len(o.moves) - 1; i >= 0; i-- {
+		out = append(out, o.moves[i]...)
+	}
+	return append(out, o.rest...)
 }
 
 // recordOffline is the state's record of offline change c. What roster alone

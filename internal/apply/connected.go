@@ -201,7 +201,7 @@ func ApplyAll(ctx context.Context, st state.Store, p *plan.Plan, meta Meta, lv *
 		}
 	}
 	if len(offline) > 0 {
-		var puts []*model.Object
+		var puts offlinePuts
 		var dels []model.Address
 		var recs []*evidence.Record
 		stays := waitingMoves(p.Changes, func(c *plan.Change) bool { return lv.Drivers[c.Addr.Team] == nil })
@@ -216,14 +216,10 @@ func ApplyAll(ctx context.Context, st state.Store, p *plan.Plan, meta Meta, lv *
 				rep.Applied++
 			}
 			dels = append(dels, ow.dels...)
-			if ow.first {
-				puts = append(ow.puts, puts...)
-			} else {
-				puts = append(puts, ow.puts...)
-			}
+			puts.add(&ow)
 			recs = append(recs, w.record(c, after, outcome, nil))
 		}
-		if err := w.commit(ctx, puts, dels, recs); err != nil {
+		if err := w.commit(ctx, puts.objects(), dels, recs); err != nil {
 			return nil, staleOr(err, p)
 		}
 	}

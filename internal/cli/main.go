@@ -216,7 +216,7 @@ func RunContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			code = ExitError
 		}
 	}()
-	a := &app{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
 	root := a.rootCommand()
 	root.SetArgs(terraformFlags(root, args))
 	root.SetIn(stdin)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
@@ -15,7 +14,6 @@ import (
 
 // app holds the streams and global flags of one run.
 type app struct {
-	ctx            context.Context // the command's, cancelled on interrupt
 	stdin          io.Reader
 	stdout, stderr io.Writer
 
@@ -150,12 +148,4 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
-}
-
-// context is the command's context (cancelled on Ctrl-C or SIGTERM).
-func (a *app) context() context.Context {
-	if a.ctx != nil {
-		return a.ctx
-	}
-	return context.Background()
 }

@@ -2,13 +2,11 @@ package cli
 
 import (
 	"fmt"
-	"io"
-	"os"
-	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/roster-dev/roster/internal/diag"
+	"github.com/roster-dev/roster/internal/driver/httpc"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/ops"
 )
@@ -16,16 +14,7 @@ import (
 // env is where the operations run: the configuration directory, the
 // state, the drivers, and this command's terminal as their view.
 func (a *app) env() *ops.Env {
-	return &ops.Env{Dir: a.dir(), State: a.statePath(), Drivers: driverFactories, Version: Version, View: termView{a}, Log: debugLog()}
-}
-
-// debugLog is where drivers log requests: standard error with
-// ROSTER_LOG=debug, else nowhere.
-func debugLog() io.Writer {
-	if strings.EqualFold(os.Getenv("ROSTER_LOG"), "debug") {
-		return os.Stderr
-	}
-	return nil
+	return &ops.Env{Dir: a.dir(), State: a.statePath(), Drivers: driverFactories, Version: Version, View: termView{a}, Log: httpc.DebugLog()}
 }
 
 // termView shows what an operation says while it runs on standard error.

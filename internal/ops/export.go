@@ -79,18 +79,15 @@ func exportRecords(ctx context.Context, env *Env, format report.EvidenceFormat, 
 	if out == "" {
 		return writeRecords(ctx, env, format, stdout)
 	}
-	file, err := fsx.Create(out, fsx.Options{Stdout: stdout, Context: ctx})
+	file, err := createOut(ctx, out, stdout)
 	if err != nil {
-		return &Error{Msg: err.Error()}
+		return err
 	}
 	defer file.Discard()
 	if err := writeRecords(ctx, env, format, file); err != nil {
 		return err
 	}
-	if err := file.Commit(); err != nil {
-		return &Error{Msg: err.Error()}
-	}
-	return nil
+	return file.Commit()
 }
 
 // writeRecords writes every evidence record in format to w.

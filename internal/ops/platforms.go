@@ -1,9 +1,10 @@
 package ops
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,7 +27,7 @@ func Platforms(env *Env, req PlatformsRequest) ([]*model.Platform, error) {
 		return nil, err
 	}
 	out := make([]*model.Platform, 0, len(m))
-	for _, n := range sortedNames(m) {
+	for _, n := range slices.Sorted(maps.Keys(m)) {
 		out = append(out, m[n])
 	}
 	return out, nil
@@ -47,7 +48,7 @@ func Platform(env *Env, req PlatformRequest) (*model.Platform, error) {
 	}
 	p, ok := m[req.Name]
 	if !ok {
-		return nil, errorf("unknown platform %q; known platforms: %s", req.Name, strings.Join(sortedNames(m), ", "))
+		return nil, errorf("unknown platform %q; known platforms: %s", req.Name, strings.Join(slices.Sorted(maps.Keys(m)), ", "))
 	}
 	return p, nil
 }
@@ -67,13 +68,4 @@ func platforms(env *Env, now time.Time) (map[string]*model.Platform, error) {
 		return nil, err
 	}
 	return res.Config.Platforms, nil
-}
-
-func sortedNames(m map[string]*model.Platform) []string {
-	names := make([]string, 0, len(m))
-	for n := range m {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
 }

@@ -179,15 +179,6 @@ func (dc *decision) add(req request, effect func(st *state, r *run)) {
 	dc.steps = append(dc.steps, step{req: req, effect: effect})
 }
 
-// requests are the decision's requests, in order.
-func (dc decision) requests() []request {
-	out := make([]request, len(dc.steps))
-	for i, s := range dc.steps {
-		out[i] = s.req
-	}
-	return out
-}
-
 // decider decides a team's changes from what the refresh read.
 type decider struct {
 	team    *driver.Team

@@ -188,3 +188,12 @@ func TestDecide(t *testing.T) {
 		})
 	}
 }
+
+// requests are the decision's requests, in order.
+func (dc decision) requests() []request {
+	out := make([]request, len(dc.steps))
+	for i, s := range dc.steps {
+		out[i] = s.req
+	}
+	return out
+}

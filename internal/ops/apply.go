@@ -202,7 +202,7 @@ func ApplySaved(ctx context.Context, env *Env, req ApplySavedRequest) (*ApplyRes
 	if err != nil {
 		return nil, err
 	}
-	digest := digestAhead(p)
+	digest := ahead(p.Digest) // p does not change until it is taken
 	if err := r.checkSavedPlan(ctx, st, p, file); err != nil {
 		return nil, err
 	}

@@ -229,6 +229,17 @@ func planDiagnostics(diags hcl.Diagnostics, notes []string) []plan.Diagnostic {
 	return out
 }
 
+// ahead runs fn in the background (background); the function it returns
+// waits for fn's result (and raises again a panic that stopped it).
+func ahead[T any](fn func() T) func() T {
+	var v T
+	wait := background(func() { v = fn() })
+	return func() T {
+		wait()
+		return v
+	}
+}
+
 // background runs fn on a goroutine of its own. The wait it returns blocks
 // until fn has finished (at once when called again) and raises again, on
 // the caller's goroutine, a panic of fn, so that the command reports it as

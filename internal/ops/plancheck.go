@@ -76,30 +76,14 @@ func (r *run) checkSavedPlan(ctx context.Context, st state.Store, p *plan.Plan, 
 	return nil
 }
 
-// configRead is what readAhead's reading gives: the configuration, or
-// the panic that stopped it (raised again where it is taken, so that the
-// command's recovery reports it as from any other step).
-type configRead struct {
-	res      *config.Result
-	panicked any
-}
-
 // readAhead starts reading and parsing the configuration in Dir, when
 // there is one, in the background; checkSavedPlan takes it (readConfig).
 func (r *run) readAhead() {
 	if files, _ := filepath.Glob(filepath.Join(r.Dir, "*.hcl")); len(files) == 0 {
 		return
 	}
-	dir, ch := r.Dir, make(chan configRead, 1)
-	go func() {
-		defer func() {
-			if v := recover(); v != nil {
-				ch <- configRead{panicked: v}
-			}
-		}()
-		ch <- configRead{res: config.Load(dir)}
-	}()
-	r.reading = ch
+	dir := r.Dir
+	r.reading = ahead(func() *config.Result { return config.Load(dir) })
 }
 
 // readConfig is the configuration in Dir: readAhead's reading when one
@@ -108,36 +92,7 @@ func (r *run) readConfig() *config.Result {
 	if r.reading == nil {
 		return config.Load(r.Dir)
 	}
-	got := <-r.reading
+	res := r.reading()
 	r.reading = nil
-	if got.panicked != nil {
-		panic(got.panicked)
-	}
-	return got.res
-}
-
-// digestAhead computes p's digest in the background; the function it
-// returns waits for it (and raises again a panic that stopped it). p
-// must not change until then.
-func digestAhead(p *plan.Plan) func() string {
-	type result struct {
-		digest   string
-		panicked any
-	}
-	ch := make(chan result, 1)
-	go func() {
-		defer func() {
-			if v := recover(); v != nil {
-				ch <- result{panicked: v}
-			}
-		}()
-		ch <- result{digest: p.Digest()}
-	}()
-	return func() string {
-		got := <-ch
-		if got.panicked != nil {
-			panic(got.panicked)
-		}
-		return got.digest
-	}
+	return res
 }

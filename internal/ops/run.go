@@ -26,7 +26,7 @@ type run struct {
 	read *config.Result
 	// reading is the reading of Dir readAhead started, until readConfig
 	// takes it.
-	reading chan configRead
+	reading func() *config.Result
 
 	// policy is the policy of the configuration loadConfig last loaded
 	// (nil when none was): its digest goes on every evidence record, and

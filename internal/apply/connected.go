@@ -46,6 +46,11 @@ type Live struct {
 	Parallelism int
 	// Progress, when set, is told after each change.
 	Progress func(done, total int, addr model.Address)
+	// OwnersInvited are the teams where an owner the configuration adds
+	// is still only invited (an earlier apply invited them): their
+	// demotions from owner wait, as when this plan invites the owner
+	// (schema/sync.md "apply on connected teams", 2).
+	OwnersInvited map[string]bool
 }
 
 // Failure is one change the platform refused.
@@ -236,7 +241,7 @@ func ApplyAll(ctx context.Context, st state.Store, p *plan.Plan, meta Meta, lv *
 	g.SetLimit(max(lv.Parallelism, 1))
 	for _, team := range teams {
 		g.Go(func() error {
-			tr := applyTeam(ctx, w, lv.Drivers[team], order(byTeam[team]), func(addr model.Address) {
+			tr := applyTeam(ctx, w, lv.Drivers[team], order(byTeam[team]), lv.OwnersInvited[team], func(addr model.Address) {
 				if lv.Progress != nil {
 					mu.Lock()
 					done++
@@ -346,8 +351,10 @@ type teamReport struct {
 	ManualSteps                                    []plan.Change
 }
 
-// applyTeam makes one team's changes, one at a time.
-func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Change, progress func(model.Address)) teamReport {
+// applyTeam makes one team's changes, one at a time. ownersPending says an
+// owner added to the team is still only invited before any change is made:
+// demotions from owner wait (Live.OwnersInvited).
+func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Change, ownersPending bool, progress func(model.Address)) teamReport {
 	var tr teamReport
 	list := make([]plan.Change, 0, len(cs))
 	for _, c := range cs {
@@ -356,7 +363,6 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 		}
 	}
 	d.Begin(list)
-	ownersPending := false
 	for i, c := range cs {
 		if err := ctx.Err(); err != nil {
 			tr.NotAttempted += len(cs) - i

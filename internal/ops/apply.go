@@ -402,7 +402,7 @@ func (r *run) applyConnected(ctx context.Context, st state.Store, p *plan.Plan, 
 	} else {
 		ads = apply.Adoptions(cn.view.Live, cn.view.LiveTeams, prior, p, cn.declared())
 	}
-	lv := &apply.Live{Drivers: cn.drivers, Adoptions: ads, Parallelism: parallelism, Progress: r.View.Progress()}
+	lv := &apply.Live{Drivers: cn.drivers, Adoptions: ads, Parallelism: parallelism, Progress: r.View.Progress(), OwnersInvited: cn.ownersInvited()}
 	rep, err := apply.ApplyAll(ctx, st, p, meta, lv)
 	if err != nil && rep == nil {
 		if ctx.Err() != nil {

@@ -398,12 +398,20 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 			res, err = d.Apply(ctx, c)
 		}
 		if err != nil {
-			tr.Failed++
-			tr.NotAttempted += len(cs) - i - 1
-			tr.Failures = append(tr.Failures, Failure{Addr: c.Addr, Err: err})
 			// The failed attempt is evidence too (schema/sync.md): its requests
-			// and the platform's message, the state object unchanged.
-			if cerr := w.commit(context.WithoutCancel(ctx), nil, nil, []*evidence.Record{w.failed(c, res.API, err)}); cerr != nil {
+			// and the platform's message, the state object unchanged. The
+			// changes that rode on its requests failed with it, each with
+			// its own record of the same requests; the rest were not
+			// attempted.
+			failed := append([]*plan.Change{c}, riders(cs[i+1:], res.Riders)...)
+			tr.Failed += len(failed)
+			tr.NotAttempted += len(cs) - i - len(failed)
+			recs := make([]*evidence.Record, 0, len(failed))
+			for _, f := range failed {
+				tr.Failures = append(tr.Failures, Failure{Addr: f.Addr, Err: err})
+				recs = append(recs, w.failed(f, res.API, err))
+			}
+			if cerr := w.commit(context.WithoutCancel(ctx), nil, nil, recs); cerr != nil {
 				tr.Failures = append(tr.Failures, Failure{Addr: c.Addr, Err: fmt.Errorf("the failed attempt could not be recorded: %w", cerr)})
 			}
 			return tr
@@ -448,6 +456,18 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 		progress(c.Addr)
 	}
 	return tr
+}
+
+// riders are the changes of rest whose addresses the driver named as
+// riding on a failed change's requests.
+func riders(rest []*plan.Change, addrs []model.Address) []*plan.Change {
+	var out []*plan.Change
+	for _, c := range rest {
+		if slices.Contains(addrs, c.Addr) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // platformChange reports whether an update changes something the platform

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/kit"
 	"github.com/roster-dev/roster/internal/evidence"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
@@ -42,7 +43,7 @@ type Live struct {
 	// Adoptions are written first, in one transaction.
 	Adoptions []Adoption
 	// Parallelism bounds the teams applied at once (writes inside one team
-	// are never concurrent).
+	// are never concurrent); 0 is the default, 4.
 	Parallelism int
 	// Progress, when set, is told after each change.
 	Progress func(done, total int, addr model.Address)
@@ -238,7 +239,7 @@ func ApplyAll(ctx context.Context, st state.Store, p *plan.Plan, meta Meta, lv *
 	var done int
 	var mu sync.Mutex
 	var g errgroup.Group
-	g.SetLimit(max(lv.Parallelism, 1))
+	g.SetLimit(kit.Limit(lv.Parallelism)) // unset: the default, 4 (schema/sync.md)
 	for _, team := range teams {
 		g.Go(func() error {
 			tr := applyTeam(ctx, w, lv.Drivers[team], order(byTeam[team]), lv.OwnersInvited[team], func(addr model.Address) {

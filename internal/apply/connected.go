@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/kit"
 	"github.com/roster-dev/roster/internal/evidence"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
@@ -42,10 +43,15 @@ type Live struct {
 	// Adoptions are written first, in one transaction.
 	Adoptions []Adoption
 	// Parallelism bounds the teams applied at once (writes inside one team
-	// are never concurrent).
+	// are never concurrent); 0 is the default, 4.
 	Parallelism int
 	// Progress, when set, is told after each change.
 	Progress func(done, total int, addr model.Address)
+	// OwnersInvited are the teams where an owner the configuration adds
+	// is still only invited (an earlier apply invited them): their
+	// demotions from owner wait, as when this plan invites the owner
+	// (schema/sync.md "apply on connected teams", 2).
+	OwnersInvited map[string]bool
 }
 
 // Failure is one change the platform refused.
@@ -233,10 +239,10 @@ func ApplyAll(ctx context.Context, st state.Store, p *plan.Plan, meta Meta, lv *
 	var done int
 	var mu sync.Mutex
 	var g errgroup.Group
-	g.SetLimit(max(lv.Parallelism, 1))
+	g.SetLimit(kit.Limit(lv.Parallelism)) // unset: the default, 4 (schema/sync.md)
 	for _, team := range teams {
 		g.Go(func() error {
-			tr := applyTeam(ctx, w, lv.Drivers[team], order(byTeam[team]), func(addr model.Address) {
+			tr := applyTeam(ctx, w, lv.Drivers[team], order(byTeam[team]), lv.OwnersInvited[team], func(addr model.Address) {
 				if lv.Progress != nil {
 					mu.Lock()
 					done++
@@ -346,8 +352,10 @@ type teamReport struct {
 	ManualSteps                                    []plan.Change
 }
 
-// applyTeam makes one team's changes, one at a time.
-func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Change, progress func(model.Address)) teamReport {
+// applyTeam makes one team's changes, one at a time. ownersPending says an
+// owner added to the team is still only invited before any change is made:
+// demotions from owner wait (Live.OwnersInvited).
+func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Change, ownersPending bool, progress func(model.Address)) teamReport {
 	var tr teamReport
 	list := make([]plan.Change, 0, len(cs))
 	for _, c := range cs {
@@ -356,7 +364,6 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 		}
 	}
 	d.Begin(list)
-	ownersPending := false
 	for i, c := range cs {
 		if err := ctx.Err(); err != nil {
 			tr.NotAttempted += len(cs) - i
@@ -392,12 +399,20 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 			res, err = d.Apply(ctx, c)
 		}
 		if err != nil {
-			tr.Failed++
-			tr.NotAttempted += len(cs) - i - 1
-			tr.Failures = append(tr.Failures, Failure{Addr: c.Addr, Err: err})
 			// The failed attempt is evidence too (schema/sync.md): its requests
-			// and the platform's message, the state object unchanged.
-			if cerr := w.commit(context.WithoutCancel(ctx), nil, nil, []*evidence.Record{w.failed(c, res.API, err)}); cerr != nil {
+			// and the platform's message, the state object unchanged. The
+			// changes that rode on its requests failed with it, each with
+			// its own record of the same requests; the rest were not
+			// attempted.
+			failed := append([]*plan.Change{c}, riders(cs[i+1:], res.Riders)...)
+			tr.Failed += len(failed)
+			tr.NotAttempted += len(cs) - i - len(failed)
+			recs := make([]*evidence.Record, 0, len(failed))
+			for _, f := range failed {
+				tr.Failures = append(tr.Failures, Failure{Addr: f.Addr, Err: err})
+				recs = append(recs, w.failed(f, res.API, err))
+			}
+			if cerr := w.commit(context.WithoutCancel(ctx), nil, nil, recs); cerr != nil {
 				tr.Failures = append(tr.Failures, Failure{Addr: c.Addr, Err: fmt.Errorf("the failed attempt could not be recorded: %w", cerr)})
 			}
 			return tr
@@ -442,6 +457,18 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 		progress(c.Addr)
 	}
 	return tr
+}
+
+// riders are the changes of rest whose addresses the driver named as
+// riding on a failed change's requests.
+func riders(rest []*plan.Change, addrs []model.Address) []*plan.Change {
+	var out []*plan.Change
+	for _, c := range rest {
+		if slices.Contains(addrs, c.Addr) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // platformChange reports whether an update changes something the platform

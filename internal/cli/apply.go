@@ -157,6 +157,9 @@ func (a *app) showApply(res *ops.ApplyResult) error {
 		}
 		return nil
 	case res.Interrupted:
+		if res.Err != nil { // what it was doing: the team and the request
+			fmt.Fprintf(a.stderr, "Error: %v\n", res.Err)
+		}
 		fmt.Fprintln(a.stderr, "Error: interrupted (Ctrl-C or SIGTERM) before any change was recorded: nothing was applied, and roster plan shows the same changes.")
 		fmt.Fprintf(a.stdout, "Apply failed: 0 applied, 0 failed, %d not attempted.\n", len(p.Changes))
 		return silentExit(ExitError)

@@ -110,6 +110,10 @@ const (
 type Result struct {
 	Outcome Outcome
 	API     []string
+	// Riders, on a failure, are the other changes the failed requests
+	// were made for too (PostHog: first project grants riding on an
+	// invitation): they fail with it (schema/sync.md "Platform details").
+	Riders []model.Address
 }
 
 // Driver reads and changes one platform's access. A driver value serves

@@ -71,7 +71,8 @@ type ApplyResult struct {
 	Nothing    bool
 	Checkpoint *Checkpointed
 	// Interrupted says Ctrl-C or SIGTERM stopped the apply before any
-	// change was recorded: nothing was applied.
+	// change was recorded: nothing was applied. Err, when set, says what
+	// it was doing (reading the plan file, refreshing a team).
 	Interrupted bool
 	// Result is the outcome of an offline apply (one commit).
 	Result *apply.Result
@@ -97,8 +98,32 @@ func (res *ApplyResult) Failed() bool {
 	return rep != nil && (rep.Failed > 0 || rep.NotAttempted > 0 || res.Err != nil)
 }
 
+// interruptedApply makes an apply that Ctrl-C or SIGTERM stopped before
+// its changes began (while it read the plan, refreshed its teams, waited
+// for the lock) end as an interrupted apply does (schema/sync.md "apply on
+// connected teams", 5: exit 1 and the failure line): p, when known, is the
+// plan whose changes were not attempted.
+func interruptedApply(ctx context.Context, p *plan.Plan, res *ApplyResult, err error) (*ApplyResult, error) {
+	if err == nil || ctx.Err() == nil {
+		return res, err
+	}
+	if p == nil {
+		p = &plan.Plan{} // not read or not made yet: no change is known
+	}
+	return &ApplyResult{Plan: p, Interrupted: true, Err: err}, nil
+}
+
 // Apply plans afresh, shows the plan, asks for approval and applies it.
-func Apply(ctx context.Context, env *Env, req ApplyRequest) (*ApplyResult, error) {
+// Interrupted before its changes begin, it ends as an interrupted apply
+// (interruptedApply), except at the confirmation, which cancels it.
+func Apply(ctx context.Context, env *Env, req ApplyRequest) (res *ApplyResult, err error) {
+	var made *plan.Plan
+	asked := false
+	defer func() {
+		if !asked {
+			res, err = interruptedApply(ctx, made, res, err)
+		}
+	}()
 	if err := CheckSigner(); err != nil {
 		return nil, err
 	}
@@ -133,6 +158,7 @@ func Apply(ctx context.Context, env *Env, req ApplyRequest) (*ApplyResult, error
 		return nil, err
 	}
 	p := pd.Plan
+	made = p
 	if reviewed != nil {
 		if reviewed.Lineage != "" && pd.Snapshot.Lineage != reviewed.Lineage {
 			return nil, errorf("reviewed plan %s was made against another state (lineage %s, this state's is %s)", req.Reviewed, reviewed.Lineage, pd.Snapshot.Lineage)
@@ -166,6 +192,7 @@ func Apply(ctx context.Context, env *Env, req ApplyRequest) (*ApplyResult, error
 	}
 	ok, err := req.UI.Approve(ctx, !req.AutoApprove)
 	if err != nil {
+		asked = true // Ctrl-C at the question cancels: its own message
 		return nil, err
 	}
 	if !ok {
@@ -182,8 +209,11 @@ func Apply(ctx context.Context, env *Env, req ApplyRequest) (*ApplyResult, error
 // ApplySaved applies a saved plan exactly as saved. Connected teams the
 // plan changes or saw drift in are refreshed first, and the plan is refused
 // as stale when their live access moved; what the refresh finds is written
-// as in any apply, even when the plan has no change.
-func ApplySaved(ctx context.Context, env *Env, req ApplySavedRequest) (*ApplyResult, error) {
+// as in any apply, even when the plan has no change. Interrupted before
+// its changes begin, it ends as an interrupted apply (interruptedApply).
+func ApplySaved(ctx context.Context, env *Env, req ApplySavedRequest) (res *ApplyResult, err error) {
+	var read *plan.Plan
+	defer func() { res, err = interruptedApply(ctx, read, res, err) }()
 	if err := CheckSigner(); err != nil {
 		return nil, err
 	}
@@ -202,6 +232,7 @@ func ApplySaved(ctx context.Context, env *Env, req ApplySavedRequest) (*ApplyRes
 	if err != nil {
 		return nil, err
 	}
+	read = p
 	digest := ahead(p.Digest) // p does not change until it is taken
 	if err := r.checkSavedPlan(ctx, st, p, file); err != nil {
 		return nil, err
@@ -371,7 +402,7 @@ func (r *run) applyConnected(ctx context.Context, st state.Store, p *plan.Plan, 
 	} else {
 		ads = apply.Adoptions(cn.view.Live, cn.view.LiveTeams, prior, p, cn.declared())
 	}
-	lv := &apply.Live{Drivers: cn.drivers, Adoptions: ads, Parallelism: parallelism, Progress: r.View.Progress()}
+	lv := &apply.Live{Drivers: cn.drivers, Adoptions: ads, Parallelism: parallelism, Progress: r.View.Progress(), OwnersInvited: cn.ownersInvited()}
 	rep, err := apply.ApplyAll(ctx, st, p, meta, lv)
 	if err != nil && rep == nil {
 		if ctx.Err() != nil {

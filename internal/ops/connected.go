@@ -76,6 +76,26 @@ func (cn *Connected) declared() map[string]bool {
 	return m
 }
 
+// ownersInvited are the teams where a member the configuration declares
+// as an owner is, live, only invited: a demotion from owner waits until
+// they accept (schema/sync.md "apply on connected teams", 2), in the apply
+// after the one that invited them too.
+func (cn *Connected) ownersInvited() map[string]bool {
+	owners := map[string]bool{}
+	for _, o := range cn.view.Desired {
+		if o.Addr.Kind == model.KindMember && o.Role == "owner" {
+			owners[o.Addr.String()] = true
+		}
+	}
+	out := map[string]bool{}
+	for _, o := range cn.view.Live {
+		if o.Addr.Kind == model.KindMember && o.Status == model.StatusInvited && o.Role == "owner" && owners[o.Addr.String()] {
+			out[o.Addr.Team] = true
+		}
+	}
+	return out
+}
+
 // userAgent is the drivers' User-Agent.
 func (env *Env) userAgent() string { return "roster/" + env.Version }
 

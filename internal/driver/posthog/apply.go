@@ -47,7 +47,13 @@ func (d *Driver) Apply(ctx context.Context, c *plan.Change) (driver.Result, erro
 		created, res, err := d.send(ctx, q)
 		api = append(api, res.API...)
 		if err != nil {
-			return driver.Result{API: api}, kit.AtChange(err, c.Addr)
+			var riders []model.Address
+			for j := range outcomes {
+				if j != i {
+					riders = append(riders, r.changes[j].Addr)
+				}
+			}
+			return driver.Result{API: api, Riders: riders}, kit.AtChange(err, c.Addr)
 		}
 		if q.effect != nil {
 			q.effect(r.st, created)

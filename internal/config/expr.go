@@ -673,8 +673,10 @@ func checkDynamicForEach(v cty.Value, e hcl.Expression, _ *hcl.EvalContext) hcl.
 }
 
 // expandGrants returns the grant blocks of a holder's body: the static
-// ones as they are, and dynamic "grant" blocks expanded in ctx.
-func (l *loader) expandGrants(body hcl.Body, static []*hcl.Block, ctx *hcl.EvalContext) []*hcl.Block {
+// ones as they are, and dynamic "grant" blocks expanded in ctx. ok is
+// false when a dynamic block could not be expanded (reported): the
+// grants are then not all known.
+func (l *loader) expandGrants(body hcl.Body, static []*hcl.Block, ctx *hcl.EvalContext) (grants []*hcl.Block, ok bool) {
 	dynamic := false
 	for _, b := range static {
 		if b.Type == "dynamic" {
@@ -683,12 +685,12 @@ func (l *loader) expandGrants(body hcl.Body, static []*hcl.Block, ctx *hcl.EvalC
 		}
 	}
 	if !dynamic {
-		return static
+		return static, true
 	}
 	c, _, diags := dynblock.Expand(body, ctx, dynblock.OptCheckForEach(checkDynamicForEach)).PartialContent(grantsOnly)
 	l.diags = append(l.diags, diags...)
 	if c == nil {
-		return nil
+		return nil, false
 	}
-	return c.Blocks
+	return c.Blocks, !diags.HasErrors()
 }

@@ -99,7 +99,7 @@ func (l *loader) decodePlatforms(blocks []*hcl.Block) {
 		name := b.Labels[0]
 		if p, ok := l.platforms[name]; ok && p.Builtin {
 			l.errorf(b.LabelRanges[0], "Platform name reserved",
-				"%q is a built-in platform; a declared platform needs another name. The built-in platforms are %s.", name, model.QuoteList(BuiltinNames()))
+				"%q is a built-in platform (roster platforms show %s lists its roles): remove this platform block to use the built-in profile, or give the declared platform another name. The built-in platforms are %s.", name, name, model.QuoteList(BuiltinNames()))
 			continue
 		}
 		if prev, dup := declared[name]; dup {

@@ -65,6 +65,12 @@ func (l *loader) readDirectory(file string, attr hcl.Range) *model.Directory {
 			"%s is larger than %d MiB, the limit of one file.", file, MaxFileSize>>20)
 		return nil
 	}
+	return l.parseDirectory(data, file)
+}
+
+// parseDirectory reads a directory file's bytes, CSV or JSON Lines by the
+// extension of file, reporting each problem at file and line.
+func (l *loader) parseDirectory(data []byte, file string) *model.Directory {
 	d := &model.Directory{File: file, People: map[string]model.DirectoryPerson{}}
 	at := func(line int) hcl.Range {
 		pos := hcl.Pos{Line: line, Column: 1}

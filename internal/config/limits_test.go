@@ -221,3 +221,34 @@ func TestScanNestingPositions(t *testing.T) {
 		t.Error("brackets inside an interpolation not counted")
 	}
 }
+
+// TestSizeLimitsAtTheEdge: the size limits are "when passed": a file of
+// exactly 16 MiB, and files of exactly 64 MiB together, load.
+func TestSizeLimitsAtTheEdge(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (parses 64 MiB): skipped under -short; make test runs it")
+	}
+	team := []byte("team \"a\" {\n  platform = \"plausible\"\n}\n")
+	full := append(bytes.Repeat([]byte("#"), MaxFileSize-len(team)-1), '\n')
+	full = append(full, team...)
+	if len(full) != MaxFileSize {
+		t.Fatalf("built %d bytes", len(full))
+	}
+	res := LoadSources([]Source{{Name: "full.hcl", Data: full}})
+	if res.Diags.HasErrors() || len(res.Config.Objects) != 1 {
+		t.Fatalf("a file of exactly %d bytes: %v", MaxFileSize, res.Diags)
+	}
+	comments := append(bytes.Repeat([]byte("#"), MaxFileSize-1), '\n')
+	srcs := []Source{{Name: "a.hcl", Data: full}}
+	for _, n := range []string{"b.hcl", "c.hcl", "d.hcl"} {
+		srcs = append(srcs, Source{Name: n, Data: comments})
+	}
+	res = LoadSources(srcs)
+	if res.Diags.HasErrors() || len(res.Config.Objects) != 1 {
+		t.Fatalf("files of exactly %d bytes together: %v", MaxConfigSize, res.Diags)
+	}
+	srcs = append(srcs, Source{Name: "e.hcl", Data: []byte("\n")})
+	if d := hasDiag(LoadSources(srcs).Diags, "Configuration too large"); d == nil || d.Subject.Filename != "e.hcl" {
+		t.Fatal("one byte past the configuration's limit loads")
+	}
+}

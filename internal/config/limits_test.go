@@ -196,6 +196,15 @@ func TestValueTooLarge(t *testing.T) {
 	if !res.Diags.HasErrors() || res.Diags[0].Subject.Start.Line != 2 {
 		t.Fatalf("diagnostics %v", res.Diags)
 	}
+	// The limit is passed only beyond it: exactly 1,000,000 elements
+	// (1,000 lists and their 999,000 elements) load.
+	res = LoadSources([]Source{{Name: "edge.hcl", Data: []byte(`locals {
+  big = [for i in range(1000) : [for j in range(999) : true]]
+}
+`)}})
+	if res.Diags.HasErrors() {
+		t.Fatalf("exactly %d elements: %v", MaxElements, res.Diags)
+	}
 	for name, expr := range map[string]string{
 		"format width": `format("%999999999d", 1)`,
 		"replace":      `replace(join("", [for i in range(1000) : "aaaaaaaaaa"]), "a", join("", [for i in range(1000) : "bbbbbbbbbbbbbbbbbbbbbbbb"]))`,

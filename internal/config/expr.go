@@ -43,7 +43,7 @@ var funcTable = map[string]function.Function{
 	"join":            guarded(stdlib.JoinFunc, checkJoin),
 	"jsonencode":      stdlib.JSONEncodeFunc,
 	"keys":            stdlib.KeysFunc,
-	"length":          stdlib.LengthFunc,
+	"length":          lengthFunc,
 	"lookup":          stdlib.LookupFunc,
 	"lower":           stdlib.LowerFunc,
 	"max":             stdlib.MaxFunc,
@@ -101,6 +101,41 @@ var coalesceFunc = function.New(&function.Spec{
 			return v, nil
 		}
 		return cty.NilVal, fmt.Errorf("no argument is neither null nor an empty string")
+	},
+})
+
+// lengthFunc is length as Terraform has it: the number of elements of a
+// list, set, map, tuple or object, or the number of characters of a
+// string. go-cty's refuses strings and objects, and a map written in a
+// locals block is an object.
+var lengthFunc = function.New(&function.Spec{
+	Description: "Returns the number of elements of a collection or structure, or of characters of a string.",
+	Params: []function.Parameter{{
+		Name:             "value",
+		Type:             cty.DynamicPseudoType,
+		AllowDynamicType: true,
+		AllowUnknown:     true,
+		AllowMarked:      true,
+	}},
+	Type: func(args []cty.Value) (cty.Type, error) {
+		ty := args[0].Type()
+		if ty == cty.String || ty == cty.DynamicPseudoType || ty.IsCollectionType() || ty.IsTupleType() || ty.IsObjectType() {
+			return cty.Number, nil
+		}
+		return cty.NilType, function.NewArgErrorf(0, "argument must be a string, a collection type, or a structural type")
+	},
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		v, marks := args[0].Unmark()
+		switch {
+		case !v.IsKnown():
+			return cty.UnknownVal(cty.Number).WithMarks(marks), nil
+		case v.IsNull():
+			return cty.NilVal, function.NewArgErrorf(0, "argument must not be null")
+		case v.Type() == cty.String:
+			n, err := stdlib.Strlen(v)
+			return n.WithMarks(marks), err
+		}
+		return v.Length().WithMarks(marks), nil
 	},
 })
 

@@ -490,6 +490,11 @@ func (l *loader) strList(e hcl.Expression, ctx *hcl.EvalContext, name string) ([
 func (l *loader) checkLocalRefs(e hcl.Expression) bool {
 	ok := true
 	for _, tr := range e.Variables() {
+		if tr.RootName() == "var" {
+			l.inputVariable(tr)
+			ok = false
+			continue
+		}
 		if tr.RootName() != "local" {
 			continue
 		}
@@ -506,6 +511,24 @@ func (l *loader) checkLocalRefs(e hcl.Expression) bool {
 		}
 	}
 	return ok
+}
+
+// inputVariable reports var.NAME, a Terraform habit: roster has no input
+// variables, and HCL alone would say only that "var" is unknown.
+func (l *loader) inputVariable(tr hcl.Traversal) {
+	l.errorf(tr.SourceRange(), "Input variables not supported",
+		"roster has no input variables, so %s names nothing; declare the value in a locals block and refer to it as local.NAME.", traversalText(tr))
+}
+
+// traversalText prints the root and first attribute of a traversal, as
+// written: var.NAME.
+func traversalText(tr hcl.Traversal) string {
+	if len(tr) > 1 {
+		if a, ok := tr[1].(hcl.TraverseAttr); ok {
+			return tr.RootName() + "." + a.Name
+		}
+	}
+	return tr.RootName()
 }
 
 // localRef reads local.NAME (or local["NAME"]) from a traversal.
@@ -560,6 +583,11 @@ func (l *loader) decodeLocals(blocks []*hcl.Block) {
 	bad := map[*localDef]bool{}
 	for _, d := range order {
 		for _, tr := range d.attr.Expr.Variables() {
+			if tr.RootName() == "var" {
+				l.inputVariable(tr)
+				bad[d] = true
+				continue
+			}
 			if tr.RootName() != "local" {
 				continue
 			}

@@ -375,6 +375,9 @@ func (s *blockSchema) suggestBlock(name string) string {
 	if s.slot(name) >= 0 {
 		return fmt.Sprintf(" Did you mean the argument %q? If so, use the equals sign to assign it a value.", name)
 	}
+	if s == topSchema && name == "variable" {
+		return " roster has no input variables; declare values in a locals block and refer to them as local.NAME."
+	}
 	return ""
 }
 

@@ -361,6 +361,9 @@ func (s *blockSchema) suggestAttr(name string) string {
 			return fmt.Sprintf(" Did you mean to define a block of type %q?", name)
 		}
 	}
+	if name == "count" && s.slot("for_each") >= 0 {
+		return " roster repeats a block with for_each (a set of strings or a map), not count."
+	}
 	return ""
 }
 

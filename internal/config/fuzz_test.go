@@ -61,6 +61,42 @@ func FuzzLoad(f *testing.F) {
 	})
 }
 
+// FuzzLoadFiles: two files read as one configuration (blocks that refer
+// to each other across files, duplicates across them), with FuzzLoad's
+// checks, and the same result whichever order they are handed in.
+func FuzzLoadFiles(f *testing.F) {
+	multi, _ := filepath.Glob("testdata/valid/multi/*.hcl")
+	var parts [][]byte
+	for _, p := range multi {
+		if data, err := os.ReadFile(p); err == nil {
+			parts = append(parts, data)
+		}
+	}
+	for i := range parts {
+		f.Add(parts[i], parts[(i+1)%len(parts)])
+	}
+	f.Add([]byte("team \"a\" {\n  platform = \"plausible\"\n}\n"), []byte("team \"a\" {\n  platform = \"plausible\"\n}\nmember \"x@a.com\" {\n  team = \"a\"\n  role = \"owner\"\n}\n"))
+	f.Add([]byte("locals {\n  a = local.b\n}\n"), []byte("locals {\n  b = local.a\n}\n"))
+	f.Fuzz(func(t *testing.T, a, b []byte) {
+		res := LoadSources([]Source{{Name: "a.hcl", Data: a}, {Name: "b.hcl", Data: b}})
+		if res.Config == nil {
+			t.Fatal("no configuration")
+		}
+		for _, d := range res.Diags {
+			if d.Summary == "" || d.Summary == "Internal error" {
+				t.Fatalf("diagnostic %+v", d)
+			}
+			if d.Severity == hcl.DiagError && d.Subject == nil {
+				t.Fatalf("error without a place: %s", d.Summary)
+			}
+		}
+		again := LoadSources([]Source{{Name: "b.hcl", Data: b}, {Name: "a.hcl", Data: a}})
+		if again.Diags.Error() != res.Diags.Error() || len(again.Config.Objects) != len(res.Config.Objects) {
+			t.Fatalf("the order the files are handed in changes the result:\n%s\n%s", res.Diags.Error(), again.Diags.Error())
+		}
+	})
+}
+
 // FuzzDirectory: whatever the policy's directory file holds, as CSV or as
 // JSON Lines, reading it gives people and diagnostics, never a panic;
 // every diagnostic names the file and a line, and every person read has a

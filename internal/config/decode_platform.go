@@ -99,7 +99,7 @@ func (l *loader) decodePlatforms(blocks []*hcl.Block) {
 		name := b.Labels[0]
 		if p, ok := l.platforms[name]; ok && p.Builtin {
 			l.errorf(b.LabelRanges[0], "Platform name reserved",
-				"%q is a built-in platform; a declared platform needs another name. The built-in platforms are %s.", name, model.QuoteList(BuiltinNames()))
+				"%q is a built-in platform (roster platforms show %s lists its roles): remove this platform block to use the built-in profile, or give the declared platform another name. The built-in platforms are %s.", name, name, model.QuoteList(BuiltinNames()))
 			continue
 		}
 		if prev, dup := declared[name]; dup {
@@ -108,7 +108,28 @@ func (l *loader) decodePlatforms(blocks []*hcl.Block) {
 		}
 		declared[name] = b.DefRange
 		if p := l.decodePlatform(b); p != nil {
+			impliedCostRevenue(p)
 			l.platforms[name] = p
+		}
+	}
+}
+
+// costRevenue are the capabilities platforms.md version 2 added to the
+// vocabulary: every role that holds view_reports holds both.
+var costRevenue = model.CapSetOf(model.ViewCostData, model.ViewRevenueData)
+
+// impliedCostRevenue gives every role of a declared platform that holds
+// view_reports view_cost_data and view_revenue_data too (platforms.md,
+// version 2: every role on every platform, but GA4's restricted
+// variants, which are built in), so that who-can view_revenue_data
+// answers for declared platforms, those written before version 2
+// included. The built-in profiles list both where they hold them.
+func impliedCostRevenue(p *model.Platform) {
+	for _, roles := range [][]*model.Role{p.TeamRoles, p.SiteRoles} {
+		for _, r := range roles {
+			if r.Caps.Has(model.ViewReports) {
+				r.Caps |= costRevenue
+			}
 		}
 	}
 }

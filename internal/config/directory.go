@@ -65,6 +65,12 @@ func (l *loader) readDirectory(file string, attr hcl.Range) *model.Directory {
 			"%s is larger than %d MiB, the limit of one file.", file, MaxFileSize>>20)
 		return nil
 	}
+	return l.parseDirectory(data, file)
+}
+
+// parseDirectory reads a directory file's bytes, CSV or JSON Lines by the
+// extension of file, reporting each problem at file and line.
+func (l *loader) parseDirectory(data []byte, file string) *model.Directory {
 	d := &model.Directory{File: file, People: map[string]model.DirectoryPerson{}}
 	at := func(line int) hcl.Range {
 		pos := hcl.Pos{Line: line, Column: 1}
@@ -89,13 +95,26 @@ func (l *loader) readDirectory(file string, attr hcl.Range) *model.Directory {
 		}
 		d.People[email] = model.DirectoryPerson{Email: email, Status: st, Name: row["name"], Manager: row["manager"], Line: line}
 	}
-	switch strings.ToLower(filepath.Ext(file)) {
-	case ".jsonl", ".ndjson":
+	if isJSONLines(file, data) {
 		l.readDirectoryJSONL(data, file, at, add)
-	default:
+	} else {
 		l.readDirectoryCSV(data, file, at, add)
 	}
 	return d
+}
+
+// isJSONLines tells JSON Lines from CSV: by the extension (.jsonl,
+// .ndjson, .json), or by a first line that starts a JSON object, which no
+// CSV header does (an export saved as people.txt, say).
+func isJSONLines(file string, data []byte) bool {
+	switch strings.ToLower(filepath.Ext(file)) {
+	case ".jsonl", ".ndjson", ".json":
+		return true
+	case ".csv":
+		return false
+	}
+	data = bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\ufeff")), " \t\r\n")
+	return len(data) > 0 && data[0] == '{'
 }
 
 func personStatus(row map[string]string) (model.PersonStatus, bool) {
@@ -190,6 +209,7 @@ type directoryLine struct {
 }
 
 func (l *loader) readDirectoryJSONL(data []byte, file string, at func(int) hcl.Range, add func(int, map[string]string)) {
+	data = bytes.TrimPrefix(data, []byte("\ufeff")) // as in a CSV file
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 64<<10), MaxFileSize)
 	for line := 1; sc.Scan(); line++ {

@@ -43,7 +43,7 @@ var funcTable = map[string]function.Function{
 	"join":            guarded(stdlib.JoinFunc, checkJoin),
 	"jsonencode":      stdlib.JSONEncodeFunc,
 	"keys":            stdlib.KeysFunc,
-	"length":          stdlib.LengthFunc,
+	"length":          lengthFunc,
 	"lookup":          stdlib.LookupFunc,
 	"lower":           stdlib.LowerFunc,
 	"max":             stdlib.MaxFunc,
@@ -101,6 +101,41 @@ var coalesceFunc = function.New(&function.Spec{
 			return v, nil
 		}
 		return cty.NilVal, fmt.Errorf("no argument is neither null nor an empty string")
+	},
+})
+
+// lengthFunc is length as Terraform has it: the number of elements of a
+// list, set, map, tuple or object, or the number of characters of a
+// string. go-cty's refuses strings and objects, and a map written in a
+// locals block is an object.
+var lengthFunc = function.New(&function.Spec{
+	Description: "Returns the number of elements of a collection or structure, or of characters of a string.",
+	Params: []function.Parameter{{
+		Name:             "value",
+		Type:             cty.DynamicPseudoType,
+		AllowDynamicType: true,
+		AllowUnknown:     true,
+		AllowMarked:      true,
+	}},
+	Type: func(args []cty.Value) (cty.Type, error) {
+		ty := args[0].Type()
+		if ty == cty.String || ty == cty.DynamicPseudoType || ty.IsCollectionType() || ty.IsTupleType() || ty.IsObjectType() {
+			return cty.Number, nil
+		}
+		return cty.NilType, function.NewArgErrorf(0, "argument must be a string, a collection type, or a structural type")
+	},
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		v, marks := args[0].Unmark()
+		switch {
+		case !v.IsKnown():
+			return cty.UnknownVal(cty.Number).WithMarks(marks), nil
+		case v.IsNull():
+			return cty.NilVal, function.NewArgErrorf(0, "argument must not be null")
+		case v.Type() == cty.String:
+			n, err := stdlib.Strlen(v)
+			return n.WithMarks(marks), err
+		}
+		return v.Length().WithMarks(marks), nil
 	},
 })
 
@@ -455,6 +490,11 @@ func (l *loader) strList(e hcl.Expression, ctx *hcl.EvalContext, name string) ([
 func (l *loader) checkLocalRefs(e hcl.Expression) bool {
 	ok := true
 	for _, tr := range e.Variables() {
+		if tr.RootName() == "var" {
+			l.inputVariable(tr)
+			ok = false
+			continue
+		}
 		if tr.RootName() != "local" {
 			continue
 		}
@@ -471,6 +511,24 @@ func (l *loader) checkLocalRefs(e hcl.Expression) bool {
 		}
 	}
 	return ok
+}
+
+// inputVariable reports var.NAME, a Terraform habit: roster has no input
+// variables, and HCL alone would say only that "var" is unknown.
+func (l *loader) inputVariable(tr hcl.Traversal) {
+	l.errorf(tr.SourceRange(), "Input variables not supported",
+		"roster has no input variables, so %s names nothing; declare the value in a locals block and refer to it as local.NAME.", traversalText(tr))
+}
+
+// traversalText prints the root and first attribute of a traversal, as
+// written: var.NAME.
+func traversalText(tr hcl.Traversal) string {
+	if len(tr) > 1 {
+		if a, ok := tr[1].(hcl.TraverseAttr); ok {
+			return tr.RootName() + "." + a.Name
+		}
+	}
+	return tr.RootName()
 }
 
 // localRef reads local.NAME (or local["NAME"]) from a traversal.
@@ -525,6 +583,11 @@ func (l *loader) decodeLocals(blocks []*hcl.Block) {
 	bad := map[*localDef]bool{}
 	for _, d := range order {
 		for _, tr := range d.attr.Expr.Variables() {
+			if tr.RootName() == "var" {
+				l.inputVariable(tr)
+				bad[d] = true
+				continue
+			}
 			if tr.RootName() != "local" {
 				continue
 			}
@@ -673,8 +736,10 @@ func checkDynamicForEach(v cty.Value, e hcl.Expression, _ *hcl.EvalContext) hcl.
 }
 
 // expandGrants returns the grant blocks of a holder's body: the static
-// ones as they are, and dynamic "grant" blocks expanded in ctx.
-func (l *loader) expandGrants(body hcl.Body, static []*hcl.Block, ctx *hcl.EvalContext) []*hcl.Block {
+// ones as they are, and dynamic "grant" blocks expanded in ctx. ok is
+// false when a dynamic block could not be expanded (reported): the
+// grants are then not all known.
+func (l *loader) expandGrants(body hcl.Body, static []*hcl.Block, ctx *hcl.EvalContext) (grants []*hcl.Block, ok bool) {
 	dynamic := false
 	for _, b := range static {
 		if b.Type == "dynamic" {
@@ -683,12 +748,12 @@ func (l *loader) expandGrants(body hcl.Body, static []*hcl.Block, ctx *hcl.EvalC
 		}
 	}
 	if !dynamic {
-		return static
+		return static, true
 	}
 	c, _, diags := dynblock.Expand(body, ctx, dynblock.OptCheckForEach(checkDynamicForEach)).PartialContent(grantsOnly)
 	l.diags = append(l.diags, diags...)
 	if c == nil {
-		return nil
+		return nil, false
 	}
-	return c.Blocks
+	return c.Blocks, !diags.HasErrors()
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/roster-dev/roster/internal/model"
 )
 
 // FuzzLoad: whatever one file holds, loading gives a configuration and
@@ -56,5 +58,86 @@ func FuzzLoad(f *testing.F) {
 			}
 		}
 		Format(data, "fuzz.hcl")
+	})
+}
+
+// FuzzLoadFiles: two files read as one configuration (blocks that refer
+// to each other across files, duplicates across them), with FuzzLoad's
+// checks, and the same result whichever order they are handed in.
+func FuzzLoadFiles(f *testing.F) {
+	multi, _ := filepath.Glob("testdata/valid/multi/*.hcl")
+	var parts [][]byte
+	for _, p := range multi {
+		if data, err := os.ReadFile(p); err == nil {
+			parts = append(parts, data)
+		}
+	}
+	for i := range parts {
+		f.Add(parts[i], parts[(i+1)%len(parts)])
+	}
+	f.Add([]byte("team \"a\" {\n  platform = \"plausible\"\n}\n"), []byte("team \"a\" {\n  platform = \"plausible\"\n}\nmember \"x@a.com\" {\n  team = \"a\"\n  role = \"owner\"\n}\n"))
+	f.Add([]byte("locals {\n  a = local.b\n}\n"), []byte("locals {\n  b = local.a\n}\n"))
+	f.Fuzz(func(t *testing.T, a, b []byte) {
+		res := LoadSources([]Source{{Name: "a.hcl", Data: a}, {Name: "b.hcl", Data: b}})
+		if res.Config == nil {
+			t.Fatal("no configuration")
+		}
+		for _, d := range res.Diags {
+			if d.Summary == "" || d.Summary == "Internal error" {
+				t.Fatalf("diagnostic %+v", d)
+			}
+			if d.Severity == hcl.DiagError && d.Subject == nil {
+				t.Fatalf("error without a place: %s", d.Summary)
+			}
+		}
+		again := LoadSources([]Source{{Name: "b.hcl", Data: b}, {Name: "a.hcl", Data: a}})
+		if again.Diags.Error() != res.Diags.Error() || len(again.Config.Objects) != len(res.Config.Objects) {
+			t.Fatalf("the order the files are handed in changes the result:\n%s\n%s", res.Diags.Error(), again.Diags.Error())
+		}
+	})
+}
+
+// FuzzDirectory: whatever the policy's directory file holds, as CSV or as
+// JSON Lines, reading it gives people and diagnostics, never a panic;
+// every diagnostic names the file and a line, and every person read has a
+// normalised email and one of the three statuses.
+func FuzzDirectory(f *testing.F) {
+	for _, s := range []string{
+		"email,status,name,manager\nann@acme.com,active,Ann,\nBob@Acme.com,left,Bob,ann@acme.com\n",
+		"\ufeffLogin,Email,Status,Display Name\nann@acme.com,ann@acme.com,ACTIVE,Ann\n",
+		"userPrincipalName,displayName,Block sign in\nann@acme.com,Ann,Yes\n",
+		"email\n\"ann@acme.com\nbob\n",
+		"email,status\nann@acme.com,gone\nann@acme.com,active\n",
+		"{\"email\":\"ann@acme.com\",\"status\":\"active\"}\n{\"email\":\"x\",\"email\":\"y\"}\n[1]\n",
+		"",
+	} {
+		f.Add([]byte(s), false)
+		f.Add([]byte(s), true)
+	}
+	f.Fuzz(func(t *testing.T, data []byte, jsonl bool) {
+		file := "people.csv"
+		if jsonl {
+			file = "people.jsonl"
+		}
+		l := newLoader()
+		d := l.parseDirectory(data, file)
+		for _, diag := range l.diags {
+			if diag.Summary == "" || diag.Detail == "" || diag.Subject == nil || diag.Subject.Filename != file || diag.Subject.Start.Line < 0 {
+				t.Fatalf("diagnostic without summary, detail or place in %s: %+v", file, diag)
+			}
+		}
+		if d == nil {
+			t.Fatal("no directory")
+		}
+		for email, p := range d.People {
+			if e, err := model.ParseEmail(email); err != nil || e != email || p.Email != email {
+				t.Fatalf("person %q read with the email %q (%v)", email, p.Email, err)
+			}
+			switch p.Status {
+			case model.PersonActive, model.PersonSuspended, model.PersonLeft:
+			default:
+				t.Fatalf("%s has the status %q", email, p.Status)
+			}
+		}
 	})
 }

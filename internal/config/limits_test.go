@@ -196,6 +196,15 @@ func TestValueTooLarge(t *testing.T) {
 	if !res.Diags.HasErrors() || res.Diags[0].Subject.Start.Line != 2 {
 		t.Fatalf("diagnostics %v", res.Diags)
 	}
+	// The limit is passed only beyond it: exactly 1,000,000 elements
+	// (1,000 lists and their 999,000 elements) load.
+	res = LoadSources([]Source{{Name: "edge.hcl", Data: []byte(`locals {
+  big = [for i in range(1000) : [for j in range(999) : true]]
+}
+`)}})
+	if res.Diags.HasErrors() {
+		t.Fatalf("exactly %d elements: %v", MaxElements, res.Diags)
+	}
 	for name, expr := range map[string]string{
 		"format width": `format("%999999999d", 1)`,
 		"replace":      `replace(join("", [for i in range(1000) : "aaaaaaaaaa"]), "a", join("", [for i in range(1000) : "bbbbbbbbbbbbbbbbbbbbbbbb"]))`,
@@ -219,5 +228,36 @@ func TestScanNestingPositions(t *testing.T) {
 	}
 	if d := scanNesting([]byte("a = \"${(((\"\n"), "x.hcl", 2); d == nil {
 		t.Error("brackets inside an interpolation not counted")
+	}
+}
+
+// TestSizeLimitsAtTheEdge: the size limits are "when passed": a file of
+// exactly 16 MiB, and files of exactly 64 MiB together, load.
+func TestSizeLimitsAtTheEdge(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (parses 64 MiB): skipped under -short; make test runs it")
+	}
+	team := []byte("team \"a\" {\n  platform = \"plausible\"\n}\n")
+	full := append(bytes.Repeat([]byte("#"), MaxFileSize-len(team)-1), '\n')
+	full = append(full, team...)
+	if len(full) != MaxFileSize {
+		t.Fatalf("built %d bytes", len(full))
+	}
+	res := LoadSources([]Source{{Name: "full.hcl", Data: full}})
+	if res.Diags.HasErrors() || len(res.Config.Objects) != 1 {
+		t.Fatalf("a file of exactly %d bytes: %v", MaxFileSize, res.Diags)
+	}
+	comments := append(bytes.Repeat([]byte("#"), MaxFileSize-1), '\n')
+	srcs := []Source{{Name: "a.hcl", Data: full}}
+	for _, n := range []string{"b.hcl", "c.hcl", "d.hcl"} {
+		srcs = append(srcs, Source{Name: n, Data: comments})
+	}
+	res = LoadSources(srcs)
+	if res.Diags.HasErrors() || len(res.Config.Objects) != 1 {
+		t.Fatalf("files of exactly %d bytes together: %v", MaxConfigSize, res.Diags)
+	}
+	srcs = append(srcs, Source{Name: "e.hcl", Data: []byte("\n")})
+	if d := hasDiag(LoadSources(srcs).Diags, "Configuration too large"); d == nil || d.Subject.Filename != "e.hcl" {
+		t.Fatal("one byte past the configuration's limit loads")
 	}
 }

@@ -1,15 +1,19 @@
 package config
 
 import (
-	"github.com/roster-dev/roster/internal/goldenfile"
-
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/roster-dev/roster/internal/goldenfile"
+	"github.com/roster-dev/roster/internal/model"
 )
 
 // testCase is one configuration of testdata: a file, or a directory of
@@ -97,7 +101,15 @@ func TestValid(t *testing.T) {
 				if o.Decl == nil {
 					t.Errorf("%s has no Decl", o.Addr)
 				}
-				fmt.Fprintf(&b, "%s %s\n", o.Addr, o.AttrsJSON())
+				fmt.Fprintf(&b, "%s %s", o.Addr, o.AttrsJSON())
+				if o.Decl != nil && o.Decl.Sponsor != "" {
+					fmt.Fprintf(&b, " sponsor=%s", o.Decl.Sponsor)
+				}
+				b.WriteString("\n")
+			}
+			writePolicy(&b, res.Config)
+			for _, m := range res.Config.Moves {
+				fmt.Fprintf(&b, "moved %s -> %s guest=%t\n", m.From, m.To, m.Guest)
 			}
 			golden := filepath.Join("testdata/valid", c.name+".addresses")
 			if *goldenfile.Update {
@@ -114,6 +126,30 @@ func TestValid(t *testing.T) {
 				t.Errorf("objects differ from %s (run go test -update after checking):\n--- got\n%s--- want\n%s", golden, got, want)
 			}
 		})
+	}
+}
+
+// writePolicy adds the decoded policy to a golden, one rule a line, and
+// the people of its directory file.
+func writePolicy(b *strings.Builder, cfg *model.Config) {
+	p := cfg.Policy
+	if p == nil {
+		return
+	}
+	num := func(n *int) string {
+		if n == nil {
+			return "unset"
+		}
+		return strconv.Itoa(*n)
+	}
+	fmt.Fprintf(b, "policy internal_domains=%v min_owners=%s external_expiry=%t max_grant_days=%s require_ticket=%t\n",
+		p.InternalDomains, num(p.MinOwners), p.ExternalExpiry, num(p.MaxGrantDays), p.RequireTicket)
+	fmt.Fprintf(b, "policy external_forbidden=%v max_removals=%s distinct_approver=%t directory=%q sponsor_required=%t\n",
+		p.ExternalForbidden, num(p.MaxRemovals), p.DistinctApprover, p.Directory, p.SponsorRequired)
+	if d := cfg.People; d != nil {
+		for _, e := range slices.Sorted(maps.Keys(d.People)) {
+			fmt.Fprintf(b, "directory %s %s line %d\n", e, d.People[e].Status, d.People[e].Line)
+		}
 	}
 }
 

@@ -227,7 +227,11 @@ func TestFormat(t *testing.T) {
 			if diags.HasErrors() || out == nil {
 				t.Errorf("%s: %v", name, diags)
 			}
-			if res := LoadSources([]Source{{Name: name, Data: out}}); len(c.files(t)) == 1 && res.Diags.HasErrors() {
+			dir := ""
+			if c.dir {
+				dir = c.path // for the policy's directory file
+			}
+			if res := LoadSourcesAt(dir, []Source{{Name: name, Data: out}}); len(c.files(t)) == 1 && res.Diags.HasErrors() {
 				t.Errorf("%s no longer loads after Format: %v", name, res.Diags)
 			}
 		}

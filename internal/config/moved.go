@@ -203,7 +203,12 @@ func (l *loader) decodeMoved(blocks []*hcl.Block) []model.Move {
 			continue
 		}
 		if byFrom[d.to.String()] == nil && !l.declared(d.to) {
-			l.errorf(d.rng, "Moved to an undeclared object", "%s is not declared; a moved block's to must name an object the configuration declares.", d.to)
+			hint := ""
+			if other := (moveRef{addr: d.to.addr, guest: !d.to.guest}); d.to.addr.Kind == model.KindMember && l.declared(other) {
+				hint = fmt.Sprintf(" %s is declared as a %s of team %q: write %s.%s[%q] on both sides to move a %s.",
+					d.to.addr.Email, other.kind(), d.to.addr.Team, other.kind(), d.to.addr.Team, d.to.addr.Email, other.kind())
+			}
+			l.errorf(d.rng, "Moved to an undeclared object", "%s is not declared; a moved block's to must name an object the configuration declares.%s", d.to, hint)
 			continue
 		}
 		moves = append(moves, model.Move{From: d.from.addr, To: end.addr, Guest: d.from.guest})

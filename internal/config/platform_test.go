@@ -241,7 +241,18 @@ platform "mixpanel" {
 	if len(ps) != len(BuiltinNames())+1 || ps["mixpanel"] == nil || ps["mixpanel"].Builtin || !ps["plausible"].Builtin {
 		t.Errorf("platforms %v", slices.Sorted(maps.Keys(ps)))
 	}
-	if m := ps["mixpanel"]; m.Guests || m.SSOModes == nil || len(m.SSOModes) != 0 {
+	if m := ps["mixpanel"]; m.Guests || m.GuestTeamRole != "" || m.MemberGrants || m.Groups || m.TwoFactor || m.SSOModes == nil || len(m.SSOModes) != 0 {
 		t.Errorf("defaults of an unwritten attribute: %+v", m)
+	}
+	// platforms.md version 2: every role that holds view_reports holds
+	// view_cost_data and view_revenue_data too, on declared platforms as on
+	// built-in ones; a role without view_reports gets neither.
+	view, _ := ps["mixpanel"].SiteRole("view")
+	user, _ := ps["mixpanel"].TeamRole("user")
+	if !view.Caps.Has(model.ViewCostData) || !view.Caps.Has(model.ViewRevenueData) || view.Caps.Has(model.ExportData) {
+		t.Errorf("view of a declared platform holds %v", view.Caps)
+	}
+	if user.Caps != 0 {
+		t.Errorf("user of a declared platform holds %v", user.Caps)
 	}
 }

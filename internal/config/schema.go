@@ -361,6 +361,9 @@ func (s *blockSchema) suggestAttr(name string) string {
 			return fmt.Sprintf(" Did you mean to define a block of type %q?", name)
 		}
 	}
+	if name == "count" && s.slot("for_each") >= 0 {
+		return " roster repeats a block with for_each (a set of strings or a map), not count."
+	}
 	return ""
 }
 
@@ -374,6 +377,9 @@ func (s *blockSchema) suggestBlock(name string) string {
 	}
 	if s.slot(name) >= 0 {
 		return fmt.Sprintf(" Did you mean the argument %q? If so, use the equals sign to assign it a value.", name)
+	}
+	if s == topSchema && name == "variable" {
+		return " roster has no input variables; declare values in a locals block and refer to them as local.NAME."
 	}
 	return ""
 }

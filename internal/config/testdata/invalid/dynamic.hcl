@@ -46,3 +46,22 @@ guest "j@agency.com" {
     }
   }
 }
+
+# A dynamic block that cannot be expanded is the one error: the guest is
+# not also reported as having no grants.
+guest "k@agency.com" {
+  team = "acme"
+  dynamic "grant" { # ERROR: Missing required argument # ERROR: "labels"
+    for_each = ["a.example"]
+    content { role = "viewer" }
+  }
+}
+
+guest "l@agency.com" {
+  team = "acme"
+  dynamic "grant" {
+    for_each = ["a.example"]
+    labels   = [grant.value, "b"] # ERROR: Extraneous dynamic block label
+    content { role = "viewer" }
+  }
+}

@@ -80,3 +80,9 @@ member "from-null-element" {
   team     = "acme"
   role     = "member"
 }
+
+member "counted@acme.com" {
+  count = 2 # ERROR: Unsupported argument # ERROR: with for_each (a set of strings or a map), not count
+  team  = "acme"
+  role  = "member"
+}

@@ -21,3 +21,18 @@ team "acme2" {
   platform     = "plausible"
   display_name = local.a
 }
+
+# Terraform's input variables do not exist here; the diagnostics say what
+# to write instead.
+variable "owners" { # ERROR: Unsupported block type # ERROR: declare values in a locals block
+  default = ["a@acme.com"]
+}
+
+locals {
+  from_var = var.owners # ERROR: Input variables not supported # ERROR: var.owners names nothing
+}
+
+team "acme3" {
+  platform     = "plausible"
+  display_name = var.name # ERROR: Input variables not supported # ERROR: local.NAME
+}

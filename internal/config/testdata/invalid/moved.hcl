@@ -109,3 +109,14 @@ moved {
 moved { # ERROR: Missing required argument
   from = team.old
 }
+
+moved { # ERROR: Moved to itself # ERROR: two different addresses
+  from = team.acme
+  to   = team.acme
+}
+
+# A guest is moved as guest.TEAM["EMAIL"]: to as a member names nobody.
+moved { # ERROR: Moved to an undeclared object # ERROR: g@agency.com is declared as a guest of team "acme": write guest.acme["g@agency.com"]
+  from = member.acme["h@agency.com"]
+  to   = member.acme["g@agency.com"]
+}

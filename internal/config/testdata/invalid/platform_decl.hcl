@@ -22,3 +22,19 @@ platform "bad" {
   site_role "edit" { capabilities = ["view_reports"] } # ERROR: Duplicate role
   owner_role "x" {} # ERROR: Unsupported block type
 }
+
+# language.md's example of a declared platform, written before matomo
+# became a built-in profile (platforms.md, version 2): its name is taken.
+platform "matomo" { # ERROR: Platform name reserved # ERROR: remove this platform block to use the built-in profile
+  guests          = true        # guest blocks allowed: people with site roles only
+  guest_team_role = ""          # the team role a guest holds on the platform; "" = none
+  member_grants   = false       # members may also hold per-site roles
+  groups          = false
+  sso_modes       = []          # allowed values of team.sso; empty = no sso attribute
+  two_factor      = false       # whether team.require_2fa is allowed
+
+  team_role "superuser" { capabilities = ["*"] }
+  team_role "user"      { capabilities = [] }
+  site_role "view"  { capabilities = ["view_reports", "export_data"] }
+  site_role "admin" { capabilities = ["view_reports", "export_data", "edit_settings", "manage_members"] }
+}

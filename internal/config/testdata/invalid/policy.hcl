@@ -9,6 +9,7 @@ policy {
   min_admins         = 2 # ERROR: Unsupported argument
   sponsor_required   = "often" # ERROR: Invalid value for sponsor_required
   directory          = "" # ERROR: Invalid directory
+  distinct_approver  = "yes" # ERROR: Invalid value for distinct_approver # ERROR: true or false
 }
 
 policy { # ERROR: Duplicate policy block # ERROR: at most one
@@ -23,4 +24,18 @@ member "x@acme.com" {
   team    = "acme"
   role    = "owner"
   sponsor = "not an email" # ERROR: Invalid sponsor
+}
+
+site "app" {
+  team = "acme"
+}
+
+# sponsor is an attribute of member and guest only (language.md, version 2).
+guest "g@agency.com" {
+  team    = "acme"
+  sponsor = "x@acme.com"
+  grant "app" {
+    role    = "viewer"
+    sponsor = "y@acme.com" # ERROR: Unsupported argument # ERROR: "sponsor"
+  }
 }

@@ -7,6 +7,6 @@
 // bbolt) and pgstore (PostgreSQL, the only importer of pgx). Migrate copies
 // a whole state from one store into an empty one through the optional
 // Importer interface. FoldTasks and ResolveTaskMoves reduce a changeset's
-// task changes, and a move's, to the tasks to write. Nothing here does I/O
+// task changes, and a move's or a forgetting's, to the tasks to write. Nothing here does I/O
 // itself.
 package state

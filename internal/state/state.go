@@ -103,7 +103,7 @@ func (t *Task) Check() error {
 }
 
 // TaskChange opens or closes one follow-up task, or moves the open tasks
-// of a moved site or team.
+// of a moved site or team, or closes those of a forgotten one.
 type TaskChange struct {
 	Task Task // for a close, only Site and Name count
 	// Close closes the task; else the change opens it (or, when it is
@@ -116,6 +116,13 @@ type TaskChange struct {
 	// closes and opens it stands for, and FoldTasks, so every store,
 	// refuses one left unresolved.
 	Move *TaskMove
+	// Forget, when not nil, is a site, or a team with its sites, taken
+	// out of the state (roster state rm; Task, Close and Move do not
+	// count): every task open at that point of the changes on the site,
+	// or on a site of the team, closes, since roster no longer manages
+	// it. Like a move, only a writer that holds the open set can apply
+	// one (ResolveTaskMoves), and FoldTasks refuses one left unresolved.
+	Forget *model.Address
 }
 
 // TaskMove is a rename of a site, or of a team with its sites (model.Rekey),

@@ -97,3 +97,39 @@ func TestResolveTaskMovesOtherTeamsSite(t *testing.T) {
 		t.Errorf("open tasks (-want +got):\n%s", d)
 	}
 }
+
+// TestResolveTaskForgets: a forgetting closes the tasks open on the site
+// at its point of the changes (a team's: on every site of the team); what
+// is raised after it stays open, other sites' and teams' tasks stay.
+func TestResolveTaskForgets(t *testing.T) {
+	site := func(team, name string) model.Address { return model.SiteAddress(team, name) }
+	tk := func(s model.Address, name string) Task { return Task{Site: s, Name: name, Text: name + " " + s.Site} }
+	a, b, c, d := site("acme", "a.com"), site("acme", "b.com"), site("beta", "c.com"), site("gamma", "d.com")
+	open := []Task{tk(a, "rotate_api_key"), tk(b, "rotate_api_key"), tk(c, "rotate_api_key"), tk(d, "rotate_api_key")}
+	addr := func(a model.Address) *model.Address { return &a }
+	changes := []TaskChange{
+		{Task: tk(a, "review_shared_links")}, // raised before the forgetting: closes
+		{Forget: addr(a)},
+		{Task: tk(a, "later")},                                     // raised after it: stays
+		{Forget: addr(model.MemberAddress("acme", "x@y.z"))},       // carries no site
+		{Forget: addr(model.TeamAddress("beta"))},                  // c.com's close
+		{Task: Task{Site: d, Name: "rotate_api_key"}, Close: true}, // closed before: stays closed
+		{Forget: addr(d)},                                          // nothing left to close
+		{Forget: addr(model.SiteAddress("acme", "none.com"))},      // nothing open
+	}
+	resolved := ResolveTaskMoves(open, changes)
+	got, _, err := FoldTasks(open, resolved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Task{tk(a, "later"), tk(b, "rotate_api_key")}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("open tasks (-want +got):\n%s", d)
+	}
+	if _, _, err := FoldTasks(open, changes); err == nil {
+		t.Error("FoldTasks took an unresolved forgetting")
+	}
+	if !HasTaskMoves(changes[1:2]) || HasTaskMoves(resolved) {
+		t.Error("HasTaskMoves")
+	}
+}

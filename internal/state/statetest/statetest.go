@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) state.Store) {
 		{"TasksRefused", testTasksRefused},
 		{"TasksMove", testTasksMove},
 		{"TasksMoveFailed", testTasksMoveFailed},
+		{"TasksForget", testTasksForget},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

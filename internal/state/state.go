@@ -84,19 +84,31 @@ type Task struct {
 	Text string
 }
 
-// Key names the task as `roster confirm` does: SITE#NAME.
+// Key names the task as `roster confirm` does: SITE#NAME. Code that
+// tells tasks apart uses ID.
 func (t *Task) Key() string { return t.Site.String() + "#" + t.Name }
+
+// TaskID is what tells one task from another, its site and name, as a
+// comparable value (a map key that costs no allocation).
+type TaskID struct {
+	Site model.Address
+	Name string
+}
+
+// ID is the task's identity: two tasks with the same ID are one task.
+func (t *Task) ID() TaskID { return TaskID{t.Site, t.Name} }
 
 // Check reports a task no store can keep: an address that is not a
 // valid site's, no name, or a NUL character (stores use it in keys).
 func (t *Task) Check() error {
-	if a, err := model.ParseAddress(t.Site.String()); err != nil || a != t.Site || a.Kind != model.KindSite {
+	site := t.Site.String()
+	if a, err := model.ParseAddress(site); err != nil || a != t.Site || a.Kind != model.KindSite {
 		return fmt.Errorf("the follow-up task %q is not on a site address", t.Key())
 	}
 	if t.Name == "" {
 		return fmt.Errorf("the follow-up task on %s has no name", t.Site)
 	}
-	if strings.ContainsRune(t.Key(), 0) || strings.ContainsRune(t.Text, 0) {
+	if strings.ContainsRune(site, 0) || strings.ContainsRune(t.Name, 0) || strings.ContainsRune(t.Text, 0) {
 		return fmt.Errorf("the follow-up task %q holds a NUL character", t.Key())
 	}
 	return nil

@@ -21,12 +21,12 @@ func FoldTasks(base []Task, changes []TaskChange) (put, del []Task, err error) {
 		t    Task
 		open bool
 	}
-	final := make(map[string]entry, len(base)+len(changes))
+	final := make(map[TaskID]entry, len(base)+len(changes))
 	for i := range base {
 		if err := base[i].Check(); err != nil {
 			return nil, nil, err
 		}
-		final[base[i].Key()] = entry{base[i], true}
+		final[base[i].ID()] = entry{base[i], true}
 	}
 	for i := range changes {
 		c := &changes[i]
@@ -39,7 +39,7 @@ func FoldTasks(base []Task, changes []TaskChange) (put, del []Task, err error) {
 		if err := c.Task.Check(); err != nil {
 			return nil, nil, err
 		}
-		final[c.Task.Key()] = entry{c.Task, !c.Close}
+		final[c.Task.ID()] = entry{c.Task, !c.Close}
 	}
 	for _, e := range final {
 		if e.open {
@@ -54,9 +54,37 @@ func FoldTasks(base []Task, changes []TaskChange) (put, del []Task, err error) {
 }
 
 // CompareTasks orders tasks by site address, then name: the order
-// OpenTasks lists them in.
+// OpenTasks lists them in. Two site addresses compare as their printed
+// forms do, without printing them.
 func CompareTasks(a, b Task) int {
-	return cmp.Or(strings.Compare(a.Site.String(), b.Site.String()), strings.Compare(a.Name, b.Name))
+	var c int
+	if a.Site.Kind == model.KindSite && b.Site.Kind == model.KindSite {
+		c = compareSlashed(a.Site.Team, a.Site.Site, b.Site.Team, b.Site.Site)
+	} else {
+		c = strings.Compare(a.Site.String(), b.Site.String())
+	}
+	return cmp.Or(c, strings.Compare(a.Name, b.Name))
+}
+
+// compareSlashed compares a1+"/"+a2 with b1+"/"+b2, byte by byte, without
+// joining them.
+func compareSlashed(a1, a2, b1, b2 string) int {
+	at := func(s1, s2 string, i int) byte {
+		switch {
+		case i < len(s1):
+			return s1[i]
+		case i == len(s1):
+			return '/'
+		}
+		return s2[i-len(s1)-1]
+	}
+	la, lb := len(a1)+1+len(a2), len(b1)+1+len(b2)
+	for i := range min(la, lb) {
+		if x, y := at(a1, a2, i), at(b1, b2, i); x != y {
+			return cmp.Compare(x, y)
+		}
+	}
+	return cmp.Compare(la, lb)
 }
 
 // HasTaskMoves reports whether changes hold a move or a forgetting

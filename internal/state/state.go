@@ -261,6 +261,26 @@ type Store interface {
 	Close() error
 }
 
+// EvidenceJSONReader is a store whose evidence walk can leave out the
+// hashes: a store that keeps them only inside each record's JSON
+// (boltstore) reads them from it for Evidence, a scan of every record that
+// a reader doing its own (evidence.Verify) would make twice.
+type EvidenceJSONReader interface {
+	// EvidenceJSON is Evidence with each record's PrevHash and Hash left
+	// "": the JSON, stored verbatim, holds them.
+	EvidenceJSON(ctx context.Context, from uint64, fn func(EvidenceRecord) error) error
+}
+
+// EvidenceJSON walks st's evidence as Evidence does, for a reader that
+// takes nothing but Seq and JSON: without the hashes when st is an
+// EvidenceJSONReader, else with them.
+func EvidenceJSON(ctx context.Context, st Store, from uint64, fn func(EvidenceRecord) error) error {
+	if r, ok := st.(EvidenceJSONReader); ok {
+		return r.EvidenceJSON(ctx, from, fn)
+	}
+	return st.Evidence(ctx, from, fn)
+}
+
 // Unlocker releases a held lock.
 type Unlocker interface {
 	Unlock() error

@@ -26,8 +26,7 @@
 // the chain a write extends, its head checked first (HeadError).
 //
 // Records raise and confirm follow-up tasks, a site's or team's move
-// record moves those open on its sites, and the record that forgets it
-// (forget, or an applied delete) closes them:
+// record moves those open on its sites, and its forget record closes them:
 // NoteTasks puts what a record does to them into the changeset that stores
 // it (PrepareTasks resolves a move or forgetting against the open set), so
 // the state keeps the open set; OpenTasks reads it, deriving it from the chain for a state

@@ -8,17 +8,12 @@ import (
 	"github.com/roster-dev/roster/internal/state"
 )
 
-// actionDelete is the plan's delete (plan.Delete) as records write it.
-const actionDelete = "delete"
-
 // taskChanges is what r does to the open follow-up tasks (schema/sync.md):
 // a confirm record closes the tasks it lists, any other record opens them,
 // and the move record of a site or team (applied, MovedFrom) moves the
 // tasks open on it to the new address (schema/evidence.md "Move and forget
-// records"), as state.ResolveTaskMoves resolves it; the applied forget or
-// delete record of a site or team, which takes it out of the state (roster
-// never deletes a site or a team on a platform: a removed block forgets
-// it), closes the tasks open on it (on the team's sites).
+// records"), as state.ResolveTaskMoves resolves it; the forget record of
+// a site or team closes the tasks open on it (on the team's sites).
 func taskChanges(r *Record) ([]state.TaskChange, error) {
 	out := make([]state.TaskChange, 0, len(r.FollowUps))
 	if from, ok := MovedFrom(r); ok && r.Outcome == OutcomeApplied && (from.Kind == model.KindSite || from.Kind == model.KindTeam) {
@@ -28,7 +23,7 @@ func taskChanges(r *Record) ([]state.TaskChange, error) {
 		}
 		out = append(out, state.TaskChange{Move: &state.TaskMove{From: from, To: to}})
 	}
-	if (r.Action == ActionForget || r.Action == actionDelete) && r.Outcome == OutcomeApplied {
+	if r.Action == ActionForget && r.Outcome == OutcomeApplied {
 		addr, err := model.ParseAddress(r.Address)
 		if err != nil {
 			return nil, fmt.Errorf("its forgetting: %v", err)

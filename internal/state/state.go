@@ -129,8 +129,8 @@ type TaskChange struct {
 	// refuses one left unresolved.
 	Move *TaskMove
 	// Forget, when not nil, is a site, or a team with its sites, taken
-	// out of the state (roster state rm, or its block removed; Task,
-	// Close and Move do not count): every task open at that point of the changes on the site,
+	// out of the state (roster state rm; Task, Close and Move do not
+	// count): every task open at that point of the changes on the site,
 	// or on a site of the team, closes, since roster no longer manages
 	// it. Like a move, only a writer that holds the open set can apply
 	// one (ResolveTaskMoves), and FoldTasks refuses one left unresolved.

@@ -75,7 +75,7 @@ func OpenTasks(ctx context.Context, st state.Store) ([]state.Task, error) {
 // tasksFromChain derives the open follow-up tasks from the evidence chain.
 func tasksFromChain(ctx context.Context, st state.Store) ([]state.Task, error) {
 	var changes []state.TaskChange
-	err := st.Evidence(ctx, 1, func(rec state.EvidenceRecord) error {
+	err := state.EvidenceJSON(ctx, st, 1, func(rec state.EvidenceRecord) error {
 		r, err := Decode(rec.JSON)
 		if err == nil {
 			var cs []state.TaskChange

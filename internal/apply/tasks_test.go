@@ -231,22 +231,21 @@ func TestTasksFollowMovesOfPreviousRelease(t *testing.T) {
 func TestTasksCloseAtForgetsOfPreviousRelease(t *testing.T) {
 	ctx := context.Background()
 	st, s1, s2 := previousRelease(t)
-	when := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
-	at := evidence.FormatTime(when)
-	grant := model.PersonGrantAddress(s1.Team, s1.Site, "gone@x.com")
-	commitAsBefore(t, st,
-		&evidence.Record{Time: at, Address: grant.String(), Action: "delete", Outcome: evidence.OutcomeApplied,
-			FollowUps: []evidence.FollowUp{followUp(s1, "rotate_api_key"), followUp(s2, "rotate_api_key"), followUp(s2, "review_shared_links")}},
-		// The previous release forgot the site, not its task.
-		&evidence.Record{Time: at, Address: s1.String(), Action: evidence.ActionForget, Outcome: evidence.OutcomeApplied},
-	)
+	raised := &evidence.Record{Address: model.PersonGrantAddress(s1.Team, s1.Site, "gone@x.com").String(), Action: "delete",
+		FollowUps: []evidence.FollowUp{followUp(s1, "rotate_api_key"), followUp(s2, "rotate_api_key"), followUp(s2, "review_shared_links")}}
+	// The previous release forgot the site, not its task.
+	forgot := &evidence.Record{Address: s1.String(), Action: evidence.ActionForget}
+	for _, r := range []*evidence.Record{raised, forgot} {
+		r.Time, r.Outcome = evidence.FormatTime(time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)), evidence.OutcomeApplied
+	}
+	commitAsBefore(t, st, raised, forgot)
 	want := []string{s2.String() + "#review_shared_links review_shared_links on " + s2.Site, s2.String() + "#rotate_api_key rotate_api_key on " + s2.Site}
 	if d := cmp.Diff(want, derivedTaskKeys(t, st)); d != "" {
 		t.Fatalf("derived tasks (-want +got):\n%s", d)
 	}
 
 	snap, _ := st.Snapshot(ctx)
-	if _, err := StateForget(ctx, st, snap, s2, Meta{Actor: "anna", Time: when}); err != nil {
+	if _, err := StateForget(ctx, st, snap, s2, Meta{Actor: "anna", Time: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	if got, kept := openTasks(t, st); !kept || len(got) != 0 {

@@ -74,7 +74,8 @@ func StateMove(ctx context.Context, st state.Store, snap *state.Snapshot, from, 
 // StateForget removes the stored object at addr, and everything under it
 // (a team's objects, a site's grants, a person's or a group's grants),
 // from the state only, with a `forget` evidence record for each: nothing
-// changes on any platform (`roster state rm`). An address that is not
+// changes on any platform (`roster state rm`). The open follow-up tasks of
+// a forgotten site close in the same commit. An address that is not
 // stored is refused. The caller holds the writer's lock.
 func StateForget(ctx context.Context, st state.Store, snap *state.Snapshot, addr model.Address, meta Meta) (*Result, error) {
 	var gone []*model.Object
@@ -105,6 +106,11 @@ func StateForget(ctx context.Context, st state.Store, snap *state.Snapshot, addr
 				return err
 			}
 			cs.Evidence = append(cs.Evidence, sealed)
+			// A forgotten site's open follow-up tasks close with it:
+			// roster no longer manages the site.
+			if err := evidence.NoteTasks(cs, r); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

@@ -223,6 +223,36 @@ func TestTasksFollowMovesOfPreviousRelease(t *testing.T) {
 	}
 }
 
+// TestTasksCloseAtForgetsOfPreviousRelease: on a state the previous
+// release wrote, a site's forget record in the evidence closes the tasks
+// open on it, as the set derived from the chain tells them; roster state
+// rm of the other site starts the state's own set in its transaction,
+// without that site's tasks.
+func TestTasksCloseAtForgetsOfPreviousRelease(t *testing.T) {
+	ctx := context.Background()
+	st, s1, s2 := previousRelease(t)
+	raised := &evidence.Record{Address: model.PersonGrantAddress(s1.Team, s1.Site, "gone@x.com").String(), Action: "delete",
+		FollowUps: []evidence.FollowUp{followUp(s1, "rotate_api_key"), followUp(s2, "rotate_api_key"), followUp(s2, "review_shared_links")}}
+	// The previous release forgot the site, not its task.
+	forgot := &evidence.Record{Address: s1.String(), Action: evidence.ActionForget}
+	for _, r := range []*evidence.Record{raised, forgot} {
+		r.Time, r.Outcome = evidence.FormatTime(time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)), evidence.OutcomeApplied
+	}
+	commitAsBefore(t, st, raised, forgot)
+	want := []string{s2.String() + "#review_shared_links review_shared_links on " + s2.Site, s2.String() + "#rotate_api_key rotate_api_key on " + s2.Site}
+	if d := cmp.Diff(want, derivedTaskKeys(t, st)); d != "" {
+		t.Fatalf("derived tasks (-want +got):\n%s", d)
+	}
+
+	snap, _ := st.Snapshot(ctx)
+	if _, err := StateForget(ctx, st, snap, s2, Meta{Actor: "anna", Time: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if got, kept := openTasks(t, st); !kept || len(got) != 0 {
+		t.Fatalf("after state rm: %v, kept %t; want none, kept", got, kept)
+	}
+}
+
 // derivedTaskKeys are the open tasks a previous release's state derives
 // from its evidence chain, as "KEY TEXT".
 func derivedTaskKeys(t *testing.T, st state.Store) []string {

@@ -25,10 +25,11 @@
 // reports the same first bad record a sequential walk would. OpenChain is
 // the chain a write extends, its head checked first (HeadError).
 //
-// Records raise and confirm follow-up tasks, and a site's or team's move
-// record moves those open on its sites: NoteTasks puts what a record does
-// to them into the changeset that stores it (PrepareTasks resolves a move
-// against the open set), so the state keeps the open set; OpenTasks reads it, deriving it from the chain for a state
+// Records raise and confirm follow-up tasks, a site's or team's move
+// record moves those open on its sites, and its forget record closes them:
+// NoteTasks puts what a record does to them into the changeset that stores
+// it (PrepareTasks resolves a move or forgetting against the open set), so
+// the state keeps the open set; OpenTasks reads it, deriving it from the chain for a state
 // written before the set was kept (PrepareTasks starts the set there at
 // the next write), and stops at a record that does not decode.
 package evidence

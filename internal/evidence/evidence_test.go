@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -188,17 +189,54 @@ func TestVerifyCatchesTampering(t *testing.T) {
 		}, 1, "unreadable"},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			recs := c.tamper(sealed(t, 5))
-			_, err := Verify(context.Background(), &memStore{recs: recs})
-			ve, ok := err.(*VerifyError)
-			if !ok {
-				t.Fatalf("got %v, want a VerifyError", err)
-			}
-			if ve.Seq != c.seq || !strings.Contains(ve.Reason, c.reason) {
-				t.Fatalf("got record %d %q, want record %d mentioning %q", ve.Seq, ve.Reason, c.seq, c.reason)
-			}
-		})
+		for _, json := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/EvidenceJSON=%t", c.name, json), func(t *testing.T) {
+				recs := c.tamper(sealed(t, 5))
+				var st state.Store = &memStore{recs: recs}
+				if json {
+					st = &jsonStore{t: t, memStore: memStore{recs: recs}}
+				}
+				_, err := Verify(context.Background(), st)
+				ve, ok := err.(*VerifyError)
+				if !ok {
+					t.Fatalf("got %v, want a VerifyError", err)
+				}
+				if ve.Seq != c.seq || !strings.Contains(ve.Reason, c.reason) {
+					t.Fatalf("got record %d %q, want record %d mentioning %q", ve.Seq, ve.Reason, c.seq, c.reason)
+				}
+			})
+		}
+	}
+}
+
+// jsonStore is a memStore that walks its records without their hashes
+// (state.EvidenceJSONReader), as boltstore can; its Evidence is not to be
+// used by Verify.
+type jsonStore struct {
+	t *testing.T
+	memStore
+}
+
+func (m *jsonStore) Evidence(context.Context, uint64, func(state.EvidenceRecord) error) error {
+	m.t.Error("Verify walked the store's Evidence, which reads every record's hashes, instead of EvidenceJSON")
+	return errors.New("not this walk")
+}
+
+func (m *jsonStore) EvidenceJSON(ctx context.Context, from uint64, fn func(state.EvidenceRecord) error) error {
+	return m.memStore.Evidence(ctx, from, func(r state.EvidenceRecord) error {
+		r.PrevHash, r.Hash = "", ""
+		return fn(r)
+	})
+}
+
+// TestVerifyWithoutStoredHashes: Verify reads the hashes from each
+// record's JSON, so it takes the walk that leaves them out where the
+// store has one.
+func TestVerifyWithoutStoredHashes(t *testing.T) {
+	recs := sealed(t, 5)
+	res, err := Verify(context.Background(), &jsonStore{t: t, memStore: memStore{recs: recs}})
+	if err != nil || res.Count != 5 || res.Head != recs[4].Hash {
+		t.Fatalf("Verify: %+v, %v; want 5 records, head %s", res, err, recs[4].Hash)
 	}
 }
 

@@ -12,7 +12,8 @@ import (
 // a confirm record closes the tasks it lists, any other record opens them,
 // and the move record of a site or team (applied, MovedFrom) moves the
 // tasks open on it to the new address (schema/evidence.md "Move and forget
-// records"), as state.ResolveTaskMoves resolves it.
+// records"), as state.ResolveTaskMoves resolves it; the forget record of
+// a site or team closes the tasks open on it (on the team's sites).
 func taskChanges(r *Record) ([]state.TaskChange, error) {
 	out := make([]state.TaskChange, 0, len(r.FollowUps))
 	if from, ok := MovedFrom(r); ok && r.Outcome == OutcomeApplied && (from.Kind == model.KindSite || from.Kind == model.KindTeam) {
@@ -21,6 +22,15 @@ func taskChanges(r *Record) ([]state.TaskChange, error) {
 			return nil, fmt.Errorf("its move from %s: %v", from, err)
 		}
 		out = append(out, state.TaskChange{Move: &state.TaskMove{From: from, To: to}})
+	}
+	if r.Action == ActionForget && r.Outcome == OutcomeApplied {
+		addr, err := model.ParseAddress(r.Address)
+		if err != nil {
+			return nil, fmt.Errorf("its forgetting: %v", err)
+		}
+		if addr.Kind == model.KindSite || addr.Kind == model.KindTeam {
+			out = append(out, state.TaskChange{Forget: &addr})
+		}
 	}
 	for _, f := range r.FollowUps {
 		addr, err := model.ParseAddress(f.Address)
@@ -38,8 +48,8 @@ func taskChanges(r *Record) ([]state.TaskChange, error) {
 
 // NoteTasks adds to cs what the record r, sealed into cs, does to the open
 // follow-up tasks, so the state's set changes in the transaction that
-// stores the record. A move it notes is resolved by PrepareTasks, which
-// a writer of a move calls before it commits.
+// stores the record. A move or forgetting it notes is resolved by
+// PrepareTasks, which a writer of one calls before it commits.
 func NoteTasks(cs *state.Changeset, r *Record) error {
 	cs2, err := taskChanges(r)
 	if err != nil {
@@ -65,7 +75,7 @@ func OpenTasks(ctx context.Context, st state.Store) ([]state.Task, error) {
 // tasksFromChain derives the open follow-up tasks from the evidence chain.
 func tasksFromChain(ctx context.Context, st state.Store) ([]state.Task, error) {
 	var changes []state.TaskChange
-	err := st.Evidence(ctx, 1, func(rec state.EvidenceRecord) error {
+	err := state.EvidenceJSON(ctx, st, 1, func(rec state.EvidenceRecord) error {
 		r, err := Decode(rec.JSON)
 		if err == nil {
 			var cs []state.TaskChange
@@ -91,7 +101,7 @@ func tasksFromChain(ctx context.Context, st state.Store) ([]state.Task, error) {
 // the evidence tells (TaskBase), so that the commit starts the set; and it
 // resolves the moves of cs's tasks against the open set
 // (state.ResolveTaskMoves), so that a moved site's tasks move in the same
-// commit. A state that keeps the set and a cs without moves need nothing.
+// commit, and a forgotten site's close in it. A state that keeps the set and a cs without moves need nothing.
 // The caller holds the writer's lock, and cs continues the chain as it is
 // now.
 func PrepareTasks(ctx context.Context, st state.Store, cs *state.Changeset) error {

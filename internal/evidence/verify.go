@@ -130,7 +130,9 @@ func Verify(ctx context.Context, st state.Store) (Result, error) {
 		hashers.Go(func() error { return hash(b) })
 		cur = nil
 	}
-	err := st.Evidence(ctx, 1, func(rec state.EvidenceRecord) error {
+	// The hashers read each record's hashes from its JSON: the store
+	// need not read them too (state.EvidenceJSON).
+	err := state.EvidenceJSON(ctx, st, 1, func(rec state.EvidenceRecord) error {
 		if failed.Load() {
 			return errStopWalk
 		}

@@ -18,16 +18,6 @@ type Span struct {
 	endLine, endCol, endByte       uint32
 }
 
-// SpanOf is r as a Span, with a file name of its own; a loader making many
-// spans shares names through a SpanFiles instead.
-func SpanOf(r hcl.Range) Span {
-	if r == (hcl.Range{}) {
-		return Span{}
-	}
-	name := r.Filename
-	return newSpan(&name, r)
-}
-
 func newSpan(file *string, r hcl.Range) Span {
 	return Span{file: file,
 		startLine: clamp(r.Start.Line), startCol: clamp(r.Start.Column), startByte: clamp(r.Start.Byte),

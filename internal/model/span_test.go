@@ -12,13 +12,13 @@ import (
 // share their file names, so equal places compare equal.
 func TestSpan(t *testing.T) {
 	r := hcl.Range{Filename: "team-0001.hcl", Start: hcl.Pos{Line: 12, Column: 3, Byte: 401}, End: hcl.Pos{Line: 12, Column: 31, Byte: 429}}
-	if got := SpanOf(r).HCL(); got != r {
-		t.Errorf("SpanOf(%v).HCL() = %v", r, got)
+	var f SpanFiles
+	if got := f.Span(r).HCL(); got != r {
+		t.Errorf("Span(%v).HCL() = %v", r, got)
 	}
-	if s := SpanOf(hcl.Range{}); s.HasFile() || s.HCL() != (hcl.Range{}) {
+	if s := new(SpanFiles).Span(hcl.Range{}); s.HasFile() || s.HCL() != (hcl.Range{}) {
 		t.Errorf("the zero range gives %+v", s)
 	}
-	var f SpanFiles
 	a, b := f.Span(r), f.Span(r)
 	other := r
 	other.Filename = "main.hcl"

@@ -53,7 +53,7 @@ func Records(ctx context.Context, env *Env, f RecordFilter, fn func(raw []byte, 
 
 // records reads every evidence record in order.
 func records(ctx context.Context, st state.Store, fn func(raw []byte, r *evidence.Record) error) error {
-	return st.Evidence(ctx, 1, func(rec state.EvidenceRecord) error {
+	return state.EvidenceJSON(ctx, st, 1, func(rec state.EvidenceRecord) error {
 		r, err := evidence.Decode(rec.JSON)
 		if err == nil {
 			err = evidence.Check(rec.JSON)

@@ -70,7 +70,7 @@ func (r *run) reportInput(ctx context.Context, st state.Store, withSince bool) (
 	in.Objects = snap.Objects
 	if withSince {
 		var recs []*evidence.Record
-		err := st.Evidence(ctx, 1, func(rec state.EvidenceRecord) error {
+		err := state.EvidenceJSON(ctx, st, 1, func(rec state.EvidenceRecord) error {
 			r, err := evidence.Decode(rec.JSON)
 			if err != nil {
 				return errorf("evidence record %d cannot be read (%v); run roster evidence verify", rec.Seq, err)

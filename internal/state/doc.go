@@ -6,7 +6,9 @@
 // Stores live in sub-packages: boltstore (a bbolt file, the only importer of
 // bbolt) and pgstore (PostgreSQL, the only importer of pgx). Migrate copies
 // a whole state from one store into an empty one through the optional
-// Importer interface. FoldTasks and ResolveTaskMoves reduce a changeset's
-// task changes, and a move's, to the tasks to write. Nothing here does I/O
+// Importer interface; a store may also walk its evidence without the
+// hashes (EvidenceJSONReader, for a reader that hashes the JSON itself).
+// FoldTasks and ResolveTaskMoves reduce a changeset's
+// task changes, and a move's or a forgetting's, to the tasks to write. Nothing here does I/O
 // itself.
 package state

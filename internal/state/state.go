@@ -84,26 +84,38 @@ type Task struct {
 	Text string
 }
 
-// Key names the task as `roster confirm` does: SITE#NAME.
+// Key names the task as `roster confirm` does: SITE#NAME. Code that
+// tells tasks apart uses ID.
 func (t *Task) Key() string { return t.Site.String() + "#" + t.Name }
+
+// TaskID is what tells one task from another, its site and name, as a
+// comparable value (a map key that costs no allocation).
+type TaskID struct {
+	Site model.Address
+	Name string
+}
+
+// ID is the task's identity: two tasks with the same ID are one task.
+func (t *Task) ID() TaskID { return TaskID{t.Site, t.Name} }
 
 // Check reports a task no store can keep: an address that is not a
 // valid site's, no name, or a NUL character (stores use it in keys).
 func (t *Task) Check() error {
-	if a, err := model.ParseAddress(t.Site.String()); err != nil || a != t.Site || a.Kind != model.KindSite {
+	site := t.Site.String()
+	if a, err := model.ParseAddress(site); err != nil || a != t.Site || a.Kind != model.KindSite {
 		return fmt.Errorf("the follow-up task %q is not on a site address", t.Key())
 	}
 	if t.Name == "" {
 		return fmt.Errorf("the follow-up task on %s has no name", t.Site)
 	}
-	if strings.ContainsRune(t.Key(), 0) || strings.ContainsRune(t.Text, 0) {
+	if strings.ContainsRune(site, 0) || strings.ContainsRune(t.Name, 0) || strings.ContainsRune(t.Text, 0) {
 		return fmt.Errorf("the follow-up task %q holds a NUL character", t.Key())
 	}
 	return nil
 }
 
 // TaskChange opens or closes one follow-up task, or moves the open tasks
-// of a moved site or team.
+// of a moved site or team, or closes those of a forgotten one.
 type TaskChange struct {
 	Task Task // for a close, only Site and Name count
 	// Close closes the task; else the change opens it (or, when it is
@@ -116,6 +128,13 @@ type TaskChange struct {
 	// closes and opens it stands for, and FoldTasks, so every store,
 	// refuses one left unresolved.
 	Move *TaskMove
+	// Forget, when not nil, is a site, or a team with its sites, taken
+	// out of the state (roster state rm; Task, Close and Move do not
+	// count): every task open at that point of the changes on the site,
+	// or on a site of the team, closes, since roster no longer manages
+	// it. Like a move, only a writer that holds the open set can apply
+	// one (ResolveTaskMoves), and FoldTasks refuses one left unresolved.
+	Forget *model.Address
 }
 
 // TaskMove is a rename of a site, or of a team with its sites (model.Rekey),
@@ -240,6 +259,26 @@ type Store interface {
 	Describe() string
 	// Close releases what the store holds open.
 	Close() error
+}
+
+// EvidenceJSONReader is a store whose evidence walk can leave out the
+// hashes: a store that keeps them only inside each record's JSON
+// (boltstore) reads them from it for Evidence, a scan of every record that
+// a reader doing its own (evidence.Verify) would make twice.
+type EvidenceJSONReader interface {
+	// EvidenceJSON is Evidence with each record's PrevHash and Hash left
+	// "": the JSON, stored verbatim, holds them.
+	EvidenceJSON(ctx context.Context, from uint64, fn func(EvidenceRecord) error) error
+}
+
+// EvidenceJSON walks st's evidence as Evidence does, for a reader that
+// takes nothing but Seq and JSON: without the hashes when st is an
+// EvidenceJSONReader, else with them.
+func EvidenceJSON(ctx context.Context, st Store, from uint64, fn func(EvidenceRecord) error) error {
+	if r, ok := st.(EvidenceJSONReader); ok {
+		return r.EvidenceJSON(ctx, from, fn)
+	}
+	return st.Evidence(ctx, from, fn)
 }
 
 // Unlocker releases a held lock.

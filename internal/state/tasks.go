@@ -3,6 +3,7 @@ package state
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -20,22 +21,25 @@ func FoldTasks(base []Task, changes []TaskChange) (put, del []Task, err error) {
 		t    Task
 		open bool
 	}
-	final := make(map[string]entry, len(base)+len(changes))
+	final := make(map[TaskID]entry, len(base)+len(changes))
 	for i := range base {
 		if err := base[i].Check(); err != nil {
 			return nil, nil, err
 		}
-		final[base[i].Key()] = entry{base[i], true}
+		final[base[i].ID()] = entry{base[i], true}
 	}
 	for i := range changes {
 		c := &changes[i]
 		if c.Move != nil {
 			return nil, nil, fmt.Errorf("the move of the follow-up tasks of %s to %s was not resolved against the open tasks (ResolveTaskMoves)", c.Move.From, c.Move.To)
 		}
+		if c.Forget != nil {
+			return nil, nil, fmt.Errorf("the forgetting of the follow-up tasks of %s was not resolved against the open tasks (ResolveTaskMoves)", *c.Forget)
+		}
 		if err := c.Task.Check(); err != nil {
 			return nil, nil, err
 		}
-		final[c.Task.Key()] = entry{c.Task, !c.Close}
+		final[c.Task.ID()] = entry{c.Task, !c.Close}
 	}
 	for _, e := range final {
 		if e.open {
@@ -50,16 +54,45 @@ func FoldTasks(base []Task, changes []TaskChange) (put, del []Task, err error) {
 }
 
 // CompareTasks orders tasks by site address, then name: the order
-// OpenTasks lists them in.
+// OpenTasks lists them in. Two site addresses compare as their printed
+// forms do, without printing them.
 func CompareTasks(a, b Task) int {
-	return cmp.Or(strings.Compare(a.Site.String(), b.Site.String()), strings.Compare(a.Name, b.Name))
+	var c int
+	if a.Site.Kind == model.KindSite && b.Site.Kind == model.KindSite {
+		c = compareSlashed(a.Site.Team, a.Site.Site, b.Site.Team, b.Site.Site)
+	} else {
+		c = strings.Compare(a.Site.String(), b.Site.String())
+	}
+	return cmp.Or(c, strings.Compare(a.Name, b.Name))
 }
 
-// HasTaskMoves reports whether changes hold a move (TaskChange.Move) that
-// ResolveTaskMoves must resolve before a store can take them.
+// compareSlashed compares a1+"/"+a2 with b1+"/"+b2, byte by byte, without
+// joining them.
+func compareSlashed(a1, a2, b1, b2 string) int {
+	at := func(s1, s2 string, i int) byte {
+		switch {
+		case i < len(s1):
+			return s1[i]
+		case i == len(s1):
+			return '/'
+		}
+		return s2[i-len(s1)-1]
+	}
+	la, lb := len(a1)+1+len(a2), len(b1)+1+len(b2)
+	for i := range min(la, lb) {
+		if x, y := at(a1, a2, i), at(b1, b2, i); x != y {
+			return cmp.Compare(x, y)
+		}
+	}
+	return cmp.Compare(la, lb)
+}
+
+// HasTaskMoves reports whether changes hold a move or a forgetting
+// (TaskChange.Move, TaskChange.Forget) that ResolveTaskMoves must resolve
+// before a store can take them.
 func HasTaskMoves(changes []TaskChange) bool {
 	for i := range changes {
-		if changes[i].Move != nil {
+		if changes[i].Move != nil || changes[i].Forget != nil {
 			return true
 		}
 	}
@@ -71,7 +104,9 @@ func HasTaskMoves(changes []TaskChange) bool {
 // changes before the move applied): a close of each task on a site the
 // move carries (model.Rekey) and an open of the same task, name and text,
 // at the site's new address. A task already open there under the same
-// name keeps the moved one's text. Changes without a move come back as
+// name keeps the moved one's text. A forgetting (TaskChange.Forget) is
+// replaced by a close of each task open at that point on the site, or on
+// a site of the team. Changes without a move or a forgetting come back as
 // they are.
 func ResolveTaskMoves(open []Task, changes []TaskChange) []TaskChange {
 	if !HasTaskMoves(changes) {
@@ -91,7 +126,25 @@ func ResolveTaskMoves(open []Task, changes []TaskChange) []TaskChange {
 		put(t)
 	}
 	out := make([]TaskChange, 0, len(changes))
+	// closeAll closes every task open on site, in name order.
+	closeAll := func(site model.Address) {
+		for _, name := range slices.Sorted(maps.Keys(bySite[site])) {
+			out = append(out, TaskChange{Task: Task{Site: site, Name: name}, Close: true})
+		}
+		delete(bySite, site)
+	}
 	for _, c := range changes {
+		if c.Forget != nil {
+			switch f := *c.Forget; f.Kind {
+			case model.KindSite:
+				closeAll(f)
+			case model.KindTeam:
+				for _, site := range sortedSites(bySite, f.Team, nil) {
+					closeAll(site)
+				}
+			}
+			continue // nothing else carries tasks
+		}
 		if c.Move == nil {
 			out = append(out, c)
 			if c.Close {
@@ -111,12 +164,7 @@ func ResolveTaskMoves(open []Task, changes []TaskChange) []TaskChange {
 				sites = append(sites, mv.From)
 			}
 		} else {
-			for site, names := range bySite {
-				if site.Team == mv.From.Team && len(names) > 0 && (mv.Sites == nil || mv.Sites[site]) {
-					sites = append(sites, site)
-				}
-			}
-			slices.SortFunc(sites, func(a, b model.Address) int { return strings.Compare(a.String(), b.String()) })
+			sites = sortedSites(bySite, mv.From.Team, mv.Sites)
 		}
 		for _, site := range sites {
 			na, ok := model.Rekey(site, mv.From, mv.To)
@@ -124,12 +172,7 @@ func ResolveTaskMoves(open []Task, changes []TaskChange) []TaskChange {
 				continue
 			}
 			names := bySite[site]
-			keys := make([]string, 0, len(names))
-			for name := range names {
-				keys = append(keys, name)
-			}
-			slices.Sort(keys)
-			for _, name := range keys {
+			for _, name := range slices.Sorted(maps.Keys(names)) {
 				t := Task{Site: na, Name: name, Text: names[name]}
 				out = append(out, TaskChange{Task: Task{Site: site, Name: name}, Close: true}, TaskChange{Task: t})
 				put(t)
@@ -138,4 +181,17 @@ func ResolveTaskMoves(open []Task, changes []TaskChange) []TaskChange {
 		}
 	}
 	return out
+}
+
+// sortedSites are the sites of team with tasks open in bySite, only those
+// in only when it is not nil, sorted by address.
+func sortedSites(bySite map[model.Address]map[string]string, team string, only map[model.Address]bool) []model.Address {
+	var sites []model.Address
+	for site, names := range bySite {
+		if site.Team == team && len(names) > 0 && (only == nil || only[site]) {
+			sites = append(sites, site)
+		}
+	}
+	slices.SortFunc(sites, func(a, b model.Address) int { return strings.Compare(a.String(), b.String()) })
+	return sites
 }

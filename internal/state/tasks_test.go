@@ -1,6 +1,8 @@
 package state
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -95,5 +97,96 @@ func TestResolveTaskMovesOtherTeamsSite(t *testing.T) {
 	want := []Task{{Site: shop, Name: "rotate_api_key", Text: "acme's"}, {Site: globexWWW, Name: "rotate_api_key", Text: "globex's"}}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("open tasks (-want +got):\n%s", d)
+	}
+}
+
+// TestResolveTaskForgets: a forgetting closes the tasks open on the site
+// at its point of the changes (a team's: on every site of the team); what
+// is raised after it stays open, other sites' and teams' tasks stay.
+func TestResolveTaskForgets(t *testing.T) {
+	site := func(team, name string) model.Address { return model.SiteAddress(team, name) }
+	tk := func(s model.Address, name string) Task { return Task{Site: s, Name: name, Text: name + " " + s.Site} }
+	a, b, c, d := site("acme", "a.com"), site("acme", "b.com"), site("beta", "c.com"), site("gamma", "d.com")
+	open := []Task{tk(a, "rotate_api_key"), tk(b, "rotate_api_key"), tk(c, "rotate_api_key"), tk(d, "rotate_api_key")}
+	addr := func(a model.Address) *model.Address { return &a }
+	changes := []TaskChange{
+		{Task: tk(a, "review_shared_links")}, // raised before the forgetting: closes
+		{Forget: addr(a)},
+		{Task: tk(a, "later")},                                     // raised after it: stays
+		{Forget: addr(model.MemberAddress("acme", "x@y.z"))},       // carries no site
+		{Forget: addr(model.TeamAddress("beta"))},                  // c.com's close
+		{Task: Task{Site: d, Name: "rotate_api_key"}, Close: true}, // closed before: stays closed
+		{Forget: addr(d)},                                          // nothing left to close
+		{Forget: addr(model.SiteAddress("acme", "none.com"))},      // nothing open
+	}
+	resolved := ResolveTaskMoves(open, changes)
+	got, _, err := FoldTasks(open, resolved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Task{tk(a, "later"), tk(b, "rotate_api_key")}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("open tasks (-want +got):\n%s", d)
+	}
+	if _, _, err := FoldTasks(open, changes); err == nil {
+		t.Error("FoldTasks took an unresolved forgetting")
+	}
+	if !HasTaskMoves(changes[1:2]) || HasTaskMoves(resolved) {
+		t.Error("HasTaskMoves")
+	}
+}
+
+// BenchmarkFoldTasks folds 1000 open tasks and 1000 changes, as a large
+// apply's commit does.
+func BenchmarkFoldTasks(b *testing.B) {
+	var base []Task
+	var changes []TaskChange
+	for i := range 1000 {
+		s := model.SiteAddress("acme", fmt.Sprintf("s%d.com", i%100))
+		base = append(base, Task{Site: s, Name: fmt.Sprintf("task_%d", i), Text: "Do it."})
+		changes = append(changes, TaskChange{Task: Task{Site: s, Name: fmt.Sprintf("task_%d", i+500)}, Close: i%2 == 0})
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := FoldTasks(base, changes); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestTaskIdentity: tasks are one task when their site and name are, as
+// their keys (SITE#NAME) say; they sort as their keys' sites, then names,
+// do, whatever the team names ('-' sorts before '/').
+func TestTaskIdentity(t *testing.T) {
+	tasks := []Task{
+		{Site: model.SiteAddress("a", "x.com"), Name: "b"},
+		{Site: model.SiteAddress("a-b", "x.com"), Name: "a"},
+		{Site: model.SiteAddress("a", "x.com"), Name: "a"},
+		{Site: model.SiteAddress("ab", "x.com"), Name: "a"},
+		{Site: model.SiteAddress("a", "x.co"), Name: "a"},
+		{Site: model.SiteAddress("a", "x.com-b"), Name: "a"},
+		{Site: model.SiteAddress("a0", "a.com"), Name: "a"},
+		{Site: model.SiteAddress("a", "x"), Name: "a"},
+	}
+	for _, x := range tasks {
+		for _, y := range tasks {
+			byKey := strings.Compare(x.Site.String(), y.Site.String())
+			if byKey == 0 {
+				byKey = strings.Compare(x.Name, y.Name)
+			}
+			if got := CompareTasks(x, y); got != byKey {
+				t.Errorf("CompareTasks(%s, %s) = %d, want %d", x.Key(), y.Key(), got, byKey)
+			}
+			if (x.ID() == y.ID()) != (x.Key() == y.Key()) {
+				t.Errorf("%s and %s: same ID %t, same key %t", x.Key(), y.Key(), x.ID() == y.ID(), x.Key() == y.Key())
+			}
+		}
+	}
+	put, _, err := FoldTasks(nil, []TaskChange{{Task: tasks[0]}, {Task: Task{Site: tasks[0].Site, Name: tasks[0].Name, Text: "again"}}, {Task: tasks[1]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(put) != 2 || put[1].Text != "again" {
+		t.Errorf("FoldTasks: %v; want two tasks, the second raised again", put)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/roster-dev/roster/internal/evidence"
+	"github.com/roster-dev/roster/internal/gen"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/state"
 )
@@ -133,4 +135,34 @@ func BenchmarkEvidence100k(b *testing.B) {
 			b.Fatal(n, err)
 		}
 	}
+}
+
+// BenchmarkVerify100k is `roster evidence verify` over 100,000 sealed
+// records (internal/gen, as roster-bench builds them), beside the store's
+// walk alone (Evidence, as the verifier drives it).
+func BenchmarkVerify100k(b *testing.B) {
+	s, _ := Open(filepath.Join(b.TempDir(), "state.db"))
+	ctx := context.Background()
+	if _, err := gen.Evidence(ctx, s, gen.EvidenceOptions{Records: 100_000, Seed: 1, CheckEvery: -1}); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("verify", func(b *testing.B) {
+		cpu := cpuTime()
+		for b.Loop() {
+			if res, err := evidence.Verify(ctx, s); err != nil || res.Count != 100_000 {
+				b.Fatal(res.Count, err)
+			}
+		}
+		b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+	})
+	b.Run("walk", func(b *testing.B) {
+		cpu := cpuTime()
+		for b.Loop() {
+			n := 0
+			if err := s.Evidence(ctx, 1, func(state.EvidenceRecord) error { n++; return nil }); err != nil || n != 100_000 {
+				b.Fatal(n, err)
+			}
+		}
+		b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+	})
 }

@@ -9,6 +9,8 @@
 // task name → text). A schema version 1 file, written before roster kept
 // the open tasks, has no tasks bucket until a commit gives the set derived
 // from its evidence (state.Changeset.TaskBase), which makes it version 2.
+// A record's hashes live only in its JSON: Evidence reads them from it,
+// EvidenceJSON leaves them out for a reader that hashes the JSON itself.
 //
 // The database is opened for each transaction only, never held open between
 // operations, so a long apply does not shut readers out. The writer's lock

@@ -367,8 +367,19 @@ const (
 
 // Evidence calls fn for every record with Seq >= from, in sequence order,
 // stopping at fn's first error, which it returns. The JSON handed to fn is
-// a copy fn may keep.
+// a copy fn may keep; the hashes are read from it (evidence.Hashes).
 func (s *Store) Evidence(ctx context.Context, from uint64, fn func(state.EvidenceRecord) error) error {
+	return s.evidence(ctx, from, true, fn)
+}
+
+// EvidenceJSON is Evidence without reading the hashes from each record's
+// JSON (state.EvidenceJSONReader): PrevHash and Hash are "".
+func (s *Store) EvidenceJSON(ctx context.Context, from uint64, fn func(state.EvidenceRecord) error) error {
+	return s.evidence(ctx, from, false, fn)
+}
+
+// evidence is Evidence, the hashes read only when hashes is set.
+func (s *Store) evidence(ctx context.Context, from uint64, hashes bool, fn func(state.EvidenceRecord) error) error {
 	next, last := from, uint64(0)
 	hint := 0
 	for {
@@ -396,7 +407,9 @@ func (s *Store) Evidence(ctx context.Context, from uint64, fn func(state.Evidenc
 			return err
 		}
 		for _, r := range batch {
-			r.PrevHash, r.Hash = evidence.Hashes(r.JSON)
+			if hashes {
+				r.PrevHash, r.Hash = evidence.Hashes(r.JSON)
+			}
 			if err := fn(r); err != nil {
 				return err
 			}

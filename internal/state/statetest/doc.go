@@ -5,6 +5,6 @@
 // that write all or nothing, the evidence chain, history, the writer's
 // lock, consistent snapshots under a concurrent commit, and the set of
 // open follow-up tasks (written with the commit that raises, closes or
-// moves them, an unresolved move refused; RunLegacy: a state of schema version 1, which kept none, starts
+// moves or forgets them, an unresolved move or forgetting refused; RunLegacy: a state of schema version 1, which kept none, starts
 // keeping it at a TaskBase).
 package statetest

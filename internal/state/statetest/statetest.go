@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) state.Store) {
 		{"History", testHistory},
 		{"Checkpoints", testCheckpoints},
 		{"EvidenceIteration", testEvidenceIteration},
+		{"EvidenceJSON", testEvidenceJSON},
 		{"EvidenceHead", testEvidenceHead},
 		{"CanceledContext", testCanceledContext},
 		{"LockedWhileHeld", testLockedWhileHeld},
@@ -58,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) state.Store) {
 		{"TasksRefused", testTasksRefused},
 		{"TasksMove", testTasksMove},
 		{"TasksMoveFailed", testTasksMoveFailed},
+		{"TasksForget", testTasksForget},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -574,6 +576,44 @@ func testEvidenceIteration(t *testing.T, s state.Store) {
 	})
 	if !errors.Is(err, stop) || calls != 3 {
 		t.Errorf("early stop: err %v after %d calls, want %v after 3", err, calls, stop)
+	}
+}
+
+// testEvidenceJSON: state.EvidenceJSON walks what Evidence walks, the
+// same records in the same order from the same place, stopping at fn's
+// error; a store that is a state.EvidenceJSONReader leaves the hashes out.
+func testEvidenceJSON(t *testing.T, s state.Store) {
+	all := chain(1, 6, "")
+	commit(t, s, &state.Changeset{Lineage: "l", Put: []*model.Object{team("a")}, Evidence: all[:4]})
+	commit(t, s, &state.Changeset{Lineage: "l", BaseSerial: 1, Evidence: all[4:]})
+	_, noHashes := s.(state.EvidenceJSONReader)
+	stop := errors.New("stop")
+	for _, from := range []uint64{0, 1, 3, 6, 7} {
+		var got []state.EvidenceRecord
+		err := state.EvidenceJSON(context.Background(), s, from, func(r state.EvidenceRecord) error {
+			got = append(got, r)
+			if r.Seq == 5 {
+				return stop
+			}
+			return nil
+		})
+		want := evidence(t, s, from)
+		if len(want) > 0 && want[0].Seq <= 5 {
+			want = want[:5-want[0].Seq+1]
+			if !errors.Is(err, stop) {
+				t.Errorf("from %d: %v, want fn's error", from, err)
+			}
+		} else if err != nil {
+			t.Errorf("from %d: %v", from, err)
+		}
+		if noHashes {
+			for i := range want {
+				want[i].PrevHash, want[i].Hash = "", ""
+			}
+		}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("from %d (-Evidence +EvidenceJSON):\n%s", from, d)
+		}
 	}
 }
 

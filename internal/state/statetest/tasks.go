@@ -292,6 +292,47 @@ func testTasksMoveFailed(t *testing.T, s state.Store) {
 	wantTasks(t, s, keys)
 }
 
+func forget(addr model.Address) state.TaskChange { return state.TaskChange{Forget: &addr} }
+
+// testTasksForget: the open tasks of a forgotten site (roster state rm)
+// close in the commit that takes it out of the state, other sites' stay;
+// a forgetting no writer resolved (TaskChange.Forget) is refused, writing
+// nothing. A team's forgetting closes the tasks of every site of it.
+func testTasksForget(t *testing.T, s state.Store) {
+	moveSeed(t, s)
+	old := model.SiteAddress("acme", "old.com")
+	keys := state.Task{Site: old, Name: "rotate_api_key", Text: "Rotate the key of old.com."}
+	links := state.Task{Site: old, Name: "review_shared_links", Text: "Review the links of old.com."}
+	more := state.Task{Site: model.SiteAddress("acme", "more.com"), Name: "rotate_api_key", Text: "Rotate the key of more.com."}
+	other := state.Task{Site: model.SiteAddress("beta", "b.com"), Name: "rotate_api_key", Text: "Rotate the key of b.com."}
+	commit(t, s, &state.Changeset{Lineage: "l", BaseSerial: 1, Evidence: chain(1, 1, ""),
+		Tasks: []state.TaskChange{raise(keys), raise(links), raise(more), raise(other)}})
+
+	rm := func(seq uint64, prev string, addrs ...model.Address) *state.Changeset {
+		return &state.Changeset{Lineage: "l", BaseSerial: 1, Delete: addrs, Evidence: chain(seq, 1, prev)}
+	}
+	before := everything(t, s)
+	cs := rm(2, "h1", old)
+	cs.Tasks = []state.TaskChange{forget(old)}
+	if _, err := tryCommit(t, s, cs); err == nil {
+		t.Error("a commit of an unresolved forgetting of tasks succeeded")
+	}
+	sameAs(t, s, before)
+
+	cs = rm(2, "h1", old, model.PersonGrantAddress("acme", "old.com", "jane@x.com"), model.PersonGrantAddress("acme", "old.com", "joe@x.com"))
+	cs.Tasks = moveTasks(t, s, forget(old))
+	if serial := commit(t, s, cs); serial != 2 {
+		t.Errorf("the forgetting moved the serial to %d, want 2", serial)
+	}
+	wantTasks(t, s, more, other)
+
+	cs = rm(3, "h2", model.TeamAddress("acme"))
+	cs.BaseSerial = 2
+	cs.Tasks = moveTasks(t, s, forget(model.TeamAddress("acme")))
+	commit(t, s, cs)
+	wantTasks(t, s, other)
+}
+
 // testLegacyTaskMove: on a state that keeps no set, a move's commit
 // starts the set (TaskBase) with the tasks of the moved site at its new
 // address.

@@ -110,6 +110,12 @@ const (
 type Result struct {
 	Outcome Outcome
 	API     []string
+	// Note is, for a change the platform refused in a way that leaves it
+	// to a person (Outcome Manual: GA4's 400 on a create), the platform's
+	// own words with what to do, one line, redacted as every error text
+	// is. Apply writes it in the evidence record's note and beside the
+	// manual step. "" otherwise.
+	Note string
 }
 
 // Driver reads and changes one platform's access. A driver value serves

@@ -425,12 +425,26 @@ func TestCreateRefusedManual(t *testing.T) {
 	if _, err := d.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	// Google's words come back in the step's note, redacted: a message
+	// that quoted a line of the private key does not show it.
+	leak := strings.Split(privPEM, "\n")[3]
 	srv.Fail(fakekit.FailRule{Method: "POST", PathPrefix: "/v1alpha/accounts/100/accessBindings", Status: 400, Count: 1,
-		Body: `{"error":{"code":400,"message":"The user is not a Google account.","status":"FAILED_PRECONDITION"}}`})
+		Body: `{"error":{"code":400,"message":"The user is not a Google account (` + leak + `).","status":"INVALID_ARGUMENT"}}`})
 	c := memberChange(plan.Create, "nobody@example.org", "", "viewer")
 	res, err := d.Apply(context.Background(), &c)
 	if err != nil || res.Outcome != driver.Manual || len(res.API) != 1 {
 		t.Errorf("%+v %v", res, err)
+	}
+	for _, want := range []string{"Google Analytics refused POST /v1alpha/accounts/100/accessBindings (400): INVALID_ARGUMENT: The user is not a Google account (", "check the email"} {
+		if !strings.Contains(res.Note, want) {
+			t.Errorf("note %q, want %q in it", res.Note, want)
+		}
+	}
+	canary(t, res.Note)
+	// Other outcomes carry no note.
+	c = memberChange(plan.Create, "bob@acme.com", "", "viewer")
+	if res, err := d.Apply(context.Background(), &c); err != nil || res.Outcome != driver.Applied || res.Note != "" {
+		t.Errorf("applied: %+v %v", res, err)
 	}
 }
 

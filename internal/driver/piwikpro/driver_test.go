@@ -845,10 +845,10 @@ func TestContentType(t *testing.T) {
 		t.Fatalf("recorded %v", rec.types)
 	}
 	for req, ct := range rec.types {
-		// The documents decide (openapi/piwikpro): the token and the
-		// user groups API v1's group creation take application/json.
+		// piwikpro.md, Auth: every body is JSON:API, group creation
+		// included ("send vnd.api+json anyway"); the token's is JSON.
 		want := JSONAPI
-		if req == "POST /auth/token" || req == "POST /api/user-groups/v1" {
+		if req == "POST /auth/token" {
 			want = "application/json"
 		}
 		if ct != want {

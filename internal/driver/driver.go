@@ -158,6 +158,10 @@ type APIError struct {
 	Message  string // the platform's own message
 	Request  string // METHOD path
 	Read     bool   // a read during refresh, not a change
+	// Codes are the platform's machine-readable error codes, when its
+	// answer has them (Piwik PRO's errors[].code), for drivers to switch
+	// on instead of the message.
+	Codes []string
 }
 
 func (e *APIError) Error() string {

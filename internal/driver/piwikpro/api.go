@@ -409,6 +409,21 @@ func errorMessage(body []byte, status int) string {
 	return kit.BodyText(body, status)
 }
 
+// errorCodes is the codes of a JSON:API error answer, in order.
+func errorCodes(body []byte) []string {
+	var eb errBody
+	if json.Unmarshal(body, &eb) != nil {
+		return nil
+	}
+	var codes []string
+	for _, e := range eb.Errors {
+		if e.Code != "" {
+			codes = append(codes, e.Code)
+		}
+	}
+	return codes
+}
+
 // refusal turns an httpc failure into the error roster shows: a refusal
 // (an HTTP status) becomes *driver.APIError with Piwik PRO's own message
 // (Read for a read); any other failure, and an APIError already made (a
@@ -419,5 +434,5 @@ func refusal(err error, read bool) error {
 		return err
 	}
 	return &driver.APIError{Platform: Platform, Status: re.Status, Message: errorMessage(re.Body, re.Status),
-		Request: re.Request(), Read: read}
+		Request: re.Request(), Read: read, Codes: errorCodes(re.Body)}
 }

@@ -193,8 +193,8 @@ type Options struct {
 	// (--parallelism); 0: 4.
 	Parallelism int
 	// Shared holds what the drivers of one run share across teams (the
-	// per-credential quotas of a platform: GA4's service account); nil:
-	// nothing is shared.
+	// per-credential quotas of a platform: GA4's service account; the
+	// request rate of one Matomo instance); nil: nothing is shared.
 	Shared *Shared
 	// Slots, shared by every team of a run, bound the requests on the
 	// wire across teams (schema/sync.md: --parallelism bounds the reads in

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/roster-dev/roster/internal/config"
 	"github.com/roster-dev/roster/internal/driver"
@@ -609,5 +610,17 @@ func TestPacingSharedByServiceAccount(t *testing.T) {
 		if shared == nil && waited != 0 {
 			t.Errorf("not shared: the other team's write waited %s", waited)
 		}
+	}
+}
+
+// A long message of Google's is cut at a rune's start, so the note that
+// carries it into evidence stays valid UTF-8.
+func TestMessageCutAtARune(t *testing.T) {
+	_, team := start(t, fake.Seed{})
+	d := newDriver(team, opts(nil), nil)
+	long := strings.Repeat("a", 281) + strings.Repeat("é", 20) // "INVALID_ARGUMENT: " + 281 bytes: byte 300 is inside an é
+	msg := d.message(&StatusError{HTTP: 400, Status: "INVALID_ARGUMENT", Message: long, req: &httpc.RequestError{}}, "")
+	if !utf8.ValidString(msg) || !strings.Contains(msg, "...") {
+		t.Errorf("%q", msg)
 	}
 }

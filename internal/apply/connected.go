@@ -155,13 +155,18 @@ func (w *writer) failed(c *plan.Change, api []string, err error) *evidence.Recor
 	r := changeRecord(c, c.Before, w.p, w.digest, w.meta, nil)
 	r.Outcome = evidence.OutcomeFailed
 	r.API = api
-	r.Note = strings.Map(func(c rune) rune {
+	r.Note = oneLine(err.Error())
+	return r
+}
+
+// oneLine is s with every control character a space: a note is one line.
+func oneLine(s string) string {
+	return strings.Map(func(c rune) rune {
 		if c < 0x20 || c == 0x7f {
 			return ' '
 		}
 		return c
-	}, err.Error())
-	return r
+	}, s)
 }
 
 func (w *writer) record(c *plan.Change, after *model.Object, outcome driver.Outcome, api []string) *evidence.Record {
@@ -438,7 +443,11 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 		default:
 			dels = append(dels, c.Addr)
 		}
-		if err := w.commit(context.WithoutCancel(ctx), puts, dels, []*evidence.Record{w.record(c, after, res.Outcome, res.API)}); err != nil {
+		rec := w.record(c, after, res.Outcome, res.API)
+		if res.Outcome == driver.Manual && res.Note != "" {
+			rec.Note = oneLine(res.Note) // the platform's words: why a person must do it
+		}
+		if err := w.commit(context.WithoutCancel(ctx), puts, dels, []*evidence.Record{rec}); err != nil {
 			tr.Failed++
 			tr.NotAttempted += len(cs) - i - 1
 			tr.Failures = append(tr.Failures, Failure{Addr: c.Addr, Err: fmt.Errorf("the platform made the change but the state could not record it: %w", err)})
@@ -450,7 +459,9 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 			tr.Applied++
 		case driver.Manual:
 			tr.Manual++
-			tr.ManualSteps = append(tr.ManualSteps, *c)
+			step := *c
+			step.Note = oneLine(res.Note)
+			tr.ManualSteps = append(tr.ManualSteps, step)
 		default:
 			tr.Applied++
 		}

@@ -232,7 +232,11 @@ func (a *app) printSteps(steps []plan.Change, platforms map[string]string, heade
 	}
 	items := make([]runbook.Item, 0, len(steps))
 	for _, c := range steps {
-		items = append(items, runbook.ForChange(platforms[c.Addr.Team], string(c.Action), c.Before, c.After))
+		it := runbook.ForChange(platforms[c.Addr.Team], string(c.Action), c.Before, c.After)
+		if c.Note != "" { // the platform's words on why a person must do it
+			it.Steps = append([]string{c.Note}, it.Steps...)
+		}
+		items = append(items, it)
 	}
 	n := len(items)
 	items = runbook.Merge(items)

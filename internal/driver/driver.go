@@ -114,6 +114,12 @@ type Result struct {
 	// were made for too (PostHog: first project grants riding on an
 	// invitation): they fail with it (schema/sync.md "Platform details").
 	Riders []model.Address
+	// Note is, for a change the platform refused in a way that leaves it
+	// to a person (Outcome Manual: GA4's 400 on a create), the platform's
+	// own words with what to do, one line, redacted as every error text
+	// is. Apply writes it in the evidence record's note and beside the
+	// manual step. "" otherwise.
+	Note string
 }
 
 // Driver reads and changes one platform's access. A driver value serves
@@ -156,6 +162,10 @@ type APIError struct {
 	Message  string // the platform's own message
 	Request  string // METHOD path
 	Read     bool   // a read during refresh, not a change
+	// Codes are the platform's machine-readable error codes, when its
+	// answer has them (Piwik PRO's errors[].code), for drivers to switch
+	// on instead of the message.
+	Codes []string
 }
 
 func (e *APIError) Error() string {
@@ -187,8 +197,8 @@ type Options struct {
 	// (--parallelism); 0: 4.
 	Parallelism int
 	// Shared holds what the drivers of one run share across teams (the
-	// per-credential quotas of a platform: GA4's service account); nil:
-	// nothing is shared.
+	// per-credential quotas of a platform: GA4's service account; the
+	// request rate of one Matomo instance); nil: nothing is shared.
 	Shared *Shared
 	// Slots, shared by every team of a run, bound the requests on the
 	// wire across teams (schema/sync.md: --parallelism bounds the reads in

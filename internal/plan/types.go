@@ -62,6 +62,10 @@ type Change struct {
 	// other actions.
 	From    model.Address
 	Carried []*model.Object
+	// Note is, on a manual step an apply reports, the platform's words on
+	// why it left the change to a person (driver.Result.Note); "" on
+	// every change of a plan, and never written to a plan file.
+	Note string
 }
 
 // IsPersonMove reports whether c moves a member or a guest's grant: a new

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	json "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -265,7 +266,13 @@ func (d *Driver) message(e *StatusError, what string) string {
 		}
 	}
 	if len(msg) > 300 {
-		msg = msg[:300] + "..."
+		// Cut at a rune's start: the message reaches evidence (a note),
+		// whose JSON holds valid UTF-8 only.
+		cut := 300
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = msg[:cut] + "..."
 	}
 	if msg == "" {
 		msg = fmt.Sprintf("HTTP %d", status)

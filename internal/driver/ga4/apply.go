@@ -83,8 +83,10 @@ func (d *Driver) Apply(ctx context.Context, c *plan.Change) (driver.Result, erro
 	var se *StatusError
 	if req.Method == http.MethodPost && errors.As(err, &se) && se.HTTP == http.StatusBadRequest {
 		// ga4.md, Open questions: "Treat any 400 on create as 'cannot
-		// bind this address'" (no Google account, say): a manual step.
+		// bind this address'" (no Google account, say): a manual step,
+		// which carries Google's words (redacted, as in every error).
 		res.Outcome = driver.Manual
+		res.Note = fmt.Sprintf("%s refused %s (%d): %s", Platform, req.Method+" "+APIPrefix+req.Parent+"/accessBindings", se.HTTP, d.message(se, req.What))
 		return res, nil
 	}
 	if req.Method == http.MethodPost && errors.As(err, &se) && se.HTTP == http.StatusConflict {

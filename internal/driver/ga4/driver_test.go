@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/roster-dev/roster/internal/config"
 	"github.com/roster-dev/roster/internal/driver"
@@ -425,12 +426,26 @@ func TestCreateRefusedManual(t *testing.T) {
 	if _, err := d.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	// Google's words come back in the step's note, redacted: a message
+	// that quoted a line of the private key does not show it.
+	leak := strings.Split(privPEM, "\n")[3]
 	srv.Fail(fakekit.FailRule{Method: "POST", PathPrefix: "/v1alpha/accounts/100/accessBindings", Status: 400, Count: 1,
-		Body: `{"error":{"code":400,"message":"The user is not a Google account.","status":"FAILED_PRECONDITION"}}`})
+		Body: `{"error":{"code":400,"message":"The user is not a Google account (` + leak + `).","status":"INVALID_ARGUMENT"}}`})
 	c := memberChange(plan.Create, "nobody@example.org", "", "viewer")
 	res, err := d.Apply(context.Background(), &c)
 	if err != nil || res.Outcome != driver.Manual || len(res.API) != 1 {
 		t.Errorf("%+v %v", res, err)
+	}
+	for _, want := range []string{"Google Analytics refused POST /v1alpha/accounts/100/accessBindings (400): INVALID_ARGUMENT: The user is not a Google account (", "check the email"} {
+		if !strings.Contains(res.Note, want) {
+			t.Errorf("note %q, want %q in it", res.Note, want)
+		}
+	}
+	canary(t, res.Note)
+	// Other outcomes carry no note.
+	c = memberChange(plan.Create, "bob@acme.com", "", "viewer")
+	if res, err := d.Apply(context.Background(), &c); err != nil || res.Outcome != driver.Applied || res.Note != "" {
+		t.Errorf("applied: %+v %v", res, err)
 	}
 }
 
@@ -595,5 +610,17 @@ func TestPacingSharedByServiceAccount(t *testing.T) {
 		if shared == nil && waited != 0 {
 			t.Errorf("not shared: the other team's write waited %s", waited)
 		}
+	}
+}
+
+// A long message of Google's is cut at a rune's start, so the note that
+// carries it into evidence stays valid UTF-8.
+func TestMessageCutAtARune(t *testing.T) {
+	_, team := start(t, fake.Seed{})
+	d := newDriver(team, opts(nil), nil)
+	long := strings.Repeat("a", 281) + strings.Repeat("é", 20) // "INVALID_ARGUMENT: " + 281 bytes: byte 300 is inside an é
+	msg := d.message(&StatusError{HTTP: 400, Status: "INVALID_ARGUMENT", Message: long, req: &httpc.RequestError{}}, "")
+	if !utf8.ValidString(msg) || !strings.Contains(msg, "...") {
+		t.Errorf("%q", msg)
 	}
 }

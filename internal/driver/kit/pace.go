@@ -15,7 +15,7 @@ import (
 const PaceGuard = time.Second
 
 // Pacer lets at most n requests start in any window of a minute (plus
-// PaceGuard), by a driver.Clock, so a platform's per-minute limits are
+// PaceGuard; NewPacerWindow: any window), by a driver.Clock, so a platform's per-minute limits are
 // kept without relying on its 429s. Retries that httpc makes are noted
 // after the fact. Safe for concurrent use.
 type Pacer struct {
@@ -32,7 +32,14 @@ type Pacer struct {
 // NewPacer paces perMinute requests a minute by clock; onWait (may be
 // nil) is told how long the first wait lasts, once.
 func NewPacer(clock driver.Clock, perMinute int, onWait func(time.Duration)) *Pacer {
-	return &Pacer{clock: clock, n: perMinute, window: time.Minute + PaceGuard, onWait: onWait}
+	return NewPacerWindow(clock, perMinute, time.Minute+PaceGuard, onWait)
+}
+
+// NewPacerWindow lets at most n requests start in any window (a rate
+// given per second rather than per minute: Matomo's), by clock; onWait
+// as NewPacer's.
+func NewPacerWindow(clock driver.Clock, n int, window time.Duration, onWait func(time.Duration)) *Pacer {
+	return &Pacer{clock: clock, n: max(n, 1), window: window, onWait: onWait}
 }
 
 // prune drops the start times that left the window (p.mu held).

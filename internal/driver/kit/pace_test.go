@@ -40,3 +40,17 @@ func TestPacer(t *testing.T) {
 		t.Error("a cancelled wait succeeded")
 	}
 }
+
+// A pacer by any window: Matomo's 5 a second.
+func TestPacerWindow(t *testing.T) {
+	c := fakeclock.New(paceT0)
+	p := NewPacerWindow(c, 2, time.Second, nil)
+	for i := 0; i < 5; i++ {
+		if err := p.Wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want := []time.Duration{time.Second, time.Second}; !slices.Equal(c.Slept(), want) {
+		t.Errorf("slept %v, want %v", c.Slept(), want)
+	}
+}

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	json "github.com/go-json-experiment/json"
@@ -41,9 +40,8 @@ type client struct {
 	token  string
 	bearer bool // send the Authorization header too (BearerSince)
 
-	clock  driver.Clock
-	paceMu sync.Mutex
-	tat    time.Time // when the next request is due, were there no burst
+	clock driver.Clock
+	pacer *kit.Pacer // RequestsPerSecond, shared by the teams of one instance
 }
 
 func newClient(team *driver.Team, opts driver.Options, transport http.RoundTripper) *client {
@@ -54,7 +52,23 @@ func newClient(team *driver.Team, opts driver.Options, transport http.RoundTripp
 	o := httpc.TeamOptions(team, opts, Platform, team.Token, c.token)
 	o.Clock, o.Transport, o.Auth = c.clock, transport, c.auth
 	c.hc = httpc.New(o)
+	// matomo.md, Rate limits: the safe rate is per instance, so the teams
+	// of a run that name one host share it.
+	c.pacer = opts.Shared.Get(Platform+" requests to "+instance(team.Conn.Endpoint), func() any {
+		return kit.NewPacerWindow(c.clock, RequestsPerSecond, time.Second, nil)
+	}).(*kit.Pacer)
 	return c
+}
+
+// instance is the host an endpoint names (lower case), the key of the
+// pacing shared by the teams of one instance; an endpoint that does not
+// parse is its own key (every call then fails on it).
+func instance(endpoint string) string {
+	endpoint = strings.TrimSpace(endpoint)
+	if u, err := url.Parse(endpoint); err == nil && u.Host != "" {
+		return strings.ToLower(u.Host)
+	}
+	return endpoint
 }
 
 // auth adds the Bearer header on servers that read it; the token always
@@ -80,10 +94,11 @@ func (c *client) call(ctx context.Context, method string, params url.Values, sha
 	form.Set("method", method)
 	form.Set("format", "JSON")
 	form.Set("token_auth", c.token)
-	if err := c.pace(ctx); err != nil {
-		return nil, nil, fmt.Errorf("%s %s: %w", Platform, method, err)
+	if err := kit.Pace(ctx, Platform, c.pacer); err != nil {
+		return nil, nil, err
 	}
 	res, err := c.hc.Do(ctx, http.MethodPost, APIPath, nil, []byte(form.Encode()), "application/x-www-form-urlencoded")
+	c.pacer.Note(len(requestLines(res, err)) - 1) // httpc's retries
 	if err != nil {
 		var re *httpc.RequestError
 		if !errors.As(err, &re) {
@@ -121,22 +136,16 @@ func (c *client) call(ctx context.Context, method string, params url.Values, sha
 	return res.API, res.Header, nil
 }
 
-// pace holds a request until it fits RequestsPerSecond after a Burst
-// (a virtual-scheduling rate limit: it never loops on the clock).
-func (c *client) pace(ctx context.Context) error {
-	const interval = time.Second / RequestsPerSecond
-	c.paceMu.Lock()
-	now := c.clock.Now()
-	if c.tat.Before(now) {
-		c.tat = now
+// requestLines is the request lines of a call's answer or error.
+func requestLines(res *httpc.Response, err error) []string {
+	var re *httpc.RequestError
+	switch {
+	case res != nil:
+		return res.API
+	case errors.As(err, &re):
+		return re.API
 	}
-	wait := c.tat.Sub(now) - (Burst-1)*interval
-	c.tat = c.tat.Add(interval)
-	c.paceMu.Unlock()
-	if wait <= 0 {
-		return nil
-	}
-	return c.clock.Sleep(ctx, wait)
+	return nil
 }
 
 // --- the API methods --------------------------------------------------------

@@ -10,7 +10,9 @@
 // bodies, are *driver.APIError, and an answer that is not JSON or not of
 // the expected shape (driver/kit) is a *callError. Its request lines are
 // `POST /index.php STATUS`: the API method travels in the body, and errors
-// name it. decide.go turns a plan change into requests without HTTP;
+// name it. Every request waits its turn in a kit.Pacer (at most 5 start in
+// any second, matomo.md, Rate limits), shared by the teams of a run on one
+// instance, httpc's retries counted after the fact. decide.go turns a plan change into requests without HTTP;
 // refresh.go reads the instance, checking first that connection.account_id
 // is a superuser and that the token is a superuser's; driver.go sends the
 // decided requests, counts them for the plan's cost, and names the manual

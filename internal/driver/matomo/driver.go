@@ -40,13 +40,12 @@ const InviteExpiryDays = 7
 // reconciler must do).
 const pageSize = 100
 
-// Pacing (matomo.md, Rate limits: Matomo Cloud allows 350 requests a
-// minute per IP; safe reading is at most 5 a second per team): requests
-// start at most RequestsPerSecond a second, after a burst of Burst.
-const (
-	RequestsPerSecond = 5
-	Burst             = 10
-)
+// RequestsPerSecond paces the requests (matomo.md, Rate limits: "Safe
+// reading: at most 5 requests/s per team"; Matomo Cloud allows 350 a
+// minute per IP, and 5 a second is 300): at most this many start in any
+// second, by the driver's clock, with no burst beyond it, shared by the
+// teams of a run that name one instance (driver.Options.Shared).
+const RequestsPerSecond = 5
 
 // Driver is the Matomo driver of one team: one instance.
 type Driver struct {

@@ -3,14 +3,17 @@ package matomo
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/fakeclock"
 	"github.com/roster-dev/roster/internal/fake/fakekit"
 	fake "github.com/roster-dev/roster/internal/fake/matomo"
 	"github.com/roster-dev/roster/internal/model"
@@ -51,13 +54,8 @@ func start(t *testing.T, s fake.Seed, guests ...string) (*fake.Server, *Driver) 
 	}
 	team := &driver.Team{Name: "m", Conn: model.Connection{Endpoint: srv.URL, AccountID: "root", TokenEnv: "ROSTER_TOKEN_M"}, Token: token,
 		Sites: []*model.Object{site("Shop", ""), site("Blog", "2")}, Guests: g, Members: map[string]bool{}}
-	return srv, newDriver(team, driver.Options{Clock: &fixedClock{t0}}, nil)
+	return srv, newDriver(team, driver.Options{Clock: fakeclock.New(t0)}, nil)
 }
-
-type fixedClock struct{ now time.Time }
-
-func (c *fixedClock) Now() time.Time                                   { return c.now }
-func (c *fixedClock) Sleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 
 func find(objs []*model.Object, addr string) *model.Object {
 	for _, o := range objs {
@@ -347,7 +345,7 @@ func TestWriteErrorsAndTokenCanary(t *testing.T) {
 	var log bytes.Buffer
 	team := &driver.Team{Name: "m", Conn: model.Connection{Endpoint: srv.URL, AccountID: "root"}, Token: token,
 		Sites: []*model.Object{site("Shop", "1")}, Guests: map[string]bool{}, Members: map[string]bool{}}
-	d := newDriver(team, driver.Options{Log: &log, Clock: &fixedClock{t0}}, nil)
+	d := newDriver(team, driver.Options{Log: &log, Clock: fakeclock.New(t0)}, nil)
 	if _, err := d.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -412,7 +410,7 @@ func TestTokenTransport(t *testing.T) {
 		}))
 		team := &driver.Team{Name: "m", Conn: model.Connection{Endpoint: proxy.URL, AccountID: "root"}, Token: token,
 			Sites: []*model.Object{site("Shop", "1")}, Guests: map[string]bool{}, Members: map[string]bool{}}
-		d := newDriver(team, driver.Options{Clock: &fixedClock{t0}}, nil)
+		d := newDriver(team, driver.Options{Clock: fakeclock.New(t0)}, nil)
 		if _, err := d.Refresh(context.Background()); err != nil {
 			t.Fatalf("%s: %v", v, err)
 		}
@@ -463,7 +461,7 @@ func TestPagingKeepsItsWord(t *testing.T) {
 		}))
 		team := &driver.Team{Name: "m", Conn: model.Connection{Endpoint: front.URL, AccountID: "root"}, Token: token,
 			Sites: []*model.Object{site("Shop", "1")}, Guests: map[string]bool{}, Members: map[string]bool{}}
-		_, err := newDriver(team, driver.Options{Clock: &fixedClock{t0}}, nil).Refresh(context.Background())
+		_, err := newDriver(team, driver.Options{Clock: fakeclock.New(t0)}, nil).Refresh(context.Background())
 		if err == nil || !strings.Contains(err.Error(), "UsersManager.getUsersPlusRole") {
 			t.Errorf("%s: %v", name, err)
 		}
@@ -488,35 +486,117 @@ func TestNewLogin(t *testing.T) {
 	}
 }
 
-// countingClock records the waits asked of it.
-type countingClock struct {
-	now   time.Time
-	waits []time.Duration
+// stamps notes, by a fake clock, when each request goes out.
+type stamps struct {
+	clock *fakeclock.Clock
+	mu    sync.Mutex
+	at    []time.Time
 }
 
-func (c *countingClock) Now() time.Time { return c.now }
-func (c *countingClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.waits = append(c.waits, d)
-	c.now = c.now.Add(d)
-	return ctx.Err()
+func (s *stamps) RoundTrip(r *http.Request) (*http.Response, error) {
+	s.mu.Lock()
+	s.at = append(s.at, s.clock.Now())
+	s.mu.Unlock()
+	return http.DefaultTransport.RoundTrip(r)
 }
 
-// Requests keep to 5 a second after a burst of 10 (matomo.md, Rate limits).
+// busiest is the most requests that start within any one second.
+func busiest(at []time.Time) int {
+	at = slices.Clone(at)
+	slices.SortFunc(at, time.Time.Compare)
+	most := 0
+	for i := range at {
+		n := 0
+		for j := i; j < len(at) && at[j].Before(at[i].Add(time.Second)); j++ {
+			n++
+		}
+		most = max(most, n)
+	}
+	return most
+}
+
+// manySites is seed() with n websites, all declared by the team.
+func manySites(t *testing.T, n int, shared *driver.Shared, clock *fakeclock.Clock) (*stamps, *Driver, *Driver) {
+	t.Helper()
+	s := seed()
+	s.Sites = nil
+	var sites []*model.Object
+	for i := 1; i <= n; i++ {
+		name := fmt.Sprintf("Site%d", i)
+		s.Sites = append(s.Sites, fake.SeedSite{ID: i, Name: name})
+		sites = append(sites, site(name, ""))
+	}
+	srv := fake.New(fake.Options{Seed: s, Now: t0})
+	t.Cleanup(srv.Close)
+	tr := &stamps{clock: clock}
+	mk := func(name string) *Driver {
+		team := &driver.Team{Name: name, Conn: model.Connection{Endpoint: srv.URL, AccountID: "root", TokenEnv: "ROSTER_TOKEN_M"}, Token: token,
+			Sites: sites, Guests: map[string]bool{}, Members: map[string]bool{}}
+		return newDriver(team, driver.Options{Clock: clock, Shared: shared, Parallelism: 1}, tr)
+	}
+	return tr, mk("m"), mk("n")
+}
+
+// Requests start at most 5 in any second, with no burst beyond it
+// (matomo.md, Rate limits: "Safe reading: at most 5 requests/s per
+// team"), and only as long as needed: a refresh of 12 websites makes 17
+// requests, so it waits three times a second.
 func TestPacing(t *testing.T) {
-	_, d := start(t, seed())
-	c := &countingClock{now: t0}
-	d.api.clock = c
-	for range 13 {
-		if err := d.api.pace(context.Background()); err != nil {
+	if got := busiest([]time.Time{t0, t0, t0, t0, t0, t0.Add(999 * time.Millisecond), t0.Add(time.Second)}); got != 6 {
+		t.Fatalf("busiest counts %d in the first second, want 6", got) // the check itself can fail
+	}
+	clock := fakeclock.New(t0)
+	tr, d, _ := manySites(t, 12, nil, clock)
+	snap, err := d.Refresh(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Requests != 17 || len(tr.at) != 17 {
+		t.Fatalf("%d requests (%d counted), want 17", len(tr.at), snap.Requests)
+	}
+	if n := busiest(tr.at); n > RequestsPerSecond {
+		t.Errorf("%d requests started within one second, want at most %d: %v", n, RequestsPerSecond, tr.at)
+	}
+	if want := []time.Duration{time.Second, time.Second, time.Second}; !slices.Equal(clock.Slept(), want) {
+		t.Errorf("slept %v, want %v", clock.Slept(), want)
+	}
+	// A cancelled wait stops the call, saying so.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for range RequestsPerSecond {
+		d.api.pacer.Note(1)
+	}
+	if _, _, err := d.api.Version(ctx); err == nil || !strings.Contains(err.Error(), "Matomo: interrupted while pacing") {
+		t.Errorf("cancelled pacing: %v", err)
+	}
+}
+
+// Teams of one run on one instance share the rate (driver.Shared); teams
+// of other runs, or on other instances, do not.
+func TestPacingSharedByInstance(t *testing.T) {
+	clock, shared := fakeclock.New(t0), driver.NewShared()
+	tr, a, b := manySites(t, 3, shared, clock)
+	for _, d := range []*Driver{a, b} {
+		if _, err := d.Refresh(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if len(c.waits) != 3 {
-		t.Fatalf("waits %v, want 3 after a burst of 10", c.waits)
+	if len(tr.at) != 16 {
+		t.Fatalf("%d requests, want 16", len(tr.at))
 	}
-	for _, w := range c.waits {
-		if w != 200*time.Millisecond {
-			t.Errorf("wait %s, want 200ms", w)
+	if n := busiest(tr.at); n > RequestsPerSecond {
+		t.Errorf("%d requests of two teams on one instance started within one second, want at most %d: %v", n, RequestsPerSecond, tr.at)
+	}
+	if a.api.pacer != b.api.pacer {
+		t.Error("two teams on one instance pace apart")
+	}
+	other := newClient(&driver.Team{Name: "o", Conn: model.Connection{Endpoint: "https://other.matomo.cloud"}}, driver.Options{Clock: clock, Shared: shared}, nil)
+	if other.pacer == a.api.pacer {
+		t.Error("another instance shares the pacing")
+	}
+	for _, e := range []string{"HTTPS://Acme.Matomo.Cloud/", " https://acme.matomo.cloud/index.php"} {
+		if got := instance(e); got != "acme.matomo.cloud" {
+			t.Errorf("instance(%q) = %q", e, got)
 		}
 	}
 }

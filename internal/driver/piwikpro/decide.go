@@ -473,7 +473,7 @@ func (d *Driver) applyGroupGrant(o *op, c *plan.Change) error {
 func (o *op) invite(email string) (*liveUser, error) {
 	ans, err := o.send(request{kind: inviteUser, email: email})
 	var ae *driver.APIError
-	if errors.As(err, &ae) && ae.Status == 400 && strings.Contains(ae.Message, "users.error.user-already-exists") {
+	if errors.As(err, &ae) && ae.Status == 400 && slices.Contains(ae.Codes, "users.error.user-already-exists") {
 		if u := o.s.lookup(email); u != nil {
 			o.st.addUser(u)
 			return u, nil

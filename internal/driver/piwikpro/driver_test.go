@@ -845,10 +845,10 @@ func TestContentType(t *testing.T) {
 		t.Fatalf("recorded %v", rec.types)
 	}
 	for req, ct := range rec.types {
-		// The documents decide (openapi/piwikpro): the token and the
-		// user groups API v1's group creation take application/json.
+		// piwikpro.md, Auth: every body is JSON:API, group creation
+		// included ("send vnd.api+json anyway"); the token's is JSON.
 		want := JSONAPI
-		if req == "POST /auth/token" || req == "POST /api/user-groups/v1" {
+		if req == "POST /auth/token" {
 			want = "application/json"
 		}
 		if ct != want {
@@ -1169,5 +1169,30 @@ func TestDuplicateMemberRefused(t *testing.T) {
 		if err == nil || !strings.HasPrefix(err.Error(), c.want) || strings.Contains(err.Error(), leaked) || !errors.Is(err, httpc.ErrMalformed) {
 			t.Errorf("error:\n%v\nwant:\n%s", err, c.want)
 		}
+	}
+}
+
+// A person invited since the refresh (by hand, in Piwik PRO) makes the
+// invite answer 400 users.error.user-already-exists: the driver looks the
+// user up and goes on (piwikpro.md, What a reconciler must do, 6), on the
+// error's code, never its words.
+func TestInviteOfAUserMadeSinceTheRefresh(t *testing.T) {
+	e := newEnv(t, acmeSeed(), nil)
+	e.refresh()
+	id, err := e.srv.AddUser("late@x.io", "USER")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := memberChange(plan.Create, "late@x.io", "", "user")
+	e.d.Begin([]plan.Change{c})
+	res, err := e.d.Apply(context.Background(), &c)
+	if err != nil || res.Outcome != driver.Applied {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if len(res.API) != 2 || res.API[0] != "POST /api/users/v2/invite 400" || !strings.HasPrefix(res.API[1], "GET /api/users/v2 200") {
+		t.Errorf("api %q", res.API)
+	}
+	if u := e.d.st.users["late@x.io"]; u == nil || u.id != id {
+		t.Errorf("the user found is %+v, want id %s", u, id)
 	}
 }

@@ -151,6 +151,22 @@ func TestFacts(t *testing.T) {
 			}
 		})
 	}
+	// Errors, row missing, invalid or expired token [OBS]: 401
+	// UNAUTHENTICATED, and WWW-Authenticate names the invalid token (the
+	// driver renews the token once on it).
+	e := start(t, nil)
+	e.tok = "ya29.not-issued"
+	req, _ := http.NewRequest("GET", e.srv.URL+"/v1alpha/accountSummaries", nil)
+	req.Header.Set("Authorization", "Bearer "+e.tok)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 401 || !strings.Contains(string(b), `"status":"UNAUTHENTICATED"`) || !strings.Contains(res.Header.Get("WWW-Authenticate"), `error="invalid_token"`) {
+		t.Errorf("a token never issued: %d %s %q", res.StatusCode, b, res.Header.Get("WWW-Authenticate"))
+	}
 }
 
 func TestTokenFacts(t *testing.T) {

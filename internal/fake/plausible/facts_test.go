@@ -44,6 +44,17 @@ func TestFacts(t *testing.T) {
 		{"Team-scoped keys: another team's site gives 401 Invalid API key on guests", "k_team", "GET", "/api/v1/sites/guests?site_id=other.com", nil, 401,
 			[]string{"Invalid API key."}},
 		{"Errors are {\"error\":\"msg\"}", "k_team", "GET", "/api/v1/sites/guests", nil, 400, []string{`{"error":"`}},
+		// The facts the driver's reads and writes rest on.
+		{"Auth: every key has sites:read:*, so a plain Stats API key can call every GET Sites endpoint", "k_read", "GET", "/api/v1/sites/guests?site_id=a.com", nil, 200,
+			[]string{`"guests":[`}},
+		{"Auth: guest writes need team owner or admin; a team editor gets 404", "k_editor", "PUT", "/api/v1/sites/guests",
+			map[string]any{"site_id": "a.com", "email": "n@x.io", "role": "viewer"}, 404, []string{"Site could not be found"}},
+		{"PUT for a team member's email ends as 500 [inferred]", "k_team", "PUT", "/api/v1/sites/guests",
+			map[string]any{"site_id": "a.com", "email": "ed@acme.com", "role": "viewer"}, 500, []string{`{"error":"internal server error"}`}},
+		{"Pagination: a limit above 100 is ignored and the default of 100 applies", "k_team", "GET", "/api/v1/sites/guests?site_id=a.com&limit=500", nil, 200,
+			[]string{meta}},
+		{"Endpoints: GET /api/v1/sites?team_id=T lists that team's sites", "k_owner", "GET", "/api/v1/sites?team_id=" + otherID, nil, 200,
+			[]string{`"domain":"other.com"`}},
 	}
 	for _, r := range rows {
 		t.Run(r.fact, func(t *testing.T) {

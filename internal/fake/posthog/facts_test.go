@@ -209,3 +209,82 @@ func TestFactsAccessControls(t *testing.T) {
 		})
 	}
 }
+
+// TestFactsMembersAndInvites indexes posthog.md's member, invite, error
+// and rate-limit facts the driver depends on, one row a fact citing its
+// line (TestLevelRules, TestRemovalRules and TestInvites hold them at
+// length). In paths and bodies, {org}, {member} (user uuid) and {owner2}
+// stand for the seed's ids.
+func TestFactsMembersAndInvites(t *testing.T) {
+	rows := []struct {
+		fact         string // posthog.md, section (line): the fact
+		key          string
+		method, path string
+		body         any
+		status       int
+		has          []string // substrings of the raw answer
+	}{
+		{"Auth (12-13): a bad key is 401, type authentication_error, in the {type,code,detail,attr} shape", "phx_nope", "GET", "/api/organizations/{org}/members/", nil, 401,
+			[]string{`"type":"authentication_error"`, `"code":`, `"detail":`, `"attr":null`}},
+		{"Endpoints (16): lists are DRF LimitOffset pages {count,next,previous,results}", "phx_owner", "GET", "/api/organizations/{org}/members/?limit=100", nil, 200,
+			[]string{`"count":4`, `"next":`, `"previous":`, `"results":[`}},
+		{"Endpoints (33-38): a member has the membership id, user.uuid, user.email and level", "phx_owner", "GET", "/api/organizations/{org}/members/?limit=100", nil, 200,
+			[]string{`"id":"`, `"uuid":"`, `"email":"member@acme.com"`, `"level":1`}},
+		{"Endpoints (21): PATCH of a member's level, keyed by user uuid, answers 200 with the member", "phx_owner", "PATCH", "/api/organizations/{org}/members/{member}/", map[string]any{"level": 8}, 200,
+			[]string{`"level":8`}},
+		{"Semantics (50): the key's owner cannot change their own level", "phx_owner", "PATCH", "/api/organizations/{org}/members/{owner}/", map[string]any{"level": 8}, 403,
+			[]string{"You can't change your own access level."}},
+		{"Semantics (50): an admin cannot edit an owner", "phx_admin", "PATCH", "/api/organizations/{org}/members/{owner2}/", map[string]any{"level": 8}, 403,
+			[]string{"You can only edit others with level lower or equal to you."}},
+		{"Endpoints (22): DELETE of a member, keyed by user uuid, answers 204", "phx_owner", "DELETE", "/api/organizations/{org}/members/{member}/", nil, 204,
+			nil},
+		{"Semantics (51): an owner cannot leave (2024 code)", "phx_owner", "DELETE", "/api/organizations/{org}/members/{owner}/", nil, 400,
+			[]string{"Cannot leave the organization as its owner!"}},
+		{"Endpoints (24, 40-44): an invite answers 201 with id, target_email, level, is_expired false", "phx_owner", "POST", "/api/organizations/{org}/invites/",
+			map[string]any{"target_email": "new@x.io", "level": 1, "private_project_access": []any{map[string]any{"id": 11, "level": "member"}}}, 201,
+			[]string{`"id":"`, `"target_email":"new@x.io"`, `"level":1`, `"is_expired":false`}},
+		{"Semantics (54): inviting a member is 400 validation_error, attr null", "phx_owner", "POST", "/api/organizations/{org}/invites/", map[string]any{"target_email": "member@acme.com"}, 400,
+			[]string{`"type":"validation_error"`, "A user with this email address already belongs to the organization.", `"attr":null`}},
+		{"Semantics (53): inviting above one's own level is 403", "phx_admin", "POST", "/api/organizations/{org}/invites/", map[string]any{"target_email": "x@y.io", "level": 15}, 403,
+			[]string{"You cannot invite a user with a higher permission level than your own."}},
+		{"Semantics (58): private_project_access names a project of this org, else 400 attr private_project_access", "phx_owner", "POST", "/api/organizations/{org}/invites/",
+			map[string]any{"target_email": "x@y.io", "private_project_access": []any{map[string]any{"id": 99, "level": "member"}}}, 400,
+			[]string{`"attr":"private_project_access"`}},
+		{"Endpoints (27): the organization's projects are listed", "phx_owner", "GET", "/api/organizations/{org}/projects/?limit=100", nil, 200,
+			[]string{`"id":11`, `"name":"Production"`}},
+	}
+	for _, r := range rows {
+		t.Run(r.fact, func(t *testing.T) {
+			s := acme(t)
+			ids := strings.NewReplacer("{org}", s.OrgID(), "{member}", s.uuidOf(t, "member@acme.com"), "{owner}", s.uuidOf(t, "owner@acme.com"),
+				"{owner2}", s.uuidOf(t, "owner2@acme.com"))
+			a := do(t, s, r.key, r.method, ids.Replace(r.path), r.body)
+			if a.status != r.status {
+				t.Fatalf("%s %s: %d, want %d: %s", r.method, r.path, a.status, r.status, a.raw)
+			}
+			for _, h := range r.has {
+				if !strings.Contains(a.raw, h) {
+					t.Errorf("%s %s: %s\nlacks %s", r.method, r.path, a.raw, h)
+				}
+			}
+		})
+	}
+	// Endpoints (26): deleting an invite answers 204; Semantics (55):
+	// inviting an email again replaces its earlier invites.
+	s := acme(t)
+	inv := "/api/organizations/" + s.OrgID() + "/invites/"
+	do(t, s, "phx_owner", "POST", inv, map[string]any{"target_email": "again@x.io"})
+	a := do(t, s, "phx_owner", "POST", inv, map[string]any{"target_email": "again@x.io"})
+	if l := do(t, s, "phx_owner", "GET", inv, nil); l.body["count"] != float64(1) {
+		t.Errorf("a second invite of one email left %v invites: %s", l.body["count"], l.raw)
+	}
+	if d := do(t, s, "phx_owner", "DELETE", inv+fmt.Sprint(a.body["id"])+"/", nil); d.status != 204 {
+		t.Errorf("delete invite: %d %s", d.status, d.raw)
+	}
+	// Rate limits (76): 429 throttled_error with Retry-After.
+	s.Fail(FailRule{Method: "GET", PathPrefix: "/api/organizations/", Status: 429, Count: 1, RetryAfter: "3"})
+	if a := do(t, s, "phx_owner", "GET", "/api/organizations/"+s.OrgID()+"/members/", nil); a.status != 429 || a.header.Get("Retry-After") != "3" ||
+		a.body["type"] != "throttled_error" || a.body["code"] != "throttled" {
+		t.Errorf("throttled: %d %v %s", a.status, a.header, a.raw)
+	}
+}

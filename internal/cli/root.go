@@ -121,17 +121,13 @@ func ParseNow(s string) (time.Time, error) {
 }
 
 // color reports whether output to w may be coloured: not with --no-color,
-// not with NO_COLOR set, and only on a terminal.
+// not with NO_COLOR set, and only on a terminal (schema/cli.md, global
+// flags). /dev/null is a character device, not a terminal.
 func (a *app) color(w io.Writer) bool {
 	if a.noColor || os.Getenv("NO_COLOR") != "" {
 		return false
 	}
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return isTerminal(w)
 }
 
 // isTerminal reports whether r is an interactive terminal: whether it

@@ -111,7 +111,7 @@ func quoteJSON(s string) string {
 }
 
 func (a *app) stateCommand() *cobra.Command {
-	c := newCommand("state", "Read the state (list, show); rename (mv) or forget (rm) by hand")
+	c := newCommand("state", "Read the state (list, show); rename (mv) or forget (rm) by hand; copy it to another store (migrate)")
 	list := newCommand("list", "List every address in the state, one per line, sorted")
 	list.Args = cobra.NoArgs
 	list.RunE = func(cmd *cobra.Command, _ []string) error {

@@ -38,6 +38,18 @@ func (af *applyFlags) who() ops.Who {
 
 func (a *app) applyCommand() *cobra.Command {
 	c := newCommand("apply [PLANFILE]", "Make the configuration's changes, or apply a saved plan")
+	c.Long = `Make the configuration's changes, or apply a saved plan.
+
+Without PLANFILE, apply plans afresh, shows the plan and asks for "yes" on a
+terminal; without a terminal on standard input it refuses unless
+--auto-approve is given, and never waits for an answer. With PLANFILE
+(roster plan --out FILE) it never asks: the plan was reviewed when it was
+saved. It refuses a stale plan (the state's serial moved, or a live object
+changed since). --reviewed PLANFILE plans afresh and applies only if the
+fresh plan's changes are exactly PLANFILE's.
+
+It ends with "Apply complete: N applied, N manual steps, N failed." and the
+evidence written, one record per change.`
 	c.Args = cobra.MaximumNArgs(1)
 	var (
 		pf planFlags
@@ -48,9 +60,9 @@ func (a *app) applyCommand() *cobra.Command {
 	c.Flags().StringVar(&af.actor, "actor", "", "who applies (default: $ROSTER_ACTOR, $GITHUB_ACTOR, $USER)")
 	c.Flags().StringArrayVar(&af.approvers, "approver", nil, "who approved the change (repeatable; default: $ROSTER_APPROVERS)")
 	c.Flags().StringVar(&af.commit, "commit", "", "the commit applied (default: the plan's, $GITHUB_SHA, git rev-parse HEAD)")
-	c.Flags().StringVar(&af.changeRequest, "change-request", "", "URL of the reviewed change request")
+	c.Flags().StringVar(&af.changeRequest, "change-request", "", "URL of the reviewed change request (default: the plan's, else built from $GITHUB_SERVER_URL/$GITHUB_REPOSITORY/pull/N when $GITHUB_REF is refs/pull/N/merge)")
 	c.Flags().StringVar(&af.ticket, "ticket", "", "the change's ticket, recorded as change_ticket on every evidence record (default: $ROSTER_TICKET)")
-	c.Flags().DurationVar(&af.lockTimeout, "lock-timeout", 0, "how long to wait for the state lock")
+	c.Flags().DurationVar(&af.lockTimeout, "lock-timeout", 0, "how long to wait for the state lock (default 0s: one try, no wait)")
 	c.Flags().StringVar(&af.reviewed, "reviewed", "", "plan afresh and apply only if the changes are exactly those of this reviewed plan file")
 	c.Flags().StringArrayVar(&af.only, "only", nil, "apply only the changes of this cause: expired or drift (repeatable)")
 	c.RunE = func(cmd *cobra.Command, args []string) error {

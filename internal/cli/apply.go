@@ -223,19 +223,21 @@ func applySummary(res *apply.Result) string {
 
 // printManual prints the runbook of the changes left to a person.
 func (a *app) printManual(steps []plan.Change, platforms map[string]string) {
-	a.printSteps(steps, platforms, "%s no API can make; a person does them:")
+	a.printSteps(steps, platforms, "1 change no API can make; a person does it:", "%d changes no API can make; a person does them:")
 }
 
 // printOffline prints, for offline teams, every step a person follows in
 // each platform's UI to make the changes just recorded as manual steps
 // (sync.md: every one of them, never cut short), and how to confirm them.
 func (a *app) printOffline(steps []plan.Change, platforms map[string]string) {
-	a.printSteps(steps, platforms, "These teams are offline: %s wait for a person to make them in the platforms' UIs, then record them with roster confirm (roster runbook lists them):")
+	a.printSteps(steps, platforms,
+		"These teams are offline: 1 change waits for a person to make it in the platforms' UIs, then record it with roster confirm (roster runbook lists it):",
+		"These teams are offline: %d changes wait for a person to make them in the platforms' UIs, then record them with roster confirm (roster runbook lists them):")
 }
 
-// printSteps prints the runbook of steps under header, whose %s is the
-// number of changes.
-func (a *app) printSteps(steps []plan.Change, platforms map[string]string, header string) {
+// printSteps prints the runbook of steps under a header: one for a single
+// change, else many, whose %d is the number of changes.
+func (a *app) printSteps(steps []plan.Change, platforms map[string]string, one, many string) {
 	if len(steps) == 0 {
 		return
 	}
@@ -245,13 +247,17 @@ func (a *app) printSteps(steps []plan.Change, platforms map[string]string, heade
 	}
 	n := len(items)
 	items = runbook.Merge(items)
-	fmt.Fprintf(a.stdout, "\n"+header+"\n\n", plural(n, "change", "changes"))
+	header := one
+	if n != 1 {
+		header = fmt.Sprintf(many, n)
+	}
+	fmt.Fprintf(a.stdout, "\n%s\n\n", header)
 	runbook.WriteText(a.stdout, items)
 }
 
 // printFollowUps says where the plan's follow-up tasks wait.
 func (a *app) printFollowUps(p *plan.Plan) {
 	if len(p.FollowUps) > 0 {
-		fmt.Fprintf(a.stdout, "\n%s wait for a person: roster runbook lists them, roster confirm closes them.\n", plural(len(p.FollowUps), "follow-up task", "follow-up tasks"))
+		fmt.Fprintf(a.stdout, "\n%s for a person: roster runbook lists them, roster confirm closes them.\n", plural(len(p.FollowUps), "follow-up task waits", "follow-up tasks wait"))
 	}
 }

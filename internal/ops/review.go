@@ -325,7 +325,7 @@ var (
 func readSavedReview(ctx context.Context, path string) (*SavedReview, error) {
 	data, err := fsx.ReadFile(ctx, path, 64<<20)
 	if err != nil {
-		return nil, errorf("reading the review to sign off: %v", err)
+		return nil, errorf("reading the review to sign off, %s: %v", path, err)
 	}
 	bad := func(format string, args ...any) error {
 		return errorf("review file %s: %s", path, fmt.Sprintf(format, args...))

@@ -76,6 +76,19 @@ func (f *planFlags) request(a *app, cmd *cobra.Command) (ops.PlanRequest, error)
 
 func (a *app) planCommand() *cobra.Command {
 	c := newCommand("plan", "Show the changes from the current state to the configuration")
+	c.Long = `plan shows the changes from the current state to the configuration: each
+change with its address, action, before and after attributes and its risk
+tags (escalation, external, production, owner, removal, policy_weakened,
+expired, drift), then the follow-up tasks, then the line
+"Plan: N to add, N to change, N to remove." With nothing to do it prints
+"No changes." Connected teams are read first (--refresh=false skips it).
+
+--format markdown is a pull-request comment; --format json is the plan as
+schema/plan.schema.json describes it. --out FILE saves the plan for
+roster apply FILE, which refuses it as a stale plan once the state moves.
+
+Exit status: 0 on success (with or without changes), 1 on any error;
+with --detailed-exitcode, 2 when there are changes.`
 	c.Args = cobra.NoArgs
 	var (
 		pf       planFlags

@@ -18,6 +18,10 @@ import (
 
 func (a *app) showCommand() *cobra.Command {
 	c := newCommand("show [PLANFILE]", "Show the current state, or a saved plan")
+	c.Long = `show prints the current state (lineage, serial and every object's
+attributes), or with PLANFILE a plan saved by roster plan --out, as the
+plan printed it. --json prints the state as schema/state.schema.json
+describes it, or the saved plan as schema/plan.schema.json does.`
 	c.Args = cobra.MaximumNArgs(1)
 	var asJSON bool
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")

@@ -52,7 +52,24 @@ makes the change and writes tamper-evident evidence for auditors.`
 		return nil
 	}
 	root.AddCommand(a.commands()...)
+	withUsage(root)
 	return root
+}
+
+// withUsage makes every command's argument errors say how the command is
+// used: "accepts 1 arg(s), received 0" alone does not name ADDRESS.
+func withUsage(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		withUsage(sub)
+	}
+	if args := c.Args; args != nil {
+		c.Args = func(cmd *cobra.Command, a []string) error {
+			if err := args(cmd, a); err != nil {
+				return &exitCode{code: ExitError, msg: fmt.Sprintf("%v (usage: %s)", err, cmd.UseLine())}
+			}
+			return nil
+		}
+	}
 }
 
 // commands lists every command of roster, in one place; each is defined

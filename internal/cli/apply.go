@@ -96,7 +96,7 @@ evidence written, one record per change.`
 			return a.showApply(res)
 		}
 		res, err := ops.Apply(ctx, a.env(), ops.ApplyRequest{
-			PlanRequest: req, Who: af.who(), AutoApprove: af.autoApprove, CanAsk: isTerminal(a.stdin),
+			PlanRequest: req, Who: af.who(), AutoApprove: af.autoApprove, CanAsk: pf.input && isTerminal(a.stdin),
 			LockTimeout: af.lockTimeout, Reviewed: af.reviewed, UI: applyUI{a},
 		})
 		if err != nil {

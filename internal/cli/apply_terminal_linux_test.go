@@ -44,6 +44,20 @@ func TestApplyAsksOnTerminal(t *testing.T) {
 		t.Error("answered no: the state was written")
 	}
 
+	// -input=false never asks, as with terraform: even "yes" on the
+	// terminal is not read.
+	ctrl, tty := openPTY(t)
+	defer ctrl.Close()
+	defer tty.Close()
+	ctrl.WriteString("yes\n")
+	var o, e strings.Builder
+	if code := Run([]string{"--chdir", dir, "apply", "-input=false", "--now", "2026-12-01"}, tty, &o, &e); code != 1 || !strings.Contains(e.String(), "--auto-approve") {
+		t.Errorf("-input=false: exit %d\n%s\n%s", code, o.String(), e.String())
+	}
+	if _, err := os.Stat(state); err == nil {
+		t.Error("-input=false: the state was written")
+	}
+
 	code, out, errs = apply("yes")
 	if code != 0 || !strings.Contains(out, "Apply complete: 1 applied, 1 manual steps, 0 failed.") {
 		t.Errorf("answered yes: exit %d\n%s\n%s", code, out, errs)

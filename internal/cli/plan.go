@@ -23,6 +23,7 @@ type planFlags struct {
 	reinvite         bool
 	maxWait          time.Duration
 	only             []plan.Cause // apply --only
+	input            bool         // --input=false: never ask (terraform's -input)
 }
 
 func (f *planFlags) register(c *cobra.Command) {
@@ -33,6 +34,7 @@ func (f *planFlags) register(c *cobra.Command) {
 	c.Flags().Var((*parallelismValue)(&f.parallelism), "parallelism", "reads in flight and teams applied at once")
 	c.Flags().BoolVar(&f.reinvite, "reinvite", false, "delete and re-invite accepted guests whose role changes (cuts their access until they accept)")
 	c.Flags().DurationVar(&f.maxWait, "max-wait", 65*time.Minute, "longest wait for an API budget or a Retry-After")
+	c.Flags().BoolVar(&f.input, "input", true, "ask for confirmation on a terminal; --input=false never asks, as terraform's -input=false (apply then needs --auto-approve or a plan file)")
 }
 
 // parallelismValue is --parallelism: a whole number of at least 1 (it

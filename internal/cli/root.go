@@ -42,7 +42,7 @@ makes the change and writes tamper-evident evidence for auditors.`
 	pf.StringVar(&a.chdir, "chdir", "", "configuration directory (default: the working directory)")
 	pf.StringVar(&a.state, "state", "", "state file, or a postgres:// URL (default: $ROSTER_STATE, else .roster/state.db in the configuration directory)")
 	pf.StringVar(&a.nowFlag, "now", "", "the moment used for expiry: YYYY-MM-DD or RFC 3339 (default: the wall clock)")
-	pf.BoolVar(&a.noColor, "no-color", false, "plain text output")
+	pf.BoolVar(&a.noColor, "no-color", false, "plain text output (also when NO_COLOR is set or the output is not a terminal)")
 
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
 		if a.nowFlag != "" {

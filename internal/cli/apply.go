@@ -44,8 +44,8 @@ Without PLANFILE, apply plans afresh, shows the plan and asks for "yes" on a
 terminal; without a terminal on standard input it refuses unless
 --auto-approve is given, and never waits for an answer. With PLANFILE
 (roster plan --out FILE) it never asks: the plan was reviewed when it was
-saved. It refuses a stale plan (the state's serial moved, or a live object
-changed since). --reviewed PLANFILE plans afresh and applies only if the
+saved. It refuses a stale plan (since it was saved, the state's serial
+moved, the configuration changed, or a live object changed). --reviewed PLANFILE plans afresh and applies only if the
 fresh plan's changes are exactly PLANFILE's.
 
 It ends with "Apply complete: N applied, N manual steps, N failed." and the

@@ -38,6 +38,18 @@ func (af *applyFlags) who() ops.Who {
 
 func (a *app) applyCommand() *cobra.Command {
 	c := newCommand("apply [PLANFILE]", "Make the configuration's changes, or apply a saved plan")
+	c.Long = `Make the configuration's changes, or apply a saved plan.
+
+Without PLANFILE, apply plans afresh, shows the plan and asks for "yes" on a
+terminal; without a terminal on standard input it refuses unless
+--auto-approve is given, and never waits for an answer. With PLANFILE
+(roster plan --out FILE) it never asks: the plan was reviewed when it was
+saved. It refuses a stale plan (since it was saved, the state's serial
+moved, the configuration changed, or a live object changed). --reviewed PLANFILE plans afresh and applies only if the
+fresh plan's changes are exactly PLANFILE's.
+
+It ends with "Apply complete: N applied, N manual steps, N failed." and the
+evidence written, one record per change.`
 	c.Args = cobra.MaximumNArgs(1)
 	var (
 		pf planFlags
@@ -48,9 +60,9 @@ func (a *app) applyCommand() *cobra.Command {
 	c.Flags().StringVar(&af.actor, "actor", "", "who applies (default: $ROSTER_ACTOR, $GITHUB_ACTOR, $USER)")
 	c.Flags().StringArrayVar(&af.approvers, "approver", nil, "who approved the change (repeatable; default: $ROSTER_APPROVERS)")
 	c.Flags().StringVar(&af.commit, "commit", "", "the commit applied (default: the plan's, $GITHUB_SHA, git rev-parse HEAD)")
-	c.Flags().StringVar(&af.changeRequest, "change-request", "", "URL of the reviewed change request")
+	c.Flags().StringVar(&af.changeRequest, "change-request", "", "URL of the reviewed change request (default: the plan's, else built from $GITHUB_SERVER_URL/$GITHUB_REPOSITORY/pull/N when $GITHUB_REF is refs/pull/N/merge)")
 	c.Flags().StringVar(&af.ticket, "ticket", "", "the change's ticket, recorded as change_ticket on every evidence record (default: $ROSTER_TICKET)")
-	c.Flags().DurationVar(&af.lockTimeout, "lock-timeout", 0, "how long to wait for the state lock")
+	c.Flags().DurationVar(&af.lockTimeout, "lock-timeout", 0, "how long to wait for the state lock (default 0s: one try, no wait)")
 	c.Flags().StringVar(&af.reviewed, "reviewed", "", "plan afresh and apply only if the changes are exactly those of this reviewed plan file")
 	c.Flags().StringArrayVar(&af.only, "only", nil, "apply only the changes of this cause: expired or drift (repeatable)")
 	c.RunE = func(cmd *cobra.Command, args []string) error {
@@ -84,7 +96,7 @@ func (a *app) applyCommand() *cobra.Command {
 			return a.showApply(res)
 		}
 		res, err := ops.Apply(ctx, a.env(), ops.ApplyRequest{
-			PlanRequest: req, Who: af.who(), AutoApprove: af.autoApprove, CanAsk: isTerminal(a.stdin),
+			PlanRequest: req, Who: af.who(), AutoApprove: af.autoApprove, CanAsk: pf.input && isTerminal(a.stdin),
 			LockTimeout: af.lockTimeout, Reviewed: af.reviewed, UI: applyUI{a},
 		})
 		if err != nil {
@@ -214,19 +226,21 @@ func applySummary(res *apply.Result) string {
 
 // printManual prints the runbook of the changes left to a person.
 func (a *app) printManual(steps []plan.Change, platforms map[string]string) {
-	a.printSteps(steps, platforms, "%s no API can make; a person does them:")
+	a.printSteps(steps, platforms, "1 change no API can make; a person does it:", "%d changes no API can make; a person does them:")
 }
 
 // printOffline prints, for offline teams, every step a person follows in
 // each platform's UI to make the changes just recorded as manual steps
 // (sync.md: every one of them, never cut short), and how to confirm them.
 func (a *app) printOffline(steps []plan.Change, platforms map[string]string) {
-	a.printSteps(steps, platforms, "These teams are offline: %s wait for a person to make them in the platforms' UIs, then record them with roster confirm (roster runbook lists them):")
+	a.printSteps(steps, platforms,
+		"These teams are offline: 1 change waits for a person to make it in the platforms' UIs, then record it with roster confirm (roster runbook lists it):",
+		"These teams are offline: %d changes wait for a person to make them in the platforms' UIs, then record them with roster confirm (roster runbook lists them):")
 }
 
-// printSteps prints the runbook of steps under header, whose %s is the
-// number of changes.
-func (a *app) printSteps(steps []plan.Change, platforms map[string]string, header string) {
+// printSteps prints the runbook of steps under a header: one for a single
+// change, else many, whose %d is the number of changes.
+func (a *app) printSteps(steps []plan.Change, platforms map[string]string, one, many string) {
 	if len(steps) == 0 {
 		return
 	}
@@ -240,13 +254,17 @@ func (a *app) printSteps(steps []plan.Change, platforms map[string]string, heade
 	}
 	n := len(items)
 	items = runbook.Merge(items)
-	fmt.Fprintf(a.stdout, "\n"+header+"\n\n", plural(n, "change", "changes"))
+	header := one
+	if n != 1 {
+		header = fmt.Sprintf(many, n)
+	}
+	fmt.Fprintf(a.stdout, "\n%s\n\n", header)
 	runbook.WriteText(a.stdout, items)
 }
 
 // printFollowUps says where the plan's follow-up tasks wait.
 func (a *app) printFollowUps(p *plan.Plan) {
 	if len(p.FollowUps) > 0 {
-		fmt.Fprintf(a.stdout, "\n%s wait for a person: roster runbook lists them, roster confirm closes them.\n", plural(len(p.FollowUps), "follow-up task", "follow-up tasks"))
+		fmt.Fprintf(a.stdout, "\n%s for a person: roster runbook lists them, roster confirm closes them.\n", plural(len(p.FollowUps), "follow-up task waits", "follow-up tasks wait"))
 	}
 }

@@ -10,6 +10,12 @@ import (
 
 func (a *app) fmtCommand() *cobra.Command {
 	c := newCommand("fmt [FILE...]", "Rewrite configuration files in canonical HCL formatting")
+	c.Long = `fmt rewrites the .hcl files of the configuration directory (or the FILEs
+and directories given; - reads standard input and writes standard output)
+in canonical HCL formatting, and lists the files it changed. --recursive
+also formats the directories below, as terraform fmt -recursive does.
+--check changes nothing and exits 1 listing each file that would change;
+--diff shows the changes as a unified diff.`
 	var check, showDiff, recursive bool
 	c.Flags().BoolVar(&check, "check", false, "change nothing; exit 1 listing the files that would change")
 	c.Flags().BoolVar(&recursive, "recursive", false, "also format the .hcl files in every directory below (hidden ones excepted)")

@@ -41,7 +41,7 @@ records nothing, and exits 1.`
 	c.Flags().StringVar(&req.Out, "out", "", "write the declarations to FILE (default: imported_TEAM.hcl in the configuration directory)")
 	c.Flags().StringVar(&req.CSV, "csv", "", "read the access from a CSV sheet instead of the platform")
 	c.Flags().StringVar(&req.Actor, "actor", "", "who imports, for the evidence (default: $ROSTER_ACTOR, $GITHUB_ACTOR, $USER)")
-	c.Flags().DurationVar(&req.LockTimeout, "lock-timeout", 0, "how long to wait for the state lock")
+	c.Flags().DurationVar(&req.LockTimeout, "lock-timeout", 0, "how long to wait for the state lock (default 0s: one try, no wait)")
 	c.RunE = func(cmd *cobra.Command, args []string) error {
 		ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 		defer stop()

@@ -11,6 +11,10 @@ import (
 
 func (a *app) initCommand() *cobra.Command {
 	c := newCommand("init", "Write a starter configuration into the directory")
+	c.Long = `init writes a starter configuration (main.hcl), or with --example NAME one
+of the bundled examples, into the configuration directory (--chdir).
+It never overwrites: in a directory that already holds a configuration it
+says so and exits 0, as terraform init run twice does.`
 	c.Args = cobra.NoArgs
 	var example string
 	c.Flags().StringVar(&example, "example", "", "start from a bundled example: "+strings.Join(ops.Examples(), ", "))

@@ -11,6 +11,11 @@ import (
 // stateMigrateCommand is `roster state migrate --to PATH|URL`.
 func (a *app) stateMigrateCommand() *cobra.Command {
 	c := newCommand("migrate --to PATH|URL", "Copy the whole state (objects, history, evidence) to another store, then verify it there")
+	c.Long = `migrate copies the whole state of --state (objects, history, evidence
+records and signed checkpoints, byte for byte) into the store --to names,
+a state file or a postgres:// URL, then verifies the evidence chain there.
+The target must be empty; the source is left as it was. Point --state (or
+$ROSTER_STATE) at the target afterwards.`
 	c.Args = cobra.NoArgs
 	var to string
 	c.Flags().StringVar(&to, "to", "", "the target: a state file, or a postgres:// URL (it must be empty)")

@@ -23,6 +23,7 @@ type planFlags struct {
 	reinvite         bool
 	maxWait          time.Duration
 	only             []plan.Cause // apply --only
+	input            bool         // --input=false: never ask (terraform's -input)
 }
 
 func (f *planFlags) register(c *cobra.Command) {
@@ -33,6 +34,7 @@ func (f *planFlags) register(c *cobra.Command) {
 	c.Flags().Var((*parallelismValue)(&f.parallelism), "parallelism", "reads in flight and teams applied at once")
 	c.Flags().BoolVar(&f.reinvite, "reinvite", false, "delete and re-invite accepted guests whose role changes (cuts their access until they accept)")
 	c.Flags().DurationVar(&f.maxWait, "max-wait", 65*time.Minute, "longest wait for an API budget or a Retry-After")
+	c.Flags().BoolVar(&f.input, "input", true, "ask for confirmation on a terminal; --input=false never asks, as terraform's -input=false (apply then needs --auto-approve or a plan file)")
 }
 
 // parallelismValue is --parallelism: a whole number of at least 1 (it
@@ -76,6 +78,19 @@ func (f *planFlags) request(a *app, cmd *cobra.Command) (ops.PlanRequest, error)
 
 func (a *app) planCommand() *cobra.Command {
 	c := newCommand("plan", "Show the changes from the current state to the configuration")
+	c.Long = `plan shows the changes from the current state to the configuration: each
+change with its address, action, before and after attributes and its risk
+tags (escalation, external, production, owner, removal, policy_weakened,
+expired, drift), then the follow-up tasks, then the line
+"Plan: N to add, N to change, N to remove." With nothing to do it prints
+"No changes." Connected teams are read first (--refresh=false skips it).
+
+--format markdown is a pull-request comment; --format json is the plan as
+schema/plan.schema.json describes it. --out FILE saves the plan for
+roster apply FILE, which refuses it as a stale plan once the state moves.
+
+Exit status: 0 on success (with or without changes), 1 on any error;
+with --detailed-exitcode, 2 when there are changes.`
 	c.Args = cobra.NoArgs
 	var (
 		pf       planFlags

@@ -62,13 +62,13 @@ func TestForgedPlanRefused(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(schemaConfig), 0o644)
 	runCLI(t, 0, with("plan", "--out", planFile)...)
 	os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(cfg), 0o644)
-	if err := runErr(t, 1, with("apply", planFile)...); !strings.Contains(err, "Error: plan file "+planFile+": plan made from a different configuration") {
+	if err := runErr(t, 1, with("apply", planFile)...); !strings.Contains(err, "Error: plan file "+planFile+": stale plan: made from a different configuration") {
 		t.Fatalf("plan of another configuration: %s", err)
 	}
 	// The same, its config_digest edited by hand and the digest recomputed.
 	runCLI(t, 0, with("plan", "--out", planFile)...)
 	forge(t, planFile, `"config_digest":"sha256:`, `"config_digest":"sha256:0`)
-	if err := runErr(t, 1, with("apply", planFile)...); !strings.Contains(err, "plan made from a different configuration") {
+	if err := runErr(t, 1, with("apply", planFile)...); !strings.Contains(err, "stale plan: made from a different configuration") {
 		t.Fatalf("plan with an edited config_digest: %s", err)
 	}
 

@@ -23,6 +23,7 @@ type reviewFlags struct {
 	reviewer string
 	note     string
 	from     string
+	lockWait time.Duration
 }
 
 func (a *app) reviewCommand() *cobra.Command {
@@ -53,6 +54,7 @@ states). A --now later than the wall clock is refused.`
 	c.Flags().StringVar(&f.reviewer, "reviewer", "", "with --attest: the email of the person signing the review off")
 	c.Flags().StringVar(&f.note, "note", "", "with --attest: a note kept with the sign-off")
 	c.Flags().StringVar(&f.from, "from", "", "with --attest: sign off a review saved earlier (review --format F --out FILE) instead of a new one")
+	c.Flags().DurationVar(&f.lockWait, "lock-timeout", 0, "with --attest: how long to wait for the state lock (default 0s: one try, no wait)")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
 		switch f.format {
 		case "markdown", "csv", "json", "html":
@@ -67,6 +69,9 @@ states). A --now later than the wall clock is refused.`
 		}
 		if !f.attest && (f.reviewer != "" || f.note != "") {
 			return &exitCode{code: ExitError, msg: "--reviewer and --note go with --attest (roster review --attest --reviewer EMAIL)"}
+		}
+		if !f.attest && cmd.Flags().Changed("lock-timeout") {
+			return &exitCode{code: ExitError, msg: "--lock-timeout goes with --attest: a review alone only reads, and never waits for a writer"}
 		}
 		now, err := a.now()
 		if err != nil {
@@ -92,7 +97,7 @@ states). A --now later than the wall clock is refused.`
 func (a *app) attest(ctx context.Context, f reviewFlags, now time.Time) error {
 	res, err := ops.Attest(ctx, a.env(), ops.AttestRequest{
 		Reviewer: f.reviewer, Note: f.note, From: f.from, Out: f.out, Format: f.format, Within: f.within,
-		Now: now, NowGiven: a.nowFlag, Stdout: a.stdout,
+		Now: now, NowGiven: a.nowFlag, Stdout: a.stdout, LockTimeout: f.lockWait,
 		Render: func(w io.Writer, doc *report.ReviewDoc) error { return writeReview(w, doc, f.format) },
 	})
 	if err != nil {

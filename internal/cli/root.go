@@ -42,7 +42,7 @@ makes the change and writes tamper-evident evidence for auditors.`
 	pf.StringVar(&a.chdir, "chdir", "", "configuration directory (default: the working directory)")
 	pf.StringVar(&a.state, "state", "", "state file, or a postgres:// URL (default: $ROSTER_STATE, else .roster/state.db in the configuration directory)")
 	pf.StringVar(&a.nowFlag, "now", "", "the moment used for expiry: YYYY-MM-DD or RFC 3339 (default: the wall clock)")
-	pf.BoolVar(&a.noColor, "no-color", false, "plain text output")
+	pf.BoolVar(&a.noColor, "no-color", false, "plain text output (also when NO_COLOR is set or the output is not a terminal)")
 
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
 		if a.nowFlag != "" {
@@ -52,7 +52,24 @@ makes the change and writes tamper-evident evidence for auditors.`
 		return nil
 	}
 	root.AddCommand(a.commands()...)
+	withUsage(root)
 	return root
+}
+
+// withUsage makes every command's argument errors say how the command is
+// used: "accepts 1 arg(s), received 0" alone does not name ADDRESS.
+func withUsage(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		withUsage(sub)
+	}
+	if args := c.Args; args != nil {
+		c.Args = func(cmd *cobra.Command, a []string) error {
+			if err := args(cmd, a); err != nil {
+				return &exitCode{code: ExitError, msg: fmt.Sprintf("%v (usage: %s)", err, cmd.UseLine())}
+			}
+			return nil
+		}
+	}
 }
 
 // commands lists every command of roster, in one place; each is defined
@@ -121,17 +138,13 @@ func ParseNow(s string) (time.Time, error) {
 }
 
 // color reports whether output to w may be coloured: not with --no-color,
-// not with NO_COLOR set, and only on a terminal.
+// not with NO_COLOR set, and only on a terminal (schema/cli.md, global
+// flags). /dev/null is a character device, not a terminal.
 func (a *app) color(w io.Writer) bool {
 	if a.noColor || os.Getenv("NO_COLOR") != "" {
 		return false
 	}
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return isTerminal(w)
 }
 
 // isTerminal reports whether r is an interactive terminal: whether it

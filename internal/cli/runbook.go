@@ -40,7 +40,7 @@ func (a *app) confirmCommand() *cobra.Command {
 	c.Flags().BoolVar(&req.All, "all", false, "confirm every open item")
 	c.Flags().StringVar(&req.Note, "note", "", "what was done, for the evidence")
 	c.Flags().StringVar(&req.Actor, "actor", "", "who did it (default: $ROSTER_ACTOR, $GITHUB_ACTOR, $USER)")
-	c.Flags().DurationVar(&req.LockTimeout, "lock-timeout", 0, "how long to wait for the state lock")
+	c.Flags().DurationVar(&req.LockTimeout, "lock-timeout", 0, "how long to wait for the state lock (default 0s: one try, no wait)")
 	c.RunE = func(cmd *cobra.Command, args []string) error {
 		if len(args) == 0 && !req.All {
 			return &exitCode{code: ExitError, msg: "name the items to confirm (ADDRESS, or ADDRESS#TASK; roster runbook lists them), or give --all"}

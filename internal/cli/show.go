@@ -18,6 +18,10 @@ import (
 
 func (a *app) showCommand() *cobra.Command {
 	c := newCommand("show [PLANFILE]", "Show the current state, or a saved plan")
+	c.Long = `show prints the current state (lineage, serial and every object's
+attributes), or with PLANFILE a plan saved by roster plan --out, as the
+plan printed it. --json prints the state as schema/state.schema.json
+describes it, or the saved plan as schema/plan.schema.json does.`
 	c.Args = cobra.MaximumNArgs(1)
 	var asJSON bool
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -111,7 +115,7 @@ func quoteJSON(s string) string {
 }
 
 func (a *app) stateCommand() *cobra.Command {
-	c := newCommand("state", "Read the state (list, show); rename (mv) or forget (rm) by hand")
+	c := newCommand("state", "Read the state (list, show); rename (mv) or forget (rm) by hand; copy it to another store (migrate)")
 	list := newCommand("list", "List every address in the state, one per line, sorted")
 	list.Args = cobra.NoArgs
 	list.RunE = func(cmd *cobra.Command, _ []string) error {

@@ -115,7 +115,7 @@ func TestSignOffBindsWhatWasSeen(t *testing.T) {
 	for _, c := range []struct{ file, want string }{
 		{noSerial, "does not state the serial"},
 		{filepath.Join(out, "review.html"), "attested already"},
-		{filepath.Join(out, "nope.json"), "reading the review"},
+		{filepath.Join(out, "nope.json"), "reading the review to sign off, " + filepath.Join(out, "nope.json") + ": "},
 	} {
 		var o, e strings.Builder
 		if code := Run(with("review", "--attest", "--reviewer", "sam@acme.com", "--from", c.file), strings.NewReader(""), &o, &e); code != 1 || !strings.Contains(e.String(), c.want) {

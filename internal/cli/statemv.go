@@ -18,7 +18,7 @@ func (a *app) stateEditCommand(use, short string, args int) *cobra.Command {
 	c.ValidArgsFunction = completeOnce(a.addresses)
 	var req ops.StateEditRequest
 	c.Flags().StringVar(&req.Actor, "actor", "", "who did it (default: $ROSTER_ACTOR, $GITHUB_ACTOR, $USER)")
-	c.Flags().DurationVar(&req.LockTimeout, "lock-timeout", 0, "how long to wait for the state lock")
+	c.Flags().DurationVar(&req.LockTimeout, "lock-timeout", 0, "how long to wait for the state lock (default 0s: one try, no wait)")
 	c.RunE = func(cmd *cobra.Command, argv []string) error {
 		addrs := make([]model.Address, len(argv))
 		for i, s := range argv {

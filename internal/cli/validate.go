@@ -12,6 +12,10 @@ import (
 
 func (a *app) validateCommand() *cobra.Command {
 	c := newCommand("validate", "Load and check the configuration and its policy")
+	c.Long = `validate loads the configuration and checks it and its policy, reading no
+state. Every problem is reported at once, each with FILE:LINE:COL; it exits
+1 if any is an error. --json prints the diagnostics in the shape of
+terraform validate -json (valid, error_count, warning_count, diagnostics).`
 	c.Args = cobra.NoArgs
 	var asJSON bool
 	c.Flags().BoolVar(&asJSON, "json", false, "print diagnostics as JSON (the shape of terraform validate -json)")

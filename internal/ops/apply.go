@@ -145,7 +145,7 @@ func Apply(ctx context.Context, env *Env, req ApplyRequest) (res *ApplyResult, e
 	}
 	defer st.Close()
 	if !req.AutoApprove && !req.CanAsk {
-		return nil, &Error{Msg: "apply needs confirmation, and standard input is not a terminal: review the plan and run roster apply --auto-approve, or apply a saved plan (roster plan --out FILE; roster apply FILE)"}
+		return nil, &Error{Msg: "apply needs confirmation, and cannot ask: standard input is not a terminal, or --input=false: review the plan and run roster apply --auto-approve, or apply a saved plan (roster plan --out FILE; roster apply FILE)"}
 	}
 	unlock, err := lockState(ctx, st, "apply", req.LockTimeout)
 	if err != nil {

@@ -321,7 +321,7 @@ func TestApplySavedRefusesStalePlans(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(env.Dir, "main.hcl"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ApplySaved(ctx, env, ApplySavedRequest{File: third, Now: now}); err == nil || !strings.Contains(err.Error(), "plan made from a different configuration") {
+	if _, err := ApplySaved(ctx, env, ApplySavedRequest{File: third, Now: now}); err == nil || !strings.Contains(err.Error(), "stale plan: made from a different configuration") {
 		t.Fatalf("a plan of another configuration: %v", err)
 	}
 }

@@ -71,7 +71,7 @@ func (r *run) checkSavedPlan(ctx context.Context, st state.Store, p *plan.Plan, 
 				return err
 			}
 		}
-		return errorf("plan file %s: plan made from a different configuration (the plan's config_digest is %s, the configuration in %s is %s); make a new plan with roster plan --out", file, p.ConfigDigest, r.Dir, res.Config.Digest)
+		return errorf("plan file %s: stale plan: made from a different configuration (the plan's config_digest is %s, the configuration in %s is %s); make a new plan with roster plan --out", file, p.ConfigDigest, r.Dir, res.Config.Digest)
 	}
 	return nil
 }

@@ -93,7 +93,8 @@ func (r *run) reportInput(ctx context.Context, st state.Store, withSince bool) (
 // reviewer and a note; the review's format, its expiring-within days and
 // how it is rendered; Out, the file to write it to (From: a review saved
 // earlier, attested as it is). NowGiven is --now as given ("" when the
-// wall clock rules), Stdout where a file named "-" goes.
+// wall clock rules), Stdout where a file named "-" goes; LockTimeout how
+// long to wait for the writer's lock.
 type AttestRequest struct {
 	Reviewer string
 	Note     string
@@ -105,6 +106,8 @@ type AttestRequest struct {
 	NowGiven string
 	Render   func(io.Writer, *report.ReviewDoc) error
 	Stdout   io.Writer
+
+	LockTimeout time.Duration
 }
 
 // AttestResult is what a sign-off recorded: who, how many teams, the
@@ -160,7 +163,7 @@ func Attest(ctx context.Context, env *Env, f AttestRequest) (*AttestResult, erro
 		return nil, err
 	}
 	defer st.Close()
-	unlock, err := lockState(ctx, st, "review", 0)
+	unlock, err := lockState(ctx, st, "review", f.LockTimeout)
 	if err != nil {
 		return nil, err
 	}
@@ -325,7 +328,7 @@ var (
 func readSavedReview(ctx context.Context, path string) (*SavedReview, error) {
 	data, err := fsx.ReadFile(ctx, path, 64<<20)
 	if err != nil {
-		return nil, errorf("reading the review to sign off: %v", err)
+		return nil, errorf("reading the review to sign off, %s: %v", path, err)
 	}
 	bad := func(format string, args ...any) error {
 		return errorf("review file %s: %s", path, fmt.Sprintf(format, args...))

@@ -669,3 +669,12 @@ func TestMarkdownWarningsLeaveRoomForChanges(t *testing.T) {
 		}
 	}
 }
+
+// TestRiskNamesAreRiskOrder: the renderers' fixed-size copy of the risk
+// order is plan.RiskOrder, so the tags print in cli.md's order however
+// either is edited.
+func TestRiskNamesAreRiskOrder(t *testing.T) {
+	if !slices.Equal(riskNames[:], plan.RiskOrder) {
+		t.Errorf("render's riskNames %v differ from plan.RiskOrder %v", riskNames, plan.RiskOrder)
+	}
+}

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -25,7 +27,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(scriptsAtOnce{m}, map[string]func(){
 		"roster":              func() { os.Exit(cli.Main()) },
 		"hold-lock":           holdLock,
 		"fake-posthog":        func() { os.Exit(fakeposthog.Main(os.Args[1:])) },
@@ -39,6 +41,25 @@ func TestMain(m *testing.M) {
 		"fake-matomo":         func() { os.Exit(fakematomo.Main(os.Args[1:])) },
 		"fake-matomo-call":    func() { os.Exit(fakematomo.Call(os.Args[1:])) },
 	})
+}
+
+// scriptsAtOnce runs the tests with -parallel at four per core unless
+// the command line sets it. A script spends most of its time waiting: on
+// the roster processes it starts, on the fake servers, on Matomo's pacing
+// (5 requests a second, sync.md), so with one script per core (go test's
+// default) the cores sit idle while paced scripts sleep.
+type scriptsAtOnce struct{ m *testing.M }
+
+func (s scriptsAtOnce) Run() int {
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		if err := flag.Set("test.parallel", strconv.Itoa(4*runtime.GOMAXPROCS(0))); err != nil {
+			panic(err)
+		}
+	}
+	return s.m.Run()
 }
 
 // TestScript runs the CLI scenarios in testdata/script: the behaviour users

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode"
 
 	"golang.org/x/sync/errgroup"
 
@@ -159,10 +160,12 @@ func (w *writer) failed(c *plan.Change, api []string, err error) *evidence.Recor
 	return r
 }
 
-// oneLine is s with every control character a space: a note is one line.
+// oneLine is s with every control character (C0, DEL, C1: a terminal
+// obeys some of them) and line or paragraph separator a space: a note is
+// one line, and a platform's words reach the terminal too.
 func oneLine(s string) string {
 	return strings.Map(func(c rune) rune {
-		if c < 0x20 || c == 0x7f {
+		if unicode.IsControl(c) || unicode.In(c, unicode.Zl, unicode.Zp) {
 			return ' '
 		}
 		return c

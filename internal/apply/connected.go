@@ -453,7 +453,11 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 		if err := w.commit(context.WithoutCancel(ctx), puts, dels, []*evidence.Record{rec}); err != nil {
 			tr.Failed++
 			tr.NotAttempted += len(cs) - i - 1
-			tr.Failures = append(tr.Failures, Failure{Addr: c.Addr, Err: fmt.Errorf("the platform made the change but the state could not record it: %w", err)})
+			what := "the platform made the change but the state could not record it"
+			if res.Outcome == driver.Manual { // the platform made nothing
+				what = "the change is left to a person, but the state could not record its manual step"
+			}
+			tr.Failures = append(tr.Failures, Failure{Addr: c.Addr, Err: fmt.Errorf("%s: %w", what, err)})
 			return tr
 		}
 		switch res.Outcome {

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode"
 
 	"golang.org/x/sync/errgroup"
 
@@ -159,10 +160,12 @@ func (w *writer) failed(c *plan.Change, api []string, err error) *evidence.Recor
 	return r
 }
 
-// oneLine is s with every control character a space: a note is one line.
+// oneLine is s with every control character (C0, DEL, C1: a terminal
+// obeys some of them) and line or paragraph separator a space: a note is
+// one line, and a platform's words reach the terminal too.
 func oneLine(s string) string {
 	return strings.Map(func(c rune) rune {
-		if c < 0x20 || c == 0x7f {
+		if unicode.IsControl(c) || unicode.In(c, unicode.Zl, unicode.Zp) {
 			return ' '
 		}
 		return c
@@ -450,7 +453,11 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 		if err := w.commit(context.WithoutCancel(ctx), puts, dels, []*evidence.Record{rec}); err != nil {
 			tr.Failed++
 			tr.NotAttempted += len(cs) - i - 1
-			tr.Failures = append(tr.Failures, Failure{Addr: c.Addr, Err: fmt.Errorf("the platform made the change but the state could not record it: %w", err)})
+			what := "the platform made the change but the state could not record it"
+			if res.Outcome == driver.Manual { // the platform made nothing
+				what = "the change is left to a person, but the state could not record its manual step"
+			}
+			tr.Failures = append(tr.Failures, Failure{Addr: c.Addr, Err: fmt.Errorf("%s: %w", what, err)})
 			return tr
 		}
 		switch res.Outcome {

@@ -12,6 +12,7 @@
 // The follow-up tasks records raise, and those Confirm closes, change the
 // state's set of open tasks in the same transaction (evidence.NoteTasks),
 // and a site's or team's move takes the open tasks of its sites to their
-// new addresses there too (evidence.PrepareTasks).
+// new addresses there too (evidence.PrepareTasks), while StateForget
+// (roster state rm) closes those of a forgotten site or team.
 // Upcoming says, before any apply, which changes will be manual steps.
 package apply

@@ -3,7 +3,6 @@
 package cli
 
 import (
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,18 +22,9 @@ func TestColorOnlyOnTerminal(t *testing.T) {
 	onTerminal := func(noColorEnv string, extra ...string) string {
 		t.Helper()
 		t.Setenv("NO_COLOR", noColorEnv)
-		ctrl, tty := openPTY(t)
-		defer ctrl.Close()
-		got := make(chan []byte, 1)
-		go func() {
-			b, _ := io.ReadAll(ctrl) // ends with EIO once tty is closed
-			got <- b
-		}()
 		var errb strings.Builder
 		args := append([]string{"--chdir", dir, "plan", "--now", "2026-12-01"}, extra...)
-		code := Run(args, strings.NewReader(""), tty, &errb)
-		tty.Close()
-		out := string(<-got)
+		code, out := onPTY(t, func(tty *os.File) int { return Run(args, strings.NewReader(""), tty, &errb) })
 		if code != 0 {
 			t.Fatalf("plan %v: exit %d\n%s\n%s", extra, code, out, errb.String())
 		}

@@ -42,6 +42,22 @@ func openPTY(t *testing.T) (ctrl, tty *os.File) {
 	return ctrl, tty
 }
 
+// onPTY runs run with the terminal end of a new pseudo-terminal and
+// returns its exit code and everything it wrote to the terminal.
+func onPTY(t *testing.T, run func(tty *os.File) int) (int, string) {
+	t.Helper()
+	ctrl, tty := openPTY(t)
+	defer ctrl.Close()
+	got := make(chan []byte, 1)
+	go func() {
+		b, _ := io.ReadAll(ctrl) // ends with EIO once tty is closed
+		got <- b
+	}()
+	code := run(tty)
+	tty.Close()
+	return code, string(<-got)
+}
+
 // TestProgressLineOnTerminal: a connected apply shows its progress on
 // standard error when that is a terminal (issue 10: a progress line on a
 // terminal), one rewritten line per change, cleared at the end; and never
@@ -78,17 +94,8 @@ func TestProgressLineOnTerminal(t *testing.T) {
 	args := []string{"--chdir", dir, "apply", "--auto-approve", "--now", "2026-12-01"}
 
 	config("ann@lumen.app", "bob@lumen.app")
-	ctrl, tty := openPTY(t)
-	defer ctrl.Close()
-	got := make(chan []byte, 1)
-	go func() {
-		b, _ := io.ReadAll(ctrl) // ends with EIO once tty is closed
-		got <- b
-	}()
 	var out bytes.Buffer
-	code := Run(args, strings.NewReader(""), &out, tty)
-	tty.Close()
-	term := string(<-got)
+	code, term := onPTY(t, func(tty *os.File) int { return Run(args, strings.NewReader(""), &out, tty) })
 	if code != 0 {
 		t.Fatalf("apply: exit %d\n%s\n%s", code, out.String(), term)
 	}
@@ -129,16 +136,8 @@ func TestProgressLineOnTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.Fail(fake.FailRule{Method: "DELETE", Status: 400, Body: `{"detail":"no"}`})
-	ctrl, tty = openPTY(t)
-	defer ctrl.Close()
-	go func() {
-		b, _ := io.ReadAll(ctrl)
-		got <- b
-	}()
 	out.Reset()
-	code = Run(args, strings.NewReader(""), &out, tty)
-	tty.Close()
-	term = string(<-got)
+	code, term = onPTY(t, func(tty *os.File) int { return Run(args, strings.NewReader(""), &out, tty) })
 	if code != 1 || !strings.Contains(term, "[1/2] member/lumen/dan@lumen.app") {
 		t.Fatalf("failing apply: exit %d\n%s\n%q", code, out.String(), term)
 	}

@@ -735,6 +735,9 @@ func checkDynamicForEach(v cty.Value, e hcl.Expression, _ *hcl.EvalContext) hcl.
 	return nil
 }
 
+// forEachOnly reads a dynamic block's for_each, before its expansion.
+var forEachOnly = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "for_each"}}}
+
 // expandGrants returns the grant blocks of a holder's body: the static
 // ones as they are, and dynamic "grant" blocks expanded in ctx. ok is
 // false when a dynamic block could not be expanded (reported): the
@@ -749,6 +752,21 @@ func (l *loader) expandGrants(body hcl.Body, static []*hcl.Block, ctx *hcl.EvalC
 	}
 	if !dynamic {
 		return static, true
+	}
+	// A for_each is checked as every expression is (checkLocalRefs), so
+	// var.NAME or an undeclared local gets roster's words rather than
+	// HCL's "Unknown variable"; its holder's grants are then not known.
+	refsOK := true
+	for _, b := range static {
+		if b.Type != "dynamic" {
+			continue
+		}
+		if fe, _, _ := b.Body.PartialContent(forEachOnly); fe != nil && fe.Attributes["for_each"] != nil {
+			refsOK = l.checkLocalRefs(fe.Attributes["for_each"].Expr) && refsOK
+		}
+	}
+	if !refsOK {
+		return slices.DeleteFunc(slices.Clone(static), func(b *hcl.Block) bool { return b.Type == "dynamic" }), false
 	}
 	c, _, diags := dynblock.Expand(body, ctx, dynblock.OptCheckForEach(checkDynamicForEach)).PartialContent(grantsOnly)
 	l.diags = append(l.diags, diags...)

@@ -23,6 +23,8 @@
 // last other Administrator: also for a whole plan, CheckPlan) and which
 // declared grants are moot (a property binding at or below the account
 // role, never sent); refresh.go reads the account into the model's
-// objects; apply.go carries the decisions out; auth.go is the
+// objects; apply.go carries the decisions out (a 400 on a create is a
+// manual step that carries Google's words, redacted: driver.Result.Note);
+// auth.go is the
 // service-account token, cached and renewed by kit.Tokens.
 package ga4

@@ -8,7 +8,8 @@
 // runs a fan-out under --parallelism. Tokens caches an OAuth-style bearer
 // token (fetched before the first call, replaced before it expires and
 // after a 401) and TokenCall places a call's token requests in its API
-// lines. Pacer keeps a per-minute request limit by the driver's clock.
+// lines. Pacer keeps a per-minute request limit by the driver's clock
+// (NewPacerWindow: a limit over any window, Matomo's per second).
 // It makes no requests itself: httpc checks answers with it,
 // drivers page with it, give Tokens the function that fetches a token and
 // wait on a Pacer before each request.

@@ -18,7 +18,7 @@
 // the API log, redaction). What it learns in Refresh (membership ids, user
 // uuids, invitation ids, project ids) is kept for Apply, and updated as
 // each request succeeds, so that a guest's first project grants ride on
-// their invitation, a change to someone still invited re-invites them with
-// everything, and a guest's implicit organization membership goes with
-// their last grant.
+// their invitation (and fail with it: driver.Result.Riders), a change to
+// someone still invited re-invites them with everything, and a guest's
+// implicit organization membership goes with their last grant.
 package posthog

@@ -65,3 +65,23 @@ guest "l@agency.com" {
     content { role = "viewer" }
   }
 }
+
+# A Terraform habit in for_each: var.NAME is said to be no input variable,
+# as everywhere else, and the guest is not also without grants.
+guest "m@agency.com" {
+  team = "acme"
+  dynamic "grant" {
+    for_each = var.sites # ERROR: Input variables not supported
+    labels   = [grant.value]
+    content { role = "viewer" }
+  }
+}
+
+guest "n@agency.com" {
+  team = "acme"
+  dynamic "grant" {
+    for_each = local.nope # ERROR: Unknown local value
+    labels   = [grant.value]
+    content { role = "viewer" }
+  }
+}

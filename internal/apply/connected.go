@@ -428,7 +428,7 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 		status := model.StatusActive
 		if res.Outcome == driver.Invited {
 			status = model.StatusInvited
-			if c.Addr.Kind == model.KindMember && c.After != nil && c.After.Role == "owner" {
+			if c.Addr.Kind == model.KindMember && c.After != nil && c.After.Role == model.RoleOwner {
 				ownersPending = true
 			}
 		}

@@ -23,6 +23,11 @@ func (k RoleKind) String() string {
 	return "team"
 }
 
+// RoleOwner is the team role language.md names owners by, on every
+// platform that has one: policy's min_owners counts it, review flags it,
+// and apply promotes to it first and demotes from it last (schema/sync.md).
+const RoleOwner = "owner"
+
 // Role is one role of a platform profile with what it may do.
 type Role struct {
 	Name string

@@ -81,15 +81,15 @@ func (cn *Connected) declared() map[string]bool {
 // they accept (schema/sync.md "apply on connected teams", 2), in the apply
 // after the one that invited them too.
 func (cn *Connected) ownersInvited() map[string]bool {
-	owners := map[string]bool{}
+	owners := map[model.Address]bool{}
 	for _, o := range cn.view.Desired {
-		if o.Addr.Kind == model.KindMember && o.Role == "owner" {
-			owners[o.Addr.String()] = true
+		if o.Addr.Kind == model.KindMember && o.Role == model.RoleOwner {
+			owners[o.Addr] = true
 		}
 	}
 	out := map[string]bool{}
 	for _, o := range cn.view.Live {
-		if o.Addr.Kind == model.KindMember && o.Status == model.StatusInvited && o.Role == "owner" && owners[o.Addr.String()] {
+		if o.Addr.Kind == model.KindMember && o.Status == model.StatusInvited && o.Role == model.RoleOwner && owners[o.Addr] {
 			out[o.Addr.Team] = true
 		}
 	}

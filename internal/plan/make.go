@@ -708,8 +708,6 @@ func (pl *planner) isExternal(email string) bool {
 	return true
 }
 
-const ownerRole = "owner"
-
 func riskBit(r Risk) uint8 {
 	for i, x := range RiskOrder {
 		if x == r {
@@ -748,15 +746,15 @@ func (pl *planner) riskMask(ch *Change, expired bool) uint8 {
 	}
 	switch ch.Action {
 	case Create:
-		if f.Role == ownerRole {
+		if f.Role == model.RoleOwner {
 			m |= bitOwner
 		}
 	case Update:
-		if b.Role != f.Role && (b.Role == ownerRole || f.Role == ownerRole) {
+		if b.Role != f.Role && (b.Role == model.RoleOwner || f.Role == model.RoleOwner) {
 			m |= bitOwner
 		}
 	case Delete:
-		if b.Role == ownerRole {
+		if b.Role == model.RoleOwner {
 			m |= bitOwner
 		}
 		m |= bitRemoval

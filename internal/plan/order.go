@@ -30,10 +30,10 @@ func (c *Change) Step() Step {
 		return StepRemove
 	}
 	if c.Addr.Kind == model.KindMember && c.Before != nil && c.After != nil && c.Before.Role != c.After.Role {
-		if c.After.Role == "owner" {
+		if c.After.Role == model.RoleOwner {
 			return StepPromote
 		}
-		if c.Before.Role == "owner" {
+		if c.Before.Role == model.RoleOwner {
 			return StepDemote
 		}
 	}

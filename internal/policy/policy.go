@@ -26,9 +26,6 @@ const (
 	RuleSponsorRequired   = "sponsor_required"
 )
 
-// OwnerRole is the team role min_owners counts.
-const OwnerRole = "owner"
-
 // IsExternal reports whether email is outside the internal domains: its
 // domain is neither one of them nor a subdomain of one (case-insensitive).
 // With no internal domains nobody is external.
@@ -199,7 +196,7 @@ func expired(o *model.Object, now time.Time) bool {
 func MinOwners(idx *index, p *model.Policy, now time.Time) hcl.Diagnostics {
 	owners := map[string][]string{}
 	for _, m := range idx.members {
-		if m.Role == OwnerRole && !expired(m, now) {
+		if m.Role == model.RoleOwner && !expired(m, now) {
 			owners[m.Addr.Team] = append(owners[m.Addr.Team], m.Addr.Email)
 		}
 	}
@@ -209,7 +206,7 @@ func MinOwners(idx *index, p *model.Policy, now time.Time) hcl.Diagnostics {
 		if pl == nil {
 			continue
 		}
-		if _, ok := pl.TeamRole(OwnerRole); !ok {
+		if _, ok := pl.TeamRole(model.RoleOwner); !ok {
 			continue
 		}
 		got := owners[t.Addr.Team]

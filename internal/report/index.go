@@ -45,12 +45,9 @@ type Input struct {
 // ProductionEnvironment is the site environment that marks risk.
 const ProductionEnvironment = "production"
 
-// OwnerRole and AdminRole are the role names review flags as admin_or_owner
-// whatever their capabilities.
-const (
-	OwnerRole = "owner"
-	AdminRole = "admin"
-)
+// AdminRole is, with model.RoleOwner, a role name review flags as
+// admin_or_owner whatever its capabilities.
+const AdminRole = "admin"
 
 // teamIdx is one team's objects, gathered in one pass over the snapshot.
 type teamIdx struct {
@@ -318,7 +315,7 @@ func (t *teamIdx) grantCaps(g *model.Object) model.CapSet {
 // admin, Piwik PRO's manage, PostHog's admin roles), since whoever can
 // manage members can give themselves anything else.
 func (t *teamIdx) isAdmin(kind model.RoleKind, name string) bool {
-	return name == OwnerRole || name == AdminRole || t.caps(kind, name).Has(model.ManageMembers)
+	return name == model.RoleOwner || name == AdminRole || t.caps(kind, name).Has(model.ManageMembers)
 }
 
 // statusOf is an object's status; a state written before statuses existed

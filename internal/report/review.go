@@ -305,7 +305,7 @@ func (rb *reviewBuilder) team(t *teamIdx) ReviewTeam {
 	for _, m := range t.members {
 		admin := t.isAdmin(model.TeamRole, m.Role)
 		rows = append(rows, rb.row(m, TeamWide, m.Addr.Email, KindMember, t.teamVia(), admin, admin && t.production))
-		if m.Role == OwnerRole && !expiredAt(m, rb.in.Now) {
+		if m.Role == model.RoleOwner && !expiredAt(m, rb.in.Now) {
 			switch statusOf(m) {
 			case model.StatusActive:
 				rt.Owners++
@@ -352,7 +352,7 @@ func (rb *reviewBuilder) team(t *teamIdx) ReviewTeam {
 		}
 	}
 	if t.platform != nil {
-		if _, ok := t.platform.TeamRole(OwnerRole); ok && rt.Owners < 2 {
+		if _, ok := t.platform.TeamRole(model.RoleOwner); ok && rt.Owners < 2 {
 			rt.Findings = append(rt.Findings, Finding{Code: FindingBelowTwoOwners, Text: ownersText(t.name, rt.Owners, rt.InvitedOwners)})
 		}
 	}

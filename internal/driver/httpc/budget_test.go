@@ -11,20 +11,19 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/roster-dev/roster/internal/driver/fakeclock"
 )
 
 // TestBudgetPacing drives 1,500 requests through a 600-an-hour budget on a
 // fake clock starting at 13:59:00, each request taking 50 ms of fake time.
 func TestBudgetPacing(t *testing.T) {
-	fc := newFakeClock(t0)
+	fc := fakeclock.New(t0)
 	var mu sync.Mutex
 	perHour := map[string]int{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		perHour[fc.Now().Format("15")]++
-		fc.mu.Lock()
-		fc.now = fc.now.Add(50 * time.Millisecond)
-		fc.mu.Unlock()
+		fc.Advance(50 * time.Millisecond)
 		mu.Unlock()
 	}))
 	defer srv.Close()
@@ -41,10 +40,10 @@ func TestBudgetPacing(t *testing.T) {
 	if diff := cmp.Diff(map[string]int{"13": 600, "14": 600, "15": 300}, perHour); diff != "" {
 		t.Errorf("requests per clock hour (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]time.Duration{35 * time.Second, 59*time.Minute + 30*time.Second}, fc.Sleeps()); diff != "" {
+	if diff := cmp.Diff([]time.Duration{35 * time.Second, 59*time.Minute + 30*time.Second}, fc.Slept()); diff != "" {
 		t.Errorf("waits (-want +got):\n%s", diff)
 	}
-	if got := fc.Total(); got != time.Hour+5*time.Second {
+	if got := slept(fc); got != time.Hour+5*time.Second {
 		t.Errorf("total wait %v, want 1h0m5s", got)
 	}
 	want := []string{
@@ -171,7 +170,7 @@ func TestBudgetGuard(t *testing.T) {
 		}
 		return time.Date(2026, 3, 2, tm.Hour(), tm.Minute(), tm.Second(), 0, time.UTC)
 	}
-	b := NewBudget(2, newFakeClock(at("13:00:00")))
+	b := NewBudget(2, fakeclock.New(at("13:00:00")))
 	cases := []struct {
 		at       string
 		wantWait time.Duration
@@ -224,7 +223,7 @@ func TestBudget429(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := script(t, tt.steps...)
-			fc := newFakeClock(start)
+			fc := fakeclock.New(start)
 			var notes []string
 			c := newTest(srv.URL, fc, Options{Platform: "Plausible", Budget: NewBudget(600, fc), MaxWait: tt.maxWait,
 				Notify: func(m string) { notes = append(notes, m) }})
@@ -251,7 +250,7 @@ func TestBudget429(t *testing.T) {
 			if diff := cmp.Diff(tt.wantAPI, api); diff != "" {
 				t.Errorf("API (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff(tt.wantSleep, fc.Sleeps()); diff != "" {
+			if diff := cmp.Diff(tt.wantSleep, fc.Slept()); diff != "" {
 				t.Errorf("sleeps (-want +got):\n%s", diff)
 			}
 			if len(notes) != tt.wantNotes {
@@ -266,7 +265,7 @@ func TestBudget429(t *testing.T) {
 
 func TestBudgetExhaustedBeforeSending(t *testing.T) {
 	srv := script(t, step{status: 200})
-	fc := newFakeClock(t0)
+	fc := fakeclock.New(t0)
 	c := newTest(srv.URL, fc, Options{Budget: NewBudget(2, fc), MaxWait: 30 * time.Second})
 	for range 2 {
 		if _, err := c.Do(context.Background(), "GET", "/x", nil, nil, ""); err != nil {
@@ -278,12 +277,12 @@ func TestBudgetExhaustedBeforeSending(t *testing.T) {
 	if !errors.As(err, &re) || !errors.Is(err, ErrBudgetUsedUp) || len(re.API) != 0 || re.Status != 0 {
 		t.Fatalf("err = %v", err)
 	}
-	if len(srv.Hits()) != 2 || len(fc.Sleeps()) != 0 {
-		t.Errorf("hits %d, sleeps %v", len(srv.Hits()), fc.Sleeps())
+	if len(srv.Hits()) != 2 || len(fc.Slept()) != 0 {
+		t.Errorf("hits %d, sleeps %v", len(srv.Hits()), fc.Slept())
 	}
 	// A cancel while waiting for the hour stops at once.
 	ctx, cancel := context.WithCancel(context.Background())
-	fc.onSleep = cancel
+	fc.OnSleep = func(time.Duration) { cancel() }
 	c = newTest(srv.URL, fc, Options{Budget: NewBudget(2, fc)})
 	c.budget.exhaust(fc.Now())
 	if _, err := c.Do(ctx, "GET", "/x", nil, nil, ""); !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "waiting for the next hour") {

@@ -20,6 +20,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/fakeclock"
 	"github.com/roster-dev/roster/internal/model"
 )
 
@@ -61,7 +62,7 @@ func TestRetries(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := script(t, tt.steps...)
-			fc := newFakeClock(t0)
+			fc := fakeclock.New(t0)
 			c := newTest(srv.URL, fc, Options{})
 			res, err := c.Do(context.Background(), tt.method, "/x", nil, nil, "")
 			var api []string
@@ -89,7 +90,7 @@ func TestRetries(t *testing.T) {
 			if got := len(srv.Hits()); got != len(tt.wantAPI) {
 				t.Errorf("server saw %d requests, want %d", got, len(tt.wantAPI))
 			}
-			if diff := cmp.Diff(tt.wantSleep, fc.Sleeps()); diff != "" {
+			if diff := cmp.Diff(tt.wantSleep, fc.Slept()); diff != "" {
 				t.Errorf("sleeps (-want +got):\n%s", diff)
 			}
 		})
@@ -115,12 +116,12 @@ func TestRetryAfter(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, status := range []int{429, 503} {
 				srv := script(t, step{status: status, header: map[string]string{"Retry-After": tt.header}}, step{status: 200})
-				fc := newFakeClock(t0)
+				fc := fakeclock.New(t0)
 				c := newTest(srv.URL, fc, Options{})
 				if _, err := c.Do(context.Background(), "GET", "/x", nil, nil, ""); err != nil {
 					t.Fatalf("Do: %v", err)
 				}
-				if diff := cmp.Diff([]time.Duration{tt.want}, fc.Sleeps()); diff != "" {
+				if diff := cmp.Diff([]time.Duration{tt.want}, fc.Slept()); diff != "" {
 					t.Errorf("%d: sleeps (-want +got):\n%s", status, diff)
 				}
 			}
@@ -151,13 +152,13 @@ func TestBackoffWithJitter(t *testing.T) {
 	// The real jitter: every wait lies in [0, ceiling] and the ceiling
 	// grows, capped.
 	srv := script(t, step{status: 500})
-	fc := newFakeClock(t0)
+	fc := fakeclock.New(t0)
 	c := New(Options{BaseURL: srv.URL, Clock: fc})
 	_, err := c.Do(context.Background(), "GET", "/x", nil, nil, "")
 	if err == nil {
 		t.Fatal("Do succeeded against a server that always fails")
 	}
-	sleeps := fc.Sleeps()
+	sleeps := fc.Slept()
 	if len(sleeps) != MaxTries-1 {
 		t.Fatalf("%d sleeps, want %d", len(sleeps), MaxTries-1)
 	}
@@ -167,10 +168,10 @@ func TestBackoffWithJitter(t *testing.T) {
 		}
 	}
 	// Without jitter the waits double strictly.
-	fc2 := newFakeClock(t0)
+	fc2 := fakeclock.New(t0)
 	c2 := newTest(srv.URL, fc2, Options{})
 	_, _ = c2.Do(context.Background(), "GET", "/x", nil, nil, "")
-	s := fc2.Sleeps()
+	s := fc2.Slept()
 	for i := 1; i < len(s); i++ {
 		if s[i] != 2*s[i-1] || s[i] > MaxBackoff {
 			t.Errorf("waits %v do not double under the cap", s)
@@ -218,7 +219,7 @@ func TestRenew(t *testing.T) {
 					return nil
 				}
 			}
-			c := newTest(srv.URL, newFakeClock(t0), o)
+			c := newTest(srv.URL, fakeclock.New(t0), o)
 			res, err := c.Do(context.Background(), tt.method, "/x", nil, nil, "")
 			var api []string
 			if tt.wantErr == "" {
@@ -260,7 +261,7 @@ func TestRenewUsingSameClientDoesNotLoop(t *testing.T) {
 	srv := script(t, step{status: 401})
 	var c *Client
 	renews := 0
-	c = newTest(srv.URL, newFakeClock(t0), Options{Renew: func(ctx context.Context) error {
+	c = newTest(srv.URL, fakeclock.New(t0), Options{Renew: func(ctx context.Context) error {
 		renews++
 		_, err := c.Do(ctx, "POST", "/auth/token", nil, []byte(`{}`), "application/json")
 		return err
@@ -289,7 +290,7 @@ func closedPort(t *testing.T) string {
 func TestNetworkErrors(t *testing.T) {
 	base := closedPort(t)
 	t.Run("GET retried", func(t *testing.T) {
-		fc := newFakeClock(t0)
+		fc := fakeclock.New(t0)
 		c := newTest(base, fc, Options{})
 		_, err := c.Do(context.Background(), "GET", "/x", url.Values{"token": {"qsecret-99"}}, nil, "")
 		var re *RequestError
@@ -306,12 +307,12 @@ func TestNetworkErrors(t *testing.T) {
 		if strings.Contains(err.Error(), "qsecret") {
 			t.Errorf("error shows the query's token: %q", err)
 		}
-		if len(fc.Sleeps()) != 4 {
-			t.Errorf("sleeps = %v, want 4", fc.Sleeps())
+		if len(fc.Slept()) != 4 {
+			t.Errorf("sleeps = %v, want 4", fc.Slept())
 		}
 	})
 	t.Run("POST not retried", func(t *testing.T) {
-		c := newTest(base, newFakeClock(t0), Options{})
+		c := newTest(base, fakeclock.New(t0), Options{})
 		_, err := c.Do(context.Background(), "POST", "/x", nil, []byte("{}"), "application/json")
 		var re *RequestError
 		if !errors.As(err, &re) || len(re.API) != 1 {
@@ -331,7 +332,7 @@ func TestNetworkErrors(t *testing.T) {
 			io.WriteString(w, "ok")
 		}))
 		defer srv.Close()
-		c := newTest(srv.URL, newFakeClock(t0), Options{})
+		c := newTest(srv.URL, fakeclock.New(t0), Options{})
 		res, err := c.Do(context.Background(), "DELETE", "/x", nil, nil, "")
 		if err != nil {
 			t.Fatalf("Do: %v", err)
@@ -358,7 +359,7 @@ func TestTimeoutRetried(t *testing.T) {
 		io.WriteString(w, "late but fine")
 	}))
 	defer srv.Close()
-	c := newTest(srv.URL, newFakeClock(t0), Options{Timeout: 50 * ms})
+	c := newTest(srv.URL, fakeclock.New(t0), Options{Timeout: 50 * ms})
 	res, err := c.Do(context.Background(), "GET", "/x", nil, nil, "")
 	if err != nil {
 		t.Fatalf("Do: %v", err)
@@ -371,10 +372,10 @@ func TestTimeoutRetried(t *testing.T) {
 func TestContextCancel(t *testing.T) {
 	t.Run("mid-backoff", func(t *testing.T) {
 		srv := script(t, step{status: 500})
-		fc := newFakeClock(t0)
+		fc := fakeclock.New(t0)
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		fc.onSleep = cancel
+		fc.OnSleep = func(time.Duration) { cancel() }
 		c := newTest(srv.URL, fc, Options{})
 		_, err := c.Do(ctx, "GET", "/x", nil, nil, "")
 		if !errors.Is(err, context.Canceled) {
@@ -395,7 +396,7 @@ func TestContextCancel(t *testing.T) {
 		srv := script(t, step{status: 200})
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		c := newTest(srv.URL, newFakeClock(t0), Options{})
+		c := newTest(srv.URL, fakeclock.New(t0), Options{})
 		_, err := c.Do(ctx, "GET", "/x", nil, nil, "")
 		if !errors.Is(err, context.Canceled) || len(srv.Hits()) != 0 {
 			t.Fatalf("err = %v, hits = %d", err, len(srv.Hits()))
@@ -411,7 +412,7 @@ func TestContextCancel(t *testing.T) {
 			<-r.Context().Done()
 		}))
 		defer srv.Close()
-		c := newTest(srv.URL, newFakeClock(t0), Options{})
+		c := newTest(srv.URL, fakeclock.New(t0), Options{})
 		_, err := c.Do(ctx, "GET", "/x", nil, nil, "")
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("err = %v", err)
@@ -435,7 +436,7 @@ func TestUserAgentAndBody(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := script(t, step{status: 500}, step{status: 200})
-			c := newTest(srv.URL, newFakeClock(t0), tt.o)
+			c := newTest(srv.URL, fakeclock.New(t0), tt.o)
 			if _, err := c.Do(context.Background(), "PUT", "/api/v1/sites/guests?site_id=a.com", url.Values{"email": {"b@x.io"}}, []byte(`{"a":1}`), "application/json"); err != nil {
 				t.Fatal(err)
 			}
@@ -479,7 +480,7 @@ func TestBaseURL(t *testing.T) {
 		}
 	}
 	// A bad endpoint fails the call before any request.
-	c := newTest("http://example.com", newFakeClock(t0), Options{})
+	c := newTest("http://example.com", fakeclock.New(t0), Options{})
 	_, err := c.Do(context.Background(), "GET", "/x", nil, nil, "")
 	var re *RequestError
 	if !errors.As(err, &re) || len(re.API) != 0 || !strings.Contains(err.Error(), "must use https://") {
@@ -487,7 +488,7 @@ func TestBaseURL(t *testing.T) {
 	}
 	// The path is joined to the endpoint's own path.
 	srv := script(t, step{status: 200})
-	c = newTest(srv.URL+"/proxy/", newFakeClock(t0), Options{})
+	c = newTest(srv.URL+"/proxy/", fakeclock.New(t0), Options{})
 	res, err := c.Do(context.Background(), "GET", "api/x", nil, nil, "")
 	if err != nil || srv.Hits()[0].Path != "/proxy/api/x" || res.API[0] != "GET /api/x 200" {
 		t.Errorf("err = %v, hits = %v, api = %v", err, srv.Hits(), res)
@@ -504,7 +505,7 @@ func TestDebugLogAndRedaction(t *testing.T) {
 	srv := script(t, step{status: 500, body: echo}, step{status: 200, body: "{}"}, step{status: 400, body: echo})
 	var log bytes.Buffer
 	var notes []string
-	c := newTest(srv.URL, newFakeClock(t0), Options{
+	c := newTest(srv.URL, fakeclock.New(t0), Options{
 		Platform: "PostHog",
 		Auth:     func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+bearer) },
 		Log:      &log,
@@ -581,7 +582,7 @@ func TestJSON(t *testing.T) {
 		step{status: 200, body: `{"results":[{"id":1,"id":2}]}`},
 		step{status: 200, body: `{"Results":[{"ID":1}]}`},
 	)
-	c := newTest(srv.URL, newFakeClock(t0), Options{})
+	c := newTest(srv.URL, fakeclock.New(t0), Options{})
 	ctx := context.Background()
 
 	var out struct {
@@ -648,7 +649,7 @@ func TestBodyTooLarge(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	c := newTest(srv.URL, newFakeClock(t0), Options{})
+	c := newTest(srv.URL, fakeclock.New(t0), Options{})
 	_, err := c.Do(context.Background(), "GET", "/big", nil, nil, "")
 	var re *RequestError
 	if !errors.As(err, &re) || !errors.Is(err, errTooLarge) || len(re.API) != 1 {
@@ -676,21 +677,21 @@ func BenchmarkDo(b *testing.B) {
 // naming the request (issue 18 defect 7; schema/sync.md, Reading safely).
 func TestRetryAfterMaxWait(t *testing.T) {
 	srv := script(t, step{status: 429, header: map[string]string{"Retry-After": "300"}}, step{status: 200})
-	fc := newFakeClock(t0)
+	fc := fakeclock.New(t0)
 	var said []string
 	c := newTest(srv.URL, fc, Options{MaxWait: 10 * time.Minute, Notify: func(m string) { said = append(said, m) }})
 	if _, err := c.Do(context.Background(), "GET", "/x", nil, nil, ""); err != nil {
 		t.Fatalf("Do: %v", err)
 	}
-	if fc.Total() != 5*time.Minute {
-		t.Errorf("waited %s, want 5m", fc.Total())
+	if slept(fc) != 5*time.Minute {
+		t.Errorf("waited %s, want 5m", slept(fc))
 	}
 	if len(said) != 1 || !strings.Contains(said[0], "Testing answered GET /x with 429 and asked roster to wait 5m0s (Retry-After); waiting until 14:04:00 UTC") {
 		t.Errorf("notify: %q", said)
 	}
 
 	srv = script(t, step{status: 429, header: map[string]string{"Retry-After": "3600"}}, step{status: 200})
-	fc = newFakeClock(t0)
+	fc = fakeclock.New(t0)
 	c = newTest(srv.URL, fc, Options{MaxWait: 10 * time.Minute})
 	_, err := c.Do(context.Background(), "DELETE", "/y", nil, nil, "")
 	var re *RequestError
@@ -700,8 +701,8 @@ func TestRetryAfterMaxWait(t *testing.T) {
 	if want := "Testing answered DELETE /y with 429 and asked roster to wait 1h0m0s before trying again (Retry-After), more than the 10m0s left of --max-wait"; !strings.Contains(err.Error(), want) {
 		t.Errorf("message %q, want %q", err, want)
 	}
-	if fc.Total() != 0 || len(srv.Hits()) != 1 {
-		t.Errorf("waited %s, %d requests", fc.Total(), len(srv.Hits()))
+	if slept(fc) != 0 || len(srv.Hits()) != 1 {
+		t.Errorf("waited %s, %d requests", slept(fc), len(srv.Hits()))
 	}
 }
 
@@ -709,7 +710,7 @@ func TestRetryAfterMaxWait(t *testing.T) {
 // first answer was lost); a first 404 is a failure (schema/sync.md, apply 5).
 func TestDeleteGoneOnRetry(t *testing.T) {
 	srv := script(t, step{status: 503}, step{status: 404, body: `{"detail":"Not found."}`})
-	c := newTest(srv.URL, newFakeClock(t0), Options{})
+	c := newTest(srv.URL, fakeclock.New(t0), Options{})
 	res, err := c.Do(context.Background(), "DELETE", "/members/1/", nil, nil, "")
 	if err != nil || !res.Gone || res.Status != 404 {
 		t.Fatalf("res %+v, err %v", res, err)
@@ -722,7 +723,7 @@ func TestDeleteGoneOnRetry(t *testing.T) {
 		t.Errorf("a first 404 must fail: %v %q", err, api)
 	}
 	srv = script(t, step{status: 503}, step{status: 404})
-	c = newTest(srv.URL, newFakeClock(t0), Options{})
+	c = newTest(srv.URL, fakeclock.New(t0), Options{})
 	if _, err := c.Do(context.Background(), "GET", "/members/1/", nil, nil, ""); err == nil {
 		t.Error("a GET's 404 on a retry must fail")
 	}
@@ -732,7 +733,7 @@ func TestDeleteGoneOnRetry(t *testing.T) {
 // every request made, retries included (issue 18 defect 6).
 func TestFailureKeepsEveryRequest(t *testing.T) {
 	srv := script(t, step{status: 502})
-	c := newTest(srv.URL, newFakeClock(t0), Options{})
+	c := newTest(srv.URL, fakeclock.New(t0), Options{})
 	api, err := c.JSON(context.Background(), "PATCH", "/m/1/", nil, map[string]int{"level": 8}, nil, "")
 	if err == nil || len(api) != MaxTries {
 		t.Fatalf("%v %q", err, api)

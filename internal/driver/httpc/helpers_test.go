@@ -1,60 +1,19 @@
 package httpc
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/roster-dev/roster/internal/driver/fakeclock"
 )
 
-// fakeClock is a driver.Clock whose Sleep records the wait and moves time
-// on at once. Concurrent sleepers wake at the latest of their targets, as
-// real sleepers would.
-type fakeClock struct {
-	mu      sync.Mutex
-	now     time.Time
-	sleeps  []time.Duration
-	onSleep func() // called after each sleep, before it returns
-}
-
-func newFakeClock(t time.Time) *fakeClock { return &fakeClock{now: t} }
-
-func (f *fakeClock) Now() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.now
-}
-
-func (f *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	f.mu.Lock()
-	f.sleeps = append(f.sleeps, d)
-	// Without a sleeper waking between, two waits for the same moment
-	// end at the same moment.
-	if target := f.now.Add(d); target.After(f.now) {
-		f.now = target
-	}
-	hook := f.onSleep
-	f.mu.Unlock()
-	if hook != nil {
-		hook()
-	}
-	return ctx.Err()
-}
-
-func (f *fakeClock) Sleeps() []time.Duration {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]time.Duration(nil), f.sleeps...)
-}
-
-func (f *fakeClock) Total() time.Duration {
+// slept is the total of a fake clock's sleeps.
+func slept(fc *fakeclock.Clock) time.Duration {
 	var t time.Duration
-	for _, d := range f.Sleeps() {
+	for _, d := range fc.Slept() {
 		t += d
 	}
 	return t
@@ -113,7 +72,7 @@ func (s *scripted) Hits() []hit {
 
 // newTest is a client on base with a fake clock and no jitter (each wait
 // is its backoff ceiling), so waits are exact.
-func newTest(base string, fc *fakeClock, o Options) *Client {
+func newTest(base string, fc *fakeclock.Clock, o Options) *Client {
 	o.BaseURL = base
 	o.Clock = fc
 	if o.Platform == "" {

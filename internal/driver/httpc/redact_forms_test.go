@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/roster-dev/roster/internal/driver/fakeclock"
 )
 
 // Piwik PRO's CLIENT_ID:CLIENT_SECRET and a Plausible token, as the
@@ -91,7 +93,7 @@ func TestRedactEchoedCredentials(t *testing.T) {
 	srv := script(t, step{status: 400, body: echo.String()})
 	var log bytes.Buffer
 	pair := formsID + ":" + formsSecret
-	c := newTest(srv.URL, newFakeClock(t0), Options{
+	c := newTest(srv.URL, fakeclock.New(t0), Options{
 		Platform: "Piwik PRO",
 		Auth: func(r *http.Request) {
 			r.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(pair)))

@@ -148,28 +148,25 @@ add() {
 	total_rev=$((total_rev + $2))
 	row "$1" "$2" "$(($2 - $1))" "$3"
 }
-subtotal() {
-	row "$sub_base" "$sub_rev" "$((sub_rev - sub_base))" "= $1"
+# section LABEL FROM COUNT FILE...: a row for each whole FILE and each of
+# COUNT entries of funcs from FROM, then their subtotal.
+section() {
+	local label=$1 from=$2 count=$3 f e
+	shift 3
+	sub_base=0 sub_rev=0
+	for f in "$@"; do
+		add "$(lines "$base" "$f")" "$(lines "$rev" "$f")" "$f"
+	done
+	for e in "${funcs[@]:from:count}"; do
+		add "$(funclines "$base" "${e%%:*}" "${e#*:}")" "$(funclines "$rev" "${e%%:*}" "${e#*:}")" "$e"
+	done
+	row "$sub_base" "$sub_rev" "$((sub_rev - sub_base))" "= $label"
 	echo
 }
 row "$base" "${rev:0:7}" change "file (or file:function)"
-sub_base=0 sub_rev=0
-for f in "${code[@]}"; do
-	add "$(lines "$base" "$f")" "$(lines "$rev" "$f")" "$f"
-done
-for e in "${funcs[@]:0:4}"; do
-	add "$(funclines "$base" "${e%%:*}" "${e#*:}")" "$(funclines "$rev" "${e%%:*}" "${e#*:}")" "$e"
-done
+section "codec code" 0 4 "${code[@]}"
 code_base=$sub_base code_rev=$sub_rev
-subtotal "codec code"
-sub_base=0 sub_rev=0
-for f in "${tests[@]}"; do
-	add "$(lines "$base" "$f")" "$(lines "$rev" "$f")" "$f"
-done
-for e in "${funcs[@]:4}"; do
-	add "$(funclines "$base" "${e%%:*}" "${e#*:}")" "$(funclines "$rev" "${e%%:*}" "${e#*:}")" "$e"
-done
-subtotal "codec tests"
+section "codec tests" 4 "${#funcs[@]}" "${tests[@]}"
 row "$total_base" "$total_rev" "$((total_rev - total_base))" "= total"
 echo
 echo "JSON codec code:         $base $code_base, $rev $code_rev, drop $((code_base - code_rev))"

@@ -14,16 +14,8 @@ import (
 // record carries the plan's own digest, with or without a configuration
 // to read.
 func TestApplySavedOneReading(t *testing.T) {
-	env, _ := newEnv(t, offline)
 	ctx := context.Background()
-	pd, err := Plan(ctx, env, PlanRequest{Now: now, Refresh: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(t.TempDir(), "plan.json")
-	if err := SavePlan(ctx, pd.Plan, file, nil); err != nil {
-		t.Fatal(err)
-	}
+	env, pd, file := savedPlan(t)
 	res, err := ApplySaved(ctx, env, ApplySavedRequest{File: file, Now: now})
 	if err != nil {
 		t.Fatal(err)
@@ -45,15 +37,7 @@ func TestApplySavedOneReading(t *testing.T) {
 
 	// Without a configuration to read, the plan is applied as saved,
 	// with its digest all the same.
-	env2, _ := newEnv(t, offline)
-	pd2, err := Plan(ctx, env2, PlanRequest{Now: now, Refresh: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	file2 := filepath.Join(t.TempDir(), "plan.json")
-	if err := SavePlan(ctx, pd2.Plan, file2, nil); err != nil {
-		t.Fatal(err)
-	}
+	env2, pd2, file2 := savedPlan(t)
 	if err := os.Remove(filepath.Join(env2.Dir, "main.hcl")); err != nil {
 		t.Fatal(err)
 	}
@@ -69,4 +53,19 @@ func TestApplySavedOneReading(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// savedPlan is a new offline environment with its plan saved to a file.
+func savedPlan(t *testing.T) (*Env, *Planned, string) {
+	t.Helper()
+	env, _ := newEnv(t, offline)
+	pd, err := Plan(context.Background(), env, PlanRequest{Now: now, Refresh: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "plan.json")
+	if err := SavePlan(context.Background(), pd.Plan, file, nil); err != nil {
+		t.Fatal(err)
+	}
+	return env, pd, file
 }

@@ -446,9 +446,10 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 		default:
 			dels = append(dels, c.Addr)
 		}
+		note := oneLine(res.Note) // the platform's words: why a person must do it
 		rec := w.record(c, after, res.Outcome, res.API)
-		if res.Outcome == driver.Manual && res.Note != "" {
-			rec.Note = oneLine(res.Note) // the platform's words: why a person must do it
+		if res.Outcome == driver.Manual && note != "" {
+			rec.Note = note
 		}
 		if err := w.commit(context.WithoutCancel(ctx), puts, dels, []*evidence.Record{rec}); err != nil {
 			tr.Failed++
@@ -467,7 +468,7 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 		case driver.Manual:
 			tr.Manual++
 			step := *c
-			step.Note = oneLine(res.Note)
+			step.Note = note
 			tr.ManualSteps = append(tr.ManualSteps, step)
 		default:
 			tr.Applied++

@@ -13,17 +13,15 @@ import (
 	json "github.com/go-json-experiment/json"
 
 	"github.com/roster-dev/roster/internal/evidence"
+	"github.com/roster-dev/roster/internal/testtool"
 )
 
 // needTools skips a test that runs a bundle's verify.sh where its tools
-// are missing. CI installs them: apt-get install jq openssl (sha256sum is
-// coreutils).
+// are missing (fails it under CI=true, where .ci/run installs them).
 func needTools(t *testing.T) {
 	t.Helper()
-	for _, tool := range []string{"sh", "jq", "sha256sum", "openssl"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed, so verify.sh cannot run (apt-get install jq openssl)", tool)
-		}
+	for _, tool := range [][2]string{{"sh", "dash"}, {"jq", "jq"}, {"sha256sum", "coreutils"}, {"openssl", "openssl"}} {
+		testtool.Need(t, tool[0], tool[1])
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/roster-dev/roster/internal/testtool"
 )
 
 // TestEvidenceDocProcedure follows schema/evidence.md literally: it
@@ -16,10 +18,8 @@ func TestEvidenceDocProcedure(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow (follows schema/evidence.md with jq): skipped under -short; make test runs it")
 	}
-	for _, tool := range []string{"bash", "jq", "sha256sum"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed", tool)
-		}
+	for _, tool := range [][2]string{{"bash", "bash"}, {"jq", "jq"}, {"sha256sum", "coreutils"}} {
+		testtool.Need(t, tool[0], tool[1])
 	}
 	doc, err := os.ReadFile("../../schema/evidence.md")
 	if err != nil {

@@ -1,0 +1,29 @@
+// Package testtool finds the outside programs that tests check roster's
+// output with (jq, openssl, Chromium, cmark-gfm: tools written by others,
+// so a test does not only check roster against its own reading). Off CI a
+// missing tool skips the test; under CI=true, where .ci/run installs every
+// one of them, a missing tool fails it, so that CI never passes by
+// skipping. It is for tests only.
+package testtool
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+)
+
+// Need returns the path of the program name, or skips the test (fails it
+// under CI=true) with a message saying which Debian package installs it.
+func Need(t testing.TB, name, debianPackage string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err == nil {
+		return path
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s is not installed, and CI runs this test with it: apt-get install %s (.ci/run does)", name, debianPackage)
+		return ""
+	}
+	t.Skipf("%s is not installed (apt-get install %s): this test needs it", name, debianPackage)
+	return ""
+}

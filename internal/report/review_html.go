@@ -61,7 +61,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.flagged td { background: var(--flag); }
 tr.flagged td:first-child { box-shadow: inset 3px 0 0 var(--flag-line); }
 .flag { display: inline-block; margin: 0 .2rem .15rem 0; padding: 0 .4rem; border-radius: 9px; border: 1px solid var(--flag-line);
-  font-size: .78rem; white-space: nowrap; background: #fff; }
+  font-size: .78rem; background: #fff; }
 .flag.expired, .flag.admin_on_production { border-color: var(--bad); color: var(--bad); }
 .none { color: var(--muted); }
 .findings { list-style: none; padding: 0; margin: .4rem 0 1rem; }

@@ -146,9 +146,17 @@ func (s *mdSection) render(b []byte, avail int) []byte {
 
 // mdSpecial are the characters mdEscape escapes: those that open inline
 // constructs (code, emphasis, links, HTML, entities, strike-through, maths,
-// issue references) or end a table cell. Text never starts a line, so
-// block markers (-, +, 1.) need no escape.
-const mdSpecial = "\\`*_[]<>|~&$#"
+// issue references, autolinks) or end a table cell. Text never starts a
+// line, so block markers (-, +, 1.) need no escape.
+//
+// The colon is for autolinks: cmark-gfm (GitHub's renderer) links
+// "http://..." and "www...." from the raw text, backslashes and all, so a
+// link ending in the backslash of "\<" leaves the "<" unescaped and
+// "www.a.com<img src=...>" would render an image. An escaped colon (and the
+// dot of "www.", see mdEscape) keeps those links from forming. An email's
+// autolink is made from the unescaped text and shows its own target, so it
+// is harmless and is left alone: no escape stops it.
+const mdSpecial = "\\`*_[]<>|~&$#:"
 
 // mdEscape appends s as markdown text that cannot open any construct and
 // stays on one line, so it is safe in a table cell or a list item.
@@ -161,7 +169,8 @@ func mdEscape(b []byte, s string) []byte {
 				b = append(b, ' ')
 			case c < 0x20 || c == 0x7f:
 				b = appendClean(b, s[i:i+1])
-			case strings.IndexByte(mdSpecial, c) >= 0:
+			case strings.IndexByte(mdSpecial, c) >= 0,
+				c == '.' && i >= 3 && strings.EqualFold(s[i-3:i], "www"):
 				b = append(b, '\\', c)
 			default:
 				b = append(b, c)
@@ -176,10 +185,13 @@ func mdEscape(b []byte, s string) []byte {
 	return b
 }
 
-// codeSpan appends s as an inline code span that is safe in a table cell:
-// its fence is longer than any run of backticks in s, pipes are escaped (GFM
-// unescapes them inside code in tables) and line breaks become spaces.
-func codeSpan(b []byte, s string) []byte {
+// codeSpan appends s as an inline code span: its fence is longer than any
+// run of backticks in s, line breaks become spaces and a space pads each
+// end when GFM would otherwise strip one or join a backtick to the fence.
+// In a table cell, pipes are escaped too (GFM splits the row at unescaped
+// pipes first and unescapes them inside code); anywhere else the backslash
+// would show, so they are not.
+func codeSpan(b []byte, s string, cell bool) []byte {
 	longest, run := 0, 0
 	for i := 0; i < len(s); i++ {
 		if s[i] == '`' {
@@ -190,15 +202,17 @@ func codeSpan(b []byte, s string) []byte {
 		}
 	}
 	fence := strings.Repeat("`", longest+1)
-	padded := len(s) > 0 && (s[0] == '`' || s[len(s)-1] == '`' || s[0] == ' ' && s[len(s)-1] == ' ')
+	clean := appendClean(nil, strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s))
+	// GFM strips one space from each end of a code span that starts and
+	// ends with one, unless it is only spaces.
+	padded := len(clean) > 0 && (clean[0] == '`' || clean[len(clean)-1] == '`' ||
+		clean[0] == ' ' && clean[len(clean)-1] == ' ' && strings.Trim(string(clean), " ") != "")
 	b = append(b, fence...)
 	if padded {
 		b = append(b, ' ')
 	}
-	var clean []byte
-	clean = appendClean(clean, strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s))
 	for _, c := range clean {
-		if c == '|' {
+		if c == '|' && cell {
 			b = append(b, '\\')
 		}
 		b = append(b, c)
@@ -218,7 +232,7 @@ func roleCell(b []byte, c *plan.Change) []byte {
 		if o == nil || o.Role == "" {
 			return append(b, "—"...)
 		}
-		return codeSpan(b, o.Role)
+		return codeSpan(b, o.Role, true)
 	}
 	b = side(b, c.Before)
 	b = append(b, " → "...)
@@ -329,7 +343,7 @@ func WriteMarkdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 				r = append(r, "**"...)
 				if d.Range != nil {
 					r = append(r, ' ')
-					r = codeSpan(r, d.Range.Filename+":"+strconv.Itoa(d.Range.Start.Line))
+					r = codeSpan(r, d.Range.Filename+":"+strconv.Itoa(d.Range.Start.Line), false)
 				}
 				r = append(r, ": "...)
 				r = mdEscape(r, d.Summary)
@@ -351,7 +365,7 @@ func WriteMarkdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 				c := &p.Changes[i]
 				r := make([]byte, 0, 160)
 				r = append(r, "| "...)
-				r = codeSpan(r, v.changeAddrs[i])
+				r = codeSpan(r, v.changeAddrs[i], true)
 				r = append(r, " | "...)
 				r = mdEscape(r, string(c.Action))
 				r = append(r, " | "...)
@@ -377,11 +391,11 @@ func WriteMarkdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 				i := v.followUps[k]
 				f := &p.FollowUps[i]
 				r := append([]byte(nil), "- "...)
-				r = codeSpan(r, v.followUpAddrs[i])
+				r = codeSpan(r, v.followUpAddrs[i], false)
 				r = append(r, ": "...)
 				r = mdEscape(r, f.Text)
 				r = append(r, " ("...)
-				r = codeSpan(r, f.Task)
+				r = codeSpan(r, f.Task, false)
 				return append(r, ")\n"...)
 			},
 		},
@@ -394,7 +408,7 @@ func WriteMarkdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 			item: func(k int) []byte {
 				m := &p.Upcoming[k]
 				r := append([]byte(nil), "- "...)
-				r = codeSpan(r, m.Addr.String())
+				r = codeSpan(r, m.Addr.String(), false)
 				r = append(r, " ("...)
 				r = mdEscape(r, m.Change)
 				r = append(r, "): "...)

@@ -428,19 +428,46 @@ func TestMarkdownEscaping(t *testing.T) {
 	}
 }
 
+// TestMarkdownNoURLAutolink: cmark-gfm links "www.…" and "http://…" from
+// the raw markdown, escapes and all, so a link would end in the backslash of
+// "\\<" and leave the "<" to open raw HTML (an image, here). The colon and
+// the dot of "www." are escaped so that no such link forms
+// (gfm_test.go shows it with cmark-gfm itself).
+func TestMarkdownNoURLAutolink(t *testing.T) {
+	for in, want := range map[string]string{
+		"www.a.com<img src=http://e/x.png>": `www\.a.com\<img src=http\://e/x.png\>`,
+		"WWW.a.com":                         `WWW\.a.com`,
+		"see http://a.com<b x=y>":           `see http\://a.com\<b x=y\>`,
+	} {
+		if got := string(mdEscape(nil, in)); got != want {
+			t.Errorf("mdEscape(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
 func TestCodeSpan(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"plain", "`plain`"},
-		{"a`b", "``a`b``"},
-		{"`x", "`` `x ``"},
-		{"a|b", "`a\\|b`"},
-		{"a\nb", "`a b`"},
-		{" a ", "`  a  `"},
-		{"", "``"},
+	tests := []struct {
+		in, want string
+		cell     bool
+	}{
+		{"plain", "`plain`", true},
+		{"a`b", "``a`b``", true},
+		{"`x", "`` `x ``", true},
+		{"a|b", "`a\\|b`", true},
+		// Outside a table, GFM would show the backslash of an escaped pipe.
+		{"a|b", "`a|b`", false},
+		{"a\nb", "`a b`", true},
+		{" a ", "`  a  `", true},
+		// Padded by what is printed, not by what was given: GFM would strip
+		// the spaces the line breaks become.
+		{"\na\n", "`  a  `", true},
+		// Only spaces: GFM strips nothing, so no padding.
+		{"  ", "`  `", true},
+		{"", "``", true},
 	}
 	for _, tt := range tests {
-		if got := string(codeSpan(nil, tt.in)); got != tt.want {
-			t.Errorf("codeSpan(%q) = %s, want %s", tt.in, got, tt.want)
+		if got := string(codeSpan(nil, tt.in, tt.cell)); got != tt.want {
+			t.Errorf("codeSpan(%q, %v) = %s, want %s", tt.in, tt.cell, got, tt.want)
 		}
 	}
 }
@@ -452,7 +479,7 @@ func FuzzMarkdownCell(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		for _, out := range [][]byte{mdEscape(nil, s), codeSpan(nil, s)} {
+		for _, out := range [][]byte{mdEscape(nil, s), codeSpan(nil, s, true)} {
 			if bytes.ContainsAny(out, "\n\r") {
 				t.Fatalf("%q gives a cell with a line break: %q", s, out)
 			}

@@ -1,0 +1,656 @@
+package render
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+
+	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/plan"
+)
+
+// The markdown plan is read by reviewers as GitHub renders it, and a
+// pull-request author controls much of its text (addresses, roles,
+// reasons, tickets, whys, diagnostics, manual steps). These tests render
+// plans with cmark-gfm, GitHub's own Markdown renderer (github/cmark-gfm),
+// rather than checking the escaping against our reading of GFM: whatever the
+// author writes, every change keeps its row, the <details> block holds every
+// change and ends the comment, the text reads as written, and no text
+// becomes an element (a link, an image, raw HTML, a comment, a table).
+
+// gfmArgs render as github.com does: its extensions, and --unsafe because
+// GitHub keeps raw HTML such as <details> and sanitises it afterwards,
+// tagfilter being its filter.
+var gfmArgs = []string{"--extension", "table", "--extension", "strikethrough",
+	"--extension", "autolink", "--extension", "tagfilter", "--extension", "tasklist",
+	"--extension", "footnotes", "--unsafe"}
+
+// cmarkGFM is the path of cmark-gfm. It skips the test when the tool is
+// missing, except in CI, which installs it.
+func cmarkGFM(t testing.TB) string {
+	t.Helper()
+	path, err := exec.LookPath("cmark-gfm")
+	if err != nil {
+		msg := "cmark-gfm (GitHub's Markdown renderer) not found: apt-get install cmark-gfm"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return path
+}
+
+// gfmBody renders md as GitHub does and returns the <body> of the parsed
+// HTML, after checking the HTML tag by tag (the parser alone would drop a
+// stray end tag such as </details>).
+func gfmBody(t testing.TB, bin string, md []byte) *html.Node {
+	t.Helper()
+	cmd := exec.Command(bin, gfmArgs...)
+	cmd.Stdin = bytes.NewReader(md)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("cmark-gfm: %v: %s", err, stderr.Bytes())
+	}
+	checkGFMTokens(t, out)
+	doc, err := html.Parse(bytes.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body *html.Node
+	var find func(n *html.Node)
+	find = func(n *html.Node) {
+		if n.Type == html.ElementNode && n.Data == "body" {
+			body = n
+		}
+		for c := n.FirstChild; c != nil && body == nil; c = c.NextSibling {
+			find(c)
+		}
+	}
+	find(doc)
+	if body == nil {
+		t.Fatalf("no body in %s", out)
+	}
+	checkGFMElements(t, body)
+	return body
+}
+
+// gfmAllowed are the elements the markdown plan's template makes, with the
+// attributes each may carry. Anything else in the rendered comment came
+// from the plan's text.
+var gfmAllowed = map[string]map[string]bool{
+	"h3": nil, "h4": nil, "p": nil, "strong": nil, "ul": nil, "li": nil,
+	"table": nil, "thead": nil, "tbody": nil, "tr": nil,
+	"th": {"align": true}, "td": {"align": true},
+	"code": {"class": true}, "pre": nil, "details": nil, "summary": nil,
+	// Only as an autolink of an email (checked in checkGFMElements): its
+	// text is its target, so it hides nothing.
+	"a": {"href": true},
+}
+
+// checkGFMTokens checks cmark-gfm's output as tags: no comment, no doctype
+// or processing instruction, only allowed tags, and every tag closed.
+func checkGFMTokens(t testing.TB, out []byte) {
+	t.Helper()
+	z := html.NewTokenizer(bytes.NewReader(out))
+	open := map[string]int{}
+	end := 0 // of the token read, in out
+	at := func() string { return string(out[max(0, end-200):min(len(out), end+40)]) }
+	for {
+		tt := z.Next()
+		end += len(z.Raw())
+		switch tt {
+		case html.ErrorToken:
+			for tag, n := range open {
+				if n != 0 {
+					t.Errorf("<%s> opened %d times more than closed", tag, n)
+				}
+			}
+			return
+		case html.CommentToken, html.DoctypeToken:
+			t.Errorf("%v %q in rendered comment, at:\n%s", tt, z.Token().Data, at())
+		case html.StartTagToken, html.EndTagToken, html.SelfClosingTagToken:
+			tok := z.Token()
+			if _, ok := gfmAllowed[tok.Data]; !ok {
+				t.Errorf("element <%s> in rendered comment, at:\n%s", tok.Data, at())
+				continue
+			}
+			switch tt {
+			case html.StartTagToken:
+				open[tok.Data]++
+			case html.EndTagToken:
+				open[tok.Data]--
+			}
+		}
+	}
+}
+
+// checkGFMElements checks the parsed tree: allowed elements and attributes
+// only, code's class only language-diff on a block, and every link an
+// autolink whose text is its target.
+func checkGFMElements(t testing.TB, n *html.Node) {
+	t.Helper()
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		switch c.Type {
+		case html.CommentNode:
+			t.Errorf("comment <!--%s--> in rendered comment", c.Data)
+		case html.ElementNode:
+			attrs, ok := gfmAllowed[c.Data]
+			if !ok {
+				t.Errorf("element <%s> (%q) in rendered comment", c.Data, gfmText(c))
+			}
+			for _, a := range c.Attr {
+				if !attrs[a.Key] || c.Data == "code" && (a.Val != "language-diff" || n.Data != "pre") {
+					t.Errorf("<%s %s=%q> in rendered comment", c.Data, a.Key, a.Val)
+				}
+			}
+			if c.Data == "a" {
+				checkAutolink(t, c)
+			}
+			checkGFMElements(t, c)
+		}
+	}
+}
+
+// checkAutolink: a link must be GFM's autolink of an email, whose target
+// is the text shown (mailto:TEXT, or the text itself for mailto: and
+// xmpp: forms). Links to web addresses are not made from plan text.
+func checkAutolink(t testing.TB, a *html.Node) {
+	t.Helper()
+	text := gfmText(a)
+	for c := a.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != html.TextNode {
+			t.Errorf("link %q holds <%s>", text, c.Data)
+		}
+	}
+	var href string
+	for _, at := range a.Attr {
+		if at.Key == "href" {
+			href = at.Val
+		}
+	}
+	target, err := url.PathUnescape(href)
+	if err != nil || !strings.Contains(text, "@") || target != "mailto:"+text && target != text {
+		t.Errorf("link %q to %q: only an email's autolink may be a link", text, href)
+	}
+}
+
+// gfmText is the text of n and its descendants.
+func gfmText(n *html.Node) string {
+	var b strings.Builder
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return b.String()
+}
+
+// gfmChildren are the element children of n.
+func gfmChildren(n *html.Node, tag string) []*html.Node {
+	var out []*html.Node
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode && (tag == "" || c.Data == tag) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// mdTextOf is what text written with mdEscape reads as: line breaks and tabs
+// as spaces, unprintable characters as appendClean shows them.
+func mdTextOf(s string) string {
+	return string(appendClean(nil, strings.NewReplacer("\n", " ", "\r", " ", "\t", " ").Replace(s)))
+}
+
+// codeTextOf is what text written with codeSpan reads as.
+func codeTextOf(s string) string {
+	return string(appendClean(nil, strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)))
+}
+
+// checkGFMPlan renders p's markdown through cmark-gfm and checks the whole
+// comment, block by block, against the plan: each list shows its first
+// items as written, and its cut line says how many more there are.
+func checkGFMPlan(t *testing.T, bin string, p *plan.Plan, md []byte) {
+	t.Helper()
+	body := gfmBody(t, bin, md)
+	v := newView(p)
+	kids := gfmChildren(body, "")
+	i := 0
+	next := func(tag, what string) *html.Node {
+		t.Helper()
+		if i >= len(kids) {
+			t.Fatalf("%s: comment ends early", what)
+		}
+		n := kids[i]
+		i++
+		if n.Data != tag {
+			t.Fatalf("%s: got <%s> %q, want <%s>", what, n.Data, gfmText(n), tag)
+		}
+		return n
+	}
+	// peek is the next element when it is a tag, else nil.
+	peek := func(kids []*html.Node, i int, tag string) *html.Node {
+		if i < len(kids) && kids[i].Data == tag {
+			return kids[i]
+		}
+		return nil
+	}
+	// cutAt is how many of total items a cut line at kids[*at] leaves out
+	// (consuming it), 0 without one; what is the cut line's noun.
+	cutAt := func(kids []*html.Node, at *int, what string, total int) int {
+		t.Helper()
+		n := peek(kids, *at, "p")
+		if n == nil {
+			return 0
+		}
+		m := cutRE.FindStringSubmatch(gfmText(n))
+		if m == nil || m[0] != gfmText(n) || m[2] != what {
+			return 0
+		}
+		*at++
+		left, _ := strconv.Atoi(m[1])
+		if left <= 0 || left > total {
+			t.Errorf("cut line %q of %d %s", m[0], total, what)
+		}
+		return left
+	}
+	same := func(what, got, want string) {
+		t.Helper()
+		if got != want {
+			t.Errorf("%s reads\n%q\nwant\n%q", what, got, want)
+		}
+	}
+	// list checks a section's list, or its cut line alone: its items
+	// read as want(k) for the first ones.
+	list := func(what string, total int, want func(k int) string) {
+		t.Helper()
+		var items []*html.Node
+		if ul := peek(kids, i, "ul"); ul != nil {
+			i++
+			items = gfmChildren(ul, "li")
+		}
+		if shown := total - cutAt(kids, &i, what, total); len(items) != shown {
+			t.Errorf("%d %s shown, want %d", len(items), what, shown)
+		}
+		for k := range min(len(items), total) {
+			same(what+" "+strconv.Itoa(k), gfmText(items[k]), want(k))
+		}
+	}
+	// rows are a table's rows below its header, each with want cells.
+	rows := func(table *html.Node, what string, want int) [][]*html.Node {
+		t.Helper()
+		var out [][]*html.Node
+		for _, sec := range gfmChildren(table, "") {
+			for _, tr := range gfmChildren(sec, "tr") {
+				cells := gfmChildren(tr, "")
+				if len(cells) != want {
+					t.Errorf("%s: row %q has %d cells, want %d", what, gfmText(tr), len(cells), want)
+				}
+				if sec.Data == "tbody" {
+					out = append(out, cells)
+				}
+			}
+		}
+		return out
+	}
+
+	same("heading", gfmText(next("h3", "heading")), "roster plan")
+	same("summary", gfmText(next("p", "summary")), summaryLine(v))
+
+	if len(p.Changes) > 0 {
+		risks := 0
+		for _, n := range v.riskCounts {
+			if n > 0 {
+				risks++
+			}
+		}
+		want := []string{"create", "update", "delete"}
+		if v.mov > 0 {
+			want = append(want, "move")
+		}
+		want = append(want, "total")
+		body := rows(next("table", "counts"), "counts", 2+risks)
+		if len(body) != len(want) {
+			t.Errorf("counts table has %d rows, want %d", len(body), len(want))
+		}
+		for k := range min(len(body), len(want)) {
+			same("counts row", gfmText(body[k][0]), want[k])
+		}
+	}
+
+	if len(p.Diagnostics) > 0 {
+		same("warnings heading", gfmText(next("h4", "warnings")), "Warnings and notes")
+		list("warnings and notes", len(p.Diagnostics), func(k int) string {
+			d := &p.Diagnostics[k]
+			want := string(d.Severity)
+			if d.Range != nil {
+				want += " " + codeTextOf(d.Range.Filename+":"+strconv.Itoa(d.Range.Start.Line))
+			}
+			want += ": " + mdTextOf(d.Summary)
+			if d.Detail != "" {
+				want += " — " + mdTextOf(d.Detail)
+			}
+			return strings.TrimRight(want, " ")
+		})
+	}
+
+	var risky []int
+	for _, i := range v.changes {
+		if len(v.changeRiskSort[i]) > 0 {
+			risky = append(risky, i)
+		}
+	}
+	if len(risky) > 0 {
+		same("risky heading", gfmText(next("h4", "risky")), "Risky changes")
+		var body [][]*html.Node
+		if table := peek(kids, i, "table"); table != nil {
+			i++
+			body = rows(table, "risky changes", 5)
+		}
+		if shown := len(risky) - cutAt(kids, &i, "risky changes", len(risky)); len(body) != shown {
+			t.Errorf("risky table has %d rows, want %d", len(body), shown)
+		}
+		for k := range min(len(body), len(risky)) {
+			c := &p.Changes[risky[k]]
+			cells := body[k]
+			if len(cells) != 5 {
+				continue
+			}
+			addr := v.changeAddrs[risky[k]]
+			code := gfmChildren(cells[0], "code")
+			if len(code) != 1 {
+				t.Errorf("address cell %q of %q is not one code span", gfmText(cells[0]), addr)
+			} else {
+				same("address cell", gfmText(code[0]), codeTextOf(addr))
+			}
+			same("action cell of "+addr, gfmText(cells[1]), string(c.Action))
+			var rs []string
+			for _, r := range v.changeRiskSort[risky[k]] {
+				rs = append(rs, mdTextOf(string(r)))
+			}
+			same("risks cell of "+addr, gfmText(cells[2]), strings.Trim(strings.Join(rs, ", "), " "))
+			role := "—"
+			if c.Addr.Kind == model.KindMember || c.Addr.Kind == model.KindGrant {
+				side := func(o *model.Object) string {
+					if o == nil || o.Role == "" {
+						return "—"
+					}
+					return codeTextOf(o.Role)
+				}
+				role = side(c.Before) + " → " + side(c.After)
+			}
+			same("role cell of "+addr, gfmText(cells[3]), role)
+			same("why cell of "+addr, gfmText(cells[4]), strings.Trim(mdTextOf(c.Why), " "))
+		}
+	}
+
+	if len(v.followUps) > 0 {
+		same("follow-up heading", gfmText(next("h4", "follow-ups")), "Follow-up tasks")
+		list("follow-up tasks", len(v.followUps), func(k int) string {
+			f := &p.FollowUps[v.followUps[k]]
+			return codeTextOf(v.followUpAddrs[v.followUps[k]]) + ": " + mdTextOf(f.Text) + " (" + codeTextOf(f.Task) + ")"
+		})
+	}
+
+	if len(p.Upcoming) > 0 {
+		same("manual steps heading", gfmText(next("h4", "manual steps")), "Manual steps this plan makes")
+		list("manual steps", len(p.Upcoming), func(k int) string {
+			m := &p.Upcoming[k]
+			return strings.TrimRight(codeTextOf(m.Addr.String())+" ("+mdTextOf(m.Change)+"): "+mdTextOf(m.Text), " ")
+		})
+	}
+
+	// block checks a ```diff block of the first of total items, or its cut
+	// line alone, in kids from *at.
+	block := func(kids []*html.Node, at *int, what string, total int, item func(k int) []byte) {
+		t.Helper()
+		var got *html.Node
+		if got = peek(kids, *at, "pre"); got != nil {
+			*at++
+		}
+		shown := total - cutAt(kids, at, what, total)
+		if got == nil {
+			if shown != 0 {
+				t.Errorf("no %s block, want %d", what, shown)
+			}
+			return
+		}
+		var want []byte
+		for k := range shown {
+			want = append(want, item(k)...)
+		}
+		same(what+" block", gfmText(got), string(want))
+	}
+
+	if len(v.drift) > 0 {
+		same("drift heading", gfmText(next("h4", "drift")), "Changes outside roster")
+		block(kids, &i, "changes outside roster", len(v.drift), func(k int) []byte {
+			return appendDrift(nil, &p.Drift[v.drift[k]], v.driftAddrs[v.drift[k]], style{diff: true})
+		})
+	}
+
+	if len(p.Manual) > 0 {
+		same("manual line", gfmText(next("p", "manual line")), manualLine(len(p.Manual)))
+	}
+
+	if len(p.Changes) > 0 {
+		details := next("details", "changes")
+		parts := gfmChildren(details, "")
+		if len(parts) == 0 || parts[0].Data != "summary" {
+			t.Fatalf("details block does not start with its summary")
+		}
+		same("details summary", gfmText(parts[0]), plural(len(p.Changes), "change", "changes"))
+		at := 1
+		block(parts, &at, "changes", len(v.changes), func(k int) []byte {
+			var r []byte
+			if k > 0 {
+				r = append(r, '\n')
+			}
+			r, _ = appendChange(r, &p.Changes[v.changes[k]], v.changeAddrs[v.changes[k]], v.changeRiskSort[v.changes[k]], style{diff: true}, nil)
+			return r
+		})
+		if at != len(parts) {
+			t.Errorf("details block holds %d more elements, first <%s> %q", len(parts)-at, parts[at].Data, gfmText(parts[at]))
+		}
+	}
+	if i != len(kids) {
+		t.Errorf("the comment goes on after its last section: %d more elements, first <%s> %q", len(kids)-i, kids[i].Data, gfmText(kids[i]))
+	}
+}
+
+// hostileStrings are texts a pull-request author might write to hide a
+// change from the reviewer of the rendered comment.
+var hostileStrings = []string{
+	"a | b", "|", "||", `\|`, "`", "``", "```", "````x````", "` a `", " lead and trail ",
+	"<!--", "-->", "<!-- hidden", "x -->", "</details>", "<details>", "<details open>", "</summary>",
+	"<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<a href=http://e>x</a>", "<iframe src=//e>",
+	"[x](http://e)", "![i](http://e/i.png)", "[x]: http://e", "<http://e>", "http://autolink.example",
+	"https://e.example/p?q=1", "www.x.com", "mailto:a@b.c", "xmpp:a@b.c", "jane@agency.com",
+	"www.a.com<img src=http://e/x.png>", "http://a.com<a href=http://evil>click</a>",
+	"www.a.com<details open=x>", "www.a.com<b x=y>bold</b>", "x www.a.com<!-- z -->",
+	"*", "**b**", "_", "__u__", "~~s~~", "~", `\`, `trailing\`, `\\`, "&lt;", "&#124;", "&amp;", "&#x3C;script&#x3E;",
+	"a\nb", "a\r\nb", "\r", "\n\n# heading", "a\tb", "\x00", "\x01\x1b[31m", "\x7f", "\u2028", "\u2029", "\u202e",
+	"\u200b", "\ufeff", "\xff\xfe", "# h", "> q", "- l", "+ l", "1. l", "1) l", ":--", "| --- |", "---", "===",
+	"$x$", "$$", "#123", "@someone", ":smile:", "<", ">", "&", "\"'", "    indented", "\t\ttabs",
+	"a  ", "  ", strings.Repeat("x", 3000), strings.Repeat("`", 40), strings.Repeat("|", 50),
+	strings.Repeat("<!--", 20), strings.Repeat("\\", 33),
+	"ftp://e.example", "<?php x ?>", "<![CDATA[x]]>", "<!DOCTYPE x>", "[^1]", "[^1]: note", "~~~", "- [ ] task",
+	"a\vb\fc\u0085d",
+}
+
+// hostilePlan builds a plan with s in every field a configuration or a
+// platform can set: addresses (team, site, email, group), roles, reasons,
+// tickets, whys, risks, diagnostics and their file names, follow-ups,
+// manual steps and drift. Change i is of a kind chosen by i.
+func hostilePlan(ss []string) *plan.Plan {
+	p := basePlan()
+	for i, s := range ss {
+		var c plan.Change
+		switch i % 6 {
+		case 0:
+			c = create(team(s, func(o *model.Object) { o.Platform, o.DisplayName, o.SSO = "plausible", s, s }))
+		case 1:
+			c = modify(site("acme", s, func(o *model.Object) { o.Environment, o.RemoteID = s, "1" }),
+				site("acme", s, func(o *model.Object) { o.Environment, o.RemoteID = s, s }))
+		case 2:
+			c = remove(member(s, s, s, func(o *model.Object) { o.Reason, o.Ticket, o.Expires = s, s, s }))
+		case 3:
+			c = modify(grant(s, s, s, "viewer", nil), grant(s, s, s, s, func(o *model.Object) { o.Reason, o.Ticket = s, s }))
+		case 4:
+			after := grant("acme", s, s+"@new", s, nil)
+			before := grant("acme", s, s, s, nil)
+			c = plan.Change{Addr: after.Addr, Action: plan.Move, From: before.Addr, Before: before, After: after,
+				Carried: []*model.Object{member("acme", s, s, nil)}}
+		case 5:
+			c = create(&model.Object{Addr: model.GroupGrantAddress(s, s, s), Role: s, HolderKind: model.HolderGroup, Status: model.StatusActive})
+		}
+		c.Why = s
+		switch i % 4 {
+		case 0:
+			c.Risks = []plan.Risk{plan.RiskRemoval, plan.Risk(s)}
+		case 1, 2:
+			c.Risks = []plan.Risk{plan.RiskExternal}
+		}
+		p.Changes = append(p.Changes, c)
+
+		d := plan.Diagnostic{Severity: plan.SeverityWarning, Summary: s}
+		if i%2 == 0 {
+			d.Severity, d.Detail = plan.SeverityNote, s
+		}
+		if i%3 != 0 {
+			d.Range = &plan.Range{Filename: s, Start: plan.Pos{Line: i + 1}}
+		}
+		p.Diagnostics = append(p.Diagnostics, d)
+		p.FollowUps = append(p.FollowUps, plan.FollowUp{Site: model.SiteAddress(s, s), Task: s, Text: s})
+		p.Upcoming = append(p.Upcoming, plan.Manual{Addr: model.MemberAddress("acme", s), Change: s, Text: s})
+		switch i % 3 {
+		case 0:
+			p.Drift = append(p.Drift, plan.Drift{Addr: model.MemberAddress(s, s),
+				Before: member(s, s, s, nil), After: member(s, s, s+"x", nil)})
+		case 1:
+			p.Drift = append(p.Drift, plan.Drift{Addr: model.GroupAddress(s, s), After: group(s, s, s, s)})
+		case 2:
+			p.Drift = append(p.Drift, plan.Drift{Addr: model.SiteAddress(s, s), Before: site(s, s, func(o *model.Object) { o.RemoteID = s })})
+		}
+		p.Manual = append(p.Manual, plan.Manual{Addr: model.MemberAddress("acme", s), Change: "create", Text: s})
+	}
+	return p
+}
+
+// gfmUncut is a limit no test plan reaches, so every list is shown whole.
+var gfmUncut = MarkdownOptions{Limit: 1 << 30}
+
+func writeMarkdown(t testing.TB, p *plan.Plan, opts MarkdownOptions) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := WriteMarkdown(&buf, p, opts); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestGFMGolden: the golden plans read as they should on GitHub.
+func TestGFMGolden(t *testing.T) {
+	bin := cmarkGFM(t)
+	for name, mk := range plans {
+		t.Run(name, func(t *testing.T) {
+			p := mk()
+			checkGFMPlan(t, bin, p, writeMarkdown(t, p, MarkdownOptions{}))
+		})
+	}
+}
+
+// TestGFMHostile: all hostile strings in one plan, each in every field,
+// then each alone ahead of the full plan, so that whatever follows a
+// hostile text is checked too: all read as written, every change in place.
+func TestGFMHostile(t *testing.T) {
+	bin := cmarkGFM(t)
+	p := hostilePlan(hostileStrings)
+	checkGFMPlan(t, bin, p, writeMarkdown(t, p, gfmUncut))
+	// Each string once more before an ordinary plan: nothing after it is lost.
+	for k, s := range hostileStrings {
+		if testing.Short() && k%4 != 0 {
+			continue
+		}
+		t.Run(strconv.Itoa(k), func(t *testing.T) {
+			p := fullPlan()
+			h := hostilePlan([]string{s, s, s, s, s, s})
+			p.Changes = append(h.Changes, p.Changes...)
+			p.Diagnostics = append(h.Diagnostics, p.Diagnostics...)
+			p.FollowUps = append(h.FollowUps, p.FollowUps...)
+			p.Upcoming = append(h.Upcoming, p.Upcoming...)
+			p.Drift = append(h.Drift, p.Drift...)
+			checkGFMPlan(t, bin, p, writeMarkdown(t, p, gfmUncut))
+		})
+	}
+}
+
+// TestGFMHostileCut: cut to fit GitHub's limit or a small one, every
+// list still shows its first items as written, then its cut line.
+func TestGFMHostileCut(t *testing.T) {
+	bin := cmarkGFM(t)
+	for _, limit := range []int{0, 20000, 4000, 1000} {
+		t.Run(strconv.Itoa(limit), func(t *testing.T) {
+			p := hostilePlan(hostileStrings)
+			md := writeMarkdown(t, p, MarkdownOptions{Limit: limit})
+			if !cutRE.Match(md) {
+				t.Fatalf("limit %d cut nothing", limit)
+			}
+			checkGFMPlan(t, bin, p, md)
+		})
+	}
+}
+
+// gfmPieces are what random hostile strings are made of.
+var gfmPieces = []string{
+	"|", `\`, "`", "``", "<", ">", "<!--", "-->", "<details>", "</details>", "<img src=x>", "<b x=y>",
+	"[", "]", "(", ")", "!", "*", "_", "~", "&", "&lt;", "&#124;", ";", "#", "$", ":", "@", ".", "/",
+	"http://", "https://", "www.", "mailto:", ".com", "a@b.c", "\n", "\r", "\t", " ", "  ", "\x00", "\x1b",
+	"\u2028", "\u202e", "\u00a0", "é", "\xff", "-", "+", "1.", ">", "=", "\"", "'", "a", "x", "0",
+	"ftp://", "WWW.", "\v", "\f", "\u0085", "<?", "<![CDATA[", "<!X", "</", "&#x3c;", "[^1]", "~~~", "]: ",
+}
+
+// randomHostile returns n strings of up to 12 pieces each, from seed.
+func randomHostile(seed uint64, n int) []string {
+	rng := rand.New(rand.NewPCG(seed, 0x6766))
+	out := make([]string, n)
+	for i := range out {
+		var b strings.Builder
+		for range 1 + rng.IntN(12) {
+			b.WriteString(gfmPieces[rng.IntN(len(gfmPieces))])
+		}
+		out[i] = b.String()
+	}
+	return out
+}
+
+// TestGFMRandomHostile: many random hostile strings, a plan of a few
+// hundred per seed rendered in one cmark-gfm run, checked as above.
+func TestGFMRandomHostile(t *testing.T) {
+	bin := cmarkGFM(t)
+	seeds, n := uint64(24), 300
+	if testing.Short() {
+		seeds = 4
+	}
+	for seed := range seeds {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			p := hostilePlan(randomHostile(seed, n))
+			checkGFMPlan(t, bin, p, writeMarkdown(t, p, gfmUncut))
+		})
+	}
+}

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"github.com/roster-dev/roster/internal/mdtext"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
 )
@@ -214,12 +215,12 @@ func gfmChildren(n *html.Node, tag string) []*html.Node {
 // mdTextOf is what text written with mdEscape reads as: line breaks and tabs
 // as spaces, unprintable characters as appendClean shows them.
 func mdTextOf(s string) string {
-	return string(appendClean(nil, strings.NewReplacer("\n", " ", "\r", " ", "\t", " ").Replace(s)))
+	return string(mdtext.Printable(nil, strings.NewReplacer("\n", " ", "\r", " ", "\t", " ").Replace(s)))
 }
 
 // codeTextOf is what text written with codeSpan reads as.
 func codeTextOf(s string) string {
-	return string(appendClean(nil, strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)))
+	return string(mdtext.Printable(nil, strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)))
 }
 
 // checkGFMPlan renders p's markdown through cmark-gfm and checks the whole

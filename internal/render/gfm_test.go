@@ -3,7 +3,6 @@ package render
 import (
 	"bytes"
 	"fmt"
-	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
@@ -288,26 +287,6 @@ func checkGFMPlan(t *testing.T, bin string, p *plan.Plan, md []byte) {
 	}
 }
 
-// hostileStrings are texts a pull-request author might write to hide a
-// change from the reviewer of the rendered comment.
-var hostileStrings = []string{
-	"a | b", "|", "||", `\|`, "`", "``", "```", "````x````", "` a `", " lead and trail ",
-	"<!--", "-->", "<!-- hidden", "x -->", "</details>", "<details>", "<details open>", "</summary>",
-	"<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<a href=http://e>x</a>", "<iframe src=//e>",
-	"[x](http://e)", "![i](http://e/i.png)", "[x]: http://e", "<http://e>", "http://autolink.example",
-	"https://e.example/p?q=1", "www.x.com", "mailto:a@b.c", "xmpp:a@b.c", "jane@agency.com",
-	"www.a.com<img src=http://e/x.png>", "http://a.com<a href=http://evil>click</a>",
-	"www.a.com<details open=x>", "www.a.com<b x=y>bold</b>", "x www.a.com<!-- z -->",
-	"*", "**b**", "_", "__u__", "~~s~~", "~", `\`, `trailing\`, `\\`, "&lt;", "&#124;", "&amp;", "&#x3C;script&#x3E;",
-	"a\nb", "a\r\nb", "\r", "\n\n# heading", "a\tb", "\x00", "\x01\x1b[31m", "\x7f", "\u2028", "\u2029", "\u202e",
-	"\u200b", "\ufeff", "\xff\xfe", "# h", "> q", "- l", "+ l", "1. l", "1) l", ":--", "| --- |", "---", "===",
-	"$x$", "$$", "#123", "@someone", ":smile:", "<", ">", "&", "\"'", "    indented", "\t\ttabs",
-	"a  ", "  ", strings.Repeat("x", 3000), strings.Repeat("`", 40), strings.Repeat("|", 50),
-	strings.Repeat("<!--", 20), strings.Repeat("\\", 33),
-	"ftp://e.example", "<?php x ?>", "<![CDATA[x]]>", "<!DOCTYPE x>", "[^1]", "[^1]: note", "~~~", "- [ ] task",
-	"a\vb\fc\u0085d",
-}
-
 // hostilePlan builds a plan with s in every field a configuration or a
 // platform can set: addresses (team, site, email, group), roles, reasons,
 // tickets, whys, risks, diagnostics and their file names, follow-ups,
@@ -395,10 +374,10 @@ func TestGFMGolden(t *testing.T) {
 // hostile text is checked too: all read as written, every change in place.
 func TestGFMHostile(t *testing.T) {
 	bin := gfmtest.Bin(t)
-	p := hostilePlan(hostileStrings)
+	p := hostilePlan(gfmtest.Hostile)
 	checkGFMPlan(t, bin, p, writeMarkdown(t, p, gfmUncut))
 	// Each string once more before an ordinary plan: nothing after it is lost.
-	for k, s := range hostileStrings {
+	for k, s := range gfmtest.Hostile {
 		if testing.Short() && k%4 != 0 {
 			continue
 		}
@@ -421,7 +400,7 @@ func TestGFMHostileCut(t *testing.T) {
 	bin := gfmtest.Bin(t)
 	for _, limit := range []int{0, 20000, 4000, 1000} {
 		t.Run(strconv.Itoa(limit), func(t *testing.T) {
-			p := hostilePlan(hostileStrings)
+			p := hostilePlan(gfmtest.Hostile)
 			md := writeMarkdown(t, p, MarkdownOptions{Limit: limit})
 			if !cutRE.Match(md) {
 				t.Fatalf("limit %d cut nothing", limit)
@@ -429,29 +408,6 @@ func TestGFMHostileCut(t *testing.T) {
 			checkGFMPlan(t, bin, p, md)
 		})
 	}
-}
-
-// gfmPieces are what random hostile strings are made of.
-var gfmPieces = []string{
-	"|", `\`, "`", "``", "<", ">", "<!--", "-->", "<details>", "</details>", "<img src=x>", "<b x=y>",
-	"[", "]", "(", ")", "!", "*", "_", "~", "&", "&lt;", "&#124;", ";", "#", "$", ":", "@", ".", "/",
-	"http://", "https://", "www.", "mailto:", ".com", "a@b.c", "\n", "\r", "\t", " ", "  ", "\x00", "\x1b",
-	"\u2028", "\u202e", "\u00a0", "é", "\xff", "-", "+", "1.", ">", "=", "\"", "'", "a", "x", "0",
-	"ftp://", "WWW.", "\v", "\f", "\u0085", "<?", "<![CDATA[", "<!X", "</", "&#x3c;", "[^1]", "~~~", "]: ",
-}
-
-// randomHostile returns n strings of up to 12 pieces each, from seed.
-func randomHostile(seed uint64, n int) []string {
-	rng := rand.New(rand.NewPCG(seed, 0x6766))
-	out := make([]string, n)
-	for i := range out {
-		var b strings.Builder
-		for range 1 + rng.IntN(12) {
-			b.WriteString(gfmPieces[rng.IntN(len(gfmPieces))])
-		}
-		out[i] = b.String()
-	}
-	return out
 }
 
 // TestGFMRandomHostile: many random hostile strings, a plan of a few
@@ -464,7 +420,7 @@ func TestGFMRandomHostile(t *testing.T) {
 	}
 	for seed := range seeds {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			p := hostilePlan(randomHostile(seed, n))
+			p := hostilePlan(gfmtest.RandomHostile(seed, n))
 			checkGFMPlan(t, bin, p, writeMarkdown(t, p, gfmUncut))
 		})
 	}

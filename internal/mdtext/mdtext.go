@@ -2,6 +2,7 @@ package mdtext
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -9,17 +10,33 @@ import (
 
 // special are the characters Text escapes: those that open inline
 // constructs (code, emphasis, links, HTML, entities, strike-through, maths,
-// issue references, autolinks) or end a table cell. Text never starts a
-// line, so block markers (-, +, 1.) need no escape.
+// issue references, autolinks, footnotes) or end a table cell. Text does
+// not start a line, so the block markers that are not among them (-, +,
+// 1.) are escaped by Line only.
 //
-// The colon is for autolinks: cmark-gfm (GitHub's renderer) links
-// "http://..." and "www...." from the raw text, backslashes and all, so a
-// link ending in the backslash of "\<" leaves the "<" unescaped and
-// "www.a.com<img src=...>" would render an image. An escaped colon (and the
-// dot of "www.", see Text) keeps those links from forming. An email's
-// autolink is made from the unescaped text and shows its own target, so it
-// is harmless and is left alone: no escape stops it.
-const special = "\\`*_[]<>|~&$#:"
+// Autolinks need more: cmark-gfm (GitHub's renderer) links "http://..."
+// and "www...." from the raw text, backslashes and all, so a link ending in
+// the backslash of "\<" leaves the "<" unescaped and "www.a.com<img
+// src=...>" would render an image. Text escapes the colon of "://" (a colon
+// before a "/", or at the end of s, where the text after it may start with
+// one: cmark-gfm's url_match in extensions/autolink.c needs "://") and the
+// dot of "www.", which keeps those links from forming; other colons, as in
+// "group:analysts", are left as they are. An email's autolink is made from
+// the unescaped text and shows its own target, so it is harmless and is
+// left alone: no escape stops it.
+const special = "\\`*_[]<>|~&$#"
+
+// escapes reports whether Text escapes s[i], an ASCII character.
+func escapes(s string, i int) bool {
+	switch c := s[i]; c {
+	case ':':
+		return i+1 == len(s) || s[i+1] == '/'
+	case '.':
+		return i >= 3 && strings.EqualFold(s[i-3:i], "www")
+	default:
+		return strings.IndexByte(special, c) >= 0
+	}
+}
 
 // Text appends s as markdown text that cannot open any construct and
 // stays on one line, so it is safe in a table cell or a list item: line
@@ -34,8 +51,7 @@ func Text(b []byte, s string) []byte {
 				b = append(b, ' ')
 			case c < 0x20 || c == 0x7f:
 				b = Printable(b, s[i:i+1])
-			case strings.IndexByte(special, c) >= 0,
-				c == '.' && i >= 3 && strings.EqualFold(s[i-3:i], "www"):
+			case escapes(s, i):
 				b = append(b, '\\', c)
 			default:
 				b = append(b, c)
@@ -46,6 +62,38 @@ func Text(b []byte, s string) []byte {
 		_, size := utf8.DecodeRuneInString(s[i:])
 		b = Printable(b, s[i:i+size])
 		i += size
+	}
+	return b
+}
+
+// String is Text as a string: s itself when it needs no escape.
+func String(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || escapes(s, i) {
+			return string(Text(make([]byte, 0, len(s)+8), s))
+		}
+	}
+	return s
+}
+
+// Line appends s as Text does, for text that starts a line or a list
+// item's content, where GFM would read a leading "-", "+" or "1." as a
+// list and four spaces as code: such a marker is escaped too, and leading
+// white space, which GFM would not show, is dropped.
+func Line(b []byte, s string) []byte {
+	s = strings.TrimLeft(s, " \t\r\n")
+	start := len(b)
+	b = Text(b, s)
+	digits := 0
+	for digits < len(s) && s[digits] >= '0' && s[digits] <= '9' {
+		digits++
+	}
+	switch {
+	case s != "" && (s[0] == '-' || s[0] == '+'):
+		b = slices.Insert(b, start, '\\')
+	case digits > 0 && digits < len(s) && (s[digits] == '.' || s[digits] == ')'):
+		// Text wrote the digits as they are, then the "." or ")".
+		b = slices.Insert(b, start+digits, '\\')
 	}
 	return b
 }

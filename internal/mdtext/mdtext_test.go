@@ -73,3 +73,48 @@ func FuzzCell(f *testing.F) {
 		}
 	})
 }
+
+func TestLine(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain":        "plain",
+		"- l":          `\- l`,
+		"+ l":          `\+ l`,
+		"1. l":         `1\. l`,
+		"12) l":        `12\) l`,
+		"1.":           `1\.`,
+		"1.5 GB":       `1\.5 GB`,
+		"    indented": "indented",
+		"\t\n- l":      `\- l`,
+		"# h":          `\# h`,
+		"a - b":        "a - b",
+		"":             "",
+	} {
+		if got := string(Line([]byte("x"), in)); got != "x"+want {
+			t.Errorf("Line(%q) = %s, want %s", in, got[1:], want)
+		}
+	}
+}
+
+func TestString(t *testing.T) {
+	for _, s := range []string{"plain", "a|b", "www.a", "é", "a\nb", "\x7f", "1. x", ""} {
+		if got, want := String(s), string(Text(nil, s)); got != want {
+			t.Errorf("String(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// TestTextColon: only a colon that could start "://" is escaped.
+func TestTextColon(t *testing.T) {
+	for in, want := range map[string]string{
+		"group:analysts": "group:analysts",
+		"a: b":           "a: b",
+		"http://e":       `http\://e`,
+		"ftp:/":          `ftp\:/`,
+		"ends in http:":  `ends in http\:`,
+		"mailto:a@b.c":   "mailto:a@b.c",
+	} {
+		if got := string(Text(nil, in)); got != want {
+			t.Errorf("Text(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

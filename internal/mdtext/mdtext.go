@@ -79,9 +79,15 @@ func String(s string) string {
 // Line appends s as Text does, for text that starts a line or a list
 // item's content, where GFM would read a leading "-", "+" or "1." as a
 // list and four spaces as code: such a marker is escaped too, and leading
-// white space, which GFM would not show, is dropped.
+// white space, which GFM would not show, is dropped. Text that is only
+// white space is written as the entity of a space: an empty list item
+// cannot start a list after a paragraph, so GFM would join "1." and the
+// items after it to the line above.
 func Line(b []byte, s string) []byte {
 	s = strings.TrimLeft(s, " \t\r\n")
+	if s == "" {
+		return append(b, "&#32;"...)
+	}
 	start := len(b)
 	b = Text(b, s)
 	digits := 0

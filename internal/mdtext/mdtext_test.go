@@ -87,7 +87,8 @@ func TestLine(t *testing.T) {
 		"\t\n- l":      `\- l`,
 		"# h":          `\# h`,
 		"a - b":        "a - b",
-		"":             "",
+		"":             "&#32;",
+		" \t":          "&#32;",
 	} {
 		if got := string(Line([]byte("x"), in)); got != "x"+want {
 			t.Errorf("Line(%q) = %s, want %s", in, got[1:], want)

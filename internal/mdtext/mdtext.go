@@ -26,6 +26,15 @@ import (
 // left alone: no escape stops it.
 const special = "\\`*_[]<>|~&$#"
 
+// plain marks the bytes Text writes as they are wherever they stand:
+// printable ASCII other than special, ':' and '.'.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = strings.IndexByte(special+":.", byte(c)) < 0
+	}
+	return t
+}()
+
 // escapes reports whether Text escapes s[i], an ASCII character.
 func escapes(s string, i int) bool {
 	switch c := s[i]; c {
@@ -45,6 +54,11 @@ func escapes(s string, i int) bool {
 func Text(b []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
+		if plain[c] {
+			b = append(b, c)
+			i++
+			continue
+		}
 		if c < utf8.RuneSelf {
 			switch {
 			case c == '\n' || c == '\r' || c == '\t':
@@ -69,7 +83,7 @@ func Text(b []byte, s string) []byte {
 // String is Text as a string: s itself when it needs no escape.
 func String(s string) string {
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || escapes(s, i) {
+		if c := s[i]; !plain[c] && (c < 0x20 || c >= 0x7f || escapes(s, i)) {
 			return string(Text(make([]byte, 0, len(s)+8), s))
 		}
 	}

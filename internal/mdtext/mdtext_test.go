@@ -119,3 +119,11 @@ func TestTextColon(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkString(b *testing.B) {
+	for b.Loop() {
+		for _, s := range []string{"alice@acme.com", "group:analysts", "Post-implementation support, phase 2", "IAM-1234"} {
+			_ = String(s)
+		}
+	}
+}

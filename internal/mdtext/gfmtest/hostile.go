@@ -25,6 +25,7 @@ var Hostile = []string{
 	strings.Repeat("<!--", 20), strings.Repeat("\\", 33),
 	"ftp://e.example", "<?php x ?>", "<![CDATA[x]]>", "<!DOCTYPE x>", "[^1]", "[^1]: note", "~~~", "- [ ] task",
 	"a\vb\fc\u0085d",
+	"[X] done", "- [x] done", "group:x", "a: b", "http:", "ftp:/", "=HYPERLINK(\"http://e.example\",\"click\")",
 }
 
 // pieces are what random hostile strings are made of.

@@ -10,6 +10,7 @@ import (
 
 	json "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/roster-dev/roster/internal/mdtext"
 )
 
@@ -142,8 +143,9 @@ func deref(s *string) string {
 // then a table of every flagged row), then a section per team with a table
 // of its team-wide roles and one per site. Text from the configuration
 // and the state is written with mdtext, so that GitHub shows it as written
-// and it opens nothing (no link, HTML, emphasis or table cell); a line
-// break becomes <br>, so a reason keeps its lines in its cell.
+// and it opens nothing (no link, HTML, emphasis or table cell; an email
+// still links to itself); a line break becomes <br>, so a reason keeps its
+// lines in its cell.
 func WriteReviewMarkdown(w io.Writer, doc *ReviewDoc) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	s := doc.Summary

@@ -7,6 +7,7 @@ import (
 
 	json "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/roster-dev/roster/internal/mdtext"
 )
 
@@ -43,7 +44,7 @@ func count(n int) string {
 // numbered below it. Titles and steps name people, teams and sites from
 // the configuration, so they are written with mdtext: GitHub shows them
 // as written, each on its line, and they open nothing (no link, HTML,
-// emphasis, list or code block).
+// emphasis, list or code block; an email still links to itself).
 func WriteMarkdown(w io.Writer, items []Item) error {
 	b := []byte("### roster runbook\n\n")
 	if len(items) == 0 {

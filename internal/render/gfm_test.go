@@ -3,16 +3,13 @@ package render
 import (
 	"bytes"
 	"fmt"
-	"math/rand/v2"
-	"net/url"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
 
 	"golang.org/x/net/html"
 
+	"github.com/roster-dev/roster/internal/mdtext/gfmtest"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
 )
@@ -26,200 +23,17 @@ import (
 // change and ends the comment, the text reads as written, and no text
 // becomes an element (a link, an image, raw HTML, a comment, a table).
 
-// gfmArgs render as github.com does: its extensions, and --unsafe because
-// GitHub keeps raw HTML such as <details> and sanitises it afterwards,
-// tagfilter being its filter.
-var gfmArgs = []string{"--extension", "table", "--extension", "strikethrough",
-	"--extension", "autolink", "--extension", "tagfilter", "--extension", "tasklist",
-	"--extension", "footnotes", "--unsafe"}
-
-// cmarkGFM is the path of cmark-gfm. It skips the test when the tool is
-// missing, except in CI, which installs it.
-func cmarkGFM(t testing.TB) string {
-	t.Helper()
-	path, err := exec.LookPath("cmark-gfm")
-	if err != nil {
-		msg := "cmark-gfm (GitHub's Markdown renderer) not found: apt-get install cmark-gfm"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return path
-}
-
-// gfmBody renders md as GitHub does and returns the <body> of the parsed
-// HTML, after checking the HTML tag by tag (the parser alone would drop a
-// stray end tag such as </details>).
-func gfmBody(t testing.TB, bin string, md []byte) *html.Node {
-	t.Helper()
-	cmd := exec.Command(bin, gfmArgs...)
-	cmd.Stdin = bytes.NewReader(md)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("cmark-gfm: %v: %s", err, stderr.Bytes())
-	}
-	checkGFMTokens(t, out)
-	doc, err := html.Parse(bytes.NewReader(out))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var body *html.Node
-	var find func(n *html.Node)
-	find = func(n *html.Node) {
-		if n.Type == html.ElementNode && n.Data == "body" {
-			body = n
-		}
-		for c := n.FirstChild; c != nil && body == nil; c = c.NextSibling {
-			find(c)
-		}
-	}
-	find(doc)
-	if body == nil {
-		t.Fatalf("no body in %s", out)
-	}
-	checkGFMElements(t, body)
-	return body
-}
-
-// gfmAllowed are the elements the markdown plan's template makes, with the
-// attributes each may carry. Anything else in the rendered comment came
+// planElements are the elements the markdown plan's template makes, with
+// the attributes each may carry. Anything else in the rendered comment came
 // from the plan's text.
-var gfmAllowed = map[string]map[string]bool{
+var planElements = gfmtest.Allow{
 	"h3": nil, "h4": nil, "p": nil, "strong": nil, "ul": nil, "li": nil,
 	"table": nil, "thead": nil, "tbody": nil, "tr": nil,
-	"th": {"align": true}, "td": {"align": true},
-	"code": {"class": true}, "pre": nil, "details": nil, "summary": nil,
-	// Only as an autolink of an email (checked in checkGFMElements): its
+	"th": {"align": ""}, "td": {"align": ""},
+	"code": {"class": "language-diff"}, "pre": nil, "details": nil, "summary": nil,
+	// Only as an autolink of an email (checked by gfmtest.Body): its
 	// text is its target, so it hides nothing.
-	"a": {"href": true},
-}
-
-// checkGFMTokens checks cmark-gfm's output as tags: no comment, no doctype
-// or processing instruction, only allowed tags, and every tag closed.
-func checkGFMTokens(t testing.TB, out []byte) {
-	t.Helper()
-	z := html.NewTokenizer(bytes.NewReader(out))
-	open := map[string]int{}
-	end := 0 // of the token read, in out
-	at := func() string { return string(out[max(0, end-200):min(len(out), end+40)]) }
-	for {
-		tt := z.Next()
-		end += len(z.Raw())
-		switch tt {
-		case html.ErrorToken:
-			for tag, n := range open {
-				if n != 0 {
-					t.Errorf("<%s> opened %d times more than closed", tag, n)
-				}
-			}
-			return
-		case html.CommentToken, html.DoctypeToken:
-			t.Errorf("%v %q in rendered comment, at:\n%s", tt, z.Token().Data, at())
-		case html.StartTagToken, html.EndTagToken, html.SelfClosingTagToken:
-			tok := z.Token()
-			if _, ok := gfmAllowed[tok.Data]; !ok {
-				t.Errorf("element <%s> in rendered comment, at:\n%s", tok.Data, at())
-				continue
-			}
-			switch tt {
-			case html.StartTagToken:
-				open[tok.Data]++
-			case html.EndTagToken:
-				open[tok.Data]--
-			}
-		}
-	}
-}
-
-// checkGFMElements checks the parsed tree: allowed elements and attributes
-// only, code's class only language-diff on a block, and every link an
-// autolink whose text is its target.
-func checkGFMElements(t testing.TB, n *html.Node) {
-	t.Helper()
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		switch c.Type {
-		case html.CommentNode:
-			t.Errorf("comment <!--%s--> in rendered comment", c.Data)
-		case html.ElementNode:
-			attrs, ok := gfmAllowed[c.Data]
-			if !ok {
-				t.Errorf("element <%s> (%q) in rendered comment", c.Data, gfmText(c))
-			}
-			for _, a := range c.Attr {
-				if !attrs[a.Key] || c.Data == "code" && (a.Val != "language-diff" || n.Data != "pre") {
-					t.Errorf("<%s %s=%q> in rendered comment", c.Data, a.Key, a.Val)
-				}
-			}
-			if c.Data == "a" {
-				checkAutolink(t, c)
-			}
-			checkGFMElements(t, c)
-		}
-	}
-}
-
-// checkAutolink: a link must be GFM's autolink of an email, whose target
-// is the text shown (mailto:TEXT, or the text itself for mailto: and
-// xmpp: forms). Links to web addresses are not made from plan text.
-func checkAutolink(t testing.TB, a *html.Node) {
-	t.Helper()
-	text := gfmText(a)
-	for c := a.FirstChild; c != nil; c = c.NextSibling {
-		if c.Type != html.TextNode {
-			t.Errorf("link %q holds <%s>", text, c.Data)
-		}
-	}
-	var href string
-	for _, at := range a.Attr {
-		if at.Key == "href" {
-			href = at.Val
-		}
-	}
-	target, err := url.PathUnescape(href)
-	if err != nil || !strings.Contains(text, "@") || target != "mailto:"+text && target != text {
-		t.Errorf("link %q to %q: only an email's autolink may be a link", text, href)
-	}
-}
-
-// gfmText is the text of n and its descendants.
-func gfmText(n *html.Node) string {
-	var b strings.Builder
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.TextNode {
-			b.WriteString(n.Data)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return b.String()
-}
-
-// gfmChildren are the element children of n.
-func gfmChildren(n *html.Node, tag string) []*html.Node {
-	var out []*html.Node
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		if c.Type == html.ElementNode && (tag == "" || c.Data == tag) {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-// mdTextOf is what text written with mdEscape reads as: line breaks and tabs
-// as spaces, unprintable characters as appendClean shows them.
-func mdTextOf(s string) string {
-	return string(appendClean(nil, strings.NewReplacer("\n", " ", "\r", " ", "\t", " ").Replace(s)))
-}
-
-// codeTextOf is what text written with codeSpan reads as.
-func codeTextOf(s string) string {
-	return string(appendClean(nil, strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)))
+	"a": {"href": ""},
 }
 
 // checkGFMPlan renders p's markdown through cmark-gfm and checks the whole
@@ -227,9 +41,9 @@ func codeTextOf(s string) string {
 // items as written, and its cut line says how many more there are.
 func checkGFMPlan(t *testing.T, bin string, p *plan.Plan, md []byte) {
 	t.Helper()
-	body := gfmBody(t, bin, md)
+	body := gfmtest.Body(t, bin, md, planElements)
 	v := newView(p)
-	kids := gfmChildren(body, "")
+	kids := gfmtest.Children(body, "")
 	i := 0
 	next := func(tag, what string) *html.Node {
 		t.Helper()
@@ -239,7 +53,7 @@ func checkGFMPlan(t *testing.T, bin string, p *plan.Plan, md []byte) {
 		n := kids[i]
 		i++
 		if n.Data != tag {
-			t.Fatalf("%s: got <%s> %q, want <%s>", what, n.Data, gfmText(n), tag)
+			t.Fatalf("%s: got <%s> %q, want <%s>", what, n.Data, gfmtest.Text(n), tag)
 		}
 		return n
 	}
@@ -258,8 +72,8 @@ func checkGFMPlan(t *testing.T, bin string, p *plan.Plan, md []byte) {
 		if n == nil {
 			return 0
 		}
-		m := cutRE.FindStringSubmatch(gfmText(n))
-		if m == nil || m[0] != gfmText(n) || m[2] != what {
+		m := cutRE.FindStringSubmatch(gfmtest.Text(n))
+		if m == nil || m[0] != gfmtest.Text(n) || m[2] != what {
 			return 0
 		}
 		*at++
@@ -282,24 +96,24 @@ func checkGFMPlan(t *testing.T, bin string, p *plan.Plan, md []byte) {
 		var items []*html.Node
 		if ul := peek(kids, i, "ul"); ul != nil {
 			i++
-			items = gfmChildren(ul, "li")
+			items = gfmtest.Children(ul, "li")
 		}
 		if shown := total - cutAt(kids, &i, what, total); len(items) != shown {
 			t.Errorf("%d %s shown, want %d", len(items), what, shown)
 		}
 		for k := range min(len(items), total) {
-			same(what+" "+strconv.Itoa(k), gfmText(items[k]), want(k))
+			same(what+" "+strconv.Itoa(k), gfmtest.Text(items[k]), want(k))
 		}
 	}
 	// rows are a table's rows below its header, each with want cells.
 	rows := func(table *html.Node, what string, want int) [][]*html.Node {
 		t.Helper()
 		var out [][]*html.Node
-		for _, sec := range gfmChildren(table, "") {
-			for _, tr := range gfmChildren(sec, "tr") {
-				cells := gfmChildren(tr, "")
+		for _, sec := range gfmtest.Children(table, "") {
+			for _, tr := range gfmtest.Children(sec, "tr") {
+				cells := gfmtest.Children(tr, "")
 				if len(cells) != want {
-					t.Errorf("%s: row %q has %d cells, want %d", what, gfmText(tr), len(cells), want)
+					t.Errorf("%s: row %q has %d cells, want %d", what, gfmtest.Text(tr), len(cells), want)
 				}
 				if sec.Data == "tbody" {
 					out = append(out, cells)
@@ -309,8 +123,8 @@ func checkGFMPlan(t *testing.T, bin string, p *plan.Plan, md []byte) {
 		return out
 	}
 
-	same("heading", gfmText(next("h3", "heading")), "roster plan")
-	same("summary", gfmText(next("p", "summary")), summaryLine(v))
+	same("heading", gfmtest.Text(next("h3", "heading")), "roster plan")
+	same("summary", gfmtest.Text(next("p", "summary")), summaryLine(v))
 
 	if len(p.Changes) > 0 {
 		risks := 0
@@ -329,21 +143,21 @@ func checkGFMPlan(t *testing.T, bin string, p *plan.Plan, md []byte) {
 			t.Errorf("counts table has %d rows, want %d", len(body), len(want))
 		}
 		for k := range min(len(body), len(want)) {
-			same("counts row", gfmText(body[k][0]), want[k])
+			same("counts row", gfmtest.Text(body[k][0]), want[k])
 		}
 	}
 
 	if len(p.Diagnostics) > 0 {
-		same("warnings heading", gfmText(next("h4", "warnings")), "Warnings and notes")
+		same("warnings heading", gfmtest.Text(next("h4", "warnings")), "Warnings and notes")
 		list("warnings and notes", len(p.Diagnostics), func(k int) string {
 			d := &p.Diagnostics[k]
 			want := string(d.Severity)
 			if d.Range != nil {
-				want += " " + codeTextOf(d.Range.Filename+":"+strconv.Itoa(d.Range.Start.Line))
+				want += " " + gfmtest.CodeOf(d.Range.Filename+":"+strconv.Itoa(d.Range.Start.Line))
 			}
-			want += ": " + mdTextOf(d.Summary)
+			want += ": " + gfmtest.TextOf(d.Summary)
 			if d.Detail != "" {
-				want += " — " + mdTextOf(d.Detail)
+				want += " — " + gfmtest.TextOf(d.Detail)
 			}
 			return strings.TrimRight(want, " ")
 		})
@@ -356,7 +170,7 @@ func checkGFMPlan(t *testing.T, bin string, p *plan.Plan, md []byte) {
 		}
 	}
 	if len(risky) > 0 {
-		same("risky heading", gfmText(next("h4", "risky")), "Risky changes")
+		same("risky heading", gfmtest.Text(next("h4", "risky")), "Risky changes")
 		var body [][]*html.Node
 		if table := peek(kids, i, "table"); table != nil {
 			i++
@@ -372,46 +186,46 @@ func checkGFMPlan(t *testing.T, bin string, p *plan.Plan, md []byte) {
 				continue
 			}
 			addr := v.changeAddrs[risky[k]]
-			code := gfmChildren(cells[0], "code")
+			code := gfmtest.Children(cells[0], "code")
 			if len(code) != 1 {
-				t.Errorf("address cell %q of %q is not one code span", gfmText(cells[0]), addr)
+				t.Errorf("address cell %q of %q is not one code span", gfmtest.Text(cells[0]), addr)
 			} else {
-				same("address cell", gfmText(code[0]), codeTextOf(addr))
+				same("address cell", gfmtest.Text(code[0]), gfmtest.CodeOf(addr))
 			}
-			same("action cell of "+addr, gfmText(cells[1]), string(c.Action))
+			same("action cell of "+addr, gfmtest.Text(cells[1]), string(c.Action))
 			var rs []string
 			for _, r := range v.changeRiskSort[risky[k]] {
-				rs = append(rs, mdTextOf(string(r)))
+				rs = append(rs, gfmtest.TextOf(string(r)))
 			}
-			same("risks cell of "+addr, gfmText(cells[2]), strings.Trim(strings.Join(rs, ", "), " "))
+			same("risks cell of "+addr, gfmtest.Text(cells[2]), strings.Trim(strings.Join(rs, ", "), " "))
 			role := "—"
 			if c.Addr.Kind == model.KindMember || c.Addr.Kind == model.KindGrant {
 				side := func(o *model.Object) string {
 					if o == nil || o.Role == "" {
 						return "—"
 					}
-					return codeTextOf(o.Role)
+					return gfmtest.CodeOf(o.Role)
 				}
 				role = side(c.Before) + " → " + side(c.After)
 			}
-			same("role cell of "+addr, gfmText(cells[3]), role)
-			same("why cell of "+addr, gfmText(cells[4]), strings.Trim(mdTextOf(c.Why), " "))
+			same("role cell of "+addr, gfmtest.Text(cells[3]), role)
+			same("why cell of "+addr, gfmtest.Text(cells[4]), strings.Trim(gfmtest.TextOf(c.Why), " "))
 		}
 	}
 
 	if len(v.followUps) > 0 {
-		same("follow-up heading", gfmText(next("h4", "follow-ups")), "Follow-up tasks")
+		same("follow-up heading", gfmtest.Text(next("h4", "follow-ups")), "Follow-up tasks")
 		list("follow-up tasks", len(v.followUps), func(k int) string {
 			f := &p.FollowUps[v.followUps[k]]
-			return codeTextOf(v.followUpAddrs[v.followUps[k]]) + ": " + mdTextOf(f.Text) + " (" + codeTextOf(f.Task) + ")"
+			return gfmtest.CodeOf(v.followUpAddrs[v.followUps[k]]) + ": " + gfmtest.TextOf(f.Text) + " (" + gfmtest.CodeOf(f.Task) + ")"
 		})
 	}
 
 	if len(p.Upcoming) > 0 {
-		same("manual steps heading", gfmText(next("h4", "manual steps")), "Manual steps this plan makes")
+		same("manual steps heading", gfmtest.Text(next("h4", "manual steps")), "Manual steps this plan makes")
 		list("manual steps", len(p.Upcoming), func(k int) string {
 			m := &p.Upcoming[k]
-			return strings.TrimRight(codeTextOf(m.Addr.String())+" ("+mdTextOf(m.Change)+"): "+mdTextOf(m.Text), " ")
+			return strings.TrimRight(gfmtest.CodeOf(m.Addr.String())+" ("+gfmtest.TextOf(m.Change)+"): "+gfmtest.TextOf(m.Text), " ")
 		})
 	}
 
@@ -434,27 +248,27 @@ func checkGFMPlan(t *testing.T, bin string, p *plan.Plan, md []byte) {
 		for k := range shown {
 			want = append(want, item(k)...)
 		}
-		same(what+" block", gfmText(got), string(want))
+		same(what+" block", gfmtest.Text(got), string(want))
 	}
 
 	if len(v.drift) > 0 {
-		same("drift heading", gfmText(next("h4", "drift")), "Changes outside roster")
+		same("drift heading", gfmtest.Text(next("h4", "drift")), "Changes outside roster")
 		block(kids, &i, "changes outside roster", len(v.drift), func(k int) []byte {
 			return appendDrift(nil, &p.Drift[v.drift[k]], v.driftAddrs[v.drift[k]], style{diff: true})
 		})
 	}
 
 	if len(p.Manual) > 0 {
-		same("manual line", gfmText(next("p", "manual line")), manualLine(len(p.Manual)))
+		same("manual line", gfmtest.Text(next("p", "manual line")), manualLine(len(p.Manual)))
 	}
 
 	if len(p.Changes) > 0 {
 		details := next("details", "changes")
-		parts := gfmChildren(details, "")
+		parts := gfmtest.Children(details, "")
 		if len(parts) == 0 || parts[0].Data != "summary" {
 			t.Fatalf("details block does not start with its summary")
 		}
-		same("details summary", gfmText(parts[0]), plural(len(p.Changes), "change", "changes"))
+		same("details summary", gfmtest.Text(parts[0]), plural(len(p.Changes), "change", "changes"))
 		at := 1
 		block(parts, &at, "changes", len(v.changes), func(k int) []byte {
 			var r []byte
@@ -465,32 +279,12 @@ func checkGFMPlan(t *testing.T, bin string, p *plan.Plan, md []byte) {
 			return r
 		})
 		if at != len(parts) {
-			t.Errorf("details block holds %d more elements, first <%s> %q", len(parts)-at, parts[at].Data, gfmText(parts[at]))
+			t.Errorf("details block holds %d more elements, first <%s> %q", len(parts)-at, parts[at].Data, gfmtest.Text(parts[at]))
 		}
 	}
 	if i != len(kids) {
-		t.Errorf("the comment goes on after its last section: %d more elements, first <%s> %q", len(kids)-i, kids[i].Data, gfmText(kids[i]))
+		t.Errorf("the comment goes on after its last section: %d more elements, first <%s> %q", len(kids)-i, kids[i].Data, gfmtest.Text(kids[i]))
 	}
-}
-
-// hostileStrings are texts a pull-request author might write to hide a
-// change from the reviewer of the rendered comment.
-var hostileStrings = []string{
-	"a | b", "|", "||", `\|`, "`", "``", "```", "````x````", "` a `", " lead and trail ",
-	"<!--", "-->", "<!-- hidden", "x -->", "</details>", "<details>", "<details open>", "</summary>",
-	"<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<a href=http://e>x</a>", "<iframe src=//e>",
-	"[x](http://e)", "![i](http://e/i.png)", "[x]: http://e", "<http://e>", "http://autolink.example",
-	"https://e.example/p?q=1", "www.x.com", "mailto:a@b.c", "xmpp:a@b.c", "jane@agency.com",
-	"www.a.com<img src=http://e/x.png>", "http://a.com<a href=http://evil>click</a>",
-	"www.a.com<details open=x>", "www.a.com<b x=y>bold</b>", "x www.a.com<!-- z -->",
-	"*", "**b**", "_", "__u__", "~~s~~", "~", `\`, `trailing\`, `\\`, "&lt;", "&#124;", "&amp;", "&#x3C;script&#x3E;",
-	"a\nb", "a\r\nb", "\r", "\n\n# heading", "a\tb", "\x00", "\x01\x1b[31m", "\x7f", "\u2028", "\u2029", "\u202e",
-	"\u200b", "\ufeff", "\xff\xfe", "# h", "> q", "- l", "+ l", "1. l", "1) l", ":--", "| --- |", "---", "===",
-	"$x$", "$$", "#123", "@someone", ":smile:", "<", ">", "&", "\"'", "    indented", "\t\ttabs",
-	"a  ", "  ", strings.Repeat("x", 3000), strings.Repeat("`", 40), strings.Repeat("|", 50),
-	strings.Repeat("<!--", 20), strings.Repeat("\\", 33),
-	"ftp://e.example", "<?php x ?>", "<![CDATA[x]]>", "<!DOCTYPE x>", "[^1]", "[^1]: note", "~~~", "- [ ] task",
-	"a\vb\fc\u0085d",
 }
 
 // hostilePlan builds a plan with s in every field a configuration or a
@@ -566,7 +360,7 @@ func writeMarkdown(t testing.TB, p *plan.Plan, opts MarkdownOptions) []byte {
 
 // TestGFMGolden: the golden plans read as they should on GitHub.
 func TestGFMGolden(t *testing.T) {
-	bin := cmarkGFM(t)
+	bin := gfmtest.Bin(t)
 	for name, mk := range plans {
 		t.Run(name, func(t *testing.T) {
 			p := mk()
@@ -579,11 +373,11 @@ func TestGFMGolden(t *testing.T) {
 // then each alone ahead of the full plan, so that whatever follows a
 // hostile text is checked too: all read as written, every change in place.
 func TestGFMHostile(t *testing.T) {
-	bin := cmarkGFM(t)
-	p := hostilePlan(hostileStrings)
+	bin := gfmtest.Bin(t)
+	p := hostilePlan(gfmtest.Hostile)
 	checkGFMPlan(t, bin, p, writeMarkdown(t, p, gfmUncut))
 	// Each string once more before an ordinary plan: nothing after it is lost.
-	for k, s := range hostileStrings {
+	for k, s := range gfmtest.Hostile {
 		if testing.Short() && k%4 != 0 {
 			continue
 		}
@@ -603,10 +397,10 @@ func TestGFMHostile(t *testing.T) {
 // TestGFMHostileCut: cut to fit GitHub's limit or a small one, every
 // list still shows its first items as written, then its cut line.
 func TestGFMHostileCut(t *testing.T) {
-	bin := cmarkGFM(t)
+	bin := gfmtest.Bin(t)
 	for _, limit := range []int{0, 20000, 4000, 1000} {
 		t.Run(strconv.Itoa(limit), func(t *testing.T) {
-			p := hostilePlan(hostileStrings)
+			p := hostilePlan(gfmtest.Hostile)
 			md := writeMarkdown(t, p, MarkdownOptions{Limit: limit})
 			if !cutRE.Match(md) {
 				t.Fatalf("limit %d cut nothing", limit)
@@ -616,40 +410,17 @@ func TestGFMHostileCut(t *testing.T) {
 	}
 }
 
-// gfmPieces are what random hostile strings are made of.
-var gfmPieces = []string{
-	"|", `\`, "`", "``", "<", ">", "<!--", "-->", "<details>", "</details>", "<img src=x>", "<b x=y>",
-	"[", "]", "(", ")", "!", "*", "_", "~", "&", "&lt;", "&#124;", ";", "#", "$", ":", "@", ".", "/",
-	"http://", "https://", "www.", "mailto:", ".com", "a@b.c", "\n", "\r", "\t", " ", "  ", "\x00", "\x1b",
-	"\u2028", "\u202e", "\u00a0", "é", "\xff", "-", "+", "1.", ">", "=", "\"", "'", "a", "x", "0",
-	"ftp://", "WWW.", "\v", "\f", "\u0085", "<?", "<![CDATA[", "<!X", "</", "&#x3c;", "[^1]", "~~~", "]: ",
-}
-
-// randomHostile returns n strings of up to 12 pieces each, from seed.
-func randomHostile(seed uint64, n int) []string {
-	rng := rand.New(rand.NewPCG(seed, 0x6766))
-	out := make([]string, n)
-	for i := range out {
-		var b strings.Builder
-		for range 1 + rng.IntN(12) {
-			b.WriteString(gfmPieces[rng.IntN(len(gfmPieces))])
-		}
-		out[i] = b.String()
-	}
-	return out
-}
-
 // TestGFMRandomHostile: many random hostile strings, a plan of a few
 // hundred per seed rendered in one cmark-gfm run, checked as above.
 func TestGFMRandomHostile(t *testing.T) {
-	bin := cmarkGFM(t)
+	bin := gfmtest.Bin(t)
 	seeds, n := uint64(24), 300
 	if testing.Short() {
 		seeds = 4
 	}
 	for seed := range seeds {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			p := hostilePlan(randomHostile(seed, n))
+			p := hostilePlan(gfmtest.RandomHostile(seed, n))
 			checkGFMPlan(t, bin, p, writeMarkdown(t, p, gfmUncut))
 		})
 	}

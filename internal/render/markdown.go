@@ -3,9 +3,8 @@ package render
 import (
 	"io"
 	"strconv"
-	"strings"
-	"unicode/utf8"
 
+	"github.com/roster-dev/roster/internal/mdtext"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
 )
@@ -144,85 +143,6 @@ func (s *mdSection) render(b []byte, avail int) []byte {
 	return append(b, s.tail...)
 }
 
-// mdSpecial are the characters mdEscape escapes: those that open inline
-// constructs (code, emphasis, links, HTML, entities, strike-through, maths,
-// issue references, autolinks) or end a table cell. Text never starts a
-// line, so block markers (-, +, 1.) need no escape.
-//
-// The colon is for autolinks: cmark-gfm (GitHub's renderer) links
-// "http://..." and "www...." from the raw text, backslashes and all, so a
-// link ending in the backslash of "\<" leaves the "<" unescaped and
-// "www.a.com<img src=...>" would render an image. An escaped colon (and the
-// dot of "www.", see mdEscape) keeps those links from forming. An email's
-// autolink is made from the unescaped text and shows its own target, so it
-// is harmless and is left alone: no escape stops it.
-const mdSpecial = "\\`*_[]<>|~&$#:"
-
-// mdEscape appends s as markdown text that cannot open any construct and
-// stays on one line, so it is safe in a table cell or a list item.
-func mdEscape(b []byte, s string) []byte {
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '\n' || c == '\r' || c == '\t':
-				b = append(b, ' ')
-			case c < 0x20 || c == 0x7f:
-				b = appendClean(b, s[i:i+1])
-			case strings.IndexByte(mdSpecial, c) >= 0,
-				c == '.' && i >= 3 && strings.EqualFold(s[i-3:i], "www"):
-				b = append(b, '\\', c)
-			default:
-				b = append(b, c)
-			}
-			i++
-			continue
-		}
-		_, size := utf8.DecodeRuneInString(s[i:])
-		b = appendClean(b, s[i:i+size])
-		i += size
-	}
-	return b
-}
-
-// codeSpan appends s as an inline code span: its fence is longer than any
-// run of backticks in s, line breaks become spaces and a space pads each
-// end when GFM would otherwise strip one or join a backtick to the fence.
-// In a table cell, pipes are escaped too (GFM splits the row at unescaped
-// pipes first and unescapes them inside code); anywhere else the backslash
-// would show, so they are not.
-func codeSpan(b []byte, s string, cell bool) []byte {
-	longest, run := 0, 0
-	for i := 0; i < len(s); i++ {
-		if s[i] == '`' {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
-		}
-	}
-	fence := strings.Repeat("`", longest+1)
-	clean := appendClean(nil, strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s))
-	// GFM strips one space from each end of a code span that starts and
-	// ends with one, unless it is only spaces.
-	padded := len(clean) > 0 && (clean[0] == '`' || clean[len(clean)-1] == '`' ||
-		clean[0] == ' ' && clean[len(clean)-1] == ' ' && strings.Trim(string(clean), " ") != "")
-	b = append(b, fence...)
-	if padded {
-		b = append(b, ' ')
-	}
-	for _, c := range clean {
-		if c == '|' && cell {
-			b = append(b, '\\')
-		}
-		b = append(b, c)
-	}
-	if padded {
-		b = append(b, ' ')
-	}
-	return append(b, fence...)
-}
-
 // roleCell appends "before → after" of a member's or grant's role.
 func roleCell(b []byte, c *plan.Change) []byte {
 	if c.Addr.Kind != model.KindMember && c.Addr.Kind != model.KindGrant {
@@ -232,7 +152,7 @@ func roleCell(b []byte, c *plan.Change) []byte {
 		if o == nil || o.Role == "" {
 			return append(b, "—"...)
 		}
-		return codeSpan(b, o.Role, true)
+		return mdtext.Code(b, o.Role, true)
 	}
 	b = side(b, c.Before)
 	b = append(b, " → "...)
@@ -343,13 +263,13 @@ func WriteMarkdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 				r = append(r, "**"...)
 				if d.Range != nil {
 					r = append(r, ' ')
-					r = codeSpan(r, d.Range.Filename+":"+strconv.Itoa(d.Range.Start.Line), false)
+					r = mdtext.Code(r, d.Range.Filename+":"+strconv.Itoa(d.Range.Start.Line), false)
 				}
 				r = append(r, ": "...)
-				r = mdEscape(r, d.Summary)
+				r = mdtext.Text(r, d.Summary)
 				if d.Detail != "" {
 					r = append(r, " — "...)
-					r = mdEscape(r, d.Detail)
+					r = mdtext.Text(r, d.Detail)
 				}
 				return append(r, '\n')
 			},
@@ -365,20 +285,20 @@ func WriteMarkdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 				c := &p.Changes[i]
 				r := make([]byte, 0, 160)
 				r = append(r, "| "...)
-				r = codeSpan(r, v.changeAddrs[i], true)
+				r = mdtext.Code(r, v.changeAddrs[i], true)
 				r = append(r, " | "...)
-				r = mdEscape(r, string(c.Action))
+				r = mdtext.Text(r, string(c.Action))
 				r = append(r, " | "...)
 				for j, risk := range v.changeRiskSort[i] {
 					if j > 0 {
 						r = append(r, ", "...)
 					}
-					r = mdEscape(r, string(risk))
+					r = mdtext.Text(r, string(risk))
 				}
 				r = append(r, " | "...)
 				r = roleCell(r, c)
 				r = append(r, " | "...)
-				r = mdEscape(r, c.Why)
+				r = mdtext.Text(r, c.Why)
 				return append(r, " |\n"...)
 			},
 		},
@@ -391,11 +311,11 @@ func WriteMarkdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 				i := v.followUps[k]
 				f := &p.FollowUps[i]
 				r := append([]byte(nil), "- "...)
-				r = codeSpan(r, v.followUpAddrs[i], false)
+				r = mdtext.Code(r, v.followUpAddrs[i], false)
 				r = append(r, ": "...)
-				r = mdEscape(r, f.Text)
+				r = mdtext.Text(r, f.Text)
 				r = append(r, " ("...)
-				r = codeSpan(r, f.Task, false)
+				r = mdtext.Code(r, f.Task, false)
 				return append(r, ")\n"...)
 			},
 		},
@@ -408,11 +328,11 @@ func WriteMarkdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 			item: func(k int) []byte {
 				m := &p.Upcoming[k]
 				r := append([]byte(nil), "- "...)
-				r = codeSpan(r, m.Addr.String(), false)
+				r = mdtext.Code(r, m.Addr.String(), false)
 				r = append(r, " ("...)
-				r = mdEscape(r, m.Change)
+				r = mdtext.Text(r, m.Change)
 				r = append(r, "): "...)
-				r = mdEscape(r, m.Text)
+				r = mdtext.Text(r, m.Text)
 				return append(r, '\n')
 			},
 		},

@@ -428,69 +428,6 @@ func TestMarkdownEscaping(t *testing.T) {
 	}
 }
 
-// TestMarkdownNoURLAutolink: cmark-gfm links "www.…" and "http://…" from
-// the raw markdown, escapes and all, so a link would end in the backslash of
-// "\\<" and leave the "<" to open raw HTML (an image, here). The colon and
-// the dot of "www." are escaped so that no such link forms
-// (gfm_test.go shows it with cmark-gfm itself).
-func TestMarkdownNoURLAutolink(t *testing.T) {
-	for in, want := range map[string]string{
-		"www.a.com<img src=http://e/x.png>": `www\.a.com\<img src=http\://e/x.png\>`,
-		"WWW.a.com":                         `WWW\.a.com`,
-		"see http://a.com<b x=y>":           `see http\://a.com\<b x=y\>`,
-	} {
-		if got := string(mdEscape(nil, in)); got != want {
-			t.Errorf("mdEscape(%q) = %s, want %s", in, got, want)
-		}
-	}
-}
-
-func TestCodeSpan(t *testing.T) {
-	tests := []struct {
-		in, want string
-		cell     bool
-	}{
-		{"plain", "`plain`", true},
-		{"a`b", "``a`b``", true},
-		{"`x", "`` `x ``", true},
-		{"a|b", "`a\\|b`", true},
-		// Outside a table, GFM would show the backslash of an escaped pipe.
-		{"a|b", "`a|b`", false},
-		{"a\nb", "`a b`", true},
-		{" a ", "`  a  `", true},
-		// Padded by what is printed, not by what was given: GFM would strip
-		// the spaces the line breaks become.
-		{"\na\n", "`  a  `", true},
-		// Only spaces: GFM strips nothing, so no padding.
-		{"  ", "`  `", true},
-		{"", "``", true},
-	}
-	for _, tt := range tests {
-		if got := string(codeSpan(nil, tt.in, tt.cell)); got != tt.want {
-			t.Errorf("codeSpan(%q, %v) = %s, want %s", tt.in, tt.cell, got, tt.want)
-		}
-	}
-}
-
-// FuzzMarkdownCell: whatever a reason or address holds, a table cell stays
-// one line with no unescaped pipe.
-func FuzzMarkdownCell(f *testing.F) {
-	for _, s := range []string{"", "a|b", "`", "x\ny", "\\|", "é\u2028|\x00"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		for _, out := range [][]byte{mdEscape(nil, s), codeSpan(nil, s, true)} {
-			if bytes.ContainsAny(out, "\n\r") {
-				t.Fatalf("%q gives a cell with a line break: %q", s, out)
-			}
-			row := "| " + string(out) + " |"
-			if cells(row) != 1 {
-				t.Fatalf("%q gives a cell with an unescaped pipe: %q", s, out)
-			}
-		}
-	})
-}
-
 var cutRE = regexp.MustCompile(`… and (\d+) more (changes|risky changes|follow-up tasks|changes outside roster|warnings and notes|manual steps) not shown \(see roster plan output\)\.`)
 
 // cutCounts returns the counts of every cut line by what was cut.

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"unicode/utf8"
 
+	"github.com/roster-dev/roster/internal/mdtext"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
 )
@@ -55,7 +55,7 @@ func (st style) paintClean(b []byte, code string, s string) []byte {
 	if st.color {
 		b = append(b, code...)
 	}
-	b = appendClean(b, s)
+	b = mdtext.Printable(b, s)
 	if st.color {
 		b = append(b, ansiReset...)
 	}
@@ -111,38 +111,6 @@ func verb(a plan.Action) string {
 		return "moved"
 	}
 	return "changed (" + string(a) + ")"
-}
-
-// appendClean appends s for a terminal or a code block: printable text as it
-// is, anything else (control characters, invalid UTF-8, invisible format
-// characters) escaped as \xNN, \uNNNN or \UNNNNNNNN, so that no string in a
-// plan can move the cursor, change colours or hide text.
-func appendClean(b []byte, s string) []byte {
-	i := 0
-	for i < len(s) && s[i] >= 0x20 && s[i] < 0x7f {
-		i++
-	}
-	if i == len(s) {
-		return append(b, s...)
-	}
-	b = append(b, s[:i]...)
-	for i < len(s) {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = fmt.Appendf(b, `\x%02x`, s[i])
-		case r == ' ' || strconv.IsPrint(r):
-			b = append(b, s[i:i+size]...)
-		case r < 0x80:
-			b = fmt.Appendf(b, `\x%02x`, r)
-		case r < 0x10000:
-			b = fmt.Appendf(b, `\u%04x`, r)
-		default:
-			b = fmt.Appendf(b, `\U%08x`, r)
-		}
-		i += size
-	}
-	return b
 }
 
 // appendTextValue appends an attribute value as the text plan shows it: null,
@@ -232,11 +200,11 @@ func appendChange(b []byte, c *plan.Change, addr string, risks []plan.Risk, st s
 	b = append(b, verb(c.Action)...)
 	if c.Action == plan.Move {
 		b = append(b, " from "...)
-		b = appendClean(b, c.From.String())
+		b = mdtext.Printable(b, c.From.String())
 	}
 	if c.Why != "" {
 		b = append(b, ' ', '(')
-		b = appendClean(b, c.Why)
+		b = mdtext.Printable(b, c.Why)
 		b = append(b, ')')
 	}
 	if len(risks) > 0 {
@@ -394,11 +362,11 @@ const viaAccountText = "; via account: the account binding covers every property
 // appendFollowUp appends "  - SITE: TEXT (TASK)".
 func appendFollowUp(b []byte, f *plan.FollowUp, addr string) []byte {
 	b = append(b, "  - "...)
-	b = appendClean(b, addr)
+	b = mdtext.Printable(b, addr)
 	b = append(b, ':', ' ')
-	b = appendClean(b, f.Text)
+	b = mdtext.Printable(b, f.Text)
 	b = append(b, ' ', '(')
-	b = appendClean(b, f.Task)
+	b = mdtext.Printable(b, f.Task)
 	return append(b, ')', '\n')
 }
 

@@ -307,7 +307,7 @@ func TestMarkdownEscape(t *testing.T) {
 		"crlf\r\nend":        "crlf<br>end",
 		`back\slash`:         `back\\slash`,
 		"<script>x</script>": `\<script\>x\</script\>`,
-		"[link](http://x)":   `\[link\](http://x)`,
+		"[link](http://x)":   `\[link\](http\://x)`,
 		"*bold* `code`":      "\\*bold\\* \\`code\\`",
 	}
 	for in, want := range tests {

@@ -10,6 +10,8 @@ import (
 
 	json "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/roster-dev/roster/internal/mdtext"
 )
 
 // WriteReviewJSON writes the review as schema/review.schema.json describes
@@ -139,9 +141,11 @@ func deref(s *string) string {
 // WriteReviewMarkdown writes the review for a review ticket: a heading
 // with the date, the summary, a "Needs attention" section (team findings,
 // then a table of every flagged row), then a section per team with a table
-// of its team-wide roles and one per site. Text from the state is escaped
-// so that it cannot break a table: |, \, `, *, <, >, [ and ] are
-// backslash-escaped and line breaks become <br>.
+// of its team-wide roles and one per site. Text from the configuration
+// and the state is written with mdtext, so that GitHub shows it as written
+// and it opens nothing (no link, HTML, emphasis or table cell; an email
+// still links to itself); a line break becomes <br>, so a reason keeps its
+// lines in its cell.
 func WriteReviewMarkdown(w io.Writer, doc *ReviewDoc) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	s := doc.Summary
@@ -171,7 +175,7 @@ func WriteReviewMarkdown(w io.Writer, doc *ReviewDoc) error {
 	}
 	for _, t := range doc.Teams {
 		for _, f := range t.Findings {
-			fmt.Fprintf(bw, "- **%s** `%s`: %s\n", md(t.Team), f.Code, md(f.Text))
+			fmt.Fprintf(bw, "- %s %s: %s\n", strong(t.Team), code(f.Code), md(f.Text))
 		}
 	}
 	if s.Findings > 0 {
@@ -211,7 +215,7 @@ func writeSignOffMarkdown(bw *bufio.Writer, a *Attestation) {
 	}
 	bw.WriteString("## Sign-off\n\n")
 	fmt.Fprintf(bw, "Signed off by %s at %s.\n\n", md(a.Reviewer), a.Time)
-	fmt.Fprintf(bw, "Attested digest: `%s` (%s)\n", a.Digest, AttestedDigestRule)
+	fmt.Fprintf(bw, "Attested digest: %s (%s)\n", code(a.Digest), AttestedDigestRule)
 }
 
 // AttestedDigestRule says how an attested document's digest is
@@ -249,19 +253,19 @@ func writeTeamMarkdown(bw *bufio.Writer, t *ReviewTeam) {
 	}
 	fmt.Fprintf(bw, "%s. %s. Last reviewed: %s.\n\n", owners, sitesLine(t.Sites), md(LastReviewedText(t)))
 	if u := UnseenAccess[t.Platform]; u != "" {
-		fmt.Fprintf(bw, "%s\n\n", md(u))
+		fmt.Fprintf(bw, "%s\n\n", mdtext.Line(nil, u))
 	}
 	for _, f := range t.Findings {
-		fmt.Fprintf(bw, "> **`%s`**: %s\n\n", f.Code, md(f.Text))
+		fmt.Fprintf(bw, "> **%s**: %s\n\n", code(f.Code), md(f.Text))
 	}
 	if t.LastReview != nil {
 		if len(t.ChangesSinceReview) == 0 {
-			fmt.Fprintf(bw, "Since the last sign-off (%s, digest `%s`): no one added, removed or changed role.\n\n", md(LastReviewedText(t)), t.LastReview.ReviewDigest)
+			fmt.Fprintf(bw, "Since the last sign-off (%s, digest %s): no one added, removed or changed role.\n\n", md(LastReviewedText(t)), code(t.LastReview.ReviewDigest))
 		} else {
-			fmt.Fprintf(bw, "Since the last sign-off (%s, digest `%s`):\n\n", md(LastReviewedText(t)), t.LastReview.ReviewDigest)
+			fmt.Fprintf(bw, "Since the last sign-off (%s, digest %s):\n\n", md(LastReviewedText(t)), code(t.LastReview.ReviewDigest))
 			for i := range t.ChangesSinceReview {
 				c := &t.ChangesSinceReview[i]
-				fmt.Fprintf(bw, "- %s (%s, evidence record %d)\n", md(changesText(c)), datePart(c.Time), c.Seq)
+				fmt.Fprintf(bw, "- %s (%s, evidence record %d)\n", mdtext.Line(nil, changesText(c)), datePart(c.Time), c.Seq)
 			}
 			bw.WriteString("\n")
 		}
@@ -407,28 +411,34 @@ func mdOpt(s *string) string {
 	return md(*s)
 }
 
-var mdEscaper = strings.NewReplacer(
-	`\`, `\\`, "|", `\|`, "`", "\\`", "*", `\*`, "<", `\<`, ">", `\>`, "[", `\[`, "]", `\]`,
-	"\r\n", "<br>", "\n", "<br>", "\r", "<br>",
-)
-
-// md escapes text from the state for a markdown table cell.
+// md is text from the configuration or the state as markdown text
+// (mdtext.Text), each line break a <br>.
 func md(s string) string {
-	for i := 0; i < len(s); i++ {
-		if mdSpecial[s[i]] {
-			return mdEscaper.Replace(s)
-		}
+	if strings.IndexAny(s, "\r\n") < 0 {
+		return mdtext.String(s)
 	}
-	return s
+	lines := strings.Split(strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(s), "\n")
+	var b []byte
+	for i, l := range lines {
+		if i > 0 {
+			b = append(b, "<br>"...)
+		}
+		b = mdtext.Text(b, l)
+	}
+	return string(b)
 }
 
-// mdSpecial marks the bytes md escapes.
-var mdSpecial = func() (t [256]bool) {
-	for _, c := range []byte("\\|`*<>[]\r\n") {
-		t[c] = true
+// strong is s in bold, without the white space at its ends: GFM would
+// show the asterisks of "** x**" rather than bold text.
+func strong(s string) string {
+	if s = strings.Trim(s, " \t\r\n"); s == "" {
+		return ""
 	}
-	return t
-}()
+	return "**" + md(s) + "**"
+}
+
+// code is s as an inline code span, outside a table.
+func code(s string) string { return string(mdtext.Code(nil, s, false)) }
 
 // personCell is the person, with their sponsor where one is named.
 func personCell(r *ReviewRow) string {

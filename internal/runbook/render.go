@@ -7,6 +7,8 @@ import (
 
 	json "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/roster-dev/roster/internal/mdtext"
 )
 
 // WriteText prints the items as numbered steps.
@@ -37,26 +39,43 @@ func count(n int) string {
 	return fmt.Sprintf("%d items", n)
 }
 
-// WriteMarkdown prints the items as a checklist, for a ticket.
+// WriteMarkdown prints the items as a checklist, for a ticket: each item
+// a checkbox with its title in bold and its address as code, its steps
+// numbered below it. Titles and steps name people, teams and sites from
+// the configuration, so they are written with mdtext: GitHub shows them
+// as written, each on its line, and they open nothing (no link, HTML,
+// emphasis, list or code block; an email still links to itself).
 func WriteMarkdown(w io.Writer, items []Item) error {
-	var b strings.Builder
-	b.WriteString("### roster runbook\n\n")
+	b := []byte("### roster runbook\n\n")
 	if len(items) == 0 {
-		b.WriteString("No open manual steps.\n")
+		b = append(b, "No open manual steps.\n"...)
 	}
 	for _, it := range items {
-		fmt.Fprintf(&b, "- [ ] **%s** (`%s`)\n", esc(it.Title), it.Key())
+		b = append(b, "- [ ] "...)
+		// GFM would show the asterisks of "** x**" rather than bold text.
+		if title := strings.Trim(it.Title, " \t\r\n"); title != "" {
+			b = append(b, "**"...)
+			b = mdtext.Text(b, title)
+			b = append(b, "** "...)
+		}
+		b = append(b, '(')
+		if key := it.Key(); strings.Contains(strings.ToLower(key), "[x]") {
+			// cmark-gfm checks a task whose line holds "[x]" anywhere
+			// (strstr in extensions/tasklist.c), and a code span cannot
+			// escape it: such an address is written as text.
+			b = mdtext.Text(b, key)
+		} else {
+			b = mdtext.Code(b, key, false)
+		}
+		b = append(b, ")\n"...)
 		for j, s := range it.Steps {
-			fmt.Fprintf(&b, "    %d. %s\n", j+1, esc(s))
+			b = fmt.Appendf(b, "    %d. ", j+1)
+			b = mdtext.Line(b, s)
+			b = append(b, '\n')
 		}
 	}
-	_, err := io.WriteString(w, b.String())
+	_, err := w.Write(b)
 	return err
-}
-
-func esc(s string) string {
-	r := strings.NewReplacer("\\", "\\\\", "*", "\\*", "_", "\\_", "<", "&lt;", ">", "&gt;", "\n", " ")
-	return r.Replace(s)
 }
 
 // ItemJSON is one item in `runbook --format json`.

@@ -111,10 +111,10 @@ func TestReviewHTMLScreenshot(t *testing.T) {
 	t.Logf("rendered %s to %s", path, shot)
 }
 
-// hostileReview is the review of the fixture with one more guest whose
+// wideReview is the review of the fixture with one more guest whose
 // address, ticket and reason are long runs with no place to break, and
 // whose texts look like markup.
-func hostileReview() *ReviewDoc {
+func wideReview() *ReviewDoc {
 	in := testInput()
 	email := strings.Repeat("verylongname", 12) + "@" + strings.Repeat("sub", 20) + ".example"
 	g := grant("acme", "mysite.com", email, "viewer", model.HolderGuest, strings.Repeat("TICKET", 30))
@@ -164,7 +164,7 @@ var probeAttr = regexp.MustCompile(`data-probe="([^"]*)"`)
 // only script is the probe and its title is its own.
 func TestReviewHTMLInChromium(t *testing.T) {
 	browser := chromium(t)
-	page := render(t, func(w io.Writer) error { return WriteReviewHTML(w, hostileReview()) })
+	page := render(t, func(w io.Writer) error { return WriteReviewHTML(w, wideReview()) })
 	probed := bytes.Replace(page, []byte("</body>"), []byte(probeScript+"</body>"), 1)
 	if bytes.Equal(probed, page) {
 		t.Fatal("the page has no </body> to put the probe before")

@@ -10,7 +10,6 @@ package gfmtest
 import (
 	"bytes"
 	"net/url"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -18,6 +17,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/roster-dev/roster/internal/mdtext"
+	"github.com/roster-dev/roster/internal/testtool"
 )
 
 // Args render as github.com does: its extensions, and --unsafe because
@@ -31,15 +31,7 @@ var Args = []string{"--extension", "table", "--extension", "strikethrough",
 // missing, except in CI (CI=true), which installs it: there it fails.
 func Bin(t testing.TB) string {
 	t.Helper()
-	path, err := exec.LookPath("cmark-gfm")
-	if err != nil {
-		msg := "cmark-gfm (GitHub's Markdown renderer) not found: apt-get install cmark-gfm"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return path
+	return testtool.Need(t, "cmark-gfm", "cmark-gfm")
 }
 
 // Allow are the elements a document's template makes, each with the

@@ -282,9 +282,6 @@ func (c *Client) call(ctx context.Context, method, path string, q url.Values, in
 	if method == http.MethodGet {
 		p = c.reads
 	}
-	if err := kit.Pace(ctx, Platform, p); err != nil {
-		return tc.Pre(), err
-	}
 	// Every request body but the token's is JSON:API, piwikpro.md, Auth
 	// (line 14): "Request bodies need `Content-Type:
 	// application/vnd.api+json`; sending application/json gives 400 with
@@ -297,8 +294,14 @@ func (c *Client) call(ctx context.Context, method, path string, q url.Values, in
 	if in != nil {
 		ctype = JSONAPI
 	}
-	api, err := c.hc.JSON(ctx, method, path, q, in, out, ctype)
-	p.Note(len(api) - 1)
+	var api []string
+	var err error
+	if perr := kit.Paced(ctx, Platform, []*kit.Pacer{p}, func() []string {
+		api, err = c.hc.JSON(ctx, method, path, q, in, out, ctype)
+		return api
+	}); perr != nil {
+		return tc.Pre(), perr
+	}
 	return tc.Lines(api), err
 }
 
@@ -316,13 +319,16 @@ type tokenAnswer struct {
 // fetchToken exchanges the client credentials for a token: kit.Tokens'
 // Fetch.
 func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, []string, error) {
-	if err := kit.Pace(ctx, Platform, c.writes); err != nil {
-		return "", 0, nil, err
-	}
 	body := map[string]string{"grant_type": "client_credentials", "client_id": c.clientID, "client_secret": c.secret}
 	var out tokenAnswer
-	lines, err := c.tc.JSON(ctx, "POST", "/auth/token", nil, body, httpc.Shaped{Shape: tokenShape, Into: &out}, "application/json")
-	c.writes.Note(len(lines) - 1)
+	var lines []string
+	var err error
+	if perr := kit.Paced(ctx, Platform, []*kit.Pacer{c.writes}, func() []string {
+		lines, err = c.tc.JSON(ctx, "POST", "/auth/token", nil, body, httpc.Shaped{Shape: tokenShape, Into: &out}, "application/json")
+		return lines
+	}); perr != nil {
+		return "", 0, nil, perr
+	}
 	if err != nil {
 		if re, ok := httpc.Refusal(err); ok {
 			return "", 0, lines, &driver.APIError{Platform: Platform, Status: re.Status, Request: re.Request(), Read: true,

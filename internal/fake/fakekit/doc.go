@@ -22,7 +22,11 @@
 //     for it;
 //   - Admin, the plumbing of the /_fake/ admin endpoints: the request log,
 //     the state dump, the failure and clock endpoints, a JSON body decoded
-//     into the fake's own struct, and {"ok":true} or {"error":…} answers.
+//     into the fake's own struct, and {"ok":true} or {"error":…} answers;
+//   - Fact and RunFacts, for the fakes' tests: the runner of a facts
+//     table (one row a fact of ../shared/apis/NAME.md, citing where it
+//     stands), which checks each answer's status and the substrings it
+//     must hold or lack.
 //
 // Clock, Failures and Log do not lock: Clock is guarded by Base.Mu, as
 // the fake's own data is; Recorder guards Failures and Log.

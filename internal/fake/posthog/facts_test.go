@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/roster-dev/roster/internal/fake/fakekit"
 )
 
 // TestFactsScopes encodes posthog.md's "Auth" facts about personal API key
@@ -216,14 +218,15 @@ func TestFactsAccessControls(t *testing.T) {
 // length). In paths and bodies, {org}, {member} (user uuid) and {owner2}
 // stand for the seed's ids.
 func TestFactsMembersAndInvites(t *testing.T) {
-	rows := []struct {
+	type row struct {
 		fact         string // posthog.md, section (line): the fact
 		key          string
 		method, path string
 		body         any
 		status       int
 		has          []string // substrings of the raw answer
-	}{
+	}
+	rows := []row{
 		{"Auth (12-13): a bad key is 401, type authentication_error, in the {type,code,detail,attr} shape", "phx_nope", "GET", "/api/organizations/{org}/members/", nil, 401,
 			[]string{`"type":"authentication_error"`, `"code":`, `"detail":`, `"attr":null`}},
 		{"Endpoints (16): lists are DRF LimitOffset pages {count,next,previous,results}", "phx_owner", "GET", "/api/organizations/{org}/members/?limit=100", nil, 200,
@@ -253,22 +256,15 @@ func TestFactsMembersAndInvites(t *testing.T) {
 		{"Endpoints (27): the organization's projects are listed", "phx_owner", "GET", "/api/organizations/{org}/projects/?limit=100", nil, 200,
 			[]string{`"id":11`, `"name":"Production"`}},
 	}
-	for _, r := range rows {
-		t.Run(r.fact, func(t *testing.T) {
-			s := acme(t)
-			ids := strings.NewReplacer("{org}", s.OrgID(), "{member}", s.uuidOf(t, "member@acme.com"), "{owner}", s.uuidOf(t, "owner@acme.com"),
-				"{owner2}", s.uuidOf(t, "owner2@acme.com"))
-			a := do(t, s, r.key, r.method, ids.Replace(r.path), r.body)
-			if a.status != r.status {
-				t.Fatalf("%s %s: %d, want %d: %s", r.method, r.path, a.status, r.status, a.raw)
-			}
-			for _, h := range r.has {
-				if !strings.Contains(a.raw, h) {
-					t.Errorf("%s %s: %s\nlacks %s", r.method, r.path, a.raw, h)
-				}
-			}
-		})
-	}
+	fakekit.RunFacts(t, rows, func(r row) fakekit.Fact {
+		return fakekit.Fact{Cite: r.fact, Method: r.method, Path: r.path, Status: r.status, Has: r.has}
+	}, func(t *testing.T, r row) (int, string) {
+		s := acme(t)
+		ids := strings.NewReplacer("{org}", s.OrgID(), "{member}", s.uuidOf(t, "member@acme.com"), "{owner}", s.uuidOf(t, "owner@acme.com"),
+			"{owner2}", s.uuidOf(t, "owner2@acme.com"))
+		a := do(t, s, r.key, r.method, ids.Replace(r.path), r.body)
+		return a.status, a.raw
+	})
 	// Endpoints (26): deleting an invite answers 204; Semantics (55):
 	// inviting an email again replaces its earlier invites.
 	s := acme(t)

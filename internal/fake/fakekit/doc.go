@@ -23,10 +23,12 @@
 //   - Admin, the plumbing of the /_fake/ admin endpoints: the request log,
 //     the state dump, the failure and clock endpoints, a JSON body decoded
 //     into the fake's own struct, and {"ok":true} or {"error":…} answers;
-//   - Fact and RunFacts, for the fakes' tests: the runner of a facts
+//   - for the fakes' tests: Fact and RunFacts, the runner of a facts
 //     table (one row a fact of ../shared/apis/NAME.md, citing where it
 //     stands), which checks each answer's status and the substrings it
-//     must hold or lack.
+//     must hold or lack; Commands and CheckCommands, a fake's Main and
+//     Call run as its commands are (URL file, admin calls, SIGTERM,
+//     exit codes).
 //
 // Clock, Failures and Log do not lock: Clock is guarded by Base.Mu, as
 // the fake's own data is; Recorder guards Failures and Log.

@@ -10,11 +10,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	json "github.com/go-json-experiment/json"
+
+	"github.com/roster-dev/roster/internal/fake/fakekit"
 )
 
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
@@ -650,42 +651,12 @@ func TestSeedFile(t *testing.T) {
 }
 
 func TestMainAndCall(t *testing.T) {
-	dir := t.TempDir()
-	urlFile := filepath.Join(dir, "url")
-	seed := filepath.Join(dir, "seed.json")
-	os.WriteFile(seed, []byte(`{"teams":[{"members":[{"email":"o@x.io","role":"owner"}],"sites":[{"domain":"a.com"}]}],"keys":[{"key":"k","email":"o@x.io"}]}`), 0o644)
-	done := make(chan int)
-	go func() { done <- Main([]string{urlFile, "--seed", seed}) }()
-	if code := Call([]string{urlFile, "POST", "/_fake/add-guest", `{"site":"a.com","email":"g@y.io","role":"viewer"}`}); code != 0 {
-		t.Fatalf("call: %d", code)
-	}
-	if code := Call([]string{urlFile, "POST", "/_fake/accept", `{"email":"nobody@x.io"}`}); code != 1 {
-		t.Errorf("failing call: %d", code)
-	}
-	data, err := os.ReadFile(urlFile)
-	if err != nil || !strings.HasPrefix(string(data), "http://127.0.0.1:") {
-		t.Fatalf("url file: %q %v", data, err)
-	}
-	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("Main returned %d", code)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Main did not stop on SIGTERM")
-	}
-	if code := Main(nil); code != 2 {
-		t.Errorf("no args: %d", code)
-	}
-	if code := Main([]string{urlFile, "--seed", filepath.Join(dir, "missing.json")}); code != 1 {
-		t.Errorf("missing seed: %d", code)
-	}
-	if code := Call([]string{"x"}); code != 2 {
-		t.Errorf("call usage: %d", code)
-	}
+	fakekit.CheckCommands(t, fakekit.Commands{Main: Main, Call: Call,
+		Seed:  `{"teams":[{"members":[{"email":"o@x.io","role":"owner"}],"sites":[{"domain":"a.com"}]}],"keys":[{"key":"k","email":"o@x.io"}]}`,
+		Ok:    []string{"POST", "/_fake/add-guest", `{"site":"a.com","email":"g@y.io","role":"viewer"}`},
+		Fails: []string{"POST", "/_fake/accept", `{"email":"nobody@x.io"}`},
+		Usage: []string{"x"},
+	})
 }
 
 // FuzzSeed loads arbitrary seed JSON: an error or a server, never a panic.

@@ -8,11 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	json "github.com/go-json-experiment/json"
+
+	"github.com/roster-dev/roster/internal/fake/fakekit"
 )
 
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
@@ -599,39 +600,11 @@ func TestSeedFile(t *testing.T) {
 }
 
 func TestMainAndCall(t *testing.T) {
-	dir := t.TempDir()
-	urlFile := filepath.Join(dir, "url")
-	seed := filepath.Join(dir, "seed.json")
-	os.WriteFile(seed, []byte(`{"keys":{"k":"o@x.io"},"members":[{"email":"o@x.io","level":15}]}`), 0o644)
-	done := make(chan int)
-	go func() { done <- Main([]string{urlFile, "--seed", seed}) }()
-	if code := Call([]string{urlFile, "POST", "/_fake/add-member", `{"email":"n@x.io"}`}); code != 0 {
-		t.Fatalf("call: %d", code)
-	}
-	if code := Call([]string{urlFile, "POST", "/_fake/accept", `{"email":"nobody@x.io"}`}); code != 1 {
-		t.Errorf("failing call: %d", code)
-	}
-	data, err := os.ReadFile(urlFile)
-	if err != nil || !strings.HasPrefix(string(data), "http://127.0.0.1:") {
-		t.Fatalf("url file: %q %v", data, err)
-	}
-	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("Main returned %d", code)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Main did not stop on SIGTERM")
-	}
-	if code := Main(nil); code != 2 {
-		t.Errorf("no args: %d", code)
-	}
-	if code := Main([]string{urlFile, "--seed", filepath.Join(dir, "missing.json")}); code != 1 {
-		t.Errorf("missing seed: %d", code)
-	}
+	fakekit.CheckCommands(t, fakekit.Commands{Main: Main, Call: Call,
+		Seed:  `{"keys":{"k":"o@x.io"},"members":[{"email":"o@x.io","level":15}]}`,
+		Ok:    []string{"POST", "/_fake/add-member", `{"email":"n@x.io"}`},
+		Fails: []string{"POST", "/_fake/accept", `{"email":"nobody@x.io"}`},
+	})
 }
 
 // FuzzSeed loads arbitrary seed JSON: an error or a server, never a panic.

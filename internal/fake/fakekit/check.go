@@ -1,0 +1,72 @@
+package fakekit
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Commands is what CheckCommands runs a fake's two commands with.
+type Commands struct {
+	Main, Call func(args []string) int // the fake's Main and Call
+	Seed       string                  // a seed file's JSON
+	Ok, Fails  []string                // admin calls (METHOD PATH BODY) that answer 2xx, and not
+	Usage      []string                // args Call refuses with 2, "URLFILE" standing for the URL file; nil: not tried
+}
+
+// CheckCommands runs a fake's Main as the fake-NAME command does, with a
+// seed file: the URL file it writes names a server on 127.0.0.1, Call
+// exits 0 on a 2xx answer and 1 on another, and Main stops cleanly on
+// SIGTERM; Main exits 2 without arguments and 1 on a missing seed file.
+func CheckCommands(t *testing.T, c Commands) {
+	t.Helper()
+	dir := t.TempDir()
+	urlFile := filepath.Join(dir, "url")
+	seed := filepath.Join(dir, "seed.json")
+	if err := os.WriteFile(seed, []byte(c.Seed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan int)
+	go func() { done <- c.Main([]string{urlFile, "--seed", seed}) }()
+	if code := c.Call(append([]string{urlFile}, c.Ok...)); code != 0 {
+		t.Fatalf("call: %d", code)
+	}
+	if code := c.Call(append([]string{urlFile}, c.Fails...)); code != 1 {
+		t.Errorf("failing call: %d", code)
+	}
+	data, err := os.ReadFile(urlFile)
+	if err != nil || !strings.HasPrefix(string(data), "http://127.0.0.1:") {
+		t.Fatalf("url file: %q %v", data, err)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("Main returned %d", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Main did not stop on SIGTERM")
+	}
+	if code := c.Main(nil); code != 2 {
+		t.Errorf("no args: %d", code)
+	}
+	if code := c.Main([]string{urlFile, "--seed", filepath.Join(dir, "missing.json")}); code != 1 {
+		t.Errorf("missing seed: %d", code)
+	}
+	if c.Usage != nil {
+		args := append([]string(nil), c.Usage...)
+		for i, a := range args {
+			if a == "URLFILE" {
+				args[i] = urlFile
+			}
+		}
+		if code := c.Call(args); code != 2 {
+			t.Errorf("call usage: %d", code)
+		}
+	}
+}

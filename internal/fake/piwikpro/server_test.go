@@ -3,7 +3,6 @@ package piwikpro
 import (
 	"encoding/base64"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -60,33 +59,8 @@ type answer struct {
 
 func send(t *testing.T, s *Server, bearer, method, path, ctype string, body string) answer {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, s.URL+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	if bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+bearer)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	a := answer{status: resp.StatusCode, header: resp.Header, raw: string(raw)}
-	if len(raw) > 0 && raw[0] == '{' {
-		if err := json.Unmarshal(raw, &a.body); err != nil {
-			t.Fatalf("%s %s: %v: %s", method, path, err, raw)
-		}
-	}
-	return a
+	a := fakekit.Ask(t, method, s.URL+path, bearer, ctype, []byte(body))
+	return answer{a.Status, a.Header, a.Body, a.Raw}
 }
 
 // do sends a JSON:API request (body marshalled when not nil).
@@ -630,14 +604,8 @@ func TestFailureInjectionAndLog(t *testing.T) {
 
 func admin(t *testing.T, s *Server, method, path, body string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(method, s.URL+path, strings.NewReader(body))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	a := fakekit.Ask(t, method, s.URL+path, "", "", []byte(body))
+	return a.Status, a.Raw
 }
 
 func TestAdminHTTP(t *testing.T) {

@@ -1,9 +1,7 @@
 package plausible
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -73,42 +71,22 @@ type answer struct {
 // do sends a request with a JSON body (nil: none).
 func do(t *testing.T, s *Server, key, method, path string, body any) answer {
 	t.Helper()
-	var rd io.Reader
+	var b []byte
+	ctype := ""
 	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
+		var err error
+		if b, err = json.Marshal(body); err != nil {
 			t.Fatal(err)
 		}
-		rd = bytes.NewReader(b)
+		ctype = "application/json"
 	}
-	req, err := http.NewRequest(method, s.URL+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	return send(t, req)
+	return send(t, fakekit.NewRequest(t, method, s.URL+path, key, ctype, b))
 }
 
 func send(t *testing.T, req *http.Request) answer {
 	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	a := answer{status: resp.StatusCode, header: resp.Header, raw: string(raw)}
-	if len(raw) > 0 && raw[0] == '{' {
-		if err := json.Unmarshal(raw, &a.body); err != nil {
-			t.Fatalf("%s %s: %v: %s", req.Method, req.URL.Path, err, raw)
-		}
-	}
-	return a
+	a := fakekit.Send(t, req)
+	return answer{a.Status, a.Header, a.Body, a.Raw}
 }
 
 // want checks an answer's status and raw body.
@@ -518,14 +496,8 @@ func TestFailureInjection(t *testing.T) {
 
 func admin(t *testing.T, s *Server, method, path, body string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(method, s.URL+path, strings.NewReader(body))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	a := fakekit.Ask(t, method, s.URL+path, "", "", []byte(body))
+	return a.Status, a.Raw
 }
 
 func TestAdminHTTP(t *testing.T) {

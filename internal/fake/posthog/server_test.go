@@ -1,9 +1,7 @@
 package posthog
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -45,34 +43,15 @@ type answer struct {
 
 func do(t *testing.T, s *Server, key, method, path string, body any) answer {
 	t.Helper()
-	var rd io.Reader
+	var b []byte
 	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
+		var err error
+		if b, err = json.Marshal(body); err != nil {
 			t.Fatal(err)
 		}
-		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, s.URL+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	a := answer{status: resp.StatusCode, header: resp.Header, raw: string(raw)}
-	if len(raw) > 0 && raw[0] == '{' {
-		if err := json.Unmarshal(raw, &a.body); err != nil {
-			t.Fatalf("%s %s: %v: %s", method, path, err, raw)
-		}
-	}
-	return a
+	a := fakekit.Ask(t, method, s.URL+path, key, "", b)
+	return answer{a.Status, a.Header, a.Body, a.Raw}
 }
 
 // wantErr checks an error answer's status, shape and detail.
@@ -488,14 +467,8 @@ func TestFailureInjection(t *testing.T) {
 
 func admin(t *testing.T, s *Server, method, path, body string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(method, s.URL+path, strings.NewReader(body))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	a := fakekit.Ask(t, method, s.URL+path, "", "", []byte(body))
+	return a.Status, a.Raw
 }
 
 func TestAdminHTTP(t *testing.T) {

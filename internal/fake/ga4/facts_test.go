@@ -87,15 +87,8 @@ func (e *env) token(assertion string) (int, string) {
 }
 
 func (e *env) do(method, path, body string) (int, string) {
-	req, _ := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+e.tok)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(b)
+	a := fakekit.Ask(e.t, method, e.srv.URL+path, e.tok, "", []byte(body))
+	return a.Status, a.Raw
 }
 
 // TestFacts holds the fake to ga4.md, one row per fact: cite names the
@@ -155,16 +148,9 @@ func TestFacts(t *testing.T) {
 	// driver renews the token once on it).
 	e := start(t, nil)
 	e.tok = "ya29.not-issued"
-	req, _ := http.NewRequest("GET", e.srv.URL+"/v1alpha/accountSummaries", nil)
-	req.Header.Set("Authorization", "Bearer "+e.tok)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != 401 || !strings.Contains(string(b), `"status":"UNAUTHENTICATED"`) || !strings.Contains(res.Header.Get("WWW-Authenticate"), `error="invalid_token"`) {
-		t.Errorf("a token never issued: %d %s %q", res.StatusCode, b, res.Header.Get("WWW-Authenticate"))
+	a := fakekit.Ask(t, "GET", e.srv.URL+"/v1alpha/accountSummaries", e.tok, "", nil)
+	if a.Status != 401 || !strings.Contains(a.Raw, `"status":"UNAUTHENTICATED"`) || !strings.Contains(a.Header.Get("WWW-Authenticate"), `error="invalid_token"`) {
+		t.Errorf("a token never issued: %d %s %q", a.Status, a.Raw, a.Header.Get("WWW-Authenticate"))
 	}
 }
 
@@ -186,15 +172,8 @@ func TestTokenFacts(t *testing.T) {
 		}
 	}
 	// Errors: a missing or invalid token is 401 with WWW-Authenticate.
-	req, _ := http.NewRequest("GET", e.srv.URL+"/v1alpha/accountSummaries", nil)
-	req.Header.Set("Authorization", "Bearer ya29.wrong")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != 401 || !strings.Contains(res.Header.Get("WWW-Authenticate"), `error="invalid_token"`) {
-		t.Errorf("bad token: %d %v", res.StatusCode, res.Header)
+	if a := fakekit.Ask(t, "GET", e.srv.URL+"/v1alpha/accountSummaries", "ya29.wrong", "", nil); a.Status != 401 || !strings.Contains(a.Header.Get("WWW-Authenticate"), `error="invalid_token"`) {
+		t.Errorf("bad token: %d %v", a.Status, a.Header)
 	}
 }
 

@@ -1,7 +1,6 @@
 package matomo
 
 import (
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -31,18 +30,12 @@ func testSeed() Seed {
 
 func post(t *testing.T, base, query string, form url.Values, header map[string]string) (int, string, http.Header) {
 	t.Helper()
-	req, _ := http.NewRequest("POST", base+"/index.php"+query, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req := fakekit.NewRequest(t, "POST", base+"/index.php"+query, "", "application/x-www-form-urlencoded", []byte(form.Encode()))
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(b), res.Header
+	a := fakekit.Send(t, req)
+	return a.Status, a.Raw, a.Header
 }
 
 func form(tok, method string, kv ...string) url.Values {

@@ -70,3 +70,36 @@ func CheckCommands(t *testing.T, c Commands) {
 		}
 	}
 }
+
+// RunAdminSteps makes steps' admin calls of the fake at base in order,
+// each {METHOD, PATH, BODY, WANT}: the test stops at the first whose
+// answer is not 200 with WANT in it.
+func RunAdminSteps(t *testing.T, base string, steps [][4]string) {
+	t.Helper()
+	for _, st := range steps {
+		method, path, body, want := st[0], st[1], st[2], st[3]
+		if a := Ask(t, method, base+path, "", "", []byte(body)); a.Status != 200 || !strings.Contains(a.Raw, want) {
+			t.Fatalf("%s %s: %d %s", method, path, a.Status, a.Raw)
+		}
+	}
+}
+
+// CheckBadSeeds has each seed file of bad (its JSON, and a substring of
+// the error it must give) refused: by load, which reads a seed file, or
+// else by start, which starts the fake with the seed.
+func CheckBadSeeds[Seed any](t *testing.T, load func(path string) (Seed, error), start func(Seed) error, bad map[string]string) {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "bad.json")
+	for body, want := range bad {
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		seed, err := load(p)
+		if err == nil {
+			err = start(seed)
+		}
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", body, err, want)
+		}
+	}
+}

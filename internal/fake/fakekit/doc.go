@@ -28,8 +28,10 @@
 //     stands), which checks each answer's status and the substrings it
 //     must hold or lack; Commands and CheckCommands, a fake's Main and
 //     Call run as its commands are (URL file, admin calls, SIGTERM,
-//     exit codes); NewRequest, Send and Ask, a request to a fake and its
-//     Answer (status, headers, raw body, the body as a JSON object).
+//     exit codes); RunAdminSteps, admin calls that must answer 200;
+//     CheckBadSeeds, seed files a fake must refuse; NewRequest, Send and
+//     Ask, a request to a fake and its Answer (status, headers, raw body,
+//     the body as a JSON object).
 //
 // Clock, Failures and Log do not lock: Clock is guarded by Base.Mu, as
 // the fake's own data is; Recorder guards Failures and Log.

@@ -610,7 +610,7 @@ func admin(t *testing.T, s *Server, method, path, body string) (int, string) {
 
 func TestAdminHTTP(t *testing.T) {
 	s := acme(t)
-	steps := []struct{ method, path, body, want string }{
+	steps := [][4]string{ // method, path, body, want
 		{"POST", "/_fake/add-user", `{"email":"new@x.io","role":"owner"}`, `"id"`},
 		{"POST", "/_fake/set-role", `{"email":"new@x.io","role":"USER"}`, `"ok"`},
 		{"POST", "/_fake/add-app", `{"name":"Lab"}`, `"id"`},
@@ -627,12 +627,7 @@ func TestAdminHTTP(t *testing.T) {
 		{"POST", "/_fake/set-rate-limits", `{"writes_per_minute":5}`, `"ok"`},
 		{"POST", "/_fake/fail", `{"method":"GET","path_prefix":"/api/apps","status":503,"count":1}`, `"ok"`},
 	}
-	for _, st := range steps {
-		code, body := admin(t, s, st.method, st.path, st.body)
-		if code != 200 || !strings.Contains(body, st.want) {
-			t.Fatalf("%s %s: %d %s", st.method, st.path, code, body)
-		}
-	}
+	fakekit.RunAdminSteps(t, s.URL, steps)
 	for _, bad := range []struct{ path, body, want string }{
 		{"/_fake/set-permission", `{"email":"new@x.io","app":"Lab","permission":"copy"}`, "not one of"},
 		{"/_fake/set-role", `{"email":"new@x.io","role":"admin"}`, "not OWNER or USER"},
@@ -713,24 +708,14 @@ func TestSeedFile(t *testing.T) {
 		st.Apps[0].Permissions["g@y.io"] != "view" || st.Apps[0].GroupPermissions["Managers"] != "manage" {
 		t.Errorf("state: %+v", st)
 	}
-	for body, want := range map[string]string{
+	fakekit.CheckBadSeeds(t, LoadSeed, func(seed Seed) error { _, err := Start(Options{Seed: seed}); return err }, map[string]string{
 		`{"userz":[]}`: "unknown object member name",
 		`{"clients":[{"client_id":"a","client_secret":"b","email":"nobody@x.io"}]}`:                                             "no user nobody@x.io",
 		`{"users":[{"email":"a@x.io","role":"admin"}]}`:                                                                         "not OWNER or USER",
 		`{"users":[{"email":"a@x.io"}],"apps":[{"name":"A"}],"permissions":[{"app":"A","email":"a@x.io","permission":"copy"}]}`: "not one of",
 		`{"users":[{"email":"a@x.io"}],"permissions":[{"app":"Nope","email":"a@x.io","permission":"view"}]}`:                    `no app "Nope"`,
 		`{"groups":[{"name":"G"},{"name":"G"}]}`:                                                                                "exists already",
-	} {
-		p := filepath.Join(dir, "bad.json")
-		os.WriteFile(p, []byte(body), 0o644)
-		seed, err := LoadSeed(p)
-		if err == nil {
-			_, err = Start(Options{Seed: seed})
-		}
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("%s: %v, want %q", body, err, want)
-		}
-	}
+	})
 }
 
 func TestMainAndCall(t *testing.T) {

@@ -502,7 +502,7 @@ func admin(t *testing.T, s *Server, method, path, body string) (int, string) {
 
 func TestAdminHTTP(t *testing.T) {
 	s := acme(t)
-	steps := []struct{ method, path, body, want string }{
+	steps := [][4]string{ // method, path, body, want
 		{"POST", "/_fake/add-team", `{"id":"t3","name":"Third"}`, `{"id":"t3"}`},
 		{"POST", "/_fake/add-site", `{"team":"Third","domain":"third.com"}`, `"ok"`},
 		{"POST", "/_fake/add-member", `{"team":"t3","email":"o3@x.io","role":"owner"}`, `"ok"`},
@@ -523,12 +523,7 @@ func TestAdminHTTP(t *testing.T) {
 		{"POST", "/_fake/spend", `{"key":"k3","count":50}`, `"ok"`},
 		{"POST", "/_fake/cleanup", ``, `"ok"`},
 	}
-	for _, st := range steps {
-		code, body := admin(t, s, st.method, st.path, st.body)
-		if code != 200 || !strings.Contains(body, st.want) {
-			t.Fatalf("%s %s: %d %s", st.method, st.path, code, body)
-		}
-	}
+	fakekit.RunAdminSteps(t, s.URL, steps)
 	if a := do(t, s, "k3", "GET", "/api/v1/sites", nil); a.status != 503 {
 		t.Errorf("injected: %d", a.status)
 	}
@@ -599,7 +594,7 @@ func TestSeedFile(t *testing.T) {
 	if a := do(t, s, "k", "GET", "/api/v1/sites/guests?site_id=a.com", nil); a.status != 200 {
 		t.Errorf("seeded key: %d", a.status)
 	}
-	for body, want := range map[string]string{
+	fakekit.CheckBadSeeds(t, LoadSeed, func(seed Seed) error { _, err := Start(Options{Seed: seed}); return err }, map[string]string{
 		`{"teamz":[]}`: "unknown object member name",
 		`{"keys":[{"key":"k","email":"o@x.io","team":"nope"}]}`:                                   `no team "nope"`,
 		`{"teams":[{"members":[{"email":"o@x.io","role":"guest"}]}]}`:                             "not owner, admin",
@@ -609,17 +604,7 @@ func TestSeedFile(t *testing.T) {
 		`{"now":"yesterday"}`: "not an RFC 3339 time",
 		`{"teams":[{"sites":[{"domain":"a.com","guests":[{"email":"g","role":"viewer"}]}]}]}`:                     "not an email address",
 		`{"teams":[{"sites":[{"domain":"a.com","guests":[{"email":"g@y","role":"viewer","inserted_at":"x"}]}]}]}`: "inserted_at",
-	} {
-		p := filepath.Join(dir, "bad.json")
-		os.WriteFile(p, []byte(body), 0o644)
-		seed, err := LoadSeed(p)
-		if err == nil {
-			_, err = Start(Options{Seed: seed})
-		}
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("%s: %v, want %q", body, err, want)
-		}
-	}
+	})
 }
 
 func TestMainAndCall(t *testing.T) {

@@ -473,7 +473,7 @@ func admin(t *testing.T, s *Server, method, path, body string) (int, string) {
 
 func TestAdminHTTP(t *testing.T) {
 	s := acme(t)
-	steps := []struct{ method, path, body, want string }{
+	steps := [][4]string{ // method, path, body, want
 		{"POST", "/_fake/add-member", `{"email":"new@x.io","level":8}`, `"user_uuid"`},
 		{"POST", "/_fake/set-level", `{"email":"new@x.io","level":1}`, `"ok"`},
 		{"POST", "/_fake/grant", `{"email":"new@x.io","project":"Production","level":"admin"}`, `"ok"`},
@@ -486,12 +486,7 @@ func TestAdminHTTP(t *testing.T) {
 		{"POST", "/_fake/remove-member", `{"email":"member@acme.com"}`, `"ok"`},
 		{"POST", "/_fake/fail", `{"method":"GET","path_prefix":"/api/users","status":503,"count":1}`, `"ok"`},
 	}
-	for _, st := range steps {
-		code, body := admin(t, s, st.method, st.path, st.body)
-		if code != 200 || !strings.Contains(body, st.want) {
-			t.Fatalf("%s %s: %d %s", st.method, st.path, code, body)
-		}
-	}
+	fakekit.RunAdminSteps(t, s.URL, steps)
 	if code, body := admin(t, s, "POST", "/_fake/accept", `{"email":"late@x.io"}`); code != 400 || !strings.Contains(body, "expired") {
 		t.Errorf("accept expired: %d %s", code, body)
 	}
@@ -554,22 +549,12 @@ func TestSeedFile(t *testing.T) {
 		st.Projects[0].Access[0].Email != "g@y.io" || st.Invites[0].Expired || st.Invites[0].PrivateProjectAccess[0].Level != "admin" {
 		t.Errorf("state: %+v", st)
 	}
-	for body, want := range map[string]string{
+	fakekit.CheckBadSeeds(t, LoadSeed, func(seed Seed) error { _, err := Start(Options{Seed: seed}); return err }, map[string]string{
 		`{"memebers":[]}`:              "unknown object member name",
 		`{"keys":{"k":"nobody@x.io"}}`: "no user nobody@x.io",
 		`{"projects":[{"name":"A","default_access_level":"viewer"}]}`:                                      "not none, member or admin",
 		`{"members":[{"email":"a@x.io"}],"access":[{"project":"Nope","email":"a@x.io","level":"member"}]}`: `no project "Nope"`,
-	} {
-		p := filepath.Join(dir, "bad.json")
-		os.WriteFile(p, []byte(body), 0o644)
-		seed, err := LoadSeed(p)
-		if err == nil {
-			_, err = Start(Options{Seed: seed})
-		}
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("%s: %v, want %q", body, err, want)
-		}
-	}
+	})
 }
 
 func TestMainAndCall(t *testing.T) {

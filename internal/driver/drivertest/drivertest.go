@@ -5,11 +5,14 @@
 // nobody asked for, every request of a failed change in its Result, a
 // retried DELETE's 404 as success, and reads in flight bounded by
 // Options.Parallelism. A driver joins by
-// calling Run from its tests with a Harness.
+// calling Run from its tests with a Harness. It also holds checks the
+// drivers' own table tests share: WantErr (a case's error) and WantSites
+// (a Refresh resolving a team's sites).
 package drivertest
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -404,4 +407,29 @@ func WantErr(t testing.TB, err error, want string) (done bool) {
 		t.Fatal(err)
 	}
 	return want != ""
+}
+
+// WantSites checks a Refresh that resolves a team's sites (a table
+// case): with errs set, its error must hold each of them; without, it
+// must succeed with the snapshot's SiteIDs printing as ids (fmt.Sprint
+// of the map).
+func WantSites(t testing.TB, snap *driver.Snapshot, err error, ids string, errs []string) {
+	t.Helper()
+	if errs != nil {
+		if err == nil {
+			t.Fatalf("no error; site ids %v", snap.SiteIDs)
+		}
+		for _, w := range errs {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("error %q lacks %q", err, w)
+			}
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(snap.SiteIDs); got != ids {
+		t.Errorf("site ids %s, want %s", got, ids)
+	}
 }

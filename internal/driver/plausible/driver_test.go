@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/drivertest"
 	"github.com/roster-dev/roster/internal/driver/fakeclock"
 	"github.com/roster-dev/roster/internal/driver/httpc"
 	fake "github.com/roster-dev/roster/internal/fake/plausible"
@@ -249,23 +250,7 @@ func TestSiteResolution(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			e := newEnv(t, acmeSeed(), c.sites...)
 			snap, err := e.d.Refresh(context.Background())
-			if c.err != nil {
-				if err == nil {
-					t.Fatalf("no error; site ids %v", snap.SiteIDs)
-				}
-				for _, w := range c.err {
-					if !strings.Contains(err.Error(), w) {
-						t.Errorf("error %q lacks %q", err, w)
-					}
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if fmt.Sprint(snap.SiteIDs) != c.ids {
-				t.Errorf("site ids %v, want %s", snap.SiteIDs, c.ids)
-			}
+			drivertest.WantSites(t, snap, err, c.ids, c.err)
 		})
 	}
 }

@@ -6,8 +6,8 @@
 // retried DELETE's 404 as success, and reads in flight bounded by
 // Options.Parallelism. A driver joins by
 // calling Run from its tests with a Harness. It also holds checks the
-// drivers' own table tests share: WantErr (a case's error) and WantSites
-// (a Refresh resolving a team's sites).
+// drivers' own tests share: Refresh (one that must succeed), WantErr (a
+// table case's error) and WantSites (a Refresh resolving a team's sites).
 package drivertest
 
 import (
@@ -432,4 +432,14 @@ func WantSites(t testing.TB, snap *driver.Snapshot, err error, ids string, errs 
 	if got := fmt.Sprint(snap.SiteIDs); got != ids {
 		t.Errorf("site ids %s, want %s", got, ids)
 	}
+}
+
+// Refresh is d's Refresh, which must succeed.
+func Refresh(t testing.TB, d driver.Driver) *driver.Snapshot {
+	t.Helper()
+	snap, err := d.Refresh(context.Background())
+	if err != nil {
+		t.Fatalf("refresh: %v", err)
+	}
+	return snap
 }

@@ -106,11 +106,7 @@ func (e *env) remake(transport http.RoundTripper) {
 
 func (e *env) refresh() *driver.Snapshot {
 	e.t.Helper()
-	snap, err := e.d.Refresh(context.Background())
-	if err != nil {
-		e.t.Fatalf("refresh: %v", err)
-	}
-	return snap
+	return drivertest.Refresh(e.t, e.d)
 }
 
 // render prints objects one per line: address role holder_kind status,

@@ -79,11 +79,7 @@ func newEnv(t *testing.T, seed fake.Seed, guests []string, sites ...*model.Objec
 
 func (e *env) refresh() *driver.Snapshot {
 	e.t.Helper()
-	snap, err := e.d.Refresh(context.Background())
-	if err != nil {
-		e.t.Fatalf("refresh: %v", err)
-	}
-	return snap
+	return drivertest.Refresh(e.t, e.d)
 }
 
 // render prints objects one per line: address role holder_kind status.

@@ -7,12 +7,14 @@
 // Options.Parallelism. A driver joins by
 // calling Run from its tests with a Harness. It also holds checks the
 // drivers' own tests share: Refresh (one that must succeed), WantErr (a
-// table case's error) and WantSites (a Refresh resolving a team's sites).
+// table case's error), WantSites (a Refresh resolving a team's sites)
+// and Stub (the transport of a fuzzed Refresh).
 package drivertest
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -442,4 +444,29 @@ func Refresh(t testing.TB, d driver.Driver) *driver.Snapshot {
 		t.Fatalf("refresh: %v", err)
 	}
 	return snap
+}
+
+// Stub is an http.RoundTripper that answers a fuzzed Refresh without a
+// network: every request 200 with its ContentType and the body Answer
+// gives for the request's path, first the first time that path is read.
+// Answer is called under Stub's lock.
+type Stub struct {
+	ContentType string
+	Answer      func(path string, first bool) string
+
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+// RoundTrip answers r.
+func (s *Stub) RoundTrip(r *http.Request) (*http.Response, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.seen == nil {
+		s.seen = map[string]bool{}
+	}
+	body := s.Answer(r.URL.Path, !s.seen[r.URL.Path])
+	s.seen[r.URL.Path] = true
+	return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {s.ContentType}},
+		Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -103,11 +102,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 		return nil, fmt.Errorf("%s answered UsersManager.getUsers, but not in the shape roster expects: user %q: %v. Nothing was read from it", Platform, au.Login, err)
 	}
 
-	declared := make([]string, 0, len(siteOf))
-	for id := range siteOf {
-		declared = append(declared, id)
-	}
-	sort.Strings(declared)
+	declared := slices.Sorted(maps.Keys(siteOf))
 	rows := make([][]apiRoleRow, len(declared))
 	pages := make([]int, len(declared))
 	err = kit.Each(ctx, d.parallel, len(declared), func(ctx context.Context, i int) error {

@@ -103,3 +103,17 @@ func CheckBadSeeds[Seed any](t *testing.T, load func(path string) (Seed, error),
 		}
 	}
 }
+
+// Find is the first of items that match holds for (a fake's State, looked
+// up by a test); the test stops, saying missing, when none does.
+func Find[T any](t testing.TB, items []T, match func(T) bool, missing string) T {
+	t.Helper()
+	for _, x := range items {
+		if match(x) {
+			return x
+		}
+	}
+	t.Fatal(missing)
+	var zero T
+	return zero
+}

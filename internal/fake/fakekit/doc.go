@@ -29,7 +29,8 @@
 //     must hold or lack; Commands and CheckCommands, a fake's Main and
 //     Call run as its commands are (URL file, admin calls, SIGTERM,
 //     exit codes); RunAdminSteps, admin calls that must answer 200;
-//     CheckBadSeeds, seed files a fake must refuse; NewRequest, Send and
+//     CheckBadSeeds, seed files a fake must refuse; Find, a test's look-up
+//     in a fake's State; NewRequest, Send and
 //     Ask, a request to a fake and its Answer (status, headers, raw body,
 //     the body as a JSON object).
 //

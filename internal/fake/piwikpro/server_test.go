@@ -108,35 +108,17 @@ func wantErr(t *testing.T, a answer, status int, code, detail string) {
 
 func (s *Server) idOf(t *testing.T, email string) string {
 	t.Helper()
-	for _, u := range s.State().Users {
-		if u.Email == email {
-			return u.ID
-		}
-	}
-	t.Fatalf("no user %s", email)
-	return ""
+	return fakekit.Find(t, s.State().Users, func(u StateUser) bool { return u.Email == email }, "no user "+email).ID
 }
 
 func (s *Server) appID(t *testing.T, name string) string {
 	t.Helper()
-	for _, a := range s.State().Apps {
-		if a.Name == name {
-			return a.ID
-		}
-	}
-	t.Fatalf("no app %s", name)
-	return ""
+	return fakekit.Find(t, s.State().Apps, func(a StateApp) bool { return a.Name == name }, "no app "+name).ID
 }
 
 func (s *Server) groupID(t *testing.T, name string) string {
 	t.Helper()
-	for _, g := range s.State().Groups {
-		if g.Name == name {
-			return g.ID
-		}
-	}
-	t.Fatalf("no group %s", name)
-	return ""
+	return fakekit.Find(t, s.State().Groups, func(g StateGroup) bool { return g.Name == name }, "no group "+name).ID
 }
 
 func TestToken(t *testing.T) {

@@ -36,7 +36,7 @@ func TestFactsScopes(t *testing.T) {
 		{"members need organization_member:read", scoped("k3", "user:read"), "GET", org + "members/", nil, 403, "organization_member:read"},
 		{"invites need organization_member:read", "k3", "GET", org + "invites/", nil, 403, "organization_member:read"},
 		{"write also satisfies read", scoped("k4", "organization_member:write"), "GET", org + "members/", nil, 200, ""},
-		{"read does not satisfy write", scoped("k5", "organization_member:read"), "PATCH", org + "members/" + s.userUUIDOf(t, "member@acme.com") + "/",
+		{"read does not satisfy write", scoped("k5", "organization_member:read"), "PATCH", org + "members/" + s.uuidOf(t, "member@acme.com") + "/",
 			map[string]any{"level": 8}, 403, "organization_member:write"},
 		{"invites are written with organization_member:write", "k5", "POST", org + "invites/", map[string]any{"target_email": "n@x.io"}, 403, "organization_member:write"},
 		{"the project list needs project:read", "k5", "GET", org + "projects/", nil, 403, "project:read"},
@@ -97,17 +97,6 @@ func TestFactsProjectDefault(t *testing.T) {
 }
 
 func sprintf(format string, a ...any) string { return fmt.Sprintf(format, a...) }
-
-func (s *Server) userUUIDOf(t *testing.T, email string) string {
-	t.Helper()
-	for _, m := range s.State().Members {
-		if m.Email == email {
-			return m.UserUUID
-		}
-	}
-	t.Fatalf("%s is not a member", email)
-	return ""
-}
 
 // TestFactsAccessControls encodes posthog.md's access_controls and
 // users/@me facts, which no published document covers (openapi/README.md).
@@ -170,7 +159,7 @@ func TestFactsAccessControls(t *testing.T) {
 			}, 400, nil},
 		{"organization_member is the membership id, not user.uuid: 400 \"Invalid organization member id. ...\"", "phx_owner", "PUT", ac,
 			func(t *testing.T, s *Server) any {
-				return map[string]any{"access_level": "member", "organization_member": s.userUUIDOf(t, "member@acme.com")}
+				return map[string]any{"access_level": "member", "organization_member": s.uuidOf(t, "member@acme.com")}
 			}, 400,
 			func(t *testing.T, a answer) {
 				if !strings.HasPrefix(a.body["detail"].(string), "Invalid organization member id. Use the 'id' field") {

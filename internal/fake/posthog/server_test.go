@@ -72,24 +72,18 @@ func wantErr(t *testing.T, a answer, status int, detail string) {
 
 func (s *Server) uuidOf(t *testing.T, email string) string {
 	t.Helper()
-	for _, m := range s.State().Members {
-		if m.Email == email {
-			return m.UserUUID
-		}
-	}
-	t.Fatalf("%s is not a member", email)
-	return ""
+	return s.stateMember(t, email).UserUUID
 }
 
 func (s *Server) membershipOf(t *testing.T, email string) string {
 	t.Helper()
-	for _, m := range s.State().Members {
-		if m.Email == email {
-			return m.ID
-		}
-	}
-	t.Fatalf("%s is not a member", email)
-	return ""
+	return s.stateMember(t, email).ID
+}
+
+// stateMember is the state of the member with email.
+func (s *Server) stateMember(t *testing.T, email string) StateMember {
+	t.Helper()
+	return fakekit.Find(t, s.State().Members, func(m StateMember) bool { return m.Email == email }, email+" is not a member")
 }
 
 func (s *Server) levelOf(email string) int {

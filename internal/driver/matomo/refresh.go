@@ -193,23 +193,16 @@ func (d *Driver) checkCredential(ctx context.Context, r *reader, self string) er
 // (getUsersPlusRole, limit 100, filter_access=some); the total is the
 // X-Matomo-Total-Results header, and the pages must keep to it.
 func (d *Driver) roleRows(ctx context.Context, r *reader, site string) ([]apiRoleRow, int, error) {
-	var all []apiRoleRow
-	pg := kit.Pager{}
-	for {
+	pg := &kit.Pager{}
+	all, res, err := kit.ReadPages(pg, Platform, methodUsersPlusRole+" (idSite "+site+")", func() (kit.Page[apiRoleRow], error) {
 		page, total, api, err := d.api.UsersPlusRole(ctx, site, pg.Read())
 		r.count(api)
-		if err != nil {
-			return nil, pg.Pages(), err
-		}
-		all = append(all, page...)
-		done, err := pg.Page(len(page), total, false)
-		if err != nil {
-			return nil, pg.Pages(), fmt.Errorf("%s answered %s (idSite %s) with paging that does not keep its word: %v; nothing was planned from it, try again later", Platform, methodUsersPlusRole, site, err)
-		}
-		if done {
-			return all, pg.Pages(), nil
-		}
+		return kit.Page[apiRoleRow]{Items: page, Total: total}, err
+	})
+	if err != nil {
+		return nil, res.Pages, err
 	}
+	return all, res.Pages, nil
 }
 
 // LiveSites lists every website the token's superuser sees, idsite →

@@ -240,29 +240,17 @@ func (c *Client) write(ctx context.Context, method, path string, body any) (kit.
 // list reads every page of a list whose items have the shape item; the
 // stated total must agree with the items read (kit.Pager).
 func list[T any](ctx context.Context, c *Client, path string, item kit.Shape) ([]T, kit.Response, error) {
-	var out []T
-	var res kit.Response
-	pg := kit.Pager{}
+	pg := &kit.Pager{}
 	shape := kit.Obj{"meta": kit.Obj{"total": kit.Int}, "data": kit.List(item)}
-	for {
+	return kit.ReadPages(pg, Platform, "GET "+path, func() (kit.Page[T], error) {
 		q := url.Values{"limit": {strconv.Itoa(pageSize)}, "offset": {strconv.Itoa(pg.Read())}}
 		var p listPage[T]
 		api, err := c.call(ctx, http.MethodGet, path, q, nil, httpc.Shaped{Shape: shape, Into: &p})
-		res.API = append(res.API, api...)
-		res.Pages = pg.Pages()
 		if err != nil {
-			return out, res, refusal(err, true)
+			return kit.Page[T]{API: api}, refusal(err, true)
 		}
-		out = append(out, p.Data...)
-		done, err := pg.Page(len(p.Data), &p.Meta.Total, false)
-		res.Pages = pg.Pages()
-		if err != nil {
-			return out, res, fmt.Errorf("%s answered GET %s with paging that does not keep its word: %v; nothing was planned from it, try again later", Platform, path, err)
-		}
-		if done {
-			return out, res, nil
-		}
-	}
+		return kit.Page[T]{Items: p.Data, Total: &p.Meta.Total, API: api}, nil
+	})
 }
 
 // --- calls --------------------------------------------------------------------

@@ -605,3 +605,24 @@ func TestMessageCutAtARune(t *testing.T) {
 		t.Errorf("%q", msg)
 	}
 }
+
+// A list whose nextPageToken does not move is refused rather than read
+// again and again (Endpoints, intro: pageToken continues a list).
+func TestRepeatedPageToken(t *testing.T) {
+	srv, team := start(t, fake.Seed{})
+	srv.Fail(fakekit.FailRule{Method: "GET", PathPrefix: "/v1alpha/accounts/" + acct + "/accessBindings", Status: 200,
+		Body: `{"accessBindings":[{"name":"accounts/100/accessBindings/9","user":"a@x.io","roles":["predefinedRoles/viewer"]}],"nextPageToken":"again"}`})
+	_, err := New(team, opts(nil)).Refresh(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "Google Analytics answered GET /v1alpha/accounts/"+acct+"/accessBindings with the same nextPageToken twice") {
+		t.Fatalf("refresh: %v", err)
+	}
+	reads := 0
+	for _, l := range srv.Requests() {
+		if strings.HasPrefix(l, "GET /v1alpha/accounts/"+acct+"/accessBindings") {
+			reads++
+		}
+	}
+	if reads != 2 {
+		t.Errorf("%d reads of the list, want 2: %q", reads, srv.Requests())
+	}
+}

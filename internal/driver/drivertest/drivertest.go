@@ -5,11 +5,16 @@
 // nobody asked for, every request of a failed change in its Result, a
 // retried DELETE's 404 as success, and reads in flight bounded by
 // Options.Parallelism. A driver joins by
-// calling Run from its tests with a Harness.
+// calling Run from its tests with a Harness. It also holds checks the
+// drivers' own tests share: Refresh (one that must succeed), WantErr (a
+// table case's error), WantSites (a Refresh resolving a team's sites)
+// and Stub (the transport of a fuzzed Refresh).
 package drivertest
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -404,4 +409,64 @@ func WantErr(t testing.TB, err error, want string) (done bool) {
 		t.Fatal(err)
 	}
 	return want != ""
+}
+
+// WantSites checks a Refresh that resolves a team's sites (a table
+// case): with errs set, its error must hold each of them; without, it
+// must succeed with the snapshot's SiteIDs printing as ids (fmt.Sprint
+// of the map).
+func WantSites(t testing.TB, snap *driver.Snapshot, err error, ids string, errs []string) {
+	t.Helper()
+	if errs != nil {
+		if err == nil {
+			t.Fatalf("no error; site ids %v", snap.SiteIDs)
+		}
+		for _, w := range errs {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("error %q lacks %q", err, w)
+			}
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(snap.SiteIDs); got != ids {
+		t.Errorf("site ids %s, want %s", got, ids)
+	}
+}
+
+// Refresh is d's Refresh, which must succeed.
+func Refresh(t testing.TB, d driver.Driver) *driver.Snapshot {
+	t.Helper()
+	snap, err := d.Refresh(context.Background())
+	if err != nil {
+		t.Fatalf("refresh: %v", err)
+	}
+	return snap
+}
+
+// Stub is an http.RoundTripper that answers a fuzzed Refresh without a
+// network: every request 200 with its ContentType and the body Answer
+// gives for the request's path, first the first time that path is read.
+// Answer is called under Stub's lock.
+type Stub struct {
+	ContentType string
+	Answer      func(path string, first bool) string
+
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+// RoundTrip answers r.
+func (s *Stub) RoundTrip(r *http.Request) (*http.Response, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.seen == nil {
+		s.seen = map[string]bool{}
+	}
+	body := s.Answer(r.URL.Path, !s.seen[r.URL.Path])
+	s.seen[r.URL.Path] = true
+	return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {s.ContentType}},
+		Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
 }

@@ -73,11 +73,15 @@ type apiSummary struct {
 // empty list out). Paging keeps its word: an empty page with a
 // nextPageToken is an error.
 func list[T any](ctx context.Context, d *Driver, path, field string, size int, shape kit.Shape) ([]T, kit.Response, error) {
-	var all []T
-	pg := kit.Pager{Linked: true}
-	var res kit.Response
-	token := ""
-	for {
+	pg := &kit.Pager{Linked: true}
+	token, next := "", ""
+	return kit.ReadPages(pg, Platform, "GET "+path, func() (kit.Page[T], error) {
+		if pg.Pages() > 0 { // the previous page promised the next
+			if next == token {
+				return kit.Page[T]{}, fmt.Errorf("%s answered GET %s with the same nextPageToken twice; nothing was planned from it, try again later", Platform, path)
+			}
+			token = next
+		}
 		q := url.Values{"pageSize": {strconv.Itoa(size)}}
 		if token != "" {
 			q.Set("pageToken", token)
@@ -87,32 +91,18 @@ func list[T any](ctx context.Context, d *Driver, path, field string, size int, s
 			Lists         map[string]jsontext.Value `json:",embed"` // field among them
 		}
 		api, err := d.api(ctx, http.MethodGet, path, q, nil, httpc.Shaped{Shape: shape, Into: &p})
-		res.API = append(res.API, api...)
-		res.Pages = pg.Pages()
 		if err != nil {
-			return all, res, d.apiErr(err, model.Address{}, true, "")
+			return kit.Page[T]{API: api}, d.apiErr(err, model.Address{}, true, "")
 		}
 		var items []T
 		if raw, ok := p.Lists[field]; ok {
 			if err := json.Unmarshal(raw, &items); err != nil {
-				return all, res, fmt.Errorf("%s answered GET %s with a page roster cannot read: %v", Platform, path, err)
+				return kit.Page[T]{API: api}, fmt.Errorf("%s answered GET %s with a page roster cannot read: %v", Platform, path, err)
 			}
 		}
-		all = append(all, items...)
-		next := p.NextPageToken
-		done, err := pg.Page(len(items), nil, next != "")
-		res.Pages = pg.Pages()
-		if err != nil {
-			return all, res, fmt.Errorf("%s answered GET %s with paging that does not keep its word: %v; nothing was planned from it, try again later", Platform, path, err)
-		}
-		if done {
-			return all, res, nil
-		}
-		if next == token {
-			return all, res, fmt.Errorf("%s answered GET %s with the same nextPageToken twice; nothing was planned from it, try again later", Platform, path)
-		}
-		token = next
-	}
+		next = p.NextPageToken
+		return kit.Page[T]{Items: items, More: next != "", API: api}, nil
+	})
 }
 
 // readBindings reads every binding of parent (accounts/N or properties/P).

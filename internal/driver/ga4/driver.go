@@ -203,12 +203,13 @@ func (d *Driver) call(ctx context.Context, method, path string, q url.Values, in
 	if method != http.MethodGet {
 		pacers = append(pacers, d.writes)
 	}
-	if err := kit.Pace(ctx, Platform, pacers...); err != nil {
-		return tc.Pre(), err
-	}
-	api, err := d.hc.JSON(ctx, method, path, q, in, out, "")
-	for _, p := range pacers {
-		p.Note(len(api) - 1)
+	var api []string
+	var err error
+	if perr := kit.Paced(ctx, Platform, pacers, func() []string {
+		api, err = d.hc.JSON(ctx, method, path, q, in, out, "")
+		return api
+	}); perr != nil {
+		return tc.Pre(), perr
 	}
 	return tc.Lines(api), err
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/roster-dev/roster/internal/config"
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/drivertest"
 	"github.com/roster-dev/roster/internal/driver/fakeclock"
 	"github.com/roster-dev/roster/internal/driver/httpc"
 	"github.com/roster-dev/roster/internal/fake/fakekit"
@@ -68,10 +69,7 @@ func TestRefresh(t *testing.T) {
 		{Parent: "properties/1001", User: "mark@acme.com", Roles: []string{"predefinedRoles/marketer"}},
 	}})
 	srv.AddProperty(acct, "1002", "Blog")
-	snap, err := New(team, opts(nil)).Refresh(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	snap := drivertest.Refresh(t, New(team, opts(nil)))
 	var got []string
 	for _, o := range snap.Objects {
 		got = append(got, o.Addr.String()+" "+o.Role+" "+string(o.HolderKind))
@@ -106,9 +104,7 @@ func TestApply(t *testing.T) {
 		{Parent: "properties/1001", User: "jane@agency.com", Roles: []string{"predefinedRoles/analyst"}},
 	}, NoGoogleAccount: []string{"nobody@example.org"}})
 	d := New(team, opts(nil))
-	if _, err := d.Refresh(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	drivertest.Refresh(t, d)
 	srv.ResetRequests()
 	for _, c := range []plan.Change{
 		memberChange(plan.Create, "bob@acme.com", "", "analyst_no_cost"),
@@ -231,9 +227,7 @@ func TestRateLimit(t *testing.T) {
 	clk := fakeclock.New(t0)
 	o := opts(nil)
 	o.Clock = clk
-	if _, err := New(team, o).Refresh(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	drivertest.Refresh(t, New(team, o))
 	if clk.Now().Sub(t0) < time.Minute {
 		t.Errorf("waited %s, want a minute", clk.Now().Sub(t0))
 	}
@@ -253,9 +247,7 @@ func TestRateLimit(t *testing.T) {
 func TestTokenRenewal(t *testing.T) {
 	srv, team := start(t, fake.Seed{})
 	d := New(team, opts(nil))
-	if _, err := d.Refresh(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	drivertest.Refresh(t, d)
 	srv.Fail(fakekit.FailRule{Method: "POST", PathPrefix: "/v1alpha/", Status: 401, Count: 1})
 	c := memberChange(plan.Create, "bob@acme.com", "", "viewer")
 	res, err := d.Apply(context.Background(), &c)
@@ -279,10 +271,7 @@ func TestMootGrant(t *testing.T) {
 		{Addr: model.MemberAddress("acme", "bob@acme.com"), Role: "viewer_no_cost"},
 		{Addr: model.PersonGrantAddress("acme", "Web", "bob@acme.com"), Role: "viewer"},
 	}
-	snap, err := New(team, opts(nil)).Refresh(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	snap := drivertest.Refresh(t, New(team, opts(nil)))
 	notes := strings.Join(snap.Notes, "\n")
 	if !strings.Contains(notes, "grant/acme/Web/ann@acme.com (viewer_no_revenue) adds nothing to ann@acme.com's account role editor") {
 		t.Errorf("notes %q", notes)
@@ -302,9 +291,7 @@ func TestMootGrant(t *testing.T) {
 func TestLastAdmin(t *testing.T) {
 	srv, team := start(t, fake.Seed{Bindings: []fake.SeedBinding{{Parent: "accounts/100", User: "ann@acme.com", Roles: []string{"predefinedRoles/admin"}}}})
 	d := New(team, opts(nil))
-	if _, err := d.Refresh(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	drivertest.Refresh(t, d)
 	srv.ResetRequests()
 	for _, c := range []plan.Change{memberChange(plan.Delete, "ann@acme.com", "admin", ""), memberChange(plan.Update, "ann@acme.com", "admin", "editor")} {
 		if _, err := d.Apply(context.Background(), &c); err == nil || !strings.Contains(err.Error(), "last Administrator") {
@@ -370,9 +357,7 @@ func TestStatusError(t *testing.T) {
 func TestCreateConflict(t *testing.T) {
 	srv, team := start(t, fake.Seed{})
 	d := New(team, opts(nil))
-	if _, err := d.Refresh(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	drivertest.Refresh(t, d)
 	if _, err := srv.AddBinding("properties/1000", "Jane@Agency.com", "predefinedRoles/viewer"); err != nil {
 		t.Fatal(err)
 	}
@@ -401,9 +386,7 @@ func TestCreateConflict(t *testing.T) {
 func TestCreateConflictUnknownRole(t *testing.T) {
 	srv, team := start(t, fake.Seed{})
 	d := New(team, opts(nil))
-	if _, err := d.Refresh(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	drivertest.Refresh(t, d)
 	if _, err := srv.AddBinding("properties/1000", "jane@agency.com", "predefinedRoles/marketer"); err != nil {
 		t.Skipf("the fake refuses the Marketer role: %v", err)
 	}
@@ -423,9 +406,7 @@ func TestCreateConflictUnknownRole(t *testing.T) {
 func TestCreateRefusedManual(t *testing.T) {
 	srv, team := start(t, fake.Seed{})
 	d := New(team, opts(nil))
-	if _, err := d.Refresh(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	drivertest.Refresh(t, d)
 	// Google's words come back in the step's note, redacted: a message
 	// that quoted a line of the private key does not show it.
 	leak := strings.Split(privPEM, "\n")[3]
@@ -622,5 +603,26 @@ func TestMessageCutAtARune(t *testing.T) {
 	msg := d.message(&StatusError{HTTP: 400, Status: "INVALID_ARGUMENT", Message: long, req: &httpc.RequestError{}}, "")
 	if !utf8.ValidString(msg) || !strings.Contains(msg, "...") {
 		t.Errorf("%q", msg)
+	}
+}
+
+// A list whose nextPageToken does not move is refused rather than read
+// again and again (Endpoints, intro: pageToken continues a list).
+func TestRepeatedPageToken(t *testing.T) {
+	srv, team := start(t, fake.Seed{})
+	srv.Fail(fakekit.FailRule{Method: "GET", PathPrefix: "/v1alpha/accounts/" + acct + "/accessBindings", Status: 200,
+		Body: `{"accessBindings":[{"name":"accounts/100/accessBindings/9","user":"a@x.io","roles":["predefinedRoles/viewer"]}],"nextPageToken":"again"}`})
+	_, err := New(team, opts(nil)).Refresh(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "Google Analytics answered GET /v1alpha/accounts/"+acct+"/accessBindings with the same nextPageToken twice") {
+		t.Fatalf("refresh: %v", err)
+	}
+	reads := 0
+	for _, l := range srv.Requests() {
+		if strings.HasPrefix(l, "GET /v1alpha/accounts/"+acct+"/accessBindings") {
+			reads++
+		}
+	}
+	if reads != 2 {
+		t.Errorf("%d reads of the list, want 2: %q", reads, srv.Requests())
 	}
 }

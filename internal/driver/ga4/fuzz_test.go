@@ -2,13 +2,11 @@ package ga4
 
 import (
 	"context"
-	"io"
-	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/drivertest"
 	"github.com/roster-dev/roster/internal/driver/fakeclock"
 	"github.com/roster-dev/roster/internal/model"
 )
@@ -38,26 +36,18 @@ func FuzzParseKey(f *testing.F) {
 // stub answers every request without a network: a token, the account with
 // one property P, and the fuzzed body for the first read of any binding
 // list, an empty page after.
-type stub struct {
-	mu   sync.Mutex
-	seen map[string]bool
-	body string
-}
-
-func (s *stub) RoundTrip(r *http.Request) (*http.Response, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	body := `{}`
-	switch {
-	case r.URL.Path == "/token":
-		body = `{"access_token":"ya29.x","expires_in":3599,"token_type":"Bearer"}`
-	case r.URL.Path == "/v1alpha/accountSummaries":
-		body = `{"accountSummaries":[{"account":"accounts/100","propertySummaries":[{"property":"properties/1","displayName":"P"}]}]}`
-	case !s.seen[r.URL.Path]:
-		body = s.body
-	}
-	s.seen[r.URL.Path] = true
-	return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
+func stub(body string) *drivertest.Stub {
+	return &drivertest.Stub{ContentType: "application/json", Answer: func(path string, first bool) string {
+		switch {
+		case path == "/token":
+			return `{"access_token":"ya29.x","expires_in":3599,"token_type":"Bearer"}`
+		case path == "/v1alpha/accountSummaries":
+			return `{"accountSummaries":[{"account":"accounts/100","propertySummaries":[{"property":"properties/1","displayName":"P"}]}]}`
+		case first:
+			return body
+		}
+		return `{}`
+	}}
 }
 
 // FuzzRefresh: whatever a binding list answers, refresh returns a snapshot
@@ -71,7 +61,7 @@ func FuzzRefresh(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body string) {
 		team := &driver.Team{Name: "acme", Conn: model.Connection{Endpoint: "http://127.0.0.1:1", AccountID: "100"}, Token: key,
 			Sites: []*model.Object{site("P", "")}, Guests: map[string]bool{}, Members: map[string]bool{}}
-		d := newDriver(team, driver.Options{Clock: fakeclock.New(t0)}, &stub{seen: map[string]bool{}, body: body})
+		d := newDriver(team, driver.Options{Clock: fakeclock.New(t0)}, stub(body))
 		snap, err := d.Refresh(context.Background())
 		if err != nil {
 			return

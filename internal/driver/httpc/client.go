@@ -438,6 +438,19 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 	}
 }
 
+// Lines is the request lines of a Do: its answer's API, or its
+// *RequestError's (nil for any other error).
+func Lines(res *Response, err error) []string {
+	var re *RequestError
+	switch {
+	case res != nil:
+		return res.API
+	case errors.As(err, &re):
+		return re.API
+	}
+	return nil
+}
+
 // Shaped, passed to JSON as out, has the answer checked against Shape
 // (kit.Check) before it is decoded into Into: a malformed answer is a
 // *RequestError wrapping ErrMalformed, naming the request and what was
@@ -475,11 +488,7 @@ func (c *Client) JSON(ctx context.Context, method, path string, query url.Values
 	}
 	res, err := c.Do(ctx, method, path, query, body, contentType)
 	if err != nil {
-		var re *RequestError
-		if errors.As(err, &re) {
-			return re.API, err
-		}
-		return nil, err
+		return Lines(nil, err), err
 	}
 	if sh, ok := out.(Shaped); ok {
 		// schema/sync.md, Reading safely: the shape is checked before use.

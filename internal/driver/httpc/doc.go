@@ -16,7 +16,8 @@
 // hour counts in both hours, for requests in flight and clock skew) and
 // waits for the next clock hour at most MaxWait in total per call, and
 // keeps the API log of each call
-// (`METHOD path status`, retries included) for the evidence.
+// (`METHOD path status`, retries included; Lines reads it from a Do's
+// answer or error) for the evidence.
 //
 // Every time-dependent step goes through a driver.Clock, so tests never
 // sleep. Every log line and error message passes through a redactor that

@@ -102,3 +102,19 @@ func Pace(ctx context.Context, platform string, pacers ...*Pacer) error {
 	}
 	return nil
 }
+
+// Paced is one paced request: it waits on pacers (Pace, in their order),
+// then makes call, and tells every pacer of the retries among the
+// requests call made (its request lines but the first: httpc retries on
+// its own, after the pacers let the first one go). Its error is Pace's,
+// and then call is not made; call keeps its own error.
+func Paced(ctx context.Context, platform string, pacers []*Pacer, call func() (lines []string)) error {
+	if err := Pace(ctx, platform, pacers...); err != nil {
+		return err
+	}
+	lines := call()
+	for _, p := range pacers {
+		p.Note(len(lines) - 1)
+	}
+	return nil
+}

@@ -54,3 +54,28 @@ func TestPacerWindow(t *testing.T) {
 		t.Errorf("slept %v, want %v", c.Slept(), want)
 	}
 }
+
+// Paced waits on every pacer, makes the call, and counts its retries in
+// every pacer; a pacing interruption is its error and no call is made.
+func TestPaced(t *testing.T) {
+	c := fakeclock.New(paceT0)
+	a, b := NewPacer(c, 3, nil), NewPacer(c, 3, nil)
+	calls := 0
+	call := func() []string { calls++; return []string{"GET /x 503", "GET /x 200"} }
+	if err := Paced(context.Background(), "P", []*Pacer{a, b}, call); err != nil || calls != 1 {
+		t.Fatalf("err %v after %d calls", err, calls)
+	}
+	// Two requests started in each: the call and its retry.
+	for _, p := range []*Pacer{a, b} {
+		if len(p.times) != 2 {
+			t.Errorf("%d requests counted, want 2", len(p.times))
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	a.Note(1) // a full window, so that pacing waits
+	err := Paced(ctx, "P", []*Pacer{a}, call)
+	if err == nil || calls != 1 || err.Error() != "P: interrupted while pacing the requests: "+Why(context.Canceled) {
+		t.Errorf("a cancelled pacing: %v, %d calls", err, calls)
+	}
+}

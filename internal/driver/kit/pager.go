@@ -69,3 +69,41 @@ func (p *Pager) Page(items int, total *int, more bool) (done bool, err error) {
 	}
 	return false, nil
 }
+
+// Page is one page of a list as a driver read it: its items, the total
+// it states (nil: none), whether it promises another (Linked paging),
+// and the API log lines of its requests.
+type Page[T any] struct {
+	Items []T
+	Total *int
+	More  bool
+	API   []string
+}
+
+// ReadPages reads a paged list to its end, held to its word by pg: next
+// reads the next page (pg.Read() is the offset of an offset-paged list),
+// and its error ends the list as it is. A page that breaks the paging's
+// promises is an error naming platform and request, the list's request
+// (GET path) as the message says it. It returns the items read, and the
+// request lines and pages read, also on failure.
+func ReadPages[T any](pg *Pager, platform, request string, next func() (Page[T], error)) ([]T, Response, error) {
+	var out []T
+	var res Response
+	for {
+		p, err := next()
+		res.API = append(res.API, p.API...)
+		res.Pages = pg.Pages()
+		if err != nil {
+			return out, res, err
+		}
+		out = append(out, p.Items...)
+		done, err := pg.Page(len(p.Items), p.Total, p.More)
+		res.Pages = pg.Pages()
+		if err != nil {
+			return out, res, fmt.Errorf("%s answered %s with paging that does not keep its word: %v; nothing was planned from it, try again later", platform, request, err)
+		}
+		if done {
+			return out, res, nil
+		}
+	}
+}

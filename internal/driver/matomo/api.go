@@ -94,11 +94,14 @@ func (c *client) call(ctx context.Context, method string, params url.Values, sha
 	form.Set("method", method)
 	form.Set("format", "JSON")
 	form.Set("token_auth", c.token)
-	if err := kit.Pace(ctx, Platform, c.pacer); err != nil {
-		return nil, nil, err
+	var res *httpc.Response
+	var err error
+	if perr := kit.Paced(ctx, Platform, []*kit.Pacer{c.pacer}, func() []string {
+		res, err = c.hc.Do(ctx, http.MethodPost, APIPath, nil, []byte(form.Encode()), "application/x-www-form-urlencoded")
+		return httpc.Lines(res, err)
+	}); perr != nil {
+		return nil, nil, perr
 	}
-	res, err := c.hc.Do(ctx, http.MethodPost, APIPath, nil, []byte(form.Encode()), "application/x-www-form-urlencoded")
-	c.pacer.Note(len(requestLines(res, err)) - 1) // httpc's retries
 	if err != nil {
 		var re *httpc.RequestError
 		if !errors.As(err, &re) {
@@ -134,18 +137,6 @@ func (c *client) call(ctx context.Context, method string, params url.Values, sha
 		}
 	}
 	return res.API, res.Header, nil
-}
-
-// requestLines is the request lines of a call's answer or error.
-func requestLines(res *httpc.Response, err error) []string {
-	var re *httpc.RequestError
-	switch {
-	case res != nil:
-		return res.API
-	case errors.As(err, &re):
-		return re.API
-	}
-	return nil
 }
 
 // --- the API methods --------------------------------------------------------

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -103,11 +102,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 		return nil, fmt.Errorf("%s answered UsersManager.getUsers, but not in the shape roster expects: user %q: %v. Nothing was read from it", Platform, au.Login, err)
 	}
 
-	declared := make([]string, 0, len(siteOf))
-	for id := range siteOf {
-		declared = append(declared, id)
-	}
-	sort.Strings(declared)
+	declared := slices.Sorted(maps.Keys(siteOf))
 	rows := make([][]apiRoleRow, len(declared))
 	pages := make([]int, len(declared))
 	err = kit.Each(ctx, d.parallel, len(declared), func(ctx context.Context, i int) error {
@@ -198,23 +193,16 @@ func (d *Driver) checkCredential(ctx context.Context, r *reader, self string) er
 // (getUsersPlusRole, limit 100, filter_access=some); the total is the
 // X-Matomo-Total-Results header, and the pages must keep to it.
 func (d *Driver) roleRows(ctx context.Context, r *reader, site string) ([]apiRoleRow, int, error) {
-	var all []apiRoleRow
-	pg := kit.Pager{}
-	for {
+	pg := &kit.Pager{}
+	all, res, err := kit.ReadPages(pg, Platform, methodUsersPlusRole+" (idSite "+site+")", func() (kit.Page[apiRoleRow], error) {
 		page, total, api, err := d.api.UsersPlusRole(ctx, site, pg.Read())
 		r.count(api)
-		if err != nil {
-			return nil, pg.Pages(), err
-		}
-		all = append(all, page...)
-		done, err := pg.Page(len(page), total, false)
-		if err != nil {
-			return nil, pg.Pages(), fmt.Errorf("%s answered %s (idSite %s) with paging that does not keep its word: %v; nothing was planned from it, try again later", Platform, methodUsersPlusRole, site, err)
-		}
-		if done {
-			return all, pg.Pages(), nil
-		}
+		return kit.Page[apiRoleRow]{Items: page, Total: total}, err
+	})
+	if err != nil {
+		return nil, res.Pages, err
 	}
+	return all, res.Pages, nil
 }
 
 // LiveSites lists every website the token's superuser sees, idsite →

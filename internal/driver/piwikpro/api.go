@@ -240,29 +240,17 @@ func (c *Client) write(ctx context.Context, method, path string, body any) (kit.
 // list reads every page of a list whose items have the shape item; the
 // stated total must agree with the items read (kit.Pager).
 func list[T any](ctx context.Context, c *Client, path string, item kit.Shape) ([]T, kit.Response, error) {
-	var out []T
-	var res kit.Response
-	pg := kit.Pager{}
+	pg := &kit.Pager{}
 	shape := kit.Obj{"meta": kit.Obj{"total": kit.Int}, "data": kit.List(item)}
-	for {
+	return kit.ReadPages(pg, Platform, "GET "+path, func() (kit.Page[T], error) {
 		q := url.Values{"limit": {strconv.Itoa(pageSize)}, "offset": {strconv.Itoa(pg.Read())}}
 		var p listPage[T]
 		api, err := c.call(ctx, http.MethodGet, path, q, nil, httpc.Shaped{Shape: shape, Into: &p})
-		res.API = append(res.API, api...)
-		res.Pages = pg.Pages()
 		if err != nil {
-			return out, res, refusal(err, true)
+			return kit.Page[T]{API: api}, refusal(err, true)
 		}
-		out = append(out, p.Data...)
-		done, err := pg.Page(len(p.Data), &p.Meta.Total, false)
-		res.Pages = pg.Pages()
-		if err != nil {
-			return out, res, fmt.Errorf("%s answered GET %s with paging that does not keep its word: %v; nothing was planned from it, try again later", Platform, path, err)
-		}
-		if done {
-			return out, res, nil
-		}
-	}
+		return kit.Page[T]{Items: p.Data, Total: &p.Meta.Total, API: api}, nil
+	})
 }
 
 // --- calls --------------------------------------------------------------------
@@ -282,9 +270,6 @@ func (c *Client) call(ctx context.Context, method, path string, q url.Values, in
 	if method == http.MethodGet {
 		p = c.reads
 	}
-	if err := kit.Pace(ctx, Platform, p); err != nil {
-		return tc.Pre(), err
-	}
 	// Every request body but the token's is JSON:API, piwikpro.md, Auth
 	// (line 14): "Request bodies need `Content-Type:
 	// application/vnd.api+json`; sending application/json gives 400 with
@@ -297,8 +282,14 @@ func (c *Client) call(ctx context.Context, method, path string, q url.Values, in
 	if in != nil {
 		ctype = JSONAPI
 	}
-	api, err := c.hc.JSON(ctx, method, path, q, in, out, ctype)
-	p.Note(len(api) - 1)
+	var api []string
+	var err error
+	if perr := kit.Paced(ctx, Platform, []*kit.Pacer{p}, func() []string {
+		api, err = c.hc.JSON(ctx, method, path, q, in, out, ctype)
+		return api
+	}); perr != nil {
+		return tc.Pre(), perr
+	}
 	return tc.Lines(api), err
 }
 
@@ -316,13 +307,16 @@ type tokenAnswer struct {
 // fetchToken exchanges the client credentials for a token: kit.Tokens'
 // Fetch.
 func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, []string, error) {
-	if err := kit.Pace(ctx, Platform, c.writes); err != nil {
-		return "", 0, nil, err
-	}
 	body := map[string]string{"grant_type": "client_credentials", "client_id": c.clientID, "client_secret": c.secret}
 	var out tokenAnswer
-	lines, err := c.tc.JSON(ctx, "POST", "/auth/token", nil, body, httpc.Shaped{Shape: tokenShape, Into: &out}, "application/json")
-	c.writes.Note(len(lines) - 1)
+	var lines []string
+	var err error
+	if perr := kit.Paced(ctx, Platform, []*kit.Pacer{c.writes}, func() []string {
+		lines, err = c.tc.JSON(ctx, "POST", "/auth/token", nil, body, httpc.Shaped{Shape: tokenShape, Into: &out}, "application/json")
+		return lines
+	}); perr != nil {
+		return "", 0, nil, perr
+	}
 	if err != nil {
 		if re, ok := httpc.Refusal(err); ok {
 			return "", 0, lines, &driver.APIError{Platform: Platform, Status: re.Status, Request: re.Request(), Read: true,

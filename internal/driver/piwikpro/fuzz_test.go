@@ -3,46 +3,35 @@ package piwikpro
 import (
 	"context"
 	"encoding/base64"
-	"io"
-	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/drivertest"
 	"github.com/roster-dev/roster/internal/driver/fakeclock"
 	"github.com/roster-dev/roster/internal/model"
 )
 
+var stubToken = "eyJhbGciOiJSUzI1NiJ9." + base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"u1"}`)) + ".sig"
+
 // stub answers every request without a network: a token, one app P, and
 // the fuzzed body the first time any other list is read, an empty page
 // after.
-type stub struct {
-	mu   sync.Mutex
-	seen map[string]bool
-	body string
-}
-
-var stubToken = "eyJhbGciOiJSUzI1NiJ9." + base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"u1"}`)) + ".sig"
-
-func (s *stub) RoundTrip(r *http.Request) (*http.Response, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	body := `{"meta":{"total":0},"data":[]}`
-	switch {
-	case r.URL.Path == "/auth/token":
-		body = `{"token_type":"Bearer","expires_in":1800,"access_token":"` + stubToken + `"}`
-	case r.URL.Path == "/api/apps/v2":
-		if !s.seen[r.URL.Path] {
-			body = `{"meta":{"total":1},"data":[{"id":"app1","type":"ppms/app","attributes":{"name":"P"}}]}`
+func stub(body string) *drivertest.Stub {
+	return &drivertest.Stub{ContentType: JSONAPI, Answer: func(path string, first bool) string {
+		switch {
+		case path == "/auth/token":
+			return `{"token_type":"Bearer","expires_in":1800,"access_token":"` + stubToken + `"}`
+		case path == "/api/apps/v2":
+			if first {
+				return `{"meta":{"total":1},"data":[{"id":"app1","type":"ppms/app","attributes":{"name":"P"}}]}`
+			}
+		case first:
+			return body
 		}
-	case !s.seen[r.URL.Path]:
-		body = s.body
-	}
-	s.seen[r.URL.Path] = true
-	return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {JSONAPI}},
-		Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
+		return `{"meta":{"total":0},"data":[]}`
+	}}
 }
 
 // FuzzRefresh feeds arbitrary answers to the users, groups, group users
@@ -62,7 +51,7 @@ func FuzzRefresh(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body string) {
 		team := &driver.Team{Name: "acme", Conn: model.Connection{Endpoint: "https://acme.piwik.pro"}, Token: "id:secret",
 			Sites: []*model.Object{{Addr: model.SiteAddress("acme", "P")}}, Guests: map[string]bool{"b@x.io": true}}
-		d := newDriver(team, Options{Clock: fakeclock.New(time.Time{})}, &stub{seen: map[string]bool{}, body: body})
+		d := newDriver(team, Options{Clock: fakeclock.New(time.Time{})}, stub(body))
 		snap, err := d.Refresh(context.Background())
 		if err == nil && snap.SiteIDs["P"] != "app1" {
 			t.Fatalf("site ids %v", snap.SiteIDs)

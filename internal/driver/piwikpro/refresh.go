@@ -200,28 +200,20 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	var notes []string
+	var notes, undeclared []string
 	for _, a := range apps {
 		if _, ok := siteOf[a.ID]; !ok {
 			notes = append(notes, fmt.Sprintf("app %s (id %s) is not declared; roster does not manage its access", a.Attributes.Name, a.ID))
+			undeclared = append(undeclared, a.ID)
 		}
 	}
 
 	// Each group's users, and each declared app's user and group
-	// permissions, a few at a time.
-	declared := make([]string, 0, len(siteOf))
-	for id := range siteOf {
-		declared = append(declared, id)
-	}
-	sort.Strings(declared)
-	// The undeclared apps' permissions are read too: who holds access
-	// there keeps their USER (schema/sync.md, Reading safely).
-	read := slices.Clone(declared)
-	for _, a := range apps {
-		if _, ok := siteOf[a.ID]; !ok {
-			read = append(read, a.ID)
-		}
-	}
+	// permissions, a few at a time. The undeclared apps' permissions are
+	// read too: who holds access there keeps their USER (schema/sync.md,
+	// Reading safely).
+	declared := slices.Sorted(maps.Keys(siteOf))
+	read := append(slices.Clone(declared), undeclared...)
 	members := make([][]GroupUser, len(groups))
 	memberPages := make([]int, len(groups))
 	permPages := make([]int, 2*len(read))

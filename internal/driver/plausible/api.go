@@ -120,13 +120,18 @@ func (c *Client) refusal(err error, read bool) error {
 // same on every page) whose items under field have the shape item; the
 // paging must keep its word (kit.Pager).
 func list[T any](ctx context.Context, c *Client, path string, q url.Values, field string, item kit.Shape) ([]T, kit.Response, error) {
-	var out []T
-	var res kit.Response
 	seen := map[string]bool{}
-	after := ""
-	pg := kit.Pager{Linked: true}
+	after, next := "", ""
+	pg := &kit.Pager{Linked: true}
 	shape := kit.Obj{field: kit.List(item), "meta": kit.Obj{"after": kit.Null(kit.String)}}
-	for {
+	return kit.ReadPages(pg, Platform, "GET "+path, func() (kit.Page[T], error) {
+		if pg.Pages() > 0 { // the previous page promised the next
+			if seen[next] {
+				return kit.Page[T]{}, fmt.Errorf("%s answered GET %s with the same page twice; roster stopped reading", Platform, path)
+			}
+			seen[next] = true
+			after = next
+		}
 		pq := url.Values{}
 		for k, v := range q {
 			pq[k] = v
@@ -142,31 +147,17 @@ func list[T any](ctx context.Context, c *Client, path string, q url.Values, fiel
 			Lists map[string]jsontext.Value `json:",embed"` // field among them
 		}
 		api, err := c.hc.JSON(ctx, http.MethodGet, path, pq, nil, httpc.Shaped{Shape: shape, Into: &p}, "")
-		res.API = append(res.API, api...)
-		res.Pages = pg.Pages()
 		if err != nil {
-			return out, res, c.refusal(err, true)
+			return kit.Page[T]{API: api}, c.refusal(err, true)
 		}
-		res.Pages++
 		var items []T
 		if err := json.Unmarshal(p.Lists[field], &items); err != nil {
-			return out, res, fmt.Errorf("%s answered GET %s with a page roster cannot read: %v", Platform, path, err)
+			return kit.Page[T]{API: api}, fmt.Errorf("%s answered GET %s with a page roster cannot read: %v", Platform, path, err)
 		}
-		m := p.Meta
-		out = append(out, items...)
-		more := m.After != nil && *m.After != ""
-		done, err := pg.Page(len(items), nil, more)
-		res.Pages = pg.Pages()
-		if err != nil {
-			return out, res, fmt.Errorf("%s answered GET %s with paging that does not keep its word: %v; nothing was planned from it, try again later", Platform, path, err)
+		more := p.Meta.After != nil && *p.Meta.After != ""
+		if more {
+			next = *p.Meta.After
 		}
-		if done {
-			return out, res, nil
-		}
-		if seen[*m.After] {
-			return out, res, fmt.Errorf("%s answered GET %s with the same page twice; roster stopped reading", Platform, path)
-		}
-		seen[*m.After] = true
-		after = *m.After
-	}
+		return kit.Page[T]{Items: items, More: more, API: api}, nil
+	})
 }

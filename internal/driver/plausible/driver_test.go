@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/drivertest"
 	"github.com/roster-dev/roster/internal/driver/fakeclock"
 	"github.com/roster-dev/roster/internal/driver/httpc"
 	fake "github.com/roster-dev/roster/internal/fake/plausible"
@@ -119,11 +120,7 @@ func (e *env) rebuild(opts Options, transport http.RoundTripper) {
 
 func (e *env) refresh() *driver.Snapshot {
 	e.t.Helper()
-	snap, err := e.d.Refresh(context.Background())
-	if err != nil {
-		e.t.Fatalf("refresh: %v", err)
-	}
-	return snap
+	return drivertest.Refresh(e.t, e.d)
 }
 
 // render prints objects one per line: address role holder_kind status.
@@ -249,23 +246,7 @@ func TestSiteResolution(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			e := newEnv(t, acmeSeed(), c.sites...)
 			snap, err := e.d.Refresh(context.Background())
-			if c.err != nil {
-				if err == nil {
-					t.Fatalf("no error; site ids %v", snap.SiteIDs)
-				}
-				for _, w := range c.err {
-					if !strings.Contains(err.Error(), w) {
-						t.Errorf("error %q lacks %q", err, w)
-					}
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if fmt.Sprint(snap.SiteIDs) != c.ids {
-				t.Errorf("site ids %v, want %s", snap.SiteIDs, c.ids)
-			}
+			drivertest.WantSites(t, snap, err, c.ids, c.err)
 		})
 	}
 }

@@ -2,41 +2,32 @@ package plausible
 
 import (
 	"context"
-	"io"
-	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/drivertest"
 	"github.com/roster-dev/roster/internal/driver/fakeclock"
 	"github.com/roster-dev/roster/internal/model"
 )
 
 // stub answers every request without a network: one team, one site, and
 // the fuzzed body for the guests the first time, an empty page after.
-type stub struct {
-	mu   sync.Mutex
-	seen bool
-	body string
-}
-
-func (s *stub) RoundTrip(r *http.Request) (*http.Response, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	body := `{"guests":[],"meta":{"after":null}}`
-	switch {
-	case strings.HasSuffix(r.URL.Path, "/sites/teams"):
-		body = `{"teams":[{"id":"t","name":"T"}],"meta":{"after":null}}`
-	case strings.HasSuffix(r.URL.Path, "/sites"):
-		body = `{"sites":[{"domain":"P.com"}],"meta":{"after":null,"before":null,"limit":100}}`
-	case !s.seen:
-		body = s.body
-		s.seen = true
-	}
-	return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
-		Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
+func stub(body string) *drivertest.Stub {
+	seen := false
+	return &drivertest.Stub{ContentType: "application/json", Answer: func(path string, _ bool) string {
+		switch {
+		case strings.HasSuffix(path, "/sites/teams"):
+			return `{"teams":[{"id":"t","name":"T"}],"meta":{"after":null}}`
+		case strings.HasSuffix(path, "/sites"):
+			return `{"sites":[{"domain":"P.com"}],"meta":{"after":null,"before":null,"limit":100}}`
+		case !seen:
+			seen = true
+			return body
+		}
+		return `{"guests":[],"meta":{"after":null}}`
+	}}
 }
 
 // FuzzRefresh feeds arbitrary answers to the guest read: a refresh either
@@ -54,7 +45,7 @@ func FuzzRefresh(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body string) {
 		team := &driver.Team{Name: "acme", Conn: model.Connection{Endpoint: "https://plausible.io"}, Token: "k",
 			Sites: []*model.Object{{Addr: model.SiteAddress("acme", "p.com")}}}
-		d := newDriver(team, Options{Clock: fakeclock.New(time.Time{})}, &stub{body: body})
+		d := newDriver(team, Options{Clock: fakeclock.New(time.Time{})}, stub(body))
 		snap, err := d.Refresh(context.Background())
 		if err != nil {
 			return

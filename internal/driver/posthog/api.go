@@ -257,29 +257,17 @@ type page[T any] struct {
 // list reads every page of an offset-paged list whose items have the
 // shape item; the paging must keep its word (kit.Pager).
 func list[T any](ctx context.Context, c *Client, path string, item kit.Shape) ([]T, kit.Response, error) {
-	var out []T
-	var res kit.Response
-	pg := kit.Pager{Linked: true}
+	pg := &kit.Pager{Linked: true}
 	shape := kit.Obj{"count": kit.Int, "next": kit.Null(kit.String), "results": kit.List(item)}
-	for {
+	return kit.ReadPages(pg, Platform, "GET "+path, func() (kit.Page[T], error) {
 		q := url.Values{"limit": {strconv.Itoa(pageSize)}, "offset": {strconv.Itoa(pg.Read())}}
 		var p page[T]
 		api, err := c.hc.JSON(ctx, http.MethodGet, path, q, nil, httpc.Shaped{Shape: shape, Into: &p}, "")
-		res.API = append(res.API, api...)
-		res.Pages = pg.Pages()
 		if err != nil {
-			return out, res, refusal(err, true)
+			return kit.Page[T]{API: api}, refusal(err, true)
 		}
-		out = append(out, p.Results...)
-		done, err := pg.Page(len(p.Results), &p.Count, p.Next != nil)
-		res.Pages = pg.Pages()
-		if err != nil {
-			return out, res, fmt.Errorf("%s answered GET %s with paging that does not keep its word: %v; nothing was planned from it, try again later", Platform, path, err)
-		}
-		if done {
-			return out, res, nil
-		}
-	}
+		return kit.Page[T]{Items: p.Results, Total: &p.Count, More: p.Next != nil, API: api}, nil
+	})
 }
 
 // errBody is PostHog's error body.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/drivertest"
 	"github.com/roster-dev/roster/internal/driver/fakeclock"
 	fake "github.com/roster-dev/roster/internal/fake/posthog"
 	"github.com/roster-dev/roster/internal/model"
@@ -78,11 +79,7 @@ func newEnv(t *testing.T, seed fake.Seed, guests []string, sites ...*model.Objec
 
 func (e *env) refresh() *driver.Snapshot {
 	e.t.Helper()
-	snap, err := e.d.Refresh(context.Background())
-	if err != nil {
-		e.t.Fatalf("refresh: %v", err)
-	}
-	return snap
+	return drivertest.Refresh(e.t, e.d)
 }
 
 // render prints objects one per line: address role holder_kind status.
@@ -201,23 +198,7 @@ func TestSiteResolution(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			e := newEnv(t, seed, nil, c.sites...)
 			snap, err := e.d.Refresh(context.Background())
-			if c.err != nil {
-				if err == nil {
-					t.Fatalf("no error; site ids %v", snap.SiteIDs)
-				}
-				for _, w := range c.err {
-					if !strings.Contains(err.Error(), w) {
-						t.Errorf("error %q lacks %q", err, w)
-					}
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if fmt.Sprint(snap.SiteIDs) != fmt.Sprint(c.ids) {
-				t.Errorf("site ids %v, want %v", snap.SiteIDs, c.ids)
-			}
+			drivertest.WantSites(t, snap, err, fmt.Sprint(c.ids), c.err)
 		})
 	}
 }

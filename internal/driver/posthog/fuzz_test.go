@@ -2,43 +2,32 @@ package posthog
 
 import (
 	"context"
-	"io"
-	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/roster-dev/roster/internal/driver"
+	"github.com/roster-dev/roster/internal/driver/drivertest"
 	"github.com/roster-dev/roster/internal/driver/fakeclock"
 	"github.com/roster-dev/roster/internal/model"
 )
 
 // stub answers every request without a network: the fuzzed body the first
 // time a list or access path is read, an empty page after.
-type stub struct {
-	mu   sync.Mutex
-	seen map[string]bool
-	body string
-}
-
-func (s *stub) RoundTrip(r *http.Request) (*http.Response, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	body := `{"count":0,"next":null,"results":[]}`
-	switch {
-	case strings.HasSuffix(r.URL.Path, "/users/@me/"):
-		body = `{"uuid":"u","email":"O@x.io","organizations":[{"id":"org","name":"Org"}]}`
-	case strings.HasSuffix(r.URL.Path, "/projects/") && strings.Contains(r.URL.Path, "/organizations/"):
-		if !s.seen[r.URL.Path] {
-			body = `{"count":1,"next":null,"results":[{"id":1,"name":"P"}]}`
+func stub(body string) *drivertest.Stub {
+	return &drivertest.Stub{ContentType: "application/json", Answer: func(path string, first bool) string {
+		switch {
+		case strings.HasSuffix(path, "/users/@me/"):
+			return `{"uuid":"u","email":"O@x.io","organizations":[{"id":"org","name":"Org"}]}`
+		case strings.HasSuffix(path, "/projects/") && strings.Contains(path, "/organizations/"):
+			if first {
+				return `{"count":1,"next":null,"results":[{"id":1,"name":"P"}]}`
+			}
+		case first:
+			return body
 		}
-	case !s.seen[r.URL.Path]:
-		body = s.body
-	}
-	s.seen[r.URL.Path] = true
-	return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
-		Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
+		return `{"count":0,"next":null,"results":[]}`
+	}}
 }
 
 // FuzzRefresh feeds arbitrary answers to the members, invitations and
@@ -57,7 +46,7 @@ func FuzzRefresh(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body string) {
 		team := &driver.Team{Name: "acme", Conn: model.Connection{Endpoint: "https://eu.posthog.com", AccountID: "org"}, Token: "k",
 			Sites: []*model.Object{{Addr: model.SiteAddress("acme", "P")}}, Guests: map[string]bool{"b@x.io": true}}
-		d := newDriver(team, Options{Clock: fakeclock.New(time.Time{})}, &stub{seen: map[string]bool{}, body: body})
+		d := newDriver(team, Options{Clock: fakeclock.New(time.Time{})}, stub(body))
 		snap, err := d.Refresh(context.Background())
 		if err == nil && snap.SiteIDs["P"] != "1" {
 			t.Fatalf("site ids %v", snap.SiteIDs)

@@ -3,6 +3,7 @@ package posthog
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"sort"
@@ -86,26 +87,19 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 		return nil, err
 	}
 	var notes []string
+	var undeclared []int
 	for _, p := range projects {
 		if _, ok := siteOf[p.ID]; !ok {
 			notes = append(notes, fmt.Sprintf("project %s (id %d) is not declared; roster does not manage its access", p.Name, p.ID))
+			undeclared = append(undeclared, p.ID)
 		}
 	}
 
-	// Access rows of each declared project, a few at a time.
-	declared := make([]int, 0, len(siteOf))
-	for id := range siteOf {
-		declared = append(declared, id)
-	}
-	sort.Ints(declared)
-	// The undeclared projects' rows are read too: who holds access there
-	// keeps their organization membership (schema/sync.md, Reading safely).
-	read := slices.Clone(declared)
-	for _, p := range projects {
-		if _, ok := siteOf[p.ID]; !ok {
-			read = append(read, p.ID)
-		}
-	}
+	// Access rows of each declared project, a few at a time. The
+	// undeclared projects' rows are read too: who holds access there keeps
+	// their organization membership (schema/sync.md, Reading safely).
+	declared := slices.Sorted(maps.Keys(siteOf))
+	read := append(slices.Clone(declared), undeclared...)
 	acc := make([]Access, len(read))
 	if err := kit.Each(ctx, d.parallel, len(read), func(ctx context.Context, i int) error {
 		var res kit.Response

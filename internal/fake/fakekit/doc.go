@@ -22,7 +22,16 @@
 //     for it;
 //   - Admin, the plumbing of the /_fake/ admin endpoints: the request log,
 //     the state dump, the failure and clock endpoints, a JSON body decoded
-//     into the fake's own struct, and {"ok":true} or {"error":…} answers.
+//     into the fake's own struct, and {"ok":true} or {"error":…} answers;
+//   - for the fakes' tests: Fact and RunFacts, the runner of a facts
+//     table (one row a fact of ../shared/apis/NAME.md, citing where it
+//     stands) that checks each answer's status and the substrings it
+//     must hold or lack; NewRequest, Send and Ask, a request to a fake
+//     and its Answer (status, headers, raw body, the body as a JSON
+//     object); Commands and CheckCommands, a fake's Main and Call run as
+//     its commands are (URL file, admin calls, SIGTERM, exit codes);
+//     RunAdminSteps, admin calls that must answer 200; CheckBadSeeds,
+//     seed files a fake must refuse; Find, a look-up in a fake's State.
 //
 // Clock, Failures and Log do not lock: Clock is guarded by Base.Mu, as
 // the fake's own data is; Recorder guards Failures and Log.

@@ -87,15 +87,8 @@ func (e *env) token(assertion string) (int, string) {
 }
 
 func (e *env) do(method, path, body string) (int, string) {
-	req, _ := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+e.tok)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(b)
+	a := fakekit.Ask(e.t, method, e.srv.URL+path, e.tok, "", []byte(body))
+	return a.Status, a.Raw
 }
 
 // TestFacts holds the fake to ga4.md, one row per fact: cite names the
@@ -105,7 +98,7 @@ func (e *env) do(method, path, body string) (int, string) {
 // bindings), so this table is the fake's contract.
 func TestFacts(t *testing.T) {
 	const ann = `{"user":"ann@acme.com","roles":["predefinedRoles/editor"]}`
-	for _, tc := range []struct {
+	type row struct {
 		cite         string // ga4.md section, row [source]
 		scopes       []string
 		fail         *fakekit.FailRule // injected before the request
@@ -113,7 +106,8 @@ func TestFacts(t *testing.T) {
 		body         string
 		status       int
 		want         string // in the body
-	}{
+	}
+	rows := []row{
 		{"Endpoints, intro: per proto3 JSON an empty list page is {} [D-AB, inf]", nil, nil, "GET", "/v1alpha/properties/1000/accessBindings", "", 200, `{}`},
 		{"Endpoints, row GET v1alpha/accountSummaries: every account the caller can see, each with its properties [SVC]", nil, nil, "GET", "/v1alpha/accountSummaries", "", 200, `"propertySummaries":[{"property":"properties/1000","displayName":"Web"`},
 		{"Semantics, Trash: trashed properties are absent from lists [SVC]", nil, nil, "GET", "/v1alpha/accountSummaries", "", 200, `"account":"accounts/100","displayName":"Acme","propertySummaries":[{"property":"properties/1000","displayName":"Web","propertyType":"PROPERTY_TYPE_ORDINARY","parent":"accounts/100"}]`},
@@ -139,33 +133,24 @@ func TestFacts(t *testing.T) {
 		{"Errors, table intro: every error body is the google.rpc.Status envelope [AIP][RPC]", nil, &fakekit.FailRule{Status: 503, Count: 1}, "GET", "/v1alpha/accountSummaries", "", 503, `{"error":{"code":503,"message":"The service is currently unavailable.","status":"UNAVAILABLE"}}`},
 		{"Semantics, Last administrator and self: the fake answers FAILED_PRECONDITION for the caller's own binding [unverified]", nil, nil, "DELETE", "/v1alpha/accounts/100/accessBindings/201", "", 400, `"status":"FAILED_PRECONDITION"`},
 		{"Semantics, Trash: a trashed property is not found [SVC, inf]", nil, nil, "GET", "/v1alpha/properties/1001/accessBindings", "", 404, `NOT_FOUND`},
-	} {
-		t.Run(tc.cite, func(t *testing.T) {
-			e := start(t, tc.scopes, SeedBinding{Parent: "accounts/100", User: "ann@acme.com", Roles: []string{"predefinedRoles/viewer"}})
-			if tc.fail != nil {
-				e.srv.Fail(*tc.fail)
-			}
-			status, body := e.do(tc.method, tc.path, tc.body)
-			if status != tc.status || !strings.Contains(body, tc.want) {
-				t.Errorf("%s %s: %d %s, want %d with %s", tc.method, tc.path, status, body, tc.status, tc.want)
-			}
-		})
 	}
+	fakekit.RunFacts(t, rows, func(r row) fakekit.Fact {
+		return fakekit.Fact{Cite: r.cite, Method: r.method, Path: r.path, Status: r.status, Has: []string{r.want}}
+	}, func(t *testing.T, r row) (int, string) {
+		e := start(t, r.scopes, SeedBinding{Parent: "accounts/100", User: "ann@acme.com", Roles: []string{"predefinedRoles/viewer"}})
+		if r.fail != nil {
+			e.srv.Fail(*r.fail)
+		}
+		return e.do(r.method, r.path, r.body)
+	})
 	// Errors, row missing, invalid or expired token [OBS]: 401
 	// UNAUTHENTICATED, and WWW-Authenticate names the invalid token (the
 	// driver renews the token once on it).
 	e := start(t, nil)
 	e.tok = "ya29.not-issued"
-	req, _ := http.NewRequest("GET", e.srv.URL+"/v1alpha/accountSummaries", nil)
-	req.Header.Set("Authorization", "Bearer "+e.tok)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != 401 || !strings.Contains(string(b), `"status":"UNAUTHENTICATED"`) || !strings.Contains(res.Header.Get("WWW-Authenticate"), `error="invalid_token"`) {
-		t.Errorf("a token never issued: %d %s %q", res.StatusCode, b, res.Header.Get("WWW-Authenticate"))
+	a := fakekit.Ask(t, "GET", e.srv.URL+"/v1alpha/accountSummaries", e.tok, "", nil)
+	if a.Status != 401 || !strings.Contains(a.Raw, `"status":"UNAUTHENTICATED"`) || !strings.Contains(a.Header.Get("WWW-Authenticate"), `error="invalid_token"`) {
+		t.Errorf("a token never issued: %d %s %q", a.Status, a.Raw, a.Header.Get("WWW-Authenticate"))
 	}
 }
 
@@ -187,15 +172,8 @@ func TestTokenFacts(t *testing.T) {
 		}
 	}
 	// Errors: a missing or invalid token is 401 with WWW-Authenticate.
-	req, _ := http.NewRequest("GET", e.srv.URL+"/v1alpha/accountSummaries", nil)
-	req.Header.Set("Authorization", "Bearer ya29.wrong")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != 401 || !strings.Contains(res.Header.Get("WWW-Authenticate"), `error="invalid_token"`) {
-		t.Errorf("bad token: %d %v", res.StatusCode, res.Header)
+	if a := fakekit.Ask(t, "GET", e.srv.URL+"/v1alpha/accountSummaries", "ya29.wrong", "", nil); a.Status != 401 || !strings.Contains(a.Header.Get("WWW-Authenticate"), `error="invalid_token"`) {
+		t.Errorf("bad token: %d %v", a.Status, a.Header)
 	}
 }
 

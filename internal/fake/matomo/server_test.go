@@ -1,7 +1,6 @@
 package matomo
 
 import (
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -9,6 +8,8 @@ import (
 	"time"
 
 	json "github.com/go-json-experiment/json"
+
+	"github.com/roster-dev/roster/internal/fake/fakekit"
 )
 
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
@@ -29,18 +30,12 @@ func testSeed() Seed {
 
 func post(t *testing.T, base, query string, form url.Values, header map[string]string) (int, string, http.Header) {
 	t.Helper()
-	req, _ := http.NewRequest("POST", base+"/index.php"+query, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req := fakekit.NewRequest(t, "POST", base+"/index.php"+query, "", "application/x-www-form-urlencoded", []byte(form.Encode()))
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(b), res.Header
+	a := fakekit.Send(t, req)
+	return a.Status, a.Raw, a.Header
 }
 
 func form(tok, method string, kv ...string) url.Values {
@@ -57,7 +52,7 @@ func form(tok, method string, kv ...string) url.Values {
 // TestFacts checks the fake against ../shared/apis/matomo.md, one fact a
 // case (the section is named in each).
 func TestFacts(t *testing.T) {
-	cases := []struct {
+	type row struct {
 		fact   string
 		query  string
 		form   url.Values
@@ -65,7 +60,8 @@ func TestFacts(t *testing.T) {
 		status int
 		body   string
 		seed   func(*Seed) // a change to testSeed for this fact
-	}{
+	}
+	rows := []row{
 		{"Auth: bad token, POST wording", "", form("nope", "UsersManager.getUsers"), nil, 401, "It is either invalid or expired.", nil},
 		{"Auth: token in the query since 5.0", "?token_auth=root-tok", form("", "UsersManager.getUsers"), nil, 401, "required to be sent as a POST parameter", nil},
 		{"Auth: the default format is XML", "", func() url.Values { f := form("root-tok", "API.getMatomoVersion"); f.Del("format"); return f }(), nil, 200, "<?xml", nil},
@@ -110,20 +106,18 @@ func TestFacts(t *testing.T) {
 		{"Errors: setUserAccess of an unknown user", "", form("root-tok", "UsersManager.setUserAccess", "userLogin", "nobody", "access", "view", "idSites", "1"), nil, 200, "User 'nobody' doesn't exist.", nil},
 		{"Errors: removeCapabilities of a capability the role implies is a silent success", "", form("root-tok", "UsersManager.removeCapabilities", "userLogin", "ann", "capabilities[]", "tagmanager_write", "idSites", "1"), nil, 200, `{"message":"ok","result":"success"}`, nil},
 	}
-	for _, c := range cases {
-		t.Run(c.fact, func(t *testing.T) {
-			seed := testSeed()
-			if c.seed != nil {
-				c.seed(&seed)
-			}
-			srv := New(Options{Seed: seed, Now: t0})
-			defer srv.Close()
-			status, body, _ := post(t, srv.URL, c.query, c.form, c.header)
-			if status != c.status || !strings.Contains(body, c.body) {
-				t.Errorf("%d %s\nwant %d with %s", status, body, c.status, c.body)
-			}
-		})
-	}
+	fakekit.RunFacts(t, rows, func(r row) fakekit.Fact {
+		return fakekit.Fact{Cite: r.fact, Method: "POST", Path: "/index.php" + r.query + " " + r.form.Get("method"), Status: r.status, Has: []string{r.body}}
+	}, func(t *testing.T, r row) (int, string) {
+		seed := testSeed()
+		if r.seed != nil {
+			r.seed(&seed)
+		}
+		srv := New(Options{Seed: seed, Now: t0})
+		defer srv.Close()
+		status, body, _ := post(t, srv.URL, r.query, r.form, r.header)
+		return status, body
+	})
 }
 
 func TestSemantics(t *testing.T) {

@@ -3,6 +3,8 @@ package piwikpro
 import (
 	"strings"
 	"testing"
+
+	"github.com/roster-dev/roster/internal/fake/fakekit"
 )
 
 // TestFacts holds the fake to ../shared/apis/piwikpro.md, one row a fact
@@ -12,14 +14,15 @@ import (
 // the fake. In paths and bodies, {shop}, {blog}, {carol}, {dave},
 // {owner} and {managers} stand for the seed's ids.
 func TestFacts(t *testing.T) {
-	rows := []struct {
+	type row struct {
 		fact         string // piwikpro.md, section (line): the fact
 		method, path string
 		ctype        string // "": JSON:API for a body
 		body         string
 		status       int
 		has          []string // substrings of the raw answer
-	}{
+	}
+	rows := []row{
 		{"Auth (9-10): POST /auth/token with JSON client credentials answers token_type Bearer, expires_in 1800, access_token",
 			"POST", "/auth/token", "application/json", `{"grant_type":"client_credentials","client_id":"owner-id","client_secret":"owner-secret"}`, 200,
 			[]string{`"token_type":"Bearer"`, `"expires_in":1800`, `"access_token":"`}},
@@ -99,30 +102,23 @@ func TestFacts(t *testing.T) {
 			"GET", "/api/meta-sites/v1?limit=1000", "", "", 200,
 			[]string{`"type":"ppms/meta-site"`, `"name":"All sites"`}},
 	}
-	for _, r := range rows {
-		t.Run(r.fact, func(t *testing.T) {
-			s := acme(t)
-			ids := strings.NewReplacer("{shop}", s.appID(t, "Shop"), "{blog}", s.appID(t, "Blog"), "{carol}", s.idOf(t, "carol@x.io"),
-				"{dave}", s.idOf(t, "dave@x.io"), "{owner}", s.idOf(t, "owner@acme.com"), "{managers}", s.groupID(t, "Managers"))
-			tok := ""
-			if r.path != "/auth/token" {
-				tok = login(t, s, "owner-id", "owner-secret")
-			}
-			ctype := r.ctype
-			if ctype == "" && r.body != "" {
-				ctype = JSONAPI
-			}
-			a := send(t, s, tok, r.method, ids.Replace(r.path), ctype, ids.Replace(r.body))
-			if a.status != r.status {
-				t.Fatalf("%s %s: %d, want %d: %s", r.method, r.path, a.status, r.status, a.raw)
-			}
-			for _, h := range r.has {
-				if !strings.Contains(a.raw, h) {
-					t.Errorf("%s %s: %s\nlacks %s", r.method, r.path, a.raw, h)
-				}
-			}
-		})
-	}
+	fakekit.RunFacts(t, rows, func(r row) fakekit.Fact {
+		return fakekit.Fact{Cite: r.fact, Method: r.method, Path: r.path, Status: r.status, Has: r.has}
+	}, func(t *testing.T, r row) (int, string) {
+		s := acme(t)
+		ids := strings.NewReplacer("{shop}", s.appID(t, "Shop"), "{blog}", s.appID(t, "Blog"), "{carol}", s.idOf(t, "carol@x.io"),
+			"{dave}", s.idOf(t, "dave@x.io"), "{owner}", s.idOf(t, "owner@acme.com"), "{managers}", s.groupID(t, "Managers"))
+		tok := ""
+		if r.path != "/auth/token" {
+			tok = login(t, s, "owner-id", "owner-secret")
+		}
+		ctype := r.ctype
+		if ctype == "" && r.body != "" {
+			ctype = JSONAPI
+		}
+		a := send(t, s, tok, r.method, ids.Replace(r.path), ctype, ids.Replace(r.body))
+		return a.status, a.raw
+	})
 	// Auth (12): a bad token is 401 {"message":"Unauthorized"}.
 	s := acme(t)
 	if a := send(t, s, "not-a-token", "GET", "/api/users/v2", "", ""); a.status != 401 || a.raw != `{"message":"Unauthorized"}` {

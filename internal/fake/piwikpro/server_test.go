@@ -3,18 +3,18 @@ package piwikpro
 import (
 	"encoding/base64"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	json "github.com/go-json-experiment/json"
+
+	"github.com/roster-dev/roster/internal/fake/fakekit"
 )
 
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
@@ -59,33 +59,8 @@ type answer struct {
 
 func send(t *testing.T, s *Server, bearer, method, path, ctype string, body string) answer {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, s.URL+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	if bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+bearer)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	a := answer{status: resp.StatusCode, header: resp.Header, raw: string(raw)}
-	if len(raw) > 0 && raw[0] == '{' {
-		if err := json.Unmarshal(raw, &a.body); err != nil {
-			t.Fatalf("%s %s: %v: %s", method, path, err, raw)
-		}
-	}
-	return a
+	a := fakekit.Ask(t, method, s.URL+path, bearer, ctype, []byte(body))
+	return answer{a.Status, a.Header, a.Body, a.Raw}
 }
 
 // do sends a JSON:API request (body marshalled when not nil).
@@ -133,35 +108,17 @@ func wantErr(t *testing.T, a answer, status int, code, detail string) {
 
 func (s *Server) idOf(t *testing.T, email string) string {
 	t.Helper()
-	for _, u := range s.State().Users {
-		if u.Email == email {
-			return u.ID
-		}
-	}
-	t.Fatalf("no user %s", email)
-	return ""
+	return fakekit.Find(t, s.State().Users, func(u StateUser) bool { return u.Email == email }, "no user "+email).ID
 }
 
 func (s *Server) appID(t *testing.T, name string) string {
 	t.Helper()
-	for _, a := range s.State().Apps {
-		if a.Name == name {
-			return a.ID
-		}
-	}
-	t.Fatalf("no app %s", name)
-	return ""
+	return fakekit.Find(t, s.State().Apps, func(a StateApp) bool { return a.Name == name }, "no app "+name).ID
 }
 
 func (s *Server) groupID(t *testing.T, name string) string {
 	t.Helper()
-	for _, g := range s.State().Groups {
-		if g.Name == name {
-			return g.ID
-		}
-	}
-	t.Fatalf("no group %s", name)
-	return ""
+	return fakekit.Find(t, s.State().Groups, func(g StateGroup) bool { return g.Name == name }, "no group "+name).ID
 }
 
 func TestToken(t *testing.T) {
@@ -629,19 +586,13 @@ func TestFailureInjectionAndLog(t *testing.T) {
 
 func admin(t *testing.T, s *Server, method, path, body string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(method, s.URL+path, strings.NewReader(body))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	a := fakekit.Ask(t, method, s.URL+path, "", "", []byte(body))
+	return a.Status, a.Raw
 }
 
 func TestAdminHTTP(t *testing.T) {
 	s := acme(t)
-	steps := []struct{ method, path, body, want string }{
+	steps := [][4]string{ // method, path, body, want
 		{"POST", "/_fake/add-user", `{"email":"new@x.io","role":"owner"}`, `"id"`},
 		{"POST", "/_fake/set-role", `{"email":"new@x.io","role":"USER"}`, `"ok"`},
 		{"POST", "/_fake/add-app", `{"name":"Lab"}`, `"id"`},
@@ -658,12 +609,7 @@ func TestAdminHTTP(t *testing.T) {
 		{"POST", "/_fake/set-rate-limits", `{"writes_per_minute":5}`, `"ok"`},
 		{"POST", "/_fake/fail", `{"method":"GET","path_prefix":"/api/apps","status":503,"count":1}`, `"ok"`},
 	}
-	for _, st := range steps {
-		code, body := admin(t, s, st.method, st.path, st.body)
-		if code != 200 || !strings.Contains(body, st.want) {
-			t.Fatalf("%s %s: %d %s", st.method, st.path, code, body)
-		}
-	}
+	fakekit.RunAdminSteps(t, s.URL, steps)
 	for _, bad := range []struct{ path, body, want string }{
 		{"/_fake/set-permission", `{"email":"new@x.io","app":"Lab","permission":"copy"}`, "not one of"},
 		{"/_fake/set-role", `{"email":"new@x.io","role":"admin"}`, "not OWNER or USER"},
@@ -744,63 +690,23 @@ func TestSeedFile(t *testing.T) {
 		st.Apps[0].Permissions["g@y.io"] != "view" || st.Apps[0].GroupPermissions["Managers"] != "manage" {
 		t.Errorf("state: %+v", st)
 	}
-	for body, want := range map[string]string{
+	fakekit.CheckBadSeeds(t, LoadSeed, func(seed Seed) error { _, err := Start(Options{Seed: seed}); return err }, map[string]string{
 		`{"userz":[]}`: "unknown object member name",
 		`{"clients":[{"client_id":"a","client_secret":"b","email":"nobody@x.io"}]}`:                                             "no user nobody@x.io",
 		`{"users":[{"email":"a@x.io","role":"admin"}]}`:                                                                         "not OWNER or USER",
 		`{"users":[{"email":"a@x.io"}],"apps":[{"name":"A"}],"permissions":[{"app":"A","email":"a@x.io","permission":"copy"}]}`: "not one of",
 		`{"users":[{"email":"a@x.io"}],"permissions":[{"app":"Nope","email":"a@x.io","permission":"view"}]}`:                    `no app "Nope"`,
 		`{"groups":[{"name":"G"},{"name":"G"}]}`:                                                                                "exists already",
-	} {
-		p := filepath.Join(dir, "bad.json")
-		os.WriteFile(p, []byte(body), 0o644)
-		seed, err := LoadSeed(p)
-		if err == nil {
-			_, err = Start(Options{Seed: seed})
-		}
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("%s: %v, want %q", body, err, want)
-		}
-	}
+	})
 }
 
 func TestMainAndCall(t *testing.T) {
-	dir := t.TempDir()
-	urlFile := filepath.Join(dir, "url")
-	seed := filepath.Join(dir, "seed.json")
-	os.WriteFile(seed, []byte(`{"users":[{"email":"o@x.io","role":"OWNER"}],"clients":[{"client_id":"i","client_secret":"s","email":"o@x.io"}]}`), 0o644)
-	done := make(chan int)
-	go func() { done <- Main([]string{urlFile, "--seed", seed}) }()
-	if code := Call([]string{urlFile, "POST", "/_fake/add-user", `{"email":"n@x.io"}`}); code != 0 {
-		t.Fatalf("call: %d", code)
-	}
-	if code := Call([]string{urlFile, "POST", "/_fake/set-role", `{"email":"nobody@x.io","role":"USER"}`}); code != 1 {
-		t.Errorf("failing call: %d", code)
-	}
-	data, err := os.ReadFile(urlFile)
-	if err != nil || !strings.HasPrefix(string(data), "http://127.0.0.1:") {
-		t.Fatalf("url file: %q %v", data, err)
-	}
-	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("Main returned %d", code)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Main did not stop on SIGTERM")
-	}
-	if code := Main(nil); code != 2 {
-		t.Errorf("no args: %d", code)
-	}
-	if code := Main([]string{urlFile, "--seed", filepath.Join(dir, "missing.json")}); code != 1 {
-		t.Errorf("missing seed: %d", code)
-	}
-	if code := Call([]string{urlFile}); code != 2 {
-		t.Errorf("call usage: %d", code)
-	}
+	fakekit.CheckCommands(t, fakekit.Commands{Main: Main, Call: Call,
+		Seed:  `{"users":[{"email":"o@x.io","role":"OWNER"}],"clients":[{"client_id":"i","client_secret":"s","email":"o@x.io"}]}`,
+		Ok:    []string{"POST", "/_fake/add-user", `{"email":"n@x.io"}`},
+		Fails: []string{"POST", "/_fake/set-role", `{"email":"nobody@x.io","role":"USER"}`},
+		Usage: []string{"URLFILE"},
+	})
 }
 
 // FuzzSeed loads arbitrary seed JSON: an error or a server, never a panic.

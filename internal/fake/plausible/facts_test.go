@@ -3,6 +3,8 @@ package plausible
 import (
 	"strings"
 	"testing"
+
+	"github.com/roster-dev/roster/internal/fake/fakekit"
 )
 
 // TestFacts encodes ../shared/apis/plausible.md, which stands in for the
@@ -10,14 +12,15 @@ import (
 // per fact, against the fake (issue 18, contract tests).
 func TestFacts(t *testing.T) {
 	const meta = `"meta":{"after":null,"before":null,"limit":100}`
-	rows := []struct {
+	type row struct {
 		fact         string // plausible.md, as written there
 		key          string
 		method, path string
 		body         any
 		status       int
 		has          []string // substrings of the raw answer
-	}{
+	}
+	rows := []row{
 		{"Endpoints: GET /api/v1/sites/teams answers {teams:[{id,name,api_available}],meta:M}", "k_team", "GET", "/api/v1/sites/teams", nil, 200,
 			[]string{`"teams":[{`, `"id":"` + acmeID + `"`, `"api_available":`, meta}},
 		{"Endpoints: GET /api/v1/sites answers {sites:[{domain,timezone}],meta:M}", "k_team", "GET", "/api/v1/sites?team_id=" + acmeID, nil, 200,
@@ -56,25 +59,14 @@ func TestFacts(t *testing.T) {
 		{"Endpoints: GET /api/v1/sites?team_id=T lists that team's sites", "k_owner", "GET", "/api/v1/sites?team_id=" + otherID, nil, 200,
 			[]string{`"domain":"other.com"`}},
 	}
-	for _, r := range rows {
-		t.Run(r.fact, func(t *testing.T) {
-			s := acme(t)
-			a := do(t, s, r.key, r.method, r.path, r.body)
-			if a.status != r.status {
-				t.Fatalf("%s %s: %d, want %d: %s", r.method, r.path, a.status, r.status, a.raw)
-			}
-			for _, h := range r.has {
-				if !strings.Contains(a.raw, h) {
-					t.Errorf("%s %s: %s\nlacks %s", r.method, r.path, a.raw, h)
-				}
-			}
-			if strings.HasPrefix(r.fact, "The guest list contains only guests") {
-				for _, m := range []string{"owner@acme.com", "admin@acme.com", "ed@acme.com"} {
-					if strings.Contains(a.raw, m) {
-						t.Errorf("team member %s listed as a guest: %s", m, a.raw)
-					}
-				}
-			}
-		})
-	}
+	fakekit.RunFacts(t, rows, func(r row) fakekit.Fact {
+		f := fakekit.Fact{Cite: r.fact, Method: r.method, Path: r.path, Status: r.status, Has: r.has}
+		if strings.HasPrefix(r.fact, "The guest list contains only guests") {
+			f.Lacks = []string{"owner@acme.com", "admin@acme.com", "ed@acme.com"} // the team's members
+		}
+		return f
+	}, func(t *testing.T, r row) (int, string) {
+		a := do(t, acme(t), r.key, r.method, r.path, r.body)
+		return a.status, a.raw
+	})
 }

@@ -1,20 +1,19 @@
 package plausible
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	json "github.com/go-json-experiment/json"
+
+	"github.com/roster-dev/roster/internal/fake/fakekit"
 )
 
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
@@ -72,42 +71,22 @@ type answer struct {
 // do sends a request with a JSON body (nil: none).
 func do(t *testing.T, s *Server, key, method, path string, body any) answer {
 	t.Helper()
-	var rd io.Reader
+	var b []byte
+	ctype := ""
 	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
+		var err error
+		if b, err = json.Marshal(body); err != nil {
 			t.Fatal(err)
 		}
-		rd = bytes.NewReader(b)
+		ctype = "application/json"
 	}
-	req, err := http.NewRequest(method, s.URL+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	return send(t, req)
+	return send(t, fakekit.NewRequest(t, method, s.URL+path, key, ctype, b))
 }
 
 func send(t *testing.T, req *http.Request) answer {
 	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	a := answer{status: resp.StatusCode, header: resp.Header, raw: string(raw)}
-	if len(raw) > 0 && raw[0] == '{' {
-		if err := json.Unmarshal(raw, &a.body); err != nil {
-			t.Fatalf("%s %s: %v: %s", req.Method, req.URL.Path, err, raw)
-		}
-	}
-	return a
+	a := fakekit.Send(t, req)
+	return answer{a.Status, a.Header, a.Body, a.Raw}
 }
 
 // want checks an answer's status and raw body.
@@ -517,19 +496,13 @@ func TestFailureInjection(t *testing.T) {
 
 func admin(t *testing.T, s *Server, method, path, body string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(method, s.URL+path, strings.NewReader(body))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	a := fakekit.Ask(t, method, s.URL+path, "", "", []byte(body))
+	return a.Status, a.Raw
 }
 
 func TestAdminHTTP(t *testing.T) {
 	s := acme(t)
-	steps := []struct{ method, path, body, want string }{
+	steps := [][4]string{ // method, path, body, want
 		{"POST", "/_fake/add-team", `{"id":"t3","name":"Third"}`, `{"id":"t3"}`},
 		{"POST", "/_fake/add-site", `{"team":"Third","domain":"third.com"}`, `"ok"`},
 		{"POST", "/_fake/add-member", `{"team":"t3","email":"o3@x.io","role":"owner"}`, `"ok"`},
@@ -550,12 +523,7 @@ func TestAdminHTTP(t *testing.T) {
 		{"POST", "/_fake/spend", `{"key":"k3","count":50}`, `"ok"`},
 		{"POST", "/_fake/cleanup", ``, `"ok"`},
 	}
-	for _, st := range steps {
-		code, body := admin(t, s, st.method, st.path, st.body)
-		if code != 200 || !strings.Contains(body, st.want) {
-			t.Fatalf("%s %s: %d %s", st.method, st.path, code, body)
-		}
-	}
+	fakekit.RunAdminSteps(t, s.URL, steps)
 	if a := do(t, s, "k3", "GET", "/api/v1/sites", nil); a.status != 503 {
 		t.Errorf("injected: %d", a.status)
 	}
@@ -626,7 +594,7 @@ func TestSeedFile(t *testing.T) {
 	if a := do(t, s, "k", "GET", "/api/v1/sites/guests?site_id=a.com", nil); a.status != 200 {
 		t.Errorf("seeded key: %d", a.status)
 	}
-	for body, want := range map[string]string{
+	fakekit.CheckBadSeeds(t, LoadSeed, func(seed Seed) error { _, err := Start(Options{Seed: seed}); return err }, map[string]string{
 		`{"teamz":[]}`: "unknown object member name",
 		`{"keys":[{"key":"k","email":"o@x.io","team":"nope"}]}`:                                   `no team "nope"`,
 		`{"teams":[{"members":[{"email":"o@x.io","role":"guest"}]}]}`:                             "not owner, admin",
@@ -636,56 +604,16 @@ func TestSeedFile(t *testing.T) {
 		`{"now":"yesterday"}`: "not an RFC 3339 time",
 		`{"teams":[{"sites":[{"domain":"a.com","guests":[{"email":"g","role":"viewer"}]}]}]}`:                     "not an email address",
 		`{"teams":[{"sites":[{"domain":"a.com","guests":[{"email":"g@y","role":"viewer","inserted_at":"x"}]}]}]}`: "inserted_at",
-	} {
-		p := filepath.Join(dir, "bad.json")
-		os.WriteFile(p, []byte(body), 0o644)
-		seed, err := LoadSeed(p)
-		if err == nil {
-			_, err = Start(Options{Seed: seed})
-		}
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("%s: %v, want %q", body, err, want)
-		}
-	}
+	})
 }
 
 func TestMainAndCall(t *testing.T) {
-	dir := t.TempDir()
-	urlFile := filepath.Join(dir, "url")
-	seed := filepath.Join(dir, "seed.json")
-	os.WriteFile(seed, []byte(`{"teams":[{"members":[{"email":"o@x.io","role":"owner"}],"sites":[{"domain":"a.com"}]}],"keys":[{"key":"k","email":"o@x.io"}]}`), 0o644)
-	done := make(chan int)
-	go func() { done <- Main([]string{urlFile, "--seed", seed}) }()
-	if code := Call([]string{urlFile, "POST", "/_fake/add-guest", `{"site":"a.com","email":"g@y.io","role":"viewer"}`}); code != 0 {
-		t.Fatalf("call: %d", code)
-	}
-	if code := Call([]string{urlFile, "POST", "/_fake/accept", `{"email":"nobody@x.io"}`}); code != 1 {
-		t.Errorf("failing call: %d", code)
-	}
-	data, err := os.ReadFile(urlFile)
-	if err != nil || !strings.HasPrefix(string(data), "http://127.0.0.1:") {
-		t.Fatalf("url file: %q %v", data, err)
-	}
-	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("Main returned %d", code)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Main did not stop on SIGTERM")
-	}
-	if code := Main(nil); code != 2 {
-		t.Errorf("no args: %d", code)
-	}
-	if code := Main([]string{urlFile, "--seed", filepath.Join(dir, "missing.json")}); code != 1 {
-		t.Errorf("missing seed: %d", code)
-	}
-	if code := Call([]string{"x"}); code != 2 {
-		t.Errorf("call usage: %d", code)
-	}
+	fakekit.CheckCommands(t, fakekit.Commands{Main: Main, Call: Call,
+		Seed:  `{"teams":[{"members":[{"email":"o@x.io","role":"owner"}],"sites":[{"domain":"a.com"}]}],"keys":[{"key":"k","email":"o@x.io"}]}`,
+		Ok:    []string{"POST", "/_fake/add-guest", `{"site":"a.com","email":"g@y.io","role":"viewer"}`},
+		Fails: []string{"POST", "/_fake/accept", `{"email":"nobody@x.io"}`},
+		Usage: []string{"x"},
+	})
 }
 
 // FuzzSeed loads arbitrary seed JSON: an error or a server, never a panic.

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/roster-dev/roster/internal/fake/fakekit"
 )
 
 // TestFactsScopes encodes posthog.md's "Auth" facts about personal API key
@@ -34,7 +36,7 @@ func TestFactsScopes(t *testing.T) {
 		{"members need organization_member:read", scoped("k3", "user:read"), "GET", org + "members/", nil, 403, "organization_member:read"},
 		{"invites need organization_member:read", "k3", "GET", org + "invites/", nil, 403, "organization_member:read"},
 		{"write also satisfies read", scoped("k4", "organization_member:write"), "GET", org + "members/", nil, 200, ""},
-		{"read does not satisfy write", scoped("k5", "organization_member:read"), "PATCH", org + "members/" + s.userUUIDOf(t, "member@acme.com") + "/",
+		{"read does not satisfy write", scoped("k5", "organization_member:read"), "PATCH", org + "members/" + s.uuidOf(t, "member@acme.com") + "/",
 			map[string]any{"level": 8}, 403, "organization_member:write"},
 		{"invites are written with organization_member:write", "k5", "POST", org + "invites/", map[string]any{"target_email": "n@x.io"}, 403, "organization_member:write"},
 		{"the project list needs project:read", "k5", "GET", org + "projects/", nil, 403, "project:read"},
@@ -95,17 +97,6 @@ func TestFactsProjectDefault(t *testing.T) {
 }
 
 func sprintf(format string, a ...any) string { return fmt.Sprintf(format, a...) }
-
-func (s *Server) userUUIDOf(t *testing.T, email string) string {
-	t.Helper()
-	for _, m := range s.State().Members {
-		if m.Email == email {
-			return m.UserUUID
-		}
-	}
-	t.Fatalf("%s is not a member", email)
-	return ""
-}
 
 // TestFactsAccessControls encodes posthog.md's access_controls and
 // users/@me facts, which no published document covers (openapi/README.md).
@@ -168,7 +159,7 @@ func TestFactsAccessControls(t *testing.T) {
 			}, 400, nil},
 		{"organization_member is the membership id, not user.uuid: 400 \"Invalid organization member id. ...\"", "phx_owner", "PUT", ac,
 			func(t *testing.T, s *Server) any {
-				return map[string]any{"access_level": "member", "organization_member": s.userUUIDOf(t, "member@acme.com")}
+				return map[string]any{"access_level": "member", "organization_member": s.uuidOf(t, "member@acme.com")}
 			}, 400,
 			func(t *testing.T, a answer) {
 				if !strings.HasPrefix(a.body["detail"].(string), "Invalid organization member id. Use the 'id' field") {
@@ -216,14 +207,15 @@ func TestFactsAccessControls(t *testing.T) {
 // length). In paths and bodies, {org}, {member} (user uuid) and {owner2}
 // stand for the seed's ids.
 func TestFactsMembersAndInvites(t *testing.T) {
-	rows := []struct {
+	type row struct {
 		fact         string // posthog.md, section (line): the fact
 		key          string
 		method, path string
 		body         any
 		status       int
 		has          []string // substrings of the raw answer
-	}{
+	}
+	rows := []row{
 		{"Auth (12-13): a bad key is 401, type authentication_error, in the {type,code,detail,attr} shape", "phx_nope", "GET", "/api/organizations/{org}/members/", nil, 401,
 			[]string{`"type":"authentication_error"`, `"code":`, `"detail":`, `"attr":null`}},
 		{"Endpoints (16): lists are DRF LimitOffset pages {count,next,previous,results}", "phx_owner", "GET", "/api/organizations/{org}/members/?limit=100", nil, 200,
@@ -253,22 +245,15 @@ func TestFactsMembersAndInvites(t *testing.T) {
 		{"Endpoints (27): the organization's projects are listed", "phx_owner", "GET", "/api/organizations/{org}/projects/?limit=100", nil, 200,
 			[]string{`"id":11`, `"name":"Production"`}},
 	}
-	for _, r := range rows {
-		t.Run(r.fact, func(t *testing.T) {
-			s := acme(t)
-			ids := strings.NewReplacer("{org}", s.OrgID(), "{member}", s.uuidOf(t, "member@acme.com"), "{owner}", s.uuidOf(t, "owner@acme.com"),
-				"{owner2}", s.uuidOf(t, "owner2@acme.com"))
-			a := do(t, s, r.key, r.method, ids.Replace(r.path), r.body)
-			if a.status != r.status {
-				t.Fatalf("%s %s: %d, want %d: %s", r.method, r.path, a.status, r.status, a.raw)
-			}
-			for _, h := range r.has {
-				if !strings.Contains(a.raw, h) {
-					t.Errorf("%s %s: %s\nlacks %s", r.method, r.path, a.raw, h)
-				}
-			}
-		})
-	}
+	fakekit.RunFacts(t, rows, func(r row) fakekit.Fact {
+		return fakekit.Fact{Cite: r.fact, Method: r.method, Path: r.path, Status: r.status, Has: r.has}
+	}, func(t *testing.T, r row) (int, string) {
+		s := acme(t)
+		ids := strings.NewReplacer("{org}", s.OrgID(), "{member}", s.uuidOf(t, "member@acme.com"), "{owner}", s.uuidOf(t, "owner@acme.com"),
+			"{owner2}", s.uuidOf(t, "owner2@acme.com"))
+		a := do(t, s, r.key, r.method, ids.Replace(r.path), r.body)
+		return a.status, a.raw
+	})
 	// Endpoints (26): deleting an invite answers 204; Semantics (55):
 	// inviting an email again replaces its earlier invites.
 	s := acme(t)

@@ -1,18 +1,17 @@
 package posthog
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	json "github.com/go-json-experiment/json"
+
+	"github.com/roster-dev/roster/internal/fake/fakekit"
 )
 
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
@@ -44,34 +43,15 @@ type answer struct {
 
 func do(t *testing.T, s *Server, key, method, path string, body any) answer {
 	t.Helper()
-	var rd io.Reader
+	var b []byte
 	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
+		var err error
+		if b, err = json.Marshal(body); err != nil {
 			t.Fatal(err)
 		}
-		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, s.URL+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	a := answer{status: resp.StatusCode, header: resp.Header, raw: string(raw)}
-	if len(raw) > 0 && raw[0] == '{' {
-		if err := json.Unmarshal(raw, &a.body); err != nil {
-			t.Fatalf("%s %s: %v: %s", method, path, err, raw)
-		}
-	}
-	return a
+	a := fakekit.Ask(t, method, s.URL+path, key, "", b)
+	return answer{a.Status, a.Header, a.Body, a.Raw}
 }
 
 // wantErr checks an error answer's status, shape and detail.
@@ -92,24 +72,18 @@ func wantErr(t *testing.T, a answer, status int, detail string) {
 
 func (s *Server) uuidOf(t *testing.T, email string) string {
 	t.Helper()
-	for _, m := range s.State().Members {
-		if m.Email == email {
-			return m.UserUUID
-		}
-	}
-	t.Fatalf("%s is not a member", email)
-	return ""
+	return s.stateMember(t, email).UserUUID
 }
 
 func (s *Server) membershipOf(t *testing.T, email string) string {
 	t.Helper()
-	for _, m := range s.State().Members {
-		if m.Email == email {
-			return m.ID
-		}
-	}
-	t.Fatalf("%s is not a member", email)
-	return ""
+	return s.stateMember(t, email).ID
+}
+
+// stateMember is the state of the member with email.
+func (s *Server) stateMember(t *testing.T, email string) StateMember {
+	t.Helper()
+	return fakekit.Find(t, s.State().Members, func(m StateMember) bool { return m.Email == email }, email+" is not a member")
 }
 
 func (s *Server) levelOf(email string) int {
@@ -487,19 +461,13 @@ func TestFailureInjection(t *testing.T) {
 
 func admin(t *testing.T, s *Server, method, path, body string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(method, s.URL+path, strings.NewReader(body))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	a := fakekit.Ask(t, method, s.URL+path, "", "", []byte(body))
+	return a.Status, a.Raw
 }
 
 func TestAdminHTTP(t *testing.T) {
 	s := acme(t)
-	steps := []struct{ method, path, body, want string }{
+	steps := [][4]string{ // method, path, body, want
 		{"POST", "/_fake/add-member", `{"email":"new@x.io","level":8}`, `"user_uuid"`},
 		{"POST", "/_fake/set-level", `{"email":"new@x.io","level":1}`, `"ok"`},
 		{"POST", "/_fake/grant", `{"email":"new@x.io","project":"Production","level":"admin"}`, `"ok"`},
@@ -512,12 +480,7 @@ func TestAdminHTTP(t *testing.T) {
 		{"POST", "/_fake/remove-member", `{"email":"member@acme.com"}`, `"ok"`},
 		{"POST", "/_fake/fail", `{"method":"GET","path_prefix":"/api/users","status":503,"count":1}`, `"ok"`},
 	}
-	for _, st := range steps {
-		code, body := admin(t, s, st.method, st.path, st.body)
-		if code != 200 || !strings.Contains(body, st.want) {
-			t.Fatalf("%s %s: %d %s", st.method, st.path, code, body)
-		}
-	}
+	fakekit.RunAdminSteps(t, s.URL, steps)
 	if code, body := admin(t, s, "POST", "/_fake/accept", `{"email":"late@x.io"}`); code != 400 || !strings.Contains(body, "expired") {
 		t.Errorf("accept expired: %d %s", code, body)
 	}
@@ -580,58 +543,20 @@ func TestSeedFile(t *testing.T) {
 		st.Projects[0].Access[0].Email != "g@y.io" || st.Invites[0].Expired || st.Invites[0].PrivateProjectAccess[0].Level != "admin" {
 		t.Errorf("state: %+v", st)
 	}
-	for body, want := range map[string]string{
+	fakekit.CheckBadSeeds(t, LoadSeed, func(seed Seed) error { _, err := Start(Options{Seed: seed}); return err }, map[string]string{
 		`{"memebers":[]}`:              "unknown object member name",
 		`{"keys":{"k":"nobody@x.io"}}`: "no user nobody@x.io",
 		`{"projects":[{"name":"A","default_access_level":"viewer"}]}`:                                      "not none, member or admin",
 		`{"members":[{"email":"a@x.io"}],"access":[{"project":"Nope","email":"a@x.io","level":"member"}]}`: `no project "Nope"`,
-	} {
-		p := filepath.Join(dir, "bad.json")
-		os.WriteFile(p, []byte(body), 0o644)
-		seed, err := LoadSeed(p)
-		if err == nil {
-			_, err = Start(Options{Seed: seed})
-		}
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("%s: %v, want %q", body, err, want)
-		}
-	}
+	})
 }
 
 func TestMainAndCall(t *testing.T) {
-	dir := t.TempDir()
-	urlFile := filepath.Join(dir, "url")
-	seed := filepath.Join(dir, "seed.json")
-	os.WriteFile(seed, []byte(`{"keys":{"k":"o@x.io"},"members":[{"email":"o@x.io","level":15}]}`), 0o644)
-	done := make(chan int)
-	go func() { done <- Main([]string{urlFile, "--seed", seed}) }()
-	if code := Call([]string{urlFile, "POST", "/_fake/add-member", `{"email":"n@x.io"}`}); code != 0 {
-		t.Fatalf("call: %d", code)
-	}
-	if code := Call([]string{urlFile, "POST", "/_fake/accept", `{"email":"nobody@x.io"}`}); code != 1 {
-		t.Errorf("failing call: %d", code)
-	}
-	data, err := os.ReadFile(urlFile)
-	if err != nil || !strings.HasPrefix(string(data), "http://127.0.0.1:") {
-		t.Fatalf("url file: %q %v", data, err)
-	}
-	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("Main returned %d", code)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Main did not stop on SIGTERM")
-	}
-	if code := Main(nil); code != 2 {
-		t.Errorf("no args: %d", code)
-	}
-	if code := Main([]string{urlFile, "--seed", filepath.Join(dir, "missing.json")}); code != 1 {
-		t.Errorf("missing seed: %d", code)
-	}
+	fakekit.CheckCommands(t, fakekit.Commands{Main: Main, Call: Call,
+		Seed:  `{"keys":{"k":"o@x.io"},"members":[{"email":"o@x.io","level":15}]}`,
+		Ok:    []string{"POST", "/_fake/add-member", `{"email":"n@x.io"}`},
+		Fails: []string{"POST", "/_fake/accept", `{"email":"nobody@x.io"}`},
+	})
 }
 
 // FuzzSeed loads arbitrary seed JSON: an error or a server, never a panic.

@@ -289,9 +289,14 @@ func checkGFMReview(t *testing.T, bin string, doc *ReviewDoc, md []byte) {
 func hostileReview(ss []string) *ReviewDoc {
 	doc := &ReviewDoc{FormatVersion: "1", GeneratedAt: "2026-11-24T10:00:00Z", Now: "2026-11-24T10:00:00Z", ExpiringWithinDays: 30, Serial: 7}
 	for k, s := range ss {
-		env := s
+		// Every other team's site s has no environment and ends the
+		// sites line: the text written after it is ". Last reviewed".
+		env := &s
+		if k%2 == 1 {
+			env = nil
+		}
 		t := ReviewTeam{Team: s, Platform: s, Owners: k % 3, InvitedOwners: k % 2,
-			Sites:    []ReviewSite{{Name: s, Environment: &env}, {Name: s + "2"}},
+			Sites:    []ReviewSite{{Name: s + "2"}, {Name: s, Environment: env}},
 			Findings: []Finding{{Code: "below_two_owners", Text: s}},
 		}
 		if k%4 == 1 {

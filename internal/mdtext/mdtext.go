@@ -10,7 +10,8 @@ import (
 
 // special are the characters Text escapes: those that open inline
 // constructs (code, emphasis, links, HTML, entities, strike-through, maths,
-// issue references, autolinks, footnotes) or end a table cell. Text does
+// autolinks, footnotes), end a table cell, or close a heading ("#" after a
+// space: the review's headings end in a name). Text does
 // not start a line, so the block markers that are not among them (-, +,
 // 1.) are escaped by Line only.
 //
@@ -30,8 +31,9 @@ import (
 // it is harmless and is left alone: no escape stops it.
 const special = "\\`*_[]<>|~&$#"
 
-// plain marks the bytes Text writes as they are wherever they stand:
-// printable ASCII other than special, ':' and '.'.
+// plain marks the bytes Text writes as they are wherever they stand
+// (but for the last "w" of a text ending in "www"): printable ASCII other
+// than special, ':' and '.'.
 var plain = func() (t [256]bool) {
 	for c := 0x20; c < 0x7f; c++ {
 		t[c] = strings.IndexByte(special+":.", byte(c)) < 0

@@ -31,7 +31,7 @@ var Hostile = []string{
 	"www", "(www", "x www", "ww", "w.x", ".com", `www\.a.com<b x=y>`, "www&#46;a.com<b x=y>",
 	"www\u3002a.com", "\uff57\uff57\uff57.a.com", "xmpp:a@b.c/www.x<b x=y>", "a@b.c<b x=y>", "<a@b.c>", "HtTpS://x",
 	"&#58;", "&colon;", "~~x~~", "[^1]:", "[a][b]", "| a | b |", "***", "___", "=", "1)", "<br>", "[X]", "```js",
-	"\u00a0- x", "\u3000# x",
+	"\u00a0- x", "\u3000# x", "heading ends #",
 }
 
 // pieces are what random hostile strings are made of.

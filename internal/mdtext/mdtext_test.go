@@ -136,3 +136,13 @@ func BenchmarkString(b *testing.B) {
 		}
 	}
 }
+
+// TestTextMaths: GitHub renders $…$ and $$…$$ as maths, which cmark-gfm
+// does not (so gfmtest cannot see it): the dollars are escaped.
+func TestTextMaths(t *testing.T) {
+	for in, want := range map[string]string{"$x$": `\$x\$`, "$$a$$": `\$\$a\$\$`, "US$5": `US\$5`} {
+		if got := string(Text(nil, in)); got != want {
+			t.Errorf("Text(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

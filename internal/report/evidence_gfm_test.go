@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,17 +23,8 @@ func TestEvidenceMarkdownGFM(t *testing.T) {
 			Before: evidence.ObjectJSON(o), After: evidence.ObjectJSON(o), Risks: []string{s, s}, Actor: s,
 			Approvers: []string{s, s}, Reason: s, Ticket: s, Outcome: s, Hash: strings.Repeat("ab", 32)})
 	}
-	var out bytes.Buffer
-	w := NewEvidenceWriter(&out, EvidenceMarkdown)
-	for _, r := range records {
-		if err := w.Write(nil, r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	blocks := gfmtest.NewBlocks(t, gfmtest.Body(t, bin, out.Bytes(), gfmtest.Allow{
+	md := exportEvidence(t, EvidenceMarkdown, records)
+	blocks := gfmtest.NewBlocks(t, gfmtest.Body(t, bin, md, gfmtest.Allow{
 		"h1": nil, "table": nil, "thead": nil, "tbody": nil, "tr": nil, "th": nil, "td": nil, "code": nil,
 		// Only as an email's autolink (checked by gfmtest.Body).
 		"a": {"href": ""},

@@ -6,8 +6,9 @@
 // "1. " or four spaces would start a block; String is Text as a string;
 // Code makes a string an inline code span; Printable shows control and
 // invisible characters as escapes. The markdown plan (render), the access
-// review (report) and the runbook (runbook) write their text through it;
-// the text plan (render) uses Printable for what it shows on a terminal.
+// review and the evidence export (report) and the runbook (runbook) write
+// their text through it; the text plan (render) uses Printable for what it
+// shows on a terminal.
 //
 // "As written" is what cmark-gfm, GitHub's own renderer, shows; the
 // gfmtest package checks it by running cmark-gfm.

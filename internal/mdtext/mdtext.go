@@ -10,7 +10,8 @@ import (
 
 // special are the characters Text escapes: those that open inline
 // constructs (code, emphasis, links, HTML, entities, strike-through, maths,
-// issue references, autolinks, footnotes) or end a table cell. Text does
+// autolinks, footnotes), end a table cell, or close a heading ("#" after a
+// space: the review's headings end in a name). Text does
 // not start a line, so the block markers that are not among them (-, +,
 // 1.) are escaped by Line only.
 //
@@ -20,14 +21,19 @@ import (
 // src=...>" would render an image. Text escapes the colon of "://" (a colon
 // before a "/", or at the end of s, where the text after it may start with
 // one: cmark-gfm's url_match in extensions/autolink.c needs "://") and the
-// dot of "www.", which keeps those links from forming; other colons, as in
-// "group:analysts", are left as they are. An email's autolink is made from
-// the unescaped text and shows its own target, so it is harmless and is
-// left alone: no escape stops it.
+// dot of "www." (a dot after "www", or after w's that start s, where the
+// text before s may end in the rest), which keeps those links from
+// forming. When s ends in "www", the text after it may start with the dot
+// (the review writes "." after a site's name) and a letter cannot be
+// backslash-escaped, so its last "w" is written as an entity. Other
+// colons, as in "group:analysts", are left as they are. An email's
+// autolink is made from the unescaped text and shows its own target, so
+// it is harmless and is left alone: no escape stops it.
 const special = "\\`*_[]<>|~&$#"
 
-// plain marks the bytes Text writes as they are wherever they stand:
-// printable ASCII other than special, ':' and '.'.
+// plain marks the bytes Text writes as they are wherever they stand
+// (but for the last "w" of a text ending in "www"): printable ASCII other
+// than special, ':' and '.'.
 var plain = func() (t [256]bool) {
 	for c := 0x20; c < 0x7f; c++ {
 		t[c] = strings.IndexByte(special+":.", byte(c)) < 0
@@ -41,10 +47,19 @@ func escapes(s string, i int) bool {
 	case ':':
 		return i+1 == len(s) || s[i+1] == '/'
 	case '.':
-		return i >= 3 && strings.EqualFold(s[i-3:i], "www")
+		j := i
+		for j > 0 && s[j-1]|0x20 == 'w' {
+			j--
+		}
+		return i-j >= 3 || j == 0
 	default:
 		return strings.IndexByte(special, c) >= 0
 	}
+}
+
+// wwwEnd reports whether s ends in "www", whatever its case.
+func wwwEnd(s string) bool {
+	return len(s) >= 3 && strings.EqualFold(s[len(s)-3:], "www")
 }
 
 // Text appends s as markdown text that cannot open any construct and
@@ -52,6 +67,10 @@ func escapes(s string, i int) bool {
 // breaks and tabs become spaces, and unprintable characters are shown as
 // Printable shows them.
 func Text(b []byte, s string) []byte {
+	var last byte // written as an entity
+	if wwwEnd(s) {
+		s, last = s[:len(s)-1], s[len(s)-1]
+	}
 	for i := 0; i < len(s); {
 		c := s[i]
 		if plain[c] {
@@ -77,11 +96,17 @@ func Text(b []byte, s string) []byte {
 		b = Printable(b, s[i:i+size])
 		i += size
 	}
+	if last != 0 {
+		b = fmt.Appendf(b, "&#%d;", last)
+	}
 	return b
 }
 
 // String is Text as a string: s itself when it needs no escape.
 func String(s string) string {
+	if wwwEnd(s) {
+		return string(Text(make([]byte, 0, len(s)+8), s))
+	}
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; !plain[c] && (c < 0x20 || c >= 0x7f || escapes(s, i)) {
 			return string(Text(make([]byte, 0, len(s)+8), s))

@@ -41,34 +41,14 @@ var planElements = gfmtest.Allow{
 // items as written, and its cut line says how many more there are.
 func checkGFMPlan(t *testing.T, bin string, p *plan.Plan, md []byte) {
 	t.Helper()
-	body := gfmtest.Body(t, bin, md, planElements)
 	v := newView(p)
-	kids := gfmtest.Children(body, "")
-	i := 0
-	next := func(tag, what string) *html.Node {
-		t.Helper()
-		if i >= len(kids) {
-			t.Fatalf("%s: comment ends early", what)
-		}
-		n := kids[i]
-		i++
-		if n.Data != tag {
-			t.Fatalf("%s: got <%s> %q, want <%s>", what, n.Data, gfmtest.Text(n), tag)
-		}
-		return n
-	}
-	// peek is the next element when it is a tag, else nil.
-	peek := func(kids []*html.Node, i int, tag string) *html.Node {
-		if i < len(kids) && kids[i].Data == tag {
-			return kids[i]
-		}
-		return nil
-	}
-	// cutAt is how many of total items a cut line at kids[*at] leaves out
+	blocks := gfmtest.NewBlocks(t, gfmtest.Body(t, bin, md, planElements), "the comment")
+	next := blocks.Next
+	// cutAt is how many of total items a cut line next in b leaves out
 	// (consuming it), 0 without one; what is the cut line's noun.
-	cutAt := func(kids []*html.Node, at *int, what string, total int) int {
+	cutAt := func(b *gfmtest.Blocks, what string, total int) int {
 		t.Helper()
-		n := peek(kids, *at, "p")
+		n := b.Peek("p")
 		if n == nil {
 			return 0
 		}
@@ -76,7 +56,7 @@ func checkGFMPlan(t *testing.T, bin string, p *plan.Plan, md []byte) {
 		if m == nil || m[0] != gfmtest.Text(n) || m[2] != what {
 			return 0
 		}
-		*at++
+		b.Take("p")
 		left, _ := strconv.Atoi(m[1])
 		if left <= 0 || left > total {
 			t.Errorf("cut line %q of %d %s", m[0], total, what)
@@ -94,11 +74,10 @@ func checkGFMPlan(t *testing.T, bin string, p *plan.Plan, md []byte) {
 	list := func(what string, total int, want func(k int) string) {
 		t.Helper()
 		var items []*html.Node
-		if ul := peek(kids, i, "ul"); ul != nil {
-			i++
+		if ul := blocks.Take("ul"); ul != nil {
 			items = gfmtest.Children(ul, "li")
 		}
-		if shown := total - cutAt(kids, &i, what, total); len(items) != shown {
+		if shown := total - cutAt(blocks, what, total); len(items) != shown {
 			t.Errorf("%d %s shown, want %d", len(items), what, shown)
 		}
 		for k := range min(len(items), total) {
@@ -172,11 +151,10 @@ func checkGFMPlan(t *testing.T, bin string, p *plan.Plan, md []byte) {
 	if len(risky) > 0 {
 		same("risky heading", gfmtest.Text(next("h4", "risky")), "Risky changes")
 		var body [][]*html.Node
-		if table := peek(kids, i, "table"); table != nil {
-			i++
+		if table := blocks.Take("table"); table != nil {
 			body = rows(table, "risky changes", 5)
 		}
-		if shown := len(risky) - cutAt(kids, &i, "risky changes", len(risky)); len(body) != shown {
+		if shown := len(risky) - cutAt(blocks, "risky changes", len(risky)); len(body) != shown {
 			t.Errorf("risky table has %d rows, want %d", len(body), shown)
 		}
 		for k := range min(len(body), len(risky)) {
@@ -230,14 +208,11 @@ func checkGFMPlan(t *testing.T, bin string, p *plan.Plan, md []byte) {
 	}
 
 	// block checks a ```diff block of the first of total items, or its cut
-	// line alone, in kids from *at.
-	block := func(kids []*html.Node, at *int, what string, total int, item func(k int) []byte) {
+	// line alone, next in b.
+	block := func(b *gfmtest.Blocks, what string, total int, item func(k int) []byte) {
 		t.Helper()
-		var got *html.Node
-		if got = peek(kids, *at, "pre"); got != nil {
-			*at++
-		}
-		shown := total - cutAt(kids, at, what, total)
+		got := b.Take("pre")
+		shown := total - cutAt(b, what, total)
 		if got == nil {
 			if shown != 0 {
 				t.Errorf("no %s block, want %d", what, shown)
@@ -253,7 +228,7 @@ func checkGFMPlan(t *testing.T, bin string, p *plan.Plan, md []byte) {
 
 	if len(v.drift) > 0 {
 		same("drift heading", gfmtest.Text(next("h4", "drift")), "Changes outside roster")
-		block(kids, &i, "changes outside roster", len(v.drift), func(k int) []byte {
+		block(blocks, "changes outside roster", len(v.drift), func(k int) []byte {
 			return appendDrift(nil, &p.Drift[v.drift[k]], v.driftAddrs[v.drift[k]], style{diff: true})
 		})
 	}
@@ -263,14 +238,9 @@ func checkGFMPlan(t *testing.T, bin string, p *plan.Plan, md []byte) {
 	}
 
 	if len(p.Changes) > 0 {
-		details := next("details", "changes")
-		parts := gfmtest.Children(details, "")
-		if len(parts) == 0 || parts[0].Data != "summary" {
-			t.Fatalf("details block does not start with its summary")
-		}
-		same("details summary", gfmtest.Text(parts[0]), plural(len(p.Changes), "change", "changes"))
-		at := 1
-		block(parts, &at, "changes", len(v.changes), func(k int) []byte {
+		parts := gfmtest.NewBlocks(t, next("details", "changes"), "the details block")
+		same("details summary", gfmtest.Text(parts.Next("summary", "details summary")), plural(len(p.Changes), "change", "changes"))
+		block(parts, "changes", len(v.changes), func(k int) []byte {
 			var r []byte
 			if k > 0 {
 				r = append(r, '\n')
@@ -278,13 +248,9 @@ func checkGFMPlan(t *testing.T, bin string, p *plan.Plan, md []byte) {
 			r, _ = appendChange(r, &p.Changes[v.changes[k]], v.changeAddrs[v.changes[k]], v.changeRiskSort[v.changes[k]], style{diff: true}, nil)
 			return r
 		})
-		if at != len(parts) {
-			t.Errorf("details block holds %d more elements, first <%s> %q", len(parts)-at, parts[at].Data, gfmtest.Text(parts[at]))
-		}
+		parts.End()
 	}
-	if i != len(kids) {
-		t.Errorf("the comment goes on after its last section: %d more elements, first <%s> %q", len(kids)-i, kids[i].Data, gfmtest.Text(kids[i]))
-	}
+	blocks.End()
 }
 
 // hostilePlan builds a plan with s in every field a configuration or a

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/roster-dev/roster/internal/evidence"
+	"github.com/roster-dev/roster/internal/mdtext"
 	"github.com/roster-dev/roster/internal/model"
 )
 
@@ -58,8 +59,8 @@ func (e *EvidenceWriter) Write(raw []byte, r *evidence.Record) error {
 	case EvidenceCSV:
 		return e.cw.Write(csvRow(r))
 	case EvidenceMarkdown:
-		_, err := fmt.Fprintf(e.bw, "| %d | %s | %s | `%s` | %s | %s | %s | %s | %s | %s | %s | %s | `%s` |\n",
-			r.Seq, mdCell(r.Time), mdCell(r.Action), mdCell(r.Address), mdCell(roleIn(r.Before)), mdCell(roleIn(r.After)), mdCell(r.Actor),
+		_, err := fmt.Fprintf(e.bw, "| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | `%s` |\n",
+			r.Seq, mdCell(r.Time), mdCell(r.Action), mdtext.Code(nil, r.Address, true), mdCell(roleIn(r.Before)), mdCell(roleIn(r.After)), mdCell(r.Actor),
 			mdCell(strings.Join(r.Approvers, ", ")), mdCell(r.Reason), mdCell(r.Ticket), mdCell(strings.Join(r.Risks, ", ")), mdCell(r.Outcome), r.Hash[:min(12, len(r.Hash))])
 		return err
 	}
@@ -108,8 +109,6 @@ func spreadsheetSafe(s string) string {
 	return s
 }
 
-func mdCell(s string) string {
-	s = strings.ReplaceAll(s, "|", `\|`)
-	s = strings.ReplaceAll(s, "\r", " ")
-	return strings.ReplaceAll(s, "\n", " ")
-}
+// mdCell is a record's text in a markdown table cell, written with
+// mdtext as the review's text is: it reads as written and opens nothing.
+func mdCell(s string) string { return mdtext.String(s) }

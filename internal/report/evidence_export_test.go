@@ -12,6 +12,22 @@ import (
 	"github.com/roster-dev/roster/internal/model"
 )
 
+// exportEvidence is recs exported in format.
+func exportEvidence(t *testing.T, format EvidenceFormat, recs []*evidence.Record) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	w := NewEvidenceWriter(&out, format)
+	for _, r := range recs {
+		if err := w.Write(nil, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
 // TestEvidenceCSV pins the CSV export: quotes, commas and newlines in a
 // reason stay inside their cell, and a cell that a spreadsheet would run as
 // a formula is defused, so the file opens correctly in a spreadsheet.
@@ -25,20 +41,11 @@ func TestEvidenceCSV(t *testing.T) {
 			Risks: []string{"removal"}, Actor: "ci", Reason: "=HYPERLINK(\"http://evil\")", Ticket: "+1", Outcome: "applied", PrevHash: "aa", Hash: "bb",
 			FollowUps: []evidence.FollowUp{{Address: "site/acme/mysite.com", Task: "rotate_api_key", Text: "Rotate…"}}},
 	}
-	var out bytes.Buffer
-	w := NewEvidenceWriter(&out, EvidenceCSV)
-	for _, r := range recs {
-		if err := w.Write(nil, r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
+	out := exportEvidence(t, EvidenceCSV, recs)
 	// A byte-order mark first, so that spreadsheets read UTF-8.
-	b, ok := bytes.CutPrefix(out.Bytes(), []byte("\ufeff"))
+	b, ok := bytes.CutPrefix(out, []byte("\ufeff"))
 	if !ok {
-		t.Fatalf("no byte-order mark: %q", out.Bytes()[:min(8, out.Len())])
+		t.Fatalf("no byte-order mark: %q", out[:min(8, len(out))])
 	}
 	golden := filepath.Join("testdata", "evidence.csv.golden")
 	if *goldenfile.Update {
@@ -88,20 +95,13 @@ func TestEvidenceMarkdownCells(t *testing.T) {
 	r := &evidence.Record{Seq: 1, Time: "2026-11-26T10:00:00Z|x", Address: "member/acme/a|b@acme.com", Action: "create\nx",
 		Before: evidence.ObjectJSON(nil), After: evidence.ObjectJSON(nil), Risks: []string{"external|x"}, Actor: "ci",
 		Outcome: "applied|x", Hash: "aa"}
-	var out bytes.Buffer
-	w := NewEvidenceWriter(&out, EvidenceMarkdown)
-	if err := w.Write(nil, r); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	lines := bytes.Split(bytes.TrimSuffix(out.Bytes(), []byte("\n")), []byte("\n"))
+	out := exportEvidence(t, EvidenceMarkdown, []*evidence.Record{r})
+	lines := bytes.Split(bytes.TrimSuffix(out, []byte("\n")), []byte("\n"))
 	row := lines[len(lines)-1]
 	if n := bytes.Count(bytes.ReplaceAll(row, []byte(`\|`), nil), []byte("|")); n != 14 {
 		t.Errorf("the row has %d cell separators, want 14: %s", n, row)
 	}
 	if len(lines) != 5 {
-		t.Errorf("%d lines, want 5 (title, blank, header, rule, one row):\n%s", len(lines), out.Bytes())
+		t.Errorf("%d lines, want 5 (title, blank, header, rule, one row):\n%s", len(lines), out)
 	}
 }

@@ -1,8 +1,9 @@
 // Package testtool finds the outside programs that tests check roster's
-// output with (jq, openssl, Chromium, cmark-gfm: tools written by others,
-// so a test does not only check roster against its own reading). Off CI a
-// missing tool skips the test; under CI=true, where .ci/run installs every
-// one of them, a missing tool fails it, so that CI never passes by
+// output with (jq, openssl, sha256sum, Chromium, cmark-gfm: tools written
+// by others, so a test does not only check roster against its own
+// reading), and the shells (sh, bash) that run the auditor's scripts. Off
+// CI a missing tool skips the test; under CI=true, where .ci/run installs
+// every one of them, a missing tool fails it, so that CI never passes by
 // skipping. It is for tests only.
 package testtool
 

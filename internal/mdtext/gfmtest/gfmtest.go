@@ -3,8 +3,8 @@
 // shows it rather than checked against our reading of GFM. Body runs
 // cmark-gfm and checks the HTML for elements the document's template does
 // not make (raw HTML, comments, images, links other than an email's own);
-// Text and Children walk the result, TextOf and CodeOf say what mdtext's
-// text and code spans read as. Only tests import it.
+// Text, Children and Blocks walk the result, TextOf and CodeOf say what
+// mdtext's text and code spans read as. Only tests import it.
 package gfmtest
 
 import (
@@ -196,6 +196,63 @@ func Children(n *html.Node, tag string) []*html.Node {
 		}
 	}
 	return out
+}
+
+// Blocks reads the blocks of a rendered document or element (its element
+// children) in order, and fails the test where they are not what the
+// document's template makes.
+type Blocks struct {
+	t    testing.TB
+	of   string // what the blocks are of, for messages: "the review"
+	kids []*html.Node
+	i    int
+}
+
+// NewBlocks reads the element children of n, the blocks of what (for
+// messages: "the comment").
+func NewBlocks(t testing.TB, n *html.Node, what string) *Blocks {
+	return &Blocks{t: t, of: what, kids: Children(n, "")}
+}
+
+// Next is the next block, which must be a tag element: the test stops
+// where there is none or it is another.
+func (b *Blocks) Next(tag, what string) *html.Node {
+	b.t.Helper()
+	if b.i >= len(b.kids) {
+		b.t.Fatalf("%s: %s ends early", what, b.of)
+	}
+	n := b.kids[b.i]
+	b.i++
+	if n.Data != tag {
+		b.t.Fatalf("%s: got <%s> %q, want <%s>", what, n.Data, Text(n), tag)
+	}
+	return n
+}
+
+// Peek is the next block when it is a tag element, else nil.
+func (b *Blocks) Peek(tag string) *html.Node {
+	if b.i < len(b.kids) && b.kids[b.i].Data == tag {
+		return b.kids[b.i]
+	}
+	return nil
+}
+
+// Take is Peek, moving past the block it returns.
+func (b *Blocks) Take(tag string) *html.Node {
+	n := b.Peek(tag)
+	if n != nil {
+		b.i++
+	}
+	return n
+}
+
+// End fails the test when blocks are left after the last one read.
+func (b *Blocks) End() {
+	b.t.Helper()
+	if b.i != len(b.kids) {
+		n := b.kids[b.i]
+		b.t.Errorf("%s goes on after its last block: %d more elements, first <%s> %q", b.of, len(b.kids)-b.i, n.Data, Text(n))
+	}
 }
 
 // TextOf is what text written with mdtext.Text reads as: line breaks and

@@ -25,7 +25,13 @@ var Hostile = []string{
 	strings.Repeat("<!--", 20), strings.Repeat("\\", 33),
 	"ftp://e.example", "<?php x ?>", "<![CDATA[x]]>", "<!DOCTYPE x>", "[^1]", "[^1]: note", "~~~", "- [ ] task",
 	"a\vb\fc\u0085d",
+
 	"[X] done", "- [x] done", "group:x", "a: b", "http:", "ftp:/", "=HYPERLINK(\"http://e.example\",\"click\")",
+	// "www" before a "." the template writes, or split across texts.
+	"www", "(www", "x www", "ww", "w.x", ".com", `www\.a.com<b x=y>`, "www&#46;a.com<b x=y>",
+	"www\u3002a.com", "\uff57\uff57\uff57.a.com", "xmpp:a@b.c/www.x<b x=y>", "a@b.c<b x=y>", "<a@b.c>", "HtTpS://x",
+	"&#58;", "&colon;", "~~x~~", "[^1]:", "[a][b]", "| a | b |", "***", "___", "=", "1)", "<br>", "[X]", "```js",
+	"\u00a0- x", "\u3000# x", "heading ends #",
 }
 
 // pieces are what random hostile strings are made of.
@@ -34,7 +40,7 @@ var pieces = []string{
 	"[", "]", "(", ")", "!", "*", "_", "~", "&", "&lt;", "&#124;", ";", "#", "$", ":", "@", ".", "/",
 	"http://", "https://", "www.", "mailto:", ".com", "a@b.c", "\n", "\r", "\t", " ", "  ", "\x00", "\x1b",
 	"\u2028", "\u202e", "\u00a0", "é", "\xff", "-", "+", "1.", ">", "=", "\"", "'", "a", "x", "0",
-	"ftp://", "WWW.", "\v", "\f", "\u0085", "<?", "<![CDATA[", "<!X", "</", "&#x3c;", "[^1]", "~~~", "]: ",
+	"ftp://", "WWW.", "www", "w", "\v", "\f", "\u0085", "<?", "<![CDATA[", "<!X", "</", "&#x3c;", "[^1]", "~~~", "]: ",
 }
 
 // RandomHostile returns n strings of up to 12 pieces each, from seed.

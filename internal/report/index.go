@@ -353,9 +353,14 @@ func optString(s string) *string {
 // so are failed attempts (outcome failed: nothing changed). A removal
 // that waits as a manual step (a delete with outcome manual) ends the
 // access only when it is confirmed (a confirm whose after is null): until
-// then, or if the step is withdrawn, the access keeps its since.
+// then, or if the step is withdrawn, the access keeps its since. A
+// person's move that waits as a manual step gives its since to the new
+// address and keeps it at the old one, where the state keeps the person
+// until the step is confirmed.
 func SinceFromEvidence(records []*evidence.Record) map[string]time.Time {
 	since := map[string]time.Time{}
+	// waiting holds the old addresses of moves that wait as manual steps.
+	waiting := map[string]bool{}
 	for _, r := range records {
 		if r == nil || r.Address == "" || r.Outcome == evidence.OutcomeFailed {
 			continue
@@ -367,9 +372,11 @@ func SinceFromEvidence(records []*evidence.Record) map[string]time.Time {
 			}
 			delete(since, r.Address)
 		case evidence.ActionConfirm:
-			if isNull(r.After) && !isNull(r.Before) {
-				// A removal's manual step, done.
+			if (isNull(r.After) && !isNull(r.Before)) || waiting[r.Address] {
+				// A removal's manual step, done; or a waiting move's: the
+				// access is at the new address now.
 				delete(since, r.Address)
+				delete(waiting, r.Address)
 				continue
 			}
 			if _, ok := since[r.Address]; ok {
@@ -383,7 +390,14 @@ func SinceFromEvidence(records []*evidence.Record) map[string]time.Time {
 			// did (language.md "moved").
 			from, ok := evidence.MovedFrom(r)
 			if t, had := since[from.String()]; ok && had {
-				delete(since, from.String())
+				if r.Outcome == evidence.OutcomeManual {
+					// A person's move waits for them (README "Renames"):
+					// the state keeps the old address until the step is
+					// confirmed, so both carry the since till then.
+					waiting[from.String()] = true
+				} else {
+					delete(since, from.String())
+				}
 				since[r.Address] = t
 				continue
 			}

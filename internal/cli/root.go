@@ -30,9 +30,10 @@ type app struct {
 func (a *app) rootCommand() *cobra.Command {
 	root := newCommand("roster", "Access to web-analytics platforms, as code")
 	root.Long = `roster manages who may see and change what on web-analytics platforms
-(Plausible, Piwik PRO, PostHog, Matomo and any platform you describe) from HCL files
-kept in git: plan shows whose access changes and how risky that is, apply
-makes the change and writes tamper-evident evidence for auditors.`
+(Plausible, Piwik PRO, PostHog, Google Analytics 4, Matomo and any platform
+you describe) from HCL files kept in git: plan shows whose access changes and
+how risky that is, apply makes the change and writes tamper-evident evidence
+for auditors.`
 	root.Version = Version
 	root.SetVersionTemplate("roster {{.Version}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {

@@ -2,8 +2,10 @@ package driver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -173,6 +175,25 @@ func (e *APIError) Error() string {
 		return fmt.Sprintf("%s refused %s (%d): %s", e.Platform, e.Request, e.Status, e.Message)
 	}
 	return fmt.Sprintf("%s: %s refused the change (%d): %s", e.Address, e.Platform, e.Status, e.Message)
+}
+
+// KeyRejected adds to a 401 refusal of the request that first shows whose
+// key a team uses the next step the platform's own message lacks: check
+// that the variable tokenEnv (Connection.TokenEnv) holds what it must
+// (holds, e.g. "a personal API key of an owner"). Any other error comes
+// back as it is.
+func KeyRejected(err error, tokenEnv, holds string) error {
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Status != 401 {
+		return err
+	}
+	where := "the team's token variable"
+	if tokenEnv != "" {
+		where = "$" + tokenEnv
+	}
+	c := *ae
+	c.Message = fmt.Sprintf("%s; check that %s holds %s", strings.TrimRight(c.Message, " ."), where, holds)
+	return &c
 }
 
 // Options are what every driver takes besides its team.

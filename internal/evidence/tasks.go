@@ -3,6 +3,7 @@ package evidence
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/state"
@@ -117,5 +118,30 @@ func PrepareTasks(ctx context.Context, st state.Store, cs *state.Changeset) erro
 	}
 	state.CarriedSites(cs.Tasks, cs.Put)
 	cs.Tasks = state.ResolveTaskMoves(open, cs.Tasks)
+	keepRaisedTexts(open, cs.Tasks)
 	return nil
+}
+
+// keepRaisedTexts gives a task raised again while still open (the same
+// site and name: another person's removal asks for the same review) the
+// text it had followed by the new one, so that the runbook keeps naming
+// everyone it was raised for; a text already held is not repeated. changes
+// are resolved (no moves); open is the set before them.
+func keepRaisedTexts(open []state.Task, changes []state.TaskChange) {
+	text := make(map[state.TaskID]string, len(open))
+	for i := range open {
+		text[open[i].ID()] = open[i].Text
+	}
+	for i := range changes {
+		c := &changes[i]
+		id := c.Task.ID()
+		if c.Close {
+			delete(text, id)
+			continue
+		}
+		if old, ok := text[id]; ok && old != "" && !strings.Contains(old, c.Task.Text) {
+			c.Task.Text = old + " " + c.Task.Text
+		}
+		text[id] = c.Task.Text
+	}
 }

@@ -61,7 +61,9 @@ func (r *run) checkDuties(p *plan.Plan, who Who) error {
 	if len(approvers) == 0 {
 		approvers = envApprovers()
 	}
-	if err := policy.DistinctApprover(r.policy, cmp.Or(who.Actor, envActor()), approvers); err != nil {
+	// The actor as named (an unnamed one, recorded as "unknown", is
+	// refused by the rule rather than compared as a name).
+	if err := policy.DistinctApprover(r.policy, cmp.Or(who.Actor, namedActor()), approvers); err != nil {
 		return &Error{Msg: err.Error()}
 	}
 	return nil

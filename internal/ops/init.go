@@ -115,6 +115,12 @@ func Init(env *Env, req InitRequest) (*InitResult, error) {
 	sort.Strings(names)
 	for _, n := range names {
 		name := filepath.Join(dir, n)
+		if _, err := os.Lstat(name); err == nil {
+			return res, errorf("%s already exists: roster init never overwrites a file; move it away, or write the example into another directory (--chdir DIR)", name)
+		}
+	}
+	for _, n := range names {
+		name := filepath.Join(dir, n)
 		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if err != nil {
 			return res, &Error{Msg: err.Error()}

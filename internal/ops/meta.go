@@ -10,7 +10,13 @@ import (
 // envActor is who acts, when --actor is not given: $ROSTER_ACTOR,
 // $GITHUB_ACTOR, $USER (schema/cli.md).
 func envActor() string {
-	return cmp.Or(os.Getenv("ROSTER_ACTOR"), os.Getenv("GITHUB_ACTOR"), os.Getenv("USER"), "unknown")
+	return cmp.Or(namedActor(), "unknown")
+}
+
+// namedActor is envActor without its fallback: "" when no variable names
+// anyone.
+func namedActor() string {
+	return cmp.Or(os.Getenv("ROSTER_ACTOR"), os.Getenv("GITHUB_ACTOR"), os.Getenv("USER"))
 }
 
 // envApprovers reads $ROSTER_APPROVERS, a comma list.

@@ -483,5 +483,40 @@ func WhoCan(ctx context.Context, env *Env, req WhoCanRequest) (*report.WhoCanDoc
 	if err != nil {
 		return nil, err
 	}
+	if err := checkWhoCanFilter(in.Objects, req.Filter); err != nil {
+		return nil, err
+	}
 	return report.WhoCan(in, req.Capability, req.Filter), nil
+}
+
+// checkWhoCanFilter refuses a team or site the state does not hold: an
+// empty answer to a mistyped name would read as "nobody can".
+func checkWhoCanFilter(objects []*model.Object, f report.WhoCanFilter) error {
+	if f.Team == "" && f.Site == "" {
+		return nil
+	}
+	siteTeam, siteName := "", f.Site
+	if t, s, ok := strings.Cut(f.Site, "/"); ok {
+		siteTeam, siteName = t, s
+	}
+	teamFound, siteFound := f.Team == "", f.Site == ""
+	for _, o := range objects {
+		switch o.Addr.Kind {
+		case model.KindTeam:
+			if o.Addr.Team == f.Team {
+				teamFound = true
+			}
+		case model.KindSite:
+			if o.Addr.Site == siteName && (siteTeam == "" || o.Addr.Team == siteTeam) && (f.Team == "" || o.Addr.Team == f.Team) {
+				siteFound = true
+			}
+		}
+	}
+	if !teamFound {
+		return errorf("no team %q in the state (roster state list shows what there is)", f.Team)
+	}
+	if !siteFound {
+		return errorf("no site %q in the state (roster state list shows what there is)", f.Site)
+	}
+	return nil
 }

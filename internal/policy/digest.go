@@ -178,6 +178,9 @@ type ErrSelfApproval struct {
 }
 
 func (e *ErrSelfApproval) Error() string {
+	if strings.TrimSpace(e.Actor) == "" {
+		return fmt.Sprintf("policy rule %s: the actor is unknown, so no approver can be shown to be someone else; name who applies with --actor or $ROSTER_ACTOR (CI sets $GITHUB_ACTOR)", RuleDistinctApprover)
+	}
 	who := "no approver"
 	if len(e.Approvers) > 0 {
 		who = "the only approver is the actor"
@@ -187,10 +190,15 @@ func (e *ErrSelfApproval) Error() string {
 
 // DistinctApprover checks separation of duties before an apply: with
 // distinct_approver set, at least one approver must differ from the actor
-// (emails compared case-insensitively, names exactly after trimming).
+// (emails compared case-insensitively, names exactly after trimming). An
+// empty actor is one nobody named: it differs from no approver provably,
+// so it is refused.
 func DistinctApprover(p *model.Policy, actor string, approvers []string) error {
 	if p == nil || !p.DistinctApprover {
 		return nil
+	}
+	if strings.TrimSpace(actor) == "" {
+		return &ErrSelfApproval{Actor: actor, Approvers: approvers}
 	}
 	same := func(a, b string) bool {
 		a, b = strings.TrimSpace(a), strings.TrimSpace(b)

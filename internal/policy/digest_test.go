@@ -156,7 +156,10 @@ func TestDistinctApprover(t *testing.T) {
 		{on, "Rita@Acme.com", []string{"rita@acme.com"}, false},
 		{on, "ci", []string{" "}, false},
 		{on, "ci", []string{"ci", "rita@acme.com"}, true},
-		{on, "ci", []string{"CI"}, true}, // names compare exactly; only emails fold case
+		{on, "ci", []string{"CI"}, true},           // names compare exactly; only emails fold case
+		{on, "", []string{"rita@acme.com"}, false}, // an actor nobody named differs from no one provably
+		{on, " ", []string{"rita@acme.com"}, false},
+		{&model.Policy{}, "", nil, true},
 	} {
 		err := DistinctApprover(c.p, c.actor, c.approvers)
 		if (err == nil) != c.ok {

@@ -349,22 +349,55 @@ func optString(s string) *string {
 // keeps the earlier time; a delete forgets it, so a re-created access
 // starts again. Records of action adopt and import (access roster found
 // live) and confirm (a manual step done) count like create and update.
-// Records without an address or with an unreadable time are skipped.
+// Records without an address or with an unreadable time are skipped, and
+// so are failed attempts (outcome failed: nothing changed). A removal
+// that waits as a manual step (a delete with outcome manual) ends the
+// access only when it is confirmed (a confirm whose after is null): until
+// then, or if the step is withdrawn, the access keeps its since. A
+// person's move that waits as a manual step gives its since to the new
+// address and keeps it at the old one, where the state keeps the person
+// until the step is confirmed.
 func SinceFromEvidence(records []*evidence.Record) map[string]time.Time {
 	since := map[string]time.Time{}
+	// waiting holds the old addresses of moves that wait as manual steps.
+	waiting := map[string]bool{}
 	for _, r := range records {
-		if r == nil || r.Address == "" {
+		if r == nil || r.Address == "" || r.Outcome == evidence.OutcomeFailed {
 			continue
 		}
 		switch r.Action {
 		case string(plan.Delete), evidence.ActionForget:
+			if r.Action == string(plan.Delete) && r.Outcome == evidence.OutcomeManual {
+				continue
+			}
 			delete(since, r.Address)
+		case evidence.ActionConfirm:
+			if (isNull(r.After) && !isNull(r.Before)) || waiting[r.Address] {
+				// A removal's manual step, done; or a waiting move's: the
+				// access is at the new address now.
+				delete(since, r.Address)
+				delete(waiting, r.Address)
+				continue
+			}
+			if _, ok := since[r.Address]; ok {
+				continue
+			}
+			if t, err := time.Parse(time.RFC3339, r.Time); err == nil {
+				since[r.Address] = t.UTC()
+			}
 		case evidence.ActionMove:
 			// A rename keeps the access: it began when the old address's
 			// did (language.md "moved").
 			from, ok := evidence.MovedFrom(r)
 			if t, had := since[from.String()]; ok && had {
-				delete(since, from.String())
+				if r.Outcome == evidence.OutcomeManual {
+					// A person's move waits for them (README "Renames"):
+					// the state keeps the old address until the step is
+					// confirmed, so both carry the since till then.
+					waiting[from.String()] = true
+				} else {
+					delete(since, from.String())
+				}
 				since[r.Address] = t
 				continue
 			}
@@ -374,7 +407,7 @@ func SinceFromEvidence(records []*evidence.Record) map[string]time.Time {
 			if t, err := time.Parse(time.RFC3339, r.Time); err == nil {
 				since[r.Address] = t.UTC()
 			}
-		case string(plan.Create), string(plan.Update), evidence.ActionAdopt, evidence.ActionImport, evidence.ActionConfirm:
+		case string(plan.Create), string(plan.Update), evidence.ActionAdopt, evidence.ActionImport:
 			if _, ok := since[r.Address]; ok {
 				continue
 			}
@@ -386,6 +419,12 @@ func SinceFromEvidence(records []*evidence.Record) map[string]time.Time {
 		}
 	}
 	return since
+}
+
+// isNull reports whether a record's before or after is JSON null (or
+// absent).
+func isNull(v []byte) bool {
+	return len(v) == 0 || string(v) == "null"
 }
 
 // SponsorsOf maps each person the configuration names a sponsor for to

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/roster-dev/roster/internal/evidence"
@@ -352,6 +353,23 @@ func TestSinceFromEvidence(t *testing.T) {
 		{"a move keeps the old address's since", []*evidence.Record{rec(ts(1), "create", b),
 			{Time: ts(5), Action: "move", Address: "member/acme/alice@new.com", Why: "moved from " + b}}, map[string]time.Time{"member/acme/alice@new.com": day(1)}},
 		{"forget forgets", []*evidence.Record{rec(ts(1), "create", a), rec(ts(2), "forget", a)}, map[string]time.Time{}},
+		{"a failed attempt changes nothing", []*evidence.Record{rec(ts(1), "create", a), {Time: ts(2), Action: "delete", Address: a, Outcome: "failed"},
+			{Time: ts(3), Action: "create", Address: b, Outcome: "failed"}}, map[string]time.Time{a: day(1)}},
+		{"a removal waiting as a manual step keeps the access", []*evidence.Record{rec(ts(1), "create", a),
+			{Time: ts(2), Action: "delete", Address: a, Outcome: "manual"}}, map[string]time.Time{a: day(1)}},
+		{"a withdrawn removal keeps the since", []*evidence.Record{rec(ts(1), "create", a),
+			{Time: ts(2), Action: "delete", Address: a, Outcome: "manual"}, rec(ts(3), "update", a)}, map[string]time.Time{a: day(1)}},
+		{"a move waiting for the person keeps the since at both addresses", []*evidence.Record{rec(ts(1), "create", b),
+			{Time: ts(5), Action: "move", Address: "member/acme/alice@new.com", Why: "moved from " + b, Outcome: "manual"}},
+			map[string]time.Time{b: day(1), "member/acme/alice@new.com": day(1)}},
+		{"a waiting move confirmed leaves the old address", []*evidence.Record{rec(ts(1), "create", b),
+			{Time: ts(5), Action: "move", Address: "member/acme/alice@new.com", Why: "moved from " + b, Outcome: "manual"},
+			{Time: ts(6), Action: "confirm", Address: b, Before: jsontext.Value(`{"role":"viewer"}`), After: jsontext.Value(`{"role":"viewer"}`)},
+			rec(ts(9), "create", b)}, map[string]time.Time{b: day(9), "member/acme/alice@new.com": day(1)}},
+		{"a removal confirmed ends it", []*evidence.Record{rec(ts(1), "create", a),
+			{Time: ts(2), Action: "delete", Address: a, Outcome: "manual"},
+			{Time: ts(3), Action: "confirm", Address: a, Before: jsontext.Value(`{"role":"viewer"}`), After: jsontext.Value("null")},
+			rec(ts(8), "create", a)}, map[string]time.Time{a: day(8)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

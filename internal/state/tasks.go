@@ -104,7 +104,8 @@ func HasTaskMoves(changes []TaskChange) bool {
 // changes before the move applied): a close of each task on a site the
 // move carries (model.Rekey) and an open of the same task, name and text,
 // at the site's new address. A task already open there under the same
-// name keeps the moved one's text. A forgetting (TaskChange.Forget) is
+// name keeps the moved one's text (evidence.PrepareTasks then puts the
+// text it had first). A forgetting (TaskChange.Forget) is
 // replaced by a close of each task open at that point on the site, or on
 // a site of the team. Changes without a move or a forgetting come back as
 // they are.

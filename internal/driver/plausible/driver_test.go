@@ -603,7 +603,7 @@ func TestRefreshFailsClosed(t *testing.T) {
 		{"guests down", fake.FailRule{Method: "GET", PathPrefix: guestsEP, Status: 503},
 			"Plausible refused GET /api/v1/sites/guests (503): internal server error"},
 		{"bad key", fake.FailRule{Method: "GET", PathPrefix: "/api/v1/sites/teams", Status: 401},
-			"Plausible refused GET /api/v1/sites/teams (401): Invalid API key. Please make sure you're using a valid API key with access to the resource you've requested."},
+			"Plausible refused GET /api/v1/sites/teams (401): Invalid API key. Please make sure you're using a valid API key with access to the resource you've requested; check that the team's token variable holds a Sites API key of the team (Plausible: New API Key, of type Sites API)"},
 		{"not JSON", fake.FailRule{Method: "GET", PathPrefix: "/api/v1/sites", Status: 200, Body: "<html>"},
 			"Plausible answered GET /api/v1/sites/teams with 200, but not in the shape roster expects: the answer is not JSON"},
 		{"no list", fake.FailRule{Method: "GET", PathPrefix: "/api/v1/sites", Status: 200, Body: `{"meta":{"after":null}}`},

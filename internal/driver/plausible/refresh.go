@@ -13,12 +13,20 @@ import (
 
 // --- refresh ----------------------------------------------------------------------
 
+// keyRejected names the team's variable on a 401 to the first request
+// (GET /api/v1/sites/teams), which any valid key may make (plausible.md,
+// Auth: every key may call every GET Sites endpoint; the key type is
+// chosen in the UI).
+func (d *Driver) keyRejected(err error) error {
+	return driver.KeyRejected(err, d.team.Conn.TokenEnv, "a Sites API key of the team (Plausible: New API Key, of type Sites API)")
+}
+
 // Refresh reads the team (account_id, or the key's only team), its sites,
 // and the guests of every declared site.
 func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	teams, teamRes, err := d.api.Teams(ctx)
 	if err != nil {
-		return nil, err
+		return nil, d.keyRejected(err)
 	}
 	teamID, err := d.pickTeam(teams)
 	if err != nil {

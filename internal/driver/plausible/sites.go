@@ -12,7 +12,7 @@ import (
 func (d *Driver) LiveSites(ctx context.Context) (map[string]string, error) {
 	teams, _, err := d.api.Teams(ctx)
 	if err != nil {
-		return nil, err
+		return nil, d.keyRejected(err)
 	}
 	teamID, err := d.pickTeam(teams)
 	if err != nil {

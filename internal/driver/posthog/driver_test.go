@@ -646,7 +646,7 @@ func TestRefreshFailsClosed(t *testing.T) {
 		{"server down", fake.FailRule{Method: "GET", PathPrefix: "/api/projects/102/", Status: 503},
 			"PostHog refused GET /api/projects/102/access_controls/ (503): A server error occurred."},
 		{"bad key", fake.FailRule{Method: "GET", PathPrefix: "/api/users/", Status: 401},
-			"PostHog refused GET /api/users/@me/ (401): Incorrect authentication credentials."},
+			"PostHog refused GET /api/users/@me/ (401): Incorrect authentication credentials; check that the team's token variable holds a personal API key of an owner of the organization (PostHog: Settings, Personal API keys)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -30,7 +30,8 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	me, res, err := d.api.Me(ctx)
 	count(res)
 	if err != nil {
-		return nil, err
+		// posthog.md, Auth: a personal API key, sent as a bearer token.
+		return nil, driver.KeyRejected(err, d.team.Conn.TokenEnv, "a personal API key of an owner of the organization (PostHog: Settings, Personal API keys)")
 	}
 	self := model.NormalizeEmail(me.Email)
 	if me.Organizations != nil && d.org != "@current" {

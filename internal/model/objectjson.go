@@ -274,6 +274,12 @@ func (o *Object) fromWireAt(addr Address, w *objectWireIn) error {
 			if to, err = ParseAddress(p.To); err != nil || to.Kind != addr.Kind || to == addr {
 				return fmt.Errorf("%s: a pending move needs a new address of the same kind (to %q)", addr, p.To)
 			}
+			// The object at the new address is what carries it: without
+			// one, the new address would be lost when the object is
+			// written again.
+			if len(p.After) == 0 || p.After.Kind() == 'n' {
+				return fmt.Errorf("%s: a pending move to %s needs the object after it", addr, to)
+			}
 		default:
 			return fmt.Errorf("%s: unknown pending action %q", addr, p.Action)
 		}

@@ -119,6 +119,8 @@ var readCases = []string{
 	`{"address":"member/acme/a@acme.com","pending":{"action":"move","after":{"role":"admin"},"to":"member/acme/b@acme.com"}}`,
 	`{"address":"member/acme/a@acme.com","pending":{"action":"move","after":{"role":"admin"},"to":"site/acme/b"}}`,
 	`{"address":"member/acme/a@acme.com","pending":{"action":"move","after":{"role":"admin"}}}`,
+	`{"address":"member/acme/a@acme.com","pending":{"action":"move","to":"member/acme/b@acme.com"}}`,
+	`{"address":"member/acme/a@acme.com","pending":{"action":"move","after":null,"to":"member/acme/b@acme.com"}}`,
 	`{"address":"member/acme/a@acme.com","pending":{"action":"create","after":{"role":"admin"},"to":"member/acme/b@acme.com"}}`,
 	`{"address":"member/acme/a@acme.com","pending":{"action":"move","TO":"member/acme/b@acme.com","to":null}}`,
 	`{"address":"member/acme/a@acme.com","pending":{}}`,

@@ -141,7 +141,7 @@ func (a *app) accessCommand() *cobra.Command {
 	var asJSON, fromLive bool
 	parallelism := 4
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	c.Flags().BoolVar(&fromLive, "live", false, "read every connected team and say where the platforms still show the person (exit 2 if anywhere)")
+	c.Flags().BoolVar(&fromLive, "live", false, "read every connected team and say where the platforms still show the person (exit 2 if anywhere, 1 if no team is connected)")
 	c.Flags().Var((*parallelismValue)(&parallelism), "parallelism", "with --live: reads in flight")
 	c.RunE = func(cmd *cobra.Command, args []string) error {
 		email, err := model.ParseEmail(args[0])
@@ -167,6 +167,11 @@ func (a *app) accessCommand() *cobra.Command {
 			}
 			if len(doc.Access) > 0 { // the platforms still show the person
 				return silentExit(ExitChanges)
+			}
+			if len(doc.TeamsRead) == 0 {
+				// Nothing was read: an exit 0 would read as the proof that
+				// the person is gone everywhere.
+				return &exitCode{code: ExitError, msg: fmt.Sprintf("access --live read no platform (no team is connected), so it proves nothing; roster access %s shows what the state records", email)}
 			}
 			return nil
 		}

@@ -65,7 +65,9 @@ type AccessSource struct {
 	Role         string   `json:"role"`
 	Capabilities []string `json:"capabilities"`
 	Status       string   `json:"status"`
-	Expires      *string  `json:"expires"`
+	// Pending is, for status manual, the change waiting (ReviewRow.Pending).
+	Pending string  `json:"pending,omitempty"`
+	Expires *string `json:"expires"`
 	// Expired is true when the access expired before now and is still in
 	// the state (the next apply removes it).
 	Expired bool   `json:"expired"`
@@ -168,7 +170,7 @@ func accessInTeam(in Input, t *teamIdx, email string) (AccessTeam, bool) {
 		if hasDef {
 			as.Sources = append(as.Sources, AccessSource{
 				How: ViaDefault, Kind: RoleKindSite, Role: defRole, Capabilities: defCaps.Strings(),
-				Status: string(person.status), Expires: optString(person.expires),
+				Status: string(person.status), Pending: person.pending, Expires: optString(person.expires),
 				Expired: expiredAt(&model.Object{Expires: person.expires}, in.Now),
 				Address: s.Addr.String(),
 			})
@@ -177,7 +179,7 @@ func accessInTeam(in Input, t *teamIdx, email string) (AccessTeam, bool) {
 		for _, h := range rs {
 			as.Sources = append(as.Sources, AccessSource{
 				How: h.via, Kind: RoleKindSite, Role: h.level, Capabilities: h.caps.Strings(),
-				Status: string(h.person.status), Expires: optString(h.person.expires),
+				Status: string(h.person.status), Pending: h.person.pending, Expires: optString(h.person.expires),
 				Expired: expiredAt(&model.Object{Expires: h.person.expires}, in.Now),
 				Address: s.Addr.String(),
 			})
@@ -218,6 +220,7 @@ func source(in Input, o *model.Object, how, kind string, caps model.CapSet) Acce
 		Role:         o.Role,
 		Capabilities: caps.Strings(),
 		Status:       string(statusOf(o)),
+		Pending:      pendingOf(o),
 		Expires:      optString(o.Expires),
 		Expired:      expiredAt(o, in.Now),
 		Address:      o.Addr.String(),
@@ -306,7 +309,7 @@ func capsText(caps []string) string {
 func annotations(s *AccessSource) string {
 	var parts []string
 	if s.Status != string(model.StatusActive) {
-		parts = append(parts, s.Status)
+		parts = append(parts, statusWords(s.Status, s.Pending))
 	}
 	if s.Expires != nil {
 		if s.Expired {

@@ -109,6 +109,7 @@ type teamPerson struct {
 	email    string
 	kind     string // KindMember or KindGuest
 	status   model.Status
+	pending  string // pendingOf the membership
 	expires  string // when the membership ends, "" for never
 	teamCaps model.CapSet
 }
@@ -137,7 +138,7 @@ func (t *teamIdx) defaultPeople() []teamPerson {
 	isMember := make(map[string]bool, len(t.members))
 	for _, m := range t.members {
 		isMember[m.Addr.Email] = true
-		t.people = append(t.people, teamPerson{email: m.Addr.Email, kind: KindMember, status: statusOf(m), expires: m.Expires, teamCaps: t.caps(model.TeamRole, m.Role)})
+		t.people = append(t.people, teamPerson{email: m.Addr.Email, kind: KindMember, status: statusOf(m), pending: pendingOf(m), expires: m.Expires, teamCaps: t.caps(model.TeamRole, m.Role)})
 	}
 	guests := map[string]int{}
 	n := len(t.people)
@@ -149,14 +150,15 @@ func (t *teamIdx) defaultPeople() []teamPerson {
 		if !seen {
 			i = len(t.people)
 			guests[g.Addr.Email] = i
-			t.people = append(t.people, teamPerson{email: g.Addr.Email, kind: KindGuest, status: model.StatusManual, expires: g.Expires})
+			// Manual until a grant exists: then only their grants' creation waits.
+			t.people = append(t.people, teamPerson{email: g.Addr.Email, kind: KindGuest, status: model.StatusManual, pending: "create", expires: g.Expires})
 		}
 		p := &t.people[i]
 		switch st := statusOf(g); {
 		case st == model.StatusActive || (st == model.StatusManual && g.PendingAction != "create"):
-			p.status = model.StatusActive
+			p.status, p.pending = model.StatusActive, ""
 		case st == model.StatusInvited && p.status != model.StatusActive:
-			p.status = model.StatusInvited
+			p.status, p.pending = model.StatusInvited, ""
 		}
 		if seen && p.expires != "" && (g.Expires == "" || g.Expires > p.expires) {
 			p.expires = g.Expires
@@ -325,6 +327,26 @@ func statusOf(o *model.Object) model.Status {
 		return model.StatusActive
 	}
 	return o.Status
+}
+
+// pendingOf is the change a manual step of o waits for (create, update,
+// delete or move), "" when o is not waiting for one: what "manual" alone
+// does not say, whether the access is coming or going.
+func pendingOf(o *model.Object) string {
+	if statusOf(o) != model.StatusManual {
+		return ""
+	}
+	return o.PendingAction
+}
+
+// statusWords is a status for a person to read: a manual one says what it
+// waits for ("manual: removal waiting").
+func statusWords(status, pending string) string {
+	what := map[string]string{"create": "grant", "update": "change", "delete": "removal", "move": "rename"}[pending]
+	if status != string(model.StatusManual) || what == "" {
+		return status
+	}
+	return status + ": " + what + " waiting"
 }
 
 // expiredAt reports whether o has expired at now: now is after expires.

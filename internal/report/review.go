@@ -158,6 +158,10 @@ type ReviewRow struct {
 	// gives its members, ViaRolePrefix; Address is the site's too).
 	Via    string `json:"via"`
 	Status string `json:"status"`
+	// Pending is, for status manual, the change the manual step waits for
+	// (create, update, delete or move): whether the access is coming or
+	// going. Left out otherwise.
+	Pending string `json:"pending,omitempty"`
 	// Since is when the access began, from the evidence (Input.Since at
 	// Address; for a person's share of a group's grant, when the group's
 	// grant began); nil when unknown.
@@ -422,6 +426,7 @@ func (rb *reviewBuilder) row(o *model.Object, site, person, kind, via string, ad
 		Kind:    kind,
 		Via:     via,
 		Status:  string(statusOf(o)),
+		Pending: pendingOf(o),
 		Expires: optString(o.Expires),
 		Ticket:  optString(o.Ticket),
 		Reason:  optString(o.Reason),
@@ -449,6 +454,7 @@ func (rb *reviewBuilder) siteRow(s *model.Object, p *teamPerson, role, via strin
 		Kind:    p.kind,
 		Via:     via,
 		Status:  string(p.status),
+		Pending: p.pending,
 		Expires: optString(p.expires),
 		Address: s.Addr.String(),
 	}

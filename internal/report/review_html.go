@@ -539,15 +539,17 @@ func isTeamWide(r *ReviewRow) bool {
 	return r.Site == TeamWide && strings.HasPrefix(r.Address, "member/")
 }
 
-// statusText is a row's status, with the age of an open invitation.
+// statusText is a row's status (statusWords), with the age of an open
+// invitation.
 func statusText(r *ReviewRow) string {
+	s := statusWords(r.Status, r.Pending)
 	switch {
 	case r.InvitationAgeDays == nil:
-		return r.Status
+		return s
 	case *r.InvitationAgeDays == 1:
-		return r.Status + " (1 day)"
+		return s + " (1 day)"
 	}
-	return r.Status + " (" + strconv.Itoa(*r.InvitationAgeDays) + " days)"
+	return s + " (" + strconv.Itoa(*r.InvitationAgeDays) + " days)"
 }
 
 // lines splits a text at its line breaks (CR LF, LF or CR), which the

@@ -377,17 +377,7 @@ func flagsCell(flags []string) string {
 	return strings.Join(flags, ", ")
 }
 
-func statusCell(r *ReviewRow) string {
-	s := md(r.Status)
-	if r.InvitationAgeDays != nil {
-		if *r.InvitationAgeDays == 1 {
-			s += " (1 day)"
-		} else {
-			s += fmt.Sprintf(" (%d days)", *r.InvitationAgeDays)
-		}
-	}
-	return s
-}
+func statusCell(r *ReviewRow) string { return md(statusText(r)) }
 
 // datePart is the date of an RFC 3339 time.
 func datePart(s string) string {

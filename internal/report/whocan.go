@@ -48,7 +48,9 @@ type WhoCanRow struct {
 	// Address is the site's.
 	Via string `json:"via"`
 	// Status is active, invited or manual: invited access counts.
-	Status  string  `json:"status"`
+	Status string `json:"status"`
+	// Pending is, for status manual, the change waiting (ReviewRow.Pending).
+	Pending string  `json:"pending,omitempty"`
 	Expires *string `json:"expires"`
 	Address string  `json:"address"`
 }
@@ -110,7 +112,7 @@ func WhoCan(in Input, capability model.Capability, filter WhoCanFilter) *WhoCanD
 			for _, h := range t.roleHolders(s) {
 				if h.caps.Has(capability) {
 					doc.Rows = append(doc.Rows, WhoCanRow{Person: h.person.email, Team: t.name, Site: s.Addr.Site, Role: h.level, Kind: RoleKindSite,
-						Via: h.via, Status: string(h.person.status), Expires: optString(h.person.expires), Address: s.Addr.String()})
+						Via: h.via, Status: string(h.person.status), Pending: h.person.pending, Expires: optString(h.person.expires), Address: s.Addr.String()})
 				}
 			}
 			role, caps, ok := t.siteDefault(s)
@@ -122,7 +124,7 @@ func WhoCan(in Input, capability model.Capability, filter WhoCanFilter) *WhoCanD
 				p := &people[i]
 				if p.defaultReaches(caps) {
 					doc.Rows = append(doc.Rows, WhoCanRow{Person: p.email, Team: t.name, Site: s.Addr.Site, Role: role, Kind: RoleKindSite,
-						Via: ViaDefault, Status: string(p.status), Expires: optString(p.expires), Address: s.Addr.String()})
+						Via: ViaDefault, Status: string(p.status), Pending: p.pending, Expires: optString(p.expires), Address: s.Addr.String()})
 				}
 			}
 		}
@@ -160,6 +162,7 @@ func whoRow(o *model.Object, person, site, kind, via string) WhoCanRow {
 		Kind:    kind,
 		Via:     via,
 		Status:  string(statusOf(o)),
+		Pending: pendingOf(o),
 		Expires: optString(o.Expires),
 		Address: o.Addr.String(),
 	}
@@ -185,7 +188,7 @@ func WriteWhoCanText(w io.Writer, doc *WhoCanDoc) error {
 		if r.Expires != nil {
 			exp = *r.Expires
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Person, r.Team, r.Site, r.Role, r.Kind, r.Via, r.Status, exp)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Person, r.Team, r.Site, r.Role, r.Kind, r.Via, statusWords(r.Status, r.Pending), exp)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

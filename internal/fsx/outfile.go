@@ -109,7 +109,7 @@ func Create(name string, o Options) (*File, error) {
 	CleanStale(dir, base)
 	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
-		return nil, &Error{name, err}
+		return nil, &Error{name, inFolder(dir, err)}
 	}
 	register(tmp.Name())
 	if err := tmp.Chmod(mode); err != nil {
@@ -118,6 +118,17 @@ func Create(name string, o Options) (*File, error) {
 		return nil, &Error{name, err}
 	}
 	return &File{name: name, target: target, w: tmp, f: tmp, tmp: tmp.Name()}, nil
+}
+
+// inFolder says why a file could not be made in dir without the name of
+// the temporary file, which the user never asked for: "cannot create a
+// file in folder DIR: no such file or directory".
+func inFolder(dir string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("cannot create a file in folder %s: %w", dir, pe.Err)
+	}
+	return err
 }
 
 // openWriter opens a device or FIFO for writing. Opening a FIFO waits

@@ -280,3 +280,19 @@ func TestFIFOWithoutReaderCancelled(t *testing.T) {
 		f.Close()
 	}
 }
+
+// TestMissingFolderNamed: a file in a folder that does not exist is
+// refused naming the folder, not the temporary file roster would have
+// written first (which the user never asked for).
+func TestMissingFolderNamed(t *testing.T) {
+	target := filepath.Join(t.TempDir(), "nope", "x.html")
+	_, err := Create(target, Options{})
+	if err == nil {
+		t.Fatal("created a file in a folder that does not exist")
+	}
+	msg := err.Error()
+	if strings.Contains(msg, ".tmp-") || !strings.Contains(msg, "cannot create a file in folder "+filepath.Dir(target)) ||
+		!errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("error %q: want the folder named, the temporary file not, and fs.ErrNotExist kept", msg)
+	}
+}

@@ -126,7 +126,7 @@ func Create(name string, o Options) (*File, error) {
 func inFolder(dir string, err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
-		return fmt.Errorf("cannot create a file in folder %s: %w", dir, pe.Err)
+		return fmt.Errorf("cannot create a file in folder %s: %w", filepath.Clean(dir), pe.Err)
 	}
 	return err
 }

@@ -39,13 +39,19 @@ type client struct {
 	hc     *httpc.Client
 	token  string
 	bearer bool // send the Authorization header too (BearerSince)
+	// tokenVar names where the token came from, for a refused one:
+	// "$ROSTER_TOKEN_X", or "the team's token" when the team names none.
+	tokenVar string
 
 	clock driver.Clock
 	pacer *kit.Pacer // RequestsPerSecond, shared by the teams of one instance
 }
 
 func newClient(team *driver.Team, opts driver.Options, transport http.RoundTripper) *client {
-	c := &client{token: strings.TrimSpace(team.Token), clock: opts.Clock}
+	c := &client{token: strings.TrimSpace(team.Token), clock: opts.Clock, tokenVar: "the team's token"}
+	if team.Conn.TokenEnv != "" {
+		c.tokenVar = "$" + team.Conn.TokenEnv
+	}
 	if c.clock == nil {
 		c.clock = driver.RealClock{}
 	}
@@ -114,7 +120,7 @@ func (c *client) call(ctx context.Context, method string, params url.Values, sha
 		if !isJSON {
 			msg = fmt.Sprintf("an HTTP %d answer that is not JSON (a server error in Matomo; an unknown capability gives one under PHP 8)%s", re.Status, snippet(re.Body))
 		} else if re.Status == http.StatusUnauthorized {
-			msg += " Check the team's token: roster needs the token_auth of a superuser (Administration → Personal → Security)."
+			msg += " Check " + c.tokenVar + ": roster needs the token_auth of a superuser (Administration → Personal → Security)."
 		}
 		return re.API, re.Header, &driver.APIError{Platform: Platform, Status: re.Status, Message: msg, Request: method, Read: true}
 	}

@@ -119,6 +119,8 @@ func TestBadInputIsOneLineNamingTeamAndMethod(t *testing.T) {
 	}{
 		{"not a superuser's token", func(srv *fake.Server, d *Driver) { d.api.token = "admin-token"; d.team.Token = "admin-token" },
 			[]string{"not a superuser's", "UsersManager.getSitesAccessFromUser", "401"}},
+		{"token refused", func(srv *fake.Server, d *Driver) { d.api.token = "nope"; d.team.Token = "nope" },
+			[]string{"401", "Check $ROSTER_TOKEN_M: roster needs the token_auth of a superuser"}},
 		{"account_id not a superuser", func(srv *fake.Server, d *Driver) { d.team.Conn.AccountID = "ann" },
 			[]string{"account_id \"ann\"", "UsersManager.getUsersHavingSuperUserAccess"}},
 		{"unknown site id", func(srv *fake.Server, d *Driver) { d.team.Sites[1] = site("Blog", "99") },

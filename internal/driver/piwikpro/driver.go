@@ -75,7 +75,7 @@ func newDriver(team *driver.Team, opts Options, transport http.RoundTripper) *Dr
 	id, secret, ok := strings.Cut(team.Token, ":")
 	id, secret = strings.TrimSpace(id), strings.TrimSpace(secret)
 	if !ok || id == "" || secret == "" {
-		c.credErr = fmt.Errorf("team %s: %s must hold a Piwik PRO API key as CLIENT_ID:CLIENT_SECRET (the client id, a colon, then the client secret, from Menu > Profile > API keys)", team.Name, c.tokenEnv)
+		c.credErr = fmt.Errorf("%s must hold a Piwik PRO API key as CLIENT_ID:CLIENT_SECRET (the client id, a colon, then the client secret, from Menu > Profile > API keys)", c.tokenEnv)
 	}
 	c.clientID, c.secret = id, secret
 	secrets := []string{team.Token, id, secret}

@@ -2,6 +2,7 @@ package piwikpro
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -436,7 +437,7 @@ func (d *Driver) groupLabels(groups []Named) (map[string]string, error) {
 		}
 	}
 	if len(problems) > 0 {
-		return nil, fmt.Errorf("team %s: %s", d.team.Name, strings.Join(problems, "; "))
+		return nil, errors.New(strings.Join(problems, "; "))
 	}
 	for _, o := range d.team.Stored {
 		if o.Addr.Kind != model.KindGroup || o.RemoteID == "" || !live[o.RemoteID] || taken[o.Addr.Group] {

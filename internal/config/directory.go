@@ -65,7 +65,16 @@ func (l *loader) readDirectory(file string, attr hcl.Range) *model.Directory {
 			"%s is larger than %d MiB, the limit of one file.", file, MaxFileSize>>20)
 		return nil
 	}
-	return l.parseDirectory(data, file)
+	before := len(l.diags)
+	d := l.parseDirectory(data, file)
+	if len(d.People) == 0 && len(l.diags) == before {
+		// An export that came out empty would make every internal person
+		// a leaver, and the plan would suggest offboarding them all.
+		l.errorf(attr, "Empty directory file",
+			"%s lists nobody. With no one in the directory every internal person would count as a leaver; check that the identity provider's export worked (a header row, then one person per line).", file)
+		return nil
+	}
+	return d
 }
 
 // parseDirectory reads a directory file's bytes, CSV or JSON Lines by the

@@ -57,6 +57,10 @@ func TestDirectoryFile(t *testing.T) {
 		{name: "duplicate json member", file: "people.jsonl",
 			data: "{\"email\":\"ann@acme.com\",\"email\":\"mallory@acme.com\"}\n",
 			errs: []string{"Invalid directory file@people.jsonl:1"}},
+		{name: "header only", file: "people.csv", data: "email,status\n",
+			errs: []string{"Empty directory file@main.hcl:3"}},
+		{name: "empty json lines", file: "people.jsonl", data: "\n\n",
+			errs: []string{"Empty directory file@main.hcl:3"}},
 		{name: "missing file", file: "absent.csv",
 			errs: []string{"Cannot read the directory file@main.hcl:3"}},
 	} {

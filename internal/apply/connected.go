@@ -117,7 +117,11 @@ func (w *writer) commit(ctx context.Context, puts []*model.Object, dels []model.
 			return err
 		}
 	}
-	if !w.tasksKept || state.HasTaskMoves(cs.Tasks) {
+	// A commit that touches follow-up tasks goes through PrepareTasks, as
+	// every other writer's does: a move or forgetting is resolved there,
+	// and a task raised again keeps the text it had (the first commit
+	// also starts the set of a state that keeps none yet).
+	if !w.tasksKept || len(cs.Tasks) > 0 {
 		if err := evidence.PrepareTasks(ctx, w.st, cs); err != nil {
 			return err
 		}

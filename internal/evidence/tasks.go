@@ -99,12 +99,13 @@ func tasksFromChain(ctx context.Context, st state.Store) ([]state.Task, error) {
 
 // PrepareTasks readies cs, whose records NoteTasks noted, for st: for a
 // state that keeps no set of open follow-up tasks yet, it gives cs the set
-// the evidence tells (TaskBase), so that the commit starts the set; and it
+// the evidence tells (TaskBase), so that the commit starts the set; it
 // resolves the moves of cs's tasks against the open set
 // (state.ResolveTaskMoves), so that a moved site's tasks move in the same
-// commit, and a forgotten site's close in it. A state that keeps the set and a cs without moves need nothing.
-// The caller holds the writer's lock, and cs continues the chain as it is
-// now.
+// commit, and a forgotten site's close in it; and a task raised again
+// while open keeps the text it had (keepRaisedTexts). Every commit whose
+// records touch tasks goes through it. The caller holds the writer's
+// lock, and cs continues the chain as it is now.
 func PrepareTasks(ctx context.Context, st state.Store, cs *state.Changeset) error {
 	open, kept, err := st.OpenTasks(ctx)
 	if err != nil {
@@ -139,8 +140,12 @@ func keepRaisedTexts(open []state.Task, changes []state.TaskChange) {
 			delete(text, id)
 			continue
 		}
-		if old, ok := text[id]; ok && old != "" && !strings.Contains(old, c.Task.Text) {
-			c.Task.Text = old + " " + c.Task.Text
+		if old, ok := text[id]; ok && old != "" {
+			if strings.Contains(old, c.Task.Text) {
+				c.Task.Text = old // raised again as it was: nothing new to add
+			} else {
+				c.Task.Text = old + " " + c.Task.Text
+			}
 		}
 		text[id] = c.Task.Text
 	}

@@ -134,7 +134,7 @@ func Line(b []byte, s string) []byte {
 		digits++
 	}
 	switch {
-	case s != "" && (s[0] == '-' || s[0] == '+'):
+	case s[0] == '-' || s[0] == '+':
 		b = slices.Insert(b, start, '\\')
 	case digits > 0 && digits < len(s) && (s[digits] == '.' || s[digits] == ')'):
 		// Text wrote the digits as they are, then the "." or ")".

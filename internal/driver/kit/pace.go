@@ -14,9 +14,9 @@ import (
 // any clock minute the platform counts.
 const PaceGuard = time.Second
 
-// Pacer lets at most n requests start in any window of a minute (plus
-// PaceGuard; NewPacerWindow: any window), by a driver.Clock, so a platform's per-minute limits are
-// kept without relying on its 429s. Retries that httpc makes are noted
+// Pacer lets at most n requests start in any window of a minute plus
+// PaceGuard (NewPacerWindow: of any length), by a driver.Clock, so a
+// platform's limits are kept without relying on its 429s. Retries that httpc makes are noted
 // after the fact. Safe for concurrent use.
 type Pacer struct {
 	clock  driver.Clock

@@ -6,7 +6,7 @@ COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS  := -X github.com/roster-dev/roster/internal/cli.Commit=$(COMMIT)
 GOFILES   = $(shell git ls-files '*.go' 2>/dev/null; git ls-files --others --exclude-standard '*.go' 2>/dev/null)
 
-.PHONY: build test check fmt-check vet unit demo install bench fuzz clean
+.PHONY: build test check race fmt-check vet unit demo install bench fuzz clean
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/roster
@@ -22,6 +22,12 @@ test: fmt-check vet unit
 # whose process start-up costs 28 ms of CPU.
 check:
 	$(GO) test -short ./...
+
+# race: the library packages' quick suite under the race detector (apply
+# runs teams side by side, drivers fan out under --parallelism). It needs
+# cgo (a C compiler); CI runs it after make test.
+race:
+	$(GO) test -race -short ./internal/...
 
 fmt-check:
 	@out=$$(gofmt -l $(GOFILES)); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"bytes"
+	"encoding/csv"
 	"io"
 	"strings"
 	"testing"
@@ -61,6 +63,26 @@ func TestManualSaysWhatWaits(t *testing.T) {
 		if name != "access ann" && !strings.Contains(out, "manual: grant waiting") {
 			t.Errorf("%s does not say ben's and cy's grants wait:\n%s", name, out)
 		}
+	}
+	// The CSV: a "pending" column, the last.
+	recs, err := csv.NewReader(bytes.NewReader(render(t, func(w io.Writer) error { return WriteReviewCSV(w, review) }))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := len(CSVHeader) - 1; CSVHeader[last] != "pending" {
+		t.Fatalf("the CSV's last column is %q, not pending", CSVHeader[last])
+	}
+	csvSeen := map[string]bool{}
+	for _, rec := range recs[1:] {
+		if w, ok := want[rec[2]]; ok && !strings.HasPrefix(rec[0], "# ") {
+			csvSeen[rec[2]] = true
+			if got := rec[len(rec)-1]; got != w {
+				t.Errorf("review CSV row %s %s: pending %q, want %q", rec[2], rec[13], got, w)
+			}
+		}
+	}
+	if len(csvSeen) != len(want) {
+		t.Errorf("review CSV rows for %v only", csvSeen)
 	}
 	for name, c := range map[string]struct {
 		schema string

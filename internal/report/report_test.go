@@ -235,7 +235,7 @@ func TestReviewCSVRoundTrip(t *testing.T) {
 				age = strconv.Itoa(*r.InvitationAgeDays)
 			}
 			want = append(want, []string{r.Team, r.Site, r.Person, r.Role, r.Kind, r.Via, r.Status, deref(r.Since), deref(r.Expires),
-				deref(r.Ticket), deref(r.Reason), age, strings.Join(r.Flags, ";"), r.Address, deref(r.Sponsor)})
+				deref(r.Ticket), deref(r.Reason), age, strings.Join(r.Flags, ";"), r.Address, deref(r.Sponsor), r.Pending})
 		}
 	}
 	for _, rec := range want {

@@ -44,8 +44,9 @@ func nonNil[T any](l []T) []T {
 }
 
 // CSVHeader is the header row of WriteReviewCSV, one column per field of a
-// row; flags are joined with ";".
-var CSVHeader = []string{"team", "site", "person", "role", "kind", "via", "status", "since", "expires", "ticket", "reason", "invitation_age_days", "flags", "address", "sponsor"}
+// row; flags are joined with ";". Columns are only ever added at the end,
+// so a reader that takes them by position keeps working.
+var CSVHeader = []string{"team", "site", "person", "role", "kind", "via", "status", "since", "expires", "ticket", "reason", "invitation_age_days", "flags", "address", "sponsor", "pending"}
 
 // WriteReviewCSV writes one line per row of every team, after a header
 // line (CSVHeader), with encoding/csv's quoting (RFC 4180: a cell holding a
@@ -75,6 +76,7 @@ func WriteReviewCSV(w io.Writer, doc *ReviewDoc) error {
 			rec[4], rec[5], rec[6] = r.Kind, r.Via, r.Status
 			rec[7], rec[8], rec[9], rec[10] = deref(r.Since), deref(r.Expires), deref(r.Ticket), deref(r.Reason)
 			rec[11], rec[12], rec[13], rec[14] = age, strings.Join(r.Flags, ";"), r.Address, deref(r.Sponsor)
+			rec[15] = r.Pending
 			for j := range rec {
 				rec[j] = csvSafe(rec[j])
 			}

@@ -376,7 +376,8 @@ func optString(s string) *string {
 // that waits as a manual step (a delete with outcome manual) ends the
 // access only when it is confirmed (a confirm whose after is null): until
 // then, or if the step is withdrawn, the access keeps its since. A
-// person's move that waits as a manual step gives its since to the new
+// creation that waits as a manual step (offline platforms) begins the
+// access only when it is confirmed, at the confirm's time. A person's move that waits as a manual step gives its since to the new
 // address and keeps it at the old one, where the state keeps the person
 // until the step is confirmed.
 func SinceFromEvidence(records []*evidence.Record) map[string]time.Time {
@@ -432,6 +433,9 @@ func SinceFromEvidence(records []*evidence.Record) map[string]time.Time {
 		case string(plan.Create), string(plan.Update), evidence.ActionAdopt, evidence.ActionImport:
 			if _, ok := since[r.Address]; ok {
 				continue
+			}
+			if r.Action == string(plan.Create) && r.Outcome == evidence.OutcomeManual {
+				continue // not made yet: the access begins when the step is confirmed
 			}
 			t, err := time.Parse(time.RFC3339, r.Time)
 			if err != nil {

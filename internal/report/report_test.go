@@ -366,6 +366,11 @@ func TestSinceFromEvidence(t *testing.T) {
 			{Time: ts(5), Action: "move", Address: "member/acme/alice@new.com", Why: "moved from " + b, Outcome: "manual"},
 			{Time: ts(6), Action: "confirm", Address: b, Before: jsontext.Value(`{"role":"viewer"}`), After: jsontext.Value(`{"role":"viewer"}`)},
 			rec(ts(9), "create", b)}, map[string]time.Time{b: day(9), "member/acme/alice@new.com": day(1)}},
+		{"a grant waiting as a manual step begins when it is confirmed", []*evidence.Record{
+			{Time: ts(2), Action: "create", Address: a, Outcome: "manual"},
+			{Time: ts(4), Action: "create", Address: b, Outcome: "manual"},
+			{Time: ts(6), Action: "confirm", Address: a, Before: jsontext.Value("null"), After: jsontext.Value(`{"role":"viewer"}`)}},
+			map[string]time.Time{a: day(6)}},
 		{"a removal confirmed ends it", []*evidence.Record{rec(ts(1), "create", a),
 			{Time: ts(2), Action: "delete", Address: a, Outcome: "manual"},
 			{Time: ts(3), Action: "confirm", Address: a, Before: jsontext.Value(`{"role":"viewer"}`), After: jsontext.Value("null")},

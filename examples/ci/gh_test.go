@@ -128,7 +128,11 @@ func ghCommands(script string) []string {
 
 // simpleCommand is the prefix of s up to the end of its first simple
 // command, quotes respected.
-func simpleCommand(s string) string {
+func simpleCommand(s string) string { return strings.TrimSpace(s[:simpleCommandEnd(s)]) }
+
+// simpleCommandEnd is where the first simple command of s ends: at an
+// unquoted |, ;, &, >, <, ) or the end of s.
+func simpleCommandEnd(s string) int {
 	var quote byte
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -146,10 +150,10 @@ func simpleCommand(s string) string {
 		case c == '\'' || c == '"':
 			quote = c
 		case strings.IndexByte("|;&><)", c) >= 0:
-			return strings.TrimSpace(s[:i])
+			return i
 		}
 	}
-	return strings.TrimSpace(s)
+	return len(s)
 }
 
 func TestGhCommandsParser(t *testing.T) {

@@ -226,7 +226,7 @@ func TestDecodeRefuses(t *testing.T) {
 		{"truncated", good[:len(good)/2], "not a roster plan file: it is truncated"},
 		{"empty", nil, "not a roster plan file"},
 		{"not JSON", []byte("Plan: 1 to add"), "not a roster plan file"},
-		{"a JSON array", []byte(`[1,2]`), "not a roster plan file"},
+		{"a JSON array", []byte(`[1,2]`), "not a roster plan file: the file is not a JSON object"},
 		{"a state file", []byte(`{"version":4,"serial":1}`), `not a roster plan file: it has no "roster_plan" version`},
 		{"newer", wrap(2, []byte(`{}`)), "made by a newer roster"},
 		{"version zero", wrap(0, []byte(`{}`)), "not a roster plan file"},
@@ -286,6 +286,25 @@ func TestDiagnosticsBytes(t *testing.T) {
 		`{"severity":"note","summary":"Note","detail":"site s: nothing declared","range":null}]`
 	if !bytes.Contains(data, []byte(want)) {
 		t.Errorf("the diagnostics are not written as\n%s\nin\n%s", want, data)
+	}
+}
+
+// TestReadFileKeepsPlanBytes: the plan member read is the file's own
+// bytes, which the digest is over, not a copy of them (a 100,000-change
+// plan is some 35 MB).
+func TestReadFileKeepsPlanBytes(t *testing.T) {
+	data, err := Encode(fullPlan(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = bytes.Replace(data, []byte(`"plan":{`), []byte(`"plan": {`), 1)
+	f, err := readFile(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, end := bytes.Index(data, []byte(`"plan": {`))+len(`"plan": `), len(data)-len("}\n")
+	if len(f.Plan) != end-start || &f.Plan[0] != &data[start] {
+		t.Errorf("the plan read is not data[%d:%d] but %.40s…", start, end, f.Plan)
 	}
 }
 

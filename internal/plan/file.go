@@ -5,8 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 )
@@ -110,67 +108,6 @@ func encodedSize(p *Plan) int {
 func (p *Plan) Digest() string {
 	sum := sha256.Sum256(appendPlan(make([]byte, 0, encodedSize(p)), p))
 	return "sha256:" + hex.EncodeToString(sum[:])
-}
-
-// WriteFile saves the plan to path with mode 0600: written to a temporary
-// file in the same directory, synced, then renamed over path, so path is
-// never half-written.
-func WriteFile(path string, p *Plan) error { return WriteFileSigned(path, p, nil) }
-
-// WriteFileSigned is WriteFile for a plan signed by sign (none when nil).
-func WriteFileSigned(path string, p *Plan, sign SignFunc) error {
-	data, err := EncodeSigned(p, sign)
-	if err != nil {
-		return err
-	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("cannot save the plan to %s: %v", path, err)
-	}
-	fail := func(err error) error {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("cannot save the plan to %s: %v", path, err)
-	}
-	if err := tmp.Chmod(0o600); err != nil {
-		return fail(err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("cannot save the plan to %s: %v", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("cannot save the plan to %s: %v", path, err)
-	}
-	if d, err := os.Open(dir); err == nil { // make the rename durable, where the OS allows
-		d.Sync()
-		d.Close()
-	}
-	return nil
-}
-
-// ReadFile reads and decodes a saved plan file.
-func ReadFile(path string) (*Plan, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the plan file: %v", err)
-	}
-	p, err := Decode(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return p, nil
 }
 
 func truncate(s string) string {

@@ -64,7 +64,11 @@ func TestGenPreviousReleasePlan(t *testing.T) {
 	if dir == "" {
 		t.Skip("ROSTER_GEN_COMPAT not set")
 	}
-	if err := WriteFile(filepath.Join(dir, "full.plan"), compatPlan(t)); err != nil {
+	data, err := Encode(compatPlan(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "full.plan"), data, 0o600); err != nil {
 		t.Fatal(err)
 	}
 }

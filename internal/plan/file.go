@@ -5,8 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 )
@@ -20,24 +18,30 @@ const FileVersion = 1
 //	{"roster_plan": 1, "digest": "sha256:…", "plan": {...}}
 //
 // where digest is the sha256 of the exact bytes of the "plan" member as
-// written, so any edit is caught. The plan member holds every field of Plan:
+// written, so any edit is caught. The plan member holds every field of Plan
+// but Signature and Held (a change's Reason is read again from its why;
+// its Note is never written):
 //
 //	{"created_at": RFC3339Nano UTC, "now": ..., "lineage": "...", "serial": N,
-//	 "config_digest": "...", "allow_mass_removal": bool, "commit": "...",
-//	 "change_request": "...",
-//	 "drift":      [{"address", "before", "after"}],
-//	 "changes":    [{"address", "action", "before", "after", "risks", "why"}],
+//	 "config_digest": "...", "allow_mass_removal": bool, "reinvite": bool,
+//	 "commit": "...", "change_request": "...",
+//	 "drift":      [{"address", "before", "after", "via"}],
+//	 "changes":    [{"address", "action", "from", "carried", "before", "after", "risks", "why"}],
 //	 "follow_ups": [{"address", "task", "text"}],
 //	 "manual":     [{"address", "task", "change", "text"}],
-//	 "cost":       [{"team", "requests", "budget_per_hour", "eta_seconds"}],
-//	 "seen":       [{"address", "object", "undeclared", "elsewhere"}]}
+//	 "cost":       [{"team", "requests", "budget_per_hour", "eta_seconds", "estimate"}],
+//	 "seen":       [{"address", "object", "undeclared", "elsewhere"}],
+//	 "diagnostics": [{"severity", "summary", "detail", "range"}],
+//	 "upcoming":   [{"address", "task", "change", "text"}]}
 //
-// "seen" (what the changes of connected teams depend on, Plan.Seen) is
-// written only when there is any, so that other plans keep their bytes.
-// Objects are model.Object's JSON ({"address", "attrs"}, every attribute
-// present, keys sorted) or null; every array is present. The before object
-// of each change is also what `apply PLANFILE` checks a connected team's live
-// access against (the fingerprint of schema/cli.md).
+// A drift's via, a change's from and carried (moves only), a cost's
+// estimate (only when true), and seen, diagnostics and upcoming (only when
+// there are any) are written only when they say something, so that other
+// plans keep their bytes. Objects are model.Object's JSON ({"address",
+// "attrs"}, every attribute present, keys sorted) or null; every other
+// array is present. The before object of each change is also what `apply
+// PLANFILE` checks a connected team's live access against (the fingerprint
+// of schema/cli.md).
 
 // A plan saved while $ROSTER_SIGNING_KEY is set carries, after "plan", a
 // "signature" member: {"key_id": "…", "value": "…"}, the ed25519 signature
@@ -45,10 +49,11 @@ const FileVersion = 1
 // the plan's bytes, so the signature does too; who may sign is the
 // signing key's business (internal/checkpoint), not this package's.
 
-// Signature is a saved plan's signature of its digest.
+// Signature is a saved plan's signature of its digest; its tags are the
+// "signature" member's (wire.go).
 type Signature struct {
-	KeyID string
-	Value string
+	KeyID string `json:"key_id"`
+	Value string `json:"value"`
 }
 
 // SignFunc signs a plan's digest ("sha256:…").
@@ -103,67 +108,6 @@ func encodedSize(p *Plan) int {
 func (p *Plan) Digest() string {
 	sum := sha256.Sum256(appendPlan(make([]byte, 0, encodedSize(p)), p))
 	return "sha256:" + hex.EncodeToString(sum[:])
-}
-
-// WriteFile saves the plan to path with mode 0600: written to a temporary
-// file in the same directory, synced, then renamed over path, so path is
-// never half-written.
-func WriteFile(path string, p *Plan) error { return WriteFileSigned(path, p, nil) }
-
-// WriteFileSigned is WriteFile for a plan signed by sign (none when nil).
-func WriteFileSigned(path string, p *Plan, sign SignFunc) error {
-	data, err := EncodeSigned(p, sign)
-	if err != nil {
-		return err
-	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("cannot save the plan to %s: %v", path, err)
-	}
-	fail := func(err error) error {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("cannot save the plan to %s: %v", path, err)
-	}
-	if err := tmp.Chmod(0o600); err != nil {
-		return fail(err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("cannot save the plan to %s: %v", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("cannot save the plan to %s: %v", path, err)
-	}
-	if d, err := os.Open(dir); err == nil { // make the rename durable, where the OS allows
-		d.Sync()
-		d.Close()
-	}
-	return nil
-}
-
-// ReadFile reads and decodes a saved plan file.
-func ReadFile(path string) (*Plan, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the plan file: %v", err)
-	}
-	p, err := Decode(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return p, nil
 }
 
 func truncate(s string) string {

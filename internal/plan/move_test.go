@@ -176,6 +176,11 @@ func TestMoveRoundTrip(t *testing.T) {
 	if _, err := Decode(bad); err == nil || !strings.Contains(err.Error(), "not under") {
 		t.Errorf("decoding a stray carried object: %v", err)
 	}
+	// A carried object is never null.
+	bad = reseal(t, data, func(s string) string { return strings.Replace(s, `"carried":[`, `"carried":[null,`, 1) })
+	if _, err := Decode(bad); err == nil || !strings.Contains(err.Error(), "change 1 (member/acme/lena@new.com): a carried object is null") {
+		t.Errorf("decoding a null carried object: %v", err)
+	}
 	// Only a move has a from.
 	bad = reseal(t, data, func(s string) string { return strings.Replace(s, `"action":"move"`, `"action":"update"`, 1) })
 	if _, err := Decode(bad); err == nil {

@@ -175,15 +175,16 @@ type Seen struct {
 }
 
 // Cost is what applying the plan will cost against a team's API budget.
+// Its tags are a saved plan's "cost" elements (wire.go).
 type Cost struct {
-	Team          string
-	Requests      int
-	BudgetPerHour *int
-	ETASeconds    *int
+	Team          string `json:"team"`
+	Requests      int    `json:"requests"`
+	BudgetPerHour *int   `json:"budget_per_hour"`
+	ETASeconds    *int   `json:"eta_seconds"`
 	// Estimate is true when the cost comes from the state alone, the
 	// platform unread (plan --refresh=false): its pages and ids unknown.
-	// Not kept in a saved plan.
-	Estimate bool
+	// A saved plan writes it only when true.
+	Estimate bool `json:"estimate,omitzero"`
 }
 
 // Plan is the result of planning, and what a saved plan file holds.
@@ -216,7 +217,8 @@ type Plan struct {
 	Manual    []Manual
 	// Upcoming are the changes of this plan that apply will record as
 	// manual steps (Change set); Diagnostics the warnings and notes of
-	// its making. Neither is kept in a saved plan.
+	// its making. A saved plan keeps both, written only when there are
+	// any.
 	Upcoming    []Manual
 	Diagnostics []Diagnostic
 	Cost        []Cost

@@ -69,36 +69,43 @@ type FollowUp struct {
 // Record is one evidence record. Every field is always written (empty
 // strings, empty lists and nulls included), so every record has the same
 // shape; schema/evidence.schema.json describes it.
+//
+// The fields are declared in RFC 8785 order (all names are ASCII, so that
+// is byte order of the names): json/v2 writes a struct's fields in
+// declaration order and, by default, escapes strings as RFC 8785 does
+// (only '"', '\\' and control characters, short forms where JSON has them,
+// else lower-case \u00xx), so Seal marshals a Record as it is.
+// TestSealCanonical holds the result to CheckStrict.
 type Record struct {
-	Seq           uint64         `json:"seq"`
-	Time          string         `json:"time"`
-	Address       string         `json:"address"`
-	Action        string         `json:"action"`
-	Before        jsontext.Value `json:"before"`
-	After         jsontext.Value `json:"after"`
-	Risks         []string       `json:"risks"`
-	Why           string         `json:"why"`
-	FollowUps     []FollowUp     `json:"follow_ups"`
-	Actor         string         `json:"actor"`
-	Approvers     []string       `json:"approvers"`
-	Commit        string         `json:"commit"`
-	ChangeRequest string         `json:"change_request"`
+	Action           string         `json:"action"`
+	Actor            string         `json:"actor"`
+	Address          string         `json:"address"`
+	After            jsontext.Value `json:"after"`
+	AllowMassRemoval bool           `json:"allow_mass_removal"`
+	API              []string       `json:"api"`
+	Approvers        []string       `json:"approvers"`
+	Before           jsontext.Value `json:"before"`
+	ChangeRequest    string         `json:"change_request"`
 	// ChangeTicket is the change's own ticket (apply --ticket,
 	// $ROSTER_TICKET), the same on every record of one apply; Ticket is
 	// the grant's (schema/cli.md "Evidence, version 2").
-	ChangeTicket string `json:"change_ticket"`
-	Reason       string `json:"reason"`
-	Ticket       string `json:"ticket"`
-	PlanDigest   string `json:"plan_digest"`
+	ChangeTicket string     `json:"change_ticket"`
+	Commit       string     `json:"commit"`
+	FollowUps    []FollowUp `json:"follow_ups"`
+	Hash         string     `json:"hash"`
+	Note         string     `json:"note"`
+	Outcome      string     `json:"outcome"`
+	PlanDigest   string     `json:"plan_digest"`
 	// PolicyDigest is "sha256:…" of the canonical JSON of the policy in
 	// force (policy.Digest).
-	PolicyDigest     string   `json:"policy_digest"`
-	AllowMassRemoval bool     `json:"allow_mass_removal"`
-	Outcome          string   `json:"outcome"`
-	API              []string `json:"api"`
-	Note             string   `json:"note"`
-	PrevHash         string   `json:"prev_hash"`
-	Hash             string   `json:"hash"`
+	PolicyDigest string   `json:"policy_digest"`
+	PrevHash     string   `json:"prev_hash"`
+	Reason       string   `json:"reason"`
+	Risks        []string `json:"risks"`
+	Seq          uint64   `json:"seq"`
+	Ticket       string   `json:"ticket"`
+	Time         string   `json:"time"`
+	Why          string   `json:"why"`
 }
 
 // ObjectJSON is an object's attributes as a record holds them (before and
@@ -141,115 +148,68 @@ type Chain struct {
 }
 
 // Seal gives r the next sequence number and the head's hash as prev_hash,
-// computes its hash and returns it as the store keeps it. The chain's head
-// moves to r.
+// puts Before and After in canonical form, computes r's hash and returns r
+// as the store keeps it. The chain's head moves to r.
 //
-// The record's canonical JSON (RFC 8785) is json/v2's marshal of its
-// members before and after "hash" (sealHead, sealTail), joined around the
-// hash member; Before and After are put in canonical form first. The hash
-// is the sha256 of that JSON without the hash member.
+// The record's canonical JSON (RFC 8785) is json/v2's marshal of r (see
+// Record); it is marshalled with an empty hash, hashed without the hash
+// member, and the hash goes in its place.
 func (c *Chain) Seal(r *Record) (state.EvidenceRecord, error) {
 	r.normalise()
-	r.Seq = c.Seq + 1
-	r.PrevHash = c.Hash
-	r.Hash = ""
+	r.Seq, r.PrevHash, r.Hash = c.Seq+1, c.Hash, ""
 	if r.Seq > maxSafeInteger {
 		return state.EvidenceRecord{}, fmt.Errorf("number %d is not an integer within ±2^53", r.Seq)
 	}
-	before, err := canonicalRaw("before", r.Before)
-	if err != nil {
+	var err error
+	if r.Before, err = canonicalRaw("before", r.Before); err != nil {
 		return state.EvidenceRecord{}, err
 	}
-	after, err := canonicalRaw("after", r.After)
-	if err != nil {
+	if r.After, err = canonicalRaw("after", r.After); err != nil {
 		return state.EvidenceRecord{}, err
 	}
-	// head and tail are marshalled into one scratch buffer (sealScratch),
-	// and only the record itself is allocated.
+	// r is marshalled into a scratch buffer (sealScratch): only the record
+	// itself is allocated.
 	buf := sealScratch.Get().(*bytes.Buffer)
 	defer sealScratch.Put(buf)
 	buf.Reset()
-	if err := json.MarshalWrite(buf, &sealHead{
-		Action: r.Action, Actor: r.Actor, Address: r.Address, After: after, AllowMassRemoval: r.AllowMassRemoval,
-		API: r.API, Approvers: r.Approvers, Before: before, ChangeRequest: r.ChangeRequest,
-		ChangeTicket: r.ChangeTicket, Commit: r.Commit, FollowUps: r.FollowUps,
-	}, sealOptions); err != nil {
+	if err := json.MarshalWrite(buf, r, sealOptions); err != nil {
 		return state.EvidenceRecord{}, err
 	}
-	headLen := buf.Len()
-	if err := json.MarshalWrite(buf, &sealTail{
-		Note: r.Note, Outcome: r.Outcome, PlanDigest: r.PlanDigest, PolicyDigest: r.PolicyDigest,
-		PrevHash: r.PrevHash, Reason: r.Reason, Risks: r.Risks, Seq: r.Seq, Ticket: r.Ticket, Time: r.Time, Why: r.Why,
-	}, sealOptions); err != nil {
-		return state.EvidenceRecord{}, err
+	b := buf.Bytes()
+	// follow_ups, a list, comes just before the hash member: its value
+	// starts after the first `],"hash":"` that follows any in after and
+	// before (raw JSON, which may hold one). The other members before it
+	// hold only strings and a boolean, and a quote in a string is always
+	// escaped. TestSealCanonical seals records whose before and after
+	// hold it.
+	at := -1
+	for range bytes.Count(r.After, hashKey) + bytes.Count(r.Before, hashKey) + 1 {
+		at += 1 + bytes.Index(b[at+1:], hashKey)
 	}
-	head, tail := buf.Bytes()[:headLen], buf.Bytes()[headLen:]
-	// head is {…} and tail {…}, neither empty: the record is head's
-	// members, the hash member, tail's members.
-	full := make([]byte, 0, len(head)+hashMemberLen+len(tail))
-	full = append(full, head[:len(head)-1]...)
-	full = append(full, ',')
-	hashAt := len(full)
-	full = append(full, `"hash":"`...)
-	full = append(full, make([]byte, 2*sha256.Size)...)
-	full = append(full, `",`...)
-	full = append(full, tail[1:]...)
+	at += len(hashKey)
 	h := sha256.New()
-	h.Write(full[:hashAt])
-	h.Write(full[hashAt+hashMemberLen:])
+	h.Write(b[:at-len(`"hash":"`)]) // up to the comma before it
+	h.Write(b[at+len(`",`):])
+	full := make([]byte, len(b)+hex.EncodedLen(sha256.Size))
+	copy(full, b[:at])
 	var sum [sha256.Size]byte
-	h.Sum(sum[:0])
-	hex.Encode(full[hashAt+len(`"hash":"`):], sum[:])
-	r.Hash = string(full[hashAt+len(`"hash":"`) : hashAt+len(`"hash":"`)+2*sha256.Size])
+	n := hex.Encode(full[at:], h.Sum(sum[:0]))
+	copy(full[at+n:], b[at:])
+	r.Hash = string(full[at : at+n])
 	c.Seq, c.Hash = r.Seq, r.Hash
 	return state.EvidenceRecord{Seq: r.Seq, PrevHash: r.PrevHash, Hash: r.Hash, JSON: full}, nil
 }
 
-// sealHead and sealTail are a record's members before and after "hash",
-// each declared in RFC 8785 order (all names are ASCII, so that is byte
-// order): json/v2 writes a struct's fields in declaration order and, by
-// default, escapes strings as RFC 8785 does (only '"', '\\' and control
-// characters, short forms where JSON has them, else lower-case \u00xx).
-// TestSealCanonical holds the two to CheckStrict.
-type sealHead struct {
-	Action           string         `json:"action"`
-	Actor            string         `json:"actor"`
-	Address          string         `json:"address"`
-	After            jsontext.Value `json:"after"`
-	AllowMassRemoval bool           `json:"allow_mass_removal"`
-	API              []string       `json:"api"`
-	Approvers        []string       `json:"approvers"`
-	Before           jsontext.Value `json:"before"`
-	ChangeRequest    string         `json:"change_request"`
-	ChangeTicket     string         `json:"change_ticket"`
-	Commit           string         `json:"commit"`
-	FollowUps        []FollowUp     `json:"follow_ups"`
-}
-
-type sealTail struct {
-	Note         string   `json:"note"`
-	Outcome      string   `json:"outcome"`
-	PlanDigest   string   `json:"plan_digest"`
-	PolicyDigest string   `json:"policy_digest"`
-	PrevHash     string   `json:"prev_hash"`
-	Reason       string   `json:"reason"`
-	Risks        []string `json:"risks"`
-	Seq          uint64   `json:"seq"`
-	Ticket       string   `json:"ticket"`
-	Time         string   `json:"time"`
-	Why          string   `json:"why"`
-}
+// hashKey is the end of follow_ups and the start of the hash member.
+var hashKey = []byte(`],"hash":"`)
 
 // sealOptions: a string that is not valid UTF-8 (from a platform, say) is
 // sealed with U+FFFD in place of each bad byte, as encoding/json writes
 // it, rather than failing the record of a change already made.
 var sealOptions = jsontext.AllowInvalidUTF8(true)
 
-// sealScratch holds the buffers Seal marshals a record's two halves into.
+// sealScratch holds the buffers Seal marshals records into.
 var sealScratch = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-// hashMemberLen is the length of `"hash":"<64 hex digits>",`.
-const hashMemberLen = len(`"hash":"",`) + 2*sha256.Size
 
 // canonicalRaw returns raw JSON in canonical form: raw itself when it is
 // canonical already.

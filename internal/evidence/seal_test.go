@@ -25,7 +25,7 @@ import (
 var oddPieces = []string{
 	"", "a", "Zoe", "grant/acme/site/jane@agency.com", `"`, `\`, `\"`, "/", "\x00", "\x01", "\x1f", "\x7f",
 	"\b", "\f", "\n", "\r", "\t", "é", "ü", "\u2028", "\u2029", "<", ">", "&", "\xff", "\xc3", "\xed\xa0\x80",
-	"\U0001F600", "\uFFFD", "\uFF21", "\u00e9t\u00e9", " ", "0", "null", "{", "}",
+	"\U0001F600", "\uFFFD", "\uFF21", "\u00e9t\u00e9", " ", "0", "null", "{", "}", `],"hash":"`,
 }
 
 func randString(rng *rand.Rand) string {
@@ -48,13 +48,14 @@ func randStrings(rng *rand.Rand) []string {
 }
 
 // randRaw is a before or after: null, an object's attributes as
-// AttrsJSON writes them, or JSON that is not canonical but means the same.
+// AttrsJSON writes them, JSON that is not canonical but means the same, or
+// JSON holding what Seal looks for to find the hash member.
 // v1Escapes write strings as encoding/json did: invalid UTF-8 let
 // through (as U+FFFD), HTML and JavaScript line terminators escaped.
 var v1Escapes = json.JoinOptions(jsontext.AllowInvalidUTF8(true), jsontext.EscapeForHTML(true), jsontext.EscapeForJS(true))
 
 func randRaw(rng *rand.Rand) jsontext.Value {
-	switch rng.IntN(8) {
+	switch rng.IntN(9) {
 	case 0:
 		return nil
 	case 1:
@@ -74,6 +75,8 @@ func randRaw(rng *rand.Rand) jsontext.Value {
 		k1, _ := json.Marshal(randString(rng), v1Escapes)
 		v1, _ := json.Marshal(randString(rng), v1Escapes)
 		return jsontext.Value(fmt.Sprintf(`{%s:%s,"n":9007199254740992,"m":-12}`, k1, v1))
+	case 7:
+		return jsontext.Value(`{"a":[],"hash":"","b":{"a":[[]],"hash":"x"}}`)
 	}
 	return jsontext.Value(`{"x":"\u003c\u2028\ud83d\ude00"}`)
 }

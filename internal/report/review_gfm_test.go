@@ -340,12 +340,8 @@ func TestReviewGFMGolden(t *testing.T) {
 // in its table, nothing an element.
 func TestReviewGFMHostile(t *testing.T) {
 	bin := gfmtest.Bin(t)
-	doc := hostileReview(gfmtest.Hostile)
-	checkGFMReview(t, bin, doc, reviewMarkdown(t, doc))
-	for seed := range uint64(4) {
-		t.Run("random"+strconv.FormatUint(seed, 10), func(t *testing.T) {
-			doc := hostileReview(gfmtest.RandomHostile(seed, 150))
-			checkGFMReview(t, bin, doc, reviewMarkdown(t, doc))
-		})
-	}
+	gfmtest.EachHostile(t, func(t *testing.T, ss []string) {
+		doc := hostileReview(ss)
+		checkGFMReview(t, bin, doc, reviewMarkdown(t, doc))
+	})
 }

@@ -2,7 +2,9 @@ package gfmtest
 
 import (
 	"math/rand/v2"
+	"strconv"
 	"strings"
+	"testing"
 )
 
 // Hostile are texts an author might write to hide something from the
@@ -55,4 +57,14 @@ func RandomHostile(seed uint64, n int) []string {
 		out[i] = b.String()
 	}
 	return out
+}
+
+// EachHostile runs check on Hostile, then, each as a subtest, on four sets
+// of 150 random hostile strings (RandomHostile, seeds 0 to 3).
+func EachHostile(t *testing.T, check func(t *testing.T, ss []string)) {
+	t.Helper()
+	check(t, Hostile)
+	for seed := range uint64(4) {
+		t.Run("random"+strconv.FormatUint(seed, 10), func(t *testing.T) { check(t, RandomHostile(seed, 150)) })
+	}
 }

@@ -187,13 +187,19 @@ func KeyRejected(err error, tokenEnv, holds string) error {
 	if !errors.As(err, &ae) || ae.Status != 401 {
 		return err
 	}
-	where := "the team's token variable"
-	if tokenEnv != "" {
-		where = "$" + tokenEnv
-	}
 	c := *ae
-	c.Message = fmt.Sprintf("%s; check that %s holds %s", strings.TrimRight(c.Message, " ."), where, holds)
+	c.Message = fmt.Sprintf("%s; check that %s holds %s", strings.TrimRight(c.Message, " ."), TokenVar(tokenEnv), holds)
 	return &c
+}
+
+// TokenVar names, in a message, where a team's token comes from: the
+// variable tokenEnv (Connection.TokenEnv) as "$NAME", or "the team's
+// token variable" when the team names none.
+func TokenVar(tokenEnv string) string {
+	if tokenEnv == "" {
+		return "the team's token variable"
+	}
+	return "$" + tokenEnv
 }
 
 // Options are what every driver takes besides its team.

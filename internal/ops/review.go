@@ -495,10 +495,6 @@ func checkWhoCanFilter(objects []*model.Object, f report.WhoCanFilter) error {
 	if f.Team == "" && f.Site == "" {
 		return nil
 	}
-	siteTeam, siteName := "", f.Site
-	if t, s, ok := strings.Cut(f.Site, "/"); ok {
-		siteTeam, siteName = t, s
-	}
 	teamFound, siteFound := f.Team == "", f.Site == ""
 	for _, o := range objects {
 		switch o.Addr.Kind {
@@ -507,7 +503,7 @@ func checkWhoCanFilter(objects []*model.Object, f report.WhoCanFilter) error {
 				teamFound = true
 			}
 		case model.KindSite:
-			if o.Addr.Site == siteName && (siteTeam == "" || o.Addr.Team == siteTeam) && (f.Team == "" || o.Addr.Team == f.Team) {
+			if f.Site != "" && matchSite(f.Site, o.Addr) && (f.Team == "" || o.Addr.Team == f.Team) {
 				siteFound = true
 			}
 		}

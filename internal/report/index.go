@@ -339,10 +339,13 @@ func pendingOf(o *model.Object) string {
 	return o.PendingAction
 }
 
+// waitingWords name what a manual step waits for, by its pending action.
+var waitingWords = map[string]string{"create": "grant", "update": "change", "delete": "removal", "move": "rename"}
+
 // statusWords is a status for a person to read: a manual one says what it
 // waits for ("manual: removal waiting").
 func statusWords(status, pending string) string {
-	what := map[string]string{"create": "grant", "update": "change", "delete": "removal", "move": "rename"}[pending]
+	what := waitingWords[pending]
 	if status != string(model.StatusManual) || what == "" {
 		return status
 	}
@@ -384,6 +387,15 @@ func SinceFromEvidence(records []*evidence.Record) map[string]time.Time {
 	since := map[string]time.Time{}
 	// waiting holds the old addresses of moves that wait as manual steps.
 	waiting := map[string]bool{}
+	// begin starts r's address's access at r's time, unless it has begun.
+	begin := func(r *evidence.Record) {
+		if _, ok := since[r.Address]; ok {
+			return
+		}
+		if t, err := time.Parse(time.RFC3339, r.Time); err == nil {
+			since[r.Address] = t.UTC()
+		}
+	}
 	for _, r := range records {
 		if r == nil || r.Address == "" || r.Outcome == evidence.OutcomeFailed {
 			continue
@@ -402,12 +414,7 @@ func SinceFromEvidence(records []*evidence.Record) map[string]time.Time {
 				delete(waiting, r.Address)
 				continue
 			}
-			if _, ok := since[r.Address]; ok {
-				continue
-			}
-			if t, err := time.Parse(time.RFC3339, r.Time); err == nil {
-				since[r.Address] = t.UTC()
-			}
+			begin(r)
 		case evidence.ActionMove:
 			// A rename keeps the access: it began when the old address's
 			// did (language.md "moved").
@@ -424,24 +431,12 @@ func SinceFromEvidence(records []*evidence.Record) map[string]time.Time {
 				since[r.Address] = t
 				continue
 			}
-			if _, ok := since[r.Address]; ok {
-				continue
-			}
-			if t, err := time.Parse(time.RFC3339, r.Time); err == nil {
-				since[r.Address] = t.UTC()
-			}
+			begin(r)
 		case string(plan.Create), string(plan.Update), evidence.ActionAdopt, evidence.ActionImport:
-			if _, ok := since[r.Address]; ok {
-				continue
-			}
 			if r.Action == string(plan.Create) && r.Outcome == evidence.OutcomeManual {
 				continue // not made yet: the access begins when the step is confirmed
 			}
-			t, err := time.Parse(time.RFC3339, r.Time)
-			if err != nil {
-				continue
-			}
-			since[r.Address] = t.UTC()
+			begin(r)
 		}
 	}
 	return since

@@ -409,9 +409,8 @@ func md(s string) string {
 	if strings.IndexAny(s, "\r\n") < 0 {
 		return mdtext.String(s)
 	}
-	lines := strings.Split(strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(s), "\n")
 	var b []byte
-	for i, l := range lines {
+	for i, l := range lines(s) {
 		if i > 0 {
 			b = append(b, "<br>"...)
 		}

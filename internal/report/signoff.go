@@ -103,7 +103,7 @@ func ChangesSinceReviews(records []*evidence.Record, reviews map[string]TeamRevi
 		created := false
 		switch {
 		case r.Outcome == evidence.OutcomeManual:
-			waiting[r.Address] = string(r.Before) == "null" || len(r.Before) == 0
+			waiting[r.Address] = isNull(r.Before)
 		case r.Action == evidence.ActionConfirm:
 			created = waiting[r.Address]
 			delete(waiting, r.Address)
@@ -118,9 +118,9 @@ func ChangesSinceReviews(records []*evidence.Record, reviews map[string]TeamRevi
 		before, after := roleIn(r.Before), roleIn(r.After)
 		c := ReviewChange{Seq: r.Seq, Time: r.Time, Address: r.Address, Person: addr.Holder(), Site: addr.Site, RoleBefore: before, RoleAfter: after}
 		switch {
-		case created || string(r.Before) == "null" || len(r.Before) == 0:
+		case created || isNull(r.Before):
 			c.Change, c.RoleBefore = ChangeAdded, ""
-		case string(r.After) == "null" || len(r.After) == 0:
+		case isNull(r.After):
 			c.Change = ChangeRemoved
 		case before != after:
 			c.Change = ChangeRoleChanged

@@ -39,8 +39,8 @@ type client struct {
 	hc     *httpc.Client
 	token  string
 	bearer bool // send the Authorization header too (BearerSince)
-	// tokenVar names where the token came from, for a refused one:
-	// "$ROSTER_TOKEN_X", or "the team's token" when the team names none.
+	// tokenVar names where the token came from, for a refused one
+	// (driver.TokenVar).
 	tokenVar string
 
 	clock driver.Clock
@@ -48,10 +48,7 @@ type client struct {
 }
 
 func newClient(team *driver.Team, opts driver.Options, transport http.RoundTripper) *client {
-	c := &client{token: strings.TrimSpace(team.Token), clock: opts.Clock, tokenVar: "the team's token"}
-	if team.Conn.TokenEnv != "" {
-		c.tokenVar = "$" + team.Conn.TokenEnv
-	}
+	c := &client{token: strings.TrimSpace(team.Token), clock: opts.Clock, tokenVar: driver.TokenVar(team.Conn.TokenEnv)}
 	if c.clock == nil {
 		c.clock = driver.RealClock{}
 	}

@@ -68,10 +68,7 @@ func newDriver(team *driver.Team, opts Options, transport http.RoundTripper) *Dr
 	if d.clock == nil {
 		d.clock = driver.RealClock{}
 	}
-	c := &Client{tokenEnv: "the team's token variable"}
-	if team.Conn.TokenEnv != "" {
-		c.tokenEnv = "$" + team.Conn.TokenEnv
-	}
+	c := &Client{tokenEnv: driver.TokenVar(team.Conn.TokenEnv)}
 	id, secret, ok := strings.Cut(team.Token, ":")
 	id, secret = strings.TrimSpace(id), strings.TrimSpace(secret)
 	if !ok || id == "" || secret == "" {

@@ -93,9 +93,12 @@ type writer struct {
 	followUps map[string][]evidence.FollowUp
 	commits   int
 	records   int
-	// tasksKept: the state keeps the open follow-up tasks (a first
-	// commit made it so, evidence.PrepareTasks).
-	tasksKept bool
+	// open are the state's open follow-up tasks as of the last commit,
+	// known once a first commit has read them (tasksKnown): the writer
+	// holds the lock, and a commit by anyone else would have moved the
+	// serial it checks too.
+	open       []state.Task
+	tasksKnown bool
 }
 
 func (w *writer) commit(ctx context.Context, puts []*model.Object, dels []model.Address, recs []*evidence.Record) error {
@@ -117,12 +120,22 @@ func (w *writer) commit(ctx context.Context, puts []*model.Object, dels []model.
 			return err
 		}
 	}
-	// A commit that touches follow-up tasks goes through PrepareTasks, as
-	// every other writer's does: a move or forgetting is resolved there,
-	// and a task raised again keeps the text it had (the first commit
-	// also starts the set of a state that keeps none yet).
-	if !w.tasksKept || len(cs.Tasks) > 0 {
-		if err := evidence.PrepareTasks(ctx, w.st, cs); err != nil {
+	// A commit that touches follow-up tasks is prepared as every other
+	// writer's is (evidence.PrepareTasks): a move or forgetting is
+	// resolved, and a task raised again keeps the text it had. The first
+	// commit reads the open tasks (and starts the set of a state that
+	// keeps none yet); later ones use those the last commit left.
+	open := w.open
+	if !w.tasksKnown || len(cs.Tasks) > 0 {
+		kept := true
+		if !w.tasksKnown {
+			var err error
+			if open, kept, err = w.st.OpenTasks(ctx); err != nil {
+				return err
+			}
+		}
+		var err error
+		if open, err = evidence.PrepareTasksOn(ctx, w.st, open, kept, cs); err != nil {
 			return err
 		}
 	}
@@ -130,7 +143,7 @@ func (w *writer) commit(ctx context.Context, puts []*model.Object, dels []model.
 	if err != nil {
 		return err
 	}
-	w.serial, w.chain, w.tasksKept = serial, chain, true
+	w.serial, w.chain, w.open, w.tasksKnown = serial, chain, open, true
 	w.commits++
 	w.records += len(recs)
 	for _, r := range recs {

@@ -267,3 +267,66 @@ func derivedTaskKeys(t *testing.T, st state.Store) []string {
 	}
 	return keys
 }
+
+// countOpenTasks counts the reads of the open follow-up tasks.
+type countOpenTasks struct {
+	state.Store
+	reads int
+}
+
+func (c *countOpenTasks) OpenTasks(ctx context.Context) ([]state.Task, bool, error) {
+	c.reads++
+	return c.Store.OpenTasks(ctx)
+}
+
+// TestConnectedWriterReadsOpenTasksOnce: a connected apply commits once
+// per change under one lock; it reads the open follow-up tasks at its
+// first commit only and carries them on, and the state ends as if each
+// commit had read them (a task raised again keeps both texts).
+func TestConnectedWriterReadsOpenTasksOnce(t *testing.T) {
+	ctx := context.Background()
+	base, siteA, siteB := previousRelease(t)
+	st := &countOpenTasks{Store: base}
+	snap, err := st.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain, err := evidence.OpenChain(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &writer{st: st, lineage: snap.Lineage, serial: snap.Serial, chain: chain}
+	raise := func(person string, fu ...evidence.FollowUp) {
+		t.Helper()
+		r := &evidence.Record{Time: "2026-12-01T10:00:00Z", Address: "member/" + siteA.Team + "/" + person, Action: "delete",
+			Outcome: evidence.OutcomeApplied, FollowUps: fu}
+		if err := w.commit(ctx, nil, nil, []*evidence.Record{r}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rotateA := followUp(siteA, "rotate_api_key")
+	raise("ann@x.com", rotateA)
+	raise("ben@x.com")
+	second := rotateA
+	second.Text = "rotate again on " + siteA.Site
+	raise("cy@x.com", second, followUp(siteB, "review_shared_links"))
+	if st.reads != 1 {
+		t.Errorf("the open tasks were read %d times over three commits, want once", st.reads)
+	}
+	got, kept := openTasks(t, base)
+	if !kept {
+		t.Fatal("the state keeps no open tasks after the writer's commits")
+	}
+	var want []string
+	for _, tk := range w.open {
+		want = append(want, tk.Key()+" "+tk.Text)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("the writer's open tasks differ from the state's (-writer +state):\n%s", d)
+	}
+	if !slices.ContainsFunc(got, func(s string) bool {
+		return strings.Contains(s, rotateA.Text) && strings.Contains(s, second.Text)
+	}) {
+		t.Errorf("the task raised again lost a text: %v", got)
+	}
+}

@@ -111,16 +111,27 @@ func PrepareTasks(ctx context.Context, st state.Store, cs *state.Changeset) erro
 	if err != nil {
 		return err
 	}
+	_, err = PrepareTasksOn(ctx, st, open, kept, cs)
+	return err
+}
+
+// PrepareTasksOn is PrepareTasks for a caller that knows st's open tasks
+// already (open and kept, as st.OpenTasks gives them): a writer that
+// commits many times under one lock reads them once. It returns the open
+// tasks once cs is committed, for that writer's next commit.
+func PrepareTasksOn(ctx context.Context, st state.Store, open []state.Task, kept bool, cs *state.Changeset) ([]state.Task, error) {
 	if !kept {
+		var err error
 		if open, err = tasksFromChain(ctx, st); err != nil {
-			return err
+			return nil, err
 		}
 		cs.TaskBase = open
 	}
 	state.CarriedSites(cs.Tasks, cs.Put)
 	cs.Tasks = state.ResolveTaskMoves(open, cs.Tasks)
 	keepRaisedTexts(open, cs.Tasks)
-	return nil
+	after, _, err := state.FoldTasks(open, cs.Tasks)
+	return after, err
 }
 
 // keepRaisedTexts gives a task raised again while still open (the same

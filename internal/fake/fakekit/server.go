@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	json "github.com/go-json-experiment/json"
@@ -18,6 +19,9 @@ type HTTPServer struct {
 	URL string
 
 	srv *http.Server
+
+	mu    sync.Mutex
+	fresh map[net.Conn]bool // connections that have not sent a request yet
 }
 
 // Serve listens on addr (127.0.0.1:0, a free port, when empty) and serves
@@ -31,14 +35,34 @@ func Serve(what, addr string, h http.Handler) (*HTTPServer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: listen on %s: %v", what, addr, err)
 	}
-	hs := &HTTPServer{URL: "http://" + ln.Addr().String(), srv: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}}
+	hs := &HTTPServer{URL: "http://" + ln.Addr().String(), fresh: map[net.Conn]bool{}}
+	hs.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ConnState: hs.track}
 	go hs.srv.Serve(ln) //nolint:errcheck // Serve ends with ErrServerClosed on Close.
 	return hs, nil
 }
 
+// track keeps the connections that have not sent a request yet.
+func (hs *HTTPServer) track(c net.Conn, st http.ConnState) {
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	if st == http.StateNew {
+		hs.fresh[c] = true
+	} else {
+		delete(hs.fresh, c)
+	}
+}
+
 // Close stops the server: it waits up to 2 s for requests in flight, then
-// closes what is left.
+// closes what is left. A connection that never sent a request is closed
+// at once: http.Server.Shutdown would wait for it (it counts one as idle
+// only after 5 s), and an HTTP client often dials one it then does not
+// use, when a pooled connection frees up first.
 func (hs *HTTPServer) Close() {
+	hs.mu.Lock()
+	for c := range hs.fresh {
+		c.Close()
+	}
+	hs.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := hs.srv.Shutdown(ctx); err != nil {

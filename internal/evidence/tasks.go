@@ -3,7 +3,6 @@ package evidence
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/state"
@@ -13,7 +12,7 @@ import (
 // a confirm record closes the tasks it lists, any other record opens them,
 // and the move record of a site or team (applied, MovedFrom) moves the
 // tasks open on it to the new address (schema/evidence.md "Move and forget
-// records"), as state.ResolveTaskMoves resolves it; the forget record of
+// records"), as state.ResolveTasks resolves it; the forget record of
 // a site or team closes the tasks open on it (on the team's sites).
 func taskChanges(r *Record) ([]state.TaskChange, error) {
 	out := make([]state.TaskChange, 0, len(r.FollowUps))
@@ -90,7 +89,7 @@ func tasksFromChain(ctx context.Context, st state.Store) ([]state.Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	open, _, err := state.FoldTasks(nil, state.ResolveTaskMoves(nil, changes))
+	open, _, err := state.FoldTasks(nil, state.ResolveTasks(nil, changes))
 	if err != nil {
 		return nil, err
 	}
@@ -99,12 +98,11 @@ func tasksFromChain(ctx context.Context, st state.Store) ([]state.Task, error) {
 
 // PrepareTasks readies cs, whose records NoteTasks noted, for st: for a
 // state that keeps no set of open follow-up tasks yet, it gives cs the set
-// the evidence tells (TaskBase), so that the commit starts the set; it
-// resolves the moves of cs's tasks against the open set
-// (state.ResolveTaskMoves), so that a moved site's tasks move in the same
-// commit, and a forgotten site's close in it; and a task raised again
-// while open keeps the text it had (keepRaisedTexts). Every commit whose
-// records touch tasks goes through it. The caller holds the writer's
+// the evidence tells (TaskBase), so that the commit starts the set; and it
+// resolves cs's task changes against the open set (state.ResolveTasks), so
+// that a moved site's tasks move in the same commit, a forgotten site's
+// close in it, and a task raised again while open keeps the text it had.
+// Every commit whose records touch tasks goes through it. The caller holds the writer's
 // lock, and cs continues the chain as it is now.
 func PrepareTasks(ctx context.Context, st state.Store, cs *state.Changeset) error {
 	open, kept, err := st.OpenTasks(ctx)
@@ -128,36 +126,7 @@ func PrepareTasksOn(ctx context.Context, st state.Store, open []state.Task, kept
 		cs.TaskBase = open
 	}
 	state.CarriedSites(cs.Tasks, cs.Put)
-	cs.Tasks = state.ResolveTaskMoves(open, cs.Tasks)
-	keepRaisedTexts(open, cs.Tasks)
+	cs.Tasks = state.ResolveTasks(open, cs.Tasks)
 	after, _, err := state.FoldTasks(open, cs.Tasks)
 	return after, err
-}
-
-// keepRaisedTexts gives a task raised again while still open (the same
-// site and name: another person's removal asks for the same review) the
-// text it had followed by the new one, so that the runbook keeps naming
-// everyone it was raised for; a text already held is not repeated. changes
-// are resolved (no moves); open is the set before them.
-func keepRaisedTexts(open []state.Task, changes []state.TaskChange) {
-	text := make(map[state.TaskID]string, len(open))
-	for i := range open {
-		text[open[i].ID()] = open[i].Text
-	}
-	for i := range changes {
-		c := &changes[i]
-		id := c.Task.ID()
-		if c.Close {
-			delete(text, id)
-			continue
-		}
-		if old, ok := text[id]; ok && old != "" {
-			if strings.Contains(old, c.Task.Text) {
-				c.Task.Text = old // raised again as it was: nothing new to add
-			} else {
-				c.Task.Text = old + " " + c.Task.Text
-			}
-		}
-		text[id] = c.Task.Text
-	}
 }

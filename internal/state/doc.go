@@ -8,7 +8,7 @@
 // a whole state from one store into an empty one through the optional
 // Importer interface; a store may also walk its evidence without the
 // hashes (EvidenceJSONReader, for a reader that hashes the JSON itself).
-// FoldTasks and ResolveTaskMoves reduce a changeset's
+// FoldTasks and ResolveTasks reduce a changeset's
 // task changes, and a move's or a forgetting's, to the tasks to write. Nothing here does I/O
 // itself.
 package state

@@ -124,7 +124,7 @@ type TaskChange struct {
 	// Move, when not nil, is a move (Task and Close do not count): every
 	// task open at that point of the changes whose site the move carries
 	// goes to its new address, with its name and text. Only a writer that
-	// holds the open set can apply one: ResolveTaskMoves makes it the
+	// holds the open set can apply one: ResolveTasks makes it the
 	// closes and opens it stands for, and FoldTasks, so every store,
 	// refuses one left unresolved.
 	Move *TaskMove
@@ -133,7 +133,7 @@ type TaskChange struct {
 	// count): every task open at that point of the changes on the site,
 	// or on a site of the team, closes, since roster no longer manages
 	// it. Like a move, only a writer that holds the open set can apply
-	// one (ResolveTaskMoves), and FoldTasks refuses one left unresolved.
+	// one (ResolveTasks), and FoldTasks refuses one left unresolved.
 	Forget *model.Address
 }
 

@@ -31,10 +31,10 @@ func FoldTasks(base []Task, changes []TaskChange) (put, del []Task, err error) {
 	for i := range changes {
 		c := &changes[i]
 		if c.Move != nil {
-			return nil, nil, fmt.Errorf("the move of the follow-up tasks of %s to %s was not resolved against the open tasks (ResolveTaskMoves)", c.Move.From, c.Move.To)
+			return nil, nil, fmt.Errorf("the move of the follow-up tasks of %s to %s was not resolved against the open tasks (ResolveTasks)", c.Move.From, c.Move.To)
 		}
 		if c.Forget != nil {
-			return nil, nil, fmt.Errorf("the forgetting of the follow-up tasks of %s was not resolved against the open tasks (ResolveTaskMoves)", *c.Forget)
+			return nil, nil, fmt.Errorf("the forgetting of the follow-up tasks of %s was not resolved against the open tasks (ResolveTasks)", *c.Forget)
 		}
 		if err := c.Task.Check(); err != nil {
 			return nil, nil, err
@@ -88,7 +88,7 @@ func compareSlashed(a1, a2, b1, b2 string) int {
 }
 
 // HasTaskMoves reports whether changes hold a move or a forgetting
-// (TaskChange.Move, TaskChange.Forget) that ResolveTaskMoves must resolve
+// (TaskChange.Move, TaskChange.Forget) that ResolveTasks must resolve
 // before a store can take them.
 func HasTaskMoves(changes []TaskChange) bool {
 	for i := range changes {
@@ -99,20 +99,25 @@ func HasTaskMoves(changes []TaskChange) bool {
 	return false
 }
 
-// ResolveTaskMoves is changes with each move replaced by what it does to
-// the tasks open at that point (open, the set before changes, with the
-// changes before the move applied): a close of each task on a site the
-// move carries (model.Rekey) and an open of the same task, name and text,
-// at the site's new address. A task already open there under the same
-// name keeps the moved one's text (evidence.PrepareTasks then puts the
-// text it had first). A forgetting (TaskChange.Forget) is
-// replaced by a close of each task open at that point on the site, or on
-// a site of the team. Changes without a move or a forgetting come back as
-// they are.
-func ResolveTaskMoves(open []Task, changes []TaskChange) []TaskChange {
-	if !HasTaskMoves(changes) {
-		return changes
-	}
+// ResolveTasks is changes as a store takes them, resolved against open
+// (the set before them) in order, each change seeing the tasks open at its
+// point:
+//   - a move (TaskChange.Move) becomes a close of each task on a site it
+//     carries (model.Rekey) and an open of the same task, name and text,
+//     at the site's new address;
+//   - a forgetting (TaskChange.Forget) becomes a close of each task open
+//     on the site, or on a site of the team;
+//   - a task opened while it is open already (the same site and name:
+//     raised again, say for another person's removal, or a moved task
+//     meeting one of its name) keeps the text it had, followed by the new
+//     text unless that text is in it already, so that the runbook keeps
+//     naming everyone it was raised for.
+//
+// Every writer resolves its changes here before it commits them, and
+// derives the open set of an old state's evidence through it, so that
+// both give the same texts; FoldTasks refuses a move or forgetting left
+// unresolved.
+func ResolveTasks(open []Task, changes []TaskChange) []TaskChange {
 	// bySite holds the tasks open as the changes go: site → name → text.
 	bySite := make(map[model.Address]map[string]string)
 	put := func(t Task) {
@@ -125,6 +130,19 @@ func ResolveTaskMoves(open []Task, changes []TaskChange) []TaskChange {
 	}
 	for _, t := range open {
 		put(t)
+	}
+	// raise opens t, its text joined to the text of the task open under
+	// its name, if any.
+	raise := func(t Task) Task {
+		if old, ok := bySite[t.Site][t.Name]; ok && old != "" {
+			if strings.Contains(old, t.Text) {
+				t.Text = old // raised again as it was: nothing new to add
+			} else {
+				t.Text = old + " " + t.Text
+			}
+		}
+		put(t)
+		return t
 	}
 	out := make([]TaskChange, 0, len(changes))
 	// closeAll closes every task open on site, in name order.
@@ -147,12 +165,12 @@ func ResolveTaskMoves(open []Task, changes []TaskChange) []TaskChange {
 			continue // nothing else carries tasks
 		}
 		if c.Move == nil {
-			out = append(out, c)
 			if c.Close {
 				delete(bySite[c.Task.Site], c.Task.Name)
 			} else {
-				put(c.Task)
+				c.Task = raise(c.Task)
 			}
+			out = append(out, c)
 			continue
 		}
 		mv := *c.Move
@@ -174,9 +192,8 @@ func ResolveTaskMoves(open []Task, changes []TaskChange) []TaskChange {
 			}
 			names := bySite[site]
 			for _, name := range slices.Sorted(maps.Keys(names)) {
-				t := Task{Site: na, Name: name, Text: names[name]}
+				t := raise(Task{Site: na, Name: name, Text: names[name]})
 				out = append(out, TaskChange{Task: Task{Site: site, Name: name}, Close: true}, TaskChange{Task: t})
-				put(t)
 			}
 			delete(bySite, site)
 		}

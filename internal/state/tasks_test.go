@@ -2,6 +2,7 @@ package state
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -10,10 +11,10 @@ import (
 	"github.com/roster-dev/roster/internal/model"
 )
 
-// TestResolveTaskMoves: a move takes the tasks open at its point of the
+// TestResolveTasks: a move takes the tasks open at its point of the
 // changes (the open set with the changes before it applied) to the new
 // address of their site; what comes after it stays where it says.
-func TestResolveTaskMoves(t *testing.T) {
+func TestResolveTasks(t *testing.T) {
 	site := func(team, name string) model.Address { return model.SiteAddress(team, name) }
 	tk := func(s model.Address, name string) Task { return Task{Site: s, Name: name, Text: name + " " + s.Site} }
 	a, b, c := site("acme", "a.com"), site("acme", "b.com"), site("beta", "c.com")
@@ -27,7 +28,7 @@ func TestResolveTaskMoves(t *testing.T) {
 		{Move: &TaskMove{From: model.TeamAddress("acme"), To: model.TeamAddress("globex")}},
 		{Move: &TaskMove{From: model.MemberAddress("beta", "x@y.z"), To: model.MemberAddress("beta", "x@w.z")}}, // carries no site
 	}
-	got, _, err := FoldTasks(open, ResolveTaskMoves(open, changes))
+	got, _, err := FoldTasks(open, ResolveTasks(open, changes))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,12 +51,12 @@ func TestResolveTaskMoves(t *testing.T) {
 	}
 }
 
-// TestResolveTaskMovesTeamThenSite: a site moves to the team its own team
+// TestResolveTasksTeamThenSite: a site moves to the team its own team
 // is relabelled to, and the team's move is committed first (a connected
 // apply commits each change on its own): the team's move carries only the
 // sites its changeset writes (CarriedSites), so the moving site's tasks
 // wait for its own move and end at its new address.
-func TestResolveTaskMovesTeamThenSite(t *testing.T) {
+func TestResolveTasksTeamThenSite(t *testing.T) {
 	a, b := model.SiteAddress("acme", "a.com"), model.SiteAddress("acme", "b.com")
 	shop := model.SiteAddress("globex", "shop.com")
 	open := []Task{{Site: a, Name: "rotate_api_key", Text: "on a"}, {Site: b, Name: "rotate_api_key", Text: "on b"}}
@@ -68,11 +69,11 @@ func TestResolveTaskMovesTeamThenSite(t *testing.T) {
 		if order == "site first" {
 			first, second = siteMove, teamMove
 		}
-		mid, _, err := FoldTasks(open, ResolveTaskMoves(open, first))
+		mid, _, err := FoldTasks(open, ResolveTasks(open, first))
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, _, err := FoldTasks(mid, ResolveTaskMoves(mid, second))
+		got, _, err := FoldTasks(mid, ResolveTasks(mid, second))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,14 +84,14 @@ func TestResolveTaskMovesTeamThenSite(t *testing.T) {
 	}
 }
 
-// TestResolveTaskMovesOtherTeamsSite: a site moving to another team, under
+// TestResolveTasksOtherTeamsSite: a site moving to another team, under
 // a new name, takes its own tasks only, not those of a site of that team
 // that has its old name.
-func TestResolveTaskMovesOtherTeamsSite(t *testing.T) {
+func TestResolveTasksOtherTeamsSite(t *testing.T) {
 	acmeWWW, globexWWW := model.SiteAddress("acme", "www.com"), model.SiteAddress("globex", "www.com")
 	shop := model.SiteAddress("globex", "shop.com")
 	open := []Task{{Site: acmeWWW, Name: "rotate_api_key", Text: "acme's"}, {Site: globexWWW, Name: "rotate_api_key", Text: "globex's"}}
-	got, _, err := FoldTasks(open, ResolveTaskMoves(open, []TaskChange{{Move: &TaskMove{From: acmeWWW, To: shop}}}))
+	got, _, err := FoldTasks(open, ResolveTasks(open, []TaskChange{{Move: &TaskMove{From: acmeWWW, To: shop}}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +120,7 @@ func TestResolveTaskForgets(t *testing.T) {
 		{Forget: addr(d)},                                          // nothing left to close
 		{Forget: addr(model.SiteAddress("acme", "none.com"))},      // nothing open
 	}
-	resolved := ResolveTaskMoves(open, changes)
+	resolved := ResolveTasks(open, changes)
 	got, _, err := FoldTasks(open, resolved)
 	if err != nil {
 		t.Fatal(err)
@@ -188,5 +189,38 @@ func TestTaskIdentity(t *testing.T) {
 	}
 	if len(put) != 2 || put[1].Text != "again" {
 		t.Errorf("FoldTasks: %v; want two tasks, the second raised again", put)
+	}
+}
+
+// TestResolveTasksRaisedAgain: a task raised again while open keeps
+// naming everyone it was raised for, whether the new text is new
+// (appended) or already in it (kept whole, not cut back to the new text
+// alone); a moved task meeting one of its name joins its text the same
+// way; a task closed and raised in one commit starts afresh.
+func TestResolveTasksRaisedAgain(t *testing.T) {
+	site, shop := model.SiteAddress("acme", "a.com"), model.SiteAddress("acme", "shop.com")
+	task := func(s model.Address, text string) Task { return Task{Site: s, Name: "review_shared_links", Text: text} }
+	for _, c := range []struct {
+		name      string
+		open      []Task
+		changes   []TaskChange
+		wantTexts []string // of the opens, in order
+	}{
+		{"new text", []Task{task(site, "jane.")}, []TaskChange{{Task: task(site, "zed.")}}, []string{"jane. zed."}},
+		{"text held", []Task{task(site, "jane. zed.")}, []TaskChange{{Task: task(site, "zed.")}}, []string{"jane. zed."}},
+		{"same text", []Task{task(site, "jane.")}, []TaskChange{{Task: task(site, "jane.")}}, []string{"jane."}},
+		{"twice in one commit", nil, []TaskChange{{Task: task(site, "jane.")}, {Task: task(site, "zed.")}}, []string{"jane.", "jane. zed."}},
+		{"closed, then raised", []Task{task(site, "jane.")}, []TaskChange{{Task: task(site, ""), Close: true}, {Task: task(site, "zed.")}}, []string{"zed."}},
+		{"moved onto one open", []Task{task(site, "jane."), task(shop, "zed.")}, []TaskChange{{Move: &TaskMove{From: site, To: shop}}}, []string{"zed. jane."}},
+	} {
+		var got []string
+		for _, r := range ResolveTasks(c.open, c.changes) {
+			if !r.Close {
+				got = append(got, r.Task.Text)
+			}
+		}
+		if !slices.Equal(got, c.wantTexts) {
+			t.Errorf("%s: texts %q, want %q", c.name, got, c.wantTexts)
+		}
 	}
 }

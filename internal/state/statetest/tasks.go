@@ -223,11 +223,11 @@ func testLegacyFailedTaskBase(t *testing.T, s state.Store) {
 
 // moveTasks is what a writer commits for the moves of a site or team
 // (language.md "moved"): each move resolved against the open set, as
-// evidence.PrepareTasks does (state.ResolveTaskMoves).
+// evidence.PrepareTasks does (state.ResolveTasks).
 func moveTasks(t *testing.T, s state.Store, changes ...state.TaskChange) []state.TaskChange {
 	t.Helper()
 	open, _ := openTasks(t, s)
-	return state.ResolveTaskMoves(open, changes)
+	return state.ResolveTasks(open, changes)
 }
 
 func move(from, to model.Address) state.TaskChange {
@@ -236,8 +236,8 @@ func move(from, to model.Address) state.TaskChange {
 
 // testTasksMove: the open tasks of a moved site move in the move's commit
 // with its objects, name and text kept; a task already open at the new
-// address under the same name takes the moved one's text; other sites'
-// tasks stay. A team's move then carries the tasks of every site of it.
+// address under the same name keeps its text, followed by the moved
+// one's (state.ResolveTasks); other sites' tasks stay. A team's move then carries the tasks of every site of it.
 func testTasksMove(t *testing.T, s state.Store) {
 	moveSeed(t, s)
 	keys := state.Task{Site: model.SiteAddress("acme", "old.com"), Name: "rotate_api_key", Text: "Rotate the key of old.com."}
@@ -255,6 +255,7 @@ func testTasksMove(t *testing.T, s state.Store) {
 	}
 	movedLinks, movedKeys := links, keys
 	movedLinks.Site, movedKeys.Site = model.SiteAddress("acme", "new.com"), model.SiteAddress("acme", "new.com")
+	movedKeys.Text = there.Text + " " + keys.Text
 	wantTasks(t, s, movedLinks, movedKeys, other)
 
 	cs = &state.Changeset{Lineage: "l", BaseSerial: 2, Evidence: chain(4, 1, "h3"),
@@ -341,7 +342,7 @@ func testLegacyTaskMove(t *testing.T, s state.Store) {
 	b := task("b.com", "rotate_api_key", "Rotate b.")
 	cs := next(t, s)
 	cs.TaskBase = []state.Task{a, b}
-	cs.Tasks = state.ResolveTaskMoves(cs.TaskBase, []state.TaskChange{move(a.Site, model.SiteAddress("acme", "shop.com"))})
+	cs.Tasks = state.ResolveTasks(cs.TaskBase, []state.TaskChange{move(a.Site, model.SiteAddress("acme", "shop.com"))})
 	commit(t, s, cs)
 	moved := a
 	moved.Site = model.SiteAddress("acme", "shop.com")

@@ -117,11 +117,11 @@ func TestFacts(t *testing.T) {
 			ctype = JSONAPI
 		}
 		a := send(t, s, tok, r.method, ids.Replace(r.path), ctype, ids.Replace(r.body))
-		return a.status, a.raw
+		return a.Status, a.Raw
 	})
 	// Auth (12): a bad token is 401 {"message":"Unauthorized"}.
 	s := acme(t)
-	if a := send(t, s, "not-a-token", "GET", "/api/users/v2", "", ""); a.status != 401 || a.raw != `{"message":"Unauthorized"}` {
-		t.Errorf("bad token: %d %s", a.status, a.raw)
+	if a := send(t, s, "not-a-token", "GET", "/api/users/v2", "", ""); a.Status != 401 || a.Raw != `{"message":"Unauthorized"}` {
+		t.Errorf("bad token: %d %s", a.Status, a.Raw)
 	}
 }

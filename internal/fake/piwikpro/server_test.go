@@ -3,7 +3,6 @@ package piwikpro
 import (
 	"encoding/base64"
 	"fmt"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -50,21 +49,13 @@ func acme(t *testing.T) *Server {
 	return s
 }
 
-type answer struct {
-	status int
-	header http.Header
-	body   map[string]any
-	raw    string
-}
-
-func send(t *testing.T, s *Server, bearer, method, path, ctype string, body string) answer {
+func send(t *testing.T, s *Server, bearer, method, path, ctype string, body string) fakekit.Answer {
 	t.Helper()
-	a := fakekit.Ask(t, method, s.URL+path, bearer, ctype, []byte(body))
-	return answer{a.Status, a.Header, a.Body, a.Raw}
+	return fakekit.Ask(t, method, s.URL+path, bearer, ctype, []byte(body))
 }
 
 // do sends a JSON:API request (body marshalled when not nil).
-func do(t *testing.T, s *Server, tok, method, path string, body any) answer {
+func do(t *testing.T, s *Server, tok, method, path string, body any) fakekit.Answer {
 	t.Helper()
 	b := ""
 	if body != nil {
@@ -81,21 +72,21 @@ func login(t *testing.T, s *Server, id, secret string) string {
 	t.Helper()
 	a := send(t, s, "", "POST", "/auth/token", "application/json",
 		fmt.Sprintf(`{"grant_type":"client_credentials","client_id":%q,"client_secret":%q}`, id, secret))
-	if a.status != 200 {
-		t.Fatalf("token: %d %s", a.status, a.raw)
+	if a.Status != 200 {
+		t.Fatalf("token: %d %s", a.Status, a.Raw)
 	}
-	return a.body["access_token"].(string)
+	return a.Body["access_token"].(string)
 }
 
 // wantErr checks a JSON:API error answer.
-func wantErr(t *testing.T, a answer, status int, code, detail string) {
+func wantErr(t *testing.T, a fakekit.Answer, status int, code, detail string) {
 	t.Helper()
-	if a.status != status {
-		t.Fatalf("status %d, want %d: %s", a.status, status, a.raw)
+	if a.Status != status {
+		t.Fatalf("status %d, want %d: %s", a.Status, status, a.Raw)
 	}
-	errs, _ := a.body["errors"].([]any)
+	errs, _ := a.Body["errors"].([]any)
 	if len(errs) != 1 {
-		t.Fatalf("not one JSON:API error: %s", a.raw)
+		t.Fatalf("not one JSON:API error: %s", a.Raw)
 	}
 	e := errs[0].(map[string]any)
 	if e["status"] != fmt.Sprint(status) || e["code"] != code || e["title"] == "" {
@@ -124,10 +115,10 @@ func (s *Server) groupID(t *testing.T, name string) string {
 func TestToken(t *testing.T) {
 	s := acme(t)
 	a := send(t, s, "", "POST", "/auth/token", "application/json", `{"grant_type":"client_credentials","client_id":"owner-id","client_secret":"owner-secret"}`)
-	if a.status != 200 || a.body["token_type"] != "Bearer" || a.body["expires_in"] != float64(1800) {
-		t.Fatalf("token: %d %s", a.status, a.raw)
+	if a.Status != 200 || a.Body["token_type"] != "Bearer" || a.Body["expires_in"] != float64(1800) {
+		t.Fatalf("token: %d %s", a.Status, a.Raw)
 	}
-	tok := a.body["access_token"].(string)
+	tok := a.Body["access_token"].(string)
 	parts := strings.Split(tok, ".")
 	if len(parts) != 3 {
 		t.Fatalf("not a JWT: %s", tok)
@@ -146,36 +137,36 @@ func TestToken(t *testing.T) {
 	// A form works too.
 	f := send(t, s, "", "POST", "/auth/token", "application/x-www-form-urlencoded",
 		url.Values{"grant_type": {"client_credentials"}, "client_id": {"carol-id"}, "client_secret": {"carol-secret"}}.Encode())
-	if f.status != 200 {
-		t.Errorf("form: %d %s", f.status, f.raw)
+	if f.Status != 200 {
+		t.Errorf("form: %d %s", f.Status, f.Raw)
 	}
 	for _, body := range []string{
 		`{"grant_type":"client_credentials","client_id":"owner-id","client_secret":"nope"}`,
 		`{"grant_type":"client_credentials","client_id":"nobody","client_secret":"owner-secret"}`,
 	} {
-		if a := send(t, s, "", "POST", "/auth/token", "application/json", body); a.status != 401 || a.raw != `{"message":"Unauthorized"}` {
-			t.Errorf("%s: %d %s", body, a.status, a.raw)
+		if a := send(t, s, "", "POST", "/auth/token", "application/json", body); a.Status != 401 || a.Raw != `{"message":"Unauthorized"}` {
+			t.Errorf("%s: %d %s", body, a.Status, a.Raw)
 		}
 	}
-	if a := send(t, s, "", "POST", "/auth/token", "application/json", `{"grant_type":"password"}`); a.status != 400 {
-		t.Errorf("grant type: %d", a.status)
+	if a := send(t, s, "", "POST", "/auth/token", "application/json", `{"grant_type":"password"}`); a.Status != 400 {
+		t.Errorf("grant type: %d", a.Status)
 	}
 	// The token works, then expires by the clock.
-	if a := do(t, s, tok, "GET", "/api/users/v2", nil); a.status != 200 {
-		t.Fatalf("users: %d %s", a.status, a.raw)
+	if a := do(t, s, tok, "GET", "/api/users/v2", nil); a.Status != 200 {
+		t.Fatalf("users: %d %s", a.Status, a.Raw)
 	}
 	for _, bad := range []string{"", "garbage"} {
-		if a := do(t, s, bad, "GET", "/api/users/v2", nil); a.status != 401 || a.raw != `{"message":"Unauthorized"}` {
-			t.Errorf("token %q: %d %s", bad, a.status, a.raw)
+		if a := do(t, s, bad, "GET", "/api/users/v2", nil); a.Status != 401 || a.Raw != `{"message":"Unauthorized"}` {
+			t.Errorf("token %q: %d %s", bad, a.Status, a.Raw)
 		}
 	}
 	s.Advance(30*time.Minute - time.Second)
-	if a := do(t, s, tok, "GET", "/api/users/v2", nil); a.status != 200 {
-		t.Errorf("before expiry: %d", a.status)
+	if a := do(t, s, tok, "GET", "/api/users/v2", nil); a.Status != 200 {
+		t.Errorf("before expiry: %d", a.Status)
 	}
 	s.Advance(time.Second)
-	if a := do(t, s, tok, "GET", "/api/users/v2", nil); a.status != 401 {
-		t.Errorf("after expiry: %d", a.status)
+	if a := do(t, s, tok, "GET", "/api/users/v2", nil); a.Status != 401 {
+		t.Errorf("after expiry: %d", a.Status)
 	}
 	// ExpireTokens ends every token without moving the clock.
 	tok2 := login(t, s, "owner-id", "owner-secret")
@@ -183,8 +174,8 @@ func TestToken(t *testing.T) {
 		t.Errorf("valid tokens: %d", s.Tokens())
 	}
 	s.ExpireTokens()
-	if a := do(t, s, tok2, "GET", "/api/users/v2", nil); a.status != 401 {
-		t.Errorf("after ExpireTokens: %d", a.status)
+	if a := do(t, s, tok2, "GET", "/api/users/v2", nil); a.Status != 401 {
+		t.Errorf("after ExpireTokens: %d", a.Status)
 	}
 }
 
@@ -200,24 +191,24 @@ func TestContentType(t *testing.T) {
 		t.Fatal("a refused invitation created a user")
 	}
 	a := send(t, s, tok, "POST", "/api/users/v2/invite", "application/vnd.api+json; charset=utf-8", body)
-	if a.status != 201 || a.header.Get("Content-Type") != JSONAPI {
-		t.Errorf("vnd.api+json: %d %s %v", a.status, a.raw, a.header)
+	if a.Status != 201 || a.Header.Get("Content-Type") != JSONAPI {
+		t.Errorf("vnd.api+json: %d %s %v", a.Status, a.Raw, a.Header)
 	}
 	// A DELETE with a body needs it too; one without does not.
 	gid := s.groupID(t, "Managers")
 	a = send(t, s, tok, "DELETE", "/api/user-groups/v1/"+gid+"/relationships/users", "application/json",
 		`{"data":[{"type":"ppms/user","id":"`+s.idOf(t, "carol@x.io")+`"}]}`)
 	wantErr(t, a, 400, "error.json-api-content-type", "")
-	if a := send(t, s, tok, "DELETE", "/api/users/v2/"+s.idOf(t, "new@x.io"), "", ""); a.status != 204 {
-		t.Errorf("delete without body: %d %s", a.status, a.raw)
+	if a := send(t, s, tok, "DELETE", "/api/users/v2/"+s.idOf(t, "new@x.io"), "", ""); a.Status != 204 {
+		t.Errorf("delete without body: %d %s", a.Status, a.Raw)
 	}
 	// Group creation: [G] declares application/json; piwikpro.md says
 	// every body needs vnd.api+json ("send vnd.api+json anyway"), so the
 	// fake takes both there, and nothing else.
 	for i, ct := range []string{"application/json", JSONAPI} {
 		body := fmt.Sprintf(`{"data":{"type":"ppms/user-group","attributes":{"name":"Made %d"}}}`, i)
-		if a := send(t, s, tok, "POST", "/api/user-groups/v1", ct, body); a.status != 201 {
-			t.Errorf("group creation as %s: %d %s", ct, a.status, a.raw)
+		if a := send(t, s, tok, "POST", "/api/user-groups/v1", ct, body); a.Status != 201 {
+			t.Errorf("group creation as %s: %d %s", ct, a.Status, a.Raw)
 		}
 	}
 	a = send(t, s, tok, "POST", "/api/user-groups/v1", "text/plain", `{"data":{"type":"ppms/user-group","attributes":{"name":"Plain"}}}`)
@@ -233,9 +224,9 @@ func TestUsersList(t *testing.T) {
 	defer s.Close()
 	tok := login(t, s, "owner-id", "owner-secret")
 	a := do(t, s, tok, "GET", "/api/users/v2", nil)
-	data := a.body["data"].([]any)
-	if a.status != 200 || a.body["meta"].(map[string]any)["total"] != float64(1500) || len(data) != 10 {
-		t.Fatalf("default page: %d, %d items", a.status, len(data))
+	data := a.Body["data"].([]any)
+	if a.Status != 200 || a.Body["meta"].(map[string]any)["total"] != float64(1500) || len(data) != 10 {
+		t.Fatalf("default page: %d, %d items", a.Status, len(data))
 	}
 	u := data[0].(map[string]any)
 	attrs := u["attributes"].(map[string]any)
@@ -245,7 +236,7 @@ func TestUsersList(t *testing.T) {
 	seen := map[string]bool{}
 	for off := 0; off < 1500; off += 1000 {
 		a := do(t, s, tok, "GET", fmt.Sprintf("/api/users/v2?limit=1000&offset=%d", off), nil)
-		for _, d := range a.body["data"].([]any) {
+		for _, d := range a.Body["data"].([]any) {
 			seen[d.(map[string]any)["id"].(string)] = true
 		}
 	}
@@ -256,16 +247,16 @@ func TestUsersList(t *testing.T) {
 	wantErr(t, do(t, s, tok, "GET", "/api/users/v2?offset=-1", nil), 400, "error.default", "")
 	wantErr(t, do(t, s, tok, "GET", "/api/users/v2?sort=name", nil), 400, "error.default", "")
 	a = do(t, s, tok, "GET", "/api/users/v2?sort=email&limit=2", nil)
-	if first := a.body["data"].([]any)[0].(map[string]any)["attributes"].(map[string]any)["email"]; first != "carol@x.io" {
+	if first := a.Body["data"].([]any)[0].(map[string]any)["attributes"].(map[string]any)["email"]; first != "carol@x.io" {
 		t.Errorf("sort=email: first %v", first)
 	}
 	a = do(t, s, tok, "GET", "/api/users/v2?search=DAVE", nil)
-	if a.body["meta"].(map[string]any)["total"] != float64(1) {
-		t.Errorf("search: %s", a.raw)
+	if a.Body["meta"].(map[string]any)["total"] != float64(1) {
+		t.Errorf("search: %s", a.Raw)
 	}
 	id := s.idOf(t, "dave@x.io")
-	if a := do(t, s, tok, "GET", "/api/users/v2/"+id, nil); a.status != 200 || a.body["data"].(map[string]any)["id"] != id {
-		t.Errorf("get: %s", a.raw)
+	if a := do(t, s, tok, "GET", "/api/users/v2/"+id, nil); a.Status != 200 || a.Body["data"].(map[string]any)["id"] != id {
+		t.Errorf("get: %s", a.Raw)
 	}
 	wantErr(t, do(t, s, tok, "GET", "/api/users/v2/not-a-uuid", nil), 400, "error.default", "")
 	wantErr(t, do(t, s, tok, "GET", "/api/users/v2/00000000-0000-4000-8000-000000000000", nil), 404, "users.error.user-does-not-exist", "")
@@ -274,21 +265,21 @@ func TestUsersList(t *testing.T) {
 func TestInviteAndRoles(t *testing.T) {
 	s := acme(t)
 	tok := login(t, s, "owner-id", "owner-secret")
-	inv := func(email any) answer {
+	inv := func(email any) fakekit.Answer {
 		return do(t, s, tok, "POST", "/api/users/v2/invite", map[string]any{"data": map[string]any{"type": "ppms/user", "attributes": map[string]any{"email": email}}})
 	}
 	a := inv("new@x.io")
-	if a.status != 201 {
-		t.Fatalf("invite: %d %s", a.status, a.raw)
+	if a.Status != 201 {
+		t.Fatalf("invite: %d %s", a.Status, a.Raw)
 	}
-	d := a.body["data"].(map[string]any)
+	d := a.Body["data"].(map[string]any)
 	id := d["id"].(string)
 	if d["attributes"].(map[string]any)["role"] != "USER" {
 		t.Errorf("invited: %v", d)
 	}
 	// The invited user is listed at once.
-	if a := do(t, s, tok, "GET", "/api/users/v2/"+id, nil); a.status != 200 {
-		t.Errorf("invited user: %d", a.status)
+	if a := do(t, s, tok, "GET", "/api/users/v2/"+id, nil); a.Status != 200 {
+		t.Errorf("invited user: %d", a.Status)
 	}
 	wantErr(t, inv("New@X.io"), 400, "users.error.user-already-exists", "")
 	wantErr(t, inv("not-an-email"), 400, "error.default", "This value is not a valid email address.")
@@ -299,14 +290,14 @@ func TestInviteAndRoles(t *testing.T) {
 	wantErr(t, do(t, s, ctok, "POST", "/api/users/v2/invite", map[string]any{"data": map[string]any{"type": "ppms/user", "attributes": map[string]any{"email": "z@x.io"}}}),
 		403, "error.forbidden", "")
 
-	role := func(id, path, r string) answer {
+	role := func(id, path, r string) fakekit.Answer {
 		return do(t, s, tok, "PATCH", "/api/users/v2/"+id+path, map[string]any{"data": map[string]any{"type": "ppms/user", "id": id, "attributes": map[string]any{"role": r}}})
 	}
-	if a := role(id, "/change-role", "OWNER"); a.status != 204 {
-		t.Fatalf("change-role: %d %s", a.status, a.raw)
+	if a := role(id, "/change-role", "OWNER"); a.Status != 204 {
+		t.Fatalf("change-role: %d %s", a.Status, a.Raw)
 	}
-	if a := role(id, "", "USER"); a.status != 204 {
-		t.Fatalf("patch: %d %s", a.status, a.raw)
+	if a := role(id, "", "USER"); a.Status != 204 {
+		t.Fatalf("patch: %d %s", a.Status, a.Raw)
 	}
 	wantErr(t, role(id, "/change-role", "ADMIN"), 400, "users.error.invalid-role", "")
 	owner := s.idOf(t, "owner@acme.com")
@@ -320,21 +311,23 @@ func TestInviteAndRoles(t *testing.T) {
 func TestDeleteUser(t *testing.T) {
 	s := acme(t)
 	tok := login(t, s, "owner-id", "owner-secret")
-	del := func(email string) answer { return do(t, s, tok, "DELETE", "/api/users/v2/"+s.idOf(t, email), nil) }
+	del := func(email string) fakekit.Answer {
+		return do(t, s, tok, "DELETE", "/api/users/v2/"+s.idOf(t, email), nil)
+	}
 	wantErr(t, del("owner@acme.com"), 400, "users.error.cannot-delete-own-account", "You cannot delete your own account.")
-	if a := del("carol@x.io"); a.status != 204 {
-		t.Fatalf("delete: %d %s", a.status, a.raw)
+	if a := del("carol@x.io"); a.Status != 204 {
+		t.Fatalf("delete: %d %s", a.Status, a.Raw)
 	}
 	st := s.State()
 	if len(st.Users) != 3 || len(st.Groups[0].Members) != 0 || st.Apps[0].Permissions["carol@x.io"] != "" {
 		t.Errorf("carol's traces stayed: %+v", st)
 	}
 	// carol's client and token went with her.
-	if a := send(t, s, "", "POST", "/auth/token", "application/json", `{"grant_type":"client_credentials","client_id":"carol-id","client_secret":"carol-secret"}`); a.status != 401 {
-		t.Errorf("deleted user's client: %d", a.status)
+	if a := send(t, s, "", "POST", "/auth/token", "application/json", `{"grant_type":"client_credentials","client_id":"carol-id","client_secret":"carol-secret"}`); a.Status != 401 {
+		t.Errorf("deleted user's client: %d", a.Status)
 	}
-	if a := del("owner2@acme.com"); a.status != 204 {
-		t.Fatalf("delete owner2: %d %s", a.status, a.raw)
+	if a := del("owner2@acme.com"); a.Status != 204 {
+		t.Fatalf("delete owner2: %d %s", a.Status, a.Raw)
 	}
 	// Now owner is the last owner: deleting themselves names that first.
 	wantErr(t, del("owner@acme.com"), 400, "users.error.cannot-delete-last-owner", "The account's last owner cannot be deleted.")
@@ -349,31 +342,31 @@ func TestAppsAndMetaSites(t *testing.T) {
 	defer s.Close()
 	tok := login(t, s, "owner-id", "owner-secret")
 	a := do(t, s, tok, "GET", "/api/apps/v2", nil)
-	if a.body["meta"].(map[string]any)["total"] != float64(25) || len(a.body["data"].([]any)) != 10 {
-		t.Fatalf("default page of apps: %s", a.raw)
+	if a.Body["meta"].(map[string]any)["total"] != float64(25) || len(a.Body["data"].([]any)) != 10 {
+		t.Fatalf("default page of apps: %s", a.Raw)
 	}
-	first := a.body["data"].([]any)[0].(map[string]any)
+	first := a.Body["data"].([]any)[0].(map[string]any)
 	if first["type"] != "ppms/app" || first["attributes"].(map[string]any)["name"] != "Shop" || first["attributes"].(map[string]any)["appType"] != nil {
 		t.Errorf("app item: %v", first)
 	}
 	a = do(t, s, tok, "GET", "/api/apps/v2?offset=20&limit=10", nil)
-	if len(a.body["data"].([]any)) != 5 {
-		t.Errorf("last page: %s", a.raw)
+	if len(a.Body["data"].([]any)) != 5 {
+		t.Errorf("last page: %s", a.Raw)
 	}
 	wantErr(t, do(t, s, tok, "GET", "/api/apps/v2?limit=5000", nil), 400, "error.default", "")
 	full := do(t, s, tok, "GET", "/api/apps/v2/a0000000-0000-4000-8000-000000000001", nil)
-	if full.body["data"].(map[string]any)["attributes"].(map[string]any)["appType"] != "web" {
-		t.Errorf("full app: %s", full.raw)
+	if full.Body["data"].(map[string]any)["attributes"].(map[string]any)["appType"] != "web" {
+		t.Errorf("full app: %s", full.Raw)
 	}
 	// A USER sees only the apps they can view: carol sees Shop.
 	ctok := login(t, s, "carol-id", "carol-secret")
 	a = do(t, s, ctok, "GET", "/api/apps/v2?limit=100", nil)
-	if a.body["meta"].(map[string]any)["total"] != float64(1) {
-		t.Errorf("carol's apps: %s", a.raw)
+	if a.Body["meta"].(map[string]any)["total"] != float64(1) {
+		t.Errorf("carol's apps: %s", a.Raw)
 	}
 	m := do(t, s, tok, "GET", "/api/meta-sites/v1", nil)
-	if m.body["meta"].(map[string]any)["total"] != float64(1) || m.body["data"].([]any)[0].(map[string]any)["type"] != "ppms/meta-site" {
-		t.Errorf("meta-sites: %s", m.raw)
+	if m.Body["meta"].(map[string]any)["total"] != float64(1) || m.Body["data"].([]any)[0].(map[string]any)["type"] != "ppms/meta-site" {
+		t.Errorf("meta-sites: %s", m.Raw)
 	}
 }
 
@@ -383,11 +376,11 @@ func TestAccessControl(t *testing.T) {
 	shop := s.appID(t, "Shop")
 	base := "/api/access-control/v2/app/" + shop + "/permission/"
 	a := do(t, s, tok, "GET", base+"user?limit=100", nil)
-	if a.status != 200 {
-		t.Fatalf("list: %d %s", a.status, a.raw)
+	if a.Status != 200 {
+		t.Fatalf("list: %d %s", a.Status, a.Raw)
 	}
 	got := map[string]string{}
-	for _, d := range a.body["data"].([]any) {
+	for _, d := range a.Body["data"].([]any) {
 		item := d.(map[string]any)
 		at := item["attributes"].(map[string]any)
 		gp := at["group_permissions"].(map[string]any)
@@ -401,30 +394,30 @@ func TestAccessControl(t *testing.T) {
 		t.Errorf("user permissions (owners left out): %v, want %v", got, want)
 	}
 	a = do(t, s, tok, "GET", base+"user-group", nil)
-	if len(a.body["data"].([]any)) != 1 || a.body["data"].([]any)[0].(map[string]any)["attributes"].(map[string]any)["permission"] != "edit" {
-		t.Errorf("group permissions: %s", a.raw)
+	if len(a.Body["data"].([]any)) != 1 || a.Body["data"].([]any)[0].(map[string]any)["attributes"].(map[string]any)["permission"] != "edit" {
+		t.Errorf("group permissions: %s", a.Raw)
 	}
-	set := func(kind, id, p string) answer {
+	set := func(kind, id, p string) fakekit.Answer {
 		return do(t, s, tok, "POST", base+kind+"/"+id, map[string]any{"data": map[string]any{"type": "app/permission/" + kind, "attributes": map[string]any{"permission": p}}})
 	}
 	dave := s.idOf(t, "dave@x.io")
-	if a := set("user", dave, "manage"); a.status != 204 || s.State().Apps[0].Permissions["dave@x.io"] != "manage" {
-		t.Fatalf("set: %d %s", a.status, a.raw)
+	if a := set("user", dave, "manage"); a.Status != 204 || s.State().Apps[0].Permissions["dave@x.io"] != "manage" {
+		t.Fatalf("set: %d %s", a.Status, a.Raw)
 	}
-	if a := set("user", dave, "no-access"); a.status != 204 || s.State().Apps[0].Permissions["dave@x.io"] != "" {
-		t.Fatalf("no-access: %d %s", a.status, a.raw)
+	if a := set("user", dave, "no-access"); a.Status != 204 || s.State().Apps[0].Permissions["dave@x.io"] != "" {
+		t.Fatalf("no-access: %d %s", a.Status, a.Raw)
 	}
 	a = set("user", dave, "copy")
 	wantErr(t, a, 400, "error.default", `Invalid permission "copy", available are: [no-access, view, edit, edit-publish, manage]`)
-	if e := a.body["errors"].([]any)[0].(map[string]any); e["title"] != "Invalid form" || e["source"].(map[string]any)["pointer"] != "/data/attributes/permission" {
+	if e := a.Body["errors"].([]any)[0].(map[string]any); e["title"] != "Invalid form" || e["source"].(map[string]any)["pointer"] != "/data/attributes/permission" {
 		t.Errorf("error shape: %v", e)
 	}
 	wantErr(t, set("user", "00000000-0000-4000-8000-000000000000", "view"), 404, "users.error.user-does-not-exist", "")
 	wantErr(t, do(t, s, tok, "POST", base+"user/"+dave, map[string]any{"data": map[string]any{"type": "app/permission/user-group", "attributes": map[string]any{"permission": "view"}}}),
 		400, "error.json-api-resource-type", "")
 	gid := s.groupID(t, "Managers")
-	if a := set("user-group", gid, "no-access"); a.status != 204 || len(s.State().Apps[0].GroupPermissions) != 0 {
-		t.Errorf("group no-access: %d %s", a.status, a.raw)
+	if a := set("user-group", gid, "no-access"); a.Status != 204 || len(s.State().Apps[0].GroupPermissions) != 0 {
+		t.Errorf("group no-access: %d %s", a.Status, a.Raw)
 	}
 	wantErr(t, do(t, s, tok, "GET", "/api/access-control/v2/app/00000000-0000-4000-8000-000000000000/permission/user", nil), 404, "app.error.not-exists", "")
 	// carol (view on Shop) may not read Shop's permissions; manage may.
@@ -433,8 +426,8 @@ func TestAccessControl(t *testing.T) {
 	if err := s.SetPermission("carol@x.io", "Shop", "manage"); err != nil {
 		t.Fatal(err)
 	}
-	if a := do(t, s, ctok, "GET", base+"user", nil); a.status != 200 {
-		t.Errorf("manager reads: %d", a.status)
+	if a := do(t, s, ctok, "GET", base+"user", nil); a.Status != 200 {
+		t.Errorf("manager reads: %d", a.Status)
 	}
 	// Meta-sites take their own type and levels.
 	ms := s.State().MetaSites[0].ID
@@ -447,15 +440,15 @@ func TestGroups(t *testing.T) {
 	s := acme(t)
 	tok := login(t, s, "owner-id", "owner-secret")
 	a := do(t, s, tok, "POST", "/api/user-groups/v1", map[string]any{"data": map[string]any{"type": "ppms/user-group", "attributes": map[string]any{"name": "Analysts"}}})
-	if a.status != 201 {
-		t.Fatalf("create: %d %s", a.status, a.raw)
+	if a.Status != 201 {
+		t.Fatalf("create: %d %s", a.Status, a.Raw)
 	}
-	gid := a.body["data"].(map[string]any)["id"].(string)
+	gid := a.Body["data"].(map[string]any)["id"].(string)
 	wantErr(t, do(t, s, tok, "POST", "/api/user-groups/v1", map[string]any{"data": map[string]any{"type": "ppms/user-group", "attributes": map[string]any{"name": "Analysts"}}}),
 		400, "error.default", `A user group named "Analysts" already exists.`)
 	l := do(t, s, tok, "GET", "/api/user-groups/v1?limit=100", nil)
 	names := []string{}
-	for _, d := range l.body["data"].([]any) {
+	for _, d := range l.Body["data"].([]any) {
 		names = append(names, d.(map[string]any)["attributes"].(map[string]any)["name"].(string))
 	}
 	if !slices.Equal(names, []string{"Analysts", "Managers"}) {
@@ -469,13 +462,13 @@ func TestGroups(t *testing.T) {
 		}
 		return map[string]any{"data": data}
 	}
-	if a := do(t, s, tok, "POST", rel, ids("dave@x.io", "carol@x.io")); a.status != 204 {
-		t.Fatalf("add: %d %s", a.status, a.raw)
+	if a := do(t, s, tok, "POST", rel, ids("dave@x.io", "carol@x.io")); a.Status != 204 {
+		t.Fatalf("add: %d %s", a.Status, a.Raw)
 	}
 	members := func() []string {
 		a := do(t, s, tok, "GET", "/api/user-groups/v1/"+gid+"/users?sort=email&limit=100", nil)
 		var out []string
-		for _, d := range a.body["data"].([]any) {
+		for _, d := range a.Body["data"].([]any) {
 			out = append(out, d.(map[string]any)["attributes"].(map[string]any)["email"].(string))
 		}
 		return out
@@ -483,15 +476,15 @@ func TestGroups(t *testing.T) {
 	if got := members(); !slices.Equal(got, []string{"carol@x.io", "dave@x.io"}) {
 		t.Errorf("members: %v", got)
 	}
-	if a := do(t, s, tok, "DELETE", rel, ids("carol@x.io")); a.status != 204 {
-		t.Fatalf("remove: %d %s", a.status, a.raw)
+	if a := do(t, s, tok, "DELETE", rel, ids("carol@x.io")); a.Status != 204 {
+		t.Fatalf("remove: %d %s", a.Status, a.Raw)
 	}
 	if got := members(); !slices.Equal(got, []string{"dave@x.io"}) {
 		t.Errorf("members after removal: %v", got)
 	}
 	ex := do(t, s, tok, "GET", "/api/user-groups/v1/"+gid+"/users/excluded?limit=100", nil)
-	if ex.body["meta"].(map[string]any)["total"] != float64(3) {
-		t.Errorf("excluded: %s", ex.raw)
+	if ex.Body["meta"].(map[string]any)["total"] != float64(3) {
+		t.Errorf("excluded: %s", ex.Raw)
 	}
 	// More than 1000 at once is refused; an unknown user too.
 	big := map[string]any{"data": slices.Repeat([]any{map[string]any{"type": "ppms/user", "id": s.idOf(t, "dave@x.io")}}, 1001)}
@@ -499,14 +492,14 @@ func TestGroups(t *testing.T) {
 	wantErr(t, do(t, s, tok, "POST", rel, map[string]any{"data": []any{map[string]any{"type": "ppms/user", "id": "00000000-0000-4000-8000-000000000000"}}}),
 		400, "users.error.user-does-not-exist", "")
 	// Rename, then delete: the group's permissions go with it.
-	if a := do(t, s, tok, "PATCH", "/api/user-groups/v1/"+gid, map[string]any{"data": map[string]any{"type": "ppms/user-group", "id": gid, "attributes": map[string]any{"name": "Data"}}}); a.status != 204 {
-		t.Fatalf("rename: %d %s", a.status, a.raw)
+	if a := do(t, s, tok, "PATCH", "/api/user-groups/v1/"+gid, map[string]any{"data": map[string]any{"type": "ppms/user-group", "id": gid, "attributes": map[string]any{"name": "Data"}}}); a.Status != 204 {
+		t.Fatalf("rename: %d %s", a.Status, a.Raw)
 	}
 	if err := s.SetGroupPermission("Data", "Shop", "view"); err != nil {
 		t.Fatal(err)
 	}
-	if a := do(t, s, tok, "DELETE", "/api/user-groups/v1/"+gid, nil); a.status != 204 {
-		t.Fatalf("delete: %d %s", a.status, a.raw)
+	if a := do(t, s, tok, "DELETE", "/api/user-groups/v1/"+gid, nil); a.Status != 204 {
+		t.Fatalf("delete: %d %s", a.Status, a.Raw)
 	}
 	if st := s.State(); len(st.Groups) != 1 || len(st.Apps[0].GroupPermissions) != 1 {
 		t.Errorf("after delete: %+v", st)
@@ -522,22 +515,22 @@ func TestRateLimits(t *testing.T) {
 	path := "/api/access-control/v2/app/" + s.appID(t, "Shop") + "/permission/user/" + dave
 	body := map[string]any{"data": map[string]any{"type": "app/permission/user", "attributes": map[string]any{"permission": "view"}}}
 	for i := 1; i < 60; i++ {
-		if a := do(t, s, tok, "POST", path, body); a.status != 204 {
-			t.Fatalf("write %d: %d %s", i+1, a.status, a.raw)
+		if a := do(t, s, tok, "POST", path, body); a.Status != 204 {
+			t.Fatalf("write %d: %d %s", i+1, a.Status, a.Raw)
 		}
 	}
 	a := do(t, s, tok, "POST", path, body)
 	wantErr(t, a, 429, "error.too-many-requests", "Rate limit of 60 writes per minute exceeded.")
-	if a.header.Get("Retry-After") != "45" {
-		t.Errorf("Retry-After %q", a.header.Get("Retry-After"))
+	if a.Header.Get("Retry-After") != "45" {
+		t.Errorf("Retry-After %q", a.Header.Get("Retry-After"))
 	}
 	// Reads have their own budget.
-	if a := do(t, s, tok, "GET", "/api/users/v2", nil); a.status != 200 {
-		t.Errorf("read after writes: %d", a.status)
+	if a := do(t, s, tok, "GET", "/api/users/v2", nil); a.Status != 200 {
+		t.Errorf("read after writes: %d", a.Status)
 	}
 	s.Advance(45 * time.Second)
-	if a := do(t, s, tok, "POST", path, body); a.status != 204 {
-		t.Errorf("next minute: %d %s", a.status, a.raw)
+	if a := do(t, s, tok, "POST", path, body); a.Status != 204 {
+		t.Errorf("next minute: %d %s", a.Status, a.Raw)
 	}
 	s.SetRateLimits(RateLimits{ReadsPerMinute: 2})
 	do(t, s, tok, "GET", "/api/users/v2", nil)
@@ -545,8 +538,8 @@ func TestRateLimits(t *testing.T) {
 	wantErr(t, do(t, s, tok, "GET", "/api/users/v2", nil), 429, "error.too-many-requests", "Rate limit of 2 reads per minute exceeded.")
 	s.SetRateLimits(RateLimits{ReadsPerMinute: -1, WritesPerMinute: -1})
 	for i := 0; i < 70; i++ {
-		if a := do(t, s, tok, "POST", path, body); a.status != 204 {
-			t.Fatalf("unlimited write %d: %d", i, a.status)
+		if a := do(t, s, tok, "POST", path, body); a.Status != 204 {
+			t.Fatalf("unlimited write %d: %d", i, a.Status)
 		}
 	}
 }
@@ -558,20 +551,20 @@ func TestFailureInjectionAndLog(t *testing.T) {
 	for i := 0; i < 2; i++ {
 		a := do(t, s, tok, "GET", "/api/users/v2/", nil)
 		wantErr(t, a, 429, "error.too-many-requests", "")
-		if a.header.Get("Retry-After") != "3" {
-			t.Errorf("Retry-After: %v", a.header)
+		if a.Header.Get("Retry-After") != "3" {
+			t.Errorf("Retry-After: %v", a.Header)
 		}
 	}
-	if a := do(t, s, tok, "GET", "/api/users/v2/?limit=5", nil); a.status != 200 {
-		t.Errorf("after count: %d", a.status)
+	if a := do(t, s, tok, "GET", "/api/users/v2/?limit=5", nil); a.Status != 200 {
+		t.Errorf("after count: %d", a.Status)
 	}
 	s.Fail(FailRule{Method: "POST", PathPrefix: "/auth/token", Status: 401})
-	if a := send(t, s, "", "POST", "/auth/token", "application/json", `{}`); a.status != 401 || a.raw != `{"message":"Unauthorized"}` {
-		t.Errorf("injected 401: %d %s", a.status, a.raw)
+	if a := send(t, s, "", "POST", "/auth/token", "application/json", `{}`); a.Status != 401 || a.Raw != `{"message":"Unauthorized"}` {
+		t.Errorf("injected 401: %d %s", a.Status, a.Raw)
 	}
 	s.Fail(FailRule{Method: "DELETE", Status: 500, Body: `{"errors":[{"status":"500","code":"boom","title":"Boom"}]}`})
-	if a := do(t, s, tok, "DELETE", "/api/users/v2/x", nil); a.status != 500 || !strings.Contains(a.raw, "boom") {
-		t.Errorf("body: %d %s", a.status, a.raw)
+	if a := do(t, s, tok, "DELETE", "/api/users/v2/x", nil); a.Status != 500 || !strings.Contains(a.Raw, "boom") {
+		t.Errorf("body: %d %s", a.Status, a.Raw)
 	}
 	s.ClearFailures()
 	want := []string{"POST /auth/token", "GET /api/users/v2/", "GET /api/users/v2/", "GET /api/users/v2/", "POST /auth/token", "DELETE /api/users/v2/x"}
@@ -625,8 +618,8 @@ func TestAdminHTTP(t *testing.T) {
 		t.Errorf("unknown admin endpoint: %d", code)
 	}
 	tok := login(t, s, "n", "s")
-	if a := do(t, s, tok, "GET", "/api/apps/v2", nil); a.status != 503 {
-		t.Errorf("injected: %d", a.status)
+	if a := do(t, s, tok, "GET", "/api/apps/v2", nil); a.Status != 503 {
+		t.Errorf("injected: %d", a.Status)
 	}
 	_, log := admin(t, s, "GET", "/_fake/requests", "")
 	if log != "POST /auth/token\nGET /api/apps/v2\n" {
@@ -634,8 +627,8 @@ func TestAdminHTTP(t *testing.T) {
 	}
 	admin(t, s, "POST", "/_fake/reset-requests", "")
 	admin(t, s, "POST", "/_fake/expire-tokens", "")
-	if a := do(t, s, tok, "GET", "/api/apps/v2", nil); a.status != 401 {
-		t.Errorf("after expire-tokens: %d", a.status)
+	if a := do(t, s, tok, "GET", "/api/apps/v2", nil); a.Status != 401 {
+		t.Errorf("after expire-tokens: %d", a.Status)
 	}
 	admin(t, s, "POST", "/_fake/set-now", `{"now":"2027-01-01T00:00:00Z"}`)
 	admin(t, s, "POST", "/_fake/advance", `{"duration":"90s"}`)

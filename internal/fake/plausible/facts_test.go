@@ -67,6 +67,6 @@ func TestFacts(t *testing.T) {
 		return f
 	}, func(t *testing.T, r row) (int, string) {
 		a := do(t, acme(t), r.key, r.method, r.path, r.body)
-		return a.status, a.raw
+		return a.Status, a.Raw
 	})
 }

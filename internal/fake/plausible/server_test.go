@@ -61,15 +61,8 @@ func acme(t *testing.T) *Server {
 	return s
 }
 
-type answer struct {
-	status int
-	header http.Header
-	body   map[string]any
-	raw    string
-}
-
 // do sends a request with a JSON body (nil: none).
-func do(t *testing.T, s *Server, key, method, path string, body any) answer {
+func do(t *testing.T, s *Server, key, method, path string, body any) fakekit.Answer {
 	t.Helper()
 	var b []byte
 	ctype := ""
@@ -83,17 +76,16 @@ func do(t *testing.T, s *Server, key, method, path string, body any) answer {
 	return send(t, fakekit.NewRequest(t, method, s.URL+path, key, ctype, b))
 }
 
-func send(t *testing.T, req *http.Request) answer {
+func send(t *testing.T, req *http.Request) fakekit.Answer {
 	t.Helper()
-	a := fakekit.Send(t, req)
-	return answer{a.Status, a.Header, a.Body, a.Raw}
+	return fakekit.Send(t, req)
 }
 
 // want checks an answer's status and raw body.
-func want(t *testing.T, what string, a answer, status int, body string) {
+func want(t *testing.T, what string, a fakekit.Answer, status int, body string) {
 	t.Helper()
-	if a.status != status || a.raw != body {
-		t.Errorf("%s: %d %s\nwant %d %s", what, a.status, a.raw, status, body)
+	if a.Status != status || a.Raw != body {
+		t.Errorf("%s: %d %s\nwant %d %s", what, a.Status, a.Raw, status, body)
 	}
 }
 
@@ -113,8 +105,8 @@ func TestAuth(t *testing.T) {
 	want(t, "unknown key", do(t, s, "nope", "GET", "/api/v1/sites", nil), 401, errBody(MsgInvalidKey))
 	want(t, "read-only key writes", do(t, s, "k_read", "PUT", "/api/v1/sites/guests", map[string]string{"site_id": "a.com", "email": "x@y.io", "role": "viewer"}),
 		401, errBody(MsgInvalidKey))
-	if a := do(t, s, "k_read", "GET", "/api/v1/sites/guests?site_id=a.com", nil); a.status != 200 {
-		t.Errorf("read-only key reads: %d %s", a.status, a.raw)
+	if a := do(t, s, "k_read", "GET", "/api/v1/sites/guests?site_id=a.com", nil); a.Status != 200 {
+		t.Errorf("read-only key reads: %d %s", a.Status, a.Raw)
 	}
 	want(t, "unknown route", do(t, s, "k_owner", "GET", "/api/v1/nope", nil), 404, errBody(MsgNotFound))
 }
@@ -131,9 +123,9 @@ func TestTeams(t *testing.T) {
 	}
 }
 
-func domains(a answer) []string {
+func domains(a fakekit.Answer) []string {
 	var out []string
-	list, _ := a.body["sites"].([]any)
+	list, _ := a.Body["sites"].([]any)
 	for _, x := range list {
 		out = append(out, x.(map[string]any)["domain"].(string))
 	}
@@ -156,8 +148,8 @@ func TestSitesScope(t *testing.T) {
 	}
 	for _, c := range cases {
 		a := do(t, s, c.key, "GET", "/api/v1/sites?"+c.query, nil)
-		if a.status != 200 || !slices.Equal(domains(a), c.want) {
-			t.Errorf("%s ?%s: %d %v, want %v", c.key, c.query, a.status, domains(a), c.want)
+		if a.Status != 200 || !slices.Equal(domains(a), c.want) {
+			t.Errorf("%s ?%s: %d %v, want %v", c.key, c.query, a.Status, domains(a), c.want)
 		}
 	}
 	want(t, "site", do(t, s, "k_owner", "GET", "/api/v1/sites/b.com", nil), 200, `{"custom_properties":[],"domain":"b.com","timezone":"Europe/Berlin"}`)
@@ -185,11 +177,11 @@ func TestSitesPaging(t *testing.T) {
 			q.Set("after", after)
 		}
 		a := do(t, s, "k", "GET", "/api/v1/sites?"+q.Encode(), nil)
-		if a.status != 200 {
-			t.Fatalf("%d %s", a.status, a.raw)
+		if a.Status != 200 {
+			t.Fatalf("%d %s", a.Status, a.Raw)
 		}
 		pages++
-		m := a.body["meta"].(map[string]any)
+		m := a.Body["meta"].(map[string]any)
 		if m["limit"].(float64) != 100 {
 			t.Errorf("meta.limit %v", m["limit"])
 		}
@@ -208,11 +200,11 @@ func TestSitesPaging(t *testing.T) {
 	}
 	// limit 10 is honoured; before goes back.
 	a := do(t, s, "k", "GET", "/api/v1/sites?limit=10", nil)
-	a2 := do(t, s, "k", "GET", "/api/v1/sites?limit=10&after="+a.body["meta"].(map[string]any)["after"].(string), nil)
+	a2 := do(t, s, "k", "GET", "/api/v1/sites?limit=10&after="+a.Body["meta"].(map[string]any)["after"].(string), nil)
 	if got := domains(a2); len(got) != 10 || got[0] != "s240.com" {
 		t.Errorf("second page of 10: %v", got)
 	}
-	a3 := do(t, s, "k", "GET", "/api/v1/sites?limit=10&before="+a2.body["meta"].(map[string]any)["before"].(string), nil)
+	a3 := do(t, s, "k", "GET", "/api/v1/sites?limit=10&before="+a2.Body["meta"].(map[string]any)["before"].(string), nil)
 	if !slices.Equal(domains(a3), domains(a)) {
 		t.Errorf("before: %v, want %v", domains(a3), domains(a))
 	}
@@ -238,18 +230,18 @@ func TestListGuests(t *testing.T) {
 	want(t, "billing", do(t, s, "k_billing", "GET", "/api/v1/sites/guests?site_id=a.com", nil), 404, errBody(MsgSiteNotFound))
 	want(t, "team-scoped key, other team", do(t, s, "k_team", "GET", "/api/v1/sites/guests?site_id=other.com", nil), 401, errBody(MsgInvalidKey))
 	want(t, "unknown site", do(t, s, "k_owner", "GET", "/api/v1/sites/guests?site_id=nope.com", nil), 404, errBody(MsgSiteNotFound))
-	if a := do(t, s, "k_guest", "GET", "/api/v1/sites/guests?site_id=other.com", nil); a.status != 200 {
-		t.Errorf("a guest lists guests: %d %s", a.status, a.raw)
+	if a := do(t, s, "k_guest", "GET", "/api/v1/sites/guests?site_id=other.com", nil); a.Status != 200 {
+		t.Errorf("a guest lists guests: %d %s", a.Status, a.Raw)
 	}
 	a := do(t, s, "k_owner", "GET", "/api/v1/sites/guests?site_id=a.com&limit=1", nil)
-	after := a.body["meta"].(map[string]any)["after"].(string)
+	after := a.Body["meta"].(map[string]any)["after"].(string)
 	want(t, "page 2", do(t, s, "k_owner", "GET", "/api/v1/sites/guests?site_id=a.com&limit=1&after="+after, nil), 200,
 		`{"guests":[{"email":"Viewer@Agency.io","role":"viewer","status":"accepted"}],"meta":{"after":null,"before":"`+cursorOf(t, a, s)+`","limit":1}}`)
 }
 
 // cursorOf is the before cursor the second page of a one-per-page guest
 // list carries: its own first entry's.
-func cursorOf(t *testing.T, _ answer, s *Server) string {
+func cursorOf(t *testing.T, _ fakekit.Answer, s *Server) string {
 	t.Helper()
 	s.Mu.Lock()
 	defer s.Mu.Unlock()
@@ -259,7 +251,7 @@ func cursorOf(t *testing.T, _ answer, s *Server) string {
 
 func TestPutGuest(t *testing.T) {
 	s := acme(t)
-	put := func(key string, p map[string]string) answer {
+	put := func(key string, p map[string]string) fakekit.Answer {
 		return do(t, s, key, "PUT", "/api/v1/sites/guests", p)
 	}
 	want(t, "new", put("k_owner", map[string]string{"site_id": "a.com", "email": "New@X.io", "role": "editor"}), 200,
@@ -303,7 +295,7 @@ func TestPutGuest(t *testing.T) {
 
 func TestDeleteGuest(t *testing.T) {
 	s := acme(t)
-	del := func(key, email, query string) answer {
+	del := func(key, email, query string) fakekit.Answer {
 		return do(t, s, key, "DELETE", "/api/v1/sites/guests/"+url.PathEscape(email)+query, nil)
 	}
 	ok := `{"deleted":true}`
@@ -325,32 +317,32 @@ func TestRateLimit(t *testing.T) {
 	s := acme(t)
 	s.SetNow(time.Date(2026, 3, 2, 10, 59, 0, 0, time.UTC))
 	for i := 0; i < 3; i++ {
-		if a := do(t, s, "k_small", "GET", "/api/v1/sites", nil); a.status != 200 {
-			t.Fatalf("request %d: %d", i, a.status)
+		if a := do(t, s, "k_small", "GET", "/api/v1/sites", nil); a.Status != 200 {
+			t.Fatalf("request %d: %d", i, a.Status)
 		}
 	}
 	a := do(t, s, "k_small", "GET", "/api/v1/sites", nil)
 	want(t, "over", a, 429, errBody("Too many API requests. Your API key is limited to 3 requests per hour. Please contact us to request more capacity."))
-	if a.header.Get("Retry-After") != "" {
-		t.Errorf("Retry-After %q", a.header.Get("Retry-After"))
+	if a.Header.Get("Retry-After") != "" {
+		t.Errorf("Retry-After %q", a.Header.Get("Retry-After"))
 	}
 	do(t, s, "k_small", "GET", "/api/v1/sites", nil)
 	if s.Used("k_small") != 5 {
 		t.Errorf("rejected calls do not count: %d", s.Used("k_small"))
 	}
-	if a := do(t, s, "k_owner", "GET", "/api/v1/sites", nil); a.status != 200 {
-		t.Errorf("another key: %d", a.status)
+	if a := do(t, s, "k_owner", "GET", "/api/v1/sites", nil); a.Status != 200 {
+		t.Errorf("another key: %d", a.Status)
 	}
 	// A fixed clock hour: 11:00 starts afresh.
 	s.Advance(time.Minute)
-	if a := do(t, s, "k_small", "GET", "/api/v1/sites", nil); a.status != 200 {
-		t.Errorf("next hour: %d", a.status)
+	if a := do(t, s, "k_small", "GET", "/api/v1/sites", nil); a.Status != 200 {
+		t.Errorf("next hour: %d", a.Status)
 	}
 	if err := s.Spend("k_small", 2); err != nil {
 		t.Fatal(err)
 	}
-	if a := do(t, s, "k_small", "GET", "/api/v1/sites", nil); a.status != 429 {
-		t.Errorf("after Spend: %d", a.status)
+	if a := do(t, s, "k_small", "GET", "/api/v1/sites", nil); a.Status != 429 {
+		t.Errorf("after Spend: %d", a.Status)
 	}
 	if err := s.Spend("nope", 1); err == nil {
 		t.Error("Spend of an unknown key")
@@ -472,12 +464,12 @@ func TestFailureInjection(t *testing.T) {
 	for i := 0; i < 2; i++ {
 		a := do(t, s, "k_owner", "GET", "/api/v1/sites/guests?site_id=a.com", nil)
 		want(t, "injected", a, 503, errBody(MsgInternal))
-		if a.header.Get("Retry-After") != "4" {
-			t.Errorf("Retry-After %q", a.header.Get("Retry-After"))
+		if a.Header.Get("Retry-After") != "4" {
+			t.Errorf("Retry-After %q", a.Header.Get("Retry-After"))
 		}
 	}
-	if a := do(t, s, "k_owner", "GET", "/api/v1/sites/guests?site_id=a.com", nil); a.status != 200 {
-		t.Errorf("after the count: %d", a.status)
+	if a := do(t, s, "k_owner", "GET", "/api/v1/sites/guests?site_id=a.com", nil); a.Status != 200 {
+		t.Errorf("after the count: %d", a.Status)
 	}
 	s.Fail(FailRule{Status: 429, Body: `{"error":"slow down"}`})
 	want(t, "custom body", do(t, s, "k_owner", "PUT", "/api/v1/sites/guests", nil), 429, `{"error":"slow down"}`)
@@ -524,11 +516,11 @@ func TestAdminHTTP(t *testing.T) {
 		{"POST", "/_fake/cleanup", ``, `"ok"`},
 	}
 	fakekit.RunAdminSteps(t, s.URL, steps)
-	if a := do(t, s, "k3", "GET", "/api/v1/sites", nil); a.status != 503 {
-		t.Errorf("injected: %d", a.status)
+	if a := do(t, s, "k3", "GET", "/api/v1/sites", nil); a.Status != 503 {
+		t.Errorf("injected: %d", a.Status)
 	}
-	if a := do(t, s, "k3", "GET", "/api/v1/sites", nil); a.status != 429 {
-		t.Errorf("spent: %d", a.status)
+	if a := do(t, s, "k3", "GET", "/api/v1/sites", nil); a.Status != 429 {
+		t.Errorf("spent: %d", a.Status)
 	}
 	_, log := admin(t, s, "GET", "/_fake/requests", "")
 	if log != "GET /api/v1/sites\nGET /api/v1/sites\n" {
@@ -591,8 +583,8 @@ func TestSeedFile(t *testing.T) {
 	if st.Now != "2026-01-01T00:00:00Z" || len(st.Teams) != 1 || len(st.Teams[0].Sites[0].Guests) != 2 {
 		t.Errorf("state: %+v", st)
 	}
-	if a := do(t, s, "k", "GET", "/api/v1/sites/guests?site_id=a.com", nil); a.status != 200 {
-		t.Errorf("seeded key: %d", a.status)
+	if a := do(t, s, "k", "GET", "/api/v1/sites/guests?site_id=a.com", nil); a.Status != 200 {
+		t.Errorf("seeded key: %d", a.Status)
 	}
 	fakekit.CheckBadSeeds(t, LoadSeed, func(seed Seed) error { _, err := Start(Options{Seed: seed}); return err }, map[string]string{
 		`{"teamz":[]}`: "unknown object member name",

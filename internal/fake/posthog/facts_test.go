@@ -50,14 +50,14 @@ func TestFactsScopes(t *testing.T) {
 	for _, r := range rows {
 		t.Run(r.fact, func(t *testing.T) {
 			a := do(t, s, r.key, r.method, r.path, r.body)
-			if a.status != r.status {
-				t.Fatalf("%s %s: %d, want %d: %s", r.method, r.path, a.status, r.status, a.raw)
+			if a.Status != r.status {
+				t.Fatalf("%s %s: %d, want %d: %s", r.method, r.path, a.Status, r.status, a.Raw)
 			}
 			if r.status == http.StatusForbidden {
 				// posthog.md: 403 {"type":"authentication_error","code":"permission_denied","detail":"API key missing required scope 'user:read'","attr":null}
 				wantErr(t, a, 403, sprintf(missing, r.scope))
-				if a.body["type"] != "authentication_error" || a.body["code"] != "permission_denied" {
-					t.Errorf("body %s", a.raw)
+				if a.Body["type"] != "authentication_error" || a.Body["code"] != "permission_denied" {
+					t.Errorf("body %s", a.Raw)
 				}
 			}
 		})
@@ -79,18 +79,18 @@ func TestFactsProjectDefault(t *testing.T) {
 	for _, r := range rows {
 		t.Run(r.fact, func(t *testing.T) {
 			a := do(t, s, "phx_owner", "GET", "/api/projects/"+r.project+"/access_controls/", nil)
-			if a.status != 200 || a.body["default_access_level"] != "admin" {
-				t.Fatalf("%s", a.raw)
+			if a.Status != 200 || a.Body["default_access_level"] != "admin" {
+				t.Fatalf("%s", a.Raw)
 			}
 			found := ""
-			for _, x := range a.body["access_controls"].([]any) {
+			for _, x := range a.Body["access_controls"].([]any) {
 				row := x.(map[string]any)
 				if row["organization_member"] == nil && row["role"] == nil {
 					found = row["access_level"].(string)
 				}
 			}
 			if found != r.rowLevel {
-				t.Errorf("default row %q, want %q: %s", found, r.rowLevel, a.raw)
+				t.Errorf("default row %q, want %q: %s", found, r.rowLevel, a.Raw)
 			}
 		})
 	}
@@ -109,44 +109,44 @@ func TestFactsAccessControls(t *testing.T) {
 		path   string
 		body   func(t *testing.T, s *Server) any
 		status int
-		check  func(t *testing.T, a answer)
+		check  func(t *testing.T, a fakekit.Answer)
 	}{
 		{"GET /api/users/@me/: uuid, email and organizations [{id, name, membership_level}]", "phx_owner", "GET", "/api/users/@me/", nil, 200,
-			func(t *testing.T, a answer) {
-				orgs, _ := a.body["organizations"].([]any)
-				if a.body["email"] != "owner@acme.com" || a.body["uuid"] == nil || len(orgs) != 1 {
-					t.Errorf("%s", a.raw)
+			func(t *testing.T, a fakekit.Answer) {
+				orgs, _ := a.Body["organizations"].([]any)
+				if a.Body["email"] != "owner@acme.com" || a.Body["uuid"] == nil || len(orgs) != 1 {
+					t.Errorf("%s", a.Raw)
 					return
 				}
 				o := orgs[0].(map[string]any)
 				if o["id"] == nil || o["name"] == nil || o["membership_level"] != float64(15) {
-					t.Errorf("%s", a.raw)
+					t.Errorf("%s", a.Raw)
 				}
 			}},
 		{"access_controls GET: rows {access_level, resource \"project\", resource_id as a string, organization_member, role}, available levels none/member/admin", "phx_owner", "GET", ac, nil, 200,
-			func(t *testing.T, a answer) {
-				rows, _ := a.body["access_controls"].([]any)
-				lv, _ := a.body["available_access_levels"].([]any)
+			func(t *testing.T, a fakekit.Answer) {
+				rows, _ := a.Body["access_controls"].([]any)
+				lv, _ := a.Body["available_access_levels"].([]any)
 				if len(rows) == 0 || len(lv) != 3 {
-					t.Fatalf("%s", a.raw)
+					t.Fatalf("%s", a.Raw)
 				}
 				r := rows[0].(map[string]any)
 				for _, k := range []string{"access_level", "resource", "resource_id", "organization_member", "role", "created_by", "created_at", "updated_at"} {
 					if _, ok := r[k]; !ok {
-						t.Errorf("row lacks %s: %s", k, a.raw)
+						t.Errorf("row lacks %s: %s", k, a.Raw)
 					}
 				}
 				if r["resource"] != "project" || r["resource_id"] != "11" {
-					t.Errorf("%s", a.raw)
+					t.Errorf("%s", a.Raw)
 				}
 			}},
 		{"PUT with a membership id and a level grants: 200 row", "phx_owner", "PUT", ac,
 			func(t *testing.T, s *Server) any {
 				return map[string]any{"access_level": "member", "organization_member": s.membershipOf(t, "member@acme.com")}
 			}, 200,
-			func(t *testing.T, a answer) {
-				if a.body["access_level"] != "member" || a.body["organization_member"] == nil {
-					t.Errorf("%s", a.raw)
+			func(t *testing.T, a fakekit.Answer) {
+				if a.Body["access_level"] != "member" || a.Body["organization_member"] == nil {
+					t.Errorf("%s", a.Raw)
 				}
 			}},
 		{"PUT with access_level null deletes the row: 204", "phx_owner", "PUT", ac,
@@ -161,25 +161,25 @@ func TestFactsAccessControls(t *testing.T) {
 			func(t *testing.T, s *Server) any {
 				return map[string]any{"access_level": "member", "organization_member": s.uuidOf(t, "member@acme.com")}
 			}, 400,
-			func(t *testing.T, a answer) {
-				if !strings.HasPrefix(a.body["detail"].(string), "Invalid organization member id. Use the 'id' field") {
-					t.Errorf("%s", a.raw)
+			func(t *testing.T, a fakekit.Answer) {
+				if !strings.HasPrefix(a.Body["detail"].(string), "Invalid organization member id. Use the 'id' field") {
+					t.Errorf("%s", a.Raw)
 				}
 			}},
 		{"Writing needs org admin or a project admin row: 403 \"Must be admin to modify project permissions.\"", "phx_member", "PUT", ac,
 			func(t *testing.T, s *Server) any {
 				return map[string]any{"access_level": "admin", "organization_member": s.membershipOf(t, "member@acme.com")}
 			}, 403,
-			func(t *testing.T, a answer) {
-				if a.body["detail"] != "Must be admin to modify project permissions." {
-					t.Errorf("%s", a.raw)
+			func(t *testing.T, a fakekit.Answer) {
+				if a.Body["detail"] != "Must be admin to modify project permissions." {
+					t.Errorf("%s", a.Raw)
 				}
 			}},
 		{"Private project: PUT the default row {access_level: none} with no member or role", "phx_owner", "PUT", "/api/projects/12/access_controls/",
 			func(t *testing.T, s *Server) any { return map[string]any{"access_level": "none"} }, 200,
-			func(t *testing.T, a answer) {
-				if a.body["organization_member"] != nil || a.body["role"] != nil || a.body["access_level"] != "none" {
-					t.Errorf("%s", a.raw)
+			func(t *testing.T, a fakekit.Answer) {
+				if a.Body["organization_member"] != nil || a.Body["role"] != nil || a.Body["access_level"] != "none" {
+					t.Errorf("%s", a.Raw)
 				}
 			}},
 	}
@@ -191,8 +191,8 @@ func TestFactsAccessControls(t *testing.T) {
 				body = r.body(t, s)
 			}
 			a := do(t, s, r.key, r.method, r.path, body)
-			if a.status != r.status {
-				t.Fatalf("%s %s: %d, want %d: %s", r.method, r.path, a.status, r.status, a.raw)
+			if a.Status != r.status {
+				t.Fatalf("%s %s: %d, want %d: %s", r.method, r.path, a.Status, r.status, a.Raw)
 			}
 			if r.check != nil {
 				r.check(t, a)
@@ -213,7 +213,7 @@ func TestFactsMembersAndInvites(t *testing.T) {
 		method, path string
 		body         any
 		status       int
-		has          []string // substrings of the raw answer
+		has          []string // substrings of the raw fakekit.Answer
 	}
 	rows := []row{
 		{"Auth (12-13): a bad key is 401, type authentication_error, in the {type,code,detail,attr} shape", "phx_nope", "GET", "/api/organizations/{org}/members/", nil, 401,
@@ -252,7 +252,7 @@ func TestFactsMembersAndInvites(t *testing.T) {
 		ids := strings.NewReplacer("{org}", s.OrgID(), "{member}", s.uuidOf(t, "member@acme.com"), "{owner}", s.uuidOf(t, "owner@acme.com"),
 			"{owner2}", s.uuidOf(t, "owner2@acme.com"))
 		a := do(t, s, r.key, r.method, ids.Replace(r.path), r.body)
-		return a.status, a.raw
+		return a.Status, a.Raw
 	})
 	// Endpoints (26): deleting an invite answers 204; Semantics (55):
 	// inviting an email again replaces its earlier invites.
@@ -260,16 +260,16 @@ func TestFactsMembersAndInvites(t *testing.T) {
 	inv := "/api/organizations/" + s.OrgID() + "/invites/"
 	do(t, s, "phx_owner", "POST", inv, map[string]any{"target_email": "again@x.io"})
 	a := do(t, s, "phx_owner", "POST", inv, map[string]any{"target_email": "again@x.io"})
-	if l := do(t, s, "phx_owner", "GET", inv, nil); l.body["count"] != float64(1) {
-		t.Errorf("a second invite of one email left %v invites: %s", l.body["count"], l.raw)
+	if l := do(t, s, "phx_owner", "GET", inv, nil); l.Body["count"] != float64(1) {
+		t.Errorf("a second invite of one email left %v invites: %s", l.Body["count"], l.Raw)
 	}
-	if d := do(t, s, "phx_owner", "DELETE", inv+fmt.Sprint(a.body["id"])+"/", nil); d.status != 204 {
-		t.Errorf("delete invite: %d %s", d.status, d.raw)
+	if d := do(t, s, "phx_owner", "DELETE", inv+fmt.Sprint(a.Body["id"])+"/", nil); d.Status != 204 {
+		t.Errorf("delete invite: %d %s", d.Status, d.Raw)
 	}
 	// Rate limits (76): 429 throttled_error with Retry-After.
 	s.Fail(FailRule{Method: "GET", PathPrefix: "/api/organizations/", Status: 429, Count: 1, RetryAfter: "3"})
-	if a := do(t, s, "phx_owner", "GET", "/api/organizations/"+s.OrgID()+"/members/", nil); a.status != 429 || a.header.Get("Retry-After") != "3" ||
-		a.body["type"] != "throttled_error" || a.body["code"] != "throttled" {
-		t.Errorf("throttled: %d %v %s", a.status, a.header, a.raw)
+	if a := do(t, s, "phx_owner", "GET", "/api/organizations/"+s.OrgID()+"/members/", nil); a.Status != 429 || a.Header.Get("Retry-After") != "3" ||
+		a.Body["type"] != "throttled_error" || a.Body["code"] != "throttled" {
+		t.Errorf("throttled: %d %v %s", a.Status, a.Header, a.Raw)
 	}
 }

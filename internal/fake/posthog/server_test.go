@@ -2,7 +2,6 @@ package posthog
 
 import (
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,14 +33,7 @@ func acme(t *testing.T) *Server {
 	return s
 }
 
-type answer struct {
-	status int
-	header http.Header
-	body   map[string]any
-	raw    string
-}
-
-func do(t *testing.T, s *Server, key, method, path string, body any) answer {
+func do(t *testing.T, s *Server, key, method, path string, body any) fakekit.Answer {
 	t.Helper()
 	var b []byte
 	if body != nil {
@@ -50,23 +42,22 @@ func do(t *testing.T, s *Server, key, method, path string, body any) answer {
 			t.Fatal(err)
 		}
 	}
-	a := fakekit.Ask(t, method, s.URL+path, key, "", b)
-	return answer{a.Status, a.Header, a.Body, a.Raw}
+	return fakekit.Ask(t, method, s.URL+path, key, "", b)
 }
 
 // wantErr checks an error answer's status, shape and detail.
-func wantErr(t *testing.T, a answer, status int, detail string) {
+func wantErr(t *testing.T, a fakekit.Answer, status int, detail string) {
 	t.Helper()
-	if a.status != status {
-		t.Fatalf("status %d, want %d: %s", a.status, status, a.raw)
+	if a.Status != status {
+		t.Fatalf("status %d, want %d: %s", a.Status, status, a.Raw)
 	}
 	for _, k := range []string{"type", "code", "detail", "attr"} {
-		if _, ok := a.body[k]; !ok {
-			t.Errorf("error body lacks %q: %s", k, a.raw)
+		if _, ok := a.Body[k]; !ok {
+			t.Errorf("error body lacks %q: %s", k, a.Raw)
 		}
 	}
-	if a.body["detail"] != detail {
-		t.Errorf("detail %q, want %q", a.body["detail"], detail)
+	if a.Body["detail"] != detail {
+		t.Errorf("detail %q, want %q", a.Body["detail"], detail)
 	}
 }
 
@@ -100,39 +91,39 @@ func TestAuth(t *testing.T) {
 	org := "/api/organizations/" + s.OrgID() + "/members/"
 	a := do(t, s, "", "GET", org, nil)
 	wantErr(t, a, 401, "Authentication credentials were not provided.")
-	if a.body["type"] != "authentication_error" || a.body["code"] != "not_authenticated" || a.body["attr"] != nil {
-		t.Errorf("401 body: %s", a.raw)
+	if a.Body["type"] != "authentication_error" || a.Body["code"] != "not_authenticated" || a.Body["attr"] != nil {
+		t.Errorf("401 body: %s", a.Raw)
 	}
 	a = do(t, s, "phx_nope", "GET", org, nil)
-	if a.status != 401 || a.body["type"] != "authentication_error" {
-		t.Errorf("unknown key: %d %s", a.status, a.raw)
+	if a.Status != 401 || a.Body["type"] != "authentication_error" {
+		t.Errorf("unknown key: %d %s", a.Status, a.Raw)
 	}
-	if a := do(t, s, "phx_owner", "GET", "/api/organizations/0190ffff-0000-4000-8000-000000000000/members/", nil); a.status != 403 {
-		t.Errorf("another org: %d", a.status)
+	if a := do(t, s, "phx_owner", "GET", "/api/organizations/0190ffff-0000-4000-8000-000000000000/members/", nil); a.Status != 403 {
+		t.Errorf("another org: %d", a.Status)
 	}
 	// The key in the query string is accepted too.
-	if a := do(t, s, "", "GET", org+"?personal_api_key=phx_owner", nil); a.status != 200 {
-		t.Errorf("query key: %d %s", a.status, a.raw)
+	if a := do(t, s, "", "GET", org+"?personal_api_key=phx_owner", nil); a.Status != 200 {
+		t.Errorf("query key: %d %s", a.Status, a.Raw)
 	}
 }
 
 func TestMe(t *testing.T) {
 	s := acme(t)
 	a := do(t, s, "phx_admin", "GET", "/api/users/@me/", nil)
-	if a.status != 200 || a.body["email"] != "admin@acme.com" || a.body["uuid"] != s.uuidOf(t, "admin@acme.com") {
-		t.Fatalf("@me: %s", a.raw)
+	if a.Status != 200 || a.Body["email"] != "admin@acme.com" || a.Body["uuid"] != s.uuidOf(t, "admin@acme.com") {
+		t.Fatalf("@me: %s", a.Raw)
 	}
-	orgs := a.body["organizations"].([]any)
+	orgs := a.Body["organizations"].([]any)
 	o := orgs[0].(map[string]any)
 	if len(orgs) != 1 || o["id"] != s.OrgID() || o["membership_level"] != float64(8) {
 		t.Errorf("organizations: %v", orgs)
 	}
-	if a.body["organization"].(map[string]any)["id"] != s.OrgID() {
-		t.Errorf("organization: %v", a.body["organization"])
+	if a.Body["organization"].(map[string]any)["id"] != s.OrgID() {
+		t.Errorf("organization: %v", a.Body["organization"])
 	}
 	// Without the trailing slash too.
-	if a := do(t, s, "phx_admin", "GET", "/api/users/@me", nil); a.status != 200 {
-		t.Errorf("no trailing slash: %d", a.status)
+	if a := do(t, s, "phx_admin", "GET", "/api/users/@me", nil); a.Status != 200 {
+		t.Errorf("no trailing slash: %d", a.Status)
 	}
 }
 
@@ -157,10 +148,10 @@ func TestMembersPaging(t *testing.T) {
 	}
 	for _, c := range cases {
 		a := do(t, s, "k", "GET", base+c.query, nil)
-		if a.status != 200 || a.body["count"] != float64(250) {
-			t.Fatalf("%s: %d %v", c.query, a.status, a.body["count"])
+		if a.Status != 200 || a.Body["count"] != float64(250) {
+			t.Fatalf("%s: %d %v", c.query, a.Status, a.Body["count"])
 		}
-		res := a.body["results"].([]any)
+		res := a.Body["results"].([]any)
 		if len(res) != c.n {
 			t.Errorf("%s: %d results, want %d", c.query, len(res), c.n)
 		}
@@ -169,10 +160,10 @@ func TestMembersPaging(t *testing.T) {
 			t.Errorf("%s: first %v, want %s", c.query, first, c.first)
 		}
 		for name, want := range map[string]string{"next": c.next, "previous": c.prev} {
-			got, _ := a.body[name].(string)
+			got, _ := a.Body[name].(string)
 			if want == "" {
-				if a.body[name] != nil {
-					t.Errorf("%s: %s = %v, want null", c.query, name, a.body[name])
+				if a.Body[name] != nil {
+					t.Errorf("%s: %s = %v, want null", c.query, name, a.Body[name])
 				}
 				continue
 			}
@@ -182,10 +173,10 @@ func TestMembersPaging(t *testing.T) {
 		}
 	}
 	a := do(t, s, "k", "GET", base+"/?email=m7@x.io", nil)
-	if a.body["count"] != float64(1) {
-		t.Errorf("email filter: %s", a.raw)
+	if a.Body["count"] != float64(1) {
+		t.Errorf("email filter: %s", a.Raw)
 	}
-	m := a.body["results"].([]any)[0].(map[string]any)
+	m := a.Body["results"].([]any)[0].(map[string]any)
 	for _, k := range []string{"id", "user", "level", "joined_at", "updated_at", "is_2fa_enabled", "has_social_auth", "last_login"} {
 		if _, ok := m[k]; !ok {
 			t.Errorf("member lacks %q", k)
@@ -216,20 +207,20 @@ func TestLevelRules(t *testing.T) {
 			a := do(t, s, c.key, "PATCH", "/api/organizations/"+s.OrgID()+"/members/"+s.uuidOf(t, c.target)+"/", map[string]any{"level": c.level})
 			if c.status != 200 {
 				wantErr(t, a, c.status, c.detail)
-				if a.body["type"] != "authentication_error" || a.body["code"] != "permission_denied" {
-					t.Errorf("body: %s", a.raw)
+				if a.Body["type"] != "authentication_error" || a.Body["code"] != "permission_denied" {
+					t.Errorf("body: %s", a.Raw)
 				}
 				return
 			}
-			if a.status != 200 || a.body["level"] != float64(c.level) || s.levelOf(c.target) != c.level {
-				t.Errorf("%d %s", a.status, a.raw)
+			if a.Status != 200 || a.Body["level"] != float64(c.level) || s.levelOf(c.target) != c.level {
+				t.Errorf("%d %s", a.Status, a.Raw)
 			}
 		})
 	}
 	s := acme(t)
 	a := do(t, s, "phx_owner", "PUT", "/api/organizations/@current/members/"+s.uuidOf(t, "member@acme.com"), map[string]any{"level": 5})
-	if a.status != 400 || a.body["code"] != "invalid_choice" || a.body["attr"] != "level" {
-		t.Errorf("invalid level: %s", a.raw)
+	if a.Status != 400 || a.Body["code"] != "invalid_choice" || a.Body["attr"] != "level" {
+		t.Errorf("invalid level: %s", a.Raw)
 	}
 	wantErr(t, do(t, s, "phx_owner", "PATCH", "/api/organizations/@current/members/nobody/", map[string]any{"level": 1}), 404, "Not found.")
 }
@@ -258,8 +249,8 @@ func TestRemovalRules(t *testing.T) {
 				wantErr(t, a, c.status, c.detail)
 				return
 			}
-			if a.status != 204 || s.levelOf(c.target) != 0 {
-				t.Errorf("%d %s", a.status, a.raw)
+			if a.Status != 204 || s.levelOf(c.target) != 0 {
+				t.Errorf("%d %s", a.Status, a.Raw)
 			}
 			if n := len(s.State().Projects[0].Access); n != 0 {
 				t.Errorf("the removed member's access rows stayed: %d", n)
@@ -277,14 +268,14 @@ func TestInvites(t *testing.T) {
 	// Already a member.
 	a := do(t, s, "phx_owner", "POST", inv, map[string]any{"target_email": "member@acme.com"})
 	wantErr(t, a, 400, "A user with this email address already belongs to the organization.")
-	if a.body["type"] != "validation_error" || a.body["attr"] != nil {
-		t.Errorf("body: %s", a.raw)
+	if a.Body["type"] != "validation_error" || a.Body["attr"] != nil {
+		t.Errorf("body: %s", a.Raw)
 	}
 	// Unknown project.
 	a = do(t, s, "phx_owner", "POST", inv, map[string]any{"target_email": "x@y.io", "private_project_access": []any{map[string]any{"id": 99, "level": "member"}}})
 	wantErr(t, a, 400, "Project does not exist on this organization, or it is private and you do not have access to it.")
-	if a.body["attr"] != "private_project_access" {
-		t.Errorf("attr: %s", a.raw)
+	if a.Body["attr"] != "private_project_access" {
+		t.Errorf("attr: %s", a.Raw)
 	}
 	// A member inviting to a private project without project admin.
 	a = do(t, s, "phx_member", "POST", inv, map[string]any{"target_email": "x@y.io", "private_project_access": []any{map[string]any{"id": 11, "level": "member"}}})
@@ -292,16 +283,16 @@ func TestInvites(t *testing.T) {
 	// A good one; the domain is lower-cased.
 	a = do(t, s, "phx_owner", "POST", inv, map[string]any{"target_email": "Jane@Agency.COM", "level": 8,
 		"private_project_access": []any{map[string]any{"id": 11, "level": "admin"}}})
-	if a.status != 201 || a.body["target_email"] != "Jane@agency.com" || a.body["level"] != float64(8) || a.body["is_expired"] != false {
-		t.Fatalf("invite: %d %s", a.status, a.raw)
+	if a.Status != 201 || a.Body["target_email"] != "Jane@agency.com" || a.Body["level"] != float64(8) || a.Body["is_expired"] != false {
+		t.Fatalf("invite: %d %s", a.Status, a.Raw)
 	}
-	first := a.body["id"]
+	first := a.Body["id"]
 	// Listed, newest first.
 	do(t, s, "phx_owner", "POST", inv, map[string]any{"target_email": "bob@x.io"})
 	l := do(t, s, "phx_member", "GET", inv, nil)
-	res := l.body["results"].([]any)
-	if l.body["count"] != float64(2) || res[0].(map[string]any)["target_email"] != "bob@x.io" {
-		t.Errorf("list: %s", l.raw)
+	res := l.Body["results"].([]any)
+	if l.Body["count"] != float64(2) || res[0].(map[string]any)["target_email"] != "bob@x.io" {
+		t.Errorf("list: %s", l.Raw)
 	}
 	// Expiry after three days, by the server's clock.
 	s.Advance(3*24*time.Hour - time.Minute)
@@ -310,7 +301,7 @@ func TestInvites(t *testing.T) {
 	}
 	s.Advance(2 * time.Minute)
 	l = do(t, s, "phx_owner", "GET", inv, nil)
-	for _, r := range l.body["results"].([]any) {
+	for _, r := range l.Body["results"].([]any) {
 		if r.(map[string]any)["is_expired"] != true {
 			t.Errorf("not expired after three days: %v", r)
 		}
@@ -321,8 +312,8 @@ func TestInvites(t *testing.T) {
 	// Re-inviting replaces every earlier invitation of the email, expired too.
 	a = do(t, s, "phx_owner", "POST", inv, map[string]any{"target_email": "Jane@agency.com", "level": 1,
 		"private_project_access": []any{map[string]any{"id": 11, "level": "member"}, map[string]any{"id": 12, "level": "admin"}}})
-	if a.status != 201 || a.body["id"] == first {
-		t.Fatalf("re-invite: %s", a.raw)
+	if a.Status != 201 || a.Body["id"] == first {
+		t.Fatalf("re-invite: %s", a.Raw)
 	}
 	st := s.State()
 	if len(st.Invites) != 2 {
@@ -330,8 +321,8 @@ func TestInvites(t *testing.T) {
 	}
 	// Members may not delete invitations.
 	wantErr(t, do(t, s, "phx_member", "DELETE", inv+st.Invites[0].ID+"/", nil), 403, "Your organization access level is insufficient.")
-	if a := do(t, s, "phx_admin", "DELETE", inv+st.Invites[0].ID, nil); a.status != 204 {
-		t.Errorf("delete invite: %d %s", a.status, a.raw)
+	if a := do(t, s, "phx_admin", "DELETE", inv+st.Invites[0].ID, nil); a.Status != 204 {
+		t.Errorf("delete invite: %d %s", a.Status, a.Raw)
 	}
 	wantErr(t, do(t, s, "phx_admin", "DELETE", inv+st.Invites[0].ID+"/", nil), 404, "Not found.")
 	// Accepting creates the member at the invitation's level with its rows.
@@ -359,8 +350,8 @@ func TestCombinePendingInvites(t *testing.T) {
 	do(t, s, "phx_owner", "POST", inv, map[string]any{"target_email": "c@x.io", "level": 8, "private_project_access": []any{map[string]any{"id": 11, "level": "admin"}}})
 	a := do(t, s, "phx_owner", "POST", inv, map[string]any{"target_email": "c@x.io", "combine_pending_invites": true,
 		"private_project_access": []any{map[string]any{"id": 12, "level": "member"}}})
-	if a.status != 201 || a.body["level"] != float64(8) || len(a.body["private_project_access"].([]any)) != 2 {
-		t.Errorf("combined: %s", a.raw)
+	if a.Status != 201 || a.Body["level"] != float64(8) || len(a.Body["private_project_access"].([]any)) != 2 {
+		t.Errorf("combined: %s", a.Raw)
 	}
 }
 
@@ -369,26 +360,26 @@ func TestAccessControls(t *testing.T) {
 	mid := s.membershipOf(t, "member@acme.com")
 	ac := "/api/projects/11/access_controls/"
 	a := do(t, s, "phx_owner", "PUT", ac, map[string]any{"access_level": "member", "organization_member": mid})
-	if a.status != 200 || a.body["access_level"] != "member" || a.body["organization_member"] != mid || a.body["resource_id"] != "11" {
-		t.Fatalf("put: %d %s", a.status, a.raw)
+	if a.Status != 200 || a.Body["access_level"] != "member" || a.Body["organization_member"] != mid || a.Body["resource_id"] != "11" {
+		t.Fatalf("put: %d %s", a.Status, a.Raw)
 	}
 	a = do(t, s, "phx_member", "GET", ac, nil)
 	// posthog.md: default_access_level is the per-resource constant
 	// ("admin" for projects); the project's own default ("none" here) is
 	// the row with organization_member and role null.
-	if a.status != 200 || a.body["default_access_level"] != "admin" || a.body["user_access_level"] != "member" {
-		t.Fatalf("get: %s", a.raw)
+	if a.Status != 200 || a.Body["default_access_level"] != "admin" || a.Body["user_access_level"] != "member" {
+		t.Fatalf("get: %s", a.Raw)
 	}
-	rows := a.body["access_controls"].([]any)
+	rows := a.Body["access_controls"].([]any)
 	if len(rows) != 2 {
 		t.Fatalf("rows (default and member): %v", rows)
 	}
-	if lv := a.body["available_access_levels"].([]any); len(lv) != 3 || lv[0] != "none" {
+	if lv := a.Body["available_access_levels"].([]any); len(lv) != 3 || lv[0] != "none" {
 		t.Errorf("levels: %v", lv)
 	}
 	// Staging has no default row: the default is admin.
-	if a := do(t, s, "phx_owner", "GET", "/api/projects/12/access_controls", nil); a.body["default_access_level"] != "admin" || len(a.body["access_controls"].([]any)) != 0 {
-		t.Errorf("staging: %s", a.raw)
+	if a := do(t, s, "phx_owner", "GET", "/api/projects/12/access_controls", nil); a.Body["default_access_level"] != "admin" || len(a.Body["access_controls"].([]any)) != 0 {
+		t.Errorf("staging: %s", a.Raw)
 	}
 	// Errors.
 	wantErr(t, do(t, s, "phx_member", "PUT", ac, map[string]any{"access_level": "admin", "organization_member": mid}), 403, "Must be admin to modify project permissions.")
@@ -401,22 +392,22 @@ func TestAccessControls(t *testing.T) {
 	if err := s.Grant("member@acme.com", "11", "admin"); err != nil {
 		t.Fatal(err)
 	}
-	if a := do(t, s, "phx_member", "PUT", ac, map[string]any{"access_level": "member", "organization_member": mid}); a.status != 200 {
-		t.Errorf("project admin: %s", a.raw)
+	if a := do(t, s, "phx_member", "PUT", ac, map[string]any{"access_level": "member", "organization_member": mid}); a.Status != 200 {
+		t.Errorf("project admin: %s", a.Raw)
 	}
 	// null deletes the row: 204.
 	a = do(t, s, "phx_owner", "PUT", ac, map[string]any{"access_level": nil, "organization_member": mid})
-	if a.status != 204 || len(s.State().Projects[0].Access) != 0 {
-		t.Errorf("delete: %d %s", a.status, a.raw)
+	if a.Status != 204 || len(s.State().Projects[0].Access) != 0 {
+		t.Errorf("delete: %d %s", a.Status, a.Raw)
 	}
 	// Members see only projects they can reach.
 	a = do(t, s, "phx_member", "GET", "/api/organizations/"+s.OrgID()+"/projects/", nil)
-	if a.body["count"] != float64(1) || a.body["results"].([]any)[0].(map[string]any)["name"] != "Staging" {
-		t.Errorf("member's projects: %s", a.raw)
+	if a.Body["count"] != float64(1) || a.Body["results"].([]any)[0].(map[string]any)["name"] != "Staging" {
+		t.Errorf("member's projects: %s", a.Raw)
 	}
 	a = do(t, s, "phx_owner", "GET", "/api/projects/", nil)
-	if a.body["count"] != float64(2) {
-		t.Errorf("owner's projects: %s", a.raw)
+	if a.Body["count"] != float64(2) {
+		t.Errorf("owner's projects: %s", a.Raw)
 	}
 }
 
@@ -426,20 +417,20 @@ func TestFailureInjection(t *testing.T) {
 	path := "/api/organizations/" + s.OrgID() + "/members/?limit=100"
 	for i := 0; i < 2; i++ {
 		a := do(t, s, "phx_owner", "GET", path, nil)
-		if a.status != 429 || a.header.Get("Retry-After") != "3" || a.body["type"] != "throttled_error" {
-			t.Fatalf("try %d: %d %v %s", i, a.status, a.header, a.raw)
+		if a.Status != 429 || a.Header.Get("Retry-After") != "3" || a.Body["type"] != "throttled_error" {
+			t.Fatalf("try %d: %d %v %s", i, a.Status, a.Header, a.Raw)
 		}
 	}
-	if a := do(t, s, "phx_owner", "GET", path, nil); a.status != 200 {
-		t.Errorf("after count: %d", a.status)
+	if a := do(t, s, "phx_owner", "GET", path, nil); a.Status != 200 {
+		t.Errorf("after count: %d", a.Status)
 	}
-	if a := do(t, s, "phx_owner", "GET", "/api/users/@me/", nil); a.status != 200 {
-		t.Errorf("other path: %d", a.status)
+	if a := do(t, s, "phx_owner", "GET", "/api/users/@me/", nil); a.Status != 200 {
+		t.Errorf("other path: %d", a.Status)
 	}
 	s.Fail(FailRule{Method: "DELETE", Status: 500, Body: `{"detail":"boom"}`})
 	for i := 0; i < 3; i++ {
-		if a := do(t, s, "phx_owner", "DELETE", "/api/projects/1/", nil); a.status != 500 || a.raw != `{"detail":"boom"}` {
-			t.Errorf("always: %d %s", a.status, a.raw)
+		if a := do(t, s, "phx_owner", "DELETE", "/api/projects/1/", nil); a.Status != 500 || a.Raw != `{"detail":"boom"}` {
+			t.Errorf("always: %d %s", a.Status, a.Raw)
 		}
 	}
 	s.ClearFailures()
@@ -487,8 +478,8 @@ func TestAdminHTTP(t *testing.T) {
 	if code, _ := admin(t, s, "POST", "/_fake/nope", `{}`); code != 404 {
 		t.Errorf("unknown admin endpoint: %d", code)
 	}
-	if a := do(t, s, "phx_owner", "GET", "/api/users/@me/", nil); a.status != 503 {
-		t.Errorf("injected: %d", a.status)
+	if a := do(t, s, "phx_owner", "GET", "/api/users/@me/", nil); a.Status != 503 {
+		t.Errorf("injected: %d", a.Status)
 	}
 	_, log := admin(t, s, "GET", "/_fake/requests", "")
 	if log != "GET /api/users/@me/\n" {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	json "github.com/go-json-experiment/json"
+	"github.com/roster-dev/roster/internal/schematest"
 )
 
 // The plan's JSON and markdown carry what the text plan says on stderr (the
@@ -54,7 +55,7 @@ policy {
 	}
 
 	out := runCLI(t, 0, with("plan", "--format", "json")...)
-	validateJSON(t, schema(t, "plan.schema.json"), "plan --format json", out)
+	validateJSON(t, schematest.Compile(t, "plan.schema.json"), "plan --format json", out)
 	var doc struct {
 		Diagnostics []struct {
 			Severity string `json:"severity"`
@@ -95,7 +96,7 @@ policy {
 	// Applied, they are open steps, no longer planned ones.
 	runCLI(t, 0, with("apply", "--auto-approve")...)
 	out = runCLI(t, 0, with("plan", "--format", "json")...)
-	validateJSON(t, schema(t, "plan.schema.json"), "plan --format json after apply", out)
+	validateJSON(t, schematest.Compile(t, "plan.schema.json"), "plan --format json after apply", out)
 	doc.Manual = nil
 	if err := json.Unmarshal(out, &doc); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/roster-dev/roster/internal/schematest"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
@@ -50,28 +51,9 @@ func runCLI(t *testing.T, want int, args ...string) []byte {
 	return out.Bytes()
 }
 
-func schema(t *testing.T, file string) *jsonschema.Schema {
-	t.Helper()
-	path, err := filepath.Abs(filepath.Join("..", "..", "schema", file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	sch, err := c.Compile(path)
-	if err != nil {
-		t.Fatalf("schema %s: %v", file, err)
-	}
-	return sch
-}
-
 func validateJSON(t *testing.T, sch *jsonschema.Schema, what string, data []byte) {
 	t.Helper()
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
-	if err != nil {
-		t.Fatalf("%s: not JSON: %v\n%s", what, err, data)
-	}
-	if err := sch.Validate(v); err != nil {
+	if err := sch.Validate(schematest.Instance(t, data)); err != nil {
 		t.Errorf("%s does not match its schema: %v\n%s", what, err, data)
 	}
 }
@@ -90,21 +72,21 @@ func TestJSONOutputsMatchSchemas(t *testing.T) {
 	g := []string{"--chdir", dir, "--now", "2026-12-01"}
 	with := func(args ...string) []string { return append(append([]string{}, args...), g...) }
 
-	validateJSON(t, schema(t, "validate.schema.json"), "validate --json (valid)", runCLI(t, 0, with("validate", "--json")...))
-	validateJSON(t, schema(t, "validate.schema.json"), "validate --json (invalid)", runCLI(t, 1, "validate", "--json", "--chdir", bad))
-	validateJSON(t, schema(t, "plan.schema.json"), "plan --format json", runCLI(t, 0, with("plan", "--format", "json")...))
-	validateJSON(t, schema(t, "state.schema.json"), "show --json (empty)", runCLI(t, 0, with("show", "--json")...))
-	validateJSON(t, schema(t, "history.schema.json"), "history --json (empty)", runCLI(t, 0, with("history", "--json")...))
+	validateJSON(t, schematest.Compile(t, "validate.schema.json"), "validate --json (valid)", runCLI(t, 0, with("validate", "--json")...))
+	validateJSON(t, schematest.Compile(t, "validate.schema.json"), "validate --json (invalid)", runCLI(t, 1, "validate", "--json", "--chdir", bad))
+	validateJSON(t, schematest.Compile(t, "plan.schema.json"), "plan --format json", runCLI(t, 0, with("plan", "--format", "json")...))
+	validateJSON(t, schematest.Compile(t, "state.schema.json"), "show --json (empty)", runCLI(t, 0, with("show", "--json")...))
+	validateJSON(t, schematest.Compile(t, "history.schema.json"), "history --json (empty)", runCLI(t, 0, with("history", "--json")...))
 	runCLI(t, 0, with("apply", "--auto-approve")...)
-	validateJSON(t, schema(t, "state.schema.json"), "show --json", runCLI(t, 0, with("show", "--json")...))
-	validateJSON(t, schema(t, "history.schema.json"), "history --json", runCLI(t, 0, with("history", "--json")...))
-	validateJSON(t, schema(t, "platforms.schema.json"), "platforms --json", runCLI(t, 0, "platforms", "--json"))
-	validateJSON(t, schema(t, "platforms.schema.json"), "platforms show --json", runCLI(t, 0, "platforms", "show", "piwikpro", "--json"))
-	validateJSON(t, schema(t, "review.schema.json"), "review --format json", runCLI(t, 0, with("review", "--format", "json")...))
-	validateJSON(t, schema(t, "access.schema.json"), "access --json", runCLI(t, 0, with("access", "jane@agency.com", "--json")...))
-	validateJSON(t, schema(t, "who-can.schema.json"), "who-can --json", runCLI(t, 0, with("who-can", "view_reports", "--json")...))
+	validateJSON(t, schematest.Compile(t, "state.schema.json"), "show --json", runCLI(t, 0, with("show", "--json")...))
+	validateJSON(t, schematest.Compile(t, "history.schema.json"), "history --json", runCLI(t, 0, with("history", "--json")...))
+	validateJSON(t, schematest.Compile(t, "platforms.schema.json"), "platforms --json", runCLI(t, 0, "platforms", "--json"))
+	validateJSON(t, schematest.Compile(t, "platforms.schema.json"), "platforms show --json", runCLI(t, 0, "platforms", "show", "piwikpro", "--json"))
+	validateJSON(t, schematest.Compile(t, "review.schema.json"), "review --format json", runCLI(t, 0, with("review", "--format", "json")...))
+	validateJSON(t, schematest.Compile(t, "access.schema.json"), "access --json", runCLI(t, 0, with("access", "jane@agency.com", "--json")...))
+	validateJSON(t, schematest.Compile(t, "who-can.schema.json"), "who-can --json", runCLI(t, 0, with("who-can", "view_reports", "--json")...))
 
-	rec := schema(t, "evidence.schema.json")
+	rec := schematest.Compile(t, "evidence.schema.json")
 	lines := bytes.Split(bytes.TrimSpace(runCLI(t, 0, with("evidence", "export", "--format", "jsonl")...)), []byte("\n"))
 	if len(lines) != 4 {
 		t.Fatalf("got %d evidence records, want 4", len(lines))

@@ -16,6 +16,7 @@ import (
 
 	"github.com/roster-dev/roster/internal/evidence"
 	"github.com/roster-dev/roster/internal/report"
+	"github.com/roster-dev/roster/internal/schematest"
 )
 
 // signedState applies schemaConfig with a signing key set and signs the
@@ -94,12 +95,12 @@ func TestBundleExport(t *testing.T) {
 	if !bytes.Equal(append(cps[len(cps)-1], '\n'), last) {
 		t.Errorf("the last checkpoint %s is not the one printed %s", cps[len(cps)-1], last)
 	}
-	sch := schema(t, "checkpoint.schema.json")
+	sch := schematest.Compile(t, "checkpoint.schema.json")
 	for i, c := range cps {
 		validateJSON(t, sch, "checkpoint "+strconv.Itoa(i+1), c)
 	}
 	// The review records match the evidence schema.
-	rec := schema(t, "evidence.schema.json")
+	rec := schematest.Compile(t, "evidence.schema.json")
 	sc := bufio.NewScanner(bytes.NewReader(stored))
 	sc.Buffer(nil, 1<<20)
 	reviews := 0
@@ -113,7 +114,7 @@ func TestBundleExport(t *testing.T) {
 		t.Errorf("%d review records, want 2 (one team, two sign-offs)", reviews)
 	}
 	// review --format json validates with last_review set.
-	validateJSON(t, schema(t, "review.schema.json"), "review --format json", runCLI(t, 0, with("review", "--format", "json")...))
+	validateJSON(t, schematest.Compile(t, "review.schema.json"), "review --format json", runCLI(t, 0, with("review", "--format", "json")...))
 
 	// Refusals.
 	for _, c := range []struct {

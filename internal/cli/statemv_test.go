@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/roster-dev/roster/internal/schematest"
 )
 
 // TestStateEditsMatchSchemas: the history and evidence of roster state mv
@@ -21,9 +23,9 @@ func TestStateEditsMatchSchemas(t *testing.T) {
 	runCLI(t, 0, with("apply", "--auto-approve")...)
 	runCLI(t, 0, with("state", "mv", "site/acme/mysite.com", "site/acme/shop.com")...)
 	runCLI(t, 0, with("state", "rm", "member/acme/alice@acme.com")...)
-	validateJSON(t, schema(t, "history.schema.json"), "history --json", runCLI(t, 0, with("history", "--json")...))
-	validateJSON(t, schema(t, "state.schema.json"), "show --json", runCLI(t, 0, with("show", "--json")...))
-	rec := schema(t, "evidence.schema.json")
+	validateJSON(t, schematest.Compile(t, "history.schema.json"), "history --json", runCLI(t, 0, with("history", "--json")...))
+	validateJSON(t, schematest.Compile(t, "state.schema.json"), "show --json", runCLI(t, 0, with("show", "--json")...))
+	rec := schematest.Compile(t, "evidence.schema.json")
 	out := runCLI(t, 0, with("evidence", "export", "--format", "jsonl")...)
 	var moves, forgets int
 	for i, l := range bytes.Split(bytes.TrimSpace(out), []byte("\n")) {

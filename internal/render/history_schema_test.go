@@ -8,6 +8,7 @@ import (
 	json "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 
+	"github.com/roster-dev/roster/internal/schematest"
 	"github.com/roster-dev/roster/internal/state"
 )
 
@@ -42,9 +43,9 @@ func historyEntries() []state.HistoryEntry {
 }
 
 func TestHistorySchema(t *testing.T) {
-	sch := compileSchema(t, "history.schema.json")
+	sch := schematest.Compile(t, "history.schema.json")
 	for name, entries := range map[string][]state.HistoryEntry{"none": nil, "some": historyEntries()} {
-		if err := sch.Validate(decodeInstance(t, historyJSON(t, entries))); err != nil {
+		if err := sch.Validate(schematest.Instance(t, historyJSON(t, entries))); err != nil {
 			t.Errorf("%s: history JSON does not match schema/history.schema.json:\n%v", name, err)
 		}
 	}
@@ -58,7 +59,7 @@ func TestHistorySchema(t *testing.T) {
 	for name, mutate := range tests {
 		e := historyEntries()
 		mutate(e)
-		if err := sch.Validate(decodeInstance(t, historyJSON(t, e))); err == nil {
+		if err := sch.Validate(schematest.Instance(t, historyJSON(t, e))); err == nil {
 			t.Errorf("the history schema accepts an entry with a %s", name)
 		}
 	}

@@ -3,40 +3,14 @@ package render
 import (
 	"bytes"
 	"fmt"
-	"path/filepath"
 	"testing"
 
 	json "github.com/go-json-experiment/json"
-	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
+	"github.com/roster-dev/roster/internal/schematest"
 )
-
-func compileSchema(t *testing.T, file string) *jsonschema.Schema {
-	t.Helper()
-	path, err := filepath.Abs(filepath.Join("..", "..", "schema", file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	c.AssertFormat()
-	sch, err := c.Compile(path)
-	if err != nil {
-		t.Fatalf("schema %s does not compile: %v", file, err)
-	}
-	return sch
-}
-
-func decodeInstance(t *testing.T, b []byte) any {
-	t.Helper()
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
 
 // schemaPlans are plans whose rendering must satisfy the schema: empty,
 // every action on every kind, drift, follow-ups, manual steps and costs.
@@ -70,11 +44,11 @@ func schemaPlans() map[string]*plan.Plan {
 }
 
 func TestPlanSchema(t *testing.T) {
-	sch := compileSchema(t, "plan.schema.json")
+	sch := schematest.Compile(t, "plan.schema.json")
 	for name, p := range schemaPlans() {
 		t.Run(name, func(t *testing.T) {
 			out := render(t, renderers["json"], p)
-			if err := sch.Validate(decodeInstance(t, out)); err != nil {
+			if err := sch.Validate(schematest.Instance(t, out)); err != nil {
 				t.Fatalf("WriteJSON output does not match schema/plan.schema.json:\n%v", err)
 			}
 		})
@@ -84,7 +58,7 @@ func TestPlanSchema(t *testing.T) {
 // The schema must refuse documents that break the contract, or the test
 // above proves nothing.
 func TestPlanSchemaRefuses(t *testing.T) {
-	sch := compileSchema(t, "plan.schema.json")
+	sch := schematest.Compile(t, "plan.schema.json")
 	tests := []struct {
 		name   string
 		mutate func(doc map[string]any)
@@ -149,7 +123,7 @@ func TestPlanSchemaRefuses(t *testing.T) {
 			}
 			item(doc, "drift", 0)["after"].(map[string]any)["role_access"] = v
 			b, _ := json.Marshal(doc)
-			if err := sch.Validate(decodeInstance(t, b)); err == nil {
+			if err := sch.Validate(schematest.Instance(t, b)); err == nil {
 				t.Fatalf("the schema accepts a document with %s", name)
 			}
 		})
@@ -165,7 +139,7 @@ func TestPlanSchemaRefuses(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := sch.Validate(decodeInstance(t, b)); err == nil {
+			if err := sch.Validate(schematest.Instance(t, b)); err == nil {
 				t.Fatalf("the schema accepts a document with a %s", tt.name)
 			}
 		})
@@ -182,7 +156,7 @@ func TestPlanSchemaRefuses(t *testing.T) {
 		}
 	}
 	b, _ := json.Marshal(doc)
-	if err := sch.Validate(decodeInstance(t, b)); err == nil {
+	if err := sch.Validate(schematest.Instance(t, b)); err == nil {
 		t.Fatal("the schema accepts a move without from")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/schematest"
 )
 
 // pendingInput is a Plausible team whose manual steps wait both ways: ann's
@@ -96,7 +97,7 @@ func TestManualSaysWhatWaits(t *testing.T) {
 		if !strings.Contains(string(out), `"pending": "delete"`) {
 			t.Errorf("%s JSON has no pending delete:\n%s", name, out)
 		}
-		if err := compileSchema(t, c.schema).Validate(decodeInstance(t, out)); err != nil {
+		if err := schematest.Compile(t, c.schema).Validate(schematest.Instance(t, out)); err != nil {
 			t.Errorf("%s JSON does not match schema/%s: %v", name, c.schema, err)
 		}
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/roster-dev/roster/internal/evidence"
 	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/schematest"
 	"github.com/roster-dev/roster/internal/streamtest"
 )
 
@@ -808,7 +809,7 @@ func TestReviewSponsors(t *testing.T) {
 		t.Errorf("the markdown review does not show jane's sponsor and flag:\n%s", md)
 	}
 	js := render(t, func(w io.Writer) error { return WriteReviewJSON(w, doc) })
-	if err := compileSchema(t, "review.schema.json").Validate(decodeInstance(t, js)); err != nil {
+	if err := schematest.Compile(t, "review.schema.json").Validate(schematest.Instance(t, js)); err != nil {
 		t.Errorf("the review with sponsors does not match its schema: %v", err)
 	}
 }

@@ -1,9 +1,7 @@
 package report
 
 import (
-	"bytes"
 	"io"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,32 +10,8 @@ import (
 
 	"github.com/roster-dev/roster/internal/live"
 	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/schematest"
 )
-
-func compileSchema(t *testing.T, file string) *jsonschema.Schema {
-	t.Helper()
-	path, err := filepath.Abs(filepath.Join("..", "..", "schema", file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	c.AssertFormat()
-	sch, err := c.Compile(path)
-	if err != nil {
-		t.Fatalf("schema %s does not compile: %v", file, err)
-	}
-	return sch
-}
-
-func decodeInstance(t *testing.T, b []byte) any {
-	t.Helper()
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
 
 // schemaCase is a JSON output and the schema it must satisfy.
 type schemaCase struct {
@@ -114,11 +88,11 @@ func TestSchemas(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			sch := schemas[c.schema]
 			if sch == nil {
-				sch = compileSchema(t, c.schema)
+				sch = schematest.Compile(t, c.schema)
 				schemas[c.schema] = sch
 			}
 			out := render(t, c.write)
-			if err := sch.Validate(decodeInstance(t, out)); err != nil {
+			if err := sch.Validate(schematest.Instance(t, out)); err != nil {
 				t.Fatalf("output does not match schema/%s:\n%v\n%s", c.schema, err, out)
 			}
 		})
@@ -291,7 +265,7 @@ func TestSchemasRefuse(t *testing.T) {
 		}},
 	}...)
 	for _, tt := range tests {
-		sch := compileSchema(t, tt.schema)
+		sch := schematest.Compile(t, tt.schema)
 		good := render(t, tt.write)
 		for _, m := range tt.mutations {
 			t.Run(tt.schema+"/"+m.name, func(t *testing.T) {
@@ -304,7 +278,7 @@ func TestSchemasRefuse(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if err := sch.Validate(decodeInstance(t, b)); err == nil {
+				if err := sch.Validate(schematest.Instance(t, b)); err == nil {
 					t.Fatalf("the schema accepts a document with a %s", m.name)
 				}
 			})

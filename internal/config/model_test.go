@@ -275,7 +275,7 @@ func TestSchemaNames(t *testing.T) {
 		spec = append(spec, data...)
 	}
 	// Issue 27 extends the grant with the platform's own capabilities
-	// (../shared/apis/matomo.md, "Capability matrix proposal"), which the
+	// (docs/apis/matomo.md, "Capability matrix proposal"), which the
 	// shared spec does not name yet: these names are held to
 	// schema/language.md instead (TestReferenceMentionsEverything).
 	extension := map[string]bool{"grant_capability": true, "included_in": true}

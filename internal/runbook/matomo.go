@@ -11,7 +11,7 @@ import (
 // Administration (the gear icon) → System → Users, where a superuser
 // edits a user's Basic info, Permissions (a role and capabilities per
 // website) and Superuser access; changing superuser access or an email
-// asks for the acting superuser's password (../shared/apis/matomo.md).
+// asks for the acting superuser's password (docs/apis/matomo.md).
 
 const matomoLogin = "Log in to Matomo as a superuser."
 const matomoUsers = "Open Administration (the gear icon) → System → Users."

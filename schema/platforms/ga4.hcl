@@ -3,7 +3,7 @@
 # account) or on one property (a grant). Someone with property bindings only
 # is a guest, and needs no account-level membership.
 #
-# Source: ../shared/apis/ga4.md ("Mapping to roster" and "Capability matrix
+# Source: docs/apis/ga4.md ("Mapping to roster" and "Capability matrix
 # proposal"), the contract for this profile (platforms.md, version 2). Each
 # binding carries one base role (predefinedRoles/viewer, analyst, editor,
 # admin) and optionally the data restrictions predefinedRoles/no-cost-data

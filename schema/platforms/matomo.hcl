@@ -3,7 +3,7 @@
 # everything, any other user has access only through per-site grants of one
 # role (view, write or admin) plus explicit plugin capabilities.
 #
-# Sources: ../shared/apis/matomo.md ("Capability matrix proposal", the
+# Sources: docs/apis/matomo.md ("Capability matrix proposal", the
 # contract for this profile per platforms.md version 2), which cites
 # matomo-org/matomo core/Access/Role/{View,Write,Admin}.php, the
 # UsersManager language file and matomo-org/tag-manager's capabilities.

@@ -1,6 +1,6 @@
 // Package ga4 is the Google Analytics 4 driver: it reads and changes the
 // access bindings of one Google Analytics account through the Admin API
-// v1alpha (../shared/apis/ga4.md), as a service account.
+// v1alpha (docs/apis/ga4.md), as a service account.
 //
 // It owns the service-account credential (the key file's JSON read from
 // the team's variable, never written anywhere; an RS256 JWT signed with

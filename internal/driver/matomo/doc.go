@@ -1,5 +1,5 @@
 // Package matomo is the driver of Matomo instances (schema/sync.md; the API facts
-// in ../shared/apis/matomo.md): it reads a superuser's view of the
+// in docs/apis/matomo.md): it reads a superuser's view of the
 // instance's users, websites and per-site access through the HTTP
 // Reporting API (POST index.php, token_auth in the form body, format=JSON),
 // and invites, re-invites, sets access (the role with its explicit

@@ -19,9 +19,8 @@ func init() {
 	openapi3filter.RegisterBodyDecoder("application/vnd.api+json", openapi3filter.JSONBodyDecoder)
 }
 
-// sharedDir finds ../shared/apis/openapi beside the repository (CI clones
-// the repository with shared/ next to it), or skips the test.
-func sharedDir(t *testing.T) string {
+// moduleRoot is the directory of the go.mod above the test's directory.
+func moduleRoot(t *testing.T) string {
 	t.Helper()
 	dir, err := os.Getwd()
 	if err != nil {
@@ -29,7 +28,7 @@ func sharedDir(t *testing.T) string {
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
+			return dir
 		}
 		up := filepath.Dir(dir)
 		if up == dir {
@@ -37,11 +36,13 @@ func sharedDir(t *testing.T) string {
 		}
 		dir = up
 	}
-	docs := filepath.Join(dir, "..", "shared", "apis", "openapi")
-	if _, err := os.Stat(docs); err != nil {
-		t.Skipf("the platforms' API documents are not at %s (clone the shared contracts beside the repository to run the contract tests): %v", docs, err)
-	}
-	return docs
+}
+
+// docsDir is docs/apis/openapi, the platforms' published API documents
+// as the repository keeps them (byte-for-byte copies, their sources and
+// licences in its README).
+func docsDir(t *testing.T) string {
+	return filepath.Join(moduleRoot(t), "docs", "apis", "openapi")
 }
 
 // document is one loaded API document and its router.
@@ -56,7 +57,7 @@ type document struct {
 // Servers are dropped so that routes match whatever host the fake has.
 func load(t *testing.T, name string, patch func([]byte) []byte, fix func(*openapi3.T)) *document {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(sharedDir(t), name))
+	b, err := os.ReadFile(filepath.Join(docsDir(t), name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 )
 
 // Client is a typed client of the part of Piwik PRO's API roster uses
-// (piwikpro.md and the OpenAPI documents in ../shared/apis/openapi/piwikpro):
+// (piwikpro.md and the OpenAPI documents in docs/apis/openapi/piwikpro):
 // users, apps, user groups and app permissions. Context first, typed
 // answers, and a refusal as a *driver.APIError with Piwik PRO's own
 // message. Every call gets a bearer token first when needed (kit.Tokens,
@@ -92,7 +92,7 @@ type GroupUser struct {
 }
 
 // Shapes of the list items the driver reads (the OpenAPI documents in
-// ../shared/apis/openapi/piwikpro; schema/sync.md, Reading safely).
+// docs/apis/openapi/piwikpro; schema/sync.md, Reading safely).
 var (
 	userShape      = kit.Obj{"id": kit.String, "attributes": kit.Obj{"email": kit.String, "role": kit.String}}
 	namedShape     = kit.Obj{"id": kit.String, "attributes": kit.Obj{"name": kit.String}}

@@ -3,7 +3,7 @@
 // their members, the explicit permissions of users and groups on each
 // declared app) through Piwik PRO's JSON:API and makes planned changes to
 // it (invitations, role changes, removals, app permissions, groups and
-// their members), following /work/shared/apis/piwikpro.md and the schema/sync.md
+// their members), following docs/apis/piwikpro.md and the schema/sync.md
 // contract.
 //
 // The team's token is CLIENT_ID:CLIENT_SECRET of a Piwik PRO API key; the

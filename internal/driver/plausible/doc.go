@@ -1,7 +1,7 @@
 // Package plausible owns roster's Plausible driver: it reads the guests of
 // one team's declared sites through Plausible's Sites API (the team, its
 // sites, each site's guests, invited or accepted) and invites and removes
-// guests, following /work/shared/apis/plausible.md and the schema/sync.md
+// guests, following docs/apis/plausible.md and the schema/sync.md
 // contract.
 //
 // Plausible has no API for team members, so their changes are manual

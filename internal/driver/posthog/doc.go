@@ -4,7 +4,7 @@
 // role rows, Enterprise RBAC, are read with the roles' names and members
 // into Snapshot.RoleAccess but not managed) through PostHog's REST API and makes planned changes to it
 // (level changes, removals, invitations with private_project_access,
-// project access rows), following /work/shared/apis/posthog.md and the
+// project access rows), following docs/apis/posthog.md and the
 // schema/sync.md contract.
 //
 // Its layers: api.go is a typed client of that API (Client: context

@@ -24,7 +24,7 @@
 //     the state dump, the failure and clock endpoints, a JSON body decoded
 //     into the fake's own struct, and {"ok":true} or {"error":…} answers;
 //   - for the fakes' tests: Fact and RunFacts, the runner of a facts
-//     table (one row a fact of ../shared/apis/NAME.md, citing where it
+//     table (one row a fact of docs/apis/NAME.md, citing where it
 //     stands) that checks each answer's status and the substrings it
 //     must hold or lack; NewRequest, Send and Ask, a request to a fake
 //     and its Answer (status, headers, raw body, the body as a JSON

@@ -6,7 +6,7 @@ import (
 )
 
 // Fact is what one row of a fake's facts table asks of the fake: a fact
-// of ../shared/apis/NAME.md, cited by its section (and line there), and
+// of docs/apis/NAME.md, cited by its section (and line there), and
 // what the answer to the row's request must show.
 type Fact struct {
 	Cite         string   // section (line): the fact; the subtest's name

@@ -1,5 +1,5 @@
 // Package matomo is a fake Matomo HTTP API (POST /index.php,
-// module=API) for tests, following ../shared/apis/matomo.md fact by fact:
+// module=API) for tests, following docs/apis/matomo.md fact by fact:
 // token_auth in the POST body (refused in the query string since 5.0), a
 // Bearer header from 5.4, errors as HTTP 200 {"result":"error"} bodies
 // (401 and 400 where Matomo sets them), the superuser-only reads, paging of

@@ -18,7 +18,7 @@ import (
 	"github.com/roster-dev/roster/internal/fake/fakekit"
 )
 
-// The facts this fake follows are those of ../shared/apis/matomo.md; each
+// The facts this fake follows are those of docs/apis/matomo.md; each
 // rule below names its section ("Auth", "Response format", "Endpoints",
 // "Errors of the write methods", "Semantics and edge cases").
 

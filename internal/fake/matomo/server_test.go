@@ -49,7 +49,7 @@ func form(tok, method string, kv ...string) url.Values {
 	return f
 }
 
-// TestFacts checks the fake against ../shared/apis/matomo.md, one fact a
+// TestFacts checks the fake against docs/apis/matomo.md, one fact a
 // case (the section is named in each).
 func TestFacts(t *testing.T) {
 	type row struct {

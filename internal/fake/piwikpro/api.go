@@ -147,7 +147,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // requestMediaType is the media type a request body must have, as the
-// published documents declare it (../shared/apis/openapi/piwikpro): the
+// published documents declare it (docs/apis/openapi/piwikpro): the
 // user groups API v1 creates a group from application/json
 // (user_groups__public_v1.yaml, POST /api/user-groups/v1); every other
 // endpoint takes JSON:API (application/vnd.api+json).

@@ -2,7 +2,7 @@
 // account with its users (OWNER or USER), apps, meta-sites, user groups,
 // per-app permissions of users and groups, and API clients, served over
 // HTTP on 127.0.0.1 with the endpoints, JSON:API bodies, paging, error
-// bodies and rules that /work/shared/apis/piwikpro.md describes: client
+// bodies and rules that docs/apis/piwikpro.md describes: client
 // credentials exchanged at POST /auth/token for a JWT-shaped access token
 // (its payload's `sub` is the user's id) that lasts 30 minutes by a
 // settable clock; 401 {"message":"Unauthorized"} for a bad or expired

@@ -7,7 +7,7 @@ import (
 	"github.com/roster-dev/roster/internal/fake/fakekit"
 )
 
-// TestFacts holds the fake to ../shared/apis/piwikpro.md, one row a fact
+// TestFacts holds the fake to docs/apis/piwikpro.md, one row a fact
 // the driver depends on, each citing its section and line there. The
 // topic tests beside it (TestGroups, TestAccessControl, ...) check the
 // same behaviour at length; this table is the index from the document to

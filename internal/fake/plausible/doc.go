@@ -2,7 +2,7 @@
 // teams with their sites, team members (kept, but never shown by the API,
 // as in Plausible) and site guests (invited or accepted), served over HTTP
 // on 127.0.0.1 with the endpoints, cursor paging, quirks and error bodies
-// that /work/shared/apis/plausible.md describes: Bearer keys (team-scoped
+// that docs/apis/plausible.md describes: Bearer keys (team-scoped
 // or legacy), GET /api/v1/sites/teams, GET /api/v1/sites, GET and PUT
 // /api/v1/sites/guests (find-or-create: an existing guest comes back
 // unchanged whatever the role asked for; a team member's email is a 500),

@@ -7,7 +7,7 @@ import (
 	"github.com/roster-dev/roster/internal/fake/fakekit"
 )
 
-// TestFacts encodes ../shared/apis/plausible.md, which stands in for the
+// TestFacts encodes docs/apis/plausible.md, which stands in for the
 // OpenAPI document Plausible does not publish for its Sites API: one row
 // per fact, against the fake (issue 18, contract tests).
 func TestFacts(t *testing.T) {

@@ -1,7 +1,7 @@
 // Package posthog owns a fake PostHog API server for tests: one
 // organization with its users, members, invitations, projects and project
 // access rows, served over HTTP on 127.0.0.1 with the endpoints, paging,
-// error bodies and permission rules that /work/shared/apis/posthog.md
+// error bodies and permission rules that docs/apis/posthog.md
 // describes (organization members, invites, projects, access_controls,
 // users/@me), personal API keys as Bearer tokens, invitation expiry by a
 // settable clock, and failure injection (status, count, Retry-After, body).

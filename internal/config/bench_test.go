@@ -9,7 +9,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclparse"
 )
 
-// benchConfig generates the workload of spec/performance.md: guests of
+// benchConfig generates the workload of schema/performance.md: guests of
 // ten grants each on a few teams with declared sites, with the
 // attributes people write (reason, ticket, expires; some grants with their
 // own expiry).
@@ -57,7 +57,7 @@ func BenchmarkLoad(b *testing.B) {
 	}
 }
 
-// BenchmarkParseOnly is the floor of spec/performance.md: HCL's own parse
+// BenchmarkParseOnly is the floor of schema/performance.md: HCL's own parse
 // of the same bytes.
 func BenchmarkParseOnly(b *testing.B) {
 	for _, n := range benchSizes {

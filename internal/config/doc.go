@@ -1,4 +1,4 @@
-// Package config owns roster's configuration language (spec/language.md):
+// Package config owns roster's configuration language (schema/language.md):
 // it loads every *.hcl file of a configuration directory, evaluates locals,
 // functions, for_each and dynamic blocks, decodes each block type into the
 // model (teams, sites, memberships, grants, groups, platform profiles and

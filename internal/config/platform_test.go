@@ -11,7 +11,7 @@ import (
 	"github.com/roster-dev/roster/internal/model"
 )
 
-// The tables of spec/platforms.md, word for word.
+// The tables of schema/platforms.md, word for word.
 type wantRole struct {
 	name string
 	caps string // comma-separated, or "*"

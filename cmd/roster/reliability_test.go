@@ -417,37 +417,84 @@ const (
 )
 
 // TestCrashDuringApply kills `roster apply --auto-approve` of a 20,000-grant
-// change with SIGKILL at random moments. After each kill the state holds
-// either none or all of the change (state list, evidence verify, history),
-// no stale lock is left, and a fresh apply completes and a plan then has
-// nothing to do. Trials alternate between a first apply to an empty state
-// (the state file is created aside and linked into place) and a change of
-// an existing state (20,000 grants deleted and created in place).
+// change with SIGKILL at random moments (crashLoop), on a bbolt state.
+// Trials alternate between a first apply to an empty state (the state
+// file is created aside and linked into place) and a change of an
+// existing state (20,000 grants deleted and created in place).
 func TestCrashDuringApply(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long: kills applies of 20,000 grants")
 	}
 	began := time.Now()
+	stateDir := filepath.Join(t.TempDir(), "state")
+	statePath := filepath.Join(stateDir, "state.db")
+	crashLoop(t, began, crashStore{
+		state:    statePath,
+		probe:    func() bool { return committing(stateDir, statePath) },
+		inCommit: "in the commit",
+		empty: func() {
+			// From an empty state: the first commit creates the file.
+			if err := os.Remove(statePath); err != nil {
+				t.Fatal(err)
+			}
+		},
+		// A kill during the first commit leaves the file it was building
+		// beside the state: name those, then clear them for the next trial.
+		afterKill: func() string {
+			s := strayFiles(t, stateDir, "state.db", "state.db.lock")
+			for _, name := range s {
+				os.Remove(filepath.Join(stateDir, name))
+			}
+			if len(s) == 0 {
+				return ""
+			}
+			return fmt.Sprintf("left behind in the state directory: %v", s)
+		},
+		budget: crashBudget, minTrials: crashMinTrials, maxTrials: crashMaxTrials, seedStream: 8,
+	})
+}
+
+// crashStore is a kind of state as crashLoop kills applies on it.
+type crashStore struct {
+	state    string      // the --state argument
+	probe    func() bool // whether an apply's commit is under way now
+	inCommit string      // how a trial killed during the commit is named
+	empty    func()      // makes the state empty, for a trial from nothing
+	// afterKill waits for, checks or clears what a kill may leave, once
+	// the outcome is read; it says what it found, "" for nothing.
+	afterKill func() string
+	// The trials: at least minTrials, then more until budget has passed
+	// since the test began (no new trial starts after it), at most
+	// maxTrials.
+	budget               time.Duration
+	minTrials, maxTrials int
+	seedStream           uint64 // the random stream of the kill moments
+}
+
+// crashLoop kills `roster apply --auto-approve` of a 20,000-grant change
+// on st with SIGKILL at random moments, half of them during its commit.
+// After each kill the state holds either none or all of the change (state
+// list, evidence verify, history), no stale lock is left, and a fresh
+// apply completes and a plan then has nothing to do. Every third trial
+// starts from an empty state.
+func crashLoop(t *testing.T, began time.Time, st crashStore) {
 	r := newRunner(t)
 	root := t.TempDir()
-	stateDir := filepath.Join(root, "state")
-	statePath := filepath.Join(stateDir, "state.db")
 	// A: guests 0–1999; B: guests 1000–2999. A→B deletes 10,000 grants
 	// and creates 10,000.
 	cfgs := []struct {
-		name  string
 		dir   string
 		addrs []string
-	}{{name: "A", dir: filepath.Join(root, "a")}, {name: "B", dir: filepath.Join(root, "b")}}
+	}{{dir: filepath.Join(root, "a")}, {dir: filepath.Join(root, "b")}}
 	cfgs[0].addrs = gen{sites: 200, guestLo: 0, guestHi: 2000, grants: 10}.write(t, cfgs[0].dir)
 	cfgs[1].addrs = gen{sites: 200, guestLo: 1000, guestHi: 3000, grants: 10}.write(t, cfgs[1].dir)
 	t.Logf("A: %d objects, B: %d objects, A→B: %d changes", len(cfgs[0].addrs), len(cfgs[1].addrs), symDiff(cfgs[0].addrs, cfgs[1].addrs))
 
-	probe := func() bool { return committing(stateDir, statePath) }
+	probe := st.probe
 	apply := func(dir string) []string {
 		// A→B removes half the guests on purpose: the mass-removal rail is
 		// lifted (schema/language.md, policy additions).
-		return []string{"apply", "--auto-approve", "--allow-mass-removal", "--now", testNow, "--state", statePath, "--chdir", dir}
+		return []string{"apply", "--auto-approve", "--allow-mass-removal", "--now", testNow, "--state", st.state, "--chdir", dir}
 	}
 
 	// The time of a whole apply, measured on the first one, bounds the
@@ -464,33 +511,29 @@ func TestCrashDuringApply(t *testing.T) {
 
 	cur := 0 // the configuration the state holds
 	curAddrs := cfgs[0].addrs
-	records := r.verifyCount(t, cfgs[0].dir, statePath)
+	records := r.verifyCount(t, cfgs[0].dir, st.state)
 	if records != len(cfgs[0].addrs) {
 		t.Fatalf("evidence verify: %d records after the first apply, want %d", records, len(cfgs[0].addrs))
 	}
 	// The changes wait as manual steps (an offline team); a person
 	// confirms them, and the state holds A.
-	r.ok(t, cfgs[0].dir, "confirm", "--all", "--state", statePath)
-	records = r.verifyCount(t, cfgs[0].dir, statePath)
-	entries := len(r.history(t, cfgs[0].dir, statePath))
+	r.ok(t, cfgs[0].dir, "confirm", "--all", "--state", st.state)
+	records = r.verifyCount(t, cfgs[0].dir, st.state)
+	entries := len(r.history(t, cfgs[0].dir, st.state))
 
 	seed := uint64(time.Now().UnixNano())
-	rnd := rand.New(rand.NewPCG(seed, 8))
+	rnd := rand.New(rand.NewPCG(seed, st.seedStream))
 	t.Logf("random seed %d", seed)
 	outcomes := map[string]int{}
-	strays := 0
 	trials := 0
-	for trial := 0; trial < crashMaxTrials && (trial < crashMinTrials || time.Since(began) < crashBudget); trial++ {
+	for trial := 0; trial < st.maxTrials && (trial < st.minTrials || time.Since(began) < st.budget); trial++ {
 		trials++
 		trialStart := time.Now()
 		kind := "change"
 		target := 1 - cur
 		if trial%3 == 2 {
-			// From an empty state: the first commit creates the file.
 			kind = "create"
-			if err := os.Remove(statePath); err != nil {
-				t.Fatal(err)
-			}
+			st.empty()
 			curAddrs, records, entries = nil, 0, 0
 		}
 		tgt := cfgs[target]
@@ -507,11 +550,12 @@ func TestCrashDuringApply(t *testing.T) {
 		}
 		baseKind := kind
 		if targeted {
-			kind += " in the commit"
+			kind += " " + st.inCommit
 		}
+		left := st.afterKill()
 
 		// All or nothing.
-		got := r.stateList(t, tgt.dir, statePath)
+		got := r.stateList(t, tgt.dir, st.state)
 		var outcome string
 		switch {
 		case slices.Equal(got, curAddrs):
@@ -535,21 +579,12 @@ func TestCrashDuringApply(t *testing.T) {
 		if outcome != "none" {
 			wantRecords, wantEntries = records+changes, entries+1
 		}
-		if n := r.verifyCount(t, tgt.dir, statePath); n != wantRecords {
+		if n := r.verifyCount(t, tgt.dir, st.state); n != wantRecords {
 			t.Fatalf("trial %d (%s, killed after %s, state holds %s of the change): evidence verify counts %d records, want %d",
 				trial, kind, delay, outcome, n, wantRecords)
 		}
-		if n := len(r.history(t, tgt.dir, statePath)); n != wantEntries {
+		if n := len(r.history(t, tgt.dir, st.state)); n != wantEntries {
 			t.Fatalf("trial %d: history has %d entries, want %d", trial, n, wantEntries)
-		}
-		// A kill during the first commit leaves the file it was building
-		// beside the state: count those, then clear them for the next trial.
-		if s := strayFiles(t, stateDir, "state.db", "state.db.lock"); len(s) > 0 {
-			strays++
-			t.Logf("trial %d (%s, killed after %s, %s): left behind in the state directory: %v", trial, kind, delay, outcome, s)
-			for _, name := range s {
-				os.Remove(filepath.Join(stateDir, name))
-			}
 		}
 
 		// No stale lock: the next apply (--lock-timeout 0) completes.
@@ -566,27 +601,30 @@ func TestCrashDuringApply(t *testing.T) {
 			}
 			took[baseKind], commitTook[baseKind] = res.dur(), res.end.Sub(commitAt)
 		}
-		plan := r.ok(t, tgt.dir, "plan", "--now", testNow, "--state", statePath)
+		plan := r.ok(t, tgt.dir, "plan", "--now", testNow, "--state", st.state)
 		if !strings.Contains(plan.stdout, "No changes.") {
 			t.Fatalf("trial %d: the plan after the apply has changes:\n%s", trial, plan)
 		}
-		r.ok(t, tgt.dir, "confirm", "--all", "--state", statePath)
+		r.ok(t, tgt.dir, "confirm", "--all", "--state", st.state)
 		cur, curAddrs = target, tgt.addrs
-		records, entries = r.verifyCount(t, tgt.dir, statePath), len(r.history(t, tgt.dir, statePath))
+		records, entries = r.verifyCount(t, tgt.dir, st.state), len(r.history(t, tgt.dir, st.state))
 		of := full
 		if targeted {
 			of = window
 		}
-		t.Logf("trial %d: %s, killed after %s of about %s: %s (trial took %s)", trial, kind, delay.Round(time.Millisecond), of.Round(time.Millisecond), outcome,
-			time.Since(trialStart).Round(time.Millisecond))
+		if left != "" {
+			left = "; " + left
+		}
+		t.Logf("trial %d: %s, killed after %s of about %s: %s (trial took %s%s)", trial, kind, delay.Round(time.Millisecond), of.Round(time.Millisecond), outcome,
+			time.Since(trialStart).Round(time.Millisecond), left)
 	}
-	if got := r.stateList(t, cfgs[cur].dir, statePath); !slices.Equal(got, curAddrs) {
+	if got := r.stateList(t, cfgs[cur].dir, st.state); !slices.Equal(got, curAddrs) {
 		t.Errorf("at the end the state holds %d addresses, want %d", len(got), len(curAddrs))
 	}
-	if n := r.verifyCount(t, cfgs[cur].dir, statePath); n != records {
+	if n := r.verifyCount(t, cfgs[cur].dir, st.state); n != records {
 		t.Errorf("at the end evidence verify counts %d records, want %d", n, records)
 	}
-	t.Logf("%d trials in %s: %v; %d kills left files beside the state", trials, time.Since(began).Round(time.Millisecond), outcomes, strays)
+	t.Logf("%d trials in %s: %v", trials, time.Since(began).Round(time.Millisecond), outcomes)
 }
 
 // watched is an apply running under the eye of a commit watcher.

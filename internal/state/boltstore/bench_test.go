@@ -11,36 +11,11 @@ import (
 	"github.com/roster-dev/roster/internal/gen"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/state"
+	"github.com/roster-dev/roster/internal/state/statetest"
 )
 
-// benchChangeset is the apply of the 100,000-grant workload: n grants
-// (10 sites per guest, as in schema/performance.md) and one evidence record of
-// about 400 bytes per grant.
-func benchChangeset(n int) *state.Changeset {
-	cs := &state.Changeset{Lineage: "bench", History: &state.HistoryEntry{Actor: "bench", Add: n}}
-	prev := ""
-	for i := range n {
-		g := &model.Object{
-			Addr:       model.PersonGrantAddress("acme", fmt.Sprintf("site%d.example.com", i%10), fmt.Sprintf("guest%06d@agency.example", i/10)),
-			Role:       "viewer",
-			HolderKind: model.HolderGuest,
-			Status:     model.StatusActive,
-			Expires:    "2027-06-01T00:00:00Z",
-			Reason:     "quarterly analysis",
-			Ticket:     "OPS-1234",
-		}
-		cs.Put = append(cs.Put, g)
-		hash := fmt.Sprintf("%064x", i+1)
-		json := fmt.Sprintf(`{"action":"create","actor":"ci","address":%q,"after":{"role":"viewer"},"approvers":[],"before":null,"change_request":"","commit":"%040x","hash":%q,"plan_digest":"","prev_hash":%q,"reason":"","risks":[],"seq":%d,"ticket":"OPS-1","time":"2026-11-26T09:00:00Z"}`,
-			g.Addr.String(), i, hash, prev, i+1)
-		cs.Evidence = append(cs.Evidence, state.EvidenceRecord{Seq: uint64(i + 1), PrevHash: prev, Hash: hash, JSON: []byte(json)})
-		prev = hash
-	}
-	return cs
-}
-
 func BenchmarkCommit100k(b *testing.B) {
-	cs := benchChangeset(100_000)
+	cs := statetest.BenchChangeset(100_000)
 	size := 0
 	for _, r := range cs.Evidence {
 		size += len(r.JSON)
@@ -60,7 +35,7 @@ func BenchmarkCommit100k(b *testing.B) {
 // BenchmarkCommitSmallOnLarge is a small apply on a large state: one
 // change and its record on 100,000 grants.
 func BenchmarkCommitSmallOnLarge(b *testing.B) {
-	cs := benchChangeset(100_000)
+	cs := statetest.BenchChangeset(100_000)
 	s, _ := Open(filepath.Join(b.TempDir(), "state.db"))
 	ctx := context.Background()
 	if _, err := s.Commit(ctx, cs); err != nil {
@@ -84,7 +59,7 @@ func BenchmarkCommitSmallOnLarge(b *testing.B) {
 func BenchmarkSnapshot100k(b *testing.B) {
 	s, _ := Open(filepath.Join(b.TempDir(), "state.db"))
 	ctx := context.Background()
-	if _, err := s.Commit(ctx, benchChangeset(100_000)); err != nil {
+	if _, err := s.Commit(ctx, statetest.BenchChangeset(100_000)); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
@@ -100,7 +75,7 @@ func BenchmarkSnapshot100k(b *testing.B) {
 // to tell it apart from reading the file.
 func BenchmarkDecodeObjects100k(b *testing.B) {
 	var vals [][]byte
-	for _, o := range benchChangeset(100_000).Put {
+	for _, o := range statetest.BenchChangeset(100_000).Put {
 		v, _ := o.MarshalJSON()
 		vals = append(vals, v)
 	}
@@ -118,7 +93,7 @@ func BenchmarkDecodeObjects100k(b *testing.B) {
 func BenchmarkEvidence100k(b *testing.B) {
 	s, _ := Open(filepath.Join(b.TempDir(), "state.db"))
 	ctx := context.Background()
-	if _, err := s.Commit(ctx, benchChangeset(100_000)); err != nil {
+	if _, err := s.Commit(ctx, statetest.BenchChangeset(100_000)); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()

@@ -2,45 +2,18 @@ package pgstore
 
 import (
 	"context"
-	"fmt"
 	"testing"
 
-	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/state"
 	"github.com/roster-dev/roster/internal/state/pgstore/pgtest"
+	"github.com/roster-dev/roster/internal/state/statetest"
 )
-
-// benchChangeset is the apply of the 100,000-grant workload: n grants
-// (10 sites per guest, as in schema/performance.md) and one evidence record of
-// about 400 bytes per grant, as boltstore's benchmark has it.
-func benchChangeset(n int) *state.Changeset {
-	cs := &state.Changeset{Lineage: "bench", History: &state.HistoryEntry{Actor: "bench", Add: n}}
-	prev := ""
-	for i := range n {
-		g := &model.Object{
-			Addr:       model.PersonGrantAddress("acme", fmt.Sprintf("site%d.example.com", i%10), fmt.Sprintf("guest%06d@agency.example", i/10)),
-			Role:       "viewer",
-			HolderKind: model.HolderGuest,
-			Status:     model.StatusActive,
-			Expires:    "2027-06-01T00:00:00Z",
-			Reason:     "quarterly analysis",
-			Ticket:     "OPS-1234",
-		}
-		cs.Put = append(cs.Put, g)
-		hash := fmt.Sprintf("%064x", i+1)
-		json := fmt.Sprintf(`{"action":"create","actor":"ci","address":%q,"after":{"role":"viewer"},"approvers":[],"before":null,"change_request":"","commit":"%040x","hash":%q,"plan_digest":"","prev_hash":%q,"reason":"","risks":[],"seq":%d,"ticket":"OPS-1","time":"2026-11-26T09:00:00Z"}`,
-			g.Addr.String(), i, hash, prev, i+1)
-		cs.Evidence = append(cs.Evidence, state.EvidenceRecord{Seq: uint64(i + 1), PrevHash: prev, Hash: hash, JSON: []byte(json)})
-		prev = hash
-	}
-	return cs
-}
 
 // BenchmarkPGCommit100k is the apply of 100,000 grants and their 100,000
 // evidence records into an empty state: one transaction.
 func BenchmarkPGCommit100k(b *testing.B) {
 	pgtest.Base(b)
-	cs := benchChangeset(100_000)
+	cs := statetest.BenchChangeset(100_000)
 	ctx := context.Background()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
@@ -59,7 +32,7 @@ func BenchmarkPGCommit100k(b *testing.B) {
 // grants of a state that holds them.
 func BenchmarkPGCommitReplace100k(b *testing.B) {
 	pgtest.Base(b)
-	cs := benchChangeset(100_000)
+	cs := statetest.BenchChangeset(100_000)
 	ctx := context.Background()
 	s := openTest(b)
 	if _, err := s.Commit(ctx, cs); err != nil {
@@ -81,7 +54,7 @@ func BenchmarkPGSnapshot100k(b *testing.B) {
 	pgtest.Base(b)
 	ctx := context.Background()
 	s := openTest(b)
-	if _, err := s.Commit(ctx, benchChangeset(100_000)); err != nil {
+	if _, err := s.Commit(ctx, statetest.BenchChangeset(100_000)); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
@@ -102,7 +75,7 @@ func BenchmarkPGEvidence100k(b *testing.B) {
 	pgtest.Base(b)
 	ctx := context.Background()
 	s := openTest(b)
-	if _, err := s.Commit(ctx, benchChangeset(100_000)); err != nil {
+	if _, err := s.Commit(ctx, statetest.BenchChangeset(100_000)); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()

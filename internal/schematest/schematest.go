@@ -7,10 +7,10 @@ package schematest
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/roster-dev/roster/internal/testtool"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
@@ -21,7 +21,7 @@ func Compile(t testing.TB, file string) *jsonschema.Schema {
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
 	c.AssertFormat()
-	sch, err := c.Compile(filepath.Join(moduleRoot(t), "schema", file))
+	sch, err := c.Compile(filepath.Join(testtool.ModuleRoot(t), "schema", file))
 	if err != nil {
 		t.Fatalf("schema %s does not compile: %v", file, err)
 	}
@@ -37,23 +37,4 @@ func Instance(t testing.TB, b []byte) any {
 		t.Fatalf("not JSON: %v\n%s", err, b)
 	}
 	return v
-}
-
-// moduleRoot is the directory of the go.mod above the test's directory.
-func moduleRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		up := filepath.Dir(dir)
-		if up == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		dir = up
-	}
 }

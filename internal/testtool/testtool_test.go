@@ -2,6 +2,7 @@ package testtool
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -34,5 +35,16 @@ func TestNeed(t *testing.T) {
 	r = &recorder{TB: t}
 	if path := Need(r, "go", "golang"); path == "" || r.fatal != "" || r.skip != "" {
 		t.Errorf("go is on PATH: got %q, fatal %q, skip %q", path, r.fatal, r.skip)
+	}
+}
+
+// TestModuleRoot: from this package's directory the root is two up.
+func TestModuleRoot(t *testing.T) {
+	want, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ModuleRoot(t); got != want {
+		t.Errorf("ModuleRoot = %s, want %s", got, want)
 	}
 }

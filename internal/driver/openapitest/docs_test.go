@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/roster-dev/roster/internal/testtool"
 )
 
 // TestAPIDocsAsShared: docs/apis is the repository's copy of the platform
@@ -18,7 +20,7 @@ import (
 // copied and the fakes' fact tables and the drivers are checked against
 // it.
 func TestAPIDocsAsShared(t *testing.T) {
-	root := moduleRoot(t)
+	root := testtool.ModuleRoot(t)
 	shared := filepath.Join(root, "..", "shared", "apis")
 	if _, err := os.Stat(shared); err != nil {
 		t.Skipf("no shared contracts beside the repository to compare docs/apis with: %v", err)
@@ -61,7 +63,7 @@ func TestAPIDocsAsShared(t *testing.T) {
 // points outside the repository (../shared, /work/shared), where a reader
 // of the repository cannot follow it.
 func TestCitedDocsExist(t *testing.T) {
-	root := moduleRoot(t)
+	root := testtool.ModuleRoot(t)
 	cited := regexp.MustCompile(`\b(?:docs|schema)/[A-Za-z0-9_./*-]*[A-Za-z0-9_/*-]`)
 	placeholder := regexp.MustCompile(`\b[A-Z]{3,}\b`)
 	outside := regexp.MustCompile(`\.\./shared/|/work/shared`)

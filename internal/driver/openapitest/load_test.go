@@ -12,6 +12,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/roster-dev/roster/internal/testtool"
 )
 
 func init() {
@@ -19,30 +20,11 @@ func init() {
 	openapi3filter.RegisterBodyDecoder("application/vnd.api+json", openapi3filter.JSONBodyDecoder)
 }
 
-// moduleRoot is the directory of the go.mod above the test's directory.
-func moduleRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		up := filepath.Dir(dir)
-		if up == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		dir = up
-	}
-}
-
 // docsDir is docs/apis/openapi, the platforms' published API documents
 // as the repository keeps them (byte-for-byte copies, their sources and
 // licences in its README).
 func docsDir(t *testing.T) string {
-	return filepath.Join(moduleRoot(t), "docs", "apis", "openapi")
+	return filepath.Join(testtool.ModuleRoot(t), "docs", "apis", "openapi")
 }
 
 // document is one loaded API document and its router.

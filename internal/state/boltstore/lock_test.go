@@ -1,104 +1,23 @@
 package boltstore
 
 import (
-	"bufio"
 	"context"
 	"errors"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/state"
+	"github.com/roster-dev/roster/internal/state/statetest"
 )
-
-// lockChildEnv makes the test binary, run as a child, take the lock of the
-// state file it names and wait to be killed.
-const lockChildEnv = "ROSTER_BOLTSTORE_LOCK_CHILD"
-
-func lockChild(path string) {
-	s, err := Open(path)
-	if err == nil {
-		_, err = s.Lock(context.Background(), "child-apply", 10*time.Second)
-	}
-	if err != nil {
-		fmt.Println("error:", err)
-		os.Exit(1)
-	}
-	fmt.Println("locked")
-	time.Sleep(time.Hour) // until killed
-	os.Exit(0)
-}
 
 // TestLockOtherProcess: a lock held by another process is reported with
 // that process's pid, and a killed holder leaves no stale lock.
 func TestLockOtherProcess(t *testing.T) {
 	s := openTemp(t)
-	ctx := context.Background()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), lockChildEnv+"="+s.path)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	killed := false
-	defer func() {
-		if !killed {
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
-	}()
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if strings.TrimSpace(line) != "locked" {
-		t.Fatalf("child said %q (%v), want \"locked\"", line, err)
-	}
-
-	_, err = s.Lock(ctx, "apply", 0)
-	var le *state.LockedError
-	if !errors.As(err, &le) {
-		t.Fatalf("Lock while another process holds it: %v, want a *state.LockedError", err)
-	}
-	host, _ := os.Hostname()
-	if le.Holder.PID != cmd.Process.Pid || le.Holder.Operation != "child-apply" || le.Holder.Host != host {
-		t.Errorf("holder %+v, want pid %d, operation child-apply, host %q", le.Holder, cmd.Process.Pid, host)
-	}
-	want := fmt.Sprintf("state is locked by pid %d on %s (child-apply since ", cmd.Process.Pid, host)
-	if !strings.HasPrefix(err.Error(), want) {
-		t.Errorf("message %q, want it to start %q", err.Error(), want)
-	}
-	// Reads and the lock-free parts go on while the child holds the lock.
-	if _, err := s.Snapshot(ctx); err != nil {
-		t.Errorf("Snapshot while another process holds the lock: %v", err)
-	}
-
-	// kill -9: the system releases the flock; the holder's details stay
-	// in the file but do not matter.
-	if err := cmd.Process.Signal(os.Kill); err != nil {
-		t.Fatal(err)
-	}
-	cmd.Wait()
-	killed = true
-	u, err := s.Lock(ctx, "apply", 10*time.Second)
-	if err != nil {
-		t.Fatalf("Lock after the holder was killed: %v", err)
-	}
-	if _, err := s.Commit(ctx, &state.Changeset{Lineage: "l", Put: []*model.Object{{Addr: model.TeamAddress("acme")}}}); err != nil {
-		t.Errorf("Commit: %v", err)
-	}
-	if err := u.Unlock(); err != nil {
-		t.Errorf("Unlock: %v", err)
-	}
-	if err := u.Unlock(); err != nil {
-		t.Errorf("second Unlock: %v", err)
-	}
+	statetest.LockOtherProcess(t, s, s.path, 10*time.Second)
 }
 
 // TestLockSameProcess: two Locks in one process exclude each other, also

@@ -18,10 +18,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	if path := os.Getenv(lockChildEnv); path != "" {
-		lockChild(path)
-		return
-	}
+	statetest.LockChild(func(_ context.Context, path string) (state.Store, error) { return Open(path) })
 	os.Exit(m.Run())
 }
 

@@ -1,12 +1,10 @@
 package pgstore
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -19,32 +17,10 @@ import (
 	"github.com/roster-dev/roster/internal/state/statetest"
 )
 
-// lockChildEnv makes the test binary, run as a child, take the lock of the
-// state URL it names and wait to be killed.
-const lockChildEnv = "ROSTER_PGSTORE_LOCK_CHILD"
-
 func TestMain(m *testing.M) {
-	if u := os.Getenv(lockChildEnv); u != "" {
-		lockChild(u)
-		return
-	}
+	statetest.LockChild(func(ctx context.Context, u string) (state.Store, error) { return Open(ctx, u) })
 	pgtest.Announce("internal/state/pgstore")
 	os.Exit(m.Run())
-}
-
-func lockChild(u string) {
-	ctx := context.Background()
-	s, err := Open(ctx, u)
-	if err == nil {
-		_, err = s.Lock(ctx, "child-apply", 10*time.Second)
-	}
-	if err != nil {
-		fmt.Println("error:", err)
-		os.Exit(1)
-	}
-	fmt.Println("locked")
-	time.Sleep(time.Hour) // until killed
-	os.Exit(0)
 }
 
 // openTest opens a store on a schema of the test's own, dropped at its end.
@@ -233,58 +209,9 @@ func TestLockHolder(t *testing.T) {
 // and once it is killed with SIGKILL the lock is free again.
 func TestLockKilledHolder(t *testing.T) {
 	s := openTest(t)
-	ctx := context.Background()
-	u := pgtest.WithSchema(t, pgtest.Base(t), s.Schema())
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), lockChildEnv+"="+u)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	killed := false
-	defer func() {
-		if !killed {
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
-	}()
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if strings.TrimSpace(line) != "locked" {
-		t.Fatalf("child said %q (%v), want \"locked\"", line, err)
-	}
-	_, err = s.Lock(ctx, "apply", 0)
-	var le *state.LockedError
-	if !errors.As(err, &le) {
-		t.Fatalf("Lock while another process holds it: %v, want a *state.LockedError", err)
-	}
-	host, _ := os.Hostname()
-	if le.Holder.PID != cmd.Process.Pid || le.Holder.Operation != "child-apply" || le.Holder.Host != host {
-		t.Errorf("holder %+v, want pid %d, operation child-apply, host %q", le.Holder, cmd.Process.Pid, host)
-	}
-	if _, err := s.Snapshot(ctx); err != nil {
-		t.Errorf("Snapshot while another process holds the lock: %v", err)
-	}
-
-	if err := cmd.Process.Kill(); err != nil { // SIGKILL
-		t.Fatal(err)
-	}
-	cmd.Wait()
-	killed = true
 	// The server ends the dead client's session as soon as it reads the
 	// closed connection; give it a moment, not a stale lock.
-	start := time.Now()
-	lk, err := s.Lock(ctx, "apply", 20*time.Second)
-	if err != nil {
-		t.Fatalf("Lock after the holder was killed: %v", err)
-	}
-	t.Logf("the lock was free %s after the kill", time.Since(start).Round(time.Millisecond))
-	if err := lk.Unlock(); err != nil {
-		t.Error(err)
-	}
+	statetest.LockOtherProcess(t, s, pgtest.WithSchema(t, pgtest.Base(t), s.Schema()), 20*time.Second)
 }
 
 // TestLockStaleRow: a holder's row left behind (its session gone without

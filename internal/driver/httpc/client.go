@@ -324,6 +324,11 @@ func loopback(host string) bool {
 // credential Auth sets) with "[redacted]", for drivers' own messages.
 func (c *Client) Redact(s string) string { return c.red.redact(s) }
 
+// AddSecret redacts s too from now on, wherever Redact does: a credential
+// a driver makes itself and sends where Auth does not set it (a signed
+// assertion in a form body).
+func (c *Client) AddSecret(s string) { c.red.add(s) }
+
 // Platform is the platform's name as messages use it.
 func (c *Client) Platform() string { return c.platform }
 

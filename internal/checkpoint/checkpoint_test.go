@@ -732,3 +732,41 @@ func TestKeysRotate(t *testing.T) {
 		t.Fatalf("key a alone: %v", err)
 	}
 }
+
+// TestSignerFromValueNeverQuotesAKey: a value that is not PEM text is read
+// as a path, but it may be the key in another form (the PEM's body alone,
+// base64 of the file, the PEM quoted or with escaped line ends, as secret
+// stores and CI settings hand it on). The error for a missing or unreadable
+// "file" must not quote it: it is printed on stderr, into CI logs.
+func TestSignerFromValueNeverQuotesAKey(t *testing.T) {
+	s := fixedSigner(t, 5)
+	pemText := string(s.PrivatePEM())
+	body := strings.Split(pemText, "\n")[1] // the base64 of the PKCS #8 key
+	seed := s.priv.Seed()
+	cases := []struct{ name, value, secret string }{
+		{"PEM body alone", body, body},
+		{"base64 of the PEM", base64.StdEncoding.EncodeToString([]byte(pemText)), base64.StdEncoding.EncodeToString([]byte(pemText))},
+		{"quoted PEM", `"` + pemText + `"`, body},
+		{"PEM with escaped line ends", `'` + strings.ReplaceAll(pemText, "\n", `\n`) + `'`, body},
+		{"hex seed", hex.EncodeToString(seed), hex.EncodeToString(seed)},
+		{"long base64, too long a file name", strings.Repeat(base64.RawStdEncoding.EncodeToString(seed), 8), base64.RawStdEncoding.EncodeToString(seed)},
+		{"PEM body split by a slash", body[:10] + "/" + body[10:], body[10:]},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := SignerFromValue(c.value)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			msg := err.Error()
+			for i := 0; i+8 <= len(c.secret); i++ {
+				if strings.Contains(msg, c.secret[i:i+8]) {
+					t.Fatalf("the error quotes the key (%q):\n%s", c.secret[i:i+8], msg)
+				}
+			}
+			if !strings.Contains(msg, "$"+EnvSigningKey) {
+				t.Fatalf("the error does not name $%s:\n%s", EnvSigningKey, msg)
+			}
+		})
+	}
+}

@@ -218,16 +218,32 @@ func SignerFromValue(v string) (*Signer, error) {
 	}
 	data, err := os.ReadFile(v)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("$%s names the file %s, which does not exist; set it to the private key's PEM or the path of the file roster keygen wrote", EnvSigningKey, v)
+		// A value that names nothing may be the key itself in a form
+		// roster does not read (the PEM's body alone, base64 of the file,
+		// the PEM quoted): it is never quoted, only a path that exists.
+		if _, serr := os.Lstat(v); serr != nil {
+			why := "that file does not exist"
+			if !errors.Is(err, fs.ErrNotExist) {
+				why = fmt.Sprintf("it cannot be opened (%v)", pathErr(err))
+			}
+			return nil, fmt.Errorf("$%s does not start with -----BEGIN, so roster reads it as the path of the key file, and %s; set it to the private key's PEM text as roster keygen writes it, or to the path of that file", EnvSigningKey, why)
 		}
-		return nil, fmt.Errorf("$%s: reading the key file: %v", EnvSigningKey, err)
+		return nil, fmt.Errorf("$%s: reading the key file %s: %v", EnvSigningKey, v, pathErr(err))
 	}
 	s, err := ParsePrivateKeyPEM(data)
 	if err != nil {
 		return nil, fmt.Errorf("$%s names %s: %v", EnvSigningKey, v, err)
 	}
 	return s, nil
+}
+
+// pathErr is the cause of a file error, without the path it repeats.
+func pathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // WriteKeyPair writes s's private key to path (PKCS #8 PEM, mode 0600

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -200,6 +201,28 @@ func TokenVar(tokenEnv string) string {
 		return "the team's token variable"
 	}
 	return "$" + tokenEnv
+}
+
+// EndpointText is an endpoint as a message quotes it: without the
+// password of a user part (https://user:PASSWORD@host, a proxy's basic
+// auth; $ROSTER_ENDPOINT_<TEAM> may carry one), even when the endpoint
+// does not parse, in which case all before its last '@' goes.
+func EndpointText(endpoint string) string {
+	u, err := url.Parse(endpoint)
+	switch {
+	case err == nil && u.User != nil:
+		return u.Redacted()
+	case err == nil && !strings.Contains(endpoint, "@"):
+		return endpoint
+	}
+	scheme, rest, ok := strings.Cut(endpoint, "://")
+	if i := strings.LastIndexByte(rest, '@'); ok && i >= 0 {
+		return scheme + "://xxxxx@" + rest[i+1:]
+	}
+	if i := strings.LastIndexByte(endpoint, '@'); i >= 0 {
+		return "xxxxx@" + endpoint[i+1:]
+	}
+	return endpoint
 }
 
 // Options are what every driver takes besides its team.

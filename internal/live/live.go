@@ -31,7 +31,7 @@ func EnvName(team string) string {
 func CheckEndpoint(endpoint string) error {
 	u, err := url.Parse(endpoint)
 	if err != nil || u.Host == "" {
-		return fmt.Errorf("endpoint %q is not a URL", endpoint)
+		return fmt.Errorf("endpoint %q is not a URL", driver.EndpointText(endpoint))
 	}
 	switch u.Scheme {
 	case "https":
@@ -44,9 +44,9 @@ func CheckEndpoint(endpoint string) error {
 		if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
 			return nil
 		}
-		return fmt.Errorf("endpoint %q uses http:// on a non-loopback address; use https://", endpoint)
+		return fmt.Errorf("endpoint %q uses http:// on a non-loopback address; use https://", driver.EndpointText(endpoint))
 	}
-	return fmt.Errorf("endpoint %q must start with https://", endpoint)
+	return fmt.Errorf("endpoint %q must start with https://", driver.EndpointText(endpoint))
 }
 
 // Teams returns the connected teams of the configuration as drivers see

@@ -302,3 +302,18 @@ func TestCheckDrivers(t *testing.T) {
 		t.Errorf("ga saw %v, ok saw %v", ga.got, other.got)
 	}
 }
+
+// TestEndpointPasswordNeverShown: $ROSTER_ENDPOINT_<TEAM> may carry a
+// proxy's user and password; an endpoint refused is quoted without it.
+func TestEndpointPasswordNeverShown(t *testing.T) {
+	for _, ep := range []string{
+		"http://proxy:Pr0xyPassw0rd@matomo.example.com",
+		"ftp://proxy:Pr0xyPassw0rd@matomo.example.com",
+		"https://proxy:Pr0xy/Passw0rd@matomo.example.com",
+	} {
+		err := CheckEndpoint(ep)
+		if err == nil || strings.Contains(err.Error(), "Passw0rd") || !strings.Contains(err.Error(), "matomo.example.com") {
+			t.Errorf("CheckEndpoint(%q) = %v, want an error naming the host, without the password", ep, err)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -94,11 +95,36 @@ func OpenStore(ctx context.Context, path string) (state.Store, error) {
 		}
 		return st, nil
 	}
+	if scheme, ok := urlScheme(path); ok {
+		// Not a file's path: a mistyped PostgreSQL URL would otherwise
+		// become a local state named after it, its password in a
+		// directory's name and in every message naming the state.
+		return nil, errorf("the state %s://... is a URL, but roster keeps its state in a file or in PostgreSQL (postgres:// or postgresql://); check the URL's scheme", scheme)
+	}
 	st, err := boltstore.Open(path)
 	if err != nil {
 		return nil, StoreError(err)
 	}
 	return st, nil
+}
+
+// urlScheme is the scheme of a path written as a URL, SCHEME://...: a
+// letter, then letters, digits, +, - or . (RFC 3986), two characters at
+// least, so that a drive letter (C://) is still a path.
+func urlScheme(path string) (string, bool) {
+	scheme, _, ok := strings.Cut(path, "://")
+	if !ok || len(scheme) < 2 {
+		return "", false
+	}
+	for i, r := range scheme {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+		case i > 0 && (r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.'):
+		default:
+			return "", false
+		}
+	}
+	return scheme, true
 }
 
 // open opens the state of env.

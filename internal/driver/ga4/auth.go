@@ -125,6 +125,9 @@ func (d *Driver) fetchToken(ctx context.Context) (string, time.Duration, []strin
 	if err != nil {
 		return "", 0, nil, fmt.Errorf("cannot sign the token request with the service account's key: %v", err)
 	}
+	// The assertion gets tokens for as long as it lives: its signature
+	// (what makes it one; the rest is public) is a secret like the key.
+	d.tc.AddSecret(jwt[strings.LastIndexByte(jwt, '.')+1:])
 	form := url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"}, "assertion": {jwt}}
 	res, err := d.tc.Do(ctx, "POST", d.tokenPath, nil, []byte(form.Encode()), "application/x-www-form-urlencoded")
 	if err != nil {

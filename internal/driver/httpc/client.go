@@ -301,13 +301,13 @@ func checkBase(raw string) (string, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return "", fmt.Errorf("the endpoint %q is not a URL such as https://eu.posthog.com", raw)
+		return "", fmt.Errorf("the endpoint %q is not a URL such as https://eu.posthog.com", driver.EndpointText(raw))
 	}
 	if u.Scheme == "http" && !loopback(u.Hostname()) {
-		return "", fmt.Errorf("the endpoint %q must use https:// (http:// is allowed only for 127.0.0.1, [::1] and localhost)", raw)
+		return "", fmt.Errorf("the endpoint %q must use https:// (http:// is allowed only for 127.0.0.1, [::1] and localhost)", driver.EndpointText(raw))
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("the endpoint %q must not have a query or fragment", raw)
+		return "", fmt.Errorf("the endpoint %q must not have a query or fragment", driver.EndpointText(raw))
 	}
 	return strings.TrimRight(raw, "/"), nil
 }
@@ -323,6 +323,11 @@ func loopback(host string) bool {
 // Redact replaces every known secret in s (Options.Secrets and the
 // credential Auth sets) with "[redacted]", for drivers' own messages.
 func (c *Client) Redact(s string) string { return c.red.redact(s) }
+
+// AddSecret redacts s too from now on, wherever Redact does: a credential
+// a driver makes itself and sends where Auth does not set it (a signed
+// assertion in a form body).
+func (c *Client) AddSecret(s string) { c.red.add(s) }
 
 // Platform is the platform's name as messages use it.
 func (c *Client) Platform() string { return c.platform }

@@ -479,6 +479,19 @@ func TestBaseURL(t *testing.T) {
 			t.Errorf("checkBase(%q) = %v, want %q", tt.base, err, tt.wantErr)
 		}
 	}
+	// An endpoint may carry a proxy's user and password (it comes from
+	// $ROSTER_ENDPOINT_<TEAM> too): a refused one is quoted without it.
+	for _, base := range []string{
+		"http://proxy:Pr0xyPassw0rd@example.com",
+		"https://proxy:Pr0xyPassw0rd@x.example/?a=1",
+		"ftp://proxy:Pr0xyPassw0rd@x.example",
+		"https://proxy:Pr0xy/Passw0rd@x.example",
+	} {
+		_, err := checkBase(base)
+		if err == nil || strings.Contains(err.Error(), "Passw0rd") || !strings.Contains(err.Error(), "x") {
+			t.Errorf("checkBase(%q) = %v, want an error without the password", base, err)
+		}
+	}
 	// A bad endpoint fails the call before any request.
 	c := newTest("http://example.com", fakeclock.New(t0), Options{})
 	_, err := c.Do(context.Background(), "GET", "/x", nil, nil, "")

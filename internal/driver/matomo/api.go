@@ -121,11 +121,13 @@ func (c *client) call(ctx context.Context, method string, params url.Values, sha
 		}
 		return re.API, re.Header, &driver.APIError{Platform: Platform, Status: re.Status, Message: msg, Request: method, Read: true}
 	}
+	// httpc redacts the answers it fails; these are 2xx answers, which
+	// may echo the request, token_auth and all: redact what is quoted.
 	if !isJSON(res.Body) {
-		return res.API, res.Header, &callError{method: method, msg: fmt.Sprintf("%s answered %s with HTTP %d, but not with JSON%s; nothing was read from it", Platform, method, res.Status, snippet(res.Body))}
+		return res.API, res.Header, &callError{method: method, msg: fmt.Sprintf("%s answered %s with HTTP %d, but not with JSON%s; nothing was read from it", Platform, method, res.Status, snippet([]byte(c.hc.Redact(string(res.Body)))))}
 	}
 	if msg, isErr := errorResult(res.Body); isErr {
-		return res.API, res.Header, &driver.APIError{Platform: Platform, Status: res.Status, Message: msg, Request: method, Read: true}
+		return res.API, res.Header, &driver.APIError{Platform: Platform, Status: res.Status, Message: c.hc.Redact(msg), Request: method, Read: true}
 	}
 	if shape != nil {
 		if err := kit.Check(res.Body, shape); err != nil {

@@ -128,6 +128,15 @@ func TestBadInputIsOneLineNamingTeamAndMethod(t *testing.T) {
 		{"error body on a 200", func(srv *fake.Server, d *Driver) {
 			srv.Fail(fakekit.FailRule{PathPrefix: "/index.php?method=UsersManager.getUsers&", Status: 200, Body: `{"result":"error","message":"Creating, updating, and deleting users has been disabled."}`, Count: 1})
 		}, []string{"UsersManager.getUsers", "(200)", "has been disabled"}},
+		// Answers with HTTP 200 that echo the request, token_auth and
+		// all (a PHP page in debug mode, a proxy's or firewall's page):
+		// the token is redacted as in the answers of any other status.
+		{"error body on a 200 echoing the token", func(srv *fake.Server, d *Driver) {
+			srv.Fail(fakekit.FailRule{PathPrefix: "/index.php?method=UsersManager.getUsers&", Status: 200, Body: `{"result":"error","message":"The token_auth ` + token + ` may not call this."}`, Count: 1})
+		}, []string{"UsersManager.getUsers", "(200)", "may not call this", "[redacted]"}},
+		{"non-JSON 200 echoing the request", func(srv *fake.Server, d *Driver) {
+			srv.Fail(fakekit.FailRule{PathPrefix: "/index.php?method=UsersManager.getUsers&", Status: 200, Body: "<html>Request blocked: module=API&amp;token_auth=" + token + "&amp;format=JSON</html>", Count: 1})
+		}, []string{"UsersManager.getUsers", "HTTP 200, but not with JSON", "[redacted]"}},
 		{"non-JSON 500", func(srv *fake.Server, d *Driver) {
 			srv.Fail(fakekit.FailRule{PathPrefix: "/index.php?method=UsersManager.getUsersPlusRole", Status: 500, Body: "<b>Fatal error</b>", Count: 1})
 		}, []string{"UsersManager.getUsersPlusRole", "500", "not JSON"}},
@@ -354,7 +363,9 @@ func TestWriteErrorsAndTokenCanary(t *testing.T) {
 	g := grantObj("Shop", "ann@acme.com", "view")
 	c := change(plan.Update, g.Addr, grantObj("Shop", "ann@acme.com", "admin"), g)
 	d.Begin([]plan.Change{c})
-	srv.Fail(fakekit.FailRule{PathPrefix: "/index.php?method=UsersManager.setUserAccess", Status: 200, Body: `{"result":"error","message":"User 'ann' doesn't exist."}`})
+	// The message echoes the token: the error becomes the note of the
+	// change's evidence record, which can never be edited.
+	srv.Fail(fakekit.FailRule{PathPrefix: "/index.php?method=UsersManager.setUserAccess", Status: 200, Body: `{"result":"error","message":"User 'ann' doesn't exist. (token_auth=` + token + `)"}`})
 	res, err := d.Apply(context.Background(), &c)
 	if err == nil {
 		t.Fatal("an error body on a 200 was taken for success")

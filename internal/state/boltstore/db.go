@@ -111,6 +111,9 @@ func (s *Store) withDB(ctx context.Context, path string, mode openMode, growBy i
 				openErr = err
 				return nil, err
 			}
+			if mode == modeWrite {
+				private(f) // an existing file roster writes is 0600 too
+			}
 			file = f
 			return f, nil
 		},

@@ -19,7 +19,9 @@
 // its Unlock when nothing was written, so a failed command leaves none
 // beside a missing, damaged or odd state path. A missing file is an empty state; the file
 // is created, mode 0600 in a 0700 directory, by the first commit, built
-// aside and linked into place so no reader ever sees a half-made file.
+// aside and linked into place so no reader ever sees a half-made file. A
+// state or lock file found with wider permissions is made 0600 when it is
+// written.
 //
 // Damage of any kind (a file that is not bbolt, a truncated file, pages
 // overwritten with garbage, values that do not decode) is reported as a

@@ -120,8 +120,8 @@ func current(f *os.File, lp string) bool {
 	return err == nil && os.SameFile(fi, pi)
 }
 
-// openLockFile opens (or creates, mode 0600 whatever the umask) the lock
-// file; created says it did not exist. It is never the state file itself:
+// openLockFile opens (or creates, mode 0600 whatever the umask; an
+// existing one is made 0600, private) the lock file; created says it did not exist. It is never the state file itself:
 // bbolt takes its own flock on that for every transaction.
 func openLockFile(lp string) (*os.File, bool, error) {
 	f, err := os.OpenFile(lp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
@@ -136,7 +136,20 @@ func openLockFile(lp string) (*os.File, bool, error) {
 		return nil, false, err
 	}
 	f, err = os.OpenFile(lp, os.O_RDWR, 0)
+	if err == nil {
+		private(f)
+	}
 	return f, false, err
+}
+
+// private makes a file roster is about to write, found with wider
+// permissions (made by hand, or by a tool with another umask), mode 0600:
+// it names people and their access. A file its owner keeps from us (the
+// chmod is refused) stays as its owner set it.
+func private(f *os.File) {
+	if fi, err := f.Stat(); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		_ = f.Chmod(0o600) // best effort: see above
+	}
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

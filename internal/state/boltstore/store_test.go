@@ -117,6 +117,50 @@ func TestFileModes(t *testing.T) {
 	}
 }
 
+// TestFileModesWiderBefore: a state file and lock file found with wider
+// permissions (made by hand, or copied under another umask) are 0600 once
+// roster has written to them; a read leaves them as they are.
+func TestFileModesWiderBefore(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "state.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	commit := func(serial uint64) {
+		t.Helper()
+		u, err := s.Lock(ctx, "apply", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer u.Unlock()
+		if _, err := s.Commit(ctx, &state.Changeset{Lineage: "l", BaseSerial: serial, Put: []*model.Object{{Addr: model.TeamAddress("acme")}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	modes := func(want os.FileMode) {
+		t.Helper()
+		for _, p := range []string{path, path + ".lock"} {
+			if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != want {
+				t.Errorf("%s: %v %v, want mode %v", filepath.Base(p), fi.Mode(), err, want)
+			}
+		}
+	}
+	commit(0)
+	for _, p := range []string{path, path + ".lock"} {
+		if err := os.Chmod(p, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Snapshot(ctx); err != nil {
+		t.Fatal(err)
+	}
+	modes(0o644)
+	commit(1)
+	modes(0o600)
+}
+
 // TestLayout reads a state file with bbolt directly, as an auditor would.
 func TestLayout(t *testing.T) {
 	s := openTemp(t)

@@ -38,7 +38,7 @@ func CheckEndpoint(endpoint string) error {
 		return nil
 	case "http":
 		host := u.Hostname()
-		if host == "localhost" {
+		if strings.EqualFold(host, "localhost") { // host names know no case
 			return nil
 		}
 		if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {

@@ -282,7 +282,8 @@ func terraformFlags(root *cobra.Command, args []string) []string {
 	if err != nil || cmd == nil {
 		return args
 	}
-	cmd.InitDefaultHelpFlag() // -help, as terraform takes it
+	cmd.InitDefaultHelpFlag()    // -help, as terraform takes it
+	cmd.InitDefaultVersionFlag() // roster -version, as terraform -version
 	return rewriteFlags(args, func(name string) *pflag.Flag {
 		if f := cmd.Flags().Lookup(name); f != nil {
 			return f

@@ -38,7 +38,7 @@ func CheckEndpoint(endpoint string) error {
 		return nil
 	case "http":
 		host := u.Hostname()
-		if host == "localhost" {
+		if strings.EqualFold(host, "localhost") { // host names know no case
 			return nil
 		}
 		if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
@@ -837,6 +837,37 @@ func isAccessKind(k model.Kind) bool {
 // included: an invitation accepted meanwhile changes how a change is made.
 func sameForStale(a, b *model.Object) bool {
 	return SamePlatformView(a, b) && (a == nil || a.Status == b.Status)
+}
+
+// RenamedTokenWarnings are the plan's warnings for connected teams that a
+// moved block renamed: their credential variable follows the new name
+// unless token_env is set (sync.md, Renames), so a plan that reads no
+// platform (--refresh=false) warns when it is missing, before an apply
+// fails on it. A refreshing plan stops on the missing variable instead
+// (Teams, renamedFrom).
+func RenamedTokenWarnings(cfg *model.Config, getenv func(string) string) []string {
+	var out []string
+	for _, mv := range cfg.Moves {
+		if mv.From.Kind != model.KindTeam || mv.To.Kind != model.KindTeam {
+			continue
+		}
+		for _, o := range cfg.Objects {
+			// The loader fills in the default variable where token_env is
+			// not set; one set to another name does not follow the team.
+			name := "ROSTER_TOKEN_" + EnvName(mv.To.Team)
+			if o.Addr != mv.To || o.Decl == nil || o.Decl.Connection == nil || o.Decl.Connection.TokenEnv != name || getenv(name) != "" {
+				continue
+			}
+			old := "ROSTER_TOKEN_" + EnvName(mv.From.Team)
+			was := "$" + old + " is"
+			if getenv(old) == "" {
+				was = "nor is $" + old
+			}
+			out = append(out, fmt.Sprintf("team %s is renamed from %s, and its credential variable follows the new name: $%s is not set (%s); set it, or set token_env in the connection block, before the apply",
+				mv.To.Team, mv.From.Team, name, was))
+		}
+	}
+	return out
 }
 
 // renamedFrom says, for a team a moved block renamed, that its credential

@@ -317,3 +317,31 @@ func TestEndpointPasswordNeverShown(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckEndpoint holds $ROSTER_ENDPOINT_<TEAM> to sync.md's rule for
+// endpoints: https://, or http:// to a loopback address; a host name is
+// compared without regard to case, as the configuration's check does.
+func TestCheckEndpoint(t *testing.T) {
+	for _, tc := range []struct {
+		endpoint string
+		ok       bool
+	}{
+		{"https://eu.posthog.com", true},
+		{"https://EU.PostHog.com/", true},
+		{"http://127.0.0.1:8080", true},
+		{"http://[::1]:8080", true},
+		{"http://localhost:8080", true},
+		{"http://LocalHost:8080", true},
+		{"HTTP://LOCALHOST", true},
+		{"http://eu.posthog.com", false},
+		{"http://10.0.0.1", false},
+		{"http://localhost.example.com", false},
+		{"ftp://localhost", false},
+		{"eu.posthog.com", false},
+	} {
+		err := CheckEndpoint(tc.endpoint)
+		if (err == nil) != tc.ok {
+			t.Errorf("CheckEndpoint(%q) = %v, want ok %v", tc.endpoint, err, tc.ok)
+		}
+	}
+}

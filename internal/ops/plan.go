@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -132,6 +133,10 @@ func (r *run) makePlan(ctx context.Context, st state.Store, req *PlanRequest) (*
 		notes = append(notes, v.Notes...)
 	} else if hasConnections(cfg.Config) {
 		notes = append(notes, live.StoredDefaultNotes(cfg.Config, snap.Objects)...)
+		for _, w := range live.RenamedTokenWarnings(cfg.Config, os.Getenv) {
+			r.View.Warning(w)
+			warnings = append(warnings, plan.Diagnostic{Severity: plan.SeverityWarning, Summary: w})
+		}
 	}
 	r.notes(notes)
 	// The policy's rules over the configuration alone are checked beside

@@ -170,8 +170,7 @@ func (l *loader) checkEndpoint(ep string, rng hcl.Range) {
 		return
 	}
 	if u.Scheme == "http" {
-		h := strings.ToLower(u.Hostname())
-		if h != "127.0.0.1" && h != "::1" && h != "localhost" {
+		if !model.LoopbackHost(u.Hostname()) {
 			l.errorf(rng, "Insecure endpoint",
 				"endpoint = %q uses http://, which would send the token unencrypted; use https://. Only loopback addresses (127.0.0.1, [::1], localhost) may use http://.", ep)
 		}

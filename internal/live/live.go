@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"slices"
 	"sort"
@@ -37,11 +36,7 @@ func CheckEndpoint(endpoint string) error {
 	case "https":
 		return nil
 	case "http":
-		host := u.Hostname()
-		if strings.EqualFold(host, "localhost") { // host names know no case
-			return nil
-		}
-		if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		if model.LoopbackHost(u.Hostname()) {
 			return nil
 		}
 		return fmt.Errorf("endpoint %q uses http:// on a non-loopback address; use https://", driver.EndpointText(endpoint))

@@ -222,3 +222,14 @@ func TestValidNameMatchesPattern(t *testing.T) {
 		}
 	}
 }
+
+func TestLoopbackHost(t *testing.T) {
+	for host, want := range map[string]bool{
+		"localhost": true, "LocalHost": true, "127.0.0.1": true, "127.0.0.2": true, "::1": true,
+		"localhost.example.com": false, "10.0.0.1": false, "eu.posthog.com": false, "[::1]": false, "": false, "::": false,
+	} {
+		if got := LoopbackHost(host); got != want {
+			t.Errorf("LoopbackHost(%q) = %v, want %v", host, got, want)
+		}
+	}
+}

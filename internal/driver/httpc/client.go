@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/driver/kit"
+	"github.com/roster-dev/roster/internal/model"
 )
 
 // Defaults and limits.
@@ -303,21 +303,13 @@ func checkBase(raw string) (string, error) {
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return "", fmt.Errorf("the endpoint %q is not a URL such as https://eu.posthog.com", driver.EndpointText(raw))
 	}
-	if u.Scheme == "http" && !loopback(u.Hostname()) {
+	if u.Scheme == "http" && !model.LoopbackHost(u.Hostname()) {
 		return "", fmt.Errorf("the endpoint %q must use https:// (http:// is allowed only for 127.0.0.1, [::1] and localhost)", driver.EndpointText(raw))
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
 		return "", fmt.Errorf("the endpoint %q must not have a query or fragment", driver.EndpointText(raw))
 	}
 	return strings.TrimRight(raw, "/"), nil
-}
-
-func loopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Redact replaces every known secret in s (Options.Secrets and the

@@ -26,7 +26,15 @@ team "pw-ipv6" {
 team "pw-localhost" {
   platform = "piwikpro"
   connection {
-    endpoint = "http://localhost"
+    endpoint = "http://LocalHost"
+  }
+}
+
+# Any loopback address may use http://, as $ROSTER_ENDPOINT_<TEAM> may.
+team "pw-loopback" {
+  platform = "piwikpro"
+  connection {
+    endpoint = "http://127.0.0.2:8080"
   }
 }
 

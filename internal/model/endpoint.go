@@ -1,0 +1,20 @@
+package model
+
+import (
+	"net"
+	"strings"
+)
+
+// LoopbackHost reports whether a URL's host (without port or brackets, as
+// url.URL.Hostname gives it) is a loopback address, to which an endpoint
+// may use http:// (schema/sync.md: "The endpoint must be https://, except
+// for loopback addresses"): localhost, in any case, and any loopback IP
+// address (127.0.0.0/8, ::1). The configuration, $ROSTER_ENDPOINT_<TEAM>
+// and the drivers' HTTP client all ask it, so the three agree.
+func LoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

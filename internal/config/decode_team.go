@@ -100,13 +100,6 @@ func (l *loader) decodeTeam(b *hcl.Block) {
 
 var envNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// DefaultTokenEnv is the variable a team's token is read from when its
-// connection block names none: ROSTER_TOKEN_ and the team name upper-cased,
-// every '-' turned into '_'.
-func DefaultTokenEnv(team string) string {
-	return "ROSTER_TOKEN_" + strings.ReplaceAll(strings.ToUpper(team), "-", "_")
-}
-
 func (l *loader) decodeConnection(t *teamDecl, b *hcl.Block) *model.Connection {
 	var s slots
 	l.content(b.Body, connectionSchema, b.DefRange, &s)
@@ -129,7 +122,8 @@ func (l *loader) decodeConnection(t *teamDecl, b *hcl.Block) *model.Connection {
 		}
 		c.TokenEnv = env
 	} else {
-		c.TokenEnv = DefaultTokenEnv(t.name)
+		c.TokenEnv = model.TokenEnv(t.name)
+		l.checkSharedEnv(t.name, c.TokenEnv, b.DefRange)
 	}
 	if n, ok := l.whole(s[aRequestsPerHour], l.ctx, "requests_per_hour", 1); ok {
 		c.RequestsPerHour = n
@@ -159,6 +153,24 @@ func (l *loader) checkGA4Account(b *hcl.Block, c *model.Connection, s slots) {
 		l.errorf(s[aAccountID].Range(), "Invalid account_id",
 			"account_id = %q is not a Google Analytics account id; write the account's number only (Admin > Account settings > Account ID), without \"accounts/\".", c.AccountID)
 	}
+}
+
+// checkSharedEnv refuses a second team whose credential variable, taken
+// from its name, is another team's: "a-b" and "a_b" both read
+// $ROSTER_TOKEN_A_B, so one team's token would go to the other's
+// platform.
+func (l *loader) checkSharedEnv(team, env string, rng hcl.Range) {
+	if l.defaultEnv == nil {
+		l.defaultEnv = map[string]string{}
+	}
+	other, ok := l.defaultEnv[env]
+	if !ok {
+		l.defaultEnv[env] = team
+		return
+	}
+	l.errorf(rng, "Shared credential variable",
+		"Teams %q and %q both read their API credential from $%s (and an endpoint override from $%s): the names come from the team names, upper-cased with '-' as '_', so one team's token would be sent to the other's platform. Rename one of the teams, or set token_env in this connection block.",
+		other, team, env, model.EndpointEnv(team))
 }
 
 // checkEndpoint: https://, or http:// to a loopback address only.

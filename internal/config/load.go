@@ -624,6 +624,10 @@ type loader struct {
 	groupRecords []groupRecord
 	moves        []model.Move
 
+	// defaultEnv is, for each credential variable a connection took from
+	// its team's name (no token_env), that team.
+	defaultEnv map[string]string
+
 	// spans makes the places declared objects keep (model.Decl), one
 	// file name string shared by all of a file's.
 	spans model.SpanFiles

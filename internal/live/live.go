@@ -20,12 +20,6 @@ import (
 // Factory makes the driver of one connected team.
 type Factory func(team *driver.Team) (driver.Driver, error)
 
-// EnvName turns a team name into the suffix of its environment variables:
-// upper-cased, every '-' turned into '_'.
-func EnvName(team string) string {
-	return strings.ToUpper(strings.ReplaceAll(team, "-", "_"))
-}
-
 // CheckEndpoint enforces schema/sync.md: https, or http to a loopback address.
 func CheckEndpoint(endpoint string) error {
 	u, err := url.Parse(endpoint)
@@ -60,19 +54,19 @@ func Teams(cfg *model.Config, prior []*model.Object, getenv func(string) string,
 			continue
 		}
 		c := *o.Decl.Connection
-		if e := getenv("ROSTER_ENDPOINT_" + EnvName(o.Addr.Team)); e != "" {
+		if e := getenv(model.EndpointEnv(o.Addr.Team)); e != "" {
 			c.Endpoint = e
 		}
 		if err := CheckEndpoint(c.Endpoint); err != nil {
 			return nil, fmt.Errorf("team %s: %v", o.Addr.Team, err)
 		}
 		if c.TokenEnv == "" {
-			c.TokenEnv = "ROSTER_TOKEN_" + EnvName(o.Addr.Team)
+			c.TokenEnv = model.TokenEnv(o.Addr.Team)
 		}
 		token := getenv(c.TokenEnv)
 		if token == "" {
 			msg := fmt.Sprintf("team %s needs its API credential in $%s", o.Addr.Team, c.TokenEnv)
-			if c.TokenEnv == "ROSTER_TOKEN_"+EnvName(o.Addr.Team) {
+			if c.TokenEnv == model.TokenEnv(o.Addr.Team) {
 				msg += renamedFrom(cfg.Moves, o.Addr, getenv)
 			}
 			missing = append(missing, msg)
@@ -849,11 +843,11 @@ func RenamedTokenWarnings(cfg *model.Config, getenv func(string) string) []strin
 		for _, o := range cfg.Objects {
 			// The loader fills in the default variable where token_env is
 			// not set; one set to another name does not follow the team.
-			name := "ROSTER_TOKEN_" + EnvName(mv.To.Team)
+			name := model.TokenEnv(mv.To.Team)
 			if o.Addr != mv.To || o.Decl == nil || o.Decl.Connection == nil || o.Decl.Connection.TokenEnv != name || getenv(name) != "" {
 				continue
 			}
-			old := "ROSTER_TOKEN_" + EnvName(mv.From.Team)
+			old := model.TokenEnv(mv.From.Team)
 			was := "$" + old + " is"
 			if getenv(old) == "" {
 				was = "nor is $" + old
@@ -870,7 +864,7 @@ func RenamedTokenWarnings(cfg *model.Config, getenv func(string) string) []strin
 func renamedFrom(moves []model.Move, team model.Address, getenv func(string) string) string {
 	for _, mv := range moves {
 		if mv.To == team && mv.From.Kind == model.KindTeam {
-			old := "ROSTER_TOKEN_" + EnvName(mv.From.Team)
+			old := model.TokenEnv(mv.From.Team)
 			set := "unset too"
 			if getenv(old) != "" {
 				set = "set"

@@ -18,3 +18,14 @@ func LoopbackHost(host string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
+
+// TokenEnv is the variable a connected team's credential is read from when
+// its connection names none (schema/sync.md): ROSTER_TOKEN_ and the team's
+// name upper-cased, every '-' turned into '_'.
+func TokenEnv(team string) string { return "ROSTER_TOKEN_" + envSuffix(team) }
+
+// EndpointEnv is the variable that overrides a team's endpoint:
+// ROSTER_ENDPOINT_ and the same suffix as TokenEnv's.
+func EndpointEnv(team string) string { return "ROSTER_ENDPOINT_" + envSuffix(team) }
+
+func envSuffix(team string) string { return strings.ReplaceAll(strings.ToUpper(team), "-", "_") }

@@ -84,3 +84,34 @@ team "mt" {
     endpoint = "https://matomo.example"
   }
 }
+
+# Team names that give one credential variable: the second is refused,
+# unless it names a token_env of its own.
+team "a-b" {
+  platform = "plausible"
+  connection {
+    endpoint = "https://plausible.io"
+  }
+}
+
+team "a_b" {
+  platform = "plausible"
+  connection { # ERROR: Shared credential variable # ERROR: $ROSTER_TOKEN_A_B
+    endpoint = "https://plausible.io"
+  }
+}
+
+team "c-d" {
+  platform = "plausible"
+  connection {
+    endpoint = "https://plausible.io"
+  }
+}
+
+team "c_d" {
+  platform = "plausible"
+  connection {
+    endpoint  = "https://plausible.io"
+    token_env = "ROSTER_TOKEN_CD_OTHER"
+  }
+}

@@ -359,6 +359,12 @@ func changeRecord(c *plan.Change, after *model.Object, p *plan.Plan, digest stri
 	if src != nil {
 		r.Reason, r.Ticket = src.Reason, src.Ticket
 	}
+	if c.Action == plan.Delete {
+		// A removal carries the offboarding ticket (the change's), not the
+		// onboarding one, which its before still shows (schema/cli.md,
+		// "The change ticket").
+		r.Ticket = r.ChangeTicket
+	}
 	// A person's follow-ups are those of the sites the change touched:
 	// the grant's site, or every site of the team for a team-wide role.
 	switch c.Addr.Kind {

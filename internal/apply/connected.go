@@ -418,11 +418,23 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 		}
 	}
 	d.Begin(list)
+	// made are the changes an earlier change's requests made too
+	// (driver.Result.Made): once the apply is interrupted, they are still
+	// recorded, since the platform holds them; nothing else is attempted.
+	var made map[model.Address]bool
+	var stopped *Failure
+	defer func() {
+		if stopped != nil {
+			tr.Failures = append(tr.Failures, *stopped)
+		}
+	}()
 	for i, c := range cs {
-		if err := ctx.Err(); err != nil {
-			tr.NotAttempted += len(cs) - i
-			tr.Failures = append(tr.Failures, Failure{Addr: c.Addr, Err: fmt.Errorf("interrupted before this change: %w", err)})
-			return tr
+		if err := ctx.Err(); err != nil && !made[c.Addr] {
+			tr.NotAttempted++
+			if stopped == nil {
+				stopped = &Failure{Addr: c.Addr, Err: fmt.Errorf("interrupted before this change: %w", err)}
+			}
+			continue
 		}
 		if c.Step() == plan.StepDemote && ownersPending {
 			tr.Deferred = append(tr.Deferred, c.Addr)
@@ -455,6 +467,12 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 			}
 		default:
 			res, err = d.Apply(ctx, c)
+		}
+		for _, a := range res.Made {
+			if made == nil {
+				made = map[model.Address]bool{}
+			}
+			made[a] = true
 		}
 		if err != nil {
 			// The failed attempt is evidence too (schema/sync.md): its requests

@@ -419,22 +419,15 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 	}
 	d.Begin(list)
 	// made are the changes an earlier change's requests made too
-	// (driver.Result.Made): once the apply is interrupted, they are still
-	// recorded, since the platform holds them; nothing else is attempted.
+	// (driver.Result.Made). They are recorded right after it, even once
+	// the apply is interrupted, since the platform holds them; a later
+	// failure does not leave them out either.
 	var made map[model.Address]bool
-	var stopped *Failure
-	defer func() {
-		if stopped != nil {
-			tr.Failures = append(tr.Failures, *stopped)
-		}
-	}()
 	for i, c := range cs {
 		if err := ctx.Err(); err != nil && !made[c.Addr] {
-			tr.NotAttempted++
-			if stopped == nil {
-				stopped = &Failure{Addr: c.Addr, Err: fmt.Errorf("interrupted before this change: %w", err)}
-			}
-			continue
+			tr.NotAttempted += len(cs) - i
+			tr.Failures = append(tr.Failures, Failure{Addr: c.Addr, Err: fmt.Errorf("interrupted before this change: %w", err)})
+			return tr
 		}
 		if c.Step() == plan.StepDemote && ownersPending {
 			tr.Deferred = append(tr.Deferred, c.Addr)
@@ -467,12 +460,6 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 			}
 		default:
 			res, err = d.Apply(ctx, c)
-		}
-		for _, a := range res.Made {
-			if made == nil {
-				made = map[model.Address]bool{}
-			}
-			made[a] = true
 		}
 		if err != nil {
 			// The failed attempt is evidence too (schema/sync.md): its requests
@@ -532,6 +519,15 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 			tr.Failures = append(tr.Failures, Failure{Addr: c.Addr, Err: fmt.Errorf("%s: %w", what, err)})
 			return tr
 		}
+		if len(res.Made) > 0 {
+			if made == nil {
+				made = map[model.Address]bool{}
+			}
+			for _, a := range res.Made {
+				made[a] = true
+			}
+			bringForward(cs[i+1:], made)
+		}
 		switch res.Outcome {
 		case driver.Invited:
 			tr.Invited++
@@ -547,6 +543,20 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 		progress(c.Addr)
 	}
 	return tr
+}
+
+// bringForward moves the changes of rest that were made already to its
+// front, in their order, the others keeping theirs.
+func bringForward(rest []*plan.Change, made map[model.Address]bool) {
+	slices.SortStableFunc(rest, func(a, b *plan.Change) int {
+		switch x, y := made[a.Addr], made[b.Addr]; {
+		case x && !y:
+			return -1
+		case y && !x:
+			return 1
+		}
+		return 0
+	})
 }
 
 // riders are the changes of rest whose addresses the driver named as

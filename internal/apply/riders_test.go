@@ -13,16 +13,21 @@ import (
 )
 
 // interruptAfter is a driver that passes every change to d, and cancels
-// the apply (a Ctrl-C) as soon as the change at addr has been made.
+// the apply (a Ctrl-C) as soon as the change at addr has been made; the
+// change at refuse, when set, it refuses without a request.
 type interruptAfter struct {
 	driver.Driver
 	addr   model.Address
 	cancel context.CancelFunc
+	refuse model.Address
 }
 
 func (d *interruptAfter) Apply(ctx context.Context, c *plan.Change) (driver.Result, error) {
+	if c.Addr == d.refuse {
+		return driver.Result{}, &driver.APIError{Address: c.Addr, Platform: "PostHog", Status: 400, Message: "nope"}
+	}
 	res, err := d.Driver.Apply(ctx, c)
-	if c.Addr == d.addr {
+	if c.Addr == d.addr && d.cancel != nil {
 		d.cancel()
 	}
 	return res, err
@@ -34,6 +39,16 @@ func (d *interruptAfter) Apply(ctx context.Context, c *plan.Change) (driver.Resu
 // the state and the evidence hold it as invited, and the report never
 // counts it as not attempted.
 func TestInterruptedAfterRider(t *testing.T) {
+	testStopAfterRider(t, false)
+}
+
+// TestFailureAfterRider: so does a refusal of the next change, which
+// stops the team before the grant's turn.
+func TestFailureAfterRider(t *testing.T) {
+	testStopAfterRider(t, true)
+}
+
+func testStopAfterRider(t *testing.T, refuse bool) {
 	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	const token = "phx_s3cret_token_value"
 	srv := fake.New(fake.Options{Now: t0, Seed: fake.Seed{
@@ -51,21 +66,32 @@ func TestInterruptedAfterRider(t *testing.T) {
 	}
 	member := &model.Object{Addr: model.MemberAddress("acme", "dan@acme.com"), Role: "member", Status: model.StatusActive}
 	grant := &model.Object{Addr: model.PersonGrantAddress("acme", "Production", "dan@acme.com"), Role: "admin", HolderKind: model.HolderMember, Status: model.StatusActive}
+	// eve comes between dan's membership and his grant in the apply order.
+	eve := &model.Object{Addr: model.MemberAddress("acme", "eve@acme.com"), Role: "member", Status: model.StatusActive}
 	p := &plan.Plan{Changes: []plan.Change{
 		{Addr: grant.Addr, Action: plan.Create, After: grant},
 		{Addr: member.Addr, Action: plan.Create, After: member},
 	}}
+	wrap := &interruptAfter{Driver: d, addr: member.Addr}
+	failed := 0
+	if refuse {
+		p.Changes = append(p.Changes, plan.Change{Addr: eve.Addr, Action: plan.Create, After: eve})
+		wrap.refuse, failed = eve.Addr, 1
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	if !refuse {
+		wrap.cancel = cancel
+	}
 	st := openStore(t)
-	lv := &Live{Drivers: map[string]driver.Driver{"acme": &interruptAfter{Driver: d, addr: member.Addr, cancel: cancel}}}
+	lv := &Live{Drivers: map[string]driver.Driver{"acme": wrap}}
 	rep, err := ApplyAll(ctx, st, p, Meta{Actor: "t", Time: t0}, lv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Invited != 2 || rep.Failed != 0 || rep.NotAttempted != 0 || len(rep.Failures) != 0 {
-		t.Errorf("report: %d invited, %d failed, %d not attempted, failures %v; want both invited, nothing failed or left", rep.Invited, rep.Failed, rep.NotAttempted, rep.Failures)
+	if rep.Invited != 2 || rep.Failed != failed || rep.NotAttempted != 0 || len(rep.Failures) != failed {
+		t.Errorf("report: %d invited, %d failed, %d not attempted, failures %v; want dan's two invited, %d failed, nothing left", rep.Invited, rep.Failed, rep.NotAttempted, rep.Failures, failed)
 	}
 	snap, err := st.Snapshot(context.Background())
 	if err != nil {
@@ -92,7 +118,7 @@ func TestInterruptedAfterRider(t *testing.T) {
 	if !held {
 		t.Errorf("the platform does not hold the grant invited: %v", live.Objects)
 	}
-	if rep.Records != 2 {
-		t.Errorf("%d evidence records, want one for the invitation and one for the grant riding on it", rep.Records)
+	if rep.Records != 2+failed {
+		t.Errorf("%d evidence records, want one for the invitation, one for the grant riding on it and one per failure", rep.Records)
 	}
 }

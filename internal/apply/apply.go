@@ -274,7 +274,11 @@ func recordOffline(c *plan.Change, stays map[model.Address]model.Address) offlin
 		}
 		return w
 	}
-	if after := stored(c, model.StatusActive); after != nil {
+	after := stored(c, model.StatusActive)
+	if c.Action == plan.Update && !c.StateOnly() {
+		after = rosterOnly(c) // not ByHand: what roster alone keeps
+	}
+	if after != nil {
 		return offlineWrite{after: after, puts: []*model.Object{after}}
 	}
 	return offlineWrite{dels: []model.Address{c.Addr}}

@@ -364,6 +364,35 @@ func stored(c *plan.Change, status model.Status) *model.Object {
 	return o
 }
 
+// rosterOnly is what the state keeps after an update of what roster alone
+// holds (a reason, ticket or expiry: platformChange is false), which sends
+// nothing and so makes nothing on the platform: the new attributes, with
+// the status the object had. An invitation stays an invitation; a
+// creation waiting for a person stays waiting (status manual, pending
+// create, the new attributes in the waiting change too), for a person's
+// confirmation or the refresh to close (schema/sync.md). A waiting update
+// of the role is withdrawn, since the role is declared as it is, as the
+// planner's withdrawals are.
+func rosterOnly(c *plan.Change) *model.Object {
+	o := stored(c, model.StatusActive)
+	if o == nil || c.Before == nil {
+		return o
+	}
+	status := o.Addr.Kind == model.KindMember || o.Addr.Kind == model.KindGrant
+	switch {
+	case c.Before.PendingAction == string(plan.Create):
+		p := o.Clone()
+		p.PendingAction, p.Pending = "", nil
+		o.PendingAction, o.Pending = string(plan.Create), p
+		if status {
+			o.Status = model.StatusManual
+		}
+	case status && c.Before.Status == model.StatusInvited:
+		o.Status = model.StatusInvited
+	}
+	return o
+}
+
 // order sorts a team's changes into schema/sync.md's apply order (plan.SortForApply).
 func order(cs []*plan.Change) []*plan.Change {
 	plan.SortForApply(cs)
@@ -389,8 +418,13 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 		}
 	}
 	d.Begin(list)
+	// made are the changes an earlier change's requests made too
+	// (driver.Result.Made). They are recorded right after it, even once
+	// the apply is interrupted, since the platform holds them; a later
+	// failure does not leave them out either.
+	var made map[model.Address]bool
 	for i, c := range cs {
-		if err := ctx.Err(); err != nil {
+		if err := ctx.Err(); err != nil && !made[c.Addr] {
 			tr.NotAttempted += len(cs) - i
 			tr.Failures = append(tr.Failures, Failure{Addr: c.Addr, Err: fmt.Errorf("interrupted before this change: %w", err)})
 			return tr
@@ -418,8 +452,12 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 			res = driver.Result{Outcome: driver.Manual}
 		case c.Action == plan.Update && !platformChange(c):
 			// Only what roster alone keeps changed (reason, ticket,
-			// expiry): nothing to send.
+			// expiry): nothing to send, and the object stays as the
+			// platform has it (rosterOnly).
 			res = driver.Result{Outcome: driver.Applied}
+			if rosterOnly(c).Status == model.StatusInvited {
+				res.Outcome = driver.Invited
+			}
 		default:
 			res, err = d.Apply(ctx, c)
 		}
@@ -450,8 +488,11 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 			}
 		}
 		after := stored(c, status)
-		if res.Outcome == driver.Manual {
+		switch {
+		case res.Outcome == driver.Manual:
 			after = waiting(c)
+		case c.Action == plan.Update && !c.StateOnly() && !platformChange(c):
+			after = rosterOnly(c)
 		}
 		var puts []*model.Object
 		var dels []model.Address
@@ -478,6 +519,15 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 			tr.Failures = append(tr.Failures, Failure{Addr: c.Addr, Err: fmt.Errorf("%s: %w", what, err)})
 			return tr
 		}
+		if len(res.Made) > 0 {
+			if made == nil {
+				made = map[model.Address]bool{}
+			}
+			for _, a := range res.Made {
+				made[a] = true
+			}
+			bringForward(cs[i+1:], made)
+		}
 		switch res.Outcome {
 		case driver.Invited:
 			tr.Invited++
@@ -493,6 +543,20 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 		progress(c.Addr)
 	}
 	return tr
+}
+
+// bringForward moves the changes of rest that were made already to its
+// front, in their order, the others keeping theirs.
+func bringForward(rest []*plan.Change, made map[model.Address]bool) {
+	slices.SortStableFunc(rest, func(a, b *plan.Change) int {
+		switch x, y := made[a.Addr], made[b.Addr]; {
+		case x && !y:
+			return -1
+		case y && !x:
+			return 1
+		}
+		return 0
+	})
 }
 
 // riders are the changes of rest whose addresses the driver named as

@@ -824,8 +824,11 @@ func isAccessKind(k model.Kind) bool {
 
 // sameForStale compares what a platform holds of an object, status
 // included: an invitation accepted meanwhile changes how a change is made.
+// A grant's explicit capabilities count too (Matomo): the request that
+// sets a grant replaces all of them, so one added by hand since the plan
+// would go without the plan having shown it.
 func sameForStale(a, b *model.Object) bool {
-	return SamePlatformView(a, b) && (a == nil || a.Status == b.Status)
+	return SamePlatformView(a, b) && (a == nil || a.Status == b.Status && slices.Equal(a.Capabilities, b.Capabilities))
 }
 
 // RenamedTokenWarnings are the plan's warnings for connected teams that a

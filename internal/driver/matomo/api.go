@@ -222,10 +222,20 @@ func (c *client) UsersPlusRole(ctx context.Context, site string, offset int) ([]
 	return page, &n, api, nil
 }
 
-// Send makes one write (decide.go's request); its answer is only checked
-// for Matomo's error body.
+// Send makes one write (decide.go's request). Every write roster sends is
+// a void method, which Matomo answers {"result":"success","message":"ok"}
+// (matomo.md, Response format); its error body is a refusal, and any
+// other answer is no confirmation: the change is not counted as made.
 func (c *client) Send(ctx context.Context, r request) ([]string, error) {
-	api, _, err := c.call(ctx, r.Method, r.Params, nil, nil)
+	var ans struct {
+		Result string `json:"result"`
+	}
+	api, _, err := c.call(ctx, r.Method, r.Params, successShape, &ans)
+	if err == nil && ans.Result != "success" {
+		err = &callError{method: r.Method, err: httpc.ErrMalformed, msg: fmt.Sprintf(
+			"%s answered %s with result %q, not \"success\"; roster does not count the change as made: run roster plan again to see what Matomo holds",
+			Platform, r.Method, oneLine(ans.Result))}
+	}
 	return api, err
 }
 
@@ -296,6 +306,7 @@ func snippet(body []byte) string {
 // flags accept either.
 var (
 	versionShape    = kit.Obj{"value": kit.String}
+	successShape    = kit.Obj{"result": kit.String}
 	superusersShape = kit.List(kit.Obj{"login": kit.String})
 	accessShape     = kit.List(kit.Obj{"site": kit.ID, "access": kit.String})
 	siteShape       = kit.Obj{"idsite": kit.ID, "name": kit.String}

@@ -385,6 +385,16 @@ func TestWriteErrorsAndTokenCanary(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "not JSON") || strings.Contains(err.Error(), "\n") {
 		t.Errorf("non-JSON 500: %v", err)
 	}
+	// A 200 that is JSON but no confirmation (matomo.md: every write
+	// roster sends is a void method, answered {"result":"success"}) is
+	// no success either.
+	for _, body := range []string{`{"value":true}`, `[]`, `{"result":"pending"}`} {
+		srv.ClearFailures()
+		srv.Fail(fakekit.FailRule{PathPrefix: "/index.php?method=UsersManager.setUserAccess", Status: 200, Body: body})
+		if _, err := d.Apply(context.Background(), &c); err == nil || !strings.Contains(err.Error(), "UsersManager.setUserAccess") {
+			t.Errorf("200 %s: %v, want a failure naming the method", body, err)
+		}
+	}
 	all := msg + err.Error() + log.String() + strings.Join(res.API, " ")
 	if strings.Contains(all, token) {
 		t.Errorf("the token leaked: %s", all)

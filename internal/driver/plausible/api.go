@@ -59,6 +59,8 @@ var (
 	teamShape  = kit.Obj{"id": kit.String, "name": kit.String}
 	siteShape  = kit.Obj{"domain": kit.String}
 	guestShape = kit.Obj{"email": kit.String, "role": kit.String, "status": kit.String}
+	// deletedShape is DELETE guest's answer, {"deleted":true}.
+	deletedShape = kit.Obj{"deleted": kit.Bool}
 )
 
 // Teams lists the teams the key sees.
@@ -87,10 +89,28 @@ func (c *Client) PutGuest(ctx context.Context, req GuestRequest) (Guest, kit.Res
 }
 
 // DeleteGuest removes a guest, which Plausible answers {"deleted":true}
-// whether or not the email was a guest.
+// whether or not the email was a guest. Any other 2xx answer (a proxy's
+// page, an error body) is no confirmation: the removal failed, and is
+// never recorded as made. A retried DELETE whose retry answers 404 did
+// delete (httpc: Gone).
 func (c *Client) DeleteGuest(ctx context.Context, domain, email string) (kit.Response, error) {
-	api, err := c.hc.JSON(ctx, http.MethodDelete, guestsPath+"/"+url.PathEscape(email), url.Values{"site_id": {domain}}, nil, nil, "")
-	return kit.Response{API: api}, c.refusal(err, false)
+	path := guestsPath + "/" + url.PathEscape(email)
+	res, err := c.hc.Do(ctx, http.MethodDelete, path, url.Values{"site_id": {domain}}, nil, "")
+	if err != nil {
+		return kit.Response{API: httpc.Lines(nil, err)}, c.refusal(err, false)
+	}
+	if res.Gone {
+		return kit.Response{API: res.API}, nil
+	}
+	var ans struct {
+		Deleted bool `json:"deleted"`
+	}
+	if kit.Check(res.Body, deletedShape) != nil || json.Unmarshal(res.Body, &ans) != nil || !ans.Deleted {
+		return kit.Response{API: res.API}, &driver.APIError{Platform: Platform, Status: res.Status, Request: http.MethodDelete + " " + path,
+			Message: fmt.Sprintf("the answer is not {\"deleted\":true} but %s, so roster does not count the guest as removed; run roster plan again to see what Plausible holds",
+				c.hc.Redact(kit.BodyText(res.Body, res.Status)))}
+	}
+	return kit.Response{API: res.API}, nil
 }
 
 // refusal turns an httpc failure into the error roster shows: a refusal

@@ -59,13 +59,15 @@ func (d *Driver) Apply(ctx context.Context, c *plan.Change) (driver.Result, erro
 			q.effect(r.st, created)
 		}
 	}
+	var made []model.Address
 	for j, o := range outcomes {
 		if j != i {
 			r.covered[j] = driver.Result{Outcome: o, API: slices.Clone(api)}
+			made = append(made, r.changes[j].Addr)
 		}
 	}
 	r.done[i] = true
-	return driver.Result{Outcome: outcomes[i], API: api}, nil
+	return driver.Result{Outcome: outcomes[i], API: api, Made: made}, nil
 }
 
 // Cost counts the requests an apply of changes makes: the refresh's reads

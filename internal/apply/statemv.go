@@ -19,7 +19,8 @@ func (e *RefusedError) Error() string { return e.Msg }
 // (model.Rekey) with the open follow-up tasks of a moved site (or of a
 // moved team's sites), to to, in one transaction with a `move` evidence
 // record (language.md "moved": `roster state mv`). It refuses, writing nothing,
-// a from that is not stored, a to of another kind, and a to (or a new
+// a from that is not stored, a to of another kind or (but for a team) in
+// another team, and a to (or a new
 // address of anything carried) that is stored already. The caller holds
 // the writer's lock.
 func StateMove(ctx context.Context, st state.Store, snap *state.Snapshot, from, to model.Address, meta Meta) (*Result, error) {
@@ -28,6 +29,11 @@ func StateMove(ctx context.Context, st state.Store, snap *state.Snapshot, from, 
 	}
 	if from == to {
 		return nil, &RefusedError{fmt.Sprintf("cannot move %s onto itself", from)}
+	}
+	// As a moved block: a new email is the same account on the same
+	// platform, and the state cannot carry access to another account.
+	if from.Kind != model.KindTeam && from.Team != to.Team {
+		return nil, &RefusedError{fmt.Sprintf("cannot move %s to %s: a %s stays in its team (move team/%s to team/%s to rename the team with everything under it)", from, to, from.Kind, from.Team, to.Team)}
 	}
 	stored := make(map[model.Address]*model.Object, len(snap.Objects))
 	for _, o := range snap.Objects {

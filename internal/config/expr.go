@@ -33,7 +33,7 @@ var funcTable = map[string]function.Function{
 	"compact":         stdlib.CompactFunc,
 	"concat":          stdlib.ConcatFunc,
 	"contains":        stdlib.ContainsFunc,
-	"distinct":        stdlib.DistinctFunc,
+	"distinct":        distinctFunc,
 	"element":         stdlib.ElementFunc,
 	"flatten":         stdlib.FlattenFunc,
 	"floor":           stdlib.FloorFunc,
@@ -207,6 +207,122 @@ func oneElementType(ty cty.Type) (cty.Type, bool) {
 	}
 	return elems[0], elems[0] != cty.DynamicPseudoType
 }
+
+func init() {
+	for name, f := range funcTable {
+		funcTable[name] = listArgs(f)
+	}
+}
+
+// listArgs wraps f so that a tuple whose elements all have one type, given
+// where f takes a list or a set, reaches f as a list made directly, in
+// linear time (a set where f takes a set): go-cty's own conversion of a tuple to a collection compares
+// every element type with every other (16,000 emails in sort or join: 2 s;
+// 32,000: 8 s). Any other argument reaches f unchanged.
+func listArgs(f function.Function) function.Function {
+	params := f.Params()
+	vp := f.VarParam()
+	collection := func(p *function.Parameter) bool {
+		return p != nil && (p.Type.IsListType() || p.Type.IsSetType())
+	}
+	paramAt := func(i int) *function.Parameter {
+		if i < len(params) {
+			return &params[i]
+		}
+		return vp
+	}
+	loose := func(p function.Parameter) function.Parameter {
+		if p.Type.IsListType() || p.Type.IsSetType() {
+			p.Type = cty.DynamicPseudoType
+		}
+		return p
+	}
+	has := collection(vp)
+	wparams := make([]function.Parameter, len(params))
+	for i, p := range params {
+		has = has || collection(&p)
+		wparams[i] = loose(p)
+	}
+	if !has {
+		return f
+	}
+	var wvp *function.Parameter
+	if vp != nil {
+		v := loose(*vp)
+		wvp = &v
+	}
+	convert := func(args []cty.Value) []cty.Value {
+		out := args
+		for i, a := range args {
+			p := paramAt(i)
+			if !collection(p) {
+				continue
+			}
+			if l, ok := tupleAs(a, p.Type.IsSetType()); ok {
+				if &out[0] == &args[0] {
+					out = slices.Clone(args)
+				}
+				out[i] = l
+			}
+		}
+		return out
+	}
+	return function.New(&function.Spec{
+		Description: f.Description(),
+		Params:      wparams,
+		VarParam:    wvp,
+		Type: func(args []cty.Value) (cty.Type, error) {
+			return f.ReturnTypeForValues(convert(args))
+		},
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			return f.Call(convert(args))
+		},
+	})
+}
+
+// tupleAs is v, a known tuple whose elements all have one type, as a list,
+// or as a set.
+func tupleAs(v cty.Value, set bool) (cty.Value, bool) {
+	if _, ok := oneElementType(v.Type()); !ok || v.IsNull() || !v.IsKnown() || v.IsMarked() {
+		return cty.NilVal, false
+	}
+	elems := v.AsValueSlice()
+	for _, e := range elems {
+		if e.IsMarked() || (set && e.IsNull()) {
+			return cty.NilVal, false
+		}
+	}
+	if set {
+		return cty.SetVal(elems), true
+	}
+	return cty.ListVal(elems), true
+}
+
+// distinctFunc is go-cty's distinct, in linear time for a list of known
+// strings (go-cty compares each element with every one kept before it).
+var distinctFunc = function.New(&function.Spec{
+	Description: stdlib.DistinctFunc.Description(),
+	Params:      stdlib.DistinctFunc.Params(),
+	Type:        func(args []cty.Value) (cty.Type, error) { return args[0].Type(), nil },
+	Impl: func(args []cty.Value, retType cty.Type) (cty.Value, error) {
+		l := args[0]
+		if !l.Type().IsListType() || l.Type().ElementType() != cty.String || !l.IsWhollyKnown() || l.IsNull() || l.LengthInt() == 0 {
+			return stdlib.DistinctFunc.Call(args)
+		}
+		seen := map[string]bool{}
+		var kept []cty.Value
+		for _, e := range l.AsValueSlice() {
+			if e.IsNull() || e.IsMarked() {
+				return stdlib.DistinctFunc.Call(args)
+			}
+			if s := e.AsString(); !seen[s] {
+				seen[s] = true
+				kept = append(kept, e)
+			}
+		}
+		return cty.ListVal(kept), nil
+	},
+})
 
 // FunctionNames lists the functions expressions may call, sorted.
 func FunctionNames() []string { return slices.Sorted(maps.Keys(funcTable)) }

@@ -179,8 +179,29 @@ func (l *loader) decodeMoved(blocks []*hcl.Block) []model.Move {
 		byFrom[from.String()], byTo[to.String()] = d, d
 		decls = append(decls, d)
 	}
+	// teamEnd follows the team moved blocks from team t to the team it is
+	// now declared as.
+	teamEnd := func(t string) string {
+		for range len(decls) + 1 {
+			next := byFrom[model.TeamAddress(t).String()]
+			if next == nil {
+				break
+			}
+			t = next.to.addr.Team
+		}
+		return t
+	}
 	var moves []model.Move
 	for _, d := range decls {
+		// A member's or guest's move is a new email for the same account
+		// (sync.md, Renames) and a site or group stays in its team: the
+		// state cannot carry access from one platform account to another.
+		if d.from.addr.Kind != model.KindTeam && d.from.addr.Team != d.to.addr.Team &&
+			teamEnd(d.from.addr.Team) != teamEnd(d.to.addr.Team) {
+			l.errorf(d.rng, "Moved across teams", "%s is in team %q and %s in team %q; a moved block renames an object inside its team, unless a moved block also moves team.%s to team.%s. To change a %s's team, remove it from the one and declare it in the other.",
+				d.from, d.from.addr.Team, d.to, d.to.addr.Team, d.from.addr.Team, d.to.addr.Team, d.from.kind())
+			continue
+		}
 		if l.declared(d.from) {
 			l.errorf(d.rng, "Moved from a declared object", "%s is still declared; a moved block's from must name an address the configuration no longer declares.", d.from)
 			continue

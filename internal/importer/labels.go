@@ -110,13 +110,24 @@ func UndeclaredSites(team string, declared []*model.Object, moves []model.Move, 
 		folded[strings.ToLower(l)] = true
 	}
 	var out []Site
+	var rest []string
+	// A valid name is its own label: labels made from other names, and
+	// their "-2", "-3", come second and never take it.
 	for _, id := range sortedIDs(live) {
 		name := live[id]
 		lid := strings.ToLower(strings.TrimSpace(id))
 		if byID[lid] || byName[name] || (strings.EqualFold(id, name) && folded[lid]) {
 			continue
 		}
-		out = append(out, Site{Label: unique(SiteLabel(name), taken), Name: name, RemoteID: id})
+		if model.CheckSiteName(name) != nil || taken[name] {
+			rest = append(rest, id)
+			continue
+		}
+		taken[name] = true
+		out = append(out, Site{Label: name, Name: name, RemoteID: id})
+	}
+	for _, id := range rest {
+		out = append(out, Site{Label: unique(SiteLabel(live[id]), taken), Name: live[id], RemoteID: id})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Label < out[j].Label })
 	return out

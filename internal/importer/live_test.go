@@ -276,3 +276,20 @@ func TestAnnotate(t *testing.T) {
 		t.Errorf("annotated file differs from %s (go test -update rewrites it):\n%s", golden, annotated)
 	}
 }
+
+// A site whose name is a valid site name is labelled with it (sync.md,
+// import): the "-2" of another site's label, or of a label made from a
+// name that is not valid, never takes it.
+func TestUndeclaredSitesKeepValidNames(t *testing.T) {
+	live := map[string]string{"1": "x y", "2": "x-y", "3": "Staging", "4": "Staging", "5": "Staging-2"}
+	got := UndeclaredSites("t", nil, nil, live)
+	want := map[string]string{"1": "x-y-2", "2": "x-y", "3": "Staging", "4": "Staging-3", "5": "Staging-2"}
+	if len(got) != len(want) {
+		t.Fatalf("got %+v", got)
+	}
+	for _, s := range got {
+		if want[s.RemoteID] != s.Label {
+			t.Errorf("site %q (id %s) labelled %q, want %q", s.Name, s.RemoteID, s.Label, want[s.RemoteID])
+		}
+	}
+}

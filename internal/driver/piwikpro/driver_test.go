@@ -1177,3 +1177,25 @@ func TestInviteOfAUserMadeSinceTheRefresh(t *testing.T) {
 		t.Errorf("the user found is %+v, want id %s", u, id)
 	}
 }
+
+// A group whose name already fits the group pattern is labelled with it
+// (sync.md, import: groups are labelled as sites are): the "-2" of
+// another group's label never takes it.
+func TestGroupLabelsKeepFittingNames(t *testing.T) {
+	named := func(id, name string) Named {
+		var n Named
+		n.ID, n.Attributes.Name = id, name
+		return n
+	}
+	d := &Driver{team: &driver.Team{}}
+	got, err := d.groupLabels([]Named{named("1", "Analysts"), named("2", "analysts"), named("3", "analysts-2"), named("4", "Data Team"), named("5", "data-team")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"1": "analysts-3", "2": "analysts", "3": "analysts-2", "4": "data-team-2", "5": "data-team"}
+	for id, w := range want {
+		if got[id] != w {
+			t.Errorf("group %s labelled %q, want %q (all: %v)", id, got[id], w, got)
+		}
+	}
+}

@@ -403,8 +403,8 @@ func GroupLabel(name string) string {
 }
 
 // groupLabels addresses every live group: by the declared (else stored)
-// group whose remote_id is its id, else by GroupLabel of its name, "-2",
-// "-3" on collision. A declared remote_id that names no group is an error.
+// group whose remote_id is its id, else by its name where it fits the
+// group pattern, else by GroupLabel of its name, "-2", "-3" on collision. A declared remote_id that names no group is an error.
 func (d *Driver) groupLabels(groups []Named) (map[string]string, error) {
 	live := map[string]bool{}
 	for _, g := range groups {
@@ -463,7 +463,18 @@ func (d *Driver) groupLabels(groups []Named) (map[string]string, error) {
 		}
 		return rest[i].ID < rest[j].ID
 	})
+	// A name that fits the group pattern is its own label: labels made
+	// from other names, and their "-2", "-3", come second and never take it.
+	later := rest[:0:0]
 	for _, g := range rest {
+		if name := g.Attributes.Name; model.CheckGroupName(name) == nil && !taken[name] {
+			labels[g.ID] = name
+			taken[name] = true
+			continue
+		}
+		later = append(later, g)
+	}
+	for _, g := range later {
 		base := GroupLabel(g.Attributes.Name)
 		label := base
 		for n := 2; taken[label]; n++ {

@@ -166,4 +166,11 @@ func TestChangesSinceReviewGroupMembers(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("changes since the sign-off (-want +got):\n%s", diff)
 	}
+	for i, w := range []string{"bob@acme.com added to group analysts", "ann@acme.com removed from group analysts"} {
+		if i < len(got) {
+			if text := changesText(&got[i]); text != w {
+				t.Errorf("change %d reads %q, want %q", i, text, w)
+			}
+		}
+	}
 }

@@ -142,3 +142,43 @@ func TestSignOffBindsWhatWasSeen(t *testing.T) {
 		t.Errorf("the markdown review does not say what changed since the sign-off:\n%s", md)
 	}
 }
+
+// TestSignOffFromStaleReview: a review saved at one serial and signed off
+// with --from after the state moved on would cover access its reader never
+// saw, and the next review would show that access as reviewed, with no
+// change since the sign-off (mallory added as owner in between). The
+// sign-off is refused; the same file signed off before anything changed is
+// accepted.
+func TestSignOffFromStaleReview(t *testing.T) {
+	t.Setenv("ROSTER_ACTOR", "auditor-test")
+	t.Setenv("ROSTER_SIGNING_KEY", "")
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(schemaConfig), 0o644)
+	g := []string{"--chdir", dir}
+	with := func(args ...string) []string { return append(args, g...) }
+	runCLI(t, 0, with("apply", "--auto-approve")...)
+	runCLI(t, 0, with("confirm", "--all")...)
+	saved := filepath.Join(t.TempDir(), "saved.json")
+	runCLI(t, 0, with("review", "--format", "json", "--out", saved)...)
+
+	os.WriteFile(filepath.Join(dir, "m.hcl"), []byte("member \"mallory@acme.com\" {\n  team = \"acme\"\n  role = \"owner\"\n}\n"), 0o644)
+	runCLI(t, 0, with("apply", "--auto-approve")...)
+	runCLI(t, 0, with("confirm", "--all")...)
+
+	var o, e strings.Builder
+	code := Run(with("review", "--attest", "--reviewer", "rita@acme.com", "--from", saved), strings.NewReader(""), &o, &e)
+	if code != 1 || !strings.Contains(e.String(), "the state has changed since") {
+		t.Errorf("--from a review made before the state changed: exit %d, %q", code, e.String())
+	}
+	var doc report.ReviewDoc
+	if err := json.Unmarshal(runCLI(t, 0, with("review", "--format", "json")...), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if lr := doc.Teams[0].LastReview; lr != nil {
+		t.Errorf("the team reads as reviewed (%+v) with changes %+v, but nobody saw mallory's access", lr, doc.Teams[0].ChangesSinceReview)
+	}
+
+	// Saved again, at the current serial: signed off.
+	runCLI(t, 0, with("review", "--format", "json", "--out", saved)...)
+	runCLI(t, 0, with("review", "--attest", "--reviewer", "rita@acme.com", "--from", saved)...)
+}

@@ -186,6 +186,12 @@ func Attest(ctx context.Context, env *Env, f AttestRequest) (*AttestResult, erro
 	var shown bytes.Buffer
 	switch {
 	case saved != nil:
+		// The next review lists the changes recorded after this sign-off,
+		// not after the serial the file was made at: a change in between
+		// would read as reviewed though nobody saw it.
+		if saved.Serial != doc.Serial {
+			return nil, errorf("%s was made at state serial %d, and the state has changed since (serial %d now): a sign-off of it would cover access it does not show. Save the review again (roster review --format %s --out FILE), read it, and sign that off", f.From, saved.Serial, doc.Serial, saved.Format)
+		}
 		base.ReviewDigest, base.Format, base.Serial, base.From = saved.digest, saved.Format, saved.Serial, filepath.Base(f.From)
 		doc = saved.doc(doc)
 	case f.Out != "":

@@ -138,3 +138,39 @@ func TestAttestRecordsRoundTrip(t *testing.T) {
 		t.Fatalf("reviews (-want +got):\n%s", d)
 	}
 }
+
+// A person added to or taken out of a group after a sign-off gains or
+// loses every site access the group's grants give: the next review lists
+// them among the changes since the sign-off, as it lists a membership or a
+// grant of their own. Before, group records were skipped, so a team read
+// "no changes since the sign-off" after bob joined a group holding admin
+// on production.
+func TestChangesSinceReviewGroupMembers(t *testing.T) {
+	rec := func(seq uint64, action, addr, before, after string) *evidence.Record {
+		return &evidence.Record{Seq: seq, Time: "2026-12-0" + string(rune('0'+seq)) + "T10:00:00Z", Action: action, Address: addr, Before: jsontext.Value(before), After: jsontext.Value(after), Outcome: evidence.OutcomeApplied}
+	}
+	g := model.GroupAddress("acme", "analysts").String()
+	recs := []*evidence.Record{
+		rec(1, "create", g, "null", `{"members":["ann@acme.com"]}`),
+		{Seq: 2, Time: "2026-12-02T10:00:00Z", Action: evidence.ActionReview, Address: "team/acme", After: jsontext.Value(`{"reviewer":"rita@acme.com","review_digest":"sha256:x"}`)},
+		rec(3, "update", g, `{"members":["ann@acme.com"]}`, `{"members":["bob@acme.com"]}`),
+		rec(4, "update", g, `{"members":["bob@acme.com"],"reason":"a"}`, `{"members":["bob@acme.com"],"reason":"b"}`),
+		rec(5, "delete", g, `{"members":["bob@acme.com"]}`, "null"),
+	}
+	got := ChangesSinceReviews(recs, ReviewsFromEvidence(recs))["acme"]
+	want := []ReviewChange{
+		{Seq: 3, Time: recs[2].Time, Address: g, Person: "bob@acme.com", Change: ChangeAdded, RoleAfter: "group:analysts"},
+		{Seq: 3, Time: recs[2].Time, Address: g, Person: "ann@acme.com", Change: ChangeRemoved, RoleBefore: "group:analysts"},
+		{Seq: 5, Time: recs[4].Time, Address: g, Person: "bob@acme.com", Change: ChangeRemoved, RoleBefore: "group:analysts"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("changes since the sign-off (-want +got):\n%s", diff)
+	}
+	for i, w := range []string{"bob@acme.com added to group analysts", "ann@acme.com removed from group analysts"} {
+		if i < len(got) {
+			if text := changesText(&got[i]); text != w {
+				t.Errorf("change %d reads %q, want %q", i, text, w)
+			}
+		}
+	}
+}

@@ -101,13 +101,9 @@ func csvRow(r *evidence.Record) []string {
 }
 
 // spreadsheetSafe stops a spreadsheet from reading a cell as a formula
-// (a reason written as "=HYPERLINK(…)"): such cells get a leading '.
-func spreadsheetSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
+// (a reason written as "=HYPERLINK(…)", a note starting with a tab before
+// one): such cells get a leading ', as in the review's CSV (csvSafe).
+func spreadsheetSafe(s string) string { return csvSafe(s) }
 
 // mdCell is a record's text in a markdown table cell, written with
 // mdtext as the review's text is: it reads as written and opens nothing.

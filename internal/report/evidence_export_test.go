@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/roster-dev/roster/internal/evidence"
@@ -103,5 +104,24 @@ func TestEvidenceMarkdownCells(t *testing.T) {
 	}
 	if len(lines) != 5 {
 		t.Errorf("%d lines, want 5 (title, blank, header, rule, one row):\n%s", len(lines), out)
+	}
+}
+
+// TestEvidenceCSVTabAndCarriageReturn: a cell that starts with a tab or a
+// carriage return before a formula is defused too, as the review's CSV
+// does (OWASP's CSV injection list): a sign-off's --note or a confirm's
+// note is free text, and $ROSTER_ACTOR is whatever the environment says.
+// Before, only = + - @ were defused here.
+func TestEvidenceCSVTabAndCarriageReturn(t *testing.T) {
+	recs := []*evidence.Record{{Seq: 1, Time: "2026-11-26T10:00:00Z", Address: "team/acme", Action: evidence.ActionReview,
+		Actor: "\r=cmd|' /C calc'!A0", Note: "\t=HYPERLINK(\"http://evil\",\"open\")", Hash: "aa"}}
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(exportEvidence(t, EvidenceCSV, recs), []byte("\ufeff")))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, h := range csvHeader {
+		if (h == "note" || h == "actor") && !strings.HasPrefix(rows[1][i], "'") {
+			t.Errorf("%s cell %q is not defused", h, rows[1][i])
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/roster-dev/roster/internal/mdtext"
+	"github.com/roster-dev/roster/internal/model"
 )
 
 // WriteReviewJSON writes the review as schema/review.schema.json describes
@@ -230,6 +231,14 @@ func changesText(c *ReviewChange) string {
 	where := "the team"
 	if c.Site != "" {
 		where = c.Site
+	}
+	if group, ok := strings.CutPrefix(c.RoleAfter+c.RoleBefore, model.GroupHolderPrefix); ok && c.Site == "" {
+		// A group's members changed (ChangesSinceReviews): the person
+		// gains or loses what the group's grants give.
+		if c.Change == ChangeAdded {
+			return fmt.Sprintf("%s added to group %s", c.Person, group)
+		}
+		return fmt.Sprintf("%s removed from group %s", c.Person, group)
 	}
 	switch c.Change {
 	case ChangeAdded:

@@ -84,9 +84,11 @@ type ReviewChange struct {
 }
 
 // ChangesSinceReviews lists, per team with a sign-off, the changes to
-// memberships and grants recorded after it, oldest first (records in seq
-// order). Teams never signed off have none: there is nothing to compare
-// with.
+// memberships, grants and groups' members recorded after it, oldest first
+// (records in seq order). A person who joins or leaves a group gains or
+// loses what the group's grants give: they are listed as added to or
+// removed from the team with the role "group:NAME". Teams never signed
+// off have none: there is nothing to compare with.
 func ChangesSinceReviews(records []*evidence.Record, reviews map[string]TeamReview) map[string][]ReviewChange {
 	out := map[string][]ReviewChange{}
 	// Creations left to a person: their confirm record is the addition
@@ -97,7 +99,7 @@ func ChangesSinceReviews(records []*evidence.Record, reviews map[string]TeamRevi
 			continue
 		}
 		addr, err := model.ParseAddress(r.Address)
-		if err != nil || (addr.Kind != model.KindMember && addr.Kind != model.KindGrant) {
+		if err != nil || (addr.Kind != model.KindMember && addr.Kind != model.KindGrant && addr.Kind != model.KindGroup) {
 			continue
 		}
 		created := false
@@ -115,6 +117,10 @@ func ChangesSinceReviews(records []*evidence.Record, reviews map[string]TeamRevi
 		if r.Outcome != "" && r.Outcome != evidence.OutcomeApplied && r.Outcome != evidence.OutcomeInvited {
 			continue // a manual step waiting, or a failed attempt: nothing changed yet
 		}
+		if addr.Kind == model.KindGroup {
+			out[addr.Team] = appendGroupChanges(out[addr.Team], r, addr, created)
+			continue
+		}
 		before, after := roleIn(r.Before), roleIn(r.After)
 		c := ReviewChange{Seq: r.Seq, Time: r.Time, Address: r.Address, Person: addr.Holder(), Site: addr.Site, RoleBefore: before, RoleAfter: after}
 		switch {
@@ -130,6 +136,56 @@ func ChangesSinceReviews(records []*evidence.Record, reviews map[string]TeamRevi
 		out[addr.Team] = append(out[addr.Team], c)
 	}
 	return out
+}
+
+// appendGroupChanges appends the people a group's record r added to the
+// group (all of its after's members when created: the before of a
+// confirmed creation is the waiting group) and those it took out, in that
+// order, each by email.
+func appendGroupChanges(out []ReviewChange, r *evidence.Record, addr model.Address, created bool) []ReviewChange {
+	var before []string
+	if !created {
+		before = membersIn(r.Before)
+	}
+	after := membersIn(r.After)
+	in := func(l []string) map[string]bool {
+		m := make(map[string]bool, len(l))
+		for _, p := range l {
+			m[p] = true
+		}
+		return m
+	}
+	wasIn, isIn := in(before), in(after)
+	holder := addr.Holder()
+	c := ReviewChange{Seq: r.Seq, Time: r.Time, Address: r.Address}
+	for _, p := range after {
+		if !wasIn[p] {
+			c.Person, c.Change, c.RoleBefore, c.RoleAfter = p, ChangeAdded, "", holder
+			out = append(out, c)
+		}
+	}
+	for _, p := range before {
+		if !isIn[p] {
+			c.Person, c.Change, c.RoleBefore, c.RoleAfter = p, ChangeRemoved, holder, ""
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// membersIn is the members of a record's before or after group, as
+// review rows show them (normalised), nil when none.
+func membersIn(raw []byte) []string {
+	var m struct {
+		Members []string `json:"members"`
+	}
+	if json.Unmarshal(raw, &m) != nil {
+		return nil
+	}
+	for i, p := range m.Members {
+		m.Members[i] = model.NormalizeEmail(p)
+	}
+	return m.Members
 }
 
 // roleIn is the role of a record's before or after object, "" when none.

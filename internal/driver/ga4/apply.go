@@ -13,8 +13,39 @@ import (
 	"github.com/roster-dev/roster/internal/plan"
 )
 
-// Begin is told the changes about to be made; in GA4 none ride together.
-func (d *Driver) Begin(changes []plan.Change) {}
+// Begin is told the changes about to be made, in apply order. An
+// Administrator's demotion or removal whose handover comes later in the
+// same apply (another person made admin by an update: both are "other
+// updates" in sync.md's order, sorted by address) makes that promotion
+// first (handover).
+func (d *Driver) Begin(changes []plan.Change) {
+	d.run, d.made = changes, map[model.Address]bool{}
+}
+
+// handover is the change of this apply, not yet made, that makes another
+// person an Administrator of the account and so lets c, which takes the
+// last one besides the service account away, go through (CheckPlan
+// passed them together); nil when c takes none away or none does.
+func (d *Driver) handover(c *plan.Change) *plan.Change {
+	if c.Addr.Kind != model.KindMember || !d.refreshed {
+		return nil
+	}
+	roles, self := d.live.memberRoles(), d.self()
+	if len(lastAdmin(roles, self, []plan.Change{*c})) == 0 {
+		return nil
+	}
+	for i := range d.run {
+		p := &d.run[i]
+		if p.Addr == c.Addr || d.made[p.Addr] || p.Addr.Kind != model.KindMember || p.After == nil || !isAdminRole(p.After.Role) ||
+			isAdminRole(roles[p.Addr.Email]) || p.Addr.Email == self {
+			continue
+		}
+		if len(lastAdmin(roles, self, []plan.Change{*p, *c})) == 0 {
+			return p
+		}
+	}
+	return nil
+}
 
 // Manual reports the changes GA4's API cannot make: account settings;
 // and a property binding that the refresh found moot (at or below the
@@ -51,8 +82,35 @@ func (d *Driver) Cost(changes []plan.Change) (int, int) {
 }
 
 // Apply makes one change: the POST, PATCH or DELETE of one binding that
-// decide chose.
+// decide chose. A change made ahead as a handover's first step answers at
+// once; a demotion or removal of the last Administrator besides the
+// service account whose handover comes later in this apply makes that
+// promotion first, so that the account never has no other Administrator.
 func (d *Driver) Apply(ctx context.Context, c *plan.Change) (driver.Result, error) {
+	if d.made[c.Addr] {
+		delete(d.made, c.Addr)
+		return driver.Result{Outcome: driver.Applied}, nil
+	}
+	p := d.handover(c)
+	if p == nil {
+		return d.apply(ctx, c)
+	}
+	first, err := d.apply(ctx, p)
+	if err != nil {
+		first.Riders = append(first.Riders, p.Addr)
+		return first, err
+	}
+	d.made[p.Addr] = true
+	res, err := d.apply(ctx, c)
+	res.API = append(first.API, res.API...)
+	if err == nil {
+		res.Made = append(res.Made, p.Addr)
+	}
+	return res, err
+}
+
+// apply makes one change on its own.
+func (d *Driver) apply(ctx context.Context, c *plan.Change) (driver.Result, error) {
 	if d.keyErr != nil {
 		return driver.Result{}, fmt.Errorf("%s: %w", c.Addr, d.keyErr)
 	}

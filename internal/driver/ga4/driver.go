@@ -13,6 +13,7 @@ import (
 	"github.com/roster-dev/roster/internal/driver/httpc"
 	"github.com/roster-dev/roster/internal/driver/kit"
 	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/plan"
 )
 
 // Options are the driver's options: those every driver takes.
@@ -57,7 +58,8 @@ type Driver struct {
 	refreshed bool
 	live      *liveState
 	mootSkip  map[model.Address]bool // declared grants the refresh found moot, with no live binding
-	run       []string               // addresses of the changes Begin announced
+	run       []plan.Change          // the changes Begin announced, in apply order
+	made      map[model.Address]bool // changes of run made ahead, as a handover's first step
 }
 
 // quotas pace the requests and the writes of one service account.

@@ -316,6 +316,64 @@ func TestLastAdmin(t *testing.T) {
 	}
 }
 
+// TestAdminHandover: an Administrator handed over by two updates (ann
+// demoted, bob promoted) passes CheckPlan, and apply, in the engine's
+// order (both are "other updates", ann's first by address), makes bob's
+// promotion first and reports it made, so that it answers bob's change
+// without a request and the account always keeps another Administrator.
+func TestAdminHandover(t *testing.T) {
+	srv, team := start(t, fake.Seed{Bindings: []fake.SeedBinding{
+		{Parent: "accounts/100", User: "ann@acme.com", Roles: []string{"predefinedRoles/admin"}},
+		{Parent: "accounts/100", User: "bob@acme.com", Roles: []string{"predefinedRoles/viewer"}},
+	}})
+	d := New(team, opts(nil))
+	drivertest.Refresh(t, d)
+	changes := []plan.Change{ // the plan's (address) order, kept by the apply order
+		memberChange(plan.Update, "ann@acme.com", "admin", "viewer"),
+		memberChange(plan.Update, "bob@acme.com", "viewer", "admin"),
+	}
+	plan.SortChangesForApply(changes)
+	if changes[0].Addr.Email != "ann@acme.com" {
+		t.Fatalf("apply order %s, %s", changes[0].Addr, changes[1].Addr)
+	}
+	if err := d.(driver.PlanChecker).CheckPlan(changes); err != nil {
+		t.Fatalf("the handover is refused: %v", err)
+	}
+	srv.ResetRequests()
+	d.Begin(changes)
+	res, err := d.Apply(context.Background(), &changes[0])
+	if err != nil {
+		t.Fatalf("%s: %v", changes[0].Addr, err)
+	}
+	if !slices.Contains(res.Made, model.MemberAddress("acme", "bob@acme.com")) {
+		t.Errorf("%s: made %v, want bob's promotion", changes[0].Addr, res.Made)
+	}
+	if _, err := d.Apply(context.Background(), &changes[1]); err != nil {
+		t.Fatalf("%s: %v", changes[1].Addr, err)
+	}
+	reqs := srv.Requests()
+	var writes []string
+	for _, r := range reqs {
+		if strings.HasPrefix(r, "PATCH") {
+			writes = append(writes, r)
+		}
+	}
+	if len(writes) != 2 {
+		t.Fatalf("writes %q, want two PATCHes", reqs)
+	}
+	got := fmt.Sprint(srv.Bindings())
+	if !strings.Contains(got, "bob@acme.com") || !strings.Contains(got, "ann@acme.com") {
+		t.Fatalf("bindings %s", got)
+	}
+	for _, b := range srv.Bindings() {
+		switch {
+		case strings.Contains(b, "ann@acme.com") && !strings.Contains(b, "predefinedRoles/viewer"),
+			strings.Contains(b, "bob@acme.com") && !strings.Contains(b, "predefinedRoles/admin"):
+			t.Errorf("binding %s", b)
+		}
+	}
+}
+
 // TestStatusError: the typed client turns a google.rpc.Status refusal
 // into *StatusError (HTTP, canonical status, reasons), still unwrapping
 // to httpc's failure, and makes one request per call.

@@ -252,8 +252,11 @@ func (d decider) member(c *plan.Change) (decision, error) {
 		return dc, nil
 	case plan.Delete:
 		dc.outcome = driver.Applied
-		if u == nil || d.team.Guests[email] || d.keepsGrants(email) {
-			return dc, nil // gone already, or becomes a guest: the account stays
+		if u == nil || d.keepsGrants(email) || (d.team.Guests[email] && d.keepsAccess(email, u)) {
+			// Gone already, or a guest after this apply: the account
+			// stays. A guest's account goes with their last grant
+			// (schema/sync.md, matomo.md: Removing people).
+			return dc, nil
 		}
 		if strings.EqualFold(u.login, d.team.Conn.AccountID) {
 			return dc, fmt.Errorf("%s: %s is the superuser whose token roster uses (account_id); roster never deletes it", c.Addr, u.login)
@@ -296,6 +299,30 @@ func (d decider) firstGrantSite(email string) (string, bool) {
 func (d decider) keepsGrants(email string) bool {
 	for _, c := range d.run.changes {
 		if c.Addr.Kind == model.KindGrant && c.Addr.Email == email && c.After != nil && c.After.HolderKind == model.HolderGuest {
+			return true
+		}
+	}
+	return false
+}
+
+// keepsAccess reports whether a guest keeps access on a declared site
+// after this apply: a live access row there that no change of the run
+// removes.
+func (d decider) keepsAccess(email string, u *liveUser) bool {
+	for site, m := range d.st.access {
+		if _, ok := m[u.login]; !ok {
+			continue
+		}
+		removed := false
+		for _, c := range d.run.changes {
+			if c.Addr.Kind == model.KindGrant && c.Addr.Email == email && c.Action == plan.Delete {
+				if id, err := d.site(c.Addr, c.Addr.Site); err == nil && id == site {
+					removed = true
+					break
+				}
+			}
+		}
+		if !removed {
 			return true
 		}
 	}
@@ -362,8 +389,9 @@ func (d decider) grant(c *plan.Change) (decision, error) {
 			return dc, nil
 		}
 		if _, ok := d.st.access[id][u.login]; ok {
-			// noaccess; the account stays, even after the last grant
-			// (deleting it deletes the person's dashboards and reports).
+			// noaccess on this website only: a guest's account goes by
+			// a change of its own (their implicit membership's, which
+			// the plan shows), never as a side effect of a grant.
 			setAccess(&dc, u.login, id, grant{})
 		}
 		return dc, nil

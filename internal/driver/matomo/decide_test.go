@@ -115,6 +115,32 @@ func TestDecide(t *testing.T) {
 			},
 		},
 		{
+			name:   "a guest's account goes with their last grant (sync.md); it stays while a grant is left",
+			guests: []string{"ann@acme.com"},
+			changes: []plan.Change{
+				change(plan.Delete, memberObj("ann@acme.com", "user").Addr, memberObj("ann@acme.com", "user"), nil),
+				change(plan.Delete, g("Shop", "ann@acme.com", "admin").Addr, g("Shop", "ann@acme.com", "admin"), nil),
+				change(plan.Delete, g("Blog", "ann@acme.com", "write").Addr, g("Blog", "ann@acme.com", "write"), nil),
+			},
+			want: []want{
+				{reqs: []string{"UsersManager.getSitesAccessFromUser userLogin=ann (guard)", "UsersManager.deleteUser userLogin=ann"}, outcome: driver.Applied},
+				{outcome: driver.Applied},
+				{outcome: driver.Applied},
+			},
+		},
+		{
+			name:   "a guest who keeps a grant keeps their account",
+			guests: []string{"ann@acme.com"},
+			changes: []plan.Change{
+				change(plan.Delete, memberObj("ann@acme.com", "user").Addr, memberObj("ann@acme.com", "user"), nil),
+				change(plan.Delete, g("Shop", "ann@acme.com", "admin").Addr, g("Shop", "ann@acme.com", "admin"), nil),
+			},
+			want: []want{
+				{outcome: driver.Applied},
+				{reqs: []string{"UsersManager.setUserAccess access%5B%5D=noaccess&idSites=1&userLogin=ann"}, outcome: driver.Applied},
+			},
+		},
+		{
 			name:    "deleting a user is its own change, guarded by a read of their access everywhere",
 			changes: []plan.Change{change(plan.Delete, memberObj("vic@acme.com", "user").Addr, memberObj("vic@acme.com", "user"), nil)},
 			want: []want{{reqs: []string{"UsersManager.getSitesAccessFromUser userLogin=vic (guard)", "UsersManager.deleteUser userLogin=vic"},

@@ -17,5 +17,7 @@
 // is a superuser and that the token is a superuser's; driver.go sends the
 // decided requests, counts them for the plan's cost, and names the manual
 // steps: what needs the token owner's password (superuser access, email
-// changes, 2FA). It never deletes a user for losing their last grant.
+// changes, 2FA). A guest's account is their implicit membership
+// (schema/sync.md): refresh reports it as Snapshot.Implicit, and it is
+// deleted, guarded like any deleteUser, with their last grant.
 package matomo

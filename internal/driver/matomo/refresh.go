@@ -149,7 +149,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	}
 	d.st, d.siteIDs, d.siteOf, d.refreshed, d.run = st, siteIDs, siteOf, true, nil
 	snap := &driver.Snapshot{Team: d.team.Name, Self: selfEmail, Notes: notes, Requests: r.n, SiteIDs: maps.Clone(siteIDs)}
-	snap.Objects = d.objects(st)
+	snap.Objects, snap.Implicit = d.objects(st)
 	return snap, nil
 }
 
@@ -238,13 +238,15 @@ func (d *Driver) resolveSites(sites []apiSite) (map[string]string, error) {
 	})
 }
 
-// objects turns the live state into the model's objects. An expired
-// invitation is left out, so the plan invites again ("invitation
-// expired"); a superuser's grants are moot (Matomo stores none), so the
-// stored ones, else the declared ones, stand for live.
-func (d *Driver) objects(st *state) []*model.Object {
+// objects turns the live state into the model's objects, and the
+// implicit memberships left out of them: a guest's account, which
+// belongs to their grants (schema/sync.md: created with the first,
+// removed with the last, never member drift). An expired invitation is
+// left out, so the plan invites again ("invitation expired"); a
+// superuser's grants are moot (Matomo stores none), so the stored ones,
+// else the declared ones, stand for live.
+func (d *Driver) objects(st *state) (objs, implicit []*model.Object) {
 	team := d.team.Name
-	var objs []*model.Object
 	holder := func(email string) model.HolderKind {
 		if d.team.Guests[email] {
 			return model.HolderGuest
@@ -264,8 +266,10 @@ func (d *Driver) objects(st *state) []*model.Object {
 		switch {
 		case u.superuser:
 			objs = append(objs, &model.Object{Addr: model.MemberAddress(team, email), Role: "superuser", Status: model.StatusActive})
-		case d.team.Guests[email]:
-			// a guest's implicit account
+		case d.team.Implicit(email, true, nil):
+			// a guest's implicit account (Matomo reads no access on
+			// undeclared websites; deleting it is guarded at apply)
+			implicit = append(implicit, &model.Object{Addr: model.MemberAddress(team, email), Role: "user", Status: status(u)})
 		default:
 			objs = append(objs, &model.Object{Addr: model.MemberAddress(team, email), Role: "user", Status: status(u)})
 		}
@@ -303,5 +307,6 @@ func (d *Driver) objects(st *state) []*model.Object {
 		objs = append(objs, o)
 	}
 	model.SortObjects(objs)
-	return objs
+	model.SortObjects(implicit)
+	return objs, implicit
 }

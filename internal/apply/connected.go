@@ -468,14 +468,26 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 			// its own record of the same requests; the rest were not
 			// attempted.
 			failed := append([]*plan.Change{c}, riders(cs[i+1:], res.Riders)...)
+			// Changes the attempt's requests made before it failed
+			// (res.Made: GA4's promotion ahead of a demotion): the
+			// platform holds them, so they are recorded, first.
+			var puts []*model.Object
+			var recs []*evidence.Record
+			for _, m := range cs[i+1:] {
+				if slices.Contains(res.Made, m.Addr) && !slices.Contains(failed, m) {
+					after := stored(m, model.StatusActive)
+					puts = append(puts, after)
+					recs = append(recs, w.record(m, after, driver.Applied, nil))
+					tr.Applied++
+				}
+			}
 			tr.Failed += len(failed)
-			tr.NotAttempted += len(cs) - i - len(failed)
-			recs := make([]*evidence.Record, 0, len(failed))
+			tr.NotAttempted += len(cs) - i - len(failed) - len(puts)
 			for _, f := range failed {
 				tr.Failures = append(tr.Failures, Failure{Addr: f.Addr, Err: err})
 				recs = append(recs, w.failed(f, res.API, err))
 			}
-			if cerr := w.commit(context.WithoutCancel(ctx), nil, nil, recs); cerr != nil {
+			if cerr := w.commit(context.WithoutCancel(ctx), puts, nil, recs); cerr != nil {
 				tr.Failures = append(tr.Failures, Failure{Addr: c.Addr, Err: fmt.Errorf("the failed attempt could not be recorded: %w", cerr)})
 			}
 			return tr

@@ -2,14 +2,17 @@ package apply
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/driver/posthog"
+	"github.com/roster-dev/roster/internal/evidence"
 	fake "github.com/roster-dev/roster/internal/fake/posthog"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
+	"github.com/roster-dev/roster/internal/state"
 )
 
 // interruptAfter is a driver that passes every change to d, and cancels
@@ -120,5 +123,79 @@ func testStopAfterRider(t *testing.T, refuse bool) {
 	}
 	if rep.Records != 2+failed {
 		t.Errorf("%d evidence records, want one for the invitation, one for the grant riding on it and one per failure", rep.Records)
+	}
+}
+
+// madeThenRefused is a driver that refuses the change at addr, saying its
+// requests made the change at made first (as GA4 makes a promotion ahead
+// of the demotion it allows), and sends nothing for any change.
+type madeThenRefused struct {
+	driver.Driver
+	addr, made model.Address
+	applied    []model.Address
+}
+
+func (*madeThenRefused) Begin([]plan.Change) {}
+
+func (*madeThenRefused) Manual(*plan.Change) (bool, string) { return false, "" }
+
+func (d *madeThenRefused) Apply(_ context.Context, c *plan.Change) (driver.Result, error) {
+	d.applied = append(d.applied, c.Addr)
+	if c.Addr == d.addr {
+		return driver.Result{Made: []model.Address{d.made}}, &driver.APIError{Address: c.Addr, Platform: "GA4", Status: 400, Message: "nope"}
+	}
+	return driver.Result{Outcome: driver.Applied}, nil
+}
+
+// TestFailureAfterMade: a change whose attempt failed after its requests
+// made a later change of the apply (driver.Result.Made) stops the team,
+// and the made change is recorded as applied, in the state and the
+// evidence, before the failure: the platform holds it.
+func TestFailureAfterMade(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	ann := &model.Object{Addr: model.MemberAddress("acme", "ann@acme.com"), Role: "viewer", Status: model.StatusActive}
+	bob := &model.Object{Addr: model.MemberAddress("acme", "bob@acme.com"), Role: "admin", Status: model.StatusActive}
+	cat := &model.Object{Addr: model.MemberAddress("acme", "cat@acme.com"), Role: "viewer", Status: model.StatusActive}
+	p := &plan.Plan{Changes: []plan.Change{
+		{Addr: ann.Addr, Action: plan.Create, After: ann},
+		{Addr: bob.Addr, Action: plan.Create, After: bob},
+		{Addr: cat.Addr, Action: plan.Create, After: cat},
+	}}
+	d := &madeThenRefused{addr: ann.Addr, made: bob.Addr}
+	st := openStore(t)
+	rep, err := ApplyAll(context.Background(), st, p, Meta{Actor: "t", Time: t0}, &Live{Drivers: map[string]driver.Driver{"acme": d}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Applied != 1 || rep.Failed != 1 || rep.NotAttempted != 1 {
+		t.Errorf("report: %d applied, %d failed, %d not attempted; want bob's applied, ann's failed, cat's not attempted", rep.Applied, rep.Failed, rep.NotAttempted)
+	}
+	if len(d.applied) != 1 {
+		t.Errorf("the driver was asked for %v, want ann's change only", d.applied)
+	}
+	snap, err := st.Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var held []model.Address
+	for _, o := range snap.Objects {
+		held = append(held, o.Addr)
+	}
+	if len(held) != 1 || held[0] != bob.Addr {
+		t.Errorf("the state holds %v, want bob's membership only", held)
+	}
+	var outcomes []string
+	if err := st.Evidence(context.Background(), 1, func(r state.EvidenceRecord) error {
+		rec, err := evidence.Decode(r.JSON)
+		if err == nil {
+			outcomes = append(outcomes, rec.Address+" "+rec.Outcome)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"member/acme/bob@acme.com applied", "member/acme/ann@acme.com failed"}
+	if !slices.Equal(outcomes, want) {
+		t.Errorf("evidence %q, want %q", outcomes, want)
 	}
 }

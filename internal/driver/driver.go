@@ -117,12 +117,14 @@ type Result struct {
 	// were made for too (PostHog: first project grants riding on an
 	// invitation): they fail with it (schema/sync.md "Platform details").
 	Riders []model.Address
-	// Made, on a success, are the other changes of the team (of those
-	// Begin was told) that the requests made too (PostHog: a first
-	// project grant riding on its holder's invitation). Apply, asked for
-	// one of them later, answers at once without a request, so that the
-	// engine records it even once the apply is interrupted: the platform
-	// holds it (schema/sync.md, apply on connected teams, 4).
+	// Made are the other changes of the team (of those Begin was told)
+	// that the requests made too (PostHog: a first project grant riding
+	// on its holder's invitation; GA4: a promotion made ahead of the last
+	// Administrator's demotion), on a failure too when they were made
+	// before it. Apply, asked for one of them later, answers at once
+	// without a request, so that the engine records it even once the
+	// apply is interrupted or stopped by a failure: the platform holds it
+	// (schema/sync.md, apply on connected teams, 4).
 	Made []model.Address
 	// Note is, for a change the platform refused in a way that leaves it
 	// to a person (Outcome Manual: GA4's 400 on a create), the platform's

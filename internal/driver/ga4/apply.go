@@ -103,9 +103,7 @@ func (d *Driver) Apply(ctx context.Context, c *plan.Change) (driver.Result, erro
 	d.made[p.Addr] = true
 	res, err := d.apply(ctx, c)
 	res.API = append(first.API, res.API...)
-	if err == nil {
-		res.Made = append(res.Made, p.Addr)
-	}
+	res.Made = append(res.Made, p.Addr) // made, whatever became of c
 	return res, err
 }
 

@@ -374,6 +374,35 @@ func TestAdminHandover(t *testing.T) {
 	}
 }
 
+// TestAdminHandoverDemotionFails: the promotion made ahead stays named
+// in Result.Made when the demotion then fails, so the engine records it:
+// GA4 holds it.
+func TestAdminHandoverDemotionFails(t *testing.T) {
+	srv, team := start(t, fake.Seed{Bindings: []fake.SeedBinding{
+		{Parent: "accounts/100", User: "ann@acme.com", Roles: []string{"predefinedRoles/admin"}},
+		{Parent: "accounts/100", User: "bob@acme.com", Roles: []string{"predefinedRoles/viewer"}},
+	}})
+	d := New(team, opts(nil))
+	drivertest.Refresh(t, d)
+	changes := []plan.Change{
+		memberChange(plan.Update, "ann@acme.com", "admin", "viewer"),
+		memberChange(plan.Update, "bob@acme.com", "viewer", "admin"),
+	}
+	d.Begin(changes)
+	// ann's binding is the second made (the service account's first).
+	srv.Fail(fakekit.FailRule{Method: "PATCH", PathPrefix: "/v1alpha/accounts/100/accessBindings/202", Status: 400})
+	res, err := d.Apply(context.Background(), &changes[0])
+	if err == nil {
+		t.Fatal("the demotion went through a refused PATCH")
+	}
+	if !slices.Contains(res.Made, model.MemberAddress("acme", "bob@acme.com")) {
+		t.Errorf("made %v, want bob's promotion, which GA4 holds", res.Made)
+	}
+	if got := fmt.Sprint(srv.Bindings()); !strings.Contains(got, "bob@acme.com predefinedRoles/admin") {
+		t.Errorf("bindings %s: want bob admin", got)
+	}
+}
+
 // TestStatusError: the typed client turns a google.rpc.Status refusal
 // into *StatusError (HTTP, canonical status, reasons), still unwrapping
 // to httpc's failure, and makes one request per call.

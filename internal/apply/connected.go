@@ -435,6 +435,7 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 		}
 		var res driver.Result
 		var err error
+		var kept *model.Object // what the state keeps of a roster-only update
 		switch manual, _ := driverManual(d, c); {
 		case c.IsPersonMove():
 			// No platform API changes another user's email (sync.md,
@@ -454,8 +455,9 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 			// Only what roster alone keeps changed (reason, ticket,
 			// expiry): nothing to send, and the object stays as the
 			// platform has it (rosterOnly).
+			kept = rosterOnly(c)
 			res = driver.Result{Outcome: driver.Applied}
-			if rosterOnly(c).Status == model.StatusInvited {
+			if kept.Status == model.StatusInvited {
 				res.Outcome = driver.Invited
 			}
 		default:
@@ -503,8 +505,8 @@ func applyTeam(ctx context.Context, w *writer, d driver.Driver, cs []*plan.Chang
 		switch {
 		case res.Outcome == driver.Manual:
 			after = waiting(c)
-		case c.Action == plan.Update && !c.StateOnly() && !platformChange(c):
-			after = rosterOnly(c)
+		case kept != nil:
+			after = kept
 		}
 		var puts []*model.Object
 		var dels []model.Address

@@ -40,18 +40,24 @@ func lastReviewAfter(t *testing.T, g []string) report.AttestedReview {
 	return report.AttestedReview{}
 }
 
+// signOffConfig is a configuration directory holding schemaConfig, the
+// actor an auditor and no signing key; with adds --chdir to a command.
+func signOffConfig(t *testing.T) (dir string, with func(args ...string) []string) {
+	t.Helper()
+	t.Setenv("ROSTER_ACTOR", "auditor-test")
+	t.Setenv("ROSTER_SIGNING_KEY", "")
+	dir = t.TempDir()
+	os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(schemaConfig), 0o644)
+	return dir, func(args ...string) []string { return append(args, "--chdir", dir) }
+}
+
 // TestSignOffBindsWhatWasSeen: review --attest --out FILE attests that
 // file, which shows the digest, and the digest can be recomputed from the
 // file alone (with sed and sha256sum too); --from attests a saved review
 // as it is, with the serial it states; a future --now is refused; the
 // next review shows what changed since the sign-off (issue 19, point 6).
 func TestSignOffBindsWhatWasSeen(t *testing.T) {
-	t.Setenv("ROSTER_ACTOR", "auditor-test")
-	t.Setenv("ROSTER_SIGNING_KEY", "")
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(schemaConfig), 0o644)
-	g := []string{"--chdir", dir}
-	with := func(args ...string) []string { return append(args, g...) }
+	dir, with := signOffConfig(t)
 	runCLI(t, 0, with("apply", "--auto-approve", "--now", "2026-12-01")...)
 	runCLI(t, 0, with("confirm", "--all")...) // offline: the steps were made by hand
 	out := t.TempDir()
@@ -63,7 +69,7 @@ func TestSignOffBindsWhatWasSeen(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		a := lastReviewAfter(t, g)
+		a := lastReviewAfter(t, with())
 		if a.Format != format || a.Serial == 0 || !strings.HasPrefix(a.ReviewDigest, "sha256:") {
 			t.Fatalf("%s: record after %+v", format, a)
 		}
@@ -105,7 +111,7 @@ func TestSignOffBindsWhatWasSeen(t *testing.T) {
 		runCLI(t, 0, with("review", "--format", format, "--out", saved)...)
 		data, _ := os.ReadFile(saved)
 		runCLI(t, 0, with("review", "--attest", "--reviewer", "sam@acme.com", "--from", saved)...)
-		a := lastReviewAfter(t, g)
+		a := lastReviewAfter(t, with())
 		if a.ReviewDigest != report.ReviewDigest(data) || a.From != name || a.Format != format || a.Serial == 0 || a.Reviewer != "sam@acme.com" {
 			t.Errorf("--from %s: record after %+v, want the file's sha256 %s", name, a, report.ReviewDigest(data))
 		}
@@ -150,12 +156,7 @@ func TestSignOffBindsWhatWasSeen(t *testing.T) {
 // sign-off is refused; the same file signed off before anything changed is
 // accepted.
 func TestSignOffFromStaleReview(t *testing.T) {
-	t.Setenv("ROSTER_ACTOR", "auditor-test")
-	t.Setenv("ROSTER_SIGNING_KEY", "")
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(schemaConfig), 0o644)
-	g := []string{"--chdir", dir}
-	with := func(args ...string) []string { return append(args, g...) }
+	dir, with := signOffConfig(t)
 	runCLI(t, 0, with("apply", "--auto-approve")...)
 	runCLI(t, 0, with("confirm", "--all")...)
 	saved := filepath.Join(t.TempDir(), "saved.json")

@@ -316,22 +316,31 @@ func TestLastAdmin(t *testing.T) {
 	}
 }
 
-// TestAdminHandover: an Administrator handed over by two updates (ann
-// demoted, bob promoted) passes CheckPlan, and apply, in the engine's
-// order (both are "other updates", ann's first by address), makes bob's
-// promotion first and reports it made, so that it answers bob's change
-// without a request and the account always keeps another Administrator.
-func TestAdminHandover(t *testing.T) {
+// handover is an account where ann is the only Administrator besides
+// the service account and bob a viewer, refreshed, and the plan's changes
+// that hand admin from ann to bob, in the plan's (address) order, which
+// the apply order keeps.
+func handover(t *testing.T) (*fake.Server, driver.Driver, []plan.Change) {
+	t.Helper()
 	srv, team := start(t, fake.Seed{Bindings: []fake.SeedBinding{
 		{Parent: "accounts/100", User: "ann@acme.com", Roles: []string{"predefinedRoles/admin"}},
 		{Parent: "accounts/100", User: "bob@acme.com", Roles: []string{"predefinedRoles/viewer"}},
 	}})
 	d := New(team, opts(nil))
 	drivertest.Refresh(t, d)
-	changes := []plan.Change{ // the plan's (address) order, kept by the apply order
+	return srv, d, []plan.Change{
 		memberChange(plan.Update, "ann@acme.com", "admin", "viewer"),
 		memberChange(plan.Update, "bob@acme.com", "viewer", "admin"),
 	}
+}
+
+// TestAdminHandover: an Administrator handed over by two updates (ann
+// demoted, bob promoted) passes CheckPlan, and apply, in the engine's
+// order (both are "other updates", ann's first by address), makes bob's
+// promotion first and reports it made, so that it answers bob's change
+// without a request and the account always keeps another Administrator.
+func TestAdminHandover(t *testing.T) {
+	srv, d, changes := handover(t)
 	plan.SortChangesForApply(changes)
 	if changes[0].Addr.Email != "ann@acme.com" {
 		t.Fatalf("apply order %s, %s", changes[0].Addr, changes[1].Addr)
@@ -378,16 +387,7 @@ func TestAdminHandover(t *testing.T) {
 // in Result.Made when the demotion then fails, so the engine records it:
 // GA4 holds it.
 func TestAdminHandoverDemotionFails(t *testing.T) {
-	srv, team := start(t, fake.Seed{Bindings: []fake.SeedBinding{
-		{Parent: "accounts/100", User: "ann@acme.com", Roles: []string{"predefinedRoles/admin"}},
-		{Parent: "accounts/100", User: "bob@acme.com", Roles: []string{"predefinedRoles/viewer"}},
-	}})
-	d := New(team, opts(nil))
-	drivertest.Refresh(t, d)
-	changes := []plan.Change{
-		memberChange(plan.Update, "ann@acme.com", "admin", "viewer"),
-		memberChange(plan.Update, "bob@acme.com", "viewer", "admin"),
-	}
+	srv, d, changes := handover(t)
 	d.Begin(changes)
 	// ann's binding is the second made (the service account's first).
 	srv.Fail(fakekit.FailRule{Method: "PATCH", PathPrefix: "/v1alpha/accounts/100/accessBindings/202", Status: 400})

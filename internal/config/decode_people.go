@@ -23,10 +23,17 @@ type holder struct {
 	// grants carry too.
 	sponsor    string
 	sponsorRng hcl.Range
-	// span and sponsorSpan are rng and sponsorRng as their grants keep
-	// them, made once (spans is set then).
-	span, sponsorSpan model.Span
-	spans             bool
+	// decl is what every object of the holder shares (model.Decl.Holder),
+	// made once by declOf.
+	decl *model.HolderDecl
+}
+
+// declOf is what every object h declares shares, made on first use.
+func (l *loader) declOf(h *holder) *model.HolderDecl {
+	if h.decl == nil {
+		h.decl = &model.HolderDecl{Range: l.spans.Span(h.rng), Sponsor: h.sponsor, SponsorRange: l.spans.Span(h.sponsorRng)}
+	}
+	return h.decl
 }
 
 func (h *holder) describe() string {
@@ -137,9 +144,7 @@ func (l *loader) person(b *hcl.Block, kind model.HolderKind, s *slots, static []
 			RoleRange:    l.spans.Span(s[aRole].Range()),
 			ExpiresRange: l.spans.Span(h.exp.rng),
 			ExpiresText:  h.exp.text,
-			TicketRange:  l.spans.Span(rangeOr(s[aTicket], b.DefRange)),
-			Sponsor:      h.sponsor,
-			SponsorRange: l.spans.Span(h.sponsorRng),
+			Holder:       l.declOf(h),
 		}
 		l.objects = append(l.objects, &model.Object{
 			Addr:    model.MemberAddress(t.name, email),
@@ -239,7 +244,7 @@ func (l *loader) decodeGroup(b *hcl.Block) {
 			RoleRange:    l.spans.Span(b.DefRange),
 			ExpiresRange: l.spans.Span(h.exp.rng),
 			ExpiresText:  h.exp.text,
-			TicketRange:  l.spans.Span(rangeOr(s[aTicket], b.DefRange)),
+			Holder:       l.declOf(h),
 		},
 	})
 	grants, _ := l.expandGrants(b.Body, static, ctx)
@@ -329,15 +334,7 @@ func (l *loader) decodeGrant(h *holder, b *hcl.Block, ctx *hcl.EvalContext) {
 	if !siteOK || !roleOK || !capsOK || (h.kind != model.HolderGroup && h.email == "") {
 		return
 	}
-	if !h.spans {
-		// Once per holder: every grant of it shares these.
-		h.span, h.sponsorSpan, h.spans = l.spans.Span(h.rng), l.spans.Span(h.sponsorRng), true
-	}
 	def := l.spans.Span(b.DefRange)
-	ticketSpan := def
-	if s[aTicket] != nil {
-		ticketSpan = l.spans.Span(s[aTicket].Range())
-	}
 	expSpan := def
 	if exp.rng != b.DefRange {
 		expSpan = l.spans.Span(exp.rng)
@@ -357,13 +354,10 @@ func (l *loader) decodeGrant(h *holder, b *hcl.Block, ctx *hcl.EvalContext) {
 		Status:       model.StatusActive,
 		Decl: &model.Decl{
 			Range:        def,
-			HolderRange:  h.span,
 			ExpiresText:  exp.text,
 			ExpiresRange: expSpan,
 			RoleRange:    l.spans.Span(s[aRole].Range()),
-			TicketRange:  ticketSpan,
-			Sponsor:      h.sponsor,
-			SponsorRange: h.sponsorSpan,
+			Holder:       l.declOf(h),
 		},
 	})
 }

@@ -50,7 +50,7 @@ func (l *loader) decodeTeam(b *hcl.Block) {
 	}
 	l.teams[name] = t
 	def := l.spans.Span(b.DefRange)
-	obj := &model.Object{Addr: model.TeamAddress(name), Decl: &model.Decl{Range: def, RoleRange: def, ExpiresRange: def, TicketRange: def}}
+	obj := &model.Object{Addr: model.TeamAddress(name), Decl: &model.Decl{Range: def, RoleRange: def, ExpiresRange: def}}
 
 	if pname, ok := l.str(s[aPlatform], l.ctx, "platform", true); ok {
 		obj.Platform = pname
@@ -230,7 +230,7 @@ func (l *loader) site(b *hcl.Block, s *slots, ctx *hcl.EvalContext, repeated boo
 	}
 	t := l.lookupTeam(s[aTeam], ctx)
 	def := l.spans.Span(b.DefRange)
-	obj := &model.Object{Decl: &model.Decl{Range: def, RoleRange: def, ExpiresRange: def, TicketRange: def}}
+	obj := &model.Object{Decl: &model.Decl{Range: def, RoleRange: def, ExpiresRange: def}}
 	obj.Environment, _ = l.text(s[aEnvironment], ctx, "environment")
 	obj.RemoteID, _ = l.str(s[aRemoteID], ctx, "remote_id", false)
 	if t == nil || !nameOK {

@@ -102,8 +102,8 @@ func TestValid(t *testing.T) {
 					t.Errorf("%s has no Decl", o.Addr)
 				}
 				fmt.Fprintf(&b, "%s %s", o.Addr, o.AttrsJSON())
-				if o.Decl != nil && o.Decl.Sponsor != "" {
-					fmt.Fprintf(&b, " sponsor=%s", o.Decl.Sponsor)
+				if o.Decl != nil && o.Decl.Sponsor() != "" {
+					fmt.Fprintf(&b, " sponsor=%s", o.Decl.Sponsor())
 				}
 				b.WriteString("\n")
 			}

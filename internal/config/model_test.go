@@ -89,13 +89,13 @@ func TestDecl(t *testing.T) {
 	cfg := loadFile(t, "testdata/valid/inheritance.hcl").Config
 
 	a := object(t, cfg, "grant/acme/a.example/jane@agency.com")
-	if a.Decl.Range.HCL().Start.Line != 16 || a.Decl.HolderRange.HCL().Start.Line != 10 {
-		t.Errorf("ranges %v %v", a.Decl.Range, a.Decl.HolderRange)
+	if a.Decl.Range.HCL().Start.Line != 16 || a.Decl.HolderRange().HCL().Start.Line != 10 {
+		t.Errorf("ranges %v %v", a.Decl.Range, a.Decl.HolderRange())
 	}
 	// An inherited expiry points at the holder's expires, where it was
-	// set (policy's max_grant_days names it there); a ticket at the grant.
-	if a.Decl.ExpiresRange.HCL().Start.Line != 14 || a.Decl.TicketRange != a.Decl.Range || a.Decl.ExpiresText != "2026-06-01" {
-		t.Errorf("inherited expiry: text %q range %v ticket %v", a.Decl.ExpiresText, a.Decl.ExpiresRange, a.Decl.TicketRange)
+	// set (policy's max_grant_days names it there).
+	if a.Decl.ExpiresRange.HCL().Start.Line != 14 || a.Decl.ExpiresText != "2026-06-01" {
+		t.Errorf("inherited expiry: text %q range %v", a.Decl.ExpiresText, a.Decl.ExpiresRange)
 	}
 	if a.Decl.RoleRange.HCL().Start.Line != 16 || a.Decl.RoleRange.HCL().Start.Column != 30 {
 		t.Errorf("role range %v", a.Decl.RoleRange)
@@ -105,15 +105,15 @@ func TestDecl(t *testing.T) {
 	}
 
 	b := object(t, cfg, "grant/acme/b.example/jane@agency.com")
-	if b.Decl.ExpiresText != "2026-03-01T10:00:00Z" || b.Expires != "2026-03-01T10:00:00Z" || b.Decl.ExpiresRange.HCL().Start.Line != 21 || b.Decl.TicketRange.HCL().Start.Line != 20 {
-		t.Errorf("own expiry: %q %q %v %v", b.Decl.ExpiresText, b.Expires, b.Decl.ExpiresRange, b.Decl.TicketRange)
+	if b.Decl.ExpiresText != "2026-03-01T10:00:00Z" || b.Expires != "2026-03-01T10:00:00Z" || b.Decl.ExpiresRange.HCL().Start.Line != 21 {
+		t.Errorf("own expiry: %q %q %v", b.Decl.ExpiresText, b.Expires, b.Decl.ExpiresRange)
 	}
 	if b.Reason != "Goal set-up" || b.Ticket != "IAM-101" || b.HolderKind != model.HolderGuest || b.Status != model.StatusActive {
 		t.Errorf("grant %+v", b)
 	}
 
 	m := object(t, cfg, "member/acme/temp@acme.com")
-	if m.Decl.ExpiresText != "2026-09-30T22:30:00Z" || m.Decl.RoleRange.HCL().Start.Line != 39 || m.Decl.TicketRange != m.Decl.Range {
+	if m.Decl.ExpiresText != "2026-09-30T22:30:00Z" || m.Decl.RoleRange.HCL().Start.Line != 39 || m.Decl.HolderRange() != m.Decl.Range {
 		t.Errorf("member decl %+v", m.Decl)
 	}
 	if at, ok := m.ExpiresAt(); !ok || at.Hour() != 22 {

@@ -98,29 +98,55 @@ type Object struct {
 
 // Decl is what the configuration said about a declared object beyond its
 // attributes, for diagnostics and for the plan's "why". Its places are
-// Spans, which take half the memory of hcl.Range: a large configuration
-// declares hundreds of thousands of objects, each with six places.
+// Spans, which take half the memory of hcl.Range, and what a holder's
+// grants have in common is shared (Holder): a large configuration declares
+// hundreds of thousands of objects.
 type Decl struct {
 	// Range is the declaring block's header (for a grant, the grant block).
 	Range Span
-	// HolderRange is the member, guest or group block a grant belongs to.
-	HolderRange Span
 	// ExpiresText is the expiry as written ("2026-06-01", or a time
 	// printed in UTC), for `why = "expired 2026-06-01"`.
 	ExpiresText string
-	// ExpiresRange, RoleRange and TicketRange point at those attributes
-	// where they were written (or at Range where inherited or absent; an
-	// inherited expires points at the holder's, where it was set).
+	// ExpiresRange and RoleRange point at those attributes where they
+	// were written (or at Range where inherited or absent; an inherited
+	// expires points at the holder's, where it was set).
 	ExpiresRange Span
 	RoleRange    Span
-	TicketRange  Span
 	// Connection is a team's API connection (schema/sync.md), nil when offline.
 	Connection *Connection
+	// Holder is the member, guest or group declaration a membership,
+	// grant or group belongs to, one value shared by all of them; nil for
+	// teams and sites.
+	Holder *HolderDecl
+}
+
+// HolderDecl is what a member, guest or group block says for every object
+// it declares.
+type HolderDecl struct {
+	// Range is the member, guest or group block's header.
+	Range Span
 	// Sponsor is the internal person responsible for an external person's
-	// access (member and guest `sponsor`; a grant carries its holder's),
-	// "" when none is named; SponsorRange is where it was written.
+	// access (member and guest `sponsor`), "" when none is named;
+	// SponsorRange is where it was written.
 	Sponsor      string
 	SponsorRange Span
+}
+
+// Sponsor is the sponsor the object's holder names, "" for none.
+func (d *Decl) Sponsor() string {
+	if d == nil || d.Holder == nil {
+		return ""
+	}
+	return d.Holder.Sponsor
+}
+
+// HolderRange is where the object's member, guest or group block is, the
+// zero Span for teams and sites.
+func (d *Decl) HolderRange() Span {
+	if d == nil || d.Holder == nil {
+		return Span{}
+	}
+	return d.Holder.Range
 }
 
 // Connection is a team's `connection` block.

@@ -223,7 +223,7 @@ func declarations(cfg *model.Config, who person) []*model.Object {
 func sponsoredBy(cfg *model.Config, who person) []string {
 	var out []string
 	for _, o := range cfg.Objects {
-		if o.Decl != nil && o.Decl.Sponsor != "" && who.is(o.Decl.Sponsor) && o.Addr.Email != "" && !who.is(o.Addr.Email) && !slices.Contains(out, o.Addr.Email) {
+		if o.Decl != nil && o.Decl.Sponsor() != "" && who.is(o.Decl.Sponsor()) && o.Addr.Email != "" && !who.is(o.Addr.Email) && !slices.Contains(out, o.Addr.Email) {
 			out = append(out, o.Addr.Email)
 		}
 	}
@@ -233,8 +233,8 @@ func sponsoredBy(cfg *model.Config, who person) []string {
 
 func placeOf(o *model.Object, why string) Place {
 	r := o.Decl.Range
-	if o.Addr.Kind == model.KindGrant && o.Decl.HolderRange.HasFile() {
-		r = o.Decl.HolderRange
+	if o.Addr.Kind == model.KindGrant && o.Decl.HolderRange().HasFile() {
+		r = o.Decl.HolderRange()
 	}
 	rng := r.HCL()
 	return Place{File: rng.Filename, Line: rng.Start.Line, Text: fmt.Sprintf("%s: %s", o.Addr, why)}

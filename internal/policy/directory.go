@@ -122,14 +122,14 @@ func Sponsors(idx *index, p *model.Policy, now time.Time) hcl.Diagnostics {
 			return
 		}
 		seen[*r] = true
-		sp := o.Decl.Sponsor
+		sp := o.Decl.Sponsor()
 		switch {
 		case sp == "" && p.SponsorRequired:
 			diags = append(diags, violation(RuleSponsorRequired, o.Addr, fmt.Sprintf("%s has no sponsor", o.Addr.Email),
 				fmt.Sprintf("%s is external (not in internal_domains), and the policy requires every external person to name an internal sponsor: set sponsor = \"EMAIL\" on the %s.", o.Addr.Email, holderWord(o)), r))
 		case sp != "" && IsExternal(sp, p.InternalDomains) && p.SponsorRequired:
 			diags = append(diags, violation(RuleSponsorRequired, o.Addr, fmt.Sprintf("sponsor %s is external", sp),
-				fmt.Sprintf("A sponsor answers for an external person's access from inside the company; %s is not in internal_domains.", sp), rangePtr(o.Decl.SponsorRange.HCL())))
+				fmt.Sprintf("A sponsor answers for an external person's access from inside the company; %s is not in internal_domains.", sp), rangePtr(o.Decl.Holder.SponsorRange.HCL())))
 		case sp != "":
 			sponsored[sp] = append(sponsored[sp], o)
 		}
@@ -165,9 +165,9 @@ func Sponsors(idx *index, p *model.Policy, now time.Time) hcl.Diagnostics {
 		}
 		detail := fmt.Sprintf("%s sponsors %s but %s: hand their sponsorship to someone active, or remove their access.", sp, strings.Join(people, ", "), standing(d, sp))
 		if p.SponsorRequired {
-			diags = append(diags, violation(RuleSponsorRequired, objs[0].Addr, "sponsor has left", detail, rangePtr(objs[0].Decl.SponsorRange.HCL())))
+			diags = append(diags, violation(RuleSponsorRequired, objs[0].Addr, "sponsor has left", detail, rangePtr(objs[0].Decl.Holder.SponsorRange.HCL())))
 		} else {
-			diags = append(diags, warning("Sponsor has left", fmt.Sprintf("%s: %s", objs[0].Addr, detail), rangePtr(objs[0].Decl.SponsorRange.HCL())))
+			diags = append(diags, warning("Sponsor has left", fmt.Sprintf("%s: %s", objs[0].Addr, detail), rangePtr(objs[0].Decl.Holder.SponsorRange.HCL())))
 		}
 	}
 	return diags

@@ -165,8 +165,8 @@ func holderRange(o *model.Object) *hcl.Range {
 	if o.Decl == nil {
 		return nil
 	}
-	if o.Addr.Kind == model.KindGrant && o.Decl.HolderRange.HasFile() {
-		return rangePtr(o.Decl.HolderRange.HCL())
+	if o.Addr.Kind == model.KindGrant && o.Decl.HolderRange().HasFile() {
+		return rangePtr(o.Decl.HolderRange().HCL())
 	}
 	return rangePtr(o.Decl.Range.HCL())
 }

@@ -37,7 +37,7 @@ func plausible() *model.Platform {
 func decl(line int) *model.Decl {
 	r := hcl.Range{Filename: "main.hcl", Start: hcl.Pos{Line: line, Column: 1, Byte: line * 10}, End: hcl.Pos{Line: line, Column: 5, Byte: line*10 + 4}}
 	var f model.SpanFiles
-	return &model.Decl{Range: f.Span(r), HolderRange: f.Span(r)}
+	return &model.Decl{Range: f.Span(r), Holder: &model.HolderDecl{Range: f.Span(r)}}
 }
 
 func member(email, role, expires, ticket string, line int) *model.Object {

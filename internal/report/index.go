@@ -454,8 +454,8 @@ func isNull(v []byte) bool {
 func SponsorsOf(cfg *model.Config) map[string]string {
 	out := map[string]string{}
 	for _, o := range cfg.Objects {
-		if o.Decl != nil && o.Decl.Sponsor != "" && o.Addr.Email != "" {
-			out[o.Addr.Email] = o.Decl.Sponsor
+		if o.Decl != nil && o.Decl.Sponsor() != "" && o.Addr.Email != "" {
+			out[o.Addr.Email] = o.Decl.Sponsor()
 		}
 	}
 	return out

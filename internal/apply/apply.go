@@ -302,14 +302,14 @@ func waitingMoves(cs []plan.Change, keep func(*plan.Change) bool) map[model.Addr
 	var m map[model.Address]model.Address
 	for i := range cs {
 		c := &cs[i]
-		if !c.IsPersonMove() || len(c.Carried) == 0 || keep != nil && !keep(c) {
+		if !c.IsPersonMove() || len(c.Carried()) == 0 || keep != nil && !keep(c) {
 			continue
 		}
 		if m == nil {
 			m = map[model.Address]model.Address{}
 		}
-		for _, o := range c.Carried {
-			if na, ok := model.Rekey(o.Addr, c.From, c.Addr); ok {
+		for _, o := range c.Carried() {
+			if na, ok := model.Rekey(o.Addr, c.From(), c.Addr); ok {
 				m[na] = o.Addr
 			}
 		}
@@ -405,15 +405,15 @@ func NewLineage() string {
 // object and of everything carried with it go, and the same objects are
 // put under the new addresses, all in the one commit of the apply.
 func moveWrites(c *plan.Change, after *model.Object) (del []model.Address, put []*model.Object) {
-	del = append(del, c.From)
+	del = append(del, c.From())
 	put = append(put, after)
-	for _, o := range c.Carried {
-		na, ok := model.Rekey(o.Addr, c.From, c.Addr)
+	for _, o := range c.Carried() {
+		na, ok := model.Rekey(o.Addr, c.From(), c.Addr)
 		if !ok {
 			continue
 		}
 		del = append(del, o.Addr)
-		put = append(put, movedCopy(o, c.From, c.Addr, na))
+		put = append(put, movedCopy(o, c.From(), c.Addr, na))
 	}
 	return del, put
 }
@@ -425,7 +425,7 @@ func recordWhy(c *plan.Change) string {
 	if c.Action != plan.Move {
 		return c.Why
 	}
-	w := evidence.WhyMovedFrom + c.From.String()
+	w := evidence.WhyMovedFrom + c.From().String()
 	if c.Why != "" {
 		w += " (" + c.Why + ")"
 	}

@@ -1018,9 +1018,8 @@ func (pl *planner) moveChange(mv *moveInfo, act Action, expired, ok bool, d, c e
 		ch.After.Connected = d.o.Connected
 	}
 	ch.Action = Move
-	ch.From = mv.from
+	ch.Moving = &Moving{From: mv.from, Carried: mv.carried}
 	ch.Before = mv.before
-	ch.Carried = mv.carried
 	return ch
 }
 

@@ -55,17 +55,40 @@ type Change struct {
 	// what plan files and output carry.
 	Reason Reason
 	Why    string
-	// From is a move's old address (Before is the object stored there);
-	// Carried are the stored objects under From that move with it (a
-	// site's grants, a person's grants, everything in a team), at their
-	// old addresses: model.Rekey gives their new ones. Both are empty for
-	// other actions.
-	From    model.Address
-	Carried []*model.Object
+	// Moving is what a move says besides its new address; nil for other
+	// actions (most changes: a pointer keeps a 100,000-change plan small).
+	Moving *Moving
 	// Note is, on a manual step an apply reports, the platform's words on
 	// why it left the change to a person (driver.Result.Note); "" on
 	// every change of a plan, and never written to a plan file.
 	Note string
+}
+
+// Moving is where a moved object was and what moves with it.
+type Moving struct {
+	// From is the old address (Change.Before is the object stored there).
+	From model.Address
+	// Carried are the stored objects under From that move with it (a
+	// site's grants, a person's grants, everything in a team), at their
+	// old addresses: model.Rekey gives their new ones.
+	Carried []*model.Object
+}
+
+// From is a move's old address, the zero Address for other changes.
+func (c *Change) From() model.Address {
+	if c.Moving == nil {
+		return model.Address{}
+	}
+	return c.Moving.From
+}
+
+// Carried are the objects a move carries (Moving.Carried), nil for other
+// changes.
+func (c *Change) Carried() []*model.Object {
+	if c.Moving == nil {
+		return nil
+	}
+	return c.Moving.Carried
 }
 
 // IsPersonMove reports whether c moves a member or a guest's grant: a new

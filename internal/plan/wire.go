@@ -130,9 +130,9 @@ func each[T, W any](xs []T, f func(*T) W) []W {
 func changeToWire(c *Change) changeWire {
 	w := changeWire{Address: c.Addr.String(), Action: c.Action, Before: c.Before, After: c.After, Risks: c.Risks, Why: c.Why}
 	if c.Action == Move {
-		w.From = c.From.String()
-		w.Carried = c.Carried
-		if c.Carried == nil {
+		w.From = c.From().String()
+		w.Carried = c.Carried()
+		if w.Carried == nil {
 			w.Carried = []*model.Object{}
 		}
 	}
@@ -379,13 +379,16 @@ func checkChange(e elem, x *changeWire, c *Change) error {
 		if err != nil {
 			return e.errorf("from: %v", err)
 		}
-		c.From = from
+		c.Moving = &Moving{From: from}
 		if x.Action == Move {
 			beforeAt = from // a move's before is the object at its old address
 		}
 	}
 	if x.Carried != nil {
-		c.Carried = orNil(x.Carried)
+		if c.Moving == nil {
+			c.Moving = &Moving{}
+		}
+		c.Moving.Carried = orNil(x.Carried)
 		if slices.Contains(x.Carried, nil) {
 			return e.errorf("a carried object is null")
 		}
@@ -419,12 +422,12 @@ func checkChange(e elem, x *changeWire, c *Change) error {
 		switch {
 		case c.Before == nil || c.After == nil:
 			return e.errorf("a move has both a before and an after")
-		case c.From.IsZero() || c.From.Kind != c.Addr.Kind || c.From == c.Addr:
+		case c.From().IsZero() || c.From().Kind != c.Addr.Kind || c.From() == c.Addr:
 			return e.errorf("a move needs a from of the same kind, other than its address")
 		}
-		for _, o := range c.Carried {
-			if _, under := model.Rekey(o.Addr, c.From, c.Addr); !under || o.Addr == c.From {
-				return e.errorf("carried object %s is not under %s", o.Addr, c.From)
+		for _, o := range c.Carried() {
+			if _, under := model.Rekey(o.Addr, c.From(), c.Addr); !under || o.Addr == c.From() {
+				return e.errorf("carried object %s is not under %s", o.Addr, c.From())
 			}
 		}
 	default:

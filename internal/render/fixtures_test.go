@@ -192,9 +192,9 @@ func movePlan() *plan.Plan {
 	oldM := member("acme", "lena@old.com", "viewer", nil)
 	newM := member("acme", "lena@new.com", "admin", nil)
 	p.Changes = append(p.Changes,
-		plan.Change{Addr: newM.Addr, Action: plan.Move, From: oldM.Addr, Before: oldM, After: newM, Risks: []plan.Risk{plan.RiskEscalation},
-			Carried: []*model.Object{grant("acme", "shop.com", "lena@old.com", "viewer", nil)}},
-		plan.Change{Addr: model.SiteAddress("acme", "shop2.com"), Action: plan.Move, From: model.SiteAddress("acme", "shop.com"),
+		plan.Change{Addr: newM.Addr, Action: plan.Move, Before: oldM, After: newM, Risks: []plan.Risk{plan.RiskEscalation},
+			Moving: &plan.Moving{From: oldM.Addr, Carried: []*model.Object{grant("acme", "shop.com", "lena@old.com", "viewer", nil)}}},
+		plan.Change{Addr: model.SiteAddress("acme", "shop2.com"), Action: plan.Move, Moving: &plan.Moving{From: model.SiteAddress("acme", "shop.com")},
 			Before: site("acme", "shop.com", func(o *model.Object) { o.Environment = "production" }), After: site("acme", "shop2.com", func(o *model.Object) { o.Environment = "production" })},
 		modify(member("acme", "bob@acme.com", "viewer", nil), member("acme", "bob@acme.com", "editor", nil)),
 	)

@@ -274,8 +274,8 @@ func hostilePlan(ss []string) *plan.Plan {
 		case 4:
 			after := grant("acme", s, s+"@new", s, nil)
 			before := grant("acme", s, s, s, nil)
-			c = plan.Change{Addr: after.Addr, Action: plan.Move, From: before.Addr, Before: before, After: after,
-				Carried: []*model.Object{member("acme", s, s, nil)}}
+			c = plan.Change{Addr: after.Addr, Action: plan.Move, Before: before, After: after,
+				Moving: &plan.Moving{From: before.Addr, Carried: []*model.Object{member("acme", s, s, nil)}}}
 		case 5:
 			c = create(&model.Object{Addr: model.GroupGrantAddress(s, s, s), Role: s, HolderKind: model.HolderGroup, Status: model.StatusActive})
 		}

@@ -275,5 +275,5 @@ func fromOf(c *plan.Change) string {
 	if c.Action != plan.Move {
 		return ""
 	}
-	return c.From.String()
+	return c.From().String()
 }

@@ -200,7 +200,7 @@ func appendChange(b []byte, c *plan.Change, addr string, risks []plan.Risk, st s
 	b = append(b, verb(c.Action)...)
 	if c.Action == plan.Move {
 		b = append(b, " from "...)
-		b = mdtext.Printable(b, c.From.String())
+		b = mdtext.Printable(b, c.From().String())
 	}
 	if c.Why != "" {
 		b = append(b, ' ', '(')

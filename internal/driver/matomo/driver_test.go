@@ -684,7 +684,7 @@ func TestCostMatchesApply(t *testing.T) {
 	changes := []plan.Change{
 		change(plan.Create, g.Addr, nil, g),                                 // inviteUser, setUserAccess
 		change(plan.Update, su.Addr, memberObj("ann@acme.com", "user"), su), // manual
-		{Addr: moved.Addr, Action: plan.Move, From: model.MemberAddress("m", "lisa@old.io"), Before: memberObj("lisa@old.io", "user"), After: moved},
+		{Addr: moved.Addr, Action: plan.Move, Moving: &plan.Moving{From: model.MemberAddress("m", "lisa@old.io")}, Before: memberObj("lisa@old.io", "user"), After: moved},
 		change(plan.Delete, pen.Addr, pen, nil), // getSitesAccessFromUser, deleteUser
 	}
 	cost, budget := d.Cost(changes)

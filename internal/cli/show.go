@@ -74,7 +74,7 @@ type stateObjectJSON struct {
 func writeStateJSON(w io.Writer, snap *state.Snapshot) error {
 	doc := stateJSON{FormatVersion: "1", Lineage: snap.Lineage, Serial: snap.Serial, Objects: make([]stateObjectJSON, 0, len(snap.Objects))}
 	for _, o := range snap.Objects {
-		doc.Objects = append(doc.Objects, stateObjectJSON{Address: o.Addr.String(), Kind: string(o.Addr.Kind), Attrs: o.AttrsJSON()})
+		doc.Objects = append(doc.Objects, stateObjectJSON{Address: o.Addr.String(), Kind: o.Addr.Kind.String(), Attrs: o.AttrsJSON()})
 	}
 	return writeJSON(w, doc)
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/hashicorp/hcl/v2/hclparse"
+
+	"github.com/roster-dev/roster/internal/model"
 )
 
 // benchConfig generates the workload of schema/performance.md: guests of
@@ -82,7 +84,7 @@ func TestBenchConfigLoads(t *testing.T) {
 	}
 	grants := 0
 	for _, o := range res.Config.Objects {
-		if o.Addr.Kind == "grant" {
+		if o.Addr.Kind == model.KindGrant {
 			grants++
 		}
 	}

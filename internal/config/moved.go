@@ -25,7 +25,7 @@ func (r moveRef) kind() string {
 	if r.guest {
 		return "guest"
 	}
-	return string(r.addr.Kind)
+	return r.addr.Kind.String()
 }
 
 func (r moveRef) String() string {

@@ -7,17 +7,42 @@ import (
 	"unicode"
 )
 
-// Kind is the kind of an object, the first part of its address.
-type Kind string
+// Kind is the kind of an object, the first part of its address. The zero
+// Kind is no kind (the zero Address).
+type Kind uint8
 
 // The object kinds of schema/language.md, in the order their addresses sort.
 const (
-	KindGrant  Kind = "grant"
-	KindGroup  Kind = "group"
-	KindMember Kind = "member"
-	KindSite   Kind = "site"
-	KindTeam   Kind = "team"
+	KindGrant Kind = iota + 1
+	KindGroup
+	KindMember
+	KindSite
+	KindTeam
 )
+
+// kindNames are the kinds as addresses write them.
+var kindNames = [...]string{KindGrant: "grant", KindGroup: "group", KindMember: "member", KindSite: "site", KindTeam: "team"}
+
+// String is the kind as addresses write it ("grant", ...), "" for no kind.
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return ""
+}
+
+// ParseKind is the kind named s, false for none.
+func ParseKind(s string) (Kind, bool) {
+	for k, name := range kindNames {
+		if name == s && name != "" {
+			return Kind(k), true
+		}
+	}
+	return 0, false
+}
+
+// MarshalText writes the kind's name (JSON documents carry it as a string).
+func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 
 // Kinds lists every kind.
 var Kinds = []Kind{KindGrant, KindGroup, KindMember, KindSite, KindTeam}
@@ -107,13 +132,14 @@ func (a Address) SiteAddr() Address { return SiteAddress(a.Team, a.Site) }
 // so `member/acme/Alice@Acme.com` names the same object as its lower-case
 // form. Anything else is refused with an error that says what was expected.
 func ParseAddress(s string) (Address, error) {
-	kind, rest, ok := strings.Cut(s, "/")
+	name, rest, ok := strings.Cut(s, "/")
 	if !ok || rest == "" {
 		return Address{}, fmt.Errorf("invalid address %q: expected KIND/TEAM/..., where KIND is team, site, member, grant or group", s)
 	}
 	parts := strings.Split(rest, "/")
+	kind, _ := ParseKind(name)
 	var n int
-	switch Kind(kind) {
+	switch kind {
 	case KindTeam:
 		n = 1
 	case KindSite, KindMember, KindGroup:
@@ -121,12 +147,12 @@ func ParseAddress(s string) (Address, error) {
 	case KindGrant:
 		n = 3
 	default:
-		return Address{}, fmt.Errorf("invalid address %q: unknown kind %q; expected team, site, member, grant or group", s, kind)
+		return Address{}, fmt.Errorf("invalid address %q: unknown kind %q; expected team, site, member, grant or group", s, name)
 	}
 	if len(parts) != n {
-		return Address{}, fmt.Errorf("invalid address %q: a %s address has the form %s", s, kind, addressForms[Kind(kind)])
+		return Address{}, fmt.Errorf("invalid address %q: a %s address has the form %s", s, kind, addressForms[kind])
 	}
-	a := Address{Kind: Kind(kind), Team: parts[0]}
+	a := Address{Kind: kind, Team: parts[0]}
 	if err := CheckTeamName(a.Team); err != nil {
 		return Address{}, fmt.Errorf("invalid address %q: %v", s, err)
 	}

@@ -315,7 +315,7 @@ func TestObjectReadGolden(t *testing.T) {
 		var kinds []string
 		for _, k := range Kinds {
 			if (&Object{Addr: Address{Kind: k, Team: "t"}}).SetAttrsJSON(data) == nil {
-				kinds = append(kinds, string(k))
+				kinds = append(kinds, k.String())
 			}
 		}
 		fmt.Fprintf(&b, "\tattributes of: %s\n", strings.Join(kinds, " "))

@@ -158,7 +158,7 @@ func TestJSONShape(t *testing.T) {
 	objects := 0
 	for _, c := range doc["changes"].([]any) {
 		c := c.(map[string]any)
-		kind := model.Kind(c["kind"].(string))
+		kind, _ := model.ParseKind(c["kind"].(string))
 		for _, side := range []string{"before", "after"} {
 			v := c[side]
 			missing := (side == "before" && c["action"] == "create") || (side == "after" && c["action"] == "delete")

@@ -90,7 +90,7 @@ func csvRow(r *evidence.Record) []string {
 	for i, f := range r.FollowUps {
 		fus[i] = f.Address + "#" + f.Task
 	}
-	row := []string{fmt.Sprint(r.Seq), r.Time, r.Address, string(addr.Kind), addr.Team, addr.Site, addr.Holder(), r.Action,
+	row := []string{fmt.Sprint(r.Seq), r.Time, r.Address, addr.Kind.String(), addr.Team, addr.Site, addr.Holder(), r.Action,
 		roleIn(r.Before), roleIn(r.After), strings.Join(r.Risks, " "), r.Why, r.Actor, strings.Join(r.Approvers, " "),
 		r.Commit, r.ChangeRequest, r.Reason, r.Ticket, r.PlanDigest, fmt.Sprint(r.AllowMassRemoval), r.Outcome,
 		strings.Join(r.API, "; "), r.Note, strings.Join(fus, " "), r.PrevHash, r.Hash, r.ChangeTicket, r.PolicyDigest}

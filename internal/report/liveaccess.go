@@ -37,7 +37,7 @@ func LiveAccess(email string, now time.Time, read, offline []string, holdings []
 	d := &LiveAccessDoc{FormatVersion: "1", Email: email, Now: now.UTC().Format(time.RFC3339),
 		TeamsRead: nonNil(read), OfflineTeams: nonNil(offline), Access: []LiveAccessRow{}}
 	for _, h := range holdings {
-		d.Access = append(d.Access, LiveAccessRow{Team: h.Team, Address: h.Addr.String(), Kind: string(h.Kind), Role: h.Role, Status: string(h.Status), Unread: h.Unread})
+		d.Access = append(d.Access, LiveAccessRow{Team: h.Team, Address: h.Addr.String(), Kind: h.Kind.String(), Role: h.Role, Status: string(h.Status), Unread: h.Unread})
 	}
 	return d
 }

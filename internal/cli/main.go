@@ -106,7 +106,7 @@ func watchInterrupts(sigs <-chan os.Signal, cancel func(), stderr io.Writer, exi
 // collects harder rather than pass 1 GiB (schema/performance.md). The
 // collector's target stays Go's default (GOGC=100): since the loader drops
 // syntax trees block by block and the plan points at the configuration's
-// objects, the live heap of a 100,000-grant plan is about 130 MB, and a
+// objects, the live heap of a 100,000-grant plan is about 110 MB, and a
 // higher target (400 until issue 22) only multiplied the peak RSS (455
 // against 280 MiB) without saving CPU time (the page faults of the larger
 // heap cost what the fewer collections saved).

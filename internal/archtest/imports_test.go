@@ -214,3 +214,28 @@ func TestOperationsPrintNothing(t *testing.T) {
 		})
 	}
 }
+
+// testOnly are the packages their docs say only tests (and make bench)
+// use, never linked into roster: the test helpers, the fake platform
+// servers and the workload generator.
+var testOnly = []string{
+	"internal/archtest", "internal/bench", "internal/cmd/roster-bench", "internal/driver/drivertest",
+	"internal/driver/fakeclock", "internal/driver/openapitest", "internal/fake", "internal/gen",
+	"internal/goldenfile", "internal/mdtext/gfmtest", "internal/schematest", "internal/state/pgstore/pgtest",
+	"internal/state/statetest", "internal/streamtest", "internal/testtool",
+}
+
+// TestHelpersNotLinked: roster's own code (tests aside) imports none of
+// the test-only packages; only they import one another.
+func TestHelpersNotLinked(t *testing.T) {
+	for _, f := range sources(t, false) {
+		if f.test || under(f.pkg, testOnly...) {
+			continue
+		}
+		for _, im := range f.imports {
+			if dep := ours(im); dep != "" && under(dep, testOnly...) {
+				t.Errorf("%s/%s imports %s, which only tests use", f.pkg, f.name, im)
+			}
+		}
+	}
+}

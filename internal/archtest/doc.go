@@ -3,7 +3,8 @@
 // only in boltstore, pgx only in pgstore, HTTP only in the drivers and the
 // fake platform servers, imports pointing down (nothing below the command
 // line imports it or the operations), the leaves importing nothing of
-// roster's, the pure packages doing no I/O, and the operations printing
-// nothing, and no test helper linked into roster. It reads the sources' import lists with go/parser, so it needs
-// no build. The package holds only test files and this one.
+// roster's, the pure packages doing no I/O, the operations printing
+// nothing, and no test helper in roster's own code. It reads the sources'
+// import lists with go/parser, so it needs no build. The package holds
+// only test files and this one.
 package archtest

@@ -167,10 +167,12 @@ func TestImportsPointDown(t *testing.T) {
 	}
 }
 
-// TestPureDoNoIO: the packages whose doc says they do no I/O (model,
-// plan, state, importer, render, report, policy, runbook, mdtext, diag,
-// offboard, evidence, live) import no file, process or network package;
-// they read and write through what they are given.
+// TestPureDoNoIO: the library packages that work on values and the
+// readers, writers, stores and drivers they are given (model, plan and
+// state say "no I/O", importer "no I/O of its own", offboard "writing
+// files is the caller's", render and report "pure"; also policy, runbook,
+// mdtext, diag, evidence and live) import no file, process or network
+// package.
 func TestPureDoNoIO(t *testing.T) {
 	pure := []string{"internal/model", "internal/plan", "internal/state", "internal/importer", "internal/render", "internal/report", "internal/policy", "internal/runbook", "internal/mdtext", "internal/diag", "internal/offboard", "internal/evidence", "internal/live"}
 	io := []string{"os", "os/exec", "io/ioutil", "net/http", "syscall"}

@@ -15,7 +15,8 @@ import (
 )
 
 // Meta is who applies and where the change comes from (schema/cli.md "apply and
-// evidence"); the CLI resolves it from flags and the environment.
+// evidence"); the operations (internal/ops) resolve it from the request
+// and the environment.
 type Meta struct {
 	Actor         string
 	Approvers     []string

@@ -1,7 +1,9 @@
 // Package cli owns the command line: cobra commands and their flags
-// (every command listed once, in root.go), how results are rendered
-// (views), exit statuses, and how errors and diagnostics reach the
-// terminal. It is the only importer of cobra.
+// (every top-level command listed once, in root.go; subcommands under
+// their parent), how results are rendered (views), exit statuses, and how
+// errors and diagnostics reach the terminal. It is the only importer of
+// cobra (internal/archtest holds that), and it wires the platform drivers
+// into the operations' Env (drivers.go).
 //
 // Workflows are internal/ops's: a command's RunE parses its flags into an
 // operation's request, calls one operation and renders its result (a

@@ -1,8 +1,9 @@
 // Package config owns roster's configuration language (schema/language.md):
 // it loads every *.hcl file of a configuration directory, evaluates locals,
 // functions, for_each and dynamic blocks, decodes each block type into the
-// model (teams, sites, memberships, grants, groups, platform profiles and
-// the policy), and checks everything a configuration can get wrong, each
+// model (teams, sites, memberships, grants, groups, platform profiles,
+// moved blocks and the policy, with the company directory it names), and
+// checks everything a configuration can get wrong, each
 // problem an HCL diagnostic with a source range, all of them in one run.
 //
 // It also decodes the built-in platform profiles embedded from
@@ -19,6 +20,7 @@
 // schema.go (block schemas and reading bodies), expr.go (functions, locals,
 // for_each, dynamic blocks), decode_team.go (team, connection, site),
 // decode_people.go (member, guest, group, grant), decode_platform.go,
-// policy.go, checks.go (dates, texts, shared checks), limits.go (nesting,
+// moved.go (moved blocks), policy.go, directory.go (the directory file's
+// people), checks.go (dates, texts, shared checks), limits.go (nesting,
 // value sizes), format.go.
 package config

@@ -13,6 +13,8 @@
 // to its word, reads bounded by Options.Parallelism). driver/drivertest is
 // the contract every driver passes against its fake, and
 // driver/openapitest checks drivers and fakes against the platforms'
-// published API documents. Only these packages speak HTTP. Planning stays pure: the planner receives a
-// Snapshot and never calls a driver.
+// published API documents. Only these packages, and the fake platform
+// servers of internal/fake, speak HTTP (internal/archtest holds that).
+// Planning stays pure: the planner receives a Snapshot and never calls a
+// driver.
 package driver

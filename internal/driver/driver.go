@@ -169,7 +169,7 @@ type PlanChecker interface {
 // edit others if you are an admin.`
 type APIError struct {
 	Address  model.Address
-	Platform string // "PostHog", "Piwik PRO", "Plausible"
+	Platform string // the driver's Platform: "PostHog", "Google Analytics", "Matomo", ...
 	Status   int
 	Message  string // the platform's own message
 	Request  string // METHOD path

@@ -23,9 +23,9 @@ func Canonical(v any) ([]byte, error) {
 // CanonicalizeJSON rewrites JSON text in canonical form (RFC 8785) with
 // jsontext. It refuses what is not one JSON value, a member named twice
 // in an object, a string that is not valid UTF-8, and (roster's own rule)
-// a number that is not an integer within ±2^53: roster's records hold no
-// others, and this keeps `jq -cS`, which reads numbers as doubles, in
-// agreement. Errors are *StrictError.
+// a number not written as an integer within ±2^53, digits only (so 1.0
+// and 1e2 too): roster's records hold no others, and this keeps `jq -cS`,
+// which reads numbers as doubles, in agreement. Errors are *StrictError.
 func CanonicalizeJSON(data []byte) ([]byte, error) {
 	v, err := canonicalize(data)
 	if err != nil {

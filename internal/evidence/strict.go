@@ -70,7 +70,8 @@ func firstDiff(a, b []byte) int {
 	return n
 }
 
-// checkNumbers refuses a number that is not an integer within ±2^53.
+// checkNumbers refuses a number of data not written as an integer within
+// ±2^53 (digits only: 1.0 and 1e2 are refused too).
 func checkNumbers(data []byte) error {
 	dec := jsontext.NewDecoder(bytes.NewReader(data), jsontext.AllowDuplicateNames(true))
 	for {
@@ -93,8 +94,8 @@ func checkNumbers(data []byte) error {
 	}
 }
 
-// safeInteger reports whether a canonical number is an integer within
-// ±2^53.
+// safeInteger reports whether a number, as written, is an integer within
+// ±2^53: an optional '-' and digits only.
 func safeInteger(v []byte) bool {
 	d := v
 	if len(d) > 0 && d[0] == '-' {

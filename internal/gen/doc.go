@@ -1,7 +1,7 @@
 // Package gen makes large, realistic roster workloads for benchmarks and
 // `make bench`: configurations of any number of grants over teams of
-// sites, members, guests and groups on all three built-in platforms
-// (Generate), and evidence chains of any length in a state store
+// sites, members, guests and groups on three of the built-in platforms,
+// Plausible, Piwik PRO and PostHog (Generate), and evidence chains of any length in a state store
 // (Evidence).
 //
 // Everything it makes is deterministic: the same Options give the same

@@ -14,7 +14,8 @@
 // the result as HCL with hclwrite, in the layout `roster fmt` keeps, with
 // comments on the blocks the policy refuses (hcl.go).
 //
-// It does no I/O of its own and knows no state store: the CLI reads the
-// platform and the files, validates the configuration with the generated
-// file, and records the imported objects through package apply.
+// It does no I/O of its own and knows no state store: the operation
+// (ops.Import) reads the platform and the files, validates the
+// configuration with the generated file, and records the imported objects
+// through package apply.
 package importer

@@ -9,6 +9,7 @@
 // driver calls moot (left alone); which implicit memberships (a guest's)
 // go and which stay, and why; the plan checks before anything is sent
 // (the credential's owner, CheckSelf; each driver's own, CheckDrivers);
-// and, for a saved plan, what its changes depend on and whether any of it
-// moved (stale plan).
+// for a saved plan, what its changes depend on and whether any of it
+// moved (stale plan); and where a person still holds access on the
+// connected teams (PersonAccess, for access EMAIL --live).
 package live

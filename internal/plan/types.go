@@ -15,8 +15,8 @@ const (
 	Create Action = "create"
 	Update Action = "update"
 	Delete Action = "delete"
-	// Move re-keys an object stored under From, and what depends on it,
-	// under Addr (language.md "moved"; sync.md "Renames").
+	// Move re-keys an object stored under From(), and what depends on it
+	// (Carried()), under Addr (language.md "moved"; sync.md "Renames").
 	Move Action = "move"
 )
 

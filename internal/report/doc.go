@@ -2,7 +2,10 @@
 // snapshot alone: the quarterly access review (`roster review`, as
 // markdown, CSV, JSON or one self-contained HTML page), one person's
 // access across every team and site, with capabilities (`roster
-// access`), and everyone holding a capability (`roster who-can`).
+// access`), and everyone holding a capability (`roster who-can`). One
+// report is read from the platforms instead: where they still show a
+// person (`roster access EMAIL --live`, LiveAccess over the holdings the
+// connected teams' refresh found, live.Holding).
 //
 // Reports are pure functions of an Input (the snapshot's objects, the
 // platform profiles, the internal domains, when each access began, each

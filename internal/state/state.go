@@ -29,7 +29,8 @@ type Snapshot struct {
 	// Lineage is the random id made at the first apply; "" for an empty
 	// state that was never applied to.
 	Lineage string
-	// Serial counts the writes that changed objects; 0 for an empty state.
+	// Serial counts the writes that changed objects, and a connected
+	// apply's failed attempts (Changeset.MoveSerial); 0 for an empty state.
 	Serial uint64
 	// Objects are every stored object, sorted by address.
 	Objects []*model.Object
@@ -74,7 +75,7 @@ type EvidenceRecord struct {
 
 // Task is a follow-up task on a site (schema/platforms.md): an apply that
 // raises it records it in the evidence, and it stays open until a confirm
-// record closes it.
+// record closes it or its site is forgotten (a move takes it along).
 type Task struct {
 	// Site is the address of the site the task is for.
 	Site model.Address

@@ -1,6 +1,7 @@
 // Package httpc owns roster's one HTTP client, used by every platform
 // driver (PostHog, Piwik PRO, Plausible, GA4, Matomo) and by nothing
-// else; TeamOptions are the options every driver starts from.
+// else (the command line only takes its debug log writer, DebugLog);
+// TeamOptions are the options every driver starts from.
 //
 // A Client sends one API call at a time per Do: it builds the URL from the
 // team's endpoint, sets the User-Agent (roster/VERSION) and the credential

@@ -21,7 +21,7 @@
 // Piwik PRO's UI: add a user, change a role, add an app or a group, set a
 // permission, let tokens expire, inject failures, and read the request log.
 //
-// What the three fakes share (the commands' plumbing, seed decoding, the
+// What the fakes share (the commands' plumbing, seed decoding, the
 // HTTP server, failure injection, the request log, the clock and the admin
 // endpoints' plumbing) lives in internal/fake/fakekit; this package keeps
 // the platform's rules and wire formats.

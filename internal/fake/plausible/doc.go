@@ -21,7 +21,7 @@
 // guest access), let invitations expire, move the clock, spend a key's
 // budget, inject failures, and read the request log.
 //
-// What the three fakes share (the commands' plumbing, seed decoding, the
+// What the fakes share (the commands' plumbing, seed decoding, the
 // HTTP server, failure injection, the request log, and the admin
 // endpoints' plumbing) lives in internal/fake/fakekit; this package keeps
 // the platform's rules and wire formats.

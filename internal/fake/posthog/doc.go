@@ -14,7 +14,7 @@
 // inbox: accept an invitation, add or remove a member, grant project access,
 // let invitations expire, and read the request log.
 //
-// What the three fakes share (the commands' plumbing, seed decoding, the
+// What the fakes share (the commands' plumbing, seed decoding, the
 // HTTP server, failure injection, the request log, the clock and the admin
 // endpoints' plumbing) lives in internal/fake/fakekit; this package keeps
 // the platform's rules and wire formats.

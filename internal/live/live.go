@@ -664,6 +664,13 @@ func (v *View) implicitMemberships(team string, s *driver.Snapshot, desired, pri
 		case !declared && len(elsewhere) == 0:
 			v.Gone = append(v.Gone, m)
 		case !losing[email]:
+		case len(elsewhere) > 0 && m.Status == model.StatusInvited:
+			// The invitation is the membership: the platform cannot edit
+			// it, so the apply deletes it and invites again with the
+			// access that stays (schema/sync.md, Invitations); the plan
+			// says so, since those are requests it makes.
+			notes = append(notes, fmt.Sprintf("team %s: %s loses their invited access on the team's declared sites only; their invitation to the account stays, sent again (deleted and invited anew) with only its access on sites the team does not declare (%s)",
+				team, email, strings.Join(elsewhere, ", ")))
 		case len(elsewhere) > 0:
 			notes = append(notes, fmt.Sprintf("team %s: %s loses their access on the team's declared sites only; their account membership stays, because they hold access on sites the team does not declare (%s)",
 				team, email, strings.Join(elsewhere, ", ")))

@@ -110,13 +110,21 @@ func TestImplicitMemberships(t *testing.T) {
 		{"declared nowhere, access elsewhere: stays, said", "b@x.io", []string{"Lab"}, nil, false, "b@x.io loses their access on the team's declared sites only; their account membership stays, because they hold access on sites the team does not declare (Lab)"},
 		{"still declared with a grant: stays, nothing to say", "c@x.io", nil, []*model.Object{grant("c@x.io")}, false, ""},
 		{"still in a group: stays, said", "grp@x.io", nil, []*model.Object{group}, false, "grp@x.io loses their own grants on the team's declared sites; their account membership stays, because the team still declares them (a member of group crew)"},
+		// Someone only invited (PostHog): the invitation is the
+		// membership, and the plan says it is sent again.
+		{"invited, declared nowhere, access elsewhere: stays, said", "inv-b@x.io", []string{"Lab"}, nil, false, "inv-b@x.io loses their invited access on the team's declared sites only; their invitation to the account stays, sent again (deleted and invited anew) with only its access on sites the team does not declare (Lab)"},
+		{"invited, declared nowhere, nothing elsewhere: goes", "inv-a@x.io", nil, nil, true, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			m := member(tc.email)
+			if strings.HasPrefix(tc.email, "inv-") {
+				m.Status = model.StatusInvited
+			}
 			snaps := map[string]*driver.Snapshot{"ph": {
 				Team:      "ph",
 				Objects:   []*model.Object{grant(tc.email)},
-				Implicit:  []*model.Object{member(tc.email)},
+				Implicit:  []*model.Object{m},
 				Elsewhere: map[string][]string{tc.email: tc.elsewhere},
 			}}
 			desired := append([]*model.Object{site}, tc.desired...)

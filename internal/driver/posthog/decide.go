@@ -281,10 +281,14 @@ func (d *Driver) invite(r *run, i int, email string) ([]request, map[int]driver.
 	}
 	ppa = slices.DeleteFunc(ppa, func(a projectAccess) bool { return a.level != "member" && a.level != "admin" })
 	if removed {
-		// Someone removed who is only invited: access the invitation
-		// gives on projects roster does not manage does not keep it
-		// (schema/sync.md: removing a person who is only invited deletes the
-		// invitation).
+		// Someone's invitation, as a membership, removed: the plan
+		// removes it only when it is access of its own (a level above
+		// member, or someone the team declares or stores as a member,
+		// like an active membership), or when it gives no access on
+		// projects roster does not manage (refresh: such an invitation is
+		// Implicit, and its removal is then the declared grants' only,
+		// which re-invites with the rest). Removing a person who is only
+		// invited deletes the invitation (schema/sync.md, Invitations).
 		managed := map[int]bool{}
 		for _, id := range d.siteIDs {
 			managed[id] = true

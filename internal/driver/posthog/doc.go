@@ -18,7 +18,11 @@
 // the API log, redaction). What it learns in Refresh (membership ids, user
 // uuids, invitation ids, project ids) is kept for Apply, and updated as
 // each request succeeds, so that a guest's first project grants ride on
-// their invitation (and fail with it: driver.Result.Riders), a change to
-// someone still invited re-invites them with everything, and a guest's
-// implicit organization membership goes with their last grant.
+// their invitation (and fail with it: driver.Result.Riders), and a change to
+// someone still invited re-invites them with everything. A membership, or
+// an invitation, that is no access of its own (a guest's; one kept for
+// access on undeclared projects, which an invitation gives through its
+// private_project_access) is Snapshot.Implicit: it goes only by a member
+// change the plan shows (schema/sync.md, Reading safely), and removing an
+// invited person's declared grants re-invites them with the rest.
 package posthog

@@ -130,16 +130,19 @@ member/acme/owner@acme.com owner active
 		t.Errorf("objects:\n%s\nwant:\n%s", got, want)
 	}
 	// Memberships at level member that are no access of their own: the
-	// guests', and dave's, whose only access is on an undeclared project
-	// (schema/sync.md, Reading safely: their membership stays).
+	// guests' (ginv's invitation too), and dave's, whose only access is on
+	// an undeclared project (schema/sync.md, Reading safely: their
+	// membership stays).
 	wantImplicit := `member/acme/dave@x.io member active
+member/acme/ginv@agency.io member invited
 member/acme/guest@agency.io member active
 member/acme/lone@agency.io member active
 `
 	if got := render(snap.Implicit); got != wantImplicit {
 		t.Errorf("implicit:\n%s\nwant:\n%s", got, wantImplicit)
 	}
-	if got := fmt.Sprint(snap.Elsewhere); got != "map[dave@x.io:[Lab]]" {
+	// inv's invitation gives access on Lab when accepted.
+	if got := fmt.Sprint(snap.Elsewhere); got != "map[dave@x.io:[Lab] inv@x.io:[Lab]]" {
 		t.Errorf("elsewhere: %s", got)
 	}
 	if snap.Self != "owner@acme.com" || snap.Team != "acme" {
@@ -417,6 +420,43 @@ func TestApplyRemoveInvited(t *testing.T) {
 	e.wantResult(res[2], driver.Applied, "DELETE "+e.org("invites/"+ids["inv@x.io"]+"/")+" 204")
 	if inv := e.invites(); len(inv) != 0 {
 		t.Errorf("invitations left: %+v", inv)
+	}
+}
+
+// TestInvitedElsewhere: someone only invited whose invitation also gives
+// access on an undeclared project holds access there (schema/sync.md,
+// Reading safely): the refresh says so, their invitation is a membership
+// that is no access of their own, and removing their declared access
+// sends the invitation again with the undeclared project's access only.
+func TestInvitedElsewhere(t *testing.T) {
+	seed := acmeSeed()
+	seed.Invites = []fake.SeedInvite{
+		{Email: "ivy@x.io", Level: 1, PrivateProjectAccess: []fake.ProjectAccess{{ID: 101, Level: "member"}, {ID: 103, Level: "admin"}}},
+		{Email: "gil@agency.io", Level: 1, PrivateProjectAccess: []fake.ProjectAccess{{ID: 102, Level: "member"}, {ID: 103, Level: "member"}}},
+		{Email: "ned@x.io", Level: 1, PrivateProjectAccess: []fake.ProjectAccess{{ID: 103, Level: "none"}}}, // no access on Lab
+	}
+	e := newEnv(t, seed, []string{"gil@agency.io"})
+	snap := e.refresh()
+	if got := fmt.Sprint(snap.Elsewhere); got != "map[gil@agency.io:[Lab] ivy@x.io:[Lab]]" {
+		t.Errorf("elsewhere: %s", got)
+	}
+	wantImplicit := `member/acme/gil@agency.io member invited
+member/acme/ivy@x.io member invited
+`
+	if got := render(snap.Implicit); got != wantImplicit {
+		t.Errorf("implicit:\n%s\nwant:\n%s", got, wantImplicit)
+	}
+	if got := render(snap.Objects); !strings.Contains(got, "grant/acme/Production/ivy@x.io member member invited\n") ||
+		strings.Contains(got, "member/acme/ivy@x.io") || !strings.Contains(got, "member/acme/ned@x.io member invited\n") {
+		t.Errorf("objects:\n%s", got)
+	}
+	id := e.invites()[0].ID
+	res := e.applyAll(grantChange(plan.Delete, "Production", "ivy@x.io", "member", "", model.HolderMember, model.StatusInvited))
+	e.wantResult(res[0], driver.Applied, "DELETE "+e.org("invites/"+id+"/")+" 204", "POST "+e.org("invites/")+" 201")
+	for _, inv := range e.invites() {
+		if inv.Email == "ivy@x.io" && (inv.Level != 1 || fmt.Sprint(inv.PrivateProjectAccess) != "[{103 admin}]") {
+			t.Errorf("ivy's invitation: %+v", inv)
+		}
 	}
 }
 

@@ -260,15 +260,34 @@ func (d *Driver) readRoles(ctx context.Context, count func(kit.Response), rows [
 	return names, members, nil
 }
 
-// elsewhereOf maps each member holding a member or admin row on an
-// undeclared project (ids, with their access rows acc) to those projects'
-// names, sorted.
+// elsewhereOf maps each person holding member or admin access on an
+// undeclared project to those projects' names, sorted: a member by their
+// row there (ids, with their access rows acc), and someone only invited
+// by their pending invitation's private_project_access, which becomes such
+// a row when they accept (posthog.md, Invites: "On accept, one
+// AccessControl row is created per project"). Deleting that invitation
+// would take that access too (schema/sync.md, Reading safely).
 func elsewhereOf(st *state, projects []Project, ids []int, acc []Access) map[string][]string {
 	names := map[int]string{}
 	for _, p := range projects {
 		names[p.ID] = p.Name
 	}
 	out := driver.Elsewhere{}
+	undeclared := map[int]bool{}
+	for _, id := range ids {
+		undeclared[id] = true
+	}
+	for email := range st.invites {
+		pend := st.pending(email)
+		if st.members[email] != nil || len(pend) == 0 {
+			continue
+		}
+		for _, a := range pend[0].ppa {
+			if undeclared[a.project] && (a.level == "member" || a.level == "admin") {
+				out.Add(email, names[a.project])
+			}
+		}
+	}
 	for i, id := range ids {
 		for _, row := range acc[i].AccessControls {
 			if row.OrganizationMember == nil || (row.Role != nil && *row.Role != "") || (row.AccessLevel != "member" && row.AccessLevel != "admin") {
@@ -345,8 +364,16 @@ func (d *Driver) objects(st *state, siteOf map[int]string) (objs, implicit []*mo
 			continue // expired: planned again as "invitation expired"
 		}
 		inv := pend[0]
-		if !(d.team.Guests[email] && inv.level == levelMember) {
-			objs = append(objs, &model.Object{Addr: model.MemberAddress(team, email), Role: roleOfLevel(inv.level), Status: model.StatusInvited})
+		// An invitation at level member is no access of its own for a
+		// guest, or for someone the team does not declare as a member
+		// whose invitation gives access on undeclared projects: the
+		// planner keeps it or removes it as schema/sync.md says
+		// (Reading safely), like an active member's.
+		member := &model.Object{Addr: model.MemberAddress(team, email), Role: roleOfLevel(inv.level), Status: model.StatusInvited}
+		if d.team.Implicit(email, inv.level == levelMember, d.elsewhere) {
+			implicit = append(implicit, member)
+		} else {
+			objs = append(objs, member)
 		}
 		for _, a := range inv.ppa {
 			site, ok := siteOf[a.project]

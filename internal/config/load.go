@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
@@ -556,7 +557,31 @@ func parseSafely(p *hclparse.Parser, data []byte, name string) (f *hcl.File, dia
 				fmt.Sprintf("The HCL parser failed on %s (%v); please report this with the file.", name, r))}
 		}
 	}()
-	return p.ParseHCL(data, name)
+	f, diags = p.ParseHCL(data, name)
+	trimLineEnds(diags, data)
+	return f, diags
+}
+
+// trimLineEnds ends a parser diagnostic's range that runs past the end of
+// its line only by the line's end (a comment token holds its newline) at
+// the end of that line, so that it covers the one line it is about.
+func trimLineEnds(diags hcl.Diagnostics, src []byte) {
+	for _, d := range diags {
+		r := d.Subject
+		if r == nil || r.End.Line != r.Start.Line+1 || r.End.Column != 1 || r.End.Byte > len(src) || r.End.Byte <= r.Start.Byte || src[r.End.Byte-1] != '\n' {
+			continue
+		}
+		end := r.End.Byte - 1
+		if end > r.Start.Byte && src[end-1] == '\r' {
+			end--
+		}
+		if end == r.Start.Byte {
+			continue
+		}
+		t := *r
+		t.End = hcl.Pos{Line: r.Start.Line, Column: r.Start.Column + utf8.RuneCount(src[r.Start.Byte:end]), Byte: end}
+		d.Subject = &t
+	}
 }
 
 // sortDiags orders diagnostics by file order, then position; diagnostics

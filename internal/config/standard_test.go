@@ -1,6 +1,7 @@
 package config
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
@@ -38,5 +39,26 @@ func checkStandard(t *testing.T, c *diagtest.Checker, diags hcl.Diagnostics) {
 		for _, p := range c.Problems(d) {
 			t.Errorf("%s: %s", diagText(d), p)
 		}
+	}
+}
+
+// TestLimitDiagnosticsStandard: the limits found before parsing (nesting,
+// heredocs), which know a position rather than a range, still underline
+// the character or the line they are about.
+func TestLimitDiagnosticsStandard(t *testing.T) {
+	rep := strings.Repeat
+	for name, src := range map[string]string{
+		"parens 300":             "locals {\n  x = " + rep("(", 300) + "1" + rep(")", 300) + "\n}\n",
+		"unclosed at the end":    "locals {\n  x = " + rep("[", 300),
+		"unclosed at a line end": "locals {\n  x = " + rep("[\n", 300),
+		"heredoc unterminated":   "team \"a\" {\n  platform = <<EOT\n" + rep("x\n", MaxHeredocLines+1),
+	} {
+		t.Run(name, func(t *testing.T) {
+			res := LoadSources([]Source{{Name: "limit.hcl", Data: []byte(src)}})
+			if !res.Diags.HasErrors() {
+				t.Fatal("no error")
+			}
+			checkStandard(t, &diagtest.Checker{Files: map[string][]byte{"limit.hcl": []byte(src)}, Words: schemaWords()}, res.Diags)
+		})
 	}
 }

@@ -1,6 +1,9 @@
 package config
 
 import (
+	"fmt"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -60,5 +63,28 @@ func TestLimitDiagnosticsStandard(t *testing.T) {
 			}
 			checkStandard(t, &diagtest.Checker{Files: map[string][]byte{"limit.hcl": []byte(src)}, Words: schemaWords()}, res.Diags)
 		})
+	}
+}
+
+// TestAllAtOnce: a file with unrelated errors in four blocks reports each
+// of them in the one run, not the first alone.
+func TestAllAtOnce(t *testing.T) {
+	data, err := os.ReadFile("testdata/invalid/all_at_once.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := LoadSources([]Source{{Name: "all_at_once.hcl", Data: data}})
+	var got []string
+	for _, d := range res.Diags {
+		got = append(got, fmt.Sprintf("%d: %s", d.Subject.Start.Line, d.Summary))
+	}
+	want := []string{
+		"5: Unsupported argument",
+		"15: Invalid date in expires",
+		"20: Unknown site in grant",
+		"27: Invalid value for min_owners",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("diagnostics:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

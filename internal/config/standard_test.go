@@ -88,3 +88,32 @@ func TestAllAtOnce(t *testing.T) {
 		t.Errorf("diagnostics:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestSyntaxDiagnosticsStandard: the parser's diagnostics on the usual
+// slips (each file stops at its syntax error, so each is a file of its
+// own) keep the standard too: roster tightens the ranges HCL gives that
+// are empty or run onto the next line.
+func TestSyntaxDiagnosticsStandard(t *testing.T) {
+	for name, src := range map[string]string{
+		"unclosed block":       "team \"a\" {\n  platform = \"plausible\"\n",
+		"unclosed string":      "team \"a\" {\n  platform = \"plausible\n}\n",
+		"missing equals":       "team \"a\" {\n  platform \"plausible\"\n}\n",
+		"missing equals crlf":  "team \"a\" {\r\n  platform \"plausible\"\r\n}\r\n",
+		"stray brace":          "team \"a\" {\n  platform = \"plausible\"\n}\n}\n",
+		"no label":             "team {\n  platform = \"plausible\"\n}\n",
+		"attribute at the top": "platform = \"plausible\"\n",
+		"unclosed list":        "group \"g\" {\n  team = \"a\"\n  members = [\"a@b.c\",\n",
+		"bad character":        "team \"a\" {\n  platform = @\n}\n",
+		"unclosed heredoc":     "team \"a\" {\n  platform = <<EOT\nx\n",
+		"bad interpolation":    "locals {\n  a = \"${\"\n}\n",
+		"comment after equals": "team \"a\" {\n  platform = # none\n}\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			res := LoadSources([]Source{{Name: "x.hcl", Data: []byte(src)}})
+			if !res.Diags.HasErrors() {
+				t.Fatal("no error")
+			}
+			checkStandard(t, &diagtest.Checker{Files: map[string][]byte{"x.hcl": []byte(src)}, Words: schemaWords()}, res.Diags)
+		})
+	}
+}

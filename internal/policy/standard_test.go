@@ -18,7 +18,8 @@ import (
 // and warnings, on the configurations of testdata (each breaks every rule
 // it can once, with the lengths of real names), has a tight Subject, a
 // short summary and a full-sentence detail (internal/diagtest). The plan
-// rules run on a plan removing every member.
+// rules run on a plan removing every member, and the warning of a
+// weakened policy is added.
 func TestDiagnosticStandard(t *testing.T) {
 	words := map[string]bool{}
 	for _, names := range config.SchemaNames() {
@@ -55,6 +56,9 @@ func TestDiagnosticStandard(t *testing.T) {
 				pl.Changes = append(pl.Changes, plan.Change{Addr: a, Action: plan.Delete, Before: &model.Object{Addr: a}, Risks: []plan.Risk{plan.RiskRemoval}})
 			}
 			diags = append(diags, CheckPlan(res.Config, pl)...)
+			// A plan under a policy weaker than the last apply's: at the
+			// rule's attribute (violations), at the block (no_domains).
+			diags = append(diags, WeakenedWarning(res.Config.Policy, []string{"require_ticket", "directory"}))
 			c := &diagtest.Checker{Files: files, Words: words}
 			for _, d := range diags {
 				t.Logf("%s", text(d))

@@ -54,7 +54,7 @@ func (l *loader) decodePerson(b *hcl.Block, kind model.HolderKind) {
 	static := l.content(b.Body, sch, b.DefRange, &s)
 	if s[aForEach] == nil {
 		if s[aEmail] != nil {
-			l.errorf(s[aEmail].Range(), "email not allowed",
+			l.errorf(s[aEmail].Range(), "Email not allowed without for_each",
 				"email is only allowed with for_each; without for_each the label %q is the person's email.", b.Labels[0])
 		}
 		l.person(b, kind, &s, static, l.ctx, false)

@@ -65,7 +65,7 @@ func (l *loader) decodeTeam(b *hcl.Block) {
 	obj.DisplayName, _ = l.text(s[aDisplayName], l.ctx, "display_name")
 	if v, ok := l.boolean(s[aRequire2FA], l.ctx, "require_2fa"); ok {
 		if p != nil && !p.TwoFactor {
-			l.errorf(s[aRequire2FA].Range(), "require_2fa not supported",
+			l.errorf(s[aRequire2FA].Range(), "Two-factor enforcement not supported",
 				"Platform %q has no two-factor enforcement to manage (two_factor = false in its profile); remove require_2fa.", p.Name)
 		} else {
 			obj.Require2FA = &v
@@ -74,7 +74,7 @@ func (l *loader) decodeTeam(b *hcl.Block) {
 	if v, ok := l.str(s[aSSO], l.ctx, "sso", false); ok {
 		switch {
 		case p != nil && len(p.SSOModes) == 0:
-			l.errorf(s[aSSO].Range(), "sso not supported",
+			l.errorf(s[aSSO].Range(), "SSO not supported",
 				"Platform %q has no sso modes (sso_modes = [] in its profile); remove sso.", p.Name)
 		case p != nil && !p.HasSSOMode(v):
 			l.errorf(s[aSSO].Range(), "Invalid sso",
@@ -194,7 +194,7 @@ func (l *loader) decodeSite(b *hcl.Block) {
 	l.content(b.Body, siteSchema, b.DefRange, &s)
 	if s[aForEach] == nil {
 		if s[aName] != nil {
-			l.errorf(s[aName].Range(), "name not allowed",
+			l.errorf(s[aName].Range(), "Name not allowed without for_each",
 				"name is only allowed with for_each; without for_each the label %q is the site's name.", b.Labels[0])
 		}
 		l.site(b, &s, l.ctx, false)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/go-json-experiment/json"
 	"github.com/hashicorp/hcl/v2"
@@ -81,10 +82,7 @@ func (l *loader) readDirectory(file string, attr hcl.Range) *model.Directory {
 // extension of file, reporting each problem at file and line.
 func (l *loader) parseDirectory(data []byte, file string) *model.Directory {
 	d := &model.Directory{File: file, People: map[string]model.DirectoryPerson{}}
-	at := func(line int) hcl.Range {
-		pos := hcl.Pos{Line: line, Column: 1}
-		return hcl.Range{Filename: file, Start: pos, End: pos}
-	}
+	at := func(line int) hcl.Range { return lineRange(data, file, line) }
 	add := func(line int, row map[string]string) {
 		email, err := model.ParseEmail(row["email"])
 		if err != nil {
@@ -110,6 +108,32 @@ func (l *loader) parseDirectory(data []byte, file string) *model.Directory {
 		l.readDirectoryCSV(data, file, at, add)
 	}
 	return d
+}
+
+// lineRange is the range of line (from 1) of a file's data, without its
+// line ending, for a diagnostic about that line.
+func lineRange(data []byte, file string, line int) hcl.Range {
+	line = max(line, 1)
+	start := 0
+	for n := 1; n < line; n++ {
+		i := bytes.IndexByte(data[start:], '\n')
+		if i < 0 {
+			break
+		}
+		start += i + 1
+	}
+	end := start
+	if i := bytes.IndexByte(data[start:], '\n'); i >= 0 {
+		end += i
+	} else {
+		end = len(data)
+	}
+	text := bytes.TrimSuffix(data[start:end], []byte("\r"))
+	return hcl.Range{
+		Filename: file,
+		Start:    hcl.Pos{Line: line, Column: 1, Byte: start},
+		End:      hcl.Pos{Line: line, Column: 1 + utf8.RuneCount(text), Byte: start + len(text)},
+	}
 }
 
 // isJSONLines tells JSON Lines from CSV: by the extension (.jsonl,
@@ -150,6 +174,9 @@ func (l *loader) readDirectoryCSV(data []byte, file string, at func(int) hcl.Ran
 	r := csv.NewReader(bytes.NewReader(data))
 	r.FieldsPerRecord = -1
 	header, err := r.Read()
+	if errors.Is(err, io.EOF) {
+		return // nobody: readDirectory says the file is empty
+	}
 	if err != nil {
 		l.errorf(at(1), "Invalid directory file", "%s has no header row: %v. The first line names the columns, at least email.", file, csvError(err))
 		return
@@ -208,6 +235,16 @@ func csvError(err error) error {
 	return err
 }
 
+// jsonError is the text of a JSON decoding error without the name of the
+// Go package that found it.
+func jsonError(err error) string {
+	msg := err.Error()
+	for _, prefix := range []string{"jsontext: ", "json: "} {
+		msg = strings.TrimPrefix(msg, prefix)
+	}
+	return msg
+}
+
 // directoryLine is one JSON Lines entry; unknown members are allowed (an
 // export holds many), duplicate ones are not.
 type directoryLine struct {
@@ -228,7 +265,7 @@ func (l *loader) readDirectoryJSONL(data []byte, file string, at func(int) hcl.R
 		}
 		var e directoryLine
 		if err := json.Unmarshal(text, &e); err != nil {
-			l.errorf(at(line), "Invalid directory file", "Line %d of %s is not a JSON object of a person: %v.", line, file, err)
+			l.errorf(at(line), "Invalid directory file", "Line %d of %s is not a JSON object of a person: %s.", line, file, jsonError(err))
 			continue
 		}
 		add(line, map[string]string{"email": e.Email, "status": e.Status, "name": e.Name, "manager": e.Manager})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/roster-dev/roster/internal/diagtest"
 	"github.com/roster-dev/roster/internal/model"
 )
 
@@ -19,6 +20,8 @@ func TestDirectoryFile(t *testing.T) {
 		name, file, data string
 		want             map[string]model.PersonStatus // people read, when valid
 		errs             []string                      // "summary@file:line"
+		detail           string                        // a text the first error's detail holds
+		write            bool                          // write the file even when data is empty
 	}{
 		{name: "roster columns", file: "people.csv",
 			data: "email,status,name,manager\nann@acme.com,active,Ann,\nBob@Acme.com,left,Bob,ann@acme.com\ncid@acme.com,suspended,,\n\n",
@@ -55,8 +58,11 @@ func TestDirectoryFile(t *testing.T) {
 		{name: "broken csv", file: "people.csv", data: "email\n\"ann@acme.com\n",
 			errs: []string{"Invalid directory file@people.csv:2"}},
 		{name: "duplicate json member", file: "people.jsonl",
-			data: "{\"email\":\"ann@acme.com\",\"email\":\"mallory@acme.com\"}\n",
-			errs: []string{"Invalid directory file@people.jsonl:1"}},
+			data:   "{\"email\":\"ann@acme.com\",\"email\":\"mallory@acme.com\"}\n",
+			errs:   []string{"Invalid directory file@people.jsonl:1"},
+			detail: `Line 1 of people.jsonl is not a JSON object of a person: duplicate object member name "email"`},
+		{name: "empty csv file", file: "people.csv", write: true,
+			errs: []string{"Empty directory file@main.hcl:3"}},
 		{name: "header only", file: "people.csv", data: "email,status\n",
 			errs: []string{"Empty directory file@main.hcl:3"}},
 		{name: "empty json lines", file: "people.jsonl", data: "\n\n",
@@ -66,7 +72,7 @@ func TestDirectoryFile(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
-			if c.data != "" {
+			if c.data != "" || c.write {
 				if err := os.WriteFile(filepath.Join(dir, c.file), []byte(c.data), 0o600); err != nil {
 					t.Fatal(err)
 				}
@@ -80,6 +86,10 @@ func TestDirectoryFile(t *testing.T) {
 			if diff := cmp.Diff(c.errs, errs); diff != "" {
 				t.Fatalf("diagnostics (-want +got):\n%s\n%v", diff, res.Diags)
 			}
+			if c.detail != "" && !strings.Contains(res.Diags[0].Detail, c.detail) {
+				t.Errorf("detail %q\ndoes not hold %q", res.Diags[0].Detail, c.detail)
+			}
+			checkStandard(t, &diagtest.Checker{Files: map[string][]byte{"main.hcl": []byte(src), c.file: []byte(c.data)}, Words: schemaWords()}, res.Diags)
 			if c.errs != nil {
 				return
 			}

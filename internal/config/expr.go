@@ -885,9 +885,29 @@ func (l *loader) expandGrants(body hcl.Body, static []*hcl.Block, ctx *hcl.EvalC
 		return slices.DeleteFunc(slices.Clone(static), func(b *hcl.Block) bool { return b.Type == "dynamic" }), false
 	}
 	c, _, diags := dynblock.Expand(body, ctx, dynblock.OptCheckForEach(checkDynamicForEach)).PartialContent(grantsOnly)
+	pointAtDynamic(diags, static)
 	l.diags = append(l.diags, diags...)
 	if c == nil {
 		return nil, false
 	}
 	return c.Blocks, !diags.HasErrors()
+}
+
+// pointAtDynamic gives the diagnostics of dynblock that point at the empty
+// place where something is missing in a dynamic block's body (its opening
+// brace: a missing content block or labels) the block's header instead,
+// `dynamic "grant"`, so that each has a range to underline.
+func pointAtDynamic(diags hcl.Diagnostics, static []*hcl.Block) {
+	for _, d := range diags {
+		r := d.Subject
+		if r == nil || r.End.Byte > r.Start.Byte {
+			continue
+		}
+		for _, b := range static {
+			if b.Type == "dynamic" && b.Body.MissingItemRange() == *r {
+				d.Subject = b.DefRange.Ptr()
+				break
+			}
+		}
+	}
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -37,13 +38,36 @@ const (
 	MaxHeredocBytes = 256 << 10
 )
 
-func heredocTooLong(start hcl.Pos, filename, what string) *hcl.Diagnostic {
+func heredocTooLong(src []byte, start hcl.Pos, filename, what string) *hcl.Diagnostic {
+	// The range is the heredoc's opening, <<MARKER to the end of its line.
+	end := start
+	for end.Byte < len(src) && src[end.Byte] != '\n' && src[end.Byte] != '\r' {
+		_, n := utf8.DecodeRune(src[end.Byte:])
+		end.Byte += n
+		end.Column++
+	}
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  "Heredoc too long",
 		Detail:   fmt.Sprintf("This heredoc is longer than %s, the limit of one heredoc (%d lines, %d KiB), or it is never closed; close it with its marker on a line of its own, or split the text.", what, MaxHeredocLines, MaxHeredocBytes>>10),
-		Subject:  &hcl.Range{Filename: filename, Start: start, End: start},
+		Subject:  &hcl.Range{Filename: filename, Start: start, End: end},
 	}
+}
+
+// charRange is the range of the character at p, for a problem found at a
+// position: the character before it when p is at the end of a line or of
+// src (an unclosed bracket found at the end of the file).
+func charRange(src []byte, filename string, p hcl.Pos) hcl.Range {
+	r := hcl.Range{Filename: filename, Start: p, End: p}
+	switch {
+	case p.Byte < len(src) && src[p.Byte] != '\n' && src[p.Byte] != '\r':
+		_, n := utf8.DecodeRune(src[p.Byte:])
+		r.End = hcl.Pos{Line: p.Line, Column: p.Column + 1, Byte: p.Byte + n}
+	case p.Column > 1 && p.Byte > 0 && p.Byte <= len(src):
+		_, n := utf8.DecodeLastRune(src[:p.Byte])
+		r.Start = hcl.Pos{Line: p.Line, Column: p.Column - 1, Byte: p.Byte - n}
+	}
+	return r
 }
 
 func fileStart(name string) *hcl.Range {
@@ -92,8 +116,7 @@ func scanBlocks(src []byte, filename string, limit int) (*hcl.Diagnostic, []int)
 	line, col := 1, 1
 	var last byte // last significant byte in code
 	fail := func(i int) *hcl.Diagnostic {
-		p := hcl.Pos{Line: line, Column: col, Byte: i}
-		return tooDeep(hcl.Range{Filename: filename, Start: p, End: p})
+		return tooDeep(charRange(src, filename, hcl.Pos{Line: line, Column: col, Byte: i}))
 	}
 	push := func(f scanFrame) { stack = append(stack, f); units++ }
 	pop := func() {
@@ -130,10 +153,10 @@ func scanBlocks(src []byte, filename string, limit int) (*hcl.Diagnostic, []int)
 				top.lines++
 			}
 			if top.lines > MaxHeredocLines {
-				return heredocTooLong(top.start, filename, fmt.Sprintf("%d lines", MaxHeredocLines)), nil
+				return heredocTooLong(src, top.start, filename, fmt.Sprintf("%d lines", MaxHeredocLines)), nil
 			}
 			if top.bytes > MaxHeredocBytes {
-				return heredocTooLong(top.start, filename, fmt.Sprintf("%d KiB", MaxHeredocBytes>>10)), nil
+				return heredocTooLong(src, top.start, filename, fmt.Sprintf("%d KiB", MaxHeredocBytes>>10)), nil
 			}
 			if atLineStart {
 				j := i

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/roster-dev/roster/internal/diagtest"
 )
 
 func hasDiag(diags hcl.Diagnostics, summary string) *hcl.Diagnostic {
@@ -154,6 +156,7 @@ func TestDeepNesting(t *testing.T) {
 			if d == nil || d.Subject == nil || d.Subject.Filename != "deep.hcl" {
 				t.Fatalf("diagnostics %v", res.Diags)
 			}
+			checkStandard(t, &diagtest.Checker{Files: map[string][]byte{"deep.hcl": []byte(src)}, Words: schemaWords()}, res.Diags)
 			if out, _ := Format([]byte(src), "deep.hcl"); out != nil && strings.Count(src, "(") > 1000 {
 				t.Error("Format formatted a file nested beyond the parser's limit")
 			}
@@ -189,6 +192,7 @@ func TestValueTooLarge(t *testing.T) {
 	if d == nil || d.Subject.Start.Line != 2 || !strings.Contains(d.Detail, "1000000") {
 		t.Fatalf("diagnostics %v", res.Diags)
 	}
+	checkStandard(t, &diagtest.Checker{Files: map[string][]byte{"big.hcl": res.Files["big.hcl"].Bytes}}, res.Diags)
 	res = LoadSources([]Source{{Name: "range.hcl", Data: []byte(`locals {
   big = range(1000001)
 }

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
@@ -556,7 +557,63 @@ func parseSafely(p *hclparse.Parser, data []byte, name string) (f *hcl.File, dia
 				fmt.Sprintf("The HCL parser failed on %s (%v); please report this with the file.", name, r))}
 		}
 	}()
-	return p.ParseHCL(data, name)
+	f, diags = p.ParseHCL(data, name)
+	tightenParseRanges(diags, data)
+	return f, diags
+}
+
+// tightenParseRanges makes the range of each parser diagnostic cover
+// what it is about, for the underline: a range that runs past the end of
+// its line only by the line's end (a comment token holds its newline)
+// ends at the end of that line, and an empty one (a newline where a "{"
+// was due, the end of the file where an expression was) covers the
+// character before it.
+func tightenParseRanges(diags hcl.Diagnostics, src []byte) {
+	for _, d := range diags {
+		r := d.Subject
+		if r == nil || r.End.Byte > len(src) || r.End.Byte < r.Start.Byte {
+			continue
+		}
+		t := *r
+		if t.End.Line == t.Start.Line+1 && t.End.Column == 1 && t.End.Byte > t.Start.Byte && src[t.End.Byte-1] == '\n' {
+			end := t.End.Byte - 1
+			if end > t.Start.Byte && src[end-1] == '\r' {
+				end--
+			}
+			t.End = hcl.Pos{Line: t.Start.Line, Column: t.Start.Column + utf8.RuneCount(src[t.Start.Byte:end]), Byte: end}
+		}
+		if t.End.Byte == t.Start.Byte {
+			t = charBefore(src, t)
+		}
+		if t != *r {
+			d.Subject = &t
+		}
+	}
+}
+
+// charBefore is the range of the character at r's start when that is not
+// a line end, else of the last character before it: at the end of a
+// line or of the file, the character the problem follows.
+func charBefore(src []byte, r hcl.Range) hcl.Range {
+	if c := charRange(src, r.Filename, r.Start); c.End.Byte > c.Start.Byte {
+		return c
+	}
+	i, line := r.Start.Byte, r.Start.Line
+	for i > 0 && (src[i-1] == '\n' || src[i-1] == '\r') {
+		if src[i-1] == '\n' {
+			line--
+		}
+		i--
+	}
+	if i == 0 {
+		return r
+	}
+	_, n := utf8.DecodeLastRune(src[:i])
+	lineStart := bytes.LastIndexByte(src[:i], '\n') + 1
+	col := 1 + utf8.RuneCount(src[lineStart:i-n])
+	return hcl.Range{Filename: r.Filename,
+		Start: hcl.Pos{Line: line, Column: col, Byte: i - n},
+		End:   hcl.Pos{Line: line, Column: col + 1, Byte: i}}
 }
 
 // sortDiags orders diagnostics by file order, then position; diagnostics

@@ -249,10 +249,12 @@ func Annotate(src []byte, filename string, diags hcl.Diagnostics) Notes {
 		blk := body.Blocks[i]
 		key := BlockKey(blk.Type, blk.Labels[0])
 		line := d.Summary + "."
-		if seen[key+"\x00"+line] {
+		// One note per finding: the summary names the rule, the detail
+		// the grant or person (a guest's two grants, two notes).
+		if seen[key+"\x00"+line+"\x00"+d.Detail] {
 			continue
 		}
-		seen[key+"\x00"+line] = true
+		seen[key+"\x00"+line+"\x00"+d.Detail] = true
 		notes[key] = append(notes[key], line)
 		for _, w := range wrap(d.Detail, 74) {
 			notes[key] = append(notes[key], "  "+w)

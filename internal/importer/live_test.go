@@ -239,10 +239,10 @@ func TestHCLEscapes(t *testing.T) {
 }
 
 func TestAnnotate(t *testing.T) {
-	main := []byte("team \"t\" {\n  platform = \"plausible\"\n}\nsite \"s.io\" { team = \"t\" }\npolicy {\n  internal_domains = [\"x.io\"]\n  external_expiry  = true\n  require_ticket   = true\n}\n")
+	main := []byte("team \"t\" {\n  platform = \"plausible\"\n}\nsite \"s.io\" { team = \"t\" }\nsite \"t.io\" { team = \"t\" }\npolicy {\n  internal_domains = [\"x.io\"]\n  external_expiry  = true\n  require_ticket   = true\n}\n")
 	res := &Result{Team: "t", People: []Person{
 		{Email: "in@x.io", Kind: model.HolderMember, Role: "admin", Ticket: "T-1"},
-		{Email: "out@y.io", Kind: model.HolderGuest, Grants: []Grant{{Site: "s.io", Role: "viewer"}}},
+		{Email: "out@y.io", Kind: model.HolderGuest, Grants: []Grant{{Site: "s.io", Role: "viewer"}, {Site: "t.io", Role: "viewer"}}},
 	}}
 	src := res.HCL([]string{"header"}, nil)
 	load := func(src []byte) (*config.Result, hcl.Diagnostics) {
@@ -258,8 +258,10 @@ func TestAnnotate(t *testing.T) {
 		t.Fatalf("notes: %q", notes)
 	}
 	annotated := res.HCL([]string{"header"}, notes)
-	if !bytes.Contains(annotated, []byte("# Policy external_expiry: out@y.io has no expiry.\n")) ||
-		!bytes.Contains(annotated, []byte("# Policy require_ticket: grant on s.io for out@y.io has no ticket.\n")) {
+	if !bytes.Contains(annotated, []byte("# Policy external_expiry: external person without expiry.\n#   grant/t/s.io/out@y.io: out@y.io is external")) ||
+		!bytes.Contains(annotated, []byte("# Policy require_ticket: grant without ticket.\n#   grant/t/s.io/out@y.io: ")) ||
+		// One note per grant: the summaries are the same, the details not.
+		!bytes.Contains(annotated, []byte("# Policy require_ticket: grant without ticket.\n#   grant/t/t.io/out@y.io: ")) {
 		t.Errorf("annotated:\n%s", annotated)
 	}
 	// The comments change nothing the configuration says.

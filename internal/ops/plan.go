@@ -2,10 +2,8 @@ package ops
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -95,9 +93,9 @@ func (r *run) makePlan(ctx context.Context, st state.Store, req *PlanRequest) (*
 		return nil, StoreError(err)
 	}
 	if len(weakened) > 0 {
-		w := fmt.Sprintf("the policy removes or relaxes %s, in force at the last apply; every change of this plan is tagged policy_weakened.", strings.Join(weakened, ", "))
-		r.View.Warning(w)
-		warnings = append(warnings, plan.Diagnostic{Severity: plan.SeverityWarning, Summary: w})
+		w := hcl.Diagnostics{policy.WeakenedWarning(cfg.Config.Policy, weakened)}
+		r.View.Warnings(w, cfg.Files, 0)
+		warnings = append(warnings, planDiagnostics(w, nil)...)
 	}
 	in := plan.Input{
 		Desired:          cfg.Config.Objects,

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/roster-dev/roster/internal/evidence"
 	"github.com/roster-dev/roster/internal/model"
@@ -213,4 +214,25 @@ func DistinctApprover(p *model.Policy, actor string, approvers []string) error {
 		}
 	}
 	return &ErrSelfApproval{Actor: actor, Approvers: approvers}
+}
+
+// WeakenedWarning is the warning of a plan made under a policy that
+// removes or relaxes rules (weakened, as Weakened lists them) of the one
+// in force at the last apply. It points at the first rule's attribute
+// when it is still written, else at the policy block; with the policy
+// block gone there is nothing to point at.
+func WeakenedWarning(cur *model.Policy, weakened []string) *hcl.Diagnostic {
+	var subject *hcl.Range
+	if cur != nil {
+		subject = rangePtr(cur.Range)
+		if r, ok := cur.AttrRanges[weakened[0]]; ok {
+			subject = rangePtr(r)
+		}
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagWarning,
+		Summary:  "Policy weakened since the last apply",
+		Detail:   fmt.Sprintf("The policy removes or relaxes %s, in force at the last apply; every change of this plan is tagged policy_weakened.", strings.Join(weakened, ", ")),
+		Subject:  subject,
+	}
 }

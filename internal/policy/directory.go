@@ -125,10 +125,10 @@ func Sponsors(idx *index, p *model.Policy, now time.Time) hcl.Diagnostics {
 		sp := o.Decl.Sponsor()
 		switch {
 		case sp == "" && p.SponsorRequired:
-			diags = append(diags, violation(RuleSponsorRequired, o.Addr, fmt.Sprintf("%s has no sponsor", o.Addr.Email),
+			diags = append(diags, violation(RuleSponsorRequired, o.Addr, "external person without sponsor",
 				fmt.Sprintf("%s is external (not in internal_domains), and the policy requires every external person to name an internal sponsor: set sponsor = \"EMAIL\" on the %s.", o.Addr.Email, holderWord(o)), r))
 		case sp != "" && IsExternal(sp, p.InternalDomains) && p.SponsorRequired:
-			diags = append(diags, violation(RuleSponsorRequired, o.Addr, fmt.Sprintf("sponsor %s is external", sp),
+			diags = append(diags, violation(RuleSponsorRequired, o.Addr, "sponsor is external",
 				fmt.Sprintf("A sponsor answers for an external person's access from inside the company; %s is not in internal_domains.", sp), rangePtr(o.Decl.Holder.SponsorRange.HCL())))
 		case sp != "":
 			sponsored[sp] = append(sponsored[sp], o)

@@ -59,22 +59,22 @@ policy {
 		if d.Severity == hcl.DiagWarning {
 			continue
 		}
-		got = append(got, d.Summary)
+		got = append(got, d.Summary+" "+strings.SplitN(d.Detail, ":", 2)[0])
 		if d.Subject == nil || d.Subject.Start.Line < 17 || d.Subject.Start.Line > 24 {
 			t.Errorf("%s does not point at the for_each block: %v", d.Summary, d.Subject)
 		}
 	}
 	joined := strings.Join(got, "\n")
 	for _, want := range []string{
-		"Policy external_expiry: a@agency.com has no expiry",
-		"Policy external_expiry: b@agency.com has no expiry",
-		"Policy require_ticket: grant on s.example for b@agency.com has no ticket",
+		"Policy external_expiry: external person without expiry grant/acme/s.example/a@agency.com",
+		"Policy external_expiry: external person without expiry grant/acme/s.example/b@agency.com",
+		"Policy require_ticket: grant without ticket grant/acme/s.example/b@agency.com",
 	} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("missing %q in:\n%s", want, joined)
 		}
 	}
-	if strings.Contains(joined, "for a@agency.com has no ticket") {
+	if strings.Contains(joined, "without ticket grant/acme/s.example/a@agency.com") {
 		t.Errorf("a@agency.com has a ticket:\n%s", joined)
 	}
 }

@@ -250,7 +250,7 @@ func ExternalExpiry(idx *index, p *model.Policy) hcl.Diagnostics {
 		if p.ExternalExpiry {
 			if IsExternal(o.Addr.Email, p.InternalDomains) {
 				diags = append(diags, violation(RuleExternalExpiry, o.Addr,
-					fmt.Sprintf("%s has no expiry", o.Addr.Email),
+					"external person without expiry",
 					fmt.Sprintf("%s is external (not in internal_domains) and their %s has no expires. Set expires on the %s (or on this grant) so the access ends by itself.", o.Addr.Email, what, holderWord(o)),
 					holderRange(o)))
 			}
@@ -259,7 +259,7 @@ func ExternalExpiry(idx *index, p *model.Policy) hcl.Diagnostics {
 		if o.Addr.Kind == model.KindGrant && o.HolderKind == model.HolderGuest && !warned[o.Addr.Team+"/"+o.Addr.Email] {
 			warned[o.Addr.Team+"/"+o.Addr.Email] = true
 			diags = append(diags, warning(
-				fmt.Sprintf("Guest %s has no expiry", o.Addr.Email),
+				"Guest without expiry",
 				fmt.Sprintf("%s: guests are usually external collaborators, whose access should end by itself on a date. Set expires on the guest, or external_expiry = true in the policy to require it.", o.Addr),
 				holderRange(o)))
 		}
@@ -317,7 +317,7 @@ func MaxGrantDays(idx *index, p *model.Policy, now time.Time) hcl.Diagnostics {
 			text = o.Decl.ExpiresText
 		}
 		diags = append(diags, violation(RuleMaxGrantDays, o.Addr,
-			fmt.Sprintf("expiry %s is too far away", text),
+			"expiry too far away",
 			fmt.Sprintf("it expires %s, more than %d days after now (%s); the latest allowed is %s. Shorten expires and renew the access when it is still needed.", text, *p.MaxGrantDays, now.UTC().Format(time.RFC3339), latest(lim, o)),
 			r))
 	}
@@ -354,13 +354,13 @@ func RequireTicket(idx *index, p *model.Policy) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, m := range idx.members {
 		if m.Ticket == "" {
-			diags = append(diags, violation(RuleRequireTicket, m.Addr, fmt.Sprintf("member %s has no ticket", m.Addr.Email),
+			diags = append(diags, violation(RuleRequireTicket, m.Addr, "member without ticket",
 				"every member, guest and grant must carry a ticket (require_ticket = true). Add ticket = \"…\" naming the access request.", declRange(m)))
 		}
 	}
 	for _, g := range idx.grants {
 		if g.Ticket == "" {
-			diags = append(diags, violation(RuleRequireTicket, g.Addr, fmt.Sprintf("grant on %s for %s has no ticket", g.Addr.Site, g.Addr.Holder()),
+			diags = append(diags, violation(RuleRequireTicket, g.Addr, "grant without ticket",
 				"every member, guest and grant must carry a ticket (require_ticket = true). Add ticket = \"…\" to the grant or to its holder.", declRange(g)))
 		}
 	}
@@ -385,7 +385,7 @@ func ExternalForbidden(idx *index, p *model.Policy) hcl.Diagnostics {
 			r = rangePtr(o.Decl.RoleRange.HCL())
 		}
 		diags = append(diags, violation(RuleExternalForbidden, o.Addr,
-			fmt.Sprintf("external %s may %s", person, strings.Join(bad.Strings(), ", ")),
+			"forbidden to external people",
 			fmt.Sprintf("%s is external and %s gives %s, which external_forbidden keeps from external people. Choose a role without it.", person, how, strings.Join(bad.Strings(), ", ")),
 			r))
 	}
@@ -522,7 +522,7 @@ func MassRemoval(cfg *model.Config, pl *plan.Plan) hcl.Diagnostics {
 		}
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
-			Summary:  fmt.Sprintf("Policy %s: the plan removes %d accesses of team %s", RuleMaxRemovals, n, t),
+			Summary:  fmt.Sprintf("Policy %s: the plan removes %d accesses", RuleMaxRemovals, n),
 			Detail:   fmt.Sprintf("The plan removes %d of team %s's %d memberships and grants: more than %d, and more than a quarter of the team's, which roster refuses by default when the policy sets no max_removals. Check that this is intended (a deleted file or a wrong account can empty a team), then run again with --allow-mass-removal to lift the limit for this run only, or set max_removals in the policy (0 turns this rail off).", n, t, of, massRemovalMin),
 			Subject:  r,
 		})

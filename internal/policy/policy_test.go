@@ -99,7 +99,7 @@ func TestRules(t *testing.T) {
 		{"external_expiry holds with an expiry", newConfig(&model.Policy{InternalDomains: internal, ExternalExpiry: true},
 			guestGrant("j@agency.com", "s", "viewer", "2027-01-01T23:59:59Z", "T", 4)), nil, nil},
 		{"guest without expiry warns when external_expiry unset", newConfig(&model.Policy{InternalDomains: internal},
-			guestGrant("j@agency.com", "s", "viewer", "", "T", 4)), nil, []string{"Guest j@agency.com has no expiry"}},
+			guestGrant("j@agency.com", "s", "viewer", "", "T", 4)), nil, []string{"Guest without expiry"}},
 		{"max_grant_days: exactly at the limit holds", newConfig(&model.Policy{InternalDomains: internal, MaxGrantDays: intp(30)},
 			guestGrant("j@agency.com", "s", "viewer", "2026-12-26T00:00:00Z", "T", 4)), nil, nil},
 		{"max_grant_days: one second past the limit", newConfig(&model.Policy{InternalDomains: internal, MaxGrantDays: intp(30)},

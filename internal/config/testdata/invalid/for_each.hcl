@@ -48,13 +48,13 @@ member "no-email" { # ERROR: Missing email # ERROR: only names the repetition
 }
 
 member "b@acme.com" {
-  email = "b@acme.com" # ERROR: email not allowed # ERROR: only allowed with for_each
+  email = "b@acme.com" # ERROR: Email not allowed without for_each # ERROR: only allowed with for_each
   team  = "acme"
   role  = "member"
 }
 
 site "app" {
-  name = "app" # ERROR: name not allowed
+  name = "app" # ERROR: Name not allowed without for_each
   team = "acme"
 }
 

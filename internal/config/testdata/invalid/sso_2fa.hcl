@@ -6,8 +6,8 @@ team "acme" {
 
 team "ph" {
   platform    = "posthog"
-  sso         = "none" # ERROR: sso not supported
-  require_2fa = true # ERROR: require_2fa not supported # ERROR: two_factor
+  sso         = "none" # ERROR: SSO not supported
+  require_2fa = true # ERROR: Two-factor enforcement not supported # ERROR: two_factor
 }
 
 team "ok" {

@@ -540,16 +540,11 @@ func writeNewFile(name string, data []byte) error {
 	return nil
 }
 
-// policyRules lists the rules the violations name ("Policy RULE: ..."),
-// sorted, each once.
+// policyRules lists the rules the violations break, sorted, each once.
 func policyRules(diags hcl.Diagnostics) []string {
 	seen := map[string]bool{}
 	for _, d := range diags {
-		rest, ok := strings.CutPrefix(d.Summary, "Policy ")
-		if !ok {
-			continue
-		}
-		if rule, _, ok := strings.Cut(rest, ":"); ok {
+		if rule, ok := policy.RuleOf(d); ok {
 			seen[rule] = true
 		}
 	}

@@ -177,7 +177,20 @@ func violation(rule string, addr model.Address, summary, detail string, subject 
 		Summary:  fmt.Sprintf("Policy %s: %s", rule, summary),
 		Detail:   fmt.Sprintf("%s: %s", addr, detail),
 		Subject:  subject,
+		Extra:    Violation{Rule: rule},
 	}
+}
+
+// Violation is the Extra of every diagnostic that reports a broken policy
+// rule: which rule, for callers that act on it (the summary only says it).
+type Violation struct {
+	Rule string
+}
+
+// RuleOf is the rule d reports broken, false when d is no violation.
+func RuleOf(d *hcl.Diagnostic) (string, bool) {
+	v, ok := d.Extra.(Violation)
+	return v.Rule, ok
 }
 
 func warning(summary, detail string, subject *hcl.Range) *hcl.Diagnostic {
@@ -453,6 +466,7 @@ func MaxRemovals(p *model.Policy, pl *plan.Plan) hcl.Diagnostics {
 		Summary:  fmt.Sprintf("Policy %s: the plan removes %d accesses", RuleMaxRemovals, n),
 		Detail:   fmt.Sprintf("The plan removes %d memberships and grants, more than max_removals = %d allows in one run. Check that this is intended (a deleted file or a wrong --now can remove everyone), then run again with --allow-mass-removal to lift the limit for this run only.", n, *p.MaxRemovals),
 		Subject:  r,
+		Extra:    Violation{Rule: RuleMaxRemovals},
 	}}
 }
 
@@ -525,6 +539,7 @@ func MassRemoval(cfg *model.Config, pl *plan.Plan) hcl.Diagnostics {
 			Summary:  fmt.Sprintf("Policy %s: the plan removes %d accesses", RuleMaxRemovals, n),
 			Detail:   fmt.Sprintf("The plan removes %d of team %s's %d memberships and grants: more than %d, and more than a quarter of the team's, which roster refuses by default when the policy sets no max_removals. Check that this is intended (a deleted file or a wrong account can empty a team), then run again with --allow-mass-removal to lift the limit for this run only, or set max_removals in the policy (0 turns this rail off).", n, t, of, massRemovalMin),
 			Subject:  r,
+			Extra:    Violation{Rule: RuleMaxRemovals},
 		})
 	}
 	return diags

@@ -64,7 +64,11 @@ func errorsOf(diags hcl.Diagnostics) (errs, warns []string) {
 			warns = append(warns, d.Summary)
 			continue
 		}
-		rule := strings.TrimPrefix(strings.SplitN(d.Summary, ":", 2)[0], "Policy ")
+		// The rule as callers read it (RuleOf), which the summary names.
+		rule, ok := RuleOf(d)
+		if !ok || !strings.HasPrefix(d.Summary, "Policy "+rule+":") {
+			rule = "no rule in " + strconv.Quote(d.Summary)
+		}
 		line := 0
 		if d.Subject != nil {
 			line = d.Subject.Start.Line

@@ -44,6 +44,16 @@ func ParseKind(s string) (Kind, bool) {
 // MarshalText writes the kind's name (JSON documents carry it as a string).
 func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 
+// UnmarshalText reads what MarshalText writes; any other name is an error.
+func (k *Kind) UnmarshalText(b []byte) error {
+	v, ok := ParseKind(string(b))
+	if !ok {
+		return fmt.Errorf("unknown kind %q; expected team, site, member, grant or group", b)
+	}
+	*k = v
+	return nil
+}
+
 // Kinds lists every kind.
 var Kinds = []Kind{KindGrant, KindGroup, KindMember, KindSite, KindTeam}
 

@@ -233,3 +233,27 @@ func TestLoopbackHost(t *testing.T) {
 		}
 	}
 }
+
+// TestKindText: every kind reads back what it writes, in the words
+// addresses use; no kind, and any other word, is refused.
+func TestKindText(t *testing.T) {
+	for _, k := range Kinds {
+		b, err := k.MarshalText()
+		var back Kind
+		if err != nil || string(b) != k.String() || back.UnmarshalText(b) != nil || back != k {
+			t.Errorf("%v: %q, %v, read back %v", k, b, err, back)
+		}
+		if a := (Address{Kind: k, Team: "t"}); !strings.HasPrefix(a.String(), string(b)+"/") {
+			t.Errorf("%v: address %s", k, a)
+		}
+	}
+	for _, s := range []string{"", "Grant", "grants", "\x01"} {
+		var k Kind
+		if err := k.UnmarshalText([]byte(s)); err == nil {
+			t.Errorf("%q read as %v", s, k)
+		}
+	}
+	if Kind(0).String() != "" || Kind(200).String() != "" {
+		t.Error("no kind has a name")
+	}
+}

@@ -963,7 +963,10 @@ func (c *call) setUserAccess() (int, any) {
 	access := c.list("access")
 	var role string
 	var caps []string
-	noaccess := len(access) == 1 && access[0] == "noaccess"
+	// Endpoints (86): noaccess is a value of the scalar access only;
+	// access[] is one role plus capabilities, and noaccess is neither
+	// (Semantics, 157), so in access[] it is a bad value (Errors, 126).
+	noaccess := len(c.f["access[]"]) == 0 && c.get("access") == "noaccess"
 	if !noaccess {
 		for _, a := range access {
 			switch {

@@ -400,13 +400,18 @@ func (d decider) grant(c *plan.Change) (decision, error) {
 }
 
 // setAccess sets a user's whole access on one site: setUserAccess with
-// access[] = the role and each explicit capability, or noaccess.
+// access[] = the role and each explicit capability, or access=noaccess.
+// noaccess is a value of the scalar access only: access[] is one role
+// plus capabilities, and noaccess is neither, so access[]=noaccess is
+// refused as a bad value (matomo.md, Endpoints: setUserAccess;
+// Semantics: "superuser and noaccess are neither"; What a reconciler must
+// do: grant removal is setUserAccess(login, noaccess, N)).
 func setAccess(dc *decision, login, id string, g grant) {
-	access := []string{"noaccess"}
+	params := url.Values{"userLogin": {login}, "access": {"noaccess"}, "idSites": {id}}
 	if g.role != "" {
-		access = append([]string{g.role}, g.caps...)
+		params = url.Values{"userLogin": {login}, "access[]": append([]string{g.role}, g.caps...), "idSites": {id}}
 	}
-	dc.add(request{Method: "UsersManager.setUserAccess", Params: url.Values{"userLogin": {login}, "access[]": access, "idSites": {id}}},
+	dc.add(request{Method: "UsersManager.setUserAccess", Params: params},
 		func(st *state, _ *run) { st.set(id, login, g) })
 }
 

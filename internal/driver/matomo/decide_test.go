@@ -87,7 +87,7 @@ func TestDecide(t *testing.T) {
 			},
 			want: []want{{reqs: []string{
 				"UsersManager.inviteUser email=bob%40acme.com&expiryInDays=7&initialIdSite=2&userLogin=bob%40acme.com",
-				"UsersManager.setUserAccess access%5B%5D=noaccess&idSites=2&userLogin=bob%40acme.com",
+				"UsersManager.setUserAccess access=noaccess&idSites=2&userLogin=bob%40acme.com",
 			}, outcome: driver.Invited}},
 		},
 		{
@@ -110,8 +110,8 @@ func TestDecide(t *testing.T) {
 				change(plan.Delete, g("Blog", "ann@acme.com", "write").Addr, g("Blog", "ann@acme.com", "write"), nil),
 			},
 			want: []want{
-				{reqs: []string{"UsersManager.setUserAccess access%5B%5D=noaccess&idSites=1&userLogin=ann"}, outcome: driver.Applied},
-				{reqs: []string{"UsersManager.setUserAccess access%5B%5D=noaccess&idSites=2&userLogin=ann"}, outcome: driver.Applied},
+				{reqs: []string{"UsersManager.setUserAccess access=noaccess&idSites=1&userLogin=ann"}, outcome: driver.Applied},
+				{reqs: []string{"UsersManager.setUserAccess access=noaccess&idSites=2&userLogin=ann"}, outcome: driver.Applied},
 			},
 		},
 		{
@@ -137,7 +137,7 @@ func TestDecide(t *testing.T) {
 			},
 			want: []want{
 				{outcome: driver.Applied},
-				{reqs: []string{"UsersManager.setUserAccess access%5B%5D=noaccess&idSites=1&userLogin=ann"}, outcome: driver.Applied},
+				{reqs: []string{"UsersManager.setUserAccess access=noaccess&idSites=1&userLogin=ann"}, outcome: driver.Applied},
 			},
 		},
 		{

@@ -288,6 +288,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		body = h.body
 	}
+	body = genericFilters(r.Form, body)
 	if raw, ok := body.(rawBody); ok {
 		sw.Header().Set("Content-Type", "text/html; charset=utf-8")
 		sw.WriteHeader(status)
@@ -298,6 +299,38 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sw.WriteHeader(status)
 	// PHP's json_encode leaves '&', '<' and '>' as they are.
 	sw.Write(fakekit.Marshal(body, jsontext.EscapeForHTML(false))) //nolint:errcheck
+}
+
+// genericFilters applies filter_offset, then filter_limit (default -1:
+// all), to a list answer (Response format, 70: generic filters apply to
+// list responses too). getUsersPlusRole's X-Matomo-Total-Results counts
+// before them. filter_column/filter_pattern and hideColumns/showColumns
+// are not implemented: roster sends none of them.
+func genericFilters(f map[string][]string, body any) any {
+	get := func(k string) int {
+		if v := f[k]; len(v) > 0 {
+			if n, err := strconv.Atoi(v[0]); err == nil {
+				return n
+			}
+		}
+		return -1
+	}
+	off, lim := max(0, get("filter_offset")), get("filter_limit")
+	switch l := body.(type) {
+	case []map[string]any:
+		return window(l, off, lim)
+	case []map[string]string:
+		return window(l, off, lim)
+	}
+	return body
+}
+
+func window[T any](l []T, off, lim int) []T {
+	l = l[min(off, len(l)):]
+	if lim >= 0 && lim < len(l) {
+		l = l[:lim]
+	}
+	return l
 }
 
 type headered struct {
@@ -335,6 +368,13 @@ func (s *Server) api(r *http.Request, method string) (int, any) {
 		return 401, errBody("Unable to authenticate with the provided token. It is either invalid, expired or is required to be sent as a POST parameter.")
 	}
 	tok := r.PostForm.Get("token_auth")
+	if tok == "" && !s.atLeast(5, 0) {
+		// Auth (33): secure-only tokens came with 5.0; before, a token in
+		// the query string is read too. (From 5.0 the fake treats every
+		// token as secure-only, which the note allows per token or by
+		// config: only_allow_secure_auth_tokens.)
+		tok = r.URL.Query().Get("token_auth")
+	}
 	if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") && s.atLeast(5, 4) {
 		// Auth, "Newer servers": the header is read; a different token in
 		// POST is a 400.
@@ -354,9 +394,28 @@ func (s *Server) api(r *http.Request, method string) (int, any) {
 		return 400, errBody("The module is not specified; use module=API.")
 	}
 	session := r.Form.Get("force_api_session") == "1"
-	c := &call{s: s, f: r.Form, caller: caller}
+	c := &call{s: s, f: r.Form, caller: caller, session: session}
+	if since, ok := methodSince[method]; ok && !s.atLeast(since[0], since[1]) {
+		return unknownMethod(method)
+	}
+	if needsLogin[method] && c.get("userLogin") == "" {
+		// Auth (58): Proxy refuses a missing required parameter before
+		// the method runs. (An empty value counts as missing, as
+		// Common::getRequestVar has it; the note names only userLogin's
+		// case. Whether an absent idSites or access gets this message
+		// or the method's own, "Specify at least one website ID" and
+		// "No role is set", the note leaves open: the fake gives the
+		// method's.)
+		return 200, errBody("Please specify a value for 'userLogin'.")
+	}
 	switch method {
 	case "API.getMatomoVersion":
+		// Endpoints (76): needs some view access; a NoAccessException is a
+		// 401 (Response format, 66). The wording follows getUsers' (79)
+		// with "view" for "admin" [inf].
+		if !c.someAccess() {
+			return 401, errBody("You can't access this resource as it requires view access for at least one website.")
+		}
 		return 200, map[string]string{"value": s.version}
 	case "UsersManager.getUsersHavingSuperUserAccess":
 		return c.superusers()
@@ -398,8 +457,28 @@ func (s *Server) api(r *http.Request, method string) (int, any) {
 		}
 		return 200, ok
 	}
+	return unknownMethod(method)
+}
+
+// unknownMethod is a BadRequestException (Response format, 67).
+func unknownMethod(method string) (int, any) {
 	mod, _, _ := strings.Cut(method, ".")
 	return 400, errBody(fmt.Sprintf("The method '%s' does not exist or is not available in the module '%s'.", strings.TrimPrefix(method, mod+"."), mod))
+}
+
+// methodSince is the first version with a method (Version differences,
+// 191-192: no inviteUser up to 4.10; inviteUser and resendInvite in 4.11).
+var methodSince = map[string][2]int{
+	"UsersManager.inviteUser":   {4, 11},
+	"UsersManager.resendInvite": {4, 11},
+}
+
+// needsLogin lists the methods whose userLogin parameter has no default
+// (Endpoints, 81-90).
+var needsLogin = map[string]bool{
+	"UsersManager.getSitesAccessFromUser": true, "UsersManager.inviteUser": true, "UsersManager.resendInvite": true,
+	"UsersManager.setUserAccess": true, "UsersManager.addCapabilities": true, "UsersManager.removeCapabilities": true,
+	"UsersManager.deleteUser": true, "UsersManager.setSuperUserAccess": true, "UsersManager.updateUser": true,
 }
 
 // cleanUpExpiredInvites is the daily task (Semantics, Invitations): users
@@ -414,9 +493,10 @@ func (s *Server) cleanUpExpiredInvites() {
 }
 
 type call struct {
-	s      *Server
-	f      map[string][]string
-	caller *user
+	s       *Server
+	f       map[string][]string
+	caller  *user
+	session bool // force_api_session=1 (Auth, 37)
 }
 
 func (c *call) get(k string) string {
@@ -459,6 +539,20 @@ func (c *call) roleOf(u *user, site int) string {
 func (c *call) isAdmin(site int) bool {
 	r := c.roleOf(c.caller, site)
 	return r == "superuser" || r == "admin"
+}
+
+// someAccess reports whether the caller has some view access: a
+// superuser, or a role on some site.
+func (c *call) someAccess() bool {
+	if c.caller.superuser {
+		return true
+	}
+	for _, m := range c.s.access {
+		if m[c.caller.login] != nil {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *call) adminSomewhere() bool {
@@ -551,6 +645,9 @@ func (c *call) sitesWithAdminAccess() (int, any) {
 			out = append(out, map[string]string{"idsite": strconv.Itoa(id), "name": c.s.sites[id], "main_url": "https://site" + strconv.Itoa(id) + ".example", "timezone": "UTC", "currency": "EUR", "type": "website"})
 		}
 	}
+	if n, err := strconv.Atoi(c.get("limit")); err == nil && n > 0 && n < len(out) {
+		out = out[:n] // Endpoints (78), Semantics (181): limit, no offset
+	}
 	return 200, out
 }
 
@@ -586,7 +683,12 @@ func (c *call) visible(u *user) bool {
 }
 
 func (c *call) enrich(u *user) map[string]any {
-	row := map[string]any{"login": u.login, "superuser_access": b01(u.superuser), "invite_status": c.s.inviteStatus(u), "uses_2fa": false}
+	row := map[string]any{"login": u.login, "superuser_access": b01(u.superuser), "invite_status": c.s.inviteStatus(u)}
+	if c.caller.superuser {
+		// Semantics (184), Auth (44): uses_2fa only for a superuser
+		// caller.
+		row["uses_2fa"] = false
+	}
 	if u.invitedBy != "" {
 		row["invited_by"] = u.invitedBy
 	}
@@ -610,7 +712,14 @@ func (c *call) getUsers() (int, any) {
 		return 401, errBody("You can't access this resource as it requires admin access for at least one website.")
 	}
 	out := []map[string]any{}
+	var only []string // Endpoints (79): userLogins, a comma list
+	if v := c.get("userLogins"); v != "" {
+		only = strings.Split(v, ",")
+	}
 	for _, login := range c.s.logins() {
+		if only != nil && !slices.ContainsFunc(only, func(l string) bool { return strings.EqualFold(strings.TrimSpace(l), login) }) {
+			continue
+		}
 		if u := c.s.users[login]; c.visible(u) {
 			out = append(out, c.enrich(u))
 		}
@@ -629,6 +738,21 @@ func (c *call) usersPlusRole() (int, any) {
 		if !c.isAdmin(site) && u != c.caller {
 			continue // Endpoints: a non-admin gets only their own user
 		}
+		if !c.visible(u) {
+			// Auth (45-46): an admin's lists hold only users with access
+			// to sites it manages, and only the pending users it invited.
+			// (Whether superusers, who have no access rows, count as
+			// having access, the note does not say; the fake leaves them
+			// out, as in getUsers.)
+			continue
+		}
+		if q := strings.ToLower(c.get("filter_search")); q != "" &&
+			!strings.Contains(strings.ToLower(u.login), q) && !strings.Contains(strings.ToLower(u.email), q) {
+			continue // Endpoints (80): filter_search, the login or the email (LIKE)
+		}
+		if !c.s.statusIs(u, c.get("filter_status")) {
+			continue
+		}
 		role, caps := "noaccess", []string{}
 		if u.superuser {
 			role = "superuser"
@@ -639,6 +763,13 @@ func (c *call) usersPlusRole() (int, any) {
 		case fa == "":
 		case fa == "some" && role == "noaccess":
 			continue
+		case DefaultCapabilities[fa] != nil:
+			// Endpoints (80): a capability id. The fake matches explicit
+			// capability rows; whether a role that implies the
+			// capability matches too, the note does not say.
+			if !slices.Contains(caps, fa) {
+				continue
+			}
 		case fa != "some" && fa != role:
 			continue
 		}
@@ -658,6 +789,27 @@ func (c *call) usersPlusRole() (int, any) {
 		rows = []map[string]any{}
 	}
 	return 200, headered{header: map[string]string{"X-Matomo-Total-Results": strconv.Itoa(total)}, body: rows}
+}
+
+// statusIs applies getUsersPlusRole's filter_status (Endpoints, 80;
+// Semantics, 170): "pending" is an invitation expiring after today,
+// "expired" one that expired before today, so one expiring today is in
+// neither; "active" is a user with no invitation; "" is everyone.
+func (s *Server) statusIs(u *user, status string) bool {
+	day := func(t time.Time) time.Time {
+		y, m, d := t.UTC().Date()
+		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	}
+	today := day(s.Clock.Now())
+	switch status {
+	case "active":
+		return !u.inviteToken
+	case "pending":
+		return u.inviteToken && day(u.inviteExpires).After(today)
+	case "expired":
+		return u.inviteToken && day(u.inviteExpires).Before(today)
+	}
+	return true
 }
 
 func (c *call) capabilities() (int, any) {
@@ -811,7 +963,10 @@ func (c *call) setUserAccess() (int, any) {
 	access := c.list("access")
 	var role string
 	var caps []string
-	noaccess := len(access) == 1 && access[0] == "noaccess"
+	// Endpoints (86): noaccess is a value of the scalar access only;
+	// access[] is one role plus capabilities, and noaccess is neither
+	// (Semantics, 157), so in access[] it is a bad value (Errors, 126).
+	noaccess := len(c.f["access[]"]) == 0 && c.get("access") == "noaccess"
 	if !noaccess {
 		for _, a := range access {
 			switch {
@@ -849,6 +1004,11 @@ func (c *call) setUserAccess() (int, any) {
 	if login == "anonymous" && !noaccess && (role != "view" || len(caps) > 0) {
 		return 200, errBody("You can only set access noaccess or view access to the 'anonymous' user.")
 	}
+	if login == "anonymous" && role == "view" && c.session && c.get("passwordConfirmation") == "" {
+		// Auth (55), Version differences (195): making a site public
+		// under session auth asks for the password.
+		return 200, errBody("Please enter your password to confirm this change.")
+	}
 	// Semantics: setUserAccess replaces the whole grant; an unknown but
 	// numeric idsite is written anyway for a superuser (a dangling row).
 	for _, id := range sites {
@@ -880,6 +1040,10 @@ func (c *call) changeCapabilities(add bool) (int, any) {
 	sites, msg := c.sites()
 	if msg != "" {
 		return 200, errBody(msg)
+	}
+	if add && login == "anonymous" {
+		// Errors of the write methods (136).
+		return 200, errBody("You cannot grant any capability to the 'anonymous' user.")
 	}
 	u := c.s.users[login]
 	if u == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -255,11 +256,7 @@ func ApplyAll(ctx context.Context, st state.Store, p *plan.Plan, meta Meta, lv *
 		}
 	}
 
-	teams := make([]string, 0, len(byTeam))
-	for t := range byTeam {
-		teams = append(teams, t)
-	}
-	sort.Strings(teams)
+	teams := slices.Sorted(maps.Keys(byTeam))
 	total := len(p.Changes)
 	var done int
 	var mu sync.Mutex

@@ -334,7 +334,10 @@ func (w *writer) adopt(ctx context.Context, ads []Adoption) error {
 		} else {
 			dels = append(dels, a.Addr)
 		}
-		c := &plan.Change{Addr: a.Addr, Before: a.Before, After: a.After, Reason: plan.ReasonOf(a.Why), Why: a.Why}
+		// An adoption's why explains the record; it is no planner's
+		// reason, and nothing is read back from its text.
+		c := &plan.Change{Addr: a.Addr, Before: a.Before, After: a.After}
+		c.SetReason(plan.ReasonOther, a.Why)
 		r := changeRecord(c, a.After, w.p, w.digest, w.meta, nil)
 		r.Action = evidence.ActionAdopt
 		r.Outcome = evidence.OutcomeApplied

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -255,11 +256,7 @@ func ApplyAll(ctx context.Context, st state.Store, p *plan.Plan, meta Meta, lv *
 		}
 	}
 
-	teams := make([]string, 0, len(byTeam))
-	for t := range byTeam {
-		teams = append(teams, t)
-	}
-	sort.Strings(teams)
+	teams := slices.Sorted(maps.Keys(byTeam))
 	total := len(p.Changes)
 	var done int
 	var mu sync.Mutex
@@ -337,7 +334,10 @@ func (w *writer) adopt(ctx context.Context, ads []Adoption) error {
 		} else {
 			dels = append(dels, a.Addr)
 		}
-		c := &plan.Change{Addr: a.Addr, Before: a.Before, After: a.After, Reason: plan.ReasonOf(a.Why), Why: a.Why}
+		// An adoption's why explains the record; it is no planner's
+		// reason, and nothing is read back from its text.
+		c := &plan.Change{Addr: a.Addr, Before: a.Before, After: a.After}
+		c.SetReason(plan.ReasonOther, a.Why)
 		r := changeRecord(c, a.After, w.p, w.digest, w.meta, nil)
 		r.Action = evidence.ActionAdopt
 		r.Outcome = evidence.OutcomeApplied

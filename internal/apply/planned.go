@@ -1,6 +1,8 @@
 package apply
 
 import (
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/roster-dev/roster/internal/driver"
@@ -33,11 +35,7 @@ func Upcoming(p *plan.Plan, drivers map[string]driver.Driver, platforms map[stri
 			out = append(out, upcoming(c, platforms))
 		}
 	}
-	teams := make([]string, 0, len(byTeam))
-	for t := range byTeam {
-		teams = append(teams, t)
-	}
-	sort.Strings(teams)
+	teams := slices.Sorted(maps.Keys(byTeam))
 	for _, t := range teams {
 		d, cs := drivers[t], byTeam[t]
 		d.Begin(cs)

@@ -30,7 +30,7 @@ People the configuration already declares are never rewritten: where their
 access differs, import lists it for you to decide. If the policy would refuse
 the declarations, import writes the file with a comment on each refused block,
 records nothing, and exits 1.`
-	c.ValidArgsFunction = completeOnce(a.teams)
+	c.ValidArgsFunction = a.completeOnce(ops.CompleteTeams)
 	c.Args = func(_ *cobra.Command, args []string) error {
 		if len(args) != 1 {
 			return &exitCode{code: ExitError, msg: "name the one team to import: roster import TEAM (or roster import TEAM --csv FILE for a spreadsheet)"}

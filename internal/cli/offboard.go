@@ -20,7 +20,7 @@ may be an old or a new email of a moved block, or of a move waiting in the
 state, and every email so linked is removed, with the moved blocks that
 name them. It prints the plan of the result; apply it as any other change.`
 	c.Args = cobra.ExactArgs(1)
-	c.ValidArgsFunction = completeOnce(a.emails)
+	c.ValidArgsFunction = a.completeOnce(ops.CompleteEmails)
 	var ticket, outDir string
 	c.Flags().StringVar(&ticket, "ticket", "", "the offboarding ticket, for the apply that follows")
 	c.Flags().StringVar(&outDir, "out", "", "write the changed files to this directory instead of in place")

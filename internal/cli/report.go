@@ -137,7 +137,7 @@ func writeReview(w io.Writer, doc *report.ReviewDoc, format string) error {
 func (a *app) accessCommand() *cobra.Command {
 	c := newCommand("access EMAIL", "One person's access across every team and site, with capabilities")
 	c.Args = cobra.ExactArgs(1)
-	c.ValidArgsFunction = completeOnce(a.emails)
+	c.ValidArgsFunction = a.completeOnce(ops.CompleteEmails)
 	var asJSON, fromLive bool
 	parallelism := 4
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -190,7 +190,7 @@ func (a *app) accessCommand() *cobra.Command {
 func (a *app) whoCanCommand() *cobra.Command {
 	c := newCommand("who-can CAPABILITY", "Everyone holding a capability, and through which role")
 	c.Args = cobra.ExactArgs(1)
-	c.ValidArgsFunction = completeOnce(capabilities)
+	c.ValidArgsFunction = a.completeOnce(ops.CompleteCapabilities)
 	var f report.WhoCanFilter
 	var asJSON bool
 	c.Flags().StringVar(&f.Team, "team", "", "only this team")

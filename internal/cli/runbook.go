@@ -35,7 +35,7 @@ func (a *app) runbookCommand() *cobra.Command {
 
 func (a *app) confirmCommand() *cobra.Command {
 	c := newCommand("confirm ADDRESS...", "Record that a person did the open manual steps")
-	c.ValidArgsFunction = completeEach(a.addresses)
+	c.ValidArgsFunction = a.completeEach(ops.CompleteAddresses)
 	var req ops.ConfirmRequest
 	c.Flags().BoolVar(&req.All, "all", false, "confirm every open item")
 	c.Flags().StringVar(&req.Note, "note", "", "what was done, for the evidence")

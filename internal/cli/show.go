@@ -130,7 +130,7 @@ func (a *app) stateCommand() *cobra.Command {
 	}
 	show := newCommand("show ADDRESS", "Show one object's attributes")
 	show.Args = cobra.ExactArgs(1)
-	show.ValidArgsFunction = completeOnce(a.addresses)
+	show.ValidArgsFunction = a.completeOnce(ops.CompleteAddresses)
 	show.RunE = func(cmd *cobra.Command, args []string) error {
 		addr, err := model.ParseAddress(args[0])
 		if err != nil {

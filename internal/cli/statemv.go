@@ -15,7 +15,7 @@ import (
 func (a *app) stateEditCommand(use, short string, args int) *cobra.Command {
 	c := newCommand(use, short)
 	c.Args = cobra.ExactArgs(args)
-	c.ValidArgsFunction = completeOnce(a.addresses)
+	c.ValidArgsFunction = a.completeOnce(ops.CompleteAddresses)
 	var req ops.StateEditRequest
 	c.Flags().StringVar(&req.Actor, "actor", "", "who did it (default: $ROSTER_ACTOR, $GITHUB_ACTOR, $USER)")
 	c.Flags().DurationVar(&req.LockTimeout, "lock-timeout", 0, "how long to wait for the state lock (default 0s: one try, no wait)")

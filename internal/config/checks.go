@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -50,9 +51,13 @@ func (l *loader) expiry(e hcl.Expression, ctx *hcl.EvalContext, def hcl.Range) e
 	}
 	at, norm, text, err := ParseExpiry(s)
 	if err != nil {
+		// time.Parse says which field is out of range only in its
+		// ParseError's Message (": day out of range"), never in the
+		// value quoted, which is the user's.
 		why := ""
-		if i := strings.LastIndex(err.Error(), ": "); i >= 0 && strings.Contains(err.Error(), "out of range") {
-			why = " (" + err.Error()[i+2:] + ")"
+		var pe *time.ParseError
+		if errors.As(err, &pe) && strings.HasSuffix(pe.Message, " out of range") {
+			why = " (" + strings.TrimPrefix(pe.Message, ": ") + ")"
 		}
 		l.errorf(e.Range(), "Invalid date in expires",
 			"expires = %q is not a date (YYYY-MM-DD, meaning the end of that day in UTC) or an RFC 3339 time such as \"2026-06-01T12:00:00Z\"%s.", s, why)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"sort"
@@ -220,11 +221,7 @@ func (v *View) Explain(p *plan.Plan) {
 func NewView(snaps map[string]*driver.Snapshot, desired, prior []*model.Object) *View {
 	v := &View{LiveTeams: map[string]bool{}, Self: map[string]string{}, Keep: map[string]bool{},
 		Implicit: map[string]map[string]*model.Object{}, Elsewhere: map[string]map[string][]string{}}
-	teams := make([]string, 0, len(snaps))
-	for t := range snaps {
-		teams = append(teams, t)
-	}
-	sort.Strings(teams)
+	teams := slices.Sorted(maps.Keys(snaps))
 	declared := map[string]bool{}
 	declaredSite := map[model.Address]bool{}
 	decl := map[string]*model.Object{}
@@ -469,11 +466,7 @@ func CheckSelf(p *plan.Plan, v *View) error {
 // order, before anything is sent: GA4 refuses a plan that leaves its
 // account with no Administrator besides roster's service account.
 func CheckDrivers(p *plan.Plan, drivers map[string]driver.Driver) error {
-	teams := make([]string, 0, len(drivers))
-	for t := range drivers {
-		teams = append(teams, t)
-	}
-	sort.Strings(teams)
+	teams := slices.Sorted(maps.Keys(drivers))
 	var msgs []string
 	for _, t := range teams {
 		pc, ok := drivers[t].(driver.PlanChecker)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -292,11 +293,7 @@ func removeFrom(body *hclwrite.Body, syn *hclsyntax.Body, file string, who perso
 		case "group":
 			removed = append(removed, removeItems(b.Body(), sb, "members", file, who, fmt.Sprintf("group %q members", strings.Join(b.Labels(), " ")))...)
 		case "locals":
-			names := make([]string, 0, len(b.Body().Attributes()))
-			for n := range b.Body().Attributes() {
-				names = append(names, n)
-			}
-			sort.Strings(names)
+			names := slices.Sorted(maps.Keys(b.Body().Attributes()))
 			for _, n := range names {
 				removed = append(removed, removeItems(b.Body(), sb, n, file, who, "local."+n)...)
 			}

@@ -2,7 +2,8 @@ package ops
 
 import (
 	"context"
-	"sort"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/roster-dev/roster/internal/live"
@@ -46,12 +47,9 @@ func LiveAccess(ctx context.Context, env *Env, req LiveAccessRequest) (*report.L
 		if err != nil {
 			return nil, err
 		}
-		for team := range cn.snaps {
-			read = append(read, team)
-		}
+		read = slices.Sorted(maps.Keys(cn.snaps))
 		holdings = live.PersonAccess(cn.snaps, snap.Objects, req.Email)
 	}
-	sort.Strings(read)
-	sort.Strings(offline)
+	slices.Sort(offline)
 	return report.LiveAccess(req.Email, req.Now, read, offline, holdings), nil
 }

@@ -2,8 +2,9 @@ package ops
 
 import (
 	"context"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -108,11 +109,7 @@ func (cn *Connected) costs(p *plan.Plan) []plan.Cost {
 		}
 	}
 	var out []plan.Cost
-	names := make([]string, 0, len(cn.drivers))
-	for n := range cn.drivers {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(cn.drivers))
 	for _, n := range names {
 		reqs, budget := cn.drivers[n].Cost(byTeam[n])
 		c := plan.Cost{Team: n, Requests: reqs}

@@ -22,7 +22,8 @@
 // report's formats, or the auditor's evidence bundle), Verify (the
 // evidence chain and its checkpoints, of the state or of a bundle) and
 // Validate; Snapshot, History and LatestCheckpoint read the state for
-// show, history and evidence checkpoint; ReadPlanFile and SavePlan read
+// show, history and evidence checkpoint, and Complete reads the state and
+// the configuration for shell completion; ReadPlanFile and SavePlan read
 // and write plan files (Plan saves with PlanRequest.Out, Review writes
 // with ReviewRequest.Out). The operations that work on files alone, with
 // no state: Fmt (canonical HCL formatting, of files or standard input),

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -548,11 +548,7 @@ func policyRules(diags hcl.Diagnostics) []string {
 			seen[rule] = true
 		}
 	}
-	out := make([]string, 0, len(seen))
-	for r := range seen {
-		out = append(out, r)
-	}
-	sort.Strings(out)
+	out := slices.Sorted(maps.Keys(seen))
 	if len(out) == 0 {
 		out = append(out, "see the messages above")
 	}

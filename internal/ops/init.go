@@ -2,9 +2,11 @@ package ops
 
 import (
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -108,11 +110,7 @@ func Init(env *Env, req InitRequest) (*InitResult, error) {
 		res.Existing = filepath.Base(existing[0])
 		return res, nil
 	}
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(files))
 	for _, n := range names {
 		name := filepath.Join(dir, n)
 		if _, err := os.Lstat(name); err == nil {

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -41,15 +42,6 @@ func (idx *index) access(now time.Time) map[string][]*model.Object {
 	return out
 }
 
-func sortedEmails(m map[string][]*model.Object) []string {
-	out := make([]string, 0, len(m))
-	for e := range m {
-		out = append(out, e)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // where lists declarations as "member/acme/x (people.hcl:3)".
 func where(objs []*model.Object) string {
 	parts := make([]string, 0, len(objs))
@@ -86,7 +78,7 @@ func Directory(idx *index, p *model.Policy, now time.Time) hcl.Diagnostics {
 	}
 	var diags hcl.Diagnostics
 	access := idx.access(now)
-	for _, email := range sortedEmails(access) {
+	for _, email := range slices.Sorted(maps.Keys(access)) {
 		if IsExternal(email, p.InternalDomains) || d.Active(email) {
 			continue
 		}
@@ -146,11 +138,7 @@ func Sponsors(idx *index, p *model.Policy, now time.Time) hcl.Diagnostics {
 	if d == nil {
 		return diags
 	}
-	sponsors := make([]string, 0, len(sponsored))
-	for sp := range sponsored {
-		sponsors = append(sponsors, sp)
-	}
-	sort.Strings(sponsors)
+	sponsors := slices.Sorted(maps.Keys(sponsored))
 	for _, sp := range sponsors {
 		if d.Active(sp) {
 			continue

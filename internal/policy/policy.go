@@ -2,6 +2,8 @@ package policy
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -519,11 +521,7 @@ func MassRemoval(cfg *model.Config, pl *plan.Plan) hcl.Diagnostics {
 			teamRange[o.Addr.Team] = declRange(o)
 		}
 	}
-	teams := make([]string, 0, len(removed))
-	for t := range removed {
-		teams = append(teams, t)
-	}
-	sort.Strings(teams)
+	teams := slices.Sorted(maps.Keys(removed))
 	var diags hcl.Diagnostics
 	for _, t := range teams {
 		n, of := removed[t], before[t]

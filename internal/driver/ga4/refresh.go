@@ -3,7 +3,8 @@ package ga4
 import (
 	"context"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/roster-dev/roster/internal/driver"
@@ -124,11 +125,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	for name, id := range siteIDs {
 		siteOf[id] = name
 	}
-	props := make([]string, 0, len(siteOf))
-	for id := range siteOf {
-		props = append(props, id)
-	}
-	sort.Strings(props)
+	props := slices.Sorted(maps.Keys(siteOf))
 
 	// The account's bindings and each declared property's, a few at a
 	// time (--parallelism).
@@ -197,11 +194,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	}
 	mootNotes, moot := d.moot(st)
 	notes = append(notes, mootNotes...)
-	extra := make([]string, 0, len(odd))
-	for n := range odd {
-		extra = append(extra, n)
-	}
-	sort.Strings(extra)
+	extra := slices.Sorted(maps.Keys(odd))
 	notes = append(notes, extra...)
 
 	d.live, d.refreshed = st, true

@@ -3,6 +3,7 @@ package piwikpro
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -606,11 +607,7 @@ func (o *op) syncMembers(g *liveGroup, want []string) error {
 		}
 		add = append(add, u)
 	}
-	current := make([]string, 0, len(g.members))
-	for e := range g.members {
-		current = append(current, e)
-	}
-	sort.Strings(current)
+	current := slices.Sorted(maps.Keys(g.members))
 	for _, e := range current {
 		if wanted[e] {
 			continue

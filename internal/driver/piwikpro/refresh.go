@@ -296,11 +296,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 			st.setGroupPerm(app, g.id, level)
 		}
 	}
-	odd := make([]string, 0, len(unknown))
-	for n := range unknown {
-		odd = append(odd, n)
-	}
-	sort.Strings(odd)
+	odd := slices.Sorted(maps.Keys(unknown))
 	notes = append(notes, odd...)
 
 	sub := d.api.Subject()

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -166,7 +165,7 @@ func (s *Server) SetAccess(login string, site int, access []string) error {
 	}
 	g := &grant{role: access[0], caps: map[string]bool{}}
 	for _, c := range access[1:] {
-		if !slicesContains(DefaultCapabilities[c], g.role) {
+		if !slices.Contains(DefaultCapabilities[c], g.role) {
 			g.caps[c] = true
 		}
 	}
@@ -235,15 +234,6 @@ func (s *Server) grantOn(site int) map[string]*grant {
 		s.access[site] = map[string]*grant{}
 	}
 	return s.access[site]
-}
-
-func slicesContains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // --- HTTP ---------------------------------------------------------------------
@@ -585,23 +575,9 @@ func (c *call) superusers() (int, any) {
 	return 200, out
 }
 
-func (s *Server) logins() []string {
-	out := make([]string, 0, len(s.users))
-	for l := range s.users {
-		out = append(out, l)
-	}
-	sort.Strings(out)
-	return out
-}
+func (s *Server) logins() []string { return slices.Sorted(maps.Keys(s.users)) }
 
-func (s *Server) siteIDs() []int {
-	out := make([]int, 0, len(s.sites))
-	for id := range s.sites {
-		out = append(out, id)
-	}
-	sort.Ints(out)
-	return out
-}
+func (s *Server) siteIDs() []int { return slices.Sorted(maps.Keys(s.sites)) }
 
 func (c *call) sitesAccessFromUser() (int, any) {
 	if !c.caller.superuser {
@@ -628,12 +604,11 @@ func (c *call) sitesAccessFromUser() (int, any) {
 	return 200, out
 }
 
+// sortedCaps are the capabilities of m, sorted; never nil, since they
+// are a JSON list ([] when none).
 func sortedCaps(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
+	out := slices.AppendSeq(make([]string, 0, len(m)), maps.Keys(m))
+	slices.Sort(out)
 	return out
 }
 
@@ -970,7 +945,7 @@ func (c *call) setUserAccess() (int, any) {
 	if !noaccess {
 		for _, a := range access {
 			switch {
-			case slicesContains(Roles, a):
+			case slices.Contains(Roles, a):
 				if role != "" {
 					return 200, errBody("Only one role can be set but multiple have been set. Use only one of: view, write, admin")
 				}
@@ -1018,7 +993,7 @@ func (c *call) setUserAccess() (int, any) {
 		}
 		g := &grant{role: role, caps: map[string]bool{}}
 		for _, cp := range caps {
-			if !slicesContains(DefaultCapabilities[cp], role) {
+			if !slices.Contains(DefaultCapabilities[cp], role) {
 				g.caps[cp] = true // implied capabilities are not stored
 			}
 		}
@@ -1064,7 +1039,7 @@ func (c *call) changeCapabilities(add bool) (int, any) {
 			continue
 		}
 		for _, cp := range caps {
-			if add && !slicesContains(DefaultCapabilities[cp], g.role) {
+			if add && !slices.Contains(DefaultCapabilities[cp], g.role) {
 				g.caps[cp] = true
 			}
 			if !add {

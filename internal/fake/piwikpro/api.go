@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
@@ -374,11 +375,7 @@ func (c *call) sortBy(def string, keys map[string]func(i, j int) int, swap func(
 	desc := strings.HasPrefix(v, "-")
 	cmp, ok := keys[strings.TrimPrefix(v, "-")]
 	if !ok {
-		names := make([]string, 0, len(keys))
-		for k := range keys {
-			names = append(names, k)
-		}
-		sort.Strings(names)
+		names := slices.Sorted(maps.Keys(keys))
 		c.fail(newErr(http.StatusBadRequest, "error.default", "Invalid query",
 			fmt.Sprintf("sort %q is not one of %s (prefix '-' for descending).", v, strings.Join(names, ", ")), ""))
 		return false

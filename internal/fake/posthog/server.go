@@ -3,7 +3,8 @@ package posthog
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -331,11 +332,7 @@ func (s *Server) load(seed Seed) error {
 		}
 		p.roleRows = append(p.roleRows, &roleRow{role: r, level: ra.Level, createdAt: now})
 	}
-	keys := make([]string, 0, len(seed.Keys))
-	for k := range seed.Keys {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(seed.Keys))
 	for _, k := range keys {
 		if err := s.addKey(k, seed.Keys[k]); err != nil {
 			return fmt.Errorf("seed: %v", err)

@@ -1,10 +1,12 @@
 package pgstore
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -100,26 +102,13 @@ func (t *target) addSecret(s string) {
 		forms = append(forms, d)
 	}
 	for _, f := range forms {
-		if f != "" && !containsString(t.secrets, f) {
+		if f != "" && !slices.Contains(t.secrets, f) {
 			t.secrets = append(t.secrets, f)
 		}
 	}
 	// Longer forms first, so that a form containing another is replaced
 	// whole.
-	for i := 1; i < len(t.secrets); i++ {
-		for j := i; j > 0 && len(t.secrets[j]) > len(t.secrets[j-1]); j-- {
-			t.secrets[j], t.secrets[j-1] = t.secrets[j-1], t.secrets[j]
-		}
-	}
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
+	slices.SortStableFunc(t.secrets, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
 }
 
 // scrub removes every known form of the password from a message.

@@ -37,7 +37,7 @@ vet:
 
 unit:
 	@[ -n "$$ROSTER_TEST_POSTGRES" ] || echo "PostgreSQL state tests skipped: set ROSTER_TEST_POSTGRES to a postgres:// URL to run them"
-	$(GO) test ./...
+	$(GO) test -timeout 30m ./...  # cmd/roster's scripts and cross-builds passed go's 10 min on a busy machine
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./... > /dev/null
 	cd examples/ci && $(GO) vet ./... && $(GO) test ./...  # the CI recipes' lint: a module of its own (docs/ci.md)
 

@@ -26,6 +26,25 @@ import (
 // context first and returns the requests it made (kit.Response), as
 // httpc logs them.
 
+// client is the Admin API as one service account calls it: each call
+// paced within the account's minute's quotas, with a token fetched (and
+// renewed) first when needed (auth.go). It knows no plan: the driver
+// turns changes into its calls (decide.go, apply.go) and its refusals
+// into what roster shows (apiErr).
+type client struct {
+	hc     *httpc.Client // the Admin API, with the bearer token
+	tc     *httpc.Client // the token endpoint
+	key    *key
+	keyErr error      // why the team's credential is no key: every call fails with it
+	tokens kit.Tokens // the bearer token
+	clock  driver.Clock
+
+	requests, writes *kit.Pacer // the minute's quotas of the service account
+
+	tokenAud, tokenPath string
+	tokenEnv            string // the credential variable, for messages
+}
+
 // Page sizes asked for: the API's maxima (ga4.md, Endpoints).
 const (
 	SummaryPageSize = 200
@@ -72,7 +91,7 @@ type apiSummary struct {
 // items under field (absent when there are none: proto3 JSON leaves an
 // empty list out). Paging keeps its word: an empty page with a
 // nextPageToken is an error.
-func list[T any](ctx context.Context, d *Driver, path, field string, size int, shape kit.Shape) ([]T, kit.Response, error) {
+func list[T any](ctx context.Context, c *client, path, field string, size int, shape kit.Shape) ([]T, kit.Response, error) {
 	pg := &kit.Pager{Linked: true}
 	token, next := "", ""
 	return kit.ReadPages(pg, Platform, "GET "+path, func() (kit.Page[T], error) {
@@ -90,9 +109,9 @@ func list[T any](ctx context.Context, d *Driver, path, field string, size int, s
 			NextPageToken string                    `json:"nextPageToken"`
 			Lists         map[string]jsontext.Value `json:",embed"` // field among them
 		}
-		api, err := d.api(ctx, http.MethodGet, path, q, nil, httpc.Shaped{Shape: shape, Into: &p})
+		api, err := c.api(ctx, http.MethodGet, path, q, nil, httpc.Shaped{Shape: shape, Into: &p})
 		if err != nil {
-			return kit.Page[T]{API: api}, d.apiErr(err, model.Address{}, true, "")
+			return kit.Page[T]{API: api}, err
 		}
 		var items []T
 		if raw, ok := p.Lists[field]; ok {
@@ -105,15 +124,35 @@ func list[T any](ctx context.Context, d *Driver, path, field string, size int, s
 	})
 }
 
-// readBindings reads every binding of parent (accounts/N or properties/P).
-func (d *Driver) readBindings(ctx context.Context, parent string) ([]apiBinding, kit.Response, error) {
-	return list[apiBinding](ctx, d, APIPrefix+parent+"/accessBindings", "accessBindings", BindingPageSize, bindingPageShape)
+// Bindings reads every binding of parent (accounts/N or properties/P).
+func (c *client) Bindings(ctx context.Context, parent string) ([]apiBinding, kit.Response, error) {
+	return list[apiBinding](ctx, c, APIPrefix+parent+"/accessBindings", "accessBindings", BindingPageSize, bindingPageShape)
 }
 
-// readSummaries pages accountSummaries: every account the caller can see,
+// Summaries pages accountSummaries: every account the caller can see,
 // each with its properties [SVC].
+func (c *client) Summaries(ctx context.Context) ([]apiSummary, kit.Response, error) {
+	return list[apiSummary](ctx, c, APIPrefix+"accountSummaries", "accountSummaries", SummaryPageSize, summaryShape)
+}
+
+// readBindings is Bindings, a refusal as roster shows it (apiErr).
+func (d *Driver) readBindings(ctx context.Context, parent string) ([]apiBinding, kit.Response, error) {
+	out, res, err := d.c.Bindings(ctx, parent)
+	return out, res, d.readErr(err)
+}
+
+// readSummaries is Summaries, a refusal as roster shows it (apiErr).
 func (d *Driver) readSummaries(ctx context.Context) ([]apiSummary, kit.Response, error) {
-	return list[apiSummary](ctx, d, APIPrefix+"accountSummaries", "accountSummaries", SummaryPageSize, summaryShape)
+	out, res, err := d.c.Summaries(ctx)
+	return out, res, d.readErr(err)
+}
+
+// readErr is a failed read as roster shows it, nil for none.
+func (d *Driver) readErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	return d.apiErr(err, model.Address{}, true, "")
 }
 
 // wireBinding is an AccessBinding as it is sent.
@@ -148,8 +187,8 @@ func (e *StatusError) has(reason string) bool {
 // api makes one call (call: the token first when needed) and turns a
 // refusal into *StatusError; other failures (the network, a malformed
 // answer, the token) are returned as they are.
-func (d *Driver) api(ctx context.Context, method, path string, q url.Values, in, out any) ([]string, error) {
-	lines, err := d.call(ctx, method, path, q, in, out)
+func (c *client) api(ctx context.Context, method, path string, q url.Values, in, out any) ([]string, error) {
+	lines, err := c.call(ctx, method, path, q, in, out)
 	var re *httpc.RequestError
 	if err == nil || !errors.As(err, &re) || re.Status == 0 || re.Err != nil {
 		return lines, err
@@ -161,25 +200,58 @@ func (d *Driver) api(ctx context.Context, method, path string, q url.Values, in,
 	return lines, se
 }
 
-// createBinding POSTs a binding under parent; the answer has its name
+// call makes one API call: a token first when needed, paced within the
+// minute's requests (and writes, for anything but a GET), then the
+// request (retried and renewed by httpc, each retry counted against the
+// quotas after the fact). The token endpoint is not the Admin API and is
+// not paced. Its API lines list every request made for it, token requests
+// included, in order (kit.TokenCall).
+func (c *client) call(ctx context.Context, method, path string, q url.Values, in, out any) ([]string, error) {
+	if c.keyErr != nil {
+		return nil, c.keyErr
+	}
+	ctx, tc := kit.WithTokenCall(ctx)
+	if err := c.tokens.Ensure(ctx, tc); err != nil {
+		return tc.Pre(), err
+	}
+	// The request quota first, then the write quota: a write is then
+	// stamped in the tighter quota (180 a minute) when it goes out, not a
+	// wait earlier, so GA4 never counts more writes in a minute than the
+	// pacer did.
+	pacers := []*kit.Pacer{c.requests}
+	if method != http.MethodGet {
+		pacers = append(pacers, c.writes)
+	}
+	var api []string
+	var err error
+	if perr := kit.Paced(ctx, Platform, pacers, func() []string {
+		api, err = c.hc.JSON(ctx, method, path, q, in, out, "")
+		return api
+	}); perr != nil {
+		return tc.Pre(), perr
+	}
+	return tc.Lines(api), err
+}
+
+// CreateBinding POSTs a binding under parent; the answer has its name
 // (200, not 201 [D-AB]).
-func (d *Driver) createBinding(ctx context.Context, parent string, b wireBinding) (apiBinding, kit.Response, error) {
+func (c *client) CreateBinding(ctx context.Context, parent string, b wireBinding) (apiBinding, kit.Response, error) {
 	var out apiBinding
-	lines, err := d.api(ctx, http.MethodPost, APIPrefix+parent+"/accessBindings", nil, b, httpc.Shaped{Shape: bindingShape, Into: &out})
+	lines, err := c.api(ctx, http.MethodPost, APIPrefix+parent+"/accessBindings", nil, b, httpc.Shaped{Shape: bindingShape, Into: &out})
 	return out, kit.Response{API: lines}, err
 }
 
-// patchBinding replaces the roles of the binding at path (no updateMask:
+// PatchBinding replaces the roles of the binding at path (no updateMask:
 // the whole list [SVC]).
-func (d *Driver) patchBinding(ctx context.Context, path string, b wireBinding) (apiBinding, kit.Response, error) {
+func (c *client) PatchBinding(ctx context.Context, path string, b wireBinding) (apiBinding, kit.Response, error) {
 	var out apiBinding
-	lines, err := d.api(ctx, http.MethodPatch, path, nil, b, httpc.Shaped{Shape: bindingShape, Into: &out})
+	lines, err := c.api(ctx, http.MethodPatch, path, nil, b, httpc.Shaped{Shape: bindingShape, Into: &out})
 	return out, kit.Response{API: lines}, err
 }
 
-// deleteBinding DELETEs the binding at path.
-func (d *Driver) deleteBinding(ctx context.Context, path string) (kit.Response, error) {
-	lines, err := d.api(ctx, http.MethodDelete, path, nil, nil, nil)
+// DeleteBinding DELETEs the binding at path.
+func (c *client) DeleteBinding(ctx context.Context, path string) (kit.Response, error) {
+	lines, err := c.api(ctx, http.MethodDelete, path, nil, nil, nil)
 	return kit.Response{API: lines}, err
 }
 
@@ -268,8 +340,8 @@ func (d *Driver) message(e *StatusError, what string) string {
 		msg = fmt.Sprintf("HTTP %d", status)
 	}
 	who := "the service account"
-	if d.key != nil {
-		who += " " + d.key.email
+	if d.c.key != nil {
+		who += " " + d.c.key.email
 	}
 	var hint string
 	switch {
@@ -291,7 +363,7 @@ func (d *Driver) message(e *StatusError, what string) string {
 	if hint != "" {
 		msg += "; " + hint
 	}
-	return d.hc.Redact(msg)
+	return d.c.hc.Redact(msg)
 }
 
 // apiErr turns a failed call into the error roster shows: a refusal

@@ -109,8 +109,8 @@ func (d *Driver) Apply(ctx context.Context, c *plan.Change) (driver.Result, erro
 
 // apply makes one change on its own.
 func (d *Driver) apply(ctx context.Context, c *plan.Change) (driver.Result, error) {
-	if d.keyErr != nil {
-		return driver.Result{}, fmt.Errorf("%s: %w", c.Addr, d.keyErr)
+	if d.c.keyErr != nil {
+		return driver.Result{}, fmt.Errorf("%s: %w", c.Addr, d.c.keyErr)
 	}
 	if !d.refreshed {
 		return driver.Result{}, fmt.Errorf("%s: internal error: apply before refresh", c.Addr)
@@ -129,11 +129,11 @@ func (d *Driver) apply(ctx context.Context, c *plan.Change) (driver.Result, erro
 	var sent kit.Response
 	switch req.Method {
 	case http.MethodDelete:
-		sent, err = d.deleteBinding(ctx, req.Path)
+		sent, err = d.c.DeleteBinding(ctx, req.Path)
 	case http.MethodPatch:
-		out, sent, err = d.patchBinding(ctx, req.Path, *req.Body)
+		out, sent, err = d.c.PatchBinding(ctx, req.Path, *req.Body)
 	default:
-		out, sent, err = d.createBinding(ctx, req.Parent, *req.Body)
+		out, sent, err = d.c.CreateBinding(ctx, req.Parent, *req.Body)
 	}
 	res.API = sent.API
 	var se *StatusError
@@ -204,7 +204,7 @@ func (d *Driver) patchExisting(ctx context.Context, req request, email string, c
 		}
 		body := *req.Body
 		body.User = b.User // the binding's own spelling: a PATCH may not change it (ga4.md)
-		out, sent, err := d.patchBinding(ctx, path, body)
+		out, sent, err := d.c.PatchBinding(ctx, path, body)
 		res.API = append(res.API, sent.API...)
 		return out, res, err
 	}

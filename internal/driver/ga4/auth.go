@@ -120,21 +120,21 @@ var tokenShape = kit.Obj{"access_token": kit.String, "expires_in": kit.Opt(kit.I
 
 // fetchToken signs an assertion and exchanges it for a token: kit.Tokens'
 // Fetch. The token is renewed after about 55 minutes and after a 401.
-func (d *Driver) fetchToken(ctx context.Context) (string, time.Duration, []string, error) {
-	jwt, err := d.key.assertion(d.tokenAud, d.clock.Now())
+func (c *client) fetchToken(ctx context.Context) (string, time.Duration, []string, error) {
+	jwt, err := c.key.assertion(c.tokenAud, c.clock.Now())
 	if err != nil {
 		return "", 0, nil, fmt.Errorf("cannot sign the token request with the service account's key: %v", err)
 	}
 	// The assertion gets tokens for as long as it lives: its signature
 	// (what makes it one; the rest is public) is a secret like the key.
-	d.tc.AddSecret(jwt[strings.LastIndexByte(jwt, '.')+1:])
+	c.tc.AddSecret(jwt[strings.LastIndexByte(jwt, '.')+1:])
 	form := url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"}, "assertion": {jwt}}
-	res, err := d.tc.Do(ctx, "POST", d.tokenPath, nil, []byte(form.Encode()), "application/x-www-form-urlencoded")
+	res, err := c.tc.Do(ctx, "POST", c.tokenPath, nil, []byte(form.Encode()), "application/x-www-form-urlencoded")
 	if err != nil {
 		var re *httpc.RequestError
 		if errors.As(err, &re) && re.Status != 0 && re.Err == nil {
 			return "", 0, re.API, fmt.Errorf("Google refused the service account's token request (POST %s answered %d: %s); check that %s holds a current key of %s (IAM > Service accounts > Keys) and that the machine's clock is right",
-				re.Path, re.Status, tokenError(re.Body), d.tokenEnv(), d.key.email)
+				re.Path, re.Status, tokenError(re.Body), c.tokenEnv, c.key.email)
 		}
 		if re != nil {
 			return "", 0, re.API, err
@@ -142,14 +142,14 @@ func (d *Driver) fetchToken(ctx context.Context) (string, time.Duration, []strin
 		return "", 0, nil, err
 	}
 	if err := kit.Check(res.Body, tokenShape); err != nil {
-		return "", 0, res.API, fmt.Errorf("Google answered POST %s, but not in the shape roster expects: %v", d.tokenPath, err)
+		return "", 0, res.API, fmt.Errorf("Google answered POST %s, but not in the shape roster expects: %v", c.tokenPath, err)
 	}
 	var out struct {
 		AccessToken string `json:"access_token"`
 		ExpiresIn   int    `json:"expires_in"`
 	}
 	if err := json.Unmarshal(res.Body, &out); err != nil || out.AccessToken == "" {
-		return "", 0, res.API, fmt.Errorf("Google answered POST %s without an access_token", d.tokenPath)
+		return "", 0, res.API, fmt.Errorf("Google answered POST %s without an access_token", c.tokenPath)
 	}
 	life := tokenLife
 	if out.ExpiresIn > 0 {

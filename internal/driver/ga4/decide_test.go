@@ -150,7 +150,7 @@ func TestMootGrants(t *testing.T) {
 // TestCheckPlan: the driver's plan check names each change that takes the
 // last other Administrator away, with the role it had live.
 func TestCheckPlan(t *testing.T) {
-	d := &Driver{team: &driver.Team{Name: "acme", Conn: model.Connection{AccountID: "100"}}, key: &key{email: saEmail}, live: liveFixture(), refreshed: true}
+	d := &Driver{team: &driver.Team{Name: "acme", Conn: model.Connection{AccountID: "100"}}, c: &client{key: &key{email: saEmail}}, live: liveFixture(), refreshed: true}
 	err := d.CheckPlan([]plan.Change{
 		memberChange(plan.Update, "bob@acme.com", "viewer", "analyst"),
 		memberChange(plan.Delete, "ann@acme.com", "admin", ""),

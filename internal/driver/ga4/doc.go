@@ -16,8 +16,10 @@
 // told through Options.Notify); a quota answer that comes anyway waits a
 // minute in httpc.
 //
-// Layout: api.go is the typed client of the Admin API (wire shapes, paged
-// lists, the three writes, refusals as *StatusError; context first);
+// Layout: api.go is the typed client of the Admin API (client: wire
+// shapes, paged lists, the three writes, refusals as *StatusError;
+// context first; each call paced and given a token, and knowing no plan),
+// and the mapping of its refusals to what roster shows (apiErr);
 // decide.go decides without a network what each change sends, which
 // changes are refused (the service account's own binding, the account's
 // last other Administrator: also for a whole plan, CheckPlan) and which
@@ -26,5 +28,5 @@
 // objects; apply.go carries the decisions out (a 400 on a create is a
 // manual step that carries Google's words, redacted: driver.Result.Note);
 // auth.go is the
-// service-account token, cached and renewed by kit.Tokens.
+// client's service-account token, cached and renewed by kit.Tokens.
 package ga4

@@ -1,7 +1,6 @@
 package ga4
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -44,16 +43,8 @@ type Driver struct {
 	team     *driver.Team
 	clock    driver.Clock
 	parallel int
-	hc       *httpc.Client // the Admin API, with the bearer token
-	tc       *httpc.Client // the token endpoint
-	key      *key
-	keyErr   error
-	tokens   kit.Tokens // the bearer token
 	notify   func(string)
-
-	requests, writes *kit.Pacer // the minute's quotas of the service account
-
-	tokenAud, tokenPath string
+	c        *client // the Admin API
 
 	refreshed bool
 	live      *liveState
@@ -75,7 +66,9 @@ func newDriver(team *driver.Team, opts Options, transport http.RoundTripper) *Dr
 	if d.clock == nil {
 		d.clock = driver.RealClock{}
 	}
-	d.tokens = kit.Tokens{Fetch: d.fetchToken, Now: d.clock.Now}
+	c := &client{clock: d.clock, tokenEnv: d.tokenEnv()}
+	d.c = c
+	c.tokens = kit.Tokens{Fetch: c.fetchToken, Now: d.clock.Now}
 	// The redactor hides any 8 characters of a secret, so it gets the
 	// key file's secret parts only (the private key and its id): the
 	// whole file would hide its public parts too (the service account's
@@ -85,9 +78,9 @@ func newDriver(team *driver.Team, opts Options, transport http.RoundTripper) *Dr
 	k, err := parseKey(team.Token)
 	if err != nil {
 		secrets = append(secrets, team.Token)
-		d.keyErr = fmt.Errorf("%s %s; put the whole JSON key file of a service account in it (Google Cloud console > IAM > Service accounts > Keys > Add key > JSON), and add the service account's email to the Google Analytics account as an Administrator", d.tokenEnv(), err)
+		c.keyErr = fmt.Errorf("%s %s; put the whole JSON key file of a service account in it (Google Cloud console > IAM > Service accounts > Keys > Add key > JSON), and add the service account's email to the Google Analytics account as an Administrator", d.tokenEnv(), err)
 	} else {
-		d.key = k
+		c.key = k
 		secrets = append(secrets, k.pemText)
 		if len(k.keyID) >= 8 { // a real key id is 40 hex digits
 			secrets = append(secrets, k.keyID)
@@ -101,10 +94,10 @@ func newDriver(team *driver.Team, opts Options, transport http.RoundTripper) *Dr
 	// ga4.md, Rate limits: the minute's quotas are the service
 	// account's, so the teams of a run that use one key share them.
 	shared, email := opts.Shared, ""
-	if d.key == nil {
+	if c.key == nil {
 		shared = nil // no service account: nothing to share (every call fails)
 	} else {
-		email = d.key.email
+		email = c.key.email
 	}
 	q := shared.Get(Platform+" quotas of "+email, func() any {
 		return &quotas{
@@ -112,33 +105,33 @@ func newDriver(team *driver.Team, opts Options, transport http.RoundTripper) *Dr
 			writes:   kit.NewPacer(d.clock, WritesPerMinute, d.announce(WritesPerMinute, "changes")),
 		}
 	}).(*quotas)
-	d.requests, d.writes = q.requests, q.writes
+	c.requests, c.writes = q.requests, q.writes
 	common := httpc.TeamOptions(team, opts, Platform, secrets...)
 	common.Clock, common.Transport = d.clock, transport
 	// ga4.md, Rate limits: over quota is 429 RESOURCE_EXHAUSTED, or a 403
 	// whose reason is rateLimitExceeded; both wait a minute.
 	common.RateLimited, common.RateLimitWait = rateLimited, RateLimitWait
 	api := common
-	api.Auth = d.tokens.Auth
-	api.Renew = d.tokens.Renew
-	d.hc = httpc.New(api)
+	api.Auth = c.tokens.Auth
+	api.Renew = c.tokens.Renew
+	c.hc = httpc.New(api)
 	tokOpts := common
-	tokOpts.BaseURL, d.tokenPath, d.tokenAud = d.tokenEndpoint()
-	d.tc = httpc.New(tokOpts)
+	tokOpts.BaseURL, c.tokenPath, c.tokenAud = tokenEndpoint(team.Conn.Endpoint, c.key)
+	c.tc = httpc.New(tokOpts)
 	return d
 }
 
 // tokenEndpoint is where the token is asked for: the key's token_uri, or,
 // when the team's endpoint is a loopback address (a test server standing
 // in for Google, $ROSTER_ENDPOINT_<TEAM>), that server's /token.
-func (d *Driver) tokenEndpoint() (base, path, aud string) {
-	if u, err := url.Parse(strings.TrimSpace(d.team.Conn.Endpoint)); err == nil && isLoopback(u.Hostname()) {
+func tokenEndpoint(endpoint string, k *key) (base, path, aud string) {
+	if u, err := url.Parse(strings.TrimSpace(endpoint)); err == nil && isLoopback(u.Hostname()) {
 		base = strings.TrimRight(u.String(), "/")
 		return base, "/token", base + "/token"
 	}
 	uri := DefaultTokenURI
-	if d.key != nil {
-		uri = d.key.tokenURI
+	if k != nil {
+		uri = k.tokenURI
 	}
 	u, err := url.Parse(uri)
 	if err != nil || u.Host == "" {
@@ -168,10 +161,10 @@ func (d *Driver) tokenEnv() string {
 
 // self is the service account's email: whose credential roster uses.
 func (d *Driver) self() string {
-	if d.key == nil {
+	if d.c.key == nil {
 		return ""
 	}
-	return d.key.email
+	return d.c.key.email
 }
 
 // announce tells the user, once a pacer first waits, why roster waits.
@@ -181,37 +174,4 @@ func (d *Driver) announce(perMinute int, what string) func(time.Duration) {
 			d.notify(fmt.Sprintf("%s accepts about %d %s a minute; roster paces its requests (waiting %s)", Platform, perMinute, what, wait.Round(time.Second)))
 		}
 	}
-}
-
-// call makes one API call: a token first when needed, paced within the
-// minute's requests (and writes, for anything but a GET), then the
-// request (retried and renewed by httpc, each retry counted against the
-// quotas after the fact). The token endpoint is not the Admin API and is
-// not paced. Its API lines list every request made for it, token requests
-// included, in order (kit.TokenCall).
-func (d *Driver) call(ctx context.Context, method, path string, q url.Values, in, out any) ([]string, error) {
-	if d.keyErr != nil {
-		return nil, d.keyErr
-	}
-	ctx, tc := kit.WithTokenCall(ctx)
-	if err := d.tokens.Ensure(ctx, tc); err != nil {
-		return tc.Pre(), err
-	}
-	// The request quota first, then the write quota: a write is then
-	// stamped in the tighter quota (180 a minute) when it goes out, not a
-	// wait earlier, so GA4 never counts more writes in a minute than the
-	// pacer did.
-	pacers := []*kit.Pacer{d.requests}
-	if method != http.MethodGet {
-		pacers = append(pacers, d.writes)
-	}
-	var api []string
-	var err error
-	if perr := kit.Paced(ctx, Platform, pacers, func() []string {
-		api, err = d.hc.JSON(ctx, method, path, q, in, out, "")
-		return api
-	}); perr != nil {
-		return tc.Pre(), perr
-	}
-	return tc.Lines(api), err
 }

@@ -420,7 +420,7 @@ func TestStatusError(t *testing.T) {
 		{"nobody@example.org", 400, "INVALID_ARGUMENT"},
 	} {
 		srv.ResetRequests()
-		_, res, err := d.createBinding(ctx, "accounts/100", wireBinding{User: tc.user, Roles: apiRoles("viewer")})
+		_, res, err := d.c.CreateBinding(ctx, "accounts/100", wireBinding{User: tc.user, Roles: apiRoles("viewer")})
 		var se *StatusError
 		var re *httpc.RequestError
 		if !errors.As(err, &se) || se.HTTP != tc.http || se.Status != tc.status || !errors.As(err, &re) {

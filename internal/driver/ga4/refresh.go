@@ -78,8 +78,8 @@ func (d *Driver) readAccount(ctx context.Context) (*apiSummary, kit.Response, er
 // LiveSites lists every property of the account the credential can see,
 // by id (importer.SiteLister).
 func (d *Driver) LiveSites(ctx context.Context) (map[string]string, error) {
-	if d.keyErr != nil {
-		return nil, d.keyErr
+	if d.c.keyErr != nil {
+		return nil, d.c.keyErr
 	}
 	found, _, err := d.readAccount(ctx)
 	if err != nil {
@@ -96,8 +96,8 @@ func (d *Driver) LiveSites(ctx context.Context) (map[string]string, error) {
 // properties), its access bindings, and each declared property's: 2 +
 // declared properties requests, plus paging and the token.
 func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
-	if d.keyErr != nil {
-		return nil, d.keyErr
+	if d.c.keyErr != nil {
+		return nil, d.c.keyErr
 	}
 	acct := strings.TrimSpace(d.team.Conn.AccountID)
 	account := "accounts/" + acct

@@ -644,12 +644,38 @@ func FuzzParseKeys(f *testing.F) {
 	f.Add(s.PrivatePEM())
 	f.Add(s.pub.PEM())
 	f.Add([]byte("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"))
+	f.Add([]byte("-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n"))
+	f.Add(append([]byte("text before\n"), s.PrivatePEM()...))
+	// A key read (--public-key FILE, $ROSTER_SIGNING_KEY) is written back
+	// to a PEM that reads as the same key; a private key's public half is
+	// the key ParsePublicKeyPEM reads from it; what it signs, that half
+	// verifies.
 	f.Fuzz(func(t *testing.T, data []byte) {
-		if k, err := ParsePublicKeyPEM(data); err == nil && len(k.ID) != 16 {
-			t.Fatalf("key id %q", k.ID)
+		if k, err := ParsePublicKeyPEM(data); err == nil {
+			back, err := ParsePublicKeyPEM(k.PEM())
+			if len(k.ID) != 16 || err != nil || back.ID != k.ID || !back.Key.Equal(k.Key) {
+				t.Fatalf("public key %q (id %q) written as %q reads back as %+v, %v", data, k.ID, k.PEM(), back, err)
+			}
 		}
-		if k, err := ParsePrivateKeyPEM(data); err == nil && len(k.KeyID()) != 16 {
-			t.Fatalf("key id %q", k.KeyID())
+		k, err := ParsePrivateKeyPEM(data)
+		if err != nil {
+			return
+		}
+		back, err := ParsePrivateKeyPEM(k.PrivatePEM())
+		if len(k.KeyID()) != 16 || err != nil || back.KeyID() != k.KeyID() {
+			t.Fatalf("private key (id %q) written back reads as %v, %v", k.KeyID(), back, err)
+		}
+		pub, err := ParsePublicKeyPEM(data)
+		if err != nil || pub.ID != k.KeyID() {
+			t.Fatalf("the public half of private key %q is %+v, %v", k.KeyID(), pub, err)
+		}
+		raw, err := k.Sign(1, strings.Repeat("a", 64), at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := Parse(raw)
+		if err != nil || c.VerifySignature(pub) != nil {
+			t.Fatalf("a checkpoint key %s signs does not verify with its public half: %v", k.KeyID(), err)
 		}
 	})
 }

@@ -128,12 +128,18 @@ func (a *app) now() (time.Time, error) {
 }
 
 // ParseNow reads --now: a date (its start, 00:00:00Z) or an RFC 3339 time.
+// The time, in UTC, must be within the years 0000 to 9999, which RFC 3339
+// (and so a plan or an evidence record stating it) can write.
 func ParseNow(s string) (time.Time, error) {
-	if t, err := time.Parse("2006-01-02", s); err == nil {
-		return t.UTC(), nil
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		t, err = time.Parse(time.RFC3339, s)
 	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.UTC(), nil
+	if err == nil {
+		if t = t.UTC(); t.Year() < 0 || t.Year() > 9999 {
+			return time.Time{}, &exitCode{code: ExitError, msg: fmt.Sprintf("invalid --now %q: in UTC it is %s, outside the years 0000 to 9999 that plans and evidence can state", s, t.Format(time.RFC3339))}
+		}
+		return t, nil
 	}
 	return time.Time{}, &exitCode{code: ExitError, msg: fmt.Sprintf("invalid --now %q: expected a date (YYYY-MM-DD) or an RFC 3339 time (2026-06-01T12:00:00Z)", s)}
 }

@@ -1,8 +1,11 @@
 package config
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
@@ -140,4 +143,61 @@ func FuzzDirectory(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzFormat: roster fmt leaves a file it cannot parse alone, and what it
+// writes is already formatted (roster fmt --check passes after roster
+// fmt) and loads as the file did: the same objects, the same problems.
+func FuzzFormat(f *testing.F) {
+	for _, glob := range []string{"testdata/valid/*.hcl", "testdata/valid/*/*.hcl", "testdata/invalid/*.hcl"} {
+		paths, _ := filepath.Glob(glob)
+		for _, p := range paths {
+			if data, err := os.ReadFile(p); err == nil {
+				f.Add(data)
+			}
+		}
+	}
+	for _, s := range []string{
+		"team \"a\"{\nplatform=\"plausible\"\n}\n",
+		"locals {\n  a = [1,\n2]\n  b = { x = 1, yy = 2 }\n}\n",
+		"x = <<EOT\n  ${a}\nEOT\n",
+		"# c\n\n\n\nteam \"a\" {} # d\n",
+		"a = \"${\"${b}\"}\"\n",
+		"a = b ? c : d\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		out, diags := Format(src, "fuzz.hcl")
+		if diags.HasErrors() {
+			if out != nil {
+				t.Fatalf("a file that does not parse formatted as %q", out)
+			}
+			return
+		}
+		again, diags := Format(out, "fuzz.hcl")
+		if diags.HasErrors() {
+			t.Fatalf("%q formatted as %q, which does not parse: %s", src, out, diags.Error())
+		}
+		if !bytes.Equal(again, out) {
+			t.Fatalf("%q formatted as %q, and again as %q", src, out, again)
+		}
+		before := LoadSources([]Source{{Name: "fuzz.hcl", Data: src}})
+		after := LoadSources([]Source{{Name: "fuzz.hcl", Data: out}})
+		if a, b := loadSummary(before), loadSummary(after); a != b {
+			t.Fatalf("%q formatted as %q loads differently:\n%s\nformatted:\n%s", src, out, a, b)
+		}
+	})
+}
+
+// loadSummary is what a load gives, without the places in the file.
+func loadSummary(res *Result) string {
+	var b strings.Builder
+	for _, d := range res.Diags {
+		fmt.Fprintf(&b, "%d %s: %s\n", d.Severity, d.Summary, d.Detail)
+	}
+	for _, o := range res.Config.Objects {
+		fmt.Fprintf(&b, "%s %s %s\n", o.Addr, o.Role, o.Reason)
+	}
+	return b.String()
 }

@@ -215,11 +215,14 @@ func TokenVar(tokenEnv string) string {
 // EndpointText is an endpoint as a message quotes it: without the
 // password of a user part (https://user:PASSWORD@host, a proxy's basic
 // auth; $ROSTER_ENDPOINT_<TEAM> may carry one), even when the endpoint
-// does not parse, in which case all before its last '@' goes.
+// does not parse, in which case all before its last '@' goes. So does it
+// when an '@' follows the user part's: a password holding a '#' or '?'
+// (https://me@corp.example:12#PASSWORD@proxy) parses as a user part that
+// ends at the first '@' and a fragment or query holding the rest.
 func EndpointText(endpoint string) string {
 	u, err := url.Parse(endpoint)
 	switch {
-	case err == nil && u.User != nil:
+	case err == nil && u.User != nil && strings.Count(endpoint, "@") == 1:
 		return u.Redacted()
 	case err == nil && !strings.Contains(endpoint, "@"):
 		return endpoint

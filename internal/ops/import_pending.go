@@ -1,7 +1,6 @@
 package ops
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -45,10 +44,7 @@ type PendingImport struct {
 // WritePending writes the pending file of out, synced, through a
 // temporary file so that it is whole or absent.
 func WritePending(out string, p *PendingImport) error {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "%sserial=%d time=%s changes=%d actor=%s\n", pendingHeader, p.Serial, p.Time.UTC().Format(time.RFC3339Nano), p.Changes, strconv.Quote(p.Actor))
-	b.Write(p.Src)
-	if err := fsx.WriteFile(PendingPath(out), b.Bytes(), fsx.Options{Mode: 0o600}); err != nil {
+	if err := fsx.WriteFile(PendingPath(out), p.encode(), fsx.Options{Mode: 0o600}); err != nil {
 		return &Error{Msg: err.Error()}
 	}
 	return nil
@@ -63,16 +59,36 @@ func readPending(out string) (*PendingImport, error) {
 	if err != nil {
 		return nil, err
 	}
+	p, ok := decodePending(data)
+	if !ok {
+		return nil, fmt.Errorf("%s is not a pending import file roster wrote", PendingPath(out))
+	}
+	return p, nil
+}
+
+// encode is the pending file's text: its header line, then the file.
+func (p *PendingImport) encode() []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%sserial=%d time=%s changes=%d actor=%s\n", pendingHeader, p.Serial, p.Time.UTC().Format(time.RFC3339Nano), p.Changes, strconv.Quote(p.Actor))
+	b.Write(p.Src)
+	return b.Bytes()
+}
+
+// decodePending reads a pending file's text; false when roster did not
+// write it.
+func decodePending(data []byte) (*PendingImport, bool) {
 	line, src, ok := bytes.Cut(data, []byte("\n"))
 	rest, ok2 := strings.CutPrefix(string(line), pendingHeader)
 	if !ok || !ok2 {
-		return nil, fmt.Errorf("%s is not a pending import file roster wrote", PendingPath(out))
+		return nil, false
 	}
+	var err error
 	p := &PendingImport{Src: src}
-	sc := bufio.NewScanner(strings.NewReader(rest))
-	sc.Split(bufio.ScanWords)
-	for sc.Scan() {
-		k, v, _ := strings.Cut(sc.Text(), "=")
+	// The actor, quoted, is last and may be of any length: the words
+	// before it are read on their own.
+	words, actor, hasActor := strings.Cut(rest, "actor=")
+	for _, w := range strings.Fields(words) {
+		k, v, _ := strings.Cut(w, "=")
 		switch k {
 		case "serial":
 			p.Serial, err = strconv.ParseUint(v, 10, 64)
@@ -80,18 +96,18 @@ func readPending(out string) (*PendingImport, error) {
 			p.Time, err = time.Parse(time.RFC3339Nano, v)
 		case "changes":
 			p.Changes, err = strconv.Atoi(v)
-		case "actor":
-			_, a, _ := strings.Cut(rest, "actor=")
-			p.Actor, err = strconv.Unquote(a)
 		}
-		if err != nil || k == "actor" {
+		if err != nil {
 			break
 		}
 	}
-	if err != nil || p.Serial == 0 || p.Time.IsZero() {
-		return nil, fmt.Errorf("%s is not a pending import file roster wrote", PendingPath(out))
+	if err == nil && hasActor {
+		p.Actor, err = strconv.Unquote(actor)
 	}
-	return p, nil
+	if err != nil || p.Serial == 0 || p.Time.IsZero() {
+		return nil, false
+	}
+	return p, true
 }
 
 // recorded reports whether the state's history holds the pending

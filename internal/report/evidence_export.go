@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/roster-dev/roster/internal/evidence"
 	"github.com/roster-dev/roster/internal/mdtext"
@@ -59,13 +60,27 @@ func (e *EvidenceWriter) Write(raw []byte, r *evidence.Record) error {
 	case EvidenceCSV:
 		return e.cw.Write(csvRow(r))
 	case EvidenceMarkdown:
-		_, err := fmt.Fprintf(e.bw, "| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | `%s` |\n",
+		_, err := fmt.Fprintf(e.bw, "| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 			r.Seq, mdCell(r.Time), mdCell(r.Action), mdtext.Code(nil, r.Address, true), mdCell(roleIn(r.Before)), mdCell(roleIn(r.After)), mdCell(r.Actor),
-			mdCell(strings.Join(r.Approvers, ", ")), mdCell(r.Reason), mdCell(r.Ticket), mdCell(strings.Join(r.Risks, ", ")), mdCell(r.Outcome), r.Hash[:min(12, len(r.Hash))])
+			mdCell(strings.Join(r.Approvers, ", ")), mdCell(r.Reason), mdCell(r.Ticket), mdCell(strings.Join(r.Risks, ", ")), mdCell(r.Outcome), mdtext.Code(nil, shortHash(r.Hash), true))
 		return err
 	}
 	e.bw.Write(raw)
 	return e.bw.WriteByte('\n')
+}
+
+// shortHash is the start of a record's hash as the markdown export shows
+// it: 12 characters, cut at a character's start (a record read from a
+// damaged state may hold any text there, which mdtext.Code then quotes).
+func shortHash(h string) string {
+	if len(h) <= 12 {
+		return h
+	}
+	n := 12
+	for n > 0 && !utf8.RuneStart(h[n]) {
+		n--
+	}
+	return h[:n]
 }
 
 // Flush writes what is buffered.

@@ -13,6 +13,7 @@ package drivertest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -469,4 +470,32 @@ func (s *Stub) RoundTrip(r *http.Request) (*http.Response, error) {
 	s.seen[r.URL.Path] = true
 	return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {s.ContentType}},
 		Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
+}
+
+// RefusalBodies are error answers to seed a driver's FuzzRefusal with:
+// line breaks, terminal escapes and long words in the platform's text.
+var RefusalBodies = []string{
+	`{"detail":"a\nb\r\n\u001b[31mred"}`, `{"error":"x\ny"}`, `{"errors":[{"detail":"a\nb","code":"c\nd"}]}`,
+	`{"message":"` + strings.Repeat("m", 400) + `"}`, `{"error":{"message":"` + strings.Repeat("é", 200) + `"}}`,
+	"<html>\n<body>500</body>\n</html>", "", "null", `{"detail":null}`,
+}
+
+// CheckRefusal checks the message of a refusal (an error answer's
+// *driver.APIError) as roster prints it after "Error: ": one line, with no
+// control character a terminal would act on, and at most 300 bytes of the
+// platform's words (kit.Cut) besides roster's own of at most extra bytes.
+func CheckRefusal(t *testing.T, err error, body []byte, extra int) {
+	t.Helper()
+	var ae *driver.APIError
+	if !errors.As(err, &ae) {
+		t.Fatalf("an error answer %q gives %v, not a *driver.APIError", body, err)
+	}
+	for _, r := range ae.Message {
+		if r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' {
+			t.Fatalf("an error answer %q gives the message %q, with the control character %U", body, ae.Message, r)
+		}
+	}
+	if len(ae.Message) > 303+extra {
+		t.Fatalf("an error answer %q gives a message of %d bytes: %.400q", body, len(ae.Message), ae.Message)
+	}
 }

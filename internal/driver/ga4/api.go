@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	json "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -320,22 +319,16 @@ func rateLimited(status int, body []byte) bool {
 // driver switches on the status and reasons, never on the message [AIP].
 func (d *Driver) message(e *StatusError, what string) string {
 	status, ok := e.HTTP, e.Status != "" || e.Message != ""
-	msg := strings.Join(strings.Fields(string(e.req.Body)), " ")
+	msg := string(e.req.Body)
 	if ok {
-		msg = strings.Join(strings.Fields(e.Message), " ")
+		msg = e.Message
 		if e.Status != "" {
 			msg = e.Status + ": " + msg
 		}
 	}
-	if len(msg) > 300 {
-		// Cut at a rune's start: the message reaches evidence (a note),
-		// whose JSON holds valid UTF-8 only.
-		cut := 300
-		for cut > 0 && !utf8.RuneStart(msg[cut]) {
-			cut--
-		}
-		msg = msg[:cut] + "..."
-	}
+	// One line, cut at a rune's start: the message reaches evidence (a
+	// note), whose JSON holds valid UTF-8 only.
+	msg = kit.Words(msg)
 	if msg == "" {
 		msg = fmt.Sprintf("HTTP %d", status)
 	}

@@ -2,7 +2,10 @@ package kit
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // maxMessage is the most of a platform's answer an error message quotes.
@@ -12,17 +15,43 @@ const maxMessage = 300
 // platform's own words cannot be read from it: its text with white
 // space folded, cut at 300 bytes, or "HTTP STATUS" when it is empty.
 func BodyText(body []byte, status int) string {
-	msg := Cut(strings.Join(strings.Fields(string(body)), " "))
+	msg := Words(string(body))
 	if msg == "" {
 		msg = fmt.Sprintf("HTTP %d", status)
 	}
 	return msg
 }
 
-// Cut cuts a message at 300 bytes, marked "...".
+// Cut cuts a message at 300 bytes, marked "...", at the start of a
+// character.
 func Cut(msg string) string {
 	if len(msg) > maxMessage {
-		return msg[:maxMessage] + "..."
+		n := maxMessage
+		for n > 0 && !utf8.RuneStart(msg[n]) {
+			n--
+		}
+		return msg[:n] + "..."
 	}
 	return msg
+}
+
+// Words is a platform's own words as an error message quotes them: on one
+// line, its white space folded to single spaces, any other control
+// character shown as a Go escape (\x1b), so that nothing it holds starts
+// a line or acts on a terminal, and cut at 300 bytes.
+func Words(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if strings.IndexFunc(s, unicode.IsControl) >= 0 {
+		var b strings.Builder
+		for _, r := range s {
+			if unicode.IsControl(r) {
+				q := strconv.QuoteRune(r)
+				b.WriteString(q[1 : len(q)-1])
+				continue
+			}
+			b.WriteRune(r)
+		}
+		s = b.String()
+	}
+	return Cut(s)
 }

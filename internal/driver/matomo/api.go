@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	json "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -285,7 +286,9 @@ func isJSON(body []byte) bool {
 	return jsontext.Value(body).IsValid(jsontext.AllowDuplicateNames(true))
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+// oneLine is Matomo's text as a message quotes it (kit.Words): one line,
+// control characters escaped, at most 300 bytes.
+func oneLine(s string) string { return kit.Words(s) }
 
 // snippet is ": " and the start of a body on one line, or "".
 func snippet(body []byte) string {
@@ -294,7 +297,11 @@ func snippet(body []byte) string {
 		return ""
 	}
 	if len(s) > 200 {
-		s = s[:200] + "..."
+		n := 200
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		s = s[:n] + "..."
 	}
 	return ": " + s
 }

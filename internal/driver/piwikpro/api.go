@@ -391,13 +391,13 @@ func errorMessage(body []byte, status int) string {
 			}
 		}
 		if len(parts) > 0 {
-			return strings.Join(parts, "; ")
+			return kit.Words(strings.Join(parts, "; "))
 		}
 		if eb.Message != "" {
-			return eb.Message
+			return kit.Words(eb.Message)
 		}
 		if eb.Error != "" {
-			return eb.Error
+			return kit.Words(eb.Error)
 		}
 	}
 	return kit.BodyText(body, status)

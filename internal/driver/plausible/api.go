@@ -133,7 +133,7 @@ func (c *Client) refusal(err error, read bool) error {
 	if msg == "" {
 		msg = kit.BodyText(re.Body, re.Status)
 	}
-	return &driver.APIError{Platform: Platform, Status: re.Status, Message: kit.Cut(msg), Request: re.Request(), Read: read}
+	return &driver.APIError{Platform: Platform, Status: re.Status, Message: kit.Words(msg), Request: re.Request(), Read: read}
 }
 
 // list reads every page of a cursor-paged list (always limit=100, the

@@ -296,6 +296,7 @@ func refusal(err error, read bool) error {
 		if s, ok := eb.Attr.(string); ok && s != "" && eb.Type == "validation_error" {
 			msg += " (" + s + ")"
 		}
+		msg = kit.Words(msg)
 	}
 	if sc := missingScope.FindStringSubmatch(eb.Detail); re.Status == http.StatusForbidden && sc != nil {
 		// posthog.md, Auth: PostHog names the scope the key lacks.
@@ -304,7 +305,7 @@ func refusal(err error, read bool) error {
 			what = re.Request()
 		}
 		msg = fmt.Sprintf("the personal API key lacks the scope %s that %s needs (PostHog: %q); add %s to the key in PostHog (Settings, Personal API keys) or use a key that has it",
-			sc[1], what, eb.Detail, sc[1])
+			sc[1], what, kit.Words(eb.Detail), sc[1])
 	}
 	if msg == "" {
 		msg = kit.BodyText(re.Body, re.Status)

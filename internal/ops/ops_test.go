@@ -469,7 +469,7 @@ func TestSavedReviewJSONStrict(t *testing.T) {
 		}
 		s, err := readSavedReview(context.Background(), path)
 		switch {
-		case c.err == "" && (err != nil || s.Serial != 3 || len(s.teams) != 1 || s.teams[0] != "acme"):
+		case c.err == "" && (err != nil || s.Serial != 3 || len(s.Teams) != 1 || s.Teams[0] != "acme"):
 			t.Errorf("%s: read %+v, %v", c.text, s, err)
 		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
 			t.Errorf("%s: %v, want an error saying %q", c.text, err, c.err)

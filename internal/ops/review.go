@@ -4,18 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/csv"
 	"fmt"
-	"html"
 	"io"
 	"path/filepath"
-	"regexp"
-	"strconv"
-	"strings"
 	"time"
-
-	json "github.com/go-json-experiment/json"
-	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/roster-dev/roster/internal/checkpoint"
 	"github.com/roster-dev/roster/internal/config"
@@ -192,8 +184,8 @@ func Attest(ctx context.Context, env *Env, f AttestRequest) (*AttestResult, erro
 		if saved.Serial != doc.Serial {
 			return nil, errorf("%s was made at state serial %d, and the state has changed since (serial %d now): a sign-off of it would cover access it does not show. Save the review again (roster review --format %s --out FILE), read it, and sign that off", f.From, saved.Serial, doc.Serial, saved.Format)
 		}
-		base.ReviewDigest, base.Format, base.Serial, base.From = saved.digest, saved.Format, saved.Serial, filepath.Base(f.From)
-		doc = saved.doc(doc)
+		base.ReviewDigest, base.Format, base.Serial, base.From = saved.Digest, saved.Format, saved.Serial, filepath.Base(f.From)
+		doc = savedDoc(saved, doc)
 	case f.Out != "":
 		doc.Attestation = &report.Attestation{Reviewer: reviewer, Time: evidence.FormatTime(at), Format: f.Format, Digest: report.PlaceholderDigest}
 		var buf bytes.Buffer
@@ -312,113 +304,32 @@ func (o *OutFile) Commit() error {
 func (o *OutFile) Discard() { o.f.Discard() }
 
 // SavedReview is a review written earlier (review --format F --out FILE)
-// to be signed off with --attest --from FILE: its format, the serial it
-// states it was made at, its digest, and the teams it covers.
-type SavedReview struct {
-	Format string
-	Serial uint64
-	digest string
-	teams  []string
-	parsed *report.ReviewDoc // JSON only
-}
-
-var (
-	serialText = regexp.MustCompile(`state serial (\d+)[,)]`)
-	mdTeam     = regexp.MustCompile(`(?m)^## Team (.+) \(`)
-	htmlTeam   = regexp.MustCompile(`<section class="team" id="team-([^"]+)"`)
-)
+// to be signed off with --attest --from FILE (report.ReadSavedReview).
+type SavedReview = report.SavedReview
 
 // readSavedReview reads a saved review; the format is the file's
-// extension (.json, .md, .csv, .html). The file must state its serial
-// and must not be attested already.
+// extension (.json, .md, .csv, .html).
 func readSavedReview(ctx context.Context, path string) (*SavedReview, error) {
 	data, err := fsx.ReadFile(ctx, path, 64<<20)
 	if err != nil {
 		return nil, errorf("reading the review to sign off, %s: %v", path, err)
 	}
-	bad := func(format string, args ...any) error {
-		return errorf("review file %s: %s", path, fmt.Sprintf(format, args...))
-	}
-	s := &SavedReview{digest: report.ReviewDigest(data)}
-	if bytes.Contains(data, []byte("Attested digest")) || bytes.Contains(data, []byte("# signed off")) {
-		return nil, bad("it is attested already (it shows its digest); its sign-off is in the evidence")
-	}
-	found := false
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".json":
-		s.Format = "json"
-		// json/v2 refuses a member named twice: an edited file cannot show
-		// one serial or team to the reader and give another to roster.
-		var raw map[string]jsontext.Value
-		var doc report.ReviewDoc
-		if err := json.Unmarshal(data, &raw); err != nil || json.Unmarshal(data, &doc) != nil {
-			return nil, bad("not a review's JSON")
-		}
-		if _, ok := raw["serial"]; ok {
-			found, s.Serial = true, doc.Serial
-		}
-		if doc.Attestation != nil {
-			return nil, bad("it is attested already (it shows its digest); its sign-off is in the evidence")
-		}
-		s.parsed = &doc
-		for _, t := range doc.Teams {
-			s.teams = append(s.teams, t.Team)
-		}
-	case ".md", ".markdown":
-		s.Format = "markdown"
-		for _, m := range mdTeam.FindAllSubmatch(data, -1) {
-			s.teams = append(s.teams, strings.ReplaceAll(string(m[1]), `\`, ""))
-		}
-	case ".html", ".htm":
-		s.Format = "html"
-		for _, m := range htmlTeam.FindAllSubmatch(data, -1) {
-			s.teams = append(s.teams, html.UnescapeString(string(m[1])))
-		}
-	case ".csv":
-		s.Format = "csv"
-		rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\ufeff")))).ReadAll()
-		if err != nil || len(rows) == 0 {
-			return nil, bad("not a review's CSV")
-		}
-		seen := map[string]bool{}
-		for _, r := range rows[1:] {
-			if r[0] == "# serial" && len(r) > 1 {
-				n, err := strconv.ParseUint(r[1], 10, 64)
-				found, s.Serial = err == nil, n
-				continue
-			}
-			if !strings.HasPrefix(r[0], "# ") && !seen[r[0]] {
-				seen[r[0]] = true
-				s.teams = append(s.teams, r[0])
-			}
-		}
-	default:
-		return nil, bad("give a review saved as .json, .md, .csv or .html")
-	}
-	if s.Format == "markdown" || s.Format == "html" {
-		if m := serialText.FindSubmatch(data); m != nil {
-			n, err := strconv.ParseUint(string(m[1]), 10, 64)
-			found, s.Serial = err == nil, n
-		}
-	}
-	if !found {
-		return nil, bad("it does not state the serial it was made at; save the review with this roster (roster review --format %s --out FILE)", s.Format)
-	}
-	if len(s.teams) == 0 {
-		return nil, bad("it covers no team: nothing to sign off")
+	s, err := report.ReadSavedReview(data, filepath.Ext(path))
+	if err != nil {
+		return nil, errorf("review file %s: %v", path, err)
 	}
 	return s, nil
 }
 
-// doc is the review the sign-off records cover: the saved JSON itself, or
-// for the other formats its teams (rows and findings are counted only
-// from JSON).
-func (s *SavedReview) doc(current *report.ReviewDoc) *report.ReviewDoc {
-	if s.parsed != nil {
-		return s.parsed
+// savedDoc is the review the sign-off records cover: the saved JSON
+// itself, or for the other formats its teams (rows and findings are
+// counted only from JSON).
+func savedDoc(s *SavedReview, current *report.ReviewDoc) *report.ReviewDoc {
+	if s.Doc != nil {
+		return s.Doc
 	}
 	d := &report.ReviewDoc{FormatVersion: current.FormatVersion, Serial: s.Serial}
-	for _, t := range s.teams {
+	for _, t := range s.Teams {
 		d.Teams = append(d.Teams, report.ReviewTeam{Team: t})
 	}
 	return d

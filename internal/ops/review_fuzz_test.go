@@ -69,7 +69,7 @@ func FuzzSavedReview(f *testing.F) {
 		}
 		if s, err := readSavedReview(ctx, path); err == nil {
 			want := map[string]string{".json": "json", ".md": "markdown", ".markdown": "markdown", ".csv": "csv", ".html": "html", ".htm": "html"}[strings.ToLower(filepath.Ext(path))]
-			if want == "" || s.Format != want || len(s.teams) == 0 {
+			if want == "" || s.Format != want || len(s.Teams) == 0 {
 				t.Fatalf("%q read as a review %+v", data, s)
 			}
 		}
@@ -91,8 +91,8 @@ func FuzzSavedReview(f *testing.F) {
 			if err != nil {
 				t.Fatalf("the %s review of %s at serial %d (site %q, reason %q, ticket %q) is not read back: %v", ft.format, team, serial, site, reason, ticket, err)
 			}
-			if s.Serial != serial || !slices.Equal(s.teams, []string{team}) {
-				t.Fatalf("the %s review of %s at serial %d (site %q, reason %q, ticket %q) reads back as serial %d of %q", ft.format, team, serial, site, reason, ticket, s.Serial, s.teams)
+			if s.Serial != serial || !slices.Equal(s.Teams, []string{team}) {
+				t.Fatalf("the %s review of %s at serial %d (site %q, reason %q, ticket %q) reads back as serial %d of %q", ft.format, team, serial, site, reason, ticket, s.Serial, s.Teams)
 			}
 		}
 	})

@@ -30,7 +30,9 @@
 // ChangesSinceReviews, the people added, removed or whose role changed
 // since it. An attested document (`review --attest --out FILE`) shows the
 // digest it is attested under: SealAttested and CheckAttested (the sha256
-// of the document with the digest's hex written as zeros).
+// of the document with the digest's hex written as zeros). A review saved
+// earlier and signed off later (`review --attest --from FILE`) is read
+// back by ReadSavedReview, beside the renderers whose layout it reads.
 //
 // And it writes the evidence records for auditors (`evidence export`):
 // EvidenceWriter, in an EvidenceFormat (the records as stored, one a

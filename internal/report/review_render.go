@@ -100,7 +100,7 @@ func WriteReviewCSV(w io.Writer, doc *ReviewDoc) error {
 		}
 	}
 	if a := doc.Attestation; a != nil {
-		extra = append(extra, []string{"# signed off", a.Reviewer, a.Time, a.Digest, AttestedDigestRule})
+		extra = append(extra, []string{signedOffMark, a.Reviewer, a.Time, a.Digest, AttestedDigestRule})
 	}
 	for _, row := range extra {
 		for len(row) < len(CSVHeader) {
@@ -218,7 +218,7 @@ func writeSignOffMarkdown(bw *bufio.Writer, a *Attestation) {
 	}
 	bw.WriteString("## Sign-off\n\n")
 	fmt.Fprintf(bw, "Signed off by %s at %s.\n\n", md(a.Reviewer), a.Time)
-	fmt.Fprintf(bw, "Attested digest: %s (%s)\n", code(a.Digest), AttestedDigestRule)
+	fmt.Fprintf(bw, attestedMark+": %s (%s)\n", code(a.Digest), AttestedDigestRule)
 }
 
 // AttestedDigestRule says how an attested document's digest is

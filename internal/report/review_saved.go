@@ -37,10 +37,10 @@ type SavedReview struct {
 var (
 	serialText = regexp.MustCompile(`state serial (\d+)[,)]`)
 	mdTeam     = regexp.MustCompile(`(?m)^## Team (.+) \(`)
-	htmlTeamID   = regexp.MustCompile(`<section class="team" id="team-([^"]+)"`)
+	htmlTeamID = regexp.MustCompile(`<section class="team" id="team-([^"]+)"`)
 )
 
-// ReadSavedReview reads a review the renderers of this file's package
+// ReadSavedReview reads a review the renderers of this package
 // wrote, in the format its file extension ext names (.json, .md,
 // .markdown, .csv, .html, .htm): the layout they write is read back here,
 // beside them. The review must state its serial, cover a team, and not be

@@ -47,9 +47,7 @@ var (
 // attested already; the error says why not, to follow "review file
 // PATH: ".
 func ReadSavedReview(data []byte, ext string) (*SavedReview, error) {
-	bad := func(format string, args ...any) error {
-		return fmt.Errorf(format, args...)
-	}
+	bad := fmt.Errorf
 	s := &SavedReview{Digest: ReviewDigest(data)}
 	if bytes.Contains(data, []byte(attestedMark)) || bytes.Contains(data, []byte(signedOffMark)) {
 		return nil, bad("it is attested already (it shows its digest); its sign-off is in the evidence")

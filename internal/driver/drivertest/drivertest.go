@@ -20,6 +20,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -478,6 +479,25 @@ var RefusalBodies = []string{
 	`{"detail":"a\nb\r\n\u001b[31mred"}`, `{"error":"x\ny"}`, `{"errors":[{"detail":"a\nb","code":"c\nd"}]}`,
 	`{"message":"` + strings.Repeat("m", 400) + `"}`, `{"error":{"message":"` + strings.Repeat("é", 200) + `"}}`,
 	"<html>\n<body>500</body>\n</html>", "", "null", `{"detail":null}`,
+}
+
+// FuzzRefusal is a driver's refusal fuzz target: seeded with
+// RefusalBodies and the driver's own seeds (bodies answered with 403),
+// it hands every error status and body to refusal, as the answer to a
+// read and to a change, and holds what it returns to CheckRefusal.
+func FuzzRefusal(f *testing.F, platform string, extra int, refusal func(err error, read bool) error, seeds ...string) {
+	for _, s := range append(slices.Clone(RefusalBodies), seeds...) {
+		f.Add(403, []byte(s))
+	}
+	f.Fuzz(func(t *testing.T, status int, body []byte) {
+		if status < 400 || status > 599 {
+			return
+		}
+		for _, read := range []bool{true, false} {
+			re := &httpc.RequestError{Platform: platform, Method: "GET", Path: "/api/x", Status: status, Body: body}
+			CheckRefusal(t, refusal(re, read), body, extra)
+		}
+	})
 }
 
 // CheckRefusal checks the message of a refusal (an error answer's

@@ -4,23 +4,10 @@ import (
 	"testing"
 
 	"github.com/roster-dev/roster/internal/driver/drivertest"
-	"github.com/roster-dev/roster/internal/driver/httpc"
 )
 
 // FuzzRefusal: whatever an error answer's body holds, the refusal roster
-// shows is one line quoting a bounded part of it (drivertest.CheckRefusal).
+// shows is one line quoting a bounded part of it (drivertest.FuzzRefusal).
 func FuzzRefusal(f *testing.F) {
-	for _, s := range drivertest.RefusalBodies {
-		f.Add(403, []byte(s))
-	}
-	f.Add(422, []byte(`{"error":{"a":"\u001b[2J"}}`))
-	f.Fuzz(func(t *testing.T, status int, body []byte) {
-		if status < 400 || status > 599 {
-			return
-		}
-		for _, read := range []bool{true, false} {
-			err := (&Client{}).refusal(&httpc.RequestError{Platform: Platform, Method: "GET", Path: "/api/x", Status: status, Body: body}, read)
-			drivertest.CheckRefusal(t, err, body, 300)
-		}
-	})
+	drivertest.FuzzRefusal(f, Platform, 300, (&Client{}).refusal, `{"error":{"a":"\u001b[2J"}}`)
 }

@@ -76,14 +76,9 @@ func TestTosetLinear(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow (100,000 elements): skipped under -short; make test runs it")
 	}
-	var b strings.Builder
-	b.WriteString("locals {\n  people = toset([")
-	for i := range 100_000 {
-		fmt.Fprintf(&b, "%q,\n", fmt.Sprintf("p%06d@acme.com", i))
-	}
-	b.WriteString("])\n}\n")
-	res := quick(t, "toset of 100,000 literal strings", []byte(b.String()), func() *Result {
-		return LoadSources([]Source{{Name: "s.hcl", Data: []byte(b.String())}})
+	src := "locals {\n  people = toset(" + emailList(100_000, 100_000) + ")\n}\n"
+	res := quick(t, "toset of 100,000 literal strings", []byte(src), func() *Result {
+		return LoadSources([]Source{{Name: "s.hcl", Data: []byte(src)}})
 	})
 	if res.Diags.HasErrors() {
 		t.Fatalf("diagnostics: %v", res.Diags)
@@ -145,14 +140,9 @@ func TestListFunctionsLinear(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow (100,000 elements): skipped under -short; make test runs it")
 	}
-	var list strings.Builder
-	list.WriteString("[")
-	for i := range 100_000 {
-		fmt.Fprintf(&list, "%q,\n", fmt.Sprintf("p%06d@acme.com", i%50_000))
-	}
-	list.WriteString("]")
+	list := emailList(100_000, 50_000)
 	for _, call := range []string{"distinct(%s)", "sort(%s)", "join(\",\", %s)", "compact(%s)", "chunklist(%s, 2)", "contains(%s, \"x\")"} {
-		src := "locals {\n  v = " + fmt.Sprintf(call, list.String()) + "\n}\n"
+		src := "locals {\n  v = " + fmt.Sprintf(call, list) + "\n}\n"
 		name := strings.SplitN(call, "(", 2)[0]
 		res := quick(t, name+" of 100,000 literal strings", []byte(src), func() *Result {
 			return LoadSources([]Source{{Name: "l.hcl", Data: []byte(src)}})
@@ -187,4 +177,16 @@ func stdlibDistinct(v cty.Value) (cty.Value, error) {
 		v = cty.ListVal(v.AsValueSlice())
 	}
 	return stdlib.DistinctFunc.Call([]cty.Value{v})
+}
+
+// emailList is a literal HCL list of n emails, each of the first distinct
+// ones again and again.
+func emailList(n, distinct int) string {
+	var b strings.Builder
+	b.WriteString("[")
+	for i := range n {
+		fmt.Fprintf(&b, "%q,\n", fmt.Sprintf("p%06d@acme.com", i%distinct))
+	}
+	b.WriteString("]")
+	return b.String()
 }

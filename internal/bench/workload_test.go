@@ -68,12 +68,11 @@ type workload struct {
 	cfg    *gen.Config
 	dir    string
 
-	res     *config.Result
-	empty   *plan.Plan // from empty state
-	file    []byte     // empty, as a saved plan file
-	state   string     // a state file with empty applied
-	prior   *state.Snapshot
-	records int // evidence records in state
+	res   *config.Result
+	empty *plan.Plan // from empty state
+	file  []byte     // empty, as a saved plan file
+	state string     // a state file with empty applied
+	prior *state.Snapshot
 }
 
 var workloads = map[int]*workload{}

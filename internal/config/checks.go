@@ -104,13 +104,6 @@ func CheckText(name, s string) error {
 	return nil
 }
 
-func rangeOr(e hcl.Expression, def hcl.Range) hcl.Range {
-	if e == nil {
-		return def
-	}
-	return e.Range()
-}
-
 // sentence turns an error of the model into the start of a sentence.
 func sentence(err error) string {
 	s := err.Error()

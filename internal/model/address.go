@@ -135,6 +135,20 @@ func (a Address) String() string {
 	return ""
 }
 
+// AppendText appends the address as String prints it: an address is
+// that string wherever it is a JSON value (saved plans).
+func (a Address) AppendText(b []byte) ([]byte, error) { return append(b, a.String()...), nil }
+
+// UnmarshalText reads an address as ParseAddress does.
+func (a *Address) UnmarshalText(b []byte) error {
+	v, err := ParseAddress(string(b))
+	if err != nil {
+		return err
+	}
+	*a = v
+	return nil
+}
+
 // SiteAddr is the address of the site a grant or site address belongs to.
 func (a Address) SiteAddr() Address { return SiteAddress(a.Team, a.Site) }
 

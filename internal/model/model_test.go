@@ -257,3 +257,24 @@ func TestKindText(t *testing.T) {
 		t.Error("no kind has a name")
 	}
 }
+
+// TestAddressText: an address is written as String prints it (after what
+// is already there) and reads back equal; a bad one is refused with
+// ParseAddress's words, leaving the address as it was.
+func TestAddressText(t *testing.T) {
+	for _, a := range []Address{
+		TeamAddress("acme"), SiteAddress("acme", "acme.com"), MemberAddress("acme", "bob@acme.com"),
+		PersonGrantAddress("acme", "acme.com", "eve@agency.com"), GroupGrantAddress("acme", "acme.com", "analysts"),
+		{Kind: KindGroup, Team: "acme", Group: "analysts"},
+	} {
+		b, err := a.AppendText([]byte("x"))
+		var back Address
+		if err != nil || string(b) != "x"+a.String() || back.UnmarshalText(b[1:]) != nil || back != a {
+			t.Errorf("%v: %q, %v, read back %v", a, b, err, back)
+		}
+	}
+	keep := TeamAddress("acme")
+	if err := keep.UnmarshalText([]byte("member/acme/bob")); err == nil || !strings.Contains(err.Error(), `invalid address "member/acme/bob"`) || keep != TeamAddress("acme") {
+		t.Errorf("a bad address: %v, left %v", err, keep)
+	}
+}

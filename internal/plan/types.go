@@ -43,35 +43,41 @@ var RiskOrder = []Risk{RiskEscalation, RiskExternal, RiskProduction, RiskOwner, 
 
 // Change is one planned change. Before is nil for a create, After for a
 // delete. Risks are in RiskOrder.
+//
+// The tags of Change and of the other elements of a plan are the saved
+// plan file's (wire.go): fields in the order it writes them, a nil list
+// written [].
 type Change struct {
-	Addr   model.Address
-	Action Action
-	Before *model.Object
-	After  *model.Object
-	Risks  []Risk
+	Addr   model.Address `json:"address"`
+	Action Action        `json:"action"`
+	// Moving is what a move says besides its new address; nil for other
+	// actions (most changes: a pointer keeps a 100,000-change plan small).
+	// A plan file writes its members inside the change's, for moves only.
+	Moving *Moving       `json:",embed"`
+	Before *model.Object `json:"before"`
+	After  *model.Object `json:"after"`
+	Risks  []Risk        `json:"risks"`
 	// Reason is why the planner made a change the configuration did not
 	// ask for in so many words; Why is its text ("expired 2026-06-01",
 	// "invitation expired", ...), derived from it by SetReason, and is
-	// what plan files and output carry.
-	Reason Reason
-	Why    string
-	// Moving is what a move says besides its new address; nil for other
-	// actions (most changes: a pointer keeps a 100,000-change plan small).
-	Moving *Moving
+	// what plan files and output carry (a plan file's reads back as
+	// Reason by ReasonOf).
+	Why    string `json:"why"`
+	Reason Reason `json:"-"`
 	// Note is, on a manual step an apply reports, the platform's words on
 	// why it left the change to a person (driver.Result.Note); "" on
 	// every change of a plan, and never written to a plan file.
-	Note string
+	Note string `json:"-"`
 }
 
 // Moving is where a moved object was and what moves with it.
 type Moving struct {
 	// From is the old address (Change.Before is the object stored there).
-	From model.Address
+	From model.Address `json:"from"`
 	// Carried are the stored objects under From that move with it (a
 	// site's grants, a person's grants, everything in a team), at their
 	// old addresses: model.Rekey gives their new ones.
-	Carried []*model.Object
+	Carried []*model.Object `json:"carried"`
 }
 
 // From is a move's old address, the zero Address for other changes.
@@ -156,29 +162,30 @@ const (
 
 // FollowUp is a task a person must do on a site after the plan is applied.
 type FollowUp struct {
-	Site model.Address // a site address
-	Task string
-	Text string
+	Site model.Address `json:"address"` // a site address
+	Task string        `json:"task"`
+	Text string        `json:"text"`
 }
 
 // Drift is live access that differs from the stored state (schema/sync.md).
 type Drift struct {
-	Addr   model.Address
-	Before *model.Object // as stored; nil when the state lacks it
-	After  *model.Object // as live; nil when it is gone
+	Addr   model.Address `json:"address"`
+	Before *model.Object `json:"before"` // as stored; nil when the state lacks it
+	After  *model.Object `json:"after"`  // as live; nil when it is gone
 	// Via is how the member's access is held where that is not plain
 	// membership: model.ViaAccount for a member of a platform whose team
-	// role is an account binding covering every site (GA4), "" otherwise.
-	Via model.Via
+	// role is an account binding covering every site (GA4), "" otherwise
+	// (and then not written, so other plans keep their bytes).
+	Via model.Via `json:"via,omitempty"`
 }
 
 // Manual is an open manual step (schema/sync.md): a change or task waiting for a
 // person to do it.
 type Manual struct {
-	Addr   model.Address
-	Task   string // a follow-up task, or "" for a change
-	Change string // the pending change's action, or "" for a task
-	Text   string
+	Addr   model.Address `json:"address"`
+	Task   string        `json:"task"`   // a follow-up task, or "" for a change
+	Change string        `json:"change"` // the pending change's action, or "" for a task
+	Text   string        `json:"text"`
 }
 
 // Seen is what the plan saw, live, of something a change of a connected
@@ -187,18 +194,17 @@ type Manual struct {
 // the access of a person whose membership is removed. `apply PLANFILE`
 // refuses the plan as stale when any of it moved.
 type Seen struct {
-	Addr model.Address
+	Addr model.Address `json:"address"`
 	// Object is the object at Addr as the plan saw it (nil: none).
-	Object *model.Object
+	Object *model.Object `json:"object"`
 	// Undeclared marks the record of a person's access on the sites the
 	// team does not declare: Addr is their membership, Elsewhere those
 	// sites' platform names, sorted (Object is then nil and not compared).
-	Undeclared bool
-	Elsewhere  []string
+	Undeclared bool     `json:"undeclared"`
+	Elsewhere  []string `json:"elsewhere"`
 }
 
 // Cost is what applying the plan will cost against a team's API budget.
-// Its tags are a saved plan's "cost" elements (wire.go).
 type Cost struct {
 	Team          string `json:"team"`
 	Requests      int    `json:"requests"`

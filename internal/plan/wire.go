@@ -17,8 +17,9 @@ import (
 	"github.com/roster-dev/roster/internal/model"
 )
 
-// The saved plan file's wire types and their one codec, json/v2
-// (github.com/go-json-experiment/json). Writing gives the bytes
+// The saved plan file's codec, json/v2 (github.com/go-json-experiment/json):
+// its outer object and plan member here, the plan's elements as their own
+// tagged types (types.go, diagnostic.go). Writing gives the bytes
 // encoding/json wrote before (fixed member order, every array present,
 // HTML-safe escapes), so digests of old and new plans agree; reading
 // refuses repeated member names anywhere in the file, ignores unknown
@@ -27,72 +28,32 @@ import (
 // encodeOpts escape strings as encoding/json did.
 var encodeOpts = json.JoinOptions(jsontext.EscapeForHTML(true), jsontext.EscapeForJS(true), jsontext.AllowInvalidUTF8(true))
 
+// planWire is the plan member of a saved plan file. Its elements are the
+// plan's own types, whose tags say how they are written (types.go).
 type planWire struct {
-	CreatedAt        *string        `json:"created_at"`
-	Now              *string        `json:"now"`
-	Lineage          string         `json:"lineage"`
-	Serial           uint64         `json:"serial"`
-	ConfigDigest     string         `json:"config_digest"`
-	AllowMassRemoval bool           `json:"allow_mass_removal"`
-	Reinvite         bool           `json:"reinvite"`
-	Commit           string         `json:"commit"`
-	ChangeRequest    string         `json:"change_request"`
-	Drift            []driftWire    `json:"drift"`
-	Changes          []changeWire   `json:"changes"`
-	FollowUps        []followUpWire `json:"follow_ups"`
-	Manual           []manualWire   `json:"manual"`
-	Cost             []Cost         `json:"cost"`
+	CreatedAt        *string    `json:"created_at"`
+	Now              *string    `json:"now"`
+	Lineage          string     `json:"lineage"`
+	Serial           uint64     `json:"serial"`
+	ConfigDigest     string     `json:"config_digest"`
+	AllowMassRemoval bool       `json:"allow_mass_removal"`
+	Reinvite         bool       `json:"reinvite"`
+	Commit           string     `json:"commit"`
+	ChangeRequest    string     `json:"change_request"`
+	Drift            []Drift    `json:"drift"`
+	Changes          []Change   `json:"changes"`
+	FollowUps        []FollowUp `json:"follow_ups"`
+	Manual           []Manual   `json:"manual"`
+	Cost             []Cost     `json:"cost"`
 	// Seen is written only when there is any, so that the plans of
 	// offline teams keep the bytes (and digests) they always had.
-	Seen []seenWire `json:"seen,omitempty"`
+	Seen []Seen `json:"seen,omitempty"`
 	// Diagnostics and Upcoming (the changes apply will record as manual
 	// steps) are what the plan says besides its changes (schema/cli.md,
 	// version 2 additions); written only when there are any, so that
 	// other plans keep the bytes (and digests) they always had.
 	Diagnostics []Diagnostic `json:"diagnostics,omitempty"`
-	Upcoming    []manualWire `json:"upcoming,omitempty"`
-}
-
-type driftWire struct {
-	Address string        `json:"address"`
-	Before  *model.Object `json:"before"`
-	After   *model.Object `json:"after"`
-	// Via is written only when set, so that other plans keep their bytes.
-	Via model.Via `json:"via,omitempty"`
-}
-
-type changeWire struct {
-	Address string `json:"address"`
-	Action  Action `json:"action"`
-	// From and Carried are written for moves only (omitzero: a move's
-	// empty Carried is [], never left out), so other plans keep their
-	// bytes.
-	From    string          `json:"from,omitzero"`
-	Carried []*model.Object `json:"carried,omitzero"`
-	Before  *model.Object   `json:"before"`
-	After   *model.Object   `json:"after"`
-	Risks   []Risk          `json:"risks"` // nil is written []
-	Why     string          `json:"why"`
-}
-
-type followUpWire struct {
-	Address string `json:"address"`
-	Task    string `json:"task"`
-	Text    string `json:"text"`
-}
-
-type manualWire struct {
-	Address string `json:"address"`
-	Task    string `json:"task"`
-	Change  string `json:"change"`
-	Text    string `json:"text"`
-}
-
-type seenWire struct {
-	Address    string        `json:"address"`
-	Object     *model.Object `json:"object"`
-	Undeclared bool          `json:"undeclared"`
-	Elsewhere  []string      `json:"elsewhere"`
+	Upcoming    []Manual     `json:"upcoming,omitempty"`
 }
 
 func timeString(t time.Time) *string {
@@ -106,40 +67,10 @@ func toWire(p *Plan) *planWire {
 		CreatedAt: timeString(p.CreatedAt), Now: timeString(p.Now), Lineage: p.Lineage, Serial: p.Serial,
 		ConfigDigest: p.ConfigDigest, AllowMassRemoval: p.AllowMassRemoval, Reinvite: p.Reinvite,
 		Commit: p.Commit, ChangeRequest: p.ChangeRequest,
-		Drift:       each(p.Drift, func(d *Drift) driftWire { return driftWire{d.Addr.String(), d.Before, d.After, d.Via} }),
-		Changes:     each(p.Changes, changeToWire),
-		FollowUps:   each(p.FollowUps, func(f *FollowUp) followUpWire { return followUpWire{f.Site.String(), f.Task, f.Text} }),
-		Manual:      each(p.Manual, manualToWire),
-		Cost:        p.Cost,
-		Seen:        each(p.Seen, func(x *Seen) seenWire { return seenWire{x.Addr.String(), x.Object, x.Undeclared, x.Elsewhere} }),
-		Diagnostics: p.Diagnostics,
-		Upcoming:    each(p.Upcoming, manualToWire),
+		Drift: p.Drift, Changes: p.Changes, FollowUps: p.FollowUps, Manual: p.Manual, Cost: p.Cost,
+		Seen: p.Seen, Diagnostics: p.Diagnostics, Upcoming: p.Upcoming,
 	}
 }
-
-// each converts every element of a list with f; an empty list gives an
-// empty list, written as [].
-func each[T, W any](xs []T, f func(*T) W) []W {
-	out := make([]W, len(xs))
-	for i := range xs {
-		out[i] = f(&xs[i])
-	}
-	return out
-}
-
-func changeToWire(c *Change) changeWire {
-	w := changeWire{Address: c.Addr.String(), Action: c.Action, Before: c.Before, After: c.After, Risks: c.Risks, Why: c.Why}
-	if c.Action == Move {
-		w.From = c.From().String()
-		w.Carried = c.Carried()
-		if w.Carried == nil {
-			w.Carried = []*model.Object{}
-		}
-	}
-	return w
-}
-
-func manualToWire(m *Manual) manualWire { return manualWire{m.Addr.String(), m.Task, m.Change, m.Text} }
 
 // appendPlan writes the plan member from its wire type: compact JSON in a
 // fixed order, every array present, so that the same plan always gives
@@ -250,7 +181,9 @@ func decodePlan(data []byte) (*Plan, error) {
 		return nil, err
 	}
 	p := &Plan{Lineage: w.Lineage, Serial: w.Serial, ConfigDigest: w.ConfigDigest, AllowMassRemoval: w.AllowMassRemoval,
-		Reinvite: w.Reinvite, Commit: w.Commit, ChangeRequest: w.ChangeRequest}
+		Reinvite: w.Reinvite, Commit: w.Commit, ChangeRequest: w.ChangeRequest,
+		Drift: orNil(w.Drift), Changes: orNil(w.Changes), FollowUps: orNil(w.FollowUps), Manual: orNil(w.Manual),
+		Cost: orNil(w.Cost), Seen: orNil(w.Seen), Diagnostics: orNil(w.Diagnostics), Upcoming: orNil(w.Upcoming)}
 	var err error
 	if p.CreatedAt, err = decodeTime("created_at", w.CreatedAt); err != nil {
 		return nil, err
@@ -258,34 +191,29 @@ func decodePlan(data []byte) (*Plan, error) {
 	if p.Now, err = decodeTime("now", w.Now); err != nil {
 		return nil, err
 	}
-	p.Drift = decodeEach(&err, w.Drift, decodeDrift)
-	p.Changes = decodeEach(&err, w.Changes, decodeChange)
-	p.FollowUps = decodeEach(&err, w.FollowUps, decodeFollowUp)
-	p.Manual = decodeEach(&err, w.Manual, manualDecoder("manual step"))
-	p.Cost = orNil(w.Cost)
-	p.Seen = decodeEach(&err, w.Seen, decodeSeen)
-	p.Diagnostics = decodeEach(&err, w.Diagnostics, decodeDiagnostic)
-	p.Upcoming = decodeEach(&err, w.Upcoming, manualDecoder("upcoming manual step"))
+	checkEach(&err, "drift", p.Drift, checkDrift)
+	checkEach(&err, "change", p.Changes, checkChange)
+	checkEach(&err, "follow-up", p.FollowUps, checkFollowUp)
+	checkEach(&err, "manual step", p.Manual, checkManual)
+	checkEach(&err, "seen", p.Seen, checkSeen)
+	checkEach(&err, "diagnostic", p.Diagnostics, checkDiagnostic)
+	checkEach(&err, "upcoming manual step", p.Upcoming, checkManual)
 	if err != nil {
 		return nil, err
 	}
 	return p, nil
 }
 
-// decodeEach reads a list's elements with f, given each one's number from
-// 1, stopping at the first error (in *err); nothing is read once *err is
-// set. An empty list reads as nil, as Make leaves it.
-func decodeEach[W, T any](err *error, ws []W, f func(n int, x *W) (T, error)) []T {
-	if *err != nil || len(ws) == 0 {
-		return nil
-	}
-	out := make([]T, len(ws))
-	for i := range ws {
-		if out[i], *err = f(i+1, &ws[i]); *err != nil {
-			return nil
+// checkEach checks a list's elements with f, each named in messages by
+// what and its number from 1, stopping at the first error (in *err);
+// nothing is checked once *err is set.
+func checkEach[T any](err *error, what string, xs []T, f func(elem, *T) error) {
+	for i := range xs {
+		if *err != nil {
+			return
 		}
+		*err = f(elem{what: what, n: i + 1}, &xs[i])
 	}
-	return out
 }
 
 // orNil is xs, or nil when it is empty: an empty list reads as nil, as
@@ -297,115 +225,82 @@ func orNil[T any](xs []T) []T {
 	return xs
 }
 
-func decodeDrift(n int, x *driftWire) (Drift, error) {
-	e := elem{"drift", n, x.Address}
-	addr, err := e.address()
+func checkDrift(e elem, d *Drift) error {
+	e, err := e.of(d.Addr)
 	switch {
 	case err != nil:
-		return Drift{}, err
-	case x.Via != "" && x.Via != model.ViaAccount:
-		return Drift{}, e.errorf("via %q is not %q", x.Via, model.ViaAccount)
+		return err
+	case d.Via != "" && d.Via != model.ViaAccount:
+		return e.errorf("via %q is not %q", d.Via, model.ViaAccount)
+	case d.Before == nil && d.After == nil:
+		return e.errorf("neither before nor after is set")
 	}
-	if err := cmp.Or(e.at(addr, "before", x.Before), e.at(addr, "after", x.After)); err != nil {
-		return Drift{}, err
-	}
-	if x.Before == nil && x.After == nil {
-		return Drift{}, e.errorf("neither before nor after is set")
-	}
-	return Drift{Addr: addr, Before: x.Before, After: x.After, Via: x.Via}, nil
+	return cmp.Or(e.at(d.Addr, "before", d.Before), e.at(d.Addr, "after", d.After))
 }
 
-func decodeFollowUp(n int, x *followUpWire) (FollowUp, error) {
-	e := elem{"follow-up", n, x.Address}
-	addr, err := e.address()
-	switch {
-	case err != nil:
-		return FollowUp{}, err
-	case addr.Kind != model.KindSite:
-		return FollowUp{}, fmt.Errorf("%s: %s is not a site address", elem{what: e.what, n: n}, x.Address)
-	case x.Task == "":
-		return FollowUp{}, e.errorf("it has no task")
+func checkFollowUp(e elem, f *FollowUp) error {
+	if !f.Site.IsZero() && f.Site.Kind != model.KindSite {
+		return e.errorf("%s is not a site address", f.Site)
 	}
-	return FollowUp{Site: addr, Task: x.Task, Text: x.Text}, nil
+	e, err := e.of(f.Site)
+	if err == nil && f.Task == "" {
+		err = e.errorf("it has no task")
+	}
+	return err
 }
 
-// manualDecoder reads the manual steps of a list named what.
-func manualDecoder(what string) func(int, *manualWire) (Manual, error) {
-	return func(n int, x *manualWire) (Manual, error) {
-		addr, err := elem{what, n, x.Address}.address()
-		return Manual{Addr: addr, Task: x.Task, Change: x.Change, Text: x.Text}, err
-	}
+func checkManual(e elem, m *Manual) error {
+	_, err := e.of(m.Addr)
+	return err
 }
 
-func decodeSeen(n int, x *seenWire) (Seen, error) {
-	e := elem{"seen", n, x.Address}
-	addr, err := e.address()
+func checkSeen(e elem, x *Seen) error {
+	e, err := e.of(x.Addr)
 	if err != nil {
-		return Seen{}, err
+		return err
 	}
-	if err := e.at(addr, "object", x.Object); err != nil {
-		return Seen{}, err
-	}
-	return Seen{Addr: addr, Object: x.Object, Undeclared: x.Undeclared, Elsewhere: orNil(x.Elsewhere)}, nil
+	x.Elsewhere = orNil(x.Elsewhere)
+	return e.at(x.Addr, "object", x.Object)
 }
 
-func decodeDiagnostic(n int, d *Diagnostic) (Diagnostic, error) {
+func checkDiagnostic(e elem, d *Diagnostic) error {
 	if d.Severity != SeverityWarning && d.Severity != SeverityNote {
-		return Diagnostic{}, fmt.Errorf("diagnostic %d: unknown severity %q", n, truncate(string(d.Severity)))
+		return e.errorf("unknown severity %q", truncate(string(d.Severity)))
 	}
-	return *d, nil
+	return nil
 }
 
-func decodeChange(n int, x *changeWire) (Change, error) {
-	e := elem{"change", n, x.Address}
-	addr, err := e.address()
+// checkChange checks a change as read, and sets its Reason from its Why.
+func checkChange(e elem, c *Change) error {
+	e, err := e.of(c.Addr)
 	if err != nil {
-		return Change{}, err
+		return err
 	}
-	c := Change{Addr: addr, Before: x.Before, After: x.After, Why: x.Why, Reason: ReasonOf(x.Why)}
-	if err := checkChange(e, x, &c); err != nil {
-		return Change{}, err
-	}
-	return c, nil
-}
-
-// checkChange fills in and checks what a change's wire form says besides
-// its address.
-func checkChange(e elem, x *changeWire, c *Change) error {
-	addr := c.Addr
-	beforeAt := addr
-	if x.From != "" {
-		from, err := model.ParseAddress(x.From)
-		if err != nil {
-			return e.errorf("from: %v", err)
+	c.Reason = ReasonOf(c.Why)
+	beforeAt := c.Addr
+	if c.Moving != nil {
+		if c.Action != Move {
+			return e.errorf("only a move has a from or carried objects")
 		}
-		c.Moving = &Moving{From: from}
-		if x.Action == Move {
-			beforeAt = from // a move's before is the object at its old address
-		}
-	}
-	if x.Carried != nil {
-		if c.Moving == nil {
-			c.Moving = &Moving{}
-		}
-		c.Moving.Carried = orNil(x.Carried)
-		if slices.Contains(x.Carried, nil) {
+		beforeAt = c.From() // a move's before is the object at its old address
+		c.Moving.Carried = orNil(c.Moving.Carried)
+		if slices.Contains(c.Carried(), nil) {
 			return e.errorf("a carried object is null")
 		}
 	}
-	if err := cmp.Or(e.at(beforeAt, "before", x.Before), e.at(addr, "after", x.After)); err != nil {
+	if err := cmp.Or(e.at(beforeAt, "before", c.Before), e.at(c.Addr, "after", c.After)); err != nil {
 		return err
 	}
-	for i, r := range x.Risks {
+	for i, r := range c.Risks {
 		if !slices.Contains(RiskOrder, r) {
 			return e.errorf("unknown risk %q", truncate(string(r)))
 		}
-		if slices.Contains(x.Risks[:i], r) {
+		if slices.Contains(c.Risks[:i], r) {
 			return e.errorf("risk %q is listed twice", r)
 		}
 	}
-	c.Risks = orNil(x.Risks)
-	switch c.Action = x.Action; c.Action {
+	c.Risks = orNil(c.Risks)
+	switch c.Action {
 	case Create:
 		if c.Before != nil || c.After == nil {
 			return e.errorf("a create has no before and has an after")
@@ -431,10 +326,7 @@ func checkChange(e elem, x *changeWire, c *Change) error {
 			}
 		}
 	default:
-		return e.errorf("unknown action %q; expected create, update, delete or move", truncate(string(x.Action)))
-	}
-	if c.Action != Move && (x.From != "" || x.Carried != nil) {
-		return e.errorf("only a move has a from or carried objects")
+		return e.errorf("unknown action %q; expected create, update, delete or move", truncate(string(c.Action)))
 	}
 	return nil
 }
@@ -451,15 +343,15 @@ func decodeTime(name string, s *string) (time.Time, error) {
 }
 
 // elem names an element of a list in messages: "change 3
-// (member/acme/bob@acme.com)", or "change 3" when it has no address.
+// (member/acme/bob@acme.com)", or "change 3" before its address is known.
 type elem struct {
 	what string
 	n    int
-	addr string
+	addr model.Address
 }
 
 func (e elem) String() string {
-	if e.addr == "" {
+	if e.addr.IsZero() {
 		return fmt.Sprintf("%s %d", e.what, e.n)
 	}
 	return fmt.Sprintf("%s %d (%s)", e.what, e.n, e.addr)
@@ -470,16 +362,14 @@ func (e elem) errorf(format string, args ...any) error {
 	return fmt.Errorf("%s: %s", e, fmt.Sprintf(format, args...))
 }
 
-// address parses the element's address.
-func (e elem) address() (model.Address, error) {
-	if e.addr == "" {
-		return model.Address{}, e.errorf("it has no address")
+// of is the element named with its address a, or an error when it has
+// none (a bad one is refused as it is read: model.Address.UnmarshalText).
+func (e elem) of(a model.Address) (elem, error) {
+	if a.IsZero() {
+		return e, e.errorf("it has no address")
 	}
-	a, err := model.ParseAddress(e.addr)
-	if err != nil {
-		return model.Address{}, fmt.Errorf("%s: %v", elem{what: e.what, n: e.n}, err)
-	}
-	return a, nil
+	e.addr = a
+	return e, nil
 }
 
 // at checks that an object read as the element's before, after or object

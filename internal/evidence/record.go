@@ -120,24 +120,14 @@ func ObjectJSON(o *model.Object) jsontext.Value {
 // FormatTime is how records write times: RFC 3339 in UTC, to the second.
 func FormatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
+// normalise makes a missing before or after null. (A nil list needs
+// nothing: json/v2 writes it [], as every list of a record is written.)
 func (r *Record) normalise() {
 	if r.Before == nil {
 		r.Before = jsontext.Value("null")
 	}
 	if r.After == nil {
 		r.After = jsontext.Value("null")
-	}
-	if r.Risks == nil {
-		r.Risks = []string{}
-	}
-	if r.FollowUps == nil {
-		r.FollowUps = []FollowUp{}
-	}
-	if r.Approvers == nil {
-		r.Approvers = []string{}
-	}
-	if r.API == nil {
-		r.API = []string{}
 	}
 }
 

@@ -96,18 +96,22 @@ func (s *Store) Lock(ctx context.Context, operation string, timeout time.Duratio
 		host = "unknown host"
 	}
 	info, _ := json.Marshal(state.LockInfo{PID: os.Getpid(), Host: host, Operation: operation, Since: time.Now().UTC()}, jsontext.AllowInvalidUTF8(true))
-	info = append(info, '\n')
-	// Written over the old details and then cut to length, so a reader
-	// always finds one JSON value at the start (see readHolder).
-	if _, err := f.WriteAt(info, 0); err == nil {
-		err = f.Truncate(int64(len(info)))
-	}
-	if err != nil {
+	if err := writeHolder(f, append(info, '\n')); err != nil {
 		_ = unlockFile(f)
 		f.Close()
 		return nil, fmt.Errorf("cannot write the lock file %s: %w", lp, err)
 	}
 	return &unlocker{f: f, s: s, path: lp, created: created}, nil
+}
+
+// writeHolder writes the holder's details over the old ones and then cuts
+// the file to their length, so a reader always finds one JSON value at the
+// start (see readHolder).
+func writeHolder(f *os.File, info []byte) error {
+	if _, err := f.WriteAt(info, 0); err != nil {
+		return err
+	}
+	return f.Truncate(int64(len(info)))
 }
 
 // current reports whether f is still the file at lp.

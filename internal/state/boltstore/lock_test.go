@@ -76,6 +76,35 @@ func TestLockStaleDetails(t *testing.T) {
 	}
 }
 
+// TestWriteHolderReportsFailure: details that cannot be written (here, a
+// file open only for reading) are an error, which Lock reports, never a
+// lock held with the last holder's details in its file.
+func TestWriteHolderReportsFailure(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "lock")
+	if err := os.WriteFile(p, []byte(`{"pid":1,"host":"old"}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := writeHolder(f, []byte(`{"pid":2}`+"\n")); err == nil {
+		t.Error("writing to a read-only file: no error")
+	}
+	rw, err := os.OpenFile(p, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rw.Close()
+	if err := writeHolder(rw, []byte(`{"pid":2}`+"\n")); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(p); string(b) != `{"pid":2}`+"\n" {
+		t.Errorf("the file holds %q, want the new details alone", b)
+	}
+}
+
 // TestLockUnreadableDetails: a holder whose details cannot be read is still
 // reported as a LockedError.
 func TestLockUnreadableDetails(t *testing.T) {

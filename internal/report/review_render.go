@@ -415,7 +415,7 @@ func mdOpt(s *string) string {
 // md is text from the configuration or the state as markdown text
 // (mdtext.Text), each line break a <br>.
 func md(s string) string {
-	if strings.IndexAny(s, "\r\n") < 0 {
+	if !strings.ContainsAny(s, "\r\n") {
 		return mdtext.String(s)
 	}
 	var b []byte

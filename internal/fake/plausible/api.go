@@ -241,7 +241,6 @@ func (c *call) page(keys []sortKey) (from, to int, m meta, ok bool) {
 		}
 	}
 	m.Limit = limit
-	from, to = 0, len(keys)
 	if a := c.p["after"]; a != "" {
 		k, good := parseCursor(a)
 		if !good {

@@ -158,8 +158,9 @@ func (c *client) fetchToken(ctx context.Context) (string, time.Duration, []strin
 	return out.AccessToken, max(life, time.Minute), res.API, nil
 }
 
-// tokenError is the token endpoint's own words: error_description, else
-// error (ga4.md: invalid_grant "Invalid JWT Signature.").
+// tokenError is the token endpoint's own words (ga4.md: invalid_grant
+// "Invalid JWT Signature."): error and error_description, else the body,
+// as kit.Words quotes them (one line, no control character, cut).
 func tokenError(body []byte) string {
 	var e struct {
 		Error       string `json:"error"`
@@ -167,9 +168,9 @@ func tokenError(body []byte) string {
 	}
 	if json.Unmarshal(body, &e) == nil && (e.Error != "" || e.Description != "") {
 		if e.Description != "" {
-			return e.Error + ": " + e.Description
+			return kit.Words(e.Error + ": " + e.Description)
 		}
-		return e.Error
+		return kit.Words(e.Error)
 	}
-	return strings.Join(strings.Fields(string(body)), " ")
+	return kit.Words(string(body))
 }

@@ -73,3 +73,18 @@ func FuzzRefresh(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTokenError: whatever the token endpoint answers a refused token
+// request with, the words roster quotes from it are one line without a
+// control character, at most 300 bytes (and "...").
+func FuzzTokenError(f *testing.F) {
+	f.Add([]byte(`{"error":"invalid_grant","error_description":"Invalid JWT Signature."}`))
+	f.Add([]byte(`{"error":"a\u001b[2J\nb","error_description":"` + strings.Repeat("é", 300) + `"}`))
+	f.Add([]byte("<html>\r\n\x1b]0;x\x07" + strings.Repeat("x", 400)))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		msg := tokenError(body)
+		if strings.IndexFunc(msg, func(r rune) bool { return r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 }) >= 0 || len(msg) > 303 {
+			t.Fatalf("%q gives %q", body, msg)
+		}
+	})
+}

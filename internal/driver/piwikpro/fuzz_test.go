@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	json "github.com/go-json-experiment/json"
+
 	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/driver/drivertest"
 	"github.com/roster-dev/roster/internal/driver/fakeclock"
@@ -74,6 +76,25 @@ func FuzzGroupLabel(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name string) {
 		if l := GroupLabel(name); model.CheckGroupName(l) != nil {
 			t.Fatalf("GroupLabel(%q) = %q", name, l)
+		}
+	})
+}
+
+// FuzzSubject: any token gives a subject or "", never a panic; a token
+// whose claims name a subject gives that subject.
+func FuzzSubject(f *testing.F) {
+	f.Add(stubToken, "u1")
+	f.Add("a.b", "")
+	f.Add("a.e30=.c", "x")
+	f.Fuzz(func(t *testing.T, tok, sub string) {
+		subject(tok)
+		claims, err := json.Marshal(map[string]string{"sub": sub})
+		if err != nil {
+			return // not valid UTF-8: no token holds it
+		}
+		made := "eyJhbGciOiJSUzI1NiJ9." + base64.RawURLEncoding.EncodeToString(claims) + ".sig"
+		if got := subject(made); got != sub {
+			t.Fatalf("a token for %q gives %q", sub, got)
 		}
 	})
 }

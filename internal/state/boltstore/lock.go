@@ -8,8 +8,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	json "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -174,11 +176,7 @@ func readHolder(f *os.File) (info state.LockInfo, known bool) {
 	buf := make([]byte, 4096)
 	for try := 0; ; try++ {
 		n, _ := f.ReadAt(buf, 0)
-		var info state.LockInfo
-		// The first JSON value only is read (a repeated name refused): what
-		// follows it may be the tail of an older holder's details, not yet
-		// cut off.
-		if n > 0 && json.UnmarshalDecode(jsontext.NewDecoder(bytes.NewReader(buf[:n])), &info) == nil && info.PID > 0 {
+		if info, ok := parseHolder(buf[:n]); ok {
 			return info, true
 		}
 		if try == 4 {
@@ -186,6 +184,22 @@ func readHolder(f *os.File) (info state.LockInfo, known bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// parseHolder reads the holder's details from the start of a lock file.
+// Only the first JSON value is read (a repeated name refused): what follows
+// it may be the tail of an older holder's details, not yet cut off. Details
+// without a pid, or whose host or operation holds a control character
+// (which the LockedError message would print to a terminal), are not
+// believed.
+func parseHolder(b []byte) (info state.LockInfo, ok bool) {
+	if len(b) == 0 || json.UnmarshalDecode(jsontext.NewDecoder(bytes.NewReader(b)), &info) != nil || info.PID <= 0 {
+		return state.LockInfo{}, false
+	}
+	if strings.IndexFunc(info.Host+info.Operation, unicode.IsControl) >= 0 {
+		return state.LockInfo{}, false
+	}
+	return info, true
 }
 
 // unlocker releases the lock once.

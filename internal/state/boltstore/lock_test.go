@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+
+	json "github.com/go-json-experiment/json"
 
 	"github.com/roster-dev/roster/internal/state"
 	"github.com/roster-dev/roster/internal/state/statetest"
@@ -124,6 +127,36 @@ func TestLockUnreadableDetails(t *testing.T) {
 	}
 }
 
+// FuzzParseHolder: whatever a lock file holds, details are believed only
+// with a pid, and the message naming the holder then holds no control
+// character; believed details read back the same when written again.
+func FuzzParseHolder(f *testing.F) {
+	f.Add([]byte(`{"pid":42,"host":"h","operation":"apply","since":"2020-01-01T00:00:00Z"}` + "\n" + `tail`))
+	f.Add([]byte(`{"pid":42,"host":"h\u001b","operation":"apply"}`))
+	f.Add([]byte(`{"pid":1,"pid":2}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		info, ok := parseHolder(b)
+		if !ok {
+			if info != (state.LockInfo{}) {
+				t.Fatalf("%q: not believed, yet %+v", b, info)
+			}
+			return
+		}
+		msg := (&state.LockedError{Holder: info}).Error()
+		if info.PID <= 0 || strings.IndexFunc(msg, unicode.IsControl) >= 0 {
+			t.Fatalf("%q: believed %+v: %q", b, info, msg)
+		}
+		again, err := json.Marshal(info)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if back, ok := parseHolder(again); !ok || !back.Since.Equal(info.Since) || back.PID != info.PID || back.Host != info.Host || back.Operation != info.Operation {
+			t.Fatalf("%q: %+v written as %s reads back as %+v (%t)", b, info, again, back, ok)
+		}
+	})
+}
+
 // TestReadHolder: the holder's details are the first JSON value in the
 // lock file, whatever older tail follows; details naming a member twice
 // are not believed.
@@ -136,6 +169,10 @@ func TestReadHolder(t *testing.T) {
 		{`{"pid":42,"host":"h","operation":"apply","since":"2020-01-01T00:00:00Z"}` + "\n" + `ration":"plan"}`, true, 42},
 		{`{"pid":42,"host":"h","operation":"apply","pid":7,"since":"2020-01-01T00:00:00Z"}`, false, 0},
 		{`{"PID":42,"host":"h"}`, false, 0},
+		// A host or operation that would act on the terminal that shows
+		// the LockedError is not believed.
+		{`{"pid":42,"host":"\u001b]0;owned\u0007","operation":"apply","since":"2020-01-01T00:00:00Z"}`, false, 0},
+		{`{"pid":42,"host":"h","operation":"apply\u009b2J","since":"2020-01-01T00:00:00Z"}`, false, 0},
 	} {
 		f, err := os.CreateTemp(t.TempDir(), "lock")
 		if err != nil {

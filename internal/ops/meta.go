@@ -20,9 +20,13 @@ func namedActor() string {
 }
 
 // envApprovers reads $ROSTER_APPROVERS, a comma list.
-func envApprovers() []string {
+func envApprovers() []string { return approverList(os.Getenv("ROSTER_APPROVERS")) }
+
+// approverList splits a comma list of approvers, each trimmed, empty
+// ones left out.
+func approverList(s string) []string {
 	var out []string
-	for _, a := range strings.Split(os.Getenv("ROSTER_APPROVERS"), ",") {
+	for _, a := range strings.Split(s, ",") {
 		if a = strings.TrimSpace(a); a != "" {
 			out = append(out, a)
 		}
@@ -48,16 +52,20 @@ func envCommit(dir string) string {
 // envChangeRequest builds the pull request's URL from GitHub's variables
 // when $GITHUB_REF is refs/pull/N/merge.
 func envChangeRequest() string {
-	ref := os.Getenv("GITHUB_REF")
+	return changeRequestURL(os.Getenv("GITHUB_REF"), os.Getenv("GITHUB_SERVER_URL"), os.Getenv("GITHUB_REPOSITORY"))
+}
+
+// changeRequestURL is SERVER/REPO/pull/N for a ref refs/pull/N/merge
+// whose N is a pull request's number (digits only), else "".
+func changeRequestURL(ref, server, repo string) string {
 	rest, ok := strings.CutPrefix(ref, "refs/pull/")
 	if !ok {
 		return ""
 	}
 	n, ok := strings.CutSuffix(rest, "/merge")
-	if !ok || n == "" {
+	if !ok || n == "" || strings.Trim(n, "0123456789") != "" {
 		return ""
 	}
-	server, repo := os.Getenv("GITHUB_SERVER_URL"), os.Getenv("GITHUB_REPOSITORY")
 	if server == "" || repo == "" {
 		return ""
 	}

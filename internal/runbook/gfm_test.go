@@ -2,6 +2,7 @@ package runbook
 
 import (
 	"bytes"
+	"io"
 	"strconv"
 	"strings"
 	"testing"
@@ -122,10 +123,13 @@ func hostileItems(ss []string) []Item {
 	return items
 }
 
-func runbookMarkdown(t *testing.T, items []Item) []byte {
+func runbookMarkdown(t *testing.T, items []Item) []byte { return written(t, WriteMarkdown, items) }
+
+// written is what write prints for items.
+func written(t *testing.T, write func(io.Writer, []Item) error, items []Item) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	if err := WriteMarkdown(&b, items); err != nil {
+	if err := write(&b, items); err != nil {
 		t.Fatal(err)
 	}
 	return b.Bytes()

@@ -1,22 +1,11 @@
 package runbook
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 
 	"github.com/roster-dev/roster/internal/schematest"
 )
-
-// runbookJSON is WriteJSON's output for items.
-func runbookJSON(t *testing.T, items []Item) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	if err := WriteJSON(&b, items); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
 
 // TestRunbookSchema: every kind of item on every platform, none at all,
 // and a merged move are what schema/runbook.schema.json says.
@@ -32,7 +21,7 @@ func TestRunbookSchema(t *testing.T) {
 	}
 	for name, items := range cases {
 		t.Run(name, func(t *testing.T) {
-			out := runbookJSON(t, items)
+			out := written(t, WriteJSON, items)
 			if err := sch.Validate(schematest.Instance(t, out)); err != nil {
 				t.Fatalf("WriteJSON output does not match schema/runbook.schema.json:\n%v\n%s", err, out)
 			}
@@ -44,7 +33,7 @@ func TestRunbookSchema(t *testing.T) {
 // or the test above proves nothing.
 func TestRunbookSchemaRefuses(t *testing.T) {
 	sch := schematest.Compile(t, "runbook.schema.json")
-	good := string(runbookJSON(t, kinds("plausible")))
+	good := string(written(t, WriteJSON, kinds("plausible")))
 	for name, edit := range map[string][2]string{
 		"other version":        {`"format_version": "1"`, `"format_version": "2"`},
 		"a task and a change":  {`"change": ""`, `"change": "create"`},

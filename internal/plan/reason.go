@@ -7,7 +7,8 @@ import "strings"
 // Meaning lives here: StateOnly, follow-ups and the apply engine switch on
 // it. Change.Why is its text, derived by Text, and is all a plan file or a
 // JSON plan stores: ReasonOf reads it back, so plan files written before
-// the enum existed keep their meaning.
+// the enum existed keep their meaning (the texts are therefore fixed:
+// TestReasonOfReleasedTexts).
 type Reason uint8
 
 // The reasons. The zero value is no reason (Why is empty).

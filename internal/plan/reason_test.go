@@ -62,3 +62,29 @@ func TestStateOnlyFollowsReason(t *testing.T) {
 		}
 	}
 }
+
+// TestReasonOfReleasedTexts: a saved plan file carries a change's reason
+// only as its why text, and `apply PLANFILE` takes a file an earlier
+// roster wrote (re-encoding it must give its bytes back, for its digest
+// and signature, so the file cannot simply gain a reason member). These
+// texts are in such files: each must keep reading as its reason, or
+// a forgotten site read from an old file would be deleted on the
+// platform. Reword a Why only with its old text still read here.
+func TestReasonOfReleasedTexts(t *testing.T) {
+	for why, want := range map[string]Reason{
+		"":                   ReasonNone,
+		"expired 2026-06-01": ReasonExpired,
+		"invitation expired": ReasonInvitationExpired,
+		"invitation updated": ReasonInvitationUpdated,
+		"no longer declared: forgotten in the state only, nothing changes on the platform":               ReasonForgotten,
+		"connection added: recorded in the state only":                                                   ReasonConnected,
+		"connection removed: recorded in the state only":                                                 ReasonDisconnected,
+		"no access left: declared nowhere in the team, and no access on sites the team does not declare": ReasonNoAccessLeft,
+		"the manual step waiting is withdrawn: recorded in the state only":                               ReasonWithdrawn,
+		"adopted from the platform":                                                                      ReasonOther,
+	} {
+		if got := ReasonOf(why); got != want {
+			t.Errorf("ReasonOf(%q) = %d, want %d", why, got, want)
+		}
+	}
+}

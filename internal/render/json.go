@@ -36,7 +36,7 @@ type PlanJSON struct {
 	AllowMassRemoval bool                  `json:"allow_mass_removal"`
 	Drift            List[DriftJSON]       `json:"drift"`
 	Changes          List[ChangeJSON]      `json:"changes"`
-	FollowUps        List[FollowUpJSON]    `json:"follow_ups"`
+	FollowUps        List[plan.FollowUp]   `json:"follow_ups"`
 	Manual           List[ManualJSON]      `json:"manual"`
 	Cost             List[CostJSON]        `json:"cost"`
 	Diagnostics      List[plan.Diagnostic] `json:"diagnostics"`
@@ -97,13 +97,6 @@ type ChangeJSON struct {
 	After   Attrs       `json:"after"`
 	Risks   []plan.Risk `json:"risks"`
 	Why     string      `json:"why"`
-}
-
-// FollowUpJSON is a task a person must do on a site after the apply.
-type FollowUpJSON struct {
-	Address string `json:"address"`
-	Task    string `json:"task"`
-	Text    string `json:"text"`
 }
 
 // ManualJSON is a manual step: Task is set for a follow-up, Change (the
@@ -243,12 +236,10 @@ func NewPlanJSON(p *plan.Plan, rosterVersion string) *PlanJSON {
 			return ChangeJSON{Address: v.changeAddrs[i], Kind: c.Addr.Kind, Action: c.Action, From: fromOf(c),
 				Before: AttrsOf(c.Before), After: AttrsOf(c.After), Risks: risks, Why: c.Why}
 		}),
-		FollowUps: listOf(len(v.followUps), func(k int) FollowUpJSON {
-			i := v.followUps[k]
-			f := &p.FollowUps[i]
-			return FollowUpJSON{Address: v.followUpAddrs[i], Task: f.Task, Text: f.Text}
-		}),
-		Manual: listOf(len(v.manual)+len(p.Upcoming), manual),
+		// A task a person must do on a site after the apply, as a saved
+		// plan writes it.
+		FollowUps: listOf(len(v.followUps), func(k int) plan.FollowUp { return p.FollowUps[v.followUps[k]] }),
+		Manual:    listOf(len(v.manual)+len(p.Upcoming), manual),
 		Cost: listOf(len(v.cost), func(k int) CostJSON {
 			c := &p.Cost[v.cost[k]]
 			return CostJSON{Team: c.Team, Requests: c.Requests, BudgetPerHour: c.BudgetPerHour, ETASeconds: c.ETASeconds, Estimate: c.Estimate}

@@ -8,7 +8,8 @@
 // calling Run from its tests with a Harness. It also holds checks the
 // drivers' own tests share: Refresh (one that must succeed), WantErr (a
 // table case's error), WantSites (a Refresh resolving a team's sites)
-// and Stub (the transport of a fuzzed Refresh).
+// Stub (the transport of a fuzzed Refresh) and WriteStub with
+// CheckWriteErr (those of a fuzzed write answer).
 package drivertest
 
 import (
@@ -517,5 +518,68 @@ func CheckRefusal(t *testing.T, err error, body []byte, extra int) {
 	}
 	if len(ae.Message) > 303+extra {
 		t.Fatalf("an error answer %q gives a message of %d bytes: %.400q", body, len(ae.Message), ae.Message)
+	}
+}
+
+// WriteStub is the transport of a driver's FuzzWriteAnswer: every write
+// (a request Write picks; nil: every method but GET) is answered Status
+// with Body, in which each "$TOKEN" is Token (so that the fuzzer can echo
+// the credential back); every other request goes to Reads.
+type WriteStub struct {
+	Reads       http.RoundTripper
+	Write       func(r *http.Request) bool
+	Status      int
+	ContentType string
+	Body, Token string
+
+	mu     sync.Mutex
+	writes int
+}
+
+// RoundTrip answers r.
+func (s *WriteStub) RoundTrip(r *http.Request) (*http.Response, error) {
+	if s.Write != nil && !s.Write(r) || s.Write == nil && r.Method == http.MethodGet {
+		return s.Reads.RoundTrip(r)
+	}
+	s.mu.Lock()
+	s.writes++
+	s.mu.Unlock()
+	body := strings.ReplaceAll(s.Body, "$TOKEN", s.Token)
+	return &http.Response{StatusCode: s.Status, Header: http.Header{"Content-Type": {s.ContentType}},
+		Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
+}
+
+// Writes is how many writes s answered.
+func (s *WriteStub) Writes() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.writes
+}
+
+// CheckWriteErr checks the error of a change whose write got a 2xx
+// answer body roster could not use, as roster prints it after "Error: ":
+// one line, with no control character a terminal would act on, at most
+// limit bytes, and none of secrets. A *driver.APIError's Message is held
+// to CheckRefusal's bound as well (300 bytes of the platform's words
+// besides extra of roster's).
+func CheckWriteErr(t *testing.T, err error, body string, limit, extra int, secrets ...string) {
+	t.Helper()
+	msg := err.Error()
+	for _, r := range msg {
+		if r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' {
+			t.Fatalf("the answer %.300q gives the error %.600q, with the control character %U", body, msg, r)
+		}
+	}
+	if len(msg) > limit {
+		t.Fatalf("the answer %.300q gives an error of %d bytes: %.600q", body, len(msg), msg)
+	}
+	for _, s := range secrets {
+		if s != "" && strings.Contains(msg, s) {
+			t.Fatalf("the answer %.300q gives the error %q, which holds the credential %q", body, msg, s)
+		}
+	}
+	var ae *driver.APIError
+	if errors.As(err, &ae) {
+		CheckRefusal(t, err, []byte(body), extra)
 	}
 }

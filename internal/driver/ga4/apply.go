@@ -159,8 +159,20 @@ func (d *Driver) apply(ctx context.Context, c *plan.Change) (driver.Result, erro
 		res.Outcome = driver.Applied
 		return res, nil
 	}
-	if !strings.HasPrefix(out.Name, req.Parent+"/accessBindings/") {
-		return res, fmt.Errorf("%s: %s answered with the binding %q, not one of %s; run roster plan again", c.Addr, Platform, out.Name, req.Parent)
+	// ga4.md, Endpoints: a POST answers the binding made and a PATCH the
+	// binding patched, each with its name, which roster keeps to PATCH or
+	// DELETE it later. A name that is no binding of the parent, another
+	// person's binding, or (a PATCH) not the binding patched makes
+	// nothing roster can count; the name is the platform's words, quoted
+	// redacted and cut.
+	_, perr := bindingPath(req.Parent, out.Name)
+	other := false
+	for e, b := range live {
+		other = other || b.name == out.Name && e != email
+	}
+	if perr != nil || other || req.Method == http.MethodPatch && APIPrefix+out.Name != req.Path {
+		return res, fmt.Errorf("%s: %s answered %s with the binding \"%s\", not %s's under %s; roster does not count the change as made: run roster plan again",
+			c.Addr, Platform, req.Method, kit.Words(d.c.hc.Redact(out.Name)), email, req.Parent)
 	}
 	user := out.User
 	if user == "" {

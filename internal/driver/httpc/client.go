@@ -502,8 +502,10 @@ func (c *Client) JSON(ctx context.Context, method, path string, query url.Values
 		if err := json.Unmarshal(res.Body, out); err != nil {
 			p, _, _ := strings.Cut(path, "?")
 			cl := &call{c: c, method: strings.ToUpper(method), path: p, api: res.API}
+			// json/v2's text quotes the answer's keys, of any length: cut
+			// as a platform's words are (kit.Words).
 			return res.API, cl.fail(res.Status, res.Header, res.Body, err, fmt.Sprintf(
-				"%s answered %s %s with %d, but not with the JSON roster expects: %v", c.platform, cl.method, p, res.Status, err))
+				"%s answered %s %s with %d, but not with the JSON roster expects: %s", c.platform, cl.method, p, res.Status, kit.Words(err.Error())))
 		}
 	}
 	return res.API, nil

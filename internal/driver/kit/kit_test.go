@@ -1,6 +1,7 @@
 package kit
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -13,6 +14,19 @@ var pageShape = Obj{
 	"next":    Null(String),
 	"results": List(Obj{"id": String, "level": Int, "user": Obj{"email": String}}),
 	"extra":   Opt(Bool),
+}
+
+// TestCheckQuotesKeysCut: json/v2's text of a syntax error quotes the
+// answer's keys, of any length; Check's error keeps one line of at most
+// 300 bytes of it (Words), found by the drivers' FuzzWriteAnswer.
+func TestCheckQuotesKeysCut(t *testing.T) {
+	long := strings.Repeat("k", 2000)
+	for _, body := range []string{`{"` + long + `":1,"` + long + `":2}`, `{"` + long + `":[1,x]}`} {
+		err := Check([]byte(body), pageShape)
+		if err == nil || len(err.Error()) > 400 || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%.40s...: error of %d bytes: %.120v", body, len(fmt.Sprint(err)), err)
+		}
+	}
 }
 
 func TestCheck(t *testing.T) {

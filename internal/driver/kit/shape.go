@@ -178,7 +178,9 @@ func mismatch(v jsontext.Value, at, want string) error {
 // where and what was wrong, e.g. "results is null where a list belongs".
 // json/v2 refuses a key given twice in an object (RFC 7493, I-JSON)
 // rather than reading whichever came last, invalid UTF-8, and anything
-// after the value.
+// after the value. json/v2's text of a syntax error quotes the answer's
+// keys (the repeated one, the path to the fault), of any length: it is
+// cut as a platform's words are (Words).
 func Check(body []byte, s Shape) error {
 	var v jsontext.Value
 	var serr *jsontext.SyntacticError
@@ -186,9 +188,9 @@ func Check(body []byte, s Shape) error {
 	case len(bytes.TrimSpace(body)) == 0:
 		return errors.New("the answer is empty")
 	case errors.As(err, &serr) && serr.Err == jsontext.ErrDuplicateName:
-		return fmt.Errorf("the answer repeats a key in an object (%s)", strings.TrimPrefix(serr.Error(), "jsontext: "))
+		return fmt.Errorf("the answer repeats a key in an object (%s)", Words(strings.TrimPrefix(serr.Error(), "jsontext: ")))
 	case err != nil:
-		return fmt.Errorf("the answer is not JSON: %v", err)
+		return fmt.Errorf("the answer is not JSON: %s", Words(err.Error()))
 	}
 	return s.check(v, "")
 }

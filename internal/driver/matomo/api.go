@@ -132,14 +132,15 @@ func (c *client) call(ctx context.Context, method string, params url.Values, sha
 	}
 	if shape != nil {
 		if err := kit.Check(res.Body, shape); err != nil {
-			return res.API, res.Header, &callError{method: method, err: httpc.ErrMalformed, msg: fmt.Sprintf(
+			// err may quote the answer's keys (a repeated one): redacted.
+			return res.API, res.Header, &callError{method: method, err: httpc.ErrMalformed, msg: c.hc.Redact(fmt.Sprintf(
 				"%s answered %s with HTTP %d, but not in the shape roster expects: %v. Nothing was read from it; try again later, and report it if it persists",
-				Platform, method, res.Status, err)}
+				Platform, method, res.Status, err))}
 		}
 	}
 	if out != nil {
 		if err := json.Unmarshal(res.Body, out); err != nil {
-			return res.API, res.Header, &callError{method: method, err: err, msg: fmt.Sprintf("%s answered %s with JSON roster cannot read: %v", Platform, method, err)}
+			return res.API, res.Header, &callError{method: method, err: err, msg: fmt.Sprintf("%s answered %s with JSON roster cannot read: %s", Platform, method, oneLine(c.hc.Redact(err.Error())))}
 		}
 	}
 	return res.API, res.Header, nil
@@ -235,7 +236,7 @@ func (c *client) Send(ctx context.Context, r request) ([]string, error) {
 	if err == nil && ans.Result != "success" {
 		err = &callError{method: r.Method, err: httpc.ErrMalformed, msg: fmt.Sprintf(
 			"%s answered %s with result %q, not \"success\"; roster does not count the change as made: run roster plan again to see what Matomo holds",
-			Platform, r.Method, oneLine(ans.Result))}
+			Platform, r.Method, oneLine(c.hc.Redact(ans.Result)))}
 	}
 	return api, err
 }

@@ -205,7 +205,7 @@ func (c *Client) CreateGroup(ctx context.Context, name string) (Named, kit.Respo
 		Data Named `json:"data"`
 	}
 	body := jsonAPI(map[string]any{"type": "ppms/user-group", "attributes": map[string]any{"name": name}})
-	api, err := c.call(ctx, http.MethodPost, "/api/user-groups/v1", nil, body, &out)
+	api, err := c.call(ctx, http.MethodPost, "/api/user-groups/v1", nil, body, httpc.Shaped{Shape: kit.Obj{"data": namedShape}, Into: &out})
 	return out.Data, kit.Response{API: api}, refusal(err, false)
 }
 

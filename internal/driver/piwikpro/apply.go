@@ -110,7 +110,7 @@ func (s *apiSender) send(r request) (answer, error) {
 	case inviteUser:
 		var u User
 		u, res, err = s.c.InviteUser(s.ctx, r.email)
-		ans = answer{id: u.ID, role: u.Attributes.Role}
+		ans = answer{id: u.ID, role: u.Attributes.Role, email: u.Attributes.Email}
 	case deleteUser:
 		res, err = s.c.DeleteUser(s.ctx, r.id)
 	case changeRole:
@@ -122,7 +122,7 @@ func (s *apiSender) send(r request) (answer, error) {
 	case createGroup:
 		var g Named
 		g, res, err = s.c.CreateGroup(s.ctx, r.name)
-		ans = answer{id: g.ID}
+		ans = answer{id: g.ID, name: g.Attributes.Name}
 	case deleteGroup:
 		res, err = s.c.DeleteGroup(s.ctx, r.id)
 	case addGroupUsers:

@@ -98,8 +98,8 @@ type request struct {
 }
 
 // answer is what a change reads of a request's answer: the new user's or
-// group's id, and the new user's role.
-type answer struct{ id, role string }
+// group's id, the new user's role and email, and the new group's name.
+type answer struct{ id, role, email, name string }
 
 // sender sends a change's requests.
 type sender interface {
@@ -117,9 +117,9 @@ func (s *simulation) send(r request) (answer, error) {
 	s.sent = append(s.sent, r)
 	switch r.kind {
 	case inviteUser:
-		return answer{id: "sim-user-" + r.email}, nil
+		return answer{id: "sim-user-" + r.email, email: r.email}, nil
 	case createGroup:
-		return answer{id: "sim-group-" + r.name}, nil
+		return answer{id: "sim-group-" + r.name, name: r.name}, nil
 	}
 	return answer{}, nil
 }
@@ -406,6 +406,12 @@ func (d *Driver) applyGroup(o *op, c *plan.Change) error {
 			if id == "" {
 				return fmt.Errorf("%s: %s answered POST /api/user-groups/v1 without the new group's id", c.Addr, Platform)
 			}
+			if ans.name != label {
+				// piwikpro.md, Endpoints: 201 {data:group}, the group made
+				// (user_groups public_v1: UserGroup's name is required);
+				// another's id would be some other group's.
+				return fmt.Errorf("%s: %s answered POST /api/user-groups/v1 with a group of another name; roster does not count group %s as made: run roster plan again to see what Piwik PRO holds", c.Addr, Platform, label)
+			}
 			g = &liveGroup{id: id, name: label, label: label, members: map[string]bool{}}
 			st.groups[label] = g
 		}
@@ -486,6 +492,12 @@ func (o *op) invite(email string) (*liveUser, error) {
 	id, role := ans.id, strings.ToUpper(ans.role)
 	if id == "" {
 		return nil, fmt.Errorf("%s: %s answered POST /api/users/v2/invite without the new user's id", o.addr, Platform)
+	}
+	if model.NormalizeEmail(ans.email) != email {
+		// piwikpro.md, Endpoints: 201 {data:user}, the user invited;
+		// another email's id would be someone else's, whose access the
+		// change's later requests would set.
+		return nil, fmt.Errorf("%s: %s answered POST /api/users/v2/invite with another email's user; roster does not count %s as invited: run roster plan again to see what Piwik PRO holds", o.addr, Platform, email)
 	}
 	if role != roleOwner {
 		role = roleUser

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/driver/httpc"
@@ -35,7 +36,7 @@ func (d *Driver) Apply(ctx context.Context, c *plan.Change) (driver.Result, erro
 			lines, err := d.remove(ctx, c, r.domain, r.email)
 			api = append(api, lines...)
 			if err != nil {
-				return driver.Result{Outcome: dec.outcome, API: api}, err
+				return driver.Result{API: api}, err // a failed change has no outcome
 			}
 		case putGuest:
 			return d.invite(ctx, c, r, api)
@@ -64,10 +65,20 @@ func (d *Driver) invite(ctx context.Context, c *plan.Change, r request, api []st
 			}
 			return driver.Result{API: api}, kit.AtChange(err, c.Addr)
 		}
+		// The answer's words are Plausible's: quoted redacted, on one line
+		// and cut (kit.Words), as every refusal's are.
+		words := func(s string) string { return kit.Words(d.api.hc.Redact(s)) }
+		if !strings.EqualFold(got.Email, email) {
+			// plausible.md, Endpoints: PUT answers the guest row of the
+			// email sent (citext: any case); another's confirms nothing.
+			return driver.Result{API: api}, &driver.APIError{Address: c.Addr, Platform: Platform, Status: http.StatusOK,
+				Request: "PUT " + guestsPath,
+				Message: fmt.Sprintf("the answer is the guest row of \"%s\", not of %s, so roster does not count the invitation as made; run roster plan again to see what Plausible holds", words(got.Email), email)}
+		}
 		if got.Status != statusInvited && got.Status != statusAccepted {
 			return driver.Result{API: api}, &driver.APIError{Address: c.Addr, Platform: Platform, Status: http.StatusOK,
 				Request: "PUT " + guestsPath,
-				Message: fmt.Sprintf("the answer has guest status %q, which roster does not know (invited or accepted); run roster plan again to see what Plausible holds", got.Status)}
+				Message: fmt.Sprintf("the answer has guest status \"%s\", which roster does not know (invited or accepted); run roster plan again to see what Plausible holds", words(got.Status))}
 		}
 		d.setLive(domain, email, &liveGuest{role: got.Role, status: got.Status})
 		if got.Role == role {
@@ -87,7 +98,7 @@ func (d *Driver) invite(ctx context.Context, c *plan.Change, r request, api []st
 		return driver.Result{API: api}, &driver.APIError{Address: c.Addr, Platform: Platform, Status: http.StatusOK,
 			Request: "PUT " + guestsPath,
 			Message: fmt.Sprintf("%s is already a guest of %s as %s (%s), and Plausible's API cannot change a guest's role; run roster plan again to see it as drift",
-				email, domain, got.Role, got.Status)}
+				email, domain, words(got.Role), got.Status)}
 	}
 }
 

@@ -6,10 +6,13 @@ import (
 	"testing"
 	"time"
 
+	json "github.com/go-json-experiment/json"
+
 	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/driver/drivertest"
 	"github.com/roster-dev/roster/internal/driver/fakeclock"
 	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/plan"
 )
 
 // stub answers every request without a network: one team, one site, and
@@ -59,4 +62,105 @@ func FuzzRefresh(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fuzzKey is the team's key in FuzzWriteAnswer; an answer may echo it
+// ("$TOKEN"), and no error may show it.
+const fuzzKey = "plausible-fuzz-key-7f3a9c1e5b2d4086"
+
+// FuzzWriteAnswer: whatever a 2xx answer to a write holds, the change is
+// applied or invited only when the answer says so, and any error is one
+// bounded line without the key. plausible.md, Endpoints: PUT guest
+// answers the guest row, {"email","role","status"}, whose role and
+// status roster needs (find-or-create: the row may be an existing one
+// with another role) and whose email must be the one invited (citext:
+// any case); DELETE guest answers {"deleted":true}, the only
+// confirmation there is (apply.go, remove). Writes: a guest invitation
+// (PUT), a removal (DELETE) and an invited guest's role change (DELETE,
+// then PUT).
+func FuzzWriteAnswer(f *testing.F) {
+	for _, s := range []string{
+		`{"email":"new@x.io","role":"viewer","status":"invited"}`, // plausible.md, PUT /api/v1/sites/guests
+		`{"email":"NEW@x.io","role":"viewer","status":"accepted"}`,
+		`{"email":"new@x.io","role":"editor","status":"accepted"}`,
+		`{"deleted":true}`, // plausible.md, DELETE /api/v1/sites/guests/:email
+		`{"deleted":true,"email":"inv@x.io","role":"editor","status":"invited"}`,
+		`{"deleted":false}`, `{"deleted":"true"}`, `{"deleted":true,"deleted":true}`,
+		`{"email":"other@x.io","role":"viewer","status":"invited"}`,
+		`{"email":"new@x.io","role":"viewer","status":"pending\u001b[2J` + strings.Repeat("s", 600) + `"}`,
+		`{"email":"new@x.io","role":"$TOKEN","status":"accepted"}`, `{"error":"$TOKEN"}`,
+		`{"email":"new@x.io","role":"viewer"}`, `{"email":"new@x.io","role":"viewer","status":null}`,
+		``, `null`, `[]`, `{}`, `"ok"`, "<html>\n<body>OK</body>\n</html>", `{"deleted":true}` + strings.Repeat(" ", 10) + `x`,
+	} {
+		f.Add(200, s)
+	}
+	f.Add(201, `{"email":"new@x.io","role":"viewer","status":"invited"}`)
+	f.Add(204, ``)
+	f.Fuzz(func(t *testing.T, status int, body string) {
+		if status < 200 || status > 299 {
+			return
+		}
+		team := &driver.Team{Name: "acme", Conn: model.Connection{Endpoint: "https://plausible.io"}, Token: fuzzKey,
+			Sites: []*model.Object{{Addr: model.SiteAddress("acme", "p.com")}}}
+		reads := stub(`{"guests":[{"email":"inv@x.io","role":"viewer","status":"invited"},{"email":"old@x.io","role":"viewer","status":"accepted"}],"meta":{"after":null}}`)
+		ws := &drivertest.WriteStub{Reads: reads, Status: status, ContentType: "application/json", Body: body, Token: fuzzKey}
+		d := newDriver(team, Options{Clock: fakeclock.New(time.Time{})}, ws)
+		drivertest.Refresh(t, d)
+		changes := []plan.Change{
+			grantChange(plan.Create, "p.com", "new@x.io", "", "viewer", ""),
+			grantChange(plan.Delete, "p.com", "old@x.io", "viewer", "", model.StatusActive),
+			grantChange(plan.Update, "p.com", "inv@x.io", "viewer", "editor", model.StatusInvited),
+		}
+		d.Begin(changes)
+		answer := strings.ReplaceAll(body, "$TOKEN", fuzzKey)
+		for i := range changes {
+			c := &changes[i]
+			res, err := d.Apply(context.Background(), c)
+			if err != nil {
+				drivertest.CheckWriteErr(t, err, answer, 1024, 300, fuzzKey)
+				if res.Outcome != "" {
+					t.Fatalf("%s failed (%v) with the outcome %q", c.Addr, err, res.Outcome)
+				}
+				continue
+			}
+			if why := confirms(c, answer, res.Outcome); why != "" {
+				t.Fatalf("%s: the answer %q gives the outcome %q, but %s", c.Addr, answer, res.Outcome, why)
+			}
+		}
+	})
+}
+
+// confirms is "" when answer confirms the change c with outcome, else
+// what is wrong: a removal needs {"deleted":true}, an invitation the
+// guest row of its email with the wanted role, invited or accepted.
+func confirms(c *plan.Change, answer string, outcome driver.Outcome) string {
+	var ans struct {
+		Deleted *bool   `json:"deleted"`
+		Email   *string `json:"email"`
+		Role    *string `json:"role"`
+		Status  *string `json:"status"`
+	}
+	if err := json.Unmarshal([]byte(answer), &ans); err != nil {
+		return "it is not a JSON object: " + err.Error()
+	}
+	if c.Before != nil && (ans.Deleted == nil || !*ans.Deleted) {
+		return "it does not say deleted"
+	}
+	if c.After == nil {
+		if outcome != driver.Applied {
+			return "a removal is applied"
+		}
+		return ""
+	}
+	switch {
+	case ans.Email == nil || !strings.EqualFold(*ans.Email, c.Addr.Email):
+		return "it is not the guest row of " + c.Addr.Email
+	case ans.Role == nil || *ans.Role != c.After.Role:
+		return "its role is not " + c.After.Role
+	case ans.Status == nil || *ans.Status == statusInvited && outcome != driver.Invited || *ans.Status == statusAccepted && outcome != driver.Applied:
+		return "its status does not say so"
+	case *ans.Status != statusInvited && *ans.Status != statusAccepted:
+		return "its status is neither invited nor accepted"
+	}
+	return ""
 }

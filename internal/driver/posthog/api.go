@@ -233,6 +233,13 @@ func (c *Client) DeleteInvite(ctx context.Context, id string) (kit.Response, err
 func (c *Client) CreateInvite(ctx context.Context, req InviteRequest) (Created, kit.Response, error) {
 	var got Created
 	res, err := c.write(ctx, http.MethodPost, c.orgPath("invites/"), req, &got)
+	if err == nil && got.ID == "" {
+		// posthog.md, Endpoints: the answer is the invite, whose id
+		// roster keeps to delete it; without one, no invitation is
+		// counted as made.
+		err = fmt.Errorf("%s answered POST %s without the new invitation's id; roster does not count it as made: run roster plan again to see what PostHog holds",
+			Platform, c.orgPath("invites/"))
+	}
 	return got, res, err
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 
 	json "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -109,8 +110,9 @@ type InviteProjectAcc struct {
 
 // Created is the answer of POST …/invites/ that roster reads.
 type Created struct {
-	ID        string `json:"id"`
-	CreatedAt string `json:"created_at"`
+	ID          string `json:"id"`
+	CreatedAt   string `json:"created_at"`
+	TargetEmail string `json:"target_email"`
 }
 
 // flexInt reads an id given as a JSON number or string.
@@ -149,7 +151,7 @@ var (
 	// Shapes of the roles answers (schema-2024.yaml: Role, RoleMembership).
 	roleShape           = kit.Obj{"id": kit.String, "name": kit.String}
 	roleMembershipShape = kit.Obj{"id": kit.String, "user": kit.Obj{"email": kit.String}}
-	createdShape        = kit.Obj{"id": kit.String, "created_at": kit.String}
+	createdShape        = kit.Obj{"id": kit.String, "created_at": kit.String, "target_email": kit.String}
 )
 
 func (c *Client) orgPath(rest string) string {
@@ -233,12 +235,18 @@ func (c *Client) DeleteInvite(ctx context.Context, id string) (kit.Response, err
 func (c *Client) CreateInvite(ctx context.Context, req InviteRequest) (Created, kit.Response, error) {
 	var got Created
 	res, err := c.write(ctx, http.MethodPost, c.orgPath("invites/"), req, &got)
-	if err == nil && got.ID == "" {
-		// posthog.md, Endpoints: the answer is the invite, whose id
-		// roster keeps to delete it; without one, no invitation is
-		// counted as made.
+	// posthog.md, Endpoints: the answer is the invite, whose id roster
+	// keeps to delete it; without one, or with another email's (whose
+	// invitation roster would later delete), no invitation is counted as
+	// made.
+	switch {
+	case err != nil:
+	case got.ID == "":
 		err = fmt.Errorf("%s answered POST %s without the new invitation's id; roster does not count it as made: run roster plan again to see what PostHog holds",
 			Platform, c.orgPath("invites/"))
+	case !strings.EqualFold(got.TargetEmail, req.TargetEmail):
+		err = fmt.Errorf("%s answered POST %s with the invitation of another email; roster does not count %s as invited: run roster plan again to see what PostHog holds",
+			Platform, c.orgPath("invites/"), req.TargetEmail)
 	}
 	return got, res, err
 }

@@ -109,7 +109,8 @@ func FuzzWriteAnswer(f *testing.F) {
 	} {
 		f.Add(200, s)
 	}
-	f.Add(201, `{"id":"i2","created_at":"2026-03-02T10:00:00Z"}`)
+	f.Add(201, `{"id":"i2","created_at":"2026-03-02T10:00:00Z","target_email":"New@X.io"}`)
+	f.Add(201, `{"id":"i2","created_at":"2026-03-02T10:00:00Z","target_email":"owner@x.io"}`) // another's invitation
 	f.Add(204, ``)
 	f.Fuzz(func(t *testing.T, status int, body string) {
 		if status < 200 || status > 299 {
@@ -150,11 +151,12 @@ func FuzzWriteAnswer(f *testing.F) {
 				continue
 			}
 			var inv struct {
-				ID        string `json:"id"`
-				CreatedAt string `json:"created_at"`
+				ID          string `json:"id"`
+				CreatedAt   string `json:"created_at"`
+				TargetEmail string `json:"target_email"`
 			}
-			if res.Outcome != driver.Invited || json.Unmarshal([]byte(answer), &inv) != nil || inv.ID == "" {
-				t.Fatalf("%s: the answer %q gives the outcome %q, and no invitation id", c.Addr, answer, res.Outcome)
+			if res.Outcome != driver.Invited || json.Unmarshal([]byte(answer), &inv) != nil || inv.ID == "" || !strings.EqualFold(inv.TargetEmail, "new@x.io") {
+				t.Fatalf("%s: the answer %q gives the outcome %q, but it is not new@x.io's invitation", c.Addr, answer, res.Outcome)
 			}
 		}
 	})

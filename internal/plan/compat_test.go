@@ -11,7 +11,12 @@ import (
 // json/v2 codec (commit 8422f89): create.plan and update.plan by its
 // roster binary (plan --out of examples/piwikpro-groups on an empty state,
 // and of examples/plausible-agency with roles changed on an applied state),
-// full.plan by its Encode of compatPlan (every member, "seen" included).
+// full.plan by its Encode of compatPlan (every member, "seen" included);
+// move.plan, by the Encode of f17a5d8 (the last release before a plan's
+// elements became their own wire types), holds what full.plan does not:
+// a member's move carrying a grant, a group's move carrying nothing
+// ("carried":[]), a drift via the account, a cost estimate, diagnostics
+// and upcoming steps.
 // This release must read each to the plan that, encoded again, gives the
 // file's bytes: the same plan, and the same digest.
 

@@ -76,6 +76,14 @@ func EncodeSigned(p *Plan, sign SignFunc) ([]byte, error) {
 			return nil, fmt.Errorf("cannot save a plan dated %s: the year must be between 0 and 9999", t.UTC())
 		}
 	}
+	// A change's Moving is written whenever it is set (wire.go), and read
+	// back only on a move with a from: anything else would be a file this
+	// roster cannot read.
+	for i := range p.Changes {
+		if c := &p.Changes[i]; (c.Action == Move) != (c.Moving != nil && !c.Moving.From.IsZero()) {
+			return nil, fmt.Errorf("cannot save change %s: only a move has a from, and every move has one", c.Addr)
+		}
+	}
 	head := `{"roster_plan":` + strconv.Itoa(FileVersion) + `,"digest":"sha256:`
 	const hexLen = 2 * sha256.Size
 	out := make([]byte, 0, encodedSize(p))

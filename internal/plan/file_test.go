@@ -427,3 +427,20 @@ func TestSeenRoundTrip(t *testing.T) {
 		t.Errorf("a plan without dependencies writes seen: %s", empty)
 	}
 }
+
+// TestEncodeRefusesStrayMoving: a change's Moving is written whenever it
+// is set and read back only on a move with a from, so Encode refuses
+// anything else rather than save a plan it could not read.
+func TestEncodeRefusesStrayMoving(t *testing.T) {
+	for name, edit := range map[string]func(c *Change){
+		"a delete with a from": func(c *Change) { c.Moving = &Moving{From: c.Addr} },
+		"a move without one":   func(c *Change) { c.Action, c.Moving = Move, nil },
+		"a move from nowhere":  func(c *Change) { c.Action, c.Moving = Move, &Moving{} },
+	} {
+		p := fullPlan(t)
+		edit(&p.Changes[2])
+		if _, err := Encode(p); err == nil || !strings.Contains(err.Error(), "only a move has a from, and every move has one") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}

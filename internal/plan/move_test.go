@@ -182,6 +182,11 @@ func TestMoveRoundTrip(t *testing.T) {
 	if _, err := Decode(bad); err == nil || !strings.Contains(err.Error(), "change 1 (member/acme/lena@new.com): a carried object is null") {
 		t.Errorf("decoding a null carried object: %v", err)
 	}
+	// A move that carries objects names where from.
+	bad = reseal(t, data, func(s string) string { return strings.Replace(s, `"from":"member/acme/lena@old.com",`, ``, 1) })
+	if _, err := Decode(bad); err == nil || !strings.Contains(err.Error(), "change 1 (member/acme/lena@new.com): a move needs a from") {
+		t.Errorf("decoding a move without its from: %v", err)
+	}
 	// Only a move has a from.
 	bad = reseal(t, data, func(s string) string { return strings.Replace(s, `"action":"move"`, `"action":"update"`, 1) })
 	if _, err := Decode(bad); err == nil {

@@ -282,6 +282,9 @@ func checkChange(e elem, c *Change) error {
 		if c.Action != Move {
 			return e.errorf("only a move has a from or carried objects")
 		}
+		if c.From().IsZero() {
+			return e.errorf("a move needs a from of the same kind, other than its address")
+		}
 		beforeAt = c.From() // a move's before is the object at its old address
 		c.Moving.Carried = orNil(c.Moving.Carried)
 		if slices.Contains(c.Carried(), nil) {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/go-json-experiment/json/jsontext"
 
@@ -305,9 +307,33 @@ type LockedError struct {
 	Holder LockInfo
 }
 
+// Error names the holder. Its host and operation are read from a lock
+// file or row that anyone who can write there may have written: a control
+// character, or a line or paragraph separator, in them is shown as its Go
+// escape (\x1b), so that the message stays one line and nothing in it
+// acts on the terminal that shows it.
 func (e *LockedError) Error() string {
 	return fmt.Sprintf("state is locked by pid %d on %s (%s since %s)",
-		e.Holder.PID, e.Holder.Host, e.Holder.Operation, e.Holder.Since.UTC().Format(time.RFC3339))
+		e.Holder.PID, escapeControls(e.Holder.Host), escapeControls(e.Holder.Operation), e.Holder.Since.UTC().Format(time.RFC3339))
+}
+
+// escapeControls shows each control character of s, and U+2028 and
+// U+2029, as its Go escape.
+func escapeControls(s string) string {
+	isControl := func(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }
+	if strings.IndexFunc(s, isControl) < 0 {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if isControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // Errors every store reports, wrapped with detail; test with errors.Is.

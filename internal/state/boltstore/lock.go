@@ -8,10 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	json "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -189,14 +187,10 @@ func readHolder(f *os.File) (info state.LockInfo, known bool) {
 // parseHolder reads the holder's details from the start of a lock file.
 // Only the first JSON value is read (a repeated name refused): what follows
 // it may be the tail of an older holder's details, not yet cut off. Details
-// without a pid, or whose host or operation holds a control character
-// (which the LockedError message would print to a terminal), are not
-// believed.
+// without a pid are not believed. (What the details say is shown escaped:
+// state.LockedError.)
 func parseHolder(b []byte) (info state.LockInfo, ok bool) {
 	if len(b) == 0 || json.UnmarshalDecode(jsontext.NewDecoder(bytes.NewReader(b)), &info) != nil || info.PID <= 0 {
-		return state.LockInfo{}, false
-	}
-	if strings.IndexFunc(info.Host+info.Operation, unicode.IsControl) >= 0 {
 		return state.LockInfo{}, false
 	}
 	return info, true

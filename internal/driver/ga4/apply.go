@@ -127,10 +127,14 @@ func (d *Driver) apply(ctx context.Context, c *plan.Change) (driver.Result, erro
 	live := d.bindingsOf(c.Addr)
 	var out apiBinding
 	var sent kit.Response
+	// patched is the path of the binding a PATCH changed (req's, or after
+	// a 409 the one found), whose name the answer must give.
+	method, patched := req.Method, ""
 	switch req.Method {
 	case http.MethodDelete:
 		sent, err = d.c.DeleteBinding(ctx, req.Path)
 	case http.MethodPatch:
+		patched = req.Path
 		out, sent, err = d.c.PatchBinding(ctx, req.Path, *req.Body)
 	default:
 		out, sent, err = d.c.CreateBinding(ctx, req.Parent, *req.Body)
@@ -148,8 +152,11 @@ func (d *Driver) apply(ctx context.Context, c *plan.Change) (driver.Result, erro
 	if req.Method == http.MethodPost && errors.As(err, &se) && se.HTTP == http.StatusConflict {
 		// ga4.md, What a reconciler must do, 4: "409 on create: list,
 		// then PATCH" (a binding made since the refresh).
-		out, sent, err = d.patchExisting(ctx, req, email, se)
+		out, patched, sent, err = d.patchExisting(ctx, req, email, se)
 		res.API = append(res.API, sent.API...)
+		if patched != "" {
+			method = http.MethodPatch
+		}
 	}
 	if err != nil {
 		return res, d.apiErr(err, c.Addr, false, req.What)
@@ -170,9 +177,9 @@ func (d *Driver) apply(ctx context.Context, c *plan.Change) (driver.Result, erro
 	for e, b := range live {
 		other = other || b.name == out.Name && e != email
 	}
-	if perr != nil || other || req.Method == http.MethodPatch && APIPrefix+out.Name != req.Path {
+	if perr != nil || other || patched != "" && APIPrefix+out.Name != patched {
 		return res, fmt.Errorf("%s: %s answered %s with the binding \"%s\", not %s's under %s; roster does not count the change as made: run roster plan again",
-			c.Addr, Platform, req.Method, kit.Words(d.c.hc.Redact(out.Name)), email, req.Parent)
+			c.Addr, Platform, method, kit.Words(d.c.hc.Redact(out.Name)), email, req.Parent)
 	}
 	user := out.User
 	if user == "" {
@@ -196,29 +203,30 @@ func (d *Driver) bindingsOf(a model.Address) map[string]*binding {
 }
 
 // patchExisting finds email's binding at req.Parent (a create answered
-// 409) and PATCHes it to req's roles; conflict stands when none is found
+// 409) and PATCHes it to req's roles, giving the answer and the path
+// patched ("" when nothing was sent); conflict stands when none is found
 // or the one found holds a role roster does not know (the Marketer role).
-func (d *Driver) patchExisting(ctx context.Context, req request, email string, conflict error) (apiBinding, kit.Response, error) {
+func (d *Driver) patchExisting(ctx context.Context, req request, email string, conflict error) (apiBinding, string, kit.Response, error) {
 	found, res, err := d.readBindings(ctx, req.Parent)
 	if err != nil {
-		return apiBinding{}, res, err
+		return apiBinding{}, "", res, err
 	}
 	for _, b := range found {
 		if !strings.EqualFold(strings.TrimSpace(b.User), email) {
 			continue
 		}
 		if _, known, _ := modelRole(b.Roles); !known {
-			return apiBinding{}, res, conflict // ga4.md: an unknown role's binding is left alone
+			return apiBinding{}, "", res, conflict // ga4.md: an unknown role's binding is left alone
 		}
 		path, err := bindingPath(req.Parent, b.Name)
 		if err != nil {
-			return apiBinding{}, res, err
+			return apiBinding{}, "", res, err
 		}
 		body := *req.Body
 		body.User = b.User // the binding's own spelling: a PATCH may not change it (ga4.md)
 		out, sent, err := d.c.PatchBinding(ctx, path, body)
 		res.API = append(res.API, sent.API...)
-		return out, res, err
+		return out, path, res, err
 	}
-	return apiBinding{}, res, conflict
+	return apiBinding{}, "", res, conflict
 }

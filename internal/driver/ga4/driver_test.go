@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -464,6 +466,38 @@ func TestCreateConflict(t *testing.T) {
 	}
 	if len(res.API) != 3 || !strings.HasSuffix(res.API[0], " 409") {
 		t.Errorf("api %q", res.API)
+	}
+}
+
+// patchAnswer forwards every request to the fake, and answers a PATCH
+// with a binding of another name under the same parent.
+type patchAnswer struct{}
+
+func (patchAnswer) RoundTrip(r *http.Request) (*http.Response, error) {
+	res, err := http.DefaultTransport.RoundTrip(r)
+	if err != nil || r.Method != http.MethodPatch {
+		return res, err
+	}
+	res.Body.Close()
+	body := `{"name":"properties/1000/accessBindings/another","user":"jane@agency.com","roles":["predefinedRoles/editor"]}`
+	res.Body, res.ContentLength = io.NopCloser(strings.NewReader(body)), int64(len(body))
+	return res, nil
+}
+
+// TestCreateConflictAnswerChecked: the PATCH a 409 leads to must be
+// answered with the binding patched, as any PATCH must (ga4.md,
+// Endpoints); another's name would be kept for later requests.
+func TestCreateConflictAnswerChecked(t *testing.T) {
+	srv, team := start(t, fake.Seed{})
+	d := newDriver(team, opts(nil), patchAnswer{})
+	drivertest.Refresh(t, d)
+	if _, err := srv.AddBinding("properties/1000", "jane@agency.com", "predefinedRoles/viewer"); err != nil {
+		t.Fatal(err)
+	}
+	c := grantChange(plan.Create, "Web", "jane@agency.com", "", "editor")
+	res, err := d.Apply(context.Background(), &c)
+	if err == nil || res.Outcome != "" || !strings.Contains(err.Error(), `answered PATCH with the binding "properties/1000/accessBindings/another"`) {
+		t.Errorf("%+v %v", res, err)
 	}
 }
 

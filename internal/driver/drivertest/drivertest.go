@@ -26,6 +26,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/driver/fakeclock"
@@ -480,6 +481,7 @@ var RefusalBodies = []string{
 	`{"detail":"a\nb\r\n\u001b[31mred"}`, `{"error":"x\ny"}`, `{"errors":[{"detail":"a\nb","code":"c\nd"}]}`,
 	`{"message":"` + strings.Repeat("m", 400) + `"}`, `{"error":{"message":"` + strings.Repeat("é", 200) + `"}}`,
 	"<html>\n<body>500</body>\n</html>", "", "null", `{"detail":null}`,
+	`{"detail":"a\u009b2Jb\u2028c","message":"a\u009b2Jb\u2028c","error":"a\u009b2Jb\u2028c"}`, // C1 CSI, line separator
 }
 
 // FuzzRefusal is a driver's refusal fuzz target: seeded with
@@ -501,6 +503,12 @@ func FuzzRefusal(f *testing.F, platform string, extra int, refusal func(err erro
 	})
 }
 
+// actsOnTerminal reports whether r, in a message, would start a line or
+// act on a terminal: a control character (C0, DEL and C1, whose U+009B
+// starts an escape sequence as ESC [ does) or a line or paragraph
+// separator.
+func actsOnTerminal(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }
+
 // CheckRefusal checks the message of a refusal (an error answer's
 // *driver.APIError) as roster prints it after "Error: ": one line, with no
 // control character a terminal would act on, and at most 300 bytes of the
@@ -512,7 +520,7 @@ func CheckRefusal(t *testing.T, err error, body []byte, extra int) {
 		t.Fatalf("an error answer %q gives %v, not a *driver.APIError", body, err)
 	}
 	for _, r := range ae.Message {
-		if r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' {
+		if actsOnTerminal(r) {
 			t.Fatalf("an error answer %q gives the message %q, with the control character %U", body, ae.Message, r)
 		}
 	}
@@ -566,7 +574,7 @@ func CheckWriteErr(t *testing.T, err error, body string, limit, extra int, secre
 	t.Helper()
 	msg := err.Error()
 	for _, r := range msg {
-		if r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' {
+		if actsOnTerminal(r) {
 			t.Fatalf("the answer %.300q gives the error %.600q, with the control character %U", body, msg, r)
 		}
 	}

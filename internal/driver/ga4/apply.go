@@ -179,7 +179,7 @@ func (d *Driver) apply(ctx context.Context, c *plan.Change) (driver.Result, erro
 	}
 	if perr != nil || other || patched != "" && APIPrefix+out.Name != patched {
 		return res, fmt.Errorf("%s: %s answered %s with the binding \"%s\", not %s's under %s; roster does not count the change as made: run roster plan again",
-			c.Addr, Platform, method, kit.Words(d.c.hc.Redact(out.Name)), email, req.Parent)
+			c.Addr, Platform, method, d.c.hc.Words(out.Name), email, req.Parent)
 	}
 	user := out.User
 	if user == "" {

@@ -316,6 +316,11 @@ func checkBase(raw string) (string, error) {
 // credential Auth sets) with "[redacted]", for drivers' own messages.
 func (c *Client) Redact(s string) string { return c.red.redact(s) }
 
+// Words is the platform's words s as a message quotes them: its secrets
+// redacted first, then on one line, escaped and cut (kit.Words), so that
+// no cut leaves part of a secret unrecognised.
+func (c *Client) Words(s string) string { return kit.Words(c.Redact(s)) }
+
 // AddSecret redacts s too from now on, wherever Redact does: a credential
 // a driver makes itself and sends where Auth does not set it (a signed
 // assertion in a form body).
@@ -505,7 +510,7 @@ func (c *Client) JSON(ctx context.Context, method, path string, query url.Values
 			// json/v2's text quotes the answer's keys, of any length: cut
 			// as a platform's words are (kit.Words).
 			return res.API, cl.fail(res.Status, res.Header, res.Body, err, fmt.Sprintf(
-				"%s answered %s %s with %d, but not with the JSON roster expects: %s", c.platform, cl.method, p, res.Status, kit.Words(err.Error())))
+				"%s answered %s %s with %d, but not with the JSON roster expects: %s", c.platform, cl.method, p, res.Status, c.Words(err.Error())))
 		}
 	}
 	return res.API, nil

@@ -140,7 +140,7 @@ func (c *client) call(ctx context.Context, method string, params url.Values, sha
 	}
 	if out != nil {
 		if err := json.Unmarshal(res.Body, out); err != nil {
-			return res.API, res.Header, &callError{method: method, err: err, msg: fmt.Sprintf("%s answered %s with JSON roster cannot read: %s", Platform, method, oneLine(c.hc.Redact(err.Error())))}
+			return res.API, res.Header, &callError{method: method, err: err, msg: fmt.Sprintf("%s answered %s with JSON roster cannot read: %s", Platform, method, c.hc.Words(err.Error()))}
 		}
 	}
 	return res.API, res.Header, nil
@@ -236,7 +236,7 @@ func (c *client) Send(ctx context.Context, r request) ([]string, error) {
 	if err == nil && ans.Result != "success" {
 		err = &callError{method: r.Method, err: httpc.ErrMalformed, msg: fmt.Sprintf(
 			"%s answered %s with result %q, not \"success\"; roster does not count the change as made: run roster plan again to see what Matomo holds",
-			Platform, r.Method, oneLine(c.hc.Redact(ans.Result)))}
+			Platform, r.Method, c.hc.Words(ans.Result))}
 	}
 	return api, err
 }

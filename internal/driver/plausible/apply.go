@@ -65,9 +65,9 @@ func (d *Driver) invite(ctx context.Context, c *plan.Change, r request, api []st
 			}
 			return driver.Result{API: api}, kit.AtChange(err, c.Addr)
 		}
-		// The answer's words are Plausible's: quoted redacted, on one line
-		// and cut (kit.Words), as every refusal's are.
-		words := func(s string) string { return kit.Words(d.api.hc.Redact(s)) }
+		// The answer's words are Plausible's: quoted as every refusal's
+		// are (httpc.Client.Words).
+		words := d.api.hc.Words
 		if !strings.EqualFold(got.Email, email) {
 			// plausible.md, Endpoints: PUT answers the guest row of the
 			// email sent (citext: any case); another's confirms nothing.

@@ -236,8 +236,10 @@ func NewPlanJSON(p *plan.Plan, rosterVersion string) *PlanJSON {
 			return ChangeJSON{Address: v.changeAddrs[i], Kind: c.Addr.Kind, Action: c.Action, From: fromOf(c),
 				Before: AttrsOf(c.Before), After: AttrsOf(c.After), Risks: risks, Why: c.Why}
 		}),
-		// A task a person must do on a site after the apply, as a saved
-		// plan writes it.
+		// A task a person must do on a site after the apply: plan.FollowUp
+		// with its tags (address, task, text), which the saved plan shares;
+		// TestPlanSchema holds the JSON plan to schema/plan.schema.json,
+		// so a change of those tags for the file fails there.
 		FollowUps: listOf(len(v.followUps), func(k int) plan.FollowUp { return p.FollowUps[v.followUps[k]] }),
 		Manual:    listOf(len(v.manual)+len(p.Upcoming), manual),
 		Cost: listOf(len(v.cost), func(k int) CostJSON {

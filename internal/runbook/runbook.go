@@ -13,7 +13,7 @@ import (
 type Item struct {
 	Addr     model.Address
 	Task     string // a follow-up task, "" for a change
-	Change   string // create, update or delete; "" for a task
+	Change   string // create, update, delete or move; "" for a task
 	Platform string
 	// Title says in one line what to do; Steps say how.
 	Title string

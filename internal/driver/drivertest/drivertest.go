@@ -564,6 +564,33 @@ func (s *WriteStub) Writes() int {
 	return s.writes
 }
 
+// ApplyAnswered applies changes one at a time, as an apply does (Begin
+// first), while ws answers every write: a change that fails must have no
+// outcome, and its error is checked by CheckWriteErr (at most 1024 bytes,
+// 300 of them roster's, none of secrets); one that succeeds goes to ok,
+// with its index. With oneWrite, every change must send exactly one write.
+func ApplyAnswered(t *testing.T, d driver.Driver, ws *WriteStub, changes []plan.Change, oneWrite bool, ok func(i int, c *plan.Change, res driver.Result), secrets ...string) {
+	t.Helper()
+	d.Begin(changes)
+	answer := strings.ReplaceAll(ws.Body, "$TOKEN", ws.Token)
+	for i := range changes {
+		c := &changes[i]
+		before := ws.Writes()
+		res, err := d.Apply(context.Background(), c)
+		if oneWrite && ws.Writes() != before+1 {
+			t.Fatalf("%s sent %d writes, want 1", c.Addr, ws.Writes()-before)
+		}
+		if err != nil {
+			CheckWriteErr(t, err, answer, 1024, 300, secrets...)
+			if res.Outcome != "" {
+				t.Fatalf("%s failed (%v) with the outcome %q", c.Addr, err, res.Outcome)
+			}
+			continue
+		}
+		ok(i, c, res)
+	}
+}
+
 // CheckWriteErr checks the error of a change whose write got a 2xx
 // answer body roster could not use, as roster prints it after "Error: ":
 // one line, with no control character a terminal would act on, at most

@@ -167,29 +167,19 @@ func FuzzWriteAnswer(f *testing.F) {
 		// or the binding patched ("" for the DELETE).
 		parents := []string{"accounts/100", "accounts/100/accessBindings/a1", "properties/1", ""}
 		others := []string{"accounts/100/accessBindings/sa", "accounts/100/accessBindings/a1", "properties/1/accessBindings/c1"}
-		d.Begin(changes)
 		answer := strings.ReplaceAll(body, "$TOKEN", fuzzAccess)
-		for i := range changes {
-			c := &changes[i]
-			res, err := d.Apply(context.Background(), c)
-			if err != nil {
-				drivertest.CheckWriteErr(t, err, answer, 1024, 300, fuzzAccess)
-				if res.Outcome != "" {
-					t.Fatalf("%s failed (%v) with the outcome %q", c.Addr, err, res.Outcome)
-				}
-				continue
-			}
+		drivertest.ApplyAnswered(t, d, ws, changes, false, func(i int, c *plan.Change, res driver.Result) {
 			if res.Outcome != driver.Applied {
 				t.Fatalf("%s: outcome %q", c.Addr, res.Outcome)
 			}
 			want := parents[i]
 			if want == "" {
-				continue
+				return
 			}
 			var b struct {
 				Name string `json:"name"`
 			}
-			err = json.Unmarshal([]byte(answer), &b)
+			err := json.Unmarshal([]byte(answer), &b)
 			switch {
 			case err != nil:
 				t.Fatalf("%s: the answer %q, which is not a binding (%v), gives the outcome %q", c.Addr, answer, err, res.Outcome)
@@ -203,6 +193,6 @@ func FuzzWriteAnswer(f *testing.F) {
 					t.Fatalf("%s: the answer %q, another's binding, gives the outcome %q", c.Addr, answer, res.Outcome)
 				}
 			}
-		}
+		}, fuzzAccess)
 	})
 }

@@ -2,7 +2,6 @@ package matomo
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"net/url"
@@ -139,22 +138,8 @@ func FuzzWriteAnswer(f *testing.F) {
 			change(plan.Update, model.PersonGrantAddress("m", "Shop", "bob@x.io"), grantObj("Shop", "bob@x.io", "view"), grantObj("Shop", "bob@x.io", "write")),
 			change(plan.Delete, model.MemberAddress("m", "carl@x.io"), &model.Object{Addr: model.MemberAddress("m", "carl@x.io"), Role: "write"}, nil),
 		}
-		d.Begin(changes)
 		answer := strings.ReplaceAll(body, "$TOKEN", fuzzToken)
-		for i := range changes {
-			c := &changes[i]
-			before := ws.Writes()
-			res, err := d.Apply(context.Background(), c)
-			if ws.Writes() != before+1 {
-				t.Fatalf("%s sent %d writes, want 1", c.Addr, ws.Writes()-before)
-			}
-			if err != nil {
-				drivertest.CheckWriteErr(t, err, answer, 1024, 300, fuzzToken)
-				if res.Outcome != "" {
-					t.Fatalf("%s failed (%v) with the outcome %q", c.Addr, err, res.Outcome)
-				}
-				continue
-			}
+		drivertest.ApplyAnswered(t, d, ws, changes, true, func(i int, c *plan.Change, res driver.Result) {
 			var ans struct {
 				Result string `json:"result"`
 			}
@@ -164,6 +149,6 @@ func FuzzWriteAnswer(f *testing.F) {
 			if want := []driver.Outcome{driver.Invited, driver.Applied, driver.Applied}[i]; res.Outcome != want {
 				t.Fatalf("%s: outcome %q, want %q", c.Addr, res.Outcome, want)
 			}
-		}
+		}, fuzzToken)
 	})
 }

@@ -180,23 +180,13 @@ func FuzzWriteAnswer(f *testing.F) {
 			memberChange(plan.Delete, "c@x.io", "user", ""),
 			groupChange(plan.Delete, "ops", []string{"a@x.io"}, nil),
 		}
-		d.Begin(changes)
 		answer := strings.ReplaceAll(body, "$TOKEN", fuzzSecret)
-		for i := range changes {
-			c := &changes[i]
-			res, err := d.Apply(context.Background(), c)
-			if err != nil {
-				drivertest.CheckWriteErr(t, err, answer, 1024, 300, fuzzSecret, stubToken)
-				if res.Outcome != "" {
-					t.Fatalf("%s failed (%v) with the outcome %q", c.Addr, err, res.Outcome)
-				}
-				continue
-			}
+		drivertest.ApplyAnswered(t, d, ws, changes, false, func(i int, c *plan.Change, res driver.Result) {
 			if res.Outcome != driver.Applied {
 				t.Fatalf("%s: outcome %q", c.Addr, res.Outcome)
 			}
 			if i > 1 {
-				continue
+				return
 			}
 			var ans struct {
 				Data struct {
@@ -207,11 +197,11 @@ func FuzzWriteAnswer(f *testing.F) {
 					} `json:"attributes"`
 				} `json:"data"`
 			}
-			err = json.Unmarshal([]byte(answer), &ans)
+			err := json.Unmarshal([]byte(answer), &ans)
 			if err != nil || ans.Data.ID == "" ||
 				i == 0 && model.NormalizeEmail(ans.Data.Attributes.Email) != "new@x.io" || i == 1 && ans.Data.Attributes.Name != "newgrp" {
 				t.Fatalf("%s: the answer %q gives the outcome %q, but it is not the new one's (%v)", c.Addr, answer, res.Outcome, err)
 			}
-		}
+		}, fuzzSecret, stubToken)
 	})
 }

@@ -111,22 +111,12 @@ func FuzzWriteAnswer(f *testing.F) {
 			grantChange(plan.Delete, "p.com", "old@x.io", "viewer", "", model.StatusActive),
 			grantChange(plan.Update, "p.com", "inv@x.io", "viewer", "editor", model.StatusInvited),
 		}
-		d.Begin(changes)
 		answer := strings.ReplaceAll(body, "$TOKEN", fuzzKey)
-		for i := range changes {
-			c := &changes[i]
-			res, err := d.Apply(context.Background(), c)
-			if err != nil {
-				drivertest.CheckWriteErr(t, err, answer, 1024, 300, fuzzKey)
-				if res.Outcome != "" {
-					t.Fatalf("%s failed (%v) with the outcome %q", c.Addr, err, res.Outcome)
-				}
-				continue
-			}
+		drivertest.ApplyAnswered(t, d, ws, changes, false, func(i int, c *plan.Change, res driver.Result) {
 			if why := confirms(c, answer, res.Outcome); why != "" {
 				t.Fatalf("%s: the answer %q gives the outcome %q, but %s", c.Addr, answer, res.Outcome, why)
 			}
-		}
+		}, fuzzKey)
 	})
 }
 

@@ -128,27 +128,13 @@ func FuzzWriteAnswer(f *testing.F) {
 			memberChange(plan.Delete, "c@x.io", "member", "", model.StatusActive),
 			memberChange(plan.Delete, "inv@x.io", "member", "", model.StatusInvited),
 		}
-		d.Begin(changes)
 		answer := strings.ReplaceAll(body, "$TOKEN", fuzzKey)
-		for i := range changes {
-			c := &changes[i]
-			before := ws.Writes()
-			res, err := d.Apply(context.Background(), c)
-			if ws.Writes() != before+1 {
-				t.Fatalf("%s sent %d writes, want 1", c.Addr, ws.Writes()-before)
-			}
-			if err != nil {
-				drivertest.CheckWriteErr(t, err, answer, 1024, 300, fuzzKey)
-				if res.Outcome != "" {
-					t.Fatalf("%s failed (%v) with the outcome %q", c.Addr, err, res.Outcome)
-				}
-				continue
-			}
+		drivertest.ApplyAnswered(t, d, ws, changes, true, func(i int, c *plan.Change, res driver.Result) {
 			if i > 0 {
 				if res.Outcome != driver.Applied {
 					t.Fatalf("%s: outcome %q", c.Addr, res.Outcome)
 				}
-				continue
+				return
 			}
 			var inv struct {
 				ID          string `json:"id"`
@@ -158,6 +144,6 @@ func FuzzWriteAnswer(f *testing.F) {
 			if res.Outcome != driver.Invited || json.Unmarshal([]byte(answer), &inv) != nil || inv.ID == "" || !strings.EqualFold(inv.TargetEmail, "new@x.io") {
 				t.Fatalf("%s: the answer %q gives the outcome %q, but it is not new@x.io's invitation", c.Addr, answer, res.Outcome)
 			}
-		}
+		}, fuzzKey)
 	})
 }

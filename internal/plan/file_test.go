@@ -232,7 +232,7 @@ func TestDecodeRefuses(t *testing.T) {
 		{"no plan", []byte(`{"roster_plan":1,"digest":"sha256:x"}`), `has no "plan"`},
 		{"digest a number", []byte(`{"roster_plan":1,"digest":5,"plan":{}}`), "not a roster plan file"},
 		{"digest null", []byte(`{"roster_plan":1,"digest":null,"plan":{}}`), `has no "digest"`},
-		{"bad change address", resealed(`"address":"member/acme/bob@acme.com"`, `"address":"member/acme/bob"`), `within "/changes/2/address": invalid address "member/acme/bob"`},
+		{"bad change address", resealed(`"address":"member/acme/bob@acme.com"`, `"address":"member/acme/bob"`), `change 3: invalid address "member/acme/bob"`},
 		{"object address mismatch", resealed(`{"address":"member/acme/bob@acme.com","attrs"`, `{"address":"member/acme/eve@acme.com","attrs"`), "change 3 (member/acme/bob@acme.com): before is the object member/acme/eve@acme.com"},
 		{"bad attribute", resealed(`"role":"owner"`, `"rank":"owner"`), `unknown object member name "rank"`},
 		{"bad attribute type", resealed(`"role":"owner"`, `"role":5`), `JSON number into Go string within "/changes/2/before/attrs/role"`},

@@ -187,6 +187,13 @@ func TestMoveRoundTrip(t *testing.T) {
 	if _, err := Decode(bad); err == nil || !strings.Contains(err.Error(), "change 1 (member/acme/lena@new.com): a move needs a from") {
 		t.Errorf("decoding a move without its from: %v", err)
 	}
+	// A from that is no address is named as the change's.
+	bad = reseal(t, data, func(s string) string {
+		return strings.Replace(s, `"from":"member/acme/lena@old.com"`, `"from":"member/acme/lena"`, 1)
+	})
+	if _, err := Decode(bad); err == nil || !strings.Contains(err.Error(), `change 1: invalid address "member/acme/lena"`) {
+		t.Errorf("decoding a move from no address: %v", err)
+	}
 	// Only a move has a from.
 	bad = reseal(t, data, func(s string) string { return strings.Replace(s, `"action":"move"`, `"action":"update"`, 1) })
 	if _, err := Decode(bad); err == nil {

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	json "github.com/go-json-experiment/json"
@@ -178,7 +180,7 @@ func readFile(data []byte) (*fileWire, error) {
 func decodePlan(data []byte) (*Plan, error) {
 	var w planWire
 	if err := json.Unmarshal(data, &w); err != nil {
-		return nil, err
+		return nil, addressError(err)
 	}
 	p := &Plan{Lineage: w.Lineage, Serial: w.Serial, ConfigDigest: w.ConfigDigest, AllowMassRemoval: w.AllowMassRemoval,
 		Reinvite: w.Reinvite, Commit: w.Commit, ChangeRequest: w.ChangeRequest,
@@ -202,6 +204,27 @@ func decodePlan(data []byte) (*Plan, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// listNames name the elements of the plan's lists in messages, as elem
+// does.
+var listNames = map[string]string{"drift": "drift", "changes": "change", "follow_ups": "follow-up",
+	"manual": "manual step", "seen": "seen", "upcoming": "upcoming manual step"}
+
+// addressError says which element holds an address that does not parse
+// (model.Address.UnmarshalText) as the element's other problems are said:
+// "change 3: invalid address ...". Any other error is err.
+func addressError(err error) error {
+	var se *json.SemanticError
+	if !errors.As(err, &se) || se.GoType != reflect.TypeFor[model.Address]() || se.Err == nil {
+		return err
+	}
+	parts := strings.Split(string(se.JSONPointer), "/") // "", list, index, ...
+	n, nerr := strconv.Atoi(parts[min(2, len(parts)-1)])
+	if what, ok := listNames[parts[min(1, len(parts)-1)]]; ok && nerr == nil {
+		return fmt.Errorf("%s: %v", elem{what: what, n: n + 1}, se.Err)
+	}
+	return err
 }
 
 // checkEach checks a list's elements with f, each named in messages by

@@ -194,22 +194,22 @@ func decodePlan(data []byte) (*Plan, error) {
 		return nil, err
 	}
 	checkEach(&err, "drift", p.Drift, checkDrift)
-	checkEach(&err, "change", p.Changes, checkChange)
-	checkEach(&err, "follow-up", p.FollowUps, checkFollowUp)
-	checkEach(&err, "manual step", p.Manual, checkManual)
+	checkEach(&err, "changes", p.Changes, checkChange)
+	checkEach(&err, "follow_ups", p.FollowUps, checkFollowUp)
+	checkEach(&err, "manual", p.Manual, checkManual)
 	checkEach(&err, "seen", p.Seen, checkSeen)
-	checkEach(&err, "diagnostic", p.Diagnostics, checkDiagnostic)
-	checkEach(&err, "upcoming manual step", p.Upcoming, checkManual)
+	checkEach(&err, "diagnostics", p.Diagnostics, checkDiagnostic)
+	checkEach(&err, "upcoming", p.Upcoming, checkManual)
 	if err != nil {
 		return nil, err
 	}
 	return p, nil
 }
 
-// listNames name the elements of the plan's lists in messages, as elem
-// does.
+// listNames name the elements of the plan's lists (by member name) in
+// messages: "change 3".
 var listNames = map[string]string{"drift": "drift", "changes": "change", "follow_ups": "follow-up",
-	"manual": "manual step", "seen": "seen", "upcoming": "upcoming manual step"}
+	"manual": "manual step", "seen": "seen", "diagnostics": "diagnostic", "upcoming": "upcoming manual step"}
 
 // addressError says which element holds an address that does not parse
 // (model.Address.UnmarshalText) as the element's other problems are said:
@@ -227,15 +227,15 @@ func addressError(err error) error {
 	return err
 }
 
-// checkEach checks a list's elements with f, each named in messages by
-// what and its number from 1, stopping at the first error (in *err);
-// nothing is checked once *err is set.
-func checkEach[T any](err *error, what string, xs []T, f func(elem, *T) error) {
+// checkEach checks the elements of the list named list with f, each named
+// in messages as listNames says with its number from 1, stopping at the
+// first error (in *err); nothing is checked once *err is set.
+func checkEach[T any](err *error, list string, xs []T, f func(elem, *T) error) {
 	for i := range xs {
 		if *err != nil {
 			return
 		}
-		*err = f(elem{what: what, n: i + 1}, &xs[i])
+		*err = f(elem{what: listNames[list], n: i + 1}, &xs[i])
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 // FuzzRefusal: whatever an error answer's body holds, the refusal roster
 // shows is one line quoting a bounded part of it (drivertest.FuzzRefusal).
 func FuzzRefusal(f *testing.F) {
+	// piwikpro.md, Errors (JSON:API): errors[].title and detail, here
+	// with a line break, a terminal escape and a long word.
 	drivertest.FuzzRefusal(f, Platform, 300, refusal,
-		`{"detail":"API key missing required scope 'organization_member:write'\n\u001b[2J`+strings.Repeat("x", 400)+`"}`)
+		`{"errors":[{"status":"400","code":"error.default","title":"Invalid\nform","detail":"Invalid permission \u001b[2J`+strings.Repeat("x", 400)+`"}]}`)
 }

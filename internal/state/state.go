@@ -4,14 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/roster-dev/roster/internal/model"
+	"github.com/roster-dev/roster/internal/termtext"
 )
 
 // SchemaVersion is the version of the state layout this roster writes. A
@@ -314,26 +313,7 @@ type LockedError struct {
 // acts on the terminal that shows it.
 func (e *LockedError) Error() string {
 	return fmt.Sprintf("state is locked by pid %d on %s (%s since %s)",
-		e.Holder.PID, escapeControls(e.Holder.Host), escapeControls(e.Holder.Operation), e.Holder.Since.UTC().Format(time.RFC3339))
-}
-
-// escapeControls shows each control character of s, and U+2028 and
-// U+2029, as its Go escape.
-func escapeControls(s string) string {
-	isControl := func(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }
-	if strings.IndexFunc(s, isControl) < 0 {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if isControl(r) {
-			q := strconv.QuoteRune(r)
-			b.WriteString(q[1 : len(q)-1])
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
+		e.Holder.PID, termtext.Escape(e.Holder.Host), termtext.Escape(e.Holder.Operation), e.Holder.Since.UTC().Format(time.RFC3339))
 }
 
 // Errors every store reports, wrapped with detail; test with errors.Is.

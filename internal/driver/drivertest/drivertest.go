@@ -26,7 +26,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-	"unicode"
 
 	"github.com/roster-dev/roster/internal/driver"
 	"github.com/roster-dev/roster/internal/driver/fakeclock"
@@ -34,6 +33,7 @@ import (
 	"github.com/roster-dev/roster/internal/fake/fakekit"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/plan"
+	"github.com/roster-dev/roster/internal/termtext"
 )
 
 // Fake is what the suite needs of a platform's fake: fakekit.Recorder's
@@ -503,12 +503,6 @@ func FuzzRefusal(f *testing.F, platform string, extra int, refusal func(err erro
 	})
 }
 
-// actsOnTerminal reports whether r, in a message, would start a line or
-// act on a terminal: a control character (C0, DEL and C1, whose U+009B
-// starts an escape sequence as ESC [ does) or a line or paragraph
-// separator.
-func actsOnTerminal(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }
-
 // CheckRefusal checks the message of a refusal (an error answer's
 // *driver.APIError) as roster prints it after "Error: ": one line, with no
 // control character a terminal would act on, and at most 300 bytes of the
@@ -520,7 +514,7 @@ func CheckRefusal(t *testing.T, err error, body []byte, extra int) {
 		t.Fatalf("an error answer %q gives %v, not a *driver.APIError", body, err)
 	}
 	for _, r := range ae.Message {
-		if actsOnTerminal(r) {
+		if termtext.Acts(r) {
 			t.Fatalf("an error answer %q gives the message %q, with the control character %U", body, ae.Message, r)
 		}
 	}
@@ -601,7 +595,7 @@ func CheckWriteErr(t *testing.T, err error, body string, limit, extra int, secre
 	t.Helper()
 	msg := err.Error()
 	for _, r := range msg {
-		if actsOnTerminal(r) {
+		if termtext.Acts(r) {
 			t.Fatalf("the answer %.300q gives the error %.600q, with the control character %U", body, msg, r)
 		}
 	}

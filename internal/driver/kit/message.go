@@ -2,10 +2,10 @@ package kit
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/roster-dev/roster/internal/termtext"
 )
 
 // maxMessage is the most of a platform's answer an error message quotes.
@@ -40,18 +40,5 @@ func Cut(msg string) string {
 // character shown as a Go escape (\x1b), so that nothing it holds starts
 // a line or acts on a terminal, and cut at 300 bytes.
 func Words(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if strings.IndexFunc(s, unicode.IsControl) >= 0 {
-		var b strings.Builder
-		for _, r := range s {
-			if unicode.IsControl(r) {
-				q := strconv.QuoteRune(r)
-				b.WriteString(q[1 : len(q)-1])
-				continue
-			}
-			b.WriteRune(r)
-		}
-		s = b.String()
-	}
-	return Cut(s)
+	return Cut(termtext.Escape(strings.Join(strings.Fields(s), " ")))
 }

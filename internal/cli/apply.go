@@ -158,7 +158,8 @@ func (a *app) confirm(ctx context.Context) (bool, error) {
 }
 
 // showApply reports an apply as schema/sync.md says: what was done, its
-// manual steps, guidance and evidence, and a failure line last.
+// manual steps and guidance, and the summary (with the evidence) or the
+// failure line last.
 func (a *app) showApply(res *ops.ApplyResult) error {
 	a.endProgress() // a failed or interrupted apply leaves it shown
 	p := res.Plan
@@ -176,9 +177,9 @@ func (a *app) showApply(res *ops.ApplyResult) error {
 		fmt.Fprintf(a.stdout, "Apply failed: 0 applied, 0 failed, %d not attempted.\n", len(p.Changes))
 		return silentExit(ExitError)
 	case res.Result != nil: // offline
-		fmt.Fprintln(a.stdout, applySummary(res.Result))
 		a.printOffline(res.Offline, res.Platforms)
 		a.printFollowUps(p)
+		a.printSummary(applySummary(res.Result), len(res.Offline)+len(p.FollowUps) > 0)
 		return nil
 	}
 	rep := res.Report
@@ -208,11 +209,21 @@ func (a *app) showApply(res *ops.ApplyResult) error {
 		fmt.Fprintf(a.stdout, "Apply failed: %d applied, %d failed, %d not attempted.\n", rep.Applied+rep.Manual, rep.Failed, rep.NotAttempted)
 		return silentExit(ExitError)
 	}
-	fmt.Fprintln(a.stdout, applySummary(&rep.Result))
 	a.printManual(res.ViaAPI, res.Teams)
 	a.printOffline(res.Offline, res.Platforms)
 	a.printFollowUps(p)
+	a.printSummary(applySummary(&rep.Result), len(res.ViaAPI)+len(res.Offline)+len(p.FollowUps) > 0)
 	return nil
+}
+
+// printSummary prints an apply's last line (cli.md "apply and evidence":
+// the apply ends with it, as a failed one ends with its failure line), set
+// apart by a blank line from the runbook printed before it.
+func (a *app) printSummary(line string, after bool) {
+	if after {
+		fmt.Fprintln(a.stdout)
+	}
+	fmt.Fprintln(a.stdout, line)
 }
 
 // applySummary is an apply's last line (cli.md "Command line, version 2

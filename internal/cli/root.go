@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -45,7 +47,10 @@ for auditors.`
 	pf.StringVar(&a.nowFlag, "now", "", "the moment used for expiry: YYYY-MM-DD or RFC 3339 (default: the wall clock)")
 	pf.BoolVar(&a.noColor, "no-color", false, "plain text output (also when NO_COLOR is set or the output is not a terminal)")
 
-	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if err := a.checkChdir(cmd); err != nil {
+			return err
+		}
 		if a.nowFlag != "" {
 			_, err := ParseNow(a.nowFlag)
 			return err
@@ -105,6 +110,26 @@ func (a *app) dir() string {
 		return a.chdir
 	}
 	return "."
+}
+
+// checkChdir refuses a --chdir that is not a directory before the command
+// runs, as terraform -chdir does: a writer would otherwise make the
+// mistyped directory to hold its default state (DIR/.roster) and then fail
+// for want of a configuration. init alone makes the directory it is given.
+func (a *app) checkChdir(cmd *cobra.Command) error {
+	if a.chdir == "" || cmd.Name() == "init" {
+		return nil
+	}
+	fi, err := os.Stat(a.chdir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return &exitCode{code: ExitError, msg: fmt.Sprintf("invalid --chdir %s: no such directory (roster init --chdir %s writes a starter configuration there)", a.chdir, a.chdir)}
+	case err != nil:
+		return &exitCode{code: ExitError, msg: fmt.Sprintf("invalid --chdir %s: %v", a.chdir, errors.Unwrap(err))}
+	case !fi.IsDir():
+		return &exitCode{code: ExitError, msg: fmt.Sprintf("invalid --chdir %s: not a directory", a.chdir)}
+	}
+	return nil
 }
 
 // statePath is where the state lives: --state, $ROSTER_STATE, or

@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/roster-dev/roster/internal/evidence"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/state"
 )
@@ -700,8 +701,23 @@ const evidenceBatchRecords = 4096
 
 // Evidence calls fn for every record with Seq >= from, in sequence order,
 // stopping at fn's first error, which it returns. The JSON handed to fn is
-// a copy fn may keep.
+// a copy fn may keep; the hashes are read from it (evidence.Hashes), as
+// boltstore reads them, never from the prev_hash and hash columns: those
+// are an index for SQL readers, which anyone who can write the table can
+// set apart from the record, and the record is what evidence.Verify checks
+// and a checkpoint signed (cli.md "Signed evidence").
 func (s *Store) Evidence(ctx context.Context, from uint64, fn func(state.EvidenceRecord) error) error {
+	return s.evidence(ctx, from, true, fn)
+}
+
+// EvidenceJSON is Evidence without reading the hashes from each record's
+// JSON (state.EvidenceJSONReader): PrevHash and Hash are "".
+func (s *Store) EvidenceJSON(ctx context.Context, from uint64, fn func(state.EvidenceRecord) error) error {
+	return s.evidence(ctx, from, false, fn)
+}
+
+// evidence is Evidence, the hashes read only when hashes is set.
+func (s *Store) evidence(ctx context.Context, from uint64, hashes bool, fn func(state.EvidenceRecord) error) error {
 	if from > 1<<62 {
 		return nil
 	}
@@ -726,6 +742,9 @@ func (s *Store) Evidence(ctx context.Context, from uint64, fn func(state.Evidenc
 		}
 		first = false
 		for _, r := range batch {
+			if hashes {
+				r.PrevHash, r.Hash = evidence.Hashes(r.JSON)
+			}
 			if err := fn(r); err != nil {
 				return err
 			}
@@ -742,7 +761,7 @@ func (s *Store) Evidence(ctx context.Context, from uint64, fn func(state.Evidenc
 
 // evidenceBatch copies the records from seq from on, up to a batch.
 func (s *Store) evidenceBatch(ctx context.Context, tx pgx.Tx, from uint64) ([]state.EvidenceRecord, error) {
-	rows, err := tx.Query(ctx, `SELECT seq, prev_hash, hash, record FROM `+s.table(tableEvidence)+` WHERE seq >= $1 ORDER BY seq LIMIT $2`,
+	rows, err := tx.Query(ctx, `SELECT seq, record FROM `+s.table(tableEvidence)+` WHERE seq >= $1 ORDER BY seq LIMIT $2`,
 		int64(from), evidenceBatchRecords)
 	if err != nil {
 		return nil, err
@@ -754,14 +773,11 @@ func (s *Store) evidenceBatch(ctx context.Context, tx pgx.Tx, from uint64) ([]st
 		ends  []int
 	)
 	for rows.Next() {
-		var (
-			seq        int64
-			prev, hash string
-		)
-		if err := rows.Scan(&seq, &prev, &hash, nil); err != nil {
+		var seq int64
+		if err := rows.Scan(&seq, nil); err != nil {
 			return nil, err
 		}
-		v := rows.RawValues()[3]
+		v := rows.RawValues()[1]
 		if len(buf)+len(v) > cap(buf) {
 			nb := make([]byte, len(buf), max(2*cap(buf), len(buf)+len(v), 256<<10))
 			copy(nb, buf)
@@ -769,7 +785,7 @@ func (s *Store) evidenceBatch(ctx context.Context, tx pgx.Tx, from uint64) ([]st
 		}
 		buf = append(buf, v...)
 		ends = append(ends, len(buf))
-		batch = append(batch, state.EvidenceRecord{Seq: uint64(seq), PrevHash: prev, Hash: hash})
+		batch = append(batch, state.EvidenceRecord{Seq: uint64(seq)})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err

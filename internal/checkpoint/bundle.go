@@ -255,6 +255,9 @@ while IFS= read -r f; do
   [ -n "$f" ] || continue
   k=$(jq -c . "$f" 2>/dev/null) || fail "kept checkpoint $f: not JSON"
   [ -n "$k" ] || fail "kept checkpoint $f: empty"
+  # jq keeps the last of two members of one name; its stream shows both.
+  [ "$(jq -c --stream 'select(length == 2)' "$f" | wc -l)" = "$(printf '%s' "$k" | jq -c 'tostream | select(length == 2)' | wc -l)" ] \
+    || fail "kept checkpoint $f: it names a member twice"
   case $k in *"
 "*) fail "kept checkpoint $f: more than one JSON value" ;; esac
   check_del "$k"

@@ -227,6 +227,7 @@ func TestBundleAttacks(t *testing.T) {
 	if data, err := os.ReadFile(filepath.Join(genuine, "MANIFEST.json")); err != nil || json.Unmarshal(data, &manifest) != nil || len(manifest.Keys) != 2 {
 		t.Fatalf("the genuine manifest's keys: %v, %v", manifest.Keys, err)
 	}
+	keptTwice := filepath.Join(t.TempDir(), "kept-twice.json")
 	// More arguments for roster evidence verify --bundle: the auditor's
 	// own copies of the genuine keys.
 	rosterArgs := map[string][]string{
@@ -242,6 +243,15 @@ func TestBundleAttacks(t *testing.T) {
 		{"re-sign with another key, the manifest naming the genuine keys", func(b string) {
 			resign(b, func(string) []string { return manifest.Keys })
 		}, nil, "manifest: it names the keys"},
+		{"a kept checkpoint naming a member twice", func(b string) {
+			// A first-wins reader takes seq 1; jq, the last one.
+			data, err := os.ReadFile(kept)
+			if err != nil {
+				t.Fatal(err)
+			}
+			twice := regexp.MustCompile(`"seq":\d+`).ReplaceAllFunc(data, func(m []byte) []byte { return append([]byte(`"seq":1,`), m...) })
+			os.WriteFile(keptTwice, twice, 0o600)
+		}, []string{keptTwice}, "names a member twice"},
 		{"name other keys in the manifest", func(b string) {
 			setManifest(t, b, map[string]any{"keys": []string{manifest.Keys[1], manifest.Keys[0]}})
 		}, nil, "manifest: it names the keys"},
@@ -365,7 +375,9 @@ func TestBundleAttacks(t *testing.T) {
 				args = append(args, "--checkpoint", at.args[0])
 			}
 			var o, e bytes.Buffer
-			if code := Run(args, strings.NewReader(""), &o, &e); code != 1 || !strings.Contains(e.String(), "verification failed") {
+			// roster refuses a kept checkpoint it cannot read before it
+			// verifies anything, naming the file.
+			if code := Run(args, strings.NewReader(""), &o, &e); code != 1 || !(strings.Contains(e.String(), "verification failed") || len(at.args) > 0 && strings.Contains(e.String(), "checkpoint file "+at.args[0]+": ")) {
 				t.Errorf("roster evidence verify --bundle: exit %d, want 1 (verify.sh failed)\n%s%s", code, o.String(), e.String())
 			}
 			t.Logf("verify.sh: %s\nroster: %s", lastLine(out), strings.TrimSpace(e.String()))

@@ -711,7 +711,9 @@ func (s *Store) Evidence(ctx context.Context, from uint64, fn func(state.Evidenc
 }
 
 // EvidenceJSON is Evidence without reading the hashes from each record's
-// JSON (state.EvidenceJSONReader): PrevHash and Hash are "".
+// JSON (state.EvidenceJSONReader): PrevHash and Hash are the prev_hash and
+// hash columns, which evidence.Verify holds to the hashes it reads from
+// the JSON, so a row edited to say two things fails verification.
 func (s *Store) EvidenceJSON(ctx context.Context, from uint64, fn func(state.EvidenceRecord) error) error {
 	return s.evidence(ctx, from, false, fn)
 }
@@ -761,7 +763,7 @@ func (s *Store) evidence(ctx context.Context, from uint64, hashes bool, fn func(
 
 // evidenceBatch copies the records from seq from on, up to a batch.
 func (s *Store) evidenceBatch(ctx context.Context, tx pgx.Tx, from uint64) ([]state.EvidenceRecord, error) {
-	rows, err := tx.Query(ctx, `SELECT seq, record FROM `+s.table(tableEvidence)+` WHERE seq >= $1 ORDER BY seq LIMIT $2`,
+	rows, err := tx.Query(ctx, `SELECT seq, prev_hash, hash, record FROM `+s.table(tableEvidence)+` WHERE seq >= $1 ORDER BY seq LIMIT $2`,
 		int64(from), evidenceBatchRecords)
 	if err != nil {
 		return nil, err
@@ -773,11 +775,14 @@ func (s *Store) evidenceBatch(ctx context.Context, tx pgx.Tx, from uint64) ([]st
 		ends  []int
 	)
 	for rows.Next() {
-		var seq int64
-		if err := rows.Scan(&seq, nil); err != nil {
+		var (
+			seq        int64
+			prev, hash string
+		)
+		if err := rows.Scan(&seq, &prev, &hash, nil); err != nil {
 			return nil, err
 		}
-		v := rows.RawValues()[1]
+		v := rows.RawValues()[3]
 		if len(buf)+len(v) > cap(buf) {
 			nb := make([]byte, len(buf), max(2*cap(buf), len(buf)+len(v), 256<<10))
 			copy(nb, buf)
@@ -785,7 +790,7 @@ func (s *Store) evidenceBatch(ctx context.Context, tx pgx.Tx, from uint64) ([]st
 		}
 		buf = append(buf, v...)
 		ends = append(ends, len(buf))
-		batch = append(batch, state.EvidenceRecord{Seq: uint64(seq)})
+		batch = append(batch, state.EvidenceRecord{Seq: uint64(seq), PrevHash: prev, Hash: hash})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err

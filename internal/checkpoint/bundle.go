@@ -171,6 +171,10 @@ ok "manifest: $n records, head ${prev:-none}"
 verify_sig() {
   kid=$(printf '%s' "$1" | jq -r 'if (.key_id|type) == "string" and (.key_id|test("^[0-9a-f]{16}$")) then .key_id else "" end')
   [ -n "$kid" ] || fail "$2: no key_id of 16 hex digits"
+  # 64 bytes are 86 base64 digits and "=="; the last digit's low 4 bits
+  # are zero, or a decoder ignores them and an edited line still verifies.
+  [ "$(printf '%s' "$1" | jq -r '(.signature|type) == "string" and (.signature|test("^[A-Za-z0-9+/]{85}[AQgw]==$"))')" = true ] \
+    || fail "$2: its signature is not the base64 of a 64-byte ed25519 signature"
   [ -f "keys/$kid.pub" ] || fail "$2: signed by key $kid, but keys/$kid.pub is missing"
   id=$(openssl pkey -pubin -in "keys/$kid.pub" -outform DER 2>/dev/null | sha256sum) || fail "keys/$kid.pub: not a public key"
   id=${id%"${id#????????????????}"}
@@ -236,12 +240,24 @@ else
 fi
 ok "latest checkpoint: checkpoint $i covers record $n, the head, and is the manifest's"
 
+# The manifest's checkpoint count, and the keys that signed, first-seen
+# order: the keys it names are the ones that signed, not what it says.
+m_cps=$(jq -r '.checkpoints' MANIFEST.json)
+[ "$m_cps" = "$i" ] || fail "manifest: it says $m_cps checkpoints, the bundle holds $i"
+signers=$(jq -sc 'reduce .[].key_id as $k ([]; if any(.[]; . == $k) then . else . + [$k] end)' checkpoints.jsonl) || fail "checkpoints.jsonl cannot be read"
+m_keys=$(jq -c '.keys' MANIFEST.json)
+[ "$m_keys" = "$signers" ] || fail "manifest: it names the keys $m_keys, but the checkpoints are signed by $signers"
+ok "manifest: $i checkpoints, signed by the keys $signers"
+
 # Checkpoints kept outside the bundle.
 printf '%s' "$kept" > "$tmp/kept"
 while IFS= read -r f; do
   [ -n "$f" ] || continue
   k=$(jq -c . "$f" 2>/dev/null) || fail "kept checkpoint $f: not JSON"
   [ -n "$k" ] || fail "kept checkpoint $f: empty"
+  # jq keeps the last of two members of one name; its stream shows both.
+  [ "$(jq -c --stream 'select(length == 2)' "$f" | wc -l)" = "$(printf '%s' "$k" | jq -c 'tostream | select(length == 2)' | wc -l)" ] \
+    || fail "kept checkpoint $f: it names a member twice"
   case $k in *"
 "*) fail "kept checkpoint $f: more than one JSON value" ;; esac
   check_del "$k"
@@ -296,8 +312,8 @@ func Readme(info BundleInfo) []byte {
 	p("## What each check proves\n\n")
 	p("1. **files**: every file of the bundle is there; a bundle missing one fails, it is never checked in part.\n")
 	p("2. **records**: each line of `%s` is one JSON object that is byte for byte its own canonical JSON (RFC 8785: members sorted, no whitespace, strings escaped only where JSON requires; for roster's records `jq -cS` prints it), so no record can name a member twice or say one thing to one reader and another to the next; `seq` counts 1, 2, 3, … without a gap; each `prev_hash` is the hash of the record before (`\"\"` for the first); and each `hash` is the lowercase hex sha256 of the record's canonical JSON without `hash`. An edited, removed, inserted or reordered record fails here. The file must end with a newline, so that no last line is skipped.\n", BundleEvidence)
-	p("3. **manifest**: the number of records and the head hash are the ones `%s` states.\n", BundleManifest)
-	p("4. **checkpoints**: each line of `%s` is canonical; its `signature` (standard base64 of an ed25519 signature over its canonical JSON without `signature`) verifies with `keys/KEYID.pub`, the key its `key_id` names, whose id (the first 16 hex characters of the sha256 of its PKIX DER) must be that `key_id`; its `prev_checkpoint` is the sha256 of the previous checkpoint's canonical JSON (`\"\"` for the first), so no checkpoint can be removed, replaced or reordered; and the record at its `seq` still has its `hash`. A chain rebuilt after an edit, every later hash recomputed, fails at the first checkpoint signed after the edited record.\n", BundleCheckpoints)
+	p("3. **manifest**: the number of records and the head hash are the ones `%s` states; after the checkpoints, so are the number of checkpoints and the keys that signed them (in the order they first signed), so the manifest cannot name a key that signed nothing.\n", BundleManifest)
+	p("4. **checkpoints**: each line of `%s` is canonical; its `signature` (standard base64, 86 digits and `==`, with the unused bits zero, of an ed25519 signature over its canonical JSON without `signature`) verifies with `keys/KEYID.pub`, the key its `key_id` names, whose id (the first 16 hex characters of the sha256 of its PKIX DER) must be that `key_id`; its `prev_checkpoint` is the sha256 of the previous checkpoint's canonical JSON (`\"\"` for the first), so no checkpoint can be removed, replaced or reordered; and the record at its `seq` still has its `hash`. A chain rebuilt after an edit, every later hash recomputed, fails at the first checkpoint signed after the edited record.\n", BundleCheckpoints)
 	p("5. **latest checkpoint**: the latest checkpoint covers the last record, so every record is vouched for by a key; a record appended after it, or records cut from the end, fail. It must be the one `%s` names.\n\n", BundleManifest)
 
 	p("## What it cannot prove alone\n\n")

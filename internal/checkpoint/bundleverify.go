@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -162,6 +164,7 @@ func VerifyBundle(ctx context.Context, dir string, external []External) (Result,
 		keys[id] = k
 		return nil
 	}
+	var signers []string // the keys that signed, first-seen order
 	for i, l := range cpLines {
 		name := fmt.Sprintf("checkpoint %d", i+1)
 		if err := evidence.CheckStrict(l); err != nil {
@@ -173,6 +176,9 @@ func VerifyBundle(ctx context.Context, dir string, external []External) (Result,
 		}
 		if err := loadKey(cp.KeyID, name); err != nil {
 			return res, &man, err
+		}
+		if !slices.Contains(signers, cp.KeyID) {
+			signers = append(signers, cp.KeyID)
 		}
 	}
 	for _, e := range external {
@@ -220,6 +226,15 @@ func VerifyBundle(ctx context.Context, dir string, external []External) (Result,
 		}
 	} else if string(bytes.TrimSpace(m.LatestCheckpoint)) != "null" {
 		return res, &man, &BundleError{File: BundleManifest, Reason: "it names a latest checkpoint, " + BundleCheckpoints + " holds none"}
+	}
+	// What the manifest says of the checkpoints is checked too: a reader
+	// (evidence verify --bundle --public-key among them) may take the keys
+	// it names as the keys that signed.
+	switch {
+	case man.Checkpoints != len(cpLines):
+		return res, &man, &BundleError{File: BundleManifest, Reason: fmt.Sprintf("it says %d checkpoints, the bundle holds %d", man.Checkpoints, len(cpLines))}
+	case !slices.Equal(man.Keys, signers) && (len(man.Keys) > 0 || len(signers) > 0):
+		return res, &man, &BundleError{File: BundleManifest, Reason: fmt.Sprintf("it names the keys [%s], but the checkpoints are signed by [%s]", strings.Join(man.Keys, ", "), strings.Join(signers, ", "))}
 	}
 	return res, &man, nil
 }

@@ -7,11 +7,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	json "github.com/go-json-experiment/json"
 
+	"github.com/roster-dev/roster/internal/checkpoint"
 	"github.com/roster-dev/roster/internal/evidence"
 	"github.com/roster-dev/roster/internal/testtool"
 )
@@ -159,12 +162,116 @@ func TestBundleAttacks(t *testing.T) {
 	otherKey := filepath.Join(t.TempDir(), "other.key")
 	runCLI(t, 0, "keygen", "--out", otherKey)
 
+	// resign rebuilds the chain with record 2 edited and signs every
+	// checkpoint again with otherKey, as someone holding a key of their own
+	// would: the bundle is consistent, but no checkpoint is by a genuine
+	// key. keys/ holds the other key only; the manifest names the keys
+	// given.
+	resign := func(b string, manifestKeys func(other string) []string) {
+		pemData, err := os.ReadFile(otherKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		signer, err := checkpoint.ParsePrivateKeyPEM(pemData)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var chain evidence.Chain
+		var recs [][]byte
+		hashes := map[uint64]string{}
+		for i, l := range records {
+			r, err := evidence.Decode(l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i == 1 {
+				r.Actor = "mallory"
+			}
+			sealed, err := chain.Seal(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			recs = append(recs, sealed.JSON)
+			hashes[sealed.Seq] = sealed.Hash
+		}
+		var out [][]byte
+		var prev []byte
+		for _, l := range cps {
+			cp, err := checkpoint.Parse(l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			at, _ := time.Parse(time.RFC3339, cp.Time)
+			raw, err := signer.SignAfter(prev, cp.Seq, hashes[cp.Seq], at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, prev = append(out, raw), raw
+		}
+		writeLines(t, filepath.Join(b, "evidence.jsonl"), recs)
+		writeLines(t, filepath.Join(b, "checkpoints.jsonl"), out)
+		os.RemoveAll(filepath.Join(b, "keys"))
+		os.Mkdir(filepath.Join(b, "keys"), 0o700)
+		os.WriteFile(filepath.Join(b, "keys", signer.KeyID()+".pub"), signer.Public().PEM(), 0o600)
+		var latest any
+		json.Unmarshal(prev, &latest)
+		setManifest(t, b, map[string]any{"head": chain.Hash, "latest_checkpoint": latest, "keys": manifestKeys(signer.KeyID())})
+	}
+	var genuineKeys []string
+	for _, f := range keyFiles {
+		genuineKeys = append(genuineKeys, strings.TrimSuffix(filepath.Base(f), ".pub"))
+	}
+	var manifest struct {
+		Keys []string `json:"keys"`
+	}
+	if data, err := os.ReadFile(filepath.Join(genuine, "MANIFEST.json")); err != nil || json.Unmarshal(data, &manifest) != nil || len(manifest.Keys) != 2 {
+		t.Fatalf("the genuine manifest's keys: %v, %v", manifest.Keys, err)
+	}
+	keptTwice := filepath.Join(t.TempDir(), "kept-twice.json")
+	// More arguments for roster evidence verify --bundle: the auditor's
+	// own copies of the genuine keys.
+	rosterArgs := map[string][]string{
+		"re-sign with another key, the manifest naming the genuine keys": {"--public-key", key + ".pub", "--public-key", key2 + ".pub"},
+	}
+
 	attacks := []struct {
 		name   string
 		tamper func(b string)
 		args   []string // verify.sh's arguments (a kept checkpoint)
 		want   string   // in verify.sh's FAIL line
 	}{
+		{"re-sign with another key, the manifest naming the genuine keys", func(b string) {
+			resign(b, func(string) []string { return manifest.Keys })
+		}, nil, "manifest: it names the keys"},
+		{"a kept checkpoint naming a member twice", func(b string) {
+			// A first-wins reader takes seq 1; jq, the last one.
+			data, err := os.ReadFile(kept)
+			if err != nil {
+				t.Fatal(err)
+			}
+			twice := regexp.MustCompile(`"seq":\d+`).ReplaceAllFunc(data, func(m []byte) []byte { return append([]byte(`"seq":1,`), m...) })
+			os.WriteFile(keptTwice, twice, 0o600)
+		}, []string{keptTwice}, "names a member twice"},
+		{"name other keys in the manifest", func(b string) {
+			setManifest(t, b, map[string]any{"keys": []string{manifest.Keys[1], manifest.Keys[0]}})
+		}, nil, "manifest: it names the keys"},
+		{"change the manifest's checkpoint count", func(b string) {
+			setManifest(t, b, map[string]any{"checkpoints": len(cps) + 1})
+		}, nil, "manifest: it says " + strconv.Itoa(len(cps)+1) + " checkpoints"},
+		{"edit the latest signature where base64 ignores the bits", func(b string) {
+			// The last base64 digit before "==" carries 2 bits of the
+			// signature and 4 zero bits that a lenient decoder ignores:
+			// A, Q, g or w becomes B, R, h or x.
+			last := cps[len(cps)-1]
+			i := bytes.Index(last, []byte(`=="`)) - 1
+			edited := bytes.Clone(last)
+			edited[i]++
+			all := append(append([][]byte{}, cps[:len(cps)-1]...), edited)
+			writeLines(t, filepath.Join(b, "checkpoints.jsonl"), all)
+			var latest any
+			json.Unmarshal(edited, &latest)
+			setManifest(t, b, map[string]any{"latest_checkpoint": latest})
+		}, nil, "its signature is not"},
 		{"edit a value", func(b string) {
 			recs := lines(t, filepath.Join(b, "evidence.jsonl"))
 			recs[1] = bytes.Replace(recs[1], []byte(`"actor":"auditor-test"`), []byte(`"actor":"mallory-test"`), 1)
@@ -195,7 +302,11 @@ func TestBundleAttacks(t *testing.T) {
 			writeLines(t, filepath.Join(b, "checkpoints.jsonl"), cps[:1])
 			var latest any
 			json.Unmarshal(cps[0], &latest)
-			setManifest(t, b, map[string]any{"records": firstSeq, "last_seq": firstSeq, "head": hashOf(t, records[firstSeq-1]), "latest_checkpoint": latest, "checkpoints": 1})
+			first, err := checkpoint.Parse(cps[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			setManifest(t, b, map[string]any{"records": firstSeq, "last_seq": firstSeq, "head": hashOf(t, records[firstSeq-1]), "latest_checkpoint": latest, "checkpoints": 1, "keys": []string{first.KeyID}})
 		}, []string{kept}, "kept checkpoint"},
 		{"rebuild the chain", func(b string) {
 			var chain evidence.Chain
@@ -259,12 +370,14 @@ func TestBundleAttacks(t *testing.T) {
 			if strings.Count(out, "FAIL") != 1 || strings.Contains(out, "PASS") {
 				t.Errorf("verify.sh did not stop at the first failure:\n%s", out)
 			}
-			args := []string{"evidence", "verify", "--bundle", b}
+			args := append([]string{"evidence", "verify", "--bundle", b}, rosterArgs[at.name]...)
 			if len(at.args) > 0 {
 				args = append(args, "--checkpoint", at.args[0])
 			}
 			var o, e bytes.Buffer
-			if code := Run(args, strings.NewReader(""), &o, &e); code != 1 || !strings.Contains(e.String(), "verification failed") {
+			// roster refuses a kept checkpoint it cannot read before it
+			// verifies anything, naming the file.
+			if code := Run(args, strings.NewReader(""), &o, &e); code != 1 || !(strings.Contains(e.String(), "verification failed") || len(at.args) > 0 && strings.Contains(e.String(), "checkpoint file "+at.args[0]+": ")) {
 				t.Errorf("roster evidence verify --bundle: exit %d, want 1 (verify.sh failed)\n%s%s", code, o.String(), e.String())
 			}
 			t.Logf("verify.sh: %s\nroster: %s", lastLine(out), strings.TrimSpace(e.String()))

@@ -61,4 +61,16 @@ func TestEvidenceDocProcedure(t *testing.T) {
 	if !strings.Contains(string(out), "record 1: altered") {
 		t.Errorf("an edited record was not caught: %s", out)
 	}
+
+	// And a record that names a member twice (cli.md "Evidence, version
+	// 2": it must fail even where the hash matches). jq keeps the last
+	// value, so its hash is the genuine one: only the canonical-form
+	// check catches it.
+	os.WriteFile(filepath.Join(dir, "evidence.jsonl"), []byte(strings.Replace(string(data), `"actor":"auditor-test"`, `"actor":"mallory","actor":"auditor-test"`, 1)), 0o644)
+	dup := exec.Command("bash", "-c", loop)
+	dup.Dir = dir
+	out, _ = dup.CombinedOutput()
+	if !strings.Contains(string(out), "record 1: not canonical") {
+		t.Errorf("a record naming a member twice was not caught: %s", out)
+	}
 }

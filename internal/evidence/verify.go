@@ -44,6 +44,10 @@ const (
 type verifyItem struct {
 	pos        uint64 // the sequence number the store keeps it under
 	start, end int    // its JSON in the batch's buffer
+	// kept says the store keeps the record's hashes beside its JSON
+	// (keptPrev, keptHash): they must be the JSON's.
+	kept               bool
+	keptPrev, keptHash string
 	recordHash
 }
 
@@ -151,7 +155,8 @@ func Verify(ctx context.Context, st state.Store) (Result, error) {
 		}
 		start := len(cur.buf)
 		cur.buf = append(cur.buf, rec.JSON...)
-		cur.items = append(cur.items, verifyItem{pos: rec.Seq, start: start, end: len(cur.buf)})
+		cur.items = append(cur.items, verifyItem{pos: rec.Seq, start: start, end: len(cur.buf),
+			kept: rec.PrevHash != "" || rec.Hash != "", keptPrev: rec.PrevHash, keptHash: rec.Hash})
 		if len(cur.items) >= verifyBatchRecords || len(cur.buf) >= verifyBatchBytes {
 			submit()
 		}
@@ -198,6 +203,16 @@ func checkLink(it *verifyItem, prevHash []byte) *VerifyError {
 	hex.Encode(sum[:], it.sum[:])
 	if !bytes.Equal(sum[:], it.stated) {
 		return &VerifyError{Seq: it.pos, Reason: fmt.Sprintf("altered content: its hash is %s but its content hashes to %s", short(string(it.stated)), short(string(sum[:])))}
+	}
+	if it.kept {
+		// A store's own copies of the hashes (PostgreSQL's columns), which
+		// SQL readers and the store's head read: the row must say one thing.
+		switch {
+		case it.keptHash != string(it.stated):
+			return &VerifyError{Seq: it.pos, Reason: fmt.Sprintf("the store's hash column says %s but the record's hash is %s (the row was edited)", short(it.keptHash), short(string(it.stated)))}
+		case it.keptPrev != string(it.prev):
+			return &VerifyError{Seq: it.pos, Reason: fmt.Sprintf("the store's prev_hash column says %s but the record's prev_hash is %s (the row was edited)", short(it.keptPrev), short(string(it.prev)))}
+		}
 	}
 	return nil
 }

@@ -268,8 +268,11 @@ type Store interface {
 // (boltstore) reads them from it for Evidence, a scan of every record that
 // a reader doing its own (evidence.Verify) would make twice.
 type EvidenceJSONReader interface {
-	// EvidenceJSON is Evidence with each record's PrevHash and Hash left
-	// "": the JSON, stored verbatim, holds them.
+	// EvidenceJSON is Evidence with each record's PrevHash and Hash not
+	// read from the JSON, stored verbatim, which holds them: they are ""
+	// (boltstore), or the copies a store keeps beside the JSON (pgstore's
+	// columns), which a reader doing its own hashing (evidence.Verify)
+	// holds to the JSON's.
 	EvidenceJSON(ctx context.Context, from uint64, fn func(EvidenceRecord) error) error
 }
 

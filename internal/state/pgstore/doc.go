@@ -24,7 +24,12 @@
 //
 // json columns keep their text exactly as written, so evidence records are
 // stored byte for byte (the database's encoding should be UTF8) and
-// auditors can query them (record->>'address'). A schema holding tables of
+// auditors can query them (record->>'address'). The evidence table's
+// prev_hash and hash columns are an index for such queries: roster reads a
+// record's hashes from its JSON, the bytes evidence verify hashes and a
+// checkpoint signs, and evidence verify refuses a row whose columns are
+// not the JSON's.
+// A schema holding tables of
 // these names with other columns, a schema_version newer than this roster's,
 // or values that do not decode are reported as a *state.DamagedError.
 //

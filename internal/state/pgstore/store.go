@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/roster-dev/roster/internal/evidence"
 	"github.com/roster-dev/roster/internal/model"
 	"github.com/roster-dev/roster/internal/state"
 )
@@ -700,8 +701,25 @@ const evidenceBatchRecords = 4096
 
 // Evidence calls fn for every record with Seq >= from, in sequence order,
 // stopping at fn's first error, which it returns. The JSON handed to fn is
-// a copy fn may keep.
+// a copy fn may keep; the hashes are read from it (evidence.Hashes), as
+// boltstore reads them, never from the prev_hash and hash columns: those
+// are an index for SQL readers, which anyone who can write the table can
+// set apart from the record, and the record is what evidence.Verify checks
+// and a checkpoint signed (cli.md "Signed evidence").
 func (s *Store) Evidence(ctx context.Context, from uint64, fn func(state.EvidenceRecord) error) error {
+	return s.evidence(ctx, from, true, fn)
+}
+
+// EvidenceJSON is Evidence without reading the hashes from each record's
+// JSON (state.EvidenceJSONReader): PrevHash and Hash are the prev_hash and
+// hash columns, which evidence.Verify holds to the hashes it reads from
+// the JSON, so a row edited to say two things fails verification.
+func (s *Store) EvidenceJSON(ctx context.Context, from uint64, fn func(state.EvidenceRecord) error) error {
+	return s.evidence(ctx, from, false, fn)
+}
+
+// evidence is Evidence, the hashes read only when hashes is set.
+func (s *Store) evidence(ctx context.Context, from uint64, hashes bool, fn func(state.EvidenceRecord) error) error {
 	if from > 1<<62 {
 		return nil
 	}
@@ -726,6 +744,9 @@ func (s *Store) Evidence(ctx context.Context, from uint64, fn func(state.Evidenc
 		}
 		first = false
 		for _, r := range batch {
+			if hashes {
+				r.PrevHash, r.Hash = evidence.Hashes(r.JSON)
+			}
 			if err := fn(r); err != nil {
 				return err
 			}

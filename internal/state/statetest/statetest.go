@@ -607,8 +607,12 @@ func testEvidenceJSON(t *testing.T, s state.Store) {
 			t.Errorf("from %d: %v", from, err)
 		}
 		if noHashes {
+			// Left out, or the copies a store keeps beside the JSON: the
+			// same as the JSON's for records committed as they are here.
 			for i := range want {
-				want[i].PrevHash, want[i].Hash = "", ""
+				if i < len(got) && got[i].PrevHash == "" && got[i].Hash == "" {
+					want[i].PrevHash, want[i].Hash = "", ""
+				}
 			}
 		}
 		if d := cmp.Diff(want, got); d != "" {

@@ -111,13 +111,10 @@ func writeRecords(ctx context.Context, env *Env, format report.EvidenceFormat, w
 // verify.sh 0700): evidence names people.
 func exportBundle(ctx context.Context, env *Env, req ExportRequest) (*ExportResult, error) {
 	dir, pubFiles := req.Out, req.PublicKeys
-	fail := func(err error) error {
-		return errorf("writing the bundle %s: %v", dir, err)
-	}
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
 		return nil, errorf("%s already exists and is not empty; give --out a new folder", dir)
 	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fail(err)
+		return nil, errorf("writing the bundle %s: %v", dir, err)
 	}
 	given := map[string]string{} // key id → the file it came from
 	keys := map[string]*checkpoint.PublicKey{}
@@ -141,15 +138,25 @@ func exportBundle(ctx context.Context, env *Env, req ExportRequest) (*ExportResu
 		return nil, err
 	}
 	defer st.Close()
+	return writeBundle(ctx, st, env.Version, dir, keys, given)
+}
 
+// writeBundle is exportBundle once the keys are read and the store open:
+// keys holds every key given (by id), given the file each came from.
+func writeBundle(ctx context.Context, st state.Store, version, dir string, keys map[string]*checkpoint.PublicKey, given map[string]string) (*ExportResult, error) {
+	fail := func(err error) error {
+		return errorf("writing the bundle %s: %v", dir, err)
+	}
 	// Checkpoints first: each names a record committed with it, so every
-	// one read is in the records read after.
+	// one read is in the records read after. The bundle holds the records
+	// up to the last of them: an apply that commits while the bundle is
+	// written adds records (and a checkpoint) it leaves out, whole.
 	stored, err := checkpoint.ReadStored(ctx, st)
 	if err != nil {
 		return nil, StoreError(err)
 	}
-	info := checkpoint.BundleInfo{RosterVersion: env.Version, Checkpoints: len(stored)}
-	man := &checkpoint.Manifest{FormatVersion: checkpoint.ManifestVersion, RosterVersion: env.Version, Checkpoints: len(stored)}
+	info := checkpoint.BundleInfo{RosterVersion: version, Checkpoints: len(stored)}
+	man := &checkpoint.Manifest{FormatVersion: checkpoint.ManifestVersion, RosterVersion: version, Checkpoints: len(stored)}
 	var cps bytes.Buffer
 	used := map[string]bool{}
 	for _, s := range stored {
@@ -208,13 +215,17 @@ func exportBundle(ctx context.Context, env *Env, req ExportRequest) (*ExportResu
 		return os.WriteFile(filepath.Join(tmp, name), data, mode)
 	}
 	var recs bytes.Buffer
+	errDone := errors.New("done")
 	err = st.Evidence(ctx, 1, func(rec state.EvidenceRecord) error {
+		if rec.Seq > info.LastSeq {
+			return errDone // committed after the checkpoints were read
+		}
 		recs.Write(rec.JSON)
 		recs.WriteByte('\n')
 		info.Records, info.Head = rec.Seq, rec.Hash
 		return nil
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, errDone) {
 		return nil, StoreError(err)
 	}
 	man.Records, man.Head, man.LastSeq = info.Records, info.Head, info.Records

@@ -1199,3 +1199,36 @@ func TestGroupLabelsKeepFittingNames(t *testing.T) {
 		}
 	}
 }
+
+// One invited since the refresh and made an OWNER by hand is no user the
+// plan saw: the invite's change fails, asking for a new plan, instead of
+// demoting an owner with a change-role the plan never showed (sync.md,
+// Reading safely: apply sends nothing the plan did not show; demotions
+// from owner come last and only as planned).
+func TestInviteOfAnOwnerMadeSinceTheRefresh(t *testing.T) {
+	for _, c := range []plan.Change{
+		memberChange(plan.Create, "late@x.io", "", "user"),
+		grantChange(plan.Create, "Shop", "late@x.io", "", "view", model.HolderGuest),
+	} {
+		t.Run(c.Addr.String(), func(t *testing.T) {
+			e := newEnv(t, acmeSeed(), []string{"late@x.io"})
+			e.refresh()
+			if _, err := e.srv.AddUser("late@x.io", "OWNER"); err != nil {
+				t.Fatal(err)
+			}
+			e.d.Begin([]plan.Change{c})
+			res, err := e.d.Apply(context.Background(), &c)
+			if err == nil || !strings.Contains(err.Error(), "run roster plan again") {
+				t.Errorf("applied (%+v, %v); want a failure asking for a new plan", res, err)
+			}
+			for _, l := range res.API {
+				if !strings.HasPrefix(l, "POST /api/users/v2/invite ") && !strings.HasPrefix(l, "GET ") {
+					t.Errorf("sent %s, which the plan did not show", l)
+				}
+			}
+			if got := e.role("late@x.io"); got != "OWNER" {
+				t.Errorf("late@x.io is %s now, want OWNER as made by hand", got)
+			}
+		})
+	}
+}

@@ -592,6 +592,21 @@ func TestApplyErrors(t *testing.T) {
 	if !errors.As(err, &ae) || ae.Status != 500 || !strings.Contains(ae.Message, "already a member of team acme") || len(res.API) != 1 {
 		t.Errorf("member PUT: %v, api %q", err, res.API)
 	}
+	// Any other 5xx is a passing fault, retried as sync.md says for a PUT
+	// ("GET, PUT, PATCH and DELETE are retried on 429 and 5xx"): only the
+	// 500 is Plausible's answer to a team member's email.
+	for _, status := range []int{502, 503, 504} {
+		email := fmt.Sprintf("flaky%d@agency.io", status)
+		c = grantChange(plan.Create, "a.com", email, "", "viewer", "")
+		e.srv.Fail(fake.FailRule{Method: "PUT", Status: status, Count: 1})
+		res, err = e.d.Apply(context.Background(), &c)
+		if err != nil || res.Outcome != driver.Invited {
+			t.Errorf("PUT answered %d once: %v (outcome %s)", status, err, res.Outcome)
+		}
+		if want := []string{fmt.Sprintf("PUT %s %d", guestsEP, status), put}; !slices.Equal(res.API, want) {
+			t.Errorf("PUT answered %d once: api %q, want %q", status, res.API, want)
+		}
+	}
 }
 
 func TestRefreshFailsClosed(t *testing.T) {

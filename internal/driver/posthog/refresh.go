@@ -58,6 +58,12 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	}
 	for _, am := range members {
 		m := &liveMember{id: am.ID, uuid: am.User.UUID, email: model.NormalizeEmail(am.User.Email), level: am.Level}
+		if m.email == "" {
+			// No one roster can name, whose removal it would plan
+			// (sync.md, Reading safely): the read fails closed.
+			return nil, fmt.Errorf("%s answered GET %s with a member without an email (membership %s); nothing was planned from it",
+				Platform, d.api.orgPath("members/"), d.api.hc.Words(am.ID))
+		}
 		st.members[m.email] = m
 		st.byID[m.id] = m
 	}
@@ -69,6 +75,10 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	for _, ai := range invites {
 		inv := &liveInvite{id: ai.ID, email: model.NormalizeEmail(ai.TargetEmail), level: ai.Level,
 			expired: ai.IsExpired, createdAt: ai.CreatedAt}
+		if inv.email == "" {
+			return nil, fmt.Errorf("%s answered GET %s with an invitation without an email (invitation %s); nothing was planned from it",
+				Platform, d.api.orgPath("invites/"), d.api.hc.Words(ai.ID))
+		}
 		for _, a := range ai.PrivateProjectAccess {
 			inv.ppa = append(inv.ppa, projectAccess{project: int(a.ID), level: a.Level})
 		}

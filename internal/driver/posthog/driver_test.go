@@ -877,3 +877,22 @@ func TestRefreshRefusesPeopleWithoutEmail(t *testing.T) {
 		})
 	}
 }
+
+// TestRoleAccessElsewhere: access through a role's row on a project the
+// team does not declare is access elsewhere, which keeps a guest's
+// organization membership (sync.md, Reading safely) as a row of their
+// own there does: deleting the membership would take it from them.
+func TestRoleAccessElsewhere(t *testing.T) {
+	seed := acmeSeed()
+	seed.Members = append(seed.Members, fake.SeedMember{Email: "g@agency.io", Level: fake.LevelMember})
+	seed.Roles = []fake.SeedRole{{Name: "Lab crew", Members: []string{"g@agency.io"}}}
+	seed.RoleAccess = []fake.SeedRoleAccess{{Project: "Lab", Role: "Lab crew", Level: "member"}}
+	e := newEnv(t, seed, []string{"g@agency.io"})
+	snap := e.refresh()
+	if got := fmt.Sprint(snap.Elsewhere); got != "map[g@agency.io:[Lab]]" {
+		t.Errorf("elsewhere: %s", got)
+	}
+	if len(snap.RoleAccess) != 0 {
+		t.Errorf("role access of an undeclared project reported as a declared site's: %+v", snap.RoleAccess)
+	}
+}

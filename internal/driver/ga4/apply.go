@@ -215,8 +215,16 @@ func (d *Driver) patchExisting(ctx context.Context, req request, email string, c
 		if !strings.EqualFold(strings.TrimSpace(b.User), email) {
 			continue
 		}
-		if _, known, _ := modelRole(b.Roles); !known {
+		have, known, _ := modelRole(b.Roles)
+		if !known {
 			return apiBinding{}, "", res, conflict // ga4.md: an unknown role's binding is left alone
+		}
+		if want, ok, _ := modelRole(req.Body.Roles); !ok || narrows(have, want) {
+			// Made since the plan with more than it gives: a PATCH would
+			// lower access the plan never showed (sync.md, Reading
+			// safely: apply sends nothing the plan did not show).
+			return apiBinding{}, "", res, fmt.Errorf("%s has been given %s on %s since the plan was made, more than the plan's %s; roster does not lower access the plan did not show: run roster plan again",
+				email, have, req.Parent, want)
 		}
 		path, err := bindingPath(req.Parent, b.Name)
 		if err != nil {

@@ -747,3 +747,43 @@ func TestRepeatedPageToken(t *testing.T) {
 		t.Errorf("%d reads of the list, want 2: %q", reads, srv.Requests())
 	}
 }
+
+// TestCreateConflictHigherRole: a binding made since the refresh with a
+// role above the plan's (an administrator, or data the plan's role does
+// not show) is not PATCHed down: that would lower access the plan never
+// showed (sync.md, Reading safely: apply sends nothing the plan did not
+// show). The change fails and asks for a new plan.
+func TestCreateConflictHigherRole(t *testing.T) {
+	for _, found := range [][]string{
+		{"predefinedRoles/admin"},
+		{"predefinedRoles/editor"},
+		{"predefinedRoles/viewer"}, // the plan's viewer restricts cost data
+	} {
+		t.Run(found[0], func(t *testing.T) {
+			srv, team := start(t, fake.Seed{})
+			d := New(team, opts(nil))
+			drivertest.Refresh(t, d)
+			if _, err := srv.AddBinding("properties/1000", "jane@agency.com", found...); err != nil {
+				t.Fatal(err)
+			}
+			srv.ResetRequests()
+			role := "analyst"
+			if found[0] == "predefinedRoles/viewer" {
+				role = "viewer_no_cost"
+			}
+			c := grantChange(plan.Create, "Web", "jane@agency.com", "", role)
+			res, err := d.Apply(context.Background(), &c)
+			if err == nil || res.Outcome != "" || !strings.Contains(err.Error(), "run roster plan again") {
+				t.Errorf("applied: %+v %v", res, err)
+			}
+			for _, r := range srv.Requests() {
+				if strings.HasPrefix(r, "PATCH ") {
+					t.Errorf("sent %s, which the plan did not show", r)
+				}
+			}
+			if got := srv.Bindings(); !slices.Contains(got, "properties/1000 jane@agency.com "+strings.Join(found, " ")) {
+				t.Errorf("bindings:\n%s", strings.Join(got, "\n"))
+			}
+		})
+	}
+}

@@ -81,3 +81,22 @@ func modelRole(roles []string) (role string, ok, several bool) {
 	}
 	return role, true, bases > 1
 }
+
+// narrows reports whether setting a binding of profile role from to
+// profile role to takes anything away: a lower base role, or a data
+// restriction (no cost or no revenue data) that from does not carry.
+func narrows(from, to string) bool {
+	split := func(role string) (rank int, cost, revenue bool) {
+		base := role
+		if b, ok := strings.CutSuffix(base, sufNoRevenue); ok {
+			base, revenue = b, true
+		}
+		if b, ok := strings.CutSuffix(base, sufNoCost); ok {
+			base, cost = b, true
+		}
+		return slices.Index(baseRoles, base), cost, revenue
+	}
+	fr, fc, fv := split(from)
+	tr, tc, tv := split(to)
+	return tr < fr || tc && !fc || tv && !fv
+}

@@ -222,14 +222,15 @@ func (e *redactedError) Unwrap() error { return e.err }
 
 type renewingKey struct{}
 
-type no5xxRetryKey struct{}
+type no500RetryKey struct{}
 
-// WithoutRetryOn5xx marks the requests made with the returned context as
-// not to be repeated on a 5xx answer: one whose 500 is the platform's
+// WithoutRetryOn500 marks the requests made with the returned context as
+// not to be repeated on a 500 answer: one whose 500 is the platform's
 // answer, not a passing fault (Plausible's guest invitation for a team
-// member's email). 429s are still retried.
-func WithoutRetryOn5xx(ctx context.Context) context.Context {
-	return context.WithValue(ctx, no5xxRetryKey{}, true)
+// member's email). 429s and the other 5xx (a gateway's 502, 503, 504) are
+// still retried, as schema/sync.md says for every method but POST.
+func WithoutRetryOn500(ctx context.Context) context.Context {
+	return context.WithValue(ctx, no500RetryKey{}, true)
 }
 
 var (
@@ -415,7 +416,7 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 			res.Gone = true
 			res.Body = nil
 			return res, nil
-		case s == http.StatusTooManyRequests || (s >= 500 && idempotent(cl.method) && ctx.Value(no5xxRetryKey{}) == nil) || (c.limited != nil && c.limited(s, res.Body)):
+		case s == http.StatusTooManyRequests || (s >= 500 && idempotent(cl.method) && (s != http.StatusInternalServerError || ctx.Value(no500RetryKey{}) == nil)) || (c.limited != nil && c.limited(s, res.Body)):
 			if cl.tries >= MaxTries {
 				return nil, cl.statusErr(res)
 			}

@@ -105,6 +105,12 @@ func appPath(app, rest string) string {
 	return "/api/access-control/v2/app/" + url.PathEscape(app) + "/permission/" + rest
 }
 
+// metaPath is appPath's meta-site twin (piwikpro.md: the same four under
+// /api/access-control/v2/meta-site/{ms}/permission/…).
+func metaPath(ms, rest string) string {
+	return "/api/access-control/v2/meta-site/" + url.PathEscape(ms) + "/permission/" + rest
+}
+
 func groupPath(gid, rest string) string {
 	p := "/api/user-groups/v1/" + url.PathEscape(gid)
 	if rest != "" {
@@ -125,6 +131,23 @@ func (c *Client) Users(ctx context.Context) ([]User, kit.Response, error) {
 // Apps lists the account's apps (meta-sites are not managed: schema/sync.md).
 func (c *Client) Apps(ctx context.Context) ([]Named, kit.Response, error) {
 	return list[Named](ctx, c, "/api/apps/v2", namedShape)
+}
+
+// MetaSites lists the account's meta-sites. roster does not manage them
+// (sync.md), but who holds access on one keeps their USER (sync.md,
+// Reading safely), so their permissions are read.
+func (c *Client) MetaSites(ctx context.Context) ([]Named, kit.Response, error) {
+	return list[Named](ctx, c, "/api/meta-sites/v1", namedShape)
+}
+
+// MetaUserPermissions lists the users' explicit permissions on a meta-site.
+func (c *Client) MetaUserPermissions(ctx context.Context, ms string) ([]UserPermission, kit.Response, error) {
+	return list[UserPermission](ctx, c, metaPath(ms, "user"), userPermShape)
+}
+
+// MetaGroupPermissions lists the groups' permissions on a meta-site.
+func (c *Client) MetaGroupPermissions(ctx context.Context, ms string) ([]GroupPermission, kit.Response, error) {
+	return list[GroupPermission](ctx, c, metaPath(ms, "user-group"), groupPermShape)
 }
 
 // Groups lists the account's user groups.

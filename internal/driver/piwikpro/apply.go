@@ -77,12 +77,13 @@ func (d *Driver) Cost(changes []plan.Change) (requests int, budgetPerHour int) {
 }
 
 // readCost is the requests a refresh makes: a token, the pages of users,
-// apps, groups and each group's users, and each declared app's two
-// permission lists.
+// apps, meta-sites, groups and each group's users, and each declared
+// app's two permission lists (and those of the undeclared apps and
+// meta-sites, as the last refresh counted them).
 func (d *Driver) readCost() int {
 	if d.refreshed {
 		p := d.pages
-		return 1 + max(1, p.users) + max(1, p.apps) + max(1, p.groups) + p.groupUsers + max(2*len(d.siteIDs), p.perms)
+		return 1 + max(1, p.users) + max(1, p.apps) + max(1, p.metaSites) + max(1, p.groups) + p.groupUsers + max(2*len(d.siteIDs), p.perms)
 	}
 	groups := 0
 	for _, o := range d.team.Stored {
@@ -90,7 +91,7 @@ func (d *Driver) readCost() int {
 			groups++
 		}
 	}
-	return 1 + 3 + groups + 2*len(d.team.Sites)
+	return 1 + 4 + groups + 2*len(d.team.Sites)
 }
 
 // apiSender sends a change's requests through the client, keeping their

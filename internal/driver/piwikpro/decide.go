@@ -482,6 +482,14 @@ func (o *op) invite(email string) (*liveUser, error) {
 	var ae *driver.APIError
 	if errors.As(err, &ae) && ae.Status == 400 && slices.Contains(ae.Codes, "users.error.user-already-exists") {
 		if u := o.s.lookup(email); u != nil {
+			if u.role == roleOwner {
+				// Made an OWNER since the refresh: the plan saw no such
+				// owner, and the change's requests (a change-role to
+				// USER, permissions an owner does not hold) would demote
+				// them or record access that is not there. sync.md: apply
+				// sends nothing the plan did not show.
+				return nil, fmt.Errorf("%s: %s has been added to Piwik PRO as an OWNER since the plan was made; roster does not change an owner the plan did not show: run roster plan again", o.addr, email)
+			}
 			o.st.addUser(u)
 			return u, nil
 		}

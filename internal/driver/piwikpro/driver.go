@@ -57,7 +57,7 @@ type Driver struct {
 }
 
 // pages counts the list pages the last refresh read, for Cost.
-type pages struct{ users, apps, groups, groupUsers, perms int }
+type pages struct{ users, apps, metaSites, groups, groupUsers, perms int }
 
 // New makes the driver of a team. team.Token is CLIENT_ID:CLIENT_SECRET;
 // a token without ':' makes every call fail with a message saying so.

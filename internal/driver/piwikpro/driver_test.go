@@ -256,6 +256,7 @@ member/acme/lone@agency.io user active
 		"POST /auth/token",
 		"GET /api/users/v2",
 		"GET /api/apps/v2",
+		"GET /api/meta-sites/v1", // none here; who holds access on one keeps their USER
 		"GET /api/user-groups/v1",
 		"GET /api/user-groups/v1/" + gid("Data & Analytics") + "/users", // groups come sorted by name
 		"GET /api/user-groups/v1/" + mgrsID + "/users",
@@ -1120,10 +1121,10 @@ func TestCostWithoutRefresh(t *testing.T) {
 		memberChange(plan.Delete, "dave@x.io", "user", ""),
 		groupChange(plan.Update, "managers", []string{"carol@x.io"}, []string{"dave@x.io"}),
 	})
-	// reads: token, one page each of users, apps and groups, one group's
-	// users, 2 per site; writes: invite + 2 permissions, PATCH, POST and
-	// DELETE relationships, DELETE.
-	if n != 1+3+1+4+(3+1+2+1) || budget != 0 {
+	// reads: token, one page each of users, apps, meta-sites and groups,
+	// one group's users, 2 per site; writes: invite + 2 permissions,
+	// PATCH, POST and DELETE relationships, DELETE.
+	if n != 1+4+1+4+(3+1+2+1) || budget != 0 {
 		t.Errorf("cost %d, budget %d", n, budget)
 	}
 }
@@ -1196,6 +1197,73 @@ func TestGroupLabelsKeepFittingNames(t *testing.T) {
 	for id, w := range want {
 		if got[id] != w {
 			t.Errorf("group %s labelled %q, want %q (all: %v)", id, got[id], w, got)
+		}
+	}
+}
+
+// One invited since the refresh and made an OWNER by hand is no user the
+// plan saw: the invite's change fails, asking for a new plan, instead of
+// demoting an owner with a change-role the plan never showed (sync.md,
+// Reading safely: apply sends nothing the plan did not show; demotions
+// from owner come last and only as planned).
+func TestInviteOfAnOwnerMadeSinceTheRefresh(t *testing.T) {
+	for _, c := range []plan.Change{
+		memberChange(plan.Create, "late@x.io", "", "user"),
+		grantChange(plan.Create, "Shop", "late@x.io", "", "view", model.HolderGuest),
+	} {
+		t.Run(c.Addr.String(), func(t *testing.T) {
+			e := newEnv(t, acmeSeed(), []string{"late@x.io"})
+			e.refresh()
+			if _, err := e.srv.AddUser("late@x.io", "OWNER"); err != nil {
+				t.Fatal(err)
+			}
+			e.d.Begin([]plan.Change{c})
+			res, err := e.d.Apply(context.Background(), &c)
+			if err == nil || !strings.Contains(err.Error(), "run roster plan again") {
+				t.Errorf("applied (%+v, %v); want a failure asking for a new plan", res, err)
+			}
+			for _, l := range res.API {
+				if !strings.HasPrefix(l, "POST /api/users/v2/invite ") && !strings.HasPrefix(l, "GET ") {
+					t.Errorf("sent %s, which the plan did not show", l)
+				}
+			}
+			if got := e.role("late@x.io"); got != "OWNER" {
+				t.Errorf("late@x.io is %s now, want OWNER as made by hand", got)
+			}
+		})
+	}
+}
+
+// TestRefreshMetaSiteAccess: access on a meta-site is access on a site
+// the team does not declare (meta-sites are not managed: sync.md), so it
+// keeps a person's USER as access on an undeclared app does (sync.md,
+// Reading safely). Without reading it, a USER whose only access is a
+// meta-site's would be planned for deletion as an undeclared member,
+// cutting access the plan never showed.
+func TestRefreshMetaSiteAccess(t *testing.T) {
+	seed := acmeSeed()
+	seed.MetaSites = []fake.SeedApp{{ID: "3e7a0000-0000-4000-8000-000000000001", Name: "All shops"}}
+	seed.Users = append(seed.Users, fake.SeedUser{Email: "meta@x.io"})
+	seed.Permissions = append(seed.Permissions, fake.SeedPermission{MetaSite: "All shops", Email: "meta@x.io", Permission: "view"})
+	e := newEnv(t, seed, nil)
+	snap := e.refresh()
+	if got := render(snap.Objects); strings.Contains(got, "member/acme/meta@x.io") {
+		t.Errorf("meta@x.io, with access on a meta-site only, is read as a member of their own:\n%s", got)
+	}
+	if got := render(snap.Implicit); !strings.Contains(got, "member/acme/meta@x.io user active") {
+		t.Errorf("implicit:\n%s", got)
+	}
+	if got := fmt.Sprint(snap.Elsewhere); got != "map[meta@x.io:[All shops (meta-site)]]" {
+		t.Errorf("elsewhere: %s", got)
+	}
+	reqs := strings.Join(e.srv.Requests(), "\n")
+	for _, want := range []string{
+		"GET /api/meta-sites/v1",
+		"GET /api/access-control/v2/meta-site/3e7a0000-0000-4000-8000-000000000001/permission/user",
+		"GET /api/access-control/v2/meta-site/3e7a0000-0000-4000-8000-000000000001/permission/user-group",
+	} {
+		if !strings.Contains(reqs, want) {
+			t.Errorf("no %s in the refresh's requests:\n%s", want, reqs)
 		}
 	}
 }

@@ -188,6 +188,11 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
+	metas, res, err := d.api.MetaSites(ctx)
+	pg.metaSites = count(res)
+	if err != nil {
+		return nil, err
+	}
 	groups, res, err := d.api.Groups(ctx)
 	pg.groups = count(res)
 	if err != nil {
@@ -215,6 +220,15 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	// Reading safely).
 	declared := slices.Sorted(maps.Keys(siteOf))
 	read := append(slices.Clone(declared), undeclared...)
+	// The meta-sites last: never managed, read for who holds access there.
+	apps = slices.Clone(apps)
+	meta := map[string]bool{}
+	for _, m := range metas {
+		read = append(read, m.ID)
+		meta[m.ID] = true
+		m.Attributes.Name += " (meta-site)"
+		apps = append(apps, m)
+	}
 	members := make([][]GroupUser, len(groups))
 	memberPages := make([]int, len(groups))
 	permPages := make([]int, 2*len(read))
@@ -231,16 +245,20 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 		})
 	}
 	for i, app := range read {
+		users, groups := d.api.UserPermissions, d.api.GroupPermissions
+		if meta[app] {
+			users, groups = d.api.MetaUserPermissions, d.api.MetaGroupPermissions
+		}
 		jobs = append(jobs, func() error {
 			var res kit.Response
 			var err error
-			uperms[i], res, err = d.api.UserPermissions(ctx, app)
+			uperms[i], res, err = users(ctx, app)
 			permPages[2*i] = count(res)
 			return err
 		}, func() error {
 			var res kit.Response
 			var err error
-			gperms[i], res, err = d.api.GroupPermissions(ctx, app)
+			gperms[i], res, err = groups(ctx, app)
 			permPages[2*i+1] = count(res)
 			return err
 		})

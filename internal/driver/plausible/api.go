@@ -81,10 +81,11 @@ func (c *Client) Guests(ctx context.Context, domain string) ([]Guest, kit.Respon
 // PutGuest invites a guest. Plausible finds or creates by email: an
 // existing guest comes back unchanged. Plausible answers 500 when the
 // email is a team member's (or the team is at its member limit): its
-// answer, not a passing fault, so the request is sent once.
+// answer, not a passing fault, so the request is not repeated on a 500
+// (another 5xx is retried like any PUT's).
 func (c *Client) PutGuest(ctx context.Context, req GuestRequest) (Guest, kit.Response, error) {
 	var got Guest
-	api, err := c.hc.JSON(httpc.WithoutRetryOn5xx(ctx), http.MethodPut, guestsPath, nil, req, httpc.Shaped{Shape: guestShape, Into: &got}, "")
+	api, err := c.hc.JSON(httpc.WithoutRetryOn500(ctx), http.MethodPut, guestsPath, nil, req, httpc.Shaped{Shape: guestShape, Into: &got}, "")
 	return got, kit.Response{API: api}, c.refusal(err, false)
 }
 

@@ -46,60 +46,57 @@ func (d *Driver) Apply(ctx context.Context, c *plan.Change) (driver.Result, erro
 }
 
 // invite sends PUT guest. Plausible finds or creates by email: an existing
-// guest comes back unchanged. If it comes back with another role and is
-// only invited (nobody has access yet), roster replaces the invitation,
-// as it does for an invitation whose role changes; if the guest has
-// accepted, the change fails with an error saying so (a new plan shows the
-// role as drift, to change by hand or with --reinvite).
+// guest comes back unchanged. If it comes back with another role (the
+// guest was added since the refresh), the change fails with an error
+// saying so: replacing an invitation, or a guest's access, would take a
+// DELETE that the plan did not show (sync.md, Reading safely). A new plan
+// shows it: an invitation to update, or a role to change by hand or with
+// --reinvite.
 func (d *Driver) invite(ctx context.Context, c *plan.Change, r request, api []string) (driver.Result, error) {
 	domain, email, role := r.domain, r.email, r.role
-	for attempt := 0; ; attempt++ {
-		got, res, err := d.api.PutGuest(ctx, GuestRequest{SiteID: domain, Email: email, Role: role})
-		api = append(api, res.API...)
-		if err != nil {
-			if status(err) == http.StatusInternalServerError {
-				return driver.Result{API: api}, &driver.APIError{Address: c.Addr, Platform: Platform, Status: http.StatusInternalServerError,
-					Request: "PUT " + guestsPath,
-					Message: fmt.Sprintf("Plausible could not invite %s as a guest of %s; it answers so when %s is already a member of team %s (or the team has reached its member limit). If they are a team member, declare them as a member instead of a guest; otherwise check the team's member limit in Plausible",
-						email, domain, email, d.team.Name)}
-			}
-			return driver.Result{API: api}, kit.AtChange(err, c.Addr)
-		}
-		// The answer's words are Plausible's: quoted as every refusal's
-		// are (httpc.Client.Words).
-		words := d.api.hc.Words
-		if !strings.EqualFold(got.Email, email) {
-			// plausible.md, Endpoints: PUT answers the guest row of the
-			// email sent (citext: any case); another's confirms nothing.
-			return driver.Result{API: api}, &driver.APIError{Address: c.Addr, Platform: Platform, Status: http.StatusOK,
+	got, res, err := d.api.PutGuest(ctx, GuestRequest{SiteID: domain, Email: email, Role: role})
+	api = append(api, res.API...)
+	if err != nil {
+		if status(err) == http.StatusInternalServerError {
+			return driver.Result{API: api}, &driver.APIError{Address: c.Addr, Platform: Platform, Status: http.StatusInternalServerError,
 				Request: "PUT " + guestsPath,
-				Message: fmt.Sprintf("the answer is the guest row of \"%s\", not of %s, so roster does not count the invitation as made; run roster plan again to see what Plausible holds", words(got.Email), email)}
+				Message: fmt.Sprintf("Plausible could not invite %s as a guest of %s; it answers so when %s is already a member of team %s (or the team has reached its member limit). If they are a team member, declare them as a member instead of a guest; otherwise check the team's member limit in Plausible",
+					email, domain, email, d.team.Name)}
 		}
-		if got.Status != statusInvited && got.Status != statusAccepted {
-			return driver.Result{API: api}, &driver.APIError{Address: c.Addr, Platform: Platform, Status: http.StatusOK,
-				Request: "PUT " + guestsPath,
-				Message: fmt.Sprintf("the answer has guest status \"%s\", which roster does not know (invited or accepted); run roster plan again to see what Plausible holds", words(got.Status))}
-		}
-		d.setLive(domain, email, &liveGuest{role: got.Role, status: got.Status})
-		if got.Role == role {
-			if got.Status == statusAccepted {
-				return driver.Result{Outcome: driver.Applied, API: api}, nil
-			}
-			return driver.Result{Outcome: driver.Invited, API: api}, nil
-		}
-		if got.Status == statusInvited && attempt == 0 {
-			lines, err := d.remove(ctx, c, domain, email)
-			api = append(api, lines...)
-			if err != nil {
-				return driver.Result{API: api}, err
-			}
-			continue
-		}
+		return driver.Result{API: api}, kit.AtChange(err, c.Addr)
+	}
+	// The answer's words are Plausible's: quoted as every refusal's
+	// are (httpc.Client.Words).
+	words := d.api.hc.Words
+	if !strings.EqualFold(got.Email, email) {
+		// plausible.md, Endpoints: PUT answers the guest row of the
+		// email sent (citext: any case); another's confirms nothing.
 		return driver.Result{API: api}, &driver.APIError{Address: c.Addr, Platform: Platform, Status: http.StatusOK,
 			Request: "PUT " + guestsPath,
-			Message: fmt.Sprintf("%s is already a guest of %s as %s (%s), and Plausible's API cannot change a guest's role; run roster plan again to see it as drift",
-				email, domain, words(got.Role), got.Status)}
+			Message: fmt.Sprintf("the answer is the guest row of \"%s\", not of %s, so roster does not count the invitation as made; run roster plan again to see what Plausible holds", words(got.Email), email)}
 	}
+	if got.Status != statusInvited && got.Status != statusAccepted {
+		return driver.Result{API: api}, &driver.APIError{Address: c.Addr, Platform: Platform, Status: http.StatusOK,
+			Request: "PUT " + guestsPath,
+			Message: fmt.Sprintf("the answer has guest status \"%s\", which roster does not know (invited or accepted); run roster plan again to see what Plausible holds", words(got.Status))}
+	}
+	d.setLive(domain, email, &liveGuest{role: got.Role, status: got.Status})
+	if got.Role == role {
+		if got.Status == statusAccepted {
+			return driver.Result{Outcome: driver.Applied, API: api}, nil
+		}
+		return driver.Result{Outcome: driver.Invited, API: api}, nil
+	}
+	if got.Status == statusInvited {
+		return driver.Result{API: api}, &driver.APIError{Address: c.Addr, Platform: Platform, Status: http.StatusOK,
+			Request: "PUT " + guestsPath,
+			Message: fmt.Sprintf("%s has been invited to %s as %s since the plan was made, and roster does not replace an invitation the plan did not show; run roster plan again",
+				email, domain, words(got.Role))}
+	}
+	return driver.Result{API: api}, &driver.APIError{Address: c.Addr, Platform: Platform, Status: http.StatusOK,
+		Request: "PUT " + guestsPath,
+		Message: fmt.Sprintf("%s is already a guest of %s as %s (%s), and Plausible's API cannot change a guest's role; run roster plan again to see it as drift",
+			email, domain, words(got.Role), got.Status)}
 }
 
 // status is the HTTP status a failed call got (0: none).

@@ -855,3 +855,44 @@ func TestRoleNameControlCharacters(t *testing.T) {
 		t.Fatalf("role access %+v", snap.RoleAccess)
 	}
 }
+
+// TestRefreshRefusesPeopleWithoutEmail: a member or an invitation whose
+// email is empty is no one roster can name: the refresh fails closed
+// (sync.md, Reading safely) instead of planning the removal of
+// "member/acme/", which would delete a membership nobody reviewed.
+func TestRefreshRefusesPeopleWithoutEmail(t *testing.T) {
+	for _, c := range []struct{ path, body, want string }{
+		{"members", `{"count":1,"next":null,"previous":null,"results":[{"id":"m9","level":8,"user":{"uuid":"u9","email":" "}}]}`,
+			"PostHog answered GET /api/organizations/%s/members/ with a member without an email (membership m9); nothing was planned from it"},
+		{"invites", `{"count":1,"next":null,"previous":null,"results":[{"id":"i9","target_email":"","level":1,"is_expired":false,"created_at":"2026-03-01T00:00:00Z","private_project_access":[]}]}`,
+			"PostHog answered GET /api/organizations/%s/invites/ with an invitation without an email (invitation i9); nothing was planned from it"},
+	} {
+		t.Run(c.path, func(t *testing.T) {
+			e := newEnv(t, acmeSeed(), nil)
+			e.srv.Fail(fake.FailRule{Method: "GET", PathPrefix: "/api/organizations/" + e.srv.OrgID() + "/" + c.path, Status: 200, Body: c.body})
+			_, err := e.d.Refresh(context.Background())
+			if want := fmt.Sprintf(c.want, e.srv.OrgID()); err == nil || err.Error() != want {
+				t.Errorf("error:\n%v\nwant:\n%s", err, want)
+			}
+		})
+	}
+}
+
+// TestRoleAccessElsewhere: access through a role's row on a project the
+// team does not declare is access elsewhere, which keeps a guest's
+// organization membership (sync.md, Reading safely) as a row of their
+// own there does: deleting the membership would take it from them.
+func TestRoleAccessElsewhere(t *testing.T) {
+	seed := acmeSeed()
+	seed.Members = append(seed.Members, fake.SeedMember{Email: "g@agency.io", Level: fake.LevelMember})
+	seed.Roles = []fake.SeedRole{{Name: "Lab crew", Members: []string{"g@agency.io"}}}
+	seed.RoleAccess = []fake.SeedRoleAccess{{Project: "Lab", Role: "Lab crew", Level: "member"}}
+	e := newEnv(t, seed, []string{"g@agency.io"})
+	snap := e.refresh()
+	if got := fmt.Sprint(snap.Elsewhere); got != "map[g@agency.io:[Lab]]" {
+		t.Errorf("elsewhere: %s", got)
+	}
+	if len(snap.RoleAccess) != 0 {
+		t.Errorf("role access of an undeclared project reported as a declared site's: %+v", snap.RoleAccess)
+	}
+}

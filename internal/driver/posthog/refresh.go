@@ -58,6 +58,12 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	}
 	for _, am := range members {
 		m := &liveMember{id: am.ID, uuid: am.User.UUID, email: model.NormalizeEmail(am.User.Email), level: am.Level}
+		if m.email == "" {
+			// No one roster can name, whose removal it would plan
+			// (sync.md, Reading safely): the read fails closed.
+			return nil, fmt.Errorf("%s answered GET %s with a member without an email (membership %s); nothing was planned from it",
+				Platform, d.api.orgPath("members/"), d.api.hc.Words(am.ID))
+		}
 		st.members[m.email] = m
 		st.byID[m.id] = m
 	}
@@ -69,6 +75,10 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	for _, ai := range invites {
 		inv := &liveInvite{id: ai.ID, email: model.NormalizeEmail(ai.TargetEmail), level: ai.Level,
 			expired: ai.IsExpired, createdAt: ai.CreatedAt}
+		if inv.email == "" {
+			return nil, fmt.Errorf("%s answered GET %s with an invitation without an email (invitation %s); nothing was planned from it",
+				Platform, d.api.orgPath("invites/"), d.api.hc.Words(ai.ID))
+		}
 		for _, a := range ai.PrivateProjectAccess {
 			inv.ppa = append(inv.ppa, projectAccess{project: int(a.ID), level: a.Level})
 		}
@@ -146,12 +156,26 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 		}
 	}
 
+	// Role rows of the undeclared projects: their roles' members hold
+	// access there, which keeps their membership (schema/sync.md, Reading
+	// safely).
+	var elseRoleRows []roleRow
+	for i, id := range read[len(declared):] {
+		for _, row := range acc[len(declared)+i].AccessControls {
+			member := row.OrganizationMember != nil && *row.OrganizationMember != ""
+			if row.Role != nil && *row.Role != "" && !member && (row.AccessLevel == "member" || row.AccessLevel == "admin") {
+				elseRoleRows = append(elseRoleRows, roleRow{site: projectName(projects, id), role: *row.Role, level: row.AccessLevel})
+			}
+		}
+	}
 	var roleAccess []driver.RoleAccess
-	if len(roleRows) > 0 {
-		names, members, err := d.readRoles(ctx, count, roleRows)
+	var roleMembers map[string][]string
+	if len(roleRows)+len(elseRoleRows) > 0 {
+		names, members, err := d.readRoles(ctx, count, append(slices.Clone(roleRows), elseRoleRows...))
 		if err != nil {
 			return nil, err
 		}
+		roleMembers = members
 		for _, rr := range roleRows {
 			if rr.level != "member" && rr.level != "admin" {
 				continue
@@ -182,7 +206,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 		}
 	}
 
-	d.elsewhere = elsewhereOf(st, projects, read[len(declared):], acc[len(declared):])
+	d.elsewhere = elsewhereOf(st, projects, read[len(declared):], acc[len(declared):], elseRoleRows, roleMembers)
 	d.st, d.self, d.siteIDs, d.refreshed = st, self, siteIDs, true
 	d.pages.members, d.pages.invites, d.pages.projects = memberRes.Pages, inviteRes.Pages, projectRes.Pages
 	d.pages.undeclared = len(read) - len(declared)
@@ -265,14 +289,21 @@ func (d *Driver) readRoles(ctx context.Context, count func(kit.Response), rows [
 // row there (ids, with their access rows acc), and someone only invited
 // by their pending invitation's private_project_access, which becomes such
 // a row when they accept (posthog.md, Invites: "On accept, one
-// AccessControl row is created per project"). Deleting that invitation
-// would take that access too (schema/sync.md, Reading safely).
-func elsewhereOf(st *state, projects []Project, ids []int, acc []Access) map[string][]string {
+// AccessControl row is created per project"), and the members of a role
+// with a row there (roleRows, with roleMembers by role id). Deleting that
+// membership or invitation would take that access too (schema/sync.md,
+// Reading safely).
+func elsewhereOf(st *state, projects []Project, ids []int, acc []Access, roleRows []roleRow, roleMembers map[string][]string) map[string][]string {
 	names := map[int]string{}
 	for _, p := range projects {
 		names[p.ID] = p.Name
 	}
 	out := driver.Elsewhere{}
+	for _, rr := range roleRows {
+		for _, email := range roleMembers[rr.role] {
+			out.Add(email, rr.site)
+		}
+	}
 	undeclared := map[int]bool{}
 	for _, id := range ids {
 		undeclared[id] = true
@@ -398,4 +429,14 @@ func (d *Driver) objects(st *state, siteOf map[int]string) (objs, implicit []*mo
 	model.SortObjects(objs)
 	model.SortObjects(implicit)
 	return objs, implicit
+}
+
+// projectName is the name of the project with id among projects.
+func projectName(projects []Project, id int) string {
+	for _, p := range projects {
+		if p.ID == id {
+			return p.Name
+		}
+	}
+	return strconv.Itoa(id)
 }

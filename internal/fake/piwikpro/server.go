@@ -100,6 +100,9 @@ type SeedPermission struct {
 	App        string `json:"app"`
 	Email      string `json:"email"`
 	Permission string `json:"permission"`
+	// MetaSite, when set instead of App, names a meta-site (name or id):
+	// the permission is on it.
+	MetaSite string `json:"meta_site,omitempty"`
 }
 
 // SeedGroupPermission is a group's (name or id) permission on an app.
@@ -254,7 +257,12 @@ func (s *Server) load(seed Seed) error {
 		}
 	}
 	for _, p := range seed.Permissions {
-		if err := s.setPermission(p.Email, p.App, p.Permission); err != nil {
+		set := s.setPermission
+		ref := p.App
+		if p.MetaSite != "" {
+			set, ref = s.setMetaPermission, p.MetaSite
+		}
+		if err := set(p.Email, ref, p.Permission); err != nil {
 			return fmt.Errorf("seed: %v", err)
 		}
 	}
@@ -562,6 +570,24 @@ func (s *Server) setPermission(email, appRef, p string) error {
 	if a == nil {
 		return fmt.Errorf("no app %q", appRef)
 	}
+	return s.setPermissionOn(a, email, p)
+}
+
+// setMetaPermission sets a user's permission on a meta-site (name or id).
+func (s *Server) setMetaPermission(email, ref, p string) error {
+	a := s.appByID(ref, true)
+	for _, m := range s.apps {
+		if a == nil && m.meta && m.name == ref {
+			a = m
+		}
+	}
+	if a == nil {
+		return fmt.Errorf("no meta-site %q", ref)
+	}
+	return s.setPermissionOn(a, email, p)
+}
+
+func (s *Server) setPermissionOn(a *app, email, p string) error {
 	u := s.userRef(email)
 	if u == nil {
 		return fmt.Errorf("no user %s", email)

@@ -64,9 +64,12 @@ type Snapshot struct {
 	// Self is the email of the person whose credential roster uses, "" when
 	// the platform cannot tell (Plausible).
 	Self string
-	// Notes are said once by the plan: live sites not declared, project
-	// defaults that grants cannot narrow, ...
+	// Notes are said once by the plan: live sites not declared, access
+	// through roles roster does not manage, ...
 	Notes []string
+	// Warnings are said once by the plan as warnings: project defaults
+	// that declared grants cannot narrow (schema/sync.md: the plan warns).
+	Warnings []string
 	// Requests counts the requests the refresh made.
 	Requests int
 	// Implicit are the memberships left out of Objects as no access of

@@ -172,8 +172,8 @@ type View struct {
 	// filled into the connected teams' sites that declare none, and the
 	// default access read filled into their sites.
 	Desired []*model.Object
-	// Notes are said once by the plan.
-	Notes []string
+	// Notes are said once by the plan; Warnings too, as warnings.
+	Notes, Warnings []string
 	// Self maps each team to the credential owner's email ("" unknown).
 	Self map[string]string
 	// Keep goes into plan.Input: the stored access of undeclared
@@ -303,6 +303,9 @@ func NewView(snaps map[string]*driver.Snapshot, desired, prior []*model.Object) 
 		for _, n := range s.Notes {
 			v.Notes = append(v.Notes, fmt.Sprintf("team %s: %s", name, n))
 		}
+		for _, w := range s.Warnings {
+			v.Warnings = append(v.Warnings, fmt.Sprintf("team %s: %s", name, w))
+		}
 		for _, a := range s.Moot {
 			// Access that adds nothing (the driver's note says why):
 			// neither made nor drift, like a left-alone address.
@@ -365,11 +368,11 @@ func FoundSite(site *model.Object, id, def string, roles []model.RoleAccess) *mo
 	return c
 }
 
-// StoredDefaultNotes are the plan's warnings about site defaults when the
+// StoredDefaultWarnings are the plan's warnings about site defaults when the
 // connected teams are not refreshed (--refresh=false): each stored site of
 // a connected team whose default access, as the last refresh read it,
 // gives something that declared grants cannot narrow (schema/sync.md).
-func StoredDefaultNotes(cfg *model.Config, prior []*model.Object) []string {
+func StoredDefaultWarnings(cfg *model.Config, prior []*model.Object) []string {
 	connected := cfg.ConnectedTeams()
 	var out []string
 	for _, o := range prior {

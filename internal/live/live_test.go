@@ -52,7 +52,7 @@ func TestNewViewSiteDefaults(t *testing.T) {
 	}
 }
 
-func TestStoredDefaultNotes(t *testing.T) {
+func TestStoredDefaultWarnings(t *testing.T) {
 	cfg := &model.Config{Objects: []*model.Object{
 		{Addr: model.TeamAddress("ph"), Connected: true, Decl: &model.Decl{Connection: &model.Connection{Endpoint: "https://ph.invalid"}}},
 		{Addr: model.TeamAddress("off"), Decl: &model.Decl{}},
@@ -61,9 +61,9 @@ func TestStoredDefaultNotes(t *testing.T) {
 		siteObj("ph", "app", "1", "member"), siteObj("ph", "web", "2", "none"), siteObj("ph", "new", "", ""),
 		siteObj("off", "x", "", "admin"),
 	}
-	got := StoredDefaultNotes(cfg, prior)
+	got := StoredDefaultWarnings(cfg, prior)
 	if len(got) != 1 || !strings.HasPrefix(got[0], `team ph: site app gave every organization member "member" access by default when last read; declared grants cannot narrow it`) {
-		t.Errorf("notes %q", got)
+		t.Errorf("warnings %q", got)
 	}
 }
 

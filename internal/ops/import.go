@@ -349,6 +349,9 @@ func (r *run) importLive(ctx context.Context, cfg *config.Result, snap *state.Sn
 	for _, n := range s.Notes {
 		r.View.Note(fmt.Sprintf("team %s: %s", team, n))
 	}
+	for _, w := range s.Warnings {
+		r.View.Warning(fmt.Sprintf("team %s: %s", team, w))
+	}
 	if slices.Contains(s.Invisible, model.KindMember) {
 		r.View.Note(fmt.Sprintf("%s's API cannot read team-wide roles, so team %s's members are not imported: declare them by hand, or import them from a spreadsheet with --csv FILE.", platformTitle(plat.Name), team))
 	}

@@ -88,6 +88,12 @@ func (r *run) makePlan(ctx context.Context, st state.Store, req *PlanRequest) (*
 	pd := &Planned{Config: cfg, Snapshot: snap}
 	var notes []string // what the plan says on stderr besides warnings
 	var warnings []plan.Diagnostic
+	warn := func(ws []string) {
+		for _, w := range ws {
+			r.View.Warning(w)
+			warnings = append(warnings, plan.Diagnostic{Severity: plan.SeverityWarning, Summary: w})
+		}
+	}
 	weakened, err := weakenedSince(ctx, st, cfg.Config.Policy)
 	if err != nil {
 		return nil, StoreError(err)
@@ -129,12 +135,10 @@ func (r *run) makePlan(ctx context.Context, st state.Store, req *PlanRequest) (*
 		in.LiveTeams = v.LiveTeams
 		in.Keep = v.Keep
 		notes = append(notes, v.Notes...)
+		warn(v.Warnings)
 	} else if hasConnections(cfg.Config) {
-		notes = append(notes, live.StoredDefaultNotes(cfg.Config, snap.Objects)...)
-		for _, w := range live.RenamedTokenWarnings(cfg.Config, os.Getenv) {
-			r.View.Warning(w)
-			warnings = append(warnings, plan.Diagnostic{Severity: plan.SeverityWarning, Summary: w})
-		}
+		warn(live.StoredDefaultWarnings(cfg.Config, snap.Objects))
+		warn(live.RenamedTokenWarnings(cfg.Config, os.Getenv))
 	}
 	r.notes(notes)
 	// The policy's rules over the configuration alone are checked beside

@@ -151,12 +151,15 @@ member/acme/lone@agency.io member active
 	if snap.SiteIDs["Production"] != "101" || snap.SiteIDs["Staging"] != "102" || len(snap.SiteIDs) != 2 {
 		t.Errorf("site ids: %v", snap.SiteIDs)
 	}
-	wantNotes := []string{
-		"project Lab (id 103) is not declared; roster does not manage its access",
-		`site Staging (PostHog project 102) gives every organization member "admin" access by default; declared grants cannot narrow it (set the project's default access to "none" in PostHog to make it private)`,
-	}
+	wantNotes := []string{"project Lab (id 103) is not declared; roster does not manage its access"}
 	if !slices.Equal(snap.Notes, wantNotes) {
 		t.Errorf("notes:\n%s", strings.Join(snap.Notes, "\n"))
+	}
+	wantWarnings := []string{
+		`site Staging (PostHog project 102) gives every organization member "admin" access by default; declared grants cannot narrow it (set the project's default access to "none" in PostHog to make it private)`,
+	}
+	if !slices.Equal(snap.Warnings, wantWarnings) {
+		t.Errorf("warnings:\n%s", strings.Join(snap.Warnings, "\n"))
 	}
 	wantLog := []string{
 		"GET /api/users/@me/",

@@ -97,7 +97,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	var notes []string
+	var notes, warnings []string
 	var undeclared []int
 	for _, p := range projects {
 		if _, ok := siteOf[p.ID]; !ok {
@@ -151,7 +151,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 			defaults[siteOf[id]] = def
 		}
 		if def != "" && def != "none" {
-			notes = append(notes, fmt.Sprintf("site %s (PostHog project %d) gives every organization member %q access by default; declared grants cannot narrow it (set the project's default access to \"none\" in PostHog to make it private)",
+			warnings = append(warnings, fmt.Sprintf("site %s (PostHog project %d) gives every organization member %q access by default; declared grants cannot narrow it (set the project's default access to \"none\" in PostHog to make it private)",
 				siteOf[id], id, def))
 		}
 	}
@@ -212,7 +212,7 @@ func (d *Driver) Refresh(ctx context.Context) (*driver.Snapshot, error) {
 	d.pages.undeclared = len(read) - len(declared)
 	d.run = nil
 
-	snap := &driver.Snapshot{Team: d.team.Name, Self: self, Notes: notes, Requests: int(requests.Load()), SiteIDs: map[string]string{}, Defaults: defaults,
+	snap := &driver.Snapshot{Team: d.team.Name, Self: self, Notes: notes, Warnings: warnings, Requests: int(requests.Load()), SiteIDs: map[string]string{}, Defaults: defaults,
 		RoleAccess: roleAccess, Elsewhere: d.elsewhere}
 	for name, id := range siteIDs {
 		snap.SiteIDs[name] = strconv.Itoa(id)

@@ -217,10 +217,6 @@ func TestBundleAttacks(t *testing.T) {
 		json.Unmarshal(prev, &latest)
 		setManifest(t, b, map[string]any{"head": chain.Hash, "latest_checkpoint": latest, "keys": manifestKeys(signer.KeyID())})
 	}
-	var genuineKeys []string
-	for _, f := range keyFiles {
-		genuineKeys = append(genuineKeys, strings.TrimSuffix(filepath.Base(f), ".pub"))
-	}
 	var manifest struct {
 		Keys []string `json:"keys"`
 	}

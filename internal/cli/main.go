@@ -251,7 +251,7 @@ func (a *app) report(err error) int {
 		}
 		return ExitOK
 	}
-	if errors.Is(err, ops.Failed) {
+	if errors.Is(err, ops.ErrFailed) {
 		return ExitError
 	}
 	fmt.Fprintf(a.stderr, "Error: %s\n", err)

@@ -38,7 +38,7 @@
 // renders the results. A document an operation writes (a saved plan, an
 // evidence export, a review) goes to a file, or to the Stdout writer its
 // request gives it. Errors are *Error (a message the user reads as
-// it is), *DiagError (configuration or policy diagnostics) or Failed
+// it is), *DiagError (configuration or policy diagnostics) or ErrFailed
 // (the result already says what failed). Env says where an operation
 // runs: the configuration directory, the state, the drivers it may make.
 package ops

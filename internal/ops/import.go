@@ -110,7 +110,7 @@ type ImportResult struct {
 // Import reads a team's existing access and writes the declarations a
 // person would write for it, recording what it declared in the state. A
 // result comes back with an error that stops after something was found,
-// so the command line can still show it; with Failed, the result says why.
+// so the command line can still show it; with ErrFailed, the result says why.
 func Import(ctx context.Context, env *Env, req ImportRequest) (*ImportResult, error) {
 	team, out, csvFile := req.Team, req.Out, req.CSV
 	if err := CheckSigner(); err != nil {
@@ -243,7 +243,7 @@ func Import(ctx context.Context, env *Env, req ImportRequest) (*ImportResult, er
 		}
 		r.View.Errors(errs, comb.Files)
 		result.Outcome, result.PolicyRules, result.Annotated = ImportRefused, policyRules(errs), len(notes) > 0
-		return result, Failed
+		return result, ErrFailed
 	}
 	r.View.Warnings(pdiags, comb.Files, 10)
 

@@ -81,9 +81,9 @@ type DiagError struct {
 
 func (e *DiagError) Error() string { return e.Diags.Error() }
 
-// Failed ends an operation whose failure its result already tells (an
+// ErrFailed ends an operation whose failure its result already tells (an
 // apply's failure line): the command line exits 1 without more output.
-var Failed = errors.New("failed; see the output above")
+var ErrFailed = errors.New("failed; see the output above")
 
 // OpenStore opens a state file, or a PostgreSQL database for a
 // postgres:// or postgresql:// URL.
@@ -154,7 +154,7 @@ func StoreOrError(err error) error {
 	}
 	var e *Error
 	var de *DiagError
-	if errors.As(err, &e) || errors.As(err, &de) || errors.Is(err, Failed) {
+	if errors.As(err, &e) || errors.As(err, &de) || errors.Is(err, ErrFailed) {
 		return err
 	}
 	return StoreError(err)

@@ -162,20 +162,10 @@ func TestBundleAttacks(t *testing.T) {
 	otherKey := filepath.Join(t.TempDir(), "other.key")
 	runCLI(t, 0, "keygen", "--out", otherKey)
 
-	// resign rebuilds the chain with record 2 edited and signs every
-	// checkpoint again with otherKey, as someone holding a key of their own
-	// would: the bundle is consistent, but no checkpoint is by a genuine
-	// key. keys/ holds the other key only; the manifest names the keys
-	// given.
-	resign := func(b string, manifestKeys func(other string) []string) {
-		pemData, err := os.ReadFile(otherKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		signer, err := checkpoint.ParsePrivateKeyPEM(pemData)
-		if err != nil {
-			t.Fatal(err)
-		}
+	// rebuild reseals the genuine records with record 2's actor edited,
+	// as someone who could write the state would: the chain, its records'
+	// bytes, and each record's new hash by seq.
+	rebuild := func() (*evidence.Chain, [][]byte, map[uint64]string) {
 		var chain evidence.Chain
 		var recs [][]byte
 		hashes := map[uint64]string{}
@@ -194,6 +184,24 @@ func TestBundleAttacks(t *testing.T) {
 			recs = append(recs, sealed.JSON)
 			hashes[sealed.Seq] = sealed.Hash
 		}
+		return &chain, recs, hashes
+	}
+
+	// resign rebuilds the chain with record 2 edited and signs every
+	// checkpoint again with otherKey, as someone holding a key of their own
+	// would: the bundle is consistent, but no checkpoint is by a genuine
+	// key. keys/ holds the other key only; the manifest names the keys
+	// given.
+	resign := func(b string, manifestKeys func(other string) []string) {
+		pemData, err := os.ReadFile(otherKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		signer, err := checkpoint.ParsePrivateKeyPEM(pemData)
+		if err != nil {
+			t.Fatal(err)
+		}
+		chain, recs, hashes := rebuild()
 		var out [][]byte
 		var prev []byte
 		for _, l := range cps {
@@ -305,22 +313,7 @@ func TestBundleAttacks(t *testing.T) {
 			setManifest(t, b, map[string]any{"records": firstSeq, "last_seq": firstSeq, "head": hashOf(t, records[firstSeq-1]), "latest_checkpoint": latest, "checkpoints": 1, "keys": []string{first.KeyID}})
 		}, []string{kept}, "kept checkpoint"},
 		{"rebuild the chain", func(b string) {
-			var chain evidence.Chain
-			var out [][]byte
-			for i, l := range records {
-				r, err := evidence.Decode(l)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if i == 1 {
-					r.Actor = "mallory"
-				}
-				sealed, err := chain.Seal(r)
-				if err != nil {
-					t.Fatal(err)
-				}
-				out = append(out, sealed.JSON)
-			}
+			chain, out, _ := rebuild()
 			writeLines(t, filepath.Join(b, "evidence.jsonl"), out)
 			setManifest(t, b, map[string]any{"head": chain.Hash})
 		}, nil, "no longer has the hash it signed"},

@@ -40,18 +40,7 @@ func TestOpenChainRefusesDamagedHead(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			s := openTest(t)
-			var chain evidence.Chain
-			cs := &state.Changeset{Lineage: "l", History: &state.HistoryEntry{Actor: "ci"}}
-			for i := range 3 {
-				o := &model.Object{Addr: model.MemberAddress("acme", string(rune('a'+i))+"@acme.com"), Role: "viewer", Status: model.StatusActive}
-				r, err := chain.Seal(&evidence.Record{Time: "2026-11-26T10:00:00Z", Address: o.Addr.String(), Action: "create", After: evidence.ObjectJSON(o), Actor: "ci"})
-				if err != nil {
-					t.Fatal(err)
-				}
-				cs.Put = append(cs.Put, o)
-				cs.Evidence = append(cs.Evidence, r)
-			}
-			commit(t, s, cs)
+			chain := commitThree(t, s)
 			if tc.sql != nil {
 				pgtest.Exec(t, tc.sql(`"`+s.Schema()+`"`))
 			}
@@ -68,4 +57,23 @@ func TestOpenChainRefusesDamagedHead(t *testing.T) {
 			}
 		})
 	}
+}
+
+// commitThree commits three members and their sealed records to s in one
+// changeset, and returns the chain they make.
+func commitThree(t *testing.T, s *Store) *evidence.Chain {
+	t.Helper()
+	var chain evidence.Chain
+	cs := &state.Changeset{Lineage: "l", History: &state.HistoryEntry{Actor: "ci"}}
+	for i := range 3 {
+		o := &model.Object{Addr: model.MemberAddress("acme", string(rune('a'+i))+"@acme.com"), Role: "viewer", Status: model.StatusActive}
+		r, err := chain.Seal(&evidence.Record{Time: "2026-11-26T10:00:00Z", Address: o.Addr.String(), Action: "create", After: evidence.ObjectJSON(o), Actor: "ci"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs.Put = append(cs.Put, o)
+		cs.Evidence = append(cs.Evidence, r)
+	}
+	commit(t, s, cs)
+	return &chain
 }

@@ -140,18 +140,7 @@ func TestVerifyCatchesEditedHashColumns(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := openTest(t)
-			var chain evidence.Chain
-			cs := &state.Changeset{Lineage: "l", History: &state.HistoryEntry{Actor: "ci"}}
-			for i := range 3 {
-				o := &model.Object{Addr: model.MemberAddress("acme", string(rune('a'+i))+"@acme.com"), Role: "viewer", Status: model.StatusActive}
-				r, err := chain.Seal(&evidence.Record{Time: "2026-11-26T10:00:00Z", Address: o.Addr.String(), Action: "create", After: evidence.ObjectJSON(o), Actor: "ci"})
-				if err != nil {
-					t.Fatal(err)
-				}
-				cs.Put = append(cs.Put, o)
-				cs.Evidence = append(cs.Evidence, r)
-			}
-			commit(t, s, cs)
+			commitThree(t, s)
 			if res, err := evidence.Verify(context.Background(), s); err != nil || res.Count != 3 {
 				t.Fatalf("untouched: %+v, %v", res, err)
 			}

@@ -168,20 +168,23 @@ func groupsFix(doc *openapi3.T) {
 	}
 }
 
-// accessFix: UserPermissionsForApp requires "permissions", although the
-// property is named "permission".
+// accessFix: UserPermissionsForApp and UserPermissionsForMetaSite require
+// "permissions", although the property is named "permission" (piwikpro.md:
+// "The meta-site item is the same").
 func accessFix(doc *openapi3.T) {
-	s := doc.Components.Schemas["UserPermissionsForApp"]
-	if s == nil || s.Value == nil {
-		return
-	}
-	attrs := s.Value.Properties["attributes"]
-	if attrs == nil || attrs.Value == nil {
-		return
-	}
-	for i, r := range attrs.Value.Required {
-		if r == "permissions" {
-			attrs.Value.Required[i] = "permission"
+	for _, name := range []string{"UserPermissionsForApp", "UserPermissionsForMetaSite"} {
+		s := doc.Components.Schemas[name]
+		if s == nil || s.Value == nil {
+			continue
+		}
+		attrs := s.Value.Properties["attributes"]
+		if attrs == nil || attrs.Value == nil {
+			continue
+		}
+		for i, r := range attrs.Value.Required {
+			if r == "permissions" {
+				attrs.Value.Required[i] = "permission"
+			}
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/roster-dev/roster/internal/driver"
@@ -50,9 +51,13 @@ func piwikExchanges(t *testing.T) []*exchange {
 		Clients: []fakepiwik.SeedClient{{ClientID: id, ClientSecret: secret, Email: "owner@acme.com"}},
 		Users: []fakepiwik.SeedUser{{Email: "owner@acme.com", Role: "OWNER"}, {Email: "boss@acme.com", Role: "OWNER"},
 			{Email: "carol@x.io"}, {Email: "dave@x.io"}, {Email: "erin@x.io"}},
-		Apps:             []fakepiwik.SeedApp{{Name: "Shop"}, {Name: "Blog"}},
-		Groups:           []fakepiwik.SeedGroup{{Name: "Managers", Members: []string{"carol@x.io"}}, {Name: "Old"}},
-		Permissions:      []fakepiwik.SeedPermission{{App: "Shop", Email: "carol@x.io", Permission: "view"}},
+		Apps:   []fakepiwik.SeedApp{{Name: "Shop"}, {Name: "Blog"}},
+		Groups: []fakepiwik.SeedGroup{{Name: "Managers", Members: []string{"carol@x.io"}}, {Name: "Old"}},
+		// A meta-site with a user's permission: the refresh reads who holds
+		// access there (sync.md, Reading safely), and those reads are
+		// checked against meta_sites__public_v1 and access_control too.
+		MetaSites:        []fakepiwik.SeedApp{{Name: "All shops"}},
+		Permissions:      []fakepiwik.SeedPermission{{App: "Shop", Email: "carol@x.io", Permission: "view"}, {MetaSite: "All shops", Email: "erin@x.io", Permission: "view"}},
 		GroupPermissions: []fakepiwik.SeedGroupPermission{{App: "Shop", Group: "Managers", Permission: "edit"}},
 	}})
 	t.Cleanup(srv.Close)
@@ -92,6 +97,7 @@ func TestPiwikPROContract(t *testing.T) {
 	seen := map[string]bool{}
 	for _, x := range piwikExchanges(t) {
 		seen[x.method] = true
+		seen["meta"] = seen["meta"] || strings.Contains(x.path, "/meta-site/")
 		err := validate(docs, x, false)
 		if errors.Is(err, errNoRoute) {
 			if !piwikUndocumented.MatchString(x.String()) {
@@ -105,7 +111,7 @@ func TestPiwikPROContract(t *testing.T) {
 		}
 		t.Logf("valid: %s %d", x, x.status)
 	}
-	for _, m := range []string{"GET", "POST", "PATCH", "DELETE"} {
+	for _, m := range []string{"GET", "POST", "PATCH", "DELETE", "meta"} {
 		if !seen[m] {
 			t.Errorf("no %s was checked", m)
 		}

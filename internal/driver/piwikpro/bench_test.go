@@ -48,7 +48,7 @@ func BenchmarkRefresh(b *testing.B) {
 		Sites: sites, Guests: map[string]bool{}, Members: map[string]bool{}}
 	d := New(team, Options{})
 	want := users + (users - 1) + groups + groups // members, grants (not the owner's), groups, group grants
-	limit := 1 + 4 + groups + 2*apps // token; users, apps, meta-sites, groups; each group's users; two permission lists per app
+	limit := 1 + 4 + groups + 2*apps              // token; users, apps, meta-sites, groups; each group's users; two permission lists per app
 	b.ResetTimer()
 	var requests int
 	for i := 0; i < b.N; i++ {
